@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""srcgrad benchmarks (``make bench``): srcgrad's gradients against hand-written NumPy.
+
+For every workload in ``bench/workloads.py`` this times ``srcgrad.grad(f)``
+and the hand-written gradient of the same function in the same run, and
+prints the ratio (srcgrad time / hand time) next to its target (SPEC §7).
+It also measures the cold transformation time of a 50-line function, the
+overhead of a cached call, and peak memory (tracemalloc) against the
+hand-written gradient.
+
+    python bench/run.py [--quick] [--only NAME[,NAME...]] [--check] [--self-test] [--list]
+
+--check      first verify each hand-written gradient against central finite
+             differences at a few random coordinates
+--self-test  test this harness without srcgrad: a stand-in ``grad`` returns
+             the hand-written gradient (finite differences where there is none)
+
+This is a benchmark, not a test: it always exits 0 once the table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import inspect
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # workloads.py
+sys.path.insert(1, str(HERE.parent))  # this checkout's srcgrad, also when not installed
+
+import workloads  # noqa: E402
+
+# Attributes under which srcgrad's gradient function may expose the generated
+# function it wraps (for the cached-call overhead row). None found: row skipped.
+GENERATED_ATTRS = ("generated", "_generated", "__srcgrad_generated__")
+
+COLD_TARGET_S = 50e-3
+OVERHEAD_TARGET_S = 2e-6
+MEMORY_TARGET = 1.5
+FD_TOLERANCE = 1e-4  # relative; a wrong formula is off by far more than rounding
+NOISY = 1.25  # median/best of the repeats above this: say that the timing is unsteady
+
+
+# ---------------------------------------------------------------------------
+# timing
+
+
+def _batch(fn, args, number: int) -> float:
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn(*args)
+        return time.perf_counter() - t0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _calibrate(fn, args, batch_s: float) -> int:
+    """Calls per batch so that one batch lasts about ``batch_s`` (timeit's autorange, scaled)."""
+    number = 1
+    while True:
+        t = _batch(fn, args, number)
+        if t >= batch_s / 4 or number >= 1 << 22:
+            return max(1, round(number * batch_s / max(t, 1e-9)))
+        number *= 4
+
+
+def compare_times(fn_a, args_a, fn_b, args_b, repeats: int, batch_s: float):
+    """Best per-call time of each, measured in alternating batches so drift hits both alike.
+
+    Returns ``(best_a, best_b, noise)``: ``noise`` is the larger median/best
+    ratio of the two, to flag a run disturbed by other load on the machine.
+    """
+    n_a = _calibrate(fn_a, args_a, batch_s)
+    n_b = _calibrate(fn_b, args_b, batch_s)
+    times_a, times_b = [], []
+    # A call far slower than a batch must not stretch the run: after 3 repeats, stop at the cap.
+    stop = time.perf_counter() + 3 * repeats * batch_s
+    for i in range(repeats):
+        if i >= 3 and time.perf_counter() > stop:
+            break
+        times_a.append(_batch(fn_a, args_a, n_a) / n_a)
+        times_b.append(_batch(fn_b, args_b, n_b) / n_b)
+    best_a, best_b = min(times_a), min(times_b)
+    noise = max(statistics.median(times_a) / best_a, statistics.median(times_b) / best_b)
+    return best_a, best_b, noise
+
+
+def call_time(fn, args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def peak_bytes(fn, args) -> int:
+    """Peak traced allocation during one call (NumPy reports its buffers to tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        out = fn(*args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del out
+    return peak - base
+
+
+# ---------------------------------------------------------------------------
+# gradients: comparison and finite differences
+
+
+def resolve_wrt(f, wrt) -> tuple[list[int], bool]:
+    """Argument positions named by ``wrt`` (int, name or tuple of them); whether it was a tuple."""
+    names = list(inspect.signature(f).parameters)
+    many = isinstance(wrt, (tuple, list))
+    items = list(wrt) if many else [wrt]
+    return [names.index(w) if isinstance(w, str) else int(w) for w in items], many
+
+
+def as_parts(g, many: bool) -> list:
+    if many:
+        if not isinstance(g, (tuple, list)):
+            raise TypeError(f"expected a tuple of gradients, got {type(g).__name__}")
+        return list(g)
+    return [g]
+
+
+def mismatch(got, want, many: bool, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
+    """None when ``got`` matches ``want`` (same structure and shapes, allclose); else why not.
+
+    ``atol`` is relative to the largest entry of ``want`` (or 1, if that is smaller).
+    """
+    try:
+        got_parts = as_parts(got, many)
+    except TypeError as exc:
+        return str(exc)
+    want_parts = as_parts(want, many)
+    if len(got_parts) != len(want_parts):
+        return f"{len(got_parts)} gradients, expected {len(want_parts)}"
+    for i, (g, w) in enumerate(zip(got_parts, want_parts, strict=True)):
+        where = f" (gradient {i})" if many else ""
+        if np.shape(g) != np.shape(w):
+            return f"shape {np.shape(g)}, expected {np.shape(w)}{where}"
+        g = np.asarray(g, dtype=float)
+        w = np.asarray(w, dtype=float)
+        scale = max(1.0, float(np.max(np.abs(w), initial=0.0)))
+        if not np.allclose(g, w, rtol=rtol, atol=atol * scale):
+            err = float(np.max(np.abs(g - w), initial=0.0))
+            return f"max abs error {err:.3g} (largest entry {scale:.3g}){where}"
+    return None
+
+
+def _shifted(args, i: int, k: int, h: float) -> tuple:
+    args = list(args)
+    x = args[i]
+    if isinstance(x, float):
+        args[i] = x + h
+    else:
+        x = np.array(x, dtype=float, copy=True)
+        x.reshape(-1)[k] += h
+        args[i] = x
+    return tuple(args)
+
+
+def fd_partial(f, args, i: int, k: int, step: float) -> float:
+    """Central difference of ``f`` in entry ``k`` of argument ``i``."""
+    x = args[i]
+    xk = x if isinstance(x, float) else float(np.asarray(x).reshape(-1)[k])
+    h = step * max(1.0, abs(xk))
+    return (float(f(*_shifted(args, i, k, h))) - float(f(*_shifted(args, i, k, -h)))) / (2 * h)
+
+
+def fd_grad(f, args, wrt, step: float = 1e-6):
+    """The whole finite-difference gradient (small inputs only), shaped like srcgrad's."""
+    positions, many = resolve_wrt(f, wrt)
+    parts = []
+    for i in positions:
+        x = args[i]
+        if isinstance(x, float):
+            parts.append(fd_partial(f, args, i, 0, step))
+        else:
+            flat = [fd_partial(f, args, i, k, step) for k in range(np.size(x))]
+            parts.append(np.array(flat).reshape(np.shape(x)))
+    return tuple(parts) if many else parts[0]
+
+
+def check_hand_gradient(case, rng, coords: int = 3, step: float = 1e-5) -> tuple[float, str]:
+    """Largest relative error of the hand gradient against finite differences, and where."""
+    args = case.make_args(rng)
+    positions, many = resolve_wrt(case.func, case.wrt)
+    parts = as_parts(case.hand(*args), many)
+    names = list(inspect.signature(case.func).parameters)
+    worst, where = 0.0, ""
+    for i, g in zip(positions, parts, strict=True):
+        g = np.asarray(g, dtype=float)
+        scale = float(np.max(np.abs(g), initial=0.0))
+        size = g.size
+        for k in rng.choice(size, size=min(coords, size), replace=False):
+            fd = fd_partial(case.func, args, i, int(k), step)
+            gk = float(g.reshape(-1)[k])
+            err = abs(fd - gk) / max(abs(fd), abs(gk), 1e-3 * scale, 1e-12)
+            if err >= worst:
+                worst, where = err, f"{names[i]}[{int(k)}]: fd {fd:.8g}, hand {gk:.8g}"
+    return worst, where
+
+
+# ---------------------------------------------------------------------------
+# the stand-in for --self-test
+
+
+class StandIn:
+    """Plays srcgrad for --self-test: hand gradients where known, else finite differences."""
+
+    __name__ = "stand-in (--self-test)"
+    __file__ = __file__
+    __version__ = "-"
+
+    def __init__(self, cases):
+        self._hand = {c.func: c.hand for c in cases}
+
+    def grad(self, f, wrt=0):
+        hand = self._hand.get(f)
+        if hand is None:
+
+            def generated(*args):
+                return fd_grad(f, args, wrt)
+
+        else:
+            generated = hand
+
+        def gradient(*args):
+            return generated(*args)
+
+        gradient._generated = generated
+        return gradient
+
+
+# ---------------------------------------------------------------------------
+# the table
+
+COLUMNS = (
+    ("workload", 28, "<"),
+    ("size", 14, "<"),
+    ("srcgrad", 10, ">"),
+    ("hand", 10, ">"),
+    ("ratio", 9, ">"),
+    ("target", 9, ">"),
+    ("", 1, "<"),
+)
+
+
+def fmt_time(s: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def fmt_ratio(r: float) -> str:
+    return f"{r:.2f}" if r < 100 else f"{r:.3g}"
+
+
+def fmt_bytes(n: float) -> str:
+    return f"{n / 2**20:.3g} MiB" if n >= 2**20 else f"{n / 2**10:.3g} KiB"
+
+
+class Table:
+    def __init__(self):
+        self.rows = 0
+        self.passed = 0
+        self.errors = 0
+
+    def header(self) -> None:
+        print(self._line([c[0] for c in COLUMNS]))
+        print(self._line(["-" * c[1] for c in COLUMNS]))
+
+    @staticmethod
+    def _line(cells) -> str:
+        padded = (f"{c:{align}{width}}" for c, (_, width, align) in zip(cells, COLUMNS, strict=False))
+        return "  ".join(padded).rstrip()
+
+    def row(self, label, size, a, b, result, target, ok: bool, notes=()) -> None:
+        self.rows += 1
+        self.passed += ok
+        print(self._line([label, size, a, b, result, target, "✓" if ok else "✗"]), flush=True)
+        for note in notes:
+            print(f"    ! {note}", flush=True)
+
+    def message(self, label, size, text: str, error: bool = True) -> None:
+        """A row without numbers: an error (counted as outside target) or a skip."""
+        if error:
+            self.rows += 1
+            self.errors += 1
+        print(self._line([label, size, text]), flush=True)
+
+    def summary(self) -> str:
+        text = f"{self.passed} of {self.rows} rows within target"
+        return text + (f", {self.errors} failed with an error" if self.errors else "")
+
+
+def noise_note(noise: float) -> list[str]:
+    if noise <= NOISY:
+        return []
+    return [f"unsteady timing (median/best {noise:.2f}): other load on the machine? rerun"]
+
+
+def error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    return "error: " + (text if len(text) <= 110 else text[:107] + "...")
+
+
+# ---------------------------------------------------------------------------
+# the rows
+
+
+def run_case(sg, case, table: Table, opts) -> None:
+    args = case.make_args(np.random.default_rng(2024))
+    _, many = resolve_wrt(case.func, case.wrt)
+    try:
+        g = sg.grad(case.func, wrt=case.wrt)
+        got = g(*args)  # the first call transforms
+        want = case.hand(*args)
+        wrong = mismatch(got, want, many)
+        t_sg, t_hand, noise = compare_times(g, args, case.hand, args, opts.repeats, opts.batch)
+    except Exception as exc:  # one workload failing must not stop the others
+        table.message(case.label, case.size, error_text(exc))
+        return
+    ratio = t_sg / t_hand
+    notes = [f"srcgrad's gradient differs from the hand-written one: {wrong}"] if wrong else []
+    notes += noise_note(noise)
+    table.row(case.label, case.size, fmt_time(t_sg), fmt_time(t_hand), fmt_ratio(ratio),
+              f"≤ {case.target:g}", ratio <= case.target and not wrong, notes)
+
+
+def run_memory(sg, case, table: Table) -> None:
+    label = f"peak memory: {case.key}"
+    args = case.make_args(np.random.default_rng(2024))
+    try:
+        g = sg.grad(case.func, wrt=case.wrt)
+        g(*args)  # transform outside the measurement
+        case.hand(*args)
+        m_sg = peak_bytes(g, args)
+        m_hand = peak_bytes(case.hand, args)
+    except Exception as exc:
+        table.message(label, case.size, error_text(exc))
+        return
+    ratio = m_sg / max(m_hand, 1)
+    table.row(label, case.size, fmt_bytes(m_sg), fmt_bytes(m_hand), fmt_ratio(ratio),
+              f"≤ {MEMORY_TARGET:g}", ratio <= MEMORY_TARGET)
+
+
+def fresh_copy(func, directory: Path, tag: str):
+    """``func`` re-created from its source in a new module file: a new code object each time."""
+    name = f"_srcgrad_bench_{tag}"
+    path = directory / f"{name}.py"
+    path.write_text("import numpy as np\n\n\n" + inspect.getsource(func))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return getattr(module, func.__name__), name
+
+
+def run_cold(sg, table: Table, opts) -> None:
+    label, size = "cold transform, 50 lines", f"median of {opts.cold_reps}"
+    x = workloads.straight50_input(np.random.default_rng(2024))
+    times = []
+    notes = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="srcgrad-bench-") as tmp:
+            # Copy 0 is not timed: it pays for srcgrad's own first-use work, not the function's.
+            for rep in range(opts.cold_reps + 1):
+                f, modname = fresh_copy(workloads.straight50, Path(tmp), f"{os.getpid()}_{rep}")
+                try:
+                    t0 = time.perf_counter()
+                    g = sg.grad(f)
+                    got = g(x)
+                    cold = time.perf_counter() - t0
+                    warm = min(call_time(g, (x,)) for _ in range(5))
+                finally:
+                    del sys.modules[modname]
+                if rep == 0:
+                    # finite differences are good to ~1e-8 here (checked by complex step)
+                    wrong = mismatch(got, fd_grad(f, (x,), 0), False, rtol=1e-5, atol=1e-7)
+                    if wrong:
+                        notes.append(f"gradient differs from finite differences: {wrong}")
+                else:
+                    times.append(cold - warm)
+    except Exception as exc:
+        table.message(label, size, error_text(exc))
+        return
+    t = statistics.median(times)
+    table.row(label, size, fmt_time(t), "-", fmt_time(t), f"≤ {fmt_time(COLD_TARGET_S)}",
+              t <= COLD_TARGET_S and not notes, notes)
+
+
+def generated_function(g):
+    for attr in GENERATED_ATTRS:
+        inner = getattr(g, attr, None)
+        if callable(inner):
+            return inner
+    return None
+
+
+def run_overhead(sg, table: Table, opts) -> None:
+    label, size = "cached-call overhead", "2*x@x, n=4"
+    x = workloads.vector_input(4)(np.random.default_rng(2024))
+    try:
+        g = sg.grad(workloads.quad)
+        want = g(*x)
+        inner = generated_function(g)
+        if inner is None:
+            table.message(label, size, "skipped: the gradient exposes no generated function "
+                          f"(looked for {', '.join(GENERATED_ATTRS)})", error=False)
+            return
+        if inner is workloads.quad or mismatch(inner(*x), want, False):
+            table.message(label, size, "skipped: the exposed generated function does not "
+                          "return the gradient by itself", error=False)
+            return
+        t_g, t_inner, noise = compare_times(g, x, inner, x, opts.repeats * 2, opts.batch)
+    except Exception as exc:
+        table.message(label, size, error_text(exc))
+        return
+    extra = t_g - t_inner
+    table.row(label, size, fmt_time(t_g), fmt_time(t_inner), f"+{fmt_time(max(extra, 0.0))}",
+              f"≤ +{fmt_time(OVERHEAD_TARGET_S)}", extra <= OVERHEAD_TARGET_S, noise_note(noise))
+
+
+# ---------------------------------------------------------------------------
+# main
+
+
+def selected(key: str, only: list[str] | None) -> bool:
+    return not only or any(token in key.split("/") for token in only)
+
+
+def all_keys() -> list[str]:
+    keys = list(dict.fromkeys(c.key for c in workloads.CASES))
+    keys += ["transform", "overhead"]
+    keys += [f"memory/{c.key}" for c in workloads.CASES if c.memory]
+    return list(dict.fromkeys(keys))
+
+
+def load_srcgrad(self_test: bool):
+    if self_test:
+        return StandIn(workloads.CASES)
+    import srcgrad
+
+    return srcgrad
+
+
+def print_environment(sg) -> None:
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:
+        blas = "unknown BLAS"
+    threads = ", ".join(
+        f"{var}={os.environ.get(var, 'unset')}"
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    )
+    print(f"python {platform.python_version()}, numpy {np.__version__} ({blas}), "
+          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"thread settings as found, not changed by this script: {threads}")
+    if hasattr(os, "getloadavg"):
+        print("load average before the run: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    where = getattr(sg, "__file__", None) or "?"
+    print(f"srcgrad {getattr(sg, '__version__', '?')} from {where}")
+
+
+def check_hand_gradients(cases, only) -> None:
+    print("hand-written gradients vs central finite differences (3 random coordinates per argument)")
+    rng = np.random.default_rng(7)
+    for case in cases:
+        if not selected(case.key, only):
+            continue
+        name = f"{case.label} {case.size}"
+        try:
+            err, where = check_hand_gradient(case, rng)
+        except Exception as exc:
+            print(f"  {name:44} {error_text(exc)}")
+            continue
+        mark = "✓" if err <= FD_TOLERANCE else "✗"
+        print(f"  {name:44} max rel err {err:.1e} {mark}   worst at {where}", flush=True)
+    print()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
+    parser.add_argument("--only", metavar="NAME[,NAME...]",
+                        help="run only these rows (see --list); 'mlp' also selects memory/mlp")
+    parser.add_argument("--check", action="store_true",
+                        help="verify the hand-written gradients by finite differences first")
+    parser.add_argument("--self-test", action="store_true",
+                        help="test the harness with a stand-in for srcgrad")
+    parser.add_argument("--list", action="store_true", help="list the row names and exit")
+    opts = parser.parse_args(argv)
+    if opts.list:
+        print("\n".join(all_keys()))
+        return 0
+    only = [t.strip() for t in opts.only.split(",") if t.strip()] if opts.only else None
+    if only:
+        known = {part for key in all_keys() for part in key.split("/")}
+        unknown = [t for t in only if t not in known]
+        if unknown:
+            parser.error(f"unknown name(s) {', '.join(unknown)}; choose from {', '.join(all_keys())}")
+    opts.repeats, opts.batch, opts.cold_reps = (5, 0.01, 3) if opts.quick else (15, 0.02, 10)
+
+    if os.environ.pop("SRCGRAD_CACHE_DIR", None) is not None:
+        print("note: SRCGRAD_CACHE_DIR unset for this run, so transformations are really cold")
+    try:
+        sg = load_srcgrad(opts.self_test)
+    except Exception as exc:
+        print(f"cannot import srcgrad: {error_text(exc)}")
+        return 1
+    print(f"srcgrad benchmarks{' (SELF-TEST: srcgrad replaced by a stand-in)' if opts.self_test else ''}")
+    print_environment(sg)
+    print(f"times: best of {opts.repeats} batches of ~{opts.batch * 1e3:g} ms; "
+          "ratio = srcgrad / hand-written NumPy gradient\n")
+
+    if opts.check:
+        check_hand_gradients(workloads.CASES, only)
+
+    t_start = time.perf_counter()
+    table = Table()
+    table.header()
+    for case in workloads.CASES:
+        if selected(case.key, only):
+            run_case(sg, case, table, opts)
+    if selected("transform", only):
+        run_cold(sg, table, opts)
+    if selected("overhead", only):
+        run_overhead(sg, table, opts)
+    for case in workloads.CASES:
+        if case.memory and selected(f"memory/{case.key}", only):
+            run_memory(sg, case, table)
+
+    print(f"\n{table.summary()} ({time.perf_counter() - t_start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""srcgrad: automatic differentiation of Python/NumPy functions by source transformation.
+
+``grad(f)`` reads ``f``'s source and writes a new Python function that runs a
+forward sweep and then explicit adjoint statements; ``source(grad(f))`` shows it.
+"""
+
+from . import rules as _rules  # noqa: F401  (registers the NumPy derivative rules)
+from .api import (
+    grad,
+    jacobian,
+    register_jvp,
+    register_vjp,
+    source,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+from .check import check_grads
+from .errors import (
+    NoDerivativeRuleError,
+    NonScalarOutputError,
+    SrcgradError,
+    UnsupportedSyntaxError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NoDerivativeRuleError",
+    "NonScalarOutputError",
+    "SrcgradError",
+    "UnsupportedSyntaxError",
+    "check_grads",
+    "grad",
+    "jacobian",
+    "register_jvp",
+    "register_vjp",
+    "source",
+    "stop_gradient",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,292 @@
+"""The user-facing operators, all thin wrappers over generated functions.
+
+``grad`` and ``value_and_grad`` call one fused generated function; ``vjp``
+calls a generated forward that returns ``(out, tape)`` and hands back a
+pullback over the generated backward, which reads the tape without consuming
+it, so the pullback can be called any number of times.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import sys
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import pipeline
+from .errors import NoDerivativeRuleError
+from .rules import registry
+
+WrtSpec = "int | str | tuple[int | str, ...]"
+
+
+def stop_gradient(x):
+    """Identity in value, zero derivative (PyTorch's ``detach()``)."""
+    return x
+
+
+# -- which function, which arguments -----------------------------------------------
+
+
+_wrappers: dict[int, Callable] = {}
+
+
+def _with_source(func) -> Callable:
+    """``func`` itself, or a one-line Python wrapper for a callable that only has a rule."""
+    try:
+        inspect.getsourcelines(func)
+        if inspect.isfunction(inspect.unwrap(func)):
+            return func
+    except (OSError, TypeError):
+        pass
+    if id(func) in _wrappers:
+        return _wrappers[id(func)]
+    rule = registry.vjp_rule(func) or registry.jvp_rule(func)
+    name = getattr(func, "__name__", "function")
+    if rule is None:
+        raise NoDerivativeRuleError(name)
+    safe = name if name.isidentifier() else "function"
+    params = ", ".join(rule.inputs)
+    source = f"def {safe}({params}):\n    return primal({params})\n"
+    filename = f"<srcgrad wrapper of {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"primal": func}
+    exec(compile(source, filename, "exec"), namespace)
+    wrapper = namespace[safe]
+    _wrappers[id(func)] = wrapper
+    _wrappers[id(wrapper)] = wrapper
+    wrapper.__srcgrad_primal__ = func
+    return wrapper
+
+
+def _parameters(func) -> list[str]:
+    return list(inspect.signature(func).parameters)
+
+
+def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
+    """Parameter names for ``wrt``, and whether the caller asked for a tuple."""
+    params = _parameters(func)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    names = []
+    for w in items:
+        if isinstance(w, int) and not isinstance(w, bool):
+            if not 0 <= w < len(params):
+                raise ValueError(
+                    f"wrt={w} is out of range: {func.__name__} has {len(params)} parameters {params}"
+                )
+            names.append(params[w])
+        elif isinstance(w, str):
+            if w not in params:
+                raise ValueError(f"wrt={w!r} is not a parameter of {func.__name__}; it has {params}")
+            names.append(w)
+        else:
+            raise TypeError(f"wrt must be an int, a parameter name, or a tuple of them, not {w!r}")
+    return tuple(names), not single
+
+
+def _check_differentiable(value, name: str) -> None:
+    """Refuse integer and boolean inputs instead of silently promoting them."""
+    if isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind in "fc"):
+        return
+    kind = None
+    if isinstance(value, (bool, np.bool_)):
+        kind = "a bool"
+    elif isinstance(value, (int, np.integer)):
+        kind = "an int"
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "biu":
+        kind = f"an array of dtype {value.dtype}"
+    if kind:
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is {kind}; pass a float "
+            f"value instead, e.g. {name}.astype(float) or float({name})"
+        )
+
+
+def _bind(func, args, kwargs) -> inspect.BoundArguments:
+    bound = inspect.signature(func).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound
+
+
+# -- grad and value_and_grad ------------------------------------------------------
+
+
+def grad(f: Callable | None = None, wrt=0) -> Callable:
+    """The gradient function of a scalar-valued ``f`` with respect to ``wrt``.
+
+    ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
+    gradient is then a tuple). Usable as ``@grad`` and ``@grad(wrt=("w", "b"))``.
+    """
+    if f is None:
+        return functools.partial(grad, wrt=wrt)
+    return _gradient_function(f, wrt, with_value=False)
+
+
+def value_and_grad(f: Callable | None = None, wrt=0) -> Callable:
+    """Like ``grad``, but returns ``(value, gradient)`` from one forward sweep."""
+    if f is None:
+        return functools.partial(value_and_grad, wrt=wrt)
+    return _gradient_function(f, wrt, with_value=True)
+
+
+def _gradient_function(f, wrt, with_value: bool) -> Callable:
+    func = _with_source(f)
+    names, as_tuple = _wrt_names(func, wrt)
+    positions = {n: k for k, n in enumerate(_parameters(func))}
+    generated = None
+
+    def compiled():
+        nonlocal generated
+        if generated is None:
+            generated = pipeline.fused_gradient(func, names, with_value)
+        return generated
+
+    def gradient(*args, **kwargs):
+        for n in names:
+            k = positions[n]
+            value = args[k] if k < len(args) else kwargs.get(n, _DEFAULT)
+            if value is not _DEFAULT:
+                _check_differentiable(value, n)
+        g = generated or compiled()
+        try:
+            result = g.function(*args, **kwargs)
+        except Exception as exc:
+            _add_source_note(exc, g)
+            raise
+        if as_tuple and len(names) == 1:
+            return (result[0], (result[1],)) if with_value else (result,)
+        return result
+
+    gradient.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(func, '__name__', 'f')}"
+    gradient.__doc__ = f"Gradient of {getattr(func, '__qualname__', func)} (generated by srcgrad)."
+    gradient.__srcgrad_source__ = lambda: compiled().source
+    gradient.__srcgrad_generated__ = lambda: compiled().function
+    return gradient
+
+
+_DEFAULT = object()
+
+
+def _add_source_note(exc: BaseException, generated) -> None:
+    """Name the user's line when an error is raised inside generated code."""
+    tb = exc.__traceback__
+    user_line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == generated.filename:
+            user_line = generated.origins.get(tb.tb_lineno)
+        tb = tb.tb_next
+    if user_line is None:
+        return
+    text = generated.user_lines[user_line - 1].strip() if generated.user_lines else ""
+    note = f"srcgrad: raised by generated code for {generated.user_filename}:{user_line}: {text}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    elif sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
+        exc.args = (*exc.args, note)
+
+
+# -- vjp -------------------------------------------------------------------------------
+
+
+def vjp(f: Callable, *primals, wrt: Sequence | None = None):
+    """``(out, pullback)``: ``pullback(dout)`` returns the cotangents of the inputs.
+
+    With ``wrt=None`` the differentiated inputs are all positional float
+    arguments (Python floats and float arrays); ``pullback`` returns a tuple
+    with one cotangent per differentiated input and may be called many times.
+    """
+    func = _with_source(f)
+    params = _parameters(func)
+    if wrt is None:
+        names = tuple(
+            params[k] for k, v in enumerate(primals)
+            if k < len(params) and _is_float_value(v)
+        )
+    else:
+        names, _ = _wrt_names(func, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+        for n in names:
+            k = params.index(n)
+            if k < len(primals):
+                _check_differentiable(primals[k], n)
+    pair = pipeline.reverse_pair(func, names)
+    try:
+        out, tape = pair.forward(*primals)
+    except Exception as exc:
+        _add_source_note(exc, pair.generated)
+        raise
+    backward = pair.backward
+
+    def pullback(dout):
+        try:
+            return backward(tape, dout)
+        except Exception as exc:
+            _add_source_note(exc, pair.generated)
+            raise
+
+    pullback.__srcgrad_source__ = lambda: pair.generated.source
+    return out, pullback
+
+
+def _is_float_value(v) -> bool:
+    return isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind in "fc")
+
+
+# -- jacobian ------------------------------------------------------------------------
+
+
+def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
+    """The Jacobian function of ``f``: shape ``out.shape + arg.shape``."""
+    if mode != "rev":
+        raise ValueError(f"jacobian mode {mode!r} is not available yet; use mode='rev'")
+    func = _with_source(f)
+    names, as_tuple = _wrt_names(func, wrt)
+
+    def jac(*args):
+        out, pullback = vjp(func, *args, wrt=names)
+        out_arr = np.asarray(out)
+        rows = []
+        seed = np.zeros_like(out_arr, dtype=np.result_type(out_arr, 1.0))
+        for k in range(out_arr.size):
+            seed.flat[k] = 1.0
+            rows.append(pullback(seed.copy() if seed.ndim else seed[()]))
+            seed.flat[k] = 0.0
+        results = []
+        for j, n in enumerate(names):
+            arg = np.asarray(args[_parameters(func).index(n)])
+            stacked = np.stack([np.asarray(r[j]) for r in rows]) if rows else np.zeros((0,) + arg.shape)
+            results.append(stacked.reshape(out_arr.shape + arg.shape))
+        return tuple(results) if as_tuple else results[0]
+
+    return jac
+
+
+# -- introspection and rules ------------------------------------------------------
+
+
+def source(df: Callable) -> str:
+    """The generated Python source behind a function srcgrad returned."""
+    getter = getattr(df, "__srcgrad_source__", None)
+    if getter is None:
+        raise TypeError(
+            f"{getattr(df, '__name__', df)!r} was not made by srcgrad; pass the result of "
+            f"srcgrad.grad, value_and_grad, or a pullback from srcgrad.vjp"
+        )
+    return getter()
+
+
+def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:
+    """Decorator: give ``func`` a reverse-mode rule ``rule(g, ans, *inputs, **options)``.
+
+    The rule's body is inlined into generated code, so keep it straight-line
+    Python ending in one ``return`` of the inputs' cotangents.
+    """
+    return registry.defvjp(func, broadcasts=broadcasts)
+
+
+def register_jvp(func: Callable, *, broadcasts: bool = False) -> Callable:
+    """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``."""
+    return registry.defjvp(func, broadcasts=broadcasts)

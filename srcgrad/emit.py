@@ -1,0 +1,115 @@
+"""Stage 7: print generated functions, compile them, and make them debuggable.
+
+Simple statements and expressions are printed by ``gast.unparse``; this
+module only lays out blocks, so it knows which user line every generated
+line came from (the source map) and can print ``# comments``. The source is
+registered in ``linecache`` under a stable pseudo-filename, so tracebacks,
+``pdb`` and ``inspect.getsource`` show the generated code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+from dataclasses import dataclass, field
+
+import gast
+
+from . import templates as tp
+
+INDENT = "    "
+
+
+@dataclass
+class Printed:
+    source: str
+    origins: dict[int, int] = field(default_factory=dict)  # generated line -> user line
+
+
+class _Printer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.origins: dict[int, int] = {}
+
+    def emit(self, text: str, depth: int, origin) -> None:
+        for line in text.splitlines():
+            self.lines.append(INDENT * depth + line)
+            if origin:
+                self.origins[len(self.lines)] = origin
+
+    def function(self, fn: gast.FunctionDef, docstring: str | None) -> None:
+        stub = gast.FunctionDef(
+            name=fn.name, args=fn.args, body=[gast.Pass()], decorator_list=[],
+            returns=None, type_comment=None, type_params=[],
+        )
+        stub.lineno = 1
+        header = gast.unparse(stub).splitlines()[0]
+        self.emit(header, 0, None)
+        if docstring:
+            self.emit(f'"""{docstring}"""', 1, None)
+        self.block(fn.body, 1)
+
+    def block(self, stmts, depth: int) -> None:
+        if not stmts:
+            self.emit("pass", depth, None)
+        for s in stmts:
+            self.statement(s, depth)
+
+    def statement(self, s, depth: int) -> None:
+        origin = getattr(s, "lineno", None)
+        if tp.is_comment(s):
+            text = s.value.value[len(tp.COMMENT_MARK):]
+            if text == "":
+                self.lines.append("")
+            else:
+                self.emit(f"# {text}", depth, None)
+            return
+        if isinstance(s, gast.If):
+            self.emit(f"if {gast.unparse(s.test)}:", depth, origin)
+            self.block(s.body, depth + 1)
+            orelse = s.orelse
+            while len(orelse) == 1 and isinstance(orelse[0], gast.If) and not tp.is_comment(orelse[0]):
+                inner = orelse[0]
+                self.emit(f"elif {gast.unparse(inner.test)}:", depth, getattr(inner, "lineno", None))
+                self.block(inner.body, depth + 1)
+                orelse = inner.orelse
+            if orelse:
+                self.emit("else:", depth, None)
+                self.block(orelse, depth + 1)
+        elif isinstance(s, gast.While):
+            self.emit(f"while {gast.unparse(s.test)}:", depth, origin)
+            self.block(s.body, depth + 1)
+        elif isinstance(s, gast.For):
+            target = gast.unparse(s.target)
+            if target.startswith("(") and target.endswith(")"):
+                target = target[1:-1]
+            self.emit(f"for {target} in {gast.unparse(s.iter)}:", depth, origin)
+            self.block(s.body, depth + 1)
+        else:
+            if not hasattr(s, "lineno"):
+                s.lineno = 0  # the unparser looks up type comments by line
+            self.emit(gast.unparse(s), depth, origin)
+
+
+def print_functions(functions: list[tuple[gast.FunctionDef, str | None]]) -> Printed:
+    """Source text of the given functions (with docstrings), and its source map."""
+    printer = _Printer()
+    for k, (fn, doc) in enumerate(functions):
+        if k:
+            printer.lines += ["", ""]
+        printer.function(fn, doc)
+    return Printed("\n".join(printer.lines) + "\n", printer.origins)
+
+
+def pseudo_filename(qualname: str, kind: str, source: str) -> str:
+    digest = hashlib.sha1(source.encode()).hexdigest()[:10]
+    return f"<srcgrad {kind} of {qualname} {digest}>"
+
+
+def compile_source(printed: Printed, filename: str, namespace: dict) -> dict:
+    """Execute the generated source in ``namespace``; register it for tracebacks."""
+    source = printed.source
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)
+    return namespace

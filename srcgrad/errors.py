@@ -1,0 +1,102 @@
+"""Typed errors that name the problem and the fix.
+
+Every error a user can trigger is one of these. Source problems carry a
+``Location`` so the message starts with ``file:line:column`` and shows the
+offending line, like a Python ``SyntaxError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's source: 1-based line, 0-based column."""
+
+    filename: str
+    lineno: int
+    col_offset: int
+    line: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}:{self.col_offset + 1}"
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the column, or '' if unknown."""
+        if not self.line:
+            return ""
+        stripped = self.line.rstrip("\n")
+        indent = len(stripped) - len(stripped.lstrip())
+        caret = " " * max(self.col_offset - indent, 0) + "^"
+        return f"\n    {stripped.strip()}\n    {caret}"
+
+
+class SrcgradError(Exception):
+    """Base class of every error srcgrad raises on purpose."""
+
+
+class UnsupportedSyntaxError(SrcgradError, SyntaxError):
+    """A construct outside the differentiable Python subset (SPEC §2)."""
+
+    def __init__(self, construct: str, location: Location | None, hint: str = ""):
+        self.construct = construct
+        self.location = location
+        self.hint = hint
+        where = f"{location}: " if location else ""
+        text = f"{where}{construct} is not supported by srcgrad"
+        if hint:
+            text += f"; {hint}"
+        if location:
+            text += location.excerpt()
+        super().__init__(text)
+        # SyntaxError fields, so tools that understand them (IDEs, traceback) do.
+        if location:
+            self.filename = location.filename
+            self.lineno = location.lineno
+            self.offset = location.col_offset + 1
+            self.text = location.line
+        self.msg = text
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+class NonScalarOutputError(SrcgradError, ValueError):
+    """``grad`` was asked for the gradient of a non-scalar output."""
+
+    def __init__(self, shape: tuple, function_name: str = "the function"):
+        self.shape = shape
+        super().__init__(
+            f"grad needs a scalar output, but {function_name} returned an array of shape "
+            f"{shape}; use srcgrad.vjp(f, x) and call the pullback with a seed of that "
+            f"shape (e.g. np.ones_like(out)), or reduce the output to a scalar with .sum()"
+        )
+
+
+class NoDerivativeRuleError(SrcgradError, TypeError):
+    """A called function has neither Python source nor a derivative rule."""
+
+    def __init__(self, name: str, location: Location | None = None, mode: str = "rev"):
+        self.name = name
+        self.location = location
+        where = f"{location}: " if location else ""
+        decorator = "register_vjp" if mode == "rev" else "register_jvp"
+        example = (
+            f"@srcgrad.register_vjp({name})\n"
+            f"    def {name.rsplit('.', 1)[-1]}_vjp(g, ans, x):\n"
+            f"        return (g * <d {name}(x) / dx>,)"
+            if mode == "rev"
+            else f"@srcgrad.register_jvp({name})\n"
+            f"    def {name.rsplit('.', 1)[-1]}_jvp(dx, ans, x):\n"
+            f"        return dx * <d {name}(x) / dx>"
+        )
+        super().__init__(
+            f"{where}no derivative rule for {name}; register one with "
+            f"srcgrad.{decorator}, for example:\n    {example}"
+            + (location.excerpt() if location else "")
+        )
+
+
+class SourceUnavailableError(SrcgradError, TypeError):
+    """The function to differentiate has no Python source and no rule."""

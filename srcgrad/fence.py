@@ -1,0 +1,409 @@
+"""Stage 2: the language fence — refuse what srcgrad cannot differentiate, up front.
+
+The transformer only knows the Python subset of SPEC §2. Anything else must be
+stopped here, right after parsing, with an ``UnsupportedSyntaxError`` that names
+the construct in the user's words, points at ``file:line:column`` and says what
+to write instead — never a crash from deep inside a later stage.
+
+``DECISIONS`` holds one explicit decision for every concrete ``gast`` node type:
+allowed (possibly with an extra condition), refused, or unreachable (a node
+that never occurs inside a Python 3 function; meeting one is a srcgrad bug).
+Node types nobody decided on are refused too (the fence fails closed), and
+``undecided_node_types()`` lets a test notice when a new Python or ``gast``
+release adds one.
+
+The table is keyed by class *name*, not by class, so that a ``gast`` release
+which drops a Python 2 leftover (``Print``, ``Exec``...) or lacks a newer node
+(``TemplateStr``) does not break importing this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .parse import ParsedFunction
+
+__all__ = [
+    "DECISIONS",
+    "Decision",
+    "check_function",
+    "check_node",
+    "concrete_node_types",
+    "undecided_node_types",
+]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a node is refused: the construct as a user says it, and what to do instead."""
+
+    construct: str
+    hint: str
+    node: gast.AST | None = None  # where to point, if not at the node itself
+
+
+# A condition on a node, given its parent: a Refusal, or None if it is fine.
+Check = Callable[[gast.AST, gast.AST | None], Refusal | None]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the fence does with one node type.
+
+    ``verdict`` is "allowed", "refused" or "unreachable". A refused decision
+    carries ``construct`` and ``hint``, or a ``check`` that words the refusal
+    from the node's context. An allowed one may carry a ``check`` that still
+    refuses some uses of the node (e.g. ``for ... else``).
+    """
+
+    verdict: str
+    construct: str = ""
+    hint: str = ""
+    check: Check | None = None
+
+
+ALLOWED = Decision("allowed")
+UNREACHABLE = Decision("unreachable")
+
+
+def _refused(construct: str, hint: str) -> Decision:
+    return Decision("refused", construct, hint)
+
+
+def _allowed_unless(check: Check) -> Decision:
+    return Decision("allowed", check=check)
+
+
+# --- conditions on otherwise allowed nodes ---------------------------------
+
+
+def _no_loop_else(node, parent):
+    if node.orelse:
+        word = "for" if isinstance(node, gast.For) else "while"
+        return Refusal(
+            f"a `{word} ... else` clause",
+            "set a flag before `break` and test it after the loop instead",
+        )
+    return None
+
+
+def _no_star_params(node, parent):
+    for star, param in (("*", node.vararg), ("**", node.kwarg)):
+        if param is not None:
+            return Refusal(
+                f"a `{star}{param.id}` parameter",
+                "list the parameters by name, or pass one tuple, list or dict argument",
+                param,
+            )
+    return None
+
+
+def _no_nested_decorators(node, parent):
+    # The top function's decorators (@srcgrad.grad...) are skipped by the walker.
+    if node.decorator_list:
+        return Refusal(
+            "a decorator on a nested function",
+            "define the decorated function at module level and call it from here",
+            node.decorator_list[0],
+        )
+    return None
+
+
+def _annotation_needs_value(node, parent):
+    if node.value is None:
+        return Refusal(
+            "an annotation without a value (`x: T`)",
+            "give it a value (`x: T = v`) or drop the line",
+        )
+    return None
+
+
+def _no_attribute_store(node, parent):
+    if isinstance(node.ctx, gast.Store):
+        return Refusal(
+            "assigning to an attribute (`obj.attr = v`)",
+            "srcgrad differentiates pure functions; return the new value instead of storing it on an object",
+        )
+    return None
+
+
+def _no_dict_unpacking(node, parent):
+    for key, value in zip(node.keys, node.values, strict=True):
+        if key is None:
+            return Refusal(
+                "dict unpacking `**` in a dict literal",
+                "write the keys out, or build the dict with `dict(a)` and item assignments",
+                value,
+            )
+    return None
+
+
+def _no_keyword_unpacking(node, parent):
+    if node.arg is None:
+        return Refusal(
+            "keyword unpacking `**kwargs` in a call", "pass the keyword arguments by name"
+        )
+    return None
+
+
+def _no_async_comprehension(node, parent):
+    if node.is_async:
+        return Refusal("`async` comprehensions", "srcgrad differentiates synchronous code only")
+    return None
+
+
+def _starred(node, parent):
+    if isinstance(node.ctx, gast.Store):
+        return Refusal(
+            "a starred assignment target `*rest`",
+            "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
+        )
+    if isinstance(parent, gast.Call):
+        return Refusal("starred arguments `*args` in a call", "pass the arguments one by one")
+    return Refusal(
+        "unpacking `*` in a list or tuple display",
+        "concatenate explicitly, e.g. `list(a) + list(b)`",
+    )
+
+
+_TRY = ("a `try` statement", "move error handling outside the differentiated function")
+_WITH = (
+    "a `with` statement",
+    "enter the context outside the differentiated function and pass the values in",
+)
+_MATCH = ("`match` statements", "use an `if`/`elif` chain instead")
+_IMPORT = ("an `import` inside the function", "import at module level")
+_ASYNC = "srcgrad differentiates synchronous code only; await the values before calling it"
+_PURE = (
+    "srcgrad differentiates pure functions; pass the value as an argument and return the new value"
+)
+_TYPE_PARAMS = ("type parameters (`[T]`)", "drop them; srcgrad ignores annotations anyway")
+
+
+DECISIONS: dict[str, Decision] = {
+    # -- statements --
+    "FunctionDef": _allowed_unless(_no_nested_decorators),
+    "AsyncFunctionDef": _refused("`async` functions", _ASYNC),
+    "ClassDef": _refused(
+        "class definitions",
+        "define classes at module level and pass plain arrays into the differentiated function",
+    ),
+    "Return": ALLOWED,
+    "Delete": _refused(
+        "`del`", "rebind the name instead, or build a new list or dict without the entry"
+    ),
+    "Assign": ALLOWED,
+    "TypeAlias": _refused("`type` aliases", "define type aliases at module level"),
+    "AugAssign": ALLOWED,
+    "AnnAssign": _allowed_unless(_annotation_needs_value),
+    "For": _allowed_unless(_no_loop_else),
+    "AsyncFor": _refused("`async for` loops", _ASYNC),
+    "While": _allowed_unless(_no_loop_else),
+    "If": ALLOWED,
+    "With": _refused(*_WITH),
+    "AsyncWith": _refused("`async with` statements", _ASYNC),
+    "Match": _refused(*_MATCH),
+    "Raise": ALLOWED,  # input validation runs in the forward sweep like any call
+    "Try": _refused(*_TRY),
+    "TryStar": _refused("a `try ... except*` statement", _TRY[1]),
+    "Assert": ALLOWED,
+    "Import": _refused(*_IMPORT),
+    "ImportFrom": _refused(*_IMPORT),
+    "Global": _refused("`global` declarations", _PURE),
+    "Nonlocal": _refused("`nonlocal` declarations", _PURE),
+    "Expr": ALLOWED,  # print(...), xs.append(v)
+    "Pass": ALLOWED,
+    "Break": ALLOWED,
+    "Continue": ALLOWED,
+    # -- expressions --
+    "BoolOp": ALLOWED,
+    "NamedExpr": _refused("walrus `:=`", "assign on a line of its own first"),
+    "BinOp": ALLOWED,
+    "UnaryOp": ALLOWED,
+    "Lambda": ALLOWED,
+    "IfExp": ALLOWED,
+    "Dict": _allowed_unless(_no_dict_unpacking),
+    "Set": ALLOWED,
+    "ListComp": ALLOWED,
+    "SetComp": _refused("set comprehensions", "use a list comprehension, then `set(...)` of it"),
+    "DictComp": _refused(
+        "dict comprehensions",
+        "use a list comprehension, e.g. `dict(zip(keys, [f(v) for v in vals]))`",
+    ),
+    "GeneratorExp": ALLOWED,  # sum(x * x for x in xs)
+    "Await": _refused("`await`", _ASYNC),
+    "Yield": _refused("a generator (`yield`)", "build and return a list instead"),
+    "YieldFrom": _refused("a generator (`yield from`)", "build and return a list instead"),
+    "Compare": ALLOWED,
+    "Call": ALLOWED,
+    "FormattedValue": ALLOWED,  # f-strings only feed print and messages
+    "JoinedStr": ALLOWED,
+    "Interpolation": _refused("template strings (t-strings)", "use an f-string instead"),
+    "TemplateStr": _refused("template strings (t-strings)", "use an f-string instead"),
+    "Constant": ALLOWED,
+    "Attribute": _allowed_unless(_no_attribute_store),
+    "Subscript": ALLOWED,
+    "Starred": Decision("refused", check=_starred),
+    "Name": ALLOWED,
+    "List": ALLOWED,
+    "Tuple": ALLOWED,
+    "Slice": ALLOWED,
+    # -- contexts (Param marks function parameters in gast; Del only occurs under Delete) --
+    "Load": ALLOWED,
+    "Store": ALLOWED,
+    "Del": ALLOWED,
+    "Param": ALLOWED,
+    # -- operators --
+    "And": ALLOWED,
+    "Or": ALLOWED,
+    "Add": ALLOWED,
+    "Sub": ALLOWED,
+    "Mult": ALLOWED,
+    "MatMult": ALLOWED,
+    "Div": ALLOWED,
+    "Mod": ALLOWED,
+    "Pow": ALLOWED,
+    "LShift": ALLOWED,
+    "RShift": ALLOWED,
+    "BitOr": ALLOWED,
+    "BitXor": ALLOWED,
+    "BitAnd": ALLOWED,
+    "FloorDiv": ALLOWED,
+    "Invert": ALLOWED,
+    "Not": ALLOWED,
+    "UAdd": ALLOWED,
+    "USub": ALLOWED,
+    "Eq": ALLOWED,
+    "NotEq": ALLOWED,
+    "Lt": ALLOWED,
+    "LtE": ALLOWED,
+    "Gt": ALLOWED,
+    "GtE": ALLOWED,
+    "Is": ALLOWED,
+    "IsNot": ALLOWED,
+    "In": ALLOWED,
+    "NotIn": ALLOWED,
+    # -- helper nodes --
+    "arguments": _allowed_unless(_no_star_params),
+    "keyword": _allowed_unless(_no_keyword_unpacking),
+    "comprehension": _allowed_unless(_no_async_comprehension),
+    # Only ever children of a refused node, which the walker does not enter;
+    # refused with their parent's words in case one is met on its own.
+    "ExceptHandler": _refused("an `except` clause", _TRY[1]),
+    "alias": _refused(*_IMPORT),
+    "withitem": _refused(*_WITH),
+    "match_case": _refused(*_MATCH),
+    "MatchValue": _refused(*_MATCH),
+    "MatchSingleton": _refused(*_MATCH),
+    "MatchSequence": _refused(*_MATCH),
+    "MatchMapping": _refused(*_MATCH),
+    "MatchClass": _refused(*_MATCH),
+    "MatchStar": _refused(*_MATCH),
+    "MatchAs": _refused(*_MATCH),
+    "MatchOr": _refused(*_MATCH),
+    "TypeVar": _refused(*_TYPE_PARAMS),
+    "ParamSpec": _refused(*_TYPE_PARAMS),
+    "TypeVarTuple": _refused(*_TYPE_PARAMS),
+    # -- never inside a Python 3 function --
+    "Module": UNREACHABLE,  # tree roots
+    "Interactive": UNREACHABLE,
+    "Expression": UNREACHABLE,
+    "FunctionType": UNREACHABLE,
+    "Suite": UNREACHABLE,
+    "type_ignore": UNREACHABLE,  # gast's concrete TypeIgnore; only in Module.type_ignores
+    "Exec": UNREACHABLE,  # Python 2
+    "Print": UNREACHABLE,  # Python 2
+    "Repr": UNREACHABLE,  # Python 2
+    "AugLoad": UNREACHABLE,  # never produced by the Python 3 parser
+    "AugStore": UNREACHABLE,
+}
+
+
+def concrete_node_types() -> dict[str, type]:
+    """Every concrete node class ``gast`` defines, by name.
+
+    ``_fields`` cannot tell abstract from concrete (``Load`` and ``Add`` have
+    none either), and ``__module__`` cannot (``gast`` re-exports ``ast``'s
+    abstract bases but, on old Pythons, defines some of them itself). What
+    holds in both ``ast`` and ``gast`` is that categories (``expr``, ``stmt``,
+    ``operator``...) are base classes and nodes are the leaves: a class that
+    another ``gast`` class derives from is a category, every other one a node.
+    """
+    classes = [c for c in vars(gast).values() if isinstance(c, type) and issubclass(c, gast.AST)]
+    bases = {base for c in classes for base in c.__mro__[1:]}
+    return {c.__name__: c for c in classes if c not in bases}
+
+
+def undecided_node_types() -> list[str]:
+    """Names of concrete ``gast`` node classes that ``DECISIONS`` does not cover."""
+    return sorted(name for name in concrete_node_types() if name not in DECISIONS)
+
+
+def check_function(parsed: ParsedFunction) -> None:
+    """Raise ``UnsupportedSyntaxError`` for the first unsupported construct, in source order.
+
+    The top function's decorators are not looked at (they are how the user
+    asked for a derivative); everything else in the definition is.
+    """
+    check_node(parsed.node, parsed, top=True)
+
+
+def check_node(node: gast.AST, parsed: ParsedFunction, *, top: bool = False) -> None:
+    """Fence the tree under ``node`` (e.g. a nested ``def``); locations come from ``parsed``.
+
+    With ``top``, ``node`` is the differentiated function and its decorators are skipped.
+    """
+    found = []  # (lineno, col, order, refusal, anchor)
+    _walk(node, None, node, found, top)
+    if found:
+        *_, refusal, anchor = min(found, key=lambda item: item[:3])
+        raise UnsupportedSyntaxError(refusal.construct, parsed.location(anchor), refusal.hint)
+
+
+def _walk(node, parent, anchor, found, top=False):
+    if _has_position(node):
+        anchor = node  # nodes without a position (contexts, arguments...) use their parent's
+    decision, refusal = _judge(node, parent)
+    skip_decorators = top and isinstance(node, gast.FunctionDef)
+    if skip_decorators:
+        refusal = None  # the decorator check is for nested defs; the top's are skipped below
+    if refusal is not None:
+        where = refusal.node if _has_position(refusal.node) else anchor
+        found.append((where.lineno, where.col_offset, len(found), refusal, where))
+        if decision is None or decision.verdict != "allowed":
+            return  # what is inside a refused construct does not matter
+    for child in gast.iter_child_nodes(node):
+        if skip_decorators and any(child is d for d in node.decorator_list):
+            continue
+        _walk(child, node, anchor, found)
+
+
+def _has_position(node) -> bool:
+    return (
+        getattr(node, "lineno", None) is not None and getattr(node, "col_offset", None) is not None
+    )
+
+
+def _judge(node, parent) -> tuple[Decision | None, Refusal | None]:
+    """The node's decision and, if this use of it is refused, why."""
+    name = type(node).__name__
+    decision = DECISIONS.get(name)
+    if decision is None:  # fail closed
+        return None, Refusal(
+            f"the `{name}` syntax node",
+            "this srcgrad version has not decided whether it can differentiate it; please report this",
+        )
+    if decision.verdict == "unreachable":
+        return decision, Refusal(
+            f"the `{name}` syntax node",
+            "it should never occur inside a Python 3 function; please report this as a srcgrad bug",
+        )
+    if decision.check is not None:
+        return decision, decision.check(node, parent)
+    if decision.verdict == "refused":
+        return decision, Refusal(decision.construct, decision.hint)
+    return decision, None

@@ -1,0 +1,146 @@
+"""Part of normalisation: make every jump the last thing its path executes.
+
+``return``, ``break`` and ``continue`` leave the middle of a block. The reverse
+sweep replays a block backwards and must skip exactly the statements the
+forward sweep skipped, so after lowering no statement follows a jump on any
+path through the loop body:
+
+- ``A; if c: break; B``  ->  ``A; if c: break  else: B`` (the recorded branch
+  decision tells the reverse sweep whether ``B`` ran);
+- a jump buried deeper sets a flag, and what follows is guarded by
+  ``if not flag:``;
+- ``return v`` becomes ``result = v`` (plus ``returned = True; break`` inside a
+  loop) and the function ends with its single ``return result``.
+
+The forward code keeps real ``break``/``continue`` statements: they are legal
+and cheap, and they are always the last statement of their branch.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import templates as tp
+
+_JUMPS = (gast.Return, gast.Break, gast.Continue)
+
+
+def _may_jump(stmts, loop_jumps: bool = True) -> bool:
+    """Whether running ``stmts`` may leave them early (a loop's break/continue stay inside it)."""
+    for s in stmts:
+        if isinstance(s, gast.Return):
+            return True
+        if isinstance(s, (gast.Break, gast.Continue)) and loop_jumps:
+            return True
+        if isinstance(s, gast.If) and (
+            _may_jump(s.body, loop_jumps) or _may_jump(s.orelse, loop_jumps)
+        ):
+            return True
+        if isinstance(s, (gast.For, gast.While)) and _has_return(s.body):
+            return True
+    return False
+
+
+def _always_jumps(stmts) -> bool:
+    for s in stmts:
+        if isinstance(s, _JUMPS):
+            return True
+        if isinstance(s, gast.If) and _always_jumps(s.body) and _always_jumps(s.orelse):
+            return True
+    return False
+
+
+def _has_return(stmts) -> bool:
+    return any(isinstance(n, gast.Return) for s in stmts for n in gast.walk(s))
+
+
+class _Lowering:
+    """Flags are always set at jumps; dead-code elimination drops the unread ones."""
+
+    def __init__(self, names):
+        self.names = names
+        self.result: str | None = None  # holds the return value
+        self.returned: str | None = None  # True once a return has fired
+
+    def function(self, body) -> list:
+        early = _has_return(body[:-1]) or (
+            body and not isinstance(body[-1], gast.Return) and _has_return(body[-1:])
+        )
+        if not early:
+            if body and isinstance(body[-1], gast.Return):
+                return body
+            return body + [gast.Return(value=None)]
+        self.result = self.names.fresh("result")
+        self.returned = self.names.fresh("returned")
+        start = [tp.assign(self.result, tp.const(None)), tp.assign(self.returned, tp.const(False))]
+        return start + self.block(body, None) + [gast.Return(value=tp.name(self.result))]
+
+    def block(self, stmts, loop_flag: str | None) -> list:
+        """Lower ``stmts``; ``loop_flag`` is set by any jump out of the innermost loop body."""
+        out = []
+        for i, s in enumerate(stmts):
+            rest = stmts[i + 1 :]
+            if isinstance(s, gast.Return):
+                return out + self.lower_return(s, loop_flag)
+            if isinstance(s, (gast.Break, gast.Continue)):
+                return out + [self.located(tp.assign(loop_flag, tp.const(True)), s), s]
+            if isinstance(s, gast.If):
+                branch = gast.If(
+                    test=s.test,
+                    body=self.block(s.body, loop_flag),
+                    orelse=self.block(s.orelse, loop_flag),
+                )
+                branch = gast.copy_location(branch, s)
+                if not rest or not _may_jump([s]):
+                    out.append(branch)
+                    continue
+                body_always, else_always = _always_jumps(s.body), _always_jumps(s.orelse)
+                if body_always and else_always:
+                    return out + [branch]
+                if body_always and not _may_jump(s.orelse):
+                    branch.orelse += self.block(rest, loop_flag)
+                    return out + [branch]
+                if else_always and not _may_jump(s.body):
+                    branch.body += self.block(rest, loop_flag)
+                    return out + [branch]
+                flag = loop_flag or self.returned
+                guard = gast.If(test=tp.expr("not f", f=flag), body=self.block(rest, loop_flag), orelse=[])
+                return out + [branch, gast.copy_location(guard, s)]
+            if isinstance(s, (gast.For, gast.While)):
+                loop = self.loop(s)
+                if not _has_return(s.body) or not (rest or loop_flag):
+                    out.append(loop)
+                    continue
+                if loop_flag:  # a return in a nested loop leaves this loop too
+                    leave = [self.located(tp.assign(loop_flag, tp.const(True)), s), gast.Break()]
+                    after = gast.If(test=tp.name(self.returned), body=leave, orelse=self.block(rest, loop_flag))
+                else:
+                    after = gast.If(test=tp.expr("not f", f=self.returned), body=self.block(rest, None), orelse=[])
+                return out + [loop, gast.copy_location(after, s)]
+            out.append(s)
+        return out
+
+    def loop(self, s):
+        flag = self.names.fresh("jumped")
+        body = [self.located(tp.assign(flag, tp.const(False)), s)] + self.block(s.body, flag)
+        if isinstance(s, gast.While):
+            new = gast.While(test=s.test, body=body, orelse=[])
+        else:
+            new = gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None)
+        return gast.copy_location(new, s)
+
+    def lower_return(self, s, loop_flag: str | None) -> list:
+        value = s.value if s.value is not None else tp.const(None)
+        out = [tp.assign(self.result, value), tp.assign(self.returned, tp.const(True))]
+        if loop_flag:
+            out += [tp.assign(loop_flag, tp.const(True)), gast.Break()]
+        return [self.located(n, s) for n in out]
+
+    @staticmethod
+    def located(node, origin):
+        return gast.copy_location(node, origin)
+
+
+def lower_jumps(body, names) -> list:
+    """``body`` with every jump last on its path and a single final ``return``."""
+    return _Lowering(names).function(list(body))

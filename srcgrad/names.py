@@ -1,0 +1,47 @@
+"""Fresh, deterministic names for generated code.
+
+Counters, never random ids: the same function always gets the same names, so
+generated source is byte-identical across runs (golden tests, content caching).
+"""
+
+from __future__ import annotations
+
+import gast
+
+
+def identifiers(tree) -> set[str]:
+    """Every identifier that appears in ``tree`` (variables, parameters, attributes)."""
+    found = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            found.add(node.id)
+        elif isinstance(node, gast.FunctionDef):
+            found.add(node.name)
+    return found
+
+
+class NameGen:
+    """Hands out names that clash with nothing the user wrote or we made before."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+        self._temps = 0
+
+    def fresh(self, base: str) -> str:
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        k = 2
+        while f"{base}{k}" in self.taken:
+            k += 1
+        self.taken.add(f"{base}{k}")
+        return f"{base}{k}"
+
+    def temp(self) -> str:
+        """``t1, t2, ...`` for intermediate values."""
+        while True:
+            self._temps += 1
+            candidate = f"t{self._temps}"
+            if candidate not in self.taken:
+                self.taken.add(candidate)
+                return candidate

@@ -1,0 +1,349 @@
+"""Stage 3: lower the user's function to the small core the transformations know.
+
+The core (A-normal form):
+
+- ``x = <op>`` where every operand of ``<op>`` is an *atom* (a name, a
+  constant, or a fixed module attribute such as ``np.pi``): one operation per
+  assignment, fresh temporaries ``t1, t2, ...`` for intermediate values;
+- ``if <test>:`` / ``while <test>:`` with the test left as written (a branch
+  decision is never differentiated, only recorded);
+- ``for i in range(a, b, s):`` with atom bounds; loops over other iterables
+  become such loops over indices;
+- ``break`` only as the last statement of an ``if`` branch in a loop body
+  (what follows it moves to the ``else`` branch, see ``jumps``);
+- exactly one ``return`` of an atom, as the last statement.
+
+Every produced statement keeps the line number of the user's statement it
+came from, so generated code can quote and point at it.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import templates as tp
+from .errors import UnsupportedSyntaxError
+from .jumps import lower_jumps
+from .names import NameGen
+from .resolve import Environment, is_missing
+
+NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
+
+
+class Normalizer:
+    def __init__(self, parsed, env: Environment, names: NameGen):
+        self.parsed = parsed
+        self.env = env
+        self.names = names
+        self._origin = None  # the user statement being lowered, for locations
+
+    # -- entry point -------------------------------------------------------
+
+    def function(self) -> gast.FunctionDef:
+        node = self.parsed.node
+        body = lower_jumps(node.body, self.names)
+        new_body = self.block(body)
+        fn = gast.FunctionDef(
+            name=node.name,
+            args=node.args,
+            body=new_body,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
+        )
+        return gast.copy_location(fn, node)
+
+    # -- statements --------------------------------------------------------
+
+    def block(self, statements) -> list:
+        out = []
+        for s in statements:
+            self._origin = s
+            out.extend(self.statement(s))
+        return out
+
+    def statement(self, s) -> list:
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise self.unsupported(s, f"a `{type(s).__name__}` statement")
+        return [gast.copy_location(n, s) if not hasattr(n, "lineno") else n for n in method(s)]
+
+    def stmt_Assign(self, s):
+        if len(s.targets) != 1:
+            # a = b = e  ->  t = e; a = t; b = t
+            pre, atom = self.atomize(s.value)
+            out = pre
+            for target in s.targets:
+                out += self.assign_to(target, atom, s)
+            return out
+        return self.assign_to(s.targets[0], s.value, s)
+
+    def stmt_AnnAssign(self, s):
+        if s.value is None:
+            return []
+        return self.assign_to(s.target, s.value, s)
+
+    def stmt_AugAssign(self, s):
+        target = s.target
+        if not isinstance(target, gast.Name):
+            raise self.unsupported(s, "augmented assignment to a subscript or attribute")
+        value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
+        return self.assign_to(target, gast.copy_location(value, s), s)
+
+    def assign_to(self, target, value, origin) -> list:
+        if isinstance(target, gast.Name):
+            pre, op = self.operation(value)
+            if target.id in tp.names_in(op) and not isinstance(op, gast.Name):
+                # x = x * 2  ->  t = x * 2; x = t : the operation never overwrites its operand
+                temp = self.names.temp()
+                return pre + [self.located(tp.assign(temp, op)), self.located(tp.assign(target.id, tp.name(temp)))]
+            return pre + [self.located(tp.assign(target.id, op))]
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return self.unpack(target, value)
+        raise self.unsupported(origin, "assignment to a subscript or attribute")
+
+    def unpack(self, target, value) -> list:
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            # a, b = b, a : evaluate every right-hand side before any assignment
+            out, atoms = [], []
+            for elt in value.elts:
+                pre, atom = self.atomize(elt)
+                out += pre
+                if isinstance(atom, gast.Name) and any(
+                    atom.id in tp.names_in(t) for t in target.elts
+                ):
+                    temp = self.names.temp()
+                    out.append(self.located(tp.assign(temp, atom)))
+                    atom = tp.name(temp)
+                atoms.append(atom)
+            for t, atom in zip(target.elts, atoms):
+                out += self.assign_to(t, atom, t)
+            return out
+        pre, atom = self.atomize(value)
+        if not isinstance(atom, gast.Name):
+            raise self.unsupported(value, "unpacking a constant")
+        out = pre
+        for k, t in enumerate(target.elts):
+            if isinstance(t, gast.Starred):
+                raise self.unsupported(t, "starred unpacking `*rest`")
+            item = gast.Subscript(value=tp.load(atom), slice=tp.const(k), ctx=gast.Load())
+            out += self.assign_to(t, item, t)
+        return out
+
+    def stmt_Return(self, s):
+        value = s.value if s.value is not None else tp.const(None)
+        pre, atom = self.atomize(value)
+        return pre + [self.located(gast.Return(value=atom))]
+
+    def stmt_Expr(self, s):
+        # print(...), assert-like calls: run in the forward sweep, never differentiated
+        return [s]
+
+    def stmt_Assert(self, s):
+        return [s]
+
+    def stmt_Raise(self, s):
+        return [s]
+
+    def stmt_Pass(self, s):
+        return []
+
+    def stmt_Break(self, s):
+        return [s]
+
+    def stmt_Continue(self, s):
+        return [s]
+
+    def stmt_If(self, s):
+        node = gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=self.block(s.orelse))
+        return [gast.copy_location(node, s)]
+
+    def stmt_While(self, s):
+        node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=[])
+        return [gast.copy_location(node, s)]
+
+    def stmt_For(self, s):
+        pre, header, first = self.for_header(s)
+        body = self.block(first + s.body) or [gast.Pass()]
+        node = gast.For(target=header.target, iter=header.iter, body=body, orelse=[], type_comment=None)
+        return pre + [gast.copy_location(node, s)]
+
+    def for_header(self, s):
+        """``for`` over range stays; other iterables become loops over an index."""
+        it = s.iter
+        if isinstance(it, gast.Call) and self.env.static_value(it.func) is range and not it.keywords:
+            pre, atoms = self.atomize_all(it.args)
+            call = gast.Call(func=tp.name("range"), args=atoms, keywords=[])
+            if not isinstance(s.target, gast.Name):
+                raise self.unsupported(s.target, "unpacking in the target of a `for` over range")
+            return pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
+        index = self.names.fresh("k")
+        target = s.target
+        if isinstance(it, gast.Call) and self.env.static_value(it.func) is enumerate:
+            pre, (seq,) = self.atomize_all(it.args[:1])
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
+                raise self.unsupported(target, "`for` over enumerate without `i, value` unpacking")
+            length = tp.expr("len(s)", s=seq)
+            first = [
+                gast.Assign(targets=[target.elts[0]], value=tp.name(index), type_comment=None),
+                gast.Assign(targets=[target.elts[1]], value=tp.expr("s[k]", s=seq, k=index), type_comment=None),
+            ]
+        elif isinstance(it, gast.Call) and self.env.static_value(it.func) is zip:
+            pre, seqs = self.atomize_all(it.args)
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(seqs)):
+                raise self.unsupported(target, "`for` over zip without unpacking every sequence")
+            length = gast.Call(
+                func=tp.name("min"), args=[tp.expr("len(s)", s=q) for q in seqs], keywords=[]
+            ) if len(seqs) > 1 else tp.expr("len(s)", s=seqs[0])
+            first = [
+                gast.Assign(targets=[t], value=tp.expr("s[k]", s=q, k=index), type_comment=None)
+                for t, q in zip(target.elts, seqs)
+            ]
+        else:
+            pre, seq = self.atomize(it)
+            length = tp.expr("len(s)", s=seq)
+            first = [gast.Assign(targets=[target], value=tp.expr("s[k]", s=seq, k=index), type_comment=None)]
+        n = self.names.fresh("n")
+        pre = pre + [self.located(tp.assign(n, length))]
+        header = gast.For(
+            target=tp.name(index, store=True),
+            iter=gast.Call(func=tp.name("range"), args=[tp.name(n)], keywords=[]),
+            body=[],
+            orelse=[],
+        )
+        for f in first:
+            gast.copy_location(f, s)
+        return pre, header, first
+
+    # -- expressions -------------------------------------------------------
+
+    def atomize(self, node) -> tuple[list, gast.expr]:
+        """Statements computing ``node``, and an atom holding its value."""
+        if self.is_atom(node):
+            return [], node
+        pre, op = self.operation(node)
+        if self.is_atom(op):
+            return pre, op
+        temp = self.names.temp()
+        return pre + [self.located(tp.assign(temp, op))], tp.name(temp)
+
+    def atomize_all(self, nodes) -> tuple[list, list]:
+        pre, atoms = [], []
+        for n in nodes:
+            p, a = self.atomize(n)
+            pre += p
+            atoms.append(a)
+        return pre, atoms
+
+    def is_atom(self, node) -> bool:
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return True
+        if isinstance(node, gast.Attribute):
+            return not is_missing(self.env.static_value(node))
+        return False
+
+    def operation(self, node) -> tuple[list, gast.expr]:
+        """Statements computing the operands of ``node``, and ``node`` over atoms."""
+        if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
+            return [], node
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(node, f"the expression `{gast.unparse(node)}`")
+        return method(node)
+
+    def expr_BinOp(self, node):
+        pre, (left, right) = self.atomize_all([node.left, node.right])
+        return pre, gast.BinOp(left=left, op=node.op, right=right)
+
+    def expr_UnaryOp(self, node):
+        if isinstance(node.op, gast.UAdd):
+            return self.operation(node.operand)
+        if isinstance(node.op, gast.Not):
+            return [], node
+        pre, operand = self.atomize(node.operand)
+        return pre, gast.UnaryOp(op=node.op, operand=operand)
+
+    def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.unsupported(node, "a call with `*args` or `**kwargs`")
+        pre = []
+        func = node.func
+        if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
+            # a method call: x.sum(axis=0) -> the receiver becomes an atom
+            p, receiver = self.atomize(func.value)
+            pre += p
+            func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
+        elif not self.is_atom(func):
+            raise self.unsupported(node, "calling the result of an expression")
+        p, args = self.atomize_all(node.args)
+        pre += p
+        keywords = []
+        for k in node.keywords:
+            p, v = self.atomize(k.value)
+            pre += p
+            keywords.append(gast.keyword(arg=k.arg, value=v))
+        return pre, gast.Call(func=func, args=args, keywords=keywords)
+
+    def expr_Attribute(self, node):
+        pre, value = self.atomize(node.value)
+        return pre, gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, node):
+        pre, value = self.atomize(node.value)
+        p, index = self.index(node.slice)
+        return pre + p, gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            pre, bounds = [], []
+            for b in (node.lower, node.upper, node.step):
+                if b is None:
+                    bounds.append(None)
+                else:
+                    p, a = self.atomize(b)
+                    pre += p
+                    bounds.append(a)
+            return pre, gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
+        if isinstance(node, gast.Tuple):
+            pre, parts = [], []
+            for elt in node.elts:
+                p, a = self.index(elt)
+                pre += p
+                parts.append(a)
+            return pre, gast.Tuple(elts=parts, ctx=gast.Load())
+        return self.atomize(node)
+
+    def expr_Tuple(self, node):
+        pre, elts = self.atomize_all(node.elts)
+        return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+
+    def expr_List(self, node):
+        pre, elts = self.atomize_all(node.elts)
+        return pre, gast.List(elts=elts, ctx=gast.Load())
+
+    def expr_IfExp(self, node):
+        # a if c else b  ->  if c: t = a  else: t = b
+        temp = self.names.temp()
+        branch = gast.If(
+            test=node.test,
+            body=self.assign_to(tp.name(temp, store=True), node.body, node),
+            orelse=self.assign_to(tp.name(temp, store=True), node.orelse, node),
+        )
+        return [self.located(branch)], tp.name(temp)
+
+    # -- helpers -------------------------------------------------------------
+
+    def located(self, node):
+        origin = self._origin
+        if origin is not None and getattr(origin, "lineno", None):
+            for n in gast.walk(node):
+                if not getattr(n, "lineno", None) and "lineno" in getattr(n, "_attributes", ()):
+                    gast.copy_location(n, origin)
+        return node
+
+    def unsupported(self, node, construct: str, hint: str = "") -> UnsupportedSyntaxError:
+        loc = self.parsed.location(node if getattr(node, "lineno", None) else self._origin)
+        return UnsupportedSyntaxError(construct, loc, hint or "see README for the supported subset")

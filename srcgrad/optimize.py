@@ -1,0 +1,204 @@
+"""Stage 6: make the generated function lean and readable.
+
+Two classic passes over structured code (no CFG needed: ``if``/loops only):
+
+- dead-code elimination: an assignment whose target is never read later is
+  dropped (liveness, iterated to a fixpoint around loops); statements with
+  effects (expression statements such as ``stack.append(v)`` or ``print``)
+  always stay;
+- forward substitution: a temporary the transformation introduced, assigned
+  and then read exactly once by the very next statement, is replaced by its
+  value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import gast
+
+from . import templates as tp
+
+_COMPOUND = (gast.If, gast.While, gast.For)
+
+
+def _targets(s) -> set[str]:
+    found = set()
+    for t in getattr(s, "targets", []):
+        for n in gast.walk(t):
+            if isinstance(n, gast.Name):
+                found.add(n.id)
+    return found
+
+
+def _reads(node) -> set[str]:
+    return tp.names_in(node)
+
+
+def eliminate_dead_code(stmts: list, live_out: set[str]) -> tuple[list, set[str]]:
+    """``stmts`` without dead assignments, and the names live on entry."""
+    out = []
+    live = set(live_out)
+    for s in reversed(stmts):
+        if isinstance(s, gast.Assign):
+            targets = _targets(s)
+            if not targets & live and _is_pure(s.value):
+                continue
+            live = (live - targets) | _reads(s.value)
+            # a store through a subscript or a tuple with subscripts also reads
+            for t in s.targets:
+                if not isinstance(t, gast.Name):
+                    live |= _reads(t)
+            out.append(s)
+        elif isinstance(s, gast.If):
+            body, live_body = eliminate_dead_code(s.body, live)
+            orelse, live_else = eliminate_dead_code(s.orelse, live)
+            if not body and not orelse and _is_pure(s.test):
+                continue
+            s.body = body or [gast.Pass()]
+            s.orelse = orelse
+            live = live_body | live_else | _reads(s.test)
+            out.append(s)
+        elif isinstance(s, (gast.While, gast.For)):
+            header = _reads(s.test) if isinstance(s, gast.While) else _reads(s.iter)
+            loop_live = set(live) | header
+            while True:
+                body, entry = eliminate_dead_code(s.body, loop_live)
+                new = loop_live | entry
+                if new == loop_live:
+                    break
+                loop_live = new
+            if isinstance(s, gast.For):
+                targets = {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                body_has_effect = bool(body)
+                if not body_has_effect and _is_pure(s.iter):
+                    continue
+                live = (loop_live - targets) | header | live
+            else:
+                live = loop_live | header
+            s.body = body or [gast.Pass()]
+            out.append(s)
+        else:
+            if tp.is_comment(s):
+                out.append(s)
+                continue
+            live |= _reads(s)
+            out.append(s)
+    out.reverse()
+    return _drop_orphan_comments(out), live
+
+
+def _drop_orphan_comments(stmts: list) -> list:
+    """A comment heads the statements after it; drop it when none are left."""
+    out = []
+    for k, s in enumerate(stmts):
+        if tp.is_comment(s) and not tp.comment_text(s):
+            out.append(s)  # a blank line separates; it heads nothing
+            continue
+        following = stmts[k + 1] if k + 1 < len(stmts) else None
+        if tp.is_comment(s) and (following is None or tp.is_comment(following)):
+            continue
+        if tp.is_comment(s) and out and tp.is_comment(out[-1]) is False and _last_comment(out) == tp.comment_text(s):
+            continue  # the same user line continues: one heading is enough
+        out.append(s)
+    return out
+
+
+def _last_comment(stmts) -> str | None:
+    for s in reversed(stmts):
+        if tp.is_comment(s):
+            return tp.comment_text(s)
+        if not isinstance(s, gast.Assign):
+            return None
+    return None
+
+
+def _is_pure(node) -> bool:
+    """Whether evaluating ``node`` can be skipped when its value is unused."""
+    for n in gast.walk(node):
+        if isinstance(n, gast.Call):
+            func = n.func
+            if isinstance(func, gast.Attribute) and func.attr in ("append", "pop", "extend"):
+                return False
+            if isinstance(func, gast.Name) and func.id in ("print", "next"):
+                return False
+    return True
+
+
+def forward_substitute(stmts: list, substitutable) -> list:
+    """Fold single-use temporaries into the next statement (see module docstring)."""
+    counts: dict[str, int] = {}
+    _count_reads(stmts, counts)
+    return _substitute_block(stmts, substitutable, counts)
+
+
+def _count_reads(stmts, counts):
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+
+
+def _substitute_block(stmts, substitutable, counts) -> list:
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, _substitute_block(getattr(s, field), substitutable, counts))
+        out.append(s)
+    k = 0
+    result = []
+    while k < len(out):
+        s = out[k]
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and substitutable(s.targets[0].id)
+            and counts.get(s.targets[0].id, 0) == 1
+            and nxt is not None
+            and _can_receive(nxt, s.targets[0].id)
+        ):
+            _replace_read(nxt, s.targets[0].id, s.value)
+            k += 1
+            continue
+        result.append(s)
+        k += 1
+    return result
+
+
+def _can_receive(nxt, name: str) -> bool:
+    """The next statement reads ``name`` once, in a place evaluated exactly once."""
+    if isinstance(nxt, gast.Assign):
+        return name in _reads(nxt.value)
+    if isinstance(nxt, gast.If):
+        return name in _reads(nxt.test)
+    if isinstance(nxt, gast.For):
+        return name in _reads(nxt.iter)
+    if isinstance(nxt, gast.Return):
+        return nxt.value is not None and name in _reads(nxt.value)
+    return False
+
+
+def _replace_read(nxt, name, value):
+    where = {gast.Assign: "value", gast.If: "test", gast.For: "iter", gast.Return: "value"}[type(nxt)]
+    node = getattr(nxt, where)
+    if isinstance(node, gast.Name) and node.id == name:
+        setattr(nxt, where, value)
+        return
+
+    class Replace(gast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id == name and isinstance(n.ctx, gast.Load):
+                return value
+            return n
+
+    setattr(nxt, where, Replace().visit(node))
+
+
+_TEMP = re.compile(r"^(b?t\d+|cond\d*|cotangents\d*)$")
+
+
+def is_temporary(name: str) -> bool:
+    return bool(_TEMP.match(name))

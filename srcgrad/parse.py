@@ -1,0 +1,104 @@
+"""Stage 1: a Python function object -> its ``gast`` tree and where it came from.
+
+The tree keeps the user's line numbers (shifted to the real file lines), so
+every later stage can point at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import Location, SourceUnavailableError
+
+
+@dataclass
+class ParsedFunction:
+    """A user function's definition node plus what is needed to name places in it."""
+
+    func: object  # the Python function object
+    node: gast.FunctionDef
+    filename: str
+    lines: list[str] = field(repr=False)  # the whole file's lines, for excerpts
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def location(self, node: gast.AST | None) -> Location:
+        """The ``file:line:column`` of ``node`` (or of the function if unknown)."""
+        lineno = getattr(node, "lineno", None) or self.node.lineno
+        col = getattr(node, "col_offset", None)
+        if col is None:
+            col = 0
+        line = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        # col_offset was measured on the dedented source; shift it back.
+        if line and getattr(node, "lineno", None):
+            col += self._indent_of.get(lineno, 0)
+        return Location(self.filename, lineno, col, line)
+
+    _indent_of: dict[int, int] = field(default_factory=dict, repr=False)
+
+
+def parse_function(func) -> ParsedFunction:
+    """Read and parse the source of ``func``; raise if it has none."""
+    func = inspect.unwrap(func)
+    try:
+        source_lines, first_line = inspect.getsourcelines(func)
+        filename = inspect.getsourcefile(func) or inspect.getfile(func)
+    except (OSError, TypeError) as exc:
+        name = getattr(func, "__qualname__", repr(func))
+        raise SourceUnavailableError(
+            f"cannot read the source of {name} ({exc}); srcgrad differentiates Python "
+            f"functions defined in a file or notebook cell. For a compiled function, "
+            f"register a rule with @srcgrad.register_vjp({name})"
+        ) from None
+    source = "".join(source_lines)
+    dedented = textwrap.dedent(source)
+    indent = _common_indent(source_lines)
+    tree = gast.parse(dedented)
+    node = tree.body[0]
+    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda):
+        node = _lambda_as_def(node.value, func)
+    if not isinstance(node, gast.FunctionDef):
+        # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
+        node = _find_lambda(tree, func)
+    gast.increment_lineno(tree, first_line - 1)
+    lines = linecache.getlines(filename) or source_lines
+    indent_of = {first_line + k: indent for k in range(len(source_lines))}
+    return ParsedFunction(func, node, filename, list(lines), indent_of)
+
+
+def _common_indent(lines: list[str]) -> int:
+    widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
+    return min(widths) if widths else 0
+
+
+def _find_lambda(tree: gast.AST, func) -> gast.FunctionDef:
+    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    if len(lambdas) != 1:
+        raise SourceUnavailableError(
+            f"cannot isolate the source of {func.__qualname__}: define it with `def` "
+            f"(or alone on its line as a lambda)"
+        )
+    return _lambda_as_def(lambdas[0], func)
+
+
+def _lambda_as_def(lam: gast.Lambda, func) -> gast.FunctionDef:
+    """Turn ``lambda x: e`` into ``def <lambda>(x): return e`` for the pipeline."""
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    node = gast.FunctionDef(
+        name=func.__name__ if func.__name__.isidentifier() else "lambda_",
+        args=lam.args,
+        body=[ret],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    return gast.copy_location(node, lam)

@@ -1,0 +1,291 @@
+"""The pipeline: parse -> fence -> normalize -> analyze -> reverse -> optimize -> emit.
+
+``reverse_pair`` makes the split-motion pair of a function (a forward that
+returns ``(out, tape)`` and a backward that takes ``(tape, bout)``), used by
+``vjp`` and by callers of user functions; ``fused_gradient`` makes the single
+function behind ``grad``/``value_and_grad``, forward and reverse sweeps in
+one body, so locals stay locals. Results are cached per function object
+and options; the lock makes concurrent first calls transform once.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import gast
+
+from . import emit, fence, runtime
+from . import templates as tp
+from .analyze import Activity, Classifier, assignments
+from .names import NameGen, identifiers
+from .normalize import Normalizer
+from .optimize import eliminate_dead_code, forward_substitute, is_temporary
+from .parse import ParsedFunction, parse_function
+from .resolve import Environment, Namespace, is_missing
+from .reverse import ReverseTransformer
+
+RESERVED = {"sg", "stack", "saved", "tape"}
+
+_lock = threading.RLock()
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> {key: Generated}
+
+
+@dataclass
+class Generated:
+    """A compiled generated function with its source and where it came from."""
+
+    function: object
+    source: str
+    filename: str
+    origins: dict  # generated line -> user line
+    user_filename: str
+    user_lines: list = field(repr=False, default_factory=list)
+    companion: object = None  # the backward function of a pair
+
+
+@dataclass
+class Prepared:
+    parsed: ParsedFunction
+    env: Environment
+    names: NameGen
+    fn: gast.FunctionDef  # the core (normalized) function
+    ops: dict
+    activity: Activity
+    classifier: Classifier
+    namespace: Namespace
+    user_names: set
+
+
+def _cached(func, key, build):
+    with _lock:
+        per_func = _cache.setdefault(func, {})
+        if key not in per_func:
+            per_func[key] = build()
+        return per_func[key]
+
+
+def parameter_names(fn_node: gast.FunctionDef) -> list[str]:
+    args = fn_node.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
+    parsed = parse_function(func)
+    fence.check_function(parsed)
+    user_names = identifiers(parsed.node)
+    names = NameGen(user_names | RESERVED)
+    local_names = set(parameter_names(parsed.node)) | {
+        n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    env = Environment(func, local_names)
+    fn = Normalizer(parsed, env, names).function()
+    classifier = Classifier(env, parsed, mode)
+    ops = {id(a): classifier.classify(a.value) for a in assignments(fn.body)}
+    output = fn.body[-1].value
+    out_name = output.id if isinstance(output, gast.Name) else None
+    activity = Activity(fn, ops, wrt, out_name)
+    namespace = Namespace(names.taken)
+    for name in sorted(tp.names_in(parsed.node) - local_names):
+        value = env.lookup(name)
+        if not is_missing(value):
+            namespace.values[name] = value
+    namespace.values["sg"] = runtime
+    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _source_line(parsed: ParsedFunction):
+    def line(lineno):
+        if not lineno or not (0 < lineno <= len(parsed.lines)):
+            return ""
+        return parsed.lines[lineno - 1].strip()
+
+    return line
+
+
+def _reverse_code(p: Prepared, wrt: list[str], restore: str):
+    transformer = ReverseTransformer(
+        p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier,
+        lambda callee, params: _callee_names(p.namespace, callee, params),
+        _source_line(p.parsed), restore,
+    )
+    return transformer.run()
+
+
+def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str, str]:
+    """Bind the callee's generated pair in the caller's namespace (lazily for recursion)."""
+    pair = reverse_pair(callee, tuple(params))
+    base = callee.__name__
+    fwd = namespace.bind(f"{base}_forward", _Deferred(pair, "forward"))
+    bwd = namespace.bind(f"{base}_backward", _Deferred(pair, "backward"))
+    return fwd, bwd
+
+
+class _Deferred:
+    """Stands in for a generated function until it exists (recursive calls)."""
+
+    def __init__(self, pair: _PairSlot, which: str):
+        self.pair = pair
+        self.which = which
+
+    def resolve(self):
+        return getattr(self.pair, self.which)
+
+
+class _PairSlot:
+    forward = None
+    backward = None
+    generated: Generated | None = None
+
+
+_in_progress: dict = {}
+
+
+def reverse_pair(func, wrt: tuple[str, ...]) -> _PairSlot:
+    """The split-motion pair of ``func`` for the parameters ``wrt`` (cached)."""
+    key = ("pair", wrt)
+    with _lock:
+        done = _cache.get(func, {}).get(key)
+        if done is not None:
+            return done
+        slot = _in_progress.get((func, key))
+        if slot is not None:
+            return slot
+        slot = _PairSlot()
+        _in_progress[(func, key)] = slot
+        try:
+            _build_pair(func, list(wrt), slot)
+        finally:
+            del _in_progress[(func, key)]
+        _cache.setdefault(func, {})[key] = slot
+        return slot
+
+
+def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
+    p = prepare(func, wrt)
+    code = _reverse_code(p, wrt, "v = next(saved)")
+    name = p.fn.name
+    params = p.fn.args
+    forward_body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
+    tape = gast.Tuple(
+        elts=([tp.name("stack")] if code.pushes else []) + [tp.name(r) for r in code.reads],
+        ctx=gast.Load(),
+    )
+    forward_body.append(gast.Return(value=gast.Tuple(elts=[code.output, tape], ctx=gast.Load())))
+    forward_body, _ = eliminate_dead_code(forward_body, set())
+    forward_fn = _function(f"{name}_forward", params, forward_body)
+
+    unpack = gast.Tuple(elts=[tp.name(e.id, True) for e in tape.elts], ctx=gast.Store())
+    backward_body = []
+    if tape.elts:
+        backward_body.append(gast.Assign(targets=[unpack], value=tp.name("tape"), type_comment=None))
+    if code.pushes:
+        backward_body.append(tp.stmt("saved = reversed(stack)"))
+    backward_body += code.reverse
+    grads = gast.Tuple(elts=[code.gradients[w] for w in wrt], ctx=gast.Load())
+    backward_body.append(gast.Return(value=grads))
+    backward_body, _ = eliminate_dead_code(backward_body, set())
+    backward_args = gast.arguments(
+        args=[tp.name("tape", True), tp.name(code.seed, True)], posonlyargs=[], vararg=None,
+        kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+    )
+    for a in backward_args.args:
+        a.ctx = gast.Param()
+    backward_fn = _function(f"{name}_backward", backward_args, backward_body)
+    substitutable = _substitutable(p, code)
+    forward_fn.body = forward_substitute(forward_fn.body, substitutable)
+    backward_fn.body = forward_substitute(backward_fn.body, substitutable)
+    wrt_text = ", ".join(wrt) or "nothing"
+    printed = emit.print_functions([
+        (forward_fn, f"Forward sweep of {name}: returns its value and the tape for {name}_backward."),
+        (backward_fn, f"Reverse sweep of {name}: cotangents of ({wrt_text}) from the tape and the output's cotangent."),
+    ])
+    namespace = _finish_namespace(p.namespace.values)
+    filename = emit.pseudo_filename(p.parsed.func.__qualname__, "vjp", printed.source)
+    emit.compile_source(printed, filename, namespace)
+    slot.forward = namespace[f"{name}_forward"]
+    slot.backward = namespace[f"{name}_backward"]
+    slot.generated = Generated(
+        slot.forward, printed.source, filename, printed.origins, p.parsed.filename,
+        p.parsed.lines, slot.backward,
+    )
+    slot.namespace = namespace
+    _resolve_deferred(namespace)
+
+
+def _finish_namespace(values: dict) -> dict:
+    namespace = dict(values)
+    namespace["__builtins__"] = __builtins__
+    return namespace
+
+
+_unresolved: list = []  # (namespace, name, deferred) waiting for a recursive pair
+
+
+def _resolve_deferred(namespace: dict) -> None:
+    for key, value in list(namespace.items()):
+        if isinstance(value, _Deferred):
+            _unresolved.append((namespace, key, value))
+    still = []
+    for ns, key, deferred in _unresolved:
+        fn = deferred.resolve()
+        if fn is None:
+            still.append((ns, key, deferred))
+        else:
+            ns[key] = fn
+    _unresolved[:] = still
+
+
+def fused_gradient(func, wrt: tuple[str, ...], with_value: bool) -> Generated:
+    key = ("grad", wrt, with_value)
+    return _cached(func, key, lambda: _build_fused(func, list(wrt), with_value))
+
+
+def _build_fused(func, wrt: list[str], with_value: bool) -> Generated:
+    p = prepare(func, wrt)
+    code = _reverse_code(p, wrt, "v = stack.pop()")
+    name = p.fn.name
+    body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
+    body.append(tp.comment(""))
+    body.append(tp.comment("Reverse sweep"))
+    out_name = f"{name}()"
+    body.append(
+        tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
+    )
+    body += code.reverse
+    grads = [code.gradients[w] for w in wrt]
+    result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    if with_value:
+        result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
+    body.append(gast.Return(value=result))
+    body, _ = eliminate_dead_code(body, set())
+    body = forward_substitute(body, _substitutable(p, code))
+    kind = "value_and_grad" if with_value else "grad"
+    fn_name = f"{kind}_{name}"
+    fn = _function(fn_name, p.fn.args, body)
+    wrt_text = ", ".join(wrt)
+    doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
+    printed = emit.print_functions([(fn, doc)])
+    namespace = _finish_namespace(p.namespace.values)
+    filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)
+    emit.compile_source(printed, filename, namespace)
+    _resolve_deferred(namespace)
+    return Generated(
+        namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
+        p.parsed.lines,
+    )
+
+
+def _function(name: str, args, body) -> gast.FunctionDef:
+    return gast.FunctionDef(
+        name=name, args=args, body=body, decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+
+
+def _substitutable(p: Prepared, code):
+    """Names forward substitution may fold away: ours, never the user's or their adjoints."""
+    keep = set(p.user_names) | set(p.namespace.values) | RESERVED
+    keep |= {adj for primal, adj in code.adjoint_names.items() if primal in p.user_names}
+    return lambda name: name not in keep

@@ -1,0 +1,565 @@
+"""Stage 5: the reverse-mode transformation of a core function.
+
+It produces two statement lists over the same variables:
+
+- the *forward sweep*: the core function with, before each assignment that
+  overwrites a value the reverse sweep will read, ``stack.append(v)``; plus a
+  recorded decision ``condN = <test>`` for each ``if`` and a trip counter for
+  each ``while`` whose body has reverse work;
+- the *reverse sweep*: for each statement in reverse order, its adjoint
+  statements (rules inlined), then ``v = <restore>`` for each value pushed,
+  loops replayed by their recorded trip counts, branches by their decisions.
+
+Which values get pushed is decided by a to-be-recorded analysis: a value is
+pushed only if the reverse sweep reads the variable and the assignment can
+overwrite a value it reads (inside a loop, or a variable assigned twice).
+The decision needs the reverse sweep, whose shape needs the decision, so the
+two are iterated to a fixpoint (a few rounds at most).
+
+Adjoint state: an adjoint is *set* (holds a value) or *unset* (an exact zero
+not materialised). The first contribution assigns (``bx = ...``), later ones
+add; at joins (the two branches of an ``if``, the back edge of a loop) an
+adjoint set on one side only is materialised with ``sg.zeros_like``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import templates as tp
+from .analyze import Activity, Operation, assignments, target_of
+from .inline import inline
+from .names import NameGen
+from .resolve import Namespace
+
+RESTORE = "\x00restore"  # marker statements, resolved once the pushed set is known
+
+
+@dataclass
+class ReverseCode:
+    forward: list  # forward sweep statements (no final return)
+    reverse: list  # reverse sweep statements
+    output: gast.expr  # the returned atom
+    seed: str  # the adjoint name of the output
+    gradients: dict  # wrt parameter -> expression of its gradient
+    reads: list[str]  # primal variables the reverse sweep reads (for the tape)
+    pushes: bool  # whether the stack is used
+    adjoint_names: dict = field(default_factory=dict)
+
+
+class _Restore(gast.stmt):
+    """Placeholder for restoring ``name`` in the reverse sweep; resolved or dropped."""
+
+    _fields = ()
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+
+
+class ReverseTransformer:
+    def __init__(
+        self,
+        fn: gast.FunctionDef,
+        ops: dict,
+        activity: Activity,
+        wrt: list[str],
+        names: NameGen,
+        namespace: Namespace,
+        classifier,
+        callee_pair,
+        source_line,
+        restore_template: str,
+    ):
+        self.fn = fn
+        self.ops = ops
+        self.activity = activity
+        self.wrt = wrt
+        self.base_names = names
+        self.namespace = namespace
+        self.classifier = classifier
+        self.callee_pair = callee_pair  # (callee, active params) -> (fwd name, bwd name, params)
+        self.source_line = source_line  # lineno -> the user's source text
+        self.restore_template = restore_template  # "v = stack.pop()" or "v = next(saved)"
+        self.params = [a.id for a in fn.args.args] + [a.id for a in fn.args.kwonlyargs]
+        self._adjoints: dict[str, str] = {}
+        self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
+        self._synthetic: set[str] = set()  # variables the transformation introduces
+        self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
+        self.kinds = self._kinds()
+
+    # -- driver ------------------------------------------------------------------
+
+    def run(self) -> ReverseCode:
+        *body, ret = self.fn.body
+        assert isinstance(ret, gast.Return)
+        self.output = ret.value
+        self.static_candidates = self._overwrite_candidates(body)
+        self.defined_before, defined_at_end = _definedness(body, set(self.params))
+        self.defined_at_end = defined_at_end
+        pushed = None  # first round: push every candidate, then keep what is read
+        while True:
+            code = self._build(body, pushed)
+            new = {v for v in code.reads if self.is_candidate(v)}
+            if new == pushed:
+                return code
+            pushed = new
+
+    def is_candidate(self, name: str) -> bool:
+        """Can an assignment to ``name`` overwrite a value the reverse sweep reads?"""
+        return name in self.static_candidates or name in self._loop_synthetic
+
+    def _build(self, body, pushed: set[str]) -> ReverseCode:
+        self.names = copy.deepcopy(self.base_names)
+        self.pushed = pushed
+        self.reads: set[str] = set()
+        self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
+        out = self.output
+        seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
+        state = {out.id} if isinstance(out, gast.Name) and out.id in self.activity.active else set()
+        forward, reverse, state = self.block(body, state)
+        gradients = {}
+        for p in self.wrt:
+            if p in state:
+                gradients[p] = tp.name(self.adjoint(p))
+            else:
+                gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
+                self.reads.add(p)
+        reads = sorted(self.reads & self._locals())
+        maybe_undefined = (self.undefined_pushes | set(reads)) - self.defined_at_end[1]
+        if maybe_undefined:
+            # A value read or pushed before its first assignment on some path: give it one.
+            forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward
+        return ReverseCode(
+            forward=forward,
+            reverse=self._resolve_restores(reverse),
+            output=out,
+            seed=seed,
+            gradients=gradients,
+            reads=reads,
+            pushes=bool(pushed),
+            adjoint_names=dict(self._adjoints),
+        )
+
+    # -- names -----------------------------------------------------------------------
+
+    def adjoint(self, name: str) -> str:
+        """Griewank's convention: ``bx`` is the adjoint of ``x``."""
+        if name not in self._adjoints:
+            self._adjoints[name] = self.base_names.fresh("b" + name)
+        return self._adjoints[name]
+
+    def sg(self) -> str:
+        from . import runtime
+
+        return self.namespace.bind("sg", runtime)
+
+    def _locals(self) -> set[str]:
+        found = set(self.params)
+        for a in assignments(self.fn.body):
+            found.add(target_of(a))
+        for n in gast.walk(self.fn):
+            if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+                found.add(n.target.id)
+        return found | self._synthetic
+
+    def _kinds(self) -> dict[str, str]:
+        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
+        kinds = {p: "array" for p in self.params}
+        for a in assignments(self.fn.body):
+            op = self.ops[id(a)]
+            t = target_of(a)
+            if op.kind == "rule":
+                kinds.setdefault(t, "array")
+            elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
+                kinds.setdefault(t, "array")
+            else:
+                kinds[t] = "other"
+        return kinds
+
+    def _overwrite_candidates(self, body) -> set[str]:
+        counts: dict[str, int] = {p: 1 for p in self.params}
+        in_loop: set[str] = set()
+
+        def visit(stmts, looped):
+            for s in stmts:
+                if isinstance(s, gast.Assign):
+                    t = target_of(s)
+                    counts[t] = counts.get(t, 0) + 1
+                    if looped:
+                        in_loop.add(t)
+                elif isinstance(s, gast.If):
+                    visit(s.body, looped)
+                    visit(s.orelse, looped)
+                elif isinstance(s, (gast.While, gast.For)):
+                    visit(s.body, True)
+
+        visit(body, False)
+        return in_loop | {t for t, c in counts.items() if c > 1}
+
+    # -- blocks ------------------------------------------------------------------------
+
+    def block(self, stmts, state: set[str]) -> tuple[list, list, set[str]]:
+        """Forward and reverse code of ``stmts``; ``state`` is the set of set adjoints."""
+        forward_parts, reverse_parts = [], []
+        # The reverse sweep is built back to front, so walk the statements backwards.
+        for s in reversed(stmts):
+            fwd, rev, state = self.statement(s, state)
+            forward_parts.append(fwd)
+            reverse_parts.append(rev)
+        forward = [x for part in reversed(forward_parts) for x in part]
+        reverse = [x for part in reverse_parts for x in part]
+        return forward, reverse, state
+
+    def statement(self, s, state):
+        if isinstance(s, gast.Assign):
+            return self.assignment(s, state)
+        if isinstance(s, gast.If):
+            return self.branch(s, state)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, state)
+        if isinstance(s, gast.For):
+            return self.for_loop(s, state)
+        return [s], [], state
+
+    # -- assignments -------------------------------------------------------------------
+
+    def assignment(self, s: gast.Assign, state):
+        target = target_of(s)
+        op: Operation = self.ops[id(s)]
+        active = self.activity.statement_is_active(target, op)
+        forward = [s]
+        reverse = []
+        extra_targets = []
+        if active and op.kind == "unknown":
+            raise self.classifier.error(op)
+        if active and op.kind == "call":
+            forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and target in state:
+            reverse = self.contributions(s, target, op, state)
+        if target in state:
+            state = state - {target}
+        if reverse:
+            reverse = self.comment(s) + reverse
+        maybe, must = self.defined_before[id(s)]
+        for t in [target] + extra_targets:
+            if self.is_pushed(t) and (t in maybe or t in self._synthetic):
+                forward = [tp.stmt("stack.append(v)", v=t)] + forward
+                reverse = reverse + [_Restore(t)]
+                if t not in must:
+                    self.undefined_pushes.add(t)
+        return forward, reverse, state
+
+    def contributions(self, s, target: str, op: Operation, state: set[str]) -> list:
+        """``b<operand> (+)= ...`` for each active operand of ``target = <op>``."""
+        g = tp.name(self.adjoint(target))
+        out = []
+        if op.kind == "copy":
+            return self.accumulate(op.operands[0], g, state)
+        if op.kind == "index":
+            expr = tp.expr(
+                "sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index)
+            )
+            self.reads |= tp.names_in(expr) - {g.id}
+            return self.accumulate(op.container.id, expr, state)
+        if op.kind == "pack":
+            for k, elt in enumerate(op.elements):
+                if isinstance(elt, gast.Name) and self.activity.is_active(elt.id):
+                    part = tp.expr("g[k]", g=g, k=tp.const(k))
+                    out += self.accumulate(elt.id, part, state)
+            return out
+        assert op.kind == "rule", op.kind
+        rule = op.rule
+        active_inputs = [
+            p
+            for p, atom in op.inputs.items()
+            if isinstance(atom, gast.Name) and self.activity.is_active(atom.id)
+        ]
+        bindings = {"g": g, "ans": tp.name(target)}
+        bindings.update(op.inputs)
+        bindings.update(op.options)
+        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        if len(rule.inputs) == 1:
+            parts = {rule.inputs[0]: result}
+        elif isinstance(result, gast.Tuple) and len(result.elts) == len(rule.inputs):
+            parts = dict(zip(rule.inputs, result.elts))
+        else:
+            temp = self.names.fresh("cotangents")
+            body.append(tp.assign(temp, result))
+            parts = {p: tp.expr("c[k]", c=temp, k=tp.const(k)) for k, p in enumerate(rule.inputs)}
+        out += body
+        for p in active_inputs:
+            part = parts[p]
+            if _is_none(part):
+                continue
+            atom = op.inputs[p]
+            if rule.broadcasts and len(rule.inputs) > 1:
+                part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            out += self.accumulate(atom.id, part, state)
+        for stmt_ in out:
+            self.reads |= tp.names_in(stmt_)
+        return out
+
+    def accumulate(self, name: str, value, state: set[str]) -> list:
+        """First write assigns, later writes add (never in place: cotangents may alias)."""
+        b = self.adjoint(name)
+        self.reads |= tp.names_in(value)
+        if name not in state:
+            state.add(name)
+            return [tp.assign(b, value)]
+        if self.kinds.get(name) == "array":
+            return [tp.stmt("b = b + c", b=b, c=value)]
+        return [tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=self.sg())]
+
+    def call(self, s, op: Operation, state):
+        """``y = g(a, b)`` -> ``y, g_tape = g_forward(a, b)``; reverse calls ``g_backward``."""
+        target = target_of(s)
+        call = op.call
+        active_args = _active_arguments(op.callee, call, self.activity)
+        fwd_name, bwd_name = self.callee_pair(op.callee, [p for p, _ in active_args])
+        tape = self.decision(s, f"{op.callee.__name__}_tape")
+        new_call = gast.Call(func=tp.name(fwd_name), args=call.args, keywords=call.keywords)
+        forward = [
+            gast.copy_location(
+                gast.Assign(
+                    targets=[gast.Tuple(elts=[tp.name(target, True), tp.name(tape, True)], ctx=gast.Store())],
+                    value=new_call,
+                    type_comment=None,
+                ),
+                s,
+            )
+        ]
+        reverse = []
+        if target in state:
+            g = self.adjoint(target)
+            self.reads.add(tape)
+            results = [self.names.fresh("b" + atom.id + "_part") for _, atom in active_args]
+            reverse.append(
+                tp.stmt(
+                    "r = f(t, g)",
+                    r=gast.Tuple(elts=[tp.name(r) for r in results], ctx=gast.Load()),
+                    f=bwd_name,
+                    t=tape,
+                    g=g,
+                )
+            )
+            for r, (_, atom) in zip(results, active_args):
+                reverse += self.accumulate(atom.id, tp.name(r), state)
+        return forward, reverse, [tape], state
+
+    # -- control flow ----------------------------------------------------------------
+
+    def branch(self, s: gast.If, state):
+        body_fwd, body_rev, body_state = self.block(s.body, set(state))
+        else_fwd, else_rev, else_state = self.block(s.orelse, set(state))
+        joined = body_state | else_state
+        body_rev += self.materialize(joined - body_state)
+        else_rev += self.materialize(joined - else_state)
+        if not body_rev and not else_rev:
+            node = gast.If(test=s.test, body=body_fwd or [gast.Pass()], orelse=else_fwd)
+            return [gast.copy_location(node, s)], [], joined
+        cond = self.decision(s, "cond")
+        self.reads.add(cond)
+        record = gast.copy_location(tp.assign(cond, s.test), s)
+        forward = [record, gast.copy_location(gast.If(test=tp.name(cond), body=body_fwd or [gast.Pass()], orelse=else_fwd), s)]
+        reverse = [gast.If(test=tp.name(cond), body=body_rev or [gast.Pass()], orelse=else_rev)]
+        if self.is_pushed(cond):
+            self.undefined_pushes.add(cond)
+            forward = [tp.stmt("stack.append(v)", v=cond)] + forward
+            reverse = reverse + [_Restore(cond)]
+        return forward, reverse, joined
+
+    def loop_body(self, body, state):
+        """Reverse of a loop body whose adjoint state is the same on every iteration."""
+        start = set(state)
+        snapshot = copy.deepcopy(self.names)
+        while True:
+            self.names = copy.deepcopy(snapshot)
+            fwd, rev, end = self.block(body, set(start))
+            if end <= start:
+                break
+            start |= end
+        rev += self.materialize(start - end)
+        before = self.materialize(start - state)
+        return fwd, rev, before, start
+
+    def while_loop(self, s: gast.While, state):
+        fwd, rev, before, state = self.loop_body(s.body, state)
+        if not rev:
+            node = gast.While(test=s.test, body=fwd or [gast.Pass()], orelse=[])
+            return [gast.copy_location(node, s)], [], state
+        count = self.decision(s, "count")
+        self.reads.add(count)
+        forward = [
+            gast.copy_location(tp.assign(count, tp.const(0)), s),
+            gast.copy_location(
+                gast.While(test=s.test, body=[tp.stmt("n = n + 1", n=count)] + fwd, orelse=[]), s
+            ),
+        ]
+        reverse = before + [tp.stmt("for _ in range(n):\n    pass", n=count)]
+        reverse[-1].body = rev
+        if self.is_pushed(count):
+            self.undefined_pushes.add(count)
+            forward = [tp.stmt("stack.append(v)", v=count)] + forward
+            reverse = reverse + [_Restore(count)]
+        return forward, reverse, state
+
+    def for_loop(self, s: gast.For, state):
+        fwd, rev, before, state = self.loop_body(s.body, state)
+        if not rev:
+            node = gast.For(target=s.target, iter=s.iter, body=fwd or [gast.Pass()], orelse=[], type_comment=None)
+            return [gast.copy_location(node, s)], [], state
+        may_break = any(isinstance(n, gast.Break) for n in _walk_loop_body(s.body))
+        iterable = s.iter
+        self.reads |= tp.names_in(iterable)
+        forward_body = fwd
+        forward = []
+        if may_break:
+            count = self.decision(s, "count")
+            self.reads.add(count)
+            forward.append(gast.copy_location(tp.assign(count, tp.const(0)), s))
+            forward_body = [tp.stmt("n = n + 1", n=count)] + fwd
+            replay = tp.expr("reversed(r[:n])", r=iterable, n=count)
+            if self.is_pushed(count):
+                self.undefined_pushes.add(count)
+                forward = [tp.stmt("stack.append(v)", v=count)] + forward
+        else:
+            count = None
+            replay = tp.expr("reversed(r)", r=iterable)
+        forward.append(
+            gast.copy_location(
+                gast.For(target=s.target, iter=iterable, body=forward_body, orelse=[], type_comment=None), s
+            )
+        )
+        loop = gast.For(target=tp.load(s.target), iter=replay, body=rev, orelse=[], type_comment=None)
+        tp._set_store(loop.target)
+        reverse = before + [loop]
+        if count and self.is_pushed(count):
+            reverse.append(_Restore(count))
+        return forward, reverse, state
+
+    def decision(self, s, base: str) -> str:
+        """The (stable across rounds) name of a recorded decision, counter or tape."""
+        key = id(s)
+        if key not in self.decisions:
+            name = self.base_names.fresh(base)
+            self.decisions[key] = name
+            self._synthetic.add(name)
+            if self._inside_loop(s):
+                self._loop_synthetic.add(name)
+        return self.decisions[key]
+
+    def is_pushed(self, name: str) -> bool:
+        if self.pushed is None:
+            return self.is_candidate(name)
+        return name in self.pushed
+
+    def _inside_loop(self, s) -> bool:
+        def find(stmts, looped):
+            for x in stmts:
+                if x is s:
+                    return looped
+                if isinstance(x, gast.If):
+                    r = find(x.body, looped)
+                    if r is None:
+                        r = find(x.orelse, looped)
+                    if r is not None:
+                        return r
+                if isinstance(x, (gast.For, gast.While)):
+                    r = find(x.body, True)
+                    if r is not None:
+                        return r
+            return None
+
+        return bool(find(self.fn.body, False))
+
+    def materialize(self, names) -> list:
+        out = []
+        for n in sorted(names):
+            self.reads.add(n)
+            out.append(tp.stmt("b = sg.zeros_like(x)", b=self.adjoint(n), x=n, sg=self.sg()))
+        return out
+
+    # -- finishing -------------------------------------------------------------------
+
+    def comment(self, s) -> list:
+        line = self.source_line(getattr(s, "lineno", None))
+        return [tp.comment(f"Grad of: {line}")] if line else []
+
+    def _resolve_restores(self, stmts) -> list:
+        out = []
+        for s in stmts:
+            if isinstance(s, _Restore):
+                out.append(tp.stmt(self.restore_template, v=s.name))
+                continue
+            for field_ in ("body", "orelse"):
+                if hasattr(s, field_) and isinstance(getattr(s, field_), list):
+                    setattr(s, field_, self._resolve_restores(getattr(s, field_)))
+            out.append(s)
+        return out
+
+
+def _definedness(body, params: set[str]):
+    """For each assignment: the names that may / must be defined just before it."""
+    before: dict[int, tuple[frozenset, frozenset]] = {}
+
+    def walk(stmts, maybe, must):
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                before[id(s)] = (frozenset(maybe), frozenset(must))
+                t = target_of(s)
+                maybe, must = maybe | {t}, must | {t}
+            elif isinstance(s, gast.If):
+                m1, d1 = walk(s.body, maybe, must)
+                m2, d2 = walk(s.orelse, maybe, must)
+                maybe, must = m1 | m2, d1 & d2
+            elif isinstance(s, (gast.While, gast.For)):
+                entry = set(maybe)
+                if isinstance(s, gast.For):
+                    entry |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                looped, _ = walk(s.body, entry, must)  # first pass: what the body defines
+                looped, _ = walk(s.body, entry | looped, must)  # again, with the back edge
+                maybe = maybe | looped
+        return maybe, must
+
+    end = walk(body, set(params), set(params))
+    return before, end
+
+
+def _walk_loop_body(stmts):
+    """Nodes of a loop body, not descending into nested loops (their breaks are theirs)."""
+    for s in stmts:
+        yield s
+        if isinstance(s, gast.If):
+            yield from _walk_loop_body(s.body)
+            yield from _walk_loop_body(s.orelse)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _index_expr(index):
+    """An index node as an expression (slices become ``slice(...)`` calls)."""
+    if isinstance(index, gast.Slice):
+        parts = [b if b is not None else tp.const(None) for b in (index.lower, index.upper, index.step)]
+        return gast.Call(func=tp.name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_expr(e) for e in index.elts], ctx=gast.Load())
+    return index
+
+
+def _active_arguments(callee, call: gast.Call, activity: Activity) -> list[tuple[str, gast.Name]]:
+    """(parameter name, caller atom) for each argument of ``call`` that is active."""
+    import inspect
+
+    params = list(inspect.signature(callee).parameters)
+    pairs = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords]
+    return [
+        (p, atom)
+        for p, atom in pairs
+        if isinstance(atom, gast.Name) and activity.is_active(atom.id)
+    ]

@@ -1,0 +1,119 @@
+"""The table of derivative rules, keyed by the real callable.
+
+A reverse rule (VJP) is a plain Python function::
+
+    @defvjp(np.sin)
+    def sin(g, ans, x):
+        return g * np.cos(x)
+
+``g`` is the cotangent of the result, ``ans`` the result, then the primal's
+parameters. Parameters *without* a default are the differentiable inputs,
+matched to the call's positional (or same-named keyword) arguments; the rule
+returns one cotangent per such input (a tuple when there are several, ``None``
+for an input that has no derivative). Parameters *with* a default are options
+(``axis=None``) passed through from the call. The transformer inlines the
+body into the generated code with the names replaced, so a rule must be
+straight-line Python: assignments and one final ``return``.
+
+A forward rule (JVP) has one tangent parameter per differentiable input, in
+front of ``ans`` and the inputs::
+
+    @defjvp(np.multiply)
+    def multiply(dx, dy, ans, x, y):
+        return dx * y + x * dy
+
+Inactive inputs get a zero tangent that the transformer folds away.
+
+Broadcasting is not the rules' business: the transformer sums a cotangent
+back to its input's shape with one helper (``runtime.unbroadcast``) for every
+rule declared ``broadcasts=True``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Rule:
+    """One derivative rule, as a Python function whose body gets inlined."""
+
+    primal: object
+    function: object  # the rule's own Python function
+    inputs: tuple[str, ...]  # differentiable parameters, in order
+    options: dict[str, object] = field(default_factory=dict)  # name -> default
+    broadcasts: bool = False  # inputs broadcast against each other (ufunc-like)
+    tangent_params: tuple[str, ...] = ()  # JVP only: tangent parameter names
+
+
+_VJP: dict[int, Rule] = {}
+_JVP: dict[int, Rule] = {}
+_NONDIFF: dict[int, object] = {}  # id -> callable, kept alive by the dict
+_KEEP: dict[int, object] = {}  # keeps primals alive so ids stay unique
+
+
+def _key(func) -> int:
+    _KEEP[id(func)] = func
+    return id(func)
+
+
+def _split_params(fn, n_leading: int) -> tuple[tuple[str, ...], dict[str, object]]:
+    params = list(inspect.signature(fn).parameters.values())[n_leading:]
+    inputs = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+    options = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    return inputs, options
+
+
+def defvjp(*primals, broadcasts: bool = False):
+    """Register the decorated function as the VJP rule of each of ``primals``."""
+
+    def register(fn):
+        inputs, options = _split_params(fn, 2)
+        for primal in primals:
+            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts)
+        return fn
+
+    return register
+
+
+def defjvp(*primals, broadcasts: bool = False):
+    """Register the decorated function as the JVP rule of each of ``primals``."""
+
+    def register(fn):
+        params = list(inspect.signature(fn).parameters)
+        ans_at = params.index("ans")
+        tangents = tuple(params[:ans_at])
+        inputs, options = _split_params(fn, ans_at + 1)
+        for primal in primals:
+            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents)
+        return fn
+
+    return register
+
+
+def nondifferentiable(*primals) -> None:
+    """Declare functions whose value passes through with a zero derivative."""
+    for primal in primals:
+        _NONDIFF[_key(primal)] = primal
+
+
+def vjp_rule(func) -> Rule | None:
+    return _VJP.get(id(func))
+
+
+def jvp_rule(func) -> Rule | None:
+    return _JVP.get(id(func))
+
+
+def is_nondifferentiable(func) -> bool:
+    return id(func) in _NONDIFF
+
+
+def registered_functions() -> dict[str, list]:
+    """Everything in the table, for the coverage listing."""
+    return {
+        "vjp": [r.primal for r in _VJP.values()],
+        "jvp": [r.primal for r in _JVP.values()],
+        "nondiff": list(_NONDIFF.values()),
+    }
