@@ -88,7 +88,23 @@ class _Printer:
         else:
             if not hasattr(s, "lineno"):
                 s.lineno = 0  # the unparser looks up type comments by line
-            self.emit(gast.unparse(s), depth, origin)
+            self.emit(_without_tuple_parens(s), depth, origin)
+
+
+def _without_tuple_parens(s) -> str:
+    """``return a, b`` and ``a, b = t`` rather than the unparser's ``return (a, b)``."""
+    text = gast.unparse(s)
+    value = getattr(s, "value", None)
+    if isinstance(s, (gast.Return, gast.Assign)) and isinstance(value, gast.Tuple) and len(value.elts) > 1:
+        head, _, tail = text.partition("(") if isinstance(s, gast.Return) else text.rpartition("= (")
+        if isinstance(s, gast.Return) and head == "return " and tail.endswith(")"):
+            return "return " + tail[:-1]
+        if isinstance(s, gast.Assign) and tail.endswith(")"):
+            return head + "= " + tail[:-1]
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Tuple) and text.startswith("("):
+        close = text.index(") = ")
+        return text[1:close] + text[close + 1 :]
+    return text
 
 
 def print_functions(functions: list[tuple[gast.FunctionDef, str | None]]) -> Printed:

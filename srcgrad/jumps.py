@@ -61,6 +61,7 @@ class _Lowering:
         self.names = names
         self.result: str | None = None  # holds the return value
         self.returned: str | None = None  # True once a return has fired
+        self.broke: list[str | None] = []  # per enclosing loop: set by a deferred break
 
     def function(self, body) -> list:
         early = _has_return(body[:-1]) or (
@@ -68,8 +69,8 @@ class _Lowering:
         )
         if not early:
             if body and isinstance(body[-1], gast.Return):
-                return body
-            return body + [gast.Return(value=None)]
+                return self.block(body[:-1], None) + [body[-1]]
+            return self.block(body, None) + [gast.Return(value=None)]
         self.result = self.names.fresh("result")
         self.returned = self.names.fresh("returned")
         start = [tp.assign(self.result, tp.const(None)), tp.assign(self.returned, tp.const(False))]
@@ -104,6 +105,10 @@ class _Lowering:
                     branch.body += self.block(rest, loop_flag)
                     return out + [branch]
                 flag = loop_flag or self.returned
+                if loop_flag:
+                    # The guard must run in every iteration so the reverse sweep sees its
+                    # decision: jumps inside become flags, a break leaves at the body's end.
+                    self._defer_jumps(branch)
                 guard = gast.If(test=tp.expr("not f", f=flag), body=self.block(rest, loop_flag), orelse=[])
                 return out + [branch, gast.copy_location(guard, s)]
             if isinstance(s, (gast.For, gast.While)):
@@ -120,9 +125,31 @@ class _Lowering:
             out.append(s)
         return out
 
+    def _defer_jumps(self, node) -> None:
+        """Drop the real jumps inside ``node`` (flags already record them); breaks set ``broke``."""
+        for field in ("body", "orelse"):
+            new = []
+            for stmt in getattr(node, field):
+                if isinstance(stmt, gast.Continue):
+                    continue
+                if isinstance(stmt, gast.Break):
+                    if self.broke[-1] is None:
+                        self.broke[-1] = self.names.fresh("broke")
+                    new.append(self.located(tp.assign(self.broke[-1], tp.const(True)), stmt))
+                    continue
+                if isinstance(stmt, gast.If):
+                    self._defer_jumps(stmt)
+                new.append(stmt)
+            setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
+
     def loop(self, s):
         flag = self.names.fresh("jumped")
+        self.broke.append(None)
         body = [self.located(tp.assign(flag, tp.const(False)), s)] + self.block(s.body, flag)
+        broke = self.broke.pop()
+        if broke:
+            body = [self.located(tp.assign(broke, tp.const(False)), s)] + body
+            body.append(self.located(gast.If(test=tp.name(broke), body=[gast.Break()], orelse=[]), s))
         if isinstance(s, gast.While):
             new = gast.While(test=s.test, body=body, orelse=[])
         else:

@@ -21,7 +21,7 @@ class ParsedFunction:
     """A user function's definition node plus what is needed to name places in it."""
 
     func: object  # the Python function object
-    node: gast.FunctionDef
+    node: gast.FunctionDef  # (an AsyncFunctionDef reaches the fence, which refuses it)
     filename: str
     lines: list[str] = field(repr=False)  # the whole file's lines, for excerpts
 
@@ -64,7 +64,7 @@ def parse_function(func) -> ParsedFunction:
     node = tree.body[0]
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda):
         node = _lambda_as_def(node.value, func)
-    if not isinstance(node, gast.FunctionDef):
+    if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
         # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
         node = _find_lambda(tree, func)
     gast.increment_lineno(tree, first_line - 1)

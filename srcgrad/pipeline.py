@@ -237,16 +237,22 @@ def _resolve_deferred(namespace: dict) -> None:
     _unresolved[:] = still
 
 
-def fused_gradient(func, wrt: tuple[str, ...], with_value: bool) -> Generated:
-    key = ("grad", wrt, with_value)
-    return _cached(func, key, lambda: _build_fused(func, list(wrt), with_value))
+def fused_gradient(func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True) -> Generated:
+    key = ("grad", wrt, with_value, optimize)
+    return _cached(func, key, lambda: _build_fused(func, list(wrt), with_value, optimize))
 
 
-def _build_fused(func, wrt: list[str], with_value: bool) -> Generated:
+def _build_fused(func, wrt: list[str], with_value: bool, optimize: bool = True) -> Generated:
     p = prepare(func, wrt)
     code = _reverse_code(p, wrt, "v = stack.pop()")
     name = p.fn.name
     body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
+    output = code.output
+    if with_value and isinstance(output, gast.Name) and output.id in code.pushed:
+        # the reverse sweep restores earlier values of the output variable: keep this one
+        value = p.names.fresh("value")
+        body.append(tp.assign(value, output))
+        output = tp.name(value)
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
     out_name = f"{name}()"
@@ -257,10 +263,11 @@ def _build_fused(func, wrt: list[str], with_value: bool) -> Generated:
     grads = [code.gradients[w] for w in wrt]
     result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     if with_value:
-        result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
+        result = gast.Tuple(elts=[output, result], ctx=gast.Load())
     body.append(gast.Return(value=result))
-    body, _ = eliminate_dead_code(body, set())
-    body = forward_substitute(body, _substitutable(p, code))
+    if optimize:
+        body, _ = eliminate_dead_code(body, set())
+        body = forward_substitute(body, _substitutable(p, code))
     kind = "value_and_grad" if with_value else "grad"
     fn_name = f"{kind}_{name}"
     fn = _function(fn_name, p.fn.args, body)

@@ -47,6 +47,7 @@ class ReverseCode:
     gradients: dict  # wrt parameter -> expression of its gradient
     reads: list[str]  # primal variables the reverse sweep reads (for the tape)
     pushes: bool  # whether the stack is used
+    pushed: set = field(default_factory=set)  # the variables saved on the stack
     adjoint_names: dict = field(default_factory=dict)
 
 
@@ -141,6 +142,7 @@ class ReverseTransformer:
             gradients=gradients,
             reads=reads,
             pushes=bool(pushed),
+            pushed=set(pushed or ()),
             adjoint_names=dict(self._adjoints),
         )
 
@@ -296,7 +298,7 @@ class ReverseTransformer:
             if _is_none(part):
                 continue
             atom = op.inputs[p]
-            if rule.broadcasts and len(rule.inputs) > 1:
+            if rule.broadcasts and _may_broadcast(atom, op.inputs.values()):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
             out += self.accumulate(atom.id, part, state)
         for stmt_ in out:
@@ -536,6 +538,20 @@ def _walk_loop_body(stmts):
         if isinstance(s, gast.If):
             yield from _walk_loop_body(s.body)
             yield from _walk_loop_body(s.orelse)
+
+
+def _may_broadcast(atom: gast.Name, inputs) -> bool:
+    """Whether another input can give the result a bigger shape than ``atom``'s.
+
+    A number (a constant) never does, nor does the same variable (``x * x``).
+    """
+    for other in inputs:
+        if isinstance(other, gast.Constant) and isinstance(other.value, (int, float, complex)):
+            continue
+        if isinstance(other, gast.Name) and other.id == atom.id:
+            continue
+        return True
+    return False
 
 
 def _is_none(node) -> bool:

@@ -23,6 +23,8 @@ def shape_of(x) -> tuple:
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
+    if type(g) is float:
+        return g  # a Python float came from scalars only: nothing was broadcast
     target = getattr(x, "shape", ())
     have = getattr(g, "shape", ())
     if have == target:
@@ -130,8 +132,10 @@ def add(a, b):
         return b
     if b is None:
         return a
-    if isinstance(a, tuple):
-        return tuple(add(x, y) for x, y in zip(a, b))
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
 
 
@@ -146,3 +150,444 @@ def unindex(g, x, index):
             parts[index] = g
         return type(x)(parts)
     return scatter(g, x, index)
+
+
+# ---------------------------------------------------------------------------
+# Helpers called by the derivative rules in ``srcgrad.rules`` (appended).
+# Each keeps a rule body short when the math needs shape bookkeeping or a
+# case split that straight-line rule code cannot express.
+# ---------------------------------------------------------------------------
+
+
+def _axes_tuple(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a sequence) as a tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    return tuple(int(a) % ndim for a in axis) if ndim else ()
+
+
+def part(g, ans, i):
+    """Part ``i`` of a tuple cotangent or tangent, zeros when it is None (an unused output)."""
+    gi = g[i]
+    return zeros_like(ans[i]) if gi is None else gi
+
+
+def dense(parts, like):
+    """A sequence of cotangents or tangents with None (an exact zero) made into zeros like ``like``."""
+    return tuple(zeros_like(x) if p is None else p for p, x in zip(parts, like))
+
+
+def mT(x):
+    """The transpose of the last two axes (a stack of matrices), ``x.mT`` in NumPy >= 2."""
+    return np.swapaxes(x, -1, -2)
+
+
+def extremum_share(x, ans, axis=None, keepdims=False):
+    """Where ``x`` equals its reduced max/min ``ans``, 1/(number of ties), else 0.
+
+    The cotangent of max/min is shared equally among tied elements."""
+    hit = x == keep_reduced(ans, x, axis, keepdims)
+    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    return share.astype(np.result_type(x, 1.0), copy=False)
+
+
+def prod_of_others(x, axis=None):
+    """For each element, the product of the other elements it is reduced with (exact at zeros)."""
+    shape = shape_of(x)
+    if not shape:
+        return np.ones_like(x)
+    axes = _axes_tuple(axis, len(shape))
+    k = len(axes)
+    moved = np.moveaxis(x, axes, tuple(range(-k, 0)))
+    moved_shape = moved.shape
+    flat = np.reshape(moved, moved_shape[: len(moved_shape) - k] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    right = np.concatenate([ones, np.cumprod(np.flip(flat[..., 1:], -1), axis=-1)], axis=-1)
+    others = left * np.flip(right, -1)
+    return np.moveaxis(np.reshape(others, moved_shape), tuple(range(-k, 0)), axes)
+
+
+def average_weights(a, axis=None, weights=None):
+    """The normalised weights of ``np.average``, shaped to broadcast against ``a``."""
+    if weights is None:
+        return 1.0 / reduced_count(a, axis)
+    ndim = len(shape_of(a))
+    if np.ndim(weights) != ndim:
+        (ax,) = _axes_tuple(axis, ndim)
+        weights = np.reshape(weights, tuple(-1 if i == ax else 1 for i in range(ndim)))
+    return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def embed_diagonal(d, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.diagonal``: zeros shaped like ``a`` with ``d`` on that diagonal."""
+    out = np.zeros_like(a, dtype=np.result_type(d, a, 1.0))
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes land in ``out``
+    n, m = moved.shape[-2:]
+    k = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
+    rows = np.arange(k) + max(-offset, 0)  # index metadata, not array data
+    cols = np.arange(k) + max(offset, 0)
+    moved[..., rows, cols] = d
+    return out
+
+
+def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
+    """The derivative of ``np.linalg.norm(x, ord, axis)`` with respect to ``x`` (x's shape).
+
+    Kinks follow the max/abs conventions: ties share equally, sign(0) = 0."""
+    ndim = len(shape_of(x))
+    n = keep_reduced(ans, x, axis, keepdims)
+    if axis is None:
+        matrix = ord is not None and ndim == 2
+    else:
+        matrix = not isinstance(axis, numbers.Integral) and len(axis) == 2
+    if not matrix or ord in (None, "fro"):
+        if ord in (None, "fro", 2):
+            return x / n
+        if ord == 1:
+            return np.sign(x)
+        if ord in (np.inf, -np.inf):
+            return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
+        if ord == 0 or isinstance(ord, str):
+            raise ValueError(f"srcgrad: no derivative for np.linalg.norm with ord={ord!r}")
+        return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
+    rows, cols = (-2, -1) if axis is None else _axes_tuple(axis, ndim)
+    m = np.moveaxis(x, (rows, cols), (-2, -1))
+    if ord in (2, -2, "nuc"):
+        u, s, vh = np.linalg.svd(m, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vh
+        else:
+            i = 0 if ord == 2 else -1
+            d = u[..., :, i : i + 1 or None] @ vh[..., i : i + 1 or None, :]
+    elif ord in (1, -1, np.inf, -np.inf):
+        by_cols = ord in (1, -1)
+        sums = np.sum(np.abs(m), axis=-2 if by_cols else -1, keepdims=True)
+        pick = np.max(sums, axis=(-2, -1), keepdims=True) if ord > 0 else np.min(
+            sums, axis=(-2, -1), keepdims=True
+        )
+        hit = sums == pick
+        share = (hit / np.sum(hit, axis=(-2, -1), keepdims=True)).astype(
+            np.result_type(x, 1.0), copy=False
+        )
+        d = np.sign(m) * share
+    else:
+        raise ValueError(f"srcgrad: no derivative for the matrix norm with ord={ord!r}")
+    return np.moveaxis(d, (-2, -1), (rows, cols))
+
+
+def _matmul_operands(g, x1, x2):
+    """g, x1, x2 as stacks of matrices: a vector x1 is a row, a vector x2 a column."""
+    g_m = g
+    if np.ndim(x2) == 1:
+        g_m = np.expand_dims(g_m, -1)
+        x2 = np.expand_dims(x2, -1)
+    if np.ndim(x1) == 1:
+        g_m = np.expand_dims(g_m, -2)
+        x1 = np.expand_dims(x1, -2)
+    return g_m, x1, x2
+
+
+def matmul_adjoint_x1(g, x1, x2):
+    """The cotangent of ``x1`` in ``x1 @ x2`` (``g @ x2.mT``), vectors included."""
+    if np.ndim(x1) == 1 and np.ndim(x2) == 1:
+        return g * x2
+    g_m, _, x2_m = _matmul_operands(g, x1, x2)
+    out = g_m @ mT(x2_m)
+    return out[..., 0, :] if np.ndim(x1) == 1 else out
+
+
+def matmul_adjoint_x2(g, x1, x2):
+    """The cotangent of ``x2`` in ``x1 @ x2`` (``x1.mT @ g``), vectors included."""
+    if np.ndim(x1) == 1 and np.ndim(x2) == 1:
+        return g * x1
+    g_m, x1_m, _ = _matmul_operands(g, x1, x2)
+    out = mT(x1_m) @ g_m
+    return out[..., 0] if np.ndim(x2) == 1 else out
+
+
+def _tensordot_axes(a, b, axes):
+    """``axes`` of ``np.tensordot`` as two lists of non-negative axes."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, numbers.Integral):
+        return list(range(na - axes, na)), list(range(axes))
+    axes_a, axes_b = axes
+    if isinstance(axes_a, numbers.Integral):
+        axes_a = [axes_a]
+    if isinstance(axes_b, numbers.Integral):
+        axes_b = [axes_b]
+    return [int(i) % na for i in axes_a], [int(j) % nb for j in axes_b]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The cotangent of ``a`` in ``np.tensordot(a, b, axes)``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
+    out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
+    order = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
+    return np.transpose(out, np.argsort(order)) if order else out
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The cotangent of ``b`` in ``np.tensordot(a, b, axes)``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    order = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
+    return np.transpose(out, np.argsort(order)) if order else out
+
+
+def dot_axes(a, b):
+    """``np.dot(a, b)`` as a tensordot: a's last axis with b's second-to-last (or only) axis."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return 0
+    return [np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]
+
+
+def inner_axes(a, b):
+    """``np.inner(a, b)`` as a tensordot: the last axes of both."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return 0
+    return [np.ndim(a) - 1], [np.ndim(b) - 1]
+
+
+def _einsum_labels(subscripts, operands):
+    """Input and output labels of an einsum with every ``...`` spelled out as letters."""
+    import string
+
+    spec = subscripts.replace(" ", "")
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    unused = [c for c in string.ascii_letters if c not in spec]
+    widths = [np.ndim(op) - (len(s) - 3) if "..." in s else 0 for s, op in zip(ins, operands)]
+    width = max(widths, default=0)
+    ell = "".join(unused[:width])
+    ins = [s.replace("...", ell[width - w :]) for s, w in zip(ins, widths)]
+    if arrow:
+        out = out.replace("...", ell)
+    else:
+        counts = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
+    return ins, out, unused[width:]
+
+
+def einsum_adjoint(g, subscripts, operands, i):
+    """The cotangent of ``operands[i]`` in ``np.einsum(subscripts, *operands)``.
+
+    An einsum of ``g`` with the other operands, then broadcast over labels only
+    operand ``i`` has, summed over its size-1 (broadcast) axes, and placed on the
+    diagonal for a label it repeats (``"ii->i"``)."""
+    ins, out, spare = _einsum_labels(subscripts, operands)
+    x = operands[i]
+    shape = shape_of(x)
+    labels = ins[i]
+    others = [(s, op) for j, (s, op) in enumerate(zip(ins, operands)) if j != i]
+    seen = set(out).union(*[set(s) for s, _ in others])
+    keep = "".join(dict.fromkeys(c for c in labels if c in seen))
+    spec = ",".join([out] + [s for s, _ in others]) + "->" + keep
+    r = np.einsum(spec, g, *[op for _, op in others])
+    size = {c: shape[labels.index(c)] for c in labels}
+    summed = tuple(k for k, c in enumerate(keep) if size[c] == 1 and r.shape[k] != 1)
+    if summed:
+        r = np.sum(r, axis=summed, keepdims=True)
+    # Build the full operand: repeated labels get fresh letters tied by identities,
+    # labels nobody else has get a ones vector (broadcast).
+    target, extras, factors, used = "", [], [], set()
+    for c in labels:
+        if c in used:
+            fresh = spare.pop(0)
+            target += fresh
+            extras.append(c + fresh)
+            factors.append(np.eye(size[c], dtype=r.dtype, like=r))  # unavoidable identity
+        else:
+            used.add(c)
+            target += c
+            if c not in seen:
+                extras.append(c)
+                factors.append(np.ones_like(r, shape=(size[c],)))
+    if not extras and target == keep:
+        return r
+    return np.einsum(",".join([keep] + extras) + "->" + target, r, *factors)
+
+
+def kron_adjoints(g, a, b):
+    """The cotangents of ``a`` and ``b`` in ``np.kron(a, b)``."""
+    sa, sb = shape_of(a), shape_of(b)
+    nd = max(len(sa), len(sb))
+    sa1 = (1,) * (nd - len(sa)) + sa
+    sb1 = (1,) * (nd - len(sb)) + sb
+    interleaved = tuple(n for pair in zip(sa1, sb1) for n in pair)
+    gr = np.reshape(g, interleaved)
+    even = list(range(0, 2 * nd, 2))
+    odd = list(range(1, 2 * nd, 2))
+    ga = np.tensordot(gr, np.reshape(b, sb1), axes=(odd, list(range(nd))))
+    gb = np.tensordot(gr, np.reshape(a, sa1), axes=(even, list(range(nd))))
+    return np.reshape(ga, sa), np.reshape(gb, sb)
+
+
+def kron_adjoint_a(g, a, b):
+    """The cotangent of ``a`` in ``np.kron(a, b)``."""
+    return kron_adjoints(g, a, b)[0]
+
+
+def kron_adjoint_b(g, a, b):
+    """The cotangent of ``b`` in ``np.kron(a, b)``."""
+    return kron_adjoints(g, a, b)[1]
+
+
+def unconcatenate(g, arrays, axis=0):
+    """Split the cotangent of a concatenation (or hstack/vstack/dstack) back into
+    pieces shaped like ``arrays``; inputs with fewer axes than ``g`` fill one slot."""
+    if axis is None:
+        sizes = [int(np.prod(shape_of(x))) for x in arrays]
+        axis = 0
+    else:
+        nd = np.ndim(g)
+        sizes = [shape_of(x)[axis] if len(shape_of(x)) == nd else 1 for x in arrays]
+    bounds, total = [], 0
+    for n in sizes[:-1]:
+        total += n
+        bounds.append(total)
+    pieces = np.split(g, bounds, axis)
+    return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays))
+
+
+def untile(g, A, reps):
+    """The adjoint of ``np.tile``: sum the tiled copies."""
+    reps = (reps,) if isinstance(reps, numbers.Integral) else tuple(reps)
+    shape = shape_of(A)
+    nd = max(len(shape), len(reps))
+    shape1 = (1,) * (nd - len(shape)) + tuple(shape)
+    reps1 = (1,) * (nd - len(reps)) + reps
+    interleaved = tuple(n for pair in zip(reps1, shape1) for n in pair)
+    summed = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * nd, 2)))
+    return np.reshape(summed, shape)
+
+
+def unrepeat(g, a, repeats, axis=None):
+    """The adjoint of ``np.repeat``: sum the copies of each element."""
+    shape = shape_of(a)
+    if axis is None:
+        return np.reshape(unrepeat(g, np.ravel(a), repeats, 0), shape)
+    axis = axis % len(shape)
+    n = shape[axis]
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        r = int(np.reshape(repeats, -1)[0]) if np.ndim(repeats) else int(repeats)
+        split = shape[:axis] + (n, r) + shape[axis + 1 :]
+        return np.sum(np.reshape(g, split), axis=axis + 1)
+    owner = np.repeat(np.arange(n), repeats)  # index metadata, not array data
+    out = np.zeros_like(np.moveaxis(a, axis, 0), dtype=np.result_type(g, 1.0))
+    np.add.at(out, owner, np.moveaxis(g, axis, 0))
+    return np.moveaxis(out, 0, axis)
+
+
+def unpad(g, array, pad_width, mode="constant"):
+    """The adjoint of constant-mode ``np.pad``: the unpadded middle of ``g``."""
+    if mode != "constant":
+        raise ValueError(
+            f"srcgrad: the reverse rule of np.pad supports mode='constant' only, not {mode!r}"
+        )
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(g), 2))
+    return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g)))]
+
+
+def untake(g, a, indices, axis=None):
+    """The adjoint of ``np.take``: zeros shaped like ``a`` with ``g`` added at ``indices``."""
+    out = np.zeros_like(a, dtype=np.result_type(g, 1.0))
+    if axis is None:
+        flat = np.reshape(out, -1)  # a view of the fresh ``out``
+        np.add.at(flat, indices, g)
+        return out
+    axis = axis % np.ndim(a)
+    np.add.at(out, (slice(None),) * axis + (indices,), g)
+    return out
+
+
+def undiff(g, a, n=1, axis=-1):
+    """The adjoint of ``np.diff``: ``n`` times the (negated) difference of the zero-padded cotangent."""
+    widths = [(0, 0)] * np.ndim(g)
+    before, after = list(widths), list(widths)
+    before[axis] = (1, 0)
+    after[axis] = (0, 1)
+    for _ in range(n):
+        g = np.pad(g, before) - np.pad(g, after)
+    return g
+
+
+def inverse_gaps(w):
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values)."""
+    gaps = w[..., None, :] - w[..., :, None]
+    return gaps / (gaps**2 + (gaps == 0))
+
+
+def solve_rhs_is_vector(a, b) -> bool:
+    """Whether ``np.linalg.solve(a, b)`` treats ``b`` as (a stack of) vectors, per NumPy version."""
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        return np.ndim(b) == 1
+    return np.ndim(b) == np.ndim(a) - 1
+
+
+def rhs_columns(v, a, b):
+    """``v`` (shaped like b or the solution) as a stack of matrices: vectors become columns."""
+    return np.expand_dims(v, -1) if solve_rhs_is_vector(a, b) else v
+
+
+def rhs_like(v, a, b):
+    """Undo ``rhs_columns``: drop the column axis when ``b`` is a vector."""
+    return v[..., 0] if solve_rhs_is_vector(a, b) else v
+
+
+def svd_factors(ans, a, compute_uv=True):
+    """The thin ``(u, s, vh)`` of an SVD result; recomputed when only ``s`` was returned."""
+    if not compute_uv:
+        return tuple(np.linalg.svd(a, full_matrices=False))
+    u, s, vh = ans
+    k = s.shape[-1]
+    return u[..., :, :k], s, vh[..., :k, :]
+
+
+def svd_cotangents(g, usv, compute_uv=True):
+    """The thin ``(gu, gs, gvh)`` of an SVD cotangent, with zeros for unused outputs.
+
+    The extra columns that ``full_matrices=True`` adds for a non-square matrix are
+    not determined by it, so they cannot carry a cotangent: a clear error if they do."""
+    if not compute_uv:
+        return zeros_like(usv[0]), g, zeros_like(usv[2])
+    gu, gs, gvh = (zeros_like(x) if p is None else p for p, x in zip(g, usv))
+    k = usv[1].shape[-1]
+    extra = gu[..., :, k:], gvh[..., k:, :]
+    if any(np.size(e) and np.any(e != 0) for e in extra):
+        raise ValueError(
+            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
+            "of a non-square matrix have no derivative; pass full_matrices=False"
+        )
+    return gu[..., :, :k], gs, gvh[..., :k, :]
+
+
+def svd_tangent(du, ds, dvh, ans, compute_uv=True):
+    """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``)."""
+    if not compute_uv:
+        return ds
+    if np.shape(ans[0]) != np.shape(du) or np.shape(ans[2]) != np.shape(dvh):
+        raise ValueError(
+            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
+            "of a non-square matrix have no derivative; pass full_matrices=False"
+        )
+    return du, ds, dvh
+
+
+def qr_square_r(ans, mode="reduced"):
+    """R of a reduced QR of a tall or square matrix (the case the QR rules cover); else an error."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"srcgrad: no derivative for np.linalg.qr with mode={mode!r}")
+    r = ans[1]
+    if r.shape[-2] != r.shape[-1]:
+        raise ValueError(
+            "srcgrad: the derivative of np.linalg.qr needs a tall or square matrix "
+            "(rows >= columns) in 'reduced' mode"
+        )
+    return r

@@ -1,0 +1,489 @@
+"""Rules for ufuncs and other elementwise functions, operators included.
+
+Binary rules are declared ``broadcasts=True``: they return cotangents of the
+broadcast result's shape and the transformer sums them back to each input.
+Constants are Python floats so that float32 inputs keep float32 derivatives.
+
+Conventions at kinks: ``abs`` has derivative ``sign(x)`` (0 at 0);
+``maximum``/``minimum`` split the derivative 0.5/0.5 at ties; ``clip`` passes
+the derivative to ``a`` wherever it is not clipped, bounds included.
+"""
+
+import math
+
+import numpy as np
+
+from .registry import defjvp, defvjp
+
+# ---------------------------------------------------------------- arithmetic
+
+
+@defvjp(np.add, broadcasts=True)
+def add(g, ans, x, y):
+    return g, g
+
+
+@defjvp(np.add, broadcasts=True)
+def add_jvp(dx, dy, ans, x, y):
+    return dx + dy
+
+
+@defvjp(np.subtract, broadcasts=True)
+def subtract(g, ans, x, y):
+    return g, -g
+
+
+@defjvp(np.subtract, broadcasts=True)
+def subtract_jvp(dx, dy, ans, x, y):
+    return dx - dy
+
+
+@defvjp(np.multiply, broadcasts=True)
+def multiply(g, ans, x, y):
+    return g * y, g * x
+
+
+@defjvp(np.multiply, broadcasts=True)
+def multiply_jvp(dx, dy, ans, x, y):
+    return dx * y + x * dy
+
+
+@defvjp(np.true_divide, broadcasts=True)
+def true_divide(g, ans, x, y):
+    return g / y, -g * ans / y
+
+
+@defjvp(np.true_divide, broadcasts=True)
+def true_divide_jvp(dx, dy, ans, x, y):
+    return (dx - dy * ans) / y
+
+
+@defvjp(np.power, np.float_power, broadcasts=True)
+def power(g, ans, x, y):
+    """d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
+    return g * y * x ** (y - 1.0), g * ans * np.log(np.where(x == 0.0, 1.0, x))
+
+
+@defjvp(np.power, np.float_power, broadcasts=True)
+def power_jvp(dx, dy, ans, x, y):
+    return dx * y * x ** (y - 1.0) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
+
+
+@defvjp(np.remainder, broadcasts=True)
+def remainder(g, ans, x, y):
+    """x mod y = x - floor(x / y) * y, with floor(x / y) piecewise constant."""
+    return g, -g * np.floor_divide(x, y)
+
+
+@defjvp(np.remainder, broadcasts=True)
+def remainder_jvp(dx, dy, ans, x, y):
+    return dx - dy * np.floor_divide(x, y)
+
+
+@defvjp(np.fmod, broadcasts=True)
+def fmod(g, ans, x, y):
+    """fmod(x, y) = x - trunc(x / y) * y, with trunc(x / y) piecewise constant."""
+    return g, -g * np.trunc(x / y)
+
+
+@defjvp(np.fmod, broadcasts=True)
+def fmod_jvp(dx, dy, ans, x, y):
+    return dx - dy * np.trunc(x / y)
+
+
+@defvjp(np.negative)
+def negative(g, ans, x):
+    return -g
+
+
+@defjvp(np.negative)
+def negative_jvp(dx, ans, x):
+    return -dx
+
+
+@defvjp(np.positive, np.conjugate)
+def positive(g, ans, x):
+    """Also conjugate, for real inputs."""
+    return g
+
+
+@defjvp(np.positive, np.conjugate)
+def positive_jvp(dx, ans, x):
+    return dx
+
+
+@defvjp(np.absolute, np.fabs)
+def absolute(g, ans, x):
+    return g * np.sign(x)
+
+
+@defjvp(np.absolute, np.fabs)
+def absolute_jvp(dx, ans, x):
+    return dx * np.sign(x)
+
+
+@defvjp(np.square)
+def square(g, ans, x):
+    return g * 2.0 * x
+
+
+@defjvp(np.square)
+def square_jvp(dx, ans, x):
+    return dx * 2.0 * x
+
+
+@defvjp(np.sqrt)
+def sqrt(g, ans, x):
+    return g * 0.5 / ans
+
+
+@defjvp(np.sqrt)
+def sqrt_jvp(dx, ans, x):
+    return dx * 0.5 / ans
+
+
+@defvjp(np.cbrt)
+def cbrt(g, ans, x):
+    return g / (3.0 * ans**2)
+
+
+@defjvp(np.cbrt)
+def cbrt_jvp(dx, ans, x):
+    return dx / (3.0 * ans**2)
+
+
+@defvjp(np.reciprocal)
+def reciprocal(g, ans, x):
+    return -g * ans**2
+
+
+@defjvp(np.reciprocal)
+def reciprocal_jvp(dx, ans, x):
+    return -dx * ans**2
+
+
+# ------------------------------------------------------ exponentials and logs
+
+
+@defvjp(np.exp)
+def exp(g, ans, x):
+    return g * ans
+
+
+@defjvp(np.exp)
+def exp_jvp(dx, ans, x):
+    return dx * ans
+
+
+@defvjp(np.exp2)
+def exp2(g, ans, x):
+    return g * ans * math.log(2.0)
+
+
+@defjvp(np.exp2)
+def exp2_jvp(dx, ans, x):
+    return dx * ans * math.log(2.0)
+
+
+@defvjp(np.expm1)
+def expm1(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@defjvp(np.expm1)
+def expm1_jvp(dx, ans, x):
+    return dx * (ans + 1.0)
+
+
+@defvjp(np.log)
+def log(g, ans, x):
+    return g / x
+
+
+@defjvp(np.log)
+def log_jvp(dx, ans, x):
+    return dx / x
+
+
+@defvjp(np.log2)
+def log2(g, ans, x):
+    return g / (x * math.log(2.0))
+
+
+@defjvp(np.log2)
+def log2_jvp(dx, ans, x):
+    return dx / (x * math.log(2.0))
+
+
+@defvjp(np.log10)
+def log10(g, ans, x):
+    return g / (x * math.log(10.0))
+
+
+@defjvp(np.log10)
+def log10_jvp(dx, ans, x):
+    return dx / (x * math.log(10.0))
+
+
+@defvjp(np.log1p)
+def log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@defjvp(np.log1p)
+def log1p_jvp(dx, ans, x):
+    return dx / (1.0 + x)
+
+
+@defvjp(np.logaddexp, broadcasts=True)
+def logaddexp(g, ans, x, y):
+    return g * np.exp(x - ans), g * np.exp(y - ans)
+
+
+@defjvp(np.logaddexp, broadcasts=True)
+def logaddexp_jvp(dx, dy, ans, x, y):
+    return dx * np.exp(x - ans) + dy * np.exp(y - ans)
+
+
+@defvjp(np.logaddexp2, broadcasts=True)
+def logaddexp2(g, ans, x, y):
+    return g * np.exp2(x - ans), g * np.exp2(y - ans)
+
+
+@defjvp(np.logaddexp2, broadcasts=True)
+def logaddexp2_jvp(dx, dy, ans, x, y):
+    return dx * np.exp2(x - ans) + dy * np.exp2(y - ans)
+
+
+# ------------------------------------------------------------- trigonometric
+
+
+@defvjp(np.sin)
+def sin(g, ans, x):
+    return g * np.cos(x)
+
+
+@defjvp(np.sin)
+def sin_jvp(dx, ans, x):
+    return dx * np.cos(x)
+
+
+@defvjp(np.cos)
+def cos(g, ans, x):
+    return -g * np.sin(x)
+
+
+@defjvp(np.cos)
+def cos_jvp(dx, ans, x):
+    return -dx * np.sin(x)
+
+
+@defvjp(np.tan)
+def tan(g, ans, x):
+    return g * (1.0 + ans**2)
+
+
+@defjvp(np.tan)
+def tan_jvp(dx, ans, x):
+    return dx * (1.0 + ans**2)
+
+
+@defvjp(np.arcsin)
+def arcsin(g, ans, x):
+    return g / np.sqrt(1.0 - x**2)
+
+
+@defjvp(np.arcsin)
+def arcsin_jvp(dx, ans, x):
+    return dx / np.sqrt(1.0 - x**2)
+
+
+@defvjp(np.arccos)
+def arccos(g, ans, x):
+    return -g / np.sqrt(1.0 - x**2)
+
+
+@defjvp(np.arccos)
+def arccos_jvp(dx, ans, x):
+    return -dx / np.sqrt(1.0 - x**2)
+
+
+@defvjp(np.arctan)
+def arctan(g, ans, x):
+    return g / (1.0 + x**2)
+
+
+@defjvp(np.arctan)
+def arctan_jvp(dx, ans, x):
+    return dx / (1.0 + x**2)
+
+
+@defvjp(np.arctan2, broadcasts=True)
+def arctan2(g, ans, y, x):
+    """arctan2(y, x): the angle of the point (x, y)."""
+    r2 = x**2 + y**2
+    return g * x / r2, -g * y / r2
+
+
+@defjvp(np.arctan2, broadcasts=True)
+def arctan2_jvp(dy, dx, ans, y, x):
+    return (dy * x - dx * y) / (x**2 + y**2)
+
+
+@defvjp(np.hypot, broadcasts=True)
+def hypot(g, ans, x, y):
+    return g * x / ans, g * y / ans
+
+
+@defjvp(np.hypot, broadcasts=True)
+def hypot_jvp(dx, dy, ans, x, y):
+    return (dx * x + dy * y) / ans
+
+
+@defvjp(np.deg2rad, np.radians)
+def deg2rad(g, ans, x):
+    return g * (math.pi / 180.0)
+
+
+@defjvp(np.deg2rad, np.radians)
+def deg2rad_jvp(dx, ans, x):
+    return dx * (math.pi / 180.0)
+
+
+@defvjp(np.rad2deg, np.degrees)
+def rad2deg(g, ans, x):
+    return g * (180.0 / math.pi)
+
+
+@defjvp(np.rad2deg, np.degrees)
+def rad2deg_jvp(dx, ans, x):
+    return dx * (180.0 / math.pi)
+
+
+@defvjp(np.sinc)
+def sinc(g, ans, x):
+    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x is 0 at 0."""
+    return g * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
+
+
+@defjvp(np.sinc)
+def sinc_jvp(dx, ans, x):
+    return dx * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
+
+
+# ---------------------------------------------------------------- hyperbolic
+
+
+@defvjp(np.sinh)
+def sinh(g, ans, x):
+    return g * np.cosh(x)
+
+
+@defjvp(np.sinh)
+def sinh_jvp(dx, ans, x):
+    return dx * np.cosh(x)
+
+
+@defvjp(np.cosh)
+def cosh(g, ans, x):
+    return g * np.sinh(x)
+
+
+@defjvp(np.cosh)
+def cosh_jvp(dx, ans, x):
+    return dx * np.sinh(x)
+
+
+@defvjp(np.tanh)
+def tanh(g, ans, x):
+    return g * (1.0 - ans**2)
+
+
+@defjvp(np.tanh)
+def tanh_jvp(dx, ans, x):
+    return dx * (1.0 - ans**2)
+
+
+@defvjp(np.arcsinh)
+def arcsinh(g, ans, x):
+    return g / np.sqrt(x**2 + 1.0)
+
+
+@defjvp(np.arcsinh)
+def arcsinh_jvp(dx, ans, x):
+    return dx / np.sqrt(x**2 + 1.0)
+
+
+@defvjp(np.arccosh)
+def arccosh(g, ans, x):
+    return g / np.sqrt(x**2 - 1.0)
+
+
+@defjvp(np.arccosh)
+def arccosh_jvp(dx, ans, x):
+    return dx / np.sqrt(x**2 - 1.0)
+
+
+@defvjp(np.arctanh)
+def arctanh(g, ans, x):
+    return g / (1.0 - x**2)
+
+
+@defjvp(np.arctanh)
+def arctanh_jvp(dx, ans, x):
+    return dx / (1.0 - x**2)
+
+
+# ------------------------------------------------------ selection, piecewise
+
+
+@defvjp(np.maximum, np.fmax, broadcasts=True)
+def maximum(g, ans, x, y):
+    """Ties split the derivative 0.5 / 0.5: (1 + sign(x - y)) / 2 is 1, 0.5 or 0."""
+    s = np.sign(x - y)
+    return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
+
+
+@defjvp(np.maximum, np.fmax, broadcasts=True)
+def maximum_jvp(dx, dy, ans, x, y):
+    s = np.sign(x - y)
+    return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
+
+
+@defvjp(np.minimum, np.fmin, broadcasts=True)
+def minimum(g, ans, x, y):
+    """Ties split the derivative 0.5 / 0.5: (1 - sign(x - y)) / 2 is 0, 0.5 or 1."""
+    s = np.sign(x - y)
+    return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
+
+
+@defjvp(np.minimum, np.fmin, broadcasts=True)
+def minimum_jvp(dx, dy, ans, x, y):
+    s = np.sign(x - y)
+    return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
+
+
+# Convention for clip: ``a`` gets the derivative wherever it is not clipped,
+# bounds included (ans == a), like PyTorch's clamp, so a parameter that starts
+# exactly on a bound still learns; a bound gets it where it replaced ``a``.
+# The three masks add up to 1 everywhere. ``None`` bounds compare unequal.
+@defvjp(np.clip, broadcasts=True)
+def clip(g, ans, a, a_min, a_max):
+    clipped = ans != a
+    return g * (ans == a), g * clipped * (ans == a_min), g * clipped * (ans == a_max)
+
+
+@defjvp(np.clip, broadcasts=True)
+def clip_jvp(da, da_min, da_max, ans, a, a_min, a_max):
+    clipped = ans != a
+    return da * (ans == a) + da_min * clipped * (ans == a_min) + da_max * clipped * (ans == a_max)
+
+
+@defvjp(np.where, broadcasts=True)
+def where(g, ans, condition, x, y):
+    return None, np.where(condition, g, 0.0), np.where(condition, 0.0, g)
+
+
+@defjvp(np.where, broadcasts=True)
+def where_jvp(dcondition, dx, dy, ans, condition, x, y):
+    return np.where(condition, dx, dy)

@@ -1,0 +1,115 @@
+"""Rules for products: dot, vdot, inner, outer, matmul, tensordot, einsum, kron, cross.
+
+Each product is linear in each operand, so every forward rule is the
+product rule ``f(da, b) + f(a, db)``. The reverse rules contract the
+cotangent with the other operand; the shape bookkeeping for general ranks
+lives in ``sg`` helpers named after the operand they give the cotangent of.
+"""
+
+import numpy as np
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+
+@defvjp(np.matmul, broadcasts=True)
+def matmul(g, ans, x1, x2):
+    """g @ x2.mT and x1.mT @ g; a vector x1 acts as a row, a vector x2 as a column."""
+    return sg.matmul_adjoint_x1(g, x1, x2), sg.matmul_adjoint_x2(g, x1, x2)
+
+
+@defjvp(np.matmul, broadcasts=True)
+def matmul_jvp(dx1, dx2, ans, x1, x2):
+    return dx1 @ x2 + x1 @ dx2
+
+
+@defvjp(np.dot)
+def dot(g, ans, a, b):
+    """np.dot contracts a's last axis with b's second-to-last axis (its only one if 1-D)."""
+    axes = sg.dot_axes(a, b)
+    return sg.tensordot_adjoint_a(g, a, b, axes), sg.tensordot_adjoint_b(g, a, b, axes)
+
+
+@defjvp(np.dot)
+def dot_jvp(da, db, ans, a, b):
+    return np.dot(da, b) + np.dot(a, db)
+
+
+@defvjp(np.inner)
+def inner(g, ans, a, b):
+    """np.inner contracts the last axes of a and b."""
+    axes = sg.inner_axes(a, b)
+    return sg.tensordot_adjoint_a(g, a, b, axes), sg.tensordot_adjoint_b(g, a, b, axes)
+
+
+@defjvp(np.inner)
+def inner_jvp(da, db, ans, a, b):
+    return np.inner(da, b) + np.inner(a, db)
+
+
+@defvjp(np.tensordot)
+def tensordot(g, ans, a, b, axes=2):
+    return sg.tensordot_adjoint_a(g, a, b, axes), sg.tensordot_adjoint_b(g, a, b, axes)
+
+
+@defjvp(np.tensordot)
+def tensordot_jvp(da, db, ans, a, b, axes=2):
+    return np.tensordot(da, b, axes) + np.tensordot(a, db, axes)
+
+
+@defvjp(np.vdot)
+def vdot(g, ans, a, b):
+    """vdot flattens both operands (real inputs: no conjugation)."""
+    return g * np.reshape(b, sg.shape_of(a)), g * np.reshape(a, sg.shape_of(b))
+
+
+@defjvp(np.vdot)
+def vdot_jvp(da, db, ans, a, b):
+    return np.vdot(da, b) + np.vdot(a, db)
+
+
+@defvjp(np.outer)
+def outer(g, ans, a, b):
+    """outer flattens both operands: ans[i, j] = a[i] * b[j]."""
+    ga = np.dot(g, np.ravel(b))
+    gb = np.dot(np.ravel(a), g)
+    return np.reshape(ga, sg.shape_of(a)), np.reshape(gb, sg.shape_of(b))
+
+
+@defjvp(np.outer)
+def outer_jvp(da, db, ans, a, b):
+    return np.outer(da, b) + np.outer(a, db)
+
+
+@defvjp(np.einsum)
+def einsum(g, ans, subscripts, a, b):
+    """Two operands; each cotangent is an einsum of g with the other operand."""
+    ga = sg.einsum_adjoint(g, subscripts, (a, b), 0)
+    gb = sg.einsum_adjoint(g, subscripts, (a, b), 1)
+    return None, ga, gb
+
+
+@defjvp(np.einsum)
+def einsum_jvp(dsubscripts, da, db, ans, subscripts, a, b):
+    return np.einsum(subscripts, da, b) + np.einsum(subscripts, a, db)
+
+
+@defvjp(np.kron)
+def kron(g, ans, a, b):
+    return sg.kron_adjoint_a(g, a, b), sg.kron_adjoint_b(g, a, b)
+
+
+@defjvp(np.kron)
+def kron_jvp(da, db, ans, a, b):
+    return np.kron(da, b) + np.kron(a, db)
+
+
+@defvjp(np.cross, broadcasts=True)
+def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """For 3-vectors: <g, da x b> = <b x g, da> and <g, a x db> = <g x a, db>."""
+    return np.cross(b, g, axisb, axisc, axisa, axis), np.cross(g, a, axisc, axisa, axisb, axis)
+
+
+@defjvp(np.cross, broadcasts=True)
+def cross_jvp(da, db, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(da, b, axisa, axisb, axisc, axis) + np.cross(a, db, axisa, axisb, axisc, axis)

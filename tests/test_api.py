@@ -1,0 +1,247 @@
+"""The public API (SPEC §1): gradients against exact values and finite differences."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad import NonScalarOutputError, NoDerivativeRuleError
+
+
+def two_x_dot_x(x):
+    return 2 * np.dot(x, x)
+
+
+def total(x):
+    return x.sum()
+
+
+def square(x):
+    return x * x
+
+
+def detached(x):
+    y = x * x
+    u = srcgrad.stop_gradient(y)
+    z = u * x
+    return z.sum()
+
+
+def loss(w, b, x):
+    return np.sum(np.tanh(x @ w + b) ** 2)
+
+
+def constant_output(x):
+    return 3.0
+
+
+def ignores_input(x, y):
+    return np.sum(y * y)
+
+
+def with_defaults(x, scale=2.0, *, shift=1.0):
+    return np.sum(np.sin(x) * scale + shift * x)
+
+
+def test_textbook_two_x_dot_x():
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(srcgrad.grad(two_x_dot_x)(x), 4 * x)
+
+
+def test_gradient_of_sum_is_ones():
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(srcgrad.grad(total)(x), np.ones(4))
+
+
+def test_non_scalar_output_error_names_shape_and_fix():
+    x = np.arange(4.0)
+    with pytest.raises(NonScalarOutputError) as info:
+        srcgrad.grad(square)(x)
+    message = str(info.value)
+    assert "(4,)" in message and "vjp" in message and ".sum()" in message
+
+
+def test_vjp_with_ones_seed_gives_2x():
+    x = np.arange(4.0)
+    out, pullback = srcgrad.vjp(square, x)
+    np.testing.assert_array_equal(out, x * x)
+    (bx,) = pullback(np.ones_like(out))
+    np.testing.assert_array_equal(bx, 2 * x)
+
+
+def test_pullback_is_reusable_with_different_seeds():
+    x = np.array([1.0, -2.0, 3.0])
+    _, pullback = srcgrad.vjp(square, x)
+    for k in range(3):
+        seed = np.eye(3)[k]
+        (row,) = pullback(seed)
+        np.testing.assert_array_equal(row, 2 * x * seed)
+    (again,) = pullback(np.eye(3)[0])
+    np.testing.assert_array_equal(again, [2.0, 0.0, 0.0])
+
+
+def test_stop_gradient_detaches():
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(srcgrad.grad(detached)(x), x * x)
+    assert srcgrad.stop_gradient(x) is x
+
+
+def test_wrt_by_name_tuple_and_decorator():
+    rng = np.random.default_rng(0)
+    w, b, x = rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((5, 3))
+    gw, gb = srcgrad.grad(loss, wrt=("w", "b"))(w, b, x)
+    assert gw.shape == w.shape and gb.shape == b.shape
+    decorated = srcgrad.grad(wrt=("w", "b"))(loss)
+    gw2, gb2 = decorated(w, b, x)
+    np.testing.assert_allclose(gw, gw2)
+    np.testing.assert_allclose(gb, gb2)
+    (only_b,) = srcgrad.grad(loss, wrt=(1,))(w, b, x)
+    np.testing.assert_allclose(only_b, gb)
+    srcgrad.check_grads(loss, [w, b, x], modes=("rev",))
+
+
+def test_plain_decorator_form():
+    @srcgrad.grad
+    def f(x):
+        return np.sum(x * x)
+
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [2.0, 4.0])
+
+
+def test_value_and_grad_one_sweep():
+    x = np.array([0.5, 1.5])
+    value, g = srcgrad.value_and_grad(loss, wrt="w")(np.ones((2, 2)), np.zeros(2), x[None, :])
+    assert np.isclose(value, loss(np.ones((2, 2)), np.zeros(2), x[None, :]))
+    assert g.shape == (2, 2)
+
+
+def test_output_independent_of_input_has_zero_gradient():
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(srcgrad.grad(constant_output)(x), np.zeros(3))
+    np.testing.assert_array_equal(srcgrad.grad(ignores_input)(x, x), np.zeros(3))
+    assert srcgrad.grad(constant_output)(2.0) == 0.0
+
+
+def test_integer_argument_is_refused_with_hint():
+    with pytest.raises(TypeError, match=r"astype\(float\)"):
+        srcgrad.grad(total)(np.arange(4))
+    with pytest.raises(TypeError, match="int"):
+        srcgrad.grad(constant_output)(3)
+    with pytest.raises(TypeError, match="bool"):
+        srcgrad.grad(constant_output)(True)
+
+
+def test_registered_function_without_source():
+    assert srcgrad.grad(np.sin)(0.0) == 1.0
+    assert np.isclose(srcgrad.grad(np.exp)(1.0), np.e)
+
+
+def test_keyword_arguments_and_defaults():
+    x = np.array([0.1, 0.2])
+    g = srcgrad.grad(with_defaults)(x, 3.0, shift=0.5)
+    np.testing.assert_allclose(g, 3.0 * np.cos(x) + 0.5)
+    np.testing.assert_allclose(srcgrad.grad(with_defaults)(x), 2.0 * np.cos(x) + 1.0)
+
+
+def test_float32_gradient_keeps_dtype():
+    x = np.arange(4, dtype=np.float32)
+    g = srcgrad.grad(two_x_dot_x)(x)
+    assert g.dtype == np.float32
+
+
+def test_user_function_keeps_working_and_inputs_are_not_mutated():
+    x = np.array([1.0, 2.0])
+    before = x.copy()
+    srcgrad.grad(two_x_dot_x)(x)
+    srcgrad.vjp(square, x)[1](np.ones(2))
+    np.testing.assert_array_equal(x, before)
+    assert two_x_dot_x(x) == 10.0
+
+
+def test_cache_reuses_and_redefinition_retransforms():
+    df1 = srcgrad.grad(two_x_dot_x)
+    df2 = srcgrad.grad(two_x_dot_x)
+    x = np.ones(2)
+    df1(x)
+    df2(x)
+    assert srcgrad.source(df1) == srcgrad.source(df2)
+
+    def make():
+        def f(x):
+            return np.sum(x * 3.0)
+
+        return f
+
+    f1, f2 = make(), make()
+    np.testing.assert_array_equal(srcgrad.grad(f1)(x), [3.0, 3.0])
+    np.testing.assert_array_equal(srcgrad.grad(f2)(x), [3.0, 3.0])
+
+
+def test_closure_values_are_read_per_function_object():
+    def make(scale):
+        def f(x):
+            return np.sum(x * scale)
+
+        return f
+
+    x = np.ones(2)
+    np.testing.assert_array_equal(srcgrad.grad(make(2.0))(x), [2.0, 2.0])
+    np.testing.assert_array_equal(srcgrad.grad(make(5.0))(x), [5.0, 5.0])
+
+
+def test_concurrent_first_calls_transform_once():
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    df = srcgrad.grad(f)
+    x = np.linspace(0, 1, 5)
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(df(x))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        np.testing.assert_allclose(r, np.sin(x) + x * np.cos(x))
+
+
+def no_rule(x):
+    return np.sum(np.frompyfunc(lambda v: v, 1, 1)(x))
+
+
+def uses_unknown(x):
+    return np.sum(np.vectorize(abs)(x))
+
+
+def test_missing_rule_error_names_function_and_location():
+    with pytest.raises(NoDerivativeRuleError) as info:
+        srcgrad.grad(uses_unknown)(np.ones(2))
+    message = str(info.value)
+    assert "test_api.py" in message and "register_vjp" in message
+
+
+def test_wrt_errors_are_clear():
+    with pytest.raises(ValueError, match="not a parameter"):
+        srcgrad.grad(loss, wrt="nope")
+    with pytest.raises(ValueError, match="out of range"):
+        srcgrad.grad(loss, wrt=5)
+
+
+def test_source_of_non_srcgrad_function_is_a_clear_error():
+    with pytest.raises(TypeError, match="not made by srcgrad"):
+        srcgrad.source(np.sin)
+
+
+def test_jacobian_reverse_rows():
+    x = np.array([0.3, -0.7, 1.1])
+    jac = srcgrad.jacobian(square)(x)
+    np.testing.assert_allclose(jac, np.diag(2 * x))
