@@ -269,3 +269,60 @@ class Activity:
             and op.kind not in ("const", "nondiff")
             and any(o in self.active for o in op.operands)
         )
+
+
+# -- shapes --------------------------------------------------------------------------
+
+
+class ShapeClasses:
+    """Which names certainly have the same shape, so a cotangent needs no unbroadcast.
+
+    A unary ufunc keeps its operand's shape; a broadcasting rule whose
+    non-constant inputs already share one shape keeps it too. Only names with
+    a single definition take part: a reassigned name may change shape.
+    """
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict):
+        defs: dict[str, list] = {}
+        for a in assignments(fn.body):
+            defs.setdefault(target_of(a), []).append(a)
+        self.cls: dict[str, str] = {}
+        for a in assignments(fn.body):
+            target = target_of(a)
+            if len(defs[target]) != 1:
+                continue
+            shape_of = self._result_class(a.value, ops[id(a)], defs)
+            if shape_of is not None:
+                self.cls[target] = shape_of
+
+    def of(self, name: str) -> str:
+        return self.cls.get(name, name)
+
+    def _result_class(self, value, op: Operation, defs) -> str | None:
+        if op.kind == "copy" and op.operands:
+            return self._input_class(op.operands[0], defs)
+        if op.kind != "rule":
+            return None
+        primal = op.rule.primal
+        atoms = [a for a in op.inputs.values() if not _is_number(a)]
+        if not all(isinstance(a, gast.Name) for a in atoms) or not atoms:
+            return None
+        elementwise = isinstance(primal, np.ufunc) and op.rule.function is not None and (
+            primal.nin == 1 or op.rule.broadcasts
+        )
+        if not elementwise or primal is np.matmul:
+            return None
+        classes = {self._input_class(a.id, defs) for a in atoms}
+        return classes.pop() if len(classes) == 1 else None
+
+    def _input_class(self, name: str, defs) -> str:
+        if name in defs and len(defs[name]) != 1:
+            return name  # reassigned: only itself
+        return self.cls.get(name, name)
+
+    def same(self, names) -> bool:
+        return len({self.of(n) for n in names}) <= 1
+
+
+def _is_number(node) -> bool:
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float, complex))

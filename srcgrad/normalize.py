@@ -133,8 +133,13 @@ class Normalizer:
 
     def stmt_Return(self, s):
         value = s.value if s.value is not None else tp.const(None)
-        pre, atom = self.atomize(value)
-        return pre + [self.located(gast.Return(value=atom))]
+        if self.is_atom(value):
+            return [self.located(gast.Return(value=value))]
+        pre, op = self.operation(value)
+        if self.is_atom(op):
+            return pre + [self.located(gast.Return(value=op))]
+        out = self.names.fresh("out")  # the returned value gets a name (its adjoint: bout)
+        return pre + [self.located(tp.assign(out, op)), self.located(gast.Return(value=tp.name(out)))]
 
     def stmt_Expr(self, s):
         # print(...), assert-like calls: run in the forward sweep, never differentiated
@@ -277,7 +282,9 @@ class Normalizer:
             pre += p
             func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
         elif not self.is_atom(func):
-            raise self.unsupported(node, "calling the result of an expression")
+            # f(a)(x): the callee is a value computed at run time
+            p, func = self.atomize(func)
+            pre += p
         p, args = self.atomize_all(node.args)
         pre += p
         keywords = []

@@ -202,3 +202,112 @@ _TEMP = re.compile(r"^(b?t\d+|cond\d*|cotangents\d*)$")
 
 def is_temporary(name: str) -> bool:
     return bool(_TEMP.match(name))
+
+
+# -- constant folding ----------------------------------------------------------------
+
+_FOLDABLE = {
+    gast.Add: lambda a, b: a + b,
+    gast.Sub: lambda a, b: a - b,
+    gast.Mult: lambda a, b: a * b,
+    gast.Div: lambda a, b: a / b if b else None,
+    gast.Pow: lambda a, b: a**b if abs(b) <= 8 else None,
+}
+
+
+def _number(node):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+class _Fold(gast.NodeTransformer):
+    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1``, ``1 * x``, ``x / 1`` -> ``x``."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.right)
+        if left is not None and right is not None:
+            value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
+            if value is not None and abs(value) < 1e15:
+                return tp.const(value)
+        if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+            return node.left
+        if left == 1 and isinstance(node.op, gast.Mult):
+            return node.right
+        return node
+
+
+def fold_constants(stmts: list) -> list:
+    fold = _Fold()
+    return [fold.visit(s) for s in stmts]
+
+
+# -- copy propagation ----------------------------------------------------------------
+
+
+def propagate_copies(stmts: list, substitutable) -> list:
+    """``a = b`` (a ours): read ``b`` where ``a`` was read, while neither is reassigned."""
+    counts: dict[str, int] = {}
+    _count_reads(stmts, counts)
+    return _propagate_block(stmts, substitutable, counts)
+
+
+def _assigned_in(node) -> set[str]:
+    found = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+            found.add(n.id)
+    return found
+
+
+def _propagate_block(stmts, substitutable, counts) -> list:
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts))
+    out = []
+    for k, s in enumerate(stmts):
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Name)
+            and substitutable(s.targets[0].id)
+        ):
+            a, b = s.targets[0].id, s.value.id
+            replaced = 0
+            for later in stmts[k + 1 :]:
+                stores = _assigned_in(later)
+                if isinstance(later, gast.Assign) and not (stores & {a, b}):
+                    replaced += _rename_reads(later, a, b)
+                    continue
+                if not isinstance(later, _COMPOUND) and not (stores & {a, b}):
+                    replaced += _rename_reads(later, a, b)
+                    continue
+                if isinstance(later, gast.Assign):  # reads happen before the store
+                    replaced += _rename_reads(later.value, a, b)
+                break
+            counts[a] = counts.get(a, 0) - replaced
+            if counts[a] <= 0:
+                continue
+        out.append(s)
+    return out
+
+
+def _rename_reads(node, old: str, new: str) -> int:
+    n_renamed = 0
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+            n.id = new
+            n_renamed += 1
+    return n_renamed
+
+
+def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
+    """All passes, in the order that lets each feed the next."""
+    stmts = fold_constants(stmts)
+    stmts, _ = eliminate_dead_code(stmts, live_out)
+    stmts = propagate_copies(stmts, substitutable)
+    stmts, _ = eliminate_dead_code(stmts, live_out)
+    return forward_substitute(stmts, substitutable)

@@ -21,7 +21,7 @@ from . import templates as tp
 from .analyze import Activity, Classifier, assignments
 from .names import NameGen, identifiers
 from .normalize import Normalizer
-from .optimize import eliminate_dead_code, forward_substitute, is_temporary
+from .optimize import optimize_body
 from .parse import ParsedFunction, parse_function
 from .resolve import Environment, Namespace, is_missing
 from .reverse import ReverseTransformer
@@ -117,8 +117,8 @@ def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str,
     """Bind the callee's generated pair in the caller's namespace (lazily for recursion)."""
     pair = reverse_pair(callee, tuple(params))
     base = callee.__name__
-    fwd = namespace.bind(f"{base}_forward", _Deferred(pair, "forward"))
-    bwd = namespace.bind(f"{base}_backward", _Deferred(pair, "backward"))
+    fwd = namespace.bind(f"{base}_forward", pair.forward or pair.deferred("forward"))
+    bwd = namespace.bind(f"{base}_backward", pair.backward or pair.deferred("backward"))
     return fwd, bwd
 
 
@@ -134,9 +134,17 @@ class _Deferred:
 
 
 class _PairSlot:
+    """A function's generated forward/backward pair, filled in once compiled."""
+
     forward = None
     backward = None
     generated: Generated | None = None
+
+    def deferred(self, which: str) -> _Deferred:
+        cache = self.__dict__.setdefault("_deferred", {})
+        if which not in cache:
+            cache[which] = _Deferred(self, which)
+        return cache[which]
 
 
 _in_progress: dict = {}
@@ -173,7 +181,6 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
         ctx=gast.Load(),
     )
     forward_body.append(gast.Return(value=gast.Tuple(elts=[code.output, tape], ctx=gast.Load())))
-    forward_body, _ = eliminate_dead_code(forward_body, set())
     forward_fn = _function(f"{name}_forward", params, forward_body)
 
     unpack = gast.Tuple(elts=[tp.name(e.id, True) for e in tape.elts], ctx=gast.Store())
@@ -185,7 +192,6 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     backward_body += code.reverse
     grads = gast.Tuple(elts=[code.gradients[w] for w in wrt], ctx=gast.Load())
     backward_body.append(gast.Return(value=grads))
-    backward_body, _ = eliminate_dead_code(backward_body, set())
     backward_args = gast.arguments(
         args=[tp.name("tape", True), tp.name(code.seed, True)], posonlyargs=[], vararg=None,
         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
@@ -194,8 +200,8 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
         a.ctx = gast.Param()
     backward_fn = _function(f"{name}_backward", backward_args, backward_body)
     substitutable = _substitutable(p, code)
-    forward_fn.body = forward_substitute(forward_fn.body, substitutable)
-    backward_fn.body = forward_substitute(backward_fn.body, substitutable)
+    forward_fn.body = optimize_body(forward_fn.body, set(), substitutable)
+    backward_fn.body = optimize_body(backward_fn.body, set(), substitutable)
     wrt_text = ", ".join(wrt) or "nothing"
     printed = emit.print_functions([
         (forward_fn, f"Forward sweep of {name}: returns its value and the tape for {name}_backward."),
@@ -266,8 +272,7 @@ def _build_fused(func, wrt: list[str], with_value: bool, optimize: bool = True) 
         result = gast.Tuple(elts=[output, result], ctx=gast.Load())
     body.append(gast.Return(value=result))
     if optimize:
-        body, _ = eliminate_dead_code(body, set())
-        body = forward_substitute(body, _substitutable(p, code))
+        body = optimize_body(body, set(), _substitutable(p, code))
     kind = "value_and_grad" if with_value else "grad"
     fn_name = f"{kind}_{name}"
     fn = _function(fn_name, p.fn.args, body)

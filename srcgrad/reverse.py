@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import templates as tp
-from .analyze import Activity, Operation, assignments, target_of
+from .analyze import Activity, Operation, ShapeClasses, assignments, target_of
 from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
@@ -91,6 +91,7 @@ class ReverseTransformer:
         self._synthetic: set[str] = set()  # variables the transformation introduces
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
         self.kinds = self._kinds()
+        self.shapes = ShapeClasses(fn, ops)
 
     # -- driver ------------------------------------------------------------------
 
@@ -298,7 +299,7 @@ class ReverseTransformer:
             if _is_none(part):
                 continue
             atom = op.inputs[p]
-            if rule.broadcasts and _may_broadcast(atom, op.inputs.values()):
+            if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
             out += self.accumulate(atom.id, part, state)
         for stmt_ in out:
@@ -540,12 +541,15 @@ def _walk_loop_body(stmts):
             yield from _walk_loop_body(s.orelse)
 
 
-def _may_broadcast(atom: gast.Name, inputs) -> bool:
+def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
     """Whether another input can give the result a bigger shape than ``atom``'s.
 
-    A number (a constant) never does, nor does the same variable (``x * x``).
+    A number (a constant) never does, nor does the same variable (``x * x``),
+    nor a variable known to have the same shape (``ShapeClasses``).
     """
     for other in inputs:
+        if isinstance(other, gast.Name) and shapes.same([other.id, atom.id]):
+            continue
         if isinstance(other, gast.Constant) and isinstance(other.value, (int, float, complex)):
             continue
         if isinstance(other, gast.Name) and other.id == atom.id:

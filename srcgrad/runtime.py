@@ -176,7 +176,7 @@ def part(g, ans, i):
 
 def dense(parts, like):
     """A sequence of cotangents or tangents with None (an exact zero) made into zeros like ``like``."""
-    return tuple(zeros_like(x) if p is None else p for p, x in zip(parts, like))
+    return tuple(zeros_like(x) if p is None else p for p, x in zip(parts, like, strict=True))
 
 
 def mT(x):
@@ -324,6 +324,8 @@ def _tensordot_axes(a, b, axes):
 def tensordot_adjoint_a(g, a, b, axes=2):
     """The cotangent of ``a`` in ``np.tensordot(a, b, axes)``."""
     axes_a, axes_b = _tensordot_axes(a, b, axes)
+    if np.ndim(g) == 0:  # a full contraction: g stays a (weakly typed) scalar factor
+        return g * np.transpose(b, [axes_b[axes_a.index(i)] for i in range(np.ndim(a))])
     free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
     out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
@@ -334,6 +336,8 @@ def tensordot_adjoint_a(g, a, b, axes=2):
 def tensordot_adjoint_b(g, a, b, axes=2):
     """The cotangent of ``b`` in ``np.tensordot(a, b, axes)``."""
     axes_a, axes_b = _tensordot_axes(a, b, axes)
+    if np.ndim(g) == 0:  # a full contraction: g stays a (weakly typed) scalar factor
+        return g * np.transpose(a, [axes_a[axes_b.index(j)] for j in range(np.ndim(b))])
     free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
     out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
@@ -363,10 +367,10 @@ def _einsum_labels(subscripts, operands):
     ins, arrow, out = spec.partition("->")
     ins = ins.split(",")
     unused = [c for c in string.ascii_letters if c not in spec]
-    widths = [np.ndim(op) - (len(s) - 3) if "..." in s else 0 for s, op in zip(ins, operands)]
+    widths = [np.ndim(op) - (len(s) - 3) if "..." in s else 0 for s, op in zip(ins, operands, strict=True)]
     width = max(widths, default=0)
     ell = "".join(unused[:width])
-    ins = [s.replace("...", ell[width - w :]) for s, w in zip(ins, widths)]
+    ins = [s.replace("...", ell[width - w :]) for s, w in zip(ins, widths, strict=True)]
     if arrow:
         out = out.replace("...", ell)
     else:
@@ -385,15 +389,21 @@ def einsum_adjoint(g, subscripts, operands, i):
     x = operands[i]
     shape = shape_of(x)
     labels = ins[i]
-    others = [(s, op) for j, (s, op) in enumerate(zip(ins, operands)) if j != i]
+    others = [(s, op) for j, (s, op) in enumerate(zip(ins, operands, strict=True)) if j != i]
     seen = set(out).union(*[set(s) for s, _ in others])
     keep = "".join(dict.fromkeys(c for c in labels if c in seen))
-    spec = ",".join([out] + [s for s, _ in others]) + "->" + keep
-    r = np.einsum(spec, g, *[op for _, op in others])
+    if not out and others:  # a scalar result: g stays a (weakly typed) scalar factor
+        r = g * np.einsum(",".join(s for s, _ in others) + "->" + keep, *[op for _, op in others])
+    else:
+        spec = ",".join([out] + [s for s, _ in others]) + "->" + keep
+        r = np.einsum(spec, g, *[op for _, op in others])
     size = {c: shape[labels.index(c)] for c in labels}
     summed = tuple(k for k, c in enumerate(keep) if size[c] == 1 and r.shape[k] != 1)
     if summed:
         r = np.sum(r, axis=summed, keepdims=True)
+    wanted = tuple(size[c] for c in keep)
+    if r.shape != wanted:  # the others broadcast against this operand
+        r = np.broadcast_to(r, wanted)
     # Build the full operand: repeated labels get fresh letters tied by identities,
     # labels nobody else has get a ones vector (broadcast).
     target, extras, factors, used = "", [], [], set()
@@ -420,7 +430,7 @@ def kron_adjoints(g, a, b):
     nd = max(len(sa), len(sb))
     sa1 = (1,) * (nd - len(sa)) + sa
     sb1 = (1,) * (nd - len(sb)) + sb
-    interleaved = tuple(n for pair in zip(sa1, sb1) for n in pair)
+    interleaved = tuple(n for pair in zip(sa1, sb1, strict=True) for n in pair)
     gr = np.reshape(g, interleaved)
     even = list(range(0, 2 * nd, 2))
     odd = list(range(1, 2 * nd, 2))
@@ -453,7 +463,7 @@ def unconcatenate(g, arrays, axis=0):
         total += n
         bounds.append(total)
     pieces = np.split(g, bounds, axis)
-    return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays))
+    return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays, strict=True))
 
 
 def untile(g, A, reps):
@@ -463,7 +473,7 @@ def untile(g, A, reps):
     nd = max(len(shape), len(reps))
     shape1 = (1,) * (nd - len(shape)) + tuple(shape)
     reps1 = (1,) * (nd - len(reps)) + reps
-    interleaved = tuple(n for pair in zip(reps1, shape1) for n in pair)
+    interleaved = tuple(n for pair in zip(reps1, shape1, strict=True) for n in pair)
     summed = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * nd, 2)))
     return np.reshape(summed, shape)
 
@@ -492,7 +502,7 @@ def unpad(g, array, pad_width, mode="constant"):
             f"srcgrad: the reverse rule of np.pad supports mode='constant' only, not {mode!r}"
         )
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(g), 2))
-    return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g)))]
+    return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]
 
 
 def untake(g, a, indices, axis=None):
@@ -557,7 +567,7 @@ def svd_cotangents(g, usv, compute_uv=True):
     not determined by it, so they cannot carry a cotangent: a clear error if they do."""
     if not compute_uv:
         return zeros_like(usv[0]), g, zeros_like(usv[2])
-    gu, gs, gvh = (zeros_like(x) if p is None else p for p, x in zip(g, usv))
+    gu, gs, gvh = (zeros_like(x) if p is None else p for p, x in zip(g, usv, strict=True))
     k = usv[1].shape[-1]
     extra = gu[..., :, k:], gvh[..., k:, :]
     if any(np.size(e) and np.any(e != 0) for e in extra):

@@ -3,6 +3,8 @@
 Binary rules are declared ``broadcasts=True``: they return cotangents of the
 broadcast result's shape and the transformer sums them back to each input.
 Constants are Python floats so that float32 inputs keep float32 derivatives.
+The ``math`` module's functions share the rules of their NumPy counterparts
+(a call with more arguments than the rule has, like ``math.log(x, 2)``, finds no rule).
 
 Conventions at kinks: ``abs`` has derivative ``sign(x)`` (0 at 0);
 ``maximum``/``minimum`` split the derivative 0.5/0.5 at ties; ``clip`` passes
@@ -58,13 +60,13 @@ def true_divide_jvp(dx, dy, ans, x, y):
     return (dx - dy * ans) / y
 
 
-@defvjp(np.power, np.float_power, broadcasts=True)
+@defvjp(np.power, np.float_power, math.pow, broadcasts=True)
 def power(g, ans, x, y):
     """d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
     return g * y * x ** (y - 1.0), g * ans * np.log(np.where(x == 0.0, 1.0, x))
 
 
-@defjvp(np.power, np.float_power, broadcasts=True)
+@defjvp(np.power, np.float_power, math.pow, broadcasts=True)
 def power_jvp(dx, dy, ans, x, y):
     return dx * y * x ** (y - 1.0) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
 
@@ -80,13 +82,13 @@ def remainder_jvp(dx, dy, ans, x, y):
     return dx - dy * np.floor_divide(x, y)
 
 
-@defvjp(np.fmod, broadcasts=True)
+@defvjp(np.fmod, math.fmod, broadcasts=True)
 def fmod(g, ans, x, y):
     """fmod(x, y) = x - trunc(x / y) * y, with trunc(x / y) piecewise constant."""
     return g, -g * np.trunc(x / y)
 
 
-@defjvp(np.fmod, broadcasts=True)
+@defjvp(np.fmod, math.fmod, broadcasts=True)
 def fmod_jvp(dx, dy, ans, x, y):
     return dx - dy * np.trunc(x / y)
 
@@ -112,12 +114,12 @@ def positive_jvp(dx, ans, x):
     return dx
 
 
-@defvjp(np.absolute, np.fabs)
+@defvjp(np.absolute, np.fabs, math.fabs)
 def absolute(g, ans, x):
     return g * np.sign(x)
 
 
-@defjvp(np.absolute, np.fabs)
+@defjvp(np.absolute, np.fabs, math.fabs)
 def absolute_jvp(dx, ans, x):
     return dx * np.sign(x)
 
@@ -132,12 +134,12 @@ def square_jvp(dx, ans, x):
     return dx * 2.0 * x
 
 
-@defvjp(np.sqrt)
+@defvjp(np.sqrt, math.sqrt)
 def sqrt(g, ans, x):
     return g * 0.5 / ans
 
 
-@defjvp(np.sqrt)
+@defjvp(np.sqrt, math.sqrt)
 def sqrt_jvp(dx, ans, x):
     return dx * 0.5 / ans
 
@@ -165,12 +167,12 @@ def reciprocal_jvp(dx, ans, x):
 # ------------------------------------------------------ exponentials and logs
 
 
-@defvjp(np.exp)
+@defvjp(np.exp, math.exp)
 def exp(g, ans, x):
     return g * ans
 
 
-@defjvp(np.exp)
+@defjvp(np.exp, math.exp)
 def exp_jvp(dx, ans, x):
     return dx * ans
 
@@ -185,52 +187,52 @@ def exp2_jvp(dx, ans, x):
     return dx * ans * math.log(2.0)
 
 
-@defvjp(np.expm1)
+@defvjp(np.expm1, math.expm1)
 def expm1(g, ans, x):
     return g * (ans + 1.0)
 
 
-@defjvp(np.expm1)
+@defjvp(np.expm1, math.expm1)
 def expm1_jvp(dx, ans, x):
     return dx * (ans + 1.0)
 
 
-@defvjp(np.log)
+@defvjp(np.log, math.log)
 def log(g, ans, x):
     return g / x
 
 
-@defjvp(np.log)
+@defjvp(np.log, math.log)
 def log_jvp(dx, ans, x):
     return dx / x
 
 
-@defvjp(np.log2)
+@defvjp(np.log2, math.log2)
 def log2(g, ans, x):
     return g / (x * math.log(2.0))
 
 
-@defjvp(np.log2)
+@defjvp(np.log2, math.log2)
 def log2_jvp(dx, ans, x):
     return dx / (x * math.log(2.0))
 
 
-@defvjp(np.log10)
+@defvjp(np.log10, math.log10)
 def log10(g, ans, x):
     return g / (x * math.log(10.0))
 
 
-@defjvp(np.log10)
+@defjvp(np.log10, math.log10)
 def log10_jvp(dx, ans, x):
     return dx / (x * math.log(10.0))
 
 
-@defvjp(np.log1p)
+@defvjp(np.log1p, math.log1p)
 def log1p(g, ans, x):
     return g / (1.0 + x)
 
 
-@defjvp(np.log1p)
+@defjvp(np.log1p, math.log1p)
 def log1p_jvp(dx, ans, x):
     return dx / (1.0 + x)
 
@@ -258,104 +260,104 @@ def logaddexp2_jvp(dx, dy, ans, x, y):
 # ------------------------------------------------------------- trigonometric
 
 
-@defvjp(np.sin)
+@defvjp(np.sin, math.sin)
 def sin(g, ans, x):
     return g * np.cos(x)
 
 
-@defjvp(np.sin)
+@defjvp(np.sin, math.sin)
 def sin_jvp(dx, ans, x):
     return dx * np.cos(x)
 
 
-@defvjp(np.cos)
+@defvjp(np.cos, math.cos)
 def cos(g, ans, x):
     return -g * np.sin(x)
 
 
-@defjvp(np.cos)
+@defjvp(np.cos, math.cos)
 def cos_jvp(dx, ans, x):
     return -dx * np.sin(x)
 
 
-@defvjp(np.tan)
+@defvjp(np.tan, math.tan)
 def tan(g, ans, x):
     return g * (1.0 + ans**2)
 
 
-@defjvp(np.tan)
+@defjvp(np.tan, math.tan)
 def tan_jvp(dx, ans, x):
     return dx * (1.0 + ans**2)
 
 
-@defvjp(np.arcsin)
+@defvjp(np.arcsin, math.asin)
 def arcsin(g, ans, x):
     return g / np.sqrt(1.0 - x**2)
 
 
-@defjvp(np.arcsin)
+@defjvp(np.arcsin, math.asin)
 def arcsin_jvp(dx, ans, x):
     return dx / np.sqrt(1.0 - x**2)
 
 
-@defvjp(np.arccos)
+@defvjp(np.arccos, math.acos)
 def arccos(g, ans, x):
     return -g / np.sqrt(1.0 - x**2)
 
 
-@defjvp(np.arccos)
+@defjvp(np.arccos, math.acos)
 def arccos_jvp(dx, ans, x):
     return -dx / np.sqrt(1.0 - x**2)
 
 
-@defvjp(np.arctan)
+@defvjp(np.arctan, math.atan)
 def arctan(g, ans, x):
     return g / (1.0 + x**2)
 
 
-@defjvp(np.arctan)
+@defjvp(np.arctan, math.atan)
 def arctan_jvp(dx, ans, x):
     return dx / (1.0 + x**2)
 
 
-@defvjp(np.arctan2, broadcasts=True)
+@defvjp(np.arctan2, math.atan2, broadcasts=True)
 def arctan2(g, ans, y, x):
     """arctan2(y, x): the angle of the point (x, y)."""
     r2 = x**2 + y**2
     return g * x / r2, -g * y / r2
 
 
-@defjvp(np.arctan2, broadcasts=True)
+@defjvp(np.arctan2, math.atan2, broadcasts=True)
 def arctan2_jvp(dy, dx, ans, y, x):
     return (dy * x - dx * y) / (x**2 + y**2)
 
 
-@defvjp(np.hypot, broadcasts=True)
+@defvjp(np.hypot, math.hypot, broadcasts=True)
 def hypot(g, ans, x, y):
     return g * x / ans, g * y / ans
 
 
-@defjvp(np.hypot, broadcasts=True)
+@defjvp(np.hypot, math.hypot, broadcasts=True)
 def hypot_jvp(dx, dy, ans, x, y):
     return (dx * x + dy * y) / ans
 
 
-@defvjp(np.deg2rad, np.radians)
+@defvjp(np.deg2rad, np.radians, math.radians)
 def deg2rad(g, ans, x):
     return g * (math.pi / 180.0)
 
 
-@defjvp(np.deg2rad, np.radians)
+@defjvp(np.deg2rad, np.radians, math.radians)
 def deg2rad_jvp(dx, ans, x):
     return dx * (math.pi / 180.0)
 
 
-@defvjp(np.rad2deg, np.degrees)
+@defvjp(np.rad2deg, np.degrees, math.degrees)
 def rad2deg(g, ans, x):
     return g * (180.0 / math.pi)
 
 
-@defjvp(np.rad2deg, np.degrees)
+@defjvp(np.rad2deg, np.degrees, math.degrees)
 def rad2deg_jvp(dx, ans, x):
     return dx * (180.0 / math.pi)
 
@@ -374,62 +376,62 @@ def sinc_jvp(dx, ans, x):
 # ---------------------------------------------------------------- hyperbolic
 
 
-@defvjp(np.sinh)
+@defvjp(np.sinh, math.sinh)
 def sinh(g, ans, x):
     return g * np.cosh(x)
 
 
-@defjvp(np.sinh)
+@defjvp(np.sinh, math.sinh)
 def sinh_jvp(dx, ans, x):
     return dx * np.cosh(x)
 
 
-@defvjp(np.cosh)
+@defvjp(np.cosh, math.cosh)
 def cosh(g, ans, x):
     return g * np.sinh(x)
 
 
-@defjvp(np.cosh)
+@defjvp(np.cosh, math.cosh)
 def cosh_jvp(dx, ans, x):
     return dx * np.sinh(x)
 
 
-@defvjp(np.tanh)
+@defvjp(np.tanh, math.tanh)
 def tanh(g, ans, x):
     return g * (1.0 - ans**2)
 
 
-@defjvp(np.tanh)
+@defjvp(np.tanh, math.tanh)
 def tanh_jvp(dx, ans, x):
     return dx * (1.0 - ans**2)
 
 
-@defvjp(np.arcsinh)
+@defvjp(np.arcsinh, math.asinh)
 def arcsinh(g, ans, x):
     return g / np.sqrt(x**2 + 1.0)
 
 
-@defjvp(np.arcsinh)
+@defjvp(np.arcsinh, math.asinh)
 def arcsinh_jvp(dx, ans, x):
     return dx / np.sqrt(x**2 + 1.0)
 
 
-@defvjp(np.arccosh)
+@defvjp(np.arccosh, math.acosh)
 def arccosh(g, ans, x):
     return g / np.sqrt(x**2 - 1.0)
 
 
-@defjvp(np.arccosh)
+@defjvp(np.arccosh, math.acosh)
 def arccosh_jvp(dx, ans, x):
     return dx / np.sqrt(x**2 - 1.0)
 
 
-@defvjp(np.arctanh)
+@defvjp(np.arctanh, math.atanh)
 def arctanh(g, ans, x):
     return g / (1.0 - x**2)
 
 
-@defjvp(np.arctanh)
+@defjvp(np.arctanh, math.atanh)
 def arctanh_jvp(dx, ans, x):
     return dx / (1.0 - x**2)
 

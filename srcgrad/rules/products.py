@@ -82,7 +82,7 @@ def outer_jvp(da, db, ans, a, b):
 
 
 @defvjp(np.einsum)
-def einsum(g, ans, subscripts, a, b):
+def einsum(g, ans, subscripts, a, b, optimize=False):
     """Two operands; each cotangent is an einsum of g with the other operand."""
     ga = sg.einsum_adjoint(g, subscripts, (a, b), 0)
     gb = sg.einsum_adjoint(g, subscripts, (a, b), 1)
@@ -90,8 +90,10 @@ def einsum(g, ans, subscripts, a, b):
 
 
 @defjvp(np.einsum)
-def einsum_jvp(dsubscripts, da, db, ans, subscripts, a, b):
-    return np.einsum(subscripts, da, b) + np.einsum(subscripts, a, db)
+def einsum_jvp(dsubscripts, da, db, ans, subscripts, a, b, optimize=False):
+    return np.einsum(subscripts, da, b, optimize=optimize) + np.einsum(
+        subscripts, a, db, optimize=optimize
+    )
 
 
 @defvjp(np.kron)

@@ -1,0 +1,220 @@
+"""Rules for ``np.linalg``: inv, pinv, det, slogdet, solve, cholesky, eigh,
+eigvalsh, eig, svd and qr. They work on stacks of matrices (the last two axes).
+
+``sg.mT`` transposes the last two axes. Factorisations of a symmetric matrix
+(cholesky, eigh, eigvalsh) read one triangle only; their rules use the
+symmetric convention: the derivative is taken along symmetric perturbations,
+so reverse rules return a symmetric cotangent and forward rules use the
+symmetric part of the tangent.
+
+Eigen- and singular-vector derivatives need distinct eigen/singular values;
+equal ones give the gap term a zero (``sg.inverse_gaps``) instead of infinity.
+"""
+
+import numpy as np
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+
+@defvjp(np.linalg.inv)
+def inv(g, ans, a):
+    return -sg.mT(ans) @ g @ sg.mT(ans)
+
+
+@defjvp(np.linalg.inv)
+def inv_jvp(da, ans, a):
+    return -ans @ da @ ans
+
+
+@defvjp(np.linalg.pinv)
+def pinv(g, ans, a, rcond=None, hermitian=False):
+    """Golub & Pereyra (1973), for a matrix of locally constant rank (e.g. full rank)."""
+    x = ans
+    xt = sg.mT(ans)
+    gt = sg.mT(g)
+    left = gt @ x @ xt  # (I - a x) terms
+    right = xt @ x @ gt  # (I - x a) terms
+    return -xt @ g @ xt + left - a @ x @ left + right - right @ x @ a
+
+
+@defjvp(np.linalg.pinv)
+def pinv_jvp(da, ans, a, rcond=None, hermitian=False):
+    x = ans
+    xt = sg.mT(ans)
+    dat = sg.mT(da)
+    left = x @ xt @ dat
+    right = dat @ xt @ x
+    return -x @ da @ x + left - left @ a @ x + right - x @ a @ right
+
+
+@defvjp(np.linalg.det)
+def det(g, ans, a):
+    return np.expand_dims(g * ans, (-2, -1)) * sg.mT(np.linalg.inv(a))
+
+
+@defjvp(np.linalg.det)
+def det_jvp(da, ans, a):
+    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@defvjp(np.linalg.slogdet)
+def slogdet(g, ans, a):
+    """Only logabsdet has a derivative; the sign is piecewise constant."""
+    return np.expand_dims(sg.part(g, ans, 1), (-2, -1)) * sg.mT(np.linalg.inv(a))
+
+
+@defjvp(np.linalg.slogdet)
+def slogdet_jvp(da, ans, a):
+    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@defvjp(np.linalg.solve, broadcasts=True)
+def solve(g, ans, a, b):
+    """x = a^-1 b: gb = a^-T g, ga = -gb x^T. A vector b is handled as a column."""
+    gb = np.linalg.solve(sg.mT(a), sg.rhs_columns(g, a, b))
+    return -gb @ sg.mT(sg.rhs_columns(ans, a, b)), sg.rhs_like(gb, a, b)
+
+
+@defjvp(np.linalg.solve, broadcasts=True)
+def solve_jvp(da, db, ans, a, b):
+    rhs = sg.rhs_columns(db, a, b) - da @ sg.rhs_columns(ans, a, b)
+    return sg.rhs_like(np.linalg.solve(a, rhs), a, b)
+
+
+@defvjp(np.linalg.cholesky)
+def cholesky(g, ans, a):
+    """a = L L^T: ga = sym(L^-T phi(L^T g) L^-1), phi = lower triangle with half the diagonal."""
+    linv = np.linalg.inv(ans)
+    p = sg.mT(ans) @ g
+    phi = 0.5 * (np.tril(p) + np.tril(p, -1))
+    ga = sg.mT(linv) @ phi @ linv
+    return 0.5 * (ga + sg.mT(ga))
+
+
+@defjvp(np.linalg.cholesky)
+def cholesky_jvp(da, ans, a):
+    """dL = L phi(L^-1 sym(da) L^-T)."""
+    linv = np.linalg.inv(ans)
+    p = linv @ (0.5 * (da + sg.mT(da))) @ sg.mT(linv)
+    return ans @ (0.5 * (np.tril(p) + np.tril(p, -1)))
+
+
+@defvjp(np.linalg.eigh)
+def eigh(g, ans, a, UPLO="L"):
+    """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]); symmetrised."""
+    w = ans[0]
+    v = ans[1]
+    vt = sg.mT(v)
+    gw = sg.part(g, ans, 0)
+    gv = sg.part(g, ans, 1)
+    ga = (v * gw[..., None, :]) @ vt + v @ (sg.inverse_gaps(w) * (vt @ gv)) @ vt
+    return 0.5 * (ga + sg.mT(ga))
+
+
+@defjvp(np.linalg.eigh)
+def eigh_jvp(da, ans, a, UPLO="L"):
+    """dw = diag(V^T da V), dV = V (F * (V^T da V)), with da symmetrised."""
+    w = ans[0]
+    v = ans[1]
+    s = sg.mT(v) @ (0.5 * (da + sg.mT(da))) @ v
+    return np.diagonal(s, 0, -2, -1), v @ (sg.inverse_gaps(w) * s)
+
+
+@defvjp(np.linalg.eigvalsh)
+def eigvalsh(g, ans, a, UPLO="L"):
+    """ga = V diag(g) V^T, with the eigenvectors recomputed."""
+    v = np.linalg.eigh(a, UPLO)[1]
+    return (v * g[..., None, :]) @ sg.mT(v)
+
+
+@defjvp(np.linalg.eigvalsh)
+def eigvalsh_jvp(da, ans, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    return np.sum(v * ((0.5 * (da + sg.mT(da))) @ v), axis=-2)
+
+
+@defvjp(np.linalg.eig)
+def eig(g, ans, a):
+    """Real eigenvalues only. ga = V^-T (diag(gw) + F * (V^T gV')) V^T, F[i, j] = 1 / (w[j] - w[i]),
+    where gV' drops the part of gV along each (unit-norm) eigenvector."""
+    w = ans[0]
+    v = ans[1]
+    gw = sg.part(g, ans, 0)
+    gv = sg.part(g, ans, 1)
+    gv_perp = gv - v * np.sum(v * gv, axis=-2, keepdims=True)
+    vinvt = sg.mT(np.linalg.inv(v))
+    inner = vinvt * gw[..., None, :] + vinvt @ (sg.inverse_gaps(w) * (sg.mT(v) @ gv_perp))
+    return inner @ sg.mT(v)
+
+
+@defjvp(np.linalg.eig)
+def eig_jvp(da, ans, a):
+    """dw = diag(V^-1 da V); dV = V (F * (V^-1 da V)), less its part along each eigenvector."""
+    w = ans[0]
+    v = ans[1]
+    s = np.linalg.inv(v) @ da @ v
+    dv = v @ (sg.inverse_gaps(w) * s)
+    return np.diagonal(s, 0, -2, -1), dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+
+
+@defvjp(np.linalg.svd)
+def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
+    usv = sg.svd_factors(ans, a, compute_uv)
+    gusv = sg.svd_cotangents(g, usv, compute_uv)
+    u = usv[0]
+    s = usv[1]
+    vh = usv[2]
+    gu = gusv[0]
+    gs = gusv[1]
+    gvh = gusv[2]
+    f = sg.inverse_gaps(s**2)
+    j = f * (sg.mT(u) @ gu - sg.mT(gu) @ u)
+    k = f * (vh @ sg.mT(gvh) - gvh @ sg.mT(vh))
+    core = u @ (j * s[..., None, :] + s[..., :, None] * k) @ vh + (u * gs[..., None, :]) @ vh
+    gu_out = (gu - u @ (sg.mT(u) @ gu)) / s[..., None, :] @ vh
+    gv_out = u @ ((gvh - gvh @ sg.mT(vh) @ vh) / s[..., :, None])
+    return core + gu_out + gv_out
+
+
+@defjvp(np.linalg.svd)
+def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """dP = U^T da V: ds = diag(dP), dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s,
+    dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
+    usv = sg.svd_factors(ans, a, compute_uv)
+    u = usv[0]
+    s = usv[1]
+    v = sg.mT(usv[2])
+    f = sg.inverse_gaps(s**2)
+    dp = sg.mT(u) @ da @ v
+    du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * sg.mT(dp)))
+    dv = v @ (f * (s[..., :, None] * dp + sg.mT(dp) * s[..., None, :]))
+    du_out = (da @ v - u @ dp) / s[..., None, :]
+    dv_out = (sg.mT(da) @ u - v @ sg.mT(dp)) / s[..., None, :]
+    ds = np.diagonal(dp, 0, -2, -1)
+    return sg.svd_tangent(du + du_out, ds, sg.mT(dv + dv_out), ans, compute_uv)
+
+
+@defvjp(np.linalg.qr)
+def qr(g, ans, a, mode="reduced"):
+    """Tall or square a of full rank: ga = (gq + q copyltu(m)) r^-T, m = r gr^T - gq^T q,
+    where copyltu(m) mirrors the lower triangle of m onto the upper one."""
+    q = ans[0]
+    r = sg.qr_square_r(ans, mode)
+    gq = sg.part(g, ans, 0)
+    gr = sg.part(g, ans, 1)
+    m = r @ sg.mT(gr) - sg.mT(gq) @ q
+    b = gq + q @ (np.tril(m) + sg.mT(np.tril(m, -1)))
+    return sg.mT(np.linalg.solve(r, sg.mT(b)))
+
+
+@defjvp(np.linalg.qr)
+def qr_jvp(da, ans, a, mode="reduced"):
+    """x = q^T da r^-1 = (q^T dq) + (dr r^-1): antisymmetric plus upper-triangular parts."""
+    q = ans[0]
+    r = sg.qr_square_r(ans, mode)
+    rinv = np.linalg.inv(r)
+    x = sg.mT(q) @ da @ rinv
+    c = np.tril(x, -1) - sg.mT(np.tril(x, -1))
+    return da @ rinv - q @ (x - c), (x - c) @ r

@@ -1,0 +1,411 @@
+"""Rules for functions that move, copy, select or stack elements.
+
+They are all linear, so each forward rule applies the primal to the tangent,
+and each reverse rule applies the adjoint movement: the inverse permutation,
+a sum over copies, or zeros where an element was not selected.
+
+Options that NumPy requires (``shape``, ``axis`` of ``expand_dims``,
+``indices_or_sections``...) have a default of None here only so that they
+are options, not differentiable inputs; the call always passes them.
+"""
+
+import numpy as np
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+# ------------------------------------------------------- reshaping, permuting
+
+
+@defvjp(np.reshape)
+def reshape(g, ans, a, shape=None, order="C"):
+    return np.reshape(g, sg.shape_of(a), order=order)
+
+
+@defjvp(np.reshape)
+def reshape_jvp(da, ans, a, shape=None, order="C"):
+    return np.reshape(da, sg.shape_of(ans), order=order)
+
+
+@defvjp(np.ravel)
+def ravel(g, ans, a, order="C"):
+    return np.reshape(g, sg.shape_of(a), order=order)
+
+
+@defjvp(np.ravel)
+def ravel_jvp(da, ans, a, order="C"):
+    return np.ravel(da, order)
+
+
+@defvjp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def expand_dims(g, ans, a, axis=None):
+    """Also squeeze and atleast_1d/2d/3d (one array): only the shape changes."""
+    return np.reshape(g, sg.shape_of(a))
+
+
+@defjvp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def expand_dims_jvp(da, ans, a, axis=None):
+    return np.reshape(da, sg.shape_of(ans))
+
+
+@defvjp(np.transpose)
+def transpose(g, ans, a, axes=None):
+    """Axis axes[i] of a became axis i of ans, so axis i of g goes back to axes[i]."""
+    return np.transpose(g) if axes is None else np.moveaxis(g, range(np.ndim(g)), axes)
+
+
+@defjvp(np.transpose)
+def transpose_jvp(da, ans, a, axes=None):
+    return np.transpose(da, axes)
+
+
+@defvjp(np.moveaxis)
+def moveaxis(g, ans, a, source=None, destination=None):
+    return np.moveaxis(g, destination, source)
+
+
+@defjvp(np.moveaxis)
+def moveaxis_jvp(da, ans, a, source=None, destination=None):
+    return np.moveaxis(da, source, destination)
+
+
+@defvjp(np.swapaxes)
+def swapaxes(g, ans, a, axis1=None, axis2=None):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@defjvp(np.swapaxes)
+def swapaxes_jvp(da, ans, a, axis1=None, axis2=None):
+    return np.swapaxes(da, axis1, axis2)
+
+
+@defvjp(np.broadcast_to)
+def broadcast_to(g, ans, array, shape=None):
+    return sg.unbroadcast(g, array)
+
+
+@defjvp(np.broadcast_to)
+def broadcast_to_jvp(darray, ans, array, shape=None):
+    return np.broadcast_to(darray, shape)
+
+
+@defvjp(np.flip)
+def flip(g, ans, m, axis=None):
+    return np.flip(g, axis)
+
+
+@defjvp(np.flip)
+def flip_jvp(dm, ans, m, axis=None):
+    return np.flip(dm, axis)
+
+
+@defvjp(np.fliplr)
+def fliplr(g, ans, m):
+    return np.fliplr(g)
+
+
+@defjvp(np.fliplr)
+def fliplr_jvp(dm, ans, m):
+    return np.fliplr(dm)
+
+
+@defvjp(np.flipud)
+def flipud(g, ans, m):
+    return np.flipud(g)
+
+
+@defjvp(np.flipud)
+def flipud_jvp(dm, ans, m):
+    return np.flipud(dm)
+
+
+@defvjp(np.roll)
+def roll(g, ans, a, shift=None, axis=None):
+    return np.roll(g, np.negative(shift), axis)
+
+
+@defjvp(np.roll)
+def roll_jvp(da, ans, a, shift=None, axis=None):
+    return np.roll(da, shift, axis)
+
+
+@defvjp(np.rot90)
+def rot90(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, -k, axes)
+
+
+@defjvp(np.rot90)
+def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(dm, k, axes)
+
+
+@defvjp(np.sort)
+def sort(g, ans, a, axis=-1, kind=None):
+    """Element i of a landed at position inverse[i] (tied elements are interchangeable)."""
+    inverse = np.argsort(np.argsort(a, axis), axis)
+    return np.reshape(np.take_along_axis(g, inverse, axis), sg.shape_of(a))
+
+
+@defjvp(np.sort)
+def sort_jvp(da, ans, a, axis=-1, kind=None):
+    return np.take_along_axis(da, np.argsort(a, axis), axis)
+
+
+# ------------------------------------------------------------ pass-throughs
+
+
+@defvjp(np.copy, np.ascontiguousarray, np.asfortranarray)
+def copy(g, ans, a):
+    return g
+
+
+@defjvp(np.copy, np.ascontiguousarray, np.asfortranarray)
+def copy_jvp(da, ans, a):
+    return da
+
+
+@defvjp(np.real)
+def real(g, ans, val):
+    """For real inputs, a pass-through."""
+    return np.real(g)
+
+
+@defjvp(np.real)
+def real_jvp(dval, ans, val):
+    return np.real(dval)
+
+
+if hasattr(np, "astype"):  # NumPy >= 2.1
+
+    @defvjp(np.astype)
+    def astype(g, ans, x, dtype=None):
+        """The final gradient is cast back to the argument's dtype by the caller."""
+        return g
+
+    @defjvp(np.astype)
+    def astype_jvp(dx, ans, x, dtype=None):
+        return np.astype(dx, dtype)
+
+
+# -------------------------------------------------------- joining, splitting
+
+
+@defvjp(np.concatenate)
+def concatenate(g, ans, arrays, axis=0):
+    return sg.unconcatenate(g, arrays, axis)
+
+
+@defjvp(np.concatenate)
+def concatenate_jvp(darrays, ans, arrays, axis=0):
+    return np.concatenate(sg.dense(darrays, arrays), axis)
+
+
+@defvjp(np.stack)
+def stack(g, ans, arrays, axis=0):
+    return tuple(np.moveaxis(g, axis, 0))
+
+
+@defjvp(np.stack)
+def stack_jvp(darrays, ans, arrays, axis=0):
+    return np.stack(sg.dense(darrays, arrays), axis)
+
+
+@defvjp(np.hstack)
+def hstack(g, ans, tup):
+    """Joins along axis 1, or axis 0 for vectors."""
+    return sg.unconcatenate(g, tup, 0 if np.ndim(g) == 1 else 1)
+
+
+@defjvp(np.hstack)
+def hstack_jvp(dtup, ans, tup):
+    return np.hstack(sg.dense(dtup, tup))
+
+
+@defvjp(np.vstack)
+def vstack(g, ans, tup):
+    return sg.unconcatenate(g, tup, 0)
+
+
+@defjvp(np.vstack)
+def vstack_jvp(dtup, ans, tup):
+    return np.vstack(sg.dense(dtup, tup))
+
+
+@defvjp(np.dstack)
+def dstack(g, ans, tup):
+    return sg.unconcatenate(g, tup, 2)
+
+
+@defjvp(np.dstack)
+def dstack_jvp(dtup, ans, tup):
+    return np.dstack(sg.dense(dtup, tup))
+
+
+@defvjp(np.column_stack)
+def column_stack(g, ans, tup):
+    return sg.unconcatenate(g, tup, 1)
+
+
+@defjvp(np.column_stack)
+def column_stack_jvp(dtup, ans, tup):
+    return np.column_stack(sg.dense(dtup, tup))
+
+
+@defvjp(np.split, np.array_split)
+def split(g, ans, ary, indices_or_sections=None, axis=0):
+    return np.concatenate(sg.dense(g, ans), axis)
+
+
+@defjvp(np.split)
+def split_jvp(dary, ans, ary, indices_or_sections=None, axis=0):
+    return np.split(dary, indices_or_sections, axis)
+
+
+@defjvp(np.array_split)
+def array_split_jvp(dary, ans, ary, indices_or_sections=None, axis=0):
+    return np.array_split(dary, indices_or_sections, axis)
+
+
+@defvjp(np.hsplit)
+def hsplit(g, ans, ary, indices_or_sections=None):
+    """Splits along axis 1, or axis 0 for vectors."""
+    return np.concatenate(sg.dense(g, ans), 1 if np.ndim(ary) > 1 else 0)
+
+
+@defjvp(np.hsplit)
+def hsplit_jvp(dary, ans, ary, indices_or_sections=None):
+    return np.hsplit(dary, indices_or_sections)
+
+
+@defvjp(np.vsplit)
+def vsplit(g, ans, ary, indices_or_sections=None):
+    return np.concatenate(sg.dense(g, ans), 0)
+
+
+@defjvp(np.vsplit)
+def vsplit_jvp(dary, ans, ary, indices_or_sections=None):
+    return np.vsplit(dary, indices_or_sections)
+
+
+@defvjp(np.dsplit)
+def dsplit(g, ans, ary, indices_or_sections=None):
+    return np.concatenate(sg.dense(g, ans), 2)
+
+
+@defjvp(np.dsplit)
+def dsplit_jvp(dary, ans, ary, indices_or_sections=None):
+    return np.dsplit(dary, indices_or_sections)
+
+
+# --------------------------------------------------- copies, padding, diffs
+
+
+@defvjp(np.tile)
+def tile(g, ans, A, reps=None):
+    return sg.untile(g, A, reps)
+
+
+@defjvp(np.tile)
+def tile_jvp(dA, ans, A, reps=None):
+    return np.tile(dA, reps)
+
+
+@defvjp(np.repeat)
+def repeat(g, ans, a, repeats=None, axis=None):
+    return sg.unrepeat(g, a, repeats, axis)
+
+
+@defjvp(np.repeat)
+def repeat_jvp(da, ans, a, repeats=None, axis=None):
+    return np.repeat(da, repeats, axis)
+
+
+@defvjp(np.pad)
+def pad(g, ans, array, pad_width=None, mode="constant", constant_values=0):
+    """Constant mode only: the padding is constant, so only the middle of g flows back."""
+    return sg.unpad(g, array, pad_width, mode)
+
+
+@defjvp(np.pad)
+def pad_jvp(darray, ans, array, pad_width=None, mode="constant", constant_values=0):
+    """The padding is constant: its tangent is 0 (also right for the linear modes)."""
+    return np.pad(darray, pad_width, mode)
+
+
+@defvjp(np.diff)
+def diff(g, ans, a, n=1, axis=-1):
+    return sg.undiff(g, a, n, axis)
+
+
+@defjvp(np.diff)
+def diff_jvp(da, ans, a, n=1, axis=-1):
+    return np.diff(da, n, axis)
+
+
+# ----------------------------------------------------- diagonals, triangles
+
+
+@defvjp(np.diag)
+def diag(g, ans, v, k=0):
+    """diag builds a matrix from a vector or reads a matrix's diagonal; each undoes the other."""
+    return np.diagonal(g, k) if np.ndim(v) == 1 else sg.embed_diagonal(g, v, k)
+
+
+@defjvp(np.diag)
+def diag_jvp(dv, ans, v, k=0):
+    return np.diag(dv, k)
+
+
+@defvjp(np.diagonal)
+def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
+    return sg.embed_diagonal(g, a, offset, axis1, axis2)
+
+
+@defjvp(np.diagonal)
+def diagonal_jvp(da, ans, a, offset=0, axis1=0, axis2=1):
+    return np.diagonal(da, offset, axis1, axis2)
+
+
+@defvjp(np.tril)
+def tril(g, ans, m, k=0):
+    return np.tril(g, k)
+
+
+@defjvp(np.tril)
+def tril_jvp(dm, ans, m, k=0):
+    return np.tril(dm, k)
+
+
+@defvjp(np.triu)
+def triu(g, ans, m, k=0):
+    return np.triu(g, k)
+
+
+@defjvp(np.triu)
+def triu_jvp(dm, ans, m, k=0):
+    return np.triu(dm, k)
+
+
+# ---------------------------------------------------------------- selection
+
+
+@defvjp(np.take)
+def take(g, ans, a, indices=None, axis=None):
+    """Repeated indices add up."""
+    return sg.untake(g, a, indices, axis)
+
+
+@defjvp(np.take)
+def take_jvp(da, ans, a, indices=None, axis=None):
+    return np.take(da, indices, axis)
+
+
+@defvjp(np.full_like)
+def full_like(g, ans, a, fill_value):
+    """Only the fill value matters: every element is a copy of it."""
+    return None, sg.unbroadcast(g, fill_value)
+
+
+@defjvp(np.full_like)
+def full_like_jvp(da, dfill_value, ans, a, fill_value):
+    return np.zeros_like(ans) + dfill_value

@@ -1,0 +1,739 @@
+"""The NumPy derivative rules, called directly as plain Python functions.
+
+Each reverse rule is checked with a random projection: for a random
+cotangent ``g`` and direction ``u``, ``<g, J u>`` from central finite
+differences of the primal must equal ``<vjp(g), u>``. Each forward rule must
+match the finite-difference directional derivative ``J u``. Rules declared
+``broadcasts=True`` get the transformer's ``sg.unbroadcast`` applied here.
+A second group of tests checks the conventions (ties, kinks), dtypes, the
+non-differentiable list, and that every rule body can be inlined.
+"""
+
+import ast
+import builtins
+import inspect
+import math
+import textwrap
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+import srcgrad.rules  # noqa: F401  (registers the rules)
+from srcgrad import runtime as sg
+from srcgrad.rules import registry
+
+EPS = 1e-6
+_rng = np.random.default_rng(1234)
+
+
+# ----------------------------------------------------------------- inputs
+
+
+@dataclass
+class Const:
+    """A non-differentiable argument (a condition, subscripts, fixed operand)."""
+
+    value: object
+
+
+@dataclass
+class Case:
+    fn: object
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    sym: bool = False  # perturb along symmetric directions (symmetric-matrix rules)
+    rtol: float = 1e-5
+    opts: tuple = ()  # options NumPy takes positionally only
+
+    def call(self, *args):
+        return self.fn(*args, *self.opts, **self.kwargs)
+
+    def options(self, rule):
+        return {**dict(zip(rule.options, self.opts, strict=False)), **self.kwargs}
+
+
+CASES: list = []
+
+
+def add(fn, *args, sym=False, rtol=1e-5, opts=(), **kwargs):
+    name = getattr(fn, "__name__", repr(fn))
+    module = getattr(fn, "__module__", "") or ""
+    if module == "math" or fn in vars(math).values():
+        name = "math." + name
+    CASES.append(pytest.param(Case(fn, args, kwargs, sym, rtol, opts), id=f"{name}-{len(CASES)}"))
+
+
+def r(*shape, lo=-1.0, hi=1.0):
+    return _rng.uniform(lo, hi, shape)
+
+
+def away(*shape, lo=0.5, hi=2.0):
+    """Values with |x| in [lo, hi] and random signs (away from kinks at 0)."""
+    return r(*shape, lo=lo, hi=hi) * _rng.choice([-1.0, 1.0], shape)
+
+
+def well(n, *batch):
+    return _rng.normal(size=batch + (n, n)) + n * np.eye(n)
+
+
+def spd(n, *batch):
+    b = _rng.normal(size=batch + (n, n))
+    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
+
+
+def real_eig(n):
+    p = np.eye(n) + 0.3 * _rng.normal(size=(n, n))
+    d = np.diag(np.linspace(-2.0, 3.0, n) + 0.1)
+    return p @ d @ np.linalg.inv(p)
+
+
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3, 4)), ((2, 3), ())]
+
+# ---------------------------------------------------------- elementwise cases
+
+UNARY_DOMAINS = {
+    np.sin: (-2, 2), np.cos: (-2, 2), np.tan: (-1, 1), np.arcsin: (-0.9, 0.9),
+    np.arccos: (-0.9, 0.9), np.arctan: (-2, 2), np.sinh: (-2, 2), np.cosh: (-2, 2),
+    np.tanh: (-2, 2), np.arcsinh: (-2, 2), np.arccosh: (1.2, 3), np.arctanh: (-0.9, 0.9),
+    np.exp: (-2, 2), np.exp2: (-2, 2), np.expm1: (-2, 2), np.log: (0.2, 3), np.log2: (0.2, 3),
+    np.log10: (0.2, 3), np.log1p: (-0.5, 2), np.sqrt: (0.2, 3), np.square: (-2, 2),
+    np.reciprocal: (0.3, 2), np.negative: (-2, 2), np.positive: (-2, 2),
+    np.conjugate: (-2, 2), np.deg2rad: (-2, 2), np.radians: (-2, 2), np.rad2deg: (-2, 2),
+    np.degrees: (-2, 2), np.sinc: (-2, 2),
+}  # fmt: skip
+for f, (lo, hi) in UNARY_DOMAINS.items():
+    add(f, r(3, 4, lo=lo, hi=hi))
+    add(f, r(lo=lo, hi=hi))
+for f in (np.absolute, np.fabs, np.cbrt):
+    add(f, away(3, 4))
+add(np.sinc, np.array([0.0, 0.5, -1.3]))  # the removable singularity at 0
+
+MATH_DOMAINS = {
+    math.sin: 0.3, math.cos: 0.3, math.tan: 0.3, math.asin: 0.3, math.acos: 0.3,
+    math.atan: 0.3, math.sinh: 0.3, math.cosh: 0.3, math.tanh: 0.3, math.asinh: 0.3,
+    math.acosh: 1.5, math.atanh: 0.3, math.exp: 0.3, math.expm1: 0.3, math.log: 1.5,
+    math.log2: 1.5, math.log10: 1.5, math.log1p: 0.3, math.sqrt: 1.5, math.fabs: -0.7,
+    math.radians: 0.3, math.degrees: 0.3,
+}  # fmt: skip
+for f, v in MATH_DOMAINS.items():
+    add(f, v)
+for f in (math.atan2, math.hypot, math.pow, math.fmod):
+    add(f, 1.3, 0.7)
+
+for f in (np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.fmax, np.fmin,
+          np.logaddexp, np.logaddexp2, np.arctan2, np.hypot):  # fmt: skip
+    for sx, sy in BROADCAST_PAIRS:
+        add(f, r(*sx, lo=-2, hi=2), r(*sy, lo=-2, hi=2))
+for sx, sy in BROADCAST_PAIRS:
+    add(np.true_divide, r(*sx, lo=-2, hi=2), away(*sy))
+    add(np.power, r(*sx, lo=0.3, hi=2), r(*sy, lo=-2, hi=2))
+add(np.float_power, r(3, 4, lo=0.3, hi=2), r(4, lo=-2, hi=2))
+
+
+def _mod_pair(shape_x, shape_y):
+    y = r(*shape_y, lo=0.5, hi=2.0)
+    k = _rng.integers(-2, 3, np.broadcast_shapes(shape_x, shape_y))
+    frac = _rng.uniform(0.2, 0.8, k.shape)
+    x = y * (k + frac)  # x / y is not near an integer: away from the jumps
+    return x if x.shape == shape_x else np.ascontiguousarray(x[(0,) * (x.ndim - len(shape_x))]), y
+
+
+for sx, sy in [((3, 4), (3, 4)), ((3, 4), ())]:
+    x, y = _mod_pair(sx, sy)
+    add(np.remainder, x, y)
+    add(np.fmod, np.abs(x), y)
+
+_a = np.linspace(-2.0, 2.0, 12).reshape(3, 4) + 0.05
+add(np.clip, _a, -1.0 + 0.01 * r(4), 1.0 + 0.01 * r(3, 1))
+add(np.clip, _a, Const(None), 1.13)
+add(np.clip, _a, -0.93, Const(None))
+for sx, sy in BROADCAST_PAIRS:
+    cond = Const(_rng.random(np.broadcast_shapes(sx, sy)) > 0.5)
+    add(np.where, cond, r(*sx), r(*sy))
+
+# ---------------------------------------------------------- reductions cases
+
+AXES = [dict(), dict(axis=0), dict(axis=1, keepdims=True), dict(axis=-1), dict(axis=(0, 1)),
+        dict(keepdims=True)]  # fmt: skip
+for f in (np.sum, np.nansum, np.mean, np.prod, np.max, np.amax, np.min, np.amin, np.nanmax,
+          np.nanmin, np.ptp, np.var, np.std, np.average):  # fmt: skip
+    for kw in AXES:
+        add(f, r(3, 4, lo=0.5, hi=1.5) if f is np.prod else r(3, 4), **kw)
+    add(f, r(2, 3, 4), axis=(0, 2))
+add(np.sum, 0.7)
+add(np.prod, np.array([[1.5, 0.0, 2.0], [0.5, 1.2, -0.8]]), axis=1)  # a zero factor
+add(np.prod, np.array([0.0, 2.0, 0.0, 1.5]))  # two zeros: derivative 0
+add(np.nansum, np.array([[1.0, np.nan], [0.3, -2.0]]), axis=0)
+add(np.var, r(3, 4), axis=0, ddof=1)
+add(np.std, r(3, 4), ddof=1, keepdims=True)
+add(np.average, r(3, 4), axis=1, weights=r(4, lo=0.5, hi=1.5))
+add(np.average, r(3, 4), weights=r(3, 4, lo=0.5, hi=1.5))
+for f in (np.cumsum, np.cumprod):
+    for kw in (dict(), dict(axis=0), dict(axis=1), dict(axis=-1)):
+        add(f, r(3, 4, lo=0.5, hi=1.5) * _rng.choice([-1.0, 1.0], (3, 4)), **kw)
+add(np.trace, r(4, 4))
+add(np.trace, r(3, 5), offset=1)
+add(np.trace, r(5, 3), offset=-2)
+add(np.trace, r(2, 3, 4), axis1=1, axis2=2)
+
+NORM_CASES = [
+    (r(5), {}), (r(5), dict(ord=2)), (away(5), dict(ord=1)), (r(5), dict(ord=np.inf)),
+    (r(5), dict(ord=-np.inf)), (away(5), dict(ord=3)), (r(3, 4), {}), (r(3, 4), dict(ord="fro")),
+    (r(3, 4), dict(ord="nuc")), (r(3, 4), dict(ord=2)), (r(4, 3), dict(ord=-2)),
+    (away(3, 4), dict(ord=1)), (away(3, 4), dict(ord=-1)), (away(3, 4), dict(ord=np.inf)),
+    (away(3, 4), dict(ord=-np.inf)), (r(3, 4), dict(axis=1)), (r(3, 4), dict(axis=0, keepdims=True)),
+    (away(3, 4), dict(ord=1, axis=1)), (r(2, 3, 4), dict(axis=(0, 2))),
+    (r(2, 3, 4), dict(ord=2, axis=(1, 2), keepdims=True)), (r(2, 3, 4), dict(ord="nuc", axis=(2, 1))),
+    (r(2, 3, 4), dict(axis=-1, ord=np.inf)), (r(3, 4), dict(keepdims=True)),
+]  # fmt: skip
+for x, kw in NORM_CASES:
+    add(np.linalg.norm, x, **kw)
+
+# ------------------------------------------------------------ product cases
+
+for sa, sb in [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+               ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((3,), (2, 3, 4)),
+               ((2, 3, 4), (4,))]:  # fmt: skip
+    add(np.matmul, r(*sa), r(*sb))
+for sa, sb in [((3, 4), (4, 2)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)),
+               ((2, 3, 4), (4, 2)), ((2, 3, 4), (5, 4, 2)), ((), (3, 4)), ((3, 4), ())]:  # fmt: skip
+    add(np.dot, r(*sa), r(*sb))
+for sa, sb in [((3, 4), (2, 4)), ((4,), (4,)), ((2, 3, 4), (5, 4)), ((), (3,))]:
+    add(np.inner, r(*sa), r(*sb))
+for sa, sb, axes in [((3, 4, 5), (4, 5, 2), 2), ((3, 4), (4, 2), 1), ((3,), (2, 2), 0),
+                     ((3, 4, 5), (5, 3, 2), ([0, 2], [1, 0])), ((3, 4), (2, 4), ([1], [1])),
+                     ((2, 3), (3, 4), (1, 0))]:  # fmt: skip
+    add(np.tensordot, r(*sa), r(*sb), axes=axes)
+add(np.vdot, r(3, 4), r(12))
+add(np.outer, r(3), r(2, 2))
+for spec, sa, sb in [
+    ("ij,jk->ik", (3, 4), (4, 2)), ("i,i->", (4,), (4,)), ("ij,ij->i", (3, 4), (3, 4)),
+    ("bij,bjk->bik", (2, 3, 4), (2, 4, 5)), ("...ij,...jk->...ik", (1, 3, 4), (2, 4, 5)),
+    ("ii,i->i", (3, 3), (3,)), ("ij,k->ijk", (2, 3), (4,)), ("ij,jk", (3, 4), (4, 2)),
+    ("ij,jk->i", (3, 4), (4, 2)), ("i,j->", (3,), (4,)), ("ij,jk->ik", (3, 1), (4, 2)),
+    ("ij, jk -> ki", (3, 4), (4, 2)), ("...i,i", (2, 3, 4), (4,)),
+]:  # fmt: skip
+    add(np.einsum, Const(spec), r(*sa), r(*sb))
+add(np.einsum, Const("ij,jk->ik"), r(3, 4), r(4, 2), optimize=True)
+for sa, sb in [((2, 3), (3, 2)), ((2,), (3, 3)), ((2, 2, 1), (3,)), ((3,), (2,))]:
+    add(np.kron, r(*sa), r(*sb))
+for sa, sb, kw in [((3,), (3,), {}), ((4, 3), (3,), {}), ((4, 3), (4, 3), {}),
+                   ((3, 4), (3, 4), dict(axis=0)), ((3, 4), (4, 3), dict(axisa=0))]:  # fmt: skip
+    add(np.cross, r(*sa), r(*sb), **kw)
+
+# --------------------------------------------------------------- shape cases
+
+X = r(2, 3, 4)
+add(np.reshape, X, shape=(4, 6))
+add(np.reshape, X, shape=-1, order="F")
+add(np.reshape, 0.5, shape=(1, 1))
+add(np.ravel, X)
+add(np.ravel, X, order="F")
+add(np.expand_dims, r(3, 4), axis=1)
+add(np.expand_dims, r(3, 4), axis=(0, -1))
+add(np.squeeze, r(3, 1, 4, 1))
+add(np.squeeze, r(3, 1, 4, 1), axis=1)
+for f in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    add(f, 0.5)
+    add(f, r(3))
+    add(f, r(2, 3))
+add(np.transpose, X)
+add(np.transpose, X, axes=(1, 0, 2))
+add(np.transpose, X, axes=(-1, 0, 1))
+add(np.moveaxis, X, source=0, destination=-1)
+add(np.moveaxis, X, source=(0, 1), destination=(2, 0))
+add(np.swapaxes, X, axis1=0, axis2=2)
+add(np.broadcast_to, r(4), shape=(3, 4))
+add(np.broadcast_to, r(3, 1), shape=(2, 3, 4))
+add(np.broadcast_to, 0.5, shape=(2, 2))
+add(np.flip, X)
+add(np.flip, X, axis=0)
+add(np.flip, X, axis=(0, 2))
+add(np.fliplr, r(3, 4))
+add(np.flipud, r(3, 4))
+add(np.roll, X, shift=2)
+add(np.roll, X, shift=(1, -2), axis=(0, 2))
+for kw in (dict(), dict(k=2), dict(k=3), dict(k=-1), dict(axes=(1, 2))):
+    add(np.rot90, X, **kw)
+for kw in (dict(), dict(axis=0), dict(axis=None), dict(axis=1, kind="stable")):
+    add(np.sort, X, **kw)
+for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real):
+    add(f, r(3, 4))
+if hasattr(np, "astype"):
+    add(np.astype, r(3, 4), opts=(np.float64,))
+add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
+add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
+add(np.concatenate, [r(2, 3), r(4)], axis=None)
+add(np.stack, (r(3, 4), r(3, 4)))
+add(np.stack, (r(3, 4), r(3, 4), r(3, 4)), axis=1)
+add(np.stack, (r(3), r(3)), axis=-1)
+add(np.hstack, (r(3), r(2), 0.5))
+add(np.hstack, (r(3, 2), r(3, 1)))
+add(np.vstack, (r(3), r(2, 3)))
+add(np.vstack, (r(2, 3, 2), r(1, 3, 2)))
+add(np.dstack, (r(2, 3), r(2, 3, 2)))
+add(np.dstack, (r(3), r(3)))
+add(np.column_stack, (r(3), r(3, 2)))
+add(np.split, r(6, 2), indices_or_sections=3)
+add(np.split, r(2, 6), indices_or_sections=[1, 4], axis=1)
+add(np.array_split, r(7, 2), indices_or_sections=3)
+add(np.hsplit, r(2, 6), indices_or_sections=2)
+add(np.hsplit, r(6), indices_or_sections=[2])
+add(np.vsplit, r(4, 3), indices_or_sections=2)
+add(np.dsplit, r(2, 2, 4), indices_or_sections=[1, 3])
+add(np.tile, r(2, 3), reps=2)
+add(np.tile, r(2, 3), reps=(2, 1))
+add(np.tile, r(3), reps=(2, 1, 3))
+add(np.repeat, r(2, 3), repeats=2)
+add(np.repeat, r(2, 3), repeats=3, axis=0)
+add(np.repeat, r(3, 2), repeats=[1, 0, 2], axis=0)
+add(np.repeat, r(2, 3), repeats=[2], axis=-1)
+add(np.pad, r(3, 4), pad_width=1)
+add(np.pad, r(3, 4), pad_width=((1, 2), (0, 3)))
+add(np.pad, r(3, 4), pad_width=(2, 1), mode="constant", constant_values=0)
+add(np.diff, r(3, 5))
+add(np.diff, r(3, 5), n=2)
+add(np.diff, r(4, 3), axis=0)
+add(np.diff, r(6), n=3)
+for k in (0, 1, -1):
+    add(np.diag, r(3), k=k)
+for k in (0, 1, -2):
+    add(np.diag, r(3, 4), k=k)
+add(np.diagonal, r(3, 4))
+add(np.diagonal, r(4, 3), offset=-1)
+add(np.diagonal, X, offset=1, axis1=2, axis2=1)
+for k in (0, 1, -1):
+    add(np.tril, r(3, 4), k=k)
+    add(np.triu, r(3, 4), k=k)
+add(np.tril, r(2, 3, 3))
+add(np.take, r(3, 4), indices=[0, 5, 5, 11])
+add(np.take, r(3, 4), indices=[[1, 1], [0, 3]], axis=1)
+add(np.take, r(3, 4), indices=2, axis=0)
+add(np.full_like, Const(r(3, 4)), 0.7)
+add(np.full_like, Const(r(3, 4)), r(4))
+
+# -------------------------------------------------------------- linalg cases
+
+add(np.linalg.inv, well(3))
+add(np.linalg.inv, well(3, 2))
+add(np.linalg.pinv, r(4, 3))
+add(np.linalg.pinv, r(3, 5))
+add(np.linalg.pinv, well(3))
+add(np.linalg.det, well(3))
+add(np.linalg.det, well(3, 2))
+add(np.linalg.slogdet, well(3))
+add(np.linalg.slogdet, -well(3, 2))
+add(np.linalg.solve, well(3), r(3, 2))
+add(np.linalg.solve, well(3), r(3))
+add(np.linalg.solve, well(3, 2), r(3, 2))
+add(np.linalg.solve, well(3, 2), r(3))
+add(np.linalg.solve, well(3), r(2, 3, 2))
+add(np.linalg.cholesky, spd(3), sym=True)
+add(np.linalg.cholesky, spd(3, 2), sym=True)
+add(np.linalg.eigh, spd(4), sym=True)
+add(np.linalg.eigh, spd(3, 2), sym=True, UPLO="U")
+add(np.linalg.eigvalsh, spd(4), sym=True)
+add(np.linalg.eig, real_eig(4))
+add(np.linalg.svd, r(3, 3))
+add(np.linalg.svd, r(5, 3), full_matrices=False)
+add(np.linalg.svd, r(3, 5), full_matrices=False)
+add(np.linalg.svd, r(2, 4, 3), full_matrices=False)
+add(np.linalg.svd, r(5, 3), compute_uv=False)
+add(np.linalg.qr, r(3, 3))
+add(np.linalg.qr, r(5, 3))
+add(np.linalg.qr, r(2, 4, 3))
+
+# --------------------------------------------------------------- tree tools
+
+
+def leaves(t):
+    if isinstance(t, (tuple, list)):
+        return [leaf for item in t for leaf in leaves(item)]
+    return [t]
+
+
+def tmap(f, *trees):
+    if isinstance(trees[0], (tuple, list)):
+        return tuple(tmap(f, *items) for items in zip(*trees, strict=True))
+    return f(*trees)
+
+
+def random_like(t):
+    def one(x):
+        if isinstance(x, np.ndarray) and x.ndim:
+            return _rng.normal(size=x.shape)
+        return float(_rng.normal())
+
+    return tmap(one, t)
+
+
+def inner(a, b):
+    return sum(float(np.sum(np.multiply(x, y))) for x, y in zip(leaves(a), leaves(b), strict=True))
+
+
+def symmetric(u):
+    return 0.5 * (u + np.swapaxes(u, -1, -2))
+
+
+def setup(case: Case):
+    args = [a.value if isinstance(a, Const) else a for a in case.args]
+    diff = [not isinstance(a, Const) for a in case.args]
+    dirs = [random_like(a) if d else None for a, d in zip(args, diff, strict=True)]
+    if case.sym:
+        dirs = [symmetric(u) if u is not None else None for u in dirs]
+    return args, diff, dirs
+
+
+def finite_difference(case: Case, args, dirs):
+    def shifted(t):
+        return [
+            a if u is None else tmap(lambda x, v: x + t * v, a, u)
+            for a, u in zip(args, dirs, strict=True)
+        ]
+
+    hi = case.call(*shifted(EPS))
+    lo = case.call(*shifted(-EPS))
+    return tmap(lambda p, m: (np.asarray(p, float) - np.asarray(m, float)) / (2 * EPS), hi, lo)
+
+
+def as_tuple(result, rule):
+    return (result,) if len(rule.inputs) == 1 else tuple(result)
+
+
+def assert_close(actual, expected, rtol, what):
+    scale = max(1.0, float(np.max(np.abs(expected))) if np.size(expected) else 1.0)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-7 * scale, err_msg=what)
+
+
+# --------------------------------------------------------------- the checks
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_vjp_matches_finite_differences(case: Case):
+    rule = registry.vjp_rule(case.fn)
+    assert rule is not None, f"no VJP rule for {case.fn}"
+    args, diff, dirs = setup(case)
+    ans = case.call(*args)
+    g = random_like(ans)
+    expected = inner(g, finite_difference(case, args, dirs))
+    cots = as_tuple(rule.function(g, ans, *args, **case.options(rule)), rule)
+    assert len(cots) == len(args)
+    got = 0.0
+    for arg, is_diff, u, cot in zip(args, diff, dirs, cots, strict=True):
+        if not is_diff:
+            continue
+        assert cot is not None
+        if rule.broadcasts:
+            cot = sg.unbroadcast(cot, arg)
+        for c, x in zip(leaves(cot), leaves(arg), strict=True):
+            assert np.shape(c) == np.shape(x), "cotangent shape differs from its input's"
+        got += inner(cot, u)
+    assert_close(got, expected, case.rtol, "<vjp(g), u> != <g, J u>")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_jvp_matches_finite_differences(case: Case):
+    rule = registry.jvp_rule(case.fn)
+    assert rule is not None, f"no JVP rule for {case.fn}"
+    args, diff, dirs = setup(case)
+    ans = case.call(*args)
+    expected = finite_difference(case, args, dirs)
+    tangents = [0.0 if u is None else u for u in dirs]  # inactive: a zero the transformer folds
+    got = rule.function(*tangents, ans, *args, **case.options(rule))
+    exp_leaves = leaves(expected)
+    got_leaves = leaves(got)
+    assert len(got_leaves) == len(exp_leaves)
+    for k, (t, e) in enumerate(zip(got_leaves, exp_leaves, strict=True)):
+        if rule.broadcasts:
+            t = np.broadcast_to(t, np.shape(e))
+        assert np.shape(t) == np.shape(e), "tangent shape differs from the output's"
+        assert_close(np.asarray(t, float), e, case.rtol, f"JVP output {k}")
+
+
+def _to_float32(x):
+    if isinstance(x, (np.ndarray, np.floating)):
+        return np.float32(x) if np.ndim(x) == 0 else x.astype(np.float32)
+    return x
+
+
+def _float32(case: Case):
+    args = tuple(a if isinstance(a, Const) else tmap(_to_float32, a) for a in case.args)
+    return Case(case.fn, args, case.kwargs, case.sym, opts=case.opts)
+
+
+F32_CASES = [
+    p
+    for p in CASES
+    if p.values[0].fn not in (np.float_power, np.average)  # float64 by definition / weights
+    and any(isinstance(x, np.ndarray) for a in p.values[0].args for x in leaves(a))
+]
+
+
+@pytest.mark.parametrize("case", F32_CASES)
+def test_float32_inputs_give_float32_derivatives(case: Case):
+    case = _float32(case)
+    args, diff, dirs = setup(case)
+    dirs = [None if u is None else tmap(np.float32, u) for u in dirs]
+    ans = case.call(*args)
+    g = tmap(lambda x: np.asarray(x, np.float32) if np.ndim(x) else np.float32(x), random_like(ans))
+    rule = registry.vjp_rule(case.fn)
+    cots = as_tuple(rule.function(g, ans, *args, **case.options(rule)), rule)
+    for arg, is_diff, cot in zip(args, diff, cots, strict=True):
+        if not is_diff:
+            continue
+        for c, x in zip(leaves(cot), leaves(arg), strict=True):
+            if isinstance(x, np.ndarray) and isinstance(c, np.ndarray):
+                assert c.dtype == np.float32, f"VJP gives {c.dtype}"
+    tangents = [np.float32(0.0) if u is None else u for u in dirs]
+    tangent = registry.jvp_rule(case.fn).function(*tangents, ans, *args, **case.options(rule))
+    for t, y in zip(leaves(tangent), leaves(ans), strict=True):
+        if isinstance(y, np.ndarray) and y.dtype == np.float32 and isinstance(t, np.ndarray):
+            assert t.dtype == np.float32, f"JVP gives {t.dtype}"
+
+
+def test_every_rule_has_a_case():
+    covered = {id(p.values[0].fn) for p in CASES}
+    missing = [f for f in registry.registered_functions()["vjp"] if id(f) not in covered]
+    assert not missing, f"rules without a finite-difference case: {missing}"
+
+
+def test_every_vjp_rule_has_a_jvp_rule_and_back():
+    funcs = registry.registered_functions()
+    vjp_ids = {id(f) for f in funcs["vjp"]}
+    jvp_ids = {id(f) for f in funcs["jvp"]}
+    assert vjp_ids == jvp_ids
+    for f in funcs["vjp"]:
+        v, j = registry.vjp_rule(f), registry.jvp_rule(f)
+        assert v.inputs == j.inputs, f
+        assert v.options == j.options, f
+        assert v.broadcasts == j.broadcasts, f
+
+
+# --------------------------------------------------------------- conventions
+
+
+def vjp(fn, g, *args, **kwargs):
+    rule = registry.vjp_rule(fn)
+    ans = fn(*args, **kwargs)
+    cots = as_tuple(rule.function(g, ans, *args, **kwargs), rule)
+    if rule.broadcasts:
+        cots = tuple(
+            sg.unbroadcast(c, a) if c is not None else None for c, a in zip(cots, args, strict=True)
+        )
+    return cots
+
+
+def test_maximum_and_minimum_split_ties_equally():
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([1.0, 5.0, 3.0])
+    gx, gy = vjp(np.maximum, np.ones(3), x, y)
+    np.testing.assert_array_equal(gx, [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(gy, [0.5, 1.0, 0.5])
+    gx, gy = vjp(np.minimum, np.ones(3), x, y)
+    np.testing.assert_array_equal(gx, [0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(gy, [0.5, 0.0, 0.5])
+
+
+@pytest.mark.parametrize("fn", [np.max, np.amax, np.min, np.amin])
+def test_max_min_ties_share_the_cotangent(fn):
+    a = np.array([[1.0, 3.0, 3.0, 3.0], [2.0, 2.0, 0.5, 0.5]])
+    a = a if fn in (np.max, np.amax) else -a
+    (ga,) = vjp(fn, np.array([3.0, 2.0]), a, axis=1)
+    np.testing.assert_allclose(ga, [[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0]])
+    (ga,) = vjp(fn, 1.0, a)
+    np.testing.assert_allclose(ga, np.where(a == fn(a), 1.0 / 3.0, 0.0))
+    tangent = registry.jvp_rule(fn).function(np.arange(8.0).reshape(2, 4), fn(a), a)
+    assert tangent == pytest.approx(2.0)  # the mean of the tied tangents 1, 2, 3
+
+
+def test_abs_has_zero_derivative_at_zero():
+    (gx,) = vjp(np.abs, np.ones(3), np.array([-2.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(gx, [-1.0, 0.0, 1.0])
+
+
+def test_clip_passes_the_derivative_inside_bounds_inclusive():
+    a = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    ga, gmin, gmax = vjp(np.clip, np.ones(5), a, -1.0, 1.0)
+    np.testing.assert_array_equal(ga, [0.0, 1.0, 1.0, 1.0, 0.0])
+    assert gmin == 1.0 and gmax == 1.0  # summed over the clipped entries
+
+
+def test_power_at_zero_base_is_finite():
+    gx, gy = vjp(np.power, np.ones(2), np.array([0.0, 2.0]), 2.0)
+    np.testing.assert_allclose(gx, [0.0, 4.0])
+    assert np.isfinite(gy)
+
+
+def test_where_condition_has_no_cotangent():
+    rule = registry.vjp_rule(np.where)
+    c = np.array([True, False])
+    cots = rule.function(np.ones(2), np.where(c, 1.0, 2.0), c, np.ones(2), np.ones(2))
+    assert cots[0] is None
+
+
+@pytest.mark.parametrize(
+    "fn, arg, kwargs",
+    [
+        (np.linalg.eigh, spd(3), {}),
+        (np.linalg.eig, real_eig(3), {}),
+        (np.linalg.svd, r(4, 3), dict(full_matrices=False)),
+        (np.linalg.qr, r(4, 3), {}),
+        (np.linalg.slogdet, well(3), {}),
+        (np.split, r(4, 2), dict(indices_or_sections=2)),
+    ],
+)
+def test_tuple_outputs_accept_none_for_unused_parts(fn, arg, kwargs):
+    rule = registry.vjp_rule(fn)
+    ans = fn(arg, **kwargs)
+    g = random_like(ans)
+    for k in range(len(ans)):
+        only = tuple(gk if i == k else None for i, gk in enumerate(g))
+        zeros = tuple(gk if i == k else np.zeros_like(gk) for i, gk in enumerate(g))
+        np.testing.assert_allclose(
+            rule.function(only, ans, arg, **kwargs), rule.function(zeros, ans, arg, **kwargs)
+        )
+
+
+def test_svd_extra_columns_have_no_derivative():
+    a = r(5, 3)
+    ans = np.linalg.svd(a)  # full_matrices=True: u is 5 x 5
+    rule = registry.vjp_rule(np.linalg.svd)
+    only_s = (None, np.ones(3), None)
+    reference = rule.function(only_s, np.linalg.svd(a, full_matrices=False), a, False)
+    np.testing.assert_allclose(rule.function(only_s, ans, a), reference)
+    with pytest.raises(ValueError, match="full_matrices=False"):
+        rule.function((np.ones((5, 5)), None, None), ans, a)
+
+
+def test_unsupported_variants_raise_clear_errors():
+    with pytest.raises(ValueError, match="mode='constant'"):
+        registry.vjp_rule(np.pad).function(np.ones(5), None, np.ones(3), 1, mode="edge")
+    with pytest.raises(ValueError, match="ord=0"):
+        x = r(4)
+        registry.vjp_rule(np.linalg.norm).function(1.0, np.linalg.norm(x, 0), x, ord=0)
+    with pytest.raises(ValueError, match="tall or square"):
+        a = r(3, 5)
+        registry.vjp_rule(np.linalg.qr).function((None, np.ones((3, 5))), np.linalg.qr(a), a)
+
+
+def test_symmetric_factorisations_give_symmetric_cotangents():
+    a = spd(4)
+    for fn in (np.linalg.cholesky, np.linalg.eigvalsh):
+        ans = fn(a)
+        ga = registry.vjp_rule(fn).function(random_like(ans), ans, a)
+        np.testing.assert_allclose(ga, ga.T, atol=1e-12)
+
+
+# ------------------------------------------------------- registry and syntax
+
+
+def test_nondifferentiable_functions_are_registered():
+    for f in registry.registered_functions()["nondiff"]:
+        assert registry.is_nondifferentiable(f)
+        assert registry.vjp_rule(f) is None and registry.jvp_rule(f) is None, f
+    for f in (np.argmax, np.floor, np.greater, np.logical_and, np.isnan, np.shape,
+              np.zeros_like, np.floor_divide, np.searchsorted, np.count_nonzero, np.sign,
+              np.round, np.around, np.rint, np.trunc, np.fix, np.equal, np.size):  # fmt: skip
+        assert registry.is_nondifferentiable(f), f
+    for f in (np.mod, np.remainder, np.fmod, np.full_like):
+        assert not registry.is_nondifferentiable(f) and registry.vjp_rule(f) is not None
+
+
+def _rule_functions():
+    seen = {}
+    for kind, getter in (("vjp", registry.vjp_rule), ("jvp", registry.jvp_rule)):
+        for f in registry.registered_functions()[kind]:
+            rule = getter(f)
+            seen[(kind, id(rule.function), id(f))] = (kind, rule, f)
+    return list(seen.values())
+
+
+RULES = _rule_functions()
+FORBIDDEN = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+             ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Try,
+             ast.With, ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.AugAssign,
+             ast.Delete, ast.Raise, ast.ClassDef, ast.Starred, ast.NamedExpr)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "kind, rule, primal",
+    RULES,
+    ids=[f"{k}-{getattr(p, '__name__', '?')}-{i}" for i, (k, _, p) in enumerate(RULES)],
+)
+def test_rule_body_can_be_inlined(kind, rule, primal):
+    fn = rule.function
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    (node,) = tree.body
+    assert isinstance(node, ast.FunctionDef)
+    args = node.args
+    assert not (args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs)
+    params = [a.arg for a in args.args]
+    if kind == "vjp":
+        assert params[:2] == ["g", "ans"]
+    else:
+        assert params.index("ans") == len(rule.inputs)
+        assert list(rule.tangent_params) == ["d" + p for p in rule.inputs]
+    body = node.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # docstring
+    assert body and isinstance(body[-1], ast.Return) and body[-1].value is not None
+    for stmt in body[:-1]:
+        assert isinstance(stmt, ast.Assign), ast.dump(stmt)
+        (target,) = stmt.targets
+        assert isinstance(target, ast.Name), "assign to plain names only"
+        assert target.id not in params, f"rebinds the parameter {target.id!r}"
+    for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+        assert not isinstance(sub, FORBIDDEN), type(sub).__name__
+        if isinstance(sub, ast.Return):
+            assert sub is body[-1], "one final return only"
+        if isinstance(sub, ast.Call):
+            assert not any(k.arg == "out" for k in sub.keywords), "no in-place outputs"
+            assert not (isinstance(sub.func, ast.Attribute) and sub.func.attr == "at")
+    # Names the body reads must be parameters, locals, module globals or builtins.
+    local = {t.id for s in body[:-1] for t in s.targets}
+    for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            name = sub.id
+            assert (
+                name in params
+                or name in local
+                or (name in ("np", "sg", "math") and name in fn.__globals__)
+                or (hasattr(builtins, name) and name not in fn.__globals__)
+            ), f"free name {name!r}"
+
+
+def _signature(primal):
+    try:
+        return inspect.signature(primal)
+    except (TypeError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "kind, rule, primal",
+    RULES,
+    ids=[f"{k}-{getattr(p, '__name__', '?')}-{i}" for i, (k, _, p) in enumerate(RULES)],
+)
+def test_rule_parameters_follow_numpy(kind, rule, primal):
+    """Inputs and options are NumPy's own parameter names, in NumPy's order
+    (the transformer matches a call's positional arguments by position)."""
+    sig = _signature(primal)
+    if sig is None:
+        return
+    kinds = [p.kind for p in sig.parameters.values()]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return
+    names = [n for n in sig.parameters if sig.parameters[n].kind != inspect.Parameter.VAR_KEYWORD]
+    ours = list(rule.inputs) + list(rule.options)
+    has_kwargs = inspect.Parameter.VAR_KEYWORD in kinds
+    where = -1
+    for i, name in enumerate(ours):
+        if i < len(names) and sig.parameters[names[i]].kind == inspect.Parameter.POSITIONAL_ONLY:
+            where = i  # matched by position: any name will do
+            continue
+        if name not in names:
+            assert has_kwargs and name in rule.options, f"{name!r} is not a parameter of {primal}"
+            continue
+        assert names.index(name) > where, f"{name!r} out of NumPy's order"
+        where = names.index(name)
