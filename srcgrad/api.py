@@ -137,13 +137,13 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     func = _with_source(f)
     names, as_tuple = _wrt_names(func, wrt)
     positions = {n: k for k, n in enumerate(_parameters(func))}
-    generated = None
+    n_params = len(positions)
+    generated = {}  # scalar specialisation? -> Generated
 
-    def compiled():
-        nonlocal generated
-        if generated is None:
-            generated = pipeline.fused_gradient(func, names, with_value)
-        return generated
+    def compiled(scalar: bool = False):
+        if scalar not in generated:
+            generated[scalar] = pipeline.fused_gradient(func, names, with_value, scalar=scalar)
+        return generated[scalar]
 
     def gradient(*args, **kwargs):
         for n in names:
@@ -151,7 +151,9 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
             value = args[k] if k < len(args) else kwargs.get(n, _DEFAULT)
             if value is not _DEFAULT:
                 _check_differentiable(value, n)
-        g = generated or compiled()
+        # Python numbers only: a variant that needs no broadcasting bookkeeping
+        scalar = not kwargs and len(args) == n_params and all(type(a) in _NUMBERS for a in args)
+        g = generated.get(scalar) or compiled(scalar)
         try:
             result = g.function(*args, **kwargs)
         except Exception as exc:
@@ -169,6 +171,7 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
 
 
 _DEFAULT = object()
+_NUMBERS = (float, int)
 
 
 def _add_source_note(exc: BaseException, generated) -> None:

@@ -8,7 +8,6 @@ generated function's namespace, so the generated code reads like the rule.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import textwrap
 from functools import lru_cache
@@ -87,7 +86,7 @@ def inline(
         if bound != name:
             subs[name] = bound
     rename = _Rename(subs)
-    body = [rename.visit(copy.deepcopy(s)) for s in tree.body]
+    body = [rename.visit(tp.clone(s)) for s in tree.body]
     result = body[-1].value
     return body[:-1], result
 

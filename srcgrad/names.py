@@ -27,6 +27,11 @@ class NameGen:
         self.taken = set(taken)
         self._temps = 0
 
+    def copy(self) -> NameGen:
+        twin = NameGen(self.taken)
+        twin._temps = self._temps
+        return twin
+
     def fresh(self, base: str) -> str:
         if base not in self.taken:
             self.taken.add(base)

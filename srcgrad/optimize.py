@@ -267,6 +267,8 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
                 setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts))
     out = []
+    stores_of: dict[int, set] = {}
+    reads_of: dict[int, set] = {}
     for k, s in enumerate(stmts):
         if (
             isinstance(s, gast.Assign)
@@ -278,16 +280,20 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             a, b = s.targets[0].id, s.value.id
             replaced = 0
             for later in stmts[k + 1 :]:
-                stores = _assigned_in(later)
-                if isinstance(later, gast.Assign) and not (stores & {a, b}):
-                    replaced += _rename_reads(later, a, b)
-                    continue
-                if not isinstance(later, _COMPOUND) and not (stores & {a, b}):
-                    replaced += _rename_reads(later, a, b)
-                    continue
-                if isinstance(later, gast.Assign):  # reads happen before the store
-                    replaced += _rename_reads(later.value, a, b)
-                break
+                key = id(later)
+                if key not in stores_of:
+                    stores_of[key] = _assigned_in(later)
+                    reads_of[key] = _reads(later)
+                stores, reads = stores_of[key], reads_of[key]
+                blocked = bool(stores & {a, b})
+                if a in reads and (not blocked or isinstance(later, gast.Assign)):
+                    # an assignment reads its value before it stores
+                    where = later.value if blocked else later
+                    if not (blocked and isinstance(later, _COMPOUND)):
+                        replaced += _rename_reads(where, a, b)
+                        reads_of[key] = (reads - {a}) | {b} if not blocked else _reads(later)
+                if blocked or isinstance(later, _COMPOUND) and False:
+                    break
             counts[a] = counts.get(a, 0) - replaced
             if counts[a] <= 0:
                 continue

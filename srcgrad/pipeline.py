@@ -104,11 +104,11 @@ def _source_line(parsed: ParsedFunction):
     return line
 
 
-def _reverse_code(p: Prepared, wrt: list[str], restore: str):
+def _reverse_code(p: Prepared, wrt: list[str], restore: str, scalars=frozenset()):
     transformer = ReverseTransformer(
         p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier,
         lambda callee, params: _callee_names(p.namespace, callee, params),
-        _source_line(p.parsed), restore,
+        _source_line(p.parsed), restore, frozenset(scalars), p.namespace.values,
     )
     return transformer.run()
 
@@ -243,14 +243,20 @@ def _resolve_deferred(namespace: dict) -> None:
     _unresolved[:] = still
 
 
-def fused_gradient(func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True) -> Generated:
-    key = ("grad", wrt, with_value, optimize)
-    return _cached(func, key, lambda: _build_fused(func, list(wrt), with_value, optimize))
+def fused_gradient(
+    func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False
+) -> Generated:
+    """``scalar``: a specialisation for calls whose arguments are all Python numbers."""
+    key = ("grad", wrt, with_value, optimize, scalar)
+    return _cached(func, key, lambda: _build_fused(func, list(wrt), with_value, optimize, scalar))
 
 
-def _build_fused(func, wrt: list[str], with_value: bool, optimize: bool = True) -> Generated:
+def _build_fused(
+    func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False
+) -> Generated:
     p = prepare(func, wrt)
-    code = _reverse_code(p, wrt, "v = stack.pop()")
+    scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
+    code = _reverse_code(p, wrt, "v = stack.pop()", scalars)
     name = p.fn.name
     body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
     output = code.output
@@ -274,10 +280,12 @@ def _build_fused(func, wrt: list[str], with_value: bool, optimize: bool = True) 
     if optimize:
         body = optimize_body(body, set(), _substitutable(p, code))
     kind = "value_and_grad" if with_value else "grad"
-    fn_name = f"{kind}_{name}"
+    fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
     fn = _function(fn_name, p.fn.args, body)
     wrt_text = ", ".join(wrt)
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
+    if scalar:
+        doc += " Specialised for Python-number arguments."
     printed = emit.print_functions([(fn, doc)])
     namespace = _finish_namespace(p.namespace.values)
     filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)

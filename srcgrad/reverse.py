@@ -24,7 +24,6 @@ adjoint set on one side only is materialised with ``sg.zeros_like``.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import gast
@@ -74,6 +73,8 @@ class ReverseTransformer:
         callee_pair,
         source_line,
         restore_template: str,
+        scalars: frozenset = frozenset(),
+        globals_: dict | None = None,
     ):
         self.fn = fn
         self.ops = ops
@@ -91,7 +92,7 @@ class ReverseTransformer:
         self._synthetic: set[str] = set()  # variables the transformation introduces
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
         self.kinds = self._kinds()
-        self.shapes = ShapeClasses(fn, ops)
+        self.shapes = ShapeClasses(fn, ops, scalars, globals_)
 
     # -- driver ------------------------------------------------------------------
 
@@ -106,7 +107,7 @@ class ReverseTransformer:
         while True:
             code = self._build(body, pushed)
             new = {v for v in code.reads if self.is_candidate(v)}
-            if new == pushed:
+            if new == pushed or new == self.pushed_now:
                 return code
             pushed = new
 
@@ -115,10 +116,11 @@ class ReverseTransformer:
         return name in self.static_candidates or name in self._loop_synthetic
 
     def _build(self, body, pushed: set[str]) -> ReverseCode:
-        self.names = copy.deepcopy(self.base_names)
+        self.names = self.base_names.copy()
         self.pushed = pushed
         self.reads: set[str] = set()
         self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
+        self.pushed_now: set[str] = set()  # what this round actually pushed
         out = self.output
         seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
         state = {out.id} if isinstance(out, gast.Name) and out.id in self.activity.active else set()
@@ -142,8 +144,8 @@ class ReverseTransformer:
             seed=seed,
             gradients=gradients,
             reads=reads,
-            pushes=bool(pushed),
-            pushed=set(pushed or ()),
+            pushes=bool(self.pushed_now),
+            pushed=set(self.pushed_now),
             adjoint_names=dict(self._adjoints),
         )
 
@@ -249,7 +251,7 @@ class ReverseTransformer:
             reverse = self.comment(s) + reverse
         maybe, must = self.defined_before[id(s)]
         for t in [target] + extra_targets:
-            if self.is_pushed(t) and (t in maybe or t in self._synthetic):
+            if (t in maybe or t in self._synthetic) and self.is_pushed(t):
                 forward = [tp.stmt("stack.append(v)", v=t)] + forward
                 reverse = reverse + [_Restore(t)]
                 if t not in must:
@@ -378,9 +380,9 @@ class ReverseTransformer:
     def loop_body(self, body, state):
         """Reverse of a loop body whose adjoint state is the same on every iteration."""
         start = set(state)
-        snapshot = copy.deepcopy(self.names)
+        snapshot = self.names.copy()
         while True:
-            self.names = copy.deepcopy(snapshot)
+            self.names = snapshot.copy()
             fwd, rev, end = self.block(body, set(start))
             if end <= start:
                 break
@@ -456,9 +458,10 @@ class ReverseTransformer:
         return self.decisions[key]
 
     def is_pushed(self, name: str) -> bool:
-        if self.pushed is None:
-            return self.is_candidate(name)
-        return name in self.pushed
+        pushed = self.is_candidate(name) if self.pushed is None else name in self.pushed
+        if pushed:
+            self.pushed_now.add(name)
+        return pushed
 
     def _inside_loop(self, s) -> bool:
         def find(stmts, looped):
@@ -548,7 +551,9 @@ def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
     nor a variable known to have the same shape (``ShapeClasses``).
     """
     for other in inputs:
-        if isinstance(other, gast.Name) and shapes.same([other.id, atom.id]):
+        if isinstance(other, gast.Name) and (
+            shapes.same([other.id, atom.id]) or shapes.is_scalar(other.id)
+        ):
             continue
         if isinstance(other, gast.Constant) and isinstance(other.value, (int, float, complex)):
             continue

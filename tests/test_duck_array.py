@@ -72,6 +72,12 @@ class Strict(NDArrayOperatorsMixin):
     def reshape(self, *shape):
         return Strict(self.data.reshape(*shape))
 
+    def astype(self, dtype, copy=True):
+        return Strict(self.data.astype(dtype, copy=copy))
+
+    def copy(self):
+        return Strict(self.data.copy())
+
     def __bool__(self):
         return bool(self.data)
 
