@@ -64,13 +64,13 @@ def inline(
     subs: dict[str, object] = dict(bindings)
     local = set()
     for s in tree.body[:-1]:
-        for n in gast.walk(s):
+        for n in tp.walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 local.add(n.id)
     for name in sorted(local - params):
         subs[name] = names.fresh(name)
     free = set()
-    for n in gast.walk(tree):
+    for n in tp.walk(tree):
         if isinstance(n, gast.Name) and n.id not in params and n.id not in local:
             free.add(n.id)
     globals_ = rule_fn.__globals__

@@ -51,7 +51,7 @@ def _always_jumps(stmts) -> bool:
 
 
 def _has_return(stmts) -> bool:
-    return any(isinstance(n, gast.Return) for s in stmts for n in gast.walk(s))
+    return any(isinstance(n, gast.Return) for s in stmts for n in tp.walk(s))
 
 
 class _Lowering:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import gast
 
+from . import templates as tp
+
 
 def identifiers(tree) -> set[str]:
     """Every identifier that appears in ``tree`` (variables, parameters, attributes)."""
     found = set()
-    for node in gast.walk(tree):
+    for node in tp.walk(tree):
         if isinstance(node, gast.Name):
             found.add(node.id)
         elif isinstance(node, gast.FunctionDef):

@@ -346,7 +346,7 @@ class Normalizer:
     def located(self, node):
         origin = self._origin
         if origin is not None and getattr(origin, "lineno", None):
-            for n in gast.walk(node):
+            for n in tp.walk(node):
                 if not getattr(n, "lineno", None) and "lineno" in getattr(n, "_attributes", ()):
                     gast.copy_location(n, origin)
         return node

@@ -25,7 +25,7 @@ _COMPOUND = (gast.If, gast.While, gast.For)
 def _targets(s) -> set[str]:
     found = set()
     for t in getattr(s, "targets", []):
-        for n in gast.walk(t):
+        for n in tp.walk(t):
             if isinstance(n, gast.Name):
                 found.add(n.id)
     return found
@@ -35,8 +35,14 @@ def _reads(node) -> set[str]:
     return tp.names_in(node)
 
 
-def eliminate_dead_code(stmts: list, live_out: set[str]) -> tuple[list, set[str]]:
-    """``stmts`` without dead assignments, and the names live on entry."""
+def eliminate_dead_code(
+    stmts: list, live_out: set[str], mutate: bool = True
+) -> tuple[list, set[str]]:
+    """``stmts`` without dead assignments, and the names live on entry.
+
+    With ``mutate=False`` nothing is changed (a liveness-only pass, used while a
+    loop's liveness is iterated to its fixpoint).
+    """
     out = []
     live = set(live_out)
     for s in reversed(stmts):
@@ -51,32 +57,35 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> tuple[list, set[str]
                     live |= _reads(t)
             out.append(s)
         elif isinstance(s, gast.If):
-            body, live_body = eliminate_dead_code(s.body, live)
-            orelse, live_else = eliminate_dead_code(s.orelse, live)
+            body, live_body = eliminate_dead_code(s.body, live, mutate)
+            orelse, live_else = eliminate_dead_code(s.orelse, live, mutate)
             if not body and not orelse and _is_pure(s.test):
                 continue
-            s.body = body or [gast.Pass()]
-            s.orelse = orelse
+            if mutate:
+                s.body = body or [gast.Pass()]
+                s.orelse = orelse
             live = live_body | live_else | _reads(s.test)
             out.append(s)
         elif isinstance(s, (gast.While, gast.For)):
             header = _reads(s.test) if isinstance(s, gast.While) else _reads(s.iter)
             loop_live = set(live) | header
             while True:
-                body, entry = eliminate_dead_code(s.body, loop_live)
+                _, entry = eliminate_dead_code(s.body, loop_live, mutate=False)
                 new = loop_live | entry
                 if new == loop_live:
                     break
                 loop_live = new
+            body, _ = eliminate_dead_code(s.body, loop_live, mutate)
             if isinstance(s, gast.For):
-                targets = {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                targets = {n.id for n in tp.walk(s.target) if isinstance(n, gast.Name)}
                 body_has_effect = bool(body)
                 if not body_has_effect and _is_pure(s.iter):
                     continue
                 live = (loop_live - targets) | header | live
             else:
                 live = loop_live | header
-            s.body = body or [gast.Pass()]
+            if mutate:
+                s.body = body or [gast.Pass()]
             out.append(s)
         else:
             if tp.is_comment(s):
@@ -115,7 +124,7 @@ def _last_comment(stmts) -> str | None:
 
 def _is_pure(node) -> bool:
     """Whether evaluating ``node`` can be skipped when its value is unused."""
-    for n in gast.walk(node):
+    for n in tp.walk(node):
         if isinstance(n, gast.Call):
             func = n.func
             if isinstance(func, gast.Attribute) and func.attr in ("append", "pop", "extend"):
@@ -134,7 +143,7 @@ def forward_substitute(stmts: list, substitutable) -> list:
 
 def _count_reads(stmts, counts):
     for s in stmts:
-        for n in gast.walk(s):
+        for n in tp.walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 counts[n.id] = counts.get(n.id, 0) + 1
 
@@ -255,7 +264,7 @@ def propagate_copies(stmts: list, substitutable) -> list:
 
 def _assigned_in(node) -> set[str]:
     found = set()
-    for n in gast.walk(node):
+    for n in tp.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
             found.add(n.id)
     return found
@@ -303,7 +312,7 @@ def _propagate_block(stmts, substitutable, counts) -> list:
 
 def _rename_reads(node, old: str, new: str) -> int:
     n_renamed = 0
-    for n in gast.walk(node):
+    for n in tp.walk(node):
         if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
             n.id = new
             n_renamed += 1

@@ -77,7 +77,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     user_names = identifiers(parsed.node)
     names = NameGen(user_names | RESERVED)
     local_names = set(parameter_names(parsed.node)) | {
-        n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
     env = Environment(func, local_names)
     fn = Normalizer(parsed, env, names).function()

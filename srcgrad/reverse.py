@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import templates as tp
 from .analyze import Activity, Operation, ShapeClasses, assignments, target_of
@@ -166,7 +167,7 @@ class ReverseTransformer:
         found = set(self.params)
         for a in assignments(self.fn.body):
             found.add(target_of(a))
-        for n in gast.walk(self.fn):
+        for n in tp.walk(self.fn):
             if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
                 found.add(n.target.id)
         return found | self._synthetic
@@ -177,7 +178,7 @@ class ReverseTransformer:
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
-            if op.kind == "rule":
+            if op.kind == "rule" and not _returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
                 kinds.setdefault(t, "array")
@@ -525,7 +526,7 @@ def _definedness(body, params: set[str]):
             elif isinstance(s, (gast.While, gast.For)):
                 entry = set(maybe)
                 if isinstance(s, gast.For):
-                    entry |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                    entry |= {n.id for n in tp.walk(s.target) if isinstance(n, gast.Name)}
                 looped, _ = walk(s.body, entry, must)  # first pass: what the body defines
                 looped, _ = walk(s.body, entry | looped, must)  # again, with the back edge
                 maybe = maybe | looped
@@ -533,6 +534,20 @@ def _definedness(body, params: set[str]):
 
     end = walk(body, set(params), set(params))
     return before, end
+
+
+_CONTAINER_RESULTS = {
+    id(f) for f in (
+        np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
+        np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
+        np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid,
+    )
+}
+
+
+def _returns_container(primal) -> bool:
+    """Functions whose result is a tuple or list: their cotangents add with ``sg.add``."""
+    return id(primal) in _CONTAINER_RESULTS
 
 
 def _walk_loop_body(stmts):

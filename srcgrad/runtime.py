@@ -58,7 +58,7 @@ def as_gradient_of(g, x):
     if isinstance(x, float):
         return float(g)
     if isinstance(x, (tuple, list)):
-        return type(x)(as_gradient_of(gi, xi) for gi, xi in zip(g, x))
+        return type(x)(as_gradient_of(gi, xi) for gi, xi in zip(g, x, strict=True))
     shape = getattr(x, "shape", None)
     if shape is None:
         return g
@@ -76,7 +76,8 @@ def scalar_seed(y, name: str = "the function"):
         raise NonScalarOutputError(tuple(shape), name)
     if isinstance(y, (tuple, list, dict)):
         raise NonScalarOutputError((len(y),), name)
-    return np.ones_like(y) if isinstance(y, np.ndarray) else 1.0
+    # keep the output's dtype and array type (float32, a GPU scalar): ones_like, not 1.0
+    return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -133,7 +134,7 @@ def add(a, b):
     if b is None:
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(add(x, y) for x, y in zip(a, b))
+        return type(a)(add(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
@@ -144,11 +145,11 @@ def unindex(g, x, index):
     if isinstance(x, (tuple, list)):
         parts = [zeros_like(v) for v in x]
         if isinstance(index, slice):
-            for k, gk in zip(range(*index.indices(len(x))), g):
+            for k, gk in zip(range(*index.indices(len(x))), g, strict=True):
                 parts[k] = gk
         else:
             parts[index] = g
-        return type(x)(parts)
+        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
     return scatter(g, x, index)
 
 
@@ -601,3 +602,11 @@ def qr_square_r(ans, mode="reduced"):
             "(rows >= columns) in 'reduced' mode"
         )
     return r
+
+
+def inverse_axes(axes, a):
+    """The permutation that undoes ``np.transpose(a, axes)`` (None, a reversal, undoes itself)."""
+    if axes is None:
+        return None
+    ndim = np.ndim(a)
+    return tuple(int(i) for i in np.argsort([int(k) % ndim for k in axes]))

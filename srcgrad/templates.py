@@ -101,11 +101,28 @@ def load(node):
     return node
 
 
+def walk(node):
+    """Every node in ``node``'s tree (like ``gast.walk``, without its generator overhead)."""
+    todo = [node]
+    out = []
+    while todo:
+        n = todo.pop()
+        if isinstance(n, list):
+            todo.extend(n)
+            continue
+        if not isinstance(n, gast.AST):
+            continue
+        out.append(n)
+        for f in n._fields:
+            child = getattr(n, f, None)
+            if isinstance(child, (gast.AST, list)):
+                todo.append(child)
+    return out
+
+
 def names_in(node) -> set[str]:
     """Every identifier read in ``node``."""
-    return {
-        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-    }
+    return {n.id for n in walk(node) if type(n) is gast.Name and type(n.ctx) is gast.Load}
 
 
 COMMENT_MARK = "\x00srcgrad-comment\x00"

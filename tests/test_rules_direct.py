@@ -737,3 +737,102 @@ def test_rule_parameters_follow_numpy(kind, rule, primal):
             continue
         assert names.index(name) > where, f"{name!r} out of NumPy's order"
         where = names.index(name)
+
+
+# ------------------------------------------------------------- duck arrays
+
+
+class Duck(np.lib.mixins.NDArrayOperatorsMixin):
+    """A stand-in for a CuPy/Dask array: NumPy's dispatch protocols, no implicit
+    conversion, so a rule that calls np.asarray/np.array on it fails."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Duck arrays refuse implicit conversion to NumPy")
+
+    @staticmethod
+    def unwrap(x):
+        if isinstance(x, Duck):
+            return x.data
+        if isinstance(x, (list, tuple)):
+            return type(x)(Duck.unwrap(v) for v in x)
+        if isinstance(x, dict):
+            return {k: Duck.unwrap(v) for k, v in x.items()}
+        return x
+
+    @staticmethod
+    def wrap(x):
+        if isinstance(x, np.ndarray):
+            return Duck(x)
+        if isinstance(x, (list, tuple)):
+            return type(x)(Duck.wrap(v) for v in x) if type(x) in (list, tuple) else x
+        return x
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        result = getattr(ufunc, method)(*self.unwrap(inputs), **self.unwrap(kwargs))
+        return self.wrap(np.asarray(result) if method != "at" else result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return self.wrap(func(*self.unwrap(args), **self.unwrap(kwargs)))
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+
+    def __getitem__(self, index):
+        return Duck(np.asarray(self.data[self.unwrap(index)]))
+
+    def __setitem__(self, index, value):
+        self.data[self.unwrap(index)] = self.unwrap(value)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __iter__(self):
+        return (Duck(np.asarray(row)) for row in self.data)
+
+    def astype(self, dtype, copy=True):
+        return Duck(self.data.astype(dtype, copy=copy))
+
+    def sum(self, axis=None, keepdims=False):
+        return Duck(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)))
+
+    def reshape(self, *shape):
+        return Duck(self.data.reshape(*shape))
+
+
+def _duck(t):
+    """Every array and float as a Duck, as CuPy would give them (0-d arrays for scalars)."""
+    kinds = (np.ndarray, np.generic, float)
+    return tmap(lambda x: Duck(np.asarray(x)) if isinstance(x, kinds) else x, t)
+
+
+def _no_plain_arrays(t):
+    for leaf in leaves(t):
+        assert not (isinstance(leaf, np.ndarray) and leaf.ndim), "a rule made a NumPy array"
+
+
+@pytest.mark.parametrize("case", [p for p in CASES if p.values[0].fn not in vars(math).values()])
+def test_rules_keep_duck_arrays(case: Case):
+    """SPEC §4: rules create arrays only from their arguments, so NumPy's
+    dispatch keeps them on the argument's array type (CuPy, Dask, ...)."""
+    args, diff, dirs = setup(case)
+    ans = case.call(*args)
+    g = random_like(ans)
+    vrule, jrule = registry.vjp_rule(case.fn), registry.jvp_rule(case.fn)
+    duck_args = [
+        _duck(a) if d or isinstance(a, np.ndarray) else a for a, d in zip(args, diff, strict=True)
+    ]
+    cots = as_tuple(vrule.function(_duck(g), _duck(ans), *duck_args, **case.options(vrule)), vrule)
+    for cot, d in zip(cots, diff, strict=True):
+        if d:
+            _no_plain_arrays(cot)
+    tangents = [0.0 if u is None else _duck(u) for u in dirs]
+    out = jrule.function(*tangents, _duck(ans), *duck_args, **case.options(jrule))
+    _no_plain_arrays(out)

@@ -50,8 +50,7 @@ def expand_dims_jvp(da, ans, a, axis=None):
 
 @defvjp(np.transpose)
 def transpose(g, ans, a, axes=None):
-    """Axis axes[i] of a became axis i of ans, so axis i of g goes back to axes[i]."""
-    return np.transpose(g) if axes is None else np.moveaxis(g, range(np.ndim(g)), axes)
+    return np.transpose(g, sg.inverse_axes(axes, a))
 
 
 @defjvp(np.transpose)
