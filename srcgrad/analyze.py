@@ -94,6 +94,16 @@ class Classifier:
     def rule_for(self, func):
         return registry.vjp_rule(func) if self.mode == "rev" else registry.jvp_rule(func)
 
+    def classify_assignment(self, assign: gast.Assign) -> Operation:
+        target = assign.targets[0]
+        if isinstance(target, gast.Subscript):
+            value = assign.value
+            return Operation(
+                "store", _names([target.value, value]), container=target.value,
+                index=target.slice, elements=[value],
+            )
+        return self.classify(assign.value)
+
     def classify(self, value) -> Operation:
         if isinstance(value, gast.Name):
             return Operation("copy", [value.id])
@@ -235,7 +245,11 @@ def assignments(stmts):
 
 
 def target_of(assign: gast.Assign) -> str:
-    return assign.targets[0].id
+    """The variable an assignment changes (the array, for ``x[i] = v``)."""
+    target = assign.targets[0]
+    if isinstance(target, gast.Subscript):
+        return target.value.id
+    return target.id
 
 
 class Activity:

@@ -86,8 +86,18 @@ class Normalizer:
 
     def stmt_AugAssign(self, s):
         target = s.target
+        if isinstance(target, gast.Subscript):
+            # x[i] += v  ->  t = x[i]; t2 = t + v; x[i] = t2 (the index is computed once)
+            pre, container = self.atomize(target.value)
+            p, index = self.index(target.slice)
+            pre += p
+            read = gast.Subscript(value=container, slice=index, ctx=gast.Load())
+            value = gast.copy_location(gast.BinOp(left=read, op=s.op, right=s.value), s)
+            p, atom = self.atomize(value)
+            store = gast.Subscript(value=tp.load(container), slice=tp.load(index), ctx=gast.Store())
+            return pre + p + [self.located(gast.Assign(targets=[store], value=atom, type_comment=None))]
         if not isinstance(target, gast.Name):
-            raise self.unsupported(s, "augmented assignment to a subscript or attribute")
+            raise self.unsupported(s, "augmented assignment to an attribute")
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
         return self.assign_to(target, gast.copy_location(value, s), s)
 
@@ -101,7 +111,19 @@ class Normalizer:
             return pre + [self.located(tp.assign(target.id, op))]
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, value)
-        raise self.unsupported(origin, "assignment to a subscript or attribute")
+        if isinstance(target, gast.Subscript):
+            # x[i] = v: an in-place write; the reverse sweep restores what it overwrote
+            pre, container = self.atomize(target.value)
+            if not isinstance(container, gast.Name):
+                raise self.unsupported(target, "writing into a constant")
+            p, index = self.index(target.slice)
+            q, atom = self.atomize(value)
+            store = gast.Subscript(value=container, slice=index, ctx=gast.Store())
+            return pre + p + q + [self.located(gast.Assign(targets=[store], value=atom, type_comment=None))]
+        raise self.unsupported(
+            origin, "assignment to an attribute",
+            "srcgrad differentiates pure functions: return the new value instead",
+        )
 
     def unpack(self, target, value) -> list:
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):

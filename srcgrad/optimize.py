@@ -117,8 +117,6 @@ def _last_comment(stmts) -> str | None:
     for s in reversed(stmts):
         if tp.is_comment(s):
             return tp.comment_text(s)
-        if not isinstance(s, gast.Assign):
-            return None
     return None
 
 

@@ -82,7 +82,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     env = Environment(func, local_names)
     fn = Normalizer(parsed, env, names).function()
     classifier = Classifier(env, parsed, mode)
-    ops = {id(a): classifier.classify(a.value) for a in assignments(fn.body)}
+    ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     output = fn.body[-1].value
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)
@@ -187,6 +187,9 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     backward_body = []
     if tape.elts:
         backward_body.append(gast.Assign(targets=[unpack], value=tp.name("tape"), type_comment=None))
+    for var in code.reads:
+        if var in code.mutated:  # restored in place: keep the tape reusable
+            backward_body.append(tp.stmt("x = sg.copy(x)", x=var))
     if code.pushes:
         backward_body.append(tp.stmt("saved = reversed(stack)"))
     backward_body += code.reverse

@@ -48,17 +48,18 @@ class ReverseCode:
     reads: list[str]  # primal variables the reverse sweep reads (for the tape)
     pushes: bool  # whether the stack is used
     pushed: set = field(default_factory=set)  # the variables saved on the stack
+    mutated: set = field(default_factory=set)  # arrays written in place (x[i] = v)
     adjoint_names: dict = field(default_factory=dict)
 
 
 class _Restore(gast.stmt):
-    """Placeholder for restoring ``name`` in the reverse sweep; resolved or dropped."""
+    """Placeholder for restoring a variable (or ``x[i]``) in the reverse sweep."""
 
     _fields = ()
 
-    def __init__(self, name: str):
+    def __init__(self, name):
         super().__init__()
-        self.name = name
+        self.name = name  # a variable name, or a Subscript node for an in-place write
 
 
 class ReverseTransformer:
@@ -93,6 +94,12 @@ class ReverseTransformer:
         self._synthetic: set[str] = set()  # variables the transformation introduces
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
         self.kinds = self._kinds()
+        self.range_targets = {  # loop variables of `for i in range(...)`: plain ints
+            n.target.id for n in tp.walk(fn)
+            if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+            and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+            and n.iter.func.id == "range"
+        }
         self.shapes = ShapeClasses(fn, ops, scalars, globals_)
 
     # -- driver ------------------------------------------------------------------
@@ -124,7 +131,9 @@ class ReverseTransformer:
         self.pushed_now: set[str] = set()  # what this round actually pushed
         out = self.output
         seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
-        state = {out.id} if isinstance(out, gast.Name) and out.id in self.activity.active else set()
+        # adjoint state: the set adjoints, each mapped to whether we own its array
+        # (a fresh array nobody else refers to, safe to update in place)
+        state = {out.id: False} if isinstance(out, gast.Name) and out.id in self.activity.active else {}
         forward, reverse, state = self.block(body, state)
         gradients = {}
         for p in self.wrt:
@@ -134,6 +143,12 @@ class ReverseTransformer:
                 gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
                 self.reads.add(p)
         reads = sorted(self.reads & self._locals())
+        mutated = self._mutated()
+        # writes into an argument act on a copy: the caller's array is never changed
+        copies = [
+            tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated
+        ]
+        forward = copies + forward
         maybe_undefined = (self.undefined_pushes | set(reads)) - self.defined_at_end[1]
         if maybe_undefined:
             # A value read or pushed before its first assignment on some path: give it one.
@@ -147,6 +162,7 @@ class ReverseTransformer:
             reads=reads,
             pushes=bool(self.pushed_now),
             pushed=set(self.pushed_now),
+            mutated=mutated,
             adjoint_names=dict(self._adjoints),
         )
 
@@ -182,9 +198,24 @@ class ReverseTransformer:
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
                 kinds.setdefault(t, "array")
+            elif op.kind == "store" or (op.kind == "nondiff" and t not in kinds):
+                kinds.setdefault(t, "array")  # written in place, or np.zeros_like & co
             else:
                 kinds[t] = "other"
         return kinds
+
+    def _mutated(self) -> set[str]:
+        """Variables written in place, and the variables they may alias by copying."""
+        mutated = {target_of(a) for a in assignments(self.fn.body) if self.ops[id(a)].kind == "store"}
+        changed = True
+        while changed:
+            changed = False
+            for a in assignments(self.fn.body):
+                op = self.ops[id(a)]
+                if op.kind == "copy" and target_of(a) in mutated and op.operands[0] not in mutated:
+                    mutated.add(op.operands[0])
+                    changed = True
+        return mutated
 
     def _overwrite_candidates(self, body) -> set[str]:
         counts: dict[str, int] = {p: 1 for p in self.params}
@@ -208,8 +239,8 @@ class ReverseTransformer:
 
     # -- blocks ------------------------------------------------------------------------
 
-    def block(self, stmts, state: set[str]) -> tuple[list, list, set[str]]:
-        """Forward and reverse code of ``stmts``; ``state`` is the set of set adjoints."""
+    def block(self, stmts, state: dict) -> tuple[list, list, dict]:
+        """Forward and reverse code of ``stmts``; ``state`` maps set adjoints to ownership."""
         forward_parts, reverse_parts = [], []
         # The reverse sweep is built back to front, so walk the statements backwards.
         for s in reversed(stmts):
@@ -244,13 +275,23 @@ class ReverseTransformer:
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "store":
+            reverse = self.store(s, op, state) if target in state else []
         elif active and target in state:
             reverse = self.contributions(s, target, op, state)
-        if target in state:
-            state = state - {target}
+        if target in state and op.kind != "store":  # a store keeps the rest of x
+            state = {k: v for k, v in state.items() if k != target}
         if reverse:
             reverse = self.comment(s) + reverse
         maybe, must = self.defined_before[id(s)]
+        if op.kind == "store":
+            if self.is_pushed(target):
+                # save the part about to be overwritten; the reverse sweep puts it back
+                where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
+                saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
+                forward = [tp.stmt("stack.append(p)", p=saved)] + forward
+                reverse = reverse + [_Restore(where)]
+            return forward, reverse, state
         for t in [target] + extra_targets:
             if (t in maybe or t in self._synthetic) and self.is_pushed(t):
                 forward = [tp.stmt("stack.append(v)", v=t)] + forward
@@ -259,18 +300,15 @@ class ReverseTransformer:
                     self.undefined_pushes.add(t)
         return forward, reverse, state
 
-    def contributions(self, s, target: str, op: Operation, state: set[str]) -> list:
+    def contributions(self, s, target: str, op: Operation, state: dict) -> list:
         """``b<operand> (+)= ...`` for each active operand of ``target = <op>``."""
         g = tp.name(self.adjoint(target))
         out = []
         if op.kind == "copy":
-            return self.accumulate(op.operands[0], g, state)
+            # the target's adjoint is consumed here, so its array changes hands
+            return self.accumulate(op.operands[0], g, state, owned=state.get(target, False))
         if op.kind == "index":
-            expr = tp.expr(
-                "sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index)
-            )
-            self.reads |= tp.names_in(expr) - {g.id}
-            return self.accumulate(op.container.id, expr, state)
+            return self.index_contribution(op, g, state)
         if op.kind == "pack":
             for k, elt in enumerate(op.elements):
                 if isinstance(elt, gast.Name) and self.activity.is_active(elt.id):
@@ -309,16 +347,66 @@ class ReverseTransformer:
             self.reads |= tp.names_in(stmt_)
         return out
 
-    def accumulate(self, name: str, value, state: set[str]) -> list:
-        """First write assigns, later writes add (never in place: cotangents may alias)."""
+    def accumulate(self, name: str, value, state: dict, owned: bool = False) -> list:
+        """First write assigns, later writes add into a new array (cotangents may alias)."""
         b = self.adjoint(name)
         self.reads |= tp.names_in(value)
         if name not in state:
-            state.add(name)
+            state[name] = owned
             return [tp.assign(b, value)]
+        state[name] = True  # b + c is a new array
         if self.kinds.get(name) == "array":
             return [tp.stmt("b = b + c", b=b, c=value)]
         return [tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=self.sg())]
+
+    def index_contribution(self, op: Operation, g, state: dict) -> list:
+        """``t = x[i]``: add ``bt`` into ``bx`` at ``i``, in place when ``bx`` is ours."""
+        x = op.container.id
+        b = self.adjoint(x)
+        self.reads |= tp.names_in(op.index)
+        if state.get(x) and self.kinds.get(x) == "array":
+            part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Store())
+            if self._basic_index(op.index):
+                return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
+            return [tp.stmt("np.add.at(b, i, g)", np=self.np(), b=b, i=_index_expr(op.index), g=g)]
+        expr = tp.expr("sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index))
+        self.reads.add(x)
+        out = self.accumulate(x, expr, state, owned=True)
+        state[x] = True
+        return out
+
+    def store(self, s, op: Operation, state: dict) -> list:
+        """``x[i] = v``: ``bv`` gets ``bx[i]``, and the overwritten part of ``bx`` is zero."""
+        x = op.container.id
+        b = self.adjoint(x)
+        self.reads |= tp.names_in(op.index)
+        part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Load())
+        out = []
+        value = op.elements[0]
+        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            taken = tp.expr("sg.taken(p, v)", sg=self.sg(), p=part, v=value)
+            self.reads.add(value.id)
+            out += self.accumulate(value.id, taken, state, owned=True)
+        if state.get(x):
+            out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
+            tp._set_store(out[-1].targets[0])
+        else:
+            out.append(tp.stmt("b = sg.without(b, i)", sg=self.sg(), b=b, i=_index_expr(op.index)))
+            state[x] = True
+        return out
+
+    def _basic_index(self, index) -> bool:
+        """An index that selects each element once: ints, slices, range loop variables."""
+        if isinstance(index, gast.Tuple):
+            return all(self._basic_index(e) for e in index.elts)
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) or index.value is None
+        return isinstance(index, gast.Name) and index.id in self.range_targets
+
+    def np(self) -> str:
+        return self.namespace.bind("np", np)
 
     def call(self, s, op: Operation, state):
         """``y = g(a, b)`` -> ``y, g_tape = g_forward(a, b)``; reverse calls ``g_backward``."""
@@ -359,11 +447,11 @@ class ReverseTransformer:
     # -- control flow ----------------------------------------------------------------
 
     def branch(self, s: gast.If, state):
-        body_fwd, body_rev, body_state = self.block(s.body, set(state))
-        else_fwd, else_rev, else_state = self.block(s.orelse, set(state))
-        joined = body_state | else_state
-        body_rev += self.materialize(joined - body_state)
-        else_rev += self.materialize(joined - else_state)
+        body_fwd, body_rev, body_state = self.block(s.body, dict(state))
+        else_fwd, else_rev, else_state = self.block(s.orelse, dict(state))
+        body_rev += self.materialize(set(else_state) - set(body_state))
+        else_rev += self.materialize(set(body_state) - set(else_state))
+        joined = _join(body_state, else_state)
         if not body_rev and not else_rev:
             node = gast.If(test=s.test, body=body_fwd or [gast.Pass()], orelse=else_fwd)
             return [gast.copy_location(node, s)], [], joined
@@ -380,16 +468,26 @@ class ReverseTransformer:
 
     def loop_body(self, body, state):
         """Reverse of a loop body whose adjoint state is the same on every iteration."""
-        start = set(state)
+        start = dict(state)
+        owned_copies = []
+        for a in assignments(body):
+            op = self.ops[id(a)]
+            x = op.container.id if op.kind in ("index", "store") else None
+            if x and start.get(x) is False and self.kinds.get(x) == "array":
+                # the body updates bx in place: make it ours once, not once per iteration
+                owned_copies.append(tp.stmt("b = sg.copy(b)", b=self.adjoint(x), sg=self.sg()))
+                start[x] = True
         snapshot = self.names.copy()
         while True:
             self.names = snapshot.copy()
-            fwd, rev, end = self.block(body, set(start))
-            if end <= start:
+            fwd, rev, end = self.block(body, dict(start))
+            rematerialized = set(start) - set(end)
+            joined = _join(start, {**end, **{n: True for n in rematerialized}})
+            if joined == start:
                 break
-            start |= end
-        rev += self.materialize(start - end)
-        before = self.materialize(start - state)
+            start = joined
+        rev += self.materialize(set(start) - set(end))
+        before = owned_copies + self.materialize(set(start) - set(state))
         return fwd, rev, before, start
 
     def while_loop(self, s: gast.While, state):
@@ -548,6 +646,12 @@ _CONTAINER_RESULTS = {
 def _returns_container(primal) -> bool:
     """Functions whose result is a tuple or list: their cotangents add with ``sg.add``."""
     return id(primal) in _CONTAINER_RESULTS
+
+
+def _join(a: dict, b: dict) -> dict:
+    """Adjoint state after two paths meet: set on either (the other materialises
+    zeros, which we own); owned only where both paths own it."""
+    return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}
 
 
 def _walk_loop_body(stmts):

@@ -610,3 +610,46 @@ def inverse_axes(axes, a):
         return None
     ndim = np.ndim(a)
     return tuple(int(i) for i in np.argsort([int(k) % ndim for k in axes]))
+
+
+# -- in-place writes ------------------------------------------------------------------
+
+
+def copy(x):
+    """A copy to write into (arrays, lists), so user inputs are never mutated."""
+    return x.copy() if hasattr(x, "copy") else x
+
+
+def taken(part, v):
+    """The cotangent of ``v`` in ``x[i] = v`` from ``part = bx[i]``: copied (``bx[i]`` is
+    zeroed next), summed to ``v``'s shape."""
+    part = part.copy() if hasattr(part, "copy") else part
+    return unbroadcast(part, v)
+
+
+def without(b, index):
+    """A copy of the cotangent ``b`` with ``b[index]`` zeroed (that part was overwritten)."""
+    if isinstance(b, (list, tuple)):
+        out = list(b)
+        out[index] = zeros_like(out[index])
+        return type(b)(out)
+    out = b.copy()
+    out[index] = 0.0
+    return out
+
+
+def _is_basic(index) -> bool:
+    if isinstance(index, tuple):
+        return all(_is_basic(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, (numbers.Integral, slice))
+
+
+def add_at(b, index, g):
+    """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up)."""
+    if isinstance(b, list):
+        b[index] = add(b[index], g)
+    elif _is_basic(index):
+        b[index] += g
+    else:
+        np.add.at(b, index, g)
+

@@ -404,7 +404,7 @@ class ControlFlow:
     def for_range(self, indent, nesting, loops):
         k = next(self.ids)
         i = f"i{k}"
-        bound = self.pick(["1", "2", "3", "n"] if not self.vector else ["1", "2", "3"])
+        bound = self.pick(["1", "2", "3"] + ([] if self.vector else ["n", "n"]))
         header = self.pick([f"range({bound})", f"range({bound})", "range(1, 3)"])
         self.emit(indent, f"for {i} in {header}:")
         self.loop_body(indent, nesting, loops, {i: "i"})
@@ -452,7 +452,8 @@ class ControlFlow:
         if nesting < self.MAX_NESTING:
             forms += ["if", "if"]
             if loops < self.MAX_LOOPS:
-                forms += ["for", "while"] + (["vector_for", "vector_for"] if self.vector else [])
+                forms += ["for", "while"]
+                forms += ["vector_for", "vector_for"] if self.vector else ["for"]
         forms += ["jump"] + (["jump"] if in_loop else [])
         form = self.pick(forms)
         if form == "update":
