@@ -56,7 +56,7 @@ NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "s
 # Builtins and math functions that are NumPy functions for differentiation purposes.
 BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
 NONDIFF_BUILTINS = {
-    len, range, int, bool, isinstance, print, round, str, type, enumerate, zip, list, tuple,
+    len, range, int, bool, isinstance, print, str, type, enumerate, zip,
     math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr, getattr,
 }
 IDENTITY_BUILTINS = {float}
@@ -95,6 +95,9 @@ class Classifier:
         return registry.vjp_rule(func) if self.mode == "rev" else registry.jvp_rule(func)
 
     def classify_assignment(self, assign: gast.Assign) -> Operation:
+        if is_append(assign):
+            xs, value = assign.value.func.value, assign.value.args[0]
+            return Operation("append", _names([xs, value]), container=xs, elements=[value])
         target = assign.targets[0]
         if isinstance(target, gast.Subscript):
             value = assign.value
@@ -234,10 +237,23 @@ def _callable_name(func, node=None) -> str:
 # -- activity ------------------------------------------------------------------
 
 
+def is_append(s) -> bool:
+    """``xs.append(v)``: in the core, an assignment to ``xs`` that grows it in place."""
+    return (
+        isinstance(s, gast.Expr)
+        and isinstance(s.value, gast.Call)
+        and isinstance(s.value.func, gast.Attribute)
+        and s.value.func.attr == "append"
+        and isinstance(s.value.func.value, gast.Name)
+        and len(s.value.args) == 1
+        and not s.value.keywords
+    )
+
+
 def assignments(stmts):
-    """Every core assignment, in source order, descending into compound statements."""
+    """Every core assignment (appends included), in source order, into compound statements."""
     for s in stmts:
-        if isinstance(s, gast.Assign):
+        if isinstance(s, gast.Assign) or is_append(s):
             yield s
         elif isinstance(s, (gast.If, gast.While, gast.For)):
             yield from assignments(s.body)
@@ -245,7 +261,9 @@ def assignments(stmts):
 
 
 def target_of(assign: gast.Assign) -> str:
-    """The variable an assignment changes (the array, for ``x[i] = v``)."""
+    """The variable an assignment changes (the array, for ``x[i] = v``; the list, for appends)."""
+    if is_append(assign):
+        return assign.value.func.value.id
     target = assign.targets[0]
     if isinstance(target, gast.Subscript):
         return target.value.id

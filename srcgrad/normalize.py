@@ -164,7 +164,20 @@ class Normalizer:
         return pre + [self.located(tp.assign(out, op)), self.located(gast.Return(value=tp.name(out)))]
 
     def stmt_Expr(self, s):
-        # print(...), assert-like calls: run in the forward sweep, never differentiated
+        value = s.value
+        if (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "append"
+            and len(value.args) == 1
+            and not value.keywords
+        ):
+            # xs.append(v): a core statement (the list grows; the reverse sweep shrinks it)
+            pre, xs = self.atomize(value.func.value)
+            p, item = self.atomize(value.args[0])
+            call = gast.Call(func=gast.Attribute(value=xs, attr="append", ctx=gast.Load()), args=[item], keywords=[])
+            return pre + p + [self.located(gast.Expr(value=call))]
+        # print(...) and other calls for their effect: forward sweep only, never differentiated
         return [s]
 
     def stmt_Assert(self, s):
@@ -288,6 +301,10 @@ class Normalizer:
             return self.operation(node.operand)
         if isinstance(node.op, gast.Not):
             return [], node
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and type(
+            node.operand.value
+        ) in (int, float):
+            return [], tp.const(-node.operand.value)  # -1 is a number, not an operation
         pre, operand = self.atomize(node.operand)
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 
@@ -352,6 +369,39 @@ class Normalizer:
     def expr_List(self, node):
         pre, elts = self.atomize_all(node.elts)
         return pre, gast.List(elts=elts, ctx=gast.Load())
+
+    def expr_ListComp(self, node):
+        """``[e for v in xs if c]`` -> ``t = []`` and a loop that appends (names made fresh)."""
+        result = self.names.temp()
+        renames = {}
+        for gen in node.generators:
+            for n in tp.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames[n.id] = self.names.fresh(n.id)
+
+        def fresh(expr):
+            expr = tp.clone(expr)
+            for n in tp.walk(expr):
+                if isinstance(n, gast.Name) and n.id in renames:
+                    n.id = renames[n.id]
+            return expr
+
+        body = [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=fresh(cond), body=body, orelse=[])]
+            body = [gast.For(target=fresh(gen.target), iter=fresh(gen.iter), body=body, orelse=[], type_comment=None)]
+        loop = body[0]
+        for n in tp.walk(loop):
+            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
+                gast.copy_location(n, node)
+        saved = self._origin
+        out = [self.located(tp.assign(result, gast.List(elts=[], ctx=gast.Load())))]
+        out += self.block([loop])
+        self._origin = saved
+        return out, tp.name(result)
+
+    expr_GeneratorExp = expr_ListComp  # materialised: sum(x * x for x in xs) works the same
 
     def expr_IfExp(self, node):
         # a if c else b  ->  if c: t = a  else: t = b

@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from . import templates as tp
-from .analyze import Activity, Operation, ShapeClasses, assignments, target_of
+from .analyze import Activity, Operation, ShapeClasses, assignments, is_append, target_of
 from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
@@ -92,8 +92,10 @@ class ReverseTransformer:
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
         self._synthetic: set[str] = set()  # variables the transformation introduces
+        self._previous_reads: set[str] = set()  # reads of the previous round (lists to restore)
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
         self.kinds = self._kinds()
+        self._appended = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind == "append"}
         self.range_targets = {  # loop variables of `for i in range(...)`: plain ints
             n.target.id for n in tp.walk(fn)
             if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
@@ -115,7 +117,9 @@ class ReverseTransformer:
         while True:
             code = self._build(body, pushed)
             new = {v for v in code.reads if self.is_candidate(v)}
-            if new == pushed or new == self.pushed_now:
+            appended_read = set(code.reads) - self._previous_reads
+            self._previous_reads |= set(code.reads)
+            if (new == pushed or new == self.pushed_now) and not (appended_read & self._appended):
                 return code
             pushed = new
 
@@ -129,6 +133,7 @@ class ReverseTransformer:
         self.reads: set[str] = set()
         self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
         self.pushed_now: set[str] = set()  # what this round actually pushed
+        self.reads_for_restore = self._previous_reads  # lists the reverse sweep reads
         out = self.output
         seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
         # adjoint state: the set adjoints, each mapped to whether we own its array
@@ -206,7 +211,10 @@ class ReverseTransformer:
 
     def _mutated(self) -> set[str]:
         """Variables written in place, and the variables they may alias by copying."""
-        mutated = {target_of(a) for a in assignments(self.fn.body) if self.ops[id(a)].kind == "store"}
+        mutated = {
+            target_of(a) for a in assignments(self.fn.body)
+            if self.ops[id(a)].kind in ("store", "append")
+        }
         changed = True
         while changed:
             changed = False
@@ -252,7 +260,7 @@ class ReverseTransformer:
         return forward, reverse, state
 
     def statement(self, s, state):
-        if isinstance(s, gast.Assign):
+        if isinstance(s, gast.Assign) or is_append(s):
             return self.assignment(s, state)
         if isinstance(s, gast.If):
             return self.branch(s, state)
@@ -277,13 +285,19 @@ class ReverseTransformer:
             forward, reverse, extra_targets, state = self.call(s, op, state)
         elif active and op.kind == "store":
             reverse = self.store(s, op, state) if target in state else []
+        elif op.kind == "append":
+            reverse = self.append(op, state) if active and target in state else []
         elif active and target in state:
             reverse = self.contributions(s, target, op, state)
-        if target in state and op.kind != "store":  # a store keeps the rest of x
+        if target in state and op.kind not in ("store", "append"):  # x keeps its other parts
             state = {k: v for k, v in state.items() if k != target}
         if reverse:
             reverse = self.comment(s) + reverse
         maybe, must = self.defined_before[id(s)]
+        if op.kind == "append":
+            if target in self.reads_for_restore:
+                reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
+            return forward, reverse, state
         if op.kind == "store":
             if self.is_pushed(target):
                 # save the part about to be overwritten; the reverse sweep puts it back
@@ -393,6 +407,21 @@ class ReverseTransformer:
         else:
             out.append(tp.stmt("b = sg.without(b, i)", sg=self.sg(), b=b, i=_index_expr(op.index)))
             state[x] = True
+        return out
+
+    def append(self, op: Operation, state: dict) -> list:
+        """``xs.append(v)``: ``v`` gets the last cotangent of ``bxs``, which shrinks."""
+        xs = op.container.id
+        b = self.adjoint(xs)
+        value = op.elements[0]
+        out = []
+        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            out += self.accumulate(value.id, tp.expr("b[-1]", b=b), state)
+        if state.get(xs):
+            out.append(tp.stmt("b.pop()", b=b))
+        else:
+            out.append(tp.stmt("b = b[:-1]", b=b))
+            state[xs] = True
         return out
 
     def _basic_index(self, index) -> bool:
@@ -613,7 +642,7 @@ def _definedness(body, params: set[str]):
 
     def walk(stmts, maybe, must):
         for s in stmts:
-            if isinstance(s, gast.Assign):
+            if isinstance(s, gast.Assign) or is_append(s):
                 before[id(s)] = (frozenset(maybe), frozenset(must))
                 t = target_of(s)
                 maybe, must = maybe | {t}, must | {t}

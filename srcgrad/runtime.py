@@ -653,3 +653,10 @@ def add_at(b, index, g):
     else:
         np.add.at(b, index, g)
 
+
+
+def spread(g, values):
+    """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape."""
+    if isinstance(values, (list, tuple)):
+        return type(values)(unbroadcast(g, v) for v in values)
+    return unreduce(g, values, 0)  # sum(array) adds along the first axis

@@ -39,7 +39,7 @@ STEPS = (1e-4, 1e-5, 1e-6)  # the middle one is the reference
 # Forms the generators leave out while a known srcgrad bug makes them fail; each
 # one has a strict-xfail regression test at the end of this file. Remove an entry
 # (and its xfail mark) when the bug is fixed.
-KNOWN_BUGS = {"swap"}
+KNOWN_BUGS = {"swap", "alias"}
 
 _module_ids = itertools.count()
 
@@ -208,7 +208,8 @@ def straight_line_programs(draw, vector):
     last = None
     for _ in range(draw(st.integers(1, 8))):
         kind_choices = ["s", "v"] if b.names("v") else ["s"]
-        form = draw(st.sampled_from(["new", "new", "reassign", "augment", "unpack", "swap"]))
+        form = draw(st.sampled_from(
+            ["new", "new", "reassign", "augment", "unpack", "swap", "alias"]))
         if form == "reassign" and locals_ + params:
             name = b.pick(locals_ + params)
             kind = b.pick(kind_choices)
@@ -248,6 +249,17 @@ def straight_line_programs(draw, vector):
                 aliased.add(first)
             last = first
             continue
+        if form == "alias" and "alias" not in KNOWN_BUGS:
+            # `v2 = v0` binds a second name to the same array: a later `v0 += ...`
+            # updates both (never an alias of the caller's arrays, which would mutate them)
+            sources = [n for n in locals_ + params if n not in aliased]
+            if sources:
+                name, source = f"v{len(locals_)}", b.pick(sources)
+                body.append(f"{name} = {source}")
+                b.kinds[name] = b.kinds[source]
+                locals_.append(name)
+                last = name
+                continue
         if form == "unpack":
             names = []
             for _ in range(2):
@@ -657,6 +669,22 @@ return a
     assert f(1.0, 2.0) == 2.0
     value, (gx, gy) = srcgrad.value_and_grad(f, wrt=(0, 1))(1.0, 2.0)
     assert (value, gx, gy) == (2.0, 0.0, 1.0)
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug: `v0 += y` on an array rebinds v0 instead of "
+                   "updating it in place, so another name for the same array keeps the old value")
+def test_regression_augmented_assignment_updates_aliases(tmp_path):
+    f = _load_case(tmp_path, """
+v0 = x * 1.0
+v1 = v0
+v0 += y
+return np.sum(v1)
+""", ["x", "y"])
+    x, y = np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 3.0])
+    assert f(x, y) == pytest.approx(6.6)
+    value, (gx, gy) = srcgrad.value_and_grad(f, wrt=(0, 1))(x, y)
+    assert value == pytest.approx(6.6)
+    assert np.array_equal(gx, np.ones(3)) and np.array_equal(gy, np.ones(3))
 
 
 LOOP_BRANCHES = {

@@ -118,6 +118,10 @@ MATH_DOMAINS = {
 }  # fmt: skip
 for f, v in MATH_DOMAINS.items():
     add(f, v)
+for f in (builtins.max, builtins.min):  # Python's max/min of two values
+    add(f, 0.3, 0.8)
+    add(f, 0.9, -0.2)
+add(builtins.sum, r(3, 2))  # sum(array) adds along the first axis
 for f in (math.atan2, math.hypot, math.pow, math.fmod):
     add(f, 1.3, 0.7)
 

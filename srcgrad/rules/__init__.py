@@ -1,6 +1,6 @@
 """Derivative rules for NumPy, grouped by family; importing this registers them all."""
 
-from . import elementwise, linalg, nondiff, products, reductions, shapes
+from . import elementwise, linalg, nondiff, products, python, reductions, shapes
 from .registry import defjvp, defvjp, nondifferentiable
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "linalg",
     "nondiff",
     "products",
+    "python",
     "reductions",
     "shapes",
 ]

@@ -1,0 +1,43 @@
+"""Rules for Python builtins that carry derivatives: ``sum``, ``max``/``min`` of two values.
+
+``abs`` and ``float`` are handled as ``np.abs`` and the identity by the
+classifier; ``len``, ``range``, ``int`` and friends have no derivative.
+"""
+
+import builtins
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+
+@defvjp(builtins.sum)
+def sum_(g, ans, iterable, start=0):
+    """Every element of the summed list gets the cotangent (summed to its shape)."""
+    return sg.spread(g, iterable)
+
+
+@defjvp(builtins.sum)
+def sum_jvp(diterable, ans, iterable, start=0):
+    return sum(diterable)
+
+
+@defvjp(builtins.max)
+def max_(g, ans, a, b):
+    """Python's max returns its first argument on a tie; so does the derivative."""
+    return g * (a >= b), g * (a < b)
+
+
+@defjvp(builtins.max)
+def max_jvp(da, db, ans, a, b):
+    return da * (a >= b) + db * (a < b)
+
+
+@defvjp(builtins.min)
+def min_(g, ans, a, b):
+    """Python's min returns its first argument on a tie; so does the derivative."""
+    return g * (a <= b), g * (a > b)
+
+
+@defjvp(builtins.min)
+def min_jvp(da, db, ans, a, b):
+    return da * (a <= b) + db * (a > b)
