@@ -229,15 +229,32 @@ def _number(node):
 
 
 class _Fold(gast.NodeTransformer):
-    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1``, ``1 * x``, ``x / 1`` -> ``x``."""
+    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1``, ``1 * x``, ``x / 1`` -> ``x``.
 
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    Never for a whole right-hand side: ``y = x * 1.0`` makes a new array, and
+    ``y = x`` would alias it (a later ``y[i] = v`` would write into ``x``).
+    """
+
+    def visit_Assign(self, node):
+        value = node.value
+        if isinstance(value, gast.BinOp):
+            value.left, value.right = self.visit(value.left), self.visit(value.right)
+            folded = self.visit_BinOp(value, top=True)
+            node.value = folded
+        else:
+            node.value = self.visit(value)
+        return node
+
+    def visit_BinOp(self, node, top: bool = False):
+        if not top:
+            self.generic_visit(node)
         left, right = _number(node.left), _number(node.right)
         if left is not None and right is not None:
             value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
             if value is not None and abs(value) < 1e15:
                 return tp.const(value)
+        if top:
+            return node
         if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
             return node.left
         if left == 1 and isinstance(node.op, gast.Mult):
