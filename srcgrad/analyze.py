@@ -137,6 +137,10 @@ class Classifier:
             )
         if isinstance(value, (gast.Tuple, gast.List)):
             return Operation("pack", _names(value.elts), elements=list(value.elts))
+        if isinstance(value, gast.Dict):
+            op = Operation("pack", _names(value.values), elements=list(value.values))
+            op.index = list(value.keys)  # a dict's elements are found by key
+            return op
         return Operation("nondiff")
 
     def call(self, node: gast.Call) -> Operation:

@@ -403,6 +403,13 @@ class Normalizer:
 
     expr_GeneratorExp = expr_ListComp  # materialised: sum(x * x for x in xs) works the same
 
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            raise self.unsupported(node, "`**` inside a dict literal")
+        pre, keys = self.atomize_all(node.keys)
+        p, values = self.atomize_all(node.values)
+        return pre + p, gast.Dict(keys=keys, values=values)
+
     def expr_IfExp(self, node):
         # a if c else b  ->  if c: t = a  else: t = b
         temp = self.names.temp()

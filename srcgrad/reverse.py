@@ -324,9 +324,11 @@ class ReverseTransformer:
         if op.kind == "index":
             return self.index_contribution(op, g, state)
         if op.kind == "pack":
+            keys = op.index if isinstance(op.index, list) else None  # a dict literal
             for k, elt in enumerate(op.elements):
                 if isinstance(elt, gast.Name) and self.activity.is_active(elt.id):
-                    part = tp.expr("g[k]", g=g, k=tp.const(k))
+                    key = tp.load(keys[k]) if keys else tp.const(k)
+                    part = tp.expr("g[k]", g=g, k=key)
                     out += self.accumulate(elt.id, part, state)
             return out
         assert op.kind == "rule", op.kind

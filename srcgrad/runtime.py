@@ -141,7 +141,9 @@ def add(a, b):
 
 
 def unindex(g, x, index):
-    """The cotangent of ``x[index]`` for an array, tuple or list ``x``."""
+    """The cotangent of ``x[index]`` for an array, tuple, list or dict ``x``."""
+    if isinstance(x, dict):
+        return {k: g if k == index else zeros_like(v) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         parts = [zeros_like(v) for v in x]
         if isinstance(index, slice):

@@ -79,6 +79,12 @@ def uses_helper_tuple(x):
     return np.sum(s * c)
 
 
+def dicts(x):
+    p = {"w": x * 2.0, "b": np.sin(x)}
+    p["w"] = p["w"] * p["b"]
+    return np.sum(p["w"] * p["b"]) + np.sum(p["w"])
+
+
 def lists(x):
     out = []
     for i in range(4):
@@ -151,6 +157,7 @@ CASES = [
     (tuples, [0.4, 1.3]),
     (uses_helper_tuple, [np.array([0.2, 0.9])]),
     (lists, [0.7]),
+    (dicts, [np.array([0.2, 0.7])]),
     (list_literal_and_index, [0.6]),
     (comprehensions, [np.array([0.2, -0.5, 0.9])]),
     (stack_rows, [np.arange(6.0).reshape(3, 2) / 7]),
