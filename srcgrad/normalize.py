@@ -36,6 +36,8 @@ class Normalizer:
         self.env = env
         self.names = names
         self._origin = None  # the user statement being lowered, for locations
+        self.nested: dict[str, gast.FunctionDef] = {}  # defs and lambdas of the function
+        self._inlining: list[str] = []  # nested functions being inlined (no recursion)
 
     # -- entry point -------------------------------------------------------
 
@@ -69,7 +71,24 @@ class Normalizer:
             raise self.unsupported(s, f"a `{type(s).__name__}` statement")
         return [gast.copy_location(n, s) if not hasattr(n, "lineno") else n for n in method(s)]
 
+    def stmt_FunctionDef(self, s):
+        # a nested def: its calls are inlined below, with fresh names (see inline_nested)
+        self.nested[s.name] = s
+        return []
+
     def stmt_Assign(self, s):
+        if (
+            len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Lambda)
+        ):
+            lam = s.value
+            ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+            self.nested[s.targets[0].id] = gast.FunctionDef(
+                name=s.targets[0].id, args=lam.args, body=[ret], decorator_list=[],
+                returns=None, type_comment=None, type_params=[],
+            )
+            return []
         if len(s.targets) != 1:
             # a = b = e  ->  t = e; a = t; b = t
             pre, atom = self.atomize(s.value)
@@ -313,6 +332,8 @@ class Normalizer:
             k.arg is None for k in node.keywords
         ):
             raise self.unsupported(node, "a call with `*args` or `**kwargs`")
+        if isinstance(node.func, gast.Name) and node.func.id in self.nested:
+            return self.inline_nested(self.nested[node.func.id], node)
         pre = []
         func = node.func
         if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
@@ -419,6 +440,44 @@ class Normalizer:
             orelse=self.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return [self.located(branch)], tp.name(temp)
+
+    def inline_nested(self, fdef, call):
+        """A call to a ``def``/``lambda`` of the function itself: its body, names made fresh."""
+        if fdef.name in self._inlining:
+            raise self.unsupported(call, f"the recursive nested function {fdef.name!r}",
+                                   "define it at module level; module-level recursion is supported")
+        renames = {}
+        for n in tp.walk(fdef):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+                renames.setdefault(n.id, self.names.fresh(n.id))
+        body = tp.clone(fdef.body)
+        for n in tp.walk(body):
+            if isinstance(n, gast.Name) and n.id in renames:
+                n.id = renames[n.id]
+        params = [a.id for a in fdef.args.args]
+        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
+        kw_params = [a.id for a in fdef.args.kwonlyargs]
+        defaults.update({
+            p: d for p, d in zip(kw_params, fdef.args.kw_defaults) if d is not None
+        })
+        bound = dict(zip(params, call.args))
+        bound.update({k.arg: k.value for k in call.keywords})
+        binds = []
+        for p in params + kw_params:
+            value = bound.get(p, defaults.get(p))
+            if value is None:
+                raise self.unsupported(call, f"a call to {fdef.name!r} without its argument {p!r}")
+            binds.append(gast.copy_location(tp.assign(renames[p], value), call))
+        lowered = lower_jumps(body, self.names)
+        self._inlining.append(fdef.name)
+        try:
+            saved = self._origin
+            out = self.block(binds) + self.block(lowered[:-1])
+            self._origin = saved
+            p, result = self.atomize(lowered[-1].value or tp.const(None))
+        finally:
+            self._inlining.pop()
+        return out + p, result
 
     # -- helpers -------------------------------------------------------------
 

@@ -85,6 +85,19 @@ def dicts(x):
     return np.sum(p["w"] * p["b"]) + np.sum(p["w"])
 
 
+def nested_functions(x, w):
+    def layer(a, scale=2.0):
+        h = np.tanh(a * w)
+        if np.sum(h) > 0:
+            return h * scale
+        return h
+
+    sq = lambda v: v * v  # noqa: E731
+    y = layer(x)
+    z = layer(y, scale=0.5)
+    return np.sum(sq(z)) + np.sum(sq(x))
+
+
 def lists(x):
     out = []
     for i in range(4):
@@ -157,6 +170,8 @@ CASES = [
     (tuples, [0.4, 1.3]),
     (uses_helper_tuple, [np.array([0.2, 0.9])]),
     (lists, [0.7]),
+    (nested_functions, [np.array([0.3, -0.2, 0.8]), np.array([1.5, 0.5, -1.0])]),
+    (nested_functions, [np.array([-0.3, 0.2, -0.8]), np.array([1.5, 0.5, -1.0])]),
     (dicts, [np.array([0.2, 0.7])]),
     (list_literal_and_index, [0.6]),
     (comprehensions, [np.array([0.2, -0.5, 0.9])]),
