@@ -295,20 +295,34 @@ def _matmul_operands(g, x1, x2):
 
 def matmul_adjoint_x1(g, x1, x2):
     """The cotangent of ``x1`` in ``x1 @ x2`` (``g @ x2.mT``), vectors included."""
-    if np.ndim(x1) == 1 and np.ndim(x2) == 1:
+    n1, n2 = x1.ndim, x2.ndim  # fast paths first: these run once per matmul per step
+    if n1 == 2 and n2 == 2:
+        return g @ x2.T
+    if n1 == 2 and n2 == 1:
+        return g[:, None] * x2  # the outer product
+    if n1 == 1 and n2 == 2:
+        return x2 @ g
+    if n1 == 1 and n2 == 1:
         return g * x2
     g_m, _, x2_m = _matmul_operands(g, x1, x2)
     out = g_m @ mT(x2_m)
-    return out[..., 0, :] if np.ndim(x1) == 1 else out
+    return unbroadcast(out[..., 0, :] if np.ndim(x1) == 1 else out, x1)  # batch axes
 
 
 def matmul_adjoint_x2(g, x1, x2):
     """The cotangent of ``x2`` in ``x1 @ x2`` (``x1.mT @ g``), vectors included."""
-    if np.ndim(x1) == 1 and np.ndim(x2) == 1:
+    n1, n2 = x1.ndim, x2.ndim
+    if n1 == 2 and n2 == 2:
+        return x1.T @ g
+    if n1 == 2 and n2 == 1:
+        return g @ x1
+    if n1 == 1 and n2 == 2:
+        return x1[:, None] * g
+    if n1 == 1 and n2 == 1:
         return g * x1
     g_m, x1_m, _ = _matmul_operands(g, x1, x2)
     out = mT(x1_m) @ g_m
-    return out[..., 0] if np.ndim(x2) == 1 else out
+    return unbroadcast(out[..., 0] if np.ndim(x2) == 1 else out, x2)  # batch axes
 
 
 def _tensordot_axes(a, b, axes):

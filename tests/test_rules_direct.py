@@ -783,6 +783,7 @@ class Duck(np.lib.mixins.NDArrayOperatorsMixin):
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
+    T = property(lambda self: Duck(self.data.T))  # CuPy arrays have .T too
     dtype = property(lambda self: self.data.dtype)
     size = property(lambda self: self.data.size)
 

@@ -12,13 +12,13 @@ from .. import runtime as sg
 from .registry import defjvp, defvjp
 
 
-@defvjp(np.matmul, broadcasts=True)
+@defvjp(np.matmul)
 def matmul(g, ans, x1, x2):
     """g @ x2.mT and x1.mT @ g; a vector x1 acts as a row, a vector x2 as a column."""
     return sg.matmul_adjoint_x1(g, x1, x2), sg.matmul_adjoint_x2(g, x1, x2)
 
 
-@defjvp(np.matmul, broadcasts=True)
+@defjvp(np.matmul)
 def matmul_jvp(dx1, dx2, ans, x1, x2):
     return dx1 @ x2 + x1 @ dx2
 
