@@ -401,6 +401,14 @@ class ShapeClasses:
     def same(self, names) -> bool:
         return len({self.of(n) for n in names}) <= 1
 
+    def representative(self, name: str, params) -> str | None:
+        """A parameter (never reassigned) with ``name``'s shape: always there to ask."""
+        cls = self.of(name)
+        for p in params:
+            if p not in self.reassigned and self.of(p) == cls:
+                return p
+        return None
+
 
 def _is_number(node) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) in (int, float, complex)

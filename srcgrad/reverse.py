@@ -350,7 +350,7 @@ class ReverseTransformer:
             temp = self.names.fresh("cotangents")
             body.append(tp.assign(temp, result))
             parts = {p: tp.expr("c[k]", c=temp, k=tp.const(k)) for k, p in enumerate(rule.inputs)}
-        out += body
+        out += [self.shape_only(b) for b in body]
         for p in active_inputs:
             part = parts[p]
             if _is_none(part):
@@ -358,7 +358,7 @@ class ReverseTransformer:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
-            out += self.accumulate(atom.id, part, state)
+            out += self.accumulate(atom.id, self.shape_only(part), state)
         for stmt_ in out:
             self.reads |= tp.names_in(stmt_)
         return out
@@ -435,6 +435,23 @@ class ReverseTransformer:
         if isinstance(index, gast.Constant):
             return isinstance(index.value, int) or index.value is None
         return isinstance(index, gast.Name) and index.id in self.range_targets
+
+    def shape_only(self, node):
+        """Where a runtime helper reads only an argument's shape, ask a parameter of the
+        same shape instead: the value need not be kept (or pushed) for the reverse sweep."""
+        runtime = self.namespace.values.get("sg")
+        for call in tp.walk(node):
+            if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)):
+                continue
+            if not (isinstance(call.func.value, gast.Name) and call.func.value.id == "sg"):
+                continue
+            positions = _SHAPE_ONLY.get(call.func.attr, ())
+            for k in positions:
+                if k < len(call.args) and isinstance(call.args[k], gast.Name):
+                    rep = self.shapes.representative(call.args[k].id, self.params)
+                    if rep and runtime is not None:
+                        call.args[k] = tp.name(rep)
+        return node
 
     def np(self) -> str:
         return self.namespace.bind("np", np)
@@ -677,6 +694,10 @@ _CONTAINER_RESULTS = {
 def _returns_container(primal) -> bool:
     """Functions whose result is a tuple or list: their cotangents add with ``sg.add``."""
     return id(primal) in _CONTAINER_RESULTS
+
+
+# runtime helpers that read only the shape of some arguments (by position)
+_SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "reduced_count": (0,), "zeros_like": (0,)}
 
 
 def _join(a: dict, b: dict) -> dict:
