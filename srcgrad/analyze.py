@@ -165,8 +165,6 @@ class Classifier:
         if isinstance(target, types.FunctionType) and _has_source(target):
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
-        if isinstance(target, type) and not callable(getattr(target, "__call__", None)):
-            return Operation("nondiff")
         return self.no_rule(_callable_name(target, func), node, node.args)
 
     def method(self, node: gast.Call) -> Operation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from functools import lru_cache
+from functools import cache
 
 import gast
 
@@ -19,7 +19,7 @@ from .names import NameGen
 from .resolve import Namespace
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rule_tree(fn) -> gast.FunctionDef:
     source = textwrap.dedent(inspect.getsource(fn))
     node = gast.parse(source).body[0]

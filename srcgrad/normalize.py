@@ -151,9 +151,8 @@ class Normalizer:
             for elt in value.elts:
                 pre, atom = self.atomize(elt)
                 out += pre
-                if isinstance(atom, gast.Name) and any(
-                    atom.id in tp.names_in(t) for t in target.elts
-                ):
+                assigned = {n.id for t in target.elts for n in tp.walk(t) if isinstance(n, gast.Name)}
+                if isinstance(atom, gast.Name) and atom.id in assigned:
                     temp = self.names.temp()
                     out.append(self.located(tp.assign(temp, atom)))
                     atom = tp.name(temp)

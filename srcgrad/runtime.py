@@ -676,3 +676,12 @@ def spread(g, values):
     if isinstance(values, (list, tuple)):
         return type(values)(unbroadcast(g, v) for v in values)
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
+
+
+def restructure(g, like):
+    """The cotangent ``g`` of ``np.array(like)`` given back in ``like``'s structure."""
+    if isinstance(like, (list, tuple)):
+        return type(like)(restructure(g[k], v) for k, v in enumerate(like))
+    if isinstance(like, float):
+        return float(g)
+    return unbroadcast(g, like)

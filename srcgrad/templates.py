@@ -7,12 +7,12 @@ fixing load/store contexts, so transformers read like the code they emit.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import gast
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse(source: str) -> tuple:
     body = gast.parse(source).body
     for node in gast.walk(gast.Module(body=body, type_ignores=[])):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import NonScalarOutputError, NoDerivativeRuleError
+from srcgrad import NoDerivativeRuleError, NonScalarOutputError
 
 
 def two_x_dot_x(x):

@@ -42,7 +42,7 @@ STEPS = (1e-4, 1e-5, 1e-6)  # the middle one is the reference
 # Forms the generators leave out while a known srcgrad bug makes them fail; each
 # one has a strict-xfail regression test at the end of this file. Remove an entry
 # (and its xfail mark) when the bug is fixed.
-KNOWN_BUGS = {"swap", "alias"}
+KNOWN_BUGS = {"alias"}
 
 _module_ids = itertools.count()
 
@@ -663,7 +663,6 @@ def _load_case(tmp_path, body, params):
     return load(tmp_path, render(params, body.strip("\n").split("\n")))
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug: `b, a = a, b` is lowered to `b = a; a = b`")
 def test_regression_tuple_swap(tmp_path):
     f = _load_case(tmp_path, """
 a = x * 1.0

@@ -1,9 +1,10 @@
 """Derivative rules for NumPy, grouped by family; importing this registers them all."""
 
-from . import elementwise, linalg, nondiff, products, python, reductions, shapes
+from . import creation, elementwise, linalg, nondiff, products, python, reductions, shapes
 from .registry import defjvp, defvjp, nondifferentiable
 
 __all__ = [
+    "creation",
     "defjvp",
     "defvjp",
     "nondifferentiable",
