@@ -35,13 +35,17 @@ _wrappers: dict[int, Callable] = {}
 
 
 def _with_source(func) -> Callable:
-    """``func`` itself, or a one-line Python wrapper for a callable that only has a rule."""
-    try:
-        inspect.getsourcelines(func)
-        if inspect.isfunction(inspect.unwrap(func)):
-            return func
-    except (OSError, TypeError):
-        pass
+    """``func`` itself, or a one-line Python wrapper for a callable with a rule.
+
+    A registered rule wins over the function's own source, as it does at call sites.
+    """
+    if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
+        try:
+            inspect.getsourcelines(func)
+            if inspect.isfunction(inspect.unwrap(func)):
+                return func
+        except (OSError, TypeError):
+            pass
     if id(func) in _wrappers:
         return _wrappers[id(func)]
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)

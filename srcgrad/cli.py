@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--no-optimize", action="store_true",
                       help="skip dead-code elimination and forward substitution")
     dump.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    cover = sub.add_parser("coverage", help="list the NumPy functions with a derivative rule")
+    cover.add_argument("--missing", action="store_true", help="only those without a rule yet")
     return parser
 
 
@@ -119,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
                 args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             )
             sys.stdout.write(_colour(text) if colour else text)
+            return 0
+        if args.command == "coverage":
+            from .coverage import report
+
+            sys.stdout.write(report(only_missing=args.missing))
             return 0
     except (CommandError, SrcgradError, ValueError, TypeError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
