@@ -8,6 +8,7 @@ from . import rules as _rules  # noqa: F401  (registers the NumPy derivative rul
 from .api import (
     grad,
     jacobian,
+    jvp,
     register_jvp,
     register_vjp,
     source,
@@ -33,6 +34,7 @@ __all__ = [
     "check_grads",
     "grad",
     "jacobian",
+    "jvp",
     "register_jvp",
     "register_vjp",
     "source",

@@ -136,7 +136,8 @@ class Classifier:
                 "index", _names([value.value]), container=value.value, index=value.slice
             )
         if isinstance(value, (gast.Tuple, gast.List)):
-            return Operation("pack", _names(value.elts), elements=list(value.elts))
+            kind = "list" if isinstance(value, gast.List) else "tuple"
+            return Operation("pack", _names(value.elts), elements=list(value.elts), label=kind)
         if isinstance(value, gast.Dict):
             op = Operation("pack", _names(value.values), elements=list(value.values))
             op.index = list(value.keys)  # a dict's elements are found by key
@@ -270,6 +271,20 @@ def target_of(assign: gast.Assign) -> str:
     if isinstance(target, gast.Subscript):
         return target.value.id
     return target.id
+
+
+def mutated_names(fn: gast.FunctionDef, ops: dict) -> set[str]:
+    """Variables written in place (``x[i] = v``, appends), and those they may alias by copying."""
+    mutated = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind in ("store", "append")}
+    changed = True
+    while changed:
+        changed = False
+        for a in assignments(fn.body):
+            op = ops[id(a)]
+            if op.kind == "copy" and target_of(a) in mutated and op.operands[0] not in mutated:
+                mutated.add(op.operands[0])
+                changed = True
+    return mutated
 
 
 class Activity:

@@ -242,15 +242,54 @@ def _is_float_value(v) -> bool:
     return isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind in "fc")
 
 
+# -- jvp -------------------------------------------------------------------------------
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence):
+    """``(out, out_tangent)`` by forward-mode source transformation.
+
+    ``tangents`` has one entry per primal; ``None`` means a zero tangent (use it
+    for integer arguments).
+    """
+    func = _with_source(f)
+    params = _parameters(func)
+    primals, tangents = list(primals), list(tangents)
+    if len(tangents) != len(primals):
+        raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
+    bound = _bind(func, primals, {})
+    values = [bound.arguments[p] for p in params if p in bound.arguments]
+    active = []
+    for k, t in enumerate(tangents):
+        if t is not None:
+            _check_differentiable(primals[k], params[k])
+            active.append(k)
+    slot = pipeline.forward_function(func, tuple(params[k] for k in active))
+    by_name = {slot.tangent_names[params[k]]: tangents[k] for k in active}
+    try:
+        return slot.function(*values, **by_name)
+    except Exception as exc:
+        _add_source_note(exc, slot.generated)
+        raise
+
+
+def jvp_source(f: Callable, wrt=0) -> str:
+    """The generated forward-mode source of ``f`` for the parameters ``wrt``."""
+    func = _with_source(f)
+    names, _ = _wrt_names(func, wrt)
+    return pipeline.forward_function(func, names).generated.source
+
+
 # -- jacobian ------------------------------------------------------------------------
 
 
 def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
     """The Jacobian function of ``f``: shape ``out.shape + arg.shape``."""
-    if mode != "rev":
-        raise ValueError(f"jacobian mode {mode!r} is not available yet; use mode='rev'")
+    if mode not in ("rev", "fwd"):
+        raise ValueError(f"jacobian mode must be 'rev' (row by row) or 'fwd' (column by column), not {mode!r}")
     func = _with_source(f)
     names, as_tuple = _wrt_names(func, wrt)
+    if mode == "fwd":
+        return _forward_jacobian(func, names, as_tuple)
 
     def jac(*args):
         out, pullback = vjp(func, *args, wrt=names)
@@ -266,6 +305,31 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
             arg = np.asarray(args[_parameters(func).index(n)])
             stacked = np.stack([np.asarray(r[j]) for r in rows]) if rows else np.zeros((0,) + arg.shape)
             results.append(stacked.reshape(out_arr.shape + arg.shape))
+        return tuple(results) if as_tuple else results[0]
+
+    return jac
+
+
+def _forward_jacobian(func, names, as_tuple):
+    params = _parameters(func)
+
+    def jac(*args):
+        results = []
+        for n in names:
+            k = params.index(n)
+            arg = np.asarray(args[k])
+            direction = np.zeros_like(arg, dtype=np.result_type(arg, 1.0))
+            columns, out = [], None
+            for j in range(arg.size):
+                direction.flat[j] = 1.0
+                tangents = [None] * len(args)
+                tangents[k] = direction.copy() if arg.ndim else float(direction)
+                out, column = jvp(func, args, tangents)
+                columns.append(np.asarray(column))
+                direction.flat[j] = 0.0
+            out_shape = np.shape(out) if out is not None else ()
+            stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
+            results.append(stacked.reshape(out_shape + arg.shape))
         return tuple(results) if as_tuple else results[0]
 
     return jac

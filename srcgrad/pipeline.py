@@ -72,6 +72,7 @@ def parameter_names(fn_node: gast.FunctionDef) -> list[str]:
 
 
 def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
+    """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
     parsed = parse_function(func)
     fence.check_function(parsed)
     user_names = identifiers(parsed.node)
@@ -312,3 +313,102 @@ def _substitutable(p: Prepared, code):
     keep = set(p.user_names) | set(p.namespace.values) | RESERVED
     keep |= {adj for primal, adj in code.adjoint_names.items() if primal in p.user_names}
     return lambda name: name not in keep
+
+
+# -- forward mode -----------------------------------------------------------------------
+
+
+class _JvpSlot:
+    """A function's generated forward-mode function, filled in once compiled."""
+
+    function = None
+    generated: Generated | None = None
+
+    def deferred(self, which: str = "function") -> _Deferred:
+        cache = self.__dict__.setdefault("_deferred", {})
+        if which not in cache:
+            cache[which] = _Deferred(self, which)
+        return cache[which]
+
+
+def forward_function(func, wrt: tuple[str, ...], scalar: bool = False) -> _JvpSlot:
+    """``jvp_f(*params, *tangents)`` returning ``(out, out_tangent)`` (cached)."""
+    key = ("jvp", wrt, scalar)
+    with _lock:
+        done = _cache.get(func, {}).get(key)
+        if done is not None:
+            return done
+        slot = _in_progress.get((func, key))
+        if slot is not None:
+            return slot
+        slot = _JvpSlot()
+        _in_progress[(func, key)] = slot
+        try:
+            _build_jvp(func, list(wrt), slot, scalar)
+        finally:
+            del _in_progress[(func, key)]
+        _cache.setdefault(func, {})[key] = slot
+        return slot
+
+
+def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:
+    slot = forward_function(callee, tuple(params))
+    return namespace.bind(f"{callee.__name__}_jvp", slot.function or slot.deferred())
+
+
+def _callee_tangent_keyword(callee, params: list[str], param: str) -> str:
+    """The keyword the callee's generated forward mode takes ``param``'s tangent by."""
+    slot = forward_function(callee, tuple(params))
+    names = getattr(slot, "tangent_names", None)
+    if names is None:  # still being built (recursion): the name it is about to get
+        return _planned_tangent_names(callee, params)[param]
+    return names[param]
+
+
+def _planned_tangent_names(callee, params) -> dict:
+    p = prepare(callee, list(params), mode="fwd")
+    names = p.names
+    return {q: names.fresh("d" + q) for q in params}
+
+
+def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
+    from .forward import ForwardTransformer
+
+    p = prepare(func, wrt, mode="fwd")
+    scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
+    transformer = ForwardTransformer(
+        p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier,
+        lambda callee, params: _callee_jvp_name(p.namespace, callee, params),
+        _source_line(p.parsed), scalars,
+        lambda callee, params, param: _callee_tangent_keyword(callee, params, param),
+    )
+    code = transformer.run()
+    name = p.fn.name
+    args = p.fn.args
+    # tangents are keyword-only: the primal signature, defaults included, stays as it is
+    tangent_args = [tp.name(code.tangents[w], True) for w in wrt]
+    for a in tangent_args:
+        a.ctx = gast.Param()
+    signature = gast.arguments(
+        args=list(args.args), posonlyargs=list(args.posonlyargs), vararg=None,
+        kwonlyargs=list(args.kwonlyargs) + tangent_args,
+        kw_defaults=list(args.kw_defaults) + [None] * len(tangent_args), kwarg=None,
+        defaults=list(args.defaults),
+    )
+    body = code.body + [gast.Return(value=gast.Tuple(elts=[code.output, code.output_tangent], ctx=gast.Load()))]
+    keep = set(code.tangents.values())
+    substitutable = lambda n: n not in p.user_names and n not in p.namespace.values and n not in keep  # noqa: E731
+    body = optimize_body(body, set(), substitutable)
+    fn_name = f"jvp_{name}"
+    fn = _function(fn_name, signature, body)
+    doc = f"Forward mode of {name}: its value and tangent along ({', '.join(code.tangents.values())})."
+    printed = emit.print_functions([(fn, doc)])
+    namespace = _finish_namespace(p.namespace.values)
+    filename = emit.pseudo_filename(p.parsed.func.__qualname__, "jvp", printed.source)
+    emit.compile_source(printed, filename, namespace)
+    slot.function = namespace[fn_name]
+    slot.tangent_names = dict(code.tangents)
+    slot.generated = Generated(
+        slot.function, printed.source, filename, printed.origins, p.parsed.filename, p.parsed.lines,
+    )
+    _resolve_deferred(namespace)

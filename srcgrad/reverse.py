@@ -30,7 +30,15 @@ import gast
 import numpy as np
 
 from . import templates as tp
-from .analyze import Activity, Operation, ShapeClasses, assignments, is_append, target_of
+from .analyze import (
+    Activity,
+    Operation,
+    ShapeClasses,
+    assignments,
+    is_append,
+    mutated_names,
+    target_of,
+)
 from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
@@ -210,20 +218,7 @@ class ReverseTransformer:
         return kinds
 
     def _mutated(self) -> set[str]:
-        """Variables written in place, and the variables they may alias by copying."""
-        mutated = {
-            target_of(a) for a in assignments(self.fn.body)
-            if self.ops[id(a)].kind in ("store", "append")
-        }
-        changed = True
-        while changed:
-            changed = False
-            for a in assignments(self.fn.body):
-                op = self.ops[id(a)]
-                if op.kind == "copy" and target_of(a) in mutated and op.operands[0] not in mutated:
-                    mutated.add(op.operands[0])
-                    changed = True
-        return mutated
+        return mutated_names(self.fn, self.ops)
 
     def _overwrite_candidates(self, body) -> set[str]:
         counts: dict[str, int] = {p: 1 for p in self.params}

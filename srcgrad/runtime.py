@@ -685,3 +685,13 @@ def restructure(g, like):
     if isinstance(like, float):
         return float(g)
     return unbroadcast(g, like)
+
+
+def expand_to(d, like):
+    """A tangent given the shape of its primal ``like`` (a dropped zero term may have
+    been the one that broadcast to the full shape)."""
+    shape = getattr(like, "shape", ())
+    if getattr(d, "shape", ()) == shape:
+        return d
+    return np.broadcast_to(d, shape)
+

@@ -245,3 +245,35 @@ def test_jacobian_reverse_rows():
     x = np.array([0.3, -0.7, 1.1])
     jac = srcgrad.jacobian(square)(x)
     np.testing.assert_allclose(jac, np.diag(2 * x))
+
+
+def test_jvp_forward_mode():
+    out, tangent = srcgrad.jvp(np.sin, (0.5,), (1.0,))
+    assert out == np.sin(0.5) and tangent == np.cos(0.5)
+    rng = np.random.default_rng(3)
+    w, b, x = rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((5, 3))
+    dw = rng.standard_normal((3, 2))
+    value, dvalue = srcgrad.jvp(loss, (w, b, x), (dw, None, None))
+    assert np.isclose(value, loss(w, b, x))
+    gw = srcgrad.grad(loss)(w, b, x)
+    assert np.isclose(dvalue, np.sum(gw * dw))  # <grad, v> == J v
+
+
+def test_jvp_is_a_source_transformation():
+    source = srcgrad.api.jvp_source(loss, wrt=("w",))
+    assert source.startswith("def jvp_loss(w, b, x, *, dw):")
+    assert "# Tangent of: return np.sum(np.tanh(x @ w + b) ** 2)" in source
+    assert "db" not in source  # b has no tangent: its terms are folded away
+
+
+def wide(x):
+    return np.array([np.sum(x), np.sum(x * x), x[0] * x[-1]])
+
+
+def test_jacobian_forward_and_reverse_agree():
+    x = np.linspace(0.1, 1.0, 6)
+    rev = srcgrad.jacobian(wide)(x)
+    fwd = srcgrad.jacobian(wide, mode="fwd")(x)
+    assert rev.shape == fwd.shape == (3, 6)
+    np.testing.assert_allclose(rev, fwd)
+    np.testing.assert_allclose(fwd[1], 2 * x)

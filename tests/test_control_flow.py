@@ -197,7 +197,7 @@ CASES = [
 @pytest.mark.parametrize("f, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
 def test_corpus_against_finite_differences(f, args):
     positions = [k for k, a in enumerate(args) if not isinstance(a, int)]
-    srcgrad.check_grads(f, args, modes=("rev",), wrt=positions)
+    srcgrad.check_grads(f, args, modes=("rev", "fwd"), wrt=positions)
     value, _ = srcgrad.value_and_grad(f)(*args)
     assert np.allclose(value, f(*args))
 

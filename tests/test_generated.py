@@ -57,4 +57,4 @@ def test_user_function_calls_get_their_own_pair():
 def test_recursive_function():
     df = srcgrad.grad(recursive_power)
     assert np.isclose(df(1.3, 5), 5 * 1.3**4)
-    srcgrad.check_grads(recursive_power, [0.7, 4], modes=("rev",), wrt=[0])
+    srcgrad.check_grads(recursive_power, [0.7, 4], modes=("rev", "fwd"), wrt=[0])

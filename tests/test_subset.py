@@ -188,7 +188,7 @@ CASES = [
 @pytest.mark.parametrize("f, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
 def test_reverse_mode_against_finite_differences(f, args):
     originals = [np.copy(a) for a in args]
-    srcgrad.check_grads(f, args, modes=("rev",))
+    srcgrad.check_grads(f, args, modes=("rev", "fwd"))
     srcgrad.grad(f)(*args)
     _, pullback = srcgrad.vjp(f, *args)
     first = pullback(1.0)

@@ -1,0 +1,359 @@
+"""Stage 5, forward mode: tangent statements interleaved with the primal ones.
+
+Each active assignment ``t = op(a, b)`` is followed by ``dt = <jvp rule>``
+(Griewank's ``dx`` is the tangent of ``x``), with the rule inlined and the
+tangents of inactive inputs folded away: JVP rules are linear in the
+tangents, so a term built only from zero tangents is zero. Control flow needs
+no recording: the tangent code runs inside the same branches and loops.
+
+Tangent state mirrors the reverse transformation's adjoint state: a tangent
+is *set* or an exact zero that was never materialised; at joins a tangent set
+on one side only becomes ``dt = sg.zeros_like(t)`` on the other. Tangents of
+arrays written in place must be arrays of our own (``owned``), so a write
+into ``dy`` never changes another tangent that shares its array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from . import templates as tp
+from .analyze import Activity, Operation, ShapeClasses, is_append, mutated_names, target_of
+from .inline import inline
+from .names import NameGen
+from .resolve import Namespace
+
+ZERO = "_srcgrad_zero_"  # stands for an inactive input's tangent inside an inlined rule
+
+
+@dataclass
+class ForwardCode:
+    body: list  # primal and tangent statements (no final return)
+    output: gast.expr  # the returned atom
+    output_tangent: gast.expr  # its tangent
+    tangents: dict  # differentiated parameter -> its tangent parameter name
+
+
+class ForwardTransformer:
+    def __init__(
+        self,
+        fn: gast.FunctionDef,
+        ops: dict,
+        activity: Activity,
+        wrt: list[str],
+        names: NameGen,
+        namespace: Namespace,
+        classifier,
+        callee_jvp,
+        source_line,
+        scalars=frozenset(),
+        callee_tangent_name=None,
+    ):
+        self.callee_tangent_name = callee_tangent_name  # (callee, params, param) -> keyword
+        self.fn = fn
+        self.ops = ops
+        self.activity = activity
+        self.wrt = wrt
+        self.names = names
+        self.namespace = namespace
+        self.classifier = classifier
+        self.callee_jvp = callee_jvp  # (callee, active params) -> generated jvp's name
+        self.source_line = source_line
+        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        self.shapes = ShapeClasses(fn, ops, scalars, namespace.values)
+        self._tangents: dict[str, str] = {}
+        self.needs_definition: set[str] = set()  # read to shape a zero tangent
+
+    def tangent(self, name: str) -> str:
+        if name not in self._tangents:
+            self._tangents[name] = self.names.fresh("d" + name)
+        return self._tangents[name]
+
+    def sg(self) -> str:
+        from . import runtime
+
+        return self.namespace.bind("sg", runtime)
+
+    # -- driver --------------------------------------------------------------------
+
+    def run(self) -> ForwardCode:
+        *body, ret = self.fn.body
+        # the keywords callers pass tangents by: d<param> (made fresh against the user's names)
+        tangents = {p: self.tangent(p) for p in self.wrt}
+        state = {p: False for p in self.wrt}  # a caller's tangent is not ours to write into
+        out, state = self.block(body, state)
+        output = ret.value
+        if isinstance(output, gast.Name) and output.id in state:
+            out_tangent = tp.name(self.tangent(output.id))
+        else:
+            out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
+        undefined = self.needs_definition - set(self.params) - _must_defined(body)
+        prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
+        mutated = mutated_names(self.fn, self.ops)
+        # writes into an argument act on a copy: the caller's array is never changed
+        prefix += [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated]
+        return ForwardCode(prefix + out, output, out_tangent, tangents)
+
+    # -- statements ------------------------------------------------------------------
+
+    def block(self, stmts, state: dict):
+        out = []
+        for s in stmts:
+            code, state = self.statement(s, state)
+            out += code
+        return out, state
+
+    def statement(self, s, state):
+        if isinstance(s, gast.Assign) or is_append(s):
+            return self.assignment(s, state)
+        if isinstance(s, gast.If):
+            return self.branch(s, state)
+        if isinstance(s, (gast.While, gast.For)):
+            return self.loop(s, state)
+        return [s], state
+
+    def assignment(self, s, state):
+        target = target_of(s)
+        op: Operation = self.ops[id(s)]
+        live = [o for o in op.operands if o in state]
+        if op.kind in ("const", "nondiff") or not live or not self.activity.is_active(target):
+            if op.kind in ("store", "append"):
+                return [s], state  # writes inactive values: the tangent keeps its parts
+            state = {k: v for k, v in state.items() if k != target}
+            return [s], state
+        if op.kind == "unknown":
+            raise self.classifier.error(op)
+        state = dict(state)
+        if op.kind == "call":
+            return self.call(s, op, state)
+        dt = self.tangent(target)
+        code = [s]
+        if op.kind == "store":
+            code += self.store(op, state)
+        elif op.kind == "append":
+            code += self.append(op, state)
+        else:
+            expr, extra = self.tangent_expression(target, op, state)
+            code += extra
+            if expr is None:
+                state.pop(target, None)
+                return [s], state
+            code.append(tp.assign(dt, expr))
+            state[target] = False
+        return [s] + self.comment(s) + code[1:], state
+
+    def tangent_expression(self, target: str, op: Operation, state):
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
+        if op.kind == "copy":
+            return tp.name(self.tangent(op.operands[0])), []
+        if op.kind == "index":
+            x = op.container.id
+            return gast.Subscript(value=tp.name(self.tangent(x)), slice=tp.load(op.index), ctx=gast.Load()), []
+        if op.kind == "pack":
+            parts = []
+            keys = op.index if isinstance(op.index, list) else None
+            for elt in op.elements:
+                if isinstance(elt, gast.Name) and elt.id in state:
+                    parts.append(tp.name(self.tangent(elt.id)))
+                else:
+                    parts.append(tp.expr("sg.zeros_like(v)", sg=self.sg(), v=elt))
+            if keys:
+                return gast.Dict(keys=[tp.load(k) for k in keys], values=parts), []
+            node = gast.List if op.label == "list" else gast.Tuple
+            return node(elts=parts, ctx=gast.Load()), []
+        rule = op.rule
+        bindings = {"ans": tp.name(target)}
+        bindings.update(op.inputs)
+        bindings.update(op.options)
+        live_inputs = []
+        for tname, pname in zip(rule.tangent_params, rule.inputs):
+            atom = op.inputs.get(pname)
+            if isinstance(atom, gast.Name) and atom.id in state:
+                bindings[tname] = tp.name(self.tangent(atom.id))
+                live_inputs.append(atom)
+            else:
+                bindings[tname] = tp.name(ZERO)
+        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        live = set(self._tangents.values())
+        zero_locals: set[str] = set()
+        kept = []
+        for b in body:
+            if isinstance(b, gast.Assign):
+                value = fold_zero(_as_zero(b.value, zero_locals), live)
+                if value is None:
+                    zero_locals.add(b.targets[0].id)
+                    continue
+                b.value = value
+            kept.append(b)
+        body = kept
+        expr = fold_zero(_as_zero(result, zero_locals), live)
+        if expr is None:
+            return None, []
+        if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
+            expr = tp.expr("sg.expand_to(d, t)", sg=self.sg(), d=expr, t=target)
+        return expr, body
+
+    def _may_need_expanding(self, target, live_inputs, op) -> bool:
+        """A dropped zero tangent may have been the one with the result's full shape."""
+        others = [a for a in op.inputs.values() if isinstance(a, gast.Name) and a not in live_inputs]
+        if not others:
+            return False
+        names = [a.id for a in live_inputs] + [target]
+        return not self.shapes.same(names)
+
+    def store(self, op: Operation, state) -> list:
+        """``x[i] = v`` -> ``dx[i] = dv`` (into a tangent array of our own)."""
+        x = op.container.id
+        dx = self.tangent(x)
+        code = self.own(x, state)
+        value = op.elements[0]
+        if isinstance(value, gast.Name) and value.id in state:
+            dv = tp.name(self.tangent(value.id))
+        else:
+            dv = tp.const(0.0)
+        part = gast.Subscript(value=tp.name(dx), slice=tp.load(op.index), ctx=gast.Store())
+        code.append(gast.Assign(targets=[part], value=dv, type_comment=None))
+        return code
+
+    def append(self, op: Operation, state) -> list:
+        """``xs.append(v)`` -> ``dxs.append(dv)``."""
+        xs = op.container.id
+        code = self.own(xs, state)
+        value = op.elements[0]
+        if isinstance(value, gast.Name) and value.id in state:
+            dv = tp.name(self.tangent(value.id))
+        else:
+            dv = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=value)
+        code.append(tp.stmt("d.append(v)", d=self.tangent(xs), v=dv))
+        return code
+
+    def own(self, x: str, state) -> list:
+        """Make ``dx`` an array (or list) only we refer to, before writing into it."""
+        dx = self.tangent(x)
+        if x not in state:
+            state[x] = True
+            self.needs_definition.add(x)
+            return [tp.stmt("d = sg.zeros_like(x)", d=dx, x=x, sg=self.sg())]
+        if not state[x]:
+            state[x] = True
+            return [tp.stmt("d = sg.copy(d)", d=dx, sg=self.sg())]
+        return []
+
+    def call(self, s, op: Operation, state):
+        """``y = g(a, b)`` -> ``y, dy = g_jvp(a, b, da)`` for g's generated forward mode."""
+        import inspect
+
+        target = target_of(s)
+        params = list(inspect.signature(op.callee).parameters)
+        pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
+        active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
+        name = self.callee_jvp(op.callee, [p for p, _ in active])
+        keywords = list(op.call.keywords) + [
+            gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
+            for p, a in active
+        ]
+        call = gast.Call(func=tp.name(name), args=list(op.call.args), keywords=keywords)
+        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
+        node = gast.copy_location(gast.Assign(targets=[targets], value=call, type_comment=None), s)
+        state[target] = False
+        return [node], state
+
+    # -- control flow -----------------------------------------------------------------
+
+    def branch(self, s, state):
+        body, body_state = self.block(s.body, dict(state))
+        orelse, else_state = self.block(s.orelse, dict(state))
+        body += self.materialize(set(else_state) - set(body_state))
+        orelse += self.materialize(set(body_state) - set(else_state))
+        joined = {k: body_state.get(k, True) and else_state.get(k, True) for k in body_state.keys() | else_state.keys()}
+        node = gast.If(test=s.test, body=body or [gast.Pass()], orelse=orelse)
+        return [gast.copy_location(node, s)], joined
+
+    def loop(self, s, state):
+        start = dict(state)
+        snapshot = self.names.copy()
+        while True:
+            self.names = snapshot.copy()
+            body, end = self.block(s.body, dict(start))
+            joined = {k: start.get(k, True) and end.get(k, True) for k in start.keys() | end.keys()}
+            if joined == start:
+                break
+            start = joined
+        body += self.materialize(set(start) - set(end))
+        before = self.materialize(set(start) - set(state))
+        if isinstance(s, gast.While):
+            node = gast.While(test=s.test, body=body or [gast.Pass()], orelse=[])
+        else:
+            node = gast.For(target=s.target, iter=s.iter, body=body or [gast.Pass()], orelse=[], type_comment=None)
+        return before + [gast.copy_location(node, s)], start
+
+    def materialize(self, names) -> list:
+        out = []
+        for n in sorted(names):
+            self.needs_definition.add(n)
+            out.append(tp.stmt("d = sg.zeros_like(x)", d=self.tangent(n), x=n, sg=self.sg()))
+        return out
+
+    def comment(self, s) -> list:
+        line = self.source_line(getattr(s, "lineno", None))
+        return [tp.comment(f"Tangent of: {line}")] if line else []
+
+
+# -- folding zero tangents ------------------------------------------------------------
+
+
+def _as_zero(node, zero_names: set[str]):
+    """``node`` with the names known to be zero tangents replaced by the zero marker."""
+    if not zero_names:
+        return node
+    for n in tp.walk(node):
+        if isinstance(n, gast.Name) and n.id in zero_names:
+            n.id = ZERO
+    return node
+
+
+def fold_zero(node, tangents: set[str]):
+    """``node`` with zero tangents folded away, or None if it is exactly zero.
+
+    Sound because a JVP rule is linear in its tangents: a sum drops zero terms,
+    a product with a zero tangent factor is zero, and any other expression whose
+    tangents are all zero is zero; a zero beside live tangents becomes ``0.0``.
+    """
+    names = [n.id for n in tp.walk(node) if isinstance(n, gast.Name)]
+    if ZERO not in names:
+        return node
+    if isinstance(node, gast.Name):
+        return None
+    if isinstance(node, gast.BinOp):
+        left, right = fold_zero(node.left, tangents), fold_zero(node.right, tangents)
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            if left is None and right is None:
+                return None
+            if right is None:
+                return left
+            if left is None:
+                return right if isinstance(node.op, gast.Add) else gast.UnaryOp(op=gast.USub(), operand=right)
+        elif left is None or right is None:
+            return None  # a product/quotient with a zero tangent factor
+        return gast.BinOp(left=left, op=node.op, right=right)
+    if isinstance(node, gast.UnaryOp):
+        operand = fold_zero(node.operand, tangents)
+        return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
+    if not any(n in tangents for n in names):
+        return None  # every tangent inside is zero
+    return _zeros_to_constants(node)
+
+
+def _zeros_to_constants(node):
+    class Replace(gast.NodeTransformer):
+        def visit_Name(self, n):
+            return tp.const(0.0) if n.id == ZERO else n
+
+    return Replace().visit(node)
+
+
+def _must_defined(body) -> set[str]:
+    """Names assigned at the top level of ``body`` (defined whatever path runs)."""
+    return {target_of(s) for s in body if isinstance(s, gast.Assign)}
