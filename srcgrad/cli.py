@@ -65,7 +65,7 @@ def _dump(args) -> str:
     else:
         names, _ = _wrt_names(func, 0) if _parameters(func) else ((), False)
     if args.mode == "fwd":
-        raise CommandError("--mode fwd: forward mode is not available yet in this version")
+        return pipeline.forward_function(func, names).generated.source
     if args.kind == "vjp":
         return pipeline.reverse_pair(func, names).generated.source
     return pipeline.fused_gradient(func, names, with_value=False, optimize=not args.no_optimize).source

@@ -223,9 +223,16 @@ _FOLDABLE = {
 
 
 def _number(node):
-    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
         return node.value
     return None
+
+
+_COMPARISONS = {
+    gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
+    gast.Lt: lambda a, b: a < b, gast.LtE: lambda a, b: a <= b,
+    gast.Gt: lambda a, b: a > b, gast.GtE: lambda a, b: a >= b,
+}
 
 
 class _Fold(gast.NodeTransformer):
@@ -245,6 +252,14 @@ class _Fold(gast.NodeTransformer):
             node.value = self.visit(value)
         return node
 
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARISONS:
+            left, right = _number(node.left), _number(node.comparators[0])
+            if left is not None and right is not None:
+                return tp.const(_COMPARISONS[type(node.ops[0])](left, right))
+        return node
+
     def visit_BinOp(self, node, top: bool = False):
         if not top:
             self.generic_visit(node)
@@ -252,7 +267,7 @@ class _Fold(gast.NodeTransformer):
         if left is not None and right is not None:
             value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
             if value is not None and abs(value) < 1e15:
-                return tp.const(value)
+                return tp.const(int(value) if type(value) is bool else value)
         if top:
             return node
         if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):

@@ -411,14 +411,14 @@ class ReverseTransformer:
         xs = op.container.id
         b = self.adjoint(xs)
         value = op.elements[0]
-        out = []
-        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
-            out += self.accumulate(value.id, tp.expr("b[-1]", b=b), state)
-        if state.get(xs):
-            out.append(tp.stmt("b.pop()", b=b))
-        else:
-            out.append(tp.stmt("b = b[:-1]", b=b))
-            state[xs] = True
+        active = isinstance(value, gast.Name) and self.activity.is_active(value.id)
+        if state.get(xs):  # our own list: take the last cotangent off it
+            if active:
+                return self.accumulate(value.id, tp.expr("b.pop()", b=b), state)
+            return [tp.stmt("b.pop()", b=b)]
+        out = self.accumulate(value.id, tp.expr("b[-1]", b=b), state) if active else []
+        out.append(tp.stmt("b = b[:-1]", b=b))
+        state[xs] = True
         return out
 
     def _basic_index(self, index) -> bool:
@@ -515,8 +515,8 @@ class ReverseTransformer:
         owned_copies = []
         for a in assignments(body):
             op = self.ops[id(a)]
-            x = op.container.id if op.kind in ("index", "store") else None
-            if x and start.get(x) is False and self.kinds.get(x) == "array":
+            x = op.container.id if op.kind in ("index", "store", "append") else None
+            if x and start.get(x) is False and (self.kinds.get(x) == "array" or op.kind == "append"):
                 # the body updates bx in place: make it ours once, not once per iteration
                 owned_copies.append(tp.stmt("b = sg.copy(b)", b=self.adjoint(x), sg=self.sg()))
                 start[x] = True

@@ -695,3 +695,558 @@ def expand_to(d, like):
         return d
     return np.broadcast_to(d, shape)
 
+
+
+# -- helpers of ``srcgrad.rules.more`` --------------------------------------------------
+
+
+def full_tangent(d, x):
+    """A tangent with ``x``'s shape: a folded-away zero (a scalar) becomes zeros like ``x``."""
+    if shape_of(d) == shape_of(x):
+        return d
+    return zeros_like(x) + d
+
+
+def _labels(x):
+    """Integers 1..size shaped like ``x``: index metadata that tracks where elements go."""
+    shape = shape_of(x)
+    return np.reshape(np.arange(1, int(np.prod(shape)) + 1), shape)
+
+
+def _scatter_flat(g_flat, labels, like, dtype):
+    """Zeros shaped like ``like`` with ``g_flat[k]`` added at flat position ``labels[k] - 1``."""
+    out = np.zeros_like(np.reshape(like, -1), dtype=dtype)
+    keep = labels > 0
+    np.add.at(out, labels[keep] - 1, np.compress(keep, g_flat))
+    return np.reshape(out, shape_of(like))
+
+
+def insert_adjoints(g, arr, obj, values, axis=None):
+    """The cotangents of ``arr`` and ``values`` in ``np.insert(arr, obj, values, axis)``."""
+    dtype = np.result_type(g, 1.0)
+    arr_labels = np.reshape(np.insert(_labels(arr), obj, 0, axis), -1)
+    value_labels = np.reshape(np.insert(0 * _labels(arr), obj, _labels(values), axis), -1)
+    g_flat = np.reshape(g, -1)
+    garr = _scatter_flat(g_flat, arr_labels, arr, dtype)
+    gvalues = _scatter_flat(g_flat, value_labels, values, dtype)
+    return garr, (float(gvalues) if isinstance(values, float) else gvalues)
+
+
+def undelete(g, arr, obj, axis=None):
+    """The cotangent of ``arr`` in ``np.delete(arr, obj, axis)``: zeros where deleted."""
+    kept = np.reshape(np.delete(_labels(arr), obj, axis), -1)
+    return _scatter_flat(np.reshape(g, -1), kept, arr, np.result_type(g, 1.0))
+
+
+def nan_count(a, axis=None, keepdims=False):
+    """How many non-NaN elements each reduction of ``a`` over ``axis`` combines, in a's float dtype."""
+    return np.sum(~np.isnan(a), axis=axis, keepdims=keepdims, dtype=np.result_type(a, 1.0))
+
+
+def nan_centred(a, axis=None):
+    """``a`` minus its NaN-ignoring mean over ``axis``, with 0 where ``a`` is NaN."""
+    return np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+
+
+def drop_initial(g, axis=None, include_initial=False):
+    """``g`` without the leading entry that ``include_initial=True`` adds along ``axis``."""
+    if not include_initial:
+        return g
+    ax = 0 if axis is None else axis
+    return np.take(g, np.arange(1, np.shape(g)[ax]), axis=ax)
+
+
+def add_initial(t, axis=None, include_initial=False):
+    """``t`` with a zero entry prepended along ``axis`` when ``include_initial=True``."""
+    if not include_initial:
+        return t
+    ax = 0 if axis is None else axis % np.ndim(t)
+    widths = [(0, 0)] * np.ndim(t)
+    widths[ax] = (1, 0)
+    return np.pad(t, widths)
+
+
+def _full_correlation(g, n, m, mode, offset):
+    """``g`` of a 'same'/'valid' convolution embedded at ``offset`` in the 'full' length."""
+    if mode == "full":
+        return g
+    before = offset
+    after = n + m - 1 - offset - np.shape(g)[0]
+    return np.pad(g, (before, after))
+
+
+def convolve_adjoints(g, a, v, mode="full"):
+    """The cotangents of ``a`` and ``v`` in ``np.convolve(a, v, mode)`` (1-D)."""
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    offset = (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+    full = _full_correlation(g, n, m, mode, offset)
+    return np.correlate(full, v, "valid"), np.correlate(full, a, "valid")
+
+
+def correlate_adjoints(g, a, v, mode="valid"):
+    """The cotangents of ``a`` and ``v`` in ``np.correlate(a, v, mode)`` (1-D, real)."""
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    if mode == "same":
+        offset = (m - 1) // 2 if n >= m else n // 2
+    else:
+        offset = min(n, m) - 1
+    full = _full_correlation(g, n, m, mode, offset)
+    return np.correlate(full, np.flip(v), "valid"), np.flip(np.correlate(full, a, "valid"))
+
+
+def _cov_setup(m, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Observations as columns, the observation weights, their sum and the normalisation."""
+    x = np.atleast_2d(m)
+    if not rowvar and np.ndim(m) > 1:
+        x = x.T
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = np.asarray(aweights, dtype=float) if w is None else w * aweights
+    if ddof is None:
+        ddof = 0 if bias else 1
+    if w is None:
+        w = np.ones_like(x[0])
+        total = float(np.shape(x)[1])
+        fact = total - ddof
+    else:
+        total = np.sum(w)
+        fact = total - ddof * (np.sum(w * aweights) / total if aweights is not None else 1.0)
+    centred = x - np.sum(x * w, axis=1, keepdims=True) / total
+    return x, w, total, fact, centred
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """The cotangent of ``m`` in ``np.cov(m, ...)`` (``y`` unsupported: stack it into ``m``)."""
+    if y is not None:
+        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    k = np.shape(x)[0]
+    g2 = np.reshape(g, (k, k))
+    gc = ((g2 + g2.T) @ (centred * w)) / fact
+    gx = gc - np.sum(gc, axis=1, keepdims=True) * (w / total)
+    if not rowvar and np.ndim(m) > 1:
+        gx = gx.T
+    return np.reshape(gx, shape_of(m))
+
+
+def cov_tangent(dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """The tangent of ``np.cov(m, ...)`` along ``dm``."""
+    if y is not None:
+        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    dx = np.atleast_2d(full_tangent(dm, m))
+    if not rowvar and np.ndim(m) > 1:
+        dx = dx.T
+    dc = dx - np.sum(dx * w, axis=1, keepdims=True) / total
+    half = (dc * w) @ centred.T / fact
+    return np.reshape(half + half.T, shape_of(ans))
+
+
+def corrcoef_cov_cotangent(g, c):
+    """The cotangent of the covariance ``c`` from that of ``corrcoef = c / outer(d, d)``."""
+    if np.ndim(c) == 0:
+        return 0.0 * g
+    d = np.sqrt(np.diagonal(c))
+    outer = d[:, None] * d[None, :]
+    r = c / outer
+    gd = -(np.sum(g * r, axis=1) + np.sum(g * r, axis=0)) / d
+    return g / outer + np.diag(gd / (2.0 * d))
+
+
+def corrcoef_tangent(dc, c):
+    """The tangent of ``corrcoef`` from the tangent ``dc`` of its covariance ``c``."""
+    if np.ndim(c) == 0:
+        return 0.0 * dc
+    d = np.sqrt(np.diagonal(c))
+    dd = np.diagonal(dc) / (2.0 * d)
+    outer = d[:, None] * d[None, :]
+    r = c / outer
+    return dc / outer - r * (dd[:, None] / d[:, None] + dd[None, :] / d[None, :])
+
+
+def _interp_parts(x, xp, fp, period=None):
+    """Segment index ``j``, position ``t`` in it, slope ``s`` and the inside/below/above masks."""
+    if period is not None:
+        raise ValueError("srcgrad: no derivative for np.interp with period=...")
+    n = np.shape(xp)[0]
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
+    j1 = np.minimum(j + 1, n - 1)
+    h = xp[j1] - xp[j]
+    h = np.where(h == 0, 1.0, h)
+    t = (x - xp[j]) / h
+    s = (fp[j1] - fp[j]) / h
+    below = x < xp[0]
+    above = x > xp[n - 1]
+    inside = ~(below | above)
+    return j, j1, t, s, inside, below, above
+
+
+def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
+    """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
+    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    gi = np.where(inside, g, 0.0)
+    gx = gi * s
+    dtype = np.result_type(g, 1.0)
+    gxp = np.zeros_like(xp, dtype=dtype)
+    np.add.at(gxp, j, gi * s * (t - 1.0))
+    np.add.at(gxp, j1, -gi * s * t)
+    gfp = np.zeros_like(fp, dtype=dtype)
+    np.add.at(gfp, j, gi * (1.0 - t))
+    np.add.at(gfp, j1, gi * t)
+    if left is None:
+        gfp[0] += np.sum(np.where(below, g, 0.0))
+    if right is None:
+        gfp[-1] += np.sum(np.where(above, g, 0.0))
+    return unbroadcast(gx, x), gxp, gfp
+
+
+def interp_tangent(dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
+    """The tangent of ``np.interp(x, xp, fp, left, right)``."""
+    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    dxp = full_tangent(dxp, xp)
+    dfp = full_tangent(dfp, fp)
+    mid = dx * s + dxp[j] * s * (t - 1.0) - dxp[j1] * s * t + dfp[j] * (1.0 - t) + dfp[j1] * t
+    out = np.where(inside, mid, 0.0)
+    if left is None:
+        out = np.where(below, dfp[0], out)
+    if right is None:
+        out = np.where(above, dfp[-1], out)
+    return out
+
+
+def select_adjoint(g, condlist, choicelist):
+    """The cotangents of the choices in ``np.select``: each gets ``g`` where it was picked."""
+    taken = None
+    parts = []
+    for cond, choice in zip(condlist, choicelist):
+        pick = cond if taken is None else cond & ~taken
+        taken = cond if taken is None else taken | cond
+        parts.append(unbroadcast(np.where(pick, g, 0.0), choice))
+    return type(choicelist)(parts) if isinstance(choicelist, (list, tuple)) else np.stack(parts)
+
+
+def choose_adjoint(g, a, choices, mode="raise"):
+    """The cotangents of the choices in ``np.choose(a, choices, mode=mode)``."""
+    n = len(choices)
+    index = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
+    parts = [unbroadcast(np.where(index == k, g, 0.0), choices[k]) for k in range(n)]
+    return type(choices)(parts) if isinstance(choices, (list, tuple)) else np.stack(parts)
+
+
+def uncompress(g, condition, a, axis=None):
+    """The adjoint of ``np.compress``: zeros shaped like ``a`` with ``g`` where selected."""
+    out = np.zeros_like(a, dtype=np.result_type(g, 1.0))
+    where = np.nonzero(np.ravel(condition))[0]
+    if axis is None:
+        flat = np.reshape(out, -1)  # a view of the fresh ``out``
+        flat[where] = g
+        return out
+    moved = np.moveaxis(out, axis, 0)  # a view: writes land in ``out``
+    moved[where] = np.moveaxis(g, axis, 0)
+    return out
+
+
+def linspace_adjoints(g, start, stop, num=50, endpoint=True, axis=0, retstep=False):
+    """The cotangents of ``start`` and ``stop`` in ``np.linspace``: weights 1 - t and t
+    (and +-1/divisions from the step, with ``retstep=True``)."""
+    gstep = None
+    if retstep:
+        g, gstep = g
+    ones = np.ones_like(np.take(g, 0, axis=axis))
+    t = np.linspace(0.0 * ones, ones, num, endpoint, axis=axis)
+    gstart = np.sum(g * (1.0 - t), axis=axis)
+    gstop = np.sum(g * t, axis=axis)
+    if gstep is not None:
+        div = max(num - 1 if endpoint else num, 1)
+        gstart = gstart - gstep / div
+        gstop = gstop + gstep / div
+    return unbroadcast(gstart, start), unbroadcast(gstop, stop)
+
+
+def log_of(base):
+    """``log(base)``, a Python float for a scalar (so float32 results stay float32)."""
+    return float(np.log(base)) if np.ndim(base) == 0 else np.log(base)
+
+
+def bessel_i1(x):
+    """The modified Bessel function I1 (the derivative of ``np.i0``), by its power series."""
+    half = x / 2.0
+    term = half
+    total = term
+    sq = half * half
+    k = 0
+    while True:
+        k += 1
+        term = term * sq / (k * (k + 1))
+        total = total + term
+        if not np.any(np.abs(term) > 1e-17 * np.abs(total)):
+            return total
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """The weight of each sample of ``y`` in ``np.trapezoid(y, x, dx, axis)``."""
+    nd = np.ndim(y)
+    ax = axis % nd
+    if x is None:
+        d = np.ones_like(np.diff(y, axis=ax)) * dx
+    elif np.ndim(x) == 1:
+        d = np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
+    else:
+        d = np.diff(x, axis=ax)
+    before = [(0, 0)] * np.ndim(d)
+    after = [(0, 0)] * np.ndim(d)
+    before[ax] = (1, 0)
+    after[ax] = (0, 1)
+    return (np.pad(d, before) + np.pad(d, after)) / 2.0
+
+
+def untake_along_axis(g, arr, indices, axis=-1):
+    """The adjoint of ``np.take_along_axis``: ``g`` added where each element was taken from."""
+    out = np.zeros_like(arr, dtype=np.result_type(g, 1.0))
+    if axis is None:
+        flat = np.reshape(out, -1)  # a view of the fresh ``out``
+        np.add.at(flat, np.reshape(indices, -1), np.reshape(g, -1))
+        return out
+    shape = np.shape(g)
+    nd = len(shape)
+    ax = axis % nd
+    index = []
+    for i, n in enumerate(shape):
+        if i == ax:
+            index.append(indices)
+        else:
+            line = np.arange(n) % np.shape(arr)[i]  # index metadata
+            index.append(np.reshape(line, tuple(-1 if k == i else 1 for k in range(nd))))
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+def polyval_adjoint_p(g, p, x):
+    """The cotangent of the coefficients ``p`` in ``np.polyval(p, x)``."""
+    powers = np.vander(np.reshape(x, -1), len(p))
+    return np.reshape(np.reshape(g, -1) @ powers, shape_of(p))
+
+
+def vander_derivative(x, N=None, increasing=False):
+    """``d vander(x, N)[i, j] / d x[i]``, shaped like the Vandermonde matrix."""
+    n = len(x) if N is None else N
+    zero = np.zeros_like(x, shape=(len(x), 1), dtype=np.result_type(x, 1.0))
+    if n <= 1:
+        return zero[:, :n]
+    lower = np.vander(x, n - 1, increasing)
+    k = np.cumsum(np.ones_like(x, shape=(n - 1,), dtype=np.result_type(x, 1.0)))
+    if increasing:
+        return np.concatenate([zero, lower * k], axis=1)
+    return np.concatenate([lower * np.flip(k), zero], axis=1)
+
+
+def unediff1d(g, ary, to_end=None, to_begin=None):
+    """The adjoint of ``np.ediff1d``: drop the constant ends, then the adjoint of a diff."""
+    start = 0 if to_begin is None else np.size(to_begin)
+    stop = np.shape(g)[0] - (0 if to_end is None else np.size(to_end))
+    return np.reshape(undiff(g[start:stop], np.ravel(ary)), shape_of(ary))
+
+
+def zero_ends(end=None):
+    """Zeros shaped like a constant end of ``np.ediff1d`` (None stays None)."""
+    return None if end is None else np.zeros_like(np.ravel(end), dtype=float)
+
+
+def rollaxis_axes(a, axis=None, start=0):
+    """The permutation ``np.transpose`` applies for ``np.rollaxis(a, axis, start)``."""
+    n = np.ndim(a)
+    axis = axis % n
+    start = start + n if start < 0 else start
+    if axis < start:
+        start -= 1
+    axes = [i for i in range(n) if i != axis]
+    axes.insert(start, axis)
+    return tuple(axes)
+
+
+def unresize(g, a, new_shape=None):
+    """The adjoint of ``np.resize``: sum the cyclic copies of ``a``'s elements."""
+    size = int(np.prod(shape_of(a)))
+    flat = np.reshape(g, -1)
+    total = np.shape(flat)[0]
+    copies = -(-total // size)
+    flat = np.pad(flat, (0, copies * size - total))
+    return np.reshape(np.sum(np.reshape(flat, (copies, size)), axis=0), shape_of(a))
+
+
+def _quantile_rows(a, axis=None):
+    """``a`` with the reduced axes moved last and flattened into one."""
+    shape = shape_of(a)
+    nd = len(shape)
+    axes = _axes_tuple(axis, nd)
+    k = len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(nd - k, nd)))
+    kept = np.shape(moved)[: nd - k]
+    return np.reshape(moved, kept + (-1,)), axes, kept
+
+
+def _quantile_weights(rows, q, nan=False, method="linear"):
+    """The sorting order of ``rows``, the weights of its sorted entries per ``q``, and d/dq."""
+    if method != "linear":
+        raise ValueError(f"srcgrad: no derivative for quantiles with method={method!r}")
+    order = np.argsort(rows, axis=-1)
+    ordered = np.take_along_axis(rows, order, axis=-1)
+    count = np.sum(~np.isnan(rows), axis=-1, keepdims=True) if nan else np.shape(rows)[-1]
+    v = np.reshape(q, np.shape(q) + (1,) * np.ndim(rows)) * (count - 1)
+    lo = np.floor(v)
+    frac = v - lo
+    hi = np.minimum(lo + 1, count - 1)
+    j = np.cumsum(np.ones_like(rows), axis=-1) - 1.0
+    at_lo, at_hi = j == lo, j == hi
+    weights = np.where(at_lo, 1.0 - frac, 0.0) + np.where(at_hi, frac, 0.0)
+    values = np.where(np.isnan(ordered), 0.0, ordered)
+    gap = np.sum(np.where(at_hi, values, 0.0) - np.where(at_lo, values, 0.0), axis=-1, keepdims=True)
+    return order, weights, (gap * (count - 1))[..., 0]
+
+
+def _quantile_q(q, scale):
+    """``q`` as a fraction (percentiles divide by 100)."""
+    return np.true_divide(q, scale)
+
+
+def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0):
+    """The cotangents of ``a`` and ``q`` in ``np.quantile``/``percentile``/``median`` (and nan*)."""
+    rows, axes, kept = _quantile_rows(a, axis)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    gq_shape = np.shape(q) + kept
+    g2 = np.reshape(g, gq_shape + (1,))
+    ga_sorted = np.sum(g2 * weights, axis=tuple(range(np.ndim(q))))
+    ga_rows = np.take_along_axis(ga_sorted, np.argsort(order, axis=-1), axis=-1)
+    nd = len(shape_of(a))
+    k = len(axes)
+    moved_shape = kept + tuple(shape_of(a)[i] for i in axes)
+    ga = np.moveaxis(np.reshape(ga_rows, moved_shape), tuple(range(nd - k, nd)), axes)
+    summed = tuple(range(np.ndim(q), len(gq_shape)))
+    gq = np.sum(np.reshape(g, gq_shape) * np.reshape(slope, gq_shape), axis=summed) / scale
+    return ga.astype(np.result_type(a, 1.0), copy=False), gq
+
+
+def quantile_tangent(da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False,
+                     scale=1.0):
+    """The tangent of ``np.quantile``/``percentile``/``median`` (and their nan* versions)."""
+    rows, axes, kept = _quantile_rows(a, axis)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    drows = _quantile_rows(full_tangent(da, a), axis)[0]
+    dsorted = np.take_along_axis(np.where(np.isnan(rows), 0.0, drows), order, axis=-1)
+    out = np.sum(weights * dsorted, axis=-1)
+    out = out + np.reshape(full_tangent(dq, q), np.shape(q) + (1,) * len(kept)) * slope / scale
+    return np.reshape(out, shape_of(ans)).astype(np.result_type(ans, 1.0), copy=False)
+
+
+def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2):
+    """The derivative of ``np.linalg.vector_norm(x, axis, keepdims, ord)`` (x's shape).
+
+    Any number of axes is one vector; kinks follow the max/abs conventions."""
+    n = keep_reduced(ans, x, axis, keepdims)
+    if ord == 2:
+        return x / n
+    if ord == 1:
+        return np.sign(x)
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
+    if ord == 0:
+        raise ValueError("srcgrad: no derivative for np.linalg.vector_norm with ord=0")
+    return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
+
+
+def _chain(mats, like):
+    """The matrix product of ``mats`` (an identity like ``like``'s rows when empty)."""
+    if not mats:
+        return None
+    out = mats[0]
+    for m in mats[1:]:
+        out = out @ m
+    return out
+
+
+def _multi_dot_matrices(arrays):
+    """The operands of ``multi_dot`` as matrices: a first vector a row, a last vector a column."""
+    mats = list(arrays)
+    if np.ndim(mats[0]) == 1:
+        mats[0] = mats[0][None, :]
+    if np.ndim(mats[-1]) == 1:
+        mats[-1] = mats[-1][:, None]
+    return mats
+
+
+def multi_dot_adjoints(g, arrays):
+    """The cotangents of each operand of ``np.linalg.multi_dot(arrays)``."""
+    mats = _multi_dot_matrices(arrays)
+    g2 = np.reshape(g, (np.shape(mats[0])[0], np.shape(mats[-1])[1]))
+    out = []
+    for i, x in enumerate(arrays):
+        left, right = _chain(mats[:i], None), _chain(mats[i + 1 :], None)
+        gi = g2 if left is None else left.T @ g2
+        gi = gi if right is None else gi @ right.T
+        out.append(np.reshape(gi, shape_of(x)))
+    return type(arrays)(out)
+
+
+def multi_dot_tangent(darrays, arrays):
+    """The tangent of ``np.linalg.multi_dot(arrays)``."""
+    darrays = dense(darrays, arrays)
+    total = None
+    for i in range(len(arrays)):
+        term = np.linalg.multi_dot([darrays[k] if k == i else a for k, a in enumerate(arrays)])
+        total = term if total is None else total + term
+    return total
+
+
+def _matrix_power_parts(a, n):
+    """The base matrix (``a`` or its inverse) and the non-negative power."""
+    if n < 0:
+        return np.linalg.inv(a), -n
+    return a, n
+
+
+def matrix_power_adjoint(g, a, n=None):
+    """The cotangent of ``a`` in ``np.linalg.matrix_power(a, n)``."""
+    b, k = _matrix_power_parts(a, n)
+    bt = mT(b)
+    powers = [None] * k
+    if k:
+        powers[0] = np.broadcast_to(np.eye(np.shape(a)[-1], dtype=bool), np.shape(a))
+    for i in range(1, k):
+        powers[i] = bt if i == 1 else powers[i - 1] @ bt
+    gb = zeros_like(a)
+    for i in range(k):
+        left = powers[i]
+        right = powers[k - 1 - i]
+        term = g if i == 0 else left @ g
+        gb = gb + (term if k - 1 - i == 0 else term @ right)
+    if n < 0:
+        return -(bt @ gb @ bt)
+    return gb
+
+
+def matrix_power_tangent(da, a, n=None):
+    """The tangent of ``np.linalg.matrix_power(a, n)``."""
+    b, k = _matrix_power_parts(a, n)
+    db = -(b @ da @ b) if n < 0 else da
+    total = zeros_like(a)
+    for i in range(k):
+        left = np.linalg.matrix_power(b, i)
+        right = np.linalg.matrix_power(b, k - 1 - i)
+        total = total + left @ db @ right
+    return total
+
+
+def cond_gradient(x, p=None):
+    """The derivative of ``np.linalg.cond(x, p)`` for p None/2 (s_max/s_min) and -2."""
+    if p not in (None, 2, -2):
+        raise ValueError(f"srcgrad: no derivative for np.linalg.cond with p={p!r}")
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    top = u[..., :, :1] @ vh[..., :1, :]
+    bottom = u[..., :, -1:] @ vh[..., -1:, :]
+    s_max = s[..., :1, None]
+    s_min = s[..., -1:, None]
+    if p == -2:
+        return top * 0.0 + bottom / s_max - s_min / s_max**2 * top
+    return top / s_min - s_max / s_min**2 * bottom

@@ -40,6 +40,13 @@ def test_dump_prints_the_gradient_function(model_file):
     compile(result.stdout, "dumped", "exec")  # it is valid Python
 
 
+def test_dump_forward_mode(model_file):
+    result = run("dump", f"{model_file}:loss", "--mode", "fwd", "--wrt", "w")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("def jvp_loss(w, b, x, *, dw):")
+    assert "# Tangent of: h = np.tanh(x @ w + b)" in result.stdout
+
+
 def test_dump_vjp_pair_and_no_optimize(model_file):
     pair = run("dump", f"{model_file}:loss", "--kind", "vjp")
     assert "def loss_forward(w, b, x):" in pair.stdout and "def loss_backward(tape, bout):" in pair.stdout

@@ -62,13 +62,14 @@ def true_divide_jvp(dx, dy, ans, x, y):
 
 @defvjp(np.power, np.float_power, math.pow, broadcasts=True)
 def power(g, ans, x, y):
-    """d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
-    return g * y * x ** (y - 1.0), g * ans * np.log(np.where(x == 0.0, 1.0, x))
+    """d/dx: the exponent y - 1 becomes 0 where y == 0 (so 0 ** -1 never happens: x**0 is
+    constant). d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
+    return g * y * x ** (y - 1.0 + (y == 0)), g * ans * np.log(np.where(x == 0.0, 1.0, x))
 
 
 @defjvp(np.power, np.float_power, math.pow, broadcasts=True)
 def power_jvp(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1.0) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
+    return dx * y * x ** (y - 1.0 + (y == 0)) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
 
 
 @defvjp(np.remainder, broadcasts=True)
