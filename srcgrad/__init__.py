@@ -7,6 +7,8 @@ forward sweep and then explicit adjoint statements; ``source(grad(f))`` shows it
 from . import rules as _rules  # noqa: F401  (registers the NumPy derivative rules)
 from .api import (
     grad,
+    hessian,
+    hvp,
     jacobian,
     jvp,
     register_jvp,
@@ -33,6 +35,8 @@ __all__ = [
     "UnsupportedSyntaxError",
     "check_grads",
     "grad",
+    "hessian",
+    "hvp",
     "jacobian",
     "jvp",
     "register_jvp",

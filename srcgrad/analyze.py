@@ -170,6 +170,9 @@ class Classifier:
 
     def method(self, node: gast.Call) -> Operation:
         receiver, name = node.func.value, node.func.attr
+        if name == "pop" and not node.args and isinstance(receiver, gast.Name):
+            # v = xs.pop(): the last element leaves the list (the tape of generated code)
+            return Operation("pop", [receiver.id], container=receiver, label="the method .pop()", call=node)
         if name in NONDIFF_METHODS:
             return Operation("nondiff")
         if name in IDENTITY_METHODS:

@@ -38,7 +38,12 @@ def _with_source(func) -> Callable:
     """``func`` itself, or a one-line Python wrapper for a callable with a rule.
 
     A registered rule wins over the function's own source, as it does at call sites.
+    A function srcgrad made is replaced by the generated code behind it, so that
+    derivatives of derivatives transform generated code again.
     """
+    made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
+    if made_by_srcgrad is not None:
+        return made_by_srcgrad()
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
         try:
             inspect.getsourcelines(func)
@@ -138,6 +143,13 @@ def value_and_grad(f: Callable | None = None, wrt=0) -> Callable:
 
 
 def _gradient_function(f, wrt, with_value: bool) -> Callable:
+    if getattr(f, "__srcgrad_second_order__", False):
+        raise TypeError(
+            "srcgrad differentiates up to second order (grad(grad(f)), hessian, hvp); a third "
+            "derivative is not supported yet: differentiate an analytic second derivative instead"
+        )
+    if getattr(f, "__srcgrad_generated__", None) is not None:
+        return _gradient_of_generated(f, wrt, with_value)
     func = _with_source(f)
     names, as_tuple = _wrt_names(func, wrt)
     positions = {n: k for k, n in enumerate(_parameters(func))}
@@ -172,6 +184,53 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     gradient.__srcgrad_source__ = lambda: compiled().source
     gradient.__srcgrad_generated__ = lambda: compiled().function
     return gradient
+
+
+def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
+    """``grad(grad(f))``: forward mode over the generated gradient code, one unit
+    tangent per entry of each differentiated argument (forward-over-reverse)."""
+    func = _with_source(f)
+    names, as_tuple = _wrt_names(func, wrt)
+    params = _parameters(func)
+
+    def gradient(*args):
+        value, grads = None, []
+        for n in names:
+            k = params.index(n)
+            x = args[k]
+            _check_differentiable(x, n)
+            entries = []
+            for unit in _unit_directions(x):
+                tangents = [None] * len(args)
+                tangents[k] = unit
+                value, d = jvp(func, args, tangents)
+                _scalar_check(value, getattr(f, "__name__", "the function"))
+                entries.append(d)
+            grads.append(entries[0] if isinstance(x, float) else np.reshape(np.stack(entries), np.shape(x)))
+        result = tuple(grads) if as_tuple else grads[0]
+        return (value, result) if with_value else result
+
+    gradient.__srcgrad_source__ = lambda: pipeline.forward_function(func, names).generated.source
+    gradient.__srcgrad_second_order__ = True
+    return gradient
+
+
+def _unit_directions(x):
+    if isinstance(x, float):
+        yield 1.0
+        return
+    x = np.asarray(x)
+    direction = np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    for j in range(x.size):
+        direction.flat[j] = 1.0
+        yield direction.copy()
+        direction.flat[j] = 0.0
+
+
+def _scalar_check(value, name: str) -> None:
+    from .runtime import scalar_seed
+
+    scalar_seed(value, name)
 
 
 _DEFAULT = object()
@@ -277,6 +336,52 @@ def jvp_source(f: Callable, wrt=0) -> str:
     func = _with_source(f)
     names, _ = _wrt_names(func, wrt)
     return pipeline.forward_function(func, names).generated.source
+
+
+# -- second derivatives --------------------------------------------------------------
+
+
+def hvp(f: Callable, wrt=0) -> Callable:
+    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` times ``v``, without forming it.
+
+    Forward-over-reverse: forward mode applied to the gradient code srcgrad generated.
+    """
+    func = _with_source(f)
+    (name,), _ = _wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
+    position = _parameters(func).index(name)
+
+    def hessian_vector_product(*args):
+        *primals, v = args
+        _check_differentiable(primals[position], name)
+        generated = pipeline.fused_gradient(func, (name,), False).function
+        tangents = [None] * len(primals)
+        tangents[position] = v
+        return jvp(generated, primals, tangents)[1]
+
+    return hessian_vector_product
+
+
+def hessian(f: Callable, wrt=0) -> Callable:
+    """The Hessian of scalar ``f``, column by column with ``hvp``: shape ``x.shape * 2``."""
+    product = hvp(f, wrt)
+    func = _with_source(f)
+    (name,), _ = _wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
+    position = _parameters(func).index(name)
+
+    def hess(*args):
+        x = args[position]
+        if isinstance(x, float):
+            return product(*args, 1.0)
+        x = np.asarray(x)
+        direction = np.zeros_like(x, dtype=np.result_type(x, 1.0))
+        columns = []
+        for j in range(x.size):
+            direction.flat[j] = 1.0
+            columns.append(np.asarray(product(*args, direction.copy())))
+            direction.flat[j] = 0.0
+        return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+
+    return hess
 
 
 # -- jacobian ------------------------------------------------------------------------

@@ -130,7 +130,12 @@ class ForwardTransformer:
             return self.call(s, op, state)
         dt = self.tangent(target)
         code = [s]
-        if op.kind == "store":
+        if op.kind == "pop":
+            xs = op.container.id
+            code += self.own(xs, state)
+            code.append(tp.stmt("d = dxs.pop()", d=dt, dxs=self.tangent(xs)))
+            state[target] = False
+        elif op.kind == "store":
             code += self.store(op, state)
         elif op.kind == "append":
             code += self.append(op, state)

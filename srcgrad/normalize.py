@@ -43,7 +43,10 @@ class Normalizer:
 
     def function(self) -> gast.FunctionDef:
         node = self.parsed.node
-        body = lower_jumps(node.body, self.names)
+        body = list(node.body)
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]  # the docstring documents the user's function, not ours
+        body = lower_jumps(body, self.names)
         new_body = self.block(body)
         fn = gast.FunctionDef(
             name=node.name,
@@ -195,6 +198,16 @@ class Normalizer:
             p, item = self.atomize(value.args[0])
             call = gast.Call(func=gast.Attribute(value=xs, attr="append", ctx=gast.Load()), args=[item], keywords=[])
             return pre + p + [self.located(gast.Expr(value=call))]
+        if (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "pop"
+            and isinstance(value.func.value, gast.Name)
+            and not value.args
+        ):
+            # xs.pop() for its effect: the popped value gets a name, so the list's
+            # shrinking is a core statement like any other
+            return [self.located(tp.assign(self.names.fresh("popped"), value))]
         # print(...) and other calls for their effect: forward sweep only, never differentiated
         return [s]
 
@@ -230,6 +243,16 @@ class Normalizer:
     def for_header(self, s):
         """``for`` over range stays; other iterables become loops over an index."""
         it = s.iter
+        if isinstance(it, gast.Call) and self.env.static_value(it.func) is reversed and len(it.args) == 1:
+            # reversed(range(...)) is range(...)[::-1]: still a range, with a length
+            it = gast.Subscript(
+                value=it.args[0], slice=gast.Slice(lower=None, upper=None, step=tp.const(-1)),
+                ctx=gast.Load(),
+            )
+        if self._range_like(it):
+            if not isinstance(s.target, gast.Name):
+                raise self.unsupported(s.target, "unpacking in the target of a `for` over range")
+            return [], gast.For(target=s.target, iter=it, body=[], orelse=[]), []
         if isinstance(it, gast.Call) and self.env.static_value(it.func) is range and not it.keywords:
             pre, atoms = self.atomize_all(it.args)
             call = gast.Call(func=tp.name("range"), args=atoms, keywords=[])
@@ -273,6 +296,15 @@ class Normalizer:
         for f in first:
             gast.copy_location(f, s)
         return pre, header, first
+
+    def _range_like(self, node) -> bool:
+        """``range(...)`` sliced (``range(n)[::-1]``, ``range(n)[:k]``): integers, no derivative."""
+        if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice):
+            inner = node.value
+            return (
+                isinstance(inner, gast.Call) and self.env.static_value(inner.func) is range
+            ) or self._range_like(inner)
+        return False
 
     # -- expressions -------------------------------------------------------
 

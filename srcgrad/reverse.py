@@ -274,7 +274,7 @@ class ReverseTransformer:
         forward = [s]
         reverse = []
         extra_targets = []
-        if active and op.kind == "unknown":
+        if active and op.kind in ("unknown", "pop"):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
@@ -379,7 +379,8 @@ class ReverseTransformer:
             part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Store())
             if self._basic_index(op.index):
                 return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
-            return [tp.stmt("np.add.at(b, i, g)", np=self.np(), b=b, i=_index_expr(op.index), g=g)]
+            # repeated fancy indices add up; an assignment keeps the write visible to forward mode
+            return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=_index_expr(op.index), g=g)]
         expr = tp.expr("sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index))
         self.reads.add(x)
         out = self.accumulate(x, expr, state, owned=True)

@@ -129,9 +129,9 @@ def tuple_cotangent(like, index, g):
 
 def add(a, b):
     """``a + b`` for cotangents, where ``None`` is an exact zero (used in containers)."""
-    if a is None:
+    if a is None or (_is_plain_zero(a) and isinstance(b, (tuple, list, dict))):
         return b
-    if b is None:
+    if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
         return a
     if isinstance(a, (tuple, list)):
         return type(a)(add(x, y) for x, y in zip(a, b, strict=True))
@@ -632,7 +632,11 @@ def inverse_axes(axes, a):
 
 
 def copy(x):
-    """A copy to write into (arrays, lists), so user inputs are never mutated."""
+    """A copy to write into (arrays, lists), so user inputs are never mutated.
+
+    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped."""
+    if isinstance(x, tuple):
+        return list(x)
     return x.copy() if hasattr(x, "copy") else x
 
 
@@ -668,6 +672,7 @@ def add_at(b, index, g):
         b[index] += g
     else:
         np.add.at(b, index, g)
+    return b
 
 
 
@@ -1156,8 +1161,8 @@ def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2):
     return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
 
 
-def _chain(mats, like):
-    """The matrix product of ``mats`` (an identity like ``like``'s rows when empty)."""
+def _chain(mats):
+    """The matrix product of ``mats`` (None, the identity, when there are none)."""
     if not mats:
         return None
     out = mats[0]
@@ -1182,7 +1187,7 @@ def multi_dot_adjoints(g, arrays):
     g2 = np.reshape(g, (np.shape(mats[0])[0], np.shape(mats[-1])[1]))
     out = []
     for i, x in enumerate(arrays):
-        left, right = _chain(mats[:i], None), _chain(mats[i + 1 :], None)
+        left, right = _chain(mats[:i]), _chain(mats[i + 1 :])
         gi = g2 if left is None else left.T @ g2
         gi = gi if right is None else gi @ right.T
         out.append(np.reshape(gi, shape_of(x)))
@@ -1207,20 +1212,18 @@ def _matrix_power_parts(a, n):
 
 
 def matrix_power_adjoint(g, a, n=None):
-    """The cotangent of ``a`` in ``np.linalg.matrix_power(a, n)``."""
+    """The cotangent of ``a`` in ``np.linalg.matrix_power(a, n)``: the sum over the
+    factors of ``b**i db b**(k-1-i)``, transposed (``b`` is the inverse for n < 0)."""
     b, k = _matrix_power_parts(a, n)
     bt = mT(b)
-    powers = [None] * k
-    if k:
-        powers[0] = np.broadcast_to(np.eye(np.shape(a)[-1], dtype=bool), np.shape(a))
+    powers = [None]  # powers[i] is bt**i; None stands for the identity
     for i in range(1, k):
-        powers[i] = bt if i == 1 else powers[i - 1] @ bt
+        powers.append(bt if i == 1 else powers[-1] @ bt)
     gb = zeros_like(a)
     for i in range(k):
-        left = powers[i]
+        term = g if powers[i] is None else powers[i] @ g
         right = powers[k - 1 - i]
-        term = g if i == 0 else left @ g
-        gb = gb + (term if k - 1 - i == 0 else term @ right)
+        gb = gb + (term if right is None else term @ right)
     if n < 0:
         return -(bt @ gb @ bt)
     return gb
@@ -1248,5 +1251,25 @@ def cond_gradient(x, p=None):
     s_max = s[..., :1, None]
     s_min = s[..., -1:, None]
     if p == -2:
-        return top * 0.0 + bottom / s_max - s_min / s_max**2 * top
+        return bottom / s_max - s_min / s_max**2 * top
     return top / s_min - s_max / s_min**2 * bottom
+
+
+def add_at_tangent(db, index, dg, b):
+    """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
+    out = zeros_like(b) if isinstance(db, float) else copy(db)
+    np.add.at(out, index, dg)
+    return out
+
+
+def _is_plain_zero(v) -> bool:
+    """A Python 0.0 standing for a zero container cotangent (folded tangents use it)."""
+    return type(v) is float and v == 0.0
+
+
+def unsequence(g, iterable):
+    """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
+    if isinstance(iterable, (tuple, list)):
+        return type(iterable)(g)
+    return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
+

@@ -277,3 +277,30 @@ def test_jacobian_forward_and_reverse_agree():
     assert rev.shape == fwd.shape == (3, 6)
     np.testing.assert_allclose(rev, fwd)
     np.testing.assert_allclose(fwd[1], 2 * x)
+
+
+def quartic(x):
+    return np.sum(x**4) + 2 * np.dot(x, x)
+
+
+def test_hessian_of_two_x_dot_x_is_4i():
+    np.testing.assert_allclose(srcgrad.hessian(two_x_dot_x)(np.arange(3.0)), 4 * np.eye(3))
+
+
+def test_second_derivative_of_sin_is_minus_sin():
+    d2 = srcgrad.grad(srcgrad.grad(np.sin))
+    for x in (-1.3, 0.0, 0.7, 2.5):
+        assert np.isclose(d2(x), -np.sin(x))
+
+
+def test_hvp_matches_hessian_and_finite_differences():
+    x = np.array([0.3, -1.1, 0.8])
+    v = np.array([1.0, 0.5, -2.0])
+    h = srcgrad.hessian(quartic)(x)
+    np.testing.assert_allclose(h, np.diag(12 * x**2) + 4 * np.eye(3))
+    np.testing.assert_allclose(srcgrad.hvp(quartic)(x, v), h @ v)
+
+
+def test_third_derivatives_say_so():
+    with pytest.raises(TypeError, match="second order"):
+        srcgrad.grad(srcgrad.grad(srcgrad.grad(np.sin)))

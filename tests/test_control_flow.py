@@ -272,3 +272,18 @@ def test_overwritten_value_is_saved_and_restored():
     source = pipeline.fused_gradient(squaring_loop, ("x",), False).source
     assert "stack.append(x)" in source and "x = stack.pop()" in source
     assert np.isclose(srcgrad.grad(squaring_loop)(1.1), 8 * 1.1**7)
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
+def test_hessian_vector_products_through_control_flow(f, args):
+    """Forward-over-reverse against central differences of the gradient."""
+    position = next(k for k, a in enumerate(args) if not isinstance(a, int))
+    x = args[position]
+    v = 1.0 if isinstance(x, float) else np.linspace(0.5, 1.5, np.size(x)).reshape(np.shape(x))
+    hv = srcgrad.hvp(f, wrt=position)(*args, v)
+    gradient = srcgrad.grad(f, wrt=position)
+    eps = 1e-6
+    plus, minus = list(args), list(args)
+    plus[position], minus[position] = x + eps * v, x - eps * v
+    numeric = (np.asarray(gradient(*plus)) - np.asarray(gradient(*minus))) / (2 * eps)
+    np.testing.assert_allclose(hv, numeric, rtol=1e-4, atol=1e-5)

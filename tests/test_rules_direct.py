@@ -122,6 +122,8 @@ for f in (builtins.max, builtins.min):  # Python's max/min of two values
     add(f, 0.3, 0.8)
     add(f, 0.9, -0.2)
 add(builtins.sum, r(3, 2))  # sum(array) adds along the first axis
+add(builtins.tuple, r(3, 2))  # tuple(array): its rows
+add(builtins.list, r(3, 2))
 for f in (np.array, np.asarray, np.asanyarray):
     add(f, r(2, 3))
 for f in (np.float64, np.double):
@@ -351,6 +353,193 @@ add(np.linalg.svd, r(5, 3), compute_uv=False)
 add(np.linalg.qr, r(3, 3))
 add(np.linalg.qr, r(5, 3))
 add(np.linalg.qr, r(2, 4, 3))
+
+# ------------------------------------------- more cases (srcgrad.rules.more)
+
+
+def numpy_has(name):
+    """Whether this NumPy has ``np.<name>`` (``"linalg.cross"`` for np.linalg's)."""
+    obj = np
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj is not None
+
+
+add(np.append, r(2, 3), r(4))
+add(np.append, r(2, 3), r(1, 3), axis=0)
+add(np.append, r(3), 0.5)
+add(np.insert, r(5), Const(2), 0.7)
+add(np.insert, r(5), Const([1, 1, 4]), r(3))
+add(np.insert, r(3, 4), Const(1), r(3), axis=1)
+add(np.insert, r(3, 4), Const([0, 2]), r(3, 1), axis=1)
+add(np.insert, r(3, 4), Const(slice(1, 3)), r(4), axis=0)
+add(np.delete, r(5), Const([0, 3]))
+add(np.delete, r(3, 4), Const(1), axis=1)
+add(np.delete, r(3, 4), Const(slice(0, 2)), axis=0)
+add(np.resize, r(2, 3), new_shape=(4, 4))
+add(np.resize, r(5), new_shape=(2,))
+add(np.ediff1d, r(2, 3))
+add(np.ediff1d, r(5), to_end=np.array([9.0, 8.0]), to_begin=-1.0)
+add(np.take_along_axis, r(3, 4), Const(np.array([[0, 3], [1, 1], [2, 0]])), axis=1)
+add(np.take_along_axis, r(3, 4), Const(np.array([[0, 2, 2, 1]])), axis=0)
+add(np.take_along_axis, r(6), Const(np.array([5, 0, 0])), axis=None)
+add(np.partition, r(3, 5), kth=2)
+add(np.partition, r(3, 5), kth=(0, 2), axis=0)
+add(np.partition, r(7), kth=3, axis=None)
+add(np.compress, Const(np.array([True, False, True])), r(3, 4), axis=0)
+add(np.compress, Const(np.array([False, True])), r(3, 4), axis=1)
+add(np.compress, Const(np.array([True, False, True, True])), r(3, 2))
+add(np.extract, Const(r(3, 4) > 0), r(3, 4))
+_c = r(3, 4)
+add(np.select, Const([_c < 0, _c > 0.5]), [r(3, 4), r(4)], default=0.3)
+add(np.choose, Const(np.array([[0, 1, 2, 0]] * 3)), [r(3, 4), r(4), r(3, 1)])
+add(np.choose, Const(np.array([0, 3, -1, 1])), [r(4), r(4)], mode="wrap")
+add(np.choose, Const(np.array([0, 3, 1])), r(2, 3), mode="clip")
+add(np.diagflat, r(3))
+add(np.diagflat, r(2, 2), k=1)
+add(np.rollaxis, X, axis=2)
+add(np.rollaxis, X, axis=0, start=2)
+add(np.rollaxis, X, axis=-1, start=1)
+for _name in ("matrix_transpose", "linalg.matrix_transpose"):
+    if numpy_has(_name):
+        add(eval("np." + _name), r(2, 3, 4))
+if numpy_has("unstack"):
+    add(np.unstack, r(3, 4))
+    add(np.unstack, r(2, 3, 4), axis=1)
+if numpy_has("row_stack"):
+    add(np.row_stack, (r(3), r(2, 3)))
+add(np.asarray_chkfinite, r(3, 4))
+add(np.real_if_close, r(3, 4))
+add(np.unwrap, np.cumsum(r(8, lo=1.0, hi=3.0)))
+add(np.unwrap, r(3, 6, lo=-3.0, hi=3.0), axis=0)
+add(np.nan_to_num, np.array([1.0, np.nan, -np.inf, 0.3]))
+add(np.nextafter, r(3, 4), Const(r(4)))
+add(np.modf, r(3, 4, lo=0.1, hi=3.0))
+add(np.copysign, away(3, 4), Const(r(4)))
+add(np.copysign, away(3, 4), Const(-1.0))
+add(np.ldexp, r(3, 4), Const(np.array([1, -2, 0, 3])))
+add(np.i0, r(3, 4, lo=-3.0, hi=3.0))
+add(np.i0, np.array([0.0, 20.0, -35.0]))
+
+A_NAN = r(3, 4)
+A_NAN[0, 1] = A_NAN[2, 3] = np.nan
+P_NAN = np.where(np.isnan(A_NAN), np.nan, away(3, 4))
+for _kw in (dict(), dict(axis=0), dict(axis=1, keepdims=True), dict(axis=(0, 1))):
+    for f in (np.nanmean, np.nanvar, np.nanstd):
+        add(f, A_NAN, **_kw)
+    add(np.nanprod, P_NAN, **_kw)
+add(np.nanvar, A_NAN, axis=1, ddof=1)
+add(np.nanstd, A_NAN, ddof=1, keepdims=True)
+for _kw in (dict(), dict(axis=0), dict(axis=1)):
+    add(np.nancumsum, A_NAN, **_kw)
+    add(np.nancumprod, P_NAN, **_kw)
+for _name in ("cumulative_sum", "cumulative_prod"):
+    if numpy_has(_name):
+        _f = getattr(np, _name)
+        add(_f, away(5))
+        add(_f, away(3, 4), axis=1)
+        add(_f, away(3, 4), axis=0, include_initial=True)
+        add(_f, away(4), include_initial=True)
+
+add(np.median, r(3, 5))
+add(np.median, r(3, 4), axis=1)
+add(np.median, r(3, 4), axis=0, keepdims=True)
+add(np.median, r(2, 3, 4), axis=(0, 2))
+add(np.nanmedian, A_NAN)
+add(np.nanmedian, A_NAN, axis=1)
+add(np.quantile, r(3, 5), 0.3)
+add(np.quantile, r(3, 5), r(2, lo=0.1, hi=0.9), axis=1)
+add(np.quantile, r(4, 5), 0.7, axis=0, keepdims=True)
+add(np.percentile, r(3, 5), 37.0, axis=1)
+add(np.percentile, r(6), r(3, lo=10.0, hi=90.0))
+add(np.nanquantile, A_NAN, 0.4, axis=1)
+add(np.nanpercentile, A_NAN, r(2, lo=10.0, hi=90.0), axis=0)
+
+for _mode in ("full", "same", "valid"):
+    for _n, _m in ((5, 3), (2, 5), (4, 4)):
+        add(np.convolve, r(_n), r(_m), mode=_mode)
+        add(np.correlate, r(_n), r(_m), mode=_mode)
+add(np.cov, r(3, 6))
+add(np.cov, r(6, 3), rowvar=False)
+add(np.cov, r(5))
+add(np.cov, r(3, 6), bias=True)
+add(np.cov, r(3, 6), ddof=2)
+add(np.cov, r(2, 6), fweights=np.array([1, 2, 1, 3, 1, 1]), aweights=r(6, lo=0.5, hi=1.5))
+add(np.corrcoef, r(3, 6))
+add(np.corrcoef, r(6, 2), rowvar=False)
+_xp = np.sort(r(6, lo=-2.0, hi=2.0))
+add(np.interp, r(3, 4, lo=-2.5, hi=2.5), _xp, r(6))
+add(np.interp, r(7, lo=-2.5, hi=2.5), Const(_xp), r(6), left=-3.0, right=4.0)
+add(np.interp, 0.3, _xp, r(6))
+if numpy_has("trapezoid"):
+    add(np.trapezoid, r(3, 5))
+    add(np.trapezoid, r(3, 5), axis=0, dx=0.3)
+    add(np.trapezoid, r(5), x=np.sort(r(5)))
+    add(np.trapezoid, r(4, 5), x=np.sort(r(4, 5), axis=1))
+add(np.full, Const((3, 4)), 0.7)
+add(np.full, Const((3, 4)), r(4))
+add(np.linspace, 0.3, 1.7, num=5)
+add(np.linspace, r(3), r(3), num=4, axis=1)
+add(np.linspace, r(2, 1), r(3), num=6, endpoint=False)
+add(np.linspace, -0.5, r(2), num=3, retstep=True)
+add(np.logspace, 0.3, r(3), num=4)
+add(np.logspace, r(2), 1.2, num=5, base=2.0, axis=1)
+add(np.geomspace, 0.5, r(3, lo=1.0, hi=3.0), num=4)
+add(np.geomspace, -r(2, lo=0.5, hi=2.0), -3.0, num=5, endpoint=False)
+
+add(np.polyval, r(4), r(3, 2))
+add(np.polyval, r(1), r(3))
+add(np.polyval, r(3), 0.4)
+add(np.vander, r(4))
+add(np.vander, r(3), N=5, increasing=True)
+add(np.vander, r(4), N=1)
+add(np.polyadd, r(3), r(5))
+add(np.polysub, r(4), r(2))
+add(np.polymul, r(3), r(4))
+add(np.polyder, r(5))
+add(np.polyder, r(5), m=2)
+add(np.polyint, r(4))
+add(np.polyint, r(3), m=2, k=[1.0, 2.0])
+
+if numpy_has("vecdot"):
+    add(np.vecdot, r(3, 4), r(4))
+    add(np.vecdot, r(2, 1, 4), r(3, 4))
+    add(np.vecdot, r(4, 3), r(4, 3), axis=0)
+    add(np.linalg.vecdot, r(3, 4), r(3, 4))
+if numpy_has("matvec"):
+    add(np.matvec, r(3, 4), r(4))
+    add(np.matvec, r(2, 3, 4), r(1, 4))
+    add(np.vecmat, r(3), r(3, 4))
+    add(np.vecmat, r(2, 3), r(3, 4))
+if numpy_has("linalg.matmul"):
+    add(np.linalg.matmul, r(3, 4), r(4, 2))
+    add(np.linalg.tensordot, r(3, 4), r(4, 2), axes=1)
+    add(np.linalg.outer, r(3), r(2))
+    add(np.linalg.cross, r(4, 3), r(3))
+    add(np.linalg.cross, r(3, 4), r(3, 4), axis=0)
+    add(np.linalg.diagonal, r(2, 3, 4))
+    add(np.linalg.diagonal, r(3, 4), offset=1)
+    add(np.linalg.trace, r(2, 3, 3))
+    add(np.linalg.trace, r(3, 4), offset=-1)
+    add(np.linalg.svdvals, r(3, 4))
+    add(np.linalg.svdvals, r(2, 4, 3))
+    add(np.linalg.vector_norm, r(3, 4))
+    add(np.linalg.vector_norm, r(3, 4), axis=1, keepdims=True)
+    add(np.linalg.vector_norm, away(3, 4), ord=1, axis=(0, 1))
+    add(np.linalg.vector_norm, r(3, 4), ord=np.inf, axis=0)
+    add(np.linalg.vector_norm, away(5), ord=3)
+    add(np.linalg.matrix_norm, r(3, 4))
+    add(np.linalg.matrix_norm, r(2, 3, 4), ord=2, keepdims=True)
+    add(np.linalg.matrix_norm, away(3, 4), ord=1)
+add(np.linalg.multi_dot, [r(3), r(3, 4), r(4, 2)])
+add(np.linalg.multi_dot, [r(2, 3), r(3, 4), r(4)])
+add(np.linalg.multi_dot, [r(2, 3), r(3, 4), r(4, 2), r(2, 5)])
+for _n in (0, 1, 3, -2):
+    add(np.linalg.matrix_power, well(3), n=_n)
+add(np.linalg.matrix_power, well(3, 2), n=2)
+add(np.linalg.cond, well(3))
+add(np.linalg.cond, r(4, 3))
+add(np.linalg.cond, well(3), p=-2)
 
 # --------------------------------------------------------------- tree tools
 

@@ -1,6 +1,17 @@
 """Derivative rules for NumPy, grouped by family; importing this registers them all."""
 
-from . import creation, elementwise, linalg, nondiff, products, python, reductions, shapes
+from . import (  # noqa: F401  (each module registers its rules on import)
+    creation,
+    elementwise,
+    generated_code,
+    linalg,
+    more,
+    nondiff,
+    products,
+    python,
+    reductions,
+    shapes,
+)
 from .registry import defjvp, defvjp, nondifferentiable
 
 __all__ = [
@@ -9,7 +20,9 @@ __all__ = [
     "defvjp",
     "nondifferentiable",
     "elementwise",
+    "generated_code",
     "linalg",
+    "more",
     "nondiff",
     "products",
     "python",

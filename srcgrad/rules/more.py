@@ -21,6 +21,19 @@ from .. import runtime as sg
 from . import products
 from .registry import defjvp, defvjp, nondifferentiable
 
+
+def _opt(*names):
+    """The named functions this NumPy version has (``"linalg.cross"`` for np.linalg's)."""
+    found = []
+    for name in names:
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return tuple(found)
+
+
 # ------------------------------------------------------ inserting, deleting
 
 
@@ -162,32 +175,32 @@ def rollaxis_jvp(da, ans, a, axis=None, start=0):
     return np.rollaxis(da, axis, start)
 
 
-@defvjp(np.matrix_transpose, np.linalg.matrix_transpose)
+@defvjp(*_opt("matrix_transpose", "linalg.matrix_transpose"))
 def matrix_transpose(g, ans, x):
     return sg.mT(g)
 
 
-@defjvp(np.matrix_transpose, np.linalg.matrix_transpose)
+@defjvp(*_opt("matrix_transpose", "linalg.matrix_transpose"))
 def matrix_transpose_jvp(dx, ans, x):
     return sg.mT(dx)
 
 
-@defvjp(np.unstack)
+@defvjp(*_opt("unstack"))
 def unstack(g, ans, x, axis=0):
     return np.stack(sg.dense(g, ans), axis)
 
 
-@defjvp(np.unstack)
+@defjvp(*_opt("unstack"))
 def unstack_jvp(dx, ans, x, axis=0):
     return np.unstack(dx, axis=axis)
 
 
-@defvjp(np.row_stack)
+@defvjp(*_opt("row_stack"))
 def row_stack(g, ans, tup):
     return sg.unconcatenate(g, tup, 0)
 
 
-@defjvp(np.row_stack)
+@defjvp(*_opt("row_stack"))
 def row_stack_jvp(dtup, ans, tup):
     return np.vstack(sg.dense(dtup, tup))
 
@@ -369,26 +382,26 @@ def nancumprod_jvp(da, ans, a, axis=None, dtype=None):
     return ans * np.cumsum(np.where(np.isnan(a), 0.0, da / a), axis)
 
 
-@defvjp(np.cumulative_sum)
+@defvjp(*_opt("cumulative_sum"))
 def cumulative_sum(g, ans, x, axis=None, dtype=None, include_initial=False):
     """The adjoint of a running sum is a running sum from the end (the initial 0 is constant)."""
     g1 = sg.drop_initial(g, axis, include_initial)
     return np.reshape(np.flip(np.cumsum(np.flip(g1, axis), axis), axis), sg.shape_of(x))
 
 
-@defjvp(np.cumulative_sum)
+@defjvp(*_opt("cumulative_sum"))
 def cumulative_sum_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False):
     return np.cumulative_sum(dx, axis=axis, include_initial=include_initial)
 
 
-@defvjp(np.cumulative_prod)
+@defvjp(*_opt("cumulative_prod"))
 def cumulative_prod(g, ans, x, axis=None, dtype=None, include_initial=False):
     """Needs x without zeros, like cumprod."""
     g1 = sg.drop_initial(g, axis, include_initial) * sg.drop_initial(ans, axis, include_initial)
     return np.reshape(np.flip(np.cumsum(np.flip(g1, axis), axis), axis), sg.shape_of(x)) / x
 
 
-@defjvp(np.cumulative_prod)
+@defjvp(*_opt("cumulative_prod"))
 def cumulative_prod_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False):
     running = sg.drop_initial(ans, axis, include_initial) * np.cumsum(dx / x, axis)
     return sg.add_initial(running, axis, include_initial)
@@ -546,16 +559,14 @@ def full_jvp(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C")
 
 @defvjp(np.linspace)
 def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    """retstep=False only."""
-    check = sg.no_retstep(retstep)
-    return sg.linspace_adjoints(g, start, stop, num, endpoint, axis)
+    """Linear in start and stop (also the step, with retstep=True)."""
+    return sg.linspace_adjoints(g, start, stop, num, endpoint, axis, retstep)
 
 
 @defjvp(np.linspace)
 def linspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, retstep=False,
                  dtype=None, axis=0):  # fmt: skip
-    check = sg.no_retstep(retstep)
-    return np.linspace(dstart, dstop, num, endpoint, axis=axis)
+    return np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
 
 
 @defvjp(np.logspace)
@@ -695,76 +706,76 @@ if hasattr(np, "matvec"):  # NumPy >= 2.2
 
 # ----------------------------------------------- np.linalg's array-API names
 
-defvjp(np.linalg.matmul)(products.matmul)
-defjvp(np.linalg.matmul)(products.matmul_jvp)
-defvjp(np.linalg.tensordot)(products.tensordot)
-defjvp(np.linalg.tensordot)(products.tensordot_jvp)
-defvjp(np.linalg.outer)(products.outer)
-defjvp(np.linalg.outer)(products.outer_jvp)
+defvjp(*_opt("linalg.matmul"))(products.matmul)
+defjvp(*_opt("linalg.matmul"))(products.matmul_jvp)
+defvjp(*_opt("linalg.tensordot"))(products.tensordot)
+defjvp(*_opt("linalg.tensordot"))(products.tensordot_jvp)
+defvjp(*_opt("linalg.outer"))(products.outer)
+defjvp(*_opt("linalg.outer"))(products.outer_jvp)
 
 
-@defvjp(np.linalg.cross, broadcasts=True)
+@defvjp(*_opt("linalg.cross"), broadcasts=True)
 def linalg_cross(g, ans, x1, x2, axis=-1):
     """Scalar triple products: g . (dx1 x x2) = dx1 . (x2 x g)."""
     return np.cross(x2, g, axis=axis), np.cross(g, x1, axis=axis)
 
 
-@defjvp(np.linalg.cross, broadcasts=True)
+@defjvp(*_opt("linalg.cross"), broadcasts=True)
 def linalg_cross_jvp(dx1, dx2, ans, x1, x2, axis=-1):
     return np.cross(dx1, x2, axis=axis) + np.cross(x1, dx2, axis=axis)
 
 
-@defvjp(np.linalg.diagonal)
+@defvjp(*_opt("linalg.diagonal"))
 def linalg_diagonal(g, ans, x, offset=0):
     return sg.embed_diagonal(g, x, offset, -2, -1)
 
 
-@defjvp(np.linalg.diagonal)
+@defjvp(*_opt("linalg.diagonal"))
 def linalg_diagonal_jvp(dx, ans, x, offset=0):
     return np.linalg.diagonal(dx, offset=offset)
 
 
-@defvjp(np.linalg.trace)
+@defvjp(*_opt("linalg.trace"))
 def linalg_trace(g, ans, x, offset=0, dtype=None):
     return sg.embed_diagonal(np.expand_dims(g, -1), x, offset, -2, -1)
 
 
-@defjvp(np.linalg.trace)
+@defjvp(*_opt("linalg.trace"))
 def linalg_trace_jvp(dx, ans, x, offset=0, dtype=None):
     return np.linalg.trace(dx, offset=offset)
 
 
-@defvjp(np.linalg.svdvals)
+@defvjp(*_opt("linalg.svdvals"))
 def svdvals(g, ans, x):
     """d s_i = u_i^T dx v_i (distinct singular values)."""
     usv = np.linalg.svd(x, full_matrices=False)
     return (usv[0] * np.expand_dims(g, -2)) @ usv[2]
 
 
-@defjvp(np.linalg.svdvals)
+@defjvp(*_opt("linalg.svdvals"))
 def svdvals_jvp(dx, ans, x):
     usv = np.linalg.svd(x, full_matrices=False)
     return np.sum(usv[0] * (dx @ sg.mT(usv[2])), axis=-2)
 
 
-@defvjp(np.linalg.vector_norm)
+@defvjp(*_opt("linalg.vector_norm"))
 def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
     return sg.unreduce(g, x, axis, keepdims) * sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
 
 
-@defjvp(np.linalg.vector_norm)
+@defjvp(*_opt("linalg.vector_norm"))
 def vector_norm_jvp(dx, ans, x, axis=None, keepdims=False, ord=2):
     grad = sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
     return np.sum(dx * grad, axis=axis, keepdims=keepdims)
 
 
-@defvjp(np.linalg.matrix_norm)
+@defvjp(*_opt("linalg.matrix_norm"))
 def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
     grad = sg.norm_gradient(x, ans, ord, (-2, -1), keepdims)
     return sg.unreduce(g, x, (-2, -1), keepdims) * grad
 
 
-@defjvp(np.linalg.matrix_norm)
+@defjvp(*_opt("linalg.matrix_norm"))
 def matrix_norm_jvp(dx, ans, x, keepdims=False, ord="fro"):
     grad = sg.norm_gradient(x, ans, ord, (-2, -1), keepdims)
     return np.sum(dx * grad, axis=(-2, -1), keepdims=keepdims)
@@ -804,80 +815,82 @@ def cond_jvp(dx, ans, x, p=None):
 # ------------------------------------------------- no derivative (values pass through)
 
 nondifferentiable(
-    # printing, formatting, introspection, configuration
-    np.array2string,
-    np.array_repr,
-    np.array_str,
-    np.base_repr,
-    np.binary_repr,
-    np.format_float_positional,
-    np.format_float_scientific,
-    np.get_printoptions,
-    np.set_printoptions,
-    np.printoptions,
-    np.getbufsize,
-    np.setbufsize,
-    np.geterr,
-    np.seterr,
-    np.geterrcall,
-    np.seterrcall,
-    np.get_include,
-    np.show_config,
-    np.show_runtime,
-    np.info,
-    np.typename,
-    np.isdtype,
-    np.issubdtype,
-    np.iterable,
-    np.isfortran,
-    np.may_share_memory,
-    np.shares_memory,
-    np.common_type,
-    np.min_scalar_type,
-    np.mintypecode,
-    np.promote_types,
-    np.einsum_path,
-    np.frompyfunc,
-    # files and buffers (no differentiable input)
-    np.load,
-    np.save,
-    np.savez,
-    np.savez_compressed,
-    np.savetxt,
-    np.loadtxt,
-    np.genfromtxt,
-    np.fromfile,
-    np.fromregex,
-    np.frombuffer,
-    np.fromstring,
-    # indices and shapes
-    np.ix_,
-    np.mask_indices,
-    np.diag_indices_from,
-    np.tril_indices_from,
-    np.triu_indices_from,
-    np.broadcast_shapes,
-    np.lexsort,
-    # integer counts, booleans, bits
-    np.histogram,
-    np.histogram2d,
-    np.histogramdd,
-    np.isin,
-    np.isnat,
-    np.bitwise_count,
-    np.packbits,
-    np.unpackbits,
-    np.spacing,
-    np.linalg.matrix_rank,
-    # window functions of an integer length
-    np.bartlett,
-    np.blackman,
-    np.hamming,
-    np.hanning,
-    # dates
-    np.busday_count,
-    np.busday_offset,
-    np.is_busday,
-    np.datetime_as_string,
-    np.datetime_data,
+    *_opt(
+        # printing, formatting, introspection, configuration
+        "array2string",
+        "array_repr",
+        "array_str",
+        "base_repr",
+        "binary_repr",
+        "format_float_positional",
+        "format_float_scientific",
+        "get_printoptions",
+        "set_printoptions",
+        "printoptions",
+        "getbufsize",
+        "setbufsize",
+        "geterr",
+        "seterr",
+        "geterrcall",
+        "seterrcall",
+        "get_include",
+        "show_config",
+        "show_runtime",
+        "info",
+        "typename",
+        "isdtype",
+        "issubdtype",
+        "iterable",
+        "isfortran",
+        "may_share_memory",
+        "shares_memory",
+        "common_type",
+        "min_scalar_type",
+        "mintypecode",
+        "promote_types",
+        "einsum_path",
+        "frompyfunc",
+        # files and buffers (no differentiable input)
+        "load",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "loadtxt",
+        "genfromtxt",
+        "fromfile",
+        "fromregex",
+        "frombuffer",
+        "fromstring",
+        # indices and shapes
+        "ix_",
+        "mask_indices",
+        "diag_indices_from",
+        "tril_indices_from",
+        "triu_indices_from",
+        "broadcast_shapes",
+        "lexsort",
+        # integer counts, booleans, bits
+        "histogram",
+        "histogram2d",
+        "histogramdd",
+        "isin",
+        "isnat",
+        "bitwise_count",
+        "packbits",
+        "unpackbits",
+        "spacing",
+        "linalg.matrix_rank",
+        # window functions of an integer length
+        "bartlett",
+        "blackman",
+        "hamming",
+        "hanning",
+        # dates
+        "busday_count",
+        "busday_offset",
+        "is_busday",
+        "datetime_as_string",
+        "datetime_data",
+    )
 )

@@ -41,3 +41,14 @@ def min_(g, ans, a, b):
 @defjvp(builtins.min)
 def min_jvp(da, db, ans, a, b):
     return da * (a <= b) + db * (a > b)
+
+
+@defvjp(builtins.tuple, builtins.list)
+def sequence(g, ans, iterable):
+    """``tuple(xs)`` repackages: each element's cotangent goes back where it came from."""
+    return sg.unsequence(g, iterable)
+
+
+@defjvp(builtins.tuple, builtins.list)
+def sequence_jvp(diterable, ans, iterable):
+    return type(ans)(diterable)

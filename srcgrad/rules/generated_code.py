@@ -1,0 +1,146 @@
+"""Forward-mode rules for the runtime helpers that generated reverse code calls.
+
+They make generated gradients differentiable again: ``hessian`` and ``hvp``
+run forward mode over the code ``grad`` generates (forward-over-reverse).
+Most helpers are linear in the cotangent they move around, so the tangent is
+the same helper applied to the tangent; arguments read only for their shape
+get no tangent.
+"""
+
+from .. import runtime as sg
+from .registry import defjvp, nondifferentiable
+
+nondifferentiable(
+    sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
+    sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
+)
+
+
+@defjvp(sg.unbroadcast)
+def unbroadcast(dg, dx, ans, g, x):
+    return sg.unbroadcast(dg, x)
+
+
+@defjvp(sg.unreduce)
+def unreduce(dg, dx, ans, g, x, axis=None, keepdims=False):
+    return sg.unreduce(dg, x, axis, keepdims)
+
+
+@defjvp(sg.keep_reduced)
+def keep_reduced(dans_, dx, ans, ans_, x, axis=None, keepdims=False):
+    return sg.keep_reduced(dans_, x, axis, keepdims)
+
+
+@defjvp(sg.unindex)
+def unindex(dg, dx, ans, g, x, index):
+    return sg.unindex(dg, x, index)
+
+
+@defjvp(sg.spread)
+def spread(dg, dvalues, ans, g, values):
+    return sg.spread(dg, values)
+
+
+@defjvp(sg.restructure)
+def restructure(dg, dlike, ans, g, like):
+    return sg.restructure(dg, like)
+
+
+@defjvp(sg.expand_to)
+def expand_to(dd, dlike, ans, d, like):
+    return sg.expand_to(dd, like)
+
+
+@defjvp(sg.taken)
+def taken(dpart, dv, ans, part, v):
+    return sg.taken(dpart, v)
+
+
+@defjvp(sg.without)
+def without(db, dindex, ans, b, index):
+    return sg.without(db, index)
+
+
+@defjvp(sg.copy)
+def copy(dx, ans, x):
+    return sg.copy(dx)
+
+
+@defjvp(sg.mT)
+def mT(dx, ans, x):
+    return sg.mT(dx)
+
+
+@defjvp(sg.add)
+def add(da, db, ans, a, b):
+    return sg.add(da, db)
+
+
+@defjvp(sg.add_at)
+def add_at(db, dindex, dg, ans, b, index, g):
+    return sg.add_at_tangent(db, index, dg, b)
+
+
+@defjvp(sg.matmul_adjoint_x1)
+def matmul_adjoint_x1(dg, dx1, dx2, ans, g, x1, x2):
+    return sg.matmul_adjoint_x1(dg, x1, x2) + sg.matmul_adjoint_x1(g, x1, dx2)
+
+
+@defjvp(sg.matmul_adjoint_x2)
+def matmul_adjoint_x2(dg, dx1, dx2, ans, g, x1, x2):
+    return sg.matmul_adjoint_x2(dg, x1, x2) + sg.matmul_adjoint_x2(g, dx1, x2)
+
+
+@defjvp(sg.tensordot_adjoint_a)
+def tensordot_adjoint_a(dg, da, db, ans, g, a, b, axes=2):
+    return sg.tensordot_adjoint_a(dg, a, b, axes) + sg.tensordot_adjoint_a(g, a, db, axes)
+
+
+@defjvp(sg.tensordot_adjoint_b)
+def tensordot_adjoint_b(dg, da, db, ans, g, a, b, axes=2):
+    return sg.tensordot_adjoint_b(dg, a, b, axes) + sg.tensordot_adjoint_b(g, da, b, axes)
+
+
+@defjvp(sg.kron_adjoint_a)
+def kron_adjoint_a(dg, da, db, ans, g, a, b):
+    return sg.kron_adjoint_a(dg, a, b) + sg.kron_adjoint_a(g, a, db)
+
+
+@defjvp(sg.kron_adjoint_b)
+def kron_adjoint_b(dg, da, db, ans, g, a, b):
+    return sg.kron_adjoint_b(dg, a, b) + sg.kron_adjoint_b(g, da, b)
+
+
+@defjvp(sg.unconcatenate)
+def unconcatenate(dg, darrays, ans, g, arrays, axis=0):
+    return sg.unconcatenate(dg, arrays, axis)
+
+
+@defjvp(sg.untile)
+def untile(dg, dA, ans, g, A, reps):
+    return sg.untile(dg, A, reps)
+
+
+@defjvp(sg.unrepeat)
+def unrepeat(dg, da, ans, g, a, repeats, axis=None):
+    return sg.unrepeat(dg, a, repeats, axis)
+
+
+@defjvp(sg.unpad)
+def unpad(dg, darray, ans, g, array, pad_width, mode="constant"):
+    return sg.unpad(dg, array, pad_width, mode)
+
+
+@defjvp(sg.untake)
+def untake(dg, da, ans, g, a, indices, axis=None):
+    return sg.untake(dg, a, indices, axis)
+
+
+@defjvp(sg.undiff)
+def undiff(dg, da, ans, g, a, n=1, axis=-1):
+    return sg.undiff(dg, a, n, axis)
+
+
+@defjvp(sg.embed_diagonal)
+def embed_diagonal(dd, da, ans, d, a, offset=0, axis1=0, axis2=1):
+    return sg.embed_diagonal(dd, a, offset, axis1, axis2)
