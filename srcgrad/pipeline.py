@@ -19,6 +19,7 @@ import gast
 from . import emit, fence, runtime
 from . import templates as tp
 from .analyze import Activity, Classifier, assignments
+from .errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from .names import NameGen, identifiers
 from .normalize import Normalizer
 from .optimize import optimize_body
@@ -352,7 +353,13 @@ def forward_function(func, wrt: tuple[str, ...], scalar: bool = False) -> _JvpSl
 
 
 def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:
-    slot = forward_function(callee, tuple(params))
+    try:
+        slot = forward_function(callee, tuple(params))
+    except UnsupportedSyntaxError:
+        if callee.__module__ != "srcgrad.runtime":
+            raise
+        # a runtime helper without a forward rule, written in more Python than we transform
+        raise NoDerivativeRuleError(f"sg.{callee.__name__}", mode="fwd") from None
     return namespace.bind(f"{callee.__name__}_jvp", slot.function or slot.deferred())
 
 

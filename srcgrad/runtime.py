@@ -806,9 +806,9 @@ def _cov_setup(m, rowvar=True, bias=False, ddof=None, fweights=None, aweights=No
         x = x.T
     w = None
     if fweights is not None:
-        w = np.asarray(fweights, dtype=float)
+        w = np.multiply(fweights, 1.0)
     if aweights is not None:
-        w = np.asarray(aweights, dtype=float) if w is None else w * aweights
+        w = np.multiply(aweights, 1.0) if w is None else w * aweights
     if ddof is None:
         ddof = 0 if bias else 1
     if w is None:
@@ -833,10 +833,12 @@ def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
     gx = gc - np.sum(gc, axis=1, keepdims=True) * (w / total)
     if not rowvar and np.ndim(m) > 1:
         gx = gx.T
-    return np.reshape(gx, shape_of(m))
+    return as_float_of(np.reshape(gx, shape_of(m)), m)
 
 
-def cov_tangent(dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+def cov_tangent(
+    dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None
+):
     """The tangent of ``np.cov(m, ...)`` along ``dm``."""
     if y is not None:
         raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
@@ -904,7 +906,7 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
         gfp[0] += np.sum(np.where(below, g, 0.0))
     if right is None:
         gfp[-1] += np.sum(np.where(above, g, 0.0))
-    return unbroadcast(gx, x), gxp, gfp
+    return unbroadcast(as_float_of(gx, x), x), as_float_of(gxp, xp), as_float_of(gfp, fp)
 
 
 def interp_tangent(dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
@@ -1031,7 +1033,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
 def polyval_adjoint_p(g, p, x):
     """The cotangent of the coefficients ``p`` in ``np.polyval(p, x)``."""
     powers = np.vander(np.reshape(x, -1), len(p))
-    return np.reshape(np.reshape(g, -1) @ powers, shape_of(p))
+    return as_float_of(np.reshape(np.reshape(g, -1) @ powers, shape_of(p)), p)
 
 
 def vander_derivative(x, N=None, increasing=False):
@@ -1040,7 +1042,7 @@ def vander_derivative(x, N=None, increasing=False):
     zero = np.zeros_like(x, shape=(len(x), 1), dtype=np.result_type(x, 1.0))
     if n <= 1:
         return zero[:, :n]
-    lower = np.vander(x, n - 1, increasing)
+    lower = as_float_of(np.vander(x, n - 1, increasing), x)
     k = np.cumsum(np.ones_like(x, shape=(n - 1,), dtype=np.result_type(x, 1.0)))
     if increasing:
         return np.concatenate([zero, lower * k], axis=1)
@@ -1098,7 +1100,10 @@ def _quantile_weights(rows, q, nan=False, method="linear"):
         raise ValueError(f"srcgrad: no derivative for quantiles with method={method!r}")
     order = np.argsort(rows, axis=-1)
     ordered = np.take_along_axis(rows, order, axis=-1)
-    count = np.sum(~np.isnan(rows), axis=-1, keepdims=True) if nan else np.shape(rows)[-1]
+    if nan:
+        count = np.sum(~np.isnan(rows), axis=-1, keepdims=True, dtype=np.result_type(rows, 1.0))
+    else:
+        count = np.shape(rows)[-1]
     v = np.reshape(q, np.shape(q) + (1,) * np.ndim(rows)) * (count - 1)
     lo = np.floor(v)
     frac = v - lo
@@ -1107,7 +1112,9 @@ def _quantile_weights(rows, q, nan=False, method="linear"):
     at_lo, at_hi = j == lo, j == hi
     weights = np.where(at_lo, 1.0 - frac, 0.0) + np.where(at_hi, frac, 0.0)
     values = np.where(np.isnan(ordered), 0.0, ordered)
-    gap = np.sum(np.where(at_hi, values, 0.0) - np.where(at_lo, values, 0.0), axis=-1, keepdims=True)
+    gap = np.sum(
+        np.where(at_hi, values, 0.0) - np.where(at_lo, values, 0.0), axis=-1, keepdims=True
+    )
     return order, weights, (gap * (count - 1))[..., 0]
 
 
@@ -1133,8 +1140,9 @@ def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=F
     return ga.astype(np.result_type(a, 1.0), copy=False), gq
 
 
-def quantile_tangent(da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False,
-                     scale=1.0):
+def quantile_tangent(
+    da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0
+):
     """The tangent of ``np.quantile``/``percentile``/``median`` (and their nan* versions)."""
     rows, axes, kept = _quantile_rows(a, axis)
     order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
@@ -1273,3 +1281,12 @@ def unsequence(g, iterable):
         return type(iterable)(g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
 
+
+
+def as_float_of(c, x):
+    """``c`` in ``x``'s float dtype: NumPy computes some results (cov, interp, geomspace,
+    polynomial factors) in float64 even for float32 inputs."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or not hasattr(c, "astype"):
+        return c
+    return c.astype(np.result_type(dtype, 1.0), copy=False)

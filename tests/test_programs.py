@@ -622,7 +622,7 @@ def check_program(directory, source, args, positions):
         assert np.array_equal(g, h), "grad and value_and_grad disagree" + context
 
     try:
-        srcgrad.check_grads(f, args, modes=("rev",), wrt=positions)
+        srcgrad.check_grads(f, args, modes=("rev", "fwd"), wrt=positions)
     except AssertionError as exc:
         raise AssertionError(f"check_grads: {exc}" + context) from exc
     for a, original in zip(args, originals, strict=True):

@@ -1017,7 +1017,7 @@ def _no_plain_arrays(t):
 
 
 # np.array/np.asarray convert by definition (NumPy cannot dispatch them on their argument)
-_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.float64, np.double)
+_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, np.float64, np.double)
 
 
 @pytest.mark.parametrize(

@@ -313,7 +313,9 @@ def i0_jvp(dx, ans, x):
 
 @defvjp(np.nanmean)
 def nanmean(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.where(np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) / sg.nan_count(a, axis, True))
+    return np.where(
+        np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) / sg.nan_count(a, axis, True)
+    )
 
 
 @defjvp(np.nanmean)
@@ -536,7 +538,7 @@ if hasattr(np, "trapezoid"):  # NumPy >= 2.0
     @defvjp(np.trapezoid)
     def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
         """``x`` and ``dx`` are constants."""
-        return np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis)
+        return sg.as_float_of(np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis), y)
 
     @defjvp(np.trapezoid)
     def trapezoid_jvp(dy, ans, y, x=None, dx=1.0, axis=-1):
@@ -584,7 +586,7 @@ def logspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, base=10
 @defvjp(np.geomspace)
 def geomspace(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
     parts = sg.linspace_adjoints(g * ans, start, stop, num, endpoint, axis)
-    return parts[0] / start, parts[1] / stop
+    return sg.as_float_of(parts[0] / start, start), sg.as_float_of(parts[1] / stop, stop)
 
 
 @defjvp(np.geomspace)
@@ -597,12 +599,13 @@ def geomspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, dtype=
 
 @defvjp(np.polyval)
 def polyval(g, ans, p, x):
-    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * np.polyval(np.polyder(p), x), x)
+    slope = sg.as_float_of(np.polyval(np.polyder(p), x), x)
+    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * slope, x)
 
 
 @defjvp(np.polyval)
 def polyval_jvp(dp, dx, ans, p, x):
-    return np.polyval(dp, x) + dx * np.polyval(np.polyder(p), x)
+    return np.polyval(dp, x) + dx * sg.as_float_of(np.polyval(np.polyder(p), x), x)
 
 
 @defvjp(np.vander)
@@ -650,7 +653,8 @@ def polymul_jvp(da1, da2, ans, a1, a2):
 @defvjp(np.polyder)
 def polyder(g, ans, p, m=1):
     """Each coefficient is scaled by a falling factorial; the m lowest vanish."""
-    return np.concatenate([g * np.polyder(np.ones_like(p), m), np.zeros_like(p[len(p) - m :])])
+    factors = sg.as_float_of(np.polyder(np.ones_like(p), m), p)
+    return np.concatenate([g * factors, np.zeros_like(p[len(p) - m :])])
 
 
 @defjvp(np.polyder)
@@ -661,7 +665,7 @@ def polyder_jvp(dp, ans, p, m=1):
 @defvjp(np.polyint)
 def polyint(g, ans, p, m=1, k=None):
     """The integration constants ``k`` are constants."""
-    return g[: len(p)] * np.polyint(np.ones_like(p), m)[: len(p)]
+    return g[: len(p)] * sg.as_float_of(np.polyint(np.ones_like(p), m)[: len(p)], p)
 
 
 @defjvp(np.polyint)
