@@ -306,8 +306,16 @@ class InPlaceProgram:
         value = self.factor() if op == "*=" else self.scalar(self.pick([0, 1, 2]))
         return f"{target} {op} {value}"
 
-    def vector_update(self, target, n):
-        op = self.pick(["=", "=", "+=", "*="])
+    def vector_update(self, target, n, view_of=None):
+        """``target op= value`` for a target of ``n`` entries.
+
+        ``view_of`` names the array when the target is a view of it (a slice, a
+        row): ``y[1:3] *= v`` reads that view, and its adjoint needs the old values.
+        """
+        ops = ["=", "=", "+=", "*="]
+        if view_of is not None and self.copies(view_of):
+            ops.remove("*=")  # saved_slice_views; `+=` only needs the view's shape
+        op = self.pick(ops)
         if op == "*=":
             value = self.pick([self.factor(), f"np.tanh({self.vector(n, 1)})"])
         else:
@@ -324,13 +332,13 @@ class InPlaceProgram:
             self.emit(indent, self.element_update(f"{y}[{self.index(SIZE)}]"))
         elif form == "slice":
             length = self.number(1, SIZE - 1)
-            self.emit(indent, self.vector_update(f"{y}[{self.run(SIZE, length)}]", length))
+            self.emit(indent, self.vector_update(f"{y}[{self.run(SIZE, length)}]", length, y))
         elif form == "strided":
             lhs = self.pick(["::2", "1::2"])
             odd, even = ("[1, 3]", "[0, 2]") if self.copies("x") else ("1::2", "::2")
             rhs = self.pick([f"np.sin(x[{odd}])", f"np.tanh(x[{even}])", self.vector(2)])
             self.emit(indent, f"{y}[{lhs}] = {rhs}" if self.coin() else
-                      self.vector_update(f"{y}[{lhs}]", 2))
+                      self.vector_update(f"{y}[{lhs}]", 2, y))
         elif form == "whole":
             self.emit(indent, self.pick([
                 f"{y}[:] = {y} * 0.5",
@@ -379,14 +387,16 @@ class InPlaceProgram:
         elif form == "chained":
             self.emit(indent, self.element_update(f"{a}[{r}][{c}]"))
         elif form == "row":
-            self.emit(indent, self.vector_update(self.pick([f"{a}[{r}, :]", f"{a}[{r}]"]), COLS))
+            row = self.pick([f"{a}[{r}, :]", f"{a}[{r}]"])
+            self.emit(indent, self.vector_update(row, COLS, a))
         elif form == "column":
-            self.emit(indent, self.vector_update(f"{a}[:, {c}]", ROWS))
+            self.emit(indent, self.vector_update(f"{a}[:, {c}]", ROWS, a))
         elif form == "block":
+            copy = self.copies(a)
             self.emit(indent, self.pick([
-                f"{a}[:, 1:] *= {self.factor()}",
+                f"{a}[:, 1:] {'+' if copy else '*'}= {self.factor()}",
                 f"{a}[{r}, {self.run(COLS, 2)}] = {self.vector(2)}",
-                f"{a}[:, :2] += np.sin({a}[:, {'[1, 2]' if self.copies(a) else '1:'}])",
+                f"{a}[:, :2] += np.sin({a}[:, {'[1, 2]' if copy else '1:'}])",
             ]))
         elif form == "mask":
             self.emit(indent, self.pick([
@@ -633,6 +643,7 @@ class InPlaceProgram:
 _UPDATE = re.compile(r"^\s*([A-Za-z_]\w*)(\[.*\])? (=|\+=|-=|\*=) (.*)$")
 _APPEND = re.compile(r"^\s*([A-Za-z_]\w*)\.append\((.*)\)$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_SHAPE_ONLY = re.compile(r"np\.(zeros|ones)_like\(\w+\)")  # no derivative flows through
 
 
 def varied_names(lines):
@@ -656,7 +667,8 @@ def varied_names(lines):
     while changed:
         changed = False
         for target, value in updates:
-            if target not in varied and varied & set(_IDENTIFIER.findall(value)):
+            names = set(_IDENTIFIER.findall(_SHAPE_ONLY.sub("0.0", value)))
+            if target not in varied and varied & names:
                 varied.add(target)
                 changed = True
     return varied
@@ -852,10 +864,11 @@ def verify(directory, source, args):
     scaled = pullback(-2.5)
     assert _same_args(args, originals), "the pullback changed the caller's arrays" + context
     for g, a, b, c in zip(grads, first, second, scaled, strict=True):
-        assert tape_restored or np.array_equal(a, b), (
-            f"pullback(1.0) twice: {a!r} then {b!r}" + context)
         assert tape_views or np.allclose(a, g, rtol=1e-12, atol=1e-12), (
             f"pullback(1.0) gives {a!r}, value_and_grad {g!r}" + context)
+        if tape_restored:
+            continue  # the first call is right, later ones are not
+        assert np.array_equal(a, b), f"pullback(1.0) twice: {a!r} then {b!r}" + context
         assert np.allclose(c, -2.5 * np.asarray(a), rtol=1e-12, atol=1e-12), (
             f"pullback(-2.5) gives {c!r}, -2.5 * pullback(1.0) is {-2.5 * np.asarray(a)!r}"
             + context)

@@ -26,13 +26,8 @@ def unreduce(dg, dx, ans, g, x, axis=None, keepdims=False):
     return sg.unreduce(dg, x, axis, keepdims)
 
 
-@defjvp(sg.keep_reduced)
-def keep_reduced(dans_, dx, ans, ans_, x, axis=None, keepdims=False):
-    return sg.keep_reduced(dans_, x, axis, keepdims)
-
-
 @defjvp(sg.unindex)
-def unindex(dg, dx, ans, g, x, index):
+def unindex(dg, dx, dindex, ans, g, x, index):
     return sg.unindex(dg, x, index)
 
 
@@ -117,22 +112,22 @@ def unconcatenate(dg, darrays, ans, g, arrays, axis=0):
 
 
 @defjvp(sg.untile)
-def untile(dg, dA, ans, g, A, reps):
+def untile(dg, dA, dreps, ans, g, A, reps):
     return sg.untile(dg, A, reps)
 
 
 @defjvp(sg.unrepeat)
-def unrepeat(dg, da, ans, g, a, repeats, axis=None):
+def unrepeat(dg, da, drepeats, ans, g, a, repeats, axis=None):
     return sg.unrepeat(dg, a, repeats, axis)
 
 
 @defjvp(sg.unpad)
-def unpad(dg, darray, ans, g, array, pad_width, mode="constant"):
+def unpad(dg, darray, dpad_width, ans, g, array, pad_width, mode="constant"):
     return sg.unpad(dg, array, pad_width, mode)
 
 
 @defjvp(sg.untake)
-def untake(dg, da, ans, g, a, indices, axis=None):
+def untake(dg, da, dindices, ans, g, a, indices, axis=None):
     return sg.untake(dg, a, indices, axis)
 
 
