@@ -71,8 +71,14 @@ def _with_source(func) -> Callable:
     return wrapper
 
 
+_signatures: dict[int, tuple] = {}
+
+
 def _parameters(func) -> list[str]:
-    return list(inspect.signature(func).parameters)
+    cached = _signatures.get(id(func))
+    if cached is None or cached[0] is not func:
+        cached = _signatures[id(func)] = (func, list(inspect.signature(func).parameters))
+    return cached[1]
 
 
 def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
@@ -199,11 +205,11 @@ def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
             k = params.index(n)
             x = args[k]
             _check_differentiable(x, n)
+            slot = pipeline.forward_function(func, (n,))  # cached after the first call
+            keyword = slot.tangent_names[n]
             entries = []
             for unit in _unit_directions(x):
-                tangents = [None] * len(args)
-                tangents[k] = unit
-                value, d = jvp(func, args, tangents)
+                value, d = slot.function(*args, **{keyword: unit})
                 _scalar_check(value, getattr(f, "__name__", "the function"))
                 entries.append(d)
             grads.append(entries[0] if isinstance(x, float) else np.reshape(np.stack(entries), np.shape(x)))

@@ -68,6 +68,9 @@ KNOWN_BUGS = {
     # vjp: `y[t] = c` into an array no input reaches, `t` a computed index (`i + 1`, a
     # mask, an index array), while `y` is needed later: NameError, `t` is not on the tape
     "inactive_index_write",
+    # `y[:] = y`, `y[::-1] = y`, `y[perm] = y`: the cotangent that flows through the
+    # right-hand side is cleared with the overwritten entries
+    "write_array_into_itself",
     # `y[0] = ...` then `y *= v`: the pullback restores `y[0]` inside the tape's array,
     # so a second call of the same pullback gives another answer
     "pullback_restores_into_tape",
@@ -340,13 +343,20 @@ class InPlaceProgram:
             self.emit(indent, f"{y}[{lhs}] = {rhs}" if self.coin() else
                       self.vector_update(f"{y}[{lhs}]", 2, y))
         elif form == "whole":
-            self.emit(indent, self.pick([
+            into_itself = "write_array_into_itself" not in KNOWN_BUGS
+            value = self.vector(SIZE)
+            if value == y and not into_itself:
+                value = f"np.sin({y})"
+            options = [
                 f"{y}[:] = {y} * 0.5",
-                f"{y}[:] = {self.vector(SIZE)}",
+                f"{y}[:] = {value}",
                 f"{y} *= {self.factor()}",
                 f"{y} += {self.vector(SIZE)}",
                 f"{y} -= 0.3 * np.sin({self.vector(SIZE, 0)})",
-            ]))
+            ]
+            if into_itself:  # reverse or permute in place
+                options += [f"{y}[::-1] = {y}", f"{y}[[2, 0, 3, 1]] = {y}"]
+            self.emit(indent, self.pick(options))
         elif form in ("fancy", "duplicate"):
             count = self.number(2, 3)
             if form == "fancy":
