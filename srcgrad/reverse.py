@@ -111,6 +111,7 @@ class ReverseTransformer:
             and n.iter.func.id == "range"
         }
         self.shapes = ShapeClasses(fn, ops, scalars, globals_)
+        self.mutated = mutated_names(fn, ops)  # arrays and lists written in place
 
     # -- driver ------------------------------------------------------------------
 
@@ -296,11 +297,16 @@ class ReverseTransformer:
         if op.kind == "store":
             if self.is_pushed(target):
                 # save the part about to be overwritten; the reverse sweep puts it back
+                self.reads |= tp.names_in(op.index)  # the restore indexes with it too
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
                 saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
                 reverse = reverse + [_Restore(where)]
             return forward, reverse, state
+        if op.kind == "index" and op.container.id in self.mutated and s.value is not None:
+            # a read of an array written in place later: keep its value, not a view of it
+            copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
+            forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
         for t in [target] + extra_targets:
             if (t in maybe or t in self._synthetic) and self.is_pushed(t):
                 forward = [tp.stmt("stack.append(v)", v=t)] + forward
@@ -642,7 +648,11 @@ class ReverseTransformer:
         out = []
         for s in stmts:
             if isinstance(s, _Restore):
-                out.append(tp.stmt(self.restore_template, v=s.name))
+                restore = tp.stmt(self.restore_template, v=s.name)
+                if isinstance(s.name, str) and s.name in self.mutated and "saved" in self.restore_template:
+                    # a pullback writes into it next: work on a copy, keep the tape reusable
+                    restore.value = tp.expr("sg.copy(v)", sg=self.sg(), v=restore.value)
+                out.append(restore)
                 continue
             for field_ in ("body", "orelse"):
                 if hasattr(s, field_) and isinstance(getattr(s, field_), list):

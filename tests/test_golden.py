@@ -553,7 +553,7 @@ def test_augmented_index_write():
             t1 = x.copy()
             stack.append(x)
             x = t1
-            t2 = x[1]
+            t2 = sg.copy(x[1])
             t3 = t2 + v
             stack.append(sg.copy(x[1]))
             x[1] = t3
