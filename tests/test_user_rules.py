@@ -56,3 +56,11 @@ def test_rule_for_a_function_without_source_differentiates_directly():
     np.testing.assert_allclose(
         srcgrad.vjp(compiled_expit, x)[1](np.ones(2))[0], sig * (1.0 - sig)
     )
+
+
+def test_registered_forward_rule_is_used_by_jvp():
+    x = np.array([0.3, -1.2])
+    dx = np.array([1.0, 2.0])
+    _, tangent = srcgrad.jvp(softplus, (x,), (dx,))
+    np.testing.assert_allclose(tangent, dx / (1.0 + np.exp(-x)))
+    assert "np.exp(-x)" in srcgrad.api.jvp_source(softplus)
