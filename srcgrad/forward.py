@@ -24,6 +24,7 @@ from .analyze import Activity, Operation, ShapeClasses, is_append, mutated_names
 from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
+from .reverse import join_states
 
 ZERO = "_srcgrad_zero_"  # stands for an inactive input's tangent inside an inlined rule
 
@@ -272,7 +273,7 @@ class ForwardTransformer:
         orelse, else_state = self.block(s.orelse, dict(state))
         body += self.materialize(set(else_state) - set(body_state))
         orelse += self.materialize(set(body_state) - set(else_state))
-        joined = {k: body_state.get(k, True) and else_state.get(k, True) for k in body_state.keys() | else_state.keys()}
+        joined = join_states(body_state, else_state)
         node = gast.If(test=s.test, body=body or [gast.Pass()], orelse=orelse)
         return [gast.copy_location(node, s)], joined
 
@@ -282,7 +283,7 @@ class ForwardTransformer:
         while True:
             self.names = snapshot.copy()
             body, end = self.block(s.body, dict(start))
-            joined = {k: start.get(k, True) and end.get(k, True) for k in start.keys() | end.keys()}
+            joined = join_states(start, end)
             if joined == start:
                 break
             start = joined
@@ -302,8 +303,7 @@ class ForwardTransformer:
         return out
 
     def comment(self, s) -> list:
-        line = self.source_line(getattr(s, "lineno", None))
-        return [tp.comment(f"Tangent of: {line}")] if line else []
+        return tp.origin_comment("Tangent of", self.source_line, s)
 
 
 # -- folding zero tangents ------------------------------------------------------------

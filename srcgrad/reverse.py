@@ -501,7 +501,7 @@ class ReverseTransformer:
         else_fwd, else_rev, else_state = self.block(s.orelse, dict(state))
         body_rev += self.materialize(set(else_state) - set(body_state))
         else_rev += self.materialize(set(body_state) - set(else_state))
-        joined = _join(body_state, else_state)
+        joined = join_states(body_state, else_state)
         if not body_rev and not else_rev:
             node = gast.If(test=s.test, body=body_fwd or [gast.Pass()], orelse=else_fwd)
             return [gast.copy_location(node, s)], [], joined
@@ -532,7 +532,7 @@ class ReverseTransformer:
             self.names = snapshot.copy()
             fwd, rev, end = self.block(body, dict(start))
             rematerialized = set(start) - set(end)
-            joined = _join(start, {**end, **{n: True for n in rematerialized}})
+            joined = join_states(start, {**end, **{n: True for n in rematerialized}})
             if joined == start:
                 break
             start = joined
@@ -641,8 +641,7 @@ class ReverseTransformer:
     # -- finishing -------------------------------------------------------------------
 
     def comment(self, s) -> list:
-        line = self.source_line(getattr(s, "lineno", None))
-        return [tp.comment(f"Grad of: {line}")] if line else []
+        return tp.origin_comment("Grad of", self.source_line, s)
 
     def _resolve_restores(self, stmts) -> list:
         out = []
@@ -706,7 +705,7 @@ def _returns_container(primal) -> bool:
 _SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "reduced_count": (0,), "zeros_like": (0,)}
 
 
-def _join(a: dict, b: dict) -> dict:
+def join_states(a: dict, b: dict) -> dict:
     """Adjoint state after two paths meet: set on either (the other materialises
     zeros, which we own); owned only where both paths own it."""
     return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}

@@ -144,3 +144,9 @@ def is_comment(node) -> bool:
 
 def comment_text(node) -> str:
     return node.value.value[len(COMMENT_MARK):]
+
+
+def origin_comment(label: str, source_line, statement) -> list:
+    """``# <label>: <the user's line>`` heading the code generated for ``statement``."""
+    line = source_line(getattr(statement, "lineno", None))
+    return [comment(f"{label}: {line}")] if line else []
