@@ -23,16 +23,14 @@ at three step sizes and the one-sided differences disagree.
 
 Program forms that hit a known srcgrad bug are named in ``KNOWN_BUGS``; the
 generator leaves them out, and each has a strict-xfail regression test at the
-end of this file.
+end of this file, next to plain regression tests for bugs found here and fixed.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import itertools
 import math
-import re
 import sys
 
 import numpy as np
@@ -62,18 +60,9 @@ KNOWN_BUGS = {
     "fancy_duplicate_write",
     # `out.append(y)` then `y[i] = ...`: the list holds the same array, the write is lost
     "container_alias",
-    # a read such as `t = y[1:3]` is a view; when the reverse sweep needs it and `y` is
-    # written in place later, it sees the new values (vjp always, value_and_grad in loops)
-    "saved_slice_views",
-    # vjp: `y[t] = c` into an array no input reaches, `t` a computed index (`i + 1`, a
-    # mask, an index array), while `y` is needed later: NameError, `t` is not on the tape
-    "inactive_index_write",
     # `y[:] = y`, `y[::-1] = y`, `y[perm] = y`: the cotangent that flows through the
     # right-hand side is cleared with the overwritten entries
     "write_array_into_itself",
-    # `y[0] = ...` then `y *= v`: the pullback restores `y[0]` inside the tape's array,
-    # so a second call of the same pullback gives another answer
-    "pullback_restores_into_tape",
 }
 
 SETTINGS = settings(
@@ -141,7 +130,6 @@ class InPlaceProgram:
         self.vector_lists: list[str] = []  # lists of SIZE vectors, never empty
         self.dicts: list[str] = []  # {"a": float, "b": float}
         self.ints: dict[str, tuple[int, int]] = {}  # int in scope -> (lowest, highest)
-        self.declared: dict[str, int] = {}  # local array -> the line after its declaration
         self.in_for = 0
 
     # drawing helpers
@@ -155,7 +143,8 @@ class InPlaceProgram:
         return self.draw(st.floats(0, 1)) < p
 
     def emit(self, indent, text):
-        self.lines.append("    " * indent + text)
+        """Add a line at ``indent`` levels (1 is the function body)."""
+        self.lines.append("    " * (indent - 1) + text)
 
     def name(self, prefix):
         return f"{prefix}{next(self.fresh)}"
@@ -200,14 +189,9 @@ class InPlaceProgram:
         first, stop = int(start), int(start) + length
         return f"{'' if first == 0 else first}:{'' if stop == n else stop}"
 
-    def copies(self, name):
-        """Whether parts of ``name`` are read as copies rather than views.
-
-        While ``saved_slice_views`` is a known bug, a view of an array that the
-        program writes in place is not read (a list index reads the same entries).
-        """
-        written = name not in ("x", "M") or self.arguments
-        return written and "saved_slice_views" in KNOWN_BUGS
+    def copies(self):
+        """Whether a read of part of an array is a copy (a list index) or a view (a slice)."""
+        return self.coin(0.3)
 
     # expressions
     def atom(self):
@@ -251,7 +235,7 @@ class InPlaceProgram:
         if n in (ROWS, COLS):
             options += [("m", a) for a in ["M", *self.matrices]]
         kind, name = self.pick(options)
-        copy = self.copies(name)
+        copy = self.copies()
         if kind == "v":
             if n == SIZE:
                 return name
@@ -309,16 +293,9 @@ class InPlaceProgram:
         value = self.factor() if op == "*=" else self.scalar(self.pick([0, 1, 2]))
         return f"{target} {op} {value}"
 
-    def vector_update(self, target, n, view_of=None):
-        """``target op= value`` for a target of ``n`` entries.
-
-        ``view_of`` names the array when the target is a view of it (a slice, a
-        row): ``y[1:3] *= v`` reads that view, and its adjoint needs the old values.
-        """
-        ops = ["=", "=", "+=", "*="]
-        if view_of is not None and self.copies(view_of):
-            ops.remove("*=")  # saved_slice_views; `+=` only needs the view's shape
-        op = self.pick(ops)
+    def vector_update(self, target, n):
+        """``target op= value`` for a target of ``n`` entries."""
+        op = self.pick(["=", "=", "+=", "*="])
         if op == "*=":
             value = self.pick([self.factor(), f"np.tanh({self.vector(n, 1)})"])
         else:
@@ -335,13 +312,13 @@ class InPlaceProgram:
             self.emit(indent, self.element_update(f"{y}[{self.index(SIZE)}]"))
         elif form == "slice":
             length = self.number(1, SIZE - 1)
-            self.emit(indent, self.vector_update(f"{y}[{self.run(SIZE, length)}]", length, y))
+            self.emit(indent, self.vector_update(f"{y}[{self.run(SIZE, length)}]", length))
         elif form == "strided":
             lhs = self.pick(["::2", "1::2"])
-            odd, even = ("[1, 3]", "[0, 2]") if self.copies("x") else ("1::2", "::2")
+            odd, even = ("[1, 3]", "[0, 2]") if self.copies() else ("1::2", "::2")
             rhs = self.pick([f"np.sin(x[{odd}])", f"np.tanh(x[{even}])", self.vector(2)])
             self.emit(indent, f"{y}[{lhs}] = {rhs}" if self.coin() else
-                      self.vector_update(f"{y}[{lhs}]", 2, y))
+                      self.vector_update(f"{y}[{lhs}]", 2))
         elif form == "whole":
             into_itself = "write_array_into_itself" not in KNOWN_BUGS
             value = self.vector(SIZE)
@@ -398,15 +375,14 @@ class InPlaceProgram:
             self.emit(indent, self.element_update(f"{a}[{r}][{c}]"))
         elif form == "row":
             row = self.pick([f"{a}[{r}, :]", f"{a}[{r}]"])
-            self.emit(indent, self.vector_update(row, COLS, a))
+            self.emit(indent, self.vector_update(row, COLS))
         elif form == "column":
-            self.emit(indent, self.vector_update(f"{a}[:, {c}]", ROWS, a))
+            self.emit(indent, self.vector_update(f"{a}[:, {c}]", ROWS))
         elif form == "block":
-            copy = self.copies(a)
             self.emit(indent, self.pick([
-                f"{a}[:, 1:] {'+' if copy else '*'}= {self.factor()}",
+                f"{a}[:, 1:] *= {self.factor()}",
                 f"{a}[{r}, {self.run(COLS, 2)}] = {self.vector(2)}",
-                f"{a}[:, :2] += np.sin({a}[:, {'[1, 2]' if copy else '1:'}])",
+                f"{a}[:, :2] += np.sin({a}[:, {'[1, 2]' if self.copies() else '1:'}])",
             ]))
         elif form == "mask":
             self.emit(indent, self.pick([
@@ -577,32 +553,12 @@ class InPlaceProgram:
                 "np.zeros(4)", "np.array(x)",
             ]))
             self.vectors.append(y)
-            self.declared[y] = len(self.lines)
         if self.coin():
             a = self.name("A")
             self.emit(1, f"{a} = " + self.pick([
                 "M.copy()", "np.zeros_like(M)", "np.ones((2, 3))", "M * s", "np.tanh(M)",
             ]))
             self.matrices.append(a)
-            self.declared[a] = len(self.lines)
-
-    def vary_constant_arrays(self):
-        """Give every local array that no input reaches one write that depends on ``s``.
-
-        Used while ``inactive_index_write`` is a known bug: it needs an array
-        that stays independent of the inputs (``np.ones(4)`` written only with
-        constants) under a computed index.
-        """
-        varied = varied_names(self.lines)
-        for name, position in sorted(self.declared.items(), key=lambda item: -item[1]):
-            if name in varied:
-                continue
-            if name in self.vectors:
-                line = f"{name}[{self.number(0, SIZE - 1)}] = s * x[{self.number(0, SIZE - 1)}]"
-            else:
-                line = (f"{name}[{self.number(0, ROWS - 1)}, {self.number(0, COLS - 1)}]"
-                        f" = s + M[0, {self.number(0, COLS - 1)}]")
-            self.lines.insert(position, "    " + line)
 
     def result(self):
         terms = []
@@ -644,44 +600,8 @@ class InPlaceProgram:
             self.statement(1, 1)
         if self.containers and self.coin():
             self.new_container()
-        if "inactive_index_write" in KNOWN_BUGS:
-            self.vary_constant_arrays()
         self.emit(1, f"return {self.result()}")
-        return module_source([line[4:] for line in self.lines])
-
-
-_UPDATE = re.compile(r"^\s*([A-Za-z_]\w*)(\[.*\])? (=|\+=|-=|\*=) (.*)$")
-_APPEND = re.compile(r"^\s*([A-Za-z_]\w*)\.append\((.*)\)$")
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-_SHAPE_ONLY = re.compile(r"np\.(zeros|ones)_like\(\w+\)")  # no derivative flows through
-
-
-def varied_names(lines):
-    """Names that some input reaches, flow-insensitively, from the lines of a body.
-
-    An assignment, augmented assignment, subscript write or ``append`` makes its
-    target varied when its right-hand side mentions a varied name.  Reads in an
-    index (a mask such as ``y[x > 0.0] = 0.0``) do not count.
-    """
-    varied = {"x", "M", "s"}
-    updates = []
-    for line in lines:
-        match = _UPDATE.match(line)
-        if match:
-            updates.append((match.group(1), match.group(4)))
-            continue
-        match = _APPEND.match(line)
-        if match:
-            updates.append((match.group(1), match.group(2)))
-    changed = True
-    while changed:
-        changed = False
-        for target, value in updates:
-            names = set(_IDENTIFIER.findall(_SHAPE_ONLY.sub("0.0", value)))
-            if target not in varied and varied & names:
-                varied.add(target)
-                changed = True
-    return varied
+        return module_source(self.lines)
 
 
 @st.composite
@@ -777,54 +697,6 @@ def _same_args(args, originals):
     return all(np.array_equal(a, b) for a, b in zip(args, originals, strict=True))
 
 
-def _is_view(subscript, matrices):
-    """Whether NumPy's basic indexing makes ``subscript`` a view (a slice, a matrix row)."""
-    index = subscript.slice
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    if any(isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and p.value is Ellipsis)
-           for p in parts):
-        return True
-    fancy = (ast.List, ast.Call, ast.Compare)
-    return subscript.value.id in matrices and len(parts) == 1 and not isinstance(index, fancy)
-
-
-def reads_views_of_written_arrays(source):
-    """Whether the program reads a view of an array that it also writes in place."""
-    tree = ast.parse(source)
-    written, stores = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            written.add(node.target.id)
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AugAssign) else [])
-        for target in targets:
-            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                written.add(target.value.id)
-                if isinstance(node, ast.Assign):
-                    stores.add(id(target))  # a plain store reads nothing
-    matrices = {name for name in written if name == "M" or name.startswith("A")}
-    return any(
-        isinstance(node, ast.Subscript) and id(node) not in stores
-        and isinstance(node.value, ast.Name) and node.value.id in written
-        and _is_view(node, matrices)
-        for node in ast.walk(tree)
-    )
-
-
-def augments_written_array(source):
-    """Whether the program both writes into an array and updates it whole (``y *= v``)."""
-    tree = ast.parse(source)
-    augmented, written = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            augmented.add(node.target.id)
-        if isinstance(node, (ast.Assign, ast.AugAssign)):
-            for target in getattr(node, "targets", [getattr(node, "target", None)]):
-                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    written.add(target.value.id)
-    return bool(augmented & written)
-
-
 def verify(directory, source, args):
     note(f"program:\n{source}")
     note(f"args = {args!r}")
@@ -862,10 +734,6 @@ def verify(directory, source, args):
     for g, h in zip(grads, plain, strict=True):
         assert np.array_equal(g, h), "grad and value_and_grad disagree" + context
 
-    # known bugs that make the pullback wrong for some programs: check the rest of vjp
-    tape_views = "saved_slice_views" in KNOWN_BUGS and reads_views_of_written_arrays(source)
-    tape_restored = ("pullback_restores_into_tape" in KNOWN_BUGS
-                     and augments_written_array(source))
     out, pullback = srcgrad.vjp(f, *args)
     assert _same_args(args, originals), "vjp changed the caller's arrays" + context
     assert float(out) == expected_value, f"vjp's value is {float(out)!r}" + context
@@ -874,17 +742,13 @@ def verify(directory, source, args):
     scaled = pullback(-2.5)
     assert _same_args(args, originals), "the pullback changed the caller's arrays" + context
     for g, a, b, c in zip(grads, first, second, scaled, strict=True):
-        assert tape_views or np.allclose(a, g, rtol=1e-12, atol=1e-12), (
+        assert np.allclose(a, g, rtol=1e-12, atol=1e-12), (
             f"pullback(1.0) gives {a!r}, value_and_grad {g!r}" + context)
-        if tape_restored:
-            continue  # the first call is right, later ones are not
         assert np.array_equal(a, b), f"pullback(1.0) twice: {a!r} then {b!r}" + context
         assert np.allclose(c, -2.5 * np.asarray(a), rtol=1e-12, atol=1e-12), (
             f"pullback(-2.5) gives {c!r}, -2.5 * pullback(1.0) is {-2.5 * np.asarray(a)!r}"
             + context)
 
-    if tape_views:
-        return
     try:
         srcgrad.check_grads(f, args, modes=("rev",), wrt=list(POSITIONS))
     except AssertionError as exc:
@@ -917,3 +781,201 @@ def test_writes_into_arguments(module_dir, source, args):
 @given(source=programs(control=True, containers=True), args=arguments)
 def test_lists_and_dicts(module_dir, source, args):
     verify(module_dir, source, args)
+
+
+# -- regression tests --------------------------------------------------------------
+
+
+def _case(directory, body, params=("x",)):
+    return import_function(directory, module_source(body.strip("\n").split("\n"), params))
+
+
+X3 = np.array([1.0, 2.0, 3.0])
+M6 = np.arange(6.0).reshape(2, 3)
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (chained_subscript_write): `A[0][1] = v` "
+                   "writes through the temporary row `A[0]`; the write is dropped")
+def test_regression_chained_subscript_write(tmp_path):
+    f = _case(tmp_path, """
+A = M * 1.0
+A[0][1] = 0.0
+return np.sum(A)
+""", ["M"])
+    assert f(M6.copy()) == 14.0
+    value, gradient = srcgrad.value_and_grad(f)(M6.copy())
+    expected = np.ones((2, 3))
+    expected[0, 1] = 0.0
+    assert value == 14.0
+    assert np.array_equal(gradient, expected)
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (view_write): a write through a view "
+                   "`v = y[:2]; v[0] = ...` does not reach `y`")
+def test_regression_write_through_view(tmp_path):
+    f = _case(tmp_path, """
+y = x * 1.0
+v = y[:2]
+v[0] = 0.0
+return np.sum(y)
+""")
+    assert f(X3.copy()) == 5.0
+    value, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    assert value == 5.0
+    assert np.array_equal(gradient, [0.0, 1.0, 1.0])
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (view_write): vjp writes into the "
+                   "caller's array through a view of the argument")
+def test_regression_write_through_view_of_argument(tmp_path):
+    f = _case(tmp_path, """
+v = x[:2]
+v[0] = 0.0
+return np.sum(x) + v[1]
+""")
+    x = X3.copy()
+    out, pullback = srcgrad.vjp(f, x)
+    assert np.array_equal(x, X3), f"vjp changed the caller's x to {x!r}"
+    (gradient,) = pullback(1.0)
+    assert out == 7.0
+    assert np.array_equal(gradient, [0.0, 2.0, 1.0])
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (fancy_duplicate_write): with a repeated "
+                   "index NumPy keeps the last value, the adjoint sends the cotangent to all")
+def test_regression_fancy_write_with_repeated_index(tmp_path):
+    f = _case(tmp_path, """
+y = np.zeros_like(x)
+y[np.array([0, 0])] = x[:2]
+return np.sum(y)
+""")
+    assert f(X3.copy()) == 2.0  # y[0] == x[1]
+    value, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    assert value == 2.0
+    assert np.array_equal(gradient, [0.0, 1.0, 0.0])
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (container_alias): a list holds the array "
+                   "`y` itself; a later `y[0] = ...` is lost")
+def test_regression_list_holds_written_array(tmp_path):
+    f = _case(tmp_path, """
+y = x * 1.0
+out = [y]
+y[0] = 0.0
+return np.sum(out[0])
+""")
+    assert f(X3.copy()) == 5.0
+    value, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    assert value == 5.0
+    assert np.array_equal(gradient, [0.0, 1.0, 1.0])
+
+
+@pytest.mark.xfail(strict=True, reason="srcgrad bug (write_array_into_itself): in `y[::-1] = y` "
+                   "the cotangent of the right-hand side is cleared with the overwritten entries")
+def test_regression_write_array_into_itself(tmp_path):
+    f = _case(tmp_path, """
+y = x * 1.0
+y[::-1] = y
+return np.sum(y * x)
+""")
+    assert f(X3.copy()) == 10.0
+    value, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    assert value == 10.0
+    assert np.array_equal(gradient, [6.0, 4.0, 2.0])
+
+
+# Found by these properties and fixed: a read such as `y[1:]` is a view, and the
+# reverse sweep used to see the values written into `y` after the read.
+SLICE_READS = {
+    "read_then_overwrite": ("""
+y = x * 1.0
+z = np.sin(y[1:])
+y[1:] = 0.0
+return np.sum(y) + np.sum(z)
+""", [1.0, math.cos(2.0), math.cos(3.0)]),
+    "augmented_slice": ("""
+y = x * 1.0
+y[:2] *= x[2]
+return np.sum(y)
+""", [3.0, 3.0, 4.0]),
+    "squared_slice": ("""
+y = x * 1.0
+y[:2] = y[:2] * y[:2]
+return np.sum(np.tanh(y))
+""", [2.0 / math.cosh(1.0) ** 2, 4.0 / math.cosh(4.0) ** 2, 1.0 / math.cosh(3.0) ** 2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLICE_READS))
+def test_regression_slice_read_before_write(tmp_path, case):
+    body, expected = SLICE_READS[case]
+    f = _case(tmp_path, body)
+    _, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    np.testing.assert_allclose(gradient, expected, rtol=1e-12)
+    _, pullback = srcgrad.vjp(f, X3.copy())
+    for _ in range(2):
+        np.testing.assert_allclose(pullback(1.0)[0], expected, rtol=1e-12)
+
+
+def test_regression_slice_read_in_loop(tmp_path):
+    f = _case(tmp_path, """
+y = np.zeros(4)
+k = 0
+while k < 3:
+    k += 1
+    y[k - 1] += s
+    y[np.array([2, 3])] = np.sin(y[1:3])
+return np.sum(np.tanh(y)) * s
+""", ["s"])
+    s = 0.9
+    h = 1e-6
+    numeric = (f(s + h) - f(s - h)) / (2 * h)
+    assert srcgrad.grad(f)(s) == pytest.approx(numeric, rel=1e-7)
+    _, pullback = srcgrad.vjp(f, s)
+    assert pullback(1.0)[0] == pytest.approx(numeric, rel=1e-7)
+
+
+# Found by these properties and fixed: vjp raised NameError for a constant written
+# under a computed index into an array that no input reaches.
+CONSTANT_WRITES = {
+    "loop_index": """
+y = np.ones(4)
+for i in range(2):
+    y[i + 1] = 2.0
+return y @ x
+""",
+    "index_array": """
+y = np.ones(4)
+y[np.array([1, 2])] = 2.0
+return y @ x
+""",
+    "mask": """
+y = np.ones(4)
+y[np.array([1.0, 2.0, 3.0, -1.0]) > 1.5] = 2.0
+return y @ x
+""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONSTANT_WRITES))
+def test_regression_constant_write_with_computed_index(tmp_path, case):
+    f = _case(tmp_path, CONSTANT_WRITES[case])
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    out, pullback = srcgrad.vjp(f, x)
+    assert out == f(x.copy())
+    np.testing.assert_array_equal(pullback(1.0)[0], [1.0, 2.0, 2.0, 1.0])
+
+
+# Found by these properties and fixed: after `y[0] += s` and `y *= y[0]` the pullback
+# restored `y[0]` inside its tape, so a second call gave another answer.
+def test_regression_pullback_twice_after_whole_update(tmp_path):
+    f = _case(tmp_path, """
+y = np.ones(2)
+y[0] += s
+y *= y[0]
+return np.sum(y)
+""", ["s"])
+    _, pullback = srcgrad.vjp(f, 0.9)
+    first, second = pullback(1.0), pullback(1.0)
+    assert first == second
+    assert first[0] == pytest.approx(2 * 1.9 + 1)
