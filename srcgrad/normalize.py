@@ -20,6 +20,7 @@ came from, so generated code can quote and point at it.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from . import templates as tp
 from .errors import UnsupportedSyntaxError
@@ -365,6 +366,8 @@ class Normalizer:
             raise self.unsupported(node, "a call with `*args` or `**kwargs`")
         if isinstance(node.func, gast.Name) and node.func.id in self.nested:
             return self.inline_nested(self.nested[node.func.id], node)
+        if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
+            node = _pairwise_einsum(node)
         pre = []
         func = node.func
         if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
@@ -523,3 +526,39 @@ class Normalizer:
     def unsupported(self, node, construct: str, hint: str = "") -> UnsupportedSyntaxError:
         loc = self.parsed.location(node if getattr(node, "lineno", None) else self._origin)
         return UnsupportedSyntaxError(construct, loc, hint or "see README for the supported subset")
+
+
+def _pairwise_einsum(call: gast.Call) -> gast.Call:
+    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``.
+
+    Rules take a fixed number of inputs, and a constant subscript string can always be
+    split into two-operand contractions: the first pair keeps the labels that the rest
+    of the operands or the output still need.
+    """
+    spec = call.args[0]
+    if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
+        return call
+    text = spec.value.replace(" ", "")
+    if "..." in text:
+        return call
+    inputs, arrow, output = text.partition("->")
+    terms = inputs.split(",")
+    if not arrow:  # implicit output: labels that appear once, sorted
+        output = "".join(sorted(c for c in set(inputs) if c.isalpha() and inputs.count(c) == 1))
+    operands = list(call.args[1:])
+    if len(terms) != len(operands):
+        return call
+    while len(terms) > 2:
+        first, second, rest = terms[0], terms[1], terms[2:]
+        needed = set(output) | set("".join(rest))
+        kept = "".join(dict.fromkeys(c for c in first + second if c in needed))
+        inner = gast.Call(
+            func=call.func,
+            args=[tp.const(f"{first},{second}->{kept}"), operands[0], operands[1]],
+            keywords=[],
+        )
+        terms = [kept] + rest
+        operands = [inner] + operands[2:]
+    return gast.Call(
+        func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=[]
+    )

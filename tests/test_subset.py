@@ -273,3 +273,20 @@ def test_refused_constructs_point_at_the_source(f, construct):
     message = str(info.value)
     assert construct in message
     assert "test_subset.py:" in message
+
+
+def einsum_chain(a, b, c):
+    return np.sum(np.einsum("ij,jk,kl->il", a, b, c) ** 2)
+
+
+def einsum_implicit(a, b, c):
+    return np.sum(np.sin(np.einsum("ij,jk,k", a, b, c)))
+
+
+def test_einsum_with_three_operands_is_split_into_pairs():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    srcgrad.check_grads(einsum_chain, [a, b, c], modes=("rev", "fwd"))
+    srcgrad.check_grads(einsum_implicit, [a, b, rng.standard_normal(4)], modes=("rev", "fwd"))
+    source = srcgrad.source(srcgrad.grad(einsum_chain))
+    assert "np.einsum('ij,jk->ik', a, b)" in source
