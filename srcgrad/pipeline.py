@@ -18,7 +18,7 @@ import gast
 
 from . import emit, fence, runtime
 from . import templates as tp
-from .analyze import Activity, Classifier, assignments
+from .analyze import Activity, Classifier, assignments, check_no_view_writes
 from .errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from .names import NameGen, identifiers
 from .normalize import Normalizer
@@ -85,6 +85,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     fn = Normalizer(parsed, env, names).function()
     classifier = Classifier(env, parsed, mode)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    check_no_view_writes(fn, ops, parsed)
     output = fn.body[-1].value
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)

@@ -401,16 +401,24 @@ class ReverseTransformer:
         part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Load())
         out = []
         value = op.elements[0]
+        taken = None
         if isinstance(value, gast.Name) and self.activity.is_active(value.id):
             taken = tp.expr("sg.taken(p, v)", sg=self.sg(), p=part, v=value)
             self.reads.add(value.id)
-            out += self.accumulate(value.id, taken, state, owned=True)
+            if value.id == x:  # y[::-1] = y: take the part out before it is cleared
+                temp = self.names.fresh("b" + x + "_part")
+                out.append(tp.assign(temp, taken))
+                taken = tp.name(temp)
+            else:
+                out += self.accumulate(value.id, taken, state, owned=True)
         if state.get(x):
             out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
             tp._set_store(out[-1].targets[0])
         else:
             out.append(tp.stmt("b = sg.without(b, i)", sg=self.sg(), b=b, i=_index_expr(op.index)))
             state[x] = True
+        if taken is not None and value.id == x:
+            out += self.accumulate(x, taken, state)
         return out
 
     def append(self, op: Operation, state: dict) -> list:

@@ -60,9 +60,6 @@ KNOWN_BUGS = {
     "fancy_duplicate_write",
     # `out.append(y)` then `y[i] = ...`: the list holds the same array, the write is lost
     "container_alias",
-    # `y[:] = y`, `y[::-1] = y`, `y[perm] = y`: the cotangent that flows through the
-    # right-hand side is cleared with the overwritten entries
-    "write_array_into_itself",
 }
 
 SETTINGS = settings(
@@ -870,8 +867,6 @@ return np.sum(out[0])
     assert np.array_equal(gradient, [0.0, 1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug (write_array_into_itself): in `y[::-1] = y` "
-                   "the cotangent of the right-hand side is cleared with the overwritten entries")
 def test_regression_write_array_into_itself(tmp_path):
     f = _case(tmp_path, """
 y = x * 1.0
