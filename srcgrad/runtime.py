@@ -1290,3 +1290,19 @@ def as_float_of(c, x):
     if dtype is None or not hasattr(c, "astype"):
         return c
     return c.astype(np.result_type(dtype, 1.0), copy=False)
+
+
+def taken_at(b, index, v):
+    """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
+    the last write, so only the last occurrence of each element passes its cotangent."""
+    part = copy(b[index])
+    if isinstance(index, list) and all(isinstance(i, numbers.Integral) for i in index):
+        index = np.asarray(index)  # index metadata, not array data
+    if isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iu":
+        flipped = index[::-1]
+        _, last_from_end = np.unique(flipped, return_index=True)
+        keep = np.zeros_like(index, dtype=bool)
+        keep[len(index) - 1 - last_from_end] = True
+        part = part * keep.reshape((-1,) + (1,) * (np.ndim(part) - 1))
+    return unbroadcast(part, v)
+

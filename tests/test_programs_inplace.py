@@ -56,8 +56,6 @@ KNOWN_BUGS = {
     # `v = y[1:3]; v[0] = ...`, `for r in A: r[0] = ...`: writes through a view are
     # dropped or not seen by the base array's adjoint
     "view_write",
-    # `y[np.array([0, 0])] = v`: NumPy keeps the last write, the adjoint feeds all of them
-    "fancy_duplicate_write",
     # `out.append(y)` then `y[i] = ...`: the list holds the same array, the write is lost
     "container_alias",
 }
@@ -838,8 +836,6 @@ return np.sum(x) + v[1]
     assert np.array_equal(gradient, [0.0, 2.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug (fancy_duplicate_write): with a repeated "
-                   "index NumPy keeps the last value, the adjoint sends the cotangent to all")
 def test_regression_fancy_write_with_repeated_index(tmp_path):
     f = _case(tmp_path, """
 y = np.zeros_like(x)

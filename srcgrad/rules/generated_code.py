@@ -51,6 +51,11 @@ def taken(dpart, dv, ans, part, v):
     return sg.taken(dpart, v)
 
 
+@defjvp(sg.taken_at)
+def taken_at(db, dindex, dv, ans, b, index, v):
+    return sg.taken_at(db, index, v)
+
+
 @defjvp(sg.without)
 def without(db, dindex, ans, b, index):
     return sg.without(db, index)
