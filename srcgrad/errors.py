@@ -65,12 +65,13 @@ class UnsupportedSyntaxError(SrcgradError, SyntaxError):
 class NonScalarOutputError(SrcgradError, ValueError):
     """``grad`` was asked for the gradient of a non-scalar output."""
 
-    def __init__(self, shape: tuple, function_name: str = "the function"):
+    def __init__(self, shape: tuple, function_name: str = "the function", kind: str = "array"):
         self.shape = shape
+        what = f"an array of shape {shape}" if kind == "array" else f"a {kind} of {shape[0]} values"
         super().__init__(
-            f"grad needs a scalar output, but {function_name} returned an array of shape "
-            f"{shape}; use srcgrad.vjp(f, x) and call the pullback with a seed of that "
-            f"shape (e.g. np.ones_like(out)), or reduce the output to a scalar with .sum()"
+            f"grad needs a scalar output, but {function_name} returned {what}; use "
+            f"srcgrad.vjp(f, x) and call the pullback with a seed of that shape (e.g. "
+            f"np.ones_like(out)), or reduce the output to a scalar with .sum()"
         )
 
 

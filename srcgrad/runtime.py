@@ -71,11 +71,13 @@ def as_gradient_of(g, x):
 
 def scalar_seed(y, name: str = "the function"):
     """The seed 1.0 of a scalar output; a clear error for any other shape."""
+    if y is None:
+        raise TypeError(f"grad needs a scalar output, but {name} returned None; is a `return` missing?")
     shape = getattr(y, "shape", ())
     if shape != ():
         raise NonScalarOutputError(tuple(shape), name)
     if isinstance(y, (tuple, list, dict)):
-        raise NonScalarOutputError((len(y),), name)
+        raise NonScalarOutputError((len(y),), name, kind=type(y).__name__)
     # keep the output's dtype and array type (float32, a GPU scalar): ones_like, not 1.0
     return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
 

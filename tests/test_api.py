@@ -304,3 +304,19 @@ def test_hvp_matches_hessian_and_finite_differences():
 def test_third_derivatives_say_so():
     with pytest.raises(TypeError, match="second order"):
         srcgrad.grad(srcgrad.grad(srcgrad.grad(np.sin)))
+
+
+def forgets_return(x):
+    y = x * 2.0  # noqa: F841
+
+
+def two_outputs(x):
+    return x * 2.0, x * 3.0
+
+
+def test_missing_return_and_tuple_outputs_are_explained():
+    with pytest.raises(TypeError, match="returned None"):
+        srcgrad.grad(forgets_return)(1.0)
+    with pytest.raises(NonScalarOutputError, match="a tuple of 2 values"):
+        srcgrad.grad(two_outputs)(1.0)
+    assert srcgrad.vjp(two_outputs, 1.0)[1]((1.0, 1.0)) == (5.0,)

@@ -51,14 +51,22 @@ STEPS = (1e-4, 1e-5, 1e-6)  # central differences at each; the middle one is com
 # fail.  Each has a strict-xfail regression test below; when a bug is fixed,
 # drop its name here and the xfail mark there.
 KNOWN_BUGS = {
-    # `A[i][j] = v`: the write goes through the temporary row `A[i]` and is dropped
-    "chained_subscript_write",
-    # `v = y[1:3]; v[0] = ...`, `for r in A: r[0] = ...`: writes through a view are
-    # dropped or not seen by the base array's adjoint
-    "view_write",
     # `out.append(y)` then `y[i] = ...`: the list holds the same array, the write is lost
     "container_alias",
+    # `v = y[:]` then `y[0] = ...`: NumPy's `v` sees the write, srcgrad's does not
+    "view_read_after_write",
+    # `A[[0, 0], [1, 1]] = v`: with two index arrays a repeated element still passes the
+    # cotangent of every write, not only the last one's
+    "fancy_duplicate_2d",
 }
+
+# Forms srcgrad refuses with UnsupportedSyntaxError (writes through a view); the
+# generator leaves them out and `test_view_writes_are_refused` checks the refusal.
+UNSUPPORTED = {
+    "chained_subscript_write",  # `A[i][j] = v`
+    "view_write",  # `v = y[1:3]; v[0] = ...`, `for r in A: r[0] = ...`
+}
+EXCLUDED = KNOWN_BUGS | UNSUPPORTED
 
 SETTINGS = settings(
     max_examples=40,
@@ -124,6 +132,7 @@ class InPlaceProgram:
         self.scalar_lists: dict[str, int] = {}  # name -> length it surely has
         self.vector_lists: list[str] = []  # lists of SIZE vectors, never empty
         self.dicts: list[str] = []  # {"a": float, "b": float}
+        self.views: list[str] = []  # `v = y[:]`: a view of a local vector, only read
         self.ints: dict[str, tuple[int, int]] = {}  # int in scope -> (lowest, highest)
         self.in_for = 0
 
@@ -192,7 +201,7 @@ class InPlaceProgram:
     def atom(self):
         options = ["s", "s", self.pick(CONSTANTS), f"x[{self.index(SIZE)}]",
                    f"M[{self.index(ROWS)}, {self.index(COLS)}]"]
-        for y in self.vectors:
+        for y in self.vectors + self.views:
             options += [f"{y}[{self.index(SIZE)}]"] * 2
         for a in self.matrices:
             options += [f"{a}[{self.index(ROWS)}, {self.index(COLS)}]"] * 2
@@ -226,7 +235,7 @@ class InPlaceProgram:
 
     def vector_source(self, n):
         """An expression that is a float vector of length ``n`` (2, 3 or SIZE)."""
-        options = [("v", v) for v in ["x", *self.vectors]] * 2
+        options = [("v", v) for v in ["x", *self.vectors, *self.views]] * 2
         if n in (ROWS, COLS):
             options += [("m", a) for a in ["M", *self.matrices]]
         kind, name = self.pick(options)
@@ -300,8 +309,8 @@ class InPlaceProgram:
     def write_vector(self, indent, y):
         forms = ["element", "element", "element", "slice", "slice", "strided", "whole",
                  "fancy", "mask"]
-        forms += ["view"] if "view_write" not in KNOWN_BUGS and y != "x" else []
-        forms += ["duplicate"] if "fancy_duplicate_write" not in KNOWN_BUGS else []
+        forms += ["view"] if "view_write" not in EXCLUDED and y != "x" else []
+        forms += ["duplicate"] if "fancy_duplicate_write" not in EXCLUDED else []
         form = self.pick(forms)
         if form == "element":
             self.emit(indent, self.element_update(f"{y}[{self.index(SIZE)}]"))
@@ -315,7 +324,7 @@ class InPlaceProgram:
             self.emit(indent, f"{y}[{lhs}] = {rhs}" if self.coin() else
                       self.vector_update(f"{y}[{lhs}]", 2))
         elif form == "whole":
-            into_itself = "write_array_into_itself" not in KNOWN_BUGS
+            into_itself = "write_array_into_itself" not in EXCLUDED
             value = self.vector(SIZE)
             if value == y and not into_itself:
                 value = f"np.sin({y})"
@@ -359,9 +368,9 @@ class InPlaceProgram:
             ]))
 
     def write_matrix(self, indent, a):
-        forms = ["element", "element", "element", "row", "column", "block", "mask"]
-        forms += ["chained"] if "chained_subscript_write" not in KNOWN_BUGS else []
-        forms += ["rows"] if "view_write" not in KNOWN_BUGS and a != "M" else []
+        forms = ["element", "element", "element", "row", "column", "block", "mask", "fancy"]
+        forms += ["chained"] if "chained_subscript_write" not in EXCLUDED else []
+        forms += ["rows"] if "view_write" not in EXCLUDED and a != "M" else []
         form = self.pick(forms)
         r, c = self.index(ROWS), self.index(COLS)
         if form == "element":
@@ -378,6 +387,19 @@ class InPlaceProgram:
                 f"{a}[:, 1:] *= {self.factor()}",
                 f"{a}[{r}, {self.run(COLS, 2)}] = {self.vector(2)}",
                 f"{a}[:, :2] += np.sin({a}[:, {'[1, 2]' if self.copies() else '1:'}])",
+            ]))
+        elif form == "fancy":
+            cells = self.draw(st.permutations(list(itertools.product(range(ROWS), range(COLS)))))
+            cells = cells[:2]
+            if "fancy_duplicate_2d" not in EXCLUDED and self.coin(0.3):
+                cells = [cells[0], cells[0]]
+            rows, cols = (", ".join(str(cell[k]) for cell in cells) for k in (0, 1))
+            self.emit(indent, self.pick([
+                self.vector_update(f"{a}[[{rows}], [{cols}]]", 2),
+                self.vector_update(f"{a}[np.array([{rows}]), np.array([{cols}])]", 2),
+                f"{a}[[1, 0]] = {a}" if "write_array_into_itself" not in EXCLUDED else
+                f"{a}[[1, 0]] = {a} * 0.5",
+                f"{a}[[1, 0]] = {a} * {self.factor()}",
             ]))
         elif form == "mask":
             self.emit(indent, self.pick([
@@ -508,7 +530,7 @@ class InPlaceProgram:
             self.emit(1, f"{out} = []")
             self.emit(1, f"for {i} in range({self.number(1, 3)}):")
             self.emit(2, f"{y}[{i}] = {y}[{i} + 1] * s + {y}[{i}]")
-            alias = "container_alias" not in KNOWN_BUGS and self.coin()
+            alias = "container_alias" not in EXCLUDED and self.coin()
             self.emit(2, f"{out}.append({y})" if alias else f"{out}.append({y} * 1.0)")
             self.vector_lists.append(out)
         else:
@@ -548,6 +570,10 @@ class InPlaceProgram:
                 "np.zeros(4)", "np.array(x)",
             ]))
             self.vectors.append(y)
+        if self.vectors and "view_read_after_write" not in EXCLUDED and self.coin(0.3):
+            view = self.name("v")
+            self.emit(1, f"{view} = {self.pick(self.vectors)}{self.pick(['[:]', '[::1]'])}")
+            self.views.append(view)
         if self.coin():
             a = self.name("A")
             self.emit(1, f"{a} = " + self.pick([
@@ -559,7 +585,7 @@ class InPlaceProgram:
         terms = []
         vectors = self.vectors + (["x"] if self.arguments or not self.vectors else [])
         matrices = self.matrices + (["M"] if self.arguments else [])
-        for y in vectors:
+        for y in vectors + self.views:
             terms.append(self.pick([
                 f"np.sum({y} * {y})", f"np.sum(np.sin({y}))", f"{y} @ x",
                 f"np.sum({y} * x)", f"np.sum(np.tanh({y})) * s",
