@@ -352,6 +352,7 @@ class ReverseTransformer:
             body.append(tp.assign(temp, result))
             parts = {p: tp.expr("c[k]", c=temp, k=tp.const(k)) for k, p in enumerate(rule.inputs)}
         out += [self.shape_only(b) for b in body]
+        contributions: list[tuple[str, object]] = []
         for p in active_inputs:
             part = parts[p]
             if _is_none(part):
@@ -359,7 +360,9 @@ class ReverseTransformer:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
-            out += self.accumulate(atom.id, self.shape_only(part), state)
+            contributions.append((atom.id, self.shape_only(part)))
+        for name, part in _merge_equal(contributions):
+            out += self.accumulate(name, part, state)
         for stmt_ in out:
             self.reads |= tp.names_in(stmt_)
         return out
@@ -369,7 +372,8 @@ class ReverseTransformer:
         b = self.adjoint(name)
         self.reads |= tp.names_in(value)
         if name not in state:
-            state[name] = owned
+            # arithmetic always makes a new array: that one is ours to update in place
+            state[name] = owned or isinstance(value, (gast.BinOp, gast.UnaryOp))
             return [tp.assign(b, value)]
         state[name] = True  # b + c is a new array
         if self.kinds.get(name) == "array":
@@ -729,6 +733,23 @@ def _walk_loop_body(stmts):
         if isinstance(s, gast.If):
             yield from _walk_loop_body(s.body)
             yield from _walk_loop_body(s.orelse)
+
+
+def _merge_equal(contributions):
+    """``x * x`` gives ``x`` the same contribution twice: compute it once, doubled."""
+    merged: list[list] = []
+    for name, part in contributions:
+        key = gast.dump(part)
+        for entry in merged:
+            if entry[0] == name and entry[2] == key:
+                entry[3] += 1
+                break
+        else:
+            merged.append([name, part, key, 1])
+    return [
+        (name, part if count == 1 else gast.BinOp(left=part, op=gast.Mult(), right=tp.const(count)))
+        for name, part, _, count in merged
+    ]
 
 
 def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:

@@ -89,9 +89,7 @@ def test_reduction_with_axis():
             # Grad of: return np.sum(np.exp(s))
             bs = sg.unreduce(bout, t2, None, False) * t2
             # Grad of: s = np.sum(x * x, axis=0)
-            bt1 = sg.unreduce(bs, x, 0, False)
-            bx = bt1 * x
-            bx = bx + bt1 * x
+            bx = sg.unreduce(bs, x, 0, False) * x * 2
             return bx
         ''')
     check(reduce_axis, 0.5 * RNG.standard_normal((3, 2)))
@@ -143,8 +141,7 @@ def test_helper_pair():
             a, = tape
             # Grad of: return a * a + np.sin(a)
             ba = bout * np.cos(a)
-            ba = ba + bout * a
-            ba = ba + bout * a
+            ba = ba + bout * a * 2
             return (ba,)
         ''')
 
@@ -184,8 +181,7 @@ def test_if_elif_else():
             by = bout * 2.0
             if cond2:
                 # Grad of: y = x * x
-                bx = by * x
-                bx = bx + by * x
+                bx = by * x * 2
             elif cond:
                 # Grad of: y = np.sin(x)
                 bx = by * np.cos(x)
@@ -306,8 +302,7 @@ def test_for_over_rows():
                 btotal = sg.unbroadcast(btotal, total)
                 bt1 = sg.unreduce(sg.unbroadcast(bt3, t2), t1, None, False)
                 t2 = stack.pop()
-                brow = bt1 * row
-                brow = sg.add(brow, bt1 * row)
+                brow = bt1 * row * 2
                 t1 = stack.pop()
                 # Grad of: for row in w:
                 bw[k] += brow
@@ -467,8 +462,7 @@ def test_early_return_in_loop():
             for i in reversed(range(5)[:count]):
                 if cond2:
                     # Grad of: return x * x
-                    bx = bx + bresult * x
-                    bx = bx + bresult * x
+                    bx = bx + bresult * x * 2
                     result = stack.pop()
                     bresult = sg.zeros_like(result)
                 cond2 = stack.pop()
@@ -563,9 +557,7 @@ def test_augmented_index_write():
             # Reverse sweep
             bout = sg.scalar_seed(out, 'add_at_index()')
             # Grad of: return np.sum(x * x)
-            bt4 = sg.unreduce(bout, t4, None, False)
-            bx = bt4 * x
-            bx = bx + bt4 * x
+            bx = sg.unreduce(bout, t4, None, False) * x * 2
             # Grad of: x[1] += v
             bt3 = sg.taken(bx[1], t3)
             bx[1] = 0.0
@@ -749,9 +741,7 @@ def test_nested_def_and_lambda():
             # Reverse sweep
             bresult = sg.scalar_seed(result, 'nested_def()')
             # Grad of: return np.sum(sq(inner(x)))
-            bt3 = sg.unreduce(bresult, x, None, False)
-            bu2 = bt3 * t1
-            bu2 = bu2 + bt3 * t1
+            bu2 = sg.unreduce(bresult, x, None, False) * t1 * 2
             bt2 = bu2 * x
             bx = bu2 * x
             bx = bx + bt2
