@@ -47,8 +47,8 @@ METHODS = {
 }
 VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 NONDIFF_METHODS = {
-    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist", "astype_int",
-    "searchsorted", "__len__",
+    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
+    "searchsorted",
 }
 IDENTITY_METHODS = {"copy", "item", "astype"}  # derivative: the cotangent itself
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}

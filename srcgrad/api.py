@@ -20,8 +20,6 @@ from . import pipeline
 from .errors import NoDerivativeRuleError
 from .rules import registry
 
-WrtSpec = "int | str | tuple[int | str, ...]"
-
 
 def stop_gradient(x):
     """Identity in value, zero derivative (PyTorch's ``detach()``)."""

@@ -13,8 +13,6 @@ Two classic passes over structured code (no CFG needed: ``if``/loops only):
 
 from __future__ import annotations
 
-import re
-
 import gast
 
 from . import templates as tp
@@ -206,11 +204,6 @@ def _replace_read(nxt, name, value):
     setattr(nxt, where, Replace().visit(node))
 
 
-_TEMP = re.compile(r"^(b?t\d+|cond\d*|cotangents\d*)$")
-
-
-def is_temporary(name: str) -> bool:
-    return bool(_TEMP.match(name))
 
 
 # -- constant folding ----------------------------------------------------------------

@@ -43,8 +43,6 @@ from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
 
-RESTORE = "\x00restore"  # marker statements, resolved once the pushed set is known
-
 
 @dataclass
 class ReverseCode:

@@ -53,22 +53,6 @@ def zeros_like(x):
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
 
 
-def as_gradient_of(g, x):
-    """Give a finished cotangent the type of its primal: shape, float dtype, container."""
-    if isinstance(x, float):
-        return float(g)
-    if isinstance(x, (tuple, list)):
-        return type(x)(as_gradient_of(gi, xi) for gi, xi in zip(g, x, strict=True))
-    shape = getattr(x, "shape", None)
-    if shape is None:
-        return g
-    if getattr(g, "shape", None) != shape:
-        g = np.broadcast_to(g, shape) + np.zeros_like(x, dtype=np.result_type(x, 1.0))
-    if g.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
-        g = g.astype(x.dtype)
-    return g
-
-
 def scalar_seed(y, name: str = "the function"):
     """The seed 1.0 of a scalar output; a clear error for any other shape."""
     if y is None:
@@ -114,19 +98,6 @@ def scatter(g, x, index):
     out = zeros_like(x)
     np.add.at(out, index, g)
     return out
-
-
-def scatter_add(bx, index, g):
-    """Add ``g`` into the (freshly owned) cotangent array ``bx`` at ``index``."""
-    np.add.at(bx, index, g)
-    return bx
-
-
-def tuple_cotangent(like, index, g):
-    """The cotangent of a tuple read ``t[index]``: zeros with ``g`` at ``index``."""
-    parts = [None] * len(like)
-    parts[index] = g
-    return tuple(parts)
 
 
 def add(a, b):
