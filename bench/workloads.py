@@ -90,18 +90,19 @@ def control_sum(a):
 
 
 def control_grad(a):
-    # control(a) == k * a for a scalar k (a power of two, times 100 on the
-    # negative branch). Scaling by powers of two is exact in floating point,
-    # so norm(2**m * a) == 2**m * norm(a) and sign(sum(b)) == sign(sum(a)):
-    # the loop only needs to run on the norm, not on the whole array.
-    scale = 2.0
-    norm = 2.0 * np.linalg.norm(a)
-    while norm < 1000:
-        norm *= 2.0
-        scale *= 2.0
-    if np.sum(a) <= 0:
-        scale *= 100.0
-    return np.full_like(a, scale)
+    # control(a) == k * a for a scalar k that the loop and the branch decide (the
+    # textbook checks a.grad == d / a). By hand: run the same loop and branch on b,
+    # as the function does, and track k as a Python float alongside.
+    # (Looping on norm(a) alone, using that doubling is exact, would be faster
+    # still, but that is algebra about this one function, not differentiation.)
+    b = a * 2
+    k = 2.0
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+        k *= 2.0
+    if b.sum() <= 0:
+        k *= 100.0
+    return np.full_like(a, k)
 
 
 # ---------------------------------------------------------------------------
