@@ -69,10 +69,47 @@ def scalar_seed(y, name: str = "the function"):
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the cotangent of a reduction over ``x``'s shape (the sum's adjoint)."""
     shape = getattr(x, "shape", ())
+    if type(x) is np.ndarray and shape:
+        spread = _spread_scalar(g, shape)
+        if spread is not None:
+            return spread
     if not keepdims and axis is not None and shape:
         axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape)
+
+
+_NO_STRIDES = {n: (0,) * n for n in range(33)}
+
+
+def _spread_scalar(g, shape):
+    """A scalar ``g`` as a read-only array of ``shape`` without copies (``broadcast_to``'s
+    result, several times faster to make); None for anything but a NumPy-typed scalar."""
+    if type(g) is float:
+        data = _float_bytes(g)
+        dtype = np.float64
+    elif isinstance(g, (np.generic, np.ndarray)) and g.ndim == 0 and g.dtype.kind in "fc":
+        data = g.tobytes()  # bytes are immutable: the view is read-only like broadcast_to's
+        dtype = g.dtype
+    else:
+        return None
+    return np.ndarray(shape, dtype, data, 0, _NO_STRIDES[len(shape)])
+
+
+_FLOAT_BYTES: dict[float, bytes] = {}
+
+
+def _float_bytes(g: float) -> bytes:
+    """The bytes of a float64 ``g``; the few values a gradient spreads (its seed 1.0, 1/n)
+    are kept, zeros never (0.0 == -0.0 would share them)."""
+    data = _FLOAT_BYTES.get(g)
+    if data is None:
+        data = np.float64(g).tobytes()
+        if g:
+            if len(_FLOAT_BYTES) >= 64:
+                _FLOAT_BYTES.clear()
+            _FLOAT_BYTES[g] = data
+    return data
 
 
 def reduced_count(x, axis=None) -> int:
@@ -309,6 +346,21 @@ def _tensordot_axes(a, b, axes):
     if isinstance(axes_b, numbers.Integral):
         axes_b = [axes_b]
     return [int(i) % na for i in axes_a], [int(j) % nb for j in axes_b]
+
+
+def dot_adjoint_a(g, a, b):
+    """The cotangent of ``a`` in ``np.dot(a, b)``: as for ``a @ b`` when both are vectors
+    or matrices, else a tensordot contraction (a's last axis with b's second-to-last)."""
+    if 0 < getattr(a, "ndim", 0) <= 2 and 0 < getattr(b, "ndim", 0) <= 2:
+        return matmul_adjoint_x1(g, a, b)
+    return tensordot_adjoint_a(g, a, b, dot_axes(a, b))
+
+
+def dot_adjoint_b(g, a, b):
+    """The cotangent of ``b`` in ``np.dot(a, b)`` (see ``dot_adjoint_a``)."""
+    if 0 < getattr(a, "ndim", 0) <= 2 and 0 < getattr(b, "ndim", 0) <= 2:
+        return matmul_adjoint_x2(g, a, b)
+    return tensordot_adjoint_b(g, a, b, dot_axes(a, b))
 
 
 def tensordot_adjoint_a(g, a, b, axes=2):
@@ -1279,3 +1331,43 @@ def taken_at(b, index, v):
         part = part * keep.reshape((-1,) + (1,) * (np.ndim(part) - 1))
     return unbroadcast(part, v)
 
+
+
+# -- memory shared between names (see srcgrad.alias) ----------------------------------
+
+
+def is_view(base, index) -> bool:
+    """Whether ``base[index]`` shares memory with ``base``.
+
+    An element of a list, tuple or dict is shared when it is an array; basic
+    indexing of an array (ints, slices, ``None``, ``...``) gives a view unless
+    every axis gets an int; an index array or a mask makes a copy.
+    """
+    if isinstance(base, (list, tuple, dict)):
+        return is_array(base[index])
+    if not hasattr(base, "ndim"):
+        return False
+    parts = index if isinstance(index, tuple) else (index,)
+    ints = 0
+    for part in parts:
+        if part is None or part is Ellipsis:
+            return True
+        if isinstance(part, slice):
+            continue
+        if isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_)):
+            ints += 1
+            continue
+        return False
+    return ints < base.ndim
+
+
+def shares_memory(a, b) -> bool:
+    """Whether the arrays ``a`` and ``b`` may share memory (a view and its base)."""
+    return is_array(a) and is_array(b) and bool(np.may_share_memory(a, b))
+
+
+def is_array(x) -> bool:
+    """Whether ``x += v`` updates ``x`` in place: an array, not a number."""
+    return isinstance(x, np.ndarray) or (
+        not isinstance(x, (np.generic, int, float, complex)) and hasattr(x, "__array_function__")
+    )

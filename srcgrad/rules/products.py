@@ -25,9 +25,9 @@ def matmul_jvp(dx1, dx2, ans, x1, x2):
 
 @defvjp(np.dot)
 def dot(g, ans, a, b):
-    """np.dot contracts a's last axis with b's second-to-last axis (its only one if 1-D)."""
-    axes = sg.dot_axes(a, b)
-    return sg.tensordot_adjoint_a(g, a, b, axes), sg.tensordot_adjoint_b(g, a, b, axes)
+    """np.dot contracts a's last axis with b's second-to-last axis (its only one if 1-D);
+    for vectors and matrices that is ``a @ b``, and the helpers take matmul's fast paths."""
+    return sg.dot_adjoint_a(g, a, b), sg.dot_adjoint_b(g, a, b)
 
 
 @defjvp(np.dot)
