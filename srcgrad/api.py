@@ -159,27 +159,41 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     positions = {n: k for k, n in enumerate(_parameters(func))}
     n_params = len(positions)
     generated = {}  # scalar specialisation? -> Generated
+    functions = {}  # scalar specialisation? -> its generated function (the hot path)
+    checks = tuple((positions[n], n) for n in names)
+    one_in_tuple = as_tuple and len(names) == 1
 
     def compiled(scalar: bool = False):
         if scalar not in generated:
             generated[scalar] = pipeline.fused_gradient(func, names, with_value, scalar=scalar)
+            functions[scalar] = generated[scalar].function
         return generated[scalar]
 
     def gradient(*args, **kwargs):
-        for n in names:
-            k = positions[n]
-            value = args[k] if k < len(args) else kwargs.get(n, _DEFAULT)
-            if value is not _DEFAULT:
+        n_args = len(args)
+        for k, n in checks:
+            if k < n_args:
+                value = args[k]
+                kind = type(value)
+                if kind is float or (kind is np.ndarray and value.dtype.kind in "fc"):
+                    continue  # the common cases, without a call
                 _check_differentiable(value, n)
+            elif n in kwargs:
+                _check_differentiable(kwargs[n], n)
         # Python numbers only: a variant that needs no broadcasting bookkeeping
-        scalar = not kwargs and len(args) == n_params and all(type(a) in _NUMBERS for a in args)
-        g = generated.get(scalar) or compiled(scalar)
+        scalar = not kwargs and n_args == n_params
+        if scalar:
+            for a in args:
+                if type(a) is not float and type(a) is not int:
+                    scalar = False
+                    break
+        function = functions.get(scalar) or compiled(scalar).function
         try:
-            result = g.function(*args, **kwargs)
+            result = function(*args, **kwargs)
         except Exception as exc:
-            _add_source_note(exc, g)
+            _add_source_note(exc, generated[scalar])
             raise
-        if as_tuple and len(names) == 1:
+        if one_in_tuple:
             return (result[0], (result[1],)) if with_value else (result,)
         return result
 
@@ -237,8 +251,6 @@ def _scalar_check(value, name: str) -> None:
     scalar_seed(value, name)
 
 
-_DEFAULT = object()
-_NUMBERS = (float, int)
 
 
 def _add_source_note(exc: BaseException, generated) -> None:
