@@ -2,6 +2,7 @@
 
 ``grad(f)`` reads ``f``'s source and writes a new Python function that runs a
 forward sweep and then explicit adjoint statements; ``source(grad(f))`` shows it.
+``graph(f, at=...)`` draws the computation with its partial derivatives.
 """
 
 from . import rules as _rules  # noqa: F401  (registers the NumPy derivative rules)
@@ -25,16 +26,24 @@ from .errors import (
     SrcgradError,
     UnsupportedSyntaxError,
 )
+from .graph import (
+    ControlFlowNeedsPointError,
+    GraphvizNotFoundError,
+    graph,  # the function; its helpers: from srcgrad.graph import dependency_graph, write
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ControlFlowNeedsPointError",
+    "GraphvizNotFoundError",
     "NoDerivativeRuleError",
     "NonScalarOutputError",
     "SrcgradError",
     "UnsupportedSyntaxError",
     "check_grads",
     "grad",
+    "graph",
     "hessian",
     "hvp",
     "jacobian",

@@ -1,4 +1,4 @@
-"""The ``srcgrad`` command: ``srcgrad dump FILE.py:FUNC`` prints generated code.
+"""The ``srcgrad`` command: ``dump`` prints generated code, ``graph`` draws the dependency graph.
 
 Every failure is one line on stderr and a non-zero exit status, never a
 traceback: a missing file or function, unsupported syntax, a missing rule.
@@ -71,6 +71,58 @@ def _dump(args) -> str:
     return pipeline.fused_gradient(func, names, with_value=False, optimize=not args.no_optimize).source
 
 
+def _graph(args) -> str | None:
+    """The DOT text on stdout, or written to ``-o`` (SVG/PNG/PDF through Graphviz)."""
+    from .graph import dependency_graph, write
+
+    func = load_function(args.target)
+    point = parse_point(args.at) if args.at else None
+    text = dependency_graph(func, point, wrt=args.wrt).to_dot()
+    if args.output is None:
+        return text
+    write(text, args.output)
+    return None
+
+
+def parse_point(items: list[str]) -> dict:
+    """``["x=1.0", "y=2,z=[1, 2]"]`` -> ``{"x": 1.0, "y": 2, "z": array([1., 2.])}``.
+
+    Floats become NumPy floats (so array methods like ``x.sum()`` work on them),
+    lists float arrays; integers stay integers (loop counts, indices).
+    """
+    import ast
+    import re
+
+    point: dict = {}
+    for item in items:
+        for part in re.split(r",(?=\s*[A-Za-z_]\w*\s*=)", item):
+            name, sep, text = part.partition("=")
+            name = name.strip()
+            if not sep or not name.isidentifier():
+                raise CommandError(f"--at expects NAME=VALUE (e.g. --at x=2.0), got {part!r}")
+            point[name] = _point_value(name, text.strip(), ast)
+    return point
+
+
+def _point_value(name: str, text: str, ast):
+    import numpy as np
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise CommandError(f"--at {name}={text}: not a number or a list of numbers") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple)):
+        raise CommandError(f"--at {name}={text}: not a number or a list of numbers")
+    if isinstance(value, float):
+        return np.float64(value)
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.array(value, dtype=float)
+        except (ValueError, TypeError):
+            raise CommandError(f"--at {name}={text}: not a number or a list of numbers") from None
+    return value
+
+
 def _colour(source: str) -> str:
     """Comments dim, keywords bold: enough colour to scan the sweeps, no dependency."""
     import keyword
@@ -106,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--no-optimize", action="store_true",
                       help="skip dead-code elimination and forward substitution")
     dump.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    graph = sub.add_parser(
+        "graph", help="draw the dependency graph of FILE.py:FUNC with its partial derivatives"
+    )
+    graph.add_argument("target", metavar="FILE.py:FUNC")
+    graph.add_argument("-o", "--output", metavar="OUT",
+                       help="out.dot (DOT text), or out.svg / out.png / out.pdf (needs Graphviz); "
+                            "default: DOT text on stdout")
+    graph.add_argument("--at", action="append", metavar="NAME=VALUE",
+                       help="evaluate at this point (repeat it, or x=1.0,y=2.0): values, numeric "
+                            "partials, forward and reverse accumulation; needed for if/while/for")
+    graph.add_argument("--wrt", help="the input forward accumulation starts from (default: the first)")
     cover = sub.add_parser("coverage", help="list the NumPy functions with a derivative rule")
     cover.add_argument("--missing", action="store_true", help="only those without a rule yet")
     return parser
@@ -122,12 +185,20 @@ def main(argv: list[str] | None = None) -> int:
             )
             sys.stdout.write(_colour(text) if colour else text)
             return 0
+        if args.command == "graph":
+            import contextlib
+
+            with contextlib.redirect_stdout(sys.stderr):  # the user's prints: not in the DOT
+                text = _graph(args)
+            if text is not None:
+                sys.stdout.write(text)
+            return 0
         if args.command == "coverage":
             from .coverage import report
 
             sys.stdout.write(report(only_missing=args.missing))
             return 0
-    except (CommandError, SrcgradError, ValueError, TypeError) as exc:
+    except (CommandError, SrcgradError, ValueError, TypeError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"srcgrad: error: {message}", file=sys.stderr)
         return 2
