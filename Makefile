@@ -19,8 +19,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/tour.py
 
+# run from build/examples, so the pictures they write (PNG, SVG) land there
 examples: $(STAMP)
-	for f in examples/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	mkdir -p build/examples
+	for f in examples/*.py; do echo "== $$f"; (cd build/examples && ../../$(PY) ../../$$f) || exit 1; done
 
 bench: $(STAMP)
 	$(PY) bench/run.py

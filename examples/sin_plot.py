@@ -30,7 +30,7 @@ def main(path: str = "sin_and_derivative.png") -> None:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(xs, np.sin(xs), label="sin x")
     ax.plot(xs, ys, label="d/dx sin x (srcgrad)")
-    ax.legend()
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

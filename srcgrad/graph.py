@@ -92,6 +92,7 @@ class Edge:
     formula: gast.expr | None  # in core names, ANS for the result, ONE for the tangent
     style: str  # partial: ∂t/∂s = formula | linear: ds ↦ formula | zero | opaque
     partial: float | None = None  # the formula's value at the point (scalars only)
+    stands_for: str = ""  # an opaque edge's derivative by name: ∂helper/∂u
 
 
 @dataclass
@@ -437,14 +438,15 @@ class _Builder:
     def assignment(self, s) -> None:
         target = target_of(s)
         op: Operation = self.p.ops[id(s)]
-        sources = [n for n in dict.fromkeys(op.operands) if n in self.current]
+        sources = [n for n in _dependencies(s, op) if n in self.current]
         formulas = {src: self.formula(s, op, src) for src in sources}
         refs = {n: self.current[n] for n in tp.names_in(s) if n in self.current}
         before = self.snapshot(s, formulas) if self.evaluating else {}
-        node = Node(target, target, "operation" if sources else "constant", s, refs)
+        differentiable = any(formulas[src].style != "zero" for src in sources)
+        node = Node(target, target, "operation" if differentiable else "constant", s, refs)
         if self.evaluating:
             self.execute(s)
-            node.value, node.has_value = self.env[target], True
+            node.value, node.has_value = _frozen(self.env[target]), True
             node.ints = {
                 n: v for n in tp.names_in(s)
                 if n not in self.current and type(self.env.get(n)) is int
@@ -453,8 +455,8 @@ class _Builder:
         previous = [self.current[src] for src in sources]
         self.add(node)
         for src, source_node in zip(sources, previous):
-            formula, style = formulas[src]
-            edge = Edge(source_node, node, formula, style)
+            local = formulas[src]
+            edge = Edge(source_node, node, local.formula, local.style, stands_for=local.stands_for)
             if self.evaluating:
                 edge.partial = self.numeric_partial(s, op, src, edge, before)
             self.edges.append(edge)
@@ -462,9 +464,9 @@ class _Builder:
     def snapshot(self, s, formulas) -> dict:
         """The values a formula may read, taken before the assignment overwrites any."""
         names = set(tp.names_in(s))
-        for formula, _ in formulas.values():
-            if formula is not None:
-                names |= tp.names_in(formula)
+        for local in formulas.values():
+            if local.formula is not None:
+                names |= tp.names_in(local.formula)
         return {n: self.env[n] for n in names if n in self.env and n != "__builtins__"}
 
     def formula(self, s, op: Operation, source: str):
@@ -475,10 +477,10 @@ class _Builder:
 
     def numeric_partial(self, s, op, source: str, edge: Edge, before: dict) -> float | None:
         """The local partial's value: both ends scalar, and a formula (or a callee) to evaluate."""
-        if not (_is_scalar(edge.source.value) and _is_scalar(edge.target.value)):
-            return None
         if edge.style == "zero":
             return 0.0
+        if not (_is_scalar(edge.source.value) and _is_scalar(edge.target.value)):
+            return None
         if op.kind == "call":
             return _call_partial(self, op, source, before)
         if edge.formula is None:
@@ -528,28 +530,73 @@ def _call_partial(builder: _Builder, op: Operation, source: str, before: dict) -
 # -- local partial derivatives from the rules -----------------------------------------------
 
 
-def _local_derivative(builder: _Builder, s, op: Operation, source: str):
-    """``(formula, style)`` of ∂target/∂source for the core assignment ``s``."""
+def _dependencies(s, op: Operation) -> list[str]:
+    """The names an assignment depends on: its differentiable operands, or (for
+    ``stop_gradient(y)``, ``len(x)``) the names it reads, with a zero derivative."""
+    if op.kind == "nondiff":
+        return sorted(tp.names_in(s.value))
+    return list(dict.fromkeys(op.operands))
+
+
+@dataclass
+class _Local:
+    """A local derivative: its formula (ONE marks the tangent), how to show it, what it is."""
+
+    formula: gast.expr | None
+    style: str
+    stands_for: str = ""
+
+
+def _local_derivative(builder: _Builder, s, op: Operation, source: str) -> _Local:
+    """∂target/∂source for the core assignment ``s``, from the operation's rule."""
     if op.kind == "copy":
-        return tp.const(1), "partial"
+        return _Local(tp.const(1), "partial")
+    if op.kind in ("nondiff", "const"):
+        return _Local(None, "zero")
     if op.kind == "index" and isinstance(op.container, gast.Name) and op.container.id == source:
         part = gast.Subscript(value=tp.name(ONE), slice=tp.load(op.index), ctx=gast.Load())
-        return part, "linear"
+        return _Local(part, "linear")
+    if op.kind == "call":
+        return _Local(None, "opaque", _named_partial(op.label, _call_parameter(op, source)))
     if op.kind != "rule":
-        return None, "opaque"
+        return _Local(None, "opaque")
+    return _rule_derivative(builder, s, op, source)
+
+
+def _rule_derivative(builder: _Builder, s, op: Operation, source: str) -> _Local:
+    """From the JVP rule with a one-hot tangent, or else the VJP rule with g = 1.
+
+    An elementwise rule gives the partial itself; another rule's one-hot JVP is the
+    linear map it applies to the tangent (shown as ``dx ↦ ...``). A VJP with g = 1
+    is the transposed map, a partial only for scalars: shown by name, used for numbers.
+    """
+    param = next((p for p, a in op.inputs.items() if isinstance(a, gast.Name) and a.id == source), "")
+    named = _named_partial(op.label, param)
     forward = builder.forward_classifier.classify_assignment(s)
-    if forward.kind == "rule":
-        formula = _jvp_formula(builder, forward, source)
-    else:  # only a reverse rule (a user's register_vjp): g = 1 gives the same partial
-        formula = _vjp_formula(builder, op, source)
+    from_jvp = forward.kind == "rule"
+    formula = _jvp_formula(builder, forward, source) if from_jvp else _vjp_formula(builder, op, source)
     if formula is None:
-        return None, "zero"
+        return _Local(None, "zero")
     if _is_elementwise(op.rule.primal):
-        return _simplify(_replace_name(formula, ONE, tp.const(1))), "partial"
+        return _Local(_simplify(_replace_name(formula, ONE, tp.const(1))), "partial")
     formula = _simplify(formula)
-    if len(gast.unparse(formula)) > 60:
-        return None, "opaque"
-    return formula, "linear"
+    if from_jvp and len(gast.unparse(formula)) <= 60:
+        return _Local(formula, "linear")
+    return _Local(formula, "opaque", named)
+
+
+def _named_partial(function: str, param: str) -> str:
+    return f"∂{function}/∂{param}" if function and param else ""
+
+
+def _call_parameter(op: Operation, source: str) -> str:
+    """The callee's parameter that receives ``source``."""
+    try:
+        params = list(inspect.signature(op.callee).parameters)
+    except (TypeError, ValueError):
+        return ""
+    pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
+    return next((p for p, a in pairs if isinstance(a, gast.Name) and a.id == source), "")
 
 
 def _jvp_formula(builder: _Builder, op: Operation, source: str):
@@ -639,10 +686,11 @@ def _simplify(node):
 
 def _simplify_binop(left, op, right):
     if isinstance(op, gast.Mult):
-        if _is_value(left, 1):
-            return right
-        if _is_value(right, 1):
-            return left
+        for one, other in ((left, right), (right, left)):
+            if _is_value(one, 1):
+                return other
+            if _is_value(one, -1):
+                return _simplify(gast.UnaryOp(op=gast.USub(), operand=other))
     if isinstance(op, (gast.Div, gast.Pow)) and _is_value(right, 1):
         return left
     if isinstance(op, gast.Add) and _same(left, right) and not _is_number(left):
@@ -770,9 +818,12 @@ def _accumulate(g: DependencyGraph) -> None:
 
 
 def _chain(terms) -> float | None:
-    """Σ partial·accumulated over the edges, or None if any term is unknown."""
+    """Σ partial·accumulated over the edges, or None if any term is unknown (a zero
+    partial contributes nothing, whatever it multiplies: a detached array, say)."""
     total = 0.0
     for partial, accumulated in terms:
+        if partial == 0.0:
+            continue
         if partial is None or accumulated is None:
             return None
         total += partial * accumulated
@@ -785,6 +836,15 @@ def _is_scalar(value) -> bool:
     if isinstance(value, (int, float, np.floating, np.integer)):
         return True
     return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fi"
+
+
+def _frozen(value):
+    """A copy of a value that later in-place writes could change (each version keeps its own)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set)):
+        return type(value)(value)
+    return value
 
 
 def _as_float(value) -> float | None:
@@ -951,6 +1011,9 @@ def _short(value) -> str:
             return "[" + ", ".join(_short(v.item()) for v in value.ravel()) + "]"
         return f"shape {value.shape}"
     if isinstance(value, (list, tuple)):
+        if len(value) <= 4 and all(_is_scalar(v) for v in value):
+            inside = ", ".join(_short(v) for v in value) + ("," if len(value) == 1 and isinstance(value, tuple) else "")
+            return f"[{inside}]" if isinstance(value, list) else f"({inside})"
         return f"{type(value).__name__} of {len(value)}"
     if value is None or isinstance(value, (bool, str)):
         return repr(value)
@@ -1000,8 +1063,8 @@ class _Dot:
                 return result.display
             if core == ONE and tangent is not None:
                 return tangent
-            if core in node.refs:
-                return node.refs[core].display
+            if core in node.refs and node.refs[core].display:
+                return node.refs[core].display  # (a node left out of the picture has none)
             if core in node.ints:
                 return str(node.ints[core])
             return core
@@ -1041,8 +1104,8 @@ class _Dot:
         partial = f"∂{t}/∂{s}"
         if e.style == "zero":
             return partial + " = 0"
-        if e.formula is None:
-            text = partial
+        if e.style == "opaque" or e.formula is None:
+            text = f"{partial} = {e.stands_for}" if e.stands_for else partial
         elif e.style == "linear":
             tangent = "d" + s
             formula = self.printer(e.target, e.target, tangent).text(e.formula)
@@ -1082,22 +1145,32 @@ def _quote(text: str, newline: str = "\\n") -> str:
 
 
 def _table(g: DependencyGraph) -> str:
+    """Exercise 6 (each edge's local partial) and 7 (both accumulations per node)."""
     if g.point is None:
         raise ValueError("the accumulation table needs a point: dependency_graph(f, at=...)")
     dot = _Dot(g)
     x = g.seed.display if g.seed is not None else "x"
     out = g.output.display if g.output is not None else g.function
-    header = ("node", "computes", "value", f"forward ∂v/∂{x}", f"reverse ∂{out}/∂v")
-    rows = [header]
+    edges = [("edge", "local partial", "value")]
+    for e in g.edges:
+        label = dot.edge_label(e).split("\n")[0]
+        formula = label.partition(" = ")[2] or label.partition(": ")[2]
+        edges.append((f"{e.source.display} → {e.target.display}", formula,
+                      "" if e.partial is None else _short(e.partial)))
+    nodes = [("node", "computes", "value", f"forward ∂v/∂{x}", f"reverse ∂{out}/∂v")]
     for n in g.nodes:
-        rows.append((
+        nodes.append((
             n.display,
             _clip(dot.expression(n), 28) if n.statement is not None else "(input)",
             _short(n.value),
             "" if n.tangent is None else _short(n.tangent),
             "" if n.adjoint is None else _short(n.adjoint),
         ))
-    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+    return _columns(edges) + "\n" + _columns(nodes)
+
+
+def _columns(rows: list[tuple]) -> str:
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
