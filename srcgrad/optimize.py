@@ -344,10 +344,66 @@ def _rename_reads(node, old: str, new: str) -> int:
     return n_renamed
 
 
+# -- small rewrites -------------------------------------------------------------------
+
+
+def drop_self_assignments(stmts: list) -> list:
+    """``bx = bx`` (left by copy propagation: the adjoint passed through) does nothing."""
+    out = []
+    for s in stmts:
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Name)
+            and s.targets[0].id == s.value.id
+        ):
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, drop_self_assignments(getattr(s, field)) or [gast.Pass()])
+        out.append(s)
+    return _drop_orphan_comments(out)
+
+
+def _negated(node):
+    """``b`` for ``-b``, ``b * c`` for ``-b * c`` (a product or quotient whose leftmost
+    factor is negated); else None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return node.operand
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        left = _negated(node.left)
+        if left is not None:
+            return gast.BinOp(left=left, op=node.op, right=node.right)
+    return None
+
+
+class _Signs(gast.NodeTransformer):
+    """``a + -b * c`` -> ``a - b * c`` and ``a - -b`` -> ``a + b``: one operation less,
+    the same value (IEEE negation is exact, and ``(-b) * c == -(b * c)``)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            inner = _negated(node.right)
+            if inner is not None:
+                op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+                return gast.BinOp(left=node.left, op=op, right=inner)
+        return node
+
+
+def simplify_signs(stmts: list) -> list:
+    signs = _Signs()
+    return [signs.visit(s) for s in stmts]
+
+
 def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
     """All passes, in the order that lets each feed the next."""
     stmts = fold_constants(stmts)
     stmts, _ = eliminate_dead_code(stmts, live_out)
     stmts = propagate_copies(stmts, substitutable)
+    stmts = drop_self_assignments(stmts)
+    stmts = propagate_copies(stmts, substitutable)  # copies of a passed-through adjoint
     stmts, _ = eliminate_dead_code(stmts, live_out)
-    return forward_substitute(stmts, substitutable)
+    stmts = forward_substitute(stmts, substitutable)
+    return simplify_signs(stmts)

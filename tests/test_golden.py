@@ -567,7 +567,6 @@ def test_augmented_index_write():
             bx[1] += bt2
             # Grad of: x = x.copy()
             x = stack.pop()
-            bx = bx
             return bx, bv
         ''', wrt=("x", "v"))
     x = RNG.standard_normal(3)
