@@ -760,6 +760,32 @@ def test_abs_has_zero_derivative_at_zero():
     np.testing.assert_array_equal(gx, [-1.0, 0.0, 1.0])
 
 
+MATH_WITH_RULES = [f for f in vars(math).values() if registry.vjp_rule(f) is not None]
+
+
+@pytest.mark.parametrize("fn", MATH_WITH_RULES, ids=lambda f: "math." + f.__name__)
+def test_math_rules_stay_in_python_floats(fn):
+    """math in, math out: a math function's derivatives are Python floats, computed
+    without NumPy (a NumPy call on a float is slow and returns np.float64)."""
+    vrule, jrule = registry.vjp_rule(fn), registry.jvp_rule(fn)
+    args = (MATH_DOMAINS[fn],) if len(vrule.inputs) == 1 else (1.3, 0.7)
+    ans = fn(*args)
+    for cot in as_tuple(vrule.function(1.0, ans, *args), vrule):
+        assert type(cot) is float, (fn.__name__, type(cot))
+    assert type(jrule.function(*[0.5] * len(args), ans, *args)) is float
+    for rule in (vrule, jrule):
+        body = ast.parse(textwrap.dedent(inspect.getsource(rule.function))).body[0].body
+        names = {n.id for s in body for n in ast.walk(s) if isinstance(n, ast.Name)}
+        assert not names & {"np", "sg"}, f"{rule.function.__qualname__} calls NumPy"
+
+
+def test_math_fabs_and_pow_at_their_kinks():
+    assert vjp(math.fabs, 1.0, 0.0) == (0.0,) and vjp(math.fabs, 1.0, -2.0) == (-1.0,)
+    gx, gy = vjp(math.pow, 1.0, 0.0, 2.0)
+    assert gx == 0.0 and gy == 0.0
+    assert math.isnan(vjp(math.pow, 1.0, -2.0, 3.0)[1])  # no real derivative in y
+
+
 def test_clip_passes_the_derivative_inside_bounds_inclusive():
     a = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
     ga, gmin, gmax = vjp(np.clip, np.ones(5), a, -1.0, 1.0)

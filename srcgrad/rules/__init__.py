@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (each module registers its rules on import)
     products,
     python,
     reductions,
+    scalar_math,
     shapes,
 )
 from .registry import defjvp, defvjp, nondifferentiable
@@ -27,5 +28,6 @@ __all__ = [
     "products",
     "python",
     "reductions",
+    "scalar_math",
     "shapes",
 ]

@@ -4,7 +4,10 @@ Binary rules are declared ``broadcasts=True``: they return cotangents of the
 broadcast result's shape and the transformer sums them back to each input.
 Constants are Python floats so that float32 inputs keep float32 derivatives.
 The ``math`` module's functions share the rules of their NumPy counterparts
-(a call with more arguments than the rule has, like ``math.log(x, 2)``, finds no rule).
+where the formula is plain arithmetic (exp, log, sqrt, tan, ...); the others
+(sin, cos, ...) have rules of their own in ``scalar_math`` that call ``math``,
+not NumPy. A call with more arguments than the rule has, like
+``math.log(x, 2)``, finds no rule.
 
 Conventions at kinks: ``abs`` has derivative ``sign(x)`` (0 at 0);
 ``maximum``/``minimum`` split the derivative 0.5/0.5 at ties; ``clip`` passes
@@ -60,14 +63,14 @@ def true_divide_jvp(dx, dy, ans, x, y):
     return (dx - dy * ans) / y
 
 
-@defvjp(np.power, np.float_power, math.pow, broadcasts=True)
+@defvjp(np.power, np.float_power, broadcasts=True)
 def power(g, ans, x, y):
     """d/dx: the exponent y - 1 becomes 0 where y == 0 (so 0 ** -1 never happens: x**0 is
     constant). d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
     return g * y * x ** (y - 1.0 + (y == 0)), g * ans * np.log(np.where(x == 0.0, 1.0, x))
 
 
-@defjvp(np.power, np.float_power, math.pow, broadcasts=True)
+@defjvp(np.power, np.float_power, broadcasts=True)
 def power_jvp(dx, dy, ans, x, y):
     return dx * y * x ** (y - 1.0 + (y == 0)) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
 
@@ -83,13 +86,13 @@ def remainder_jvp(dx, dy, ans, x, y):
     return dx - dy * np.floor_divide(x, y)
 
 
-@defvjp(np.fmod, math.fmod, broadcasts=True)
+@defvjp(np.fmod, broadcasts=True)
 def fmod(g, ans, x, y):
     """fmod(x, y) = x - trunc(x / y) * y, with trunc(x / y) piecewise constant."""
     return g, -g * np.trunc(x / y)
 
 
-@defjvp(np.fmod, math.fmod, broadcasts=True)
+@defjvp(np.fmod, broadcasts=True)
 def fmod_jvp(dx, dy, ans, x, y):
     return dx - dy * np.trunc(x / y)
 
@@ -115,12 +118,12 @@ def positive_jvp(dx, ans, x):
     return dx
 
 
-@defvjp(np.absolute, np.fabs, math.fabs)
+@defvjp(np.absolute, np.fabs)
 def absolute(g, ans, x):
     return g * np.sign(x)
 
 
-@defjvp(np.absolute, np.fabs, math.fabs)
+@defjvp(np.absolute, np.fabs)
 def absolute_jvp(dx, ans, x):
     return dx * np.sign(x)
 
@@ -261,22 +264,22 @@ def logaddexp2_jvp(dx, dy, ans, x, y):
 # ------------------------------------------------------------- trigonometric
 
 
-@defvjp(np.sin, math.sin)
+@defvjp(np.sin)
 def sin(g, ans, x):
     return g * np.cos(x)
 
 
-@defjvp(np.sin, math.sin)
+@defjvp(np.sin)
 def sin_jvp(dx, ans, x):
     return dx * np.cos(x)
 
 
-@defvjp(np.cos, math.cos)
+@defvjp(np.cos)
 def cos(g, ans, x):
     return -g * np.sin(x)
 
 
-@defjvp(np.cos, math.cos)
+@defjvp(np.cos)
 def cos_jvp(dx, ans, x):
     return -dx * np.sin(x)
 
@@ -291,22 +294,22 @@ def tan_jvp(dx, ans, x):
     return dx * (1.0 + ans**2)
 
 
-@defvjp(np.arcsin, math.asin)
+@defvjp(np.arcsin)
 def arcsin(g, ans, x):
     return g / np.sqrt(1.0 - x**2)
 
 
-@defjvp(np.arcsin, math.asin)
+@defjvp(np.arcsin)
 def arcsin_jvp(dx, ans, x):
     return dx / np.sqrt(1.0 - x**2)
 
 
-@defvjp(np.arccos, math.acos)
+@defvjp(np.arccos)
 def arccos(g, ans, x):
     return -g / np.sqrt(1.0 - x**2)
 
 
-@defjvp(np.arccos, math.acos)
+@defjvp(np.arccos)
 def arccos_jvp(dx, ans, x):
     return -dx / np.sqrt(1.0 - x**2)
 
@@ -377,22 +380,22 @@ def sinc_jvp(dx, ans, x):
 # ---------------------------------------------------------------- hyperbolic
 
 
-@defvjp(np.sinh, math.sinh)
+@defvjp(np.sinh)
 def sinh(g, ans, x):
     return g * np.cosh(x)
 
 
-@defjvp(np.sinh, math.sinh)
+@defjvp(np.sinh)
 def sinh_jvp(dx, ans, x):
     return dx * np.cosh(x)
 
 
-@defvjp(np.cosh, math.cosh)
+@defvjp(np.cosh)
 def cosh(g, ans, x):
     return g * np.sinh(x)
 
 
-@defjvp(np.cosh, math.cosh)
+@defjvp(np.cosh)
 def cosh_jvp(dx, ans, x):
     return dx * np.sinh(x)
 
@@ -407,22 +410,22 @@ def tanh_jvp(dx, ans, x):
     return dx * (1.0 - ans**2)
 
 
-@defvjp(np.arcsinh, math.asinh)
+@defvjp(np.arcsinh)
 def arcsinh(g, ans, x):
     return g / np.sqrt(x**2 + 1.0)
 
 
-@defjvp(np.arcsinh, math.asinh)
+@defjvp(np.arcsinh)
 def arcsinh_jvp(dx, ans, x):
     return dx / np.sqrt(x**2 + 1.0)
 
 
-@defvjp(np.arccosh, math.acosh)
+@defvjp(np.arccosh)
 def arccosh(g, ans, x):
     return g / np.sqrt(x**2 - 1.0)
 
 
-@defjvp(np.arccosh, math.acosh)
+@defjvp(np.arccosh)
 def arccosh_jvp(dx, ans, x):
     return dx / np.sqrt(x**2 - 1.0)
 

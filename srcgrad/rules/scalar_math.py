@@ -1,0 +1,131 @@
+"""Rules for the ``math`` module whose derivative needs another function.
+
+Their formulas call ``math`` as well, so scalar code stays in Python floats:
+``math.sin(x)`` differentiates to ``g * math.cos(x)``, not ``g * np.cos(x)``
+(a NumPy call on a float costs about a microsecond, and it would hand back an
+``np.float64`` where the user wrote ``math``). The ``math`` functions whose
+derivative is plain arithmetic (exp, log, sqrt, tan, tanh, atan, ...) share
+the NumPy rule in ``elementwise``; that rule calls no NumPy function.
+
+Conventions as for NumPy: ``fabs`` has derivative sign(x), 0 at 0.
+"""
+
+import math
+
+from .registry import defjvp, defvjp
+
+
+@defvjp(math.sin)
+def sin(g, ans, x):
+    return g * math.cos(x)
+
+
+@defjvp(math.sin)
+def sin_jvp(dx, ans, x):
+    return dx * math.cos(x)
+
+
+@defvjp(math.cos)
+def cos(g, ans, x):
+    return -g * math.sin(x)
+
+
+@defjvp(math.cos)
+def cos_jvp(dx, ans, x):
+    return -dx * math.sin(x)
+
+
+@defvjp(math.asin)
+def asin(g, ans, x):
+    return g / math.sqrt(1.0 - x * x)
+
+
+@defjvp(math.asin)
+def asin_jvp(dx, ans, x):
+    return dx / math.sqrt(1.0 - x * x)
+
+
+@defvjp(math.acos)
+def acos(g, ans, x):
+    return -g / math.sqrt(1.0 - x * x)
+
+
+@defjvp(math.acos)
+def acos_jvp(dx, ans, x):
+    return -dx / math.sqrt(1.0 - x * x)
+
+
+@defvjp(math.sinh)
+def sinh(g, ans, x):
+    return g * math.cosh(x)
+
+
+@defjvp(math.sinh)
+def sinh_jvp(dx, ans, x):
+    return dx * math.cosh(x)
+
+
+@defvjp(math.cosh)
+def cosh(g, ans, x):
+    return g * math.sinh(x)
+
+
+@defjvp(math.cosh)
+def cosh_jvp(dx, ans, x):
+    return dx * math.sinh(x)
+
+
+@defvjp(math.asinh)
+def asinh(g, ans, x):
+    return g / math.sqrt(x * x + 1.0)
+
+
+@defjvp(math.asinh)
+def asinh_jvp(dx, ans, x):
+    return dx / math.sqrt(x * x + 1.0)
+
+
+@defvjp(math.acosh)
+def acosh(g, ans, x):
+    return g / math.sqrt(x * x - 1.0)
+
+
+@defjvp(math.acosh)
+def acosh_jvp(dx, ans, x):
+    return dx / math.sqrt(x * x - 1.0)
+
+
+@defvjp(math.fabs)
+def fabs(g, ans, x):
+    """sign(x): 1.0 or -1.0 from x's sign bit, times 0 at x == 0."""
+    return g * math.copysign(1.0, x) * (x != 0.0)
+
+
+@defjvp(math.fabs)
+def fabs_jvp(dx, ans, x):
+    return dx * math.copysign(1.0, x) * (x != 0.0)
+
+
+@defvjp(math.fmod)
+def fmod(g, ans, x, y):
+    """fmod(x, y) = x - trunc(x / y) * y, with trunc(x / y) piecewise constant."""
+    return g, -g * math.trunc(x / y)
+
+
+@defjvp(math.fmod)
+def fmod_jvp(dx, dy, ans, x, y):
+    return dx - dy * math.trunc(x / y)
+
+
+@defvjp(math.pow)
+def pow_(g, ans, x, y):
+    """As for ``x ** y``: no 0 ** -1 at a zero exponent; d/dy is 0 at x = 0 (where
+    x ** y is 0 for y > 0) and not a number for x < 0 (an integer y: not differentiable)."""
+    log_x = math.log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan
+    return g * y * x ** (y - 1.0 + (y == 0)), g * ans * log_x
+
+
+@defjvp(math.pow)
+def pow_jvp(dx, dy, ans, x, y):
+    log_x = math.log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan
+    return dx * y * x ** (y - 1.0 + (y == 0)) + dy * ans * log_x
