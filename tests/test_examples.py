@@ -1,5 +1,6 @@
 """Every example runs and prints what the textbook shows."""
 
+import math
 import runpy
 import sys
 from pathlib import Path
@@ -31,3 +32,26 @@ def test_sin_plot_writes_a_png_or_explains(tmp_path, capsys, monkeypatch):
     runpy.run_path(str(EXAMPLES / "sin_plot.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert target.exists() or "pip install matplotlib" in out
+
+
+def test_dependency_graph_prints_both_accumulations_and_draws(tmp_path, capsys, monkeypatch):
+    target = tmp_path / "graph.svg"
+    monkeypatch.setattr(sys, "argv", ["dependency_graph.py", str(target)])
+    runpy.run_path(str(EXAMPLES / "dependency_graph.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "∂t₂/∂t₁ = 1/t₁" in out and "forward ∂v/∂x" in out and "reverse ∂f/∂v" in out
+    x = 2.0  # the example's point; d/dx [log(x²)·sin x + 1/x]:
+    analytic = f"{2 / x * math.sin(x) + math.log(x**2) * math.cos(x) - 1 / x**2:.12f}"
+    assert f"forward accumulation (x to f):  df/dx = {analytic}" in out
+    assert f"reverse accumulation (f to x):  df/dx = {analytic}" in out
+    assert target.exists() or "install Graphviz" in out
+
+
+def test_dependency_graph_without_graphviz_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "argv", ["dependency_graph.py", str(tmp_path / "graph.png")])
+    runpy.run_path(str(EXAMPLES / "dependency_graph.py"), run_name="__main__")
+    assert "install it (apt install graphviz" in capsys.readouterr().out
+    assert not (tmp_path / "graph.png").exists()
