@@ -447,10 +447,9 @@ class _Builder:
         if self.evaluating:
             self.execute(s)
             node.value, node.has_value = _frozen(self.env[target]), True
-            node.ints = {
-                n: v for n in tp.names_in(s)
+            node.ints = {  # loop indices and counts: labels show their values
+                n: self.env[n] for n in tp.names_in(s)
                 if n not in self.current and type(self.env.get(n)) is int
-                for v in [self.env[n]]
             }
         previous = [self.current[src] for src in sources]
         self.add(node)
@@ -458,7 +457,7 @@ class _Builder:
             local = formulas[src]
             edge = Edge(source_node, node, local.formula, local.style, stands_for=local.stands_for)
             if self.evaluating:
-                edge.partial = self.numeric_partial(s, op, src, edge, before)
+                edge.partial = self.numeric_partial(op, src, edge, before)
             self.edges.append(edge)
 
     def snapshot(self, s, formulas) -> dict:
@@ -475,7 +474,7 @@ class _Builder:
             self._formulas[key] = _local_derivative(self, s, op, source)
         return self._formulas[key]
 
-    def numeric_partial(self, s, op, source: str, edge: Edge, before: dict) -> float | None:
+    def numeric_partial(self, op, source: str, edge: Edge, before: dict) -> float | None:
         """The local partial's value: both ends scalar, and a formula (or a callee) to evaluate."""
         if edge.style == "zero":
             return 0.0
@@ -801,13 +800,14 @@ def _accumulate(g: DependencyGraph) -> None:
     for e in g.edges:
         into[e.target].append(e)
         out_of[e.source].append(e)
+    varied = _downstream(g.seed, out_of)  # what the seed can change: the rest has tangent 0
     for n in g.nodes:
         if not _is_scalar(n.value):
             n.tangent = None
         elif n is g.seed:
             n.tangent = 1.0
         else:
-            n.tangent = _chain([(e.partial, e.source.tangent) for e in into[n]])
+            n.tangent = _chain([(e.partial, e.source.tangent) for e in into[n] if e.source in varied])
     if g.output is None or not _is_scalar(g.output.value):
         return
     for n in reversed(g.nodes):
@@ -815,6 +815,17 @@ def _accumulate(g: DependencyGraph) -> None:
             n.adjoint = 1.0
         elif _is_scalar(n.value):
             n.adjoint = _chain([(e.partial, e.target.adjoint) for e in out_of[n]])
+
+
+def _downstream(start: Node | None, out_of: dict) -> set:
+    seen: set = set()
+    todo = [start] if start is not None else []
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(e.target for e in out_of[n])
+    return seen
 
 
 def _chain(terms) -> float | None:

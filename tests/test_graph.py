@@ -113,6 +113,13 @@ def failing(x):
     return y[5] * x
 
 
+def weighted_sum(x, xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * x
+    return s
+
+
 def long_loop(x):
     for i in range(1000):
         x = x * 1.001
@@ -342,6 +349,22 @@ def test_loop_iterations_are_distinct_nodes_and_break_ends_the_path():
     assert g.output.value == pytest.approx(early_exit(x))
     assert g.node("x").adjoint == pytest.approx(srcgrad.grad(early_exit)(x))
     assert g.output.tangent == pytest.approx(fd(early_exit, x), rel=1e-6)
+
+
+def test_values_that_do_not_depend_on_the_seed_have_zero_tangent_even_from_arrays():
+    xs = np.array([1.0, 2.0, 3.0])
+    g = dependency_graph(weighted_sum, at={"x": 2.0, "xs": xs})
+    assert [n.tangent for n in g.nodes if n.name == "v"] == [0.0, 0.0, 0.0]
+    assert g.output.tangent == pytest.approx(fd(lambda x: weighted_sum(x, xs), 2.0), rel=1e-6)
+    assert g.node("x").adjoint == pytest.approx(xs.sum())
+    assert "v⁽²⁾ = xs[1] = 2" in g.to_dot()  # the loop index is shown by its value
+
+
+def test_the_graph_of_generated_gradient_code_gives_the_second_derivative():
+    g = dependency_graph(srcgrad.grad(f), at=2.0)
+    second = fd(srcgrad.grad(f), 2.0, h=1e-5)
+    assert g.output.tangent == pytest.approx(second, rel=1e-6)
+    assert g.node("x").adjoint == pytest.approx(second, rel=1e-6)
 
 
 # -- arrays, containers, in-place writes ----------------------------------------------------
