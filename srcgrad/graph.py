@@ -711,11 +711,9 @@ def _fold(node):
     except Exception:
         return node
     if isinstance(value, bool):
-        value = int(value)
+        value = int(value)  # (y == 0) in an exponent: arithmetic with a bool
     if isinstance(value, (int, float)) and math.isfinite(value):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value) if abs(value) < 1e15 else value
-        return tp.const(value)
+        return tp.const(value)  # 1.0 stays a float: printed as 1, evaluated as written
     return node
 
 
@@ -924,12 +922,11 @@ class _Printer:
         left, left_prec = self.visit(node.left)
         if left_prec < prec or (kind is gast.Pow and left_prec <= prec):
             left = f"({left})"
-        if kind is gast.Pow and _is_number(node.right) and float(node.right.value).is_integer() \
-                and abs(node.right.value) < 100:
+        if kind is gast.Pow and _is_small_integer(node.right):
             return left + str(int(node.right.value)).translate(SUPERSCRIPTS), prec
         right, right_prec = self.visit(node.right)
-        if right_prec < prec or (right_prec == prec and kind is not gast.Pow
-                                 and (kind not in (gast.Add, gast.Mult) or right_prec == prec)):
+        associative = kind in (gast.Add, gast.Mult) and type(getattr(node.right, "op", None)) is kind
+        if right_prec < prec or (right_prec == prec and not associative):
             right = f"({right})"
         return f"{left}{_SYMBOL[kind]}{right}", prec
 
@@ -999,8 +996,12 @@ class _Printer:
         return "[" + ", ".join(self.visit(e)[0] for e in node.elts) + "]", _ATOM
 
 
+def _is_small_integer(node) -> bool:
+    return _is_number(node) and float(node.value).is_integer() and abs(node.value) < 100
+
+
 def _is_default(node) -> bool:
-    return isinstance(node, gast.Constant) and node.value in (None, False) and type(node.value) is not int
+    return isinstance(node, gast.Constant) and (node.value is None or node.value is False)
 
 
 def _number(value) -> str:
@@ -1045,10 +1046,11 @@ class _Dot:
 
     def text(self) -> str:
         g = self.g
+        legend = _quote(self.legend() + "\n", newline="\\l")  # left-justified lines
         lines = [
             f"digraph {_quote(g.function)} {{",
             f"  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=b, "
-            f"labeljust=l, label={_quote(self.legend() + chr(10), newline=chr(92) + 'l')}];",
+            f"labeljust=l, label={legend}];",
             "  node [shape=box, style=\"rounded,filled\", fillcolor=white, color=\"#4b5563\", "
             "fontname=\"Helvetica\", fontsize=12];",
             "  edge [fontname=\"Helvetica\", fontsize=10, color=\"#4b5563\"];",
