@@ -1,4 +1,7 @@
-"""The command line: dump prints generated code; every failure is one line, no traceback."""
+"""The command line: dump prints generated code, graph draws; every failure is one line, no traceback.
+
+(``srcgrad graph`` has its own tests in test_graph.py.)
+"""
 
 import subprocess
 import sys
@@ -63,12 +66,22 @@ def test_dump_vjp_pair_and_no_optimize(model_file):
         ("{model}", "expected FILE.py:FUNCTION"),
     ],
 )
-def test_errors_are_one_line(model_file, target, expected):
-    result = run("dump", target.format(model=model_file))
+@pytest.mark.parametrize("command", ["dump", "graph"])
+def test_errors_are_one_line(model_file, command, target, expected):
+    result = run(command, target.format(model=model_file))
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_graph_of_a_function_with_a_branch_needs_a_point(model_file):
+    refused = run("graph", f"{model_file}:loss")
+    assert refused.returncode == 2 and "control flow (`if`)" in refused.stderr
+    args = ["--at", "w=[0.5, -0.25],b=0.1", "--at", "x=[1.0, 2.0]"]
+    drawn = run("graph", f"{model_file}:loss", *args)
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout.startswith('digraph "loss" {') and "x = [1, 2]" in drawn.stdout
 
 
 def test_coverage_lists_rules_and_gaps():
