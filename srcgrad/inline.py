@@ -8,6 +8,7 @@ generated function's namespace, so the generated code reads like the rule.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import textwrap
 from functools import cache
@@ -36,17 +37,43 @@ def _params(node: gast.FunctionDef) -> list[str]:
     return [a.id for a in node.args.args]
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, subs: dict):
-        self.subs = subs
+@cache
+def _rule_names(rule_fn) -> tuple[tuple, tuple]:
+    """The rule's local names and its free names (both sorted), worked out once per rule."""
+    tree = _rule_tree(rule_fn)
+    params = set(_params(tree))
+    local = set()
+    for s in tree.body[:-1]:
+        for n in tp.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                local.add(n.id)
+    free = {
+        n.id for n in tp.walk(tree)
+        if isinstance(n, gast.Name) and n.id not in params and n.id not in local
+    }
+    return tuple(sorted(local - params)), tuple(sorted(free))
 
-    def visit_Name(self, node):
-        value = self.subs.get(node.id)
-        if value is None:
-            return node
+
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _substituted(node, subs: dict):
+    """A copy of ``node`` with each name in ``subs`` replaced: by a plain name (a string)
+    or by a copy of an expression node (in Load context). Cloning and renaming in one pass."""
+    if type(node) is list:
+        return [_substituted(n, subs) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    value = subs.get(node.id) if type(node) is gast.Name else None
+    if value is not None:
         if isinstance(value, str):
-            return gast.Name(id=value, ctx=node.ctx, annotation=None, type_comment=None)
+            return gast.Name(id=value, ctx=type(node.ctx)(), annotation=None, type_comment=None)
         return tp.load(value)
+    new = type(node)(**{f: _substituted(getattr(node, f, None), subs) for f in node._fields})
+    for attr in _LOCATION:
+        if hasattr(node, attr):
+            setattr(new, attr, getattr(node, attr))
+    return new
 
 
 def inline(
@@ -60,23 +87,12 @@ def inline(
     ``bindings`` maps each rule parameter to an expression node (usually an atom).
     """
     tree = _rule_tree(rule_fn)
-    params = set(_params(tree))
+    local, free = _rule_names(rule_fn)
     subs: dict[str, object] = dict(bindings)
-    local = set()
-    for s in tree.body[:-1]:
-        for n in tp.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                local.add(n.id)
-    for name in sorted(local - params):
+    for name in local:
         subs[name] = names.fresh(name)
-    free = set()
-    for n in tp.walk(tree):
-        if isinstance(n, gast.Name) and n.id not in params and n.id not in local:
-            free.add(n.id)
     globals_ = rule_fn.__globals__
-    import builtins
-
-    for name in sorted(free):
+    for name in free:
         if name in globals_:
             bound = namespace.bind(name, globals_[name])
         elif hasattr(builtins, name):
@@ -85,10 +101,8 @@ def inline(
             raise NameError(f"rule {rule_fn.__qualname__} refers to unknown name {name!r}")
         if bound != name:
             subs[name] = bound
-    rename = _Rename(subs)
-    body = [rename.visit(tp.clone(s)) for s in tree.body]
-    result = body[-1].value
-    return body[:-1], result
+    body = _substituted(tree.body, subs)
+    return body[:-1], body[-1].value
 
 
 def rule_parameters(rule_fn) -> list[str]:

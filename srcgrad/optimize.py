@@ -347,17 +347,29 @@ def _rename_reads(node, old: str, new: str) -> int:
 # -- small rewrites -------------------------------------------------------------------
 
 
+def _is_self_assignment(s) -> bool:
+    return (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and isinstance(s.value, gast.Name)
+        and s.targets[0].id == s.value.id
+    )
+
+
+def _has_self_assignment(stmts: list) -> bool:
+    return any(
+        _is_self_assignment(s)
+        or isinstance(s, _COMPOUND) and (_has_self_assignment(s.body) or _has_self_assignment(s.orelse))
+        for s in stmts
+    )
+
+
 def drop_self_assignments(stmts: list) -> list:
     """``bx = bx`` (left by copy propagation: the adjoint passed through) does nothing."""
     out = []
     for s in stmts:
-        if (
-            isinstance(s, gast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], gast.Name)
-            and isinstance(s.value, gast.Name)
-            and s.targets[0].id == s.value.id
-        ):
+        if _is_self_assignment(s):
             continue
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
@@ -378,23 +390,16 @@ def _negated(node):
     return None
 
 
-class _Signs(gast.NodeTransformer):
+def simplify_signs(stmts: list) -> list:
     """``a + -b * c`` -> ``a - b * c`` and ``a - -b`` -> ``a + b``: one operation less,
-    the same value (IEEE negation is exact, and ``(-b) * c == -(b * c)``)."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.op, (gast.Add, gast.Sub)):
+    the same value (IEEE negation is exact, and ``(-b) * c == -(b * c)``). In place."""
+    for node in tp.walk(stmts):
+        if type(node) is gast.BinOp and isinstance(node.op, (gast.Add, gast.Sub)):
             inner = _negated(node.right)
             if inner is not None:
-                op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
-                return gast.BinOp(left=node.left, op=op, right=inner)
-        return node
-
-
-def simplify_signs(stmts: list) -> list:
-    signs = _Signs()
-    return [signs.visit(s) for s in stmts]
+                node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+                node.right = inner
+    return stmts
 
 
 def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
@@ -402,8 +407,9 @@ def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
     stmts = fold_constants(stmts)
     stmts, _ = eliminate_dead_code(stmts, live_out)
     stmts = propagate_copies(stmts, substitutable)
-    stmts = drop_self_assignments(stmts)
-    stmts = propagate_copies(stmts, substitutable)  # copies of a passed-through adjoint
+    if _has_self_assignment(stmts):
+        stmts = drop_self_assignments(stmts)
+        stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts, _ = eliminate_dead_code(stmts, live_out)
     stmts = forward_substitute(stmts, substitutable)
     return simplify_signs(stmts)

@@ -102,21 +102,26 @@ def load(node):
 
 
 def walk(node):
-    """Every node in ``node``'s tree (like ``gast.walk``, without its generator overhead)."""
-    todo = [node]
+    """Every node in ``node``'s tree (like ``gast.walk``, without its generator overhead;
+    the transformer walks a lot, so this loop is kept tight)."""
     out = []
+    todo = [node]
+    pop, push, extend, add = todo.pop, todo.append, todo.extend, out.append
+    ast_type = gast.AST
     while todo:
-        n = todo.pop()
-        if isinstance(n, list):
-            todo.extend(n)
+        n = pop()
+        if type(n) is list:
+            extend(n)
             continue
-        if not isinstance(n, gast.AST):
+        if not isinstance(n, ast_type):
             continue
-        out.append(n)
+        add(n)
         for f in n._fields:
             child = getattr(n, f, None)
-            if isinstance(child, (gast.AST, list)):
-                todo.append(child)
+            if type(child) is list:
+                extend(child)  # its elements come off the stack as the list itself would
+            elif isinstance(child, ast_type):
+                push(child)
     return out
 
 
