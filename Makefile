@@ -22,7 +22,7 @@ demo: $(STAMP)
 # run from build/examples, so the pictures they write (PNG, SVG) land there
 examples: $(STAMP)
 	mkdir -p build/examples
-	for f in examples/*.py; do echo "== $$f"; (cd build/examples && ../../$(PY) ../../$$f) || exit 1; done
+	for f in examples/*.py; do echo "== $$f"; (cd build/examples && $(abspath $(PY)) $(CURDIR)/$$f) || exit 1; done
 
 bench: $(STAMP)
 	$(PY) bench/run.py
