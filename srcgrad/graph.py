@@ -1137,10 +1137,15 @@ class _Dot:
         at = ", ".join(f"{k} = {_short(v)}" for k, v in g.point.items())
         out = g.output.display if g.output is not None else g.function
         lines = [f"{g.function} at {at}: nodes show values, edges local partial derivatives"]
-        if g.seed is not None:
+        if g.seed is not None and g.seed.tangent is not None:
             x = g.seed.display
             lines.append(f"→ forward accumulation ∂v/∂{x} (seed ∂{x}/∂{x} = 1)")
-        lines.append(f"← reverse accumulation ∂{out}/∂v (seed ∂{out}/∂{out} = 1)")
+        elif g.seed is not None:
+            lines.append(f"no forward accumulation: {g.seed.display} is not a scalar")
+        if g.output is not None and g.output.adjoint is not None:
+            lines.append(f"← reverse accumulation ∂{out}/∂v (seed ∂{out}/∂{out} = 1)")
+        else:
+            lines.append(f"no reverse accumulation: {out} is not a scalar")
         return "\n".join(lines)
 
 

@@ -66,6 +66,10 @@ def on_arrays(x):
     return np.sum(y) + x[0]
 
 
+def vector(x):
+    return np.array([x, 2.0 * x])
+
+
 def detached(x):
     y = x * x
     return srcgrad.stop_gradient(y) * x
@@ -377,6 +381,8 @@ def test_arrays_show_values_or_shapes_and_no_array_partials():
     assert "∂t₂/∂y: dy ↦ sum(dy)" in dot and "∂t₃/∂x: dx ↦ dx[0]" in dot
     assert all(e.partial is None for e in g.edges if e.source.display in ("x", "t₁", "y"))
     assert g.node("x").adjoint is None and g.node("t₂").adjoint == 1.0
+    assert "no forward accumulation: x is not a scalar" in dot
+    assert "no reverse accumulation: vector is not a scalar" in srcgrad.graph(vector, at=1.0)
     big = dependency_graph(on_arrays, at=np.linspace(0.0, 1.0, 10)).to_dot()
     assert "x = shape (10,)" in big
     assert "∂t₁/∂x = cos(x)" in srcgrad.graph(on_arrays)  # no point needed
