@@ -7,7 +7,11 @@ JVP rules the forward transformation inlines: a rule with the tangent of one
 input set to 1 and the others folded to zero *is* that input's partial
 (exactly so for elementwise rules; other rules are shown as the linear map
 ``dx ↦ ...`` they apply to a tangent). So the picture shows the rules srcgrad
-differentiates with, not a second table that could disagree with them.
+differentiates with, not a second table that could disagree with them. A
+rule with only a reverse form, a call to another user function, an in-place
+write are drawn with their partial named (``∂helper/∂u``); ``stop_gradient``
+and other non-differentiable steps as dashed edges with partial 0. Only what
+the output depends on is drawn (the normaliser's flags and counters are not).
 
 With a point (``at=``) the core is interpreted on it, so only the path taken
 is drawn (each loop iteration gets nodes of its own, ``acc⁽³⁾``); nodes show
