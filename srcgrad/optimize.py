@@ -157,22 +157,55 @@ def _substitute_block(stmts, substitutable, counts) -> list:
     result = []
     while k < len(out):
         s = out[k]
-        nxt = out[k + 1] if k + 1 < len(out) else None
         if (
             isinstance(s, gast.Assign)
             and len(s.targets) == 1
             and isinstance(s.targets[0], gast.Name)
             and substitutable(s.targets[0].id)
             and counts.get(s.targets[0].id, 0) == 1
-            and nxt is not None
-            and _can_receive(nxt, s.targets[0].id)
         ):
-            _replace_read(nxt, s.targets[0].id, s.value)
-            k += 1
-            continue
+            receiver = _receiver(out, k)
+            if receiver is not None:
+                _replace_read(receiver, s.targets[0].id, s.value)
+                k += 1
+                continue
         result.append(s)
         k += 1
     return result
+
+
+_LOOKAHEAD = 4  # statements a temporary may be carried past to its one reader
+
+
+def _receiver(stmts, k: int):
+    """The statement after ``stmts[k]`` (``t = e``) that may take ``e`` in place of ``t``.
+
+    Usually the very next one. ``e`` may also skip a few plain assignments that
+    neither call anything nor touch the names ``e`` reads (``t4 = a * b; t5 = 1 / x;
+    out = np.sum(t4 + t5)`` -> ``t5 = 1 / x; out = np.sum(a * b + t5)``), so that
+    the temporary is not kept alive, as a local, to the end of the function.
+    """
+    s = stmts[k]
+    name = s.targets[0].id
+    movable = not _has_call(s.value)
+    reads = _reads(s.value) | {name}
+    for nxt in stmts[k + 1 : k + 2 + _LOOKAHEAD]:
+        if _can_receive(nxt, name):
+            return nxt
+        if not (
+            movable
+            and isinstance(nxt, gast.Assign)
+            and len(nxt.targets) == 1
+            and isinstance(nxt.targets[0], gast.Name)
+            and nxt.targets[0].id not in reads
+            and not _has_call(nxt.value)
+        ):
+            return None
+    return None
+
+
+def _has_call(node) -> bool:
+    return any(type(n) is gast.Call for n in tp.walk(node))
 
 
 def _can_receive(nxt, name: str) -> bool:

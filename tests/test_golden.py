@@ -741,9 +741,8 @@ def test_nested_def_and_lambda():
             bresult = sg.scalar_seed(result, 'nested_def()')
             # Grad of: return np.sum(sq(inner(x)))
             bu2 = sg.unreduce(bresult, x, None, False) * t1 * 2
-            bt2 = bu2 * x
             bx = bu2 * x
-            bx = bx + bt2
+            bx = bx + bu2 * x
             return bx
         ''')
     check(nested_def, RNG.standard_normal(3))
