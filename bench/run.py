@@ -384,7 +384,8 @@ def run_cold(sg, table: Table, opts) -> None:
     notes = []
     try:
         with tempfile.TemporaryDirectory(prefix="srcgrad-bench-") as tmp:
-            # Copy 0 is not timed: it pays for srcgrad's own first-use work, not the function's.
+            # Copy 0 is not timed: it pays for srcgrad's own first-use work (its imports, and
+            # parsing the derivative rules this function uses, once per process), not the function's.
             for rep in range(opts.cold_reps + 1):
                 f, modname = fresh_copy(workloads.straight50, Path(tmp), f"{os.getpid()}_{rep}")
                 try:
