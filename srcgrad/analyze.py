@@ -276,39 +276,6 @@ def target_of(assign: gast.Assign) -> str:
     return target.id
 
 
-def check_no_view_writes(fn: gast.FunctionDef, ops: dict, parsed) -> None:
-    """Refuse ``v = y[1:3]; v[0] = ...`` and ``A[i][j] = v``: a write through a view.
-
-    The write changes ``y`` too, which the reverse sweep would not see; saying so
-    beats a wrong derivative.
-    """
-    from .errors import UnsupportedSyntaxError
-
-    views = {}
-    for a in assignments(fn.body):
-        op = ops[id(a)]
-        if op.kind == "index" and isinstance(op.container, gast.Name):
-            views.setdefault(target_of(a), op.container.id)
-    for a in assignments(fn.body):
-        op = ops[id(a)]
-        name = target_of(a)
-        if op.kind == "store" and name in views and not _reassigned_fresh(name, fn, ops):
-            raise UnsupportedSyntaxError(
-                f"writing into `{name}`, a part (a view) of `{views[name]}`",
-                parsed.location(a),
-                f"write into `{views[name]}` with one index (`{views[name]}[i, j] = v`), or "
-                f"take a copy first (`{name} = {views[name]}[...].copy()`)",
-            )
-
-
-def _reassigned_fresh(name, fn, ops) -> bool:
-    """Whether ``name`` also gets values that are not views (then the write may be fine)."""
-    return any(
-        target_of(a) == name and ops[id(a)].kind not in ("index", "store")
-        for a in assignments(fn.body)
-    )
-
-
 def mutated_names(fn: gast.FunctionDef, ops: dict) -> set[str]:
     """Variables written in place (``x[i] = v``, appends), and those they may alias by copying."""
     mutated = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind in ("store", "append")}

@@ -23,6 +23,7 @@ import gast
 import numpy as np
 
 from . import templates as tp
+from .alias import mark_inplace
 from .errors import UnsupportedSyntaxError
 from .jumps import lower_jumps
 from .names import NameGen
@@ -122,7 +123,9 @@ class Normalizer:
         if not isinstance(target, gast.Name):
             raise self.unsupported(s, "augmented assignment to an attribute")
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
-        return self.assign_to(target, gast.copy_location(value, s), s)
+        core = self.assign_to(target, gast.copy_location(value, s), s)
+        mark_inplace(core[-1])  # `x = t`: for an array, x's memory changes in place
+        return core
 
     def assign_to(self, target, value, origin) -> list:
         if isinstance(target, gast.Name):

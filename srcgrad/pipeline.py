@@ -18,7 +18,8 @@ import gast
 
 from . import emit, fence, runtime
 from . import templates as tp
-from .analyze import Activity, Classifier, assignments, check_no_view_writes
+from .alias import SharedMemory
+from .analyze import Activity, Classifier, Operation, assignments
 from .errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from .names import NameGen, identifiers
 from .normalize import Normalizer
@@ -85,7 +86,8 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     fn = Normalizer(parsed, env, names).function()
     classifier = Classifier(env, parsed, mode)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
-    check_no_view_writes(fn, ops, parsed)
+    if not parsed.filename.startswith("<srcgrad"):  # generated code shares nothing by design
+        _write_out_sharing(fn, ops, classifier, parsed, names)
     output = fn.body[-1].value
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)
@@ -96,6 +98,23 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
             namespace.values[name] = value
     namespace.values["sg"] = runtime
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
+    """Insert the assignments that keep names sharing memory equal (see ``alias``)."""
+    counters = {
+        n.target.id for n in tp.walk(fn)
+        if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+        and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+        and n.iter.func.id == "range"
+    }
+    sharing = SharedMemory(fn, ops, parsed, names, counters)
+    fn.body = sharing.run()
+    for a in assignments(fn.body):
+        if id(a) not in ops:
+            ops[id(a)] = classifier.classify_assignment(a)
+    for a in sharing.nondiff:
+        ops[id(a)] = Operation("nondiff")
 
 
 def _source_line(parsed: ParsedFunction):

@@ -30,6 +30,7 @@ import gast
 import numpy as np
 
 from . import templates as tp
+from .alias import VIEW_FUNCTIONS
 from .analyze import (
     Activity,
     Operation,
@@ -301,7 +302,7 @@ class ReverseTransformer:
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
                 reverse = reverse + [_Restore(where)]
             return forward, reverse, state
-        if op.kind == "index" and op.container.id in self.mutated and s.value is not None:
+        if _reads_view_of(op, self.mutated) and s.value is not None:
             # a read of an array written in place later: keep its value, not a view of it
             copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
             forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
@@ -707,6 +708,16 @@ _CONTAINER_RESULTS = {
         np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid,
     )
 }
+
+
+def _reads_view_of(op: Operation, mutated: set[str]) -> bool:
+    """Whether ``op`` may return a view of an array that is written in place."""
+    if op.kind == "index":
+        return op.container.id in mutated
+    if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
+        first = next(iter(op.inputs.values()), None)
+        return isinstance(first, gast.Name) and first.id in mutated
+    return False
 
 
 def _returns_container(primal) -> bool:

@@ -1371,3 +1371,10 @@ def is_array(x) -> bool:
     return isinstance(x, np.ndarray) or (
         not isinstance(x, (np.generic, int, float, complex)) and hasattr(x, "__array_function__")
     )
+
+
+def unsupported_sharing(construct: str, hint: str):
+    """Refuse, at run time, an in-place update that shares memory in a way srcgrad cannot follow."""
+    from .errors import UnsupportedSyntaxError
+
+    raise UnsupportedSyntaxError(construct, None, hint)

@@ -42,7 +42,7 @@ STEPS = (1e-4, 1e-5, 1e-6)  # the middle one is the reference
 # Forms the generators leave out while a known srcgrad bug makes them fail; each
 # one has a strict-xfail regression test at the end of this file. Remove an entry
 # (and its xfail mark) when the bug is fixed.
-KNOWN_BUGS = {"alias"}
+KNOWN_BUGS: set[str] = set()
 
 _module_ids = itertools.count()
 
@@ -675,8 +675,6 @@ return a
     assert (value, gx, gy) == (2.0, 0.0, 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug: `v0 += y` on an array rebinds v0 instead of "
-                   "updating it in place, so another name for the same array keeps the old value")
 def test_regression_augmented_assignment_updates_aliases(tmp_path):
     f = _load_case(tmp_path, """
 v0 = x * 1.0

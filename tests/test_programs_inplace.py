@@ -51,21 +51,13 @@ STEPS = (1e-4, 1e-5, 1e-6)  # central differences at each; the middle one is com
 # fail.  Each has a strict-xfail regression test below; when a bug is fixed,
 # drop its name here and the xfail mark there.
 KNOWN_BUGS = {
-    # `out.append(y)` then `y[i] = ...`: the list holds the same array, the write is lost
-    "container_alias",
-    # `v = y[:]` then `y[0] = ...`: NumPy's `v` sees the write, srcgrad's does not
-    "view_read_after_write",
     # `A[[0, 0], [1, 1]] = v`: with two index arrays a repeated element still passes the
     # cotangent of every write, not only the last one's
     "fancy_duplicate_2d",
 }
 
-# Forms srcgrad refuses with UnsupportedSyntaxError (writes through a view); the
-# generator leaves them out and `test_view_writes_are_refused` checks the refusal.
-UNSUPPORTED = {
-    "chained_subscript_write",  # `A[i][j] = v`
-    "view_write",  # `v = y[1:3]; v[0] = ...`, `for r in A: r[0] = ...`
-}
+# Forms srcgrad refuses with UnsupportedSyntaxError; the generator leaves them out.
+UNSUPPORTED: set[str] = set()
 EXCLUDED = KNOWN_BUGS | UNSUPPORTED
 
 SETTINGS = settings(
@@ -825,14 +817,11 @@ def _central_differences(f, a, h=1e-6):
     return gradient
 
 
-def _refused_or_right(f, a):
-    """srcgrad either refuses ``f`` or matches it in value and gradient, changing no input."""
+def _right(f, a):
+    """srcgrad matches ``f`` in value and gradient (no refusal), changing no input."""
     given = a.copy()
-    try:
-        value, gradient = srcgrad.value_and_grad(f)(given)
-        out, pullback = srcgrad.vjp(f, given)
-    except srcgrad.UnsupportedSyntaxError:
-        return
+    value, gradient = srcgrad.value_and_grad(f)(given)
+    out, pullback = srcgrad.vjp(f, given)
     assert np.array_equal(given, a), f"srcgrad changed the caller's array to {given!r}"
     assert value == out == f(a.copy())
     expected = _central_differences(f, a)
@@ -840,8 +829,9 @@ def _refused_or_right(f, a):
     np.testing.assert_allclose(pullback(1.0)[0], expected, atol=1e-6)
 
 
-# srcgrad refuses writes through a view (the maintainers' choice, README "known
-# limitations"); it must say so, and never change the caller's array.
+# Writes through a view, a second name or a list element change the array they
+# share memory with (srcgrad.alias writes the sharing out); the caller's array
+# stays as it is.
 VIEW_WRITES = {
     "chained_subscript": ("M", "A = M * 1.0\nA[0][1] = 0.0\nreturn np.sum(A)"),
     "slice_view": ("x", "y = x * 1.0\nv = y[:2]\nv[0] = 0.0\nreturn np.sum(y)"),
@@ -853,31 +843,28 @@ VIEW_WRITES = {
 
 
 @pytest.mark.parametrize("case", sorted(VIEW_WRITES))
-def test_view_writes_are_refused(tmp_path, case):
+def test_view_writes_change_the_base(tmp_path, case):
     param, body = VIEW_WRITES[case]
-    f = _case(tmp_path, body, [param])
-    a = X3.copy() if param == "x" else M6.copy()
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="view"):
-        srcgrad.value_and_grad(f)(a)
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="view"):
-        srcgrad.vjp(f, a)
-    assert np.array_equal(a, X3 if param == "x" else M6)
+    _right(_case(tmp_path, body, [param]), X3 if param == "x" else M6)
 
 
-# Writes through views that the refusal does not catch: silently wrong values.
-UNREFUSED_VIEW_WRITES = {
+VIEWS_OF_FUNCTIONS = {
     "augmented_view": ("x", "y = x * 1.0\nv = y[:2]\nv *= 2.0\nreturn np.sum(y)"),
     "reshape_view": ("x", "y = x * 1.0\nz = y.reshape(3, 1)\nz[0, 0] = 5.0\nreturn np.sum(y)"),
     "transpose_view": ("M", "A = M * 1.0\nT = A.T\nT[0, 1] = 5.0\nreturn np.sum(A * A)"),
+    "np_transpose": ("M", "A = M * 1.0\nT = np.transpose(A)\nT[2] *= A[:, 0]\nreturn np.sum(A * A)"),
+    "ravel": ("x", "y = x * 1.0\nz = y.ravel()\nz[1] = 5.0 * x[0]\nreturn np.sum(y * y)"),
+    "flatten_copies": ("x", "y = x * 1.0\nz = y.flatten()\nz[0] = 5.0\nreturn np.sum(y) + np.sum(z * z)"),
+    "asarray": ("x", "y = x * 1.0\nz = np.asarray(y)\nz[0] = x[1]\nreturn np.sum(y * x)"),
+    "diagonal_read": ("M", "A = M * 1.0\nd = np.diagonal(A)\nA[0, 0] = 3.0 * A[1, 1]\nreturn np.sum(d * d)"),
+    "view_of_view": ("x", "y = x * 1.0\nv = y[1:]\nw = v[:1]\nw *= 3.0\nreturn np.sum(y * x) + np.sum(v)"),
 }
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug: these writes through a view are neither "
-                   "refused nor carried into the base array (value and gradient wrong)")
-@pytest.mark.parametrize("case", sorted(UNREFUSED_VIEW_WRITES))
-def test_regression_view_writes_not_refused(tmp_path, case):
-    param, body = UNREFUSED_VIEW_WRITES[case]
-    _refused_or_right(_case(tmp_path, body, [param]), X3 if param == "x" else M6)
+@pytest.mark.parametrize("case", sorted(VIEWS_OF_FUNCTIONS))
+def test_writes_through_views_of_functions(tmp_path, case):
+    param, body = VIEWS_OF_FUNCTIONS[case]
+    _right(_case(tmp_path, body, [param]), X3 if param == "x" else M6)
 
 
 VIEW_READS = {
@@ -887,16 +874,12 @@ VIEW_READS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug (view_read_after_write): `v = y[:2]` is a "
-                   "view, NumPy's `v` sees a later `y[0] = ...`, srcgrad's keeps the old values")
 @pytest.mark.parametrize("case", sorted(VIEW_READS))
-def test_regression_view_read_after_write(tmp_path, case):
+def test_view_read_after_a_write_to_its_base(tmp_path, case):
     param, body = VIEW_READS[case]
-    _refused_or_right(_case(tmp_path, body, [param]), X3 if param == "x" else M6)
+    _right(_case(tmp_path, body, [param]), X3 if param == "x" else M6)
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug: `v = y[np.array([0, 1])]` is a copy, yet "
-                   "writing into `v` is refused as a write through a view")
 def test_regression_write_into_fancy_index_copy(tmp_path):
     f = _case(tmp_path, """
 y = x * 1.0
@@ -929,8 +912,6 @@ ALIASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug (container_alias): a list, a dict or a "
-                   "second name holds the array itself; a later `y[0] = ...` is lost")
 @pytest.mark.parametrize("case", sorted(ALIASES))
 def test_regression_write_to_aliased_array(tmp_path, case):
     f = _case(tmp_path, ALIASES[case])
@@ -1066,3 +1047,70 @@ return np.sum(y)
     first, second = pullback(1.0), pullback(1.0)
     assert first == second
     assert first[0] == pytest.approx(2 * 1.9 + 1)
+
+
+def test_augmented_assignment_on_a_number_leaves_other_names_alone(tmp_path):
+    f = _case(tmp_path, """
+a = np.sum(x)
+b = a
+a += 1.0
+return a * b
+""")
+    value, gradient = srcgrad.value_and_grad(f)(X3.copy())
+    total = X3.sum()
+    assert value == f(X3.copy()) == (total + 1.0) * total
+    np.testing.assert_allclose(gradient, np.full(3, 2 * total + 1.0))
+
+
+def test_augmented_assignment_through_a_name_for_an_argument(tmp_path):
+    f = _case(tmp_path, "y = x\ny += 1.0\nreturn np.sum(x * x)")
+    _right(f, X3)
+
+
+def test_numbers_taken_from_an_array_are_copies(tmp_path):
+    # `y[i]` of a vector is a number: a later write into `y` leaves it alone
+    f = _case(tmp_path, """
+y = x * 1.0
+vals = []
+for i in range(3):
+    vals.append(y[i])
+    y[i] = y[i] * 2.0
+return np.sum(y) + vals[0] * vals[2]
+""")
+    _right(f, X3)
+
+
+def test_sharing_that_depends_on_the_branch(tmp_path):
+    for sign in (1.0, -1.0):
+        f = _case(tmp_path, f"""
+y = x * 1.0
+if x[0] * {sign} > 0.0:
+    v = y[1:]
+else:
+    v = y * 2.0
+y[1] = 10.0 * x[0]
+return np.sum(v * v)
+""")
+        _right(f, X3)
+
+
+def test_rows_of_a_matrix_in_a_list_then_written_are_refused(tmp_path):
+    # the list holds views of the rows through a name bound to the next row since:
+    # srcgrad cannot carry the write there, and says so when it happens
+    f = _case(tmp_path, """
+A = M * 1.0
+rows = []
+for i in range(2):
+    r = A[i]
+    rows.append(r)
+A[0, 0] = 7.0
+return np.sum(rows[0] * rows[1])
+""", ["M"])
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
+        srcgrad.value_and_grad(f)(M6.copy())
+
+
+def test_write_into_an_array_a_tuple_holds_is_refused(tmp_path):
+    f = _case(tmp_path, "y = x * 1.0\npair = (y, x)\ny[0] = 0.0\nreturn np.sum(pair[0])")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="tuple"):
+        srcgrad.value_and_grad(f)(X3.copy())
