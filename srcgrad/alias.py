@@ -109,7 +109,7 @@ class SharedMemory:
         self.parsed = parsed
         self.names = names
         self.range_counters = range_counters
-        self.live_after = live_after(fn.body)
+        self._live_after: dict | None = None  # worked out at the first in-place update
         self.containers = _container_kinds(fn, ops)
         self.arrays = _array_names(fn, ops)
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs)
@@ -236,7 +236,9 @@ class SharedMemory:
         A new element in a list (a store into a slot, an append) changes the
         list, not the arrays its other slots hold: those stay as they are.
         """
-        live = self.live_after.get(id(s), set())
+        if self._live_after is None:
+            self._live_after = live_after(self.fn.body)
+        live = self._live_after.get(id(s), set())
         if elements_unchanged:
             facts = {k: sh for k, sh in facts.items() if not (sh.base == name and sh.how == "part")}
         syncs = self.propagate(s, name, None, facts, live, {name})

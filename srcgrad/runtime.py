@@ -1321,16 +1321,40 @@ def taken_at(b, index, v):
     """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
     the last write, so only the last occurrence of each element passes its cotangent."""
     part = copy(b[index])
-    if isinstance(index, list) and all(isinstance(i, numbers.Integral) for i in index):
-        index = np.asarray(index)  # index metadata, not array data
-    if isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iu":
-        flipped = index[::-1]
+    positions = _element_positions(index, np.shape(b))
+    if positions is not None:
+        flipped = positions.ravel()[::-1]
         _, last_from_end = np.unique(flipped, return_index=True)
-        keep = np.zeros_like(index, dtype=bool)
-        keep[len(index) - 1 - last_from_end] = True
-        part = part * keep.reshape((-1,) + (1,) * (np.ndim(part) - 1))
+        keep = np.zeros(flipped.shape, dtype=bool)
+        keep[flipped.size - 1 - last_from_end] = True
+        keep = keep.reshape(positions.shape)
+        part = part * keep.reshape(keep.shape + (1,) * (np.ndim(part) - keep.ndim))
     return unbroadcast(part, v)
 
+
+def _element_positions(index, shape):
+    """For an index of integer arrays (one per leading axis), the flat position of each
+    element it selects, in the index's broadcast shape; None for any other index."""
+    parts = list(index) if isinstance(index, tuple) else [index]
+    while parts and (parts[-1] is Ellipsis or (isinstance(parts[-1], slice) and parts[-1] == slice(None))):
+        parts.pop()  # A[rows, :] selects what A[rows] does
+    if not parts or len(parts) > len(shape):
+        return None
+    arrays = []
+    for part in parts:
+        if isinstance(part, list) and all(isinstance(i, numbers.Integral) for i in part):
+            part = np.asarray(part, dtype=np.intp)  # index metadata, not array data
+        if isinstance(part, numbers.Integral) and not isinstance(part, bool):
+            part = np.asarray(part, dtype=np.intp)
+        if not (isinstance(part, np.ndarray) and part.dtype.kind in "iu"):
+            return None
+        arrays.append(part)
+    if not any(a.ndim for a in arrays):
+        return None  # plain integers select one element once
+    arrays = np.broadcast_arrays(*arrays)
+    dims = shape[: len(arrays)]
+    wrapped = [np.where(a < 0, a + n, a) for a, n in zip(arrays, dims)]
+    return np.ravel_multi_index(wrapped, dims)
 
 
 # -- memory shared between names (see srcgrad.alias) ----------------------------------

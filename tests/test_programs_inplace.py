@@ -50,11 +50,7 @@ STEPS = (1e-4, 1e-5, 1e-6)  # central differences at each; the middle one is com
 # Forms left out of the generated programs while a known srcgrad bug makes them
 # fail.  Each has a strict-xfail regression test below; when a bug is fixed,
 # drop its name here and the xfail mark there.
-KNOWN_BUGS = {
-    # `A[[0, 0], [1, 1]] = v`: with two index arrays a repeated element still passes the
-    # cotangent of every write, not only the last one's
-    "fancy_duplicate_2d",
-}
+KNOWN_BUGS: set[str] = set()
 
 # Forms srcgrad refuses with UnsupportedSyntaxError; the generator leaves them out.
 UNSUPPORTED: set[str] = set()
@@ -921,8 +917,6 @@ def test_regression_write_to_aliased_array(tmp_path, case):
     assert np.array_equal(gradient, [0.0, 1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="srcgrad bug (fancy_duplicate_2d): with two index "
-                   "arrays a repeated element passes the cotangent of every write")
 @pytest.mark.parametrize("op", ["=", "+="])
 def test_regression_fancy_write_with_repeated_element_2d(tmp_path, op):
     f = _case(tmp_path, f"""
