@@ -243,7 +243,11 @@ class SharedMemory:
             facts = {k: sh for k, sh in facts.items() if not (sh.base == name and sh.how == "part")}
         syncs = self.propagate(s, name, None, facts, live, {name})
         if syncs:
-            self.actions[id(s)] = (name, syncs)
+            # a slice of an array is an array: `x += v` surely updates it in place
+            array = any(
+                sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values()
+            )
+            self.actions[id(s)] = (name, syncs, array)
         else:
             self.actions.pop(id(s), None)
 
@@ -386,9 +390,9 @@ class SharedMemory:
         return gast.copy_location(assign, origin)
 
     def emit_syncs(self, s, out: list) -> None:
-        name, syncs = self.actions[id(s)]
+        name, syncs, array = self.actions[id(s)]
         code = self.sync_code(syncs, s)
-        if is_inplace(s):
+        if is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
             flag = self.names.fresh(f"{name}_is_array")
             check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)

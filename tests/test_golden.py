@@ -860,3 +860,111 @@ def test_math_sin():
             return bx
         ''')
     check(uses_math, 0.8)
+
+
+# -- names that share memory -----------------------------------------------------------
+
+
+def scale_head(x):
+    y = x * 1.0
+    head = y[:2]
+    head *= 3.0
+    return np.sum(y * y)
+
+
+def test_write_through_a_view():
+    assert_golden(scale_head, '''
+        def grad_scale_head(x):
+            """Gradient of scale_head with respect to x."""
+            stack = []
+            y = x * 1.0
+            head = sg.copy(y[:2])
+            t1 = head * 3.0
+            stack.append(head)
+            head = t1
+            stack.append(sg.copy(y[:2]))
+            y[:2] = head
+            t2 = y * y
+            out = np.sum(t2)
+
+            # Reverse sweep
+            bout = sg.scalar_seed(out, 'scale_head()')
+            # Grad of: return np.sum(y * y)
+            by = sg.unreduce(bout, t2, None, False) * y * 2
+            # Grad of: head *= 3.0
+            bhead = sg.taken(by[:2], head)
+            by[:2] = 0.0
+            y[:2] = stack.pop()
+            head = stack.pop()
+            bhead = bhead * 3.0
+            # Grad of: head = y[:2]
+            by[:2] += bhead
+            # Grad of: y = x * 1.0
+            bx = by * 1.0
+            return bx
+    ''')
+    check(scale_head, RNG.normal(size=4))
+
+
+def double_first_column(M):
+    A = M * 1.0
+    for row in A:
+        row[0] = row[0] * 2.0
+    return np.sum(A * A)
+
+
+def test_write_through_rows_in_a_loop():
+    assert_golden(double_first_column, '''
+        def grad_double_first_column(M):
+            """Gradient of double_first_column with respect to M."""
+            stack = []
+            cond = None
+            row = None
+            t2 = None
+            A = M * 1.0
+            n = len(A)
+            for k in range(n):
+                stack.append(row)
+                row = sg.copy(A[k])
+                row_shares_A = sg.is_view(A, k)
+                t1 = sg.copy(row[0])
+                stack.append(t2)
+                t2 = t1 * 2.0
+                stack.append(sg.copy(row[0]))
+                row[0] = t2
+                stack.append(cond)
+                cond = row_shares_A
+                if row_shares_A:
+                    stack.append(sg.copy(A[k]))
+                    A[k] = row
+            t3 = A * A
+            out = np.sum(t3)
+
+            # Reverse sweep
+            bout = sg.scalar_seed(out, 'double_first_column()')
+            # Grad of: return np.sum(A * A)
+            bA = sg.unreduce(bout, t3, None, False) * A * 2
+            for k in reversed(range(n)):
+                if cond:
+                    # Grad of: row[0] = row[0] * 2.0
+                    brow = sg.taken(bA[k], row)
+                    bA[k] = 0.0
+                    A[k] = stack.pop()
+                else:
+                    brow = sg.zeros_like(row)
+                cond = stack.pop()
+                # Grad of: row[0] = row[0] * 2.0
+                bt2 = sg.taken(brow[0], t2)
+                brow[0] = 0.0
+                row[0] = stack.pop()
+                bt1 = bt2 * 2.0
+                t2 = stack.pop()
+                brow = sg.add(brow, sg.unindex(bt1, row, 0))
+                # Grad of: for row in A:
+                bA[k] += brow
+                row = stack.pop()
+            # Grad of: A = M * 1.0
+            bM = bA * 1.0
+            return bM
+    ''')
+    check(double_first_column, RNG.normal(size=(3, 2)))
