@@ -83,7 +83,7 @@ class Share:
     replaced: bool = field(default=False, compare=False)  # its list slot may hold another element now
     parts: tuple = field(default=(), compare=False)  # for how == "lost": the shares it came from
     always: bool = field(default=False, compare=False)  # a view whatever the values
-    appended: bool = field(default=False, compare=False)  # `base.append(ref)`: index is its position
+    appended: bool = field(default=False, compare=False)  # `base.append(ref)`: in the slots listed
 
     @property
     def key(self):
@@ -116,7 +116,7 @@ class SharedMemory:
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
         self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
         self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
-        self.positions: dict[tuple, str] = {}  # appended share key -> its position's name
+        self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
         self.nondiff: list = []  # the statements this pass adds that have no derivative
 
     # -- analysis ----------------------------------------------------------------
@@ -128,7 +128,11 @@ class SharedMemory:
         body = self.rewrite(self.fn.body)
         # a share made on some paths only starts out absent
         start = [self.added(tp.assign(self.flags[k], tp.const(False)), self.fn) for k in sorted(
-            self.tracked, key=lambda k: self.flags[k])]
+            self.tracked & self.flags.keys(), key=lambda k: self.flags[k])]
+        start += [
+            self.added(tp.assign(at, gast.List(elts=[], ctx=gast.Load())), self.fn)
+            for at in sorted(self.positions.values())
+        ]
         return start + body
 
     def walk(self, stmts, facts: dict) -> dict:
@@ -152,7 +156,7 @@ class SharedMemory:
         for _ in range(8):
             inner = dict(head)
             if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
-                inner = _without(inner, s.target.id)
+                inner = _without(_index_rebound(inner, s.target.id, s), s.target.id)
             end = self.walk(s.body, inner)
             new_head = _join(facts, end)
             if new_head.keys() == head.keys() and all(
@@ -188,7 +192,7 @@ class SharedMemory:
             self.mutation(s, name, facts)
             return facts
         facts = {**facts, **_lost_links(facts, name, s)}
-        facts = _without(facts, name)
+        facts = _without(_index_rebound(facts, name, s), name)
         for share in self.shares_made(s, name, op):
             facts[share.key] = share
         return facts
@@ -277,7 +281,7 @@ class SharedMemory:
                 continue
             self.check(s, share, src, dst)
             self.used[share.key] = share
-            if not share.certain:
+            if not share.certain and not share.appended:
                 self.tracked.add(share.key)
             syncs.append(Sync(share, src, dst, onward))
         return syncs
@@ -347,19 +351,41 @@ class SharedMemory:
                 found.append(self.added(tp.assign(lost, value), s))
         for share in self.used.values():
             if share.origin is s and share.appended:
-                found.append(self.added(tp.assign(self.position(share), tp.expr("len(xs)", xs=share.base)), s))
+                at = self.position(share)
+                found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
         return found
 
     def position(self, share: Share) -> str:
-        """The name of the list position an appended array went to."""
+        """The name of the list of slots an appended array went to (one per append)."""
         if share.key not in self.positions:
             self.positions[share.key] = self.names.fresh(f"{share.ref}_at")
         return self.positions[share.key]
 
+    def carry_slots(self, share: Share, dst: str) -> list:
+        """Between an array and the list slots it was appended to (``share.base``)."""
+        at, slot = self.position(share), self.names.temp()
+        if dst == share.ref:  # the array from its last slot
+            last = tp.stmt("slot = at[-1]", slot=slot, at=at)
+            read = tp.stmt("r = xs[slot]", r=dst, xs=share.base, slot=slot)
+            self.nondiff.append(last)
+            return [gast.If(test=tp.name(at), body=[last, read], orelse=[])]
+        count, k = self.names.temp(), self.names.fresh("k")
+        size = tp.stmt("n = len(at)", n=count, at=at)
+        pick = tp.stmt("slot = at[k]", slot=slot, at=at, k=k)
+        self.nondiff += [size, pick]
+        write = tp.stmt("xs[slot] = r", xs=dst, slot=slot, r=share.ref)
+        loop = gast.For(
+            target=tp.name(k, store=True), iter=tp.expr("range(n)", n=count),
+            body=[pick, write], orelse=[], type_comment=None,
+        )
+        return [size, loop]
+
     def flag(self, share: Share) -> str | None:
         """The name of the flag that says whether ``share`` holds, if it needs one."""
         key = share.key
-        needs = key in self.tracked or not (share.always or share.how == "same" or share.appended)
+        if share.appended:
+            return None  # no slots listed, no sharing
+        needs = key in self.tracked or not (share.always or share.how == "same")
         if needs and key not in self.flags:
             self.flags[key] = self.names.fresh(f"{share.ref}_shares_{share.base}")
         return self.flags.get(key)
@@ -383,6 +409,9 @@ class SharedMemory:
                 found.append(self.added(tp.assign(flag, test), s))
             elif key in self.tracked and rebound in (share.ref, share.base):
                 found.append(self.added(tp.assign(flag, tp.const(False)), s))
+        for share in sorted(self.used.values(), key=_order):
+            if share.appended and share.origin is not s and rebound in (share.ref, share.base):
+                found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
         return found
 
     def added(self, assign: gast.Assign, origin) -> gast.Assign:
@@ -429,7 +458,9 @@ class SharedMemory:
         if share.how == "same":
             return [tp.assign(dst, tp.name(src))]
         if share.how == "part":
-            index = tp.name(self.position(share)) if share.appended else share.index
+            if share.appended:
+                return self.carry_slots(share, dst)
+            index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
             return [tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))]
@@ -458,6 +489,21 @@ def _lost_links(facts: dict, name: str, s) -> dict:
                 share = Share(a, b, "lost", s, certain=False, parts=parts)
                 lost[share.key] = share
     return lost
+
+
+def _index_rebound(facts: dict, name: str, s) -> dict:
+    """Shares whose index reads ``name``, about to change: the index no longer says where.
+
+    ``r = A[i]; i = 2; r *= 3`` changes ``A[0]``, and ``A[i]`` now means ``A[2]``;
+    such a share becomes a lost link (refused at run time if an update reaches it).
+    """
+    out = {}
+    for key, share in facts.items():
+        if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
+            share = Share(share.ref, share.base, "lost", s, certain=False, parts=(share,))
+            key = share.key
+        out[key] = share
+    return out
 
 
 def _rebound_name(s) -> str | None:

@@ -284,10 +284,25 @@ def mutated_names(fn: gast.FunctionDef, ops: dict) -> set[str]:
         changed = False
         for a in assignments(fn.body):
             op = ops[id(a)]
-            if op.kind == "copy" and target_of(a) in mutated and op.operands[0] not in mutated:
-                mutated.add(op.operands[0])
+            source = _shared_source(a, op)
+            if source and target_of(a) in mutated and source not in mutated:
+                mutated.add(source)
                 changed = True
     return mutated
+
+
+def _shared_source(assign, op: Operation) -> str | None:
+    """The name whose memory ``assign``'s result may share: ``z = y``, ``z = y.T``, ..."""
+    from .alias import VIEW_FUNCTIONS
+
+    if op.kind == "copy" and isinstance(assign.value, gast.Name):
+        return op.operands[0]
+    if op.kind == "index" and isinstance(op.container, gast.Name):
+        return op.container.id
+    if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
+        first = next(iter(op.inputs.values()), None)
+        return first.id if isinstance(first, gast.Name) else None
+    return None
 
 
 class Activity:

@@ -1321,6 +1321,8 @@ def taken_at(b, index, v):
     """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
     the last write, so only the last occurrence of each element passes its cotangent."""
     part = copy(b[index])
+    if isinstance(b, (list, tuple, dict)):
+        return unbroadcast(part, v)  # one slot of a container
     positions = _element_positions(index, np.shape(b))
     if positions is not None:
         flipped = positions.ravel()[::-1]
@@ -1402,3 +1404,8 @@ def unsupported_sharing(construct: str, hint: str):
     from .errors import UnsupportedSyntaxError
 
     raise UnsupportedSyntaxError(construct, None, hint)
+
+
+def with_slot(slots: list, xs) -> list:
+    """``slots`` and the slot ``xs.append(v)`` is about to fill (see srcgrad.alias)."""
+    return [*slots, len(xs)]

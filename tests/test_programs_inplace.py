@@ -1108,3 +1108,42 @@ def test_write_into_an_array_a_tuple_holds_is_refused(tmp_path):
     f = _case(tmp_path, "y = x * 1.0\npair = (y, x)\ny[0] = 0.0\nreturn np.sum(pair[0])")
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="tuple"):
         srcgrad.value_and_grad(f)(X3.copy())
+
+
+def test_one_array_appended_in_every_iteration(tmp_path):
+    # every slot holds the same array: a later write reaches all of them
+    f = _case(tmp_path, """
+y = x * 1.0
+hist = []
+for i in range(3):
+    hist.append(y)
+    y[i] = y[i] * 3.0
+return np.sum(hist[0] * hist[1]) + np.sum(hist[2])
+""")
+    _right(f, X3)
+
+
+@pytest.mark.parametrize("body", [
+    "z = np.asarray(x)\nz[0] = 3.0\nreturn np.sum(x * x)",
+    "z = x.reshape(3, 1)\nz[1, 0] = 3.0 * x[0]\nreturn np.sum(x * x)",
+])
+def test_writes_through_views_of_an_argument_leave_the_caller_alone(tmp_path, body):
+    f = _case(tmp_path, body)
+    _right(f, X3)
+    given = X3.copy()
+    srcgrad.jvp(f, (given,), (np.ones(3),))
+    assert np.array_equal(given, X3)
+
+
+def test_a_share_whose_index_was_rebound_is_refused(tmp_path):
+    # `r` is A[0], but `A[i]` now names A[2]: refused rather than written to the wrong row
+    f = _case(tmp_path, """
+A = M * 1.0
+i = 0
+r = A[i]
+i = 1
+r *= 3.0
+return np.sum(A * A)
+""", ["M"])
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
+        srcgrad.value_and_grad(f)(M6.copy())
