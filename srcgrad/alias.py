@@ -559,10 +559,8 @@ def _other_slot(a: Share, b: Share) -> bool:
 def _index_value(index):
     """The index of a subscript as an expression (``1:3`` becomes ``slice(1, 3)``)."""
     if isinstance(index, gast.Slice):
-        parts = [index.lower, index.upper, index.step]
-        while parts and parts[-1] is None:
-            parts.pop()
-        args = [tp.load(p) if p is not None else tp.const(None) for p in parts] or [tp.const(None)]
+        parts = [index.lower, index.upper] + ([index.step] if index.step is not None else [])
+        args = [tp.load(p) if p is not None else tp.const(None) for p in parts]
         return gast.Call(func=tp.name("slice"), args=args, keywords=[])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
