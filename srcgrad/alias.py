@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from . import templates as tp
-from .analyze import is_append
+from .analyze import assignments, is_append, range_counters, target_of
 from .errors import UnsupportedSyntaxError
 
 # NumPy functions whose result may be a view of their first argument, and how a
@@ -103,12 +103,12 @@ class Sync:
 class SharedMemory:
     """Finds the shares of a core function and inserts the assignments that keep them equal."""
 
-    def __init__(self, fn: gast.FunctionDef, ops: dict, parsed, names, range_counters: set[str]):
+    def __init__(self, fn: gast.FunctionDef, ops: dict, parsed, names):
         self.fn = fn
         self.ops = ops
         self.parsed = parsed
         self.names = names
-        self.range_counters = range_counters
+        self.range_counters = range_counters(fn)
         self._live_after: dict | None = None  # worked out at the first in-place update
         self.containers = _container_kinds(fn, ops)
         self.arrays = _array_names(fn, ops)
@@ -569,8 +569,6 @@ def _index_value(index):
 
 def _container_kinds(fn, ops) -> dict[str, str]:
     """Names bound only to list, dict or tuple literals: 'list', 'dict' or 'tuple'."""
-    from .analyze import assignments, target_of
-
     kinds: dict[str, str] = {}
     other: set[str] = set()
     for a in assignments(fn.body):
@@ -592,8 +590,7 @@ def _array_names(fn, ops) -> set[str]:
     Numbers cannot be indexed, so an index into such a name indexes an array,
     where a slice surely gives a view (a slice of a list would be a new list).
     """
-    from .analyze import assignments, target_of
-    from .reverse import _returns_container
+    from .reverse import _returns_container  # reverse imports this module
 
     arrays: set[str] = set()
     other: set[str] = set()

@@ -291,6 +291,16 @@ def mutated_names(fn: gast.FunctionDef, ops: dict) -> set[str]:
     return mutated
 
 
+def range_counters(fn) -> set[str]:
+    """Loop variables of ``for i in range(...)``: plain ints."""
+    return {
+        n.target.id for n in tp.walk(fn)
+        if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+        and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+        and n.iter.func.id == "range"
+    }
+
+
 def _shared_source(assign, op: Operation) -> str | None:
     """The name whose memory ``assign``'s result may share: ``z = y``, ``z = y.T``, ..."""
     from .alias import VIEW_FUNCTIONS

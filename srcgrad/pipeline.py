@@ -102,13 +102,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
     """Insert the assignments that keep names sharing memory equal (see ``alias``)."""
-    counters = {
-        n.target.id for n in tp.walk(fn)
-        if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
-        and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
-        and n.iter.func.id == "range"
-    }
-    sharing = SharedMemory(fn, ops, parsed, names, counters)
+    sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
     for a in assignments(fn.body):
         if id(a) not in ops:

@@ -38,6 +38,7 @@ from .analyze import (
     assignments,
     is_append,
     mutated_names,
+    range_counters,
     target_of,
 )
 from .inline import inline
@@ -103,12 +104,7 @@ class ReverseTransformer:
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
         self.kinds = self._kinds()
         self._appended = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind == "append"}
-        self.range_targets = {  # loop variables of `for i in range(...)`: plain ints
-            n.target.id for n in tp.walk(fn)
-            if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
-            and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
-            and n.iter.func.id == "range"
-        }
+        self.range_targets = range_counters(fn)
         self.shapes = ShapeClasses(fn, ops, scalars, globals_)
         self.mutated = mutated_names(fn, ops)  # arrays and lists written in place
 
