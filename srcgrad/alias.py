@@ -67,7 +67,9 @@ class Share:
 
     how: ``same`` (``ref = base``), ``part`` (``ref = base[index]``, or an
     element of the container ``base``), ``view`` (``ref = f(base)`` for a
-    function in ``VIEW_FUNCTIONS``), ``lost`` (both shared memory with a name
+    function in ``VIEW_FUNCTIONS``), ``opaque`` (``ref = helper(base)``: a user
+    function may return its argument or a view of it; an update that reaches
+    it is refused at run time if the memory is really shared), ``lost`` (both shared memory with a name
     since bound to something else, as ``rows`` and ``A`` after
     ``r = A[i]; rows.append(r); r = ...``: no assignment can carry an update
     across, so one raises at run time if the sharing is real). ``certain`` is
@@ -213,6 +215,9 @@ class SharedMemory:
                     index = tp.load(keys[k]) if keys else tp.const(k)
                     made.append(Share(elt.id, name, "part", s, index=index))
             return made
+        if op.kind == "call":  # a user function may return (a view of) an argument
+            args = [a for a in op.call.args if isinstance(a, gast.Name)]
+            return [Share(name, a.id, "opaque", s) for a in args]
         if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
             first = next(iter(op.inputs.values()))
             if isinstance(first, gast.Name):
@@ -270,6 +275,12 @@ class SharedMemory:
                 continue
             onward = self.propagate(s, dst, share, facts, live, seen | {dst})
             if dst not in live and not onward:
+                continue
+            if share.how == "opaque":
+                self.used[share.key] = share
+                if not share.certain:
+                    self.tracked.add(share.key)
+                syncs.append(Sync(share, src, dst, []))
                 continue
             if share.how == "lost":
                 self.used[share.key] = share
@@ -402,6 +413,8 @@ class SharedMemory:
                 if share.how == "view":
                     # asked of the function's own result: the transformations may copy `ref`
                     test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
+                elif share.how == "opaque":
+                    test = tp.expr("sg.shares_memory(a, b)", a=share.ref, b=share.base)
                 elif share.always or share.how == "same" or share.appended:
                     test = tp.const(True)
                 else:
@@ -444,6 +457,17 @@ class SharedMemory:
     def carry(self, sync: Sync) -> list:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
         share, src, dst = sync.share, sync.src, sync.dst
+        if share.how == "opaque":
+            made = self.parsed.location(share.origin)
+            where = f"{made.filename}:{made.lineno}: " if made else ""
+            callee = self.ops[id(share.origin)].label
+            construct = (
+                f"{where}an in-place update while `{share.ref}`, returned by `{callee}`, "
+                f"shares memory with its argument `{share.base}`"
+            )
+            hint = f"have `{callee}` return a copy (`.copy()`)"
+            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+            return [gast.Expr(value=call)]
         if share.how == "lost":
             made = self.parsed.location(share.origin)
             line = f" (line {made.lineno})" if made else ""

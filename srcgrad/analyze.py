@@ -276,9 +276,18 @@ def target_of(assign: gast.Assign) -> str:
     return target.id
 
 
-def mutated_names(fn: gast.FunctionDef, ops: dict) -> set[str]:
-    """Variables written in place (``x[i] = v``, appends), and those they may alias by copying."""
-    mutated = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind in ("store", "append")}
+def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = False) -> set[str]:
+    """Variables written in place (``x[i] = v``, appends), and those they may alias by copying.
+
+    With ``in_place_updates``, ``x += v`` counts too (it changes an array in place;
+    the transformations see it as a new value, with the sharing written out).
+    """
+    from .alias import is_inplace
+
+    mutated = {
+        target_of(a) for a in assignments(fn.body)
+        if ops[id(a)].kind in ("store", "append") or (in_place_updates and is_inplace(a))
+    }
     changed = True
     while changed:
         changed = False

@@ -48,6 +48,7 @@ class Normalizer:
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
+        self.refuse_in_place_calls(node)
         body = lower_jumps(body, self.names)
         new_body = self.block(body)
         fn = gast.FunctionDef(
@@ -60,6 +61,25 @@ class Normalizer:
             type_params=[],
         )
         return gast.copy_location(fn, node)
+
+    def refuse_in_place_calls(self, node) -> None:
+        """NumPy calls that change an array in place, which the transformations cannot see."""
+        for call in tp.walk(node):
+            if not isinstance(call, gast.Call):
+                continue
+            text = gast.unparse(call.func)
+            if any(k.arg == "out" for k in call.keywords):
+                raise self.unsupported(
+                    call, f"`{text}(..., out=...)`, which writes into an existing array",
+                    "assign the result instead (`y = np.multiply(y, 3.0)`)",
+                )
+            func = self.env.static_value(call.func)
+            method = call.func.attr if isinstance(call.func, gast.Attribute) and is_missing(func) else None
+            if method in IN_PLACE_METHODS or (not is_missing(func) and _is_in_place_function(func)):
+                raise self.unsupported(
+                    call, f"`{text}(...)`, which changes an array in place",
+                    IN_PLACE_METHODS.get(method) or "write with an index instead (`y[...] = value`)",
+                )
 
     # -- statements --------------------------------------------------------
 
@@ -529,6 +549,21 @@ class Normalizer:
     def unsupported(self, node, construct: str, hint: str = "") -> UnsupportedSyntaxError:
         loc = self.parsed.location(node if getattr(node, "lineno", None) else self._origin)
         return UnsupportedSyntaxError(construct, loc, hint or "see README for the supported subset")
+
+
+# Array methods that change the array in place, and what to write instead.
+IN_PLACE_METHODS = {
+    "fill": "write `y[...] = value` instead",
+    "sort": "use `y = np.sort(y)` instead",
+    "put": "write `y[indices] = values` instead",
+    "partition": "use `y = np.partition(y, k)` instead",
+    "resize": "use `y = np.resize(y, shape)` instead",
+    "itemset": "write `y[i] = value` instead",
+}
+
+
+def _is_in_place_function(func) -> bool:
+    return any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal))
 
 
 def _pairwise_einsum(call: gast.Call) -> gast.Call:

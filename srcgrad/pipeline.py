@@ -18,8 +18,8 @@ import gast
 
 from . import emit, fence, runtime
 from . import templates as tp
-from .alias import SharedMemory
-from .analyze import Activity, Classifier, Operation, assignments
+from .alias import SharedMemory, live_after
+from .analyze import Activity, Classifier, Operation, assignments, mutated_names
 from .errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from .names import NameGen, identifiers
 from .normalize import Normalizer
@@ -102,6 +102,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
     """Insert the assignments that keep names sharing memory equal (see ``alias``)."""
+    _refuse_helpers_that_write_arguments(fn, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
     for a in assignments(fn.body):
@@ -109,6 +110,95 @@ def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
             ops[id(a)] = classifier.classify_assignment(a)
     for a in sharing.nondiff:
         ops[id(a)] = Operation("nondiff")
+
+
+def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
+    """A user function that writes into an array it was given changes the caller's array.
+
+    Every generated function works on copies of the arrays it writes into, so
+    the caller would not see the change. That matters only when the caller
+    reads the array afterwards (``h = step(h)`` is fine): then it is refused,
+    with the fix, or checked at run time for ``a += v``, which changes only arrays.
+    """
+    live = None
+    for s, call in list(_statement_calls(fn.body)):
+        op = classifier.call(call)
+        if op.kind != "call":
+            continue
+        stored, updated = arguments_written(op.callee)
+        if not stored and not updated:
+            continue
+        if live is None:
+            live = live_after(fn.body)
+        params = parameter_names(parse_function(op.callee).node)
+        for k, arg in enumerate(call.args):
+            if k >= len(params) or not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
+                continue
+            param = params[k]
+            construct = (
+                f"calling `{op.label}`, which writes into its argument `{param}` "
+                f"(here `{arg.id}`, read afterwards) in place"
+            )
+            hint = (
+                f"have `{op.label}` return the new array and assign it "
+                f"(`{arg.id} = {op.label}({arg.id})`), working on a copy inside"
+            )
+            if param in stored:
+                raise UnsupportedSyntaxError(construct, parsed.location(call), hint)
+            if param in updated:
+                location = parsed.location(call)
+                check = tp.stmt(
+                    "sg.unsupported_if_array(a, c, h)", a=arg.id,
+                    c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
+                )
+                _insert_before(fn, s, gast.copy_location(check, s))
+
+
+def _statement_calls(stmts):
+    """(statement, call) for each call a core statement makes, into compound statements."""
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)) and isinstance(s.value, gast.Call):
+            yield s, s.value
+        for field_name in ("body", "orelse"):
+            yield from _statement_calls(getattr(s, field_name, None) or [])
+
+
+def _insert_before(fn, target, new) -> None:
+    def visit(stmts):
+        for k, s in enumerate(stmts):
+            if s is target:
+                stmts.insert(k, new)
+                return True
+            if any(visit(getattr(s, f, None) or []) for f in ("body", "orelse")):
+                return True
+        return False
+
+    visit(fn.body)
+
+
+def arguments_written(func) -> tuple[frozenset, frozenset]:
+    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``."""
+    code = getattr(func, "__code__", None)
+    key = (code, "arguments written")
+    with _lock:
+        per_func = _cache.setdefault(func, {})
+        if key in per_func:
+            return per_func[key]
+        per_func[key] = (frozenset(), frozenset())  # a recursive call while working it out
+    parsed = parse_function(func)
+    params = set(parameter_names(parsed.node))
+    local_names = params | {
+        n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    env = Environment(func, local_names)
+    fn = Normalizer(parsed, env, NameGen(identifiers(parsed.node) | RESERVED)).function()
+    classifier = Classifier(env, parsed)
+    ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    stored = frozenset(mutated_names(fn, ops) & params)
+    updated = frozenset(mutated_names(fn, ops, in_place_updates=True) & params) - stored
+    with _lock:
+        _cache[func][key] = (stored, updated)
+    return stored, updated
 
 
 def _source_line(parsed: ParsedFunction):

@@ -1388,7 +1388,9 @@ def is_view(base, index) -> bool:
 
 
 def shares_memory(a, b) -> bool:
-    """Whether the arrays ``a`` and ``b`` may share memory (a view and its base)."""
+    """Whether ``a`` (an array, or a tuple or list of them) may share memory with the array ``b``."""
+    if isinstance(a, (tuple, list)):
+        return any(shares_memory(item, b) for item in a)
     return is_array(a) and is_array(b) and bool(np.may_share_memory(a, b))
 
 
@@ -1409,3 +1411,9 @@ def unsupported_sharing(construct: str, hint: str):
 def with_slot(slots: list, xs) -> list:
     """``slots`` and the slot ``xs.append(v)`` is about to fill (see srcgrad.alias)."""
     return [*slots, len(xs)]
+
+
+def unsupported_if_array(x, construct: str, hint: str) -> None:
+    """Refuse a call whose ``+=`` on this argument would change the caller's array."""
+    if is_array(x):
+        unsupported_sharing(construct, hint)

@@ -1147,3 +1147,94 @@ return np.sum(A * A)
 """, ["M"])
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
         srcgrad.value_and_grad(f)(M6.copy())
+
+
+@pytest.mark.parametrize("line, what", [
+    ("y.fill(2.0)", "in place"),
+    ("y.sort()", "in place"),
+    ("np.copyto(y, x * 3.0)", "in place"),
+    ("np.multiply(y, 3.0, out=y)", "out="),
+])
+def test_numpy_in_place_calls_are_refused(tmp_path, line, what):
+    f = _case(tmp_path, f"y = x * 1.0\n{line}\nreturn np.sum(y)")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=what):
+        srcgrad.grad(f)(X3.copy())
+
+
+HELPERS = """
+import numpy as np
+
+
+def write_first(y):
+    y[0] = y[1] * 3.0
+
+
+def bump(a):
+    a += 1.0
+    return a
+
+
+def tail(a):
+    return a[1:]
+
+
+def step(h):
+    h += 0.5 * h
+    return h
+
+
+def writes_then_reads(x):
+    y = x * 1.0
+    write_first(y)
+    return np.sum(y * y)
+
+
+def bumps_then_reads(x):
+    y = x * 1.0
+    z = bump(y)
+    return np.sum(y * z)
+
+
+def bumps_a_number(x):
+    s = np.sum(x)
+    b = bump(s)
+    return s * b
+
+
+def steps(x):
+    h = x * 1.0
+    for i in range(3):
+        h = step(h)
+    return np.sum(h)
+
+
+def writes_through_a_returned_view(x):
+    y = x * 1.0
+    v = tail(y)
+    v *= 2.0
+    return np.sum(y * y)
+"""
+
+
+@pytest.fixture
+def helpers(tmp_path):
+    path = tmp_path / "_srcgrad_helpers.py"
+    path.write_text(HELPERS)
+    spec = importlib.util.spec_from_file_location("_srcgrad_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_srcgrad_helpers"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["writes_then_reads", "bumps_then_reads", "writes_through_a_returned_view"])
+def test_helpers_that_change_the_caller_array_are_refused(helpers, name):
+    # NumPy changes the caller's array through the helper; each generated function
+    # works on copies, so srcgrad says so (at transformation or at run time)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="argument"):
+        srcgrad.value_and_grad(getattr(helpers, name))(X3.copy())
+
+
+@pytest.mark.parametrize("name", ["bumps_a_number", "steps"])
+def test_helpers_whose_in_place_update_nobody_sees(helpers, name):
+    _right(getattr(helpers, name), X3)
