@@ -369,9 +369,15 @@ def _propagate_block(stmts, substitutable, counts) -> list:
 
 
 def _rename_reads(node, old: str, new: str) -> int:
+    """Read ``new`` where ``node`` reads ``old``; a write through ``old`` (``old[i] = v``)
+    keeps its name, so that dead-code elimination sees which name it changes."""
+    written_through = {
+        id(n.value) for n in tp.walk(node)
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+    }
     n_renamed = 0
     for n in tp.walk(node):
-        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load) and id(n) not in written_through:
             n.id = new
             n_renamed += 1
     return n_renamed

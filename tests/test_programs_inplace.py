@@ -1238,3 +1238,17 @@ def test_helpers_that_change_the_caller_array_are_refused(helpers, name):
 @pytest.mark.parametrize("name", ["bumps_a_number", "steps"])
 def test_helpers_whose_in_place_update_nobody_sees(helpers, name):
     _right(getattr(helpers, name), X3)
+
+
+def test_write_through_a_view_a_nested_function_returns(tmp_path):
+    # regression: copy propagation renamed the array a write goes through (`ba2[1:] = 0.0`
+    # became `by[1:] = 0.0`), and dead-code elimination then dropped the write
+    f = _case(tmp_path, """
+def tail(a):
+    return a[1:]
+y = x * 1.0
+v = tail(y)
+v *= 2.0
+return np.sum(y * y)
+""")
+    _right(f, X3)
