@@ -180,6 +180,11 @@ class SharedMemory:
         target = s.targets[0]
         if isinstance(target, gast.Subscript):
             name = target.value.id
+            if name in self.containers and is_inplace(s):
+                # `xs[k] += v`: the element in that slot changes in place (when an array)
+                slot = Share("", name, "part", s, index=target.slice)
+                self.mutation(s, name, facts, came_by=slot)
+                return facts
             if name in self.containers:
                 # a new element in that slot: what the old element shared stays with it
                 facts = {
@@ -239,7 +244,7 @@ class SharedMemory:
                 return False
         return has_view_part
 
-    def mutation(self, s, name: str, facts: dict, elements_unchanged: bool = False) -> None:
+    def mutation(self, s, name: str, facts: dict, elements_unchanged: bool = False, came_by=None) -> None:
         """Plan the syncs after ``s`` changes ``name`` in place.
 
         A new element in a list (a store into a slot, an append) changes the
@@ -250,7 +255,7 @@ class SharedMemory:
         live = self._live_after.get(id(s), set())
         if elements_unchanged:
             facts = {k: sh for k, sh in facts.items() if not (sh.base == name and sh.how == "part")}
-        syncs = self.propagate(s, name, None, facts, live, {name})
+        syncs = self.propagate(s, name, came_by, facts, live, {name})
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -434,7 +439,12 @@ class SharedMemory:
     def emit_syncs(self, s, out: list) -> None:
         name, syncs, array = self.actions[id(s)]
         code = self.sync_code(syncs, s)
-        if is_inplace(s) and not array:
+        if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
+            if name in self.containers:  # `xs[k] += v` changed the element only if an array
+                flag = self.names.fresh(f"{name}_item_is_array")
+                out.append(self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.value))), s))
+                code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
+        elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
             flag = self.names.fresh(f"{name}_is_array")
             check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)

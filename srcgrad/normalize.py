@@ -139,7 +139,8 @@ class Normalizer:
             value = gast.copy_location(gast.BinOp(left=read, op=s.op, right=s.value), s)
             p, atom = self.atomize(value)
             store = gast.Subscript(value=tp.load(container), slice=tp.load(index), ctx=gast.Store())
-            return pre + p + [self.located(gast.Assign(targets=[store], value=atom, type_comment=None))]
+            # for an array element of a list, `xs[k] += v` changes that array in place
+            return pre + p + [mark_inplace(self.located(gast.Assign(targets=[store], value=atom, type_comment=None)))]
         if not isinstance(target, gast.Name):
             raise self.unsupported(s, "augmented assignment to an attribute")
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)

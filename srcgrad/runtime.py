@@ -1370,7 +1370,8 @@ def is_view(base, index) -> bool:
     every axis gets an int; an index array or a mask makes a copy.
     """
     if isinstance(base, (list, tuple, dict)):
-        return is_array(base[index])
+        element = base[index]
+        return is_array(element) or isinstance(element, (list, dict))  # shared, and mutable
     if not hasattr(base, "ndim"):
         return False
     parts = index if isinstance(index, tuple) else (index,)

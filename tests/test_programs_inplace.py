@@ -1252,3 +1252,18 @@ v *= 2.0
 return np.sum(y * y)
 """)
     _right(f, X3)
+
+
+ELEMENT_UPDATES = {
+    "list": "y = x * 1.0\nxs = [y, x * 2.0]\nxs[0] += x\nreturn np.sum(y * y)",
+    "dict": "y = x * 1.0\nd = {'a': y}\nd['a'] *= 3.0\nreturn np.sum(y * y)",
+    "views_in_a_list": "y = x * 1.0\nxs = [y[:2], y[2:]]\nxs[1] *= 3.0\nreturn np.sum(y * y)",
+    "numbers_in_a_list": "s = np.sum(x)\nxs = [s, s * 2.0]\nxs[0] += 1.0\nreturn s * xs[0]",
+    "two_levels_down": "y = x * 1.0\nxs = [y]\nyss = [xs]\nyss[0][0][1] = 9.0 * x[0]\nreturn np.sum(y * y)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ELEMENT_UPDATES))
+def test_updates_of_container_elements_reach_every_name(tmp_path, case):
+    # `xs[k] += v` changes the array in slot k in place; a number is replaced instead
+    _right(_case(tmp_path, ELEMENT_UPDATES[case]), X3)
