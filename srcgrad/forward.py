@@ -66,6 +66,7 @@ class ForwardTransformer:
         self.shapes = ShapeClasses(fn, ops, scalars, namespace.values)
         self._tangents: dict[str, str] = {}
         self.needs_definition: set[str] = set()  # read to shape a zero tangent
+        self.read_before_loops: set[str] = set()  # ... ahead of a loop that may define them
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -90,7 +91,7 @@ class ForwardTransformer:
             out_tangent = tp.name(self.tangent(output.id))
         else:
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
-        undefined = self.needs_definition - set(self.params) - _must_defined(body)
+        undefined = (self.needs_definition - _must_defined(body) | self.read_before_loops) - set(self.params)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
         mutated = mutated_names(self.fn, self.ops)
         # writes into an argument act on a copy: the caller's array is never changed
@@ -288,17 +289,19 @@ class ForwardTransformer:
                 break
             start = joined
         body += self.materialize(set(start) - set(end))
-        before = self.materialize(set(start) - set(state))
+        before = self.materialize(set(start) - set(state), before_loop=True)
         if isinstance(s, gast.While):
             node = gast.While(test=s.test, body=body or [gast.Pass()], orelse=[])
         else:
             node = gast.For(target=s.target, iter=s.iter, body=body or [gast.Pass()], orelse=[], type_comment=None)
         return before + [gast.copy_location(node, s)], start
 
-    def materialize(self, names) -> list:
+    def materialize(self, names, before_loop: bool = False) -> list:
         out = []
         for n in sorted(names):
             self.needs_definition.add(n)
+            if before_loop:  # the loop may be its first assignment (`None` gives a zero)
+                self.read_before_loops.add(n)
             out.append(tp.stmt("d = sg.zeros_like(x)", d=self.tangent(n), x=n, sg=self.sg()))
         return out
 

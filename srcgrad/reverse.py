@@ -158,7 +158,9 @@ class ReverseTransformer:
             tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated
         ]
         forward = copies + forward
-        maybe_undefined = (self.undefined_pushes | set(reads)) - self.defined_at_end[1]
+        # a push comes mid-way, where a name may be unbound yet (a loop left by break);
+        # reads come in the reverse sweep, after the whole forward one
+        maybe_undefined = self.undefined_pushes | (set(reads) - self.defined_at_end[1])
         if maybe_undefined:
             # A value read or pushed before its first assignment on some path: give it one.
             forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward

@@ -166,7 +166,19 @@ def vector_loop(x):
     return np.sum(h)
 
 
+def first_bound_in_loop_left_by_break(x):
+    # `v` is pushed inside the loop before its first assignment, and assigned after
+    for i in range(4):
+        v = x * (i + 1.0)
+        if i == 2:
+            break
+        v = v * 1.5
+    v = v + 1.0
+    return v * v
+
+
 CASES = [
+    (first_bound_in_loop_left_by_break, [0.7]),
     (if_elif_else, [1.5]),
     (if_elif_else, [0.5]),
     (if_elif_else, [-0.5]),
