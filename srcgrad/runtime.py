@@ -28,6 +28,8 @@ def unbroadcast(g, x):
     target = getattr(x, "shape", ())
     have = getattr(g, "shape", ())
     if have == target:
+        if not target and type(x) is float and type(g) is np.ndarray:
+            return g.item()  # a Python number's cotangent is a Python number
         return g
     extra = len(have) - len(target)
     axes = tuple(range(extra)) + tuple(
@@ -133,6 +135,8 @@ def keep_reduced(ans, x, axis=None, keepdims=False):
 def scatter(g, x, index):
     """The cotangent of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
     out = zeros_like(x)
+    if np.ndim(x) == 0:  # x[()], x[...], x[None] of a number: every element is x itself
+        return np.asarray(out + np.sum(g))  # an array: later cotangents add into it in place
     np.add.at(out, index, g)
     return out
 

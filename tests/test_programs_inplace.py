@@ -1267,3 +1267,8 @@ ELEMENT_UPDATES = {
 def test_updates_of_container_elements_reach_every_name(tmp_path, case):
     # `xs[k] += v` changes the array in slot k in place; a number is replaced instead
     _right(_case(tmp_path, ELEMENT_UPDATES[case]), X3)
+
+
+def test_indexing_a_number_with_an_empty_tuple_or_none(tmp_path):
+    f = _case(tmp_path, "y = np.zeros(()) + np.sum(x)\nz = y[()]\nw = y[None]\nreturn z * x[0] + np.sum(w * w)")
+    _right(f, X3)
