@@ -346,7 +346,11 @@ class SharedMemory:
                 s.orelse = self.rewrite(s.orelse)
             elif isinstance(s, (gast.For, gast.While)):
                 s.body = self.rewrite(s.body) or [gast.Pass()]
-            out += self.before(s)
+            if isinstance(s, gast.For):
+                # links lost when the loop variable changes: at the top of every iteration
+                s.body = self.before(s) + s.body
+            else:
+                out += self.before(s)
             out.append(s)
             out += self.after(s)
             if id(s) in self.actions:

@@ -666,6 +666,8 @@ def copy(x):
     A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped."""
     if isinstance(x, tuple):
         return list(x)
+    if isinstance(x, np.ndarray):
+        return x.copy(order="K")  # the same memory layout: whether a reshape gives a view stays the same
     return x.copy() if hasattr(x, "copy") else x
 
 

@@ -1272,3 +1272,24 @@ def test_updates_of_container_elements_reach_every_name(tmp_path, case):
 def test_indexing_a_number_with_an_empty_tuple_or_none(tmp_path):
     f = _case(tmp_path, "y = np.zeros(()) + np.sum(x)\nz = y[()]\nw = y[None]\nreturn z * x[0] + np.sum(w * w)")
     _right(f, X3)
+
+
+def test_ravel_of_a_transpose_is_a_copy(tmp_path):
+    # regression: the copies srcgrad takes were C-ordered, so ravel of the copy was a
+    # view where NumPy's ravel of the transposed original copies
+    f = _case(tmp_path, "A = M * 1.0\nz = A.T.ravel()\nz[0] = 100.0\nreturn np.sum(A * A) + np.sum(z)", ["M"])
+    _right(f, M6)
+
+
+def test_a_view_made_in_the_previous_iteration_is_refused(tmp_path):
+    # `v` views the window of the previous `i`: written after `i` moved on
+    f = _case(tmp_path, """
+y = x * 1.0
+v = y[:1]
+for i in range(2):
+    v *= 2.0
+    v = y[i:i + 2]
+return np.sum(y * y)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
+        srcgrad.value_and_grad(f)(X3.copy())
