@@ -233,6 +233,9 @@ class Normalizer:
             # xs.pop() for its effect: the popped value gets a name, so the list's
             # shrinking is a core statement like any other
             return [self.located(tp.assign(self.names.fresh("popped"), value))]
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id in self.nested:
+            # a nested function called for its effect (it may write into an argument): inlined
+            return self.assign_to(tp.name(self.names.fresh("unused"), store=True), value, s)
         # print(...) and other calls for their effect: forward sweep only, never differentiated
         return [s]
 

@@ -345,6 +345,11 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             and substitutable(s.targets[0].id)
         ):
             a, b = s.targets[0].id, s.value.id
+            if any(_written_through(later, a) for later in stmts[k + 1:]):
+                # `a[i] = v` changes the array `b` names too: both names stay, so that
+                # dead-code elimination sees the reads that make the write live
+                out.append(s)
+                continue
             replaced = 0
             for later in stmts[k + 1 :]:
                 key = id(later)
@@ -366,6 +371,15 @@ def _propagate_block(stmts, substitutable, counts) -> list:
                 continue
         out.append(s)
     return out
+
+
+def _written_through(node, name: str) -> bool:
+    """Whether ``node`` writes into the array ``name`` refers to (``name[i] = v``)."""
+    return any(
+        isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+        and isinstance(n.value, gast.Name) and n.value.id == name
+        for n in tp.walk(node)
+    )
 
 
 def _rename_reads(node, old: str, new: str) -> int:

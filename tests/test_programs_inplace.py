@@ -1293,3 +1293,16 @@ return np.sum(y * y)
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
         srcgrad.value_and_grad(f)(X3.copy())
+
+
+def test_a_nested_function_called_for_its_write_into_an_argument(tmp_path):
+    # regression: the call was left out (NameError), then copy propagation let
+    # dead-code elimination drop the write it made through its parameter
+    f = _case(tmp_path, """
+y = x * 1.0
+def bump(a):
+    a[0] = a[0] * 5.0
+bump(y)
+return np.sum(y * y)
+""")
+    _right(f, X3)
