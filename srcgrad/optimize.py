@@ -336,6 +336,7 @@ def _propagate_block(stmts, substitutable, counts) -> list:
     out = []
     stores_of: dict[int, set] = {}
     reads_of: dict[int, set] = {}
+    last_written_through = {name: k for k, s in enumerate(stmts) for name in _written_through(s)}
     for k, s in enumerate(stmts):
         if (
             isinstance(s, gast.Assign)
@@ -345,7 +346,7 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             and substitutable(s.targets[0].id)
         ):
             a, b = s.targets[0].id, s.value.id
-            if any(_written_through(later, a) for later in stmts[k + 1:]):
+            if last_written_through.get(a, -1) > k:
                 # `a[i] = v` changes the array `b` names too: both names stay, so that
                 # dead-code elimination sees the reads that make the write live
                 out.append(s)
@@ -373,13 +374,12 @@ def _propagate_block(stmts, substitutable, counts) -> list:
     return out
 
 
-def _written_through(node, name: str) -> bool:
-    """Whether ``node`` writes into the array ``name`` refers to (``name[i] = v``)."""
-    return any(
-        isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-        and isinstance(n.value, gast.Name) and n.value.id == name
-        for n in tp.walk(node)
-    )
+def _written_through(node) -> set[str]:
+    """The names ``node`` writes into the arrays of (``name[i] = v``)."""
+    return {
+        n.value.id for n in tp.walk(node)
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+    }
 
 
 def _rename_reads(node, old: str, new: str) -> int:
