@@ -327,13 +327,20 @@ class SharedMemory:
                 f"take a copy first (`{src} = ....copy()`) and write into `{dst}` directly",
             )
 
+    def _axes(self, op):
+        """A transpose's constant permutation (None: the reversal; False: not constant)."""
+        axes = op.options.get("axes")
+        if isinstance(axes, gast.Name):  # normalize gave the tuple literal a name
+            defs = [a.value for a in assignments(self.fn.body) if target_of(a) == axes.id]
+            axes = defs[0] if len(defs) == 1 else axes
+        return _permutation(axes)
+
     def _inverse(self, share: Share) -> str:
         """How a write into the view ``share.ref`` goes back to its base ("" if it cannot)."""
         op = self.ops[id(share.origin)]
         inverse = VIEW_FUNCTIONS[op.rule.primal]
-        axes = op.options.get("axes")
-        if inverse == "transpose" and not (isinstance(axes, gast.Constant) and axes.value is None):
-            return ""  # a permutation other than the reversal
+        if inverse == "transpose" and self._axes(op) is False:
+            return ""  # axes known only at run time
         return inverse
 
     # -- rewriting -----------------------------------------------------------------
@@ -508,7 +515,11 @@ class SharedMemory:
         if inverse == "same":
             return [tp.assign(dst, tp.name(src))]
         if inverse == "transpose":
-            return [tp.stmt("b = v.T", b=dst, v=src)]
+            axes = self._axes(self.ops[id(share.origin)])
+            if axes is None:
+                return [tp.stmt("b = v.T", b=dst, v=src)]
+            undo = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+            return [tp.stmt("b = v.transpose(axes)", b=dst, v=src, axes=tp.const(undo))]
         shape = self.names.temp()
         return [
             self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
@@ -527,6 +538,17 @@ def _lost_links(facts: dict, name: str, s) -> dict:
                 share = Share(a, b, "lost", s, certain=False, parts=parts)
                 lost[share.key] = share
     return lost
+
+
+def _permutation(axes):
+    """The constant axes of a transpose: None for the reversal, False when not constant."""
+    if axes is None or (isinstance(axes, gast.Constant) and axes.value is None):
+        return None
+    if isinstance(axes, (gast.Tuple, gast.List)) and all(
+        isinstance(e, gast.Constant) and type(e.value) is int for e in axes.elts
+    ):
+        return tuple(e.value for e in axes.elts)
+    return False
 
 
 def _index_rebound(facts: dict, name: str, s) -> dict:

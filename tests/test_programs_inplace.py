@@ -849,6 +849,7 @@ VIEWS_OF_FUNCTIONS = {
     "reshape_view": ("x", "y = x * 1.0\nz = y.reshape(3, 1)\nz[0, 0] = 5.0\nreturn np.sum(y)"),
     "transpose_view": ("M", "A = M * 1.0\nT = A.T\nT[0, 1] = 5.0\nreturn np.sum(A * A)"),
     "np_transpose": ("M", "A = M * 1.0\nT = np.transpose(A)\nT[2] *= A[:, 0]\nreturn np.sum(A * A)"),
+    "transpose_axes": ("M", "A = M * 1.0\nT = np.transpose(A, (1, 0))\nT[0, 1] = 5.0 * A[1, 2]\nreturn np.sum(A * A)"),
     "ravel": ("x", "y = x * 1.0\nz = y.ravel()\nz[1] = 5.0 * x[0]\nreturn np.sum(y * y)"),
     "flatten_copies": ("x", "y = x * 1.0\nz = y.flatten()\nz[0] = 5.0\nreturn np.sum(y) + np.sum(z * z)"),
     "asarray": ("x", "y = x * 1.0\nz = np.asarray(y)\nz[0] = x[1]\nreturn np.sum(y * x)"),
