@@ -230,12 +230,14 @@ class SharedMemory:
         return []
 
     def _basic_view_index(self, index) -> bool:
-        """An index that surely gives a view: a slice, ``None`` or ``...``, the rest plain ints."""
+        """An index that surely gives a view: a slice, the rest plain ints, ``None`` or ``...``."""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         has_view_part = False
         for p in parts:
-            if isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and p.value in (None, Ellipsis)):
+            if isinstance(p, gast.Slice):  # (`...` and None also index NumPy numbers, giving copies)
                 has_view_part = True
+            elif isinstance(p, gast.Constant) and p.value in (None, Ellipsis):
+                continue
             elif isinstance(p, gast.Constant) and type(p.value) is int:
                 continue
             elif isinstance(p, gast.Name) and p.id in self.range_counters:

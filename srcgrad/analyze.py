@@ -300,6 +300,13 @@ def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = Fals
     return mutated
 
 
+def whole_index(index) -> bool:
+    """``()`` or ``...``: an index that selects the whole array."""
+    return (isinstance(index, gast.Tuple) and not index.elts) or (
+        isinstance(index, gast.Constant) and index.value is Ellipsis
+    )
+
+
 def range_counters(fn) -> set[str]:
     """Loop variables of ``for i in range(...)``: plain ints."""
     return {

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import gast
 
 from . import templates as tp
-from .analyze import Activity, Operation, ShapeClasses, is_append, mutated_names, target_of
+from .analyze import (
+    Activity,
+    Operation,
+    ShapeClasses,
+    is_append,
+    mutated_names,
+    target_of,
+    whole_index,
+)
 from .inline import inline
 from .names import NameGen
 from .resolve import Namespace
@@ -157,6 +165,8 @@ class ForwardTransformer:
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
             x = op.container.id
+            if whole_index(op.index):  # x[()] or x[...]: all of x (its tangent may be a number)
+                return tp.name(self.tangent(x)), []
             return gast.Subscript(value=tp.name(self.tangent(x)), slice=tp.load(op.index), ctx=gast.Load()), []
         if op.kind == "pack":
             parts = []

@@ -40,6 +40,7 @@ from .analyze import (
     mutated_names,
     range_counters,
     target_of,
+    whole_index,
 )
 from .inline import inline
 from .names import NameGen
@@ -380,6 +381,8 @@ class ReverseTransformer:
     def index_contribution(self, op: Operation, g, state: dict) -> list:
         """``t = x[i]``: add ``bt`` into ``bx`` at ``i``, in place when ``bx`` is ours."""
         x = op.container.id
+        if whole_index(op.index):  # x[()] or x[...] is all of x (x may be a number)
+            return self.accumulate(x, g, state)
         b = self.adjoint(x)
         self.reads |= tp.names_in(op.index)
         if state.get(x) and self.kinds.get(x) == "array":

@@ -1378,8 +1378,8 @@ def is_view(base, index) -> bool:
     if isinstance(base, (list, tuple, dict)):
         element = base[index]
         return is_array(element) or isinstance(element, (list, dict))  # shared, and mutable
-    if not hasattr(base, "ndim"):
-        return False
+    if not hasattr(base, "ndim") or isinstance(base, np.generic):
+        return False  # indexing a NumPy number gives a new value
     parts = index if isinstance(index, tuple) else (index,)
     ints = 0
     for part in parts:

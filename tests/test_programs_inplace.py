@@ -1307,3 +1307,11 @@ bump(y)
 return np.sum(y * y)
 """)
     _right(f, X3)
+
+
+@pytest.mark.parametrize("index", ["()", "..."])
+def test_a_zero_d_value_indexed_whole_then_updated(tmp_path, index):
+    # 0-d arithmetic gives a NumPy number: `y[()]` and `y[...]` are copies, not views
+    f = _case(tmp_path, f"y = np.zeros(()) + np.sum(x)\nz = y[{index}]\nz += 1.0\nreturn float(y) * 2.0 + z * x[0]")
+    _right(f, X3)
+    srcgrad.check_grads(f, [X3.copy()], modes=("fwd",))
