@@ -15,22 +15,18 @@ from .api import (
     register_jvp,
     register_vjp,
     source,
-    stop_gradient,
     value_and_grad,
     vjp,
 )
 from .check import check_grads
+from .core.markers import stop_gradient
 from .errors import (
     NoDerivativeRuleError,
     NonScalarOutputError,
     SrcgradError,
     UnsupportedSyntaxError,
 )
-from .graph import (
-    ControlFlowNeedsPointError,
-    GraphvizNotFoundError,
-    graph,  # the function; its helpers: from srcgrad.graph import dependency_graph, write
-)
+from .graph import ControlFlowNeedsPointError, GraphvizNotFoundError, graph
 
 __version__ = "0.1.0"
 

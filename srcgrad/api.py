@@ -16,15 +16,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import pipeline
+from .driver import pipeline
 from .errors import NoDerivativeRuleError
 from .rules import registry
-
-
-def stop_gradient(x):
-    """Identity in value, zero derivative (PyTorch's ``detach()``)."""
-    return x
-
+from .runtime import scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
 
@@ -246,11 +241,7 @@ def _unit_directions(x):
 
 
 def _scalar_check(value, name: str) -> None:
-    from .runtime import scalar_seed
-
     scalar_seed(value, name)
-
-
 
 
 def _add_source_note(exc: BaseException, generated) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import api
+
 
 def _flat(x) -> np.ndarray:
     if isinstance(x, (tuple, list)):
@@ -51,8 +53,6 @@ def check_grads(
     ``wrt`` lists the positions of the differentiated arguments (default: every
     float argument). ``order`` 1 checks first derivatives.
     """
-    from . import api
-
     if order not in (1, 2):
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
     args = list(args)
@@ -99,8 +99,6 @@ def check_grads(
 
 
 def _is_float_container(a) -> bool:
-    from . import api
-
     return isinstance(a, (tuple, list)) and a and all(api._is_float_value(v) for v in a)
 
 
@@ -122,8 +120,6 @@ def _compare_vectors(analytic, numeric, rtol, atol, f, mode):
 
 def _check_second_order(f, args, positions, directions, rng, eps, rtol, atol) -> None:
     """Hessian-vector products (forward over reverse) against differences of gradients."""
-    from . import api
-
     for k, u in zip(positions, directions):
         hv = api.hvp(f, wrt=k)(*args, u)
         gradient = api.grad(f, wrt=k)

@@ -56,8 +56,8 @@ def load_function(spec: str):
 
 
 def _dump(args) -> str:
-    from . import pipeline
     from .api import _parameters, _with_source, _wrt_names
+    from .driver import pipeline
 
     func = _with_source(load_function(args.target))
     if args.wrt:

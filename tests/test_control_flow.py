@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import pipeline
+from srcgrad.driver import pipeline
 
 
 def textbook(a):

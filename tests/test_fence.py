@@ -10,9 +10,9 @@ import textwrap
 import gast
 import pytest
 
-from srcgrad import fence
 from srcgrad.errors import UnsupportedSyntaxError
-from srcgrad.parse import ParsedFunction, parse_function
+from srcgrad.frontend import fence
+from srcgrad.frontend.parse import ParsedFunction, parse_function
 
 MARK = "# <-"  # marks the offending line in the sources below
 _modules = itertools.count()

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import emit, pipeline
-from srcgrad.analyze import Activity, Classifier, assignments, target_of
+from srcgrad.analysis.activity import Activity
+from srcgrad.analysis.classify import Classifier
+from srcgrad.backend import emit
+from srcgrad.core.ir import assignments, target_of
+from srcgrad.driver import pipeline
 
 
 def normalized(func) -> str:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from . import templates as tp
-from .alias import mark_inplace
-from .errors import UnsupportedSyntaxError
+from ..core import templates as tp
+from ..core.ir import mark_inplace
+from ..core.names import NameGen
+from ..core.numpy_facts import IN_PLACE_METHODS, is_in_place_function
+from ..errors import UnsupportedSyntaxError
 from .jumps import lower_jumps
-from .names import NameGen
 from .resolve import Environment, is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -75,7 +76,7 @@ class Normalizer:
                 )
             func = self.env.static_value(call.func)
             method = call.func.attr if isinstance(call.func, gast.Attribute) and is_missing(func) else None
-            if method in IN_PLACE_METHODS or (not is_missing(func) and _is_in_place_function(func)):
+            if method in IN_PLACE_METHODS or (not is_missing(func) and is_in_place_function(func)):
                 raise self.unsupported(
                     call, f"`{text}(...)`, which changes an array in place",
                     IN_PLACE_METHODS.get(method) or "write with an index instead (`y[...] = value`)",
@@ -553,21 +554,6 @@ class Normalizer:
     def unsupported(self, node, construct: str, hint: str = "") -> UnsupportedSyntaxError:
         loc = self.parsed.location(node if getattr(node, "lineno", None) else self._origin)
         return UnsupportedSyntaxError(construct, loc, hint or "see README for the supported subset")
-
-
-# Array methods that change the array in place, and what to write instead.
-IN_PLACE_METHODS = {
-    "fill": "write `y[...] = value` instead",
-    "sort": "use `y = np.sort(y)` instead",
-    "put": "write `y[indices] = values` instead",
-    "partition": "use `y = np.partition(y, k)` instead",
-    "resize": "use `y = np.resize(y, shape)` instead",
-    "itemset": "write `y[i] = value` instead",
-}
-
-
-def _is_in_place_function(func) -> bool:
-    return any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal))
 
 
 def _pairwise_einsum(call: gast.Call) -> gast.Call:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import templates as tp
+from ..core import templates as tp
 
 INDENT = "    "
 

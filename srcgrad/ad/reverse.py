@@ -29,22 +29,16 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import templates as tp
-from .alias import VIEW_FUNCTIONS
-from .analyze import (
-    Activity,
-    Operation,
-    ShapeClasses,
-    assignments,
-    is_append,
-    mutated_names,
-    range_counters,
-    target_of,
-    whole_index,
-)
+from .. import runtime
+from ..analysis.activity import Activity, mutated_names
+from ..analysis.classify import Operation
+from ..analysis.shapes import ShapeClasses
+from ..core import templates as tp
+from ..core.ir import assignments, is_append, range_counters, target_of, whole_index
+from ..core.names import NameGen
+from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
+from ..frontend.resolve import Namespace
 from .inline import inline
-from .names import NameGen
-from .resolve import Namespace
 
 
 @dataclass
@@ -187,8 +181,6 @@ class ReverseTransformer:
         return self._adjoints[name]
 
     def sg(self) -> str:
-        from . import runtime
-
         return self.namespace.bind("sg", runtime)
 
     def _locals(self) -> set[str]:
@@ -206,7 +198,7 @@ class ReverseTransformer:
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
-            if op.kind == "rule" and not _returns_container(op.rule.primal):
+            if op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
                 kinds.setdefault(t, "array")
@@ -702,15 +694,6 @@ def _definedness(body, params: set[str]):
     return before, end
 
 
-_CONTAINER_RESULTS = {
-    id(f) for f in (
-        np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
-        np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
-        np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid,
-    )
-}
-
-
 def _reads_view_of(op: Operation, mutated: set[str]) -> bool:
     """Whether ``op`` may return a view of an array that is written in place."""
     if op.kind == "index":
@@ -719,11 +702,6 @@ def _reads_view_of(op: Operation, mutated: set[str]) -> bool:
         first = next(iter(op.inputs.values()), None)
         return isinstance(first, gast.Name) and first.id in mutated
     return False
-
-
-def _returns_container(primal) -> bool:
-    """Functions whose result is a tuple or list: their cotangents add with ``sg.add``."""
-    return id(primal) in _CONTAINER_RESULTS
 
 
 # runtime helpers that read only the shape of some arguments (by position)

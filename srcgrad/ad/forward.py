@@ -19,19 +19,15 @@ from dataclasses import dataclass
 
 import gast
 
-from . import templates as tp
-from .analyze import (
-    Activity,
-    Operation,
-    ShapeClasses,
-    is_append,
-    mutated_names,
-    target_of,
-    whole_index,
-)
+from .. import runtime
+from ..analysis.activity import Activity, mutated_names
+from ..analysis.classify import Operation
+from ..analysis.shapes import ShapeClasses
+from ..core import templates as tp
+from ..core.ir import is_append, target_of, whole_index
+from ..core.names import NameGen
+from ..frontend.resolve import Namespace
 from .inline import inline
-from .names import NameGen
-from .resolve import Namespace
 from .reverse import join_states
 
 ZERO = "_srcgrad_zero_"  # stands for an inactive input's tangent inside an inlined rule
@@ -82,8 +78,6 @@ class ForwardTransformer:
         return self._tangents[name]
 
     def sg(self) -> str:
-        from . import runtime
-
         return self.namespace.bind("sg", runtime)
 
     # -- driver --------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gast
 
-from . import templates as tp
+from ..core import templates as tp
 
 _JUMPS = (gast.Return, gast.Break, gast.Continue)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import gast
 
-from .errors import UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from .parse import ParsedFunction
 
 __all__ = [

@@ -16,17 +16,22 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import emit, fence, runtime
-from . import templates as tp
-from .alias import SharedMemory, live_after
-from .analyze import Activity, Classifier, Operation, assignments, mutated_names
-from .errors import NoDerivativeRuleError, UnsupportedSyntaxError
-from .names import NameGen, identifiers
-from .normalize import Normalizer
-from .optimize import optimize_body
-from .parse import ParsedFunction, parse_function
-from .resolve import Environment, Namespace, is_missing
-from .reverse import ReverseTransformer
+from .. import runtime
+from ..ad.forward import ForwardTransformer
+from ..ad.reverse import ReverseTransformer
+from ..analysis.activity import Activity, mutated_names
+from ..analysis.classify import Classifier, Operation
+from ..analysis.sharing import SharedMemory, live_after
+from ..backend import emit
+from ..backend.optimize import optimize_body
+from ..core import templates as tp
+from ..core.ir import assignments
+from ..core.names import NameGen, identifiers
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..frontend import fence
+from ..frontend.normalize import Normalizer
+from ..frontend.parse import ParsedFunction, parse_function
+from ..frontend.resolve import Environment, Namespace, is_missing
 
 RESERVED = {"sg", "stack", "saved", "tape"}
 
@@ -460,7 +465,7 @@ def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:
     try:
         slot = forward_function(callee, tuple(params))
     except UnsupportedSyntaxError:
-        if callee.__module__ != "srcgrad.runtime":
+        if not callee.__module__.startswith("srcgrad.runtime"):
             raise
         # a runtime helper without a forward rule, written in more Python than we transform
         raise NoDerivativeRuleError(f"sg.{callee.__name__}", mode="fwd") from None
@@ -483,8 +488,6 @@ def _planned_tangent_names(callee, params) -> dict:
 
 
 def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
-    from .forward import ForwardTransformer
-
     p = prepare(func, wrt, mode="fwd")
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     transformer = ForwardTransformer(

@@ -15,9 +15,9 @@ from functools import cache
 
 import gast
 
-from . import templates as tp
-from .names import NameGen
-from .resolve import Namespace
+from ..core import templates as tp
+from ..core.names import NameGen
+from ..frontend.resolve import Namespace
 
 
 @cache

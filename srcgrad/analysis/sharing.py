@@ -21,44 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import gast
-import numpy as np
 
-from . import templates as tp
-from .analyze import assignments, is_append, range_counters, target_of
-from .errors import UnsupportedSyntaxError
-
-# NumPy functions whose result may be a view of their first argument, and how a
-# write into that view is carried back to the argument ("" when it cannot be).
-VIEW_FUNCTIONS = {
-    np.transpose: "transpose",
-    np.reshape: "reshape",
-    np.ravel: "reshape",
-    np.squeeze: "reshape",
-    np.expand_dims: "reshape",
-    np.atleast_1d: "reshape",
-    np.atleast_2d: "reshape",
-    np.asarray: "same",
-    np.asanyarray: "same",
-    np.diagonal: "",
-    np.broadcast_to: "",
-    np.swapaxes: "",
-    np.moveaxis: "",
-    np.flip: "",
-    np.fliplr: "",
-    np.flipud: "",
-    np.real: "",
-}
-
-INPLACE_MARK = "srcgrad_inplace"  # set by normalize on the `x = t` of `x += v`
-
-
-def mark_inplace(assign: gast.Assign) -> gast.Assign:
-    setattr(assign, INPLACE_MARK, True)
-    return assign
-
-
-def is_inplace(s) -> bool:
-    return getattr(s, INPLACE_MARK, False)
+from ..core import templates as tp
+from ..core.ir import assignments, is_append, is_inplace, range_counters, target_of
+from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
+from ..errors import UnsupportedSyntaxError
 
 
 @dataclass(frozen=True)
@@ -652,8 +619,6 @@ def _array_names(fn, ops) -> set[str]:
     Numbers cannot be indexed, so an index into such a name indexes an array,
     where a slice surely gives a view (a slice of a list would be a new list).
     """
-    from .reverse import _returns_container  # reverse imports this module
-
     arrays: set[str] = set()
     other: set[str] = set()
     for a in assignments(fn.body):
@@ -661,7 +626,7 @@ def _array_names(fn, ops) -> set[str]:
         target = target_of(a)
         if op.kind in ("store", "append"):
             continue
-        if op.kind == "rule" and not _returns_container(op.rule.primal):
+        if op.kind == "rule" and not returns_container(op.rule.primal):
             arrays.add(target)
         else:
             other.add(target)

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from ..errors import NonScalarOutputError, UnsupportedSyntaxError
 
 _PY_SCALARS = (float, int, complex)
 
@@ -1410,8 +1410,6 @@ def is_array(x) -> bool:
 
 def unsupported_sharing(construct: str, hint: str):
     """Refuse, at run time, an in-place update that shares memory in a way srcgrad cannot follow."""
-    from .errors import UnsupportedSyntaxError
-
     raise UnsupportedSyntaxError(construct, None, hint)
 
 

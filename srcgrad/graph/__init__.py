@@ -39,11 +39,14 @@ from pathlib import Path
 import gast
 import numpy as np
 
-from . import templates as tp
-from .analyze import Classifier, Operation, is_append, target_of
-from .errors import SrcgradError
-from .forward import ZERO, fold_zero
-from .inline import inline
+from ..ad.forward import ZERO, fold_zero
+from ..ad.inline import inline
+from ..analysis.classify import Classifier, Operation
+from ..api import _with_source, jvp
+from ..core import templates as tp
+from ..core.ir import is_append, target_of
+from ..driver import pipeline
+from ..errors import SrcgradError
 
 ONE = "_srcgrad_one_"  # the tangent set to 1 (the input a partial is taken along)
 ANS = "_srcgrad_ans_"  # the result of the operation, inside a rule's formula
@@ -149,9 +152,6 @@ def graph(f: Callable, at=None, *, wrt: str | int | None = None) -> str:
 def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
                      max_nodes: int = MAX_NODES) -> DependencyGraph:
     """The dependency graph of ``f`` as data: nodes, edges, values and accumulations."""
-    from . import pipeline
-    from .api import _with_source
-
     func = _with_source(f)
     params = list(inspect.signature(func).parameters)
     seed_name = _seed_name(params, wrt)
@@ -507,8 +507,6 @@ def _parameter_names(fn) -> list[str]:
 
 def _call_partial(builder: _Builder, op: Operation, source: str, before: dict) -> float | None:
     """A user function's partial along one argument, by srcgrad's own forward mode."""
-    from .api import jvp
-
     scope = {"__builtins__": builtins, **builder.p.namespace.values, **before}
     try:
         args = [eval(builder.compiled(a, "eval"), scope) for a in op.call.args]

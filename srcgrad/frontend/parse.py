@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .errors import Location, SourceUnavailableError
+from ..errors import Location, SourceUnavailableError
 
 
 @dataclass

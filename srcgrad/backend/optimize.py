@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gast
 
-from . import templates as tp
+from ..core import templates as tp
 
 _COMPOUND = (gast.If, gast.While, gast.For)
 

@@ -1,0 +1,220 @@
+"""Stage 4: what each core assignment computes, and which values are active.
+
+``classify`` maps the right-hand side of every core assignment to an
+``Operation``: a rule to inline (with its inputs and options bound), a call to
+another user function, a copy, an index, a container, or something with no
+derivative. ``Activity`` then finds the *active* names: those that depend on
+a differentiated input (varied) and influence the output (useful). Only
+active assignments get adjoint or tangent code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from ..core import templates as tp
+from ..core.ir import is_append
+from ..core.markers import stop_gradient
+from ..core.numpy_facts import (
+    BINARY_UFUNCS,
+    BUILTIN_ALIASES,
+    IDENTITY_BUILTINS,
+    IDENTITY_METHODS,
+    METHODS,
+    NONDIFF_ATTRIBUTES,
+    NONDIFF_BUILTINS,
+    NONDIFF_METHODS,
+    VARARG_METHODS,
+)
+from ..errors import NoDerivativeRuleError
+from ..frontend.resolve import Environment, dotted_name, is_missing
+from ..rules import registry
+
+
+@dataclass
+class Operation:
+    """The meaning of one core assignment's right-hand side, for the transformations."""
+
+    kind: str  # rule | call | copy | index | pack | const | nondiff
+    operands: list[str] = field(default_factory=list)  # differentiable operand names
+    rule: object = None  # registry.Rule for kind == "rule"
+    inputs: dict = field(default_factory=dict)  # rule input -> atom node
+    options: dict = field(default_factory=dict)  # rule option -> expression node
+    callee: object = None  # the user function, for kind == "call"
+    call: gast.Call | None = None  # the call node, for kind == "call"
+    container: gast.expr | None = None  # for index: the indexed atom
+    index: gast.expr | None = None  # for index: the index expression
+    elements: list = field(default_factory=list)  # for pack: the element atoms
+    label: str = ""  # a readable name for messages
+
+
+def _names(atoms) -> list[str]:
+    return [a.id for a in atoms if isinstance(a, gast.Name)]
+
+
+class Classifier:
+    """Resolves each operation against the rule table and the user's environment."""
+
+    def __init__(self, env: Environment, parsed, mode: str = "rev"):
+        self.env = env
+        self.parsed = parsed
+        self.mode = mode
+
+    def rule_for(self, func):
+        return registry.vjp_rule(func) if self.mode == "rev" else registry.jvp_rule(func)
+
+    def classify_assignment(self, assign: gast.Assign) -> Operation:
+        if is_append(assign):
+            xs, value = assign.value.func.value, assign.value.args[0]
+            return Operation("append", _names([xs, value]), container=xs, elements=[value])
+        target = assign.targets[0]
+        if isinstance(target, gast.Subscript):
+            value = assign.value
+            return Operation(
+                "store", _names([target.value, value]), container=target.value,
+                index=target.slice, elements=[value],
+            )
+        return self.classify(assign.value)
+
+    def classify(self, value) -> Operation:
+        if isinstance(value, gast.Name):
+            return Operation("copy", [value.id])
+        if isinstance(value, gast.Constant) or (
+            isinstance(value, gast.Attribute) and not is_missing(self.env.static_value(value))
+        ):
+            return Operation("const")
+        if isinstance(value, gast.BinOp):
+            ufunc = BINARY_UFUNCS[type(value.op)]
+            return self.rule_op(ufunc, [value.left, value.right], [], value)
+        if isinstance(value, gast.UnaryOp):
+            if isinstance(value.op, gast.USub):
+                return self.rule_op(np.negative, [value.operand], [], value)
+            return Operation("nondiff")
+        if isinstance(value, gast.Call):
+            return self.call(value)
+        if isinstance(value, gast.Attribute):
+            if value.attr in NONDIFF_ATTRIBUTES:
+                return Operation("nondiff")
+            if value.attr == "T":
+                return self.rule_op(np.transpose, [value.value], [], value)
+            if value.attr == "real":
+                return Operation("copy", _names([value.value]))
+            return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
+        if isinstance(value, gast.Subscript):
+            return Operation(
+                "index", _names([value.value]), container=value.value, index=value.slice
+            )
+        if isinstance(value, (gast.Tuple, gast.List)):
+            kind = "list" if isinstance(value, gast.List) else "tuple"
+            return Operation("pack", _names(value.elts), elements=list(value.elts), label=kind)
+        if isinstance(value, gast.Dict):
+            op = Operation("pack", _names(value.values), elements=list(value.values))
+            op.index = list(value.keys)  # a dict's elements are found by key
+            return op
+        return Operation("nondiff")
+
+    def call(self, node: gast.Call) -> Operation:
+        func = node.func
+        target = self.env.static_value(func)
+        if is_missing(target):
+            if isinstance(func, gast.Attribute):
+                return self.method(node)
+            return self.no_rule(gast.unparse(func), node, node.args)
+        if target is stop_gradient:
+            return Operation("nondiff")
+        target = BUILTIN_ALIASES.get(target, target)
+        if target in IDENTITY_BUILTINS:
+            return Operation("copy", _names(node.args[:1]))
+        rule = self.rule_for(target)
+        if rule is not None:
+            return self.rule_op(target, node.args, node.keywords, node)
+        if registry.is_nondifferentiable(target) or target in NONDIFF_BUILTINS:
+            return Operation("nondiff")
+        if isinstance(target, types.FunctionType) and _has_source(target):
+            args = list(node.args) + [k.value for k in node.keywords]
+            return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
+        return self.no_rule(_callable_name(target, func), node, node.args)
+
+    def method(self, node: gast.Call) -> Operation:
+        receiver, name = node.func.value, node.func.attr
+        if name == "pop" and not node.args and isinstance(receiver, gast.Name):
+            # v = xs.pop(): the last element leaves the list (the tape of generated code)
+            return Operation("pop", [receiver.id], container=receiver, label="the method .pop()", call=node)
+        if name in NONDIFF_METHODS:
+            return Operation("nondiff")
+        if name in IDENTITY_METHODS:
+            return Operation("copy", _names([receiver]))
+        if name not in METHODS:
+            return self.no_rule(f"the method .{name}()", node, [receiver])
+        args = list(node.args)
+        if name in VARARG_METHODS and len(args) > 1:
+            args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        return self.rule_op(METHODS[name], [receiver] + args, node.keywords, node)
+
+    def rule_op(self, func, args, keywords, node) -> Operation:
+        rule = self.rule_for(func)
+        label = _callable_name(func, getattr(node, "func", None))
+        if rule is None:
+            if registry.is_nondifferentiable(func):
+                return Operation("nondiff")
+            return self.no_rule(label, node, args)
+        params = list(rule.inputs) + list(rule.options)
+        bound: dict[str, gast.expr] = {}
+        if len(args) > len(params):
+            return self.no_rule(f"{label} with {len(args)} positional arguments", node, args)
+        for pname, atom in zip(params, args):
+            bound[pname] = atom
+        for k in keywords:
+            if k.arg not in params:
+                return self.no_rule(f"{label}(..., {k.arg}=...)", node, args)
+            bound[k.arg] = k.value
+        inputs = {p: bound[p] for p in rule.inputs if p in bound}
+        missing = [p for p in rule.inputs if p not in bound]
+        if missing:
+            return self.no_rule(f"{label} without its argument {missing[0]!r}", node, args)
+        options = {p: bound.get(p, tp.const(default)) for p, default in rule.options.items()}
+        return Operation(
+            "rule", _names(inputs.values()), rule=rule, inputs=inputs, options=options, label=label
+        )
+
+    def no_rule(self, label, node, args) -> Operation:
+        """An operation we cannot differentiate: fine while its operands are inactive."""
+        op = Operation("unknown", _names(args), label=label)
+        op.call = node
+        return op
+
+    def error(self, op: Operation) -> NoDerivativeRuleError:
+        location = self.parsed.location(op.call) if op.call is not None else None
+        return NoDerivativeRuleError(op.label, location, self.mode)
+
+
+def _has_source(func) -> bool:
+    try:
+        inspect.getsourcefile(func)
+        inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        return False
+    return True
+
+
+def _callable_name(func, node=None) -> str:
+    if node is not None and dotted_name(node):
+        return dotted_name(node)
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__name__", None) or repr(func)
+    if module in ("numpy", "numpy.core.umath", "numpy._core.umath") or isinstance(func, np.ufunc):
+        return f"np.{name}"
+    return f"{module}.{name}" if module and module != "builtins" else name
+
+
+# -- activity ------------------------------------------------------------------
+
+
+# -- shapes --------------------------------------------------------------------------
+
+

@@ -1,0 +1,76 @@
+"""The core language's vocabulary: which statements assign, what they assign to.
+
+After normalisation every statement is an assignment ``x = <op>``, a subscript
+write ``x[i] = v``, an append ``xs.append(v)``, an ``if``, a ``while`` or a
+``for`` over ``range``. These helpers answer the questions every later stage
+asks of such statements. They import nothing of srcgrad's, so any stage may
+use them.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import templates as tp
+
+
+def is_append(s) -> bool:
+    """``xs.append(v)``: in the core, an assignment to ``xs`` that grows it in place."""
+    return (
+        isinstance(s, gast.Expr)
+        and isinstance(s.value, gast.Call)
+        and isinstance(s.value.func, gast.Attribute)
+        and s.value.func.attr == "append"
+        and isinstance(s.value.func.value, gast.Name)
+        and len(s.value.args) == 1
+        and not s.value.keywords
+    )
+
+
+def assignments(stmts):
+    """Every core assignment (appends included), in source order, into compound statements."""
+    for s in stmts:
+        if isinstance(s, gast.Assign) or is_append(s):
+            yield s
+        elif isinstance(s, (gast.If, gast.While, gast.For)):
+            yield from assignments(s.body)
+            yield from assignments(s.orelse)
+
+
+def target_of(assign: gast.Assign) -> str:
+    """The variable an assignment changes (the array, for ``x[i] = v``; the list, for appends)."""
+    if is_append(assign):
+        return assign.value.func.value.id
+    target = assign.targets[0]
+    if isinstance(target, gast.Subscript):
+        return target.value.id
+    return target.id
+
+
+def whole_index(index) -> bool:
+    """``()`` or ``...``: an index that selects the whole array."""
+    return (isinstance(index, gast.Tuple) and not index.elts) or (
+        isinstance(index, gast.Constant) and index.value is Ellipsis
+    )
+
+
+def range_counters(fn) -> set[str]:
+    """Loop variables of ``for i in range(...)``: plain ints."""
+    return {
+        n.target.id for n in tp.walk(fn)
+        if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+        and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+        and n.iter.func.id == "range"
+    }
+
+
+INPLACE_MARK = "srcgrad_inplace"  # set by normalize on the `x = t` of `x += v`
+
+
+def mark_inplace(assign: gast.Assign) -> gast.Assign:
+    setattr(assign, INPLACE_MARK, True)
+    return assign
+
+
+def is_inplace(s) -> bool:
+    return getattr(s, INPLACE_MARK, False)

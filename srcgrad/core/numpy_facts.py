@@ -1,0 +1,117 @@
+"""Facts about NumPy and Python that several stages need, kept in one table.
+
+Which operators are which ufuncs, which array methods are NumPy functions,
+which functions return views or containers, which change arrays in place.
+Rules (``rules/``) say how to differentiate; these tables say what a call *is*.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import gast
+import numpy as np
+
+BINARY_UFUNCS = {
+    gast.Add: np.add,
+    gast.Sub: np.subtract,
+    gast.Mult: np.multiply,
+    gast.Div: np.true_divide,
+    gast.Pow: np.power,
+    gast.MatMult: np.matmul,
+    gast.Mod: np.mod,
+    gast.FloorDiv: np.floor_divide,
+}
+
+
+# Array methods whose derivative is that of a NumPy function taking the array first.
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
+    "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
+    "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "conj": np.conjugate, "round": np.round, "ptp": np.ptp,
+}
+
+
+VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
+
+
+NONDIFF_METHODS = {
+    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
+    "searchsorted",
+}
+
+
+IDENTITY_METHODS = {"copy", "item", "astype"}  # derivative: the cotangent itself
+
+
+NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+
+
+# Builtins and math functions that are NumPy functions for differentiation purposes.
+BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
+
+
+NONDIFF_BUILTINS = {
+    len, range, int, bool, isinstance, print, str, type, enumerate, zip,
+    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr, getattr,
+}
+
+
+IDENTITY_BUILTINS = {float}
+
+
+# NumPy functions whose result may be a view of their first argument, and how a
+# write into that view is carried back to the argument ("" when it cannot be).
+VIEW_FUNCTIONS = {
+    np.transpose: "transpose",
+    np.reshape: "reshape",
+    np.ravel: "reshape",
+    np.squeeze: "reshape",
+    np.expand_dims: "reshape",
+    np.atleast_1d: "reshape",
+    np.atleast_2d: "reshape",
+    np.asarray: "same",
+    np.asanyarray: "same",
+    np.diagonal: "",
+    np.broadcast_to: "",
+    np.swapaxes: "",
+    np.moveaxis: "",
+    np.flip: "",
+    np.fliplr: "",
+    np.flipud: "",
+    np.real: "",
+}
+
+
+_CONTAINER_RESULTS = {
+    id(f) for f in (
+        np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
+        np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
+        np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid,
+    )
+}
+
+
+def returns_container(primal) -> bool:
+    """Functions whose result is a tuple or list: their cotangents add with ``sg.add``."""
+    return id(primal) in _CONTAINER_RESULTS
+
+
+# Array methods that change the array in place, and what to write instead.
+IN_PLACE_METHODS = {
+    "fill": "write `y[...] = value` instead",
+    "sort": "use `y = np.sort(y)` instead",
+    "put": "write `y[indices] = values` instead",
+    "partition": "use `y = np.partition(y, k)` instead",
+    "resize": "use `y = np.resize(y, shape)` instead",
+    "itemset": "write `y[i] = value` instead",
+}
+
+
+def is_in_place_function(func) -> bool:
+    return any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal))
