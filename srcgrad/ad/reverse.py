@@ -32,6 +32,7 @@ import numpy as np
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names
 from ..analysis.classify import Operation
+from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import assignments, is_append, range_counters, target_of, whole_index
@@ -110,8 +111,7 @@ class ReverseTransformer:
         assert isinstance(ret, gast.Return)
         self.output = ret.value
         self.static_candidates = self._overwrite_candidates(body)
-        self.defined_before, defined_at_end = _definedness(body, set(self.params))
-        self.defined_at_end = defined_at_end
+        self.definedness = definedness(body, self.params)
         pushed = None  # first round: push every candidate, then keep what is read
         while True:
             code = self._build(body, pushed)
@@ -155,7 +155,7 @@ class ReverseTransformer:
         forward = copies + forward
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
-        maybe_undefined = self.undefined_pushes | (set(reads) - self.defined_at_end[1])
+        maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)
         if maybe_undefined:
             # A value read or pushed before its first assignment on some path: give it one.
             forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward
@@ -279,7 +279,8 @@ class ReverseTransformer:
             state = {k: v for k, v in state.items() if k != target}
         if reverse:
             reverse = self.comment(s) + reverse
-        maybe, must = self.defined_before[id(s)]
+        defined = self.definedness.before[id(s)]
+        maybe, must = defined.maybe, defined.must
         if op.kind == "append":
             if target in self.reads_for_restore:
                 reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
@@ -667,31 +668,6 @@ class ReverseTransformer:
         return out
 
 
-def _definedness(body, params: set[str]):
-    """For each assignment: the names that may / must be defined just before it."""
-    before: dict[int, tuple[frozenset, frozenset]] = {}
-
-    def walk(stmts, maybe, must):
-        for s in stmts:
-            if isinstance(s, gast.Assign) or is_append(s):
-                before[id(s)] = (frozenset(maybe), frozenset(must))
-                t = target_of(s)
-                maybe, must = maybe | {t}, must | {t}
-            elif isinstance(s, gast.If):
-                m1, d1 = walk(s.body, maybe, must)
-                m2, d2 = walk(s.orelse, maybe, must)
-                maybe, must = m1 | m2, d1 & d2
-            elif isinstance(s, (gast.While, gast.For)):
-                entry = set(maybe)
-                if isinstance(s, gast.For):
-                    entry |= {n.id for n in tp.walk(s.target) if isinstance(n, gast.Name)}
-                looped, _ = walk(s.body, entry, must)  # first pass: what the body defines
-                looped, _ = walk(s.body, entry | looped, must)  # again, with the back edge
-                maybe = maybe | looped
-        return maybe, must
-
-    end = walk(body, set(params), set(params))
-    return before, end
 
 
 def _reads_view_of(op: Operation, mutated: set[str]) -> bool:

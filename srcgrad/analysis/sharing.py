@@ -26,6 +26,7 @@ from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from ..errors import UnsupportedSyntaxError
+from .dataflow import live_after
 
 
 @dataclass(frozen=True)
@@ -633,40 +634,3 @@ def _array_names(fn, ops) -> set[str]:
     return arrays - other
 
 
-# -- liveness ----------------------------------------------------------------------
-
-
-def live_after(body) -> dict[int, set[str]]:
-    """For each core statement, the names that may be read after it."""
-    table: dict[int, set[str]] = {}
-
-    def block(stmts, live: set[str]) -> set[str]:
-        for s in reversed(stmts):
-            table[id(s)] = live
-            live = transfer(s, live)
-        return live
-
-    def transfer(s, live: set[str]) -> set[str]:
-        if isinstance(s, gast.Assign):
-            target = s.targets[0]
-            if isinstance(target, gast.Name):
-                return (live - {target.id}) | tp.names_in(s.value)
-            return live | tp.names_in(s)
-        if isinstance(s, gast.If):
-            return block(s.body, live) | block(s.orelse, live) | tp.names_in(s.test)
-        if isinstance(s, (gast.While, gast.For)):
-            test = s.test if isinstance(s, gast.While) else s.iter
-            head = set(live)
-            while True:
-                inner = block(s.body, head)
-                if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
-                    inner = inner - {s.target.id}
-                new_head = live | inner | (tp.names_in(test) if isinstance(s, gast.While) else set())
-                if new_head == head:
-                    break
-                head = new_head
-            return head | tp.names_in(test)
-        return live | tp.names_in(s)
-
-    block(body, set())
-    return table

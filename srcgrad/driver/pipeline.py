@@ -21,7 +21,8 @@ from ..ad.forward import ForwardTransformer
 from ..ad.reverse import ReverseTransformer
 from ..analysis.activity import Activity, mutated_names
 from ..analysis.classify import Classifier, Operation
-from ..analysis.sharing import SharedMemory, live_after
+from ..analysis.dataflow import live_after
+from ..analysis.sharing import SharedMemory
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp

@@ -1,0 +1,216 @@
+"""The one dataflow framework: facts about names, solved over structured core code.
+
+Core code has no ``goto``: only straight-line statements, ``if``, ``while`` and
+``for``. So a dataflow problem needs no control-flow graph. A block is walked
+statement by statement (backwards for a backward problem), the two branches
+of an ``if`` are joined, and a loop is iterated to its fixpoint, once per loop
+level. A problem only says how one simple statement changes a fact
+(``transfer``) and how facts meet (``join``); ``solve`` does the walking and
+records the fact at every statement.
+
+The problems every stage uses are here:
+
+- ``Liveness``: the names that may be read later (backward, union). With
+  ``faint=True`` an assignment to a dead name reads nothing, so a chain of
+  dead assignments is dead all at once (dead-code elimination's question).
+- ``Definedness``: the names that may, and that must, be bound (forward;
+  union for *may*, intersection for *must*).
+
+A ``break`` or ``continue`` is treated as falling through to the end of the
+loop body. For these problems that is conservative: the loop head's fact
+already holds what the exits need, and a loop may run no iteration at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import gast
+
+from ..core import templates as tp
+from ..core.ir import is_append
+
+_LOOPS = (gast.While, gast.For)
+
+
+class Problem:
+    """One dataflow problem: a direction, a transfer function and a join."""
+
+    backward: bool = False
+
+    def transfer(self, s, fact):
+        """The fact after a simple statement (before it, for a backward problem)."""
+        raise NotImplementedError("abstract: each problem defines its transfer")
+
+    def join(self, a, b):
+        raise NotImplementedError("abstract: each problem defines its join")
+
+    def test(self, node, fact):
+        """The effect of evaluating a branch or loop test (or a for loop's iterable)."""
+        return fact
+
+    def loop_target(self, target, fact):
+        """The effect of binding a ``for`` loop's target at the top of each iteration."""
+        return fact
+
+
+@dataclass
+class Solution:
+    """The fact at every statement, keyed by ``id(statement)``."""
+
+    before: dict  # fact just before each statement (in program order)
+    after: dict  # fact just after it
+    entry: object  # at the start of the body
+    exit: object  # at its end
+
+
+def solve(problem: Problem, body: list, boundary) -> Solution:
+    """Solve ``problem`` over ``body``; ``boundary`` is the fact at the entry
+    (forward) or at the exit (backward)."""
+    before: dict = {}
+    after: dict = {}
+
+    def block(stmts, fact):
+        order = reversed(stmts) if problem.backward else stmts
+        for s in order:
+            if problem.backward:
+                after[id(s)] = fact
+                fact = statement(s, fact)
+                before[id(s)] = fact
+            else:
+                before[id(s)] = fact
+                fact = statement(s, fact)
+                after[id(s)] = fact
+        return fact
+
+    def statement(s, fact):
+        if isinstance(s, gast.If):
+            if problem.backward:
+                return problem.test(s.test, problem.join(block(s.body, fact), block(s.orelse, fact)))
+            fact = problem.test(s.test, fact)
+            return problem.join(block(s.body, fact), block(s.orelse, fact))
+        if isinstance(s, _LOOPS):
+            return loop(s, fact)
+        return problem.transfer(s, fact)
+
+    def loop(s, fact):
+        # a while loop's test runs before every iteration; a for loop's iterable once, first
+        is_for = isinstance(s, gast.For)
+        each = (lambda f: f) if is_for else (lambda f: problem.test(s.test, f))
+        if problem.backward:
+            # at the head: what is needed after the loop or by another iteration
+            head = each(fact)
+            while True:
+                inner = block(s.body, head)
+                if is_for:
+                    inner = problem.loop_target(s.target, inner)
+                new = each(problem.join(fact, inner))
+                if new == head:
+                    return problem.test(s.iter, head) if is_for else head
+                head = new
+        if is_for:
+            fact = problem.test(s.iter, fact)
+        head = each(fact)
+        while True:
+            start = problem.loop_target(s.target, head) if is_for else head
+            new = each(problem.join(fact, block(s.body, start)))
+            if new == head:
+                return head  # the loop may run no iteration: the head's fact holds after it
+            head = new
+
+    end = block(body, boundary)
+    if problem.backward:
+        return Solution(before, after, entry=end, exit=boundary)
+    return Solution(before, after, entry=boundary, exit=end)
+
+
+# -- liveness ------------------------------------------------------------------------
+
+
+def assigned_names(s) -> set[str]:
+    """The plain names an assignment binds (``x = ...``, ``a, b = ...``); not subscripts."""
+    found = set()
+    for t in getattr(s, "targets", []):
+        if isinstance(t, gast.Name):
+            found.add(t.id)
+        elif isinstance(t, (gast.Tuple, gast.List)):
+            found |= {n.id for n in tp.walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return found
+
+
+class Liveness(Problem):
+    """Names that may be read after a statement, as frozensets.
+
+    ``faint``: an assignment whose value has no effect (``pure``) and whose
+    targets are all dead reads nothing, so it can be dropped as a whole.
+    """
+
+    backward = True
+
+    def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
+        self.faint = faint
+        self.pure = pure or (lambda node: True)
+
+    def transfer(self, s, live):
+        if isinstance(s, gast.Assign):
+            bound = assigned_names(s)
+            writes_through = [t for t in s.targets if not isinstance(t, gast.Name)]
+            if self.faint and not writes_through and not bound & live and self.pure(s.value):
+                return live
+            reads = tp.names_in(s.value)
+            for t in writes_through:  # x[i] = v reads x and i (it changes part of x)
+                reads |= tp.names_in(t)
+            return frozenset((live - bound) | reads)
+        if tp.is_comment(s):
+            return live
+        return frozenset(live | tp.names_in(s))
+
+    def join(self, a, b):
+        return a | b
+
+    def test(self, node, live):
+        return frozenset(live | tp.names_in(node))
+
+    def loop_target(self, target, live):
+        return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})
+
+
+def live_after(body: list, live_out: Iterable[str] = ()) -> dict[int, frozenset]:
+    """For each statement of ``body`` (nested ones too), the names that may be read after it."""
+    return solve(Liveness(), body, frozenset(live_out)).after
+
+
+# -- definedness ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Defined:
+    """Names that may be bound, and names that are bound on every path."""
+
+    maybe: frozenset
+    must: frozenset
+
+
+class Definedness(Problem):
+    def transfer(self, s, fact: Defined) -> Defined:
+        if isinstance(s, gast.Assign) or is_append(s):
+            bound = {s.value.func.value.id} if is_append(s) else assigned_names(s)
+            if isinstance(s, gast.Assign):
+                bound |= {t.value.id for t in s.targets
+                          if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
+            return Defined(fact.maybe | bound, fact.must | bound)
+        return fact
+
+    def join(self, a: Defined, b: Defined) -> Defined:
+        return Defined(a.maybe | b.maybe, a.must & b.must)
+
+    def loop_target(self, target, fact: Defined) -> Defined:
+        bound = {n.id for n in tp.walk(target) if isinstance(n, gast.Name)}
+        return Defined(fact.maybe | bound, fact.must | bound)
+
+
+def definedness(body: list, params: Iterable[str]) -> Solution:
+    """Which names may / must be bound before and after each statement of ``body``."""
+    start = frozenset(params)
+    return solve(Definedness(), body, Defined(start, start))
