@@ -57,16 +57,23 @@ def load_function(spec: str):
 
 def _dump(args) -> str:
     from .api import _parameters, _with_source, _wrt_names
-    from .driver import pipeline
+    from .driver import pipeline, stages
 
+    kind = "jvp" if args.mode == "fwd" else args.kind
+    if args.stage == "list":
+        return stages.stage_list(kind if args.target else None)
+    if args.target is None:
+        raise CommandError("dump needs FILE.py:FUNC (or --stage list alone)")
     func = _with_source(load_function(args.target))
     if args.wrt:
         names, _ = _wrt_names(func, tuple(w.strip() for w in args.wrt.split(",")))
     else:
         names, _ = _wrt_names(func, 0) if _parameters(func) else ((), False)
-    if args.mode == "fwd":
+    if args.stage:
+        return stages.stage_output(func, names, kind, args.stage)
+    if kind == "jvp":
         return pipeline.forward_function(func, names).generated.source
-    if args.kind == "vjp":
+    if kind == "vjp":
         return pipeline.reverse_pair(func, names).generated.source
     return pipeline.fused_gradient(func, names, with_value=False, optimize=not args.no_optimize).source
 
@@ -150,11 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     dump = sub.add_parser("dump", help="print the generated derivative code of FILE.py:FUNC")
-    dump.add_argument("target", metavar="FILE.py:FUNC")
-    dump.add_argument("--mode", choices=("rev", "fwd"), default="rev")
+    dump.add_argument("target", metavar="FILE.py:FUNC", nargs="?")
+    dump.add_argument("--mode", choices=("rev", "fwd"), default="rev",
+                      help="fwd: forward mode (the same as --kind jvp)")
     dump.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
-    dump.add_argument("--kind", choices=("grad", "vjp"), default="grad",
-                      help="grad: one fused function; vjp: the forward/backward pair")
+    dump.add_argument("--kind", choices=("grad", "vjp", "jvp"), default="grad",
+                      help="grad: one fused function; vjp: the forward/backward pair; "
+                           "jvp: forward mode")
+    dump.add_argument("--stage", metavar="NAME",
+                      help="print the code after this stage of the pipeline instead "
+                           "(--stage list names them)")
     dump.add_argument("--no-optimize", action="store_true",
                       help="skip dead-code elimination and forward substitution")
     dump.add_argument("--color", choices=("auto", "always", "never"), default="auto")

@@ -26,13 +26,15 @@ from ..analysis.sharing import SharedMemory
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
-from ..core.ir import assignments
+from ..core.ir import assignments, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend import fence
+from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
 from ..frontend.parse import ParsedFunction, parse_function
 from ..frontend.resolve import Environment, Namespace, is_missing
+from . import trace
 
 RESERVED = {"sg", "stack", "saved", "tape"}
 
@@ -82,21 +84,29 @@ def parameter_names(fn_node: gast.FunctionDef) -> list[str]:
 def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
     parsed = parse_function(func)
+    trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
+    trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
     user_names = identifiers(parsed.node)
     names = NameGen(user_names | RESERVED)
+    if trace.tracing(func, mode):
+        trace.record("jumps", func, mode, _jumps_lowered(parsed, user_names))
     local_names = set(parameter_names(parsed.node)) | {
         n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
     env = Environment(func, local_names)
     fn = Normalizer(parsed, env, names).function()
+    trace.record("normalize", func, mode, lambda: trace.print_function(fn))
     classifier = Classifier(env, parsed, mode)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
     if not parsed.filename.startswith("<srcgrad"):  # generated code shares nothing by design
         _write_out_sharing(fn, ops, classifier, parsed, names)
+    trace.record("sharing", func, mode, lambda: trace.print_function(fn))
     output = fn.body[-1].value
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)
+    trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken)
     for name in sorted(tp.names_in(parsed.node) - local_names):
         value = env.lookup(name)
@@ -104,6 +114,44 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
             namespace.values[name] = value
     namespace.values["sg"] = runtime
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _jumps_lowered(parsed: ParsedFunction, user_names: set) -> str:
+    """The function after ``lower_jumps`` alone, as the normaliser's first step sees it."""
+    body = tp.clone(parsed.node.body)
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    fn = tp.clone(parsed.node)
+    fn.body = lower_jumps(body, NameGen(user_names | RESERVED))
+    return trace.print_function(fn)
+
+
+def _operation_note(ops: dict):
+    """What ``classify`` made of each core assignment, for ``dump --stage classify``."""
+
+    def note(s):
+        op = ops.get(id(s))
+        if op is None:
+            return None
+        if op.kind == "rule":
+            return f"rule {op.label}"
+        if op.kind == "unknown":
+            return f"unknown {op.label}: no derivative rule (fine while inactive)"
+        return f"{op.kind} {op.label}".strip()
+
+    return note
+
+
+def _activity_note(ops: dict, activity: Activity):
+    """Which core assignments get derivative code, for ``dump --stage activity``."""
+
+    def note(s):
+        op = ops.get(id(s))
+        if op is None:
+            return None
+        return "active" if activity.statement_is_active(target_of(s), op) else "inactive"
+
+    return note
 
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
@@ -527,3 +575,25 @@ def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
         slot.function, printed.source, filename, printed.origins, p.parsed.filename, p.parsed.lines,
     )
     _resolve_deferred(namespace)
+
+
+# -- afresh, for ``dump --stage`` ---------------------------------------------------------
+
+
+def build_fused(func, wrt: list[str], with_value: bool, optimize: bool = True) -> Generated:
+    """``fused_gradient`` transformed afresh, so a ``trace`` sees every stage."""
+    return _build_fused(func, wrt, with_value, optimize)
+
+
+def build_pair(func, wrt: list[str]) -> _PairSlot:
+    """``reverse_pair`` transformed afresh, so a ``trace`` sees every stage."""
+    slot = _PairSlot()
+    _build_pair(func, wrt, slot)
+    return slot
+
+
+def build_jvp(func, wrt: list[str]) -> _JvpSlot:
+    """``forward_function`` transformed afresh, so a ``trace`` sees every stage."""
+    slot = _JvpSlot()
+    _build_jvp(func, wrt, slot, False)
+    return slot
