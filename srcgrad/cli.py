@@ -59,9 +59,9 @@ def _dump(args) -> str:
     from .api import _parameters, _with_source, _wrt_names
     from .driver import pipeline, stages
 
-    kind = "jvp" if args.mode == "fwd" else args.kind
-    if args.stage == "list":
-        return stages.stage_list(kind if args.target else None)
+    if args.stage == "list":  # every stage, unless a kind was asked for
+        return stages.stage_list("jvp" if args.mode == "fwd" else args.kind)
+    kind = "jvp" if args.mode == "fwd" else args.kind or "grad"
     if args.target is None:
         raise CommandError("dump needs FILE.py:FUNC (or --stage list alone)")
     func = _with_source(load_function(args.target))
@@ -161,9 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--mode", choices=("rev", "fwd"), default="rev",
                       help="fwd: forward mode (the same as --kind jvp)")
     dump.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
-    dump.add_argument("--kind", choices=("grad", "vjp", "jvp"), default="grad",
-                      help="grad: one fused function; vjp: the forward/backward pair; "
-                           "jvp: forward mode")
+    dump.add_argument("--kind", choices=("grad", "vjp", "jvp"),
+                      help="grad (the default): one fused function; vjp: the forward/backward "
+                           "pair; jvp: forward mode")
     dump.add_argument("--stage", metavar="NAME",
                       help="print the code after this stage of the pipeline instead "
                            "(--stage list names them)")

@@ -35,10 +35,12 @@ class UnknownStageError(SrcgradError, ValueError):
 def stage_list(kind: str | None = None) -> str:
     """One line per stage: its name and what it does (only the stages of ``kind``, if given)."""
     width = max(map(len, STAGES))
-    return "".join(
-        f"{name:<{width}}  {doc}\n" for name, (kinds, doc) in STAGES.items()
-        if kind is None or kind in kinds
-    )
+    lines = []
+    for name, (kinds, doc) in STAGES.items():
+        if kind is None or kind in kinds:
+            only = f" ({', '.join(kinds)} only)" if kind is None and len(kinds) < 3 else ""
+            lines.append(f"{name:<{width}}  {doc}{only}\n")
+    return "".join(lines)
 
 
 def stage_output(func, wrt: tuple[str, ...], kind: str, stage: str) -> str:
