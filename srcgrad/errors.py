@@ -37,7 +37,7 @@ class SrcgradError(Exception):
 
 
 class UnsupportedSyntaxError(SrcgradError, SyntaxError):
-    """A construct outside the differentiable Python subset (SPEC §2)."""
+    """A construct outside the Python subset srcgrad differentiates (README: "Supported today")."""
 
     def __init__(self, construct: str, location: Location | None, hint: str = ""):
         self.construct = construct

@@ -1,11 +1,11 @@
-"""Stage 4: what each core assignment computes, and which values are active.
+"""What each core assignment computes: the first analysis after normalisation.
 
-``classify`` maps the right-hand side of every core assignment to an
+``Classifier`` maps the right-hand side of every core assignment to an
 ``Operation``: a rule to inline (with its inputs and options bound), a call to
-another user function, a copy, an index, a container, or something with no
-derivative. ``Activity`` then finds the *active* names: those that depend on
-a differentiated input (varied) and influence the output (useful). Only
-active assignments get adjoint or tangent code.
+another user function, a copy, an index, a container, something with no
+derivative, or something unknown (an error only if it turns out active). The
+sharing pass, activity analysis and both transformations read these
+operations instead of looking at the syntax again.
 """
 
 from __future__ import annotations

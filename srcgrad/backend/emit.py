@@ -1,4 +1,4 @@
-"""Stage 7: print generated functions, compile them, and make them debuggable.
+"""The last stage: print generated functions, compile them, and make them debuggable.
 
 Simple statements and expressions are printed by ``gast.unparse``; this
 module only lays out blocks, so it knows which user line every generated

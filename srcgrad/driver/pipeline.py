@@ -1,4 +1,8 @@
-"""The pipeline: parse -> fence -> normalize -> analyze -> reverse -> optimize -> emit.
+"""The stages in order, the generated functions assembled from their output, and the cache.
+
+parse -> fence -> jumps -> normalize (``frontend``) -> classify -> sharing ->
+activity (``analysis``) -> reverse or forward (``ad``) -> assemble (here) ->
+optimize -> emit (``backend``); ``driver.stages`` names them for ``dump --stage``.
 
 ``reverse_pair`` makes the split-motion pair of a function (a forward that
 returns ``(out, tape)`` and a backward that takes ``(tape, bout)``), used by
@@ -155,7 +159,7 @@ def _activity_note(ops: dict, activity: Activity):
 
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
-    """Insert the assignments that keep names sharing memory equal (see ``alias``)."""
+    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
     _refuse_helpers_that_write_arguments(fn, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
