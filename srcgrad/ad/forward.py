@@ -95,9 +95,7 @@ class ForwardTransformer(Derivatives):
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
         undefined = self.needs_definition - set(self.params)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
-        mutated = mutated_names(self.fn, self.ops)
-        # writes into an argument act on a copy: the caller's array is never changed
-        prefix += [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated]
+        prefix += self.argument_copies(mutated_names(self.fn, self.ops))
         return ForwardCode(prefix + out, output, out_tangent, tangents)
 
     # -- statements ------------------------------------------------------------------

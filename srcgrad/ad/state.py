@@ -48,11 +48,15 @@ class Derivatives:
     state last), ``writes_in_place(op)`` (the variable whose derivative a
     statement updates in place, if any) and ``zero_read(name, where)`` (note
     that a materialised zero reads ``name`` for its shape), and keeps ``ops``,
-    ``names`` and ``namespace``.
+    ``names``, ``namespace`` and ``params``.
     """
 
     def sg(self) -> str:
         return self.namespace.bind("sg", runtime)
+
+    def argument_copies(self, written) -> list:
+        """Writes into an argument act on a copy: the caller's array is never changed."""
+        return [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in written]
 
     def materialize(self, names, where=None) -> list:
         """``d = sg.zeros_like(x)`` for each name whose derivative is an unmaterialised zero."""

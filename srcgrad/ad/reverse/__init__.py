@@ -120,12 +120,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
                 self.reads.add(p)
         reads = sorted(self.reads & self._locals())
-        mutated = self._mutated()
-        # writes into an argument act on a copy: the caller's array is never changed
-        copies = [
-            tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated
-        ]
-        forward = copies + forward
+        mutated = self.mutated
+        forward = self.argument_copies(mutated) + forward
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
         maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)
@@ -141,7 +137,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             reads=reads,
             pushes=bool(self.pushed_now),
             pushed=set(self.pushed_now),
-            mutated=mutated,
+            mutated=set(mutated),
             adjoint_names=dict(self._adjoints),
         )
 
@@ -191,9 +187,6 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             else:
                 kinds[t] = "other"
         return kinds
-
-    def _mutated(self) -> set[str]:
-        return mutated_names(self.fn, self.ops)
 
     # -- blocks ------------------------------------------------------------------------
 
