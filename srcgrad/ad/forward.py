@@ -1,4 +1,4 @@
-"""Stage 5, forward mode: tangent statements interleaved with the primal ones.
+"""Forward mode: tangent statements interleaved with the primal ones.
 
 Each active assignment ``t = op(a, b)`` is followed by ``dt = <jvp rule>``
 (Griewank's ``dx`` is the tangent of ``x``), with the rule inlined and the
@@ -6,11 +6,12 @@ tangents of inactive inputs folded away: JVP rules are linear in the
 tangents, so a term built only from zero tangents is zero. Control flow needs
 no recording: the tangent code runs inside the same branches and loops.
 
-Tangent state mirrors the reverse transformation's adjoint state: a tangent
-is *set* or an exact zero that was never materialised; at joins a tangent set
-on one side only becomes ``dt = sg.zeros_like(t)`` on the other. Tangents of
-arrays written in place must be arrays of our own (``owned``), so a write
-into ``dy`` never changes another tangent that shares its array.
+Tangents are tracked with the reverse transformation's state and loop
+machinery (``state``): a tangent is an exact zero never materialised, set, or
+owned. At joins a tangent set on one side only becomes
+``dt = sg.zeros_like(t)`` on the other; a tangent written in place
+(``dy[i] = dv``) must be owned, and one written inside a loop is made owned
+once, before the loop.
 """
 
 from __future__ import annotations
@@ -19,18 +20,17 @@ from dataclasses import dataclass
 
 import gast
 
-from .. import runtime
-from ..analysis.activity import Activity, mutated_names
+from ..analysis.activity import mutated_names
 from ..analysis.classify import Operation
+from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import is_append, target_of, whole_index
-from ..core.names import NameGen
-from ..frontend.resolve import Namespace
+from .context import TransformContext
 from .inline import inline
-from .reverse import join_states
+from .state import ZERO, Derivatives, as_zero, fold_zero
 
-ZERO = "_srcgrad_zero_"  # stands for an inactive input's tangent inside an inlined rule
+__all__ = ["ForwardCode", "ForwardTransformer", "ZERO", "fold_zero"]  # ZERO, fold_zero: for graph
 
 
 @dataclass
@@ -41,44 +41,43 @@ class ForwardCode:
     tangents: dict  # differentiated parameter -> its tangent parameter name
 
 
-class ForwardTransformer:
-    def __init__(
-        self,
-        fn: gast.FunctionDef,
-        ops: dict,
-        activity: Activity,
-        wrt: list[str],
-        names: NameGen,
-        namespace: Namespace,
-        classifier,
-        callee_jvp,
-        source_line,
-        scalars=frozenset(),
-        callee_tangent_name=None,
-    ):
-        self.callee_tangent_name = callee_tangent_name  # (callee, params, param) -> keyword
+class ForwardTransformer(Derivatives):
+    """The forward mode of ``context.fn``; ``run`` gives its ``ForwardCode``."""
+
+    def __init__(self, context: TransformContext):
+        fn = context.fn
         self.fn = fn
-        self.ops = ops
-        self.activity = activity
-        self.wrt = wrt
-        self.names = names
-        self.namespace = namespace
-        self.classifier = classifier
-        self.callee_jvp = callee_jvp  # (callee, active params) -> generated jvp's name
-        self.source_line = source_line
+        self.ops = context.ops
+        self.activity = context.activity
+        self.wrt = context.wrt
+        self.names = context.names
+        self.namespace = context.namespace
+        self.classifier = context.classifier
+        self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
+        self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
+        self.source_line = context.source_line
         self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
-        self.shapes = ShapeClasses(fn, ops, scalars, namespace.values)
+        self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
-        self.needs_definition: set[str] = set()  # read to shape a zero tangent
-        self.read_before_loops: set[str] = set()  # ... ahead of a loop that may define them
+        self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
             self._tangents[name] = self.names.fresh("d" + name)
         return self._tangents[name]
 
-    def sg(self) -> str:
-        return self.namespace.bind("sg", runtime)
+    derivative = tangent
+
+    def zero_read(self, name: str, where) -> None:
+        """A zero tangent shaped like ``name``: ``name`` must be bound there (``None`` gives a zero)."""
+        if where is None or name not in where.must:
+            self.needs_definition.add(name)
+
+    def writes_in_place(self, op: Operation):
+        """The variable whose tangent ``op`` writes into (``x[i] = v``, appends, pops)."""
+        if op.kind in ("store", "append", "pop") and self.activity.is_active(op.container.id):
+            return op.container.id
+        return None
 
     # -- driver --------------------------------------------------------------------
 
@@ -87,17 +86,16 @@ class ForwardTransformer:
         # the keywords callers pass tangents by: d<param> (made fresh against the user's names)
         tangents = {p: self.tangent(p) for p in self.wrt}
         state = {p: False for p in self.wrt}  # a caller's tangent is not ours to write into
+        self.defined = definedness(body, self.params)
         out, state = self.block(body, state)
         output = ret.value
         if isinstance(output, gast.Name) and output.id in state:
             out_tangent = tp.name(self.tangent(output.id))
         else:
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
-        undefined = (self.needs_definition - _must_defined(body) | self.read_before_loops) - set(self.params)
+        undefined = self.needs_definition - set(self.params)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
-        mutated = mutated_names(self.fn, self.ops)
-        # writes into an argument act on a copy: the caller's array is never changed
-        prefix += [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in mutated]
+        prefix += self.argument_copies(mutated_names(self.fn, self.ops))
         return ForwardCode(prefix + out, output, out_tangent, tangents)
 
     # -- statements ------------------------------------------------------------------
@@ -136,13 +134,13 @@ class ForwardTransformer:
         code = [s]
         if op.kind == "pop":
             xs = op.container.id
-            code += self.own(xs, state)
+            code += self.own(xs, state, s)
             code.append(tp.stmt("d = dxs.pop()", d=dt, dxs=self.tangent(xs)))
             state[target] = False
         elif op.kind == "store":
-            code += self.store(op, state)
+            code += self.store(op, state, s)
         elif op.kind == "append":
-            code += self.append(op, state)
+            code += self.append(op, state, s)
         else:
             expr, extra = self.tangent_expression(target, op, state)
             code += extra
@@ -192,14 +190,14 @@ class ForwardTransformer:
         kept = []
         for b in body:
             if isinstance(b, gast.Assign):
-                value = fold_zero(_as_zero(b.value, zero_locals), live)
+                value = fold_zero(as_zero(b.value, zero_locals), live)
                 if value is None:
                     zero_locals.add(b.targets[0].id)
                     continue
                 b.value = value
             kept.append(b)
         body = kept
-        expr = fold_zero(_as_zero(result, zero_locals), live)
+        expr = fold_zero(as_zero(result, zero_locals), live)
         if expr is None:
             return None, []
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
@@ -214,11 +212,11 @@ class ForwardTransformer:
         names = [a.id for a in live_inputs] + [target]
         return not self.shapes.same(names)
 
-    def store(self, op: Operation, state) -> list:
+    def store(self, op: Operation, state, s) -> list:
         """``x[i] = v`` -> ``dx[i] = dv`` (into a tangent array of our own)."""
         x = op.container.id
         dx = self.tangent(x)
-        code = self.own(x, state)
+        code = self.own(x, state, s)
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
             dv = tp.name(self.tangent(value.id))
@@ -228,10 +226,10 @@ class ForwardTransformer:
         code.append(gast.Assign(targets=[part], value=dv, type_comment=None))
         return code
 
-    def append(self, op: Operation, state) -> list:
+    def append(self, op: Operation, state, s) -> list:
         """``xs.append(v)`` -> ``dxs.append(dv)``."""
         xs = op.container.id
-        code = self.own(xs, state)
+        code = self.own(xs, state, s)
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
             dv = tp.name(self.tangent(value.id))
@@ -240,16 +238,14 @@ class ForwardTransformer:
         code.append(tp.stmt("d.append(v)", d=self.tangent(xs), v=dv))
         return code
 
-    def own(self, x: str, state) -> list:
-        """Make ``dx`` an array (or list) only we refer to, before writing into it."""
-        dx = self.tangent(x)
+    def own(self, x: str, state, s) -> list:
+        """Make ``dx`` an array (or list) only we refer to, before ``s`` writes into it."""
         if x not in state:
             state[x] = True
-            self.needs_definition.add(x)
-            return [tp.stmt("d = sg.zeros_like(x)", d=dx, x=x, sg=self.sg())]
-        if not state[x]:
+            return self.materialize([x], self.defined.before[id(s)])
+        if not state[x]:  # (a loop makes it owned once, before the loop: see loop_fixpoint)
             state[x] = True
-            return [tp.stmt("d = sg.copy(d)", d=dx, sg=self.sg())]
+            return [tp.stmt("d = sg.copy(d)", d=self.tangent(x), sg=self.sg())]
         return []
 
     def call(self, s, op: Operation, state):
@@ -276,96 +272,25 @@ class ForwardTransformer:
     def branch(self, s, state):
         body, body_state = self.block(s.body, dict(state))
         orelse, else_state = self.block(s.orelse, dict(state))
-        body += self.materialize(set(else_state) - set(body_state))
-        orelse += self.materialize(set(body_state) - set(else_state))
-        joined = join_states(body_state, else_state)
-        node = gast.If(test=s.test, body=body or [gast.Pass()], orelse=orelse)
+        body_zeros, else_zeros, joined = self.join_branches(
+            body_state, else_state, self._defined_after(s.body, s), self._defined_after(s.orelse, s)
+        )
+        node = gast.If(test=s.test, body=body + body_zeros or [gast.Pass()], orelse=orelse + else_zeros)
         return [gast.copy_location(node, s)], joined
 
     def loop(self, s, state):
-        start = dict(state)
-        snapshot = self.names.copy()
-        while True:
-            self.names = snapshot.copy()
-            body, end = self.block(s.body, dict(start))
-            joined = join_states(start, end)
-            if joined == start:
-                break
-            start = joined
-        body += self.materialize(set(start) - set(end))
-        before = self.materialize(set(start) - set(state), before_loop=True)
+        (body,), before, start = self.loop_fixpoint(
+            s.body, state, self.defined.before[id(s)], self._defined_after(s.body, s)
+        )
         if isinstance(s, gast.While):
             node = gast.While(test=s.test, body=body or [gast.Pass()], orelse=[])
         else:
             node = gast.For(target=s.target, iter=s.iter, body=body or [gast.Pass()], orelse=[], type_comment=None)
         return before + [gast.copy_location(node, s)], start
 
-    def materialize(self, names, before_loop: bool = False) -> list:
-        out = []
-        for n in sorted(names):
-            self.needs_definition.add(n)
-            if before_loop:  # the loop may be its first assignment (`None` gives a zero)
-                self.read_before_loops.add(n)
-            out.append(tp.stmt("d = sg.zeros_like(x)", d=self.tangent(n), x=n, sg=self.sg()))
-        return out
+    def _defined_after(self, stmts, parent):
+        """What is bound at the end of ``stmts``, a block of ``parent``."""
+        return self.defined.after[id(stmts[-1])] if stmts else self.defined.before[id(parent)]
 
     def comment(self, s) -> list:
         return tp.origin_comment("Tangent of", self.source_line, s)
-
-
-# -- folding zero tangents ------------------------------------------------------------
-
-
-def _as_zero(node, zero_names: set[str]):
-    """``node`` with the names known to be zero tangents replaced by the zero marker."""
-    if not zero_names:
-        return node
-    for n in tp.walk(node):
-        if isinstance(n, gast.Name) and n.id in zero_names:
-            n.id = ZERO
-    return node
-
-
-def fold_zero(node, tangents: set[str]):
-    """``node`` with zero tangents folded away, or None if it is exactly zero.
-
-    Sound because a JVP rule is linear in its tangents: a sum drops zero terms,
-    a product with a zero tangent factor is zero, and any other expression whose
-    tangents are all zero is zero; a zero beside live tangents becomes ``0.0``.
-    """
-    names = [n.id for n in tp.walk(node) if isinstance(n, gast.Name)]
-    if ZERO not in names:
-        return node
-    if isinstance(node, gast.Name):
-        return None
-    if isinstance(node, gast.BinOp):
-        left, right = fold_zero(node.left, tangents), fold_zero(node.right, tangents)
-        if isinstance(node.op, (gast.Add, gast.Sub)):
-            if left is None and right is None:
-                return None
-            if right is None:
-                return left
-            if left is None:
-                return right if isinstance(node.op, gast.Add) else gast.UnaryOp(op=gast.USub(), operand=right)
-        elif left is None or right is None:
-            return None  # a product/quotient with a zero tangent factor
-        return gast.BinOp(left=left, op=node.op, right=right)
-    if isinstance(node, gast.UnaryOp):
-        operand = fold_zero(node.operand, tangents)
-        return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
-    if not any(n in tangents for n in names):
-        return None  # every tangent inside is zero
-    return _zeros_to_constants(node)
-
-
-def _zeros_to_constants(node):
-    class Replace(gast.NodeTransformer):
-        def visit_Name(self, n):
-            return tp.const(0.0) if n.id == ZERO else n
-
-    return Replace().visit(node)
-
-
-def _must_defined(body) -> set[str]:
-    """Names assigned at the top level of ``body`` (defined whatever path runs)."""
-    return {target_of(s) for s in body if isinstance(s, gast.Assign)}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import runtime
+from ..ad.context import Motion, TransformContext
 from ..ad.forward import ForwardTransformer
 from ..ad.reverse import ReverseTransformer
 from ..analysis.activity import Activity, mutated_names
@@ -268,13 +269,17 @@ def _source_line(parsed: ParsedFunction):
     return line
 
 
-def _reverse_code(p: Prepared, wrt: list[str], restore: str, scalars=frozenset()):
-    transformer = ReverseTransformer(
-        p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier,
-        lambda callee, params: _callee_names(p.namespace, callee, params),
-        _source_line(p.parsed), restore, frozenset(scalars), p.namespace.values,
+def _context(p: Prepared, wrt: list[str], callee, scalars=frozenset(), tangent_keyword=None):
+    """What both transformations get from a prepared function."""
+    return TransformContext(
+        p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier, callee,
+        _source_line(p.parsed), frozenset(scalars), p.namespace.values, tangent_keyword,
     )
-    return transformer.run()
+
+
+def _reverse_code(p: Prepared, wrt: list[str], motion: Motion, scalars=frozenset()):
+    context = _context(p, wrt, lambda callee, params: _callee_names(p.namespace, callee, params), scalars)
+    return ReverseTransformer(context, motion).run()
 
 
 def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str, str]:
@@ -336,7 +341,7 @@ def reverse_pair(func, wrt: tuple[str, ...]) -> _PairSlot:
 
 def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     p = prepare(func, wrt)
-    code = _reverse_code(p, wrt, "v = next(saved)")
+    code = _reverse_code(p, wrt, Motion.SPLIT)
     name = p.fn.name
     params = p.fn.args
     forward_body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
@@ -423,7 +428,7 @@ def _build_fused(
 ) -> Generated:
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
-    code = _reverse_code(p, wrt, "v = stack.pop()", scalars)
+    code = _reverse_code(p, wrt, Motion.JOINT, scalars)
     name = p.fn.name
     body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
     output = code.output
@@ -543,13 +548,11 @@ def _planned_tangent_names(callee, params) -> dict:
 def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
     p = prepare(func, wrt, mode="fwd")
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
-    transformer = ForwardTransformer(
-        p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier,
-        lambda callee, params: _callee_jvp_name(p.namespace, callee, params),
-        _source_line(p.parsed), scalars,
-        lambda callee, params, param: _callee_tangent_keyword(callee, params, param),
+    context = _context(
+        p, wrt, lambda callee, params: _callee_jvp_name(p.namespace, callee, params), scalars,
+        tangent_keyword=_callee_tangent_keyword,
     )
-    code = transformer.run()
+    code = ForwardTransformer(context).run()
     name = p.fn.name
     args = p.fn.args
     # tangents are keyword-only: the primal signature, defaults included, stays as it is

@@ -1,0 +1,246 @@
+"""Reverse mode: the adjoint code of a core function, as a forward and a reverse sweep.
+
+``ReverseTransformer`` produces two statement lists over the same variables:
+
+- the *forward sweep*: the core function with, before each assignment that
+  overwrites a value the reverse sweep will read, ``stack.append(v)``; plus a
+  recorded decision ``condN = <test>`` for each ``if`` and a trip counter for
+  each ``while`` whose body has reverse work;
+- the *reverse sweep*: for each statement in reverse order, its adjoint
+  statements (rules inlined), then a restore for each value pushed, loops
+  replayed by their recorded trip counts, branches by their decisions.
+
+The jobs live in their own modules, each a part of the transformer: ``tape``
+(what is recorded and restored), ``adjoints`` (the adjoint statements of
+assignments, stores, appends and calls) and ``control_flow`` (branches and
+loops). Adjoint state, zeros at joins and the loop fixpoint are shared with
+forward mode (``ad.state``). The ``Motion`` picks how values come back:
+``JOINT`` for ``grad``'s one function, ``SPLIT`` for ``vjp``'s pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from ...analysis.activity import mutated_names
+from ...analysis.classify import Operation
+from ...analysis.dataflow import definedness
+from ...analysis.shapes import ShapeClasses
+from ...core import templates as tp
+from ...core.ir import assignments, is_append, range_counters, target_of
+from ...core.numpy_facts import returns_container
+from ..context import Motion, TransformContext
+from ..state import Derivatives
+from .adjoints import Adjoints
+from .control_flow import ControlFlow
+from .tape import Tape
+
+__all__ = ["Motion", "ReverseCode", "ReverseTransformer"]
+
+
+@dataclass
+class ReverseCode:
+    forward: list  # forward sweep statements (no final return)
+    reverse: list  # reverse sweep statements
+    output: gast.expr  # the returned atom
+    seed: str  # the adjoint name of the output
+    gradients: dict  # wrt parameter -> expression of its gradient
+    reads: list[str]  # primal variables the reverse sweep reads (for the tape)
+    pushes: bool  # whether the stack is used
+    pushed: set = field(default_factory=set)  # the variables saved on the stack
+    mutated: set = field(default_factory=set)  # arrays written in place (x[i] = v)
+    adjoint_names: dict = field(default_factory=dict)
+
+
+class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
+    """The reverse mode of ``context.fn`` for ``motion``; ``run`` gives its ``ReverseCode``."""
+
+    def __init__(self, context: TransformContext, motion: Motion):
+        fn = context.fn
+        self.fn = fn
+        self.ops = context.ops
+        self.activity = context.activity
+        self.wrt = context.wrt
+        self.base_names = context.names
+        self.namespace = context.namespace
+        self.classifier = context.classifier
+        self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
+        self.source_line = context.source_line  # lineno -> the user's source text
+        self.motion = motion
+        self.params = [a.id for a in fn.args.args] + [a.id for a in fn.args.kwonlyargs]
+        self._adjoints: dict[str, str] = {}
+        self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
+        self._synthetic: set[str] = set()  # variables the transformation introduces
+        self._previous_reads: set[str] = set()  # reads of the previous round (lists to restore)
+        self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
+        self.kinds = self._kinds()
+        self._appended = {target_of(a) for a in assignments(fn.body) if self.ops[id(a)].kind == "append"}
+        self.range_targets = range_counters(fn)
+        self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
+        self.mutated = mutated_names(fn, self.ops)  # arrays and lists written in place
+
+    # -- driver ------------------------------------------------------------------
+
+    def run(self) -> ReverseCode:
+        *body, ret = self.fn.body
+        assert isinstance(ret, gast.Return)
+        self.output = ret.value
+        self.static_candidates = self._overwrite_candidates(body)
+        self.definedness = definedness(body, self.params)
+        pushed = None  # first round: push every candidate, then keep what is read
+        while True:
+            code = self._build(body, pushed)
+            new = {v for v in code.reads if self.is_candidate(v)}
+            appended_read = set(code.reads) - self._previous_reads
+            self._previous_reads |= set(code.reads)
+            if (new == pushed or new == self.pushed_now) and not (appended_read & self._appended):
+                return code
+            pushed = new
+
+    def _build(self, body, pushed: set[str]) -> ReverseCode:
+        self.names = self.base_names.copy()
+        self.pushed = pushed
+        self.reads: set[str] = set()
+        self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
+        self.pushed_now: set[str] = set()  # what this round actually pushed
+        self.reads_for_restore = self._previous_reads  # lists the reverse sweep reads
+        out = self.output
+        seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
+        # adjoint state: the set adjoints, each mapped to whether we own its array
+        # (a fresh array nobody else refers to, safe to update in place)
+        state = {out.id: False} if isinstance(out, gast.Name) and out.id in self.activity.active else {}
+        forward, reverse, state = self.block(body, state)
+        gradients = {}
+        for p in self.wrt:
+            if p in state:
+                gradients[p] = tp.name(self.adjoint(p))
+            else:
+                gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
+                self.reads.add(p)
+        reads = sorted(self.reads & self._locals())
+        mutated = self.mutated
+        forward = self.argument_copies(mutated) + forward
+        # a push comes mid-way, where a name may be unbound yet (a loop left by break);
+        # reads come in the reverse sweep, after the whole forward one
+        maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)
+        if maybe_undefined:
+            # A value read or pushed before its first assignment on some path: give it one.
+            forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward
+        return ReverseCode(
+            forward=forward,
+            reverse=self._resolve_restores(reverse),
+            output=out,
+            seed=seed,
+            gradients=gradients,
+            reads=reads,
+            pushes=bool(self.pushed_now),
+            pushed=set(self.pushed_now),
+            mutated=set(mutated),
+            adjoint_names=dict(self._adjoints),
+        )
+
+    # -- names -----------------------------------------------------------------------
+
+    def adjoint(self, name: str) -> str:
+        """Griewank's convention: ``bx`` is the adjoint of ``x``."""
+        if name not in self._adjoints:
+            self._adjoints[name] = self.base_names.fresh("b" + name)
+        return self._adjoints[name]
+
+    derivative = adjoint
+
+    def zero_read(self, name: str, where) -> None:
+        """A materialised zero reads ``name`` for its shape (in the reverse sweep, after
+        the whole forward sweep: ``where`` does not matter)."""
+        self.reads.add(name)
+
+    def writes_in_place(self, op: Operation):
+        """The variable whose adjoint ``op``'s adjoint statements update in place, if owned."""
+        x = op.container.id if op.kind in ("index", "store", "append") else None
+        if x and (self.kinds.get(x) == "array" or op.kind == "append"):
+            return x
+        return None
+
+    def _locals(self) -> set[str]:
+        found = set(self.params)
+        for a in assignments(self.fn.body):
+            found.add(target_of(a))
+        for n in tp.walk(self.fn):
+            if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+                found.add(n.target.id)
+        return found | self._synthetic
+
+    def _kinds(self) -> dict[str, str]:
+        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
+        kinds = {p: "array" for p in self.params}
+        for a in assignments(self.fn.body):
+            op = self.ops[id(a)]
+            t = target_of(a)
+            if op.kind == "rule" and not returns_container(op.rule.primal):
+                kinds.setdefault(t, "array")
+            elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
+                kinds.setdefault(t, "array")
+            elif op.kind == "store" or (op.kind == "nondiff" and t not in kinds):
+                kinds.setdefault(t, "array")  # written in place, or np.zeros_like & co
+            else:
+                kinds[t] = "other"
+        return kinds
+
+    # -- blocks ------------------------------------------------------------------------
+
+    def block(self, stmts, state: dict) -> tuple[list, list, dict]:
+        """Forward and reverse code of ``stmts``; ``state`` maps set adjoints to ownership."""
+        forward_parts, reverse_parts = [], []
+        # The reverse sweep is built back to front, so walk the statements backwards.
+        for s in reversed(stmts):
+            fwd, rev, state = self.statement(s, state)
+            forward_parts.append(fwd)
+            reverse_parts.append(rev)
+        forward = [x for part in reversed(forward_parts) for x in part]
+        reverse = [x for part in reverse_parts for x in part]
+        return forward, reverse, state
+
+    def statement(self, s, state):
+        if isinstance(s, gast.Assign) or is_append(s):
+            return self.assignment(s, state)
+        if isinstance(s, gast.If):
+            return self.branch(s, state)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, state)
+        if isinstance(s, gast.For):
+            return self.for_loop(s, state)
+        return [s], [], state
+
+    # -- assignments -------------------------------------------------------------------
+
+    def assignment(self, s: gast.Assign, state):
+        target = target_of(s)
+        op: Operation = self.ops[id(s)]
+        active = self.activity.statement_is_active(target, op)
+        forward = [s]
+        reverse = []
+        extra_targets = []
+        if active and op.kind in ("unknown", "pop"):
+            raise self.classifier.error(op)
+        if active and op.kind == "call":
+            forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "store":
+            reverse = self.store(s, op, state) if target in state else []
+        elif op.kind == "append":
+            reverse = self.append(op, state) if active and target in state else []
+        elif active and target in state:
+            reverse = self.contributions(s, target, op, state)
+        if target in state and op.kind not in ("store", "append"):  # x keeps its other parts
+            state = {k: v for k, v in state.items() if k != target}
+        if reverse:
+            reverse = self.comment(s) + reverse
+        forward, reverse = self.record(s, op, target, forward, reverse, extra_targets)
+        return forward, reverse, state
+
+    # -- finishing -------------------------------------------------------------------
+
+    def comment(self, s) -> list:
+        return tp.origin_comment("Grad of", self.source_line, s)
+

@@ -1,0 +1,280 @@
+"""Reverse mode's adjoint statements: what each assignment, store, append and call adds.
+
+The first contribution to an adjoint assigns it (``bx = ...``), later ones add
+(``bx = bx + c``, or ``sg.add`` for containers); an adjoint the state says is
+owned is updated in place (``bx[i] += g``).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from ...analysis.activity import Activity
+from ...analysis.classify import Operation
+from ...core import templates as tp
+from ...core.ir import target_of, whole_index
+from ..inline import inline
+
+
+class Adjoints:
+    """The adjoint statements of simple statements (a part of ``ReverseTransformer``)."""
+
+    def contributions(self, s, target: str, op: Operation, state: dict) -> list:
+        """``b<operand> (+)= ...`` for each active operand of ``target = <op>``."""
+        g = tp.name(self.adjoint(target))
+        out = []
+        if op.kind == "copy":
+            # the target's adjoint is consumed here, so its array changes hands
+            return self.accumulate(op.operands[0], g, state, owned=state.get(target, False))
+        if op.kind == "index":
+            return self.index_contribution(op, g, state)
+        if op.kind == "pack":
+            keys = op.index if isinstance(op.index, list) else None  # a dict literal
+            for k, elt in enumerate(op.elements):
+                if isinstance(elt, gast.Name) and self.activity.is_active(elt.id):
+                    key = tp.load(keys[k]) if keys else tp.const(k)
+                    part = tp.expr("g[k]", g=g, k=key)
+                    out += self.accumulate(elt.id, part, state)
+            return out
+        assert op.kind == "rule", op.kind
+        rule = op.rule
+        active_inputs = [
+            p
+            for p, atom in op.inputs.items()
+            if isinstance(atom, gast.Name) and self.activity.is_active(atom.id)
+        ]
+        bindings = {"g": g, "ans": tp.name(target)}
+        bindings.update(op.inputs)
+        bindings.update(op.options)
+        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        if len(rule.inputs) == 1:
+            parts = {rule.inputs[0]: result}
+        elif isinstance(result, gast.Tuple) and len(result.elts) == len(rule.inputs):
+            parts = dict(zip(rule.inputs, result.elts))
+        else:
+            temp = self.names.fresh("cotangents")
+            body.append(tp.assign(temp, result))
+            parts = {p: tp.expr("c[k]", c=temp, k=tp.const(k)) for k, p in enumerate(rule.inputs)}
+        out += [self.shape_only(b) for b in body]
+        contributions: list[tuple[str, object]] = []
+        for p in active_inputs:
+            part = parts[p]
+            if _is_none(part):
+                continue
+            atom = op.inputs[p]
+            if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
+                part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            contributions.append((atom.id, self.shape_only(part)))
+        for name, part in _merge_equal(contributions):
+            out += self.accumulate(name, part, state)
+        for stmt_ in out:
+            self.reads |= tp.names_in(stmt_)
+        return out
+
+    def accumulate(self, name: str, value, state: dict, owned: bool = False) -> list:
+        """First write assigns, later writes add into a new array (cotangents may alias)."""
+        b = self.adjoint(name)
+        self.reads |= tp.names_in(value)
+        if name not in state:
+            # arithmetic always makes a new array: that one is ours to update in place
+            state[name] = owned or isinstance(value, (gast.BinOp, gast.UnaryOp))
+            return [tp.assign(b, value)]
+        state[name] = True  # b + c is a new array
+        if self.kinds.get(name) == "array":
+            return [tp.stmt("b = b + c", b=b, c=value)]
+        return [tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=self.sg())]
+
+    def index_contribution(self, op: Operation, g, state: dict) -> list:
+        """``t = x[i]``: add ``bt`` into ``bx`` at ``i``, in place when ``bx`` is ours."""
+        x = op.container.id
+        if whole_index(op.index):  # x[()] or x[...] is all of x (x may be a number)
+            return self.accumulate(x, g, state)
+        b = self.adjoint(x)
+        self.reads |= tp.names_in(op.index)
+        if state.get(x) and self.kinds.get(x) == "array":
+            part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Store())
+            if self._basic_index(op.index):
+                return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
+            # repeated fancy indices add up; an assignment keeps the write visible to forward mode
+            return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=_index_expr(op.index), g=g)]
+        expr = tp.expr("sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index))
+        self.reads.add(x)
+        out = self.accumulate(x, expr, state, owned=True)
+        state[x] = True
+        return out
+
+    def store(self, s, op: Operation, state: dict) -> list:
+        """``x[i] = v``: ``bv`` gets ``bx[i]``, and the overwritten part of ``bx`` is zero."""
+        x = op.container.id
+        b = self.adjoint(x)
+        self.reads |= tp.names_in(op.index)
+        part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Load())
+        out = []
+        value = op.elements[0]
+        taken = None
+        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            if self._basic_index(op.index):
+                taken = tp.expr("sg.taken(p, v)", sg=self.sg(), p=part, v=value)
+            else:  # a fancy index may repeat: only the last write of each element counts
+                taken = tp.expr("sg.taken_at(b, i, v)", sg=self.sg(), b=b, i=_index_expr(op.index), v=value)
+            self.reads.add(value.id)
+            if value.id == x:  # y[::-1] = y: take the part out before it is cleared
+                temp = self.names.fresh("b" + x + "_part")
+                out.append(tp.assign(temp, taken))
+                taken = tp.name(temp)
+            else:
+                out += self.accumulate(value.id, taken, state, owned=True)
+        if state.get(x):
+            out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
+            tp._set_store(out[-1].targets[0])
+        else:
+            out.append(tp.stmt("b = sg.without(b, i)", sg=self.sg(), b=b, i=_index_expr(op.index)))
+            state[x] = True
+        if taken is not None and value.id == x:
+            out += self.accumulate(x, taken, state)
+        return out
+
+    def append(self, op: Operation, state: dict) -> list:
+        """``xs.append(v)``: ``v`` gets the last cotangent of ``bxs``, which shrinks."""
+        xs = op.container.id
+        b = self.adjoint(xs)
+        value = op.elements[0]
+        active = isinstance(value, gast.Name) and self.activity.is_active(value.id)
+        if state.get(xs):  # our own list: take the last cotangent off it
+            if active:
+                return self.accumulate(value.id, tp.expr("b.pop()", b=b), state)
+            return [tp.stmt("b.pop()", b=b)]
+        out = self.accumulate(value.id, tp.expr("b[-1]", b=b), state) if active else []
+        out.append(tp.stmt("b = b[:-1]", b=b))
+        state[xs] = True
+        return out
+
+    def _basic_index(self, index) -> bool:
+        """An index that selects each element once: ints, slices, range loop variables."""
+        if isinstance(index, gast.Tuple):
+            return all(self._basic_index(e) for e in index.elts)
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) or index.value is None
+        return isinstance(index, gast.Name) and index.id in self.range_targets
+
+    def shape_only(self, node):
+        """Where a runtime helper reads only an argument's shape, ask a parameter of the
+        same shape instead: the value need not be kept (or pushed) for the reverse sweep."""
+        runtime = self.namespace.values.get("sg")
+        for call in tp.walk(node):
+            if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)):
+                continue
+            if not (isinstance(call.func.value, gast.Name) and call.func.value.id == "sg"):
+                continue
+            positions = _SHAPE_ONLY.get(call.func.attr, ())
+            for k in positions:
+                if k < len(call.args) and isinstance(call.args[k], gast.Name):
+                    rep = self.shapes.representative(call.args[k].id, self.params)
+                    if rep and runtime is not None:
+                        call.args[k] = tp.name(rep)
+        return node
+
+    def call(self, s, op: Operation, state):
+        """``y = g(a, b)`` -> ``y, g_tape = g_forward(a, b)``; reverse calls ``g_backward``."""
+        target = target_of(s)
+        call = op.call
+        active_args = _active_arguments(op.callee, call, self.activity)
+        fwd_name, bwd_name = self.callee_pair(op.callee, [p for p, _ in active_args])
+        tape = self.decision(s, f"{op.callee.__name__}_tape")
+        new_call = gast.Call(func=tp.name(fwd_name), args=call.args, keywords=call.keywords)
+        forward = [
+            gast.copy_location(
+                gast.Assign(
+                    targets=[gast.Tuple(elts=[tp.name(target, True), tp.name(tape, True)], ctx=gast.Store())],
+                    value=new_call,
+                    type_comment=None,
+                ),
+                s,
+            )
+        ]
+        reverse = []
+        if target in state:
+            g = self.adjoint(target)
+            self.reads.add(tape)
+            results = [self.names.fresh("b" + atom.id + "_part") for _, atom in active_args]
+            reverse.append(
+                tp.stmt(
+                    "r = f(t, g)",
+                    r=gast.Tuple(elts=[tp.name(r) for r in results], ctx=gast.Load()),
+                    f=bwd_name,
+                    t=tape,
+                    g=g,
+                )
+            )
+            for r, (_, atom) in zip(results, active_args):
+                reverse += self.accumulate(atom.id, tp.name(r), state)
+        return forward, reverse, [tape], state
+
+
+# runtime helpers that read only the shape of some arguments (by position)
+_SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "reduced_count": (0,), "zeros_like": (0,)}
+
+def _merge_equal(contributions):
+    """``x * x`` gives ``x`` the same contribution twice: compute it once, doubled."""
+    merged: list[list] = []
+    for name, part in contributions:
+        key = gast.dump(part)
+        for entry in merged:
+            if entry[0] == name and entry[2] == key:
+                entry[3] += 1
+                break
+        else:
+            merged.append([name, part, key, 1])
+    return [
+        (name, part if count == 1 else gast.BinOp(left=part, op=gast.Mult(), right=tp.const(count)))
+        for name, part, _, count in merged
+    ]
+
+
+def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
+    """Whether another input can give the result a bigger shape than ``atom``'s.
+
+    A number (a constant) never does, nor does the same variable (``x * x``),
+    nor a variable known to have the same shape (``ShapeClasses``).
+    """
+    for other in inputs:
+        if isinstance(other, gast.Name) and (
+            shapes.same([other.id, atom.id]) or shapes.is_scalar(other.id)
+        ):
+            continue
+        if isinstance(other, gast.Constant) and isinstance(other.value, (int, float, complex)):
+            continue
+        if isinstance(other, gast.Name) and other.id == atom.id:
+            continue
+        return True
+    return False
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _index_expr(index):
+    """An index node as an expression (slices become ``slice(...)`` calls)."""
+    if isinstance(index, gast.Slice):
+        parts = [b if b is not None else tp.const(None) for b in (index.lower, index.upper, index.step)]
+        return gast.Call(func=tp.name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_expr(e) for e in index.elts], ctx=gast.Load())
+    return index
+
+
+def _active_arguments(callee, call: gast.Call, activity: Activity) -> list[tuple[str, gast.Name]]:
+    """(parameter name, caller atom) for each argument of ``call`` that is active."""
+    params = list(inspect.signature(callee).parameters)
+    pairs = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords]
+    return [
+        (p, atom)
+        for p, atom in pairs
+        if isinstance(atom, gast.Name) and activity.is_active(atom.id)
+    ]
+

@@ -1,0 +1,106 @@
+"""Reverse mode's control flow: branches replayed by their recorded decisions, loops by trip counts.
+
+The forward sweep records each ``if``'s test (``condN``) and counts the
+iterations of a ``while`` (or of a ``for`` that may ``break``); the reverse
+sweep runs the branch taken and the iterations in reverse order. A loop body
+is walked to the fixpoint of its adjoint state with the machinery forward
+mode shares (``state.Derivatives.loop_fixpoint``).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ...core import templates as tp
+from .tape import Restore
+
+
+class ControlFlow:
+    """Branches and loops (a part of ``ReverseTransformer``)."""
+
+    def branch(self, s: gast.If, state):
+        body_fwd, body_rev, body_state = self.block(s.body, dict(state))
+        else_fwd, else_rev, else_state = self.block(s.orelse, dict(state))
+        body_zeros, else_zeros, joined = self.join_branches(body_state, else_state)
+        body_rev += body_zeros
+        else_rev += else_zeros
+        if not body_rev and not else_rev:
+            node = gast.If(test=s.test, body=body_fwd or [gast.Pass()], orelse=else_fwd)
+            return [gast.copy_location(node, s)], [], joined
+        cond = self.decision(s, "cond")
+        self.reads.add(cond)
+        record = gast.copy_location(tp.assign(cond, s.test), s)
+        forward = [record, gast.copy_location(gast.If(test=tp.name(cond), body=body_fwd or [gast.Pass()], orelse=else_fwd), s)]
+        reverse = [gast.If(test=tp.name(cond), body=body_rev or [gast.Pass()], orelse=else_rev)]
+        if self.is_pushed(cond):
+            self.undefined_pushes.add(cond)
+            forward = [tp.stmt("stack.append(v)", v=cond)] + forward
+            reverse = reverse + [Restore(cond)]
+        return forward, reverse, joined
+
+    def while_loop(self, s: gast.While, state):
+        # the body under the adjoint state every iteration starts in
+        (fwd, rev), before, state = self.loop_fixpoint(s.body, state)
+        if not rev:
+            node = gast.While(test=s.test, body=fwd or [gast.Pass()], orelse=[])
+            return [gast.copy_location(node, s)], [], state
+        count = self.decision(s, "count")
+        self.reads.add(count)
+        forward = [
+            gast.copy_location(tp.assign(count, tp.const(0)), s),
+            gast.copy_location(
+                gast.While(test=s.test, body=[tp.stmt("n = n + 1", n=count)] + fwd, orelse=[]), s
+            ),
+        ]
+        reverse = before + [tp.stmt("for _ in range(n):\n    pass", n=count)]
+        reverse[-1].body = rev
+        if self.is_pushed(count):
+            self.undefined_pushes.add(count)
+            forward = [tp.stmt("stack.append(v)", v=count)] + forward
+            reverse = reverse + [Restore(count)]
+        return forward, reverse, state
+
+    def for_loop(self, s: gast.For, state):
+        # the body under the adjoint state every iteration starts in
+        (fwd, rev), before, state = self.loop_fixpoint(s.body, state)
+        if not rev:
+            node = gast.For(target=s.target, iter=s.iter, body=fwd or [gast.Pass()], orelse=[], type_comment=None)
+            return [gast.copy_location(node, s)], [], state
+        may_break = any(isinstance(n, gast.Break) for n in _walk_loop_body(s.body))
+        iterable = s.iter
+        self.reads |= tp.names_in(iterable)
+        forward_body = fwd
+        forward = []
+        if may_break:
+            count = self.decision(s, "count")
+            self.reads.add(count)
+            forward.append(gast.copy_location(tp.assign(count, tp.const(0)), s))
+            forward_body = [tp.stmt("n = n + 1", n=count)] + fwd
+            replay = tp.expr("reversed(r[:n])", r=iterable, n=count)
+            if self.is_pushed(count):
+                self.undefined_pushes.add(count)
+                forward = [tp.stmt("stack.append(v)", v=count)] + forward
+        else:
+            count = None
+            replay = tp.expr("reversed(r)", r=iterable)
+        forward.append(
+            gast.copy_location(
+                gast.For(target=s.target, iter=iterable, body=forward_body, orelse=[], type_comment=None), s
+            )
+        )
+        loop = gast.For(target=tp.load(s.target), iter=replay, body=rev, orelse=[], type_comment=None)
+        tp._set_store(loop.target)
+        reverse = before + [loop]
+        if count and self.is_pushed(count):
+            reverse.append(Restore(count))
+        return forward, reverse, state
+
+
+def _walk_loop_body(stmts):
+    """Nodes of a loop body, not descending into nested loops (their breaks are theirs)."""
+    for s in stmts:
+        yield s
+        if isinstance(s, gast.If):
+            yield from _walk_loop_body(s.body)
+            yield from _walk_loop_body(s.orelse)
+

@@ -1,0 +1,148 @@
+"""Reverse mode's tape: which values the forward sweep records, and their restores.
+
+A value is pushed only if the reverse sweep reads the variable and an
+assignment can overwrite a value it reads (inside a loop, or a variable
+assigned twice). The decision needs the reverse sweep, whose shape needs the
+decision, so ``ReverseTransformer.run`` iterates the two to a fixpoint (a few
+rounds at most). Restores are placeholders until the sweep is built, then
+become the motion's restore (``stack.pop()`` or ``next(saved)``).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ...analysis.classify import Operation
+from ...core import templates as tp
+from ...core.ir import target_of
+from ...core.numpy_facts import VIEW_FUNCTIONS
+from ..context import Motion
+
+
+class Restore(gast.stmt):
+    """Placeholder for restoring a variable (or ``x[i]``) in the reverse sweep."""
+
+    _fields = ()
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name  # a variable name, or a Subscript node for an in-place write
+
+
+class Tape:
+    """Pushes, restores and recorded decisions (a part of ``ReverseTransformer``)."""
+
+    def record(self, s, op: Operation, target: str, forward: list, reverse: list, extra_targets: list):
+        """``s``'s sweeps with what it overwrites saved first and restored after its adjoint."""
+        defined = self.definedness.before[id(s)]
+        maybe, must = defined.maybe, defined.must
+        if op.kind == "append":
+            if target in self.reads_for_restore:
+                reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
+            return forward, reverse
+        if op.kind == "store":
+            if self.is_pushed(target):
+                # save the part about to be overwritten; the reverse sweep puts it back
+                self.reads |= tp.names_in(op.index)  # the restore indexes with it too
+                where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
+                saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
+                forward = [tp.stmt("stack.append(p)", p=saved)] + forward
+                reverse = reverse + [Restore(where)]
+            return forward, reverse
+        if reads_view_of(op, self.mutated) and s.value is not None:
+            # a read of an array written in place later: keep its value, not a view of it
+            copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
+            forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
+        for t in [target] + extra_targets:
+            if (t in maybe or t in self._synthetic) and self.is_pushed(t):
+                forward = [tp.stmt("stack.append(v)", v=t)] + forward
+                reverse = reverse + [Restore(t)]
+                if t not in must:
+                    self.undefined_pushes.add(t)
+        return forward, reverse
+
+    def is_candidate(self, name: str) -> bool:
+        """Can an assignment to ``name`` overwrite a value the reverse sweep reads?"""
+        return name in self.static_candidates or name in self._loop_synthetic
+
+    def _overwrite_candidates(self, body) -> set[str]:
+        counts: dict[str, int] = {p: 1 for p in self.params}
+        in_loop: set[str] = set()
+
+        def visit(stmts, looped):
+            for s in stmts:
+                if isinstance(s, gast.Assign):
+                    t = target_of(s)
+                    counts[t] = counts.get(t, 0) + 1
+                    if looped:
+                        in_loop.add(t)
+                elif isinstance(s, gast.If):
+                    visit(s.body, looped)
+                    visit(s.orelse, looped)
+                elif isinstance(s, (gast.While, gast.For)):
+                    visit(s.body, True)
+
+        visit(body, False)
+        return in_loop | {t for t, c in counts.items() if c > 1}
+
+    def decision(self, s, base: str) -> str:
+        """The (stable across rounds) name of a recorded decision, counter or tape."""
+        key = id(s)
+        if key not in self.decisions:
+            name = self.base_names.fresh(base)
+            self.decisions[key] = name
+            self._synthetic.add(name)
+            if self._inside_loop(s):
+                self._loop_synthetic.add(name)
+        return self.decisions[key]
+
+    def is_pushed(self, name: str) -> bool:
+        pushed = self.is_candidate(name) if self.pushed is None else name in self.pushed
+        if pushed:
+            self.pushed_now.add(name)
+        return pushed
+
+    def _inside_loop(self, s) -> bool:
+        def find(stmts, looped):
+            for x in stmts:
+                if x is s:
+                    return looped
+                if isinstance(x, gast.If):
+                    r = find(x.body, looped)
+                    if r is None:
+                        r = find(x.orelse, looped)
+                    if r is not None:
+                        return r
+                if isinstance(x, (gast.For, gast.While)):
+                    r = find(x.body, True)
+                    if r is not None:
+                        return r
+            return None
+
+        return bool(find(self.fn.body, False))
+
+    def _resolve_restores(self, stmts) -> list:
+        out = []
+        for s in stmts:
+            if isinstance(s, Restore):
+                restore = tp.stmt(self.motion.restore, v=s.name)
+                if isinstance(s.name, str) and s.name in self.mutated and self.motion is Motion.SPLIT:
+                    # a pullback writes into it next: work on a copy, keep the tape reusable
+                    restore.value = tp.expr("sg.copy(v)", sg=self.sg(), v=restore.value)
+                out.append(restore)
+                continue
+            for field_ in ("body", "orelse"):
+                if hasattr(s, field_) and isinstance(getattr(s, field_), list):
+                    setattr(s, field_, self._resolve_restores(getattr(s, field_)))
+            out.append(s)
+        return out
+
+
+def reads_view_of(op: Operation, mutated: set[str]) -> bool:
+    """Whether ``op`` may return a view of an array that is written in place."""
+    if op.kind == "index":
+        return op.container.id in mutated
+    if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
+        first = next(iter(op.inputs.values()), None)
+        return isinstance(first, gast.Name) and first.id in mutated
+    return False

@@ -1,0 +1,154 @@
+"""What both transformations know about a derivative variable, and their loop machinery.
+
+A derivative variable is an adjoint (reverse mode, ``bx``) or a tangent
+(forward mode, ``dx``). Its *state* is one of three:
+
+- an exact **zero** that was never materialised (the name is absent from the
+  state mapping): code that would add or multiply it is left out;
+- **set** (``False``): it holds a value that may share its array with another
+  derivative or with the caller, so it must not be written in place;
+- **owned** (``True``): an array (or list) only the generated code refers to,
+  safe to update in place (``bx[i] += g``, ``dy[i] = dv``).
+
+``State`` is that mapping, ``join`` merges two states where paths meet, and
+``Derivatives`` is the machinery both transformers share: materialising zeros
+at a join, and walking a loop body to the fixpoint of its state, with the
+derivatives the body writes into made owned *once*, before the loop, instead
+of copied on every iteration.
+
+Inside an inlined forward-mode rule, the tangent of an inactive input is the
+same exact zero, spelt by the placeholder name ``ZERO``; ``fold_zero`` folds
+it away before the code is emitted.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import runtime
+from ..core import templates as tp
+from ..core.ir import assignments
+
+State = dict  # derivative's primal name -> owned (absent: an exact zero)
+
+ZERO = "_srcgrad_zero_"  # an exact-zero tangent inside an inlined rule
+
+
+def join(a: State, b: State) -> State:
+    """The state where two paths meet: set if set on either (the other path
+    materialises zeros, an array we own); owned only where both paths own it."""
+    return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}
+
+
+class Derivatives:
+    """Zeros and loops, shared by the forward and the reverse transformation.
+
+    A transformer provides ``derivative(name)`` (the name of ``name``'s adjoint
+    or tangent), ``block(stmts, state)`` (returning its generated parts with the
+    state last), ``writes_in_place(op)`` (the variable whose derivative a
+    statement updates in place, if any) and ``zero_read(name, where)`` (note
+    that a materialised zero reads ``name`` for its shape), and keeps ``ops``,
+    ``names``, ``namespace`` and ``params``.
+    """
+
+    def sg(self) -> str:
+        return self.namespace.bind("sg", runtime)
+
+    def argument_copies(self, written) -> list:
+        """Writes into an argument act on a copy: the caller's array is never changed."""
+        return [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in written]
+
+    def materialize(self, names, where=None) -> list:
+        """``d = sg.zeros_like(x)`` for each name whose derivative is an unmaterialised zero."""
+        out = []
+        for n in sorted(names):
+            self.zero_read(n, where)
+            out.append(tp.stmt("d = sg.zeros_like(x)", d=self.derivative(n), x=n, sg=self.sg()))
+        return out
+
+    def join_branches(self, body_state: State, else_state: State, at_body_end=None, at_else_end=None):
+        """Zeros for each side of an ``if`` (what only the other side set), and the joined state."""
+        body_zeros = self.materialize(set(else_state) - set(body_state), at_body_end)
+        else_zeros = self.materialize(set(body_state) - set(else_state), at_else_end)
+        return body_zeros, else_zeros, join(body_state, else_state)
+
+    def loop_fixpoint(self, body, state: State, before_loop=None, at_end=None):
+        """A loop body's code under the state every iteration starts in.
+
+        Returns ``(parts, before, start)``: the body's generated parts (the
+        state from ``block`` dropped, zeros of the back edge appended to the
+        last part), the statements to run once before the loop (owning copies
+        and zeros), and the state at the loop head, which also holds after it.
+        """
+        start = dict(state)
+        before = []
+        for a in assignments(body):
+            x = self.writes_in_place(self.ops[id(a)])
+            if x is not None and start.get(x) is False:
+                # the body writes into this derivative: make it ours once, not once per iteration
+                before.append(tp.stmt("d = sg.copy(d)", d=self.derivative(x), sg=self.sg()))
+                start[x] = True
+        snapshot = self.names.copy()
+        while True:
+            self.names = snapshot.copy()  # each round names its temporaries afresh
+            *parts, end = self.block(body, dict(start))
+            joined = join(start, end)  # zeros materialised on the back edge are ours
+            if joined == start:
+                break
+            start = joined
+        parts[-1] = parts[-1] + self.materialize(set(start) - set(end), at_end)
+        before += self.materialize(set(start) - set(state), before_loop)
+        return parts, before, start
+
+
+# -- folding zero tangents ------------------------------------------------------------
+
+
+def as_zero(node, zero_names: set[str]):
+    """``node`` with the names known to be zero tangents replaced by ``ZERO``."""
+    if not zero_names:
+        return node
+    for n in tp.walk(node):
+        if isinstance(n, gast.Name) and n.id in zero_names:
+            n.id = ZERO
+    return node
+
+
+def fold_zero(node, tangents: set[str]):
+    """``node`` with zero tangents folded away, or None if it is exactly zero.
+
+    Sound because a JVP rule is linear in its tangents: a sum drops zero terms,
+    a product with a zero tangent factor is zero, and any other expression whose
+    tangents are all zero is zero; a zero beside live tangents becomes ``0.0``.
+    """
+    names = [n.id for n in tp.walk(node) if isinstance(n, gast.Name)]
+    if ZERO not in names:
+        return node
+    if isinstance(node, gast.Name):
+        return None
+    if isinstance(node, gast.BinOp):
+        left, right = fold_zero(node.left, tangents), fold_zero(node.right, tangents)
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            if left is None and right is None:
+                return None
+            if right is None:
+                return left
+            if left is None:
+                return right if isinstance(node.op, gast.Add) else gast.UnaryOp(op=gast.USub(), operand=right)
+        elif left is None or right is None:
+            return None  # a product/quotient with a zero tangent factor
+        return gast.BinOp(left=left, op=node.op, right=right)
+    if isinstance(node, gast.UnaryOp):
+        operand = fold_zero(node.operand, tangents)
+        return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
+    if not any(n in tangents for n in names):
+        return None  # every tangent inside is zero
+    return _zeros_to_constants(node)
+
+
+def _zeros_to_constants(node):
+    class Replace(gast.NodeTransformer):
+        def visit_Name(self, n):
+            return tp.const(0.0) if n.id == ZERO else n
+
+    return Replace().visit(node)
