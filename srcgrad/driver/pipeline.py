@@ -342,6 +342,7 @@ def reverse_pair(func, wrt: tuple[str, ...]) -> _PairSlot:
 def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     p = prepare(func, wrt)
     code = _reverse_code(p, wrt, Motion.SPLIT)
+    trace.record("reverse", func, "vjp", lambda: _sweeps(code))
     name = p.fn.name
     params = p.fn.args
     forward_body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
@@ -371,17 +372,16 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     for a in backward_args.args:
         a.ctx = gast.Param()
     backward_fn = _function(f"{name}_backward", backward_args, backward_body)
+    trace.record("assemble", func, "vjp", lambda: trace.print_functions([forward_fn, backward_fn]))
     substitutable = _substitutable(p, code)
     forward_fn.body = optimize_body(forward_fn.body, set(), substitutable)
     backward_fn.body = optimize_body(backward_fn.body, set(), substitutable)
+    trace.record("optimize", func, "vjp", lambda: trace.print_functions([forward_fn, backward_fn]))
     wrt_text = ", ".join(wrt) or "nothing"
-    printed = emit.print_functions([
+    printed, filename, namespace = _compile(p, "vjp", [
         (forward_fn, f"Forward sweep of {name}: returns its value and the tape for {name}_backward."),
         (backward_fn, f"Reverse sweep of {name}: cotangents of ({wrt_text}) from the tape and the output's cotangent."),
     ])
-    namespace = _finish_namespace(p.namespace.values)
-    filename = emit.pseudo_filename(p.parsed.func.__qualname__, "vjp", printed.source)
-    emit.compile_source(printed, filename, namespace)
     slot.forward = namespace[f"{name}_forward"]
     slot.backward = namespace[f"{name}_backward"]
     slot.generated = Generated(
@@ -390,6 +390,23 @@ def _build_pair(func, wrt: list[str], slot: _PairSlot) -> None:
     )
     slot.namespace = namespace
     _resolve_deferred(namespace)
+
+
+def _sweeps(code) -> str:
+    """The two statement lists reverse mode made, before any function holds them."""
+    return (
+        trace.print_statements("forward_sweep", code.forward) + "\n\n"
+        + trace.print_statements("reverse_sweep", code.reverse)
+    )
+
+
+def _compile(p: Prepared, kind: str, functions: list) -> tuple[emit.Printed, str, dict]:
+    """Print ``functions`` (with their docstrings), compile them in a namespace of their own."""
+    printed = emit.print_functions(functions)
+    namespace = _finish_namespace(p.namespace.values)
+    filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)
+    emit.compile_source(printed, filename, namespace)
+    return printed, filename, namespace
 
 
 def _finish_namespace(values: dict) -> dict:
@@ -429,6 +446,7 @@ def _build_fused(
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     code = _reverse_code(p, wrt, Motion.JOINT, scalars)
+    trace.record("reverse", func, "grad", lambda: _sweeps(code))
     name = p.fn.name
     body = ([tp.stmt("stack = []")] if code.pushes else []) + code.forward
     output = code.output
@@ -449,19 +467,18 @@ def _build_fused(
     if with_value:
         result = gast.Tuple(elts=[output, result], ctx=gast.Load())
     body.append(gast.Return(value=result))
-    if optimize:
-        body = optimize_body(body, set(), _substitutable(p, code))
     kind = "value_and_grad" if with_value else "grad"
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
+    trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
+    if optimize:
+        body = optimize_body(body, set(), _substitutable(p, code))
     fn = _function(fn_name, p.fn.args, body)
+    trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
     if scalar:
         doc += " Specialised for Python-number arguments."
-    printed = emit.print_functions([(fn, doc)])
-    namespace = _finish_namespace(p.namespace.values)
-    filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)
-    emit.compile_source(printed, filename, namespace)
+    printed, filename, namespace = _compile(p, kind, [(fn, doc)])
     _resolve_deferred(namespace)
     return Generated(
         namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
@@ -553,6 +570,7 @@ def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
         tangent_keyword=_callee_tangent_keyword,
     )
     code = ForwardTransformer(context).run()
+    trace.record("forward", func, "jvp", lambda: trace.print_statements("tangents", code.body))
     name = p.fn.name
     args = p.fn.args
     # tangents are keyword-only: the primal signature, defaults included, stays as it is
@@ -568,14 +586,13 @@ def _build_jvp(func, wrt: list[str], slot: _JvpSlot, scalar: bool) -> None:
     body = code.body + [gast.Return(value=gast.Tuple(elts=[code.output, code.output_tangent], ctx=gast.Load()))]
     keep = set(code.tangents.values())
     substitutable = lambda n: n not in p.user_names and n not in p.namespace.values and n not in keep  # noqa: E731
-    body = optimize_body(body, set(), substitutable)
     fn_name = f"jvp_{name}"
+    trace.record("assemble", func, "jvp", lambda: trace.print_functions([_function(fn_name, signature, body)]))
+    body = optimize_body(body, set(), substitutable)
     fn = _function(fn_name, signature, body)
+    trace.record("optimize", func, "jvp", lambda: trace.print_functions([fn]))
     doc = f"Forward mode of {name}: its value and tangent along ({', '.join(code.tangents.values())})."
-    printed = emit.print_functions([(fn, doc)])
-    namespace = _finish_namespace(p.namespace.values)
-    filename = emit.pseudo_filename(p.parsed.func.__qualname__, "jvp", printed.source)
-    emit.compile_source(printed, filename, namespace)
+    printed, filename, namespace = _compile(p, "jvp", [(fn, doc)])
     slot.function = namespace[fn_name]
     slot.tangent_names = dict(code.tangents)
     slot.generated = Generated(

@@ -69,6 +69,11 @@ def print_function(fn: gast.FunctionDef, notes: Callable[[object], str | None] |
     return emit.print_functions([(copy, None)]).source
 
 
+def print_functions(functions: list[gast.FunctionDef]) -> str:
+    """Whole generated functions, without docstrings (those come with ``emit``)."""
+    return emit.print_functions([(tp.clone(fn), None) for fn in functions]).source
+
+
 def print_statements(name: str, stmts: list) -> str:
     """A statement list that is not yet a function, printed as the body of one named ``name``."""
     fn = gast.FunctionDef(
