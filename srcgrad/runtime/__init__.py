@@ -23,6 +23,9 @@ The duck-array rule, for every helper: create arrays only from the arguments
 ``np.array``/``np.zeros(shape)`` on values derived from the inputs, so that
 generated code keeps working on arrays (CuPy, Dask) that implement NumPy's
 dispatch. Index metadata (``np.arange`` of positions) is not array data.
+
+A new helper goes in its family's module, and into the imports and
+``__all__`` below.
 """
 
 from .broadcasting import (
