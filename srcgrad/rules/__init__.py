@@ -1,7 +1,7 @@
 """Derivative rules for NumPy and Python, one module per family; importing this
 registers them all.
 
-- ``elementwise``: ufuncs and operators: arithmetic, exponentials and logs,
+- ``elementwise``: ufuncs and operators: arithmetic, exponentials and logs, i0,
   floating-point pieces (copysign, modf, ...), maximum/minimum/clip/where;
 - ``trigonometric``: trigonometric and hyperbolic functions;
 - ``scalar_math``: ``math`` functions whose derivative calls another one;

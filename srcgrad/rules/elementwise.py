@@ -266,6 +266,9 @@ def logaddexp2_jvp(dx, dy, ans, x, y):
     return dx * np.exp2(x - ans) + dy * np.exp2(y - ans)
 
 
+# --------------------------------------------------------- special functions
+
+
 @defvjp(np.i0)
 def i0(g, ans, x):
     return g * sg.bessel_i1(x)
