@@ -354,7 +354,7 @@ add(np.linalg.qr, r(3, 3))
 add(np.linalg.qr, r(5, 3))
 add(np.linalg.qr, r(2, 4, 3))
 
-# ------------------------------------------- more cases (srcgrad.rules.more)
+# ------------------ the rest of NumPy (selection, statistics, signal, polynomials...)
 
 
 def numpy_has(name):

@@ -1,17 +1,45 @@
-"""Derivative rules for NumPy, grouped by family; importing this registers them all."""
+"""Derivative rules for NumPy and Python, one module per family; importing this
+registers them all.
+
+- ``elementwise``: ufuncs and operators: arithmetic, exponentials and logs, i0,
+  floating-point pieces (copysign, modf, ...), maximum/minimum/clip/where;
+- ``trigonometric``: trigonometric and hyperbolic functions;
+- ``scalar_math``: ``math`` functions whose derivative calls another one;
+- ``reductions``: sums, means, products, running sums, extremes, variances,
+  traces and norms, with their nan* versions;
+- ``statistics``: medians, quantiles, percentiles, cov, corrcoef;
+- ``shapes``: reshaping, permuting, joining, splitting, copies, padding,
+  diffs, diagonals;
+- ``selection``: take, partition, compress, select, choose, insert, delete;
+- ``creation``: arrays from values, filled arrays, evenly spaced values;
+- ``products``: dot, matmul, tensordot, einsum, kron, cross, multi_dot, vecdot;
+- ``linalg``: inverses, determinants, solves, factorisations, matrix powers;
+- ``signal``: convolution, correlation, interpolation, integration;
+- ``polynomials``: polynomial coefficients and Vandermonde matrices;
+- ``python``: the builtins sum, max, min, tuple and list;
+- ``nondiff``: functions whose value passes through with a zero derivative;
+- ``generated_code``: forward rules for the ``sg`` helpers that generated
+  gradients call, so they can be differentiated again.
+
+``registry`` holds the table: ``defvjp``, ``defjvp``, ``nondifferentiable``.
+"""
 
 from . import (  # noqa: F401  (each module registers its rules on import)
     creation,
     elementwise,
     generated_code,
     linalg,
-    more,
     nondiff,
+    polynomials,
     products,
     python,
     reductions,
     scalar_math,
+    selection,
     shapes,
+    signal,
+    statistics,
+    trigonometric,
 )
 from .registry import defjvp, defvjp, nondifferentiable
 
@@ -23,11 +51,15 @@ __all__ = [
     "elementwise",
     "generated_code",
     "linalg",
-    "more",
     "nondiff",
+    "polynomials",
     "products",
     "python",
     "reductions",
     "scalar_math",
+    "selection",
     "shapes",
+    "signal",
+    "statistics",
+    "trigonometric",
 ]

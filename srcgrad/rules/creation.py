@@ -1,13 +1,19 @@
-"""Rules for building arrays from values: ``np.array([x, y])``, ``np.asarray``, casts.
+"""Rules for building arrays from values: ``np.array([x, y])``, ``np.asarray``,
+casts, filled arrays and evenly spaced values.
 
 The cotangent of ``np.array(values)`` has the structure of ``values``: a list
-of scalars gets a list of the cotangent's entries back.
+of scalars gets a list of the cotangent's entries back. A filled array
+(``full``, ``full_like``) depends on its fill value only; ``linspace`` is
+linear in ``start`` and ``stop``, and ``logspace``/``geomspace`` follow from
+it; the ``base`` of ``logspace`` is a constant.
 """
 
 import numpy as np
 
 from .. import runtime as sg
 from .registry import defjvp, defvjp
+
+# --------------------------------------------------------------- from values
 
 
 @defvjp(np.array)
@@ -30,6 +36,16 @@ def asarray_jvp(da, ans, a, dtype=None, order=None, device=None, copy=None, like
     return np.asarray(da, dtype=ans.dtype)
 
 
+@defvjp(np.asarray_chkfinite)
+def asarray_chkfinite(g, ans, a, dtype=None, order=None):
+    return sg.restructure(g, a)
+
+
+@defjvp(np.asarray_chkfinite)
+def asarray_chkfinite_jvp(da, ans, a, dtype=None, order=None):
+    return np.asarray_chkfinite(da)
+
+
 @defvjp(np.float64, np.double)
 def cast(g, ans, x):
     return sg.restructure(g, x)
@@ -38,3 +54,63 @@ def cast(g, ans, x):
 @defjvp(np.float64, np.double)
 def cast_jvp(dx, ans, x):
     return dx * 1.0
+
+
+# ----------------------------------------------------- filled, evenly spaced
+
+
+@defvjp(np.full)
+def full(g, ans, shape, fill_value, dtype=None, order="C"):
+    """Only the fill value matters: every element is a copy of it."""
+    return None, sg.unbroadcast(g, fill_value)
+
+
+@defjvp(np.full)
+def full_jvp(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C"):
+    return np.zeros_like(ans) + dfill_value
+
+
+@defvjp(np.full_like)
+def full_like(g, ans, a, fill_value):
+    """Only the fill value matters: every element is a copy of it."""
+    return None, sg.unbroadcast(g, fill_value)
+
+
+@defjvp(np.full_like)
+def full_like_jvp(da, dfill_value, ans, a, fill_value):
+    return np.zeros_like(ans) + dfill_value
+
+
+@defvjp(np.linspace)
+def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """Linear in start and stop (also the step, with retstep=True)."""
+    return sg.linspace_adjoints(g, start, stop, num, endpoint, axis, retstep)
+
+
+@defjvp(np.linspace)
+def linspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, retstep=False,
+                 dtype=None, axis=0):  # fmt: skip
+    return np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
+
+
+@defvjp(np.logspace)
+def logspace(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``base`` is a constant."""
+    return sg.linspace_adjoints(g * ans * sg.log_of(base), start, stop, num, endpoint, axis)
+
+
+@defjvp(np.logspace)
+def logspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None,
+                 axis=0):  # fmt: skip
+    return ans * sg.log_of(base) * np.linspace(dstart, dstop, num, endpoint, axis=axis)
+
+
+@defvjp(np.geomspace)
+def geomspace(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    parts = sg.linspace_adjoints(g * ans, start, stop, num, endpoint, axis)
+    return sg.as_float_of(parts[0] / start, start), sg.as_float_of(parts[1] / stop, stop)
+
+
+@defjvp(np.geomspace)
+def geomspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    return ans * np.linspace(dstart / start, dstop / stop, num, endpoint, axis=axis)

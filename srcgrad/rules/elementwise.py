@@ -4,20 +4,25 @@ Binary rules are declared ``broadcasts=True``: they return cotangents of the
 broadcast result's shape and the transformer sums them back to each input.
 Constants are Python floats so that float32 inputs keep float32 derivatives.
 The ``math`` module's functions share the rules of their NumPy counterparts
-where the formula is plain arithmetic (exp, log, sqrt, tan, ...); the others
-(sin, cos, ...) have rules of their own in ``scalar_math`` that call ``math``,
-not NumPy. A call with more arguments than the rule has, like
-``math.log(x, 2)``, finds no rule.
+where the formula is plain arithmetic (exp, log, sqrt, ...); the others have
+rules of their own in ``scalar_math`` that call ``math``, not NumPy. A call
+with more arguments than the rule has, like ``math.log(x, 2)``, finds no
+rule. Trigonometric and hyperbolic functions are in ``trigonometric``.
 
 Conventions at kinks: ``abs`` has derivative ``sign(x)`` (0 at 0);
 ``maximum``/``minimum`` split the derivative 0.5/0.5 at ties; ``clip`` passes
 the derivative to ``a`` wherever it is not clipped, bounds included.
+``copysign`` passes the derivative to ``x1`` with the sign flipped where the
+signs differ; ``nextafter``/``unwrap``/``nan_to_num`` move their input by
+piecewise-constant amounts, so they pass the derivative through (0 where
+``nan_to_num`` replaced a value).
 """
 
 import math
 
 import numpy as np
 
+from .. import runtime as sg
 from .registry import defjvp, defvjp
 
 # ---------------------------------------------------------------- arithmetic
@@ -168,7 +173,7 @@ def reciprocal_jvp(dx, ans, x):
     return -dx * ans**2
 
 
-# ------------------------------------------------------ exponentials and logs
+# ----------------------------------------------------- exponentials and logs
 
 
 @defvjp(np.exp, math.exp)
@@ -261,183 +266,86 @@ def logaddexp2_jvp(dx, dy, ans, x, y):
     return dx * np.exp2(x - ans) + dy * np.exp2(y - ans)
 
 
-# ------------------------------------------------------------- trigonometric
+# --------------------------------------------------------- special functions
 
 
-@defvjp(np.sin)
-def sin(g, ans, x):
-    return g * np.cos(x)
+@defvjp(np.i0)
+def i0(g, ans, x):
+    return g * sg.bessel_i1(x)
 
 
-@defjvp(np.sin)
-def sin_jvp(dx, ans, x):
-    return dx * np.cos(x)
+@defjvp(np.i0)
+def i0_jvp(dx, ans, x):
+    return dx * sg.bessel_i1(x)
 
 
-@defvjp(np.cos)
-def cos(g, ans, x):
-    return -g * np.sin(x)
+# ----------------------------------------------------- floating-point pieces
 
 
-@defjvp(np.cos)
-def cos_jvp(dx, ans, x):
-    return -dx * np.sin(x)
+@defvjp(np.copysign, broadcasts=True)
+def copysign(g, ans, x1, x2):
+    """|x1| with x2's sign: the derivative is +-1 in ``x1`` (sign bits agree or not), 0 in ``x2``."""
+    return np.where(np.signbit(x1) == np.signbit(x2), g, -g), None
 
 
-@defvjp(np.tan, math.tan)
-def tan(g, ans, x):
-    return g * (1.0 + ans**2)
+@defjvp(np.copysign, broadcasts=True)
+def copysign_jvp(dx1, dx2, ans, x1, x2):
+    return np.where(np.signbit(x1) == np.signbit(x2), dx1, -dx1)
 
 
-@defjvp(np.tan, math.tan)
-def tan_jvp(dx, ans, x):
-    return dx * (1.0 + ans**2)
+@defvjp(np.ldexp, broadcasts=True)
+def ldexp(g, ans, x1, x2):
+    """x1 * 2**x2 with an integer exponent."""
+    return np.ldexp(g, x2), None
 
 
-@defvjp(np.arcsin)
-def arcsin(g, ans, x):
-    return g / np.sqrt(1.0 - x**2)
+@defjvp(np.ldexp, broadcasts=True)
+def ldexp_jvp(dx1, dx2, ans, x1, x2):
+    return np.ldexp(dx1, x2)
 
 
-@defjvp(np.arcsin)
-def arcsin_jvp(dx, ans, x):
-    return dx / np.sqrt(1.0 - x**2)
+@defvjp(np.nextafter, broadcasts=True)
+def nextafter(g, ans, x1, x2):
+    """One representable step away from ``x1``: derivative 1 in ``x1``, 0 in ``x2``."""
+    return g, None
 
 
-@defvjp(np.arccos)
-def arccos(g, ans, x):
-    return -g / np.sqrt(1.0 - x**2)
+@defjvp(np.nextafter, broadcasts=True)
+def nextafter_jvp(dx1, dx2, ans, x1, x2):
+    return dx1 + 0.0 * ans
 
 
-@defjvp(np.arccos)
-def arccos_jvp(dx, ans, x):
-    return -dx / np.sqrt(1.0 - x**2)
+@defvjp(np.modf)
+def modf(g, ans, x):
+    """The fractional part moves with ``x``; the integral part is piecewise constant."""
+    return sg.part(g, ans, 0)
 
 
-@defvjp(np.arctan, math.atan)
-def arctan(g, ans, x):
-    return g / (1.0 + x**2)
+@defjvp(np.modf)
+def modf_jvp(dx, ans, x):
+    return dx + 0.0 * ans[0], np.zeros_like(ans[1])
 
 
-@defjvp(np.arctan, math.atan)
-def arctan_jvp(dx, ans, x):
-    return dx / (1.0 + x**2)
+@defvjp(np.nan_to_num)
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Replaced (non-finite) entries are constants."""
+    return np.where(np.isfinite(x), g, 0.0)
 
 
-@defvjp(np.arctan2, math.atan2, broadcasts=True)
-def arctan2(g, ans, y, x):
-    """arctan2(y, x): the angle of the point (x, y)."""
-    r2 = x**2 + y**2
-    return g * x / r2, -g * y / r2
+@defjvp(np.nan_to_num)
+def nan_to_num_jvp(dx, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return np.where(np.isfinite(x), dx, 0.0)
 
 
-@defjvp(np.arctan2, math.atan2, broadcasts=True)
-def arctan2_jvp(dy, dx, ans, y, x):
-    return (dy * x - dx * y) / (x**2 + y**2)
+@defvjp(np.unwrap)
+def unwrap(g, ans, p, discont=None, axis=-1, period=2 * np.pi):
+    """Adds piecewise-constant multiples of ``period``."""
+    return g
 
 
-@defvjp(np.hypot, math.hypot, broadcasts=True)
-def hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
-
-
-@defjvp(np.hypot, math.hypot, broadcasts=True)
-def hypot_jvp(dx, dy, ans, x, y):
-    return (dx * x + dy * y) / ans
-
-
-@defvjp(np.deg2rad, np.radians, math.radians)
-def deg2rad(g, ans, x):
-    return g * (math.pi / 180.0)
-
-
-@defjvp(np.deg2rad, np.radians, math.radians)
-def deg2rad_jvp(dx, ans, x):
-    return dx * (math.pi / 180.0)
-
-
-@defvjp(np.rad2deg, np.degrees, math.degrees)
-def rad2deg(g, ans, x):
-    return g * (180.0 / math.pi)
-
-
-@defjvp(np.rad2deg, np.degrees, math.degrees)
-def rad2deg_jvp(dx, ans, x):
-    return dx * (180.0 / math.pi)
-
-
-@defvjp(np.sinc)
-def sinc(g, ans, x):
-    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x is 0 at 0."""
-    return g * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
-
-
-@defjvp(np.sinc)
-def sinc_jvp(dx, ans, x):
-    return dx * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
-
-
-# ---------------------------------------------------------------- hyperbolic
-
-
-@defvjp(np.sinh)
-def sinh(g, ans, x):
-    return g * np.cosh(x)
-
-
-@defjvp(np.sinh)
-def sinh_jvp(dx, ans, x):
-    return dx * np.cosh(x)
-
-
-@defvjp(np.cosh)
-def cosh(g, ans, x):
-    return g * np.sinh(x)
-
-
-@defjvp(np.cosh)
-def cosh_jvp(dx, ans, x):
-    return dx * np.sinh(x)
-
-
-@defvjp(np.tanh, math.tanh)
-def tanh(g, ans, x):
-    return g * (1.0 - ans**2)
-
-
-@defjvp(np.tanh, math.tanh)
-def tanh_jvp(dx, ans, x):
-    return dx * (1.0 - ans**2)
-
-
-@defvjp(np.arcsinh)
-def arcsinh(g, ans, x):
-    return g / np.sqrt(x**2 + 1.0)
-
-
-@defjvp(np.arcsinh)
-def arcsinh_jvp(dx, ans, x):
-    return dx / np.sqrt(x**2 + 1.0)
-
-
-@defvjp(np.arccosh)
-def arccosh(g, ans, x):
-    return g / np.sqrt(x**2 - 1.0)
-
-
-@defjvp(np.arccosh)
-def arccosh_jvp(dx, ans, x):
-    return dx / np.sqrt(x**2 - 1.0)
-
-
-@defvjp(np.arctanh, math.atanh)
-def arctanh(g, ans, x):
-    return g / (1.0 - x**2)
-
-
-@defjvp(np.arctanh, math.atanh)
-def arctanh_jvp(dx, ans, x):
-    return dx / (1.0 - x**2)
+@defjvp(np.unwrap)
+def unwrap_jvp(dp, ans, p, discont=None, axis=-1, period=2 * np.pi):
+    return dp
 
 
 # ------------------------------------------------------ selection, piecewise

@@ -1,5 +1,7 @@
 """Rules for ``np.linalg``: inv, pinv, det, slogdet, solve, cholesky, eigh,
-eigvalsh, eig, svd and qr. They work on stacks of matrices (the last two axes).
+eigvalsh, eig, svd, svdvals, qr, matrix_power and cond. They work on stacks of
+matrices (the last two axes); the norms and traces are reductions, the
+products (multi_dot, np.linalg's matmul, ...) are with the other products.
 
 ``sg.mT`` transposes the last two axes. Factorisations of a symmetric matrix
 (cholesky, eigh, eigvalsh) read one triangle only; their rules use the
@@ -14,7 +16,7 @@ equal ones give the gap term a zero (``sg.inverse_gaps``) instead of infinity.
 import numpy as np
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import defjvp, defvjp, numpy_functions
 
 
 @defvjp(np.linalg.inv)
@@ -196,6 +198,19 @@ def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     return sg.svd_tangent(du + du_out, ds, sg.mT(dv + dv_out), ans, compute_uv)
 
 
+@defvjp(*numpy_functions("linalg.svdvals"))
+def svdvals(g, ans, x):
+    """d s_i = u_i^T dx v_i (distinct singular values)."""
+    usv = np.linalg.svd(x, full_matrices=False)
+    return (usv[0] * np.expand_dims(g, -2)) @ usv[2]
+
+
+@defjvp(*numpy_functions("linalg.svdvals"))
+def svdvals_jvp(dx, ans, x):
+    usv = np.linalg.svd(x, full_matrices=False)
+    return np.sum(usv[0] * (dx @ sg.mT(usv[2])), axis=-2)
+
+
 @defvjp(np.linalg.qr)
 def qr(g, ans, a, mode="reduced"):
     """Tall or square a of full rank: ga = (gq + q copyltu(m)) r^-T, m = r gr^T - gq^T q,
@@ -218,3 +233,24 @@ def qr_jvp(da, ans, a, mode="reduced"):
     x = sg.mT(q) @ da @ rinv
     c = np.tril(x, -1) - sg.mT(np.tril(x, -1))
     return da @ rinv - q @ (x - c), (x - c) @ r
+
+
+@defvjp(np.linalg.matrix_power)
+def matrix_power(g, ans, a, n=None):
+    return sg.matrix_power_adjoint(g, a, n)
+
+
+@defjvp(np.linalg.matrix_power)
+def matrix_power_jvp(da, ans, a, n=None):
+    return sg.matrix_power_tangent(da, a, n)
+
+
+@defvjp(np.linalg.cond)
+def cond(g, ans, x, p=None):
+    """p None/2/-2: s_max / s_min (or its inverse) from the extreme singular pairs."""
+    return np.expand_dims(np.expand_dims(g, -1), -1) * sg.cond_gradient(x, p)
+
+
+@defjvp(np.linalg.cond)
+def cond_jvp(dx, ans, x, p=None):
+    return np.sum(dx * sg.cond_gradient(x, p), axis=(-2, -1))

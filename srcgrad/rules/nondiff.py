@@ -4,12 +4,16 @@ Their outputs are integers, booleans, shapes, or piecewise-constant values
 (floor, sign, ...), or they create arrays that do not depend on the values of
 their arguments (zeros_like, arange, ...). ``imag`` and ``angle`` are here for
 real inputs (constant 0, or 0/pi). ``mod``/``remainder``/``fmod`` have real
-rules in ``elementwise``; ``full_like`` has one in ``shapes`` (its fill value).
+rules in ``elementwise``; ``full_like`` has one in ``creation`` (its fill value).
+
+The second list goes by name (``numpy_functions``), as not every NumPy version
+has all of them: printing and configuration, files, index helpers, counts and
+bits, window functions of an integer length, dates.
 """
 
 import numpy as np
 
-from .registry import nondifferentiable
+from .registry import nondifferentiable, numpy_functions
 
 nondifferentiable(
     # indices and positions
@@ -99,4 +103,85 @@ nondifferentiable(
     np.identity,
     np.arange,
     np.tri,
+)
+
+nondifferentiable(
+    *numpy_functions(
+        # printing, formatting, introspection, configuration
+        "array2string",
+        "array_repr",
+        "array_str",
+        "base_repr",
+        "binary_repr",
+        "format_float_positional",
+        "format_float_scientific",
+        "get_printoptions",
+        "set_printoptions",
+        "printoptions",
+        "getbufsize",
+        "setbufsize",
+        "geterr",
+        "seterr",
+        "geterrcall",
+        "seterrcall",
+        "get_include",
+        "show_config",
+        "show_runtime",
+        "info",
+        "typename",
+        "isdtype",
+        "issubdtype",
+        "iterable",
+        "isfortran",
+        "may_share_memory",
+        "shares_memory",
+        "common_type",
+        "min_scalar_type",
+        "mintypecode",
+        "promote_types",
+        "einsum_path",
+        "frompyfunc",
+        # files and buffers (no differentiable input)
+        "load",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "loadtxt",
+        "genfromtxt",
+        "fromfile",
+        "fromregex",
+        "frombuffer",
+        "fromstring",
+        # indices and shapes
+        "ix_",
+        "mask_indices",
+        "diag_indices_from",
+        "tril_indices_from",
+        "triu_indices_from",
+        "broadcast_shapes",
+        "lexsort",
+        # integer counts, booleans, bits
+        "histogram",
+        "histogram2d",
+        "histogramdd",
+        "isin",
+        "isnat",
+        "bitwise_count",
+        "packbits",
+        "unpackbits",
+        "spacing",
+        "linalg.matrix_rank",
+        # window functions of an integer length
+        "bartlett",
+        "blackman",
+        "hamming",
+        "hanning",
+        # dates
+        "busday_count",
+        "busday_offset",
+        "is_busday",
+        "datetime_as_string",
+        "datetime_data",
+    )
 )

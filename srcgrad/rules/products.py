@@ -1,24 +1,28 @@
-"""Rules for products: dot, vdot, inner, outer, matmul, tensordot, einsum, kron, cross.
+"""Rules for products: dot, vdot, inner, outer, matmul, tensordot, einsum, kron,
+cross, multi_dot, and NumPy 2's vecdot, matvec and vecmat.
 
 Each product is linear in each operand, so every forward rule is the
 product rule ``f(da, b) + f(a, db)``. The reverse rules contract the
 cotangent with the other operand; the shape bookkeeping for general ranks
 lives in ``sg`` helpers named after the operand they give the cotangent of.
+np.linalg's array-API names (``linalg.matmul``, ``linalg.vecdot``, ...) share
+the rules of the functions they name; ``linalg.cross``, whose signature
+differs from ``np.cross``'s, has its own.
 """
 
 import numpy as np
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import defjvp, defvjp, numpy_functions
 
 
-@defvjp(np.matmul)
+@defvjp(np.matmul, *numpy_functions("linalg.matmul"))
 def matmul(g, ans, x1, x2):
     """g @ x2.mT and x1.mT @ g; a vector x1 acts as a row, a vector x2 as a column."""
     return sg.matmul_adjoint_x1(g, x1, x2), sg.matmul_adjoint_x2(g, x1, x2)
 
 
-@defjvp(np.matmul)
+@defjvp(np.matmul, *numpy_functions("linalg.matmul"))
 def matmul_jvp(dx1, dx2, ans, x1, x2):
     return dx1 @ x2 + x1 @ dx2
 
@@ -47,12 +51,12 @@ def inner_jvp(da, db, ans, a, b):
     return np.inner(da, b) + np.inner(a, db)
 
 
-@defvjp(np.tensordot)
+@defvjp(np.tensordot, *numpy_functions("linalg.tensordot"))
 def tensordot(g, ans, a, b, axes=2):
     return sg.tensordot_adjoint_a(g, a, b, axes), sg.tensordot_adjoint_b(g, a, b, axes)
 
 
-@defjvp(np.tensordot)
+@defjvp(np.tensordot, *numpy_functions("linalg.tensordot"))
 def tensordot_jvp(da, db, ans, a, b, axes=2):
     return np.tensordot(da, b, axes) + np.tensordot(a, db, axes)
 
@@ -68,7 +72,7 @@ def vdot_jvp(da, db, ans, a, b):
     return np.vdot(da, b) + np.vdot(a, db)
 
 
-@defvjp(np.outer)
+@defvjp(np.outer, *numpy_functions("linalg.outer"))
 def outer(g, ans, a, b):
     """outer flattens both operands: ans[i, j] = a[i] * b[j]."""
     ga = np.dot(g, np.ravel(b))
@@ -76,7 +80,7 @@ def outer(g, ans, a, b):
     return np.reshape(ga, sg.shape_of(a)), np.reshape(gb, sg.shape_of(b))
 
 
-@defjvp(np.outer)
+@defjvp(np.outer, *numpy_functions("linalg.outer"))
 def outer_jvp(da, db, ans, a, b):
     return np.outer(da, b) + np.outer(a, db)
 
@@ -115,3 +119,60 @@ def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 @defjvp(np.cross, broadcasts=True)
 def cross_jvp(da, db, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.cross(da, b, axisa, axisb, axisc, axis) + np.cross(a, db, axisa, axisb, axisc, axis)
+
+
+@defvjp(*numpy_functions("linalg.cross"), broadcasts=True)
+def linalg_cross(g, ans, x1, x2, axis=-1):
+    """Scalar triple products: g . (dx1 x x2) = dx1 . (x2 x g)."""
+    return np.cross(x2, g, axis=axis), np.cross(g, x1, axis=axis)
+
+
+@defjvp(*numpy_functions("linalg.cross"), broadcasts=True)
+def linalg_cross_jvp(dx1, dx2, ans, x1, x2, axis=-1):
+    return np.cross(dx1, x2, axis=axis) + np.cross(x1, dx2, axis=axis)
+
+
+@defvjp(np.linalg.multi_dot)
+def multi_dot(g, ans, arrays):
+    return sg.multi_dot_adjoints(g, arrays)
+
+
+@defjvp(np.linalg.multi_dot)
+def multi_dot_jvp(darrays, ans, arrays):
+    return sg.multi_dot_tangent(darrays, arrays)
+
+
+# ------------------------------------------------- vector products (NumPy 2)
+
+
+if hasattr(np, "vecdot"):  # NumPy >= 2.0
+
+    @defvjp(np.vecdot, np.linalg.vecdot, broadcasts=True)
+    def vecdot(g, ans, x1, x2, axis=-1):
+        """Real inputs; the sum runs over ``axis``."""
+        return np.expand_dims(g, axis) * x2, np.expand_dims(g, axis) * x1
+
+    @defjvp(np.vecdot, np.linalg.vecdot, broadcasts=True)
+    def vecdot_jvp(dx1, dx2, ans, x1, x2, axis=-1):
+        return np.sum(dx1 * x2, axis=axis) + np.sum(x1 * dx2, axis=axis)
+
+
+if hasattr(np, "matvec"):  # NumPy >= 2.2
+
+    @defvjp(np.matvec, broadcasts=True)
+    def matvec(g, ans, x1, x2):
+        """x1 (..., m, n) times x2 (..., n)."""
+        return g[..., :, None] * x2[..., None, :], np.sum(x1 * g[..., :, None], axis=-2)
+
+    @defjvp(np.matvec, broadcasts=True)
+    def matvec_jvp(dx1, dx2, ans, x1, x2):
+        return np.sum(dx1 * x2[..., None, :], axis=-1) + np.sum(x1 * dx2[..., None, :], axis=-1)
+
+    @defvjp(np.vecmat, broadcasts=True)
+    def vecmat(g, ans, x1, x2):
+        """x1 (..., n) times x2 (..., n, m)."""
+        return np.sum(x2 * g[..., None, :], axis=-1), x1[..., :, None] * g[..., None, :]
+
+    @defjvp(np.vecmat, broadcasts=True)
+    def vecmat_jvp(dx1, dx2, ans, x1, x2):
+        return np.sum(dx1[..., :, None] * x2, axis=-2) + np.sum(x1[..., :, None] * dx2, axis=-2)

@@ -2,7 +2,8 @@
 
 ``sg.unreduce`` spreads a reduced cotangent back over the input (the adjoint
 of a sum); ``sg.keep_reduced`` gives a reduced value its axes back so it
-broadcasts against the input.
+broadcasts against the input. The nan* versions give NaNs no derivative
+(``nanprod`` and ``nancumprod`` count them as 1).
 
 Conventions: at ties, max/min/amax/amin/ptp (and the inf-norms) share the
 cotangent equally among the tied elements; the 1-norm uses sign(x), so 0 at 0.
@@ -11,7 +12,9 @@ cotangent equally among the tied elements; the 1-norm uses sign(x), so 0 at 0.
 import numpy as np
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import defjvp, defvjp, numpy_functions
+
+# --------------------------------------------------------------- sums, means
 
 
 @defvjp(np.sum)
@@ -44,6 +47,18 @@ def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
     return np.mean(da, axis, keepdims=keepdims)
 
 
+@defvjp(np.nanmean)
+def nanmean(g, ans, a, axis=None, dtype=None, keepdims=False):
+    return np.where(
+        np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) / sg.nan_count(a, axis, True)
+    )
+
+
+@defjvp(np.nanmean)
+def nanmean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
+    return np.nanmean(np.where(np.isnan(a), np.nan, da), axis, keepdims=keepdims)
+
+
 @defvjp(np.average)
 def average(g, ans, a, axis=None, weights=None, keepdims=False):
     """Weights are constants; returned=True is not supported."""
@@ -53,6 +68,9 @@ def average(g, ans, a, axis=None, weights=None, keepdims=False):
 @defjvp(np.average)
 def average_jvp(da, ans, a, axis=None, weights=None, keepdims=False):
     return np.sum(da * sg.average_weights(a, axis, weights), axis, keepdims=keepdims)
+
+
+# ------------------------------------------------------------------ products
 
 
 @defvjp(np.prod)
@@ -66,6 +84,22 @@ def prod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
     return np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims)
 
 
+@defvjp(np.nanprod)
+def nanprod(g, ans, a, axis=None, dtype=None, keepdims=False):
+    """NaNs count as 1 (and get no derivative)."""
+    others = sg.prod_of_others(np.where(np.isnan(a), 1.0, a), axis)
+    return np.where(np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) * others)
+
+
+@defjvp(np.nanprod)
+def nanprod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
+    others = sg.prod_of_others(np.where(np.isnan(a), 1.0, a), axis)
+    return np.sum(np.where(np.isnan(a), 0.0, da * others), axis, keepdims=keepdims)
+
+
+# ------------------------------------------------- running sums and products
+
+
 @defvjp(np.cumsum)
 def cumsum(g, ans, a, axis=None, dtype=None):
     """The adjoint of a running sum is a running sum from the end."""
@@ -75,6 +109,29 @@ def cumsum(g, ans, a, axis=None, dtype=None):
 @defjvp(np.cumsum)
 def cumsum_jvp(da, ans, a, axis=None, dtype=None):
     return np.cumsum(da, axis)
+
+
+@defvjp(np.nancumsum)
+def nancumsum(g, ans, a, axis=None, dtype=None):
+    from_end = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a))
+    return np.where(np.isnan(a), 0.0, from_end)
+
+
+@defjvp(np.nancumsum)
+def nancumsum_jvp(da, ans, a, axis=None, dtype=None):
+    return np.cumsum(np.where(np.isnan(a), 0.0, da), axis)
+
+
+@defvjp(*numpy_functions("cumulative_sum"))
+def cumulative_sum(g, ans, x, axis=None, dtype=None, include_initial=False):
+    """The adjoint of a running sum is a running sum from the end (the initial 0 is constant)."""
+    g1 = sg.drop_initial(g, axis, include_initial)
+    return np.reshape(np.flip(np.cumsum(np.flip(g1, axis), axis), axis), sg.shape_of(x))
+
+
+@defjvp(*numpy_functions("cumulative_sum"))
+def cumulative_sum_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False):
+    return np.cumulative_sum(dx, axis=axis, include_initial=include_initial)
 
 
 @defvjp(np.cumprod)
@@ -87,6 +144,35 @@ def cumprod(g, ans, a, axis=None, dtype=None):
 @defjvp(np.cumprod)
 def cumprod_jvp(da, ans, a, axis=None, dtype=None):
     return ans * np.cumsum(da / a, axis)
+
+
+@defvjp(np.nancumprod)
+def nancumprod(g, ans, a, axis=None, dtype=None):
+    """NaNs count as 1; needs a without zeros, like cumprod."""
+    ones = np.where(np.isnan(a), 1.0, a)
+    from_end = np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis)
+    return np.where(np.isnan(a), 0.0, np.reshape(from_end, sg.shape_of(a)) / ones)
+
+
+@defjvp(np.nancumprod)
+def nancumprod_jvp(da, ans, a, axis=None, dtype=None):
+    return ans * np.cumsum(np.where(np.isnan(a), 0.0, da / a), axis)
+
+
+@defvjp(*numpy_functions("cumulative_prod"))
+def cumulative_prod(g, ans, x, axis=None, dtype=None, include_initial=False):
+    """Needs x without zeros, like cumprod."""
+    g1 = sg.drop_initial(g, axis, include_initial) * sg.drop_initial(ans, axis, include_initial)
+    return np.reshape(np.flip(np.cumsum(np.flip(g1, axis), axis), axis), sg.shape_of(x)) / x
+
+
+@defjvp(*numpy_functions("cumulative_prod"))
+def cumulative_prod_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False):
+    running = sg.drop_initial(ans, axis, include_initial) * np.cumsum(dx / x, axis)
+    return sg.add_initial(running, axis, include_initial)
+
+
+# ------------------------------------------------------------------ extremes
 
 
 @defvjp(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
@@ -115,6 +201,9 @@ def ptp_jvp(da, ans, a, axis=None, keepdims=False):
     return np.sum(da * (top - bottom), axis, keepdims=keepdims)
 
 
+# ------------------------------------------------------------------ variance
+
+
 @defvjp(np.var)
 def var(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(a, axis) - ddof
@@ -126,6 +215,18 @@ def var_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(a, axis) - ddof
     centred = a - np.mean(a, axis, keepdims=True)
     return np.sum(da * centred, axis, keepdims=keepdims) * 2.0 / n
+
+
+@defvjp(np.nanvar)
+def nanvar(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    n = sg.nan_count(a, axis, True) - ddof
+    return sg.unreduce(g, a, axis, keepdims) * 2.0 * sg.nan_centred(a, axis) / n
+
+
+@defjvp(np.nanvar)
+def nanvar_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    n = sg.nan_count(a, axis, keepdims) - ddof
+    return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) * 2.0 / n
 
 
 @defvjp(np.std)
@@ -141,6 +242,21 @@ def std_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     return np.sum(da * centred, axis, keepdims=keepdims) / (n * ans)
 
 
+@defvjp(np.nanstd)
+def nanstd(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    n = sg.nan_count(a, axis, True) - ddof
+    return sg.unreduce(g / ans, a, axis, keepdims) * sg.nan_centred(a, axis) / n
+
+
+@defjvp(np.nanstd)
+def nanstd_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    n = sg.nan_count(a, axis, keepdims) - ddof
+    return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) / (n * ans)
+
+
+# ------------------------------------------------------------- traces, norms
+
+
 @defvjp(np.trace)
 def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None):
     return sg.embed_diagonal(np.expand_dims(g, -1), a, offset, axis1, axis2)
@@ -149,6 +265,16 @@ def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None):
 @defjvp(np.trace)
 def trace_jvp(da, ans, a, offset=0, axis1=0, axis2=1, dtype=None):
     return np.trace(da, offset, axis1, axis2)
+
+
+@defvjp(*numpy_functions("linalg.trace"))
+def linalg_trace(g, ans, x, offset=0, dtype=None):
+    return sg.embed_diagonal(np.expand_dims(g, -1), x, offset, -2, -1)
+
+
+@defjvp(*numpy_functions("linalg.trace"))
+def linalg_trace_jvp(dx, ans, x, offset=0, dtype=None):
+    return np.linalg.trace(dx, offset=offset)
 
 
 @defvjp(np.linalg.norm)
@@ -160,3 +286,26 @@ def norm(g, ans, x, ord=None, axis=None, keepdims=False):
 @defjvp(np.linalg.norm)
 def norm_jvp(dx, ans, x, ord=None, axis=None, keepdims=False):
     return np.sum(dx * sg.norm_gradient(x, ans, ord, axis, keepdims), axis, keepdims=keepdims)
+
+
+@defvjp(*numpy_functions("linalg.vector_norm"))
+def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
+    return sg.unreduce(g, x, axis, keepdims) * sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
+
+
+@defjvp(*numpy_functions("linalg.vector_norm"))
+def vector_norm_jvp(dx, ans, x, axis=None, keepdims=False, ord=2):
+    grad = sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
+    return np.sum(dx * grad, axis=axis, keepdims=keepdims)
+
+
+@defvjp(*numpy_functions("linalg.matrix_norm"))
+def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
+    grad = sg.norm_gradient(x, ans, ord, (-2, -1), keepdims)
+    return sg.unreduce(g, x, (-2, -1), keepdims) * grad
+
+
+@defjvp(*numpy_functions("linalg.matrix_norm"))
+def matrix_norm_jvp(dx, ans, x, keepdims=False, ord="fro"):
+    grad = sg.norm_gradient(x, ans, ord, (-2, -1), keepdims)
+    return np.sum(dx * grad, axis=(-2, -1), keepdims=keepdims)

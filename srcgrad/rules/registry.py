@@ -34,6 +34,8 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass
 class Rule:
@@ -96,6 +98,19 @@ def nondifferentiable(*primals) -> None:
     """Declare functions whose value passes through with a zero derivative."""
     for primal in primals:
         _NONDIFF[_key(primal)] = primal
+
+
+def numpy_functions(*names) -> tuple:
+    """The named NumPy functions this NumPy version has (``"linalg.cross"`` for np.linalg's),
+    so a rule can be registered for functions that older or newer versions lack."""
+    found = []
+    for name in names:
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return tuple(found)
 
 
 def vjp_rule(func) -> Rule | None:

@@ -5,7 +5,8 @@ Their formulas call ``math`` as well, so scalar code stays in Python floats:
 (a NumPy call on a float costs about a microsecond, and it would hand back an
 ``np.float64`` where the user wrote ``math``). The ``math`` functions whose
 derivative is plain arithmetic (exp, log, sqrt, tan, tanh, atan, ...) share
-the NumPy rule in ``elementwise``; that rule calls no NumPy function.
+the NumPy rule in ``elementwise`` or ``trigonometric``; that rule calls no
+NumPy function.
 
 Conventions as for NumPy: ``fabs`` has derivative sign(x), 0 at 0.
 """

@@ -1,8 +1,8 @@
-"""Rules for functions that move, copy, select or stack elements.
+"""Rules for functions that move, copy or stack elements.
 
 They are all linear, so each forward rule applies the primal to the tangent,
 and each reverse rule applies the adjoint movement: the inverse permutation,
-a sum over copies, or zeros where an element was not selected.
+a sum over copies, or zeros where an element was dropped.
 
 Options that NumPy requires (``shape``, ``axis`` of ``expand_dims``,
 ``indices_or_sections``...) have a default of None here only so that they
@@ -12,9 +12,9 @@ are options, not differentiable inputs; the call always passes them.
 import numpy as np
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import defjvp, defvjp, numpy_functions
 
-# ------------------------------------------------------- reshaping, permuting
+# ------------------------------------------------------ reshaping, permuting
 
 
 @defvjp(np.reshape)
@@ -76,6 +76,26 @@ def swapaxes(g, ans, a, axis1=None, axis2=None):
 @defjvp(np.swapaxes)
 def swapaxes_jvp(da, ans, a, axis1=None, axis2=None):
     return np.swapaxes(da, axis1, axis2)
+
+
+@defvjp(np.rollaxis)
+def rollaxis(g, ans, a, axis=None, start=0):
+    return np.transpose(g, sg.inverse_axes(sg.rollaxis_axes(a, axis, start), a))
+
+
+@defjvp(np.rollaxis)
+def rollaxis_jvp(da, ans, a, axis=None, start=0):
+    return np.rollaxis(da, axis, start)
+
+
+@defvjp(*numpy_functions("matrix_transpose", "linalg.matrix_transpose"))
+def matrix_transpose(g, ans, x):
+    return sg.mT(g)
+
+
+@defjvp(*numpy_functions("matrix_transpose", "linalg.matrix_transpose"))
+def matrix_transpose_jvp(dx, ans, x):
+    return sg.mT(dx)
 
 
 @defvjp(np.broadcast_to)
@@ -150,7 +170,7 @@ def sort_jvp(da, ans, a, axis=-1, kind=None):
     return np.take_along_axis(da, np.argsort(a, axis), axis)
 
 
-# ------------------------------------------------------------ pass-throughs
+# ------------------------------------------------------------- pass-throughs
 
 
 @defvjp(np.copy, np.ascontiguousarray, np.asfortranarray)
@@ -172,6 +192,17 @@ def real(g, ans, val):
 @defjvp(np.real)
 def real_jvp(dval, ans, val):
     return np.real(dval)
+
+
+@defvjp(np.real_if_close)
+def real_if_close(g, ans, a, tol=100):
+    """For real inputs, a pass-through."""
+    return g
+
+
+@defjvp(np.real_if_close)
+def real_if_close_jvp(da, ans, a, tol=100):
+    return da
 
 
 if hasattr(np, "astype"):  # NumPy >= 2.1
@@ -230,6 +261,16 @@ def vstack_jvp(dtup, ans, tup):
     return np.vstack(sg.dense(dtup, tup))
 
 
+@defvjp(*numpy_functions("row_stack"))
+def row_stack(g, ans, tup):
+    return sg.unconcatenate(g, tup, 0)
+
+
+@defjvp(*numpy_functions("row_stack"))
+def row_stack_jvp(dtup, ans, tup):
+    return np.vstack(sg.dense(dtup, tup))
+
+
 @defvjp(np.dstack)
 def dstack(g, ans, tup):
     return sg.unconcatenate(g, tup, 2)
@@ -248,6 +289,16 @@ def column_stack(g, ans, tup):
 @defjvp(np.column_stack)
 def column_stack_jvp(dtup, ans, tup):
     return np.column_stack(sg.dense(dtup, tup))
+
+
+@defvjp(np.append)
+def append(g, ans, arr, values, axis=None):
+    return sg.unconcatenate(g, (arr, values), axis)
+
+
+@defjvp(np.append)
+def append_jvp(darr, dvalues, ans, arr, values, axis=None):
+    return np.append(sg.full_tangent(darr, arr), sg.full_tangent(dvalues, values), axis)
 
 
 @defvjp(np.split, np.array_split)
@@ -296,7 +347,17 @@ def dsplit_jvp(dary, ans, ary, indices_or_sections=None):
     return np.dsplit(dary, indices_or_sections)
 
 
-# --------------------------------------------------- copies, padding, diffs
+@defvjp(*numpy_functions("unstack"))
+def unstack(g, ans, x, axis=0):
+    return np.stack(sg.dense(g, ans), axis)
+
+
+@defjvp(*numpy_functions("unstack"))
+def unstack_jvp(dx, ans, x, axis=0):
+    return np.unstack(dx, axis=axis)
+
+
+# ---------------------------------------------------- copies, padding, diffs
 
 
 @defvjp(np.tile)
@@ -317,6 +378,16 @@ def repeat(g, ans, a, repeats=None, axis=None):
 @defjvp(np.repeat)
 def repeat_jvp(da, ans, a, repeats=None, axis=None):
     return np.repeat(da, repeats, axis)
+
+
+@defvjp(np.resize)
+def resize(g, ans, a, new_shape=None):
+    return sg.unresize(g, a, new_shape)
+
+
+@defjvp(np.resize)
+def resize_jvp(da, ans, a, new_shape=None):
+    return np.resize(da, new_shape)
 
 
 @defvjp(np.pad)
@@ -341,7 +412,18 @@ def diff_jvp(da, ans, a, n=1, axis=-1):
     return np.diff(da, n, axis)
 
 
-# ----------------------------------------------------- diagonals, triangles
+@defvjp(np.ediff1d)
+def ediff1d(g, ans, ary, to_end=None, to_begin=None):
+    """The constant ends have no derivative."""
+    return sg.unediff1d(g, ary, to_end, to_begin)
+
+
+@defjvp(np.ediff1d)
+def ediff1d_jvp(dary, ans, ary, to_end=None, to_begin=None):
+    return np.ediff1d(dary, sg.zero_ends(to_end), sg.zero_ends(to_begin))
+
+
+# ------------------------------------------------------ diagonals, triangles
 
 
 @defvjp(np.diag)
@@ -355,6 +437,16 @@ def diag_jvp(dv, ans, v, k=0):
     return np.diag(dv, k)
 
 
+@defvjp(np.diagflat)
+def diagflat(g, ans, v, k=0):
+    return np.reshape(np.diagonal(g, k), sg.shape_of(v))
+
+
+@defjvp(np.diagflat)
+def diagflat_jvp(dv, ans, v, k=0):
+    return np.diagflat(dv, k)
+
+
 @defvjp(np.diagonal)
 def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
     return sg.embed_diagonal(g, a, offset, axis1, axis2)
@@ -363,6 +455,16 @@ def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
 @defjvp(np.diagonal)
 def diagonal_jvp(da, ans, a, offset=0, axis1=0, axis2=1):
     return np.diagonal(da, offset, axis1, axis2)
+
+
+@defvjp(*numpy_functions("linalg.diagonal"))
+def linalg_diagonal(g, ans, x, offset=0):
+    return sg.embed_diagonal(g, x, offset, -2, -1)
+
+
+@defjvp(*numpy_functions("linalg.diagonal"))
+def linalg_diagonal_jvp(dx, ans, x, offset=0):
+    return np.linalg.diagonal(dx, offset=offset)
 
 
 @defvjp(np.tril)
@@ -383,28 +485,3 @@ def triu(g, ans, m, k=0):
 @defjvp(np.triu)
 def triu_jvp(dm, ans, m, k=0):
     return np.triu(dm, k)
-
-
-# ---------------------------------------------------------------- selection
-
-
-@defvjp(np.take)
-def take(g, ans, a, indices=None, axis=None):
-    """Repeated indices add up."""
-    return sg.untake(g, a, indices, axis)
-
-
-@defjvp(np.take)
-def take_jvp(da, ans, a, indices=None, axis=None):
-    return np.take(da, indices, axis)
-
-
-@defvjp(np.full_like)
-def full_like(g, ans, a, fill_value):
-    """Only the fill value matters: every element is a copy of it."""
-    return None, sg.unbroadcast(g, fill_value)
-
-
-@defjvp(np.full_like)
-def full_like_jvp(da, dfill_value, ans, a, fill_value):
-    return np.zeros_like(ans) + dfill_value

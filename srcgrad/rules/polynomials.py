@@ -1,0 +1,89 @@
+"""Rules for NumPy's polynomial functions on coefficient arrays (highest power
+first): polyval, polyadd, polysub, polymul, polyder, polyint, and vander.
+
+Coefficients align on the constant term (the right); ``polymul`` is a full
+convolution of the coefficients. NumPy computes some factors in float64, so
+the rules cast them to the input's float dtype (``sg.as_float_of``). The
+integration constants ``k`` of ``polyint`` are constants.
+"""
+
+import numpy as np
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+
+@defvjp(np.polyval)
+def polyval(g, ans, p, x):
+    slope = sg.as_float_of(np.polyval(np.polyder(p), x), x)
+    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * slope, x)
+
+
+@defjvp(np.polyval)
+def polyval_jvp(dp, dx, ans, p, x):
+    return np.polyval(dp, x) + dx * sg.as_float_of(np.polyval(np.polyder(p), x), x)
+
+
+@defvjp(np.vander)
+def vander(g, ans, x, N=None, increasing=False):
+    return np.sum(g * sg.vander_derivative(x, N, increasing), axis=1)
+
+
+@defjvp(np.vander)
+def vander_jvp(dx, ans, x, N=None, increasing=False):
+    return dx[:, None] * sg.vander_derivative(x, N, increasing)
+
+
+@defvjp(np.polyadd)
+def polyadd(g, ans, a1, a2):
+    """Coefficients align on the constant term (the right)."""
+    return g[len(g) - len(a1) :], g[len(g) - len(a2) :]
+
+
+@defjvp(np.polyadd)
+def polyadd_jvp(da1, da2, ans, a1, a2):
+    return np.polyadd(da1, da2)
+
+
+@defvjp(np.polysub)
+def polysub(g, ans, a1, a2):
+    return g[len(g) - len(a1) :], -g[len(g) - len(a2) :]
+
+
+@defjvp(np.polysub)
+def polysub_jvp(da1, da2, ans, a1, a2):
+    return np.polysub(da1, da2)
+
+
+@defvjp(np.polymul)
+def polymul(g, ans, a1, a2):
+    """A full convolution of the coefficients."""
+    return sg.convolve_adjoints(g, a1, a2)
+
+
+@defjvp(np.polymul)
+def polymul_jvp(da1, da2, ans, a1, a2):
+    return np.polymul(da1, a2) + np.polymul(a1, da2)
+
+
+@defvjp(np.polyder)
+def polyder(g, ans, p, m=1):
+    """Each coefficient is scaled by a falling factorial; the m lowest vanish."""
+    factors = sg.as_float_of(np.polyder(np.ones_like(p), m), p)
+    return np.concatenate([g * factors, np.zeros_like(p[len(p) - m :])])
+
+
+@defjvp(np.polyder)
+def polyder_jvp(dp, ans, p, m=1):
+    return np.polyder(dp, m)
+
+
+@defvjp(np.polyint)
+def polyint(g, ans, p, m=1, k=None):
+    """The integration constants ``k`` are constants."""
+    return g[: len(p)] * sg.as_float_of(np.polyint(np.ones_like(p), m)[: len(p)], p)
+
+
+@defjvp(np.polyint)
+def polyint_jvp(dp, ans, p, m=1, k=None):
+    return np.polyint(dp, m)

@@ -1,0 +1,105 @@
+"""Rules for order statistics and covariances: median, quantile, percentile (and
+their nan* versions), cov and corrcoef.
+
+Conventions: quantiles support ``method='linear'`` only and give a tied
+value's derivative to one of the tied elements; their derivative in ``q`` is
+the slope between the two neighbouring order statistics. The weights of
+``cov`` are constants; a second variable ``y`` of ``cov``/``corrcoef`` is not
+supported (stack it into the first).
+"""
+
+import numpy as np
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+# ----------------------------------------------------------------- quantiles
+
+
+@defvjp(np.median)
+def median(g, ans, a, axis=None, keepdims=False):
+    """The middle element, or the mean of the two middle ones."""
+    return sg.quantile_adjoints(g, a, 0.5, axis, keepdims)[0]
+
+
+@defjvp(np.median)
+def median_jvp(da, ans, a, axis=None, keepdims=False):
+    return sg.quantile_tangent(da, 0.0, ans, a, 0.5, axis, keepdims)
+
+
+@defvjp(np.nanmedian)
+def nanmedian(g, ans, a, axis=None, keepdims=False):
+    return sg.quantile_adjoints(g, a, 0.5, axis, keepdims, nan=True)[0]
+
+
+@defjvp(np.nanmedian)
+def nanmedian_jvp(da, ans, a, axis=None, keepdims=False):
+    return sg.quantile_tangent(da, 0.0, ans, a, 0.5, axis, keepdims, nan=True)
+
+
+@defvjp(np.quantile)
+def quantile(g, ans, a, q, axis=None, method="linear", keepdims=False):
+    """method='linear' only; d/dq is the slope between the two neighbouring order statistics."""
+    return sg.quantile_adjoints(g, a, q, axis, keepdims, method)
+
+
+@defjvp(np.quantile)
+def quantile_jvp(da, dq, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_tangent(da, dq, ans, a, q, axis, keepdims, method)
+
+
+@defvjp(np.nanquantile)
+def nanquantile(g, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_adjoints(g, a, q, axis, keepdims, method, nan=True)
+
+
+@defjvp(np.nanquantile)
+def nanquantile_jvp(da, dq, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_tangent(da, dq, ans, a, q, axis, keepdims, method, nan=True)
+
+
+@defvjp(np.percentile)
+def percentile(g, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_adjoints(g, a, q, axis, keepdims, method, scale=100.0)
+
+
+@defjvp(np.percentile)
+def percentile_jvp(da, dq, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_tangent(da, dq, ans, a, q, axis, keepdims, method, scale=100.0)
+
+
+@defvjp(np.nanpercentile)
+def nanpercentile(g, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_adjoints(g, a, q, axis, keepdims, method, nan=True, scale=100.0)
+
+
+@defjvp(np.nanpercentile)
+def nanpercentile_jvp(da, dq, ans, a, q, axis=None, method="linear", keepdims=False):
+    return sg.quantile_tangent(da, dq, ans, a, q, axis, keepdims, method, nan=True, scale=100.0)
+
+
+# --------------------------------------------------- covariance, correlation
+
+
+@defvjp(np.cov)
+def cov(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """The weights are constants; ``y`` is not supported (stack it into ``m``)."""
+    return sg.cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defjvp(np.cov)
+def cov_jvp(dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    return sg.cov_tangent(dm, ans, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defvjp(np.corrcoef)
+def corrcoef(g, ans, x, y=None, rowvar=True):
+    """``y`` is not supported (stack it into ``x``)."""
+    c = np.cov(x, y, rowvar)
+    return sg.cov_adjoint(sg.corrcoef_cov_cotangent(g, c), x, y, rowvar)
+
+
+@defjvp(np.corrcoef)
+def corrcoef_jvp(dx, ans, x, y=None, rowvar=True):
+    c = np.cov(x, y, rowvar)
+    return sg.corrcoef_tangent(sg.cov_tangent(dx, c, x, y, rowvar), c)

@@ -1,0 +1,65 @@
+"""Cotangents and tangents of tuples, lists and dicts, where ``None`` is an exact zero.
+
+``add`` adds them element by element; ``part`` and ``dense`` turn a ``None``
+part into zeros; ``restructure``, ``spread`` and ``unsequence`` give a
+cotangent back in the structure of the value it came from (``np.array(xs)``,
+``sum(xs)``, ``tuple(xs)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .broadcasting import unbroadcast, unreduce, zeros_like
+
+
+def add(a, b):
+    """``a + b`` for cotangents, where ``None`` is an exact zero (used in containers)."""
+    if a is None or (_is_plain_zero(a) and isinstance(b, (tuple, list, dict))):
+        return b
+    if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    return a + b
+
+
+def _is_plain_zero(v) -> bool:
+    """A Python 0.0 standing for a zero container cotangent (folded tangents use it)."""
+    return type(v) is float and v == 0.0
+
+
+def part(g, ans, i):
+    """Part ``i`` of a tuple cotangent or tangent, zeros when it is None (an unused output)."""
+    gi = g[i]
+    return zeros_like(ans[i]) if gi is None else gi
+
+
+def dense(parts, like):
+    """A sequence of cotangents or tangents with None (an exact zero) made into zeros like ``like``."""
+    return tuple(zeros_like(x) if p is None else p for p, x in zip(parts, like, strict=True))
+
+
+def restructure(g, like):
+    """The cotangent ``g`` of ``np.array(like)`` given back in ``like``'s structure."""
+    if isinstance(like, (list, tuple)):
+        return type(like)(restructure(g[k], v) for k, v in enumerate(like))
+    if isinstance(like, float):
+        return float(g)
+    return unbroadcast(g, like)
+
+
+def spread(g, values):
+    """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape."""
+    if isinstance(values, (list, tuple)):
+        return type(values)(unbroadcast(g, v) for v in values)
+    return unreduce(g, values, 0)  # sum(array) adds along the first axis
+
+
+def unsequence(g, iterable):
+    """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
+    if isinstance(iterable, (tuple, list)):
+        return type(iterable)(g)
+    return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])

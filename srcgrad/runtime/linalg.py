@@ -1,0 +1,140 @@
+"""Helpers of the rules in ``srcgrad.rules.linalg``: factorisations and matrix functions.
+
+The gap matrix of eigen/singular values (zero, not infinity, for equal
+ones), the right-hand side of ``solve`` as columns (its vector rule changed in
+NumPy 2), the thin factors of an SVD or QR with a clear error where the rule
+does not apply, and the matrix power and condition number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .broadcasting import zeros_like
+from .shapes import mT
+
+
+def inverse_gaps(w):
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values)."""
+    gaps = w[..., None, :] - w[..., :, None]
+    return gaps / (gaps**2 + (gaps == 0))
+
+
+def solve_rhs_is_vector(a, b) -> bool:
+    """Whether ``np.linalg.solve(a, b)`` treats ``b`` as (a stack of) vectors, per NumPy version."""
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        return np.ndim(b) == 1
+    return np.ndim(b) == np.ndim(a) - 1
+
+
+def rhs_columns(v, a, b):
+    """``v`` (shaped like b or the solution) as a stack of matrices: vectors become columns."""
+    return np.expand_dims(v, -1) if solve_rhs_is_vector(a, b) else v
+
+
+def rhs_like(v, a, b):
+    """Undo ``rhs_columns``: drop the column axis when ``b`` is a vector."""
+    return v[..., 0] if solve_rhs_is_vector(a, b) else v
+
+
+def svd_factors(ans, a, compute_uv=True):
+    """The thin ``(u, s, vh)`` of an SVD result; recomputed when only ``s`` was returned."""
+    if not compute_uv:
+        return tuple(np.linalg.svd(a, full_matrices=False))
+    u, s, vh = ans
+    k = s.shape[-1]
+    return u[..., :, :k], s, vh[..., :k, :]
+
+
+def svd_cotangents(g, usv, compute_uv=True):
+    """The thin ``(gu, gs, gvh)`` of an SVD cotangent, with zeros for unused outputs.
+
+    The extra columns that ``full_matrices=True`` adds for a non-square matrix are
+    not determined by it, so they cannot carry a cotangent: a clear error if they do."""
+    if not compute_uv:
+        return zeros_like(usv[0]), g, zeros_like(usv[2])
+    gu, gs, gvh = (zeros_like(x) if p is None else p for p, x in zip(g, usv, strict=True))
+    k = usv[1].shape[-1]
+    extra = gu[..., :, k:], gvh[..., k:, :]
+    if any(np.size(e) and np.any(e != 0) for e in extra):
+        raise ValueError(
+            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
+            "of a non-square matrix have no derivative; pass full_matrices=False"
+        )
+    return gu[..., :, :k], gs, gvh[..., :k, :]
+
+
+def svd_tangent(du, ds, dvh, ans, compute_uv=True):
+    """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``)."""
+    if not compute_uv:
+        return ds
+    if np.shape(ans[0]) != np.shape(du) or np.shape(ans[2]) != np.shape(dvh):
+        raise ValueError(
+            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
+            "of a non-square matrix have no derivative; pass full_matrices=False"
+        )
+    return du, ds, dvh
+
+
+def qr_square_r(ans, mode="reduced"):
+    """R of a reduced QR of a tall or square matrix (the case the QR rules cover); else an error."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"srcgrad: no derivative for np.linalg.qr with mode={mode!r}")
+    r = ans[1]
+    if r.shape[-2] != r.shape[-1]:
+        raise ValueError(
+            "srcgrad: the derivative of np.linalg.qr needs a tall or square matrix "
+            "(rows >= columns) in 'reduced' mode"
+        )
+    return r
+
+
+def _matrix_power_parts(a, n):
+    """The base matrix (``a`` or its inverse) and the non-negative power."""
+    if n < 0:
+        return np.linalg.inv(a), -n
+    return a, n
+
+
+def matrix_power_adjoint(g, a, n=None):
+    """The cotangent of ``a`` in ``np.linalg.matrix_power(a, n)``: the sum over the
+    factors of ``b**i db b**(k-1-i)``, transposed (``b`` is the inverse for n < 0)."""
+    b, k = _matrix_power_parts(a, n)
+    bt = mT(b)
+    powers = [None]  # powers[i] is bt**i; None stands for the identity
+    for i in range(1, k):
+        powers.append(bt if i == 1 else powers[-1] @ bt)
+    gb = zeros_like(a)
+    for i in range(k):
+        term = g if powers[i] is None else powers[i] @ g
+        right = powers[k - 1 - i]
+        gb = gb + (term if right is None else term @ right)
+    if n < 0:
+        return -(bt @ gb @ bt)
+    return gb
+
+
+def matrix_power_tangent(da, a, n=None):
+    """The tangent of ``np.linalg.matrix_power(a, n)``."""
+    b, k = _matrix_power_parts(a, n)
+    db = -(b @ da @ b) if n < 0 else da
+    total = zeros_like(a)
+    for i in range(k):
+        left = np.linalg.matrix_power(b, i)
+        right = np.linalg.matrix_power(b, k - 1 - i)
+        total = total + left @ db @ right
+    return total
+
+
+def cond_gradient(x, p=None):
+    """The derivative of ``np.linalg.cond(x, p)`` for p None/2 (s_max/s_min) and -2."""
+    if p not in (None, 2, -2):
+        raise ValueError(f"srcgrad: no derivative for np.linalg.cond with p={p!r}")
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    top = u[..., :, :1] @ vh[..., :1, :]
+    bottom = u[..., :, -1:] @ vh[..., -1:, :]
+    s_max = s[..., :1, None]
+    s_min = s[..., -1:, None]
+    if p == -2:
+        return bottom / s_max - s_min / s_max**2 * top
+    return top / s_min - s_max / s_min**2 * bottom

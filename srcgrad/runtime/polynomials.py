@@ -1,0 +1,24 @@
+"""Helpers of the rules in ``srcgrad.rules.polynomials``: coefficients and Vandermonde matrices."""
+
+import numpy as np
+
+from .broadcasting import as_float_of, shape_of
+
+
+def polyval_adjoint_p(g, p, x):
+    """The cotangent of the coefficients ``p`` in ``np.polyval(p, x)``."""
+    powers = np.vander(np.reshape(x, -1), len(p))
+    return as_float_of(np.reshape(np.reshape(g, -1) @ powers, shape_of(p)), p)
+
+
+def vander_derivative(x, N=None, increasing=False):
+    """``d vander(x, N)[i, j] / d x[i]``, shaped like the Vandermonde matrix."""
+    n = len(x) if N is None else N
+    zero = np.zeros_like(x, shape=(len(x), 1), dtype=np.result_type(x, 1.0))
+    if n <= 1:
+        return zero[:, :n]
+    lower = as_float_of(np.vander(x, n - 1, increasing), x)
+    k = np.cumsum(np.ones_like(x, shape=(n - 1,), dtype=np.result_type(x, 1.0)))
+    if increasing:
+        return np.concatenate([zero, lower * k], axis=1)
+    return np.concatenate([lower * np.flip(k), zero], axis=1)

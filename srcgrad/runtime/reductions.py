@@ -1,0 +1,150 @@
+"""Helpers of the rules in ``srcgrad.rules.reductions``: max/min, products, weights, NaNs, norms.
+
+Tied extremes share the cotangent equally (``extremum_share``); a product's
+derivative is the product of the other factors, exact at zeros
+(``prod_of_others``); ``norm_gradient`` and ``vector_norm_gradient`` follow
+the same conventions at their kinks (ties share, sign(0) = 0).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .broadcasting import keep_reduced, reduced_count, shape_of
+
+
+def _axes_tuple(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a sequence) as a tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, numbers.Integral):
+        axis = (axis,)
+    return tuple(int(a) % ndim for a in axis) if ndim else ()
+
+
+def extremum_share(x, ans, axis=None, keepdims=False):
+    """Where ``x`` equals its reduced max/min ``ans``, 1/(number of ties), else 0.
+
+    The cotangent of max/min is shared equally among tied elements."""
+    hit = x == keep_reduced(ans, x, axis, keepdims)
+    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    return share.astype(np.result_type(x, 1.0), copy=False)
+
+
+def prod_of_others(x, axis=None):
+    """For each element, the product of the other elements it is reduced with (exact at zeros)."""
+    shape = shape_of(x)
+    if not shape:
+        return np.ones_like(x)
+    axes = _axes_tuple(axis, len(shape))
+    k = len(axes)
+    moved = np.moveaxis(x, axes, tuple(range(-k, 0)))
+    moved_shape = moved.shape
+    flat = np.reshape(moved, moved_shape[: len(moved_shape) - k] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    right = np.concatenate([ones, np.cumprod(np.flip(flat[..., 1:], -1), axis=-1)], axis=-1)
+    others = left * np.flip(right, -1)
+    return np.moveaxis(np.reshape(others, moved_shape), tuple(range(-k, 0)), axes)
+
+
+def average_weights(a, axis=None, weights=None):
+    """The normalised weights of ``np.average``, shaped to broadcast against ``a``."""
+    if weights is None:
+        return 1.0 / reduced_count(a, axis)
+    ndim = len(shape_of(a))
+    if np.ndim(weights) != ndim:
+        (ax,) = _axes_tuple(axis, ndim)
+        weights = np.reshape(weights, tuple(-1 if i == ax else 1 for i in range(ndim)))
+    return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def nan_count(a, axis=None, keepdims=False):
+    """How many non-NaN elements each reduction of ``a`` over ``axis`` combines, in a's float dtype."""
+    return np.sum(~np.isnan(a), axis=axis, keepdims=keepdims, dtype=np.result_type(a, 1.0))
+
+
+def nan_centred(a, axis=None):
+    """``a`` minus its NaN-ignoring mean over ``axis``, with 0 where ``a`` is NaN."""
+    return np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+
+
+def drop_initial(g, axis=None, include_initial=False):
+    """``g`` without the leading entry that ``include_initial=True`` adds along ``axis``."""
+    if not include_initial:
+        return g
+    ax = 0 if axis is None else axis
+    return np.take(g, np.arange(1, np.shape(g)[ax]), axis=ax)
+
+
+def add_initial(t, axis=None, include_initial=False):
+    """``t`` with a zero entry prepended along ``axis`` when ``include_initial=True``."""
+    if not include_initial:
+        return t
+    ax = 0 if axis is None else axis % np.ndim(t)
+    widths = [(0, 0)] * np.ndim(t)
+    widths[ax] = (1, 0)
+    return np.pad(t, widths)
+
+
+def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
+    """The derivative of ``np.linalg.norm(x, ord, axis)`` with respect to ``x`` (x's shape).
+
+    Kinks follow the max/abs conventions: ties share equally, sign(0) = 0."""
+    ndim = len(shape_of(x))
+    n = keep_reduced(ans, x, axis, keepdims)
+    if axis is None:
+        matrix = ord is not None and ndim == 2
+    else:
+        matrix = not isinstance(axis, numbers.Integral) and len(axis) == 2
+    if not matrix or ord in (None, "fro"):
+        if ord in (None, "fro", 2):
+            return x / n
+        if ord == 1:
+            return np.sign(x)
+        if ord in (np.inf, -np.inf):
+            return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
+        if ord == 0 or isinstance(ord, str):
+            raise ValueError(f"srcgrad: no derivative for np.linalg.norm with ord={ord!r}")
+        return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
+    rows, cols = (-2, -1) if axis is None else _axes_tuple(axis, ndim)
+    m = np.moveaxis(x, (rows, cols), (-2, -1))
+    if ord in (2, -2, "nuc"):
+        u, s, vh = np.linalg.svd(m, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vh
+        else:
+            i = 0 if ord == 2 else -1
+            d = u[..., :, i : i + 1 or None] @ vh[..., i : i + 1 or None, :]
+    elif ord in (1, -1, np.inf, -np.inf):
+        by_cols = ord in (1, -1)
+        sums = np.sum(np.abs(m), axis=-2 if by_cols else -1, keepdims=True)
+        pick = np.max(sums, axis=(-2, -1), keepdims=True) if ord > 0 else np.min(
+            sums, axis=(-2, -1), keepdims=True
+        )
+        hit = sums == pick
+        share = (hit / np.sum(hit, axis=(-2, -1), keepdims=True)).astype(
+            np.result_type(x, 1.0), copy=False
+        )
+        d = np.sign(m) * share
+    else:
+        raise ValueError(f"srcgrad: no derivative for the matrix norm with ord={ord!r}")
+    return np.moveaxis(d, (-2, -1), (rows, cols))
+
+
+def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2):
+    """The derivative of ``np.linalg.vector_norm(x, axis, keepdims, ord)`` (x's shape).
+
+    Any number of axes is one vector; kinks follow the max/abs conventions."""
+    n = keep_reduced(ans, x, axis, keepdims)
+    if ord == 2:
+        return x / n
+    if ord == 1:
+        return np.sign(x)
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
+    if ord == 0:
+        raise ValueError("srcgrad: no derivative for np.linalg.vector_norm with ord=0")
+    return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)

@@ -1,0 +1,105 @@
+"""Helpers of the rules in ``srcgrad.rules.signal``: 1-D convolution, correlation,
+linear interpolation and trapezoidal weights.
+
+A 'same' or 'valid' convolution's cotangent is embedded in the 'full' length
+first; then both adjoints are correlations with the other operand.
+"""
+
+import numpy as np
+
+from .broadcasting import as_float_of, full_tangent, unbroadcast
+
+
+def _full_correlation(g, n, m, mode, offset):
+    """``g`` of a 'same'/'valid' convolution embedded at ``offset`` in the 'full' length."""
+    if mode == "full":
+        return g
+    before = offset
+    after = n + m - 1 - offset - np.shape(g)[0]
+    return np.pad(g, (before, after))
+
+
+def convolve_adjoints(g, a, v, mode="full"):
+    """The cotangents of ``a`` and ``v`` in ``np.convolve(a, v, mode)`` (1-D)."""
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    offset = (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+    full = _full_correlation(g, n, m, mode, offset)
+    return np.correlate(full, v, "valid"), np.correlate(full, a, "valid")
+
+
+def correlate_adjoints(g, a, v, mode="valid"):
+    """The cotangents of ``a`` and ``v`` in ``np.correlate(a, v, mode)`` (1-D, real)."""
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    if mode == "same":
+        offset = (m - 1) // 2 if n >= m else n // 2
+    else:
+        offset = min(n, m) - 1
+    full = _full_correlation(g, n, m, mode, offset)
+    return np.correlate(full, np.flip(v), "valid"), np.flip(np.correlate(full, a, "valid"))
+
+
+def _interp_parts(x, xp, fp, period=None):
+    """Segment index ``j``, position ``t`` in it, slope ``s`` and the inside/below/above masks."""
+    if period is not None:
+        raise ValueError("srcgrad: no derivative for np.interp with period=...")
+    n = np.shape(xp)[0]
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
+    j1 = np.minimum(j + 1, n - 1)
+    h = xp[j1] - xp[j]
+    h = np.where(h == 0, 1.0, h)
+    t = (x - xp[j]) / h
+    s = (fp[j1] - fp[j]) / h
+    below = x < xp[0]
+    above = x > xp[n - 1]
+    inside = ~(below | above)
+    return j, j1, t, s, inside, below, above
+
+
+def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
+    """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
+    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    gi = np.where(inside, g, 0.0)
+    gx = gi * s
+    dtype = np.result_type(g, 1.0)
+    gxp = np.zeros_like(xp, dtype=dtype)
+    np.add.at(gxp, j, gi * s * (t - 1.0))
+    np.add.at(gxp, j1, -gi * s * t)
+    gfp = np.zeros_like(fp, dtype=dtype)
+    np.add.at(gfp, j, gi * (1.0 - t))
+    np.add.at(gfp, j1, gi * t)
+    if left is None:
+        gfp[0] += np.sum(np.where(below, g, 0.0))
+    if right is None:
+        gfp[-1] += np.sum(np.where(above, g, 0.0))
+    return unbroadcast(as_float_of(gx, x), x), as_float_of(gxp, xp), as_float_of(gfp, fp)
+
+
+def interp_tangent(dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
+    """The tangent of ``np.interp(x, xp, fp, left, right)``."""
+    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    dxp = full_tangent(dxp, xp)
+    dfp = full_tangent(dfp, fp)
+    mid = dx * s + dxp[j] * s * (t - 1.0) - dxp[j1] * s * t + dfp[j] * (1.0 - t) + dfp[j1] * t
+    out = np.where(inside, mid, 0.0)
+    if left is None:
+        out = np.where(below, dfp[0], out)
+    if right is None:
+        out = np.where(above, dfp[-1], out)
+    return out
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """The weight of each sample of ``y`` in ``np.trapezoid(y, x, dx, axis)``."""
+    nd = np.ndim(y)
+    ax = axis % nd
+    if x is None:
+        d = np.ones_like(np.diff(y, axis=ax)) * dx
+    elif np.ndim(x) == 1:
+        d = np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
+    else:
+        d = np.diff(x, axis=ax)
+    before = [(0, 0)] * np.ndim(d)
+    after = [(0, 0)] * np.ndim(d)
+    before[ax] = (1, 0)
+    after[ax] = (0, 1)
+    return (np.pad(d, before) + np.pad(d, after)) / 2.0

@@ -1,0 +1,155 @@
+"""Helpers of the rules in ``srcgrad.rules.statistics``: quantiles, covariance, correlation.
+
+A quantile (``method='linear'``) is a weighted sum of two order statistics;
+the weights follow the sort order back to ``a``, and d/dq is the slope
+between the two. ``cov`` and ``corrcoef`` treat their weights as constants.
+"""
+
+import numpy as np
+
+from .broadcasting import as_float_of, full_tangent, shape_of
+from .reductions import _axes_tuple
+
+
+def _quantile_rows(a, axis=None):
+    """``a`` with the reduced axes moved last and flattened into one."""
+    shape = shape_of(a)
+    nd = len(shape)
+    axes = _axes_tuple(axis, nd)
+    k = len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(nd - k, nd)))
+    kept = np.shape(moved)[: nd - k]
+    return np.reshape(moved, kept + (-1,)), axes, kept
+
+
+def _quantile_weights(rows, q, nan=False, method="linear"):
+    """The sorting order of ``rows``, the weights of its sorted entries per ``q``, and d/dq."""
+    if method != "linear":
+        raise ValueError(f"srcgrad: no derivative for quantiles with method={method!r}")
+    order = np.argsort(rows, axis=-1)
+    ordered = np.take_along_axis(rows, order, axis=-1)
+    if nan:
+        count = np.sum(~np.isnan(rows), axis=-1, keepdims=True, dtype=np.result_type(rows, 1.0))
+    else:
+        count = np.shape(rows)[-1]
+    v = np.reshape(q, np.shape(q) + (1,) * np.ndim(rows)) * (count - 1)
+    lo = np.floor(v)
+    frac = v - lo
+    hi = np.minimum(lo + 1, count - 1)
+    j = np.cumsum(np.ones_like(rows), axis=-1) - 1.0
+    at_lo, at_hi = j == lo, j == hi
+    weights = np.where(at_lo, 1.0 - frac, 0.0) + np.where(at_hi, frac, 0.0)
+    values = np.where(np.isnan(ordered), 0.0, ordered)
+    gap = np.sum(
+        np.where(at_hi, values, 0.0) - np.where(at_lo, values, 0.0), axis=-1, keepdims=True
+    )
+    return order, weights, (gap * (count - 1))[..., 0]
+
+
+def _quantile_q(q, scale):
+    """``q`` as a fraction (percentiles divide by 100)."""
+    return np.true_divide(q, scale)
+
+
+def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0):
+    """The cotangents of ``a`` and ``q`` in ``np.quantile``/``percentile``/``median`` (and nan*)."""
+    rows, axes, kept = _quantile_rows(a, axis)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    gq_shape = np.shape(q) + kept
+    g2 = np.reshape(g, gq_shape + (1,))
+    ga_sorted = np.sum(g2 * weights, axis=tuple(range(np.ndim(q))))
+    ga_rows = np.take_along_axis(ga_sorted, np.argsort(order, axis=-1), axis=-1)
+    nd = len(shape_of(a))
+    k = len(axes)
+    moved_shape = kept + tuple(shape_of(a)[i] for i in axes)
+    ga = np.moveaxis(np.reshape(ga_rows, moved_shape), tuple(range(nd - k, nd)), axes)
+    summed = tuple(range(np.ndim(q), len(gq_shape)))
+    gq = np.sum(np.reshape(g, gq_shape) * np.reshape(slope, gq_shape), axis=summed) / scale
+    return ga.astype(np.result_type(a, 1.0), copy=False), gq
+
+
+def quantile_tangent(
+    da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0
+):
+    """The tangent of ``np.quantile``/``percentile``/``median`` (and their nan* versions)."""
+    rows, axes, kept = _quantile_rows(a, axis)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    drows = _quantile_rows(full_tangent(da, a), axis)[0]
+    dsorted = np.take_along_axis(np.where(np.isnan(rows), 0.0, drows), order, axis=-1)
+    out = np.sum(weights * dsorted, axis=-1)
+    out = out + np.reshape(full_tangent(dq, q), np.shape(q) + (1,) * len(kept)) * slope / scale
+    return np.reshape(out, shape_of(ans)).astype(np.result_type(ans, 1.0), copy=False)
+
+
+def _cov_setup(m, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Observations as columns, the observation weights, their sum and the normalisation."""
+    x = np.atleast_2d(m)
+    if not rowvar and np.ndim(m) > 1:
+        x = x.T
+    w = None
+    if fweights is not None:
+        w = np.multiply(fweights, 1.0)
+    if aweights is not None:
+        w = np.multiply(aweights, 1.0) if w is None else w * aweights
+    if ddof is None:
+        ddof = 0 if bias else 1
+    if w is None:
+        w = np.ones_like(x[0])
+        total = float(np.shape(x)[1])
+        fact = total - ddof
+    else:
+        total = np.sum(w)
+        fact = total - ddof * (np.sum(w * aweights) / total if aweights is not None else 1.0)
+    centred = x - np.sum(x * w, axis=1, keepdims=True) / total
+    return x, w, total, fact, centred
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """The cotangent of ``m`` in ``np.cov(m, ...)`` (``y`` unsupported: stack it into ``m``)."""
+    if y is not None:
+        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    k = np.shape(x)[0]
+    g2 = np.reshape(g, (k, k))
+    gc = ((g2 + g2.T) @ (centred * w)) / fact
+    gx = gc - np.sum(gc, axis=1, keepdims=True) * (w / total)
+    if not rowvar and np.ndim(m) > 1:
+        gx = gx.T
+    return as_float_of(np.reshape(gx, shape_of(m)), m)
+
+
+def cov_tangent(
+    dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None
+):
+    """The tangent of ``np.cov(m, ...)`` along ``dm``."""
+    if y is not None:
+        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    dx = np.atleast_2d(full_tangent(dm, m))
+    if not rowvar and np.ndim(m) > 1:
+        dx = dx.T
+    dc = dx - np.sum(dx * w, axis=1, keepdims=True) / total
+    half = (dc * w) @ centred.T / fact
+    return np.reshape(half + half.T, shape_of(ans))
+
+
+def corrcoef_cov_cotangent(g, c):
+    """The cotangent of the covariance ``c`` from that of ``corrcoef = c / outer(d, d)``."""
+    if np.ndim(c) == 0:
+        return 0.0 * g
+    d = np.sqrt(np.diagonal(c))
+    outer = d[:, None] * d[None, :]
+    r = c / outer
+    gd = -(np.sum(g * r, axis=1) + np.sum(g * r, axis=0)) / d
+    return g / outer + np.diag(gd / (2.0 * d))
+
+
+def corrcoef_tangent(dc, c):
+    """The tangent of ``corrcoef`` from the tangent ``dc`` of its covariance ``c``."""
+    if np.ndim(c) == 0:
+        return 0.0 * dc
+    d = np.sqrt(np.diagonal(c))
+    dd = np.diagonal(dc) / (2.0 * d)
+    outer = d[:, None] * d[None, :]
+    r = c / outer
+    return dc / outer - r * (dd[:, None] / d[:, None] + dd[None, :] / d[None, :])
