@@ -826,7 +826,7 @@ def _right(f, a):
 
 
 # Writes through a view, a second name or a list element change the array they
-# share memory with (srcgrad.alias writes the sharing out); the caller's array
+# share memory with (srcgrad.analysis.sharing writes the sharing out); the caller's array
 # stays as it is.
 VIEW_WRITES = {
     "chained_subscript": ("M", "A = M * 1.0\nA[0][1] = 0.0\nreturn np.sum(A)"),
