@@ -432,6 +432,36 @@ def test_an_exception_at_the_point_names_the_line():
         srcgrad.graph(failing, at=1.0)
 
 
+def branch_on_a_float(x):
+    y = x * 2.0
+    if y.sum() > 0:
+        y = y * 3.0
+    return y
+
+
+def skips_odd_steps(x, n=5):
+    s = x
+    for i in range(n):
+        if i % 2 == 1:
+            continue
+        s = s * x
+    return s
+
+
+def test_an_exception_in_a_branch_test_names_the_branch_line():
+    line = branch_on_a_float.__code__.co_firstlineno + 2
+    with pytest.raises(GraphEvaluationError, match=rf"test_graph\.py:{line}:\d+: evaluating "
+                       r"branch_on_a_float at x = 1 raised AttributeError"):
+        srcgrad.graph(branch_on_a_float, at=1.0)
+
+
+def test_continue_skips_the_rest_of_the_iteration():
+    g = dependency_graph(skips_odd_steps, at=1.1)
+    assert len([n for n in g.nodes if n.name == "s"]) == 4  # s = x, then i = 0, 2, 4
+    assert g.output.value == pytest.approx(skips_odd_steps(1.1))
+    assert g.node("x").adjoint == pytest.approx(srcgrad.grad(skips_odd_steps)(1.1))
+
+
 def test_too_long_a_path_is_refused():
     with pytest.raises(GraphTooLargeError, match="more than 50 operations"):
         dependency_graph(long_loop, at=1.0, max_nodes=50)

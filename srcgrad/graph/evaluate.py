@@ -33,7 +33,7 @@ from .formula import is_scalar, short
 from .partials import ANS, ONE, Local
 
 STEP = "_srcgrad_step_"  # the call that stands for an assignment in the executed code
-_FILENAME = "<srcgrad graph>"
+_FILENAME = "<graph at a point>"
 
 
 class PointRun:
