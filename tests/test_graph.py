@@ -250,6 +250,19 @@ def test_every_binary_rule_gives_both_partials(fn):
     assert g.edge("y", "apply").partial == pytest.approx(fd(lambda v: fn(x, v), y), rel=1e-6)
 
 
+@pytest.mark.parametrize("formula, shown", [
+    ("2 * (3 * x)", "6 * x"), ("x * -1", "-x"), ("-(-x)", "x"), ("x + x", "2 * x"),
+    ("x - x", "0"), ("x * 1 / 1", "x"), ("x ** 1", "x"), ("a + -b * c", "a - b * c"),
+    ("(2.0 > 1.0) * x", "x"), ("np.cos(x * 1.0)", "np.cos(x)"),
+])
+def test_formulas_are_tidied_for_reading(formula, shown):
+    import gast
+
+    from srcgrad.graph.partials import simplify
+
+    assert gast.unparse(simplify(gast.parse(formula).body[0].value)).strip() == shown
+
+
 def test_repeated_operand_gets_one_edge_with_the_total_partial():
     def square(x):
         return x * x

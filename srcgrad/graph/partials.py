@@ -12,10 +12,8 @@ another user function, an in-place write are named (``∂helper/∂u``);
 
 from __future__ import annotations
 
-import ast
 import builtins
 import inspect
-import math
 import types
 from dataclasses import dataclass
 
@@ -25,6 +23,7 @@ import numpy as np
 from ..ad.forward import ZERO, fold_zero
 from ..ad.inline import inline
 from ..analysis.classify import Classifier, Operation
+from ..backend.optimize import fold_constants, simplify_signs
 from ..core import templates as tp
 from .formula import is_number
 
@@ -175,74 +174,66 @@ def _is_elementwise(primal) -> bool:
     return primal in (builtins.abs, builtins.max, builtins.min, builtins.float)
 
 
-# -- simplifying formulas ---------------------------------------------------------------------
+# -- simplifying formulas for display ---------------------------------------------------------
 
 
 def simplify(node):
-    """Fold constants and drop the ones and zeros a one-hot tangent leaves behind."""
+    """The formula a one-hot tangent leaves, tidied for reading: ``-(-x)`` -> ``x``,
+    ``x·-1`` -> ``-x``, ``x + x`` -> ``2·x``, ``x - x`` -> ``0``, ``2·(3·x)`` -> ``6·x``.
+
+    Constant arithmetic and the ones (``x·1``, ``x/1``, ``x^1``) are folded by the
+    backend's folding pass, and signs (``a + -b`` -> ``a - b``) by its sign pass, as
+    in generated code. The algebra here is for display only: generated code must
+    not do it (``x - x`` is not 0 for an infinite ``x``, and reassociating changes
+    rounding), but a picture of a derivative may.
+    """
+    return simplify_signs([gast.Expr(value=_simplified(node))])[0].value
+
+
+def _simplified(node):
     if isinstance(node, gast.BinOp):
-        return _simplify_binop(simplify(node.left), node.op, simplify(node.right))
+        return _simplify_binop(_simplified(node.left), node.op, _simplified(node.right))
     if isinstance(node, gast.UnaryOp):
-        operand = simplify(node.operand)
+        operand = _simplified(node.operand)
         if isinstance(node.op, gast.USub):
             if is_number(operand):
                 return tp.const(-operand.value)
             if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
                 return operand.operand
-        return _fold(gast.UnaryOp(op=node.op, operand=operand))
+        return gast.UnaryOp(op=node.op, operand=operand)
     if isinstance(node, gast.Compare):
-        return _fold(gast.Compare(
-            left=simplify(node.left), ops=node.ops, comparators=[simplify(c) for c in node.comparators]
+        return _folded(gast.Compare(
+            left=_simplified(node.left), ops=node.ops, comparators=[_simplified(c) for c in node.comparators]
         ))
     if isinstance(node, gast.Call):
         node = tp.clone(node)
-        node.args = [simplify(a) for a in node.args]
+        node.args = [_simplified(a) for a in node.args]
         return node
     return node
 
 
 def _simplify_binop(left, op, right):
     if isinstance(op, gast.Mult):
-        for one, other in ((left, right), (right, left)):
-            if _is_value(one, 1):
-                return other
-            if _is_value(one, -1):
-                return simplify(gast.UnaryOp(op=gast.USub(), operand=other))
-    if isinstance(op, (gast.Div, gast.Pow)) and _is_value(right, 1):
-        return left
+        for minus_one, other in ((left, right), (right, left)):
+            if _is_value(minus_one, -1):
+                return _simplified(gast.UnaryOp(op=gast.USub(), operand=other))
     if isinstance(op, gast.Add) and _same(left, right) and not is_number(left):
         return _simplify_binop(tp.const(2), gast.Mult(), left)
     if isinstance(op, gast.Sub) and _same(left, right):
         return tp.const(0)
     if isinstance(op, gast.Mult) and is_number(left) and isinstance(right, gast.BinOp) \
             and isinstance(right.op, gast.Mult) and is_number(right.left):
-        return _simplify_binop(_fold(gast.BinOp(left=left, op=op, right=right.left)), op, right.right)
-    return _fold(gast.BinOp(left=left, op=op, right=right))
+        return _simplify_binop(_folded(gast.BinOp(left=left, op=op, right=right.left)), op, right.right)
+    return _folded(gast.BinOp(left=left, op=op, right=right))
 
 
-def _fold(node):
-    """A constant expression's value as a constant (when it is a finite number)."""
-    if not all(is_number(n) for n in _operands(node)):
-        return node
-    try:
-        value = eval(compile(ast.fix_missing_locations(ast.Expression(gast.gast_to_ast(node))), "<fold>", "eval"))
-    except Exception:
-        return node
-    if isinstance(value, bool):
-        value = int(value)  # (y == 0) in an exponent: arithmetic with a bool
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return tp.const(value)  # 1.0 stays a float: printed as 1, evaluated as written
-    return node
-
-
-def _operands(node) -> list:
-    if isinstance(node, gast.BinOp):
-        return [node.left, node.right]
-    if isinstance(node, gast.UnaryOp):
-        return [node.operand]
-    if isinstance(node, gast.Compare):
-        return [node.left, *node.comparators]
-    return [None]
+def _folded(node):
+    """``node`` through the backend's constant folding; a folded comparison shows as 0 or 1,
+    the value of its Iverson bracket."""
+    folded = fold_constants([gast.Expr(value=node)])[0].value
+    if isinstance(folded, gast.Constant) and type(folded.value) is bool:
+        return tp.const(int(folded.value))
+    return folded
 
 
 def _is_value(node, value) -> bool:
