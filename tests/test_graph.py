@@ -384,6 +384,26 @@ def test_the_graph_of_generated_gradient_code_gives_the_second_derivative():
     assert g.node("x").adjoint == pytest.approx(second, rel=1e-6)
 
 
+def test_temporaries_are_subscripted_alike_in_generated_code_and_in_nodes_not_drawn():
+    labels = " ".join(re.findall(r'label="((?:[^"\\]|\\.)*)"', srcgrad.graph(srcgrad.grad(f), at=2.0)))
+    assert "t₁ = x²" in labels and "t₇ = t₆·t₅" in labels
+    assert not re.search(r"\bt\d", labels)  # no t1 beside t₆
+    assert "reshape(x, t₁)" in srcgrad.graph(reshaped)
+
+
+def reshaped(x):
+    return np.reshape(x, (2, 2))
+
+
+def test_graph_errors_are_srcgrad_errors_from_one_place():
+    import srcgrad.errors as errors
+
+    assert ControlFlowNeedsPointError is errors.ControlFlowNeedsPointError
+    assert GraphvizNotFoundError is srcgrad.GraphvizNotFoundError is errors.GraphvizNotFoundError
+    assert issubclass(GraphEvaluationError, srcgrad.SrcgradError)
+    assert issubclass(GraphTooLargeError, srcgrad.SrcgradError)
+
+
 # -- arrays, containers, in-place writes ----------------------------------------------------
 
 

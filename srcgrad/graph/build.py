@@ -72,6 +72,7 @@ class DependencyGraph:
     point: dict | None = None
     seed: Node | None = None  # the input forward accumulation starts from
     modules: dict = field(default_factory=dict, repr=False)  # name -> module, for printing
+    temps: set = field(default_factory=set, repr=False)  # core names shown as t₁, drawn or not
 
     def node(self, display: str) -> Node:
         """The node the picture calls ``display`` (``"t₁"``, ``"acc⁽²⁾"``, ``"f"``)."""
@@ -115,11 +116,14 @@ def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
     p = pipeline.prepare(func, params)
     _merge_temporary_copies(p)
     nodes, edges, output = _Builder(p, point, max_nodes).run()
+    variables = _variables(p.parsed.node)
+    generated = p.parsed.filename.startswith("<srcgrad")  # srcgrad's code: its t1, t2 are temps
+    temps = {n.name for n in nodes if _is_temp(n.name, variables, generated)}
     nodes, edges = _reaching_output(nodes, edges, output, seed_name)
     seed = next((n for n in nodes if n.kind == "input" and n.name == seed_name), None)
     modules = {k: v for k, v in p.namespace.values.items() if isinstance(v, types.ModuleType)}
-    g = DependencyGraph(p.fn.name, nodes, edges, output, point, seed, modules)
-    _name_nodes(g, _variables(p.parsed.node))
+    g = DependencyGraph(p.fn.name, nodes, edges, output, point, seed, modules, temps)
+    _name_nodes(g, variables)
     if point is not None:
         accumulate(g)
     return g
@@ -332,12 +336,21 @@ def _reaching_output(nodes, edges, output, seed_name):
     return kept, [e for e in edges if e.source in kept_set and e.target in kept_set]
 
 
+def _is_temp(name: str, variables: set[str], generated: bool) -> bool:
+    """A temporary, shown as ``t₁``: made by normalizing, or in code srcgrad generated.
+
+    ``variables`` are the function's own names, shown as written (a user's ``t1``
+    stays ``t1``); in generated code a ``t1`` is a temp like those normalizing made.
+    """
+    return re.fullmatch(r"t\d+", name) is not None and (generated or name not in variables)
+
+
 def _name_nodes(g: DependencyGraph, variables: set[str]) -> None:
     """Display names and DOT keys: temps ``t₁``, the output as the function, versions ``x⁽²⁾``."""
     def base(node: Node) -> str:
         if node is g.output and node.name not in variables:
             return g.function if g.function not in variables else "out"
-        if re.fullmatch(r"t\d+", node.name) and node.name not in variables:
+        if node.name in g.temps:
             return node.name.translate(SUBSCRIPTS)
         return node.name
 

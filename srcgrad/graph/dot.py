@@ -16,7 +16,7 @@ import gast
 
 from ..core.ir import is_append
 from ..errors import GraphvizNotFoundError, SrcgradError
-from .formula import Printer, clip, short
+from .formula import SUBSCRIPTS, Printer, clip, short
 from .partials import ANS, ONE
 
 FILL = {"input": "#dbeafe", "output": "#fde68a", "constant": "#f3f4f6", "operation": "white"}
@@ -65,7 +65,7 @@ class Dot:
                 return node.refs[core].display  # (a node left out of the picture has none)
             if core in node.ints:
                 return str(node.ints[core])
-            return core
+            return core.translate(SUBSCRIPTS) if core in self.g.temps else core
 
         return Printer(names, self.g.modules)
 
