@@ -7,7 +7,9 @@ the linear map ``dx ↦ ...`` they apply to a tangent). So the picture shows the
 rules srcgrad differentiates with, not a second table that could disagree
 with them. A rule with only a reverse form (its VJP with ``g = 1``), a call to
 another user function, an in-place write are named (``∂helper/∂u``);
-``stop_gradient`` and other non-differentiable steps have partial 0.
+``stop_gradient`` and other non-differentiable steps have partial 0. A formula
+is folded by the backend's constant and sign passes, then tidied for reading
+(``simplify``).
 """
 
 from __future__ import annotations
