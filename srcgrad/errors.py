@@ -101,3 +101,19 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
 
 class SourceUnavailableError(SrcgradError, TypeError):
     """The function to differentiate has no Python source and no rule."""
+
+
+class ControlFlowNeedsPointError(SrcgradError, ValueError):
+    """The function branches or loops: its graph is the path taken, so it needs a point."""
+
+
+class GraphvizNotFoundError(SrcgradError, RuntimeError):
+    """SVG or PNG output was asked for and Graphviz's ``dot`` is not on PATH."""
+
+
+class GraphEvaluationError(SrcgradError, RuntimeError):
+    """The function raised while being evaluated at the point its graph is drawn at."""
+
+
+class GraphTooLargeError(SrcgradError, ValueError):
+    """The path taken has more operations than a readable picture can show."""

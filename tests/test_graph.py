@@ -250,6 +250,19 @@ def test_every_binary_rule_gives_both_partials(fn):
     assert g.edge("y", "apply").partial == pytest.approx(fd(lambda v: fn(x, v), y), rel=1e-6)
 
 
+@pytest.mark.parametrize("formula, shown", [
+    ("2 * (3 * x)", "6 * x"), ("x * -1", "-x"), ("-(-x)", "x"), ("x + x", "2 * x"),
+    ("x - x", "0"), ("x * 1 / 1", "x"), ("x ** 1", "x"), ("a + -b * c", "a - b * c"),
+    ("(2.0 > 1.0) * x", "x"), ("np.cos(x * 1.0)", "np.cos(x)"),
+])
+def test_formulas_are_tidied_for_reading(formula, shown):
+    import gast
+
+    from srcgrad.graph.partials import simplify
+
+    assert gast.unparse(simplify(gast.parse(formula).body[0].value)).strip() == shown
+
+
 def test_repeated_operand_gets_one_edge_with_the_total_partial():
     def square(x):
         return x * x
@@ -371,6 +384,26 @@ def test_the_graph_of_generated_gradient_code_gives_the_second_derivative():
     assert g.node("x").adjoint == pytest.approx(second, rel=1e-6)
 
 
+def test_temporaries_are_subscripted_alike_in_generated_code_and_in_nodes_not_drawn():
+    labels = " ".join(re.findall(r'label="((?:[^"\\]|\\.)*)"', srcgrad.graph(srcgrad.grad(f), at=2.0)))
+    assert "t₁ = x²" in labels and "t₇ = t₆·t₅" in labels
+    assert not re.search(r"\bt\d", labels)  # no t1 beside t₆
+    assert "reshape(x, t₁)" in srcgrad.graph(reshaped)
+
+
+def reshaped(x):
+    return np.reshape(x, (2, 2))
+
+
+def test_graph_errors_are_srcgrad_errors_from_one_place():
+    import srcgrad.errors as errors
+
+    assert ControlFlowNeedsPointError is errors.ControlFlowNeedsPointError
+    assert GraphvizNotFoundError is srcgrad.GraphvizNotFoundError is errors.GraphvizNotFoundError
+    assert issubclass(GraphEvaluationError, srcgrad.SrcgradError)
+    assert issubclass(GraphTooLargeError, srcgrad.SrcgradError)
+
+
 # -- arrays, containers, in-place writes ----------------------------------------------------
 
 
@@ -430,6 +463,36 @@ def test_an_exception_at_the_point_names_the_line():
     with pytest.raises(GraphEvaluationError, match=r"test_graph\.py:\d+:\d+: evaluating failing at "
                        r"x = 1 raised IndexError"):
         srcgrad.graph(failing, at=1.0)
+
+
+def branch_on_a_float(x):
+    y = x * 2.0
+    if y.sum() > 0:
+        y = y * 3.0
+    return y
+
+
+def skips_odd_steps(x, n=5):
+    s = x
+    for i in range(n):
+        if i % 2 == 1:
+            continue
+        s = s * x
+    return s
+
+
+def test_an_exception_in_a_branch_test_names_the_branch_line():
+    line = branch_on_a_float.__code__.co_firstlineno + 2
+    with pytest.raises(GraphEvaluationError, match=rf"test_graph\.py:{line}:\d+: evaluating "
+                       r"branch_on_a_float at x = 1 raised AttributeError"):
+        srcgrad.graph(branch_on_a_float, at=1.0)
+
+
+def test_continue_skips_the_rest_of_the_iteration():
+    g = dependency_graph(skips_odd_steps, at=1.1)
+    assert len([n for n in g.nodes if n.name == "s"]) == 4  # s = x, then i = 0, 2, 4
+    assert g.output.value == pytest.approx(skips_odd_steps(1.1))
+    assert g.node("x").adjoint == pytest.approx(srcgrad.grad(skips_odd_steps)(1.1))
 
 
 def test_too_long_a_path_is_refused():
