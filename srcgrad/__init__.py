@@ -21,12 +21,14 @@ from .api import (
 from .check import check_grads
 from .core.markers import stop_gradient
 from .errors import (
+    ControlFlowNeedsPointError,
+    GraphvizNotFoundError,
     NoDerivativeRuleError,
     NonScalarOutputError,
     SrcgradError,
     UnsupportedSyntaxError,
 )
-from .graph import ControlFlowNeedsPointError, GraphvizNotFoundError, graph
+from .graph import graph
 
 __version__ = "0.1.0"
 

@@ -24,11 +24,12 @@ from .runtime import scalar_seed
 # -- which function, which arguments -----------------------------------------------
 
 
-_wrappers: dict[int, Callable] = {}
+_wrappers: dict[int, tuple] = {}  # id -> (wrapper, what keeps the id taken)
 
 
-def _with_source(func) -> Callable:
-    """``func`` itself, or a one-line Python wrapper for a callable with a rule.
+def transformable(func) -> Callable:
+    """The Python function srcgrad transforms for ``func``: ``func`` itself, or a
+    one-line wrapper for a callable with a rule.
 
     A registered rule wins over the function's own source, as it does at call sites.
     A function srcgrad made is replaced by the generated code behind it, so that
@@ -45,7 +46,7 @@ def _with_source(func) -> Callable:
         except (OSError, TypeError):
             pass
     if id(func) in _wrappers:
-        return _wrappers[id(func)]
+        return _wrappers[id(func)][0]
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     name = getattr(func, "__name__", "function")
     if rule is None:
@@ -58,8 +59,8 @@ def _with_source(func) -> Callable:
     namespace = {"primal": func}
     exec(compile(source, filename, "exec"), namespace)
     wrapper = namespace[safe]
-    _wrappers[id(func)] = wrapper
-    _wrappers[id(wrapper)] = wrapper
+    _wrappers[id(func)] = (wrapper, func)  # func kept alive, so its id stays its own
+    _wrappers[id(wrapper)] = (wrapper, wrapper)
     wrapper.__srcgrad_primal__ = func
     return wrapper
 
@@ -67,16 +68,16 @@ def _with_source(func) -> Callable:
 _signatures: dict[int, tuple] = {}
 
 
-def _parameters(func) -> list[str]:
+def parameters(func) -> list[str]:
     cached = _signatures.get(id(func))
     if cached is None or cached[0] is not func:
         cached = _signatures[id(func)] = (func, list(inspect.signature(func).parameters))
     return cached[1]
 
 
-def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
+def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
     """Parameter names for ``wrt``, and whether the caller asked for a tuple."""
-    params = _parameters(func)
+    params = parameters(func)
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     names = []
@@ -149,9 +150,9 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
         )
     if getattr(f, "__srcgrad_generated__", None) is not None:
         return _gradient_of_generated(f, wrt, with_value)
-    func = _with_source(f)
-    names, as_tuple = _wrt_names(func, wrt)
-    positions = {n: k for k, n in enumerate(_parameters(func))}
+    func = transformable(f)
+    names, as_tuple = wrt_names(func, wrt)
+    positions = {n: k for k, n in enumerate(parameters(func))}
     n_params = len(positions)
     generated = {}  # scalar specialisation? -> Generated
     functions = {}  # scalar specialisation? -> its generated function (the hot path)
@@ -202,9 +203,9 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
 def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
     """``grad(grad(f))``: forward mode over the generated gradient code, one unit
     tangent per entry of each differentiated argument (forward-over-reverse)."""
-    func = _with_source(f)
-    names, as_tuple = _wrt_names(func, wrt)
-    params = _parameters(func)
+    func = transformable(f)
+    names, as_tuple = wrt_names(func, wrt)
+    params = parameters(func)
 
     def gradient(*args):
         value, grads = None, []
@@ -272,15 +273,15 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     arguments (Python floats and float arrays); ``pullback`` returns a tuple
     with one cotangent per differentiated input and may be called many times.
     """
-    func = _with_source(f)
-    params = _parameters(func)
+    func = transformable(f)
+    params = parameters(func)
     if wrt is None:
         names = tuple(
             params[k] for k, v in enumerate(primals)
-            if k < len(params) and _is_float_value(v)
+            if k < len(params) and is_float_value(v)
         )
     else:
-        names, _ = _wrt_names(func, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+        names, _ = wrt_names(func, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
         for n in names:
             k = params.index(n)
             if k < len(primals):
@@ -304,7 +305,7 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     return out, pullback
 
 
-def _is_float_value(v) -> bool:
+def is_float_value(v) -> bool:
     return isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind in "fc")
 
 
@@ -317,8 +318,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     ``tangents`` has one entry per primal; ``None`` means a zero tangent (use it
     for integer arguments).
     """
-    func = _with_source(f)
-    params = _parameters(func)
+    func = transformable(f)
+    params = parameters(func)
     primals, tangents = list(primals), list(tangents)
     if len(tangents) != len(primals):
         raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
@@ -340,8 +341,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
 
 def jvp_source(f: Callable, wrt=0) -> str:
     """The generated forward-mode source of ``f`` for the parameters ``wrt``."""
-    func = _with_source(f)
-    names, _ = _wrt_names(func, wrt)
+    func = transformable(f)
+    names, _ = wrt_names(func, wrt)
     return pipeline.forward_function(func, names).generated.source
 
 
@@ -353,9 +354,9 @@ def hvp(f: Callable, wrt=0) -> Callable:
 
     Forward-over-reverse: forward mode applied to the gradient code srcgrad generated.
     """
-    func = _with_source(f)
-    (name,), _ = _wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
-    position = _parameters(func).index(name)
+    func = transformable(f)
+    (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
+    position = parameters(func).index(name)
 
     def hessian_vector_product(*args):
         *primals, v = args
@@ -371,9 +372,9 @@ def hvp(f: Callable, wrt=0) -> Callable:
 def hessian(f: Callable, wrt=0) -> Callable:
     """The Hessian of scalar ``f``, column by column with ``hvp``: shape ``x.shape * 2``."""
     product = hvp(f, wrt)
-    func = _with_source(f)
-    (name,), _ = _wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
-    position = _parameters(func).index(name)
+    func = transformable(f)
+    (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
+    position = parameters(func).index(name)
 
     def hess(*args):
         x = args[position]
@@ -398,8 +399,8 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
     """The Jacobian function of ``f``: shape ``out.shape + arg.shape``."""
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian mode must be 'rev' (row by row) or 'fwd' (column by column), not {mode!r}")
-    func = _with_source(f)
-    names, as_tuple = _wrt_names(func, wrt)
+    func = transformable(f)
+    names, as_tuple = wrt_names(func, wrt)
     if mode == "fwd":
         return _forward_jacobian(func, names, as_tuple)
 
@@ -414,7 +415,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
             seed.flat[k] = 0.0
         results = []
         for j, n in enumerate(names):
-            arg = np.asarray(args[_parameters(func).index(n)])
+            arg = np.asarray(args[parameters(func).index(n)])
             stacked = np.stack([np.asarray(r[j]) for r in rows]) if rows else np.zeros((0,) + arg.shape)
             results.append(stacked.reshape(out_arr.shape + arg.shape))
         return tuple(results) if as_tuple else results[0]
@@ -423,7 +424,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
 
 
 def _forward_jacobian(func, names, as_tuple):
-    params = _parameters(func)
+    params = parameters(func)
 
     def jac(*args):
         results = []

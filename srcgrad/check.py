@@ -58,7 +58,7 @@ def check_grads(
     args = list(args)
     rng = np.random.default_rng(seed)
     positions = list(wrt) if wrt is not None else [
-        k for k, a in enumerate(args) if api._is_float_value(a) or _is_float_container(a)
+        k for k, a in enumerate(args) if api.is_float_value(a) or _is_float_container(a)
     ]
     if not positions:
         raise ValueError("check_grads found no float argument to differentiate")
@@ -70,7 +70,7 @@ def check_grads(
     numeric = (_flat(plus) - _flat(minus)) / (2 * eps)  # J u
     for mode in modes:
         if mode == "rev":
-            names = tuple(api._parameters(api._with_source(f))[k] for k in positions)
+            names = tuple(api.parameters(api.transformable(f))[k] for k in positions)
             out, pullback = api.vjp(f, *args, wrt=names)
             v = _random_like(out, rng)
             cotangents = pullback(v)
@@ -99,7 +99,7 @@ def check_grads(
 
 
 def _is_float_container(a) -> bool:
-    return isinstance(a, (tuple, list)) and a and all(api._is_float_value(v) for v in a)
+    return isinstance(a, (tuple, list)) and a and all(api.is_float_value(v) for v in a)
 
 
 def _compare_vectors(analytic, numeric, rtol, atol, f, mode):

@@ -56,7 +56,7 @@ def load_function(spec: str):
 
 
 def _dump(args) -> str:
-    from .api import _parameters, _with_source, _wrt_names
+    from .api import parameters, transformable, wrt_names
     from .driver import pipeline, stages
 
     if args.stage == "list":  # every stage, unless a kind was asked for
@@ -64,11 +64,11 @@ def _dump(args) -> str:
     kind = "jvp" if args.mode == "fwd" else args.kind or "grad"
     if args.target is None:
         raise CommandError("dump needs FILE.py:FUNC (or --stage list alone)")
-    func = _with_source(load_function(args.target))
+    func = transformable(load_function(args.target))
     if args.wrt:
-        names, _ = _wrt_names(func, tuple(w.strip() for w in args.wrt.split(",")))
+        names, _ = wrt_names(func, tuple(w.strip() for w in args.wrt.split(",")))
     else:
-        names, _ = _wrt_names(func, 0) if _parameters(func) else ((), False)
+        names, _ = wrt_names(func, 0) if parameters(func) else ((), False)
     if args.stage:
         return stages.stage_output(func, names, kind, args.stage)
     if kind == "jvp":

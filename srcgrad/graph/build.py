@@ -12,7 +12,6 @@ the output depends on is kept (the normaliser's flags and counters are not).
 from __future__ import annotations
 
 import inspect
-import linecache
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -20,11 +19,11 @@ from dataclasses import dataclass, field
 
 import gast
 
+from ..api import transformable
 from ..core import templates as tp
 from ..core.ir import is_append, target_of
 from ..driver import pipeline
-from ..errors import ControlFlowNeedsPointError, GraphTooLargeError, NoDerivativeRuleError
-from ..rules import registry
+from ..errors import ControlFlowNeedsPointError, GraphTooLargeError
 from .dot import Dot, table
 from .evaluate import PointRun, accumulate, frozen
 from .formula import SUBSCRIPTS, SUPERSCRIPTS
@@ -110,7 +109,7 @@ def graph(f: Callable, at=None, *, wrt: str | int | None = None) -> str:
 def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
                      max_nodes: int = MAX_NODES) -> DependencyGraph:
     """The dependency graph of ``f`` as data: nodes, edges, values and accumulations."""
-    func = _drawn_function(f)
+    func = transformable(f)
     params = list(inspect.signature(func).parameters)
     seed_name = _seed_name(params, wrt)
     point = None if at is None else _bind_point(func, params, at)
@@ -131,37 +130,6 @@ def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
 
 
 # -- the function and the point ------------------------------------------------------------
-
-
-_wrappers: dict[int, Callable] = {}
-
-
-def _drawn_function(f: Callable) -> Callable:
-    """The Python function drawn for ``f``, as the API transforms it: the generated
-    code behind a function srcgrad made; for a callable with a rule (which wins over
-    its source, as at call sites) a one-line wrapper calling it; else ``f`` itself."""
-    made_by_srcgrad = getattr(f, "__srcgrad_generated__", None)
-    if made_by_srcgrad is not None:
-        return made_by_srcgrad()
-    rule = registry.vjp_rule(f) or registry.jvp_rule(f)
-    if rule is None:
-        try:
-            inspect.getsourcelines(f)
-            if inspect.isfunction(inspect.unwrap(f)):
-                return f
-        except (OSError, TypeError):
-            pass
-        raise NoDerivativeRuleError(getattr(f, "__name__", "function"))
-    if id(f) not in _wrappers:
-        name = f.__name__ if f.__name__.isidentifier() else "function"
-        params = ", ".join(rule.inputs)
-        source = f"def {name}({params}):\n    return primal({params})\n"
-        filename = f"<srcgrad wrapper of {f.__name__}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace = {"primal": f}
-        exec(compile(source, filename, "exec"), namespace)
-        _wrappers[id(f)] = (namespace[name], f)  # f kept alive: its id stays its own
-    return _wrappers[id(f)][0]
 
 
 # -- the point -----------------------------------------------------------------------------
