@@ -22,7 +22,7 @@ from ..ad.reverse import ReverseTransformer
 from ..analysis.activity import Activity, mutated_names
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
-from ..analysis.sharing import SharedMemory
+from ..analysis.sharing_rewrite import SharedMemory
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
@@ -107,7 +107,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
 
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
-    """Insert the assignments that keep names sharing memory equal (see ``alias``)."""
+    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
     _refuse_helpers_that_write_arguments(fn, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
