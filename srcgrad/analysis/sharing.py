@@ -6,7 +6,7 @@ in-place update through any of them (``v[0] = 1``, ``v *= 2``) changes them
 all. The transformations give every name a value of its own, so the sharing
 is written out before them: it runs on the normalised, classified core, and
 ``sharing_rewrite`` inserts, after each in-place update, the assignments this
-analysis plans (then the function is classified again and activity runs).
+analysis plans (the driver then classifies them, and activity analysis runs).
 
 The facts are the shares that hold before each statement: a forward problem
 of ``dataflow`` (``SharingFacts``), joined at ``if``s (a share made on one
