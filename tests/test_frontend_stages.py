@@ -89,3 +89,35 @@ def test_dead_code_elimination_keeps_what_a_loop_reads_back():
     """)
     kept = gast.unparse(gast.Module(body=eliminate_dead_code(body, {"out"}), type_ignores=[]))
     assert "s = s + x[i]" in kept and "d = " not in kept
+
+
+def test_sync_planning_of_views_rebound_in_loops_nested_five_deep(tmp_path, monkeypatch):
+    """Many names share one array (temporaries reading it, a view rebound at every level):
+    the paths of shares from an update are many, the sets of names on them far fewer,
+    and planning walks each set once (a walk per path took over a minute here)."""
+    from srcgrad.analysis.sharing import SyncPlanner
+
+    lines = ["import numpy as np", "", "def f(x):", "    y = x * 1.0", "    r = y[0:2]"]
+    indent = "    "
+    for d in range(5):
+        lines.append(f"{indent}for i{d} in range(2):")
+        indent += "    "
+        lines += [
+            f"{indent}y[i{d}] = y[i{d}] * 0.5 + r[0]",
+            f"{indent}r *= 1.5",
+            f"{indent}w = y[1:]",
+            f"{indent}w[0] = w[0] + 1.0",
+        ]
+    lines.append("    return np.sum(y)")
+    steps = [0]
+    original = SyncPlanner._propagate
+
+    def counted(self, *args):
+        steps[0] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(SyncPlanner, "_propagate", counted)
+    f = load(tmp_path, "\n".join(lines) + "\n", "views_nested")
+    g = srcgrad.grad(f)(np.linspace(0.5, 1.5, 8))
+    assert np.all(np.isfinite(g))
+    assert steps[0] < 100_000, steps

@@ -233,7 +233,7 @@ class SyncPlanner:
             around.setdefault(sh.ref, []).append(sh)
             if sh.base != sh.ref:
                 around.setdefault(sh.base, []).append(sh)
-        syncs = self.propagate(s, name, came_by, around, live, {name})
+        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), {})
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -241,8 +241,18 @@ class SyncPlanner:
             )
             self.actions[id(s)] = (name, syncs, array)
 
-    def propagate(self, s, src: str, came_by, around, live, seen) -> list[Sync]:
-        """The syncs that carry ``src``'s new value on, along every path of shares not yet ``seen``."""
+    def propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
+        """The syncs that carry ``src``'s new value on, along every path of shares not yet ``seen``.
+
+        Paths that reach ``src`` through the same names in another order go on alike:
+        ``memo`` keeps what they found (paths are many; sets of names on them, fewer).
+        """
+        key = (src, id(came_by), seen)
+        if key not in memo:
+            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo)
+        return memo[key]
+
+    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
         syncs = []
         slot = None  # a write into one slot of a list changes the elements of that slot only
         if src in self.containers and came_by is not None and came_by.base == src:
@@ -255,7 +265,7 @@ class SyncPlanner:
             dst = share.base if share.ref == src else share.ref
             if dst in seen:
                 continue
-            onward = self.propagate(s, dst, share, around, live, seen | {dst})
+            onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
             if dst not in live and not onward:
                 continue
             if share.how == "opaque":
