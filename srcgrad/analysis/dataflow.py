@@ -6,7 +6,9 @@ statement by statement (backwards for a backward problem), the two branches
 of an ``if`` are joined, and a loop is iterated to its fixpoint, once per loop
 level. A problem only says how one simple statement changes a fact
 (``transfer``) and how facts meet (``join``); ``solve`` does the walking and
-records the fact at every statement.
+records the fact at every statement. An inner loop is solved again on each
+iteration of the outer one, starting from its last fixpoint (facts only grow
+as the outer loop iterates), so nesting adds work rather than multiplying it.
 
 The problems every stage uses are here:
 
@@ -70,6 +72,8 @@ def solve(problem: Problem, body: list, boundary) -> Solution:
     (forward) or at the exit (backward)."""
     before: dict = {}
     after: dict = {}
+    heads: dict = {}  # loop -> its head's fact when last solved (an inner loop is solved again
+    # on each iteration of the outer one; facts only grow, so it starts from there)
 
     def block(stmts, fact):
         order = reversed(stmts) if problem.backward else stmts
@@ -100,24 +104,29 @@ def solve(problem: Problem, body: list, boundary) -> Solution:
         each = (lambda f: f) if is_for else (lambda f: problem.test(s.test, f))
         if problem.backward:
             # at the head: what is needed after the loop or by another iteration
-            head = each(fact)
+            head = warm(s, each(fact))
             while True:
                 inner = block(s.body, head)
                 if is_for:
                     inner = problem.loop_target(s.target, inner)
                 new = each(problem.join(fact, inner))
                 if new == head:
+                    heads[id(s)] = head
                     return problem.test(s.iter, head) if is_for else head
                 head = new
         if is_for:
             fact = problem.test(s.iter, fact)
-        head = each(fact)
+        head = warm(s, each(fact))
         while True:
             start = problem.loop_target(s.target, head) if is_for else head
             new = each(problem.join(fact, block(s.body, start)))
             if new == head:
+                heads[id(s)] = head
                 return head  # the loop may run no iteration: the head's fact holds after it
             head = new
+
+    def warm(s, head):
+        return head if id(s) not in heads else problem.join(heads[id(s)], head)
 
     end = block(body, boundary)
     if problem.backward:

@@ -1,19 +1,20 @@
-"""Stage 3b: names that share memory, made explicit.
+"""Sharing analysis: which names share memory, and which an in-place update must reach.
 
 NumPy programs alias: ``z = y`` is ``y`` itself, ``v = y[:2]`` and
 ``y.reshape(3, 1)`` are views of ``y``, ``out = [y]`` holds ``y``, and an
 in-place update through any of them (``v[0] = 1``, ``v *= 2``) changes them
-all. The transformations give every name a value of its own, so this pass
-writes the sharing out: after each in-place update it inserts the plain
-assignments that carry the new values to every name that shares the memory
-and is read later (``y[:2] = v``, then ``w = y[1:]``). They are ordinary core
-statements, so both transformations differentiate them like any other.
+all. The transformations give every name a value of its own, so the sharing
+is written out before them: it runs on the normalised, classified core, and
+``sharing_rewrite`` inserts, after each in-place update, the assignments this
+analysis plans (the driver then classifies them, and activity analysis runs).
 
-Whether an index gives a view can depend on values (``A[i]`` is a row of a
-matrix but a number of a vector), so such a share carries a flag computed
-when it is made (``sg.is_view``), and its assignments run under ``if flag:``.
-Sharing that depends on the path taken (made in one branch only), or that
-cannot be written back (into a tuple), is refused with a clear error.
+The facts are the shares that hold before each statement: a forward problem
+of ``dataflow`` (``SharingFacts``), joined at ``if``s (a share made on one
+path only is not ``certain``) and solved to one fixpoint per loop level.
+Planning (``SyncPlanner``) then reads the facts at each in-place update,
+once, and follows the shares from the updated name to every name read later.
+Sharing that cannot be written back (into a tuple, through a view with no
+inverse) is refused here with a clear error.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from ..errors import UnsupportedSyntaxError
-from .dataflow import live_after
+from .dataflow import Problem, live_after, solve
 
 
 @dataclass(frozen=True)
@@ -70,105 +71,64 @@ class Sync:
     onward: list
 
 
-class SharedMemory:
-    """Finds the shares of a core function and inserts the assignments that keep them equal."""
+class Facts(dict):
+    """Share key -> ``Share``. Two facts are equal when the same shares hold with the
+    same certainty (``Share`` itself compares by its names only), so a loop's
+    fixpoint is reached when no share appears and none becomes uncertain."""
 
-    def __init__(self, fn: gast.FunctionDef, ops: dict, parsed, names):
-        self.fn = fn
+    def __eq__(self, other):
+        return self.keys() == other.keys() and all(self[k].certain == other[k].certain for k in self)
+
+    __hash__ = None
+
+
+class SharingFacts(Problem):
+    """The shares that hold at each statement of a core function (a forward problem)."""
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict, containers: dict, arrays: set):
         self.ops = ops
-        self.parsed = parsed
-        self.names = names
+        self.containers = containers
+        self.arrays = arrays
         self.range_counters = range_counters(fn)
-        self._live_after: dict | None = None  # worked out at the first in-place update
-        self.containers = _container_kinds(fn, ops)
-        self.arrays = _array_names(fn, ops)
-        self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs)
-        self.used: dict[tuple, Share] = {}  # shares some sync goes through
-        self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
-        self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
-        self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
-        self.nondiff: list = []  # the statements this pass adds that have no derivative
+        self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
+        self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
 
-    # -- analysis ----------------------------------------------------------------
+    def join(self, a: Facts, b: Facts) -> Facts:
+        return _join(a, b)
 
-    def run(self) -> list:
-        self.walk(self.fn.body, {})
-        if not self.actions:
-            return self.fn.body
-        body = self.rewrite(self.fn.body)
-        # a share made on some paths only starts out absent
-        start = [self.added(tp.assign(self.flags[k], tp.const(False)), self.fn) for k in sorted(
-            self.tracked & self.flags.keys(), key=lambda k: self.flags[k])]
-        start += [
-            self.added(tp.assign(at, gast.List(elts=[], ctx=gast.Load())), self.fn)
-            for at in sorted(self.positions.values())
-        ]
-        return start + body
+    def loop_target(self, target, facts: Facts) -> Facts:
+        if not isinstance(target, gast.Name):
+            return facts
+        # shares through the loop variable lose their meaning at each new iteration
+        return _without(_index_rebound(facts, target.id, self.loops[id(target)]), target.id)
 
-    def walk(self, stmts, facts: dict) -> dict:
-        for s in stmts:
-            facts = self.statement(s, facts)
-        return facts
-
-    def statement(self, s, facts: dict) -> dict:
-        if isinstance(s, gast.If):
-            then = self.walk(s.body, dict(facts))
-            other = self.walk(s.orelse, dict(facts))
-            return _join(then, other)
-        if isinstance(s, (gast.For, gast.While)):
-            return self.loop(s, facts)
-        if isinstance(s, gast.Assign) or is_append(s):
-            return self.assignment(s, facts)
-        return facts
-
-    def loop(self, s, facts: dict) -> dict:
-        head = facts
-        for _ in range(8):
-            inner = dict(head)
-            if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
-                inner = _without(_index_rebound(inner, s.target.id, s), s.target.id)
-            end = self.walk(s.body, inner)
-            new_head = _join(facts, end)
-            if new_head.keys() == head.keys() and all(
-                new_head[k].certain == head[k].certain for k in head
-            ):
-                break
-            head = new_head
-        return head
-
-    def assignment(self, s, facts: dict) -> dict:
-        op = self.ops[id(s)]
+    def transfer(self, s, facts: Facts) -> Facts:
+        self.transfers += 1
+        if not (isinstance(s, gast.Assign) or is_append(s)):
+            return facts
         if is_append(s):
             xs, value = s.value.func.value.id, s.value.args[0]
-            self.mutation(s, xs, facts, elements_unchanged=True)
             if isinstance(value, gast.Name):
                 share = Share(value.id, xs, "part", s, appended=True)
-                facts = {**facts, share.key: share}
+                facts = Facts({**facts, share.key: share})
             return facts
         target = s.targets[0]
         if isinstance(target, gast.Subscript):
             name = target.value.id
-            if name in self.containers and is_inplace(s):
-                # `xs[k] += v`: the element in that slot changes in place (when an array)
-                slot = Share("", name, "part", s, index=target.slice)
-                self.mutation(s, name, facts, came_by=slot)
-                return facts
-            if name in self.containers:
+            if name in self.containers and not is_inplace(s):
                 # a new element in that slot: what the old element shared stays with it
-                facts = {
+                facts = Facts({
                     k: (sh if not _same_slot(sh, name, target.slice) else replace(sh, replaced=True))
                     for k, sh in facts.items()
                     if not (sh.base == name and sh.how == "part" and _equal_index(sh.index, target.slice))
-                }
-            self.mutation(s, name, facts, elements_unchanged=name in self.containers)
+                })
             return facts
         name = target.id
         if is_inplace(s):
-            self.mutation(s, name, facts)
             return facts
-        facts = {**facts, **_lost_links(facts, name, s)}
+        facts = Facts({**facts, **_lost_links(facts, name, s)})
         facts = _without(_index_rebound(facts, name, s), name)
-        for share in self.shares_made(s, name, op):
+        for share in self.shares_made(s, name, self.ops[id(s)]):
             facts[share.key] = share
         return facts
 
@@ -214,41 +174,98 @@ class SharedMemory:
                 return False
         return has_view_part
 
-    def mutation(self, s, name: str, facts: dict, elements_unchanged: bool = False, came_by=None) -> None:
+
+class SyncPlanner:
+    """Plans, at each in-place update, the syncs that carry it to every sharing name read later.
+
+    The facts are solved once; each update is then planned once, from the facts
+    at it (so the cost is one fixpoint per loop level, not one walk per path).
+    """
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict, parsed):
+        self.fn = fn
+        self.ops = ops
+        self.parsed = parsed
+        self.containers = _container_kinds(fn, ops)
+        self.arrays = _array_names(fn, ops)
+        self.problem = SharingFacts(fn, ops, self.containers, self.arrays)
+        self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
+        self.used: dict[tuple, Share] = {}  # shares some sync goes through
+        self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
+
+    def run(self) -> None:
+        updates = [s for s in assignments(self.fn.body) if _updates(s)]
+        if not updates:
+            return
+        facts = solve(self.problem, self.fn.body, Facts())
+        live = live_after(self.fn.body)
+        for s in updates:
+            # an append changes the list, not what it held: the facts before it
+            at = facts.before[id(s)] if is_append(s) else facts.after[id(s)]
+            self.update(s, at, live.get(id(s), set()))
+
+    def update(self, s, facts: Facts, live) -> None:
+        if is_append(s):
+            self.mutation(s, s.value.func.value.id, facts, live, elements_unchanged=True)
+            return
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            name = target.value.id
+            if name in self.containers and is_inplace(s):
+                # `xs[k] += v`: the element in that slot changes in place (when an array)
+                slot = Share("", name, "part", s, index=target.slice)
+                self.mutation(s, name, facts, live, came_by=slot)
+                return
+            self.mutation(s, name, facts, live, elements_unchanged=name in self.containers)
+            return
+        self.mutation(s, target.id, facts, live)
+
+    def mutation(self, s, name: str, facts: dict, live, elements_unchanged: bool = False, came_by=None) -> None:
         """Plan the syncs after ``s`` changes ``name`` in place.
 
         A new element in a list (a store into a slot, an append) changes the
         list, not the arrays its other slots hold: those stay as they are.
         """
-        if self._live_after is None:
-            self._live_after = live_after(self.fn.body)
-        live = self._live_after.get(id(s), set())
         if elements_unchanged:
             facts = {k: sh for k, sh in facts.items() if not (sh.base == name and sh.how == "part")}
-        syncs = self.propagate(s, name, came_by, facts, live, {name})
+        around: dict[str, list] = {}  # name -> the shares it is in, in the order syncs are emitted
+        for sh in sorted(facts.values(), key=share_order):
+            around.setdefault(sh.ref, []).append(sh)
+            if sh.base != sh.ref:
+                around.setdefault(sh.base, []).append(sh)
+        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), {})
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
                 sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values()
             )
             self.actions[id(s)] = (name, syncs, array)
-        else:
-            self.actions.pop(id(s), None)
 
-    def propagate(self, s, src: str, came_by, facts, live, seen) -> list[Sync]:
+    def propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
+        """The syncs that carry ``src``'s new value on, along every path of shares not yet ``seen``.
+
+        Paths that reach ``src`` through the same names in another order go on alike:
+        ``memo`` keeps what they found (paths are many; sets of names on them, fewer).
+        """
+        key = (src, id(came_by), seen)
+        if key not in memo:
+            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo)
+        return memo[key]
+
+    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
         syncs = []
         slot = None  # a write into one slot of a list changes the elements of that slot only
         if src in self.containers and came_by is not None and came_by.base == src:
             slot = came_by
-        for share in sorted(facts.values(), key=_order):
-            if share is came_by or src not in (share.ref, share.base):
+        for share in around.get(src, ()):
+            if share is came_by:
                 continue
             if slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot):
                 continue
             dst = share.base if share.ref == src else share.ref
             if dst in seen:
                 continue
-            onward = self.propagate(s, dst, share, facts, live, seen | {dst})
+            onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
             if dst not in live and not onward:
                 continue
             if share.how == "opaque":
@@ -313,189 +330,6 @@ class SharedMemory:
             return ""  # axes known only at run time
         return inverse
 
-    # -- rewriting -----------------------------------------------------------------
-
-    def rewrite(self, stmts) -> list:
-        out = []
-        for s in stmts:
-            if isinstance(s, gast.If):
-                s.body = self.rewrite(s.body) or [gast.Pass()]
-                s.orelse = self.rewrite(s.orelse)
-            elif isinstance(s, (gast.For, gast.While)):
-                s.body = self.rewrite(s.body) or [gast.Pass()]
-            if isinstance(s, gast.For):
-                # links lost when the loop variable changes: at the top of every iteration
-                s.body = self.before(s) + s.body
-            else:
-                out += self.before(s)
-            out.append(s)
-            out += self.after(s)
-            if id(s) in self.actions:
-                self.emit_syncs(s, out)
-        return out
-
-    def before(self, s) -> list:
-        """Positions of appended arrays, taken before the append; links about to be lost."""
-        found = []
-        for share in self.used.values():
-            if share.origin is s and share.how == "lost":
-                # the link is real when every share it came through was
-                flags = [tp.name(f) for f in map(self.flag, share.parts) if f]
-                real = gast.BoolOp(op=gast.And(), values=flags) if len(flags) > 1 else (
-                    flags[0] if flags else tp.const(True))
-                lost = self.flag(share)
-                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), real])
-                found.append(self.added(tp.assign(lost, value), s))
-        for share in self.used.values():
-            if share.origin is s and share.appended:
-                at = self.position(share)
-                found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
-        return found
-
-    def position(self, share: Share) -> str:
-        """The name of the list of slots an appended array went to (one per append)."""
-        if share.key not in self.positions:
-            self.positions[share.key] = self.names.fresh(f"{share.ref}_at")
-        return self.positions[share.key]
-
-    def carry_slots(self, share: Share, dst: str) -> list:
-        """Between an array and the list slots it was appended to (``share.base``)."""
-        at, slot = self.position(share), self.names.temp()
-        if dst == share.ref:  # the array from its last slot
-            last = tp.stmt("slot = at[-1]", slot=slot, at=at)
-            read = tp.stmt("r = xs[slot]", r=dst, xs=share.base, slot=slot)
-            self.nondiff.append(last)
-            return [gast.If(test=tp.name(at), body=[last, read], orelse=[])]
-        count, k = self.names.temp(), self.names.fresh("k")
-        size = tp.stmt("n = len(at)", n=count, at=at)
-        pick = tp.stmt("slot = at[k]", slot=slot, at=at, k=k)
-        self.nondiff += [size, pick]
-        write = tp.stmt("xs[slot] = r", xs=dst, slot=slot, r=share.ref)
-        loop = gast.For(
-            target=tp.name(k, store=True), iter=tp.expr("range(n)", n=count),
-            body=[pick, write], orelse=[], type_comment=None,
-        )
-        return [size, loop]
-
-    def flag(self, share: Share) -> str | None:
-        """The name of the flag that says whether ``share`` holds, if it needs one."""
-        key = share.key
-        if share.appended:
-            return None  # no slots listed, no sharing
-        needs = key in self.tracked or not (share.always or share.how == "same")
-        if needs and key not in self.flags:
-            self.flags[key] = self.names.fresh(f"{share.ref}_shares_{share.base}")
-        return self.flags.get(key)
-
-    def after(self, s) -> list:
-        """Flags of the shares ``s`` makes, and of those it ends, that some update goes through."""
-        found = []
-        rebound = _rebound_name(s)
-        for key, share in sorted(self.used.items(), key=lambda kv: _order(kv[1])):
-            flag = self.flag(share)
-            if flag is None:
-                continue
-            if share.origin is s and share.how != "lost":
-                if share.how == "view":
-                    # asked of the function's own result: the transformations may copy `ref`
-                    test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
-                elif share.how == "opaque":
-                    test = tp.expr("sg.shares_memory(a, b)", a=share.ref, b=share.base)
-                elif share.always or share.how == "same" or share.appended:
-                    test = tp.const(True)
-                else:
-                    test = tp.expr("sg.is_view(b, i)", b=share.base, i=_index_value(share.index))
-                found.append(self.added(tp.assign(flag, test), s))
-            elif key in self.tracked and rebound in (share.ref, share.base):
-                found.append(self.added(tp.assign(flag, tp.const(False)), s))
-        for share in sorted(self.used.values(), key=_order):
-            if share.appended and share.origin is not s and rebound in (share.ref, share.base):
-                found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
-        return found
-
-    def added(self, assign: gast.Assign, origin) -> gast.Assign:
-        self.nondiff.append(assign)
-        return gast.copy_location(assign, origin)
-
-    def emit_syncs(self, s, out: list) -> None:
-        name, syncs, array = self.actions[id(s)]
-        code = self.sync_code(syncs, s)
-        if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
-            if name in self.containers:  # `xs[k] += v` changed the element only if an array
-                flag = self.names.fresh(f"{name}_item_is_array")
-                out.append(self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.value))), s))
-                code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
-        elif is_inplace(s) and not array:
-            # `x += v` updates x's array in place only when x is an array (not a number)
-            flag = self.names.fresh(f"{name}_is_array")
-            check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)
-            out.insert(len(out) - 2, check)
-            code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
-        out += code
-
-    def sync_code(self, syncs: list[Sync], origin) -> list:
-        code = []
-        for sync in syncs:
-            body = [gast.copy_location(x, origin) for x in self.carry(sync)]
-            body += self.sync_code(sync.onward, origin)
-            flag = self.flag(sync.share)
-            if flag is None:
-                code += body
-            else:
-                code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
-        return code
-
-    def carry(self, sync: Sync) -> list:
-        """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
-        share, src, dst = sync.share, sync.src, sync.dst
-        if share.how == "opaque":
-            made = self.parsed.location(share.origin)
-            where = f"{made.filename}:{made.lineno}: " if made else ""
-            callee = self.ops[id(share.origin)].label
-            construct = (
-                f"{where}an in-place update while `{share.ref}`, returned by `{callee}`, "
-                f"shares memory with its argument `{share.base}`"
-            )
-            hint = f"have `{callee}` return a copy (`.copy()`)"
-            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-            return [gast.Expr(value=call)]
-        if share.how == "lost":
-            made = self.parsed.location(share.origin)
-            line = f" (line {made.lineno})" if made else ""
-            where = f"{made.filename}:{made.lineno}: " if made else ""
-            construct = (
-                f"{where}an in-place update while `{share.ref}` and `{share.base}` share memory "
-                f"through a name rebound since{line}"
-            )
-            hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
-            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-            return [gast.Expr(value=call)]
-        if share.how == "same":
-            return [tp.assign(dst, tp.name(src))]
-        if share.how == "part":
-            if share.appended:
-                return self.carry_slots(share, dst)
-            index = share.index
-            if dst == share.ref:  # refresh the part from the whole
-                return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
-            return [tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))]
-        if dst == share.ref:  # run the view function again
-            return [tp.clone(share.origin)]
-        inverse = self._inverse(share)
-        if inverse == "same":
-            return [tp.assign(dst, tp.name(src))]
-        if inverse == "transpose":
-            axes = self._axes(self.ops[id(share.origin)])
-            if axes is None:
-                return [tp.stmt("b = v.T", b=dst, v=src)]
-            undo = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-            return [tp.stmt("b = v.transpose(axes)", b=dst, v=src, axes=tp.const(undo))]
-        shape = self.names.temp()
-        return [
-            self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
-            tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
-        ]
-
 
 def _lost_links(facts: dict, name: str, s) -> dict:
     """Shares between names that were linked only through ``name``, about to be rebound."""
@@ -527,7 +361,7 @@ def _index_rebound(facts: dict, name: str, s) -> dict:
     ``r = A[i]; i = 2; r *= 3`` changes ``A[0]``, and ``A[i]`` now means ``A[2]``;
     such a share becomes a lost link (refused at run time if an update reaches it).
     """
-    out = {}
+    out = Facts()
     for key, share in facts.items():
         if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
             share = Share(share.ref, share.base, "lost", s, certain=False, parts=(share,))
@@ -536,25 +370,19 @@ def _index_rebound(facts: dict, name: str, s) -> dict:
     return out
 
 
-def _rebound_name(s) -> str | None:
-    """The name an original statement binds to a new value (not an in-place update)."""
-    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and not is_inplace(s):
-        return s.targets[0].id
-    return None
-
-
-def _order(share: Share):
+def share_order(share: Share):
+    """Shares in the order of the lines that made them (then by name): the order code is emitted in."""
     return (getattr(share.origin, "lineno", 0) or 0, share.ref, share.base)
 
 
-def _without(facts: dict, name: str) -> dict:
+def _without(facts: dict, name: str) -> Facts:
     """The shares left once ``name`` is bound to a new value."""
-    return {k: s for k, s in facts.items() if name not in (s.ref, s.base)}
+    return Facts({k: s for k, s in facts.items() if name not in (s.ref, s.base)})
 
 
-def _join(a: dict, b: dict) -> dict:
-    joined = {}
-    for key in a.keys() | b.keys():
+def _join(a: dict, b: dict) -> Facts:
+    joined = Facts()
+    for key in list(a) + [k for k in b if k not in a]:  # in a fixed order: names of lost links follow it
         both = key in a and key in b
         share = a.get(key) or b[key]
         certain = both and a[key].certain and b[key].certain
@@ -584,17 +412,6 @@ def _other_slot(a: Share, b: Share) -> bool:
         return False
     constant = all(isinstance(n, gast.Constant) for n in tp.walk([a.index, b.index]) if isinstance(n, gast.expr))
     return constant and gast.dump(a.index) != gast.dump(b.index)
-
-
-def _index_value(index):
-    """The index of a subscript as an expression (``1:3`` becomes ``slice(1, 3)``)."""
-    if isinstance(index, gast.Slice):
-        parts = [index.lower, index.upper] + ([index.step] if index.step is not None else [])
-        args = [tp.load(p) if p is not None else tp.const(None) for p in parts]
-        return gast.Call(func=tp.name("slice"), args=args, keywords=[])
-    if isinstance(index, gast.Tuple):
-        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
-    return tp.load(index)
 
 
 def _container_kinds(fn, ops) -> dict[str, str]:
@@ -634,3 +451,7 @@ def _array_names(fn, ops) -> set[str]:
     return arrays - other
 
 
+
+def _updates(s) -> bool:
+    """Whether a core assignment changes memory in place (a store, an append, ``x += v``)."""
+    return is_append(s) or isinstance(s.targets[0], gast.Subscript) or is_inplace(s)

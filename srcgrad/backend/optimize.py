@@ -1,20 +1,26 @@
-"""Stage 6: make the generated function lean and readable.
+"""Optimisation: make the generated function lean and readable.
 
-Two classic passes over structured code (no CFG needed: ``if``/loops only):
+It runs on the code the transformations produce (forward or reverse mode,
+assembled into one function or a pair), before ``emit`` prints and compiles
+it. The passes work on structured code (no CFG needed: ``if``/loops only), in
+the order ``optimize_body`` gives:
 
+- constant folding: ``2 - 1`` -> ``1``, ``x * 1`` -> ``x`` inside expressions;
 - dead-code elimination: an assignment whose target is never read later is
-  dropped (liveness, iterated to a fixpoint around loops); statements with
-  effects (expression statements such as ``stack.append(v)`` or ``print``)
-  always stay;
+  dropped, on the liveness of ``analysis.dataflow``; statements with effects
+  (expression statements such as ``stack.append(v)`` or ``print``) always stay;
+- copy propagation: ``a = b`` (``a`` ours) lets later reads of ``a`` read ``b``;
 - forward substitution: a temporary the transformation introduced, assigned
   and then read exactly once by the very next statement, is replaced by its
-  value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``).
+  value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``);
+- sign simplification: ``a + -b`` -> ``a - b``.
 """
 
 from __future__ import annotations
 
 import gast
 
+from ..analysis.dataflow import Liveness, solve
 from ..core import templates as tp
 
 _COMPOUND = (gast.If, gast.While, gast.For)
@@ -33,66 +39,48 @@ def _reads(node) -> set[str]:
     return tp.names_in(node)
 
 
-def eliminate_dead_code(
-    stmts: list, live_out: set[str], mutate: bool = True
-) -> tuple[list, set[str]]:
-    """``stmts`` without dead assignments, and the names live on entry.
+def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
+    """``stmts`` without dead assignments, and without ``if``s and ``for`` loops left empty.
 
-    With ``mutate=False`` nothing is changed (a liveness-only pass, used while a
-    loop's liveness is iterated to its fixpoint).
+    Liveness is ``dataflow.Liveness`` with ``faint=True``: an assignment whose
+    value is pure and whose targets are dead reads nothing, so a chain of dead
+    assignments dies at once. A store through a subscript (``x[i] = v``) counts
+    as reading ``x``, which the dropping here does not: once it, or an emptied
+    ``if``, is gone, the names it read may be dead too, so liveness is solved
+    again until nothing more is dropped.
     """
+    problem = Liveness(faint=True, pure=_is_pure)
+    while True:
+        live = solve(problem, stmts, frozenset(live_out)).after
+        dropped = [0]
+        stmts = _drop_dead(stmts, live, dropped)
+        if not dropped[0]:
+            return stmts
+
+
+def _drop_dead(stmts: list, live: dict, dropped: list) -> list:
+    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s``."""
     out = []
-    live = set(live_out)
-    for s in reversed(stmts):
+    for s in stmts:
         if isinstance(s, gast.Assign):
-            targets = _targets(s)
-            if not targets & live and _is_pure(s.value):
+            if not _targets(s) & live[id(s)] and _is_pure(s.value):
+                dropped[0] += 1
                 continue
-            live = (live - targets) | _reads(s.value)
-            # a store through a subscript or a tuple with subscripts also reads
-            for t in s.targets:
-                if not isinstance(t, gast.Name):
-                    live |= _reads(t)
-            out.append(s)
         elif isinstance(s, gast.If):
-            body, live_body = eliminate_dead_code(s.body, live, mutate)
-            orelse, live_else = eliminate_dead_code(s.orelse, live, mutate)
+            body = _drop_dead(s.body, live, dropped)
+            orelse = _drop_dead(s.orelse, live, dropped)
             if not body and not orelse and _is_pure(s.test):
+                dropped[0] += 1
                 continue
-            if mutate:
-                s.body = body or [gast.Pass()]
-                s.orelse = orelse
-            live = live_body | live_else | _reads(s.test)
-            out.append(s)
+            s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            header = _reads(s.test) if isinstance(s, gast.While) else _reads(s.iter)
-            loop_live = set(live) | header
-            while True:
-                _, entry = eliminate_dead_code(s.body, loop_live, mutate=False)
-                new = loop_live | entry
-                if new == loop_live:
-                    break
-                loop_live = new
-            body, _ = eliminate_dead_code(s.body, loop_live, mutate)
-            if isinstance(s, gast.For):
-                targets = {n.id for n in tp.walk(s.target) if isinstance(n, gast.Name)}
-                body_has_effect = bool(body)
-                if not body_has_effect and _is_pure(s.iter):
-                    continue
-                live = (loop_live - targets) | header | live
-            else:
-                live = loop_live | header
-            if mutate:
-                s.body = body or [gast.Pass()]
-            out.append(s)
-        else:
-            if tp.is_comment(s):
-                out.append(s)
+            body = _drop_dead(s.body, live, dropped)
+            if isinstance(s, gast.For) and not body and _is_pure(s.iter):
+                dropped[0] += 1
                 continue
-            live |= _reads(s)
-            out.append(s)
-    out.reverse()
-    return _drop_orphan_comments(out), live
+            s.body = body or [gast.Pass()]
+        out.append(s)
+    return _drop_orphan_comments(out)
 
 
 def _drop_orphan_comments(stmts: list) -> list:
@@ -458,11 +446,11 @@ def simplify_signs(stmts: list) -> list:
 def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
     """All passes, in the order that lets each feed the next."""
     stmts = fold_constants(stmts)
-    stmts, _ = eliminate_dead_code(stmts, live_out)
+    stmts = eliminate_dead_code(stmts, live_out)
     stmts = propagate_copies(stmts, substitutable)
     if _has_self_assignment(stmts):
         stmts = drop_self_assignments(stmts)
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
-    stmts, _ = eliminate_dead_code(stmts, live_out)
+    stmts = eliminate_dead_code(stmts, live_out)
     stmts = forward_substitute(stmts, substitutable)
     return simplify_signs(stmts)

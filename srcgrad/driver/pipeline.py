@@ -27,7 +27,7 @@ from ..ad.reverse import ReverseTransformer
 from ..analysis.activity import Activity, mutated_names
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
-from ..analysis.sharing import SharedMemory
+from ..analysis.sharing_rewrite import SharedMemory
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp

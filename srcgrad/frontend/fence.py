@@ -1,9 +1,12 @@
-"""Stage 2: the language fence — refuse what srcgrad cannot differentiate, up front.
+"""The language fence: refuse what srcgrad cannot differentiate, up front.
 
-The transformer only knows the Python subset of SPEC §2. Anything else must be
-stopped here, right after parsing, with an ``UnsupportedSyntaxError`` that names
-the construct in the user's words, points at ``file:line:column`` and says what
-to write instead — never a crash from deep inside a later stage.
+The transformations only know a subset of Python (README: "Supported today,
+and not yet"). Anything else must be stopped here, right after parsing and
+before names are resolved and the function is normalised, with an
+``UnsupportedSyntaxError`` that names the construct in the user's words,
+points at ``file:line:column`` and says what to write instead — never a crash
+from deep inside a later stage. (Refusals that depend on what a name is bound
+to wait for resolution: see ``refuse``.)
 
 ``DECISIONS`` holds one explicit decision for every concrete ``gast`` node type:
 allowed (possibly with an extra condition), refused, or unreachable (a node

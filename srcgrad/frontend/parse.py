@@ -1,7 +1,8 @@
-"""Stage 1: a Python function object -> its ``gast`` tree and where it came from.
+"""Parsing, the first stage: a Python function object -> its ``gast`` tree and where it came from.
 
 The tree keeps the user's line numbers (shifted to the real file lines), so
-every later stage can point at ``file:line:column``.
+every later stage can point at ``file:line:column``. The ``fence`` checks the
+tree next.
 """
 
 from __future__ import annotations

@@ -1,0 +1,259 @@
+"""Sharing written out: the assignments that keep names sharing memory equal.
+
+It runs on the normalised, classified core, before activity analysis and the
+transformations. ``sharing`` plans, for each in-place update, which names
+sharing the memory must see it; this module inserts the plain assignments
+that carry the new value to them (``y[:2] = v``, then ``w = y[1:]``). They are
+ordinary core statements, so both transformations differentiate them like any
+other; the bookkeeping it adds (flags, slot lists) is listed in ``nondiff``.
+
+Whether an index gives a view can depend on values (``A[i]`` is a row of a
+matrix but a number of a vector), so such a share carries a flag computed
+when it is made (``sg.is_view``), and its assignments run under ``if flag:``.
+A share made on some paths only starts out ``False``. Sharing that depends on
+the path taken in ways no assignment can follow (a link through a name bound
+since, a user function's result) raises at run time if the sharing is real.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..core import templates as tp
+from ..core.ir import is_inplace
+from .sharing import Share, Sync, SyncPlanner, share_order
+
+
+class SharedMemory:
+    """Finds the shares of a core function and inserts the assignments that keep them equal."""
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict, parsed, names):
+        self.fn = fn
+        self.ops = ops
+        self.parsed = parsed
+        self.names = names
+        self.plan = SyncPlanner(fn, ops, parsed)
+        self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
+        self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
+        self.nondiff: list = []  # the statements this pass adds that have no derivative
+
+    @property
+    def used(self) -> dict:
+        return self.plan.used
+
+    @property
+    def tracked(self) -> set:
+        return self.plan.tracked
+
+    def run(self) -> list:
+        self.plan.run()
+        if not self.plan.actions:
+            return self.fn.body
+        body = self.rewrite(self.fn.body)
+        # a share made on some paths only starts out absent
+        start = [self.added(tp.assign(self.flags[k], tp.const(False)), self.fn) for k in sorted(
+            self.tracked & self.flags.keys(), key=lambda k: self.flags[k])]
+        start += [
+            self.added(tp.assign(at, gast.List(elts=[], ctx=gast.Load())), self.fn)
+            for at in sorted(self.positions.values())
+        ]
+        return start + body
+
+    def rewrite(self, stmts) -> list:
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.If):
+                s.body = self.rewrite(s.body) or [gast.Pass()]
+                s.orelse = self.rewrite(s.orelse)
+            elif isinstance(s, (gast.For, gast.While)):
+                s.body = self.rewrite(s.body) or [gast.Pass()]
+            if isinstance(s, gast.For):
+                # links lost when the loop variable changes: at the top of every iteration
+                s.body = self.before(s) + s.body
+            else:
+                out += self.before(s)
+            out.append(s)
+            out += self.after(s)
+            if id(s) in self.plan.actions:
+                self.emit_syncs(s, out)
+        return out
+
+    def before(self, s) -> list:
+        """Positions of appended arrays, taken before the append; links about to be lost."""
+        found = []
+        for share in self.used.values():
+            if share.origin is s and share.how == "lost":
+                # the link is real when every share it came through was
+                flags = [tp.name(f) for f in map(self.flag, share.parts) if f]
+                real = gast.BoolOp(op=gast.And(), values=flags) if len(flags) > 1 else (
+                    flags[0] if flags else tp.const(True))
+                lost = self.flag(share)
+                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), real])
+                found.append(self.added(tp.assign(lost, value), s))
+        for share in self.used.values():
+            if share.origin is s and share.appended:
+                at = self.position(share)
+                found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
+        return found
+
+    def position(self, share: Share) -> str:
+        """The name of the list of slots an appended array went to (one per append)."""
+        if share.key not in self.positions:
+            self.positions[share.key] = self.names.fresh(f"{share.ref}_at")
+        return self.positions[share.key]
+
+    def carry_slots(self, share: Share, dst: str) -> list:
+        """Between an array and the list slots it was appended to (``share.base``)."""
+        at, slot = self.position(share), self.names.temp()
+        if dst == share.ref:  # the array from its last slot
+            last = tp.stmt("slot = at[-1]", slot=slot, at=at)
+            read = tp.stmt("r = xs[slot]", r=dst, xs=share.base, slot=slot)
+            self.nondiff.append(last)
+            return [gast.If(test=tp.name(at), body=[last, read], orelse=[])]
+        count, k = self.names.temp(), self.names.fresh("k")
+        size = tp.stmt("n = len(at)", n=count, at=at)
+        pick = tp.stmt("slot = at[k]", slot=slot, at=at, k=k)
+        self.nondiff += [size, pick]
+        write = tp.stmt("xs[slot] = r", xs=dst, slot=slot, r=share.ref)
+        loop = gast.For(
+            target=tp.name(k, store=True), iter=tp.expr("range(n)", n=count),
+            body=[pick, write], orelse=[], type_comment=None,
+        )
+        return [size, loop]
+
+    def flag(self, share: Share) -> str | None:
+        """The name of the flag that says whether ``share`` holds, if it needs one."""
+        key = share.key
+        if share.appended:
+            return None  # no slots listed, no sharing
+        needs = key in self.tracked or not (share.always or share.how == "same")
+        if needs and key not in self.flags:
+            self.flags[key] = self.names.fresh(f"{share.ref}_shares_{share.base}")
+        return self.flags.get(key)
+
+    def after(self, s) -> list:
+        """Flags of the shares ``s`` makes, and of those it ends, that some update goes through."""
+        found = []
+        rebound = _rebound_name(s)
+        for key, share in sorted(self.used.items(), key=lambda kv: share_order(kv[1])):
+            flag = self.flag(share)
+            if flag is None:
+                continue
+            if share.origin is s and share.how != "lost":
+                if share.how == "view":
+                    # asked of the function's own result: the transformations may copy `ref`
+                    test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
+                elif share.how == "opaque":
+                    test = tp.expr("sg.shares_memory(a, b)", a=share.ref, b=share.base)
+                elif share.always or share.how == "same" or share.appended:
+                    test = tp.const(True)
+                else:
+                    test = tp.expr("sg.is_view(b, i)", b=share.base, i=_index_value(share.index))
+                found.append(self.added(tp.assign(flag, test), s))
+            elif key in self.tracked and rebound in (share.ref, share.base):
+                found.append(self.added(tp.assign(flag, tp.const(False)), s))
+        for share in sorted(self.used.values(), key=share_order):
+            if share.appended and share.origin is not s and rebound in (share.ref, share.base):
+                found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
+        return found
+
+    def added(self, assign: gast.Assign, origin) -> gast.Assign:
+        self.nondiff.append(assign)
+        return gast.copy_location(assign, origin)
+
+    def emit_syncs(self, s, out: list) -> None:
+        name, syncs, array = self.plan.actions[id(s)]
+        code = self.sync_code(syncs, s)
+        if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
+            if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
+                flag = self.names.fresh(f"{name}_item_is_array")
+                out.append(self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.value))), s))
+                code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
+        elif is_inplace(s) and not array:
+            # `x += v` updates x's array in place only when x is an array (not a number)
+            flag = self.names.fresh(f"{name}_is_array")
+            check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)
+            out.insert(len(out) - 2, check)
+            code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
+        out += code
+
+    def sync_code(self, syncs: list[Sync], origin) -> list:
+        code = []
+        for sync in syncs:
+            body = [gast.copy_location(x, origin) for x in self.carry(sync)]
+            body += self.sync_code(sync.onward, origin)
+            flag = self.flag(sync.share)
+            if flag is None:
+                code += body
+            else:
+                code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
+        return code
+
+    def carry(self, sync: Sync) -> list:
+        """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
+        share, src, dst = sync.share, sync.src, sync.dst
+        if share.how == "opaque":
+            made = self.parsed.location(share.origin)
+            where = f"{made.filename}:{made.lineno}: " if made else ""
+            callee = self.ops[id(share.origin)].label
+            construct = (
+                f"{where}an in-place update while `{share.ref}`, returned by `{callee}`, "
+                f"shares memory with its argument `{share.base}`"
+            )
+            hint = f"have `{callee}` return a copy (`.copy()`)"
+            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+            return [gast.Expr(value=call)]
+        if share.how == "lost":
+            made = self.parsed.location(share.origin)
+            line = f" (line {made.lineno})" if made else ""
+            where = f"{made.filename}:{made.lineno}: " if made else ""
+            construct = (
+                f"{where}an in-place update while `{share.ref}` and `{share.base}` share memory "
+                f"through a name rebound since{line}"
+            )
+            hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
+            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+            return [gast.Expr(value=call)]
+        if share.how == "same":
+            return [tp.assign(dst, tp.name(src))]
+        if share.how == "part":
+            if share.appended:
+                return self.carry_slots(share, dst)
+            index = share.index
+            if dst == share.ref:  # refresh the part from the whole
+                return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
+            return [tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))]
+        if dst == share.ref:  # run the view function again
+            return [tp.clone(share.origin)]
+        inverse = self.plan._inverse(share)
+        if inverse == "same":
+            return [tp.assign(dst, tp.name(src))]
+        if inverse == "transpose":
+            axes = self.plan._axes(self.ops[id(share.origin)])
+            if axes is None:
+                return [tp.stmt("b = v.T", b=dst, v=src)]
+            undo = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+            return [tp.stmt("b = v.transpose(axes)", b=dst, v=src, axes=tp.const(undo))]
+        shape = self.names.temp()
+        return [
+            self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
+            tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
+        ]
+
+
+def _rebound_name(s) -> str | None:
+    """The name an original statement binds to a new value (not an in-place update)."""
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and not is_inplace(s):
+        return s.targets[0].id
+    return None
+
+
+def _index_value(index):
+    """The index of a subscript as an expression (``1:3`` becomes ``slice(1, 3)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper] + ([index.step] if index.step is not None else [])
+        args = [tp.load(p) if p is not None else tp.const(None) for p in parts]
+        return gast.Call(func=tp.name("slice"), args=args, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return tp.load(index)

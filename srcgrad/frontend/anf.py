@@ -1,0 +1,210 @@
+"""A-normal form: every operation gets atoms for operands and a name for its result.
+
+An *atom* is a name, a constant, or a fixed module attribute such as
+``np.pi``. ``atomize`` turns an expression into the statements that compute
+its parts, one operation each into a fresh temporary (``t1, t2, ...``), and
+the atom that holds its value; ``operation`` stops one level short, leaving
+the outermost operation over atoms for the caller to assign. The order of the
+temporaries is the order Python evaluates the operands in.
+
+Expressions that are control flow or a call of the function's own nested
+definitions (a comprehension, ``a if c else b``, ``helper(x)``) are not this
+module's job: ``Normalizer`` hands them to ``desugar`` and ``inline_nested``,
+which lower them to statements and give back an atom.
+"""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from ..core import templates as tp
+from .desugar import pairwise_einsum
+from .resolve import is_missing
+
+NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
+
+
+class Anf:
+    """Expressions to atoms, and the plain core statements built from them.
+
+    ``lower`` is the ``Normalizer`` of the function: it owns the fresh names,
+    the location of the user statement being lowered, the refusals, and the
+    other jobs (a comprehension inside an expression is lowered by ``desugar``).
+    """
+
+    def __init__(self, lower):
+        self.lower = lower
+        self.env = lower.env
+        self.names = lower.names
+
+    # -- statements of the core ------------------------------------------------
+
+    def assign_name(self, target: gast.Name, value) -> list:
+        """``x = <value>`` as core statements; the operation never overwrites its operand."""
+        located = self.lower.located
+        pre, op = self.operation(value)
+        if target.id in tp.names_in(op) and not isinstance(op, gast.Name):
+            # x = x * 2  ->  t = x * 2; x = t
+            temp = self.names.temp()
+            return pre + [located(tp.assign(temp, op)), located(tp.assign(target.id, tp.name(temp)))]
+        return pre + [located(tp.assign(target.id, op))]
+
+    def store(self, target: gast.Subscript, value) -> list:
+        """``x[i] = v``: an in-place write; the reverse sweep restores what it overwrote."""
+        pre, container = self.atomize(target.value)
+        if not isinstance(container, gast.Name):
+            raise self.lower.unsupported(target, "writing into a constant")
+        p, index = self.index(target.slice)
+        q, atom = self.atomize(value)
+        store = gast.Subscript(value=container, slice=index, ctx=gast.Store())
+        return pre + p + q + [self.lower.located(gast.Assign(targets=[store], value=atom, type_comment=None))]
+
+    def returned(self, s: gast.Return) -> list:
+        """``return <value>`` returns an atom; a computed value gets a name (its adjoint: ``bout``)."""
+        located = self.lower.located
+        value = s.value if s.value is not None else tp.const(None)
+        if self.is_atom(value):
+            return [located(gast.Return(value=value))]
+        pre, op = self.operation(value)
+        if self.is_atom(op):
+            return pre + [located(gast.Return(value=op))]
+        out = self.names.fresh("out")
+        return pre + [located(tp.assign(out, op)), located(gast.Return(value=tp.name(out)))]
+
+    def append(self, call: gast.Call) -> list:
+        """``xs.append(v)``: a core statement (the list grows; the reverse sweep shrinks it)."""
+        pre, xs = self.atomize(call.func.value)
+        p, item = self.atomize(call.args[0])
+        call = gast.Call(func=gast.Attribute(value=xs, attr="append", ctx=gast.Load()), args=[item], keywords=[])
+        return pre + p + [self.lower.located(gast.Expr(value=call))]
+
+    # -- expressions ---------------------------------------------------------------
+
+    def atomize(self, node) -> tuple[list, gast.expr]:
+        """Statements computing ``node``, and an atom holding its value."""
+        if self.is_atom(node):
+            return [], node
+        pre, op = self.operation(node)
+        if self.is_atom(op):
+            return pre, op
+        temp = self.names.temp()
+        return pre + [self.lower.located(tp.assign(temp, op))], tp.name(temp)
+
+    def atomize_all(self, nodes) -> tuple[list, list]:
+        pre, atoms = [], []
+        for n in nodes:
+            p, a = self.atomize(n)
+            pre += p
+            atoms.append(a)
+        return pre, atoms
+
+    def is_atom(self, node) -> bool:
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return True
+        if isinstance(node, gast.Attribute):
+            return not is_missing(self.env.static_value(node))
+        return False
+
+    def operation(self, node) -> tuple[list, gast.expr]:
+        """Statements computing the operands of ``node``, and ``node`` over atoms."""
+        if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
+            return [], node
+        lowered = self.lower.expression(node)  # control flow inside an expression
+        if lowered is not None:
+            return lowered
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.lower.unsupported(node, f"the expression `{gast.unparse(node)}`")
+        return method(node)
+
+    def expr_BinOp(self, node):
+        pre, (left, right) = self.atomize_all([node.left, node.right])
+        return pre, gast.BinOp(left=left, op=node.op, right=right)
+
+    def expr_UnaryOp(self, node):
+        if isinstance(node.op, gast.UAdd):
+            return self.operation(node.operand)
+        if isinstance(node.op, gast.Not):
+            return [], node
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and type(
+            node.operand.value
+        ) in (int, float):
+            return [], tp.const(-node.operand.value)  # -1 is a number, not an operation
+        pre, operand = self.atomize(node.operand)
+        return pre, gast.UnaryOp(op=node.op, operand=operand)
+
+    def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.lower.unsupported(node, "a call with `*args` or `**kwargs`")
+        inlined = self.lower.nested.inline(node)
+        if inlined is not None:
+            return inlined
+        if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
+            node = pairwise_einsum(node)
+        pre = []
+        func = node.func
+        if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
+            # a method call: x.sum(axis=0) -> the receiver becomes an atom
+            p, receiver = self.atomize(func.value)
+            pre += p
+            func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
+        elif not self.is_atom(func):
+            # f(a)(x): the callee is a value computed at run time
+            p, func = self.atomize(func)
+            pre += p
+        p, args = self.atomize_all(node.args)
+        pre += p
+        keywords = []
+        for k in node.keywords:
+            p, v = self.atomize(k.value)
+            pre += p
+            keywords.append(gast.keyword(arg=k.arg, value=v))
+        return pre, gast.Call(func=func, args=args, keywords=keywords)
+
+    def expr_Attribute(self, node):
+        pre, value = self.atomize(node.value)
+        return pre, gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, node):
+        pre, value = self.atomize(node.value)
+        p, index = self.index(node.slice)
+        return pre + p, gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+    def index(self, node):
+        """An index over atoms: slice bounds and tuple parts each become an atom."""
+        if isinstance(node, gast.Slice):
+            pre, bounds = [], []
+            for b in (node.lower, node.upper, node.step):
+                if b is None:
+                    bounds.append(None)
+                else:
+                    p, a = self.atomize(b)
+                    pre += p
+                    bounds.append(a)
+            return pre, gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
+        if isinstance(node, gast.Tuple):
+            pre, parts = [], []
+            for elt in node.elts:
+                p, a = self.index(elt)
+                pre += p
+                parts.append(a)
+            return pre, gast.Tuple(elts=parts, ctx=gast.Load())
+        return self.atomize(node)
+
+    def expr_Tuple(self, node):
+        pre, elts = self.atomize_all(node.elts)
+        return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+
+    def expr_List(self, node):
+        pre, elts = self.atomize_all(node.elts)
+        return pre, gast.List(elts=elts, ctx=gast.Load())
+
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            raise self.lower.unsupported(node, "`**` inside a dict literal")
+        pre, keys = self.atomize_all(node.keys)
+        p, values = self.atomize_all(node.values)
+        return pre + p, gast.Dict(keys=keys, values=values)

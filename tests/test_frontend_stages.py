@@ -1,0 +1,123 @@
+"""Stages of the front end and the analyses on small snippets: their cost and what they drop."""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+
+import gast
+import numpy as np
+
+import srcgrad
+from srcgrad.analysis.sharing import SharingFacts
+from srcgrad.backend.optimize import eliminate_dead_code
+
+
+def nested_loops(depth: int) -> str:
+    """A function with loops nested ``depth`` deep, each level writing into an array and a view of it."""
+    lines = ["import numpy as np", "", "def f(x):", "    y = x * 1.0", "    w = y[1:]"]
+    indent = "    "
+    for d in range(depth):
+        lines.append(f"{indent}for i{d} in range(2):")
+        indent += "    "
+        lines.append(f"{indent}y[i{d}] = x[i{d}] * 0.5")
+        lines.append(f"{indent}w = y[i{d}:]")
+        lines.append(f"{indent}w[0] = 1.0")
+    lines.append("    return np.sum(y * w[0])")
+    return "\n".join(lines) + "\n"
+
+
+def load(tmp_path, source: str, name: str):
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.f
+
+
+def test_sharing_facts_cost_grows_polynomially_with_loop_nesting(tmp_path, monkeypatch):
+    """One fixpoint per loop level: an inner loop solved again starts from its last fixpoint,
+    so nesting one level deeper adds work instead of multiplying it."""
+    transfers = []
+    original = SharingFacts.transfer
+
+    def counted(self, s, facts):
+        transfers[-1] += 1
+        return original(self, s, facts)
+
+    monkeypatch.setattr(SharingFacts, "transfer", counted)
+    x = np.linspace(0.5, 1.5, 8)
+    for depth in range(1, 6):
+        transfers.append(0)
+        f = load(tmp_path, nested_loops(depth), f"nest{depth}")
+        g = srcgrad.grad(f)(x)
+        assert np.all(np.isfinite(g))
+    # the body grows linearly with depth, the work about quadratically (18, 36, 60, 90, 126);
+    # solving each inner loop afresh on every outer iteration doubled it per level (... 186, 378)
+    assert transfers[4] <= 10 * transfers[0], transfers
+    assert transfers[4] <= 1.6 * transfers[3], transfers
+
+
+def code(source: str) -> list:
+    return gast.parse(textwrap.dedent(source)).body
+
+
+def test_dead_code_elimination_drops_dead_chains_and_empty_loops():
+    body = code("""
+        a = x * 2.0
+        b = a + 1.0
+        for i in range(n):
+            t = x[i]
+            u = t * 3.0
+        if c:
+            v = b
+        stack.append(x)
+        y = x + 1.0
+    """)
+    kept = eliminate_dead_code(body, {"y"})
+    assert gast.unparse(gast.Module(body=kept, type_ignores=[])).strip() == "stack.append(x)\ny = x + 1.0"
+
+
+def test_dead_code_elimination_keeps_what_a_loop_reads_back():
+    body = code("""
+        s = 0.0
+        for i in range(n):
+            s = s + x[i]
+            d = s * 2.0
+        out = s
+    """)
+    kept = gast.unparse(gast.Module(body=eliminate_dead_code(body, {"out"}), type_ignores=[]))
+    assert "s = s + x[i]" in kept and "d = " not in kept
+
+
+def test_sync_planning_of_views_rebound_in_loops_nested_five_deep(tmp_path, monkeypatch):
+    """Many names share one array (temporaries reading it, a view rebound at every level):
+    the paths of shares from an update are many, the sets of names on them far fewer,
+    and planning walks each set once (a walk per path took over a minute here)."""
+    from srcgrad.analysis.sharing import SyncPlanner
+
+    lines = ["import numpy as np", "", "def f(x):", "    y = x * 1.0", "    r = y[0:2]"]
+    indent = "    "
+    for d in range(5):
+        lines.append(f"{indent}for i{d} in range(2):")
+        indent += "    "
+        lines += [
+            f"{indent}y[i{d}] = y[i{d}] * 0.5 + r[0]",
+            f"{indent}r *= 1.5",
+            f"{indent}w = y[1:]",
+            f"{indent}w[0] = w[0] + 1.0",
+        ]
+    lines.append("    return np.sum(y)")
+    steps = [0]
+    original = SyncPlanner._propagate
+
+    def counted(self, *args):
+        steps[0] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(SyncPlanner, "_propagate", counted)
+    f = load(tmp_path, "\n".join(lines) + "\n", "views_nested")
+    g = srcgrad.grad(f)(np.linspace(0.5, 1.5, 8))
+    assert np.all(np.isfinite(g))
+    assert steps[0] < 100_000, steps
