@@ -165,3 +165,19 @@ def test_imports_inside_functions_count(tmp_path):
     (package / "core" / "__init__.py").write_text("")
     (package / "core" / "ir.py").write_text("def f():\n    from ..api import g\n")
     assert "srcgrad.core.ir imports srcgrad.api" in upward_imports(import_graph(package))
+
+
+# A class longer than this does several jobs; split it, or say in its docstring why not.
+CLASS_LINES = 300
+
+
+def test_no_class_does_several_jobs():
+    long = []
+    for module, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                size = node.end_lineno - node.lineno + 1
+                doc = ast.get_docstring(node) or ""
+                if size > CLASS_LINES and "longer than" not in doc.lower():
+                    long.append(f"{module}.{node.name}: {size} lines")
+    assert long == []
