@@ -183,6 +183,164 @@ def test_sharing_writes_an_update_through_a_view_out():
     srcgrad.check_grads(write_through_view, [np.array([0.3, -1.2, 2.0])], modes=("rev", "fwd"))
 
 
+# -- the transformations and after ----------------------------------------------------
+
+
+def power_sum(x, n):
+    y = x
+    for i in range(n):
+        y = np.sin(y) * x
+    return np.sum(y)
+
+
+def test_power_sum_derivatives_are_right():
+    srcgrad.check_grads(power_sum, [np.array([0.3, -0.8, 1.1]), 3], modes=("rev", "fwd"))
+
+
+def test_reverse_gives_the_two_sweeps_before_assembly():
+    # the tape is pushed in the loop, restored in reverse; `jumped` is still there
+    assert output(power_sum, "reverse") == golden('''
+        def forward_sweep():
+            t1 = None
+            y = x
+            for i in range(n):
+                jumped = False
+                stack.append(t1)
+                t1 = np.sin(y)
+                stack.append(y)
+                y = t1 * x
+            out = np.sum(y)
+
+
+        def reverse_sweep():
+            # Grad of: return np.sum(y)
+            by = sg.unreduce(bout, y, None, False)
+            bx = sg.zeros_like(x)
+            for i in reversed(range(n)):
+                # Grad of: y = np.sin(y) * x
+                bt1 = sg.unbroadcast(by * x, t1)
+                bx = bx + sg.unbroadcast(by * t1, x)
+                y = stack.pop()
+                # Grad of: y = np.sin(y) * x
+                by = bt1 * np.cos(y)
+                t1 = stack.pop()
+            # Grad of: y = x
+            bx = bx + by
+    ''')
+
+
+def test_assemble_makes_the_vjp_pair_with_its_tape():
+    assert output(power_sum, "assemble", kind="vjp") == golden('''
+        def power_sum_forward(x, n):
+            stack = []
+            t1 = None
+            y = x
+            for i in range(n):
+                jumped = False
+                stack.append(t1)
+                t1 = np.sin(y)
+                stack.append(y)
+                y = t1 * x
+            out = np.sum(y)
+            return out, (stack, n, t1, x, y)
+
+
+        def power_sum_backward(tape, bout):
+            stack, n, t1, x, y = tape
+            saved = reversed(stack)
+            # Grad of: return np.sum(y)
+            by = sg.unreduce(bout, y, None, False)
+            bx = sg.zeros_like(x)
+            for i in reversed(range(n)):
+                # Grad of: y = np.sin(y) * x
+                bt1 = sg.unbroadcast(by * x, t1)
+                bx = bx + sg.unbroadcast(by * t1, x)
+                y = next(saved)
+                # Grad of: y = np.sin(y) * x
+                by = bt1 * np.cos(y)
+                t1 = next(saved)
+            # Grad of: y = x
+            bx = bx + by
+            return (bx,)
+    ''')
+
+
+def test_optimize_drops_dead_flags_and_substitutes_the_output():
+    assert output(power_sum, "optimize", kind="vjp") == golden('''
+        def power_sum_forward(x, n):
+            stack = []
+            t1 = None
+            y = x
+            for i in range(n):
+                stack.append(t1)
+                t1 = np.sin(y)
+                stack.append(y)
+                y = t1 * x
+            return np.sum(y), (stack, n, t1, x, y)
+
+
+        def power_sum_backward(tape, bout):
+            stack, n, t1, x, y = tape
+            saved = reversed(stack)
+            # Grad of: return np.sum(y)
+            by = sg.unreduce(bout, y, None, False)
+            bx = sg.zeros_like(x)
+            for i in reversed(range(n)):
+                # Grad of: y = np.sin(y) * x
+                bt1 = sg.unbroadcast(by * x, t1)
+                bx = bx + sg.unbroadcast(by * t1, x)
+                y = next(saved)
+                by = bt1 * np.cos(y)
+                t1 = next(saved)
+            # Grad of: y = x
+            bx = bx + by
+            return (bx,)
+    ''')
+
+
+def test_forward_puts_each_tangent_after_its_primal():
+    assert output(power_sum, "forward", kind="jvp") == golden('''
+        def tangents():
+            t1 = None
+            y = x
+            # Tangent of: y = x
+            dy = dx
+            dt1 = sg.zeros_like(t1)
+            for i in range(n):
+                jumped = False
+                t1 = np.sin(y)
+                # Tangent of: y = np.sin(y) * x
+                dt1 = dy * np.cos(y)
+                y = t1 * x
+                # Tangent of: y = np.sin(y) * x
+                dy = dt1 * x + t1 * dx
+            out = np.sum(y)
+            # Tangent of: return np.sum(y)
+            dout = np.sum(dy, None, keepdims=False)
+    ''')
+
+
+def test_emit_prints_the_jvp_as_compiled():
+    expected = golden('''
+        def jvp_power_sum(x, n, *, dx):
+            """Forward mode of power_sum: its value and tangent along (dx)."""
+            y = x
+            # Tangent of: y = x
+            dy = dx
+            for i in range(n):
+                t1 = np.sin(y)
+                # Tangent of: y = np.sin(y) * x
+                dt1 = dy * np.cos(y)
+                y = t1 * x
+                dy = dt1 * x + t1 * dx
+            out = np.sum(y)
+            # Tangent of: return np.sum(y)
+            return out, np.sum(dy, None, keepdims=False)
+    ''')
+    assert output(power_sum, "emit", kind="jvp") == expected
+    assert srcgrad.api.jvp_source(power_sum) == expected
+
+
 # -- the command line ------------------------------------------------------------------
 
 
@@ -216,3 +374,40 @@ def test_a_stage_the_kind_does_not_have_is_one_line_error(tmp_path, capsys):
     assert err.count("\n") == 1 and "no stage 'reverse' for jvp" in err
     assert main(["dump", f"{path}:f", "--stage", "nonsense"]) == 2
     assert "the stages are: parse, fence" in capsys.readouterr().err
+
+
+# -- determinism -----------------------------------------------------------------------
+
+SHARING_PROGRAM = '''
+import numpy as np
+
+def f(M):
+    A = M * 1.0
+    rows = []
+    for i in range(2):
+        r = A[i]
+        rows.append(r)
+    A[0, 0] = 7.0
+    return np.sum(rows[0] * rows[1])
+'''
+
+
+def test_the_same_function_gives_byte_identical_code_in_every_process(tmp_path):
+    # sets of names iterate in an order that changes with the string-hash seed:
+    # no stage may let that order reach the generated code
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "sharing.py"
+    path.write_text(SHARING_PROGRAM)
+    sources = set()
+    for seed in ("1", "2", "3"):
+        for kind in ("grad", "jvp"):
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            result = subprocess.run(
+                [sys.executable, "-m", "srcgrad", "dump", f"{path}:f", "--kind", kind, "--color", "never"],
+                capture_output=True, text=True, env=env, check=True,
+            )
+            sources.add((kind, result.stdout))
+    assert len(sources) == 2
