@@ -178,8 +178,8 @@ def test_forward_substitution_of_single_use_temporaries():
 
 @pytest.mark.parametrize("func", [nested_expression, reassign, continue_in_loop, early_return])
 def test_generated_source_is_deterministic(func):
-    first = pipeline._build_fused(func, ["x"], False).source
-    second = pipeline._build_fused(func, ["x"], False).source
+    first = pipeline.build_fused(func, ["x"], False).source
+    second = pipeline.build_fused(func, ["x"], False).source
     assert first == second
 
 

@@ -22,7 +22,7 @@ import gast
 from ..api import transformable
 from ..core import templates as tp
 from ..core.ir import is_append, target_of
-from ..driver import pipeline
+from ..driver.prepare import prepare
 from ..errors import ControlFlowNeedsPointError, GraphTooLargeError
 from .dot import Dot, table
 from .evaluate import PointRun, accumulate, frozen
@@ -113,7 +113,7 @@ def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
     params = list(inspect.signature(func).parameters)
     seed_name = _seed_name(params, wrt)
     point = None if at is None else _bind_point(func, params, at)
-    p = pipeline.prepare(func, params)
+    p = prepare(func, params)
     _merge_temporary_copies(p)
     nodes, edges, output = _Builder(p, point, max_nodes).run()
     variables = _variables(p.parsed.node)

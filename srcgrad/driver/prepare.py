@@ -1,0 +1,234 @@
+"""The stages every transformation shares: from the user's function to the analysed core.
+
+parse -> fence -> jumps -> normalize (``frontend``) -> classify -> sharing ->
+activity (``analysis``). ``prepare`` runs them in order and returns what the
+transformations need (``Prepared``); each stage's output is recorded for
+``dump --stage`` (see ``trace``). Helpers that write into an argument the
+caller reads afterwards are refused here, where the calls are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from .. import runtime
+from ..analysis.activity import Activity, mutated_names
+from ..analysis.classify import Classifier, Operation
+from ..analysis.dataflow import live_after
+from ..analysis.sharing_rewrite import SharedMemory
+from ..core import templates as tp
+from ..core.ir import assignments, target_of
+from ..core.names import NameGen, identifiers
+from ..errors import UnsupportedSyntaxError
+from ..frontend import fence
+from ..frontend.jumps import lower_jumps
+from ..frontend.normalize import Normalizer
+from ..frontend.parse import ParsedFunction, parse_function
+from ..frontend.resolve import Environment, Namespace, is_missing
+from . import trace
+from .cache import cached_guarded
+
+RESERVED = {"sg", "stack", "saved", "tape"}
+
+
+@dataclass
+class Prepared:
+    """A function after the stages every transformation shares, with what they found."""
+
+    parsed: ParsedFunction
+    env: Environment
+    names: NameGen
+    fn: gast.FunctionDef  # the core (normalized) function
+    ops: dict
+    activity: Activity
+    classifier: Classifier
+    namespace: Namespace
+    user_names: set
+
+
+def parameter_names(fn_node: gast.FunctionDef) -> list[str]:
+    args = fn_node.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
+    """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
+    parsed = parse_function(func)
+    trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
+    fence.check_function(parsed)
+    trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
+    user_names = identifiers(parsed.node)
+    names = NameGen(user_names | RESERVED)
+    if trace.tracing(func, mode):
+        trace.record("jumps", func, mode, _jumps_lowered(parsed, user_names))
+    local_names = _local_names(parsed)
+    env = Environment(func, local_names)
+    fn = Normalizer(parsed, env, names).function()
+    trace.record("normalize", func, mode, lambda: trace.print_function(fn))
+    classifier = Classifier(env, parsed, mode)
+    ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
+    if not parsed.filename.startswith("<srcgrad"):  # generated code shares nothing by design
+        _write_out_sharing(fn, ops, classifier, parsed, names)
+    trace.record("sharing", func, mode, lambda: trace.print_function(fn))
+    output = fn.body[-1].value
+    out_name = output.id if isinstance(output, gast.Name) else None
+    activity = Activity(fn, ops, wrt, out_name)
+    trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
+    namespace = Namespace(names.taken)
+    for name in sorted(tp.names_in(parsed.node) - local_names):
+        value = env.lookup(name)
+        if not is_missing(value):
+            namespace.values[name] = value
+    namespace.values["sg"] = runtime
+    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _jumps_lowered(parsed: ParsedFunction, user_names: set) -> str:
+    """The function after ``lower_jumps`` alone, as the normaliser's first step sees it."""
+    body = tp.clone(parsed.node.body)
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    fn = tp.clone(parsed.node)
+    fn.body = lower_jumps(body, NameGen(user_names | RESERVED))
+    return trace.print_function(fn)
+
+
+def _operation_note(ops: dict):
+    """What ``classify`` made of each core assignment, for ``dump --stage classify``."""
+
+    def note(s):
+        op = ops.get(id(s))
+        if op is None:
+            return None
+        if op.kind == "rule":
+            return f"rule {op.label}"
+        if op.kind == "unknown":
+            return f"unknown {op.label}: no derivative rule (fine while inactive)"
+        return f"{op.kind} {op.label}".strip()
+
+    return note
+
+
+def _activity_note(ops: dict, activity: Activity):
+    """Which core assignments get derivative code, for ``dump --stage activity``."""
+
+    def note(s):
+        op = ops.get(id(s))
+        if op is None:
+            return None
+        return "active" if activity.statement_is_active(target_of(s), op) else "inactive"
+
+    return note
+
+
+def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
+    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
+    _refuse_helpers_that_write_arguments(fn, classifier, parsed)
+    sharing = SharedMemory(fn, ops, parsed, names)
+    fn.body = sharing.run()
+    for a in assignments(fn.body):
+        if id(a) not in ops:
+            ops[id(a)] = classifier.classify_assignment(a)
+    for a in sharing.nondiff:
+        ops[id(a)] = Operation("nondiff")
+
+
+def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
+    """A user function that writes into an array it was given changes the caller's array.
+
+    Every generated function works on copies of the arrays it writes into, so
+    the caller would not see the change. That matters only when the caller
+    reads the array afterwards (``h = step(h)`` is fine): then it is refused,
+    with the fix, or checked at run time for ``a += v``, which changes only arrays.
+    """
+    live = None
+    for s, call in list(_statement_calls(fn.body)):
+        op = classifier.call(call)
+        if op.kind != "call":
+            continue
+        stored, updated = arguments_written(op.callee)
+        if not stored and not updated:
+            continue
+        if live is None:
+            live = live_after(fn.body)
+        params = parameter_names(parse_function(op.callee).node)
+        for k, arg in enumerate(call.args):
+            if k >= len(params) or not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
+                continue
+            param = params[k]
+            construct = (
+                f"calling `{op.label}`, which writes into its argument `{param}` "
+                f"(here `{arg.id}`, read afterwards) in place"
+            )
+            hint = (
+                f"have `{op.label}` return the new array and assign it "
+                f"(`{arg.id} = {op.label}({arg.id})`), working on a copy inside"
+            )
+            if param in stored:
+                raise UnsupportedSyntaxError(construct, parsed.location(call), hint)
+            if param in updated:
+                location = parsed.location(call)
+                check = tp.stmt(
+                    "sg.unsupported_if_array(a, c, h)", a=arg.id,
+                    c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
+                )
+                _insert_before(fn, s, gast.copy_location(check, s))
+
+
+def _statement_calls(stmts):
+    """(statement, call) for each call a core statement makes, into compound statements."""
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)) and isinstance(s.value, gast.Call):
+            yield s, s.value
+        for field_name in ("body", "orelse"):
+            yield from _statement_calls(getattr(s, field_name, None) or [])
+
+
+def _insert_before(fn, target, new) -> None:
+    def visit(stmts):
+        for k, s in enumerate(stmts):
+            if s is target:
+                stmts.insert(k, new)
+                return True
+            if any(visit(getattr(s, f, None) or []) for f in ("body", "orelse")):
+                return True
+        return False
+
+    visit(fn.body)
+
+
+def arguments_written(func) -> tuple[frozenset, frozenset]:
+    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``."""
+    key = (getattr(func, "__code__", None), "arguments written")
+    return cached_guarded(func, key, lambda: _arguments_written(func), (frozenset(), frozenset()))
+
+
+def _arguments_written(func) -> tuple[frozenset, frozenset]:
+    parsed = parse_function(func)
+    params = set(parameter_names(parsed.node))
+    env = Environment(func, _local_names(parsed))
+    fn = Normalizer(parsed, env, NameGen(identifiers(parsed.node) | RESERVED)).function()
+    classifier = Classifier(env, parsed)
+    ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    stored = frozenset(mutated_names(fn, ops) & params)
+    updated = frozenset(mutated_names(fn, ops, in_place_updates=True) & params) - stored
+    return stored, updated
+
+
+def _local_names(parsed: ParsedFunction) -> set[str]:
+    """The parameters and every name the function assigns."""
+    return set(parameter_names(parsed.node)) | {
+        n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+
+
+def source_line(parsed: ParsedFunction):
+    def line(lineno):
+        if not lineno or not (0 < lineno <= len(parsed.lines)):
+            return ""
+        return parsed.lines[lineno - 1].strip()
+
+    return line
