@@ -32,11 +32,7 @@ class ControlFlow:
         record = gast.copy_location(tp.assign(cond, s.test), s)
         forward = [record, gast.copy_location(gast.If(test=tp.name(cond), body=body_fwd or [gast.Pass()], orelse=else_fwd), s)]
         reverse = [gast.If(test=tp.name(cond), body=body_rev or [gast.Pass()], orelse=else_rev)]
-        if self.is_pushed(cond):
-            self.undefined_pushes.add(cond)
-            forward = [tp.stmt("stack.append(v)", v=cond)] + forward
-            reverse = reverse + [Restore(cond)]
-        return forward, reverse, joined
+        return *self.kept_across_iterations(cond, forward, reverse), joined
 
     def while_loop(self, s: gast.While, state):
         # the body under the adjoint state every iteration starts in
@@ -54,11 +50,7 @@ class ControlFlow:
         ]
         reverse = before + [tp.stmt("for _ in range(n):\n    pass", n=count)]
         reverse[-1].body = rev
-        if self.is_pushed(count):
-            self.undefined_pushes.add(count)
-            forward = [tp.stmt("stack.append(v)", v=count)] + forward
-            reverse = reverse + [Restore(count)]
-        return forward, reverse, state
+        return *self.kept_across_iterations(count, forward, reverse), state
 
     def for_loop(self, s: gast.For, state):
         # the body under the adjoint state every iteration starts in
@@ -77,9 +69,6 @@ class ControlFlow:
             forward.append(gast.copy_location(tp.assign(count, tp.const(0)), s))
             forward_body = [tp.stmt("n = n + 1", n=count)] + fwd
             replay = tp.expr("reversed(r[:n])", r=iterable, n=count)
-            if self.is_pushed(count):
-                self.undefined_pushes.add(count)
-                forward = [tp.stmt("stack.append(v)", v=count)] + forward
         else:
             count = None
             replay = tp.expr("reversed(r)", r=iterable)
@@ -91,9 +80,18 @@ class ControlFlow:
         loop = gast.For(target=tp.load(s.target), iter=replay, body=rev, orelse=[], type_comment=None)
         tp._set_store(loop.target)
         reverse = before + [loop]
-        if count and self.is_pushed(count):
-            reverse.append(Restore(count))
-        return forward, reverse, state
+        if count is None:
+            return forward, reverse, state
+        return *self.kept_across_iterations(count, forward, reverse), state
+
+    def kept_across_iterations(self, name: str, forward: list, reverse: list) -> tuple[list, list]:
+        """A recorded decision or trip count that an enclosing loop overwrites is pushed
+        before it is made and restored after the reverse sweep has used it."""
+        if self.is_pushed(name):
+            self.undefined_pushes.add(name)
+            forward = [tp.stmt("stack.append(v)", v=name)] + forward
+            reverse = reverse + [Restore(name)]
+        return forward, reverse
 
 
 def _walk_loop_body(stmts):
