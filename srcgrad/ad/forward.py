@@ -30,7 +30,7 @@ from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
 
-__all__ = ["ForwardCode", "ForwardTransformer", "ZERO", "fold_zero"]  # ZERO, fold_zero: for graph
+__all__ = ["ForwardCode", "ForwardTransformer"]
 
 
 @dataclass

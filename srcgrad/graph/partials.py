@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from ..ad.forward import ZERO, fold_zero
 from ..ad.inline import inline
+from ..ad.state import ZERO, fold_zero
 from ..analysis.classify import Classifier, Operation
 from ..backend.optimize import fold_constants, simplify_signs
 from ..core import templates as tp
