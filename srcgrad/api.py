@@ -12,6 +12,7 @@ import functools
 import inspect
 import linecache
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -65,14 +66,18 @@ def transformable(func) -> Callable:
     return wrapper
 
 
-_signatures: dict[int, tuple] = {}
+_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> parameter names
 
 
 def parameters(func) -> list[str]:
-    cached = _signatures.get(id(func))
-    if cached is None or cached[0] is not func:
-        cached = _signatures[id(func)] = (func, list(inspect.signature(func).parameters))
-    return cached[1]
+    """``func``'s parameter names (remembered only while ``func`` lives)."""
+    try:
+        names = _signatures.get(func)
+    except TypeError:  # not weakly referenceable: work it out each time
+        return list(inspect.signature(func).parameters)
+    if names is None:
+        names = _signatures[func] = list(inspect.signature(func).parameters)
+    return names
 
 
 def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:

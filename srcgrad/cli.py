@@ -64,6 +64,9 @@ def _dump(args) -> str:
     kind = "jvp" if args.mode == "fwd" else args.kind or "grad"
     if args.target is None:
         raise CommandError("dump needs FILE.py:FUNC (or --stage list alone)")
+    if args.no_optimize and (kind != "grad" or args.stage):
+        raise CommandError("--no-optimize applies to the grad function; use --stage assemble to "
+                           "see any kind's code before optimization")
     func = transformable(load_function(args.target))
     if args.wrt:
         names, _ = wrt_names(func, tuple(w.strip() for w in args.wrt.split(",")))

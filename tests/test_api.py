@@ -320,3 +320,25 @@ def test_missing_return_and_tuple_outputs_are_explained():
     with pytest.raises(NonScalarOutputError, match="a tuple of 2 values"):
         srcgrad.grad(two_outputs)(1.0)
     assert srcgrad.vjp(two_outputs, 1.0)[1]((1.0, 1.0)) == (5.0,)
+
+
+def positional_only(x, /):
+    y = np.sin(x)
+    x = x * 2.0
+    return y * x
+
+
+def positional_only_writes(x, /, y):
+    x[0] = x[0] * y
+    return np.sum(x * x)
+
+
+def test_positional_only_parameters_differentiate_like_any_other():
+    # reverse mode once missed positional-only parameters: the value of x overwritten in the
+    # function was not restored (0.851 instead of 2.764), and writes went into the caller's array
+    srcgrad.check_grads(positional_only, [1.0])
+    x = np.array([1.5, -0.5])
+    before = x.copy()
+    srcgrad.check_grads(positional_only_writes, [x, 0.7])
+    srcgrad.grad(positional_only_writes)(x, 0.7)
+    assert np.array_equal(x, before)

@@ -1,6 +1,6 @@
 """What a transformation is given: the prepared core function and how to reach the rest.
 
-The driver prepares a function (parse, fence, normalise, classify, activity)
+The driver prepares a function (parse, fence, normalise, classify, sharing, activity)
 and hands both transformations the same ``TransformContext``; what differs
 between them is the callee callback (a reverse-mode pair, or a forward-mode
 function) and, for reverse mode, the ``Motion``.
@@ -49,5 +49,5 @@ class TransformContext:
     callee: Callable  # (callee, active params) -> generated name(s) to call
     source_line: Callable  # lineno -> the user's source text, for comments
     scalars: frozenset = frozenset()  # parameters known to be Python numbers
-    globals: dict | None = None  # the function's globals, for shapes
+    globals: dict | None = None  # the values its free names refer to (numeric constants: shapes)
     tangent_keyword: Callable | None = field(default=None)  # forward mode: (callee, params, param) -> keyword

@@ -6,8 +6,8 @@ tangents of inactive inputs folded away: JVP rules are linear in the
 tangents, so a term built only from zero tangents is zero. Control flow needs
 no recording: the tangent code runs inside the same branches and loops.
 
-Tangents are tracked with the reverse transformation's state and loop
-machinery (``state``): a tangent is an exact zero never materialised, set, or
+Tangents are tracked with the derivative state and loop machinery both
+transformations share (``ad.state``): a tangent is an exact zero never materialised, set, or
 owned. At joins a tangent set on one side only becomes
 ``dt = sg.zeros_like(t)`` on the other; a tangent written in place
 (``dy[i] = dv``) must be owned, and one written inside a loop is made owned
@@ -25,7 +25,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import is_append, target_of, whole_index
+from ..core.ir import is_append, parameter_names, target_of, whole_index
 from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
@@ -56,7 +56,7 @@ class ForwardTransformer(Derivatives):
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
         self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
         self.source_line = context.source_line
-        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        self.params = parameter_names(fn)
         self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound

@@ -103,7 +103,3 @@ def inline(
             subs[name] = bound
     body = _substituted(tree.body, subs)
     return body[:-1], body[-1].value
-
-
-def rule_parameters(rule_fn) -> list[str]:
-    return _params(_rule_tree(rule_fn))

@@ -10,7 +10,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
-from ..core.ir import assignments, target_of
+from ..core.ir import assignments, parameter_names, target_of
 from .classify import Operation
 
 SCALAR = "()"  # the shape class of Python numbers
@@ -36,7 +36,7 @@ class ShapeClasses:
         self.reassigned: set[str] = set()
         # Reassigned names are assumed scalar (in a scalar specialisation) until one
         # of their definitions is not: an optimistic fixpoint, for loop-carried scalars.
-        params = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
+        params = set(parameter_names(fn))
         reassigned = {n for n, d in defs.items() if len(d) > 1 or n in params}
         self.reassigned = reassigned
         assumed = set(reassigned) if scalars else set()

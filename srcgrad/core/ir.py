@@ -74,3 +74,9 @@ def mark_inplace(assign: gast.Assign) -> gast.Assign:
 
 def is_inplace(s) -> bool:
     return getattr(s, INPLACE_MARK, False)
+
+
+def parameter_names(fn: gast.FunctionDef) -> list[str]:
+    """A function's parameters in order: positional-only, ordinary, keyword-only."""
+    args = fn.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]

@@ -1,4 +1,4 @@
-"""The one cache of generated functions, and the slots that let recursion finish.
+"""The cache of generated functions, and the slots that let recursion finish.
 
 One transformation per (function object, kind, ``wrt``, options). Keys hold
 the function weakly, so a redefined function (a new object, as in a
@@ -95,7 +95,12 @@ def cached_guarded(func, key, build: Callable[[], object], while_building):
         if key in per_func:
             return per_func[key]
         per_func[key] = while_building
-    value = build()
+    try:
+        value = build()
+    except BaseException:
+        with _lock:
+            _cache.get(func, {}).pop(key, None)  # asked again, it is worked out again
+        raise
     with _lock:
         _cache[func][key] = value
     return value

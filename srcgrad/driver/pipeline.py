@@ -22,6 +22,7 @@ from ..ad.reverse import ReverseTransformer
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
+from ..core.ir import parameter_names
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
 from . import trace
@@ -33,7 +34,7 @@ from .cache import (
     cached_slot,
     resolve_deferred,
 )
-from .prepare import RESERVED, Prepared, parameter_names, prepare, source_line
+from .prepare import RESERVED, Prepared, prepare, source_line
 
 
 def _context(p: Prepared, wrt: list[str], callee, scalars=frozenset(), tangent_keyword=None):

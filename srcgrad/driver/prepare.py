@@ -19,7 +19,7 @@ from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
 from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
-from ..core.ir import assignments, target_of
+from ..core.ir import assignments, parameter_names, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import UnsupportedSyntaxError
 from ..frontend import fence
@@ -46,11 +46,6 @@ class Prepared:
     classifier: Classifier
     namespace: Namespace
     user_names: set
-
-
-def parameter_names(fn_node: gast.FunctionDef) -> list[str]:
-    args = fn_node.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
@@ -208,6 +203,7 @@ def arguments_written(func) -> tuple[frozenset, frozenset]:
 
 def _arguments_written(func) -> tuple[frozenset, frozenset]:
     parsed = parse_function(func)
+    fence.check_function(parsed)  # refused constructs are worded as when func is transformed
     params = set(parameter_names(parsed.node))
     env = Environment(func, _local_names(parsed))
     fn = Normalizer(parsed, env, NameGen(identifiers(parsed.node) | RESERVED)).function()

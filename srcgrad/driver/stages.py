@@ -3,7 +3,9 @@
 ``srcgrad dump FILE.py:FUNC --stage NAME`` prints what ``stage_output`` returns;
 ``--stage list`` prints ``STAGES``. The stages are the real pipeline's, observed
 through ``trace`` while the function is transformed afresh (not from the cache),
-so what a stage shows is what the next stage really receives.
+so what a stage shows is what the next stage really receives. One exception:
+``jumps`` runs inside normalisation, so its output is worked out again on its
+own for display.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import gast
 
 from ..api import transformable
 from ..core import templates as tp
-from ..core.ir import is_append, target_of
+from ..core.ir import is_append, parameter_names, target_of
 from ..driver.prepare import prepare
 from ..errors import ControlFlowNeedsPointError, GraphTooLargeError
 from .dot import Dot, table
@@ -180,11 +180,6 @@ def _variables(fn) -> set[str]:
     return {n.id for n in tp.walk(fn) if isinstance(n, gast.Name)}
 
 
-def _parameter_names(fn) -> list[str]:
-    args = fn.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-
-
 # -- the core, tidied for drawing ---------------------------------------------------------
 
 
@@ -244,7 +239,7 @@ class _Builder:
         self.edges: list[Edge] = []
 
     def run(self):
-        for name in _parameter_names(self.p.fn):
+        for name in parameter_names(self.p.fn):
             node = Node(name, name, "input")
             if self.at is not None:
                 node.value, node.has_value = self.at.env[name], True
@@ -274,7 +269,7 @@ class _Builder:
     def needs_point(self, s) -> ControlFlowNeedsPointError:
         where = self.p.parsed.location(s)
         keyword = {gast.If: "if", gast.While: "while", gast.For: "for"}[type(s)]
-        first = _parameter_names(self.p.fn)[:1] or ["x"]
+        first = parameter_names(self.p.fn)[:1] or ["x"]
         return ControlFlowNeedsPointError(
             f"{where}: {self.p.fn.name} has control flow (`{keyword}`), so its graph is the path "
             f"taken at a point: give one with --at {first[0]}=... (Python: at={{{first[0]!r}: ...}})"

@@ -29,7 +29,7 @@ from ...analysis.classify import Operation
 from ...analysis.dataflow import definedness
 from ...analysis.shapes import ShapeClasses
 from ...core import templates as tp
-from ...core.ir import assignments, is_append, range_counters, target_of
+from ...core.ir import assignments, is_append, parameter_names, range_counters, target_of
 from ...core.numpy_facts import returns_container
 from ..context import Motion, TransformContext
 from ..state import Derivatives
@@ -69,7 +69,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
         self.source_line = context.source_line  # lineno -> the user's source text
         self.motion = motion
-        self.params = [a.id for a in fn.args.args] + [a.id for a in fn.args.kwonlyargs]
+        self.params = parameter_names(fn)
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
         self._synthetic: set[str] = set()  # variables the transformation introduces
