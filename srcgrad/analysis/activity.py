@@ -40,6 +40,11 @@ def _shared_source(assign, op: Operation) -> str | None:
     """The name whose memory ``assign``'s result may share: ``z = y``, ``z = y.T``, ..."""
     if op.kind == "copy" and isinstance(assign.value, gast.Name):
         return op.operands[0]
+    return viewed_source(op)
+
+
+def viewed_source(op: Operation) -> str | None:
+    """The name ``op``'s result may be a view of: ``y[:2]``, ``A[i]``, ``y.T``, ``y.reshape(...)``."""
     if op.kind == "index" and isinstance(op.container, gast.Name):
         return op.container.id
     if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:

@@ -145,7 +145,9 @@ class _Lowering:
     def loop(self, s):
         flag = self.names.fresh("jumped")
         self.broke.append(None)
-        body = [self.located(tp.assign(flag, tp.const(False)), s)] + self.block(s.body, flag)
+        body = self.block(s.body, flag)
+        if flag in {n.id for stmt in body for n in tp.walk(stmt) if isinstance(n, gast.Name)}:
+            body = [self.located(tp.assign(flag, tp.const(False)), s)] + body  # a jump sets it
         broke = self.broke.pop()
         if broke:
             body = [self.located(tp.assign(broke, tp.const(False)), s)] + body

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import gast
 
+from ...analysis.activity import viewed_source
 from ...analysis.classify import Operation
 from ...core import templates as tp
 from ...core.ir import target_of
-from ...core.numpy_facts import VIEW_FUNCTIONS
 from ..context import Motion
 
 
@@ -140,9 +140,4 @@ class Tape:
 
 def reads_view_of(op: Operation, mutated: set[str]) -> bool:
     """Whether ``op`` may return a view of an array that is written in place."""
-    if op.kind == "index":
-        return op.container.id in mutated
-    if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
-        first = next(iter(op.inputs.values()), None)
-        return isinstance(first, gast.Name) and first.id in mutated
-    return False
+    return viewed_source(op) in mutated
