@@ -3,7 +3,7 @@
 
 For every workload in ``bench/workloads.py`` this times ``srcgrad.grad(f)``
 and the hand-written gradient of the same function in the same run, and
-prints the ratio (srcgrad time / hand time) next to its target (SPEC §7).
+prints the ratio (srcgrad time / hand time) next to the product's performance target.
 It also measures the cold transformation time of a 50-line function, the
 overhead of a cached call, and peak memory (tracemalloc) against the
 hand-written gradient.

@@ -1,4 +1,4 @@
-"""The public API (SPEC §1): gradients against exact values and finite differences."""
+"""The public API: gradients against exact values and finite differences."""
 
 import threading
 

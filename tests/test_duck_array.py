@@ -1,4 +1,4 @@
-"""Generated code stays on the array's own 'device' (SPEC §4).
+"""Generated code stays on the array's own 'device' (duck arrays, README: "How it works").
 
 ``Strict`` wraps an ndarray the way CuPy does from NumPy's point of view: it
 implements ``__array_ufunc__``/``__array_function__`` and refuses implicit

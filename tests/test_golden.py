@@ -1,6 +1,6 @@
 """Golden tests of the generated code: one small function per construct of the subset.
 
-Generated code is part of the product (SPEC §4): these pin what ``srcgrad.source``
+Generated code is part of the product: these pin what ``srcgrad.source``
 prints for each construct, after a line-by-line review, and check each gradient
 against central finite differences so a golden string never blesses a wrong result.
 When the generator changes on purpose, re-review the new text before updating it here.

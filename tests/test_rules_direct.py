@@ -1065,7 +1065,7 @@ _CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, np.flo
     ],
 )
 def test_rules_keep_duck_arrays(case: Case):
-    """SPEC §4: rules create arrays only from their arguments, so NumPy's
+    """Rules create arrays only from their arguments, so NumPy's
     dispatch keeps them on the argument's array type (CuPy, Dask, ...)."""
     args, diff, dirs = setup(case)
     ans = case.call(*args)

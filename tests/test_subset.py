@@ -1,4 +1,4 @@
-"""The rest of the Python subset (SPEC §2): in-place writes, containers, builtins, math.
+"""The rest of the Python subset (README: "Supported today"): in-place writes, containers, builtins, math.
 
 Every function is checked in reverse mode against central differences, and
 its arguments must be unchanged afterwards.

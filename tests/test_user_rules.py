@@ -1,4 +1,4 @@
-"""User-registered rules (SPEC §1): plain Python, inlined readably into generated code."""
+"""User-registered rules (README: "Your own derivative rules"): plain Python, inlined readably into generated code."""
 
 import numpy as np
 

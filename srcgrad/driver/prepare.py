@@ -202,8 +202,7 @@ def arguments_written(func) -> tuple[frozenset, frozenset]:
 
 
 def _arguments_written(func) -> tuple[frozenset, frozenset]:
-    # no fence here: a call whose arguments are inactive is never transformed, so a construct
-    # the fence would refuse must not stop it (its writes are still found where normalised)
+    # read only for the arguments it writes; the fence runs when the callee is transformed
     parsed = parse_function(func)
     params = set(parameter_names(parsed.node))
     env = Environment(func, _local_names(parsed))
