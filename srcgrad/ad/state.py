@@ -31,7 +31,9 @@ from ..core.ir import assignments
 
 State = dict  # derivative's primal name -> owned (absent: an exact zero)
 
-ZERO = "_srcgrad_zero_"  # an exact-zero tangent inside an inlined rule
+# The same exact zero as a state's absent entry, spelled as a name because it stands
+# inside a rule's expression while ``fold_zero`` folds the expression away syntactically.
+ZERO = "_srcgrad_zero_"
 
 
 def join(a: State, b: State) -> State:
