@@ -25,7 +25,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import is_append, parameter_names, target_of, whole_index
+from ..core.ir import is_append, target_of, whole_index
 from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
@@ -45,19 +45,11 @@ class ForwardTransformer(Derivatives):
     """The forward mode of ``context.fn``; ``run`` gives its ``ForwardCode``."""
 
     def __init__(self, context: TransformContext):
-        fn = context.fn
-        self.fn = fn
-        self.ops = context.ops
-        self.activity = context.activity
-        self.wrt = context.wrt
+        super().__init__(context)
         self.names = context.names
-        self.namespace = context.namespace
-        self.classifier = context.classifier
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
         self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
-        self.source_line = context.source_line
-        self.params = parameter_names(fn)
-        self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
+        self.shapes = ShapeClasses(self.fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
 

@@ -27,7 +27,8 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import assignments
+from ..core.ir import assignments, parameter_names
+from .context import TransformContext
 
 State = dict  # derivative's primal name -> owned (absent: an exact zero)
 
@@ -49,9 +50,19 @@ class Derivatives:
     or tangent), ``block(stmts, state)`` (returning its generated parts with the
     state last), ``writes_in_place(op)`` (the variable whose derivative a
     statement updates in place, if any) and ``zero_read(name, where)`` (note
-    that a materialised zero reads ``name`` for its shape), and keeps ``ops``,
-    ``names``, ``namespace`` and ``params``.
+    that a materialised zero reads ``name`` for its shape).
     """
+
+    def __init__(self, context: TransformContext):
+        """What both transformations read from the context, under the same names."""
+        self.fn = context.fn
+        self.ops = context.ops
+        self.activity = context.activity
+        self.wrt = context.wrt
+        self.namespace = context.namespace
+        self.classifier = context.classifier
+        self.source_line = context.source_line  # lineno -> the user's source text
+        self.params = parameter_names(context.fn)
 
     def sg(self) -> str:
         return self.namespace.bind("sg", runtime)

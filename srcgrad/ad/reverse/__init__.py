@@ -58,18 +58,11 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     """The reverse mode of ``context.fn`` for ``motion``; ``run`` gives its ``ReverseCode``."""
 
     def __init__(self, context: TransformContext, motion: Motion):
-        fn = context.fn
-        self.fn = fn
-        self.ops = context.ops
-        self.activity = context.activity
-        self.wrt = context.wrt
+        super().__init__(context)
+        fn = self.fn
         self.base_names = context.names
-        self.namespace = context.namespace
-        self.classifier = context.classifier
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
-        self.source_line = context.source_line  # lineno -> the user's source text
         self.motion = motion
-        self.params = parameter_names(fn)
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
         self._synthetic: set[str] = set()  # variables the transformation introduces
