@@ -29,7 +29,7 @@ from ...analysis.classify import Operation
 from ...analysis.dataflow import definedness
 from ...analysis.shapes import ShapeClasses
 from ...core import templates as tp
-from ...core.ir import assignments, is_append, parameter_names, range_counters, target_of
+from ...core.ir import assignments, is_append, range_counters, target_of
 from ...core.numpy_facts import returns_container
 from ..context import Motion, TransformContext
 from ..state import Derivatives
