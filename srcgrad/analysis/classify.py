@@ -18,7 +18,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
-from ..core.ir import is_append
+from ..core.ir import is_append, written_callee
 from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     BINARY_UFUNCS,
@@ -116,7 +116,19 @@ class Classifier:
             op = Operation("pack", _names(value.values), elements=list(value.values))
             op.index = list(value.keys)  # a dict's elements are found by key
             return op
+        if isinstance(value, gast.BoolOp):
+            return self.boolean_value(value)
         return Operation("nondiff")
+
+    def boolean_value(self, value: gast.BoolOp) -> Operation:
+        """``x or 1.0`` evaluates to one of its operands: a value, with a derivative we lack."""
+        truths = (gast.Compare, gast.Constant, gast.BoolOp)
+        values = [v for v in value.values if not isinstance(v, truths)]
+        values = [v for v in values if not (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))]
+        names = [n for v in values for n in gast.walk(v) if isinstance(n, gast.Name)]
+        if not names:
+            return Operation("nondiff")
+        return self.no_rule(f"the value of `{gast.unparse(value).strip()}`", value, names)
 
     def call(self, node: gast.Call) -> Operation:
         func = node.func
@@ -124,7 +136,7 @@ class Classifier:
         if is_missing(target):
             if isinstance(func, gast.Attribute):
                 return self.method(node)
-            return self.no_rule(gast.unparse(func), node, node.args)
+            return self.no_rule(_written(node), node, _call_atoms(node))
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
@@ -138,7 +150,7 @@ class Classifier:
         if isinstance(target, types.FunctionType) and _has_source(target):
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
-        return self.no_rule(_callable_name(target, func), node, node.args)
+        return self.no_rule(_written(node, target), node, _call_atoms(node))
 
     def method(self, node: gast.Call) -> Operation:
         receiver, name = node.func.value, node.func.attr
@@ -150,7 +162,7 @@ class Classifier:
         if name in IDENTITY_METHODS:
             return Operation("copy", _names([receiver]))
         if name not in METHODS:
-            return self.no_rule(f"the method .{name}()", node, [receiver])
+            return self.no_rule(_written(node), node, _call_atoms(node))
         args = list(node.args)
         if name in VARARG_METHODS and len(args) > 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
@@ -158,32 +170,38 @@ class Classifier:
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
-        label = _callable_name(func, getattr(node, "func", None))
+        label = _written(node, func) if isinstance(node, gast.Call) else _callable_name(func)
+        every_atom = list(args) + [k.value for k in keywords]
         if rule is None:
             if registry.is_nondifferentiable(func):
                 return Operation("nondiff")
-            return self.no_rule(label, node, args)
+            return self.no_rule(label, node, every_atom)
         params = list(rule.inputs) + list(rule.options)
         bound: dict[str, gast.expr] = {}
         if len(args) > len(params):
-            return self.no_rule(f"{label} with {len(args)} positional arguments", node, args)
+            return self.no_rule(f"{label} with {len(args)} positional arguments", node, every_atom)
         for pname, atom in zip(params, args):
             bound[pname] = atom
         for k in keywords:
             if k.arg not in params:
-                return self.no_rule(f"{label}(..., {k.arg}=...)", node, args)
+                return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
             bound[k.arg] = k.value
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
         missing = [p for p in rule.inputs if p not in bound]
         if missing:
-            return self.no_rule(f"{label} without its argument {missing[0]!r}", node, args)
+            return self.no_rule(f"{label} without its argument {missing[0]!r}", node, every_atom)
         options = {p: bound.get(p, tp.const(default)) for p, default in rule.options.items()}
         return Operation(
             "rule", _names(inputs.values()), rule=rule, inputs=inputs, options=options, label=label
         )
 
     def no_rule(self, label, node, args) -> Operation:
-        """An operation we cannot differentiate: fine while its operands are inactive."""
+        """An operation we cannot differentiate: fine while its operands are inactive.
+
+        ``args`` must hold every value the operation reads (receiver, positional
+        and keyword arguments): an operand left out here would make an active
+        call look inactive, and its derivative a silent zero.
+        """
         op = Operation("unknown", _names(args), label=label)
         op.call = node
         return op
@@ -200,6 +218,20 @@ def _has_source(func) -> bool:
     except (OSError, TypeError):
         return False
     return True
+
+
+def _call_atoms(node: gast.Call) -> list:
+    """Every value a call reads: the receiver of a method, its arguments, its keywords."""
+    atoms = [node.func.value] if isinstance(node.func, gast.Attribute) else []
+    return atoms + list(node.args) + [k.value for k in node.keywords]
+
+
+def _written(node: gast.Call, func=None) -> str:
+    """The callee as the user wrote it: ``OPS["sin"]`` rather than the temporary ``t3``."""
+    written = written_callee(node)
+    if written is not None:
+        return written
+    return _callable_name(func, node.func) if func is not None else gast.unparse(node.func).strip()
 
 
 def _callable_name(func, node=None) -> str:

@@ -76,6 +76,19 @@ def is_inplace(s) -> bool:
     return getattr(s, INPLACE_MARK, False)
 
 
+WRITTEN_MARK = "srcgrad_written"  # set by normalize on a call whose callee became a temporary
+
+
+def mark_written(call: gast.Call, text: str) -> gast.Call:
+    """Remember how the user wrote the callee (``OPS["sin"]``), for messages about ``t3(x)``."""
+    setattr(call, WRITTEN_MARK, text)
+    return call
+
+
+def written_callee(call) -> str | None:
+    return getattr(call, WRITTEN_MARK, None)
+
+
 def parameter_names(fn: gast.FunctionDef) -> list[str]:
     """A function's parameters in order: positional-only, ordinary, keyword-only."""
     args = fn.args

@@ -19,6 +19,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
+from ..core.ir import mark_written
 from .desugar import pairwise_einsum
 from .resolve import is_missing
 
@@ -146,6 +147,7 @@ class Anf:
             node = pairwise_einsum(node)
         pre = []
         func = node.func
+        written = gast.unparse(func).strip()
         if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
             # a method call: x.sum(axis=0) -> the receiver becomes an atom
             p, receiver = self.atomize(func.value)
@@ -162,7 +164,7 @@ class Anf:
             p, v = self.atomize(k.value)
             pre += p
             keywords.append(gast.keyword(arg=k.arg, value=v))
-        return pre, gast.Call(func=func, args=args, keywords=keywords)
+        return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
 
     def expr_Attribute(self, node):
         pre, value = self.atomize(node.value)
