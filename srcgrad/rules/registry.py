@@ -100,6 +100,31 @@ def nondifferentiable(*primals) -> None:
         _NONDIFF[_key(primal)] = primal
 
 
+_UNFREEZERS: list = []
+
+
+def unfreezer(fn):
+    """Register ``fn(obj) -> (distribution, positional, keywords) | None`` for frozen objects.
+
+    A frozen distribution (``FROZEN = norm(0.3, 1.4)``) carries its parameters;
+    ``FROZEN.logpdf(x)`` is differentiated as ``distribution.logpdf(x, *positional,
+    **keywords)``, where ``positional`` and ``keywords`` hold Python expressions over
+    the frozen object, written relative to it (``"args[0]"``, ``"kwds['loc']"``,
+    ``"mean"``), so generated code reads the parameters from the object at run time.
+    """
+    _UNFREEZERS.append(fn)
+    return fn
+
+
+def unfreeze(obj) -> tuple[object, tuple[str, ...], dict[str, str]] | None:
+    """The distribution and parameter expressions of a frozen object, or None (see ``unfreezer``)."""
+    for fn in _UNFREEZERS:
+        found = fn(obj)
+        if found is not None:
+            return found
+    return None
+
+
 def numpy_functions(*names) -> tuple:
     """The named NumPy functions this NumPy version has (``"linalg.cross"`` for np.linalg's),
     so a rule can be registered for functions that older or newer versions lack."""
