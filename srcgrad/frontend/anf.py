@@ -21,6 +21,7 @@ import numpy as np
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import pairwise_einsum
+from .iterators import as_comprehension
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -143,6 +144,9 @@ class Anf:
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
+        comprehension = as_comprehension(node, self.env, self.names)
+        if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
+            return self.operation(gast.copy_location(comprehension, node))
         if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
             node = pairwise_einsum(node)
         pre = []
