@@ -57,8 +57,8 @@ BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
 
 
 NONDIFF_BUILTINS = {
-    len, range, int, bool, isinstance, print, str, type, enumerate, zip,
-    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr, getattr,
+    len, range, int, bool, isinstance, print, str, type,
+    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr,
 }
 
 
