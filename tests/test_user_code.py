@@ -263,3 +263,46 @@ def test_map_filter_and_getattr():
         return getattr(np, "cos")(x) * 2.0  # noqa: B009
 
     _check(g, 0.4)
+
+
+# -- generators ----------------------------------------------------------------------------
+
+
+def hidden_states(h, weights):
+    for w in weights:
+        h = np.tanh(w * h)
+        yield h
+
+
+def squares_then_cubes(x):
+    yield from (v * v for v in x)
+    for v in x:
+        yield v**3
+        if v > 10.0:
+            return
+
+
+def test_generators_consumed_by_for_sum_list_and_zip():
+    weights = [0.5, 1.2, -0.8]
+
+    def loss(h0):
+        total = 0.0
+        for k, h in enumerate(hidden_states(h0, weights)):
+            total = total + (k + 1) * np.sum(h**2)
+        states = list(hidden_states(h0, weights))
+        paired = sum(np.sum(a * b) for a, b in zip(hidden_states(h0, weights), hidden_states(2.0 * h0, weights)))
+        return total + np.sum(states[-1]) + paired + sum(squares_then_cubes(h0))
+
+    _check(loss, np.array([0.3, -0.2]))
+
+
+def test_a_generator_nested_in_the_function():
+    def f(x):
+        def doubled(v):
+            for item in v:
+                yield 2.0 * item
+
+        return sum(doubled(x))
+
+    _check(f, np.array([0.3, -0.2, 0.5]))
+    assert np.allclose(srcgrad.grad(f)(np.ones(3)), 2.0)
