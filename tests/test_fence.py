@@ -122,10 +122,10 @@ REFUSED = [
             except ValueError:
                 return 0.0
         """),
-    ("a `with` statement", "with", """
+    ("leaving a `with` block by `return`, `break` or `continue`", "return", """
         def f(x):
-            with open(x) as fh:  # <-
-                return fh.read()
+            with open(x) as fh:
+                return fh.read()  # <-
         """),
     ("a generator (`yield`)", "yield", """
         def f(x):
@@ -284,11 +284,11 @@ REFUSED = [
             return [*xs] if (n := len(xs)) else [n]  # <-
         """),
     # A function defined in an indented block: columns are those of the file.
-    ("a `with` statement", "with", """
+    ("leaving a `with` block by `return`, `break` or `continue`", "return", """
         if True:
             def f(x):
-                with open(x) as fh:  # <-
-                    return fh.read()
+                with open(x) as fh:
+                    return fh.read()  # <-
         """),
 ]
 

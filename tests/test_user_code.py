@@ -306,3 +306,27 @@ def test_a_generator_nested_in_the_function():
 
     _check(f, np.array([0.3, -0.2, 0.5]))
     assert np.allclose(srcgrad.grad(f)(np.ones(3)), 2.0)
+
+
+# -- with -----------------------------------------------------------------------------------
+
+
+def test_with_in_the_users_code_enters_and_leaves_around_the_forward_sweep():
+    def f(x):
+        with np.errstate(divide="ignore", invalid="ignore") as state:
+            y = np.log(x) * 2.0
+        return np.sum(y) if state is None else 0.0  # np.errstate enters as None
+
+    _check(f, np.array([0.5, 1.5]))
+    before = np.geterr()
+    srcgrad.grad(f)(np.array([0.5, 1.5]))
+    assert np.geterr() == before  # left again
+
+
+def test_leaving_a_with_block_early_is_refused():
+    def f(x):
+        with np.errstate(all="ignore"):
+            return np.log(x)
+
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="leaving a `with` block"):
+        srcgrad.grad(f)(0.5)

@@ -174,10 +174,27 @@ def _starred(node, parent):
 
 
 _TRY = ("a `try` statement", "move error handling outside the differentiated function")
-_WITH = (
-    "a `with` statement",
-    "enter the context outside the differentiated function and pass the values in",
-)
+
+
+def _no_jump_out_of_with(node):
+    """``return``/``break``/``continue`` leaving a ``with`` body would skip its ``__exit__``."""
+    pending = list(node.body)
+    while pending:
+        s = pending.pop()
+        if isinstance(s, (gast.Return, gast.Break, gast.Continue)):
+            return Refusal(
+                "leaving a `with` block by `return`, `break` or `continue`",
+                "set a variable inside the block and return or break after it",
+                s,
+            )
+        if isinstance(s, (gast.For, gast.While)):  # their own break and continue stay inside
+            pending.extend(n for n in gast.walk(s) if isinstance(n, gast.Return))
+            continue
+        if isinstance(s, (gast.FunctionDef, gast.Lambda)):
+            continue
+        pending.extend(gast.iter_child_nodes(s))
+    return None
+
 _MATCH = ("`match` statements", "use an `if`/`elif` chain instead")
 _IMPORT = ("an `import` inside the function", "import at module level")
 _ASYNC = "srcgrad differentiates synchronous code only; await the values before calling it"
@@ -207,7 +224,7 @@ DECISIONS: dict[str, Decision] = {
     "AsyncFor": _refused("`async for` loops", _ASYNC),
     "While": _allowed_unless(_no_loop_else),
     "If": ALLOWED,
-    "With": _refused(*_WITH),
+    "With": _allowed_unless(lambda node, parent: _no_jump_out_of_with(node)),
     "AsyncWith": _refused("`async with` statements", _ASYNC),
     "Match": _refused(*_MATCH),
     "Raise": ALLOWED,  # input validation runs in the forward sweep like any call
@@ -298,7 +315,7 @@ DECISIONS: dict[str, Decision] = {
     # refused with their parent's words in case one is met on its own.
     "ExceptHandler": _refused("an `except` clause", _TRY[1]),
     "alias": _refused(*_IMPORT),
-    "withitem": _refused(*_WITH),
+    "withitem": ALLOWED,  # the context manager is entered and left, never differentiated
     "match_case": _refused(*_MATCH),
     "MatchValue": _refused(*_MATCH),
     "MatchSingleton": _refused(*_MATCH),
