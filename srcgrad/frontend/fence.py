@@ -94,17 +94,6 @@ def _no_loop_else(node, parent):
     return None
 
 
-def _no_star_params(node, parent):
-    for star, param in (("*", node.vararg), ("**", node.kwarg)):
-        if param is not None:
-            return Refusal(
-                f"a `{star}{param.id}` parameter",
-                "list the parameters by name, or pass one tuple, list or dict argument",
-                param,
-            )
-    return None
-
-
 def _no_nested_decorators(node, parent):
     # The top function's decorators (@srcgrad.grad...) are skipped by the walker.
     if node.decorator_list:
@@ -145,14 +134,6 @@ def _no_dict_unpacking(node, parent):
     return None
 
 
-def _no_keyword_unpacking(node, parent):
-    if node.arg is None:
-        return Refusal(
-            "keyword unpacking `**kwargs` in a call", "pass the keyword arguments by name"
-        )
-    return None
-
-
 def _no_async_comprehension(node, parent):
     if node.is_async:
         return Refusal("`async` comprehensions", "srcgrad differentiates synchronous code only")
@@ -166,7 +147,7 @@ def _starred(node, parent):
             "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
         )
     if isinstance(parent, gast.Call):
-        return Refusal("starred arguments `*args` in a call", "pass the arguments one by one")
+        return None  # f(*xs): the call is made at run time (see ``driver.dynamic``)
     return Refusal(
         "unpacking `*` in a list or tuple display",
         "concatenate explicitly, e.g. `list(a) + list(b)`",
@@ -267,7 +248,7 @@ DECISIONS: dict[str, Decision] = {
     "Constant": ALLOWED,
     "Attribute": _allowed_unless(_no_attribute_store),
     "Subscript": ALLOWED,
-    "Starred": Decision("refused", check=_starred),
+    "Starred": Decision("allowed", check=_starred),
     "Name": ALLOWED,
     "List": ALLOWED,
     "Tuple": ALLOWED,
@@ -308,8 +289,8 @@ DECISIONS: dict[str, Decision] = {
     "In": ALLOWED,
     "NotIn": ALLOWED,
     # -- helper nodes --
-    "arguments": _allowed_unless(_no_star_params),
-    "keyword": _allowed_unless(_no_keyword_unpacking),
+    "arguments": ALLOWED,  # *args is a tuple parameter, **kwargs a dict one
+    "keyword": ALLOWED,  # f(**kw) too: the call is made at run time
     "comprehension": _allowed_unless(_no_async_comprehension),
     # Only ever children of a refused node, which the walker does not enter;
     # refused with their parent's words in case one is met on its own.
