@@ -5,7 +5,8 @@ and modified Bessel functions.
 Derivatives are written with SciPy's own functions where that keeps them
 finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
 never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
-(``polygamma``'s ``n``, ``ive``'s ``v``) have no derivative. ``logsumexp`` with
+(``polygamma``'s ``n``) have no derivative; ``ive``'s real order ``v`` has one that
+is not provided (a run-time ``NoDerivativeRuleError`` when ``v`` is active). ``logsumexp`` with
 ``return_sign=True`` is refused at run time.
 """
 
@@ -18,14 +19,16 @@ from .registry import defjvp, defvjp
 # ------------------------------------------------------ log-sum-exp, softmax
 
 
-@defvjp(special.logsumexp, optional=("b",))
+@defvjp(special.logsumexp, optional=("axis", "b"))
 def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-    """d/da = b exp(a - ans), d/db = exp(a - ans)."""
-    return sg.logsumexp_adjoints(g, ans, a, axis, b, keepdims, return_sign)
+    """d/da = b exp(a - ans), d/db = exp(a - ans). ``axis`` is an input only so that the
+    call's positional arguments line up (inputs come first): it has no derivative."""
+    cotangents = sg.logsumexp_adjoints(g, ans, a, axis, b, keepdims, return_sign)
+    return cotangents[0], None, cotangents[1]
 
 
-@defjvp(special.logsumexp, optional=("b",))
-def logsumexp_jvp(da, db, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+@defjvp(special.logsumexp, optional=("axis", "b"))
+def logsumexp_jvp(da, daxis, db, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     shares = sg.logsumexp_shares(ans, a, axis, b, keepdims, return_sign)
     return np.sum(shares * (sg.weighted(da, b) + db), axis, keepdims=keepdims)
 
@@ -234,10 +237,16 @@ def i1_jvp(dx, ans, x):
 
 @defvjp(special.ive, broadcasts=True)
 def ive(g, ans, v, x):
-    """ive = iv(v, x) exp(-|x|): d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive."""
-    return None, g * ((special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans)
+    """ive = iv(v, x) exp(-|x|): d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive;
+    no derivative in the order v."""
+    return (
+        sg.no_derivative("scipy.special.ive", "v"),
+        g * ((special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans),
+    )
 
 
 @defjvp(special.ive, broadcasts=True)
 def ive_jvp(dv, dx, ans, v, x):
-    return dx * ((special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans)
+    return dx * (
+        (special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans
+    ) + dv * sg.no_derivative("scipy.special.ive", "v")

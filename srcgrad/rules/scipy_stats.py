@@ -706,65 +706,65 @@ def logistic_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 # ----------------------------------------------------------------- poisson
 
 
-@defvjp(poisson.logpmf)
+@defvjp(poisson.logpmf, broadcasts=True)
 def poisson_logpmf(g, ans, k, mu, loc=0):
     """``k`` and ``loc`` are integers: no derivative."""
     return None, g * ((k - loc) / mu - 1.0)
 
 
-@defjvp(poisson.logpmf)
+@defjvp(poisson.logpmf, broadcasts=True)
 def poisson_logpmf_jvp(dk, dmu, ans, k, mu, loc=0):
     return dmu * ((k - loc) / mu - 1.0)
 
 
-@defvjp(poisson.pmf)
+@defvjp(poisson.pmf, broadcasts=True)
 def poisson_pmf(g, ans, k, mu, loc=0):
     """``k`` and ``loc`` are integers: no derivative."""
     return None, g * ans * ((k - loc) / mu - 1.0)
 
 
-@defjvp(poisson.pmf)
+@defjvp(poisson.pmf, broadcasts=True)
 def poisson_pmf_jvp(dk, dmu, ans, k, mu, loc=0):
     return ans * dmu * ((k - loc) / mu - 1.0)
 
 
-@defvjp(poisson.cdf)
+@defvjp(poisson.cdf, broadcasts=True)
 def poisson_cdf(g, ans, k, mu, loc=0):
     """d cdf / dmu = -pmf(floor(k)): the Poisson cdf is the regularized upper incomplete gamma Q(k + 1, mu)."""
     return None, -g * poisson.pmf(np.floor(k), mu, loc)
 
 
-@defjvp(poisson.cdf)
+@defjvp(poisson.cdf, broadcasts=True)
 def poisson_cdf_jvp(dk, dmu, ans, k, mu, loc=0):
     return -dmu * poisson.pmf(np.floor(k), mu, loc)
 
 
-@defvjp(poisson.sf)
+@defvjp(poisson.sf, broadcasts=True)
 def poisson_sf(g, ans, k, mu, loc=0):
     return None, g * poisson.pmf(np.floor(k), mu, loc)
 
 
-@defjvp(poisson.sf)
+@defjvp(poisson.sf, broadcasts=True)
 def poisson_sf_jvp(dk, dmu, ans, k, mu, loc=0):
     return dmu * poisson.pmf(np.floor(k), mu, loc)
 
 
-@defvjp(poisson.logcdf)
+@defvjp(poisson.logcdf, broadcasts=True)
 def poisson_logcdf(g, ans, k, mu, loc=0):
     return None, -g * np.exp(poisson.logpmf(np.floor(k), mu, loc) - ans)
 
 
-@defjvp(poisson.logcdf)
+@defjvp(poisson.logcdf, broadcasts=True)
 def poisson_logcdf_jvp(dk, dmu, ans, k, mu, loc=0):
     return -dmu * np.exp(poisson.logpmf(np.floor(k), mu, loc) - ans)
 
 
-@defvjp(poisson.logsf)
+@defvjp(poisson.logsf, broadcasts=True)
 def poisson_logsf(g, ans, k, mu, loc=0):
     return None, g * np.exp(poisson.logpmf(np.floor(k), mu, loc) - ans)
 
 
-@defjvp(poisson.logsf)
+@defjvp(poisson.logsf, broadcasts=True)
 def poisson_logsf_jvp(dk, dmu, ans, k, mu, loc=0):
     return dmu * np.exp(poisson.logpmf(np.floor(k), mu, loc) - ans)
 
@@ -772,65 +772,65 @@ def poisson_logsf_jvp(dk, dmu, ans, k, mu, loc=0):
 # --------------------------------------------------------------- bernoulli
 
 
-@defvjp(bernoulli.logpmf)
+@defvjp(bernoulli.logpmf, broadcasts=True)
 def bernoulli_logpmf(g, ans, k, p, loc=0):
     """``k`` and ``loc`` are integers: no derivative."""
     return None, g * ((k - loc) / p - (1.0 - k + loc) / (1.0 - p))
 
 
-@defjvp(bernoulli.logpmf)
+@defjvp(bernoulli.logpmf, broadcasts=True)
 def bernoulli_logpmf_jvp(dk, dp, ans, k, p, loc=0):
     return dp * ((k - loc) / p - (1.0 - k + loc) / (1.0 - p))
 
 
-@defvjp(bernoulli.pmf)
+@defvjp(bernoulli.pmf, broadcasts=True)
 def bernoulli_pmf(g, ans, k, p, loc=0):
     """``k`` and ``loc`` are integers: no derivative."""
     return None, g * ans * ((k - loc) / p - (1.0 - k + loc) / (1.0 - p))
 
 
-@defjvp(bernoulli.pmf)
+@defjvp(bernoulli.pmf, broadcasts=True)
 def bernoulli_pmf_jvp(dk, dp, ans, k, p, loc=0):
     return ans * dp * ((k - loc) / p - (1.0 - k + loc) / (1.0 - p))
 
 
-@defvjp(bernoulli.cdf)
+@defvjp(bernoulli.cdf, broadcasts=True)
 def bernoulli_cdf(g, ans, k, p, loc=0):
     """bernoulli is binom with n = 1: d cdf / dp = -pmf(floor(k); n - 1 = 0, p)."""
     return None, -g * binom.pmf(np.floor(k), 0, p, loc)
 
 
-@defjvp(bernoulli.cdf)
+@defjvp(bernoulli.cdf, broadcasts=True)
 def bernoulli_cdf_jvp(dk, dp, ans, k, p, loc=0):
     return -dp * binom.pmf(np.floor(k), 0, p, loc)
 
 
-@defvjp(bernoulli.sf)
+@defvjp(bernoulli.sf, broadcasts=True)
 def bernoulli_sf(g, ans, k, p, loc=0):
     return None, g * binom.pmf(np.floor(k), 0, p, loc)
 
 
-@defjvp(bernoulli.sf)
+@defjvp(bernoulli.sf, broadcasts=True)
 def bernoulli_sf_jvp(dk, dp, ans, k, p, loc=0):
     return dp * binom.pmf(np.floor(k), 0, p, loc)
 
 
-@defvjp(bernoulli.logcdf)
+@defvjp(bernoulli.logcdf, broadcasts=True)
 def bernoulli_logcdf(g, ans, k, p, loc=0):
     return None, -g * np.exp(binom.logpmf(np.floor(k), 0, p, loc) - ans)
 
 
-@defjvp(bernoulli.logcdf)
+@defjvp(bernoulli.logcdf, broadcasts=True)
 def bernoulli_logcdf_jvp(dk, dp, ans, k, p, loc=0):
     return -dp * np.exp(binom.logpmf(np.floor(k), 0, p, loc) - ans)
 
 
-@defvjp(bernoulli.logsf)
+@defvjp(bernoulli.logsf, broadcasts=True)
 def bernoulli_logsf(g, ans, k, p, loc=0):
     return None, g * np.exp(binom.logpmf(np.floor(k), 0, p, loc) - ans)
 
 
-@defjvp(bernoulli.logsf)
+@defjvp(bernoulli.logsf, broadcasts=True)
 def bernoulli_logsf_jvp(dk, dp, ans, k, p, loc=0):
     return dp * np.exp(binom.logpmf(np.floor(k), 0, p, loc) - ans)
 
@@ -838,65 +838,65 @@ def bernoulli_logsf_jvp(dk, dp, ans, k, p, loc=0):
 # ------------------------------------------------------------------- binom
 
 
-@defvjp(binom.logpmf)
+@defvjp(binom.logpmf, broadcasts=True)
 def binom_logpmf(g, ans, k, n, p, loc=0):
     """``k``, ``n`` and ``loc`` are integers: no derivative."""
     return None, None, g * ((k - loc) / p - (n - k + loc) / (1.0 - p))
 
 
-@defjvp(binom.logpmf)
+@defjvp(binom.logpmf, broadcasts=True)
 def binom_logpmf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * ((k - loc) / p - (n - k + loc) / (1.0 - p))
 
 
-@defvjp(binom.pmf)
+@defvjp(binom.pmf, broadcasts=True)
 def binom_pmf(g, ans, k, n, p, loc=0):
     """``k``, ``n`` and ``loc`` are integers: no derivative."""
     return None, None, g * ans * ((k - loc) / p - (n - k + loc) / (1.0 - p))
 
 
-@defjvp(binom.pmf)
+@defjvp(binom.pmf, broadcasts=True)
 def binom_pmf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return ans * dp * ((k - loc) / p - (n - k + loc) / (1.0 - p))
 
 
-@defvjp(binom.cdf)
+@defvjp(binom.cdf, broadcasts=True)
 def binom_cdf(g, ans, k, n, p, loc=0):
     """d cdf / dp = -n pmf(floor(k); n - 1, p) (the cdf is a regularized incomplete beta function)."""
     return None, None, -g * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
-@defjvp(binom.cdf)
+@defjvp(binom.cdf, broadcasts=True)
 def binom_cdf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return -dp * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
-@defvjp(binom.sf)
+@defvjp(binom.sf, broadcasts=True)
 def binom_sf(g, ans, k, n, p, loc=0):
     return None, None, g * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
-@defjvp(binom.sf)
+@defjvp(binom.sf, broadcasts=True)
 def binom_sf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
-@defvjp(binom.logcdf)
+@defvjp(binom.logcdf, broadcasts=True)
 def binom_logcdf(g, ans, k, n, p, loc=0):
     return None, None, -g * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
 
 
-@defjvp(binom.logcdf)
+@defjvp(binom.logcdf, broadcasts=True)
 def binom_logcdf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return -dp * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
 
 
-@defvjp(binom.logsf)
+@defvjp(binom.logsf, broadcasts=True)
 def binom_logsf(g, ans, k, n, p, loc=0):
     return None, None, g * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
 
 
-@defjvp(binom.logsf)
+@defjvp(binom.logsf, broadcasts=True)
 def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
 
