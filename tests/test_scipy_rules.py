@@ -563,3 +563,76 @@ def test_coverage_lists_scipy():
         assert name in table["rule"], name
     assert "scipy.special.gammainc" in table["missing"]
     assert "SciPy functions:" in coverage.report()
+
+
+# ------------------------------------------------------------ second derivatives
+
+
+def special_mix(x):
+    return np.sum(
+        special.gammaln(x) + special.digamma(x) + special.erf(x) + special.log_ndtr(x)
+        + special.i1(x) + special.ive(1, x) + special.expit(x) + special.logit(x / 3.0)
+    )  # fmt: skip
+
+
+def special_pair(x, y):
+    return np.sum(special.xlogy(x, y) + special.xlog1py(x, y) + special.betaln(x, y))
+
+
+def logsumexp_weighted(a, b):
+    return special.logsumexp(a, axis=-1, b=b).sum() + np.sum(special.log_softmax(a, axis=0))
+
+
+def convolution_energy(a, v):
+    return np.sum(signal.convolve(a, v, mode="same") ** 2) + np.sum(signal.correlate(a, v, "valid"))
+
+
+def matrix_functions(a):
+    return np.sum(linalg.expm(0.3 * a) ** 2) + linalg.det(a) + np.sum(linalg.inv(a))
+
+
+def solves(a, b):
+    return np.sum(linalg.solve(a, b) ** 2) + np.sum(tri_upper_trans(np.triu(a), b))
+
+
+def cho_factor_squares(a):
+    return np.sum(cho_factor_whole(a) ** 2)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (special_mix, (r(4, lo=0.3, hi=2.5),)),
+        (special_pair, (r(3, lo=0.3, hi=2.0), r(3, lo=0.3, hi=2.0))),
+        (logsumexp_weighted, (r(2, 3), r(3, lo=0.5, hi=2.0))),
+        (convolution_energy, (r(6), r(3))),
+        (matrix_functions, (WELL,)),
+        (solves, (WELL, r(3))),
+        (gp_log_likelihood, (r(3, 3), r(3))),
+        (gp_triangular, (r(3, 3), r(3))),
+        (cho_factor_squares, (r(3, 3),)),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_second_derivatives_through_the_scipy_rules(f, args):
+    """hessian runs forward mode over the generated gradient: the rules' bodies (and the
+    helpers they call) must have forward rules themselves."""
+    srcgrad.check_grads(f, args, order=2)
+
+
+def norm_logcdf_sum(x, loc, scale):
+    return np.sum(norm.logcdf(x, loc, scale))
+
+
+def t_logpdf_sum(x, df):
+    return np.sum(t.logpdf(x, df, 0.1, 1.5))
+
+
+@LEAD
+@pytest.mark.parametrize(
+    "f, args",
+    [(norm_logcdf_sum, (r(3), 0.2, 1.3)), (t_logpdf_sum, (r(3), 3.5))],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_second_derivatives_of_distributions(f, args):
+    srcgrad.check_grads(f, args, order=2)

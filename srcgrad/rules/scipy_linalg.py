@@ -10,6 +10,7 @@ triangle only. ``solve`` with ``assume_a`` symmetric or positive definite uses
 the symmetric convention; banded and triangular structures are refused at run
 time. ``expm``'s derivative is its Fréchet derivative (SciPy's
 ``expm_frechet``); the cotangent is the Fréchet derivative at the transpose.
+``expm_frechet`` has a forward rule, so ``hessian`` works through ``expm``.
 """
 
 import numpy as np
@@ -128,3 +129,9 @@ def expm(g, ans, A):
 @defjvp(linalg.expm)
 def expm_jvp(dA, ans, A):
     return linalg.expm_frechet(A, dA, compute_expm=False)
+
+
+@defjvp(linalg.expm_frechet)
+def expm_frechet_jvp(dA, dE, ans, A, E, method=None, compute_expm=True, check_finite=True):
+    """Forward mode over ``expm``'s reverse rule (``hessian``): the second Fréchet derivative."""
+    return sg.expm_frechet_tangent(A, E, dA, dE, compute_expm)

@@ -235,6 +235,22 @@ def i1_jvp(dx, ans, x):
     return dx * (special.i0(x) + special.iv(2, x)) / 2.0
 
 
+@defvjp(special.iv, broadcasts=True)
+def iv(g, ans, v, x):
+    """iv' = (iv(v - 1, x) + iv(v + 1, x)) / 2; no derivative in the order v."""
+    return (
+        sg.no_derivative("scipy.special.iv", "v"),
+        g * (special.iv(v - 1.0, x) + special.iv(v + 1.0, x)) / 2.0,
+    )
+
+
+@defjvp(special.iv, broadcasts=True)
+def iv_jvp(dv, dx, ans, v, x):
+    return dx * (special.iv(v - 1.0, x) + special.iv(v + 1.0, x)) / 2.0 + dv * sg.no_derivative(
+        "scipy.special.iv", "v"
+    )
+
+
 @defvjp(special.ive, broadcasts=True)
 def ive(g, ans, v, x):
     """ive = iv(v, x) exp(-|x|): d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive;

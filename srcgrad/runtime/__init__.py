@@ -92,6 +92,7 @@ from .scipy_linalg import (
     cho_tangent_factor,
     cholesky_adjoint,
     cholesky_tangent,
+    expm_frechet_tangent,
     flipped_trans,
     in_factor_form,
     lower_factor,
@@ -174,7 +175,7 @@ __all__ = [  # module by module, as imported above
     "logsumexp_adjoints", "logsumexp_shares", "no_derivative", "weighted", "components",
     "mvn_logpdf_adjoints", "mvn_logpdf_tangent", "per_component", "cho_cotangent",
     "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor", "cholesky_adjoint",
-    "cholesky_tangent", "flipped_trans", "in_factor_form", "lower_factor", "outer_columns",
+    "cholesky_tangent", "expm_frechet_tangent", "flipped_trans", "in_factor_form", "lower_factor", "outer_columns",
     "solve_structure", "solve_tangent_structure", "trans_code", "transposed_if", "triangle",
     "full_convolution_cotangent",
 ]

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
+from .broadcasting import zeros_like
 from .shapes import mT
+
+try:
+    from scipy.linalg import expm, expm_frechet
+except ImportError:  # SciPy is optional: only its rules call the helpers that need it
+    expm = expm_frechet = None
 
 
 def lower_factor(c, lower=False):
@@ -126,3 +132,19 @@ def solve_tangent_structure(da, assume_a=None, transposed=False):
     if assume_a in _SYMMETRIC:
         return 0.5 * (da + mT(da))
     raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
+
+
+def expm_frechet_tangent(a, e, da, de, compute_expm=True):
+    """The tangent of ``expm_frechet(a, e)``: L(a, de) plus the second derivative
+    D^2 expm(a)[e, da], the top-right block of expm([[a, e, da, 0], [0, a, 0, da],
+    [0, 0, a, e], [0, 0, 0, a]]) (Higham's block-triangular identity, applied twice)."""
+    n = np.shape(a)[-1]
+    da = zeros_like(a) + da  # a folded-away zero tangent is the number 0.0
+    de = zeros_like(a) + de
+    z = zeros_like(a)
+    blocks = np.block([[a, e, da, z], [z, a, z, da], [z, z, a, e], [z, z, z, a]])
+    second = expm(blocks)[:n, 3 * n :]
+    frechet = expm_frechet(a, de, compute_expm=False) + second
+    if compute_expm:
+        return expm_frechet(a, da, compute_expm=False), frechet
+    return frechet

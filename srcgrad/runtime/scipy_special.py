@@ -28,7 +28,7 @@ def logsumexp_shares(ans, a, axis=None, b=None, keepdims=False, return_sign=Fals
     """``exp(a - logsumexp(a))``, broadcast against ``b``: each term's share of the sum."""
     if return_sign:
         raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)")
-    full = a if b is None else np.broadcast_arrays(a, b)[0]
+    full = a if b is None else a + np.zeros_like(b, dtype=np.result_type(b, 1.0))  # a broadcast
     return np.exp(full - keep_reduced(ans, full, axis, keepdims))
 
 
