@@ -10,7 +10,8 @@ triangle only. ``solve`` with ``assume_a`` symmetric or positive definite uses
 the symmetric convention; banded and triangular structures are refused at run
 time. ``expm``'s derivative is its Fréchet derivative (SciPy's
 ``expm_frechet``); the cotangent is the Fréchet derivative at the transpose.
-``expm_frechet`` has a forward rule, so ``hessian`` works through ``expm``.
+``expm_frechet`` has rules too (its derivative in ``A`` is the second
+derivative of expm), so ``hessian`` works through ``expm``.
 """
 
 import numpy as np
@@ -131,7 +132,13 @@ def expm_jvp(dA, ans, A):
     return linalg.expm_frechet(A, dA, compute_expm=False)
 
 
+@defvjp(linalg.expm_frechet)
+def expm_frechet(g, ans, A, E, method=None, compute_expm=True, check_finite=True):
+    """L(A, E) is linear in E: ge = L(A^T, g); in A it is the second derivative of expm."""
+    return sg.expm_frechet_adjoints(g, A, E, compute_expm)
+
+
 @defjvp(linalg.expm_frechet)
 def expm_frechet_jvp(dA, dE, ans, A, E, method=None, compute_expm=True, check_finite=True):
-    """Forward mode over ``expm``'s reverse rule (``hessian``): the second Fréchet derivative."""
+    """L(A, dE) + D^2 expm(A)[E, dA]: forward mode over ``expm``'s reverse rule (``hessian``)."""
     return sg.expm_frechet_tangent(A, E, dA, dE, compute_expm)

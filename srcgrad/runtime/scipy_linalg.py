@@ -134,17 +134,32 @@ def solve_tangent_structure(da, assume_a=None, transposed=False):
     raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
 
 
-def expm_frechet_tangent(a, e, da, de, compute_expm=True):
-    """The tangent of ``expm_frechet(a, e)``: L(a, de) plus the second derivative
-    D^2 expm(a)[e, da], the top-right block of expm([[a, e, da, 0], [0, a, 0, da],
-    [0, 0, a, e], [0, 0, 0, a]]) (Higham's block-triangular identity, applied twice)."""
+def second_frechet(a, e, f):
+    """D^2 expm(a)[e, f]: the top-right block of expm([[a, e, f, 0], [0, a, 0, f], [0, 0, a, e],
+    [0, 0, 0, a]]) (the block-triangular identity for the Frechet derivative, applied twice)."""
     n = np.shape(a)[-1]
+    z = zeros_like(a)
+    blocks = np.block([[a, e, f, z], [z, a, z, f], [z, z, a, e], [z, z, z, a]])
+    return expm(blocks)[:n, 3 * n :]
+
+
+def expm_frechet_tangent(a, e, da, de, compute_expm=True):
+    """The tangent of ``expm_frechet(a, e)``: L(a, de) + D^2 expm(a)[e, da]."""
     da = zeros_like(a) + da  # a folded-away zero tangent is the number 0.0
     de = zeros_like(a) + de
-    z = zeros_like(a)
-    blocks = np.block([[a, e, da, z], [z, a, z, da], [z, z, a, e], [z, z, z, a]])
-    second = expm(blocks)[:n, 3 * n :]
-    frechet = expm_frechet(a, de, compute_expm=False) + second
+    frechet = expm_frechet(a, de, compute_expm=False) + second_frechet(a, e, da)
     if compute_expm:
         return expm_frechet(a, da, compute_expm=False), frechet
     return frechet
+
+
+def expm_frechet_adjoints(g, a, e, compute_expm=True):
+    """The cotangents of ``a`` and ``e`` in ``expm_frechet(a, e)``, from <g, L(a, e)> =
+    <L(a^T, g), e>: ge = L(a^T, g), ga = D^2 expm(a^T)[g, e^T] (+ L(a^T, g_expm))."""
+    g_expm, g_frechet = g if compute_expm else (None, g)
+    at = mT(a)
+    g_frechet = zeros_like(a) if g_frechet is None else g_frechet
+    ga = second_frechet(at, g_frechet, mT(e))
+    if g_expm is not None:
+        ga = ga + expm_frechet(at, g_expm, compute_expm=False)
+    return ga, expm_frechet(at, g_frechet, compute_expm=False)
