@@ -1,4 +1,5 @@
-"""Helpers of the rules in ``srcgrad.rules.scipy_linalg`` (NumPy only).
+"""Helpers of the rules in ``srcgrad.rules.scipy_linalg`` (NumPy; SciPy's expm for the
+second Fréchet derivative, imported only when SciPy is installed).
 
 SciPy's factors come upper or lower (``lower=``), and ``cho_factor``'s matrix
 keeps the input's entries in the triangle the factor does not use; the
@@ -60,12 +61,13 @@ def cho_factor_adjoint(g, c, lower=False):
 
 
 def cho_factor_tangent(da, ans):
-    """The tangent of ``cho_factor(a, lower)``: dL in the factor's triangle, da in the other."""
+    """The tangent of ``cho_factor(a, lower)``: dL in the factor's triangle, da in the other
+    (and 0.0 for the flag)."""
     c, lower = ans
     dl = cholesky_tangent(da, lower_factor(c, lower))
     if lower:
-        return np.tril(dl) + np.triu(da, 1), False
-    return mT(np.tril(dl)) + np.tril(da, -1), False
+        return np.tril(dl) + np.triu(da, 1), 0.0
+    return mT(np.tril(dl)) + np.tril(da, -1), 0.0
 
 
 def outer_columns(u, v):
