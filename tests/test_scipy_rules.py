@@ -2,10 +2,10 @@
 
 Functions with a rule are differentiated directly (``check_grads(special.gammaln, ...)``,
 ``check_grads(norm.logpdf, (x, loc, scale))``: every argument is an input there), and
-through user functions where options are passed (``axis=``, ``lower=``, ``mode=``).
-Calls of ``scipy.stats`` distributions inside user functions need the classifier to
-resolve ``norm.logpdf`` to the bound method and to read a frozen distribution's
-parameters (the lead's change); those tests are marked xfail until it is merged.
+through user functions where options are passed (``axis=``, ``lower=``, ``mode=``),
+distributions are called (``norm.logpdf(x, 0.5, 2.0)``) or frozen ones used
+(``FROZEN.logpdf(x)``). A call that leaves out an optional input waits for the
+classifier to bind its default (marked xfail, see ``OPTIONAL``).
 """
 
 from __future__ import annotations
@@ -332,7 +332,6 @@ def test_unfreezers_name_the_distribution_and_its_parameters():
 
 # ------------------------------------------------ stats inside user functions
 
-LEAD = pytest.mark.xfail(strict=False, reason="needs the lead's classify change")
 MU = np.array([0.1, -0.2])
 COV = np.array([[1.0, 0.3], [0.3, 2.0]])
 FROZEN = norm(0.3, 1.4)
@@ -372,13 +371,12 @@ def mvn_call(x, mean):
     return multivariate_normal.logpdf(x, mean, COV)
 
 
-@LEAD
 @pytest.mark.parametrize(
     "f, args",
     [
         (norm_positional, (0.6,)),
         (norm_keywords, (r(3), 1.3)),
-        (norm_defaults, (r(3),)),
+        pytest.param(norm_defaults, (r(3),), marks=OPTIONAL),
         (t_shape, (r(3), 3.5)),
         (frozen_norm, (0.6,)),
         (frozen_keywords, (r(3),)),
@@ -664,7 +662,6 @@ def t_logpdf_sum(x, df):
     return np.sum(t.logpdf(x, df, 0.1, 1.5))
 
 
-@LEAD
 @pytest.mark.parametrize(
     "f, args",
     [(norm_logcdf_sum, (r(3), 0.2, 1.3)), (t_logpdf_sum, (r(3), 3.5))],
