@@ -234,6 +234,8 @@ class Classifier:
             if k.arg not in params:
                 return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
             bound[k.arg] = k.value
+        for p, default in rule.input_defaults.items():  # an optional input left out: its default
+            bound.setdefault(p, tp.const(default))
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
         missing = [p for p in rule.inputs if p not in bound]
         if missing:
