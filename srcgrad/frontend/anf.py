@@ -143,7 +143,7 @@ class Anf:
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
-        if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
+        if self.env.static_value(node.func) is np.einsum and len(node.args) != 3:
             node = pairwise_einsum(node)
         pre = []
         func = node.func

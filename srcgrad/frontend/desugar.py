@@ -8,7 +8,8 @@
   (``enumerate``, ``zip``, ``reversed(range(...))`` and sliced ranges too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
-- ``np.einsum`` of more than two operands becomes a chain of pairs.
+- ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
+  operand a pair with the constant 1.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -214,16 +215,24 @@ class Desugar:
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
-    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``.
+    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``,
+    and ``einsum('ijk->kj', x)`` as ``einsum('ijk,->kj', x, 1)``.
 
     Rules take a fixed number of inputs, and a constant subscript string can always be
     split into two-operand contractions: the first pair keeps the labels that the rest
-    of the operands or the output still need.
+    of the operands or the output still need. One operand gets a second one, the
+    integer 1 with no labels, which changes neither the value nor its dtype.
     """
     spec = call.args[0]
     if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
         return call
     text = spec.value.replace(" ", "")
+    if len(call.args) == 2 and "," not in text:
+        inputs, arrow, output = text.partition("->")
+        return gast.Call(
+            func=call.func, args=[tp.const(f"{inputs},{arrow}{output}"), call.args[1], tp.const(1)],
+            keywords=[],
+        )
     if "..." in text:
         return call
     inputs, arrow, output = text.partition("->")
