@@ -94,12 +94,18 @@ def _float_bytes(g: float) -> bytes:
     return data
 
 
+def rebuilt(like, items):
+    """``items`` in a sequence of ``like``'s type: a named tuple (``SlogdetResult``, a user's
+    namedtuple) takes its fields positionally, a tuple or list one iterable."""
+    return type(like)(*items) if hasattr(like, "_fields") else type(like)(items)
+
+
 def zeros_like(x):
     """A zero cotangent with the shape of ``x`` (a Python 0.0 for a Python scalar)."""
     if isinstance(x, _PY_SCALARS) or x is None:
         return 0.0
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        return rebuilt(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .broadcasting import unbroadcast, zeros_like
+from .broadcasting import rebuilt, unbroadcast, zeros_like
 from .containers import add
 
 
@@ -28,7 +28,7 @@ def unindex(g, x, index):
                 parts[k] = gk
         else:
             parts[index] = g
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+        return rebuilt(x, parts)
     return scatter(g, x, index)
 
 
