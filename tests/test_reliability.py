@@ -157,10 +157,21 @@ def generator_over_array(a):
     return sum(i * i for i in a)
 
 
+def stacked_comprehension(m):
+    return np.sum(np.stack([row * row for row in m]) * m)
+
+
+def mean_over_axis_of_a_list(m):
+    rows = [2.0 * row for row in m]
+    return np.sum(np.mean(rows, axis=1) ** 2)
+
+
 @pytest.mark.parametrize("f, shape", [
     (sum_of_comprehension, (4,)),
     (comprehension_over_rows, (3, 2)),
     (generator_over_array, (4,)),
+    (stacked_comprehension, (3, 2)),
+    (mean_over_axis_of_a_list, (3, 4)),
 ])
 def test_a_comprehension_over_an_array(f, shape):
     _check(f, RNG.normal(size=shape))

@@ -21,8 +21,10 @@ _PY_SCALARS = (float, int, complex)
 
 
 def shape_of(x) -> tuple:
-    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars."""
-    return getattr(x, "shape", ())
+    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, ``np.shape`` for a list
+    (of numbers or arrays: the operand of ``np.sum([...])``)."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
 
 
 def unbroadcast(g, x):
@@ -50,7 +52,7 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the cotangent of a reduction over ``x``'s shape (the sum's adjoint)."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if type(x) is np.ndarray and shape:
         spread = _spread_scalar(g, shape)
         if spread is not None:
@@ -126,7 +128,7 @@ def scalar_seed(y, name: str = "the function"):
 
 def reduced_count(x, axis=None) -> int:
     """How many elements a reduction over ``axis`` combines into each result."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
@@ -135,7 +137,7 @@ def reduced_count(x, axis=None) -> int:
 
 def keep_reduced(ans, x, axis=None, keepdims=False):
     """A reduction's result with the reduced axes kept, so it broadcasts against ``x``."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if keepdims or axis is None or not shape:
         return ans
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)

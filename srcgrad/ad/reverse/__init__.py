@@ -166,12 +166,19 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return found | self._synthetic
 
     def _kinds(self) -> dict[str, str]:
-        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
+        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``. 'list' for
+        names only ever bound to a list literal (then appended to): a NumPy rule's array
+        cotangent for one is given back as a list (``sg.restructure``), which ``pop`` needs."""
         kinds = {p: "array" for p in self.params}
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
-            if op.kind == "rule" and not returns_container(op.rule.primal):
+            if kinds.get(t, "list") == "list" and (
+                (op.kind == "pack" and op.label == "list") or op.kind in ("append", "pop")
+                or (op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "list")
+            ):
+                kinds[t] = "list"
+            elif op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
                 kinds.setdefault(t, "array")

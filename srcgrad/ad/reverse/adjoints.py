@@ -66,6 +66,9 @@ class Adjoints:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
+                # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
+                part = tp.expr("sg.restructure(c, x)", sg=self.sg(), c=part, x=atom)
             contributions.append((atom.id, self.shape_only(part)))
         for name, part in _merge_equal(contributions):
             out += self.accumulate(name, part, state)
@@ -252,6 +255,18 @@ def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
             continue
         return True
     return False
+
+
+# runtime helpers whose cotangent for a list comes back as a list of the same type
+_LIST_COTANGENTS = {"spread", "restructure", "unsequence"}
+
+
+def _gives_a_list(part) -> bool:
+    return (
+        isinstance(part, gast.Call) and isinstance(part.func, gast.Attribute)
+        and isinstance(part.func.value, gast.Name) and part.func.value.id == "sg"
+        and part.func.attr in _LIST_COTANGENTS
+    )
 
 
 def _is_none(node) -> bool:
