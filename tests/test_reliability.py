@@ -17,7 +17,7 @@ RNG = np.random.default_rng(13)
 def _check(f, *args):
     """Value unchanged, derivatives equal to central differences in both modes."""
     srcgrad.check_grads(f, args, modes=("rev", "fwd"))
-    value, _ = srcgrad.value_and_grad(f)(*args)
+    value, _ = srcgrad.vjp(f, *args)
     np.testing.assert_allclose(value, f(*args))
 
 
@@ -58,6 +58,16 @@ def test_a_new_key_is_inserted():
 def test_a_dict_filled_key_by_key():
     _check(dict_built_up, RNG.normal(size=4))
     _check(dict_inserted_in_a_loop, RNG.normal(size=2))
+
+
+@pytest.mark.parametrize("f, args", [
+    (dict_insertion, (1.3, 0.7)),
+    (dict_built_up, (RNG.normal(size=3),)),
+    (dict_inserted_in_a_loop, (RNG.normal(size=2),)),
+])
+def test_second_derivatives_through_key_insertion(f, args):
+    """hessian runs forward mode over the reverse sweep, whose restores remove the new keys."""
+    srcgrad.check_grads(f, args, modes=("rev", "fwd"), order=2)
 
 
 # -- every form of for target --------------------------------------------------------------

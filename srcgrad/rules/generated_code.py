@@ -62,6 +62,16 @@ def without(db, dindex, ans, b, index):
     return sg.without(db, index)
 
 
+@defjvp(sg.item_or_absent)
+def item_or_absent(dd, dkey, ans, d, key):
+    return sg.item_or_absent(dd, key)
+
+
+@defjvp(sg.put_back)
+def put_back(dd, dkey, dold, ans, d, key, old):
+    return sg.put_back(dd, key, dold)
+
+
 @defjvp(sg.copy)
 def copy(dx, ans, x):
     return sg.copy(dx)

@@ -96,6 +96,16 @@ def _float_bytes(g: float) -> bytes:
     return data
 
 
+class _Absent:
+    """What ``item_or_absent`` saves for a key a dict does not have yet; its zero is itself."""
+
+    def __repr__(self) -> str:
+        return "sg.ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def rebuilt(like, items):
     """``items`` in a sequence of ``like``'s type: a named tuple (``SlogdetResult``, a user's
     namedtuple) takes its fields positionally, a tuple or list one iterable."""
@@ -106,6 +116,8 @@ def zeros_like(x):
     """A zero cotangent with the shape of ``x`` (a Python 0.0 for a Python scalar)."""
     if isinstance(x, _PY_SCALARS) or x is None:
         return 0.0
+    if x is ABSENT:  # a saved dict entry that did not exist (on a tape that forward mode follows)
+        return x
     if isinstance(x, (tuple, list)):
         return rebuilt(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):

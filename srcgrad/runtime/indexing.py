@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .broadcasting import rebuilt, unbroadcast, zeros_like
+from .broadcasting import ABSENT, rebuilt, unbroadcast, zeros_like
 from .containers import add
 
 
@@ -57,6 +57,19 @@ def taken(part, v):
     zeroed next), summed to ``v``'s shape."""
     part = part.copy() if hasattr(part, "copy") else part
     return unbroadcast(part, v)
+
+
+def item_or_absent(d: dict, key):
+    """The value ``d[key] = v`` is about to overwrite (a copy), or ``ABSENT`` for a new key."""
+    return copy(d[key]) if key in d else ABSENT
+
+
+def put_back(d: dict, key, old) -> dict:
+    """``d`` before ``d[key] = v``, for the reverse sweep: the saved value back, or the key the
+    write added removed. A new dict: an assignment that forward mode (``hessian``) follows."""
+    if old is ABSENT:
+        return {k: v for k, v in d.items() if k != key}
+    return {**d, key: old}
 
 
 def taken_at(b, index, v):

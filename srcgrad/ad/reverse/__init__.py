@@ -166,18 +166,19 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return found | self._synthetic
 
     def _kinds(self) -> dict[str, str]:
-        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``. 'list' for
-        names only ever bound to a list literal (then appended to): a NumPy rule's array
-        cotangent for one is given back as a list (``sg.restructure``), which ``pop`` needs."""
+        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``. 'list' and
+        'dict' for names only ever bound to a list or dict literal (then appended to or
+        written into): a NumPy rule's array cotangent for a list is given back as a list
+        (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key."""
         kinds = {p: "array" for p in self.params}
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
-            if kinds.get(t, "list") == "list" and (
-                (op.kind == "pack" and op.label == "list") or op.kind in ("append", "pop")
-                or (op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "list")
-            ):
-                kinds[t] = "list"
+            literal = _literal_kind(op, kinds)
+            if literal and kinds.get(t, literal) == literal:
+                kinds[t] = literal
+            elif kinds.get(t) in ("list", "dict") and op.kind in ("append", "pop", "store"):
+                pass  # changed in place, still the same list or dict
             elif op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
@@ -244,3 +245,11 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def comment(self, s) -> list:
         return tp.origin_comment("Grad of", self.source_line, s)
 
+
+def _literal_kind(op, kinds: dict) -> str | None:
+    """'list' or 'dict' for a list or dict literal (or a second name for one), else None."""
+    if op.kind == "pack":
+        return "dict" if isinstance(op.index, list) else "list" if op.label == "list" else None
+    if op.kind == "copy" and op.operands and kinds.get(op.operands[0]) in ("list", "dict"):
+        return kinds[op.operands[0]]
+    return None
