@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import srcgrad
+from srcgrad.cli import main
+from srcgrad.driver import stages
 
 RNG = np.random.default_rng(13)
 
@@ -309,3 +311,28 @@ def test_one_operand_einsum_keeps_integer_results_integer():
     assert srcgrad.grad(integer_trace)(np.ones(2), m).tolist() == [3.0, 3.0]
     _, tangent = srcgrad.jvp(integer_trace, (np.ones(2), m), (np.ones(2), None))
     assert tangent == 6.0
+
+
+# -- the command line ends its output with a newline -------------------------------------------
+
+
+def _stage_names(kind: str) -> list[str]:
+    return [line.split()[0] for line in stages.stage_list(kind).splitlines() if line and line[0].isalpha()]
+
+
+@pytest.mark.parametrize("options", [
+    [], ["--kind", "vjp"], ["--mode", "fwd"], ["--no-optimize"], ["--color", "always"],
+    ["--stage", "list"], ["--wrt", "a,b"],
+    *(["--stage", s] for s in _stage_names("grad")),
+    *(["--kind", "vjp", "--stage", s] for s in _stage_names("vjp")),
+    *(["--kind", "jvp", "--stage", s] for s in _stage_names("jvp")),
+])
+def test_dump_ends_with_a_newline(options, capsys):
+    assert main(["dump", f"{__file__}:dict_insertion", *options]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n") and not out.endswith("\n\n\n"), out[-80:]
+
+
+def test_graph_text_ends_with_a_newline(capsys):
+    assert main(["graph", f"{__file__}:dict_insertion"]) == 0
+    assert capsys.readouterr().out.endswith("}\n")
