@@ -37,8 +37,10 @@ import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
+import gast
 import numpy as np
 
 from .. import runtime
@@ -444,20 +446,23 @@ _versions_memo: dict = {}
 
 
 def _versions() -> dict:
-    """Python, NumPy, gast, and srcgrad's own source files (a hash: any edit is a new version)."""
+    """Python, NumPy, gast, and srcgrad's own source files (their sizes and modification
+    times: an edited or reinstalled srcgrad is a new version)."""
     if not _versions_memo:
-        from importlib import metadata
-
         package = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256()
         for path in sorted(package.rglob("*.py")):
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
+            info = path.stat()
+            digest.update(f"{path.relative_to(package)} {info.st_size} {info.st_mtime_ns}\n".encode())
         _versions_memo.update(
-            python=sys.version, numpy=np.__version__, gast=metadata.version("gast"),
+            python=sys.version, numpy=np.__version__, gast=_gast_version(),
             srcgrad=digest.hexdigest(),
         )
     return _versions_memo
+
+
+def _gast_version() -> str:
+    return getattr(gast, "__version__", None) or metadata.version("gast")  # the first is instant
 
 
 def _user_rules() -> list:
