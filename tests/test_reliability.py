@@ -48,6 +48,37 @@ def dict_inserted_in_a_loop(x):
     return np.sum(d["acc"] * d[2])
 
 
+def insert_into_a_dict_argument(params, x):
+    params["h"] = np.tanh(params["w"] * x)
+    params["w"] = params["w"] * params["h"]
+    return np.sum(params["h"] * params["w"])
+
+
+def dict_then_array(x):
+    d = {"a": x}
+    d = x * 2.0  # the name is rebound to an array: its writes are array writes
+    d[0] = d[1] * x[0]
+    return np.sum(d * x)
+
+
+def test_a_new_key_in_a_dict_argument_leaves_the_argument_alone():
+    params = {"w": RNG.normal(size=3)}
+    x = RNG.normal(size=3)
+    w = params["w"].copy()
+    h = np.tanh(w * x)
+    for grad in (
+        srcgrad.grad(insert_into_a_dict_argument, wrt=1)(params, x),
+        srcgrad.vjp(insert_into_a_dict_argument, params, x, wrt=("x",))[1](1.0)[0],
+    ):
+        # f = sum(w h²), h = tanh(w x): df/dx = 2 w² h (1 - h²); the caller's dict is not written
+        np.testing.assert_allclose(grad, 2 * w**2 * h * (1 - h**2), rtol=1e-12)
+        assert list(params) == ["w"] and np.array_equal(params["w"], w)
+
+
+def test_a_name_bound_to_a_dict_and_then_an_array():
+    _check(dict_then_array, RNG.normal(size=3))
+
+
 def test_a_new_key_is_inserted():
     _check(dict_insertion, 1.3, 0.7)
     _check(dict_insertion, RNG.normal(size=3), RNG.normal(size=3))

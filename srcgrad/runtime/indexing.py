@@ -59,17 +59,21 @@ def taken(part, v):
     return unbroadcast(part, v)
 
 
-def item_or_absent(d: dict, key):
-    """The value ``d[key] = v`` is about to overwrite (a copy), or ``ABSENT`` for a new key."""
-    return copy(d[key]) if key in d else ABSENT
+def item_or_absent(d, key):
+    """The value ``d[key] = v`` is about to overwrite (a copy), or ``ABSENT`` for a new dict key."""
+    if isinstance(d, dict) and key not in d:
+        return ABSENT
+    return copy(d[key])
 
 
-def put_back(d: dict, key, old) -> dict:
+def put_back(d, key, old):
     """``d`` before ``d[key] = v``, for the reverse sweep: the saved value back, or the key the
-    write added removed. A new dict: an assignment that forward mode (``hessian``) follows."""
-    if old is ABSENT:
-        return {k: v for k, v in d.items() if k != key}
-    return {**d, key: old}
+    write added removed. A dict is a new one (an assignment that forward mode, for
+    ``hessian``, follows); anything else is restored in place, as ``d[key] = old`` does."""
+    if isinstance(d, dict):
+        return {k: v for k, v in d.items() if k != key} if old is ABSENT else {**d, key: old}
+    d[key] = old
+    return d
 
 
 def taken_at(b, index, v):
@@ -133,7 +137,7 @@ def _is_basic(index) -> bool:
 
 def add_at(b, index, g):
     """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up)."""
-    if isinstance(b, list):
+    if isinstance(b, (list, dict)):  # a dict argument's cotangent (`params["h"]`)
         b[index] = add(b[index], g)
     elif _is_basic(index):
         b[index] += g

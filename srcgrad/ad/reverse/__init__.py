@@ -171,15 +171,16 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         written into): a NumPy rule's array cotangent for a list is given back as a list
         (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key."""
         kinds = {p: "array" for p in self.params}
+        containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
-            literal = _literal_kind(op, kinds)
-            if literal and kinds.get(t, literal) == literal:
-                kinds[t] = literal
-            elif kinds.get(t) in ("list", "dict") and op.kind in ("append", "pop", "store"):
-                pass  # changed in place, still the same list or dict
-            elif op.kind == "rule" and not returns_container(op.rule.primal):
+            literal = _literal_kind(op, containers)
+            if literal is not None:
+                containers[t] = literal if containers.get(t, literal) == literal else None
+            elif op.kind not in ("append", "pop", "store"):  # these change the list or dict in place
+                containers[t] = None
+            if op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
                 kinds.setdefault(t, "array")
@@ -187,6 +188,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 kinds.setdefault(t, "array")  # written in place, or np.zeros_like & co
             else:
                 kinds[t] = "other"
+        kinds.update({n: k for n, k in containers.items() if k is not None and n not in self.params})
         return kinds
 
     # -- blocks ------------------------------------------------------------------------
@@ -246,10 +248,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return tp.origin_comment("Grad of", self.source_line, s)
 
 
-def _literal_kind(op, kinds: dict) -> str | None:
+def _literal_kind(op, containers: dict) -> str | None:
     """'list' or 'dict' for a list or dict literal (or a second name for one), else None."""
     if op.kind == "pack":
         return "dict" if isinstance(op.index, list) else "list" if op.label == "list" else None
-    if op.kind == "copy" and op.operands and kinds.get(op.operands[0]) in ("list", "dict"):
-        return kinds[op.operands[0]]
+    if op.kind == "copy" and op.operands:
+        return containers.get(op.operands[0])
     return None

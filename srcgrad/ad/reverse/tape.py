@@ -46,7 +46,8 @@ class Tape:
                 # save the part about to be overwritten; the reverse sweep puts it back
                 self.reads |= tp.names_in(op.index)  # the restore indexes with it too
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
-                new_key = self.kinds.get(target) == "dict"  # d["new"] = v: nothing to save
+                # d["new"] = v: nothing to save, and the reverse sweep removes the key again
+                new_key = self.kinds.get(target) == "dict" or _is_text(op.index)
                 saved = tp.expr("sg.item_or_absent(d, k)" if new_key else "sg.copy(p)",
                                 sg=self.sg(), p=where, d=target, k=tp.load(op.index))
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
@@ -147,3 +148,8 @@ class Tape:
 def reads_view_of(op: Operation, mutated: set[str]) -> bool:
     """Whether ``op`` may return a view of an array that is written in place."""
     return viewed_source(op) in mutated
+
+
+def _is_text(index) -> bool:
+    """A string key: the container is a dict (a parameter, or one a function returned)."""
+    return isinstance(index, gast.Constant) and isinstance(index.value, str)
