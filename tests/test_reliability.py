@@ -179,6 +179,18 @@ def test_a_nested_target_over_a_list_of_tuples():
     assert srcgrad.grad(nested_tuple_target, wrt=1)(pairs, 0.7) == pytest.approx(1.0 * 2.0 - 0.5 * 3.0)
 
 
+def zip_strict(x, y):
+    s = 0.0
+    for u, v in zip(x, y, strict=True):
+        s = s + u * v
+    return s
+
+
+def test_a_zip_with_keywords_is_refused_where_it_is_written():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_reliability\.py:\d+:\d+: .*zip\(x, y, strict=True\)"):
+        srcgrad.grad(zip_strict)(np.ones(2), np.ones(2))
+
+
 def test_enumerate_zip_uneven_lengths_stops_at_the_shortest():
     x, y = RNG.normal(size=4), RNG.normal(size=3)
     _check(enumerate_zip, x, y)

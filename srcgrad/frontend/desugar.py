@@ -168,6 +168,11 @@ class Desugar:
                 func=tp.name("min"), args=lengths, keywords=[]
             )
             return pre, length, gast.Tuple(elts=elements, ctx=gast.Load())
+        if func is enumerate or func is zip:  # zip(..., strict=True), enumerate() ...: no length
+            raise self.lower.unsupported(
+                it, f"`for` over {gast.unparse(it).strip()}",
+                "write zip(xs, ys) or enumerate(xs, start), without other keywords",
+            )
         pre, seq = anf.atomize(it)
         return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
 
