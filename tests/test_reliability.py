@@ -79,6 +79,20 @@ def test_a_name_bound_to_a_dict_and_then_an_array():
     _check(dict_then_array, RNG.normal(size=3))
 
 
+def many_keys(x, n):
+    d = {"acc": x}
+    for k in range(n):
+        d[k] = d["acc"] * 1.01
+        d["acc"] = d[k] + 0.0 * d["acc"]
+    return d["acc"]
+
+
+def test_a_key_per_iteration():
+    """Each read adds into one entry of the dict's cotangent, not into a new dict of every key."""
+    assert srcgrad.grad(many_keys)(1.0, 300) == pytest.approx(1.01**300, rel=1e-12)
+    srcgrad.check_grads(many_keys, (0.7, 20), modes=("rev", "fwd"), order=2)
+
+
 def test_a_new_key_is_inserted():
     _check(dict_insertion, 1.3, 0.7)
     _check(dict_insertion, RNG.normal(size=3), RNG.normal(size=3))

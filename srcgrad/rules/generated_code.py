@@ -69,7 +69,8 @@ def item_or_absent(dd, dkey, ans, d, key):
 
 @defjvp(sg.put_back)
 def put_back(dd, dkey, dold, ans, d, key, old):
-    return sg.put_back(dd, key, dold)
+    """On a copy: the tangent dict may be another name's too (forward mode owns what it copied)."""
+    return sg.put_back(sg.copy(dd), key, dold)
 
 
 @defjvp(sg.copy)

@@ -67,12 +67,13 @@ def item_or_absent(d, key):
 
 
 def put_back(d, key, old):
-    """``d`` before ``d[key] = v``, for the reverse sweep: the saved value back, or the key the
-    write added removed. A dict is a new one (an assignment that forward mode, for
-    ``hessian``, follows); anything else is restored in place, as ``d[key] = old`` does."""
-    if isinstance(d, dict):
-        return {k: v for k, v in d.items() if k != key} if old is ABSENT else {**d, key: old}
-    d[key] = old
+    """Undo ``d[key] = v`` in place for the reverse sweep: the saved value back, or the key
+    the write added removed. Returns ``d``: generated code assigns it (``d = sg.put_back(...)``),
+    a statement forward mode follows when it differentiates the reverse sweep (``hessian``)."""
+    if old is ABSENT:
+        del d[key]
+    else:
+        d[key] = old
     return d
 
 
@@ -149,5 +150,8 @@ def add_at(b, index, g):
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
-    np.add.at(out, index, dg)
+    if isinstance(out, (list, dict)):  # a container of cotangents: one entry
+        out[index] = add(out[index], dg)
+    else:
+        np.add.at(out, index, dg)
     return out

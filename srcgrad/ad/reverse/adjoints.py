@@ -102,6 +102,10 @@ class Adjoints:
                 return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
             # repeated fancy indices add up; an assignment keeps the write visible to forward mode
             return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=_index_expr(op.index), g=g)]
+        if state.get(x) and self.kinds.get(x) == "dict":
+            # our own dict of cotangents, with every key the function ever adds: one entry
+            # updated (a new array: its values may be other cotangents), not a dict per read
+            return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=op.index, g=g)]
         expr = tp.expr("sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index))
         self.reads.add(x)
         out = self.accumulate(x, expr, state, owned=True)
