@@ -62,6 +62,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         fn = self.fn
         self.base_names = context.names
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
@@ -170,7 +171,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         'dict' for names only ever bound to a list or dict literal (then appended to or
         written into): a NumPy rule's array cotangent for a list is given back as a list
         (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key."""
-        kinds = {p: "array" for p in self.params}
+        packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
+        kinds = {p: "other" if p in packed else "array" for p in self.params}  # *args: a tuple
         containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
@@ -229,6 +231,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "dynamic":
+            forward, reverse, extra_targets, state = self.dynamic_call(s, op, state)
         elif active and op.kind == "store":
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
