@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from ..core.pytree import children, is_container, rebuild
 from ..errors import NonScalarOutputError
 
 _PY_SCALARS = (float, int, complex)
@@ -98,10 +99,8 @@ def zeros_like(x):
     """A zero cotangent with the shape of ``x`` (a Python 0.0 for a Python scalar)."""
     if isinstance(x, _PY_SCALARS) or x is None:
         return 0.0
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
-    if isinstance(x, dict):
-        return {k: zeros_like(v) for k, v in x.items()}
+    if is_container(x):  # a tuple, list, dict or namedtuple of cotangents
+        return rebuild(x, [zeros_like(v) for v in children(x)])
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
 
 

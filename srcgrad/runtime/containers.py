@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.pytree import rebuild
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
@@ -20,9 +21,9 @@ def add(a, b):
     if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(add(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+        return rebuild(a, [add(x, y) for x, y in zip(a, b, strict=True)])
+    if isinstance(a, dict):  # a key only one side has keeps that side's cotangent
+        return {**b, **{k: add(v, b[k]) if k in b else v for k, v in a.items()}}
     return a + b
 
 

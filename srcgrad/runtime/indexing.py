@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..core.pytree import rebuild
 from .broadcasting import unbroadcast, zeros_like
 from .containers import add
 
@@ -28,7 +29,7 @@ def unindex(g, x, index):
                 parts[k] = gk
         else:
             parts[index] = g
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+        return rebuild(x, parts)
     return scatter(g, x, index)
 
 
@@ -103,11 +104,14 @@ def _element_positions(index, shape):
 
 def without(b, index):
     """A copy of the cotangent ``b`` with ``b[index]`` zeroed (that part was overwritten)."""
-    if isinstance(b, (list, tuple)):
+    if isinstance(b, tuple):
         out = list(b)
         out[index] = zeros_like(out[index])
-        return type(b)(out)
+        return rebuild(b, out)
     out = b.copy()
+    if isinstance(b, (list, dict)):
+        out[index] = zeros_like(out[index])
+        return out
     out[index] = 0.0
     return out
 
@@ -119,9 +123,19 @@ def _is_basic(index) -> bool:
 
 
 def add_at(b, index, g):
-    """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up)."""
-    if isinstance(b, list):
-        b[index] = add(b[index], g)
+    """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up).
+
+    A list or dict cotangent gets a new element (its old one may be shared); a tuple or
+    namedtuple one, which cannot change, comes back as a new tuple."""
+    if type(b) is np.ndarray and type(index) is int:  # the common case first: one element
+        b[index] += g
+        return b
+    if isinstance(b, (list, dict)):
+        b[index] = add(b.get(index) if isinstance(b, dict) else b[index], g)
+    elif isinstance(b, tuple):
+        parts = list(b)
+        parts[index] = add(parts[index], g)
+        return rebuild(b, parts)
     elif _is_basic(index):
         b[index] += g
     else:
