@@ -143,6 +143,10 @@ class Anf:
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
+        if self.env.static_value(node.func) is dict and not node.args:
+            # dict(a=x, b=y) is the container {"a": x, "b": y}: one construction for both
+            keys = [tp.const(k.arg) for k in node.keywords]
+            return self.expr_Dict(gast.Dict(keys=keys, values=[k.value for k in node.keywords]))
         if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
             node = pairwise_einsum(node)
         pre = []

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..core import pytree
 from ..core.pytree import rebuild
 from .broadcasting import unbroadcast, zeros_like
 from .containers import add
@@ -146,5 +147,7 @@ def add_at(b, index, g):
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
+    if pytree.is_container(b):  # a tuple, list or dict cotangent: one element is added
+        return add_at(rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
     np.add.at(out, index, dg)
     return out
