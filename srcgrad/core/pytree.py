@@ -97,6 +97,8 @@ def like(tree, template):
         return {k: like(tree.get(k), v) for k, v in template.items()}
     if isinstance(template, (tuple, list)) and isinstance(tree, (tuple, list)) and len(tree) == len(template):
         return rebuild(template, [like(t, v) for t, v in zip(tree, template)])
+    if type(template) is float and np.ndim(tree) == 0 and np.isrealobj(tree):
+        return float(tree)  # a Python number's cotangent is a Python number
     return tree
 
 
