@@ -264,30 +264,19 @@ def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
             _check_differentiable(x, n)
             slot = pipeline.forward_function(func, (n,))  # cached after the first call
             keyword = slot.tangent_names[n]
+            _, unflatten = pytree.flatten(x)
             entries = []
-            for unit in _unit_directions(x):
-                value, d = slot.function(*args, **{keyword: unit})
+            for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
+                value, d = slot.function(*args, **{keyword: unflatten(unit)})
                 _scalar_check(value, getattr(f, "__name__", "the function"))
                 entries.append(d)
-            grads.append(entries[0] if isinstance(x, float) else np.reshape(np.stack(entries), np.shape(x)))
+            grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
         result = tuple(grads) if as_tuple else grads[0]
         return (value, result) if with_value else result
 
     gradient.__srcgrad_source__ = lambda: pipeline.forward_function(func, names).generated.source
     gradient.__srcgrad_second_order__ = True
     return gradient
-
-
-def _unit_directions(x):
-    if isinstance(x, float):
-        yield 1.0
-        return
-    x = np.asarray(x)
-    direction = np.zeros_like(x, dtype=np.result_type(x, 1.0))
-    for j in range(x.size):
-        direction.flat[j] = 1.0
-        yield direction.copy()
-        direction.flat[j] = 0.0
 
 
 def _scalar_check(value, name: str) -> None:
@@ -398,6 +387,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
         if t is not None:
             _check_differentiable(primals[k], params[k])
             active.append(k)
+            if pytree.is_container(primals[k]):  # None parts are zeros; a list may stand for a tuple
+                tangents[k] = pytree.like(t, primals[k])
     slot = pipeline.forward_function(func, tuple(params[k] for k in active))
     by_name = {slot.tangent_names[params[k]]: tangents[k] for k in active}
     try:

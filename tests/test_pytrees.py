@@ -410,3 +410,25 @@ def uses_the_wrong_rule(p):
 def test_check_grads_catches_a_wrong_rule_on_a_pytree():
     with pytest.raises(AssertionError):
         srcgrad.check_grads(uses_the_wrong_rule, ({"w": np.array([0.3, 0.9]), "b": 1.0},), modes=("rev",))
+
+
+def scaled_tree(p):
+    return p[0] * np.sum(p[1])
+
+
+def test_jvp_tangent_with_a_none_part_is_zero_there():
+    p = (2.0, np.array([1.0, 3.0]))
+    _, tangent = srcgrad.jvp(scaled_tree, (p,), ((1.0, None),))
+    assert tangent == pytest.approx(4.0)  # d/dp0 only
+    _, tangent = srcgrad.jvp(scaled_tree, (p,), ([0.0, np.array([1.0, 1.0])],))  # a list for the tuple
+    assert tangent == pytest.approx(4.0)
+
+
+def mixed_second(x, p):
+    return x**2 * p[0] + x * p[1]["k"]
+
+
+def test_second_derivative_with_respect_to_a_pytree():
+    # d/dp of d/dx (x^2 p0 + x pk) = d/dp (2 x p0 + pk) = (2x, {k: 1})
+    g = srcgrad.grad(srcgrad.grad(mixed_second, wrt=0), wrt=1)(1.5, (2.0, {"k": 3.0}))
+    assert g == (pytest.approx(3.0), {"k": pytest.approx(1.0)}) and type(g[0]) is float
