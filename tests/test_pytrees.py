@@ -432,3 +432,46 @@ def test_second_derivative_with_respect_to_a_pytree():
     # d/dp of d/dx (x^2 p0 + x pk) = d/dp (2 x p0 + pk) = (2x, {k: 1})
     g = srcgrad.grad(srcgrad.grad(mixed_second, wrt=0), wrt=1)(1.5, (2.0, {"k": 3.0}))
     assert g == (pytest.approx(3.0), {"k": pytest.approx(1.0)}) and type(g[0]) is float
+
+
+def fields_by_name(layers, x):
+    for layer in layers:
+        x = np.sin(x * layer.w + layer.b)
+    return np.sum(x)
+
+
+def test_namedtuple_fields_read_by_name():
+    layers = [Layer(np.array([0.5, 0.2]), 0.1), Layer(np.array([1.5, -0.2]), 0.3)]
+    x = np.array([1.0, 0.4])
+    g = srcgrad.grad(fields_by_name)(layers, x)
+    assert type(g) is list and all(type(layer) is Layer for layer in g)
+    assert_tree_close(g, numeric_gradient(lambda q: fields_by_name(q, x), layers), rtol=1e-5, atol=1e-8)
+    srcgrad.check_grads(fields_by_name, (layers, x), modes=("rev", "fwd"))
+    assert "dlayer.w" in srcgrad.api.jvp_source(fields_by_name)  # the tangent's field, by name
+
+
+def field_in_a_loop(p):
+    total = 0.0
+    for k in range(3):
+        total = total + p.x * k + p.y**2
+    return total
+
+
+def test_namedtuple_field_read_in_a_loop():
+    g = srcgrad.grad(field_in_a_loop)(Point(2.0, 0.5))
+    assert g == Point(pytest.approx(3.0), pytest.approx(3.0))
+    srcgrad.check_grads(field_in_a_loop, (Point(2.0, 0.5),), modes=("rev", "fwd"))
+
+
+class Holder:
+    def __init__(self, w):
+        self.w = w
+
+
+def reads_an_attribute(h):
+    return h.w * 2.0
+
+
+def test_attribute_of_another_object_is_a_typed_error_not_a_zero():
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"attribute \.w of a Holder"):
+        srcgrad.grad(reads_an_attribute)(Holder(1.5))

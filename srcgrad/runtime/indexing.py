@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from ..core import pytree
-from ..core.pytree import rebuild
+from ..errors import NoDerivativeRuleError
 from .broadcasting import unbroadcast, zeros_like
 from .containers import add
 
@@ -23,6 +23,8 @@ def unindex(g, x, index):
     """The cotangent of ``x[index]`` for an array, tuple, list or dict ``x``."""
     if isinstance(x, dict):
         return {k: g if k == index else zeros_like(v) for k, v in x.items()}
+    if isinstance(index, str):  # p.w
+        index = _position(x, index)
     if isinstance(x, (tuple, list)):
         parts = [zeros_like(v) for v in x]
         if isinstance(index, slice):
@@ -30,8 +32,17 @@ def unindex(g, x, index):
                 parts[k] = gk
         else:
             parts[index] = g
-        return rebuild(x, parts)
+        return pytree.rebuild(x, parts)
     return scatter(g, x, index)
+
+
+def _position(x, index):
+    """The position of a field read by name (``p.w`` of a namedtuple); other indices as given."""
+    if not isinstance(index, str):
+        return index
+    if pytree.is_namedtuple(x):
+        return x._fields.index(index)
+    raise NoDerivativeRuleError(f"the attribute .{index} of a {type(x).__name__}")  # not a namedtuple
 
 
 def scatter(g, x, index):
@@ -46,9 +57,10 @@ def scatter(g, x, index):
 def copy(x):
     """A copy to write into (arrays, lists), so user inputs are never mutated.
 
-    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped."""
+    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped. A
+    namedtuple stays itself (its fields are found by name; ``add_at`` makes a new one)."""
     if isinstance(x, tuple):
-        return list(x)
+        return x if pytree.is_namedtuple(x) else list(x)
     if isinstance(x, np.ndarray):
         return x.copy(order="K")  # the same memory layout: whether a reshape gives a view stays the same
     return x.copy() if hasattr(x, "copy") else x
@@ -108,7 +120,7 @@ def without(b, index):
     if isinstance(b, tuple):
         out = list(b)
         out[index] = zeros_like(out[index])
-        return rebuild(b, out)
+        return pytree.rebuild(b, out)
     out = b.copy()
     if isinstance(b, (list, dict)):
         out[index] = zeros_like(out[index])
@@ -135,8 +147,9 @@ def add_at(b, index, g):
         b[index] = add(b.get(index) if isinstance(b, dict) else b[index], g)
     elif isinstance(b, tuple):
         parts = list(b)
+        index = _position(b, index)
         parts[index] = add(parts[index], g)
-        return rebuild(b, parts)
+        return pytree.rebuild(b, parts)
     elif _is_basic(index):
         b[index] += g
     else:
@@ -148,6 +161,6 @@ def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
     if pytree.is_container(b):  # a tuple, list or dict cotangent: one element is added
-        return add_at(rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
+        return add_at(pytree.rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
     np.add.at(out, index, dg)
     return out
