@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import pairwise_einsum
+from .desugar import keyword_dict, pairwise_einsum
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -111,6 +111,7 @@ class Anf:
         """Statements computing the operands of ``node``, and ``node`` over atoms."""
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             return [], node
+        node = keyword_dict(node, self.env.static_value)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
             return lowered
@@ -143,10 +144,6 @@ class Anf:
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
-        if self.env.static_value(node.func) is dict and not node.args:
-            # dict(a=x, b=y) is the container {"a": x, "b": y}: one construction for both
-            keys = [tp.const(k.arg) for k in node.keywords]
-            return self.expr_Dict(gast.Dict(keys=keys, values=[k.value for k in node.keywords]))
         if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
             node = pairwise_einsum(node)
         pre = []

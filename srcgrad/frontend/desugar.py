@@ -8,7 +8,8 @@
   (``enumerate``, ``zip``, ``reversed(range(...))`` and sliced ranges too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
-- ``np.einsum`` of more than two operands becomes a chain of pairs.
+- ``np.einsum`` of more than two operands becomes a chain of pairs;
+- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -211,6 +212,17 @@ class Desugar:
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return [self.lower.located(branch)], tp.name(temp)
+
+
+def keyword_dict(node, static_value):
+    """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
+    container construction for both spellings; any other node as it is."""
+    if not (isinstance(node, gast.Call) and not node.args and node.keywords):
+        return node
+    if any(k.arg is None for k in node.keywords) or static_value(node.func) is not dict:
+        return node
+    literal = gast.Dict(keys=[tp.const(k.arg) for k in node.keywords], values=[k.value for k in node.keywords])
+    return gast.copy_location(literal, node)
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
