@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import keyword_dict, pairwise_einsum
+from .desugar import pairwise_einsum
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -111,7 +111,7 @@ class Anf:
         """Statements computing the operands of ``node``, and ``node`` over atoms."""
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             return [], node
-        node = keyword_dict(node, self.env.static_value)
+        node = self.lower.desugar.keyword_dict(node)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
             return lowered

@@ -203,6 +203,16 @@ class Desugar:
         self.lower.origin = saved
         return out, tp.name(result)
 
+    def keyword_dict(self, node):
+        """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
+        container construction for both spellings; any other node as it is."""
+        if not (isinstance(node, gast.Call) and not node.args and node.keywords):
+            return node
+        if any(k.arg is None for k in node.keywords) or self.env.static_value(node.func) is not dict:
+            return node
+        keys = [tp.const(k.arg) for k in node.keywords]
+        return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
+
     def conditional(self, node) -> tuple[list, gast.expr]:
         """``a if c else b``  ->  ``if c: t = a  else: t = b``."""
         temp = self.names.temp()
@@ -212,17 +222,6 @@ class Desugar:
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return [self.lower.located(branch)], tp.name(temp)
-
-
-def keyword_dict(node, static_value):
-    """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
-    container construction for both spellings; any other node as it is."""
-    if not (isinstance(node, gast.Call) and not node.args and node.keywords):
-        return node
-    if any(k.arg is None for k in node.keywords) or static_value(node.func) is not dict:
-        return node
-    literal = gast.Dict(keys=[tp.const(k.arg) for k in node.keywords], values=[k.value for k in node.keywords])
-    return gast.copy_location(literal, node)
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
