@@ -63,6 +63,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         fn = self.fn
         self.base_names = context.names
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
@@ -169,17 +170,19 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def _kinds(self) -> dict[str, str]:
         """'array' where ``+`` adds cotangents and ``bx[i] += g`` updates one in place;
         'maybe' for a parameter that may be a pytree (a tuple of arrays, a dict), whose
-        cotangent the runtime adds (``sg.add``, ``sg.add_at``); anything else 'other'.
+        cotangent the runtime adds (``sg.add``, ``sg.add_at``); anything else 'other'
+        (``*args`` is a tuple, ``**kwargs`` a dict).
 
         A parameter is an array when an operator or ufunc reads it (``x * 2``, ``np.sin(x)``):
         that is no container's derivative. Indexing proves nothing (``x[0]`` of a tuple).
         """
-        kinds = {p: "maybe" for p in self.params}
+        packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
+        kinds = {p: "other" if p in packed else "maybe" for p in self.params}
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             if op.kind == "rule" and isinstance(op.rule.primal, np.ufunc):
                 for atom in op.inputs.values():
-                    if isinstance(atom, gast.Name) and atom.id in kinds:
+                    if isinstance(atom, gast.Name) and kinds.get(atom.id) == "maybe":
                         kinds[atom.id] = "array"
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
@@ -232,6 +235,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "dynamic":
+            forward, reverse, extra_targets, state = self.dynamic_call(s, op, state)
         elif active and op.kind == "store":
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
