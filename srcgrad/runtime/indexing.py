@@ -66,6 +66,32 @@ def copy(x):
     return x.copy() if hasattr(x, "copy") else x
 
 
+class _Absent:
+    """What a dict held under a key it did not have yet (``d["new"] = v``)."""
+
+    def __repr__(self) -> str:
+        return "sg.ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def slot(x, key):
+    """What ``x[key] = v`` overwrites, saved for the reverse sweep: a copy of the old
+    value, or ``ABSENT`` where a dict gets a new key."""
+    if isinstance(x, dict) and key not in x:
+        return ABSENT
+    return copy(x[key])
+
+
+def put_back(x, key, saved) -> None:
+    """Undo ``x[key] = v`` in the reverse sweep: the saved value back, or a new key removed."""
+    if saved is ABSENT:
+        del x[key]
+    else:
+        x[key] = saved
+
+
 def taken(part, v):
     """The cotangent of ``v`` in ``x[i] = v`` from ``part = bx[i]``: copied (``bx[i]`` is
     zeroed next), summed to ``v``'s shape."""
@@ -76,6 +102,8 @@ def taken(part, v):
 def taken_at(b, index, v):
     """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
     the last write, so only the last occurrence of each element passes its cotangent."""
+    if isinstance(b, dict) and index not in b:
+        return zeros_like(v)  # a new key that nothing read: no cotangent yet
     part = copy(b[index])
     if isinstance(b, (list, tuple, dict)):
         return unbroadcast(part, v)  # one slot of a container
@@ -123,7 +151,7 @@ def without(b, index):
         return pytree.rebuild(b, out)
     out = b.copy()
     if isinstance(b, (list, dict)):
-        out[index] = zeros_like(out[index])
+        out[index] = zeros_like(out.get(index) if isinstance(out, dict) else out[index])
         return out
     out[index] = 0.0
     return out

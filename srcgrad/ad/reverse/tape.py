@@ -24,9 +24,10 @@ class Restore(gast.stmt):
 
     _fields = ()
 
-    def __init__(self, name):
+    def __init__(self, name, keyed: bool = False):
         super().__init__()
         self.name = name  # a variable name, or a Subscript node for an in-place write
+        self.keyed = keyed  # d["key"] = v: the key may be new (sg.slot / sg.put_back)
 
 
 class Tape:
@@ -45,9 +46,13 @@ class Tape:
                 # save the part about to be overwritten; the reverse sweep puts it back
                 self.reads |= tp.names_in(op.index)  # the restore indexes with it too
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
-                saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
+                keyed = isinstance(op.index, gast.Constant) and isinstance(op.index.value, str)
+                if keyed:  # a dict may not have this key yet: its absence is what is saved
+                    saved = tp.expr("sg.slot(d, k)", sg=self.sg(), d=target, k=op.index)
+                else:
+                    saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
-                reverse = reverse + [Restore(where)]
+                reverse = reverse + [Restore(where, keyed)]
             return forward, reverse
         if reads_view_of(op, self.mutated) and s.value is not None:
             # a read of an array written in place later: keep its value, not a view of it
@@ -126,7 +131,12 @@ class Tape:
         for s in stmts:
             if isinstance(s, Restore):
                 restore = tp.stmt(self.motion.restore, v=s.name)
-                if isinstance(s.name, str) and s.name in self.mutated and self.motion is Motion.SPLIT:
+                if s.keyed:
+                    where = s.name
+                    restore = tp.stmt(
+                        "sg.put_back(d, k, v)", sg=self.sg(), d=where.value, k=where.slice, v=restore.value
+                    )
+                elif isinstance(s.name, str) and s.name in self.mutated and self.motion is Motion.SPLIT:
                     # a pullback writes into it next: work on a copy, keep the tape reusable
                     restore.value = tp.expr("sg.copy(v)", sg=self.sg(), v=restore.value)
                 out.append(restore)
