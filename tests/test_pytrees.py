@@ -509,3 +509,31 @@ def test_dict_keys_inserted_and_overwritten_in_a_loop():
     srcgrad.check_grads(keys_in_a_loop, (x,), modes=("rev", "fwd"))
     out, pullback = srcgrad.vjp(keys_in_a_loop, x)  # split motion: the tape is read twice
     np.testing.assert_allclose(pullback(1.0)[0], pullback(1.0)[0])
+
+
+# -- a sequence that NumPy takes as an array ----------------------------------------------
+
+
+def sum_of_sequence(xs):
+    return np.sum(xs) * 2.0
+
+
+def sequence_times_array(xs, y):
+    return np.sum(xs * y)
+
+
+@pytest.mark.parametrize("xs", [[1.0, 2.0], (1.0, 2.0), [np.ones(2), np.zeros(2)]])
+def test_sequence_taken_as_an_array_gets_a_sequence_gradient(xs):
+    # once a silent scalar 2.0: the sum's adjoint spread over a list's shape of ()
+    g = srcgrad.grad(sum_of_sequence)(xs)
+    assert type(g) is type(xs) and len(g) == 2
+    for gk, xk in zip(g, xs):
+        np.testing.assert_array_equal(gk, np.full(np.shape(xk), 2.0))
+    srcgrad.check_grads(sum_of_sequence, (xs,), modes=("rev", "fwd"))
+
+
+def test_sequence_broadcast_against_an_array():
+    xs, y = [0.5, 1.5], np.array([[1.0, 2.0], [3.0, 4.0]])
+    g = srcgrad.grad(sequence_times_array)(xs, y)
+    assert type(g) is list and g == [pytest.approx(4.0), pytest.approx(6.0)]
+    srcgrad.check_grads(sequence_times_array, (xs, y), modes=("rev", "fwd"))

@@ -88,15 +88,19 @@ def like(tree, template):
     that tuple (or namedtuple), a dict gets the template's key order, and an absent part
     (``None``, an exact zero) becomes zeros shaped like the template's leaves.
 
-    Generated code may hold a tuple's cotangent in a list (to update it in place); this
-    puts the user's structure back at the API's boundary.
+    Generated code may hold a tuple's cotangent in a list (to update it in place), or a
+    list's as an array (``np.sum(xs)`` takes the list as one); this puts the user's
+    structure back at the API's boundary.
     """
     if tree is None:
         return map_leaves(_zero_like, template)
     if isinstance(template, dict) and isinstance(tree, dict):
         return {k: like(tree.get(k), v) for k, v in template.items()}
-    if isinstance(template, (tuple, list)) and isinstance(tree, (tuple, list)) and len(tree) == len(template):
-        return rebuild(template, [like(t, v) for t, v in zip(tree, template)])
+    if isinstance(template, (tuple, list)):
+        if isinstance(tree, np.ndarray) and tree.ndim and len(tree) == len(template):
+            tree = list(tree)  # the cotangent of a sequence NumPy took as one array
+        if isinstance(tree, (tuple, list)) and len(tree) == len(template):
+            return rebuild(template, [like(t, v) for t, v in zip(tree, template)])
     if type(template) is float and np.ndim(tree) == 0 and np.isrealobj(tree):
         return float(tree)  # a Python number's cotangent is a Python number
     return tree

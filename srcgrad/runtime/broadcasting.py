@@ -22,15 +22,21 @@ _PY_SCALARS = (float, int, complex)
 
 
 def shape_of(x) -> tuple:
-    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars."""
-    return getattr(x, "shape", ())
+    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, and the shape NumPy
+    gives a list or tuple it takes as an array (``np.sum([a, b])``)."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return np.shape(x) if isinstance(x, (list, tuple)) else ()
+    return shape
 
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
     if type(g) is float:
         return g  # a Python float came from scalars only: nothing was broadcast
-    target = getattr(x, "shape", ())
+    target = getattr(x, "shape", None)
+    if target is None:  # a number, or a list NumPy took as an array
+        target = np.shape(x) if isinstance(x, (list, tuple)) else ()
     have = getattr(g, "shape", ())
     if have == target:
         if not target and type(x) is float and type(g) is np.ndarray:
@@ -51,7 +57,7 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the cotangent of a reduction over ``x``'s shape (the sum's adjoint)."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if type(x) is np.ndarray and shape:
         spread = _spread_scalar(g, shape)
         if spread is not None:
@@ -119,7 +125,7 @@ def scalar_seed(y, name: str = "the function"):
 
 def reduced_count(x, axis=None) -> int:
     """How many elements a reduction over ``axis`` combines into each result."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
@@ -128,7 +134,7 @@ def reduced_count(x, axis=None) -> int:
 
 def keep_reduced(ans, x, axis=None, keepdims=False):
     """A reduction's result with the reduced axes kept, so it broadcasts against ``x``."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if keepdims or axis is None or not shape:
         return ans
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
