@@ -61,7 +61,8 @@ def check_grads(
     """Raise ``AssertionError`` naming the worst mismatch if a derivative is wrong.
 
     ``wrt`` lists the positions of the differentiated arguments (default: every
-    float argument). ``order`` 1 checks first derivatives.
+    float argument, and every pytree of floats: a list of ``(W, b)``, a dict).
+    ``order`` 1 checks first derivatives.
     """
     if order not in (1, 2):
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
