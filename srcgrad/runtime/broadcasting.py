@@ -35,8 +35,8 @@ def unbroadcast(g, x):
     if type(g) is float:
         return g  # a Python float came from scalars only: nothing was broadcast
     target = getattr(x, "shape", None)
-    if target is None:  # a number, or a list NumPy took as an array
-        target = np.shape(x) if isinstance(x, (list, tuple)) else ()
+    if target is None:  # a number, or a list NumPy took as an array (not a list's own cotangent)
+        target = np.shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()
     have = getattr(g, "shape", ())
     if have == target:
         if not target and type(x) is float and type(g) is np.ndarray:
