@@ -537,3 +537,35 @@ def test_sequence_broadcast_against_an_array():
     g = srcgrad.grad(sequence_times_array)(xs, y)
     assert type(g) is list and g == [pytest.approx(4.0), pytest.approx(6.0)]
     srcgrad.check_grads(sequence_times_array, (xs, y), modes=("rev", "fwd"))
+
+
+# -- loops over a dict's items, keys and values ----------------------------------------------
+
+
+def over_items(params, x):
+    total = 0.0
+    for name, p in params.items():
+        total = total + np.sum(np.sin(p * x)) * len(name)
+    return total
+
+
+def over_values_and_keys(params):
+    total = 0.0
+    for p in params.values():
+        total = total + np.sum(p**2)
+    for name in params.keys():
+        total = total + params[name][0]
+    return total
+
+
+def test_for_over_dict_items_keys_and_values():
+    params = {"first layer": np.array([0.1, 0.2]), "b": np.array([0.3, 0.4])}
+    x = np.array([1.0, -0.5])
+    g = srcgrad.grad(over_items)(params, x)
+    assert list(g) == ["first layer", "b"]
+    np.testing.assert_allclose(g["first layer"], 11 * x * np.cos(params["first layer"] * x))
+    np.testing.assert_allclose(g["b"], x * np.cos(params["b"] * x))
+    srcgrad.check_grads(over_items, (params, x), modes=("rev", "fwd"))
+    g = srcgrad.grad(over_values_and_keys)(params)
+    np.testing.assert_allclose(g["b"], 2 * params["b"] + [1.0, 0.0])
+    srcgrad.check_grads(over_values_and_keys, (params,), modes=("rev", "fwd"))

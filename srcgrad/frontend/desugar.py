@@ -5,7 +5,8 @@
 - ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
-  (``enumerate``, ``zip``, ``reversed(range(...))`` and sliced ranges too);
+  (``enumerate``, ``zip``, ``reversed(range(...))`` and sliced ranges too;
+  ``d.items()``/``.keys()``/``.values()`` loop over a list of the keys);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs;
@@ -20,6 +21,7 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import mark_inplace
+from .resolve import is_missing
 
 
 class Desugar:
@@ -142,6 +144,8 @@ class Desugar:
                 gast.Assign(targets=[t], value=tp.expr("s[k]", s=q, k=index), type_comment=None)
                 for t, q in zip(target.elts, seqs)
             ]
+        elif _dict_view(it, static_value) is not None:
+            pre, length, first = self.dict_view_loop(it, target, index)
         else:
             pre, seq = anf.atomize(it)
             length = tp.expr("len(s)", s=seq)
@@ -157,6 +161,25 @@ class Desugar:
         for f in first:
             gast.copy_location(f, s)
         return pre, header, first
+
+    def dict_view_loop(self, it: gast.Call, target, index: str):
+        """``for k, v in d.items()`` (``.keys()``, ``.values()``): a loop over a list of the
+        dict's keys that reads each value by its key, so ``v``'s cotangent goes back to
+        ``d[k]`` like any other dict entry."""
+        pre, d = self.lower.anf.atomize(it.func.value)
+        keys = self.names.fresh("keys")
+        pre = pre + [self.lower.located(tp.assign(keys, tp.expr("list(d)", d=d)))]
+        key = tp.expr("keys[k]", keys=keys, k=index)
+        value = tp.expr("d[keys[k]]", d=d, keys=keys, k=index)
+        view = it.func.attr
+        if view == "items":
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
+                raise self.lower.unsupported(target, "`for` over .items() without `key, value` unpacking")
+            pairs = [(target.elts[0], key), (target.elts[1], value)]
+        else:
+            pairs = [(target, key if view == "keys" else value)]
+        first = [gast.Assign(targets=[t], value=v, type_comment=None) for t, v in pairs]
+        return pre, tp.expr("len(keys)", keys=keys), first
 
     def _range_like(self, node) -> bool:
         """``range(...)`` sliced (``range(n)[::-1]``, ``range(n)[:k]``): integers, no derivative."""
@@ -222,6 +245,15 @@ class Desugar:
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return [self.lower.located(branch)], tp.name(temp)
+
+
+def _dict_view(it, static_value) -> str | None:
+    """``items``/``keys``/``values`` for ``d.items()`` & co. of a value known at run time."""
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)) or it.args or it.keywords:
+        return None
+    if it.func.attr not in ("items", "keys", "values") or not is_missing(static_value(it.func)):
+        return None
+    return it.func.attr
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
