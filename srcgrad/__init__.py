@@ -20,6 +20,7 @@ from .api import (
 )
 from .check import check_grads
 from .core.markers import stop_gradient
+from .core.pytree import flatten
 from .errors import (
     ControlFlowNeedsPointError,
     GraphvizNotFoundError,
@@ -40,6 +41,7 @@ __all__ = [
     "SrcgradError",
     "UnsupportedSyntaxError",
     "check_grads",
+    "flatten",
     "grad",
     "graph",
     "hessian",

@@ -13,27 +13,37 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import api
+from .core import pytree
 
 
 def _flat(x) -> np.ndarray:
-    if isinstance(x, (tuple, list)):
-        parts = [_flat(v) for v in x]
-        return np.concatenate(parts) if parts else np.zeros(0)
-    return np.ravel(np.asarray(x, dtype=float))
+    """Every entry of a value or pytree in one vector (leaf order, as ``flatten``)."""
+    parts = [np.ravel(np.asarray(leaf, dtype=float)) for leaf in pytree.leaves(x)]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _random_like(x, rng):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_random_like(v, rng) for v in x)
-    if isinstance(x, (float, int)) or np.ndim(x) == 0:
-        return float(rng.standard_normal())
-    return rng.standard_normal(np.shape(x)).astype(np.result_type(x, 1.0))
+    """A random direction with the structure, shapes and float dtypes of ``x``."""
+    def leaf(v):
+        if isinstance(v, (float, int)) or np.ndim(v) == 0:
+            return float(rng.standard_normal())
+        return rng.standard_normal(np.shape(v)).astype(np.result_type(v, 1.0))
+
+    return pytree.map_leaves(leaf, x)
+
+
+def _moved(x, u, scale):
+    """``x + scale * u`` leaf by leaf (a Python float stays a Python float)."""
+    def leaf(a, d):
+        return a + scale * float(d) if isinstance(a, float) else a + scale * d
+
+    return pytree.map_leaves(leaf, x, u)
 
 
 def _shift(args, positions, directions, scale):
     moved = list(args)
     for k, u in zip(positions, directions):
-        moved[k] = args[k] + scale * u if not isinstance(args[k], float) else args[k] + scale * float(u)
+        moved[k] = _moved(args[k], u, scale)
     return moved
 
 
@@ -51,14 +61,15 @@ def check_grads(
     """Raise ``AssertionError`` naming the worst mismatch if a derivative is wrong.
 
     ``wrt`` lists the positions of the differentiated arguments (default: every
-    float argument). ``order`` 1 checks first derivatives.
+    float argument, and every pytree of floats: a list of ``(W, b)``, a dict).
+    ``order`` 1 checks first derivatives.
     """
     if order not in (1, 2):
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
     args = list(args)
     rng = np.random.default_rng(seed)
     positions = list(wrt) if wrt is not None else [
-        k for k, a in enumerate(args) if api.is_float_value(a) or _is_float_container(a)
+        k for k, a in enumerate(args) if api.is_float_tree(a)
     ]
     if not positions:
         raise ValueError("check_grads found no float argument to differentiate")
@@ -74,6 +85,7 @@ def check_grads(
             out, pullback = api.vjp(f, *args, wrt=names)
             v = _random_like(out, rng)
             cotangents = pullback(v)
+            cotangents = [pytree.like(c, args[k]) for c, k in zip(cotangents, positions)]
             analytic = sum(float(_flat(c) @ _flat(u)) for c, u in zip(cotangents, directions))
             expected = float(_flat(v) @ numeric)
         elif mode == "fwd":
@@ -98,10 +110,6 @@ def check_grads(
             )
 
 
-def _is_float_container(a) -> bool:
-    return isinstance(a, (tuple, list)) and a and all(api.is_float_value(v) for v in a)
-
-
 def _compare_vectors(analytic, numeric, rtol, atol, f, mode):
     if analytic.shape != numeric.shape:
         raise AssertionError(
@@ -124,6 +132,6 @@ def _check_second_order(f, args, positions, directions, rng, eps, rtol, atol) ->
         hv = api.hvp(f, wrt=k)(*args, u)
         gradient = api.grad(f, wrt=k)
         plus, minus = list(args), list(args)
-        plus[k], minus[k] = args[k] + eps * u, args[k] - eps * u
+        plus[k], minus[k] = _moved(args[k], u, eps), _moved(args[k], u, -eps)
         numeric = (_flat(gradient(*plus)) - _flat(gradient(*minus))) / (2 * eps)
         _compare_vectors(_flat(hv), numeric, rtol * 10, atol * 10, f, "second-order")

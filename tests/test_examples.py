@@ -27,6 +27,14 @@ def test_example_runs(name, expected, capsys):
     assert expected in capsys.readouterr().out
 
 
+def test_neural_net_loss_goes_down(capsys):
+    runpy.run_path(str(EXAMPLES / "neural_net.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    losses = [float(line.split("loss")[1]) for line in out.splitlines() if line.startswith("step")]
+    assert len(losses) > 3 and all(b < a for a, b in zip(losses, losses[1:]))
+    assert "a list of (dW, db) tuples" in out and "unflatten gives them back: True" in out
+
+
 def test_sin_plot_writes_a_png_or_explains(tmp_path, capsys, monkeypatch):
     target = tmp_path / "sin.png"
     monkeypatch.setattr(sys, "argv", ["sin_plot.py", str(target)])

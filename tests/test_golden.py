@@ -305,7 +305,7 @@ def test_for_over_rows():
                 brow = bt1 * row * 2
                 t1 = stack.pop()
                 # Grad of: for row in w:
-                bw[k] += brow
+                bw = sg.add_at(bw, k, brow)
                 row = stack.pop()
             return bw
         ''')
@@ -520,9 +520,9 @@ def test_index_write_in_loop():
                 bt2 = sg.unbroadcast(bt4 * t3, t2)
                 bt3 = sg.unbroadcast(bt4 * t2, t3)
                 t4 = stack.pop()
-                bx[i] += bt3
+                bx = sg.add_at(bx, i, bt3)
                 t3 = stack.pop()
-                bx[i] += bt2
+                bx = sg.add_at(bx, i, bt2)
                 t2 = stack.pop()
             return bx
         ''')

@@ -154,6 +154,8 @@ class ForwardTransformer(Derivatives):
             x = op.container.id
             if whole_index(op.index):  # x[()] or x[...]: all of x (its tangent may be a number)
                 return tp.name(self.tangent(x)), []
+            if op.field:  # p.w of a namedtuple: its tangent's field
+                return gast.Attribute(value=tp.name(self.tangent(x)), attr=op.index.value, ctx=gast.Load()), []
             return gast.Subscript(value=tp.name(self.tangent(x)), slice=tp.load(op.index), ctx=gast.Load()), []
         if op.kind == "pack":
             parts = []

@@ -56,6 +56,7 @@ class Operation:
     index: gast.expr | None = None  # for index: the index expression
     elements: list = field(default_factory=list)  # for pack: the element atoms
     label: str = ""  # a readable name for messages
+    field: bool = False  # for index: a namedtuple's field read by name (p.w), not p["w"]
 
 
 def _names(atoms) -> list[str]:
@@ -109,10 +110,7 @@ class Classifier:
                 return self.rule_op(np.transpose, [value.value], [], value)
             if value.attr == "real":
                 return Operation("copy", _names([value.value]))
-            if value.attr in RESULT_FIELDS and isinstance(value.value, gast.Name):
-                index = tp.expr("sg.field_index(t, f)", t=value.value, f=tp.const(value.attr))
-                return Operation("index", [value.value.id], container=value.value, index=index)
-            return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
+            return self.field(value)
         if isinstance(value, gast.Subscript):
             return Operation(
                 "index", _names([value.value]), container=value.value, index=value.slice
@@ -129,6 +127,20 @@ class Classifier:
         if isinstance(value, gast.Lambda):
             return self.closure(value)
         return Operation("nondiff")
+
+    def field(self, value: gast.Attribute) -> Operation:
+        """``p.w`` of a value known only at run time: a namedtuple's field, differentiated
+        like ``p[0]`` (generated code finds the position by name); of any other object,
+        the derivative code raises NoDerivativeRuleError naming the attribute when it runs."""
+        if not isinstance(value.value, gast.Name):
+            return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
+        if value.attr in RESULT_FIELDS:  # np.linalg.slogdet(a).logabsdet: tangents are plain tuples
+            index = tp.expr("sg.field_index(t, f)", t=value.value, f=tp.const(value.attr))
+            return Operation("index", [value.value.id], container=value.value, index=index)
+        return Operation(
+            "index", [value.value.id], container=value.value, index=tp.const(value.attr),
+            label=f"the attribute .{value.attr}", field=True,
+        )
 
     def closure(self, value: gast.Lambda) -> Operation:
         """A ``lambda`` passed on as a value: fine unless it reads a differentiated local.

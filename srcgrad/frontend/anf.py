@@ -116,6 +116,7 @@ class Anf:
         """Statements computing the operands of ``node``, and ``node`` over atoms."""
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             return [], node
+        node = self.lower.desugar.keyword_dict(node)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
             return lowered

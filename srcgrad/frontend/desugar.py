@@ -6,11 +6,13 @@
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
   (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
-  ranges too), whose target is assigned like any other (nested unpacking too);
+  ranges too, and ``d.items()``/``.keys()``/``.values()`` over a list of the keys),
+  whose target is assigned like any other (nested unpacking too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
   operand a pair with the constant 1.
+- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -21,6 +23,7 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import mark_inplace
+from .resolve import is_missing
 
 
 class Desugar:
@@ -170,7 +173,15 @@ class Desugar:
                 func=tp.name("min"), args=lengths, keywords=[]
             )
             return pre, length, gast.Tuple(elts=elements, ctx=gast.Load())
-        if func is enumerate or func is zip:  # zip(..., strict=True), enumerate() ...: no length
+        view = _dict_view(it, static_value)
+        if view is not None:  # d.items(): over a list of the keys, each value read by its key
+            pre, d = anf.atomize(it.func.value)
+            keys = self.names.fresh("keys")
+            pre = pre + [self.lower.located(tp.assign(keys, tp.expr("list(d)", d=d)))]
+            key, value = tp.expr("keys[k]", keys=keys, k=k), tp.expr("d[keys[k]]", d=d, keys=keys, k=k)
+            element = {"items": gast.Tuple(elts=[key, value], ctx=gast.Load()), "keys": key, "values": value}[view]
+            return pre, tp.expr("len(keys)", keys=keys), element
+        if func is enumerate or func is zip:  # enumerate() with other keywords ...: no length
             raise self.lower.unsupported(
                 it, f"`for` over {gast.unparse(it).strip()}",
                 "write zip(xs, ys) or enumerate(xs, start), without other keywords",
@@ -223,6 +234,16 @@ class Desugar:
         self.lower.origin = saved
         return out, tp.name(result)
 
+    def keyword_dict(self, node):
+        """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
+        container construction for both spellings; any other node as it is."""
+        if not (isinstance(node, gast.Call) and not node.args and node.keywords):
+            return node
+        if any(k.arg is None for k in node.keywords) or self.env.static_value(node.func) is not dict:
+            return node
+        keys = [tp.const(k.arg) for k in node.keywords]
+        return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
+
     def conditional(self, node) -> tuple[list, gast.expr]:
         """``a if c else b``  ->  ``if c: t = a  else: t = b``."""
         temp = self.names.temp()
@@ -245,6 +266,15 @@ def _matched(target, value) -> list:
     if not _same_length(target, value):
         return [(target, value)]
     return [pair for t, v in zip(target.elts, value.elts) for pair in _matched(t, v)]
+
+
+def _dict_view(it, static_value) -> str | None:
+    """``items``/``keys``/``values`` for ``d.items()`` & co. of a value known at run time."""
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)) or it.args or it.keywords:
+        return None
+    if it.func.attr not in ("items", "keys", "values") or not is_missing(static_value(it.func)):
+        return None
+    return it.func.attr
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:

@@ -15,23 +15,28 @@ import numbers
 
 import numpy as np
 
+from ..core.pytree import children, is_container, rebuild
 from ..errors import NonScalarOutputError
 
 _PY_SCALARS = (float, int, complex)
 
 
 def shape_of(x) -> tuple:
-    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, ``np.shape`` for a list
-    (of numbers or arrays: the operand of ``np.sum([...])``)."""
+    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, and the shape NumPy
+    gives a list or tuple it takes as an array (``np.sum([a, b])``)."""
     shape = getattr(x, "shape", None)
-    return np.shape(x) if shape is None else shape
+    if shape is None:
+        return np.shape(x) if isinstance(x, (list, tuple)) else ()
+    return shape
 
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
     if type(g) is float:
         return g  # a Python float came from scalars only: nothing was broadcast
-    target = getattr(x, "shape", ())
+    target = getattr(x, "shape", None)
+    if target is None:  # a number, or a list NumPy took as an array (not a list's own cotangent)
+        target = np.shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()
     have = getattr(g, "shape", ())
     if have == target:
         if not target and type(x) is float and type(g) is np.ndarray:
@@ -106,22 +111,14 @@ class _Absent:
 ABSENT = _Absent()
 
 
-def rebuilt(like, items):
-    """``items`` in a sequence of ``like``'s type: a named tuple (``SlogdetResult``, a user's
-    namedtuple) takes its fields positionally, a tuple or list one iterable."""
-    return type(like)(*items) if hasattr(like, "_fields") else type(like)(items)
-
-
 def zeros_like(x):
     """A zero cotangent with the shape of ``x`` (a Python 0.0 for a Python scalar)."""
     if isinstance(x, _PY_SCALARS) or x is None:
         return 0.0
     if x is ABSENT:  # a saved dict entry that did not exist (on a tape that forward mode follows)
         return x
-    if isinstance(x, (tuple, list)):
-        return rebuilt(x, [zeros_like(v) for v in x])
-    if isinstance(x, dict):
-        return {k: zeros_like(v) for k, v in x.items()}
+    if is_container(x):  # a tuple, list, dict or namedtuple of cotangents
+        return rebuild(x, [zeros_like(v) for v in children(x)])
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
 
 

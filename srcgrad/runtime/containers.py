@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .broadcasting import rebuilt, unbroadcast, unreduce, zeros_like
+from ..core.pytree import rebuild
+from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
 def add(a, b):
@@ -20,9 +21,9 @@ def add(a, b):
     if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
         return a
     if isinstance(a, (tuple, list)):
-        return rebuilt(a, [add(x, y) for x, y in zip(a, b, strict=True)])
-    if isinstance(a, dict):
-        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+        return rebuild(a, [add(x, y) for x, y in zip(a, b, strict=True)])
+    if isinstance(a, dict):  # a key only one side has keeps that side's cotangent
+        return {**b, **{k: add(v, b[k]) if k in b else v for k, v in a.items()}}
     return a + b
 
 
@@ -57,7 +58,7 @@ def dense(parts, like):
 def restructure(g, like):
     """The cotangent ``g`` of ``np.array(like)`` given back in ``like``'s structure."""
     if isinstance(like, (list, tuple)):
-        return rebuilt(like, [restructure(g[k], v) for k, v in enumerate(like)])
+        return rebuild(like, [restructure(g[k], v) for k, v in enumerate(like)])
     if isinstance(like, float):
         return float(g)
     return unbroadcast(g, like)
@@ -66,12 +67,12 @@ def restructure(g, like):
 def spread(g, values):
     """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape."""
     if isinstance(values, (list, tuple)):
-        return rebuilt(values, [unbroadcast(g, v) for v in values])
+        return rebuild(values, [unbroadcast(g, v) for v in values])
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
 
 
 def unsequence(g, iterable):
     """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
     if isinstance(iterable, (tuple, list)):
-        return rebuilt(iterable, g)
+        return rebuild(iterable, g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])

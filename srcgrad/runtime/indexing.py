@@ -13,7 +13,9 @@ import numbers
 
 import numpy as np
 
-from .broadcasting import ABSENT, rebuilt, unbroadcast, zeros_like
+from ..core import pytree
+from ..errors import NoDerivativeRuleError
+from .broadcasting import ABSENT, unbroadcast, zeros_like
 from .containers import add
 
 
@@ -21,6 +23,8 @@ def unindex(g, x, index):
     """The cotangent of ``x[index]`` for an array, tuple, list or dict ``x``."""
     if isinstance(x, dict):
         return {k: g if k == index else zeros_like(v) for k, v in x.items()}
+    if isinstance(index, str):  # p.w
+        index = _position(x, index)
     if isinstance(x, (tuple, list)):
         parts = [zeros_like(v) for v in x]
         if isinstance(index, slice):
@@ -28,8 +32,17 @@ def unindex(g, x, index):
                 parts[k] = gk
         else:
             parts[index] = g
-        return rebuilt(x, parts)
+        return pytree.rebuild(x, parts)
     return scatter(g, x, index)
+
+
+def _position(x, index):
+    """The position of a field read by name (``p.w`` of a namedtuple); other indices as given."""
+    if not isinstance(index, str):
+        return index
+    if pytree.is_namedtuple(x):
+        return x._fields.index(index)
+    raise NoDerivativeRuleError(f"the attribute .{index} of a {type(x).__name__}")  # not a namedtuple
 
 
 def scatter(g, x, index):
@@ -44,9 +57,10 @@ def scatter(g, x, index):
 def copy(x):
     """A copy to write into (arrays, lists), so user inputs are never mutated.
 
-    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped."""
+    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped. A
+    namedtuple stays itself (its fields are found by name; ``add_at`` makes a new one)."""
     if isinstance(x, tuple):
-        return list(x)
+        return x if pytree.is_namedtuple(x) else list(x)
     if isinstance(x, np.ndarray):
         return x.copy(order="K")  # the same memory layout: whether a reshape gives a view stays the same
     return x.copy() if hasattr(x, "copy") else x
@@ -80,6 +94,8 @@ def put_back(d, key, old):
 def taken_at(b, index, v):
     """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
     the last write, so only the last occurrence of each element passes its cotangent."""
+    if isinstance(b, dict) and index not in b:
+        return zeros_like(v)  # a new key that nothing read: no cotangent yet
     part = copy(b[index])
     if isinstance(b, (list, tuple, dict)):
         return unbroadcast(part, v)  # one slot of a container
@@ -121,11 +137,14 @@ def _element_positions(index, shape):
 
 def without(b, index):
     """A copy of the cotangent ``b`` with ``b[index]`` zeroed (that part was overwritten)."""
-    if isinstance(b, (list, tuple)):
+    if isinstance(b, tuple):
         out = list(b)
         out[index] = zeros_like(out[index])
-        return type(b)(out)
+        return pytree.rebuild(b, out)
     out = b.copy()
+    if isinstance(b, (list, dict)):
+        out[index] = zeros_like(out.get(index) if isinstance(out, dict) else out[index])
+        return out
     out[index] = 0.0
     return out
 
@@ -137,9 +156,20 @@ def _is_basic(index) -> bool:
 
 
 def add_at(b, index, g):
-    """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up)."""
-    if isinstance(b, (list, dict)):  # a dict argument's cotangent (`params["h"]`)
-        b[index] = add(b[index], g)
+    """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up).
+
+    A list or dict cotangent gets a new element (its old one may be shared); a tuple or
+    namedtuple one, which cannot change, comes back as a new tuple."""
+    if type(b) is np.ndarray and type(index) is int:  # the common case first: one element
+        b[index] += g
+        return b
+    if isinstance(b, (list, dict)):
+        b[index] = add(b.get(index) if isinstance(b, dict) else b[index], g)
+    elif isinstance(b, tuple):
+        parts = list(b)
+        index = _position(b, index)
+        parts[index] = add(parts[index], g)
+        return pytree.rebuild(b, parts)
     elif _is_basic(index):
         b[index] += g
     else:
@@ -150,8 +180,7 @@ def add_at(b, index, g):
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
-    if isinstance(out, (list, dict)):  # a container of cotangents: one entry
-        out[index] = add(out[index], dg)
-    else:
-        np.add.at(out, index, dg)
+    if pytree.is_container(b):  # a tuple, list or dict cotangent: one element is added
+        return add_at(pytree.rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
+    np.add.at(out, index, dg)
     return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from ...analysis.activity import mutated_names
 from ...analysis.classify import Operation
@@ -153,7 +154,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def writes_in_place(self, op: Operation):
         """The variable whose adjoint ``op``'s adjoint statements update in place, if owned."""
         x = op.container.id if op.kind in ("index", "store", "append") else None
-        if x and (self.kinds.get(x) == "array" or op.kind == "append"):
+        if x and (self.kinds.get(x) in ("array", "maybe") or op.kind == "append"):
             return x
         return None
 
@@ -167,12 +168,25 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return found | self._synthetic
 
     def _kinds(self) -> dict[str, str]:
-        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``. 'list' and
-        'dict' for names only ever bound to a list or dict literal (then appended to or
-        written into): a NumPy rule's array cotangent for a list is given back as a list
-        (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key."""
+        """'array' where ``+`` adds cotangents and ``bx[i] += g`` updates one in place;
+        'maybe' for a parameter that may be a pytree (a tuple of arrays, a dict), whose
+        cotangent the runtime adds (``sg.add``, ``sg.add_at``); 'list' and 'dict' for
+        names only ever bound to a list or dict literal (then appended to or written
+        into): a NumPy rule's array cotangent for a list is given back as a list
+        (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key.
+        Anything else 'other' (``*args`` is a tuple, ``**kwargs`` a dict).
+
+        A parameter is an array when an operator or ufunc reads it (``x * 2``, ``np.sin(x)``):
+        that is no container's derivative. Indexing proves nothing (``x[0]`` of a tuple).
+        """
         packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
-        kinds = {p: "other" if p in packed else "array" for p in self.params}  # *args: a tuple
+        kinds = {p: "other" if p in packed else "maybe" for p in self.params}
+        for a in assignments(self.fn.body):
+            op = self.ops[id(a)]
+            if op.kind == "rule" and isinstance(op.rule.primal, np.ufunc):
+                for atom in op.inputs.values():
+                    if isinstance(atom, gast.Name) and kinds.get(atom.id) == "maybe":
+                        kinds[atom.id] = "array"
         containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
@@ -184,8 +198,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 containers[t] = None
             if op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
-            elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
-                kinds.setdefault(t, "array")
+            elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) in ("array", "maybe"):
+                kinds.setdefault(t, kinds[op.operands[0]])
             elif op.kind == "store" or (op.kind == "nondiff" and t not in kinds):
                 kinds.setdefault(t, "array")  # written in place, or np.zeros_like & co
             else:

@@ -97,9 +97,9 @@ class Adjoints:
             return self.accumulate(x, g, state)
         b = self.adjoint(x)
         self.reads |= tp.names_in(op.index)
-        if state.get(x) and self.kinds.get(x) == "array":
+        if state.get(x) and self.kinds.get(x) in ("array", "maybe"):
             part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Store())
-            if self._basic_index(op.index):
+            if self._basic_index(op.index) and self.kinds[x] == "array":
                 return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
             # repeated fancy indices add up; an assignment keeps the write visible to forward mode
             return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=_index_expr(op.index), g=g)]

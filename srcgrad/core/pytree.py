@@ -1,0 +1,200 @@
+"""Pytrees: nested tuples, lists, dicts and namedtuples whose leaves are arrays and numbers.
+
+The one place that knows how such a value is taken apart and put back
+together. The API gives gradients the structure of their arguments with it,
+``check_grads`` perturbs pytree arguments with it, the runtime builds
+container cotangents with it, and ``flatten`` packs one into a vector for a
+1-D optimiser.
+
+Leaves come in a fixed order: tuple, list and namedtuple elements by
+position, dict values in insertion order (a dict's order is part of its
+structure; two dicts with the same keys in another order are different
+structures). ``None`` is an empty subtree: it has no leaves and comes back
+as ``None`` (an unused output's cotangent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+CONTAINERS = (tuple, list, dict)
+
+
+def is_namedtuple(x) -> bool:
+    """A namedtuple instance (rebuilt from its fields by position, not from one iterable)."""
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def is_container(x) -> bool:
+    """A tuple, list, dict or namedtuple: a node of a pytree rather than a leaf."""
+    return isinstance(x, CONTAINERS)
+
+
+def children(x) -> list:
+    """The direct children of a container, in leaf order (a dict's values in insertion order)."""
+    return list(x.values()) if isinstance(x, dict) else list(x)
+
+
+def rebuild(like, values):
+    """A container of ``like``'s type (same namedtuple class, same dict keys) holding ``values``."""
+    if isinstance(like, dict):
+        return dict(zip(like.keys(), values, strict=True))
+    if is_namedtuple(like):
+        return type(like)(*values)
+    if isinstance(like, tuple):
+        return tuple(values) if type(like) is tuple else type(like)(values)
+    return type(like)(values)
+
+
+def leaves(tree) -> list:
+    """The leaves of ``tree`` in leaf order (``None`` has none)."""
+    out: list = []
+    _collect(tree, out)
+    return out
+
+
+def _collect(tree, out: list) -> None:
+    if tree is None:
+        return
+    if is_container(tree):
+        for child in children(tree):
+            _collect(child, out)
+    else:
+        out.append(tree)
+
+
+def map_leaves(fn: Callable, tree, *others):
+    """``fn(leaf, *other_leaves)`` at every leaf of ``tree``, in ``tree``'s structure.
+
+    ``others`` are walked alongside, by position (dicts by key when they are dicts);
+    ``None`` in ``tree`` stays ``None``.
+    """
+    if tree is None:
+        return None
+    if is_container(tree):
+        if isinstance(tree, dict):
+            parts = [[o[k] if isinstance(o, dict) else o for o in others] for k in tree]
+        else:
+            parts = [[o[k] for o in others] for k in range(len(tree))]
+        return rebuild(tree, [map_leaves(fn, c, *p) for c, p in zip(children(tree), parts)])
+    return fn(tree, *others)
+
+
+def like(tree, template):
+    """``tree`` given ``template``'s containers: a list where ``template`` has a tuple becomes
+    that tuple (or namedtuple), a dict gets the template's key order, and an absent part
+    (``None``, an exact zero) becomes zeros shaped like the template's leaves.
+
+    Generated code may hold a tuple's cotangent in a list (to update it in place), or a
+    list's as an array (``np.sum(xs)`` takes the list as one); this puts the user's
+    structure back at the API's boundary.
+    """
+    if tree is None:
+        return map_leaves(_zero_like, template)
+    if isinstance(template, dict) and isinstance(tree, dict):
+        return {k: like(tree.get(k), v) for k, v in template.items()}
+    if isinstance(template, (tuple, list)):
+        if isinstance(tree, np.ndarray) and tree.ndim and len(tree) == len(template):
+            tree = list(tree)  # the cotangent of a sequence NumPy took as one array
+        if isinstance(tree, (tuple, list)) and len(tree) == len(template):
+            return rebuild(template, [like(t, v) for t, v in zip(tree, template)])
+    if type(template) is float and np.ndim(tree) == 0 and np.isrealobj(tree):
+        return float(tree)  # a Python number's cotangent is a Python number
+    return tree
+
+
+def _zero_like(leaf):
+    if isinstance(leaf, float):
+        return 0.0
+    return np.zeros_like(leaf, dtype=np.result_type(leaf, 1.0))
+
+
+def describe(tree) -> str:
+    """A short description of a structure for messages: ``[(array(3, 4), array(4)), float]``."""
+    if is_container(tree):
+        if isinstance(tree, dict):
+            return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in tree.items()) + "}"
+        inner = ", ".join(describe(c) for c in tree)
+        if is_namedtuple(tree):
+            return f"{type(tree).__name__}({inner})"
+        return f"[{inner}]" if isinstance(tree, list) else f"({inner}{',' if len(tree) == 1 else ''})"
+    if isinstance(tree, np.ndarray):
+        return "array(" + ", ".join(map(str, tree.shape)) + ")"
+    return type(tree).__name__
+
+
+# -- flatten -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """Where one leaf lives in the flat vector and how it comes back."""
+
+    start: int
+    shape: tuple
+    dtype: np.dtype
+    python_type: type | None  # float or complex for a Python number, None for an array
+
+
+def flatten(tree) -> tuple[np.ndarray, Callable]:
+    """``(vector, unflatten)``: every leaf of ``tree`` in one 1-D float vector, and its inverse.
+
+    The order is the leaf order (a dict's values in insertion order). ``unflatten(v)``
+    rebuilds ``tree``'s structure from any vector of the same length: arrays get their
+    shapes and dtypes back, Python floats come back as floats. Integer and bool leaves
+    are refused (a 1-D optimiser would move them off the integers).
+    """
+    found = leaves(tree)
+    specs: list[_Leaf] = []
+    parts = []
+    start = 0
+    for leaf in found:
+        if isinstance(leaf, (bool, np.bool_, int, np.integer)) or (
+            isinstance(leaf, np.ndarray) and leaf.dtype.kind not in "fc"
+        ):
+            raise TypeError(
+                f"flatten takes floats and float arrays; the pytree {describe(tree)} has a leaf "
+                f"of type {type(leaf).__name__}{'' if not isinstance(leaf, np.ndarray) else ' ' + str(leaf.dtype)}: "
+                f"make it a float (float(x), x.astype(float)) or keep it out of the tree"
+            )
+        array = np.asarray(leaf)
+        if array.dtype.kind not in "fc":
+            raise TypeError(f"flatten cannot put a leaf of type {type(leaf).__name__} in a float vector")
+        python_type = type(leaf) if isinstance(leaf, (float, complex)) else None
+        specs.append(_Leaf(start, array.shape, array.dtype, python_type))
+        parts.append(array.ravel())
+        start += array.size
+    dtype = np.result_type(*[s.dtype for s in specs], 1.0) if specs else np.float64
+    vector = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    size = start
+
+    def unflatten(vector):
+        vector = np.asarray(vector)
+        if vector.shape != (size,):
+            raise ValueError(
+                f"unflatten needs a 1-D vector of {size} entries (the leaves of {describe(tree)}), "
+                f"not one of shape {vector.shape}"
+            )
+        values = iter(_unpack(vector, s) for s in specs)
+        return _refill(tree, values)
+
+    return vector, unflatten
+
+
+def _unpack(vector: np.ndarray, spec: _Leaf):
+    n = int(np.prod(spec.shape, dtype=np.int64))
+    piece = vector[spec.start : spec.start + n]
+    if spec.python_type is not None:
+        return spec.python_type(piece[0])
+    return piece.reshape(spec.shape).astype(spec.dtype)  # a copy: the optimiser may reuse its vector
+
+
+def _refill(tree, values):
+    if tree is None:
+        return None
+    if is_container(tree):
+        return rebuild(tree, [_refill(c, values) for c in children(tree)])
+    return next(values)
