@@ -398,7 +398,9 @@ def _unsafe(directory: Path) -> str | None:
     info = directory.stat()
     if not stat.S_ISDIR(info.st_mode):
         return "it is not a directory"
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+    if os.name != "posix":  # Windows: mode bits say nothing; a user's profile folders are private
+        return None
+    if info.st_uid != os.getuid():
         return "it belongs to another user"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return "other users can write to it"
