@@ -334,6 +334,36 @@ def test_a_second_process_skips_the_transformation(cache_dir, tmp_path):
     np.testing.assert_allclose(eval(runs[1][1]), expected_model_grad(np.full(3, 0.3), np.arange(3.0)))
 
 
+def test_processes_starting_together_share_one_directory(cache_dir, tmp_path):
+    """The secret is made once (a link that only one process wins), entries are replaced whole."""
+    (tmp_path / "cell.py").write_text(CELL)
+    script = tmp_path / "session.py"
+    script.write_text(SESSION)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    runs = [subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE,
+                             text=True, env=env) for _ in range(4)]
+    outputs = [r.communicate(timeout=300)[0].split(maxsplit=1) for r in runs]
+    assert all(r.returncode == 0 for r in runs)
+    for _, gradient in outputs:
+        np.testing.assert_allclose(eval(gradient), expected_model_grad(np.full(3, 0.3), np.arange(3.0)))
+    assert len(list(cache_dir.glob(".tmp-*"))) == 0 and len(_entries(cache_dir)) == 1
+    count, _ = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                              text=True, env=env, check=True).stdout.split(maxsplit=1)
+    assert count == "0"  # whichever process wrote last, its entry verifies
+
+
+def test_a_damaged_secret_is_made_again_and_old_entries_become_foreign(cache_dir, tmp_path, transformations):
+    cell = tmp_path / "cell.py"
+    w, x = np.full(3, 0.3), np.arange(3.0)
+    srcgrad.grad(run_cell(cell)["model"])(w, x)
+    (cache_dir / "secret.key").write_text("short")
+    cache._stores.clear()  # a new session reads the secret again
+    got = srcgrad.grad(run_cell(cell)["model"])(w, x)
+    np.testing.assert_allclose(got, expected_model_grad(w, x), rtol=1e-12)
+    assert transformations["n"] == 2
+    assert len((cache_dir / "secret.key").read_bytes()) == 64
+
+
 def test_no_cache_directory_means_no_files(tmp_path, monkeypatch):
     monkeypatch.delenv("SRCGRAD_CACHE_DIR", raising=False)
     assert cache.disk_cache() is None

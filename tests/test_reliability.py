@@ -407,3 +407,16 @@ def test_dump_ends_with_a_newline(options, capsys):
 def test_graph_text_ends_with_a_newline(capsys):
     assert main(["graph", f"{__file__}:dict_insertion"]) == 0
     assert capsys.readouterr().out.endswith("}\n")
+
+
+# -- second derivatives run forward mode over the code the fixes generate ----------------------
+
+
+@pytest.mark.parametrize("f, make", [
+    (slogdet_by_field, lambda: (_invertible(3),)),
+    (qr_by_field, lambda: (RNG.normal(size=(4, 3)),)),
+    (enumerate_zip, lambda: (RNG.normal(size=3), RNG.normal(size=3))),
+    (stacked_comprehension, lambda: (RNG.normal(size=(3, 2)),)),
+])
+def test_second_derivatives(f, make):
+    srcgrad.check_grads(f, make(), modes=("rev", "fwd"), order=2)

@@ -285,8 +285,13 @@ class DiskCache:
             return None
         if not hmac.compare_digest(self._sign(body), signature):
             return None  # changed, cut short, or signed by another secret: rebuilt
-        payload = json.loads(body)
-        if payload.get("key") != key or payload.get("format") != FORMAT:
+        try:
+            return self._compiled(func, key, json.loads(body))
+        except (KeyError, TypeError, ValueError, AttributeError, SyntaxError):
+            return None  # signed by us, but not what this srcgrad writes
+
+    def _compiled(self, func, key: str, payload: dict) -> Loaded | None:
+        if payload["key"] != key or payload["format"] != FORMAT:
             return None
         namespace = self._namespace(func, payload["namespace"])
         if namespace is None:
@@ -323,10 +328,11 @@ class DiskCache:
         namespace = generated.function.__globals__
         recipe = {}
         env = Environment(func, set())
+        keyed = _free_names(func.__code__)  # names whose values the key fingerprints
         for name, value in namespace.items():
             if name == "__builtins__" or name in generated_names:
                 continue
-            how = _recipe(name, value, env)
+            how = _recipe(name, value, env if name in keyed else None)
             if how is None:
                 return False
             recipe[name] = how
@@ -398,7 +404,9 @@ def _unsafe(directory: Path) -> str | None:
     info = directory.stat()
     if not stat.S_ISDIR(info.st_mode):
         return "it is not a directory"
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+    if os.name != "posix":  # Windows: mode bits say nothing; a user's profile folders are private
+        return None
+    if info.st_uid != os.getuid():
         return "it belongs to another user"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return "other users can write to it"
@@ -540,11 +548,12 @@ def _resolve(module: str, qualname: str):
     return target
 
 
-def _recipe(name: str, value, env: Environment) -> list | None:
-    """How a namespace entry is found again when an entry is loaded."""
+def _recipe(name: str, value, env: Environment | None) -> list | None:
+    """How a namespace entry is found again when an entry is loaded: by its name in the
+    function's globals (``env``: only for names the key fingerprints), or by reference."""
     if value is runtime:
         return ["sg"]
-    if env.lookup(name) is value:
+    if env is not None and env.lookup(name) is value:
         return ["env", name]
     if isinstance(value, types.ModuleType):
         return ["ref", value.__name__, ""] if _resolve(value.__name__, "") is value else None

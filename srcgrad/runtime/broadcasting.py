@@ -22,12 +22,15 @@ _PY_SCALARS = (float, int, complex)
 
 
 def shape_of(x) -> tuple:
-    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, and the shape NumPy
-    gives a list or tuple it takes as an array (``np.sum([a, b])``)."""
+    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars; for a list or tuple of
+    equal-shaped elements (the operand of ``np.sum([...])``) the shape NumPy gives it,
+    worked out without converting it (a duck array may refuse that)."""
     shape = getattr(x, "shape", None)
-    if shape is None:
-        return np.shape(x) if isinstance(x, (list, tuple)) else ()
-    return shape
+    if shape is not None:
+        return shape
+    if isinstance(x, (list, tuple)):
+        return (len(x),) + (tuple(shape_of(x[0])) if x else ())
+    return ()
 
 
 def unbroadcast(g, x):
