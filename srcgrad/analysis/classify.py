@@ -230,7 +230,8 @@ class Classifier:
         derivative when it runs; a callee with neither the user's source nor a rule
         raises there, naming this call. A receiver has no derivative of its own.
         """
-        return Operation("dynamic", _names(_call_atoms(node)), call=node, label=_written(node))
+        callee = [node.func] if isinstance(node.func, gast.Name) else []  # a closure may carry derivatives
+        return Operation("dynamic", _names(callee + _call_atoms(node)), call=node, label=_written(node))
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
