@@ -1,0 +1,279 @@
+"""Real programs (tests/programs/) differentiated in reverse and forward mode.
+
+Each program's ``loss`` is differentiated with respect to its first argument (a
+pytree of parameters, or an array) by ``grad``, ``value_and_grad``, ``vjp`` and
+``jvp``; every derivative is compared with central finite differences over the
+pytree's leaves, every value with the plain call, and every gradient's
+structure with the argument's.
+
+``KNOWN_FAILURES`` lists each (program, mode) that fails today, with the
+exception it fails with and the first line of its message; the test is a
+strict xfail, so a case that starts to pass (or fails differently) shows up.
+An entry with ``WrongDerivative`` is a silent wrong gradient: the worst kind.
+Remove entries as srcgrad learns the features.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.errors import NoDerivativeRuleError, UnsupportedSyntaxError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from programs import NAMES  # noqa: E402
+
+
+class WrongDerivative(AssertionError):
+    """srcgrad returned a derivative that finite differences contradict."""
+
+
+class WrongStructure(AssertionError):
+    """The gradient's pytree structure differs from the argument's."""
+
+
+class WrongValue(AssertionError):
+    """The value srcgrad returned differs from the plain call's."""
+
+
+MODES = ("grad", "value_and_grad", "vjp", "jvp")
+
+# (program, mode) -> (exception raised today, its message's first line).
+KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
+    ("logreg", "grad"): (NoDerivativeRuleError, "programs/logreg.py:40:5: no derivative rule for MODEL.log_prior"),
+    ("logreg", "value_and_grad"): (NoDerivativeRuleError, "programs/logreg.py:40:5: no derivative rule for MODEL.log_prior"),
+    ("logreg", "vjp"): (NoDerivativeRuleError, "programs/logreg.py:40:5: no derivative rule for MODEL.log_prior"),
+    ("logreg", "jvp"): (NoDerivativeRuleError, "programs/logreg.py:40:5: no derivative rule for MODEL.log_likelihood"),
+    ("bnn", "grad"): (NoDerivativeRuleError, "programs/bnn.py:38:5: no derivative rule for norm.logpdf"),
+    ("bnn", "value_and_grad"): (NoDerivativeRuleError, "programs/bnn.py:38:5: no derivative rule for norm.logpdf"),
+    ("bnn", "vjp"): (NoDerivativeRuleError, "programs/bnn.py:38:5: no derivative rule for norm.logpdf"),
+    ("bnn", "jvp"): (NoDerivativeRuleError, "programs/bnn.py:36:5: no derivative rule for norm.logpdf"),
+    ("gp", "grad"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("gp", "value_and_grad"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("gp", "vjp"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("gp", "jvp"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("deep_gp", "grad"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("deep_gp", "value_and_grad"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("deep_gp", "vjp"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("deep_gp", "jvp"): (NoDerivativeRuleError, "programs/gp.py:41:9: no derivative rule for multivariate_normal.logpdf"),
+    ("vae", "grad"): (UnsupportedSyntaxError, "programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one"),
+    ("vae", "value_and_grad"): (UnsupportedSyntaxError, "programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one"),
+    ("vae", "vjp"): (UnsupportedSyntaxError, "programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one"),
+    ("vae", "jvp"): (UnsupportedSyntaxError, "programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one"),
+    ("gan", "grad"): (NoDerivativeRuleError, "programs/gan.py:55:5: no derivative rule for DISCRIMINATOR.logits"),
+    ("gan", "value_and_grad"): (NoDerivativeRuleError, "programs/gan.py:55:5: no derivative rule for DISCRIMINATOR.logits"),
+    ("gan", "vjp"): (NoDerivativeRuleError, "programs/gan.py:55:5: no derivative rule for DISCRIMINATOR.logits"),
+    ("gan", "jvp"): (NoDerivativeRuleError, "programs/gan.py:48:5: no derivative rule for GENERATOR"),
+    ("lstm", "grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("lstm", "value_and_grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("lstm", "vjp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("lstm", "jvp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("rnn", "grad"): (NoDerivativeRuleError, "programs/rnn.py:29:25: no derivative rule for the attribute .W_out"),
+    ("rnn", "value_and_grad"): (NoDerivativeRuleError, "programs/rnn.py:29:25: no derivative rule for the attribute .W_out"),
+    ("rnn", "vjp"): (NoDerivativeRuleError, "programs/rnn.py:29:25: no derivative rule for the attribute .W_out"),
+    ("rnn", "jvp"): (UnsupportedSyntaxError, "programs/rnn.py:25:9: a generator (`yield`) is not supported by srcgrad; build and return a list instead"),
+    ("hmm", "grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("hmm", "value_and_grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("hmm", "vjp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("hmm", "jvp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("mixture", "grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:416:5: a `With` statement is not supported by srcgrad"),
+    ("mixture", "value_and_grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:416:5: a `With` statement is not supported by srcgrad"),
+    ("mixture", "vjp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:416:5: a `With` statement is not supported by srcgrad"),
+    ("mixture", "jvp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:416:5: a `With` statement is not supported by srcgrad"),
+    ("ica", "grad"): (NoDerivativeRuleError, "programs/ica.py:10:5: no derivative rule for t.logpdf"),
+    ("ica", "value_and_grad"): (NoDerivativeRuleError, "programs/ica.py:10:5: no derivative rule for t.logpdf"),
+    ("ica", "vjp"): (NoDerivativeRuleError, "programs/ica.py:10:5: no derivative rule for t.logpdf"),
+    ("ica", "jvp"): (NoDerivativeRuleError, "programs/ica.py:10:5: no derivative rule for t.logpdf"),
+    ("bbvi", "grad"): (UnsupportedSyntaxError, "programs/bbvi.py:30:48: a call with `*args` or `**kwargs` is not supported by srcgrad"),
+    ("bbvi", "value_and_grad"): (UnsupportedSyntaxError, "programs/bbvi.py:30:48: a call with `*args` or `**kwargs` is not supported by srcgrad"),
+    ("bbvi", "vjp"): (UnsupportedSyntaxError, "programs/bbvi.py:30:48: a call with `*args` or `**kwargs` is not supported by srcgrad"),
+    ("bbvi", "jvp"): (UnsupportedSyntaxError, "programs/bbvi.py:30:48: a call with `*args` or `**kwargs` is not supported by srcgrad"),
+    ("fluid", "grad"): (UnsupportedSyntaxError, "programs/fluid.py:44:5: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("fluid", "value_and_grad"): (UnsupportedSyntaxError, "programs/fluid.py:44:5: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("fluid", "vjp"): (UnsupportedSyntaxError, "programs/fluid.py:44:5: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("fluid", "jvp"): (UnsupportedSyntaxError, "programs/fluid.py:44:5: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("convnet", "grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("convnet", "value_and_grad"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("convnet", "vjp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("convnet", "jvp"): (UnsupportedSyntaxError, "scipy/special/_logsumexp.py:117:9: a `With` statement is not supported by srcgrad"),
+    ("kalman", "grad"): (UnsupportedSyntaxError, "programs/kalman.py:39:9: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("kalman", "value_and_grad"): (UnsupportedSyntaxError, "programs/kalman.py:39:9: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("kalman", "vjp"): (UnsupportedSyntaxError, "programs/kalman.py:39:9: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("kalman", "jvp"): (UnsupportedSyntaxError, "programs/kalman.py:39:9: a `with` statement is not supported by srcgrad; enter the context outside the differentiated function and pass the values in"),
+    ("ode", "grad"): (UnsupportedSyntaxError, "programs/ode.py:22:5: a generator (`yield`) is not supported by srcgrad; build and return a list instead"),
+    ("ode", "value_and_grad"): (UnsupportedSyntaxError, "programs/ode.py:22:5: a generator (`yield`) is not supported by srcgrad; build and return a list instead"),
+    ("ode", "vjp"): (UnsupportedSyntaxError, "programs/ode.py:22:5: a generator (`yield`) is not supported by srcgrad; build and return a list instead"),
+    ("ode", "jvp"): (NoDerivativeRuleError, "programs/ode.py:38:5: no derivative rule for functools.partial"),
+}
+
+
+def program(name):
+    return importlib.import_module(f"programs.{name}")
+
+
+# -- pytrees, as the tests see them (independent of srcgrad's own) -------------
+
+
+def is_namedtuple(tree) -> bool:
+    return isinstance(tree, tuple) and hasattr(tree, "_fields")
+
+
+def leaves(tree) -> list:
+    """The array and number leaves of a tuple/list/dict/namedtuple nesting, in order."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for child in tree for leaf in leaves(child)]
+    if isinstance(tree, dict):
+        return [leaf for key in tree for leaf in leaves(tree[key])]
+    return [tree]
+
+
+def structure(tree):
+    """A comparable description of the nesting: container types, keys and leaf shapes."""
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(structure(child) for child in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((key, structure(tree[key])) for key in tree))
+    return ("leaf", np.shape(tree))
+
+
+def ravel(tree) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(leaf, dtype=float)) for leaf in leaves(tree)])
+
+
+def unravel(vector: np.ndarray, like):
+    """A pytree shaped like ``like`` holding the entries of ``vector``."""
+    position = 0
+
+    def build(tree):
+        nonlocal position
+        if is_namedtuple(tree):
+            return type(tree)(*[build(child) for child in tree])
+        if isinstance(tree, (tuple, list)):
+            return type(tree)(build(child) for child in tree)
+        if isinstance(tree, dict):
+            return {key: build(tree[key]) for key in tree}
+        size = np.size(tree)
+        chunk = vector[position : position + size]
+        position += size
+        return float(chunk[0]) if isinstance(tree, float) else chunk.reshape(np.shape(tree))
+
+    return build(like)
+
+
+# -- reference values ----------------------------------------------------------
+
+
+@functools.cache
+def reference(name: str):
+    """(args, value, finite-difference gradient as a flat vector) of a program."""
+    module = program(name)
+    args = module.example()
+    value = module.loss(*args)
+    x0 = ravel(args[0])
+    eps = 1e-6
+    gradient = np.empty_like(x0)
+    for k in range(x0.size):
+        step = np.zeros_like(x0)
+        step[k] = eps
+        plus = module.loss(unravel(x0 + step, args[0]), *args[1:])
+        minus = module.loss(unravel(x0 - step, args[0]), *args[1:])
+        gradient[k] = (plus - minus) / (2 * eps)
+    return args, value, gradient
+
+
+def tolerance(value, numeric) -> float:
+    return 1e-7 * max(1.0, abs(float(value)), float(np.max(np.abs(numeric))))
+
+
+def check_value(name, got, value):
+    if not np.allclose(got, value, rtol=1e-10, atol=1e-12):
+        raise WrongValue(f"{name}: srcgrad's value {got!r} but the plain call gives {value!r}")
+
+
+def check_gradient(name, mode, gradient, args, value, numeric):
+    if structure(gradient) != structure(args[0]):
+        raise WrongStructure(
+            f"{name} ({mode}): gradient structure {structure(gradient)} but argument {structure(args[0])}"
+        )
+    analytic = ravel(gradient)
+    err = np.abs(analytic - numeric)
+    bound = tolerance(value, numeric) + 1e-5 * np.abs(numeric)
+    if np.any(err > bound):
+        k = int(np.argmax(err - bound))
+        raise WrongDerivative(
+            f"{name} ({mode}): gradient entry {k} of {analytic.size} is {analytic[k]!r}, finite "
+            f"differences give {numeric[k]!r}; {int(np.sum(err > bound))} entries wrong"
+        )
+
+
+def cases(mode: str) -> list:
+    params = []
+    for name in NAMES:
+        marks = []
+        if (name, mode) in KNOWN_FAILURES:
+            raises, reason = KNOWN_FAILURES[name, mode]
+            marks.append(pytest.mark.xfail(strict=True, raises=raises, reason=reason))
+        params.append(pytest.param(name, marks=marks, id=name))
+    return params
+
+
+# -- the tests -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_program_runs_deterministically(name):
+    """The programs themselves: a finite scalar, the same on every call, arguments untouched."""
+    module = program(name)
+    args = module.example()
+    before = ravel(args[0]).copy()
+    first, second = module.loss(*args), module.loss(*args)
+    assert np.ndim(first) == 0 and np.isfinite(first)
+    assert first == second
+    assert np.array_equal(ravel(args[0]), before)
+    assert 20 <= len(Path(module.__file__).read_text().splitlines()) <= 80
+
+
+@pytest.mark.parametrize("name", cases("grad"))
+def test_grad(name):
+    args, value, numeric = reference(name)
+    gradient = srcgrad.grad(program(name).loss)(*args)
+    check_gradient(name, "grad", gradient, args, value, numeric)
+
+
+@pytest.mark.parametrize("name", cases("value_and_grad"))
+def test_value_and_grad(name):
+    args, value, numeric = reference(name)
+    got, gradient = srcgrad.value_and_grad(program(name).loss)(*args)
+    check_value(name, got, value)
+    check_gradient(name, "value_and_grad", gradient, args, value, numeric)
+
+
+@pytest.mark.parametrize("name", cases("vjp"))
+def test_vjp(name):
+    """The pullback, called twice, gives the same cotangent: the gradient times the seed."""
+    args, value, numeric = reference(name)
+    out, pullback = srcgrad.vjp(program(name).loss, *args, wrt=(0,))
+    check_value(name, out, value)
+    (cotangent,) = pullback(1.0)
+    check_gradient(name, "vjp", cotangent, args, value, numeric)
+    (doubled,) = pullback(2.0)
+    check_gradient(name, "vjp seeded with 2", doubled, args, value, 2.0 * numeric)
+
+
+@pytest.mark.parametrize("name", cases("jvp"))
+def test_jvp(name):
+    """The tangent along a random direction equals the finite-difference directional derivative."""
+    args, value, numeric = reference(name)
+    direction = np.random.default_rng(0).standard_normal(numeric.size)
+    tangents = (unravel(direction, args[0]),) + (None,) * (len(args) - 1)
+    out, out_tangent = srcgrad.jvp(program(name).loss, args, tangents)
+    check_value(name, out, value)
+    expected = float(numeric @ direction)
+    if not abs(float(out_tangent) - expected) <= tolerance(value, numeric) * direction.size + 1e-5 * abs(expected):
+        raise WrongDerivative(f"{name} (jvp): tangent {float(out_tangent)!r}, finite differences give {expected!r}")
