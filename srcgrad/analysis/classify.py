@@ -10,7 +10,11 @@ operations instead of looking at the syntax again.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
+import site
+import sysconfig
 import types
 from dataclasses import dataclass, field
 
@@ -18,7 +22,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
-from ..core.ir import is_append, written_callee
+from ..core.ir import is_append, mark_written, written_callee
 from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     BINARY_UFUNCS,
@@ -132,11 +136,19 @@ class Classifier:
 
     def call(self, node: gast.Call) -> Operation:
         func = node.func
+        parent = self.env.super_method(func)
+        if not is_missing(parent):  # super(__class__, self).f(x): the parent's f(self, x)
+            return self.resolved(parent, _with_arguments(node, [func.value.args[1]]))
         target = self.env.static_value(func)
         if is_missing(target):
             if isinstance(func, gast.Attribute):
                 return self.method(node)
             return self.no_rule(_written(node), node, _call_atoms(node))
+        target, node = _unwrapped(target, node)
+        return self.resolved(target, node)
+
+    def resolved(self, target, node: gast.Call) -> Operation:
+        """The operation of a call whose callee is known: a rule, a user function, or neither."""
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
@@ -147,7 +159,7 @@ class Classifier:
             return self.rule_op(target, node.args, node.keywords, node)
         if registry.is_nondifferentiable(target) or target in NONDIFF_BUILTINS:
             return Operation("nondiff")
-        if isinstance(target, types.FunctionType) and _has_source(target):
+        if isinstance(target, types.FunctionType) and is_users_code(target):
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
         return self.no_rule(_written(node, target), node, _call_atoms(node))
@@ -211,13 +223,107 @@ class Classifier:
         return NoDerivativeRuleError(op.label, location, self.mode)
 
 
-def _has_source(func) -> bool:
+def is_users_code(func) -> bool:
+    """Whether ``func``'s source is the user's to transform: it has source, and the source
+    is not an installed package's or the standard library's (those need a rule)."""
     try:
-        inspect.getsourcefile(func)
+        filename = inspect.getsourcefile(func)
         inspect.getsourcelines(func)
     except (OSError, TypeError):
         return False
-    return True
+    if filename is None:
+        return False
+    path = os.path.realpath(filename)
+    return not any(path.startswith(root + os.sep) for root in _installed_roots())
+
+
+@functools.cache
+def _installed_roots() -> tuple[str, ...]:
+    """Where installed packages and the standard library live (site-packages, dist-packages)."""
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(os.path.realpath(path))
+    for path in site.getsitepackages() + [site.getusersitepackages()]:
+        roots.add(os.path.realpath(path))
+    for module in (np, gast):
+        roots.add(os.path.dirname(os.path.dirname(os.path.realpath(module.__file__))))
+    return tuple(sorted(roots))
+
+
+def _with_arguments(node: gast.Call, leading: list, trailing=(), keywords=()) -> gast.Call:
+    """``node`` with arguments added before and after the user's: a bound receiver,
+    a ``partial``'s stored arguments, a frozen distribution's parameters."""
+    call = gast.Call(
+        func=node.func, args=list(leading) + list(node.args) + list(trailing),
+        keywords=list(node.keywords) + list(keywords),
+    )
+    gast.copy_location(call, node)
+    written = written_callee(node)
+    return mark_written(call, written if written is not None else gast.unparse(node.func).strip())
+
+
+def _unwrapped(target, node: gast.Call):
+    """The function a call really runs, with the arguments it really gets.
+
+    ``LAYER.apply(x)`` runs ``Layer.apply(LAYER, x)``; ``SQUARE(x)`` runs
+    ``Square.__call__(SQUARE, x)``; ``PARTIAL(x)`` runs ``PARTIAL.func(*PARTIAL.args,
+    x, **PARTIAL.keywords)``; ``FROZEN.logpdf(x)`` runs ``FROZEN.dist.logpdf(x,
+    <FROZEN's parameters>)``. Stored arguments are read from the object when the
+    generated code runs (``PARTIAL.args[0]``), never copied into it.
+    """
+    for _ in range(8):  # a partial of a bound method of ...: a few levels at most
+        holder = node.func
+        if isinstance(target, functools.partial):
+            stored = [_path(holder, f"args[{k}]") for k in range(len(target.args))]
+            keywords = [gast.keyword(arg=k, value=_path(holder, f"keywords[{k!r}]")) for k in target.keywords]
+            node, target = _with_arguments(_calling(node, holder, "func"), stored, (), keywords), target.func
+            continue
+        if isinstance(target, types.MethodType) and not isinstance(target.__self__, types.ModuleType):
+            receiver = holder.value if isinstance(holder, gast.Attribute) else _path(holder, "__self__")
+            frozen = registry.unfreeze(target.__self__)
+            if frozen is not None:
+                dist, positional, keyword_paths = frozen
+                parameters = [_path(receiver, p) for p in positional]
+                keywords = [gast.keyword(arg=k, value=_path(receiver, p)) for k, p in keyword_paths.items()]
+                unfrozen = getattr(dist, target.__name__, None)
+                if unfrozen is None:
+                    return target, node
+                node = _with_arguments(_calling(node, receiver, "dist"), [], parameters, keywords)
+                target = unfrozen
+                continue
+            if isinstance(target.__func__, types.FunctionType) and is_users_code(target.__func__):
+                return target.__func__, _with_arguments(node, [receiver])
+            return target, node
+        call = inspect.getattr_static(type(target), "__call__", None)
+        if (
+            not isinstance(target, (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc))
+            and isinstance(call, types.FunctionType)
+            and is_users_code(call)
+        ):
+            return call, _with_arguments(node, [holder])
+        return target, node
+    return target, node
+
+
+def _path(base: gast.expr, path: str) -> gast.expr:
+    """``base.<path>`` as an expression node (``FROZEN.args[0]``)."""
+    expr = gast.parse(f"_.{path}", mode="eval").body
+    node = expr
+    while not (isinstance(node.value, gast.Name) and node.value.id == "_"):
+        node = node.value
+    node.value = tp.load(base)
+    return expr
+
+
+def _calling(node: gast.Call, base: gast.expr, attr: str) -> gast.Call:
+    """``node`` with its callee replaced by ``base.attr``: kept for messages and dumps."""
+    call = gast.Call(func=gast.Attribute(value=tp.load(base), attr=attr, ctx=gast.Load()),
+                     args=node.args, keywords=node.keywords)
+    gast.copy_location(call, node)
+    written = written_callee(node)
+    return mark_written(call, written if written is not None else gast.unparse(node.func).strip())
 
 
 def _call_atoms(node: gast.Call) -> list:

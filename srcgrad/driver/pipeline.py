@@ -23,6 +23,7 @@ from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
 from ..core.ir import parameter_names
+from ..core.names import callee_name
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
 from . import trace
@@ -53,7 +54,7 @@ def _reverse_code(p: Prepared, wrt: list[str], motion: Motion, scalars=frozenset
 def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str, str]:
     """Bind the callee's generated pair in the caller's namespace (lazily for recursion)."""
     pair = reverse_pair(callee, tuple(params))
-    base = callee.__name__
+    base = callee_name(callee)
     fwd = namespace.bind(f"{base}_forward", pair.forward or pair.deferred("forward"))
     bwd = namespace.bind(f"{base}_backward", pair.backward or pair.deferred("backward"))
     return fwd, bwd
@@ -226,7 +227,7 @@ def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:
             raise
         # a runtime helper without a forward rule, written in more Python than we transform
         raise NoDerivativeRuleError(f"sg.{callee.__name__}", mode="fwd") from None
-    return namespace.bind(f"{callee.__name__}_jvp", slot.function or slot.deferred())
+    return namespace.bind(f"{callee_name(callee)}_jvp", slot.function or slot.deferred())
 
 
 def _callee_tangent_keyword(callee, params: list[str], param: str) -> str:

@@ -148,7 +148,10 @@ class Anf:
         pre = []
         func = node.func
         written = gast.unparse(func).strip()
-        if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
+        func = self.explicit_super(func)
+        if not is_missing(self.env.super_method(func)):
+            pass  # the parent class's method, called on this object: kept as written
+        elif isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
             # a method call: x.sum(axis=0) -> the receiver becomes an atom
             p, receiver = self.atomize(func.value)
             pre += p
@@ -165,6 +168,25 @@ class Anf:
             pre += p
             keywords.append(gast.keyword(arg=k.arg, value=v))
         return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
+
+    def explicit_super(self, func):
+        """``super().f`` -> ``super(__class__, self).f``: generated code is not in the class body,
+        so the two arguments Python fills in for a method must be written out."""
+        if not (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Call)
+            and isinstance(func.value.func, gast.Name)
+            and func.value.func.id == "super"
+            and not func.value.args
+        ):
+            return func
+        params = self.lower.parsed.node.args
+        first = (params.posonlyargs + params.args)[:1]
+        if "__class__" not in self.env.closure or not first:
+            raise self.lower.unsupported(func.value, "`super()` outside a method")
+        owner = gast.Name(id="__class__", ctx=gast.Load(), annotation=None, type_comment=None)
+        explicit = gast.Call(func=func.value.func, args=[owner, tp.name(first[0].id)], keywords=[])
+        return gast.Attribute(value=explicit, attr=func.attr, ctx=gast.Load())
 
     def expr_Attribute(self, node):
         pre, value = self.atomize(node.value)

@@ -15,6 +15,7 @@ from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
 from ...core.ir import target_of, whole_index
+from ...core.names import callee_name
 from ..inline import inline
 
 
@@ -184,7 +185,7 @@ class Adjoints:
         call = op.call
         active_args = _active_arguments(op.callee, call, self.activity)
         fwd_name, bwd_name = self.callee_pair(op.callee, [p for p, _ in active_args])
-        tape = self.decision(s, f"{op.callee.__name__}_tape")
+        tape = self.decision(s, f"{callee_name(op.callee)}_tape")
         new_call = gast.Call(func=tp.name(fwd_name), args=call.args, keywords=call.keywords)
         forward = [
             gast.copy_location(
