@@ -227,6 +227,13 @@ def cases(mode: str) -> list:
 # -- the tests -----------------------------------------------------------------
 
 
+def test_corpus_lists_every_program():
+    """Every module of tests/programs/ is in NAMES (helpers start with an underscore)."""
+    folder = Path(__file__).resolve().parent / "programs"
+    modules = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")}
+    assert modules == set(NAMES) and len(NAMES) >= 15
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_program_runs_deterministically(name):
     """The programs themselves: a finite scalar, the same on every call, arguments untouched."""
