@@ -14,15 +14,20 @@ def emission_log_probs(params, observations):
     return norm.logpdf(observations[:, None], params["means"], np.exp(params["log scales"]))
 
 
+def forward_log_likelihood(log_probs):
+    """log p(x_1..x_T) by the forward recursion over alpha_t(k) = log p(x_1..x_t, z_t = k)."""
+    log_alpha = log_probs["pi"] + log_probs["B"][0]
+    for log_b in log_probs["B"][1:]:
+        log_alpha = logsumexp(log_alpha[:, None] + log_probs["A"], axis=0) + log_b
+    return logsumexp(log_alpha)
+
+
 def loss(params, observations):
     """Negative log likelihood of the observations, summed over hidden paths."""
     log_pi = normalize(params["initial logits"])
     log_A = normalize(params["transition logits"], axis=1)
     log_B = emission_log_probs(params, observations)
-    log_alpha = log_pi + log_B[0]
-    for t in range(1, len(observations)):
-        log_alpha = logsumexp(log_alpha[:, None] + log_A, axis=0) + log_B[t]
-    return -logsumexp(log_alpha)
+    return -forward_log_likelihood(dict(pi=log_pi, A=log_A, B=log_B))
 
 
 def example():
