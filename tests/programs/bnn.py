@@ -18,9 +18,9 @@ def unpack_layers(weights):
     """Yield (W, b) for each layer, W of shape (num_samples, m, n)."""
     num_samples = len(weights)
     for m, n in SHAPES:
-        yield weights[:, : m * n].reshape((num_samples, m, n)), weights[:, m * n : m * n + n].reshape(
-            (num_samples, 1, n)
-        )
+        W = weights[:, : m * n].reshape((num_samples, m, n))
+        b = weights[:, m * n : m * n + n].reshape((num_samples, 1, n))
+        yield W, b
         weights = weights[:, (m + 1) * n :]
 
 
