@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import linecache
 import sys
 import weakref
 from collections.abc import Callable, Sequence
@@ -18,14 +17,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .driver import pipeline
+from .driver.dynamic import rule_wrapper
 from .errors import NoDerivativeRuleError
 from .rules import registry
 from .runtime import scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
-
-
-_wrappers: dict[int, tuple] = {}  # id -> (wrapper, what keeps the id taken)
 
 
 def transformable(func) -> Callable:
@@ -46,24 +43,10 @@ def transformable(func) -> Callable:
                 return func
         except (OSError, TypeError):
             pass
-    if id(func) in _wrappers:
-        return _wrappers[id(func)][0]
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
-    name = getattr(func, "__name__", "function")
     if rule is None:
-        raise NoDerivativeRuleError(name)
-    safe = name if name.isidentifier() else "function"
-    params = ", ".join(rule.inputs)
-    source = f"def {safe}({params}):\n    return primal({params})\n"
-    filename = f"<srcgrad wrapper of {name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"primal": func}
-    exec(compile(source, filename, "exec"), namespace)
-    wrapper = namespace[safe]
-    _wrappers[id(func)] = (wrapper, func)  # func kept alive, so its id stays its own
-    _wrappers[id(wrapper)] = (wrapper, wrapper)
-    wrapper.__srcgrad_primal__ = func
-    return wrapper
+        raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
+    return rule_wrapper(func, rule.inputs)
 
 
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> parameter names

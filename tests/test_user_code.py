@@ -6,6 +6,7 @@ Derivatives are checked against central finite differences in both modes.
 from __future__ import annotations
 
 import functools
+import operator
 
 import numpy as np
 import pytest
@@ -158,3 +159,79 @@ def test_an_installed_packages_source_is_never_transformed():
         srcgrad.check_grads(f, (np.array([0.1, 0.5]),))
     except NoDerivativeRuleError as error:
         assert "logsumexp" in str(error)
+
+
+# -- callees known only at run time --------------------------------------------------
+
+
+class Dense:
+    def __init__(self, w, activation=np.tanh):
+        self.w = w
+        self.activation = activation
+
+    def __call__(self, h):
+        return self.activation(self.w * h)
+
+    def apply(self, h):
+        return self(h) + 0.1 * h
+
+
+NETWORK = [Dense(0.5), Dense(1.5, np.sin), Dense(-0.7)]
+OPS = {"sin": np.sin, "cube": lambda v: v**3, "mul": operator.mul}
+
+
+def test_a_list_of_layer_objects_looped_over():
+    def net(x):
+        h = x
+        for layer in NETWORK:
+            h = layer.apply(h)
+        return np.sum(h)
+
+    _check(net, np.array([0.2, -0.4, 0.9]))
+    assert "layer_apply_call.forward(layer.apply, h)" in srcgrad.source(srcgrad.grad(net))
+
+
+def test_functions_taken_from_a_dict_and_through_getattr():
+    def f(x):
+        return np.sum(OPS["sin"](x) + OPS["cube"](x) + getattr(np, "tanh")(x))  # noqa: B009
+
+    _check(f, np.array([0.2, -0.4, 0.9]))
+
+
+def _apply_twice(g, x):
+    return g(g(x))
+
+
+def test_functions_passed_as_arguments_and_as_defaults():
+    def f(x, nonlinearity=np.tanh):
+        return np.sum(_apply_twice(nonlinearity, x) + _apply_twice(functools.partial(np.multiply, 3.0), x))
+
+    _check(f, np.array([0.2, -0.4, 0.9]))
+    # tanh(tanh(x)) + 9 x at 0 has slope 1 + 9
+    assert np.allclose(srcgrad.grad(f)(np.zeros(2)), 10.0)
+
+
+def test_a_run_time_callee_without_a_rule_names_the_call_where_it_is_written():
+    def f(x):
+        return OPS["mul"](x, x)
+
+    for differentiate in (srcgrad.grad(f), lambda x: srcgrad.jvp(f, (x,), (1.0,))):
+        with pytest.raises(NoDerivativeRuleError) as raised:
+            differentiate(0.5)
+        message = str(raised.value)
+        assert "OPS['mul']" in message and "operator.mul" in message
+        assert f"{__file__}:" in message
+
+
+def test_a_run_time_callee_that_writes_into_its_argument_is_refused():
+    def scale_in_place(v):
+        v *= 2.0
+        return v
+
+    table = {"scale": scale_in_place}
+
+    def f(x):
+        return np.sum(table["scale"](x))
+
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="writes into its argument"):
+        srcgrad.grad(f)(np.ones(2))

@@ -48,6 +48,7 @@ class ForwardTransformer(Derivatives):
         super().__init__(context)
         self.names = context.names
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
         self.shapes = ShapeClasses(self.fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
@@ -122,6 +123,8 @@ class ForwardTransformer(Derivatives):
         state = dict(state)
         if op.kind == "call":
             return self.call(s, op, state)
+        if op.kind == "dynamic":
+            return self.dynamic_call(s, op, state)
         dt = self.tangent(target)
         code = [s]
         if op.kind == "pop":
@@ -256,6 +259,26 @@ class ForwardTransformer(Derivatives):
         call = gast.Call(func=tp.name(name), args=list(op.call.args), keywords=keywords)
         targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
         node = gast.copy_location(gast.Assign(targets=[targets], value=call, type_comment=None), s)
+        state[target] = False
+        return [node], state
+
+    def dynamic_call(self, s, op: Operation, state):
+        """``y = g(a)`` with ``g`` known only at run time -> ``y, dy = g_call.jvp((da,), g, a)``."""
+        target = target_of(s)
+        call = op.call
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+        if isinstance(receiver, gast.Name) and receiver.id in state:
+            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
+        pairs = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
+        active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
+        site = self.call_site(op, [p for p, _ in active])
+        tangents = gast.Tuple(elts=[tp.name(self.tangent(a.id)) for _, a in active], ctx=gast.Load())
+        value = gast.Call(
+            func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
+            args=[tangents, tp.load(call.func)] + list(call.args), keywords=list(call.keywords),
+        )
+        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
+        node = gast.copy_location(gast.Assign(targets=[targets], value=value, type_comment=None), s)
         state[target] = False
         return [node], state
 

@@ -143,7 +143,7 @@ class Classifier:
         if is_missing(target):
             if isinstance(func, gast.Attribute):
                 return self.method(node)
-            return self.no_rule(_written(node), node, _call_atoms(node))
+            return self.dynamic(node)
         target, node = _unwrapped(target, node)
         return self.resolved(target, node)
 
@@ -174,11 +174,21 @@ class Classifier:
         if name in IDENTITY_METHODS:
             return Operation("copy", _names([receiver]))
         if name not in METHODS:
-            return self.no_rule(_written(node), node, _call_atoms(node))
+            return self.dynamic(node)
         args = list(node.args)
         if name in VARARG_METHODS and len(args) > 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
         return self.rule_op(METHODS[name], [receiver] + args, node.keywords, node)
+
+    def dynamic(self, node: gast.Call) -> Operation:
+        """A call whose callee is a value known only when it runs: a function passed in or
+        taken from a dict, a method of an object made at run time (``layer.apply(h)``).
+
+        Generated code asks a call site (``driver.dynamic``) to find the callee's
+        derivative when it runs; a callee with neither the user's source nor a rule
+        raises there, naming this call. A receiver has no derivative of its own.
+        """
+        return Operation("dynamic", _names(_call_atoms(node)), call=node, label=_written(node))
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
@@ -233,6 +243,9 @@ def is_users_code(func) -> bool:
         return False
     if filename is None:
         return False
+    module = getattr(func, "__module__", None) or ""
+    if module.startswith("srcgrad.") and not module.startswith("srcgrad.runtime"):
+        return False  # srcgrad's own machinery (a call site of generated code): not differentiable code
     path = os.path.realpath(filename)
     return not any(path.startswith(root + os.sep) for root in _installed_roots())
 

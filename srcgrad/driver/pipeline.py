@@ -35,6 +35,7 @@ from .cache import (
     cached_slot,
     resolve_deferred,
 )
+from .dynamic import CallSite, site_name
 from .prepare import RESERVED, Prepared, prepare, source_line
 
 
@@ -43,7 +44,26 @@ def _context(p: Prepared, wrt: list[str], callee, scalars=frozenset(), tangent_k
     return TransformContext(
         p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier, callee,
         source_line(p.parsed), frozenset(scalars), p.namespace.values, tangent_keyword,
+        _call_sites(p),
     )
+
+
+def _call_sites(p: Prepared):
+    """(operation, active arguments) -> the name of its ``CallSite`` in the generated namespace;
+    one site per call and set of active arguments (a loop asks again for the same call)."""
+    made: dict = {}
+
+    def site(op, active: list) -> str:
+        key = (id(op.call), tuple(active))
+        if key not in made:
+            location = p.parsed.location(op.call)
+            made[key] = p.namespace.bind(
+                site_name(op.label),
+                CallSite(op.label, location, tuple(active), reverse_pair, forward_function),
+            )
+        return made[key]
+
+    return site
 
 
 def _reverse_code(p: Prepared, wrt: list[str], motion: Motion, scalars=frozenset()):

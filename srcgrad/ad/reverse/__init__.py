@@ -62,6 +62,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         fn = self.fn
         self.base_names = context.names
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
@@ -219,6 +220,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "dynamic":
+            forward, reverse, extra_targets, state = self.dynamic_call(s, op, state)
         elif active and op.kind == "store":
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
