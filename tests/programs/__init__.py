@@ -7,6 +7,7 @@ an array. ``tests/test_real_programs.py`` runs them all.
 """
 
 NAMES = (
+    "mlp",
     "logreg",
     "bnn",
     "gp",
