@@ -114,6 +114,13 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('ode', 'value_and_grad'): (UnsupportedSyntaxError, 'programs/ode.py:22:5: a generator (`yield`) is not supported by srcgrad; build and return a list instead'),
     ('ode', 'vjp'): (UnsupportedSyntaxError, 'programs/ode.py:22:5: a generator (`yield`) is not supported by srcgrad; build and return a list instead'),
     ('ode', 'jvp'): (NoDerivativeRuleError, 'programs/ode.py:38:5: no derivative rule for functools.partial'),
+    ('word2vec', 'grad'): (TypeError, 'first operand must be array'),
+    ('word2vec', 'value_and_grad'): (TypeError, 'first operand must be array'),
+    ('word2vec', 'vjp'): (TypeError, 'first operand must be array'),
+    ('attention', 'grad'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
+    ('attention', 'value_and_grad'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
+    ('attention', 'vjp'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
+    ('attention', 'jvp'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
 }
 
 

@@ -24,4 +24,6 @@ NAMES = (
     "convnet",
     "kalman",
     "ode",
+    "word2vec",
+    "attention",
 )
