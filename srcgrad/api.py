@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import sys
 import weakref
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ import numpy as np
 
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
-from .errors import NoDerivativeRuleError
+from .errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .rules import registry
 from .runtime import scalar_seed
 
@@ -36,6 +37,13 @@ def transformable(func) -> Callable:
     made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
     if made_by_srcgrad is not None:
         return made_by_srcgrad()
+    if inspect.isgeneratorfunction(func):
+        code = func.__code__
+        line = (linecache.getline(code.co_filename, code.co_firstlineno) or "").rstrip("\n")
+        raise UnsupportedSyntaxError(
+            "differentiating a generator function itself", Location(code.co_filename, code.co_firstlineno, 0, line),
+            "differentiate the function that consumes it, e.g. `sum(gen(x))` (its values are a list there)",
+        )
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
         try:
             inspect.getsourcelines(func)

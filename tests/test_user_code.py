@@ -235,3 +235,74 @@ def test_a_run_time_callee_that_writes_into_its_argument_is_refused():
 
     with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="writes into its argument"):
         srcgrad.grad(f)(np.ones(2))
+
+
+# -- iterator builtins used as values --------------------------------------------------
+
+
+def test_zip_and_enumerate_as_values_carry_the_derivative():
+    """They used to count as non-differentiable, and the gradient came out zero."""
+
+    def f(x, y):
+        pairs = list(zip(x, y))
+        numbered = list(enumerate(x))
+        return pairs[0][0] * pairs[1][1] + numbered[1][1] * 2.0
+
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    _check(f, x, y)
+    assert np.allclose(srcgrad.grad(f)(x, y), [4.0, 2.0])
+
+
+def test_map_filter_and_getattr():
+    def f(x):
+        return sum(map(np.sin, x)) + sum(filter(lambda v: v > 0.0, x)) + sum(map(np.multiply, x, x))
+
+    _check(f, np.array([0.3, -0.5, 0.9]))
+
+    def g(x):
+        return getattr(np, "cos")(x) * 2.0  # noqa: B009
+
+    _check(g, 0.4)
+
+
+# -- generators ----------------------------------------------------------------------------
+
+
+def hidden_states(h, weights):
+    for w in weights:
+        h = np.tanh(w * h)
+        yield h
+
+
+def squares_then_cubes(x):
+    yield from (v * v for v in x)
+    for v in x:
+        yield v**3
+        if v > 10.0:
+            return
+
+
+def test_generators_consumed_by_for_sum_list_and_zip():
+    weights = [0.5, 1.2, -0.8]
+
+    def loss(h0):
+        total = 0.0
+        for k, h in enumerate(hidden_states(h0, weights)):
+            total = total + (k + 1) * np.sum(h**2)
+        states = list(hidden_states(h0, weights))
+        paired = sum(np.sum(a * b) for a, b in zip(hidden_states(h0, weights), hidden_states(2.0 * h0, weights)))
+        return total + np.sum(states[-1]) + paired + sum(squares_then_cubes(h0))
+
+    _check(loss, np.array([0.3, -0.2]))
+
+
+def test_a_generator_nested_in_the_function():
+    def f(x):
+        def doubled(v):
+            for item in v:
+                yield 2.0 * item
+
+        return sum(doubled(x))
+
+    _check(f, np.array([0.3, -0.2, 0.5]))
+    assert np.allclose(srcgrad.grad(f)(np.ones(3)), 2.0)

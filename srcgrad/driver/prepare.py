@@ -23,6 +23,7 @@ from ..core.ir import assignments, parameter_names, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import UnsupportedSyntaxError
 from ..frontend import fence
+from ..frontend.generators import lists_for_generators
 from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
 from ..frontend.parse import ParsedFunction, parse_function
@@ -51,6 +52,7 @@ class Prepared:
 def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
     parsed = parse_function(func)
+    lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))

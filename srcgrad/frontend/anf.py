@@ -15,12 +15,15 @@ which lower them to statements and give back an atom.
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 import numpy as np
 
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import pairwise_einsum
+from .iterators import as_comprehension
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -143,6 +146,13 @@ class Anf:
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
+        if self.is_generator_call(node):  # gen(x) -> list(gen(x)): see ``generators``
+            listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
+            node.srcgrad_listed = True
+            return self.operation(gast.copy_location(listed, node))
+        comprehension = as_comprehension(node, self.env, self.names)
+        if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
+            return self.operation(gast.copy_location(comprehension, node))
         if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
             node = pairwise_einsum(node)
         pre = []
@@ -168,6 +178,13 @@ class Anf:
             pre += p
             keywords.append(gast.keyword(arg=k.arg, value=v))
         return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
+
+    def is_generator_call(self, node: gast.Call) -> bool:
+        """A call of the user's generator function, not yet turned into a list."""
+        if getattr(node, "srcgrad_listed", False) or self.env.lookup("list") is not list:
+            return False
+        target = self.env.static_value(node.func)
+        return not is_missing(target) and inspect.isgeneratorfunction(target)
 
     def explicit_super(self, func):
         """``super().f`` -> ``super(__class__, self).f``: generated code is not in the class body,
