@@ -46,18 +46,25 @@ def nll_gradient_by_hand(log_hypers, x, y):
     return np.array([0.5 * np.sum(inner * d) for d in dK])
 
 
-def main() -> None:
-    rs = np.random.RandomState(0)
+def synthetic_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """25 noisy samples of sin(1.5 x) on [-3, 3]."""
+    rs = np.random.RandomState(seed)
     x = np.sort(rs.uniform(-3.0, 3.0, 25))
-    y = np.sin(1.5 * x) + 0.2 * rs.randn(25)
+    return x, np.sin(1.5 * x) + 0.2 * rs.randn(25)
+
+
+def fit(x: np.ndarray, y: np.ndarray, x0: np.ndarray):
+    """L-BFGS-B on the negative log likelihood, with srcgrad's gradient as ``jac``."""
+    return minimize(nll, x0, args=(x, y), jac=srcgrad.grad(nll), method="L-BFGS-B")
+
+
+def main() -> None:
+    x, y = synthetic_data()
     x0 = np.array([0.0, 0.0, -1.0])
+    print("gradient at x0, srcgrad:", srcgrad.grad(nll)(x0, x, y))
+    print("gradient at x0, by hand:", nll_gradient_by_hand(x0, x, y))
 
-    gradient = srcgrad.grad(nll)
-    by_hand = nll_gradient_by_hand(x0, x, y)
-    print("gradient at x0, srcgrad:", gradient(x0, x, y))
-    print("gradient at x0, by hand:", by_hand)
-
-    result = minimize(nll, x0, args=(x, y), jac=gradient, method="L-BFGS-B")
+    result = fit(x, y, x0)
     lengthscale, variance, noise = np.exp(result.x)
     print(f"fitted lengthscale {lengthscale:.4f}, variance {variance:.4f}, noise std {noise:.4f}")
     print(f"final negative log likelihood {result.fun:.6f} after {result.nit} iterations ({result.message})")

@@ -311,7 +311,7 @@ def test_jvp(name):
     out, out_tangent = srcgrad.jvp(program(name).loss, args, tangents)
     check_value(name, out, value)
     expected = float(numeric @ direction)
-    if not abs(float(out_tangent) - expected) <= tolerance(value, numeric) * direction.size + 1e-5 * abs(expected):
+    if not abs(float(out_tangent) - expected) <= tolerance(value, numeric) * np.sqrt(direction.size) + 1e-5 * abs(expected):
         raise WrongDerivative(f"{name} (jvp): tangent {float(out_tangent)!r}, finite differences give {expected!r}")
 
 
@@ -332,9 +332,12 @@ def test_gp_fit_example_gradient_and_fit(capsys):
     numeric = [(nll(log_hypers + eps * e, x, y) - nll(log_hypers - eps * e, x, y)) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(gradient, by_hand(log_hypers, x, y), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-8)
+    x, y = example["synthetic_data"]()
+    x0 = np.array([0.0, 0.0, -1.0])
+    result = example["fit"](x, y, x0)
+    assert result.success and result.fun < nll(x0, x, y) - 1.0
     example["main"]()
-    out = capsys.readouterr().out
-    assert "fitted lengthscale" in out and "CONVERGENCE" in out
+    assert "fitted lengthscale" in capsys.readouterr().out
 
 
 def current_failures() -> list[str]:
