@@ -121,6 +121,10 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('attention', 'value_and_grad'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
     ('attention', 'vjp'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
     ('attention', 'jvp'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
+    ('pendulum', 'grad'): (WrongDerivative, 'pendulum (grad): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(-0.29858952288464025); 2 entries wrong'),
+    ('pendulum', 'value_and_grad'): (WrongDerivative, 'pendulum (value_and_grad): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(-0.29858952288464025); 2 entries wrong'),
+    ('pendulum', 'vjp'): (WrongDerivative, 'pendulum (vjp): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(-0.29858952288464025); 2 entries wrong'),
+    ('pendulum', 'jvp'): (WrongDerivative, 'pendulum (jvp): tangent 0.0, finite differences give -0.046488218630828755'),
 }
 
 

@@ -26,4 +26,5 @@ NAMES = (
     "ode",
     "word2vec",
     "attention",
+    "pendulum",
 )
