@@ -27,4 +27,5 @@ NAMES = (
     "word2vec",
     "attention",
     "pendulum",
+    "poisson_glm",
 )
