@@ -20,6 +20,7 @@ import functools
 import importlib
 import runpy
 import sys
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -51,10 +52,10 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('mlp', 'grad'): (WrongStructure, 'mlp (grad): gradient structure [((2, 5), (5,), (2, 5), (5,)), ((5, 4), (4,), (5, 4), (4,)), ((4, 1), (1,), (4, 1), (1,... but argument [((2, 5), (5,)), ((5, 4), (4,)), ((4, 1), (1,))]'),
     ('mlp', 'value_and_grad'): (WrongStructure, 'mlp (value_and_grad): gradient structure [((2, 5), (5,), (2, 5), (5,)), ((5, 4), (4,), (5, 4), (4,)), ((4, 1), (1,), (4, 1), (1,... but argument [((2, 5), (5,)), ((5, 4), (4,)), ((4, 1), (1,))]'),
     ('mlp', 'vjp'): (WrongStructure, 'mlp (vjp): gradient structure [((2, 5), (5,), (2, 5), (5,)), ((5, 4), (4,), (5, 4), (4,)), ((4, 1), (1,), (4, 1), (1,... but argument [((2, 5), (5,)), ((5, 4), (4,)), ((4, 1), (1,))]'),
-    ('logreg', 'grad'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit'),
-    ('logreg', 'value_and_grad'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit'),
-    ('logreg', 'vjp'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit'),
-    ('logreg', 'jvp'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit'),
+    ('logreg', 'grad'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit (in log_likelihood_forward: probs, self_predict_tape = self_predict_call.forward(self.predict, params, inputs))'),
+    ('logreg', 'value_and_grad'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit (in log_likelihood_forward: probs, self_predict_tape = self_predict_call.forward(self.predict, params, inputs))'),
+    ('logreg', 'vjp'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit (in log_likelihood_forward: probs, self_predict_tape = self_predict_call.forward(self.predict, params, inputs))'),
+    ('logreg', 'jvp'): (NoDerivativeRuleError, 'programs/logreg.py:24:9: no derivative rule for expit (in jvp_log_likelihood: probs, dprobs = self_predict_call.jvp((dparams,), self.predict, params, inputs))'),
     ('bnn', 'grad'): (NoDerivativeRuleError, 'programs/bnn.py:38:5: no derivative rule for norm.logpdf'),
     ('bnn', 'value_and_grad'): (NoDerivativeRuleError, 'programs/bnn.py:38:5: no derivative rule for norm.logpdf'),
     ('bnn', 'vjp'): (NoDerivativeRuleError, 'programs/bnn.py:38:5: no derivative rule for norm.logpdf'),
@@ -71,9 +72,9 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('vae', 'value_and_grad'): (UnsupportedSyntaxError, 'programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one'),
     ('vae', 'vjp'): (UnsupportedSyntaxError, 'programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one'),
     ('vae', 'jvp'): (UnsupportedSyntaxError, 'programs/vae.py:37:27: starred arguments `*args` in a call is not supported by srcgrad; pass the arguments one by one'),
-    ('gan', 'grad'): (ValueError, 'zip() argument 2 is shorter than argument 1'),
-    ('gan', 'value_and_grad'): (ValueError, 'zip() argument 2 is shorter than argument 1'),
-    ('gan', 'vjp'): (ValueError, 'zip() argument 2 is shorter than argument 1'),
+    ('gan', 'grad'): (ValueError, 'zip() argument 2 is shorter than argument 1 (in grad_loss: bdisc_params = sg.add(bdisc_params, bdisc_params_part2))'),
+    ('gan', 'value_and_grad'): (ValueError, 'zip() argument 2 is shorter than argument 1 (in value_and_grad_loss: bdisc_params = sg.add(bdisc_params, bdisc_params_part2))'),
+    ('gan', 'vjp'): (ValueError, 'zip() argument 2 is shorter than argument 1 (in loss_backward: bdisc_params = sg.add(bdisc_params, bdisc_params_part2))'),
     ('lstm', 'grad'): (NoDerivativeRuleError, 'programs/lstm.py:32:9: no derivative rule for logsumexp'),
     ('lstm', 'value_and_grad'): (NoDerivativeRuleError, 'programs/lstm.py:32:9: no derivative rule for logsumexp'),
     ('lstm', 'vjp'): (NoDerivativeRuleError, 'programs/lstm.py:32:9: no derivative rule for logsumexp'),
@@ -114,9 +115,9 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('ode', 'value_and_grad'): (NoDerivativeRuleError, 'programs/ode.py:38:5: no derivative rule for functools.partial'),
     ('ode', 'vjp'): (NoDerivativeRuleError, 'programs/ode.py:38:5: no derivative rule for functools.partial'),
     ('ode', 'jvp'): (NoDerivativeRuleError, 'programs/ode.py:38:5: no derivative rule for functools.partial'),
-    ('word2vec', 'grad'): (TypeError, 'first operand must be array'),
-    ('word2vec', 'value_and_grad'): (TypeError, 'first operand must be array'),
-    ('word2vec', 'vjp'): (TypeError, 'first operand must be array'),
+    ('word2vec', 'grad'): (TypeError, "first operand must be array (in grad_loss: bembeddings = sg.add_at(bembeddings, 'output vectors', sg.unindex(bcontext_vectors, t2, contexts)))"),
+    ('word2vec', 'value_and_grad'): (TypeError, "first operand must be array (in value_and_grad_loss: bembeddings = sg.add_at(bembeddings, 'output vectors', sg.unindex(bcontext_vectors, t2, contexts)))"),
+    ('word2vec', 'vjp'): (TypeError, "first operand must be array (in loss_backward: bembeddings = sg.add_at(bembeddings, 'output vectors', sg.unindex(bcontext_vectors, t2, contexts)))"),
     ('attention', 'grad'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
     ('attention', 'value_and_grad'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
     ('attention', 'vjp'): (NoDerivativeRuleError, 'programs/attention.py:36:9: no derivative rule for softmax'),
@@ -358,7 +359,11 @@ def current_failures() -> list[str]:
                 globals()[f"test_{mode}"](name)
             except Exception as exc:
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                message = message.replace(tests_dir, "").split("; register one")[0].split("; see README")[0]
+                message = message.split("; register one")[0].split("; see README")[0]
+                generated = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<srcgrad")]
+                if generated and not isinstance(exc, AssertionError):  # a crash in generated code
+                    message += f" (in {generated[-1].name}: {generated[-1].line})"
+                message = message.replace(tests_dir, "")
                 lines.append(f"    ({name!r}, {mode!r}): ({type(exc).__name__}, {message!r}),")
     return lines
 
