@@ -37,13 +37,11 @@ def transformable(func) -> Callable:
     made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
     if made_by_srcgrad is not None:
         return made_by_srcgrad()
-    if inspect.isgeneratorfunction(func):
+    refusal = _refused_as_the_differentiated_function(func)
+    if refusal is not None:
         code = func.__code__
         line = (linecache.getline(code.co_filename, code.co_firstlineno) or "").rstrip("\n")
-        raise UnsupportedSyntaxError(
-            "differentiating a generator function itself", Location(code.co_filename, code.co_firstlineno, 0, line),
-            "differentiate the function that consumes it, e.g. `sum(gen(x))` (its values are a list there)",
-        )
+        raise UnsupportedSyntaxError(refusal[0], Location(code.co_filename, code.co_firstlineno, 0, line), refusal[1])
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
         try:
             inspect.getsourcelines(func)
@@ -55,6 +53,24 @@ def transformable(func) -> Callable:
     if rule is None:
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
     return rule_wrapper(func, rule.inputs)
+
+
+def _refused_as_the_differentiated_function(func) -> tuple[str, str] | None:
+    """What a function called from differentiated code may be, but the differentiated one not."""
+    if not inspect.isfunction(func):
+        return None
+    if inspect.isgeneratorfunction(func):
+        return (
+            "differentiating a generator function itself",
+            "differentiate the function that consumes it, e.g. `sum(gen(x))` (its values are a list there)",
+        )
+    kinds = {p.kind for p in inspect.signature(func).parameters.values()}
+    if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+        return (
+            "differentiating a function with `*args` or `**kwargs` parameters itself",
+            "differentiate a function with named parameters that calls it, e.g. `lambda x, y: f(x, y)`",
+        )
+    return None
 
 
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> parameter names

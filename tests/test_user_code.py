@@ -306,3 +306,86 @@ def test_a_generator_nested_in_the_function():
 
     _check(f, np.array([0.3, -0.2, 0.5]))
     assert np.allclose(srcgrad.grad(f)(np.ones(3)), 2.0)
+
+
+# -- with -----------------------------------------------------------------------------------
+
+
+def test_with_in_the_users_code_enters_and_leaves_around_the_forward_sweep():
+    def f(x):
+        with np.errstate(divide="ignore", invalid="ignore") as state:
+            y = np.log(x) * 2.0
+        return np.sum(y) if state is None else 0.0  # np.errstate enters as None
+
+    _check(f, np.array([0.5, 1.5]))
+    before = np.geterr()
+    srcgrad.grad(f)(np.array([0.5, 1.5]))
+    assert np.geterr() == before  # left again
+
+
+def test_leaving_a_with_block_early_is_refused():
+    def f(x):
+        with np.errstate(all="ignore"):
+            return np.log(x)
+
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="leaving a `with` block"):
+        srcgrad.grad(f)(0.5)
+
+
+# -- *args and **kwargs ----------------------------------------------------------------------
+
+
+def _weighted(a, b, scale=1.0):
+    return scale * a * np.sin(b)
+
+
+def _product(*factors):
+    out = 1.0
+    for f in factors:
+        out = out * f
+    return out
+
+
+def _mixed(first, *rest, power=2.0, **options):
+    total = first**power
+    for r in rest:
+        total = total + options["weight"] * r
+    return total
+
+
+def test_starred_arguments_in_calls_and_star_parameters():
+    def f(x, y):
+        pair = (x, y)
+        named = {"scale": 3.0}
+        return np.sum(_weighted(*pair, **named) + _product(*pair, x) + _mixed(x, y, y, power=3.0, weight=0.5))
+
+    x, y = np.array([0.3, -0.6]), np.array([1.1, 0.4])
+    for wrt in (0, 1):
+        srcgrad.check_grads(f, (x, y), modes=("rev", "fwd"), wrt=(wrt,))
+
+
+def test_a_list_unpacked_into_a_call_gets_a_list_cotangent_and_inactive_unpacking_passes_through():
+    rs = np.random.RandomState(0)
+
+    def f(x):
+        parts = [x, 2.0 * x]
+        noise = rs.randn(*x.shape)  # inactive: just a call
+        return np.sum(_product(*parts) + 0.0 * noise)
+
+    x = np.array([0.3, -0.6])
+    srcgrad.check_grads(lambda x: f(x), (x,), modes=("rev",))
+    assert np.allclose(srcgrad.grad(f)(x), 4.0 * x)
+
+
+def test_a_rule_called_with_unpacked_arguments():
+    def f(x):
+        args = (x, 2.0)
+        return np.sum(np.power(*args))
+
+    srcgrad.check_grads(f, (np.array([0.3, 0.8]),))
+
+
+def test_differentiating_a_star_parameter_function_itself_is_refused_with_the_fix():
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="lambda x, y: f"):
+        srcgrad.grad(_product)(2.0, 3.0)
+    assert srcgrad.grad(lambda x, y: _product(x, y))(2.0, 3.0) == 3.0

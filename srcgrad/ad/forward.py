@@ -25,7 +25,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import is_append, target_of, whole_index
+from ..core.ir import call_layout, is_append, target_of, whole_index
 from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
@@ -269,13 +269,13 @@ class ForwardTransformer(Derivatives):
         receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and receiver.id in state:
             raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
-        pairs = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
-        active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        site = self.call_site(op, [p for p, _ in active])
+        layout, passed, keywords, entries = call_layout(call)
+        active = [(p, a) for p, a in entries if isinstance(a, gast.Name) and a.id in state]
+        site = self.call_site(op, layout, [p for p, _ in active])
         tangents = gast.Tuple(elts=[tp.name(self.tangent(a.id)) for _, a in active], ctx=gast.Load())
         value = gast.Call(
             func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
-            args=[tangents, tp.load(call.func)] + list(call.args), keywords=list(call.keywords),
+            args=[tangents, tp.load(call.func)] + passed, keywords=keywords,
         )
         targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
         node = gast.copy_location(gast.Assign(targets=[targets], value=value, type_comment=None), s)

@@ -136,16 +136,22 @@ class Classifier:
 
     def call(self, node: gast.Call) -> Operation:
         func = node.func
+        if _unpacks(node):  # f(*xs): which parameter gets what is known only at run time
+            return self.dynamic(node)
         parent = self.env.super_method(func)
         if not is_missing(parent):  # super(__class__, self).f(x): the parent's f(self, x)
+            if _has_var_parameters(parent):
+                return self.dynamic(node)
             return self.resolved(parent, _with_arguments(node, [func.value.args[1]]))
         target = self.env.static_value(func)
         if is_missing(target):
             if isinstance(func, gast.Attribute):
                 return self.method(node)
             return self.dynamic(node)
-        target, node = _unwrapped(target, node)
-        return self.resolved(target, node)
+        target, unwrapped = _unwrapped(target, node)
+        if isinstance(target, types.FunctionType) and _has_var_parameters(target) and is_users_code(target):
+            return self.dynamic(node)  # def f(*xs): bound to its parameters at run time
+        return self.resolved(target, unwrapped)
 
     def resolved(self, target, node: gast.Call) -> Operation:
         """The operation of a call whose callee is known: a rule, a user function, or neither."""
@@ -340,9 +346,23 @@ def _calling(node: gast.Call, base: gast.expr, attr: str) -> gast.Call:
 
 
 def _call_atoms(node: gast.Call) -> list:
-    """Every value a call reads: the receiver of a method, its arguments, its keywords."""
+    """Every value a call reads: the receiver of a method, its arguments (``*xs``: the
+    container), its keywords."""
     atoms = [node.func.value] if isinstance(node.func, gast.Attribute) else []
-    return atoms + list(node.args) + [k.value for k in node.keywords]
+    args = [a.value if isinstance(a, gast.Starred) else a for a in node.args]
+    return atoms + args + [k.value for k in node.keywords]
+
+
+def _unpacks(node: gast.Call) -> bool:
+    return any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+
+
+def _has_var_parameters(func) -> bool:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _written(node: gast.Call, func=None) -> str:

@@ -53,13 +53,13 @@ def _call_sites(p: Prepared):
     one site per call and set of active arguments (a loop asks again for the same call)."""
     made: dict = {}
 
-    def site(op, active: list) -> str:
+    def site(op, layout: tuple, active: list) -> str:
         key = (id(op.call), tuple(active))
         if key not in made:
             location = p.parsed.location(op.call)
             made[key] = p.namespace.bind(
                 site_name(op.label),
-                CallSite(op.label, location, tuple(active), reverse_pair, forward_function),
+                CallSite(op.label, location, layout, tuple(active), reverse_pair, forward_function),
             )
         return made[key]
 
@@ -281,9 +281,9 @@ def _build_jvp(func, wrt: list[str], slot: JvpSlot, scalar: bool) -> None:
     for a in tangent_args:
         a.ctx = gast.Param()
     signature = gast.arguments(
-        args=list(args.args), posonlyargs=list(args.posonlyargs), vararg=None,
+        args=list(args.args), posonlyargs=list(args.posonlyargs), vararg=args.vararg,
         kwonlyargs=list(args.kwonlyargs) + tangent_args,
-        kw_defaults=list(args.kw_defaults) + [None] * len(tangent_args), kwarg=None,
+        kw_defaults=list(args.kw_defaults) + [None] * len(tangent_args), kwarg=args.kwarg,
         defaults=list(args.defaults),
     )
     body = code.body + [gast.Return(value=gast.Tuple(elts=[code.output, code.output_tangent], ctx=gast.Load()))]

@@ -139,10 +139,6 @@ class Anf:
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 
     def expr_Call(self, node):
-        if any(isinstance(a, gast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            raise self.lower.unsupported(node, "a call with `*args` or `**kwargs`")
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
@@ -170,8 +166,11 @@ class Anf:
             # f(a)(x): the callee is a value computed at run time
             p, func = self.atomize(func)
             pre += p
-        p, args = self.atomize_all(node.args)
-        pre += p
+        args = []
+        for a in node.args:  # f(*xs): the container becomes an atom, still starred
+            p, atom = self.atomize(a.value if isinstance(a, gast.Starred) else a)
+            pre += p
+            args.append(gast.Starred(value=atom, ctx=gast.Load()) if isinstance(a, gast.Starred) else atom)
         keywords = []
         for k in node.keywords:
             p, v = self.atomize(k.value)

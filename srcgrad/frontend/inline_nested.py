@@ -56,6 +56,12 @@ class NestedFunctions:
         if not self.is_call(call):
             return None
         fdef = self.defs[call.func.id]
+        unpacking = any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+        if unpacking or fdef.args.vararg is not None or fdef.args.kwarg is not None:
+            raise self.lower.unsupported(
+                call, f"`*args` or `**kwargs` with the nested function {fdef.name!r}",
+                "define the function at module level, where such calls are made at run time",
+            )
         if fdef.name in self._inlining:
             raise self.lower.unsupported(call, f"the recursive nested function {fdef.name!r}",
                                          "define it at module level; module-level recursion is supported")

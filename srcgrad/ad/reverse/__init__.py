@@ -168,7 +168,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
 
     def _kinds(self) -> dict[str, str]:
         """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
-        kinds = {p: "array" for p in self.params}
+        packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
+        kinds = {p: "other" if p in packed else "array" for p in self.params}  # *args: a tuple
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)

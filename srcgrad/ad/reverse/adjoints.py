@@ -14,7 +14,7 @@ import gast
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import target_of, whole_index
+from ...core.ir import call_layout, target_of, whole_index
 from ...core.names import callee_name
 from ..inline import inline
 
@@ -195,16 +195,15 @@ class Adjoints:
         receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and self.activity.is_active(receiver.id):
             raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
-        positional = [(k, a) for k, a in enumerate(call.args)]
-        keywords = [(k.arg, k.value) for k in call.keywords]
+        layout, passed, keywords, entries = call_layout(call)
         active_args = [
-            (p, a) for p, a in positional + keywords if isinstance(a, gast.Name) and self.activity.is_active(a.id)
+            (p, a) for p, a in entries if isinstance(a, gast.Name) and self.activity.is_active(a.id)
         ]
-        site = self.call_site(op, [p for p, _ in active_args])
+        site = self.call_site(op, layout, [p for p, _ in active_args])
         tape = self.decision(s, f"{site.removesuffix('_call')}_tape")
         new_call = gast.Call(
             func=gast.Attribute(value=tp.name(site), attr="forward", ctx=gast.Load()),
-            args=[tp.load(call.func)] + list(call.args), keywords=call.keywords,
+            args=[tp.load(call.func)] + passed, keywords=keywords,
         )
         backward = gast.Attribute(value=tp.name(site), attr="backward", ctx=gast.Load())
         return self.pulled_back(s, new_call, tape, backward, active_args, state)
