@@ -31,11 +31,13 @@ def apply_walls(field):
     return field
 
 
-def simulate(dye, steps=4, vx=0.6, vy=0.3, viscosity=0.1, dt=0.5):
-    for _ in range(steps):
+def simulate(dye, steps=4, vx=0.6, vy=0.3, viscosity=0.1, dt=0.5, log_every=0):
+    for step in range(steps):
         dye = advect(dye, vx, vy, dt)
         dye = dye + viscosity * dt * laplacian(dye)
         dye = apply_walls(dye)
+        if log_every and step % log_every == 0:
+            print(f"step {step}: total dye {dye.sum():.4f}")
     return dye
 
 
