@@ -111,6 +111,10 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('poisson_glm', 'value_and_grad'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
     ('poisson_glm', 'vjp'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
     ('poisson_glm', 'jvp'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
+    ('option_pricing', 'grad'): (WrongDerivative, 'option_pricing (grad): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(19.879898771280047); 2 entries wrong'),
+    ('option_pricing', 'value_and_grad'): (WrongDerivative, 'option_pricing (value_and_grad): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(19.879898771280047); 2 entries wrong'),
+    ('option_pricing', 'vjp'): (WrongDerivative, 'option_pricing (vjp): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(19.879898771280047); 2 entries wrong'),
+    ('option_pricing', 'jvp'): (WrongDerivative, 'option_pricing (jvp): tangent 0.0, finite differences give 2.462221075689082'),
 }
 
 

@@ -28,4 +28,5 @@ NAMES = (
     "attention",
     "pendulum",
     "poisson_glm",
+    "option_pricing",
 )
