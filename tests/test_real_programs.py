@@ -115,6 +115,10 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ('option_pricing', 'value_and_grad'): (WrongDerivative, 'option_pricing (value_and_grad): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(19.879898771280047); 2 entries wrong'),
     ('option_pricing', 'vjp'): (WrongDerivative, 'option_pricing (vjp): gradient entry 0 of 2 is np.float64(0.0), finite differences give np.float64(19.879898771280047); 2 entries wrong'),
     ('option_pricing', 'jvp'): (WrongDerivative, 'option_pricing (jvp): tangent 0.0, finite differences give 2.462221075689082'),
+    ('rbf_network', 'grad'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
+    ('rbf_network', 'value_and_grad'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
+    ('rbf_network', 'vjp'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
+    ('rbf_network', 'jvp'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
 }
 
 

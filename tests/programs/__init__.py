@@ -29,4 +29,5 @@ NAMES = (
     "pendulum",
     "poisson_glm",
     "option_pricing",
+    "rbf_network",
 )
