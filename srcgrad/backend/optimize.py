@@ -19,6 +19,7 @@ the order ``optimize_body`` gives:
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..analysis.dataflow import Liveness, solve
 from ..core import templates as tp
@@ -91,7 +92,8 @@ def _drop_orphan_comments(stmts: list) -> list:
             out.append(s)  # a blank line separates; it heads nothing
             continue
         following = stmts[k + 1] if k + 1 < len(stmts) else None
-        if tp.is_comment(s) and (following is None or tp.is_comment(following)):
+        heads_section = tp.is_comment(s) and tp.comment_text(s) == "Reverse sweep" and following is not None
+        if tp.is_comment(s) and (following is None or tp.is_comment(following)) and not heads_section:
             continue
         if tp.is_comment(s) and out and tp.is_comment(out[-1]) is False and _last_comment(out) == tp.comment_text(s):
             continue  # the same user line continues: one heading is enough
@@ -177,7 +179,10 @@ def _receiver(stmts, k: int):
     name = s.targets[0].id
     movable = not _has_call(s.value)
     reads = _reads(s.value) | {name}
-    for nxt in stmts[k + 1 : k + 2 + _LOOKAHEAD]:
+    following = stmts[k + 1 :]
+    if movable:  # a plain expression may move past comments too (into the reverse sweep)
+        following = [t for t in following if not tp.is_comment(t)]
+    for nxt in following[: 1 + _LOOKAHEAD]:
         if _can_receive(nxt, name):
             return nxt
         if not (
@@ -197,15 +202,37 @@ def _has_call(node) -> bool:
 
 
 def _can_receive(nxt, name: str) -> bool:
-    """The next statement reads ``name`` once, in a place evaluated exactly once."""
+    """The next statement reads ``name`` once, in a place evaluated exactly once
+    (not the seed's check: the output keeps its name in the forward sweep)."""
     if isinstance(nxt, gast.Assign):
-        return name in _reads(nxt.value)
+        seed = isinstance(nxt.value, gast.Call) and getattr(nxt.value.func, "attr", None) == "scalar_seed"
+        return name in _reads(nxt.value) and not seed and not _read_for_shape(nxt.value, name)
     if isinstance(nxt, gast.If):
         return name in _reads(nxt.test)
     if isinstance(nxt, gast.For):
         return name in _reads(nxt.iter)
     if isinstance(nxt, gast.Return):
         return nxt.value is not None and name in _reads(nxt.value)
+    return False
+
+
+# Helpers that read an argument only for its shape (and array type): position -> helper
+_SHAPE_ARGUMENTS = {"unreduce": 1, "unbroadcast": 1, "zeros_like": 0, "shape_of": 0}
+
+
+def _read_for_shape(node, name: str) -> bool:
+    """Whether ``name`` is a shape-only argument in ``node``: a temporary computed just for
+    its shape stays a named statement instead of moving into the helper's call."""
+    for n in tp.walk(node):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+        ):
+            arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
+            if isinstance(arg, gast.Name) and arg.id == name:
+                return True
     return False
 
 
@@ -263,7 +290,9 @@ class _Fold(gast.NodeTransformer):
         if isinstance(value, gast.BinOp):
             value.left, value.right = self.visit(value.left), self.visit(value.right)
             folded = self.visit_BinOp(value, top=True)
-            node.value = folded
+            inner = self.visit_BinOp(folded) if folded is value else folded
+            # ``1.0 * (2 * x)`` is ``2 * x``: the inner operation makes a new array anyway
+            node.value = inner if isinstance(inner, (gast.BinOp, gast.UnaryOp)) else folded
         else:
             node.value = self.visit(value)
         return node
@@ -284,13 +313,46 @@ class _Fold(gast.NodeTransformer):
             value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
             if value is not None and abs(value) < 1e15:
                 return tp.const(int(value) if type(value) is bool else value)
+        like_terms = _collect_like_terms(node)
+        if like_terms is not None:
+            return like_terms
         if top:
             return node
         if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
             return node.left
         if left == 1 and isinstance(node.op, gast.Mult):
             return node.right
+        if left == -1 and isinstance(node.op, gast.Mult):
+            return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
+
+
+def _scaled_name(node):
+    """``(c, x)`` for ``c * x`` or ``x * c`` with ``x`` a name and ``c`` an integer power
+    of two (multiplying by it is exact); else None."""
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+        return None
+    for c, x in ((node.left, node.right), (node.right, node.left)):
+        value = _number(c)
+        if isinstance(x, gast.Name) and value is not None and type(value) is not bool:
+            magnitude = abs(value)
+            if magnitude >= 1 and magnitude == int(magnitude) and int(magnitude) & (int(magnitude) - 1) == 0:
+                return value, x.id
+    return None
+
+
+def _collect_like_terms(node):
+    """``2 * x + x * 2`` -> ``4 * x``. Exact, so the value is the same: both products
+    are exact (powers of two), and the sum and ``4 * x`` round the same real once."""
+    if not isinstance(node.op, (gast.Add, gast.Sub)):
+        return None
+    left, right = _scaled_name(node.left), _scaled_name(node.right)
+    if left is None or right is None or left[1] != right[1]:
+        return None
+    total = left[0] + right[0] if isinstance(node.op, gast.Add) else left[0] - right[0]
+    if not total or abs(total) >= 2**52:
+        return None  # ``0 * x`` is not 0 for inf or nan
+    return gast.BinOp(left=tp.const(total), op=gast.Mult(), right=tp.name(left[1]))
 
 
 def fold_constants(stmts: list) -> list:
@@ -385,6 +447,214 @@ def _rename_reads(node, old: str, new: str) -> int:
     return n_renamed
 
 
+# -- constants and known shapes ---------------------------------------------------------
+
+
+def propagate_constants(stmts: list, substitutable) -> list:
+    """``bout = 1.0`` (ours, assigned once, at the top level): later reads read ``1.0``,
+    so folding can simplify the expressions that read it."""
+    stores: dict[str, int] = {}
+    for n in tp.walk(stmts):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    for k, s in enumerate(stmts):
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and _number(s.value) is not None
+            and substitutable(s.targets[0].id)
+            and stores.get(s.targets[0].id) == 1
+        ):
+            name, value = s.targets[0].id, s.value.value
+            for later in stmts[k + 1 :]:
+                for n in tp.walk(later):
+                    if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load):
+                        _replace_node(later, n, tp.const(value))
+    return stmts
+
+
+def _replace_node(root, old, new) -> None:
+    for parent in tp.walk(root):
+        for field, value in gast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+
+
+def spread_constants(stmts: list, substitutable, same_shape) -> list:
+    """``g = sg.unreduce(1.0, x, None, False)`` read only as a factor of products with
+    arrays of ``x``'s shape: each read becomes ``1.0`` (the product has that shape anyway,
+    and multiplying by the broadcast constant gives the same numbers), so the constant
+    array is neither made nor multiplied by. ``same_shape(a, b)``: whether names ``a``
+    and ``b`` certainly have the same shape."""
+    parents = {id(child): node for node in tp.walk(stmts) for child in gast.iter_child_nodes(node)}
+    for s in stmts:
+        if not (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and substitutable(s.targets[0].id)
+            and _is_spread_constant(s.value)
+        ):
+            continue
+        name, like = s.targets[0].id, s.value.args[1].id
+        value = s.value.args[0].value
+        stores = [n for n in tp.walk(stmts) if isinstance(n, gast.Name) and n.id == name
+                  and not isinstance(n.ctx, gast.Load)]
+        reads = [n for n in tp.walk(stmts) if isinstance(n, gast.Name) and n.id == name
+                 and isinstance(n.ctx, gast.Load)]
+        if len(stores) != 1:
+            continue
+        plan = [_spread_factor(n, value, like, parents, same_shape) for n in reads]
+        if reads and None not in plan:
+            updated = _updated_in_place(stmts)
+            for node, constant in plan:
+                product = parents[id(node)]
+                other = product.right if product.left is node else product.left
+                statement = parents.get(id(product))
+                if (
+                    constant == 1
+                    and isinstance(statement, gast.Assign)
+                    and statement.value is product
+                    and not {other.id, *_targets(statement)} & updated
+                    and _fresh_temporary(stmts, other.id)
+                ):
+                    # a copy: neither name is written in place, and the other is our own array
+                    statement.value = tp.name(other.id)
+                else:
+                    _replace_node(stmts, node, tp.const(constant))
+    return stmts
+
+
+def _fresh_temporary(stmts, name: str) -> bool:
+    """``name`` is assigned once, a new array (an operator's or a ufunc's result, not a view)."""
+    stores = [s for s in tp.walk(stmts) if isinstance(s, gast.Assign) and name in _targets(s)]
+    if len(stores) != 1 or len(stores[0].targets) != 1 or not isinstance(stores[0].targets[0], gast.Name):
+        return False
+    value = stores[0].value
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True
+    func = value.func if isinstance(value, gast.Call) else None
+    return (
+        isinstance(func, gast.Attribute)
+        and isinstance(func.value, gast.Name)
+        and func.value.id == "np"
+        and isinstance(getattr(np, func.attr, None), np.ufunc)
+    )
+
+
+def _updated_in_place(stmts) -> set[str]:
+    """Names whose arrays generated code writes into: ``b[i] += g``, ``sg.add_at(b, i, g)``."""
+    names = _written_through(stmts)
+    for n in tp.walk(stmts):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr == "add_at"
+            and n.args
+            and isinstance(n.args[0], gast.Name)
+        ):
+            names.add(n.args[0].id)
+    return names
+
+
+def _is_spread_constant(value) -> bool:
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and isinstance(value.func.value, gast.Name)
+        and value.func.value.id == "sg"
+        and value.func.attr == "unreduce"
+        and 2 <= len(value.args) <= 4
+        and not value.keywords
+        and _number(value.args[0]) is not None
+        and isinstance(value.args[1], gast.Name)
+        and all(isinstance(a, gast.Constant) and (a.value is None or a.value is False) for a in value.args[2:])
+    )
+
+
+def _spread_factor(read, value, like: str, parents: dict, same_shape):
+    """``(node, constant)`` to put in place of ``read`` (or of ``-read``), if it is a factor
+    of a product whose other factor is a name of ``like``'s shape; else None."""
+    node = read
+    parent = parents.get(id(node))
+    if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, gast.USub):
+        node, value = parent, -value
+        parent = parents.get(id(node))
+    if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, gast.Mult)):
+        return None
+    other = parent.right if parent.left is node else parent.left
+    if isinstance(other, gast.Name) and same_shape(other.id, like):
+        return node, value
+    return None
+
+
+_VECTOR_PRODUCT_ADJOINTS = {"matmul_adjoint_x1": 2, "matmul_adjoint_x2": 1}  # -> the other operand
+
+
+def specialize_vector_products(stmts: list, vectors: frozenset) -> list:
+    """``sg.matmul_adjoint_x1(g, a, b)`` -> ``g * b`` where ``a`` and ``b`` are known to
+    be vectors (the helper's own branch for them, without its dispatch on ``ndim``)."""
+    if not vectors:
+        return stmts
+
+    class Specialize(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr in _VECTOR_PRODUCT_ADJOINTS
+                and len(node.args) == 3
+                and not node.keywords
+                and all(isinstance(a, gast.Name) and a.id in vectors for a in node.args[1:])
+            ):
+                other = node.args[_VECTOR_PRODUCT_ADJOINTS[func.attr]]
+                return gast.BinOp(left=node.args[0], op=gast.Mult(), right=other)
+            return node
+
+    specialize = Specialize()
+    return [specialize.visit(s) for s in stmts]
+
+
+def merge_updates(stmts: list) -> list:
+    """``v = a`` then ``v = v + b`` -> ``v = a + b`` (one statement, one array less) when
+    ``b`` does not read ``v``: the same operations in the same order."""
+    out: list = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, merge_updates(getattr(s, field)))
+        prev = out[-1] if out else None
+        if (
+            isinstance(prev, gast.Assign)
+            and isinstance(s, gast.Assign)
+            and len(prev.targets) == len(s.targets) == 1
+            and isinstance(prev.targets[0], gast.Name)
+            and isinstance(s.targets[0], gast.Name)
+            and prev.targets[0].id == s.targets[0].id
+            and isinstance(s.value, gast.BinOp)
+            and isinstance(s.value.op, (gast.Add, gast.Sub))
+            and isinstance(s.value.left, gast.Name)
+            and s.value.left.id == prev.targets[0].id
+            and prev.targets[0].id not in _reads(s.value.right)
+            and prev.targets[0].id not in _reads(prev.value)
+        ):
+            s.value.left = prev.value
+            out[-1] = s
+            continue
+        out.append(s)
+    return out
+
+
 # -- small rewrites -------------------------------------------------------------------
 
 
@@ -443,8 +713,14 @@ def simplify_signs(stmts: list) -> list:
     return stmts
 
 
-def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
-    """All passes, in the order that lets each feed the next."""
+def optimize_body(
+    stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None
+) -> list:
+    """All passes, in the order that lets each feed the next. ``vectors``: names known
+    to hold 1-D arrays wherever they are read; ``same_shape(a, b)``: whether two names
+    certainly have the same shape."""
+    stmts = propagate_constants(stmts, substitutable)
+    stmts = specialize_vector_products(stmts, vectors)
     stmts = fold_constants(stmts)
     stmts = eliminate_dead_code(stmts, live_out)
     stmts = propagate_copies(stmts, substitutable)
@@ -452,5 +728,9 @@ def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
         stmts = drop_self_assignments(stmts)
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts = eliminate_dead_code(stmts, live_out)
+    if same_shape is not None:
+        stmts = spread_constants(stmts, substitutable, same_shape)
+        stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
     stmts = forward_substitute(stmts, substitutable)
+    stmts = fold_constants(merge_updates(stmts))
     return simplify_signs(stmts)

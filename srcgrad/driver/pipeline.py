@@ -15,10 +15,12 @@ one body (joint motion), so locals stay locals; ``forward_function`` makes
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..ad.context import Motion, TransformContext
 from ..ad.forward import ForwardTransformer
 from ..ad.reverse import ReverseTransformer
+from ..analysis.shapes import ShapeClasses
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
@@ -165,11 +167,9 @@ def _build_fused(
         output = tp.name(value)
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
-    out_name = f"{name}()"
-    body.append(
-        tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
-    )
-    body += code.reverse
+    check, seed, vectors = _seed(p, code, scalars, f"{name}()")
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    body = check + body + [seed] + code.reverse
     grads = [code.gradients[w] for w in wrt]
     result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     if with_value:
@@ -179,7 +179,8 @@ def _build_fused(
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     if optimize:
-        body = optimize_body(body, set(), _substitutable(p, code))
+        same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
+        body = optimize_body(body, set(), _substitutable(p, code), vectors, same_shape)
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)
@@ -192,6 +193,101 @@ def _build_fused(
         namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
         p.parsed.lines,
     )
+
+
+# Reductions whose result is a scalar whatever their input, when called without axis=.
+_FULL_REDUCTIONS = frozenset(
+    (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std, np.nansum,
+     np.nanmean, np.linalg.norm)
+)
+
+
+def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, frozenset]:
+    """``grad``'s seed of the output's adjoint, the check (if any) that runs first, and
+    the names that check proves to be vectors.
+
+    Where the output is certainly a scalar (a full reduction, arithmetic on
+    scalars, a Python number in a scalar specialisation), the seed is the
+    constant 1.0 and nothing checks the output, so nothing need compute it when
+    the reverse sweep does not read it. ``a @ b`` is a scalar exactly when both
+    are vectors: that is checked from the shapes of parameters with the same
+    shapes, before the forward sweep. Otherwise ``sg.scalar_seed`` checks the
+    output's value at run time.
+    """
+    one = tp.stmt("b = 1.0", b=code.seed)
+    out = code.output
+    if not isinstance(out, gast.Name):
+        return [], _checked_seed(code, out_name), frozenset()
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    defs = _top_level_definitions(code.forward)
+    if _known_scalar(out, p, defs, shapes, set()):
+        return [], one, frozenset()
+    op = p.ops.get(id(defs.get(out.id)))
+    if op is not None and op.kind == "rule" and op.rule.primal is np.matmul:
+        params = parameter_names(p.fn)
+        operands = list(op.inputs.values())
+        stand_ins = [
+            shapes.representative(a.id, params) if isinstance(a, gast.Name) else None for a in operands
+        ]
+        if None not in stand_ins:
+            check = tp.stmt(
+                "sg.require_vector_product(a, b, n)", a=stand_ins[0], b=stand_ins[1],
+                n=tp.const(out_name),
+            )
+            return [check], one, frozenset(a.id for a in operands)
+    return [], _checked_seed(code, out_name), frozenset()
+
+
+def _checked_seed(code, out_name: str) -> gast.stmt:
+    return tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
+
+
+def _top_level_definitions(stmts: list) -> dict:
+    """Name -> the one top-level assignment of it, for names assigned nowhere else."""
+    defs: dict = {}
+    nested: set = set()
+    for s in stmts:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if name in defs:
+                nested.add(name)
+            defs[name] = s
+        else:
+            nested |= {n.id for n in tp.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n: s for n, s in defs.items() if n not in nested}
+
+
+def _known_scalar(atom, p: Prepared, defs: dict, shapes: ShapeClasses, seen: set) -> bool:
+    """Whether ``atom`` is certainly a scalar (0-d or a Python number) when the forward sweep ends."""
+    if isinstance(atom, gast.Constant):
+        return type(atom.value) in (int, float, complex)
+    if not isinstance(atom, gast.Name) or atom.id in seen:
+        return False
+    if shapes.is_scalar(atom.id):
+        return True
+    seen.add(atom.id)
+    definition = defs.get(atom.id)
+    op = p.ops.get(id(definition))
+    if op is None:
+        return False
+    if op.kind == "index":  # ``x.shape[0]``
+        container = defs.get(op.container.id) if isinstance(op.container, gast.Name) else None
+        value = getattr(container, "value", None)
+        return isinstance(value, gast.Attribute) and value.attr == "shape"
+    if op.kind != "rule":
+        return False
+    primal = op.rule.primal
+    if primal in _FULL_REDUCTIONS:
+        return _is_constant(op.options.get("axis"), None) and _is_constant(op.options.get("keepdims"), False)
+    elementwise = isinstance(primal, np.ufunc) and (primal.nin == 1 or op.rule.broadcasts)
+    if not elementwise or primal is np.matmul:
+        return False
+    return all(_known_scalar(a, p, defs, shapes, seen) for a in op.inputs.values())
+
+
+def _is_constant(node, value) -> bool:
+    """``node`` is absent (the default) or the constant ``value``."""
+    return node is None or isinstance(node, gast.Constant) and node.value is value
 
 
 def _function(name: str, args, body) -> gast.FunctionDef:
