@@ -595,6 +595,30 @@ def _spread_factor(read, value, like: str, parents: dict, same_shape):
     return None
 
 
+def zeros_of_scalars(stmts: list, is_scalar) -> list:
+    """``sg.zeros_like(x)`` -> ``0.0`` where ``x`` is certainly a Python number (what the
+    helper returns for one), in scalar specialisations."""
+
+    class Zeros(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr == "zeros_like"
+                and len(node.args) == 1
+                and isinstance(node.args[0], gast.Name)
+                and is_scalar(node.args[0].id)
+            ):
+                return tp.const(0.0)
+            return node
+
+    zeros = Zeros()
+    return [zeros.visit(s) for s in stmts]
+
+
 _VECTOR_PRODUCT_ADJOINTS = {"matmul_adjoint_x1": 2, "matmul_adjoint_x2": 1}  # -> the other operand
 
 
@@ -653,6 +677,73 @@ def merge_updates(stmts: list) -> list:
             continue
         out.append(s)
     return out
+
+
+# -- loops over sequences --------------------------------------------------------------
+
+
+def iterate_directly(stmts: list) -> list:
+    """``n = len(xs)``, ``for k in range(n): c = xs[k]; ...`` -> ``for c in xs: ...``
+    where ``k`` is read nowhere else and the loop does not touch ``xs``: the normaliser's
+    counted loop, back to the direct iteration it came from (``n`` stays, as the trip
+    count the reverse sweep replays)."""
+    counts: dict[str, int] = {}
+    _count_reads(stmts, counts)
+    _iterate_block(stmts, counts)
+    return stmts
+
+
+def _iterate_block(stmts: list, counts: dict) -> None:
+    previous = None
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                _iterate_block(getattr(s, field), counts)
+        if isinstance(s, gast.For) and previous is not None:
+            _iterate_loop(s, previous, counts)
+        if not tp.is_comment(s):
+            previous = s
+
+
+def _iterate_loop(loop: gast.For, previous, counts: dict) -> None:
+    it, first = loop.iter, loop.body[0]
+    if not (
+        isinstance(loop.target, gast.Name)
+        and isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and it.func.id == "range"
+        and len(it.args) == 1
+        and isinstance(it.args[0], gast.Name)
+        and not loop.orelse
+        and isinstance(first, gast.Assign)
+        and len(first.targets) == 1
+        and isinstance(first.targets[0], gast.Name)
+        and isinstance(first.value, gast.Subscript)
+        and isinstance(first.value.value, gast.Name)
+        and isinstance(first.value.slice, gast.Name)
+        and first.value.slice.id == loop.target.id
+        and counts.get(loop.target.id) == 1
+    ):
+        return
+    sequence = first.value.value.id
+    if not (
+        isinstance(previous, gast.Assign)
+        and len(previous.targets) == 1
+        and isinstance(previous.targets[0], gast.Name)
+        and previous.targets[0].id == it.args[0].id
+        and isinstance(previous.value, gast.Call)
+        and isinstance(previous.value.func, gast.Name)
+        and previous.value.func.id == "len"
+        and len(previous.value.args) == 1
+        and isinstance(previous.value.args[0], gast.Name)
+        and previous.value.args[0].id == sequence
+    ):
+        return
+    if sequence in tp.names_in(loop.body[1:]) or first.targets[0].id == sequence:
+        return  # the loop reads or changes the sequence itself: keep the index
+    loop.target = tp.name(first.targets[0].id, True)
+    loop.iter = tp.name(sequence)
+    loop.body = loop.body[1:] or [gast.Pass()]
 
 
 # -- small rewrites -------------------------------------------------------------------
@@ -714,11 +805,15 @@ def simplify_signs(stmts: list) -> list:
 
 
 def optimize_body(
-    stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None
+    stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None,
+    is_number=None,
 ) -> list:
     """All passes, in the order that lets each feed the next. ``vectors``: names known
     to hold 1-D arrays wherever they are read; ``same_shape(a, b)``: whether two names
-    certainly have the same shape."""
+    certainly have the same shape; ``is_number(a)``: whether ``a`` is certainly a Python
+    number (scalar specialisations)."""
+    if is_number is not None:
+        stmts = zeros_of_scalars(stmts, is_number)
     stmts = propagate_constants(stmts, substitutable)
     stmts = specialize_vector_products(stmts, vectors)
     stmts = fold_constants(stmts)
@@ -733,4 +828,4 @@ def optimize_body(
         stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
     stmts = forward_substitute(stmts, substitutable)
     stmts = fold_constants(merge_updates(stmts))
-    return simplify_signs(stmts)
+    return simplify_signs(iterate_directly(stmts))

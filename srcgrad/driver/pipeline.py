@@ -180,7 +180,8 @@ def _build_fused(
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     if optimize:
         same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
-        body = optimize_body(body, set(), _substitutable(p, code), vectors, same_shape)
+        is_number = shapes.is_scalar if scalar else None
+        body = optimize_body(body, set(), _substitutable(p, code), vectors, same_shape, is_number)
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)

@@ -127,7 +127,7 @@ def scalar_seed(y, name: str = "the function"):
 def require_vector_product(x1, x2, name: str = "the function") -> None:
     """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
     computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
-    if np.ndim(x1) != 1 or np.ndim(x2) != 1:
+    if getattr(x1, "ndim", 0) != 1 or getattr(x2, "ndim", 0) != 1:
         scalar_seed(np.matmul(x1, x2), name)
 
 
