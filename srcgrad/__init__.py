@@ -11,6 +11,7 @@ from .api import (
     hessian,
     hvp,
     jacobian,
+    jit,
     jvp,
     register_jvp,
     register_vjp,
@@ -23,6 +24,7 @@ from .core.markers import stop_gradient
 from .errors import (
     ControlFlowNeedsPointError,
     GraphvizNotFoundError,
+    JitUnsupportedError,
     NoDerivativeRuleError,
     NonScalarOutputError,
     SrcgradError,
@@ -35,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ControlFlowNeedsPointError",
     "GraphvizNotFoundError",
+    "JitUnsupportedError",
     "NoDerivativeRuleError",
     "NonScalarOutputError",
     "SrcgradError",
@@ -45,6 +48,7 @@ __all__ = [
     "hessian",
     "hvp",
     "jacobian",
+    "jit",
     "jvp",
     "register_jvp",
     "register_vjp",
