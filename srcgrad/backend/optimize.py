@@ -122,11 +122,12 @@ def _is_pure(node) -> bool:
     return True
 
 
-def forward_substitute(stmts: list, substitutable) -> list:
-    """Fold single-use temporaries into the next statement (see module docstring)."""
+def forward_substitute(stmts: list, substitutable, changed: list | None = None) -> list:
+    """Fold single-use temporaries into the next statement (see module docstring).
+    ``changed`` collects the statements that received a value."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _substitute_block(stmts, substitutable, counts)
+    return _substitute_block(stmts, substitutable, counts, [] if changed is None else changed)
 
 
 def _count_reads(stmts, counts):
@@ -136,12 +137,12 @@ def _count_reads(stmts, counts):
                 counts[n.id] = counts.get(n.id, 0) + 1
 
 
-def _substitute_block(stmts, substitutable, counts) -> list:
+def _substitute_block(stmts, substitutable, counts, changed: list) -> list:
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _substitute_block(getattr(s, field), substitutable, counts))
+                setattr(s, field, _substitute_block(getattr(s, field), substitutable, counts, changed))
         out.append(s)
     k = 0
     result = []
@@ -157,6 +158,7 @@ def _substitute_block(stmts, substitutable, counts) -> list:
             receiver = _receiver(out, k)
             if receiver is not None:
                 _replace_read(receiver, s.targets[0].id, s.value)
+                changed.append(receiver)
                 k += 1
                 continue
         result.append(s)
@@ -453,6 +455,8 @@ def _rename_reads(node, old: str, new: str) -> int:
 def propagate_constants(stmts: list, substitutable) -> list:
     """``bout = 1.0`` (ours, assigned once, at the top level): later reads read ``1.0``,
     so folding can simplify the expressions that read it."""
+    if not any(isinstance(s, gast.Assign) and _number(s.value) is not None for s in stmts):
+        return stmts
     stores: dict[str, int] = {}
     for n in tp.walk(stmts):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
@@ -493,16 +497,18 @@ def spread_constants(stmts: list, substitutable, same_shape) -> list:
     and multiplying by the broadcast constant gives the same numbers), so the constant
     array is neither made nor multiplied by. ``same_shape(a, b)``: whether names ``a``
     and ``b`` certainly have the same shape."""
+    candidates = [
+        s for s in stmts
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and substitutable(s.targets[0].id)
+        and _is_spread_constant(s.value)
+    ]
+    if not candidates:
+        return stmts
     parents = {id(child): node for node in tp.walk(stmts) for child in gast.iter_child_nodes(node)}
-    for s in stmts:
-        if not (
-            isinstance(s, gast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], gast.Name)
-            and substitutable(s.targets[0].id)
-            and _is_spread_constant(s.value)
-        ):
-            continue
+    for s in candidates:
         name, like = s.targets[0].id, s.value.args[1].id
         value = s.value.args[0].value
         stores = [n for n in tp.walk(stmts) if isinstance(n, gast.Name) and n.id == name
@@ -649,14 +655,16 @@ def specialize_vector_products(stmts: list, vectors: frozenset) -> list:
     return [specialize.visit(s) for s in stmts]
 
 
-def merge_updates(stmts: list) -> list:
+def merge_updates(stmts: list, changed: list | None = None) -> list:
     """``v = a`` then ``v = v + b`` -> ``v = a + b`` (one statement, one array less) when
-    ``b`` does not read ``v``: the same operations in the same order."""
+    ``b`` does not read ``v``: the same operations in the same order. ``changed``
+    collects the merged statements."""
+    changed = [] if changed is None else changed
     out: list = []
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, merge_updates(getattr(s, field)))
+                setattr(s, field, merge_updates(getattr(s, field), changed))
         prev = out[-1] if out else None
         if (
             isinstance(prev, gast.Assign)
@@ -674,6 +682,7 @@ def merge_updates(stmts: list) -> list:
         ):
             s.value.left = prev.value
             out[-1] = s
+            changed.append(s)
             continue
         out.append(s)
     return out
@@ -687,10 +696,22 @@ def iterate_directly(stmts: list) -> list:
     where ``k`` is read nowhere else and the loop does not touch ``xs``: the normaliser's
     counted loop, back to the direct iteration it came from (``n`` stays, as the trip
     count the reverse sweep replays)."""
+    if not _has_indexing_loop(stmts):
+        return stmts
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
     _iterate_block(stmts, counts)
     return stmts
+
+
+def _has_indexing_loop(stmts: list) -> bool:
+    """Whether some ``for`` loop starts with ``c = xs[k]`` (statements only, no expressions)."""
+    for s in stmts:
+        if isinstance(s, gast.For) and isinstance(s.body[0], gast.Assign) and isinstance(s.body[0].value, gast.Subscript):
+            return True
+        if isinstance(s, _COMPOUND) and (_has_indexing_loop(s.body) or _has_indexing_loop(s.orelse)):
+            return True
+    return False
 
 
 def _iterate_block(stmts: list, counts: dict) -> None:
@@ -823,9 +844,10 @@ def optimize_body(
         stmts = drop_self_assignments(stmts)
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts = eliminate_dead_code(stmts, live_out)
-    if same_shape is not None:
-        stmts = spread_constants(stmts, substitutable, same_shape)
+    if same_shape is not None and any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
+        stmts = fold_constants(spread_constants(stmts, substitutable, same_shape))
         stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
-    stmts = forward_substitute(stmts, substitutable)
-    stmts = fold_constants(merge_updates(stmts))
+    changed: list = []
+    stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
+    fold_constants(changed)  # like terms the substitutions and merges brought together
     return simplify_signs(iterate_directly(stmts))
