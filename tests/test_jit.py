@@ -61,9 +61,9 @@ def squares_by_index(x):
     return s
 
 
-def with_dict(x):
+def with_dict(x, y):
     d = {"a": x * 2.0}
-    return d["a"] * x
+    return d["a"] * y
 
 
 def test_horner_gradient_jitted():
@@ -112,9 +112,9 @@ def test_jit_keeps_the_checks_of_grad():
 
 
 def test_what_numba_cannot_compile_is_named():
-    jg = srcgrad.jit(srcgrad.grad(with_dict))
+    jg = srcgrad.jit(srcgrad.grad(with_dict, wrt=(0, 1)))
     with pytest.raises(srcgrad.JitUnsupportedError, match=r"sg\.unindex.*grad_with_dict"):
-        jg(0.7)
+        jg(0.7, 1.1)
 
 
 def test_backwards_iteration_other_than_range_is_named():

@@ -14,6 +14,7 @@ import pytest
 import srcgrad
 from srcgrad.backend.optimize import fold_constants, iterate_directly
 from srcgrad.core import templates as tp
+from srcgrad.driver import pipeline
 
 COEFFS = [math.cos(0.7 * k) / (1.0 + 0.05 * k) for k in range(12)]
 
@@ -80,17 +81,37 @@ def test_float32_stays_float32(f):
     np.testing.assert_allclose(g, srcgrad.grad(f)(x.astype(float)), rtol=1e-5)
 
 
-def test_horner_iterates_directly_and_starts_from_zero():
+def scaled_horner(x, y):
+    acc = 0.0
+    for c in COEFFS:
+        acc = acc * x + c
+    return acc * y
+
+
+def test_horner_iterates_directly():
     df = srcgrad.grad(horner)
     assert "for c in COEFFS:" in body_lines(df)
     srcgrad.check_grads(horner, [0.7], modes=("rev", "fwd"))
-    # the Python-number specialisation: zero and seed are plain numbers
-    from srcgrad.driver import pipeline
-
-    scalar = pipeline.fused_gradient(horner, ("x",), False, scalar=True).source
-    assert "bx = 0.0" in scalar and "bacc = 1.0" in scalar and "sg." not in scalar
     exact = sum(k * c * 0.7 ** (k - 1) for k, c in enumerate(reversed(COEFFS)) if k)
     assert df(0.7) == pytest.approx(exact, rel=1e-13)
+
+
+def test_one_number_in_is_forward_mode():
+    """grad of a function of one Python number runs one tangent sweep: no tape, no helpers."""
+    scalar = pipeline.fused_gradient(horner, ("x",), False, scalar=True).source
+    assert "by forward mode" in scalar and "for c in COEFFS:" in scalar
+    assert "stack" not in scalar and "len(" not in scalar
+    value, g = srcgrad.value_and_grad(horner)(0.7)
+    assert value == horner(0.7)
+    assert g == pytest.approx(srcgrad.grad(horner)(np.float64(0.7)), rel=1e-13)  # the general, reverse variant
+
+
+def test_several_numbers_in_is_reverse_mode_with_number_zeros_and_seed():
+    scalar = pipeline.fused_gradient(scaled_horner, ("x", "y"), False, scalar=True).source
+    assert "# Reverse sweep" in scalar and "sg." not in scalar and "bacc = 0.0" not in scalar
+    srcgrad.check_grads(scaled_horner, [0.7, 1.3], modes=("rev", "fwd"))
+    gx, gy = srcgrad.grad(scaled_horner, wrt=(0, 1))(0.7, 1.3)
+    assert gy == pytest.approx(horner(0.7), rel=1e-13)
 
 
 def _printed(stmts: list) -> str:

@@ -696,12 +696,22 @@ def iterate_directly(stmts: list) -> list:
     where ``k`` is read nowhere else and the loop does not touch ``xs``: the normaliser's
     counted loop, back to the direct iteration it came from (``n`` stays, as the trip
     count the reverse sweep replays)."""
+    if _has_indexing_loop(stmts):
+        counts: dict[str, int] = {}
+        _count_reads(stmts, counts)
+        _iterate_block(stmts, counts, [])
+    return stmts
+
+
+def _iterate_directly_then_clean(stmts: list, live_out: set[str]) -> list:
+    """``iterate_directly``, and the trip count it leaves unread (forward mode) dropped."""
     if not _has_indexing_loop(stmts):
         return stmts
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    _iterate_block(stmts, counts)
-    return stmts
+    rewritten: list = []
+    _iterate_block(stmts, counts, rewritten)
+    return eliminate_dead_code(stmts, live_out) if rewritten else stmts
 
 
 def _has_indexing_loop(stmts: list) -> bool:
@@ -714,19 +724,16 @@ def _has_indexing_loop(stmts: list) -> bool:
     return False
 
 
-def _iterate_block(stmts: list, counts: dict) -> None:
-    previous = None
-    for s in stmts:
+def _iterate_block(stmts: list, counts: dict, rewritten: list) -> None:
+    for k, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                _iterate_block(getattr(s, field), counts)
-        if isinstance(s, gast.For) and previous is not None:
-            _iterate_loop(s, previous, counts)
-        if not tp.is_comment(s):
-            previous = s
+                _iterate_block(getattr(s, field), counts, rewritten)
+        if isinstance(s, gast.For) and _iterate_loop(s, stmts[:k], counts):
+            rewritten.append(s)
 
 
-def _iterate_loop(loop: gast.For, previous, counts: dict) -> None:
+def _iterate_loop(loop: gast.For, before: list, counts: dict) -> bool:
     it, first = loop.iter, loop.body[0]
     if not (
         isinstance(loop.target, gast.Name)
@@ -745,8 +752,13 @@ def _iterate_loop(loop: gast.For, previous, counts: dict) -> None:
         and first.value.slice.id == loop.target.id
         and counts.get(loop.target.id) == 1
     ):
-        return
+        return False
     sequence = first.value.value.id
+    # the trip count's definition: the last statement before the loop that names it or
+    # the sequence, so neither changed in between
+    previous = next(
+        (t for t in reversed(before) if {it.args[0].id, sequence} & tp.names_in(t)), None
+    )
     if not (
         isinstance(previous, gast.Assign)
         and len(previous.targets) == 1
@@ -759,12 +771,13 @@ def _iterate_loop(loop: gast.For, previous, counts: dict) -> None:
         and isinstance(previous.value.args[0], gast.Name)
         and previous.value.args[0].id == sequence
     ):
-        return
+        return False
     if sequence in tp.names_in(loop.body[1:]) or first.targets[0].id == sequence:
-        return  # the loop reads or changes the sequence itself: keep the index
+        return False  # the loop reads or changes the sequence itself: keep the index
     loop.target = tp.name(first.targets[0].id, True)
     loop.iter = tp.name(sequence)
     loop.body = loop.body[1:] or [gast.Pass()]
+    return True
 
 
 # -- small rewrites -------------------------------------------------------------------
@@ -850,4 +863,4 @@ def optimize_body(
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
-    return simplify_signs(iterate_directly(stmts))
+    return simplify_signs(_iterate_directly_then_clean(stmts, live_out))

@@ -153,6 +153,11 @@ def fused_gradient(
 def _build_fused(
     func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False
 ) -> Generated:
+    if scalar and len(wrt) == 1 and optimize:
+        try:
+            return _build_forward_gradient(func, wrt, with_value)
+        except (NoDerivativeRuleError, UnsupportedSyntaxError):
+            pass  # forward mode lacks something reverse mode has: reverse mode says what, if anything
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     code = _reverse_code(p, wrt, Motion.JOINT, scalars)
@@ -188,6 +193,53 @@ def _build_fused(
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
     if scalar:
         doc += " Specialised for Python-number arguments."
+    printed, filename, namespace = _compile(p, kind, [(fn, doc)])
+    resolve_deferred(namespace)
+    return Generated(
+        namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
+        p.parsed.lines,
+    )
+
+
+def _build_forward_gradient(func, wrt: list[str], with_value: bool) -> Generated:
+    """``grad`` of a function of one Python number, by forward mode.
+
+    The cost model, for a scalar output: reverse mode runs the function once,
+    records what its reverse sweep needs, and sweeps back, whatever the number
+    of inputs; forward mode carries one tangent per input alongside the values
+    and records nothing. With one differentiated input, a number, one forward
+    sweep is the cheaper (Horner's rule becomes the fused value-and-derivative
+    loop a careful person writes); with more, reverse mode is kept.
+    """
+    p = prepare(func, wrt, mode="fwd")
+    scalars = frozenset(parameter_names(p.fn))
+    context = _context(
+        p, wrt, lambda callee, params: _callee_jvp_name(p.namespace, callee, params), scalars,
+        tangent_keyword=_callee_tangent_keyword,
+    )
+    code = ForwardTransformer(context).run()
+    trace.record("forward", func, "grad", lambda: trace.print_statements("tangents", code.body))
+    name = p.fn.name
+    tangent = code.tangents[wrt[0]]
+    body = [tp.comment("Forward mode: one input, a number, so one tangent sweep and no tape"),
+            tp.assign(tangent, tp.const(1.0))] + code.body
+    body.append(tp.stmt("sg.scalar_seed(y, n)", y=code.output, n=tp.const(f"{name}()")))
+    result = code.output_tangent
+    if with_value:
+        result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
+    body.append(gast.Return(value=result))
+    kind = "value_and_grad" if with_value else "grad"
+    fn_name = f"{kind}_{name}_scalar"
+    trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    keep = set(p.user_names) | set(p.namespace.values) | RESERVED
+    body = optimize_body(body, set(), lambda n: n not in keep, is_number=shapes.is_scalar)
+    fn = _function(fn_name, p.fn.args, body)
+    trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
+    doc = (
+        f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt[0]}, "
+        "for Python-number arguments, by forward mode."
+    )
     printed, filename, namespace = _compile(p, kind, [(fn, doc)])
     resolve_deferred(namespace)
     return Generated(
@@ -367,7 +419,8 @@ def _build_jvp(func, wrt: list[str], slot: JvpSlot, scalar: bool) -> None:
     substitutable = lambda n: n not in p.user_names and n not in p.namespace.values and n not in keep  # noqa: E731
     fn_name = f"jvp_{name}"
     trace.record("assemble", func, "jvp", lambda: trace.print_functions([_function(fn_name, signature, body)]))
-    body = optimize_body(body, set(), substitutable)
+    is_number = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values).is_scalar if scalar else None
+    body = optimize_body(body, set(), substitutable, is_number=is_number)
     fn = _function(fn_name, signature, body)
     trace.record("optimize", func, "jvp", lambda: trace.print_functions([fn]))
     doc = f"Forward mode of {name}: its value and tangent along ({', '.join(code.tangents.values())})."
