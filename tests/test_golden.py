@@ -46,8 +46,10 @@ def test_straight_line_arithmetic():
             t1 = np.sin(a)
             t2 = x / y
             b = t1 + t2
+            t1 = sg.only_shape(t1)
             t3 = a ** 2
             out = b - t3
+            t3 = sg.only_shape(t3)
 
             # Reverse sweep
             bout = sg.scalar_seed(out, 'straight_line()')

@@ -150,3 +150,34 @@ def test_sum_over_list_loop_in_place_update():
         return total
 
     srcgrad.check_grads(f, [np.array([0.3, -0.7])], modes=("rev", "fwd"))
+
+
+def two_layers(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(h * h)
+
+
+def test_arrays_read_only_for_their_shape_are_released():
+    df = srcgrad.grad(two_layers, wrt=(0, 1))
+    lines = body_lines(df)
+    assert "t1 = sg.only_shape(t1)" in lines, "X @ W is read for its values once, then for its shape"
+    rng = np.random.default_rng(3)
+    W, b, X = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 4))
+    srcgrad.check_grads(lambda W, b: two_layers(W, b, X), [W, b], modes=("rev", "fwd"))
+    gW, gb = df(W, b, X)
+    assert gW.shape == W.shape and gb.shape == b.shape
+    assert srcgrad.hvp(two_layers)(W, b, X, np.ones_like(W)).shape == W.shape
+
+
+def test_only_shape_keeps_shape_and_dtype_without_memory():
+    from srcgrad import runtime as sg
+
+    x = np.ones((100, 100), np.float32)
+    proxy = sg.only_shape(x)
+    assert proxy.shape == x.shape and proxy.dtype == x.dtype and proxy.base.nbytes == 4
+    assert sg.only_shape(2.5) == 2.5
+
+
+def test_negated_constant_quotient_folds_exactly():
+    assert _fold("y = -(1 / x) / x") == "y = -1 / x / x"
+    assert _fold("y = -(0 / x)") == "y = -(0 / x)"  # -0.0 and 0.0 differ

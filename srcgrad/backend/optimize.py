@@ -299,6 +299,22 @@ class _Fold(gast.NodeTransformer):
             node.value = self.visit(value)
         return node
 
+    def visit_UnaryOp(self, node):
+        """``-(1 / x)`` -> ``-1 / x``: the negated constant, one pass over the array less
+        (exact: rounding is symmetric in the sign)."""
+        self.generic_visit(node)
+        inner = node.operand
+        if (
+            isinstance(node.op, gast.USub)
+            and isinstance(inner, gast.BinOp)
+            and isinstance(inner.op, (gast.Mult, gast.Div))
+            and _number(inner.left)
+            and type(inner.left.value) is not bool
+        ):
+            inner.left = tp.const(-inner.left.value)
+            return inner
+        return node
+
     def visit_Compare(self, node):
         self.generic_visit(node)
         if len(node.ops) == 1 and type(node.ops[0]) in _COMPARISONS:
@@ -688,6 +704,69 @@ def merge_updates(stmts: list, changed: list | None = None) -> list:
     return out
 
 
+# -- memory -----------------------------------------------------------------------------
+
+
+def release_shape_only(stmts: list, substitutable, known_scalar=lambda name: False) -> list:
+    """``t = sg.only_shape(t)`` after the last statement that reads ``t``'s values, when
+    every later read only asks for its shape (``sg.unbroadcast(g, t)``): the array's
+    memory goes back before the reverse sweep needs it. ``t`` is ours, assigned once at
+    the top level, never written in place, and not known to be a scalar."""
+    stores: dict[str, int] = {}
+    for n in tp.walk(stmts):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    updated = None
+    out = list(stmts)
+    for s in stmts:
+        if not (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and stores.get(s.targets[0].id) == 1
+            and substitutable(s.targets[0].id)
+            and not known_scalar(s.targets[0].id)
+        ):
+            continue
+        name = s.targets[0].id
+        start = out.index(s)
+        last_full, first_shape = start, None
+        for k in range(start + 1, len(out)):
+            full, shape = _value_and_shape_reads(out[k], name)
+            if full:
+                last_full, first_shape = k, None
+            elif shape and first_shape is None:
+                first_shape = k
+        # worth a line: the values were used, and other work runs before the shape is asked
+        if last_full == start or first_shape is None or first_shape <= last_full + 1:
+            continue
+        if updated is None:
+            updated = _updated_in_place(stmts)
+        if name in updated or not _fresh_temporary(stmts, name):
+            continue  # written in place, or a view (its memory is another array's)
+        out.insert(last_full + 1, tp.stmt("t = sg.only_shape(t)", t=name))
+    return out
+
+
+def _value_and_shape_reads(stmt, name: str) -> tuple[int, int]:
+    """How many reads of ``name`` in ``stmt`` need its values, and how many only its shape."""
+    shape_only = set()
+    loads = 0
+    for n in tp.walk(stmt):
+        if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load):
+            loads += 1
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+        ):
+            arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
+            if isinstance(arg, gast.Name) and arg.id == name:
+                shape_only.add(id(arg))
+    return loads - len(shape_only), len(shape_only)
+
+
 # -- loops over sequences --------------------------------------------------------------
 
 
@@ -840,12 +919,14 @@ def simplify_signs(stmts: list) -> list:
 
 def optimize_body(
     stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None,
-    is_number=None,
+    is_number=None, known_scalar=None,
 ) -> list:
     """All passes, in the order that lets each feed the next. ``vectors``: names known
     to hold 1-D arrays wherever they are read; ``same_shape(a, b)``: whether two names
     certainly have the same shape; ``is_number(a)``: whether ``a`` is certainly a Python
-    number (scalar specialisations)."""
+    number (scalar specialisations); ``known_scalar(a)``: whether ``a`` is certainly a
+    scalar where it is assigned. With ``known_scalar``, arrays read only for their shape
+    are released early (``release_shape_only``)."""
     if is_number is not None:
         stmts = zeros_of_scalars(stmts, is_number)
     stmts = propagate_constants(stmts, substitutable)
@@ -863,4 +944,7 @@ def optimize_body(
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
-    return simplify_signs(_iterate_directly_then_clean(stmts, live_out))
+    stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out))
+    if known_scalar is not None:
+        stmts = release_shape_only(stmts, substitutable, known_scalar)
+    return stmts

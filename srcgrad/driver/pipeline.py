@@ -186,7 +186,11 @@ def _build_fused(
     if optimize:
         same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
         is_number = shapes.is_scalar if scalar else None
-        body = optimize_body(body, set(), _substitutable(p, code), vectors, same_shape, is_number)
+        defs = _top_level_definitions(code.forward)
+        known_scalar = lambda n: _known_scalar(tp.name(n), p, defs, shapes, set())  # noqa: E731
+        body = optimize_body(
+            body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar
+        )
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)

@@ -13,7 +13,7 @@ from .registry import defjvp, nondifferentiable
 nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
-    sg.require_vector_product,
+    sg.require_vector_product, sg.only_shape,
 )
 
 

@@ -124,6 +124,15 @@ def scalar_seed(y, name: str = "the function"):
     return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
 
 
+def only_shape(x):
+    """What generated code keeps of an array it reads only for its shape (and dtype) from
+    here on: a read-only view of one element, broadcast to that shape, so the array's
+    memory can go. Anything but a NumPy array is kept as it is."""
+    if type(x) is not np.ndarray or x.ndim == 0:
+        return x
+    return np.broadcast_to(np.empty((), x.dtype), x.shape)
+
+
 def require_vector_product(x1, x2, name: str = "the function") -> None:
     """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
     computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
