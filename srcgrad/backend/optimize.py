@@ -748,6 +748,53 @@ def release_shape_only(stmts: list, substitutable, known_scalar=lambda name: Fal
     return out
 
 
+def unbroadcast_numbers(stmts: list, known_scalar) -> list:
+    """``sg.unbroadcast(1.0 / X.shape[0], t)`` -> ``1.0 / X.shape[0]`` where ``t`` is certainly
+    a scalar and the cotangent a Python number (constants, and sizes read off shapes): the
+    helper returns such a number as it is. The scalar ``t`` then need not be computed."""
+
+    class Numbers(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr == "unbroadcast"
+                and len(node.args) == 2
+                and not node.keywords
+                and isinstance(node.args[1], gast.Name)
+                and known_scalar(node.args[1].id)
+                and _python_number(node.args[0])
+            ):
+                return node.args[0]
+            return node
+
+    numbers = Numbers()
+    return [numbers.visit(s) for s in stmts]
+
+
+def _python_number(node) -> bool:
+    """Whether ``node`` certainly evaluates to a Python int or float: numbers, sizes
+    (``X.shape[0]``) and arithmetic on them."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, (gast.USub, gast.UAdd)) and _python_number(node.operand)
+    if isinstance(node, gast.BinOp):
+        return isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)) and (
+            _python_number(node.left) and _python_number(node.right)
+        )
+    return (
+        isinstance(node, gast.Subscript)
+        and isinstance(node.value, gast.Attribute)
+        and node.value.attr == "shape"
+        and isinstance(node.slice, gast.Constant)
+        and type(node.slice.value) is int
+    )
+
+
 def _value_and_shape_reads(stmt, name: str) -> tuple[int, int]:
     """How many reads of ``name`` in ``stmt`` need its values, and how many only its shape."""
     shape_only = set()
@@ -946,5 +993,10 @@ def optimize_body(
     fold_constants(changed)  # like terms the substitutions and merges brought together
     stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out))
     if known_scalar is not None:
+        before = len(stmts)
+        stmts = unbroadcast_numbers(stmts, known_scalar)
+        stmts = eliminate_dead_code(stmts, live_out)
+        if len(stmts) != before:  # a scalar computed only for its shape is gone
+            stmts = forward_substitute(stmts, substitutable)
         stmts = release_shape_only(stmts, substitutable, known_scalar)
     return stmts
