@@ -18,6 +18,8 @@ the order ``optimize_body`` gives:
 
 from __future__ import annotations
 
+import itertools
+
 import gast
 import numpy as np
 
@@ -181,10 +183,10 @@ def _receiver(stmts, k: int):
     name = s.targets[0].id
     movable = not _has_call(s.value)
     reads = _reads(s.value) | {name}
-    following = stmts[k + 1 :]
+    following = iter(stmts[k + 1 : k + 2 + _LOOKAHEAD] if not movable else stmts[k + 1 :])
     if movable:  # a plain expression may move past comments too (into the reverse sweep)
-        following = [t for t in following if not tp.is_comment(t)]
-    for nxt in following[: 1 + _LOOKAHEAD]:
+        following = (t for t in following if not tp.is_comment(t))
+    for nxt in itertools.islice(following, 1 + _LOOKAHEAD):
         if _can_receive(nxt, name):
             return nxt
         if not (
@@ -292,9 +294,12 @@ class _Fold(gast.NodeTransformer):
         if isinstance(value, gast.BinOp):
             value.left, value.right = self.visit(value.left), self.visit(value.right)
             folded = self.visit_BinOp(value, top=True)
-            inner = self.visit_BinOp(folded) if folded is value else folded
-            # ``1.0 * (2 * x)`` is ``2 * x``: the inner operation makes a new array anyway
-            node.value = inner if isinstance(inner, (gast.BinOp, gast.UnaryOp)) else folded
+            if folded is value:
+                # ``1.0 * (2 * x)`` is ``2 * x``: the inner operation makes a new array anyway
+                inner = _without_unit_factor(value)
+                if isinstance(inner, (gast.BinOp, gast.UnaryOp)):
+                    folded = inner
+            node.value = folded
         else:
             node.value = self.visit(value)
         return node
@@ -343,6 +348,15 @@ class _Fold(gast.NodeTransformer):
         if left == -1 and isinstance(node.op, gast.Mult):
             return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
+
+
+def _without_unit_factor(node):
+    """``e`` for ``1 * e``, ``e * 1``, ``e / 1``, ``e ** 1``; else ``node``."""
+    if _number(node.right) == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+        return node.left
+    if _number(node.left) == 1 and isinstance(node.op, gast.Mult):
+        return node.right
+    return node
 
 
 def _scaled_name(node):
@@ -477,21 +491,27 @@ def propagate_constants(stmts: list, substitutable) -> list:
     for n in tp.walk(stmts):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
             stores[n.id] = stores.get(n.id, 0) + 1
-    for k, s in enumerate(stmts):
-        if (
-            isinstance(s, gast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], gast.Name)
-            and _number(s.value) is not None
-            and substitutable(s.targets[0].id)
-            and stores.get(s.targets[0].id) == 1
-        ):
-            name, value = s.targets[0].id, s.value.value
-            for later in stmts[k + 1 :]:
-                for n in tp.walk(later):
-                    if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load):
-                        _replace_node(later, n, tp.const(value))
-    return stmts
+    constants = {
+        s.targets[0].id: s.value.value for s in stmts
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and _number(s.value) is not None
+        and substitutable(s.targets[0].id)
+        and stores.get(s.targets[0].id) == 1
+    }
+    if not constants:
+        return stmts
+
+    class Constants(gast.NodeTransformer):
+        # a read before the one assignment would be a NameError: every read comes after it
+        def visit_Name(self, node):
+            if node.id in constants and isinstance(node.ctx, gast.Load):
+                return tp.const(constants[node.id])
+            return node
+
+    replace = Constants()
+    return [replace.visit(s) for s in stmts]
 
 
 def _replace_node(root, old, new) -> None:
@@ -507,12 +527,13 @@ def _replace_node(root, old, new) -> None:
                         return
 
 
-def spread_constants(stmts: list, substitutable, same_shape) -> list:
+def spread_constants(stmts: list, substitutable, same_shape, changed: list | None = None) -> list:
     """``g = sg.unreduce(1.0, x, None, False)`` read only as a factor of products with
     arrays of ``x``'s shape: each read becomes ``1.0`` (the product has that shape anyway,
     and multiplying by the broadcast constant gives the same numbers), so the constant
     array is neither made nor multiplied by. ``same_shape(a, b)``: whether names ``a``
-    and ``b`` certainly have the same shape."""
+    and ``b`` certainly have the same shape; ``changed`` collects the statements rewritten."""
+    changed = [] if changed is None else changed
     candidates = [
         s for s in stmts
         if isinstance(s, gast.Assign)
@@ -551,6 +572,7 @@ def spread_constants(stmts: list, substitutable, same_shape) -> list:
                     statement.value = tp.name(other.id)
                 else:
                     _replace_node(stmts, node, tp.const(constant))
+                changed.append(_statement_of(node, parents))
     return stmts
 
 
@@ -559,7 +581,11 @@ def _fresh_temporary(stmts, name: str) -> bool:
     stores = [s for s in tp.walk(stmts) if isinstance(s, gast.Assign) and name in _targets(s)]
     if len(stores) != 1 or len(stores[0].targets) != 1 or not isinstance(stores[0].targets[0], gast.Name):
         return False
-    value = stores[0].value
+    return _fresh_value(stores[0].value)
+
+
+def _fresh_value(value) -> bool:
+    """``value`` makes a new array: an operator's or a NumPy ufunc's result."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp)):
         return True
     func = value.func if isinstance(value, gast.Call) else None
@@ -584,6 +610,13 @@ def _updated_in_place(stmts) -> set[str]:
         ):
             names.add(n.args[0].id)
     return names
+
+
+def _statement_of(node, parents: dict):
+    """The statement (a direct child of no expression) that holds ``node``."""
+    while not isinstance(node, gast.stmt):
+        node = parents[id(node)]
+    return node
 
 
 def _is_spread_constant(value) -> bool:
@@ -713,45 +746,73 @@ def release_shape_only(stmts: list, substitutable, known_scalar=lambda name: Fal
     memory goes back before the reverse sweep needs it. ``t`` is ours, assigned once at
     the top level, never written in place, and not known to be a scalar."""
     stores: dict[str, int] = {}
+    read_for_shape = set()
+    updated = set()  # written in place: ``t[i] = v``, ``sg.add_at(t, i, g)``
     for n in tp.walk(stmts):
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
             stores[n.id] = stores.get(n.id, 0) + 1
-    updated = None
-    out = list(stmts)
-    for s in stmts:
-        if not (
-            isinstance(s, gast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], gast.Name)
-            and stores.get(s.targets[0].id) == 1
-            and substitutable(s.targets[0].id)
-            and not known_scalar(s.targets[0].id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+            updated.add(n.value.id)
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr == "add_at"
+            and n.args
+            and isinstance(n.args[0], gast.Name)
         ):
-            continue
-        name = s.targets[0].id
-        start = out.index(s)
-        last_full, first_shape = start, None
-        for k in range(start + 1, len(out)):
-            full, shape = _value_and_shape_reads(out[k], name)
-            if full:
-                last_full, first_shape = k, None
-            elif shape and first_shape is None:
-                first_shape = k
+            updated.add(n.args[0].id)
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+            and isinstance(n.args[_SHAPE_ARGUMENTS[n.func.attr]], gast.Name)
+        ):
+            read_for_shape.add(n.args[_SHAPE_ARGUMENTS[n.func.attr]].id)
+    candidates = {
+        s.targets[0].id: k for k, s in enumerate(stmts)
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and s.targets[0].id in read_for_shape
+        and stores.get(s.targets[0].id) == 1
+        and substitutable(s.targets[0].id)
+        and not known_scalar(s.targets[0].id)
+    }
+    if not candidates:
+        return stmts
+    # per candidate: the last statement reading its values, the first after it reading its shape
+    last_full = dict(candidates)
+    first_shape: dict[str, int | None] = dict.fromkeys(candidates)
+    for k, s in enumerate(stmts):
+        full, shape = _value_and_shape_reads(s, candidates)
+        for name in full:
+            if candidates[name] < k:
+                last_full[name], first_shape[name] = k, None
+        for name in shape - full:
+            if candidates[name] < k and first_shape[name] is None:
+                first_shape[name] = k
+    inserts = []
+    for name, start in candidates.items():
+        last, first = last_full[name], first_shape[name]
         # worth a line: the values were used, and other work runs before the shape is asked
-        if last_full == start or first_shape is None or first_shape <= last_full + 1:
+        if last == start or first is None or first <= last + 1:
             continue
-        if updated is None:
-            updated = _updated_in_place(stmts)
-        if name in updated or not _fresh_temporary(stmts, name):
+        if name in updated or not _fresh_value(stmts[start].value):
             continue  # written in place, or a view (its memory is another array's)
-        out.insert(last_full + 1, tp.stmt("t = sg.only_shape(t)", t=name))
+        inserts.append((last, name))
+    out = list(stmts)
+    for last, name in sorted(inserts, key=lambda item: -item[0]):
+        out.insert(last + 1, tp.stmt("t = sg.only_shape(t)", t=name))
     return out
 
 
-def unbroadcast_numbers(stmts: list, known_scalar) -> list:
+def unbroadcast_numbers(stmts: list, known_scalar, rewritten: list | None = None) -> list:
     """``sg.unbroadcast(1.0 / X.shape[0], t)`` -> ``1.0 / X.shape[0]`` where ``t`` is certainly
     a scalar and the cotangent a Python number (constants, and sizes read off shapes): the
-    helper returns such a number as it is. The scalar ``t`` then need not be computed."""
+    helper returns such a number as it is. The scalar ``t`` then need not be computed.
+    ``rewritten`` collects the calls dropped."""
+    rewritten = [] if rewritten is None else rewritten
 
     class Numbers(gast.NodeTransformer):
         def visit_Call(self, node):
@@ -768,11 +829,18 @@ def unbroadcast_numbers(stmts: list, known_scalar) -> list:
                 and known_scalar(node.args[1].id)
                 and _python_number(node.args[0])
             ):
+                rewritten.append(node)
                 return node.args[0]
             return node
 
     numbers = Numbers()
-    return [numbers.visit(s) for s in stmts]
+    found = any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "unbroadcast"
+        and len(n.args) == 2 and isinstance(n.args[1], gast.Name) and known_scalar(n.args[1].id)
+        and _python_number(n.args[0])
+        for n in tp.walk(stmts)
+    )
+    return [numbers.visit(s) for s in stmts] if found else stmts
 
 
 def _python_number(node) -> bool:
@@ -795,13 +863,13 @@ def _python_number(node) -> bool:
     )
 
 
-def _value_and_shape_reads(stmt, name: str) -> tuple[int, int]:
-    """How many reads of ``name`` in ``stmt`` need its values, and how many only its shape."""
-    shape_only = set()
-    loads = 0
+def _value_and_shape_reads(stmt, names) -> tuple[set, set]:
+    """Which of ``names`` ``stmt`` reads for their values, and which only for their shape."""
+    loads: dict[str, int] = {}
+    shape_reads: dict[str, int] = {}
     for n in tp.walk(stmt):
-        if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load):
-            loads += 1
+        if isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
         elif (
             isinstance(n, gast.Call)
             and isinstance(n.func, gast.Attribute)
@@ -809,9 +877,10 @@ def _value_and_shape_reads(stmt, name: str) -> tuple[int, int]:
             and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
         ):
             arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
-            if isinstance(arg, gast.Name) and arg.id == name:
-                shape_only.add(id(arg))
-    return loads - len(shape_only), len(shape_only)
+            if isinstance(arg, gast.Name) and arg.id in names:
+                shape_reads[arg.id] = shape_reads.get(arg.id, 0) + 1
+    full = {name for name, count in loads.items() if count > shape_reads.get(name, 0)}
+    return full, set(shape_reads)
 
 
 # -- loops over sequences --------------------------------------------------------------
@@ -986,17 +1055,22 @@ def optimize_body(
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts = eliminate_dead_code(stmts, live_out)
     if same_shape is not None and any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
-        stmts = fold_constants(spread_constants(stmts, substitutable, same_shape))
-        stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
+        spread: list = []
+        stmts = spread_constants(stmts, substitutable, same_shape, spread)
+        if spread:
+            fold_constants(spread)
+            stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
     stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out))
     if known_scalar is not None:
-        before = len(stmts)
-        stmts = unbroadcast_numbers(stmts, known_scalar)
-        stmts = eliminate_dead_code(stmts, live_out)
-        if len(stmts) != before:  # a scalar computed only for its shape is gone
-            stmts = forward_substitute(stmts, substitutable)
+        dropped: list = []
+        stmts = unbroadcast_numbers(stmts, known_scalar, dropped)
+        if dropped:  # a scalar computed only for its shape may be unread now
+            before = len(stmts)
+            stmts = eliminate_dead_code(stmts, live_out)
+            if len(stmts) != before:
+                stmts = forward_substitute(stmts, substitutable)
         stmts = release_shape_only(stmts, substitutable, known_scalar)
     return stmts

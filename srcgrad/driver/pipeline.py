@@ -187,7 +187,9 @@ def _build_fused(
         same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
         is_number = shapes.is_scalar if scalar else None
         defs = _top_level_definitions(code.forward)
-        known_scalar = lambda n: _known_scalar(tp.name(n), p, defs, shapes, set())  # noqa: E731
+        memo: dict = {}
+        scalar_names = {n for n in defs if _known_scalar(tp.name(n), p, defs, shapes, memo)}
+        known_scalar = scalar_names.__contains__
         body = optimize_body(
             body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar
         )
@@ -277,7 +279,7 @@ def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, f
         return [], _checked_seed(code, out_name), frozenset()
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     defs = _top_level_definitions(code.forward)
-    if _known_scalar(out, p, defs, shapes, set()):
+    if _known_scalar(out, p, defs, shapes, {}):
         return [], one, frozenset()
     op = p.ops.get(id(defs.get(out.id)))
     if op is not None and op.kind == "rule" and op.rule.primal is np.matmul:
@@ -314,16 +316,21 @@ def _top_level_definitions(stmts: list) -> dict:
     return {n: s for n, s in defs.items() if n not in nested}
 
 
-def _known_scalar(atom, p: Prepared, defs: dict, shapes: ShapeClasses, seen: set) -> bool:
-    """Whether ``atom`` is certainly a scalar (0-d or a Python number) when the forward sweep ends."""
+def _known_scalar(atom, p: Prepared, defs: dict, shapes: ShapeClasses, memo: dict) -> bool:
+    """Whether ``atom`` is certainly a scalar (0-d or a Python number) when the forward
+    sweep ends; ``memo`` holds the names already decided (one walk for all names)."""
     if isinstance(atom, gast.Constant):
         return type(atom.value) in (int, float, complex)
-    if not isinstance(atom, gast.Name) or atom.id in seen:
+    if not isinstance(atom, gast.Name):
         return False
-    if shapes.is_scalar(atom.id):
-        return True
-    seen.add(atom.id)
-    definition = defs.get(atom.id)
+    name = atom.id
+    if name not in memo:
+        memo[name] = False  # a name's own definition cannot make it a scalar
+        memo[name] = shapes.is_scalar(name) or _defined_scalar(defs.get(name), p, defs, shapes, memo)
+    return memo[name]
+
+
+def _defined_scalar(definition, p: Prepared, defs: dict, shapes: ShapeClasses, memo: dict) -> bool:
     op = p.ops.get(id(definition))
     if op is None:
         return False
@@ -339,7 +346,7 @@ def _known_scalar(atom, p: Prepared, defs: dict, shapes: ShapeClasses, seen: set
     elementwise = isinstance(primal, np.ufunc) and (primal.nin == 1 or op.rule.broadcasts)
     if not elementwise or primal is np.matmul:
         return False
-    return all(_known_scalar(a, p, defs, shapes, seen) for a in op.inputs.values())
+    return all(_known_scalar(a, p, defs, shapes, memo) for a in op.inputs.values())
 
 
 def _is_constant(node, value) -> bool:
