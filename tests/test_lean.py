@@ -195,3 +195,20 @@ def test_scalar_read_only_for_its_shape_is_not_computed():
     rng = np.random.default_rng(5)
     W, X, Y = rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
     srcgrad.check_grads(lambda W: mean_cross_entropy(W, X, Y), [W], modes=("rev", "fwd"))
+
+
+def first_then_products(x):
+    for i in range(3):
+        if i > 0:
+            y = y * x  # noqa: F821 - bound on the first iteration (else branch)
+        else:
+            y = x
+    return y
+
+
+def test_placeholder_gets_no_zero_tangent():
+    source = pipeline.build_jvp(first_then_products, ["x"]).generated.source
+    assert "dy = None" in source and "zeros_like(y)" not in source
+    out, tangent = srcgrad.jvp(first_then_products, (0.7,), (1.0,))
+    assert out == pytest.approx(0.7**3) and tangent == pytest.approx(3 * 0.7**2)
+    srcgrad.check_grads(first_then_products, [np.array([0.3, 1.2])], modes=("rev", "fwd"))

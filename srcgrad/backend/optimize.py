@@ -883,6 +883,40 @@ def _value_and_shape_reads(stmt, names) -> tuple[set, set]:
     return full, set(shape_reads)
 
 
+# -- placeholders ---------------------------------------------------------------------
+
+
+def placeholder_tangents(stmts: list) -> list:
+    """``y = None`` then ``dy = sg.zeros_like(y)`` -> ``dy = None``: a name bound before a
+    loop only so that it exists (assigned in the loop before any read) needs no zero
+    tangent; a read of the placeholder fails in the primal statement anyway. The two
+    may be apart, in a run of such placeholder statements."""
+    placeholders: set[str] = set()  # names bound to None in the current run
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                placeholder_tangents(getattr(s, field))
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+            placeholders = set()
+            continue
+        value = s.value
+        if isinstance(value, gast.Constant) and value.value is None:
+            placeholders.add(s.targets[0].id)
+        elif (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "zeros_like"
+            and len(value.args) == 1
+            and isinstance(value.args[0], gast.Name)
+            and value.args[0].id in placeholders
+        ):
+            s.value = tp.const(None)
+            placeholders.add(s.targets[0].id)
+        else:
+            placeholders = set()
+    return stmts
+
+
 # -- loops over sequences --------------------------------------------------------------
 
 
@@ -1045,6 +1079,7 @@ def optimize_body(
     are released early (``release_shape_only``)."""
     if is_number is not None:
         stmts = zeros_of_scalars(stmts, is_number)
+    stmts = placeholder_tangents(stmts)
     stmts = propagate_constants(stmts, substitutable)
     stmts = specialize_vector_products(stmts, vectors)
     stmts = fold_constants(stmts)
