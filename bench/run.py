@@ -654,7 +654,9 @@ def main(argv=None) -> int:
     jit_cases = [c for c in workloads.CASES if c.jit_target is not None and selected(f"jit/{c.key}", only)]
     if jit_cases:
         imported = None if opts.self_test or not hasattr(sg, "jit") else numba_import_time()
-        if imported is None:
+        if opts.self_test:
+            print("jit: skipped (the --self-test stand-in has no jit)")
+        elif imported is None:
             print("jit: skipped (srcgrad.jit needs Numba: pip install 'srcgrad[jit]')")
         else:
             print(f"jit: Numba imported in {imported:.2f} s (once per process, before the compile times)")
