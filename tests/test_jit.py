@@ -131,3 +131,11 @@ def test_backwards_iteration_other_than_range_is_named():
 def test_jitted_source_is_the_generated_source():
     g = srcgrad.grad(horner)
     assert srcgrad.source(srcgrad.jit(g)) == srcgrad.source(g)
+
+
+def test_float32_stays_float32_under_jit():
+    x = np.linspace(0.5, 1.5, 5).astype(np.float32)
+    jg = srcgrad.jit(srcgrad.grad(logsin))
+    first, second = jg(x), jg(x)  # the first call also runs Python; the second only Numba
+    assert first.dtype == second.dtype == np.float32
+    np.testing.assert_allclose(second, srcgrad.grad(logsin)(x), rtol=1e-5)
