@@ -212,3 +212,17 @@ def test_placeholder_gets_no_zero_tangent():
     out, tangent = srcgrad.jvp(first_then_products, (0.7,), (1.0,))
     assert out == pytest.approx(0.7**3) and tangent == pytest.approx(3 * 0.7**2)
     srcgrad.check_grads(first_then_products, [np.array([0.3, 1.2])], modes=("rev", "fwd"))
+
+
+def over_int_keys(d, x):
+    total = 0.0
+    for i in range(len(d)):
+        total = total + d[i] * x
+    return total
+
+
+def test_users_own_counted_loop_keeps_its_index():
+    """``for i in range(len(d)): d[i]`` over a dict with keys 0..n-1 is not ``for v in d``."""
+    d = {0: 5.0, 1: 7.0}
+    assert srcgrad.grad(over_int_keys, wrt=1)(d, 0.5) == pytest.approx(12.0)
+    assert "for i in range(" in srcgrad.source(srcgrad.grad(over_int_keys, wrt=1))

@@ -920,7 +920,7 @@ def placeholder_tangents(stmts: list) -> list:
 # -- loops over sequences --------------------------------------------------------------
 
 
-def iterate_directly(stmts: list) -> list:
+def iterate_directly(stmts: list, substitutable=lambda name: True) -> list:
     """``n = len(xs)``, ``for k in range(n): c = xs[k]; ...`` -> ``for c in xs: ...``
     where ``k`` is read nowhere else and the loop does not touch ``xs``: the normaliser's
     counted loop, back to the direct iteration it came from (``n`` stays, as the trip
@@ -928,18 +928,18 @@ def iterate_directly(stmts: list) -> list:
     if _has_indexing_loop(stmts):
         counts: dict[str, int] = {}
         _count_reads(stmts, counts)
-        _iterate_block(stmts, counts, [])
+        _iterate_block(stmts, counts, [], substitutable)
     return stmts
 
 
-def _iterate_directly_then_clean(stmts: list, live_out: set[str]) -> list:
+def _iterate_directly_then_clean(stmts: list, live_out: set[str], substitutable) -> list:
     """``iterate_directly``, and the trip count it leaves unread (forward mode) dropped."""
     if not _has_indexing_loop(stmts):
         return stmts
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
     rewritten: list = []
-    _iterate_block(stmts, counts, rewritten)
+    _iterate_block(stmts, counts, rewritten, substitutable)
     return eliminate_dead_code(stmts, live_out) if rewritten else stmts
 
 
@@ -953,16 +953,16 @@ def _has_indexing_loop(stmts: list) -> bool:
     return False
 
 
-def _iterate_block(stmts: list, counts: dict, rewritten: list) -> None:
+def _iterate_block(stmts: list, counts: dict, rewritten: list, substitutable) -> None:
     for k, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                _iterate_block(getattr(s, field), counts, rewritten)
-        if isinstance(s, gast.For) and _iterate_loop(s, stmts[:k], counts):
+                _iterate_block(getattr(s, field), counts, rewritten, substitutable)
+        if isinstance(s, gast.For) and _iterate_loop(s, stmts[:k], counts, substitutable):
             rewritten.append(s)
 
 
-def _iterate_loop(loop: gast.For, before: list, counts: dict) -> bool:
+def _iterate_loop(loop: gast.For, before: list, counts: dict, substitutable) -> bool:
     it, first = loop.iter, loop.body[0]
     if not (
         isinstance(loop.target, gast.Name)
@@ -980,6 +980,10 @@ def _iterate_loop(loop: gast.For, before: list, counts: dict) -> bool:
         and isinstance(first.value.slice, gast.Name)
         and first.value.slice.id == loop.target.id
         and counts.get(loop.target.id) == 1
+        # the normaliser's own counter and count, from a ``for c in xs`` the user wrote (a
+        # user's ``for i in range(len(d))`` over a dict must not become ``for c in d``)
+        and substitutable(loop.target.id)
+        and substitutable(it.args[0].id)
     ):
         return False
     sequence = first.value.value.id
@@ -1098,7 +1102,7 @@ def optimize_body(
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
-    stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out))
+    stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out, substitutable))
     if known_scalar is not None:
         dropped: list = []
         stmts = unbroadcast_numbers(stmts, known_scalar, dropped)
