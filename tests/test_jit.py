@@ -139,3 +139,21 @@ def test_float32_stays_float32_under_jit():
     first, second = jg(x), jg(x)  # the first call also runs Python; the second only Numba
     assert first.dtype == second.dtype == np.float32
     np.testing.assert_allclose(second, srcgrad.grad(logsin)(x), rtol=1e-5)
+
+
+def two_layers(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(h * h) / X.shape[0]
+
+
+def test_matrix_products_bias_and_released_arrays_jitted():
+    """Matrix adjoints, a bias summed over the batch axis, and sg.only_shape, compiled."""
+    rng = np.random.default_rng(3)
+    W, b, X = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 4))
+    g = srcgrad.grad(two_layers, wrt=(0, 1))
+    assert "sg.only_shape" in srcgrad.source(g)
+    jg = srcgrad.jit(g)
+    for _ in range(2):
+        for got, want in zip(jg(W, b, X), g(W, b, X), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    srcgrad.check_grads(lambda W, b: two_layers(W, b, X), [W, b], modes=("rev",))

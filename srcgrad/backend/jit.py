@@ -117,9 +117,13 @@ def _check_same(got, want, name: str) -> None:
     """The compiled result must be the Python one: same structure, shapes, values."""
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            raise JitUnsupportedError(f"{name} returned {type(want).__name__} structure Numba changes")
+            raise JitUnsupportedError(f"{name} to the same result: Numba changes its {type(want).__name__}")
         for g, w in zip(got, want, strict=True):
             _check_same(g, w, name)
+        return
+    if want is None or isinstance(want, (str, bytes)):
+        if got != want:
+            raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
         return
     dtype = np.result_type(want)
     rtol = max(_RTOL, 1000 * np.finfo(dtype).eps) if dtype.kind in "fc" else _RTOL
@@ -260,6 +264,10 @@ def _unsupported(exc: Exception, fn) -> JitUnsupportedError:
     if helper:
         reason = f"sg.{helper.group(1)} (a runtime helper) has no compiled form yet"
         code = _line_with(fn, f"sg.{helper.group(1)}(") or code
+    types_of = re.search(r"No implementation of function Function\(<function (\w+) ", text)
+    if types_of:
+        reason = f"sg.{types_of.group(1)} has no compiled form for these argument types yet"
+        code = code or _line_with(fn, f"sg.{types_of.group(1)}(")
     construct = f"`{code}` in {fn.__name__}" if code else fn.__name__
     return JitUnsupportedError(f"{construct}: {reason}")
 
@@ -287,7 +295,7 @@ def jit_runtime() -> types.ModuleType:
         def stub(*args):
             return python(*args)
 
-        stub.__name__ = python.__name__
+        stub.__name__ = stub.__qualname__ = python.__name__  # Numba's messages name it
         setattr(module, python.__name__, stub)
         return stub
 
@@ -329,6 +337,13 @@ def jit_runtime() -> types.ModuleType:
                 return g
 
             return same
+        if isinstance(g, nt.Array) and isinstance(x, nt.Array) and g.ndim == x.ndim + 1:
+            def leading(g, x):
+                if g.shape[1:] != x.shape:
+                    raise ValueError("srcgrad.jit: a broadcast over more than a leading axis")
+                return g.sum(axis=0)
+
+            return leading
         return None
 
     unreduce = helper(broadcasting.unreduce)
@@ -339,6 +354,8 @@ def jit_runtime() -> types.ModuleType:
             return None
         if number(x):
             return lambda g, x, axis=None, keepdims=False: g
+        if isinstance(x, nt.Array) and isinstance(x.dtype, nt.Float):
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g, x.dtype)
         if isinstance(x, nt.Array):
             return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
         return None
@@ -361,13 +378,10 @@ def jit_runtime() -> types.ModuleType:
             return lambda x: x.copy()
         return None
 
-    for name, vector_form, matrix_form in (
-        ("matmul_adjoint_x1", lambda g, x1, x2: g * x2, lambda g, x1, x2: g @ x2.T),
-        ("matmul_adjoint_x2", lambda g, x1, x2: g * x1, lambda g, x1, x2: x1.T @ g),
-    ):
-        stub = helper(getattr(products, name))
+    def matmul_adjoint(vector_form, matrix_form):
+        """The typing function of a matmul adjoint: vectors and matrices only."""
 
-        def _matmul_adjoint(g, x1, x2, vector_form=vector_form, matrix_form=matrix_form):
+        def typed(g, x1, x2):
             if isinstance(x1, nt.Array) and isinstance(x2, nt.Array):
                 if x1.ndim == x2.ndim == 1:
                     return vector_form
@@ -375,7 +389,31 @@ def jit_runtime() -> types.ModuleType:
                     return matrix_form
             return None
 
-        overload(stub)(_matmul_adjoint)
+        return typed
 
-    numba.njit(lambda: None)  # Numba's own set-up, once
+    overload(helper(products.matmul_adjoint_x1))(
+        matmul_adjoint(lambda g, x1, x2: g * x2, lambda g, x1, x2: g @ np.ascontiguousarray(x2.T))
+    )
+    overload(helper(products.matmul_adjoint_x2))(
+        matmul_adjoint(lambda g, x1, x2: g * x1, lambda g, x1, x2: np.ascontiguousarray(x1.T) @ g)
+    )
+
+    reduced_count = helper(broadcasting.reduced_count)
+
+    @overload(reduced_count)
+    def _reduced_count(x, axis=None):
+        if not (isinstance(axis, (nt.NoneType, nt.Omitted)) or axis is None):
+            return None
+        if number(x):
+            return lambda x, axis=None: 1
+        if isinstance(x, nt.Array):
+            return lambda x, axis=None: x.size
+        return None
+
+    only_shape = helper(broadcasting.only_shape)
+
+    @overload(only_shape)
+    def _only_shape(x):
+        return lambda x: x  # memory is NumPy's concern: compiled code keeps the array
+
     return module
