@@ -25,7 +25,7 @@ from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
 from ..core.ir import parameter_names
-from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import NoDerivativeRuleError, SrcgradError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
 from . import trace
 from .cache import (
@@ -156,7 +156,7 @@ def _build_fused(
     if scalar and len(wrt) == 1 and optimize:
         try:
             return _build_forward_gradient(func, wrt, with_value)
-        except (NoDerivativeRuleError, UnsupportedSyntaxError):
+        except SrcgradError:
             pass  # forward mode lacks something reverse mode has: reverse mode says what, if anything
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
