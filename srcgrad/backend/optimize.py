@@ -527,13 +527,17 @@ def _replace_node(root, old, new) -> None:
                         return
 
 
-def spread_constants(stmts: list, substitutable, same_shape, changed: list | None = None) -> list:
+def spread_constants(
+    stmts: list, substitutable, same_shape, changed: list | None = None, copies: list | None = None
+) -> list:
     """``g = sg.unreduce(1.0, x, None, False)`` read only as a factor of products with
     arrays of ``x``'s shape: each read becomes ``1.0`` (the product has that shape anyway,
     and multiplying by the broadcast constant gives the same numbers), so the constant
     array is neither made nor multiplied by. ``same_shape(a, b)``: whether names ``a``
-    and ``b`` certainly have the same shape; ``changed`` collects the statements rewritten."""
+    and ``b`` certainly have the same shape; ``changed`` collects the statements rewritten,
+    ``copies`` those that became copies."""
     changed = [] if changed is None else changed
+    copies = [] if copies is None else copies
     candidates = [
         s for s in stmts
         if isinstance(s, gast.Assign)
@@ -570,8 +574,9 @@ def spread_constants(stmts: list, substitutable, same_shape, changed: list | Non
                 ):
                     # a copy: neither name is written in place, and the other is our own array
                     statement.value = tp.name(other.id)
+                    copies.append(statement)
                 else:
-                    _replace_node(stmts, node, tp.const(constant))
+                    _replace_node(parents[id(node)], node, tp.const(constant))
                 changed.append(_statement_of(node, parents))
     return stmts
 
@@ -1095,10 +1100,13 @@ def optimize_body(
     stmts = eliminate_dead_code(stmts, live_out)
     if same_shape is not None and any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
         spread: list = []
-        stmts = spread_constants(stmts, substitutable, same_shape, spread)
+        copies: list = []
+        stmts = spread_constants(stmts, substitutable, same_shape, spread, copies)
         if spread:
             fold_constants(spread)
-            stmts = eliminate_dead_code(propagate_copies(stmts, substitutable), live_out)
+            if copies:
+                stmts = propagate_copies(stmts, substitutable)
+            stmts = eliminate_dead_code(stmts, live_out)
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
