@@ -14,6 +14,20 @@ the order ``optimize_body`` gives:
   and then read exactly once by the very next statement, is replaced by its
   value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``);
 - sign simplification: ``a + -b`` -> ``a - b``.
+
+What ``grad`` does not need computed or kept, with facts the driver passes in
+(which names are vectors, scalars or Python numbers, which share a shape):
+
+- constants: ``bout = 1.0`` read as ``1.0``; exact like terms (``2 * x + x * 2``
+  -> ``4 * x``, integer powers of two only); ``v = a; v = v + b`` -> ``v = a + b``;
+- known shapes: vector matmul adjoints as products, a spread seed times arrays of
+  its shape as the constant, ``sg.zeros_like`` of a Python number as ``0.0``,
+  ``sg.unbroadcast`` of a Python number to a scalar as the number;
+- loops: the normaliser's counted loop over a sequence iterates it again;
+- memory: an array read only for its shape after some point is released there
+  (``t = sg.only_shape(t)``); a placeholder's tangent is a placeholder.
+
+Each rewrite leaves every value bit for bit the same.
 """
 
 from __future__ import annotations
