@@ -5,6 +5,7 @@ write, and checks the derivative against finite differences or exact values.
 """
 
 import ast
+import inspect
 import math
 
 import gast
@@ -226,3 +227,49 @@ def test_users_own_counted_loop_keeps_its_index():
     d = {0: 5.0, 1: 7.0}
     assert srcgrad.grad(over_int_keys, wrt=1)(d, 0.5) == pytest.approx(12.0)
     assert "for i in range(" in srcgrad.source(srcgrad.grad(over_int_keys, wrt=1))
+
+
+def _corpus():
+    import test_control_flow
+    import test_subset
+
+    return test_subset.CASES + test_control_flow.CASES + [
+        (horner, [0.7]), (scaled_horner, [0.7, 1.3]), (logsin, [np.linspace(0.5, 1.5, 4)]),
+        (quad, [np.array([0.5, -1.5, 2.0])]), (mean_cross_entropy, [
+            np.full((3, 2), 0.3), np.linspace(-1, 1, 12).reshape(4, 3), np.eye(4, 2)]),
+    ]
+
+
+def _flat(result):
+    if isinstance(result, (tuple, list)):
+        return [np.asarray(part, dtype=float) for item in result for part in _flat(item)]
+    if isinstance(result, dict):
+        return [np.asarray(part, dtype=float) for key in sorted(result) for part in _flat(result[key])]
+    return [np.asarray(result, dtype=float)]
+
+
+@pytest.mark.parametrize("k", range(len(_corpus())))
+def test_optimized_gradient_is_bit_for_bit_the_unoptimized_one(k):
+    """Every rewrite in backend.optimize keeps each value exactly: the optimised
+    gradient and the one with no optimisation at all give the same bits."""
+    f, args = _corpus()[k]
+    names = [p for p, a in zip(inspect.signature(f).parameters, args, strict=False) if not isinstance(a, int)]
+    lean = pipeline.fused_gradient(f, tuple(names), False, optimize=True).function
+    plain = pipeline.fused_gradient(f, tuple(names), False, optimize=False).function
+    copies = [[np.copy(a) if isinstance(a, np.ndarray) else a for a in args] for _ in range(2)]
+    for got, want in zip(_flat(lean(*copies[0])), _flat(plain(*copies[1])), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("k", range(len(_corpus())))
+def test_number_specialisation_agrees_with_the_general_gradient(k):
+    """Python-number arguments get a variant of their own (forward mode for one input):
+    the same derivative as the general code, to rounding."""
+    f, args = _corpus()[k]
+    if not all(type(a) in (float, int) for a in args):
+        pytest.skip("not a function of Python numbers")
+    names = tuple(p for p, a in zip(inspect.signature(f).parameters, args, strict=False) if type(a) is float)
+    special = pipeline.fused_gradient(f, names, False, scalar=True).function(*args)
+    general = pipeline.fused_gradient(f, names, False).function(*args)
+    for got, want in zip(_flat(special), _flat(general), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
