@@ -157,3 +157,24 @@ def test_matrix_products_bias_and_released_arrays_jitted():
         for got, want in zip(jg(W, b, X), g(W, b, X), strict=True):
             np.testing.assert_allclose(got, want, rtol=1e-12)
     srcgrad.check_grads(lambda W, b: two_layers(W, b, X), [W, b], modes=("rev",))
+
+
+def test_elementwise_chain_becomes_one_expression():
+    """Numba fuses one expression into one loop: temporaries used once are written into it."""
+    import ast
+
+    from srcgrad.backend.jit import fuse_elementwise
+
+    tree = ast.parse(
+        "def g(x, y):\n"
+        "    t1 = x ** 2\n"
+        "    t2 = np.log(t1)\n"
+        "    t3 = np.sin(x)\n"
+        "    s = np.sum(x)\n"
+        "    return t2 * t3 + y / t1 + s\n"
+    )
+    fuse_elementwise(tree.body[0])
+    assert ast.unparse(tree.body[0]).splitlines()[1:] == [
+        "    s = np.sum(x)",  # not a ufunc: a reduction keeps its line
+        "    return np.log(x ** 2) * np.sin(x) + y / x ** 2 + s",
+    ]

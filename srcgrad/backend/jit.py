@@ -19,6 +19,7 @@ optional (``pip install srcgrad[jit]``).
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import importlib
 import inspect
@@ -170,6 +171,7 @@ def compile_function(fn: types.FunctionType):
             raise JitUnsupportedError(f"{fn.__name__}, which is not a def")
         definition.decorator_list = []
         CountDown(fn.__name__).visit(tree)
+        fuse_elementwise(definition)
         ast.fix_missing_locations(tree)
         filename = f"<srcgrad-jit {fn.__qualname__}>"
         text = ast.unparse(tree) + "\n"
@@ -209,6 +211,89 @@ class CountDown(ast.NodeTransformer):
                 f"{ast.unparse(node)} in {self.function} (Numba iterates backwards only over range)"
             )
         return node
+
+
+_ELEMENTWISE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+
+
+def fuse_elementwise(definition: ast.FunctionDef) -> None:
+    """Elementwise temporaries of the top level written into the one expression that
+    reads them, so that Numba compiles the chain as one loop over the elements, with
+    no array in between (``t1 = np.sin(x); g = t1 * y`` -> ``g = np.sin(x) * y``).
+
+    A temporary qualifies when it is assigned once, from operators and NumPy ufuncs
+    on names that are never reassigned, and is read only by later top-level
+    statements: once, or any number of times if it calls nothing (recomputing
+    ``x ** 2`` costs less than storing it). The values are the same numbers.
+    """
+    body = definition.body
+    while True:
+        stores: dict[str, int] = {}
+        for node in ast.walk(definition):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        for arg in definition.args.args + definition.args.kwonlyargs:
+            stores[arg.arg] = stores.get(arg.arg, 0) + 1
+        for k, stmt in enumerate(body):
+            target = _inlinable(stmt, stores)
+            if target is None:
+                continue
+            uses = [
+                (later, n) for later in body[k + 1 :] for n in ast.walk(later)
+                if isinstance(n, ast.Name) and n.id == target and isinstance(n.ctx, ast.Load)
+            ]
+            nested = any(not isinstance(later, (ast.Assign, ast.Return, ast.Expr)) for later, _ in uses)
+            cheap = not any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
+            if not uses or nested or (len(uses) > 1 and not cheap):
+                continue
+            for later, name in uses:
+                _substitute(later, name, stmt.value)
+            del body[k]
+            break
+        else:
+            return
+
+
+def _inlinable(stmt, stores: dict) -> str | None:
+    """The target of ``stmt`` if it is an elementwise temporary (see ``fuse_elementwise``)."""
+    if not (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and stores.get(stmt.targets[0].id) == 1
+    ):
+        return None
+    for node in ast.walk(stmt.value):
+        if isinstance(node, ast.Name) and stores.get(node.id, 0) > 1:
+            return None  # reads a name that changes: the value depends on where it is computed
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, _ELEMENTWISE_OPS):
+            return None
+        if isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "np"
+            and isinstance(getattr(np, node.func.attr, None), np.ufunc)
+            and not node.keywords
+        ):
+            return None
+        if isinstance(node, (ast.Subscript, ast.Starred, ast.Lambda)) or (
+            isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "np")
+        ):
+            return None
+    return stmt.targets[0].id
+
+
+def _substitute(root, old: ast.Name, value) -> None:
+    for parent in ast.walk(root):
+        for field, child in ast.iter_fields(parent):
+            if child is old:
+                setattr(parent, field, copy.deepcopy(value))
+                return
+            if isinstance(child, list):
+                for i, item in enumerate(child):
+                    if item is old:
+                        child[i] = copy.deepcopy(value)
+                        return
 
 
 def _minus_one(node):
