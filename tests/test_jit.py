@@ -178,3 +178,8 @@ def test_elementwise_chain_becomes_one_expression():
         "    s = np.sum(x)",  # not a ufunc: a reduction keeps its line
         "    return np.log(x ** 2) * np.sin(x) + y / x ** 2 + s",
     ]
+
+
+def test_keywords_are_refused_with_a_reason():
+    with pytest.raises(TypeError, match="by position"):
+        srcgrad.jit(srcgrad.grad(horner))(x=0.7)

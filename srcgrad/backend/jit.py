@@ -53,7 +53,9 @@ def jit(f: Callable) -> Callable:
     checked = compiled.checked
     first_call = compiled.first_call
 
-    def jitted(*args):
+    def jitted(*args, **kwargs):
+        if kwargs:
+            raise TypeError(f"{compiled.generated.__name__} under srcgrad.jit takes its arguments by position")
         entry = checked.get(tuple(map(type, args)))
         if entry is not None:
             dispatcher, one, overloads, known = entry
