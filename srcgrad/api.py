@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
@@ -221,6 +222,7 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     gradient.__srcgrad_generated__ = lambda: compiled().function
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
         gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
+    gradient.__srcgrad_scalar_generated__ = lambda: compiled(True).function  # for srcgrad.jit
     return gradient
 
 

@@ -34,7 +34,9 @@ from .broadcasting import (
     expand_to,
     full_tangent,
     keep_reduced,
+    only_shape,
     reduced_count,
+    require_vector_product,
     scalar_seed,
     shape_of,
     unbroadcast,
@@ -168,7 +170,7 @@ from .statistics import (
 )
 
 __all__ = [  # module by module, as imported above
-    "as_float_of", "expand_to", "full_tangent", "keep_reduced", "reduced_count", "scalar_seed",
+    "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
     "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "add_at", "add_at_tangent",
     "copy", "scatter", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
