@@ -117,3 +117,8 @@ class GraphEvaluationError(SrcgradError, RuntimeError):
 
 class GraphTooLargeError(SrcgradError, ValueError):
     """The path taken has more operations than a readable picture can show."""
+
+
+class UnsupportedArrayError(SrcgradError, TypeError):
+    """The array type (Dask, CuPy, ...) lacks an operation a derivative needs, and no
+    formulation from the operations it has is exact and lazy."""

@@ -43,7 +43,17 @@ from .broadcasting import (
 from .containers import add, dense, part, restructure, spread, unsequence
 from .creation import linspace_adjoints, log_of
 from .elementwise import bessel_i1
-from .indexing import add_at, add_at_tangent, copy, scatter, taken, taken_at, unindex, without
+from .indexing import (
+    add_at,
+    add_at_tangent,
+    copy,
+    scatter,
+    scatter_add,
+    taken,
+    taken_at,
+    unindex,
+    without,
+)
 from .linalg import (
     cond_gradient,
     inverse_gaps,
@@ -136,7 +146,7 @@ __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "reduced_count", "scalar_seed",
     "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "part", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "add_at", "add_at_tangent",
-    "copy", "scatter", "taken", "taken_at", "unindex", "without", "cond_gradient", "inverse_gaps",
+    "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "cond_gradient", "inverse_gaps",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "polyval_adjoint_p",
     "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint",

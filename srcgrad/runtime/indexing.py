@@ -5,6 +5,11 @@ An assignment ``x[i] = v`` hands ``v`` the part of ``x``'s cotangent at ``i``
 (``taken``; ``taken_at`` for a fancy index that may repeat an element) and
 zeroes that part (``without``). ``copy`` makes a value that generated code
 may write into; ``add_at`` adds into one in place.
+
+Every scatter goes through ``scatter_add``: ``np.add.at`` where the array type
+has ``ufunc.at`` (NumPy; CuPy through ``__array_ufunc__``), and otherwise
+(Dask) gathers with ``np.take`` from positions computed on the host, which
+are index metadata, never array data.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import UnsupportedArrayError
 from .broadcasting import unbroadcast, zeros_like
 from .containers import add
 
@@ -36,9 +42,56 @@ def scatter(g, x, index):
     """The cotangent of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
     out = zeros_like(x)
     if np.ndim(x) == 0:  # x[()], x[...], x[None] of a number: every element is x itself
-        return np.asarray(out + np.sum(g))  # an array: later cotangents add into it in place
-    np.add.at(out, index, g)
+        out = out + np.sum(g)
+        # a NumPy array, not a NumPy scalar: later cotangents add into it in place
+        return np.asarray(out) if isinstance(out, (np.generic, float)) else out
+    return scatter_add(out, index, g)
+
+
+def scatter_add(out, index, g):
+    """``out`` with ``g`` added at ``out[index]``, repeated elements adding up, like
+    ``np.add.at``; in place where the array type has ``ufunc.at``, else a new array."""
+    try:
+        np.add.at(out, index, g)
+        return out
+    except TypeError as error:  # every operand's __array_ufunc__ declined ``at`` (Dask)
+        if isinstance(out, np.ndarray) or "NotImplemented" not in str(error):
+            raise
+    positions = _flat_positions(index, out)
+    if positions.size == 0:
+        return out
+    flat = positions.ravel()
+    values = np.reshape(np.broadcast_to(g, positions.shape), -1)
+    values = np.concatenate([values, np.zeros_like(values[:1])])  # the slot of "nothing here"
+    for occurrence in _occurrences(flat):  # a gather adds each element once: repeats take turns
+        source = np.full(out.size, flat.size)  # index metadata on the host
+        source[flat[occurrence]] = occurrence
+        out = out + np.reshape(np.take(values, source), out.shape)
     return out
+
+
+def _flat_positions(index, out):
+    """The flat position in ``out`` of each element of ``out[index]``, in its shape."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if not isinstance(part, (numbers.Integral, slice, list, np.ndarray, type(None), type(Ellipsis))):
+            raise UnsupportedArrayError(
+                f"srcgrad: the adjoint of indexing a {type(out).__name__} with a "
+                f"{type(part).__name__} index (a mask or positions computed from the array) "
+                "needs a scatter-add, which this array type lacks; compute the index first "
+                "(with NumPy), or write the selection as np.where(mask, x, 0)"
+            )
+    return np.arange(out.size).reshape(out.shape)[index]
+
+
+def _occurrences(flat):
+    """Index sets into ``flat``: the first occurrence of each position, then the second, ..."""
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.empty_like(order)
+    rank[order] = np.arange(flat.size) - np.repeat(starts, np.diff(np.r_[starts, flat.size]))
+    return [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1)]
 
 
 def copy(x):
@@ -125,12 +178,11 @@ def add_at(b, index, g):
     elif _is_basic(index):
         b[index] += g
     else:
-        np.add.at(b, index, g)
+        b = scatter_add(b, index, g)
     return b
 
 
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
-    np.add.at(out, index, dg)
-    return out
+    return scatter_add(out, index, dg)

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from .broadcasting import shape_of
+from .indexing import scatter_add
 
 
 def mT(x):
@@ -80,8 +81,7 @@ def unrepeat(g, a, repeats, axis=None):
         return np.sum(np.reshape(g, split), axis=axis + 1)
     owner = np.repeat(np.arange(n), repeats)  # index metadata, not array data
     out = np.zeros_like(np.moveaxis(a, axis, 0), dtype=np.result_type(g, 1.0))
-    np.add.at(out, owner, np.moveaxis(g, axis, 0))
-    return np.moveaxis(out, 0, axis)
+    return np.moveaxis(scatter_add(out, owner, np.moveaxis(g, axis, 0)), 0, axis)
 
 
 def unresize(g, a, new_shape=None):
@@ -130,10 +130,10 @@ def zero_ends(end=None):
 def embed_diagonal(d, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``np.diagonal``: zeros shaped like ``a`` with ``d`` on that diagonal."""
     out = np.zeros_like(a, dtype=np.result_type(d, a, 1.0))
-    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes land in ``out``
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
     n, m = moved.shape[-2:]
     k = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
     rows = np.arange(k) + max(-offset, 0)  # index metadata, not array data
     cols = np.arange(k) + max(offset, 0)
-    moved[..., rows, cols] = d
-    return out
+    moved = scatter_add(moved, (..., rows, cols), d)  # a new array where writes cannot be in place
+    return np.moveaxis(moved, (-2, -1), (axis1, axis2))
