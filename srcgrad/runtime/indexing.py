@@ -61,7 +61,7 @@ def scatter_add(out, index, g):
     if positions.size == 0:
         return out
     flat = positions.ravel()
-    values = np.reshape(np.broadcast_to(g, positions.shape), -1)
+    values = np.reshape(np.broadcast_to(g, positions.shape), (-1,))
     values = np.concatenate([values, np.zeros_like(values[:1])])  # the slot of "nothing here"
     for occurrence in _occurrences(flat):  # a gather adds each element once: repeats take turns
         source = np.full(out.size, flat.size)  # index metadata on the host

@@ -48,11 +48,11 @@ def unconcatenate(g, arrays, axis=0):
     else:
         nd = np.ndim(g)
         sizes = [shape_of(x)[axis] if len(shape_of(x)) == nd else 1 for x in arrays]
-    bounds, total = [], 0
-    for n in sizes[:-1]:
-        total += n
-        bounds.append(total)
-    pieces = np.split(g, bounds, axis)
+    lead = (slice(None),) * (axis % np.ndim(g))
+    pieces, start = [], 0
+    for n in sizes:  # slices, not np.split: Dask has no split
+        pieces.append(g[lead + (slice(start, start + n),)])
+        start += n
     return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays, strict=True))
 
 
@@ -76,7 +76,7 @@ def unrepeat(g, a, repeats, axis=None):
     axis = axis % len(shape)
     n = shape[axis]
     if np.ndim(repeats) == 0 or np.size(repeats) == 1:
-        r = int(np.reshape(repeats, -1)[0]) if np.ndim(repeats) else int(repeats)
+        r = int(np.reshape(repeats, (-1,))[0]) if np.ndim(repeats) else int(repeats)
         split = shape[:axis] + (n, r) + shape[axis + 1 :]
         return np.sum(np.reshape(g, split), axis=axis + 1)
     owner = np.repeat(np.arange(n), repeats)  # index metadata, not array data
@@ -87,7 +87,7 @@ def unrepeat(g, a, repeats, axis=None):
 def unresize(g, a, new_shape=None):
     """The adjoint of ``np.resize``: sum the cyclic copies of ``a``'s elements."""
     size = int(np.prod(shape_of(a)))
-    flat = np.reshape(g, -1)
+    flat = np.reshape(g, (-1,))
     total = np.shape(flat)[0]
     copies = -(-total // size)
     flat = np.pad(flat, (0, copies * size - total))
