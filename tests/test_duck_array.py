@@ -109,16 +109,16 @@ def reductions(x):
     return np.mean(x, axis=0).sum() + np.max(x) + x.sum(axis=1, keepdims=True).sum()
 
 
-@pytest.mark.parametrize(
-    "f, args",
-    [
-        (elementwise, [np.array([0.5, 1.5, 2.5])]),
-        (matrix_loss, [np.arange(6.0).reshape(3, 2) / 7, np.arange(12.0).reshape(4, 3) / 11]),
-        (with_loop, [np.array([0.2, 0.4])]),
-        (broadcasting, [np.ones((2, 3)), np.array([0.5, -1.0, 2.0])]),
-        (reductions, [np.array([[1.0, 5.0], [3.0, 2.0]])]),
-    ],
-)
+CASES = [  # tests/test_dask.py runs these on Dask too
+    (elementwise, [np.array([0.5, 1.5, 2.5])]),
+    (matrix_loss, [np.arange(6.0).reshape(3, 2) / 7, np.arange(12.0).reshape(4, 3) / 11]),
+    (with_loop, [np.array([0.2, 0.4])]),
+    (broadcasting, [np.ones((2, 3)), np.array([0.5, -1.0, 2.0])]),
+    (reductions, [np.array([[1.0, 5.0], [3.0, 2.0]])]),
+]
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=[f.__name__ for f, _ in CASES])
 def test_gradient_stays_on_duck_arrays(f, args):
     expected = srcgrad.grad(f, wrt=0)(*args)
     got = srcgrad.grad(f, wrt=0)(*[Strict(a) for a in args])
