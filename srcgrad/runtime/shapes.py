@@ -6,6 +6,7 @@ repeat and resize make summed, padding cut off, the adjoint of a difference,
 and a diagonal embedded back into its matrix.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -117,8 +118,8 @@ def undiff(g, a, n=1, axis=-1):
 
 def unediff1d(g, ary, to_end=None, to_begin=None):
     """The adjoint of ``np.ediff1d``: drop the constant ends, then the adjoint of a diff."""
-    start = 0 if to_begin is None else np.size(to_begin)
-    stop = np.shape(g)[0] - (0 if to_end is None else np.size(to_end))
+    start = 0 if to_begin is None else math.prod(np.shape(to_begin))
+    stop = np.shape(g)[0] - (0 if to_end is None else math.prod(np.shape(to_end)))
     return np.reshape(undiff(g[start:stop], np.ravel(ary)), shape_of(ary))
 
 
