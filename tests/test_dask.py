@@ -210,67 +210,8 @@ def test_rule_on_dask_equals_numpy(case, chunking):
 # ------------------------------------------------------------- the programs
 
 
-def fancy_read(x):
-    return np.sum(x[np.array([0, 2, 2, 1])] ** 2)
-
-
-def mask_read(x):
-    return np.sum(np.sin(x[np.array([True, False, True, True])]))
-
-
-def rows_of_matrix(w):
-    return np.sum(np.tanh(w[np.array([1, 1, 0])]) * 2.0)
-
-
-def two_index_arrays(w):
-    return np.sum(w[np.array([0, 1, 1]), np.array([2, 0, 0])] ** 3)
-
-
-def fancy_augmented_write(x):
-    y = x * 1.0
-    y[np.array([0, 1])] += x[np.array([3, 2])] * 2.0
-    return np.sum(y * y)
-
-
-def slice_writes(x):
-    y = x * 1.0
-    y[1:3] = np.sin(x[:2])
-    y[0] += x[2] * 3.0
-    return np.sum(y**2)
-
-
-def mlp(w1, w2, x):
-    h = np.tanh(x @ w1)
-    logits = h @ w2
-    m = np.max(logits, axis=1, keepdims=True)
-    logp = logits - m - np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))
-    return -np.mean(logp[:, 0])
-
-
-def logistic(w, x, y):
-    z = x @ w
-    return np.mean(np.logaddexp(0.0, z) - y * z)
-
-
-def reshaped(x):
-    m = x.reshape(2, 3)
-    return np.sum(m.T @ m) + np.sum(np.concatenate([x, x[::-1]]) ** 2)
-
-
 RNG = np.random.default_rng(7)
-VECTOR = np.array([0.3, -0.7, 1.2, 0.4])
-
 PROGRAMS = [
-    (fancy_read, [VECTOR]),
-    (mask_read, [VECTOR]),
-    (rows_of_matrix, [RNG.normal(size=(3, 4))]),
-    (two_index_arrays, [RNG.normal(size=(2, 3))]),
-    (fancy_augmented_write, [VECTOR]),
-    (slice_writes, [VECTOR]),
-    (mlp, [RNG.normal(size=(4, 5)) / 2, RNG.normal(size=(5, 3)) / 2, RNG.normal(size=(6, 4))]),
-    (logistic, [RNG.normal(size=3), RNG.normal(size=(8, 3)), (RNG.random(8) > 0.5) * 1.0]),
-    (reshaped, [RNG.normal(size=6)]),
-    (test_control_flow.textbook, [np.array([0.3, -0.2, 0.5])]),
     *test_duck_array.CASES,
     *[(f, args) for f, args in test_control_flow.CASES + test_subset.CASES
       if any(isinstance(a, np.ndarray) for a in args)],
