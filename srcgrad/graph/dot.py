@@ -54,20 +54,6 @@ class Dot:
         lines.append("}")
         return DotText("\n".join(lines) + "\n")
 
-
-class DotText(str):
-    """DOT text: a plain ``str``, which Jupyter draws inline as SVG where Graphviz is installed."""
-
-    __slots__ = ()
-
-    def _repr_svg_(self) -> str | None:
-        if shutil.which("dot") is None:
-            return None  # Jupyter falls back to the text
-        try:
-            return render(self, "svg").decode("utf-8")
-        except SrcgradError:
-            return None
-
     def printer(self, node, result=None, tangent: str | None = None) -> Printer:
         """A printer that calls core names what the picture calls them where ``node`` is."""
         def names(core: str) -> str:
@@ -146,6 +132,23 @@ class DotText(str):
         else:
             lines.append(f"no reverse accumulation: {out} is not a scalar")
         return "\n".join(lines)
+
+
+class DotText(str):
+    """DOT text: a plain ``str``, which Jupyter draws inline as SVG where Graphviz is installed."""
+
+    __slots__ = ()
+
+    def _repr_svg_(self) -> str | None:
+        if shutil.which("dot") is None:
+            return None  # Jupyter falls back to the text
+        try:
+            return render(self, "svg").decode("utf-8")
+        except SrcgradError:
+            return None
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # the DOT text, not a quoted repr, where there is no SVG
 
 
 def _quote(text: str, newline: str = "\\n") -> str:
