@@ -267,7 +267,7 @@ def test_program_on_dask_equals_numpy(f, args, chunking):
     _check_program(f, args, CHUNKINGS[chunking])
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, print_blob=False,
+@settings(max_examples=10, deadline=None, derandomize=True, print_blob=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(program=test_programs.control_flow_programs(vector=True))

@@ -8,8 +8,8 @@ may write into; ``add_at`` adds into one in place.
 
 Every scatter goes through ``scatter_add``: ``np.add.at`` where the array type
 has ``ufunc.at`` (NumPy; CuPy through ``__array_ufunc__``), and otherwise
-(Dask) gathers with ``np.take`` from positions computed on the host, which
-are index metadata, never array data.
+(Dask) item assignment of the flattened array at positions computed on the
+host (index metadata, never array data), one round per repeated position.
 """
 
 from __future__ import annotations
@@ -62,12 +62,11 @@ def scatter_add(out, index, g):
         return out
     flat = positions.ravel()
     values = np.reshape(np.broadcast_to(g, positions.shape), (-1,))
-    values = np.concatenate([values, np.zeros_like(values[:1])])  # the slot of "nothing here"
-    for occurrence in _occurrences(flat):  # a gather adds each element once: repeats take turns
-        source = np.full(out.size, flat.size)  # index metadata on the host
-        source[flat[occurrence]] = occurrence
-        out = out + np.reshape(np.take(values, source), out.shape)
-    return out
+    target = np.reshape(out, (-1,))
+    for occurrence in _occurrences(flat):  # an assignment adds each element once: repeats take turns
+        where = flat[occurrence]
+        target[where] = target[where] + np.take(values, occurrence)
+    return np.reshape(target, np.shape(out))
 
 
 def _flat_positions(index, out):
@@ -76,12 +75,17 @@ def _flat_positions(index, out):
     for part in parts:
         if not isinstance(part, (numbers.Integral, slice, list, np.ndarray, type(None), type(Ellipsis))):
             raise UnsupportedArrayError(
-                f"srcgrad: the adjoint of indexing a {type(out).__name__} with a "
-                f"{type(part).__name__} index (a mask or positions computed from the array) "
+                f"srcgrad: the adjoint of indexing {_kind(out)} with {_kind(part)} index "
+                "(a mask or positions computed from the array) "
                 "needs a scatter-add, which this array type lacks; compute the index first "
                 "(with NumPy), or write the selection as np.where(mask, x, 0)"
             )
     return np.arange(out.size).reshape(out.shape)[index]
+
+
+def _kind(x) -> str:
+    """``a dask Array``: the library and the type, for messages."""
+    return f"a {type(x).__module__.split('.')[0]} {type(x).__name__}"
 
 
 def _occurrences(flat):
