@@ -57,6 +57,13 @@ def scatter_add(out, index, g):
     except TypeError as error:  # every operand's __array_ufunc__ declined ``at`` (Dask)
         if isinstance(out, np.ndarray) or "NotImplemented" not in str(error):
             raise
+    if _rows_only(index) and np.ndim(out):  # x[rows]: whole rows, no flattening of ``out``
+        rows = np.arange(np.shape(out)[0])[index]
+        values = np.broadcast_to(g, rows.shape + tuple(np.shape(out)[1:]))
+        for occurrence in _occurrences(rows):
+            where = rows[occurrence]
+            out[where] = out[where] + np.take(values, occurrence, axis=0)
+        return out
     positions = _flat_positions(index, out)
     if positions.size == 0:
         return out
@@ -67,6 +74,13 @@ def scatter_add(out, index, g):
         where = flat[occurrence]
         target[where] = target[where] + np.take(values, occurrence)
     return np.reshape(target, np.shape(out))
+
+
+def _rows_only(index) -> bool:
+    """Whether ``index`` picks whole rows: one 1-D array (or list) of integers or booleans."""
+    if isinstance(index, list):
+        index = np.asarray(index)  # index metadata, not array data
+    return isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iub"
 
 
 def _flat_positions(index, out):
@@ -95,7 +109,7 @@ def _occurrences(flat):
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     rank = np.empty_like(order)
     rank[order] = np.arange(flat.size) - np.repeat(starts, np.diff(np.r_[starts, flat.size]))
-    return [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1)]
+    return [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1 if rank.size else 0)]
 
 
 def copy(x):
