@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 import srcgrad  # noqa: E402
 from srcgrad import runtime as sg  # noqa: E402
-from srcgrad.errors import UnsupportedArrayError  # noqa: E402
+from srcgrad.errors import SrcgradError, UnsupportedArrayError  # noqa: E402
 from srcgrad.rules import registry  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -205,6 +205,38 @@ def test_rule_on_dask_equals_numpy(case, chunking):
             got = call()
         assert lazy(got), f"the {kind} rule of {case.fn.__name__} left Dask: {type(got)}"
         assert_same(got, expected, f"{kind} rule of {case.fn.__name__} on Dask")
+
+
+def _scipy_ufunc_rules():
+    """SciPy's elementwise functions (ufuncs) that have a rule, as registered in this build."""
+    special = sys.modules.get("scipy.special")
+    found = []
+    for f in registry.registered_functions()["vjp"]:
+        name = getattr(f, "__name__", "")
+        if special is not None and isinstance(f, np.ufunc) and getattr(special, name, None) is f:
+            found.append(pytest.param(f, id=f"scipy.special.{name}"))
+    return found or [pytest.param(None, marks=pytest.mark.skip(reason="no SciPy rules registered"))]
+
+
+@pytest.mark.parametrize("fn", _scipy_ufunc_rules())
+def test_scipy_elementwise_rules_on_dask_equal_numpy(fn):
+    """SciPy's ufuncs dispatch to Dask like NumPy's, so their rules must run there too."""
+    rng = np.random.default_rng(3)
+    args = [rng.uniform(0.2, 0.9, size=(3, 4)) for _ in range(fn.nin)]
+    ans = fn(*args)
+    if not np.all(np.isfinite(ans)):
+        pytest.skip(f"scipy.special.{fn.__name__} is not finite on (0.2, 0.9)")
+    g = rng.normal(size=np.shape(ans))
+    rule = registry.vjp_rule(fn)
+    try:
+        expected = rule.function(g, ans, *args)
+    except SrcgradError as exc:  # e.g. no derivative in an order parameter: refused on NumPy too
+        pytest.skip(f"the rule refuses every input differentiated: {str(exc).splitlines()[0][:120]}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        got = rule.function(to_dask(g), fn(*[to_dask(a) for a in args]), *[to_dask(a) for a in args])
+    assert lazy(got), f"the VJP rule of scipy.special.{fn.__name__} left Dask"
+    assert_same(got, expected, f"VJP rule of scipy.special.{fn.__name__} on Dask")
 
 
 # ------------------------------------------------------------- the programs

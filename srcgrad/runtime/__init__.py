@@ -11,7 +11,8 @@ lives in says to readers which family it serves:
 - ``containers``: cotangents of tuples, lists and dicts (``add``, ``part``,
   ``dense``, ``restructure``, ``spread``);
 - ``indexing``: the adjoints of ``x[i]`` and of ``x[i] = v``, and the copies
-  and in-place updates of cotangents (``unindex``, ``taken``, ``add_at``);
+  and in-place updates of cotangents (``unindex``, ``taken``, ``add_at``), and the
+  scatter-add they share, also for arrays without ``ufunc.at`` (``scatter_add``);
 - ``sharing``: run-time checks of memory shared between names (``is_view``,
   ``shares_memory``, ``is_array``, ``unsupported_sharing``);
 - one module of helpers per rule family of ``srcgrad.rules``, named like it:
