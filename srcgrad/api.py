@@ -18,14 +18,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .driver import pipeline
-from .errors import NoDerivativeRuleError
+from .driver.dynamic import rule_wrapper
+from .errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .rules import registry
 from .runtime import scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
-
-
-_wrappers: dict[int, tuple] = {}  # id -> (wrapper, what keeps the id taken)
 
 
 def transformable(func) -> Callable:
@@ -39,6 +37,11 @@ def transformable(func) -> Callable:
     made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
     if made_by_srcgrad is not None:
         return made_by_srcgrad()
+    refusal = _refused_as_the_differentiated_function(func)
+    if refusal is not None:
+        code = func.__code__
+        line = (linecache.getline(code.co_filename, code.co_firstlineno) or "").rstrip("\n")
+        raise UnsupportedSyntaxError(refusal[0], Location(code.co_filename, code.co_firstlineno, 0, line), refusal[1])
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
         try:
             inspect.getsourcelines(func)
@@ -46,24 +49,28 @@ def transformable(func) -> Callable:
                 return func
         except (OSError, TypeError):
             pass
-    if id(func) in _wrappers:
-        return _wrappers[id(func)][0]
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
-    name = getattr(func, "__name__", "function")
     if rule is None:
-        raise NoDerivativeRuleError(name)
-    safe = name if name.isidentifier() else "function"
-    params = ", ".join(rule.inputs)
-    source = f"def {safe}({params}):\n    return primal({params})\n"
-    filename = f"<srcgrad wrapper of {name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"primal": func}
-    exec(compile(source, filename, "exec"), namespace)
-    wrapper = namespace[safe]
-    _wrappers[id(func)] = (wrapper, func)  # func kept alive, so its id stays its own
-    _wrappers[id(wrapper)] = (wrapper, wrapper)
-    wrapper.__srcgrad_primal__ = func
-    return wrapper
+        raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
+    return rule_wrapper(func, rule.inputs)
+
+
+def _refused_as_the_differentiated_function(func) -> tuple[str, str] | None:
+    """What a function called from differentiated code may be, but the differentiated one not."""
+    if not inspect.isfunction(func):
+        return None
+    if inspect.isgeneratorfunction(func):
+        return (
+            "differentiating a generator function itself",
+            "differentiate the function that consumes it, e.g. `sum(gen(x))` (its values are a list there)",
+        )
+    kinds = {p.kind for p in inspect.signature(func).parameters.values()}
+    if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+        return (
+            "differentiating a function with `*args` or `**kwargs` parameters itself",
+            "differentiate a function with named parameters that calls it, e.g. `lambda x, y: f(x, y)`",
+        )
+    return None
 
 
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> parameter names

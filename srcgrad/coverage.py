@@ -1,7 +1,10 @@
-"""Which public NumPy functions have a derivative rule: ``srcgrad coverage``.
+"""Which public NumPy (and SciPy) functions have a derivative rule: ``srcgrad coverage``.
 
 Coverage is computed from the rule table itself, so the listing can never
-drift from what the transformer really knows.
+drift from what the transformer really knows. SciPy, when it imports, is
+listed too: the public functions of ``scipy.special``, ``scipy.linalg`` and
+``scipy.signal``, and the density/distribution methods of the ``scipy.stats``
+distributions used in modelling.
 """
 
 from __future__ import annotations
@@ -12,13 +15,46 @@ import numpy as np
 
 from .rules import registry
 
+try:
+    import scipy.linalg
+    import scipy.signal
+    import scipy.special
+    import scipy.stats
+except ImportError:  # SciPy is optional
+    scipy = None
+
 _NAMESPACES = {"np": np, "np.linalg": np.linalg}
+_SCIPY_NAMESPACES = (
+    {"scipy.special": scipy.special, "scipy.linalg": scipy.linalg, "scipy.signal": scipy.signal}
+    if scipy is not None
+    else {}
+)
+_DISTRIBUTIONS = (
+    "norm", "t", "multivariate_normal", "gamma", "beta", "poisson", "laplace", "cauchy",
+    "logistic", "dirichlet", "bernoulli", "binom",
+)  # fmt: skip
+_DISTRIBUTION_METHODS = ("logpdf", "pdf", "logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")
 
 
-def public_functions() -> dict[str, object]:
-    """``"np.sin" -> np.sin`` for every public callable in NumPy and ``np.linalg``."""
+def _distribution_methods() -> dict[str, object]:
+    """``"scipy.stats.norm.logpdf" -> norm.logpdf`` for the modelling distributions' methods."""
+    if scipy is None:
+        return {}
     found = {}
-    for prefix, module in _NAMESPACES.items():
+    for name in _DISTRIBUTIONS:
+        dist = getattr(scipy.stats, name)
+        for method in _DISTRIBUTION_METHODS:
+            if hasattr(dist, method):
+                found[f"scipy.stats.{name}.{method}"] = getattr(dist, method)
+    return found
+
+
+def public_functions(library: str = "numpy") -> dict[str, object]:
+    """``"np.sin" -> np.sin`` for every public callable in NumPy and ``np.linalg``
+    (``library="scipy"``: in the SciPy modules listed above)."""
+    found = {} if library == "numpy" else _distribution_methods()
+    namespaces = _NAMESPACES if library == "numpy" else _SCIPY_NAMESPACES
+    for prefix, module in namespaces.items():
         names = getattr(module, "__all__", None) or dir(module)
         for name in sorted(names):
             if name.startswith("_"):
@@ -31,10 +67,10 @@ def public_functions() -> dict[str, object]:
     return found
 
 
-def coverage() -> dict[str, list[str]]:
-    """Public NumPy functions by status: ``rule``, ``nondifferentiable``, ``missing``."""
+def coverage(library: str = "numpy") -> dict[str, list[str]]:
+    """Public NumPy (or SciPy) functions by status: ``rule``, ``nondifferentiable``, ``missing``."""
     table = {"rule": [], "nondifferentiable": [], "missing": []}
-    for name, func in public_functions().items():
+    for name, func in sorted(public_functions(library).items()):
         if registry.vjp_rule(func) is not None:
             table["rule"].append(name)
         elif registry.is_nondifferentiable(func):
@@ -45,10 +81,16 @@ def coverage() -> dict[str, list[str]]:
 
 
 def report(only_missing: bool = False) -> str:
-    table = coverage()
+    text = _report("NumPy", coverage("numpy"), only_missing)
+    if scipy is not None:
+        text += "\n" + _report("SciPy", coverage("scipy"), only_missing)
+    return text
+
+
+def _report(library: str, table: dict[str, list[str]], only_missing: bool) -> str:
     total = sum(len(v) for v in table.values())
     lines = [
-        f"NumPy functions: {total} public; {len(table['rule'])} with a derivative rule, "
+        f"{library} functions: {total} public; {len(table['rule'])} with a derivative rule, "
         f"{len(table['nondifferentiable'])} known to have none (derivative zero), "
         f"{len(table['missing'])} without a rule yet."
     ]

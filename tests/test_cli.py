@@ -29,8 +29,10 @@ def model_file(tmp_path):
             return np.sum(h * h)
 
         def bad(x):
-            with open("f") as handle:
+            try:
                 return x
+            finally:
+                pass
     """))
     return path
 
@@ -62,7 +64,7 @@ def test_dump_vjp_pair_and_no_optimize(model_file):
     [
         ("missing.py:f", "no such file: missing.py"),
         ("{model}:nope", "has no function 'nope'"),
-        ("{model}:bad", "a `with` statement is not supported"),
+        ("{model}:bad", "a `try` statement is not supported"),
         ("{model}", "expected FILE.py:FUNCTION"),
     ],
 )

@@ -122,10 +122,10 @@ REFUSED = [
             except ValueError:
                 return 0.0
         """),
-    ("a `with` statement", "with", """
+    ("leaving a `with` block by `return`, `break` or `continue`", "return", """
         def f(x):
-            with open(x) as fh:  # <-
-                return fh.read()
+            with open(x) as fh:
+                return fh.read()  # <-
         """),
     ("a generator (`yield`)", "yield", """
         def f(x):
@@ -184,11 +184,6 @@ REFUSED = [
                 return xs[0] * n
             return 0.0
         """),
-    ("starred arguments `*args` in a call", "*xs", """
-        import numpy as np
-        def f(xs):
-            return np.add(*xs)  # <-
-        """),
     ("a starred assignment target `*rest`", "*rest", """
         def f(xs):
             a, *rest = xs  # <-
@@ -197,12 +192,6 @@ REFUSED = [
     ("unpacking `*` in a list or tuple display", "*xs", """
         def f(xs):
             return sum([*xs, 1.0])  # <-
-        """),
-    ("keyword unpacking `**kwargs` in a call", "**opts", """
-        def g(x, scale=1.0):
-            return x * scale
-        def f(x, opts):
-            return g(x, **opts)  # <-
         """),
     ("dict unpacking `**` in a dict literal", "b, ", """
         def f(x, b):
@@ -225,19 +214,6 @@ REFUSED = [
             else:
                 x = x + 1
             return x
-        """),
-    ("a `*xs` parameter", "xs", """
-        def f(*xs):  # <-
-            return xs[0]
-        """),
-    ("a `**opts` parameter", "opts", """
-        def f(x, **opts):  # <-
-            return x
-        """),
-    ("a `*a` parameter", "a: a", """
-        def f(x):
-            g = lambda *a: a[0]  # <-
-            return g(x)
         """),
     ("an `import` inside the function", "import", """
         def f(x):
@@ -284,11 +260,11 @@ REFUSED = [
             return [*xs] if (n := len(xs)) else [n]  # <-
         """),
     # A function defined in an indented block: columns are those of the file.
-    ("a `with` statement", "with", """
+    ("leaving a `with` block by `return`, `break` or `continue`", "return", """
         if True:
             def f(x):
-                with open(x) as fh:  # <-
-                    return fh.read()
+                with open(x) as fh:
+                    return fh.read()  # <-
         """),
 ]
 

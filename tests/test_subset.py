@@ -251,11 +251,6 @@ def uses_generator(x):
     yield x
 
 
-def starred_call(x):
-    args = (x,)
-    return np.sin(*args)
-
-
 @pytest.mark.parametrize(
     "f, construct",
     [
@@ -264,7 +259,6 @@ def starred_call(x):
         (uses_global, "global"),
         (uses_del, "del"),
         (uses_generator, "generator"),
-        (starred_call, "*"),
     ],
 )
 def test_refused_constructs_point_at_the_source(f, construct):

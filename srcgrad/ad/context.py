@@ -51,3 +51,4 @@ class TransformContext:
     scalars: frozenset = frozenset()  # parameters known to be Python numbers
     globals: dict | None = None  # the values its free names refer to (numeric constants: shapes)
     tangent_keyword: Callable | None = field(default=None)  # forward mode: (callee, params, param) -> keyword
+    call_site: Callable | None = field(default=None)  # (operation, active arguments) -> name of its call site

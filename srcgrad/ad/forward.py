@@ -25,7 +25,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import is_append, target_of, whole_index
+from ..core.ir import call_layout, is_append, target_of, whole_index
 from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
@@ -48,6 +48,7 @@ class ForwardTransformer(Derivatives):
         super().__init__(context)
         self.names = context.names
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
         self.shapes = ShapeClasses(self.fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
@@ -117,11 +118,13 @@ class ForwardTransformer(Derivatives):
                 return [s], state  # writes inactive values: the tangent keeps its parts
             state = {k: v for k, v in state.items() if k != target}
             return [s], state
-        if op.kind == "unknown":
+        if op.kind in ("unknown", "closure"):
             raise self.classifier.error(op)
         state = dict(state)
         if op.kind == "call":
             return self.call(s, op, state)
+        if op.kind == "dynamic":
+            return self.dynamic_call(s, op, state)
         dt = self.tangent(target)
         code = [s]
         if op.kind == "pop":
@@ -256,6 +259,26 @@ class ForwardTransformer(Derivatives):
         call = gast.Call(func=tp.name(name), args=list(op.call.args), keywords=keywords)
         targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
         node = gast.copy_location(gast.Assign(targets=[targets], value=call, type_comment=None), s)
+        state[target] = False
+        return [node], state
+
+    def dynamic_call(self, s, op: Operation, state):
+        """``y = g(a)`` with ``g`` known only at run time -> ``y, dy = g_call.jvp((da,), g, a)``."""
+        target = target_of(s)
+        call = op.call
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+        if isinstance(receiver, gast.Name) and receiver.id in state:
+            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
+        layout, passed, keywords, entries = call_layout(call)
+        active = [(p, a) for p, a in entries if isinstance(a, gast.Name) and a.id in state]
+        site = self.call_site(op, layout, [p for p, _ in active])
+        tangents = gast.Tuple(elts=[tp.name(self.tangent(a.id)) for _, a in active], ctx=gast.Load())
+        value = gast.Call(
+            func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
+            args=[tangents, tp.load(call.func)] + passed, keywords=keywords,
+        )
+        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
+        node = gast.copy_location(gast.Assign(targets=[targets], value=value, type_comment=None), s)
         state[target] = False
         return [node], state
 

@@ -10,7 +10,11 @@ operations instead of looking at the syntax again.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
+import site
+import sysconfig
 import types
 from dataclasses import dataclass, field
 
@@ -18,7 +22,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
-from ..core.ir import is_append, written_callee
+from ..core.ir import is_append, mark_written, written_callee
 from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     BINARY_UFUNCS,
@@ -31,7 +35,7 @@ from ..core.numpy_facts import (
     NONDIFF_METHODS,
     VARARG_METHODS,
 )
-from ..errors import NoDerivativeRuleError
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..rules import registry
 
@@ -118,7 +122,27 @@ class Classifier:
             return op
         if isinstance(value, gast.BoolOp):
             return self.boolean_value(value)
+        if isinstance(value, gast.Lambda):
+            return self.closure(value)
         return Operation("nondiff")
+
+    def closure(self, value: gast.Lambda) -> Operation:
+        """A ``lambda`` passed on as a value: fine unless it reads a differentiated local.
+
+        Whoever calls it reads that local through the closure, where no derivative
+        reaches it; so an active closure is refused (see ``error``), never a zero.
+        """
+        params = {a.id for a in value.args.args + value.args.kwonlyargs}
+        params |= {a.id for a in (value.args.vararg, value.args.kwarg) if a is not None}
+        free = sorted({
+            n.id for n in gast.walk(value.body)
+            if isinstance(n, gast.Name) and n.id not in params and n.id in self.env.local_names
+        })
+        if not free:
+            return Operation("nondiff")
+        op = Operation("closure", free, label=gast.unparse(value).strip())
+        op.call = value
+        return op
 
     def boolean_value(self, value: gast.BoolOp) -> Operation:
         """``x or 1.0`` evaluates to one of its operands: a value, with a derivative we lack."""
@@ -132,11 +156,25 @@ class Classifier:
 
     def call(self, node: gast.Call) -> Operation:
         func = node.func
+        if _unpacks(node):  # f(*xs): which parameter gets what is known only at run time
+            return self.dynamic(node)
+        parent = self.env.super_method(func)
+        if not is_missing(parent):  # super(__class__, self).f(x): the parent's f(self, x)
+            if _has_var_parameters(parent):
+                return self.dynamic(node)
+            return self.resolved(parent, _with_arguments(node, [func.value.args[1]]))
         target = self.env.static_value(func)
         if is_missing(target):
             if isinstance(func, gast.Attribute):
                 return self.method(node)
-            return self.no_rule(_written(node), node, _call_atoms(node))
+            return self.dynamic(node)
+        target, unwrapped = _unwrapped(target, node)
+        if isinstance(target, types.FunctionType) and _has_var_parameters(target) and is_users_code(target):
+            return self.dynamic(node)  # def f(*xs): bound to its parameters at run time
+        return self.resolved(target, unwrapped)
+
+    def resolved(self, target, node: gast.Call) -> Operation:
+        """The operation of a call whose callee is known: a rule, a user function, or neither."""
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
@@ -147,7 +185,7 @@ class Classifier:
             return self.rule_op(target, node.args, node.keywords, node)
         if registry.is_nondifferentiable(target) or target in NONDIFF_BUILTINS:
             return Operation("nondiff")
-        if isinstance(target, types.FunctionType) and _has_source(target):
+        if isinstance(target, types.FunctionType) and is_users_code(target):
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
         return self.no_rule(_written(node, target), node, _call_atoms(node))
@@ -162,11 +200,21 @@ class Classifier:
         if name in IDENTITY_METHODS:
             return Operation("copy", _names([receiver]))
         if name not in METHODS:
-            return self.no_rule(_written(node), node, _call_atoms(node))
+            return self.dynamic(node)
         args = list(node.args)
         if name in VARARG_METHODS and len(args) > 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
         return self.rule_op(METHODS[name], [receiver] + args, node.keywords, node)
+
+    def dynamic(self, node: gast.Call) -> Operation:
+        """A call whose callee is a value known only when it runs: a function passed in or
+        taken from a dict, a method of an object made at run time (``layer.apply(h)``).
+
+        Generated code asks a call site (``driver.dynamic``) to find the callee's
+        derivative when it runs; a callee with neither the user's source nor a rule
+        raises there, naming this call. A receiver has no derivative of its own.
+        """
+        return Operation("dynamic", _names(_call_atoms(node)), call=node, label=_written(node))
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
@@ -186,6 +234,8 @@ class Classifier:
             if k.arg not in params:
                 return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
             bound[k.arg] = k.value
+        for p, default in rule.input_defaults.items():  # an optional input left out: its default
+            bound.setdefault(p, tp.const(default))
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
         missing = [p for p in rule.inputs if p not in bound]
         if missing:
@@ -206,24 +256,143 @@ class Classifier:
         op.call = node
         return op
 
-    def error(self, op: Operation) -> NoDerivativeRuleError:
+    def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
+        if op.kind == "closure":
+            names = ", ".join(f"`{n}`" for n in op.operands)
+            return UnsupportedSyntaxError(
+                f"passing on `{op.label}`, which reads {names} (a value being differentiated)",
+                location,
+                "pass the value as an argument of the lambda, or call the lambda here; "
+                "a function's closure carries no derivative",
+            )
         return NoDerivativeRuleError(op.label, location, self.mode)
 
 
-def _has_source(func) -> bool:
+def is_users_code(func) -> bool:
+    """Whether ``func``'s source is the user's to transform: it has source, and the source
+    is not an installed package's or the standard library's (those need a rule)."""
     try:
-        inspect.getsourcefile(func)
+        filename = inspect.getsourcefile(func)
         inspect.getsourcelines(func)
     except (OSError, TypeError):
         return False
-    return True
+    if filename is None:
+        return False
+    module = getattr(func, "__module__", None) or ""
+    if module.startswith("srcgrad.") and not module.startswith("srcgrad.runtime"):
+        return False  # srcgrad's own machinery (a call site of generated code): not differentiable code
+    path = os.path.realpath(filename)
+    return not any(path.startswith(root + os.sep) for root in _installed_roots())
+
+
+@functools.cache
+def _installed_roots() -> tuple[str, ...]:
+    """Where installed packages and the standard library live (site-packages, dist-packages)."""
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(os.path.realpath(path))
+    for path in site.getsitepackages() + [site.getusersitepackages()]:
+        roots.add(os.path.realpath(path))
+    for module in (np, gast):
+        roots.add(os.path.dirname(os.path.dirname(os.path.realpath(module.__file__))))
+    return tuple(sorted(roots))
+
+
+def _with_arguments(node: gast.Call, leading: list, trailing=(), keywords=()) -> gast.Call:
+    """``node`` with arguments added before and after the user's: a bound receiver,
+    a ``partial``'s stored arguments, a frozen distribution's parameters."""
+    call = gast.Call(
+        func=node.func, args=list(leading) + list(node.args) + list(trailing),
+        keywords=list(node.keywords) + list(keywords),
+    )
+    gast.copy_location(call, node)
+    written = written_callee(node)
+    return mark_written(call, written if written is not None else gast.unparse(node.func).strip())
+
+
+def _unwrapped(target, node: gast.Call):
+    """The function a call really runs, with the arguments it really gets.
+
+    ``LAYER.apply(x)`` runs ``Layer.apply(LAYER, x)``; ``SQUARE(x)`` runs
+    ``Square.__call__(SQUARE, x)``; ``PARTIAL(x)`` runs ``PARTIAL.func(*PARTIAL.args,
+    x, **PARTIAL.keywords)``; ``FROZEN.logpdf(x)`` runs ``FROZEN.dist.logpdf(x,
+    <FROZEN's parameters>)``. Stored arguments are read from the object when the
+    generated code runs (``PARTIAL.args[0]``), never copied into it.
+    """
+    for _ in range(8):  # a partial of a bound method of ...: a few levels at most
+        holder = node.func
+        if isinstance(target, functools.partial):
+            stored = [_path(holder, f"args[{k}]") for k in range(len(target.args))]
+            keywords = [gast.keyword(arg=k, value=_path(holder, f"keywords[{k!r}]")) for k in target.keywords]
+            node, target = _with_arguments(_calling(node, holder, "func"), stored, (), keywords), target.func
+            continue
+        if isinstance(target, types.MethodType) and not isinstance(target.__self__, types.ModuleType):
+            receiver = holder.value if isinstance(holder, gast.Attribute) else _path(holder, "__self__")
+            frozen = registry.unfreeze(target.__self__)
+            if frozen is not None:
+                dist, positional, keyword_paths = frozen
+                parameters = [_path(receiver, p) for p in positional]
+                keywords = [gast.keyword(arg=k, value=_path(receiver, p)) for k, p in keyword_paths.items()]
+                unfrozen = getattr(dist, target.__name__, None)
+                if unfrozen is None:
+                    return target, node
+                node = _with_arguments(_calling(node, receiver, "dist"), [], parameters, keywords)
+                target = unfrozen
+                continue
+            if isinstance(target.__func__, types.FunctionType) and is_users_code(target.__func__):
+                return target.__func__, _with_arguments(node, [receiver])
+            return target, node
+        call = inspect.getattr_static(type(target), "__call__", None)
+        if (
+            not isinstance(target, (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc))
+            and isinstance(call, types.FunctionType)
+            and is_users_code(call)
+        ):
+            return call, _with_arguments(node, [holder])
+        return target, node
+    return target, node
+
+
+def _path(base: gast.expr, path: str) -> gast.expr:
+    """``base.<path>`` as an expression node (``FROZEN.args[0]``)."""
+    expr = gast.parse(f"_.{path}", mode="eval").body
+    node = expr
+    while not (isinstance(node.value, gast.Name) and node.value.id == "_"):
+        node = node.value
+    node.value = tp.load(base)
+    return expr
+
+
+def _calling(node: gast.Call, base: gast.expr, attr: str) -> gast.Call:
+    """``node`` with its callee replaced by ``base.attr``: kept for messages and dumps."""
+    call = gast.Call(func=gast.Attribute(value=tp.load(base), attr=attr, ctx=gast.Load()),
+                     args=node.args, keywords=node.keywords)
+    gast.copy_location(call, node)
+    written = written_callee(node)
+    return mark_written(call, written if written is not None else gast.unparse(node.func).strip())
 
 
 def _call_atoms(node: gast.Call) -> list:
-    """Every value a call reads: the receiver of a method, its arguments, its keywords."""
+    """Every value a call reads: the receiver of a method, its arguments (``*xs``: the
+    container), its keywords."""
     atoms = [node.func.value] if isinstance(node.func, gast.Attribute) else []
-    return atoms + list(node.args) + [k.value for k in node.keywords]
+    args = [a.value if isinstance(a, gast.Starred) else a for a in node.args]
+    return atoms + args + [k.value for k in node.keywords]
+
+
+def _unpacks(node: gast.Call) -> bool:
+    return any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+
+
+def _has_var_parameters(func) -> bool:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _written(node: gast.Call, func=None) -> str:

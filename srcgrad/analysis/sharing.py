@@ -148,7 +148,7 @@ class SharingFacts(Problem):
                     index = tp.load(keys[k]) if keys else tp.const(k)
                     made.append(Share(elt.id, name, "part", s, index=index))
             return made
-        if op.kind == "call":  # a user function may return (a view of) an argument
+        if op.kind in ("call", "dynamic"):  # a user function may return (a view of) an argument
             args = [a for a in op.call.args if isinstance(a, gast.Name)]
             return [Share(name, a.id, "opaque", s) for a in args]
         if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:

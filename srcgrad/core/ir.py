@@ -90,6 +90,36 @@ def written_callee(call) -> str | None:
 
 
 def parameter_names(fn: gast.FunctionDef) -> list[str]:
-    """A function's parameters in order: positional-only, ordinary, keyword-only."""
+    """A function's parameters in the order ``inspect.signature`` lists them: positional-only,
+    ordinary, ``*args`` (a tuple), keyword-only, ``**kwargs`` (a dict)."""
     args = fn.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    names = [a.id for a in args.posonlyargs + args.args]
+    names += [args.vararg.id] if args.vararg is not None else []
+    names += [a.id for a in args.kwonlyargs]
+    return names + ([args.kwarg.id] if args.kwarg is not None else [])
+
+
+def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
+    """How generated code hands ``call``'s arguments to a run-time call site.
+
+    Returns ``(layout, passed, keywords, entries)``: ``layout`` has ``"arg"``,
+    ``"*"`` or ``"**"`` for each value in ``passed`` (``*xs`` and ``**kw`` are
+    passed as the container itself), ``keywords`` the named keywords, and
+    ``entries`` each argument as ``(key, atom)`` with ``key`` its position in
+    ``layout`` or its keyword name.
+    """
+    layout, passed, keywords, entries = [], [], [], []
+    for arg in call.args:
+        starred = isinstance(arg, gast.Starred)
+        entries.append((len(layout), arg.value if starred else arg))
+        layout.append("*" if starred else "arg")
+        passed.append(arg.value if starred else arg)
+    for k in call.keywords:
+        if k.arg is None:
+            entries.append((len(layout), k.value))
+            layout.append("**")
+            passed.append(k.value)
+        else:
+            entries.append((k.arg, k.value))
+            keywords.append(k)
+    return tuple(layout), passed, keywords, entries

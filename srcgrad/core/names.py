@@ -52,3 +52,15 @@ class NameGen:
             if candidate not in self.taken:
                 self.taken.add(candidate)
                 return candidate
+
+
+def callee_name(func) -> str:
+    """A readable identifier for a called function in generated code.
+
+    ``loss`` for a function, ``Layer_apply`` for a method (two classes may both
+    have an ``apply``), ``Square_call`` for ``Square.__call__``.
+    """
+    parts = [p for p in func.__qualname__.split(".") if p != "<locals>"]
+    parts = [p.strip("_") or p for p in parts[-2:]] if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1:]
+    name = "_".join(parts)
+    return name if name.isidentifier() else "f"

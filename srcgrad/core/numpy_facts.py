@@ -57,8 +57,8 @@ BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
 
 
 NONDIFF_BUILTINS = {
-    len, range, int, bool, isinstance, print, str, type, enumerate, zip,
-    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr, getattr,
+    len, range, int, bool, isinstance, print, str, type,
+    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr,
 }
 
 
@@ -92,7 +92,7 @@ _CONTAINER_RESULTS = {
     id(f) for f in (
         np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
         np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
-        np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid,
+        np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid, builtins.list, builtins.tuple,
     )
 }
 

@@ -23,6 +23,7 @@ from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
 from ..core.ir import parameter_names
+from ..core.names import callee_name
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
 from . import trace
@@ -34,6 +35,7 @@ from .cache import (
     cached_slot,
     resolve_deferred,
 )
+from .dynamic import CallSite, site_name
 from .prepare import RESERVED, Prepared, prepare, source_line
 
 
@@ -42,7 +44,26 @@ def _context(p: Prepared, wrt: list[str], callee, scalars=frozenset(), tangent_k
     return TransformContext(
         p.fn, p.ops, p.activity, wrt, p.names, p.namespace, p.classifier, callee,
         source_line(p.parsed), frozenset(scalars), p.namespace.values, tangent_keyword,
+        _call_sites(p),
     )
+
+
+def _call_sites(p: Prepared):
+    """(operation, active arguments) -> the name of its ``CallSite`` in the generated namespace;
+    one site per call and set of active arguments (a loop asks again for the same call)."""
+    made: dict = {}
+
+    def site(op, layout: tuple, active: list) -> str:
+        key = (id(op.call), tuple(active))
+        if key not in made:
+            location = p.parsed.location(op.call)
+            made[key] = p.namespace.bind(
+                site_name(op.label),
+                CallSite(op.label, location, layout, tuple(active), reverse_pair, forward_function),
+            )
+        return made[key]
+
+    return site
 
 
 def _reverse_code(p: Prepared, wrt: list[str], motion: Motion, scalars=frozenset()):
@@ -53,7 +74,7 @@ def _reverse_code(p: Prepared, wrt: list[str], motion: Motion, scalars=frozenset
 def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str, str]:
     """Bind the callee's generated pair in the caller's namespace (lazily for recursion)."""
     pair = reverse_pair(callee, tuple(params))
-    base = callee.__name__
+    base = callee_name(callee)
     fwd = namespace.bind(f"{base}_forward", pair.forward or pair.deferred("forward"))
     bwd = namespace.bind(f"{base}_backward", pair.backward or pair.deferred("backward"))
     return fwd, bwd
@@ -226,7 +247,7 @@ def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:
             raise
         # a runtime helper without a forward rule, written in more Python than we transform
         raise NoDerivativeRuleError(f"sg.{callee.__name__}", mode="fwd") from None
-    return namespace.bind(f"{callee.__name__}_jvp", slot.function or slot.deferred())
+    return namespace.bind(f"{callee_name(callee)}_jvp", slot.function or slot.deferred())
 
 
 def _callee_tangent_keyword(callee, params: list[str], param: str) -> str:
@@ -260,9 +281,9 @@ def _build_jvp(func, wrt: list[str], slot: JvpSlot, scalar: bool) -> None:
     for a in tangent_args:
         a.ctx = gast.Param()
     signature = gast.arguments(
-        args=list(args.args), posonlyargs=list(args.posonlyargs), vararg=None,
+        args=list(args.args), posonlyargs=list(args.posonlyargs), vararg=args.vararg,
         kwonlyargs=list(args.kwonlyargs) + tangent_args,
-        kw_defaults=list(args.kw_defaults) + [None] * len(tangent_args), kwarg=None,
+        kw_defaults=list(args.kw_defaults) + [None] * len(tangent_args), kwarg=args.kwarg,
         defaults=list(args.defaults),
     )
     body = code.body + [gast.Return(value=gast.Tuple(elts=[code.output, code.output_tangent], ctx=gast.Load()))]

@@ -23,6 +23,7 @@ from ..core.ir import assignments, parameter_names, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import UnsupportedSyntaxError
 from ..frontend import fence
+from ..frontend.generators import lists_for_generators
 from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
 from ..frontend.parse import ParsedFunction, parse_function
@@ -51,6 +52,7 @@ class Prepared:
 def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
     parsed = parse_function(func)
+    lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
@@ -72,13 +74,27 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
-    namespace = Namespace(names.taken)
+    namespace = Namespace(names.taken | generated_function_names(fn.name))
     for name in sorted(tp.names_in(parsed.node) - local_names):
         value = env.lookup(name)
         if not is_missing(value):
             namespace.values[name] = value
     namespace.values["sg"] = runtime
+    if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
+        namespace.values["__class__"] = env.closure["__class__"]
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def generated_function_names(name: str) -> set[str]:
+    """The names ``pipeline`` gives the functions it generates for ``name``.
+
+    A callee's generated functions are bound in the caller's namespace under
+    similar names (``loss_forward``); two functions both called ``loss`` (two
+    closures, a method and the method it overrides) must not see each other's
+    under their own name, or the caller would call itself.
+    """
+    kinds = (f"{name}_forward", f"{name}_backward", f"jvp_{name}", f"grad_{name}", f"value_and_grad_{name}")
+    return set(kinds) | {f"{k}_scalar" for k in kinds}
 
 
 def _jumps_lowered(parsed: ParsedFunction, user_names: set) -> str:

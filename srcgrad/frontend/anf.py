@@ -15,12 +15,15 @@ which lower them to statements and give back an atom.
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 import numpy as np
 
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import pairwise_einsum
+from .iterators import as_comprehension
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -101,6 +104,8 @@ class Anf:
         return pre, atoms
 
     def is_atom(self, node) -> bool:
+        if isinstance(node, gast.Name) and node.id in self.lower.nested.defs:
+            self.lower.nested.refuse_as_value(node)
         if isinstance(node, (gast.Name, gast.Constant)):
             return True
         if isinstance(node, gast.Attribute):
@@ -136,19 +141,28 @@ class Anf:
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 
     def expr_Call(self, node):
-        if any(isinstance(a, gast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            raise self.lower.unsupported(node, "a call with `*args` or `**kwargs`")
+        if isinstance(node.func, gast.Lambda):  # (lambda v: e)(x): inlined like a nested def
+            name = self.lower.nested.define_anonymous(node.func)
+            node = gast.copy_location(gast.Call(func=tp.name(name), args=node.args, keywords=node.keywords), node)
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined
+        if self.is_generator_call(node):  # gen(x) -> list(gen(x)): see ``generators``
+            listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
+            node.srcgrad_listed = True
+            return self.operation(gast.copy_location(listed, node))
+        comprehension = as_comprehension(node, self.env, self.names)
+        if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
+            return self.operation(gast.copy_location(comprehension, node))
         if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
             node = pairwise_einsum(node)
         pre = []
         func = node.func
         written = gast.unparse(func).strip()
-        if isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
+        func = self.explicit_super(func)
+        if not is_missing(self.env.super_method(func)):
+            pass  # the parent class's method, called on this object: kept as written
+        elif isinstance(func, gast.Attribute) and is_missing(self.env.static_value(func)):
             # a method call: x.sum(axis=0) -> the receiver becomes an atom
             p, receiver = self.atomize(func.value)
             pre += p
@@ -157,14 +171,43 @@ class Anf:
             # f(a)(x): the callee is a value computed at run time
             p, func = self.atomize(func)
             pre += p
-        p, args = self.atomize_all(node.args)
-        pre += p
+        args = []
+        for a in node.args:  # f(*xs): the container becomes an atom, still starred
+            p, atom = self.atomize(a.value if isinstance(a, gast.Starred) else a)
+            pre += p
+            args.append(gast.Starred(value=atom, ctx=gast.Load()) if isinstance(a, gast.Starred) else atom)
         keywords = []
         for k in node.keywords:
             p, v = self.atomize(k.value)
             pre += p
             keywords.append(gast.keyword(arg=k.arg, value=v))
         return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
+
+    def is_generator_call(self, node: gast.Call) -> bool:
+        """A call of the user's generator function, not yet turned into a list."""
+        if getattr(node, "srcgrad_listed", False) or self.env.lookup("list") is not list:
+            return False
+        target = self.env.static_value(node.func)
+        return not is_missing(target) and inspect.isgeneratorfunction(target)
+
+    def explicit_super(self, func):
+        """``super().f`` -> ``super(__class__, self).f``: generated code is not in the class body,
+        so the two arguments Python fills in for a method must be written out."""
+        if not (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Call)
+            and isinstance(func.value.func, gast.Name)
+            and func.value.func.id == "super"
+            and not func.value.args
+        ):
+            return func
+        params = self.lower.parsed.node.args
+        first = (params.posonlyargs + params.args)[:1]
+        if "__class__" not in self.env.closure or not first:
+            raise self.lower.unsupported(func.value, "`super()` outside a method")
+        owner = gast.Name(id="__class__", ctx=gast.Load(), annotation=None, type_comment=None)
+        explicit = gast.Call(func=func.value.func, args=[owner, tp.name(first[0].id)], keywords=[])
+        return gast.Attribute(value=explicit, attr=func.attr, ctx=gast.Load())
 
     def expr_Attribute(self, node):
         pre, value = self.atomize(node.value)

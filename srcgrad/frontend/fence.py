@@ -94,17 +94,6 @@ def _no_loop_else(node, parent):
     return None
 
 
-def _no_star_params(node, parent):
-    for star, param in (("*", node.vararg), ("**", node.kwarg)):
-        if param is not None:
-            return Refusal(
-                f"a `{star}{param.id}` parameter",
-                "list the parameters by name, or pass one tuple, list or dict argument",
-                param,
-            )
-    return None
-
-
 def _no_nested_decorators(node, parent):
     # The top function's decorators (@srcgrad.grad...) are skipped by the walker.
     if node.decorator_list:
@@ -145,14 +134,6 @@ def _no_dict_unpacking(node, parent):
     return None
 
 
-def _no_keyword_unpacking(node, parent):
-    if node.arg is None:
-        return Refusal(
-            "keyword unpacking `**kwargs` in a call", "pass the keyword arguments by name"
-        )
-    return None
-
-
 def _no_async_comprehension(node, parent):
     if node.is_async:
         return Refusal("`async` comprehensions", "srcgrad differentiates synchronous code only")
@@ -166,7 +147,7 @@ def _starred(node, parent):
             "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
         )
     if isinstance(parent, gast.Call):
-        return Refusal("starred arguments `*args` in a call", "pass the arguments one by one")
+        return None  # f(*xs): the call is made at run time (see ``driver.dynamic``)
     return Refusal(
         "unpacking `*` in a list or tuple display",
         "concatenate explicitly, e.g. `list(a) + list(b)`",
@@ -174,10 +155,27 @@ def _starred(node, parent):
 
 
 _TRY = ("a `try` statement", "move error handling outside the differentiated function")
-_WITH = (
-    "a `with` statement",
-    "enter the context outside the differentiated function and pass the values in",
-)
+
+
+def _no_jump_out_of_with(node):
+    """``return``/``break``/``continue`` leaving a ``with`` body would skip its ``__exit__``."""
+    pending = list(node.body)
+    while pending:
+        s = pending.pop()
+        if isinstance(s, (gast.Return, gast.Break, gast.Continue)):
+            return Refusal(
+                "leaving a `with` block by `return`, `break` or `continue`",
+                "set a variable inside the block and return or break after it",
+                s,
+            )
+        if isinstance(s, (gast.For, gast.While)):  # their own break and continue stay inside
+            pending.extend(n for n in gast.walk(s) if isinstance(n, gast.Return))
+            continue
+        if isinstance(s, (gast.FunctionDef, gast.Lambda)):
+            continue
+        pending.extend(gast.iter_child_nodes(s))
+    return None
+
 _MATCH = ("`match` statements", "use an `if`/`elif` chain instead")
 _IMPORT = ("an `import` inside the function", "import at module level")
 _ASYNC = "srcgrad differentiates synchronous code only; await the values before calling it"
@@ -207,7 +205,7 @@ DECISIONS: dict[str, Decision] = {
     "AsyncFor": _refused("`async for` loops", _ASYNC),
     "While": _allowed_unless(_no_loop_else),
     "If": ALLOWED,
-    "With": _refused(*_WITH),
+    "With": _allowed_unless(lambda node, parent: _no_jump_out_of_with(node)),
     "AsyncWith": _refused("`async with` statements", _ASYNC),
     "Match": _refused(*_MATCH),
     "Raise": ALLOWED,  # input validation runs in the forward sweep like any call
@@ -250,7 +248,7 @@ DECISIONS: dict[str, Decision] = {
     "Constant": ALLOWED,
     "Attribute": _allowed_unless(_no_attribute_store),
     "Subscript": ALLOWED,
-    "Starred": Decision("refused", check=_starred),
+    "Starred": Decision("allowed", check=_starred),
     "Name": ALLOWED,
     "List": ALLOWED,
     "Tuple": ALLOWED,
@@ -291,14 +289,14 @@ DECISIONS: dict[str, Decision] = {
     "In": ALLOWED,
     "NotIn": ALLOWED,
     # -- helper nodes --
-    "arguments": _allowed_unless(_no_star_params),
-    "keyword": _allowed_unless(_no_keyword_unpacking),
+    "arguments": ALLOWED,  # *args is a tuple parameter, **kwargs a dict one
+    "keyword": ALLOWED,  # f(**kw) too: the call is made at run time
     "comprehension": _allowed_unless(_no_async_comprehension),
     # Only ever children of a refused node, which the walker does not enter;
     # refused with their parent's words in case one is met on its own.
     "ExceptHandler": _refused("an `except` clause", _TRY[1]),
     "alias": _refused(*_IMPORT),
-    "withitem": _refused(*_WITH),
+    "withitem": ALLOWED,  # the context manager is entered and left, never differentiated
     "match_case": _refused(*_MATCH),
     "MatchValue": _refused(*_MATCH),
     "MatchSingleton": _refused(*_MATCH),

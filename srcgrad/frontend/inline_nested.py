@@ -48,6 +48,24 @@ class NestedFunctions:
         )
         return True
 
+    def define_anonymous(self, lam: gast.Lambda) -> str:
+        """``(lambda v: e)(x)``: the lambda remembered under a fresh name, so its call is inlined."""
+        name = self.names.fresh("lambda_")
+        ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+        self.defs[name] = gast.FunctionDef(
+            name=name, args=lam.args, body=[ret], decorator_list=[],
+            returns=None, type_comment=None, type_params=[],
+        )
+        return name
+
+    def refuse_as_value(self, node: gast.Name):
+        """A nested function named as a value (``apply(inner, x)``): its calls are inlined, so
+        there is no function object to pass on."""
+        raise self.lower.unsupported(
+            node, f"passing the nested function {node.id!r} on as a value",
+            "define it at module level, or write it as a `lambda` in the call",
+        )
+
     def is_call(self, node) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in self.defs
 
@@ -56,6 +74,12 @@ class NestedFunctions:
         if not self.is_call(call):
             return None
         fdef = self.defs[call.func.id]
+        unpacking = any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+        if unpacking or fdef.args.vararg is not None or fdef.args.kwarg is not None:
+            raise self.lower.unsupported(
+                call, f"`*args` or `**kwargs` with the nested function {fdef.name!r}",
+                "define the function at module level, where such calls are made at run time",
+            )
         if fdef.name in self._inlining:
             raise self.lower.unsupported(call, f"the recursive nested function {fdef.name!r}",
                                          "define it at module level; module-level recursion is supported")

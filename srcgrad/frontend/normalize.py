@@ -160,6 +160,23 @@ class Normalizer:
     def stmt_Continue(self, s):
         return [s]
 
+    def stmt_With(self, s):
+        """``with m as v: body`` -> ``context = m; v = context.__enter__(); body;
+        context.__exit__(None, None, None)``: the context manager (``np.errstate``)
+        is entered and left around the forward sweep's statements, never differentiated.
+        The fence has made sure no jump leaves the block early."""
+        out, exits = [], []
+        for item in s.items:
+            manager = self.names.fresh("context")
+            out += self.assign_to(tp.name(manager, True), item.context_expr, s)
+            enter = tp.expr("m.__enter__()", m=manager)
+            if item.optional_vars is not None:
+                out += self.assign_to(item.optional_vars, enter, s)
+            else:
+                out.append(self.located(gast.Expr(value=enter)))
+            exits.insert(0, self.located(tp.stmt("m.__exit__(None, None, None)", m=manager)))
+        return out + self.block(s.body) + exits
+
     def stmt_If(self, s):
         node = gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=self.block(s.orelse))
         return [gast.copy_location(node, s)]

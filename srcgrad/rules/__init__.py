@@ -21,6 +21,10 @@ registers them all.
 - ``generated_code``: forward rules for the ``sg`` helpers that generated
   gradients call, so they can be differentiated again.
 
+When SciPy imports, its rules register too (SciPy is optional):
+``scipy_special``, ``scipy_stats`` (distributions, frozen ones through the
+registry's unfreezers), ``scipy_linalg`` and ``scipy_signal``.
+
 ``registry`` holds the table: ``defvjp``, ``defjvp``, ``nondifferentiable``.
 """
 
@@ -42,6 +46,14 @@ from . import (  # noqa: F401  (each module registers its rules on import)
     trigonometric,
 )
 from .registry import defjvp, defvjp, nondifferentiable
+
+try:
+    import scipy  # noqa: F401  (optional: its rules register only when it imports)
+except ImportError:
+    HAVE_SCIPY = False
+else:
+    HAVE_SCIPY = True
+    from . import scipy_linalg, scipy_signal, scipy_special, scipy_stats  # noqa: F401
 
 __all__ = [
     "creation",

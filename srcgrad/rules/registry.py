@@ -24,6 +24,15 @@ front of ``ans`` and the inputs::
 
 Inactive inputs get a zero tangent that the transformer folds away.
 
+A differentiable input that the primal lets the caller omit (``loc`` and
+``scale`` of ``scipy.stats.norm.logpdf``) is declared ``optional``: it keeps
+its default in the rule's signature and stays an input::
+
+    @defvjp(norm.logpdf, broadcasts=True, optional=("loc", "scale"))
+    def norm_logpdf(g, ans, x, loc=0.0, scale=1.0): ...
+
+A call that leaves it out gets the default as a constant, with no derivative.
+
 Broadcasting is not the rules' business: the transformer sums a cotangent
 back to its input's shape with one helper (``runtime.unbroadcast``) for every
 rule declared ``broadcasts=True``.
@@ -32,6 +41,7 @@ rule declared ``broadcasts=True``.
 from __future__ import annotations
 
 import inspect
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,48 +57,76 @@ class Rule:
     options: dict[str, object] = field(default_factory=dict)  # name -> default
     broadcasts: bool = False  # inputs broadcast against each other (ufunc-like)
     tangent_params: tuple[str, ...] = ()  # JVP only: tangent parameter names
+    input_defaults: dict[str, object] = field(default_factory=dict)  # optional input -> default
 
 
-_VJP: dict[int, Rule] = {}
-_JVP: dict[int, Rule] = {}
-_NONDIFF: dict[int, object] = {}  # id -> callable, kept alive by the dict
-_KEEP: dict[int, object] = {}  # keeps primals alive so ids stay unique
+Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
+_VJP: dict[Key, Rule] = {}
+_JVP: dict[Key, Rule] = {}
+_NONDIFF: dict[Key, object] = {}  # key -> callable, kept alive by the dict
+_KEEP: dict[Key, object] = {}  # keeps primals alive so ids stay unique
 
 
-def _key(func) -> int:
-    _KEEP[id(func)] = func
+def _lookup_key(func) -> Key:
+    """``id(func)``; for a bound method, the ids of its object and its function.
+
+    ``scipy.stats.norm.logpdf`` makes a new bound-method object on every access,
+    so its own id never matches again; ``(norm, rv_continuous.logpdf)`` does.
+    """
+    if isinstance(func, types.MethodType):
+        return id(func.__self__), id(func.__func__)
     return id(func)
 
 
-def _split_params(fn, n_leading: int) -> tuple[tuple[str, ...], dict[str, object]]:
+def _key(func) -> Key:
+    key = _lookup_key(func)
+    _KEEP[key] = func  # a bound method holds its object and function: their ids stay taken
+    return key
+
+
+def _split_params(
+    fn, n_leading: int, optional: tuple[str, ...] = ()
+) -> tuple[tuple[str, ...], dict[str, object], dict[str, object]]:
+    """The rule's inputs, options and optional inputs' defaults, from its signature."""
     params = list(inspect.signature(fn).parameters.values())[n_leading:]
-    inputs = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
-    options = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-    return inputs, options
+    unknown = set(optional) - {p.name for p in params if p.default is not inspect.Parameter.empty}
+    if unknown:
+        raise TypeError(f"rule {fn.__qualname__}: optional inputs {sorted(unknown)} need a default")
+    inputs = tuple(
+        p.name for p in params if p.default is inspect.Parameter.empty or p.name in optional
+    )
+    options = {
+        p.name: p.default
+        for p in params
+        if p.default is not inspect.Parameter.empty and p.name not in optional
+    }
+    defaults = {p.name: p.default for p in params if p.name in optional}
+    return inputs, options, defaults
 
 
-def defvjp(*primals, broadcasts: bool = False):
-    """Register the decorated function as the VJP rule of each of ``primals``."""
+def defvjp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = ()):
+    """Register the decorated function as the VJP rule of each of ``primals``;
+    ``optional`` names inputs the caller may omit (they keep their default)."""
 
     def register(fn):
-        inputs, options = _split_params(fn, 2)
+        inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
-            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts)
+            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, (), defaults)
         return fn
 
     return register
 
 
-def defjvp(*primals, broadcasts: bool = False):
-    """Register the decorated function as the JVP rule of each of ``primals``."""
+def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = ()):
+    """Register the decorated function as the JVP rule of each of ``primals`` (see ``defvjp``)."""
 
     def register(fn):
         params = list(inspect.signature(fn).parameters)
         ans_at = params.index("ans")
         tangents = tuple(params[:ans_at])
-        inputs, options = _split_params(fn, ans_at + 1)
+        inputs, options, defaults = _split_params(fn, ans_at + 1, optional)
         for primal in primals:
-            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents)
+            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents, defaults)
         return fn
 
     return register
@@ -139,15 +177,15 @@ def numpy_functions(*names) -> tuple:
 
 
 def vjp_rule(func) -> Rule | None:
-    return _VJP.get(id(func))
+    return _VJP.get(_lookup_key(func))
 
 
 def jvp_rule(func) -> Rule | None:
-    return _JVP.get(id(func))
+    return _JVP.get(_lookup_key(func))
 
 
 def is_nondifferentiable(func) -> bool:
-    return id(func) in _NONDIFF
+    return _lookup_key(func) in _NONDIFF
 
 
 def registered_functions() -> dict[str, list]:

@@ -96,6 +96,29 @@ from .reductions import (
     prod_of_others,
     vector_norm_gradient,
 )
+from .scipy_linalg import (
+    cho_cotangent,
+    cho_factor_adjoint,
+    cho_factor_tangent,
+    cho_tangent_factor,
+    cholesky_adjoint,
+    cholesky_tangent,
+    expm_frechet_adjoints,
+    expm_frechet_tangent,
+    flipped_trans,
+    in_factor_form,
+    lower_factor,
+    outer_columns,
+    second_frechet,
+    solve_structure,
+    solve_tangent_structure,
+    trans_code,
+    transposed_if,
+    triangle,
+)
+from .scipy_signal import full_convolution_cotangent
+from .scipy_special import logsumexp_adjoints, logsumexp_shares, no_derivative, weighted
+from .scipy_stats import components, mvn_logpdf_adjoints, mvn_logpdf_tangent, per_component
 from .selection import (
     choose_adjoint,
     insert_adjoints,
@@ -162,4 +185,11 @@ __all__ = [  # module by module, as imported above
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_tangent",
     "trapezoid_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
     "cov_tangent", "quantile_adjoints", "quantile_tangent",
+    "logsumexp_adjoints", "logsumexp_shares", "no_derivative", "weighted", "components",
+    "mvn_logpdf_adjoints", "mvn_logpdf_tangent", "per_component", "cho_cotangent",
+    "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor", "cholesky_adjoint",
+    "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent", "flipped_trans",
+    "in_factor_form", "lower_factor", "outer_columns", "second_frechet", "solve_structure",
+    "solve_tangent_structure", "trans_code", "transposed_if", "triangle",
+    "full_convolution_cotangent",
 ]

@@ -62,6 +62,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         fn = self.fn
         self.base_names = context.names
         self.callee_pair = context.callee  # (callee, active params) -> (fwd name, bwd name)
+        self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
@@ -167,7 +168,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
 
     def _kinds(self) -> dict[str, str]:
         """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
-        kinds = {p: "array" for p in self.params}
+        packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
+        kinds = {p: "other" if p in packed else "array" for p in self.params}  # *args: a tuple
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
@@ -215,10 +217,12 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         forward = [s]
         reverse = []
         extra_targets = []
-        if active and op.kind in ("unknown", "pop"):
+        if active and op.kind in ("unknown", "pop", "closure"):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
+        elif active and op.kind == "dynamic":
+            forward, reverse, extra_targets, state = self.dynamic_call(s, op, state)
         elif active and op.kind == "store":
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":

@@ -14,7 +14,8 @@ import gast
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import target_of, whole_index
+from ...core.ir import call_layout, target_of, whole_index
+from ...core.names import callee_name
 from ..inline import inline
 
 
@@ -180,12 +181,36 @@ class Adjoints:
 
     def call(self, s, op: Operation, state):
         """``y = g(a, b)`` -> ``y, g_tape = g_forward(a, b)``; reverse calls ``g_backward``."""
-        target = target_of(s)
         call = op.call
         active_args = _active_arguments(op.callee, call, self.activity)
         fwd_name, bwd_name = self.callee_pair(op.callee, [p for p, _ in active_args])
-        tape = self.decision(s, f"{op.callee.__name__}_tape")
+        tape = self.decision(s, f"{callee_name(op.callee)}_tape")
         new_call = gast.Call(func=tp.name(fwd_name), args=call.args, keywords=call.keywords)
+        return self.pulled_back(s, new_call, tape, tp.name(bwd_name), active_args, state)
+
+    def dynamic_call(self, s, op: Operation, state):
+        """``y = g(a)`` with ``g`` known only at run time -> ``y, g_tape = g_call.forward(g, a)``;
+        reverse: ``ba_part, = g_call.backward(g_tape, by)``, the call site finding g's pair."""
+        call = op.call
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+        if isinstance(receiver, gast.Name) and self.activity.is_active(receiver.id):
+            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
+        layout, passed, keywords, entries = call_layout(call)
+        active_args = [
+            (p, a) for p, a in entries if isinstance(a, gast.Name) and self.activity.is_active(a.id)
+        ]
+        site = self.call_site(op, layout, [p for p, _ in active_args])
+        tape = self.decision(s, f"{site.removesuffix('_call')}_tape")
+        new_call = gast.Call(
+            func=gast.Attribute(value=tp.name(site), attr="forward", ctx=gast.Load()),
+            args=[tp.load(call.func)] + passed, keywords=keywords,
+        )
+        backward = gast.Attribute(value=tp.name(site), attr="backward", ctx=gast.Load())
+        return self.pulled_back(s, new_call, tape, backward, active_args, state)
+
+    def pulled_back(self, s, new_call, tape: str, backward: gast.expr, active_args, state):
+        """``y, tape = <new_call>`` forward; ``(ba_part, ...) = <backward>(tape, by)`` in reverse."""
+        target = target_of(s)
         forward = [
             gast.copy_location(
                 gast.Assign(
@@ -205,7 +230,7 @@ class Adjoints:
                 tp.stmt(
                     "r = f(t, g)",
                     r=gast.Tuple(elts=[tp.name(r) for r in results], ctx=gast.Load()),
-                    f=bwd_name,
+                    f=backward,
                     t=tape,
                     g=g,
                 )

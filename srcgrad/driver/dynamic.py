@@ -1,0 +1,312 @@
+"""Calls whose callee is known only when the generated code runs.
+
+``layer.apply(h)`` inside a loop over layers, ``activation(x)`` for a function
+passed in, ``OPS["sin"](x)``: the transformation cannot tell which function
+will be called. Generated code hands such a call to a ``CallSite``, one per
+call in the user's source, which looks at the callee when it arrives:
+
+* the user's function, method or callable object: its generated pair (reverse
+  mode) or forward-mode function, made once and cached like any callee's;
+* a ``functools.partial`` or a bound method: unwrapped to the function and the
+  arguments it really gets;
+* a callable with a registered rule (``np.tanh`` passed as ``nonlinearity``):
+  a one-line wrapper that calls it, transformed like user code;
+* anything else: ``NoDerivativeRuleError`` naming the call as the user wrote it,
+  with its ``file:line:col`` — never a silent zero.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import re
+import types
+
+from ..analysis.classify import is_users_code
+from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from ..rules import registry
+from ..runtime import zeros_like
+from .prepare import arguments_written
+
+
+class CallSite:
+    """One call of generated code whose callee is a run-time value.
+
+    ``layout`` describes the call's positional arguments as the user wrote
+    them, in the order generated code passes them: ``"arg"`` for ``a``,
+    ``"*"`` for the container of ``*xs``, ``"**"`` for the dict of ``**kw``
+    (passed as it is, so its items can be told apart); named keywords are
+    passed as keywords. ``active`` lists the differentiated ones: positions
+    in ``layout``, and keyword names. ``forward`` returns ``(out, tape)``;
+    ``backward(tape, g)`` the cotangents of ``active``, in order (a tuple for
+    ``*xs``, a dict for ``**kw``); ``jvp(tangents, f, ...)`` ``(out, out_tangent)``.
+    """
+
+    def __init__(self, label: str, location: Location | None, layout: tuple, active: tuple, pair_of, jvp_of):
+        self.label = label
+        self.location = location
+        self.layout = layout
+        self.active = active
+        self._pair_of = pair_of  # (callee, wrt) -> its generated pair (``pipeline.reverse_pair``)
+        self._jvp_of = jvp_of  # (callee, wrt) -> its forward-mode slot (``pipeline.forward_function``)
+        self._resolved: dict = {}
+
+    def __repr__(self) -> str:
+        return f"<srcgrad call site of {self.label} at {self.location}>"
+
+    def forward(self, func, *written, **keywords):
+        call = self._call(func, written, keywords, "rev")
+        pair = self._pair_of(call.callee, call.wrt)
+        out, tape = pair.forward(*call.args, **call.kwargs)
+        return out, (pair.backward, tape, call)
+
+    @staticmethod
+    def backward(tape, g):
+        backward, inner, call = tape
+        return call.gathered(backward(inner, g))
+
+    def jvp(self, tangents, func, *written, **keywords):
+        call = self._call(func, written, keywords, "fwd")
+        slot = self._jvp_of(call.callee, call.wrt)
+        names = slot.tangent_names
+        spread = call.spread(tangents)
+        return slot.function(*call.args, **call.kwargs, **{names[w]: spread[w] for w in call.wrt})
+
+    def _call(self, func, written: tuple, keywords: dict, mode: str) -> _Call:
+        args, kwargs, places = _expanded(self.layout, written, keywords)
+        func, args, kwargs, leading = _unwrapped(func, tuple(args), kwargs)
+        key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)))
+        try:
+            found = self._resolved.get(key)
+        except TypeError:  # an unhashable callable: worked out each time
+            found = None
+        if found is None:
+            found = self._resolve(func, args, kwargs, leading, places, mode)
+            try:
+                self._resolved[key] = found
+            except TypeError:
+                pass
+        callee, wrt, pieces = found
+        return _Call(callee, args, kwargs, wrt, pieces, places)
+
+    def _resolve(self, func, args, kwargs, leading: int, places, mode: str):
+        if isinstance(func, types.FunctionType) and is_users_code(func):
+            callee = func
+        elif _has_rule(func, mode):
+            callee = rule_wrapper(func, len(args), tuple(kwargs))
+        else:
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+        parameter = _binder(callee, self)
+        pieces = {}  # active entry -> the callee parameters (and their parts) its values go to
+        for entry in self.active:
+            place = places[entry] if isinstance(entry, int) else ("kw", entry)
+            if place[0] == "pos":
+                pieces[entry] = parameter(position=place[1] + leading)
+            elif place[0] == "star":
+                pieces[entry] = [parameter(position=leading + place[1] + k) for k in range(place[2])]
+            elif place[0] == "dstar":
+                pieces[entry] = {k: parameter(keyword=k) for k in place[1]}
+            else:
+                pieces[entry] = parameter(keyword=place[1])
+        names = [p for p in inspect.signature(callee).parameters]
+        used = {piece[0] for value in pieces.values() for piece in _flat_pieces(value)}
+        wrt = tuple(n for n in names if n in used)
+        stored, updated = arguments_written(callee)
+        if stored or updated:
+            written = sorted(stored | updated)[0]
+            raise UnsupportedSyntaxError(
+                f"{self.label} writes into its argument {written!r}", self.location,
+                "return the new value instead (generated code works on copies)",
+            )
+        return callee, wrt, pieces
+
+
+class _Call:
+    """One run-time call: the callee, its arguments, and where the active values went."""
+
+    def __init__(self, callee, args, kwargs, wrt, pieces, places):
+        self.callee, self.args, self.kwargs, self.wrt = callee, args, kwargs, wrt
+        self.pieces, self.places = pieces, places
+
+    def gathered(self, cotangents: tuple) -> tuple:
+        """The callee's cotangents (one per ``wrt`` parameter) as the caller's active entries."""
+        by_name = dict(zip(self.wrt, cotangents))
+
+        def part(piece):
+            name, key = piece
+            value = by_name[name]
+            return value if key is None else value[key]
+
+        out = []
+        for entry, value in self.pieces.items():
+            if isinstance(value, list):
+                kind = self.places[entry][3] if isinstance(entry, int) else tuple
+                out.append(kind(part(p) for p in value) if kind in (list, tuple) else tuple(part(p) for p in value))
+            elif isinstance(value, dict):
+                out.append({k: part(p) for k, p in value.items()})
+            else:
+                out.append(part(value))
+        return tuple(out)
+
+    def spread(self, tangents: tuple) -> dict:
+        """The caller's tangents (one per active entry) as one tangent per ``wrt`` parameter."""
+        parts: dict = {}
+        for value, tangent in zip(self.pieces.values(), tangents):
+            if isinstance(value, list):
+                for piece, t in zip(value, tangent):
+                    parts[piece] = t
+            elif isinstance(value, dict):
+                for k, piece in value.items():
+                    parts[piece] = tangent[k]
+            else:
+                parts[value] = tangent
+        spread = {}
+        for name in self.wrt:
+            if (name, None) in parts:
+                spread[name] = parts[(name, None)]
+                continue
+            whole = self.bound(name)
+            if isinstance(whole, dict):
+                spread[name] = {k: parts.get((name, k), zeros_like(v)) for k, v in whole.items()}
+            else:
+                spread[name] = tuple(parts.get((name, k), zeros_like(v)) for k, v in enumerate(whole))
+        return spread
+
+    def bound(self, name: str):
+        return inspect.signature(self.callee).bind(*self.args, **self.kwargs).arguments[name]
+
+
+def _flat_pieces(value):
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
+
+
+def _expanded(layout: tuple, written: tuple, keywords: dict):
+    """The arguments a call passes, from the values generated code hands over (see ``CallSite``)."""
+    args, kwargs, places = [], dict(keywords), []
+    for kind, value in zip(layout, written):
+        if kind == "arg":
+            places.append(("pos", len(args)))
+            args.append(value)
+        elif kind == "*":
+            items = tuple(value)
+            places.append(("star", len(args), len(items), type(value)))
+            args.extend(items)
+        else:  # "**"
+            places.append(("dstar", tuple(value)))
+            kwargs.update(value)
+    return args, kwargs, places
+
+
+def _binder(callee, site: CallSite):
+    """``parameter(position=j)`` / ``parameter(keyword=k)``: (name, part) of the parameter
+    of ``callee`` a passed value lands in (part: its index in ``*args``, key in ``**kwargs``)."""
+    params = list(inspect.signature(callee).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var_positional = next((p for p in params if p.kind == p.VAR_POSITIONAL), None)
+    var_keyword = next((p for p in params if p.kind == p.VAR_KEYWORD), None)
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+    def parameter(position: int | None = None, keyword: str | None = None):
+        if position is not None:
+            if position < len(positional):
+                return (positional[position].name, None)
+            if var_positional is not None:
+                return (var_positional.name, position - len(positional))
+        elif keyword in named:
+            return (keyword, None)
+        elif var_keyword is not None:
+            return (var_keyword.name, keyword)
+        raise UnsupportedSyntaxError(
+            f"a call of {site.label} whose arguments do not fit its parameters", site.location,
+        )
+
+    return parameter
+
+
+def _unwrapped(func, args: tuple, kwargs: dict):
+    """The function a call really runs, its arguments, and how many were put before the caller's."""
+    leading = 0
+    for _ in range(8):
+        if isinstance(func, functools.partial):
+            leading += len(func.args)
+            args = func.args + args
+            kwargs = {**func.keywords, **kwargs}
+            func = func.func
+            continue
+        if isinstance(func, types.MethodType) and not isinstance(func.__self__, types.ModuleType):
+            frozen = registry.unfreeze(func.__self__)
+            if frozen is not None:
+                dist, positional, keyword_paths = frozen
+                owner = func.__self__
+                args = args + tuple(_read(owner, p) for p in positional)
+                kwargs = {**kwargs, **{k: _read(owner, p) for k, p in keyword_paths.items()}}
+                func = getattr(dist, func.__name__)
+                continue
+            if isinstance(func.__func__, types.FunctionType) and is_users_code(func.__func__):
+                return func.__func__, (func.__self__,) + args, kwargs, leading + 1
+            return func, args, kwargs, leading
+        call = inspect.getattr_static(type(func), "__call__", None)
+        if not isinstance(func, (type, types.FunctionType)) and isinstance(call, types.FunctionType) and is_users_code(call):
+            return call, (func,) + args, kwargs, leading + 1
+        return func, args, kwargs, leading
+    return func, args, kwargs, leading
+
+
+def _read(obj, path: str):
+    """``obj.<path>`` for a frozen object's parameter path (``args[0]``)."""
+    return eval(f"_.{path}", {"__builtins__": {}}, {"_": obj})  # noqa: S307 -- paths come from registered unfreezers
+
+
+def _has_rule(func, mode: str) -> bool:
+    rule = registry.vjp_rule(func) if mode == "rev" else registry.jvp_rule(func)
+    return rule is not None or registry.is_nondifferentiable(func)
+
+
+def _describe(func) -> str:
+    module = getattr(func, "__module__", None)
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
+    return f"{module}.{name}" if module and module != "builtins" else name
+
+
+_wrappers: dict = {}  # (id(func), params, keywords) -> (wrapper, func kept alive so its id stays its own)
+
+
+def rule_wrapper(func, positional, keywords: tuple = ()) -> types.FunctionType:
+    """A one-line Python function that calls ``func``, for a callable with a rule.
+
+    ``positional`` is a count (parameters ``x0, x1, ...``) or a tuple of names.
+    srcgrad transforms Python source; a NumPy function has none, so its call is
+    written out: ``def tanh(x0): return primal(x0)``, and the rule applies at
+    that call as at any other.
+    """
+    names = tuple(f"x{k}" for k in range(positional)) if isinstance(positional, int) else tuple(positional)
+    key = (id(func), names, tuple(keywords))
+    if key in _wrappers:
+        return _wrappers[key][0]
+    name = getattr(func, "__name__", "function")
+    safe = re.sub(r"\W", "_", name) if name else "function"
+    safe = safe if safe.isidentifier() else "function"
+    params = ", ".join(names + tuple(f"{k}" for k in keywords))
+    passed = ", ".join(names + tuple(f"{k}={k}" for k in keywords))
+    source = f"def {safe}({params}):\n    return primal({passed})\n"
+    filename = f"<srcgrad wrapper of {name}({params})>"  # the same name always holds the same source
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"primal": func}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- source built above from identifiers
+    wrapper = namespace[safe]
+    wrapper.__srcgrad_primal__ = func
+    _wrappers[key] = (wrapper, func)
+    return wrapper
+
+
+def site_name(label: str) -> str:
+    """``layer_apply_call`` for ``layer.apply``: the call site's name in generated code."""
+    base = re.sub(r"\W+", "_", label).strip("_") or "callee"
+    if base[0].isdigit():
+        base = "f_" + base
+    return f"{base}_call"

@@ -1,0 +1,144 @@
+"""Rules for ``scipy.linalg``: cholesky, cho_factor and cho_solve, solve_triangular,
+solve, inv, det and expm (single matrices).
+
+Conventions as for ``np.linalg``: a Cholesky factorisation reads one triangle
+of a symmetric matrix, so its cotangent is symmetric and its tangent uses the
+symmetric part; ``solve_triangular`` reads one triangle, and its cotangent
+lives there. ``cho_factor``'s matrix holds the factor in one triangle and a
+copy of the input's entries in the other; ``cho_solve`` reads the factor's
+triangle only. ``solve`` with ``assume_a`` symmetric or positive definite uses
+the symmetric convention; banded and triangular structures are refused at run
+time. ``expm``'s derivative is its Fréchet derivative (SciPy's
+``expm_frechet``); the cotangent is the Fréchet derivative at the transpose.
+``expm_frechet`` has rules too (its derivative in ``A`` is the second
+derivative of expm), so ``hessian`` works through ``expm``.
+"""
+
+import numpy as np
+from scipy import linalg
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+
+@defvjp(linalg.cholesky)
+def cholesky(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return sg.cholesky_adjoint(sg.lower_factor(g, lower), sg.lower_factor(ans, lower))
+
+
+@defjvp(linalg.cholesky)
+def cholesky_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return sg.in_factor_form(sg.cholesky_tangent(da, sg.lower_factor(ans, lower)), lower)
+
+
+@defvjp(linalg.cho_factor)
+def cho_factor(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return sg.cho_factor_adjoint(g, ans[0], lower)
+
+
+@defjvp(linalg.cho_factor)
+def cho_factor_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return sg.cho_factor_tangent(da, ans)
+
+
+@defvjp(linalg.cho_solve)
+def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
+    """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L."""
+    gb = linalg.cho_solve(c_and_lower, g)
+    low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
+    gl = -(sg.outer_columns(gb, ans) + sg.outer_columns(ans, gb)) @ low
+    return sg.cho_cotangent(gl, c_and_lower), gb
+
+
+@defjvp(linalg.cho_solve)
+def cho_solve_jvp(dc_and_lower, db, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
+    """dx = A^-1 (db - dA x), dA = dL L^T + L dL^T."""
+    low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
+    dl = sg.cho_tangent_factor(dc_and_lower, c_and_lower)
+    return linalg.cho_solve(c_and_lower, db) - linalg.cho_solve(
+        c_and_lower, dl @ (low.T @ ans) + low @ (dl.T @ ans)
+    )
+
+
+@defvjp(linalg.solve_triangular)
+def solve_triangular(
+    g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
+):
+    """x = op(a)^-1 b: gb = op(a)^-T g, g op(a) = -gb x^T, kept on a's triangle."""
+    gb = linalg.solve_triangular(a, g, sg.flipped_trans(trans), lower, unit_diagonal)
+    ga = sg.transposed_if(-sg.outer_columns(gb, ans), trans)
+    return sg.triangle(ga, lower, unit_diagonal), gb
+
+
+@defjvp(linalg.solve_triangular)
+def solve_triangular_jvp(
+    da, db, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
+):
+    """dx = op(a)^-1 (db - op(da) x)."""
+    dop = sg.transposed_if(sg.triangle(da, lower, unit_diagonal), trans)
+    return linalg.solve_triangular(a, db, trans, lower, unit_diagonal) - linalg.solve_triangular(
+        a, dop @ ans, trans, lower, unit_diagonal
+    )
+
+
+@defvjp(linalg.solve)
+def solve(
+    g, ans, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+    assume_a=None, transposed=False,
+):  # fmt: skip
+    """x = a^-1 b: gb = a^-T g, ga = -gb x^T."""
+    gb = linalg.solve(a, g, lower=lower, assume_a=assume_a, transposed=not transposed)
+    return sg.solve_structure(-sg.outer_columns(gb, ans), assume_a, transposed), gb
+
+
+@defjvp(linalg.solve)
+def solve_jvp(
+    da, db, ans, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+    assume_a=None, transposed=False,
+):  # fmt: skip
+    dop = sg.solve_tangent_structure(da, assume_a, transposed)
+    return linalg.solve(
+        a, db, lower=lower, assume_a=assume_a, transposed=transposed
+    ) - linalg.solve(a, dop @ ans, lower=lower, assume_a=assume_a, transposed=transposed)
+
+
+@defvjp(linalg.inv)
+def inv(g, ans, a, overwrite_a=False, check_finite=True):
+    return -ans.T @ g @ ans.T
+
+
+@defjvp(linalg.inv)
+def inv_jvp(da, ans, a, overwrite_a=False, check_finite=True):
+    return -ans @ da @ ans
+
+
+@defvjp(linalg.det)
+def det(g, ans, a, overwrite_a=False, check_finite=True):
+    return g * ans * linalg.inv(a).T
+
+
+@defjvp(linalg.det)
+def det_jvp(da, ans, a, overwrite_a=False, check_finite=True):
+    return ans * np.trace(linalg.solve(a, da))
+
+
+@defvjp(linalg.expm)
+def expm(g, ans, A):
+    return linalg.expm_frechet(A.T, g, compute_expm=False)
+
+
+@defjvp(linalg.expm)
+def expm_jvp(dA, ans, A):
+    return linalg.expm_frechet(A, dA, compute_expm=False)
+
+
+@defvjp(linalg.expm_frechet)
+def expm_frechet(g, ans, A, E, method=None, compute_expm=True, check_finite=True):
+    """L(A, E) is linear in E: ge = L(A^T, g); in A it is the second derivative of expm."""
+    return sg.expm_frechet_adjoints(g, A, E, compute_expm)
+
+
+@defjvp(linalg.expm_frechet)
+def expm_frechet_jvp(dA, dE, ans, A, E, method=None, compute_expm=True, check_finite=True):
+    """L(A, dE) + D^2 expm(A)[E, dA]: forward mode over ``expm``'s reverse rule (``hessian``)."""
+    return sg.expm_frechet_tangent(A, E, dA, dE, compute_expm)

@@ -1,0 +1,268 @@
+"""Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family, error
+functions and the normal distribution function, logistic functions, ``xlogy``
+and modified Bessel functions.
+
+Derivatives are written with SciPy's own functions where that keeps them
+finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
+never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
+(``polygamma``'s ``n``) have no derivative; ``ive``'s real order ``v`` has one that
+is not provided (a run-time ``NoDerivativeRuleError`` when ``v`` is active). ``logsumexp`` with
+``return_sign=True`` is refused at run time.
+"""
+
+import numpy as np
+from scipy import special
+
+from .. import runtime as sg
+from .registry import defjvp, defvjp
+
+# ------------------------------------------------------ log-sum-exp, softmax
+
+
+@defvjp(special.logsumexp, optional=("axis", "b"))
+def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    """d/da = b exp(a - ans), d/db = exp(a - ans). ``axis`` is an input only so that the
+    call's positional arguments line up (inputs come first): it has no derivative."""
+    cotangents = sg.logsumexp_adjoints(g, ans, a, axis, b, keepdims, return_sign)
+    return cotangents[0], None, cotangents[1]
+
+
+@defjvp(special.logsumexp, optional=("axis", "b"))
+def logsumexp_jvp(da, daxis, db, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    shares = sg.logsumexp_shares(ans, a, axis, b, keepdims, return_sign)
+    return np.sum(shares * (sg.weighted(da, b) + db), axis, keepdims=keepdims)
+
+
+@defvjp(special.softmax)
+def softmax(g, ans, x, axis=None):
+    return ans * (g - np.sum(g * ans, axis, keepdims=True))
+
+
+@defjvp(special.softmax)
+def softmax_jvp(dx, ans, x, axis=None):
+    return ans * (dx - np.sum(dx * ans, axis, keepdims=True))
+
+
+@defvjp(special.log_softmax)
+def log_softmax(g, ans, x, axis=None):
+    return g - np.exp(ans) * np.sum(g, axis, keepdims=True)
+
+
+@defjvp(special.log_softmax)
+def log_softmax_jvp(dx, ans, x, axis=None):
+    return dx - np.sum(np.exp(ans) * dx, axis, keepdims=True)
+
+
+# ------------------------------------------------------------ gamma family
+
+
+@defvjp(special.gammaln)
+def gammaln(g, ans, x):
+    return g * special.digamma(x)
+
+
+@defjvp(special.gammaln)
+def gammaln_jvp(dx, ans, x):
+    return dx * special.digamma(x)
+
+
+@defvjp(special.digamma)
+def digamma(g, ans, x):
+    return g * special.polygamma(1, x)
+
+
+@defjvp(special.digamma)
+def digamma_jvp(dx, ans, x):
+    return dx * special.polygamma(1, x)
+
+
+@defvjp(special.polygamma, broadcasts=True)
+def polygamma(g, ans, n, x):
+    """The order ``n`` is an integer: no derivative."""
+    return None, g * special.polygamma(n + 1, x)
+
+
+@defjvp(special.polygamma, broadcasts=True)
+def polygamma_jvp(dn, dx, ans, n, x):
+    return dx * special.polygamma(n + 1, x)
+
+
+@defvjp(special.betaln, broadcasts=True)
+def betaln(g, ans, a, b):
+    both = special.digamma(a + b)
+    return g * (special.digamma(a) - both), g * (special.digamma(b) - both)
+
+
+@defjvp(special.betaln, broadcasts=True)
+def betaln_jvp(da, db, ans, a, b):
+    both = special.digamma(a + b)
+    return da * (special.digamma(a) - both) + db * (special.digamma(b) - both)
+
+
+# ----------------------------------------- error functions, normal integrals
+
+
+@defvjp(special.erf)
+def erf(g, ans, x):
+    return g * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+
+
+@defjvp(special.erf)
+def erf_jvp(dx, ans, x):
+    return dx * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+
+
+@defvjp(special.erfc)
+def erfc(g, ans, x):
+    return -g * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+
+
+@defjvp(special.erfc)
+def erfc_jvp(dx, ans, x):
+    return -dx * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+
+
+@defvjp(special.erfinv)
+def erfinv(g, ans, x):
+    return g * np.sqrt(np.pi) / 2.0 * np.exp(ans * ans)
+
+
+@defjvp(special.erfinv)
+def erfinv_jvp(dx, ans, x):
+    return dx * np.sqrt(np.pi) / 2.0 * np.exp(ans * ans)
+
+
+@defvjp(special.ndtr)
+def ndtr(g, ans, x):
+    return g * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+
+@defjvp(special.ndtr)
+def ndtr_jvp(dx, ans, x):
+    return dx * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+
+@defvjp(special.log_ndtr)
+def log_ndtr(g, ans, x):
+    """phi(x) / ndtr(x), as exp(log phi(x) - log_ndtr(x)): finite far out on the left."""
+    return g * np.exp(-0.5 * x * x - ans - 0.5 * np.log(2.0 * np.pi))
+
+
+@defjvp(special.log_ndtr)
+def log_ndtr_jvp(dx, ans, x):
+    return dx * np.exp(-0.5 * x * x - ans - 0.5 * np.log(2.0 * np.pi))
+
+
+@defvjp(special.ndtri)
+def ndtri(g, ans, x):
+    return g * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)
+
+
+@defjvp(special.ndtri)
+def ndtri_jvp(dx, ans, x):
+    return dx * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)
+
+
+# ------------------------------------------------------- logistic functions
+
+
+@defvjp(special.expit)
+def expit(g, ans, x):
+    return g * ans * (1.0 - ans)
+
+
+@defjvp(special.expit)
+def expit_jvp(dx, ans, x):
+    return dx * ans * (1.0 - ans)
+
+
+@defvjp(special.logit)
+def logit(g, ans, x):
+    return g / (x * (1.0 - x))
+
+
+@defjvp(special.logit)
+def logit_jvp(dx, ans, x):
+    return dx / (x * (1.0 - x))
+
+
+# ----------------------------------------------------- x log y, x log(1 + y)
+
+
+@defvjp(special.xlogy, broadcasts=True)
+def xlogy(g, ans, x, y):
+    """d/dy = x / y, taken as 0 where x == 0 (the value is 0 there for every y)."""
+    return g * np.log(y), g * x / np.where(x == 0.0, 1.0, y)
+
+
+@defjvp(special.xlogy, broadcasts=True)
+def xlogy_jvp(dx, dy, ans, x, y):
+    return dx * np.log(y) + dy * x / np.where(x == 0.0, 1.0, y)
+
+
+@defvjp(special.xlog1py, broadcasts=True)
+def xlog1py(g, ans, x, y):
+    """d/dy = x / (1 + y), taken as 0 where x == 0."""
+    return g * np.log1p(y), g * x / np.where(x == 0.0, 1.0, 1.0 + y)
+
+
+@defjvp(special.xlog1py, broadcasts=True)
+def xlog1py_jvp(dx, dy, ans, x, y):
+    return dx * np.log1p(y) + dy * x / np.where(x == 0.0, 1.0, 1.0 + y)
+
+
+# --------------------------------------------------- modified Bessel functions
+
+
+@defvjp(special.i0)
+def i0(g, ans, x):
+    return g * special.i1(x)
+
+
+@defjvp(special.i0)
+def i0_jvp(dx, ans, x):
+    return dx * special.i1(x)
+
+
+@defvjp(special.i1)
+def i1(g, ans, x):
+    """I1' = (I0 + I2) / 2 (finite at 0, where I1(x) / x is not)."""
+    return g * (special.i0(x) + special.iv(2, x)) / 2.0
+
+
+@defjvp(special.i1)
+def i1_jvp(dx, ans, x):
+    return dx * (special.i0(x) + special.iv(2, x)) / 2.0
+
+
+@defvjp(special.iv, broadcasts=True)
+def iv(g, ans, v, x):
+    """iv' = (iv(v - 1, x) + iv(v + 1, x)) / 2; no derivative in the order v."""
+    return (
+        sg.no_derivative("scipy.special.iv", "v"),
+        g * (special.iv(v - 1.0, x) + special.iv(v + 1.0, x)) / 2.0,
+    )
+
+
+@defjvp(special.iv, broadcasts=True)
+def iv_jvp(dv, dx, ans, v, x):
+    return dx * (special.iv(v - 1.0, x) + special.iv(v + 1.0, x)) / 2.0 + dv * sg.no_derivative(
+        "scipy.special.iv", "v"
+    )
+
+
+@defvjp(special.ive, broadcasts=True)
+def ive(g, ans, v, x):
+    """ive = iv(v, x) exp(-|x|): d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive;
+    no derivative in the order v."""
+    return (
+        sg.no_derivative("scipy.special.ive", "v"),
+        g * ((special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans),
+    )
+
+
+@defjvp(special.ive, broadcasts=True)
+def ive_jvp(dv, dx, ans, v, x):
+    return dx * (
+        (special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans
+    ) + dv * sg.no_derivative("scipy.special.ive", "v")

@@ -1,0 +1,167 @@
+"""Helpers of the rules in ``srcgrad.rules.scipy_linalg`` (NumPy; SciPy's expm for the
+second Fréchet derivative, imported only when SciPy is installed).
+
+SciPy's factors come upper or lower (``lower=``), and ``cho_factor``'s matrix
+keeps the input's entries in the triangle the factor does not use; the
+helpers turn both into the lower factor ``L`` (a = L L^T) and back, so the
+rules state each formula once, for ``L``. ``trans`` of ``solve_triangular``
+is 0/'N', 1/'T' or 2/'C' (the same as 'T' for real matrices).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NoDerivativeRuleError
+from .broadcasting import zeros_like
+from .shapes import mT
+
+try:
+    from scipy.linalg import expm, expm_frechet
+except ImportError:  # SciPy is optional: only its rules call the helpers that need it
+    expm = expm_frechet = None
+
+
+def lower_factor(c, lower=False):
+    """The lower Cholesky factor held in ``c``'s used triangle."""
+    return np.tril(c) if lower else mT(np.triu(c))
+
+
+def in_factor_form(gl, lower=False):
+    """A lower-triangular ``gl`` as the factor SciPy returns (transposed when upper)."""
+    return np.tril(gl) if lower else mT(np.tril(gl))
+
+
+def cholesky_adjoint(gl, low):
+    """a = L L^T: the symmetric ga = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle, half diagonal."""
+    linv = np.linalg.inv(low)
+    p = mT(low) @ gl
+    phi = 0.5 * (np.tril(p) + np.tril(p, -1))
+    ga = mT(linv) @ phi @ linv
+    return 0.5 * (ga + mT(ga))
+
+
+def cholesky_tangent(da, low):
+    """dL = L Phi(L^-1 sym(da) L^-T)."""
+    linv = np.linalg.inv(low)
+    p = linv @ (0.5 * (da + mT(da))) @ mT(linv)
+    return low @ (0.5 * (np.tril(p) + np.tril(p, -1)))
+
+
+def cho_factor_adjoint(g, c, lower=False):
+    """The cotangent of ``a`` in ``(c, lower) = cho_factor(a, lower)``: through the factor in
+    one triangle, straight through to ``a`` for the copy of its entries in the other."""
+    gc = g[0]
+    if gc is None:
+        return 0.0
+    low = lower_factor(c, lower)
+    copied = np.triu(gc, 1) if lower else np.tril(gc, -1)
+    ga = cholesky_adjoint(lower_factor(gc, lower), low) + 0.5 * (copied + mT(copied))
+    return ga
+
+
+def cho_factor_tangent(da, ans):
+    """The tangent of ``cho_factor(a, lower)``: dL in the factor's triangle, da in the other
+    (and 0.0 for the flag)."""
+    c, lower = ans
+    dl = cholesky_tangent(da, lower_factor(c, lower))
+    if lower:
+        return np.tril(dl) + np.triu(da, 1), 0.0
+    return mT(np.tril(dl)) + np.tril(da, -1), 0.0
+
+
+def outer_columns(u, v):
+    """``u v^T`` of two right-hand sides (vectors, or matrices of columns)."""
+    if np.ndim(u) == 1:
+        return np.outer(u, v)
+    return u @ mT(v)
+
+
+def cho_cotangent(gl, c_and_lower):
+    """``cho_solve``'s cotangent of its ``(c, lower)`` argument: ``gl`` on the factor's triangle."""
+    return in_factor_form(gl, c_and_lower[1]), None
+
+
+def cho_tangent_factor(dc_and_lower, c_and_lower):
+    """The tangent of the lower factor that ``cho_solve`` reads from a ``(c, lower)`` tangent."""
+    dc = dc_and_lower[0] if isinstance(dc_and_lower, (tuple, list)) else dc_and_lower
+    if np.ndim(dc) == 0:
+        return dc
+    return lower_factor(dc, c_and_lower[1])
+
+
+def trans_code(trans) -> int:
+    """``solve_triangular``'s ``trans`` as 0 (a) or 1 (a^T; 'C' is the same for real a)."""
+    return {0: 0, "N": 0, 1: 1, "T": 1, 2: 1, "C": 1}[trans]
+
+
+def transposed_if(m, trans):
+    """``m``, or its transpose when ``trans`` says the matrix was used transposed."""
+    return mT(m) if trans_code(trans) else m
+
+
+def flipped_trans(trans) -> int:
+    """The ``trans`` that solves with the transpose of what ``trans`` solves with."""
+    return 1 - trans_code(trans)
+
+
+def triangle(m, lower=False, unit_diagonal=False):
+    """The part of ``m`` on the triangle ``solve_triangular`` reads (no diagonal if it is unit)."""
+    k = -1 if unit_diagonal else 0
+    return np.tril(m, k) if lower else np.triu(m, -k)
+
+
+_GENERAL = (None, "gen", "general")
+_SYMMETRIC = ("sym", "her", "pos", "symmetric", "hermitian", "positive definite")
+
+
+def solve_structure(ga, assume_a=None, transposed=False):
+    """``solve``'s matrix cotangent for the structure ``assume_a`` says it has: the whole matrix,
+    or (symmetric, positive definite) the symmetric convention; other structures refused."""
+    if assume_a in _GENERAL:
+        return mT(ga) if transposed else ga
+    if assume_a in _SYMMETRIC:
+        return 0.5 * (ga + mT(ga))
+    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
+
+
+def solve_tangent_structure(da, assume_a=None, transposed=False):
+    """The tangent of ``solve``'s matrix as the solve reads it (see ``solve_structure``)."""
+    if np.ndim(da) == 0:
+        return da
+    if assume_a in _GENERAL:
+        return mT(da) if transposed else da
+    if assume_a in _SYMMETRIC:
+        return 0.5 * (da + mT(da))
+    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
+
+
+def second_frechet(a, e, f):
+    """D^2 expm(a)[e, f]: the top-right block of expm([[a, e, f, 0], [0, a, 0, f], [0, 0, a, e],
+    [0, 0, 0, a]]) (the block-triangular identity for the Frechet derivative, applied twice)."""
+    n = np.shape(a)[-1]
+    z = zeros_like(a)
+    blocks = np.block([[a, e, f, z], [z, a, z, f], [z, z, a, e], [z, z, z, a]])
+    return expm(blocks)[:n, 3 * n :]
+
+
+def expm_frechet_tangent(a, e, da, de, compute_expm=True):
+    """The tangent of ``expm_frechet(a, e)``: L(a, de) + D^2 expm(a)[e, da]."""
+    da = zeros_like(a) + da  # a folded-away zero tangent is the number 0.0
+    de = zeros_like(a) + de
+    frechet = expm_frechet(a, de, compute_expm=False) + second_frechet(a, e, da)
+    if compute_expm:
+        return expm_frechet(a, da, compute_expm=False), frechet
+    return frechet
+
+
+def expm_frechet_adjoints(g, a, e, compute_expm=True):
+    """The cotangents of ``a`` and ``e`` in ``expm_frechet(a, e)``, from <g, L(a, e)> =
+    <L(a^T, g), e>: ge = L(a^T, g), ga = D^2 expm(a^T)[g, e^T] (+ L(a^T, g_expm))."""
+    g_expm, g_frechet = g if compute_expm else (None, g)
+    at = mT(a)
+    g_frechet = zeros_like(a) if g_frechet is None else g_frechet
+    ga = second_frechet(at, g_frechet, mT(e))
+    if g_expm is not None:
+        ga = ga + expm_frechet(at, g_expm, compute_expm=False)
+    return ga, expm_frechet(at, g_frechet, compute_expm=False)

@@ -1,0 +1,39 @@
+"""Helpers of the rules in ``srcgrad.rules.scipy_special`` (NumPy only: importing
+them needs no SciPy), and the run-time refusal of a partial derivative that a
+SciPy rule does not provide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NoDerivativeRuleError
+from .broadcasting import keep_reduced, unbroadcast
+
+
+def no_derivative(function: str, parameter: str):
+    """Raise: the rule of ``function`` has no derivative in ``parameter``, which is active.
+
+    Rules return this call in place of that parameter's cotangent (or multiply its
+    tangent by it), so it runs only when the parameter really carries a derivative."""
+    raise NoDerivativeRuleError(f"{function} with respect to its parameter {parameter!r}")
+
+
+def weighted(d, b=None):
+    """``d * b``, or ``d`` when there are no weights (``b=None``)."""
+    return d if b is None else d * b
+
+
+def logsumexp_shares(ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``exp(a - logsumexp(a))``, broadcast against ``b``: each term's share of the sum."""
+    if return_sign:
+        raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)")
+    full = a if b is None else a + np.zeros_like(b, dtype=np.result_type(b, 1.0))  # a broadcast
+    return np.exp(full - keep_reduced(ans, full, axis, keepdims))
+
+
+def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    """The cotangents of ``a`` and ``b`` in ``logsumexp(a, axis, b, keepdims)``."""
+    shares = logsumexp_shares(ans, a, axis, b, keepdims, return_sign)
+    spread = shares * keep_reduced(g, shares, axis, keepdims)
+    return unbroadcast(weighted(spread, b), a), (None if b is None else unbroadcast(spread, b))
