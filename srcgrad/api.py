@@ -557,15 +557,42 @@ def _split_rows(matrix: np.ndarray, out, x):
 # -- introspection and rules ------------------------------------------------------
 
 
-def source(df: Callable) -> str:
-    """The generated Python source behind a function srcgrad returned."""
+class GeneratedSource(str):
+    """Generated source: a plain ``str`` that Jupyter shows as highlighted Python.
+
+    Highlighted with Pygments where it is installed (an optional, display-only
+    dependency, imported when a notebook asks), as plain preformatted text elsewhere.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+        except ImportError:
+            import html
+
+            return f"<pre>{html.escape(str(self))}</pre>"
+        return highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self}```"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # the text, not a quoted repr, where there is no HTML
+
+
+def source(df: Callable) -> GeneratedSource:
+    """The generated Python source behind a function srcgrad returned (a ``str``)."""
     getter = getattr(df, "__srcgrad_source__", None)
     if getter is None:
         raise TypeError(
             f"{getattr(df, '__name__', df)!r} was not made by srcgrad; pass the result of "
             f"srcgrad.grad, value_and_grad, or a pullback from srcgrad.vjp"
         )
-    return getter()
+    return GeneratedSource(getter())
 
 
 def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:

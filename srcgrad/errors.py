@@ -125,3 +125,8 @@ class JitUnsupportedError(SrcgradError, TypeError):
     def __init__(self, construct: str):
         self.construct = construct
         super().__init__(f"srcgrad.jit cannot compile {construct}; call the function without jit")
+
+
+class UnsupportedArrayError(SrcgradError, TypeError):
+    """The array type (Dask, CuPy, ...) lacks an operation a derivative needs, and no
+    formulation from the operations it has is exact and lazy."""

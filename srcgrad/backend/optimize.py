@@ -289,6 +289,10 @@ def _number(node):
     return None
 
 
+def _is_str(node) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) is str
+
+
 _COMPARISONS = {
     gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
     gast.Lt: lambda a, b: a < b, gast.LtE: lambda a, b: a <= b,
@@ -340,6 +344,15 @@ class _Fold(gast.NodeTransformer):
             left, right = _number(node.left), _number(node.comparators[0])
             if left is not None and right is not None:
                 return tp.const(_COMPARISONS[type(node.ops[0])](left, right))
+            if isinstance(node.ops[0], (gast.Eq, gast.NotEq)) and _is_str(node.left) and _is_str(node.comparators[0]):
+                same = node.left.value == node.comparators[0].value  # a rule's option: order == "C"
+                return tp.const(same == isinstance(node.ops[0], gast.Eq))
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant) and type(node.test.value) is bool:
+            return node.body if node.test.value else node.orelse
         return node
 
     def visit_BinOp(self, node, top: bool = False):
