@@ -54,7 +54,7 @@ def transformable(func) -> Callable:
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
-    return rule_wrapper(func, rule.inputs)
+    return rule_wrapper(func, rule.inputs, defaults=rule.input_defaults)
 
 
 def _refused_as_the_differentiated_function(func) -> tuple[str, str] | None:

@@ -447,3 +447,27 @@ def test_a_callable_made_from_a_closure_over_a_differentiated_value_is_refused()
         srcgrad.grad(loss)(0.5, ks)
     with pytest.raises((NoDerivativeRuleError, srcgrad.errors.UnsupportedSyntaxError)):
         srcgrad.jvp(loss, (0.5, ks), (1.0, None))
+
+
+def test_a_lambda_on_a_continuation_line():
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(
+        srcgrad.grad(lambda v: np.sum(v**2))(x), 2.0 * x, rtol=1e-12
+    )
+    both = (srcgrad.grad(lambda v: np.sum(v * 3.0))(x),
+            srcgrad.grad(lambda w: np.sum(np.sin(w)))(x))
+    np.testing.assert_allclose(both[1], np.cos(x))
+
+
+def test_a_rule_with_optional_inputs_differentiated_directly():
+    stats = pytest.importorskip("scipy.stats")
+    assert srcgrad.grad(stats.norm.logpdf)(0.3) == pytest.approx(-0.3)
+    assert srcgrad.grad(stats.norm.logpdf, wrt=(0, 1, 2))(0.3, 0.5, 2.0) == pytest.approx((0.05, -0.05, -0.495))
+
+
+def test_both_parts_of_a_tuple_result():
+    def f(x):
+        frac, whole = np.modf(x)
+        return np.sum(frac * 2.0 + whole * frac)
+
+    srcgrad.check_grads(f, (np.array([1.3, 2.7]),), modes=("rev", "fwd"))

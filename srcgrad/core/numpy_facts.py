@@ -97,8 +97,18 @@ _CONTAINER_RESULTS = {
         np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
         np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
         np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid, builtins.list, builtins.tuple,
+        np.modf, np.frexp, np.divmod,
     )
 }
+
+
+def declare_container_results(*primals) -> None:
+    """Functions (a SciPy one, a user's with a rule) whose result is a tuple: see ``returns_container``."""
+    _CONTAINER_RESULTS.update(id(f) for f in primals)
+    _KEEP.extend(primals)  # their ids stay theirs
+
+
+_KEEP: list = []
 
 
 def returns_container(primal) -> bool:

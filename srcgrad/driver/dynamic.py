@@ -276,22 +276,27 @@ def _describe(func) -> str:
 _wrappers: dict = {}  # (id(func), params, keywords) -> (wrapper, func kept alive so its id stays its own)
 
 
-def rule_wrapper(func, positional, keywords: tuple = ()) -> types.FunctionType:
+def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None = None) -> types.FunctionType:
     """A one-line Python function that calls ``func``, for a callable with a rule.
 
-    ``positional`` is a count (parameters ``x0, x1, ...``) or a tuple of names.
+    ``positional`` is a count (parameters ``x0, x1, ...``) or a tuple of names;
+    ``defaults`` gives optional ones their default (``norm.logpdf``'s ``loc=0.0``).
     srcgrad transforms Python source; a NumPy function has none, so its call is
     written out: ``def tanh(x0): return primal(x0)``, and the rule applies at
     that call as at any other.
     """
     names = tuple(f"x{k}" for k in range(positional)) if isinstance(positional, int) else tuple(positional)
-    key = (id(func), names, tuple(keywords))
+    defaults = {k: v for k, v in (defaults or {}).items() if k in names and _is_literal(v)}
+    owner = func.__self__ if isinstance(func, types.MethodType) else None  # a new object per access
+    identity = (id(owner), id(func.__func__)) if owner is not None else id(func)
+    key = (identity, names, tuple(keywords), tuple(sorted((k, repr(v)) for k, v in defaults.items())))
     if key in _wrappers:
         return _wrappers[key][0]
     name = getattr(func, "__name__", "function")
     safe = re.sub(r"\W", "_", name) if name else "function"
     safe = safe if safe.isidentifier() else "function"
-    params = ", ".join(names + tuple(f"{k}" for k in keywords))
+    declared = tuple(f"{n}={defaults[n]!r}" if n in defaults else n for n in names)
+    params = ", ".join(declared + tuple(f"{k}" for k in keywords))
     passed = ", ".join(names + tuple(f"{k}={k}" for k in keywords))
     source = f"def {safe}({params}):\n    return primal({passed})\n"
     filename = f"<srcgrad wrapper of {name}({params})>"  # the same name always holds the same source
@@ -302,6 +307,10 @@ def rule_wrapper(func, positional, keywords: tuple = ()) -> types.FunctionType:
     wrapper.__srcgrad_primal__ = func
     _wrappers[key] = (wrapper, func)
     return wrapper
+
+
+def _is_literal(value) -> bool:
+    return value is None or type(value) in (bool, int, float, str)
 
 
 def site_name(label: str) -> str:

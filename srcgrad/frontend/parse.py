@@ -8,6 +8,7 @@ tree next.
 from __future__ import annotations
 
 import inspect
+import re
 import linecache
 import textwrap
 from dataclasses import dataclass, field
@@ -61,9 +62,14 @@ def parse_function(func) -> ParsedFunction:
     source = "".join(source_lines)
     dedented = textwrap.dedent(source)
     indent = _common_indent(source_lines)
-    tree = gast.parse(dedented)
+    try:
+        tree = gast.parse(dedented)
+    except SyntaxError:
+        if func.__name__ != "<lambda>":
+            raise
+        tree = _lambdas_in_fragment(dedented, func)  # a lambda inside an expression cut off by lines
     node = tree.body[0]
-    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda):
+    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda) and len(tree.body) == 1:
         node = _lambda_as_def(node.value, func)
     if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
         # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
@@ -77,6 +83,39 @@ def parse_function(func) -> ParsedFunction:
 def _common_indent(lines: list[str]) -> int:
     widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
     return min(widths) if widths else 0
+
+
+def _lambdas_in_fragment(text: str, func) -> gast.Module:
+    """The lambdas in lines that are not whole statements (``f(lambda v: v * 2)(x),`` on a
+    continuation line): each ``lambda ...`` expression that parses, at its place in the text."""
+    lines = text.splitlines(True)
+    found = []
+    for row, line in enumerate(lines):
+        for match in re.finditer(r"\blambda\b", line):
+            rest = line[match.start():] + "".join(lines[row + 1:])
+            for end in range(len(rest), 6, -1):
+                try:
+                    expr = gast.parse(rest[:end], mode="eval").body
+                except SyntaxError:
+                    continue
+                if isinstance(expr, gast.Lambda):
+                    for n in gast.walk(expr):
+                        if getattr(n, "lineno", None) is not None:
+                            if n.lineno == 1:
+                                n.col_offset += match.start()
+                                if getattr(n, "end_col_offset", None) is not None and n.end_lineno == 1:
+                                    n.end_col_offset += match.start()
+                            n.lineno += row
+                            if getattr(n, "end_lineno", None) is not None:
+                                n.end_lineno += row
+                    found.append(gast.Expr(value=expr))
+                break
+    if not found:
+        raise SourceUnavailableError(
+            f"cannot isolate the source of {func.__qualname__}: define it with `def` "
+            f"(or alone on its line as a lambda)"
+        )
+    return gast.Module(body=found, type_ignores=[])
 
 
 def _find_lambda(tree: gast.AST, func, indent: int = 0) -> gast.FunctionDef:

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import linalg
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
 
 
@@ -29,6 +30,9 @@ def cholesky(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
 @defjvp(linalg.cholesky)
 def cholesky_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True):
     return sg.in_factor_form(sg.cholesky_tangent(da, sg.lower_factor(ans, lower)), lower)
+
+
+declare_container_results(linalg.cho_factor, linalg.expm_frechet)  # (c, lower), (expm, frechet)
 
 
 @defvjp(linalg.cho_factor)
