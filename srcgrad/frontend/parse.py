@@ -8,8 +8,8 @@ tree next.
 from __future__ import annotations
 
 import inspect
-import re
 import linecache
+import re
 import textwrap
 from dataclasses import dataclass, field
 
