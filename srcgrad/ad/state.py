@@ -27,7 +27,7 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import assignments, parameter_names
+from ..core.ir import assignments, parameter_names, target_of
 from .context import TransformContext
 
 State = dict  # derivative's primal name -> owned (absent: an exact zero)
@@ -63,6 +63,15 @@ class Derivatives:
         self.classifier = context.classifier
         self.source_line = context.source_line  # lineno -> the user's source text
         self.params = parameter_names(context.fn)
+        self.refuse_active_closures()
+
+    def refuse_active_closures(self) -> None:
+        """A lambda that reads a differentiated value and is passed on: refused before anything
+        it is passed to (whose own derivative code would fail less clearly) is transformed."""
+        for a in assignments(self.fn.body):
+            op = self.ops[id(a)]
+            if op.kind == "closure" and self.activity.statement_is_active(target_of(a), op):
+                raise self.classifier.error(op)
 
     def sg(self) -> str:
         return self.namespace.bind("sg", runtime)

@@ -33,6 +33,7 @@ from ..core.numpy_facts import (
     NONDIFF_ATTRIBUTES,
     NONDIFF_BUILTINS,
     NONDIFF_METHODS,
+    RESULT_FIELDS,
     VARARG_METHODS,
 )
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
@@ -133,6 +134,9 @@ class Classifier:
         the derivative code raises NoDerivativeRuleError naming the attribute when it runs."""
         if not isinstance(value.value, gast.Name):
             return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
+        if value.attr in RESULT_FIELDS:  # np.linalg.slogdet(a).logabsdet: tangents are plain tuples
+            index = tp.expr("sg.field_index(t, f)", t=value.value, f=tp.const(value.attr))
+            return Operation("index", [value.value.id], container=value.value, index=index)
         return Operation(
             "index", [value.value.id], container=value.value, index=tp.const(value.attr),
             label=f"the attribute .{value.attr}", field=True,
@@ -226,7 +230,8 @@ class Classifier:
         derivative when it runs; a callee with neither the user's source nor a rule
         raises there, naming this call. A receiver has no derivative of its own.
         """
-        return Operation("dynamic", _names(_call_atoms(node)), call=node, label=_written(node))
+        callee = [node.func] if isinstance(node.func, gast.Name) else []  # a closure may carry derivatives
+        return Operation("dynamic", _names(callee + _call_atoms(node)), call=node, label=_written(node))
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
