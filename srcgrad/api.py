@@ -188,15 +188,19 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
 
     def gradient(*args, **kwargs):
         n_args = len(args)
+        trees = False  # a differentiated pytree: its gradient gets its structure back
         for k, n in checks:
             if k < n_args:
                 value = args[k]
                 kind = type(value)
                 if kind is float or (kind is np.ndarray and value.dtype.kind in "fc"):
                     continue  # the common cases, without a call
-                _check_differentiable(value, n)
             elif n in kwargs:
-                _check_differentiable(kwargs[n], n)
+                value = kwargs[n]
+            else:
+                continue
+            _check_differentiable(value, n)
+            trees = trees or pytree.is_container(value)
         # Python numbers only: a variant that needs no broadcasting bookkeeping
         scalar = not kwargs and n_args == n_params
         if scalar:
@@ -210,7 +214,7 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
         except Exception as exc:
             _add_source_note(exc, generated[scalar])
             raise
-        if not scalar and _has_container(args, kwargs):
+        if trees:
             result = _gradient_structure(result, args, kwargs, checks, as_tuple and not one_in_tuple, with_value)
         if one_in_tuple:
             return (result[0], (result[1],)) if with_value else (result,)
@@ -230,13 +234,6 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
 # generated code returns the one gradient alone
 _ONE_TUPLE = (lambda g: (g,), lambda g: g[0])
 _ONE_TUPLE_WITH_VALUE = (lambda r: (r[0], (r[1],)), lambda r: (r[0], r[1][0]))
-
-
-def _has_container(args, kwargs) -> bool:
-    for a in args:
-        if type(a) is not float and type(a) is not np.ndarray and pytree.is_container(a):
-            return True
-    return any(pytree.is_container(v) for v in kwargs.values())
 
 
 def _gradient_structure(result, args, kwargs, checks, many: bool, with_value: bool):
