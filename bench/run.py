@@ -5,8 +5,11 @@ For every workload in ``bench/workloads.py`` this times ``srcgrad.grad(f)``
 and the hand-written gradient of the same function in the same run, and
 prints the ratio (srcgrad time / hand time) next to the product's performance target.
 It also measures the cold transformation time of a 50-line function, the
-overhead of a cached call, and peak memory (tracemalloc) against the
-hand-written gradient.
+overhead of a cached call, peak memory (tracemalloc) against the
+hand-written gradient, and the ``srcgrad.jit`` backend (Numba, when
+installed): ``jit(grad(f))`` against the same hand gradient, and its compile
+time. autograd, JAX (jax.jit) and PyTorch get a column each when installed
+(``pip install autograd jax torch``); without them the columns are left out.
 
     python bench/run.py [--quick] [--only NAME[,NAME...]] [--check] [--self-test] [--list]
 
@@ -281,24 +284,26 @@ def fmt_bytes(n: float) -> str:
 
 
 class Table:
-    def __init__(self):
+    def __init__(self, others=()):
         self.rows = 0
         self.passed = 0
         self.errors = 0
+        self.others = list(others)  # installed AD libraries: a ratio column each
+        self.columns = COLUMNS[:-1] + tuple((name, 9, ">") for name in self.others) + COLUMNS[-1:]
 
     def header(self) -> None:
-        print(self._line([c[0] for c in COLUMNS]))
-        print(self._line(["-" * c[1] for c in COLUMNS]))
+        print(self._line([c[0] for c in self.columns]))
+        print(self._line(["-" * c[1] for c in self.columns]))
 
-    @staticmethod
-    def _line(cells) -> str:
-        padded = (f"{c:{align}{width}}" for c, (_, width, align) in zip(cells, COLUMNS, strict=False))
+    def _line(self, cells) -> str:
+        padded = (f"{c:{align}{width}}" for c, (_, width, align) in zip(cells, self.columns, strict=False))
         return "  ".join(padded).rstrip()
 
-    def row(self, label, size, a, b, result, target, ok: bool, notes=()) -> None:
+    def row(self, label, size, a, b, result, target, ok: bool, notes=(), others=None) -> None:
         self.rows += 1
         self.passed += ok
-        print(self._line([label, size, a, b, result, target, "✓" if ok else "✗"]), flush=True)
+        extra = [(others or {}).get(name, "") for name in self.others]
+        print(self._line([label, size, a, b, result, target, *extra, "✓" if ok else "✗"]), flush=True)
         for note in notes:
             print(f"    ! {note}", flush=True)
 
@@ -344,8 +349,97 @@ def run_case(sg, case, table: Table, opts) -> None:
     ratio = t_sg / t_hand
     notes = [f"srcgrad's gradient differs from the hand-written one: {wrong}"] if wrong else []
     notes += noise_note(noise)
+    others = {name: other_ratio(name, case, args, t_hand, opts) for name in table.others}
     table.row(case.label, case.size, fmt_time(t_sg), fmt_time(t_hand), fmt_ratio(ratio),
-              f"≤ {case.target:g}", ratio <= case.target and not wrong, notes)
+              f"≤ {case.target:g}", ratio <= case.target and not wrong, notes, others)
+
+
+# ---------------------------------------------------------------------------
+# srcgrad.jit (Numba)
+
+JIT_COMPILE_TARGET_S = 2.0
+
+
+def run_jit(sg, case, table: Table, opts) -> None:
+    """``jit(grad(f))`` against the hand gradient; the first call's time is the compile time."""
+    label = f"jit: {case.label}"
+    args = case.make_args(np.random.default_rng(2024))
+    _, many = resolve_wrt(case.func, case.wrt)
+    try:
+        g = sg.grad(case.func, wrt=case.wrt)
+        g(*args)  # transformed outside the compile time
+        jg = sg.jit(g)
+        compile_s = call_time(jg, args)  # Numba compiles, and checks the result against Python once
+        wrong = mismatch(jg(*args), case.hand(*args), many)
+        t_jit, t_hand, noise = compare_times(jg, args, case.hand, args, opts.repeats, opts.batch)
+    except Exception as exc:
+        table.message(label, case.size, error_text(exc))
+        return
+    ratio = t_jit / t_hand
+    notes = [f"the jitted gradient differs from the hand-written one: {wrong}"] if wrong else []
+    notes += noise_note(noise)
+    table.row(label, case.size, fmt_time(t_jit), fmt_time(t_hand), fmt_ratio(ratio),
+              f"≤ {case.jit_target:g}", ratio <= case.jit_target and not wrong, notes)
+    table.row(f"jit compile: {case.key}", case.size, fmt_time(compile_s), "-", fmt_time(compile_s),
+              f"≤ {JIT_COMPILE_TARGET_S:g} s", compile_s <= JIT_COMPILE_TARGET_S)
+
+
+def numba_import_time() -> float | None:
+    """Seconds to import Numba (paid once per process, before the first compile); None if absent."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    t0 = time.perf_counter()
+    importlib.import_module("numba")
+    return time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------------------
+# other AD libraries, when installed: each differentiates a copy of workloads.py
+# whose `np` is the library's NumPy
+
+
+OTHER_LIBRARIES = ("autograd", "jax", "torch")
+
+
+def installed_others() -> list[str]:
+    return [name for name in OTHER_LIBRARIES if importlib.util.find_spec(name) is not None]
+
+
+def _library_copy(func, numpy_module):
+    """``func`` from a copy of workloads.py that calls ``numpy_module`` for ``np``."""
+    source = inspect.getsource(workloads).replace("import numpy as np\n", "", 1)
+    namespace = {"__name__": f"_bench_{numpy_module.__name__}", "np": numpy_module}
+    exec(compile(source, workloads.__file__, "exec"), namespace)  # noqa: S102 - our own file
+    return namespace[func.__name__]
+
+
+def _other_gradient(name: str, case):
+    """The library's gradient of ``case.func`` (same arguments), or None if it has no adapter."""
+    positions, many = resolve_wrt(case.func, case.wrt)
+    if name == "autograd":
+        autograd = importlib.import_module("autograd")
+        f = _library_copy(case.func, importlib.import_module("autograd.numpy"))
+        grads = [autograd.grad(f, p) for p in positions]
+        return (lambda *a: tuple(g(*a) for g in grads)) if many else grads[0]
+    if name == "jax":
+        jax = importlib.import_module("jax")
+        jax.config.update("jax_enable_x64", True)
+        f = _library_copy(case.func, importlib.import_module("jax.numpy"))
+        g = jax.jit(jax.grad(f, argnums=tuple(positions) if many else positions[0]))
+        return lambda *a: jax.block_until_ready(g(*a))
+    return None  # PyTorch differentiates torch code, not NumPy code: no adapter
+
+
+def other_ratio(name: str, case, args, t_hand: float, opts) -> str:
+    try:
+        g = _other_gradient(name, case)
+        if g is None:
+            return "n/a"
+        g(*args)  # compile (jax.jit), warm up
+        t_other, _, _ = compare_times(g, args, case.hand, args, max(3, opts.repeats // 3), opts.batch)
+    except Exception:
+        return "error"
+    return fmt_ratio(t_other / t_hand)
 
 
 def run_memory(sg, case, table: Table) -> None:
@@ -455,6 +549,7 @@ def all_keys() -> list[str]:
     keys = list(dict.fromkeys(c.key for c in workloads.CASES))
     keys += ["transform", "overhead"]
     keys += [f"memory/{c.key}" for c in workloads.CASES if c.memory]
+    keys += [f"jit/{c.key}" for c in workloads.CASES if c.jit_target is not None]
     return list(dict.fromkeys(keys))
 
 
@@ -539,8 +634,12 @@ def main(argv=None) -> int:
     if opts.check:
         check_hand_gradients(workloads.CASES, only)
 
+    others = [] if opts.self_test else installed_others()
+    missing = [n for n in OTHER_LIBRARIES if n not in others]
+    if missing:
+        print(f"not installed, so no column: {', '.join(missing)} (pip install {' '.join(missing)})")
     t_start = time.perf_counter()
-    table = Table()
+    table = Table(others)
     table.header()
     for case in workloads.CASES:
         if selected(case.key, only):
@@ -552,6 +651,17 @@ def main(argv=None) -> int:
     for case in workloads.CASES:
         if case.memory and selected(f"memory/{case.key}", only):
             run_memory(sg, case, table)
+    jit_cases = [c for c in workloads.CASES if c.jit_target is not None and selected(f"jit/{c.key}", only)]
+    if jit_cases:
+        imported = None if opts.self_test or not hasattr(sg, "jit") else numba_import_time()
+        if opts.self_test:
+            print("jit: skipped (the --self-test stand-in has no jit)")
+        elif imported is None:
+            print("jit: skipped (srcgrad.jit needs Numba: pip install 'srcgrad[jit]')")
+        else:
+            print(f"jit: Numba imported in {imported:.2f} s (once per process, before the compile times)")
+            for case in jit_cases:
+                run_jit(sg, case, table, opts)
 
     print(f"\n{table.summary()} ({time.perf_counter() - t_start:.0f} s)")
     return 0

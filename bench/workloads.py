@@ -330,6 +330,8 @@ def rnn_inputs(hidden: int, steps: int = 50):
 
 ARRAY_TARGET = 1.2  # srcgrad time / hand time, array-bound workloads
 SCALAR_TARGET = 1.5  # the same, for Python-float loops (overhead-bound)
+JIT_SCALAR_TARGET = 0.1  # srcgrad.jit: scalar loops at least 10x faster than the hand gradient
+JIT_FUSED_TARGET = 0.6  # srcgrad.jit: a large elementwise chain ahead of hand-written NumPy
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,7 @@ class Case:
     wrt: Any = 0
     target: float = ARRAY_TARGET
     memory: bool = False  # also compare peak memory
+    jit_target: float | None = None  # srcgrad.jit(grad(f)) time / hand time; None: no jit row
 
 
 CASES = [
@@ -357,6 +360,7 @@ CASES = [
         logsin_grad,
         vector_input(10**6),
         memory=True,
+        jit_target=JIT_FUSED_TARGET,
     ),
     Case(
         "mlp",
@@ -385,6 +389,7 @@ CASES = [
         horner_grad,
         horner_input,
         target=SCALAR_TARGET,
+        jit_target=JIT_SCALAR_TARGET,
     ),
     Case(
         "euler",
@@ -395,6 +400,7 @@ CASES = [
         lorenz_input,
         wrt=(0, 1, 2),
         target=SCALAR_TARGET,
+        jit_target=JIT_SCALAR_TARGET,
     ),
     Case(
         "rnn",

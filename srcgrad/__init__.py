@@ -11,6 +11,7 @@ from .api import (
     hessian,
     hvp,
     jacobian,
+    jit,
     jvp,
     register_jvp,
     register_vjp,
@@ -24,6 +25,7 @@ from .core.pytree import flatten
 from .errors import (
     ControlFlowNeedsPointError,
     GraphvizNotFoundError,
+    JitUnsupportedError,
     NoDerivativeRuleError,
     NonScalarOutputError,
     SrcgradError,
@@ -36,6 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ControlFlowNeedsPointError",
     "GraphvizNotFoundError",
+    "JitUnsupportedError",
     "NoDerivativeRuleError",
     "NonScalarOutputError",
     "SrcgradError",
@@ -47,6 +50,7 @@ __all__ = [
     "hessian",
     "hvp",
     "jacobian",
+    "jit",
     "jvp",
     "register_jvp",
     "register_vjp",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
@@ -221,6 +222,7 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     gradient.__srcgrad_generated__ = lambda: compiled().function
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
         gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
+    gradient.__srcgrad_scalar_generated__ = lambda: compiled(True).function  # for srcgrad.jit
     return gradient
 
 
@@ -555,15 +557,42 @@ def _split_rows(matrix: np.ndarray, out, x):
 # -- introspection and rules ------------------------------------------------------
 
 
-def source(df: Callable) -> str:
-    """The generated Python source behind a function srcgrad returned."""
+class GeneratedSource(str):
+    """Generated source: a plain ``str`` that Jupyter shows as highlighted Python.
+
+    Highlighted with Pygments where it is installed (an optional, display-only
+    dependency, imported when a notebook asks), as plain preformatted text elsewhere.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+        except ImportError:
+            import html
+
+            return f"<pre>{html.escape(str(self))}</pre>"
+        return highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self}```"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # the text, not a quoted repr, where there is no HTML
+
+
+def source(df: Callable) -> GeneratedSource:
+    """The generated Python source behind a function srcgrad returned (a ``str``)."""
     getter = getattr(df, "__srcgrad_source__", None)
     if getter is None:
         raise TypeError(
             f"{getattr(df, '__name__', df)!r} was not made by srcgrad; pass the result of "
             f"srcgrad.grad, value_and_grad, or a pullback from srcgrad.vjp"
         )
-    return getter()
+    return GeneratedSource(getter())
 
 
 def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:

@@ -117,3 +117,16 @@ class GraphEvaluationError(SrcgradError, RuntimeError):
 
 class GraphTooLargeError(SrcgradError, ValueError):
     """The path taken has more operations than a readable picture can show."""
+
+
+class JitUnsupportedError(SrcgradError, TypeError):
+    """What ``srcgrad.jit`` cannot compile with Numba, named (README: "Performance")."""
+
+    def __init__(self, construct: str):
+        self.construct = construct
+        super().__init__(f"srcgrad.jit cannot compile {construct}; call the function without jit")
+
+
+class UnsupportedArrayError(SrcgradError, TypeError):
+    """The array type (Dask, CuPy, ...) lacks an operation a derivative needs, and no
+    formulation from the operations it has is exact and lazy."""

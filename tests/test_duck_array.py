@@ -12,6 +12,7 @@ import pytest
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 import srcgrad
+from srcgrad import runtime as sg
 
 
 class Strict(NDArrayOperatorsMixin):
@@ -31,22 +32,23 @@ class Strict(NDArrayOperatorsMixin):
             return {k: Strict._unwrap(v) for k, v in x.items()}
         return x
 
-    @staticmethod
-    def _wrap(x):
-        if isinstance(x, np.ndarray):
-            return Strict(x)
+    @classmethod
+    def _wrap(cls, x):
+        if isinstance(x, (np.ndarray, np.generic)):  # CuPy gives 0-d arrays, not NumPy scalars
+            return cls(x)
         if isinstance(x, tuple):
-            return tuple(Strict._wrap(v) for v in x)
+            return tuple(cls._wrap(v) for v in x)
         if isinstance(x, list):
-            return [Strict._wrap(v) for v in x]
+            return [cls._wrap(v) for v in x]
         return x
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
         inputs = self._unwrap(inputs)
         kwargs = self._unwrap(kwargs)
-        if "out" in kwargs:
-            raise TypeError("in-place ufuncs on Strict arrays are not exercised")
         result = getattr(ufunc, method)(*inputs, **kwargs)
+        if out is not None:  # in place (x += v): the Strict arrays given as out hold the result
+            return out[0] if len(out) == 1 else out
         return self._wrap(np.asarray(result) if np.ndim(result) == 0 and method != "at" else result)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -58,25 +60,28 @@ class Strict(NDArrayOperatorsMixin):
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
     size = property(lambda self: self.data.size)
-    T = property(lambda self: Strict(self.data.T))
+    T = property(lambda self: type(self)(self.data.T))
 
     def __getitem__(self, index):
-        return Strict(self.data[self._unwrap(index)])
+        return type(self)(self.data[self._unwrap(index)])
+
+    def __setitem__(self, index, value):
+        self.data[self._unwrap(index)] = self._unwrap(value)
 
     def __len__(self):
         return len(self.data)
 
     def sum(self, axis=None, keepdims=False):
-        return Strict(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)))
+        return type(self)(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)))
 
     def reshape(self, *shape):
-        return Strict(self.data.reshape(*shape))
+        return type(self)(self.data.reshape(*shape))
 
     def astype(self, dtype, copy=True):
-        return Strict(self.data.astype(dtype, copy=copy))
+        return type(self)(self.data.astype(dtype, copy=copy))
 
     def copy(self):
-        return Strict(self.data.copy())
+        return type(self)(self.data.copy())
 
     def __bool__(self):
         return bool(self.data)
@@ -84,6 +89,16 @@ class Strict(NDArrayOperatorsMixin):
     def __float__(self):
         return float(self.data)
 
+
+
+class StrictWithoutAt(Strict):
+    """A strict array that, like Dask's, declines ``ufunc.at``: scatter-adds (the adjoints
+    of fancy and mask indexing) must take srcgrad's gather formulation."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "at":
+            return NotImplemented
+        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
 def elementwise(x):
     return np.sum(np.log(x * x) * np.sin(x) + 1.0 / x)
@@ -109,21 +124,119 @@ def reductions(x):
     return np.mean(x, axis=0).sum() + np.max(x) + x.sum(axis=1, keepdims=True).sum()
 
 
-@pytest.mark.parametrize(
-    "f, args",
-    [
-        (elementwise, [np.array([0.5, 1.5, 2.5])]),
-        (matrix_loss, [np.arange(6.0).reshape(3, 2) / 7, np.arange(12.0).reshape(4, 3) / 11]),
-        (with_loop, [np.array([0.2, 0.4])]),
-        (broadcasting, [np.ones((2, 3)), np.array([0.5, -1.0, 2.0])]),
-        (reductions, [np.array([[1.0, 5.0], [3.0, 2.0]])]),
-    ],
-)
-def test_gradient_stays_on_duck_arrays(f, args):
+def fancy_read(x):
+    return np.sum(x[np.array([0, 2, 2, 1])] ** 2)
+
+
+def mask_read(x):
+    return np.sum(np.sin(x[np.array([True, False, True, True])]))
+
+
+def rows_of_matrix(w):
+    return np.sum(np.tanh(w[np.array([1, 1, 0])]) * 2.0)
+
+
+def two_index_arrays(w):
+    return np.sum(w[np.array([0, 1, 1]), np.array([2, 0, 0])] ** 3)
+
+
+def fancy_augmented_write(x):
+    y = x * 1.0
+    y[np.array([0, 1])] += x[np.array([3, 2])] * 2.0
+    return np.sum(y * y)
+
+
+def slice_writes(x):
+    y = x * 1.0
+    y[1:3] = np.sin(x[:2])
+    y[0] += x[2] * 3.0
+    return np.sum(y**2)
+
+
+def mlp(w1, w2, x):
+    h = np.tanh(x @ w1)
+    logits = h @ w2
+    m = np.max(logits, axis=1, keepdims=True)
+    logp = logits - m - np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))
+    return -np.mean(logp[:, 0])
+
+
+def logistic(w, x, y):
+    z = x @ w
+    return np.mean(np.logaddexp(0.0, z) - y * z)
+
+
+def reshaped(x):
+    m = x.reshape(2, 3)
+    return np.sum(m.T @ m) + np.sum(np.concatenate([x, x[::-1]]) ** 2)
+
+
+def textbook(a):
+    """The textbook's function (a while loop on the norm, then a branch), summed."""
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    c = b if b.sum() > 0 else 100 * b
+    return np.sum(c)
+
+
+RNG = np.random.default_rng(7)
+VECTOR = np.array([0.3, -0.7, 1.2, 0.4])
+
+CASES = [  # tests/test_dask.py and tests/test_cupy.py run these on Dask and CuPy too
+    (elementwise, [np.array([0.5, 1.5, 2.5])]),
+    (matrix_loss, [np.arange(6.0).reshape(3, 2) / 7, np.arange(12.0).reshape(4, 3) / 11]),
+    (with_loop, [np.array([0.2, 0.4])]),
+    (broadcasting, [np.ones((2, 3)), np.array([0.5, -1.0, 2.0])]),
+    (reductions, [np.array([[1.0, 5.0], [3.0, 2.0]])]),
+    (fancy_read, [VECTOR]),
+    (mask_read, [VECTOR]),
+    (rows_of_matrix, [RNG.normal(size=(3, 4))]),
+    (two_index_arrays, [RNG.normal(size=(2, 3))]),
+    (fancy_augmented_write, [VECTOR]),
+    (slice_writes, [VECTOR]),
+    (mlp, [RNG.normal(size=(4, 5)) / 2, RNG.normal(size=(5, 3)) / 2, RNG.normal(size=(6, 4))]),
+    (logistic, [RNG.normal(size=3), RNG.normal(size=(8, 3)), (RNG.random(8) > 0.5) * 1.0]),
+    (reshaped, [RNG.normal(size=6)]),
+    (textbook, [np.array([0.3, -0.2, 0.5])]),
+]
+
+
+@pytest.mark.parametrize("kind", [Strict, StrictWithoutAt], ids=["strict", "strict-without-at"])
+@pytest.mark.parametrize("f, args", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_gradient_stays_on_duck_arrays(f, args, kind):
     expected = srcgrad.grad(f, wrt=0)(*args)
-    got = srcgrad.grad(f, wrt=0)(*[Strict(a) for a in args])
-    assert isinstance(got, Strict), f"gradient left the duck array: {type(got)}"
+    got = srcgrad.grad(f, wrt=0)(*[kind(a) for a in args])
+    assert isinstance(got, kind), f"gradient left the duck array: {type(got)}"
     np.testing.assert_allclose(got.data, expected)
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_vjp_and_jvp_stay_on_duck_arrays(f, args):
+    """Every argument differentiated, both modes, with a scatter-add that cannot be in place."""
+    wrt = tuple(range(len(args)))
+    out, pullback = srcgrad.vjp(f, *args, wrt=wrt)
+    expected = pullback(1.0)
+    ducks = [StrictWithoutAt(a) for a in args]
+    dout, dpullback = srcgrad.vjp(f, *ducks, wrt=wrt)
+    got = dpullback(StrictWithoutAt(np.asarray(1.0)))
+    for g, e in zip(got, expected, strict=True):
+        assert isinstance(g, StrictWithoutAt), f"a cotangent left the duck array: {type(g)}"
+        np.testing.assert_allclose(g.data, e)
+    tangents = [np.cos(np.arange(np.size(a)) + 1.0).reshape(np.shape(a)) for a in args]
+    _, expected_tangent = srcgrad.jvp(f, args, tangents)
+    _, tangent = srcgrad.jvp(f, ducks, [StrictWithoutAt(t) for t in tangents])
+    assert isinstance(tangent, StrictWithoutAt), f"the tangent left the duck array: {type(tangent)}"
+    np.testing.assert_allclose(tangent.data, expected_tangent)
+
+
+def test_scatter_add_without_ufunc_at_adds_repeated_indices():
+    base = np.arange(6.0)
+    index = np.array([0, 2, 2, 5, 2])
+    g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    got = sg.scatter_add(StrictWithoutAt(base.copy()), index, StrictWithoutAt(g))
+    assert isinstance(got, StrictWithoutAt)
+    np.testing.assert_array_equal(got.data, [1.0, 1.0, 12.0, 3.0, 4.0, 9.0])
 
 
 def test_strict_array_really_refuses_conversion():

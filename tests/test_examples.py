@@ -45,7 +45,7 @@ def test_sin_plot_writes_a_png_or_explains(tmp_path, capsys, monkeypatch):
 
 def _path_with_dot(tmp_path, monkeypatch, installed: bool) -> None:
     """PATH as a user has it, with or without Graphviz: `dot` hidden by leaving its
-    folders out, or a stand-in `dot` that writes an SVG as Graphviz does (-Tsvg -o OUT)."""
+    folders out, or a stand-in `dot` that writes an SVG as Graphviz does (-Tsvg [-o OUT])."""
     import shutil
 
     real = shutil.which("dot")
@@ -59,7 +59,8 @@ def _path_with_dot(tmp_path, monkeypatch, installed: bool) -> None:
             f"#!{sys.executable}\n"
             "import sys\n"
             "sys.stdin.read()\n"
-            "open(sys.argv[sys.argv.index('-o') + 1], 'w').write('<svg></svg>')\n"
+            "out = open(sys.argv[sys.argv.index('-o') + 1], 'w') if '-o' in sys.argv else sys.stdout\n"
+            "out.write('<svg></svg>')\n"
         )
         fake.chmod(0o755)
         folders.insert(0, str(bin_dir))

@@ -14,11 +14,28 @@ the order ``optimize_body`` gives:
   and then read exactly once by the very next statement, is replaced by its
   value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``);
 - sign simplification: ``a + -b`` -> ``a - b``.
+
+What ``grad`` does not need computed or kept, with facts the driver passes in
+(which names are vectors, scalars or Python numbers, which share a shape):
+
+- constants: ``bout = 1.0`` read as ``1.0``; exact like terms (``2 * x + x * 2``
+  -> ``4 * x``, integer powers of two only); ``v = a; v = v + b`` -> ``v = a + b``;
+- known shapes: vector matmul adjoints as products, a spread seed times arrays of
+  its shape as the constant, ``sg.zeros_like`` of a Python number as ``0.0``,
+  ``sg.unbroadcast`` of a Python number to a scalar as the number;
+- loops: the normaliser's counted loop over a sequence iterates it again;
+- memory: an array read only for its shape after some point is released there
+  (``t = sg.only_shape(t)``); a placeholder's tangent is a placeholder.
+
+Each rewrite leaves every value bit for bit the same.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import gast
+import numpy as np
 
 from ..analysis.dataflow import Liveness, solve
 from ..core import templates as tp
@@ -91,7 +108,8 @@ def _drop_orphan_comments(stmts: list) -> list:
             out.append(s)  # a blank line separates; it heads nothing
             continue
         following = stmts[k + 1] if k + 1 < len(stmts) else None
-        if tp.is_comment(s) and (following is None or tp.is_comment(following)):
+        heads_section = tp.is_comment(s) and tp.comment_text(s) == "Reverse sweep" and following is not None
+        if tp.is_comment(s) and (following is None or tp.is_comment(following)) and not heads_section:
             continue
         if tp.is_comment(s) and out and tp.is_comment(out[-1]) is False and _last_comment(out) == tp.comment_text(s):
             continue  # the same user line continues: one heading is enough
@@ -120,11 +138,12 @@ def _is_pure(node) -> bool:
     return True
 
 
-def forward_substitute(stmts: list, substitutable) -> list:
-    """Fold single-use temporaries into the next statement (see module docstring)."""
+def forward_substitute(stmts: list, substitutable, changed: list | None = None) -> list:
+    """Fold single-use temporaries into the next statement (see module docstring).
+    ``changed`` collects the statements that received a value."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _substitute_block(stmts, substitutable, counts)
+    return _substitute_block(stmts, substitutable, counts, [] if changed is None else changed)
 
 
 def _count_reads(stmts, counts):
@@ -134,12 +153,12 @@ def _count_reads(stmts, counts):
                 counts[n.id] = counts.get(n.id, 0) + 1
 
 
-def _substitute_block(stmts, substitutable, counts) -> list:
+def _substitute_block(stmts, substitutable, counts, changed: list) -> list:
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _substitute_block(getattr(s, field), substitutable, counts))
+                setattr(s, field, _substitute_block(getattr(s, field), substitutable, counts, changed))
         out.append(s)
     k = 0
     result = []
@@ -155,6 +174,7 @@ def _substitute_block(stmts, substitutable, counts) -> list:
             receiver = _receiver(out, k)
             if receiver is not None:
                 _replace_read(receiver, s.targets[0].id, s.value)
+                changed.append(receiver)
                 k += 1
                 continue
         result.append(s)
@@ -177,7 +197,10 @@ def _receiver(stmts, k: int):
     name = s.targets[0].id
     movable = not _has_call(s.value)
     reads = _reads(s.value) | {name}
-    for nxt in stmts[k + 1 : k + 2 + _LOOKAHEAD]:
+    following = iter(stmts[k + 1 : k + 2 + _LOOKAHEAD] if not movable else stmts[k + 1 :])
+    if movable:  # a plain expression may move past comments too (into the reverse sweep)
+        following = (t for t in following if not tp.is_comment(t))
+    for nxt in itertools.islice(following, 1 + _LOOKAHEAD):
         if _can_receive(nxt, name):
             return nxt
         if not (
@@ -197,15 +220,37 @@ def _has_call(node) -> bool:
 
 
 def _can_receive(nxt, name: str) -> bool:
-    """The next statement reads ``name`` once, in a place evaluated exactly once."""
+    """The next statement reads ``name`` once, in a place evaluated exactly once
+    (not the seed's check: the output keeps its name in the forward sweep)."""
     if isinstance(nxt, gast.Assign):
-        return name in _reads(nxt.value)
+        seed = isinstance(nxt.value, gast.Call) and getattr(nxt.value.func, "attr", None) == "scalar_seed"
+        return name in _reads(nxt.value) and not seed and not _read_for_shape(nxt.value, name)
     if isinstance(nxt, gast.If):
         return name in _reads(nxt.test)
     if isinstance(nxt, gast.For):
         return name in _reads(nxt.iter)
     if isinstance(nxt, gast.Return):
         return nxt.value is not None and name in _reads(nxt.value)
+    return False
+
+
+# Helpers that read an argument only for its shape (and array type): position -> helper
+_SHAPE_ARGUMENTS = {"unreduce": 1, "unbroadcast": 1, "zeros_like": 0, "shape_of": 0}
+
+
+def _read_for_shape(node, name: str) -> bool:
+    """Whether ``name`` is a shape-only argument in ``node``: a temporary computed just for
+    its shape stays a named statement instead of moving into the helper's call."""
+    for n in tp.walk(node):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+        ):
+            arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
+            if isinstance(arg, gast.Name) and arg.id == name:
+                return True
     return False
 
 
@@ -244,6 +289,10 @@ def _number(node):
     return None
 
 
+def _is_str(node) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) is str
+
+
 _COMPARISONS = {
     gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
     gast.Lt: lambda a, b: a < b, gast.LtE: lambda a, b: a <= b,
@@ -263,9 +312,30 @@ class _Fold(gast.NodeTransformer):
         if isinstance(value, gast.BinOp):
             value.left, value.right = self.visit(value.left), self.visit(value.right)
             folded = self.visit_BinOp(value, top=True)
+            if folded is value:
+                # ``1.0 * (2 * x)`` is ``2 * x``: the inner operation makes a new array anyway
+                inner = _without_unit_factor(value)
+                if isinstance(inner, (gast.BinOp, gast.UnaryOp)):
+                    folded = inner
             node.value = folded
         else:
             node.value = self.visit(value)
+        return node
+
+    def visit_UnaryOp(self, node):
+        """``-(1 / x)`` -> ``-1 / x``: the negated constant, one pass over the array less
+        (exact: rounding is symmetric in the sign)."""
+        self.generic_visit(node)
+        inner = node.operand
+        if (
+            isinstance(node.op, gast.USub)
+            and isinstance(inner, gast.BinOp)
+            and isinstance(inner.op, (gast.Mult, gast.Div))
+            and _number(inner.left)
+            and type(inner.left.value) is not bool
+        ):
+            inner.left = tp.const(-inner.left.value)
+            return inner
         return node
 
     def visit_Compare(self, node):
@@ -274,6 +344,15 @@ class _Fold(gast.NodeTransformer):
             left, right = _number(node.left), _number(node.comparators[0])
             if left is not None and right is not None:
                 return tp.const(_COMPARISONS[type(node.ops[0])](left, right))
+            if isinstance(node.ops[0], (gast.Eq, gast.NotEq)) and _is_str(node.left) and _is_str(node.comparators[0]):
+                same = node.left.value == node.comparators[0].value  # a rule's option: order == "C"
+                return tp.const(same == isinstance(node.ops[0], gast.Eq))
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant) and type(node.test.value) is bool:
+            return node.body if node.test.value else node.orelse
         return node
 
     def visit_BinOp(self, node, top: bool = False):
@@ -284,13 +363,55 @@ class _Fold(gast.NodeTransformer):
             value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
             if value is not None and abs(value) < 1e15:
                 return tp.const(int(value) if type(value) is bool else value)
+        like_terms = _collect_like_terms(node)
+        if like_terms is not None:
+            return like_terms
         if top:
             return node
         if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
             return node.left
         if left == 1 and isinstance(node.op, gast.Mult):
             return node.right
+        if left == -1 and isinstance(node.op, gast.Mult):
+            return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
+
+
+def _without_unit_factor(node):
+    """``e`` for ``1 * e``, ``e * 1``, ``e / 1``, ``e ** 1``; else ``node``."""
+    if _number(node.right) == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+        return node.left
+    if _number(node.left) == 1 and isinstance(node.op, gast.Mult):
+        return node.right
+    return node
+
+
+def _scaled_name(node):
+    """``(c, x)`` for ``c * x`` or ``x * c`` with ``x`` a name and ``c`` an integer power
+    of two (multiplying by it is exact); else None."""
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+        return None
+    for c, x in ((node.left, node.right), (node.right, node.left)):
+        value = _number(c)
+        if isinstance(x, gast.Name) and value is not None and type(value) is not bool:
+            magnitude = abs(value)
+            if magnitude >= 1 and magnitude == int(magnitude) and int(magnitude) & (int(magnitude) - 1) == 0:
+                return value, x.id
+    return None
+
+
+def _collect_like_terms(node):
+    """``2 * x + x * 2`` -> ``4 * x``. Exact, so the value is the same: both products
+    are exact (powers of two), and the sum and ``4 * x`` round the same real once."""
+    if not isinstance(node.op, (gast.Add, gast.Sub)):
+        return None
+    left, right = _scaled_name(node.left), _scaled_name(node.right)
+    if left is None or right is None or left[1] != right[1]:
+        return None
+    total = left[0] + right[0] if isinstance(node.op, gast.Add) else left[0] - right[0]
+    if not total or abs(total) >= 2**52:
+        return None  # ``0 * x`` is not 0 for inf or nan
+    return gast.BinOp(left=tp.const(total), op=gast.Mult(), right=tp.name(left[1]))
 
 
 def fold_constants(stmts: list) -> list:
@@ -385,6 +506,545 @@ def _rename_reads(node, old: str, new: str) -> int:
     return n_renamed
 
 
+# -- constants and known shapes ---------------------------------------------------------
+
+
+def propagate_constants(stmts: list, substitutable) -> list:
+    """``bout = 1.0`` (ours, assigned once, at the top level): later reads read ``1.0``,
+    so folding can simplify the expressions that read it."""
+    if not any(isinstance(s, gast.Assign) and _number(s.value) is not None for s in stmts):
+        return stmts
+    stores: dict[str, int] = {}
+    for n in tp.walk(stmts):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    constants = {
+        s.targets[0].id: s.value.value for s in stmts
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and _number(s.value) is not None
+        and substitutable(s.targets[0].id)
+        and stores.get(s.targets[0].id) == 1
+    }
+    if not constants:
+        return stmts
+
+    class Constants(gast.NodeTransformer):
+        # a read before the one assignment would be a NameError: every read comes after it
+        def visit_Name(self, node):
+            if node.id in constants and isinstance(node.ctx, gast.Load):
+                return tp.const(constants[node.id])
+            return node
+
+    replace = Constants()
+    return [replace.visit(s) for s in stmts]
+
+
+def _replace_node(root, old, new) -> None:
+    for parent in tp.walk(root):
+        for field, value in gast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+
+
+def spread_constants(
+    stmts: list, substitutable, same_shape, changed: list | None = None, copies: list | None = None
+) -> list:
+    """``g = sg.unreduce(1.0, x, None, False)`` read only as a factor of products with
+    arrays of ``x``'s shape: each read becomes ``1.0`` (the product has that shape anyway,
+    and multiplying by the broadcast constant gives the same numbers), so the constant
+    array is neither made nor multiplied by. ``same_shape(a, b)``: whether names ``a``
+    and ``b`` certainly have the same shape; ``changed`` collects the statements rewritten,
+    ``copies`` those that became copies."""
+    changed = [] if changed is None else changed
+    copies = [] if copies is None else copies
+    candidates = [
+        s for s in stmts
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and substitutable(s.targets[0].id)
+        and _is_spread_constant(s.value)
+    ]
+    if not candidates:
+        return stmts
+    parents = {id(child): node for node in tp.walk(stmts) for child in gast.iter_child_nodes(node)}
+    for s in candidates:
+        name, like = s.targets[0].id, s.value.args[1].id
+        value = s.value.args[0].value
+        stores = [n for n in tp.walk(stmts) if isinstance(n, gast.Name) and n.id == name
+                  and not isinstance(n.ctx, gast.Load)]
+        reads = [n for n in tp.walk(stmts) if isinstance(n, gast.Name) and n.id == name
+                 and isinstance(n.ctx, gast.Load)]
+        if len(stores) != 1:
+            continue
+        plan = [_spread_factor(n, value, like, parents, same_shape) for n in reads]
+        if reads and None not in plan:
+            updated = _updated_in_place(stmts)
+            for node, constant in plan:
+                product = parents[id(node)]
+                other = product.right if product.left is node else product.left
+                statement = parents.get(id(product))
+                if (
+                    constant == 1
+                    and isinstance(statement, gast.Assign)
+                    and statement.value is product
+                    and not {other.id, *_targets(statement)} & updated
+                    and _fresh_temporary(stmts, other.id)
+                ):
+                    # a copy: neither name is written in place, and the other is our own array
+                    statement.value = tp.name(other.id)
+                    copies.append(statement)
+                else:
+                    _replace_node(parents[id(node)], node, tp.const(constant))
+                changed.append(_statement_of(node, parents))
+    return stmts
+
+
+def _fresh_temporary(stmts, name: str) -> bool:
+    """``name`` is assigned once, a new array (an operator's or a ufunc's result, not a view)."""
+    stores = [s for s in tp.walk(stmts) if isinstance(s, gast.Assign) and name in _targets(s)]
+    if len(stores) != 1 or len(stores[0].targets) != 1 or not isinstance(stores[0].targets[0], gast.Name):
+        return False
+    return _fresh_value(stores[0].value)
+
+
+def _fresh_value(value) -> bool:
+    """``value`` makes a new array: an operator's or a NumPy ufunc's result."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True
+    func = value.func if isinstance(value, gast.Call) else None
+    return (
+        isinstance(func, gast.Attribute)
+        and isinstance(func.value, gast.Name)
+        and func.value.id == "np"
+        and isinstance(getattr(np, func.attr, None), np.ufunc)
+    )
+
+
+def _updated_in_place(stmts) -> set[str]:
+    """Names whose arrays generated code writes into: ``b[i] += g``, ``sg.add_at(b, i, g)``."""
+    names = _written_through(stmts)
+    for n in tp.walk(stmts):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr == "add_at"
+            and n.args
+            and isinstance(n.args[0], gast.Name)
+        ):
+            names.add(n.args[0].id)
+    return names
+
+
+def _statement_of(node, parents: dict):
+    """The statement (a direct child of no expression) that holds ``node``."""
+    while not isinstance(node, gast.stmt):
+        node = parents[id(node)]
+    return node
+
+
+def _is_spread_constant(value) -> bool:
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and isinstance(value.func.value, gast.Name)
+        and value.func.value.id == "sg"
+        and value.func.attr == "unreduce"
+        and 2 <= len(value.args) <= 4
+        and not value.keywords
+        and _number(value.args[0]) is not None
+        and isinstance(value.args[1], gast.Name)
+        and all(isinstance(a, gast.Constant) and (a.value is None or a.value is False) for a in value.args[2:])
+    )
+
+
+def _spread_factor(read, value, like: str, parents: dict, same_shape):
+    """``(node, constant)`` to put in place of ``read`` (or of ``-read``), if it is a factor
+    of a product whose other factor is a name of ``like``'s shape; else None."""
+    node = read
+    parent = parents.get(id(node))
+    if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, gast.USub):
+        node, value = parent, -value
+        parent = parents.get(id(node))
+    if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, gast.Mult)):
+        return None
+    other = parent.right if parent.left is node else parent.left
+    if isinstance(other, gast.Name) and same_shape(other.id, like):
+        return node, value
+    return None
+
+
+def zeros_of_scalars(stmts: list, is_scalar) -> list:
+    """``sg.zeros_like(x)`` -> ``0.0`` where ``x`` is certainly a Python number (what the
+    helper returns for one), in scalar specialisations."""
+
+    class Zeros(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr == "zeros_like"
+                and len(node.args) == 1
+                and isinstance(node.args[0], gast.Name)
+                and is_scalar(node.args[0].id)
+            ):
+                return tp.const(0.0)
+            return node
+
+    zeros = Zeros()
+    return [zeros.visit(s) for s in stmts]
+
+
+_VECTOR_PRODUCT_ADJOINTS = {"matmul_adjoint_x1": 2, "matmul_adjoint_x2": 1}  # -> the other operand
+
+
+def specialize_vector_products(stmts: list, vectors: frozenset) -> list:
+    """``sg.matmul_adjoint_x1(g, a, b)`` -> ``g * b`` where ``a`` and ``b`` are known to
+    be vectors (the helper's own branch for them, without its dispatch on ``ndim``)."""
+    if not vectors:
+        return stmts
+
+    class Specialize(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr in _VECTOR_PRODUCT_ADJOINTS
+                and len(node.args) == 3
+                and not node.keywords
+                and all(isinstance(a, gast.Name) and a.id in vectors for a in node.args[1:])
+            ):
+                other = node.args[_VECTOR_PRODUCT_ADJOINTS[func.attr]]
+                return gast.BinOp(left=node.args[0], op=gast.Mult(), right=other)
+            return node
+
+    specialize = Specialize()
+    return [specialize.visit(s) for s in stmts]
+
+
+def merge_updates(stmts: list, changed: list | None = None) -> list:
+    """``v = a`` then ``v = v + b`` -> ``v = a + b`` (one statement, one array less) when
+    ``b`` does not read ``v``: the same operations in the same order. ``changed``
+    collects the merged statements."""
+    changed = [] if changed is None else changed
+    out: list = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, merge_updates(getattr(s, field), changed))
+        prev = out[-1] if out else None
+        if (
+            isinstance(prev, gast.Assign)
+            and isinstance(s, gast.Assign)
+            and len(prev.targets) == len(s.targets) == 1
+            and isinstance(prev.targets[0], gast.Name)
+            and isinstance(s.targets[0], gast.Name)
+            and prev.targets[0].id == s.targets[0].id
+            and isinstance(s.value, gast.BinOp)
+            and isinstance(s.value.op, (gast.Add, gast.Sub))
+            and isinstance(s.value.left, gast.Name)
+            and s.value.left.id == prev.targets[0].id
+            and prev.targets[0].id not in _reads(s.value.right)
+            and prev.targets[0].id not in _reads(prev.value)
+        ):
+            s.value.left = prev.value
+            out[-1] = s
+            changed.append(s)
+            continue
+        out.append(s)
+    return out
+
+
+# -- memory -----------------------------------------------------------------------------
+
+
+def release_shape_only(stmts: list, substitutable, known_scalar=lambda name: False) -> list:
+    """``t = sg.only_shape(t)`` after the last statement that reads ``t``'s values, when
+    every later read only asks for its shape (``sg.unbroadcast(g, t)``): the array's
+    memory goes back before the reverse sweep needs it. ``t`` is ours, assigned once at
+    the top level, never written in place, and not known to be a scalar."""
+    stores: dict[str, int] = {}
+    read_for_shape = set()
+    updated = set()  # written in place: ``t[i] = v``, ``sg.add_at(t, i, g)``
+    for n in tp.walk(stmts):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+            updated.add(n.value.id)
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr == "add_at"
+            and n.args
+            and isinstance(n.args[0], gast.Name)
+        ):
+            updated.add(n.args[0].id)
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+            and isinstance(n.args[_SHAPE_ARGUMENTS[n.func.attr]], gast.Name)
+        ):
+            read_for_shape.add(n.args[_SHAPE_ARGUMENTS[n.func.attr]].id)
+    candidates = {
+        s.targets[0].id: k for k, s in enumerate(stmts)
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and s.targets[0].id in read_for_shape
+        and stores.get(s.targets[0].id) == 1
+        and substitutable(s.targets[0].id)
+        and not known_scalar(s.targets[0].id)
+    }
+    if not candidates:
+        return stmts
+    # per candidate: the last statement reading its values, the first after it reading its shape
+    last_full = dict(candidates)
+    first_shape: dict[str, int | None] = dict.fromkeys(candidates)
+    for k, s in enumerate(stmts):
+        full, shape = _value_and_shape_reads(s, candidates)
+        for name in full:
+            if candidates[name] < k:
+                last_full[name], first_shape[name] = k, None
+        for name in shape - full:
+            if candidates[name] < k and first_shape[name] is None:
+                first_shape[name] = k
+    inserts = []
+    for name, start in candidates.items():
+        last, first = last_full[name], first_shape[name]
+        # worth a line: the values were used, and other work runs before the shape is asked
+        if last == start or first is None or first <= last + 1:
+            continue
+        if name in updated or not _fresh_value(stmts[start].value):
+            continue  # written in place, or a view (its memory is another array's)
+        inserts.append((last, name))
+    out = list(stmts)
+    for last, name in sorted(inserts, key=lambda item: -item[0]):
+        out.insert(last + 1, tp.stmt("t = sg.only_shape(t)", t=name))
+    return out
+
+
+def unbroadcast_numbers(stmts: list, known_scalar, rewritten: list | None = None) -> list:
+    """``sg.unbroadcast(1.0 / X.shape[0], t)`` -> ``1.0 / X.shape[0]`` where ``t`` is certainly
+    a scalar and the cotangent a Python number (constants, and sizes read off shapes): the
+    helper returns such a number as it is. The scalar ``t`` then need not be computed.
+    ``rewritten`` collects the calls dropped."""
+    rewritten = [] if rewritten is None else rewritten
+
+    class Numbers(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and func.value.id == "sg"
+                and func.attr == "unbroadcast"
+                and len(node.args) == 2
+                and not node.keywords
+                and isinstance(node.args[1], gast.Name)
+                and known_scalar(node.args[1].id)
+                and _python_number(node.args[0])
+            ):
+                rewritten.append(node)
+                return node.args[0]
+            return node
+
+    numbers = Numbers()
+    found = any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "unbroadcast"
+        and len(n.args) == 2 and isinstance(n.args[1], gast.Name) and known_scalar(n.args[1].id)
+        and _python_number(n.args[0])
+        for n in tp.walk(stmts)
+    )
+    return [numbers.visit(s) for s in stmts] if found else stmts
+
+
+def _python_number(node) -> bool:
+    """Whether ``node`` certainly evaluates to a Python int or float: numbers, sizes
+    (``X.shape[0]``) and arithmetic on them."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, (gast.USub, gast.UAdd)) and _python_number(node.operand)
+    if isinstance(node, gast.BinOp):
+        return isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)) and (
+            _python_number(node.left) and _python_number(node.right)
+        )
+    return (
+        isinstance(node, gast.Subscript)
+        and isinstance(node.value, gast.Attribute)
+        and node.value.attr == "shape"
+        and isinstance(node.slice, gast.Constant)
+        and type(node.slice.value) is int
+    )
+
+
+def _value_and_shape_reads(stmt, names) -> tuple[set, set]:
+    """Which of ``names`` ``stmt`` reads for their values, and which only for their shape."""
+    loads: dict[str, int] = {}
+    shape_reads: dict[str, int] = {}
+    for n in tp.walk(stmt):
+        if isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _SHAPE_ARGUMENTS
+            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+        ):
+            arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
+            if isinstance(arg, gast.Name) and arg.id in names:
+                shape_reads[arg.id] = shape_reads.get(arg.id, 0) + 1
+    full = {name for name, count in loads.items() if count > shape_reads.get(name, 0)}
+    return full, set(shape_reads)
+
+
+# -- placeholders ---------------------------------------------------------------------
+
+
+def placeholder_tangents(stmts: list) -> list:
+    """``y = None`` then ``dy = sg.zeros_like(y)`` -> ``dy = None``: a name bound before a
+    loop only so that it exists (assigned in the loop before any read) needs no zero
+    tangent; a read of the placeholder fails in the primal statement anyway. The two
+    may be apart, in a run of such placeholder statements."""
+    placeholders: set[str] = set()  # names bound to None in the current run
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                placeholder_tangents(getattr(s, field))
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+            placeholders = set()
+            continue
+        value = s.value
+        if isinstance(value, gast.Constant) and value.value is None:
+            placeholders.add(s.targets[0].id)
+        elif (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "zeros_like"
+            and len(value.args) == 1
+            and isinstance(value.args[0], gast.Name)
+            and value.args[0].id in placeholders
+        ):
+            s.value = tp.const(None)
+            placeholders.add(s.targets[0].id)
+        else:
+            placeholders = set()
+    return stmts
+
+
+# -- loops over sequences --------------------------------------------------------------
+
+
+def iterate_directly(stmts: list, substitutable=lambda name: True) -> list:
+    """``n = len(xs)``, ``for k in range(n): c = xs[k]; ...`` -> ``for c in xs: ...``
+    where ``k`` is read nowhere else and the loop does not touch ``xs``: the normaliser's
+    counted loop, back to the direct iteration it came from (``n`` stays, as the trip
+    count the reverse sweep replays)."""
+    if _has_indexing_loop(stmts):
+        counts: dict[str, int] = {}
+        _count_reads(stmts, counts)
+        _iterate_block(stmts, counts, [], substitutable)
+    return stmts
+
+
+def _iterate_directly_then_clean(stmts: list, live_out: set[str], substitutable) -> list:
+    """``iterate_directly``, and the trip count it leaves unread (forward mode) dropped."""
+    if not _has_indexing_loop(stmts):
+        return stmts
+    counts: dict[str, int] = {}
+    _count_reads(stmts, counts)
+    rewritten: list = []
+    _iterate_block(stmts, counts, rewritten, substitutable)
+    return eliminate_dead_code(stmts, live_out) if rewritten else stmts
+
+
+def _has_indexing_loop(stmts: list) -> bool:
+    """Whether some ``for`` loop starts with ``c = xs[k]`` (statements only, no expressions)."""
+    for s in stmts:
+        if isinstance(s, gast.For) and isinstance(s.body[0], gast.Assign) and isinstance(s.body[0].value, gast.Subscript):
+            return True
+        if isinstance(s, _COMPOUND) and (_has_indexing_loop(s.body) or _has_indexing_loop(s.orelse)):
+            return True
+    return False
+
+
+def _iterate_block(stmts: list, counts: dict, rewritten: list, substitutable) -> None:
+    for k, s in enumerate(stmts):
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                _iterate_block(getattr(s, field), counts, rewritten, substitutable)
+        if isinstance(s, gast.For) and _iterate_loop(s, stmts[:k], counts, substitutable):
+            rewritten.append(s)
+
+
+def _iterate_loop(loop: gast.For, before: list, counts: dict, substitutable) -> bool:
+    it, first = loop.iter, loop.body[0]
+    if not (
+        isinstance(loop.target, gast.Name)
+        and isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and it.func.id == "range"
+        and len(it.args) == 1
+        and isinstance(it.args[0], gast.Name)
+        and not loop.orelse
+        and isinstance(first, gast.Assign)
+        and len(first.targets) == 1
+        and isinstance(first.targets[0], gast.Name)
+        and isinstance(first.value, gast.Subscript)
+        and isinstance(first.value.value, gast.Name)
+        and isinstance(first.value.slice, gast.Name)
+        and first.value.slice.id == loop.target.id
+        and counts.get(loop.target.id) == 1
+        # the normaliser's own counter and count, from a ``for c in xs`` the user wrote (a
+        # user's ``for i in range(len(d))`` over a dict must not become ``for c in d``)
+        and substitutable(loop.target.id)
+        and substitutable(it.args[0].id)
+    ):
+        return False
+    sequence = first.value.value.id
+    # the trip count's definition: the last statement before the loop that names it or
+    # the sequence, so neither changed in between
+    previous = next(
+        (t for t in reversed(before) if {it.args[0].id, sequence} & tp.names_in(t)), None
+    )
+    if not (
+        isinstance(previous, gast.Assign)
+        and len(previous.targets) == 1
+        and isinstance(previous.targets[0], gast.Name)
+        and previous.targets[0].id == it.args[0].id
+        and isinstance(previous.value, gast.Call)
+        and isinstance(previous.value.func, gast.Name)
+        and previous.value.func.id == "len"
+        and len(previous.value.args) == 1
+        and isinstance(previous.value.args[0], gast.Name)
+        and previous.value.args[0].id == sequence
+    ):
+        return False
+    if sequence in tp.names_in(loop.body[1:]) or first.targets[0].id == sequence:
+        return False  # the loop reads or changes the sequence itself: keep the index
+    loop.target = tp.name(first.targets[0].id, True)
+    loop.iter = tp.name(sequence)
+    loop.body = loop.body[1:] or [gast.Pass()]
+    return True
+
+
 # -- small rewrites -------------------------------------------------------------------
 
 
@@ -443,8 +1103,21 @@ def simplify_signs(stmts: list) -> list:
     return stmts
 
 
-def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
-    """All passes, in the order that lets each feed the next."""
+def optimize_body(
+    stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None,
+    is_number=None, known_scalar=None,
+) -> list:
+    """All passes, in the order that lets each feed the next. ``vectors``: names known
+    to hold 1-D arrays wherever they are read; ``same_shape(a, b)``: whether two names
+    certainly have the same shape; ``is_number(a)``: whether ``a`` is certainly a Python
+    number (scalar specialisations); ``known_scalar(a)``: whether ``a`` is certainly a
+    scalar where it is assigned. With ``known_scalar``, arrays read only for their shape
+    are released early (``release_shape_only``)."""
+    if is_number is not None:
+        stmts = zeros_of_scalars(stmts, is_number)
+    stmts = placeholder_tangents(stmts)
+    stmts = propagate_constants(stmts, substitutable)
+    stmts = specialize_vector_products(stmts, vectors)
     stmts = fold_constants(stmts)
     stmts = eliminate_dead_code(stmts, live_out)
     stmts = propagate_copies(stmts, substitutable)
@@ -452,5 +1125,26 @@ def optimize_body(stmts: list, live_out: set[str], substitutable) -> list:
         stmts = drop_self_assignments(stmts)
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts = eliminate_dead_code(stmts, live_out)
-    stmts = forward_substitute(stmts, substitutable)
-    return simplify_signs(stmts)
+    if same_shape is not None and any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
+        spread: list = []
+        copies: list = []
+        stmts = spread_constants(stmts, substitutable, same_shape, spread, copies)
+        if spread:
+            fold_constants(spread)
+            if copies:
+                stmts = propagate_copies(stmts, substitutable)
+            stmts = eliminate_dead_code(stmts, live_out)
+    changed: list = []
+    stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
+    fold_constants(changed)  # like terms the substitutions and merges brought together
+    stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out, substitutable))
+    if known_scalar is not None:
+        dropped: list = []
+        stmts = unbroadcast_numbers(stmts, known_scalar, dropped)
+        if dropped:  # a scalar computed only for its shape may be unread now
+            before = len(stmts)
+            stmts = eliminate_dead_code(stmts, live_out)
+            if len(stmts) != before:
+                stmts = forward_substitute(stmts, substitutable)
+        stmts = release_shape_only(stmts, substitutable, known_scalar)
+    return stmts

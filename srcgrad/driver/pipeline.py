@@ -15,16 +15,18 @@ one body (joint motion), so locals stay locals; ``forward_function`` makes
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..ad.context import Motion, TransformContext
 from ..ad.forward import ForwardTransformer
 from ..ad.reverse import ReverseTransformer
+from ..analysis.shapes import ShapeClasses
 from ..backend import emit
 from ..backend.optimize import optimize_body
 from ..core import templates as tp
 from ..core.ir import parameter_names
 from ..core.names import callee_name
-from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import NoDerivativeRuleError, SrcgradError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
 from . import trace
 from .cache import (
@@ -200,6 +202,11 @@ def fused_gradient(
 def _build_fused(
     func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False
 ) -> Generated:
+    if scalar and len(wrt) == 1 and optimize:
+        try:
+            return _build_forward_gradient(func, wrt, with_value)
+        except SrcgradError:
+            pass  # forward mode lacks something reverse mode has: reverse mode says what, if anything
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     code = _reverse_code(p, wrt, Motion.JOINT, scalars)
@@ -214,11 +221,9 @@ def _build_fused(
         output = tp.name(value)
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
-    out_name = f"{name}()"
-    body.append(
-        tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
-    )
-    body += code.reverse
+    check, seed, vectors = _seed(p, code, scalars, f"{name}()")
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    body = check + body + [seed] + code.reverse
     grads = [code.gradients[w] for w in wrt]
     result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     if with_value:
@@ -228,7 +233,15 @@ def _build_fused(
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     if optimize:
-        body = optimize_body(body, set(), _substitutable(p, code))
+        same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
+        is_number = shapes.is_scalar if scalar else None
+        defs = _top_level_definitions(code.forward)
+        memo: dict = {}
+        scalar_names = {n for n in defs if _known_scalar(tp.name(n), p, defs, shapes, memo)}
+        known_scalar = scalar_names.__contains__
+        body = optimize_body(
+            body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar
+        )
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)
@@ -241,6 +254,153 @@ def _build_fused(
         namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
         p.parsed.lines,
     )
+
+
+def _build_forward_gradient(func, wrt: list[str], with_value: bool) -> Generated:
+    """``grad`` of a function of one Python number, by forward mode.
+
+    The cost model, for a scalar output: reverse mode runs the function once,
+    records what its reverse sweep needs, and sweeps back, whatever the number
+    of inputs; forward mode carries one tangent per input alongside the values
+    and records nothing. With one differentiated input, a number, one forward
+    sweep is the cheaper (Horner's rule becomes the fused value-and-derivative
+    loop a careful person writes); with more, reverse mode is kept.
+    """
+    p = prepare(func, wrt, mode="fwd")
+    scalars = frozenset(parameter_names(p.fn))
+    context = _context(
+        p, wrt, lambda callee, params: _callee_jvp_name(p.namespace, callee, params), scalars,
+        tangent_keyword=_callee_tangent_keyword,
+    )
+    code = ForwardTransformer(context).run()
+    trace.record("forward", func, "grad", lambda: trace.print_statements("tangents", code.body))
+    name = p.fn.name
+    tangent = code.tangents[wrt[0]]
+    body = [tp.comment("Forward mode: one input, a number, so one tangent sweep and no tape"),
+            tp.assign(tangent, tp.const(1.0))] + code.body
+    body.append(tp.stmt("sg.scalar_seed(y, n)", y=code.output, n=tp.const(f"{name}()")))
+    result = code.output_tangent
+    if with_value:
+        result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
+    body.append(gast.Return(value=result))
+    kind = "value_and_grad" if with_value else "grad"
+    fn_name = f"{kind}_{name}_scalar"
+    trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    keep = set(p.user_names) | set(p.namespace.values) | RESERVED
+    body = optimize_body(body, set(), lambda n: n not in keep, is_number=shapes.is_scalar)
+    fn = _function(fn_name, p.fn.args, body)
+    trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
+    doc = (
+        f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt[0]}, "
+        "for Python-number arguments, by forward mode."
+    )
+    printed, filename, namespace = _compile(p, kind, [(fn, doc)])
+    resolve_deferred(namespace)
+    return Generated(
+        namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
+        p.parsed.lines,
+    )
+
+
+# Reductions whose result is a scalar whatever their input, when called without axis=.
+_FULL_REDUCTIONS = frozenset(
+    (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std, np.nansum,
+     np.nanmean, np.linalg.norm)
+)
+
+
+def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, frozenset]:
+    """``grad``'s seed of the output's adjoint, the check (if any) that runs first, and
+    the names that check proves to be vectors.
+
+    Where the output is certainly a scalar (a full reduction, arithmetic on
+    scalars, a Python number in a scalar specialisation), the seed is the
+    constant 1.0 and nothing checks the output, so nothing need compute it when
+    the reverse sweep does not read it. ``a @ b`` is a scalar exactly when both
+    are vectors: that is checked from the shapes of parameters with the same
+    shapes, before the forward sweep. Otherwise ``sg.scalar_seed`` checks the
+    output's value at run time.
+    """
+    one = tp.stmt("b = 1.0", b=code.seed)
+    out = code.output
+    if not isinstance(out, gast.Name):
+        return [], _checked_seed(code, out_name), frozenset()
+    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    defs = _top_level_definitions(code.forward)
+    if _known_scalar(out, p, defs, shapes, {}):
+        return [], one, frozenset()
+    op = p.ops.get(id(defs.get(out.id)))
+    if op is not None and op.kind == "rule" and op.rule.primal is np.matmul:
+        params = parameter_names(p.fn)
+        operands = list(op.inputs.values())
+        stand_ins = [
+            shapes.representative(a.id, params) if isinstance(a, gast.Name) else None for a in operands
+        ]
+        if None not in stand_ins:
+            check = tp.stmt(
+                "sg.require_vector_product(a, b, n)", a=stand_ins[0], b=stand_ins[1],
+                n=tp.const(out_name),
+            )
+            return [check], one, frozenset(a.id for a in operands)
+    return [], _checked_seed(code, out_name), frozenset()
+
+
+def _checked_seed(code, out_name: str) -> gast.stmt:
+    return tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
+
+
+def _top_level_definitions(stmts: list) -> dict:
+    """Name -> the one top-level assignment of it, for names assigned nowhere else."""
+    defs: dict = {}
+    nested: set = set()
+    for s in stmts:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if name in defs:
+                nested.add(name)
+            defs[name] = s
+        else:
+            nested |= {n.id for n in tp.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n: s for n, s in defs.items() if n not in nested}
+
+
+def _known_scalar(atom, p: Prepared, defs: dict, shapes: ShapeClasses, memo: dict) -> bool:
+    """Whether ``atom`` is certainly a scalar (0-d or a Python number) when the forward
+    sweep ends; ``memo`` holds the names already decided (one walk for all names)."""
+    if isinstance(atom, gast.Constant):
+        return type(atom.value) in (int, float, complex)
+    if not isinstance(atom, gast.Name):
+        return False
+    name = atom.id
+    if name not in memo:
+        memo[name] = False  # a name's own definition cannot make it a scalar
+        memo[name] = shapes.is_scalar(name) or _defined_scalar(defs.get(name), p, defs, shapes, memo)
+    return memo[name]
+
+
+def _defined_scalar(definition, p: Prepared, defs: dict, shapes: ShapeClasses, memo: dict) -> bool:
+    op = p.ops.get(id(definition))
+    if op is None:
+        return False
+    if op.kind == "index":  # ``x.shape[0]``
+        container = defs.get(op.container.id) if isinstance(op.container, gast.Name) else None
+        value = getattr(container, "value", None)
+        return isinstance(value, gast.Attribute) and value.attr == "shape"
+    if op.kind != "rule":
+        return False
+    primal = op.rule.primal
+    if primal in _FULL_REDUCTIONS:
+        return _is_constant(op.options.get("axis"), None) and _is_constant(op.options.get("keepdims"), False)
+    elementwise = isinstance(primal, np.ufunc) and (primal.nin == 1 or op.rule.broadcasts)
+    if not elementwise or primal is np.matmul:
+        return False
+    return all(_known_scalar(a, p, defs, shapes, memo) for a in op.inputs.values())
+
+
+def _is_constant(node, value) -> bool:
+    """``node`` is absent (the default) or the constant ``value``."""
+    return node is None or isinstance(node, gast.Constant) and node.value is value
 
 
 def _function(name: str, args, body) -> gast.FunctionDef:
@@ -332,7 +492,8 @@ def _build_jvp(func, wrt: list[str], slot: JvpSlot, scalar: bool) -> None:
     substitutable = lambda n: n not in p.user_names and n not in p.namespace.values and n not in keep  # noqa: E731
     fn_name = f"jvp_{name}"
     trace.record("assemble", func, "jvp", lambda: trace.print_functions([_function(fn_name, signature, body)]))
-    body = optimize_body(body, set(), substitutable)
+    is_number = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values).is_scalar if scalar else None
+    body = optimize_body(body, set(), substitutable, is_number=is_number)
     fn = _function(fn_name, signature, body)
     trace.record("optimize", func, "jvp", lambda: trace.print_functions([fn]))
     doc = f"Forward mode of {name}: its value and tangent along ({', '.join(code.tangents.values())})."

@@ -28,7 +28,7 @@ class Dot:
     def __init__(self, g):
         self.g = g
 
-    def text(self) -> str:
+    def text(self) -> DotText:
         g = self.g
         legend = _quote(self.legend() + "\n", newline="\\l")  # left-justified lines
         lines = [
@@ -52,7 +52,7 @@ class Dot:
                 f"[label={_quote(self.edge_label(e))}{style}];"
             )
         lines.append("}")
-        return "\n".join(lines) + "\n"
+        return DotText("\n".join(lines) + "\n")
 
     def printer(self, node, result=None, tangent: str | None = None) -> Printer:
         """A printer that calls core names what the picture calls them where ``node`` is."""
@@ -134,6 +134,23 @@ class Dot:
         return "\n".join(lines)
 
 
+class DotText(str):
+    """DOT text: a plain ``str``, which Jupyter draws inline as SVG where Graphviz is installed."""
+
+    __slots__ = ()
+
+    def _repr_svg_(self) -> str | None:
+        if shutil.which("dot") is None:
+            return None  # Jupyter falls back to the text
+        try:
+            return render(self, "svg").decode("utf-8")
+        except SrcgradError:
+            return None
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # the DOT text, not a quoted repr, where there is no SVG
+
+
 def _quote(text: str, newline: str = "\\n") -> str:
     """A DOT double-quoted string; newlines become line breaks (``\\n`` centred, ``\\l`` left)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", newline)
@@ -184,17 +201,28 @@ def write(dot_text: str, path: str | Path) -> None:
         return
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot write {path.name}: use a .dot, .svg, .png or .pdf file name")
-    dot = shutil.which("dot")
-    if dot is None:
+    if shutil.which("dot") is None:
         raise GraphvizNotFoundError(
             f"writing {path.name} needs Graphviz's `dot` program, which is not on PATH: install "
             f"Graphviz (apt install graphviz, brew install graphviz or conda install graphviz), "
             f"or write DOT text with -o {path.stem}.dot"
         )
+    picture = render(dot_text, fmt, what=path.name)
+    try:
+        path.write_bytes(picture)
+    except OSError as exc:
+        raise SrcgradError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def render(dot_text: str, fmt: str, what: str = "the graph") -> bytes:
+    """The picture Graphviz's ``dot`` draws from ``dot_text`` (``svg``, ``png``, ``pdf``)."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFoundError("drawing a graph needs Graphviz's `dot` program, which is not on PATH")
     done = subprocess.run(
-        [dot, f"-T{fmt}", "-o", str(path)], input=dot_text.encode("utf-8"),
-        capture_output=True, timeout=120,
+        [dot, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True, timeout=120,
     )
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
-        raise SrcgradError(f"Graphviz could not draw {path.name}: {reason[0]}")
+        raise SrcgradError(f"Graphviz could not draw {what}: {reason[0]}")
+    return done.stdout

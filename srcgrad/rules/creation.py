@@ -90,7 +90,12 @@ def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=No
 @defjvp(np.linspace)
 def linspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, retstep=False,
                  dtype=None, axis=0):  # fmt: skip
-    return np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
+    """``axis`` only when asked for: Dask's linspace has none."""
+    return (
+        np.linspace(dstart, dstop, num, endpoint, retstep)
+        if axis == 0
+        else np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
+    )
 
 
 @defvjp(np.logspace)

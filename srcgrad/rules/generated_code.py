@@ -14,6 +14,7 @@ nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
     sg.field_index,
+    sg.require_vector_product, sg.only_shape,
 )
 
 

@@ -90,7 +90,9 @@ def choose(g, ans, a, choices, mode="raise"):
 
 @defjvp(np.choose)
 def choose_jvp(da, dchoices, ans, a, choices, mode="raise"):
-    return np.choose(a, sg.dense(dchoices, choices), mode=mode)
+    """``mode`` only when asked for: Dask's choose has none."""
+    dense = sg.dense(dchoices, choices)
+    return np.choose(a, dense) if mode == "raise" else np.choose(a, dense, mode=mode)
 
 
 # ------------------------------------------------------- inserting, deleting

@@ -19,22 +19,23 @@ from .registry import defjvp, defvjp, numpy_functions
 
 @defvjp(np.reshape)
 def reshape(g, ans, a, shape=None, order="C"):
-    return np.reshape(g, sg.shape_of(a), order=order)
+    """``order`` only when asked for: Dask's reshape has none."""
+    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=order)
 
 
 @defjvp(np.reshape)
 def reshape_jvp(da, ans, a, shape=None, order="C"):
-    return np.reshape(da, sg.shape_of(ans), order=order)
+    return np.reshape(da, sg.shape_of(ans)) if order == "C" else np.reshape(da, sg.shape_of(ans), order=order)
 
 
 @defvjp(np.ravel)
 def ravel(g, ans, a, order="C"):
-    return np.reshape(g, sg.shape_of(a), order=order)
+    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=order)
 
 
 @defjvp(np.ravel)
 def ravel_jvp(da, ans, a, order="C"):
-    return np.ravel(da, order)
+    return np.ravel(da) if order == "C" else np.ravel(da, order)
 
 
 @defvjp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)

@@ -11,7 +11,8 @@ lives in says to readers which family it serves:
 - ``containers``: cotangents of tuples, lists and dicts (``add``, ``part``,
   ``dense``, ``restructure``, ``spread``);
 - ``indexing``: the adjoints of ``x[i]`` and of ``x[i] = v``, and the copies
-  and in-place updates of cotangents (``unindex``, ``taken``, ``add_at``);
+  and in-place updates of cotangents (``unindex``, ``taken``, ``add_at``), and the
+  scatter-add they share, also for arrays without ``ufunc.at`` (``scatter_add``);
 - ``sharing``: run-time checks of memory shared between names (``is_view``,
   ``shares_memory``, ``is_array``, ``unsupported_sharing``);
 - one module of helpers per rule family of ``srcgrad.rules``, named like it:
@@ -34,7 +35,9 @@ from .broadcasting import (
     expand_to,
     full_tangent,
     keep_reduced,
+    only_shape,
     reduced_count,
+    require_vector_product,
     scalar_seed,
     shape_of,
     unbroadcast,
@@ -51,6 +54,7 @@ from .indexing import (
     item_or_absent,
     put_back,
     scatter,
+    scatter_add,
     taken,
     taken_at,
     unindex,
@@ -168,10 +172,10 @@ from .statistics import (
 )
 
 __all__ = [  # module by module, as imported above
-    "as_float_of", "expand_to", "full_tangent", "keep_reduced", "reduced_count", "scalar_seed",
+    "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
     "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "add_at", "add_at_tangent",
-    "copy", "scatter", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
+    "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "polyval_adjoint_p",
     "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint",

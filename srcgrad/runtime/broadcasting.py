@@ -62,9 +62,11 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Spread the cotangent of a reduction over ``x``'s shape (the sum's adjoint)."""
     shape = shape_of(x)
     if type(x) is np.ndarray and shape:
-        spread = _spread_scalar(g, shape)
+        spread = _spread_scalar(g, shape, x.dtype)
         if spread is not None:
             return spread
+    if type(g) is float and shape:
+        g = np.full_like(x, g, shape=())  # a constant seed takes x's array type and dtype
     if not keepdims and axis is not None and shape:
         axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -74,10 +76,14 @@ def unreduce(g, x, axis=None, keepdims=False):
 _NO_STRIDES = {n: (0,) * n for n in range(33)}
 
 
-def _spread_scalar(g, shape):
+def _spread_scalar(g, shape, like=np.float64):
     """A scalar ``g`` as a read-only array of ``shape`` without copies (``broadcast_to``'s
-    result, several times faster to make); None for anything but a NumPy-typed scalar."""
-    if type(g) is float:
+    result, several times faster to make); None for anything but a NumPy-typed scalar.
+    A Python float takes the float dtype ``like`` (a constant seed 1.0 keeps float32)."""
+    if type(g) is float and np.dtype(like).kind in "fc" and like != np.float64:
+        dtype = np.dtype(like)
+        data = np.asarray(g, dtype).tobytes()
+    elif type(g) is float:
         data = _float_bytes(g)
         dtype = np.float64
     elif isinstance(g, (np.generic, np.ndarray)) and g.ndim == 0 and g.dtype.kind in "fc":
@@ -136,6 +142,22 @@ def scalar_seed(y, name: str = "the function"):
         raise NonScalarOutputError((len(y),), name, kind=type(y).__name__)
     # keep the output's dtype and array type (float32, a GPU scalar): ones_like, not 1.0
     return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
+
+
+def only_shape(x):
+    """What generated code keeps of an array it reads only for its shape (and dtype) from
+    here on: a read-only view of one element, broadcast to that shape, so the array's
+    memory can go. Anything but a NumPy array is kept as it is."""
+    if type(x) is not np.ndarray or x.ndim == 0:
+        return x
+    return np.broadcast_to(np.empty((), x.dtype), x.shape)
+
+
+def require_vector_product(x1, x2, name: str = "the function") -> None:
+    """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
+    computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
+    if getattr(x1, "ndim", 0) != 1 or getattr(x2, "ndim", 0) != 1:
+        scalar_seed(np.matmul(x1, x2), name)
 
 
 def reduced_count(x, axis=None) -> int:

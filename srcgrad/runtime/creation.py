@@ -17,7 +17,10 @@ def linspace_adjoints(g, start, stop, num=50, endpoint=True, axis=0, retstep=Fal
     if retstep:
         g, gstep = g
     ones = np.ones_like(np.take(g, 0, axis=axis))
-    t = np.linspace(0.0 * ones, ones, num, endpoint, axis=axis)
+    if axis == 0:  # Dask's linspace has no ``axis``
+        t = np.linspace(0.0 * ones, ones, num, endpoint)
+    else:
+        t = np.linspace(0.0 * ones, ones, num, endpoint, axis=axis)
     gstart = np.sum(g * (1.0 - t), axis=axis)
     gstop = np.sum(g * t, axis=axis)
     if gstep is not None:

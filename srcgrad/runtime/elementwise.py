@@ -8,15 +8,29 @@ import numpy as np
 
 
 def bessel_i1(x):
-    """The modified Bessel function I1 (the derivative of ``np.i0``), by its power series."""
+    """The modified Bessel function I1 (the derivative of ``np.i0``), by its power series.
+
+    The number of terms is counted once, on the largest ``|x|`` (the slowest to
+    converge), so that a lazy (Dask) or device (CuPy) array is asked for one number,
+    not for a convergence test after every term."""
     half = x / 2.0
-    term = half
-    total = term
+    if 0 in np.shape(half):
+        return half
     sq = half * half
+    term = total = half
+    for k in range(1, _terms_needed(float(np.max(np.abs(half)))) + 1):
+        term = term * sq / (k * (k + 1))
+        total = total + term
+    return total
+
+
+def _terms_needed(half: float) -> int:
+    """How many terms after the first the series of I1(2 * half) needs to reach double precision."""
+    term = total = half
     k = 0
     while True:
         k += 1
-        term = term * sq / (k * (k + 1))
+        term = term * half * half / (k * (k + 1))
         total = total + term
-        if not np.any(np.abs(term) > 1e-17 * np.abs(total)):
-            return total
+        if not abs(term) > 1e-17 * abs(total):
+            return k

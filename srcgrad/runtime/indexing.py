@@ -5,6 +5,11 @@ An assignment ``x[i] = v`` hands ``v`` the part of ``x``'s cotangent at ``i``
 (``taken``; ``taken_at`` for a fancy index that may repeat an element) and
 zeroes that part (``without``). ``copy`` makes a value that generated code
 may write into; ``add_at`` adds into one in place.
+
+Every scatter goes through ``scatter_add``: ``np.add.at`` where the array type
+has ``ufunc.at`` (NumPy; CuPy through ``__array_ufunc__``), and otherwise
+(Dask) item assignment of the flattened array at positions computed on the
+host (index metadata, never array data), one round per repeated position.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import numbers
 import numpy as np
 
 from ..core import pytree
-from ..errors import NoDerivativeRuleError
+from ..errors import NoDerivativeRuleError, UnsupportedArrayError
 from .broadcasting import ABSENT, unbroadcast, zeros_like
 from .containers import add
 
@@ -49,9 +54,74 @@ def scatter(g, x, index):
     """The cotangent of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
     out = zeros_like(x)
     if np.ndim(x) == 0:  # x[()], x[...], x[None] of a number: every element is x itself
-        return np.asarray(out + np.sum(g))  # an array: later cotangents add into it in place
-    np.add.at(out, index, g)
-    return out
+        out = out + np.sum(g)
+        # a NumPy array, not a NumPy scalar: later cotangents add into it in place
+        return np.asarray(out) if isinstance(out, (np.generic, float)) else out
+    return scatter_add(out, index, g)
+
+
+def scatter_add(out, index, g):
+    """``out`` with ``g`` added at ``out[index]``, repeated elements adding up, like
+    ``np.add.at``; in place where the array type has ``ufunc.at``, else a new array."""
+    try:
+        np.add.at(out, index, g)
+        return out
+    except TypeError as error:  # every operand's __array_ufunc__ declined ``at`` (Dask)
+        if isinstance(out, np.ndarray) or "NotImplemented" not in str(error):
+            raise
+    if _rows_only(index) and np.ndim(out):  # x[rows]: whole rows, no flattening of ``out``
+        rows = np.arange(np.shape(out)[0])[index]
+        values = np.broadcast_to(g, rows.shape + tuple(np.shape(out)[1:]))
+        for occurrence in _occurrences(rows):
+            where = rows[occurrence]
+            out[where] = out[where] + np.take(values, occurrence, axis=0)
+        return out
+    positions = _flat_positions(index, out)
+    if positions.size == 0:
+        return out
+    flat = positions.ravel()
+    values = np.reshape(np.broadcast_to(g, positions.shape), (-1,))
+    target = np.reshape(out, (-1,))
+    for occurrence in _occurrences(flat):  # an assignment adds each element once: repeats take turns
+        where = flat[occurrence]
+        target[where] = target[where] + np.take(values, occurrence)
+    return np.reshape(target, np.shape(out))
+
+
+def _rows_only(index) -> bool:
+    """Whether ``index`` picks whole rows: one 1-D array (or list) of integers or booleans."""
+    if isinstance(index, list):
+        index = np.asarray(index)  # index metadata, not array data
+    return isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iub"
+
+
+def _flat_positions(index, out):
+    """The flat position in ``out`` of each element of ``out[index]``, in its shape."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if not isinstance(part, (numbers.Integral, slice, list, np.ndarray, type(None), type(Ellipsis))):
+            raise UnsupportedArrayError(
+                f"srcgrad: the adjoint of indexing {_kind(out)} with {_kind(part)} index "
+                "(a mask or positions computed from the array) "
+                "needs a scatter-add, which this array type lacks; compute the index first "
+                "(with NumPy), or write the selection as np.where(mask, x, 0)"
+            )
+    return np.arange(out.size).reshape(out.shape)[index]
+
+
+def _kind(x) -> str:
+    """``a dask Array``: the library and the type, for messages."""
+    return f"a {type(x).__module__.split('.')[0]} {type(x).__name__}"
+
+
+def _occurrences(flat):
+    """Index sets into ``flat``: the first occurrence of each position, then the second, ..."""
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.empty_like(order)
+    rank[order] = np.arange(flat.size) - np.repeat(starts, np.diff(np.r_[starts, flat.size]))
+    return [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1 if rank.size else 0)]
 
 
 def copy(x):
@@ -173,7 +243,7 @@ def add_at(b, index, g):
     elif _is_basic(index):
         b[index] += g
     else:
-        np.add.at(b, index, g)
+        b = scatter_add(b, index, g)
     return b
 
 
@@ -182,5 +252,4 @@ def add_at_tangent(db, index, dg, b):
     out = zeros_like(b) if isinstance(db, float) else copy(db)
     if pytree.is_container(b):  # a tuple, list or dict cotangent: one element is added
         return add_at(pytree.rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
-    np.add.at(out, index, dg)
-    return out
+    return scatter_add(out, index, dg)

@@ -56,7 +56,7 @@ def svd_cotangents(g, usv, compute_uv=True):
     gu, gs, gvh = (zeros_like(x) if p is None else p for p, x in zip(g, usv, strict=True))
     k = usv[1].shape[-1]
     extra = gu[..., :, k:], gvh[..., k:, :]
-    if any(np.size(e) and np.any(e != 0) for e in extra):
+    if any(0 not in np.shape(e) and np.any(e != 0) for e in extra):
         raise ValueError(
             "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
             "of a non-square matrix have no derivative; pass full_matrices=False"

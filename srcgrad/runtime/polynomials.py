@@ -7,8 +7,8 @@ from .broadcasting import as_float_of, shape_of
 
 def polyval_adjoint_p(g, p, x):
     """The cotangent of the coefficients ``p`` in ``np.polyval(p, x)``."""
-    powers = np.vander(np.reshape(x, -1), len(p))
-    return as_float_of(np.reshape(np.reshape(g, -1) @ powers, shape_of(p)), p)
+    powers = np.vander(np.reshape(x, (-1,)), len(p))
+    return as_float_of(np.reshape(np.reshape(g, (-1,)) @ powers, shape_of(p)), p)
 
 
 def vander_derivative(x, N=None, increasing=False):

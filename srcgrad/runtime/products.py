@@ -98,7 +98,7 @@ def tensordot_adjoint_a(g, a, b, axes=2):
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
     out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
     order = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
-    return np.transpose(out, np.argsort(order)) if order else out
+    return np.transpose(out, tuple(int(k) for k in np.argsort(order))) if order else out
 
 
 def tensordot_adjoint_b(g, a, b, axes=2):
@@ -110,7 +110,7 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
     out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     order = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
-    return np.transpose(out, np.argsort(order)) if order else out
+    return np.transpose(out, tuple(int(k) for k in np.argsort(order))) if order else out
 
 
 def dot_axes(a, b):

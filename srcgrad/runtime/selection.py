@@ -8,27 +8,24 @@ delete follow elements by integer labels (index metadata, not array data).
 import numpy as np
 
 from .broadcasting import shape_of, unbroadcast
+from .indexing import scatter_add
 
 
 def untake(g, a, indices, axis=None):
     """The adjoint of ``np.take``: zeros shaped like ``a`` with ``g`` added at ``indices``."""
     out = np.zeros_like(a, dtype=np.result_type(g, 1.0))
     if axis is None:
-        flat = np.reshape(out, -1)  # a view of the fresh ``out``
-        np.add.at(flat, indices, g)
-        return out
+        return np.reshape(scatter_add(np.reshape(out, (-1,)), indices, g), np.shape(out))
     axis = axis % np.ndim(a)
-    np.add.at(out, (slice(None),) * axis + (indices,), g)
-    return out
+    return scatter_add(out, (slice(None),) * axis + (indices,), g)
 
 
 def untake_along_axis(g, arr, indices, axis=-1):
     """The adjoint of ``np.take_along_axis``: ``g`` added where each element was taken from."""
     out = np.zeros_like(arr, dtype=np.result_type(g, 1.0))
     if axis is None:
-        flat = np.reshape(out, -1)  # a view of the fresh ``out``
-        np.add.at(flat, np.reshape(indices, -1), np.reshape(g, -1))
-        return out
+        flat = scatter_add(np.reshape(out, (-1,)), np.reshape(indices, (-1,)), np.reshape(g, (-1,)))
+        return np.reshape(flat, np.shape(out))
     shape = np.shape(g)
     nd = len(shape)
     ax = axis % nd
@@ -39,8 +36,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
         else:
             line = np.arange(n) % np.shape(arr)[i]  # index metadata
             index.append(np.reshape(line, tuple(-1 if k == i else 1 for k in range(nd))))
-    np.add.at(out, tuple(index), g)
-    return out
+    return scatter_add(out, tuple(index), g)
 
 
 def uncompress(g, condition, a, axis=None):
@@ -48,12 +44,9 @@ def uncompress(g, condition, a, axis=None):
     out = np.zeros_like(a, dtype=np.result_type(g, 1.0))
     where = np.nonzero(np.ravel(condition))[0]
     if axis is None:
-        flat = np.reshape(out, -1)  # a view of the fresh ``out``
-        flat[where] = g
-        return out
-    moved = np.moveaxis(out, axis, 0)  # a view: writes land in ``out``
-    moved[where] = np.moveaxis(g, axis, 0)
-    return out
+        return np.reshape(scatter_add(np.reshape(out, (-1,)), where, g), np.shape(out))
+    moved = scatter_add(np.moveaxis(out, axis, 0), where, np.moveaxis(g, axis, 0))
+    return np.moveaxis(moved, 0, axis)
 
 
 def select_adjoint(g, condlist, choicelist):
@@ -83,9 +76,9 @@ def _labels(x):
 
 def _scatter_flat(g_flat, labels, like, dtype):
     """Zeros shaped like ``like`` with ``g_flat[k]`` added at flat position ``labels[k] - 1``."""
-    out = np.zeros_like(np.reshape(like, -1), dtype=dtype)
+    out = np.zeros_like(np.reshape(like, (-1,)), dtype=dtype)
     keep = labels > 0
-    np.add.at(out, labels[keep] - 1, np.compress(keep, g_flat))
+    out = scatter_add(out, labels[keep] - 1, np.compress(keep, g_flat))
     return np.reshape(out, shape_of(like))
 
 
@@ -94,7 +87,7 @@ def insert_adjoints(g, arr, obj, values, axis=None):
     dtype = np.result_type(g, 1.0)
     arr_labels = np.reshape(np.insert(_labels(arr), obj, 0, axis), -1)
     value_labels = np.reshape(np.insert(0 * _labels(arr), obj, _labels(values), axis), -1)
-    g_flat = np.reshape(g, -1)
+    g_flat = np.reshape(g, (-1,))
     garr = _scatter_flat(g_flat, arr_labels, arr, dtype)
     gvalues = _scatter_flat(g_flat, value_labels, values, dtype)
     return garr, (float(gvalues) if isinstance(values, float) else gvalues)
@@ -103,4 +96,4 @@ def insert_adjoints(g, arr, obj, values, axis=None):
 def undelete(g, arr, obj, axis=None):
     """The cotangent of ``arr`` in ``np.delete(arr, obj, axis)``: zeros where deleted."""
     kept = np.reshape(np.delete(_labels(arr), obj, axis), -1)
-    return _scatter_flat(np.reshape(g, -1), kept, arr, np.result_type(g, 1.0))
+    return _scatter_flat(np.reshape(g, (-1,)), kept, arr, np.result_type(g, 1.0))

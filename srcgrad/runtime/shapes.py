@@ -6,11 +6,13 @@ repeat and resize make summed, padding cut off, the adjoint of a difference,
 and a diagonal embedded back into its matrix.
 """
 
+import math
 import numbers
 
 import numpy as np
 
 from .broadcasting import shape_of
+from .indexing import scatter_add
 
 
 def mT(x):
@@ -47,11 +49,11 @@ def unconcatenate(g, arrays, axis=0):
     else:
         nd = np.ndim(g)
         sizes = [shape_of(x)[axis] if len(shape_of(x)) == nd else 1 for x in arrays]
-    bounds, total = [], 0
-    for n in sizes[:-1]:
-        total += n
-        bounds.append(total)
-    pieces = np.split(g, bounds, axis)
+    lead = (slice(None),) * (axis % np.ndim(g))
+    pieces, start = [], 0
+    for n in sizes:  # slices, not np.split: Dask has no split
+        pieces.append(g[lead + (slice(start, start + n),)])
+        start += n
     return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays, strict=True))
 
 
@@ -75,19 +77,18 @@ def unrepeat(g, a, repeats, axis=None):
     axis = axis % len(shape)
     n = shape[axis]
     if np.ndim(repeats) == 0 or np.size(repeats) == 1:
-        r = int(np.reshape(repeats, -1)[0]) if np.ndim(repeats) else int(repeats)
+        r = int(np.reshape(repeats, (-1,))[0]) if np.ndim(repeats) else int(repeats)
         split = shape[:axis] + (n, r) + shape[axis + 1 :]
         return np.sum(np.reshape(g, split), axis=axis + 1)
     owner = np.repeat(np.arange(n), repeats)  # index metadata, not array data
     out = np.zeros_like(np.moveaxis(a, axis, 0), dtype=np.result_type(g, 1.0))
-    np.add.at(out, owner, np.moveaxis(g, axis, 0))
-    return np.moveaxis(out, 0, axis)
+    return np.moveaxis(scatter_add(out, owner, np.moveaxis(g, axis, 0)), 0, axis)
 
 
 def unresize(g, a, new_shape=None):
     """The adjoint of ``np.resize``: sum the cyclic copies of ``a``'s elements."""
     size = int(np.prod(shape_of(a)))
-    flat = np.reshape(g, -1)
+    flat = np.reshape(g, (-1,))
     total = np.shape(flat)[0]
     copies = -(-total // size)
     flat = np.pad(flat, (0, copies * size - total))
@@ -117,8 +118,8 @@ def undiff(g, a, n=1, axis=-1):
 
 def unediff1d(g, ary, to_end=None, to_begin=None):
     """The adjoint of ``np.ediff1d``: drop the constant ends, then the adjoint of a diff."""
-    start = 0 if to_begin is None else np.size(to_begin)
-    stop = np.shape(g)[0] - (0 if to_end is None else np.size(to_end))
+    start = 0 if to_begin is None else math.prod(np.shape(to_begin))
+    stop = np.shape(g)[0] - (0 if to_end is None else math.prod(np.shape(to_end)))
     return np.reshape(undiff(g[start:stop], np.ravel(ary)), shape_of(ary))
 
 
@@ -130,10 +131,10 @@ def zero_ends(end=None):
 def embed_diagonal(d, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``np.diagonal``: zeros shaped like ``a`` with ``d`` on that diagonal."""
     out = np.zeros_like(a, dtype=np.result_type(d, a, 1.0))
-    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes land in ``out``
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
     n, m = moved.shape[-2:]
     k = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
     rows = np.arange(k) + max(-offset, 0)  # index metadata, not array data
     cols = np.arange(k) + max(offset, 0)
-    moved[..., rows, cols] = d
-    return out
+    moved = scatter_add(moved, (..., rows, cols), d)  # a new array where writes cannot be in place
+    return np.moveaxis(moved, (-2, -1), (axis1, axis2))

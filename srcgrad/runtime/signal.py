@@ -8,6 +8,7 @@ first; then both adjoints are correlations with the other operand.
 import numpy as np
 
 from .broadcasting import as_float_of, full_tangent, unbroadcast
+from .indexing import scatter_add
 
 
 def _full_correlation(g, n, m, mode, offset):
@@ -62,11 +63,11 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
     gx = gi * s
     dtype = np.result_type(g, 1.0)
     gxp = np.zeros_like(xp, dtype=dtype)
-    np.add.at(gxp, j, gi * s * (t - 1.0))
-    np.add.at(gxp, j1, -gi * s * t)
+    gxp = scatter_add(gxp, j, gi * s * (t - 1.0))
+    gxp = scatter_add(gxp, j1, -gi * s * t)
     gfp = np.zeros_like(fp, dtype=dtype)
-    np.add.at(gfp, j, gi * (1.0 - t))
-    np.add.at(gfp, j1, gi * t)
+    gfp = scatter_add(gfp, j, gi * (1.0 - t))
+    gfp = scatter_add(gfp, j1, gi * t)
     if left is None:
         gfp[0] += np.sum(np.where(below, g, 0.0))
     if right is None:

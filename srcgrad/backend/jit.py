@@ -1,0 +1,520 @@
+"""The optional compiled backend: ``srcgrad.jit(f)`` compiles Python with Numba.
+
+``f`` is a function srcgrad generated (``jit(grad(f))``) or the user's own.
+Its source is read, rewritten where Numba's subset differs from Python's
+(``reversed(range(n))`` counts down), and compiled with ``numba.njit`` in a
+namespace of its own: ``sg`` is this module's jittable runtime (each helper
+specialised by the types it is called with, so ``sg.unbroadcast(g, x)`` on
+floats compiles to ``g``), module-level lists of numbers become arrays, and the
+user functions and generated pairs it calls are compiled the same way.
+
+Results never change: the first call with each new kind of arguments also runs
+the Python function, checks that both agree, and learns the result's structure
+(a one-element tuple stays one). What Numba cannot compile raises
+``JitUnsupportedError`` naming the construct and the line. Numba is imported on
+the first ``jit`` call, not with srcgrad (it takes a second to import), and is
+optional (``pip install srcgrad[jit]``).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import importlib
+import inspect
+import linecache
+import re
+import textwrap
+import threading
+import types
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import JitUnsupportedError
+from ..runtime import broadcasting, indexing, products
+
+# The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
+# and a long sum be added in another order; a wrong compilation is off by far more.
+_RTOL = 1e-9
+
+
+def jit(f: Callable) -> Callable:
+    """``f`` compiled with Numba where its code allows; the same results, faster.
+
+    ``f`` is a gradient or other function srcgrad returned (``jit(grad(f))``)
+    or a plain Python function. Compilation happens on the first call (for
+    each new kind of arguments); ``JitUnsupportedError`` names what Numba
+    cannot compile.
+    """
+    _numba()  # fail now, with the way to install it, rather than at the first call
+    compiled = Compiled(f)
+    checked = compiled.checked
+    first_call = compiled.first_call
+
+    def jitted(*args, **kwargs):
+        if kwargs:
+            raise TypeError(f"{compiled.generated.__name__} under srcgrad.jit takes its arguments by position")
+        entry = checked.get(tuple(map(type, args)))
+        if entry is not None:
+            dispatcher, one, overloads, known = entry
+            result = dispatcher(*args)
+            if len(overloads) == known:  # else Numba compiled it anew (a new dtype or rank)
+                return (result,) if one else result
+        return first_call(args)
+
+    functools.update_wrapper(jitted, f)
+    jitted.__srcgrad_jit__ = compiled
+    if hasattr(f, "__srcgrad_source__"):
+        jitted.__srcgrad_source__ = f.__srcgrad_source__
+    return jitted
+
+
+class Compiled:
+    """A jitted function: Numba's dispatcher, checked against the Python one per signature.
+
+    For a gradient called with Python numbers only, it compiles srcgrad's scalar
+    specialisation (the variant ``grad`` itself runs for them), else the general one.
+    """
+
+    def __init__(self, f: Callable):
+        self.python = f
+        self.generated = _generated_function(f)
+        self._scalar_variant = getattr(f, "__srcgrad_scalar_generated__", None)
+        self._n_params = len(inspect.signature(self.generated).parameters)
+        self.checked: dict = {}  # argument types -> (dispatcher, 1-tuple?, its overloads, how many)
+        self._lock = threading.Lock()
+
+    def _variant(self, key):
+        numbers = len(key) == self._n_params and all(k is float or k is int for k in key)
+        if numbers and self._scalar_variant is not None:
+            return self._scalar_variant()
+        return self.generated
+
+    def first_call(self, args):
+        key = tuple(map(type, args))
+        with self._lock:
+            generated = self._variant(key)
+            dispatcher = compile_function(generated)
+            want = self.python(*args)  # raises what the Python function raises (int inputs, ...)
+            try:
+                got = dispatcher(*args)
+            except JitUnsupportedError:
+                raise
+            except Exception as exc:
+                raise _unsupported(exc, generated) from None
+            one = _is_one_tuple(want) and not _is_one_tuple(got)
+            if one:
+                got = (got,)
+            _check_same(got, want, generated.__name__)
+            self.checked[key] = (dispatcher, one, dispatcher.overloads, len(dispatcher.overloads))
+            return want
+
+
+def _is_one_tuple(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 1
+
+
+def _check_same(got, want, name: str) -> None:
+    """The compiled result must be the Python one: same structure, shapes, values."""
+    if isinstance(want, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise JitUnsupportedError(f"{name} to the same result: Numba changes its {type(want).__name__}")
+        for g, w in zip(got, want, strict=True):
+            _check_same(g, w, name)
+        return
+    if want is None or isinstance(want, (str, bytes)):
+        if got != want:
+            raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
+        return
+    dtype = np.result_type(want)
+    rtol = max(_RTOL, 1000 * np.finfo(dtype).eps) if dtype.kind in "fc" else _RTOL
+    if (
+        np.shape(got) != np.shape(want)
+        or np.result_type(got) != dtype
+        or not np.allclose(got, want, rtol=rtol, atol=0.0, equal_nan=True)
+    ):
+        raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
+
+
+# -- compiling a function ------------------------------------------------------------------
+
+
+def _generated_function(f: Callable):
+    """The Python function behind ``f``: the generated one for srcgrad's wrappers."""
+    accessor = getattr(f, "__srcgrad_generated__", None)
+    if getattr(f, "__srcgrad_second_order__", False):
+        raise JitUnsupportedError("second derivatives (grad of grad, hessian) under jit")
+    if callable(accessor):
+        return accessor()
+    if hasattr(f, "__srcgrad_jit__"):
+        return f.__srcgrad_jit__.generated
+    if not isinstance(f, types.FunctionType):
+        raise JitUnsupportedError(f"{getattr(f, '__name__', type(f).__name__)}, which is not a Python function")
+    return f
+
+
+_compiled: dict = {}  # function -> its Numba dispatcher (one per function, for callees too)
+_compiling = threading.RLock()
+
+
+def compile_function(fn: types.FunctionType):
+    """``fn`` rewritten for Numba and wrapped in ``numba.njit`` (compiled lazily, once)."""
+    with _compiling:
+        done = _compiled.get(fn)
+        if done is not None:
+            return done
+        numba = _numba()
+        source = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(source)
+        definition = tree.body[0]
+        if not isinstance(definition, ast.FunctionDef):
+            raise JitUnsupportedError(f"{fn.__name__}, which is not a def")
+        definition.decorator_list = []
+        CountDown(fn.__name__).visit(tree)
+        fuse_elementwise(definition)
+        ast.fix_missing_locations(tree)
+        filename = f"<srcgrad-jit {fn.__qualname__}>"
+        text = ast.unparse(tree) + "\n"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        namespace = _namespace(fn)
+        exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - our rewrite of fn's source
+        rewritten = namespace[definition.name]
+        rewritten.__defaults__ = fn.__defaults__
+        dispatcher = numba.njit(cache=False)(rewritten)
+        _compiled[fn] = dispatcher
+        return dispatcher
+
+
+class CountDown(ast.NodeTransformer):
+    """``reversed(range(a, b))`` -> ``range(b - 1, a - 1, -1)``: Numba has no ``reversed``."""
+
+    def __init__(self, function: str):
+        self.function = function
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "reversed":
+            inner = node.args[0] if len(node.args) == 1 else None
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Name)
+                and inner.func.id == "range"
+                and 1 <= len(inner.args) <= 2
+            ):
+                start, stop = (ast.Constant(0), inner.args[0]) if len(inner.args) == 1 else inner.args
+                return ast.Call(
+                    func=ast.Name("range", ast.Load()),
+                    args=[_minus_one(stop), _minus_one(start), ast.Constant(-1)],
+                    keywords=[],
+                )
+            raise JitUnsupportedError(
+                f"{ast.unparse(node)} in {self.function} (Numba iterates backwards only over range)"
+            )
+        return node
+
+
+_ELEMENTWISE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+
+
+def fuse_elementwise(definition: ast.FunctionDef) -> None:
+    """Elementwise temporaries of the top level written into the one expression that
+    reads them, so that Numba compiles the chain as one loop over the elements, with
+    no array in between (``t1 = np.sin(x); g = t1 * y`` -> ``g = np.sin(x) * y``).
+
+    A temporary qualifies when it is assigned once, from operators and NumPy ufuncs
+    on names that are never reassigned, and is read only by later top-level
+    statements: once, or any number of times if it calls nothing (recomputing
+    ``x ** 2`` costs less than storing it). The values are the same numbers.
+    """
+    body = definition.body
+    while True:
+        stores: dict[str, int] = {}
+        for node in ast.walk(definition):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        for arg in definition.args.args + definition.args.kwonlyargs:
+            stores[arg.arg] = stores.get(arg.arg, 0) + 1
+        for k, stmt in enumerate(body):
+            target = _inlinable(stmt, stores)
+            if target is None:
+                continue
+            uses = [
+                (later, n) for later in body[k + 1 :] for n in ast.walk(later)
+                if isinstance(n, ast.Name) and n.id == target and isinstance(n.ctx, ast.Load)
+            ]
+            nested = any(not isinstance(later, (ast.Assign, ast.Return, ast.Expr)) for later, _ in uses)
+            cheap = not any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
+            if not uses or nested or (len(uses) > 1 and not cheap):
+                continue
+            for later, name in uses:
+                _substitute(later, name, stmt.value)
+            del body[k]
+            break
+        else:
+            return
+
+
+def _inlinable(stmt, stores: dict) -> str | None:
+    """The target of ``stmt`` if it is an elementwise temporary (see ``fuse_elementwise``)."""
+    if not (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and stores.get(stmt.targets[0].id) == 1
+    ):
+        return None
+    for node in ast.walk(stmt.value):
+        if isinstance(node, ast.Name) and stores.get(node.id, 0) > 1:
+            return None  # reads a name that changes: the value depends on where it is computed
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, _ELEMENTWISE_OPS):
+            return None
+        if isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "np"
+            and isinstance(getattr(np, node.func.attr, None), np.ufunc)
+            and not node.keywords
+        ):
+            return None
+        if isinstance(node, (ast.Subscript, ast.Starred, ast.Lambda)) or (
+            isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "np")
+        ):
+            return None
+    return stmt.targets[0].id
+
+
+def _substitute(root, old: ast.Name, value) -> None:
+    for parent in ast.walk(root):
+        for field, child in ast.iter_fields(parent):
+            if child is old:
+                setattr(parent, field, copy.deepcopy(value))
+                return
+            if isinstance(child, list):
+                for i, item in enumerate(child):
+                    if item is old:
+                        child[i] = copy.deepcopy(value)
+                        return
+
+
+def _minus_one(node):
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return ast.Constant(node.value - 1)
+    return ast.BinOp(left=node, op=ast.Sub(), right=ast.Constant(1))
+
+
+def _namespace(fn: types.FunctionType) -> dict:
+    """``fn``'s globals (and closure values) as Numba can use them."""
+    namespace = dict(fn.__globals__)
+    if fn.__closure__:
+        namespace.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__), strict=True))
+    used = {n for n in fn.__code__.co_names} | set(fn.__code__.co_freevars)
+    for name in used & set(namespace):
+        value = namespace[name]
+        if name == "sg":
+            namespace[name] = jit_runtime()
+        elif isinstance(value, list) and value and all(type(v) in (int, float) for v in value):
+            namespace[name] = np.array(value)  # a list global is not a constant to Numba; an array is
+        elif isinstance(value, types.FunctionType) and value is not fn:
+            namespace[name] = compile_function(_generated_function(value))
+    return namespace
+
+
+# -- Numba ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _numba():
+    """Numba, imported when first needed: optional, and a second to import."""
+    try:
+        return importlib.import_module("numba")
+    except ImportError:
+        raise ImportError("srcgrad.jit needs Numba: pip install 'srcgrad[jit]' (or pip install numba)") from None
+
+
+def _unsupported(exc: Exception, fn) -> JitUnsupportedError:
+    """Numba's error as one line naming the construct, and the generated line it is on."""
+    text = str(exc)
+    lines = [
+        ln.strip() for ln in text.splitlines()
+        if ln.strip() and not ln.startswith(("Failed in", "During:", "File ", "<source elided>"))
+        and "^" not in ln
+    ]
+    reason = lines[0] if lines else type(exc).__name__
+    reason = re.sub(r"\x1b\[[0-9;]*m", "", reason)
+    where = re.search(r'File "([^"]+)", line (\d+)', text)
+    code = ""
+    if where:
+        code = linecache.getline(where.group(1), int(where.group(2))).strip()
+    helper = re.search(r"module 'srcgrad_jit_runtime' has no attribute '(\w+)'", text)
+    if helper:
+        reason = f"sg.{helper.group(1)} (a runtime helper) has no compiled form yet"
+        code = _line_with(fn, f"sg.{helper.group(1)}(") or code
+    types_of = re.search(r"No implementation of function Function\(<function (\w+) ", text)
+    if types_of:
+        reason = f"sg.{types_of.group(1)} has no compiled form for these argument types yet"
+        code = code or _line_with(fn, f"sg.{types_of.group(1)}(")
+    construct = f"`{code}` in {fn.__name__}" if code else fn.__name__
+    return JitUnsupportedError(f"{construct}: {reason}")
+
+
+def _line_with(fn, text: str) -> str:
+    """The first line of ``fn``'s source that contains ``text``, stripped ('' if none)."""
+    try:
+        lines = inspect.getsource(fn).splitlines()
+    except (OSError, TypeError):
+        return ""
+    return next((ln.strip() for ln in lines if text in ln), "")
+
+
+@functools.cache
+def jit_runtime() -> types.ModuleType:
+    """The ``sg`` helpers generated code calls, as functions Numba compiles by type."""
+    numba = _numba()
+    nt = numba.types
+    overload = importlib.import_module("numba.extending").overload
+
+    module = types.ModuleType("srcgrad_jit_runtime", "srcgrad's runtime helpers for Numba")
+
+    def helper(python):
+        """Register a stub named like ``python`` whose Numba forms ``overload`` gives."""
+        def stub(*args):
+            return python(*args)
+
+        stub.__name__ = stub.__qualname__ = python.__name__  # Numba's messages name it
+        setattr(module, python.__name__, stub)
+        return stub
+
+    def number(t) -> bool:
+        return isinstance(t, (nt.Number, nt.Boolean))
+
+    scalar_seed = helper(broadcasting.scalar_seed)
+
+    @overload(scalar_seed)
+    def _scalar_seed(y, name):
+        if number(y) or isinstance(y, nt.Array) and y.ndim == 0:
+            return lambda y, name: 1.0
+        return None
+
+    zeros_like = helper(broadcasting.zeros_like)
+
+    @overload(zeros_like)
+    def _zeros_like(x):
+        if number(x) or isinstance(x, nt.NoneType) or isinstance(x, nt.Optional):
+            return lambda x: 0.0
+        if isinstance(x, nt.Array) and isinstance(x.dtype, nt.Float):
+            return lambda x: np.zeros_like(x)
+        if isinstance(x, nt.Array):
+            return lambda x: np.zeros(x.shape)
+        return None
+
+    unbroadcast = helper(broadcasting.unbroadcast)
+
+    @overload(unbroadcast)
+    def _unbroadcast(g, x):
+        if number(g):
+            return lambda g, x: g
+        if isinstance(g, nt.Array) and number(x):
+            return lambda g, x: g.sum()
+        if isinstance(g, nt.Array) and isinstance(x, nt.Array) and g.ndim == x.ndim:
+            def same(g, x):
+                if g.shape != x.shape:
+                    raise ValueError("srcgrad.jit: a broadcast between arrays of one rank")
+                return g
+
+            return same
+        if isinstance(g, nt.Array) and isinstance(x, nt.Array) and g.ndim == x.ndim + 1:
+            def leading(g, x):
+                if g.shape[1:] != x.shape:
+                    raise ValueError("srcgrad.jit: a broadcast over more than a leading axis")
+                return g.sum(axis=0)
+
+            return leading
+        return None
+
+    unreduce = helper(broadcasting.unreduce)
+
+    @overload(unreduce)
+    def _unreduce(g, x, axis=None, keepdims=False):
+        if not (isinstance(axis, (nt.NoneType, nt.Omitted)) or axis is None) or not number(g):
+            return None
+        if number(x):
+            return lambda g, x, axis=None, keepdims=False: g
+        if isinstance(x, nt.Array) and isinstance(x.dtype, nt.Float):
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g, x.dtype)
+        if isinstance(x, nt.Array):
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+        return None
+
+    require_vector_product = helper(broadcasting.require_vector_product)
+
+    @overload(require_vector_product)
+    def _require_vector_product(x1, x2, name):
+        if isinstance(x1, nt.Array) and isinstance(x2, nt.Array) and x1.ndim == x2.ndim == 1:
+            return lambda x1, x2, name: None
+        return None
+
+    copy = helper(indexing.copy)
+
+    @overload(copy)
+    def _copy(x):
+        if number(x):
+            return lambda x: x
+        if isinstance(x, nt.Array):
+            return lambda x: x.copy()
+        return None
+
+    def matmul_adjoint(vector_form, matrix_form):
+        """The typing function of a matmul adjoint: vectors and matrices only."""
+
+        def typed(g, x1, x2):
+            if isinstance(x1, nt.Array) and isinstance(x2, nt.Array):
+                if x1.ndim == x2.ndim == 1:
+                    return vector_form
+                if x1.ndim == x2.ndim == 2:
+                    return matrix_form
+            return None
+
+        return typed
+
+    overload(helper(products.matmul_adjoint_x1))(
+        matmul_adjoint(lambda g, x1, x2: g * x2, lambda g, x1, x2: g @ np.ascontiguousarray(x2.T))
+    )
+    overload(helper(products.matmul_adjoint_x2))(
+        matmul_adjoint(lambda g, x1, x2: g * x1, lambda g, x1, x2: np.ascontiguousarray(x1.T) @ g)
+    )
+
+    reduced_count = helper(broadcasting.reduced_count)
+
+    @overload(reduced_count)
+    def _reduced_count(x, axis=None):
+        if not (isinstance(axis, (nt.NoneType, nt.Omitted)) or axis is None):
+            return None
+        if number(x):
+            return lambda x, axis=None: 1
+        if isinstance(x, nt.Array):
+            return lambda x, axis=None: x.size
+        return None
+
+    add_at = helper(indexing.add_at)
+
+    @overload(add_at)
+    def _add_at(b, index, g):
+        """A parameter that may be a pytree gets ``bx = sg.add_at(bx, i, g)``: on an array
+        with an integer or a slice it is ``bx[i] += g``."""
+        if isinstance(b, nt.Array) and isinstance(index, (nt.Integer, nt.SliceType)):
+            def in_place(b, index, g):
+                b[index] += g
+                return b
+
+            return in_place
+        return None
+
+    only_shape = helper(broadcasting.only_shape)
+
+    @overload(only_shape)
+    def _only_shape(x):
+        return lambda x: x  # memory is NumPy's concern: compiled code keeps the array
+
+    return module

@@ -1,0 +1,185 @@
+"""srcgrad.jit, the optional Numba backend (README "Performance"): the same results, compiled.
+
+Every jitted result is compared with the plain Python one (which generated code
+computes) and with central finite differences. Skipped when Numba is absent.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+pytest.importorskip("numba", reason="srcgrad.jit needs Numba (pip install 'srcgrad[jit]')")
+
+COEFFS = [math.cos(0.7 * k) / (1.0 + 0.05 * k) for k in range(30)]
+SIGMA, RHO, BETA, DT = 10.0, 28.0, 8.0 / 3.0, 0.001
+
+
+def horner(x):
+    acc = 0.0
+    for c in COEFFS:
+        acc = acc * x + c
+    return acc
+
+
+def lorenz(x, y, z):
+    for _ in range(50):
+        dx = SIGMA * (y - x)
+        dy = x * (RHO - z) - y
+        dz = x * y - BETA * z
+        x = x + DT * dx
+        y = y + DT * dy
+        z = z + DT * dz
+    return x + y + z
+
+
+def quad(x):
+    return 2 * x @ x
+
+
+def logsin(x):
+    return np.sum(np.log(x**2) * np.sin(x) + 1 / x)
+
+
+def control(a):
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return np.sum(c)
+
+
+def squares_by_index(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] ** 2
+    return s
+
+
+def with_dict(x, y):
+    d = {"a": x * 2.0}
+    return d["a"] * y
+
+
+def test_horner_gradient_jitted():
+    g = srcgrad.grad(horner)
+    jg = srcgrad.jit(g)
+    for x in (0.7, -0.3, 1.1):
+        assert jg(x) == pytest.approx(g(x), rel=1e-12)
+    srcgrad.check_grads(horner, [0.7], modes=("rev",))
+    assert isinstance(jg(0.7), float)
+
+
+def test_lorenz_gradient_jitted_tuple_and_one_tuple():
+    args = (1.0, 1.2, 20.0)
+    g = srcgrad.grad(lorenz, wrt=(0, 1, 2))
+    jg = srcgrad.jit(g)
+    got, want = jg(*args), g(*args)
+    assert isinstance(got, tuple) and len(got) == 3
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    srcgrad.check_grads(lorenz, list(args), modes=("rev",))
+    one = srcgrad.jit(srcgrad.grad(lorenz, wrt=(1,)))
+    assert one(*args) == pytest.approx((want[1],), rel=1e-12)
+    assert isinstance(one(*args), tuple) and len(one(*args)) == 1
+
+
+@pytest.mark.parametrize("f", [quad, logsin, control, squares_by_index])
+def test_array_gradients_jitted(f):
+    x = np.linspace(0.5, 1.5, 6)
+    g = srcgrad.grad(f)
+    jg = srcgrad.jit(g)
+    np.testing.assert_allclose(jg(x), g(x), rtol=1e-12)
+    np.testing.assert_allclose(jg(x * 0.5), g(x * 0.5), rtol=1e-12)  # a second call, compiled
+    srcgrad.check_grads(f, [x], modes=("rev",))
+
+
+def test_users_own_function_jitted():
+    jf = srcgrad.jit(horner)
+    assert jf(0.7) == pytest.approx(horner(0.7), rel=1e-13)
+
+
+def test_jit_keeps_the_checks_of_grad():
+    jg = srcgrad.jit(srcgrad.grad(quad))
+    with pytest.raises(srcgrad.NonScalarOutputError):
+        jg(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="astype"):
+        srcgrad.jit(srcgrad.grad(horner))(1)
+
+
+def test_what_numba_cannot_compile_is_named():
+    jg = srcgrad.jit(srcgrad.grad(with_dict, wrt=(0, 1)))
+    with pytest.raises(srcgrad.JitUnsupportedError, match=r"sg\.unindex.*grad_with_dict"):
+        jg(0.7, 1.1)
+
+
+def test_backwards_iteration_other_than_range_is_named():
+    def backwards(xs):
+        s = 0.0
+        for v in reversed(xs):
+            s = s * 0.5 + v
+        return s
+
+    with pytest.raises(srcgrad.JitUnsupportedError, match=r"reversed\(xs\)"):
+        srcgrad.jit(backwards)(np.ones(3))
+
+
+def test_jitted_source_is_the_generated_source():
+    g = srcgrad.grad(horner)
+    assert srcgrad.source(srcgrad.jit(g)) == srcgrad.source(g)
+
+
+def test_float32_stays_float32_under_jit():
+    x = np.linspace(0.5, 1.5, 5).astype(np.float32)
+    jg = srcgrad.jit(srcgrad.grad(logsin))
+    first, second = jg(x), jg(x)  # the first call also runs Python; the second only Numba
+    assert first.dtype == second.dtype == np.float32
+    np.testing.assert_allclose(second, srcgrad.grad(logsin)(x), rtol=1e-5)
+
+
+def two_layers(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(h * h) / X.shape[0]
+
+
+def test_matrix_products_bias_and_released_arrays_jitted():
+    """Matrix adjoints, a bias summed over the batch axis, and sg.only_shape, compiled."""
+    rng = np.random.default_rng(3)
+    W, b, X = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 4))
+    g = srcgrad.grad(two_layers, wrt=(0, 1))
+    assert "sg.only_shape" in srcgrad.source(g)
+    jg = srcgrad.jit(g)
+    for _ in range(2):
+        for got, want in zip(jg(W, b, X), g(W, b, X), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    srcgrad.check_grads(lambda W, b: two_layers(W, b, X), [W, b], modes=("rev",))
+
+
+def test_elementwise_chain_becomes_one_expression():
+    """Numba fuses one expression into one loop: temporaries used once are written into it."""
+    import ast
+
+    from srcgrad.backend.jit import fuse_elementwise
+
+    tree = ast.parse(
+        "def g(x, y):\n"
+        "    t1 = x ** 2\n"
+        "    t2 = np.log(t1)\n"
+        "    t3 = np.sin(x)\n"
+        "    s = np.sum(x)\n"
+        "    return t2 * t3 + y / t1 + s\n"
+    )
+    fuse_elementwise(tree.body[0])
+    assert ast.unparse(tree.body[0]).splitlines()[1:] == [
+        "    s = np.sum(x)",  # not a ufunc: a reduction keeps its line
+        "    return np.log(x ** 2) * np.sin(x) + y / x ** 2 + s",
+    ]
+
+
+def test_keywords_are_refused_with_a_reason():
+    with pytest.raises(TypeError, match="by position"):
+        srcgrad.jit(srcgrad.grad(horner))(x=0.7)
