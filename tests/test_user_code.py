@@ -471,3 +471,14 @@ def test_both_parts_of_a_tuple_result():
         return np.sum(frac * 2.0 + whole * frac)
 
     srcgrad.check_grads(f, (np.array([1.3, 2.7]),), modes=("rev", "fwd"))
+
+
+def test_zip_of_unpacked_rows_transposes():
+    def f(x, y):
+        pairs = [(x[0], y[0]), (x[1], y[1]), (x[2] * y[2], y[2])]
+        a, b = zip(*pairs)
+        return a[0] * b[1] + sum(a) * b[2]
+
+    x, y = np.array([0.3, -0.5, 0.9]), np.array([1.1, 0.4, -0.7])
+    srcgrad.check_grads(f, (x, y), modes=("rev", "fwd"), wrt=(0, 1))
+    assert np.allclose(srcgrad.grad(f)(x, y), [y[1] + y[2], y[2], y[2] ** 2])

@@ -9,7 +9,9 @@ cut the derivative through them to zero. A list stands in for the iterator:
 everything that consumes one once (``for``, ``list``, ``sum``, unpacking)
 sees the same items; ``next()`` on it fails loudly.
 
-``getattr(obj, "name")`` with a constant name is the attribute ``obj.name``.
+``zip(*rows)`` (a transposition) is ``[tuple([row[k] for row in rows]) for k in
+range(<shortest row>)]``. ``getattr(obj, "name")`` with a constant name is the
+attribute ``obj.name``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def as_comprehension(call: gast.Call, env, names) -> gast.expr | None:
         return None
     builtin = env.static_value(call.func)
     args = call.args
+    if builtin is builtins.zip and len(args) == 1 and isinstance(args[0], gast.Starred):
+        return _transposed(args[0].value, names)
     if any(isinstance(a, gast.Starred) for a in args):
         return None
     if builtin is builtins.zip and args:
@@ -59,6 +63,15 @@ def as_comprehension(call: gast.Call, env, names) -> gast.expr | None:
     ):
         return gast.Attribute(value=args[0], attr=args[1].value, ctx=gast.Load())
     return None
+
+
+def _transposed(rows: gast.expr, names) -> gast.ListComp:
+    """``zip(*rows)``: ``[tuple([row[k] for row in rows]) for k in range(<shortest row>)]``."""
+    k, row = names.fresh("k"), names.fresh("row")
+    return tp.expr(
+        "[tuple([row[k] for row in rows]) for k in range(min([len(row) for row in rows]) if len(rows) > 0 else 0)]",
+        rows=rows, k=k, row=row,
+    )
 
 
 def _tuple(names: list[str], store: bool = False) -> gast.Tuple:
