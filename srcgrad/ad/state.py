@@ -23,6 +23,8 @@ it away before the code is emitted.
 
 from __future__ import annotations
 
+import dataclasses
+
 import gast
 
 from .. import runtime
@@ -71,7 +73,8 @@ class Derivatives:
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             if op.kind == "closure" and self.activity.statement_is_active(target_of(a), op):
-                raise self.classifier.error(op)
+                active = [n for n in op.operands if self.activity.is_active(n)]
+                raise self.classifier.error(dataclasses.replace(op, operands=active))
 
     def sg(self) -> str:
         return self.namespace.bind("sg", runtime)
