@@ -49,10 +49,6 @@ MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
 # (program, mode) -> (exception raised today, its message's first line).
 KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
-    ('logreg', 'grad'): (KeyError, '0 (in log_prior_forward: name2 = params[k])'),
-    ('logreg', 'value_and_grad'): (KeyError, '0 (in log_prior_forward: name2 = params[k])'),
-    ('logreg', 'vjp'): (KeyError, '0 (in log_prior_forward: name2 = params[k])'),
-    ('logreg', 'jvp'): (KeyError, '0 (in jvp_log_prior: name2 = params[k])'),
     ('lstm', 'jvp'): (ValueError, 'zip() argument 2 is longer than argument 1 (in jvp_concat_and_multiply: dcat_state = np.hstack(sg.dense(dt7, t7)))'),
     ('mixture', 'grad'): (UnsupportedSyntaxError, "programs/mixture.py:35: an in-place update while `batches` and `t1` share memory through a name rebound since (line 35) is not supported by srcgrad; take a copy (`.copy()`) where the array goes into the list or the other name (in grad_loss: sg.unsupported_sharing('programs/mixture.py:35: an in-place update while `batches` and `t1` share memory through a name rebound since (line 35)', 'take a copy (`.copy()`) where the array goes into the list or the other name'))"),
     ('mixture', 'value_and_grad'): (UnsupportedSyntaxError, "programs/mixture.py:35: an in-place update while `batches` and `t1` share memory through a name rebound since (line 35) is not supported by srcgrad; take a copy (`.copy()`) where the array goes into the list or the other name (in value_and_grad_loss: sg.unsupported_sharing('programs/mixture.py:35: an in-place update while `batches` and `t1` share memory through a name rebound since (line 35)', 'take a copy (`.copy()`) where the array goes into the list or the other name'))"),

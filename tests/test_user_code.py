@@ -482,3 +482,16 @@ def test_zip_of_unpacked_rows_transposes():
     x, y = np.array([0.3, -0.5, 0.9]), np.array([1.1, 0.4, -0.7])
     srcgrad.check_grads(f, (x, y), modes=("rev", "fwd"), wrt=(0, 1))
     assert np.allclose(srcgrad.grad(f)(x, y), [y[1] + y[2], y[2], y[2] ** 2])
+
+
+def test_a_loop_over_a_dicts_keys_that_reads_it_back():
+    def f(params, x):
+        reg = 0.0
+        for name in params:
+            reg = reg + np.sum(params[name] ** 2)
+        return reg + np.sum(params["w"] * x)
+
+    params, x = {"w": np.array([0.5, -1.0]), "b bias": np.array(0.3)}, np.array([1.0, 2.0])
+    srcgrad.check_grads(f, (params, x), modes=("rev", "fwd"), wrt=(0,))
+    g = srcgrad.grad(f)(params, x)
+    assert np.allclose(g["w"], 2 * params["w"] + x) and np.isclose(g["b bias"], 0.6)

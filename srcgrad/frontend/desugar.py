@@ -129,6 +129,8 @@ class Desugar:
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
             return pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
         index = self.names.fresh("k")
+        if _keys_read_back(it, s):  # for name in params: ... params[name]: a dict's keys
+            it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()), args=[], keywords=[])
         pre, length, element = self._sequence(it, tp.name(index))
         n = self.names.fresh("n")
         pre = pre + [self.lower.located(tp.assign(n, length))]
@@ -266,6 +268,18 @@ def _matched(target, value) -> list:
     if not _same_length(target, value):
         return [(target, value)]
     return [pair for t, v in zip(target.elts, value.elts) for pair in _matched(t, v)]
+
+
+def _keys_read_back(it, loop: gast.For) -> bool:
+    """``for name in d: ... d[name] ...``: the loop walks a dict's keys (a sequence is not
+    indexed by its own elements), so it goes over ``d.keys()``."""
+    if not (isinstance(it, gast.Name) and isinstance(loop.target, gast.Name)):
+        return False
+    return any(
+        isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == it.id
+        and isinstance(n.slice, gast.Name) and n.slice.id == loop.target.id
+        for s in loop.body for n in gast.walk(s)
+    )
 
 
 def _dict_view(it, static_value) -> str | None:
