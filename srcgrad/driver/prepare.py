@@ -118,6 +118,10 @@ def _operation_note(ops: dict):
             return f"rule {op.label}"
         if op.kind == "unknown":
             return f"unknown {op.label}: no derivative rule (fine while inactive)"
+        if op.kind == "dynamic":
+            return f"dynamic {op.label}: the callee is known when it runs (a call site finds its derivative)"
+        if op.kind == "closure":
+            return f"closure over {', '.join(op.operands)} (refused if any of them is active)"
         return f"{op.kind} {op.label}".strip()
 
     return note
