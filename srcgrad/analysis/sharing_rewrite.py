@@ -81,13 +81,13 @@ class SharedMemory:
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
         found = []
-        for share in self.used.values():
-            if share.origin is s and share.how == "lost":
-                # the link is real when every share it came through was
-                flags = [tp.name(f) for f in map(self.flag, share.parts) if f]
+        for link, first, second in self.plan.problem.lost_at.get(id(s), {}).values():
+            if link.key in self.used:
+                # the link is real when both shares it came through were
+                flags = [tp.name(f) for f in {self.flag(first): 0, self.flag(second) if second else None: 0} if f]
                 real = gast.BoolOp(op=gast.And(), values=flags) if len(flags) > 1 else (
                     flags[0] if flags else tp.const(True))
-                lost = self.flag(share)
+                lost = self.flag(link)
                 value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), real])
                 found.append(self.added(tp.assign(lost, value), s))
         for share in self.used.values():
