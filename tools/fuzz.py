@@ -57,9 +57,17 @@ FEATURES = (
     "for_range", "for_array", "for_list", "enumerate", "zip", "comprehension",
     "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
+    "rebind_iterable",
 )
-# Forms another engineer is fixing (issue #13 §3): left out unless asked for by name.
-KNOWN_BUGS = {"dict_insert"}
+# Forms that hit a known bug, left out unless asked for by name: dict key insertion
+# (another engineer's, issue #13 §3); rebinding, inside `for t in xs`, the name `xs`
+# (the loop reads `xs[k]` from the new value: tests/test_fuzz_regressions.py).
+KNOWN_BUGS = {"dict_insert", "rebind_iterable"}
+# Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
+# by a piece of their message: counted as "known", so that a run shows what is new.
+KNOWN_FAILURES = {
+    "hvp of a helper's backward sweep (reversed(stack))": "no derivative rule for reversed",
+}
 
 
 # -- the generator -------------------------------------------------------------------
@@ -72,6 +80,7 @@ class Var:
     kind: str  # "s" float, "v" float vector, "i" int in [0, VECTOR), "n" int >= 1, "l" list of vectors, "d" dict, "m" matrix
     writable: bool = False  # a vector that holds an array of its own: may be written in place
     keys: tuple = ()  # for a dict: ((key, kind), ...) present on every path
+    iterated: bool = False  # a `for` loop runs over it: not rebound inside (unless rebind_iterable)
 
 
 @dataclass
@@ -107,8 +116,9 @@ THRESHOLDS = ("0.0", "0.3", "-0.4", "0.9", "-1.1", "0.6")
 class Generator:
     """Draws one module: a few helpers and ``f``, from one ``random.Random``."""
 
-    def __init__(self, rng: random.Random, features: set[str]):
+    def __init__(self, rng: random.Random, features: set[str], small: bool = False):
         self.rng = rng
+        self.small = small  # at most 15 lines and loops two deep (the CI sample)
         self.allowed = features
         self.used: set[str] = set()
         self.lines: list[str] = []
@@ -242,7 +252,7 @@ class Generator:
     # statements
     def target(self, scope, kind, outer):
         """A name to assign a new value of ``kind`` to: a fresh one, or one of that kind."""
-        existing = [n for n in self.names(scope, kind) if n not in outer["params"]]
+        existing = [n for n in self.names(scope, kind) if n not in outer["params"] and not scope[n].iterated]
         if existing and self.coin(0.4):
             return self.pick(existing)
         return self.fresh({"s": "a", "v": "w"}[kind])
@@ -295,7 +305,7 @@ class Generator:
 
     def _assign_v(self, scope, indent, loops, outer):
         name = self.target(scope, "v", outer)
-        if scope.get(name, Var("v", True)).writable is False:
+        if scope.get(name, Var("v", True)).writable is False or scope.get(name, Var("v")).iterated:
             name = self.fresh("w")
         value = self.bounded(scope, "v")
         if self.coin(0.2) and self.names(scope, "v"):
@@ -450,6 +460,7 @@ class Generator:
         if not forms:
             forms = ["range"]
         form = self.pick(forms)
+        over = []  # the names the loop runs over
         if form == "range":
             self.used.add("for_range")
             i = self.fresh("i")
@@ -462,29 +473,38 @@ class Generator:
         elif form == "array":
             self.used.add("for_array")
             t = self.fresh("t")
-            self.emit(indent, f"for {t} in {self.pick(self.names(scope, 'v'))}:")
+            over.append(self.pick(self.names(scope, "v")))
+            self.emit(indent, f"for {t} in {over[0]}:")
             inner[t] = Var("s")
         elif form == "enumerate":
             self.used.add("enumerate")
             i, t = self.fresh("i"), self.fresh("t")
-            self.emit(indent, f"for {i}, {t} in enumerate({self.pick(self.names(scope, 'v'))}):")
+            over.append(self.pick(self.names(scope, "v")))
+            self.emit(indent, f"for {i}, {t} in enumerate({over[0]}):")
             inner[i], inner[t] = Var("i"), Var("s")
         elif form == "zip":
             self.used.add("zip")
             t, u = self.fresh("t"), self.fresh("t")
-            first, second = self.rng.sample(self.names(scope, "v"), 2)
+            first, second = over[:] = self.rng.sample(self.names(scope, "v"), 2)
             self.emit(indent, f"for {t}, {u} in zip({first}, {second}):")
             inner[t], inner[u] = Var("s"), Var("s")
         elif form == "list":
             self.used.add("for_list")
             u, xs = self.fresh("r"), self.pick(self.names(scope, "l"))
+            over.append(xs)
             self.emit(indent, f"for {u} in {xs}:")
             inner[u] = Var("v")
             inner[xs] = Var("l", writable=False)  # appending to it would make the loop endless
         else:
             u = self.fresh("r")
-            self.emit(indent, f"for {u} in {self.pick(self.names(scope, 'm'))}:")
+            over.append(self.pick(self.names(scope, "m")))
+            self.emit(indent, f"for {u} in {over[0]}:")
             inner[u] = Var("v")
+        for name in over:
+            if self.on("rebind_iterable"):
+                self.used.add("rebind_iterable")
+            else:
+                inner[name] = replace(inner[name], iterated=True)
         if loops + 1 >= 4:
             self.used.add("deep_nest")
         self.block(inner, indent + 1, loops + 1, outer)
@@ -562,7 +582,7 @@ class Generator:
 
     def program(self) -> Program:
         self.lines = ["import numpy as np", "", ""]
-        for k in range(self.rng.choice([0, 1, 1, 2]) if self.on("helper") else 0):
+        for k in range(self.rng.choice([0, 1] if self.small else [0, 1, 1, 2]) if self.on("helper") else 0):
             self.helpers.append(self.helper(k))
         params = [("x", "v"), ("s", "s")]
         if self.coin(0.6):
@@ -575,8 +595,9 @@ class Generator:
         scope = {name: Var(kind) for name, kind in params}
         self.emit(0, f"def f({', '.join(n for n, _ in params)}):")
         start = len(self.lines)
-        self.budget = self.rng.choice([10, 20, 40, 60, 90])
-        self.nest_goal = self.rng.choice([1, 2, 3, 4, 5] if self.on("deep_nest") else [1, 2, 3])
+        self.budget = self.rng.choice([6, 10, 15] if self.small else [10, 20, 40, 60, 90])
+        self.nest_goal = self.rng.choice(
+            [1, 2] if self.small else [1, 2, 3, 4, 5] if self.on("deep_nest") else [1, 2, 3])
         outer = {"fn": "f", "params": {n for n, _ in params}}
         while self.budget > 1:
             self.statement(scope, 1, 0, outer)
@@ -584,8 +605,8 @@ class Generator:
         return Program("\n".join(self.lines) + "\n", params, set(self.used), len(self.lines) - start + 1)
 
 
-def generate(seed: int, index: int, features: set[str]) -> Program:
-    return Generator(random.Random(f"{seed}:{index}"), features).program()
+def generate(seed: int, index: int, features: set[str], small: bool = False) -> Program:
+    return Generator(random.Random(f"{seed}:{index}"), features, small).program()
 
 
 # -- checking one program ------------------------------------------------------------
@@ -603,7 +624,7 @@ class Timeout(Exception):
 class Outcome:
     seed: int
     index: int
-    status: str  # "pass", "fail", "unstable", "invalid"
+    status: str  # "pass", "fail", "known" (a failure already reported), "unstable", "invalid"
     failure: str = ""  # the failure class
     message: str = ""
     features: list = field(default_factory=list)
@@ -780,6 +801,9 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
             _check_hvp(f, args, positions, names, directions[0], rng, saved)
     except Failure as exc:
         outcome.status, outcome.failure, outcome.message = "fail", exc.failure, str(exc)
+        for name, piece in KNOWN_FAILURES.items():
+            if piece in outcome.message:
+                outcome.status, outcome.failure = "known", name
     except Timeout:
         outcome.status, outcome.failure = "fail", "timeout"
     return outcome
@@ -842,13 +866,13 @@ _worker_dir: Path | None = None
 
 def _work(job) -> Outcome:
     global _worker_dir
-    seed, index, features, timeout, hvp, transform_only = job
+    seed, index, features, timeout, hvp, transform_only, small = job
     if _worker_dir is None:
         _worker_dir = Path(tempfile.mkdtemp(prefix="srcgrad_fuzz_"))
         sys.path.insert(0, str(_worker_dir))
         signal.signal(signal.SIGALRM, _alarm)
         np.seterr(all="ignore")
-    program = generate(seed, index, features)
+    program = generate(seed, index, features, small)
     signal.alarm(timeout)
     try:
         return check(program, seed, index, _worker_dir, hvp=hvp, transform_only=transform_only)
@@ -895,9 +919,9 @@ def parse_features(text: str | None, with_known: bool) -> set[str]:
 
 
 def run(seed: int, start: int, count: int, features: set[str], jobs: int = 1, timeout: int = 120,
-        hvp: bool = True, transform_only: bool = False):
+        hvp: bool = True, transform_only: bool = False, small: bool = False):
     """Check programs ``start .. start + count - 1`` of ``seed``; yield their outcomes in order."""
-    jobs_list = [(seed, k, features, timeout, hvp, transform_only) for k in range(start, start + count)]
+    jobs_list = [(seed, k, features, timeout, hvp, transform_only, small) for k in range(start, start + count)]
     if jobs <= 1:
         for job in jobs_list:
             yield _work(job)
@@ -909,9 +933,10 @@ def run(seed: int, start: int, count: int, features: set[str], jobs: int = 1, ti
 def summarize(outcomes: list[Outcome]) -> str:
     status = Counter(o.status for o in outcomes)
     failures = Counter(o.failure for o in outcomes if o.status == "fail")
+    known = Counter(o.failure for o in outcomes if o.status == "known")
     by_feature = defaultdict(lambda: [0, 0])
     for o in outcomes:
-        if o.status in ("pass", "fail"):
+        if o.status in ("pass", "fail", "known"):
             for feat in o.features:
                 by_feature[feat][0] += 1
                 by_feature[feat][1] += o.status == "fail"
@@ -919,10 +944,10 @@ def summarize(outcomes: list[Outcome]) -> str:
     for o in reversed(outcomes):
         if o.status == "fail":
             break
-        streak += o.status == "pass"
+        streak += o.status in ("pass", "known")
     times = sorted(o.transform_s for o in outcomes if o.transform_s)
     lines = [f"programs: {len(outcomes)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(status.items()))]
-    lines.append(f"last consecutive failure-free (checked) programs: {streak}")
+    lines.append(f"last consecutive checked programs without a new failure: {streak}")
     if times:
         slowest = max(outcomes, key=lambda o: o.transform_s)
         lines.append(
@@ -935,6 +960,8 @@ def summarize(outcomes: list[Outcome]) -> str:
         for cls, n in failures.most_common():
             first = next(o for o in outcomes if o.failure == cls)
             lines.append(f"  {n:6d}  {cls}   (first: program {first.index}: {(first.message.splitlines() or [''])[0][:90]})")
+    for cls, n in known.most_common():
+        lines.append(f"  known: {n:6d}  {cls}")
     lines.append("by feature (checked programs, failures):")
     for feat in FEATURES:
         if feat in by_feature:
@@ -998,6 +1025,7 @@ def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
                     body = candidate
                     changed = True
                     print(f"... {len(body)} lines", flush=True)
+                    path.with_suffix(".reduced.py").write_text("\n".join(body) + "\n")
                     break
             if time.time() > deadline:
                 print("(time limit reached: the smallest program so far)")
@@ -1008,6 +1036,23 @@ def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
     print(reduced)
     print("ARGS = [" + ", ".join(_literal(a) for a in args) + "]")
     return reduced
+
+
+def replay(path: Path, hvp: bool = True) -> Outcome:
+    """Check a saved failing program again, with its inputs; print the outcome."""
+    text = path.read_text()
+    _, _, seed, _, index, _, attempt = text.split("fuzz failure ", 1)[1].split()[:7]
+    namespace: dict = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    source = text.split('"""', 2)[2].split("\n\nARGS = ")[0].strip("\n") + "\n"
+    program = Program(source, _params_of(source), set(), 0)
+    program.draw_args = lambda rng: copy.deepcopy(namespace["ARGS"])
+    directory = Path(tempfile.mkdtemp(prefix="srcgrad_replay_"))
+    sys.path.insert(0, str(directory))
+    outcome = check(program, int(seed.rstrip(",")), int(index.rstrip(",")), directory, hvp=hvp,
+                    first_attempt=int(attempt.rstrip(")")))
+    print(outcome.status, outcome.failure, outcome.message[:2000])
+    return outcome
 
 
 def _params_of(source: str) -> list[tuple[str, str]]:
@@ -1029,12 +1074,16 @@ def main(argv=None) -> int:
     parser.add_argument("--with-known-bugs", action="store_true", help=f"also draw {sorted(KNOWN_BUGS)}")
     parser.add_argument("--no-hvp", action="store_true", help="skip the second-order check")
     parser.add_argument("--transform-only", action="store_true", help="only time the cold transformations")
+    parser.add_argument("--small", action="store_true", help="programs of at most 15 lines, loops two deep")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per program")
     parser.add_argument("--save", default="fuzz-failures", help="directory for failing programs")
     parser.add_argument("--json", help="append one JSON line per program here")
     parser.add_argument("--show", action="store_true", help="print each program's source")
     parser.add_argument("--reduce", help="shrink a saved failing program")
+    parser.add_argument("--replay", help="check a saved failing program again")
     opts = parser.parse_args(argv)
+    if opts.replay:
+        return 1 if replay(Path(opts.replay), hvp=not opts.no_hvp).status == "fail" else 0
     if opts.reduce:
         reduce(Path(opts.reduce), hvp=not opts.no_hvp)
         return 0
@@ -1043,7 +1092,7 @@ def main(argv=None) -> int:
     log = open(opts.json, "a") if opts.json else None
     started = time.time()
     for outcome in run(opts.seed, opts.start, opts.count, features, opts.jobs, opts.timeout, not opts.no_hvp,
-                       opts.transform_only):
+                       opts.transform_only, opts.small):
         outcomes.append(outcome)
         if opts.show:
             print(outcome.source)

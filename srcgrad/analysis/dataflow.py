@@ -170,26 +170,41 @@ class Liveness(Problem):
     def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
         self.faint = faint
         self.pure = pure or (lambda node: True)
+        # id(node) -> (node, what it binds, what it reads, whether it can be faint): a loop
+        # nest is walked several times, its statements do not change meanwhile
+        self._seen: dict[int, tuple] = {}
 
-    def transfer(self, s, live):
+    def _facts(self, s) -> tuple:
+        known = self._seen.get(id(s))
+        if known is not None and known[0] is s:
+            return known
         if isinstance(s, gast.Assign):
-            bound = assigned_names(s)
+            bound = frozenset(assigned_names(s))
             writes_through = [t for t in s.targets if not isinstance(t, gast.Name)]
-            if self.faint and not writes_through and not bound & live and self.pure(s.value):
-                return live
             reads = tp.names_in(s.value)
             for t in writes_through:  # x[i] = v reads x and i (it changes part of x)
                 reads |= tp.names_in(t)
-            return frozenset((live - bound) | reads)
-        if tp.is_comment(s):
+            faint = self.faint and not writes_through and self.pure(s.value)
+        elif tp.is_comment(s):
+            bound, reads, faint = frozenset(), frozenset(), False
+        else:
+            bound, faint = frozenset(), False
+            reads = tp.names_in(s)
+        known = (s, bound, frozenset(reads), faint)
+        self._seen[id(s)] = known
+        return known
+
+    def transfer(self, s, live):
+        _, bound, reads, faint = self._facts(s)
+        if faint and not bound & live:
             return live
-        return frozenset(live | tp.names_in(s))
+        return (live - bound) | reads
 
     def join(self, a, b):
         return a | b
 
     def test(self, node, live):
-        return frozenset(live | tp.names_in(node))
+        return live | self._facts(node)[2]
 
     def loop_target(self, target, live):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})
