@@ -123,3 +123,20 @@ def f(x, s):
     return h1(x, s) * s
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev",), order=2)
+
+
+@pytest.mark.xfail(strict=True, reason="vjp pair: the tape keeps w2, an alias written in place after w3 = s * w2")
+def test_a_pullback_after_a_write_through_an_alias(tmp_path):
+    # seed 2026 (--small), program 283, reduced: value_and_grad is right (d/ds = 2.4000),
+    # the pullback gives 3.2786: its backward sweep restores `w4[:2]` only, and reads
+    # the tape's `w2` (the same array, written through `w4`) for the adjoint of `w3 = s * w2`
+    f = load(tmp_path, """
+def f(x, s):
+    w2 = x * x
+    w3 = s * w2
+    w4 = w2
+    w4[:2] += 0.5 * np.sin(w2[1:])
+    return np.sum(w4) + np.sum(w3)
+""")
+    x = np.array([0.038954647277692045, -1.2405118615872675, -0.9271614989793185])
+    srcgrad.check_grads(f, [x, -0.6272023662975221], modes=("rev",))

@@ -514,7 +514,7 @@ class Generator:
         k = self.fresh("k")
         self.emit(indent, f"{k} = 0")
         guard = self.pick(["2", "3"] if loops < 2 else ["1", "2"])
-        self.emit(indent, f"while {self.condition(scope)} and {k} < {guard}:")
+        self.emit(indent, f"while ({self.condition(scope)}) and {k} < {guard}:")
         self.emit(indent + 1, f"{k} += 1")
         self.block(dict(scope), indent + 1, loops + 1, outer)
 
@@ -700,6 +700,9 @@ def _unchanged(before, after) -> bool:
     )
 
 
+_stage = ["loading"]  # what check() is doing: a timeout says where
+
+
 class Failure(Exception):
     def __init__(self, failure: str, message: str):
         super().__init__(message)
@@ -736,6 +739,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
     positions = [k for k, (_, kind) in enumerate(program.params) if kind in "svm"]
     names = tuple(program.params[k][0] for k in positions)
     # draw inputs where the reference is stable
+    _stage[0] = "finite differences"
     for attempt in range(first_attempt, 5):
         args = program.draw_args(draws)
         rng = random.Random(f"directions:{seed}:{index}:{attempt}")
@@ -760,10 +764,12 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
     saved = copy.deepcopy(args)
     try:
         # reverse mode: value and gradient, timed cold
+        _stage[0] = "the reverse transformation"
         started = time.perf_counter()
         df = srcgrad.value_and_grad(f, wrt=names)
         _call("transform", srcgrad.source, df)
         outcome.transform_s = time.perf_counter() - started
+        _stage[0] = "grad"
         got, gradient = _call("grad", df, *args)
         _same_inputs(args, saved, "grad")
         if not _close(got, value, rtol=1e-9, atol=1e-12):
@@ -773,6 +779,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
             if not _close(analytic, ref):
                 raise Failure("grad", f"<grad, u> = {analytic!r}, finite differences {ref!r}")
         # forward mode
+        _stage[0] = "the forward transformation"
         started = time.perf_counter()
         _call("transform", srcgrad.api.jvp_source, f, wrt=names)
         outcome.transform_s = max(outcome.transform_s, time.perf_counter() - started)
@@ -787,6 +794,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
             if not _close(tangent, ref):
                 raise Failure("jvp", f"jvp tangent {float(tangent)!r}, finite differences {ref!r}")
         # a pullback called twice
+        _stage[0] = "vjp"
         out, pullback = _call("vjp", srcgrad.vjp, f, *args, wrt=names)
         first = _call("vjp", pullback, 1.0)
         second = _call("vjp", pullback, 1.0)
@@ -797,6 +805,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
             raise Failure("pullback_twice", f"first call {first!r}, second {second!r}")
         if not _close(first, gradient, rtol=1e-9, atol=1e-12):
             raise Failure("vjp", f"pullback gives {first!r}, value_and_grad {gradient!r}")
+        _stage[0] = "hvp"
         if hvp:
             _check_hvp(f, args, positions, names, directions[0], rng, saved)
     except Failure as exc:
@@ -805,7 +814,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
             if piece in outcome.message:
                 outcome.status, outcome.failure = "known", name
     except Timeout:
-        outcome.status, outcome.failure = "fail", "timeout"
+        outcome.status, outcome.failure, outcome.message = "fail", "timeout", f"in {_stage[0]}"
     return outcome
 
 
