@@ -21,6 +21,7 @@ This is a benchmark, not a test: it always exits 0 once the table is printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.util
 import inspect
@@ -413,6 +414,13 @@ def run_cold(sg, table: Table, opts) -> None:
               t <= COLD_TARGET_S and not notes, notes)
 
 
+def _first_call_extra(fn, args) -> float:
+    """How much longer the first call takes than the next: the transformation."""
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0 - call_time(fn, args)
+
+
 def run_cold_nested(sg, table: Table, opts) -> None:
     """Cold transformation (reverse and forward mode) of ``workloads.nested5``: about 100
     lines with loops nested five deep, views and slices written through, a helper."""
@@ -427,14 +435,9 @@ def run_cold_nested(sg, table: Table, opts) -> None:
                 f, modname = fresh_copy(workloads.nested5, Path(tmp), f"nested_{os.getpid()}_{rep}",
                                         helpers=(workloads.nested5_step,))
                 try:
-                    cold = 0.0
-                    calls = [lambda g=sg.grad(f, wrt=(0, 1, 2)): g(*args)]
+                    cold = _first_call_extra(sg.grad(f, wrt=(0, 1, 2)), args)
                     if hasattr(sg, "jvp"):  # (not the --self-test stand-in)
-                        calls.append(lambda: sg.jvp(f, args, tangents))
-                    for call in calls:  # the first call transforms; minus a warm call
-                        t0 = time.perf_counter()
-                        call()
-                        cold += time.perf_counter() - t0 - call_time(call, ())
+                        cold += _first_call_extra(functools.partial(sg.jvp, f), (args, tangents))
                     if rep:
                         times.append(cold)
                 finally:
