@@ -418,7 +418,7 @@ def _first_call_extra(fn, args) -> float:
     """How much longer the first call takes than the next: the transformation."""
     t0 = time.perf_counter()
     fn(*args)
-    return time.perf_counter() - t0 - call_time(fn, args)
+    return max(0.0, time.perf_counter() - t0 - call_time(fn, args))
 
 
 def run_cold_nested(sg, table: Table, opts) -> None:
