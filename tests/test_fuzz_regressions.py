@@ -187,3 +187,26 @@ def f(x, y, s):
     x, y = rng.uniform(-0.5, 0.5, size=6), rng.uniform(-0.5, 0.5, size=4)
     srcgrad.check_grads(f, [x, y, 0.3], modes=("fwd",))  # forward mode is right
     srcgrad.check_grads(f, [x, y, 0.3], modes=("rev",))
+
+
+@pytest.mark.xfail(strict=True, reason="reverse mode writes into a read-only adjoint (bx[k] += ...)")
+def test_an_element_of_a_loop_over_an_array_divided_in_place(tmp_path):
+    # seed 100, program 68, reduced by tools/fuzz.py --reduce: the generated gradient
+    # raises "ValueError: assignment destination is read-only" at `bx[k] += bt2`
+    f = load(tmp_path, """
+def f(x, y, s):
+    for i1, t2 in enumerate(x):
+        for t3, t4 in zip(x, y):
+            if i1 % 2 == 0:
+                break
+            t2 /= (1.0 + np.tanh(np.dot(y, y)) ** 2)
+            k5 = 0
+            while y[i1] > -1.1 or t2 > 0.3 and k5 < 1:
+                k5 += 1
+    a21 = sum([((x[-2] - y[-1])) / (1.0 + ((x[-2] - y[-1])) ** 2) for j23 in range(3)])
+    if np.sum(y) < 0.9:
+        return s + 0.5 * np.sum(x)
+""")
+    x = np.array([-0.21676164398578868, 0.6636878296136328, 0.7702822672465546])
+    y = np.array([0.914110602395342, -1.445012628263946, 0.9038441498917122])
+    srcgrad.check_grads(f, [x, y, -0.7672476263074133], modes=("rev",))
