@@ -323,8 +323,9 @@ class SyncPlanner:
         Paths that reach ``src`` through the same names in another order go on alike:
         ``memo`` keeps what they found (paths are many; sets of names on them, fewer).
         A link that ends a path (``lost``, ``opaque``: refused at run time if real)
-        is not walked past: what matters there is only whether a name read later
-        shares memory with its far end (``memo["reaching"]``), which needs no paths.
+        is not walked past: what matters there is only whether its far end is read
+        later or linked, off the path, to a name that leads to one read later
+        (``memo["reaching"]``, found once per update), which needs no paths.
         """
         key = (src, id(came_by), seen)
         if key not in memo:
@@ -345,7 +346,13 @@ class SyncPlanner:
             if dst in seen:
                 continue
             if share.how in ("opaque", "lost"):
-                if dst not in memo["reaching"]:
+                # it matters if `dst` is read later, or shares memory, through another
+                # link, with a name off this path that is (or that leads to one that is)
+                if dst not in live and not any(
+                    other is not share and _other_end(other, dst) not in seen
+                    and _other_end(other, dst) in memo["reaching"]
+                    for other in around.get(dst, ())
+                ):
                     continue
             else:
                 onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
@@ -428,6 +435,10 @@ class SyncPlanner:
         if inverse == "transpose" and self._axes(op) is False:
             return ""  # axes known only at run time
         return inverse
+
+
+def _other_end(share: Share, name: str) -> str:
+    return share.base if share.ref == name else share.ref
 
 
 def _reaching(around: dict, live, updated: str) -> set[str]:
