@@ -273,6 +273,121 @@ def straight50_input(rng: np.random.Generator):
 
 
 # ---------------------------------------------------------------------------
+# 8b. a 100-line function with loops nested five deep (cold transformation only):
+# subscript and slice writes, an alias and a view written through, a helper
+# returning a tuple, break/continue, a while loop and an early return
+
+
+def nested5_step(a, b):
+    c = np.tanh(a * b)
+    return c, a - 0.5 * c
+
+
+def nested5(x, w, s):
+    y = x * 1.0
+    z = w.copy()
+    acc = 0.0
+    rows = [y[:3], z]
+    for i in range(2):
+        v = y[1:4]
+        v[0] = np.sin(v[1] + s)
+        acc = acc + np.sum(v) * 0.5
+        lo, hi = nested5_step(y[0], s)
+        acc = acc + 0.1 * lo * hi
+        for j in range(2):
+            y[j] = np.cos(y[j + 1]) * 0.9
+            z[1:] = 0.5 * z[:-1] + 0.1 * y[:3]
+            if np.sum(z) > 3.0:
+                continue
+            elif np.sum(z) < -3.0:
+                break
+            mid = z[1:3]
+            mid += 0.01 * y[j]
+            for k in range(2):
+                t = y[i + j + k]
+                c, d = nested5_step(t, z[k])
+                acc += 0.1 * c
+                acc = acc - 0.05 * d * d if d > 0.0 else acc + 0.05 * d
+                u = z
+                u[k] += 0.2 * d
+                for m in range(2):
+                    q = y[m:m + 3]
+                    q *= 0.95
+                    n = 0
+                    while np.sum(q) > -2.0 and n < 2:
+                        n += 1
+                        q[n % 3] = np.tanh(q[n % 3] + t)
+                        if acc > 50.0:
+                            break
+                    for r in range(2):
+                        e = y[r] * z[r + 1]
+                        if e > 0.5:
+                            y[r + 2] = y[r + 2] - 0.1 * e
+                        elif e < -0.5:
+                            y[r + 2] += 0.1 * np.sin(e)
+                        else:
+                            z[r] = z[r] * 0.9 + 0.1 * e
+                        acc = acc + e * e * 0.01
+                        rows.append(y[r:r + 2] * 1.0)
+                        if acc > 100.0:
+                            return acc
+                    z[m] = z[m] + 0.05 * np.sum(q)
+                    scale = np.sqrt(1.0 + np.dot(q, q))
+                    y[m] = y[m] / scale
+                z[:2] *= 0.99
+            acc = acc + 0.01 * np.dot(z, z)
+        y[4:] = y[4:] + 0.1 * np.tanh(z[:2])
+        p = y.reshape(2, 3)
+        p[1, :] += 0.05 * p[0, :]
+        b = [row * 2.0 for row in rows[-2:]]
+        acc = acc + 0.1 * np.sum(b[0]) + 0.1 * np.sum(rows[0])
+        h = {"y": y[0], "z": z[-1]}
+        acc += h["y"] * h["z"]
+        g = acc if acc > 0.0 else -acc
+        for a_, b_ in zip(y[:3], z[:3]):
+            g = g + 0.01 * a_ * b_
+        for idx, val in enumerate(z):
+            if idx == 3:
+                break
+            g = g + 0.01 * val * val
+        acc = 0.5 * acc + 0.5 * g
+        s = s * 0.9 + 0.1 * np.tanh(acc)
+    total = acc + np.sum(y * y) + np.sum(z * z) + s
+    k = 0
+    while total > 5.0 and k < 3:
+        total = 0.9 * total
+        k += 1
+    for a_, b_ in zip(y[2:], z):
+        total = total + 0.01 * a_ * b_
+    total = total + 0.01 * sum([y[i] * z[i] for i in range(4)])
+    mean = np.mean(y)
+    spread = np.sum((y - mean) ** 2)
+    total = total + 0.1 * spread
+    for i in range(3):
+        total = total + 0.01 * y[i] * z[i]
+    tail = y[-2:]
+    tail += 0.01 * total
+    total = total + np.sum(tail)
+    ratio = total / (1.0 + np.sum(np.abs(z)))
+    if ratio > 10.0:
+        ratio = 10.0 + np.log(ratio - 9.0)
+    extra = np.sum(np.sin(y)) * np.sum(np.cos(z))
+    total = total + ratio + 0.01 * extra
+    weights = np.linspace(0.5, 1.0, 6)
+    total = total + 0.01 * np.dot(weights, y)
+    last = rows[-1]
+    total = total + 0.1 * np.sum(np.tanh(last))
+    total = total + 0.01 * np.max(y) - 0.01 * np.min(z)
+    total = total + 0.1 * np.sum(last)
+    total = total + 0.001 * np.sum(y[::2]) * np.sum(z[::2])
+    return total
+
+
+def nested5_input(rng: np.random.Generator):
+    return rng.uniform(-0.5, 0.5, size=6), rng.uniform(-0.5, 0.5, size=4), 0.3
+
+
+# ---------------------------------------------------------------------------
 # Inputs
 
 

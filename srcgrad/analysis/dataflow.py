@@ -3,12 +3,12 @@
 Core code has no ``goto``: only straight-line statements, ``if``, ``while`` and
 ``for``. So a dataflow problem needs no control-flow graph. A block is walked
 statement by statement (backwards for a backward problem), the two branches
-of an ``if`` are joined, and a loop is iterated to its fixpoint, once per loop
-level. A problem only says how one simple statement changes a fact
-(``transfer``) and how facts meet (``join``); ``solve`` does the walking and
-records the fact at every statement. An inner loop is solved again on each
-iteration of the outer one, starting from its last fixpoint (facts only grow
-as the outer loop iterates), so nesting adds work rather than multiplying it.
+of an ``if`` are joined, and a loop nest is iterated to its fixpoint.
+A problem only says how one simple statement changes a fact (``transfer``)
+and how facts meet (``join``); ``solve`` does the walking and records the
+fact at every statement. Each pass over an outermost loop walks its whole
+nest once (a nested loop takes one step per pass), until no loop head
+changes: nesting adds passes rather than multiplying them.
 
 The problems every stage uses are here:
 
@@ -69,11 +69,19 @@ class Solution:
 
 def solve(problem: Problem, body: list, boundary) -> Solution:
     """Solve ``problem`` over ``body``; ``boundary`` is the fact at the entry
-    (forward) or at the exit (backward)."""
+    (forward) or at the exit (backward).
+
+    An outermost loop is iterated until a whole pass over it changes no loop
+    head, its own or a nested one's; a nested loop takes one step per pass
+    (its head joins what the last pass brought back). So every pass walks the
+    loop nest once, and the passes are about as many as facts take to flow
+    round the deepest loop: the work grows with size times nesting, not as a
+    power of the nesting.
+    """
     before: dict = {}
     after: dict = {}
-    heads: dict = {}  # loop -> its head's fact when last solved (an inner loop is solved again
-    # on each iteration of the outer one; facts only grow, so it starts from there)
+    heads: dict = {}  # loop -> its head's fact so far (only grows)
+    state = {"depth": 0, "changes": 0}  # loops entered and not left; heads changed in this pass
 
     def block(stmts, fact):
         order = reversed(stmts) if problem.backward else stmts
@@ -102,31 +110,33 @@ def solve(problem: Problem, body: list, boundary) -> Solution:
         # a while loop's test runs before every iteration; a for loop's iterable once, first
         is_for = isinstance(s, gast.For)
         each = (lambda f: f) if is_for else (lambda f: problem.test(s.test, f))
-        if problem.backward:
-            # at the head: what is needed after the loop or by another iteration
-            head = warm(s, each(fact))
-            while True:
+        if is_for and not problem.backward:
+            fact = problem.test(s.iter, fact)
+        outermost = state["depth"] == 0
+        state["depth"] += 1
+        while True:
+            if outermost:
+                state["changes"] = 0
+            # at the head: (forward) what holds on entry or after another iteration;
+            # (backward) what is needed after the loop or by another iteration
+            head = each(fact) if id(s) not in heads else problem.join(heads[id(s)], each(fact))
+            if problem.backward:
                 inner = block(s.body, head)
                 if is_for:
                     inner = problem.loop_target(s.target, inner)
-                new = each(problem.join(fact, inner))
-                if new == head:
-                    heads[id(s)] = head
-                    return problem.test(s.iter, head) if is_for else head
-                head = new
-        if is_for:
-            fact = problem.test(s.iter, fact)
-        head = warm(s, each(fact))
-        while True:
-            start = problem.loop_target(s.target, head) if is_for else head
-            new = each(problem.join(fact, block(s.body, start)))
-            if new == head:
-                heads[id(s)] = head
-                return head  # the loop may run no iteration: the head's fact holds after it
-            head = new
-
-    def warm(s, head):
-        return head if id(s) not in heads else problem.join(heads[id(s)], head)
+            else:
+                inner = block(s.body, problem.loop_target(s.target, head) if is_for else head)
+            new = problem.join(head, each(problem.join(fact, inner)))
+            old = heads.get(id(s))
+            if old is None or not (old == head and new == head):  # (== is the problem's equality)
+                state["changes"] += 1
+            heads[id(s)] = new
+            if not outermost or state["changes"] == 0:
+                break
+        state["depth"] -= 1
+        if problem.backward and is_for:
+            return problem.test(s.iter, new)
+        return new  # the loop may run no iteration: the head's fact holds after it
 
     end = block(body, boundary)
     if problem.backward:
@@ -160,26 +170,41 @@ class Liveness(Problem):
     def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
         self.faint = faint
         self.pure = pure or (lambda node: True)
+        # id(node) -> (node, what it binds, what it reads, whether it can be faint): a loop
+        # nest is walked several times, its statements do not change meanwhile
+        self._seen: dict[int, tuple] = {}
 
-    def transfer(self, s, live):
+    def _facts(self, s) -> tuple:
+        known = self._seen.get(id(s))
+        if known is not None and known[0] is s:
+            return known
         if isinstance(s, gast.Assign):
-            bound = assigned_names(s)
+            bound = frozenset(assigned_names(s))
             writes_through = [t for t in s.targets if not isinstance(t, gast.Name)]
-            if self.faint and not writes_through and not bound & live and self.pure(s.value):
-                return live
             reads = tp.names_in(s.value)
             for t in writes_through:  # x[i] = v reads x and i (it changes part of x)
                 reads |= tp.names_in(t)
-            return frozenset((live - bound) | reads)
-        if tp.is_comment(s):
+            faint = self.faint and not writes_through and self.pure(s.value)
+        elif tp.is_comment(s):
+            bound, reads, faint = frozenset(), frozenset(), False
+        else:
+            bound, faint = frozenset(), False
+            reads = tp.names_in(s)
+        known = (s, bound, frozenset(reads), faint)
+        self._seen[id(s)] = known
+        return known
+
+    def transfer(self, s, live):
+        _, bound, reads, faint = self._facts(s)
+        if faint and not bound & live:
             return live
-        return frozenset(live | tp.names_in(s))
+        return (live - bound) | reads
 
     def join(self, a, b):
         return a | b
 
     def test(self, node, live):
-        return frozenset(live | tp.names_in(node))
+        return live | self._facts(node)[2]
 
     def loop_target(self, target, live):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})

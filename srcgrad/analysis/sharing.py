@@ -43,6 +43,11 @@ class Share:
     ``r = A[i]; rows.append(r); r = ...``: no assignment can carry an update
     across, so one raises at run time if the sharing is real). ``certain`` is
     False when the sharing holds on some paths only.
+
+    A lost link is one fact per pair of names, wherever it was lost (``origin``
+    is the first place, for messages; ``SharingFacts.lost_at`` lists every place
+    and the two shares it was lost from, whose flags say whether it is real):
+    pairs, not the paths that lost them, bound the facts.
     """
 
     ref: str
@@ -52,12 +57,13 @@ class Share:
     index: gast.expr | None = field(default=None, compare=False)
     certain: bool = field(default=True, compare=False)
     replaced: bool = field(default=False, compare=False)  # its list slot may hold another element now
-    parts: tuple = field(default=(), compare=False)  # for how == "lost": the shares it came from
     always: bool = field(default=False, compare=False)  # a view whatever the values
     appended: bool = field(default=False, compare=False)  # `base.append(ref)`: in the slots listed
 
     @property
     def key(self):
+        if self.how == "lost":
+            return (None, self.ref, self.base, self.how)
         return (id(self.origin), self.ref, self.base, self.how)
 
 
@@ -92,6 +98,43 @@ class SharingFacts(Problem):
         self.range_counters = range_counters(fn)
         self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
         self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
+        self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
+        # statement -> {lost link key: (the link, the two shares it is lost from; the second
+        # None when an index was rebound)}: the flag of the link is set there
+        self.lost_at: dict[int, dict] = {}
+
+    def _reachable_from_updates(self, fn: gast.FunctionDef) -> set[str]:
+        """The names linked, by some share any statement may make, to a name updated in place.
+
+        Shares, and the lost links made of them, join only names already linked,
+        so the shares among other names can never carry an update: they are not
+        tracked (most reads of an element, ``t = x[i]``, are of this kind).
+        """
+        links: dict[str, set] = {}
+        updated = set()
+        for s in assignments(fn.body):
+            if not _updates(s):
+                if isinstance(s.targets[0], gast.Name):
+                    for share in self.shares_made(s, s.targets[0].id, self.ops[id(s)]):
+                        links.setdefault(share.ref, set()).add(share.base)
+                        links.setdefault(share.base, set()).add(share.ref)
+                continue
+            if is_append(s):
+                xs, value = s.value.func.value.id, s.value.args[0]
+                updated.add(xs)
+                if isinstance(value, gast.Name):
+                    links.setdefault(value.id, set()).add(xs)
+                    links.setdefault(xs, set()).add(value.id)
+            else:
+                target = s.targets[0]
+                updated.add(target.value.id if isinstance(target, gast.Subscript) else target.id)
+        reached, todo = set(updated), list(updated)
+        while todo:
+            for other in links.get(todo.pop(), ()):
+                if other not in reached:
+                    reached.add(other)
+                    todo.append(other)
+        return reached
 
     def join(self, a: Facts, b: Facts) -> Facts:
         return _join(a, b)
@@ -100,7 +143,7 @@ class SharingFacts(Problem):
         if not isinstance(target, gast.Name):
             return facts
         # shares through the loop variable lose their meaning at each new iteration
-        return _without(_index_rebound(facts, target.id, self.loops[id(target)]), target.id)
+        return _without(self._index_rebound(facts, target.id, self.loops[id(target)]), target.id)
 
     def transfer(self, s, facts: Facts) -> Facts:
         self.transfers += 1
@@ -108,7 +151,7 @@ class SharingFacts(Problem):
             return facts
         if is_append(s):
             xs, value = s.value.func.value.id, s.value.args[0]
-            if isinstance(value, gast.Name):
+            if isinstance(value, gast.Name) and xs in self.relevant:
                 share = Share(value.id, xs, "part", s, appended=True)
                 facts = Facts({**facts, share.key: share})
             return facts
@@ -126,11 +169,39 @@ class SharingFacts(Problem):
         name = target.id
         if is_inplace(s):
             return facts
-        facts = Facts({**facts, **_lost_links(facts, name, s)})
-        facts = _without(_index_rebound(facts, name, s), name)
-        for share in self.shares_made(s, name, self.ops[id(s)]):
-            facts[share.key] = share
+        facts = Facts({**facts, **self._lost_links(facts, name, s)})
+        facts = _without(self._index_rebound(facts, name, s), name)
+        if name in self.relevant:
+            for share in self.shares_made(s, name, self.ops[id(s)]):
+                facts[share.key] = share
         return facts
+
+    def _lost_links(self, facts: dict, name: str, s) -> dict:
+        """Links between names that were linked through ``name``, about to be rebound (one per pair)."""
+        around = [(sh, sh.base if sh.ref == name else sh.ref) for sh in facts.values() if name in (sh.ref, sh.base)]
+        lost = {}
+        for k, (first, a) in enumerate(around):
+            for second, b in around[k + 1:]:
+                if a != b:
+                    link = facts.get(_lost(a, b, s).key) or lost.get(_lost(a, b, s).key) or _lost(a, b, s)
+                    lost[link.key] = link
+                    self.lost_at.setdefault(id(s), {})[(link.key, first.key, second.key)] = (link, first, second)
+        return lost
+
+    def _index_rebound(self, facts: dict, name: str, s) -> dict:
+        """Shares whose index reads ``name``, about to change: the index no longer says where.
+
+        ``r = A[i]; i = 2; r *= 3`` changes ``A[0]``, and ``A[i]`` now means ``A[2]``;
+        such a share becomes a lost link (refused at run time if an update reaches it).
+        """
+        out = Facts()
+        for key, share in facts.items():
+            if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
+                link = facts.get(_lost(share.ref, share.base, s).key) or _lost(share.ref, share.base, s)
+                self.lost_at.setdefault(id(s), {})[(link.key, key, None)] = (link, share, None)
+                share, key = link, link.key
+            out[key] = share
+        return out
 
     def shares_made(self, s: gast.Assign, name: str, op) -> list[Share]:
         value = s.value
@@ -198,6 +269,10 @@ class SyncPlanner:
         if not updates:
             return
         facts = solve(self.problem, self.fn.body, Facts())
+        self.lost_from: dict[tuple, list] = {}  # lost link key -> the pairs of shares it is lost from
+        for found in self.problem.lost_at.values():
+            for link, first, second in found.values():
+                self.lost_from.setdefault(link.key, []).append((first, second))
         live = live_after(self.fn.body)
         for s in updates:
             # an append changes the list, not what it held: the facts before it
@@ -233,7 +308,8 @@ class SyncPlanner:
             around.setdefault(sh.ref, []).append(sh)
             if sh.base != sh.ref:
                 around.setdefault(sh.base, []).append(sh)
-        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), {})
+        memo: dict = {"reaching": _reaching(around, live, name)}
+        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo)
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -246,6 +322,10 @@ class SyncPlanner:
 
         Paths that reach ``src`` through the same names in another order go on alike:
         ``memo`` keeps what they found (paths are many; sets of names on them, fewer).
+        A link that ends a path (``lost``, ``opaque``: refused at run time if real)
+        is not walked past: what matters there is only whether its far end is read
+        later or linked, off the path, to a name that leads to one read later
+        (``memo["reaching"]``, found once per update), which needs no paths.
         """
         key = (src, id(came_by), seen)
         if key not in memo:
@@ -265,9 +345,19 @@ class SyncPlanner:
             dst = share.base if share.ref == src else share.ref
             if dst in seen:
                 continue
-            onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
-            if dst not in live and not onward:
-                continue
+            if share.how in ("opaque", "lost"):
+                # it matters if `dst` is read later, or shares memory, through another
+                # link, with a name off this path that is (or that leads to one that is)
+                if dst not in live and not any(
+                    other is not share and _other_end(other, dst) not in seen
+                    and _other_end(other, dst) in memo["reaching"]
+                    for other in around.get(dst, ())
+                ):
+                    continue
+            else:
+                onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
+                if dst not in live and not onward:
+                    continue
             if share.how == "opaque":
                 self.used[share.key] = share
                 if not share.certain:
@@ -275,11 +365,7 @@ class SyncPlanner:
                 syncs.append(Sync(share, src, dst, []))
                 continue
             if share.how == "lost":
-                self.used[share.key] = share
-                self.tracked.add(share.key)
-                for part in share.parts:  # their flags are read where the link is lost
-                    self.used.setdefault(part.key, part)
-                    self.tracked.add(part.key)
+                self.use_lost(share)
                 syncs.append(Sync(share, src, dst, []))
                 continue
             self.check(s, share, src, dst)
@@ -288,6 +374,26 @@ class SyncPlanner:
                 self.tracked.add(share.key)
             syncs.append(Sync(share, src, dst, onward))
         return syncs
+
+    def use_lost(self, link: Share) -> None:
+        """A lost link some update goes through, and the shares it was lost from: their
+        flags are read where it is lost (a link lost from lost links, theirs in turn)."""
+        todo = [link]
+        while todo:
+            link = todo.pop()
+            if link.key in self.used:
+                continue
+            self.used[link.key] = link
+            self.tracked.add(link.key)
+            for parts in self.lost_from.get(link.key, ()):
+                for part in parts:
+                    if part is None:
+                        continue
+                    if part.how == "lost":
+                        todo.append(part)
+                    else:
+                        self.used.setdefault(part.key, part)
+                        self.tracked.add(part.key)
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""
@@ -331,17 +437,27 @@ class SyncPlanner:
         return inverse
 
 
-def _lost_links(facts: dict, name: str, s) -> dict:
-    """Shares between names that were linked only through ``name``, about to be rebound."""
-    around = [(sh, sh.base if sh.ref == name else sh.ref) for sh in facts.values() if name in (sh.ref, sh.base)]
-    lost = {}
-    for k, (first, a) in enumerate(around):
-        for second, b in around[k + 1:]:
-            if a != b:
-                parts = (first.parts or (first,)) + (second.parts or (second,))
-                share = Share(a, b, "lost", s, certain=False, parts=parts)
-                lost[share.key] = share
-    return lost
+def _other_end(share: Share, name: str) -> str:
+    return share.base if share.ref == name else share.ref
+
+
+def _reaching(around: dict, live, updated: str) -> set[str]:
+    """The names that are read later, or share memory with one that is, not through ``updated``."""
+    found = {n for n in around if n in live and n != updated}
+    todo = list(found)
+    while todo:
+        for share in around[todo.pop()]:
+            for other in (share.ref, share.base):
+                if other not in found and other != updated:
+                    found.add(other)
+                    todo.append(other)
+    return found
+
+
+def _lost(a: str, b: str, origin) -> Share:
+    """The lost link between ``a`` and ``b`` (in name order: one fact per pair)."""
+    a, b = sorted((a, b))
+    return Share(a, b, "lost", origin, certain=False)
 
 
 def _permutation(axes):
@@ -353,21 +469,6 @@ def _permutation(axes):
     ):
         return tuple(e.value for e in axes.elts)
     return False
-
-
-def _index_rebound(facts: dict, name: str, s) -> dict:
-    """Shares whose index reads ``name``, about to change: the index no longer says where.
-
-    ``r = A[i]; i = 2; r *= 3`` changes ``A[0]``, and ``A[i]`` now means ``A[2]``;
-    such a share becomes a lost link (refused at run time if an update reaches it).
-    """
-    out = Facts()
-    for key, share in facts.items():
-        if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
-            share = Share(share.ref, share.base, "lost", s, certain=False, parts=(share,))
-            key = share.key
-        out[key] = share
-    return out
 
 
 def share_order(share: Share):

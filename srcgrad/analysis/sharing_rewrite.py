@@ -49,6 +49,17 @@ class SharedMemory:
         self.plan.run()
         if not self.plan.actions:
             return self.fn.body
+        # the shares some update goes through, in emission order, and where each is read:
+        # each statement looks at its own (walking all of them at every statement was
+        # quadratic); flags are named in this order, as before
+        self.ordered = sorted(self.used.values(), key=share_order)
+        self.made_by: dict[int, list] = {}  # id(origin statement) -> positions in ordered
+        self.naming: dict[str, list] = {}  # name -> positions of the shares it is in
+        for k, share in enumerate(self.ordered):
+            self.flag(share)
+            self.made_by.setdefault(id(share.origin), []).append(k)
+            for name in {share.ref, share.base}:
+                self.naming.setdefault(name, []).append(k)
         body = self.rewrite(self.fn.body)
         # a share made on some paths only starts out absent
         start = [self.added(tp.assign(self.flags[k], tp.const(False)), self.fn) for k in sorted(
@@ -81,17 +92,17 @@ class SharedMemory:
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
         found = []
-        for share in self.used.values():
-            if share.origin is s and share.how == "lost":
-                # the link is real when every share it came through was
-                flags = [tp.name(f) for f in map(self.flag, share.parts) if f]
+        for link, first, second in self.plan.problem.lost_at.get(id(s), {}).values():
+            if link.key in self.used:
+                # the link is real when both shares it came through were
+                flags = [tp.name(f) for f in {self.flag(first): 0, self.flag(second) if second else None: 0} if f]
                 real = gast.BoolOp(op=gast.And(), values=flags) if len(flags) > 1 else (
                     flags[0] if flags else tp.const(True))
-                lost = self.flag(share)
+                lost = self.flag(link)
                 value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), real])
                 found.append(self.added(tp.assign(lost, value), s))
-        for share in self.used.values():
-            if share.origin is s and share.appended:
+        for share in (self.ordered[k] for k in self.made_by.get(id(s), ())):
+            if share.appended:
                 at = self.position(share)
                 found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
         return found
@@ -135,7 +146,9 @@ class SharedMemory:
         """Flags of the shares ``s`` makes, and of those it ends, that some update goes through."""
         found = []
         rebound = _rebound_name(s)
-        for key, share in sorted(self.used.items(), key=lambda kv: share_order(kv[1])):
+        concerned = sorted({*self.made_by.get(id(s), ()), *self.naming.get(rebound, ())})
+        for share in (self.ordered[k] for k in concerned):
+            key = share.key
             flag = self.flag(share)
             if flag is None:
                 continue
@@ -152,8 +165,8 @@ class SharedMemory:
                 found.append(self.added(tp.assign(flag, test), s))
             elif key in self.tracked and rebound in (share.ref, share.base):
                 found.append(self.added(tp.assign(flag, tp.const(False)), s))
-        for share in sorted(self.used.values(), key=share_order):
-            if share.appended and share.origin is not s and rebound in (share.ref, share.base):
+        for share in (self.ordered[k] for k in self.naming.get(rebound, ())):
+            if share.appended and share.origin is not s:
                 found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
         return found
 

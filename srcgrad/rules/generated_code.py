@@ -15,6 +15,9 @@ nondifferentiable(
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
     sg.field_index,
     sg.require_vector_product, sg.only_shape,
+    # the sharing pass's run-time checks: flags, slot lists and refusals
+    sg.is_array, sg.is_view, sg.shares_memory, sg.with_slot, sg.unsupported_sharing,
+    sg.unsupported_if_array,
 )
 
 

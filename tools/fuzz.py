@@ -1,0 +1,1129 @@
+"""Differential fuzzing of srcgrad: random programs, derivatives against finite differences.
+
+Each program is drawn from a seed (``--seed S``, program ``k`` of the chunk
+uses ``Random(f"{S}:{k}")``, so any one program can be drawn again alone with
+``--start k --count 1``), written to a real module file and imported (srcgrad
+reads source with ``inspect``), then checked:
+
+* ``value_and_grad``: the value is the original function's, the gradient
+  matches central finite differences (projected on random directions);
+* ``jvp`` along the same directions matches them too (forward mode);
+* a ``vjp`` pullback called twice gives the same cotangents, equal to the gradient;
+* ``hvp`` of one float argument matches central differences of the gradient;
+* no call changes the caller's arrays.
+
+Programs are smooth almost everywhere, but branches, ``abs``/``max`` and loop
+exits make kinks and jumps. The reference is trusted only where it is stable:
+central differences at three step sizes agree and one-sided differences agree
+with each other; otherwise the inputs are drawn again (a few times, then the
+program is counted as ``unstable`` and skipped).
+
+Usage::
+
+    python tools/fuzz.py --seed 1 --count 1000 [--jobs 1] [--features -dict_insert,-kinks]
+    python tools/fuzz.py --seed 1 --start 17 --count 1 --show      # one program, printed
+    python tools/fuzz.py --reduce fuzz-failures/s1_k17_grad.py     # shrink a saved failure
+
+It prints a summary by feature and failure class, and saves each failing
+program (with its inputs) under ``--save`` for reduction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import importlib.util
+import json
+import multiprocessing
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+VECTOR = 3  # every vector in a program has this length
+MAX_LINES = 100  # of the differentiated function
+
+# Every form the generator can draw, by the feature name used in --features and the summary.
+FEATURES = (
+    "helper", "helper_loop", "elif", "ternary", "while", "break", "continue", "early_return",
+    "for_range", "for_array", "for_list", "enumerate", "zip", "comprehension",
+    "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
+    "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
+    "rebind_iterable",
+)
+# Forms that hit a known bug, left out unless asked for by name: dict key insertion
+# (another engineer's, issue #13 §3); rebinding, inside `for t in xs`, the name `xs`
+# (the loop reads `xs[k]` from the new value: tests/test_fuzz_regressions.py).
+KNOWN_BUGS = {"dict_insert", "rebind_iterable"}
+# Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
+# by a piece of their message: counted as "known", so that a run shows what is new.
+KNOWN_FAILURES = {
+    "hvp of a helper's backward sweep (reversed(stack))": "no derivative rule for reversed",
+}
+
+
+# -- the generator -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Var:
+    """What the generator knows about a name in scope."""
+
+    kind: str  # "s" float, "v" float vector, "i" int in [0, VECTOR), "n" int >= 1, "l" list of vectors, "d" dict, "m" matrix
+    writable: bool = False  # a vector that holds an array of its own: may be written in place
+    keys: tuple = ()  # for a dict: ((key, kind), ...) present on every path
+    iterated: bool = False  # a `for` loop runs over it: not rebound inside (unless rebind_iterable)
+
+
+@dataclass
+class Program:
+    source: str
+    params: list[tuple[str, str]]  # (name, kind)
+    features: set[str]
+    lines: int  # of f
+
+    def draw_args(self, rng: random.Random) -> list:
+        args = []
+        for _, kind in self.params:
+            if kind == "s":
+                args.append(rng.uniform(-1.5, 1.5))
+            elif kind == "v":
+                args.append(np.array([rng.uniform(-1.5, 1.5) for _ in range(VECTOR)]))
+            elif kind == "m":
+                args.append(np.array([[rng.uniform(-1.5, 1.5) for _ in range(VECTOR)] for _ in range(2)]))
+            else:  # "n"
+                args.append(rng.randint(1, 3))
+        return args
+
+
+BOUNDED = ("np.tanh({})", "np.sin({})", "np.cos({})", "({0}) / (1.0 + ({0}) ** 2)")
+SMOOTH = (
+    "np.sin({})", "np.cos({})", "np.tanh({})", "np.exp(np.sin({}))", "np.log(1.0 + ({0}) ** 2)",
+    "np.sqrt(1.0 + ({0}) ** 2)", "np.square({})",
+)
+CONSTANTS = ("0.5", "1.5", "0.3", "0.7", "2.0", "0.25")
+THRESHOLDS = ("0.0", "0.3", "-0.4", "0.9", "-1.1", "0.6")
+
+
+class Generator:
+    """Draws one module: a few helpers and ``f``, from one ``random.Random``."""
+
+    def __init__(self, rng: random.Random, features: set[str], small: bool = False):
+        self.rng = rng
+        self.small = small  # at most 15 lines and loops two deep (the CI sample)
+        self.allowed = features
+        self.used: set[str] = set()
+        self.lines: list[str] = []
+        self.counter = 0
+        self.budget = 0
+        self.helpers: list[tuple[str, list[str], list[str]]] = []  # (name, param kinds, result kinds)
+        self.nest_goal = 1
+
+    # small helpers
+    def on(self, feature: str) -> bool:
+        return feature in self.allowed
+
+    def coin(self, p: float = 0.5) -> bool:
+        return self.rng.random() < p
+
+    def pick(self, options):
+        return self.rng.choice(list(options))
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+        self.budget -= 1
+
+    @staticmethod
+    def names(scope: dict, kind: str, writable: bool = False) -> list[str]:
+        return [n for n, v in scope.items() if v.kind == kind and (v.writable or not writable)]
+
+    # expressions
+    def atom(self, scope, kind):
+        if kind == "v":
+            options = self.names(scope, "v")
+            options += [f"{n}[0]" for n in self.names(scope, "l")]
+            options += [f"{n}[-1]" for n in self.names(scope, "l")]
+            options += [f'{d}["{k}"]' for d, v in scope.items() if v.kind == "d" for k, kk in v.keys if kk == "v"]
+            if self.names(scope, "m"):
+                options.append(f"{self.pick(self.names(scope, 'm'))}[{self.index(scope, 2)}]")
+            if not options:  # a helper with scalar parameters only
+                return f"({self.atom(scope, 's')} * np.ones({VECTOR}))"
+            return self.pick(options)
+        options = self.names(scope, "s") * 2 + [self.pick(CONSTANTS)]
+        vectors = self.names(scope, "v")
+        if vectors:
+            options.append(f"{self.pick(vectors)}[{self.index(scope, VECTOR)}]")
+        options += [f'{d}["{k}"]' for d, v in scope.items() if v.kind == "d" for k, kk in v.keys if kk == "s"]
+        return self.pick(options)
+
+    def index(self, scope, size: int) -> str:
+        ints = self.names(scope, "i")
+        if ints and self.coin(0.6):
+            i = self.pick(ints)
+            if size < VECTOR:
+                return f"{i} % {size}"
+            if self.on("int_index") and len(ints) > 1 and self.coin(0.3):
+                self.used.add("int_index")
+                return f"({i} + {self.pick(ints)}) % {size}"
+            return i
+        if size == VECTOR and self.names(scope, "n") and self.coin(0.2):
+            return f"{self.pick(self.names(scope, 'n'))} - 1"
+        return str(self.rng.randrange(-size, size))
+
+    def expr(self, scope, kind, depth):
+        if depth <= 0 or self.coin(0.25):
+            return self.atom(scope, kind)
+        forms = ["binop", "binop", "smooth", "neg", "scale"]
+        if kind == "s" and self.names(scope, "v"):
+            forms += ["reduce", "reduce"]
+        if kind == "s" and self.names(scope, "m"):
+            forms.append("matvec")
+        if self.names(scope, "i"):
+            forms.append("int")
+        if self.on("kinks"):
+            forms.append("kink")
+        if self.on("ternary") and kind == "s":
+            forms.append("ternary")
+        form = self.pick(forms)
+        sub = depth - 1
+        if form == "binop":
+            left = right = kind
+            if kind == "v":
+                left, right = self.pick([("v", "v"), ("v", "s"), ("s", "v")])
+            return f"({self.expr(scope, left, sub)} {self.pick('+-*')} {self.expr(scope, right, sub)})"
+        if form == "smooth":
+            return self.pick(SMOOTH).format(self.expr(scope, kind, sub))
+        if form == "neg":
+            return f"(-{self.expr(scope, kind, sub)})"
+        if form == "scale":
+            return f"({self.pick(CONSTANTS)} * {self.expr(scope, kind, sub)})"
+        if form == "reduce":
+            v = self.expr(scope, "v", sub)
+            return self.pick([f"np.sum({v})", f"{v}.sum()", f"np.mean({v})", f"np.dot({v}, {self.atom(scope, 'v')})"])
+        if form == "matvec":
+            return f"np.sum({self.pick(self.names(scope, 'm'))} @ {self.atom(scope, 'v')})"
+        if form == "int":
+            return f"({self.pick(self.names(scope, 'i'))} * {self.expr(scope, kind, sub)})"
+        if form == "ternary":
+            self.used.add("ternary")
+            return f"({self.expr(scope, kind, sub)} if {self.condition(scope)} else {self.expr(scope, kind, sub)})"
+        self.used.add("kinks")
+        if kind == "v":
+            return self.pick([f"np.maximum({self.expr(scope, 'v', sub)}, {self.pick(THRESHOLDS)})",
+                              f"np.abs({self.expr(scope, 'v', sub)})"])
+        return self.pick([f"abs({self.expr(scope, 's', sub)})",
+                          f"max({self.expr(scope, 's', sub)}, {self.expr(scope, 's', sub)})",
+                          f"min({self.expr(scope, 's', sub)}, {self.pick(THRESHOLDS)})"])
+
+    def bounded(self, scope, kind, depth=2):
+        return self.pick(BOUNDED).format(self.expr(scope, kind, depth))
+
+    def condition(self, scope):
+        options = []
+        ints = self.names(scope, "i")
+        if ints:
+            options += [f"{self.pick(ints)} == {self.rng.randrange(VECTOR)}", f"{self.pick(ints)} % 2 == 0"]
+        scalars = self.names(scope, "s")
+        if scalars:
+            options += [f"{self.pick(scalars)} > {self.pick(THRESHOLDS)}"] * 2
+        vectors = self.names(scope, "v")
+        if vectors:
+            options += [f"np.sum({self.pick(vectors)}) < {self.pick(THRESHOLDS)}",
+                        f"{self.pick(vectors)}[{self.index(scope, VECTOR)}] > {self.pick(THRESHOLDS)}"]
+        cond = self.pick(options)
+        if self.coin(0.15):
+            cond = f"{cond} {self.pick(['and', 'or'])} {self.pick(options)}"
+        elif self.coin(0.1):
+            cond = f"not {cond}"
+        return cond
+
+    # statements
+    def target(self, scope, kind, outer):
+        """A name to assign a new value of ``kind`` to: a fresh one, or one of that kind."""
+        existing = [n for n in self.names(scope, kind) if n not in outer["params"] and not scope[n].iterated]
+        if existing and self.coin(0.4):
+            return self.pick(existing)
+        return self.fresh({"s": "a", "v": "w"}[kind])
+
+    def statement(self, scope, indent, loops, outer):
+        """Emit one statement (maybe compound) at ``indent``; return False when it ended the block."""
+        forms = {"assign_s": 4, "assign_v": 3}
+        if self.names(scope, "v", writable=True) or self.names(scope, "s"):
+            forms["augassign"] = 2 if self.on("augassign") else 0
+        if self.names(scope, "v", writable=True):
+            forms["subscript_write"] = 2 if self.on("subscript_write") else 0
+            forms["slice_write"] = 1 if self.on("slice_write") else 0
+            forms["alias"] = 1 if self.on("alias") else 0
+            forms["view"] = 1 if self.on("view") else 0
+        if self.on("list"):
+            forms["list"] = 1 if not self.names(scope, "l") else 0
+            if self.names(scope, "l", writable=True):  # not a list a loop runs over
+                forms["append"] = 1 if self.on("append") else 0
+                forms["list_store"] = 1
+        if self.on("dict"):
+            forms["dict"] = 1 if not self.names(scope, "d") else 0
+            if self.names(scope, "d"):
+                forms["dict_store"] = 1
+        if self.helpers and self.on("helper"):
+            forms["call"] = 2
+        if self.on("comprehension") and self.names(scope, "v"):
+            forms["comprehension"] = 1
+        if self.budget > 6:
+            forms["if"] = 3
+            deep = loops < self.nest_goal
+            forms["for"] = (8 if deep else 1) if loops < 5 else 0
+            forms["while"] = (2 if deep else 1) if self.on("while") and loops < 5 else 0
+        if loops and self.on("break"):
+            forms["break"] = 0.5
+        if loops and self.on("continue"):
+            forms["continue"] = 0.5
+        if self.on("early_return") and outer["fn"] == "f":
+            forms["return"] = 0.3
+        names, weights = zip(*[(k, w) for k, w in forms.items() if w > 0])
+        form = self.rng.choices(names, weights)[0]
+        getattr(self, f"_{form}")(scope, indent, loops, outer)
+
+    def _assign_s(self, scope, indent, loops, outer):
+        name = self.target(scope, "s", outer)
+        value = self.bounded(scope, "s")
+        if name in scope and self.coin(0.5):
+            value = f"0.5 * {name} + 0.5 * {value}"
+        self.emit(indent, f"{name} = {value}")
+        scope[name] = Var("s")
+
+    def _assign_v(self, scope, indent, loops, outer):
+        name = self.target(scope, "v", outer)
+        if scope.get(name, Var("v", True)).writable is False or scope.get(name, Var("v")).iterated:
+            name = self.fresh("w")
+        value = self.bounded(scope, "v")
+        if self.coin(0.2) and self.names(scope, "v"):
+            value = f"{self.pick(self.names(scope, 'v'))}.copy()"
+        self.emit(indent, f"{name} = {value}")
+        scope[name] = Var("v", writable=True)
+
+    def _augassign(self, scope, indent, loops, outer):
+        self.used.add("augassign")
+        options = [n for n in self.names(scope, "s")] + self.names(scope, "v", writable=True)
+        name = self.pick(options)
+        kind = scope[name].kind
+        op, value = self.pick([
+            ("+=", f"0.3 * {self.bounded(scope, kind, 1)}"), ("-=", f"0.2 * {self.bounded(scope, kind, 1)}"),
+            ("*=", self.pick(["0.9", f"np.cos({self.expr(scope, kind, 1)})"])),
+            ("/=", f"(1.0 + {self.bounded(scope, kind, 1)} ** 2)"),
+        ])
+        self.emit(indent, f"{name} {op} {value}")
+
+    def _subscript_write(self, scope, indent, loops, outer):
+        self.used.add("subscript_write")
+        name = self.pick(self.names(scope, "v", writable=True))
+        index = self.index(scope, VECTOR)
+        if self.coin(0.5):
+            self.emit(indent, f"{name}[{index}] = {self.bounded(scope, 's')}")
+        else:
+            op = self.pick(["+=", "*=", "-="])
+            value = f"0.3 * {self.bounded(scope, 's', 1)}" if op != "*=" else f"np.cos({self.expr(scope, 's', 1)})"
+            self.emit(indent, f"{name}[{index}] {op} {value}")
+
+    def _slice_write(self, scope, indent, loops, outer):
+        self.used.add("slice_write")
+        name = self.pick(self.names(scope, "v", writable=True))
+        source = self.pick(self.names(scope, "v"))
+        part, other = self.pick([("1:", ":2"), (":2", "1:"), ("::2", "1::-1"), (":", "::-1")])
+        value = f"{self.pick(BOUNDED).format(f'{source}[{other}]')}"
+        if self.coin(0.5):
+            self.emit(indent, f"{name}[{part}] = {value}")
+        else:
+            self.emit(indent, f"{name}[{part}] {self.pick(['+=', '*='])} 0.5 * {value}")
+
+    def _alias(self, scope, indent, loops, outer):
+        """``b = a`` of an array of our own, then an update through one name reaches both."""
+        self.used.add("alias")
+        source = self.pick(self.names(scope, "v", writable=True))
+        name = self.fresh("w")
+        self.emit(indent, f"{name} = {source}")
+        scope[name] = Var("v", writable=True)
+
+    def _view(self, scope, indent, loops, outer):
+        """A view of an array of our own written through: the array changes too."""
+        self.used.add("view")
+        base = self.pick(self.names(scope, "v", writable=True))
+        name = self.fresh("u")
+        part = self.pick(["1:", ":2", "::2"])
+        self.emit(indent, f"{name} = {base}[{part}]")
+        if self.coin(0.5):
+            self.emit(indent, f"{name}[0] = {self.bounded(scope, 's', 1)}")
+        else:
+            self.emit(indent, f"{name} {self.pick(['+=', '*='])} {self.bounded(scope, 's', 1)}")
+
+    def _list(self, scope, indent, loops, outer):
+        self.used.add("list")
+        name = self.fresh("xs")
+        items = [self.bounded(scope, "v", 1) if self.coin(0.6) else self.atom(scope, "v") for _ in range(2)]
+        self.emit(indent, f"{name} = [{', '.join(items)}]")
+        scope[name] = Var("l", writable=True)
+
+    def _append(self, scope, indent, loops, outer):
+        self.used.add("append")
+        name = self.pick(self.names(scope, "l", writable=True))
+        self.emit(indent, f"{name}.append({self.bounded(scope, 'v', 1)})")
+
+    def _list_store(self, scope, indent, loops, outer):
+        self.used.add("list")
+        name = self.pick(self.names(scope, "l"))
+        self.emit(indent, f"{name}[{self.rng.randrange(2)}] = {self.bounded(scope, 'v', 1)}")
+
+    def _dict(self, scope, indent, loops, outer):
+        self.used.add("dict")
+        name = self.fresh("d")
+        keys = (("p", "s"), ("q", "v"))
+        self.emit(indent, f'{name} = {{"p": {self.bounded(scope, "s", 1)}, "q": {self.bounded(scope, "v", 1)}}}')
+        scope[name] = Var("d", keys=keys)
+
+    def _dict_store(self, scope, indent, loops, outer):
+        name = self.pick(self.names(scope, "d"))
+        var = scope[name]
+        if self.on("dict_insert") and self.coin(0.5):
+            self.used.add("dict_insert")
+            key = self.fresh("k")
+            kind = self.pick("sv")
+            self.emit(indent, f'{name}["{key}"] = {self.bounded(scope, kind, 1)}')
+            scope[name] = replace(var, keys=var.keys + ((key, kind),))
+            return
+        self.used.add("dict")
+        key, kind = self.pick(var.keys)
+        self.emit(indent, f'{name}["{key}"] = {self.bounded(scope, kind, 1)}')
+
+    def _call(self, scope, indent, loops, outer):
+        self.used.add("helper")
+        helper, kinds, results = self.pick(self.helpers)
+        args = [self.expr(scope, k, 1) for k in kinds]
+        targets = [self.fresh({"s": "a", "v": "w"}[k]) for k in results]
+        self.emit(indent, f"{', '.join(targets)} = {helper}({', '.join(args)})")
+        for t, k in zip(targets, results):
+            scope[t] = Var(k, writable=False)  # a helper may return (a view of) its argument
+
+    def _comprehension(self, scope, indent, loops, outer):
+        self.used.add("comprehension")
+        name = self.target(scope, "s", outer)
+        t = self.fresh("t")
+        inner = dict(scope)
+        inner[t] = Var("s")
+        vector = self.pick(self.names(scope, "v"))
+        body = self.bounded(inner, "s", 1)
+        if self.coin(0.5):
+            self.emit(indent, f"{name} = sum([{body} for {t} in {vector}])")
+        else:
+            j = self.fresh("j")
+            inner = dict(scope)
+            inner[j] = Var("i")
+            self.emit(indent, f"{name} = sum([{self.bounded(inner, 's', 1)} for {j} in range({VECTOR})])")
+        scope[name] = Var("s")
+
+    def _if(self, scope, indent, loops, outer):
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.block(dict(scope), indent + 1, loops, outer)
+        if self.on("elif") and self.coin(0.35) and self.budget > 4:
+            self.used.add("elif")
+            self.emit(indent, f"elif {self.condition(scope)}:")
+            self.block(dict(scope), indent + 1, loops, outer)
+        if self.coin(0.5) and self.budget > 2:
+            self.emit(indent, "else:")
+            self.block(dict(scope), indent + 1, loops, outer)
+
+    def _for(self, scope, indent, loops, outer):
+        inner = dict(scope)
+        forms = []
+        if self.on("for_range"):
+            forms += ["range"] * 3
+        if self.on("for_array") and self.names(scope, "v"):
+            forms.append("array")
+        if self.on("enumerate") and self.names(scope, "v"):
+            forms.append("enumerate")
+        if self.on("zip") and len(self.names(scope, "v")) > 1:
+            forms.append("zip")
+        if self.on("for_list") and self.names(scope, "l"):
+            forms.append("list")
+        if self.names(scope, "m"):
+            forms.append("rows")
+        if not forms:
+            forms = ["range"]
+        form = self.pick(forms)
+        over = []  # the names the loop runs over
+        if form == "range":
+            self.used.add("for_range")
+            i = self.fresh("i")
+            trips = self.pick(["2", "3"] if loops < 2 else ["1", "2"])
+            if self.names(scope, "n") and self.coin(0.3):
+                self.used.add("int_param")
+                trips = self.pick(self.names(scope, "n"))
+            self.emit(indent, f"for {i} in range({trips}):")
+            inner[i] = Var("i")
+        elif form == "array":
+            self.used.add("for_array")
+            t = self.fresh("t")
+            over.append(self.pick(self.names(scope, "v")))
+            self.emit(indent, f"for {t} in {over[0]}:")
+            inner[t] = Var("s")
+        elif form == "enumerate":
+            self.used.add("enumerate")
+            i, t = self.fresh("i"), self.fresh("t")
+            over.append(self.pick(self.names(scope, "v")))
+            self.emit(indent, f"for {i}, {t} in enumerate({over[0]}):")
+            inner[i], inner[t] = Var("i"), Var("s")
+        elif form == "zip":
+            self.used.add("zip")
+            t, u = self.fresh("t"), self.fresh("t")
+            first, second = over[:] = self.rng.sample(self.names(scope, "v"), 2)
+            self.emit(indent, f"for {t}, {u} in zip({first}, {second}):")
+            inner[t], inner[u] = Var("s"), Var("s")
+        elif form == "list":
+            self.used.add("for_list")
+            u, xs = self.fresh("r"), self.pick(self.names(scope, "l"))
+            over.append(xs)
+            self.emit(indent, f"for {u} in {xs}:")
+            inner[u] = Var("v")
+            inner[xs] = Var("l", writable=False)  # appending to it would make the loop endless
+        else:
+            u = self.fresh("r")
+            over.append(self.pick(self.names(scope, "m")))
+            self.emit(indent, f"for {u} in {over[0]}:")
+            inner[u] = Var("v")
+        for name in over:
+            if self.on("rebind_iterable"):
+                self.used.add("rebind_iterable")
+            else:
+                inner[name] = replace(inner[name], iterated=True)
+        if loops + 1 >= 4:
+            self.used.add("deep_nest")
+        self.block(inner, indent + 1, loops + 1, outer)
+
+    def _while(self, scope, indent, loops, outer):
+        self.used.add("while")
+        k = self.fresh("k")
+        self.emit(indent, f"{k} = 0")
+        guard = self.pick(["2", "3"] if loops < 2 else ["1", "2"])
+        self.emit(indent, f"while ({self.condition(scope)}) and {k} < {guard}:")
+        self.emit(indent + 1, f"{k} += 1")
+        self.block(dict(scope), indent + 1, loops + 1, outer)
+
+    def _break(self, scope, indent, loops, outer):
+        self.used.add("break")
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.emit(indent + 1, "break")
+
+    def _continue(self, scope, indent, loops, outer):
+        self.used.add("continue")
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.emit(indent + 1, "continue")
+
+    def _return(self, scope, indent, loops, outer):
+        self.used.add("early_return")
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.emit(indent + 1, f"return {self.result(scope)}")
+
+    def block(self, scope, indent, loops, outer):
+        """A block of one or more statements; what it binds stays inside it."""
+        for k in range(self.rng.randint(1, 4)):
+            if k and self.budget <= 1:
+                break
+            self.statement(scope, indent, loops, outer)
+
+    def result(self, scope):
+        """A scalar that reads several names in scope (so derivatives reach them)."""
+        terms = []
+        for name, var in sorted(scope.items()):
+            if var.kind == "s":
+                terms.append(name)
+            elif var.kind == "v":
+                terms.append(self.pick([f"np.sum({name})", f"np.dot({name}, {name})", f"{name}[0]"]))
+            elif var.kind == "l":
+                terms.append(f"np.sum({name}[-1])")
+            elif var.kind == "d":
+                terms.append(f'{name}["p"]')
+            elif var.kind == "m":
+                terms.append(f"np.sum({name} ** 2)")
+        self.rng.shuffle(terms)
+        terms = terms[: self.rng.randint(2, 6)] or ["0.0"]
+        return " + ".join(f"{self.pick(CONSTANTS)} * {t}" if self.coin(0.3) else t for t in terms)
+
+    def helper(self, k):
+        name = f"h{k}"
+        kinds = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
+        params = [f"p{j}" for j in range(len(kinds))]
+        scope = {p: Var(kind) for p, kind in zip(params, kinds)}
+        self.emit(0, f"def {name}({', '.join(params)}):")
+        self.budget = self.rng.randint(2, 8)
+        outer = {"fn": name, "params": set(params)}
+        self.nest_goal = 1 if self.on("helper_loop") and self.coin(0.5) else 0
+        if self.nest_goal:
+            self.used.add("helper_loop")
+        saved = self.allowed
+        self.allowed = self.allowed - {"early_return", "while", "helper"}
+        while self.budget > 1:
+            self.statement(scope, 1, 0, outer)
+        self.allowed = saved
+        results = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
+        values = [self.bounded(scope, kind, 1) for kind in results]
+        self.emit(1, f"return {', '.join(values)}")
+        self.lines += ["", ""]
+        return name, kinds, results
+
+    def program(self) -> Program:
+        self.lines = ["import numpy as np", "", ""]
+        for k in range(self.rng.choice([0, 1] if self.small else [0, 1, 1, 2]) if self.on("helper") else 0):
+            self.helpers.append(self.helper(k))
+        params = [("x", "v"), ("s", "s")]
+        if self.coin(0.6):
+            params.insert(1, ("y", "v"))
+        if self.on("int_param") and self.coin(0.3):
+            params.append(("n", "n"))
+        if self.on("matrix") and self.coin(0.2):
+            self.used.add("matrix")
+            params.append(("m", "m"))
+        scope = {name: Var(kind) for name, kind in params}
+        self.emit(0, f"def f({', '.join(n for n, _ in params)}):")
+        start = len(self.lines)
+        self.budget = self.rng.choice([6, 10, 15] if self.small else [10, 20, 40, 60, 90])
+        self.nest_goal = self.rng.choice(
+            [1, 2] if self.small else [1, 2, 3, 4, 5] if self.on("deep_nest") else [1, 2, 3])
+        outer = {"fn": "f", "params": {n for n, _ in params}}
+        while self.budget > 1:
+            self.statement(scope, 1, 0, outer)
+        self.emit(1, f"return {self.result(scope)}")
+        return Program("\n".join(self.lines) + "\n", params, set(self.used), len(self.lines) - start + 1)
+
+
+def generate(seed: int, index: int, features: set[str], small: bool = False) -> Program:
+    return Generator(random.Random(f"{seed}:{index}"), features, small).program()
+
+
+# -- checking one program ------------------------------------------------------------
+
+
+class Unstable(Exception):
+    """The finite-difference reference is not trustworthy at these inputs."""
+
+
+class Timeout(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    seed: int
+    index: int
+    status: str  # "pass", "fail", "known" (a failure already reported), "unstable", "invalid"
+    failure: str = ""  # the failure class
+    message: str = ""
+    features: list = field(default_factory=list)
+    lines: int = 0
+    transform_s: float = 0.0  # the slowest cold transformation of the program
+    attempt: int = 0  # inputs drawn this many times before a stable reference
+    args: list = field(default_factory=list)
+    source: str = ""
+
+
+_modules = 0
+
+
+def load(source: str, directory: Path, name: str = "f"):
+    """Write ``source`` to a fresh module file and import it (srcgrad reads it with ``inspect``)."""
+    global _modules
+    _modules += 1
+    modname = f"_srcgrad_fuzz_{_modules}"
+    path = directory / f"{modname}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def _flat(x) -> np.ndarray:
+    if isinstance(x, (tuple, list)):
+        return np.concatenate([_flat(v) for v in x]) if x else np.zeros(0)
+    return np.ravel(np.asarray(x, dtype=float))
+
+
+def _moved(args, positions, direction, h):
+    out = list(args)
+    for k, u in zip(positions, direction):
+        out[k] = args[k] + h * u
+    return out
+
+
+STEPS = (1e-4, 1e-5, 1e-6)
+
+
+def directional(f, args, positions, direction) -> float:
+    """The derivative of ``f`` along ``direction``, by central differences; ``Unstable`` if
+    differences at three step sizes disagree or the two one-sided ones do (a kink, a jump)."""
+    estimates = []
+    for h in STEPS:
+        plus, minus = f(*_moved(args, positions, direction, h)), f(*_moved(args, positions, direction, -h))
+        estimates.append((float(plus) - float(minus)) / (2 * h))
+    middle = estimates[1]
+    scale = max(1.0, abs(middle))
+    if max(abs(e - middle) for e in estimates) > 1e-5 * scale:
+        raise Unstable(f"central differences {estimates}")
+    h = 1e-7
+    here = float(f(*args))
+    right = (float(f(*_moved(args, positions, direction, h))) - here) / h
+    left = (here - float(f(*_moved(args, positions, direction, -h)))) / h
+    if abs(right - left) > 1e-4 * scale:
+        raise Unstable(f"one-sided differences {left} and {right}")
+    return middle
+
+
+def _close(a, b, rtol=1e-5, atol=1e-6) -> bool:
+    a, b = _flat(a), _flat(b)
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.maximum(np.abs(b), 1.0)))
+
+
+def _unchanged(before, after) -> bool:
+    return all(
+        (np.array_equal(a, b) and np.shape(a) == np.shape(b)) if isinstance(a, np.ndarray) else a == b
+        for a, b in zip(before, after)
+    )
+
+
+_stage = ["loading"]  # what check() is doing: a timeout says where
+
+
+class Failure(Exception):
+    def __init__(self, failure: str, message: str):
+        super().__init__(message)
+        self.failure = failure
+
+
+def _call(stage: str, fn, *args, **kwargs):
+    """Call srcgrad; an exception is a failure of ``stage`` (typed srcgrad errors are 'refused')."""
+    import srcgrad.errors
+
+    try:
+        return fn(*args, **kwargs)
+    except (Timeout, Failure):
+        raise
+    except Exception as exc:
+        kind = "refused" if isinstance(exc, srcgrad.errors.SrcgradError) else "error"
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise Failure(f"{kind}:{stage}:{type(exc).__name__}", f"{type(exc).__name__}: {first}\n"
+                      + "".join(traceback.format_exception(exc)[-6:])) from exc
+
+
+def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = True,
+          first_attempt: int = 0, transform_only: bool = False) -> Outcome:
+    """Run every check on ``program``; the outcome says which failed first."""
+    import srcgrad
+
+    outcome = Outcome(seed, index, "pass", features=sorted(program.features), lines=program.lines,
+                      source=program.source)
+    draws = random.Random(f"args:{seed}:{index}")
+    try:
+        f = load(program.source, directory)
+    except Exception as exc:
+        return replace(outcome, status="invalid", message=f"import: {exc!r}")
+    positions = [k for k, (_, kind) in enumerate(program.params) if kind in "svm"]
+    names = tuple(program.params[k][0] for k in positions)
+    # draw inputs where the reference is stable
+    _stage[0] = "finite differences"
+    for attempt in range(first_attempt, 5):
+        args = program.draw_args(draws)
+        rng = random.Random(f"directions:{seed}:{index}:{attempt}")
+        outcome.attempt = attempt
+        try:
+            value = f(*copy.deepcopy(args))
+        except Exception as exc:
+            return replace(outcome, status="invalid", message=f"the program itself: {exc!r}", args=args)
+        if not np.isfinite(value) or abs(value) > 1e6:
+            continue
+        directions = [[_random_like(args[k], rng) for k in positions] for _ in range(2)]
+        try:
+            references = [directional(f, args, positions, d) for d in directions]
+        except (Unstable, FloatingPointError):
+            continue
+        break
+    else:
+        return replace(outcome, status="unstable", args=args)
+    outcome.args = args
+    if transform_only:
+        return _time_transforms(f, names, outcome)
+    saved = copy.deepcopy(args)
+    try:
+        # reverse mode: value and gradient, timed cold
+        _stage[0] = "the reverse transformation"
+        started = time.perf_counter()
+        df = srcgrad.value_and_grad(f, wrt=names)
+        _call("transform", srcgrad.source, df)
+        outcome.transform_s = time.perf_counter() - started
+        _stage[0] = "grad"
+        got, gradient = _call("grad", df, *args)
+        _same_inputs(args, saved, "grad")
+        if not _close(got, value, rtol=1e-9, atol=1e-12):
+            raise Failure("value", f"value_and_grad gives {got!r}, the function {value!r}")
+        for d, ref in zip(directions, references):
+            analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradient, d))
+            if not _close(analytic, ref):
+                raise Failure("grad", f"<grad, u> = {analytic!r}, finite differences {ref!r}")
+        # forward mode
+        _stage[0] = "the forward transformation"
+        started = time.perf_counter()
+        _call("transform", srcgrad.api.jvp_source, f, wrt=names)
+        outcome.transform_s = max(outcome.transform_s, time.perf_counter() - started)
+        for d, ref in zip(directions, references):
+            tangents = [None] * len(args)
+            for k, u in zip(positions, d):
+                tangents[k] = u
+            out, tangent = _call("jvp", srcgrad.jvp, f, tuple(args), tuple(tangents))
+            _same_inputs(args, saved, "jvp")
+            if not _close(out, value, rtol=1e-9, atol=1e-12):
+                raise Failure("value", f"jvp gives the value {out!r}, the function {value!r}")
+            if not _close(tangent, ref):
+                raise Failure("jvp", f"jvp tangent {float(tangent)!r}, finite differences {ref!r}")
+        # a pullback called twice
+        _stage[0] = "vjp"
+        out, pullback = _call("vjp", srcgrad.vjp, f, *args, wrt=names)
+        first = _call("vjp", pullback, 1.0)
+        second = _call("vjp", pullback, 1.0)
+        _same_inputs(args, saved, "vjp")
+        if not _close(out, value, rtol=1e-9, atol=1e-12):
+            raise Failure("value", f"vjp gives the value {out!r}, the function {value!r}")
+        if not all(np.array_equal(a, b) for a, b in zip(first, second)):
+            raise Failure("pullback_twice", f"first call {first!r}, second {second!r}")
+        if not _close(first, gradient, rtol=1e-9, atol=1e-12):
+            raise Failure("vjp", f"pullback gives {first!r}, value_and_grad {gradient!r}")
+        _stage[0] = "hvp"
+        if hvp:
+            _check_hvp(f, args, positions, names, directions[0], rng, saved)
+    except Failure as exc:
+        outcome.status, outcome.failure, outcome.message = "fail", exc.failure, str(exc)
+        for name, piece in KNOWN_FAILURES.items():
+            if piece in outcome.message:
+                outcome.status, outcome.failure = "known", name
+    except Timeout:
+        outcome.status, outcome.failure, outcome.message = "fail", "timeout", f"in {_stage[0]}"
+    return outcome
+
+
+def _time_transforms(f, names, outcome: Outcome) -> Outcome:
+    """Only the cold transformations (reverse pair, fused gradient, jvp), timed together."""
+    import srcgrad
+
+    started = time.perf_counter()
+    try:
+        _call("transform", srcgrad.source, srcgrad.value_and_grad(f, wrt=names))
+        _call("transform", srcgrad.api.jvp_source, f, wrt=names)
+    except Failure as exc:
+        outcome.status, outcome.failure, outcome.message = "fail", exc.failure, str(exc)
+    outcome.transform_s = time.perf_counter() - started
+    return outcome
+
+
+def _same_inputs(args, saved, stage):
+    if not _unchanged(saved, args):
+        raise Failure("mutated", f"{stage} changed the caller's arguments: {saved!r} became {args!r}")
+
+
+def _check_hvp(f, args, positions, names, direction, rng, saved):
+    """H v for one float argument against central differences of the (checked) gradient."""
+    import srcgrad
+
+    j = rng.randrange(len(positions))
+    k, u = positions[j], direction[j]
+    hv = _call("hvp", srcgrad.hvp(f, wrt=names[j]), *args, u)
+    _same_inputs(args, saved, "hvp")
+    gradient = srcgrad.grad(f, wrt=names[j])
+    estimates = []
+    for h in (1e-4, 1e-5):
+        plus, minus = list(args), list(args)
+        plus[k], minus[k] = args[k] + h * u, args[k] - h * u
+        estimates.append((_flat(gradient(*plus)) - _flat(gradient(*minus))) / (2 * h))
+    if not _close(estimates[0], estimates[1], rtol=1e-4, atol=1e-5):
+        return  # the gradient has a kink near here: no reference
+    if not _close(hv, estimates[1], rtol=1e-4, atol=1e-5):
+        raise Failure("hvp", f"hvp gives {_flat(hv)!r}, differences of the gradient {estimates[1]!r}")
+
+
+def _random_like(x, rng):
+    if isinstance(x, np.ndarray):
+        return np.array([rng.gauss(0, 1) for _ in range(x.size)]).reshape(x.shape)
+    return rng.gauss(0, 1)
+
+
+# -- running a chunk -----------------------------------------------------------------
+
+
+def _alarm(signum, frame):
+    raise Timeout()
+
+
+_worker_dir: Path | None = None
+
+
+def _work(job) -> Outcome:
+    global _worker_dir
+    seed, index, features, timeout, hvp, transform_only, small = job
+    if _worker_dir is None:
+        _worker_dir = Path(tempfile.mkdtemp(prefix="srcgrad_fuzz_"))
+        sys.path.insert(0, str(_worker_dir))
+        signal.signal(signal.SIGALRM, _alarm)
+        np.seterr(all="ignore")
+    program = generate(seed, index, features, small)
+    signal.alarm(timeout)
+    try:
+        return check(program, seed, index, _worker_dir, hvp=hvp, transform_only=transform_only)
+    except Timeout:
+        return Outcome(seed, index, "fail", "timeout", f"over {timeout} s", sorted(program.features),
+                       program.lines, source=program.source)
+    finally:
+        signal.alarm(0)
+
+
+def save(outcome: Outcome, directory: Path) -> Path:
+    """Write a failing program with its inputs and the failure, runnable by --reduce."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cls = outcome.failure.replace(":", "_")
+    path = directory / f"s{outcome.seed}_k{outcome.index}_{cls}.py"
+    header = [f'"""fuzz failure {outcome.failure} (seed {outcome.seed}, program {outcome.index}, '
+              f'attempt {outcome.attempt})', ""]
+    header += [line.replace('"""', "'''") for line in outcome.message.splitlines()[:12]]
+    header += ['"""', ""]
+    args = "ARGS = [" + ", ".join(_literal(a) for a in outcome.args) + "]"
+    path.write_text("\n".join(header) + outcome.source + "\n\n" + args + "\n")
+    return path
+
+
+def _literal(a) -> str:
+    if isinstance(a, np.ndarray):
+        return f"np.array({a.tolist()!r})"
+    return repr(a)
+
+
+def parse_features(text: str | None, with_known: bool) -> set[str]:
+    chosen = set(FEATURES) - (set() if with_known else KNOWN_BUGS)
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item or item == "all":
+            continue
+        if item.startswith("-"):
+            chosen.discard(item[1:])
+        else:
+            if item not in FEATURES:
+                raise SystemExit(f"unknown feature {item!r}; features: {', '.join(FEATURES)}")
+            chosen.add(item)
+    return chosen
+
+
+def run(seed: int, start: int, count: int, features: set[str], jobs: int = 1, timeout: int = 120,
+        hvp: bool = True, transform_only: bool = False, small: bool = False):
+    """Check programs ``start .. start + count - 1`` of ``seed``; yield their outcomes in order."""
+    jobs_list = [(seed, k, features, timeout, hvp, transform_only, small) for k in range(start, start + count)]
+    if jobs <= 1:
+        for job in jobs_list:
+            yield _work(job)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(_work, jobs_list)
+
+
+def summarize(outcomes: list[Outcome]) -> str:
+    status = Counter(o.status for o in outcomes)
+    failures = Counter(o.failure for o in outcomes if o.status == "fail")
+    known = Counter(o.failure for o in outcomes if o.status == "known")
+    by_feature = defaultdict(lambda: [0, 0])
+    for o in outcomes:
+        if o.status in ("pass", "fail", "known"):
+            for feat in o.features:
+                by_feature[feat][0] += 1
+                by_feature[feat][1] += o.status == "fail"
+    streak = 0
+    for o in reversed(outcomes):
+        if o.status == "fail":
+            break
+        streak += o.status in ("pass", "known")
+    times = sorted(o.transform_s for o in outcomes if o.transform_s)
+    lines = [f"programs: {len(outcomes)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(status.items()))]
+    lines.append(f"last consecutive checked programs without a new failure: {streak}")
+    if times:
+        slowest = max(outcomes, key=lambda o: o.transform_s)
+        lines.append(
+            f"cold transform (value_and_grad + jvp), s: median {times[len(times) // 2]:.3f}, "
+            f"p99 {times[int(len(times) * 0.99)]:.3f}, max {times[-1]:.3f} "
+            f"(seed {slowest.seed} program {slowest.index}, {slowest.lines} lines)"
+        )
+    if failures:
+        lines.append("failures by class:")
+        for cls, n in failures.most_common():
+            first = next(o for o in outcomes if o.failure == cls)
+            lines.append(f"  {n:6d}  {cls}   (first: program {first.index}: {(first.message.splitlines() or [''])[0][:90]})")
+    for cls, n in known.most_common():
+        lines.append(f"  known: {n:6d}  {cls}")
+    lines.append("by feature (checked programs, failures):")
+    for feat in FEATURES:
+        if feat in by_feature:
+            n, bad = by_feature[feat]
+            lines.append(f"  {feat:16s} {n:6d} {bad:6d}")
+    return "\n".join(lines)
+
+
+# -- reduction -----------------------------------------------------------------------
+
+
+def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
+    """Shrink a saved failing program: drop statements (with their blocks) while the
+    failure class stays the same; print and return the smallest program found."""
+    text = path.read_text()
+    failure, _, seed, _, index, _, attempt = text.split("fuzz failure ", 1)[1].split()[:7]
+    seed, index, attempt = int(seed.rstrip(",")), int(index.rstrip(",")), int(attempt.rstrip(")"))
+    namespace: dict = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    args = namespace["ARGS"]
+    body = text.split('"""', 2)[2].split("\n\nARGS = ")[0].strip("\n").splitlines()
+    directory = Path(tempfile.mkdtemp(prefix="srcgrad_reduce_"))
+    sys.path.insert(0, str(directory))
+    np.seterr(all="ignore")
+
+    def fails(lines) -> bool:
+        source = "\n".join(lines) + "\n"
+        try:
+            params = _params_of(source)
+        except SyntaxError:
+            return False
+        program = Program(source, params, set(), len(lines))
+        program.draw_args = lambda rng: copy.deepcopy(args)
+        with contextlib.redirect_stderr(None):
+            try:
+                outcome = check(program, seed, index, directory, hvp=hvp, first_attempt=attempt)
+            except Exception:
+                return False
+        return outcome.status == "fail" and outcome.failure == failure
+
+    deadline = time.time() + limit_s
+    if not fails(body):
+        print(f"{path}: does not fail with {failure!r} any more")
+        return "\n".join(body)
+    changed = True
+    while changed:
+        changed = False
+        k = len(body) - 1
+        while k >= 0:
+            line = body[k]
+            stripped = line.strip()
+            if not stripped or not line.startswith(" "):
+                k -= 1
+                continue
+            indent = len(line) - len(line.lstrip())
+            end = k + 1
+            while end < len(body) and (not body[end].strip() or len(body[end]) - len(body[end].lstrip()) > indent):
+                end += 1
+            for candidate in (body[:k] + body[end:], body[:k] + [" " * indent + "pass"] + body[end:]):
+                if candidate != body and fails(candidate):
+                    body = candidate
+                    changed = True
+                    print(f"... {len(body)} lines", flush=True)
+                    path.with_suffix(".reduced.py").write_text("\n".join(body) + "\n")
+                    break
+            if time.time() > deadline:
+                print("(time limit reached: the smallest program so far)")
+                changed = False
+                break
+            k = min(k, len(body)) - 1
+    reduced = "\n".join(body) + "\n"
+    print(reduced)
+    print("ARGS = [" + ", ".join(_literal(a) for a in args) + "]")
+    return reduced
+
+
+def replay(path: Path, hvp: bool = True) -> Outcome:
+    """Check a saved failing program again, with its inputs; print the outcome."""
+    text = path.read_text()
+    _, _, seed, _, index, _, attempt = text.split("fuzz failure ", 1)[1].split()[:7]
+    namespace: dict = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    source = text.split('"""', 2)[2].split("\n\nARGS = ")[0].strip("\n") + "\n"
+    program = Program(source, _params_of(source), set(), 0)
+    program.draw_args = lambda rng: copy.deepcopy(namespace["ARGS"])
+    directory = Path(tempfile.mkdtemp(prefix="srcgrad_replay_"))
+    sys.path.insert(0, str(directory))
+    outcome = check(program, int(seed.rstrip(",")), int(index.rstrip(",")), directory, hvp=hvp,
+                    first_attempt=int(attempt.rstrip(")")))
+    print(outcome.status, outcome.failure, outcome.message[:2000])
+    return outcome
+
+
+def _params_of(source: str) -> list[tuple[str, str]]:
+    import ast
+
+    tree = ast.parse(source)
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "f")
+    kinds = {"x": "v", "y": "v", "s": "s", "n": "n", "m": "m"}
+    return [(a.arg, kinds[a.arg]) for a in fn.args.args]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=int, default=0, help="index of the first program")
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--features", help="comma list: +name / -name to add or drop forms (default: all but known bugs)")
+    parser.add_argument("--with-known-bugs", action="store_true", help=f"also draw {sorted(KNOWN_BUGS)}")
+    parser.add_argument("--no-hvp", action="store_true", help="skip the second-order check")
+    parser.add_argument("--transform-only", action="store_true", help="only time the cold transformations")
+    parser.add_argument("--small", action="store_true", help="programs of at most 15 lines, loops two deep")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per program")
+    parser.add_argument("--save", default="fuzz-failures", help="directory for failing programs")
+    parser.add_argument("--json", help="append one JSON line per program here")
+    parser.add_argument("--show", action="store_true", help="print each program's source")
+    parser.add_argument("--reduce", help="shrink a saved failing program")
+    parser.add_argument("--replay", help="check a saved failing program again")
+    opts = parser.parse_args(argv)
+    if opts.replay:
+        return 1 if replay(Path(opts.replay), hvp=not opts.no_hvp).status == "fail" else 0
+    if opts.reduce:
+        reduce(Path(opts.reduce), hvp=not opts.no_hvp)
+        return 0
+    features = parse_features(opts.features, opts.with_known_bugs)
+    outcomes = []
+    log = open(opts.json, "a") if opts.json else None
+    started = time.time()
+    for outcome in run(opts.seed, opts.start, opts.count, features, opts.jobs, opts.timeout, not opts.no_hvp,
+                       opts.transform_only, opts.small):
+        outcomes.append(outcome)
+        if opts.show:
+            print(outcome.source)
+        if outcome.status == "fail":
+            where = save(outcome, Path(opts.save))
+            print(f"FAIL {outcome.failure} program {outcome.index}: {(outcome.message.splitlines() or [''])[0][:120]} -> {where}",
+                  flush=True)
+        elif outcome.status == "invalid":
+            print(f"INVALID program {outcome.index}: {outcome.message[:200]}", flush=True)
+        if log:
+            record = {k: v for k, v in outcome.__dict__.items() if k not in ("source", "args")}
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+        if len(outcomes) % 100 == 0:
+            print(f"... {len(outcomes)} programs, {time.time() - started:.0f} s", flush=True)
+    if log:
+        log.close()
+    print(f"python tools/fuzz.py --seed {opts.seed} --start {opts.start} --count {opts.count} "
+          f"--jobs {opts.jobs} --features {','.join(sorted(features))}  ({time.time() - started:.0f} s)")
+    print(summarize(outcomes))
+    return 1 if any(o.status == "fail" for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
