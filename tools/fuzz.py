@@ -59,10 +59,9 @@ FEATURES = (
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
     "rebind_iterable",
 )
-# Forms that hit a known bug, left out unless asked for by name: dict key insertion
-# (another engineer's, issue #13 §3); rebinding, inside `for t in xs`, the name `xs`
-# (the loop reads `xs[k]` from the new value: tests/test_fuzz_regressions.py).
-KNOWN_BUGS = {"dict_insert", "rebind_iterable"}
+# Forms that hit a known bug, left out unless asked for by name (none today: dict key
+# insertion and rebinding the iterable of a `for` inside it are fixed).
+KNOWN_BUGS: set[str] = set()
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
 KNOWN_FAILURES = {

@@ -301,8 +301,11 @@ class SyncPlanner:
         A new element in a list (a store into a slot, an append) changes the
         list, not the arrays its other slots hold: those stay as they are.
         """
-        if elements_unchanged:
-            facts = {k: sh for k, sh in facts.items() if not (sh.base == name and sh.how == "part")}
+        if elements_unchanged:  # nor does it change the memory of arrays its elements share (lost links)
+            facts = {
+                k: sh for k, sh in facts.items()
+                if not (sh.base == name and sh.how == "part") and not (sh.how == "lost" and name in (sh.base, sh.ref))
+            }
         around: dict[str, list] = {}  # name -> the shares it is in, in the order syncs are emitted
         for sh in sorted(facts.values(), key=share_order):
             around.setdefault(sh.ref, []).append(sh)

@@ -264,7 +264,7 @@ def _replace_read(nxt, name, value):
     class Replace(gast.NodeTransformer):
         def visit_Name(self, n):
             if n.id == name and isinstance(n.ctx, gast.Load):
-                return value
+                return tp.clone(value)  # each place its own node: later passes rewrite in place
             return n
 
     setattr(nxt, where, Replace().visit(node))
@@ -334,8 +334,9 @@ class _Fold(gast.NodeTransformer):
             and _number(inner.left)
             and type(inner.left.value) is not bool
         ):
-            inner.left = tp.const(-inner.left.value)
-            return inner
+            # a new node: the product may be shared (substituted in several places), and
+            # negating it in place would flip it once per place
+            return gast.BinOp(left=tp.const(-inner.left.value), op=inner.op, right=inner.right)
         return node
 
     def visit_Compare(self, node):

@@ -131,7 +131,9 @@ class Desugar:
         index = self.names.fresh("k")
         if _keys_read_back(it, s):  # for name in params: ... params[name]: a dict's keys
             it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()), args=[], keywords=[])
+        held = self._held_before_rebinding(it, s)
         pre, length, element = self._sequence(it, tp.name(index))
+        pre = held + pre
         n = self.names.fresh("n")
         pre = pre + [self.lower.located(tp.assign(n, length))]
         header = gast.For(
@@ -143,6 +145,23 @@ class Desugar:
         # the target takes the k-th element apart like any assignment: `i, (u, v) = k, (x[k], y[k])`
         first = gast.copy_location(gast.Assign(targets=[s.target], value=element, type_comment=None), s)
         return pre, header, [first]
+
+    def _held_before_rebinding(self, it, loop: gast.For) -> list:
+        """``for t in w: ... w = np.sin(w)``: Python walks the ``w`` the loop started with, so
+        a name the body rebinds is read through another name bound before the loop
+        (``w_items = w``); ``it`` is changed in place to read that one."""
+        rebound = {
+            n.id for stmt in loop.body for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        out, renamed = [], {}
+        for n in gast.walk(it):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in rebound:
+                if n.id not in renamed:
+                    renamed[n.id] = self.names.fresh(f"{n.id}_items")
+                    out.append(self.lower.located(tp.assign(renamed[n.id], tp.name(n.id))))
+                n.id = renamed[n.id]
+        return self.lower.block(out) if out else []
 
     def _sequence(self, it, k) -> tuple[list, gast.expr, gast.expr]:
         """Statements, length and ``k``-th element of an iterable a loop goes over by index.
