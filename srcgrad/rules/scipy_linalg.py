@@ -43,10 +43,10 @@ def cho_factor_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True
 
 @defvjp(linalg.cho_solve)
 def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L."""
+    """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L (as outer products)."""
     gb = linalg.cho_solve(c_and_lower, g)
     low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
-    gl = -(sg.outer_columns(gb, ans) + sg.outer_columns(ans, gb)) @ low
+    gl = -(sg.outer_columns(gb, low.T @ ans) + sg.outer_columns(ans, low.T @ gb))
     return sg.cho_cotangent(gl, c_and_lower), gb
 
 
