@@ -72,6 +72,18 @@ SPECIAL = [
     case(special.i1, np.array([-2.0, -0.3, 0.0, 0.4, 2.5])),
     case(special.ive, 1.5, r(4, lo=0.2, hi=3.0), wrt=[1]),
     case(special.ive, 0, r(2, 2, lo=-3.0, hi=3.0)),
+    case(special.gamma, r(4, lo=0.3, hi=3.0)),
+    case(special.loggamma, r(4, lo=0.3, hi=3.0)),
+    case(special.beta, r(3, lo=0.5, hi=3.0), r(2, 1, lo=0.5, hi=3.0)),
+    case(special.gammainc, 2.5, r(4, lo=0.2, hi=4.0), wrt=[1]),
+    case(special.gammaincc, r(3, lo=0.5, hi=3.0), r(2, 3, lo=0.2, hi=4.0), wrt=[1]),
+    case(special.erfcx, r(5, lo=-2.0, hi=4.0)),
+    case(special.log_expit, r(5, lo=-5.0, hi=5.0)),
+    case(special.entr, r(4, lo=0.1, hi=2.0)),
+    case(special.rel_entr, r(4, lo=0.1, hi=2.0), r(4, lo=0.1, hi=2.0)),
+    case(special.i0e, r(5, lo=-3.0, hi=3.0)),
+    case(special.i1e, r(5, lo=-3.0, hi=3.0)),
+    case(special.iv, 2.0, r(4, lo=-3.0, hi=3.0), wrt=[1]),
     case(special.logsumexp, r(3, 4), 1, r(3, 4, lo=0.2, hi=2.0)),
     case(special.logsumexp, r(3, 4), None, r(4, lo=0.2, hi=2.0)),
     case(special.softmax, r(5)),
@@ -267,6 +279,11 @@ def test_dirichlet_derivative_in_x_is_the_unconstrained_one():
     xs = np.array([[0.2, 0.6], [0.3, 0.3], [0.5, 0.1]])
     out, pullback = srcgrad.vjp(dirichlet.logpdf, xs, alpha, wrt=("x",))
     np.testing.assert_allclose(pullback(np.array([1.0, 2.0]))[0], (alpha[:, None] - 1.0) / xs * [1.0, 2.0])
+
+
+def test_gammainc_in_a_is_refused_not_zero():
+    with pytest.raises(NoDerivativeRuleError, match="gammainc with respect to its parameter 'a'"):
+        srcgrad.grad(special.gammainc)(2.5, 1.0)
 
 
 @pytest.mark.parametrize("dist, args", [(t, (0.3, 4.0, 0.0, 1.0)), (gamma, (1.3, 2.0, 0.0, 1.0))])
@@ -610,7 +627,13 @@ def special_mix(x):
 
 
 def special_pair(x, y):
-    return np.sum(special.xlogy(x, y) + special.xlog1py(x, y) + special.betaln(x, y))
+    return np.sum(special.xlogy(x, y) + special.xlog1py(x, y) + special.betaln(x, y)
+                  + special.beta(x, y) + special.rel_entr(x, y) + special.gammainc(2.0, x))
+
+
+def special_more(x):
+    return np.sum(special.gamma(x) + special.loggamma(x) + special.erfcx(x) + special.log_expit(x)
+                  + special.entr(x) + special.i0e(x) + special.i1e(x) + special.iv(2.0, x))
 
 
 def logsumexp_weighted(a, b):
@@ -638,6 +661,7 @@ def cho_factor_squares(a):
     [
         (special_mix, (r(4, lo=0.3, hi=2.5),)),
         (special_pair, (r(3, lo=0.3, hi=2.0), r(3, lo=0.3, hi=2.0))),
+        (special_more, (r(4, lo=0.3, hi=2.5),)),
         (logsumexp_weighted, (r(2, 3), r(3, lo=0.5, hi=2.0))),
         (convolution_energy, (r(6), r(3))),
         (matrix_functions, (WELL,)),
@@ -700,7 +724,7 @@ def test_every_scipy_vjp_rule_has_a_matching_jvp_rule():
 
 
 USED_IN_USER_FUNCTIONS = [
-    special.softmax, special.log_softmax, special.logsumexp, special.iv, linalg.cholesky,
+    special.softmax, special.log_softmax, special.logsumexp, linalg.cholesky,
     linalg.cho_factor, linalg.cho_solve, linalg.solve_triangular, linalg.solve, linalg.inv,
     linalg.det, linalg.expm, linalg.expm_frechet, signal.convolve, signal.correlate,
 ]  # fmt: skip

@@ -1,12 +1,14 @@
-"""Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family, error
-functions and the normal distribution function, logistic functions, ``xlogy``
-and modified Bessel functions.
+"""Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family (with the
+regularized incomplete gamma functions in ``x``), error functions and the normal
+distribution function, logistic functions, ``xlogy``, entropies and modified
+Bessel functions.
 
 Derivatives are written with SciPy's own functions where that keeps them
 finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
 never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
-(``polygamma``'s ``n``) have no derivative; ``ive``'s real order ``v`` has one that
-is not provided (a run-time ``NoDerivativeRuleError`` when ``v`` is active). ``logsumexp`` with
+(``polygamma``'s ``n``) have no derivative; ``iv``/``ive``'s real order ``v`` and
+``gammainc``/``gammaincc``'s ``a`` have one that is not provided (a run-time
+``NoDerivativeRuleError`` when that argument is active). ``logsumexp`` with
 ``return_sign=True`` is refused at run time.
 """
 
@@ -87,6 +89,71 @@ def polygamma_jvp(dn, dx, ans, n, x):
     return dx * special.polygamma(n + 1, x)
 
 
+@defvjp(special.gamma)
+def gamma(g, ans, x):
+    return g * ans * special.digamma(x)
+
+
+@defjvp(special.gamma)
+def gamma_jvp(dx, ans, x):
+    return dx * ans * special.digamma(x)
+
+
+@defvjp(special.loggamma)
+def loggamma(g, ans, x):
+    """Real x only."""
+    return g * special.digamma(x)
+
+
+@defjvp(special.loggamma)
+def loggamma_jvp(dx, ans, x):
+    return dx * special.digamma(x)
+
+
+@defvjp(special.beta, broadcasts=True)
+def beta(g, ans, a, b):
+    both = special.digamma(a + b)
+    return g * ans * (special.digamma(a) - both), g * ans * (special.digamma(b) - both)
+
+
+@defjvp(special.beta, broadcasts=True)
+def beta_jvp(da, db, ans, a, b):
+    both = special.digamma(a + b)
+    return ans * (da * (special.digamma(a) - both) + db * (special.digamma(b) - both))
+
+
+@defvjp(special.gammainc, broadcasts=True)
+def gammainc(g, ans, a, x):
+    """P(a, x): d/dx = x^(a-1) exp(-x) / Gamma(a); no derivative in a (no closed form)."""
+    return (
+        sg.no_derivative("scipy.special.gammainc", "a"),
+        g * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)),
+    )
+
+
+@defjvp(special.gammainc, broadcasts=True)
+def gammainc_jvp(da, dx, ans, a, x):
+    return dx * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)) + da * sg.no_derivative(
+        "scipy.special.gammainc", "a"
+    )
+
+
+@defvjp(special.gammaincc, broadcasts=True)
+def gammaincc(g, ans, a, x):
+    """Q(a, x) = 1 - P(a, x)."""
+    return (
+        sg.no_derivative("scipy.special.gammaincc", "a"),
+        -g * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)),
+    )
+
+
+@defjvp(special.gammaincc, broadcasts=True)
+def gammaincc_jvp(da, dx, ans, a, x):
+    return -dx * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)) + da * sg.no_derivative(
+        "scipy.special.gammaincc", "a"
+    )
+
+
 @defvjp(special.betaln, broadcasts=True)
 def betaln(g, ans, a, b):
     both = special.digamma(a + b)
@@ -130,6 +197,17 @@ def erfinv(g, ans, x):
 @defjvp(special.erfinv)
 def erfinv_jvp(dx, ans, x):
     return dx * np.sqrt(np.pi) / 2.0 * np.exp(ans * ans)
+
+
+@defvjp(special.erfcx)
+def erfcx(g, ans, x):
+    """erfcx = exp(x^2) erfc(x): d/dx = 2 x erfcx(x) - 2 / sqrt(pi)."""
+    return g * (2.0 * x * ans - 2.0 / np.sqrt(np.pi))
+
+
+@defjvp(special.erfcx)
+def erfcx_jvp(dx, ans, x):
+    return dx * (2.0 * x * ans - 2.0 / np.sqrt(np.pi))
 
 
 @defvjp(special.ndtr)
@@ -176,6 +254,16 @@ def expit_jvp(dx, ans, x):
     return dx * ans * (1.0 - ans)
 
 
+@defvjp(special.log_expit)
+def log_expit(g, ans, x):
+    return g * special.expit(-x)
+
+
+@defjvp(special.log_expit)
+def log_expit_jvp(dx, ans, x):
+    return dx * special.expit(-x)
+
+
 @defvjp(special.logit)
 def logit(g, ans, x):
     return g / (x * (1.0 - x))
@@ -211,6 +299,28 @@ def xlog1py_jvp(dx, dy, ans, x, y):
     return dx * np.log1p(y) + dy * x / np.where(x == 0.0, 1.0, 1.0 + y)
 
 
+@defvjp(special.entr)
+def entr(g, ans, x):
+    """-x log x: d/dx = -(log x + 1)."""
+    return -g * (np.log(x) + 1.0)
+
+
+@defjvp(special.entr)
+def entr_jvp(dx, ans, x):
+    return -dx * (np.log(x) + 1.0)
+
+
+@defvjp(special.rel_entr, broadcasts=True)
+def rel_entr(g, ans, x, y):
+    """x log(x / y): d/dx = log(x / y) + 1, d/dy = -x / y."""
+    return g * (np.log(x / y) + 1.0), -g * x / y
+
+
+@defjvp(special.rel_entr, broadcasts=True)
+def rel_entr_jvp(dx, dy, ans, x, y):
+    return dx * (np.log(x / y) + 1.0) - dy * x / y
+
+
 # --------------------------------------------------- modified Bessel functions
 
 
@@ -233,6 +343,28 @@ def i1(g, ans, x):
 @defjvp(special.i1)
 def i1_jvp(dx, ans, x):
     return dx * (special.i0(x) + special.iv(2, x)) / 2.0
+
+
+@defvjp(special.i0e)
+def i0e(g, ans, x):
+    """i0e = i0(x) exp(-|x|): d/dx = i1e(x) - sign(x) i0e(x)."""
+    return g * (special.i1e(x) - np.sign(x) * ans)
+
+
+@defjvp(special.i0e)
+def i0e_jvp(dx, ans, x):
+    return dx * (special.i1e(x) - np.sign(x) * ans)
+
+
+@defvjp(special.i1e)
+def i1e(g, ans, x):
+    """i1e = i1(x) exp(-|x|): d/dx = (i0e(x) + ive(2, x)) / 2 - sign(x) i1e(x)."""
+    return g * ((special.i0e(x) + special.ive(2, x)) / 2.0 - np.sign(x) * ans)
+
+
+@defjvp(special.i1e)
+def i1e_jvp(dx, ans, x):
+    return dx * ((special.i0e(x) + special.ive(2, x)) / 2.0 - np.sign(x) * ans)
 
 
 @defvjp(special.iv, broadcasts=True)
