@@ -3,9 +3,8 @@
 Functions with a rule are differentiated directly (``check_grads(special.gammaln, ...)``,
 ``check_grads(norm.logpdf, (x, loc, scale))``: every argument is an input there), and
 through user functions where options are passed (``axis=``, ``lower=``, ``mode=``),
-distributions are called (``norm.logpdf(x, 0.5, 2.0)``) or frozen ones used
-(``FROZEN.logpdf(x)``). A call that leaves out an optional input waits for the
-classifier to bind its default (marked xfail, see ``OPTIONAL``).
+distributions are called (``norm.logpdf(x, 0.5, 2.0)``, ``norm.cdf(x)`` with loc and
+scale left at their defaults) or frozen ones used (``FROZEN.logpdf(x)``).
 """
 
 from __future__ import annotations
@@ -132,25 +131,18 @@ def softmax_all(x):
     return np.sum(special.softmax(x) ** 2)
 
 
-# A call that leaves out an optional input (logsumexp's axis or b, norm's loc and scale)
-# needs the classifier to bind the rule's default (registry.Rule.input_defaults): a
-# two-line change to analysis/classify.py that the lead merges. Until then such a call
-# raises NoDerivativeRuleError ("without its argument 'b'"), never a wrong derivative.
-OPTIONAL = pytest.mark.xfail(
-    strict=False, reason="needs classify to bind optional inputs' defaults (lead's change)"
-)
 
 
 @pytest.mark.parametrize(
     "f, args",
     [
-        pytest.param(logsumexp_axis, (r(3, 4),), marks=OPTIONAL),
-        pytest.param(logsumexp_keepdims, (r(3, 4),), marks=OPTIONAL),
-        pytest.param(logsumexp_positional_axis, (r(3, 4),), marks=OPTIONAL),
-        pytest.param(logsumexp_all, (r(3, 4),), marks=OPTIONAL),
+        (logsumexp_axis, (r(3, 4),)),
+        (logsumexp_keepdims, (r(3, 4),)),
+        (logsumexp_positional_axis, (r(3, 4),)),
+        (logsumexp_all, (r(3, 4),)),
         (logsumexp_weights, (r(3, 4), r(3, 4, lo=0.2, hi=2.0))),
         (logsumexp_weights, (r(3, 4), r(4, lo=0.2, hi=2.0))),
-        pytest.param(logsumexp_weights_broadcast, (r(4), r(3, 4, lo=0.2, hi=2.0)), marks=OPTIONAL),
+        (logsumexp_weights_broadcast, (r(4), r(3, 4, lo=0.2, hi=2.0))),
         (softmax_axis, (r(3, 2),)),
         (log_softmax_axis, (r(2, 5),)),
         (softmax_all, (r(2, 3),)),
@@ -393,7 +385,7 @@ def mvn_call(x, mean):
     [
         (norm_positional, (0.6,)),
         (norm_keywords, (r(3), 1.3)),
-        pytest.param(norm_defaults, (r(3),), marks=OPTIONAL),
+        (norm_defaults, (r(3),)),
         (t_shape, (r(3), 3.5)),
         (frozen_norm, (0.6,)),
         (frozen_keywords, (r(3),)),

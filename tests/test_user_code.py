@@ -389,3 +389,47 @@ def test_differentiating_a_star_parameter_function_itself_is_refused_with_the_fi
     with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="lambda x, y: f"):
         srcgrad.grad(_product)(2.0, 3.0)
     assert srcgrad.grad(lambda x, y: _product(x, y))(2.0, 3.0) == 3.0
+
+
+# -- lambdas and closures --------------------------------------------------------------------
+
+
+def _apply_doubled(fn, x):
+    return fn(x) * 2.0
+
+
+def test_a_lambda_mapped_or_called_in_place_sees_the_differentiated_values_it_closes_over():
+    def f(w, rows):
+        per_row = sum(map(lambda r: np.dot(w, r), rows))
+        return per_row + (lambda v: np.sum(v * w))(rows[0])
+
+    w, rows = np.array([0.5, -1.5]), np.array([[0.3, 0.7], [1.0, 2.0], [-0.4, 0.1]])
+    _check(f, w, rows)
+    assert np.allclose(srcgrad.grad(f)(w, rows), rows.sum(axis=0) + rows[0])
+
+
+def test_a_closure_over_a_differentiated_value_passed_on_is_refused_not_zero():
+    """The callee would read w through the closure, where no derivative reaches it."""
+
+    def f(w, x):
+        return np.sum(_apply_doubled(lambda v: w * v, x))
+
+    def g(w, x):
+        def inner(v):
+            return w * v
+
+        return np.sum(_apply_doubled(inner, x))
+
+    w, x = np.array([0.5, 1.5]), np.array([0.3, 0.7])
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="reads `w`"):
+        srcgrad.grad(f)(w, x)
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="nested function 'inner'"):
+        srcgrad.grad(g)(w, x)
+    # a lambda that reads nothing differentiated is passed on like any function
+    assert np.allclose(srcgrad.grad(lambda x: np.sum(_apply_doubled(lambda v: v * v, x)))(x), 4.0 * x)
+
+
+def test_two_lambdas_on_one_line_are_told_apart():
+    x = np.array([0.3, 0.7])
+    first, second = srcgrad.grad(lambda x: np.sum(x) * 2.0), srcgrad.grad(lambda x: np.sum(x**2))
+    assert np.allclose(first(x), 2.0) and np.allclose(second(x), 2.0 * x)

@@ -118,7 +118,7 @@ class ForwardTransformer(Derivatives):
                 return [s], state  # writes inactive values: the tangent keeps its parts
             state = {k: v for k, v in state.items() if k != target}
             return [s], state
-        if op.kind == "unknown":
+        if op.kind in ("unknown", "closure"):
             raise self.classifier.error(op)
         state = dict(state)
         if op.kind == "call":

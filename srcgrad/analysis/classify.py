@@ -35,7 +35,7 @@ from ..core.numpy_facts import (
     NONDIFF_METHODS,
     VARARG_METHODS,
 )
-from ..errors import NoDerivativeRuleError
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..rules import registry
 
@@ -122,7 +122,27 @@ class Classifier:
             return op
         if isinstance(value, gast.BoolOp):
             return self.boolean_value(value)
+        if isinstance(value, gast.Lambda):
+            return self.closure(value)
         return Operation("nondiff")
+
+    def closure(self, value: gast.Lambda) -> Operation:
+        """A ``lambda`` passed on as a value: fine unless it reads a differentiated local.
+
+        Whoever calls it reads that local through the closure, where no derivative
+        reaches it; so an active closure is refused (see ``error``), never a zero.
+        """
+        params = {a.id for a in value.args.args + value.args.kwonlyargs}
+        params |= {a.id for a in (value.args.vararg, value.args.kwarg) if a is not None}
+        free = sorted({
+            n.id for n in gast.walk(value.body)
+            if isinstance(n, gast.Name) and n.id not in params and n.id in self.env.local_names
+        })
+        if not free:
+            return Operation("nondiff")
+        op = Operation("closure", free, label=gast.unparse(value).strip())
+        op.call = value
+        return op
 
     def boolean_value(self, value: gast.BoolOp) -> Operation:
         """``x or 1.0`` evaluates to one of its operands: a value, with a derivative we lack."""
@@ -214,6 +234,8 @@ class Classifier:
             if k.arg not in params:
                 return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
             bound[k.arg] = k.value
+        for p, default in rule.input_defaults.items():  # an optional input left out: its default
+            bound.setdefault(p, tp.const(default))
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
         missing = [p for p in rule.inputs if p not in bound]
         if missing:
@@ -234,8 +256,16 @@ class Classifier:
         op.call = node
         return op
 
-    def error(self, op: Operation) -> NoDerivativeRuleError:
+    def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
+        if op.kind == "closure":
+            names = ", ".join(f"`{n}`" for n in op.operands)
+            return UnsupportedSyntaxError(
+                f"passing on `{op.label}`, which reads {names} (a value being differentiated)",
+                location,
+                "pass the value as an argument of the lambda, or call the lambda here; "
+                "a function's closure carries no derivative",
+            )
         return NoDerivativeRuleError(op.label, location, self.mode)
 
 

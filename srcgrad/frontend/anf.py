@@ -104,6 +104,8 @@ class Anf:
         return pre, atoms
 
     def is_atom(self, node) -> bool:
+        if isinstance(node, gast.Name) and node.id in self.lower.nested.defs:
+            self.lower.nested.refuse_as_value(node)
         if isinstance(node, (gast.Name, gast.Constant)):
             return True
         if isinstance(node, gast.Attribute):
@@ -139,6 +141,9 @@ class Anf:
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 
     def expr_Call(self, node):
+        if isinstance(node.func, gast.Lambda):  # (lambda v: e)(x): inlined like a nested def
+            name = self.lower.nested.define_anonymous(node.func)
+            node = gast.copy_location(gast.Call(func=tp.name(name), args=node.args, keywords=node.keywords), node)
         inlined = self.lower.nested.inline(node)
         if inlined is not None:
             return inlined

@@ -48,6 +48,24 @@ class NestedFunctions:
         )
         return True
 
+    def define_anonymous(self, lam: gast.Lambda) -> str:
+        """``(lambda v: e)(x)``: the lambda remembered under a fresh name, so its call is inlined."""
+        name = self.names.fresh("lambda_")
+        ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+        self.defs[name] = gast.FunctionDef(
+            name=name, args=lam.args, body=[ret], decorator_list=[],
+            returns=None, type_comment=None, type_params=[],
+        )
+        return name
+
+    def refuse_as_value(self, node: gast.Name):
+        """A nested function named as a value (``apply(inner, x)``): its calls are inlined, so
+        there is no function object to pass on."""
+        raise self.lower.unsupported(
+            node, f"passing the nested function {node.id!r} on as a value",
+            "define it at module level, or write it as a `lambda` in the call",
+        )
+
     def is_call(self, node) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in self.defs
 

@@ -67,7 +67,7 @@ def parse_function(func) -> ParsedFunction:
         node = _lambda_as_def(node.value, func)
     if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
         # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
-        node = _find_lambda(tree, func)
+        node = _find_lambda(tree, func, indent)
     gast.increment_lineno(tree, first_line - 1)
     lines = linecache.getlines(filename) or source_lines
     indent_of = {first_line + k: indent for k in range(len(source_lines))}
@@ -79,8 +79,20 @@ def _common_indent(lines: list[str]) -> int:
     return min(widths) if widths else 0
 
 
-def _find_lambda(tree: gast.AST, func) -> gast.FunctionDef:
+def _find_lambda(tree: gast.AST, func, indent: int = 0) -> gast.FunctionDef:
     lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    if len(lambdas) > 1:  # several on the line: the one whose parameters and columns match
+        code = func.__code__
+        params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        lambdas = [n for n in lambdas if [a.id for a in n.args.args + n.args.kwonlyargs] == params]
+        columns = [  # of the body's instructions (RESUME's span is empty), in the dedented source
+            c - indent for _, _, c, end in code.co_positions() if c is not None and end is not None and end > c
+        ]
+        if len(lambdas) > 1 and columns:
+            lambdas = [
+                n for n in lambdas
+                if all(n.col_offset <= c <= (getattr(n, "end_col_offset", None) or c) for c in columns)
+            ]
     if len(lambdas) != 1:
         raise SourceUnavailableError(
             f"cannot isolate the source of {func.__qualname__}: define it with `def` "

@@ -217,7 +217,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         forward = [s]
         reverse = []
         extra_targets = []
-        if active and op.kind in ("unknown", "pop"):
+        if active and op.kind in ("unknown", "pop", "closure"):
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
