@@ -72,6 +72,7 @@ SPECIAL = [
     case(special.ive, 1.5, r(4, lo=0.2, hi=3.0), wrt=[1]),
     case(special.ive, 0, r(2, 2, lo=-3.0, hi=3.0)),
     case(special.gamma, r(4, lo=0.3, hi=3.0)),
+    case(special.zeta, 2.5, r(4, lo=0.3, hi=3.0), wrt=[1]),
     case(special.loggamma, r(4, lo=0.3, hi=3.0)),
     case(special.beta, r(3, lo=0.5, hi=3.0), r(2, 1, lo=0.5, hi=3.0)),
     case(special.gammainc, 2.5, r(4, lo=0.2, hi=4.0), wrt=[1]),
@@ -272,6 +273,15 @@ def test_dirichlet_derivative_in_x_is_the_unconstrained_one():
 def test_gammainc_in_a_is_refused_not_zero():
     with pytest.raises(NoDerivativeRuleError, match="gammainc with respect to its parameter 'a'"):
         srcgrad.grad(special.gammainc)(2.5, 1.0)
+
+
+def riemann_zeta(s):
+    return special.zeta(s)
+
+
+def test_the_zeta_function_in_its_exponent_is_refused_not_zero():
+    with pytest.raises(NoDerivativeRuleError, match="zeta with respect to its parameter 'x'"):
+        srcgrad.grad(riemann_zeta)(2.5)
 
 
 @pytest.mark.parametrize("dist, args", [(t, (0.3, 4.0, 0.0, 1.0)), (gamma, (1.3, 2.0, 0.0, 1.0))])
@@ -723,3 +733,21 @@ def test_every_scipy_rule_is_checked_here():
     checked |= {id(registry.vjp_rule(f)) for f in USED_IN_USER_FUNCTIONS}
     unchecked = [name for name, rule in _scipy_rules("vjp").items() if id(rule) not in checked]
     assert not unchecked, f"SciPy rules without a finite-difference case: {unchecked}"
+
+
+@pytest.mark.parametrize("fn, args, check", SPECIAL)
+def test_float32_inputs_keep_float32_derivatives(fn, args, check):
+    """Where SciPy keeps float32 (its ufuncs do), the derivatives do too (no float64 constants)."""
+    args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in args)
+    out = fn(*args32)
+    if np.asarray(out).dtype != np.float32:
+        pytest.skip(f"SciPy's own {fn.__name__} gives {np.asarray(out).dtype} for float32")
+    positions = check.get("wrt") or [k for k, a in enumerate(args32) if isinstance(a, np.ndarray) and a.dtype == np.float32]
+    names = tuple(srcgrad.api.parameters(srcgrad.api.transformable(fn))[k] for k in positions)
+    _, pullback = srcgrad.vjp(fn, *args32, wrt=names)
+    for k, cotangent in zip(positions, pullback(np.ones_like(out))):
+        if isinstance(args32[k], np.ndarray):
+            assert cotangent.dtype == np.float32, (names, cotangent.dtype)
+    tangents = [np.ones_like(a) if k in positions else None for k, a in enumerate(args32)]
+    _, tangent = srcgrad.jvp(fn, args32, tuple(tangents))
+    assert np.asarray(tangent).dtype == np.float32
