@@ -157,7 +157,9 @@ def test_log_ndtr_derivative_is_finite_in_the_left_tail():
     Mills ratio sqrt(2 / pi) / erfcx(-x / sqrt(2))."""
     x = np.array([-40.0, -10.0, 0.0, 5.0])
     exact = np.sqrt(2.0 / np.pi) / special.erfcx(-x / np.sqrt(2.0))
-    np.testing.assert_allclose(srcgrad.grad(lambda v: special.log_ndtr(v).sum())(x), exact, rtol=1e-12)
+    np.testing.assert_allclose(
+        srcgrad.grad(lambda v: special.log_ndtr(v).sum())(x), exact, rtol=1e-12
+    )
     _, tangent = srcgrad.jvp(norm.logcdf, (x, 0.0, 1.0), (np.ones(4), None, None))
     np.testing.assert_allclose(tangent, exact, rtol=1e-12)
 
@@ -220,7 +222,11 @@ for method in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"):
     STATS += [
         case(getattr(poisson, method), K, r(3, lo=0.5, hi=4.0)),
         case(getattr(poisson, method), 2, 1.7),
-        case(getattr(bernoulli, method), np.array([0, 0, 0] if method == "logsf" else [0, 1, 1]), r(2, 3, lo=0.2, hi=0.8)),
+        case(
+            getattr(bernoulli, method),
+            np.array([0, 0, 0] if method == "logsf" else [0, 1, 1]),
+            r(2, 3, lo=0.2, hi=0.8),
+        ),
         case(getattr(binom, method), K, 6, r(2, 1, lo=0.2, hi=0.8)),
         case(getattr(binom, method), 3, np.array([4, 7]), 0.35),
     ]
@@ -231,7 +237,9 @@ STATS += [
     case(multivariate_normal.logpdf, r(4, 3), r(3), r(3, lo=0.5, hi=2.0)),  # diagonal cov
     case(multivariate_normal.logpdf, r(4, 3), r(3), 1.7),  # scalar cov
     case(dirichlet.logpdf, np.array([0.2, 0.3, 0.5]), r(3, lo=0.5, hi=3.0), wrt=[1]),
-    case(dirichlet.pdf, np.array([[0.2, 0.6], [0.3, 0.3], [0.5, 0.1]]), r(3, lo=0.5, hi=3.0), wrt=[1]),
+    case(
+        dirichlet.pdf, np.array([[0.2, 0.6], [0.3, 0.3], [0.5, 0.1]]), r(3, lo=0.5, hi=3.0), wrt=[1]
+    ),
 ]
 
 
@@ -251,7 +259,8 @@ def test_multivariate_normal_covariance_along_symmetric_directions(x):
     mean, cov, u = r(3), spd(3), _symmetric_direction(3)
     eps = 1e-6
     numeric = (
-        multivariate_normal.logpdf(x, mean, cov + eps * u) - multivariate_normal.logpdf(x, mean, cov - eps * u)
+        multivariate_normal.logpdf(x, mean, cov + eps * u)
+        - multivariate_normal.logpdf(x, mean, cov - eps * u)
     ) / (2 * eps)
     out, pullback = srcgrad.vjp(multivariate_normal.logpdf, x, mean, cov, wrt=("cov",))
     v = np.ones_like(out)
@@ -267,7 +276,9 @@ def test_dirichlet_derivative_in_x_is_the_unconstrained_one():
     np.testing.assert_allclose(srcgrad.grad(dirichlet.logpdf)(x, alpha), (alpha - 1.0) / x)
     xs = np.array([[0.2, 0.6], [0.3, 0.3], [0.5, 0.1]])
     out, pullback = srcgrad.vjp(dirichlet.logpdf, xs, alpha, wrt=("x",))
-    np.testing.assert_allclose(pullback(np.array([1.0, 2.0]))[0], (alpha[:, None] - 1.0) / xs * [1.0, 2.0])
+    np.testing.assert_allclose(
+        pullback(np.array([1.0, 2.0]))[0], (alpha[:, None] - 1.0) / xs * [1.0, 2.0]
+    )
 
 
 def test_gammainc_in_a_is_refused_not_zero():
@@ -524,7 +535,8 @@ TRI = np.triu(_rng.normal(size=(3, 3))) + 3.0 * np.eye(3)
         (expm_, (0.5 * r(3, 3),)),
         (expm_frechet_, (0.5 * r(3, 3), r(3, 3))),
         pytest.param(
-            expm_frechet_both, (0.5 * r(3, 3), r(3, 3)),
+            expm_frechet_both,
+            (0.5 * r(3, 3), r(3, 3)),
             marks=pytest.mark.xfail(
                 strict=False,
                 reason="reverse mode adds into a tuple cotangent in place when both parts of a "
@@ -583,7 +595,8 @@ def corr(mode):
 def test_signal_rules_match_finite_differences(op, shapes, mode):
     a, v = r(*shapes[0]), r(*shapes[1])
     if mode == "valid" and not (
-        all(n >= m for n, m in zip(a.shape, v.shape)) or all(m >= n for n, m in zip(a.shape, v.shape))
+        all(n >= m for n, m in zip(a.shape, v.shape))
+        or all(m >= n for n, m in zip(a.shape, v.shape))
     ):
         pytest.skip("SciPy needs one operand at least as large as the other in every axis")
     f = (conv if op is signal.convolve else corr)(mode)
@@ -607,8 +620,13 @@ def test_coverage_lists_scipy():
     from srcgrad import coverage
 
     table = coverage.coverage("scipy")
-    for name in ("scipy.special.logsumexp", "scipy.stats.norm.logpdf", "scipy.linalg.cho_solve",
-                 "scipy.signal.convolve", "scipy.stats.binom.logpmf"):
+    for name in (
+        "scipy.special.logsumexp",
+        "scipy.stats.norm.logpdf",
+        "scipy.linalg.cho_solve",
+        "scipy.signal.convolve",
+        "scipy.stats.binom.logpmf",
+    ):
         assert name in table["rule"], name
     assert "scipy.special.jv" in table["missing"]
     assert "SciPy functions:" in coverage.report()
@@ -625,13 +643,27 @@ def special_mix(x):
 
 
 def special_pair(x, y):
-    return np.sum(special.xlogy(x, y) + special.xlog1py(x, y) + special.betaln(x, y)
-                  + special.beta(x, y) + special.rel_entr(x, y) + special.gammainc(2.0, x))
+    return np.sum(
+        special.xlogy(x, y)
+        + special.xlog1py(x, y)
+        + special.betaln(x, y)
+        + special.beta(x, y)
+        + special.rel_entr(x, y)
+        + special.gammainc(2.0, x)
+    )
 
 
 def special_more(x):
-    return np.sum(special.gamma(x) + special.loggamma(x) + special.erfcx(x) + special.log_expit(x)
-                  + special.entr(x) + special.i0e(x) + special.i1e(x) + special.iv(2.0, x))
+    return np.sum(
+        special.gamma(x)
+        + special.loggamma(x)
+        + special.erfcx(x)
+        + special.log_expit(x)
+        + special.entr(x)
+        + special.i0e(x)
+        + special.i1e(x)
+        + special.iv(2.0, x)
+    )
 
 
 def logsumexp_weighted(a, b):
@@ -701,7 +733,8 @@ def _scipy_rules(kind):
     return {
         name: lookup(f)
         for name, f in coverage_module().public_functions("scipy").items()
-        if lookup(f) is not None and lookup(f).function.__module__.startswith("srcgrad.rules.scipy_")
+        if lookup(f) is not None
+        and lookup(f).function.__module__.startswith("srcgrad.rules.scipy_")
     }
 
 
@@ -738,11 +771,16 @@ def test_every_scipy_rule_is_checked_here():
 @pytest.mark.parametrize("fn, args, check", SPECIAL)
 def test_float32_inputs_keep_float32_derivatives(fn, args, check):
     """Where SciPy keeps float32 (its ufuncs do), the derivatives do too (no float64 constants)."""
-    args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in args)
+    args32 = tuple(
+        a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+        for a in args
+    )
     out = fn(*args32)
     if np.asarray(out).dtype != np.float32:
         pytest.skip(f"SciPy's own {fn.__name__} gives {np.asarray(out).dtype} for float32")
-    positions = check.get("wrt") or [k for k, a in enumerate(args32) if isinstance(a, np.ndarray) and a.dtype == np.float32]
+    positions = check.get("wrt") or [
+        k for k, a in enumerate(args32) if isinstance(a, np.ndarray) and a.dtype == np.float32
+    ]
     names = tuple(srcgrad.api.parameters(srcgrad.api.transformable(fn))[k] for k in positions)
     _, pullback = srcgrad.vjp(fn, *args32, wrt=names)
     for k, cotangent in zip(positions, pullback(np.ones_like(out))):

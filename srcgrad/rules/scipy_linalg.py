@@ -65,20 +65,30 @@ def solve_triangular(
     g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
 ):
     """x = op(a)^-1 b: gb = op(a)^-T g, g op(a) = -gb x^T, kept on a's triangle."""
-    gb = linalg.solve_triangular(a, g, sg.flipped_trans(trans), lower, unit_diagonal)
-    ga = sg.transposed_if(-sg.outer_columns(gb, ans), trans)
-    return sg.triangle(ga, lower, unit_diagonal), gb
+    gb = linalg.solve_triangular(
+        a, g, trans=sg.flipped_trans(trans), lower=lower, unit_diagonal=unit_diagonal
+    )
+    return sg.on_triangle(-sg.outer_columns(gb, ans), trans, lower, unit_diagonal), gb
 
 
 @defjvp(linalg.solve_triangular)
 def solve_triangular_jvp(
-    da, db, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
+    da,
+    db,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
+    check_finite=True,
 ):
     """dx = op(a)^-1 (db - op(da) x)."""
     dop = sg.transposed_if(sg.triangle(da, lower, unit_diagonal), trans)
-    return linalg.solve_triangular(a, db, trans, lower, unit_diagonal) - linalg.solve_triangular(
-        a, dop @ ans, trans, lower, unit_diagonal
-    )
+    return linalg.solve_triangular(
+        a, db, trans=trans, lower=lower, unit_diagonal=unit_diagonal
+    ) - linalg.solve_triangular(a, dop @ ans, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
 
 
 @defvjp(linalg.solve)

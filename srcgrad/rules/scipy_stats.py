@@ -131,7 +131,8 @@ def norm_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 
 @defvjp(t.logpdf, broadcasts=True, optional=LOC_SCALE)
 def t_logpdf(g, ans, x, df, loc=0.0, scale=1.0):
-    """Student's t; d/ddf from log Gamma((df + 1) / 2) - log Gamma(df / 2) - log(df) / 2 - (df + 1) / 2 log(1 + z^2 / df)."""
+    """Student's t: d/ddf of log Gamma((df + 1) / 2) - log Gamma(df / 2) - log(df) / 2
+    - (df + 1) / 2 log(1 + z^2 / df)."""
     z = (x - loc) / scale
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
@@ -730,7 +731,8 @@ def poisson_pmf_jvp(dk, dmu, ans, k, mu, loc=0):
 
 @defvjp(poisson.cdf, broadcasts=True)
 def poisson_cdf(g, ans, k, mu, loc=0):
-    """d cdf / dmu = -pmf(floor(k)): the Poisson cdf is the regularized upper incomplete gamma Q(k + 1, mu)."""
+    """d cdf / dmu = -pmf(floor(k)): the Poisson cdf is the regularized upper incomplete
+    gamma function Q(k + 1, mu)."""
     return None, -g * poisson.pmf(np.floor(k), mu, loc)
 
 
@@ -862,7 +864,8 @@ def binom_pmf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
 
 @defvjp(binom.cdf, broadcasts=True)
 def binom_cdf(g, ans, k, n, p, loc=0):
-    """d cdf / dp = -n pmf(floor(k); n - 1, p) (the cdf is a regularized incomplete beta function)."""
+    """d cdf / dp = -n pmf(floor(k); n - 1, p) (the cdf is a regularized incomplete beta
+    function)."""
     return None, None, -g * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
@@ -906,7 +909,8 @@ def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
 
 @defvjp(multivariate_normal.logpdf, optional=("mean", "cov"))
 def multivariate_normal_logpdf(g, ans, x, mean=None, cov=1.0, allow_singular=False):
-    """r = x - mean, u = cov^-1 r: d/dx = -u, d/dmean = u, d/dcov = (u u^T - cov^-1) / 2 (per sample)."""
+    """r = x - mean, u = cov^-1 r: d/dx = -u, d/dmean = u, d/dcov = (u u^T - cov^-1) / 2
+    (summed over the samples)."""
     return sg.mvn_logpdf_adjoints(g, x, mean, cov)
 
 

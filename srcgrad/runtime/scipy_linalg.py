@@ -112,6 +112,11 @@ def triangle(m, lower=False, unit_diagonal=False):
     return np.tril(m, k) if lower else np.triu(m, -k)
 
 
+def on_triangle(g_op, trans=0, lower=False, unit_diagonal=False):
+    """A cotangent of ``op(a)`` given back on the triangle of ``a`` that is read."""
+    return triangle(transposed_if(g_op, trans), lower, unit_diagonal)
+
+
 _GENERAL = (None, "gen", "general")
 _SYMMETRIC = ("sym", "her", "pos", "symmetric", "hermitian", "positive definite")
 
