@@ -219,6 +219,18 @@ for method in ("cdf", "logcdf", "sf", "logsf"):
         case(getattr(gamma, method), POSITIVE, 2.5, -0.2, 1.4, wrt=[0, 2, 3]),
         case(getattr(beta, method), UNIT, 2.5, 1.5, 0.0, 1.0, wrt=[0]),
     ]
+Q = r(2, 3, lo=0.05, hi=0.95)
+for method in ("ppf", "isf"):
+    for dist in LOCATION_SCALE:
+        STATS += [
+            case(getattr(dist, method), Q, 0.3, 1.7),
+            case(getattr(dist, method), 0.4, r(3, lo=-1.0, hi=1.0), r(2, 1, lo=0.5, hi=2.0)),
+        ]
+    STATS += [
+        case(getattr(t, method), Q, 4.0, 0.2, 1.3, wrt=[0, 2, 3]),
+        case(getattr(gamma, method), Q, 2.5, -0.2, 1.4, wrt=[0, 2, 3]),
+        case(getattr(beta, method), Q, 2.5, 1.5, 0.1, 2.0, wrt=[0, 3, 4]),
+    ]
 K = np.array([[0, 1, 3], [2, 5, 0]])
 for method in ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"):
     STATS += [
@@ -295,6 +307,15 @@ def riemann_zeta(s):
 def test_the_zeta_function_in_its_exponent_is_refused_not_zero():
     with pytest.raises(NoDerivativeRuleError, match="zeta with respect to its parameter 'x'"):
         srcgrad.grad(riemann_zeta)(2.5)
+
+
+def test_a_discrete_quantile_is_a_step_function():
+    assert registry.is_nondifferentiable(poisson.ppf) and registry.is_nondifferentiable(binom.isf)
+
+
+def test_a_quantile_function_in_a_shape_parameter_is_refused_not_zero():
+    with pytest.raises(NoDerivativeRuleError, match="gamma.ppf with respect to its parameter 'a'"):
+        srcgrad.grad(gamma.ppf, wrt=1)(0.3, 2.0, 0.0, 1.0)
 
 
 @pytest.mark.parametrize("dist, args", [(t, (0.3, 4.0, 0.0, 1.0)), (gamma, (1.3, 2.0, 0.0, 1.0))])

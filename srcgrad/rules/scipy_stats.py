@@ -14,9 +14,13 @@ density's score, every location-scale family has
 ``d logpdf/dscale = -(1 + z s) / scale``; a cdf's derivative in ``x`` is the
 pdf, and ``logcdf``'s is ``exp(logpdf - logcdf)`` (finite in the tails).
 
+The quantile functions ``ppf`` and ``isf`` invert the cdf and sf:
+``dx/dq = 1 / pdf(x)``, ``dx/dloc = 1``, ``dx/dscale = (x - loc) / scale``.
+A discrete distribution's ``ppf``/``isf`` is a step function: no derivative.
+
 Not provided (a run-time ``NoDerivativeRuleError`` when the parameter is
-active): the cdf family's derivative in a shape parameter with no closed form
-(``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
+active): the cdf and quantile families' derivative in a shape parameter with
+no closed form (``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
 distributions' ``k``, ``n`` and ``loc`` move the value by jumps: their
 derivative is zero. ``multivariate_normal``'s ``cov`` is read as symmetric:
 its cotangent is symmetric and its tangent is symmetrised (as for
@@ -43,7 +47,7 @@ from scipy.stats._distn_infrastructure import rv_continuous_frozen, rv_discrete_
 from scipy.stats._multivariate import dirichlet_frozen, multivariate_normal_frozen
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp, unfreezer
+from .registry import defjvp, defvjp, nondifferentiable, unfreezer
 
 LOC_SCALE = ("loc", "scale")
 
@@ -704,6 +708,215 @@ def logistic_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     return (dloc - dx + dscale * (x - loc) / scale) * np.exp(logistic.logpdf(x, loc, scale) - ans)
 
 
+# ------------------------------------------------- quantile functions (ppf, isf)
+
+
+@defvjp(norm.ppf, broadcasts=True, optional=LOC_SCALE)
+def norm_ppf(g, ans, q, loc=0.0, scale=1.0):
+    """x = loc + scale ppf0(q): dx/dq = 1 / pdf(x) (as exp(-logpdf)), dx/dloc = 1,
+    dx/dscale = (x - loc) / scale."""
+    return g * np.exp(-norm.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(norm.ppf, broadcasts=True, optional=LOC_SCALE)
+def norm_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-norm.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(norm.isf, broadcasts=True, optional=LOC_SCALE)
+def norm_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-norm.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(norm.isf, broadcasts=True, optional=LOC_SCALE)
+def norm_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-norm.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(t.ppf, broadcasts=True, optional=LOC_SCALE)
+def t_ppf(g, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-t.logpdf(ans, df, loc, scale)),
+        sg.no_derivative("scipy.stats.t.ppf", "df"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(t.ppf, broadcasts=True, optional=LOC_SCALE)
+def t_ppf_jvp(dq, ddf, dloc, dscale, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-t.logpdf(ans, df, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + ddf * sg.no_derivative("scipy.stats.t.ppf", "df")
+    )
+
+
+@defvjp(t.isf, broadcasts=True, optional=LOC_SCALE)
+def t_isf(g, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-t.logpdf(ans, df, loc, scale)),
+        sg.no_derivative("scipy.stats.t.isf", "df"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(t.isf, broadcasts=True, optional=LOC_SCALE)
+def t_isf_jvp(dq, ddf, dloc, dscale, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-t.logpdf(ans, df, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + ddf * sg.no_derivative("scipy.stats.t.isf", "df")
+    )
+
+
+@defvjp(gamma.ppf, broadcasts=True, optional=LOC_SCALE)
+def gamma_ppf(g, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-gamma.logpdf(ans, a, loc, scale)),
+        sg.no_derivative("scipy.stats.gamma.ppf", "a"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(gamma.ppf, broadcasts=True, optional=LOC_SCALE)
+def gamma_ppf_jvp(dq, da, dloc, dscale, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-gamma.logpdf(ans, a, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.gamma.ppf", "a")
+    )
+
+
+@defvjp(gamma.isf, broadcasts=True, optional=LOC_SCALE)
+def gamma_isf(g, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-gamma.logpdf(ans, a, loc, scale)),
+        sg.no_derivative("scipy.stats.gamma.isf", "a"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(gamma.isf, broadcasts=True, optional=LOC_SCALE)
+def gamma_isf_jvp(dq, da, dloc, dscale, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-gamma.logpdf(ans, a, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.gamma.isf", "a")
+    )
+
+
+@defvjp(beta.ppf, broadcasts=True, optional=LOC_SCALE)
+def beta_ppf(g, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-beta.logpdf(ans, a, b, loc, scale)),
+        sg.no_derivative("scipy.stats.beta.ppf", "a"),
+        sg.no_derivative("scipy.stats.beta.ppf", "b"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(beta.ppf, broadcasts=True, optional=LOC_SCALE)
+def beta_ppf_jvp(dq, da, db, dloc, dscale, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-beta.logpdf(ans, a, b, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.beta.ppf", "a")
+        + db * sg.no_derivative("scipy.stats.beta.ppf", "b")
+    )
+
+
+@defvjp(beta.isf, broadcasts=True, optional=LOC_SCALE)
+def beta_isf(g, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-beta.logpdf(ans, a, b, loc, scale)),
+        sg.no_derivative("scipy.stats.beta.isf", "a"),
+        sg.no_derivative("scipy.stats.beta.isf", "b"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(beta.isf, broadcasts=True, optional=LOC_SCALE)
+def beta_isf_jvp(dq, da, db, dloc, dscale, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-beta.logpdf(ans, a, b, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.beta.isf", "a")
+        + db * sg.no_derivative("scipy.stats.beta.isf", "b")
+    )
+
+
+@defvjp(laplace.ppf, broadcasts=True, optional=LOC_SCALE)
+def laplace_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-laplace.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(laplace.ppf, broadcasts=True, optional=LOC_SCALE)
+def laplace_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-laplace.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(laplace.isf, broadcasts=True, optional=LOC_SCALE)
+def laplace_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-laplace.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(laplace.isf, broadcasts=True, optional=LOC_SCALE)
+def laplace_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-laplace.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(cauchy.ppf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-cauchy.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(cauchy.ppf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-cauchy.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(cauchy.isf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-cauchy.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(cauchy.isf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-cauchy.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(logistic.ppf, broadcasts=True, optional=LOC_SCALE)
+def logistic_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-logistic.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(logistic.ppf, broadcasts=True, optional=LOC_SCALE)
+def logistic_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-logistic.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(logistic.isf, broadcasts=True, optional=LOC_SCALE)
+def logistic_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-logistic.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(logistic.isf, broadcasts=True, optional=LOC_SCALE)
+def logistic_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-logistic.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
 # ----------------------------------------------------------------- poisson
 
 
@@ -902,6 +1115,9 @@ def binom_logsf(g, ans, k, n, p, loc=0):
 @defjvp(binom.logsf, broadcasts=True)
 def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
+
+
+nondifferentiable(poisson.ppf, poisson.isf, bernoulli.ppf, bernoulli.isf, binom.ppf, binom.isf)
 
 
 # ---------------------------------------------------------- multivariate normal
