@@ -731,6 +731,50 @@ def test_second_derivatives_through_the_scipy_rules(f, args):
     srcgrad.check_grads(f, args, order=2)
 
 
+def mvn_sum(x, mean):
+    return np.sum(multivariate_normal.logpdf(x, mean, COV))
+
+
+def mvn_through_a_factor(x, a):
+    """cov = a a^T + I: a symmetric covariance built in the user's code (every direction of
+    ``a`` is a symmetric one of cov)."""
+    return np.sum(multivariate_normal.logpdf(x, None, a @ a.T + np.eye(2)))
+
+
+def dirichlet_in_alpha(alpha):
+    return dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), alpha)
+
+
+def counts_in_rate(mu):
+    ks = np.array([1, 3])
+    return np.sum(poisson.logpmf(ks, mu) + poisson.logcdf(ks, mu) + binom.sf(ks, 5, mu / 4.0))
+
+
+def quantiles_in_scale(q, s):
+    return np.sum(norm.ppf(q, 0.3, s) + laplace.isf(q, 0.1, s))
+
+
+def shapes_in_a(x, a):
+    return np.sum(gamma.logpdf(x, a, 0.0, 1.5) + beta.logpdf(x / 4.0, a, 2.0))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (mvn_sum, (r(3, 2), r(2))),
+        (mvn_through_a_factor, (r(3, 2), r(2, 2))),
+        (dirichlet_in_alpha, (r(3, lo=0.5, hi=3.0),)),
+        (counts_in_rate, (r(2, lo=0.5, hi=3.0),)),
+        (quantiles_in_scale, (r(2, lo=0.1, hi=0.9), 1.3)),
+        (shapes_in_a, (r(2, lo=0.3, hi=3.0), 2.5)),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_distributions_in_user_functions_to_second_order(f, args, order):
+    srcgrad.check_grads(f, args, order=order)
+
+
 def norm_logcdf_sum(x, loc, scale):
     return np.sum(norm.logcdf(x, loc, scale))
 
