@@ -154,6 +154,11 @@ def _colour(source: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _with_final_newline(text: str) -> str:
+    """Whatever a stage printed, the shell prompt starts on a line of its own."""
+    return text if text.endswith("\n") else text + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srcgrad", description="Source-transformation automatic differentiation."
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "dump":
-            text = _dump(args)
+            text = _with_final_newline(_dump(args))
             colour = args.color == "always" or (
                 args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             )
@@ -206,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.redirect_stdout(sys.stderr):  # the user's prints: not in the DOT
                 text = _graph(args)
             if text is not None:
-                sys.stdout.write(text)
+                sys.stdout.write(_with_final_newline(text))
             return 0
         if args.command == "coverage":
             from .coverage import report

@@ -1,6 +1,7 @@
 """Every example runs and prints what the textbook shows."""
 
 import math
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -34,7 +35,33 @@ def test_sin_plot_writes_a_png_or_explains(tmp_path, capsys, monkeypatch):
     assert target.exists() or "pip install matplotlib" in out
 
 
-def test_dependency_graph_prints_both_accumulations_and_draws(tmp_path, capsys, monkeypatch):
+def _path_with_dot(tmp_path, monkeypatch, installed: bool) -> None:
+    """PATH as a user has it, with or without Graphviz: `dot` hidden by leaving its
+    folders out, or a stand-in `dot` that writes an SVG as Graphviz does (-Tsvg -o OUT)."""
+    import shutil
+
+    real = shutil.which("dot")
+    folders = [d for d in os.environ.get("PATH", "").split(os.pathsep)
+               if not (real and Path(d) == Path(real).parent)]
+    if installed:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        fake = bin_dir / "dot"
+        fake.write_text(
+            f"#!{sys.executable}\n"
+            "import sys\n"
+            "sys.stdin.read()\n"
+            "open(sys.argv[sys.argv.index('-o') + 1], 'w').write('<svg></svg>')\n"
+        )
+        fake.chmod(0o755)
+        folders.insert(0, str(bin_dir))
+    monkeypatch.setenv("PATH", os.pathsep.join(folders))
+    assert (shutil.which("dot") is not None) == installed
+
+
+@pytest.mark.parametrize("graphviz", [True, False], ids=["with-dot", "without-dot"])
+def test_dependency_graph_prints_both_accumulations_and_draws(graphviz, tmp_path, capsys, monkeypatch):
+    _path_with_dot(tmp_path, monkeypatch, graphviz)
     target = tmp_path / "graph.svg"
     monkeypatch.setattr(sys, "argv", ["dependency_graph.py", str(target)])
     runpy.run_path(str(EXAMPLES / "dependency_graph.py"), run_name="__main__")
@@ -44,14 +71,17 @@ def test_dependency_graph_prints_both_accumulations_and_draws(tmp_path, capsys, 
     analytic = f"{2 / x * math.sin(x) + math.log(x**2) * math.cos(x) - 1 / x**2:.12f}"
     assert f"forward accumulation (x to f):  df/dx = {analytic}" in out
     assert f"reverse accumulation (f to x):  df/dx = {analytic}" in out
-    assert target.exists() or "Graphviz is not installed" in out
+    if graphviz:
+        assert target.read_text() == "<svg></svg>" and f"wrote {target}" in out
+    else:
+        assert not target.exists()
+        assert "Graphviz is not installed" in out and "install it (apt install graphviz" in out
 
 
-def test_dependency_graph_without_graphviz_says_how_to_get_it(tmp_path, capsys, monkeypatch):
-    import shutil
-
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    monkeypatch.setattr(sys, "argv", ["dependency_graph.py", str(tmp_path / "graph.png")])
+def test_dependency_graph_writes_dot_text_without_graphviz(tmp_path, capsys, monkeypatch):
+    _path_with_dot(tmp_path, monkeypatch, installed=False)
+    target = tmp_path / "graph.dot"
+    monkeypatch.setattr(sys, "argv", ["dependency_graph.py", str(target)])
     runpy.run_path(str(EXAMPLES / "dependency_graph.py"), run_name="__main__")
-    assert "install it (apt install graphviz" in capsys.readouterr().out
-    assert not (tmp_path / "graph.png").exists()
+    assert target.read_text(encoding="utf-8").startswith('digraph "f" {')
+    assert f"wrote {target}" in capsys.readouterr().out

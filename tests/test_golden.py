@@ -673,7 +673,7 @@ def test_dict_literal_and_key_read():
             # Grad of: return d["a"] * d["b"]
             bt3 = sg.unbroadcast(bout * t4, t3)
             bd = sg.unindex(sg.unbroadcast(bout * t3, t4), d, 'b')
-            bd = sg.add(bd, sg.unindex(bt3, d, 'a'))
+            bd = sg.add_at(bd, 'a', bt3)
             # Grad of: d = {"a": x * 2.0, "b": np.cos(x)}
             bt1 = bd['a']
             bx = -bd['b'] * np.sin(x)

@@ -33,6 +33,7 @@ from ..core.numpy_facts import (
     NONDIFF_ATTRIBUTES,
     NONDIFF_BUILTINS,
     NONDIFF_METHODS,
+    RESULT_FIELDS,
     VARARG_METHODS,
 )
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
@@ -108,6 +109,9 @@ class Classifier:
                 return self.rule_op(np.transpose, [value.value], [], value)
             if value.attr == "real":
                 return Operation("copy", _names([value.value]))
+            if value.attr in RESULT_FIELDS and isinstance(value.value, gast.Name):
+                index = tp.expr("sg.field_index(t, f)", t=value.value, f=tp.const(value.attr))
+                return Operation("index", [value.value.id], container=value.value, index=index)
             return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
         if isinstance(value, gast.Subscript):
             return Operation(

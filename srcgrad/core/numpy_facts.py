@@ -51,6 +51,10 @@ IDENTITY_METHODS = {"copy", "item", "astype"}  # derivative: the cotangent itsel
 
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 
+# Fields of the named tuples np.linalg returns (slogdet, eigh/eig, svd, qr): ``res.S`` is
+# differentiated as ``res[k]``, with ``k`` looked up by name at run time.
+RESULT_FIELDS = {"sign", "logabsdet", "eigenvalues", "eigenvectors", "U", "S", "Vh", "Q", "R"}
+
 
 # Builtins and math functions that are NumPy functions for differentiation purposes.
 BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}

@@ -1,27 +1,76 @@
-"""The cache of generated functions, and the slots that let recursion finish.
+"""The cache of generated functions, the slots that let recursion finish, and the disk.
 
-One transformation per (function object, kind, ``wrt``, options). Keys hold
-the function weakly, so a redefined function (a new object, as in a
-notebook) is transformed again and an old one is forgotten with it. The lock
-makes concurrent first calls transform once.
+One transformation per (function object, kind, ``wrt``, options). A function's
+entries live on the function itself (``__srcgrad_cache__``), not in a table
+keyed by it: generated code refers back to the function (a recursive call,
+its module's globals), and a table entry that refers to its own key never
+goes away. On the function, that is an ordinary cycle the garbage collector
+frees with the function, so a redefined function (a new object, as in a
+notebook cell run again) is transformed again and the old code goes with the
+old function. One lock makes concurrent first calls transform once: the first
+thread transforms, the others wait for its result.
 
 A function that calls itself (or a helper that calls it back) needs its own
 generated code while that code is being made: ``cached_slot`` hands out the
 slot being filled, whose ``deferred`` stand-ins are bound in the caller's
 namespace and replaced by ``resolve_deferred`` once the slot is filled.
+
+With ``SRCGRAD_CACHE_DIR`` set, generated source also goes to disk (``DiskCache``),
+so a new process skips the transformation of a function it has seen before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import inspect
+import json
+import linecache
+import os
+import stat
+import sys
+import tempfile
 import threading
+import types
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 
-_lock = threading.RLock()
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> {key: result}
+import gast
+import numpy as np
+
+from .. import runtime
+from ..backend import emit
+from ..frontend.resolve import Environment, is_missing
+from ..rules import registry
+
+_lock = threading.RLock()  # held while a transformation runs: others wait for its result
+_ATTRIBUTE = "__srcgrad_cache__"
+_by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # callables that are not functions
 _in_progress: dict = {}  # (func, key) -> the slot being filled
 _unresolved: list = []  # (namespace, name, deferred) waiting for a recursive slot
+
+
+class _Entries(dict):
+    """One function's cached results: key -> generated code (or a slot)."""
+
+    owner: Callable[[], object]  # the function they belong to (a copied __dict__ is not it)
+
+
+def _entries(func) -> dict:
+    """The cache entries of ``func``, kept on the function so they are freed with it."""
+    if not isinstance(func, types.FunctionType):
+        return _by_object.setdefault(func, {})
+    entries = func.__dict__.get(_ATTRIBUTE)
+    if entries is None or entries.owner() is not func:  # functools.wraps copies __dict__
+        entries = _Entries()
+        entries.owner = weakref.ref(func)
+        func.__dict__[_ATTRIBUTE] = entries
+    return entries
 
 
 @dataclass
@@ -81,35 +130,35 @@ class JvpSlot(Slot):
 def cached(func, key, build: Callable[[], object]):
     """``build()``'s result for (``func``, ``key``), made once."""
     with _lock:
-        per_func = _cache.setdefault(func, {})
-        if key not in per_func:
-            per_func[key] = build()
-        return per_func[key]
+        entries = _entries(func)
+        if key not in entries:
+            entries[key] = build()
+        return entries[key]
 
 
 def cached_guarded(func, key, build: Callable[[], object], while_building):
     """``build()``'s result for (``func``, ``key``), made once; a recursive ask for it
-    while it is being made (``func`` calling itself) gets ``while_building``."""
+    while it is being made (``func`` calling itself) gets ``while_building``.
+
+    Only the building thread can see ``while_building``: it holds the lock."""
     with _lock:
-        per_func = _cache.setdefault(func, {})
-        if key in per_func:
-            return per_func[key]
-        per_func[key] = while_building
-    try:
-        value = build()
-    except BaseException:
-        with _lock:
-            _cache.get(func, {}).pop(key, None)  # asked again, it is worked out again
-        raise
-    with _lock:
-        _cache[func][key] = value
-    return value
+        entries = _entries(func)
+        if key in entries:
+            return entries[key]
+        entries[key] = while_building
+        try:
+            value = build()
+        except BaseException:
+            entries.pop(key, None)  # asked again, it is worked out again
+            raise
+        entries[key] = value
+        return value
 
 
 def cached_slot(func, key, new_slot: Callable[[], Slot], fill: Callable[[Slot], None]) -> Slot:
     """The slot for (``func``, ``key``), filled once; while it is being filled, that slot."""
     with _lock:
-        done = _cache.get(func, {}).get(key)
+        done = _entries(func).get(key)
         if done is not None:
             return done
         slot = _in_progress.get((func, key))
@@ -121,7 +170,7 @@ def cached_slot(func, key, new_slot: Callable[[], Slot], fill: Callable[[Slot], 
             fill(slot)
         finally:
             del _in_progress[(func, key)]
-        _cache.setdefault(func, {})[key] = slot
+        _entries(func)[key] = slot
         return slot
 
 
@@ -138,3 +187,366 @@ def resolve_deferred(namespace: dict) -> None:
         else:
             ns[key] = fn
     _unresolved[:] = still
+
+
+# -- on disk ------------------------------------------------------------------------------
+
+FORMAT = 1  # of an entry file; part of every key
+
+
+@dataclass
+class Loaded:
+    """A disk entry compiled again: its namespace holds the generated functions."""
+
+    namespace: dict
+    generated_names: list  # the functions the source defines, in order
+    extra: dict  # what the transformation reported besides the code (jvp: tangent names)
+    source: str
+    filename: str
+    origins: dict
+    user_filename: str
+    user_lines: list
+
+    def generated(self, name: str, companion: str | None = None) -> Generated:
+        return Generated(
+            self.namespace[name], self.source, self.filename, self.origins, self.user_filename,
+            self.user_lines, self.namespace[companion] if companion else None,
+        )
+
+
+class DiskCache:
+    """Generated source on disk, one file per (function source, kind, options, versions).
+
+    An entry holds the generated *source*, never compiled code: a hit compiles it
+    again, in a namespace rebuilt from how each object was found the first time
+    (a name in the function's globals or closure, ``sg``, or a module and a name
+    in an already imported module). The key is a hash of the function's source
+    and bytecode, the kind and options, the versions of srcgrad (its own source
+    files), Python, NumPy and gast, the user's registered rules, and a
+    fingerprint of every global the function names (a module, a function by
+    module, name and bytecode, a number, an array's dtype and shape): changing
+    any of them is a miss. An entry is written atomically (a temporary file,
+    then ``os.replace``) and signed with HMAC-SHA256 under a secret kept in the
+    directory; one whose signature, format or key does not match (corrupt, cut
+    short, copied from elsewhere) is ignored and rebuilt, never executed.
+
+    Only the user may write the directory: it is made with mode 0o700, and one
+    that others can write, or that another user owns, is refused with a
+    warning (the cache then stays in memory). Functions whose generated code
+    refers to other generated code (calls of user functions, derivatives of
+    derivatives) or to objects that cannot be fingerprinted are not stored.
+    """
+
+    def __init__(self, directory: Path, secret: bytes):
+        self.directory = directory
+        self.secret = secret
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def key(self, func, kind_key) -> str | None:
+        """The entry's name for ``func`` and ``kind_key``, or None if it cannot be stored."""
+        code = getattr(func, "__code__", None)
+        if code is None or code.co_filename.startswith("<srcgrad"):
+            return None  # a wrapper or generated code: transformed afresh each session
+        try:
+            lines, first = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            return None
+        environment = {}
+        env = Environment(func, set())
+        for name in sorted(_free_names(code)):
+            value = env.lookup(name)
+            print_ = ["missing"] if is_missing(value) else _fingerprint(value)
+            if print_ is None:
+                return None
+            environment[name] = print_
+        material = {
+            "format": FORMAT,
+            "versions": _versions(),
+            "function": [func.__module__, func.__qualname__, code.co_filename, first, "".join(lines)],
+            "code": _code_print(code),
+            "kind": repr(kind_key),
+            "environment": environment,
+            "rules": _user_rules(),
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def load(self, func, key: str) -> Loaded | None:
+        """The entry ``key`` compiled again for ``func``, or None (missing, corrupt, foreign)."""
+        try:
+            text = (self.directory / f"{key}.json").read_text(encoding="utf-8")
+            entry = json.loads(text)
+            body, signature = entry["body"], entry["signature"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(body, str) or not isinstance(signature, str):
+            return None
+        if not hmac.compare_digest(self._sign(body), signature):
+            return None  # changed, cut short, or signed by another secret: rebuilt
+        payload = json.loads(body)
+        if payload.get("key") != key or payload.get("format") != FORMAT:
+            return None
+        namespace = self._namespace(func, payload["namespace"])
+        if namespace is None:
+            return None
+        printed = emit.Printed(payload["source"], {int(k): v for k, v in payload["origins"].items()})
+        emit.compile_source(printed, payload["filename"], namespace)
+        user_filename = payload["user_filename"]
+        return Loaded(
+            namespace, payload["generated"], payload["extra"], payload["source"], payload["filename"],
+            printed.origins, user_filename, linecache.getlines(user_filename),
+        )
+
+    def _namespace(self, func, recipe: dict) -> dict | None:
+        env = Environment(func, set())
+        namespace = {"__builtins__": __builtins__}
+        for name, how in recipe.items():
+            if how == ["sg"]:
+                value = runtime
+            elif how[0] == "env":
+                value = env.lookup(how[1])
+            elif how[0] == "ref":
+                value = _resolve(how[1], how[2])
+            else:
+                return None
+            if value is _NOT_FOUND or is_missing(value):
+                return None
+            namespace[name] = value
+        return namespace
+
+    # -- writing ------------------------------------------------------------------------
+
+    def save(self, func, key: str, generated: Generated, generated_names: list, extra: dict) -> bool:
+        """Write the entry for ``generated`` (False when its namespace cannot be rebuilt)."""
+        namespace = generated.function.__globals__
+        recipe = {}
+        env = Environment(func, set())
+        for name, value in namespace.items():
+            if name == "__builtins__" or name in generated_names:
+                continue
+            how = _recipe(name, value, env)
+            if how is None:
+                return False
+            recipe[name] = how
+        body = json.dumps({
+            "format": FORMAT, "key": key, "source": generated.source, "filename": generated.filename,
+            "origins": generated.origins, "user_filename": generated.user_filename,
+            "generated": generated_names, "extra": extra, "namespace": recipe,
+        }, sort_keys=True)
+        _write_atomically(self.directory / f"{key}.json", json.dumps(
+            {"body": body, "signature": self._sign(body)}
+        ))
+        return True
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()
+
+
+def remembered(func, kind_key, build: Callable[[], tuple[Generated, list, dict]]) -> tuple[object, object]:
+    """``(Loaded, None)`` from disk, or ``(None, build())`` after storing what it made.
+
+    ``build`` returns the generated code, the names of the functions its source
+    defines, and what else a hit needs (``extra``, JSON)."""
+    store = disk_cache()
+    key = store.key(func, kind_key) if store is not None else None
+    if key is not None:
+        loaded = store.load(func, key)
+        if loaded is not None:
+            return loaded, None
+    made = build()
+    if key is not None:
+        try:
+            store.save(func, key, *made)
+        except OSError as exc:  # a full disk, a directory removed meanwhile: keep going
+            warnings.warn(f"srcgrad could not write its cache entry: {exc}", RuntimeWarning, stacklevel=2)
+    return None, made
+
+
+_stores: dict = {}  # directory -> DiskCache, or None when refused
+
+
+def disk_cache() -> DiskCache | None:
+    """The disk cache of ``SRCGRAD_CACHE_DIR``, or None (unset, or refused with a warning)."""
+    directory = os.environ.get("SRCGRAD_CACHE_DIR")
+    if not directory:
+        return None
+    with _lock:
+        if directory not in _stores:
+            _stores[directory] = _open(Path(directory).expanduser())
+        return _stores[directory]
+
+
+def _open(directory: Path) -> DiskCache | None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        problem = _unsafe(directory)
+        if problem is None:
+            return DiskCache(directory, _secret(directory))
+    except OSError as exc:
+        problem = f"it cannot be used ({exc.strerror or exc})"
+    warnings.warn(
+        f"SRCGRAD_CACHE_DIR={directory}: {problem}; srcgrad keeps its cache in memory only "
+        f"(use a directory of your own, e.g. mkdir -m 700 DIR)", RuntimeWarning, stacklevel=3,
+    )
+    return None
+
+
+def _unsafe(directory: Path) -> str | None:
+    """Why ``directory`` must not hold code srcgrad compiles, or None if only the user can write it."""
+    info = directory.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a directory"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return "it belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "other users can write to it"
+    return None
+
+
+def _secret(directory: Path) -> bytes:
+    """The key entries are signed with: made once (a new one makes every entry foreign)."""
+    path = directory / "secret.key"
+    with contextlib.suppress(FileNotFoundError):
+        secret = path.read_bytes()
+        if len(secret) >= 64:
+            return secret
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(os.urandom(32).hex())
+        try:
+            os.link(temporary, path)  # only if no other process made one meanwhile
+        except FileExistsError:
+            if len(path.read_bytes()) < 64:
+                os.replace(temporary, path)  # a cut-short one is replaced
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    return path.read_bytes()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers see the old file or the whole new one, never a part (mkstemp: mode 0o600)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# -- what a key is made of ----------------------------------------------------------------
+
+_versions_memo: dict = {}
+
+
+def _versions() -> dict:
+    """Python, NumPy, gast, and srcgrad's own source files (their sizes and modification
+    times: an edited or reinstalled srcgrad is a new version)."""
+    if not _versions_memo:
+        package = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*.py")):
+            info = path.stat()
+            digest.update(f"{path.relative_to(package)} {info.st_size} {info.st_mtime_ns}\n".encode())
+        _versions_memo.update(
+            python=sys.version, numpy=np.__version__, gast=_gast_version(),
+            srcgrad=digest.hexdigest(),
+        )
+    return _versions_memo
+
+
+def _gast_version() -> str:
+    return getattr(gast, "__version__", None) or metadata.version("gast")  # the first is instant
+
+
+def _user_rules() -> list:
+    """The rules registered outside srcgrad (``register_vjp``): their code is inlined."""
+    found = []
+    tables = registry.registered_functions()
+    for kind, lookup in (("vjp", registry.vjp_rule), ("jvp", registry.jvp_rule)):
+        for primal in tables[kind]:
+            rule = lookup(primal)
+            if not rule.function.__module__.startswith("srcgrad."):
+                found.append([kind, _reference(primal) or repr(primal), _code_print(rule.function.__code__)])
+    for primal in tables["nondiff"]:
+        if not (getattr(primal, "__module__", None) or "").startswith("srcgrad"):
+            found.append(["nondiff", _reference(primal) or repr(primal)])
+    return sorted(found, key=repr)
+
+
+def _free_names(code) -> set[str]:
+    """Every global and closure name ``code`` and the functions nested in it read."""
+    names = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _free_names(const)
+    return names
+
+
+def _code_print(code) -> list:
+    """Bytecode, constants and names: two lambdas on one source line differ here."""
+    consts = [_code_print(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
+    return [code.co_code.hex(), consts, list(code.co_names), list(code.co_varnames)]
+
+
+_MAX_ITEMS = 64
+
+
+def _fingerprint(value) -> list | None:
+    """What a transformation may depend on in a global, or None if that is not known."""
+    if isinstance(value, types.ModuleType):
+        return ["module", value.__name__]
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        return ["value", type(value).__name__, repr(value)]
+    if isinstance(value, np.ndarray):
+        return ["array", str(value.dtype), list(value.shape)]
+    if isinstance(value, (tuple, list)) and len(value) <= _MAX_ITEMS:
+        items = [_fingerprint(v) for v in value]
+        return None if None in items else ["sequence", type(value).__name__, items]
+    reference = _reference(value)
+    if reference is None:
+        return None
+    if isinstance(value, types.FunctionType):
+        return ["function", reference, _code_print(value.__code__)]
+    return ["object", reference]
+
+
+def _reference(value) -> list | None:
+    """``[module, qualified name]`` that finds ``value`` again in an imported module."""
+    if isinstance(value, np.ufunc):
+        return ["numpy", value.__name__] if getattr(np, value.__name__, None) is value else None
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None
+    return [module, qualname] if _resolve(module, qualname) is value else None
+
+
+_NOT_FOUND = object()
+
+
+def _resolve(module: str, qualname: str):
+    """The object ``module.qualname`` names (the module itself for ``""``), from a module
+    already imported: nothing is imported because an entry says so. Else ``_NOT_FOUND``."""
+    target = sys.modules.get(module, _NOT_FOUND)
+    for part in qualname.split(".") if qualname else ():
+        target = getattr(target, part, _NOT_FOUND)
+    return target
+
+
+def _recipe(name: str, value, env: Environment) -> list | None:
+    """How a namespace entry is found again when an entry is loaded."""
+    if value is runtime:
+        return ["sg"]
+    if env.lookup(name) is value:
+        return ["env", name]
+    if isinstance(value, types.ModuleType):
+        return ["ref", value.__name__, ""] if _resolve(value.__name__, "") is value else None
+    reference = _reference(value)
+    return ["ref", *reference] if reference is not None else None

@@ -33,6 +33,7 @@ from .cache import (
     PairSlot,
     cached,
     cached_slot,
+    remembered,
     resolve_deferred,
 )
 from .dynamic import CallSite, site_name
@@ -82,10 +83,29 @@ def _callee_names(namespace: Namespace, callee, params: list[str]) -> tuple[str,
 
 def reverse_pair(func, wrt: tuple[str, ...]) -> PairSlot:
     """The split-motion pair of ``func`` for the parameters ``wrt`` (cached)."""
-    return cached_slot(func, ("pair", wrt), PairSlot, lambda slot: _build_pair(func, list(wrt), slot))
+    return cached_slot(func, ("pair", wrt), PairSlot, lambda slot: _fill_pair(func, wrt, slot))
 
 
-def _build_pair(func, wrt: list[str], slot: PairSlot) -> None:
+def _fill_pair(func, wrt: tuple[str, ...], slot: PairSlot) -> None:
+    """``slot`` from the disk cache, or built (and stored there)."""
+    loaded, _ = remembered(func, ("pair", wrt), lambda: _stored(_build_pair(func, list(wrt), slot)))
+    if loaded is not None:
+        forward, backward = loaded.generated_names
+        slot.forward, slot.backward = loaded.namespace[forward], loaded.namespace[backward]
+        slot.generated = loaded.generated(forward, backward)
+        slot.namespace = loaded.namespace
+
+
+def _stored(generated: Generated, extra: dict | None = None) -> tuple[Generated, list, dict]:
+    """What the disk cache keeps of a transformation: the code, the names of the
+    functions its source defines, and what else a hit needs."""
+    names = [generated.function.__name__]
+    if generated.companion is not None:
+        names.append(generated.companion.__name__)
+    return generated, names, extra or {}
+
+
+def _build_pair(func, wrt: list[str], slot: PairSlot) -> Generated:
     p = prepare(func, wrt)
     code = _reverse_code(p, wrt, Motion.SPLIT)
     trace.record("reverse", func, "vjp", lambda: _sweeps(code))
@@ -136,6 +156,7 @@ def _build_pair(func, wrt: list[str], slot: PairSlot) -> None:
     )
     slot.namespace = namespace
     resolve_deferred(namespace)
+    return slot.generated
 
 
 def _sweeps(code) -> str:
@@ -166,7 +187,14 @@ def fused_gradient(
 ) -> Generated:
     """``scalar``: a specialisation for calls whose arguments are all Python numbers."""
     key = ("grad", wrt, with_value, optimize, scalar)
-    return cached(func, key, lambda: _build_fused(func, list(wrt), with_value, optimize, scalar))
+
+    def build() -> Generated:
+        loaded, made = remembered(
+            func, key, lambda: _stored(_build_fused(func, list(wrt), with_value, optimize, scalar))
+        )
+        return loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
+
+    return cached(func, key, build)
 
 
 def _build_fused(
@@ -234,9 +262,22 @@ def _substitutable(p: Prepared, code):
 
 def forward_function(func, wrt: tuple[str, ...], scalar: bool = False) -> JvpSlot:
     """``jvp_f(*params, *tangents)`` returning ``(out, out_tangent)`` (cached)."""
-    return cached_slot(
-        func, ("jvp", wrt, scalar), JvpSlot, lambda slot: _build_jvp(func, list(wrt), slot, scalar)
-    )
+    return cached_slot(func, ("jvp", wrt, scalar), JvpSlot, lambda slot: _fill_jvp(func, wrt, slot, scalar))
+
+
+def _fill_jvp(func, wrt: tuple[str, ...], slot: JvpSlot, scalar: bool) -> None:
+    """``slot`` from the disk cache, or built (and stored there)."""
+
+    def build():
+        _build_jvp(func, list(wrt), slot, scalar)
+        return _stored(slot.generated, {"tangent_names": slot.tangent_names})
+
+    loaded, _ = remembered(func, ("jvp", wrt, scalar), build)
+    if loaded is not None:
+        (name,) = loaded.generated_names
+        slot.function = loaded.namespace[name]
+        slot.tangent_names = loaded.extra["tangent_names"]
+        slot.generated = loaded.generated(name)
 
 
 def _callee_jvp_name(namespace: Namespace, callee, params: list[str]) -> str:

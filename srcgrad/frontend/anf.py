@@ -154,7 +154,7 @@ class Anf:
         comprehension = as_comprehension(node, self.env, self.names)
         if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
             return self.operation(gast.copy_location(comprehension, node))
-        if self.env.static_value(node.func) is np.einsum and len(node.args) > 3:
+        if self.env.static_value(node.func) is np.einsum and len(node.args) != 3:
             node = pairwise_einsum(node)
         pre = []
         func = node.func

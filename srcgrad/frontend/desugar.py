@@ -5,10 +5,12 @@
 - ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
-  (``enumerate``, ``zip``, ``reversed(range(...))`` and sliced ranges too);
+  (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
+  ranges too), whose target is assigned like any other (nested unpacking too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
-- ``np.einsum`` of more than two operands becomes a chain of pairs.
+- ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
+  operand a pair with the constant 1.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -67,19 +69,23 @@ class Desugar:
 
     def unpack(self, target, value) -> list:
         anf = self.lower.anf
-        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+        if _same_length(target, value):
             # a, b = b, a : evaluate every right-hand side before any assignment
+            pairs = _matched(target, value)  # i, (u, v) = k, (x[k], y[k]): no tuple made
+            assigned = {n.id for t, _ in pairs for n in tp.walk(t) if isinstance(n, gast.Name)}
+            read = {n.id for _, v in pairs for n in tp.walk(v) if isinstance(n, gast.Name)}
+            if not read & assigned:  # no assignment changes a later right-hand side
+                return [stmt for t, v in pairs for stmt in self.lower.assign_to(t, v, t)]
             out, atoms = [], []
-            for elt in value.elts:
+            for _, elt in pairs:
                 pre, atom = anf.atomize(elt)
                 out += pre
-                assigned = {n.id for t in target.elts for n in tp.walk(t) if isinstance(n, gast.Name)}
                 if isinstance(atom, gast.Name) and atom.id in assigned:
                     temp = self.names.temp()
                     out.append(self.lower.located(tp.assign(temp, atom)))
                     atom = tp.name(temp)
                 atoms.append(atom)
-            for t, atom in zip(target.elts, atoms):
+            for (t, _), atom in zip(pairs, atoms):
                 out += self.lower.assign_to(t, atom, t)
             return out
         pre, atom = anf.atomize(value)
@@ -120,31 +126,7 @@ class Desugar:
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
             return pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
         index = self.names.fresh("k")
-        target = s.target
-        if isinstance(it, gast.Call) and static_value(it.func) is enumerate:
-            pre, (seq,) = anf.atomize_all(it.args[:1])
-            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
-                raise unsupported(target, "`for` over enumerate without `i, value` unpacking")
-            length = tp.expr("len(s)", s=seq)
-            first = [
-                gast.Assign(targets=[target.elts[0]], value=tp.name(index), type_comment=None),
-                gast.Assign(targets=[target.elts[1]], value=tp.expr("s[k]", s=seq, k=index), type_comment=None),
-            ]
-        elif isinstance(it, gast.Call) and static_value(it.func) is zip:
-            pre, seqs = anf.atomize_all(it.args)
-            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(seqs)):
-                raise unsupported(target, "`for` over zip without unpacking every sequence")
-            length = gast.Call(
-                func=tp.name("min"), args=[tp.expr("len(s)", s=q) for q in seqs], keywords=[]
-            ) if len(seqs) > 1 else tp.expr("len(s)", s=seqs[0])
-            first = [
-                gast.Assign(targets=[t], value=tp.expr("s[k]", s=q, k=index), type_comment=None)
-                for t, q in zip(target.elts, seqs)
-            ]
-        else:
-            pre, seq = anf.atomize(it)
-            length = tp.expr("len(s)", s=seq)
-            first = [gast.Assign(targets=[target], value=tp.expr("s[k]", s=seq, k=index), type_comment=None)]
+        pre, length, element = self._sequence(it, tp.name(index))
         n = self.names.fresh("n")
         pre = pre + [self.lower.located(tp.assign(n, length))]
         header = gast.For(
@@ -153,9 +135,48 @@ class Desugar:
             body=[],
             orelse=[],
         )
-        for f in first:
-            gast.copy_location(f, s)
-        return pre, header, first
+        # the target takes the k-th element apart like any assignment: `i, (u, v) = k, (x[k], y[k])`
+        first = gast.copy_location(gast.Assign(targets=[s.target], value=element, type_comment=None), s)
+        return pre, header, [first]
+
+    def _sequence(self, it, k) -> tuple[list, gast.expr, gast.expr]:
+        """Statements, length and ``k``-th element of an iterable a loop goes over by index.
+
+        ``enumerate`` and ``zip`` nest (``enumerate(zip(x, y))``): their elements are
+        tuples of their operands' elements, their length that of the operand (the
+        shortest one for ``zip``). Anything else is a sequence: ``len(s)`` and ``s[k]``.
+        """
+        anf, static_value = self.lower.anf, self.env.static_value
+        func = static_value(it.func) if isinstance(it, gast.Call) else None
+        if func is enumerate and 1 <= len(it.args) <= 2 and all(kw.arg == "start" for kw in it.keywords):
+            pre, length, inner = self._sequence(it.args[0], k)
+            start = it.args[1] if len(it.args) == 2 else next((kw.value for kw in it.keywords), None)
+            position = tp.load(k)
+            if start is not None:
+                p, start = anf.atomize(start)
+                pre += p
+                position = gast.BinOp(left=tp.load(k), op=gast.Add(), right=start)
+            return pre, length, gast.Tuple(elts=[position, inner], ctx=gast.Load())
+        if func is zip and it.args and all(  # strict= only changes what a wrong call raises
+            kw.arg == "strict" and isinstance(kw.value, gast.Constant) for kw in it.keywords
+        ):
+            pre, lengths, elements = [], [], []
+            for arg in it.args:
+                p, length, element = self._sequence(arg, k)
+                pre += p
+                lengths.append(length)
+                elements.append(element)
+            length = lengths[0] if len(lengths) == 1 else gast.Call(
+                func=tp.name("min"), args=lengths, keywords=[]
+            )
+            return pre, length, gast.Tuple(elts=elements, ctx=gast.Load())
+        if func is enumerate or func is zip:  # zip(..., strict=True), enumerate() ...: no length
+            raise self.lower.unsupported(
+                it, f"`for` over {gast.unparse(it).strip()}",
+                "write zip(xs, ys) or enumerate(xs, start), without other keywords",
+            )
+        pre, seq = anf.atomize(it)
+        return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
 
     def _range_like(self, node) -> bool:
         """``range(...)`` sliced (``range(n)[::-1]``, ``range(n)[:k]``): integers, no derivative."""
@@ -213,17 +234,38 @@ class Desugar:
         return [self.lower.located(branch)], tp.name(temp)
 
 
+def _same_length(target, value) -> bool:
+    return isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) and len(
+        value.elts
+    ) == len(target.elts)
+
+
+def _matched(target, value) -> list:
+    """(target, value) pairs of an unpacking, nested tuples on both sides taken apart together."""
+    if not _same_length(target, value):
+        return [(target, value)]
+    return [pair for t, v in zip(target.elts, value.elts) for pair in _matched(t, v)]
+
+
 def pairwise_einsum(call: gast.Call) -> gast.Call:
-    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``.
+    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``,
+    and ``einsum('ijk->kj', x)`` as ``einsum('ijk,->kj', x, 1)``.
 
     Rules take a fixed number of inputs, and a constant subscript string can always be
     split into two-operand contractions: the first pair keeps the labels that the rest
-    of the operands or the output still need.
+    of the operands or the output still need. One operand gets a second one, the
+    integer 1 with no labels, which changes neither the value nor its dtype.
     """
     spec = call.args[0]
     if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
         return call
     text = spec.value.replace(" ", "")
+    if len(call.args) == 2 and "," not in text:
+        inputs, arrow, output = text.partition("->")
+        return gast.Call(
+            func=call.func, args=[tp.const(f"{inputs},{arrow}{output}"), call.args[1], tp.const(1)],
+            keywords=[],
+        )
     if "..." in text:
         return call
     inputs, arrow, output = text.partition("->")

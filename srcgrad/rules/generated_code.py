@@ -13,6 +13,7 @@ from .registry import defjvp, nondifferentiable
 nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
+    sg.field_index,
 )
 
 
@@ -59,6 +60,17 @@ def taken_at(db, dindex, dv, ans, b, index, v):
 @defjvp(sg.without)
 def without(db, dindex, ans, b, index):
     return sg.without(db, index)
+
+
+@defjvp(sg.item_or_absent)
+def item_or_absent(dd, dkey, ans, d, key):
+    return sg.item_or_absent(dd, key)
+
+
+@defjvp(sg.put_back)
+def put_back(dd, dkey, dold, ans, d, key, old):
+    """On a copy: the tangent dict may be another name's too (forward mode owns what it copied)."""
+    return sg.put_back(sg.copy(dd), key, dold)
 
 
 @defjvp(sg.copy)

@@ -29,6 +29,7 @@ A new helper goes in its family's module, and into the imports and
 """
 
 from .broadcasting import (
+    ABSENT,
     as_float_of,
     expand_to,
     full_tangent,
@@ -40,10 +41,21 @@ from .broadcasting import (
     unreduce,
     zeros_like,
 )
-from .containers import add, dense, part, restructure, spread, unsequence
+from .containers import add, dense, field_index, part, restructure, spread, unsequence
 from .creation import linspace_adjoints, log_of
 from .elementwise import bessel_i1
-from .indexing import add_at, add_at_tangent, copy, scatter, taken, taken_at, unindex, without
+from .indexing import (
+    add_at,
+    add_at_tangent,
+    copy,
+    item_or_absent,
+    put_back,
+    scatter,
+    taken,
+    taken_at,
+    unindex,
+    without,
+)
 from .linalg import (
     cond_gradient,
     inverse_gaps,
@@ -158,9 +170,9 @@ from .statistics import (
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "reduced_count", "scalar_seed",
-    "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "part", "restructure",
+    "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "add_at", "add_at_tangent",
-    "copy", "scatter", "taken", "taken_at", "unindex", "without", "cond_gradient", "inverse_gaps",
+    "copy", "scatter", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "polyval_adjoint_p",
     "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint",

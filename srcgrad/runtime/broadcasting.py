@@ -21,8 +21,10 @@ _PY_SCALARS = (float, int, complex)
 
 
 def shape_of(x) -> tuple:
-    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars."""
-    return getattr(x, "shape", ())
+    """``x.shape`` for arrays, ``()`` for Python and NumPy scalars, ``np.shape`` for a list
+    (of numbers or arrays: the operand of ``np.sum([...])``)."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
 
 
 def unbroadcast(g, x):
@@ -50,7 +52,7 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the cotangent of a reduction over ``x``'s shape (the sum's adjoint)."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if type(x) is np.ndarray and shape:
         spread = _spread_scalar(g, shape)
         if spread is not None:
@@ -94,12 +96,30 @@ def _float_bytes(g: float) -> bytes:
     return data
 
 
+class _Absent:
+    """What ``item_or_absent`` saves for a key a dict does not have yet; its zero is itself."""
+
+    def __repr__(self) -> str:
+        return "sg.ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def rebuilt(like, items):
+    """``items`` in a sequence of ``like``'s type: a named tuple (``SlogdetResult``, a user's
+    namedtuple) takes its fields positionally, a tuple or list one iterable."""
+    return type(like)(*items) if hasattr(like, "_fields") else type(like)(items)
+
+
 def zeros_like(x):
     """A zero cotangent with the shape of ``x`` (a Python 0.0 for a Python scalar)."""
     if isinstance(x, _PY_SCALARS) or x is None:
         return 0.0
+    if x is ABSENT:  # a saved dict entry that did not exist (on a tape that forward mode follows)
+        return x
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        return rebuilt(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
@@ -120,7 +140,7 @@ def scalar_seed(y, name: str = "the function"):
 
 def reduced_count(x, axis=None) -> int:
     """How many elements a reduction over ``axis`` combines into each result."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
@@ -129,7 +149,7 @@ def reduced_count(x, axis=None) -> int:
 
 def keep_reduced(ans, x, axis=None, keepdims=False):
     """A reduction's result with the reduced axes kept, so it broadcasts against ``x``."""
-    shape = getattr(x, "shape", ())
+    shape = shape_of(x)
     if keepdims or axis is None or not shape:
         return ans
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)

@@ -1,7 +1,7 @@
 """Cotangents and tangents of tuples, lists and dicts, where ``None`` is an exact zero.
 
 ``add`` adds them element by element; ``part`` and ``dense`` turn a ``None``
-part into zeros; ``restructure``, ``spread`` and ``unsequence`` give a
+part into zeros; ``field_index`` finds a named tuple's field by name; ``restructure``, ``spread`` and ``unsequence`` give a
 cotangent back in the structure of the value it came from (``np.array(xs)``,
 ``sum(xs)``, ``tuple(xs)``).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .broadcasting import unbroadcast, unreduce, zeros_like
+from .broadcasting import rebuilt, unbroadcast, unreduce, zeros_like
 
 
 def add(a, b):
@@ -20,7 +20,7 @@ def add(a, b):
     if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(add(x, y) for x, y in zip(a, b, strict=True))
+        return rebuilt(a, [add(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
@@ -37,6 +37,18 @@ def part(g, ans, i):
     return zeros_like(ans[i]) if gi is None else gi
 
 
+def field_index(t, name: str) -> int:
+    """The position of field ``name`` in the named tuple ``t`` (``res.logabsdet`` is ``res[1]``
+    for ``res = np.linalg.slogdet(a)``): derivatives of a field read go through its index."""
+    fields = getattr(type(t), "_fields", None)
+    if fields is None or name not in fields:
+        raise TypeError(
+            f"srcgrad differentiates .{name} as a field of a named tuple (like the result of "
+            f"np.linalg.slogdet, eigh, svd or qr), but the value is a {type(t).__name__}"
+        )
+    return fields.index(name)
+
+
 def dense(parts, like):
     """A sequence of cotangents or tangents with None (an exact zero) made into zeros like ``like``."""
     return tuple(zeros_like(x) if p is None else p for p, x in zip(parts, like, strict=True))
@@ -45,7 +57,7 @@ def dense(parts, like):
 def restructure(g, like):
     """The cotangent ``g`` of ``np.array(like)`` given back in ``like``'s structure."""
     if isinstance(like, (list, tuple)):
-        return type(like)(restructure(g[k], v) for k, v in enumerate(like))
+        return rebuilt(like, [restructure(g[k], v) for k, v in enumerate(like)])
     if isinstance(like, float):
         return float(g)
     return unbroadcast(g, like)
@@ -54,12 +66,12 @@ def restructure(g, like):
 def spread(g, values):
     """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape."""
     if isinstance(values, (list, tuple)):
-        return type(values)(unbroadcast(g, v) for v in values)
+        return rebuilt(values, [unbroadcast(g, v) for v in values])
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
 
 
 def unsequence(g, iterable):
     """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
     if isinstance(iterable, (tuple, list)):
-        return type(iterable)(g)
+        return rebuilt(iterable, g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])

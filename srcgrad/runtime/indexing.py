@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .broadcasting import unbroadcast, zeros_like
+from .broadcasting import ABSENT, rebuilt, unbroadcast, zeros_like
 from .containers import add
 
 
@@ -28,7 +28,7 @@ def unindex(g, x, index):
                 parts[k] = gk
         else:
             parts[index] = g
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+        return rebuilt(x, parts)
     return scatter(g, x, index)
 
 
@@ -57,6 +57,24 @@ def taken(part, v):
     zeroed next), summed to ``v``'s shape."""
     part = part.copy() if hasattr(part, "copy") else part
     return unbroadcast(part, v)
+
+
+def item_or_absent(d, key):
+    """The value ``d[key] = v`` is about to overwrite (a copy), or ``ABSENT`` for a new dict key."""
+    if isinstance(d, dict) and key not in d:
+        return ABSENT
+    return copy(d[key])
+
+
+def put_back(d, key, old):
+    """Undo ``d[key] = v`` in place for the reverse sweep: the saved value back, or the key
+    the write added removed. Returns ``d``: generated code assigns it (``d = sg.put_back(...)``),
+    a statement forward mode follows when it differentiates the reverse sweep (``hessian``)."""
+    if old is ABSENT:
+        del d[key]
+    else:
+        d[key] = old
+    return d
 
 
 def taken_at(b, index, v):
@@ -120,7 +138,7 @@ def _is_basic(index) -> bool:
 
 def add_at(b, index, g):
     """``b[index] += g`` in place on a cotangent we own (repeated fancy indices add up)."""
-    if isinstance(b, list):
+    if isinstance(b, (list, dict)):  # a dict argument's cotangent (`params["h"]`)
         b[index] = add(b[index], g)
     elif _is_basic(index):
         b[index] += g
@@ -132,5 +150,8 @@ def add_at(b, index, g):
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
-    np.add.at(out, index, dg)
+    if isinstance(out, (list, dict)):  # a container of cotangents: one entry
+        out[index] = add(out[index], dg)
+    else:
+        np.add.at(out, index, dg)
     return out

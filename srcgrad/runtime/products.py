@@ -180,7 +180,8 @@ def einsum_adjoint(g, subscripts, operands, i):
             fresh = spare.pop(0)
             target += fresh
             extras.append(c + fresh)
-            factors.append(np.eye(size[c], dtype=r.dtype, like=r))  # unavoidable identity
+            # an identity from ones_like: r may be a NumPy scalar, which `like=` refuses
+            factors.append(np.diag(np.ones_like(r, shape=(size[c],))))
         else:
             used.add(c)
             target += c

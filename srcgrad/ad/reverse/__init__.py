@@ -167,12 +167,21 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return found | self._synthetic
 
     def _kinds(self) -> dict[str, str]:
-        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``."""
+        """'array' where ``+`` adds cotangents; anything else uses ``sg.add``. 'list' and
+        'dict' for names only ever bound to a list or dict literal (then appended to or
+        written into): a NumPy rule's array cotangent for a list is given back as a list
+        (``sg.restructure``), which ``pop`` needs; a write into a dict may add a key."""
         packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
         kinds = {p: "other" if p in packed else "array" for p in self.params}  # *args: a tuple
+        containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
+            literal = _literal_kind(op, containers)
+            if literal is not None:
+                containers[t] = literal if containers.get(t, literal) == literal else None
+            elif op.kind not in ("append", "pop", "store"):  # these change the list or dict in place
+                containers[t] = None
             if op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) == "array":
@@ -181,6 +190,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 kinds.setdefault(t, "array")  # written in place, or np.zeros_like & co
             else:
                 kinds[t] = "other"
+        kinds.update({n: k for n, k in containers.items() if k is not None and n not in self.params})
         return kinds
 
     # -- blocks ------------------------------------------------------------------------
@@ -241,3 +251,11 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def comment(self, s) -> list:
         return tp.origin_comment("Grad of", self.source_line, s)
 
+
+def _literal_kind(op, containers: dict) -> str | None:
+    """'list' or 'dict' for a list or dict literal (or a second name for one), else None."""
+    if op.kind == "pack":
+        return "dict" if isinstance(op.index, list) else "list" if op.label == "list" else None
+    if op.kind == "copy" and op.operands:
+        return containers.get(op.operands[0])
+    return None

@@ -67,6 +67,9 @@ class Adjoints:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
+                # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
+                part = tp.expr("sg.restructure(c, x)", sg=self.sg(), c=part, x=atom)
             contributions.append((atom.id, self.shape_only(part)))
         for name, part in _merge_equal(contributions):
             out += self.accumulate(name, part, state)
@@ -100,6 +103,10 @@ class Adjoints:
                 return [gast.AugAssign(target=part, op=gast.Add(), value=g)]
             # repeated fancy indices add up; an assignment keeps the write visible to forward mode
             return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=_index_expr(op.index), g=g)]
+        if state.get(x) and self.kinds.get(x) == "dict":
+            # our own dict of cotangents, with every key the function ever adds: one entry
+            # updated (a new array: its values may be other cotangents), not a dict per read
+            return [tp.stmt("b = sg.add_at(b, i, g)", sg=self.sg(), b=b, i=op.index, g=g)]
         expr = tp.expr("sg.unindex(g, x, i)", sg=self.sg(), g=g, x=op.container, i=_index_expr(op.index))
         self.reads.add(x)
         out = self.accumulate(x, expr, state, owned=True)
@@ -277,6 +284,18 @@ def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
             continue
         return True
     return False
+
+
+# runtime helpers whose cotangent for a list comes back as a list of the same type
+_LIST_COTANGENTS = {"spread", "restructure", "unsequence"}
+
+
+def _gives_a_list(part) -> bool:
+    return (
+        isinstance(part, gast.Call) and isinstance(part.func, gast.Attribute)
+        and isinstance(part.func.value, gast.Name) and part.func.value.id == "sg"
+        and part.func.attr in _LIST_COTANGENTS
+    )
 
 
 def _is_none(node) -> bool:

@@ -24,9 +24,10 @@ class Restore(gast.stmt):
 
     _fields = ()
 
-    def __init__(self, name):
+    def __init__(self, name, may_be_new: bool = False):
         super().__init__()
         self.name = name  # a variable name, or a Subscript node for an in-place write
+        self.may_be_new = may_be_new  # a dict key the write may have added (sg.put_back)
 
 
 class Tape:
@@ -45,9 +46,12 @@ class Tape:
                 # save the part about to be overwritten; the reverse sweep puts it back
                 self.reads |= tp.names_in(op.index)  # the restore indexes with it too
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
-                saved = tp.expr("sg.copy(p)", sg=self.sg(), p=where)
+                # d["new"] = v: nothing to save, and the reverse sweep removes the key again
+                new_key = self.kinds.get(target) == "dict" or _is_text(op.index)
+                saved = tp.expr("sg.item_or_absent(d, k)" if new_key else "sg.copy(p)",
+                                sg=self.sg(), p=where, d=target, k=tp.load(op.index))
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
-                reverse = reverse + [Restore(where)]
+                reverse = reverse + [Restore(where, new_key)]
             return forward, reverse
         if reads_view_of(op, self.mutated) and s.value is not None:
             # a read of an array written in place later: keep its value, not a view of it
@@ -126,6 +130,9 @@ class Tape:
         for s in stmts:
             if isinstance(s, Restore):
                 restore = tp.stmt(self.motion.restore, v=s.name)
+                if s.may_be_new:  # put the old value back, or remove the key the write added
+                    restore = tp.stmt("d = sg.put_back(d, k, v)", sg=self.sg(), d=s.name.value,
+                                      k=tp.load(s.name.slice), v=restore.value)
                 if isinstance(s.name, str) and s.name in self.mutated and self.motion is Motion.SPLIT:
                     # a pullback writes into it next: work on a copy, keep the tape reusable
                     restore.value = tp.expr("sg.copy(v)", sg=self.sg(), v=restore.value)
@@ -141,3 +148,8 @@ class Tape:
 def reads_view_of(op: Operation, mutated: set[str]) -> bool:
     """Whether ``op`` may return a view of an array that is written in place."""
     return viewed_source(op) in mutated
+
+
+def _is_text(index) -> bool:
+    """A string key: the container is a dict (a parameter, or one a function returned)."""
+    return isinstance(index, gast.Constant) and isinstance(index.value, str)
