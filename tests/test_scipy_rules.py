@@ -564,7 +564,8 @@ TRI = np.triu(_rng.normal(size=(3, 3))) + 3.0 * np.eye(3)
                 strict=False,
                 reason="reverse mode adds into a plain tuple's cotangent in place when both parts "
                 "of a rule's tuple result are used (np.modf too: 'tuple' object does not support "
-                "item assignment); not the rule's doing"),
+                "item assignment); not the rule's doing",
+            ),
         ),
         (expm_frechet_both_direct, (0.5 * r(3, 3), r(3, 3))),
     ],
