@@ -309,8 +309,13 @@ def test_the_zeta_function_in_its_exponent_is_refused_not_zero():
         srcgrad.grad(riemann_zeta)(2.5)
 
 
-def test_a_discrete_quantile_is_a_step_function():
-    assert registry.is_nondifferentiable(poisson.ppf) and registry.is_nondifferentiable(binom.isf)
+def discrete_quantile(mu):
+    return np.sum(poisson.ppf(0.5, mu))
+
+
+def test_a_discrete_quantile_with_an_active_parameter_is_refused_not_zero():
+    with pytest.raises(NoDerivativeRuleError, match="poisson.ppf"):
+        srcgrad.grad(discrete_quantile)(2.5)
 
 
 def test_a_quantile_function_in_a_shape_parameter_is_refused_not_zero():

@@ -16,7 +16,10 @@ pdf, and ``logcdf``'s is ``exp(logpdf - logcdf)`` (finite in the tails).
 
 The quantile functions ``ppf`` and ``isf`` invert the cdf and sf:
 ``dx/dq = 1 / pdf(x)``, ``dx/dloc = 1``, ``dx/dscale = (x - loc) / scale``.
-A discrete distribution's ``ppf``/``isf`` is a step function: no derivative.
+A discrete distribution's ``ppf``/``isf`` is a step function (derivative zero),
+but is not declared non-differentiable: the disk cache fingerprints such
+declarations by name, and a bound method has none it can use; with an active
+argument it is refused.
 
 Not provided (a run-time ``NoDerivativeRuleError`` when the parameter is
 active): the cdf and quantile families' derivative in a shape parameter with
@@ -47,7 +50,7 @@ from scipy.stats._distn_infrastructure import rv_continuous_frozen, rv_discrete_
 from scipy.stats._multivariate import dirichlet_frozen, multivariate_normal_frozen
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp, nondifferentiable, unfreezer
+from .registry import defjvp, defvjp, unfreezer
 
 LOC_SCALE = ("loc", "scale")
 
@@ -1115,9 +1118,6 @@ def binom_logsf(g, ans, k, n, p, loc=0):
 @defjvp(binom.logsf, broadcasts=True)
 def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
-
-
-nondifferentiable(poisson.ppf, poisson.isf, bernoulli.ppf, bernoulli.isf, binom.ppf, binom.isf)
 
 
 # ---------------------------------------------------------- multivariate normal
