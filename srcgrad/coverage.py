@@ -4,7 +4,7 @@ Coverage is computed from the rule table itself, so the listing can never
 drift from what the transformer really knows. SciPy, when it imports, is
 listed too: the public functions of ``scipy.special``, ``scipy.linalg`` and
 ``scipy.signal``, and the density/distribution methods of the ``scipy.stats``
-distributions used in modelling.
+distributions used in modelling (densities, distribution functions, quantiles).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ _DISTRIBUTIONS = (
     "norm", "t", "multivariate_normal", "gamma", "beta", "poisson", "laplace", "cauchy",
     "logistic", "dirichlet", "bernoulli", "binom",
 )  # fmt: skip
-_DISTRIBUTION_METHODS = ("logpdf", "pdf", "logpmf", "pmf", "cdf", "logcdf", "sf", "logsf")
+_DISTRIBUTION_METHODS = (
+    "logpdf", "pdf", "logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
+)  # fmt: skip
 
 
 def _distribution_methods() -> dict[str, object]:

@@ -32,6 +32,9 @@ its default in the rule's signature and stays an input::
     def norm_logpdf(g, ans, x, loc=0.0, scale=1.0): ...
 
 A call that leaves it out gets the default as a constant, with no derivative.
+A call's positional arguments are matched to the inputs first, then to the
+options: a parameter the primal takes positionally before an input must be
+an (optional) input itself, as ``axis`` of ``scipy.special.logsumexp(a, axis, b)``.
 
 Broadcasting is not the rules' business: the transformer sums a cotangent
 back to its input's shape with one helper (``runtime.unbroadcast``) for every

@@ -47,10 +47,10 @@ def cho_factor_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True
 
 @defvjp(linalg.cho_solve)
 def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L."""
+    """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L (as outer products)."""
     gb = linalg.cho_solve(c_and_lower, g)
     low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
-    gl = -(sg.outer_columns(gb, ans) + sg.outer_columns(ans, gb)) @ low
+    gl = -(sg.outer_columns(gb, low.T @ ans) + sg.outer_columns(ans, low.T @ gb))
     return sg.cho_cotangent(gl, c_and_lower), gb
 
 
@@ -69,20 +69,30 @@ def solve_triangular(
     g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
 ):
     """x = op(a)^-1 b: gb = op(a)^-T g, g op(a) = -gb x^T, kept on a's triangle."""
-    gb = linalg.solve_triangular(a, g, sg.flipped_trans(trans), lower, unit_diagonal)
-    ga = sg.transposed_if(-sg.outer_columns(gb, ans), trans)
-    return sg.triangle(ga, lower, unit_diagonal), gb
+    gb = linalg.solve_triangular(
+        a, g, trans=sg.flipped_trans(trans), lower=lower, unit_diagonal=unit_diagonal
+    )
+    return sg.on_triangle(-sg.outer_columns(gb, ans), trans, lower, unit_diagonal), gb
 
 
 @defjvp(linalg.solve_triangular)
 def solve_triangular_jvp(
-    da, db, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True
+    da,
+    db,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
+    check_finite=True,
 ):
     """dx = op(a)^-1 (db - op(da) x)."""
     dop = sg.transposed_if(sg.triangle(da, lower, unit_diagonal), trans)
-    return linalg.solve_triangular(a, db, trans, lower, unit_diagonal) - linalg.solve_triangular(
-        a, dop @ ans, trans, lower, unit_diagonal
-    )
+    return linalg.solve_triangular(
+        a, db, trans=trans, lower=lower, unit_diagonal=unit_diagonal
+    ) - linalg.solve_triangular(a, dop @ ans, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
 
 
 @defvjp(linalg.solve)

@@ -1,14 +1,19 @@
-"""Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family, error
-functions and the normal distribution function, logistic functions, ``xlogy``
-and modified Bessel functions.
+"""Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family (with the
+regularized incomplete gamma functions in ``x``), error functions and the normal
+distribution function, logistic functions, ``xlogy``, entropies and modified
+Bessel functions.
 
 Derivatives are written with SciPy's own functions where that keeps them
 finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
 never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
-(``polygamma``'s ``n``) have no derivative; ``ive``'s real order ``v`` has one that
-is not provided (a run-time ``NoDerivativeRuleError`` when ``v`` is active). ``logsumexp`` with
-``return_sign=True`` is refused at run time.
+(``polygamma``'s ``n``) have no derivative; ``iv``/``ive``'s real order ``v`` and
+``gammainc``/``gammaincc``'s ``a`` have one that is not provided (a run-time
+``NoDerivativeRuleError`` when that argument is active). ``logsumexp`` with
+``return_sign=True`` is refused at run time. Constants are Python floats
+(``math.sqrt(math.pi)``), so float32 inputs keep float32 derivatives.
 """
+
+import math
 
 import numpy as np
 from scipy import special
@@ -68,12 +73,25 @@ def gammaln_jvp(dx, ans, x):
 
 @defvjp(special.digamma)
 def digamma(g, ans, x):
-    return g * special.polygamma(1, x)
+    """The trigamma function, as the Hurwitz zeta(2, x) (a ufunc: float32 stays float32)."""
+    return g * special.zeta(2.0, x)
 
 
 @defjvp(special.digamma)
 def digamma_jvp(dx, ans, x):
-    return dx * special.polygamma(1, x)
+    return dx * special.zeta(2.0, x)
+
+
+@defvjp(special.zeta, broadcasts=True, optional=("q",))
+def zeta(g, ans, x, q=None):
+    """Hurwitz zeta(x, q) = sum (k + q)^-x: d/dq = -x zeta(x + 1, q); no derivative in x
+    (the Riemann zeta, ``q=None``, has none here at all)."""
+    return sg.no_derivative("scipy.special.zeta", "x"), -g * x * special.zeta(x + 1.0, q)
+
+
+@defjvp(special.zeta, broadcasts=True, optional=("q",))
+def zeta_jvp(dx, dq, ans, x, q=None):
+    return -dq * x * special.zeta(x + 1.0, q) + dx * sg.no_derivative("scipy.special.zeta", "x")
 
 
 @defvjp(special.polygamma, broadcasts=True)
@@ -85,6 +103,71 @@ def polygamma(g, ans, n, x):
 @defjvp(special.polygamma, broadcasts=True)
 def polygamma_jvp(dn, dx, ans, n, x):
     return dx * special.polygamma(n + 1, x)
+
+
+@defvjp(special.gamma)
+def gamma(g, ans, x):
+    return g * ans * special.digamma(x)
+
+
+@defjvp(special.gamma)
+def gamma_jvp(dx, ans, x):
+    return dx * ans * special.digamma(x)
+
+
+@defvjp(special.loggamma)
+def loggamma(g, ans, x):
+    """Real x only."""
+    return g * special.digamma(x)
+
+
+@defjvp(special.loggamma)
+def loggamma_jvp(dx, ans, x):
+    return dx * special.digamma(x)
+
+
+@defvjp(special.beta, broadcasts=True)
+def beta(g, ans, a, b):
+    both = special.digamma(a + b)
+    return g * ans * (special.digamma(a) - both), g * ans * (special.digamma(b) - both)
+
+
+@defjvp(special.beta, broadcasts=True)
+def beta_jvp(da, db, ans, a, b):
+    both = special.digamma(a + b)
+    return ans * (da * (special.digamma(a) - both) + db * (special.digamma(b) - both))
+
+
+@defvjp(special.gammainc, broadcasts=True)
+def gammainc(g, ans, a, x):
+    """P(a, x): d/dx = x^(a-1) exp(-x) / Gamma(a); no derivative in a (no closed form)."""
+    return (
+        sg.no_derivative("scipy.special.gammainc", "a"),
+        g * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)),
+    )
+
+
+@defjvp(special.gammainc, broadcasts=True)
+def gammainc_jvp(da, dx, ans, a, x):
+    return dx * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)) + da * sg.no_derivative(
+        "scipy.special.gammainc", "a"
+    )
+
+
+@defvjp(special.gammaincc, broadcasts=True)
+def gammaincc(g, ans, a, x):
+    """Q(a, x) = 1 - P(a, x)."""
+    return (
+        sg.no_derivative("scipy.special.gammaincc", "a"),
+        -g * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)),
+    )
+
+
+@defjvp(special.gammaincc, broadcasts=True)
+def gammaincc_jvp(da, dx, ans, a, x):
+    return -dx * np.exp(special.xlogy(a - 1.0, x) - x - special.gammaln(a)) + da * sg.no_derivative(
+        "scipy.special.gammaincc", "a"
+    )
 
 
 @defvjp(special.betaln, broadcasts=True)
@@ -104,63 +187,74 @@ def betaln_jvp(da, db, ans, a, b):
 
 @defvjp(special.erf)
 def erf(g, ans, x):
-    return g * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+    return g * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
 
 
 @defjvp(special.erf)
 def erf_jvp(dx, ans, x):
-    return dx * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+    return dx * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
 
 
 @defvjp(special.erfc)
 def erfc(g, ans, x):
-    return -g * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+    return -g * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
 
 
 @defjvp(special.erfc)
 def erfc_jvp(dx, ans, x):
-    return -dx * 2.0 / np.sqrt(np.pi) * np.exp(-x * x)
+    return -dx * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
 
 
 @defvjp(special.erfinv)
 def erfinv(g, ans, x):
-    return g * np.sqrt(np.pi) / 2.0 * np.exp(ans * ans)
+    return g * math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
 
 
 @defjvp(special.erfinv)
 def erfinv_jvp(dx, ans, x):
-    return dx * np.sqrt(np.pi) / 2.0 * np.exp(ans * ans)
+    return dx * math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
+
+
+@defvjp(special.erfcx)
+def erfcx(g, ans, x):
+    """erfcx = exp(x^2) erfc(x): d/dx = 2 x erfcx(x) - 2 / sqrt(pi)."""
+    return g * (2.0 * x * ans - 2.0 / math.sqrt(math.pi))
+
+
+@defjvp(special.erfcx)
+def erfcx_jvp(dx, ans, x):
+    return dx * (2.0 * x * ans - 2.0 / math.sqrt(math.pi))
 
 
 @defvjp(special.ndtr)
 def ndtr(g, ans, x):
-    return g * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    return g * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
 @defjvp(special.ndtr)
 def ndtr_jvp(dx, ans, x):
-    return dx * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    return dx * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
 @defvjp(special.log_ndtr)
 def log_ndtr(g, ans, x):
     """phi(x) / ndtr(x), as exp(log phi(x) - log_ndtr(x)): finite far out on the left."""
-    return g * np.exp(-0.5 * x * x - ans - 0.5 * np.log(2.0 * np.pi))
+    return g * np.exp(-0.5 * x * x - ans - 0.5 * math.log(2.0 * math.pi))
 
 
 @defjvp(special.log_ndtr)
 def log_ndtr_jvp(dx, ans, x):
-    return dx * np.exp(-0.5 * x * x - ans - 0.5 * np.log(2.0 * np.pi))
+    return dx * np.exp(-0.5 * x * x - ans - 0.5 * math.log(2.0 * math.pi))
 
 
 @defvjp(special.ndtri)
 def ndtri(g, ans, x):
-    return g * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)
+    return g * math.sqrt(2.0 * math.pi) * np.exp(0.5 * ans * ans)
 
 
 @defjvp(special.ndtri)
 def ndtri_jvp(dx, ans, x):
-    return dx * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)
+    return dx * math.sqrt(2.0 * math.pi) * np.exp(0.5 * ans * ans)
 
 
 # ------------------------------------------------------- logistic functions
@@ -174,6 +268,16 @@ def expit(g, ans, x):
 @defjvp(special.expit)
 def expit_jvp(dx, ans, x):
     return dx * ans * (1.0 - ans)
+
+
+@defvjp(special.log_expit)
+def log_expit(g, ans, x):
+    return g * special.expit(-x)
+
+
+@defjvp(special.log_expit)
+def log_expit_jvp(dx, ans, x):
+    return dx * special.expit(-x)
 
 
 @defvjp(special.logit)
@@ -211,6 +315,28 @@ def xlog1py_jvp(dx, dy, ans, x, y):
     return dx * np.log1p(y) + dy * x / np.where(x == 0.0, 1.0, 1.0 + y)
 
 
+@defvjp(special.entr)
+def entr(g, ans, x):
+    """-x log x: d/dx = -(log x + 1)."""
+    return -g * (np.log(x) + 1.0)
+
+
+@defjvp(special.entr)
+def entr_jvp(dx, ans, x):
+    return -dx * (np.log(x) + 1.0)
+
+
+@defvjp(special.rel_entr, broadcasts=True)
+def rel_entr(g, ans, x, y):
+    """x log(x / y): d/dx = log(x / y) + 1, d/dy = -x / y."""
+    return g * (np.log(x / y) + 1.0), -g * x / y
+
+
+@defjvp(special.rel_entr, broadcasts=True)
+def rel_entr_jvp(dx, dy, ans, x, y):
+    return dx * (np.log(x / y) + 1.0) - dy * x / y
+
+
 # --------------------------------------------------- modified Bessel functions
 
 
@@ -233,6 +359,28 @@ def i1(g, ans, x):
 @defjvp(special.i1)
 def i1_jvp(dx, ans, x):
     return dx * (special.i0(x) + special.iv(2, x)) / 2.0
+
+
+@defvjp(special.i0e)
+def i0e(g, ans, x):
+    """i0e = i0(x) exp(-|x|): d/dx = i1e(x) - sign(x) i0e(x)."""
+    return g * (special.i1e(x) - np.sign(x) * ans)
+
+
+@defjvp(special.i0e)
+def i0e_jvp(dx, ans, x):
+    return dx * (special.i1e(x) - np.sign(x) * ans)
+
+
+@defvjp(special.i1e)
+def i1e(g, ans, x):
+    """i1e = i1(x) exp(-|x|): d/dx = (i0e(x) + ive(2, x)) / 2 - sign(x) i1e(x)."""
+    return g * ((special.i0e(x) + special.ive(2, x)) / 2.0 - np.sign(x) * ans)
+
+
+@defjvp(special.i1e)
+def i1e_jvp(dx, ans, x):
+    return dx * ((special.i0e(x) + special.ive(2, x)) / 2.0 - np.sign(x) * ans)
 
 
 @defvjp(special.iv, broadcasts=True)

@@ -14,9 +14,16 @@ density's score, every location-scale family has
 ``d logpdf/dscale = -(1 + z s) / scale``; a cdf's derivative in ``x`` is the
 pdf, and ``logcdf``'s is ``exp(logpdf - logcdf)`` (finite in the tails).
 
+The quantile functions ``ppf`` and ``isf`` invert the cdf and sf:
+``dx/dq = 1 / pdf(x)``, ``dx/dloc = 1``, ``dx/dscale = (x - loc) / scale``.
+A discrete distribution's ``ppf``/``isf`` is a step function (derivative zero),
+but is not declared non-differentiable: the disk cache fingerprints such
+declarations by name, and a bound method has none it can use; with an active
+argument it is refused.
+
 Not provided (a run-time ``NoDerivativeRuleError`` when the parameter is
-active): the cdf family's derivative in a shape parameter with no closed form
-(``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
+active): the cdf and quantile families' derivative in a shape parameter with
+no closed form (``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
 distributions' ``k``, ``n`` and ``loc`` move the value by jumps: their
 derivative is zero. ``multivariate_normal``'s ``cov`` is read as symmetric:
 its cotangent is symmetric and its tangent is symmetrised (as for
@@ -131,7 +138,8 @@ def norm_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 
 @defvjp(t.logpdf, broadcasts=True, optional=LOC_SCALE)
 def t_logpdf(g, ans, x, df, loc=0.0, scale=1.0):
-    """Student's t; d/ddf from log Gamma((df + 1) / 2) - log Gamma(df / 2) - log(df) / 2 - (df + 1) / 2 log(1 + z^2 / df)."""
+    """Student's t: d/ddf of log Gamma((df + 1) / 2) - log Gamma(df / 2) - log(df) / 2
+    - (df + 1) / 2 log(1 + z^2 / df)."""
     z = (x - loc) / scale
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
@@ -703,6 +711,215 @@ def logistic_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     return (dloc - dx + dscale * (x - loc) / scale) * np.exp(logistic.logpdf(x, loc, scale) - ans)
 
 
+# ------------------------------------------------- quantile functions (ppf, isf)
+
+
+@defvjp(norm.ppf, broadcasts=True, optional=LOC_SCALE)
+def norm_ppf(g, ans, q, loc=0.0, scale=1.0):
+    """x = loc + scale ppf0(q): dx/dq = 1 / pdf(x) (as exp(-logpdf)), dx/dloc = 1,
+    dx/dscale = (x - loc) / scale."""
+    return g * np.exp(-norm.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(norm.ppf, broadcasts=True, optional=LOC_SCALE)
+def norm_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-norm.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(norm.isf, broadcasts=True, optional=LOC_SCALE)
+def norm_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-norm.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(norm.isf, broadcasts=True, optional=LOC_SCALE)
+def norm_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-norm.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(t.ppf, broadcasts=True, optional=LOC_SCALE)
+def t_ppf(g, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-t.logpdf(ans, df, loc, scale)),
+        sg.no_derivative("scipy.stats.t.ppf", "df"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(t.ppf, broadcasts=True, optional=LOC_SCALE)
+def t_ppf_jvp(dq, ddf, dloc, dscale, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-t.logpdf(ans, df, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + ddf * sg.no_derivative("scipy.stats.t.ppf", "df")
+    )
+
+
+@defvjp(t.isf, broadcasts=True, optional=LOC_SCALE)
+def t_isf(g, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-t.logpdf(ans, df, loc, scale)),
+        sg.no_derivative("scipy.stats.t.isf", "df"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(t.isf, broadcasts=True, optional=LOC_SCALE)
+def t_isf_jvp(dq, ddf, dloc, dscale, ans, q, df, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-t.logpdf(ans, df, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + ddf * sg.no_derivative("scipy.stats.t.isf", "df")
+    )
+
+
+@defvjp(gamma.ppf, broadcasts=True, optional=LOC_SCALE)
+def gamma_ppf(g, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-gamma.logpdf(ans, a, loc, scale)),
+        sg.no_derivative("scipy.stats.gamma.ppf", "a"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(gamma.ppf, broadcasts=True, optional=LOC_SCALE)
+def gamma_ppf_jvp(dq, da, dloc, dscale, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-gamma.logpdf(ans, a, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.gamma.ppf", "a")
+    )
+
+
+@defvjp(gamma.isf, broadcasts=True, optional=LOC_SCALE)
+def gamma_isf(g, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-gamma.logpdf(ans, a, loc, scale)),
+        sg.no_derivative("scipy.stats.gamma.isf", "a"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(gamma.isf, broadcasts=True, optional=LOC_SCALE)
+def gamma_isf_jvp(dq, da, dloc, dscale, ans, q, a, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-gamma.logpdf(ans, a, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.gamma.isf", "a")
+    )
+
+
+@defvjp(beta.ppf, broadcasts=True, optional=LOC_SCALE)
+def beta_ppf(g, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        g * np.exp(-beta.logpdf(ans, a, b, loc, scale)),
+        sg.no_derivative("scipy.stats.beta.ppf", "a"),
+        sg.no_derivative("scipy.stats.beta.ppf", "b"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(beta.ppf, broadcasts=True, optional=LOC_SCALE)
+def beta_ppf_jvp(dq, da, db, dloc, dscale, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        dq * np.exp(-beta.logpdf(ans, a, b, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.beta.ppf", "a")
+        + db * sg.no_derivative("scipy.stats.beta.ppf", "b")
+    )
+
+
+@defvjp(beta.isf, broadcasts=True, optional=LOC_SCALE)
+def beta_isf(g, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        -g * np.exp(-beta.logpdf(ans, a, b, loc, scale)),
+        sg.no_derivative("scipy.stats.beta.isf", "a"),
+        sg.no_derivative("scipy.stats.beta.isf", "b"),
+        g,
+        g * (ans - loc) / scale,
+    )
+
+
+@defjvp(beta.isf, broadcasts=True, optional=LOC_SCALE)
+def beta_isf_jvp(dq, da, db, dloc, dscale, ans, q, a, b, loc=0.0, scale=1.0):
+    return (
+        -dq * np.exp(-beta.logpdf(ans, a, b, loc, scale))
+        + dloc
+        + dscale * (ans - loc) / scale
+        + da * sg.no_derivative("scipy.stats.beta.isf", "a")
+        + db * sg.no_derivative("scipy.stats.beta.isf", "b")
+    )
+
+
+@defvjp(laplace.ppf, broadcasts=True, optional=LOC_SCALE)
+def laplace_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-laplace.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(laplace.ppf, broadcasts=True, optional=LOC_SCALE)
+def laplace_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-laplace.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(laplace.isf, broadcasts=True, optional=LOC_SCALE)
+def laplace_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-laplace.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(laplace.isf, broadcasts=True, optional=LOC_SCALE)
+def laplace_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-laplace.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(cauchy.ppf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-cauchy.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(cauchy.ppf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-cauchy.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(cauchy.isf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-cauchy.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(cauchy.isf, broadcasts=True, optional=LOC_SCALE)
+def cauchy_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-cauchy.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(logistic.ppf, broadcasts=True, optional=LOC_SCALE)
+def logistic_ppf(g, ans, q, loc=0.0, scale=1.0):
+    return g * np.exp(-logistic.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(logistic.ppf, broadcasts=True, optional=LOC_SCALE)
+def logistic_ppf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return dq * np.exp(-logistic.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(logistic.isf, broadcasts=True, optional=LOC_SCALE)
+def logistic_isf(g, ans, q, loc=0.0, scale=1.0):
+    return -g * np.exp(-logistic.logpdf(ans, loc, scale)), g, g * (ans - loc) / scale
+
+
+@defjvp(logistic.isf, broadcasts=True, optional=LOC_SCALE)
+def logistic_isf_jvp(dq, dloc, dscale, ans, q, loc=0.0, scale=1.0):
+    return -dq * np.exp(-logistic.logpdf(ans, loc, scale)) + dloc + dscale * (ans - loc) / scale
+
+
 # ----------------------------------------------------------------- poisson
 
 
@@ -730,7 +947,8 @@ def poisson_pmf_jvp(dk, dmu, ans, k, mu, loc=0):
 
 @defvjp(poisson.cdf, broadcasts=True)
 def poisson_cdf(g, ans, k, mu, loc=0):
-    """d cdf / dmu = -pmf(floor(k)): the Poisson cdf is the regularized upper incomplete gamma Q(k + 1, mu)."""
+    """d cdf / dmu = -pmf(floor(k)): the Poisson cdf is the regularized upper incomplete
+    gamma function Q(k + 1, mu)."""
     return None, -g * poisson.pmf(np.floor(k), mu, loc)
 
 
@@ -862,7 +1080,8 @@ def binom_pmf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
 
 @defvjp(binom.cdf, broadcasts=True)
 def binom_cdf(g, ans, k, n, p, loc=0):
-    """d cdf / dp = -n pmf(floor(k); n - 1, p) (the cdf is a regularized incomplete beta function)."""
+    """d cdf / dp = -n pmf(floor(k); n - 1, p) (the cdf is a regularized incomplete beta
+    function)."""
     return None, None, -g * n * binom.pmf(np.floor(k), n - 1, p, loc)
 
 
@@ -906,7 +1125,8 @@ def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
 
 @defvjp(multivariate_normal.logpdf, optional=("mean", "cov"))
 def multivariate_normal_logpdf(g, ans, x, mean=None, cov=1.0, allow_singular=False):
-    """r = x - mean, u = cov^-1 r: d/dx = -u, d/dmean = u, d/dcov = (u u^T - cov^-1) / 2 (per sample)."""
+    """r = x - mean, u = cov^-1 r: d/dx = -u, d/dmean = u, d/dcov = (u u^T - cov^-1) / 2
+    (summed over the samples)."""
     return sg.mvn_logpdf_adjoints(g, x, mean, cov)
 
 

@@ -1,5 +1,5 @@
-"""Helpers of the rules in ``srcgrad.rules.scipy_linalg`` (NumPy; SciPy's expm for the
-second Fréchet derivative, imported only when SciPy is installed).
+"""Helpers of the rules in ``srcgrad.rules.scipy_linalg`` (NumPy, and SciPy's triangular
+solves and expm, imported only when SciPy is installed).
 
 SciPy's factors come upper or lower (``lower=``), and ``cho_factor``'s matrix
 keeps the input's entries in the triangle the factor does not use; the
@@ -17,9 +17,9 @@ from .broadcasting import zeros_like
 from .shapes import mT
 
 try:
-    from scipy.linalg import expm, expm_frechet
-except ImportError:  # SciPy is optional: only its rules call the helpers that need it
-    expm = expm_frechet = None
+    from scipy.linalg import expm, expm_frechet, solve_triangular
+except ImportError:  # SciPy is optional: only its rules call these helpers
+    expm = expm_frechet = solve_triangular = None
 
 
 def lower_factor(c, lower=False):
@@ -33,18 +33,19 @@ def in_factor_form(gl, lower=False):
 
 
 def cholesky_adjoint(gl, low):
-    """a = L L^T: the symmetric ga = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle, half diagonal."""
-    linv = np.linalg.inv(low)
+    """a = L L^T: the symmetric ga = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle with half
+    the diagonal; two triangular solves, no inverse."""
     p = mT(low) @ gl
     phi = 0.5 * (np.tril(p) + np.tril(p, -1))
-    ga = mT(linv) @ phi @ linv
+    left = solve_triangular(low, phi, trans="T", lower=True)  # L^-T Phi
+    ga = mT(solve_triangular(low, mT(left), trans="T", lower=True))  # (L^-T Phi) L^-1
     return 0.5 * (ga + mT(ga))
 
 
 def cholesky_tangent(da, low):
-    """dL = L Phi(L^-1 sym(da) L^-T)."""
-    linv = np.linalg.inv(low)
-    p = linv @ (0.5 * (da + mT(da))) @ mT(linv)
+    """dL = L Phi(L^-1 sym(da) L^-T), by two triangular solves."""
+    right = solve_triangular(low, 0.5 * (da + mT(da)), lower=True)  # L^-1 sym(da)
+    p = mT(solve_triangular(low, mT(right), lower=True))  # (L^-1 sym(da)) L^-T
     return low @ (0.5 * (np.tril(p) + np.tril(p, -1)))
 
 
@@ -109,6 +110,11 @@ def triangle(m, lower=False, unit_diagonal=False):
     """The part of ``m`` on the triangle ``solve_triangular`` reads (no diagonal if it is unit)."""
     k = -1 if unit_diagonal else 0
     return np.tril(m, k) if lower else np.triu(m, -k)
+
+
+def on_triangle(g_op, trans=0, lower=False, unit_diagonal=False):
+    """A cotangent of ``op(a)`` given back on the triangle of ``a`` that is read."""
+    return triangle(transposed_if(g_op, trans), lower, unit_diagonal)
 
 
 _GENERAL = (None, "gen", "general")

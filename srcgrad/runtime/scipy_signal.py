@@ -12,7 +12,7 @@ import numpy as np
 
 
 def full_convolution_cotangent(g, in1, in2, mode="full"):
-    """``g`` of a convolution (or correlation) in ``mode``, embedded in the 'full' output's shape."""
+    """``g`` of a convolution (or correlation) in ``mode``, embedded in the 'full' output."""
     if mode == "full":
         return g
     full = [n + m - 1 for n, m in zip(np.shape(in1), np.shape(in2), strict=True)]

@@ -49,7 +49,7 @@ def _residuals(x, mean, cov):
 
 
 def mvn_logpdf_adjoints(g, x, mean=None, cov=1.0):
-    """The cotangents of ``x``, ``mean`` and ``cov`` in ``multivariate_normal.logpdf(x, mean, cov)``."""
+    """The cotangents of ``x``, ``mean``, ``cov`` in ``multivariate_normal.logpdf(x, mean, cov)``."""
     r, u, c = _residuals(x, mean, cov)
     gs = np.reshape(g, (-1, 1))  # one cotangent per sample
     gu = gs * u
