@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .analysis.classify import is_users_code
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .driver import pipeline
@@ -45,12 +46,9 @@ def transformable(func) -> Callable:
         line = (linecache.getline(code.co_filename, code.co_firstlineno) or "").rstrip("\n")
         raise UnsupportedSyntaxError(refusal[0], Location(code.co_filename, code.co_firstlineno, 0, line), refusal[1])
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
-        try:
-            inspect.getsourcelines(func)
-            if inspect.isfunction(inspect.unwrap(func)):
-                return func
-        except (OSError, TypeError):
-            pass
+        unwrapped = inspect.unwrap(func)
+        if inspect.isfunction(unwrapped) and is_users_code(unwrapped):  # never an installed package's
+            return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
