@@ -65,6 +65,8 @@ class Derivatives:
         self.classifier = context.classifier
         self.source_line = context.source_line  # lineno -> the user's source text
         self.params = parameter_names(context.fn)
+        self.loop_heads: dict[int, State] = {}  # id(loop body) -> its state at the loop head
+        self.loop_depth = 0  # loops being walked
         self.refuse_active_closures()
 
     def refuse_active_closures(self) -> None:
@@ -105,7 +107,14 @@ class Derivatives:
         last part), the statements to run once before the loop (owning copies
         and zeros), and the state at the loop head, which also holds after it.
         """
-        start = dict(state)
+        # Start from the state this loop converged to when an earlier round of the enclosing
+        # loops walked it: states only grow from round to round, so that is at most the
+        # fixpoint, and the body converges in one round instead of once per round of every
+        # enclosing loop (exponential in the nesting depth). What is remembered lives for
+        # one walk of an outermost loop.
+        if self.loop_depth == 0:
+            self.loop_heads.clear()
+        start = join(state, self.loop_heads[id(body)]) if id(body) in self.loop_heads else dict(state)
         before = []
         for a in assignments(body):
             x = self.writes_in_place(self.ops[id(a)])
@@ -114,6 +123,7 @@ class Derivatives:
                 before.append(tp.stmt("d = sg.copy(d)", d=self.derivative(x), sg=self.sg()))
                 start[x] = True
         snapshot = self.names.copy()
+        self.loop_depth += 1
         while True:
             self.names = snapshot.copy()  # each round names its temporaries afresh
             *parts, end = self.block(body, dict(start))
@@ -121,6 +131,8 @@ class Derivatives:
             if joined == start:
                 break
             start = joined
+        self.loop_depth -= 1
+        self.loop_heads[id(body)] = start
         parts[-1] = parts[-1] + self.materialize(set(start) - set(end), at_end)
         before += self.materialize(set(start) - set(state), before_loop)
         return parts, before, start
