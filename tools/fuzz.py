@@ -57,7 +57,7 @@ FEATURES = (
     "for_range", "for_array", "for_list", "enumerate", "zip", "comprehension",
     "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
-    "rebind_iterable",
+    "rebind_iterable", "method", "bound_method", "pytree",
 )
 # Forms that hit a known bug, left out unless asked for by name (none today: dict key
 # insertion and rebinding the iterable of a `for` inside it are fixed).
@@ -98,6 +98,10 @@ class Program:
                 args.append(np.array([rng.uniform(-1.5, 1.5) for _ in range(VECTOR)]))
             elif kind == "m":
                 args.append(np.array([[rng.uniform(-1.5, 1.5) for _ in range(VECTOR)] for _ in range(2)]))
+            elif kind == "p":  # a pytree: a dict holding a vector and a (vector, float) pair
+                args.append({"w": np.array([rng.uniform(-1.5, 1.5) for _ in range(VECTOR)]),
+                             "pair": (np.array([rng.uniform(-1.5, 1.5) for _ in range(VECTOR)]),
+                                      rng.uniform(-1.5, 1.5))})
             else:  # "n"
                 args.append(rng.randint(1, 3))
         return args
@@ -409,6 +413,12 @@ class Generator:
         helper, kinds, results = self.pick(self.helpers)
         args = [self.expr(scope, k, 1) for k in kinds]
         targets = [self.fresh({"s": "a", "v": "w"}[k]) for k in results]
+        if "." in helper and self.on("bound_method") and self.coin(0.5):
+            # the bound method taken as a value first: called through a run-time call site
+            self.used.add("bound_method")
+            bound = self.fresh("fn")
+            self.emit(indent, f"{bound} = {helper}")
+            helper = bound
         self.emit(indent, f"{', '.join(targets)} = {helper}({', '.join(args)})")
         for t, k in zip(targets, results):
             scope[t] = Var(k, writable=False)  # a helper may return (a view of) its argument
@@ -558,11 +568,25 @@ class Generator:
         return " + ".join(f"{self.pick(CONSTANTS)} * {t}" if self.coin(0.3) else t for t in terms)
 
     def helper(self, k):
+        """``def hK(p0, ...)``, or with the method feature a method of a class of which a
+        module-level object is called (``O0.h0(...)``), reading an attribute of ``self``."""
         name = f"h{k}"
         kinds = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
         params = [f"p{j}" for j in range(len(kinds))]
         scope = {p: Var(kind) for p, kind in zip(params, kinds)}
-        self.emit(0, f"def {name}({', '.join(params)}):")
+        method = self.on("method") and self.coin(0.4)
+        if method:
+            self.used.add("method")
+            scale = self.pick(CONSTANTS)
+            self.lines += [f"class C{k}:", "    def __init__(self, scale):", "        self.scale = scale", ""]
+            self.emit(1, f"def {name}(self, {', '.join(params)}):")
+            c = self.fresh("a")
+            self.emit(2, f"{c} = self.scale * {self.pick(CONSTANTS)}")
+            scope[c] = Var("s")
+            body_indent = 2
+        else:
+            self.emit(0, f"def {name}({', '.join(params)}):")
+            body_indent = 1
         self.budget = self.rng.randint(2, 8)
         outer = {"fn": name, "params": set(params)}
         self.nest_goal = 1 if self.on("helper_loop") and self.coin(0.5) else 0
@@ -571,12 +595,15 @@ class Generator:
         saved = self.allowed
         self.allowed = self.allowed - {"early_return", "while", "helper"}
         while self.budget > 1:
-            self.statement(scope, 1, 0, outer)
+            self.statement(scope, body_indent, 0, outer)
         self.allowed = saved
         results = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
         values = [self.bounded(scope, kind, 1) for kind in results]
-        self.emit(1, f"return {', '.join(values)}")
+        self.emit(body_indent, f"return {', '.join(values)}")
         self.lines += ["", ""]
+        if method:
+            self.lines += [f"O{k} = C{k}({scale})", "", ""]
+            name = f"O{k}.{name}"
         return name, kinds, results
 
     def program(self) -> Program:
@@ -591,13 +618,24 @@ class Generator:
         if self.on("matrix") and self.coin(0.2):
             self.used.add("matrix")
             params.append(("m", "m"))
-        scope = {name: Var(kind) for name, kind in params}
+        pytree = self.on("pytree") and self.coin(0.25)
+        if pytree:
+            self.used.add("pytree")
+            params.append(("p", "p"))
+        scope = {name: Var(kind) for name, kind in params if kind != "p"}
         self.emit(0, f"def f({', '.join(n for n, _ in params)}):")
         start = len(self.lines)
+        if pytree:  # its leaves, read by key and by unpacking
+            self.emit(1, self.pick(['pw = p["w"]', 'pw = p["w"] * 1.0']))
+            self.emit(1, self.pick(['pv, ps = p["pair"]', 'pv, ps = p["pair"][0], p["pair"][1]']))
+            scope.update(pw=Var("v"), pv=Var("v"), ps=Var("s"))
+            outer_params = {"pw", "pv", "ps"}
+        else:
+            outer_params = set()
         self.budget = self.rng.choice([6, 10, 15] if self.small else [10, 20, 40, 60, 90])
         self.nest_goal = self.rng.choice(
             [1, 2] if self.small else [1, 2, 3, 4, 5] if self.on("deep_nest") else [1, 2, 3])
-        outer = {"fn": "f", "params": {n for n, _ in params}}
+        outer = {"fn": "f", "params": {n for n, _ in params} | outer_params}
         while self.budget > 1:
             self.statement(scope, 1, 0, outer)
         self.emit(1, f"return {self.result(scope)}")
@@ -652,15 +690,26 @@ def load(source: str, directory: Path, name: str = "f"):
 
 
 def _flat(x) -> np.ndarray:
+    if isinstance(x, dict):
+        return _flat([x[key] for key in x])
     if isinstance(x, (tuple, list)):
         return np.concatenate([_flat(v) for v in x]) if x else np.zeros(0)
     return np.ravel(np.asarray(x, dtype=float))
 
 
+def _plus(x, u, h):
+    """``x + h * u`` leaf by leaf, for a pytree of a dict, tuples, arrays and floats."""
+    if isinstance(x, dict):
+        return {key: _plus(x[key], u[key], h) for key in x}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_plus(a, b, h) for a, b in zip(x, u))
+    return x + h * u
+
+
 def _moved(args, positions, direction, h):
     out = list(args)
     for k, u in zip(positions, direction):
-        out[k] = args[k] + h * u
+        out[k] = _plus(args[k], u, h)
     return out
 
 
@@ -693,10 +742,15 @@ def _close(a, b, rtol=1e-5, atol=1e-6) -> bool:
 
 
 def _unchanged(before, after) -> bool:
-    return all(
-        (np.array_equal(a, b) and np.shape(a) == np.shape(b)) if isinstance(a, np.ndarray) else a == b
-        for a, b in zip(before, after)
-    )
+    if isinstance(before, dict):
+        return isinstance(after, dict) and list(before) == list(after) and _unchanged(
+            [before[k] for k in before], [after[k] for k in after])
+    if isinstance(before, (tuple, list)):
+        return type(before) is type(after) and len(before) == len(after) and all(
+            _unchanged(a, b) for a, b in zip(before, after))
+    if isinstance(before, np.ndarray):
+        return np.array_equal(before, after) and np.shape(before) == np.shape(after)
+    return before == after
 
 
 _stage = ["loading"]  # what check() is doing: a timeout says where
@@ -735,7 +789,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
         f = load(program.source, directory)
     except Exception as exc:
         return replace(outcome, status="invalid", message=f"import: {exc!r}")
-    positions = [k for k, (_, kind) in enumerate(program.params) if kind in "svm"]
+    positions = [k for k, (_, kind) in enumerate(program.params) if kind in "svmp"]
     names = tuple(program.params[k][0] for k in positions)
     # draw inputs where the reference is stable
     _stage[0] = "finite differences"
@@ -800,7 +854,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
         _same_inputs(args, saved, "vjp")
         if not _close(out, value, rtol=1e-9, atol=1e-12):
             raise Failure("value", f"vjp gives the value {out!r}, the function {value!r}")
-        if not all(np.array_equal(a, b) for a, b in zip(first, second)):
+        if not _unchanged(first, second):
             raise Failure("pullback_twice", f"first call {first!r}, second {second!r}")
         if not _close(first, gradient, rtol=1e-9, atol=1e-12):
             raise Failure("vjp", f"pullback gives {first!r}, value_and_grad {gradient!r}")
@@ -848,7 +902,7 @@ def _check_hvp(f, args, positions, names, direction, rng, saved):
     estimates = []
     for h in (1e-4, 1e-5):
         plus, minus = list(args), list(args)
-        plus[k], minus[k] = args[k] + h * u, args[k] - h * u
+        plus[k], minus[k] = _plus(args[k], u, h), _plus(args[k], u, -h)
         estimates.append((_flat(gradient(*plus)) - _flat(gradient(*minus))) / (2 * h))
     if not _close(estimates[0], estimates[1], rtol=1e-4, atol=1e-5):
         return  # the gradient has a kink near here: no reference
@@ -857,6 +911,10 @@ def _check_hvp(f, args, positions, names, direction, rng, saved):
 
 
 def _random_like(x, rng):
+    if isinstance(x, dict):
+        return {key: _random_like(x[key], rng) for key in x}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_random_like(v, rng) for v in x)
     if isinstance(x, np.ndarray):
         return np.array([rng.gauss(0, 1) for _ in range(x.size)]).reshape(x.shape)
     return rng.gauss(0, 1)
@@ -908,6 +966,10 @@ def save(outcome: Outcome, directory: Path) -> Path:
 def _literal(a) -> str:
     if isinstance(a, np.ndarray):
         return f"np.array({a.tolist()!r})"
+    if isinstance(a, dict):
+        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in a.items()) + "}"
+    if isinstance(a, tuple):
+        return "(" + "".join(f"{_literal(v)}, " for v in a) + ")"
     return repr(a)
 
 
@@ -920,6 +982,7 @@ def parse_features(text: str | None, with_known: bool) -> set[str]:
         if item.startswith("-"):
             chosen.discard(item[1:])
         else:
+            item = item.removeprefix("+")
             if item not in FEATURES:
                 raise SystemExit(f"unknown feature {item!r}; features: {', '.join(FEATURES)}")
             chosen.add(item)
@@ -1068,7 +1131,7 @@ def _params_of(source: str) -> list[tuple[str, str]]:
 
     tree = ast.parse(source)
     fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "f")
-    kinds = {"x": "v", "y": "v", "s": "s", "n": "n", "m": "m"}
+    kinds = {"x": "v", "y": "v", "s": "s", "n": "n", "m": "m", "p": "p"}
     return [(a.arg, kinds[a.arg]) for a in fn.args.args]
 
 
