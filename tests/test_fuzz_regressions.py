@@ -189,7 +189,6 @@ def f(x, y, s):
     srcgrad.check_grads(f, [x, y, 0.3], modes=("rev",))
 
 
-@pytest.mark.xfail(strict=True, reason="reverse mode writes into a read-only adjoint (bx[k] += ...)")
 def test_an_element_of_a_loop_over_an_array_divided_in_place(tmp_path):
     # seed 100, program 68, reduced by tools/fuzz.py --reduce: the generated gradient
     # raises "ValueError: assignment destination is read-only" at `bx[k] += bt2`
@@ -210,6 +209,34 @@ def f(x, y, s):
     x = np.array([-0.21676164398578868, 0.6636878296136328, 0.7702822672465546])
     y = np.array([0.914110602395342, -1.445012628263946, 0.9038441498917122])
     srcgrad.check_grads(f, [x, y, -0.7672476263074133], modes=("rev",))
+
+
+DEAD_LOOPS_READING_X = {
+    "a comprehension": "unused = [x[0] * 2.0 for j in range(2)]",
+    "a for loop": "for j in range(2):\n        unused = x[j] * 2.0",
+    "a while loop": "j = 0\n    while j < 2:\n        unused = x[j] * 2.0\n        j += 1",
+}
+
+
+@pytest.mark.parametrize("loop", DEAD_LOOPS_READING_X)
+def test_a_loop_without_adjoint_code_leaves_the_adjoint_it_reads_unowned(loop, tmp_path):
+    # the reduction of the test above: the dead loop's fixpoint made `bx` "ours" (a copy
+    # before the loop, which has no reverse code, so the copy was dropped and the state
+    # kept); the loop over x then added into `bx`, NumPy's read-only broadcast of `np.sum`'s
+    # cotangent, in place
+    f = load(tmp_path, f"""
+def f(x, s):
+    total = s * 1.0
+    for t in x:
+        total = total + np.sin(t) * s
+    {DEAD_LOOPS_READING_X[loop]}
+    return total + np.sum(x)
+""")
+    x = np.array([0.3, -0.2, 0.5])
+    srcgrad.check_grads(f, [x, 0.7], modes=("rev", "fwd"))
+    gradient = srcgrad.grad(f, wrt=(0, 1))(x, 0.7)
+    np.testing.assert_allclose(gradient[0], np.cos(x) * 0.7 + 1.0)
+    np.testing.assert_allclose(gradient[1], 1.0 + np.sum(np.sin(x)))
 
 
 def test_a_negated_product_keeps_its_sign(tmp_path):

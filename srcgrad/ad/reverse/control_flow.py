@@ -36,10 +36,11 @@ class ControlFlow:
 
     def while_loop(self, s: gast.While, state):
         # the body under the adjoint state every iteration starts in
-        (fwd, rev), before, state = self.loop_fixpoint(s.body, state)
-        if not rev:
+        (fwd, rev), before, start = self.loop_fixpoint(s.body, state)
+        if not rev:  # no adjoint code: none of `before`'s copies is made, the state stays
             node = gast.While(test=s.test, body=fwd or [gast.Pass()], orelse=[])
             return [gast.copy_location(node, s)], [], state
+        state = start
         count = self.decision(s, "count")
         self.reads.add(count)
         forward = [
@@ -54,10 +55,11 @@ class ControlFlow:
 
     def for_loop(self, s: gast.For, state):
         # the body under the adjoint state every iteration starts in
-        (fwd, rev), before, state = self.loop_fixpoint(s.body, state)
-        if not rev:
+        (fwd, rev), before, start = self.loop_fixpoint(s.body, state)
+        if not rev:  # no adjoint code: none of `before`'s copies is made, the state stays
             node = gast.For(target=s.target, iter=s.iter, body=fwd or [gast.Pass()], orelse=[], type_comment=None)
             return [gast.copy_location(node, s)], [], state
+        state = start
         may_break = any(isinstance(n, gast.Break) for n in _walk_loop_body(s.body))
         iterable = s.iter
         self.reads |= tp.names_in(iterable)
