@@ -237,6 +237,32 @@ def test_a_run_time_callee_that_writes_into_its_argument_is_refused():
         srcgrad.grad(f)(np.ones(2))
 
 
+class Damper:
+    def __init__(self, rate):
+        self.rate = rate
+
+    def step(self, v, c):
+        c *= self.rate  # a number: rebinds `c`, the caller's value is untouched
+        return np.tanh(v) * c
+
+
+DAMPER = Damper(0.7)
+
+
+def test_a_run_time_callee_that_rebinds_a_number_it_was_given_is_differentiated():
+    """``c *= k`` changes an array the caller holds, but only rebinds a number: a bound
+    method called as a value (a run-time call site) is refused only when it is an array."""
+
+    def f(x, c):
+        step = DAMPER.step
+        return np.sum(step(x, c))
+
+    x = np.array([0.3, -0.4])
+    srcgrad.check_grads(f, (x, 1.3), modes=("rev", "fwd"))
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="writes into its argument 'c'"):
+        srcgrad.grad(f)(x, np.array([1.3, 0.2]))
+
+
 # -- iterator builtins used as values --------------------------------------------------
 
 

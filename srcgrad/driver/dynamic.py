@@ -23,6 +23,8 @@ import linecache
 import re
 import types
 
+import numpy as np
+
 from ..analysis.classify import is_users_code
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import registry
@@ -87,8 +89,23 @@ class CallSite:
                 self._resolved[key] = found
             except TypeError:
                 pass
-        callee, wrt, pieces = found
+        callee, wrt, pieces, written = found
+        if written:
+            self._refuse_writes(callee, written, args, kwargs)
         return _Call(callee, args, kwargs, wrt, pieces, places)
+
+    def _refuse_writes(self, callee, written: tuple, args: tuple, kwargs: dict) -> None:
+        """A callee that writes into an argument would change the caller's value behind the
+        generated code's back: refused where it really would, as for a call known at
+        transform time (``x[i] = v`` into any argument; ``x += v`` only into an array)."""
+        stored, updated = written
+        bound = inspect.signature(callee).bind(*args, **kwargs).arguments
+        changed = sorted(stored | {p for p in updated if isinstance(bound.get(p), np.ndarray)})
+        if changed:
+            raise UnsupportedSyntaxError(
+                f"{self.label} writes into its argument {changed[0]!r}", self.location,
+                "return the new value instead (generated code works on copies)",
+            )
 
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str):
         if isinstance(func, types.FunctionType) and is_users_code(func):
@@ -113,13 +130,7 @@ class CallSite:
         used = {piece[0] for value in pieces.values() for piece in _flat_pieces(value)}
         wrt = tuple(n for n in names if n in used)
         stored, updated = arguments_written(callee)
-        if stored or updated:
-            written = sorted(stored | updated)[0]
-            raise UnsupportedSyntaxError(
-                f"{self.label} writes into its argument {written!r}", self.location,
-                "return the new value instead (generated code works on copies)",
-            )
-        return callee, wrt, pieces
+        return callee, wrt, pieces, (stored, updated) if stored or updated else None
 
 
 class _Call:
