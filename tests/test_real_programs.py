@@ -49,7 +49,6 @@ MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
 # (program, mode) -> (exception raised today, its message's first line).
 KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
-    ('lstm', 'jvp'): (ValueError, 'zip() argument 2 is longer than argument 1 (in jvp_concat_and_multiply: dcat_state = np.hstack(sg.dense(dt7, t7)))'),
     ('ode', 'grad'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),
     ('ode', 'value_and_grad'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),
     ('ode', 'vjp'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),

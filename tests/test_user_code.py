@@ -521,3 +521,56 @@ def test_a_loop_over_a_dicts_keys_that_reads_it_back():
     srcgrad.check_grads(f, (params, x), modes=("rev", "fwd"), wrt=(0,))
     g = srcgrad.grad(f)(params, x)
     assert np.allclose(g["w"], 2 * params["w"] + x) and np.isclose(g["b bias"], 0.6)
+
+
+# -- `+` of tuples and lists: concatenation, not a sum ------------------------------------
+
+
+def tuple_grown_in_place(x):
+    t = (np.ones(3),)
+    t += (x * x,)
+    return np.sum(np.stack(t) ** 3)
+
+
+def list_grown_by_plus(x):
+    t = [np.ones(3)]
+    t = [x] + t + [x * x]
+    return np.sum(np.stack(t) ** 3)
+
+
+def tuples_from_tuple_calls(a, b):
+    t = tuple(a) + tuple(b)
+    return np.sum(np.stack(t) ** 3)
+
+
+def array_plus_a_list(x, s):
+    t = x + [s, 2.0 * s]  # NumPy adds: the list's entries broadcast, nothing is concatenated
+    return np.sum(t * t)
+
+
+@pytest.mark.parametrize("f", [tuple_grown_in_place, list_grown_by_plus])
+def test_concatenated_sequences_split_their_cotangent(f):
+    """``t += (x * x,)`` gave the new entry the cotangent of the first (6x where 6x⁵ is
+    right): ``+`` of sequences was differentiated as NumPy's sum."""
+    x = np.array([0.5, 1.0, 1.5])
+    srcgrad.check_grads(f, [x], modes=("rev", "fwd"))
+    assert np.allclose(srcgrad.grad(tuple_grown_in_place)(x), 6 * x ** 5)
+
+
+def test_tuple_calls_concatenated_and_numpy_adding_a_list():
+    x = np.array([0.5, 1.0, 1.5])
+    srcgrad.check_grads(tuples_from_tuple_calls, [(x, 2.0 * x), (3.0 * x,)], modes=("rev", "fwd"))
+    srcgrad.check_grads(array_plus_a_list, [np.array([0.3, -0.4]), 0.7], modes=("rev", "fwd"))
+
+
+def concatenates_unknown_sequences(a, b):
+    t = a + b
+    return np.sum(np.stack(t) ** 3)
+
+
+def test_concatenating_sequences_not_known_to_be_sequences_is_refused():
+    """Neither name is known to hold a tuple where ``+`` is written: refused when it runs,
+    never differentiated as a sum."""
+    x = np.array([0.5, 1.0, 1.5])
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="concatenating"):
+        srcgrad.grad(concatenates_unknown_sequences)((x, 2.0 * x), (3.0 * x,))

@@ -10,6 +10,7 @@ operations instead of looking at the syntax again.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import is_append, mark_written, written_callee
 from ..core.markers import stop_gradient
@@ -70,6 +72,21 @@ class Classifier:
         self.env = env
         self.parsed = parsed
         self.mode = mode
+        self.sequences: set[str] = set()  # names certainly bound to a tuple or list just now
+
+    def _is_sequence(self, atom) -> bool:
+        """Whether ``atom`` is certainly a tuple or list (a display, or a name last bound to
+        one, to ``list(...)``/``tuple(...)`` or to a concatenation, in program order)."""
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return True
+        return isinstance(atom, gast.Name) and atom.id in self.sequences
+
+    def _note_sequence(self, name: str, value, op: Operation) -> None:
+        primal = op.rule.primal if op.rule is not None else None
+        if isinstance(value, (gast.Tuple, gast.List)) or primal in (runtime.plus, builtins.list, builtins.tuple):
+            self.sequences.add(name)
+        else:
+            self.sequences.discard(name)
 
     def rule_for(self, func):
         return registry.vjp_rule(func) if self.mode == "rev" else registry.jvp_rule(func)
@@ -79,6 +96,10 @@ class Classifier:
             xs, value = assign.value.func.value, assign.value.args[0]
             return Operation("append", _names([xs, value]), container=xs, elements=[value])
         target = assign.targets[0]
+        if isinstance(target, gast.Name):
+            op = self.classify(assign.value)
+            self._note_sequence(target.id, assign.value, op)
+            return op
         if isinstance(target, gast.Subscript):
             value = assign.value
             return Operation(
@@ -95,6 +116,9 @@ class Classifier:
         ):
             return Operation("const")
         if isinstance(value, gast.BinOp):
+            if isinstance(value.op, gast.Add) and any(map(self._is_sequence, (value.left, value.right))):
+                # `t + (v,)`, `xs + [w]`: a concatenation when both are sequences, decided when it runs
+                return self.rule_op(runtime.plus, [value.left, value.right], [], value)
             ufunc = BINARY_UFUNCS[type(value.op)]
             return self.rule_op(ufunc, [value.left, value.right], [], value)
         if isinstance(value, gast.UnaryOp):

@@ -52,3 +52,15 @@ def sequence(g, ans, iterable):
 @defjvp(builtins.tuple, builtins.list)
 def sequence_jvp(diterable, ans, iterable):
     return type(ans)(diterable)
+
+
+@defvjp(sg.plus)
+def plus(g, ans, a, b):
+    """``a + b`` with a tuple or list operand: a concatenation splits its cotangent,
+    NumPy's sum of a sequence and an array unbroadcasts it."""
+    return sg.plus_left(g, a, b), sg.plus_right(g, a, b)
+
+
+@defjvp(sg.plus)
+def plus_jvp(da, db, ans, a, b):
+    return sg.plus_tangent(da, db, ans, a, b)

@@ -44,7 +44,19 @@ from .broadcasting import (
     unreduce,
     zeros_like,
 )
-from .containers import add, dense, field_index, part, restructure, spread, unsequence
+from .containers import (
+    add,
+    dense,
+    field_index,
+    part,
+    plus,
+    plus_left,
+    plus_right,
+    plus_tangent,
+    restructure,
+    spread,
+    unsequence,
+)
 from .creation import linspace_adjoints, log_of
 from .elementwise import bessel_i1
 from .indexing import (
@@ -174,7 +186,8 @@ from .statistics import (
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
-    "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "restructure",
+    "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "plus",
+    "plus_left", "plus_right", "plus_tangent", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "add_at", "add_at_tangent",
     "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from ..core.pytree import children, is_container, rebuild
-from ..errors import NonScalarOutputError
+from ..errors import NonScalarOutputError, UnsupportedSyntaxError
 
 _PY_SCALARS = (float, int, complex)
 
@@ -37,6 +37,12 @@ def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
     if type(g) is float:
         return g  # a Python float came from scalars only: nothing was broadcast
+    if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)) and len(g) != len(x):
+        # `a + b` concatenated two sequences the classifier did not know were sequences
+        raise UnsupportedSyntaxError(
+            "`+` concatenating two tuples or lists neither of which is known to be one where it "
+            "is written", None, "write one side as a display (`t + (v,)`), or `tuple(a) + tuple(b)`",
+        )
     target = getattr(x, "shape", None)
     if target is None:  # a number, or a list NumPy took as an array (not a list's own cotangent)
         target = np.shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()

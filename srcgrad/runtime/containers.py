@@ -76,3 +76,53 @@ def unsequence(g, iterable):
     if isinstance(iterable, (tuple, list)):
         return rebuild(iterable, g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
+
+
+# -- ``a + b`` where an operand may be a tuple or list: concatenation, or NumPy's sum ----
+
+
+def plus(a, b):
+    """``a + b``: the primal of a ``+`` whose operand may be a tuple or a list (the
+    classifier's name for it, so that its rules below see both operands)."""
+    return a + b
+
+
+def _concatenated(a, b) -> bool:
+    return isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
+
+
+def plus_left(g, a, b):
+    """The cotangent of ``a`` in ``a + b``: the first ``len(a)`` items of a concatenation's
+    cotangent, or (NumPy adding a sequence to an array) ``g`` summed to ``a``'s shape."""
+    if _concatenated(a, b):
+        return type(a)(_items(g, len(a) + len(b))[: len(a)])
+    return unbroadcast(g, a)
+
+
+def plus_right(g, a, b):
+    """The cotangent of ``b`` in ``a + b`` (see ``plus_left``)."""
+    if _concatenated(a, b):
+        return type(b)(_items(g, len(a) + len(b))[len(a):])
+    return unbroadcast(g, b)
+
+
+def _items(g, n: int) -> list:
+    if _is_plain_zero(g) or g is None:
+        return [None] * n
+    if len(g) != n:
+        raise ValueError(f"a concatenation's cotangent has {len(g)} items, its value {n}")
+    return list(g)
+
+
+def plus_tangent(da, db, ans, a, b):
+    """The tangent of ``a + b``: the two tangents concatenated (an exact zero made into
+    zeros like its side), or added where NumPy adds."""
+    if _concatenated(a, b):
+        return type(ans)(_tangent_items(da, a) + _tangent_items(db, b))
+    return da + db
+
+
+def _tangent_items(d, x) -> list:
+    if isinstance(d, (tuple, list)):
+        return list(dense(d, x))
+    return [zeros_like(v) for v in x]
