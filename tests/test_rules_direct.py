@@ -276,6 +276,10 @@ add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
 add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
 add(np.concatenate, [r(2, 3), r(4)], axis=None)
 add(np.stack, (r(3, 4), r(3, 4)))
+# ``a + b`` of sequences (srcgrad's sg.plus): a concatenation, or NumPy's sum with an array
+add(sg.plus, (r(2), r(3)), (r(4),))
+add(sg.plus, [r(3)], [r(2, 2), r(1)])
+add(sg.plus, r(3), (r(3),))
 add(np.stack, (r(3, 4), r(3, 4), r(3, 4)), axis=1)
 add(np.stack, (r(3), r(3)), axis=-1)
 add(np.hstack, (r(3), r(2), 0.5))
@@ -708,8 +712,13 @@ def test_every_rule_has_a_case():
 
 def test_every_vjp_rule_has_a_jvp_rule_and_back():
     funcs = {"vjp": _builtin_rules("vjp"), "jvp": _builtin_rules("jvp")}
-    # srcgrad's own runtime helpers have forward rules only (for forward-over-reverse)
-    funcs["jvp"] = [f for f in funcs["jvp"] if not getattr(f, "__module__", "").startswith("srcgrad.runtime")]
+    # srcgrad's own runtime helpers have forward rules only (for forward-over-reverse),
+    # except those that stand for a Python operator (sg.plus), which have both
+    vjp_ids = {id(f) for f in funcs["vjp"]}
+    funcs["jvp"] = [
+        f for f in funcs["jvp"]
+        if id(f) in vjp_ids or not getattr(f, "__module__", "").startswith("srcgrad.runtime")
+    ]
     vjp_ids = {id(f) for f in funcs["vjp"]}
     jvp_ids = {id(f) for f in funcs["jvp"]}
     assert vjp_ids == jvp_ids

@@ -33,6 +33,14 @@ def shape_of(x) -> tuple:
     return ()
 
 
+def _sequence_shape(x) -> tuple:
+    """The shape NumPy gives a (nested) sequence, without converting its items (a tuple of
+    CuPy arrays stays on the device)."""
+    if isinstance(x, (list, tuple)):
+        return (len(x),) + (_sequence_shape(x[0]) if len(x) else ())
+    return tuple(np.shape(x))
+
+
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
     if type(g) is float:
@@ -45,7 +53,7 @@ def unbroadcast(g, x):
         )
     target = getattr(x, "shape", None)
     if target is None:  # a number, or a list NumPy took as an array (not a list's own cotangent)
-        target = np.shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()
+        target = _sequence_shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()
     have = getattr(g, "shape", ())
     if have == target:
         if not target and type(x) is float and type(g) is np.ndarray:

@@ -96,14 +96,30 @@ def plus_left(g, a, b):
     cotangent, or (NumPy adding a sequence to an array) ``g`` summed to ``a``'s shape."""
     if _concatenated(a, b):
         return type(a)(_items(g, len(a) + len(b))[: len(a)])
-    return unbroadcast(g, a)
+    return _summed_to(g, a)
 
 
 def plus_right(g, a, b):
     """The cotangent of ``b`` in ``a + b`` (see ``plus_left``)."""
     if _concatenated(a, b):
         return type(b)(_items(g, len(a) + len(b))[len(a):])
-    return unbroadcast(g, b)
+    return _summed_to(g, b)
+
+
+def _summed_to(g, x):
+    """``g`` summed to the shape of ``x``, an operand NumPy added as an array; a sequence
+    gets its cotangent back in its own structure (a tuple of rows for a tuple of rows)."""
+    if not isinstance(x, (tuple, list)):
+        return unbroadcast(g, x)
+    if _is_plain_zero(g) or g is None:
+        return g
+    return _like(unbroadcast(g, x), x)
+
+
+def _like(array, x):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_like(row, item) for row, item in zip(array, x, strict=True))
+    return array
 
 
 def _items(g, n: int) -> list:
