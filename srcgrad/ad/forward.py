@@ -126,25 +126,24 @@ class ForwardTransformer(Derivatives):
         if op.kind == "dynamic":
             return self.dynamic_call(s, op, state)
         dt = self.tangent(target)
-        code = [s]
-        if op.kind == "pop":
+        if op.kind in ("pop", "store", "append"):
+            # the tangent container is made ours before the primal write: a zero materialised
+            # after ``xs.append(v)`` or ``xs.pop()`` would have the new length, one entry off
             xs = op.container.id
-            code += self.own(xs, state, s)
-            code.append(tp.stmt("d = dxs.pop()", d=dt, dxs=self.tangent(xs)))
-            state[target] = False
-        elif op.kind == "store":
-            code += self.store(op, state, s)
-        elif op.kind == "append":
-            code += self.append(op, state, s)
-        else:
-            expr, extra = self.tangent_expression(target, op, state)
-            code += extra
-            if expr is None:
-                state.pop(target, None)
-                return [s], state
-            code.append(tp.assign(dt, expr))
-            state[target] = False
-        return [s] + self.comment(s) + code[1:], state
+            before = self.own(xs, state, s)
+            if op.kind == "pop":
+                code = [tp.stmt("d = dxs.pop()", d=dt, dxs=self.tangent(xs))]
+                state[target] = False
+            else:
+                code = self.store(op, state) if op.kind == "store" else self.append(op, state)
+            return before + [s] + self.comment(s) + code, state
+        expr, code = self.tangent_expression(target, op, state)
+        if expr is None:
+            state.pop(target, None)
+            return [s], state
+        code.append(tp.assign(dt, expr))
+        state[target] = False
+        return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state):
         """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
@@ -209,11 +208,10 @@ class ForwardTransformer(Derivatives):
         names = [a.id for a in live_inputs] + [target]
         return not self.shapes.same(names)
 
-    def store(self, op: Operation, state, s) -> list:
+    def store(self, op: Operation, state) -> list:
         """``x[i] = v`` -> ``dx[i] = dv`` (into a tangent array of our own)."""
-        x = op.container.id
-        dx = self.tangent(x)
-        code = self.own(x, state, s)
+        dx = self.tangent(op.container.id)
+        code = []
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
             dv = tp.name(self.tangent(value.id))
@@ -223,10 +221,10 @@ class ForwardTransformer(Derivatives):
         code.append(gast.Assign(targets=[part], value=dv, type_comment=None))
         return code
 
-    def append(self, op: Operation, state, s) -> list:
+    def append(self, op: Operation, state) -> list:
         """``xs.append(v)`` -> ``dxs.append(dv)``."""
         xs = op.container.id
-        code = self.own(xs, state, s)
+        code = []
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
             dv = tp.name(self.tangent(value.id))

@@ -1,0 +1,62 @@
+"""Forward mode (``jvp``) and second order (``hvp``: forward mode over the generated
+gradient) on the programs the differential fuzzer (``tools/fuzz.py``) found wrong,
+reduced by hand. Derivatives are checked against central finite differences
+(``srcgrad.check_grads``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+
+import numpy as np
+
+import srcgrad
+
+_ids = itertools.count()
+X3 = np.array([0.3, -0.2, 0.5])
+
+
+def load(tmp_path, source: str, name: str = "f"):
+    """Write ``source`` to a fresh module file and import it (srcgrad reads it with inspect)."""
+    modname = f"_srcgrad_forward_regression_{next(_ids)}"
+    path = tmp_path / f"{modname}.py"
+    path.write_text("import numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+# -- a list whose tangent is first needed at an append or a pop ---------------------------
+
+
+def test_jvp_of_an_append_that_makes_a_list_active(tmp_path):
+    # the list's zero tangent was made after the append: one entry too many, so xs[1]'s
+    # tangent read a zero (jvp gave 0, finite differences x)
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [x * 2.0]
+    xs.append(s * x)
+    return xs[1] + xs[0]
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("fwd",), wrt=[1])
+
+
+def test_hvp_when_the_gradients_tape_first_holds_a_tangent_after_inactive_pushes(tmp_path):
+    # seed 2026 (--small), program 48, reduced: the gradient pushes s-independent copies
+    # of w, then one that depends on s; forward mode made the stack's zero tangent after
+    # that push, and a later pop handed `dw[2] = ...` a whole array (ValueError: setting
+    # an array element with a sequence)
+    f = load(tmp_path, """
+def f(x, s):
+    w = x.copy()
+    for t in x:
+        w[:] = np.cos(w[::-1])
+    w[2] = s * s
+    w[::2] += 0.5 * np.sin(w[1::-1])
+    return np.sum(w * w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 1.2], modes=("rev", "fwd"), order=2, wrt=[1])
