@@ -60,3 +60,66 @@ def f(x, s):
     return np.sum(w * w)
 """)
     srcgrad.check_grads(f, [X3.copy(), 1.2], modes=("rev", "fwd"), order=2, wrt=[1])
+
+
+# -- second order through what generated reverse code calls -----------------------------
+
+
+def test_hvp_through_a_helpers_backward_sweep_that_reads_its_tape_with_reversed(tmp_path):
+    # the helper's pullback restores `p1` by `saved = reversed(stack)`, `next(saved)`: its
+    # tangents' tape is read the same way, in step (NoDerivativeRuleError for reversed before)
+    f = load(tmp_path, """
+def h(p0, p1):
+    p1 *= np.cos(p0[2])
+    q = p0 * 1.0
+    q *= p1
+    return np.sin(0.25 * p1) + np.sum(q * q)
+
+
+def f(x, s):
+    return h(x, s) * s
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+
+
+SCALED = """
+class Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def apply(self, p0, p1):
+        return np.sin(p0 * self.scale) * p1
+
+
+LAYER = Scaled(0.7)
+"""
+
+
+def test_hvp_through_a_bound_method_taken_as_a_value(tmp_path):
+    # `fn = LAYER.apply; fn(x, s)` is a run-time call site; forward mode over the gradient
+    # calls the site's forward_jvp/backward_jvp (NoDerivativeRuleError for fn_call.forward before)
+    f = load(tmp_path, SCALED + """
+
+def f(x, s):
+    fn = LAYER.apply
+    a = fn(x, s)
+    return np.sum(a * a)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+
+
+def test_hvp_through_a_run_time_call_site_in_a_loop_and_a_branch(tmp_path):
+    # the site's tapes go on the gradient's stack in a loop; in a branch one path has none
+    f = load(tmp_path, SCALED + """
+
+def f(x, s):
+    fn = LAYER.apply
+    a = x
+    for i in range(3):
+        a = fn(a, s)
+    if s > 0.0:
+        a = fn(a, s * s)
+    return np.sum(a * a)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+    srcgrad.check_grads(f, [X3.copy(), -0.7], modes=("rev", "fwd"), order=2)

@@ -64,10 +64,7 @@ FEATURES = (
 KNOWN_BUGS: set[str] = set()
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
-KNOWN_FAILURES = {
-    "hvp of a helper's backward sweep (reversed(stack))": "no derivative rule for reversed",
-    "hvp through a run-time call site (a bound method taken as a value)": "_call.forward; register",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 # -- the generator -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import call_layout, is_append, target_of, whole_index
+from ..frontend.resolve import is_missing
 from .context import TransformContext
 from .inline import inline
 from .state import ZERO, Derivatives, as_zero, fold_zero
@@ -119,7 +120,10 @@ class ForwardTransformer(Derivatives):
             state = {k: v for k, v in state.items() if k != target}
             return [s], state
         if op.kind in ("unknown", "closure"):
-            raise self.classifier.error(op)
+            method = self.machinery_jvp(op)
+            if method is None:
+                raise self.classifier.error(op)
+            return self.machinery_call(s, op, method, dict(state))
         state = dict(state)
         if op.kind == "call":
             return self.call(s, op, state)
@@ -257,10 +261,8 @@ class ForwardTransformer(Derivatives):
             for p, a in active
         ]
         call = gast.Call(func=tp.name(name), args=list(op.call.args), keywords=keywords)
-        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
-        node = gast.copy_location(gast.Assign(targets=[targets], value=call, type_comment=None), s)
         state[target] = False
-        return [node], state
+        return [self.with_tangent(s, target, call)], state
 
     def dynamic_call(self, s, op: Operation, state):
         """``y = g(a)`` with ``g`` known only at run time -> ``y, dy = g_call.jvp((da,), g, a)``."""
@@ -277,10 +279,41 @@ class ForwardTransformer(Derivatives):
             func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
             args=[tangents, tp.load(call.func)] + passed, keywords=keywords,
         )
-        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
-        node = gast.copy_location(gast.Assign(targets=[targets], value=value, type_comment=None), s)
         state[target] = False
-        return [node], state
+        return [self.with_tangent(s, target, value)], state
+
+    def machinery_jvp(self, op: Operation) -> str | None:
+        """``site.forward(...)``/``site.backward(...)`` in generated reverse code (``hvp``
+        through a run-time call site): srcgrad's own object gives each method's forward
+        mode as ``<method>_jvp``. None for anything else."""
+        call = op.call
+        if op.kind != "unknown" or not isinstance(call, gast.Call) or not isinstance(call.func, gast.Attribute):
+            return None
+        receiver = self.classifier.env.static_value(call.func.value)
+        method = call.func.attr + "_jvp"
+        if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
+            return None
+        return method if callable(getattr(receiver, method, None)) else None
+
+    def machinery_call(self, s, op: Operation, method: str, state):
+        """``t = site.forward(g, a, b)`` -> ``t, dt = site.forward_jvp({2: db}, g, a, b)``: the
+        tangents by position (or keyword) of the arguments that have one."""
+        target = target_of(s)
+        call = op.call
+        entries = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
+        active = [(k, a) for k, a in entries if isinstance(a, gast.Name) and a.id in state]
+        tangents = gast.Dict(keys=[tp.const(k) for k, _ in active], values=[tp.name(self.tangent(a.id)) for _, a in active])
+        value = gast.Call(
+            func=gast.Attribute(value=tp.load(call.func.value), attr=method, ctx=gast.Load()),
+            args=[tangents] + list(call.args), keywords=list(call.keywords),
+        )
+        state[target] = False
+        return [self.with_tangent(s, target, value)], state
+
+    def with_tangent(self, s, target: str, value) -> gast.Assign:
+        """``target, dtarget = value``, at ``s``'s place: a call that gives both."""
+        targets = gast.Tuple(elts=[tp.name(target, True), tp.name(self.tangent(target), True)], ctx=gast.Store())
+        return gast.copy_location(gast.Assign(targets=[targets], value=value, type_comment=None), s)
 
     # -- control flow -----------------------------------------------------------------
 

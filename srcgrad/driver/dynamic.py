@@ -53,6 +53,7 @@ class CallSite:
         self._pair_of = pair_of  # (callee, wrt) -> its generated pair (``pipeline.reverse_pair``)
         self._jvp_of = jvp_of  # (callee, wrt) -> its forward-mode slot (``pipeline.forward_function``)
         self._resolved: dict = {}
+        self._others: dict = {}  # active entries -> the same call site differentiating those
 
     def __repr__(self) -> str:
         return f"<srcgrad call site of {self.label} at {self.location}>"
@@ -74,6 +75,44 @@ class CallSite:
         names = slot.tangent_names
         spread = call.spread(tangents)
         return slot.function(*call.args, **call.kwargs, **{names[w]: spread[w] for w in call.wrt})
+
+    def forward_jvp(self, tangents: dict, func, *written, **keywords):
+        """Forward mode over ``forward`` (``hvp`` through this call): ``((out, tape), their
+        tangents)``, from the forward mode of the callee's generated forward function.
+        ``tangents`` maps a position in ``(func, *written)``, or a keyword, to its tangent."""
+        if 0 in tangents:  # the callee value itself varies (a closure): nothing gives that derivative
+            raise NoDerivativeRuleError(f"{self.label} (a callee with a derivative of its own)", self.location, "fwd")
+        call = self._call(func, written, keywords, "rev")
+        pair = self._pair_of(call.callee, call.wrt)
+        active = {(k - 1 if isinstance(k, int) else k): t for k, t in tangents.items()}
+        moved = self._with_active(tuple(active))._call(func, written, keywords, "rev")
+        slot = self._jvp_of(pair.forward, moved.wrt)
+        spread = moved.spread(tuple(active.values()))
+        names = slot.tangent_names
+        (out, tape), (dout, dtape) = slot.function(
+            *call.args, **call.kwargs, **{names[w]: spread[w] for w in moved.wrt},
+        )
+        return (out, (pair.backward, tape, call)), (dout, (None, dtape, None))
+
+    def backward_jvp(self, tangents: dict, tape, g):
+        """Forward mode over ``backward``: the cotangents and their tangents, from the forward
+        mode of the callee's generated backward function (``tangents``: position -> tangent)."""
+        backward, inner, call = tape
+        params = list(inspect.signature(backward).parameters)  # (tape, cotangent)
+        given = {params[0]: tangents[0][1]} if 0 in tangents else {}
+        if 1 in tangents:
+            given[params[1]] = tangents[1]
+        slot = self._jvp_of(backward, tuple(given))
+        out, dout = slot.function(inner, g, **{slot.tangent_names[n]: t for n, t in given.items()})
+        return call.gathered(out), call.gathered(dout)
+
+    def _with_active(self, active: tuple) -> CallSite:
+        """This call with other entries differentiated (forward mode over generated code)."""
+        if active not in self._others:
+            self._others[active] = CallSite(
+                self.label, self.location, self.layout, active, self._pair_of, self._jvp_of,
+            )
+        return self._others[active]
 
     def _call(self, func, written: tuple, keywords: dict, mode: str) -> _Call:
         args, kwargs, places = _expanded(self.layout, written, keywords)

@@ -7,6 +7,8 @@ the same helper applied to the tangent; arguments read only for their shape
 get no tangent.
 """
 
+import builtins
+
 from .. import runtime as sg
 from .registry import defjvp, nondifferentiable
 
@@ -19,6 +21,19 @@ nondifferentiable(
     sg.is_array, sg.is_view, sg.shares_memory, sg.with_slot, sg.unsupported_sharing,
     sg.unsupported_if_array,
 )
+
+
+@defjvp(builtins.reversed)
+def reversed_(dseq, ans, seq):
+    """A pullback reads its tape with ``saved = reversed(stack)``: the tangents' tape is read
+    the same way, and stays in step because forward mode pushes a tangent for every push."""
+    return reversed(dseq)
+
+
+@defjvp(builtins.next)
+def next_(diterator, ans, iterator):
+    """``v = next(saved)``: the next tangent, from the tangents' iterator advanced in step."""
+    return next(diterator)
 
 
 @defjvp(sg.unbroadcast)
