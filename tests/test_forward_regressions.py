@@ -123,3 +123,30 @@ def f(x, s):
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
     srcgrad.check_grads(f, [X3.copy(), -0.7], modes=("rev", "fwd"), order=2)
+
+
+# -- forward rules for the helpers generated gradients call ------------------------------
+
+
+def test_hvp_through_the_helpers_a_gradient_calls(tmp_path):
+    # sg.unsequence (tuple(xs)) and sg.einsum_adjoint had no forward rule: hvp raised
+    # NoDerivativeRuleError (for core.pytree's rebuild, for einsum_adjoint)
+    f = load(tmp_path, """
+def f(x):
+    t = tuple([x * 2.0, x * x])
+    m = np.outer(x, t[1])
+    return np.sum(t[0] * t[1]) + np.einsum("ij,j->", m, x) ** 2 + np.einsum("ii->i", m) @ x
+""")
+    srcgrad.check_grads(f, [X3.copy()], modes=("rev", "fwd"), order=2)
+
+
+def test_hvp_through_unused_parts_of_a_tuple_result(tmp_path):
+    # sg.part gives zeros for the part of eigh's cotangent nobody used
+    f = load(tmp_path, """
+def f(a):
+    w, v = np.linalg.eigh(a @ a.T + np.eye(3))
+    sign, logdet = np.linalg.slogdet(a + 2.0 * np.eye(3))
+    return np.sum(w * w) + logdet
+""")
+    a = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3], [0.2, 0.2, 0.7]])
+    srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)

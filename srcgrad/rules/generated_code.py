@@ -36,6 +36,22 @@ def next_(diterator, ans, iterator):
     return next(diterator)
 
 
+@defjvp(sg.part)
+def part(dg, dvalue, di, ans, g, value, i):
+    return sg.part(dg, value, i)
+
+
+@defjvp(sg.unsequence)
+def unsequence(dg, diterable, ans, g, iterable):
+    return sg.unsequence(dg, iterable)
+
+
+@defjvp(sg.einsum_adjoint)
+def einsum_adjoint(dg, dsubscripts, doperands, di, ans, g, subscripts, operands, i):
+    """Linear in ``g`` and in each operand but the ``i``-th."""
+    return sg.einsum_adjoint(dg, subscripts, operands, i) + sg.einsum_adjoint_tangent(g, subscripts, operands, doperands, i)
+
+
 @defjvp(sg.unbroadcast)
 def unbroadcast(dg, dx, ans, g, x):
     return sg.unbroadcast(dg, x)

@@ -32,10 +32,11 @@ def _is_plain_zero(v) -> bool:
     return type(v) is float and v == 0.0
 
 
-def part(g, ans, i):
-    """Part ``i`` of a tuple cotangent or tangent, zeros when it is None (an unused output)."""
+def part(g, value, i):
+    """Part ``i`` of a tuple cotangent or tangent of ``value``, zeros when it is None (an
+    unused output)."""
     gi = g[i]
-    return zeros_like(ans[i]) if gi is None else gi
+    return zeros_like(value[i]) if gi is None else gi
 
 
 def field_index(t, name: str) -> int:

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .broadcasting import shape_of, unbroadcast
+from .broadcasting import shape_of, unbroadcast, zeros_like
 from .containers import dense
 from .shapes import mT
 
@@ -191,6 +191,17 @@ def einsum_adjoint(g, subscripts, operands, i):
     if not extras and target == keep:
         return r
     return np.einsum(",".join([keep] + extras) + "->" + target, r, *factors)
+
+
+def einsum_adjoint_tangent(g, subscripts, operands, doperands, i):
+    """The tangent of ``einsum_adjoint(g, subscripts, operands, i)`` from the other operands'
+    tangents (it is linear in each): one term per other operand, with its tangent in its place."""
+    total = zeros_like(operands[i])
+    for j, d in enumerate(doperands):
+        if j != i and d is not None:
+            moved = tuple(d if k == j else op for k, op in enumerate(operands))
+            total = total + einsum_adjoint(g, subscripts, moved, i)
+    return total
 
 
 def kron_adjoints(g, a, b):
