@@ -369,13 +369,21 @@ class _Fold(gast.NodeTransformer):
             return like_terms
         if top:
             return node
-        if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+        if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and not _is_truth(node.left):
             return node.left
-        if left == 1 and isinstance(node.op, gast.Mult):
+        if left == 1 and isinstance(node.op, gast.Mult) and not _is_truth(node.right):
             return node.right
         if left == -1 and isinstance(node.op, gast.Mult):
             return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
+
+
+def _is_truth(node) -> bool:
+    """A comparison or a ``not``: ``1.0 * (x > 0)`` is a number, ``(x > 0)`` a bool (whose
+    ``-`` NumPy refuses), so the unit factor stays."""
+    return isinstance(node, (gast.Compare, gast.BoolOp)) or (
+        isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not)
+    )
 
 
 def _without_unit_factor(node):

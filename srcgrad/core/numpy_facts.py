@@ -23,6 +23,12 @@ BINARY_UFUNCS = {
     gast.MatMult: np.matmul,
     gast.Mod: np.mod,
     gast.FloorDiv: np.floor_divide,
+    # masks and integers: no derivative (rules.nondiff), but an operator all the same
+    gast.BitOr: np.bitwise_or,
+    gast.BitAnd: np.bitwise_and,
+    gast.BitXor: np.bitwise_xor,
+    gast.LShift: np.left_shift,
+    gast.RShift: np.right_shift,
 }
 
 
@@ -62,7 +68,7 @@ BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
 
 NONDIFF_BUILTINS = {
     len, range, int, bool, isinstance, print, str, type,
-    math.floor, math.ceil, math.isfinite, math.isnan, math.isinf, hasattr,
+    math.floor, math.ceil, math.trunc, math.isfinite, math.isnan, math.isinf, hasattr,
 }
 
 

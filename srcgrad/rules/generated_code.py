@@ -52,6 +52,11 @@ def einsum_adjoint(dg, dsubscripts, doperands, di, ans, g, subscripts, operands,
     return sg.einsum_adjoint(dg, subscripts, operands, i) + sg.einsum_adjoint_tangent(g, subscripts, operands, doperands, i)
 
 
+@defjvp(sg.sinc_slope)
+def sinc_slope(dx, ans, x):
+    return dx * sg.sinc_curvature(x)
+
+
 @defjvp(sg.unbroadcast)
 def unbroadcast(dg, dx, ans, g, x):
     return sg.unbroadcast(dg, x)

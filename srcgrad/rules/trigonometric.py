@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .. import runtime as sg
 from .registry import defjvp, defvjp
 
 # ------------------------------------------------------------- trigonometric
@@ -121,13 +122,14 @@ def rad2deg_jvp(dx, ans, x):
 
 @defvjp(np.sinc)
 def sinc(g, ans, x):
-    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x is 0 at 0."""
-    return g * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
+    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x is 0 at 0
+    (a helper, whose own forward rule keeps the second derivative right at 0 too)."""
+    return g * sg.sinc_slope(x)
 
 
 @defjvp(np.sinc)
 def sinc_jvp(dx, ans, x):
-    return dx * (np.cos(math.pi * x) - ans) / np.where(x == 0.0, 1.0, x)
+    return dx * sg.sinc_slope(x)
 
 
 # ---------------------------------------------------------------- hyperbolic

@@ -34,3 +34,16 @@ def _terms_needed(half: float) -> int:
         total = total + term
         if not abs(term) > 1e-17 * abs(total):
             return k
+
+
+def sinc_slope(x):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and its limit 0 at x = 0."""
+    safe = np.where(x == 0.0, 1.0, x)
+    return np.where(x == 0.0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / safe)
+
+
+def sinc_curvature(x):
+    """d^2 sinc(x) / dx^2 = (-pi sin(pi x) - 2 sinc'(x)) / x, and its limit -pi^2 / 3 at 0
+    (forward mode over ``sinc_slope`` would differentiate its ``where`` to 0 there)."""
+    safe = np.where(x == 0.0, 1.0, x)
+    return np.where(x == 0.0, -np.pi**2 / 3.0, (-np.pi * np.sin(np.pi * x) - 2.0 * sinc_slope(x)) / safe)
