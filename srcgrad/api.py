@@ -23,7 +23,7 @@ from .core import pytree
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
-from .errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from .errors import GradientStructureError, Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .rules import registry
 from .runtime import scalar_seed
 
@@ -277,8 +277,21 @@ def _gradient_structure(result, args, kwargs, checks, many: bool, with_value: bo
         arg = args[k] if k < len(args) else kwargs.get(n)
         if pytree.is_container(arg):
             parts[j] = pytree.like(parts[j], arg)
+            _require_structure(parts[j], arg, n)
     grads = tuple(parts) if many else parts[0]
     return (value, grads) if with_value else grads
+
+
+def _require_structure(gradient, arg, name: str) -> None:
+    """Refuse a gradient whose leaves are not its argument's, one for one, with their shapes."""
+    got, want = pytree.leaves(gradient), pytree.leaves(arg)
+    if len(got) != len(want) or any(np.shape(g) != np.shape(a) for g, a in zip(got, want)):
+        raise GradientStructureError(
+            f"the gradient with respect to {name!r} came out as {pytree.describe(gradient)}, not in "
+            f"its structure {pytree.describe(arg)}: the function does arithmetic on a list or tuple "
+            f"that NumPy would do on an array (2 * xs repeats a list); pass np.asarray({name}), "
+            f"or index its elements"
+        )
 
 
 def _output_adapter(f):
