@@ -266,6 +266,7 @@ COLUMNS = (
     ("hand", 10, ">"),
     ("ratio", 9, ">"),
     ("target", 9, ">"),
+    ("mode", 4, ">"),
     ("", 1, "<"),
 )
 
@@ -301,11 +302,11 @@ class Table:
         padded = (f"{c:{align}{width}}" for c, (_, width, align) in zip(cells, self.columns, strict=False))
         return "  ".join(padded).rstrip()
 
-    def row(self, label, size, a, b, result, target, ok: bool, notes=(), others=None) -> None:
+    def row(self, label, size, a, b, result, target, ok: bool, notes=(), others=None, mode="") -> None:
         self.rows += 1
         self.passed += ok
         extra = [(others or {}).get(name, "") for name in self.others]
-        print(self._line([label, size, a, b, result, target, *extra, "✓" if ok else "✗"]), flush=True)
+        print(self._line([label, size, a, b, result, target, mode, *extra, "✓" if ok else "✗"]), flush=True)
         for note in notes:
             print(f"    ! {note}", flush=True)
 
@@ -336,6 +337,17 @@ def error_text(exc: BaseException) -> str:
 # the rows
 
 
+def mode_of(sg, g) -> str:
+    """The mode srcgrad ran for the last call of ``g``: the header of its generated code."""
+    try:
+        source = str(sg.source(g))
+    except Exception:
+        return "-"
+    if "# forward mode:" in source:
+        return "fwd"
+    return "rev" if "# reverse mode:" in source or "# Reverse sweep" in source else "-"
+
+
 def run_case(sg, case, table: Table, opts) -> None:
     args = case.make_args(np.random.default_rng(2024))
     _, many = resolve_wrt(case.func, case.wrt)
@@ -353,7 +365,7 @@ def run_case(sg, case, table: Table, opts) -> None:
     notes += noise_note(noise)
     others = {name: other_ratio(name, case, args, t_hand, opts) for name in table.others}
     table.row(case.label, case.size, fmt_time(t_sg), fmt_time(t_hand), fmt_ratio(ratio),
-              f"≤ {case.target:g}", ratio <= case.target and not wrong, notes, others)
+              f"≤ {case.target:g}", ratio <= case.target and not wrong, notes, others, mode_of(sg, g))
 
 
 # ---------------------------------------------------------------------------
@@ -670,7 +682,7 @@ def main(argv=None) -> int:
     print(f"srcgrad benchmarks{' (SELF-TEST: srcgrad replaced by a stand-in)' if opts.self_test else ''}")
     print_environment(sg)
     print(f"times: best of {opts.repeats} batches of ~{opts.batch * 1e3:g} ms; "
-          "ratio = srcgrad / hand-written NumPy gradient\n")
+          "ratio = srcgrad / hand-written NumPy gradient; mode = the one srcgrad chose\n")
 
     if opts.check:
         check_hand_gradients(workloads.CASES, only)

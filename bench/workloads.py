@@ -128,6 +128,52 @@ def horner_grad(x):
     return dp
 
 
+def horner_list(coeffs, x):
+    acc = 0.0
+    for c in coeffs:
+        acc = acc * x + c
+    return acc
+
+
+def horner_list_grad(coeffs, x):
+    p = 0.0
+    dp = 0.0
+    for c in coeffs:
+        dp = dp * x + p
+        p = p * x + c
+    return dp
+
+
+# ---------------------------------------------------------------------------
+# 5b. a damped oscillator by explicit Euler, two parameters, an int step count
+
+
+def oscillator(k, c, steps):
+    x = 1.0
+    v = 0.0
+    dt = 0.01
+    for _ in range(steps):
+        a = -k * x - c * v
+        x = x + dt * v
+        v = v + dt * a
+    return x
+
+
+def oscillator_grad(k, c, steps):
+    # Forward-mode tangents for the two parameters ride along with x and v.
+    x = 1.0
+    v = 0.0
+    dt = 0.01
+    xk = vk = xc = vc = 0.0
+    for _ in range(steps):
+        ak = -x - k * xk - c * vk
+        ac = -k * xc - v - c * vc
+        a = -k * x - c * v
+        x, xk, xc = x + dt * v, xk + dt * vk, xc + dt * vc
+        v, vk, vc = v + dt * a, vk + dt * ak, vc + dt * ac
+    return xk, xc
+
+
 # ---------------------------------------------------------------------------
 # 6. 1000 explicit Euler steps of the Lorenz system, on Python floats
 
@@ -424,6 +470,21 @@ def horner_input(rng):
     return (float(rng.uniform(0.6, 0.9)),)
 
 
+def horner_list_input(degree: int):
+    def make(rng):
+        coeffs = [float(v) for v in rng.normal(size=degree + 1) / (1.0 + 0.05 * np.arange(degree + 1))]
+        return coeffs, float(rng.uniform(0.6, 0.9))
+
+    return make
+
+
+def oscillator_input(steps: int):
+    def make(rng):
+        return float(rng.uniform(1.0, 3.0)), float(rng.uniform(0.1, 0.5)), steps
+
+    return make
+
+
 def lorenz_input(rng):
     return tuple(float(v) for v in rng.normal([1.0, 1.0, 20.0], 0.5))
 
@@ -505,6 +566,16 @@ CASES = [
         horner_input,
         target=SCALAR_TARGET,
         jit_target=JIT_SCALAR_TARGET,
+    ),
+    *(
+        Case("horner", "Horner, coefficients a list", f"degree {n}", horner_list, horner_list_grad,
+             horner_list_input(n), wrt=1, target=SCALAR_TARGET)
+        for n in (200, 1000)
+    ),
+    *(
+        Case("euler", "Euler, damped oscillator", f"{n} steps", oscillator, oscillator_grad,
+             oscillator_input(n), wrt=(0, 1), target=SCALAR_TARGET)
+        for n in (100, 1000)
     ),
     Case(
         "euler",

@@ -22,7 +22,8 @@ from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled 
 from .core import pytree
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
-from .errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from .driver.mode import check_mode, choose, picks_forward
+from .errors import GradientStructureError, Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .rules import registry
 from .runtime import scalar_seed
 
@@ -143,25 +144,28 @@ def _bind(func, args, kwargs) -> inspect.BoundArguments:
 # -- grad and value_and_grad ------------------------------------------------------
 
 
-def grad(f: Callable | None = None, wrt=0) -> Callable:
+def grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Callable:
     """The gradient function of a scalar-valued ``f`` with respect to ``wrt``.
 
     ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
     gradient is then a tuple). Usable as ``@grad`` and ``@grad(wrt=("w", "b"))``.
+    ``mode``: ``"auto"`` (forward mode for at most two Python-float inputs, else
+    reverse mode: ``srcgrad.driver.mode`` says why), ``"rev"`` or ``"fwd"``.
     """
     if f is None:
-        return functools.partial(grad, wrt=wrt)
-    return _gradient_function(f, wrt, with_value=False)
+        return functools.partial(grad, wrt=wrt, mode=mode)
+    return _gradient_function(f, wrt, with_value=False, mode=mode)
 
 
-def value_and_grad(f: Callable | None = None, wrt=0) -> Callable:
+def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Callable:
     """Like ``grad``, but returns ``(value, gradient)`` from one forward sweep."""
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt)
-    return _gradient_function(f, wrt, with_value=True)
+        return functools.partial(value_and_grad, wrt=wrt, mode=mode)
+    return _gradient_function(f, wrt, with_value=True, mode=mode)
 
 
-def _gradient_function(f, wrt, with_value: bool) -> Callable:
+def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable:
+    check_mode(mode)
     if getattr(f, "__srcgrad_second_order__", False):
         raise TypeError(
             "srcgrad differentiates up to second order (grad(grad(f)), hessian, hvp); a third "
@@ -173,44 +177,63 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
     names, as_tuple = wrt_names(func, wrt)
     positions = {n: k for k, n in enumerate(parameters(func))}
     n_params = len(positions)
-    generated = {}  # scalar specialisation? -> Generated
-    functions = {}  # scalar specialisation? -> its generated function (the hot path)
+    # variants, by (all arguments Python numbers) + 2 * (forward mode): built on first use
+    generated: list = [None] * 4
+    functions: list = [None] * 4
+    built: list = []  # in the order built: ``source`` shows the latest
     checks = tuple((positions[n], n) for n in names)
     one_in_tuple = as_tuple and len(names) == 1
+    may_forward = picks_forward(mode, len(names), True)  # where the inputs are Python floats
+    columns = mode == "fwd"  # forward mode for other inputs: one jvp per entry
 
-    def compiled(scalar: bool = False):
-        if scalar not in generated:
-            generated[scalar] = pipeline.fused_gradient(func, names, with_value, scalar=scalar)
-            functions[scalar] = generated[scalar].function
-        return generated[scalar]
+    def compiled(numbers: bool = False, forward: bool = False):
+        slot = numbers + 2 * forward
+        if generated[slot] is None:
+            # the general variant is reverse mode: said only where asked for (and mode='fwd'
+            # uses it only through __srcgrad_generated__)
+            choice = choose(mode, names, True) if numbers or forward else None
+            if mode == "rev" and choice is None:
+                choice = choose(mode, names, False)
+            generated[slot] = pipeline.fused_gradient(func, names, with_value, scalar=numbers, choice=choice)
+            functions[slot] = generated[slot].function
+            built.append(generated[slot])
+        return generated[slot]
 
-    def gradient(*args, **kwargs):
+    def general(*args, **kwargs):
         n_args = len(args)
         trees = False  # a differentiated pytree: its gradient gets its structure back
+        floats = True  # every differentiated input a Python float
         for k, n in checks:
             if k < n_args:
                 value = args[k]
-                kind = type(value)
-                if kind is float or (kind is np.ndarray and value.dtype.kind in "fc"):
-                    continue  # the common cases, without a call
             elif n in kwargs:
                 value = kwargs[n]
             else:
+                floats = False  # its default
                 continue
+            kind = type(value)
+            if kind is float:
+                continue
+            floats = False
+            if kind is np.ndarray and value.dtype.kind in "fc":
+                continue  # the common cases, without a call
             _check_differentiable(value, n)
             trees = trees or pytree.is_container(value)
+        if columns and not floats:
+            return _forward_columns(func, names, as_tuple, with_value, args, kwargs)
         # Python numbers only: a variant that needs no broadcasting bookkeeping
-        scalar = not kwargs and n_args == n_params
-        if scalar:
+        numbers = not kwargs and n_args == n_params
+        if numbers:
             for a in args:
                 if type(a) is not float and type(a) is not int:
-                    scalar = False
+                    numbers = False
                     break
-        function = functions.get(scalar) or compiled(scalar).function
+        slot = numbers + 2 * (floats and may_forward)
+        function = functions[slot] or compiled(numbers, slot > 1).function
         try:
             result = function(*args, **kwargs)
         except Exception as exc:
-            _add_source_note(exc, generated[scalar])
+            _add_source_note(exc, generated[slot])
             raise
         if trees:
             result = _gradient_structure(result, args, kwargs, checks, as_tuple and not one_in_tuple, with_value)
@@ -218,14 +241,41 @@ def _gradient_function(f, wrt, with_value: bool) -> Callable:
             return (result[0], (result[1],)) if with_value else (result,)
         return result
 
+    gradient = general
+    if len(names) == 1 and not as_tuple and not columns:
+        # the commonest call, grad(f)(x) with a float array x, straight to the general variant
+        (k0, _), = checks
+
+        def gradient(*args, **kwargs):
+            if not kwargs and len(args) > k0:
+                x = args[k0]
+                if type(x) is np.ndarray and x.dtype.kind in "fc" and functions[0] is not None:
+                    try:
+                        return functions[0](*args)
+                    except Exception as exc:
+                        _add_source_note(exc, generated[0])
+                        raise
+            return general(*args, **kwargs)
+
     gradient.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(func, '__name__', 'f')}"
     gradient.__doc__ = f"Gradient of {getattr(func, '__qualname__', func)} (generated by srcgrad)."
-    gradient.__srcgrad_source__ = lambda: compiled().source
+    gradient.__srcgrad_source__ = lambda: _latest_source(built, compiled, func, names, columns)
     gradient.__srcgrad_generated__ = lambda: compiled().function
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
         gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
-    gradient.__srcgrad_scalar_generated__ = lambda: compiled(True).function  # for srcgrad.jit
+    # for srcgrad.jit: the variant grad runs for Python numbers
+    gradient.__srcgrad_scalar_generated__ = lambda: compiled(True, may_forward).function
     return gradient
+
+
+def _latest_source(built: list, compiled, func, names, columns: bool) -> str:
+    """The source of the variant built last; before any, the general one (for mode='fwd',
+    the jvp it runs once per entry)."""
+    if built:
+        return built[-1].source
+    if columns:
+        return pipeline.forward_function(func, names).generated.source
+    return compiled().source
 
 
 # (to the user's structure, back to the generated code's) for grad(f, wrt=(0,)), whose
@@ -243,8 +293,21 @@ def _gradient_structure(result, args, kwargs, checks, many: bool, with_value: bo
         arg = args[k] if k < len(args) else kwargs.get(n)
         if pytree.is_container(arg):
             parts[j] = pytree.like(parts[j], arg)
+            _require_structure(parts[j], arg, n)
     grads = tuple(parts) if many else parts[0]
     return (value, grads) if with_value else grads
+
+
+def _require_structure(gradient, arg, name: str) -> None:
+    """Refuse a gradient whose leaves are not its argument's, one for one, with their shapes."""
+    got, want = pytree.leaves(gradient), pytree.leaves(arg)
+    if len(got) != len(want) or any(np.shape(g) != np.shape(a) for g, a in zip(got, want)):
+        raise GradientStructureError(
+            f"the gradient with respect to {name!r} came out as {pytree.describe(gradient)}, not in "
+            f"its structure {pytree.describe(arg)}: the function does arithmetic on a list or tuple "
+            f"that NumPy would do on an array (2 * xs repeats a list); pass np.asarray({name}), "
+            f"or index its elements"
+        )
 
 
 def _output_adapter(f):
@@ -258,29 +321,34 @@ def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
     tangent per entry of each differentiated argument (forward-over-reverse)."""
     func = transformable(f)
     names, as_tuple = wrt_names(func, wrt)
-    params = parameters(func)
 
     def gradient(*args):
-        value, grads = None, []
-        for n in names:
-            k = params.index(n)
-            x = args[k]
-            _check_differentiable(x, n)
-            slot = pipeline.forward_function(func, (n,))  # cached after the first call
-            keyword = slot.tangent_names[n]
-            _, unflatten = pytree.flatten(x)
-            entries = []
-            for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
-                value, d = slot.function(*args, **{keyword: unflatten(unit)})
-                _scalar_check(value, getattr(f, "__name__", "the function"))
-                entries.append(d)
-            grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
-        result = tuple(grads) if as_tuple else grads[0]
-        return (value, result) if with_value else result
+        return _forward_columns(func, names, as_tuple, with_value, args, {}, getattr(f, "__name__", None))
 
     gradient.__srcgrad_source__ = lambda: pipeline.forward_function(func, names).generated.source
     gradient.__srcgrad_second_order__ = True
     return gradient
+
+
+def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs, label=None):
+    """The gradient by forward mode for inputs of any shape: one ``jvp`` per entry of each
+    differentiated argument, with a unit tangent (a pytree's entries too)."""
+    value, grads = None, []
+    bound = _bind(func, args, kwargs).arguments
+    for n in names:
+        x = bound[n]
+        _check_differentiable(x, n)
+        slot = pipeline.forward_function(func, (n,))  # cached after the first call
+        keyword = slot.tangent_names[n]
+        _, unflatten = pytree.flatten(x)
+        entries = []
+        for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
+            value, d = slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
+            _scalar_check(value, label or getattr(func, "__name__", "the function"))
+            entries.append(d)
+        grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
+    result = tuple(grads) if as_tuple else grads[0]
+    return (value, result) if with_value else result
 
 
 def _scalar_check(value, name: str) -> None:

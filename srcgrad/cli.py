@@ -57,11 +57,11 @@ def load_function(spec: str):
 
 def _dump(args) -> str:
     from .api import parameters, transformable, wrt_names
-    from .driver import pipeline, stages
+    from .driver import mode, pipeline, stages
 
     if args.stage == "list":  # every stage, unless a kind was asked for
-        return stages.stage_list("jvp" if args.mode == "fwd" else args.kind)
-    kind = "jvp" if args.mode == "fwd" else args.kind or "grad"
+        return stages.stage_list(args.kind)
+    kind = args.kind or "grad"
     if args.target is None:
         raise CommandError("dump needs FILE.py:FUNC (or --stage list alone)")
     if args.no_optimize and (kind != "grad" or args.stage):
@@ -78,7 +78,17 @@ def _dump(args) -> str:
         return pipeline.forward_function(func, names).generated.source
     if kind == "vjp":
         return pipeline.reverse_pair(func, names).generated.source
-    return pipeline.fused_gradient(func, names, with_value=False, optimize=not args.no_optimize).source
+    choice = mode.choose(args.mode, names, _annotated_floats(func, names))
+    return pipeline.fused_gradient(
+        func, names, with_value=False, optimize=not args.no_optimize, choice=choice
+    ).source
+
+
+def _annotated_floats(func, names) -> bool | None:
+    """Whether the parameters ``names`` are annotated ``float`` (grad's choice of mode for
+    Python floats); None where that is not known before a call."""
+    annotations = getattr(func, "__annotations__", {})
+    return all(annotations.get(n) in (float, "float") for n in names) or None
 
 
 def _graph(args) -> str | None:
@@ -166,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     dump = sub.add_parser("dump", help="print the generated derivative code of FILE.py:FUNC")
     dump.add_argument("target", metavar="FILE.py:FUNC", nargs="?")
-    dump.add_argument("--mode", choices=("rev", "fwd"), default="rev",
-                      help="fwd: forward mode (the same as --kind jvp)")
+    dump.add_argument("--mode", choices=("auto", "rev", "fwd"), default="auto",
+                      help="the mode of the grad function: auto (the default) chooses as grad does "
+                           "(forward mode for parameters annotated float, at most two), rev or fwd "
+                           "force one; the first line of the code says which and why")
     dump.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
     dump.add_argument("--kind", choices=("grad", "vjp", "jvp"),
                       help="grad (the default): one fused function; vjp: the forward/backward "

@@ -130,3 +130,9 @@ class JitUnsupportedError(SrcgradError, TypeError):
 class UnsupportedArrayError(SrcgradError, TypeError):
     """The array type (Dask, CuPy, ...) lacks an operation a derivative needs, and no
     formulation from the operations it has is exact and lazy."""
+
+
+class GradientStructureError(SrcgradError, TypeError):
+    """A gradient came out in another structure than its argument: the function did to a
+    list or tuple what NumPy does to an array (``2 * xs`` repeats a list), so the
+    derivative rules did not apply."""

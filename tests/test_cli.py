@@ -46,7 +46,7 @@ def test_dump_prints_the_gradient_function(model_file):
 
 
 def test_dump_forward_mode(model_file):
-    result = run("dump", f"{model_file}:loss", "--mode", "fwd", "--wrt", "w")
+    result = run("dump", f"{model_file}:loss", "--kind", "jvp", "--wrt", "w")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("def jvp_loss(w, b, x, *, dw):")
     assert "# Tangent of: h = np.tanh(x @ w + b)" in result.stdout

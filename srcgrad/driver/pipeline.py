@@ -20,6 +20,7 @@ import numpy as np
 from ..ad.context import Motion, TransformContext
 from ..ad.forward import ForwardTransformer
 from ..ad.reverse import ReverseTransformer
+from ..ad.streams import forward_streams
 from ..analysis.shapes import ShapeClasses
 from ..backend import emit
 from ..backend.optimize import optimize_body
@@ -28,7 +29,7 @@ from ..core.ir import parameter_names
 from ..core.names import callee_name
 from ..errors import NoDerivativeRuleError, SrcgradError, UnsupportedSyntaxError
 from ..frontend.resolve import Namespace
-from . import trace
+from . import mode, trace
 from .cache import (
     Generated,
     JvpSlot,
@@ -185,14 +186,19 @@ def _finish_namespace(values: dict) -> dict:
 
 
 def fused_gradient(
-    func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False
+    func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False,
+    choice: mode.Choice | None = None,
 ) -> Generated:
-    """``scalar``: a specialisation for calls whose arguments are all Python numbers."""
-    key = ("grad", wrt, with_value, optimize, scalar)
+    """``scalar``: a specialisation for calls whose arguments are all Python numbers.
+    ``choice``: forward or reverse mode and why (the header of the code); by default, what
+    ``grad`` chooses for Python numbers where ``scalar``, else reverse mode and no header."""
+    if choice is None and scalar:
+        choice = mode.choose("auto", wrt, True)
+    key = ("grad", wrt, with_value, optimize, scalar, choice)
 
     def build() -> Generated:
         loaded, made = remembered(
-            func, key, lambda: _stored(_build_fused(func, list(wrt), with_value, optimize, scalar))
+            func, key, lambda: _stored(_build_fused(func, list(wrt), with_value, optimize, scalar, choice))
         )
         return loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
 
@@ -200,13 +206,17 @@ def fused_gradient(
 
 
 def _build_fused(
-    func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False
+    func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False,
+    choice: mode.Choice | None = None,
 ) -> Generated:
-    if scalar and len(wrt) == 1 and optimize:
+    if choice is not None and choice.forward:
         try:
-            return _build_forward_gradient(func, wrt, with_value)
-        except SrcgradError:
-            pass  # forward mode lacks something reverse mode has: reverse mode says what, if anything
+            return _build_forward_gradient(func, wrt, with_value, scalar, choice)
+        except SrcgradError as exc:
+            if choice.forced:
+                raise
+            # forward mode lacks something reverse mode has: reverse mode says what, if anything
+            choice = mode.Choice(False, f"forward mode cannot: {str(exc).splitlines()[0]}")
     p = prepare(func, wrt)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     code = _reverse_code(p, wrt, Motion.JOINT, scalars)
@@ -224,6 +234,8 @@ def _build_fused(
     check, seed, vectors = _seed(p, code, scalars, f"{name}()")
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     body = check + body + [seed] + code.reverse
+    if choice is not None:
+        body.insert(0, tp.comment(choice.header))
     grads = [code.gradients[w] for w in wrt]
     result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     if with_value:
@@ -256,35 +268,29 @@ def _build_fused(
     )
 
 
-def _build_forward_gradient(func, wrt: list[str], with_value: bool) -> Generated:
-    """``grad`` of a function of one Python number, by forward mode.
-
-    The cost model, for a scalar output: reverse mode runs the function once,
-    records what its reverse sweep needs, and sweeps back, whatever the number
-    of inputs; forward mode carries one tangent per input alongside the values
-    and records nothing. With one differentiated input, a number, one forward
-    sweep is the cheaper (Horner's rule becomes the fused value-and-derivative
-    loop a careful person writes); with more, reverse mode is kept.
-    """
+def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool, choice) -> Generated:
+    """``grad`` of a function of a few Python floats (``wrt``) by forward mode: one tangent
+    stream per input, seeded with 1.0, and no tape (``driver.mode`` says when). Parameters
+    other than ``wrt`` are known to be numbers too where ``scalar``."""
     p = prepare(func, wrt, mode="fwd")
-    scalars = frozenset(parameter_names(p.fn))
+    scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset(wrt)
     context = _context(
         p, wrt, lambda callee, params: _callee_jvp_name(p.namespace, callee, params), scalars,
         tangent_keyword=_callee_tangent_keyword,
     )
-    code = ForwardTransformer(context).run()
+    code = forward_streams(context)
     trace.record("forward", func, "grad", lambda: trace.print_statements("tangents", code.body))
     name = p.fn.name
-    tangent = code.tangents[wrt[0]]
-    body = [tp.comment("Forward mode: one input, a number, so one tangent sweep and no tape"),
-            tp.assign(tangent, tp.const(1.0))] + code.body
+    seeds = [tp.assign(code.tangents[w], tp.const(1.0)) for w in wrt]
+    body = [tp.comment(choice.header)] + seeds + code.body
     body.append(tp.stmt("sg.scalar_seed(y, n)", y=code.output, n=tp.const(f"{name}()")))
-    result = code.output_tangent
+    tangents = code.output_tangents
+    result = tangents[0] if len(tangents) == 1 else gast.Tuple(elts=tangents, ctx=gast.Load())
     if with_value:
         result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
     body.append(gast.Return(value=result))
     kind = "value_and_grad" if with_value else "grad"
-    fn_name = f"{kind}_{name}_scalar"
+    fn_name = f"{kind}_{name}_forward"
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     keep = set(p.user_names) | set(p.namespace.values) | RESERVED
@@ -292,8 +298,8 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool) -> Generated
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     doc = (
-        f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt[0]}, "
-        "for Python-number arguments, by forward mode."
+        f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to "
+        f"{', '.join(wrt)}, for Python-float {', '.join(wrt)}, by forward mode."
     )
     printed, filename, namespace = _compile(p, kind, [(fn, doc)])
     resolve_deferred(namespace)
