@@ -191,3 +191,16 @@ def f(x):
     np.testing.assert_allclose(srcgrad.hessian(f)(x)[0, 0], -np.pi**2 / 3)
     # (sinc' by its formula cancels near 0: differences of it need a wider step)
     srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=2, eps=1e-4)
+
+
+def test_two_parts_of_a_tuple_from_unstack_or_a_concatenation(tmp_path):
+    # `u, v = np.unstack(a)`: the tuple's cotangent was taken for an array and updated in
+    # place (TypeError: 'tuple' object does not support item assignment), already in grad
+    f = load(tmp_path, """
+def f(a):
+    u, v = np.unstack(a)
+    t = (u,) + (v * v,)
+    return np.sum(np.sin(u) * v) + np.sum(t[0] * t[1])
+""")
+    a = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3]])
+    srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)
