@@ -204,3 +204,34 @@ def f(a):
 """)
     a = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3]])
     srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)
+
+
+def test_unpacking_a_tuple_into_its_own_name(tmp_path):
+    # `t, u = t` became `t = t[0]; u = t[1]`: u read the new t (a wrong value and gradient,
+    # silently); sg.linspace_adjoints does `g, gstep = g`, so hvp through
+    # np.linspace(..., retstep=True) gave 0 for the step's second derivative
+    f = load(tmp_path, """
+def f(x, s):
+    t = (x * s, x + 1.0)
+    t, u = t
+    samples, step = np.linspace(s, x, num=3, retstep=True)
+    return np.sum(t * u) + np.sum(np.sin(step)) + np.sum(np.sin(samples))
+""")
+    x, s = X3.copy(), 0.7
+    t, u = x * s, x + 1.0
+    samples, step = np.linspace(s, x, num=3, retstep=True)
+    expected = np.sum(t * u) + np.sum(np.sin(step)) + np.sum(np.sin(samples))
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x, s)[0], expected)
+    srcgrad.check_grads(f, [x, s], modes=("rev", "fwd"), order=2)
+
+
+def test_a_zero_tangent_beside_a_live_one_keeps_its_shape(tmp_path):
+    # np.polyadd(da, 0.0): the zero tangent of b was written 0.0, so the tangent had a's
+    # length, not the sum's (ValueError in hvp, and in jvp with b's tangent None)
+    f = load(tmp_path, """
+def f(a, b):
+    return np.sum(np.sin(np.polyadd(a, b)) * np.arange(5.0)) + np.sum(np.polysub(b, a) ** 2)
+""")
+    a, b = X3.copy(), np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    srcgrad.check_grads(f, [a, b], modes=("rev", "fwd"), order=2)
+    srcgrad.check_grads(f, [a, b], modes=("fwd",), wrt=[0])
