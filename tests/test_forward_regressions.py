@@ -235,3 +235,29 @@ def f(a, b):
     a, b = X3.copy(), np.array([0.1, 0.2, 0.3, 0.4, 0.5])
     srcgrad.check_grads(f, [a, b], modes=("rev", "fwd"), order=2)
     srcgrad.check_grads(f, [a, b], modes=("fwd",), wrt=[0])
+
+
+def test_hvp_through_scatters_back_of_selections(tmp_path):
+    # sg.untake_along_axis, sg.uncompress, sg.insert_adjoints and sg.undelete had no
+    # forward rule (NoDerivativeRuleError for hvp through take_along_axis, partition,
+    # compress, extract, insert, delete)
+    f = load(tmp_path, """
+def f(x, s):
+    order = np.argsort(x)
+    y = np.take_along_axis(x * s, order, axis=0)
+    z = np.compress([True, False, True], x * x)
+    w = np.insert(x, 1, s * s)
+    v = np.delete(x * s, 0)
+    return np.sum(np.sin(y) * np.arange(3.0)) + np.sum(z * z) + np.sum(np.sin(w)) + np.sum(v ** 3)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+
+
+def test_hvp_of_an_array_plus_a_tuple(tmp_path):
+    # NumPy adds the tuple as an array: its tangent, a tuple, was added to 0.0 (TypeError)
+    f = load(tmp_path, """
+def f(a, b):
+    out = a + (b * b,)
+    return np.sum(np.sin(out) * np.array([0.5, 1.0, 1.5]))
+""")
+    srcgrad.check_grads(f, [X3.copy(), np.array([0.1, 0.2, 0.4])], modes=("rev", "fwd"), order=2)
