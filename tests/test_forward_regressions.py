@@ -11,6 +11,7 @@ import itertools
 import sys
 
 import numpy as np
+import pytest
 
 import srcgrad
 
@@ -261,3 +262,42 @@ def f(a, b):
     return np.sum(np.sin(out) * np.array([0.5, 1.0, 1.5]))
 """)
     srcgrad.check_grads(f, [X3.copy(), np.array([0.1, 0.2, 0.4])], modes=("rev", "fwd"), order=2)
+
+
+def test_writes_into_arguments_are_matched_to_the_right_parameters(tmp_path):
+    # seed 9100 program 23: `O.h(x[0], w)` was refused for writing into `w`, because the
+    # check paired the written arguments with (self, p0, ...) without the receiver; and a
+    # keyword argument (`g(q=s, p=w)`) went unchecked: a silent wrong gradient
+    f = load(tmp_path, """
+class C:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def h(self, p0, p1):
+        p0 -= 0.2 * np.cos(p0)
+        return p0 * np.sum(p1) * self.scale
+
+
+O = C(0.7)
+
+
+def g(p, q):
+    p[0] = 2.0 * q
+    return np.sum(p)
+
+
+def f(x, s):
+    w = x * s
+    a = O.h(x[0], w)
+    return a + np.sum(w * w)
+
+
+def k(x, s):
+    w = x * s
+    a = g(q=s, p=w)
+    return a + np.sum(w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+    k = sys.modules[f.__module__].k
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writes into its argument `p` \(here `w`"):
+        srcgrad.grad(k)(X3.copy(), 0.7)
