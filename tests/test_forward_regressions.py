@@ -11,6 +11,7 @@ import itertools
 import sys
 
 import numpy as np
+import pytest
 
 import srcgrad
 
@@ -191,3 +192,112 @@ def f(x):
     np.testing.assert_allclose(srcgrad.hessian(f)(x)[0, 0], -np.pi**2 / 3)
     # (sinc' by its formula cancels near 0: differences of it need a wider step)
     srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=2, eps=1e-4)
+
+
+def test_two_parts_of_a_tuple_from_unstack_or_a_concatenation(tmp_path):
+    # `u, v = np.unstack(a)`: the tuple's cotangent was taken for an array and updated in
+    # place (TypeError: 'tuple' object does not support item assignment), already in grad
+    f = load(tmp_path, """
+def f(a):
+    u, v = np.unstack(a)
+    t = (u,) + (v * v,)
+    return np.sum(np.sin(u) * v) + np.sum(t[0] * t[1])
+""")
+    a = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3]])
+    srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)
+
+
+def test_unpacking_a_tuple_into_its_own_name(tmp_path):
+    # `t, u = t` became `t = t[0]; u = t[1]`: u read the new t (a wrong value and gradient,
+    # silently); sg.linspace_adjoints does `g, gstep = g`, so hvp through
+    # np.linspace(..., retstep=True) gave 0 for the step's second derivative
+    f = load(tmp_path, """
+def f(x, s):
+    t = (x * s, x + 1.0)
+    t, u = t
+    samples, step = np.linspace(s, x, num=3, retstep=True)
+    return np.sum(t * u) + np.sum(np.sin(step)) + np.sum(np.sin(samples))
+""")
+    x, s = X3.copy(), 0.7
+    t, u = x * s, x + 1.0
+    samples, step = np.linspace(s, x, num=3, retstep=True)
+    expected = np.sum(t * u) + np.sum(np.sin(step)) + np.sum(np.sin(samples))
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x, s)[0], expected)
+    srcgrad.check_grads(f, [x, s], modes=("rev", "fwd"), order=2)
+
+
+def test_a_zero_tangent_beside_a_live_one_keeps_its_shape(tmp_path):
+    # np.polyadd(da, 0.0): the zero tangent of b was written 0.0, so the tangent had a's
+    # length, not the sum's (ValueError in hvp, and in jvp with b's tangent None)
+    f = load(tmp_path, """
+def f(a, b):
+    return np.sum(np.sin(np.polyadd(a, b)) * np.arange(5.0)) + np.sum(np.polysub(b, a) ** 2)
+""")
+    a, b = X3.copy(), np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    srcgrad.check_grads(f, [a, b], modes=("rev", "fwd"), order=2)
+    srcgrad.check_grads(f, [a, b], modes=("fwd",), wrt=[0])
+
+
+def test_hvp_through_scatters_back_of_selections(tmp_path):
+    # sg.untake_along_axis, sg.uncompress, sg.insert_adjoints and sg.undelete had no
+    # forward rule (NoDerivativeRuleError for hvp through take_along_axis, partition,
+    # compress, extract, insert, delete)
+    f = load(tmp_path, """
+def f(x, s):
+    order = np.argsort(x)
+    y = np.take_along_axis(x * s, order, axis=0)
+    z = np.compress([True, False, True], x * x)
+    w = np.insert(x, 1, s * s)
+    v = np.delete(x * s, 0)
+    return np.sum(np.sin(y) * np.arange(3.0)) + np.sum(z * z) + np.sum(np.sin(w)) + np.sum(v ** 3)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+
+
+def test_hvp_of_an_array_plus_a_tuple(tmp_path):
+    # NumPy adds the tuple as an array: its tangent, a tuple, was added to 0.0 (TypeError)
+    f = load(tmp_path, """
+def f(a, b):
+    out = a + (b * b,)
+    return np.sum(np.sin(out) * np.array([0.5, 1.0, 1.5]))
+""")
+    srcgrad.check_grads(f, [X3.copy(), np.array([0.1, 0.2, 0.4])], modes=("rev", "fwd"), order=2)
+
+
+def test_writes_into_arguments_are_matched_to_the_right_parameters(tmp_path):
+    # seed 9100 program 23: `O.h(x[0], w)` was refused for writing into `w`, because the
+    # check paired the written arguments with (self, p0, ...) without the receiver; and a
+    # keyword argument (`g(q=s, p=w)`) went unchecked: a silent wrong gradient
+    f = load(tmp_path, """
+class C:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def h(self, p0, p1):
+        p0 -= 0.2 * np.cos(p0)
+        return p0 * np.sum(p1) * self.scale
+
+
+O = C(0.7)
+
+
+def g(p, q):
+    p[0] = 2.0 * q
+    return np.sum(p)
+
+
+def f(x, s):
+    w = x * s
+    a = O.h(x[0], w)
+    return a + np.sum(w * w)
+
+
+def k(x, s):
+    w = x * s
+    a = g(q=s, p=w)
+    return a + np.sum(w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), order=2)
+    k = sys.modules[f.__module__].k
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writes into its argument `p` \(here `w`"):
+        srcgrad.grad(k)(X3.copy(), 0.7)

@@ -177,27 +177,33 @@ class ForwardTransformer(Derivatives):
         bindings.update(op.inputs)
         bindings.update(op.options)
         live_inputs = []
+        # beside a live tangent, a zero one is written 0.0 where the rule is elementwise or
+        # srcgrad's own helper (which takes 0.0 for a zero); else zeros of its input's shape
+        shaped = {} if rule.broadcasts or _is_runtime_helper(rule.primal) else None
+        zeros = {}
         for tname, pname in zip(rule.tangent_params, rule.inputs):
             atom = op.inputs.get(pname)
             if isinstance(atom, gast.Name) and atom.id in state:
                 bindings[tname] = tp.name(self.tangent(atom.id))
                 live_inputs.append(atom)
             else:
-                bindings[tname] = tp.name(ZERO)
+                bindings[tname] = tp.name(ZERO + tname)
+                if shaped is None and atom is not None:
+                    zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
         body, result = inline(rule.function, bindings, self.names, self.namespace)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
         kept = []
         for b in body:
             if isinstance(b, gast.Assign):
-                value = fold_zero(as_zero(b.value, zero_locals), live)
+                value = fold_zero(as_zero(b.value, zero_locals), live, zeros)
                 if value is None:
                     zero_locals.add(b.targets[0].id)
                     continue
                 b.value = value
             kept.append(b)
         body = kept
-        expr = fold_zero(as_zero(result, zero_locals), live)
+        expr = fold_zero(as_zero(result, zero_locals), live, zeros)
         if expr is None:
             return None, []
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
@@ -342,3 +348,7 @@ class ForwardTransformer(Derivatives):
 
     def comment(self, s) -> list:
         return tp.origin_comment("Tangent of", self.source_line, s)
+
+
+def _is_runtime_helper(primal) -> bool:
+    return (getattr(primal, "__module__", None) or "").startswith("srcgrad.runtime")

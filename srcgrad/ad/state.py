@@ -36,7 +36,12 @@ State = dict  # derivative's primal name -> owned (absent: an exact zero)
 
 # The same exact zero as a state's absent entry, spelled as a name because it stands
 # inside a rule's expression while ``fold_zero`` folds the expression away syntactically.
+# A name that starts with it is one too (a zero with a shape of its own: see ``fold_zero``).
 ZERO = "_srcgrad_zero_"
+
+
+def _is_zero(name: str) -> bool:
+    return name.startswith(ZERO)
 
 
 def join(a: State, b: State) -> State:
@@ -151,20 +156,22 @@ def as_zero(node, zero_names: set[str]):
     return node
 
 
-def fold_zero(node, tangents: set[str]):
+def fold_zero(node, tangents: set[str], shaped: dict | None = None):
     """``node`` with zero tangents folded away, or None if it is exactly zero.
 
     Sound because a JVP rule is linear in its tangents: a sum drops zero terms,
     a product with a zero tangent factor is zero, and any other expression whose
-    tangents are all zero is zero; a zero beside live tangents becomes ``0.0``.
+    tangents are all zero is zero; a zero beside live tangents becomes ``0.0``,
+    or the expression ``shaped`` gives for its name (``np.polyadd(da, 0.0)``
+    would have ``a``'s length, not the sum's).
     """
     names = [n.id for n in tp.walk(node) if isinstance(n, gast.Name)]
-    if ZERO not in names:
+    if not any(map(_is_zero, names)):
         return node
     if isinstance(node, gast.Name):
         return None
     if isinstance(node, gast.BinOp):
-        left, right = fold_zero(node.left, tangents), fold_zero(node.right, tangents)
+        left, right = fold_zero(node.left, tangents, shaped), fold_zero(node.right, tangents, shaped)
         if isinstance(node.op, (gast.Add, gast.Sub)):
             if left is None and right is None:
                 return None
@@ -176,16 +183,18 @@ def fold_zero(node, tangents: set[str]):
             return None  # a product/quotient with a zero tangent factor
         return gast.BinOp(left=left, op=node.op, right=right)
     if isinstance(node, gast.UnaryOp):
-        operand = fold_zero(node.operand, tangents)
+        operand = fold_zero(node.operand, tangents, shaped)
         return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
     if not any(n in tangents for n in names):
         return None  # every tangent inside is zero
-    return _zeros_to_constants(node)
+    return _zeros_written_out(node, shaped or {})
 
 
-def _zeros_to_constants(node):
+def _zeros_written_out(node, shaped: dict):
     class Replace(gast.NodeTransformer):
         def visit_Name(self, n):
-            return tp.const(0.0) if n.id == ZERO else n
+            if not _is_zero(n.id):
+                return n
+            return tp.load(shaped[n.id]) if n.id in shaped else tp.const(0.0)
 
     return Replace().visit(node)

@@ -170,10 +170,11 @@ def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
         if live is None:
             live = live_after(fn.body)
         params = parameter_names(parse_function(op.callee).node)
-        for k, arg in enumerate(call.args):
-            if k >= len(params) or not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
+        # the arguments the callee gets: a method's receiver first (op.call has it), keywords too
+        passed = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
+        for param, arg in passed:
+            if not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
                 continue
-            param = params[k]
             construct = (
                 f"calling `{op.label}`, which writes into its argument `{param}` "
                 f"(here `{arg.id}`, read afterwards) in place"

@@ -95,6 +95,11 @@ class Desugar:
         if not isinstance(atom, gast.Name):
             raise self.lower.unsupported(value, "unpacking a constant")
         out = pre
+        if any(isinstance(n, gast.Name) and n.id == atom.id for n in tp.walk(target)):
+            # g, step = g: the first assignment would change what the others read
+            temp = self.names.temp()
+            out.append(self.lower.located(tp.assign(temp, atom)))
+            atom = tp.name(temp)
         for k, t in enumerate(target.elts):
             if isinstance(t, gast.Starred):
                 raise self.lower.unsupported(t, "starred unpacking `*rest`")

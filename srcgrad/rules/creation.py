@@ -11,6 +11,7 @@ it; the ``base`` of ``logspace`` is a constant.
 import numpy as np
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
 
 # --------------------------------------------------------------- from values
@@ -79,6 +80,9 @@ def full_like(g, ans, a, fill_value):
 @defjvp(np.full_like)
 def full_like_jvp(da, dfill_value, ans, a, fill_value):
     return np.zeros_like(ans) + dfill_value
+
+
+declare_container_results(np.linspace)  # (samples, step) with retstep=True
 
 
 @defvjp(np.linspace)

@@ -57,6 +57,26 @@ def sinc_slope(dx, ans, x):
     return dx * sg.sinc_curvature(x)
 
 
+@defjvp(sg.untake_along_axis)
+def untake_along_axis(dg, darr, dindices, ans, g, arr, indices, axis=-1):
+    return sg.untake_along_axis(dg, arr, indices, axis)
+
+
+@defjvp(sg.uncompress)
+def uncompress(dg, dcondition, da, ans, g, condition, a, axis=None):
+    return sg.uncompress(dg, condition, a, axis)
+
+
+@defjvp(sg.insert_adjoints)
+def insert_adjoints(dg, darr, dobj, dvalues, ans, g, arr, obj, values, axis=None):
+    return sg.insert_adjoints(dg, arr, obj, values, axis)
+
+
+@defjvp(sg.undelete)
+def undelete(dg, darr, dobj, ans, g, arr, obj, axis=None):
+    return sg.undelete(dg, arr, obj, axis)
+
+
 @defjvp(sg.unbroadcast)
 def unbroadcast(dg, dx, ans, g, x):
     return sg.unbroadcast(dg, x)

@@ -7,6 +7,7 @@ classifier; ``len``, ``range``, ``int`` and friends have no derivative.
 import builtins
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
 
 
@@ -52,6 +53,9 @@ def sequence(g, ans, iterable):
 @defjvp(builtins.tuple, builtins.list)
 def sequence_jvp(diterable, ans, iterable):
     return type(ans)(diterable)
+
+
+declare_container_results(sg.plus)  # a concatenation is a tuple or list (NumPy's sum an array)
 
 
 @defvjp(sg.plus)

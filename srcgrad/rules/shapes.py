@@ -12,6 +12,7 @@ are options, not differentiable inputs; the call always passes them.
 import numpy as np
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp, numpy_functions
 
 # ------------------------------------------------------ reshaping, permuting
@@ -346,6 +347,9 @@ def dsplit(g, ans, ary, indices_or_sections=None):
 @defjvp(np.dsplit)
 def dsplit_jvp(dary, ans, ary, indices_or_sections=None):
     return np.dsplit(dary, indices_or_sections)
+
+
+declare_container_results(*numpy_functions("unstack"))  # a tuple: `u, v = np.unstack(a)`
 
 
 @defvjp(*numpy_functions("unstack"))

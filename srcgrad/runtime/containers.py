@@ -136,6 +136,8 @@ def plus_tangent(da, db, ans, a, b):
     zeros like its side), or added where NumPy adds."""
     if _concatenated(a, b):
         return type(ans)(_tangent_items(da, a) + _tangent_items(db, b))
+    if isinstance(da, (tuple, list)) or isinstance(db, (tuple, list)):
+        return np.add(da, db)  # NumPy adds a sequence as the array it makes of it
     return da + db
 
 
