@@ -101,6 +101,18 @@ def rebinds_through_helper(x, y):
     return x * y
 
 
+def helper_in_loops(x, s):
+    """A helper called in nested loops: each round of the loop fixpoint makes the call's
+    nodes afresh (the streams' merge once matched a dropped node's reused id)."""
+    a = 0.3
+    for i in range(3):
+        for _ in range(2):
+            if x * i > 0.5:
+                a = a * np.cos(s)
+            a = 0.5 * a + 0.5 * np.tanh(scaled(x, s + a))
+    return a
+
+
 def one_stream_only(x, y):
     acc = 0.0
     for _ in range(5):
@@ -112,7 +124,20 @@ def float_and_array(x, a):
     return np.sum(a * x) + x * x
 
 
+DIRECTION = np.array([0.9, -1.1, 0.7])
+
+
+def kinked(x, s):
+    """The tangent of ``max(w[0], s)`` along ``s`` is ``1.0 * (w[0] < s)``: a number, not
+    NumPy's bool (which ``-`` refuses), even where the seed 1.0 is folded into it."""
+    w = np.cos(x * DIRECTION)
+    t = max(w[0], s)
+    return np.sum(np.cos(t - 0.5 * w))
+
+
 CASES = [
+    (kinked, (0.4, 0.95), (0, 1)),
+    (kinked, (0.4, 0.2), (0, 1)),
     (horner, (0.7,), 0),
     (horner_list, (COEFFS[:50], 0.8), 1),
     (oscillator, (2.0, 0.3, 100), (0, 1)),
@@ -126,6 +151,7 @@ CASES = [
     (rebinds_through_helper, (0.4, 0.6), (0, 1)),
     (rebinds_through_helper, (0.4, 0.6), 0),
     (one_stream_only, (0.9, 1.5), (0, 1)),
+    (helper_in_loops, (0.4, 0.3), (0, 1)),
     (float_and_array, (0.5, np.array([1.0, -2.0, 3.0])), 0),
     (float_and_array, (0.5, np.array([1.0, -2.0, 3.0])), (0, 1)),
 ]

@@ -41,7 +41,9 @@ class _Stream(ForwardTransformer):
     def __init__(self, context: TransformContext, suffix: str):
         super().__init__(context)
         self.suffix = suffix
-        self.replaced: dict[int, gast.stmt] = {}  # id(call node) -> the user's call it stands for
+        # id(call node) -> (the node, kept alive so that its id is not reused, the user's call
+        # it stands for); a loop's earlier rounds make nodes that are then dropped
+        self.replaced: dict[int, tuple] = {}
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -52,12 +54,12 @@ class _Stream(ForwardTransformer):
 
     def call(self, s, op, state):
         code, state = super().call(s, op, state)
-        self.replaced[id(code[0])] = s
+        self.replaced[id(code[0])] = (code[0], s)
         return code, state
 
     def dynamic_call(self, s, op, state):
         code, state = super().dynamic_call(s, op, state)
-        self.replaced[id(code[0])] = s
+        self.replaced[id(code[0])] = (code[0], s)
         return code, state
 
 
@@ -93,9 +95,9 @@ class _Merger:
 
     def key(self, k: int, node):
         """What ``node`` of stream ``k`` stands for in every stream, or None (the stream's own)."""
-        user = self.streams[k].replaced.get(id(node))
-        if user is not None:
-            return id(user)
+        replaced = self.streams[k].replaced.get(id(node))
+        if replaced is not None:
+            return id(replaced[1])
         if isinstance(node, (gast.If, gast.While)):
             return ("test", id(node.test))
         if isinstance(node, gast.For):
