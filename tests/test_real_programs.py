@@ -49,26 +49,10 @@ MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
 # (program, mode) -> (exception raised today, its message's first line).
 KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
-    ('ode', 'grad'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),
-    ('ode', 'value_and_grad'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),
-    ('ode', 'vjp'): (NoDerivativeRuleError, 'programs/ode.py:28:9: no derivative rule for func'),
-    ('ode', 'jvp'): (NoDerivativeRuleError, 'programs/ode.py:38:5: no derivative rule for functools.partial'),
-    ('pendulum', 'grad'): (UnsupportedSyntaxError, "programs/pendulum.py:25:9: passing on `lambda theta, omega: -g_over_l * np.sin(theta) - friction * omega`, which reads `friction`, `g_over_l` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('pendulum', 'value_and_grad'): (UnsupportedSyntaxError, "programs/pendulum.py:25:9: passing on `lambda theta, omega: -g_over_l * np.sin(theta) - friction * omega`, which reads `friction`, `g_over_l` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('pendulum', 'vjp'): (UnsupportedSyntaxError, "programs/pendulum.py:25:9: passing on `lambda theta, omega: -g_over_l * np.sin(theta) - friction * omega`, which reads `friction`, `g_over_l` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('pendulum', 'jvp'): (UnsupportedSyntaxError, "programs/pendulum.py:25:9: passing on `lambda theta, omega: -g_over_l * np.sin(theta) - friction * omega`, which reads `friction`, `g_over_l` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('poisson_glm', 'grad'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
-    ('poisson_glm', 'value_and_grad'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
-    ('poisson_glm', 'vjp'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
-    ('poisson_glm', 'jvp'): (NoDerivativeRuleError, 'programs/poisson_glm.py:19:5: no derivative rule for functools.reduce'),
-    ('option_pricing', 'grad'): (UnsupportedSyntaxError, "programs/option_pricing.py:24:26: passing on `lambda k, t: call_price(spot, k, rate, smile(params, k, spot), t)`, which reads `params` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('option_pricing', 'value_and_grad'): (UnsupportedSyntaxError, "programs/option_pricing.py:24:26: passing on `lambda k, t: call_price(spot, k, rate, smile(params, k, spot), t)`, which reads `params` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('option_pricing', 'vjp'): (UnsupportedSyntaxError, "programs/option_pricing.py:24:26: passing on `lambda k, t: call_price(spot, k, rate, smile(params, k, spot), t)`, which reads `params` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('option_pricing', 'jvp'): (UnsupportedSyntaxError, "programs/option_pricing.py:24:26: passing on `lambda k, t: call_price(spot, k, rate, smile(params, k, spot), t)`, which reads `params` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('rbf_network', 'grad'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('rbf_network', 'value_and_grad'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('rbf_network', 'vjp'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
-    ('rbf_network', 'jvp'): (UnsupportedSyntaxError, "programs/rbf_network.py:18:14: passing on `lambda x, c2=c2: np.exp(-(x - c2) ** 2 / (2.0 * width ** 2))`, which reads `width` (a value being differentiated) is not supported by srcgrad; pass the value as an argument of the lambda, or call the lambda here; a function's closure carries no derivative"),
+    ('option_pricing', 'grad'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
+    ('option_pricing', 'value_and_grad'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
+    ('option_pricing', 'vjp'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
+    ('option_pricing', 'jvp'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
 }
 
 

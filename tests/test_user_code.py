@@ -434,8 +434,9 @@ def test_a_lambda_mapped_or_called_in_place_sees_the_differentiated_values_it_cl
     assert np.allclose(srcgrad.grad(f)(w, rows), rows.sum(axis=0) + rows[0])
 
 
-def test_a_closure_over_a_differentiated_value_passed_on_is_refused_not_zero():
-    """The callee would read w through the closure, where no derivative reaches it."""
+def test_a_closure_over_a_differentiated_value_passed_on_carries_its_derivative():
+    """The callee reads w through the closure: closure conversion passes w to it as an
+    argument (tests/test_closures.py has the rest)."""
 
     def f(w, x):
         return np.sum(_apply_doubled(lambda v: w * v, x))
@@ -447,10 +448,8 @@ def test_a_closure_over_a_differentiated_value_passed_on_is_refused_not_zero():
         return np.sum(_apply_doubled(inner, x))
 
     w, x = np.array([0.5, 1.5]), np.array([0.3, 0.7])
-    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="reads `w`"):
-        srcgrad.grad(f)(w, x)
-    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="nested function 'inner'"):
-        srcgrad.grad(g)(w, x)
+    assert np.allclose(srcgrad.grad(f)(w, x), 2.0 * x)
+    assert np.allclose(srcgrad.grad(g)(w, x), 2.0 * x)
     # a lambda that reads nothing differentiated is passed on like any function
     assert np.allclose(srcgrad.grad(lambda x: np.sum(_apply_doubled(lambda v: v * v, x)))(x), 4.0 * x)
 

@@ -218,6 +218,8 @@ class Classifier:
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
+        if target is runtime.closure:  # a function and its captured values: their container
+            return Operation("copy", _names(node.args[:1]))
         if target in IDENTITY_BUILTINS:
             return Operation("copy", _names(node.args[:1]))
         rule = self.rule_for(target)
