@@ -12,8 +12,8 @@ closure carries no derivative, so the front end makes the capture explicit:
   loss_lambda)`` (``runtime.closures``): to the transformations a container of
   the captured values, to Python a callable;
 - a default argument (``lambda x, c=c: ...``) is a captured value too, taken
-  when the ``lambda`` is made; ``functools.partial(f, a, k=v)`` is
-  ``sg.closure({0: a, "k": v}, f)``.
+  when the ``lambda`` is made; ``functools.partial(f, a, k=v)`` of a function
+  known here is ``sg.closure({0: a, "k": v}, f)``.
 
 The run-time call site that calls the record (``driver.dynamic``) passes the
 captured values as arguments, so their derivatives come back like any
@@ -38,6 +38,7 @@ from ..core import templates as tp
 from ..core.ir import parameter_names
 from ..core.names import identifiers
 from .parse import ParsedFunction
+from .resolve import is_missing
 
 # methods that change their receiver in place: a variable changed so is not fixed
 _MUTATING_METHODS = frozenset({
@@ -67,6 +68,36 @@ class Closures:
         """Statements and the ``sg.closure(...)`` call for a ``lambda`` or a nested def's name
         used as a value; None for a ``lambda`` that reads nothing local (it stays as written)
         or reads a variable bound again later (refused if that variable is active)."""
+        parts = self._parts(node)
+        return None if parts is None else self._record(*parts)
+
+    def partial(self, call: gast.Call) -> tuple[list, gast.expr] | None:
+        """``functools.partial(f, a, k=v)`` -> ``sg.closure({0: a, "k": v}, f)`` (with what ``f``
+        captures, for a ``lambda`` or nested def); None for a call with ``*``/``**`` unpacking
+        or of a function known only at run time (what it holds is not seen here)."""
+        if not call.args or any(isinstance(a, gast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return None
+        fn = call.args[0]
+        if isinstance(fn, gast.Lambda) or (isinstance(fn, gast.Name) and fn.id in self.lower.nested.defs):
+            parts = self._parts(fn, always=True)
+            if parts is None:
+                return None
+            pre, keys, values, function, overridable = parts
+        elif not is_missing(self.env.static_value(fn)):
+            pre, keys, values, function, overridable = [], [], [], fn, ()
+        else:
+            return None
+        p, stored = self.lower.anf.atomize_all(list(call.args[1:]) + [k.value for k in call.keywords])
+        keys = list(range(len(call.args) - 1)) + keys + [k.arg for k in call.keywords]
+        values = stored[: len(call.args) - 1] + values + stored[len(call.args) - 1:]
+        overridable = tuple(overridable) + tuple(k.arg for k in call.keywords)  # a call may pass them
+        return self._record(pre + p, keys, values, function, overridable)
+
+    def _parts(self, node, always: bool = False):
+        """(statements, keys, values, function, overridable keys) of the closure of a ``lambda``
+        or nested def ``node``; None where it stays as written (see ``value``)."""
         nested = self.lower.nested
         if isinstance(node, gast.Lambda):
             fdef = _as_def(node, f"{self.lower.parsed.name}_lambda")
@@ -74,7 +105,7 @@ class Closures:
             fdef = nested.defs[node.id]
         captured = self._captured(fdef)
         defaults = _defaults(fdef)
-        if isinstance(node, gast.Lambda) and not captured and all(
+        if isinstance(node, gast.Lambda) and not always and not captured and all(
             isinstance(d, gast.Constant) for _, d in defaults
         ):
             return None
@@ -97,7 +128,7 @@ class Closures:
             pre, keys, values = [], [], []
             for n in captured:
                 if n in nested.defs:  # a nested function it calls: a closure of its own
-                    p, atom = self.value(gast.copy_location(tp.name(n), node))
+                    p, atom = self.lower.anf.atomize(gast.copy_location(tp.name(n), node))
                     pre += p
                 else:
                     atom = tp.name(n)
@@ -113,31 +144,16 @@ class Closures:
         function = self._function(fdef, captured, node)
         name = self.names.fresh(function.__name__)
         self.env.made[name] = function
-        p, record = self._record(keys, values, tp.name(name), tuple(p for p, _ in defaults))
-        return pre + p, record
+        return pre, keys, values, tp.name(name), tuple(p for p, _ in defaults)
 
-    def partial(self, call: gast.Call) -> tuple[list, gast.expr] | None:
-        """``functools.partial(f, a, k=v)`` -> ``sg.closure({0: a, "k": v}, f)``; None for a
-        call with ``*``/``**`` unpacking (what it stores is known only at run time)."""
-        if not call.args or any(isinstance(a, gast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords
-        ):
-            return None
-        anf = self.lower.anf
-        pre, fn = anf.atomize(call.args[0])
-        p, values = anf.atomize_all(list(call.args[1:]) + [k.value for k in call.keywords])
-        keys = list(range(len(call.args) - 1)) + [k.arg for k in call.keywords]
-        q, record = self._record(keys, values, fn, ())
-        return pre + p + q, record
-
-    def _record(self, keys: list, values: list, fn: gast.expr, defaults: tuple) -> tuple[list, gast.expr]:
+    def _record(self, pre: list, keys: list, values: list, fn: gast.expr, overridable: tuple) -> tuple[list, gast.expr]:
         captured = self.names.temp()
         display = gast.Dict(keys=[tp.const(k) for k in keys], values=values)
         self.env.made["sg"] = runtime
-        names = gast.Tuple(elts=[tp.const(d) for d in defaults], ctx=gast.Load())
-        args = [tp.name(captured), fn] + ([names] if defaults else [])
+        names = gast.Tuple(elts=[tp.const(d) for d in overridable], ctx=gast.Load())
+        args = [tp.name(captured), fn] + ([names] if overridable else [])
         call = gast.Call(func=gast.Attribute(value=tp.name("sg"), attr="closure", ctx=gast.Load()), args=args, keywords=[])
-        return [self.lower.located(tp.assign(captured, display))], call
+        return pre + [self.lower.located(tp.assign(captured, display))], call
 
     # -- what is captured --------------------------------------------------------------
 

@@ -12,8 +12,9 @@ transformations it is a container whose elements are those values, so its
 cotangent or tangent is a plain dict holding theirs, and derivatives reach a
 captured value through ordinary argument passing when a run-time call site
 (``driver.dynamic``) unwraps the record. Integer keys hold the leading
-positional arguments of a ``functools.partial``; ``defaults`` names the keys
-that are a ``lambda``'s default arguments (a caller may pass those itself).
+positional arguments of a ``functools.partial``; ``overridable`` names the
+keys a caller may pass itself: a ``lambda``'s default arguments, a
+``partial``'s keywords.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ import numpy as np
 class Closure(dict):
     """``fn`` with captured values: calling it calls ``fn(*leading, *args, **captured, **kwargs)``."""
 
-    __slots__ = ("fn", "defaults")
+    __slots__ = ("fn", "overridable")
 
-    def __init__(self, captured: dict, fn, defaults: tuple = ()):
+    def __init__(self, captured: dict, fn, overridable: tuple = ()):
         super().__init__(captured)
         self.fn = fn
-        self.defaults = frozenset(defaults)
+        self.overridable = frozenset(overridable)
 
     def __call__(self, *args, **kwargs):
         args, kwargs = self.arguments(args, kwargs)
@@ -45,13 +46,13 @@ class Closure(dict):
         return sorted(k for k in self if isinstance(k, int))
 
     def overridden(self, args: tuple, kwargs: dict) -> set[str]:
-        """The default arguments this call passes itself (by position or by name)."""
-        if not self.defaults:
+        """The overridable keys this call passes itself (by position or by name)."""
+        if not self.overridable:
             return set()
         code = getattr(self.fn, "__code__", None)
         positional = code.co_varnames[: code.co_argcount] if code is not None else ()
-        given = set(positional[len(self.positional()) : len(self.positional()) + len(args)]) | set(kwargs)
-        return self.defaults & given
+        given = set(positional[: len(self.positional()) + len(args)]) | set(kwargs)
+        return self.overridable & given
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
@@ -63,9 +64,9 @@ class Closure(dict):
     __hash__ = object.__hash__
 
 
-def closure(captured: dict, fn, defaults: tuple = ()) -> Closure:
+def closure(captured: dict, fn, overridable: tuple = ()) -> Closure:
     """The value of a ``lambda``, nested ``def`` or ``functools.partial`` (see ``Closure``)."""
-    return Closure(captured, fn, defaults)
+    return Closure(captured, fn, overridable)
 
 
 def carries_derivative(value) -> bool:
