@@ -273,6 +273,36 @@ def test_reduce_with_a_module_level_function_and_a_nested_def():
     _check(loss, W, X)
 
 
+# -- np.vectorize ----------------------------------------------------------------------------
+
+
+def _smooth_step(a, b):
+    return np.tanh(a) * b if a > 0 else a * b
+
+
+def test_vectorize_of_a_lambda_over_broadcast_arrays():
+    def loss(params, strikes, maturities):
+        price = np.vectorize(lambda k, t: np.exp(params[0]) * np.sqrt(t) * np.sin(k * params[1]))
+        return np.sum(price(strikes, maturities) ** 2)
+
+    _check(loss, np.array([-0.3, 0.8]), np.array([[0.5, 1.0, 1.5]]), np.array([[0.25], [1.0]]))
+
+
+def test_vectorize_of_a_module_level_function_with_a_branch():
+    def loss(w, x):
+        return np.sum(np.vectorize(_smooth_step)(w, x))
+
+    _check(loss, W, X)
+
+
+def test_vectorize_with_options_stays_refused_when_it_carries_a_derivative():
+    def loss(w, x):
+        return np.sum(np.vectorize(lambda v: v * w, otypes=[float])(x))
+
+    with pytest.raises((NoDerivativeRuleError, UnsupportedSyntaxError)):
+        srcgrad.grad(loss)(0.5, X)
+
+
 # -- closures returned from helpers ------------------------------------------------------------
 
 

@@ -49,10 +49,6 @@ MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
 # (program, mode) -> (exception raised today, its message's first line).
 KNOWN_FAILURES: dict[tuple[str, str], tuple[type[BaseException], str]] = {
-    ('option_pricing', 'grad'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
-    ('option_pricing', 'value_and_grad'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
-    ('option_pricing', 'vjp'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
-    ('option_pricing', 'jvp'): (NoDerivativeRuleError, 'programs/option_pricing.py:24:5: no derivative rule for np.vectorize'),
 }
 
 

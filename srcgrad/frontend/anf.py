@@ -167,6 +167,10 @@ class Anf:
             converted = self.lower.closures.partial(node)
             if converted is not None:
                 return converted
+        if callee is np.vectorize:
+            converted = self.lower.closures.vectorize(node)
+            if converted is not None:
+                return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
         if callee is np.einsum and len(node.args) != 3:

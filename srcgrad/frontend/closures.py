@@ -13,7 +13,8 @@ closure carries no derivative, so the front end makes the capture explicit:
   the captured values, to Python a callable;
 - a default argument (``lambda x, c=c: ...``) is a captured value too, taken
   when the ``lambda`` is made; ``functools.partial(f, a, k=v)`` of a function
-  known here is ``sg.closure({0: a, "k": v}, f)``.
+  known here is ``sg.closure({0: a, "k": v}, f)``, and ``np.vectorize(f)`` is
+  ``sg.closure({0: f}, sg.vectorized)``, a loop that calls ``f``.
 
 The run-time call site that calls the record (``driver.dynamic``) passes the
 captured values as arguments, so their derivatives come back like any
@@ -94,6 +95,17 @@ class Closures:
         values = stored[: len(call.args) - 1] + values + stored[len(call.args) - 1:]
         overridable = tuple(overridable) + tuple(k.arg for k in call.keywords)  # a call may pass them
         return self._record(pre + p, keys, values, function, overridable)
+
+    def vectorize(self, call: gast.Call) -> tuple[list, gast.expr] | None:
+        """``np.vectorize(f)`` -> ``sg.closure({0: f}, sg.vectorized)``: calling it runs the loop
+        ``runtime.vectorized``, transformed like user code, so what ``f`` captures is followed.
+        None with options (``otypes``, ``excluded``, ``signature``): it stays as written."""
+        if len(call.args) != 1 or call.keywords or isinstance(call.args[0], gast.Starred):
+            return None
+        pre, fn = self.lower.anf.atomize(call.args[0])
+        self.env.made["sg"] = runtime
+        loop = gast.Attribute(value=tp.name("sg"), attr="vectorized", ctx=gast.Load())
+        return self._record(pre, [0], [fn], loop, ())
 
     def _parts(self, node, always: bool = False):
         """(statements, keys, values, function, overridable keys) of the closure of a ``lambda``

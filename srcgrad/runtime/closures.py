@@ -69,6 +69,16 @@ def closure(captured: dict, fn, overridable: tuple = ()) -> Closure:
     return Closure(captured, fn, overridable)
 
 
+def vectorized(func, *arrays):
+    """``np.vectorize(func)(*arrays)`` written as the loop it is, so srcgrad can differentiate
+    it like the user's code (the front end makes ``np.vectorize(f)`` a closure over ``f``
+    calling this): ``func`` on each element of the broadcast arrays, in their shape."""
+    shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+    flat = [np.ravel(np.broadcast_to(a, shape)) for a in arrays]
+    out = [func(*[f[k] for f in flat]) for k in range(len(flat[0]))]
+    return np.reshape(np.array(out), shape)
+
+
 def carries_derivative(value) -> bool:
     """Whether a captured value can have a nonzero derivative: floating or complex numbers and
     arrays, and containers (closures included) holding any."""
