@@ -146,6 +146,55 @@ def test_a_lambda_used_where_it_is_made_in_a_loop_of_calls():
     _check(loss, W, X)
 
 
+def test_a_lambda_made_in_a_while_loop_over_a_variable_bound_before_it():
+    def loss(w, x):
+        k, acc = 0, 0.0
+        while k < 3:
+            acc = acc + np.sum(apply(lambda v: w**2 * v, x))
+            k += 1
+        return acc
+
+    _check(loss, W, X)
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, x):
+        return np.sum(apply(lambda v: self.scale * np.sin(w * v), x))
+
+
+MODEL = Model(2.0)
+
+
+def test_a_lambda_in_a_method_reading_self_and_a_parameter():
+    def loss(w, x):
+        return MODEL.loss(w, x)
+
+    _check(loss, W, X)
+
+
+def test_closures_in_a_dict_called_through_a_lookup():
+    """The callee is known only when the call runs: the record carries its values there too."""
+
+    def loss(w, x):
+        ops = {"scale": lambda v: w * v, "sin": np.sin}
+        return np.sum(ops["scale"](x) + ops["sin"](x * w))
+
+    _check(loss, W, X)
+
+
+def test_a_closure_called_with_a_keyword_argument():
+    def call_with_keyword(f, x):
+        return f(x, s=2.0)
+
+    def loss(w, x):
+        return np.sum(call_with_keyword(lambda a, s=1.0: s * a * w, x))
+
+    _check(loss, W, X)
+
+
 # -- nested defs -----------------------------------------------------------------------
 
 
@@ -351,6 +400,18 @@ def test_a_lambda_over_a_differentiated_variable_rebound_in_a_loop_is_refused():
         srcgrad.grad(loss)(W, X)
     with pytest.raises(UnsupportedSyntaxError, match="reads `c"):
         srcgrad.jvp(loss, (W, X), (W, None))
+
+
+def test_a_lambda_over_a_differentiated_variable_bound_in_the_loop_around_it_is_refused():
+    def loss(w, x):
+        acc = 0.0
+        for i in range(3):
+            s = w[i]
+            acc = acc + np.sum(apply(lambda v: s * v, x))  # noqa: B023 (the point of the test)
+        return acc
+
+    with pytest.raises(UnsupportedSyntaxError, match="reads `s`"):
+        srcgrad.grad(loss)(W, X)
 
 
 def test_a_nested_def_over_a_variable_bound_again_after_it_is_passed_is_refused():
