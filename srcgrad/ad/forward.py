@@ -274,9 +274,9 @@ class ForwardTransformer(Derivatives):
         """``y = g(a)`` with ``g`` known only at run time -> ``y, dy = g_call.jvp((da,), g, a)``."""
         target = target_of(s)
         call = op.call
-        receiver = call.func.value if isinstance(call.func, gast.Attribute) else call.func
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and receiver.id in state:
-            raise self.classifier.error(op)  # the receiver's (or callee's) own derivative: nothing gives it
+            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
         layout, passed, keywords, entries = call_layout(call)
         active = [(p, a) for p, a in entries if isinstance(a, gast.Name) and a.id in state]
         site = self.call_site(op, layout, [p for p, _ in active])

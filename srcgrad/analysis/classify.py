@@ -176,8 +176,8 @@ class Classifier:
         params |= {a.id for a in (value.args.vararg, value.args.kwarg) if a is not None}
         free = sorted({
             n.id for n in gast.walk(value.body)
-            if isinstance(n, gast.Name) and n.id not in params and n.id in self.env.local_names
-        })
+            if isinstance(n, gast.Name) and n.id not in params and is_missing(self.env.lookup(n.id))
+        })  # a name no global or builtin gives is a local (a comprehension's renamed variable too)
         if not free:
             return Operation("nondiff")
         op = Operation("closure", free, label=gast.unparse(value).strip())
@@ -218,6 +218,8 @@ class Classifier:
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
+        if target is runtime.closure:  # a function and its captured values: their container
+            return Operation("copy", _names(node.args[:1]))
         if target in IDENTITY_BUILTINS:
             return Operation("copy", _names(node.args[:1]))
         rule = self.rule_for(target)

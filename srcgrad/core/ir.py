@@ -99,6 +99,9 @@ def parameter_names(fn: gast.FunctionDef) -> list[str]:
     return names + ([args.kwarg.id] if args.kwarg is not None else [])
 
 
+CALLEE = "<callee>"  # the entry of a run-time call for the callee itself (no keyword is named so)
+
+
 def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
     """How generated code hands ``call``'s arguments to a run-time call site.
 
@@ -106,9 +109,12 @@ def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
     ``"*"`` or ``"**"`` for each value in ``passed`` (``*xs`` and ``**kw`` are
     passed as the container itself), ``keywords`` the named keywords, and
     ``entries`` each argument as ``(key, atom)`` with ``key`` its position in
-    ``layout`` or its keyword name.
+    ``layout`` or its keyword name; a callee that is a variable is the entry
+    ``(CALLEE, name)``: a closure's captured values are differentiated through it.
     """
     layout, passed, keywords, entries = [], [], [], []
+    if isinstance(call.func, gast.Name):
+        entries.append((CALLEE, call.func))
     for arg in call.args:
         starred = isinstance(arg, gast.Starred)
         entries.append((len(layout), arg.value if starred else arg))

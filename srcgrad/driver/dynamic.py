@@ -7,8 +7,10 @@ call in the user's source, which looks at the callee when it arrives:
 
 * the user's function, method or callable object: its generated pair (reverse
   mode) or forward-mode function, made once and cached like any callee's;
-* a ``functools.partial`` or a bound method: unwrapped to the function and the
-  arguments it really gets;
+* a ``functools.partial``, a bound method or a closure the front end made
+  (``runtime.closures``): unwrapped to the function and the arguments it really
+  gets; a closure's captured values are differentiated like arguments, and its
+  cotangent is a dict of theirs;
 * a callable with a registered rule (``np.tanh`` passed as ``nonlinearity``):
   a one-line wrapper that calls it, transformed like user code;
 * anything else: ``NoDerivativeRuleError`` naming the call as the user wrote it,
@@ -26,9 +28,10 @@ import types
 import numpy as np
 
 from ..analysis.classify import is_users_code
+from ..core.ir import CALLEE
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import registry
-from ..runtime import zeros_like
+from ..runtime import Closure, carries_derivative, zeros_like
 from .prepare import arguments_written
 
 
@@ -116,14 +119,18 @@ class CallSite:
 
     def _call(self, func, written: tuple, keywords: dict, mode: str) -> _Call:
         args, kwargs, places = _expanded(self.layout, written, keywords)
+        original = func
+        captured = self._captured(func, args, kwargs) if CALLEE in self.active else {}
         func, args, kwargs, leading = _unwrapped(func, tuple(args), kwargs)
-        key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)))
+        if captured:  # a closure's positional values went first: the rest come before them
+            captured = {k: ("pos", leading - place[1]) if place[0] == "pos" else place for k, place in captured.items()}
+        key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)), tuple(captured.items()))
         try:
             found = self._resolved.get(key)
         except TypeError:  # an unhashable callable: worked out each time
             found = None
         if found is None:
-            found = self._resolve(func, args, kwargs, leading, places, mode)
+            found = self._resolve(func, args, kwargs, leading, places, mode, captured)
             try:
                 self._resolved[key] = found
             except TypeError:
@@ -131,7 +138,33 @@ class CallSite:
         callee, wrt, pieces, written = found
         if written:
             self._refuse_writes(callee, written, args, kwargs)
-        return _Call(callee, args, kwargs, wrt, pieces, places)
+        return _Call(callee, args, kwargs, wrt, pieces, places, original)
+
+    def _captured(self, func, args: list, kwargs: dict) -> dict:
+        """Where a differentiated callee's captured values go: ``{key: ("pos", k) or ("kw", name)}``
+        for each that can carry a derivative (``k`` counts back from the last value put first).
+
+        Only a closure the front end made carries derivatives; a plain function has none. Any
+        other callable (a ``functools.partial`` or a Python closure made where srcgrad did not
+        see it, a callable object) might hold a differentiated value where no derivative
+        reaches it: refused, never a zero.
+        """
+        if isinstance(func, Closure):
+            skipped = func.overridden(tuple(args), kwargs)
+            positional = func.positional()
+            return {
+                k: ("pos", len(positional) - j) if isinstance(k, int) else ("kw", k)
+                for j, k in enumerate(positional + [k for k in func if isinstance(k, str)])
+                if k not in skipped and carries_derivative(func[k])
+            }
+        plain = isinstance(func, types.FunctionType) and not func.__closure__
+        if plain or isinstance(func, (types.BuiltinFunctionType, np.ufunc)):
+            return {}
+        raise UnsupportedSyntaxError(
+            f"calling {self.label}, a value being differentiated that is {_describe(func)}, "
+            "not a `lambda`, nested function or `functools.partial` made in the differentiated code",
+            self.location, "make the function where it is differentiated, or pass the value as an argument",
+        )
 
     def _refuse_writes(self, callee, written: tuple, args: tuple, kwargs: dict) -> None:
         """A callee that writes into an argument would change the caller's value behind the
@@ -146,7 +179,7 @@ class CallSite:
                 "return the new value instead (generated code works on copies)",
             )
 
-    def _resolve(self, func, args, kwargs, leading: int, places, mode: str):
+    def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
         if isinstance(func, types.FunctionType) and is_users_code(func):
             callee = func
         elif _has_rule(func, mode):
@@ -157,7 +190,12 @@ class CallSite:
         pieces = {}  # active entry -> the callee parameters (and their parts) its values go to
         for entry in self.active:
             place = places[entry] if isinstance(entry, int) else ("kw", entry)
-            if place[0] == "pos":
+            if entry == CALLEE:  # a closure: its captured values by key
+                pieces[entry] = {
+                    k: parameter(position=at) if kind == "pos" else parameter(keyword=at)
+                    for k, (kind, at) in captured.items()
+                }
+            elif place[0] == "pos":
                 pieces[entry] = parameter(position=place[1] + leading)
             elif place[0] == "star":
                 pieces[entry] = [parameter(position=leading + place[1] + k) for k in range(place[2])]
@@ -175,9 +213,10 @@ class CallSite:
 class _Call:
     """One run-time call: the callee, its arguments, and where the active values went."""
 
-    def __init__(self, callee, args, kwargs, wrt, pieces, places):
+    def __init__(self, callee, args, kwargs, wrt, pieces, places, original=None):
         self.callee, self.args, self.kwargs, self.wrt = callee, args, kwargs, wrt
         self.pieces, self.places = pieces, places
+        self.original = original  # the callee as the caller passed it (a closure)
 
     def gathered(self, cotangents: tuple) -> tuple:
         """The callee's cotangents (one per ``wrt`` parameter) as the caller's active entries."""
@@ -190,7 +229,9 @@ class _Call:
 
         out = []
         for entry, value in self.pieces.items():
-            if isinstance(value, list):
+            if entry == CALLEE:
+                out.append(self.closure_cotangent({k: part(p) for k, p in value.items()}))
+            elif isinstance(value, list):
                 kind = self.places[entry][3] if isinstance(entry, int) else tuple
                 out.append(kind(part(p) for p in value) if kind in (list, tuple) else tuple(part(p) for p in value))
             elif isinstance(value, dict):
@@ -199,11 +240,25 @@ class _Call:
                 out.append(part(value))
         return tuple(out)
 
+    def closure_cotangent(self, parts: dict):
+        """The cotangent of the closure called: a dict with every captured value's (a zero for
+        one this call did not use or that carries none); None for a plain function."""
+        if not isinstance(self.original, Closure):
+            return None
+        return {
+            k: parts[k] if k in parts else zeros_like(v) if carries_derivative(v) else None
+            for k, v in self.original.items()
+        }
+
     def spread(self, tangents: tuple) -> dict:
         """The caller's tangents (one per active entry) as one tangent per ``wrt`` parameter."""
         parts: dict = {}
-        for value, tangent in zip(self.pieces.values(), tangents):
-            if isinstance(value, list):
+        for entry, value, tangent in zip(self.pieces, self.pieces.values(), tangents):
+            if entry == CALLEE:  # a closure's tangent: a dict of its captured values' (or a zero)
+                for k, piece in value.items():
+                    part = tangent.get(k) if isinstance(tangent, dict) else None
+                    parts[piece] = zeros_like(self.original[k]) if part is None else part
+            elif isinstance(value, list):
                 for piece, t in zip(value, tangent):
                     parts[piece] = t
             elif isinstance(value, dict):
@@ -282,6 +337,11 @@ def _unwrapped(func, args: tuple, kwargs: dict):
     """The function a call really runs, its arguments, and how many were put before the caller's."""
     leading = 0
     for _ in range(8):
+        if isinstance(func, Closure):  # see ``runtime.closures``
+            leading += len(func.positional())
+            args, kwargs = func.arguments(args, kwargs)
+            func = func.fn
+            continue
         if isinstance(func, functools.partial):
             leading += len(func.args)
             args = func.args + args

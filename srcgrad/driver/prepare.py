@@ -79,6 +79,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
         value = env.lookup(name)
         if not is_missing(value):
             namespace.values[name] = value
+    namespace.values.update(env.made)  # functions the front end made (closures)
     namespace.values["sg"] = runtime
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]

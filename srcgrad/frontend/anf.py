@@ -8,13 +8,16 @@ the outermost operation over atoms for the caller to assign. The order of the
 temporaries is the order Python evaluates the operands in.
 
 Expressions that are control flow or a call of the function's own nested
-definitions (a comprehension, ``a if c else b``, ``helper(x)``) are not this
-module's job: ``Normalizer`` hands them to ``desugar`` and ``inline_nested``,
-which lower them to statements and give back an atom.
+definitions (a comprehension, ``a if c else b``, ``helper(x)``,
+``functools.reduce``) are not this module's job: ``Normalizer`` hands them to
+``desugar`` and ``inline_nested``, which lower them to statements and give back
+an atom; a function passed on as a value (``lambda``, nested ``def``,
+``functools.partial``) goes to ``closures``.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import gast
@@ -105,7 +108,7 @@ class Anf:
 
     def is_atom(self, node) -> bool:
         if isinstance(node, gast.Name) and node.id in self.lower.nested.defs:
-            self.lower.nested.refuse_as_value(node)
+            return False  # a nested function as a value: a closure (see ``operation``)
         if isinstance(node, (gast.Name, gast.Constant)):
             return True
         if isinstance(node, gast.Attribute):
@@ -114,6 +117,10 @@ class Anf:
 
     def operation(self, node) -> tuple[list, gast.expr]:
         """Statements computing the operands of ``node``, and ``node`` over atoms."""
+        if isinstance(node, gast.Lambda) or (isinstance(node, gast.Name) and node.id in self.lower.nested.defs):
+            converted = self.lower.closures.value(node)  # a function passed on as a value
+            if converted is not None:
+                return converted
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             return [], node
         node = self.lower.desugar.keyword_dict(node)
@@ -155,7 +162,18 @@ class Anf:
         comprehension = as_comprehension(node, self.env, self.names)
         if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
             return self.operation(gast.copy_location(comprehension, node))
-        if self.env.static_value(node.func) is np.einsum and len(node.args) != 3:
+        callee = self.env.static_value(node.func)
+        if callee is functools.partial:
+            converted = self.lower.closures.partial(node)
+            if converted is not None:
+                return converted
+        if callee is np.vectorize:
+            converted = self.lower.closures.vectorize(node)
+            if converted is not None:
+                return converted
+        if callee is functools.reduce:
+            return self.lower.desugar.reduce(node)
+        if callee is np.einsum and len(node.args) != 3:
             node = pairwise_einsum(node)
         pre = []
         func = node.func

@@ -12,7 +12,8 @@
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
   operand a pair with the constant 1.
-- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``.
+- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
+- ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -259,6 +260,38 @@ class Desugar:
         out += self.lower.block([loop])
         self.lower.origin = saved
         return out, tp.name(result)
+
+    def reduce(self, call: gast.Call) -> tuple[list, gast.expr]:
+        """``functools.reduce(f, xs, init)`` -> ``acc = init`` and ``for x in xs: acc = f(acc, x)``;
+        without ``init``, ``acc = xs[0]`` and the loop over ``xs[1:]``. A ``lambda`` or nested
+        function ``f`` is inlined in the loop like any call of it."""
+        if not 2 <= len(call.args) <= 3 or call.keywords or any(isinstance(a, gast.Starred) for a in call.args):
+            raise self.lower.unsupported(call, "`functools.reduce` with keywords or unpacked arguments")
+        anf = self.lower.anf
+        pre, fn = [], call.args[0]
+        if not (isinstance(fn, gast.Lambda) or (isinstance(fn, gast.Name) and fn.id in self.lower.nested.defs)):
+            pre, fn = anf.atomize(fn)
+        p, xs = anf.atomize(call.args[1])
+        pre += p
+        acc, item = self.names.fresh("acc"), self.names.fresh("item")
+        if len(call.args) == 3:
+            start, items = call.args[2], xs
+        else:
+            start, items = tp.expr("xs[0]", xs=xs), tp.expr("xs[1:]", xs=xs)
+        statements = [
+            tp.assign(acc, start),
+            gast.For(
+                target=tp.name(item, store=True), iter=items, orelse=[], type_comment=None,
+                body=[tp.assign(acc, gast.Call(func=fn, args=[tp.name(acc), tp.name(item)], keywords=[]))],
+            ),
+        ]
+        for n in tp.walk(statements):
+            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
+                gast.copy_location(n, call)
+        saved = self.lower.origin
+        out = pre + self.lower.block(statements)
+        self.lower.origin = saved
+        return out, tp.name(acc)
 
     def keyword_dict(self, node):
         """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one

@@ -58,14 +58,6 @@ class NestedFunctions:
         )
         return name
 
-    def refuse_as_value(self, node: gast.Name):
-        """A nested function named as a value (``apply(inner, x)``): its calls are inlined, so
-        there is no function object to pass on."""
-        raise self.lower.unsupported(
-            node, f"passing the nested function {node.id!r} on as a value",
-            "define it at module level, or write it as a `lambda` in the call",
-        )
-
     def is_call(self, node) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in self.defs
 

@@ -17,8 +17,9 @@ classification (which gives each core assignment its operation). The core
 
 ``Normalizer`` walks the statements and hands each job to its module:
 ``refuse`` (in-place NumPy calls), ``jumps`` (jumps last on their path),
-``anf`` (expressions to atoms), ``desugar`` (shorthands to core statements)
-and ``inline_nested`` (nested defs and lambdas inlined at their calls). They
+``anf`` (expressions to atoms), ``desugar`` (shorthands to core statements),
+``inline_nested`` (nested defs and lambdas inlined at their calls) and
+``closures`` (functions passed on as values, with what they capture). They
 call one another through it, since each construct may hold any other.
 
 Every produced statement keeps the line number of the user's statement it
@@ -33,6 +34,7 @@ from ..core import templates as tp
 from ..core.names import NameGen
 from ..errors import UnsupportedSyntaxError
 from .anf import Anf
+from .closures import Closures
 from .desugar import Desugar
 from .inline_nested import NestedFunctions
 from .jumps import lower_jumps
@@ -51,6 +53,7 @@ class Normalizer:
         self.anf = Anf(self)
         self.desugar = Desugar(self)
         self.nested = NestedFunctions(self)
+        self.closures = Closures(self)
 
     def function(self) -> gast.FunctionDef:
         node = self.parsed.node

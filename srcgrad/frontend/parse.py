@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from ..core import templates as tp
 from ..errors import Location, SourceUnavailableError
 
 
@@ -47,8 +48,15 @@ class ParsedFunction:
 
 
 def parse_function(func) -> ParsedFunction:
-    """Read and parse the source of ``func``; raise if it has none."""
+    """Read and parse the source of ``func``; raise if it has none.
+
+    A function the front end made (``closures``: a ``lambda`` with its captured
+    values as parameters) brings its tree, at the user's lines, with it.
+    """
     func = inspect.unwrap(func)
+    made = getattr(func, "__srcgrad_parsed__", None)
+    if made is not None:
+        return ParsedFunction(func, tp.clone(made.node), made.filename, made.lines, made._indent_of)
     try:
         source_lines, first_line = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or inspect.getfile(func)

@@ -33,9 +33,12 @@ class Environment:
             except ValueError:  # an empty cell: defined later in the enclosing scope
                 pass
         self.local_names = local_names
+        self.made: dict = {}  # names the front end gave values (``closures``: converted functions, ``sg``)
 
     def lookup(self, name: str):
         """The object a free name refers to, or ``_MISSING``."""
+        if name in self.made:
+            return self.made[name]
         if name in self.local_names:
             return _MISSING
         if name in self.closure:

@@ -8,6 +8,8 @@ lives in says to readers which family it serves:
   cotangent summed back to its input's shape (``unbroadcast``), spread over a
   reduced input (``unreduce``), exact zeros (``zeros_like``), the seed of a
   gradient (``scalar_seed``), and the shape and dtype bookkeeping rules share;
+- ``closures``: the record a ``lambda``, nested ``def`` or ``functools.partial``
+  passed on as a value becomes (``closure``; see ``frontend.closures``);
 - ``containers``: cotangents of tuples, lists and dicts (``add``, ``part``,
   ``dense``, ``restructure``, ``spread``);
 - ``indexing``: the adjoints of ``x[i]`` and of ``x[i] = v``, and the copies
@@ -44,6 +46,7 @@ from .broadcasting import (
     unreduce,
     zeros_like,
 )
+from .closures import Closure, carries_derivative, closure, vectorized
 from .containers import (
     add,
     dense,
@@ -187,7 +190,7 @@ from .statistics import (
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
-    "shape_of", "unbroadcast", "unreduce", "zeros_like", "add", "dense", "field_index", "part", "plus",
+    "shape_of", "unbroadcast", "unreduce", "zeros_like", "Closure", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus",
     "plus_left", "plus_right", "plus_tangent", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "sinc_curvature", "sinc_slope", "add_at", "add_at_tangent",
     "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",

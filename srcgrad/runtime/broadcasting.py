@@ -142,6 +142,8 @@ def zeros_like(x):
         return x
     if is_container(x):  # a tuple, list, dict or namedtuple of cotangents
         return rebuild(x, [zeros_like(v) for v in children(x)])
+    if callable(x) or isinstance(x, str) or not hasattr(x, "shape"):
+        return None  # a function or object a closure captured: no cotangent (an empty subtree)
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
 
 

@@ -199,9 +199,9 @@ class Adjoints:
         """``y = g(a)`` with ``g`` known only at run time -> ``y, g_tape = g_call.forward(g, a)``;
         reverse: ``ba_part, = g_call.backward(g_tape, by)``, the call site finding g's pair."""
         call = op.call
-        receiver = call.func.value if isinstance(call.func, gast.Attribute) else call.func
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and self.activity.is_active(receiver.id):
-            raise self.classifier.error(op)  # the receiver's (or callee's) own derivative: nothing gives it
+            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
         layout, passed, keywords, entries = call_layout(call)
         active_args = [
             (p, a) for p, a in entries if isinstance(a, gast.Name) and self.activity.is_active(a.id)

@@ -1,0 +1,93 @@
+"""Closures the front end made explicit: a function and the values it captured.
+
+``frontend.closures`` turns a ``lambda`` or nested ``def`` passed on as a
+value into a function that takes what it reads from the enclosing function
+as keyword-only parameters, and the place where it is passed into
+``sg.closure(captured, fn)``. Calling the record calls ``fn`` with the
+captured values added, so any code (NumPy's, SciPy's, the user's) can call it
+like the function it replaces.
+
+The record is a ``dict`` of the captured values, by name: to the
+transformations it is a container whose elements are those values, so its
+cotangent or tangent is a plain dict holding theirs, and derivatives reach a
+captured value through ordinary argument passing when a run-time call site
+(``driver.dynamic``) unwraps the record. Integer keys hold the leading
+positional arguments of a ``functools.partial``; ``overridable`` names the
+keys a caller may pass itself: a ``lambda``'s default arguments, a
+``partial``'s keywords.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Closure(dict):
+    """``fn`` with captured values: calling it calls ``fn(*leading, *args, **captured, **kwargs)``."""
+
+    __slots__ = ("fn", "overridable")
+
+    def __init__(self, captured: dict, fn, overridable: tuple = ()):
+        super().__init__(captured)
+        self.fn = fn
+        self.overridable = frozenset(overridable)
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = self.arguments(args, kwargs)
+        return self.fn(*args, **kwargs)
+
+    def arguments(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """The positional and keyword arguments ``fn`` really gets for a call with ``args, kwargs``."""
+        leading = tuple(self[k] for k in self.positional())
+        named = {k: v for k, v in self.items() if isinstance(k, str) and k not in self.overridden(args, kwargs)}
+        return leading + tuple(args), {**named, **kwargs}
+
+    def positional(self) -> list[int]:
+        return sorted(k for k in self if isinstance(k, int))
+
+    def overridden(self, args: tuple, kwargs: dict) -> set[str]:
+        """The overridable keys this call passes itself (by position or by name)."""
+        if not self.overridable:
+            return set()
+        code = getattr(self.fn, "__code__", None)
+        positional = code.co_varnames[: code.co_argcount] if code is not None else ()
+        given = set(positional[: len(self.positional()) + len(args)]) | set(kwargs)
+        return self.overridable & given
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
+        return f"<closure {name} over {', '.join(map(str, self))}>"
+
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def closure(captured: dict, fn, overridable: tuple = ()) -> Closure:
+    """The value of a ``lambda``, nested ``def`` or ``functools.partial`` (see ``Closure``)."""
+    return Closure(captured, fn, overridable)
+
+
+def vectorized(func, *arrays):
+    """``np.vectorize(func)(*arrays)`` written as the loop it is, so srcgrad can differentiate
+    it like the user's code (the front end makes ``np.vectorize(f)`` a closure over ``f``
+    calling this): ``func`` on each element of the broadcast arrays, in their shape."""
+    shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+    flat = [np.ravel(np.broadcast_to(a, shape)) for a in arrays]
+    out = [func(*[f[k] for f in flat]) for k in range(len(flat[0]))]
+    return np.reshape(np.array(out), shape)
+
+
+def carries_derivative(value) -> bool:
+    """Whether a captured value can have a nonzero derivative: floating or complex numbers and
+    arrays, and containers (closures included) holding any."""
+    if isinstance(value, (float, complex, np.inexact)):
+        return True
+    if isinstance(value, np.ndarray):
+        return np.issubdtype(value.dtype, np.inexact)
+    if isinstance(value, dict):
+        return any(carries_derivative(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return any(carries_derivative(v) for v in value)
+    return hasattr(value, "__array_function__")  # a duck array (CuPy, Dask)
