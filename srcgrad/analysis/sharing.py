@@ -258,7 +258,7 @@ class SyncPlanner:
         self.ops = ops
         self.parsed = parsed
         self.containers = _container_kinds(fn, ops)
-        self.arrays = _array_names(fn, ops)
+        self.arrays = array_names(fn, ops)
         self.problem = SharingFacts(fn, ops, self.containers, self.arrays)
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
@@ -535,7 +535,7 @@ def _container_kinds(fn, ops) -> dict[str, str]:
     return {n: k for n, k in kinds.items() if n not in other}
 
 
-def _array_names(fn, ops) -> set[str]:
+def array_names(fn, ops) -> set[str]:
     """Names only bound to results of arithmetic and NumPy functions: arrays or numbers.
 
     Numbers cannot be indexed, so an index into such a name indexes an array,
