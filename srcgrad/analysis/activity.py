@@ -7,6 +7,8 @@ code. ``mutated_names`` finds the arrays written in place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gast
 
 from ..core.ir import assignments, is_inplace, target_of
@@ -54,18 +56,43 @@ def viewed_source(op: Operation) -> str | None:
     return None
 
 
-def written_memory(fn: gast.FunctionDef, ops: dict) -> dict[str, frozenset]:
-    """Each name whose value may share memory with one written in place (``x[i] = v``, an
-    append) -> the names it may share memory with (its memory class).
+@dataclass(frozen=True)
+class WrittenMemory:
+    """Memory written in place, as reverse mode's generated code shares it.
 
-    The generated code keeps NumPy's sharing (``b = a``, a view, a list holding an
-    array, a helper's result that may be its argument), so a write through one name
-    changes what the others hold: a reverse sweep that reads any of them needs the
-    write undone (the tape saves what it overwrites), and a pullback that undoes it
-    works on a replica of that memory, with the sharing kept (``sg.replica``).
-    Memory classes are flow-insensitive: two names are in one if any statement
-    may make them share.
+    ``classes``: each name whose value may share memory with one written in place
+    (``x[i] = v``, an append) -> the names it may share memory with. ``copied``: the
+    names whose views (``v = y[1:]``, ``y.T``, ``A[i]``) reverse mode takes as copies
+    (``Tape.record``), so that no view in its code sees a later write: what stays
+    shared there is ``b = a``, a list holding an array, a helper's result that may be
+    its argument. A write through one of those names changes what the others hold:
+    a reverse sweep that reads any of them has the write undone (the tape saves what
+    it overwrites), and a pullback that undoes it works on a replica of that memory,
+    with the sharing kept (``sg.replica``). Classes are flow-insensitive: two names
+    are in one if any statement may make them share.
     """
+
+    classes: dict
+    copied: frozenset
+
+
+def written_memory(fn: gast.FunctionDef, ops: dict) -> WrittenMemory:
+    """The memory classes of ``fn``'s names written in place, and the views copied.
+
+    A view of any name in a written class is copied; copies share nothing, so the
+    classes are found again without them, until no more views are copied (the
+    copied names only grow: a few rounds).
+    """
+    copied = frozenset(mutated_names(fn, ops))
+    arrays = _arrays(fn, ops)  # a store into one copies the value in
+    while True:
+        classes = _classes(fn, ops, copied, arrays)
+        if classes.keys() <= copied:
+            return WrittenMemory(classes, copied)
+        copied = copied | classes.keys()
+
+
+def _classes(fn, ops, copied: frozenset, arrays: set) -> dict[str, frozenset]:
     parent: dict[str, str] = {}
 
     def find(n: str) -> str:
@@ -75,8 +102,6 @@ def written_memory(fn: gast.FunctionDef, ops: dict) -> dict[str, frozenset]:
         return n
 
     written = set()
-    copied = mutated_names(fn, ops)  # reverse mode reads their views as copies (Tape.record)
-    arrays = _arrays(fn, ops)  # a store into one copies the value in
     for a in assignments(fn.body):
         op = ops[id(a)]
         target = target_of(a)

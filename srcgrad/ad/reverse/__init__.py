@@ -29,6 +29,7 @@ from ...analysis.activity import mutated_names, written_memory
 from ...analysis.classify import Operation
 from ...analysis.dataflow import definedness
 from ...analysis.shapes import ShapeClasses
+from ...analysis.sharing_rewrite import same_object_syncs
 from ...core import templates as tp
 from ...core.ir import assignments, is_append, range_counters, target_of
 from ...core.numpy_facts import returns_container
@@ -79,7 +80,9 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.range_targets = range_counters(fn)
         self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
         self.mutated = mutated_names(fn, self.ops)  # arrays and lists written in place
-        self.memory_classes = written_memory(fn, self.ops)  # ... and what may share memory with them
+        written = written_memory(fn, self.ops)
+        self.memory_classes = written.classes  # what may share memory with them
+        self.copied_views = written.copied  # names whose views the forward sweep copies
         self.memory = self.base_names.fresh("memory")
 
     # -- driver ------------------------------------------------------------------
@@ -270,6 +273,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         if reverse:
             reverse = self.comment(s) + reverse
         forward, reverse = self.record(s, op, target, forward, reverse, extra_targets)
+        again = same_object_syncs(s)
+        if again:  # after the restore of `s`: the names that are its object see the memory restored
+            self.reads |= tp.names_in(again)
+            reverse = reverse + again
         return forward, reverse, state
 
     # -- finishing -------------------------------------------------------------------

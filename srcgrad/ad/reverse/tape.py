@@ -14,6 +14,7 @@ import gast
 
 from ...analysis.activity import viewed_source
 from ...analysis.classify import Operation
+from ...analysis.sharing_rewrite import rebinds_the_same_object
 from ...core import templates as tp
 from ...core.ir import target_of
 from ..context import Motion
@@ -55,10 +56,12 @@ class Tape:
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
                 reverse = reverse + [Restore(where, new_key)]
             return forward, reverse
-        if reads_view_of(op, self.mutated) and s.value is not None:
+        if reads_view_of(op, self.copied_views) and s.value is not None:
             # a read of an array written in place later: keep its value, not a view of it
             copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
             forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
+        if rebinds_the_same_object(s):
+            return forward, reverse
         for t in [target] + extra_targets:
             if (t in maybe or t in self._synthetic) and self.is_pushed(t):
                 forward = [tp.stmt("stack.append(v)", v=t)] + forward
