@@ -124,11 +124,10 @@ def f(x, s):
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev",), order=2)
 
 
-@pytest.mark.xfail(strict=True, reason="vjp pair: the tape keeps w2, an alias written in place after w3 = s * w2")
 def test_a_pullback_after_a_write_through_an_alias(tmp_path):
-    # seed 2026 (--small), program 283, reduced: value_and_grad is right (d/ds = 2.4000),
-    # the pullback gives 3.2786: its backward sweep restores `w4[:2]` only, and reads
-    # the tape's `w2` (the same array, written through `w4`) for the adjoint of `w3 = s * w2`
+    # seed 2026 (--small), program 283, reduced: value_and_grad was right (d/ds = 2.4000),
+    # the pullback gave 3.2786: it copied the tape's `w4` and `w2` (one array) apart, restored
+    # `w4[:2]` in its copy and read `w2`'s, still written, for the adjoint of `w3 = s * w2`
     f = load(tmp_path, """
 def f(x, s):
     w2 = x * x
@@ -141,11 +140,11 @@ def f(x, s):
     srcgrad.check_grads(f, [x, -0.6272023662975221], modes=("rev",))
 
 
-@pytest.mark.xfail(strict=True, reason="reverse mode: a wrong gradient through views, aliases and a helper in nested loops")
 def test_reverse_mode_through_views_written_in_nested_loops(tmp_path):
-    # bench/workloads.nested5, reduced by tools/fuzz.py --reduce (not further by hand in
-    # time): jvp agrees with finite differences, value_and_grad and the pullback do not
-    # (d/dx[2] = 2.00883, finite differences 2.00897, at the inputs below)
+    # bench/workloads.nested5, reduced by tools/fuzz.py --reduce: jvp agreed with finite
+    # differences, value_and_grad and the pullback did not (d/dx[2] = 2.00883, finite
+    # differences 2.00897): `u = z; u[k] += ...` wrote into memory the reverse sweep
+    # reads as `z` and `rows`, and no tape entry put it back
     f = load(tmp_path, """
 def h0(a, b):
     c = np.tanh(a * b)

@@ -7,11 +7,14 @@ code. ``mutated_names`` finds the arrays written in place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gast
 
 from ..core.ir import assignments, is_inplace, target_of
-from ..core.numpy_facts import VIEW_FUNCTIONS
+from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from .classify import Operation
+from .sharing import array_names
 
 
 def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = False) -> set[str]:
@@ -51,6 +54,117 @@ def viewed_source(op: Operation) -> str | None:
         first = next(iter(op.inputs.values()), None)
         return first.id if isinstance(first, gast.Name) else None
     return None
+
+
+@dataclass(frozen=True)
+class WrittenMemory:
+    """Memory written in place, as reverse mode's generated code shares it.
+
+    ``classes``: each name whose value may share memory with one written in place
+    (``x[i] = v``, an append) -> the names it may share memory with. ``copied``: the
+    names whose views (``v = y[1:]``, ``y.T``, ``A[i]``) reverse mode takes as copies
+    (``Tape.record``), so that no view in its code sees a later write: what stays
+    shared there is ``b = a``, a list holding an array, a helper's result that may be
+    its argument. A write through one of those names changes what the others hold:
+    a reverse sweep that reads any of them has the write undone (the tape saves what
+    it overwrites), and a pullback that undoes it works on a replica of that memory,
+    with the sharing kept (``sg.replica``). Classes are flow-insensitive: two names
+    are in one if any statement may make them share.
+    """
+
+    classes: dict
+    copied: frozenset
+
+
+def written_memory(fn: gast.FunctionDef, ops: dict) -> WrittenMemory:
+    """The memory classes of ``fn``'s names written in place, and the views copied.
+
+    A view of any name in a written class is copied; copies share nothing, so the
+    classes are found again without them, until no more views are copied (the
+    copied names only grow: a few rounds).
+    """
+    copied = frozenset(mutated_names(fn, ops))
+    arrays = _arrays(fn, ops)  # a store into one copies the value in
+    while True:
+        classes = _classes(fn, ops, copied, arrays)
+        if classes.keys() <= copied:
+            return WrittenMemory(classes, copied)
+        copied = copied | classes.keys()
+
+
+def _classes(fn, ops, copied: frozenset, arrays: set) -> dict[str, frozenset]:
+    parent: dict[str, str] = {}
+
+    def find(n: str) -> str:
+        while parent.setdefault(n, n) != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    written = set()
+    for a in assignments(fn.body):
+        op = ops[id(a)]
+        target = target_of(a)
+        if op.kind in ("store", "append"):
+            written.add(find(target))
+        if viewed_source(op) in copied or (op.kind == "store" and target in arrays):
+            continue
+        for other in _may_share(a, op):
+            if other != target:
+                parent[find(other)] = find(target)
+    classes: dict[str, set] = {}
+    for n in parent:
+        classes.setdefault(find(n), set()).add(n)
+    return {n: frozenset(classes[root]) for root in {find(w) for w in written} for n in classes[root]}
+
+
+def _arrays(fn, ops) -> set[str]:
+    """Names bound only to NumPy results (``array_names``) or to second names for them."""
+    copies, other = [], set()
+    for a in assignments(fn.body):
+        op, target = ops[id(a)], target_of(a)
+        if op.kind == "copy" and isinstance(a.value, gast.Name):
+            copies.append((target, a.value.id))
+        elif op.kind not in ("store", "append") and not (op.kind == "rule" and not returns_container(op.rule.primal)):
+            other.add(target)
+    arrays = array_names(fn, ops) | {t for t, _ in copies} - other
+    changed = True
+    while changed:  # a copy of anything not surely an array is not surely one
+        changed = False
+        for target, source in copies:
+            if target in arrays and source not in arrays:
+                arrays.discard(target)
+                changed = True
+    return arrays
+
+
+def _may_share(assign, op: Operation) -> list[str]:
+    """The names ``assign``'s target may share memory with once it runs."""
+    value = assign.value
+    if op.kind == "rule":
+        if op.rule.primal in VIEW_FUNCTIONS or returns_container(op.rule.primal):
+            return _atoms(op.inputs.values())
+        return []
+    if op.kind == "copy":  # `y = x`, `x.real`, `x.astype(...)` (maybe x itself); not `x.copy()`
+        copies = isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "copy"
+        return [] if copies else list(op.operands)
+    if op.kind in ("index", "pop"):
+        return _atoms([op.container])
+    if op.kind in ("pack", "append", "store"):  # a container holds its elements
+        return _atoms(op.elements)
+    if op.kind in ("call", "dynamic", "unknown"):  # may return an argument, or a view of it
+        return list(op.operands)
+    if op.kind == "nondiff" and isinstance(value, gast.Call) and _names_stop_gradient(value.func):
+        return _atoms(value.args)  # stop_gradient(x) is x
+    return []
+
+
+def _names_stop_gradient(func) -> bool:
+    return (func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")) == "stop_gradient"
+
+
+def _atoms(atoms) -> list[str]:
+    return [a.id for a in atoms if isinstance(a, gast.Name)]
 
 
 class Activity:

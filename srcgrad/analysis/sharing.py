@@ -69,12 +69,17 @@ class Share:
 
 @dataclass
 class Sync:
-    """Carry ``src``'s new value to ``dst`` across ``share``, then on from ``dst``."""
+    """Carry ``src``'s new value to ``dst`` across ``share``, then on from ``dst``.
+
+    ``same_object``: ``dst = src`` where ``dst`` already is the object written in place
+    (an identity at run time, which tells the transformations that ``dst`` sees the write).
+    """
 
     share: Share
     src: str
     dst: str
     onward: list
+    same_object: bool = False
 
 
 class Facts(dict):
@@ -258,7 +263,7 @@ class SyncPlanner:
         self.ops = ops
         self.parsed = parsed
         self.containers = _container_kinds(fn, ops)
-        self.arrays = _array_names(fn, ops)
+        self.arrays = array_names(fn, ops)
         self.problem = SharingFacts(fn, ops, self.containers, self.arrays)
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
@@ -312,7 +317,9 @@ class SyncPlanner:
             if sh.base != sh.ref:
                 around.setdefault(sh.base, []).append(sh)
         memo: dict = {"reaching": _reaching(around, live, name)}
-        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo)
+        # `x[i] = v` and appends change x's object; `x += v` binds x to a new one in generated code
+        in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
+        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -320,7 +327,9 @@ class SyncPlanner:
             )
             self.actions[id(s)] = (name, syncs, array)
 
-    def propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
+    def propagate(
+        self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place: bool = False,
+    ) -> list[Sync]:
         """The syncs that carry ``src``'s new value on, along every path of shares not yet ``seen``.
 
         Paths that reach ``src`` through the same names in another order go on alike:
@@ -330,12 +339,12 @@ class SyncPlanner:
         later or linked, off the path, to a name that leads to one read later
         (``memo["reaching"]``, found once per update), which needs no paths.
         """
-        key = (src, id(came_by), seen)
+        key = (src, id(came_by), seen, in_place)
         if key not in memo:
-            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo)
+            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo, in_place)
         return memo[key]
 
-    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict) -> list[Sync]:
+    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place) -> list[Sync]:
         syncs = []
         slot = None  # a write into one slot of a list changes the elements of that slot only
         if src in self.containers and came_by is not None and came_by.base == src:
@@ -358,8 +367,13 @@ class SyncPlanner:
                 ):
                     continue
             else:
-                onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo)
-                if dst not in live and not onward:
+                # does dst hold the object written (it is src's, or a store went into it)?
+                same = share.how == "same" and in_place
+                onward_in_place = same or (share.how == "part" and dst == share.base and not share.appended)
+                onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo, onward_in_place)
+                # `b = a` for the object written is carried even where `b` is not read again:
+                # reverse mode may read it, and the sync says `b` sees the write (sharing_rewrite)
+                if dst not in live and not onward and not same:
                     continue
             if share.how == "opaque":
                 self.used[share.key] = share
@@ -375,7 +389,7 @@ class SyncPlanner:
             self.used[share.key] = share
             if not share.certain and not share.appended:
                 self.tracked.add(share.key)
-            syncs.append(Sync(share, src, dst, onward))
+            syncs.append(Sync(share, src, dst, onward, same))
         return syncs
 
     def use_lost(self, link: Share) -> None:
@@ -535,7 +549,7 @@ def _container_kinds(fn, ops) -> dict[str, str]:
     return {n: k for n, k in kinds.items() if n not in other}
 
 
-def _array_names(fn, ops) -> set[str]:
+def array_names(fn, ops) -> set[str]:
     """Names only bound to results of arithmetic and NumPy functions: arrays or numbers.
 
     Numbers cannot be indexed, so an index into such a name indexes an array,

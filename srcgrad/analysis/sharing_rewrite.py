@@ -189,11 +189,18 @@ class SharedMemory:
             out.insert(len(out) - 2, check)
             code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         out += code
+        again = _same_object_syncs(code)
+        if again:
+            setattr(s, SAME_OBJECT_SYNCS, again)
 
     def sync_code(self, syncs: list[Sync], origin) -> list:
         code = []
         for sync in syncs:
-            body = [gast.copy_location(x, origin) for x in self.carry(sync)]
+            carried = self.carry(sync)
+            if sync.same_object:
+                for a in carried:
+                    setattr(a, SAME_OBJECT_MARK, True)
+            body = [gast.copy_location(x, origin) for x in carried]
             body += self.sync_code(sync.onward, origin)
             flag = self.flag(sync.share)
             if flag is None:
@@ -252,6 +259,39 @@ class SharedMemory:
             self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
             tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
         ]
+
+
+SAME_OBJECT_MARK = "srcgrad_same_object"
+SAME_OBJECT_SYNCS = "srcgrad_same_object_syncs"
+
+
+def rebinds_the_same_object(s) -> bool:
+    """Whether ``s`` is a sync ``b = a`` after a write into ``a``'s object, which ``b`` already
+    is (``b = a`` made earlier): at run time it binds ``b`` to the object it holds, so the
+    reverse sweep has nothing to save for it (the write's own restore puts the memory back)."""
+    return getattr(s, SAME_OBJECT_MARK, False)
+
+
+def same_object_syncs(s) -> list:
+    """The syncs ``b = a`` of that kind after the in-place update ``s`` (under their flags).
+
+    The reverse sweep runs them again once it has undone ``s``: at run time they change
+    nothing, but they say that ``b`` sees the restored memory, to a transformation of the
+    generated code (``hvp``'s forward mode, which takes code it reads as sharing nothing).
+    """
+    return tp.clone(getattr(s, SAME_OBJECT_SYNCS, []))
+
+
+def _same_object_syncs(code: list) -> list:
+    kept = []
+    for s in code:
+        if rebinds_the_same_object(s):
+            kept.append(tp.clone(s))
+        elif isinstance(s, gast.If):
+            body = _same_object_syncs(s.body)
+            if body:
+                kept.append(gast.If(test=tp.clone(s.test), body=body, orelse=[]))
+    return kept
 
 
 def _rebound_name(s) -> str | None:

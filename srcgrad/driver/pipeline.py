@@ -126,9 +126,14 @@ def _build_pair(func, wrt: list[str], slot: PairSlot) -> Generated:
     backward_body = []
     if tape.elts:
         backward_body.append(gast.Assign(targets=[unpack], value=tp.name("tape"), type_comment=None))
+    if code.replicas:
+        # restores write into the tape's arrays and lists: work on a replica of their memory,
+        # sharing kept, so that the tape stays reusable (restored names join it as they come back)
+        backward_body.append(tp.stmt("m = {}", m=code.memory))
     for var in code.reads:
-        if var in code.mutated:  # restored in place: keep the tape reusable
-            backward_body.append(tp.stmt("x = sg.copy(x)", x=var))
+        if var in code.replicas:
+            copy = "sg.replica(x, m)" if code.replicas[var] else "sg.replica(x, m, False)"
+            backward_body.append(tp.stmt(f"x = {copy}", x=var, m=code.memory))
     if code.pushes:
         backward_body.append(tp.stmt("saved = reversed(stack)"))
     backward_body += code.reverse

@@ -138,6 +138,12 @@ def copy(dx, ans, x):
     return sg.copy(dx)
 
 
+@defjvp(sg.replica)
+def replica(dx, dmemory, ans, x, memory, arrays=True):
+    """Tangents replicated like their values: into a memory of their own, kept in the values'."""
+    return sg.replica(dx, memory.setdefault("tangents", {}), arrays)
+
+
 @defjvp(sg.mT)
 def mT(dx, ans, x):
     return sg.mT(dx)

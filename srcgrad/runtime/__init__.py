@@ -16,7 +16,8 @@ lives in says to readers which family it serves:
   and in-place updates of cotangents (``unindex``, ``taken``, ``add_at``), and the
   scatter-add they share, also for arrays without ``ufunc.at`` (``scatter_add``);
 - ``sharing``: run-time checks of memory shared between names (``is_view``,
-  ``shares_memory``, ``is_array``, ``unsupported_sharing``);
+  ``shares_memory``, ``is_array``, ``unsupported_sharing``), and the replica of a
+  tape's memory a pullback restores into (``replica``);
 - one module of helpers per rule family of ``srcgrad.rules``, named like it:
   ``shapes``, ``selection``, ``reductions``, ``products``, ``linalg``,
   ``statistics``, ``signal``, ``polynomials``, ``creation``, ``elementwise``.
@@ -167,6 +168,7 @@ from .shapes import (
 from .sharing import (
     is_array,
     is_view,
+    replica,
     shares_memory,
     unsupported_if_array,
     unsupported_sharing,
@@ -204,7 +206,7 @@ __all__ = [  # module by module, as imported above
     "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
     "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
-    "is_view", "shares_memory", "unsupported_if_array", "unsupported_sharing", "with_slot",
+    "is_view", "replica", "shares_memory", "unsupported_if_array", "unsupported_sharing", "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_tangent",
     "trapezoid_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
     "cov_tangent", "quantile_adjoints", "quantile_tangent",

@@ -66,3 +66,64 @@ def unsupported_if_array(x, construct: str, hint: str) -> None:
     """Refuse a call whose ``+=`` on this argument would change the caller's array."""
     if is_array(x):
         unsupported_sharing(construct, hint)
+
+
+def replica(x, memory: dict, arrays: bool = True):
+    """``x`` in a copy of its memory: what it shares with values replicated into the same
+    ``memory`` (a dict, one per pullback call) it shares with their replicas.
+
+    A pullback restores, in place, arrays its tape holds, so it works on copies (the
+    tape stays reusable); copied one by one, ``b = a`` or a view and its base would no
+    longer see each other's restores. Lists, tuples and dicts are replicated with their
+    elements; numbers are returned as they are. Without ``arrays`` (only lists and
+    dicts are restored, by pops and stores into slots), arrays are kept as they are.
+    """
+    if isinstance(x, np.ndarray):
+        return _array_replica(x, memory) if arrays else x
+    if isinstance(x, (list, dict)) or (isinstance(x, tuple) and x):
+        if id(x) in memory:
+            return memory[id(x)][1]
+        if isinstance(x, dict):
+            made = {k: replica(v, memory, arrays) for k, v in x.items()}
+        elif isinstance(x, list):
+            made = [replica(v, memory, arrays) for v in x]
+        else:
+            items = [replica(v, memory, arrays) for v in x]
+            made = type(x)(*items) if hasattr(x, "_fields") else tuple(items)
+        memory[id(x)] = (x, made)  # x kept alive: its id stays its own
+        return made
+    if arrays and not isinstance(x, (np.generic, int, float, complex, str, bytes, type(None))) and hasattr(x, "copy"):
+        if id(x) not in memory:
+            memory[id(x)] = (x, x.copy())
+        return memory[id(x)][1]
+    return x
+
+
+def _array_replica(x: np.ndarray, memory: dict) -> np.ndarray:
+    if id(x) in memory:
+        return memory[id(x)][1]
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.size == 0 or x.size == 0:
+        return x.copy(order="K")
+    if id(root) not in memory:
+        new = np.empty_like(root, order="K")
+        if new.strides != root.strides or not (root.flags.c_contiguous or root.flags.f_contiguous or _dense(root)):
+            return x.copy(order="K")  # a layout we cannot rebuild views on (not made by NumPy's operations)
+        new[...] = root
+        memory[id(root)] = (root, new)
+    root_copy = memory[id(root)][1]
+    if x is root:
+        return root_copy
+    offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    raw = root_copy.ravel(order="K").view(np.uint8)  # a view: the root is dense
+    made = np.ndarray(x.shape, x.dtype, buffer=raw, offset=offset, strides=x.strides)
+    memory[id(x)] = (x, made)
+    return made
+
+
+def _dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill one block of memory (in some order of its axes)."""
+    extent = sum((n - 1) * abs(s) for n, s in zip(a.shape, a.strides)) + a.itemsize
+    return extent == a.nbytes

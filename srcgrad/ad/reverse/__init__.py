@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from ...analysis.activity import mutated_names
+from ...analysis.activity import mutated_names, written_memory
 from ...analysis.classify import Operation
 from ...analysis.dataflow import definedness
 from ...analysis.shapes import ShapeClasses
+from ...analysis.sharing_rewrite import same_object_syncs
 from ...core import templates as tp
 from ...core.ir import assignments, is_append, range_counters, target_of
 from ...core.numpy_facts import returns_container
@@ -52,6 +53,10 @@ class ReverseCode:
     pushes: bool  # whether the stack is used
     pushed: set = field(default_factory=set)  # the variables saved on the stack
     mutated: set = field(default_factory=set)  # arrays written in place (x[i] = v)
+    # names whose memory the reverse sweep writes into (restores) -> whether arrays in it are
+    # written too (not only lists): a pullback works on a replica of it (sg.replica)
+    replicas: dict = field(default_factory=dict)
+    memory: str = ""  # the name of that replica's memory
     adjoint_names: dict = field(default_factory=dict)
 
 
@@ -75,6 +80,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.range_targets = range_counters(fn)
         self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
         self.mutated = mutated_names(fn, self.ops)  # arrays and lists written in place
+        written = written_memory(fn, self.ops)
+        self.memory_classes = written.classes  # what may share memory with them
+        self.copied_views = written.copied  # names whose views the forward sweep copies
+        self.memory = self.base_names.fresh("memory")
 
     # -- driver ------------------------------------------------------------------
 
@@ -88,9 +97,11 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         while True:
             code = self._build(body, pushed)
             new = {v for v in code.reads if self.is_candidate(v)}
-            appended_read = set(code.reads) - self._previous_reads
+            # a read new this round may be of memory written in place: its writes are undone
+            # (``Tape.restores_memory``) only once a round has seen it read
+            newly_read = set(code.reads) - self._previous_reads
             self._previous_reads |= set(code.reads)
-            if (new == pushed or new == self.pushed_now) and not (appended_read & self._appended):
+            if (new == pushed or new == self.pushed_now) and not (newly_read & self.memory_classes.keys()):
                 return code
             pushed = new
 
@@ -100,6 +111,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.reads: set[str] = set()
         self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
         self.pushed_now: set[str] = set()  # what this round actually pushed
+        self.restored: set[str] = set()  # names the reverse sweep writes into (restores of stores, pops)
         self.reads_for_restore = self._previous_reads  # lists the reverse sweep reads
         out = self.output
         seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
@@ -116,7 +128,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 self.reads.add(p)
         reads = sorted(self.reads & self._locals())
         mutated = self.mutated
-        forward = self.argument_copies(mutated) + forward
+        forward = self.argument_copies(mutated | self.memory_classes.keys()) + forward
+        reverse = self._resolve_restores(reverse)
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
         maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)
@@ -125,7 +138,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward
         return ReverseCode(
             forward=forward,
-            reverse=self._resolve_restores(reverse),
+            reverse=reverse,
             output=out,
             seed=seed,
             gradients=gradients,
@@ -133,6 +146,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             pushes=bool(self.pushed_now),
             pushed=set(self.pushed_now),
             mutated=set(mutated),
+            replicas=self.replicas(),
+            memory=self.memory,
             adjoint_names=dict(self._adjoints),
         )
 
@@ -258,6 +273,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         if reverse:
             reverse = self.comment(s) + reverse
         forward, reverse = self.record(s, op, target, forward, reverse, extra_targets)
+        again = same_object_syncs(s)
+        if again:  # after the restore of `s`: the names that are its object see the memory restored
+            self.reads |= tp.names_in(again)
+            reverse = reverse + again
         return forward, reverse, state
 
     # -- finishing -------------------------------------------------------------------

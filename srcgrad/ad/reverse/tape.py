@@ -14,6 +14,7 @@ import gast
 
 from ...analysis.activity import viewed_source
 from ...analysis.classify import Operation
+from ...analysis.sharing_rewrite import rebinds_the_same_object
 from ...core import templates as tp
 from ...core.ir import target_of
 from ..context import Motion
@@ -38,11 +39,13 @@ class Tape:
         defined = self.definedness.before[id(s)]
         maybe, must = defined.maybe, defined.must
         if op.kind == "append":
-            if target in self.reads_for_restore:
+            if self.restores_memory(target, maybe):
                 reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
             return forward, reverse
         if op.kind == "store":
-            if self.is_pushed(target):
+            if self.is_pushed(target) or self.restores_memory(target, maybe):
+                self.restored.add(target)
+                self.reads.add(target)  # the restore writes into it
                 # save the part about to be overwritten; the reverse sweep puts it back
                 self.reads |= tp.names_in(op.index)  # the restore indexes with it too
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
@@ -53,10 +56,12 @@ class Tape:
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
                 reverse = reverse + [Restore(where, new_key)]
             return forward, reverse
-        if reads_view_of(op, self.mutated) and s.value is not None:
+        if reads_view_of(op, self.copied_views) and s.value is not None:
             # a read of an array written in place later: keep its value, not a view of it
             copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
             forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
+        if rebinds_the_same_object(s):
+            return forward, reverse
         for t in [target] + extra_targets:
             if (t in maybe or t in self._synthetic) and self.is_pushed(t):
                 forward = [tp.stmt("stack.append(v)", v=t)] + forward
@@ -64,6 +69,26 @@ class Tape:
                 if t not in must:
                     self.undefined_pushes.add(t)
         return forward, reverse
+
+    def restores_memory(self, target: str, maybe: set) -> bool:
+        """Whether the reverse sweep undoes a write into ``target`` (``target[i] = v``, an
+        append): when it reads the memory, through ``target`` or any name that may share
+        it and may be bound before the write (a name bound after it is read only after)."""
+        if not (self.memory_classes[target] & (maybe | {target}) & self.reads_for_restore):
+            return False
+        self.reads.add(target)  # the restore writes into it
+        self.restored.add(target)
+        return True
+
+    def replicas(self) -> dict:
+        """The names a pullback replicates (the memory its restores write into) -> whether
+        the replica copies arrays too, not only the lists and dicts holding them."""
+        found = {}
+        for target in self.restored:
+            arrays = any(self.kinds.get(n) not in ("list", "dict") for n in self.restored & self.memory_classes[target])
+            for n in self.memory_classes[target]:
+                found[n] = arrays
+        return found
 
     def is_candidate(self, name: str) -> bool:
         """Can an assignment to ``name`` overwrite a value the reverse sweep reads?"""
@@ -125,7 +150,14 @@ class Tape:
 
         return bool(find(self.fn.body, False))
 
-    def _resolve_restores(self, stmts) -> list:
+    def replica(self, value, arrays: bool) -> gast.expr:
+        """``value`` in the pullback's replica of the tape's memory (``sg.replica``)."""
+        if arrays:
+            return tp.expr("sg.replica(v, m)", sg=self.sg(), v=value, m=self.memory)
+        return tp.expr("sg.replica(v, m, False)", sg=self.sg(), v=value, m=self.memory)
+
+    def _resolve_restores(self, stmts, replicas=None) -> list:
+        replicas = self.replicas() if replicas is None else replicas
         out = []
         for s in stmts:
             if isinstance(s, Restore):
@@ -133,14 +165,14 @@ class Tape:
                 if s.may_be_new:  # put the old value back, or remove the key the write added
                     restore = tp.stmt("d = sg.put_back(d, k, v)", sg=self.sg(), d=s.name.value,
                                       k=tp.load(s.name.slice), v=restore.value)
-                if isinstance(s.name, str) and s.name in self.mutated and self.motion is Motion.SPLIT:
-                    # a pullback writes into it next: work on a copy, keep the tape reusable
-                    restore.value = tp.expr("sg.copy(v)", sg=self.sg(), v=restore.value)
+                if isinstance(s.name, str) and s.name in replicas and self.motion is Motion.SPLIT:
+                    # a pullback writes into it next: work on a replica, keep the tape reusable
+                    restore.value = self.replica(restore.value, replicas[s.name])
                 out.append(restore)
                 continue
             for field_ in ("body", "orelse"):
                 if hasattr(s, field_) and isinstance(getattr(s, field_), list):
-                    setattr(s, field_, self._resolve_restores(getattr(s, field_)))
+                    setattr(s, field_, self._resolve_restores(getattr(s, field_), replicas))
             out.append(s)
         return out
 
