@@ -118,6 +118,9 @@ class ForwardTransformer(Derivatives):
             if op.kind in ("store", "append"):
                 return [s], state  # writes inactive values: the tangent keeps its parts
             state = {k: v for k, v in state.items() if k != target}
+            if op.kind == "pop" and op.container.id in state:  # an unused value: the tangents stay in step
+                xs = op.container.id
+                return self.own(xs, state, s) + [s, tp.stmt("dxs.pop()", dxs=self.tangent(xs))], state
             return [s], state
         if op.kind in ("unknown", "closure"):
             method = self.machinery_jvp(op)
