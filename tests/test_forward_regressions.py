@@ -324,3 +324,30 @@ def g(x, y):
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("fwd",), wrt=[1])  # (reverse mode refuses .pop())
     g = sys.modules[f.__module__].g
     srcgrad.check_grads(g, [X3.copy(), X3[::-1].copy()], modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.xfail(strict=True, raises=srcgrad.UnsupportedSyntaxError,
+                   reason="a helper's += on an element of its vector parameter is refused as a write into it")
+def test_a_helper_adding_to_an_element_of_its_vector(tmp_path):
+    # seed 2026 (--small) program 286, reduced: `for t in p0: t += ...` rebinds a number
+    # (an element of a vector), but the run-time check refuses any array argument; it should
+    # differentiate (the caller's w is never changed)
+    f = load(tmp_path, """
+class C:
+    def h(self, p0):
+        a = 0.7
+        for t in p0:
+            t += 0.3 * a
+            a = a + t * t
+        return a
+
+
+O = C()
+
+
+def f(x, s):
+    w = np.tanh(x * s)
+    a = O.h(w)
+    return a + np.sum(w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))
