@@ -301,3 +301,53 @@ def k(x, s):
     k = sys.modules[f.__module__].k
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writes into its argument `p` \(here `w`"):
         srcgrad.grad(k)(X3.copy(), 0.7)
+
+
+def test_a_pop_whose_value_is_unused_pops_its_tangent_too(tmp_path):
+    # `xs.pop()` for nothing left the tangent list one entry longer: the next pop read the
+    # tangent of the wrong element (jvp 0.0 instead of 0.76, silently); seed 9100 program
+    # 34 (full size): hvp over a gradient that pops an adjoint list (ValueError in sg.add)
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [x * 2.0, x * s, x * 3.0]
+    xs.pop()
+    v = xs.pop()
+    return np.sum(v * xs[0])
+
+
+def g(x, y):
+    xs = [x, y]
+    a = np.dot(xs[0], xs[0])
+    xs.append(y * 2.0)
+    return np.sum(xs[-1]) + np.sum(xs[0] * x) * a
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("fwd",), wrt=[1])  # (reverse mode refuses .pop())
+    g = sys.modules[f.__module__].g
+    srcgrad.check_grads(g, [X3.copy(), X3[::-1].copy()], modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.xfail(strict=True, raises=srcgrad.UnsupportedSyntaxError,
+                   reason="a helper's += on an element of its vector parameter is refused as a write into it")
+def test_a_helper_adding_to_an_element_of_its_vector(tmp_path):
+    # seed 2026 (--small) program 286, reduced: `for t in p0: t += ...` rebinds a number
+    # (an element of a vector), but the run-time check refuses any array argument; it should
+    # differentiate (the caller's w is never changed)
+    f = load(tmp_path, """
+class C:
+    def h(self, p0):
+        a = 0.7
+        for t in p0:
+            t += 0.3 * a
+            a = a + t * t
+        return a
+
+
+O = C()
+
+
+def f(x, s):
+    w = np.tanh(x * s)
+    a = O.h(w)
+    return a + np.sum(w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))

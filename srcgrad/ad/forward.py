@@ -118,9 +118,12 @@ class ForwardTransformer(Derivatives):
             if op.kind in ("store", "append"):
                 return [s], state  # writes inactive values: the tangent keeps its parts
             state = {k: v for k, v in state.items() if k != target}
+            if op.kind == "pop" and op.container.id in state:  # an unused value: the tangents stay in step
+                xs = op.container.id
+                return self.own(xs, state, s) + [s, tp.stmt("dxs.pop()", dxs=self.tangent(xs))], state
             return [s], state
         if op.kind in ("unknown", "closure"):
-            method = self.machinery_jvp(op)
+            method = _machinery_jvp(op, self.classifier.env)
             if method is None:
                 raise self.classifier.error(op)
             return self.machinery_call(s, op, method, dict(state))
@@ -288,19 +291,6 @@ class ForwardTransformer(Derivatives):
         state[target] = False
         return [self.with_tangent(s, target, value)], state
 
-    def machinery_jvp(self, op: Operation) -> str | None:
-        """``site.forward(...)``/``site.backward(...)`` in generated reverse code (``hvp``
-        through a run-time call site): srcgrad's own object gives each method's forward
-        mode as ``<method>_jvp``. None for anything else."""
-        call = op.call
-        if op.kind != "unknown" or not isinstance(call, gast.Call) or not isinstance(call.func, gast.Attribute):
-            return None
-        receiver = self.classifier.env.static_value(call.func.value)
-        method = call.func.attr + "_jvp"
-        if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
-            return None
-        return method if callable(getattr(receiver, method, None)) else None
-
     def machinery_call(self, s, op: Operation, method: str, state):
         """``t = site.forward(g, a, b)`` -> ``t, dt = site.forward_jvp({2: db}, g, a, b)``: the
         tangents by position (or keyword) of the arguments that have one."""
@@ -352,3 +342,17 @@ class ForwardTransformer(Derivatives):
 
 def _is_runtime_helper(primal) -> bool:
     return (getattr(primal, "__module__", None) or "").startswith("srcgrad.runtime")
+
+
+def _machinery_jvp(op: Operation, env) -> str | None:
+    """``site.forward(...)``/``site.backward(...)`` in generated reverse code (``hvp``
+    through a run-time call site): srcgrad's own object gives each method's forward
+    mode as ``<method>_jvp``. None for anything else."""
+    call = op.call
+    if op.kind != "unknown" or not isinstance(call, gast.Call) or not isinstance(call.func, gast.Attribute):
+        return None
+    receiver = env.static_value(call.func.value)
+    method = call.func.attr + "_jvp"
+    if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
+        return None
+    return method if callable(getattr(receiver, method, None)) else None
