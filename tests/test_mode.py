@@ -113,6 +113,15 @@ def helper_in_loops(x, s):
     return a
 
 
+def augmented_through_a_branch(a, s):
+    """``s -= ...`` where ``s`` may share ``a``'s array: the sharing code copies tangents in
+    branches taken only for arrays, and copy propagation once dropped ``ds = dt4`` while
+    ``ds`` was still read on the path for numbers (UnboundLocalError in forward mode)."""
+    s -= 0.2 * np.cos(s if a > 0.3 else a)
+    a -= 0.2 * s
+    return a + s
+
+
 def one_stream_only(x, y):
     acc = 0.0
     for _ in range(5):
@@ -152,6 +161,8 @@ CASES = [
     (rebinds_through_helper, (0.4, 0.6), 0),
     (one_stream_only, (0.9, 1.5), (0, 1)),
     (helper_in_loops, (0.4, 0.3), (0, 1)),
+    (augmented_through_a_branch, (0.4, 0.7), 0),
+    (augmented_through_a_branch, (0.2, 0.7), (0, 1)),
     (float_and_array, (0.5, np.array([1.0, -2.0, 3.0])), 0),
     (float_and_array, (0.5, np.array([1.0, -2.0, 3.0])), (0, 1)),
 ]

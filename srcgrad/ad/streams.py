@@ -124,8 +124,9 @@ class _Merger:
             cursors = [c + 1 for c in cursors]
 
     def own(self, k: int, node, seen: set[str]) -> list:
-        """A stream's own statement; one that writes none of its tangents once for all streams."""
-        if self.writes_tangent(k, node):
+        """A stream's own statement; one that mentions none of its tangents (a comment,
+        ``v = None``, an argument's copy) once for all streams."""
+        if self.mentions_tangent(k, node):
             return [node]
         text = gast.dump(node)
         if text in seen:
@@ -133,7 +134,7 @@ class _Merger:
         seen.add(text)
         return [node]
 
-    def writes_tangent(self, k: int, node) -> bool:
+    def mentions_tangent(self, k: int, node) -> bool:
         mine = self.tangents[k]
         return any(isinstance(n, gast.Name) and n.id in mine for n in gast.walk(node))
 

@@ -486,6 +486,7 @@ def _propagate_block(stmts, substitutable, counts) -> list:
                 if blocked or isinstance(later, _COMPOUND) and False:
                     break
             counts[a] = counts.get(a, 0) - replaced
+            counts[b] = counts.get(b, 0) + replaced  # (a copy of ``b`` later may count on them)
             if counts[a] <= 0:
                 continue
         out.append(s)
