@@ -98,6 +98,26 @@ def test_a_lambda_passed_to_an_integrator_carries_the_parameters_it_reads():
     _check(loss, W, np.array([1.0, 2.0, 0.5]))
 
 
+def trajectory(step, y, n):
+    """A helper that keeps its states in a list: a pullback replays it on a replica of its tape."""
+    ys = [y]
+    for _ in range(n):
+        y = y + 0.1 * step(y)
+        ys.append(y)
+    return np.array(ys)
+
+
+def test_a_pullback_called_twice_through_a_closure_kept_on_the_tape():
+    def loss(w, y0):
+        return np.sum(trajectory(lambda y: -w * np.sin(y), y0, 4) ** 2)
+
+    out, pullback = srcgrad.vjp(loss, W, X, wrt=(0,))
+    expected = _numeric_gradient(loss, (W, X))
+    np.testing.assert_allclose(pullback(1.0)[0], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(pullback(2.0)[0], 2.0 * expected, rtol=1e-6, atol=1e-8)
+    _check(loss, W, X)
+
+
 def test_a_lambda_reading_a_scalar_and_a_vector():
     def loss(params, x):
         scale, shift = params[0], params[1:]

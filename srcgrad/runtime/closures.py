@@ -54,6 +54,9 @@ class Closure(dict):
         given = set(positional[: len(self.positional()) + len(args)]) | set(kwargs)
         return self.overridable & given
 
+    def copy(self) -> Closure:
+        return Closure(self, self.fn, self.overridable)  # a record still, not a plain dict
+
     def __repr__(self) -> str:
         name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
         return f"<closure {name} over {', '.join(map(str, self))}>"
