@@ -11,6 +11,7 @@ are the cases where a captured value could not be followed: they must stay loud.
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 import pytest
@@ -85,6 +86,33 @@ def _check(f, *args):
 
 W = np.array([0.7, -0.4, 1.3])
 X = np.array([0.3, -1.1, 0.8])
+
+
+# -- the generated code ---------------------------------------------------------------------
+
+
+def scaled_sine(w, x):
+    return np.sum(apply(lambda v: w * np.sin(v), x))
+
+
+def test_generated_code_passes_the_captured_values_in_a_record():
+    """Golden: the lambda's value is sg.closure({'w': w}, fn); the helper's pullback gives the
+    record's cotangent, a dict, and w's is its entry; forward mode passes {'w': dw} as its tangent."""
+    grad, jvp = srcgrad.grad(scaled_sine), srcgrad.jvp(scaled_sine, (W, X), (W, None))
+    grad(W, X)
+    assert srcgrad.source(grad) == textwrap.dedent('''
+        def grad_scaled_sine(w, x):
+            """Gradient of scaled_sine with respect to w."""
+            t3, apply_tape = apply_forward(sg.closure({'w': w}, scaled_sine_lambda), x)
+
+            # Reverse sweep
+            # Grad of: return np.sum(apply(lambda v: w * np.sin(v), x))
+            bt2_part, = apply_backward(apply_tape, sg.unreduce(1.0, t3, None, False))
+            bw = bt2_part['w']
+            return bw
+        ''').lstrip("\n")
+    np.testing.assert_allclose(grad(W, X), np.sin(X))
+    np.testing.assert_allclose(jvp[1], np.sum(W * np.sin(X)))
 
 
 # -- lambdas ---------------------------------------------------------------------------
