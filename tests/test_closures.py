@@ -280,6 +280,27 @@ def test_a_nested_def_with_a_local_of_its_own():
     _check(loss, W, X)
 
 
+# -- second order -------------------------------------------------------------------------------
+
+
+def test_second_derivatives_through_closures():
+    """hvp: forward mode over the gradient, through the call sites that unwrap the records."""
+    centres = np.array([-0.5, 0.5])
+
+    def integrated(w, y0):
+        return np.sum(rk4(lambda y: -w * np.sin(y), y0, 0.1, 2) ** 2)
+
+    def partial_product(w, x):
+        return np.sum(apply(functools.partial(np.multiply, w), x) ** 2 * w)
+
+    def basis(log_width, x):
+        width = np.exp(log_width)
+        return np.sum(total([lambda v, c=c: np.exp(-((v - c) ** 2) / width**2) for c in centres], x))
+
+    for f, w in ((integrated, W), (partial_product, W), (basis, 0.3)):
+        srcgrad.check_grads(f, (w, X), order=2, wrt=[0])
+
+
 # -- default arguments ---------------------------------------------------------------------
 
 

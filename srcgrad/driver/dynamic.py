@@ -83,11 +83,10 @@ class CallSite:
         """Forward mode over ``forward`` (``hvp`` through this call): ``((out, tape), their
         tangents)``, from the forward mode of the callee's generated forward function.
         ``tangents`` maps a position in ``(func, *written)``, or a keyword, to its tangent."""
-        if 0 in tangents:  # the callee value itself varies (a closure): nothing gives that derivative
-            raise NoDerivativeRuleError(f"{self.label} (a callee with a derivative of its own)", self.location, "fwd")
         call = self._call(func, written, keywords, "rev")
         pair = self._pair_of(call.callee, call.wrt)
-        active = {(k - 1 if isinstance(k, int) else k): t for k, t in tangents.items()}
+        # position 0 is the callee: a closure's tangent is its captured values'
+        active = {(k - 1 if k != 0 else CALLEE) if isinstance(k, int) else k: t for k, t in tangents.items()}
         moved = self._with_active(tuple(active))._call(func, written, keywords, "rev")
         slot = self._jvp_of(pair.forward, moved.wrt)
         spread = moved.spread(tuple(active.values()))
