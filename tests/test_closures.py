@@ -413,12 +413,29 @@ def test_vectorize_of_a_module_level_function_with_a_branch():
     _check(loss, W, X)
 
 
-def test_vectorize_with_options_stays_refused_when_it_carries_a_derivative():
+def test_vectorize_with_otypes():
     def loss(w, x):
-        return np.sum(np.vectorize(lambda v: v * w, otypes=[float])(x))
+        return np.sum(np.vectorize(lambda v: v * w if v > 0 else 0, otypes=[float])(x))
+
+    _check(loss, 0.5, X)
+
+
+def test_vectorize_with_other_options_stays_refused_when_it_carries_a_derivative():
+    def loss(w, x):
+        return np.sum(np.vectorize(lambda v, k: v * w * k, excluded={1})(x, 2.0))
 
     with pytest.raises((NoDerivativeRuleError, UnsupportedSyntaxError)):
         srcgrad.grad(loss)(0.5, X)
+
+
+def test_vectorize_refuses_to_truncate_like_numpy_would():
+    """NumPy casts every value to the type of the first (0, an int): refused, not different."""
+
+    def loss(w, x):
+        return np.sum(np.vectorize(lambda v: v * w if v > 0 else 0)(x))
+
+    with pytest.raises(TypeError, match="otypes"):
+        srcgrad.grad(loss)(0.5, np.array([-1.0, 2.0]))
 
 
 # -- closures returned from helpers ------------------------------------------------------------
