@@ -428,6 +428,15 @@ def test_vectorize_with_other_options_stays_refused_when_it_carries_a_derivative
         srcgrad.grad(loss)(0.5, X)
 
 
+def test_vectorize_of_a_function_without_a_rule_is_refused_where_the_user_calls_it():
+    def loss(x):
+        return np.sum(np.vectorize(abs)(x))
+
+    for transform in (srcgrad.grad(loss), lambda x: srcgrad.jvp(loss, (x,), (x,))):
+        with pytest.raises(NoDerivativeRuleError, match=r"test_closures\.py:\d+:\d+: .*np\.vectorize of abs"):
+            transform(X)
+
+
 def test_vectorize_refuses_to_truncate_like_numpy_would():
     """NumPy casts every value to the type of the first (0, an int): refused, not different."""
 

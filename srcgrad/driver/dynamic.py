@@ -31,7 +31,7 @@ from ..analysis.classify import is_users_code
 from ..core.ir import CALLEE
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import registry
-from ..runtime import Closure, carries_derivative, zeros_like
+from ..runtime import Closure, carries_derivative, vectorized, zeros_like
 from .prepare import arguments_written
 
 
@@ -185,6 +185,10 @@ class CallSite:
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
             raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+        if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
+            inner = _unwrapped(args[0], (), {})[0]
+            if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
+                raise NoDerivativeRuleError(f"{self.label} (np.vectorize of {_describe(inner)})", self.location, mode)
         parameter = _binder(callee, self)
         pieces = {}  # active entry -> the callee parameters (and their parts) its values go to
         for entry in self.active:
