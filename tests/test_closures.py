@@ -11,6 +11,7 @@ are the cases where a captured value could not be followed: they must stay loud.
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 import pytest
@@ -87,6 +88,33 @@ W = np.array([0.7, -0.4, 1.3])
 X = np.array([0.3, -1.1, 0.8])
 
 
+# -- the generated code ---------------------------------------------------------------------
+
+
+def scaled_sine(w, x):
+    return np.sum(apply(lambda v: w * np.sin(v), x))
+
+
+def test_generated_code_passes_the_captured_values_in_a_record():
+    """Golden: the lambda's value is sg.closure({'w': w}, fn); the helper's pullback gives the
+    record's cotangent, a dict, and w's is its entry; forward mode passes {'w': dw} as its tangent."""
+    grad, jvp = srcgrad.grad(scaled_sine), srcgrad.jvp(scaled_sine, (W, X), (W, None))
+    grad(W, X)
+    assert srcgrad.source(grad) == textwrap.dedent('''
+        def grad_scaled_sine(w, x):
+            """Gradient of scaled_sine with respect to w."""
+            t3, apply_tape = apply_forward(sg.closure({'w': w}, scaled_sine_lambda), x)
+
+            # Reverse sweep
+            # Grad of: return np.sum(apply(lambda v: w * np.sin(v), x))
+            bt2_part, = apply_backward(apply_tape, sg.unreduce(1.0, t3, None, False))
+            bw = bt2_part['w']
+            return bw
+        ''').lstrip("\n")
+    np.testing.assert_allclose(grad(W, X), np.sin(X))
+    np.testing.assert_allclose(jvp[1], np.sum(W * np.sin(X)))
+
+
 # -- lambdas ---------------------------------------------------------------------------
 
 
@@ -96,6 +124,26 @@ def test_a_lambda_passed_to_an_integrator_carries_the_parameters_it_reads():
         return np.sum(rk4(lambda y: -rates * y + 0.1 * np.sin(y), y0, 0.1, 5) ** 2)
 
     _check(loss, W, np.array([1.0, 2.0, 0.5]))
+
+
+def trajectory(step, y, n):
+    """A helper that keeps its states in a list: a pullback replays it on a replica of its tape."""
+    ys = [y]
+    for _ in range(n):
+        y = y + 0.1 * step(y)
+        ys.append(y)
+    return np.array(ys)
+
+
+def test_a_pullback_called_twice_through_a_closure_kept_on_the_tape():
+    def loss(w, y0):
+        return np.sum(trajectory(lambda y: -w * np.sin(y), y0, 4) ** 2)
+
+    out, pullback = srcgrad.vjp(loss, W, X, wrt=(0,))
+    expected = _numeric_gradient(loss, (W, X))
+    np.testing.assert_allclose(pullback(1.0)[0], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(pullback(2.0)[0], 2.0 * expected, rtol=1e-6, atol=1e-8)
+    _check(loss, W, X)
 
 
 def test_a_lambda_reading_a_scalar_and_a_vector():
@@ -232,6 +280,27 @@ def test_a_nested_def_with_a_local_of_its_own():
     _check(loss, W, X)
 
 
+# -- second order -------------------------------------------------------------------------------
+
+
+def test_second_derivatives_through_closures():
+    """hvp: forward mode over the gradient, through the call sites that unwrap the records."""
+    centres = np.array([-0.5, 0.5])
+
+    def integrated(w, y0):
+        return np.sum(rk4(lambda y: -w * np.sin(y), y0, 0.1, 2) ** 2)
+
+    def partial_product(w, x):
+        return np.sum(apply(functools.partial(np.multiply, w), x) ** 2 * w)
+
+    def basis(log_width, x):
+        width = np.exp(log_width)
+        return np.sum(total([lambda v, c=c: np.exp(-((v - c) ** 2) / width**2) for c in centres], x))
+
+    for f, w in ((integrated, W), (partial_product, W), (basis, 0.3)):
+        srcgrad.check_grads(f, (w, X), order=2, wrt=[0])
+
+
 # -- default arguments ---------------------------------------------------------------------
 
 
@@ -344,12 +413,38 @@ def test_vectorize_of_a_module_level_function_with_a_branch():
     _check(loss, W, X)
 
 
-def test_vectorize_with_options_stays_refused_when_it_carries_a_derivative():
+def test_vectorize_with_otypes():
     def loss(w, x):
-        return np.sum(np.vectorize(lambda v: v * w, otypes=[float])(x))
+        return np.sum(np.vectorize(lambda v: v * w if v > 0 else 0, otypes=[float])(x))
+
+    _check(loss, 0.5, X)
+
+
+def test_vectorize_with_other_options_stays_refused_when_it_carries_a_derivative():
+    def loss(w, x):
+        return np.sum(np.vectorize(lambda v, k: v * w * k, excluded={1})(x, 2.0))
 
     with pytest.raises((NoDerivativeRuleError, UnsupportedSyntaxError)):
         srcgrad.grad(loss)(0.5, X)
+
+
+def test_vectorize_of_a_function_without_a_rule_is_refused_where_the_user_calls_it():
+    def loss(x):
+        return np.sum(np.vectorize(abs)(x))
+
+    for transform in (srcgrad.grad(loss), lambda x: srcgrad.jvp(loss, (x,), (x,))):
+        with pytest.raises(NoDerivativeRuleError, match=r"test_closures\.py:\d+:\d+: .*np\.vectorize of abs"):
+            transform(X)
+
+
+def test_vectorize_refuses_to_truncate_like_numpy_would():
+    """NumPy casts every value to the type of the first (0, an int): refused, not different."""
+
+    def loss(w, x):
+        return np.sum(np.vectorize(lambda v: v * w if v > 0 else 0)(x))
+
+    with pytest.raises(TypeError, match="otypes"):
+        srcgrad.grad(loss)(0.5, np.array([-1.0, 2.0]))
 
 
 # -- closures returned from helpers ------------------------------------------------------------

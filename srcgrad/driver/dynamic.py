@@ -31,7 +31,7 @@ from ..analysis.classify import is_users_code
 from ..core.ir import CALLEE
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import registry
-from ..runtime import Closure, carries_derivative, zeros_like
+from ..runtime import Closure, carries_derivative, vectorized, zeros_like
 from .prepare import arguments_written
 
 
@@ -83,11 +83,10 @@ class CallSite:
         """Forward mode over ``forward`` (``hvp`` through this call): ``((out, tape), their
         tangents)``, from the forward mode of the callee's generated forward function.
         ``tangents`` maps a position in ``(func, *written)``, or a keyword, to its tangent."""
-        if 0 in tangents:  # the callee value itself varies (a closure): nothing gives that derivative
-            raise NoDerivativeRuleError(f"{self.label} (a callee with a derivative of its own)", self.location, "fwd")
         call = self._call(func, written, keywords, "rev")
         pair = self._pair_of(call.callee, call.wrt)
-        active = {(k - 1 if isinstance(k, int) else k): t for k, t in tangents.items()}
+        # position 0 is the callee: a closure's tangent is its captured values'
+        active = {(k - 1 if k != 0 else CALLEE) if isinstance(k, int) else k: t for k, t in tangents.items()}
         moved = self._with_active(tuple(active))._call(func, written, keywords, "rev")
         slot = self._jvp_of(pair.forward, moved.wrt)
         spread = moved.spread(tuple(active.values()))
@@ -186,6 +185,10 @@ class CallSite:
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
             raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+        if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
+            inner = _unwrapped(args[0], (), {})[0]
+            if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
+                raise NoDerivativeRuleError(f"{self.label} (np.vectorize of {_describe(inner)})", self.location, mode)
         parameter = _binder(callee, self)
         pieces = {}  # active entry -> the callee parameters (and their parts) its values go to
         for entry in self.active:

@@ -97,15 +97,18 @@ class Closures:
         return self._record(pre + p, keys, values, function, overridable)
 
     def vectorize(self, call: gast.Call) -> tuple[list, gast.expr] | None:
-        """``np.vectorize(f)`` -> ``sg.closure({0: f}, sg.vectorized)``: calling it runs the loop
-        ``runtime.vectorized``, transformed like user code, so what ``f`` captures is followed.
-        None with options (``otypes``, ``excluded``, ``signature``): it stays as written."""
-        if len(call.args) != 1 or call.keywords or isinstance(call.args[0], gast.Starred):
+        """``np.vectorize(f, otypes=...)`` -> ``sg.closure({0: f, "otypes": ...}, sg.vectorized)``:
+        calling it runs the loop ``runtime.vectorized``, transformed like user code, so what
+        ``f`` captures is followed. None with other options (``excluded``, ``signature``): it
+        stays as written."""
+        if len(call.args) != 1 or isinstance(call.args[0], gast.Starred):
             return None
-        pre, fn = self.lower.anf.atomize(call.args[0])
+        if any(k.arg != "otypes" for k in call.keywords):
+            return None
+        pre, values = self.lower.anf.atomize_all([call.args[0]] + [k.value for k in call.keywords])
         self.env.made["sg"] = runtime
         loop = gast.Attribute(value=tp.name("sg"), attr="vectorized", ctx=gast.Load())
-        return self._record(pre, [0], [fn], loop, ())
+        return self._record(pre, [0] + ["otypes"] * len(call.keywords), values, loop, ())
 
     def _parts(self, node, always: bool = False):
         """(statements, keys, values, function, overridable keys) of the closure of a ``lambda``

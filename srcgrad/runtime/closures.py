@@ -54,6 +54,15 @@ class Closure(dict):
         given = set(positional[: len(self.positional()) + len(args)]) | set(kwargs)
         return self.overridable & given
 
+    def __getattr__(self, name: str):
+        """``f.__name__`` and the like: the function's (code that names what it calls still works)."""
+        if name in Closure.__slots__:
+            raise AttributeError(name)
+        return getattr(self.fn, name)
+
+    def copy(self) -> Closure:
+        return Closure(self, self.fn, self.overridable)  # a record still, not a plain dict
+
     def __repr__(self) -> str:
         name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
         return f"<closure {name} over {', '.join(map(str, self))}>"
@@ -69,13 +78,20 @@ def closure(captured: dict, fn, overridable: tuple = ()) -> Closure:
     return Closure(captured, fn, overridable)
 
 
-def vectorized(func, *arrays):
-    """``np.vectorize(func)(*arrays)`` written as the loop it is, so srcgrad can differentiate
-    it like the user's code (the front end makes ``np.vectorize(f)`` a closure over ``f``
-    calling this): ``func`` on each element of the broadcast arrays, in their shape."""
+def vectorized(func, *arrays, otypes=None):
+    """``np.vectorize(func, otypes=otypes)(*arrays)`` written as the loop it is, so srcgrad can
+    differentiate it like the user's code (the front end makes ``np.vectorize(f)`` a closure
+    over ``f`` calling this): ``func`` on each element of the broadcast arrays, in their shape."""
     shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
     flat = [np.ravel(np.broadcast_to(a, shape)) for a in arrays]
     out = [func(*[f[k] for f in flat]) for k in range(len(flat[0]))]
+    if otypes is not None:
+        return np.reshape(np.array(out, dtype=otypes[0]), shape)
+    if np.asarray(out[0]).dtype.kind in "biu" and np.array(out).dtype.kind in "fc":
+        raise TypeError(
+            "np.vectorize casts every value to the integer type of the first one here; "
+            "give it otypes=[float]"
+        )
     return np.reshape(np.array(out), shape)
 
 

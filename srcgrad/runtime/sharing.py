@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
+from .closures import Closure
 
 
 def is_array(x) -> bool:
@@ -85,6 +86,8 @@ def replica(x, memory: dict, arrays: bool = True):
             return memory[id(x)][1]
         if isinstance(x, dict):
             made = {k: replica(v, memory, arrays) for k, v in x.items()}
+            if isinstance(x, Closure):  # a closure's record stays callable
+                made = Closure(made, x.fn, x.overridable)
         elif isinstance(x, list):
             made = [replica(v, memory, arrays) for v in x]
         else:
