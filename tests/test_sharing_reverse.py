@@ -188,3 +188,93 @@ def f(x):
 """)
     with pytest.raises(UnsupportedSyntaxError):
         srcgrad.grad(f)(X.copy())
+
+
+# Calls that write into an array srcgrad cannot see being written: each gave a silent
+# wrong gradient (the write ran, its derivative did not), and is refused now, at the
+# user's line, whether or not the array is differentiated.
+IN_PLACE_CALLS = {
+    "np.add.at": "np.add.at(y, [0, 0], s)",
+    "out by position": "np.multiply(y, s, y)",
+    "out of a reduction by position": "np.sum(y, 0, None, z)",
+    "np.ndarray.sort": "np.ndarray.sort(y)",
+    "__iadd__": "y.__iadd__(s)",
+    "__setitem__": "y.__setitem__(0, s)",
+    "a generator's shuffle": "np.random.default_rng(0).shuffle(y)",
+    "np.random.shuffle": "np.random.shuffle(y)",
+}
+
+
+@pytest.mark.parametrize("call", IN_PLACE_CALLS.values(), ids=IN_PLACE_CALLS.keys())
+def test_a_call_that_writes_into_an_array_is_refused_at_its_line(tmp_path, call):
+    f = load(tmp_path, f"""
+def f(x, s):
+    y = x * s
+    z = np.zeros(())
+    {call}
+    return np.sum(y * np.arange(3.0)) + z
+""")
+    with pytest.raises(UnsupportedSyntaxError, match=r":8:5: `") as info:
+        srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)
+    assert "in place" in str(info.value) or "`out`" in str(info.value)
+
+
+def test_a_write_into_a_part_np_split_returned_is_refused(tmp_path):
+    # the parts are views of `y`: `a *= s` changed `y` in NumPy, not in the derivative
+    f = load(tmp_path, """
+def f(x, s):
+    y = x * 2.0
+    a, b = np.array_split(y, 2)
+    a[0] = s * 3.0
+    return np.sum(y * y)
+""")
+    with pytest.raises(UnsupportedSyntaxError, match="a view of `y`"):
+        srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)
+
+
+def test_the_parts_np_split_returned_see_a_later_write_into_the_array(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    y = x * 2.0
+    a, b = np.split(y, [1])
+    y[1] = s * y[0]
+    return np.sum(a * a) + np.sum(b * np.sin(b))
+""")
+    check_reverse(f, [X.copy(), 0.7])
+
+
+def test_a_helper_writing_into_an_array_read_afterwards_through_a_second_name(tmp_path):
+    # `z = y`: the generated helper writes into a copy of `y`, so `z` missed the write
+    f = load(tmp_path, """
+def h(p, s):
+    p[0] = s
+    return 1.0
+
+
+def f(x, s):
+    y = np.sin(x)
+    z = y
+    a = h(y, s)
+    return a * np.sum(z * z)
+""")
+    with pytest.raises(UnsupportedSyntaxError, match="read afterwards as `z`"):
+        srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)
+
+
+def test_a_helper_writing_into_an_array_only_the_reverse_sweep_reads_again(tmp_path):
+    # `y` is read again by the adjoint of `np.sin(y)` only: the helper's own copy is fine
+    f = load(tmp_path, """
+def h(p, s):
+    p[0] = p[1] * s
+    return np.sum(p)
+
+
+def f(x, s):
+    y = x * 1.0
+    w = np.sin(y)
+    a = h(y, s)
+    return a + np.sum(w)
+""")
+    srcgrad.check_grads(f, [X.copy(), 0.7], modes=("rev",))
+    value, grads = srcgrad.value_and_grad(f, wrt=(0, 1))(X.copy(), 0.7)
+    np.testing.assert_allclose(grads[1], X[1], rtol=1e-12)

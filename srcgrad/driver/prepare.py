@@ -17,6 +17,7 @@ from .. import runtime
 from ..analysis.activity import Activity, mutated_names
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
+from ..analysis.sharing import sharing_before
 from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
 from ..core.ir import assignments, parameter_names, target_of
@@ -141,7 +142,7 @@ def _activity_note(ops: dict, activity: Activity):
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
     """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
-    _refuse_helpers_that_write_arguments(fn, classifier, parsed)
+    _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
     for a in assignments(fn.body):
@@ -151,13 +152,14 @@ def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
         ops[id(a)] = Operation("nondiff")
 
 
-def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
+def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     """A user function that writes into an array it was given changes the caller's array.
 
     Every generated function works on copies of the arrays it writes into, so
     the caller would not see the change. That matters only when the caller
-    reads the array afterwards (``h = step(h)`` is fine): then it is refused,
-    with the fix, or checked at run time for ``a += v``, which changes only arrays.
+    reads the array afterwards, through its name or another that may share its
+    memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
+    fix, or checked at run time for ``a += v``, which changes only arrays.
     """
     live = None
     for s, call in list(_statement_calls(fn.body)):
@@ -168,15 +170,20 @@ def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
         if not stored and not updated:
             continue
         if live is None:
-            live = live_after(fn.body)
+            live, sharing = live_after(fn.body), sharing_before(fn, ops)
         params = parameter_names(parse_function(op.callee).node)
         for k, arg in enumerate(call.args):
-            if k >= len(params) or not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
+            if k >= len(params) or not isinstance(arg, gast.Name):
+                continue
+            shared = sharing.get(id(s), {}).get(arg.id, set()) - _bound_by(s)  # the call rebinds that one
+            read = ({arg.id} | shared) & live.get(id(s), set())
+            if not read:
                 continue
             param = params[k]
+            other = "" if arg.id in read else f" as `{min(read)}`"
             construct = (
                 f"calling `{op.label}`, which writes into its argument `{param}` "
-                f"(here `{arg.id}`, read afterwards) in place"
+                f"(here `{arg.id}`, read afterwards{other}) in place"
             )
             hint = (
                 f"have `{op.label}` return the new array and assign it "
@@ -191,6 +198,12 @@ def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
                     c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
                 )
                 _insert_before(fn, s, gast.copy_location(check, s))
+
+
+def _bound_by(s) -> set[str]:
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+        return {s.targets[0].id}
+    return set()
 
 
 def _statement_calls(stmts):
