@@ -68,7 +68,9 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     classifier = Classifier(env, parsed, mode)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
-    if not parsed.filename.startswith("<srcgrad"):  # generated code shares nothing by design
+    # generated code writes its own sharing out: views of written arrays are copies, and
+    # `b = a` for an array written in place is carried after each write and its restore
+    if not parsed.filename.startswith("<srcgrad"):
         _write_out_sharing(fn, ops, classifier, parsed, names)
     trace.record("sharing", func, mode, lambda: trace.print_function(fn))
     output = fn.body[-1].value
