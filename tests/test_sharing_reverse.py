@@ -278,3 +278,27 @@ def f(x, s):
     srcgrad.check_grads(f, [X.copy(), 0.7], modes=("rev",))
     value, grads = srcgrad.value_and_grad(f, wrt=(0, 1))(X.copy(), 0.7)
     np.testing.assert_allclose(grads[1], X[1], rtol=1e-12)
+
+
+def test_hvp_of_a_parameter_the_written_array_does_not_depend_on(tmp_path):
+    # seed 7300 program 296, reduced: the restore of `w7[i8]` counted as a read of `w7`, and
+    # so kept itself (and every rebinding of `w7`) on the tape of the gradient with respect
+    # to `s`, which never reads `w7`: forward mode over it failed ("'float' object does not
+    # support item assignment")
+    f = load(tmp_path, """
+def f(x, y, s, n):
+    w7 = np.tanh((np.sin(y) - np.square(y[-2])))
+    for i8 in range(n):
+        w7[i8] -= 0.3 * (np.sin(x[i8])) / (1.0 + (np.sin(x[i8])) ** 2)
+    for i15 in range(n):
+        w7 -= 0.2 * np.tanh((0.5 * x))
+    s *= np.cos(s)
+    w18 = w7
+    w20 = np.tanh((np.mean(x) + (w18 + s)))
+    return 0.5 * np.dot(w20, w20) + np.dot(y, y) + np.dot(w18, w18) + np.sum(w7)
+""")
+    x, y, s = np.array([-0.42, -0.005, 0.35]), np.array([1.34, -0.07, 0.43]), -0.65
+    gradient = srcgrad.grad(f, wrt=2)
+    eps = 1e-5
+    expected = (gradient(x, y, s + eps, 1) - gradient(x, y, s - eps, 1)) / (2 * eps)
+    assert srcgrad.hvp(f, wrt=2)(x, y, s, 1, 1.0) == pytest.approx(expected, rel=1e-5)
