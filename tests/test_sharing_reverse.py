@@ -302,3 +302,36 @@ def f(x, y, s, n):
     eps = 1e-5
     expected = (gradient(x, y, s + eps, 1) - gradient(x, y, s - eps, 1)) / (2 * eps)
     assert srcgrad.hvp(f, wrt=2)(x, y, s, 1, 1.0) == pytest.approx(expected, rel=1e-5)
+
+
+HELPER_SCALING_ITS_ITEMS = """
+class Model:
+    def apply(self, p0):
+        total = 0.0
+        for t3 in p0:
+            t3 *= 0.9
+            total = total + np.sum(np.sin(t3))
+        return total * np.sum(p0)
+
+
+MODEL = Model()
+
+
+def f(x, s):
+    step = MODEL.apply
+    return step(np.tanh(x * s)) + np.sum(x * x)
+"""
+
+
+def test_a_helper_scaling_the_numbers_of_a_vector_it_iterates_is_not_refused(tmp_path):
+    # seed 7301 program 198: `for t3 in p0: t3 *= 0.9` rebinds numbers, the vector stays as
+    # it is; a call of it found at run time was refused ("writes into its argument 'p0'")
+    f = load(tmp_path, HELPER_SCALING_ITS_ITEMS)
+    srcgrad.check_grads(f, [X.copy(), 0.7], modes=("rev",))
+
+
+def test_a_helper_scaling_the_rows_of_a_matrix_it_iterates_is_refused(tmp_path):
+    # the rows are views: the caller's matrix would change behind the generated code's back
+    f = load(tmp_path, HELPER_SCALING_ITS_ITEMS.replace("np.tanh(x * s)", "np.outer(x, x) * s"))
+    with pytest.raises(UnsupportedSyntaxError, match="writes into its argument 'p0'"):
+        srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)

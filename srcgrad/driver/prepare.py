@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gast
 
 from .. import runtime
-from ..analysis.activity import Activity, mutated_names
+from ..analysis.activity import Activity, mutated_names, updated_depths
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
 from ..analysis.sharing import sharing_before
@@ -196,8 +196,9 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
             if param in updated:
                 location = parsed.location(call)
                 check = tp.stmt(
-                    "sg.unsupported_if_array(a, c, h)", a=arg.id,
+                    "sg.unsupported_if_array(a, c, h, n)", a=arg.id,
                     c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
+                    n=tp.const(updated[param]),
                 )
                 _insert_before(fn, s, gast.copy_location(check, s))
 
@@ -230,13 +231,15 @@ def _insert_before(fn, target, new) -> None:
     visit(fn.body)
 
 
-def arguments_written(func) -> tuple[frozenset, frozenset]:
-    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``."""
+def arguments_written(func) -> tuple[frozenset, dict]:
+    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``
+    (each with the fewest axes its array must have for the ``+=`` to reach it, less one:
+    ``for t in p: t += v`` changes ``p`` only when its rows are arrays)."""
     key = (getattr(func, "__code__", None), "arguments written")
-    return cached_guarded(func, key, lambda: _arguments_written(func), (frozenset(), frozenset()))
+    return cached_guarded(func, key, lambda: _arguments_written(func), (frozenset(), {}))
 
 
-def _arguments_written(func) -> tuple[frozenset, frozenset]:
+def _arguments_written(func) -> tuple[frozenset, dict]:
     # read only for the arguments it writes; the fence runs when the callee is transformed
     parsed = parse_function(func)
     params = set(parameter_names(parsed.node))
@@ -245,7 +248,7 @@ def _arguments_written(func) -> tuple[frozenset, frozenset]:
     classifier = Classifier(env, parsed)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     stored = frozenset(mutated_names(fn, ops) & params)
-    updated = frozenset(mutated_names(fn, ops, in_place_updates=True) & params) - stored
+    updated = {p: depth for p, depth in updated_depths(fn, ops).items() if p in params and p not in stored}
     return stored, updated
 
 
