@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from ..core.ir import assignments, is_inplace, target_of
+from ..core.ir import assignments, is_inplace, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from .classify import Operation
 from .sharing import array_names
@@ -37,6 +37,37 @@ def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = Fals
                 mutated.add(source)
                 changed = True
     return mutated
+
+
+def updated_depths(fn: gast.FunctionDef, ops: dict) -> dict[str, int]:
+    """Names whose array ``x += v`` may change in place -> the fewest integer indexes between
+    them and the name updated: ``t = p[i]; t += v`` changes ``p`` only when ``p[i]`` is an
+    array (``p`` has more than one axis), ``t = p[1:]`` whatever ``p`` is."""
+    counters = range_counters(fn)
+    depths = {target_of(a): 0 for a in assignments(fn.body) if is_inplace(a)}
+    changed = True
+    while changed:
+        changed = False
+        for a in assignments(fn.body):
+            op = ops[id(a)]
+            source, target = _shared_source(a, op), target_of(a)
+            if source is None or target not in depths:
+                continue
+            depth = depths[target] + (_integer_indexes(op.index, counters) if op.kind == "index" else 0)
+            if depth < depths.get(source, depth + 1):
+                depths[source] = depth
+                changed = True
+    return depths
+
+
+def _integer_indexes(index, counters: set) -> int:
+    """How many axes ``x[index]`` surely takes away: constant ints and ``range`` counters."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return sum(
+        1 for p in parts
+        if (isinstance(p, gast.Constant) and type(p.value) is int)
+        or (isinstance(p, gast.Name) and p.id in counters)
+    )
 
 
 def _shared_source(assign, op: Operation) -> str | None:

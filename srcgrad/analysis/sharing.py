@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import gast
 
 from ..core import templates as tp
-from ..core.ir import assignments, is_append, is_inplace, range_counters, target_of
+from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from ..errors import UnsupportedSyntaxError
 from .dataflow import Problem, live_after, solve
@@ -452,6 +452,40 @@ class SyncPlanner:
         if inverse == "transpose" and self._axes(op) is False:
             return ""  # axes known only at run time
         return inverse
+
+
+def sharing_before(fn: gast.FunctionDef, ops: dict) -> dict:
+    """``id(statement)`` -> ``name -> the names that may share its memory`` just before it,
+    for every name (not only those an in-place update reaches): a call's arguments."""
+    problem = SharingFacts(fn, ops, _container_kinds(fn, ops), array_names(fn, ops))
+    problem.relevant = {target_of(a) for a in assignments(fn.body)} | set(parameter_names(fn))
+    before = solve(problem, fn.body, Facts()).before
+
+    def linked(facts) -> dict:
+        around: dict[str, set] = {}
+        for sh in facts.values():
+            around.setdefault(sh.ref, set()).add(sh.base)
+            around.setdefault(sh.base, set()).add(sh.ref)
+        return around
+
+    return {key: _closure(linked(facts)) for key, facts in before.items()}
+
+
+def _closure(around: dict) -> dict:
+    """Each name -> every name reached from it through ``around``'s links."""
+    reached: dict[str, set] = {}
+    for start in around:
+        if start in reached:
+            continue
+        group, todo = {start}, [start]
+        while todo:
+            for other in around.get(todo.pop(), ()):
+                if other not in group:
+                    group.add(other)
+                    todo.append(other)
+        for n in group:
+            reached[n] = group
+    return reached
 
 
 def _other_end(share: Share, name: str) -> str:

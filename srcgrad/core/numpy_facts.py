@@ -8,8 +8,10 @@ Rules (``rules/``) say how to differentiate; these tables say what a call *is*.
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 import operator
+import random
 
 import gast
 import numpy as np
@@ -95,6 +97,12 @@ VIEW_FUNCTIONS = {
     np.fliplr: "",
     np.flipud: "",
     np.real: "",
+    # a list of views of their argument (a write into one reaches it: refused)
+    np.split: "",
+    np.array_split: "",
+    np.hsplit: "",
+    np.vsplit: "",
+    np.dsplit: "",
 }
 
 
@@ -122,7 +130,8 @@ def returns_container(primal) -> bool:
     return id(primal) in _CONTAINER_RESULTS
 
 
-# Array methods that change the array in place, and what to write instead.
+# Methods that change their receiver (an array, a list, a random generator's argument)
+# in place, and what to write instead.
 IN_PLACE_METHODS = {
     "fill": "write `y[...] = value` instead",
     "sort": "use `y = np.sort(y)` instead",
@@ -130,8 +139,46 @@ IN_PLACE_METHODS = {
     "partition": "use `y = np.partition(y, k)` instead",
     "resize": "use `y = np.resize(y, shape)` instead",
     "itemset": "write `y[i] = value` instead",
+    "shuffle": "use `y = rng.permutation(y)` instead",
+    "__setitem__": "write `y[i] = value` instead",
+    "__delitem__": "build the array or list without the item instead",
+}
+
+# ``x.__iadd__(y)`` and its kind: the augmented assignment written as a call.
+IN_PLACE_OPERATOR_METHODS = {
+    f"__i{name}__" for name in (
+        "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
+        "and", "or", "xor", "lshift", "rshift",
+    )
 }
 
 
 def is_in_place_function(func) -> bool:
-    return any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal))
+    """NumPy's functions that write into an argument (``np.copyto``, ``np.add.at``, ...),
+    and in-place methods reached through their class or a fixed receiver
+    (``np.ndarray.sort``, ``np.random.shuffle``)."""
+    if any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, random.shuffle)):
+        return True
+    name = getattr(func, "__name__", None)
+    receiver = getattr(func, "__self__", None)
+    if name == "at" and isinstance(receiver, np.ufunc):  # np.add.at(y, i, v): unbuffered, in place
+        return True
+    if name in IN_PLACE_METHODS or name in IN_PLACE_OPERATOR_METHODS:
+        if isinstance(receiver, (np.ndarray, np.random.Generator, np.random.RandomState)):
+            return True
+        return getattr(np.ndarray, name, None) is func or getattr(list, name, None) is func
+
+
+def positional_out(func, count: int) -> bool:
+    """Whether ``count`` positional arguments reach ``func``'s ``out`` (``np.add(a, b, c)``,
+    ``np.sum(a, 0, None, c)``): the result written into an existing array."""
+    if isinstance(func, np.ufunc):
+        return count > func.nin
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    for k, p in enumerate(parameters):
+        if p.name == "out":
+            return p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and count > k
+    return False

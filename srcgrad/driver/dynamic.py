@@ -171,7 +171,9 @@ class CallSite:
         transform time (``x[i] = v`` into any argument; ``x += v`` only into an array)."""
         stored, updated = written
         bound = inspect.signature(callee).bind(*args, **kwargs).arguments
-        changed = sorted(stored | {p for p in updated if isinstance(bound.get(p), np.ndarray)})
+        changed = sorted(stored | {
+            p for p, depth in updated.items() if isinstance(bound.get(p), np.ndarray) and bound[p].ndim > depth
+        })
         if changed:
             raise UnsupportedSyntaxError(
                 f"{self.label} writes into its argument {changed[0]!r}", self.location,

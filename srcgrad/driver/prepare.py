@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import gast
 
 from .. import runtime
-from ..analysis.activity import Activity, mutated_names
+from ..analysis.activity import Activity, mutated_names, updated_depths
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
+from ..analysis.sharing import sharing_before
 from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
 from ..core.ir import assignments, parameter_names, target_of
@@ -67,7 +68,9 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     classifier = Classifier(env, parsed, mode)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
-    if not parsed.filename.startswith("<srcgrad"):  # generated code shares nothing by design
+    # generated code writes its own sharing out: views of written arrays are copies, and
+    # `b = a` for an array written in place is carried after each write and its restore
+    if not parsed.filename.startswith("<srcgrad"):
         _write_out_sharing(fn, ops, classifier, parsed, names)
     trace.record("sharing", func, mode, lambda: trace.print_function(fn))
     output = fn.body[-1].value
@@ -142,7 +145,7 @@ def _activity_note(ops: dict, activity: Activity):
 
 def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
     """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
-    _refuse_helpers_that_write_arguments(fn, classifier, parsed)
+    _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
     fn.body = sharing.run()
     for a in assignments(fn.body):
@@ -152,13 +155,14 @@ def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
         ops[id(a)] = Operation("nondiff")
 
 
-def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
+def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     """A user function that writes into an array it was given changes the caller's array.
 
     Every generated function works on copies of the arrays it writes into, so
     the caller would not see the change. That matters only when the caller
-    reads the array afterwards (``h = step(h)`` is fine): then it is refused,
-    with the fix, or checked at run time for ``a += v``, which changes only arrays.
+    reads the array afterwards, through its name or another that may share its
+    memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
+    fix, or checked at run time for ``a += v``, which changes only arrays.
     """
     live = None
     for s, call in list(_statement_calls(fn.body)):
@@ -169,16 +173,21 @@ def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
         if not stored and not updated:
             continue
         if live is None:
-            live = live_after(fn.body)
+            live, sharing = live_after(fn.body), sharing_before(fn, ops)
         params = parameter_names(parse_function(op.callee).node)
         # the arguments the callee gets: a method's receiver first (op.call has it), keywords too
         passed = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         for param, arg in passed:
-            if not isinstance(arg, gast.Name) or arg.id not in live.get(id(s), ()):
+            if not isinstance(arg, gast.Name):
                 continue
+            shared = sharing.get(id(s), {}).get(arg.id, set()) - _bound_by(s)  # the call rebinds that one
+            read = ({arg.id} | shared) & live.get(id(s), set())
+            if not read:
+                continue
+            other = "" if arg.id in read else f" as `{min(read)}`"
             construct = (
                 f"calling `{op.label}`, which writes into its argument `{param}` "
-                f"(here `{arg.id}`, read afterwards) in place"
+                f"(here `{arg.id}`, read afterwards{other}) in place"
             )
             hint = (
                 f"have `{op.label}` return the new array and assign it "
@@ -189,10 +198,17 @@ def _refuse_helpers_that_write_arguments(fn, classifier, parsed) -> None:
             if param in updated:
                 location = parsed.location(call)
                 check = tp.stmt(
-                    "sg.unsupported_if_array(a, c, h)", a=arg.id,
+                    "sg.unsupported_if_array(a, c, h, n)", a=arg.id,
                     c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
+                    n=tp.const(updated[param]),
                 )
                 _insert_before(fn, s, gast.copy_location(check, s))
+
+
+def _bound_by(s) -> set[str]:
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+        return {s.targets[0].id}
+    return set()
 
 
 def _statement_calls(stmts):
@@ -217,13 +233,15 @@ def _insert_before(fn, target, new) -> None:
     visit(fn.body)
 
 
-def arguments_written(func) -> tuple[frozenset, frozenset]:
-    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``."""
+def arguments_written(func) -> tuple[frozenset, dict]:
+    """The parameters ``func`` writes into in place: by index or append, and only by ``+=``
+    (each with the fewest axes its array must have for the ``+=`` to reach it, less one:
+    ``for t in p: t += v`` changes ``p`` only when its rows are arrays)."""
     key = (getattr(func, "__code__", None), "arguments written")
-    return cached_guarded(func, key, lambda: _arguments_written(func), (frozenset(), frozenset()))
+    return cached_guarded(func, key, lambda: _arguments_written(func), (frozenset(), {}))
 
 
-def _arguments_written(func) -> tuple[frozenset, frozenset]:
+def _arguments_written(func) -> tuple[frozenset, dict]:
     # read only for the arguments it writes; the fence runs when the callee is transformed
     parsed = parse_function(func)
     params = set(parameter_names(parsed.node))
@@ -232,7 +250,7 @@ def _arguments_written(func) -> tuple[frozenset, frozenset]:
     classifier = Classifier(env, parsed)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     stored = frozenset(mutated_names(fn, ops) & params)
-    updated = frozenset(mutated_names(fn, ops, in_place_updates=True) & params) - stored
+    updated = {p: depth for p, depth in updated_depths(fn, ops).items() if p in params and p not in stored}
     return stored, updated
 
 

@@ -1,6 +1,7 @@
 """Refusals that need names resolved: NumPy calls that change an array in place.
 
-``np.add(a, b, out=y)``, ``y.sort()`` or ``np.copyto(y, x)`` change memory
+``np.add(a, b, out=y)`` (or ``np.add(a, b, y)``), ``y.sort()``, ``np.add.at(y, i, v)``,
+``y.__iadd__(v)`` or ``np.copyto(y, x)`` change memory
 the transformations cannot see (a value changes with no assignment to it).
 Whether ``y.sort`` is NumPy's in-place method or a user's function depends on
 what the names are bound to, so this check runs after ``resolve`` and before
@@ -12,7 +13,13 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
-from ..core.numpy_facts import IN_PLACE_METHODS, is_in_place_function
+from ..core.numpy_facts import (
+    IN_PLACE_METHODS,
+    IN_PLACE_OPERATOR_METHODS,
+    METHODS,
+    is_in_place_function,
+    positional_out,
+)
 from .resolve import Environment, is_missing
 
 
@@ -28,9 +35,26 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
                 "assign the result instead (`y = np.multiply(y, 3.0)`)",
             )
         func = env.static_value(call.func)
-        method = call.func.attr if isinstance(call.func, gast.Attribute) and is_missing(func) else None
+        attribute = call.func.attr if isinstance(call.func, gast.Attribute) else None
+        method = attribute if is_missing(func) else None
+        if attribute in IN_PLACE_OPERATOR_METHODS:  # x.__iadd__(y), whatever x is
+            raise unsupported(
+                call, f"`{text}(...)`, which changes its receiver in place",
+                "write the augmented assignment instead (`x += y`)",
+            )
         if method in IN_PLACE_METHODS or (not is_missing(func) and is_in_place_function(func)):
+            name = getattr(func, "__name__", None) if method is None else method
             raise unsupported(
                 call, f"`{text}(...)`, which changes an array in place",
-                IN_PLACE_METHODS.get(method) or "write with an index instead (`y[...] = value`)",
+                IN_PLACE_METHODS.get(name) or "write with an index instead (`y[...] = value`)",
             )
+        starred = any(isinstance(a, gast.Starred) for a in call.args)
+        numpy_method = METHODS.get(method) if method is not None else None
+        if not starred and numpy_method is not None and positional_out(numpy_method, len(call.args) + 1):
+            func = numpy_method  # y.sum(0, None, z): np.sum(y, 0, None, z)
+        elif starred or is_missing(func) or not positional_out(func, len(call.args)):
+            continue
+        raise unsupported(
+            call, f"`{text}(...)` with its `out` argument, which writes into an existing array",
+            "assign the result instead (`y = np.multiply(y, 3.0)`)",
+        )

@@ -63,9 +63,10 @@ def unsupported_sharing(construct: str, hint: str):
     raise UnsupportedSyntaxError(construct, None, hint)
 
 
-def unsupported_if_array(x, construct: str, hint: str) -> None:
-    """Refuse a call whose ``+=`` on this argument would change the caller's array."""
-    if is_array(x):
+def unsupported_if_array(x, construct: str, hint: str, depth: int = 0) -> None:
+    """Refuse a call whose ``+=`` on this argument would change the caller's array: one
+    with more than ``depth`` axes (``for t in p: t += v`` changes rows, not numbers)."""
+    if is_array(x) and np.ndim(x) > depth:
         unsupported_sharing(construct, hint)
 
 

@@ -99,8 +99,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             new = {v for v in code.reads if self.is_candidate(v)}
             # a read new this round may be of memory written in place: its writes are undone
             # (``Tape.restores_memory``) only once a round has seen it read
-            newly_read = set(code.reads) - self._previous_reads
-            self._previous_reads |= set(code.reads)
+            newly_read = self.reads - self._previous_reads
+            self._previous_reads |= self.reads
             if (new == pushed or new == self.pushed_now) and not (newly_read & self.memory_classes.keys()):
                 return code
             pushed = new
@@ -108,11 +108,12 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def _build(self, body, pushed: set[str]) -> ReverseCode:
         self.names = self.base_names.copy()
         self.pushed = pushed
-        self.reads: set[str] = set()
+        self.reads: set[str] = set()  # what the adjoint code and the recorded control flow read
+        self.restore_reads: set[str] = set()  # what restores of memory read (or write into)
         self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
         self.pushed_now: set[str] = set()  # what this round actually pushed
         self.restored: set[str] = set()  # names the reverse sweep writes into (restores of stores, pops)
-        self.reads_for_restore = self._previous_reads  # lists the reverse sweep reads
+        self.reads_for_restore = self._previous_reads  # memory the reverse sweep reads
         out = self.output
         seed = self.adjoint(out.id) if isinstance(out, gast.Name) else self.names.fresh("bout")
         # adjoint state: the set adjoints, each mapped to whether we own its array
@@ -126,7 +127,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             else:
                 gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
                 self.reads.add(p)
-        reads = sorted(self.reads & self._locals())
+        reads = sorted((self.reads | self.restore_reads) & self._locals())
         mutated = self.mutated
         forward = self.argument_copies(mutated | self.memory_classes.keys()) + forward
         reverse = self._resolve_restores(reverse)
@@ -273,9 +274,9 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         if reverse:
             reverse = self.comment(s) + reverse
         forward, reverse = self.record(s, op, target, forward, reverse, extra_targets)
-        again = same_object_syncs(s)
+        again = same_object_syncs(s) if target in self.restored else []
         if again:  # after the restore of `s`: the names that are its object see the memory restored
-            self.reads |= tp.names_in(again)
+            self.restore_reads |= tp.names_in(again)
             reverse = reverse + again
         return forward, reverse, state
 

@@ -43,11 +43,11 @@ class Tape:
                 reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
             return forward, reverse
         if op.kind == "store":
-            if self.is_pushed(target) or self.restores_memory(target, maybe):
+            if (self.pushed is None and self.is_candidate(target)) or self.restores_memory(target, maybe):
+                self.pushed_now.add(target)
                 self.restored.add(target)
-                self.reads.add(target)  # the restore writes into it
                 # save the part about to be overwritten; the reverse sweep puts it back
-                self.reads |= tp.names_in(op.index)  # the restore indexes with it too
+                self.restore_reads |= tp.names_in(op.index) | {target}  # it indexes and writes
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
                 # d["new"] = v: nothing to save, and the reverse sweep removes the key again
                 new_key = self.kinds.get(target) == "dict" or _is_text(op.index)
@@ -74,9 +74,9 @@ class Tape:
         """Whether the reverse sweep undoes a write into ``target`` (``target[i] = v``, an
         append): when it reads the memory, through ``target`` or any name that may share
         it and may be bound before the write (a name bound after it is read only after)."""
-        if not (self.memory_classes[target] & (maybe | {target}) & self.reads_for_restore):
+        if not (self.memory_classes.get(target, frozenset()) & (maybe | {target}) & self.reads_for_restore):
             return False
-        self.reads.add(target)  # the restore writes into it
+        self.restore_reads.add(target)  # the restore writes into it
         self.restored.add(target)
         return True
 
