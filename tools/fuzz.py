@@ -64,12 +64,7 @@ FEATURES = (
 KNOWN_BUGS: set[str] = set()
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
-KNOWN_FAILURES = {
-    # a helper's `t += v` on `t` from `for t in p0` is checked at run time as a write into p0
-    # whenever p0 is an array; for a vector, t is a number and nothing reaches p0
-    # (tests/test_forward_regressions.py::test_a_helper_adding_to_an_element_of_its_vector)
-    "a false refusal: += on a loop element of a helper's vector": "which writes into its argument",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 # -- the generator -------------------------------------------------------------------
