@@ -176,9 +176,12 @@ def _rule_call(case, kind, args, diff, dirs, ans, g):
 
 
 # Every case with chunks of half each axis (several chunks along every axis);
-# every fourth with one-row chunks too (many chunks along the first).
+# every fourth with one-row chunks too (many chunks along the first), except the rules that
+# solve with a triangular factor: Dask's lu, under its solve, needs square chunks.
+SQUARE_CHUNKS_ONLY = (np.linalg.qr,)
 RULE_RUNS = [pytest.param(p.values[0], "halves", id=f"{p.id}-halves") for p in RULE_CASES] + [
     pytest.param(p.values[0], "rows", id=f"{p.id}-rows") for p in RULE_CASES[::4]
+    if p.values[0].fn not in SQUARE_CHUNKS_ONLY
 ]
 
 
