@@ -349,3 +349,19 @@ def f(x, s):
     return a + np.sum(w)
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("copy", ["w2.copy()", "w2 + 0.0", "np.array(w2)", "np.asarray(w2)", "w2[:]"])
+def test_a_tangent_passed_through_is_copied_before_a_later_write(tmp_path, copy):
+    # fuzz campaign seed 6107 program 48, reduced: the tangent of `w6 = w2.copy()` is dw2
+    # itself; dw2 was already copied for an earlier write, so the next write `w2[1] = ...`
+    # went into it in place and dw6 took the new value (jvp 3.47, finite differences 2.47)
+    f = load(tmp_path, f"""
+def f(x, s):
+    w2 = x / (1.0 + x ** 2)
+    w2[1] += 0.3
+    w6 = {copy}
+    w2[1] = x.sum() - s
+    return np.dot(w2, w2) + np.sum(w6)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))

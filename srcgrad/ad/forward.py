@@ -150,6 +150,13 @@ class ForwardTransformer(Derivatives):
             return [s], state
         code.append(tp.assign(dt, expr))
         state[target] = False
+        if isinstance(expr, gast.Name):
+            # the rule passed an input's tangent through (the tangent of `w2.copy()` or of
+            # `w2 + 0.0` is dw2 itself): that array now has two names, and the next write into
+            # either must copy it first (written in place, dw6 took dw2's later values)
+            for x in live:
+                if state.get(x) and expr.id == self.tangent(x):
+                    state[x] = False
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state):
