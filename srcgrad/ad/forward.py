@@ -150,13 +150,8 @@ class ForwardTransformer(Derivatives):
             return [s], state
         code.append(tp.assign(dt, expr))
         state[target] = False
-        if isinstance(expr, gast.Name):
-            # the rule passed an input's tangent through (the tangent of `w2.copy()` or of
-            # `w2 + 0.0` is dw2 itself): that array now has two names, and the next write into
-            # either must copy it first (written in place, dw6 took dw2's later values)
-            for x in live:
-                if state.get(x) and expr.id == self.tangent(x):
-                    state[x] = False
+        if not isinstance(s.value, gast.Name):  # (`b = a` shares the primal too: kept in step by sharing)
+            _disown_passed_through(expr, live, state, self.tangent)
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state):
@@ -363,3 +358,13 @@ def _machinery_jvp(op: Operation, env) -> str | None:
     if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
         return None
     return method if callable(getattr(receiver, method, None)) else None
+
+
+def _disown_passed_through(expr, inputs, state, tangent) -> None:
+    """A rule that passed an input's tangent through (the tangent of ``w2.copy()`` or of
+    ``w2 + 0.0`` is ``dw2`` itself) gave that array a second name: the next write into
+    either must copy it first (written in place, ``dw6`` took ``dw2``'s later values)."""
+    if isinstance(expr, gast.Name):
+        for x in inputs:
+            if state.get(x) and expr.id == tangent(x):
+                state[x] = False
