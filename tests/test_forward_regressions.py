@@ -6,29 +6,16 @@ reduced by hand. Derivatives are checked against central finite differences
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import sys
 
 import numpy as np
 import pytest
+from user_modules import load
 
 import srcgrad
 
-_ids = itertools.count()
 X3 = np.array([0.3, -0.2, 0.5])
 
-
-def load(tmp_path, source: str, name: str = "f"):
-    """Write ``source`` to a fresh module file and import it (srcgrad reads it with inspect)."""
-    modname = f"_srcgrad_forward_regression_{next(_ids)}"
-    path = tmp_path / f"{modname}.py"
-    path.write_text("import numpy as np\n\n\n" + source)
-    spec = importlib.util.spec_from_file_location(modname, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = module
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 # -- a list whose tangent is first needed at an append or a pop ---------------------------

@@ -8,30 +8,18 @@ A bug found but not fixed here is a strict xfail naming what it gives and what i
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import signal
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from user_modules import load
 
 import srcgrad
 
 ROOT = Path(__file__).resolve().parent.parent
-_ids = itertools.count()
 
-
-def load(tmp_path, source: str, name: str = "f"):
-    """Write ``source`` to a fresh module file and import it (srcgrad reads it with inspect)."""
-    modname = f"_srcgrad_fuzz_regression_{next(_ids)}"
-    path = tmp_path / f"{modname}.py"
-    path.write_text("import numpy as np\n\n\n" + source)
-    spec = importlib.util.spec_from_file_location(modname, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = module
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 class _HangGuard:

@@ -10,29 +10,12 @@ the caller's arrays left unchanged.
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
-
 import numpy as np
 import pytest
+from user_modules import load
 
 import srcgrad
 from srcgrad.errors import UnsupportedSyntaxError
-
-_ids = itertools.count()
-
-
-def load(tmp_path, source: str, name: str = "f"):
-    """Write ``source`` to a fresh module file and import it (srcgrad reads it with inspect)."""
-    modname = f"_srcgrad_sharing_reverse_{next(_ids)}"
-    path = tmp_path / f"{modname}.py"
-    path.write_text("import numpy as np\n\n\n" + source)
-    spec = importlib.util.spec_from_file_location(modname, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = module
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 def numeric_gradient(f, args, k, eps=1e-6):
