@@ -27,7 +27,7 @@ from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from ..errors import UnsupportedSyntaxError
-from .dataflow import Problem, live_after, solve
+from .dataflow import Liveness, Problem, live_after, solve
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Facts(dict):
 class SharingFacts(Problem):
     """The shares that hold at each statement of a core function (a forward problem)."""
 
-    def __init__(self, fn: gast.FunctionDef, ops: dict, containers: dict, arrays: set):
+    def __init__(self, fn: gast.FunctionDef, ops: dict, containers: dict, arrays: set, forget_dead: bool = True):
         self.ops = ops
         self.containers = containers
         self.arrays = arrays
@@ -104,6 +104,8 @@ class SharingFacts(Problem):
         self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
         self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
+        # names read before each statement or later: the others' shares are forgotten there
+        self.live = solve(Liveness(), fn.body, frozenset()).before if forget_dead else None
         # statement -> {lost link key: (the link, the two shares it is lost from; the second
         # None when an index was rebound)}: the flag of the link is set there
         self.lost_at: dict[int, dict] = {}
@@ -152,6 +154,11 @@ class SharingFacts(Problem):
 
     def transfer(self, s, facts: Facts) -> Facts:
         self.transfers += 1
+        if self.live is not None and facts:
+            keep = self.live[id(s)]
+            if isinstance(s, gast.Assign) and is_inplace(s):  # `x = t` for `x += v`: x's memory changes
+                keep = keep | {target_of(s)}
+            facts = _forget_dead(facts, keep)
         if not (isinstance(s, gast.Assign) or is_append(s)):
             return facts
         if is_append(s):
@@ -457,7 +464,7 @@ class SyncPlanner:
 def sharing_before(fn: gast.FunctionDef, ops: dict) -> dict:
     """``id(statement)`` -> ``name -> the names that may share its memory`` just before it,
     for every name (not only those an in-place update reaches): a call's arguments."""
-    problem = SharingFacts(fn, ops, _container_kinds(fn, ops), array_names(fn, ops))
+    problem = SharingFacts(fn, ops, _container_kinds(fn, ops), array_names(fn, ops), forget_dead=False)
     problem.relevant = {target_of(a) for a in assignments(fn.body)} | set(parameter_names(fn))
     before = solve(problem, fn.body, Facts()).before
 
@@ -530,6 +537,27 @@ def share_order(share: Share):
 def _without(facts: dict, name: str) -> Facts:
     """The shares left once ``name`` is bound to a new value."""
     return Facts({k: s for k, s in facts.items() if name not in (s.ref, s.base)})
+
+
+def _forget_dead(facts: Facts, live) -> Facts:
+    """The shares left once names nothing reads again are forgotten, where they link nothing.
+
+    A name no statement reads again cannot see an update; its shares matter only
+    when it joins two other names (their memory is one through it) or is the very
+    object of another (``b = a``: reverse mode reads ``b``'s value). Forgetting the
+    rest keeps the facts to the names that matter: every element read, ``t = y[i]``,
+    would otherwise share ``y`` until rebound, and each rebinding of ``y`` would make
+    a lost link per pair of them.
+    """
+    ends: dict[str, set] = {}
+    for sh in facts.values():
+        for end, other in ((sh.ref, sh.base), (sh.base, sh.ref)):
+            if end not in live:
+                ends.setdefault(end, set()).add(None if sh.how == "same" else other)
+    dead = {n for n, others in ends.items() if None not in others and len(others) <= 1}
+    if not dead:
+        return facts
+    return Facts({k: sh for k, sh in facts.items() if sh.ref not in dead and sh.base not in dead})
 
 
 def _join(a: dict, b: dict) -> Facts:
