@@ -38,16 +38,17 @@ class Share:
     element of the container ``base``), ``view`` (``ref = f(base)`` for a
     function in ``VIEW_FUNCTIONS``), ``opaque`` (``ref = helper(base)``: a user
     function may return its argument or a view of it; an update that reaches
-    it is refused at run time if the memory is really shared), ``lost`` (both shared memory with a name
-    since bound to something else, as ``rows`` and ``A`` after
-    ``r = A[i]; rows.append(r); r = ...``: no assignment can carry an update
-    across, so one raises at run time if the sharing is real). ``certain`` is
+    it is refused at run time if the memory is really shared), ``lost`` (the
+    sharing can no longer be written out: ``ref`` shares the memory a rebound name
+    held, as ``rows`` and ``A`` do after ``r = A[i]; rows.append(r); r = ...``,
+    both linked to ``r``'s old memory (``old_memory``); or ``ref = base[i]`` where
+    ``i`` has been rebound. An update that crosses from one name to another
+    through such links raises at run time if the sharing is real). ``certain`` is
     False when the sharing holds on some paths only.
 
-    A lost link is one fact per pair of names, wherever it was lost (``origin``
-    is the first place, for messages; ``SharingFacts.lost_at`` lists every place
-    and the two shares it was lost from, whose flags say whether it is real):
-    pairs, not the paths that lost them, bound the facts.
+    A lost link is one fact per pair, wherever it was lost (``origin`` is the
+    first place; ``SharingFacts.lost_at`` lists every place and the share it was
+    lost from, whose flag says whether it is real).
     """
 
     ref: str
@@ -80,6 +81,9 @@ class Sync:
     dst: str
     onward: list
     same_object: bool = False
+    # across a lost link: (the link to it or None, a name the update may reach but not be
+    # carried to), each refused at run time if the links there are real
+    beyond: list = field(default_factory=list)
 
 
 class Facts(dict):
@@ -106,8 +110,9 @@ class SharingFacts(Problem):
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
         # names read before each statement or later: the others' shares are forgotten there
         self.live = solve(Liveness(), fn.body, frozenset()).before if forget_dead else None
-        # statement -> {lost link key: (the link, the two shares it is lost from; the second
-        # None when an index was rebound)}: the flag of the link is set there
+        self.memories: dict[tuple, str] = {}  # (id(statement), name) -> the memory it rebinds away
+        # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
+        # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
 
     def _reachable_from_updates(self, fn: gast.FunctionDef) -> set[str]:
@@ -189,16 +194,31 @@ class SharingFacts(Problem):
         return facts
 
     def _lost_links(self, facts: dict, name: str, s) -> dict:
-        """Links between names that were linked through ``name``, about to be rebound (one per pair)."""
-        around = [(sh, sh.base if sh.ref == name else sh.ref) for sh in facts.values() if name in (sh.ref, sh.base)]
+        """Links from the names that shared ``name``'s memory to that memory, as ``name`` is rebound.
+
+        The memory gets a name of its own (``old_memory``), linked to each name
+        that shared it, so the links grow with the names and not with their pairs.
+        A memory that only one other name shares links nothing: it is that name's.
+        """
+        around = {_other_end(sh, name) for sh in facts.values() if name in (sh.ref, sh.base)} - {name}
+        if len(around) < 2:
+            return {}
+        memory = self.old_memory(name, s)
         lost = {}
-        for k, (first, a) in enumerate(around):
-            for second, b in around[k + 1:]:
-                if a != b:
-                    link = facts.get(_lost(a, b, s).key) or lost.get(_lost(a, b, s).key) or _lost(a, b, s)
-                    lost[link.key] = link
-                    self.lost_at.setdefault(id(s), {})[(link.key, first.key, second.key)] = (link, first, second)
+        for share in facts.values():
+            if name in (share.ref, share.base) and _other_end(share, name) != name:
+                link = _lost(_other_end(share, name), memory, s)
+                link = lost[link.key] = facts.get(link.key) or lost.get(link.key) or link
+                self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
         return lost
+
+    def old_memory(self, name: str, s) -> str:
+        """The name of the memory ``name`` held before ``s`` rebound it (one per statement:
+        in a loop it stands for the memory of every earlier iteration)."""
+        key = (id(s), name)
+        if key not in self.memories:
+            self.memories[key] = f"{name}{OLD_MEMORY}{len(self.memories)}"
+        return self.memories[key]
 
     def _index_rebound(self, facts: dict, name: str, s) -> dict:
         """Shares whose index reads ``name``, about to change: the index no longer says where.
@@ -210,7 +230,7 @@ class SharingFacts(Problem):
         for key, share in facts.items():
             if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
                 link = facts.get(_lost(share.ref, share.base, s).key) or _lost(share.ref, share.base, s)
-                self.lost_at.setdefault(id(s), {})[(link.key, key, None)] = (link, share, None)
+                self.lost_at.setdefault(id(s), {})[(link.key, key)] = (link, share)
                 share, key = link, link.key
             out[key] = share
         return out
@@ -281,10 +301,10 @@ class SyncPlanner:
         if not updates:
             return
         facts = solve(self.problem, self.fn.body, Facts())
-        self.lost_from: dict[tuple, list] = {}  # lost link key -> the pairs of shares it is lost from
+        self.lost_from: dict[tuple, list] = {}  # lost link key -> the shares it is lost from
         for found in self.problem.lost_at.values():
-            for link, first, second in found.values():
-                self.lost_from.setdefault(link.key, []).append((first, second))
+            for link, share in found.values():
+                self.lost_from.setdefault(link.key, []).append(share)
         live = live_after(self.fn.body)
         for s in updates:
             # an append changes the list, not what it held: the facts before it
@@ -327,6 +347,10 @@ class SyncPlanner:
         # `x[i] = v` and appends change x's object; `x += v` binds x to a new one in generated code
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
         syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
+        syncs = _across_lost_links(syncs, _synced(syncs) | {name})
+        for link in {id(x): x for sync in _walk(syncs) for x in (sync.share, *(b for b, _ in sync.beyond)) if x}.values():
+            if link.how == "lost":
+                self.use_lost(link)
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -364,7 +388,14 @@ class SyncPlanner:
             dst = share.base if share.ref == src else share.ref
             if dst in seen:
                 continue
-            if share.how in ("opaque", "lost"):
+            if share.how == "lost":
+                # no assignment carries the write across: it is refused at run time if it
+                # reaches, that way, a name that matters (one past the old memories `dst` leads to)
+                beyond = self.beyond_lost_link(share, dst, around, live, seen, memo)
+                if beyond:
+                    syncs.append(Sync(share, src, dst, [], beyond=beyond))
+                continue
+            if share.how == "opaque":
                 # it matters if `dst` is read later, or shares memory, through another
                 # link, with a name off this path that is (or that leads to one that is)
                 if dst not in live and not any(
@@ -388,10 +419,6 @@ class SyncPlanner:
                     self.tracked.add(share.key)
                 syncs.append(Sync(share, src, dst, []))
                 continue
-            if share.how == "lost":
-                self.use_lost(share)
-                syncs.append(Sync(share, src, dst, []))
-                continue
             self.check(s, share, src, dst)
             self.used[share.key] = share
             if not share.certain and not share.appended:
@@ -399,9 +426,30 @@ class SyncPlanner:
             syncs.append(Sync(share, src, dst, onward, same))
         return syncs
 
+    def beyond_lost_link(self, link: Share, dst: str, around, live, seen: frozenset, memo: dict) -> list:
+        """``[(None, dst)]``, or for an old memory ``dst`` the names off the path that share it,
+        directly or through other old memories, each with its link to the last one: those
+        read later, or that lead to one that is (whether the links between old memories
+        are real is not asked: at worst a refusal)."""
+        found, reached, todo = [], {dst}, [(None, dst)]
+        while todo:
+            through, at = todo.pop(0)
+            if not is_old_memory(at):
+                if at in live or any(
+                    _other_end(o, at) not in seen and _other_end(o, at) in memo["reaching"] for o in around.get(at, ())
+                ):
+                    found.append((through, at))
+                continue
+            for other_link in around.get(at, ()):
+                other = _other_end(other_link, at)
+                if other not in reached and other not in seen:
+                    reached.add(other)
+                    todo.append((other_link, other))
+        return found
+
     def use_lost(self, link: Share) -> None:
-        """A lost link some update goes through, and the shares it was lost from: their
-        flags are read where it is lost (a link lost from lost links, theirs in turn)."""
+        """A lost link some update asks about, and the shares it was lost from: their flags
+        are read where it is lost (a link lost from lost links, theirs in turn)."""
         todo = [link]
         while todo:
             link = todo.pop()
@@ -409,15 +457,12 @@ class SyncPlanner:
                 continue
             self.used[link.key] = link
             self.tracked.add(link.key)
-            for parts in self.lost_from.get(link.key, ()):
-                for part in parts:
-                    if part is None:
-                        continue
-                    if part.how == "lost":
-                        todo.append(part)
-                    else:
-                        self.used.setdefault(part.key, part)
-                        self.tracked.add(part.key)
+            for part in self.lost_from.get(link.key, ()):
+                if part.how == "lost":
+                    todo.append(part)
+                else:
+                    self.used.setdefault(part.key, part)
+                    self.tracked.add(part.key)
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""
@@ -490,9 +535,45 @@ def _closure(around: dict) -> dict:
                 if other not in group:
                     group.add(other)
                     todo.append(other)
-        for n in group:
-            reached[n] = group
+        names = {n for n in group if not is_old_memory(n)}
+        for n in names:
+            reached[n] = names
     return reached
+
+
+def _walk(syncs: list[Sync]):
+    for sync in syncs:
+        yield sync
+        yield from _walk(sync.onward)
+
+
+def _across_lost_links(syncs: list[Sync], synced: set[str]) -> list[Sync]:
+    """``syncs`` without the names beyond lost links that other syncs give a whole new value
+    (nor syncs left with nothing to do)."""
+    kept = []
+    for sync in syncs:
+        if sync.share.how == "lost":
+            beyond = [(link, n) for link, n in sync.beyond if n not in synced]
+            if beyond:
+                kept.append(replace(sync, beyond=beyond))
+            continue
+        onward = _across_lost_links(sync.onward, synced)
+        kept.append(replace(sync, onward=onward) if onward != sync.onward else sync)
+    return kept
+
+
+def _synced(syncs: list[Sync]) -> set[str]:
+    """The names some of ``syncs`` (or the syncs onward from them) give a whole new value.
+
+    A part written back into its whole (``b[i] = r``, a slot of a list) leaves the
+    rest of the whole as it was, which may hold memory the update wrote too.
+    """
+    whole = set()
+    for sync in syncs:
+        whole |= _synced(sync.onward)
+        if sync.share.how in ("same", "view") or (sync.share.how == "part" and sync.dst == sync.share.ref):
+            whole.add(sync.dst)
+    return whole
 
 
 def _other_end(share: Share, name: str) -> str:
@@ -510,6 +591,18 @@ def _reaching(around: dict, live, updated: str) -> set[str]:
                     found.add(other)
                     todo.append(other)
     return found
+
+
+OLD_MEMORY = "'"  # in the name of a memory no name holds any more (never a Python name)
+
+
+def is_old_memory(name: str) -> bool:
+    return OLD_MEMORY in name
+
+
+def spelled(name: str) -> str:
+    """A name, or an old memory as ``old_<the name that held it>``: for the names of flags."""
+    return f"old_{name.split(OLD_MEMORY)[0]}" if is_old_memory(name) else name
 
 
 def _lost(a: str, b: str, origin) -> Share:

@@ -21,7 +21,7 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import is_inplace
-from .sharing import Share, Sync, SyncPlanner, share_order
+from .sharing import Share, Sync, SyncPlanner, share_order, spelled
 
 
 class SharedMemory:
@@ -92,14 +92,11 @@ class SharedMemory:
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
         found = []
-        for link, first, second in self.plan.problem.lost_at.get(id(s), {}).values():
+        for link, share in self.plan.problem.lost_at.get(id(s), {}).values():
             if link.key in self.used:
-                # the link is real when both shares it came through were
-                flags = [tp.name(f) for f in {self.flag(first): 0, self.flag(second) if second else None: 0} if f]
-                real = gast.BoolOp(op=gast.And(), values=flags) if len(flags) > 1 else (
-                    flags[0] if flags else tp.const(True))
-                lost = self.flag(link)
-                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), real])
+                # the link is real once the share it is lost from was
+                lost, real = self.flag(link), self.flag(share)
+                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), tp.name(real)]) if real else tp.const(True)
                 found.append(self.added(tp.assign(lost, value), s))
         for share in (self.ordered[k] for k in self.made_by.get(id(s), ())):
             if share.appended:
@@ -139,7 +136,7 @@ class SharedMemory:
             return None  # no slots listed, no sharing
         needs = key in self.tracked or not (share.always or share.how == "same")
         if needs and key not in self.flags:
-            self.flags[key] = self.names.fresh(f"{share.ref}_shares_{share.base}")
+            self.flags[key] = self.names.fresh(f"{spelled(share.ref)}_shares_{spelled(share.base)}")
         return self.flags.get(key)
 
     def after(self, s) -> list:
@@ -209,6 +206,25 @@ class SharedMemory:
                 code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
         return code
 
+    def refuse_lost(self, sync: Sync) -> gast.stmt:
+        """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
+        link no assignment can carry it over, and raises if it reaches ``a`` (or ``b``) that
+        way: if the link to it beyond is real too (its flag ``f``, ``g``)."""
+        made = self.parsed.location(sync.share.origin)
+        line = f" (line {made.lineno})" if made else ""
+        where = f"{made.filename}:{made.lineno}: " if made else ""
+        construct = (
+            f"{where}an in-place update while `{spelled(sync.src)}` and `{{other}}` share memory "
+            f"through a name rebound since{line}"
+        )
+        hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
+        real = [tp.name(self.flag(link)) if link is not None else tp.const(True) for link, _ in sync.beyond]
+        call = tp.stmt(
+            "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
+            names=tp.const(tuple(name for _, name in sync.beyond)), c=tp.const(construct), h=tp.const(hint),
+        )
+        return call
+
     def carry(self, sync: Sync) -> list:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
         share, src, dst = sync.share, sync.src, sync.dst
@@ -224,16 +240,7 @@ class SharedMemory:
             call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
             return [gast.Expr(value=call)]
         if share.how == "lost":
-            made = self.parsed.location(share.origin)
-            line = f" (line {made.lineno})" if made else ""
-            where = f"{made.filename}:{made.lineno}: " if made else ""
-            construct = (
-                f"{where}an in-place update while `{share.ref}` and `{share.base}` share memory "
-                f"through a name rebound since{line}"
-            )
-            hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
-            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-            return [gast.Expr(value=call)]
+            return [self.refuse_lost(sync)]
         if share.how == "same":
             return [tp.assign(dst, tp.name(src))]
         if share.how == "part":

@@ -168,6 +168,7 @@ from .shapes import (
 from .sharing import (
     is_array,
     is_view,
+    refuse_lost,
     replica,
     shares_memory,
     unsupported_if_array,
@@ -206,7 +207,8 @@ __all__ = [  # module by module, as imported above
     "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
     "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
-    "is_view", "replica", "shares_memory", "unsupported_if_array", "unsupported_sharing", "with_slot",
+    "is_view", "replica", "shares_memory", "refuse_lost", "unsupported_if_array", "unsupported_sharing",
+    "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_tangent",
     "trapezoid_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
     "cov_tangent", "quantile_adjoints", "quantile_tangent",

@@ -53,6 +53,14 @@ def shares_memory(a, b) -> bool:
     return is_array(a) and is_array(b) and bool(np.may_share_memory(a, b))
 
 
+def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
+    """Refuse an in-place update that reaches ``names[k]``, where ``real[k]``, through memory
+    a name rebound since held: no assignment can carry the write there."""
+    for is_real, name in zip(real, names):
+        if is_real:
+            unsupported_sharing(construct.format(other=name), hint)
+
+
 def with_slot(slots: list, xs) -> list:
     """``slots`` and the slot ``xs.append(v)`` is about to fill (see srcgrad.analysis.sharing)."""
     return [*slots, len(xs)]
