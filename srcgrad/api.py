@@ -249,9 +249,10 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
         def gradient(*args, **kwargs):
             if not kwargs and len(args) > k0:
                 x = args[k0]
-                if type(x) is np.ndarray and x.dtype.kind in "fc" and functions[0] is not None:
+                function = functions[0]
+                if type(x) is _ndarray and x.dtype in _FLOAT_DTYPES and function is not None:
                     try:
-                        return functions[0](*args)
+                        return function(*args)
                     except Exception as exc:
                         _add_source_note(exc, generated[0])
                         raise
@@ -266,6 +267,12 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     # for srcgrad.jit: the variant grad runs for Python numbers
     gradient.__srcgrad_scalar_generated__ = lambda: compiled(True, may_forward).function
     return gradient
+
+
+# the dtypes the cached-call fast path lets straight through (a set lookup is cheaper than
+# ``x.dtype.kind in "fc"``); other float dtypes take the general path
+_FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.complex128, np.complex64))
+_ndarray = np.ndarray
 
 
 def _latest_source(built: list, compiled, func, names, columns: bool) -> str:

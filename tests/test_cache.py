@@ -367,3 +367,25 @@ def test_a_damaged_secret_is_made_again_and_old_entries_become_foreign(cache_dir
 def test_no_cache_directory_means_no_files(tmp_path, monkeypatch):
     monkeypatch.delenv("SRCGRAD_CACHE_DIR", raising=False)
     assert cache.disk_cache() is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_left_as_found(enabled, tmp_path):
+    """Transformations pause the cyclic collector (``cache.collector_paused``): afterwards it
+    is on again if it was on, and still off if the user had turned it off, also when the
+    transformation fails."""
+    cell = run_cell(tmp_path / "cell.py")
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        x = np.linspace(-1.0, 1.0, 5)
+        np.testing.assert_allclose(srcgrad.grad(cell["model"])(x, x), expected_model_grad(x, x), rtol=1e-12)
+        assert gc.isenabled() is enabled
+        refused = run_cell(tmp_path / "refused.py", "def f(x):\n    try:\n        return x\n    finally:\n        pass\n")
+        with pytest.raises(srcgrad.UnsupportedSyntaxError):
+            srcgrad.grad(refused["f"])(x)
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()

@@ -54,28 +54,6 @@ def _rule_names(rule_fn) -> tuple[tuple, tuple]:
     return tuple(sorted(local - params)), tuple(sorted(free))
 
 
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-
-
-def _substituted(node, subs: dict):
-    """A copy of ``node`` with each name in ``subs`` replaced: by a plain name (a string)
-    or by a copy of an expression node (in Load context). Cloning and renaming in one pass."""
-    if type(node) is list:
-        return [_substituted(n, subs) for n in node]
-    if not isinstance(node, gast.AST):
-        return node
-    value = subs.get(node.id) if type(node) is gast.Name else None
-    if value is not None:
-        if isinstance(value, str):
-            return gast.Name(id=value, ctx=type(node.ctx)(), annotation=None, type_comment=None)
-        return tp.load(value)
-    new = type(node)(**{f: _substituted(getattr(node, f, None), subs) for f in node._fields})
-    for attr in _LOCATION:
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
-    return new
-
-
 def inline(
     rule_fn,
     bindings: dict[str, gast.expr],
@@ -101,5 +79,5 @@ def inline(
             raise NameError(f"rule {rule_fn.__qualname__} refers to unknown name {name!r}")
         if bound != name:
             subs[name] = bound
-    body = _substituted(tree.body, subs)
+    body = tp.substituted(tree.body, subs, as_expression=True)
     return body[:-1], body[-1].value

@@ -196,8 +196,12 @@ class Liveness(Problem):
 
     def transfer(self, s, live):
         _, bound, reads, faint = self._facts(s)
-        if faint and not bound & live:
-            return live
+        if bound.isdisjoint(live):
+            # most statements leave the fact as it is: no new set (and a loop head's
+            # comparison with the same object is quick)
+            if faint or reads <= live:
+                return live
+            return live | reads
         return (live - bound) | reads
 
     def join(self, a, b):

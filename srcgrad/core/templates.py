@@ -23,35 +23,65 @@ def _parse(source: str) -> tuple:
 
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_MISSING = object()
 
 
 def clone(node):
-    """A deep copy of a gast tree (much faster than ``copy.deepcopy`` for ASTs)."""
-    if isinstance(node, list):
-        return [clone(n) for n in node]
-    if not isinstance(node, gast.AST):
+    """A deep copy of a gast tree: its fields and source locations, not marks set on
+    its nodes (much faster than ``copy.deepcopy`` for ASTs)."""
+    return substituted(node, {})
+
+
+def substituted(node, subs: dict, as_expression: bool = False):
+    """A copy of ``node`` in which each name in ``subs`` is replaced: by a plain name
+    (a string), or by a copy of an expression node, in the context of the name it
+    replaces (``as_expression``: in Load context throughout, as ``load`` makes it).
+
+    Copying and replacing are one walk (the transformations copy a lot of trees):
+    each node is made with ``__new__`` and its fields put straight into its
+    ``__dict__``, which skips the constructor's keyword handling.
+    """
+    if type(node) is list:
+        return [substituted(n, subs, as_expression) for n in node]
+    if not isinstance(node, _AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
-    for attr in _LOCATION:
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+    cls = type(node)
+    old = node.__dict__
+    if subs and cls is gast.Name:
+        value = subs.get(old["id"])
+        if value is not None:
+            return _filled(node, value, as_expression)
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for f in cls._fields:
+        v = old.get(f, _MISSING)
+        if v is _MISSING:
+            v = getattr(node, f, None)
+        if type(v) is list:
+            fields[f] = [substituted(n, subs, as_expression) for n in v]
+        elif isinstance(v, _AST):
+            fields[f] = substituted(v, subs, as_expression)
+        else:
+            fields[f] = v
+    if "lineno" in old:
+        for attr in _LOCATION:
+            if attr in old:
+                fields[attr] = old[attr]
     return new
 
 
-class _Fill(gast.NodeTransformer):
-    def __init__(self, subs: dict):
-        self.subs = subs
+def _filled(name: gast.Name, value, as_expression: bool):
+    if isinstance(value, str):
+        return gast.Name(id=value, ctx=type(name.ctx)(), annotation=None, type_comment=None)
+    if as_expression:
+        return load(value)
+    value = clone(value)
+    if isinstance(name.ctx, gast.Store):
+        _set_store(value)
+    return value
 
-    def visit_Name(self, node):
-        if node.id not in self.subs:
-            return node
-        value = self.subs[node.id]
-        if isinstance(value, str):
-            return gast.Name(id=value, ctx=node.ctx, annotation=None, type_comment=None)
-        value = clone(value)
-        if isinstance(node.ctx, gast.Store):
-            _set_store(value)
-        return value
+
+_AST = gast.AST
 
 
 def _set_store(node) -> None:
@@ -65,8 +95,7 @@ def _set_store(node) -> None:
 
 def stmts(source: str, **subs) -> list:
     """The statements of ``source`` with placeholders replaced."""
-    fill = _Fill(subs)
-    return [fill.visit(clone(s)) for s in _parse(source)]
+    return [substituted(s, subs) for s in _parse(source)]
 
 
 def stmt(source: str, **subs):

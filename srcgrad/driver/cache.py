@@ -22,6 +22,7 @@ so a new process skips the transformation of a function it has seen before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import hmac
 import inspect
@@ -361,13 +362,35 @@ def remembered(func, kind_key, build: Callable[[], tuple[Generated, list, dict]]
         loaded = store.load(func, key)
         if loaded is not None:
             return loaded, None
-    made = build()
+    with collector_paused():
+        made = build()
     if key is not None:
         try:
             store.save(func, key, *made)
         except OSError as exc:  # a full disk, a directory removed meanwhile: keep going
             warnings.warn(f"srcgrad could not write its cache entry: {exc}", RuntimeWarning, stacklevel=2)
     return None, made
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while a transformation runs, back on after.
+
+    A transformation allocates tens of thousands of tree nodes that stay alive
+    until it ends, so the collector's automatic passes keep traversing them and
+    reclaim nothing (40% of the cold transformation of a 100-line function with
+    loops nested five deep). Reference counting still frees everything at once;
+    the next automatic pass after this one sees any cycles. Where the collector
+    is already off (a transformation within one, or the user's choice), it is
+    left as found."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _stores: dict = {}  # directory -> DiskCache, or None when refused
