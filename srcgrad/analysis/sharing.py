@@ -60,6 +60,8 @@ class Share:
     replaced: bool = field(default=False, compare=False)  # its list slot may hold another element now
     always: bool = field(default=False, compare=False)  # a view whatever the values
     appended: bool = field(default=False, compare=False)  # `base.append(ref)`: in the slots listed
+    # lost: the end that is (the old memory of) a list the other end is an element of
+    element_of: str | None = field(default=None, compare=False)
 
     @property
     def key(self):
@@ -89,10 +91,13 @@ class Sync:
 class Facts(dict):
     """Share key -> ``Share``. Two facts are equal when the same shares hold with the
     same certainty (``Share`` itself compares by its names only), so a loop's
-    fixpoint is reached when no share appears and none becomes uncertain."""
+    fixpoint is reached when no share appears, none becomes uncertain, and no lost
+    link stops being only an element's."""
 
     def __eq__(self, other):
-        return self.keys() == other.keys() and all(self[k].certain == other[k].certain for k in self)
+        return self.keys() == other.keys() and all(
+            (self[k].certain, self[k].element_of) == (other[k].certain, other[k].element_of) for k in self
+        )
 
     __hash__ = None
 
@@ -207,10 +212,26 @@ class SharingFacts(Problem):
         lost = {}
         for share in facts.values():
             if name in (share.ref, share.base) and _other_end(share, name) != name:
-                link = _lost(_other_end(share, name), memory, s)
-                link = lost[link.key] = facts.get(link.key) or lost.get(link.key) or link
+                other = _other_end(share, name)
+                link = replace(_lost(other, memory, s), element_of=self._element_of(share, name, memory))
+                known = facts.get(link.key) or lost.get(link.key)
+                if known is not None:
+                    link = known if known.element_of == link.element_of else replace(known, element_of=None)
+                lost[link.key] = link
                 self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
         return lost
+
+    def _element_of(self, share: Share, name: str, memory: str) -> str | None:
+        """Which end of the link from ``share``'s other end to ``memory`` (what ``name`` held) is
+        a list the other is an element of: two elements of a list share no memory through it."""
+        other = _other_end(share, name)
+        if share.how == "part" and name in self.containers and share.base == name:
+            return memory
+        if share.how == "part" and other in self.containers and share.base == other:
+            return other
+        if share.how == "lost" and share.element_of is not None:
+            return memory if share.element_of == name else share.element_of
+        return None
 
     def old_memory(self, name: str, s) -> str:
         """The name of the memory ``name`` held before ``s`` rebound it (one per statement:
@@ -434,6 +455,8 @@ class SyncPlanner:
         found, reached, todo = [], {dst}, [(None, dst)]
         while todo:
             through, at = todo.pop(0)
+            # from an element of a list the list held, not on to the other elements
+            siblings = at == dst and link.element_of == dst
             if not is_old_memory(at):
                 if at in live or any(
                     _other_end(o, at) not in seen and _other_end(o, at) in memo["reaching"] for o in around.get(at, ())
@@ -442,6 +465,8 @@ class SyncPlanner:
                 continue
             for other_link in around.get(at, ()):
                 other = _other_end(other_link, at)
+                if siblings and other_link.element_of == at:
+                    continue
                 if other not in reached and other not in seen:
                     reached.add(other)
                     todo.append((other_link, other))
@@ -659,7 +684,10 @@ def _join(a: dict, b: dict) -> Facts:
         both = key in a and key in b
         share = a.get(key) or b[key]
         certain = both and a[key].certain and b[key].certain
-        joined[key] = share if certain == share.certain else replace(share, certain=certain)
+        element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
+        if (certain, element_of) != (share.certain, share.element_of):
+            share = replace(share, certain=certain, element_of=element_of)
+        joined[key] = share
     return joined
 
 
