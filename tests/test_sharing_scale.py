@@ -1,0 +1,81 @@
+"""The sharing pass at scale: a rebound name's old memory is one node, and lists don't link
+their elements (issue #13: transform time that never explodes, no false refusals)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.driver import stages
+from tests.user_modules import load
+
+
+def many_views(k: int) -> str:
+    """``k`` views of ``y``, each written into after ``y`` is rebound in a loop, then read."""
+    views = "\n".join(f"        v{j} = y[{j % 3}:]" for j in range(k))
+    writes = "\n".join(f"        v{j}[0] = {j + 1.0} * x[1]" for j in range(k))
+    reads = " + ".join(f"np.sum(v{j})" for j in range(k))
+    return f"""def f(x):
+    y = x * 1.0
+    total = 0.0
+    for i in range(2):
+{views}
+        y = x * (i + 2.0)
+{writes}
+        total = total + {reads}
+    return total
+"""
+
+
+def sharing_lines(tmp_path, k: int) -> int:
+    f = load(tmp_path, many_views(k))
+    return len(stages.stage_output(f, ("x",), "grad", "sharing").splitlines())
+
+
+def test_the_memory_of_a_rebound_name_links_its_views_in_linear_code(tmp_path):
+    # each view of y, once y is rebound, is linked to y's old memory: one link each, where a
+    # link per pair of views made the code grow with k squared (and each loop level again)
+    # (lines for 6, 12, 24 views: 97, 187, 367; with a link per pair 207, 875, 4479)
+    small, large = sharing_lines(tmp_path, 6), sharing_lines(tmp_path, 24)
+    assert large <= 5 * small, (small, large)
+
+
+def test_an_update_across_old_memory_to_a_view_is_refused_when_real(tmp_path):
+    # v0 and v1 are views of the y of the same iteration: after y is rebound, the write
+    # into v0 reaches v1 through y's old memory, which no assignment can carry
+    f = load(tmp_path, many_views(3))
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory through a name rebound since"):
+        srcgrad.grad(f)(np.linspace(0.5, 1.5, 4))
+
+
+def test_elements_of_one_list_share_no_memory_through_it(tmp_path):
+    # xs holds w and x; rebinding xs must not tie w to x: writing into w is no write into x
+    f = load(tmp_path, """def f(x, s):
+    w = np.sin(x * s)
+    total = 0.0
+    for i in range(3):
+        xs = [w, x]
+        w[i % 3] = np.cos(s * x[i % 3])
+        total = total + np.sum(xs[1] * w)
+    return total + np.sum(x * x)
+""")
+    x, s = np.array([0.3, -0.7, 1.1]), 0.8
+    srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
+    g = srcgrad.grad(f, wrt=(0, 1))(x, s)
+    assert np.all(np.isfinite(g[0])) and np.isfinite(g[1])
+
+
+def test_an_element_written_through_a_list_the_list_was_copied_to_is_refused(tmp_path):
+    # ys is the list xs held; xs is rebound; a write into w (an element of the old list)
+    # reaches ys, which still holds it, through xs's old memory: refused, not wrong
+    f = load(tmp_path, """def f(x):
+    w = x * 2.0
+    xs = [w, x]
+    ys = xs
+    xs = [x]
+    w[0] = 7.0
+    return np.sum(ys[0] * x) + np.sum(xs[0])
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
+        srcgrad.grad(f)(np.linspace(0.5, 1.5, 3))
