@@ -115,7 +115,6 @@ class SharingFacts(Problem):
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
         # names read before each statement or later: the others' shares are forgotten there
         self.live = solve(Liveness(), fn.body, frozenset()).before if forget_dead else None
-        self.memories: dict[tuple, str] = {}  # (id(statement), name) -> the memory it rebinds away
         # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
         # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
@@ -234,12 +233,9 @@ class SharingFacts(Problem):
         return None
 
     def old_memory(self, name: str, s) -> str:
-        """The name of the memory ``name`` held before ``s`` rebound it (one per statement:
-        in a loop it stands for the memory of every earlier iteration)."""
-        key = (id(s), name)
-        if key not in self.memories:
-            self.memories[key] = f"{name}{OLD_MEMORY}{len(self.memories)}"
-        return self.memories[key]
+        """The name of the memory ``name`` held before ``s`` rebound it: one per name, which
+        stands for every memory it held before (in a loop, and at each statement binding it)."""
+        return f"{name}{OLD_MEMORY}"
 
     def _index_rebound(self, facts: dict, name: str, s) -> dict:
         """Shares whose index reads ``name``, about to change: the index no longer says where.
