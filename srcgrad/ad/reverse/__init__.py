@@ -72,6 +72,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
+        self.callee_tapes: dict[str, set[str]] = {}  # a callee's tape -> the names its call reads
         self._synthetic: set[str] = set()  # variables the transformation introduces
         self._previous_reads: set[str] = set()  # reads of the previous round (lists to restore)
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop

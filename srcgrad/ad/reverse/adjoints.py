@@ -218,6 +218,7 @@ class Adjoints:
     def pulled_back(self, s, new_call, tape: str, backward: gast.expr, active_args, state):
         """``y, tape = <new_call>`` forward; ``(ba_part, ...) = <backward>(tape, by)`` in reverse."""
         target = target_of(s)
+        self.callee_tapes[tape] = tp.names_in(new_call)
         forward = [
             gast.copy_location(
                 gast.Assign(

@@ -88,6 +88,12 @@ class Tape:
             arrays = any(self.kinds.get(n) not in ("list", "dict") for n in self.restored & self.memory_classes[target])
             for n in self.memory_classes[target]:
                 found[n] = arrays
+        # a callee's tape holds the arguments it was given: where one is in restored memory,
+        # its backward must read the replica the restores write into, not the tape's original
+        for tape, arguments in self.callee_tapes.items():
+            shared = arguments & found.keys()
+            if shared:
+                found[tape] = any(found[n] for n in shared)
         return found
 
     def is_candidate(self, name: str) -> bool:

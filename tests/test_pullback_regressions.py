@@ -1,0 +1,73 @@
+"""Pullbacks (``vjp``) and tangents (``jvp``) on the programs the differential fuzzer
+(``tools/fuzz.py``) found silently wrong, reduced by hand. Derivatives are checked
+against central finite differences (``srcgrad.check_grads``: its reverse mode is a pullback).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from user_modules import load
+
+import srcgrad
+
+X3 = np.array([-0.85, -0.66, 0.75])
+
+
+# -- a helper's tape holding an array the caller writes into after the call -------------
+
+
+def test_pullback_when_the_caller_writes_into_the_helpers_argument_after_the_call(tmp_path):
+    # seed 6115 program 37, seed 9100 program 169 (--small), reduced: h's tape holds p0,
+    # which is w; the pullback restored w[0] in its replica of w, and h's backward read the
+    # tape's w, still holding w[0] - s (value_and_grad was right, the pullback off by s)
+    f = load(tmp_path, """
+def h(p0):
+    return np.sum(p0) * p0
+
+
+def f(x, s):
+    w = x.copy()
+    r = h(w)
+    w[0] -= s
+    return np.sum(w) + np.sum(r)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.3])
+    _, pullback = srcgrad.vjp(f, X3.copy(), 0.3, wrt=("x", "s"))
+    assert np.allclose(pullback(1.0)[0], 1.0 + 2.0 * np.sum(X3))
+
+
+def test_pullback_of_a_helper_called_in_a_loop_on_the_array_the_loop_writes(tmp_path):
+    # the helper's tape of each round comes back from the stack: into the replica too
+    f = load(tmp_path, """
+def h(p0):
+    return np.sum(p0) * p0
+
+
+def f(x, s):
+    w = x.copy()
+    acc = 0.0
+    for i in range(3):
+        r = h(w)
+        w[i] -= s * w[0]
+        acc = acc + np.sum(r * r)
+    return np.sum(w) + acc
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.3])
+
+
+def test_pullback_of_a_call_through_a_variable_on_an_array_written_after(tmp_path):
+    # the same through a run-time call site (the callee picked from a list)
+    f = load(tmp_path, """
+def h(p0):
+    return np.sum(p0) * p0
+
+
+def f(x, s):
+    w = x.copy()
+    fs = [h, np.sin]
+    g = fs[0] if s > 0 else fs[1]
+    r = g(w)
+    w[0] -= s
+    return np.sum(w) + np.sum(r)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.3])
