@@ -71,3 +71,21 @@ def f(x, s):
     return np.sum(w) + np.sum(r)
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.3])
+
+
+def test_pullback_when_the_caller_appends_to_the_helpers_list_after_the_call(tmp_path):
+    # the list memory (no array restored): h's tape held xs with the appended element, and
+    # its backward's cotangent list no longer matched (ValueError from zip before)
+    f = load(tmp_path, """
+def h(ps):
+    return ps[-1] * ps[0]
+
+
+def f(x, s):
+    xs = [x * 1.0, x * 2.0]
+    r = h(xs)
+    xs.append(x * s)
+    xs[0] = xs[0] * s
+    return np.sum(r) + np.sum(xs[-1]) + np.sum(xs[0])
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.3])
