@@ -89,3 +89,28 @@ def f(x, s):
     return np.sum(r) + np.sum(xs[-1]) + np.sum(xs[0])
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.3])
+
+
+# -- forward mode over a pullback: the tangents' tape read in step ------------------------
+
+
+def test_hvp_when_the_helpers_pullback_restores_memory_nothing_reads_any_more(tmp_path):
+    # seed 8200 program 24 (--small), reduced: h's backward restores w[1:] with
+    # `t = next(saved)` (w is dead after optimisation); forward mode gave the unused value
+    # no tangent, so `next(dsaved)` was skipped and a1's tangent was w[1:]'s (hvp gave an
+    # array of two entries for a number, ~2.55 against 2.61; ValueError for other bodies)
+    f = load(tmp_path, """
+def h(p0):
+    a1 = np.tanh(p0)
+    a1 = np.sin(a1 - p0)
+    w2 = np.sin(a1 - np.ones(3))
+    w2[1:] *= np.sin(w2[:2])
+    return np.cos(p0 * a1)
+
+
+def f(y):
+    return h(h(y))
+""")
+    srcgrad.check_grads(f, [2.29], order=2)
+    hv = srcgrad.hvp(f)(2.29, 1.0)
+    assert np.ndim(hv) == 0
