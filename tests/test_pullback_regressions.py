@@ -114,3 +114,33 @@ def f(y):
     srcgrad.check_grads(f, [2.29], order=2)
     hv = srcgrad.hvp(f)(2.29, 1.0)
     assert np.ndim(hv) == 0
+
+
+# -- a list popped with the value unused --------------------------------------------------
+
+
+def test_reverse_mode_of_a_pop_whose_value_is_unused(tmp_path):
+    # the cotangent list stayed one entry short and the restores of the appends popped the
+    # list once too often (IndexError from the pullback); now a zero goes back onto bxs and
+    # the value back onto xs
+    f = load(tmp_path, """
+def f(x):
+    xs = []
+    for i in range(3):
+        xs.append(x * (i + 1.0))
+    xs.pop()
+    return np.sum(xs[-1] * xs[0])
+""")
+    srcgrad.check_grads(f, [np.array([0.5, -0.3])], order=2)
+
+
+def test_reverse_mode_of_pops_and_appends_in_a_loop(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    xs = [x * 0.5, x * 2.0, np.cos(x)]
+    for i in range(2):
+        xs.pop()
+        xs.append(x * xs[-1])
+    return np.sum(xs[-1] * xs[0])
+""")
+    srcgrad.check_grads(f, [np.array([0.5, -0.3])], order=2)

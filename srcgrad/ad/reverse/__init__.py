@@ -268,6 +268,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
             reverse = self.append(op, state) if active and target in state else []
+        elif op.kind == "pop" and op.container.id in state:
+            reverse = self.unused_pop(op, target, state)
         elif active and target in state:
             reverse = self.contributions(s, target, op, state)
         if target in state and op.kind not in ("store", "append"):  # x keeps its other parts

@@ -42,6 +42,10 @@ class Tape:
             if self.restores_memory(target, maybe):
                 reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
             return forward, reverse
+        if op.kind == "pop" and self.restores_memory(op.container.id, maybe):
+            # grow back in step: the value taken goes back (before any restore of its name)
+            self.restore_reads.add(target)
+            reverse = reverse + [tp.stmt("xs.append(v)", xs=op.container.id, v=target)]
         if op.kind == "store":
             if (self.pushed is None and self.is_candidate(target)) or self.restores_memory(target, maybe):
                 self.pushed_now.add(target)
