@@ -16,6 +16,7 @@ once, before the loop.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 import gast
@@ -118,9 +119,10 @@ class ForwardTransformer(Derivatives):
             if op.kind in ("store", "append"):
                 return [s], state  # writes inactive values: the tangent keeps its parts
             state = {k: v for k, v in state.items() if k != target}
-            if op.kind == "pop" and op.container.id in state:  # an unused value: the tangents stay in step
-                xs = op.container.id
-                return self.own(xs, state, s) + [s, tp.stmt("dxs.pop()", dxs=self.tangent(xs))], state
+            taken_from = _advanced_stream(op)
+            if taken_from in state:  # an unused value: the tangents stay in step
+                step = tp.stmt("d.pop()" if op.kind == "pop" else "next(d)", d=self.tangent(taken_from))
+                return (self.own(taken_from, state, s) if op.kind == "pop" else []) + [s, step], state
             return [s], state
         if op.kind in ("unknown", "closure"):
             method = _machinery_jvp(op, self.classifier.env)
@@ -340,6 +342,18 @@ class ForwardTransformer(Derivatives):
 
     def comment(self, s) -> list:
         return tp.origin_comment("Tangent of", self.source_line, s)
+
+
+def _advanced_stream(op: Operation) -> str | None:
+    """The list ``xs.pop()`` shortens or the iterator ``next(it)`` advances: its tangent moves
+    in step even where the value taken is unused (a pullback's ``next(saved)`` restoring
+    memory nothing reads any more, under hvp)."""
+    if op.kind == "pop":
+        return op.container.id
+    if op.kind == "rule" and op.rule.primal is builtins.next:
+        iterator = next(iter(op.inputs.values()), None)
+        return iterator.id if isinstance(iterator, gast.Name) else None
+    return None
 
 
 def _is_runtime_helper(primal) -> bool:

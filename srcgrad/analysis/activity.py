@@ -138,6 +138,8 @@ def _classes(fn, ops, copied: frozenset, arrays: set) -> dict[str, frozenset]:
         target = target_of(a)
         if op.kind in ("store", "append"):
             written.add(find(target))
+        elif op.kind == "pop":
+            written.add(find(op.container.id))
         if viewed_source(op) in copied or (op.kind == "store" and target in arrays):
             continue
         for other in _may_share(a, op):

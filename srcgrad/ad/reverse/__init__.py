@@ -72,6 +72,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         self.motion = motion
         self._adjoints: dict[str, str] = {}
         self.decisions: dict[int, str] = {}  # id(statement) -> its decision/counter/tape name
+        self.callee_tapes: dict[str, set[str]] = {}  # a callee's tape -> the names its call reads
         self._synthetic: set[str] = set()  # variables the transformation introduces
         self._previous_reads: set[str] = set()  # reads of the previous round (lists to restore)
         self._loop_synthetic: set[str] = set()  # ... those assigned inside a loop
@@ -267,6 +268,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
             reverse = self.append(op, state) if active and target in state else []
+        elif op.kind == "pop" and op.container.id in state:
+            reverse = self.unused_pop(op, target, state)
         elif active and target in state:
             reverse = self.contributions(s, target, op, state)
         if target in state and op.kind not in ("store", "append"):  # x keeps its other parts

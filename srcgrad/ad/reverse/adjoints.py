@@ -144,6 +144,18 @@ class Adjoints:
             out += self.accumulate(x, taken, state)
         return out
 
+    def unused_pop(self, op: Operation, target: str, state: dict) -> list:
+        """``v = xs.pop()``, ``v`` unused: ``bxs`` grows back by a zero for ``v``, so the
+        cotangents stay in step with the appends and elements before it."""
+        xs = op.container.id
+        b = self.adjoint(xs)
+        self.reads.add(target)
+        zero = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=target)
+        if state.get(xs):
+            return [tp.stmt("b.append(z)", b=b, z=zero)]
+        state[xs] = True
+        return [tp.stmt("b = b + [z]", b=b, z=zero)]
+
     def append(self, op: Operation, state: dict) -> list:
         """``xs.append(v)``: ``v`` gets the last cotangent of ``bxs``, which shrinks."""
         xs = op.container.id
@@ -218,6 +230,7 @@ class Adjoints:
     def pulled_back(self, s, new_call, tape: str, backward: gast.expr, active_args, state):
         """``y, tape = <new_call>`` forward; ``(ba_part, ...) = <backward>(tape, by)`` in reverse."""
         target = target_of(s)
+        self.callee_tapes[tape] = tp.names_in(new_call)
         forward = [
             gast.copy_location(
                 gast.Assign(

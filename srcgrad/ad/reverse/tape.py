@@ -42,6 +42,10 @@ class Tape:
             if self.restores_memory(target, maybe):
                 reverse = reverse + [tp.stmt("xs.pop()", xs=target)]  # shrink back in step
             return forward, reverse
+        if op.kind == "pop" and self.restores_memory(op.container.id, maybe):
+            # grow back in step: the value taken goes back (before any restore of its name)
+            self.restore_reads.add(target)
+            reverse = reverse + [tp.stmt("xs.append(v)", xs=op.container.id, v=target)]
         if op.kind == "store":
             if (self.pushed is None and self.is_candidate(target)) or self.restores_memory(target, maybe):
                 self.pushed_now.add(target)
@@ -88,6 +92,12 @@ class Tape:
             arrays = any(self.kinds.get(n) not in ("list", "dict") for n in self.restored & self.memory_classes[target])
             for n in self.memory_classes[target]:
                 found[n] = arrays
+        # a callee's tape holds the arguments it was given: where one is in restored memory,
+        # its backward must read the replica the restores write into, not the tape's original
+        for tape, arguments in self.callee_tapes.items():
+            shared = arguments & found.keys()
+            if shared:
+                found[tape] = any(found[n] for n in shared)
         return found
 
     def is_candidate(self, name: str) -> bool:
