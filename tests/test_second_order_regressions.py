@@ -49,3 +49,76 @@ def f(x, y, s, n):
     x = np.array([0.23654021625151866, -0.6707990562294733, -0.7822524546707594])
     y = np.array([-0.002493202011241147, 1.3210275798320845, -1.121485049933634])
     srcgrad.check_grads(f, [x, y, 0.6575377951159784, 1], order=2)
+
+
+# -- products and running products at zero factors -----------------------------------------
+
+
+def _running_product_sum_derivatives(x):
+    """Exact gradient and Hessian of sum(cumprod(x)): d/dx_i is the sum over j >= i of the
+    product of x[:j+1] but x[i]; d2/dx_i dx_m the same without x[i] and x[m]."""
+    n = len(x)
+    grad, hess = np.zeros(n), np.zeros((n, n))
+    for j in range(n):
+        for i in range(j + 1):
+            grad[i] += np.prod(np.delete(x[: j + 1], i))
+            for m in range(j + 1):
+                if m != i:
+                    hess[i, m] += np.prod(np.delete(x[: j + 1], [i, m]))
+    return grad, hess
+
+
+ZERO_POINTS = [np.array([2.0, 0.0, 3.0, 0.5]), np.array([0.0, 2.0, 0.0, -3.0, 1.5])]
+
+
+def test_hessian_of_prod_is_exact_at_one_and_two_zeros():
+    # np.prod's rule is exact at zeros, but its helper's running products differentiated
+    # with cumprod's rule (ans / a): the Hessian had NaN rows
+    for x in ZERO_POINTS:
+        n = len(x)
+        others = [np.prod(np.delete(x, i)) for i in range(n)]
+        pairs = [[0.0 if i == m else np.prod(np.delete(x, [i, m])) for m in range(n)] for i in range(n)]
+        np.testing.assert_allclose(srcgrad.grad(np.prod)(x), others)
+        np.testing.assert_allclose(srcgrad.hessian(np.prod)(x), pairs)
+
+
+def test_cumprod_is_exact_at_one_and_two_zeros_first_and_second_order(tmp_path):
+    # cumprod's rules divided by a: NaN at a zero, and the factors past it lost
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.cumprod(x))
+""")
+    for x in ZERO_POINTS:
+        grad, hess = _running_product_sum_derivatives(x)
+        np.testing.assert_allclose(srcgrad.grad(f)(x), grad)
+        np.testing.assert_allclose(srcgrad.grad(f, mode="fwd")(x), grad)
+        np.testing.assert_allclose(srcgrad.jvp(f, (x,), (np.ones_like(x),))[1], np.sum(grad))
+        np.testing.assert_allclose(srcgrad.hessian(f)(x), hess)
+        np.testing.assert_allclose(srcgrad.hvp(f)(x, np.arange(len(x)) - 1.0), hess @ (np.arange(len(x)) - 1.0))
+
+
+def test_cumprod_along_an_axis_with_zeros_against_finite_differences(tmp_path):
+    f = load(tmp_path, """
+def f(m):
+    return np.sum(np.sin(np.cumprod(m, axis=1))) + np.sum(np.cumprod(m, axis=0) ** 2)
+""")
+    m = np.array([[0.5, 0.0, 1.2, -0.7], [0.0, 1.1, 0.0, 0.9], [0.8, -1.3, 0.6, 1.4]])
+    srcgrad.check_grads(f, [m], modes=("rev", "fwd"), order=2)
+
+
+def test_nancumprod_and_cumulative_prod_at_zeros(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.nancumprod(x)) + np.sum(np.sin(np.cumprod(x[::-1])))
+""")
+    x = np.array([0.7, np.nan, 0.0, 1.3, 0.0, -0.4])
+    grad, _ = _running_product_sum_derivatives(np.where(np.isnan(x), 1.0, x))
+    finite = ~np.isnan(x)
+    np.testing.assert_allclose(srcgrad.grad(lambda v: np.sum(np.nancumprod(v)))(x)[finite], grad[finite])
+    srcgrad.check_grads(f, [np.array([0.7, 0.2, 0.0, 1.3, 0.0, -0.4])], modes=("rev", "fwd"), order=2)
+    if hasattr(np, "cumulative_prod"):
+        g = load(tmp_path, """
+def g(x):
+    return np.sum(np.cumulative_prod(x, include_initial=True) ** 2)
+""", "g")
+        srcgrad.check_grads(g, [np.array([1.5, 0.0, -0.8, 0.0, 2.0])], modes=("rev", "fwd"), order=2)
