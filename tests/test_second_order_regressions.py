@@ -122,3 +122,52 @@ def g(x):
     return np.sum(np.cumulative_prod(x, include_initial=True) ** 2)
 """, "g")
         srcgrad.check_grads(g, [np.array([1.5, 0.0, -0.8, 0.0, 2.0])], modes=("rev", "fwd"), order=2)
+
+
+def test_forward_over_forward_through_cumprod_at_zeros(tmp_path):
+    # grad in forward mode runs sg.cumprod_tangent; jvp over it needs its forward rule
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.cumprod(x) * x)
+""")
+    x, u = np.array([2.0, 0.0, 3.0, 0.0, 1.5]), np.linspace(-1.0, 1.0, 5)
+    _, hv = srcgrad.jvp(srcgrad.grad(f, mode="fwd"), (x,), (u,))
+    np.testing.assert_allclose(hv, srcgrad.hessian(f)(x) @ u, atol=1e-12)
+    srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=2)
+
+
+# -- np.interp to second order ---------------------------------------------------------------
+
+
+INTERP = """
+def f(x, xp, fp):
+    return np.sum(np.sin(np.interp(x * x, xp, fp * fp)) * x)
+
+
+def g(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp, left=0.3) ** 2) + np.interp(0.8, xp, fp) * np.sum(x)
+"""
+# x * x falls in each segment, below none and above (x = -1.7), never on a knot
+INTERP_ARGS = [
+    np.array([0.3, 0.75, 1.2, -0.1, 2.5, -1.7]), np.array([0.0, 0.5, 1.0, 2.0]),
+    np.array([0.2, -0.4, 0.9, 1.3]),
+]
+
+
+def test_hvp_through_interp_in_each_argument(tmp_path):
+    # hvp raised NoDerivativeRuleError: sg.interp_adjoints had no forward rule
+    for name in ("f", "g"):
+        f = load(tmp_path, INTERP, name)
+        for k in range(3):
+            srcgrad.check_grads(f, INTERP_ARGS, order=2, wrt=[k])
+
+
+def test_forward_over_forward_through_interp(tmp_path):
+    # grad in forward mode runs sg.interp_tangent; jvp over it needs its forward rule
+    f = load(tmp_path, INTERP)
+    for k in range(3):
+        u = np.linspace(-1.0, 1.0, len(INTERP_ARGS[k]))
+        tangents = [None, None, None]
+        tangents[k] = u
+        _, hv = srcgrad.jvp(srcgrad.grad(f, wrt=k, mode="fwd"), tuple(INTERP_ARGS), tuple(tangents))
+        np.testing.assert_allclose(hv, srcgrad.hessian(f, wrt=k)(*INTERP_ARGS) @ u, atol=1e-12)

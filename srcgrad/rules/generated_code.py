@@ -81,6 +81,19 @@ def cumprod_cotangent_slope(dg, da, de, ans, g, a, e, axis=None):
     return sg.cumprod_cotangent_slope(dg, a, e, axis) + sg.cumprod_cotangent_slope(g, a, de, axis) + third
 
 
+@defjvp(sg.interp_adjoints)
+def interp_adjoints(dg, dx, dxp, dfp, ans, g, x, xp, fp, left=None, right=None, period=None):
+    return sg.interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left, right, period)
+
+
+@defjvp(sg.interp_tangent)
+def interp_tangent(dtx, dtxp, dtfp, dx, dxp, dfp, ans, tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
+    """Linear in the tangents ``t*``; the second derivative along ``d*`` is interp_curvature."""
+    return sg.interp_tangent(dtx, dtxp, dtfp, x, xp, fp, left, right, period) + sg.interp_curvature(
+        tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left, right, period
+    )
+
+
 @defjvp(sg.untake_along_axis)
 def untake_along_axis(dg, darr, dindices, ans, g, arr, indices, axis=-1):
     return sg.untake_along_axis(dg, arr, indices, axis)

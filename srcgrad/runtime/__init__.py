@@ -182,6 +182,8 @@ from .signal import (
     convolve_adjoints,
     correlate_adjoints,
     interp_adjoints,
+    interp_adjoints_tangent,
+    interp_curvature,
     interp_tangent,
     trapezoid_weights,
 )
@@ -212,7 +214,8 @@ __all__ = [  # module by module, as imported above
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
     "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
     "is_view", "replica", "shares_memory", "unsupported_if_array", "unsupported_sharing", "with_slot",
-    "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_tangent",
+    "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",
+    "interp_curvature", "interp_tangent",
     "trapezoid_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
     "cov_tangent", "quantile_adjoints", "quantile_tangent",
     "cho_cotangent", "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor",
