@@ -84,7 +84,7 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
         self.location = location
         where = f"{location}: " if location else ""
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
-        callee = name.split("(", 1)[0]  # "np.full_like(..., shape=...)": the function's name
+        callee = name.split("(", 1)[0].strip()  # "np.full_like(..., shape=...)": the function's name
         stem = re.sub(r"\W+", "_", callee.rsplit(".", 1)[-1]).strip("_") or "f"
         example = (
             f"@srcgrad.register_vjp({callee})\n"
