@@ -669,7 +669,9 @@ def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:
     """Decorator: give ``func`` a reverse-mode rule ``rule(g, ans, *inputs, **options)``.
 
     The rule's body is inlined into generated code, so keep it straight-line
-    Python ending in one ``return`` of the inputs' cotangents.
+    Python ending in one ``return`` of the inputs' cotangents: a tuple of them, or
+    for one input its cotangent, bare or as a 1-tuple (``return (c,)``; an input that
+    is itself a 1-tuple gets ``return ((c,),)``).
     """
     return registry.defvjp(func, broadcasts=broadcasts)
 

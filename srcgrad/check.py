@@ -2,8 +2,11 @@
 
 A random-projection check: for random directions ``u`` (inputs) and ``v``
 (output), reverse mode must satisfy ``<pullback(v), u> == <v, J u>`` where
-``J u`` is the central difference ``(f(x + eps u) - f(x - eps u)) / 2 eps``.
-One scalar comparison per mode exercises every entry of the Jacobian.
+``J u`` is the central difference ``(f(x + eps u) - f(x - eps u)) / 2 eps``,
+and forward mode ``jvp(u) == J u``. One comparison per mode exercises every
+entry of the Jacobian. For a scalar ``f`` the mode's ``grad`` (its own
+generated code: reverse mode in one body, forward mode per input) must give
+``<grad, u> == J u`` too.
 """
 
 from __future__ import annotations
@@ -62,7 +65,10 @@ def check_grads(
 
     ``wrt`` lists the positions of the differentiated arguments (default: every
     float argument, and every pytree of floats: a list of ``(W, b)``, a dict).
-    ``order`` 1 checks first derivatives.
+    ``modes``: "rev" checks ``vjp`` (and ``grad(f, mode="rev")`` for a scalar ``f``),
+    "fwd" checks ``jvp`` (and ``grad(f, mode="fwd")``). ``order`` 1 checks first
+    derivatives; 2 also Hessian-vector products (``hvp``) against differences of
+    ``grad``.
     """
     if order not in (1, 2):
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
@@ -79,6 +85,7 @@ def check_grads(
     plus = f(*_shift(args, positions, directions, eps))
     minus = f(*_shift(args, positions, directions, -eps))
     numeric = (_flat(plus) - _flat(minus)) / (2 * eps)  # J u
+    scalar = not pytree.is_container(plus) and np.ndim(plus) == 0
     for mode in modes:
         if mode == "rev":
             names = tuple(api.parameters(api.transformable(f))[k] for k in positions)
@@ -88,26 +95,30 @@ def check_grads(
             cotangents = [pytree.like(c, args[k]) for c, k in zip(cotangents, positions)]
             analytic = sum(float(_flat(c) @ _flat(u)) for c, u in zip(cotangents, directions))
             expected = float(_flat(v) @ numeric)
+            what = "reverse-mode projection <pullback(v), u>"
+            _compare_numbers(analytic, expected, rtol, atol, f, what, "<v, J u>")
         elif mode == "fwd":
-            jvp = getattr(api, "jvp", None)
-            if jvp is None:
-                raise ValueError("forward mode (jvp) is not available in this version of srcgrad")
             tangents = [None] * len(args)
             for k, u in zip(positions, directions):
                 tangents[k] = u
-            _, out_tangent = jvp(f, tuple(args), tuple(tangents))
-            analytic_vec = _flat(out_tangent)
-            _compare_vectors(analytic_vec, numeric, rtol, atol, f, mode)
-            continue
+            _, out_tangent = api.jvp(f, tuple(args), tuple(tangents))
+            _compare_vectors(_flat(out_tangent), numeric, rtol, atol, f, mode)
         else:
             raise ValueError(f"unknown mode {mode!r}; use 'rev' and/or 'fwd'")
-        scale = max(abs(expected), abs(analytic), 1.0)
-        if not abs(analytic - expected) <= atol + rtol * scale:
-            raise AssertionError(
-                f"{getattr(f, '__name__', f)}: reverse-mode projection <pullback(v), u> = "
-                f"{analytic!r} but finite differences give <v, J u> = {expected!r} "
-                f"(difference {abs(analytic - expected):.3g})"
-            )
+        if scalar:
+            gradients = api.grad(f, wrt=tuple(positions), mode=mode)(*args)
+            analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradients, directions))
+            what = f"grad(mode={mode!r}) projection <grad, u>"
+            _compare_numbers(analytic, float(numeric[0]), rtol, atol, f, what, "J u")
+
+
+def _compare_numbers(analytic: float, expected: float, rtol, atol, f, what: str, numeric: str) -> None:
+    scale = max(abs(expected), abs(analytic), 1.0)
+    if not abs(analytic - expected) <= atol + rtol * scale:
+        raise AssertionError(
+            f"{getattr(f, '__name__', f)}: {what} = {analytic!r} but finite differences give "
+            f"{numeric} = {expected!r} (difference {abs(analytic - expected):.3g})"
+        )
 
 
 def _compare_vectors(analytic, numeric, rtol, atol, f, mode):

@@ -7,6 +7,7 @@ offending line, like a Python ``SyntaxError``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -83,14 +84,16 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
         self.location = location
         where = f"{location}: " if location else ""
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
+        callee = name.split("(", 1)[0].strip()  # "np.full_like(..., shape=...)": the function's name
+        stem = re.sub(r"\W+", "_", callee.rsplit(".", 1)[-1]).strip("_") or "f"
         example = (
-            f"@srcgrad.register_vjp({name})\n"
-            f"    def {name.rsplit('.', 1)[-1]}_vjp(g, ans, x):\n"
-            f"        return (g * <d {name}(x) / dx>,)"
+            f"@srcgrad.register_vjp({callee})\n"
+            f"    def {stem}_vjp(g, ans, x):\n"
+            f"        return (g * <d {callee}(x) / dx>,)"
             if mode == "rev"
-            else f"@srcgrad.register_jvp({name})\n"
-            f"    def {name.rsplit('.', 1)[-1]}_jvp(dx, ans, x):\n"
-            f"        return dx * <d {name}(x) / dx>"
+            else f"@srcgrad.register_jvp({callee})\n"
+            f"    def {stem}_jvp(dx, ans, x):\n"
+            f"        return dx * <d {callee}(x) / dx>"
         )
         super().__init__(
             f"{where}no derivative rule for {name}; register one with "

@@ -342,3 +342,26 @@ def test_positional_only_parameters_differentiate_like_any_other():
     srcgrad.check_grads(positional_only_writes, [x, 0.7])
     srcgrad.grad(positional_only_writes)(x, 0.7)
     assert np.array_equal(x, before)
+
+
+def damped(x, s):
+    return np.sum(np.sin(x) * s) + s * s
+
+
+def test_check_grads_checks_each_modes_grad_for_a_scalar_function(monkeypatch):
+    # check_grads compared vjp and jvp only: grad's own generated code (reverse mode in one
+    # body; forward mode per input) went unchecked
+    args = [np.array([0.3, -0.8]), 0.7]
+    real_grad = srcgrad.api.grad
+
+    def wrong_in(bad_mode):
+        def grad(f, wrt=0, mode="auto"):
+            g = real_grad(f, wrt=wrt, mode=mode)
+            return (lambda *a: tuple(2.0 * v for v in g(*a))) if mode == bad_mode else g
+        return grad
+
+    for bad, good in (("fwd", "rev"), ("rev", "fwd")):
+        monkeypatch.setattr(srcgrad.api, "grad", wrong_in(bad))
+        srcgrad.check_grads(damped, args, modes=(good,))
+        with pytest.raises(AssertionError, match=rf"grad\(mode='{bad}'\)"):
+            srcgrad.check_grads(damped, args, modes=(bad,))

@@ -182,6 +182,8 @@ add(np.average, r(3, 4), weights=r(3, 4, lo=0.5, hi=1.5))
 for f in (np.cumsum, np.cumprod):
     for kw in (dict(), dict(axis=0), dict(axis=1), dict(axis=-1)):
         add(f, r(3, 4, lo=0.5, hi=1.5) * _rng.choice([-1.0, 1.0], (3, 4)), **kw)
+for kw in (dict(), dict(axis=0), dict(axis=1)):  # zero factors: one, two in a row, three
+    add(np.cumprod, np.array([[1.5, 0.0, 2.0, 0.0], [0.0, 1.2, -0.8, 0.5], [0.7, 0.0, 0.0, -1.1]]), **kw)
 add(np.trace, r(4, 4))
 add(np.trace, r(3, 5), offset=1)
 add(np.trace, r(5, 3), offset=-2)

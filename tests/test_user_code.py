@@ -572,3 +572,32 @@ def test_concatenating_sequences_not_known_to_be_sequences_is_refused():
     x = np.array([0.5, 1.0, 1.5])
     with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="concatenating"):
         srcgrad.grad(concatenates_unknown_sequences)((x, 2.0 * x), (3.0 * x,))
+
+
+def zero_first(v):
+    v[0] = 0.0
+    return v
+
+
+def test_refusals_inside_a_comprehension_name_the_users_variables():
+    # the front end renames a comprehension's variable (t -> t2); refusals said `t2`
+    def writes_into_its_item(x):
+        return sum([np.sum(zero_first(t)) + t[1] for t in x])
+
+    def passes_on_a_lambda(x):
+        fs = [lambda: t * 2.0 for t in x]
+        return sum([np.sum(q()) for q in fs])
+
+    def calls_a_function_without_a_rule(x, fs):
+        return sum([q(x) for q in fs])
+
+    x = np.array([[0.3, 0.5], [0.1, 0.2]])
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError) as raised:
+        srcgrad.grad(writes_into_its_item)(x)
+    assert "(here `t`, read afterwards)" in str(raised.value) and "`t = zero_first(t)`" in str(raised.value)
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError) as raised:
+        srcgrad.jvp(passes_on_a_lambda, (x,), (x,))
+    assert "passing on `lambda: t * 2.0`, which reads `t`" in str(raised.value)
+    with pytest.raises(NoDerivativeRuleError) as raised:
+        srcgrad.grad(calls_a_function_without_a_rule)(np.array([0.3]), [np.frexp])
+    assert "no derivative rule for q (here numpy.frexp)" in str(raised.value)

@@ -64,3 +64,43 @@ def test_registered_forward_rule_is_used_by_jvp():
     _, tangent = srcgrad.jvp(softplus, (x,), (dx,))
     np.testing.assert_allclose(tangent, dx / (1.0 + np.exp(-x)))
     assert "np.exp(-x)" in srcgrad.api.jvp_source(softplus)
+
+
+def squared(x):
+    return x * x
+
+
+@srcgrad.register_vjp(squared)
+def squared_vjp(g, ans, x):
+    """A one-input rule returning a 1-tuple, as NoDerivativeRuleError's example writes it."""
+    return (g * 2.0 * x,)
+
+
+def cubed(x):
+    return x * x * x
+
+
+@srcgrad.register_vjp(cubed)
+def cubed_vjp(g, ans, x):
+    return g * 3.0 * x * x
+
+
+def test_one_input_rule_may_return_its_cotangent_bare_or_as_a_1_tuple():
+    # the 1-tuple was taken for the cotangent itself: grad gave [[3., 12.]] for [3., 12.]
+    # (an array of shape (1, 2)), and a pullback a 1-tuple inside its tuple
+    def f(x):
+        return np.sum(squared(x) * x) + np.sum(cubed(x))
+
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(f)(x), 3.0 * x * x + 3.0 * x * x)
+    (cotangent,) = srcgrad.vjp(squared, x)[1](np.ones(2))
+    np.testing.assert_allclose(cotangent, 2.0 * x)
+    srcgrad.check_grads(f, [x], modes=("rev",))
+
+
+def test_no_rule_error_example_is_python():
+    # the example in the message is a rule to copy: `def )_vjp` for np.full_like(..., shape=...)
+    error = srcgrad.NoDerivativeRuleError("np.full_like(..., shape=...)")
+    assert "def full_like_vjp(g, ans, x):" in str(error)
+    assert "@srcgrad.register_vjp(np.full_like)" in str(error)
+    assert "return (g * <d np.full_like(x) / dx>,)" in str(error)

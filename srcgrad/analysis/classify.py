@@ -257,7 +257,8 @@ class Classifier:
         raises there, naming this call. A receiver has no derivative of its own.
         """
         callee = [node.func] if isinstance(node.func, gast.Name) else []  # a closure may carry derivatives
-        return Operation("dynamic", _names(callee + _call_atoms(node)), call=node, label=_written(node))
+        label = self.parsed.as_written(_written(node))
+        return Operation("dynamic", _names(callee + _call_atoms(node)), call=node, label=label)
 
     def rule_op(self, func, args, keywords, node) -> Operation:
         rule = self.rule_for(func)
@@ -301,15 +302,16 @@ class Classifier:
 
     def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
+        label = self.parsed.as_written(op.label)
         if op.kind == "closure":
-            names = ", ".join(f"`{n}`" for n in op.operands)
+            names = ", ".join(f"`{self.parsed.as_written(n)}`" for n in op.operands)
             return UnsupportedSyntaxError(
-                f"passing on `{op.label}`, which reads {names} (a value being differentiated)",
+                f"passing on `{label}`, which reads {names} (a value being differentiated)",
                 location,
                 "pass the value as an argument of the lambda, or call the lambda here; "
                 "a function's closure carries no derivative",
             )
-        return NoDerivativeRuleError(op.label, location, self.mode)
+        return NoDerivativeRuleError(label, location, self.mode)
 
 
 def is_users_code(func) -> bool:

@@ -28,10 +28,12 @@ class NameGen:
     def __init__(self, taken: set[str]):
         self.taken = set(taken)
         self._temps = 0
+        self.spelled: dict[str, str] = {}  # a renamed user variable -> the name the user wrote
 
     def copy(self) -> NameGen:
         twin = NameGen(self.taken)
         twin._temps = self._temps
+        twin.spelled = dict(self.spelled)
         return twin
 
     def fresh(self, base: str) -> str:
@@ -43,6 +45,15 @@ class NameGen:
             k += 1
         self.taken.add(f"{base}{k}")
         return f"{base}{k}"
+
+    def renamed(self, name: str) -> str:
+        """A fresh name for the user's variable ``name`` where the front end gives it one of
+        its own (a comprehension's variable, an inlined function's), remembered so that
+        messages can call it ``name``."""
+        new = self.fresh(name)
+        if new != name:
+            self.spelled[new] = self.spelled.get(name, name)
+        return new
 
     def temp(self) -> str:
         """``t1, t2, ...`` for intermediate values."""

@@ -59,6 +59,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
     user_names = identifiers(parsed.node)
     names = NameGen(user_names | RESERVED)
+    parsed.spelled = names.spelled  # filled as the front end renames (for messages)
     if trace.tracing(func, mode):
         trace.record("jumps", func, mode, _jumps_lowered(parsed, user_names))
     local_names = _local_names(parsed)
@@ -184,14 +185,15 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
             read = ({arg.id} | shared) & live.get(id(s), set())
             if not read:
                 continue
-            other = "" if arg.id in read else f" as `{min(read)}`"
+            given = parsed.as_written(arg.id)
+            other = "" if arg.id in read else f" as `{parsed.as_written(min(read))}`"
             construct = (
                 f"calling `{op.label}`, which writes into its argument `{param}` "
-                f"(here `{arg.id}`, read afterwards{other}) in place"
+                f"(here `{given}`, read afterwards{other}) in place"
             )
             hint = (
                 f"have `{op.label}` return the new array and assign it "
-                f"(`{arg.id} = {op.label}({arg.id})`), working on a copy inside"
+                f"(`{given} = {op.label}({given})`), working on a copy inside"
             )
             if param in stored:
                 raise UnsupportedSyntaxError(construct, parsed.location(call), hint)

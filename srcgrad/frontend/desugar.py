@@ -237,7 +237,7 @@ class Desugar:
         for gen in node.generators:
             for n in tp.walk(gen.target):
                 if isinstance(n, gast.Name):
-                    renames[n.id] = self.names.fresh(n.id)
+                    renames[n.id] = self.names.renamed(n.id)
 
         def fresh(expr):
             expr = tp.clone(expr)

@@ -78,7 +78,7 @@ class NestedFunctions:
         renames = {}
         for n in tp.walk(fdef):
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-                renames.setdefault(n.id, self.names.fresh(n.id))
+                renames.setdefault(n.id, self.names.renamed(n.id))
         body = tp.clone(fdef.body)
         for n in tp.walk(body):
             if isinstance(n, gast.Name) and n.id in renames:

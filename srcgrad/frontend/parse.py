@@ -45,6 +45,15 @@ class ParsedFunction:
         return Location(self.filename, lineno, col, line)
 
     _indent_of: dict[int, int] = field(default_factory=dict, repr=False)
+    # the front end's names for user variables it renamed (``NameGen.spelled``) -> the user's
+    spelled: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def as_written(self, code: str) -> str:
+        """``code`` (a name, an unparsed expression) with renamed variables as the user wrote
+        them: a comprehension's ``t`` is ``t2`` in the core, and a message says ``t``."""
+        if not self.spelled:
+            return code
+        return re.sub(r"\b\w+\b", lambda m: self.spelled.get(m.group(), m.group()), code)
 
 
 def parse_function(func) -> ParsedFunction:

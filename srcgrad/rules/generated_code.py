@@ -57,6 +57,43 @@ def sinc_slope(dx, ans, x):
     return dx * sg.sinc_curvature(x)
 
 
+@defjvp(sg.cumprod_tangent)
+def cumprod_tangent(ddu, da, ans, du, a, axis=None):
+    return sg.cumprod_tangent(ddu, a, axis) + sg.cumprod_curvature(du, da, a, axis)
+
+
+@defjvp(sg.cumprod_cotangent)
+def cumprod_cotangent(dg, da, ans, g, a, axis=None):
+    return sg.cumprod_cotangent(dg, a, axis) + sg.cumprod_cotangent_slope(g, a, da, axis)
+
+
+@defjvp(sg.cumprod_curvature)
+def cumprod_curvature(ddu, dde, da, ans, du, de, a, axis=None):
+    """Bilinear in the directions; a third derivative of a running product is not provided."""
+    third = da * sg.no_derivative("np.cumprod to third order", "a")
+    return sg.cumprod_curvature(ddu, de, a, axis) + sg.cumprod_curvature(du, dde, a, axis) + third
+
+
+@defjvp(sg.cumprod_cotangent_slope)
+def cumprod_cotangent_slope(dg, da, de, ans, g, a, e, axis=None):
+    """Bilinear in ``g`` and ``e``; a third derivative of a running product is not provided."""
+    third = da * sg.no_derivative("np.cumprod to third order", "a")
+    return sg.cumprod_cotangent_slope(dg, a, e, axis) + sg.cumprod_cotangent_slope(g, a, de, axis) + third
+
+
+@defjvp(sg.interp_adjoints)
+def interp_adjoints(dg, dx, dxp, dfp, ans, g, x, xp, fp, left=None, right=None, period=None):
+    return sg.interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left, right, period)
+
+
+@defjvp(sg.interp_tangent)
+def interp_tangent(dtx, dtxp, dtfp, dx, dxp, dfp, ans, tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
+    """Linear in the tangents ``t*``; the second derivative along ``d*`` is interp_curvature."""
+    return sg.interp_tangent(dtx, dtxp, dtfp, x, xp, fp, left, right, period) + sg.interp_curvature(
+        tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left, right, period
+    )
+
+
 @defjvp(sg.untake_along_axis)
 def untake_along_axis(dg, darr, dindices, ans, g, arr, indices, axis=-1):
     return sg.untake_along_axis(dg, arr, indices, axis)

@@ -3,7 +3,8 @@
 ``sg.unreduce`` spreads a reduced cotangent back over the input (the adjoint
 of a sum); ``sg.keep_reduced`` gives a reduced value its axes back so it
 broadcasts against the input. The nan* versions give NaNs no derivative
-(``nanprod`` and ``nancumprod`` count them as 1).
+(``nanprod`` and ``nancumprod`` count them as 1). Products and running
+products are differentiated exactly at zero factors, to second order.
 
 Conventions: at ties, max/min/amax/amin/ptp (and the inf-norms) share the
 cotangent equally among the tied elements; the 1-norm uses sign(x), so 0 at 0.
@@ -136,40 +137,35 @@ def cumulative_sum_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False)
 
 @defvjp(np.cumprod)
 def cumprod(g, ans, a, axis=None, dtype=None):
-    """d ans[j] / d a[i] = ans[j] / a[i] for j >= i; needs a without zeros."""
-    from_end = np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis)
-    return np.reshape(from_end, sg.shape_of(a)) / a
+    """d ans[j] / d a[i] is the product of a[:j+1] but a[i], for j >= i (exact at zeros)."""
+    return sg.cumprod_cotangent(g, a, axis)
 
 
 @defjvp(np.cumprod)
 def cumprod_jvp(da, ans, a, axis=None, dtype=None):
-    return ans * np.cumsum(da / a, axis)
+    return sg.cumprod_tangent(da, a, axis)
 
 
 @defvjp(np.nancumprod)
 def nancumprod(g, ans, a, axis=None, dtype=None):
-    """NaNs count as 1; needs a without zeros, like cumprod."""
-    ones = np.where(np.isnan(a), 1.0, a)
-    from_end = np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis)
-    return np.where(np.isnan(a), 0.0, np.reshape(from_end, sg.shape_of(a)) / ones)
+    """NaNs count as 1 (and get no derivative)."""
+    return np.where(np.isnan(a), 0.0, sg.cumprod_cotangent(g, np.where(np.isnan(a), 1.0, a), axis))
 
 
 @defjvp(np.nancumprod)
 def nancumprod_jvp(da, ans, a, axis=None, dtype=None):
-    return ans * np.cumsum(np.where(np.isnan(a), 0.0, da / a), axis)
+    return sg.cumprod_tangent(np.where(np.isnan(a), 0.0, da), np.where(np.isnan(a), 1.0, a), axis)
 
 
 @defvjp(*numpy_functions("cumulative_prod"))
 def cumulative_prod(g, ans, x, axis=None, dtype=None, include_initial=False):
-    """Needs x without zeros, like cumprod."""
-    g1 = sg.drop_initial(g, axis, include_initial) * sg.drop_initial(ans, axis, include_initial)
-    return np.reshape(np.flip(np.cumsum(np.flip(g1, axis), axis), axis), sg.shape_of(x)) / x
+    """cumprod's derivative; the initial 1 is constant."""
+    return sg.cumprod_cotangent(sg.drop_initial(g, axis, include_initial), x, axis)
 
 
 @defjvp(*numpy_functions("cumulative_prod"))
 def cumulative_prod_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False):
-    running = sg.drop_initial(ans, axis, include_initial) * np.cumsum(dx / x, axis)
-    return sg.add_initial(running, axis, include_initial)
+    return sg.add_initial(sg.cumprod_tangent(dx, x, axis), axis, include_initial)
 
 
 # ------------------------------------------------------------------ extremes

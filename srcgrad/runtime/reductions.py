@@ -2,7 +2,8 @@
 
 Tied extremes share the cotangent equally (``extremum_share``); a product's
 derivative is the product of the other factors, exact at zeros
-(``prod_of_others``); ``norm_gradient`` and ``vector_norm_gradient`` follow
+(``prod_of_others``), and so are a running product's first and second
+derivatives (``cumprod_tangent`` and the rest, counting zeros); ``norm_gradient`` and ``vector_norm_gradient`` follow
 the same conventions at their kinks (ties share, sign(0) = 0).
 """
 
@@ -48,6 +49,90 @@ def prod_of_others(x, axis=None):
     right = np.concatenate([ones, np.cumprod(np.flip(flat[..., 1:], -1), axis=-1)], axis=-1)
     others = left * np.flip(right, -1)
     return np.moveaxis(np.reshape(others, moved_shape), tuple(range(-k, 0)), axes)
+
+
+
+# Running products, exact at zeros. Along the scanned axis, y[j] = prod(a[:j+1]); with
+# Z[j] the zeros among a[:j+1] and C[j] the product of its nonzero factors, the product of
+# y[j]'s factors but those in a set S is C[j] / (S's nonzero factors) when S holds all Z[j]
+# zeros, else 0. Dividing by a (ans / a) is NaN at a zero and wrong past it; counting
+# zeros is not. First derivatives exclude one factor, second derivatives two.
+
+
+def _scanned(x, axis):
+    """``x`` with the scanned axis last, flattened where ``axis`` is None (as cumprod does)."""
+    return np.ravel(x) if axis is None else np.moveaxis(x, axis, -1)
+
+
+def _unscanned(y, axis):
+    return y if axis is None else np.moveaxis(y, -1, axis)
+
+
+def _running_factors(a):
+    """Along the last axis: which factors are zero, Z (zeros so far), C (running product of
+    the nonzero factors) and 1/a where a is nonzero (0 at a zero)."""
+    zero = a == 0
+    nonzero = np.where(zero, 1.0, a)
+    return zero, np.cumsum(zero, axis=-1), np.cumprod(nonzero, axis=-1), np.where(zero, 0.0, 1.0 / nonzero)
+
+
+def _from_end(x):
+    """The running sum along the last axis from its end: sum of x[j] for j >= i."""
+    return np.flip(np.cumsum(np.flip(x, -1), axis=-1), -1)
+
+
+def _at(count, k, x):
+    return np.where(count == k, x, 0.0)
+
+
+def cumprod_tangent(du, a, axis=None):
+    """The tangent of ``np.cumprod(a, axis)`` along ``du``: sum over i <= j of du[i] times
+    prod(a[:j+1] but a[i])."""
+    zero, count, kept, inverse = _running_factors(_scanned(a, axis))
+    u = _scanned(du, axis)
+    by_nonzero = np.cumsum(u * inverse, axis=-1)
+    by_zero = np.cumsum(np.where(zero, u, 0.0), axis=-1)
+    return _unscanned(kept * (_at(count, 0, by_nonzero) + _at(count, 1, by_zero)), axis)
+
+
+def cumprod_curvature(du, de, a, axis=None):
+    """The second derivative of ``np.cumprod(a, axis)`` in directions ``du`` and ``de``:
+    sum over i != m, both <= j, of du[i] de[m] prod(a[:j+1] but a[i] and a[m])."""
+    zero, count, kept, inverse = _running_factors(_scanned(a, axis))
+    u, e = _scanned(du, axis), _scanned(de, axis)
+    u1, e1 = np.cumsum(u * inverse, axis=-1), np.cumsum(e * inverse, axis=-1)
+    u0, e0 = np.cumsum(np.where(zero, u, 0.0), axis=-1), np.cumsum(np.where(zero, e, 0.0), axis=-1)
+    same_nonzero = np.cumsum(u * e * inverse * inverse, axis=-1)
+    same_zero = np.cumsum(np.where(zero, u * e, 0.0), axis=-1)
+    pairs = (
+        _at(count, 0, u1 * e1 - same_nonzero) + _at(count, 1, u1 * e0 + u0 * e1)
+        + _at(count, 2, u0 * e0 - same_zero)
+    )
+    return _unscanned(kept * pairs, axis)
+
+
+def cumprod_cotangent(g, a, axis=None):
+    """The cotangent of ``a`` in ``np.cumprod(a, axis)``: sum over j >= i of g[j] times
+    prod(a[:j+1] but a[i])."""
+    zero, count, kept, inverse = _running_factors(_scanned(a, axis))
+    gk = _scanned(g, axis) * kept
+    ga = inverse * _from_end(_at(count, 0, gk)) + np.where(zero, _from_end(_at(count, 1, gk)), 0.0)
+    return np.reshape(ga, shape_of(a)) if axis is None else _unscanned(ga, axis)
+
+
+def cumprod_cotangent_slope(g, a, e, axis=None):
+    """The derivative of ``cumprod_cotangent(g, a, axis)`` along ``e`` (forward over reverse)."""
+    zero, count, kept, inverse = _running_factors(_scanned(a, axis))
+    e = _scanned(e, axis)
+    gk = _scanned(g, axis) * kept
+    e1, e0 = np.cumsum(e * inverse, axis=-1), np.cumsum(np.where(zero, e, 0.0), axis=-1)
+    by_nonzero = inverse * (
+        _from_end(_at(count, 0, gk * e1) + _at(count, 1, gk * e0))
+        - e * inverse * _from_end(_at(count, 0, gk))
+    )
+    by_zero = _from_end(_at(count, 1, gk * e1) + _at(count, 2, gk * e0)) - e * _from_end(_at(count, 2, gk))
+    ga = by_nonzero + np.where(zero, by_zero, 0.0)
+    return np.reshape(ga, shape_of(a)) if axis is None else _unscanned(ga, axis)
 
 
 def average_weights(a, axis=None, weights=None):

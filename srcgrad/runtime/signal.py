@@ -40,7 +40,8 @@ def correlate_adjoints(g, a, v, mode="valid"):
 
 
 def _interp_parts(x, xp, fp, period=None):
-    """Segment index ``j``, position ``t`` in it, slope ``s`` and the inside/below/above masks."""
+    """Segment index ``j``, position ``t`` in it, width ``h``, slope ``s`` and the
+    inside/below/above masks."""
     if period is not None:
         raise ValueError("srcgrad: no derivative for np.interp with period=...")
     n = np.shape(xp)[0]
@@ -53,14 +54,20 @@ def _interp_parts(x, xp, fp, period=None):
     below = x < xp[0]
     above = x > xp[n - 1]
     inside = ~(below | above)
-    return j, j1, t, s, inside, below, above
+    return j, j1, t, h, s, inside, below, above
+
+
+def _interp_moves(dx, dxp, dfp, j, j1, t, h, s):
+    """The tangents of the position ``t`` and slope ``s`` within each segment, along
+    ``dx``, ``dxp`` (full) and ``dfp`` (full)."""
+    dh = dxp[j1] - dxp[j]
+    return (dx - dxp[j] - t * dh) / h, (dfp[j1] - dfp[j] - s * dh) / h
 
 
 def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
     """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
-    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period)
     gi = np.where(inside, g, 0.0)
-    gx = gi * s
     dtype = np.result_type(g, 1.0)
     gxp = np.zeros_like(xp, dtype=dtype)
     gxp = scatter_add(gxp, j, gi * s * (t - 1.0))
@@ -72,21 +79,54 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
         gfp[0] += np.sum(np.where(below, g, 0.0))
     if right is None:
         gfp[-1] += np.sum(np.where(above, g, 0.0))
-    return unbroadcast(as_float_of(gx, x), x), as_float_of(gxp, xp), as_float_of(gfp, fp)
+    return unbroadcast(as_float_of(gi * s, x), x), as_float_of(gxp, xp), as_float_of(gfp, fp)
 
 
-def interp_tangent(dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
-    """The tangent of ``np.interp(x, xp, fp, left, right)``."""
-    j, j1, t, s, inside, below, above = _interp_parts(x, xp, fp, period)
-    dxp = full_tangent(dxp, xp)
-    dfp = full_tangent(dfp, fp)
-    mid = dx * s + dxp[j] * s * (t - 1.0) - dxp[j1] * s * t + dfp[j] * (1.0 - t) + dfp[j1] * t
+def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=None, period=None):
+    """The tangents of ``interp_adjoints``' three cotangents (forward over reverse): inside a
+    segment they are products of ``g``, the position ``t`` and the slope ``s``."""
+    j, j1, t, h, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)
+    gi, dgi = np.where(inside, g, 0.0), np.where(inside, dg, 0.0)
+    dgs = dgi * s + gi * ds  # the tangent of gi * s
+    dtype = np.result_type(g, dg, 1.0)
+    dgxp = np.zeros_like(xp, dtype=dtype)
+    dgxp = scatter_add(dgxp, j, dgs * (t - 1.0) + gi * s * dt)
+    dgxp = scatter_add(dgxp, j1, -dgs * t - gi * s * dt)
+    dgfp = np.zeros_like(fp, dtype=dtype)
+    dgfp = scatter_add(dgfp, j, dgi * (1.0 - t) - gi * dt)
+    dgfp = scatter_add(dgfp, j1, dgi * t + gi * dt)
+    if left is None:
+        dgfp[0] += np.sum(np.where(below, dg, 0.0))
+    if right is None:
+        dgfp[-1] += np.sum(np.where(above, dg, 0.0))
+    dgx = unbroadcast(as_float_of(dgs, x), x)
+    return dgx, as_float_of(dgxp, xp), as_float_of(dgfp, fp)
+
+
+def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
+    """The tangent of ``np.interp(x, xp, fp, left, right)`` along ``tx``, ``txp``, ``tfp``."""
+    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    txp = full_tangent(txp, xp)
+    tfp = full_tangent(tfp, fp)
+    mid = tx * s + txp[j] * s * (t - 1.0) - txp[j1] * s * t + tfp[j] * (1.0 - t) + tfp[j1] * t
     out = np.where(inside, mid, 0.0)
     if left is None:
-        out = np.where(below, dfp[0], out)
+        out = np.where(below, tfp[0], out)
     if right is None:
-        out = np.where(above, dfp[-1], out)
+        out = np.where(above, tfp[-1], out)
     return out
+
+
+def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
+    """The derivative of ``interp_tangent(tx, txp, tfp, x, xp, fp)`` along ``dx``, ``dxp``,
+    ``dfp`` (the second derivative of np.interp in those two directions)."""
+    j, j1, t, h, s, inside, _, _ = _interp_parts(x, xp, fp, period)
+    txp = full_tangent(txp, xp)
+    tfp = full_tangent(tfp, fp)
+    dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)
+    mid = tx * ds + txp[j] * (ds * (t - 1.0) + s * dt) - txp[j1] * (ds * t + s * dt) + (tfp[j1] - tfp[j]) * dt
+    return np.where(inside, mid, 0.0)
 
 
 def trapezoid_weights(y, x=None, dx=1.0, axis=-1):

@@ -50,8 +50,9 @@ class Adjoints:
         bindings.update(op.inputs)
         bindings.update(op.options)
         body, result = inline(rule.function, bindings, self.names, self.namespace)
-        if len(rule.inputs) == 1:
-            parts = {rule.inputs[0]: result}
+        if len(rule.inputs) == 1:  # its cotangent, bare or as a 1-tuple ``(c,)``
+            one = isinstance(result, gast.Tuple) and len(result.elts) == 1
+            parts = {rule.inputs[0]: result.elts[0] if one else result}
         elif isinstance(result, gast.Tuple) and len(result.elts) == len(rule.inputs):
             parts = dict(zip(rule.inputs, result.elts))
         else:

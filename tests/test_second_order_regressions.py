@@ -1,0 +1,173 @@
+"""Second derivatives (``hvp``, ``hessian``: forward mode over the generated gradient) and
+the rules they go through, on what issue #13 and the differential fuzzer
+(``tools/fuzz.py``) found wrong. Derivatives are checked against central finite
+differences (``srcgrad.check_grads``) or exact values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from user_modules import load
+
+import srcgrad
+
+# -- the fuzzer's hvp failures ------------------------------------------------------------
+
+
+def test_hvp_over_a_gradient_whose_tape_holds_slice_writes_and_a_scalar_update(tmp_path):
+    # seed 7300 (--small), program 11, reduced: forward mode over the gradient made the
+    # tape's zero tangent list after the first push that needed it, so the pops read the
+    # wrong entries (hvp wrong in its first entry at 60f36f4; issue #13 saw "cannot
+    # broadcast a non-scalar to a scalar array" from it); fixed by 3bc6d51
+    f = load(tmp_path, """
+def f(x, s, n):
+    w1 = np.tanh((np.maximum(x, 0.0) - x))
+    s -= 0.2 * ((x[n - 1] * s)) / (1.0 + ((x[n - 1] * s)) ** 2)
+    w1[:] = (x[::-1]) / (1.0 + (x[::-1]) ** 2)
+    return 2.0 * s + 0.25 * np.sum(w1)
+""")
+    x = np.array([-0.8024453848006579, 1.3744471081683747, 0.9531254846546586])
+    srcgrad.check_grads(f, [x, 0.775296651182174, 1], order=2)
+
+
+def test_hvp_over_a_gradient_of_element_updates_in_a_while_loop(tmp_path):
+    # seed 7300 (--small), program 190, reduced: the same late zero tangent of the tape
+    # made a pop hand `dw1[i] = ...` a whole array (ValueError: setting an array element
+    # with a sequence); fixed by 3bc6d51
+    f = load(tmp_path, """
+def f(x, y, s, n):
+    w1 = (np.maximum((0.7 * y), -1.1)) / (1.0 + (np.maximum((0.7 * y), -1.1)) ** 2)
+    k2 = 0
+    while (s > -1.1) and k2 < 2:
+        k2 += 1
+        for i5 in range(3):
+            w1[i5] -= 0.3 * (min(y[i5], 0.3)) / (1.0 + (min(y[i5], 0.3)) ** 2)
+    w1[0] -= 0.3 * np.sin(s)
+    w1[:2] *= 0.5 * np.sin(x[1:])
+    return np.sum(w1) + 2.0 * np.sum(y)
+""")
+    x = np.array([0.23654021625151866, -0.6707990562294733, -0.7822524546707594])
+    y = np.array([-0.002493202011241147, 1.3210275798320845, -1.121485049933634])
+    srcgrad.check_grads(f, [x, y, 0.6575377951159784, 1], order=2)
+
+
+# -- products and running products at zero factors -----------------------------------------
+
+
+def _running_product_sum_derivatives(x):
+    """Exact gradient and Hessian of sum(cumprod(x)): d/dx_i is the sum over j >= i of the
+    product of x[:j+1] but x[i]; d2/dx_i dx_m the same without x[i] and x[m]."""
+    n = len(x)
+    grad, hess = np.zeros(n), np.zeros((n, n))
+    for j in range(n):
+        for i in range(j + 1):
+            grad[i] += np.prod(np.delete(x[: j + 1], i))
+            for m in range(j + 1):
+                if m != i:
+                    hess[i, m] += np.prod(np.delete(x[: j + 1], [i, m]))
+    return grad, hess
+
+
+ZERO_POINTS = [np.array([2.0, 0.0, 3.0, 0.5]), np.array([0.0, 2.0, 0.0, -3.0, 1.5])]
+
+
+def test_hessian_of_prod_is_exact_at_one_and_two_zeros():
+    # np.prod's rule is exact at zeros, but its helper's running products differentiated
+    # with cumprod's rule (ans / a): the Hessian had NaN rows
+    for x in ZERO_POINTS:
+        n = len(x)
+        others = [np.prod(np.delete(x, i)) for i in range(n)]
+        pairs = [[0.0 if i == m else np.prod(np.delete(x, [i, m])) for m in range(n)] for i in range(n)]
+        np.testing.assert_allclose(srcgrad.grad(np.prod)(x), others)
+        np.testing.assert_allclose(srcgrad.hessian(np.prod)(x), pairs)
+
+
+def test_cumprod_is_exact_at_one_and_two_zeros_first_and_second_order(tmp_path):
+    # cumprod's rules divided by a: NaN at a zero, and the factors past it lost
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.cumprod(x))
+""")
+    for x in ZERO_POINTS:
+        grad, hess = _running_product_sum_derivatives(x)
+        np.testing.assert_allclose(srcgrad.grad(f)(x), grad)
+        np.testing.assert_allclose(srcgrad.grad(f, mode="fwd")(x), grad)
+        np.testing.assert_allclose(srcgrad.jvp(f, (x,), (np.ones_like(x),))[1], np.sum(grad))
+        np.testing.assert_allclose(srcgrad.hessian(f)(x), hess)
+        np.testing.assert_allclose(srcgrad.hvp(f)(x, np.arange(len(x)) - 1.0), hess @ (np.arange(len(x)) - 1.0))
+
+
+def test_cumprod_along_an_axis_with_zeros_against_finite_differences(tmp_path):
+    f = load(tmp_path, """
+def f(m):
+    return np.sum(np.sin(np.cumprod(m, axis=1))) + np.sum(np.cumprod(m, axis=0) ** 2)
+""")
+    m = np.array([[0.5, 0.0, 1.2, -0.7], [0.0, 1.1, 0.0, 0.9], [0.8, -1.3, 0.6, 1.4]])
+    srcgrad.check_grads(f, [m], modes=("rev", "fwd"), order=2)
+
+
+def test_nancumprod_and_cumulative_prod_at_zeros(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.nancumprod(x)) + np.sum(np.sin(np.cumprod(x[::-1])))
+""")
+    x = np.array([0.7, np.nan, 0.0, 1.3, 0.0, -0.4])
+    grad, _ = _running_product_sum_derivatives(np.where(np.isnan(x), 1.0, x))
+    finite = ~np.isnan(x)
+    np.testing.assert_allclose(srcgrad.grad(lambda v: np.sum(np.nancumprod(v)))(x)[finite], grad[finite])
+    srcgrad.check_grads(f, [np.array([0.7, 0.2, 0.0, 1.3, 0.0, -0.4])], modes=("rev", "fwd"), order=2)
+    if hasattr(np, "cumulative_prod"):
+        g = load(tmp_path, """
+def g(x):
+    return np.sum(np.cumulative_prod(x, include_initial=True) ** 2)
+""", "g")
+        srcgrad.check_grads(g, [np.array([1.5, 0.0, -0.8, 0.0, 2.0])], modes=("rev", "fwd"), order=2)
+
+
+def test_forward_over_forward_through_cumprod_at_zeros(tmp_path):
+    # grad in forward mode runs sg.cumprod_tangent; jvp over it needs its forward rule
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.cumprod(x) * x)
+""")
+    x, u = np.array([2.0, 0.0, 3.0, 0.0, 1.5]), np.linspace(-1.0, 1.0, 5)
+    _, hv = srcgrad.jvp(srcgrad.grad(f, mode="fwd"), (x,), (u,))
+    np.testing.assert_allclose(hv, srcgrad.hessian(f)(x) @ u, atol=1e-12)
+    srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=2)
+
+
+# -- np.interp to second order ---------------------------------------------------------------
+
+
+INTERP = """
+def f(x, xp, fp):
+    return np.sum(np.sin(np.interp(x * x, xp, fp * fp)) * x)
+
+
+def g(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp, left=0.3) ** 2) + np.interp(0.8, xp, fp) * np.sum(x)
+"""
+# x * x falls in each segment, below none and above (x = -1.7), never on a knot
+INTERP_ARGS = [
+    np.array([0.3, 0.75, 1.2, -0.1, 2.5, -1.7]), np.array([0.0, 0.5, 1.0, 2.0]),
+    np.array([0.2, -0.4, 0.9, 1.3]),
+]
+
+
+def test_hvp_through_interp_in_each_argument(tmp_path):
+    # hvp raised NoDerivativeRuleError: sg.interp_adjoints had no forward rule
+    for name in ("f", "g"):
+        f = load(tmp_path, INTERP, name)
+        for k in range(3):
+            srcgrad.check_grads(f, INTERP_ARGS, order=2, wrt=[k])
+
+
+def test_forward_over_forward_through_interp(tmp_path):
+    # grad in forward mode runs sg.interp_tangent; jvp over it needs its forward rule
+    f = load(tmp_path, INTERP)
+    for k in range(3):
+        u = np.linspace(-1.0, 1.0, len(INTERP_ARGS[k]))
+        tangents = [None, None, None]
+        tangents[k] = u
+        _, hv = srcgrad.jvp(srcgrad.grad(f, wrt=k, mode="fwd"), tuple(INTERP_ARGS), tuple(tangents))
+        np.testing.assert_allclose(hv, srcgrad.hessian(f, wrt=k)(*INTERP_ARGS) @ u, atol=1e-12)
