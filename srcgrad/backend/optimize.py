@@ -454,7 +454,7 @@ def _propagate_block(stmts, substitutable, counts) -> list:
     out = []
     stores_of: dict[int, set] = {}
     reads_of: dict[int, set] = {}
-    last_written_through = {name: k for k, s in enumerate(stmts) for name in _written_through(s)}
+    last_written_through = None  # worked out at the block's first copy (most blocks have none)
     for k, s in enumerate(stmts):
         if (
             isinstance(s, gast.Assign)
@@ -464,6 +464,8 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             and substitutable(s.targets[0].id)
         ):
             a, b = s.targets[0].id, s.value.id
+            if last_written_through is None:
+                last_written_through = {name: j for j, t in enumerate(stmts) for name in _written_through(t)}
             if last_written_through.get(a, -1) > k:
                 # `a[i] = v` changes the array `b` names too: both names stay, so that
                 # dead-code elimination sees the reads that make the write live
