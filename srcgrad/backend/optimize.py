@@ -527,9 +527,16 @@ def propagate_constants(stmts: list, substitutable) -> list:
     if not any(isinstance(s, gast.Assign) and _number(s.value) is not None for s in stmts):
         return stmts
     stores: dict[str, int] = {}
-    for n in tp.walk(stmts):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
-            stores[n.id] = stores.get(n.id, 0) + 1
+    loads: list[set] = []  # per statement: the names it reads
+    for s in stmts:
+        read = set()
+        for n in tp.walk(s):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
+                    stores[n.id] = stores.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Load):
+                    read.add(n.id)
+        loads.append(read)
     constants = {
         s.targets[0].id: s.value.value for s in stmts
         if isinstance(s, gast.Assign)
@@ -550,7 +557,8 @@ def propagate_constants(stmts: list, substitutable) -> list:
             return node
 
     replace = Constants()
-    return [replace.visit(s) for s in stmts]
+    # only the statements that read a constant are visited (the others would come back as they are)
+    return [replace.visit(s) if not read.isdisjoint(constants) else s for s, read in zip(stmts, loads)]
 
 
 def _replace_node(root, old, new) -> None:
