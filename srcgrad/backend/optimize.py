@@ -435,7 +435,7 @@ def propagate_copies(stmts: list, substitutable) -> list:
     """``a = b`` (a ours): read ``b`` where ``a`` was read, while neither is reassigned."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _propagate_block(stmts, substitutable, counts)
+    return _propagate_block(stmts, substitutable, counts, {})
 
 
 def _assigned_in(node) -> set[str]:
@@ -446,11 +446,12 @@ def _assigned_in(node) -> set[str]:
     return found
 
 
-def _propagate_block(stmts, substitutable, counts) -> list:
+def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
+    """``written``: what ``_written_through_once`` found so far (nested blocks come first)."""
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts))
+                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written))
     out = []
     stores_of: dict[int, set] = {}
     reads_of: dict[int, set] = {}
@@ -465,7 +466,9 @@ def _propagate_block(stmts, substitutable, counts) -> list:
         ):
             a, b = s.targets[0].id, s.value.id
             if last_written_through is None:
-                last_written_through = {name: j for j, t in enumerate(stmts) for name in _written_through(t)}
+                last_written_through = {
+                    name: j for j, t in enumerate(stmts) for name in _written_through_once(t, written)
+                }
             if last_written_through.get(a, -1) > k:
                 # `a[i] = v` changes the array `b` names too: both names stay, so that
                 # dead-code elimination sees the reads that make the write live
@@ -501,6 +504,27 @@ def _written_through(node) -> set[str]:
         n.value.id for n in tp.walk(node)
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
     }
+
+
+def _written_through_once(s, written: dict) -> set[str]:
+    """``_written_through(s)``, a compound statement's from its blocks' statements, each
+    worked out once per pass: copy propagation only renames reads and drops copies, which
+    change no write through a name, so a nested statement's answer holds for the blocks
+    around it (else every level of a loop nest would walk all that it holds)."""
+    known = written.get(id(s))
+    if known is not None and known[0] is s:
+        return known[1]
+    if isinstance(s, _COMPOUND):
+        names = set()
+        for part in (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None)):
+            if part is not None:
+                names |= _written_through(part)
+        for t in s.body + s.orelse:
+            names |= _written_through_once(t, written)
+    else:
+        names = _written_through(s)
+    written[id(s)] = (s, names)
+    return names
 
 
 def _rename_reads(node, old: str, new: str) -> int:
