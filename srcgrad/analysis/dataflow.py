@@ -205,10 +205,13 @@ class Liveness(Problem):
         return (live - bound) | reads
 
     def join(self, a, b):
-        return a | b
+        if a is b or b <= a:
+            return a
+        return b if a <= b else a | b
 
     def test(self, node, live):
-        return live | self._facts(node)[2]
+        reads = self._facts(node)[2]
+        return live if reads <= live else live | reads
 
     def loop_target(self, target, live):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})

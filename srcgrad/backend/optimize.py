@@ -435,7 +435,7 @@ def propagate_copies(stmts: list, substitutable) -> list:
     """``a = b`` (a ours): read ``b`` where ``a`` was read, while neither is reassigned."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _propagate_block(stmts, substitutable, counts)
+    return _propagate_block(stmts, substitutable, counts, {})
 
 
 def _assigned_in(node) -> set[str]:
@@ -446,15 +446,16 @@ def _assigned_in(node) -> set[str]:
     return found
 
 
-def _propagate_block(stmts, substitutable, counts) -> list:
+def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
+    """``written``: what ``_written_through_once`` found so far (nested blocks come first)."""
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts))
+                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written))
     out = []
     stores_of: dict[int, set] = {}
     reads_of: dict[int, set] = {}
-    last_written_through = {name: k for k, s in enumerate(stmts) for name in _written_through(s)}
+    last_written_through = None  # worked out at the block's first copy (most blocks have none)
     for k, s in enumerate(stmts):
         if (
             isinstance(s, gast.Assign)
@@ -464,6 +465,10 @@ def _propagate_block(stmts, substitutable, counts) -> list:
             and substitutable(s.targets[0].id)
         ):
             a, b = s.targets[0].id, s.value.id
+            if last_written_through is None:
+                last_written_through = {
+                    name: j for j, t in enumerate(stmts) for name in _written_through_once(t, written)
+                }
             if last_written_through.get(a, -1) > k:
                 # `a[i] = v` changes the array `b` names too: both names stay, so that
                 # dead-code elimination sees the reads that make the write live
@@ -501,6 +506,27 @@ def _written_through(node) -> set[str]:
     }
 
 
+def _written_through_once(s, written: dict) -> set[str]:
+    """``_written_through(s)``, a compound statement's from its blocks' statements, each
+    worked out once per pass: copy propagation only renames reads and drops copies, which
+    change no write through a name, so a nested statement's answer holds for the blocks
+    around it (else every level of a loop nest would walk all that it holds)."""
+    known = written.get(id(s))
+    if known is not None and known[0] is s:
+        return known[1]
+    if isinstance(s, _COMPOUND):
+        names = set()
+        for part in (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None)):
+            if part is not None:
+                names |= _written_through(part)
+        for t in s.body + s.orelse:
+            names |= _written_through_once(t, written)
+    else:
+        names = _written_through(s)
+    written[id(s)] = (s, names)
+    return names
+
+
 def _rename_reads(node, old: str, new: str) -> int:
     """Read ``new`` where ``node`` reads ``old``; a write through ``old`` (``old[i] = v``)
     keeps its name, so that dead-code elimination sees which name it changes."""
@@ -525,9 +551,16 @@ def propagate_constants(stmts: list, substitutable) -> list:
     if not any(isinstance(s, gast.Assign) and _number(s.value) is not None for s in stmts):
         return stmts
     stores: dict[str, int] = {}
-    for n in tp.walk(stmts):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
-            stores[n.id] = stores.get(n.id, 0) + 1
+    loads: list[set] = []  # per statement: the names it reads
+    for s in stmts:
+        read = set()
+        for n in tp.walk(s):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
+                    stores[n.id] = stores.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Load):
+                    read.add(n.id)
+        loads.append(read)
     constants = {
         s.targets[0].id: s.value.value for s in stmts
         if isinstance(s, gast.Assign)
@@ -548,7 +581,8 @@ def propagate_constants(stmts: list, substitutable) -> list:
             return node
 
     replace = Constants()
-    return [replace.visit(s) for s in stmts]
+    # only the statements that read a constant are visited (the others would come back as they are)
+    return [replace.visit(s) if not read.isdisjoint(constants) else s for s, read in zip(stmts, loads)]
 
 
 def _replace_node(root, old, new) -> None:

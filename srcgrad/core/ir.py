@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import gast
 
-from . import templates as tp
-
 
 def is_append(s) -> bool:
     """``xs.append(v)``: in the core, an assignment to ``xs`` that grows it in place."""
@@ -55,13 +53,27 @@ def whole_index(index) -> bool:
 
 
 def range_counters(fn) -> set[str]:
-    """Loop variables of ``for i in range(...)``: plain ints."""
-    return {
-        n.target.id for n in tp.walk(fn)
-        if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
-        and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
-        and n.iter.func.id == "range"
-    }
+    """Loop variables of ``for i in range(...)``: plain ints.
+
+    A ``for`` is a statement, so only statement blocks are searched, not expressions."""
+    found = set()
+    todo = [fn]
+    while todo:
+        n = todo.pop()
+        if (
+            isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+            and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+            and n.iter.func.id == "range"
+        ):
+            found.add(n.target.id)
+        for field in _BLOCKS:
+            block = getattr(n, field, None)
+            if type(block) is list:
+                todo.extend(block)
+    return found
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers")  # the fields that hold statements
 
 
 INPLACE_MARK = "srcgrad_inplace"  # set by normalize on the `x = t` of `x += v`

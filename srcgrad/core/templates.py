@@ -124,7 +124,7 @@ def assign(target: str, value) -> gast.Assign:
 def load(node):
     """A copy of ``node`` usable as an expression (Load context everywhere)."""
     node = clone(node)
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if hasattr(sub, "ctx") and not isinstance(sub.ctx, gast.Load):
             sub.ctx = gast.Load()
     return node

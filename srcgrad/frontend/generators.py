@@ -28,9 +28,14 @@ from ..core import templates as tp
 
 def lists_for_generators(fn: gast.FunctionDef, taken: set[str]) -> None:
     """Rewrite ``fn`` and every ``def`` nested in it that is a generator (see ``collect_yields``)."""
+    if not any(type(node) in _YIELDS for node in tp.walk(fn)):
+        return  # the common case, found in one quick walk
     for node in list(gast.walk(fn)):
         if isinstance(node, gast.FunctionDef) and _yields(node):
             collect_yields(node, taken)
+
+
+_YIELDS = (gast.Yield, gast.YieldFrom)
 
 
 def _yields(fn: gast.FunctionDef) -> bool:

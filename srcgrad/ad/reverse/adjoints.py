@@ -266,6 +266,8 @@ _SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "reduced_count": (0,), "ze
 
 def _merge_equal(contributions):
     """``x * x`` gives ``x`` the same contribution twice: compute it once, doubled."""
+    if len({name for name, _ in contributions}) == len(contributions):
+        return list(contributions)  # one contribution per name: nothing to compare
     merged: list[list] = []
     for name, part in contributions:
         key = gast.dump(part)
