@@ -585,7 +585,7 @@ def test_refusals_inside_a_comprehension_name_the_users_variables():
         return sum([np.sum(zero_first(t)) + t[1] for t in x])
 
     def passes_on_a_lambda(x):
-        fs = [lambda: t * 2.0 for t in x]
+        fs = [lambda: t * 2.0 for t in x]  # noqa: B023 (late binding: refused)
         return sum([np.sum(q()) for q in fs])
 
     def calls_a_function_without_a_rule(x, fs):
