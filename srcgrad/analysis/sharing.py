@@ -15,6 +15,13 @@ Planning (``SyncPlanner``) then reads the facts at each in-place update,
 once, and follows the shares from the updated name to every name read later.
 Sharing that cannot be written back (into a tuple, through a view with no
 inverse) is refused here with a clear error.
+
+When a name is rebound, the memory it held is still shared by the names that
+shared it, with no assignment left to carry a write from one to another: that
+memory becomes a node of its own (``old_memory``, one per name), linked to each
+of them, so the links grow with the names (a link per pair grew with their
+square, and the code with it). An update that crosses such a link raises at run
+time for the names beyond it whose links are real (``sg.refuse_lost``).
 """
 
 from __future__ import annotations
