@@ -64,7 +64,9 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     assignments dies at once. A store through a subscript (``x[i] = v``) counts
     as reading ``x``, which the dropping here does not: once it, or an emptied
     ``if``, is gone, the names it read may be dead too, so liveness is solved
-    again until nothing more is dropped.
+    again until nothing more is dropped. Dropping only assignments to plain
+    names changes nothing that is live elsewhere (liveness already had them
+    read nothing): then one solution is the last.
     """
     problem = Liveness(faint=True, pure=_is_pure)
     while True:
@@ -76,12 +78,14 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
 
 
 def _drop_dead(stmts: list, live: dict, dropped: list) -> list:
-    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s``."""
+    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s``;
+    ``dropped[0]`` counts what it drops that liveness counted as reading something."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
             if not _targets(s) & live[id(s)] and _is_pure(s.value):
-                dropped[0] += 1
+                if not all(isinstance(t, gast.Name) for t in s.targets):
+                    dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                 continue
         elif isinstance(s, gast.If):
             body = _drop_dead(s.body, live, dropped)
