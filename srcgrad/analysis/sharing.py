@@ -125,6 +125,7 @@ class SharingFacts(Problem):
         # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
         # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
+        self.index_names: dict[int, tuple] = {}  # id(index) -> (the index, the names it reads)
 
     def _reachable_from_updates(self, fn: gast.FunctionDef) -> set[str]:
         """The names linked, by some share any statement may make, to a name updated in place.
@@ -252,12 +253,18 @@ class SharingFacts(Problem):
         """
         out = Facts()
         for key, share in facts.items():
-            if share.how == "part" and share.index is not None and name in tp.names_in(share.index):
+            if share.how == "part" and share.index is not None and name in self._names_in(share.index):
                 link = facts.get(_lost(share.ref, share.base, s).key) or _lost(share.ref, share.base, s)
                 self.lost_at.setdefault(id(s), {})[(link.key, key)] = (link, share)
                 share, key = link, link.key
             out[key] = share
         return out
+
+    def _names_in(self, index) -> frozenset:
+        """The names an index reads (asked at every rebinding of every share's index: kept)."""
+        if id(index) not in self.index_names:
+            self.index_names[id(index)] = (index, frozenset(tp.names_in(index)))
+        return self.index_names[id(index)][1]
 
     def shares_made(self, s: gast.Assign, name: str, op) -> list[Share]:
         value = s.value
