@@ -79,3 +79,21 @@ def test_an_element_written_through_a_list_the_list_was_copied_to_is_refused(tmp
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory"):
         srcgrad.grad(f)(np.linspace(0.5, 1.5, 3))
+
+
+def test_a_view_written_by_its_last_statement_still_reaches_its_base(tmp_path):
+    # v2 is read by nothing after `v2 *= s` (core: `t = v2 * s; v2 = t`), yet that write
+    # changes y0: forgetting the shares of names nothing reads again must keep v2's there
+    f = load(tmp_path, """def f(x, s):
+    y0 = np.zeros_like(x)
+    v1 = y0[:1]
+    v1[0] = s
+    y0[0] = s
+    v2 = y0[:1]
+    v2 *= s
+    return np.sum(y0 * y0) + np.sum(x * y0)
+""")
+    x, s = np.array([0.3, -0.7, 1.1]), 0.8
+    value, _ = srcgrad.value_and_grad(f, wrt=(0, 1))(x, s)
+    assert value == f(x, s)
+    srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
