@@ -138,7 +138,10 @@ def copy(x):
 
 def taken(part, v):
     """The cotangent of ``v`` in ``x[i] = v`` from ``part = bx[i]``: copied (``bx[i]`` is
-    zeroed next), summed to ``v``'s shape."""
+    zeroed next), summed to ``v``'s shape. A list slot zeroed by a later store holds the
+    exact zero ``0.0``: an array ``v`` gets zeros of its shape (a gradient has its input's)."""
+    if type(part) is float:
+        return zeros_like(v) if part == 0.0 and getattr(v, "ndim", 0) else part
     part = part.copy() if hasattr(part, "copy") else part
     return unbroadcast(part, v)
 
