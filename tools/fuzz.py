@@ -825,6 +825,9 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
         _same_inputs(args, saved, "grad")
         if not _close(got, value, rtol=1e-9, atol=1e-12):
             raise Failure("value", f"value_and_grad gives {got!r}, the function {value!r}")
+        for g, u, name in zip(gradient, directions[0], names):
+            if _flat(g).shape != _flat(u).shape:
+                raise Failure("grad_shape", f"the gradient for {name} is {g!r}, not in its shape")
         for d, ref in zip(directions, references):
             analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradient, d))
             if not _close(analytic, ref):
