@@ -174,6 +174,18 @@ def test_forward_over_forward_through_interp(tmp_path):
         np.testing.assert_allclose(hv, srcgrad.hessian(f, wrt=k)(*INTERP_ARGS) @ u, atol=1e-12)
 
 
+
+def test_interp_with_a_period_is_refused_with_a_typed_error(tmp_path):
+    # it raised a bare ValueError (the run-time refusal names the call, not yet its line)
+    f = load(tmp_path, """
+def f(x, fp):
+    return np.sum(np.interp(x, np.array([0.0, 0.5, 1.0]), fp, period=2.0))
+""")
+    x, fp = np.array([0.2, 0.7]), np.array([1.0, 2.0, 0.5])
+    for call in (lambda: srcgrad.grad(f)(x, fp), lambda: srcgrad.jvp(f, (x, fp), (x, fp))):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"np\.interp\(\.\.\., period=\.\.\.\)"):
+            call()
+
 # -- found by the fuzzer (seed 8300, --small), not fixed: the sharing analysis -------------------
 
 
