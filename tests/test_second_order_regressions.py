@@ -7,6 +7,7 @@ differences (``srcgrad.check_grads``) or exact values.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from user_modules import load
 
 import srcgrad
@@ -171,3 +172,74 @@ def test_forward_over_forward_through_interp(tmp_path):
         tangents[k] = u
         _, hv = srcgrad.jvp(srcgrad.grad(f, wrt=k, mode="fwd"), tuple(INTERP_ARGS), tuple(tangents))
         np.testing.assert_allclose(hv, srcgrad.hessian(f, wrt=k)(*INTERP_ARGS) @ u, atol=1e-12)
+
+
+
+def test_interp_with_a_period_is_refused_with_a_typed_error(tmp_path):
+    # it raised a bare ValueError (the run-time refusal names the call, not yet its line)
+    f = load(tmp_path, """
+def f(x, fp):
+    return np.sum(np.interp(x, np.array([0.0, 0.5, 1.0]), fp, period=2.0))
+""")
+    x, fp = np.array([0.2, 0.7]), np.array([1.0, 2.0, 0.5])
+    for call in (lambda: srcgrad.grad(f)(x, fp), lambda: srcgrad.jvp(f, (x, fp), (x, fp))):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"np\.interp\(\.\.\., period=\.\.\.\)"):
+            call()
+
+# -- found by the fuzzer (seed 8300, --small), not fixed: the sharing analysis -------------------
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "hvp gives -0.0285 in entry 0 where differences of the gradient give -0.110: `w1 /= y` is "
+    "t = w1 / y; w1 = t, so t is w1's object; the gradient's reverse sweep restores w1[:2] and "
+    "then reads t (the division's result), but the code says nothing of t sharing w1 "
+    "(no `t = w1` after the restore), and forward mode over it drops the restore as dead"))
+def test_hvp_when_the_reverse_sweep_reads_a_name_sharing_the_restored_array(tmp_path):
+    # seed 8300 program 0, reduced
+    f = load(tmp_path, """
+def f(x, y):
+    w1 = x * 2.0
+    w1 /= y
+    u2 = w1[:2]
+    u2 += 1.0
+    return w1[0]
+""")
+    x = np.array([-0.41786074605261136, 1.3386849563748644, -1.4497088594796648])
+    y = np.array([1.2393217683911812, -1.3308453332756582, 0.6623298774268931])
+    srcgrad.check_grads(f, [x, y], modes=(), order=2, wrt=[1])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "hvp gives -0.245 in entry 0 where differences of the gradient give -0.133: `w1 /= 1.0 + w1 * w1` binds "
+    "w1 to the division's result t, whose memory `w1[::2] += 0.5` writes; the reverse sweep "
+    "restores w1[::2] and reads t, and forward mode over the gradient drops the restore as dead "
+    "(the sharing pass writes no `t = w1`: nothing in the primal reads t again)"))
+def test_hvp_after_an_in_place_division_by_a_function_of_itself(tmp_path):
+    # seed 8300 program 86, reduced
+    f = load(tmp_path, """
+def f(x):
+    w1 = x.copy()
+    w1 /= 1.0 + w1 * w1
+    w1[::2] += 0.5
+    return np.sum(w1)
+""")
+    x = np.array([0.202223370180187, 0.9131057755248211, -1.2247142698672135])
+    srcgrad.check_grads(f, [x], modes=(), order=2)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "grad gives 0.93820506 for entry 0 where finite differences give 0.93831337 (all modes agree "
+    "with each other): in xs2 = [w1, w1] only the slot 1 is tracked as sharing w1, so xs2[0], "
+    "read after w1[-2] = ..., gets its cotangent as if it held w1 before the write"))
+def test_gradient_through_a_list_holding_one_array_twice_then_written(tmp_path):
+    # seed 8300 program 56, reduced
+    f = load(tmp_path, """
+def f(x):
+    w1 = np.sin(x)
+    xs2 = [w1, w1]
+    w1[-2] = np.sum(w1)
+    w1 /= 1.0 + np.cos(xs2[0]) ** 2
+    return np.dot(w1, w1) + np.sum(xs2[-1])
+""")
+    x = np.array([-0.14435408845810693, 1.3503966103032559, -0.9566571183303907])
+    srcgrad.check_grads(f, [x], modes=("rev",))

@@ -7,6 +7,7 @@ first; then both adjoints are correlations with the other operand.
 
 import numpy as np
 
+from ..errors import NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, unbroadcast
 from .indexing import scatter_add
 
@@ -43,7 +44,7 @@ def _interp_parts(x, xp, fp, period=None):
     """Segment index ``j``, position ``t`` in it, width ``h``, slope ``s`` and the
     inside/below/above masks."""
     if period is not None:
-        raise ValueError("srcgrad: no derivative for np.interp with period=...")
+        raise NoDerivativeRuleError("np.interp(..., period=...)")
     n = np.shape(xp)[0]
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
     j1 = np.minimum(j + 1, n - 1)
