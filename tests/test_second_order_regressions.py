@@ -186,7 +186,7 @@ def f(x, fp):
         with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"np\.interp\(\.\.\., period=\.\.\.\)"):
             call()
 
-# -- found by the fuzzer (seed 8300, --small), not fixed: the sharing analysis -------------------
+# -- found by the fuzzer (seed 8300, --small) in the sharing analysis -------------------------------
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
@@ -227,12 +227,10 @@ def f(x):
     srcgrad.check_grads(f, [x], modes=(), order=2)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "grad gives 0.93820506 for entry 0 where finite differences give 0.93831337 (all modes agree "
-    "with each other): in xs2 = [w1, w1] only the slot 1 is tracked as sharing w1, so xs2[0], "
-    "read after w1[-2] = ..., gets its cotangent as if it held w1 before the write"))
 def test_gradient_through_a_list_holding_one_array_twice_then_written(tmp_path):
-    # seed 8300 program 56, reduced
+    # seed 8300 program 56, reduced: in xs2 = [w1, w1] only slot 1 was tracked as sharing w1
+    # (the two shares had one key), so xs2[0], read after w1[-2] = ..., was taken as w1 before
+    # the write (0.93820506 for entry 0 where finite differences give 0.93831337)
     f = load(tmp_path, """
 def f(x):
     w1 = np.sin(x)

@@ -69,12 +69,13 @@ class Share:
     appended: bool = field(default=False, compare=False)  # `base.append(ref)`: in the slots listed
     # lost: the end that is (the old memory of) a list the other end is an element of
     element_of: str | None = field(default=None, compare=False)
+    slot: object = None  # a list display's position (or a dict display's key): `[w, w]` holds w twice
 
     @property
     def key(self):
         if self.how == "lost":
             return (None, self.ref, self.base, self.how)
-        return (id(self.origin), self.ref, self.base, self.how)
+        return (id(self.origin), self.ref, self.base, self.how, self.slot)
 
 
 @dataclass
@@ -280,7 +281,7 @@ class SharingFacts(Problem):
             for k, elt in enumerate(op.elements):
                 if isinstance(elt, gast.Name):
                     index = tp.load(keys[k]) if keys else tp.const(k)
-                    made.append(Share(elt.id, name, "part", s, index=index))
+                    made.append(Share(elt.id, name, "part", s, index=index, slot=k))
             return made
         if op.kind in ("call", "dynamic"):  # a user function may return (a view of) an argument
             args = [a for a in op.call.args if isinstance(a, gast.Name)]
