@@ -97,3 +97,21 @@ def test_a_view_written_by_its_last_statement_still_reaches_its_base(tmp_path):
     value, _ = srcgrad.value_and_grad(f, wrt=(0, 1))(x, s)
     assert value == f(x, s)
     srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
+
+
+def test_a_second_name_synced_only_on_some_paths_is_still_checked_across_old_memory(tmp_path):
+    # w3 and w13 are both w2's object; once w2 is rebound (the next round), the write into
+    # w13 reaches w3 only through w2's old memory: w3's sync through w2 runs under a flag
+    # that is false by then, so it does not count as carrying the write (fuzz campaign seed
+    # 6214 program 6: a silent wrong gradient, -0.732 where finite differences give -0.774)
+    f = load(tmp_path, """def f(x, s):
+    w2 = x * 1.0
+    w3 = w2
+    w13 = w2
+    for i in range(3):
+        w13[i] -= 0.3 * np.cos(s * i)
+        w2 = w3 / (1.0 + w3 ** 2)
+    return np.sum(w3 * w3) + np.sum(w2)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory through a name rebound since"):
+        srcgrad.grad(f, wrt=(0, 1))(np.array([0.3, -0.5, 0.8]), 0.7)

@@ -599,15 +599,19 @@ def _across_lost_links(syncs: list[Sync], synced: set[str]) -> list[Sync]:
 
 
 def _synced(syncs: list[Sync]) -> set[str]:
-    """The names some of ``syncs`` (or the syncs onward from them) give a whole new value.
+    """The names some of ``syncs`` (or the syncs onward from them) surely give a whole new value.
 
     A part written back into its whole (``b[i] = r``, a slot of a list) leaves the
-    rest of the whole as it was, which may hold memory the update wrote too.
+    rest of the whole as it was, which may hold memory the update wrote too; a sync
+    under a flag (a share made on some paths only) may not run.
     """
     whole = set()
     for sync in syncs:
+        share = sync.share
+        if not (share.certain and (share.always or share.how == "same")):
+            continue  # under a flag: where it is false, the name may still share the memory
         whole |= _synced(sync.onward)
-        if sync.share.how in ("same", "view") or (sync.share.how == "part" and sync.dst == sync.share.ref):
+        if share.how in ("same", "view") or (share.how == "part" and sync.dst == share.ref):
             whole.add(sync.dst)
     return whole
 
