@@ -232,15 +232,10 @@ class ForwardTransformer(Derivatives):
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
             dv = tp.name(self.tangent(value.id))
-        elif isinstance(value, gast.Name):
-            # zeros of v's shape: a list slot holding 0.0 for an array would make
-            # np.dot(dv, w) a vector where the value is a number
-            dv = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=value)
-        else:
-            dv = tp.const(0.0)
+        else:  # zeros of v's shape: 0.0 in a list slot made np.dot(dv, w) a vector, not a number
+            dv = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=value) if isinstance(value, gast.Name) else tp.const(0.0)
         part = gast.Subscript(value=tp.name(dx), slice=tp.load(op.index), ctx=gast.Store())
-        code.append(gast.Assign(targets=[part], value=dv, type_comment=None))
-        return code
+        return code + [gast.Assign(targets=[part], value=dv, type_comment=None)]
 
     def append(self, op: Operation, state) -> list:
         """``xs.append(v)`` -> ``dxs.append(dv)``."""
