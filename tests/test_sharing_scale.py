@@ -115,3 +115,21 @@ def test_a_second_name_synced_only_on_some_paths_is_still_checked_across_old_mem
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory through a name rebound since"):
         srcgrad.grad(f, wrt=(0, 1))(np.array([0.3, -0.5, 0.8]), 0.7)
+
+
+def test_two_names_for_one_array_stay_linked_when_the_first_name_is_rebound(tmp_path):
+    # b and c are both a's object; rebinding a leaves c = b, so the write into b is carried
+    # to c by an assignment (it was refused, as a link through a's old memory)
+    f = load(tmp_path, """def f(x, s):
+    a = x * 1.0
+    b = a
+    c = a
+    a = np.sin(x)
+    b[0] = s * 3.0
+    return np.sum(c * x) + np.sum(a)
+""")
+    x, s = np.array([0.3, -0.5, 0.8]), 0.7
+    value, _ = srcgrad.value_and_grad(f, wrt=(0, 1))(x, s)
+    assert value == f(x, s)
+    srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
+    srcgrad.check_grads(f, (x, s), modes=(), order=2, wrt=(0, 1))

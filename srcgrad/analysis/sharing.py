@@ -227,6 +227,15 @@ class SharingFacts(Problem):
                     link = known if known.element_of == link.element_of else replace(known, element_of=None)
                 lost[link.key] = link
                 self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
+        # names that surely were `name`'s very object still are one another's: `b = a; c = a;
+        # a = ...` leaves `c = b`, which an update of either can be carried across
+        same = sorted({
+            _other_end(sh, name) for sh in facts.values()
+            if name in (sh.ref, sh.base) and sh.how == "same" and sh.certain and _other_end(sh, name) != name
+        })
+        for other in same[1:]:
+            share = Share(other, same[0], "same", s, always=True)
+            lost[share.key] = share
         return lost
 
     def _element_of(self, share: Share, name: str, memory: str) -> str | None:
