@@ -216,7 +216,7 @@ class SharingFacts(Problem):
         around = {_other_end(sh, name) for sh in facts.values() if name in (sh.ref, sh.base)} - {name}
         if len(around) < 2:
             return {}
-        memory = self.old_memory(name, s)
+        memory = old_memory(name)
         lost = {}
         for share in facts.values():
             if name in (share.ref, share.base) and _other_end(share, name) != name:
@@ -249,11 +249,6 @@ class SharingFacts(Problem):
         if share.how == "lost" and share.element_of is not None:
             return memory if share.element_of == name else share.element_of
         return None
-
-    def old_memory(self, name: str, s) -> str:
-        """The name of the memory ``name`` held before ``s`` rebound it: one per name, which
-        stands for every memory it held before (in a loop, and at each statement binding it)."""
-        return f"{name}{OLD_MEMORY}"
 
     def _index_rebound(self, facts: dict, name: str, s) -> dict:
         """Shares whose index reads ``name``, about to change: the index no longer says where.
@@ -389,9 +384,10 @@ class SyncPlanner:
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
         syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
         syncs = _across_lost_links(syncs, _synced(syncs) | {name})
-        for link in {id(x): x for sync in _walk(syncs) for x in (sync.share, *(b for b, _ in sync.beyond)) if x}.values():
-            if link.how == "lost":
-                self.use_lost(link)
+        for sync in _walk(syncs):  # the lost links crossed, and those beyond: their flags are read
+            for link in (sync.share, *(b for b, _ in sync.beyond)):
+                if link is not None and link.how == "lost":
+                    self.use_lost(link)
         if syncs:
             # a slice of an array is an array: `x += v` surely updates it in place
             array = any(
@@ -594,7 +590,7 @@ def _walk(syncs: list[Sync]):
 
 def _across_lost_links(syncs: list[Sync], synced: set[str]) -> list[Sync]:
     """``syncs`` without the names beyond lost links that other syncs give a whole new value
-    (nor syncs left with nothing to do)."""
+    (and without a crossing left with no name beyond it)."""
     kept = []
     for sync in syncs:
         if sync.share.how == "lost":
@@ -620,7 +616,7 @@ def _synced(syncs: list[Sync]) -> set[str]:
         if not (share.certain and (share.always or share.how == "same")):
             continue  # under a flag: where it is false, the name may still share the memory
         whole |= _synced(sync.onward)
-        if share.how in ("same", "view") or (share.how == "part" and sync.dst == share.ref):
+        if share.how == "same" or sync.dst == share.ref:  # (a part taken again from its whole)
             whole.add(sync.dst)
     return whole
 
@@ -643,6 +639,12 @@ def _reaching(around: dict, live, updated: str) -> set[str]:
 
 
 OLD_MEMORY = "'"  # in the name of a memory no name holds any more (never a Python name)
+
+
+def old_memory(name: str) -> str:
+    """The node for the memory ``name`` held before it was rebound: one per name, which stands
+    for every memory it held before (in a loop, and at each statement binding it)."""
+    return f"{name}{OLD_MEMORY}"
 
 
 def is_old_memory(name: str) -> bool:

@@ -7,6 +7,7 @@ owned is updated in place (``bx[i] += g``).
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import gast
@@ -37,7 +38,7 @@ class Adjoints:
                 if isinstance(elt, gast.Name) and self.activity.is_active(elt.id):
                     key = tp.load(keys[k]) if keys else tp.const(k)
                     part = tp.expr("g[k]", g=g, k=key)
-                    if target in self.stored_into():  # a store's adjoint may leave the slot 0.0
+                    if target in self.stored_into:  # a store's adjoint may leave the slot 0.0
                         part = tp.expr("sg.taken(p, v)", sg=self.sg(), p=part, v=elt)
                     out += self.accumulate(elt.id, part, state)
             return out
@@ -116,11 +117,10 @@ class Adjoints:
         state[x] = True
         return out
 
+    @functools.cached_property
     def stored_into(self) -> set[str]:
         """The containers some ``x[i] = v`` writes into (their slots' cotangents may be 0.0)."""
-        if not hasattr(self, "_stored_into"):
-            self._stored_into = {op.container.id for op in self.ops.values() if op.kind == "store"}
-        return self._stored_into
+        return {op.container.id for op in self.ops.values() if op.kind == "store"}
 
     def store(self, s, op: Operation, state: dict) -> list:
         """``x[i] = v``: ``bv`` gets ``bx[i]``, and the overwritten part of ``bx`` is zero."""
