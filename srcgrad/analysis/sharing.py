@@ -70,6 +70,9 @@ class Share:
     # lost: the end that is (the old memory of) a list the other end is an element of
     element_of: str | None = field(default=None, compare=False)
     slot: object = None  # a list display's position (or a dict display's key): `[w, w]` holds w twice
+    # `x = t` for `x /= v`: in generated code ``x`` is the object ``t`` holds until either is rebound
+    # (reverse mode reads ``t``, the division's result, after it restores writes into ``x``)
+    result: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -197,7 +200,11 @@ class SharingFacts(Problem):
                 })
             return facts
         name = target.id
+        facts = _without_results(facts, name)
         if is_inplace(s):
+            if isinstance(s.value, gast.Name) and name in self.relevant:
+                share = Share(s.value.id, name, "same", s, always=True, result=True)
+                facts = Facts({**facts, share.key: share})
             return facts
         facts = Facts({**facts, **self._lost_links(facts, name, s)})
         facts = _without(self._index_rebound(facts, name, s), name)
@@ -681,6 +688,14 @@ def share_order(share: Share):
 def _without(facts: dict, name: str) -> Facts:
     """The shares left once ``name`` is bound to a new value."""
     return Facts({k: s for k, s in facts.items() if name not in (s.ref, s.base)})
+
+
+def _without_results(facts: Facts, name: str) -> Facts:
+    """The shares left once ``name`` is bound anew: an in-place update's result is ``x``'s
+    object no longer (it holds the value before, which is what reverse mode reads of it)."""
+    if not any(sh.result and name in (sh.ref, sh.base) for sh in facts.values()):
+        return facts
+    return Facts({k: sh for k, sh in facts.items() if not (sh.result and name in (sh.ref, sh.base))})
 
 
 def _forget_dead(facts: Facts, live) -> Facts:
