@@ -73,6 +73,9 @@ class Share:
     # `x = t` for `x /= v`: in generated code ``x`` is the object ``t`` holds until either is rebound
     # (reverse mode reads ``t``, the division's result, after it restores writes into ``x``)
     result: bool = field(default=False, compare=False)
+    # `c = b` left by `b = a; c = a; a = ...`: where it was not made, a chain of such shares
+    # (through `a`) may say the same (the join of a loop's entry and its back edge asks)
+    implied: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -241,7 +244,7 @@ class SharingFacts(Problem):
             if name in (sh.ref, sh.base) and sh.how == "same" and sh.certain and _other_end(sh, name) != name
         })
         for other in same[1:]:
-            share = Share(other, same[0], "same", s, always=True)
+            share = Share(other, same[0], "same", s, always=True, implied=True)
             lost[share.key] = share
         return lost
 
@@ -725,11 +728,31 @@ def _join(a: dict, b: dict) -> Facts:
         both = key in a and key in b
         share = a.get(key) or b[key]
         certain = both and a[key].certain and b[key].certain
+        if not both and share.implied and share.certain:
+            certain = _surely_same(b if key in a else a, share.ref, share.base)
         element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
         if (certain, element_of) != (share.certain, share.element_of):
             share = replace(share, certain=certain, element_of=element_of)
         joined[key] = share
     return joined
+
+
+def _surely_same(facts: dict, a: str, b: str) -> bool:
+    """Whether ``facts`` make ``a`` and ``b`` one object: a chain of certain ``same`` shares."""
+    links: dict[str, list] = {}
+    for sh in facts.values():
+        if sh.how == "same" and sh.certain:
+            links.setdefault(sh.ref, []).append(sh.base)
+            links.setdefault(sh.base, []).append(sh.ref)
+    found, todo = {a}, [a]
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other == b:
+                return True
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return False
 
 
 def _equal_index(a, b) -> bool:
