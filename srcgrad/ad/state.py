@@ -47,6 +47,8 @@ def _is_zero(name: str) -> bool:
 def join(a: State, b: State) -> State:
     """The state where two paths meet: set if set on either (the other path
     materialises zeros, an array we own); owned only where both paths own it."""
+    if a == b:  # most branches change no derivative
+        return dict(a)
     return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}
 
 
