@@ -172,8 +172,12 @@ def only_shape(x):
 def require_vector_product(x1, x2, name: str = "the function") -> None:
     """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
     computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
-    if getattr(x1, "ndim", 0) != 1 or getattr(x2, "ndim", 0) != 1:
-        scalar_seed(np.matmul(x1, x2), name)
+    try:
+        if x1.ndim == 1 and x2.ndim == 1:  # (attributes read, not getattr called: it runs per call)
+            return
+    except AttributeError:  # a list or a number: as NumPy multiplies it
+        pass
+    scalar_seed(np.matmul(x1, x2), name)
 
 
 def reduced_count(x, axis=None) -> int:
