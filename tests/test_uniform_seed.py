@@ -53,6 +53,33 @@ def times_sum(x, s):
     return np.sum(times(x, s))
 
 
+def identity(x):
+    return x
+
+
+def combine(x, y):
+    z = 2 * x - y
+    for _ in range(3):
+        z = z / 2 + z
+    return -z
+
+
+def nested(x):
+    return identity(combine(x, x)) * 3
+
+
+def identity_sum(x):
+    return np.sum(identity(x))
+
+
+def combine_sum(x, y):
+    return np.sum(combine(x, y))
+
+
+def nested_sum(x):
+    return np.sum(nested(x)) + np.sum(identity(x) * 0.5)
+
+
 def bit_for_bit(f, *args, wrt=(0,)):
     names = tuple(list(__import__("inspect").signature(f).parameters)[k] for k in wrt)
     lean = pipeline.fused_gradient(f, names, False, optimize=True).function(*args)
@@ -94,6 +121,23 @@ def test_a_sweep_not_linear_in_a_uniform_seed_gets_the_spread_array(f, args):
     df = srcgrad.grad(f, wrt=tuple(range(len(args))))
     assert "uniform_seed" not in srcgrad.source(df)
     srcgrad.check_grads(f, args)
+
+
+@pytest.mark.parametrize("f, n_args, rewritten", [
+    (identity_sum, 1, True),
+    (combine_sum, 2, False),  # x and y may broadcast: their cotangents are unbroadcast sums
+    (nested_sum, 1, False),  # nested's sweep calls another sweep; 0.5 * a spread seed
+])
+def test_more_callees_bit_for_bit(f, n_args, rewritten):
+    rng = np.random.default_rng(4)
+    args = [rng.normal(size=(3, 4)) for _ in range(n_args)]
+    wrt = tuple(range(n_args))
+    assert ("uniform_seed" in srcgrad.source(srcgrad.grad(f, wrt=wrt))) is rewritten
+    srcgrad.check_grads(f, args)
+    bit_for_bit(f, *args, wrt=wrt)
+    out, pullback = srcgrad.vjp(f, *args)  # split motion: the pair's backward is rewritten too
+    for got, want in zip(pullback(1.0), srcgrad.grad(f, wrt=wrt)(*args) if n_args > 1 else [srcgrad.grad(f)(*args)]):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_hessian_and_jit_of_the_one_number_sweep():
