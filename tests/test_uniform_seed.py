@@ -176,6 +176,8 @@ def verdict(source: str) -> bool:
     ("x, = tape\nbb = bc\nif x:\n    bb = sg.zeros_like(x)\nreturn (bb,)", False),
     ("bb, bd = bc, bc\nreturn (bb,)", False),
     ("bb = bc * 2\nreturn (bb, None)", False),
+    ("bb = bc * 2\ntry:\n    pass\nexcept ValueError as bb:\n    pass\nreturn (bb,)", False),
+    ("bb = bc * 2\nfor bb in tape:\n    pass\nreturn (bb,)", False),
 ])
 def test_which_sweeps_are_linear_in_a_uniform_seed(body, linear):
     source = "def g_backward(tape, bc):\n" + textwrap.indent(body, "    ") + "\n"

@@ -103,10 +103,20 @@ def linear_in_uniform_seed(backward) -> bool:
     return verdict
 
 
+# the statements a generated sweep is made of, whose bindings the check below all sees
+_PLAIN = (
+    ast.Assign, ast.AugAssign, ast.Expr, ast.For, ast.While, ast.If, ast.Return, ast.Pass,
+    ast.Break, ast.Continue, ast.Delete,
+)
+
+
 def _linear(definition: ast.FunctionDef) -> bool:
     params = [a.arg for a in definition.args.args]
     if len(params) != 2 or definition.args.vararg or definition.args.kwarg or definition.args.kwonlyargs:
         return False
+    inner = [node for statement in definition.body for node in ast.walk(statement)]
+    if any(isinstance(node, ast.stmt) and not isinstance(node, _PLAIN) for node in inner):
+        return False  # names bound in other ways (except ... as e, with, import, nested defs)
     final = definition.body[-1]
     if not (isinstance(final, ast.Return) and isinstance(final.value, ast.Tuple)):
         return False
