@@ -60,6 +60,8 @@ def _on_one_value(s, values: dict) -> list | None:
     seed = s.value.args[1]
     if not (all(isinstance(r, gast.Name) for r in results) and _is_spread_constant(seed)):
         return None
+    if seed.args[1].id in {r.id for r in results}:
+        return None  # the output's shape must still be there to spread the results over
     backward = values.get(s.value.func.id)
     if not inspect.isfunction(backward) or not linear_in_uniform_seed(backward):
         return None
