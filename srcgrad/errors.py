@@ -7,7 +7,10 @@ offending line, like a Python ``SyntaxError``.
 
 from __future__ import annotations
 
+import linecache
+import os
 import re
+import sys
 from dataclasses import dataclass
 
 
@@ -23,6 +26,27 @@ class Location:
     def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col_offset + 1}"
 
+    @classmethod
+    def parse(cls, where: str) -> Location:
+        """The location ``str(location)`` wrote (``file:line:col``), its line read again:
+        generated code carries it as a constant for what it refuses at run time."""
+        filename, lineno, col = where.rsplit(":", 2)
+        return cls(filename, int(lineno), int(col) - 1, linecache.getline(filename, int(lineno)))
+
+    @classmethod
+    def of_the_users_call(cls) -> Location | None:
+        """Where the user called into srcgrad: the innermost frame outside the package."""
+        frame = sys._getframe(1)
+        while frame is not None and _is_srcgrads(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is None:
+            return None
+        code, lineno, col = frame.f_code, frame.f_lineno, 0
+        if hasattr(code, "co_positions"):  # Python >= 3.11: the call's column too
+            position = list(code.co_positions())[frame.f_lasti // 2]
+            lineno, col = position[0] or lineno, position[2] or 0
+        return cls(code.co_filename, lineno, col, linecache.getline(code.co_filename, lineno))
+
     def excerpt(self) -> str:
         """The source line with a caret under the column, or '' if unknown."""
         if not self.line:
@@ -31,6 +55,14 @@ class Location:
         indent = len(stripped) - len(stripped.lstrip())
         caret = " " * max(self.col_offset - indent, 0) + "^"
         return f"\n    {stripped.strip()}\n    {caret}"
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _is_srcgrads(filename: str) -> bool:
+    """Whether code in ``filename`` is srcgrad's: its package, or code it generated."""
+    return filename.startswith((_PACKAGE + os.sep, "<srcgrad"))
 
 
 class SrcgradError(Exception):
@@ -100,6 +132,18 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
             f"srcgrad.{decorator}, for example:\n    {example}"
             + (location.excerpt() if location else "")
         )
+
+
+class DerivativeOrderError(SrcgradError, TypeError):
+    """A derivative srcgrad does not take: beyond second order, or of a function srcgrad
+    made that is not generated code (a Jacobian, a pullback), so has no source to transform."""
+
+    def __init__(self, call: str, problem: str, hint: str, location: Location | None = None):
+        self.call = call
+        self.location = location
+        where = f"{location}: " if location else ""
+        excerpt = location.excerpt() if location else ""
+        super().__init__(f"{where}{call} {problem}; {hint}{excerpt}")
 
 
 class SourceUnavailableError(SrcgradError, TypeError):
