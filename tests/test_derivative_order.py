@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.errors import DerivativeOrderError
+from srcgrad import DerivativeOrderError
 
 
 def vector_f(x):
