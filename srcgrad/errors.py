@@ -27,9 +27,11 @@ class Location:
         return f"{self.filename}:{self.lineno}:{self.col_offset + 1}"
 
     @classmethod
-    def parse(cls, where: str) -> Location:
+    def parse(cls, where: str | None) -> Location | None:
         """The location ``str(location)`` wrote (``file:line:col``), its line read again:
-        generated code carries it as a constant for what it refuses at run time."""
+        generated code passes it as a constant to a helper that may refuse at run time."""
+        if where is None:
+            return None
         filename, lineno, col = where.rsplit(":", 2)
         return cls(filename, int(lineno), int(col) - 1, linecache.getline(filename, int(lineno)))
 
@@ -116,7 +118,8 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
         self.location = location
         where = f"{location}: " if location else ""
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
-        callee = name.split("(", 1)[0].strip()  # "np.full_like(..., shape=...)": the function's name
+        # "np.full_like(..., shape=...)", "norm.cdf with respect to ...": the function's name
+        callee = (re.match(r"[\w.]+", name) or re.match(r".*", name)).group()
         stem = re.sub(r"\W+", "_", callee.rsplit(".", 1)[-1]).strip("_") or "f"
         example = (
             f"@srcgrad.register_vjp({callee})\n"

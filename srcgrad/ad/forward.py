@@ -146,7 +146,7 @@ class ForwardTransformer(Derivatives):
             else:
                 code = self.store(op, state) if op.kind == "store" else self.append(op, state)
             return before + [s] + self.comment(s) + code, state
-        expr, code = self.tangent_expression(target, op, state)
+        expr, code = self.tangent_expression(target, op, state, self.classifier.parsed.location(s.value))
         if expr is None:
             state.pop(target, None)
             return [s], state
@@ -156,8 +156,9 @@ class ForwardTransformer(Derivatives):
             _disown_passed_through(expr, live, state, self.tangent)
         return [s] + self.comment(s) + code, state
 
-    def tangent_expression(self, target: str, op: Operation, state):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
+    def tangent_expression(self, target: str, op: Operation, state, where=None):
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs;
+        ``where``: the user's call, for a helper that refuses at run time."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -197,7 +198,7 @@ class ForwardTransformer(Derivatives):
                 bindings[tname] = tp.name(ZERO + tname)
                 if shaped is None and atom is not None:
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
-        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        body, result = inline(rule.function, bindings, self.names, self.namespace, where)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
         kept = []
