@@ -409,7 +409,8 @@ def _add_source_note(exc: BaseException, generated) -> None:
         tb = tb.tb_next
     if user_line is None:
         return
-    text = generated.user_lines[user_line - 1].strip() if generated.user_lines else ""
+    lines = generated.user_lines
+    text = lines[user_line - 1].strip() if 0 < user_line <= len(lines) else ""  # (the file may have changed)
     note = f"srcgrad: raised by generated code for {generated.user_filename}:{user_line}: {text}"
     if hasattr(exc, "add_note"):
         exc.add_note(note)

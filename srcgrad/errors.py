@@ -49,6 +49,21 @@ class Location:
             lineno, col = position[0] or lineno, position[2] or 0
         return cls(code.co_filename, lineno, col, linecache.getline(code.co_filename, lineno))
 
+    def in_users_code(self, text: str = "") -> Location:
+        """This place, or where generated code at it came from: the user's line (through
+        each generated file's source map), at ``text``'s column in it where it is found."""
+        place = self
+        while place.filename in _generated_files:
+            user_filename, origins = _generated_files[place.filename]
+            lineno = origins.get(place.lineno)
+            if lineno is None:
+                return place
+            line = linecache.getline(user_filename, lineno)
+            found = line.find(text) if text else -1
+            col = found if found >= 0 else len(line) - len(line.lstrip())
+            place = Location(user_filename, lineno, col, line)
+        return place
+
     def excerpt(self) -> str:
         """The source line with a caret under the column, or '' if unknown."""
         if not self.line:
@@ -60,6 +75,15 @@ class Location:
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+_generated_files: dict[str, tuple[str, dict]] = {}  # pseudo-filename -> (its user's file, source map)
+
+
+def register_generated_file(filename: str, user_filename: str, origins: dict) -> None:
+    """Where generated code in ``filename`` came from (``origins``: its line -> the user's),
+    so that a refusal while transforming it again (``hvp``) names the user's line."""
+    _generated_files[filename] = (user_filename, origins)
 
 
 def _is_srcgrads(filename: str) -> bool:
@@ -113,10 +137,13 @@ class NonScalarOutputError(SrcgradError, ValueError):
 class NoDerivativeRuleError(SrcgradError, TypeError):
     """A called function has neither Python source nor a derivative rule."""
 
-    def __init__(self, name: str, location: Location | None = None, mode: str = "rev"):
+    def __init__(self, name: str, location: Location | None = None, mode: str = "rev", fix: str = ""):
         self.name = name
         self.location = location
         where = f"{location}: " if location else ""
+        if fix:  # a case a rule refuses (an option's value): the fix, not a rule to register
+            super().__init__(f"{where}no derivative rule for {name}; {fix}" + (location.excerpt() if location else ""))
+            return
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
         # "np.full_like(..., shape=...)", "norm.cdf with respect to ...": the function's name
         callee = (re.match(r"[\w.]+", name) or re.match(r".*", name)).group()

@@ -146,7 +146,7 @@ class ForwardTransformer(Derivatives):
             else:
                 code = self.store(op, state) if op.kind == "store" else self.append(op, state)
             return before + [s] + self.comment(s) + code, state
-        expr, code = self.tangent_expression(target, op, state, self.classifier.parsed.location(s.value))
+        expr, code = self.tangent_expression(target, op, state, s.value)
         if expr is None:
             state.pop(target, None)
             return [s], state
@@ -156,9 +156,9 @@ class ForwardTransformer(Derivatives):
             _disown_passed_through(expr, live, state, self.tangent)
         return [s] + self.comment(s) + code, state
 
-    def tangent_expression(self, target: str, op: Operation, state, where=None):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs;
-        ``where``: the user's call, for a helper that refuses at run time."""
+    def tangent_expression(self, target: str, op: Operation, state, call=None):
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs
+        (``call``: the operation's node, placing them)."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -198,7 +198,8 @@ class ForwardTransformer(Derivatives):
                 bindings[tname] = tp.name(ZERO + tname)
                 if shaped is None and atom is not None:
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
-        body, result = inline(rule.function, bindings, self.names, self.namespace, where)
+        where = self.classifier.parsed.location(call) if call is not None else None
+        body, result = inline(rule.function, bindings, self.names, self.namespace, call, where)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
         kept = []

@@ -32,6 +32,9 @@ def _rule_tree(fn) -> gast.FunctionDef:
     if isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]  # docstring
     node.body = body
+    for n in gast.walk(node):  # lines of the rule's file: inlined, its statements take the call's
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            n.__dict__.pop(attr, None)
     return node
 
 
@@ -61,12 +64,14 @@ def inline(
     bindings: dict[str, gast.expr],
     names: NameGen,
     namespace: Namespace,
+    call: gast.AST | None = None,
     where: Location | None = None,
 ) -> tuple[list, gast.expr]:
     """The rule's statements and its returned expression, with ``bindings`` substituted.
 
-    ``bindings`` maps each rule parameter to an expression node (usually an atom).
-    ``where`` is the user's call, passed to the runtime helpers that may refuse.
+    ``bindings`` maps each rule parameter to an expression node (usually an atom). The
+    statements are placed at ``call`` (for the source map), and ``where``, the user's
+    call, is passed to the runtime helpers that may refuse.
     """
     tree = _rule_tree(rule_fn)
     local, free = _rule_names(rule_fn)
@@ -84,6 +89,9 @@ def inline(
         if bound != name:
             subs[name] = bound
     body = tp.substituted(tree.body, subs, as_expression=True)
+    if call is not None and getattr(call, "lineno", None):
+        for s in body[:-1]:
+            gast.copy_location(s, call)
     if where is not None and _calls_a_refusing_helper(rule_fn):
         _name_the_call(body, namespace, str(where))
     return body[:-1], body[-1].value

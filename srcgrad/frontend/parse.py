@@ -42,7 +42,11 @@ class ParsedFunction:
         # col_offset was measured on the dedented source; shift it back.
         if line and getattr(node, "lineno", None):
             col += self._indent_of.get(lineno, 0)
-        return Location(self.filename, lineno, col, line)
+        place = Location(self.filename, lineno, col, line)
+        if not self.filename.startswith("<srcgrad"):
+            return place
+        called = node.func if isinstance(node, gast.Call) else node  # generated code: the user's line
+        return place.in_users_code(gast.unparse(called) if isinstance(called, (gast.Name, gast.Attribute)) else "")
 
     _indent_of: dict[int, int] = field(default_factory=dict, repr=False)
     # the front end's names for user variables it renamed (``NameGen.spelled``) -> the user's

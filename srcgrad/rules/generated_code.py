@@ -244,8 +244,8 @@ def unrepeat(dg, da, drepeats, ans, g, a, repeats, axis=None):
 
 
 @defjvp(sg.unpad)
-def unpad(dg, darray, dpad_width, ans, g, array, pad_width, mode="constant"):
-    return sg.unpad(dg, array, pad_width, mode)
+def unpad(dg, darray, dpad_width, ans, g, array, pad_width, mode="constant", at=None):
+    return sg.unpad(dg, array, pad_width, mode, at=at)
 
 
 @defjvp(sg.untake)
