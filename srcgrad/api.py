@@ -67,7 +67,7 @@ def transformable(func) -> Callable:
             return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
-        raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
+        raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
     return rule_wrapper(func, rule.inputs, defaults=rule.input_defaults)
 
 

@@ -9,6 +9,8 @@ user's call as a constant. Columns are the call's own, not its statement's.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from user_modules import load
@@ -130,3 +132,10 @@ def test_an_option_a_rule_does_not_differentiate_is_refused_at_the_call(tmp_path
         if name == "pad_edge_in_reverse" and how == "jvp":
             continue
         _refused_at(call, f.__code__.co_filename, 5, column, what)
+
+
+def test_differentiating_a_function_with_neither_source_nor_rule_names_the_users_call():
+    call = lambda: srcgrad.grad(len)(X)  # noqa: E731
+    with pytest.raises(NoDerivativeRuleError, match="no derivative rule for len") as caught:
+        call()
+    assert str(caught.value).startswith(f"{__file__}:{inspect.getsourcelines(call)[1]}:"), str(caught.value)

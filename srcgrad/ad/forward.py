@@ -27,6 +27,7 @@ from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import call_layout, is_append, target_of, whole_index
+from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from .context import TransformContext
 from .inline import inline
@@ -269,7 +270,12 @@ class ForwardTransformer(Derivatives):
         params = list(inspect.signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        name = self.callee_jvp(op.callee, [p for p, _ in active])
+        try:
+            name = self.callee_jvp(op.callee, [p for p, _ in active])
+        except NoDerivativeRuleError as error:  # a runtime helper's: named at this call
+            if error.location is not None:
+                raise
+            raise NoDerivativeRuleError(error.name, self.classifier.parsed.location(op.call), "fwd") from None
         keywords = list(op.call.keywords) + [
             gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
             for p, a in active
