@@ -68,7 +68,22 @@ def transformable(func) -> Callable:
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
-    return rule_wrapper(func, rule.inputs, defaults=rule.input_defaults)
+    options = _options_by_name(func, rule)
+    return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _options_by_name(func, rule) -> dict:
+    """The rule's options that ``func`` takes by name, with their literal defaults: the wrapper
+    takes them too, so ``grad(np.linalg.norm)(x, 1)`` passes ``ord``."""
+    try:
+        accepted = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # a ufunc: no options
+        return {}
+    return {
+        name: default for name, default in rule.options.items()
+        if name in accepted and name not in rule.inputs
+        and (default is None or type(default) in (bool, int, float, str))
+    }
 
 
 def _derivative_order(f) -> int:

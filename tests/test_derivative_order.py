@@ -124,3 +124,11 @@ def test_a_function_made_around_generated_code_is_not_differentiated_again():
         with pytest.raises(DerivativeOrderError, match="not differentiated again") as caught:
             call()
         assert str(caught.value).startswith(f"{__file__}:{line}:"), str(caught.value)
+
+
+def test_a_numpy_function_with_a_rule_takes_its_options_when_differentiated_directly():
+    """``grad(np.linalg.norm)(x, 1)`` raised "grad_norm() takes 1 positional argument but 2
+    were given": the one-line wrapper took the rule's inputs only, not its options."""
+    np.testing.assert_allclose(srcgrad.grad(np.linalg.norm)(X, 1), np.sign(X))
+    np.testing.assert_allclose(srcgrad.grad(np.linalg.norm)(X, ord=2), X / np.linalg.norm(X))
+    srcgrad.check_grads(np.linalg.norm, (X, 3), order=2)
