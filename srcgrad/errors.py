@@ -176,6 +176,20 @@ class DerivativeOrderError(SrcgradError, TypeError):
         super().__init__(f"{where}{call} {problem}; {hint}{excerpt}")
 
 
+def made_by_srcgrad(func) -> bool:
+    """Whether ``func`` is one of srcgrad's operators (``srcgrad.grad``) or what one returned."""
+    module = getattr(func, "__module__", None) or ""
+    return bool(getattr(func, "__srcgrad_order__", 0)) or module in ("srcgrad.api", "srcgrad.check")
+
+
+# the fix for a call of srcgrad's operators inside a function srcgrad differentiates
+HIGHER_ORDER_OUTSIDE = (
+    "srcgrad does not differentiate its own operators inside a function it differentiates: "
+    "take the second derivative from outside, with srcgrad.hessian(f), srcgrad.hvp(f) or "
+    "srcgrad.grad(srcgrad.grad(f))"
+)
+
+
 class SourceUnavailableError(SrcgradError, TypeError):
     """The function to differentiate has no Python source and no rule."""
 

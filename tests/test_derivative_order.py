@@ -132,3 +132,20 @@ def test_a_numpy_function_with_a_rule_takes_its_options_when_differentiated_dire
     np.testing.assert_allclose(srcgrad.grad(np.linalg.norm)(X, 1), np.sign(X))
     np.testing.assert_allclose(srcgrad.grad(np.linalg.norm)(X, ord=2), X / np.linalg.norm(X))
     srcgrad.check_grads(np.linalg.norm, (X, 3), order=2)
+
+
+def _sums_the_gradient(x):
+    return np.sum(srcgrad.grad(vector_f)(x))
+
+
+def _its_own_jvp(x):
+    return srcgrad.jvp(scalar_f, (x,), (1.0,))[1]
+
+
+@pytest.mark.parametrize("f, x", [(_sums_the_gradient, X), (_its_own_jvp, XS)], ids=["grad", "jvp"])
+def test_srcgrads_operators_inside_a_differentiated_function_are_refused_with_the_fix(f, x):
+    """It said to register a rule for srcgrad.grad; it says to differentiate from outside."""
+    for differentiate in (lambda: srcgrad.grad(f)(x), lambda: srcgrad.jvp(f, (x,), (np.ones_like(x),))):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match="from outside") as caught:
+            differentiate()
+        assert str(caught.value).startswith(f"{__file__}:{inspect.getsourcelines(f)[1] + 1}:"), str(caught.value)

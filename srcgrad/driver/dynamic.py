@@ -29,7 +29,13 @@ import numpy as np
 
 from ..analysis.classify import is_users_code
 from ..core.ir import CALLEE
-from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import (
+    HIGHER_ORDER_OUTSIDE,
+    Location,
+    NoDerivativeRuleError,
+    UnsupportedSyntaxError,
+    made_by_srcgrad,
+)
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, vectorized, zeros_like
 from .prepare import arguments_written
@@ -186,7 +192,8 @@ class CallSite:
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+            fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(func) else ""
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
             if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
