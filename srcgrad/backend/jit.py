@@ -144,7 +144,7 @@ def _check_same(got, want, name: str) -> None:
 def _generated_function(f: Callable):
     """The Python function behind ``f``: the generated one for srcgrad's wrappers."""
     accessor = getattr(f, "__srcgrad_generated__", None)
-    if getattr(f, "__srcgrad_second_order__", False):
+    if getattr(f, "__srcgrad_order__", 0) > 1:
         raise JitUnsupportedError("second derivatives (grad of grad, hessian) under jit")
     if callable(accessor):
         return accessor()

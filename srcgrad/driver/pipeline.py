@@ -28,7 +28,12 @@ from ..backend.uniform import spread_uniform_seeds
 from ..core import templates as tp
 from ..core.ir import parameter_names
 from ..core.names import callee_name
-from ..errors import NoDerivativeRuleError, SrcgradError, UnsupportedSyntaxError
+from ..errors import (
+    NoDerivativeRuleError,
+    SrcgradError,
+    UnsupportedSyntaxError,
+    register_generated_file,
+)
 from ..frontend.resolve import Namespace
 from . import mode, trace
 from .cache import (
@@ -182,6 +187,7 @@ def _compile(p: Prepared, kind: str, functions: list) -> tuple[emit.Printed, str
     namespace = _finish_namespace(p.namespace.values)
     filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)
     emit.compile_source(printed, filename, namespace)
+    register_generated_file(filename, p.parsed.filename, printed.origins)
     return printed, filename, namespace
 
 
