@@ -270,12 +270,7 @@ class ForwardTransformer(Derivatives):
         params = list(inspect.signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        try:
-            name = self.callee_jvp(op.callee, [p for p, _ in active])
-        except NoDerivativeRuleError as error:  # a runtime helper's: named at this call
-            if error.location is not None:
-                raise
-            raise NoDerivativeRuleError(error.name, self.classifier.parsed.location(op.call), "fwd") from None
+        name = _named_at(op.call, self.classifier.parsed, lambda: self.callee_jvp(op.callee, [p for p, _ in active]))
         keywords = list(op.call.keywords) + [
             gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
             for p, a in active
@@ -379,6 +374,16 @@ def _machinery_jvp(op: Operation, env) -> str | None:
     if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
         return None
     return method if callable(getattr(receiver, method, None)) else None
+
+
+def _named_at(call, parsed, find):
+    """``find()``, where a runtime helper's refusal (it has no place of its own) names ``call``."""
+    try:
+        return find()
+    except NoDerivativeRuleError as error:
+        if error.location is not None:
+            raise
+        raise NoDerivativeRuleError(error.name, parsed.location(call), "fwd") from None
 
 
 def _disown_passed_through(expr, inputs, state, tangent) -> None:
