@@ -176,3 +176,26 @@ def test_two_names_for_one_array_stay_linked_when_the_first_is_rebound_in_a_loop
     x = np.array([0.3, -0.5, 0.9])
     srcgrad.check_grads(f, (x,), modes=("rev", "fwd"))
     srcgrad.check_grads(f, (x,), modes=(), order=2)
+
+
+def test_a_link_between_two_names_of_a_rebound_array_is_set_from_their_links_in_a_loop(tmp_path):
+    # campaign seed 6409 program 49, reduced: on the analysis' first round of the inner loop,
+    # items and c are both a's object where a is rebound, so the link items = c was made there;
+    # the solved facts make it on some paths only, but its flag was still set True there: at
+    # i = 1, items is the a the inner loop left and c the first array, and a write into c
+    # would have been carried to items. The flag is theirs now (or its own: still one object)
+    f = load(tmp_path, """def f(x):
+    a = x * 1.0
+    c = a
+    total = 0.0
+    for i in range(2):
+        items = a
+        for j in range(2):
+            a = x * (j + 2.0)
+        c[0] = c[0] * 3.0
+        total = total + np.sum(items * x)
+    return total + np.sum(c)
+""")
+    code = stages.stage_output(f, ("x",), "grad", "sharing")
+    assert "items_shares_c = True" not in code
+    assert "items_shares_c = items_shares_c or" in code

@@ -324,6 +324,8 @@ class Classifier:
 def is_users_code(func) -> bool:
     """Whether ``func``'s source is the user's to transform: it has source, and the source
     is not an installed package's or the standard library's (those need a rule)."""
+    if getattr(func, "__srcgrad_order__", 0):
+        return False  # what srcgrad.grad returned (a generated entry has source): srcgrad's own
     try:
         filename = inspect.getsourcefile(func)
         inspect.getsourcelines(func)

@@ -138,6 +138,9 @@ class SharingFacts(Problem):
         # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
         self.index_names: dict[int, tuple] = {}  # id(index) -> (the index, the names it reads)
+        # rebinding -> {implied share made there: (the shares to the rebound name of its two
+        # ends)}: it holds where one of each did, just before (its flag is made of theirs)
+        self.implied: dict[int, dict] = {}
 
     def _reachable_from_updates(self, fn: gast.FunctionDef) -> set[str]:
         """The names linked, by some share any statement may make, to a name updated in place.
@@ -254,15 +257,25 @@ class SharingFacts(Problem):
                     link = known if known.element_of == link.element_of else replace(known, element_of=None)
                 lost[link.key] = link
                 self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
-        # names that surely were `name`'s very object still are one another's: `b = a; c = a;
-        # a = ...` leaves `c = b`, which an update of either can be carried across
-        same = sorted({
-            _other_end(sh, name) for sh in facts.values()
-            if name in (sh.ref, sh.base) and sh.how == "same" and sh.certain and _other_end(sh, name) != name
-        })
-        for other in same[1:]:
-            share = Share(other, same[0], "same", s, always=True, implied=True)
+        # names that were `name`'s very object still are one another's: `b = a; c = a; a = ...`
+        # leaves `c = b`, which an update of either can be carried across (where both were:
+        # made whatever the certainty, so that the facts only grow as a loop is solved)
+        same: dict[str, list] = {}
+        for sh in facts.values():
+            if name in (sh.ref, sh.base) and sh.how == "same" and _other_end(sh, name) != name:
+                same.setdefault(_other_end(sh, name), []).append(sh)
+        ends = sorted(same, key=lambda n: (not any(sh.certain for sh in same[n]), n))
+        made = self.implied[id(s)] = {}  # (the last time s is transferred: at the fixpoint)
+        for end in ends[1:]:
+            groups = (same[ends[0]], same[end])
+            known = facts.get((id(s), end, ends[0], "same", None))  # made here before, round a loop
+            share = Share(
+                end, ends[0], "same", s, always=True, implied=True,
+                certain=all(any(sh.certain for sh in group) for group in groups) or (known is not None and known.certain),
+                stale=any(sh.stale for group in groups for sh in group) or (known is not None and known.stale),
+            )
             lost[share.key] = share
+            made[share.key] = groups
         return lost
 
     def _element_of(self, share: Share, name: str, memory: str) -> str | None:
@@ -487,8 +500,20 @@ class SyncPlanner:
             self.used[share.key] = share
             if not share.certain and not share.appended:
                 self.tracked.add(share.key)
+            self.use_via(share)
             syncs.append(Sync(share, src, dst, onward, same))
         return syncs
+
+    def use_via(self, share: Share) -> None:
+        """The shares an implied share's flag is made of get flags of their own."""
+        if not share.implied:
+            return
+        for group in self.problem.implied.get(id(share.origin), {}).get(share.key, ()):
+            for part in group:
+                if part.key not in self.tracked:
+                    self.used.setdefault(part.key, part)
+                    self.tracked.add(part.key)
+                    self.use_via(part)
 
     def beyond_lost_link(self, link: Share, dst: str, around, live, seen: frozenset, memo: dict) -> list:
         """``[(None, dst)]``, or for an old memory ``dst`` the names off the path that share it,
@@ -531,6 +556,7 @@ class SyncPlanner:
                 else:
                     self.used.setdefault(part.key, part)
                     self.tracked.add(part.key)
+                    self.use_via(part)
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""

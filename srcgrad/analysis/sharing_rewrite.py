@@ -99,10 +99,29 @@ class SharedMemory:
                 value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), tp.name(real)]) if real else tp.const(True)
                 found.append(self.added(tp.assign(lost, value), s))
         for share in (self.ordered[k] for k in self.made_by.get(id(s), ())):
+            if share.implied and self.flag(share):  # both were the rebound name's object, just before
+                found.append(self.added(tp.assign(self.flag(share), self.implied_test(s, share)), s))
             if share.appended:
                 at = self.position(share)
                 found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
         return found
+
+    def implied_test(self, s, share: Share) -> gast.expr:
+        """Whether ``share``'s two ends are one object: they were (neither is rebound since, so
+        its flag stays) or they are the object ``s`` rebinds (one share each holds)."""
+        groups = self.plan.problem.implied.get(id(s), {}).get(share.key)
+        if groups is None:
+            return tp.name(self.flag(share))
+        tests = [tp.name(self.flag(share))]
+        for group in groups:
+            flags = [self.flag(sh) for sh in group]
+            if None in flags:  # certain
+                continue
+            tests.append(gast.BoolOp(op=gast.Or(), values=[tp.name(f) for f in flags]) if len(flags) > 1 else tp.name(flags[0]))
+        if len(tests) == 1:
+            return tp.const(True)
+        both = gast.BoolOp(op=gast.And(), values=tests[1:]) if len(tests) > 2 else tests[1]
+        return gast.BoolOp(op=gast.Or(), values=[tests[0], both])
 
     def position(self, share: Share) -> str:
         """The name of the list of slots an appended array went to (one per append)."""
@@ -150,6 +169,8 @@ class SharedMemory:
             if flag is None:
                 continue
             if share.origin is s and share.how != "lost":
+                if share.implied:  # (set before s: from the flags s resets)
+                    continue
                 if share.how == "view":
                     # asked of the function's own result: the transformations may copy `ref`
                     test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
