@@ -121,3 +121,21 @@ def test_sync_planning_of_views_rebound_in_loops_nested_five_deep(tmp_path, monk
     g = srcgrad.grad(f)(np.linspace(0.5, 1.5, 8))
     assert np.all(np.isfinite(g))
     assert steps[0] < 100_000, steps
+
+
+def test_liveness_as_bit_masks_is_the_same_solution():
+    """Dead-code elimination solves liveness with bit masks: the same facts as frozensets give,
+    at every statement of a loop nest (faint and plain)."""
+    from srcgrad.analysis.dataflow import Liveness, LivenessBits, solve
+
+    source = nested_loops(4).replace("    return np.sum(y * w[0])", "    dead = w * 2.0\n    return np.sum(y * w[0])")
+    body = gast.parse(source).body[1].body
+    for faint in (False, True):
+        as_sets = solve(Liveness(faint=faint), body, frozenset({"y"}))
+        bits = LivenessBits(faint=faint)
+        as_bits = solve(bits, body, bits.mask({"y"}))
+        assert as_sets.after.keys() == as_bits.after.keys()
+        for key, names in as_sets.after.items():
+            assert bits.mask(names) == as_bits.after[key]
+        for key, names in as_sets.before.items():
+            assert bits.mask(names) == as_bits.before[key]

@@ -15,6 +15,8 @@ The problems every stage uses are here:
 - ``Liveness``: the names that may be read later (backward, union). With
   ``faint=True`` an assignment to a dead name reads nothing, so a chain of
   dead assignments is dead all at once (dead-code elimination's question).
+  ``LivenessBits`` is the same problem with each fact a bit mask, for the
+  large generated functions dead-code elimination sees.
 - ``Definedness``: the names that may, and that must, be bound (forward;
   union for *may*, intersection for *must*).
 
@@ -228,6 +230,49 @@ class Liveness(Problem):
 
     def loop_target(self, target, live):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})
+
+
+class LivenessBits(Liveness):
+    """``Liveness`` with each fact a bit mask over the names (``mask``), not a frozenset:
+    the same solution, where facts hold hundreds of names and copying sets was most of
+    dead-code elimination."""
+
+    def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
+        super().__init__(faint, pure)
+        self._bits: dict[str, int] = {}  # name -> its bit
+        self._masks: dict[int, tuple] = {}  # id(node) -> (node, what it binds, reads, faint), masks
+
+    def mask(self, names: Iterable[str]) -> int:
+        """The fact that holds exactly ``names``."""
+        found = 0
+        for n in names:
+            bit = self._bits.get(n)
+            if bit is None:
+                bit = self._bits[n] = 1 << len(self._bits)
+            found |= bit
+        return found
+
+    def _mask_facts(self, s) -> tuple:
+        known = self._masks.get(id(s))
+        if known is None or known[0] is not s:
+            _, bound, reads, faint = self._facts(s)
+            known = self._masks[id(s)] = (s, self.mask(bound), self.mask(reads), faint)
+        return known
+
+    def transfer(self, s, live):
+        _, bound, reads, faint = self._mask_facts(s)
+        if not bound & live:
+            return live if faint else live | reads
+        return (live & ~bound) | reads
+
+    def join(self, a, b):
+        return a | b
+
+    def test(self, node, live):
+        return live | self._mask_facts(node)[2]
+
+    def loop_target(self, target, live):
+        return live & ~self.mask(n.id for n in tp.walk(target) if isinstance(n, gast.Name))
 
 
 def live_after(body: list, live_out: Iterable[str] = ()) -> dict[int, frozenset]:

@@ -37,7 +37,7 @@ import itertools
 import gast
 import numpy as np
 
-from ..analysis.dataflow import Liveness, solve
+from ..analysis.dataflow import LivenessBits, solve
 from ..core import templates as tp
 
 _COMPOUND = (gast.If, gast.While, gast.For)
@@ -59,7 +59,7 @@ def _reads(node) -> set[str]:
 def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     """``stmts`` without dead assignments, and without ``if``s and ``for`` loops left empty.
 
-    Liveness is ``dataflow.Liveness`` with ``faint=True``: an assignment whose
+    Liveness is ``dataflow.LivenessBits`` with ``faint=True``: an assignment whose
     value is pure and whose targets are dead reads nothing, so a chain of dead
     assignments dies at once. A store through a subscript (``x[i] = v``) counts
     as reading ``x``, which the dropping here does not: once it, or an emptied
@@ -68,34 +68,35 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     names changes nothing that is live elsewhere (liveness already had them
     read nothing): then one solution is the last.
     """
-    problem = Liveness(faint=True, pure=_is_pure)
+    problem = LivenessBits(faint=True, pure=_is_pure)
     while True:
-        live = solve(problem, stmts, frozenset(live_out)).after
+        live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
-        stmts = _drop_dead(stmts, live, dropped)
+        stmts = _drop_dead(stmts, live, problem.mask, dropped)
         if not dropped[0]:
             return stmts
 
 
-def _drop_dead(stmts: list, live: dict, dropped: list) -> list:
-    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s``;
-    ``dropped[0]`` counts what it drops that liveness counted as reading something."""
+def _drop_dead(stmts: list, live: dict, mask, dropped: list) -> list:
+    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s`` (as
+    ``mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted as
+    reading something."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
-            if not _targets(s) & live[id(s)] and _is_pure(s.value):
+            if not mask(_targets(s)) & live[id(s)] and _is_pure(s.value):
                 if not all(isinstance(t, gast.Name) for t in s.targets):
                     dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                 continue
         elif isinstance(s, gast.If):
-            body = _drop_dead(s.body, live, dropped)
-            orelse = _drop_dead(s.orelse, live, dropped)
+            body = _drop_dead(s.body, live, mask, dropped)
+            orelse = _drop_dead(s.orelse, live, mask, dropped)
             if not body and not orelse and _is_pure(s.test):
                 dropped[0] += 1
                 continue
             s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            body = _drop_dead(s.body, live, dropped)
+            body = _drop_dead(s.body, live, mask, dropped)
             if isinstance(s, gast.For) and not body and _is_pure(s.iter):
                 dropped[0] += 1
                 continue
