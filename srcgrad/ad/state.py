@@ -108,6 +108,8 @@ class Derivatives:
 
     def join_branches(self, body_state: State, else_state: State, at_body_end=None, at_else_end=None):
         """Zeros for each side of an ``if`` (what only the other side set), and the joined state."""
+        if body_state == else_state:  # most branches change no derivative
+            return [], [], dict(body_state)
         body_zeros = self.materialize(set(else_state) - set(body_state), at_body_end)
         else_zeros = self.materialize(set(body_state) - set(else_state), at_else_end)
         return body_zeros, else_zeros, join(body_state, else_state)
