@@ -24,6 +24,7 @@ from .core.markers import stop_gradient
 from .core.pytree import flatten
 from .errors import (
     ControlFlowNeedsPointError,
+    DerivativeOrderError,
     GraphvizNotFoundError,
     JitUnsupportedError,
     NoDerivativeRuleError,
@@ -37,6 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ControlFlowNeedsPointError",
+    "DerivativeOrderError",
     "GraphvizNotFoundError",
     "JitUnsupportedError",
     "NoDerivativeRuleError",

@@ -18,12 +18,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .analysis.classify import is_users_code
+from .backend import emit
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .driver import pipeline
 from .driver.dynamic import rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
-from .errors import GradientStructureError, Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from .errors import (
+    DerivativeOrderError,
+    GradientStructureError,
+    Location,
+    NoDerivativeRuleError,
+    UnsupportedSyntaxError,
+)
 from .rules import registry
 from .runtime import scalar_seed
 
@@ -41,6 +48,15 @@ def transformable(func) -> Callable:
     made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
     if made_by_srcgrad is not None:
         return made_by_srcgrad()
+    if _derivative_order(func):
+        raise DerivativeOrderError(
+            getattr(func, "__name__", "the function"),
+            "is not differentiated again: srcgrad made it around generated code, and it has no "
+            "generated code of its own",
+            "for second derivatives use srcgrad.hessian(f), srcgrad.hvp(f), srcgrad.jacobian("
+            "srcgrad.grad(f)), or jvp or vjp of srcgrad.grad(f)",
+            Location.of_the_users_call(),
+        )
     refusal = _refused_as_the_differentiated_function(func)
     if refusal is not None:
         code = func.__code__
@@ -52,8 +68,47 @@ def transformable(func) -> Callable:
             return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
-        raise NoDerivativeRuleError(getattr(func, "__name__", "function"))
-    return rule_wrapper(func, rule.inputs, defaults=rule.input_defaults)
+        raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
+    options = _options_by_name(func, rule)
+    return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _options_by_name(func, rule) -> dict:
+    """The rule's options that ``func`` takes by name, with their literal defaults: the wrapper
+    takes them too, so ``grad(np.linalg.norm)(x, 1)`` passes ``ord``."""
+    try:
+        accepted = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # a ufunc: no options
+        return {}
+    return {
+        name: default for name, default in rule.options.items()
+        if name in accepted and name not in rule.inputs
+        and (default is None or type(default) in (bool, int, float, str))
+    }
+
+
+def _derivative_order(f) -> int:
+    """How many derivatives a function srcgrad returned takes (0: the user's own function)."""
+    return getattr(f, "__srcgrad_order__", 0)
+
+
+def _order_of(operation: str, f, adds: int) -> int:
+    """The order of the derivatives ``srcgrad.<operation>(f)`` takes, refused beyond two.
+
+    A third derivative transforms generated code a third time, through the forward rules
+    of forward rules, which srcgrad neither provides for every rule nor tests: refused
+    loudly rather than given for some functions and wrong or crashing for others.
+    """
+    order = _derivative_order(f) + adds
+    if order > 2:
+        raise DerivativeOrderError(
+            f"srcgrad.{operation}({getattr(f, '__name__', 'f')})",
+            f"would take a derivative of order {order}",
+            "srcgrad differentiates up to second order (grad(grad(f)), hessian, hvp, jacobian, jvp "
+            "or vjp of grad(f)); differentiate an analytic second derivative instead",
+            Location.of_the_users_call(),
+        )
+    return order
 
 
 def _refused_as_the_differentiated_function(func) -> tuple[str, str] | None:
@@ -166,11 +221,7 @@ def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Call
 
 def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable:
     check_mode(mode)
-    if getattr(f, "__srcgrad_second_order__", False):
-        raise TypeError(
-            "srcgrad differentiates up to second order (grad(grad(f)), hessian, hvp); a third "
-            "derivative is not supported yet: differentiate an analytic second derivative instead"
-        )
+    order = _order_of("value_and_grad" if with_value else "grad", f, 1)
     if getattr(f, "__srcgrad_generated__", None) is not None:
         return _gradient_of_generated(f, wrt, with_value)
     func = transformable(f)
@@ -241,27 +292,19 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
             return (result[0], (result[1],)) if with_value else (result,)
         return result
 
+    name = f"{'value_and_grad' if with_value else 'grad'}_{getattr(func, '__name__', 'f')}"
     gradient = general
-    if len(names) == 1 and not as_tuple and not columns:
-        # the commonest call, grad(f)(x) with a float array x, straight to the general variant
-        (k0, _), = checks
+    if not one_in_tuple and not columns:
+        def note(exc):  # an error raised before the general variant was built has no source
+            if generated[0] is not None:
+                _add_source_note(exc, generated[0])
 
-        def gradient(*args, **kwargs):
-            if not kwargs and len(args) > k0:
-                x = args[k0]
-                function = functions[0]
-                if type(x) is _ndarray and x.dtype in _FLOAT_DTYPES and function is not None:
-                    try:
-                        return function(*args)
-                    except Exception as exc:
-                        _add_source_note(exc, generated[0])
-                        raise
-            return general(*args, **kwargs)
-
-    gradient.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(func, '__name__', 'f')}"
+        gradient = _array_entry(func, name, names, general, lambda: compiled().function, note) or general
+    gradient.__name__ = name
     gradient.__doc__ = f"Gradient of {getattr(func, '__qualname__', func)} (generated by srcgrad)."
     gradient.__srcgrad_source__ = lambda: _latest_source(built, compiled, func, names, columns)
     gradient.__srcgrad_generated__ = lambda: compiled().function
+    gradient.__srcgrad_order__ = order
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
         gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
     # for srcgrad.jit: the variant grad runs for Python numbers
@@ -269,10 +312,64 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     return gradient
 
 
-# the dtypes the cached-call fast path lets straight through (a set lookup is cheaper than
-# ``x.dtype.kind in "fc"``); other float dtypes take the general path
+# the dtypes the fast path lets straight through (a set lookup is cheaper than
+# ``x.dtype.kind in "fc"``, and ``is float64`` before it cheaper still); other float
+# dtypes take the general path
 _FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.complex128, np.complex64))
-_ndarray = np.ndarray
+
+_ENTRY = """\
+def {name}({params}):
+    if (
+        {arrays}
+    ):
+        try:
+            return _sg_general_variant({params})
+        except Exception as _sg_exc:
+            _sg_note(_sg_exc)
+            raise
+    return _sg_dispatch({params})
+"""
+
+
+def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | None:
+    """The gradient function with ``func``'s own parameters, made from ``_ENTRY``: where
+    every differentiated argument is a float ndarray it calls the general (reverse-mode)
+    variant directly, else ``dispatch`` (the checks and the choice of variant).
+
+    Called with its own parameters, it packs no ``*args``/``**kwargs`` and the call costs
+    little more than the generated code's. None (``dispatch`` serves every call) for
+    parameters with defaults, ``*``, ``/`` or keyword-only ones, or named ``_sg_...``.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    params = list(signature.parameters.values())
+    if not name.isidentifier() or any(
+        p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty or p.name.startswith("_sg_")
+        for p in params
+    ):
+        return None
+    namespace = {
+        "_sg_type": type, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
+        "_sg_floats": _FLOAT_DTYPES, "_sg_dispatch": dispatch, "_sg_note": note,
+    }
+
+    def first_call(*args):
+        function = namespace["_sg_general_variant"] = build()  # later calls go straight to it
+        return function(*args)
+
+    namespace["_sg_general_variant"] = first_call
+    text = _ENTRY.format(
+        name=name,
+        params=", ".join(p.name for p in params),
+        arrays="\n        and ".join(
+            f"_sg_type({n}) is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
+            for n in names
+        ),
+    )
+    filename = emit.pseudo_filename(getattr(func, "__qualname__", name), "gradient entry", text)
+    return emit.compile_source(emit.Printed(text), filename, namespace)[name]
 
 
 def _latest_source(built: list, compiled, func, names, columns: bool) -> str:
@@ -332,8 +429,9 @@ def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
     def gradient(*args):
         return _forward_columns(func, names, as_tuple, with_value, args, {}, getattr(f, "__name__", None))
 
+    gradient.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(f, '__name__', 'f')}"
     gradient.__srcgrad_source__ = lambda: pipeline.forward_function(func, names).generated.source
-    gradient.__srcgrad_second_order__ = True
+    gradient.__srcgrad_order__ = 2
     return gradient
 
 
@@ -372,7 +470,8 @@ def _add_source_note(exc: BaseException, generated) -> None:
         tb = tb.tb_next
     if user_line is None:
         return
-    text = generated.user_lines[user_line - 1].strip() if generated.user_lines else ""
+    lines = generated.user_lines
+    text = lines[user_line - 1].strip() if 0 < user_line <= len(lines) else ""  # (the file may have changed)
     note = f"srcgrad: raised by generated code for {generated.user_filename}:{user_line}: {text}"
     if hasattr(exc, "add_note"):
         exc.add_note(note)
@@ -390,6 +489,7 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     arguments (Python floats and float arrays); ``pullback`` returns a tuple
     with one cotangent per differentiated input and may be called many times.
     """
+    order = _order_of("vjp", f, 1)
     func = transformable(f)
     params = parameters(func)
     adapt = _output_adapter(f)
@@ -427,7 +527,9 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
             cotangents = tuple(pytree.like(c, x) for c, x in zip(cotangents, like))
         return cotangents
 
+    pullback.__name__ = f"pullback_{getattr(func, '__name__', 'f')}"
     pullback.__srcgrad_source__ = lambda: pair.generated.source
+    pullback.__srcgrad_order__ = order
     return (out if adapt is None else adapt[0](out)), pullback
 
 
@@ -454,6 +556,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     ``tangents`` has one entry per primal; ``None`` means a zero tangent (use it
     for integer arguments).
     """
+    _order_of("jvp", f, 1)
     func = transformable(f)
     params = parameters(func)
     primals, tangents = list(primals), list(tangents)
@@ -498,6 +601,7 @@ def hvp(f: Callable, wrt=0) -> Callable:
 
     Forward-over-reverse: forward mode applied to the gradient code srcgrad generated.
     """
+    order = _order_of("hvp", f, 2)
     func = transformable(f)
     (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
     position = parameters(func).index(name)
@@ -510,6 +614,8 @@ def hvp(f: Callable, wrt=0) -> Callable:
         tangents[position] = v
         return jvp(generated, primals, tangents)[1]
 
+    hessian_vector_product.__name__ = f"hvp_{getattr(func, '__name__', 'f')}"
+    hessian_vector_product.__srcgrad_order__ = order
     return hessian_vector_product
 
 
@@ -519,6 +625,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
     For a pytree ``x`` it is a pytree of ``x``'s structure whose leaves are pytrees of
     ``x``'s structure: the block for leaves ``a`` and ``b`` has shape ``a.shape + b.shape``.
     """
+    order = _order_of("hessian", f, 2)
     product = hvp(f, wrt)
     func = transformable(f)
     (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
@@ -532,6 +639,8 @@ def hessian(f: Callable, wrt=0) -> Callable:
         columns = [pytree.flatten(product(*args, unflatten(e)))[0] for e in _units(x)]
         return _split_rows(_columns(columns, _size(x)), x, x)
 
+    hess.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
+    hess.__srcgrad_order__ = order
     return hess
 
 
@@ -547,6 +656,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
     """
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian mode must be 'rev' (row by row) or 'fwd' (column by column), not {mode!r}")
+    order = _order_of("jacobian", f, 1)
     func = transformable(f)
     names, as_tuple = wrt_names(func, wrt)
     positions = [parameters(func).index(n) for n in names]
@@ -580,6 +690,8 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
             start += n
         return tuple(results) if as_tuple else results[0]
 
+    jac.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
+    jac.__srcgrad_order__ = order
     return jac
 
 

@@ -7,7 +7,10 @@ offending line, like a Python ``SyntaxError``.
 
 from __future__ import annotations
 
+import linecache
+import os
 import re
+import sys
 from dataclasses import dataclass
 
 
@@ -23,6 +26,44 @@ class Location:
     def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col_offset + 1}"
 
+    @classmethod
+    def parse(cls, where: str | None) -> Location | None:
+        """The location ``str(location)`` wrote (``file:line:col``), its line read again:
+        generated code passes it as a constant to a helper that may refuse at run time."""
+        if where is None:
+            return None
+        filename, lineno, col = where.rsplit(":", 2)
+        return cls(filename, int(lineno), int(col) - 1, linecache.getline(filename, int(lineno)))
+
+    @classmethod
+    def of_the_users_call(cls) -> Location | None:
+        """Where the user called into srcgrad: the innermost frame outside the package."""
+        frame = sys._getframe(1)
+        while frame is not None and _is_srcgrads(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is None:
+            return None
+        code, lineno, col = frame.f_code, frame.f_lineno, 0
+        if hasattr(code, "co_positions"):  # Python >= 3.11: the call's column too
+            position = list(code.co_positions())[frame.f_lasti // 2]
+            lineno, col = position[0] or lineno, position[2] or 0
+        return cls(code.co_filename, lineno, col, linecache.getline(code.co_filename, lineno))
+
+    def in_users_code(self, text: str = "") -> Location:
+        """This place, or where generated code at it came from: the user's line (through
+        each generated file's source map), at ``text``'s column in it where it is found."""
+        place = self
+        while place.filename in _generated_files:
+            user_filename, origins = _generated_files[place.filename]
+            lineno = origins.get(place.lineno)
+            if lineno is None:
+                return place
+            line = linecache.getline(user_filename, lineno)
+            found = line.find(text) if text else -1
+            col = found if found >= 0 else len(line) - len(line.lstrip())
+            place = Location(user_filename, lineno, col, line)
+        return place
+
     def excerpt(self) -> str:
         """The source line with a caret under the column, or '' if unknown."""
         if not self.line:
@@ -31,6 +72,23 @@ class Location:
         indent = len(stripped) - len(stripped.lstrip())
         caret = " " * max(self.col_offset - indent, 0) + "^"
         return f"\n    {stripped.strip()}\n    {caret}"
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+_generated_files: dict[str, tuple[str, dict]] = {}  # pseudo-filename -> (its user's file, source map)
+
+
+def register_generated_file(filename: str, user_filename: str, origins: dict) -> None:
+    """Where generated code in ``filename`` came from (``origins``: its line -> the user's),
+    so that a refusal while transforming it again (``hvp``) names the user's line."""
+    _generated_files[filename] = (user_filename, origins)
+
+
+def _is_srcgrads(filename: str) -> bool:
+    """Whether code in ``filename`` is srcgrad's: its package, or code it generated."""
+    return filename.startswith((_PACKAGE + os.sep, "<srcgrad"))
 
 
 class SrcgradError(Exception):
@@ -79,12 +137,16 @@ class NonScalarOutputError(SrcgradError, ValueError):
 class NoDerivativeRuleError(SrcgradError, TypeError):
     """A called function has neither Python source nor a derivative rule."""
 
-    def __init__(self, name: str, location: Location | None = None, mode: str = "rev"):
+    def __init__(self, name: str, location: Location | None = None, mode: str = "rev", fix: str = ""):
         self.name = name
         self.location = location
         where = f"{location}: " if location else ""
+        if fix:  # a case a rule refuses (an option's value): the fix, not a rule to register
+            super().__init__(f"{where}no derivative rule for {name}; {fix}" + (location.excerpt() if location else ""))
+            return
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
-        callee = name.split("(", 1)[0].strip()  # "np.full_like(..., shape=...)": the function's name
+        # "np.full_like(..., shape=...)", "norm.cdf with respect to ...": the function's name
+        callee = (re.match(r"[\w.]+", name) or re.match(r".*", name)).group()
         stem = re.sub(r"\W+", "_", callee.rsplit(".", 1)[-1]).strip("_") or "f"
         example = (
             f"@srcgrad.register_vjp({callee})\n"
@@ -100,6 +162,32 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
             f"srcgrad.{decorator}, for example:\n    {example}"
             + (location.excerpt() if location else "")
         )
+
+
+class DerivativeOrderError(SrcgradError, TypeError):
+    """A derivative srcgrad does not take: beyond second order, or of a function srcgrad
+    made that is not generated code (a Jacobian, a pullback), so has no source to transform."""
+
+    def __init__(self, call: str, problem: str, hint: str, location: Location | None = None):
+        self.call = call
+        self.location = location
+        where = f"{location}: " if location else ""
+        excerpt = location.excerpt() if location else ""
+        super().__init__(f"{where}{call} {problem}; {hint}{excerpt}")
+
+
+def made_by_srcgrad(func) -> bool:
+    """Whether ``func`` is one of srcgrad's operators (``srcgrad.grad``) or what one returned."""
+    module = getattr(func, "__module__", None) or ""
+    return bool(getattr(func, "__srcgrad_order__", 0)) or module in ("srcgrad.api", "srcgrad.check")
+
+
+# the fix for a call of srcgrad's operators inside a function srcgrad differentiates
+HIGHER_ORDER_OUTSIDE = (
+    "srcgrad does not differentiate its own operators inside a function it differentiates: "
+    "take the second derivative from outside, with srcgrad.hessian(f), srcgrad.hvp(f) or "
+    "srcgrad.grad(srcgrad.grad(f))"
+)
 
 
 class SourceUnavailableError(SrcgradError, TypeError):

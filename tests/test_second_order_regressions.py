@@ -189,13 +189,10 @@ def f(x, fp):
 # -- found by the fuzzer (seed 8300, --small) in the sharing analysis -------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "hvp gives -0.0285 in entry 0 where differences of the gradient give -0.110: `w1 /= y` is "
-    "t = w1 / y; w1 = t, so t is w1's object; the gradient's reverse sweep restores w1[:2] and "
-    "then reads t (the division's result), but the code says nothing of t sharing w1 "
-    "(no `t = w1` after the restore), and forward mode over it drops the restore as dead"))
 def test_hvp_when_the_reverse_sweep_reads_a_name_sharing_the_restored_array(tmp_path):
-    # seed 8300 program 0, reduced
+    # seed 8300 program 0, reduced: `w1 /= y` binds w1 to the division's result t, which the
+    # reverse sweep reads after restoring w1[:2]; with no `t = w1` after the restore, forward
+    # mode over the gradient took t as unchanged (hvp -0.0285 in entry 0, differences -0.110)
     f = load(tmp_path, """
 def f(x, y):
     w1 = x * 2.0
@@ -209,13 +206,8 @@ def f(x, y):
     srcgrad.check_grads(f, [x, y], modes=(), order=2, wrt=[1])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "hvp gives -0.245 in entry 0 where differences of the gradient give -0.133: `w1 /= 1.0 + w1 * w1` binds "
-    "w1 to the division's result t, whose memory `w1[::2] += 0.5` writes; the reverse sweep "
-    "restores w1[::2] and reads t, and forward mode over the gradient drops the restore as dead "
-    "(the sharing pass writes no `t = w1`: nothing in the primal reads t again)"))
 def test_hvp_after_an_in_place_division_by_a_function_of_itself(tmp_path):
-    # seed 8300 program 86, reduced
+    # seed 8300 program 86, reduced: as above, through a direct write (hvp -0.245, differences -0.133)
     f = load(tmp_path, """
 def f(x):
     w1 = x.copy()
@@ -241,3 +233,25 @@ def f(x):
 """)
     x = np.array([-0.14435408845810693, 1.3503966103032559, -0.9566571183303907])
     srcgrad.check_grads(f, [x], modes=("rev",))
+
+
+def test_hvp_when_a_helper_read_an_array_written_in_place_after_the_call(tmp_path):
+    # campaign seed 6236 program 5, reduced: h0's tape holds w11, which the caller writes into
+    # after the call and restores before h0's backward reads it; forward mode over the gradient
+    # copied w11's tangent before that restore, so the tape's tangent missed it (hvp 0.0232 in
+    # entry 2, differences 0.0036). The gradient now takes a copy of the tape at the call.
+    f = load(tmp_path, """
+def h0(p0):
+    return np.mean(np.sin(p0))
+
+def f(x, y):
+    w11 = np.tanh(0.7 * y)
+    w11[-1] += 0.3
+    a19 = h0(w11)
+    w11[1:] *= x[:2]
+    w11 /= 1.0 + y * y
+    return a19 * a19 + np.dot(w11, w11)
+""")
+    x = np.array([-1.2210757517553446, -0.01400957599255026, 1.0621423565306634])
+    y = np.array([0.49097503270781684, -0.4053798496934804, 0.40495631631238815])
+    srcgrad.check_grads(f, [x, y], modes=("rev",), order=2, wrt=[1])

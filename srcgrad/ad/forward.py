@@ -27,6 +27,7 @@ from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import call_layout, is_append, target_of, whole_index
+from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from .context import TransformContext
 from .inline import inline
@@ -148,7 +149,7 @@ class ForwardTransformer(Derivatives):
             else:
                 code = self.store(op, state) if op.kind == "store" else self.append(op, state)
             return before + [s] + self.comment(s) + code, state
-        expr, code = self.tangent_expression(target, op, state)
+        expr, code = self.tangent_expression(target, op, state, s.value)
         if expr is None:
             state.pop(target, None)
             return [s], state
@@ -158,8 +159,9 @@ class ForwardTransformer(Derivatives):
             _disown_passed_through(expr, live, state, self.tangent)
         return [s] + self.comment(s) + code, state
 
-    def tangent_expression(self, target: str, op: Operation, state):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
+    def tangent_expression(self, target: str, op: Operation, state, call=None):
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs
+        (``call``: the operation's node, placing them)."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -199,7 +201,8 @@ class ForwardTransformer(Derivatives):
                 bindings[tname] = tp.name(ZERO + tname)
                 if shaped is None and atom is not None:
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
-        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        where = self.classifier.parsed.location(call) if call is not None else None
+        body, result = inline(rule.function, bindings, self.names, self.namespace, call, where)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
         kept = []
@@ -269,7 +272,7 @@ class ForwardTransformer(Derivatives):
         params = list(inspect.signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        name = self.callee_jvp(op.callee, [p for p, _ in active])
+        name = _named_at(op.call, self.classifier.parsed, lambda: self.callee_jvp(op.callee, [p for p, _ in active]))
         keywords = list(op.call.keywords) + [
             gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
             for p, a in active
@@ -373,6 +376,16 @@ def _machinery_jvp(op: Operation, env) -> str | None:
     if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
         return None
     return method if callable(getattr(receiver, method, None)) else None
+
+
+def _named_at(call, parsed, find):
+    """``find()``, where a runtime helper's refusal (it has no place of its own) names ``call``."""
+    try:
+        return find()
+    except NoDerivativeRuleError as error:
+        if error.location is not None:
+            raise
+        raise NoDerivativeRuleError(error.name, parsed.location(call), "fwd") from None
 
 
 def _disown_passed_through(expr, inputs, state, tangent) -> None:

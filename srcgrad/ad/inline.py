@@ -15,8 +15,10 @@ from functools import cache
 
 import gast
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.names import NameGen
+from ..errors import Location
 from ..frontend.resolve import Namespace
 
 
@@ -30,6 +32,9 @@ def _rule_tree(fn) -> gast.FunctionDef:
     if isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]  # docstring
     node.body = body
+    for n in gast.walk(node):  # lines of the rule's file: inlined, its statements take the call's
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            n.__dict__.pop(attr, None)
     return node
 
 
@@ -59,10 +64,14 @@ def inline(
     bindings: dict[str, gast.expr],
     names: NameGen,
     namespace: Namespace,
+    call: gast.AST | None = None,
+    where: Location | None = None,
 ) -> tuple[list, gast.expr]:
     """The rule's statements and its returned expression, with ``bindings`` substituted.
 
-    ``bindings`` maps each rule parameter to an expression node (usually an atom).
+    ``bindings`` maps each rule parameter to an expression node (usually an atom). The
+    statements are placed at ``call`` (for the source map), and ``where``, the user's
+    call, is passed to the runtime helpers that may refuse.
     """
     tree = _rule_tree(rule_fn)
     local, free = _rule_names(rule_fn)
@@ -80,4 +89,45 @@ def inline(
         if bound != name:
             subs[name] = bound
     body = tp.substituted(tree.body, subs, as_expression=True)
+    if call is not None and getattr(call, "lineno", None):
+        for s in body[:-1]:
+            gast.copy_location(s, call)
+    if where is not None and _calls_a_refusing_helper(rule_fn):
+        _name_the_call(body, namespace, str(where))
     return body[:-1], body[-1].value
+
+
+def _refusing_helper(call: gast.AST, values: dict):
+    """The runtime helper ``call`` calls (``sg.name(...)``) if it takes ``at``: a helper that
+    refuses at run time what the rule does not differentiate (a parameter, an option's
+    value), naming the user's call at ``at`` (a constant, so the hot path pays nothing)."""
+    if not (
+        isinstance(call, gast.Call)
+        and isinstance(call.func, gast.Attribute)
+        and isinstance(call.func.value, gast.Name)
+        and values.get(call.func.value.id) is runtime
+    ):
+        return None
+    helper = getattr(runtime, call.func.attr, None)
+    return helper if helper is not None and "at" in _parameters(helper) else None
+
+
+@cache
+def _parameters(helper) -> tuple:
+    try:
+        return tuple(inspect.signature(helper).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
+@cache
+def _calls_a_refusing_helper(rule_fn) -> bool:
+    return any(_refusing_helper(n, rule_fn.__globals__) for n in tp.walk(_rule_tree(rule_fn)))
+
+
+def _name_the_call(body: list, namespace: Namespace, where: str) -> None:
+    """``sg.helper(..., at='file:line:col')`` for each call of a refusing helper in ``body``
+    that does not pass ``at`` on already (a rule for generated code passes its own)."""
+    for node in tp.walk(body):
+        if _refusing_helper(node, namespace.values) and not any(k.arg == "at" for k in node.keywords):
+            node.keywords.append(gast.keyword(arg="at", value=tp.const(where)))

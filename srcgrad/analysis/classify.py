@@ -38,7 +38,12 @@ from ..core.numpy_facts import (
     RESULT_FIELDS,
     VARARG_METHODS,
 )
-from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import (
+    HIGHER_ORDER_OUTSIDE,
+    NoDerivativeRuleError,
+    UnsupportedSyntaxError,
+    made_by_srcgrad,
+)
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..rules import registry
 
@@ -311,7 +316,9 @@ class Classifier:
                 "pass the value as an argument of the lambda, or call the lambda here; "
                 "a function's closure carries no derivative",
             )
-        return NoDerivativeRuleError(label, location, self.mode)
+        callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
+        fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else ""
+        return NoDerivativeRuleError(label, location, self.mode, fix)
 
 
 def is_users_code(func) -> bool:

@@ -70,6 +70,16 @@ class Share:
     # lost: the end that is (the old memory of) a list the other end is an element of
     element_of: str | None = field(default=None, compare=False)
     slot: object = None  # a list display's position (or a dict display's key): `[w, w]` holds w twice
+    # `x = t` for `x /= v`: in generated code ``x`` is the object ``t`` holds until either is rebound
+    # (reverse mode reads ``t``, the division's result, after it restores writes into ``x``)
+    result: bool = field(default=False, compare=False)
+    # `c = b` left by `b = a; c = a; a = ...`: where it was not made, a chain of such shares
+    # (through `a`) may say the same (the join of a loop's entry and its back edge asks)
+    implied: bool = field(default=False, compare=False)
+    # `b = a`, then `a += v` with b not read again: generated code binds a to a new object and
+    # carries nothing to b, so b holds a's value before (what reverse mode reads of it), and a
+    # later write into a is carried to b only as a new value, never as b's own object written
+    stale: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -104,7 +114,8 @@ class Facts(dict):
 
     def __eq__(self, other):
         return self.keys() == other.keys() and all(
-            (self[k].certain, self[k].element_of) == (other[k].certain, other[k].element_of) for k in self
+            (self[k].certain, self[k].element_of, self[k].stale) == (other[k].certain, other[k].element_of, other[k].stale)
+            for k in self
         )
 
     __hash__ = None
@@ -197,7 +208,12 @@ class SharingFacts(Problem):
                 })
             return facts
         name = target.id
+        facts = _without_results(facts, name)
         if is_inplace(s):
+            facts = self._stale_after_update(facts, name, s)
+            if isinstance(s.value, gast.Name) and name in self.relevant:
+                share = Share(s.value.id, name, "same", s, always=True, result=True)
+                facts = Facts({**facts, share.key: share})
             return facts
         facts = Facts({**facts, **self._lost_links(facts, name, s)})
         facts = _without(self._index_rebound(facts, name, s), name)
@@ -205,6 +221,17 @@ class SharingFacts(Problem):
             for share in self.shares_made(s, name, self.ops[id(s)]):
                 facts[share.key] = share
         return facts
+
+    def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
+        """``x = t`` for ``x += v``: the names that were x's object and are not read again get no
+        sync (``SyncPlanner``), so they are x's object no more in generated code."""
+        live = self.live[id(s)] if self.live is not None else None
+        changed = {
+            k: replace(sh, stale=True) for k, sh in facts.items()
+            if sh.how == "same" and not sh.stale and name in (sh.ref, sh.base)
+            and live is not None and _other_end(sh, name) not in live
+        }
+        return Facts({**facts, **changed}) if changed else facts
 
     def _lost_links(self, facts: dict, name: str, s) -> dict:
         """Links from the names that shared ``name``'s memory to that memory, as ``name`` is rebound.
@@ -234,7 +261,7 @@ class SharingFacts(Problem):
             if name in (sh.ref, sh.base) and sh.how == "same" and sh.certain and _other_end(sh, name) != name
         })
         for other in same[1:]:
-            share = Share(other, same[0], "same", s, always=True)
+            share = Share(other, same[0], "same", s, always=True, implied=True)
             lost[share.key] = share
         return lost
 
@@ -443,7 +470,7 @@ class SyncPlanner:
                     continue
             else:
                 # does dst hold the object written (it is src's, or a store went into it)?
-                same = share.how == "same" and in_place
+                same = share.how == "same" and in_place and not share.stale
                 onward_in_place = same or (share.how == "part" and dst == share.base and not share.appended)
                 onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo, onward_in_place)
                 # `b = a` for the object written is carried even where `b` is not read again:
@@ -683,6 +710,14 @@ def _without(facts: dict, name: str) -> Facts:
     return Facts({k: s for k, s in facts.items() if name not in (s.ref, s.base)})
 
 
+def _without_results(facts: Facts, name: str) -> Facts:
+    """The shares left once ``name`` is bound anew: an in-place update's result is ``x``'s
+    object no longer (it holds the value before, which is what reverse mode reads of it)."""
+    if not any(sh.result and name in (sh.ref, sh.base) for sh in facts.values()):
+        return facts
+    return Facts({k: sh for k, sh in facts.items() if not (sh.result and name in (sh.ref, sh.base))})
+
+
 def _forget_dead(facts: Facts, live) -> Facts:
     """The shares left once names nothing reads again are forgotten, where they link nothing.
 
@@ -710,11 +745,32 @@ def _join(a: dict, b: dict) -> Facts:
         both = key in a and key in b
         share = a.get(key) or b[key]
         certain = both and a[key].certain and b[key].certain
+        if not both and share.implied and share.certain:
+            certain = _surely_same(b if key in a else a, share.ref, share.base)
         element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
-        if (certain, element_of) != (share.certain, share.element_of):
-            share = replace(share, certain=certain, element_of=element_of)
+        stale = share.stale or (both and b[key].stale)
+        if (certain, element_of, stale) != (share.certain, share.element_of, share.stale):
+            share = replace(share, certain=certain, element_of=element_of, stale=stale)
         joined[key] = share
     return joined
+
+
+def _surely_same(facts: dict, a: str, b: str) -> bool:
+    """Whether ``facts`` make ``a`` and ``b`` one object: a chain of certain ``same`` shares."""
+    links: dict[str, list] = {}
+    for sh in facts.values():
+        if sh.how == "same" and sh.certain:
+            links.setdefault(sh.ref, []).append(sh.base)
+            links.setdefault(sh.base, []).append(sh.ref)
+    found, todo = {a}, [a]
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other == b:
+                return True
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return False
 
 
 def _equal_index(a, b) -> bool:

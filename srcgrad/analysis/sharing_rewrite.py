@@ -198,7 +198,13 @@ class SharedMemory:
                 for a in carried:
                     setattr(a, SAME_OBJECT_MARK, True)
             body = [gast.copy_location(x, origin) for x in carried]
-            body += self.sync_code(sync.onward, origin)
+            onward = self.sync_code(sync.onward, origin)
+            stores = [a for a in carried if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
+            again = _same_object_syncs(onward)
+            if stores and again:  # `b[i] = r`, then `c = b`: run again after that store's restore
+                setattr(stores[-1], SAME_OBJECT_SYNCS, again)
+                _mark_owned(onward)
+            body += onward
             flag = self.flag(sync.share)
             if flag is None:
                 code += body
@@ -290,8 +296,11 @@ def same_object_syncs(s) -> list:
 
 
 def _same_object_syncs(code: list) -> list:
+    """The same-object syncs in ``code`` (under their ``if``s), but those a store in it owns."""
     kept = []
     for s in code:
+        if getattr(s, OWNED_MARK, False):
+            continue
         if rebinds_the_same_object(s):
             kept.append(tp.clone(s))
         elif isinstance(s, gast.If):
@@ -299,6 +308,17 @@ def _same_object_syncs(code: list) -> list:
             if body:
                 kept.append(gast.If(test=tp.clone(s.test), body=body, orelse=[]))
     return kept
+
+
+OWNED_MARK = "srcgrad_owned_sync"  # a same-object sync run again after a write-back's restore
+
+
+def _mark_owned(code: list) -> None:
+    for s in code:
+        if rebinds_the_same_object(s):
+            setattr(s, OWNED_MARK, True)
+        elif isinstance(s, gast.If):
+            _mark_owned(s.body)
 
 
 def _rebound_name(s) -> str | None:

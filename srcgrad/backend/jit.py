@@ -144,7 +144,7 @@ def _check_same(got, want, name: str) -> None:
 def _generated_function(f: Callable):
     """The Python function behind ``f``: the generated one for srcgrad's wrappers."""
     accessor = getattr(f, "__srcgrad_generated__", None)
-    if getattr(f, "__srcgrad_second_order__", False):
+    if getattr(f, "__srcgrad_order__", 0) > 1:
         raise JitUnsupportedError("second derivatives (grad of grad, hessian) under jit")
     if callable(accessor):
         return accessor()
@@ -446,6 +446,18 @@ def jit_runtime() -> types.ModuleType:
         if isinstance(x, nt.Array):
             return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
         return None
+
+    uniform_seed = helper(broadcasting.uniform_seed)
+
+    @overload(uniform_seed)
+    def _uniform_seed(g, x):  # compiled code runs the callee's sweep on the spread array
+        return lambda g, x: unreduce(g, x)
+
+    spread_uniform = helper(broadcasting.spread_uniform)
+
+    @overload(spread_uniform)
+    def _spread_uniform(r, x):
+        return lambda r, x: r
 
     require_vector_product = helper(broadcasting.require_vector_product)
 

@@ -46,6 +46,7 @@ import numpy as np
 
 from .. import runtime
 from ..backend import emit
+from ..errors import register_generated_file
 from ..frontend.resolve import Environment, is_missing
 from ..rules import registry
 
@@ -300,6 +301,7 @@ class DiskCache:
         printed = emit.Printed(payload["source"], {int(k): v for k, v in payload["origins"].items()})
         emit.compile_source(printed, payload["filename"], namespace)
         user_filename = payload["user_filename"]
+        register_generated_file(payload["filename"], user_filename, printed.origins)
         return Loaded(
             namespace, payload["generated"], payload["extra"], payload["source"], payload["filename"],
             printed.origins, user_filename, linecache.getlines(user_filename),

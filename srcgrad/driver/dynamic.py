@@ -29,7 +29,13 @@ import numpy as np
 
 from ..analysis.classify import is_users_code
 from ..core.ir import CALLEE
-from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import (
+    HIGHER_ORDER_OUTSIDE,
+    Location,
+    NoDerivativeRuleError,
+    UnsupportedSyntaxError,
+    made_by_srcgrad,
+)
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, vectorized, zeros_like
 from .prepare import arguments_written
@@ -186,7 +192,8 @@ class CallSite:
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+            fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(func) else ""
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
             if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
@@ -394,14 +401,15 @@ _wrappers: dict = {}  # (id(func), params, keywords) -> (wrapper, func kept aliv
 def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None = None) -> types.FunctionType:
     """A one-line Python function that calls ``func``, for a callable with a rule.
 
-    ``positional`` is a count (parameters ``x0, x1, ...``) or a tuple of names;
-    ``defaults`` gives optional ones their default (``norm.logpdf``'s ``loc=0.0``).
+    ``positional`` is a count (parameters ``x0, x1, ...``) or a tuple of names, then
+    ``keywords`` passed on by name; ``defaults`` gives optional ones their default
+    (``norm.logpdf``'s ``loc=0.0``, ``np.linalg.norm``'s ``ord=None``).
     srcgrad transforms Python source; a NumPy function has none, so its call is
     written out: ``def tanh(x0): return primal(x0)``, and the rule applies at
     that call as at any other.
     """
     names = tuple(f"x{k}" for k in range(positional)) if isinstance(positional, int) else tuple(positional)
-    defaults = {k: v for k, v in (defaults or {}).items() if k in names and _is_literal(v)}
+    defaults = {k: v for k, v in (defaults or {}).items() if (k in names or k in keywords) and _is_literal(v)}
     owner = func.__self__ if isinstance(func, types.MethodType) else None  # a new object per access
     identity = (id(owner), id(func.__func__)) if owner is not None else id(func)
     key = (identity, names, tuple(keywords), tuple(sorted((k, repr(v)) for k, v in defaults.items())))
@@ -411,7 +419,7 @@ def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None =
     safe = re.sub(r"\W", "_", name) if name else "function"
     safe = safe if safe.isidentifier() else "function"
     declared = tuple(f"{n}={defaults[n]!r}" if n in defaults else n for n in names)
-    params = ", ".join(declared + tuple(f"{k}" for k in keywords))
+    params = ", ".join(declared + tuple(f"{k}={defaults[k]!r}" if k in defaults else k for k in keywords))
     passed = ", ".join(names + tuple(f"{k}={k}" for k in keywords))
     source = f"def {safe}({params}):\n    return primal({passed})\n"
     filename = f"<srcgrad wrapper of {name}({params})>"  # the same name always holds the same source

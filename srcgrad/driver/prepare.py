@@ -57,13 +57,17 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
-    user_names = identifiers(parsed.node)
-    names = NameGen(user_names | RESERVED)
+    names = NameGen(identifiers(parsed.node) | RESERVED)
     parsed.spelled = names.spelled  # filled as the front end renames (for messages)
+    reserved = _rename_reserved(parsed, names)
+    user_names = identifiers(parsed.node)
     if trace.tracing(func, mode):
         trace.record("jumps", func, mode, _jumps_lowered(parsed, user_names))
     local_names = _local_names(parsed)
     env = Environment(func, local_names)
+    for written, new in reserved.items():
+        if new not in local_names and not is_missing(env.lookup(written)):
+            env.made[new] = env.lookup(written)  # the user's global or closure variable `sg`
     fn = Normalizer(parsed, env, names).function()
     trace.record("normalize", func, mode, lambda: trace.print_function(fn))
     classifier = Classifier(env, parsed, mode)
@@ -88,6 +92,29 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _rename_reserved(parsed: ParsedFunction, names: NameGen) -> dict[str, str]:
+    """The user's names that generated code uses for its own (``sg``, ``stack``, ...), renamed
+    in the tree: ``{as written: new name}``. A list called ``stack`` was the tape's stack (a
+    silent wrong gradient) and a global ``sg`` the runtime module. A parameter keeps its name
+    in the generated signature, so one named so is refused."""
+    if parsed.filename.startswith("<srcgrad"):
+        return {}  # generated code: its sg and stack are srcgrad's own
+    used = identifiers(parsed.node) & RESERVED - {parsed.node.name}
+    for arg in tp.walk(parsed.node.args):
+        if isinstance(arg, gast.Name) and arg.id in used:
+            raise UnsupportedSyntaxError(
+                f"a parameter named `{arg.id}`", parsed.location(arg),
+                "srcgrad's generated code uses that name for its own; rename the parameter",
+            )
+    renamed = {written: names.renamed(written) for written in sorted(used)}
+    for node in tp.walk(parsed.node):
+        if isinstance(node, gast.Name) and node.id in renamed:
+            node.id = renamed[node.id]
+        elif isinstance(node, gast.FunctionDef) and node is not parsed.node and node.name in renamed:
+            node.name = renamed[node.name]
+    return renamed
 
 
 def generated_function_names(name: str) -> set[str]:

@@ -130,7 +130,10 @@ class Anf:
         method = getattr(self, "expr_" + type(node).__name__, None)
         if method is None:
             raise self.lower.unsupported(node, f"the expression `{gast.unparse(node)}`")
-        return method(node)
+        pre, op = method(node)
+        if getattr(node, "lineno", None) and not getattr(op, "lineno", None):
+            gast.copy_location(op, node)  # a refusal names the operation's column, not the statement's
+        return pre, op
 
     def expr_BinOp(self, node):
         pre, (left, right) = self.atomize_all([node.left, node.right])

@@ -42,7 +42,11 @@ class ParsedFunction:
         # col_offset was measured on the dedented source; shift it back.
         if line and getattr(node, "lineno", None):
             col += self._indent_of.get(lineno, 0)
-        return Location(self.filename, lineno, col, line)
+        place = Location(self.filename, lineno, col, line)
+        if not self.filename.startswith("<srcgrad"):
+            return place
+        called = node.func if isinstance(node, gast.Call) else node  # generated code: the user's line
+        return place.in_users_code(gast.unparse(called) if isinstance(called, (gast.Name, gast.Attribute)) else "")
 
     _indent_of: dict[int, int] = field(default_factory=dict, repr=False)
     # the front end's names for user variables it renamed (``NameGen.spelled``) -> the user's
@@ -85,13 +89,14 @@ def parse_function(func) -> ParsedFunction:
         if func.__name__ != "<lambda>":
             raise
         tree = _lambdas_in_fragment(dedented, func)  # a lambda inside an expression cut off by lines
+    # at the file's lines before a lambda's ``def`` is made: the nodes it makes copy them
+    gast.increment_lineno(tree, first_line - 1)
     node = tree.body[0]
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda) and len(tree.body) == 1:
         node = _lambda_as_def(node.value, func)
     if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
         # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
         node = _find_lambda(tree, func, indent)
-    gast.increment_lineno(tree, first_line - 1)
     lines = linecache.getlines(filename) or source_lines
     indent_of = {first_line + k: indent for k in range(len(source_lines))}
     return ParsedFunction(func, node, filename, list(lines), indent_of)

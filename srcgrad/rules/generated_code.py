@@ -82,15 +82,17 @@ def cumprod_cotangent_slope(dg, da, de, ans, g, a, e, axis=None):
 
 
 @defjvp(sg.interp_adjoints)
-def interp_adjoints(dg, dx, dxp, dfp, ans, g, x, xp, fp, left=None, right=None, period=None):
-    return sg.interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left, right, period)
+def interp_adjoints(dg, dx, dxp, dfp, ans, g, x, xp, fp, left=None, right=None, period=None, at=None):
+    return sg.interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left, right, period, at=at)
 
 
 @defjvp(sg.interp_tangent)
-def interp_tangent(dtx, dtxp, dtfp, dx, dxp, dfp, ans, tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
+def interp_tangent(
+    dtx, dtxp, dtfp, dx, dxp, dfp, ans, tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, at=None
+):
     """Linear in the tangents ``t*``; the second derivative along ``d*`` is interp_curvature."""
-    return sg.interp_tangent(dtx, dtxp, dtfp, x, xp, fp, left, right, period) + sg.interp_curvature(
-        tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left, right, period
+    return sg.interp_tangent(dtx, dtxp, dtfp, x, xp, fp, left, right, period, at=at) + sg.interp_curvature(
+        tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left, right, period, at=at
     )
 
 
@@ -122,6 +124,17 @@ def unbroadcast(dg, dx, ans, g, x):
 @defjvp(sg.unreduce)
 def unreduce(dg, dx, ans, g, x, axis=None, keepdims=False):
     return sg.unreduce(dg, x, axis, keepdims)
+
+
+@defjvp(sg.uniform_seed)
+def uniform_seed(dg, dx, ans, g, x):
+    return sg.uniform_seed(dg, x)
+
+
+@defjvp(sg.spread_uniform)
+def spread_uniform(dr, dx, ans, r, x):
+    """The tangent of the one value (a number, whatever ``r`` was) spread as ``r`` was."""
+    return sg.unreduce(dr, x, None, False)
 
 
 @defjvp(sg.unindex)
@@ -242,8 +255,8 @@ def unrepeat(dg, da, drepeats, ans, g, a, repeats, axis=None):
 
 
 @defjvp(sg.unpad)
-def unpad(dg, darray, dpad_width, ans, g, array, pad_width, mode="constant"):
-    return sg.unpad(dg, array, pad_width, mode)
+def unpad(dg, darray, dpad_width, ans, g, array, pad_width, mode="constant", at=None):
+    return sg.unpad(dg, array, pad_width, mode, at=at)
 
 
 @defjvp(sg.untake)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
 from .shapes import mT
 
@@ -46,7 +47,14 @@ def svd_factors(ans, a, compute_uv=True):
     return u[..., :, :k], s, vh[..., :k, :]
 
 
-def svd_cotangents(g, usv, compute_uv=True):
+def _extra_singular_vectors(at) -> NoDerivativeRuleError:
+    return NoDerivativeRuleError(
+        "np.linalg.svd(..., full_matrices=True) of a non-square matrix", Location.parse(at),
+        fix="its extra singular vectors have no derivative: pass full_matrices=False",
+    )
+
+
+def svd_cotangents(g, usv, compute_uv=True, at=None):
     """The thin ``(gu, gs, gvh)`` of an SVD cotangent, with zeros for unused outputs.
 
     The extra columns that ``full_matrices=True`` adds for a non-square matrix are
@@ -57,34 +65,30 @@ def svd_cotangents(g, usv, compute_uv=True):
     k = usv[1].shape[-1]
     extra = gu[..., :, k:], gvh[..., k:, :]
     if any(0 not in np.shape(e) and np.any(e != 0) for e in extra):
-        raise ValueError(
-            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
-            "of a non-square matrix have no derivative; pass full_matrices=False"
-        )
+        raise _extra_singular_vectors(at)
     return gu[..., :, :k], gs, gvh[..., :k, :]
 
 
-def svd_tangent(du, ds, dvh, ans, compute_uv=True):
+def svd_tangent(du, ds, dvh, ans, compute_uv=True, at=None):
     """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``)."""
     if not compute_uv:
         return ds
     if np.shape(ans[0]) != np.shape(du) or np.shape(ans[2]) != np.shape(dvh):
-        raise ValueError(
-            "srcgrad: the extra singular vectors of np.linalg.svd(..., full_matrices=True) "
-            "of a non-square matrix have no derivative; pass full_matrices=False"
-        )
+        raise _extra_singular_vectors(at)
     return du, ds, dvh
 
 
-def qr_square_r(ans, mode="reduced"):
-    """R of a reduced QR of a tall or square matrix (the case the QR rules cover); else an error."""
+def qr_square_r(ans, mode="reduced", at=None):
+    """R of a reduced QR of a tall or square matrix (the case the QR rules cover); else refused."""
     if mode not in ("reduced", "complete"):
-        raise ValueError(f"srcgrad: no derivative for np.linalg.qr with mode={mode!r}")
+        raise NoDerivativeRuleError(
+            f"np.linalg.qr(..., mode={mode!r})", Location.parse(at), fix="use mode='reduced' or 'complete'"
+        )
     r = ans[1]
     if r.shape[-2] != r.shape[-1]:
-        raise ValueError(
-            "srcgrad: the derivative of np.linalg.qr needs a tall or square matrix "
-            "(rows >= columns) in 'reduced' mode"
+        raise NoDerivativeRuleError(
+            "np.linalg.qr of a wide matrix", Location.parse(at),
+            fix="its derivative needs a tall or square matrix (rows >= columns) in 'reduced' mode",
         )
     return r
 
@@ -126,10 +130,12 @@ def matrix_power_tangent(da, a, n=None):
     return total
 
 
-def cond_gradient(x, p=None):
+def cond_gradient(x, p=None, at=None):
     """The derivative of ``np.linalg.cond(x, p)`` for p None/2 (s_max/s_min) and -2."""
     if p not in (None, 2, -2):
-        raise ValueError(f"srcgrad: no derivative for np.linalg.cond with p={p!r}")
+        raise NoDerivativeRuleError(
+            f"np.linalg.cond(..., p={p!r})", Location.parse(at), fix="p=None, 2 and -2 have one"
+        )
     u, s, vh = np.linalg.svd(x, full_matrices=False)
     top = u[..., :, :1] @ vh[..., :1, :]
     bottom = u[..., :, -1:] @ vh[..., -1:, :]

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, reduced_count, shape_of
 
 
@@ -174,7 +175,7 @@ def add_initial(t, axis=None, include_initial=False):
     return np.pad(t, widths)
 
 
-def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
+def norm_gradient(x, ans, ord=None, axis=None, keepdims=False, at=None):
     """The derivative of ``np.linalg.norm(x, ord, axis)`` with respect to ``x`` (x's shape).
 
     Kinks follow the max/abs conventions: ties share equally, sign(0) = 0."""
@@ -192,7 +193,7 @@ def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
         if ord in (np.inf, -np.inf):
             return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
         if ord == 0 or isinstance(ord, str):
-            raise ValueError(f"srcgrad: no derivative for np.linalg.norm with ord={ord!r}")
+            raise NoDerivativeRuleError(f"np.linalg.norm(..., ord={ord!r}) of a vector", Location.parse(at))
         return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
     rows, cols = (-2, -1) if axis is None else _axes_tuple(axis, ndim)
     m = np.moveaxis(x, (rows, cols), (-2, -1))
@@ -215,11 +216,11 @@ def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
         )
         d = np.sign(m) * share
     else:
-        raise ValueError(f"srcgrad: no derivative for the matrix norm with ord={ord!r}")
+        raise NoDerivativeRuleError(f"np.linalg.norm(..., ord={ord!r}) of a matrix", Location.parse(at))
     return np.moveaxis(d, (-2, -1), (rows, cols))
 
 
-def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2):
+def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2, at=None):
     """The derivative of ``np.linalg.vector_norm(x, axis, keepdims, ord)`` (x's shape).
 
     Any number of axes is one vector; kinks follow the max/abs conventions."""
@@ -231,5 +232,5 @@ def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2):
     if ord in (np.inf, -np.inf):
         return np.sign(x) * extremum_share(np.abs(x), ans, axis, keepdims)
     if ord == 0:
-        raise ValueError("srcgrad: no derivative for np.linalg.vector_norm with ord=0")
+        raise NoDerivativeRuleError("np.linalg.vector_norm(..., ord=0)", Location.parse(at))
     return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)

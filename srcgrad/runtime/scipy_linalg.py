@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NoDerivativeRuleError
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
 from .shapes import mT
 
@@ -121,17 +121,17 @@ _GENERAL = (None, "gen", "general")
 _SYMMETRIC = ("sym", "her", "pos", "symmetric", "hermitian", "positive definite")
 
 
-def solve_structure(ga, assume_a=None, transposed=False):
+def solve_structure(ga, assume_a=None, transposed=False, at=None):
     """``solve``'s matrix cotangent for the structure ``assume_a`` says it has: the whole matrix,
     or (symmetric, positive definite) the symmetric convention; other structures refused."""
     if assume_a in _GENERAL:
         return mT(ga) if transposed else ga
     if assume_a in _SYMMETRIC:
         return 0.5 * (ga + mT(ga))
-    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
+    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})", Location.parse(at))
 
 
-def solve_tangent_structure(da, assume_a=None, transposed=False):
+def solve_tangent_structure(da, assume_a=None, transposed=False, at=None):
     """The tangent of ``solve``'s matrix as the solve reads it (see ``solve_structure``)."""
     if np.ndim(da) == 0:
         return da
@@ -139,7 +139,7 @@ def solve_tangent_structure(da, assume_a=None, transposed=False):
         return mT(da) if transposed else da
     if assume_a in _SYMMETRIC:
         return 0.5 * (da + mT(da))
-    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})")
+    raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})", Location.parse(at))
 
 
 def second_frechet(a, e, f):

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NoDerivativeRuleError
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, unbroadcast
 
 
-def no_derivative(function: str, parameter: str):
+def no_derivative(function: str, parameter: str, at: str | None = None):
     """Raise: the rule of ``function`` has no derivative in ``parameter``, which is active.
 
     Rules return this call in place of that parameter's cotangent (or multiply its
-    tangent by it), so it runs only when the parameter really carries a derivative."""
-    raise NoDerivativeRuleError(f"{function} with respect to its parameter {parameter!r}")
+    tangent by it), so it runs only when the parameter really carries a derivative;
+    ``at`` is the user's call (``ad.inline`` passes it)."""
+    raise NoDerivativeRuleError(f"{function} with respect to its parameter {parameter!r}", Location.parse(at))
 
 
 def weighted(d, b=None):
@@ -24,16 +25,16 @@ def weighted(d, b=None):
     return d if b is None else d * b
 
 
-def logsumexp_shares(ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+def logsumexp_shares(ans, a, axis=None, b=None, keepdims=False, return_sign=False, at=None):
     """``exp(a - logsumexp(a))``, broadcast against ``b``: each term's share of the sum."""
     if return_sign:
-        raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)")
+        raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)", Location.parse(at))
     full = a if b is None else a + np.zeros_like(b, dtype=np.result_type(b, 1.0))  # a broadcast
     return np.exp(full - keep_reduced(ans, full, axis, keepdims))
 
 
-def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False, at=None):
     """The cotangents of ``a`` and ``b`` in ``logsumexp(a, axis, b, keepdims)``."""
-    shares = logsumexp_shares(ans, a, axis, b, keepdims, return_sign)
+    shares = logsumexp_shares(ans, a, axis, b, keepdims, return_sign, at)
     spread = shares * keep_reduced(g, shares, axis, keepdims)
     return unbroadcast(weighted(spread, b), a), (None if b is None else unbroadcast(spread, b))

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import shape_of
 from .indexing import scatter_add
 
@@ -95,11 +96,12 @@ def unresize(g, a, new_shape=None):
     return np.reshape(np.sum(np.reshape(flat, (copies, size)), axis=0), shape_of(a))
 
 
-def unpad(g, array, pad_width, mode="constant"):
+def unpad(g, array, pad_width, mode="constant", at=None):
     """The adjoint of constant-mode ``np.pad``: the unpadded middle of ``g``."""
     if mode != "constant":
-        raise ValueError(
-            f"srcgrad: the reverse rule of np.pad supports mode='constant' only, not {mode!r}"
+        raise NoDerivativeRuleError(
+            f"np.pad(..., mode={mode!r}) in reverse mode", Location.parse(at),
+            fix="its reverse rule covers mode='constant'; forward mode (jvp) covers every mode",
         )
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(g), 2))
     return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]

@@ -7,7 +7,7 @@ first; then both adjoints are correlations with the other operand.
 
 import numpy as np
 
-from ..errors import NoDerivativeRuleError
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, unbroadcast
 from .indexing import scatter_add
 
@@ -40,11 +40,11 @@ def correlate_adjoints(g, a, v, mode="valid"):
     return np.correlate(full, np.flip(v), "valid"), np.flip(np.correlate(full, a, "valid"))
 
 
-def _interp_parts(x, xp, fp, period=None):
+def _interp_parts(x, xp, fp, period=None, at=None):
     """Segment index ``j``, position ``t`` in it, width ``h``, slope ``s`` and the
-    inside/below/above masks."""
+    inside/below/above masks; ``period`` refused (``at``: the user's call)."""
     if period is not None:
-        raise NoDerivativeRuleError("np.interp(..., period=...)")
+        raise NoDerivativeRuleError("np.interp(..., period=...)", Location.parse(at))
     n = np.shape(xp)[0]
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
     j1 = np.minimum(j + 1, n - 1)
@@ -65,9 +65,9 @@ def _interp_moves(dx, dxp, dfp, j, j1, t, h, s):
     return (dx - dxp[j] - t * dh) / h, (dfp[j1] - dfp[j] - s * dh) / h
 
 
-def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
+def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
-    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     gi = np.where(inside, g, 0.0)
     dtype = np.result_type(g, 1.0)
     gxp = np.zeros_like(xp, dtype=dtype)
@@ -83,10 +83,10 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
     return unbroadcast(as_float_of(gi * s, x), x), as_float_of(gxp, xp), as_float_of(gfp, fp)
 
 
-def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=None, period=None):
+def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangents of ``interp_adjoints``' three cotangents (forward over reverse): inside a
     segment they are products of ``g``, the position ``t`` and the slope ``s``."""
-    j, j1, t, h, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    j, j1, t, h, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)
     gi, dgi = np.where(inside, g, 0.0), np.where(inside, dg, 0.0)
     dgs = dgi * s + gi * ds  # the tangent of gi * s
@@ -105,9 +105,9 @@ def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=Non
     return dgx, as_float_of(dgxp, xp), as_float_of(dgfp, fp)
 
 
-def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
+def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangent of ``np.interp(x, xp, fp, left, right)`` along ``tx``, ``txp``, ``tfp``."""
-    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period)
+    j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)
     mid = tx * s + txp[j] * s * (t - 1.0) - txp[j1] * s * t + tfp[j] * (1.0 - t) + tfp[j1] * t
@@ -119,10 +119,10 @@ def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None):
     return out
 
 
-def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None):
+def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The derivative of ``interp_tangent(tx, txp, tfp, x, xp, fp)`` along ``dx``, ``dxp``,
     ``dfp`` (the second derivative of np.interp in those two directions)."""
-    j, j1, t, h, s, inside, _, _ = _interp_parts(x, xp, fp, period)
+    j, j1, t, h, s, inside, _, _ = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)
     dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)

@@ -7,6 +7,7 @@ between the two. ``cov`` and ``corrcoef`` treat their weights as constants.
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, shape_of
 from .reductions import _axes_tuple
 
@@ -22,10 +23,12 @@ def _quantile_rows(a, axis=None):
     return np.reshape(moved, kept + (-1,)), axes, kept
 
 
-def _quantile_weights(rows, q, nan=False, method="linear"):
+def _quantile_weights(rows, q, nan=False, method="linear", at=None):
     """The sorting order of ``rows``, the weights of its sorted entries per ``q``, and d/dq."""
     if method != "linear":
-        raise ValueError(f"srcgrad: no derivative for quantiles with method={method!r}")
+        raise NoDerivativeRuleError(
+            f"a quantile with method={method!r}", Location.parse(at), fix="method='linear' has one"
+        )
     order = np.argsort(rows, axis=-1)
     ordered = np.take_along_axis(rows, order, axis=-1)
     if nan:
@@ -51,10 +54,10 @@ def _quantile_q(q, scale):
     return np.true_divide(q, scale)
 
 
-def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0):
+def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0, at=None):
     """The cotangents of ``a`` and ``q`` in ``np.quantile``/``percentile``/``median`` (and nan*)."""
     rows, axes, kept = _quantile_rows(a, axis)
-    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method, at)
     gq_shape = np.shape(q) + kept
     g2 = np.reshape(g, gq_shape + (1,))
     ga_sorted = np.sum(g2 * weights, axis=tuple(range(np.ndim(q))))
@@ -69,11 +72,11 @@ def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=F
 
 
 def quantile_tangent(
-    da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0
+    da, dq, ans, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0, at=None
 ):
     """The tangent of ``np.quantile``/``percentile``/``median`` (and their nan* versions)."""
     rows, axes, kept = _quantile_rows(a, axis)
-    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method)
+    order, weights, slope = _quantile_weights(rows, _quantile_q(q, scale), nan, method, at)
     drows = _quantile_rows(full_tangent(da, a), axis)[0]
     dsorted = np.take_along_axis(np.where(np.isnan(rows), 0.0, drows), order, axis=-1)
     out = np.sum(weights * dsorted, axis=-1)
@@ -104,10 +107,14 @@ def _cov_setup(m, rowvar=True, bias=False, ddof=None, fweights=None, aweights=No
     return x, w, total, fact, centred
 
 
-def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+def _cov_of_two(at) -> NoDerivativeRuleError:
+    return NoDerivativeRuleError("np.cov(m, y)", Location.parse(at), fix="stack y into m: np.cov(np.stack([m, y]))")
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, at=None):
     """The cotangent of ``m`` in ``np.cov(m, ...)`` (``y`` unsupported: stack it into ``m``)."""
     if y is not None:
-        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+        raise _cov_of_two(at)
     x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
     k = np.shape(x)[0]
     g2 = np.reshape(g, (k, k))
@@ -119,11 +126,11 @@ def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
 
 
 def cov_tangent(
-    dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None
+    dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, at=None
 ):
     """The tangent of ``np.cov(m, ...)`` along ``dm``."""
     if y is not None:
-        raise ValueError("srcgrad: the derivative of np.cov(m, y) is not supported; stack y into m")
+        raise _cov_of_two(at)
     x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
     dx = np.atleast_2d(full_tangent(dm, m))
     if not rowvar and np.ndim(m) > 1:

@@ -133,6 +133,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         mutated = self.mutated
         forward = self.argument_copies(mutated | self.memory_classes.keys()) + forward
         reverse = self._resolve_restores(reverse)
+        if self.motion is not Motion.SPLIT:  # (a pullback replicates the tapes it restores into)
+            forward = self.snapshot_tapes(forward, self.replicas().keys() & self.callee_tapes.keys() & self.reads)
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
         maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)

@@ -52,7 +52,8 @@ class Adjoints:
         bindings = {"g": g, "ans": tp.name(target)}
         bindings.update(op.inputs)
         bindings.update(op.options)
-        body, result = inline(rule.function, bindings, self.names, self.namespace)
+        where = self.classifier.parsed.location(s.value)  # for a helper that refuses at run time
+        body, result = inline(rule.function, bindings, self.names, self.namespace, s.value, where)
         if len(rule.inputs) == 1:  # its cotangent, bare or as a 1-tuple ``(c,)``
             one = isinstance(result, gast.Tuple) and len(result.elts) == 1
             parts = {rule.inputs[0]: result.elts[0] if one else result}

@@ -171,6 +171,28 @@ class Tape:
             return tp.expr("sg.replica(v, m)", sg=self.sg(), v=value, m=self.memory)
         return tp.expr("sg.replica(v, m, False)", sg=self.sg(), v=value, m=self.memory)
 
+    def snapshot_tapes(self, stmts, tapes: set[str]) -> list:
+        """``g_tape = sg.replica(g_tape, {})`` after the calls that made ``tapes``.
+
+        A callee's tape holds the arrays it was given, which the caller writes into
+        later and restores before the callee's backward reads them: right at run time,
+        but a transformation of the generated code (``hvp``'s forward mode) cannot see
+        that the restore reaches into the tape. A copy taken at the call holds what the
+        backward reads, with nothing left to reach.
+        """
+        out = []
+        for s in stmts:
+            out.append(s)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Tuple):
+                tape = s.targets[0].elts[-1]
+                if isinstance(tape, gast.Name) and tape.id in tapes:
+                    copy = tp.stmt("t = sg.replica(t, {})", sg=self.sg(), t=tape.id)
+                    out.append(gast.copy_location(copy, s))
+            for field_ in ("body", "orelse"):
+                if isinstance(getattr(s, field_, None), list):
+                    setattr(s, field_, self.snapshot_tapes(getattr(s, field_), tapes))
+        return out
+
     def _resolve_restores(self, stmts, replicas=None) -> list:
         replicas = self.replicas() if replicas is None else replicas
         out = []

@@ -1,0 +1,141 @@
+"""Every refusal names the user's ``file:line:col`` (SPEC §1), whether it happens when
+srcgrad transforms the function or when the generated code runs.
+
+A refusal at run time comes from a runtime helper that takes ``at`` (a rule's missing
+partial derivative, ``sg.no_derivative``; ``np.interp``'s ``period=``;
+``logsumexp``'s ``return_sign=True``): the transformation passes it the place of the
+user's call as a constant. Columns are the call's own, not its statement's.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from user_modules import load
+
+import srcgrad
+from srcgrad import NoDerivativeRuleError
+
+X = np.array([0.3, 0.5])
+
+
+def _differentiations(f, args, k):
+    """Each way of differentiating ``f`` in its argument ``k``: all must refuse alike."""
+    unit = [None] * len(args)
+    unit[k] = np.ones_like(args[k])
+    return {
+        "grad": lambda: srcgrad.grad(f, wrt=k)(*args),
+        "jvp": lambda: srcgrad.jvp(f, args, unit),
+        "pullback": lambda: srcgrad.vjp(f, *args, wrt=(k,))[1](1.0),
+        "hvp": lambda: srcgrad.hvp(f, wrt=k)(*args, np.ones_like(args[k])),
+    }
+
+
+def _refused_at(call, path, line: int, column: int, what: str) -> None:
+    with pytest.raises(NoDerivativeRuleError) as caught:
+        call()
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line}:{column}: no derivative rule for {what}"), message
+    assert caught.value.location is not None and caught.value.location.line.strip(), message
+
+
+def test_np_interp_with_a_period_is_refused_at_the_call(tmp_path):
+    f = load(tmp_path, """
+XP = np.array([0.0, 1.0, 2.0])
+
+
+def f(x):
+    y = np.sin(x)
+    return np.sum(2.0 * np.interp(y, XP, XP * 2, period=3.0))
+""")
+    path = f.__code__.co_filename
+    for how, call in _differentiations(f, (X,), 0).items():
+        _refused_at(call, path, 10, 25, "np.interp(..., period=...)")
+
+
+def test_a_missing_partial_derivative_of_a_scipy_rule_is_refused_at_the_call(tmp_path):
+    pytest.importorskip("scipy.special")
+    f = load(tmp_path, """
+from scipy import special
+
+
+def f(q, s):
+    return np.sum(np.cos(q) * special.zeta(s, q))
+""")
+    path = f.__code__.co_filename
+    args = (X + 1.0, 2.5)
+    for how, call in _differentiations(f, args, 1).items():
+        if how != "hvp":
+            _refused_at(call, path, 9, 31, "scipy.special.zeta with respect to its parameter 'x'")
+    for how, call in _differentiations(f, args, 0).items():  # the other parameter has its derivative
+        call()
+
+
+def test_logsumexp_with_return_sign_is_refused_at_the_call(tmp_path):
+    pytest.importorskip("scipy.special")
+    f = load(tmp_path, """
+from scipy import special
+
+
+def f(x):
+    return 3.0 * special.logsumexp(x, return_sign=True)[0]
+""")
+    path = f.__code__.co_filename
+    for how, call in _differentiations(f, (X,), 0).items():
+        if how != "hvp":
+            _refused_at(call, path, 9, 18, "scipy.special.logsumexp(..., return_sign=True)")
+
+
+def test_a_call_in_a_module_level_lambda_is_refused_at_its_own_line(tmp_path):
+    """A lambda's refusals named line 1 of its file (its ``def`` was made before the tree
+    was moved to the file's lines) and the statement's column."""
+    h = load(tmp_path, """import srcgrad
+
+
+def s(x):
+    return np.sin(x) * x
+
+
+h = lambda x: 2.0 * srcgrad.jvp(s, (x,), (1.0,))[1]  # noqa: E731
+""", name="h")
+    path = h.__code__.co_filename
+    with pytest.raises(NoDerivativeRuleError) as caught:
+        srcgrad.grad(h)(0.7)
+    assert str(caught.value).startswith(f"{path}:11:21: no derivative rule for srcgrad.jvp"), str(caught.value)
+
+
+# each: (its source, the column of the refused call on its line 6, what is refused, the modes
+# that refuse: np.pad's forward rule covers every mode)
+OPTION_REFUSALS = {
+    "qr_mode": ('    return np.sum(np.linalg.qr(np.outer(x, x) + 1.0, mode="r"))', 19, "np.linalg.qr(..., mode='r')"),
+    "norm_ord_0": ("    return 2.0 * np.linalg.norm(x, ord=0)", 18, "np.linalg.norm(..., ord=0) of a vector"),
+    "quantile_method": ('    return np.quantile(x, 0.3, method="nearest")', 12, "a quantile with method='nearest'"),
+    "cov_of_two": ("    return np.sum(np.cov(x, x * 2.0))", 19, "np.cov(m, y)"),
+    "cond_p": ("    return np.linalg.cond(np.outer(x, x) + np.eye(2), 1)", 12, "np.linalg.cond(..., p=1)"),
+    "svd_full": (
+        "    return np.sum(np.linalg.svd(np.outer(x, np.append(x, 1.0)), full_matrices=True)[2])", 19,
+        "np.linalg.svd(..., full_matrices=True) of a non-square matrix",
+    ),
+    "pad_edge_in_reverse": ('    return np.sum(np.pad(x, 2, mode="edge") ** 2)', 19, "np.pad(..., mode='edge') in reverse mode"),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTION_REFUSALS))
+def test_an_option_a_rule_does_not_differentiate_is_refused_at_the_call(tmp_path, name):
+    """These raised a bare ValueError from a runtime helper, naming neither the user's line
+    nor, in the exception's type, that a derivative was missing."""
+    line, column, what = OPTION_REFUSALS[name]
+    f = load(tmp_path, f"def f(x):\n{line}\n")
+    for how, call in _differentiations(f, (X,), 0).items():
+        if name == "pad_edge_in_reverse" and how == "jvp":
+            continue
+        _refused_at(call, f.__code__.co_filename, 5, column, what)
+
+
+def test_differentiating_a_function_with_neither_source_nor_rule_names_the_users_call():
+    call = lambda: srcgrad.grad(len)(X)  # noqa: E731
+    with pytest.raises(NoDerivativeRuleError, match="no derivative rule for len") as caught:
+        call()
+    assert str(caught.value).startswith(f"{__file__}:{inspect.getsourcelines(call)[1]}:"), str(caught.value)
