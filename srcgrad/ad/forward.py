@@ -47,8 +47,6 @@ class ForwardCode:
 class ForwardTransformer(Derivatives):
     """The forward mode of ``context.fn``; ``run`` gives its ``ForwardCode``."""
 
-    resumes_loop_heads = True  # one walk of the function: no later round to feed
-
     def __init__(self, context: TransformContext):
         super().__init__(context)
         self.names = context.names

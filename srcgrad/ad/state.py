@@ -63,9 +63,9 @@ class Derivatives:
     """
 
     # Whether a loop visited again starts at the head it converged to, past the round that
-    # finds that the owning copies do not keep a derivative owned. Reverse mode walks that
-    # round: what its adjoint code reads feeds the next round of tape decisions.
-    resumes_loop_heads = False
+    # finds that the owning copies do not keep a derivative owned (forward mode walks the
+    # function once; reverse mode walks that round, see ReverseTransformer).
+    resumes_loop_heads = True
 
     def __init__(self, context: TransformContext):
         """What both transformations read from the context, under the same names."""

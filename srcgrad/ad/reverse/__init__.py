@@ -64,6 +64,8 @@ class ReverseCode:
 class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     """The reverse mode of ``context.fn`` for ``motion``; ``run`` gives its ``ReverseCode``."""
 
+    resumes_loop_heads = False  # what a loop's every round reads feeds the next tape decisions
+
     def __init__(self, context: TransformContext, motion: Motion):
         super().__init__(context)
         fn = self.fn
