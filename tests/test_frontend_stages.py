@@ -59,6 +59,43 @@ def test_sharing_facts_cost_grows_polynomially_with_loop_nesting(tmp_path, monke
     assert transfers[4] <= 1.6 * transfers[3], transfers
 
 
+def shared_writes(depth: int) -> str:
+    """Loops nested ``depth`` deep, each level writing into ``y`` and then giving its array a
+    second name (``z = y + 0.0`` passes ``y``'s tangent through): the tangent written in place
+    is owned before each loop, and no longer owned where its body ends."""
+    lines = ["import numpy as np", "", "def f(x):", "    y = x * 1.0", "    z = x * 2.0"]
+    indent = "    "
+    for d in range(depth):
+        lines.append(f"{indent}for i{d} in range(2):")
+        indent += "    "
+        lines.append(f"{indent}y[i{d}] = y[i{d} + 1] * 0.5")
+        lines.append(f"{indent}z = y + 0.0")
+    lines.append("    return np.sum(y * z)")
+    return "\n".join(lines) + "\n"
+
+
+def test_forward_mode_cost_grows_polynomially_with_loop_nesting(tmp_path, monkeypatch):
+    """A loop visited again starts at the head it converged to: one walk of its body per
+    visit, not two (which made the walks of the innermost statements a power of the depth)."""
+    from srcgrad.ad.forward import ForwardTransformer
+
+    walks = []
+    original = ForwardTransformer.assignment
+
+    def counted(self, s, state):
+        walks[-1] += 1
+        return original(self, s, state)
+
+    monkeypatch.setattr(ForwardTransformer, "assignment", counted)
+    x = np.linspace(0.5, 1.5, 8)
+    for depth in range(1, 6):
+        walks.append(0)
+        f = load(tmp_path, shared_writes(depth), f"shared{depth}")
+        srcgrad.check_grads(f, (x,), modes=("fwd",))
+    # 14, 29, 49, 74, 104; two walks per visit doubled them per level (... 74, 154, 314)
+    assert walks[4] <= 1.6 * walks[3], walks
+
+
 def code(source: str) -> list:
     return gast.parse(textwrap.dedent(source)).body
 
@@ -121,3 +158,21 @@ def test_sync_planning_of_views_rebound_in_loops_nested_five_deep(tmp_path, monk
     g = srcgrad.grad(f)(np.linspace(0.5, 1.5, 8))
     assert np.all(np.isfinite(g))
     assert steps[0] < 100_000, steps
+
+
+def test_liveness_as_bit_masks_is_the_same_solution():
+    """Dead-code elimination solves liveness with bit masks: the same facts as frozensets give,
+    at every statement of a loop nest (faint and plain)."""
+    from srcgrad.analysis.dataflow import Liveness, LivenessBits, solve
+
+    source = nested_loops(4).replace("    return np.sum(y * w[0])", "    dead = w * 2.0\n    return np.sum(y * w[0])")
+    body = gast.parse(source).body[1].body
+    for faint in (False, True):
+        as_sets = solve(Liveness(faint=faint), body, frozenset({"y"}))
+        bits = LivenessBits(faint=faint)
+        as_bits = solve(bits, body, bits.mask({"y"}))
+        assert as_sets.after.keys() == as_bits.after.keys()
+        for key, names in as_sets.after.items():
+            assert bits.mask(names) == as_bits.after[key]
+        for key, names in as_sets.before.items():
+            assert bits.mask(names) == as_bits.before[key]

@@ -62,6 +62,11 @@ class Derivatives:
     that a materialised zero reads ``name`` for its shape).
     """
 
+    # Whether a loop visited again starts at the head it converged to, past the round that
+    # finds that the owning copies do not keep a derivative owned (forward mode walks the
+    # function once; reverse mode walks that round, see ReverseTransformer).
+    resumes_loop_heads = True
+
     def __init__(self, context: TransformContext):
         """What both transformations read from the context, under the same names."""
         self.fn = context.fn
@@ -103,6 +108,8 @@ class Derivatives:
 
     def join_branches(self, body_state: State, else_state: State, at_body_end=None, at_else_end=None):
         """Zeros for each side of an ``if`` (what only the other side set), and the joined state."""
+        if body_state == else_state:  # most branches change no derivative
+            return [], [], dict(body_state)
         body_zeros = self.materialize(set(else_state) - set(body_state), at_body_end)
         else_zeros = self.materialize(set(body_state) - set(else_state), at_else_end)
         return body_zeros, else_zeros, join(body_state, else_state)
@@ -131,13 +138,19 @@ class Derivatives:
         # one walk of an outermost loop.
         if self.loop_depth == 0:
             self.loop_heads.clear()
-        start = join(state, self.loop_heads[id(body)]) if id(body) in self.loop_heads else dict(state)
+        head = self.loop_heads.get(id(body))
+        start = join(state, head) if head is not None else dict(state)
         before = []
         for x in self.written_in_place(body):
             if start.get(x) is False:
                 # the body writes into this derivative: make it ours once, not once per iteration
                 before.append(tp.stmt("d = sg.copy(d)", d=self.derivative(x), sg=self.sg()))
                 start[x] = True
+        if head is not None and self.resumes_loop_heads:
+            # a derivative the body leaves unowned at its end was unowned at the head it
+            # converged to, copy or no copy: start there, not one round before it (two
+            # rounds per visit would make the walks a power of the nesting depth)
+            start = join(start, head)
         snapshot = self.names.copy()
         self.loop_depth += 1
         while True:

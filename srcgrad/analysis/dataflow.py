@@ -15,6 +15,8 @@ The problems every stage uses are here:
 - ``Liveness``: the names that may be read later (backward, union). With
   ``faint=True`` an assignment to a dead name reads nothing, so a chain of
   dead assignments is dead all at once (dead-code elimination's question).
+  ``LivenessBits`` is the same problem with each fact a bit mask, for the
+  large generated functions dead-code elimination sees.
 - ``Definedness``: the names that may, and that must, be bound (forward;
   union for *may*, intersection for *must*).
 
@@ -78,70 +80,83 @@ def solve(problem: Problem, body: list, boundary) -> Solution:
     round the deepest loop: the work grows with size times nesting, not as a
     power of the nesting.
     """
-    before: dict = {}
-    after: dict = {}
-    heads: dict = {}  # loop -> its head's fact so far (only grows)
-    state = {"depth": 0, "changes": 0}  # loops entered and not left; heads changed in this pass
+    walk = _Walk(problem)
+    end = walk.block(body, boundary)
+    if problem.backward:
+        return Solution(walk.before, walk.after, entry=end, exit=boundary)
+    return Solution(walk.before, walk.after, entry=boundary, exit=end)
 
-    def block(stmts, fact):
+
+class _Walk:
+    """One solution under way. (An object, not nested functions that call one another:
+    those would be a reference cycle holding every fact until the garbage collector
+    runs, and transformations run with it paused.)"""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.before: dict = {}
+        self.after: dict = {}
+        self.heads: dict = {}  # loop -> its head's fact so far (only grows)
+        self.depth = 0  # loops entered and not left
+        self.changes = 0  # heads changed in this pass
+
+    def block(self, stmts, fact):
+        problem, before, after = self.problem, self.before, self.after
         order = reversed(stmts) if problem.backward else stmts
         for s in order:
             if problem.backward:
                 after[id(s)] = fact
-                fact = statement(s, fact)
+                fact = self.statement(s, fact)
                 before[id(s)] = fact
             else:
                 before[id(s)] = fact
-                fact = statement(s, fact)
+                fact = self.statement(s, fact)
                 after[id(s)] = fact
         return fact
 
-    def statement(s, fact):
+    def statement(self, s, fact):
+        problem = self.problem
         if isinstance(s, gast.If):
             if problem.backward:
-                return problem.test(s.test, problem.join(block(s.body, fact), block(s.orelse, fact)))
+                return problem.test(s.test, problem.join(self.block(s.body, fact), self.block(s.orelse, fact)))
             fact = problem.test(s.test, fact)
-            return problem.join(block(s.body, fact), block(s.orelse, fact))
+            return problem.join(self.block(s.body, fact), self.block(s.orelse, fact))
         if isinstance(s, _LOOPS):
-            return loop(s, fact)
+            return self.loop(s, fact)
         return problem.transfer(s, fact)
 
-    def loop(s, fact):
+    def loop(self, s, fact):
+        problem, heads = self.problem, self.heads
         # a while loop's test runs before every iteration; a for loop's iterable once, first
         is_for = isinstance(s, gast.For)
         each = (lambda f: f) if is_for else (lambda f: problem.test(s.test, f))
         if is_for and not problem.backward:
             fact = problem.test(s.iter, fact)
-        outermost = state["depth"] == 0
-        state["depth"] += 1
+        outermost = self.depth == 0
+        self.depth += 1
         while True:
             if outermost:
-                state["changes"] = 0
+                self.changes = 0
             # at the head: (forward) what holds on entry or after another iteration;
             # (backward) what is needed after the loop or by another iteration
             head = each(fact) if id(s) not in heads else problem.join(heads[id(s)], each(fact))
             if problem.backward:
-                inner = block(s.body, head)
+                inner = self.block(s.body, head)
                 if is_for:
                     inner = problem.loop_target(s.target, inner)
             else:
-                inner = block(s.body, problem.loop_target(s.target, head) if is_for else head)
+                inner = self.block(s.body, problem.loop_target(s.target, head) if is_for else head)
             new = problem.join(head, each(problem.join(fact, inner)))
             old = heads.get(id(s))
             if old is None or not (old == head and new == head):  # (== is the problem's equality)
-                state["changes"] += 1
+                self.changes += 1
             heads[id(s)] = new
-            if not outermost or state["changes"] == 0:
+            if not outermost or self.changes == 0:
                 break
-        state["depth"] -= 1
+        self.depth -= 1
         if problem.backward and is_for:
             return problem.test(s.iter, new)
         return new  # the loop may run no iteration: the head's fact holds after it
-
-    end = block(body, boundary)
-    if problem.backward:
-        return Solution(before, after, entry=end, exit=boundary)
-    return Solution(before, after, entry=boundary, exit=end)
 
 
 # -- liveness ------------------------------------------------------------------------
@@ -215,6 +230,49 @@ class Liveness(Problem):
 
     def loop_target(self, target, live):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})
+
+
+class LivenessBits(Liveness):
+    """``Liveness`` with each fact a bit mask over the names (``mask``), not a frozenset:
+    the same solution, where facts hold hundreds of names and copying sets was most of
+    dead-code elimination."""
+
+    def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
+        super().__init__(faint, pure)
+        self._bits: dict[str, int] = {}  # name -> its bit
+        self._masks: dict[int, tuple] = {}  # id(node) -> (node, what it binds, reads, faint), masks
+
+    def mask(self, names: Iterable[str]) -> int:
+        """The fact that holds exactly ``names``."""
+        found = 0
+        for n in names:
+            bit = self._bits.get(n)
+            if bit is None:
+                bit = self._bits[n] = 1 << len(self._bits)
+            found |= bit
+        return found
+
+    def _mask_facts(self, s) -> tuple:
+        known = self._masks.get(id(s))
+        if known is None or known[0] is not s:
+            _, bound, reads, faint = self._facts(s)
+            known = self._masks[id(s)] = (s, self.mask(bound), self.mask(reads), faint)
+        return known
+
+    def transfer(self, s, live):
+        _, bound, reads, faint = self._mask_facts(s)
+        if not bound & live:
+            return live if faint else live | reads
+        return (live & ~bound) | reads
+
+    def join(self, a, b):
+        return a | b
+
+    def test(self, node, live):
+        return live | self._mask_facts(node)[2]
+
+    def loop_target(self, target, live):
+        return live & ~self.mask(n.id for n in tp.walk(target) if isinstance(n, gast.Name))
 
 
 def live_after(body: list, live_out: Iterable[str] = ()) -> dict[int, frozenset]:

@@ -37,7 +37,7 @@ import itertools
 import gast
 import numpy as np
 
-from ..analysis.dataflow import Liveness, solve
+from ..analysis.dataflow import LivenessBits, solve
 from ..core import templates as tp
 
 _COMPOUND = (gast.If, gast.While, gast.For)
@@ -59,7 +59,7 @@ def _reads(node) -> set[str]:
 def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     """``stmts`` without dead assignments, and without ``if``s and ``for`` loops left empty.
 
-    Liveness is ``dataflow.Liveness`` with ``faint=True``: an assignment whose
+    Liveness is ``dataflow.LivenessBits`` with ``faint=True``: an assignment whose
     value is pure and whose targets are dead reads nothing, so a chain of dead
     assignments dies at once. A store through a subscript (``x[i] = v``) counts
     as reading ``x``, which the dropping here does not: once it, or an emptied
@@ -68,34 +68,35 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     names changes nothing that is live elsewhere (liveness already had them
     read nothing): then one solution is the last.
     """
-    problem = Liveness(faint=True, pure=_is_pure)
+    problem = LivenessBits(faint=True, pure=_is_pure)
     while True:
-        live = solve(problem, stmts, frozenset(live_out)).after
+        live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
-        stmts = _drop_dead(stmts, live, dropped)
+        stmts = _drop_dead(stmts, live, problem.mask, dropped)
         if not dropped[0]:
             return stmts
 
 
-def _drop_dead(stmts: list, live: dict, dropped: list) -> list:
-    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s``;
-    ``dropped[0]`` counts what it drops that liveness counted as reading something."""
+def _drop_dead(stmts: list, live: dict, mask, dropped: list) -> list:
+    """One sweep: ``live[id(s)]`` holds the names that may be read after ``s`` (as
+    ``mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted as
+    reading something."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
-            if not _targets(s) & live[id(s)] and _is_pure(s.value):
+            if not mask(_targets(s)) & live[id(s)] and _is_pure(s.value):
                 if not all(isinstance(t, gast.Name) for t in s.targets):
                     dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                 continue
         elif isinstance(s, gast.If):
-            body = _drop_dead(s.body, live, dropped)
-            orelse = _drop_dead(s.orelse, live, dropped)
+            body = _drop_dead(s.body, live, mask, dropped)
+            orelse = _drop_dead(s.orelse, live, mask, dropped)
             if not body and not orelse and _is_pure(s.test):
                 dropped[0] += 1
                 continue
             s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            body = _drop_dead(s.body, live, dropped)
+            body = _drop_dead(s.body, live, mask, dropped)
             if isinstance(s, gast.For) and not body and _is_pure(s.iter):
                 dropped[0] += 1
                 continue
@@ -439,20 +440,23 @@ def propagate_copies(stmts: list, substitutable) -> list:
     """``a = b`` (a ours): read ``b`` where ``a`` was read, while neither is reassigned."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _propagate_block(stmts, substitutable, counts, {})
+    return _propagate_block(stmts, substitutable, counts, {}, {})
 
 
 class _Uses:
     """What a statement binds and reads, and the reads copy propagation may rename, by name
-    (a write through a name, ``a[i] = v``, keeps it): one walk of the statement, however
-    many copies before it ask (a loop nest is a single statement of its block)."""
+    (a write through a name, ``a[i] = v``, keeps it): worked out once, however many copies
+    before the statement ask, and for a compound statement from its blocks' statements
+    (``_uses``), so that a loop nest is not walked again at every level around it."""
 
-    def __init__(self, node):
-        nodes = tp.walk(node)
-        written_through = {id(n.value) for n in nodes if type(n) is gast.Subscript and type(n.ctx) is gast.Store}
+    def __init__(self, node=None):
         self.stores: set[str] = set()
         self.reads: set[str] = set()
         self.renamable: dict[str, list] = {}
+        if node is None:
+            return
+        nodes = tp.walk(node)
+        written_through = {id(n.value) for n in nodes if type(n) is gast.Subscript and type(n.ctx) is gast.Store}
         for n in nodes:
             if type(n) is gast.Name:
                 if type(n.ctx) is gast.Load:
@@ -475,15 +479,41 @@ class _Uses:
         self.reads.add(new)
         return renamed
 
+    def add(self, other: _Uses) -> None:
+        self.stores |= other.stores
+        self.reads |= other.reads
+        for name, nodes in other.renamable.items():
+            self.renamable.setdefault(name, []).extend(nodes)
 
-def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
-    """``written``: what ``_written_through_once`` found so far (nested blocks come first)."""
+
+def _uses(s, uses_of: dict) -> _Uses:
+    """``_Uses(s)``, from ``uses_of`` (id -> (statement, uses)) where known. A nested block
+    is done before the block around it, and renames its statements through these, so a
+    compound statement's uses are its header's and its statements' known ones."""
+    known = uses_of.get(id(s))
+    if known is not None and known[0] is s:
+        return known[1]
+    if isinstance(s, _COMPOUND):
+        uses = _Uses()
+        for part in (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None)):
+            if part is not None:
+                uses.add(_Uses(part))
+        for t in s.body + s.orelse:
+            uses.add(_uses(t, uses_of))
+    else:
+        uses = _Uses(s)
+    uses_of[id(s)] = (s, uses)
+    return uses
+
+
+def _propagate_block(stmts, substitutable, counts, written: dict, uses_of: dict) -> list:
+    """``written``: what ``_written_through_once`` found so far (nested blocks come first);
+    ``uses_of``: the statements' ``_Uses`` so far."""
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written))
+                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written, uses_of))
     out = []
-    uses_of: dict[int, _Uses] = {}
     last_written_through = None  # worked out at the block's first copy (most blocks have none)
     for k, s in enumerate(stmts):
         if (
@@ -505,17 +535,14 @@ def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
                 continue
             replaced = 0
             for later in stmts[k + 1 :]:
-                key = id(later)
-                if key not in uses_of:
-                    uses_of[key] = _Uses(later)
-                uses = uses_of[key]
+                uses = _uses(later, uses_of)
                 blocked = bool(uses.stores & {a, b})
                 if a in uses.reads and not blocked:
                     replaced += uses.rename(a, b)
                 elif a in uses.reads and isinstance(later, gast.Assign):
                     # an assignment reads its value before it stores
                     replaced += _rename_reads(later.value, a, b)
-                    del uses_of[key]  # (worked out again if a later copy asks)
+                    del uses_of[id(later)]  # (worked out again if a later copy asks)
                 if blocked:
                     break
             counts[a] = counts.get(a, 0) - replaced

@@ -43,9 +43,9 @@ def substituted(node, subs: dict, as_expression: bool = False):
     """
     if type(node) is list:
         return [substituted(n, subs, as_expression) for n in node]
-    if not isinstance(node, _AST):
-        return node
     cls = type(node)
+    if cls in _LEAVES or not isinstance(node, _AST):
+        return node
     old = node.__dict__
     if subs and cls is gast.Name:
         value = subs.get(old["id"])
@@ -82,6 +82,12 @@ def _filled(name: gast.Name, value, as_expression: bool):
 
 
 _AST = gast.AST
+# Nodes without fields that say only how a name is used or which operator applies
+# (``Load()``, ``Add()``): no pass changes one in place, so copies share them.
+_LEAVES = frozenset(
+    cls for base in (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+    for cls in base.__subclasses__()
+)
 
 
 def _set_store(node) -> None:

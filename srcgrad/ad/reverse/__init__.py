@@ -20,6 +20,7 @@ forward mode (``ad.state``). The ``Motion`` picks how values come back:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import gast
@@ -62,6 +63,8 @@ class ReverseCode:
 
 class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     """The reverse mode of ``context.fn`` for ``motion``; ``run`` gives its ``ReverseCode``."""
+
+    resumes_loop_heads = False  # what a loop's every round reads feeds the next tape decisions
 
     def __init__(self, context: TransformContext, motion: Motion):
         super().__init__(context)
@@ -178,13 +181,18 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         return None
 
     def _locals(self) -> set[str]:
+        return self._bound_in_function | self._synthetic
+
+    @functools.cached_property
+    def _bound_in_function(self) -> set[str]:
+        """Parameters, assignment targets and loop variables (worked out once, not per round)."""
         found = set(self.params)
         for a in assignments(self.fn.body):
             found.add(target_of(a))
         for n in tp.walk(self.fn):
             if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
                 found.add(n.target.id)
-        return found | self._synthetic
+        return found
 
     def _kinds(self) -> dict[str, str]:
         """'array' where ``+`` adds cotangents and ``bx[i] += g`` updates one in place;
