@@ -158,8 +158,7 @@ class ForwardTransformer(Derivatives):
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs
-        (``call``: the operation's node, placing them)."""
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -199,7 +198,7 @@ class ForwardTransformer(Derivatives):
                 bindings[tname] = tp.name(ZERO + tname)
                 if shaped is None and atom is not None:
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
-        where = self.classifier.parsed.location(call) if call is not None else None
+        where = call and self.classifier.parsed.location(call)  # for a helper that refuses at run time
         body, result = inline(rule.function, bindings, self.names, self.namespace, call, where)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
@@ -270,12 +269,7 @@ class ForwardTransformer(Derivatives):
         params = list(inspect.signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        try:
-            name = self.callee_jvp(op.callee, [p for p, _ in active])
-        except NoDerivativeRuleError as error:  # a runtime helper's: named at this call
-            if error.location is not None:
-                raise
-            raise NoDerivativeRuleError(error.name, self.classifier.parsed.location(op.call), "fwd") from None
+        name = _callee_jvp_named_here(self, op, [p for p, _ in active])
         keywords = list(op.call.keywords) + [
             gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
             for p, a in active
@@ -361,6 +355,18 @@ def _advanced_stream(op: Operation) -> str | None:
         iterator = next(iter(op.inputs.values()), None)
         return iterator.id if isinstance(iterator, gast.Name) else None
     return None
+
+
+def _callee_jvp_named_here(transformer: ForwardTransformer, op: Operation, params: list) -> str:
+    """The callee's forward-mode function; a refusal without a place (a runtime helper's,
+    ``pipeline._callee_jvp_name``) is named at this call."""
+    try:
+        return transformer.callee_jvp(op.callee, params)
+    except NoDerivativeRuleError as error:
+        if error.location is not None:
+            raise
+        here = transformer.classifier.parsed.location(op.call)
+        raise NoDerivativeRuleError(error.name, here, "fwd") from None
 
 
 def _is_runtime_helper(primal) -> bool:

@@ -409,7 +409,7 @@ def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None =
     that call as at any other.
     """
     names = tuple(f"x{k}" for k in range(positional)) if isinstance(positional, int) else tuple(positional)
-    defaults = {k: v for k, v in (defaults or {}).items() if (k in names or k in keywords) and _is_literal(v)}
+    defaults = {k: v for k, v in (defaults or {}).items() if (k in names or k in keywords) and is_literal(v)}
     owner = func.__self__ if isinstance(func, types.MethodType) else None  # a new object per access
     identity = (id(owner), id(func.__func__)) if owner is not None else id(func)
     key = (identity, names, tuple(keywords), tuple(sorted((k, repr(v)) for k, v in defaults.items())))
@@ -432,7 +432,8 @@ def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None =
     return wrapper
 
 
-def _is_literal(value) -> bool:
+def is_literal(value) -> bool:
+    """Whether ``value`` can be written into a wrapper's source as a default."""
     return value is None or type(value) in (bool, int, float, str)
 
 
