@@ -365,3 +365,67 @@ def test_check_grads_checks_each_modes_grad_for_a_scalar_function(monkeypatch):
         srcgrad.check_grads(damped, args, modes=(good,))
         with pytest.raises(AssertionError, match=rf"grad\(mode='{bad}'\)"):
             srcgrad.check_grads(damped, args, modes=(bad,))
+
+
+# -- the gradient function's own parameters (its fast path for float arrays) ----------
+
+
+def square_sum(x):
+    return np.sum(x * x)
+
+
+def scaled_log(type, x):  # a parameter named like the builtin the entry's check uses
+    return np.sum(type * np.log(x))
+
+
+def test_gradient_function_has_the_functions_parameters():
+    import inspect
+
+    df = srcgrad.grad(loss, wrt=(0, 1))
+    assert list(inspect.signature(df).parameters) == ["w", "b", "x"]
+    rng = np.random.default_rng(0)
+    w, b, x = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))
+    by_position, by_keyword = df(w, b, x), df(x=x, b=b, w=w)
+    for got, want in zip(by_keyword, by_position, strict=True):
+        np.testing.assert_array_equal(got, want)
+    srcgrad.check_grads(loss, [w, b, x], wrt=(0, 1))
+
+
+@pytest.mark.parametrize("bad", [np.arange(3), np.array([True, False, True])])
+def test_integer_and_bool_arrays_are_refused_after_the_fast_path_ran(bad):
+    df = srcgrad.grad(square_sum)
+    np.testing.assert_array_equal(df(np.array([1.0, -2.0, 0.5])), [2.0, -4.0, 1.0])
+    with pytest.raises(TypeError, match="cannot differentiate with respect to 'x'"):
+        df(bad)
+
+
+def test_float32_and_byte_swapped_arrays_take_the_fast_path_or_the_checks():
+    df = srcgrad.grad(square_sum)
+    for x in (np.array([1.0, -2.0], np.float32), np.array([1.0, -2.0], ">f8"), np.array([1.0, -2.0], np.float16)):
+        got = df(x)
+        assert got.dtype == x.dtype.newbyteorder("=")
+        np.testing.assert_array_equal(got, 2 * x)
+
+
+def test_a_parameter_named_type_does_not_shadow_the_check():
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(scaled_log, wrt=1)(3.0, x), 3.0 / x)
+    with pytest.raises(TypeError, match="cannot differentiate"):
+        srcgrad.grad(scaled_log, wrt=1)(3.0, np.arange(2))
+
+
+def test_an_error_in_generated_code_names_the_user_line_on_every_call():
+    df = srcgrad.grad(loss)
+    bad = (np.ones((3, 2)), np.ones(2), np.ones((4, 5)))  # x @ w: shapes that do not fit
+    for _ in range(2):  # the first call builds the code, the second runs it directly
+        with pytest.raises(ValueError) as info:
+            df(*bad)
+        assert any("srcgrad: raised by generated code for" in n for n in getattr(info.value, "__notes__", []))
+
+
+def test_a_refusal_at_the_first_call_is_raised_as_itself():
+    def uses_unknown(x):
+        return np.sum(np.frexp(x)[0] * x)  # no rule for frexp's mantissa on the active path
+
+    with pytest.raises(srcgrad.SrcgradError):
+        srcgrad.grad(uses_unknown)(np.ones(2))

@@ -318,3 +318,19 @@ def test_a_helper_scaling_the_rows_of_a_matrix_it_iterates_is_refused(tmp_path):
     f = load(tmp_path, HELPER_SCALING_ITS_ITEMS.replace("np.tanh(x * s)", "np.outer(x, x) * s"))
     with pytest.raises(UnsupportedSyntaxError, match="writes into its argument 'p0'"):
         srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)
+
+
+def test_a_write_after_an_in_place_update_through_a_second_name_no_one_reads(tmp_path):
+    # campaign seed 6312 program 47, reduced: `w11 += v` binds w11 to a new object in generated
+    # code and w10, read by no one but the reverse sweep, keeps tanh(x); the write w11[-1] = 2.0
+    # was carried to w10 as `w10 = w11` and taken as w10's own object written (nothing saved),
+    # so after the restore the reverse sweep read w10 as tanh(x) + v: a silent wrong gradient
+    f = load(tmp_path, """
+def f(x, s):
+    w10 = np.tanh(x)
+    w11 = w10
+    w11 += s * (-w10) / (1.0 + w10 ** 2)
+    w11[-1] = 2.0
+    return np.sum(w11)
+""")
+    check_reverse(f, [np.array([-1.45392743817842, 1.2774874399240876, -0.8683244757069638]), 0.3])

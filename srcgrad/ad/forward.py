@@ -158,7 +158,8 @@ class ForwardTransformer(Derivatives):
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs
+        (``call``: the operation's node, placing them)."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -198,7 +199,7 @@ class ForwardTransformer(Derivatives):
                 bindings[tname] = tp.name(ZERO + tname)
                 if shaped is None and atom is not None:
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
-        where = call and self.classifier.parsed.location(call)  # for a helper that refuses at run time
+        where = self.classifier.parsed.location(call) if call is not None else None
         body, result = inline(rule.function, bindings, self.names, self.namespace, call, where)
         live = set(self._tangents.values())
         zero_locals: set[str] = set()
@@ -269,7 +270,7 @@ class ForwardTransformer(Derivatives):
         params = list(inspect.signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
-        name = _callee_jvp_named_here(self, op, [p for p, _ in active])
+        name = _named_at(op.call, self.classifier.parsed, lambda: self.callee_jvp(op.callee, [p for p, _ in active]))
         keywords = list(op.call.keywords) + [
             gast.keyword(arg=self.callee_tangent_name(op.callee, [q for q, _ in active], p), value=tp.name(self.tangent(a.id)))
             for p, a in active
@@ -357,18 +358,6 @@ def _advanced_stream(op: Operation) -> str | None:
     return None
 
 
-def _callee_jvp_named_here(transformer: ForwardTransformer, op: Operation, params: list) -> str:
-    """The callee's forward-mode function; a refusal without a place (a runtime helper's,
-    ``pipeline._callee_jvp_name``) is named at this call."""
-    try:
-        return transformer.callee_jvp(op.callee, params)
-    except NoDerivativeRuleError as error:
-        if error.location is not None:
-            raise
-        here = transformer.classifier.parsed.location(op.call)
-        raise NoDerivativeRuleError(error.name, here, "fwd") from None
-
-
 def _is_runtime_helper(primal) -> bool:
     return (getattr(primal, "__module__", None) or "").startswith("srcgrad.runtime")
 
@@ -385,6 +374,16 @@ def _machinery_jvp(op: Operation, env) -> str | None:
     if is_missing(receiver) or not type(receiver).__module__.startswith("srcgrad."):
         return None
     return method if callable(getattr(receiver, method, None)) else None
+
+
+def _named_at(call, parsed, find):
+    """``find()``, where a runtime helper's refusal (it has no place of its own) names ``call``."""
+    try:
+        return find()
+    except NoDerivativeRuleError as error:
+        if error.location is not None:
+            raise
+        raise NoDerivativeRuleError(error.name, parsed.location(call), "fwd") from None
 
 
 def _disown_passed_through(expr, inputs, state, tangent) -> None:

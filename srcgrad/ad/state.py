@@ -47,6 +47,8 @@ def _is_zero(name: str) -> bool:
 def join(a: State, b: State) -> State:
     """The state where two paths meet: set if set on either (the other path
     materialises zeros, an array we own); owned only where both paths own it."""
+    if a == b:  # most branches change no derivative
+        return dict(a)
     return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}
 
 
@@ -72,6 +74,7 @@ class Derivatives:
         self.params = parameter_names(context.fn)
         self.loop_heads: dict[int, State] = {}  # id(loop body) -> its state at the loop head
         self.loop_depth = 0  # loops being walked
+        self._written_in_place: dict[int, list] = {}  # id(loop body) -> what it writes into
         self.refuse_active_closures()
 
     def refuse_active_closures(self) -> None:
@@ -104,6 +107,15 @@ class Derivatives:
         else_zeros = self.materialize(set(body_state) - set(else_state), at_else_end)
         return body_zeros, else_zeros, join(body_state, else_state)
 
+    def written_in_place(self, body) -> list[str]:
+        """The variables whose derivatives ``body`` writes into, worked out once per loop
+        (a nested loop is visited once per round of the loops around it)."""
+        key = id(body)
+        if key not in self._written_in_place:
+            ops = (self.ops[id(a)] for a in assignments(body))
+            self._written_in_place[key] = [x for x in map(self.writes_in_place, ops) if x is not None]
+        return self._written_in_place[key]
+
     def loop_fixpoint(self, body, state: State, before_loop=None, at_end=None):
         """A loop body's code under the state every iteration starts in.
 
@@ -121,9 +133,8 @@ class Derivatives:
             self.loop_heads.clear()
         start = join(state, self.loop_heads[id(body)]) if id(body) in self.loop_heads else dict(state)
         before = []
-        for a in assignments(body):
-            x = self.writes_in_place(self.ops[id(a)])
-            if x is not None and start.get(x) is False:
+        for x in self.written_in_place(body):
+            if start.get(x) is False:
                 # the body writes into this derivative: make it ours once, not once per iteration
                 before.append(tp.stmt("d = sg.copy(d)", d=self.derivative(x), sg=self.sg()))
                 start[x] = True

@@ -76,6 +76,10 @@ class Share:
     # `c = b` left by `b = a; c = a; a = ...`: where it was not made, a chain of such shares
     # (through `a`) may say the same (the join of a loop's entry and its back edge asks)
     implied: bool = field(default=False, compare=False)
+    # `b = a`, then `a += v` with b not read again: generated code binds a to a new object and
+    # carries nothing to b, so b holds a's value before (what reverse mode reads of it), and a
+    # later write into a is carried to b only as a new value, never as b's own object written
+    stale: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -110,7 +114,8 @@ class Facts(dict):
 
     def __eq__(self, other):
         return self.keys() == other.keys() and all(
-            (self[k].certain, self[k].element_of) == (other[k].certain, other[k].element_of) for k in self
+            (self[k].certain, self[k].element_of, self[k].stale) == (other[k].certain, other[k].element_of, other[k].stale)
+            for k in self
         )
 
     __hash__ = None
@@ -205,6 +210,7 @@ class SharingFacts(Problem):
         name = target.id
         facts = _without_results(facts, name)
         if is_inplace(s):
+            facts = self._stale_after_update(facts, name, s)
             if isinstance(s.value, gast.Name) and name in self.relevant:
                 share = Share(s.value.id, name, "same", s, always=True, result=True)
                 facts = Facts({**facts, share.key: share})
@@ -215,6 +221,17 @@ class SharingFacts(Problem):
             for share in self.shares_made(s, name, self.ops[id(s)]):
                 facts[share.key] = share
         return facts
+
+    def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
+        """``x = t`` for ``x += v``: the names that were x's object and are not read again get no
+        sync (``SyncPlanner``), so they are x's object no more in generated code."""
+        live = self.live[id(s)] if self.live is not None else None
+        changed = {
+            k: replace(sh, stale=True) for k, sh in facts.items()
+            if sh.how == "same" and not sh.stale and name in (sh.ref, sh.base)
+            and live is not None and _other_end(sh, name) not in live
+        }
+        return Facts({**facts, **changed}) if changed else facts
 
     def _lost_links(self, facts: dict, name: str, s) -> dict:
         """Links from the names that shared ``name``'s memory to that memory, as ``name`` is rebound.
@@ -453,7 +470,7 @@ class SyncPlanner:
                     continue
             else:
                 # does dst hold the object written (it is src's, or a store went into it)?
-                same = share.how == "same" and in_place
+                same = share.how == "same" and in_place and not share.stale
                 onward_in_place = same or (share.how == "part" and dst == share.base and not share.appended)
                 onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo, onward_in_place)
                 # `b = a` for the object written is carried even where `b` is not read again:
@@ -731,8 +748,9 @@ def _join(a: dict, b: dict) -> Facts:
         if not both and share.implied and share.certain:
             certain = _surely_same(b if key in a else a, share.ref, share.base)
         element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
-        if (certain, element_of) != (share.certain, share.element_of):
-            share = replace(share, certain=certain, element_of=element_of)
+        stale = share.stale or (both and b[key].stale)
+        if (certain, element_of, stale) != (share.certain, share.element_of, share.stale):
+            share = replace(share, certain=certain, element_of=element_of, stale=stale)
         joined[key] = share
     return joined
 

@@ -447,6 +447,18 @@ def jit_runtime() -> types.ModuleType:
             return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
         return None
 
+    uniform_seed = helper(broadcasting.uniform_seed)
+
+    @overload(uniform_seed)
+    def _uniform_seed(g, x):  # compiled code runs the callee's sweep on the spread array
+        return lambda g, x: unreduce(g, x)
+
+    spread_uniform = helper(broadcasting.spread_uniform)
+
+    @overload(spread_uniform)
+    def _spread_uniform(r, x):
+        return lambda r, x: r
+
     require_vector_product = helper(broadcasting.require_vector_product)
 
     @overload(require_vector_product)

@@ -442,12 +442,38 @@ def propagate_copies(stmts: list, substitutable) -> list:
     return _propagate_block(stmts, substitutable, counts, {})
 
 
-def _assigned_in(node) -> set[str]:
-    found = set()
-    for n in tp.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-            found.add(n.id)
-    return found
+class _Uses:
+    """What a statement binds and reads, and the reads copy propagation may rename, by name
+    (a write through a name, ``a[i] = v``, keeps it): one walk of the statement, however
+    many copies before it ask (a loop nest is a single statement of its block)."""
+
+    def __init__(self, node):
+        nodes = tp.walk(node)
+        written_through = {id(n.value) for n in nodes if type(n) is gast.Subscript and type(n.ctx) is gast.Store}
+        self.stores: set[str] = set()
+        self.reads: set[str] = set()
+        self.renamable: dict[str, list] = {}
+        for n in nodes:
+            if type(n) is gast.Name:
+                if type(n.ctx) is gast.Load:
+                    self.reads.add(n.id)
+                    if id(n) not in written_through:
+                        self.renamable.setdefault(n.id, []).append(n)
+                elif type(n.ctx) in (gast.Store, gast.Param):
+                    self.stores.add(n.id)
+
+    def rename(self, old: str, new: str) -> int:
+        """``_rename_reads`` of the whole statement, with no walk."""
+        names = self.renamable.pop(old, [])
+        renamed = 0
+        for n in names:
+            if n.id == old:  # (a node found twice is renamed once)
+                n.id = new
+                renamed += 1
+        self.renamable.setdefault(new, []).extend(names)
+        self.reads.discard(old)
+        self.reads.add(new)
+        return renamed
 
 
 def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
@@ -457,8 +483,7 @@ def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
                 setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written))
     out = []
-    stores_of: dict[int, set] = {}
-    reads_of: dict[int, set] = {}
+    uses_of: dict[int, _Uses] = {}
     last_written_through = None  # worked out at the block's first copy (most blocks have none)
     for k, s in enumerate(stmts):
         if (
@@ -481,18 +506,17 @@ def _propagate_block(stmts, substitutable, counts, written: dict) -> list:
             replaced = 0
             for later in stmts[k + 1 :]:
                 key = id(later)
-                if key not in stores_of:
-                    stores_of[key] = _assigned_in(later)
-                    reads_of[key] = _reads(later)
-                stores, reads = stores_of[key], reads_of[key]
-                blocked = bool(stores & {a, b})
-                if a in reads and (not blocked or isinstance(later, gast.Assign)):
+                if key not in uses_of:
+                    uses_of[key] = _Uses(later)
+                uses = uses_of[key]
+                blocked = bool(uses.stores & {a, b})
+                if a in uses.reads and not blocked:
+                    replaced += uses.rename(a, b)
+                elif a in uses.reads and isinstance(later, gast.Assign):
                     # an assignment reads its value before it stores
-                    where = later.value if blocked else later
-                    if not (blocked and isinstance(later, _COMPOUND)):
-                        replaced += _rename_reads(where, a, b)
-                        reads_of[key] = (reads - {a}) | {b} if not blocked else _reads(later)
-                if blocked or isinstance(later, _COMPOUND) and False:
+                    replaced += _rename_reads(later.value, a, b)
+                    del uses_of[key]  # (worked out again if a later copy asks)
+                if blocked:
                     break
             counts[a] = counts.get(a, 0) - replaced
             counts[b] = counts.get(b, 0) + replaced  # (a copy of ``b`` later may count on them)

@@ -24,6 +24,7 @@ from ..ad.streams import forward_streams
 from ..analysis.shapes import ShapeClasses
 from ..backend import emit
 from ..backend.optimize import optimize_body
+from ..backend.uniform import spread_uniform_seeds
 from ..core import templates as tp
 from ..core.ir import parameter_names
 from ..core.names import callee_name
@@ -154,7 +155,7 @@ def _build_pair(func, wrt: list[str], slot: PairSlot) -> Generated:
     trace.record("assemble", func, "vjp", lambda: trace.print_functions([forward_fn, backward_fn]))
     substitutable = _substitutable(p, code)
     forward_fn.body = optimize_body(forward_fn.body, set(), substitutable)
-    backward_fn.body = optimize_body(backward_fn.body, set(), substitutable)
+    backward_fn.body = spread_uniform_seeds(optimize_body(backward_fn.body, set(), substitutable), p.namespace.values)
     trace.record("optimize", func, "vjp", lambda: trace.print_functions([forward_fn, backward_fn]))
     wrt_text = ", ".join(wrt) or "nothing"
     printed, filename, namespace = _compile(p, "vjp", [
@@ -265,6 +266,7 @@ def _build_fused(
         body = optimize_body(
             body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar
         )
+        body = spread_uniform_seeds(body, p.namespace.values)
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)

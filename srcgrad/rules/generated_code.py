@@ -126,6 +126,17 @@ def unreduce(dg, dx, ans, g, x, axis=None, keepdims=False):
     return sg.unreduce(dg, x, axis, keepdims)
 
 
+@defjvp(sg.uniform_seed)
+def uniform_seed(dg, dx, ans, g, x):
+    return sg.uniform_seed(dg, x)
+
+
+@defjvp(sg.spread_uniform)
+def spread_uniform(dr, dx, ans, r, x):
+    """The tangent of the one value (a number, whatever ``r`` was) spread as ``r`` was."""
+    return sg.unreduce(dr, x, None, False)
+
+
 @defjvp(sg.unindex)
 def unindex(dg, dx, dindex, ans, g, x, index):
     return sg.unindex(dg, x, index)

@@ -43,7 +43,9 @@ from .broadcasting import (
     require_vector_product,
     scalar_seed,
     shape_of,
+    spread_uniform,
     unbroadcast,
+    uniform_seed,
     unreduce,
     zeros_like,
 )
@@ -199,7 +201,7 @@ from .statistics import (
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
-    "shape_of", "unbroadcast", "unreduce", "zeros_like", "Closure", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus",
+    "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unreduce", "zeros_like", "Closure", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus",
     "plus_left", "plus_right", "plus_tangent", "restructure",
     "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "sinc_curvature", "sinc_slope", "add_at", "add_at_tangent",
     "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",

@@ -87,6 +87,29 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
+def uniform_seed(g, x):
+    """``unreduce(g, x)`` as its one value, in the dtype that array would have, for a
+    callee's reverse sweep that is linear entry by entry in its seed (``backend.uniform``);
+    the spread array itself where ``x`` is not a float NumPy array with axes."""
+    if _spreads_one_value(g, x):
+        # a Python float computes as float64 does, bit for bit, and faster than a NumPy scalar
+        return g if x.dtype == np.float64 else x.dtype.type(g)
+    return unreduce(g, x)
+
+
+def spread_uniform(r, x):
+    """A cotangent that sweep computed from ``uniform_seed``'s one value, spread over
+    ``x``'s shape (as ``unreduce`` spreads it); an array computed from the spread array
+    stays as it is."""
+    if (type(r) in (float, complex) or isinstance(r, np.generic)) and _spreads_one_value(1.0, x):
+        return unreduce(r, x)
+    return r
+
+
+def _spreads_one_value(g, x) -> bool:
+    return type(g) is float and type(x) is np.ndarray and x.ndim > 0 and x.dtype.kind in "fc"
+
+
 _NO_STRIDES = {n: (0,) * n for n in range(33)}
 
 
@@ -172,8 +195,12 @@ def only_shape(x):
 def require_vector_product(x1, x2, name: str = "the function") -> None:
     """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
     computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
-    if getattr(x1, "ndim", 0) != 1 or getattr(x2, "ndim", 0) != 1:
-        scalar_seed(np.matmul(x1, x2), name)
+    try:
+        if x1.ndim == 1 and x2.ndim == 1:  # (attributes read, not getattr called: it runs per call)
+            return
+    except AttributeError:  # a list or a number: as NumPy multiplies it
+        pass
+    scalar_seed(np.matmul(x1, x2), name)
 
 
 def reduced_count(x, axis=None) -> int:

@@ -10,6 +10,8 @@ become the motion's restore (``stack.pop()`` or ``next(saved)``).
 
 from __future__ import annotations
 
+import functools
+
 import gast
 
 from ...analysis.activity import viewed_source
@@ -142,23 +144,26 @@ class Tape:
         return pushed
 
     def _inside_loop(self, s) -> bool:
-        def find(stmts, looped):
-            for x in stmts:
-                if x is s:
-                    return looped
-                if isinstance(x, gast.If):
-                    r = find(x.body, looped)
-                    if r is None:
-                        r = find(x.orelse, looped)
-                    if r is not None:
-                        return r
-                if isinstance(x, (gast.For, gast.While)):
-                    r = find(x.body, True)
-                    if r is not None:
-                        return r
-            return None
+        return id(s) in self._statements_in_loops
 
-        return bool(find(self.fn.body, False))
+    @functools.cached_property
+    def _statements_in_loops(self) -> set[int]:
+        """``id`` of each statement of the function inside a loop (asked once per decision:
+        searching the function each time made the tape quadratic in its length)."""
+        found: set[int] = set()
+
+        def visit(stmts, looped):
+            for x in stmts:
+                if looped:
+                    found.add(id(x))
+                if isinstance(x, gast.If):
+                    visit(x.body, looped)
+                    visit(x.orelse, looped)
+                if isinstance(x, (gast.For, gast.While)):
+                    visit(x.body, True)
+
+        visit(self.fn.body, False)
+        return found
 
     def replica(self, value, arrays: bool) -> gast.expr:
         """``value`` in the pullback's replica of the tape's memory (``sg.replica``)."""
