@@ -187,13 +187,14 @@ class CallSite:
             )
 
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
+        if made_by_srcgrad(func):  # (a gradient's entry function is generated Python code)
+            raise NoDerivativeRuleError(self.label, self.location, mode, HIGHER_ORDER_OUTSIDE)
         if isinstance(func, types.FunctionType) and is_users_code(func):
             callee = func
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(func) else ""
-            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
             if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
