@@ -22,7 +22,7 @@ from .backend import emit
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .driver import pipeline
-from .driver.dynamic import rule_wrapper
+from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
 from .errors import (
     DerivativeOrderError,
@@ -82,8 +82,7 @@ def _options_by_name(func, rule) -> dict:
         return {}
     return {
         name: default for name, default in rule.options.items()
-        if name in accepted and name not in rule.inputs
-        and (default is None or type(default) in (bool, int, float, str))
+        if name in accepted and name not in rule.inputs and is_literal(default)
     }
 
 

@@ -146,7 +146,8 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
             return
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
         # "np.full_like(..., shape=...)", "norm.cdf with respect to ...": the function's name
-        callee = (re.match(r"[\w.]+", name) or re.match(r".*", name)).group()
+        dotted = re.match(r"[\w.]+", name)
+        callee = dotted.group() if dotted else name
         stem = re.sub(r"\W+", "_", callee.rsplit(".", 1)[-1]).strip("_") or "f"
         example = (
             f"@srcgrad.register_vjp({callee})\n"

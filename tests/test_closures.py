@@ -443,8 +443,9 @@ def test_vectorize_refuses_to_truncate_like_numpy_would():
     def loss(w, x):
         return np.sum(np.vectorize(lambda v: v * w if v > 0 else 0)(x))
 
-    with pytest.raises(TypeError, match="otypes"):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="otypes") as caught:  # (a bare TypeError)
         srcgrad.grad(loss)(0.5, np.array([-1.0, 2.0]))
+    assert any(f"{__file__}:444" in note for note in caught.value.__notes__), caught.value.__notes__
 
 
 # -- closures returned from helpers ------------------------------------------------------------

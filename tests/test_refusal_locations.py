@@ -139,3 +139,4 @@ def test_differentiating_a_function_with_neither_source_nor_rule_names_the_users
     with pytest.raises(NoDerivativeRuleError, match="no derivative rule for len") as caught:
         call()
     assert str(caught.value).startswith(f"{__file__}:{inspect.getsourcelines(call)[1]}:"), str(caught.value)
+

@@ -43,6 +43,18 @@ sg = 2.0
 def f(x):
     return np.sum(np.sin(x) * sg)
 """,
+    "captured_by_a_lambda_and_in_containers": """
+def apply(fn, v):
+    return fn(v)
+
+
+def f(x):
+    stack = np.sin(x)
+    g = lambda v: v * stack  # noqa: E731
+    sg = [apply(g, x), x * 2.0]
+    tape = {"a": sg[0], "b": sg[1]}
+    return np.sum(tape["a"] * tape["b"]) + sum([s * t for s, t in zip(sg[0], stack)])
+""",
     "a_nested_def_called_saved": """
 def f(x):
     def saved(v):

@@ -1092,7 +1092,11 @@ def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
             end = k + 1
             while end < len(body) and (not body[end].strip() or len(body[end]) - len(body[end].lstrip()) > indent):
                 end += 1
-            for candidate in (body[:k] + body[end:], body[:k] + [" " * indent + "pass"] + body[end:]):
+            for candidate in (
+                body[:k] + body[end:],
+                body[:k] + [" " * indent + "pass"] + body[end:],
+                *_simpler_forms(body, k, end, indent),
+            ):
                 if candidate != body and fails(candidate):
                     body = candidate
                     changed = True
@@ -1108,6 +1112,31 @@ def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
     print(reduced)
     print("ARGS = [" + ", ".join(_literal(a) for a in args) + "]")
     return reduced
+
+
+def _simpler_forms(body: list, k: int, end: int, indent: int):
+    """Other candidates for the statement at ``body[k:end]``: a compound statement's body in
+    its place (one level less indented), and a ``return`` of a sum without one of its terms."""
+    import ast
+
+    stripped = body[k].strip()
+    if stripped.startswith(("if ", "for ", "while ", "else:")) and end > k + 1:
+        inner = [line[4:] if line.startswith(" " * (indent + 4)) else line for line in body[k + 1:end]]
+        yield body[:k] + inner + body[end:]
+    if stripped.startswith("return "):
+        try:
+            value = ast.parse(stripped).body[0].value
+        except SyntaxError:
+            return
+        terms = []
+        while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            terms.append(value.right)
+            value = value.left
+        terms.append(value)
+        if len(terms) > 1:
+            for drop in range(len(terms)):
+                kept = [ast.unparse(t) for j, t in enumerate(reversed(terms)) if j != len(terms) - 1 - drop]
+                yield body[:k] + [" " * indent + "return " + " + ".join(kept)] + body[end:]
 
 
 def replay(path: Path, hvp: bool = True) -> Outcome:

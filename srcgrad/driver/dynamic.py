@@ -187,13 +187,14 @@ class CallSite:
             )
 
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
+        if made_by_srcgrad(func):  # (a gradient's entry function is generated Python code)
+            raise NoDerivativeRuleError(self.label, self.location, mode, HIGHER_ORDER_OUTSIDE)
         if isinstance(func, types.FunctionType) and is_users_code(func):
             callee = func
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(func) else ""
-            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
             if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
@@ -409,7 +410,7 @@ def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None =
     that call as at any other.
     """
     names = tuple(f"x{k}" for k in range(positional)) if isinstance(positional, int) else tuple(positional)
-    defaults = {k: v for k, v in (defaults or {}).items() if (k in names or k in keywords) and _is_literal(v)}
+    defaults = {k: v for k, v in (defaults or {}).items() if (k in names or k in keywords) and is_literal(v)}
     owner = func.__self__ if isinstance(func, types.MethodType) else None  # a new object per access
     identity = (id(owner), id(func.__func__)) if owner is not None else id(func)
     key = (identity, names, tuple(keywords), tuple(sorted((k, repr(v)) for k, v in defaults.items())))
@@ -432,7 +433,8 @@ def rule_wrapper(func, positional, keywords: tuple = (), defaults: dict | None =
     return wrapper
 
 
-def _is_literal(value) -> bool:
+def is_literal(value) -> bool:
+    """Whether ``value`` can be written into a wrapper's source as a default."""
     return value is None or type(value) in (bool, int, float, str)
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnsupportedSyntaxError
+
 
 class Closure(dict):
     """``fn`` with captured values: calling it calls ``fn(*leading, *args, **captured, **kwargs)``."""
@@ -88,9 +90,9 @@ def vectorized(func, *arrays, otypes=None):
     if otypes is not None:
         return np.reshape(np.array(out, dtype=otypes[0]), shape)
     if np.asarray(out[0]).dtype.kind in "biu" and np.array(out).dtype.kind in "fc":
-        raise TypeError(
-            "np.vectorize casts every value to the integer type of the first one here; "
-            "give it otypes=[float]"
+        raise UnsupportedSyntaxError(  # its derivative would be cast to integers too
+            "np.vectorize of a function whose first value is an integer (it casts every value to "
+            "that type)", None, "give it otypes=[float]",
         )
     return np.reshape(np.array(out), shape)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.pytree import rebuild
+from ..errors import UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
@@ -44,9 +45,10 @@ def field_index(t, name: str) -> int:
     for ``res = np.linalg.slogdet(a)``): derivatives of a field read go through its index."""
     fields = getattr(type(t), "_fields", None)
     if fields is None or name not in fields:
-        raise TypeError(
-            f"srcgrad differentiates .{name} as a field of a named tuple (like the result of "
-            f"np.linalg.slogdet, eigh, svd or qr), but the value is a {type(t).__name__}"
+        raise UnsupportedSyntaxError(
+            f"differentiating .{name} of a {type(t).__name__}", None,
+            "srcgrad differentiates a field of a named tuple (like the result of np.linalg.slogdet, "
+            "eigh, svd or qr) read by name",
         )
     return fields.index(name)
 
