@@ -36,23 +36,32 @@ def load(tmp_path, source: str, name: str):
     return module.f
 
 
+def calls_per_depth(monkeypatch, cls, method: str, run) -> list[int]:
+    """How many times ``cls.method`` ran for ``run(depth)``, depth 1 to 5."""
+    counts = []
+    original = getattr(cls, method)
+
+    def counted(self, *args):
+        counts[-1] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(cls, method, counted)
+    for depth in range(1, 6):
+        counts.append(0)
+        run(depth)
+    return counts
+
+
 def test_sharing_facts_cost_grows_polynomially_with_loop_nesting(tmp_path, monkeypatch):
     """One fixpoint per loop level: an inner loop solved again starts from its last fixpoint,
     so nesting one level deeper adds work instead of multiplying it."""
-    transfers = []
-    original = SharingFacts.transfer
-
-    def counted(self, s, facts):
-        transfers[-1] += 1
-        return original(self, s, facts)
-
-    monkeypatch.setattr(SharingFacts, "transfer", counted)
     x = np.linspace(0.5, 1.5, 8)
-    for depth in range(1, 6):
-        transfers.append(0)
-        f = load(tmp_path, nested_loops(depth), f"nest{depth}")
-        g = srcgrad.grad(f)(x)
+
+    def run(depth):
+        g = srcgrad.grad(load(tmp_path, nested_loops(depth), f"nest{depth}"))(x)
         assert np.all(np.isfinite(g))
+
+    transfers = calls_per_depth(monkeypatch, SharingFacts, "transfer", run)
     # the body grows linearly with depth, the work about quadratically (18, 36, 60, 90, 126);
     # solving each inner loop afresh on every outer iteration doubled it per level (... 186, 378)
     assert transfers[4] <= 10 * transfers[0], transfers
@@ -79,19 +88,12 @@ def test_forward_mode_cost_grows_polynomially_with_loop_nesting(tmp_path, monkey
     visit, not two (which made the walks of the innermost statements a power of the depth)."""
     from srcgrad.ad.forward import ForwardTransformer
 
-    walks = []
-    original = ForwardTransformer.assignment
-
-    def counted(self, s, state):
-        walks[-1] += 1
-        return original(self, s, state)
-
-    monkeypatch.setattr(ForwardTransformer, "assignment", counted)
     x = np.linspace(0.5, 1.5, 8)
-    for depth in range(1, 6):
-        walks.append(0)
-        f = load(tmp_path, shared_writes(depth), f"shared{depth}")
-        srcgrad.check_grads(f, (x,), modes=("fwd",))
+
+    def run(depth):
+        srcgrad.check_grads(load(tmp_path, shared_writes(depth), f"shared{depth}"), (x,), modes=("fwd",))
+
+    walks = calls_per_depth(monkeypatch, ForwardTransformer, "assignment", run)
     # 14, 29, 49, 74, 104; two walks per visit doubled them per level (... 74, 154, 314)
     assert walks[4] <= 1.6 * walks[3], walks
 

@@ -490,20 +490,33 @@ def _uses(s, uses_of: dict) -> _Uses:
     """``_Uses(s)``, from ``uses_of`` (id -> (statement, uses)) where known. A nested block
     is done before the block around it, and renames its statements through these, so a
     compound statement's uses are its header's and its statements' known ones."""
-    known = uses_of.get(id(s))
+    return _folded(s, uses_of, _Uses, _all_uses)
+
+
+def _all_uses(parts) -> _Uses:
+    uses = _Uses()
+    for part in parts:
+        uses.add(part)
+    return uses
+
+
+def _folded(s, memo: dict, of_node, combined):
+    """``of_node(s)``, a compound statement's ``combined`` from its header's and its blocks'
+    statements' (memo: id -> (statement, result)), so that each nested statement is worked
+    out once per pass, not once per level of the loop nest around it."""
+    known = memo.get(id(s))
     if known is not None and known[0] is s:
         return known[1]
     if isinstance(s, _COMPOUND):
-        uses = _Uses()
-        for part in (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None)):
-            if part is not None:
-                uses.add(_Uses(part))
-        for t in s.body + s.orelse:
-            uses.add(_uses(t, uses_of))
+        header = (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None))
+        result = combined(
+            [of_node(part) for part in header if part is not None]
+            + [_folded(t, memo, of_node, combined) for t in s.body + s.orelse]
+        )
     else:
-        uses = _Uses(s)
-    uses_of[id(s)] = (s, uses)
-    return uses
+        result = of_node(s)
+    memo[id(s)] = (s, result)
+    return result
 
 
 def _propagate_block(stmts, substitutable, counts, written: dict, uses_of: dict) -> list:
@@ -562,24 +575,10 @@ def _written_through(node) -> set[str]:
 
 
 def _written_through_once(s, written: dict) -> set[str]:
-    """``_written_through(s)``, a compound statement's from its blocks' statements, each
-    worked out once per pass: copy propagation only renames reads and drops copies, which
-    change no write through a name, so a nested statement's answer holds for the blocks
-    around it (else every level of a loop nest would walk all that it holds)."""
-    known = written.get(id(s))
-    if known is not None and known[0] is s:
-        return known[1]
-    if isinstance(s, _COMPOUND):
-        names = set()
-        for part in (getattr(s, "test", None), getattr(s, "target", None), getattr(s, "iter", None)):
-            if part is not None:
-                names |= _written_through(part)
-        for t in s.body + s.orelse:
-            names |= _written_through_once(t, written)
-    else:
-        names = _written_through(s)
-    written[id(s)] = (s, names)
-    return names
+    """``_written_through(s)``, worked out once per pass for each statement (``_folded``):
+    copy propagation only renames reads and drops copies, which change no write through a
+    name, so a nested statement's answer holds for the blocks around it."""
+    return _folded(s, written, _written_through, lambda parts: set().union(*parts))
 
 
 def _rename_reads(node, old: str, new: str) -> int:
