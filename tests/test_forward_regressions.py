@@ -352,3 +352,45 @@ def f(x, s):
     return np.dot(w2, w2) + np.sum(w6)
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))
+
+
+# -- break and continue: the state at a jump reaches the loop head ------------------------
+
+
+@pytest.mark.parametrize("jump", ["break", "continue"])
+def test_jvp_after_a_jump_on_a_path_that_rebound_the_primal_inactive(jump, tmp_path):
+    # campaign seed 6606 program 12, reduced: on the path that jumps, `w` is rebound to an
+    # inactive value, but `dw` kept the tangent an earlier iteration wrote into it; the zero
+    # the join wanted was put after the jump, where it never ran (jvp 1.0, the truth 0.0)
+    f = load(tmp_path, f"""
+def f(x, s):
+    w = x * 0.0
+    for i in range(3):
+        w = x * 2.0
+        if i >= 1:
+            {jump}
+        w[i] = s
+    return np.sum(w * w)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("fwd",))
+    assert srcgrad.jvp(f, (X3.copy(), 0.7), (None, 1.0))[1] == 0.0
+
+
+def test_hvp_after_a_break_in_a_nested_loop(tmp_path):
+    # the same program as the campaign found it: forward mode over the gradient wrote into
+    # the float zero tangent of an array (TypeError: 'float' object does not support item
+    # assignment)
+    f = load(tmp_path, """
+def f(x, s):
+    a6 = np.sin(-2.5)
+    a6 = np.cos(max((a6 if x[0] > -0.4 else s), 0.5))
+    for i17 in range(3):
+        w18 = x * 2.0
+        for t19 in x:
+            w18[0] = np.sum(w18)
+            return np.dot(w18, w18)
+        w18[i17] = np.tanh(((0.25 * a6) + (i17 * s)))
+    return a6
+""")
+    x = np.array([0.07025532716863836, 0.6747842305817162, -0.5829779578773996])
+    srcgrad.check_grads(f, [x, 0.35148058666585946], modes=("rev",), order=2)

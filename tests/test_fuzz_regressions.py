@@ -257,3 +257,45 @@ def f(w):
     return total
 """)
     srcgrad.check_grads(f, (np.linspace(0.1, 1.0, 10).reshape(2, 5),), modes=("rev", "fwd"))
+
+
+def test_a_list_slot_replaced_on_one_path_ends_the_share_with_its_old_element(tmp_path):
+    # campaign seed 6586 program 6, reduced: `xs6[0] = x * 2.0` under an `if` ends w1's share
+    # with the list on that path only, so the share got a flag; the store did not clear it,
+    # and the sync after `w1[1:] = ...` put w1 back in the slot (value 14.5, NumPy's -4.93)
+    f = load(tmp_path, """
+def f(x, y):
+    w1 = np.cos(x)
+    xs6 = [w1, y]
+    for k in range(2):
+        if k >= 0:
+            xs6[0] = x * 2.0
+        w1[1:] = w1[:2] * 0.5
+        u28 = w1[:2]
+        u28 += np.sum(xs6[0])
+    return np.sum(w1)
+""")
+    x, y = np.array([-0.49, -0.87, 0.55]), np.array([-0.27, -0.43, 0.99])
+    value, _ = srcgrad.value_and_grad(f)(x.copy(), y.copy())
+    assert value == f(x.copy(), y.copy())
+    srcgrad.check_grads(f, [x, y], modes=("rev", "fwd"), order=2)
+
+
+def test_a_division_in_place_on_one_path_ends_the_earlier_results_share(tmp_path):
+    # campaign seed 6516 program 31, reduced: a silent wrong first-order gradient. `w4 /= v`
+    # is `t = w4 / v; w4 = t`, so t is w4's object until either is rebound. The second
+    # division, under an `if`, binds w4 to a new result; the first result's flag stayed set,
+    # and the sync after `w4[2] *= ...` made t3 the new w4, which the reverse sweep read for
+    # the first division's adjoint (<grad, u> -0.00097, finite differences -0.00080)
+    f = load(tmp_path, """
+def f(x, s):
+    w4 = x.copy()
+    w4 /= 2.0 + w4 * w4
+    for i11 in range(2):
+        if s > 0.0:
+            w4 /= 2.0 + w4
+        w4[2] *= w4[0]
+    return np.sum(w4)
+""")
+    x = np.array([0.9104538572181999, -0.7790836298138725, 0.22005986307732495])
+    srcgrad.check_grads(f, [x, 0.342], modes=("rev", "fwd"), order=2, wrt=[0])

@@ -255,3 +255,20 @@ def f(x, y):
     x = np.array([-1.2210757517553446, -0.01400957599255026, 1.0621423565306634])
     y = np.array([0.49097503270781684, -0.4053798496934804, 0.40495631631238815])
     srcgrad.check_grads(f, [x, y], modes=("rev",), order=2, wrt=[1])
+
+
+def test_hvp_when_the_gradient_restores_an_array_that_only_the_tape_still_reaches(tmp_path):
+    # campaign seed 6616 program 3, reduced: the gradient restores `w15[-1] = stack.pop()`,
+    # then pops w10, the same array, from the tape. Forward mode over it split the restore
+    # into `t9 = stack.pop(); w15[-1] = t9`, and dead-code elimination dropped the store as
+    # w15 was not read again: w10 kept the overwritten entry (hvp 3.43, differences 4.93).
+    f = load(tmp_path, """
+def f(x, s):
+    w10 = x / (1.0 + x)
+    w15 = w10
+    w10 = s * 2.0
+    w15[-1] *= s
+    return np.sum(w15)
+""")
+    x = np.array([0.9853816531510144, -0.2806536911326203, -0.39005886991441585])
+    srcgrad.check_grads(f, [x, -0.5631868284596205], modes=("rev",), order=2)

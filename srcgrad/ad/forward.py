@@ -31,7 +31,7 @@ from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from .context import TransformContext
 from .inline import inline
-from .state import ZERO, Derivatives, as_zero, fold_zero
+from .state import ZERO, Derivatives, as_zero, fold_zero, join
 
 __all__ = ["ForwardCode", "ForwardTransformer"]
 
@@ -44,11 +44,63 @@ class ForwardCode:
     tangents: dict  # differentiated parameter -> its tangent parameter name
 
 
-class ForwardTransformer(Derivatives):
+class JumpEdges:
+    """``break`` and ``continue`` in forward mode: the state at a jump reaches the loop head.
+
+    The jumps stage leaves a jump as the last statement of its path, so no state goes on
+    from it (``None``). A jump's state joins the back edge, and the head's state holds
+    after the loop. A tangent the head holds that the jump's path does not (its primal
+    rebound to an inactive value since) gets its zero just before the jump: left alone, it
+    would keep an earlier iteration's tangent and be read after the loop as this one's.
+    """
+
+    def __init__(self):
+        self._jumps: list[dict] = []  # per loop being walked: id(jump) -> (jump, its state)
+
+    def jump(self, s, state):
+        self._jumps[-1][id(s)] = (s, dict(state))
+        return [s], None
+
+    def loop_round(self, body, state):
+        self._jumps[-1].clear()  # the last round's jumps are the ones emitted
+        code, end = self.block(body, state)
+        for _, at_jump in self._jumps[-1].values():
+            end = at_jump if end is None else join(end, at_jump)
+        return code, end
+
+    def loop_with_jumps(self, s, state):
+        """``loop_fixpoint`` for loop ``s``, with the zeros each jump needs put before it."""
+        self._jumps.append({})
+        (body,), before, start = self.loop_fixpoint(
+            s.body, state, self.defined.before[id(s)], self._defined_after(s.body, s)
+        )
+        for jump, at_jump in self._jumps.pop().values():
+            zeros = self.materialize(set(start) - set(at_jump), self.defined.before.get(id(jump)))
+            if zeros:
+                _insert_before(body, jump, zeros)
+        return body, before, start
+
+    def _defined_after(self, stmts, parent):
+        """What is bound at the end of ``stmts``, a block of ``parent``."""
+        return self.defined.after[id(stmts[-1])] if stmts else self.defined.before[id(parent)]
+
+
+def _insert_before(stmts: list, node, new: list) -> bool:
+    for k, s in enumerate(stmts):
+        if s is node:
+            stmts[k:k] = new
+            return True
+        if any(_insert_before(getattr(s, block, []), node, new) for block in ("body", "orelse")):
+            return True
+    return False
+
+
+class ForwardTransformer(JumpEdges, Derivatives):
     """The forward mode of ``context.fn``; ``run`` gives its ``ForwardCode``."""
 
     def __init__(self, context: TransformContext):
-        super().__init__(context)
+        Derivatives.__init__(self, context)
+        JumpEdges.__init__(self)
         self.names = context.names
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
         self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
@@ -110,6 +162,8 @@ class ForwardTransformer(Derivatives):
             return self.branch(s, state)
         if isinstance(s, (gast.While, gast.For)):
             return self.loop(s, state)
+        if isinstance(s, (gast.Break, gast.Continue)):
+            return self.jump(s, state)
         return [s], state
 
     def assignment(self, s, state):
@@ -322,6 +376,9 @@ class ForwardTransformer(Derivatives):
     def branch(self, s, state):
         body, body_state = self.block(s.body, dict(state))
         orelse, else_state = self.block(s.orelse, dict(state))
+        if body_state is None or else_state is None:  # a side that jumps joins nothing here
+            node = gast.If(test=s.test, body=body or [gast.Pass()], orelse=orelse)
+            return [gast.copy_location(node, s)], else_state if body_state is None else body_state
         body_zeros, else_zeros, joined = self.join_branches(
             body_state, else_state, self._defined_after(s.body, s), self._defined_after(s.orelse, s)
         )
@@ -329,18 +386,12 @@ class ForwardTransformer(Derivatives):
         return [gast.copy_location(node, s)], joined
 
     def loop(self, s, state):
-        (body,), before, start = self.loop_fixpoint(
-            s.body, state, self.defined.before[id(s)], self._defined_after(s.body, s)
-        )
+        body, before, start = self.loop_with_jumps(s, state)
         if isinstance(s, gast.While):
             node = gast.While(test=s.test, body=body or [gast.Pass()], orelse=[])
         else:
             node = gast.For(target=s.target, iter=s.iter, body=body or [gast.Pass()], orelse=[], type_comment=None)
         return before + [gast.copy_location(node, s)], start
-
-    def _defined_after(self, stmts, parent):
-        """What is bound at the end of ``stmts``, a block of ``parent``."""
-        return self.defined.after[id(stmts[-1])] if stmts else self.defined.before[id(parent)]
 
     def comment(self, s) -> list:
         return tp.origin_comment("Tangent of", self.source_line, s)

@@ -123,6 +123,11 @@ class Derivatives:
             self._written_in_place[key] = [x for x in map(self.writes_in_place, ops) if x is not None]
         return self._written_in_place[key]
 
+    def loop_round(self, body, state: State):
+        """One walk of a loop body from the head's ``state``: ``block``'s parts, and the state
+        the back edge carries to the head."""
+        return self.block(body, state)
+
     def loop_fixpoint(self, body, state: State, before_loop=None, at_end=None):
         """A loop body's code under the state every iteration starts in.
 
@@ -155,7 +160,7 @@ class Derivatives:
         self.loop_depth += 1
         while True:
             self.names = snapshot.copy()  # each round names its temporaries afresh
-            *parts, end = self.block(body, dict(start))
+            *parts, end = self.loop_round(body, dict(start))
             joined = join(start, end)  # zeros materialised on the back edge are ours
             if joined == start:
                 break

@@ -202,12 +202,12 @@ class SharingFacts(Problem):
         target = s.targets[0]
         if isinstance(target, gast.Subscript):
             name = target.value.id
-            if name in self.containers and not is_inplace(s):
+            if element_replaced(s, self.containers):
                 # a new element in that slot: what the old element shared stays with it
                 facts = Facts({
                     k: (sh if not _same_slot(sh, name, target.slice) else replace(sh, replaced=True))
                     for k, sh in facts.items()
-                    if not (sh.base == name and sh.how == "part" and _equal_index(sh.index, target.slice))
+                    if not ends_at_store(sh, s)
                 })
             return facts
         name = target.id
@@ -797,6 +797,19 @@ def _surely_same(facts: dict, a: str, b: str) -> bool:
                 found.add(other)
                 todo.append(other)
     return False
+
+
+def element_replaced(s, containers: dict) -> bool:
+    """Whether ``s`` stores a new element into a slot of a container (``xs[0] = t``)."""
+    target = s.targets[0] if isinstance(s, gast.Assign) else None
+    return isinstance(target, gast.Subscript) and target.value.id in containers and not is_inplace(s)
+
+
+def ends_at_store(share: Share, s) -> bool:
+    """Whether the store ``s`` into a container's slot surely ends ``share`` (the element that
+    slot held shares no memory with the container any more)."""
+    target = s.targets[0]
+    return share.base == target.value.id and share.how == "part" and _equal_index(share.index, target.slice)
 
 
 def _equal_index(a, b) -> bool:

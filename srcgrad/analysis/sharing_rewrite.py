@@ -20,8 +20,8 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
-from ..core.ir import is_inplace
-from .sharing import Share, Sync, SyncPlanner, share_order, spelled
+from ..core.ir import is_inplace, target_of
+from .sharing import Share, Sync, SyncPlanner, element_replaced, ends_at_store, share_order, spelled
 
 
 class SharedMemory:
@@ -162,7 +162,9 @@ class SharedMemory:
         """Flags of the shares ``s`` makes, and of those it ends, that some update goes through."""
         found = []
         rebound = _rebound_name(s)
-        concerned = sorted({*self.made_by.get(id(s), ()), *self.naming.get(rebound, ())})
+        # `x = t` for `x /= v` binds x to the result: an earlier result is x's object no more
+        renewed = target_of(s) if isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Name) else None
+        concerned = sorted({*self.made_by.get(id(s), ()), *self.naming.get(rebound, ()), *self.naming.get(renewed, ())})
         for share in (self.ordered[k] for k in concerned):
             key = share.key
             flag = self.flag(share)
@@ -181,8 +183,14 @@ class SharedMemory:
                 else:
                     test = tp.expr("sg.is_view(b, i)", b=share.base, i=_index_value(share.index))
                 found.append(self.added(tp.assign(flag, test), s))
-            elif key in self.tracked and rebound in (share.ref, share.base):
+            elif key in self.tracked and (
+                rebound in (share.ref, share.base) or (share.result and renewed in (share.ref, share.base))
+            ):
                 found.append(self.added(tp.assign(flag, tp.const(False)), s))
+        if element_replaced(s, self.plan.containers):  # `xs[0] = t`: the slot's old element is out
+            for share in (self.ordered[k] for k in self.naming.get(s.targets[0].value.id, ())):
+                if share.key in self.tracked and self.flag(share) and ends_at_store(share, s):
+                    found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
         for share in (self.ordered[k] for k in self.naming.get(rebound, ())):
             if share.appended and share.origin is not s:
                 found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))

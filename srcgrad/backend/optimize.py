@@ -69,34 +69,113 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     read nothing): then one solution is the last.
     """
     problem = LivenessBits(faint=True, pure=_is_pure)
+    sharing = _may_share(stmts)
     while True:
         live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
-        stmts = _drop_dead(stmts, live, problem.mask, dropped)
+        stmts = _drop_dead(stmts, live, problem.mask, sharing, dropped)
         if not dropped[0]:
             return stmts
 
 
-def _drop_dead(stmts: list, live: dict, mask, dropped: list) -> list:
+def _may_share(stmts: list) -> dict[str, set[str]]:
+    """Each name -> the names that may reach the same object, over the whole function.
+
+    A store ``x[i] = v`` is dead only when no name that may reach ``x``'s object is
+    read later. In code srcgrad generated, an object can travel through a tape
+    (``stack.append(w10)`` ... ``w10 = stack.pop()``) where the store's name is ``w15``,
+    bound to it by ``w15 = w10``: the union here links ``w15``, ``w10`` and ``stack``.
+    Flow-insensitive and generous (a call's result may be any of its arguments): a store
+    kept for nothing costs little, a store dropped wrongly changes a value.
+    """
+    parent: dict[str, str] = {}
+
+    def root(n):
+        while parent.setdefault(n, n) != n:
+            parent[n] = n = parent[parent[n]]
+        return n
+
+    def link(names):
+        names = list(names)
+        for n in names[1:]:
+            parent[root(n)] = root(names[0])
+
+    for s in _statements(stmts):
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                link(_base_names(t) | _references(s.value))
+        elif isinstance(s, gast.For):
+            link(_base_names(s.target) | _references(s.iter))
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute):
+            link(_references(s.value.func.value) | {n for a in s.value.args for n in _references(a)})
+    classes: dict[str, set[str]] = {}
+    for n in list(parent):
+        classes.setdefault(root(n), set()).add(n)
+    return {n: classes[root(n)] for n in parent}
+
+
+def _statements(stmts: list):
+    for s in stmts:
+        yield s
+        for block in ("body", "orelse"):
+            yield from _statements(getattr(s, block, []))
+
+
+def _base_names(target) -> set[str]:
+    """The names a store binds or writes into (``x`` for ``x[i].a = v``)."""
+    while isinstance(target, (gast.Subscript, gast.Attribute, gast.Starred)):
+        target = target.value
+    if isinstance(target, gast.Name):
+        return {target.id}
+    return {n.id for n in tp.walk(target) if isinstance(n, gast.Name)}
+
+
+def _references(node) -> set[str]:
+    """The names whose objects ``node``'s value may be, hold or view (not arithmetic's)."""
+    if isinstance(node, gast.Name):
+        return {node.id}
+    if isinstance(node, (gast.Constant, gast.Compare, gast.UnaryOp)):
+        return set()
+    if isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
+        return _references(node.value)
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, (gast.Add, gast.Mult)):
+        return set()  # `+` and `*` join or repeat lists: their elements stay shared
+    if isinstance(node, gast.IfExp):
+        return _references(node.body) | _references(node.orelse)
+    return tp.names_in(node)
+
+
+def _stored_into(s, sharing: dict) -> set[str]:
+    """What must all be dead for assignment ``s`` to go: the names it binds, and for a
+    store through a subscript or attribute every name that may reach the object."""
+    found = _targets(s)
+    for t in s.targets:
+        if not isinstance(t, (gast.Name, gast.Tuple, gast.List)):
+            for n in _base_names(t):
+                found |= sharing.get(n, ())
+    return found
+
+
+def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list) -> list:
     """One sweep: ``live[id(s)]`` holds the names that may be read after ``s`` (as
     ``mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted as
     reading something."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
-            if not mask(_targets(s)) & live[id(s)] and _is_pure(s.value):
+            if not mask(_stored_into(s, sharing)) & live[id(s)] and _is_pure(s.value):
                 if not all(isinstance(t, gast.Name) for t in s.targets):
                     dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                 continue
         elif isinstance(s, gast.If):
-            body = _drop_dead(s.body, live, mask, dropped)
-            orelse = _drop_dead(s.orelse, live, mask, dropped)
+            body = _drop_dead(s.body, live, mask, sharing, dropped)
+            orelse = _drop_dead(s.orelse, live, mask, sharing, dropped)
             if not body and not orelse and _is_pure(s.test):
                 dropped[0] += 1
                 continue
             s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            body = _drop_dead(s.body, live, mask, dropped)
+            body = _drop_dead(s.body, live, mask, sharing, dropped)
             if isinstance(s, gast.For) and not body and _is_pure(s.iter):
                 dropped[0] += 1
                 continue
