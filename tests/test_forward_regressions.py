@@ -394,3 +394,26 @@ def f(x, s):
 """)
     x = np.array([0.07025532716863836, 0.6747842305817162, -0.5829779578773996])
     srcgrad.check_grads(f, [x, 0.35148058666585946], modes=("rev",), order=2)
+
+
+def test_jvp_when_zeros_follow_an_if_that_breaks(tmp_path):
+    # campaign seed 6578 program 5, reduced: a silent wrong first-order jvp (and grad, which
+    # runs forward mode for a float argument). The zero tangent put before the `break` was
+    # dropped as dead: liveness took the break as falling through to the zeros the join
+    # after the `if` makes, where the loop's exit reads it (jvp 0.05, the truth 0.0)
+    f = load(tmp_path, """
+def f(x, s):
+    w5 = x * s
+    for t8 in x:
+        for k2 in range(3):
+            w5 = x.copy()
+            if k2 % 2 == 0:
+                w5[0] = s
+            else:
+                if s > -1.1:
+                    break
+    return np.dot(w5, w5)
+""")
+    x = np.array([-0.129, -0.804, 0.673])
+    srcgrad.check_grads(f, [x, 0.215], modes=("fwd", "rev"), order=2)
+    assert srcgrad.grad(f, wrt=1)(x, 0.215) == 0.0

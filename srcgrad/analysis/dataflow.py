@@ -20,9 +20,14 @@ The problems every stage uses are here:
 - ``Definedness``: the names that may, and that must, be bound (forward;
   union for *may*, intersection for *must*).
 
-A ``break`` or ``continue`` is treated as falling through to the end of the
-loop body. For these problems that is conservative: the loop head's fact
-already holds what the exits need, and a loop may run no iteration at all.
+A ``break`` or ``continue`` reaches its loop's head or exit, not the statement
+after it: walking backwards, the fact before a jump is the loop head's (which
+holds what the exit needs and what another iteration does); walking forwards,
+the fact at a ``break`` joins the fact after the loop. Forwards, a jump also
+falls through to the end of its block, which only adds a path (the jumps stage
+leaves a jump last on its path, so that path changes little). Backwards it must
+not: code after the jump (a transformation's zeros for the join after an ``if``)
+would kill, on the jump's path, what the loop's exit reads.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ class _Walk:
         self.heads: dict = {}  # loop -> its head's fact so far (only grows)
         self.depth = 0  # loops entered and not left
         self.changes = 0  # heads changed in this pass
+        self.jumps: list = []  # per loop being walked: its head (backward), or what breaks carry (forward)
 
     def block(self, stmts, fact):
         problem, before, after = self.problem, self.before, self.after
@@ -123,6 +129,12 @@ class _Walk:
             return problem.join(self.block(s.body, fact), self.block(s.orelse, fact))
         if isinstance(s, _LOOPS):
             return self.loop(s, fact)
+        if isinstance(s, (gast.Break, gast.Continue)) and self.jumps:
+            if problem.backward:
+                return self.jumps[-1]  # what the loop head needs: the exit's, another iteration's
+            if isinstance(s, gast.Break):
+                self.jumps[-1].append(fact)
+            return fact
         return problem.transfer(s, fact)
 
     def loop(self, s, fact):
@@ -141,12 +153,18 @@ class _Walk:
             # (backward) what is needed after the loop or by another iteration
             head = each(fact) if id(s) not in heads else problem.join(heads[id(s)], each(fact))
             if problem.backward:
+                self.jumps.append(head)
                 inner = self.block(s.body, head)
                 if is_for:
                     inner = problem.loop_target(s.target, inner)
             else:
+                self.jumps.append([])
                 inner = self.block(s.body, problem.loop_target(s.target, head) if is_for else head)
+            breaks = self.jumps.pop()
             new = problem.join(head, each(problem.join(fact, inner)))
+            if not problem.backward:
+                for carried in breaks:
+                    new = problem.join(new, carried)
             old = heads.get(id(s))
             if old is None or not (old == head and new == head):  # (== is the problem's equality)
                 self.changes += 1
