@@ -3,6 +3,11 @@ their elements (issue #13: transform time that never explodes, no false refusals
 
 from __future__ import annotations
 
+import copy
+import importlib.util
+import signal
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -199,3 +204,66 @@ def test_a_link_between_two_names_of_a_rebound_array_is_set_from_their_links_in_
     code = stages.stage_output(f, ("x",), "grad", "sharing")
     assert "items_shares_c = True" not in code
     assert "items_shares_c = items_shares_c or" in code
+
+
+@pytest.fixture
+def tiny_budget(monkeypatch):
+    """Budgets so small that any update with a name sharing its memory is past them."""
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "PATHS_BUDGET", 0)
+
+
+def test_an_update_past_the_budget_on_a_number_runs_and_differentiates(tiny_budget, tmp_path):
+    # seed 6700 program 26: `ps *= 0.9` on a float that ten other names may be, through
+    # ternaries; the syncs followed every chain of them in every order (450k statements,
+    # minutes). A number updated in place binds a new number: nothing to carry
+    f = load(tmp_path, """
+def f(x, s):
+    ps = s * 1.0
+    t = ps if x[0] > 0 else s
+    ps *= 0.9
+    return t * ps + np.sum(x)
+""")
+    srcgrad.check_grads(f, [np.array([0.5, 0.2]), 0.7], modes=("rev", "fwd"), order=2)
+
+
+def test_an_update_past_the_budget_on_an_array_is_refused(tiny_budget, tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    a = x * 1.0
+    b = a
+    a *= 2.0
+    return np.sum(b)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"py:8:5: an in-place update of `a` while more names"):
+        srcgrad.grad(f)(np.array([0.5, 0.2]))
+    v = load(tmp_path, """
+def v(x):
+    a = x[:1]
+    b = a
+    a *= 2.0
+    return np.sum(b)
+""", name="v")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="more names than srcgrad can follow"):
+        srcgrad.grad(v)(np.array([0.5, 0.2]))
+
+
+def test_the_campaigns_program_that_shared_one_number_among_ten_names_transforms_quickly():
+    # the whole program of seed 6700 program 26 (117 lines): at most a few seconds, not minutes
+    path = Path(__file__).parent / "fuzz_found" / "s6700_k26.py"
+    spec = importlib.util.spec_from_file_location("fuzz_s6700_k26", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def fail(signum, frame):
+        raise AssertionError("transformation still running after 60 s")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(60)
+    try:
+        value, _ = srcgrad.value_and_grad(module.f)(*copy.deepcopy(module.ARGS))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert value == module.f(*copy.deepcopy(module.ARGS))

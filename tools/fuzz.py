@@ -37,6 +37,7 @@ import importlib.util
 import json
 import multiprocessing
 import random
+import resource
 import signal
 import sys
 import tempfile
@@ -1177,12 +1178,17 @@ def main(argv=None) -> int:
     parser.add_argument("--transform-only", action="store_true", help="only time the cold transformations")
     parser.add_argument("--small", action="store_true", help="programs of at most 15 lines, loops two deep")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per program")
+    parser.add_argument("--memory", type=float, default=4.0,
+                        help="GiB of address space per process: a transformation that explodes raises MemoryError")
     parser.add_argument("--save", default="fuzz-failures", help="directory for failing programs")
     parser.add_argument("--json", help="append one JSON line per program here")
     parser.add_argument("--show", action="store_true", help="print each program's source")
     parser.add_argument("--reduce", help="shrink a saved failing program")
     parser.add_argument("--replay", help="check a saved failing program again")
     opts = parser.parse_args(argv)
+    if opts.memory > 0:  # a failure of its own class, not the whole chunk killed by the system
+        limit = int(opts.memory * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     if opts.replay:
         return 1 if replay(Path(opts.replay), hvp=not opts.no_hvp).status == "fail" else 0
     if opts.reduce:

@@ -88,6 +88,33 @@ class Share:
         return (id(self.origin), self.ref, self.base, self.how, self.slot)
 
 
+# Bounds on one update's planning: the paths of shares walked (distinct sets of names on
+# them), and the syncs written out. The largest plans of the fuzzing campaign's programs
+# stay far below; past them the number grows as a factorial of the names sharing memory.
+PATHS_BUDGET = 20_000
+SYNCS_BUDGET = 4_000
+
+
+class _TooManyPaths(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TooManyPaths:
+    """The plan of an update past the budgets: refused at run time if it writes an array."""
+
+    construct: str
+    hint: str
+
+
+def _sync_count(syncs: list, memo: dict) -> int:
+    """The syncs written out for ``syncs`` (shared ``onward`` lists counted at each use)."""
+    key = id(syncs)
+    if key not in memo:
+        memo[key] = sum(1 + _sync_count(sync.onward, memo) for sync in syncs)
+    return memo[key]
+
+
 @dataclass
 class Sync:
     """Carry ``src``'s new value to ``dst`` across ``share``, then on from ``dst``.
@@ -419,21 +446,36 @@ class SyncPlanner:
             around.setdefault(sh.ref, []).append(sh)
             if sh.base != sh.ref:
                 around.setdefault(sh.base, []).append(sh)
-        memo: dict = {"reaching": _reaching(around, live, name)}
+        memo: dict = {"reaching": _reaching(around, live, name), "budget": [PATHS_BUDGET]}
         # `x[i] = v` and appends change x's object; `x += v` binds x to a new one in generated code
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
-        syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
+        # a slice of an array is an array: `x += v` surely updates it in place
+        array = any(sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values())
+        try:
+            syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
+            if _sync_count(syncs, {}) > SYNCS_BUDGET:
+                raise _TooManyPaths
+        except _TooManyPaths:
+            self.too_many_paths(s, name, in_place or array)
+            return
         syncs = _across_lost_links(syncs, _synced(syncs) | {name})
         for sync in _walk(syncs):  # the lost links crossed, and those beyond: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond)):
                 if link is not None and link.how == "lost":
                     self.use_lost(link)
         if syncs:
-            # a slice of an array is an array: `x += v` surely updates it in place
-            array = any(
-                sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values()
-            )
             self.actions[id(s)] = (name, syncs, array)
+
+    def too_many_paths(self, s, name: str, surely_in_place: bool) -> None:
+        """An update whose syncs would follow more chains of sharing names than code can spell
+        out (each chain in every order: their number grows as a factorial). Refused, loudly:
+        here when the update surely writes into an array, else at run time if it does (``x *= v``
+        on a number, the common case, binds a new number and shares nothing)."""
+        construct = f"an in-place update of `{spelled(name)}` while more names than srcgrad can follow may share its memory"
+        hint = f"write it as a new value (`{spelled(name)} = {spelled(name)} * ...`), or copy the arrays that share it"
+        if surely_in_place:
+            raise UnsupportedSyntaxError(construct, self.parsed.location(s), hint)
+        self.actions[id(s)] = (name, TooManyPaths(construct, hint), False)
 
     def propagate(
         self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place: bool = False,
@@ -449,6 +491,9 @@ class SyncPlanner:
         """
         key = (src, id(came_by), seen, in_place)
         if key not in memo:
+            memo["budget"][0] -= 1
+            if memo["budget"][0] < 0:
+                raise _TooManyPaths
             memo[key] = self._propagate(s, src, came_by, around, live, seen, memo, in_place)
         return memo[key]
 

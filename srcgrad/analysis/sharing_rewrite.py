@@ -21,7 +21,16 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import is_inplace, target_of
-from .sharing import Share, Sync, SyncPlanner, element_replaced, ends_at_store, share_order, spelled
+from .sharing import (
+    Share,
+    Sync,
+    SyncPlanner,
+    TooManyPaths,
+    element_replaced,
+    ends_at_store,
+    share_order,
+    spelled,
+)
 
 
 class SharedMemory:
@@ -202,6 +211,12 @@ class SharedMemory:
 
     def emit_syncs(self, s, out: list) -> None:
         name, syncs, array = self.plan.actions[id(s)]
+        if isinstance(syncs, TooManyPaths):
+            construct = f"{self.parsed.location(s)}: {syncs.construct}"
+            out.append(self.added(tp.stmt(
+                "sg.unsupported_if_array(x, c, h)", x=name, c=tp.const(construct), h=tp.const(syncs.hint),
+            ), s))
+            return
         code = self.sync_code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
