@@ -417,3 +417,40 @@ def f(x, s):
     x = np.array([-0.129, -0.804, 0.673])
     srcgrad.check_grads(f, [x, 0.215], modes=("fwd", "rev"), order=2)
     assert srcgrad.grad(f, wrt=1)(x, 0.215) == 0.0
+
+
+def test_jvp_when_only_the_path_that_continues_keeps_a_tangent(tmp_path):
+    # campaign seed 6705 program 27, reduced: a silent wrong first-order jvp. The path that
+    # does not `continue` rebinds w12 to an inactive copy; joining the continue's state into
+    # the loop's back edge kept dw12 set, and that path got no zero (jvp 0.91, truth 0.0)
+    f = load(tmp_path, """
+def f(x, y, s):
+    w12 = x * 1.0
+    for k49 in range(2):
+        u59 = w12[::2]
+        u59 *= s
+        for i60 in range(2):
+            if y[0] > 0.0:
+                continue
+            w12 = y.copy()
+    return np.dot(w12, w12)
+""")
+    x, y = np.array([0.44, 0.67, 1.23]), np.array([-1.25, 0.23, 1.26])
+    srcgrad.check_grads(f, [x, y, 0.47], modes=("fwd", "rev"), order=2)
+
+
+def test_jvp_when_a_second_name_for_an_array_is_rebound_to_its_copy(tmp_path):
+    # campaign seed 6715 program 44, reduced: a silent wrong first-order jvp. `w49 = w41`
+    # gives both one tangent array; the tangent of `w49.copy()` is dw49 itself (no copy),
+    # so the later write into w41 wrote into dw49 as well (jvp -0.270, differences -0.103)
+    f = load(tmp_path, """
+def f(x, y):
+    w41 = np.cos(y)
+    w41[1] = w41[1] * 2.0
+    w49 = w41
+    for i50 in range(3):
+        w49 = w49.copy()
+    w41[0] = np.sum(w41)
+    return w49[0] + x[0]
+""")
+    srcgrad.check_grads(f, [X3.copy(), np.array([0.95, 0.25, 0.37])], modes=("fwd", "rev"), order=2)

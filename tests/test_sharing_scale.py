@@ -206,6 +206,14 @@ def test_a_link_between_two_names_of_a_rebound_array_is_set_from_their_links_in_
     assert "items_shares_c = items_shares_c or" in code
 
 
+def _found(name: str):
+    path = Path(__file__).parent / "fuzz_found" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"fuzz_found_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def tiny_budget(monkeypatch):
     """Budgets so small that any update with a name sharing its memory is past them."""
@@ -251,10 +259,7 @@ def v(x):
 
 def test_the_campaigns_program_that_shared_one_number_among_ten_names_transforms_quickly():
     # the whole program of seed 6700 program 26 (117 lines): at most a few seconds, not minutes
-    path = Path(__file__).parent / "fuzz_found" / "s6700_k26.py"
-    spec = importlib.util.spec_from_file_location("fuzz_s6700_k26", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _found("s6700_k26")
 
     def fail(signum, frame):
         raise AssertionError("transformation still running after 60 s")
@@ -267,3 +272,14 @@ def test_the_campaigns_program_that_shared_one_number_among_ten_names_transforms
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert value == module.f(*copy.deepcopy(module.ARGS))
+
+
+def test_a_number_many_names_may_be_updated_in_place_keeps_the_gradient_small():
+    # seed 6711 program 19: the syncs after `s *= ...` (run only if s were an array) made the
+    # gradient of a 112-line function 26,000 lines long; past a small budget the update is
+    # refused at run time if s is an array, and carries nothing for a number
+    module = _found("s6711_k19")
+    gradient = srcgrad.grad(module.f)
+    gradient(*copy.deepcopy(module.ARGS))
+    assert len(srcgrad.source(gradient).splitlines()) < 2_000
+    srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=[0])

@@ -44,7 +44,7 @@ class ForwardCode:
     tangents: dict  # differentiated parameter -> its tangent parameter name
 
 
-class JumpEdges:
+class JumpEdges(Derivatives):
     """``break`` and ``continue`` in forward mode: the state at a jump reaches the loop head.
 
     The jumps stage leaves a jump as the last statement of its path, so no state goes on
@@ -54,7 +54,8 @@ class JumpEdges:
     would keep an earlier iteration's tangent and be read after the loop as this one's.
     """
 
-    def __init__(self):
+    def __init__(self, context: TransformContext):
+        super().__init__(context)
         self._jumps: list[dict] = []  # per loop being walked: id(jump) -> (jump, its state)
 
     def jump(self, s, state):
@@ -64,9 +65,12 @@ class JumpEdges:
     def loop_round(self, body, state):
         self._jumps[-1].clear()  # the last round's jumps are the ones emitted
         code, end = self.block(body, state)
+        joined = end
         for _, at_jump in self._jumps[-1].values():
-            end = at_jump if end is None else join(end, at_jump)
-        return code, end
+            joined = at_jump if joined is None else join(joined, at_jump)
+        if end is not None and joined is not end:  # zeros for what only a jump's path set
+            code = code + self.materialize(set(joined) - set(end), self.defined.after[id(body[-1])])
+        return code, joined
 
     def loop_with_jumps(self, s, state):
         """``loop_fixpoint`` for loop ``s``, with the zeros each jump needs put before it."""
@@ -95,12 +99,11 @@ def _insert_before(stmts: list, node, new: list) -> bool:
     return False
 
 
-class ForwardTransformer(JumpEdges, Derivatives):
+class ForwardTransformer(JumpEdges):
     """The forward mode of ``context.fn``; ``run`` gives its ``ForwardCode``."""
 
     def __init__(self, context: TransformContext):
-        Derivatives.__init__(self, context)
-        JumpEdges.__init__(self)
+        super().__init__(context)
         self.names = context.names
         self.callee_jvp = context.callee  # (callee, active params) -> generated jvp's name
         self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
@@ -108,6 +111,7 @@ class ForwardTransformer(JumpEdges, Derivatives):
         self.shapes = ShapeClasses(self.fn, self.ops, context.scalars, context.globals)
         self._tangents: dict[str, str] = {}
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
+        self.copied = _name_copies(self.fn)  # name -> the names `b = a` may give its tangent to
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -208,7 +212,7 @@ class ForwardTransformer(JumpEdges, Derivatives):
         code.append(tp.assign(dt, expr))
         state[target] = False
         if not isinstance(s.value, gast.Name):  # (`b = a` shares the primal too: kept in step by sharing)
-            _disown_passed_through(expr, live, state, self.tangent)
+            _disown_passed_through(expr, live, state, self.tangent, self.copied)
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
@@ -437,11 +441,38 @@ def _named_at(call, parsed, find):
         raise NoDerivativeRuleError(error.name, parsed.location(call), "fwd") from None
 
 
-def _disown_passed_through(expr, inputs, state, tangent) -> None:
+def _disown_passed_through(expr, inputs, state, tangent, copied: dict) -> None:
     """A rule that passed an input's tangent through (the tangent of ``w2.copy()`` or of
     ``w2 + 0.0`` is ``dw2`` itself) gave that array a second name: the next write into
-    either must copy it first (written in place, ``dw6`` took ``dw2``'s later values)."""
+    either must copy it first (written in place, ``dw6`` took ``dw2``'s later values).
+
+    So must a write into a name ``b = a`` gave the same tangent: the sharing pass keeps
+    ``b`` and ``a`` in step only while their primals are one object, and the copy's
+    primal is a new one (``w49 = w41; w49 = w49.copy(); w41[0] = v`` wrote into dw49)."""
     if isinstance(expr, gast.Name):
         for x in inputs:
-            if state.get(x) and expr.id == tangent(x):
-                state[x] = False
+            if expr.id == tangent(x):
+                for y in (x, *copied.get(x, ())):
+                    if state.get(y):
+                        state[y] = False
+
+
+def _name_copies(fn) -> dict:
+    """Each name -> the names linked to it by chains of ``b = a`` anywhere in ``fn``."""
+    links: dict[str, set] = {}
+    for s in tp.walk(fn):
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name):
+            a, b = s.value.id, s.targets[0].id
+            links.setdefault(a, set()).add(b)
+            links.setdefault(b, set()).add(a)
+    groups: dict[str, set] = {}
+    for start in links:
+        if start not in groups:
+            group, todo = {start}, [start]
+            while todo:
+                for n in links[todo.pop()] - group:
+                    group.add(n)
+                    todo.append(n)
+            for n in group:
+                groups[n] = group
+    return groups

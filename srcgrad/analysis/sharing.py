@@ -93,6 +93,10 @@ class Share:
 # stay far below; past them the number grows as a factorial of the names sharing memory.
 PATHS_BUDGET = 20_000
 SYNCS_BUDGET = 4_000
+# `x += v` where x may be a number: the syncs run only if it is an array, but their code is
+# there either way, and a number that a dozen names may be gave gradients of 26,000 lines
+# (and hvp, which transforms them again, 7 GB). Past this, refused if x is an array.
+SYNCS_BUDGET_MAYBE_NUMBER = 200
 
 
 class _TooManyPaths(Exception):
@@ -453,7 +457,7 @@ class SyncPlanner:
         array = any(sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values())
         try:
             syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if _sync_count(syncs, {}) > SYNCS_BUDGET:
+            if _sync_count(syncs, {}) > (SYNCS_BUDGET if in_place or array else SYNCS_BUDGET_MAYBE_NUMBER):
                 raise _TooManyPaths
         except _TooManyPaths:
             self.too_many_paths(s, name, in_place or array)
