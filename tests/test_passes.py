@@ -192,3 +192,32 @@ def test_no_redundant_parentheses():
     source = srcgrad.source(srcgrad.grad(reassign))
     assert "= (" not in source.replace("(x,)", "")
     np.testing.assert_allclose(srcgrad.grad(reassign)(1.5), 2 * 1.5)
+
+
+def test_definedness_may_and_must_through_branches_loops_and_breaks():
+    import gast
+
+    from srcgrad.analysis.dataflow import definedness
+
+    body = gast.parse(textwrap.dedent("""
+        a = 1
+        if c:
+            b = 2
+        else:
+            b = 3
+            d = 4
+        for i in r:
+            e = 5
+            if c:
+                break
+            g = 6
+        h = 7
+    """)).body
+    solved = definedness(body, ["c", "r"])
+    at_h = solved.before[id(body[-1])]
+    for name in ("a", "b", "c", "r"):
+        assert name in at_h.must and name in at_h.maybe
+    for name in ("d", "e", "g", "i"):  # bound on some paths only (a loop may not run)
+        assert name in at_h.maybe and name not in at_h.must
+    assert "h" not in at_h.maybe and "h" in solved.exit.must
+    assert "zzz" not in solved.exit.maybe

@@ -139,7 +139,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             forward = self.snapshot_tapes(forward, self.replicas().keys() & self.callee_tapes.keys() & self.reads)
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
-        maybe_undefined = self.undefined_pushes | (set(reads) - self.definedness.exit.must)
+        maybe_undefined = self.undefined_pushes | {n for n in reads if n not in self.definedness.exit.must}
         if maybe_undefined:
             # A value read or pushed before its first assignment on some path: give it one.
             forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward

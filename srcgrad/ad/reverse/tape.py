@@ -76,11 +76,12 @@ class Tape:
                     self.undefined_pushes.add(t)
         return forward, reverse
 
-    def restores_memory(self, target: str, maybe: set) -> bool:
+    def restores_memory(self, target: str, maybe) -> bool:
         """Whether the reverse sweep undoes a write into ``target`` (``target[i] = v``, an
         append): when it reads the memory, through ``target`` or any name that may share
         it and may be bound before the write (a name bound after it is read only after)."""
-        if not (self.memory_classes.get(target, frozenset()) & (maybe | {target}) & self.reads_for_restore):
+        sharing = self.memory_classes.get(target, frozenset()) & self.reads_for_restore
+        if not any(n == target or n in maybe for n in sharing):
             return False
         self.restore_reads.add(target)  # the restore writes into it
         self.restored.add(target)
