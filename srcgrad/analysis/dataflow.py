@@ -177,6 +177,23 @@ class _Walk:
         return new  # the loop may run no iteration: the head's fact holds after it
 
 
+class NameBits:
+    """Names numbered as bits, for problems whose facts are bit masks over them."""
+
+    def __init__(self):
+        self.bits: dict[str, int] = {}  # name -> its bit
+
+    def mask(self, names: Iterable[str]) -> int:
+        """The fact that holds exactly ``names``."""
+        found = 0
+        for n in names:
+            bit = self.bits.get(n)
+            if bit is None:
+                bit = self.bits[n] = 1 << len(self.bits)
+            found |= bit
+        return found
+
+
 # -- liveness ------------------------------------------------------------------------
 
 
@@ -250,25 +267,15 @@ class Liveness(Problem):
         return frozenset(live - {n.id for n in tp.walk(target) if isinstance(n, gast.Name)})
 
 
-class LivenessBits(Liveness):
+class LivenessBits(Liveness, NameBits):
     """``Liveness`` with each fact a bit mask over the names (``mask``), not a frozenset:
     the same solution, where facts hold hundreds of names and copying sets was most of
     dead-code elimination."""
 
     def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
         super().__init__(faint, pure)
-        self._bits: dict[str, int] = {}  # name -> its bit
+        NameBits.__init__(self)
         self._masks: dict[int, tuple] = {}  # id(node) -> (node, what it binds, reads, faint), masks
-
-    def mask(self, names: Iterable[str]) -> int:
-        """The fact that holds exactly ``names``."""
-        found = 0
-        for n in names:
-            bit = self._bits.get(n)
-            if bit is None:
-                bit = self._bits[n] = 1 << len(self._bits)
-            found |= bit
-        return found
 
     def _mask_facts(self, s) -> tuple:
         known = self._masks.get(id(s))
@@ -324,21 +331,12 @@ class Defined:
     must: NameMask
 
 
-class Definedness(Problem):
+class Definedness(Problem, NameBits):
     """Facts are ``(maybe, must)`` bit masks (``bits`` numbers the names)."""
 
     def __init__(self):
-        self.bits: dict[str, int] = {}
+        NameBits.__init__(self)
         self._bound: dict[int, tuple] = {}  # id(statement) -> (it, the mask of what it binds)
-
-    def mask(self, names: Iterable[str]) -> int:
-        found = 0
-        for n in names:
-            bit = self.bits.get(n)
-            if bit is None:
-                bit = self.bits[n] = 1 << len(self.bits)
-            found |= bit
-        return found
 
     def _binds(self, s) -> int:
         known = self._bound.get(id(s))
