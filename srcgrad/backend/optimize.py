@@ -18,8 +18,10 @@ the order ``optimize_body`` gives:
 What ``grad`` does not need computed or kept, with facts the driver passes in
 (which names are vectors, scalars or Python numbers, which share a shape):
 
-- constants: ``bout = 1.0`` read as ``1.0``; exact like terms (``2 * x + x * 2``
-  -> ``4 * x``, integer powers of two only); ``v = a; v = v + b`` -> ``v = a + b``;
+- constants: ``bout = 1.0`` read as ``1.0``, and so the constants that copy propagation,
+  folding and known scalars leave (``bt3 = sg.unbroadcast(1.0, t3)`` -> ``bt3 = 1.0``);
+  exact like terms (``2 * x + x * 2`` -> ``4 * x``, integer powers of two only);
+  ``v = a; v = v + b`` -> ``v = a + b``;
 - known shapes: vector matmul adjoints as products, a spread seed times arrays of
   its shape as the constant, ``sg.zeros_like`` of a Python number as ``0.0``,
   ``sg.unbroadcast`` of a Python number to a scalar as the number;
