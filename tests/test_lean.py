@@ -74,7 +74,22 @@ def test_full_reduction_needs_no_output():
     srcgrad.check_grads(logsin, [np.linspace(0.5, 1.5, 7)], modes=("rev", "fwd"), order=2)
 
 
-@pytest.mark.parametrize("f", [logsin, mean_of_squares, quad])
+def sum_plus_product(x):
+    return np.sum(x * np.sin(x)) + np.sum(x)
+
+
+def test_seed_that_unbroadcast_leaves_a_constant_is_read_as_it():
+    """``bt3 = sg.unbroadcast(1.0, t3)`` is ``bt3 = 1.0`` once ``t3`` is known a scalar: the
+    spread seed ``sg.unreduce(bt3, x, ...)`` then multiplies arrays of x's shape as 1.0."""
+    lines = [ln for ln in body_lines(srcgrad.grad(sum_plus_product)) if not ln.startswith("#")]
+    assert not any(ln.endswith("= 1.0") for ln in lines), "no name holds the constant"
+    assert sum("sg.unreduce(" in ln for ln in lines) == 1, "one spread seed, for np.sum(x)"
+    assert "bx = bx + t1" in lines and "bx = bx + x * np.cos(x)" in lines
+    x = np.linspace(-1.5, 2.0, 6)
+    np.testing.assert_array_equal(srcgrad.grad(sum_plus_product)(x), 1.0 + np.sin(x) + x * np.cos(x))
+
+
+@pytest.mark.parametrize("f", [logsin, mean_of_squares, quad, sum_plus_product])
 def test_float32_stays_float32(f):
     x = np.linspace(0.5, 1.5, 5).astype(np.float32)
     g = srcgrad.grad(f)(x)
@@ -236,7 +251,8 @@ def _corpus():
 
     return test_subset.CASES + test_control_flow.CASES + [
         (horner, [0.7]), (scaled_horner, [0.7, 1.3]), (logsin, [np.linspace(0.5, 1.5, 4)]),
-        (quad, [np.array([0.5, -1.5, 2.0])]), (mean_cross_entropy, [
+        (quad, [np.array([0.5, -1.5, 2.0])]), (sum_plus_product, [np.linspace(-1.5, 2.0, 5)]),
+        (mean_cross_entropy, [
             np.full((3, 2), 0.3), np.linspace(-1, 1, 12).reshape(4, 3), np.eye(4, 2)]),
     ]
 

@@ -18,8 +18,10 @@ the order ``optimize_body`` gives:
 What ``grad`` does not need computed or kept, with facts the driver passes in
 (which names are vectors, scalars or Python numbers, which share a shape):
 
-- constants: ``bout = 1.0`` read as ``1.0``; exact like terms (``2 * x + x * 2``
-  -> ``4 * x``, integer powers of two only); ``v = a; v = v + b`` -> ``v = a + b``;
+- constants: ``bout = 1.0`` read as ``1.0``, and so the constants that copy propagation,
+  folding and known scalars leave (``bt3 = sg.unbroadcast(1.0, t3)`` -> ``bt3 = 1.0``);
+  exact like terms (``2 * x + x * 2`` -> ``4 * x``, integer powers of two only);
+  ``v = a; v = v + b`` -> ``v = a + b``;
 - known shapes: vector matmul adjoints as products, a spread seed times arrays of
   its shape as the constant, ``sg.zeros_like`` of a Python number as ``0.0``,
   ``sg.unbroadcast`` of a Python number to a scalar as the number;
@@ -678,9 +680,10 @@ def _rename_reads(node, old: str, new: str) -> int:
 # -- constants and known shapes ---------------------------------------------------------
 
 
-def propagate_constants(stmts: list, substitutable) -> list:
+def propagate_constants(stmts: list, substitutable, changed: list | None = None) -> list:
     """``bout = 1.0`` (ours, assigned once, at the top level): later reads read ``1.0``,
-    so folding can simplify the expressions that read it."""
+    so folding can simplify the expressions that read it. ``changed`` collects the
+    statements rewritten."""
     if not any(isinstance(s, gast.Assign) and _number(s.value) is not None for s in stmts):
         return stmts
     stores: dict[str, int] = {}
@@ -715,7 +718,46 @@ def propagate_constants(stmts: list, substitutable) -> list:
 
     replace = Constants()
     # only the statements that read a constant are visited (the others would come back as they are)
-    return [replace.visit(s) if not read.isdisjoint(constants) else s for s, read in zip(stmts, loads)]
+    out = []
+    for s, read in zip(stmts, loads):
+        if not read.isdisjoint(constants):
+            s = replace.visit(s)
+            if changed is not None:
+                changed.append(s)
+        out.append(s)
+    return out
+
+
+def _propagate_new_constants(stmts: list, live_out: set[str], substitutable) -> list:
+    """Constants that copy propagation and folding made: ``bt2 = bout`` is ``bt2 = 1.0``
+    once ``bout``'s reads read ``1.0``, and ``by = 1.0 * 2.0`` folds to ``by = 2.0``.
+    Their reads read the number too, until no new one is left (each round drops the
+    constants whose reads it replaced, so the loop ends). Also says whether any did."""
+    propagated = False
+    while True:
+        changed: list = []
+        stmts = propagate_constants(stmts, substitutable, changed)
+        if not changed:
+            return stmts, propagated
+        propagated = True
+        fold_constants(changed)
+        stmts = eliminate_dead_code(stmts, live_out)
+
+
+def _spread(stmts: list, live_out: set[str], substitutable, same_shape) -> list:
+    """``spread_constants`` and the folding, copy propagation and dead-code elimination
+    that follow it."""
+    if same_shape is None or not any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
+        return stmts
+    spread: list = []
+    copies: list = []
+    stmts = spread_constants(stmts, substitutable, same_shape, spread, copies)
+    if spread:
+        fold_constants(spread)
+        if copies:
+            stmts = propagate_copies(stmts, substitutable)
+        stmts = eliminate_dead_code(stmts, live_out)
+    return stmts
 
 
 def _replace_node(root, old, new) -> None:
@@ -1302,15 +1344,8 @@ def optimize_body(
         stmts = drop_self_assignments(stmts)
         stmts = propagate_copies(stmts, substitutable)  # copies of the passed-through adjoint
     stmts = eliminate_dead_code(stmts, live_out)
-    if same_shape is not None and any(_is_spread_constant(getattr(s, "value", None)) for s in stmts):
-        spread: list = []
-        copies: list = []
-        stmts = spread_constants(stmts, substitutable, same_shape, spread, copies)
-        if spread:
-            fold_constants(spread)
-            if copies:
-                stmts = propagate_copies(stmts, substitutable)
-            stmts = eliminate_dead_code(stmts, live_out)
+    stmts, _ = _propagate_new_constants(stmts, live_out, substitutable)
+    stmts = _spread(stmts, live_out, substitutable, same_shape)
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
@@ -1321,7 +1356,11 @@ def optimize_body(
         if dropped:  # a scalar computed only for its shape may be unread now
             before = len(stmts)
             stmts = eliminate_dead_code(stmts, live_out)
-            if len(stmts) != before:
+            # ``bt3 = sg.unbroadcast(1.0, t3)`` became ``bt3 = 1.0``: its reads read the number
+            stmts, propagated = _propagate_new_constants(stmts, live_out, substitutable)
+            if propagated:
+                stmts = _spread(stmts, live_out, substitutable, same_shape)
+            if len(stmts) != before or propagated:
                 stmts = forward_substitute(stmts, substitutable)
         stmts = release_shape_only(stmts, substitutable, known_scalar)
     return stmts
