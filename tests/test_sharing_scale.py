@@ -283,3 +283,11 @@ def test_a_number_many_names_may_be_updated_in_place_keeps_the_gradient_small():
     gradient(*copy.deepcopy(module.ARGS))
     assert len(srcgrad.source(gradient).splitlines()) < 2_000
     srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=[0])
+
+
+def test_a_store_into_a_name_that_shares_with_nothing_is_optimized():
+    # seed 6759 program 45: the optimizer's question "may another name reach this object?"
+    # had no answer for a name linked to nothing (TypeError while transforming)
+    module = _found("s6759_k45")
+    for wrt in (0, 1, 2):
+        srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[wrt])

@@ -154,7 +154,7 @@ def _stored_into(s, sharing: dict) -> set[str]:
     for t in s.targets:
         if not isinstance(t, (gast.Name, gast.Tuple, gast.List)):
             for n in _base_names(t):
-                found |= sharing.get(n, ())
+                found.update(sharing.get(n, ()))
     return found
 
 
