@@ -24,7 +24,9 @@ Usage::
     python tools/fuzz.py --seed 1 --start 17 --count 1 --show      # one program, printed
     python tools/fuzz.py --reduce fuzz-failures/s1_k17_grad.py     # shrink a saved failure
 
-It prints a summary by feature and failure class, and saves each failing
+Each process gets at most ``--memory`` GiB of address space (4 by default): a
+transformation that explodes fails with ``MemoryError``, a class of its own, instead of the
+system killing the whole chunk. It prints a summary by feature and failure class, and saves each failing
 program (with its inputs) under ``--save`` for reduction.
 """
 
