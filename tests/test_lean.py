@@ -58,6 +58,31 @@ def test_quad_on_a_matrix_is_still_refused():
         srcgrad.grad(quad)(np.ones((2, 2)))
 
 
+def quad_dot(x):
+    return 2.0 * np.dot(x, x)
+
+
+def negated_quad(x):
+    return -(x @ x) / 3.0
+
+
+@pytest.mark.parametrize("f, exact", [(quad_dot, lambda x: 4.0 * x), (negated_quad, lambda x: -2.0 * x / 3.0)])
+def test_a_number_times_a_vector_product_is_seeded_with_one(f, exact):
+    # `2.0 * np.dot(x, x)`: the shapes say, before the forward sweep, that the product is a
+    # scalar (both vectors), so nothing computes it
+    lines = [line for line in body_lines(srcgrad.grad(f)) if not line.startswith("#")]
+    assert not any("scalar_seed" in line or "np.dot" in line or "@" in line for line in lines)
+    x = np.array([0.5, -1.25, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(f)(x), exact(x), rtol=1e-15)
+    srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=2)
+    with pytest.raises(srcgrad.NonScalarOutputError, match=r"\(2, 2\)"):
+        srcgrad.grad(f)(np.ones((2, 2)))
+
+
+def test_a_number_times_a_dot_of_lists_keeps_its_general_adjoints():
+    np.testing.assert_array_equal(srcgrad.grad(quad_dot)([0.5, 1.0]), [2.0, 4.0])
+
+
 def test_quad_value_and_hessian():
     x = np.array([1.0, 2.0, 3.0])
     value, g = srcgrad.value_and_grad(quad)(x)

@@ -475,8 +475,9 @@ class SyncPlanner:
         out (each chain in every order: their number grows as a factorial). Refused, loudly:
         here when the update surely writes into an array, else at run time if it does (``x *= v``
         on a number, the common case, binds a new number and shares nothing)."""
-        construct = f"an in-place update of `{spelled(name)}` while more names than srcgrad can follow may share its memory"
-        hint = f"write it as a new value (`{spelled(name)} = {spelled(name)} * ...`), or copy the arrays that share it"
+        name = self.parsed.as_written(spelled(name))
+        construct = f"an in-place update of `{name}` while more names than srcgrad can follow may share its memory"
+        hint = f"write it as a new value (`{name} = {name} * ...`), or copy the arrays that share it"
         if surely_in_place:
             raise UnsupportedSyntaxError(construct, self.parsed.location(s), hint)
         self.actions[id(s)] = (name, TooManyPaths(construct, hint), False)
@@ -609,27 +610,28 @@ class SyncPlanner:
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""
+        a, b, ref = (self.parsed.as_written(spelled(n)) for n in (src, dst, share.ref))  # as written
         where = self.parsed.location(s)
         made = self.parsed.location(share.origin)
         line = f" (line {made.lineno})" if made else ""
         if share.replaced:
             raise UnsupportedSyntaxError(
-                f"an in-place update of `{src}` while `{dst}` may or may not hold it, "
+                f"an in-place update of `{a}` while `{b}` may or may not hold it, "
                 f"depending on which list slot was written since{line}",
                 where,
-                f"append or store a copy (`{share.ref}.copy()`)",
+                f"append or store a copy (`{ref}.copy()`)",
             )
         if dst == share.base and share.how == "part" and self.containers.get(dst) == "tuple":
             raise UnsupportedSyntaxError(
-                f"an in-place update of `{src}` while the tuple `{dst}` holds it{line}",
+                f"an in-place update of `{a}` while the tuple `{b}` holds it{line}",
                 where,
-                f"use a list, or put a copy in the tuple (`{src}.copy()`)",
+                f"use a list, or put a copy in the tuple (`{a}.copy()`)",
             )
         if dst == share.base and share.how == "view" and not self._inverse(share):
             raise UnsupportedSyntaxError(
-                f"an in-place update of `{src}`, a view of `{dst}` that srcgrad cannot write back{line}",
+                f"an in-place update of `{a}`, a view of `{b}` that srcgrad cannot write back{line}",
                 where,
-                f"take a copy first (`{src} = ....copy()`) and write into `{dst}` directly",
+                f"take a copy first (`{a} = ....copy()`) and write into `{b}` directly",
             )
 
     def _axes(self, op):

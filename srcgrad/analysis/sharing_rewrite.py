@@ -264,14 +264,15 @@ class SharedMemory:
         line = f" (line {made.lineno})" if made else ""
         where = f"{made.filename}:{made.lineno}: " if made else ""
         construct = (
-            f"{where}an in-place update while `{spelled(sync.src)}` and `{{other}}` share memory "
+            f"{where}an in-place update while `{self.parsed.as_written(spelled(sync.src))}` and `{{other}}` share memory "
             f"through a name rebound since{line}"
         )
         hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
         real = [tp.name(self.flag(link)) if link is not None else tp.const(True) for link, _ in sync.beyond]
         call = tp.stmt(
             "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
-            names=tp.const(tuple(name for _, name in sync.beyond)), c=tp.const(construct), h=tp.const(hint),
+            names=tp.const(tuple(self.parsed.as_written(spelled(name)) for _, name in sync.beyond)),
+            c=tp.const(construct), h=tp.const(hint),
         )
         return call
 

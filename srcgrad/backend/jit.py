@@ -462,9 +462,9 @@ def jit_runtime() -> types.ModuleType:
     require_vector_product = helper(broadcasting.require_vector_product)
 
     @overload(require_vector_product)
-    def _require_vector_product(x1, x2, name):
+    def _require_vector_product(x1, x2, name, product="matmul"):
         if isinstance(x1, nt.Array) and isinstance(x2, nt.Array) and x1.ndim == x2.ndim == 1:
-            return lambda x1, x2, name: None
+            return lambda x1, x2, name, product="matmul": None
         return None
 
     copy = helper(indexing.copy)

@@ -349,20 +349,43 @@ def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, f
     defs = _top_level_definitions(code.forward)
     if _known_scalar(out, p, defs, shapes, {}):
         return [], one, frozenset()
-    op = p.ops.get(id(defs.get(out.id)))
-    if op is not None and op.kind == "rule" and op.rule.primal is np.matmul:
+    op = _scaled_product(p.ops.get(id(defs.get(out.id))), p, defs, shapes)
+    if op is not None:
         params = parameter_names(p.fn)
-        operands = list(op.inputs.values())
+        operands = list(op.inputs.values())[:2]
         stand_ins = [
             shapes.representative(a.id, params) if isinstance(a, gast.Name) else None for a in operands
         ]
         if None not in stand_ins:
             check = tp.stmt(
-                "sg.require_vector_product(a, b, n)", a=stand_ins[0], b=stand_ins[1],
-                n=tp.const(out_name),
+                "sg.require_vector_product(a, b, n)" if op.rule.primal is np.matmul
+                else "sg.require_vector_product(a, b, n, 'dot')",
+                a=stand_ins[0], b=stand_ins[1], n=tp.const(out_name),
             )
-            return [check], one, frozenset(a.id for a in operands)
+            # (np.dot also takes lists, whose adjoints are not plain products: only @'s are)
+            vectors = frozenset(a.id for a in operands) if op.rule.primal is np.matmul else frozenset()
+            return [check], one, vectors
     return [], _checked_seed(code, out_name), frozenset()
+
+
+def _scaled_product(op, p: Prepared, defs: dict, shapes: ShapeClasses):
+    """The ``a @ b`` or ``np.dot(a, b)`` the output is, or is a scalar multiple of
+    (``2.0 * np.dot(x, x)``, ``-(x @ x)``): a scalar exactly when the product is."""
+    for _ in range(len(defs)):
+        if op is None or op.kind != "rule":
+            return None
+        primal = op.rule.primal
+        if primal in (np.matmul, np.dot) and len(op.inputs) == 2:
+            return op
+        if primal not in (np.multiply, np.divide, np.true_divide, np.negative, np.positive):
+            return None
+        rest = [a for a in op.inputs.values() if not _known_scalar(a, p, defs, shapes, {})]
+        if len(rest) != 1 or not isinstance(rest[0], gast.Name):
+            return None
+        if primal in (np.divide, np.true_divide) and rest[0] is not list(op.inputs.values())[0]:
+            return None  # `c / (x @ x)` is a scalar too, but its adjoint reads the product
+        op = p.ops.get(id(defs.get(rest[0].id)))
+    return None
 
 
 def _checked_seed(code, out_name: str) -> gast.stmt:

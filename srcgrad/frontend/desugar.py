@@ -165,6 +165,7 @@ class Desugar:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in rebound:
                 if n.id not in renamed:
                     renamed[n.id] = self.names.fresh(f"{n.id}_items")
+                    self.names.spelled[renamed[n.id]] = self.names.spelled.get(n.id, n.id)  # messages say w
                     out.append(self.lower.located(tp.assign(renamed[n.id], tp.name(n.id))))
                 n.id = renamed[n.id]
         return self.lower.block(out) if out else []

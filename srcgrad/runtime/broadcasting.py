@@ -192,15 +192,16 @@ def only_shape(x):
     return np.broadcast_to(np.empty((), x.dtype), x.shape)
 
 
-def require_vector_product(x1, x2, name: str = "the function") -> None:
-    """``grad``'s check that ``x1 @ x2`` is a scalar, from the operands' shapes, without
-    computing the product: it is exactly when both are vectors (``scalar_seed``'s error if not)."""
+def require_vector_product(x1, x2, name: str = "the function", product: str = "matmul") -> None:
+    """``grad``'s check that ``x1 @ x2`` (``np.dot(x1, x2)`` for ``product="dot"``) is a
+    scalar, from the operands' shapes, without computing the product: it is exactly when
+    both are vectors (``scalar_seed``'s error if not)."""
     try:
         if x1.ndim == 1 and x2.ndim == 1:  # (attributes read, not getattr called: it runs per call)
             return
     except AttributeError:  # a list or a number: as NumPy multiplies it
         pass
-    scalar_seed(np.matmul(x1, x2), name)
+    scalar_seed((np.dot if product == "dot" else np.matmul)(x1, x2), name)
 
 
 def reduced_count(x, axis=None) -> int:
