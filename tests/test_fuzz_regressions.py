@@ -8,36 +8,17 @@ A bug found but not fixed here is a strict xfail naming what it gives and what i
 from __future__ import annotations
 
 import importlib.util
-import signal
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from user_modules import load
+from user_modules import HangGuard, load
 
 import srcgrad
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-
-class _HangGuard:
-    """Fail, rather than hang the suite, if a transformation runs away (not a timing test)."""
-
-    def __init__(self, seconds: int):
-        self.seconds = seconds
-
-    def __enter__(self):
-        def fail(signum, frame):
-            raise AssertionError(f"transformation still running after {self.seconds} s")
-
-        self.previous = signal.signal(signal.SIGALRM, fail)
-        signal.alarm(self.seconds)
-
-    def __exit__(self, *exc):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self.previous)
 
 
 X3 = np.array([0.3, -0.2, 0.5])
@@ -71,7 +52,7 @@ def test_a_100_line_function_with_loops_nested_five_deep_transforms():
     # issue #13: two 40-line functions with loops nested four deep did not transform in
     # 5 minutes (the sharing analysis walked paths of shares and loop iterations)
     f, args = _nested5()
-    with _HangGuard(20):
+    with HangGuard(20):
         srcgrad.source(srcgrad.grad(f, wrt=(0, 1, 2)))
         srcgrad.api.jvp_source(f, wrt=(0, 1, 2))
     srcgrad.check_grads(f, list(args), modes=("fwd",))

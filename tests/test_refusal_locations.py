@@ -10,13 +10,11 @@ user's call as a constant. Columns are the call's own, not its statement's.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import inspect
-from pathlib import Path
 
 import numpy as np
 import pytest
-from user_modules import load
+from user_modules import load, load_found
 
 import srcgrad
 from srcgrad import NoDerivativeRuleError
@@ -148,10 +146,7 @@ def test_differentiating_a_function_with_neither_source_nor_rule_names_the_users
 def test_a_refusal_names_the_array_a_loop_iterates_as_the_user_wrote_it():
     # the front end reads `for t6, t7 in zip(w1, w4)` through `w1_items` (w1 is rebound in
     # the loop); the message named that temporary, which is nowhere in the user's code
-    path = Path(__file__).parent / "fuzz_found" / "s6718_k12.py"
-    spec = importlib.util.spec_from_file_location("fuzz_found_s6718_k12", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_found("s6718_k12")
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as refused:
         srcgrad.grad(module.f)(*copy.deepcopy(module.ARGS))
     assert "`w4` and `w1` share memory" in str(refused.value)

@@ -4,16 +4,13 @@ their elements (issue #13: transform time that never explodes, no false refusals
 from __future__ import annotations
 
 import copy
-import importlib.util
-import signal
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import srcgrad
 from srcgrad.driver import stages
-from tests.user_modules import load
+from tests.user_modules import HangGuard, load, load_found
 
 
 def many_views(k: int) -> str:
@@ -206,14 +203,6 @@ def test_a_link_between_two_names_of_a_rebound_array_is_set_from_their_links_in_
     assert "items_shares_c = items_shares_c or" in code
 
 
-def _found(name: str):
-    path = Path(__file__).parent / "fuzz_found" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"fuzz_found_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def tiny_budget(monkeypatch):
     """Budgets so small that any update with a name sharing its memory is past them."""
@@ -259,18 +248,9 @@ def v(x):
 
 def test_the_campaigns_program_that_shared_one_number_among_ten_names_transforms_quickly():
     # the whole program of seed 6700 program 26 (117 lines): at most a few seconds, not minutes
-    module = _found("s6700_k26")
-
-    def fail(signum, frame):
-        raise AssertionError("transformation still running after 60 s")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(60)
-    try:
+    module = load_found("s6700_k26")
+    with HangGuard(60):
         value, _ = srcgrad.value_and_grad(module.f)(*copy.deepcopy(module.ARGS))
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     assert value == module.f(*copy.deepcopy(module.ARGS))
 
 
@@ -278,7 +258,7 @@ def test_a_number_many_names_may_be_updated_in_place_keeps_the_gradient_small():
     # seed 6711 program 19: the syncs after `s *= ...` (run only if s were an array) made the
     # gradient of a 112-line function 26,000 lines long; past a small budget the update is
     # refused at run time if s is an array, and carries nothing for a number
-    module = _found("s6711_k19")
+    module = load_found("s6711_k19")
     gradient = srcgrad.grad(module.f)
     gradient(*copy.deepcopy(module.ARGS))
     assert len(srcgrad.source(gradient).splitlines()) < 2_000
@@ -288,6 +268,6 @@ def test_a_number_many_names_may_be_updated_in_place_keeps_the_gradient_small():
 def test_a_store_into_a_name_that_shares_with_nothing_is_optimized():
     # seed 6759 program 45: the optimizer's question "may another name reach this object?"
     # had no answer for a name linked to nothing (TypeError while transforming)
-    module = _found("s6759_k45")
+    module = load_found("s6759_k45")
     for wrt in (0, 1, 2):
         srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[wrt])

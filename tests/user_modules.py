@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import signal
 import sys
+from pathlib import Path
 
 _ids = itertools.count()
 
@@ -20,3 +22,30 @@ def load(tmp_path, source: str, name: str = "f"):
     sys.modules[modname] = module
     spec.loader.exec_module(module)
     return getattr(module, name)
+
+
+def load_found(name: str):
+    """The module of a program the fuzzing campaign saved (``tests/fuzz_found/<name>.py``)."""
+    path = Path(__file__).parent / "fuzz_found" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"fuzz_found_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class HangGuard:
+    """Fail, rather than hang the suite, if a transformation runs away (not a timing test)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def fail(signum, frame):
+            raise AssertionError(f"transformation still running after {self.seconds} s")
+
+        self.previous = signal.signal(signal.SIGALRM, fail)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)

@@ -26,7 +26,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import call_layout, is_append, target_of, whole_index
+from ..core.ir import call_layout, is_append, linked_groups, target_of, whole_index
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from .context import TransformContext
@@ -459,20 +459,7 @@ def _disown_passed_through(expr, inputs, state, tangent, copied: dict) -> None:
 
 def _name_copies(fn) -> dict:
     """Each name -> the names linked to it by chains of ``b = a`` anywhere in ``fn``."""
-    links: dict[str, set] = {}
-    for s in tp.walk(fn):
-        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name):
-            a, b = s.value.id, s.targets[0].id
-            links.setdefault(a, set()).add(b)
-            links.setdefault(b, set()).add(a)
-    groups: dict[str, set] = {}
-    for start in links:
-        if start not in groups:
-            group, todo = {start}, [start]
-            while todo:
-                for n in links[todo.pop()] - group:
-                    group.add(n)
-                    todo.append(n)
-            for n in group:
-                groups[n] = group
-    return groups
+    return linked_groups(
+        {s.value.id, s.targets[0].id} for s in tp.walk(fn)
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name)
+    )

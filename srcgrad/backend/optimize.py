@@ -41,6 +41,7 @@ import numpy as np
 
 from ..analysis.dataflow import LivenessBits, solve
 from ..core import templates as tp
+from ..core.ir import linked_groups
 
 _COMPOUND = (gast.If, gast.While, gast.For)
 
@@ -90,30 +91,15 @@ def _may_share(stmts: list) -> dict[str, set[str]]:
     Flow-insensitive and generous (a call's result may be any of its arguments): a store
     kept for nothing costs little, a store dropped wrongly changes a value.
     """
-    parent: dict[str, str] = {}
-
-    def root(n):
-        while parent.setdefault(n, n) != n:
-            parent[n] = n = parent[parent[n]]
-        return n
-
-    def link(names):
-        names = list(names)
-        for n in names[1:]:
-            parent[root(n)] = root(names[0])
-
+    links = []
     for s in _statements(stmts):
         if isinstance(s, gast.Assign):
-            for t in s.targets:
-                link(_base_names(t) | _references(s.value))
+            links += [_base_names(t) | _references(s.value) for t in s.targets]
         elif isinstance(s, gast.For):
-            link(_base_names(s.target) | _references(s.iter))
+            links.append(_base_names(s.target) | _references(s.iter))
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute):
-            link(_references(s.value.func.value) | {n for a in s.value.args for n in _references(a)})
-    classes: dict[str, set[str]] = {}
-    for n in list(parent):
-        classes.setdefault(root(n), set()).add(n)
-    return {n: classes[root(n)] for n in parent}
+            links.append(_references(s.value.func.value) | {n for a in s.value.args for n in _references(a)})
+    return linked_groups(links)
 
 
 def _statements(stmts: list):

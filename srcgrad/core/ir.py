@@ -141,3 +141,23 @@ def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
             entries.append((k.arg, k.value))
             keywords.append(k)
     return tuple(layout), passed, keywords, entries
+
+
+def linked_groups(links) -> dict[str, set[str]]:
+    """Each name in ``links`` (an iterable of name sets, each linking its names) -> the set of
+    all names some chain of links joins it to (every name of a group maps to one set)."""
+    parent: dict[str, str] = {}
+
+    def root(n):
+        while parent.setdefault(n, n) != n:
+            parent[n] = n = parent[parent[n]]
+        return n
+
+    for names in links:
+        names = list(names)
+        for n in names:
+            parent[root(n)] = root(names[0])
+    groups: dict[str, set[str]] = {}
+    for n in list(parent):
+        groups.setdefault(root(n), set()).add(n)
+    return {n: groups[root(n)] for n in parent}
