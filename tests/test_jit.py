@@ -183,3 +183,40 @@ def test_elementwise_chain_becomes_one_expression():
 def test_keywords_are_refused_with_a_reason():
     with pytest.raises(TypeError, match="by position"):
         srcgrad.jit(srcgrad.grad(horner))(x=0.7)
+
+
+def scaled_dot(x):
+    return 2.0 * np.dot(x, x)
+
+
+def dot_forms(a, b):
+    return np.sum(np.tanh(np.dot(a, b)))
+
+
+def matmul_forms(a, b):
+    return np.sum(np.tanh(a @ b))
+
+
+@pytest.mark.parametrize("f", [dot_forms, matmul_forms])
+@pytest.mark.parametrize("shapes", [((5,), (5,)), ((3, 5), (5, 2)), ((3, 5), (5,)), ((5,), (5, 2))])
+def test_products_of_vectors_and_matrices_jitted(f, shapes):
+    """np.dot and @ of every pairing of vectors and matrices: both cotangents, compiled."""
+    rng = np.random.default_rng(len(shapes[0]) + 2 * len(shapes[1]))
+    a, b = (rng.normal(size=s) * 0.5 for s in shapes)
+    g = srcgrad.grad(f, wrt=(0, 1))
+    jg = srcgrad.jit(g)
+    for _ in range(2):
+        for got, want in zip(jg(a, b), g(a, b), strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    srcgrad.check_grads(f, [a, b], modes=("rev",))
+
+
+def test_number_times_dot_jitted():
+    """grad seeds 2.0 * np.dot(x, x) with 1.0 after a shape check (sg.require_vector_product
+    with np.dot's name): the check and np.dot's adjoints, compiled."""
+    x = np.linspace(-1.0, 1.0, 7)
+    jg = srcgrad.jit(srcgrad.grad(scaled_dot))
+    np.testing.assert_allclose(jg(x), 4.0 * x, rtol=1e-14)
+    with pytest.raises(srcgrad.NonScalarOutputError):
+        jg(np.ones((2, 2)))

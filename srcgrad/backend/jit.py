@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import JitUnsupportedError
-from ..runtime import broadcasting, indexing, products
+from ..runtime import broadcasting, containers, indexing, products
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
 # and a long sum be added in another order; a wrong compilation is off by far more.
@@ -59,7 +59,10 @@ def jit(f: Callable) -> Callable:
         entry = checked.get(tuple(map(type, args)))
         if entry is not None:
             dispatcher, one, overloads, known = entry
-            result = dispatcher(*args)
+            try:
+                result = dispatcher(*args)
+            except Exception:  # a new dtype or rank Numba cannot type, or an error: as at first
+                return first_call(args)
             if len(overloads) == known:  # else Numba compiled it anew (a new dtype or rank)
                 return (result,) if one else result
         return first_call(args)
@@ -477,25 +480,48 @@ def jit_runtime() -> types.ModuleType:
             return lambda x: x.copy()
         return None
 
-    def matmul_adjoint(vector_form, matrix_form):
-        """The typing function of a matmul adjoint: vectors and matrices only."""
+    def product_adjoint(forms: dict):
+        """The typing function of a product's adjoint: ``forms`` by the operands' ranks."""
 
         def typed(g, x1, x2):
             if isinstance(x1, nt.Array) and isinstance(x2, nt.Array):
-                if x1.ndim == x2.ndim == 1:
-                    return vector_form
-                if x1.ndim == x2.ndim == 2:
-                    return matrix_form
+                return forms.get((x1.ndim, x2.ndim))
             return None
 
         return typed
 
-    overload(helper(products.matmul_adjoint_x1))(
-        matmul_adjoint(lambda g, x1, x2: g * x2, lambda g, x1, x2: g @ np.ascontiguousarray(x2.T))
-    )
-    overload(helper(products.matmul_adjoint_x2))(
-        matmul_adjoint(lambda g, x1, x2: g * x1, lambda g, x1, x2: np.ascontiguousarray(x1.T) @ g)
-    )
+    def contiguous_t(x):
+        return np.ascontiguousarray(x.T)
+
+    numba_contiguous_t = numba.njit(contiguous_t)
+    # x1 @ x2 for vectors and matrices: the cotangent of x1, and of x2
+    x1_forms = {
+        (1, 1): lambda g, x1, x2: g * x2,
+        (2, 2): lambda g, x1, x2: g @ numba_contiguous_t(x2),
+        (2, 1): lambda g, x1, x2: np.outer(g, x2),
+        (1, 2): lambda g, x1, x2: x2 @ g,
+    }
+    x2_forms = {
+        (1, 1): lambda g, x1, x2: g * x1,
+        (2, 2): lambda g, x1, x2: numba_contiguous_t(x1) @ g,
+        (2, 1): lambda g, x1, x2: numba_contiguous_t(x1) @ g,
+        (1, 2): lambda g, x1, x2: np.outer(x1, g),
+    }
+    # np.dot is x1 @ x2 for these ranks (its other forms are tensordot contractions)
+    for x1_helper in (products.matmul_adjoint_x1, products.dot_adjoint_a):
+        overload(helper(x1_helper))(product_adjoint(x1_forms))
+    for x2_helper in (products.matmul_adjoint_x2, products.dot_adjoint_b):
+        overload(helper(x2_helper))(product_adjoint(x2_forms))
+
+    add = helper(containers.add)
+
+    @overload(add)
+    def _add(a, b):
+        """Cotangents added where either may be a container's (None an exact zero): compiled
+        code has numbers and arrays only."""
+        if (number(a) or isinstance(a, nt.Array)) and (number(b) or isinstance(b, nt.Array)):
+            return lambda a, b: a + b
+        return None
 
     reduced_count = helper(broadcasting.reduced_count)
 
