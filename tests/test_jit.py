@@ -180,9 +180,20 @@ def test_elementwise_chain_becomes_one_expression():
     ]
 
 
-def test_keywords_are_refused_with_a_reason():
+def scaled_horner(x, scale=2.0):
+    acc = 0.0
+    for c in COEFFS:
+        acc = acc * x + c
+    return scale * acc
+
+
+def test_keywords_are_passed_on_or_refused_with_a_reason():
+    """A function with plain parameters takes them by name too; one with defaults by position."""
+    assert srcgrad.jit(srcgrad.grad(horner))(x=0.7) == pytest.approx(srcgrad.grad(horner)(0.7), rel=1e-12)
+    jg = srcgrad.jit(srcgrad.grad(scaled_horner))
+    assert jg(0.7, 3.0) == pytest.approx(srcgrad.grad(scaled_horner)(0.7, 3.0), rel=1e-12)
     with pytest.raises(TypeError, match="by position"):
-        srcgrad.jit(srcgrad.grad(horner))(x=0.7)
+        jg(0.7, scale=3.0)
 
 
 def scaled_dot(x):
@@ -220,3 +231,76 @@ def test_number_times_dot_jitted():
     np.testing.assert_allclose(jg(x), 4.0 * x, rtol=1e-14)
     with pytest.raises(srcgrad.NonScalarOutputError):
         jg(np.ones((2, 2)))
+
+
+def _tape_in_arrays(jg) -> list:
+    """For each signature called so far: whether its compiled code keeps the tape in arrays."""
+    return [
+        "(array stacks)" in dispatcher.py_func.__code__.co_filename
+        for dispatcher, *_ in jg.__srcgrad_jit__.checked.values()
+    ]
+
+
+def bounded_while(x, y, z):
+    s = 0.0
+    while s < 10.0:
+        if x > 0.5:
+            s = s + x * y
+        else:
+            s = s + y * z
+        x = x * 1.1
+    return s
+
+
+def triangle(x, y, z):
+    for i in range(12):
+        for j in range(i):  # the inner count changes with i: counted per outer iteration
+            x = x * np.sin(y + j) + z
+        y = y * 0.9 + x * 0.01
+    return x + y
+
+
+def grid(x, y, z, n):
+    for _ in range(n):  # counted before the loop: n * (3 * 2 + 1) pushes at most
+        for j in range(3):
+            if x > 0.0:
+                x = x * np.cos(y * j) + z
+            else:
+                x = x - 0.1 * y
+        z = z * 0.95
+    return x * y
+
+
+def rows_of(a, w):
+    for _ in range(3):
+        a = np.tanh(a * w)  # a tape of arrays: the lists are compiled
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("f, args, more", [
+    (lorenz, (1.0, 1.2, 20.0), ()),
+    (bounded_while, (0.3, 2.0, 0.5), ()),  # branch flags on the tape, a while loop
+    (triangle, (0.4, 0.3, 0.2), ()),  # an inner count that changes: the array doubles when full
+    (grid, (0.4, 0.3, 0.2), (40,)),  # nested loops counted before they run
+])
+def test_tape_of_numbers_is_an_array_under_jit(f, args, more):
+    """Reverse mode over Python floats keeps its tape in a float array under jit (Numba's
+    lists box each push and pop): the same numbers as Python's lists, and as finite differences."""
+    g = srcgrad.grad(f, wrt=(0, 1, 2))
+    jg = srcgrad.jit(g)
+    for scale in (1.0, 1.5):  # a second call: the compiled code alone
+        shifted = tuple(a * scale for a in args) + more
+        np.testing.assert_allclose(jg(*shifted), g(*shifted), rtol=1e-12)
+    assert "stack.append" in srcgrad.source(g)  # the variant for Python numbers, in reverse mode
+    assert _tape_in_arrays(jg) == [True]
+    srcgrad.check_grads(lambda x, y, z: f(x, y, z, *more), list(args), modes=("rev",))
+
+
+def test_tape_of_arrays_stays_in_lists_under_jit():
+    a, w = np.linspace(0.1, 0.9, 4), np.linspace(1.0, 2.0, 4)
+    g = srcgrad.grad(rows_of, wrt=(0, 1))
+    assert "stack.append" in srcgrad.source(g)
+    jg = srcgrad.jit(g)
+    for got, want in zip(jg(a, w), g(a, w), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert _tape_in_arrays(jg) == [False]
