@@ -8,8 +8,11 @@ It also measures the cold transformation time of a 50-line function, the
 overhead of a cached call, peak memory (tracemalloc) against the
 hand-written gradient, and the ``srcgrad.jit`` backend (Numba, when
 installed): ``jit(grad(f))`` against the same hand gradient, and its compile
-time. autograd, JAX (jax.jit) and PyTorch get a column each when installed
-(``pip install autograd jax torch``); without them the columns are left out.
+time. autograd, JAX (jax.jit) and PyTorch (eager, through a NumPy-named view of
+torch's functions) get a column each when installed (``pip install -e .[bench]``
+and ``pip install torch``); without them the columns are left out. Each is
+checked against the hand gradient first ("wrong" if it differs, "error (...)" if
+it fails; SRCGRAD_BENCH_DEBUG=1 raises instead).
 
     python bench/run.py [--quick] [--only NAME[,NAME...]] [--check] [--self-test] [--list]
 
@@ -35,6 +38,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import types
 from pathlib import Path
 
 import numpy as np
@@ -421,10 +425,13 @@ def installed_others() -> list[str]:
 
 def _library_copy(func, numpy_module):
     """``func`` from a copy of workloads.py that calls ``numpy_module`` for ``np``."""
-    source = inspect.getsource(workloads).replace("import numpy as np\n", "", 1)
-    namespace = {"__name__": f"_bench_{numpy_module.__name__}", "np": numpy_module}
-    exec(compile(source, workloads.__file__, "exec"), namespace)  # noqa: S102 - our own file
-    return namespace[func.__name__]
+    name = f"_bench_{numpy_module.__name__}"
+    if name not in sys.modules:  # (its dataclasses look their module up there)
+        source = inspect.getsource(workloads).replace("import numpy as np\n", "", 1)
+        module = sys.modules[name] = types.ModuleType(name)
+        module.np = numpy_module
+        exec(compile(source, workloads.__file__, "exec"), module.__dict__)  # noqa: S102 - our own file
+    return getattr(sys.modules[name], func.__name__)
 
 
 def _other_gradient(name: str, case):
@@ -441,7 +448,50 @@ def _other_gradient(name: str, case):
         f = _library_copy(case.func, importlib.import_module("jax.numpy"))
         g = jax.jit(jax.grad(f, argnums=tuple(positions) if many else positions[0]))
         return lambda *a: jax.block_until_ready(g(*a))
-    return None  # PyTorch differentiates torch code, not NumPy code: no adapter
+    if name == "torch":
+        return _torch_gradient(_library_copy(case.func, _torch_numpy()), positions, many)
+    return None
+
+
+def _torch_numpy() -> types.ModuleType:
+    """The part of NumPy workloads.py calls, as PyTorch functions (eager mode, autograd)."""
+    torch = importlib.import_module("torch")
+    tnp = types.ModuleType("torch_as_numpy")
+
+    def reduction(op):
+        def reduce(x, axis=None, keepdims=False):
+            return op(x) if axis is None else op(x, dim=axis, keepdim=keepdims)
+        return reduce
+
+    tnp.sum, tnp.mean = reduction(torch.sum), reduction(torch.mean)
+    tnp.max, tnp.min = reduction(torch.amax), reduction(torch.amin)
+    for ufunc in ("tanh", "sin", "cos", "log", "exp", "sqrt", "abs", "outer", "dot", "zeros_like"):
+        setattr(tnp, ufunc, getattr(torch, ufunc))
+    tnp.linalg = types.SimpleNamespace(norm=torch.linalg.norm)
+    tnp.random, tnp.ndarray, tnp.float64 = np.random, np.ndarray, np.float64
+    return tnp
+
+
+def _torch_gradient(f, positions, many):
+    """``f``'s gradient by PyTorch: differentiated arguments as float64 tensors that need
+    their gradient (NumPy arrays shared, not copied), the rest as tensors or as they are."""
+    torch = importlib.import_module("torch")
+
+    def tensor(value, grad: bool):
+        if isinstance(value, np.ndarray):
+            t = torch.from_numpy(value)
+        elif isinstance(value, float):
+            t = torch.tensor(value, dtype=torch.float64)
+        else:
+            return value  # ints, lists of floats
+        return t.requires_grad_() if grad else t
+
+    def gradient(*args):
+        inputs = [tensor(a, k in positions) for k, a in enumerate(args)]
+        grads = torch.autograd.grad(f(*inputs), [inputs[p] for p in positions])
+        return tuple(grads) if many else grads[0]
+
+    return gradient
 
 
 def other_ratio(name: str, case, args, t_hand: float, opts) -> str:
@@ -449,11 +499,25 @@ def other_ratio(name: str, case, args, t_hand: float, opts) -> str:
         g = _other_gradient(name, case)
         if g is None:
             return "n/a"
-        g(*args)  # compile (jax.jit), warm up
+        got = g(*args)  # compile (jax.jit), warm up
+        if not _same_gradient(got, case.hand(*args)):
+            return "wrong"
         t_other, _, _ = compare_times(g, args, case.hand, args, max(3, opts.repeats // 3), opts.batch)
-    except Exception:
-        return "error"
+    except Exception as exc:
+        if os.environ.get("SRCGRAD_BENCH_DEBUG"):
+            raise
+        return f"error ({type(exc).__name__})"
     return fmt_ratio(t_other / t_hand)
+
+
+def _same_gradient(got, want) -> bool:
+    """Whether another library's gradient (its arrays or tensors) is the hand gradient."""
+    if isinstance(want, tuple):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
+            _same_gradient(g, w) for g, w in zip(got, want))
+    if hasattr(got, "detach"):
+        got = got.detach().numpy()
+    return bool(np.allclose(np.asarray(got, dtype=float), want, rtol=1e-6, atol=1e-9))
 
 
 def run_memory(sg, case, table: Table) -> None:
