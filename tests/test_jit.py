@@ -61,9 +61,9 @@ def squares_by_index(x):
     return s
 
 
-def with_dict(x, y):
+def with_dict(x, y, z):
     d = {"a": x * 2.0}
-    return d["a"] * y
+    return d["a"] * y * z
 
 
 def test_horner_gradient_jitted():
@@ -112,9 +112,9 @@ def test_jit_keeps_the_checks_of_grad():
 
 
 def test_what_numba_cannot_compile_is_named():
-    jg = srcgrad.jit(srcgrad.grad(with_dict, wrt=(0, 1)))
-    with pytest.raises(srcgrad.JitUnsupportedError, match=r"sg\.(unindex|expand_to).*grad_with_dict"):
-        jg(0.7, 1.1)
+    jg = srcgrad.jit(srcgrad.grad(with_dict, wrt=(0, 1, 2)))  # reverse mode: a dict's cotangent
+    with pytest.raises(srcgrad.JitUnsupportedError, match=r"sg\.unindex.*grad_with_dict"):
+        jg(0.7, 1.1, 0.5)
 
 
 def test_backwards_iteration_other_than_range_is_named():
@@ -304,3 +304,27 @@ def test_tape_of_arrays_stays_in_lists_under_jit():
     for got, want in zip(jg(a, w), g(a, w), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12)
     assert _tape_in_arrays(jg) == [False]
+
+
+def scaled_horner_call(x, scale):
+    return scale * horner(x)
+
+
+def horner_of_three(x, y, z):
+    return z * horner(x) + y * horner(z)
+
+
+@pytest.mark.parametrize("f, args", [
+    (scaled_horner_call, (0.7, 2.0)),  # forward mode: the helper's jvp takes dx by keyword
+    (horner_of_three, (0.7, 2.0, 0.3)),  # reverse mode: the helper's tape read back by next()
+])
+def test_gradients_calling_user_functions_jitted(f, args):
+    """A helper's generated jvp (keyword-only tangents) or forward/backward pair (a tape read
+    back through reversed()) compiled with the caller: the same numbers as Python's."""
+    wrt = tuple(range(len(args)))
+    g = srcgrad.grad(f, wrt=wrt)
+    jg = srcgrad.jit(g)
+    for scale in (1.0, 0.5):
+        shifted = tuple(a * scale for a in args)
+        np.testing.assert_allclose(jg(*shifted), g(*shifted), rtol=1e-12)
+    srcgrad.check_grads(f, list(args), modes=("rev",))

@@ -229,7 +229,9 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         if not isinstance(definition, ast.FunctionDef):
             raise JitUnsupportedError(f"{fn.__name__}, which is not a def")
         definition.decorator_list = []
+        _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
+        _keywords_positional(definition)
         if array_stacks and not ArrayStacks(definition).run():
             _compiled[fn, True] = compile_function(fn)
             return _compiled[fn, True]
@@ -245,6 +247,67 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         dispatcher = numba.njit(cache=False)(rewritten)
         _compiled[fn, array_stacks] = dispatcher
         return dispatcher
+
+
+def _reversed_cursors(definition: ast.FunctionDef) -> None:
+    """``saved = reversed(stack)`` read only by ``v = next(saved)`` (a reverse sweep reading
+    its tape back) becomes a count, ``saved = len(stack)``, and ``saved -= 1; v = stack[saved]``:
+    Numba has no ``reversed`` of a list."""
+    cursors = {}
+    for s in ast.walk(definition):
+        if (
+            isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name)
+            and s.value.func.id == "reversed" and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name)
+        ):
+            cursors[s.targets[0].id] = s.value.args[0].id
+    uses: dict[str, int] = {}
+    reads: dict[str, int] = {}
+    for node in ast.walk(definition):
+        if isinstance(node, ast.Name) and node.id in cursors:
+            uses[node.id] = uses.get(node.id, 0) + 1
+        if _next_of(node, cursors):
+            reads[node.value.args[0].id] = reads.get(node.value.args[0].id, 0) + 1
+    cursors = {c: stack for c, stack in cursors.items() if uses[c] == reads.get(c, 0) + 1}
+    if not cursors:
+        return
+
+    def rewrite(stmts: list) -> list:
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list) and not isinstance(s, ast.FunctionDef):
+                    setattr(s, field, rewrite(getattr(s, field)))
+            target = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+            if target in cursors and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
+                out += _parsed(f"{target} = len({cursors[target]})")
+            elif _next_of(s, cursors):
+                cursor = s.value.args[0].id
+                out += _parsed(f"{cursor} -= 1\n{ast.unparse(s.targets[0])} = {cursors[cursor]}[{cursor}]")
+            else:
+                out.append(s)
+        return out
+
+    definition.body = rewrite(definition.body)
+
+
+def _next_of(node, cursors) -> bool:
+    """``v = next(cursor)`` for one of ``cursors``."""
+    return (
+        isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "next" and len(node.value.args) == 1
+        and isinstance(node.value.args[0], ast.Name) and node.value.args[0].id in cursors
+    )
+
+
+def _keywords_positional(definition: ast.FunctionDef) -> None:
+    """Keyword-only parameters without defaults made ordinary ones (Numba binds keywords
+    only to those): a generated ``f_jvp(x, *, dx)``, called ``f_jvp(x, dx=1.0)``."""
+    args = definition.args
+    if args.kwonlyargs and not args.defaults and all(d is None for d in args.kw_defaults):
+        args.args += args.kwonlyargs
+        args.kwonlyargs, args.kw_defaults = [], []
 
 
 class ArrayStacks:
@@ -781,6 +844,25 @@ def jit_runtime() -> types.ModuleType:
         overload(helper(x1_helper))(product_adjoint(x1_forms))
     for x2_helper in (products.matmul_adjoint_x2, products.dot_adjoint_b):
         overload(helper(x2_helper))(product_adjoint(x2_forms))
+
+    expand_to = helper(broadcasting.expand_to)
+
+    @overload(expand_to)
+    def _expand_to(d, like):
+        """A tangent given its primal's shape: a number's is the number; an array's, the
+        tangent broadcast (a copy, where NumPy gives a read-only view: nothing writes it)."""
+        if number(like) and number(d):
+            return lambda d, like: d
+        if isinstance(like, nt.Array) and isinstance(d, nt.Array) and d.ndim == like.ndim:
+            def same_rank(d, like):
+                if d.shape == like.shape:
+                    return d
+                return np.broadcast_to(d, like.shape).copy()
+
+            return same_rank
+        if isinstance(like, nt.Array) and (number(d) or isinstance(d, nt.Array)):
+            return lambda d, like: np.broadcast_to(d, like.shape).copy()
+        return None
 
     add = helper(containers.add)
 
