@@ -330,6 +330,8 @@ class ArrayStacks:
     def run(self) -> bool:
         """Rewrite the stacks of the function; whether it had any."""
         body = self.definition.body
+        if any(isinstance(n, (ast.FunctionDef, ast.Lambda, ast.ClassDef)) for n in ast.walk(ast.Module(body, []))):
+            return False  # a nested scope could reach a stack the rewrite would not see
         lists = {
             s.targets[0].id for s in body
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
