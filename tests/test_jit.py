@@ -271,6 +271,16 @@ def grid(x, y, z, n):
     return x * y
 
 
+def early_exit(x, y, z):
+    for i in range(1, 9):  # left by break: the reverse sweep runs back the first `count` turns
+        x = x * np.cos(y) + z
+        if x > 2.0:
+            break
+        t = None if i > 100 else x * 0.5  # (a name bound to None on a path never taken)
+        y = y + t * 0.1
+    return x * y
+
+
 def rows_of(a, w):
     for _ in range(3):
         a = np.tanh(a * w)  # a tape of arrays: the lists are compiled
@@ -282,6 +292,7 @@ def rows_of(a, w):
     (bounded_while, (0.3, 2.0, 0.5), ()),  # branch flags on the tape, a while loop
     (triangle, (0.4, 0.3, 0.2), ()),  # an inner count that changes: the array doubles when full
     (grid, (0.4, 0.3, 0.2), (40,)),  # nested loops counted before they run
+    (early_exit, (0.9, 0.2, 0.4), ()),  # reversed(range(1, 9)[:count]), a count on the tape
 ])
 def test_tape_of_numbers_is_an_array_under_jit(f, args, more):
     """Reverse mode over Python floats keeps its tape in a float array under jit (Numba's

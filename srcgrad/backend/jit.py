@@ -319,9 +319,10 @@ class ArrayStacks:
     statement changes, nested or under ``if``s: at most that many), the array is made
     large enough once, and each push only checks it; elsewhere (``while``, other
     iterables) a push doubles a full array. Only a list used in no other way is rewritten;
-    a name the tape saves before it is first bound (``t = None`` in generated code, never
-    read as None: no ``is`` test reads it) starts as NaN. Values of other types (arrays,
-    ints used as ints) do not type, and the caller compiles the lists instead.
+    a name bound to None before its first value (generated code binds every name on all
+    paths; never read as None: no ``is`` test reads it) starts as NaN, or 0 for a count that
+    bounds a ``range`` or a slice (popped back as an int). Values of other types (arrays)
+    do not type, and the caller compiles the lists instead.
     """
 
     def __init__(self, definition: ast.FunctionDef):
@@ -366,7 +367,24 @@ class ArrayStacks:
                 count += "_"
             taken.add(count)
             self.counts[name] = count
-        self.unbound = saved - compared
+        # names given None before their first value (generated code binds every name on all
+        # paths): never read as None (no `is` test reads them), they start as NaN, so that Numba
+        # types them as numbers with no None in between
+        nones = {
+            node.targets[0].id for node in ast.walk(self.definition)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant) and node.value.value is None
+        }
+        self.unbound = nones - compared
+        # counts the tape saves (a loop's trip count, run back by `range(count)`): popped as ints
+        self.integers = {
+            n.id for node in ast.walk(self.definition)
+            for part in (
+                node.args if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+                else [node.lower, node.upper, node.step] if isinstance(node, ast.Slice) else []
+            )
+            if part is not None for n in ast.walk(part) if isinstance(n, ast.Name)
+        }
         self.definition.body = self.block(body, sized=False)
         return True
 
@@ -480,11 +498,12 @@ class ArrayStacks:
             if name in self.stacks and isinstance(s.value, ast.List):
                 return _parsed(f"{name} = np.empty(64)\n{self.counts[name]} = 0")
             if name in self.unbound and isinstance(s.value, ast.Constant) and s.value.value is None:
-                return _parsed(f"{name} = np.nan")
+                return _parsed(f"{name} = {0 if name in self.integers else 'np.nan'}")
             if _pop(s, self.stacks):
                 stack = s.value.func.value.id
                 count = self.counts[stack]
-                return _parsed(f"{count} -= 1\n{name} = {stack}[{count}]")
+                value = f"int({stack}[{count}])" if name in self.integers else f"{stack}[{count}]"
+                return _parsed(f"{count} -= 1\n{name} = {value}")
         if _push(s, self.stacks):
             stack = s.value.func.value.id
             count = self.counts[stack]
@@ -525,7 +544,9 @@ def _parsed(text: str) -> list:
 
 
 class CountDown(ast.NodeTransformer):
-    """``reversed(range(a, b))`` -> ``range(b - 1, a - 1, -1)``: Numba has no ``reversed``."""
+    """``reversed(range(a, b))`` -> ``range(b - 1, a - 1, -1)``: Numba has no ``reversed``.
+    The first ``count`` of them (a loop left by ``break``, run back by the reverse sweep),
+    ``reversed(range(a, b)[:count])``, count down from ``min(b, a + count) - 1``."""
 
     def __init__(self, function: str):
         self.function = function
@@ -534,6 +555,12 @@ class CountDown(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id == "reversed":
             inner = node.args[0] if len(node.args) == 1 else None
+            count = None
+            if (
+                isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice)
+                and inner.slice.lower is None and inner.slice.step is None and inner.slice.upper is not None
+            ):
+                inner, count = inner.value, inner.slice.upper
             if (
                 isinstance(inner, ast.Call)
                 and isinstance(inner.func, ast.Name)
@@ -541,6 +568,9 @@ class CountDown(ast.NodeTransformer):
                 and 1 <= len(inner.args) <= 2
             ):
                 start, stop = (ast.Constant(0), inner.args[0]) if len(inner.args) == 1 else inner.args
+                if count is not None:
+                    reached = ast.BinOp(left=copy.deepcopy(start), op=ast.Add(), right=count)
+                    stop = ast.Call(func=ast.Name("min", ast.Load()), args=[stop, reached], keywords=[])
                 return ast.Call(
                     func=ast.Name("range", ast.Load()),
                     args=[_minus_one(stop), _minus_one(start), ast.Constant(-1)],
