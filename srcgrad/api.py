@@ -562,7 +562,6 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     if len(tangents) != len(primals):
         raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
     bound = _bind(func, primals, {})
-    values = [bound.arguments[p] for p in params if p in bound.arguments]
     active = []
     for k, t in enumerate(tangents):
         if t is not None:
@@ -573,7 +572,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     slot = pipeline.forward_function(func, tuple(params[k] for k in active))
     by_name = {slot.tangent_names[params[k]]: tangents[k] for k in active}
     try:
-        out, out_tangent = slot.function(*values, **by_name)
+        # keyword-only parameters (``*, reg=0.1``) stay keywords: bound.kwargs holds them
+        out, out_tangent = slot.function(*bound.args, **bound.kwargs, **by_name)
     except Exception as exc:
         _add_source_note(exc, slot.generated)
         raise

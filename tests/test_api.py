@@ -144,6 +144,25 @@ def test_keyword_arguments_and_defaults():
     np.testing.assert_allclose(srcgrad.grad(with_defaults)(x), 2.0 * np.cos(x) + 1.0)
 
 
+def ridge_keyword_only(w, X, y, *, reg=0.1):
+    r = X @ w - y
+    return np.sum(r ** 2) + reg * np.dot(w, w)
+
+
+def test_jvp_and_hvp_of_a_function_with_a_keyword_only_parameter():
+    # jvp passed every bound argument positionally, so a keyword-only parameter with a
+    # default made the generated jvp raise TypeError ("takes 3 positional arguments")
+    rng = np.random.default_rng(0)
+    w, X, y, v = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
+    out, tangent = srcgrad.jvp(ridge_keyword_only, (w, X, y), (v, None, None))
+    assert out == ridge_keyword_only(w, X, y)
+    exact_gradient = 2 * X.T @ (X @ w - y) + 0.2 * w
+    np.testing.assert_allclose(tangent, exact_gradient @ v, rtol=1e-12)
+    exact_hessian = 2 * X.T @ X + 0.2 * np.eye(3)
+    np.testing.assert_allclose(srcgrad.hvp(ridge_keyword_only)(w, X, y, v), exact_hessian @ v, rtol=1e-12)
+    srcgrad.check_grads(ridge_keyword_only, [w, X, y])
+
+
 def test_float32_gradient_keeps_dtype():
     x = np.arange(4, dtype=np.float32)
     g = srcgrad.grad(two_x_dot_x)(x)
