@@ -280,9 +280,10 @@ class Classifier:
         for pname, atom in zip(params, args):
             bound[pname] = atom
         for k in keywords:
-            if k.arg not in params:
+            name = rule.aliases.get(k.arg, k.arg)  # np.clip(x, min=0): the a_min input
+            if name not in params or name in bound:
                 return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
-            bound[k.arg] = k.value
+            bound[name] = k.value
         for p, default in rule.input_defaults.items():  # an optional input left out: its default
             bound.setdefault(p, tp.const(default))
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
