@@ -12,6 +12,7 @@ import functools
 import inspect
 import linecache
 import sys
+import types
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -68,9 +69,28 @@ def transformable(func) -> Callable:
             return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
+        method = _users_bound_method(func)
+        if method is not None:  # grad(model.loss): a wrapper calls it, as a call site in user code would
+            names = [p.name for p in inspect.signature(method).parameters.values()]
+            return rule_wrapper(method, tuple(names))
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
     options = _options_by_name(func, rule)
     return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _users_bound_method(func):
+    """``func`` when it is a method of the user's class bound to an object (``model.loss``,
+    ``model.__call__``, or the object itself when its class defines ``__call__``) with
+    plain named parameters; else None."""
+    if not inspect.ismethod(func) and not inspect.isfunction(func) and callable(func):
+        call = inspect.getattr_static(type(func), "__call__", None)
+        func = types.MethodType(call, func) if inspect.isfunction(call) else None
+    if not inspect.ismethod(func) or not inspect.isfunction(func.__func__) or not is_users_code(func.__func__):
+        return None
+    kinds = {p.kind for p in inspect.signature(func).parameters.values()}
+    if kinds - {inspect.Parameter.POSITIONAL_OR_KEYWORD}:
+        return None
+    return func
 
 
 def _options_by_name(func, rule) -> dict:

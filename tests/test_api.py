@@ -163,6 +163,31 @@ def test_jvp_and_hvp_of_a_function_with_a_keyword_only_parameter():
     srcgrad.check_grads(ridge_keyword_only, [w, X, y])
 
 
+class _Ridge:
+    def __init__(self, lam):
+        self.lam = lam
+
+    def loss(self, w, x):
+        return np.sum((x @ w) ** 2) + self.lam * np.dot(w, w)
+
+    def __call__(self, w, x):
+        return self.loss(w, x)
+
+
+def test_the_gradient_of_a_method_bound_to_an_object_of_the_users_class():
+    # grad(model.loss) raised NoDerivativeRuleError "no derivative rule for loss"
+    model = _Ridge(0.1)
+    w, x = np.array([0.3, -0.7]), np.array([[1.0, 2.0], [0.5, -1.5]])
+    exact = 2 * x.T @ (x @ w) + 0.2 * w
+    for f in (model.loss, model.__call__, model):
+        np.testing.assert_allclose(srcgrad.grad(f)(w, x), exact, rtol=1e-12)
+        srcgrad.check_grads(f, [w, x], order=2)
+    np.testing.assert_allclose(srcgrad.grad(model.loss, wrt="x")(w, x), 2 * np.outer(x @ w, w), rtol=1e-12)
+    d_loss = srcgrad.grad(model.loss)
+    model.lam = 2.0  # the attribute is read when the gradient runs
+    np.testing.assert_allclose(d_loss(w, x), 2 * x.T @ (x @ w) + 4.0 * w, rtol=1e-12)
+
+
 def test_float32_gradient_keeps_dtype():
     x = np.arange(4, dtype=np.float32)
     g = srcgrad.grad(two_x_dot_x)(x)
