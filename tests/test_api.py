@@ -188,6 +188,28 @@ def test_the_gradient_of_a_method_bound_to_an_object_of_the_users_class():
     np.testing.assert_allclose(d_loss(w, x), 2 * x.T @ (x @ w) + 4.0 * w, rtol=1e-12)
 
 
+def _ridge(w, x, y, lam=0.0):
+    return np.sum((x @ w - y) ** 2) + lam * np.dot(w, w)
+
+
+def test_the_gradient_of_a_partial_of_the_users_function_or_method():
+    # grad(functools.partial(loss, lam=0.1)) raised NoDerivativeRuleError "no derivative rule
+    # for function"; a method's defaulted parameter may be passed or left out
+    import functools
+
+    w, x, y = np.array([0.3, -0.7]), np.array([[1.0, 2.0], [0.5, -1.5]]), np.array([0.2, -0.4])
+    exact_w = 2 * x.T @ (x @ w - y) + 0.2 * w
+    np.testing.assert_allclose(srcgrad.grad(functools.partial(_ridge, lam=0.1))(w, x, y), exact_w, rtol=1e-12)
+    np.testing.assert_allclose(srcgrad.grad(functools.partial(_ridge, x=x, y=y, lam=0.1))(w), exact_w, rtol=1e-12)
+    by_x = functools.partial(_ridge, w)  # the remaining parameters, lam with its default
+    np.testing.assert_allclose(srcgrad.grad(by_x)(x, y), 2 * np.outer(x @ w - y, w), rtol=1e-12)
+    srcgrad.check_grads(by_x, [x, y], order=2)
+    model = _Ridge(0.1)
+    np.testing.assert_allclose(
+        srcgrad.grad(functools.partial(model.loss, x=x))(w), 2 * x.T @ (x @ w) + 0.2 * w, rtol=1e-12
+    )
+
+
 def test_float32_gradient_keeps_dtype():
     x = np.arange(4, dtype=np.float32)
     g = srcgrad.grad(two_x_dot_x)(x)

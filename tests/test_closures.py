@@ -611,3 +611,28 @@ def test_a_nested_call_a_condition_may_skip_or_a_loop_may_continue_past_is_refus
         srcgrad.grad(skipped)(np.array([1.0, 2.0]))
     with pytest.raises(UnsupportedSyntaxError, match="`continue`"):
         srcgrad.grad(continued)(np.array([1.0, 2.0]))
+
+
+# -- functools.partial of a bound method ------------------------------------------------------
+
+
+class _Scaled:
+    def __init__(self, s):
+        self.s = s
+
+    def loss(self, w, x, scale=1.0):
+        return self.s * scale * np.sum(np.tanh(x * w) ** 2)
+
+
+_HALF_LOSS = functools.partial(_Scaled(2.0).loss, scale=0.5)
+
+
+def test_a_module_level_partial_of_a_bound_method():
+    # the call passed the partial itself as `self` (AttributeError: 'functools.partial'
+    # object has no attribute 's', raised by the generated code)
+    def loss(w, x):
+        return _HALF_LOSS(w, x)
+
+    t = np.tanh(X * W)
+    np.testing.assert_allclose(srcgrad.grad(loss)(W, X), 2.0 * t * (1 - t ** 2) * X, rtol=1e-12)
+    _check(loss, W, X)
