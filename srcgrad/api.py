@@ -12,6 +12,7 @@ import functools
 import inspect
 import linecache
 import sys
+import types
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -68,9 +69,54 @@ def transformable(func) -> Callable:
             return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
+        found = _users_callable(func)
+        if found is not None:  # grad(model.loss): a wrapper calls it, as a call site in user code would
+            return rule_wrapper(*found)
         raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
     options = _options_by_name(func, rule)
     return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _users_bound_method(func):
+    """``func`` when it is a method of the user's class bound to an object (``model.loss``,
+    ``model.__call__``, or the object itself when its class defines ``__call__``); else None."""
+    if not inspect.ismethod(func) and not inspect.isfunction(func) and callable(func):
+        call = inspect.getattr_static(type(func), "__call__", None)
+        func = types.MethodType(call, func) if inspect.isfunction(call) else None
+    if not inspect.ismethod(func) or not inspect.isfunction(func.__func__) or not is_users_code(func.__func__):
+        return None
+    return func
+
+
+def _users_callable(func) -> tuple | None:
+    """``rule_wrapper``'s arguments (the callable, its parameter names, its keywords and
+    defaults) for a callable without source of its own that calls the user's code: a bound
+    method or callable object (``_users_bound_method``), or a ``functools.partial`` of the
+    user's function or method (``partial(loss, reg=0.1)``, whose bound keywords stay bound);
+    else None."""
+    method = _users_bound_method(func)
+    if method is None and not (
+        isinstance(func, functools.partial)
+        and (inspect.isfunction(func.func) and is_users_code(func.func) or _users_bound_method(func.func))
+    ):
+        return None
+    func = method or func
+    params = list(inspect.signature(func).parameters.values())
+    kind = inspect.Parameter
+    if any(p.kind in (kind.VAR_POSITIONAL, kind.VAR_KEYWORD, kind.POSITIONAL_ONLY) for p in params) or any(
+        p.kind is kind.KEYWORD_ONLY and p.default is kind.empty for p in params
+    ):
+        return None
+    names, defaults = [], {}
+    for p in params:
+        if p.kind is not kind.POSITIONAL_OR_KEYWORD:
+            continue  # a keyword the partial binds: it stays bound
+        if p.default is not kind.empty:
+            if not is_literal(p.default):
+                break  # left to the callee's own default (the wrapper cannot write it)
+            defaults[p.name] = p.default
+        names.append(p.name)
+    return func, tuple(names), (), defaults
 
 
 def _options_by_name(func, rule) -> dict:
@@ -562,7 +608,6 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     if len(tangents) != len(primals):
         raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
     bound = _bind(func, primals, {})
-    values = [bound.arguments[p] for p in params if p in bound.arguments]
     active = []
     for k, t in enumerate(tangents):
         if t is not None:
@@ -573,7 +618,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     slot = pipeline.forward_function(func, tuple(params[k] for k in active))
     by_name = {slot.tangent_names[params[k]]: tangents[k] for k in active}
     try:
-        out, out_tangent = slot.function(*values, **by_name)
+        # keyword-only parameters (``*, reg=0.1``) stay keywords: bound.kwargs holds them
+        out, out_tangent = slot.function(*bound.args, **bound.kwargs, **by_name)
     except Exception as exc:
         _add_source_note(exc, slot.generated)
         raise

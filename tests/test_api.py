@@ -144,6 +144,72 @@ def test_keyword_arguments_and_defaults():
     np.testing.assert_allclose(srcgrad.grad(with_defaults)(x), 2.0 * np.cos(x) + 1.0)
 
 
+def ridge_keyword_only(w, X, y, *, reg=0.1):
+    r = X @ w - y
+    return np.sum(r ** 2) + reg * np.dot(w, w)
+
+
+def test_jvp_and_hvp_of_a_function_with_a_keyword_only_parameter():
+    # jvp passed every bound argument positionally, so a keyword-only parameter with a
+    # default made the generated jvp raise TypeError ("takes 3 positional arguments")
+    rng = np.random.default_rng(0)
+    w, X, y, v = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
+    out, tangent = srcgrad.jvp(ridge_keyword_only, (w, X, y), (v, None, None))
+    assert out == ridge_keyword_only(w, X, y)
+    exact_gradient = 2 * X.T @ (X @ w - y) + 0.2 * w
+    np.testing.assert_allclose(tangent, exact_gradient @ v, rtol=1e-12)
+    exact_hessian = 2 * X.T @ X + 0.2 * np.eye(3)
+    np.testing.assert_allclose(srcgrad.hvp(ridge_keyword_only)(w, X, y, v), exact_hessian @ v, rtol=1e-12)
+    srcgrad.check_grads(ridge_keyword_only, [w, X, y])
+
+
+class _Ridge:
+    def __init__(self, lam):
+        self.lam = lam
+
+    def loss(self, w, x):
+        return np.sum((x @ w) ** 2) + self.lam * np.dot(w, w)
+
+    def __call__(self, w, x):
+        return self.loss(w, x)
+
+
+def test_the_gradient_of_a_method_bound_to_an_object_of_the_users_class():
+    # grad(model.loss) raised NoDerivativeRuleError "no derivative rule for loss"
+    model = _Ridge(0.1)
+    w, x = np.array([0.3, -0.7]), np.array([[1.0, 2.0], [0.5, -1.5]])
+    exact = 2 * x.T @ (x @ w) + 0.2 * w
+    for f in (model.loss, model.__call__, model):
+        np.testing.assert_allclose(srcgrad.grad(f)(w, x), exact, rtol=1e-12)
+        srcgrad.check_grads(f, [w, x], order=2)
+    np.testing.assert_allclose(srcgrad.grad(model.loss, wrt="x")(w, x), 2 * np.outer(x @ w, w), rtol=1e-12)
+    d_loss = srcgrad.grad(model.loss)
+    model.lam = 2.0  # the attribute is read when the gradient runs
+    np.testing.assert_allclose(d_loss(w, x), 2 * x.T @ (x @ w) + 4.0 * w, rtol=1e-12)
+
+
+def _ridge(w, x, y, lam=0.0):
+    return np.sum((x @ w - y) ** 2) + lam * np.dot(w, w)
+
+
+def test_the_gradient_of_a_partial_of_the_users_function_or_method():
+    # grad(functools.partial(loss, lam=0.1)) raised NoDerivativeRuleError "no derivative rule
+    # for function"; a method's defaulted parameter may be passed or left out
+    import functools
+
+    w, x, y = np.array([0.3, -0.7]), np.array([[1.0, 2.0], [0.5, -1.5]]), np.array([0.2, -0.4])
+    exact_w = 2 * x.T @ (x @ w - y) + 0.2 * w
+    np.testing.assert_allclose(srcgrad.grad(functools.partial(_ridge, lam=0.1))(w, x, y), exact_w, rtol=1e-12)
+    np.testing.assert_allclose(srcgrad.grad(functools.partial(_ridge, x=x, y=y, lam=0.1))(w), exact_w, rtol=1e-12)
+    by_x = functools.partial(_ridge, w)  # the remaining parameters, lam with its default
+    np.testing.assert_allclose(srcgrad.grad(by_x)(x, y), 2 * np.outer(x @ w - y, w), rtol=1e-12)
+    srcgrad.check_grads(by_x, [x, y], order=2)
+    model = _Ridge(0.1)
+    np.testing.assert_allclose(
+        srcgrad.grad(functools.partial(model.loss, x=x))(w), 2 * x.T @ (x @ w) + 0.2 * w, rtol=1e-12
+    )
+
+
 def test_float32_gradient_keeps_dtype():
     x = np.arange(4, dtype=np.float32)
     g = srcgrad.grad(two_x_dot_x)(x)

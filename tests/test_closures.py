@@ -551,3 +551,88 @@ def test_a_differentiated_callable_that_is_no_closure_of_ours_is_refused():
 
     with pytest.raises(UnsupportedSyntaxError, match="not a `lambda`"):
         srcgrad.grad(loss)(W, np.multiply, X)
+
+
+# -- nested functions called in conditions --------------------------------------------------
+
+
+def test_a_nested_def_called_in_a_while_condition_a_branch_and_a_conditional_expression():
+    # conditions stayed as written, so a nested function called in one was neither inlined
+    # nor defined in the generated code: NameError "name 'loss' is not defined"
+    def backtrack(w, x):
+        def loss(v):
+            return np.sum((v * x) ** 2)
+
+        step = 1.0
+        while loss(w * step) > 0.5 and step > 1e-3:
+            step = step * 0.5
+        if loss(w) > 4.0:
+            return step * loss(w)
+        elif loss(w * 2) > 1.0:
+            return -loss(w)
+        return loss(w) if loss(w) > 0.1 else 2.0 * loss(w)
+
+    def exact(w, x, h=1e-6):  # step is piecewise constant: d/dw of step * loss(w)
+        step = 1.0
+        while np.sum((w * step * x) ** 2) > 0.5 and step > 1e-3:
+            step = step * 0.5
+        return step * 2 * w * x ** 2
+
+    w = np.array([0.9, -1.3])
+    x = np.array([1.5, 1.2])
+    assert np.sum((w * x) ** 2) > 4.0  # the first branch
+    np.testing.assert_allclose(srcgrad.grad(backtrack)(w, x), exact(w, x), rtol=1e-12)
+    _check(backtrack, w, x)
+    for small in (np.array([0.5, 0.4]), np.array([0.2, 0.1])):  # the other branches
+        _check(backtrack, small, x)
+
+
+def test_a_nested_call_a_condition_may_skip_or_a_loop_may_continue_past_is_refused():
+    def skipped(w):
+        def loss(v):
+            return np.sum(v ** 2)
+
+        if w[0] > 0 and loss(w) > 1.0:
+            return np.sum(w)
+        return 2.0 * np.sum(w)
+
+    def continued(w):
+        def loss(v):
+            return np.sum(v ** 2)
+
+        s = 1.0
+        while loss(w * s) > 1.0:
+            s = s * 0.5
+            if s < 0.1:
+                continue
+        return s * np.sum(w)
+
+    with pytest.raises(UnsupportedSyntaxError, match="may skip"):
+        srcgrad.grad(skipped)(np.array([1.0, 2.0]))
+    with pytest.raises(UnsupportedSyntaxError, match="`continue`"):
+        srcgrad.grad(continued)(np.array([1.0, 2.0]))
+
+
+# -- functools.partial of a bound method ------------------------------------------------------
+
+
+class _Scaled:
+    def __init__(self, s):
+        self.s = s
+
+    def loss(self, w, x, scale=1.0):
+        return self.s * scale * np.sum(np.tanh(x * w) ** 2)
+
+
+_HALF_LOSS = functools.partial(_Scaled(2.0).loss, scale=0.5)
+
+
+def test_a_module_level_partial_of_a_bound_method():
+    # the call passed the partial itself as `self` (AttributeError: 'functools.partial'
+    # object has no attribute 's', raised by the generated code)
+    def loss(w, x):
+        return _HALF_LOSS(w, x)
+
+    t = np.tanh(X * W)
+    np.testing.assert_allclose(srcgrad.grad(loss)(W, X), 2.0 * t * (1 - t ** 2) * X, rtol=1e-12)
+    _check(loss, W, X)

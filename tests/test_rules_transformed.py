@@ -30,6 +30,8 @@ UNARY = {
     "np.stack([x, np.sin(x)]).T @ np.ones(2)": 0.0, "np.reshape(x, (2, 2)) @ x[:2]": 0.0,
     "np.dot(x, x) * x": 0.0, "np.einsum('i,i->', x, x) * x": 0.0, "np.tile(x, 2)[1:5] * x": 0.0,
     "np.repeat(x, 2)[::2] * x": 0.0, "np.diff(x * x)": 0.0, "np.trace(np.outer(x, x)) * x": 0.0,
+    # a bound left out, and NumPy 2's min=/max= (refused as "no derivative rule" before)
+    "x.clip(0.0)": 0.2, "x.clip(max=0.5)": 0.2, "np.clip(x, min=x[3] + 0.1, max=x[0] * 1.5)": 0.2,
 }
 MATRIX = {
     "np.linalg.inv(m)": 0.0, "np.linalg.det(m)": 0.0, "np.linalg.slogdet(m)[1]": 0.0,
@@ -65,3 +67,14 @@ def test_vector_rules_both_modes_second_order(functions, k, expr):
 def test_matrix_rules_both_modes(functions, k, expr):
     m = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.25, 1.8]])
     srcgrad.check_grads(getattr(functions, f"m{k}"), [m], modes=("rev", "fwd"))
+
+
+def test_a_derivative_with_respect_to_a_clip_bound_is_a_float(functions):
+    # forward mode for Python floats folded the unit tangent of the bound away: the derivative
+    # was the mask itself, np.True_ instead of 1.0 (and -grad raised TypeError)
+    d_low = srcgrad.grad(np.clip, wrt=1)
+    for a, expected in ((-0.5, 1.0), (0.5, 0.0)):
+        got = d_low(a, 0.0, 1.0)
+        assert type(got) is not np.bool_ and np.asarray(got).dtype == np.float64 and got == expected
+        got = srcgrad.grad(np.clip, wrt=1, mode="rev")(np.array(a), 0.0, 1.0)
+        assert np.asarray(got).dtype == np.float64 and got == expected

@@ -272,3 +272,21 @@ def f(x, s):
 """)
     x = np.array([0.9853816531510144, -0.2806536911326203, -0.39005886991441585])
     srcgrad.check_grads(f, [x, -0.5631868284596205], modes=("rev",), order=2)
+
+
+def test_hvp_when_a_slice_bound_computed_in_a_loop_is_restored_from_the_tape(tmp_path):
+    # the gradient writes `slice(k, t1, None)` with `t1 = k + 2` popped off the tape; forward
+    # mode over it took `slice` for a call needing a rule (NoDerivativeRuleError "no
+    # derivative rule for slice"): hvp of an LSTM that slices its gates failed so
+    f = load(tmp_path, """
+def f(x):
+    s = 0.0
+    for k in range(3):
+        s = s + np.sum(x[k:k + 2] ** 3)
+    return s
+""")
+    x = np.array([0.3, -1.2, 0.7, 2.0])
+    v = np.array([1.0, -0.5, 0.25, 2.0])
+    counts = np.array([1.0, 2.0, 2.0, 1.0])  # how many windows hold each entry
+    np.testing.assert_allclose(srcgrad.hvp(f)(x, v), counts * 6 * x * v, rtol=1e-12)
+    srcgrad.check_grads(f, [x], order=2)

@@ -280,9 +280,10 @@ class Classifier:
         for pname, atom in zip(params, args):
             bound[pname] = atom
         for k in keywords:
-            if k.arg not in params:
+            name = rule.aliases.get(k.arg, k.arg)  # np.clip(x, min=0): the a_min input
+            if name not in params or name in bound:
                 return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
-            bound[k.arg] = k.value
+            bound[name] = k.value
         for p, default in rule.input_defaults.items():  # an optional input left out: its default
             bound.setdefault(p, tp.const(default))
         inputs = {p: bound[p] for p in rule.inputs if p in bound}
@@ -376,15 +377,20 @@ def _unwrapped(target, node: gast.Call):
     <FROZEN's parameters>)``. Stored arguments are read from the object when the
     generated code runs (``PARTIAL.args[0]``), never copied into it.
     """
+    unwrapped_partial = False
     for _ in range(8):  # a partial of a bound method of ...: a few levels at most
         holder = node.func
         if isinstance(target, functools.partial):
             stored = [_path(holder, f"args[{k}]") for k in range(len(target.args))]
             keywords = [gast.keyword(arg=k, value=_path(holder, f"keywords[{k!r}]")) for k in target.keywords]
             node, target = _with_arguments(_calling(node, holder, "func"), stored, (), keywords), target.func
+            unwrapped_partial = True
             continue
         if isinstance(target, types.MethodType) and not isinstance(target.__self__, types.ModuleType):
-            receiver = holder.value if isinstance(holder, gast.Attribute) else _path(holder, "__self__")
+            # ``obj.method``'s receiver is ``obj``; ``PARTIAL.func``'s is ``PARTIAL.func.__self__``
+            # (not the partial: ``PARTIAL.func`` reads an attribute of it, not a method)
+            by_attribute = isinstance(holder, gast.Attribute) and not unwrapped_partial
+            receiver = holder.value if by_attribute else _path(holder, "__self__")
             frozen = registry.unfreeze(target.__self__)
             if frozen is not None:
                 dist, positional, keyword_paths = frozen

@@ -451,8 +451,10 @@ class _Fold(gast.NodeTransformer):
 
 
 def _is_truth(node) -> bool:
-    """A comparison or a ``not``: ``1.0 * (x > 0)`` is a number, ``(x > 0)`` a bool (whose
-    ``-`` NumPy refuses), so the unit factor stays."""
+    """A comparison, a ``not``, or ``&``/``|``/``^`` of them: ``1.0 * (x > 0)`` is a number,
+    ``(x > 0)`` a bool (whose ``-`` NumPy refuses), so the unit factor stays."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.BitAnd, gast.BitOr, gast.BitXor)):
+        return _is_truth(node.left) and _is_truth(node.right)
     return isinstance(node, (gast.Compare, gast.BoolOp)) or (
         isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not)
     )

@@ -69,7 +69,7 @@ BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
 
 
 NONDIFF_BUILTINS = {
-    len, range, int, bool, isinstance, print, str, type,
+    len, range, slice, int, bool, isinstance, print, str, type,
     math.floor, math.ceil, math.trunc, math.isfinite, math.isnan, math.isinf, hasattr,
 }
 

@@ -307,12 +307,13 @@ class Desugar:
     def conditional(self, node) -> tuple[list, gast.expr]:
         """``a if c else b``  ->  ``if c: t = a  else: t = b``."""
         temp = self.names.temp()
+        pre, test = self.lower.test(node.test)
         branch = gast.If(
-            test=node.test,
+            test=test,
             body=self.lower.assign_to(tp.name(temp, store=True), node.body, node),
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
-        return [self.lower.located(branch)], tp.name(temp)
+        return pre + [self.lower.located(branch)], tp.name(temp)
 
 
 def _same_length(target, value) -> bool:

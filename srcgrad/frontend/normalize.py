@@ -42,6 +42,64 @@ from .refuse import refuse_in_place_calls
 from .resolve import Environment
 
 
+class _LiftNestedCalls(gast.NodeTransformer):
+    """Replaces the calls of nested functions in a condition by the atoms of their inlined
+    bodies (``statements``, to run before it). A call that Python might not evaluate (after
+    the first operand of ``and``/``or``, in a conditional expression's branches, in a
+    comprehension or a lambda) cannot move before the condition: refused."""
+
+    def __init__(self, lower):
+        self.lower = lower
+        self.statements: list = []
+        self.conditional = 0
+
+    def visit_BoolOp(self, node):
+        node.values[0] = self.visit(node.values[0])
+        self.conditional += 1
+        node.values[1:] = [self.visit(v) for v in node.values[1:]]
+        self.conditional -= 1
+        return node
+
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        self.conditional += 1
+        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
+        self.conditional -= 1
+        return node
+
+    def _deferred(self, node):
+        self.conditional += 1
+        node = self.generic_visit(node)
+        self.conditional -= 1
+        return node
+
+    visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _deferred
+
+    def visit_Call(self, node):
+        if not self.lower.nested.is_call(node):
+            return self.generic_visit(node)
+        if self.conditional:
+            raise self.lower.unsupported(
+                node, f"a call of the nested function {node.func.id!r} that the condition may skip",
+                "compute it into a variable before the `if`/`while`, or define the function at module level",
+            )
+        statements, atom = self.lower.nested.inline(node)
+        self.statements += statements
+        return atom
+
+
+def _continues(stmts) -> bool:
+    """Whether a ``continue`` of this loop (not of a loop nested in it) is among ``stmts``."""
+    for s in stmts:
+        if isinstance(s, gast.Continue):
+            return True
+        if isinstance(s, gast.If) and (_continues(s.body) or _continues(s.orelse)):
+            return True
+        if isinstance(s, gast.With) and _continues(s.body):
+            return True
+    return False
+
+
 class Normalizer:
     """The statement walk of normalisation, and the state its jobs share."""
 
@@ -181,12 +239,49 @@ class Normalizer:
         return out + self.block(s.body) + exits
 
     def stmt_If(self, s):
-        node = gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=self.block(s.orelse))
-        return [gast.copy_location(node, s)]
+        pre, test = self.test(s.test)
+        node = gast.If(test=test, body=self.block(s.body) or [gast.Pass()], orelse=self.block(s.orelse))
+        return pre + [gast.copy_location(node, s)]
 
     def stmt_While(self, s):
-        node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=[])
-        return [gast.copy_location(node, s)]
+        if not self.test_calls(s.test):
+            node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=[])
+            return [gast.copy_location(node, s)]
+        # ``while ok(x): B`` with a nested ``ok``  ->  ``flag = ok(x); while flag: B; flag = ok(x)``
+        # (the inlined body before the loop and again at the end of each turn)
+        if _continues(s.body):
+            raise self.unsupported(
+                s, "`continue` in a `while` loop whose condition calls a nested function",
+                "compute the condition into a variable at the end of each turn, or define the "
+                "function at module level",
+            )
+        flag = self.names.fresh("going")
+
+        def evaluate():
+            pre, test = self.test(s.test)
+            branch = gast.If(
+                test=test, body=[tp.assign(flag, tp.const(True))], orelse=[tp.assign(flag, tp.const(False))]
+            )
+            return pre + [self.located(gast.copy_location(branch, s))]
+
+        first = evaluate()
+        body = self.block(s.body)
+        self.origin = s
+        node = gast.While(test=tp.name(flag), body=body + evaluate(), orelse=[])
+        return first + [gast.copy_location(node, s)]
+
+    def test_calls(self, test) -> list:
+        """Calls of nested functions in a condition (they are inlined, so cannot stay there)."""
+        return [n for n in tp.walk(test) if self.nested.is_call(n)]
+
+    def test(self, test) -> tuple[list, gast.expr]:
+        """A branch or loop condition, left as written, except that calls of nested functions
+        in it are inlined before it (their atoms take their places)."""
+        if not self.test_calls(test):
+            return [], test
+        lift = _LiftNestedCalls(self)
+        test = lift.visit(tp.clone(test))
+        return lift.statements, test
 
     def stmt_For(self, s):
         pre, header, first = self.desugar.for_header(s)

@@ -380,17 +380,21 @@ def minimum_jvp(dx, dy, ans, x, y):
 # Convention for clip: ``a`` gets the derivative wherever it is not clipped,
 # bounds included (ans == a), like PyTorch's clamp, so a parameter that starts
 # exactly on a bound still learns; a bound gets it where it replaced ``a``.
-# The three masks add up to 1 everywhere. ``None`` bounds compare unequal.
-@defvjp(np.clip, broadcasts=True)
-def clip(g, ans, a, a_min, a_max):
-    clipped = ans != a
-    return g * (ans == a), g * clipped * (ans == a_min), g * clipped * (ans == a_max)
+# The three masks add up to 1 everywhere. ``None`` bounds compare unequal, and a
+# bound left out (``x.clip(0)``) is None; NumPy 2 names them ``min=`` and ``max=`` too.
+CLIP_BOUNDS = {"optional": ("a_min", "a_max"), "aliases": {"min": "a_min", "max": "a_max"}}
 
 
-@defjvp(np.clip, broadcasts=True)
-def clip_jvp(da, da_min, da_max, ans, a, a_min, a_max):
-    clipped = ans != a
-    return da * (ans == a) + da_min * clipped * (ans == a_min) + da_max * clipped * (ans == a_max)
+@defvjp(np.clip, broadcasts=True, **CLIP_BOUNDS)
+def clip(g, ans, a, a_min=None, a_max=None):
+    # each mask one comparison or ``&`` of two: a unit ``g`` folded away leaves a bool that
+    # the optimizer knows is one, and keeps ``1.0 *`` (a derivative is a float, not True)
+    return g * (ans == a), g * ((ans != a) & (ans == a_min)), g * ((ans != a) & (ans == a_max))
+
+
+@defjvp(np.clip, broadcasts=True, **CLIP_BOUNDS)
+def clip_jvp(da, da_min, da_max, ans, a, a_min=None, a_max=None):
+    return da * (ans == a) + da_min * ((ans != a) & (ans == a_min)) + da_max * ((ans != a) & (ans == a_max))
 
 
 @defvjp(np.where, broadcasts=True)

@@ -61,6 +61,7 @@ class Rule:
     broadcasts: bool = False  # inputs broadcast against each other (ufunc-like)
     tangent_params: tuple[str, ...] = ()  # JVP only: tangent parameter names
     input_defaults: dict[str, object] = field(default_factory=dict)  # optional input -> default
+    aliases: dict[str, str] = field(default_factory=dict)  # another keyword -> the parameter it names
 
 
 Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
@@ -107,20 +108,21 @@ def _split_params(
     return inputs, options, defaults
 
 
-def defvjp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = ()):
+def defvjp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None):
     """Register the decorated function as the VJP rule of each of ``primals``;
-    ``optional`` names inputs the caller may omit (they keep their default)."""
+    ``optional`` names inputs the caller may omit (they keep their default), ``aliases``
+    the other keywords the primal takes for a parameter (``np.clip``'s ``min=`` for ``a_min``)."""
 
     def register(fn):
         inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
-            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, (), defaults)
+            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}))
         return fn
 
     return register
 
 
-def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = ()):
+def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None):
     """Register the decorated function as the JVP rule of each of ``primals`` (see ``defvjp``)."""
 
     def register(fn):
@@ -129,7 +131,7 @@ def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = ()):
         tangents = tuple(params[:ans_at])
         inputs, options, defaults = _split_params(fn, ans_at + 1, optional)
         for primal in primals:
-            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents, defaults)
+            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}))
         return fn
 
     return register
