@@ -271,8 +271,9 @@ for kw in (dict(), dict(k=2), dict(k=3), dict(k=-1), dict(axes=(1, 2))):
     add(np.rot90, X, **kw)
 for kw in (dict(), dict(axis=0), dict(axis=None), dict(axis=1, kind="stable")):
     add(np.sort, X, **kw)
-for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real):
+for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real, np.imag):
     add(f, r(3, 4))
+add(np.angle, away(3, 4))  # 0 or pi: a zero derivative for real inputs
 if hasattr(np, "astype"):
     add(np.astype, r(3, 4), opts=(np.float64,))
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))

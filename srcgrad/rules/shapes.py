@@ -187,13 +187,35 @@ def copy_jvp(da, ans, a):
 
 @defvjp(np.real)
 def real(g, ans, val):
-    """For real inputs, a pass-through."""
-    return np.real(g)
+    """For real inputs, a pass-through; a complex one is refused (its gradient would be complex)."""
+    return sg.real_only(val, "np.real", np.real(g))
 
 
 @defjvp(np.real)
 def real_jvp(dval, ans, val):
     return np.real(dval)
+
+
+@defvjp(np.imag)
+def imag(g, ans, val):
+    """Zero, for real inputs; a complex one is refused."""
+    return sg.zeros_like(sg.real_only(val, "np.imag"))
+
+
+@defjvp(np.imag)
+def imag_jvp(dval, ans, val):
+    return sg.zeros_like(sg.real_only(val, "np.imag"))
+
+
+@defvjp(np.angle)
+def angle(g, ans, z, deg=False):
+    """Zero (0 or pi), for real inputs; a complex one is refused."""
+    return sg.zeros_like(sg.real_only(z, "np.angle"))
+
+
+@defjvp(np.angle)
+def angle_jvp(dz, ans, z, deg=False):
+    return sg.zeros_like(sg.real_only(z, "np.angle"))
 
 
 @defvjp(np.real_if_close)
