@@ -173,6 +173,10 @@ def power(x):
 def imaginary(x):
     z = x * (1 + 2j)
     return np.sum(z.imag)
+
+
+def length(x):
+    return np.linalg.norm(np.exp(1j * x))
 """, name="modulus")
     path = f.__code__.co_filename
     module = inspect.getmodule(f)
@@ -180,6 +184,7 @@ def imaginary(x):
         ("modulus", 6, 19, "abs of a complex value"),
         ("phase", 10, 19, "np.angle of a complex value"),
         ("imaginary", 20, 19, "np.imag of a complex value"),
+        ("length", 24, 12, "np.linalg.norm of a complex value"),
     ]:
         for how, call in _differentiations(getattr(module, name), (X,), 0).items():
             _refused_at(call, path, line, column, what)
