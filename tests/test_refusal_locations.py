@@ -212,3 +212,12 @@ def g(x):
     return np.sum(x.real * np.abs(x) + x.imag + np.angle(x) + np.conj(x) ** 2)
 """, name="g")
     srcgrad.check_grads(g, [np.array([0.4, -1.3, 2.0])], order=2)
+
+
+def test_np_gradient_with_coordinates_is_refused_at_the_call(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.gradient(x * x, np.array([0.0, 0.4])))
+""")
+    for how, call in _differentiations(f, (X,), 0).items():
+        _refused_at(call, f.__code__.co_filename, 6, 19, "np.gradient with coordinates or one spacing per axis")

@@ -313,6 +313,11 @@ add(np.pad, r(3, 4), pad_width=(2, 1), mode="constant", constant_values=0)
 add(np.diff, r(3, 5))
 add(np.diff, r(3, 5), n=2)
 add(np.diff, r(4, 3), axis=0)
+add(np.gradient, r(6), Const(1.0))
+add(np.gradient, r(6), away(), edge_order=2)  # a differentiated uniform spacing
+add(np.gradient, r(4, 5), away())  # a tuple: one derivative per axis
+add(np.gradient, r(4, 5), Const(0.3), axis=1, edge_order=2)
+add(np.gradient, r(3, 4, 5), Const(0.5), axis=(0, 2))
 add(np.diff, r(6), n=3)
 for k in (0, 1, -1):
     add(np.diag, r(3), k=k)

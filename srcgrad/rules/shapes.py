@@ -439,6 +439,21 @@ def diff_jvp(da, ans, a, n=1, axis=-1):
     return np.diff(da, n, axis)
 
 
+declare_container_results(np.gradient)  # a tuple for several axes: `gx, gy = np.gradient(u)`
+
+
+@defvjp(np.gradient, optional=("spacing",))
+def gradient(g, ans, f, spacing=1.0, axis=None, edge_order=1):
+    """Central differences inside, one-sided ones at the ends: a linear map of ``f``, whose
+    transpose is the rule; a uniform ``spacing`` (a number) scales the result by 1/spacing."""
+    return sg.gradient_adjoint(g, ans, f, spacing, axis, edge_order)
+
+
+@defjvp(np.gradient, optional=("spacing",))
+def gradient_jvp(df, dspacing, ans, f, spacing=1.0, axis=None, edge_order=1):
+    return sg.gradient_tangent(df, dspacing, ans, f, spacing, axis, edge_order)
+
+
 @defvjp(np.ediff1d)
 def ediff1d(g, ans, ary, to_end=None, to_begin=None):
     """The constant ends have no derivative."""

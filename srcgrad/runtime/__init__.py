@@ -159,6 +159,10 @@ from .selection import (
 )
 from .shapes import (
     embed_diagonal,
+    gradient_adjoint,
+    gradient_adjoint_tangent,
+    gradient_tangent,
+    gradient_tangent_tangent,
     inverse_axes,
     mT,
     rollaxis_axes,
@@ -215,7 +219,7 @@ __all__ = [  # module by module, as imported above
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
-    "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
+    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
     "is_view", "replica", "shares_memory", "refuse_lost", "unsupported_if_array", "unsupported_sharing",
     "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",
