@@ -601,3 +601,13 @@ def test_cli_renders_with_graphviz(script, tmp_path, suffix, magic):
     result = run_cli("graph", f"{script}:f", "--at", "x=2.0", "-o", str(target))
     assert result.returncode == 0, result.stderr
     assert target.read_bytes().startswith(magic)
+
+
+def absolute_value(x):
+    return abs(x) * 2.0
+
+
+def test_the_partial_of_abs_reads_sign_without_the_rules_check_that_x_is_real():
+    g = dependency_graph(absolute_value, at=-1.5)
+    assert '"x" -> "t1" [label="∂t₁/∂x = sign(x)\\n= -1"];' in g.to_dot()
+    assert g.node("x").adjoint == -2.0  # d(2|x|)/dx at x = -1.5

@@ -1162,6 +1162,21 @@ def test_numpy_in_place_calls_are_refused(tmp_path, line, what):
         srcgrad.grad(f)(X3.copy())
 
 
+@pytest.mark.parametrize("line, loop", [
+    ("np.add.at(y, [0, 1, 1], x)", "y[j] += v[k]"),
+    ("np.multiply.at(y, [0, 1, 1], x)", "y[j] *= v[k]"),
+    ("np.maximum.at(y, [0, 1, 1], x)", "y[j] = np.maximum(y[j], v[k])"),
+])
+def test_a_ufunc_at_is_refused_with_a_loop_that_repeats_indices_not_an_index_write(tmp_path, line, loop):
+    # `y[i] += v` applies a repeated index once, np.add.at once per occurrence: the hint
+    # used to suggest the index write, which computes something else
+    f = _case(tmp_path, f"y = x * 1.0\n{line}\nreturn np.sum(y)")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="once per occurrence") as caught:
+        srcgrad.grad(f)(X3.copy())
+    assert f"for k, j in enumerate(i): {loop}" in str(caught.value)
+    assert "write with an index instead" not in str(caught.value)
+
+
 HELPERS = """
 import numpy as np
 

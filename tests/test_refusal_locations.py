@@ -151,3 +151,73 @@ def test_a_refusal_names_the_array_a_loop_iterates_as_the_user_wrote_it():
         srcgrad.grad(module.f)(*copy.deepcopy(module.ARGS))
     assert "`w4` and `w1` share memory" in str(refused.value)
     assert "_items" not in str(refused.value)
+
+
+def test_a_complex_value_meeting_abs_angle_conj_real_or_imag_is_refused_at_the_call(tmp_path):
+    # these rules hold for real inputs only: on a complex value they gave silently wrong
+    # derivatives (a complex gradient of a real input, or the zero of np.angle's table entry)
+    f = load(tmp_path, """
+def modulus(x):
+    return np.sum(abs(x + 1j * x))
+
+
+def phase(x):
+    return np.sum(np.angle(x + 1j))
+
+
+def power(x):
+    z = (1 + 2j) * x
+    return np.sum((z * np.conj(z)).real)
+
+
+def imaginary(x):
+    z = x * (1 + 2j)
+    return np.sum(z.imag)
+
+
+def length(x):
+    return np.linalg.norm(np.exp(1j * x))
+""", name="modulus")
+    path = f.__code__.co_filename
+    module = inspect.getmodule(f)
+    for name, line, column, what in [
+        ("modulus", 6, 19, "abs of a complex value"),
+        ("phase", 10, 19, "np.angle of a complex value"),
+        ("imaginary", 20, 19, "np.imag of a complex value"),
+        ("length", 24, 12, "np.linalg.norm of a complex value"),
+    ]:
+        for how, call in _differentiations(getattr(module, name), (X,), 0).items():
+            _refused_at(call, path, line, column, what)
+        for mode in ("rev", "fwd"):
+            with pytest.raises(NoDerivativeRuleError, match="of a complex value"):
+                srcgrad.grad(getattr(module, name), mode=mode)(0.7)
+    # (z * np.conj(z)).real: the reverse sweep meets .real first, forward mode np.conj
+    for how, call in _differentiations(module.power, (X,), 0).items():
+        with pytest.raises(NoDerivativeRuleError, match=r"(np.real|np.conj) of a complex value") as caught:
+            call()
+        assert str(caught.value).startswith(f"{path}:15:"), str(caught.value)
+
+
+def test_np_real_of_a_complex_value_is_refused_in_reverse_mode_and_exact_in_forward_mode(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.real(np.exp(1j * x)))
+""")
+    out, tangent = srcgrad.jvp(f, (X,), (np.ones_like(X),))
+    assert np.isclose(out, np.sum(np.cos(X))) and np.isclose(tangent, -np.sum(np.sin(X)))
+    _refused_at(lambda: srcgrad.grad(f)(X), f.__code__.co_filename, 6, 19, "np.real of a complex value")
+    # real inputs are unaffected: .real, .imag, np.angle, np.conj and abs of real values
+    g = load(tmp_path, """
+def g(x):
+    return np.sum(x.real * np.abs(x) + x.imag + np.angle(x) + np.conj(x) ** 2)
+""", name="g")
+    srcgrad.check_grads(g, [np.array([0.4, -1.3, 2.0])], order=2)
+
+
+def test_np_gradient_with_coordinates_is_refused_at_the_call(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return np.sum(np.gradient(x * x, np.array([0.0, 0.4])))
+""")
+    for how, call in _differentiations(f, (X,), 0).items():
+        _refused_at(call, f.__code__.co_filename, 6, 19, "np.gradient with coordinates or one spacing per axis")

@@ -271,8 +271,9 @@ for kw in (dict(), dict(k=2), dict(k=3), dict(k=-1), dict(axes=(1, 2))):
     add(np.rot90, X, **kw)
 for kw in (dict(), dict(axis=0), dict(axis=None), dict(axis=1, kind="stable")):
     add(np.sort, X, **kw)
-for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real):
+for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real, np.imag):
     add(f, r(3, 4))
+add(np.angle, away(3, 4))  # 0 or pi: a zero derivative for real inputs
 if hasattr(np, "astype"):
     add(np.astype, r(3, 4), opts=(np.float64,))
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
@@ -312,6 +313,11 @@ add(np.pad, r(3, 4), pad_width=(2, 1), mode="constant", constant_values=0)
 add(np.diff, r(3, 5))
 add(np.diff, r(3, 5), n=2)
 add(np.diff, r(4, 3), axis=0)
+add(np.gradient, r(6), Const(1.0))
+add(np.gradient, r(6), away(), edge_order=2)  # a differentiated uniform spacing
+add(np.gradient, r(4, 5), away())  # a tuple: one derivative per axis
+add(np.gradient, r(4, 5), Const(0.3), axis=1, edge_order=2)
+add(np.gradient, r(3, 4, 5), Const(0.5), axis=(0, 2))
 add(np.diff, r(6), n=3)
 for k in (0, 1, -1):
     add(np.diag, r(3), k=k)

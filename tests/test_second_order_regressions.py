@@ -290,3 +290,33 @@ def f(x):
     counts = np.array([1.0, 2.0, 2.0, 1.0])  # how many windows hold each entry
     np.testing.assert_allclose(srcgrad.hvp(f)(x, v), counts * 6 * x * v, rtol=1e-12)
     srcgrad.check_grads(f, [x], order=2)
+
+
+# -- np.gradient, first and second order ------------------------------------------------------
+
+
+GRADIENT = """
+def f(u, h):
+    return np.sum(np.gradient(u, h) ** 3) + np.sum(np.gradient(u * u, edge_order=2) * u)
+
+
+def g(U, h):
+    gx, gy = np.gradient(U, h)
+    return np.sum(gx ** 2 + gy * U) + np.sum(np.sin(np.gradient(U, 0.2, axis=1, edge_order=2)))
+"""
+GRADIENT_ARGS = {"f": [np.linspace(-1.0, 1.3, 6) ** 2, 0.3], "g": [np.outer([1.0, -0.5, 2.0, 0.7], [0.3, 1.1, -0.8, 0.2, 1.5]), 0.4]}
+
+
+def test_np_gradient_in_the_array_and_its_spacing_first_and_second_order(tmp_path):
+    # np.gradient had no rule: a NoDerivativeRuleError for a finite-difference derivative
+    # that stencil codes write all the time
+    for name, args in GRADIENT_ARGS.items():
+        f = load(tmp_path, GRADIENT, name)
+        for k in range(2):
+            srcgrad.check_grads(f, args, order=2, wrt=[k])
+            t = [None, None]
+            t[k] = np.linspace(0.5, -1.0, np.size(args[k])).reshape(np.shape(args[k])) if k == 0 else 0.7
+            _, hv = srcgrad.jvp(srcgrad.grad(f, wrt=k, mode="fwd"), tuple(args), tuple(t))  # forward over forward
+            n = np.size(args[k])
+            expected = np.reshape(srcgrad.hessian(f, wrt=k)(*args), (n, n)) @ np.ravel(t[k])
+            np.testing.assert_allclose(np.ravel(hv), expected, atol=1e-9)

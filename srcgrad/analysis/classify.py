@@ -137,8 +137,8 @@ class Classifier:
                 return Operation("nondiff")
             if value.attr == "T":
                 return self.rule_op(np.transpose, [value.value], [], value)
-            if value.attr == "real":
-                return Operation("copy", _names([value.value]))
+            if value.attr in ("real", "imag"):  # np.real's and np.imag's rules: a complex value is refused
+                return self.rule_op(getattr(np, value.attr), [value.value], [], value)
             return self.field(value)
         if isinstance(value, gast.Subscript):
             return Operation(

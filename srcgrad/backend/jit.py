@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import JitUnsupportedError
-from ..runtime import broadcasting, containers, indexing, products
+from ..runtime import broadcasting, containers, elementwise, indexing, products
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
 # and a long sum be added in another order; a wrong compilation is off by far more.
@@ -833,6 +833,17 @@ def jit_runtime() -> types.ModuleType:
         if isinstance(x1, nt.Array) and isinstance(x2, nt.Array) and x1.ndim == x2.ndim == 1:
             return lambda x1, x2, name, product="matmul": None
         return None
+
+    real_only = helper(elementwise.real_only)
+
+    @overload(real_only)
+    def _real_only(x, function, result=None, at=None):
+        # a real number or array passes (a complex one has no form: the call is not compiled)
+        if not (isinstance(x, (nt.Float, nt.Integer, nt.Boolean)) or isinstance(x, nt.Array) and not isinstance(x.dtype, nt.Complex)):
+            return None
+        if isinstance(result, (nt.NoneType, nt.Omitted)) or result is None:
+            return lambda x, function, result=None, at=None: x
+        return lambda x, function, result=None, at=None: result
 
     copy = helper(indexing.copy)
 

@@ -11,6 +11,7 @@ normalisation, unlike the purely syntactic ``fence``.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..core import templates as tp
 from ..core.numpy_facts import (
@@ -21,6 +22,8 @@ from ..core.numpy_facts import (
     positional_out,
 )
 from .resolve import Environment, is_missing
+
+_AUGMENTED = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/"}
 
 
 def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
@@ -44,10 +47,17 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
             )
         if method in IN_PLACE_METHODS or (not is_missing(func) and is_in_place_function(func)):
             name = getattr(func, "__name__", None) if method is None else method
-            raise unsupported(
-                call, f"`{text}(...)`, which changes an array in place",
-                IN_PLACE_METHODS.get(name) or "write with an index instead (`y[...] = value`)",
-            )
+            hint = IN_PLACE_METHODS.get(name) or "write with an index instead (`y[...] = value`)"
+            if name == "at" and isinstance(getattr(func, "__self__", None), np.ufunc):
+                # np.add.at(y, i, v) applies a repeated index once per occurrence; y[i] += v once
+                ufunc = func.__self__.__name__
+                op = _AUGMENTED.get(ufunc)
+                update = f"y[j] {op}= v[k]" if op else f"y[j] = np.{ufunc}(y[j], v[k])"
+                hint = (
+                    f"it applies a repeated index once per occurrence (`y[i] {op or '+'}= v` only once): "
+                    f"loop over the indices instead (`for k, j in enumerate(i): {update}`)"
+                )
+            raise unsupported(call, f"`{text}(...)`, which changes an array in place", hint)
         starred = any(isinstance(a, gast.Starred) for a in call.args)
         numpy_method = METHODS.get(method) if method is not None else None
         if not starred and numpy_method is not None and positional_out(numpy_method, len(call.args) + 1):

@@ -91,7 +91,11 @@ class Printer:
         return self.fallback(node), _ATOM
 
     def visit_Call(self, node):
-        """Options left at NumPy's usual defaults (None, False) are not shown."""
+        """Options left at NumPy's usual defaults (None, False) are not shown; a rule's
+        check that its input is real (``sg.real_only(x, 'abs')``) shows as what it returns."""
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "real_only" and getattr(func.value, "id", None) == "sg":
+            return self.visit(node.args[2] if len(node.args) > 2 else node.args[0])
         positional = list(node.args)
         while len(positional) > 1 and _is_default(positional[-1]):
             positional.pop()

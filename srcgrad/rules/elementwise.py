@@ -112,24 +112,45 @@ def negative_jvp(dx, ans, x):
     return -dx
 
 
-@defvjp(np.positive, np.conjugate)
+@defvjp(np.positive)
 def positive(g, ans, x):
-    """Also conjugate, for real inputs."""
     return g
 
 
-@defjvp(np.positive, np.conjugate)
+@defjvp(np.positive)
 def positive_jvp(dx, ans, x):
     return dx
 
 
-@defvjp(np.absolute, np.fabs)
+@defvjp(np.conjugate)
+def conjugate(g, ans, x):
+    """The identity, for real inputs (a complex one is refused)."""
+    return sg.real_only(x, "np.conj", g)
+
+
+@defjvp(np.conjugate)
+def conjugate_jvp(dx, ans, x):
+    return sg.real_only(x, "np.conj", dx)
+
+
+@defvjp(np.absolute)
 def absolute(g, ans, x):
+    """sign(x), for real inputs: |z| of a complex z is refused."""
+    return g * np.sign(sg.real_only(x, "abs"))
+
+
+@defjvp(np.absolute)
+def absolute_jvp(dx, ans, x):
+    return dx * np.sign(sg.real_only(x, "abs"))
+
+
+@defvjp(np.fabs)
+def fabs(g, ans, x):
     return g * np.sign(x)
 
 
-@defjvp(np.absolute, np.fabs)
-def absolute_jvp(dx, ans, x):
+@defjvp(np.fabs)
+def fabs_jvp(dx, ans, x):
     return dx * np.sign(x)
 
 

@@ -81,6 +81,20 @@ def cumprod_cotangent_slope(dg, da, de, ans, g, a, e, axis=None):
     return sg.cumprod_cotangent_slope(dg, a, e, axis) + sg.cumprod_cotangent_slope(g, a, de, axis) + third
 
 
+@defjvp(sg.gradient_adjoint, optional=("spacing",))
+def gradient_adjoint(dg, dresult, df, dspacing, ans, g, result, f, spacing=1.0, axis=None, edge_order=1, at=None):
+    return sg.gradient_adjoint_tangent(dg, dresult, dspacing, ans, g, result, f, spacing, axis, edge_order, at=at)
+
+
+@defjvp(sg.gradient_tangent, optional=("spacing",))
+def gradient_tangent(dtangent, dtangent_spacing, dresult, df, dspacing, ans, tangent, tangent_spacing, result, f,
+                     spacing=1.0, axis=None, edge_order=1, at=None):
+    return sg.gradient_tangent_tangent(
+        dtangent, dtangent_spacing, dresult, dspacing, ans, tangent, tangent_spacing, result, f, spacing, axis,
+        edge_order, at=at,
+    )
+
+
 @defjvp(sg.interp_adjoints)
 def interp_adjoints(dg, dx, dxp, dfp, ans, g, x, xp, fp, left=None, right=None, period=None, at=None):
     return sg.interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left, right, period, at=at)

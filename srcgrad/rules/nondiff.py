@@ -2,8 +2,8 @@
 
 Their outputs are integers, booleans, shapes, or piecewise-constant values
 (floor, sign, ...), or they create arrays that do not depend on the values of
-their arguments (zeros_like, arange, ...). ``imag`` and ``angle`` are here for
-real inputs (constant 0, or 0/pi). ``mod``/``remainder``/``fmod`` have real
+their arguments (zeros_like, arange, ...). ``imag`` and ``angle`` have rules in ``shapes``
+(zero for real inputs, complex ones refused). ``mod``/``remainder``/``fmod`` have real
 rules in ``elementwise``; ``full_like`` has one in ``creation`` (its fill value).
 
 The second list goes by name (``numpy_functions``), as not every NumPy version
@@ -83,9 +83,6 @@ nondifferentiable(
     np.right_shift,
     np.gcd,
     np.lcm,
-    # imaginary part and angle of real inputs
-    np.imag,
-    np.angle,
     # shapes, dtypes
     np.shape,
     np.ndim,

@@ -187,13 +187,35 @@ def copy_jvp(da, ans, a):
 
 @defvjp(np.real)
 def real(g, ans, val):
-    """For real inputs, a pass-through."""
-    return np.real(g)
+    """For real inputs, a pass-through; a complex one is refused (its gradient would be complex)."""
+    return sg.real_only(val, "np.real", np.real(g))
 
 
 @defjvp(np.real)
 def real_jvp(dval, ans, val):
     return np.real(dval)
+
+
+@defvjp(np.imag)
+def imag(g, ans, val):
+    """Zero, for real inputs; a complex one is refused."""
+    return sg.zeros_like(sg.real_only(val, "np.imag"))
+
+
+@defjvp(np.imag)
+def imag_jvp(dval, ans, val):
+    return sg.zeros_like(sg.real_only(val, "np.imag"))
+
+
+@defvjp(np.angle)
+def angle(g, ans, z, deg=False):
+    """Zero (0 or pi), for real inputs; a complex one is refused."""
+    return sg.zeros_like(sg.real_only(z, "np.angle"))
+
+
+@defjvp(np.angle)
+def angle_jvp(dz, ans, z, deg=False):
+    return sg.zeros_like(sg.real_only(z, "np.angle"))
 
 
 @defvjp(np.real_if_close)
@@ -415,6 +437,21 @@ def diff(g, ans, a, n=1, axis=-1):
 @defjvp(np.diff)
 def diff_jvp(da, ans, a, n=1, axis=-1):
     return np.diff(da, n, axis)
+
+
+declare_container_results(np.gradient)  # a tuple for several axes: `gx, gy = np.gradient(u)`
+
+
+@defvjp(np.gradient, optional=("spacing",))
+def gradient(g, ans, f, spacing=1.0, axis=None, edge_order=1):
+    """Central differences inside, one-sided ones at the ends: a linear map of ``f``, whose
+    transpose is the rule; a uniform ``spacing`` (a number) scales the result by 1/spacing."""
+    return sg.gradient_adjoint(g, ans, f, spacing, axis, edge_order)
+
+
+@defjvp(np.gradient, optional=("spacing",))
+def gradient_jvp(df, dspacing, ans, f, spacing=1.0, axis=None, edge_order=1):
+    return sg.gradient_tangent(df, dspacing, ans, f, spacing, axis, edge_order)
 
 
 @defvjp(np.ediff1d)

@@ -64,7 +64,7 @@ from .containers import (
     unsequence,
 )
 from .creation import linspace_adjoints, log_of
-from .elementwise import bessel_i1, sinc_curvature, sinc_slope
+from .elementwise import bessel_i1, real_only, sinc_curvature, sinc_slope
 from .indexing import (
     add_at,
     add_at_tangent,
@@ -159,6 +159,10 @@ from .selection import (
 )
 from .shapes import (
     embed_diagonal,
+    gradient_adjoint,
+    gradient_adjoint_tangent,
+    gradient_tangent,
+    gradient_tangent_tangent,
     inverse_axes,
     mT,
     rollaxis_axes,
@@ -203,7 +207,7 @@ __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
     "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unreduce", "zeros_like", "Closure", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus",
     "plus_left", "plus_right", "plus_tangent", "restructure",
-    "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "sinc_curvature", "sinc_slope", "add_at", "add_at_tangent",
+    "spread", "unsequence", "linspace_adjoints", "log_of", "bessel_i1", "real_only", "sinc_curvature", "sinc_slope", "add_at", "add_at_tangent",
     "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "polyval_adjoint_p",
@@ -215,7 +219,7 @@ __all__ = [  # module by module, as imported above
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
-    "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
+    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
     "is_view", "replica", "shares_memory", "refuse_lost", "unsupported_if_array", "unsupported_sharing",
     "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",

@@ -1,10 +1,31 @@
 """Helpers of the rules in ``srcgrad.rules.elementwise``: special functions NumPy lacks.
 
 ``bessel_i1`` is the derivative of ``np.i0``; it sums the power series, so
-it works on any array type.
+it works on any array type. ``real_only`` refuses a complex value where a rule
+holds only for real ones.
 """
 
+from __future__ import annotations
+
 import numpy as np
+
+from ..errors import Location, NoDerivativeRuleError
+
+
+def real_only(x, function: str, result=None, at: str | None = None):
+    """``x`` (or ``result`` when given), if ``x`` is real; a complex ``x`` is refused,
+    naming the user's call at ``at``.
+
+    The rules of ``abs``, ``conj``, ``real``, ``imag`` and ``angle`` are those of real
+    inputs: where a complex value meets them the derivative would be silently wrong
+    (a complex gradient of a real input, or a zero), so it is refused instead."""
+    if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
+        raise NoDerivativeRuleError(
+            f"{function} of a complex value", Location.parse(at),
+            fix="srcgrad differentiates real arithmetic only: write the real and imaginary "
+            "parts as two real arrays (np.cos(w), np.sin(w) for np.exp(1j * w))",
+        )
+    return x if result is None else result
 
 
 def bessel_i1(x):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, reduced_count, shape_of
+from .elementwise import real_only
 
 
 def _axes_tuple(axis, ndim: int) -> tuple:
@@ -178,7 +179,9 @@ def add_initial(t, axis=None, include_initial=False):
 def norm_gradient(x, ans, ord=None, axis=None, keepdims=False, at=None):
     """The derivative of ``np.linalg.norm(x, ord, axis)`` with respect to ``x`` (x's shape).
 
-    Kinks follow the max/abs conventions: ties share equally, sign(0) = 0."""
+    Kinks follow the max/abs conventions: ties share equally, sign(0) = 0; a complex
+    ``x`` is refused (the norm of real values only)."""
+    real_only(x, "np.linalg.norm", at=at)
     ndim = len(shape_of(x))
     n = keep_reduced(ans, x, axis, keepdims)
     if axis is None:
@@ -223,7 +226,8 @@ def norm_gradient(x, ans, ord=None, axis=None, keepdims=False, at=None):
 def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2, at=None):
     """The derivative of ``np.linalg.vector_norm(x, axis, keepdims, ord)`` (x's shape).
 
-    Any number of axes is one vector; kinks follow the max/abs conventions."""
+    Any number of axes is one vector; kinks follow the max/abs conventions (real ``x`` only)."""
+    real_only(x, "np.linalg.vector_norm", at=at)
     n = keep_reduced(ans, x, axis, keepdims)
     if ord == 2:
         return x / n

@@ -107,6 +107,119 @@ def unpad(g, array, pad_width, mode="constant", at=None):
     return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]
 
 
+def _gradient_axes(f, axis) -> tuple:
+    ndim = len(shape_of(f))
+    axes = range(ndim) if axis is None else (axis,) if isinstance(axis, numbers.Integral) else axis
+    return tuple(int(k) % ndim for k in axes)
+
+
+def _uniform_spacing(spacing, function: str, at):
+    """The one scalar spacing the gradient rules cover; coordinates are refused."""
+    if len(shape_of(spacing)) != 0:
+        raise NoDerivativeRuleError(
+            f"{function} with coordinates or one spacing per axis", Location.parse(at),
+            fix="its rule covers one uniform spacing (a number): np.gradient(f, h)",
+        )
+    return spacing
+
+
+def _pad_last(x, before: int, after: int):
+    """``x`` with zeros before and after along its last axis."""
+    return np.pad(x, [(0, 0)] * (len(shape_of(x)) - 1) + [(before, after)])
+
+
+def gradient_adjoint(g, result, f, spacing=1.0, axis=None, edge_order=1, at=None):
+    """The cotangents of ``f`` and of a scalar ``spacing`` in ``np.gradient(f, spacing,
+    axis=axis, edge_order=edge_order)``: the transposed difference stencils, axis by axis
+    (``g`` and ``result``, np.gradient's result, are tuples when it differentiates several axes)."""
+    h = _uniform_spacing(spacing, "np.gradient", at)
+    axes = _gradient_axes(f, axis)
+    gs, answers = (g, result) if len(axes) > 1 else ((g,), (result,))
+    gs = [np.zeros_like(a) if gk is None else gk for gk, a in zip(gs, answers, strict=True)]  # None: zero
+    gf = np.zeros_like(f, dtype=np.result_type(f, 1.0))
+    coefficients = (-1.0, 1.0) if edge_order == 1 else (-1.5, 2.0, -0.5)  # one-sided, at the start
+    m = len(coefficients)
+    for k, gk in zip(axes, gs, strict=True):
+        gk = np.moveaxis(gk, k, -1) / h  # built by padding, not by writes into views (Dask has none)
+        n = gk.shape[-1]
+        half = gk[..., 1:-1] / 2.0
+        first, last = gk[..., :1], gk[..., -1:]
+        start = np.concatenate([c * first for c in coefficients], axis=-1)
+        end = np.concatenate([-c * last for c in reversed(coefficients)], axis=-1)
+        column = (_pad_last(half, 2, 0) - _pad_last(half, 0, 2)
+                  + _pad_last(start, 0, n - m) + _pad_last(end, n - m, 0))
+        gf = gf + np.moveaxis(column, -1, k)
+    gh = -sum(np.sum(gk * ak) for gk, ak in zip(gs, answers, strict=True)) / h
+    return gf, gh
+
+
+def _parts(x, like, several: bool) -> list:
+    """``x`` (a tangent or cotangent of np.gradient's result) as one array per axis; None or
+    a number (an exact zero) as zeros."""
+    xs = x if several and isinstance(x, (tuple, list)) else [x] * len(like) if several else [x]
+    return [np.zeros_like(a) if xk is None or shape_of(xk) != shape_of(a) else xk for xk, a in zip(xs, like, strict=True)]
+
+
+def gradient_adjoint_tangent(dg, dresult, dspacing, ans, g, result, f, spacing=1.0, axis=None, edge_order=1, at=None):
+    """The tangent of ``gradient_adjoint(g, result, f, spacing)`` (for second derivatives): linear
+    in ``g``, and ``g`` and ``result`` meet in the spacing's cotangent, -sum(g * result) / spacing."""
+    h = _uniform_spacing(spacing, "np.gradient", at)
+    several = len(_gradient_axes(f, axis)) > 1
+    results = list(result) if several else [result]
+    gs, dgs, dresults = _parts(g, results, several), _parts(dg, results, several), _parts(dresult, results, several)
+    gf, gh = ans
+    dgf, _ = gradient_adjoint(tuple(dgs) if several else dgs[0], result, f, h, axis, edge_order)
+    dgh = -sum(np.sum(d * o) + np.sum(gk * do) for d, o, gk, do in zip(dgs, results, gs, dresults, strict=True)) / h
+    if dspacing is not None:
+        dgf = dgf - gf * (dspacing / h)
+        dgh = dgh - gh * (dspacing / h)
+    return dgf, dgh
+
+
+def gradient_tangent(tangent, tangent_spacing, result, f, spacing=1.0, axis=None, edge_order=1, at=None):
+    """The tangent of ``result = np.gradient(f, spacing, ...)`` from those of ``f`` and of
+    ``spacing``: np.gradient is linear in ``f``; a uniform spacing scales it by ``1 / spacing``."""
+    h = _uniform_spacing(spacing, "np.gradient", at)
+    several = len(_gradient_axes(f, axis)) > 1
+    if tangent is None or shape_of(tangent) != shape_of(f):  # none, or a zero number: f's shape
+        tangent = np.zeros_like(f, dtype=np.result_type(f, 1.0)) + (0.0 if tangent is None else tangent)
+    dans = np.gradient(tangent, h, axis=axis, edge_order=edge_order)
+    if not several and isinstance(dans, (tuple, list)):  # Dask's gradient: a list for one axis too
+        dans = dans[0]
+    if tangent_spacing is None:
+        return dans
+    if several:
+        return tuple(d - tangent_spacing * a / h for d, a in zip(dans, result, strict=True))
+    return dans - tangent_spacing * result / h
+
+
+def gradient_tangent_tangent(ddf, ddspacing, dresult, dspacing_h, ans, df, dspacing, result, f, spacing=1.0,
+                             axis=None, edge_order=1, at=None):
+    """The tangent of ``gradient_tangent(df, dspacing, result, f, spacing)`` (forward over
+    forward): linear in ``df`` and ``dspacing``; ``result`` and ``spacing`` move too
+    (``ddf``, ``ddspacing``, ``dresult``, ``dspacing_h``: their tangents)."""
+    h = _uniform_spacing(spacing, "np.gradient", at)
+    several = len(_gradient_axes(f, axis)) > 1
+    results = list(result) if several else [result]
+    first = gradient_tangent(ddf, None, result, f, h, axis, edge_order)  # np.gradient(ddf, h)
+    parts = [
+        list(first) if several else [first],
+        list(ans) if several else [ans],  # d/dh of np.gradient(df, h) - dspacing * result / h
+        _parts(dresult, results, several),
+    ]
+    out = []
+    for k, (g1, t, dr) in enumerate(zip(*parts, strict=True)):
+        d = g1
+        if dspacing_h is not None:
+            d = d - t * (dspacing_h / h)
+        if ddspacing is not None:
+            d = d - ddspacing * results[k] / h
+        if dspacing is not None:
+            d = d - dspacing * dr / h
+        out.append(d)
+    return tuple(out) if several else out[0]
+
+
 def undiff(g, a, n=1, axis=-1):
     """The adjoint of ``np.diff``: ``n`` times the (negated) difference of the zero-padded cotangent."""
     widths = [(0, 0)] * np.ndim(g)
