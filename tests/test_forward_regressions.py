@@ -454,3 +454,31 @@ def f(x, y):
     return w49[0] + x[0]
 """)
     srcgrad.check_grads(f, [X3.copy(), np.array([0.95, 0.25, 0.37])], modes=("fwd", "rev"), order=2)
+
+
+def test_jvp_when_a_copy_of_a_row_outlives_a_write_into_its_matrix(tmp_path):
+    # found by a bug hunt with ML programs (a KV cache): a silent wrong jvp. The tangent of
+    # `u = B[0].copy()` was dB[0], a view, passed through; the later `B[0] = 0.0` wrote zeros
+    # into it (jvp [[0, 0], [6, 8]] where f is linear and the truth is [[1, 2], [7, 10]])
+    f = load(tmp_path, """
+def f(A):
+    B = A.copy()
+    B[1] = B[1] * 2.0
+    u = B[0].copy()
+    B[0] = 0.0
+    return B + u
+""")
+    A, T = np.arange(4.0).reshape(2, 2), np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(srcgrad.jvp(f, (A,), (T,))[1], f(T))  # linear: f's tangent is f(T)
+    g = load(tmp_path, """
+def g(x):
+    K = np.zeros((3, 2))
+    total = 0.0
+    for t in range(3):
+        K[t] = np.sin(x * (t + 1))
+        last = K[t].copy()
+        K[t] = K[t] * 0.5
+        total = total + np.sum(last * K[t])
+    return total
+""", "g")
+    srcgrad.check_grads(g, [np.array([0.3, -0.7])], modes=("fwd", "rev"), order=2)

@@ -458,8 +458,14 @@ def _disown_passed_through(expr, inputs, state, tangent, copied: dict) -> None:
 
 
 def _name_copies(fn) -> dict:
-    """Each name -> the names linked to it by chains of ``b = a`` anywhere in ``fn``."""
-    return linked_groups(
-        {s.value.id, s.targets[0].id} for s in tp.walk(fn)
-        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Name) and isinstance(s.targets[0], gast.Name)
-    )
+    """Each name -> the names linked to it by chains of ``b = a`` anywhere in ``fn``, and of
+    ``r = a[i]`` or ``r = a.T``: ``dr = da[i]`` may be a view of ``da``, so a tangent passed
+    through from ``r`` (``u = r.copy()`` gives ``du = dr``) must stop a later write into
+    ``da`` from reaching it (``a[i] = 0.0`` wrote zeros into ``du``)."""
+    links = []
+    for s in tp.walk(fn):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            value = s.value.value if isinstance(s.value, (gast.Subscript, gast.Attribute)) else s.value
+            if isinstance(value, gast.Name):
+                links.append({value.id, s.targets[0].id})
+    return linked_groups(links)
