@@ -280,3 +280,31 @@ def f(x, s):
 """)
     x = np.array([0.9104538572181999, -0.7790836298138725, 0.22005986307732495])
     srcgrad.check_grads(f, [x, 0.342], modes=("rev", "fwd"), order=2, wrt=[0])
+
+
+@pytest.mark.xfail(strict=True, reason="open (campaign seed 6908 program 33): reverse mode "
+                   "misses part of the derivative through `w15 = w3` then `w3 /= v` and "
+                   "`w15 -= ...` in a loop under a while; forward mode is right")
+def test_reverse_mode_through_an_inplace_division_of_a_name_another_shares(tmp_path):
+    f = load(tmp_path, """
+def f(x, y, s):
+    a1 = np.tanh((max(y[2], x[-3]) if x[2] > -1.1 else max(x[2], s)))
+    d2 = {"p": np.cos(x.sum()), "q": ((y * x)) / (1.0 + ((y * x)) ** 2)}
+    w3 = x.copy()
+    for t4, t5 in zip(x, y):
+        k6 = 0
+        while (t5 > -1.1 or t5 > -1.1) and k6 < 3:
+            k6 += 1
+            w3[-2] += 0.3 * (np.log(1.0 + (s) ** 2)) / (1.0 + (np.log(1.0 + (s) ** 2)) ** 2)
+            if s > -0.4:
+                pass
+            else:
+                w15 = w3
+                if a1 > 0.3:
+                    w3 /= (1.0 + (np.maximum(w3, -1.1)) / (1.0 + (np.maximum(w3, -1.1)) ** 2) ** 2)
+                    for i19 in range(2):
+                        w15 -= 0.2 * np.sin(x)
+    return a1 + 0.7 * d2["p"] + 0.5 * w3[0] + 0.25 * np.dot(x, x)
+""")
+    x, y = np.array([0.74822685, 1.1085404, -0.26991917]), np.array([0.87384638, 0.80373451, -1.09367545])
+    srcgrad.check_grads(f, [x, y, -0.8205377672165097], modes=("rev",), wrt=[0])
