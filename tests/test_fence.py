@@ -136,14 +136,14 @@ REFUSED = [
         def f(x):
             yield from [x, x]  # <-
         """),
-    ("`global` declarations", "global", """
+    ("a `global` declaration", "global", """
         COUNT = 0
         def f(x):
             global COUNT  # <-
             COUNT = COUNT + 1
             return x
         """),
-    ("`nonlocal` declarations", "nonlocal", """
+    ("a `nonlocal` declaration", "nonlocal", """
         def f(x):
             y = x
             def inner():
@@ -152,7 +152,7 @@ REFUSED = [
             inner()
             return y
         """),
-    ("`async` functions", "async", """
+    ("an `async` function", "async", """
         def f(x):
             async def helper():  # <-
                 return x
@@ -170,7 +170,7 @@ REFUSED = [
             del y  # <-
             return x
         """),
-    ("`match` statements", "match", """
+    ("a `match` statement", "match", """
         def f(x, k):
             match k:  # <-
                 case 0:
@@ -230,7 +230,7 @@ REFUSED = [
             d = {k: v for k, v in enumerate(xs)}  # <-
             return d[0]
         """),
-    ("set comprehensions", "{v", """
+    ("a set comprehension", "{v", """
         def f(xs):
             s = {v for v in xs}  # <-
             return len(s)
@@ -286,18 +286,18 @@ NEWER = [
             except* ValueError:
                 x = 0.0
         """),
-    ((3, 12), "`type` aliases", "type", """
+    ((3, 12), "a `type` alias", "type", """
         def f(x):
             type Vec = list[float]  # <-
             return x
         """),
-    ((3, 12), "type parameters (`[T]`)", "T", """
+    ((3, 12), "a type parameter list (`[T]`)", "T", """
         def f(x):
             def g[T](y: T) -> T:  # <-
                 return y
             return g(x)
         """),
-    ((3, 14), "template strings (t-strings)", "t'", """
+    ((3, 14), "a template string (t-string)", "t'", """
         def f(x):
             s = t'{x}'  # <-
             return x
@@ -313,8 +313,8 @@ def test_refused_construct_of_newer_python(tmp_path, version, construct, needle,
 
 
 ASYNC_ONLY = [
-    ("`async for` loops", "async", "    async for x in xs:  # <-\n        pass\n"),
-    ("`async with` statements", "async", "    async with xs as y:  # <-\n        pass\n"),
+    ("an `async for` loop", "async", "    async for x in xs:  # <-\n        pass\n"),
+    ("an `async with` statement", "async", "    async with xs as y:  # <-\n        pass\n"),
     ("`await`", "await", "    y = await xs  # <-\n"),
     ("`async` comprehensions", "[v", "    z = [v async for v in xs]  # <-\n"),
 ]
@@ -343,7 +343,7 @@ def test_async_top_function_is_refused(tmp_path):
     parsed = ParsedFunction(None, node, str(path), source.splitlines(keepends=True))
     with pytest.raises(UnsupportedSyntaxError) as excinfo:
         fence.check_function(parsed)
-    assert_refused(excinfo, path, source, "`async` functions", "async")
+    assert_refused(excinfo, path, source, "an `async` function", "async")
 
 
 # --- allowed programs -----------------------------------------------------------

@@ -176,19 +176,19 @@ def _no_jump_out_of_with(node):
         pending.extend(gast.iter_child_nodes(s))
     return None
 
-_MATCH = ("`match` statements", "use an `if`/`elif` chain instead")
+_MATCH = ("a `match` statement", "use an `if`/`elif` chain instead")
 _IMPORT = ("an `import` inside the function", "import at module level")
 _ASYNC = "srcgrad differentiates synchronous code only; await the values before calling it"
 _PURE = (
     "srcgrad differentiates pure functions; pass the value as an argument and return the new value"
 )
-_TYPE_PARAMS = ("type parameters (`[T]`)", "drop them; srcgrad ignores annotations anyway")
+_TYPE_PARAMS = ("a type parameter list (`[T]`)", "drop them; srcgrad ignores annotations anyway")
 
 
 DECISIONS: dict[str, Decision] = {
     # -- statements --
     "FunctionDef": _allowed_unless(_no_nested_decorators),
-    "AsyncFunctionDef": _refused("`async` functions", _ASYNC),
+    "AsyncFunctionDef": _refused("an `async` function", _ASYNC),
     "ClassDef": _refused(
         "class definitions",
         "define classes at module level and pass plain arrays into the differentiated function",
@@ -198,15 +198,15 @@ DECISIONS: dict[str, Decision] = {
         "`del`", "rebind the name instead, or build a new list or dict without the entry"
     ),
     "Assign": ALLOWED,
-    "TypeAlias": _refused("`type` aliases", "define type aliases at module level"),
+    "TypeAlias": _refused("a `type` alias", "define type aliases at module level"),
     "AugAssign": ALLOWED,
     "AnnAssign": _allowed_unless(_annotation_needs_value),
     "For": _allowed_unless(_no_loop_else),
-    "AsyncFor": _refused("`async for` loops", _ASYNC),
+    "AsyncFor": _refused("an `async for` loop", _ASYNC),
     "While": _allowed_unless(_no_loop_else),
     "If": ALLOWED,
     "With": _allowed_unless(lambda node, parent: _no_jump_out_of_with(node)),
-    "AsyncWith": _refused("`async with` statements", _ASYNC),
+    "AsyncWith": _refused("an `async with` statement", _ASYNC),
     "Match": _refused(*_MATCH),
     "Raise": ALLOWED,  # input validation runs in the forward sweep like any call
     "Try": _refused(*_TRY),
@@ -214,8 +214,8 @@ DECISIONS: dict[str, Decision] = {
     "Assert": ALLOWED,
     "Import": _refused(*_IMPORT),
     "ImportFrom": _refused(*_IMPORT),
-    "Global": _refused("`global` declarations", _PURE),
-    "Nonlocal": _refused("`nonlocal` declarations", _PURE),
+    "Global": _refused("a `global` declaration", _PURE),
+    "Nonlocal": _refused("a `nonlocal` declaration", _PURE),
     "Expr": ALLOWED,  # print(...), xs.append(v)
     "Pass": ALLOWED,
     "Break": ALLOWED,
@@ -230,7 +230,7 @@ DECISIONS: dict[str, Decision] = {
     "Dict": _allowed_unless(_no_dict_unpacking),
     "Set": ALLOWED,
     "ListComp": ALLOWED,
-    "SetComp": _refused("set comprehensions", "use a list comprehension, then `set(...)` of it"),
+    "SetComp": _refused("a set comprehension", "use a list comprehension, then `set(...)` of it"),
     "DictComp": _refused(
         "dict comprehensions",
         "use a list comprehension, e.g. `dict(zip(keys, [f(v) for v in vals]))`",
@@ -243,8 +243,8 @@ DECISIONS: dict[str, Decision] = {
     "Call": ALLOWED,
     "FormattedValue": ALLOWED,  # f-strings only feed print and messages
     "JoinedStr": ALLOWED,
-    "Interpolation": _refused("template strings (t-strings)", "use an f-string instead"),
-    "TemplateStr": _refused("template strings (t-strings)", "use an f-string instead"),
+    "Interpolation": _refused("a template string (t-string)", "use an f-string instead"),
+    "TemplateStr": _refused("a template string (t-string)", "use an f-string instead"),
     "Constant": ALLOWED,
     "Attribute": _allowed_unless(_no_attribute_store),
     "Subscript": ALLOWED,
