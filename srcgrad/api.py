@@ -385,15 +385,8 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
     little more than the generated code's. None (``dispatch`` serves every call) for
     parameters with defaults, ``*``, ``/`` or keyword-only ones, or named ``_sg_...``.
     """
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    params = list(signature.parameters.values())
-    if not name.isidentifier() or any(
-        p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty or p.name.startswith("_sg_")
-        for p in params
-    ):
+    params = emit.plain_parameters(func)
+    if params is None or not name.isidentifier():
         return None
     namespace = {
         "_sg_type": type, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
@@ -407,7 +400,7 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
     namespace["_sg_general_variant"] = first_call
     text = _ENTRY.format(
         name=name,
-        params=", ".join(p.name for p in params),
+        params=", ".join(params),
         arrays="\n        and ".join(
             f"_sg_type({n}) is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
             for n in names

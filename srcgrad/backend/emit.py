@@ -10,6 +10,7 @@ registered in ``linecache`` under a stable pseudo-filename, so tracebacks,
 from __future__ import annotations
 
 import hashlib
+import inspect
 import linecache
 from dataclasses import dataclass, field
 
@@ -129,3 +130,19 @@ def compile_source(printed: Printed, filename: str, namespace: dict) -> dict:
     code = compile(source, filename, "exec")
     exec(code, namespace)
     return namespace
+
+
+def plain_parameters(func) -> list[str] | None:
+    """``func``'s parameter names when an entry written with them can call it: all plain
+    (no defaults, ``*``, ``/`` or keyword-only ones) and none named ``_sg_...`` (the entry's
+    own names); None otherwise, or when ``func`` has no signature."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(
+        p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty or p.name.startswith("_sg_")
+        for p in params
+    ):
+        return None
+    return [p.name for p in params]

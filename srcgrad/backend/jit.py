@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import JitUnsupportedError
 from ..runtime import broadcasting, containers, elementwise, indexing, products
+from .emit import plain_parameters
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
 # and a long sum be added in another order; a wrong compilation is off by far more.
@@ -100,15 +101,11 @@ def {name}({params}):
 def _entry_with_parameters(compiled: Compiled) -> Callable | None:
     """``_entry`` for a function whose parameters are all plain (no defaults, ``*``, ``/`` or
     keyword-only ones, none named ``_sg_...``); None for others."""
-    params = list(inspect.signature(compiled.generated).parameters.values())
+    params = plain_parameters(compiled.generated)
     name = compiled.generated.__name__
-    if not params or not name.isidentifier() or any(
-        p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty or p.name.startswith("_sg_")
-        for p in params
-    ):
+    if not params or not name.isidentifier():
         return None
-    names = ", ".join(p.name for p in params)
-    text = _ENTRY.format(name=name, params=names, types=", ".join(f"_sg_type({p.name})" for p in params))
+    text = _ENTRY.format(name=name, params=", ".join(params), types=", ".join(f"_sg_type({p})" for p in params))
     namespace = {"_sg_checked": compiled.checked, "_sg_first_call": compiled.first_call, "_sg_type": type}
     exec(compile(text, f"<srcgrad.jit entry of {name}>", "exec"), namespace)
     return namespace[name]
@@ -479,18 +476,11 @@ class ArrayStacks:
 
     def grow_by(self, stack: str, total: ast.expr) -> ast.stmt:
         """Room in ``stack`` for ``total`` more pushes (made once, before a loop)."""
-        count = self.counts[stack]
-        grow = _parsed(
-            f"if {count} + TOTAL > {stack}.shape[0]:\n"
-            f"    {stack} = np.concatenate(({stack}, np.empty(TOTAL)))"
+        count, total = self.counts[stack], ast.unparse(total)
+        return _parsed(
+            f"if {count} + {total} > {stack}.shape[0]:\n"
+            f"    {stack} = np.concatenate(({stack}, np.empty({total})))"
         )[0]
-        for node in ast.walk(grow):
-            for field, child in ast.iter_fields(node):
-                if isinstance(child, ast.Name) and child.id == "TOTAL":
-                    setattr(node, field, copy.deepcopy(total))
-                elif isinstance(child, list):
-                    child[:] = [copy.deepcopy(total) if isinstance(c, ast.Name) and c.id == "TOTAL" else c for c in child]
-        return grow
 
     def statement(self, s, sized: bool) -> list:
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
