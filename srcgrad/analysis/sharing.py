@@ -257,13 +257,62 @@ class SharingFacts(Problem):
         return facts
 
     def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
-        """``x = t`` for ``x += v``: the names that were x's object and are not read again get no
-        sync (``SyncPlanner``), so they are x's object no more in generated code."""
+        """``x = t`` for ``x += v``: the names that were x's object and get no sync
+        (``SyncPlanner``) are x's object no more in generated code.
+
+        The syncs bind the names that are read later, or that lead to one, to x's new
+        object; a name one of them was, that is neither, keeps the old object. So
+        does a name that was x's object through a chain: ``w = x; x = t`` (``x /= v``,
+        ``t`` not read again), then ``w -= u`` binds w and x anew but not t. Its
+        share with x is stale: left as it was, a later ``x[i] = ...`` would be carried
+        to ``t`` as its own object written, and reverse mode would read x's object for
+        the division's result.
+        """
         live = self.live[id(s)] if self.live is not None else None
+        if live is None:
+            return facts
+        same: dict[str, set] = {}  # names -> the names they are (one `same` share away)
+        anchored = set(live)  # names a sync binds anew whatever the path: read later, or in a share of another kind
+        for sh in facts.values():
+            if sh.how != "same":
+                anchored.update((sh.ref, sh.base))
+            elif sh.ref != sh.base:
+                same.setdefault(sh.ref, set()).add(sh.base)
+                same.setdefault(sh.base, set()).add(sh.ref)
+        # a name is synced where a path from x goes on through it to an anchored one; a name
+        # with no way on but back (a leaf, once such leaves are gone) surely is not
+        synced = set(same) | {name}
+        pruned = True
+        while pruned:
+            pruned = False
+            for n in sorted(synced - anchored - {name}):
+                if len(same[n] & synced) <= 1:
+                    synced.discard(n)
+                    pruned = True
+        for start in sorted(synced - {name}):  # nor is one with no anchored name beyond it
+            if start not in synced:
+                continue
+            group, todo = {start}, [start]
+            while todo:
+                for m in same[todo.pop()] & synced - {name} - group:
+                    group.add(m)
+                    todo.append(m)
+            if not group & anchored:
+                synced -= group
+        reached, todo = {name}, [name]  # the names that were x's object
+        while todo:
+            n = todo.pop()
+            for sh in facts.values():
+                if sh.how == "same" and n in (sh.ref, sh.base) and _other_end(sh, n) not in reached:
+                    reached.add(_other_end(sh, n))
+                    todo.append(_other_end(sh, n))
         changed = {
             k: replace(sh, stale=True) for k, sh in facts.items()
-            if sh.how == "same" and not sh.stale and name in (sh.ref, sh.base)
-            and live is not None and _other_end(sh, name) not in live
+            if sh.how == "same" and not sh.stale and sh.ref in reached
+            and (
+                (name in (sh.ref, sh.base) and _other_end(sh, name) not in live)
+                or (sh.ref in synced) != (sh.base in synced)
+            )
         }
         return Facts({**facts, **changed}) if changed else facts
 
