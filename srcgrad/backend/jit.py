@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import JitUnsupportedError
-from ..runtime import broadcasting, containers, elementwise, indexing, products
+from ..runtime import broadcasting, containers, creation, elementwise, indexing, products
 from .emit import plain_parameters
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
@@ -834,6 +834,20 @@ def jit_runtime() -> types.ModuleType:
         if isinstance(result, (nt.NoneType, nt.Omitted)) or result is None:
             return lambda x, function, result=None, at=None: x
         return lambda x, function, result=None, at=None: result
+
+    cast_cotangent = helper(creation.cast_cotangent)
+
+    @overload(cast_cotangent)
+    def _cast_cotangent(g, ans, value, at=None):
+        # a real value cast to integers passes nothing back, to floats all of it (complex: no form)
+        kind = ans.dtype if isinstance(ans, nt.Array) else ans
+        if isinstance(kind, (nt.Integer, nt.Boolean)):
+            return lambda g, ans, value, at=None: g * 0.0
+        real = isinstance(value, (nt.Float, nt.Integer, nt.Boolean)) or (
+            isinstance(value, nt.Array) and not isinstance(value.dtype, nt.Complex))
+        if isinstance(kind, nt.Float) and real:
+            return lambda g, ans, value, at=None: g
+        return None
 
     copy = helper(indexing.copy)
 

@@ -34,6 +34,12 @@ BINARY_UFUNCS = {
 }
 
 
+def astype_method(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """``x.astype(dtype)`` as a function (``np.astype`` is NumPy >= 2.1 and takes fewer
+    arguments): the method's derivative rules hang on it."""
+    return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+
+
 # Array methods whose derivative is that of a NumPy function taking the array first.
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
@@ -41,7 +47,7 @@ METHODS = {
     "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
     "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "conj": np.conjugate, "round": np.round, "ptp": np.ptp,
+    "conj": np.conjugate, "round": np.round, "ptp": np.ptp, "astype": astype_method,
 }
 
 
@@ -54,7 +60,7 @@ NONDIFF_METHODS = {
 }
 
 
-IDENTITY_METHODS = {"copy", "item", "astype"}  # derivative: the cotangent itself
+IDENTITY_METHODS = {"copy", "item"}  # derivative: the cotangent itself
 
 
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}

@@ -19,37 +19,37 @@ from .registry import defjvp, defvjp
 
 @defvjp(np.array)
 def array(g, ans, object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
-    return sg.restructure(g, object)
+    return sg.restructure(sg.cast_cotangent(g, ans, object), object)
 
 
 @defjvp(np.array)
 def array_jvp(dobject, ans, object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
-    return np.array(dobject, dtype=ans.dtype)
+    return sg.cast_tangent(np.array(dobject), ans)
 
 
 @defvjp(np.asarray, np.asanyarray)
 def asarray(g, ans, a, dtype=None, order=None, device=None, copy=None, like=None):
-    return sg.restructure(g, a)
+    return sg.restructure(sg.cast_cotangent(g, ans, a), a)
 
 
 @defjvp(np.asarray, np.asanyarray)
 def asarray_jvp(da, ans, a, dtype=None, order=None, device=None, copy=None, like=None):
-    return np.asarray(da, dtype=ans.dtype)
+    return sg.cast_tangent(np.asarray(da), ans)
 
 
 @defvjp(np.asarray_chkfinite)
 def asarray_chkfinite(g, ans, a, dtype=None, order=None):
-    return sg.restructure(g, a)
+    return sg.restructure(sg.cast_cotangent(g, ans, a), a)
 
 
 @defjvp(np.asarray_chkfinite)
 def asarray_chkfinite_jvp(da, ans, a, dtype=None, order=None):
-    return np.asarray_chkfinite(da)
+    return sg.cast_tangent(np.asarray(da), ans)
 
 
 @defvjp(np.float64, np.double)
 def cast(g, ans, x):
-    return sg.restructure(g, x)
+    return sg.restructure(sg.cast_cotangent(g, ans, x), x)
 
 
 @defjvp(np.float64, np.double)

@@ -12,7 +12,7 @@ are options, not differentiable inputs; the call always passes them.
 import numpy as np
 
 from .. import runtime as sg
-from ..core.numpy_facts import declare_container_results
+from ..core.numpy_facts import astype_method, declare_container_results
 from .registry import defjvp, defvjp, numpy_functions
 
 # ------------------------------------------------------ reshaping, permuting
@@ -229,16 +229,26 @@ def real_if_close_jvp(da, ans, a, tol=100):
     return da
 
 
+@defvjp(astype_method)
+def astype_of_method(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
+    """``x.astype(dtype)``: zero to integers or booleans; a complex ``x`` to a real dtype is refused."""
+    return sg.cast_cotangent(g, ans, x)
+
+
+@defjvp(astype_method)
+def astype_of_method_jvp(dx, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
+    return sg.cast_tangent(dx, ans)
+
+
 if hasattr(np, "astype"):  # NumPy >= 2.1
 
     @defvjp(np.astype)
-    def astype(g, ans, x, dtype=None):
-        """The final gradient is cast back to the argument's dtype by the caller."""
-        return g
+    def astype(g, ans, x, dtype=None, copy=True, device=None):
+        return sg.cast_cotangent(g, ans, x)
 
     @defjvp(np.astype)
-    def astype_jvp(dx, ans, x, dtype=None):
-        return np.astype(dx, dtype)
+    def astype_jvp(dx, ans, x, dtype=None, copy=True, device=None):
+        return sg.cast_tangent(dx, ans)
 
 
 # -------------------------------------------------------- joining, splitting

@@ -1,4 +1,10 @@
-"""Helpers of the rules in ``srcgrad.rules.creation``: evenly spaced values.
+"""Helpers of the rules in ``srcgrad.rules.creation``: casts, evenly spaced values.
+
+A cast's derivative depends on the dtype it gives, known when it runs
+(``x.astype(dtype)``): through one to integers or booleans it is zero (the
+result is piecewise constant), through one to floats the identity, and a
+complex value cast to a real dtype is refused (the derivative of its real part
+is not the cotangent itself).
 
 ``linspace`` is linear in ``start`` and ``stop``: sample ``k`` weighs them
 ``1 - t`` and ``t``; ``logspace`` and ``geomspace`` scale that by their result
@@ -7,7 +13,30 @@
 
 import numpy as np
 
-from .broadcasting import unbroadcast
+from .broadcasting import unbroadcast, zeros_like
+from .elementwise import real_only
+
+
+def cast_cotangent(g, ans, value, at: str | None = None):
+    """The cotangent of what a cast to ``ans``'s dtype took, from its result's ``g``."""
+    kind = np.result_type(ans).kind
+    if kind in "biu":
+        return zeros_like(g)
+    if kind == "f" and np.iscomplexobj(value):
+        real_only(value, "a cast to a real dtype", at=at)
+    return g
+
+
+def cast_tangent(t, ans):
+    """The tangent of a cast's result, from the tangent ``t`` of what it took."""
+    dtype = np.result_type(ans)
+    if dtype.kind in "biu":
+        return zeros_like(ans)
+    if dtype.kind == "f" and np.iscomplexobj(t):
+        t = np.real(t)  # the tangent of the real part the cast keeps
+    if not hasattr(t, "astype"):  # a Python number or a list of tangents
+        t = np.asarray(t)
+    return t.astype(dtype, copy=False)
 
 
 def linspace_adjoints(g, start, stop, num=50, endpoint=True, axis=0, retstep=False):
