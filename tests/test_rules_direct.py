@@ -22,6 +22,7 @@ import pytest
 import srcgrad.rules  # noqa: F401  (registers the rules)
 from srcgrad import NoDerivativeRuleError
 from srcgrad import runtime as sg
+from srcgrad.core import numpy_facts
 from srcgrad.rules import registry
 
 EPS = 1e-6
@@ -127,8 +128,9 @@ add(builtins.tuple, r(3, 2))  # tuple(array): its rows
 add(builtins.list, r(3, 2))
 for f in (np.array, np.asarray, np.asanyarray):
     add(f, r(2, 3))
-for f in (np.float64, np.double):
-    add(f, r())
+for f in (np.float64, np.double, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_):
+    add(f, r())  # to integers or booleans: a zero derivative
+add(np.float32, r(), rtol=0.1)  # finite differences resolve float32 to a few per cent
 for f in (math.atan2, math.hypot, math.pow, math.fmod):
     add(f, 1.3, 0.7)
 
@@ -168,18 +170,22 @@ for sx, sy in BROADCAST_PAIRS:
 AXES = [dict(), dict(axis=0), dict(axis=1, keepdims=True), dict(axis=-1), dict(axis=(0, 1)),
         dict(keepdims=True)]  # fmt: skip
 for f in (np.sum, np.nansum, np.mean, np.prod, np.max, np.amax, np.min, np.amin, np.nanmax,
-          np.nanmin, np.ptp, np.var, np.std, np.average):  # fmt: skip
+          np.nanmin, np.ptp, np.var, np.std):  # fmt: skip
     for kw in AXES:
         add(f, r(3, 4, lo=0.5, hi=1.5) if f is np.prod else r(3, 4), **kw)
     add(f, r(2, 3, 4), axis=(0, 2))
+for kw in AXES:  # np.average's axis is an input (before the weights): positional
+    add(np.average, r(3, 4), Const(kw.get("axis")), Const(None), **{k: v for k, v in kw.items() if k != "axis"})
 add(np.sum, 0.7)
 add(np.prod, np.array([[1.5, 0.0, 2.0], [0.5, 1.2, -0.8]]), axis=1)  # a zero factor
 add(np.prod, np.array([0.0, 2.0, 0.0, 1.5]))  # two zeros: derivative 0
 add(np.nansum, np.array([[1.0, np.nan], [0.3, -2.0]]), axis=0)
 add(np.var, r(3, 4), axis=0, ddof=1)
 add(np.std, r(3, 4), ddof=1, keepdims=True)
-add(np.average, r(3, 4), axis=1, weights=r(4, lo=0.5, hi=1.5))
-add(np.average, r(3, 4), weights=r(3, 4, lo=0.5, hi=1.5))
+# axis and weights are (optional) inputs: weights are differentiated, and come after axis
+add(np.average, r(3, 4), Const(1), r(4, lo=0.5, hi=1.5))
+add(np.average, r(3, 4), Const(None), r(3, 4, lo=0.5, hi=1.5))
+add(np.average, r(3, 4), Const(0), r(3, 4, lo=0.5, hi=1.5), keepdims=True)
 for f in (np.cumsum, np.cumprod):
     for kw in (dict(), dict(axis=0), dict(axis=1), dict(axis=-1)):
         add(f, r(3, 4, lo=0.5, hi=1.5) * _rng.choice([-1.0, 1.0], (3, 4)), **kw)
@@ -276,6 +282,10 @@ for f in (np.copy, np.ascontiguousarray, np.asfortranarray, np.real, np.imag):
 add(np.angle, away(3, 4))  # 0 or pi: a zero derivative for real inputs
 if hasattr(np, "astype"):
     add(np.astype, r(3, 4), opts=(np.float64,))
+    add(np.astype, r(3, 4), opts=(np.int64,))
+add(numpy_facts.astype_method, r(3, 4), opts=(np.float64,))
+add(numpy_facts.astype_method, r(3, 4), opts=(np.int32,))
+add(numpy_facts.tolist_method, r(3, 4))
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
 add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
 add(np.concatenate, [r(2, 3), r(4)], axis=None)
@@ -1077,8 +1087,11 @@ def _no_plain_arrays(t):
         assert not (isinstance(leaf, np.ndarray) and leaf.ndim), "a rule made a NumPy array"
 
 
-# np.array/np.asarray convert by definition (NumPy cannot dispatch them on their argument)
-_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, np.float64, np.double)
+# np.array/np.asarray convert by definition (NumPy cannot dispatch them on their argument),
+# as do the scalar types and x.tolist() (nested Python lists)
+_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, numpy_facts.tolist_method,
+               np.float64, np.double, np.float32, np.int8, np.int16, np.int32, np.int64,
+               np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)  # fmt: skip
 
 
 @pytest.mark.parametrize(

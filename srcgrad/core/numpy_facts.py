@@ -40,6 +40,11 @@ def astype_method(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
 
 
+def tolist_method(x):
+    """``x.tolist()`` as a function: nested lists of Python numbers, with x's derivative."""
+    return x.tolist()
+
+
 # Array methods whose derivative is that of a NumPy function taking the array first.
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
@@ -48,6 +53,7 @@ METHODS = {
     "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "conj": np.conjugate, "round": np.round, "ptp": np.ptp, "astype": astype_method,
+    "tolist": tolist_method,
 }
 
 
@@ -55,7 +61,7 @@ VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2
 
 
 NONDIFF_METHODS = {
-    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
+    "argmax", "argmin", "argsort", "nonzero", "any", "all",
     "searchsorted",
 }
 

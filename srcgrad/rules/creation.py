@@ -47,14 +47,21 @@ def asarray_chkfinite_jvp(da, ans, a, dtype=None, order=None):
     return sg.cast_tangent(np.asarray(da), ans)
 
 
-@defvjp(np.float64, np.double)
+SCALAR_TYPES = (
+    np.float64, np.float32, np.int8, np.int16, np.int32, np.int64,
+    np.uint8, np.uint16, np.uint32, np.uint64, np.bool_,
+)
+
+
+@defvjp(*SCALAR_TYPES)
 def cast(g, ans, x):
+    """``np.float32(x)``, ``np.int64(x)``: a cast (``sg.cast_cotangent``)."""
     return sg.restructure(sg.cast_cotangent(g, ans, x), x)
 
 
-@defjvp(np.float64, np.double)
+@defjvp(*SCALAR_TYPES)
 def cast_jvp(dx, ans, x):
-    return dx * 1.0
+    return sg.cast_tangent(dx, ans)
 
 
 # ----------------------------------------------------- filled, evenly spaced

@@ -20,12 +20,15 @@ from .registry import defjvp, defvjp, numpy_functions
 
 @defvjp(np.sum)
 def sum_(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return sg.unreduce(g, a, axis, keepdims)
+    """A ``dtype`` of integers gives a piecewise constant result (``sg.cast_cotangent``)."""
+    cotangent = sg.unreduce(g, a, axis, keepdims)
+    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
 
 
 @defjvp(np.sum)
 def sum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.sum(da, axis, keepdims=keepdims)
+    tangent = np.sum(da, axis, keepdims=keepdims)
+    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
 
 
 @defvjp(np.nansum)
@@ -40,12 +43,14 @@ def nansum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
 
 @defvjp(np.mean)
 def mean(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis)
+    cotangent = sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis)
+    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
 
 
 @defjvp(np.mean)
 def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.mean(da, axis, keepdims=keepdims)
+    tangent = np.mean(da, axis, keepdims=keepdims)
+    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
 
 
 @defvjp(np.nanmean)
@@ -60,15 +65,18 @@ def nanmean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
     return np.nanmean(np.where(np.isnan(a), np.nan, da), axis, keepdims=keepdims)
 
 
-@defvjp(np.average)
+@defvjp(np.average, optional=("axis", "weights"))
 def average(g, ans, a, axis=None, weights=None, keepdims=False):
-    """Weights are constants; returned=True is not supported."""
-    return sg.unreduce(g, a, axis, keepdims) * sg.average_weights(a, axis, weights)
+    """d/da = w / sum(w), d/dw = (a - average) / sum(w); returned=True is not supported.
+    ``axis`` is an input only so that positional weights line up: it has no derivative."""
+    cotangent_a = sg.unreduce(g, a, axis, keepdims) * sg.average_weights(a, axis, weights)
+    return cotangent_a, None, sg.average_weights_cotangent(g, ans, a, axis, weights, keepdims)
 
 
-@defjvp(np.average)
-def average_jvp(da, ans, a, axis=None, weights=None, keepdims=False):
-    return np.sum(da * sg.average_weights(a, axis, weights), axis, keepdims=keepdims)
+@defjvp(np.average, optional=("axis", "weights"))
+def average_jvp(da, daxis, dweights, ans, a, axis=None, weights=None, keepdims=False):
+    tangent = np.sum(da * sg.average_weights(a, axis, weights), axis, keepdims=keepdims)
+    return tangent + sg.average_weights_tangent(dweights, ans, a, axis, weights, keepdims)
 
 
 # ------------------------------------------------------------------ products
@@ -77,12 +85,14 @@ def average_jvp(da, ans, a, axis=None, weights=None, keepdims=False):
 @defvjp(np.prod)
 def prod(g, ans, a, axis=None, dtype=None, keepdims=False):
     """The derivative of a product is the product of the other factors (exact at zeros)."""
-    return sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis)
+    cotangent = sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis)
+    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
 
 
 @defjvp(np.prod)
 def prod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims)
+    tangent = np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims)
+    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
 
 
 @defvjp(np.nanprod)
@@ -104,12 +114,13 @@ def nanprod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
 @defvjp(np.cumsum)
 def cumsum(g, ans, a, axis=None, dtype=None):
     """The adjoint of a running sum is a running sum from the end."""
-    return np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a))
+    cotangent = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a))
+    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
 
 
 @defjvp(np.cumsum)
 def cumsum_jvp(da, ans, a, axis=None, dtype=None):
-    return np.cumsum(da, axis)
+    return np.cumsum(da, axis) if dtype is None else sg.cast_tangent(np.cumsum(da, axis), ans)
 
 
 @defvjp(np.nancumsum)
@@ -138,12 +149,14 @@ def cumulative_sum_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False)
 @defvjp(np.cumprod)
 def cumprod(g, ans, a, axis=None, dtype=None):
     """d ans[j] / d a[i] is the product of a[:j+1] but a[i], for j >= i (exact at zeros)."""
-    return sg.cumprod_cotangent(g, a, axis)
+    cotangent = sg.cumprod_cotangent(g, a, axis)
+    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
 
 
 @defjvp(np.cumprod)
 def cumprod_jvp(da, ans, a, axis=None, dtype=None):
-    return sg.cumprod_tangent(da, a, axis)
+    tangent = sg.cumprod_tangent(da, a, axis)
+    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
 
 
 @defvjp(np.nancumprod)

@@ -12,7 +12,7 @@ are options, not differentiable inputs; the call always passes them.
 import numpy as np
 
 from .. import runtime as sg
-from ..core.numpy_facts import astype_method, declare_container_results
+from ..core.numpy_facts import astype_method, declare_container_results, tolist_method
 from .registry import defjvp, defvjp, numpy_functions
 
 # ------------------------------------------------------ reshaping, permuting
@@ -238,6 +238,20 @@ def astype_of_method(g, ans, x, dtype=None, order="K", casting="unsafe", subok=T
 @defjvp(astype_method)
 def astype_of_method_jvp(dx, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
     return sg.cast_tangent(dx, ans)
+
+
+@defvjp(tolist_method)
+def tolist(g, ans, x):
+    """The nested lists' cotangents back in one array of x's shape."""
+    return np.reshape(np.asarray(g, dtype=np.result_type(x, 1.0)), sg.shape_of(x))
+
+
+@defjvp(tolist_method)
+def tolist_jvp(dx, ans, x):
+    return dx.tolist()
+
+
+declare_container_results(tolist_method)  # nested lists: their cotangents add with sg.add
 
 
 if hasattr(np, "astype"):  # NumPy >= 2.1

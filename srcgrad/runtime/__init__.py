@@ -112,6 +112,8 @@ from .products import (
 from .reductions import (
     add_initial,
     average_weights,
+    average_weights_cotangent,
+    average_weights_tangent,
     cumprod_cotangent,
     cumprod_cotangent_slope,
     cumprod_curvature,
@@ -214,7 +216,7 @@ __all__ = [  # module by module, as imported above
     "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent",
     "inner_axes", "kron_adjoint_a", "kron_adjoint_b", "kron_adjoints", "matmul_adjoint_x1",
     "matmul_adjoint_x2", "multi_dot_adjoints", "multi_dot_tangent", "tensordot_adjoint_a",
-    "tensordot_adjoint_b", "add_initial", "average_weights", "cumprod_cotangent",
+    "tensordot_adjoint_b", "add_initial", "average_weights", "average_weights_cotangent", "average_weights_tangent", "cumprod_cotangent",
     "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_share",
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",

@@ -31,6 +31,8 @@ def extremum_share(x, ans, axis=None, keepdims=False):
     """Where ``x`` equals its reduced max/min ``ans``, 1/(number of ties), else 0.
 
     The cotangent of max/min is shared equally among tied elements."""
+    if isinstance(x, (list, tuple)):  # np.max([a, b]): `[a, b] == m` would compare the list
+        x = np.asarray(x)
     hit = x == keep_reduced(ans, x, axis, keepdims)
     share = hit / np.sum(hit, axis=axis, keepdims=True)
     return share.astype(np.result_type(x, 1.0), copy=False)
@@ -141,11 +143,39 @@ def average_weights(a, axis=None, weights=None):
     """The normalised weights of ``np.average``, shaped to broadcast against ``a``."""
     if weights is None:
         return 1.0 / reduced_count(a, axis)
+    weights = _weights_against(a, axis, weights)
+    return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def _weights_against(a, axis, weights):
+    """``np.average``'s weights shaped to broadcast against ``a`` (1-d weights lie along ``axis``)."""
     ndim = len(shape_of(a))
     if np.ndim(weights) != ndim:
         (ax,) = _axes_tuple(axis, ndim)
         weights = np.reshape(weights, tuple(-1 if i == ax else 1 for i in range(ndim)))
-    return weights / np.sum(weights, axis=axis, keepdims=True)
+    return weights
+
+
+def average_weights_cotangent(g, ans, a, axis=None, weights=None, keepdims=False):
+    """The cotangent of ``np.average``'s ``weights``: d average / d w_i = (a_i - average) / sum(w)."""
+    if weights is None:
+        return None
+    spread = _weights_against(a, axis, weights)
+    total = np.sum(spread, axis=axis, keepdims=True)
+    full = keep_reduced(g, a, axis, keepdims) * (a - keep_reduced(ans, a, axis, keepdims)) / total
+    if np.ndim(weights) == np.ndim(full):
+        return full
+    (ax,) = _axes_tuple(axis, np.ndim(full))
+    return np.reshape(np.sum(full, axis=tuple(i for i in range(np.ndim(full)) if i != ax)), np.shape(weights))
+
+
+def average_weights_tangent(dweights, ans, a, axis=None, weights=None, keepdims=False):
+    """The tangent of ``np.average`` from its weights' tangent: sum(dw (a - average)) / sum(w)."""
+    if weights is None:
+        return 0.0
+    spread = _weights_against(a, axis, weights)
+    change = _weights_against(a, axis, dweights) * (a - keep_reduced(ans, a, axis, keepdims))
+    return np.sum(change, axis=axis, keepdims=keepdims) / np.sum(spread, axis=axis, keepdims=keepdims)
 
 
 def nan_count(a, axis=None, keepdims=False):
