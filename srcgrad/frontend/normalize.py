@@ -36,6 +36,7 @@ from ..errors import UnsupportedSyntaxError
 from .anf import Anf
 from .closures import Closures
 from .desugar import Desugar
+from .distributions import unfreeze_distributions
 from .inline_nested import NestedFunctions
 from .jumps import lower_jumps
 from .refuse import refuse_in_place_calls
@@ -119,6 +120,8 @@ class Normalizer:
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
         refuse_in_place_calls(node, self.env, self.unsupported)
+        parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
+        body = unfreeze_distributions(body, self.env, self.names, parameters)
         body = lower_jumps(body, self.names)
         new_body = self.block(body)
         fn = gast.FunctionDef(
