@@ -88,13 +88,35 @@ def inline(
             raise NameError(f"rule {rule_fn.__qualname__} refers to unknown name {name!r}")
         if bound != name:
             subs[name] = bound
-    body = tp.substituted(tree.body, subs, as_expression=True)
+    body = [_OptionChosen().visit(s) for s in tp.substituted(tree.body, subs, as_expression=True)]
     if call is not None and getattr(call, "lineno", None):
         for s in body[:-1]:
             gast.copy_location(s, call)
     if where is not None and _calls_a_refusing_helper(rule_fn):
         _name_the_call(body, namespace, str(where))
     return body[:-1], body[-1].value
+
+
+class _OptionChosen(gast.NodeTransformer):
+    """``a if dtype is None else b`` with the call's ``dtype`` a constant or a builtin type
+    (``int``): the branch it takes, so that no stage shows (or keeps values for) the branch
+    an option rules out."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        test = node.test
+        if (
+            isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (gast.Is, gast.IsNot))
+            and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None
+        ):
+            left = test.left
+            if isinstance(left, gast.Constant) or isinstance(left, gast.Name) and left.id in _BUILTIN_TYPES:
+                taken = (isinstance(left, gast.Constant) and left.value is None) == isinstance(test.ops[0], gast.Is)
+                return node.body if taken else node.orelse
+        return node
+
+
+_BUILTIN_TYPES = {"int", "float", "bool", "complex"}
 
 
 def _refusing_helper(call: gast.AST, values: dict):

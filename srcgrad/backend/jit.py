@@ -838,15 +838,16 @@ def jit_runtime() -> types.ModuleType:
     cast_cotangent = helper(creation.cast_cotangent)
 
     @overload(cast_cotangent)
-    def _cast_cotangent(g, ans, value, at=None):
+    def _cast_cotangent(g, dtype, value, at=None):
         # a real value cast to integers passes nothing back, to floats all of it (complex: no form)
-        kind = ans.dtype if isinstance(ans, nt.Array) else ans
+        kind = dtype.dtype if isinstance(dtype, nt.Array) else getattr(dtype, "instance_type", dtype)
+        kind = getattr(kind, "dtype", kind)  # np.dtype('int64') as an argument
         if isinstance(kind, (nt.Integer, nt.Boolean)):
-            return lambda g, ans, value, at=None: g * 0.0
+            return lambda g, dtype, value, at=None: g * 0.0
         real = isinstance(value, (nt.Float, nt.Integer, nt.Boolean)) or (
             isinstance(value, nt.Array) and not isinstance(value.dtype, nt.Complex))
         if isinstance(kind, nt.Float) and real:
-            return lambda g, ans, value, at=None: g
+            return lambda g, dtype, value, at=None: g
         return None
 
     copy = helper(indexing.copy)

@@ -365,13 +365,6 @@ def _is_str(node) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) is str
 
 
-_BUILTIN_TYPES = {"int", "float", "bool", "complex"}
-
-
-def _is_none(node) -> bool:
-    return isinstance(node, gast.Constant) and node.value is None
-
-
 _COMPARISONS = {
     gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
     gast.Lt: lambda a, b: a < b, gast.LtE: lambda a, b: a <= b,
@@ -427,12 +420,6 @@ class _Fold(gast.NodeTransformer):
             if isinstance(node.ops[0], (gast.Eq, gast.NotEq)) and _is_str(node.left) and _is_str(node.comparators[0]):
                 same = node.left.value == node.comparators[0].value  # a rule's option: order == "C"
                 return tp.const(same == isinstance(node.ops[0], gast.Eq))
-        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) and _is_none(node.comparators[0]):
-            # a rule's option: `dtype is None`, with the call's dtype (a constant, or a builtin type)
-            left = node.left
-            known = isinstance(left, gast.Constant) or isinstance(left, gast.Name) and left.id in _BUILTIN_TYPES
-            if known:
-                return tp.const(_is_none(left) == isinstance(node.ops[0], gast.Is))
         return node
 
     def visit_IfExp(self, node):

@@ -44,6 +44,11 @@ def unfreeze_distributions(body: list, env: Environment, names: NameGen, paramet
             if _freezes(s.value, env) and bound.get(name) == 1 and name not in parameters:
                 frozen[name] = s
     frozen = {n: s for n, s in frozen.items() if _only_method_calls(module, n)}
+    if not frozen and not any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and _freezes(n.func.value, env)
+        for n in gast.walk(module)
+    ):
+        return body
     arguments = {n: _bind_arguments(s, n, names) for n, s in frozen.items()}
     _Rewrite(env, frozen, arguments).visit(module)
     return module.body

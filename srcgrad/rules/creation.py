@@ -19,7 +19,7 @@ from .registry import defjvp, defvjp
 
 @defvjp(np.array)
 def array(g, ans, object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
-    return sg.restructure(sg.cast_cotangent(g, ans, object), object)
+    return sg.restructure(g, object) if dtype is None else sg.restructure(sg.cast_cotangent(g, dtype, object), object)
 
 
 @defjvp(np.array)
@@ -29,7 +29,7 @@ def array_jvp(dobject, ans, object, dtype=None, copy=True, order="K", subok=Fals
 
 @defvjp(np.asarray, np.asanyarray)
 def asarray(g, ans, a, dtype=None, order=None, device=None, copy=None, like=None):
-    return sg.restructure(sg.cast_cotangent(g, ans, a), a)
+    return sg.restructure(g, a) if dtype is None else sg.restructure(sg.cast_cotangent(g, dtype, a), a)
 
 
 @defjvp(np.asarray, np.asanyarray)
@@ -39,7 +39,7 @@ def asarray_jvp(da, ans, a, dtype=None, order=None, device=None, copy=None, like
 
 @defvjp(np.asarray_chkfinite)
 def asarray_chkfinite(g, ans, a, dtype=None, order=None):
-    return sg.restructure(sg.cast_cotangent(g, ans, a), a)
+    return sg.restructure(g, a) if dtype is None else sg.restructure(sg.cast_cotangent(g, dtype, a), a)
 
 
 @defjvp(np.asarray_chkfinite)

@@ -21,14 +21,12 @@ from .registry import defjvp, defvjp, numpy_functions
 @defvjp(np.sum)
 def sum_(g, ans, a, axis=None, dtype=None, keepdims=False):
     """A ``dtype`` of integers gives a piecewise constant result (``sg.cast_cotangent``)."""
-    cotangent = sg.unreduce(g, a, axis, keepdims)
-    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
+    return sg.unreduce(g, a, axis, keepdims) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims), dtype, a)
 
 
 @defjvp(np.sum)
 def sum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    tangent = np.sum(da, axis, keepdims=keepdims)
-    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
+    return np.sum(da, axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.sum(da, axis, keepdims=keepdims), dtype)
 
 
 @defvjp(np.nansum)
@@ -43,14 +41,12 @@ def nansum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
 
 @defvjp(np.mean)
 def mean(g, ans, a, axis=None, dtype=None, keepdims=False):
-    cotangent = sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis)
-    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
+    return sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis), dtype, a)
 
 
 @defjvp(np.mean)
 def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    tangent = np.mean(da, axis, keepdims=keepdims)
-    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
+    return np.mean(da, axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.mean(da, axis, keepdims=keepdims), dtype)
 
 
 @defvjp(np.nanmean)
@@ -85,14 +81,12 @@ def average_jvp(da, daxis, dweights, ans, a, axis=None, weights=None, keepdims=F
 @defvjp(np.prod)
 def prod(g, ans, a, axis=None, dtype=None, keepdims=False):
     """The derivative of a product is the product of the other factors (exact at zeros)."""
-    cotangent = sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis)
-    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
+    return sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis), dtype, a)
 
 
 @defjvp(np.prod)
 def prod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    tangent = np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims)
-    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
+    return np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims), dtype)
 
 
 @defvjp(np.nanprod)
@@ -114,13 +108,12 @@ def nanprod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
 @defvjp(np.cumsum)
 def cumsum(g, ans, a, axis=None, dtype=None):
     """The adjoint of a running sum is a running sum from the end."""
-    cotangent = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a))
-    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
+    return np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a)) if dtype is None else sg.cast_cotangent(np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), sg.shape_of(a)), dtype, a)
 
 
 @defjvp(np.cumsum)
 def cumsum_jvp(da, ans, a, axis=None, dtype=None):
-    return np.cumsum(da, axis) if dtype is None else sg.cast_tangent(np.cumsum(da, axis), ans)
+    return np.cumsum(da, axis) if dtype is None else sg.cast_tangent(np.cumsum(da, axis), dtype)
 
 
 @defvjp(np.nancumsum)
@@ -149,14 +142,12 @@ def cumulative_sum_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False)
 @defvjp(np.cumprod)
 def cumprod(g, ans, a, axis=None, dtype=None):
     """d ans[j] / d a[i] is the product of a[:j+1] but a[i], for j >= i (exact at zeros)."""
-    cotangent = sg.cumprod_cotangent(g, a, axis)
-    return cotangent if dtype is None else sg.cast_cotangent(cotangent, ans, a)
+    return sg.cumprod_cotangent(g, a, axis) if dtype is None else sg.cast_cotangent(sg.cumprod_cotangent(g, a, axis), dtype, a)
 
 
 @defjvp(np.cumprod)
 def cumprod_jvp(da, ans, a, axis=None, dtype=None):
-    tangent = sg.cumprod_tangent(da, a, axis)
-    return tangent if dtype is None else sg.cast_tangent(tangent, ans)
+    return sg.cumprod_tangent(da, a, axis) if dtype is None else sg.cast_tangent(sg.cumprod_tangent(da, a, axis), dtype)
 
 
 @defvjp(np.nancumprod)

@@ -232,12 +232,12 @@ def real_if_close_jvp(da, ans, a, tol=100):
 @defvjp(astype_method)
 def astype_of_method(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
     """``x.astype(dtype)``: zero to integers or booleans; a complex ``x`` to a real dtype is refused."""
-    return sg.cast_cotangent(g, ans, x)
+    return sg.cast_cotangent(g, dtype, x)
 
 
 @defjvp(astype_method)
 def astype_of_method_jvp(dx, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
-    return sg.cast_tangent(dx, ans)
+    return sg.cast_tangent(dx, dtype)
 
 
 @defvjp(tolist_method)
@@ -258,11 +258,11 @@ if hasattr(np, "astype"):  # NumPy >= 2.1
 
     @defvjp(np.astype)
     def astype(g, ans, x, dtype=None, copy=True, device=None):
-        return sg.cast_cotangent(g, ans, x)
+        return sg.cast_cotangent(g, dtype, x)
 
     @defjvp(np.astype)
     def astype_jvp(dx, ans, x, dtype=None, copy=True, device=None):
-        return sg.cast_tangent(dx, ans)
+        return sg.cast_tangent(dx, dtype)
 
 
 # -------------------------------------------------------- joining, splitting

@@ -17,9 +17,11 @@ from .broadcasting import unbroadcast, zeros_like
 from .elementwise import real_only
 
 
-def cast_cotangent(g, ans, value, at: str | None = None):
-    """The cotangent of what a cast to ``ans``'s dtype took, from its result's ``g``."""
-    kind = np.result_type(ans).kind
+def cast_cotangent(g, dtype, value, at: str | None = None):
+    """The cotangent of what a cast to ``dtype`` (or to the dtype of ``dtype``, a result) took,
+    from its result's ``g``. The dtype, not the result: a rule that read the result would keep
+    it for the reverse sweep."""
+    kind = np.result_type(dtype).kind
     if kind in "biu":
         return zeros_like(g)
     if kind == "f" and np.iscomplexobj(value):
@@ -27,11 +29,12 @@ def cast_cotangent(g, ans, value, at: str | None = None):
     return g
 
 
-def cast_tangent(t, ans):
-    """The tangent of a cast's result, from the tangent ``t`` of what it took."""
-    dtype = np.result_type(ans)
+def cast_tangent(t, dtype):
+    """The tangent of a cast's result to ``dtype`` (or to the dtype of ``dtype``, a result),
+    from the tangent ``t`` of what it took."""
+    dtype = np.result_type(dtype)
     if dtype.kind in "biu":
-        return zeros_like(ans)
+        return zeros_like(t)
     if dtype.kind == "f" and np.iscomplexobj(t):
         t = np.real(t)  # the tangent of the real part the cast keeps
     if not hasattr(t, "astype"):  # a Python number or a list of tangents
