@@ -339,3 +339,41 @@ def test_gradients_calling_user_functions_jitted(f, args):
         shifted = tuple(a * scale for a in args)
         np.testing.assert_allclose(jg(*shifted), g(*shifted), rtol=1e-12)
     srcgrad.check_grads(f, list(args), modes=("rev",))
+
+
+def reads_elements(x):
+    return x[0] * x[1] + np.sin(x[2])
+
+
+def reads_rows_and_slices(A, x):
+    return np.sum(np.tanh(A[1] * x)) + np.dot(x[:2], x[1:3]) + A[0, 2] * x[-1]
+
+
+def stores_elements(x):
+    y = x * 2.0
+    y[0] = x[1] * x[2]
+    return np.sum(y * x)
+
+
+def stores_a_slice(x):
+    y = np.sin(x)
+    y[1:3] = x[:2] ** 2
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f, shapes", [
+    (reads_elements, [(4,)]), (reads_rows_and_slices, [(3, 4), (4,)]),
+    (stores_elements, [(4,)]), (stores_a_slice, [(4,)]),
+])
+def test_element_and_slice_reads_and_stores_jitted(f, shapes):
+    """sg.unindex, sg.add_at, sg.taken and sg.without at ints, slices and tuples of them:
+    the cotangents of `x[0]`, `A[1]`, `x[:2]`, `A[0, 2]`, `y[0] = ...`, `y[1:3] = ...`."""
+    rng = np.random.default_rng(len(shapes))
+    args = [rng.normal(size=s) * 0.7 for s in shapes]
+    wrt = tuple(range(len(args)))
+    g = srcgrad.grad(f, wrt=wrt)
+    jg = srcgrad.jit(g)
+    for _ in range(2):
+        for got, want in zip(jg(*args), g(*args), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    srcgrad.check_grads(f, args, modes=("rev",))

@@ -494,6 +494,12 @@ class ArrayStacks:
                 count = self.counts[stack]
                 value = f"int({stack}[{count}])" if name in self.integers else f"{stack}[{count}]"
                 return _parsed(f"{count} -= 1\n{name} = {value}")
+        if _pop(s, self.stacks):  # y[i] = stack.pop(): the restore of a store
+            stack = s.value.func.value.id
+            count = self.counts[stack]
+            restore = _parsed(f"{count} -= 1\nt = {stack}[{count}]")
+            s.value = restore[1].value
+            return [restore[0], s]
         if _push(s, self.stacks):
             stack = s.value.func.value.id
             count = self.counts[stack]
@@ -520,9 +526,10 @@ def _push(node, stacks) -> bool:
 
 
 def _pop(node, stacks) -> bool:
-    """``v = stack.pop()``, for one of ``stacks``."""
+    """``v = stack.pop()`` (or ``y[i] = stack.pop()``, a store's restore), for one of ``stacks``."""
     return (
-        isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        isinstance(node, ast.Assign) and len(node.targets) == 1
+        and isinstance(node.targets[0], (ast.Name, ast.Subscript))
         and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
         and node.value.func.attr == "pop" and isinstance(node.value.func.value, ast.Name)
         and node.value.func.value.id in stacks and not node.value.args and not node.value.keywords
@@ -581,7 +588,7 @@ def fuse_elementwise(definition: ast.FunctionDef) -> None:
     no array in between (``t1 = np.sin(x); g = t1 * y`` -> ``g = np.sin(x) * y``).
 
     A temporary qualifies when it is assigned once, from operators and NumPy ufuncs
-    on names that are never reassigned, and is read only by later top-level
+    on names that are never reassigned nor written into, and is read only by later top-level
     statements: once, or any number of times if it calls nothing (recomputing
     ``x ** 2`` costs less than storing it). The values are the same numbers.
     """
@@ -591,6 +598,12 @@ def fuse_elementwise(definition: ast.FunctionDef) -> None:
         for node in ast.walk(definition):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 stores[node.id] = stores.get(node.id, 0) + 1
+            elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                base = node.value
+                while isinstance(base, ast.Subscript):
+                    base = base.value
+                if isinstance(base, ast.Name):  # `y[0] = v` changes y: neither moved nor read moved
+                    stores[base.id] = stores.get(base.id, 0) + 2
         for arg in definition.args.args + definition.args.kwonlyargs:
             stores[arg.arg] = stores.get(arg.arg, 0) + 1
         for k, stmt in enumerate(body):
@@ -635,7 +648,7 @@ def _inlinable(stmt, stores: dict) -> str | None:
             and not node.keywords
         ):
             return None
-        if isinstance(node, (ast.Subscript, ast.Starred, ast.Lambda)) or (
+        if isinstance(node, (ast.Subscript, ast.Starred, ast.Lambda, ast.List, ast.Tuple, ast.Dict, ast.Set)) or (
             isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "np")
         ):
             return None
@@ -848,6 +861,73 @@ def jit_runtime() -> types.ModuleType:
             isinstance(value, nt.Array) and not isinstance(value.dtype, nt.Complex))
         if isinstance(kind, nt.Float) and real:
             return lambda g, dtype, value, at=None: g
+        return None
+
+    def basic_index(index) -> bool:
+        """An int, a slice, or a tuple of them: an index that picks each element once."""
+        parts = index.types if isinstance(index, nt.BaseTuple) else (index,)
+        return all(isinstance(p, (nt.Integer, nt.SliceType)) for p in parts)
+
+    unindex = helper(indexing.unindex)
+
+    @overload(unindex)
+    def _unindex(g, x, index):
+        # the cotangent of x[index] of an array: zeros with g at the (basic) index
+        if not (isinstance(x, nt.Array) and basic_index(index) and (number(g) or isinstance(g, nt.Array))):
+            return None
+
+        def scattered(g, x, index):
+            out = np.zeros(x.shape)
+            out[index] = g
+            return out
+
+        return scattered
+
+    add_at = helper(indexing.add_at)
+
+    @overload(add_at)
+    def _add_at(b, index, g):
+        # b[index] += g on a cotangent array we own, at a basic index (no repeats)
+        if not (isinstance(b, nt.Array) and basic_index(index) and (number(g) or isinstance(g, nt.Array))):
+            return None
+
+        def added(b, index, g):
+            b[index] += g
+            return b
+
+        return added
+
+    without = helper(indexing.without)
+
+    @overload(without)
+    def _without(b, index):
+        # a copy of the cotangent array b with b[index] zeroed (that part was overwritten)
+        if not (isinstance(b, nt.Array) and basic_index(index)):
+            return None
+
+        def zeroed(b, index):
+            out = b.copy()
+            out[index] = 0.0
+            return out
+
+        return zeroed
+
+    taken = helper(indexing.taken)
+
+    @overload(taken)
+    def _taken(part, v):
+        # the cotangent of v in x[i] = v, from bx[i]: copied (bx[i] is zeroed next), summed to v's shape
+        if number(part) and number(v):
+            return lambda part, v: part
+        if isinstance(part, nt.Array) and number(v):
+            return lambda part, v: part.sum()
+        if isinstance(part, nt.Array) and isinstance(v, nt.Array) and part.ndim == v.ndim:
+            def copied(part, v):
+                if part.shape != v.shape:
+                    raise ValueError("srcgrad.jit: a store that broadcasts its value")
+                return part.copy()
+
+            return copied
         return None
 
     copy = helper(indexing.copy)
