@@ -509,7 +509,7 @@ def test_index_write_in_loop():
             bx = sg.zeros_like(x)
             for i in reversed(range(t1)):
                 # Grad of: y[i] = x[i] * x[i]
-                bt4 = sg.taken(by[i], t4)
+                bt4 = sg.taken(by[i], t4, y)
                 by[i] = 0.0
                 y[i] = stack.pop()
                 bt2 = sg.unbroadcast(bt4 * t3, t2)
@@ -551,7 +551,7 @@ def test_augmented_index_write():
             # Grad of: return np.sum(x * x)
             bx = x * 2
             # Grad of: x[1] += v
-            bt3 = sg.taken(bx[1], t3)
+            bt3 = sg.taken(bx[1], t3, x)
             bx[1] = 0.0
             x[1] = stack.pop()
             bt2 = sg.unbroadcast(bt3, t2)
@@ -874,7 +874,7 @@ def test_write_through_a_view():
             # Grad of: return np.sum(y * y)
             by = y * 2
             # Grad of: head *= 3.0
-            bhead = sg.taken(by[:2], head)
+            bhead = sg.taken(by[:2], head, y)
             by[:2] = 0.0
             y[:2] = stack.pop()
             head = stack.pop()
@@ -926,14 +926,14 @@ def test_write_through_rows_in_a_loop():
             for k in reversed(range(n)):
                 if cond:
                     # Grad of: row[0] = row[0] * 2.0
-                    brow = sg.taken(bA[k], row)
+                    brow = sg.taken(bA[k], row, A)
                     bA[k] = 0.0
                     A[k] = stack.pop()
                 else:
                     brow = sg.zeros_like(row)
                 cond = stack.pop()
                 # Grad of: row[0] = row[0] * 2.0
-                bt2 = sg.taken(brow[0], t2)
+                bt2 = sg.taken(brow[0], t2, row)
                 brow[0] = 0.0
                 row[0] = stack.pop()
                 bt1 = bt2 * 2.0

@@ -45,3 +45,18 @@ def test_bytes_of_an_array_read_back_are_refused_not_dropped(tmp_path):
     f = load(tmp_path, "def f(x):\n    return np.sum(np.frombuffer(x.tobytes()) * x)\n")
     with pytest.raises(NoDerivativeRuleError, match="frombuffer|tobytes"):
         srcgrad.grad(f)(X)
+
+
+STORES = {
+    # a store into an array of integers or booleans casts the value: nothing passes back
+    "into_integers": "y = np.zeros(4, dtype=int)\n    y[0] = x[0] * 3\n    y[1:3] = x[1:3] * 5\n    return np.sum(y * x) + x[3] ** 2",
+    "into_booleans": "y = np.zeros(4, dtype=bool)\n    y[1] = x[1]\n    return np.sum(y * x)",
+    "into_integers_at_a_fancy_index": "y = np.arange(4)\n    y[[0, 2]] = x[:2] * 3\n    return np.sum(y * x)",
+    "into_floats_still_passes": "y = np.zeros(4)\n    y[0] = x[0] * 3\n    y[[1, 2]] = x[1:3] ** 2\n    return np.sum(y * x)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STORES))
+def test_a_store_passes_back_what_the_array_keeps(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    {STORES[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))

@@ -292,7 +292,8 @@ class ForwardTransformer(JumpEdges):
         code = []
         value = op.elements[0]
         if isinstance(value, gast.Name) and value.id in state:
-            dv = tp.name(self.tangent(value.id))
+            # (zero into an array of integers or booleans: the store casts v to them)
+            dv = tp.expr("sg.stored_tangent(d, x)", sg=self.sg(), d=self.tangent(value.id), x=op.container.id)
         else:  # zeros of v's shape: 0.0 in a list slot made np.dot(dv, w) a vector, not a number
             dv = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=value) if isinstance(value, gast.Name) else tp.const(0.0)
         part = gast.Subscript(value=tp.name(dx), slice=tp.load(op.index), ctx=gast.Store())

@@ -914,21 +914,35 @@ def jit_runtime() -> types.ModuleType:
 
     taken = helper(indexing.taken)
 
+    def holds_integers(into) -> bool:
+        return isinstance(into, nt.Array) and isinstance(into.dtype, (nt.Integer, nt.Boolean))
+
     @overload(taken)
-    def _taken(part, v):
-        # the cotangent of v in x[i] = v, from bx[i]: copied (bx[i] is zeroed next), summed to v's shape
+    def _taken(part, v, into=None):
+        # the cotangent of v in x[i] = v, from bx[i]: copied (bx[i] is zeroed next), summed to
+        # v's shape; nothing into an array of integers (the store cast v)
+        if holds_integers(into):
+            return lambda part, v, into=None: zeros_like(v)
         if number(part) and number(v):
-            return lambda part, v: part
+            return lambda part, v, into=None: part
         if isinstance(part, nt.Array) and number(v):
-            return lambda part, v: part.sum()
+            return lambda part, v, into=None: part.sum()
         if isinstance(part, nt.Array) and isinstance(v, nt.Array) and part.ndim == v.ndim:
-            def copied(part, v):
+            def copied(part, v, into=None):
                 if part.shape != v.shape:
                     raise ValueError("srcgrad.jit: a store that broadcasts its value")
                 return part.copy()
 
             return copied
         return None
+
+    stored_tangent = helper(indexing.stored_tangent)
+
+    @overload(stored_tangent)
+    def _stored_tangent(dv, into):
+        if holds_integers(into):
+            return lambda dv, into: zeros_like(dv)
+        return lambda dv, into: dv
 
     copy = helper(indexing.copy)
 

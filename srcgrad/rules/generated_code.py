@@ -172,13 +172,18 @@ def expand_to(dd, dlike, ans, d, like):
 
 
 @defjvp(sg.taken)
-def taken(dpart, dv, ans, part, v):
-    return sg.taken(dpart, v)
+def taken(dpart, dv, ans, part, v, into=None):
+    return sg.taken(dpart, v, into)
 
 
 @defjvp(sg.taken_at)
-def taken_at(db, dindex, dv, ans, b, index, v):
-    return sg.taken_at(db, index, v)
+def taken_at(db, dindex, dv, ans, b, index, v, into=None):
+    return sg.taken_at(db, index, v, into)
+
+
+@defjvp(sg.stored_tangent)
+def stored_tangent(dd, ans, d, into=None):
+    return sg.stored_tangent(dd, into)
 
 
 @defjvp(sg.without)

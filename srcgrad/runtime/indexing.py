@@ -136,10 +136,25 @@ def copy(x):
     return x.copy() if hasattr(x, "copy") else x
 
 
-def taken(part, v):
+_FLOAT = np.dtype(float)
+
+
+def stored_tangent(dv, into):
+    """The tangent ``x[i] = v`` stores from ``v``'s: zero where ``x`` holds integers or
+    booleans (the store cast ``v`` to them), else ``dv``."""
+    if getattr(into, "dtype", _FLOAT).kind in "biu":
+        return zeros_like(dv)
+    return dv
+
+
+def taken(part, v, into=None):
     """The cotangent of ``v`` in ``x[i] = v`` from ``part = bx[i]``: copied (``bx[i]`` is
     zeroed next), summed to ``v``'s shape. A list slot zeroed by a later store holds the
-    exact zero ``0.0``: an array ``v`` gets zeros of its shape (a gradient has its input's)."""
+    exact zero ``0.0``: an array ``v`` gets zeros of its shape (a gradient has its input's).
+    Nothing passes where ``into``, the array ``x``, holds integers or booleans: the store
+    cast ``v`` to them (piecewise constant)."""
+    if into is not None and getattr(into, "dtype", _FLOAT).kind in "biu":
+        return zeros_like(v)
     if type(part) is float:
         return zeros_like(v) if part == 0.0 and getattr(v, "ndim", 0) else part
     part = part.copy() if hasattr(part, "copy") else part
@@ -164,9 +179,11 @@ def put_back(d, key, old):
     return d
 
 
-def taken_at(b, index, v):
+def taken_at(b, index, v, into=None):
     """``taken(b[index], v)`` for a fancy ``index`` that may repeat an element: NumPy keeps
     the last write, so only the last occurrence of each element passes its cotangent."""
+    if into is not None and getattr(into, "dtype", _FLOAT).kind in "biu":
+        return zeros_like(v)
     if isinstance(b, dict) and index not in b:
         return zeros_like(v)  # a new key that nothing read: no cotangent yet
     part = copy(b[index])

@@ -133,11 +133,12 @@ class Adjoints:
         value = op.elements[0]
         taken = None
         if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            # (x: an array of integers or booleans passes nothing back, the store cast v)
             if self._basic_index(op.index):
-                taken = tp.expr("sg.taken(p, v)", sg=self.sg(), p=part, v=value)
+                taken = tp.expr("sg.taken(p, v, x)", sg=self.sg(), p=part, v=value, x=x)
             else:  # a fancy index may repeat: only the last write of each element counts
-                taken = tp.expr("sg.taken_at(b, i, v)", sg=self.sg(), b=b, i=_index_expr(op.index), v=value)
-            self.reads.add(value.id)
+                taken = tp.expr("sg.taken_at(b, i, v, x)", sg=self.sg(), b=b, i=_index_expr(op.index), v=value, x=x)
+            self.reads |= {value.id, x}
             if value.id == x:  # y[::-1] = y: take the part out before it is cleared
                 temp = self.names.fresh("b" + x + "_part")
                 out.append(tp.assign(temp, taken))
