@@ -123,7 +123,8 @@ for f, v in MATH_DOMAINS.items():
 for f in (builtins.max, builtins.min):  # Python's max/min of two values
     add(f, 0.3, 0.8)
     add(f, 0.9, -0.2)
-add(builtins.sum, r(3, 2))  # sum(array) adds along the first axis
+add(builtins.sum, r(3, 2), Const(0))  # sum(array) adds along the first axis
+add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
 add(builtins.list, r(3, 2))
 for f in (np.array, np.asarray, np.asanyarray):
@@ -294,6 +295,10 @@ add(np.stack, (r(3, 4), r(3, 4)))
 add(sg.plus, (r(2), r(3)), (r(4),))
 add(sg.plus, [r(3)], [r(2, 2), r(1)])
 add(sg.plus, r(3), (r(3),))
+# ``a * b`` with a sequence (srcgrad's sg.times): a repetition, or NumPy's product with an array
+add(sg.times, [r(3), r(2)], Const(3))
+add(sg.times, Const(2), (r(2), r(1, 2)))
+add(sg.times, (r(3),), r(3))
 add(np.stack, (r(3, 4), r(3, 4), r(3, 4)), axis=1)
 add(np.stack, (r(3), r(3)), axis=-1)
 add(np.hstack, (r(3), r(2), 0.5))

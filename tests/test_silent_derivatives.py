@@ -60,3 +60,48 @@ STORES = {
 def test_a_store_passes_back_what_the_array_keeps(tmp_path, name):
     f = load(tmp_path, f"def f(x):\n    {STORES[name]}\n")
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+CONTAINERS = {
+    # sum's start was an option: its derivative was dropped
+    "sum_with_a_start": "return sum([x[0], x[1] ** 2], x[2]) + sum([x[0]], start=x[3] * 2)",
+    # xs.extend(...) ran unseen by the derivative: it is appends now
+    "extend": "xs = [x[0], x[1]]\n    xs.extend([x[2], x[3] * 2])\n    return sum(xs) * xs[3]",
+    # a repetition's reverse mode added only one copy's cotangent (tuples: a TypeError)
+    "list_repeated": "xs = [x[0]] * 3\n    return xs[0] * xs[2] + sum(xs)",
+    "list_repeated_by_a_name": "n = 2\n    xs = n * [x[0], x[1]]\n    return xs[0] * xs[3]",
+    "tuple_repeated": "t = (x[0], x[2]) * 2\n    return t[0] * t[1] * t[3]",
+    "rows_repeated": "rows = [x] * 2\n    return np.sum(rows[0] * rows[1])",
+    "zeros_repeated_then_stored": "hs = [0.0] * 4\n    for i in range(4):\n        hs[i] = x[i] ** 2\n    return sum(hs)",
+    "a_list_times_an_array": "return np.sum([1.0, 2.0, 3.0, 4.0] * x)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINERS))
+def test_containers_built_and_changed(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    {CONTAINERS[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+REFUSED = {
+    "insert": "xs = [x[0], x[1]]\n    xs.insert(0, x[2] * 3)\n    return xs[0] * xs[1]",
+    "reverse": "xs = [x[0], x[1] * 2]\n    xs.reverse()\n    return xs[0] * 5 + xs[1]",
+    "update": "d = {'a': x[0]}\n    d.update({'b': x[1] * 2})\n    return d['a'] * d['b']",
+    "setdefault": "d = {}\n    d.setdefault('a', x[0] * 2)\n    return d['a'] * x[1]",
+    "remove": "xs = [x[0], x[1], x[2]]\n    xs.remove(xs[1])\n    return xs[1] * 2",
+    "clear": "xs = [x[0]]\n    xs.clear()\n    xs.append(x[1])\n    return xs[0] * 2",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_list_and_dict_methods_that_change_them_are_refused_where_called(tmp_path, name):
+    """They ran unseen by the derivative (a wrong gradient, or an IndexError from generated code)."""
+    f = load(tmp_path, f"def f(x):\n    {REFUSED[name]}\n")
+    for mode in ("rev", "fwd"):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match=rf":\d+:\d+: `\.{name}\(\.\.\.\)`, which changes a"):
+            srcgrad.grad(f, mode=mode)(X)
+
+
+def test_a_list_of_integers_may_still_be_changed_in_place(tmp_path):
+    f = load(tmp_path, "def f(x):\n    order = [2, 0, 1]\n    order.reverse()\n    order.insert(0, 3)\n    return x[order[0]] * x[order[1]]\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))

@@ -291,8 +291,7 @@ class ForwardTransformer(JumpEdges):
         dx = self.tangent(op.container.id)
         code = []
         value = op.elements[0]
-        if isinstance(value, gast.Name) and value.id in state:
-            # (zero into an array of integers or booleans: the store casts v to them)
+        if isinstance(value, gast.Name) and value.id in state:  # (0 into integers: the store casts v)
             dv = tp.expr("sg.stored_tangent(d, x)", sg=self.sg(), d=self.tangent(value.id), x=op.container.id)
         else:  # zeros of v's shape: 0.0 in a list slot made np.dot(dv, w) a vector, not a number
             dv = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=value) if isinstance(value, gast.Name) else tp.const(0.0)

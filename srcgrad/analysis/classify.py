@@ -88,7 +88,7 @@ class Classifier:
 
     def _note_sequence(self, name: str, value, op: Operation) -> None:
         primal = op.rule.primal if op.rule is not None else None
-        if isinstance(value, (gast.Tuple, gast.List)) or primal in (runtime.plus, builtins.list, builtins.tuple):
+        if isinstance(value, (gast.Tuple, gast.List)) or primal in (runtime.plus, runtime.times, builtins.list, builtins.tuple):
             self.sequences.add(name)
         else:
             self.sequences.discard(name)
@@ -124,6 +124,9 @@ class Classifier:
             if isinstance(value.op, gast.Add) and any(map(self._is_sequence, (value.left, value.right))):
                 # `t + (v,)`, `xs + [w]`: a concatenation when both are sequences, decided when it runs
                 return self.rule_op(runtime.plus, [value.left, value.right], [], value)
+            if isinstance(value.op, gast.Mult) and any(map(self._is_sequence, (value.left, value.right))):
+                # `[x] * 3`: a repetition when the other operand is an int, decided when it runs
+                return self.rule_op(runtime.times, [value.left, value.right], [], value)
             ufunc = BINARY_UFUNCS[type(value.op)]
             return self.rule_op(ufunc, [value.left, value.right], [], value)
         if isinstance(value, gast.UnaryOp):

@@ -101,6 +101,20 @@ def _continues(stmts) -> bool:
     return False
 
 
+# methods that change a list or dict in place, and what to write instead
+_CONTAINER_METHODS = {
+    "extend": "append the items one by one (`for v in ys: xs.append(v)`)",
+    "insert": "build a new list (`xs = xs[:i] + [v] + xs[i:]`)",
+    "reverse": "build a new list (`xs = xs[::-1]`)",
+    "remove": "build a new list without the item",
+    "clear": "bind a new empty list (`xs = []`)",
+    "update": "store the entries one by one (`d[k] = v`)",
+    "setdefault": "store the entry where it is missing (`if k not in d: d[k] = v`)",
+    "popitem": "read and rebuild the dict instead",
+    "sort": "use `xs = sorted(xs)` instead",
+}
+
+
 class Normalizer:
     """The statement walk of normalisation, and the state its jobs share."""
 
@@ -203,11 +217,54 @@ class Normalizer:
             # xs.pop() for its effect: the popped value gets a name, so the list's
             # shrinking is a core statement like any other
             return [self.located(tp.assign(self.names.fresh("popped"), value))]
+        changed = self.container_method(s)
+        if changed is not None:
+            return changed
         if self.nested.is_call(value):
             # a nested function called for its effect (it may write into an argument): inlined
             return self.assign_to(tp.name(self.names.fresh("unused"), store=True), value, s)
         # print(...) and other calls for their effect: forward sweep only, never differentiated
         return [s]
+
+    def container_method(self, s) -> list | None:
+        """A list's or dict's method called for its effect, written as what srcgrad follows.
+
+        ``xs.extend(ys)`` is appends (``for v in ys: xs.append(v)``). The other methods
+        that change a list or dict in place (``insert``, ``update``, ``reverse``, ...) are
+        refused when they run on one that may hold values with derivatives
+        (``sg.unchanged_in_place``): before, the change was invisible to the derivative.
+        """
+        call = s.value
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name) and call.func.attr in _CONTAINER_METHODS):
+            return None
+        receiver, method = call.func.value.id, call.func.attr
+        plain = len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], gast.Starred)
+        if method == "extend" and plain and receiver not in {n.id for n in tp.walk(call.args[0]) if isinstance(n, gast.Name)}:
+            item = self.names.fresh("item")
+            loop = gast.For(
+                target=tp.name(item, store=True), iter=call.args[0],
+                body=[gast.copy_location(tp.stmt("xs.append(v)", xs=receiver, v=item), s)], orelse=[], type_comment=None,
+            )
+            return self.statement(gast.copy_location(loop, s))
+        where = str(self.parsed.location(call))
+        out, given = [], []  # the arguments, evaluated once: the check reads what is put in
+        for k, arg in enumerate([*call.args, *(kw.value for kw in call.keywords)]):
+            if isinstance(arg, gast.Starred):
+                return None
+            name = self.names.fresh(f"{method}_arg")
+            out += self.statement(gast.copy_location(tp.assign(name, arg), s))
+            given.append(tp.name(name))
+            if k < len(call.args):
+                call.args[k] = tp.name(name)
+            else:
+                call.keywords[k - len(call.args)].value = tp.name(name)
+        guard = tp.stmt(
+            "sg.unchanged_in_place(xs, m, h, given, at=w)", xs=receiver, m=tp.const(method),
+            h=tp.const(_CONTAINER_METHODS[method]), w=tp.const(where),
+            given=gast.Tuple(elts=given, ctx=gast.Load()),
+        )
+        return out + [self.located(guard), s]
 
     def stmt_Assert(self, s):
         return [s]

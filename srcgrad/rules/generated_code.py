@@ -19,7 +19,7 @@ nondifferentiable(
     sg.require_vector_product, sg.only_shape,
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_view, sg.shares_memory, sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,
-    sg.unsupported_if_array,
+    sg.unsupported_if_array, sg.unchanged_in_place,
 )
 
 
@@ -182,8 +182,9 @@ def taken_at(db, dindex, dv, ans, b, index, v, into=None):
 
 
 @defjvp(sg.stored_tangent)
-def stored_tangent(dd, ans, d, into=None):
-    return sg.stored_tangent(dd, into)
+def stored_tangent(ddv, dinto, ans, dv, into):
+    """Linear in ``dv``; ``into`` is the array written, with no derivative of its own here."""
+    return sg.stored_tangent(ddv, into)
 
 
 @defjvp(sg.without)

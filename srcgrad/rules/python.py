@@ -11,15 +11,16 @@ from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
 
 
-@defvjp(builtins.sum)
+@defvjp(builtins.sum, optional=("start",))
 def sum_(g, ans, iterable, start=0):
-    """Every element of the summed list gets the cotangent (summed to its shape)."""
-    return sg.spread(g, iterable)
+    """Every element of the summed list gets the cotangent (summed to its shape), and so
+    does ``start`` (``sum(xs, x0)``)."""
+    return sg.spread(g, iterable), sg.unbroadcast(g, start)
 
 
-@defjvp(builtins.sum)
-def sum_jvp(diterable, ans, iterable, start=0):
-    return sum(diterable)
+@defjvp(builtins.sum, optional=("start",))
+def sum_jvp(diterable, dstart, ans, iterable, start=0):
+    return sum(diterable) + dstart
 
 
 @defvjp(builtins.max)
@@ -55,7 +56,7 @@ def sequence_jvp(diterable, ans, iterable):
     return type(ans)(diterable)
 
 
-declare_container_results(sg.plus)  # a concatenation is a tuple or list (NumPy's sum an array)
+declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list
 
 
 @defvjp(sg.plus)
@@ -68,3 +69,15 @@ def plus(g, ans, a, b):
 @defjvp(sg.plus)
 def plus_jvp(da, db, ans, a, b):
     return sg.plus_tangent(da, db, ans, a, b)
+
+
+@defvjp(sg.times)
+def times(g, ans, a, b):
+    """``a * b`` with a tuple or list operand: a repetition adds its copies' cotangents up,
+    NumPy's product of a sequence and an array is np.multiply's."""
+    return sg.times_adjoints(g, a, b)
+
+
+@defjvp(sg.times)
+def times_jvp(da, db, ans, a, b):
+    return sg.times_tangent(da, db, ans, a, b)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.pytree import rebuild
-from ..errors import UnsupportedSyntaxError
+from ..errors import Location, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
@@ -143,7 +143,69 @@ def plus_tangent(da, db, ans, a, b):
     return da + db
 
 
+def times(a, b):
+    """``a * b``: the primal of a ``*`` whose operand may be a tuple or a list (a repetition,
+    ``[x] * 3``, where the other is an int; NumPy's product where it is an array)."""
+    return a * b
+
+
+def _repetition(a, b):
+    """(the sequence, the count) of ``a * b`` when it repeats a sequence, else None."""
+    if isinstance(a, (tuple, list)) and isinstance(b, int):
+        return a, b
+    if isinstance(b, (tuple, list)) and isinstance(a, int):
+        return b, a
+    return None
+
+
+def times_adjoints(g, a, b):
+    """The cotangents of ``a`` and ``b`` in ``a * b``: a repetition's copies add up in the
+    sequence repeated (the count has none); NumPy's product as ``np.multiply``'s."""
+    repeated = _repetition(a, b)
+    if repeated is None:
+        return _summed_to(np.multiply(g, b), a), _summed_to(np.multiply(g, a), b)
+    seq, count = repeated
+    items = _items(g, len(seq) * max(count, 0))
+    parts = [None] * len(seq)
+    for k, item in enumerate(items):
+        parts[k % len(seq)] = add(parts[k % len(seq)], item)
+    parts = [zeros_like(v) if p is None else p for p, v in zip(parts, seq, strict=True)]
+    cotangent = type(seq)(parts)
+    return (cotangent, None) if seq is a else (None, cotangent)
+
+
+def times_tangent(da, db, ans, a, b):
+    """The tangent of ``a * b``: a repetition repeats the sequence's tangent."""
+    repeated = _repetition(a, b)
+    if repeated is None:
+        return np.multiply(da, b) + np.multiply(a, db)
+    seq, count = repeated
+    return type(ans)(_tangent_items(da if seq is a else db, seq) * count)
+
+
 def _tangent_items(d, x) -> list:
     if isinstance(d, (tuple, list)):
         return list(dense(d, x))
     return [zeros_like(v) for v in x]
+
+
+def unchanged_in_place(receiver, method: str, hint: str, given: tuple = (), at: str | None = None) -> None:
+    """Refuse ``xs.insert(i, v)``, ``d.update(...)`` and the other methods that change a list
+    or dict in place, where it holds or is given values that may have derivatives: generated
+    code follows a list through its appends, pops and stores only, and would miss the
+    change. Another receiver (the user's object with such a method) runs as written."""
+    if not isinstance(receiver, (list, dict)):
+        return
+    values = [*(receiver.values() if isinstance(receiver, dict) else receiver), *given]
+    if all(_no_derivative(v) for v in values):
+        return  # integers and strings only: nothing to differentiate (bools are ints)
+    kind = type(receiver).__name__
+    raise UnsupportedSyntaxError(f"`.{method}(...)`, which changes a {kind} in place", Location.parse(at), hint)
+
+
+def _no_derivative(v) -> bool:
+    if isinstance(v, dict):
+        return all(_no_derivative(e) for e in v.items())
+    if isinstance(v, (list, tuple)):
+        return all(_no_derivative(e) for e in v)
+    return isinstance(v, (str, int, type(None)))
