@@ -45,6 +45,12 @@ def tolist_method(x):
     return x.tolist()
 
 
+def item_method(x, index=()):
+    """``x.item(*index)`` as a function: one element as a Python number, with x's derivative
+    (``x.item(k)`` is ``x.flat[k]``, ``x.item(i, j)`` is ``x[i, j]``)."""
+    return x.item(*index) if isinstance(index, tuple) else x.item(index)
+
+
 # Array methods whose derivative is that of a NumPy function taking the array first.
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
@@ -53,11 +59,11 @@ METHODS = {
     "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "conj": np.conjugate, "round": np.round, "ptp": np.ptp, "astype": astype_method,
-    "tolist": tolist_method,
+    "tolist": tolist_method, "item": item_method,
 }
 
 
-VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
+VARARG_METHODS = {"reshape", "transpose", "item"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 
 
 NONDIFF_METHODS = {
@@ -66,7 +72,7 @@ NONDIFF_METHODS = {
 }
 
 
-IDENTITY_METHODS = {"copy", "item"}  # derivative: the cotangent itself
+IDENTITY_METHODS = {"copy"}  # derivative: the cotangent itself
 
 
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}

@@ -153,6 +153,7 @@ from .scipy_stats import components, mvn_logpdf_adjoints, mvn_logpdf_tangent, pe
 from .selection import (
     choose_adjoint,
     insert_adjoints,
+    item_index,
     select_adjoint,
     uncompress,
     undelete,
@@ -219,7 +220,7 @@ __all__ = [  # module by module, as imported above
     "tensordot_adjoint_b", "add_initial", "average_weights", "average_weights_cotangent", "average_weights_tangent", "cumprod_cotangent",
     "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_share",
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "vector_norm_gradient",
-    "choose_adjoint", "insert_adjoints", "select_adjoint", "uncompress", "undelete", "untake",
+    "choose_adjoint", "insert_adjoints", "item_index", "select_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
     "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
     "is_view", "replica", "shares_memory", "refuse_lost", "unsupported_if_array", "unsupported_sharing",

@@ -1,0 +1,43 @@
+"""Builtins and array methods that pick, round, raise, reverse or sort values.
+
+Each was refused, crashed inside srcgrad, or (``x.item(i)``) gave a silent wrong
+derivative: ``item`` was taken for the identity, so reverse mode returned the
+scalar cotangent itself as the gradient of the whole array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from user_modules import load
+
+import srcgrad
+
+X = np.array([0.83, 1.37, -0.61, 0.29])
+
+
+def check(tmp_path, body: str, x=X, order=1):
+    f = load(tmp_path, f"def f(x):\n    return {body}\n")
+    srcgrad.check_grads(f, [x], modes=("rev", "fwd"), order=order)
+    return f
+
+
+# ----------------------------------------------------------------- x.item(...)
+
+
+def test_item_of_one_position_picks_that_element(tmp_path):
+    f = check(tmp_path, "x.item(1) * 2.0")
+    for mode in ("rev", "fwd"):
+        np.testing.assert_array_equal(srcgrad.grad(f, mode=mode)(X), [0.0, 2.0, 0.0, 0.0])
+
+
+ITEMS = {
+    "flat_of_2d": "np.reshape(x, (2, 2)).item(3) * np.reshape(x, (2, 2)).item(1, 0)",
+    "tuple_index": "np.reshape(x, (2, 2)).item((0, 1)) ** 2 + x.item((2,)) * x.item(-1)",
+    "cast_to_int": "int(x.item(1)) * x[0] + x.item(2) ** 2 + (x[1:2] * 3.0).item() ** 2",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ITEMS))
+def test_item_is_flat_or_multi_index(tmp_path, name):
+    check(tmp_path, ITEMS[name], order=2)
