@@ -41,3 +41,19 @@ ITEMS = {
 @pytest.mark.parametrize("name", sorted(ITEMS))
 def test_item_is_flat_or_multi_index(tmp_path, name):
     check(tmp_path, ITEMS[name], order=2)
+
+
+# ------------------------------------------------- np.interp's xp and fp as lists
+
+INTERPS = {
+    "constant_lists": "np.sum(np.interp(x, [-1.0, 0.0, 3.0], [0.0, 2.0, 1.0]))",
+    "active_list_fp": "np.sum(np.interp(x, (-1.0, 0.0, 3.0), [x[0], 2.0 * x[1], 1.0]))",
+    "active_list_xp": "np.sum(np.interp([0.1, 0.7], [-1.0, x[3], 3.0], [0.0, 2.0, 1.0]) * x[:2])",
+    "both_active": "np.sum(np.interp(x[:2], [x[2], x[3], x[1] + 1.0], (x[0] ** 2, 1.0, 3.0)))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTERPS))
+def test_interp_takes_its_points_as_lists(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    return {INTERPS[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"), order=2)
