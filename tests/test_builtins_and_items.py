@@ -12,6 +12,7 @@ import pytest
 from user_modules import load
 
 import srcgrad
+from srcgrad.errors import UnsupportedSyntaxError
 
 X = np.array([0.83, 1.37, -0.61, 0.29])
 
@@ -57,3 +58,38 @@ INTERPS = {
 def test_interp_takes_its_points_as_lists(tmp_path, name):
     f = load(tmp_path, f"def f(x):\n    return {INTERPS[name]}\n")
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"), order=2)
+
+
+# ------------------------------------------------------------------------ x.flat
+
+FLATS = {
+    "one_element": "np.sum(x.flat[1] * x)",
+    "slice_and_negative": "np.sum(np.reshape(x, (2, 2)).T.flat[1:3] ** 2) + np.reshape(x, (2, 2)).flat[-1] * x[0]",
+    "fancy_repeated": "np.sum(np.reshape(x, (2, 2)).flat[[0, 3, 3]] * x[:3])",
+    "whole": "np.sum(x.flat * x) + np.sum(np.sin(x.flat))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLATS))
+def test_flat_reads_the_elements_in_c_order(tmp_path, name):
+    check(tmp_path, FLATS[name], order=2)
+
+
+def test_a_loop_over_flat(tmp_path):
+    f = load(tmp_path, "def f(x):\n    s = 0.0\n    for v in np.reshape(x, (2, 2)).T.flat:\n        s = s + v ** 3\n    return s\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_write_through_flat_is_refused_where_written(tmp_path, mode):
+    """Forward mode gave a wrong derivative for `y.flat[1] = v`; a write through `.flat`
+    reaches `y` even where `np.ravel(y)` is a copy, so it is refused, aliased or not."""
+    f = load(tmp_path, "def f(x):\n    y = x * 2.0\n    y.flat[1] = x[0] ** 2\n    return np.sum(y * x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match=r":6:5: a write through `.flat`"):
+        srcgrad.grad(f, mode=mode)(X)
+    f = load(tmp_path, "def f(x):\n    y = x * 2.0\n    y.flat[1:3] += x[0] ** 2\n    return np.sum(y * x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match=r":6:5: a write through `.flat`"):
+        srcgrad.grad(f, mode=mode)(X)
+    f = load(tmp_path, "def f(x):\n    y = x * 2.0\n    t = y.flat\n    t[2] = x[0] ** 2\n    return np.sum(y * x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match=r":7:5: an in-place update of `t`, a view of `y`"):
+        srcgrad.grad(f, mode=mode)(X)

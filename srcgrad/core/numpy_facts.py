@@ -16,6 +16,8 @@ import random
 import gast
 import numpy as np
 
+from .. import runtime
+
 BINARY_UFUNCS = {
     gast.Add: np.add,
     gast.Sub: np.subtract,
@@ -115,6 +117,7 @@ VIEW_FUNCTIONS = {
     np.fliplr: "",
     np.flipud: "",
     np.real: "",
+    runtime.flat: "",  # x.flat: a write through it always reaches x, even where ravel copies
     # a list of views of their argument (a write into one reaches it: refused)
     np.split: "",
     np.array_split: "",

@@ -55,7 +55,7 @@ class Desugar:
         anf, located = self.lower.anf, self.lower.located
         if isinstance(target, gast.Subscript):
             # x[i] += v  ->  t = x[i]; t2 = t + v; x[i] = t2 (the index is computed once)
-            pre, container = anf.atomize(target.value)
+            pre, container = anf.written_container(target)
             p, index = anf.index(target.slice)
             pre += p
             read = gast.Subscript(value=container, slice=index, ctx=gast.Load())

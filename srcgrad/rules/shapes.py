@@ -39,6 +39,17 @@ def ravel_jvp(da, ans, a, order="C"):
     return np.ravel(da) if order == "C" else np.ravel(da, order)
 
 
+@defvjp(sg.flat)
+def flat(g, ans, x):
+    """``x.flat`` (read as ``sg.flat(x)``): ``np.ravel``'s derivative for an array."""
+    return sg.unflat(g, x)
+
+
+@defjvp(sg.flat)
+def flat_jvp(dx, ans, x):
+    return sg.flat(dx)
+
+
 @defvjp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def expand_dims(g, ans, a, axis=None):
     """Also squeeze and atleast_1d/2d/3d (one array): only the shape changes."""

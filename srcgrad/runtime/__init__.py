@@ -162,6 +162,7 @@ from .selection import (
 )
 from .shapes import (
     embed_diagonal,
+    flat,
     gradient_adjoint,
     gradient_adjoint_tangent,
     gradient_tangent,
@@ -172,6 +173,7 @@ from .shapes import (
     unconcatenate,
     undiff,
     unediff1d,
+    unflat,
     unpad,
     unrepeat,
     unresize,
@@ -221,8 +223,8 @@ __all__ = [  # module by module, as imported above
     "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_share",
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "item_index", "select_adjoint", "uncompress", "undelete", "untake",
-    "untake_along_axis", "embed_diagonal", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
-    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
+    "untake_along_axis", "embed_diagonal", "flat", "inverse_axes", "mT", "rollaxis_axes", "unconcatenate",
+    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "zero_ends", "is_array",
     "is_view", "replica", "shares_memory", "refuse_lost", "unsupported_if_array", "unsupported_sharing",
     "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",

@@ -13,7 +13,23 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import shape_of
-from .indexing import scatter_add
+from .indexing import scatter_add, unindex
+
+
+def flat(x):
+    """``x.flat`` as generated code reads it: of an array, its elements in C order as one
+    1-D array (``np.ravel(x)``; a write through it is refused, see ``numpy_facts``); of
+    anything else (a namedtuple's field), the attribute itself."""
+    if isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "__array_function__"):
+        return np.ravel(x)
+    return x.flat
+
+
+def unflat(g, x):
+    """The cotangent of ``x`` in ``flat(x)``: back in ``x``'s shape, or a field's by name."""
+    if isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "__array_function__"):
+        return np.reshape(g, shape_of(x))
+    return unindex(g, x, "flat")
 
 
 def mT(x):
