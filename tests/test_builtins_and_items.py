@@ -93,3 +93,17 @@ def test_a_write_through_flat_is_refused_where_written(tmp_path, mode):
     f = load(tmp_path, "def f(x):\n    y = x * 2.0\n    t = y.flat\n    t[2] = x[0] ** 2\n    return np.sum(y * x)\n")
     with pytest.raises(UnsupportedSyntaxError, match=r":7:5: an in-place update of `t`, a view of `y`"):
         srcgrad.grad(f, mode=mode)(X)
+
+
+# ------------------------------------------------------ reversed(...) walked by a loop
+
+REVERSED = {
+    "generator_of_enumerate": "sum(v * k for k, v in enumerate(reversed(x)))",
+    "zip_of_list": "sum([v * w for v, w in zip(reversed(list(x)), x)])",
+    "enumerate_with_start": "sum(k * v ** 2 for k, v in enumerate(reversed(x[1:]), 1))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVERSED))
+def test_reversed_inside_enumerate_or_zip_is_a_reversed_slice(tmp_path, name):
+    check(tmp_path, REVERSED[name])
