@@ -12,7 +12,7 @@ import pytest
 from user_modules import load
 
 import srcgrad
-from srcgrad.errors import UnsupportedSyntaxError
+from srcgrad.errors import NoDerivativeRuleError, UnsupportedSyntaxError
 
 X = np.array([0.83, 1.37, -0.61, 0.29])
 
@@ -107,3 +107,25 @@ REVERSED = {
 @pytest.mark.parametrize("name", sorted(REVERSED))
 def test_reversed_inside_enumerate_or_zip_is_a_reversed_slice(tmp_path, name):
     check(tmp_path, REVERSED[name])
+
+
+# ------------------------------------------------------------ round(...), pow(...)
+
+ROUNDS_AND_POWERS = {
+    "round": "round(x[0]) * x[1] + round(x[1]) * x[1]",
+    "round_to_digits": "round(x[0] * 3.0, 1) * x[1] + round(x[3], 0) * x[2]",
+    "pow": "pow(x[0], 2) + pow(x[1], x[2])",
+    "pow_of_array": "np.sum(pow(x, 3)) + pow(2.0, x[1])",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS_AND_POWERS))
+def test_round_is_flat_and_pow_is_a_power(tmp_path, name):
+    check(tmp_path, ROUNDS_AND_POWERS[name])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_pow_with_a_modulus_is_refused_where_called(tmp_path, mode):
+    f = load(tmp_path, "def f(x):\n    return pow(x[0], 2, 5)\n")
+    with pytest.raises(NoDerivativeRuleError, match=r":5:12: no derivative rule for pow with 3 positional"):
+        srcgrad.grad(f, mode=mode)(X)

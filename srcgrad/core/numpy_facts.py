@@ -85,7 +85,11 @@ RESULT_FIELDS = {"sign", "logabsdet", "eigenvalues", "eigenvectors", "U", "S", "
 
 
 # Builtins and math functions that are NumPy functions for differentiation purposes.
-BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
+BUILTIN_ALIASES = {
+    builtins.abs: np.abs, operator.neg: np.negative,
+    builtins.round: np.round,  # round(v), round(v, 1): piecewise constant
+    builtins.pow: np.power,  # pow(a, b) is a ** b; pow(a, b, mod) has no rule
+}
 
 
 NONDIFF_BUILTINS = {
