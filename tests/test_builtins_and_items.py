@@ -129,3 +129,38 @@ def test_pow_with_a_modulus_is_refused_where_called(tmp_path, mode):
     f = load(tmp_path, "def f(x):\n    return pow(x[0], 2, 5)\n")
     with pytest.raises(NoDerivativeRuleError, match=r":5:12: no derivative rule for pow with 3 positional"):
         srcgrad.grad(f, mode=mode)(X)
+
+
+# --------------------------------------------------------------------- sorted(...)
+
+SORTEDS = {
+    "first_and_last": "sorted(x)[0] * 2.0 + sorted(x)[-1]",
+    "list_of_values": "sorted([x[0] * 2.0, x[1], x[2] ** 2])[0] * x[1] + sorted((x[0], x[3]))[-1]",
+    "as_an_array": "np.sum(np.array(sorted(x)) * np.arange(4.0))",
+    "walked": "sum(k * v for k, v in enumerate(sorted(x)))",
+    "generator_sliced": "sum(sorted(v * 2.0 for v in x)[1:3]) * x[0]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SORTEDS))
+def test_sorted_is_np_sort(tmp_path, name):
+    check(tmp_path, SORTEDS[name])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("keyword", ["key=abs", "reverse=True"])
+def test_sorted_with_a_key_or_reversed_is_refused_where_called(tmp_path, mode, keyword):
+    f = load(tmp_path, f"def f(x):\n    return sorted(x, {keyword})[0]\n")
+    name = keyword.split("=")[0]
+    with pytest.raises(NoDerivativeRuleError, match=rf":5:12: no derivative rule for sorted\(\.\.\., {name}=\.\.\.\)"):
+        srcgrad.grad(f, mode=mode)(X)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("values", ["[x[1:2] * 1.0, x[0:1] * 1.0]", "[(x[1], 1.0), (x[0], 2.0)]"])
+def test_sorted_of_values_that_are_not_numbers_is_refused(tmp_path, mode, values):
+    """sorted compares arrays and tuples as wholes, np.argsort along their last axis: a
+    derivative by np.sort's rule would be silently wrong (it was, for 1-element arrays)."""
+    f = load(tmp_path, f"def f(x):\n    s = sorted({values})\n    return np.sum(s[0][0] * 3.0 + s[1][0])\n")
+    with pytest.raises(NoDerivativeRuleError, match=r":5:9: no derivative rule for sorted\(\.\.\.\) of values that are not numbers"):
+        srcgrad.grad(f, mode=mode)(X)

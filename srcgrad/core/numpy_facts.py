@@ -89,6 +89,7 @@ BUILTIN_ALIASES = {
     builtins.abs: np.abs, operator.neg: np.negative,
     builtins.round: np.round,  # round(v), round(v, 1): piecewise constant
     builtins.pow: np.power,  # pow(a, b) is a ** b; pow(a, b, mod) has no rule
+    builtins.sorted: np.sort,  # of a 1-d array or a list of numbers; key= and reverse= have no rule
 }
 
 

@@ -173,14 +173,16 @@ def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
 
 @defvjp(np.sort)
 def sort(g, ans, a, axis=-1, kind=None):
-    """Element i of a landed at position inverse[i] (tied elements are interchangeable)."""
-    inverse = np.argsort(np.argsort(a, axis), axis)
-    return np.reshape(np.take_along_axis(g, inverse, axis), sg.shape_of(a))
+    """Element i of a landed at position inverse[i] (tied elements are interchangeable); the
+    cotangent of ``sorted(a)``, a list, is stacked."""
+    inverse = np.argsort(np.argsort(sg.sorted_values(a, ans), axis), axis)
+    return np.reshape(np.take_along_axis(sg.sorted_parts(g, ans), inverse, axis), sg.shape_of(a))
 
 
 @defjvp(np.sort)
 def sort_jvp(da, ans, a, axis=-1, kind=None):
-    return np.take_along_axis(da, np.argsort(a, axis), axis)
+    """``sorted(a)`` too (see numpy_facts.BUILTIN_ALIASES): a list of tangents is stacked."""
+    return np.take_along_axis(sg.sorted_parts(da, a), np.argsort(sg.sorted_values(a, ans), axis), axis)
 
 
 # ------------------------------------------------------------- pass-throughs
