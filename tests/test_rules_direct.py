@@ -287,6 +287,7 @@ if hasattr(np, "astype"):
 add(numpy_facts.astype_method, r(3, 4), opts=(np.float64,))
 add(numpy_facts.astype_method, r(3, 4), opts=(np.int32,))
 add(numpy_facts.tolist_method, r(3, 4))
+add(sg.flat, r(3, 4))  # x.flat, read as sg.flat(x)
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
 add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
 add(np.concatenate, [r(2, 3), r(4)], axis=None)
@@ -348,6 +349,9 @@ add(np.tril, r(2, 3, 3))
 add(np.take, r(3, 4), indices=[0, 5, 5, 11])
 add(np.take, r(3, 4), indices=[[1, 1], [0, 3]], axis=1)
 add(np.take, r(3, 4), indices=2, axis=0)
+add(numpy_facts.item_method, r(3, 4), opts=(5,))  # x.item(5): x.flat[5]
+add(numpy_facts.item_method, r(3, 4), opts=((2, -1),))  # x.item(2, -1): x[2, -1]
+add(numpy_facts.item_method, r(1, 1))  # x.item(): the one element
 add(np.full_like, Const(r(3, 4)), 0.7)
 add(np.full_like, Const(r(3, 4)), r(4))
 
@@ -1093,8 +1097,9 @@ def _no_plain_arrays(t):
 
 
 # np.array/np.asarray convert by definition (NumPy cannot dispatch them on their argument),
-# as do the scalar types and x.tolist() (nested Python lists)
+# as do the scalar types, x.tolist() (nested Python lists) and x.item() (a Python number)
 _CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, numpy_facts.tolist_method,
+               numpy_facts.item_method,
                np.float64, np.double, np.float32, np.int8, np.int16, np.int32, np.int64,
                np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)  # fmt: skip
 

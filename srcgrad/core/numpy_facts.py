@@ -16,6 +16,8 @@ import random
 import gast
 import numpy as np
 
+from .. import runtime
+
 BINARY_UFUNCS = {
     gast.Add: np.add,
     gast.Sub: np.subtract,
@@ -45,6 +47,12 @@ def tolist_method(x):
     return x.tolist()
 
 
+def item_method(x, index=()):
+    """``x.item(*index)`` as a function: one element as a Python number, with x's derivative
+    (``x.item(k)`` is ``x.flat[k]``, ``x.item(i, j)`` is ``x[i, j]``)."""
+    return x.item(*index) if isinstance(index, tuple) else x.item(index)
+
+
 # Array methods whose derivative is that of a NumPy function taking the array first.
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
@@ -53,11 +61,11 @@ METHODS = {
     "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "conj": np.conjugate, "round": np.round, "ptp": np.ptp, "astype": astype_method,
-    "tolist": tolist_method,
+    "tolist": tolist_method, "item": item_method,
 }
 
 
-VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
+VARARG_METHODS = {"reshape", "transpose", "item"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 
 
 NONDIFF_METHODS = {
@@ -66,7 +74,7 @@ NONDIFF_METHODS = {
 }
 
 
-IDENTITY_METHODS = {"copy", "item"}  # derivative: the cotangent itself
+IDENTITY_METHODS = {"copy"}  # derivative: the cotangent itself
 
 
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -77,7 +85,12 @@ RESULT_FIELDS = {"sign", "logabsdet", "eigenvalues", "eigenvectors", "U", "S", "
 
 
 # Builtins and math functions that are NumPy functions for differentiation purposes.
-BUILTIN_ALIASES = {builtins.abs: np.abs, operator.neg: np.negative}
+BUILTIN_ALIASES = {
+    builtins.abs: np.abs, operator.neg: np.negative,
+    builtins.round: np.round,  # round(v), round(v, 1): piecewise constant
+    builtins.pow: np.power,  # pow(a, b) is a ** b; pow(a, b, mod) has no rule
+    builtins.sorted: np.sort,  # of a 1-d array or a list of numbers; key= and reverse= have no rule
+}
 
 
 NONDIFF_BUILTINS = {
@@ -109,6 +122,7 @@ VIEW_FUNCTIONS = {
     np.fliplr: "",
     np.flipud: "",
     np.real: "",
+    runtime.flat: "",  # x.flat: a write through it always reaches x, even where ravel copies
     # a list of views of their argument (a write into one reaches it: refused)
     np.split: "",
     np.array_split: "",

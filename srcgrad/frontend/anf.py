@@ -23,6 +23,7 @@ import inspect
 import gast
 import numpy as np
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import pairwise_einsum
@@ -59,13 +60,25 @@ class Anf:
 
     def store(self, target: gast.Subscript, value) -> list:
         """``x[i] = v``: an in-place write; the reverse sweep restores what it overwrote."""
-        pre, container = self.atomize(target.value)
+        pre, container = self.written_container(target)
         if not isinstance(container, gast.Name):
             raise self.lower.unsupported(target, "writing into a constant")
         p, index = self.index(target.slice)
         q, atom = self.atomize(value)
         store = gast.Subscript(value=container, slice=index, ctx=gast.Store())
         return pre + p + q + [self.lower.located(gast.Assign(targets=[store], value=atom, type_comment=None))]
+
+    def written_container(self, target: gast.Subscript) -> tuple[list, gast.expr]:
+        """Statements and an atom for the ``x`` of ``x[i] = v`` or ``x[i] += v``. A write
+        through ``y.flat`` is refused: it reaches ``y`` even where ``np.ravel(y)``, which
+        generated code reads for ``y.flat``, is a copy."""
+        if isinstance(target.value, gast.Attribute) and target.value.attr == "flat":
+            written = gast.unparse(target.value.value).strip()
+            raise self.lower.unsupported(
+                target, "a write through `.flat`",
+                f"write into `{written}` by index (`{written}[np.unravel_index(i, {written}.shape)] = v`)",
+            )
+        return self.atomize(target.value)
 
     def returned(self, s: gast.Return) -> list:
         """``return <value>`` returns an atom; a computed value gets a name (its adjoint: ``bout``)."""
@@ -233,6 +246,10 @@ class Anf:
 
     def expr_Attribute(self, node):
         pre, value = self.atomize(node.value)
+        if node.attr == "flat":  # an array's x.flat is read as sg.flat(x), an array (runtime.shapes)
+            self.env.made["sg"] = runtime
+            call = gast.Call(func=tp.expr("sg.flat"), args=[value], keywords=[])
+            return pre, mark_written(gast.copy_location(call, node), gast.unparse(node).strip())
         return pre, gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
 
     def expr_Subscript(self, node):

@@ -55,7 +55,7 @@ class Desugar:
         anf, located = self.lower.anf, self.lower.located
         if isinstance(target, gast.Subscript):
             # x[i] += v  ->  t = x[i]; t2 = t + v; x[i] = t2 (the index is computed once)
-            pre, container = anf.atomize(target.value)
+            pre, container = anf.written_container(target)
             p, index = anf.index(target.slice)
             pre += p
             read = gast.Subscript(value=container, slice=index, ctx=gast.Load())
@@ -117,13 +117,7 @@ class Desugar:
         and iterable, and the statements that start its body (``x = xs[k]``).
         """
         anf, unsupported, static_value = self.lower.anf, self.lower.unsupported, self.env.static_value
-        it = s.iter
-        if isinstance(it, gast.Call) and static_value(it.func) is reversed and len(it.args) == 1:
-            # reversed(range(...)) is range(...)[::-1]: still a range, with a length
-            it = gast.Subscript(
-                value=it.args[0], slice=gast.Slice(lower=None, upper=None, step=tp.const(-1)),
-                ctx=gast.Load(),
-            )
+        it = self._reversed_as_slice(s.iter)  # reversed(range(...)): still a range, with a length
         if self._range_like(it):
             if not isinstance(s.target, gast.Name):
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
@@ -178,6 +172,7 @@ class Desugar:
         shortest one for ``zip``). Anything else is a sequence: ``len(s)`` and ``s[k]``.
         """
         anf, static_value = self.lower.anf, self.env.static_value
+        it = self._reversed_as_slice(it)
         func = static_value(it.func) if isinstance(it, gast.Call) else None
         if func is enumerate and 1 <= len(it.args) <= 2 and all(kw.arg == "start" for kw in it.keywords):
             pre, length, inner = self._sequence(it.args[0], k)
@@ -216,6 +211,17 @@ class Desugar:
             )
         pre, seq = anf.atomize(it)
         return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
+
+    def _reversed_as_slice(self, it):
+        """``reversed(s)`` walked by a loop is ``s[::-1]``: a sequence, with a length and
+        elements by index (a list, an array, a range); other iterables as they are."""
+        if (
+            isinstance(it, gast.Call) and self.env.static_value(it.func) is reversed
+            and len(it.args) == 1 and not isinstance(it.args[0], gast.Starred) and not it.keywords
+        ):
+            step = gast.Slice(lower=None, upper=None, step=tp.const(-1))
+            return gast.copy_location(gast.Subscript(value=it.args[0], slice=step, ctx=gast.Load()), it)
+        return it
 
     def _range_like(self, node) -> bool:
         """``range(...)`` sliced (``range(n)[::-1]``, ``range(n)[:k]``): integers, no derivative."""

@@ -12,6 +12,7 @@ constant.
 import numpy as np
 
 from .. import runtime as sg
+from ..core.numpy_facts import item_method
 from .registry import defjvp, defvjp
 
 # -------------------------------------------------------------------- taking
@@ -26,6 +27,17 @@ def take(g, ans, a, indices=None, axis=None):
 @defjvp(np.take)
 def take_jvp(da, ans, a, indices=None, axis=None):
     return np.take(da, indices, axis)
+
+
+@defvjp(item_method)
+def item(g, ans, x, index=()):
+    """``x.item(...)``: one element, found as ``x.flat[k]`` or ``x[i, j]``."""
+    return sg.unindex(g, x, sg.item_index(x, index))
+
+
+@defjvp(item_method)
+def item_jvp(dx, ans, x, index=()):
+    return dx[sg.item_index(x, index)]
 
 
 @defvjp(np.take_along_axis)

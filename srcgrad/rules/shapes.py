@@ -39,6 +39,17 @@ def ravel_jvp(da, ans, a, order="C"):
     return np.ravel(da) if order == "C" else np.ravel(da, order)
 
 
+@defvjp(sg.flat)
+def flat(g, ans, x):
+    """``x.flat`` (read as ``sg.flat(x)``): ``np.ravel``'s derivative for an array."""
+    return sg.unflat(g, x)
+
+
+@defjvp(sg.flat)
+def flat_jvp(dx, ans, x):
+    return sg.flat(dx)
+
+
 @defvjp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def expand_dims(g, ans, a, axis=None):
     """Also squeeze and atleast_1d/2d/3d (one array): only the shape changes."""
@@ -162,14 +173,16 @@ def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
 
 @defvjp(np.sort)
 def sort(g, ans, a, axis=-1, kind=None):
-    """Element i of a landed at position inverse[i] (tied elements are interchangeable)."""
-    inverse = np.argsort(np.argsort(a, axis), axis)
-    return np.reshape(np.take_along_axis(g, inverse, axis), sg.shape_of(a))
+    """Element i of a landed at position inverse[i] (tied elements are interchangeable); the
+    cotangent of ``sorted(a)``, a list, is stacked."""
+    inverse = np.argsort(np.argsort(sg.sorted_values(a, ans), axis), axis)
+    return np.reshape(np.take_along_axis(sg.sorted_parts(g, ans), inverse, axis), sg.shape_of(a))
 
 
 @defjvp(np.sort)
 def sort_jvp(da, ans, a, axis=-1, kind=None):
-    return np.take_along_axis(da, np.argsort(a, axis), axis)
+    """``sorted(a)`` too (see numpy_facts.BUILTIN_ALIASES): a list of tangents is stacked."""
+    return np.take_along_axis(sg.sorted_parts(da, a), np.argsort(sg.sorted_values(a, ans), axis), axis)
 
 
 # ------------------------------------------------------------- pass-throughs

@@ -5,10 +5,22 @@ zeros elsewhere, and an element picked twice gets both parts. Insert and
 delete follow elements by integer labels (index metadata, not array data).
 """
 
+import operator
+
 import numpy as np
 
 from .broadcasting import shape_of, unbroadcast
 from .indexing import scatter_add
+
+
+def item_index(a, index=()):
+    """Where ``a.item(*index)`` reads: ``a.item()`` the one element, ``a.item(k)`` and
+    ``a.item((k,))`` the ``k``-th of ``a.flat``, ``a.item(i, j)`` ``a[i, j]`` (index metadata)."""
+    if isinstance(index, tuple):
+        if len(index) != 1:
+            return index if index else (0,) * np.ndim(a)
+        index = index[0]
+    return np.unravel_index(operator.index(index) % np.size(a), np.shape(a))
 
 
 def untake(g, a, indices, axis=None):

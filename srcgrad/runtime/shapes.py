@@ -13,7 +13,51 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import shape_of
-from .indexing import scatter_add
+from .containers import dense
+from .indexing import scatter_add, unindex
+
+
+def sorted_values(a, ans, at=None):
+    """``a`` as np.sort's rules order it: an array as it is; for ``sorted(a)`` (``ans`` is a
+    list) the 1-d array of its numbers, refused (``at``: the user's call) where they are not
+    numbers: sorted compares tuples and arrays as wholes, np.argsort along their last axis."""
+    if not isinstance(ans, list):
+        return a  # np.sort's own array
+    if isinstance(a, (list, tuple)) and _numbers(a):
+        return np.stack(a) if len(a) else np.asarray(a, dtype=float)
+    if not isinstance(a, (list, tuple)) and np.ndim(a) == 1:
+        return a
+    raise NoDerivativeRuleError("sorted(...) of values that are not numbers", Location.parse(at))
+
+
+def sorted_parts(parts, like):
+    """The cotangent or tangent of ``sorted(x)``'s list (``parts``; ``like``: that list or
+    ``x``), an exact zero (None) made into zeros, as one 1-d array; an array, or parts that
+    are not numbers (``sorted_values`` refuses them), as they are."""
+    if not isinstance(parts, (list, tuple)):
+        return parts
+    parts = dense(parts, like)
+    return (np.stack(parts) if len(parts) else np.asarray(parts, dtype=float)) if _numbers(parts) else parts
+
+
+def _numbers(items) -> bool:
+    return not any(np.ndim(v) for v in items)
+
+
+def flat(x):
+    """``x.flat`` as generated code reads it: of an array, its elements in C order as one
+    1-D array (``np.ravel(x)``; a write through it is refused, see ``numpy_facts``); of
+    anything else (a namedtuple's field), the attribute itself."""
+    if isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "__array_function__"):
+        return np.ravel(x)
+    return x.flat
+
+
+def unflat(g, x):
+    """The cotangent of ``x`` in ``flat(x)``: back in ``x``'s shape, or a field's by name."""
+    if isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "__array_function__"):
+        return np.reshape(g, shape_of(x))
+    return unindex(g, x, "flat")
 
 
 def mT(x):

@@ -40,6 +40,12 @@ def correlate_adjoints(g, a, v, mode="valid"):
     return np.correlate(full, np.flip(v), "valid"), np.flip(np.correlate(full, a, "valid"))
 
 
+def _points(v):
+    """``xp`` or ``fp`` of np.interp, or a tangent of one, as an array where the user gave a
+    list or tuple: the helpers index them with arrays of segment numbers."""
+    return np.asarray(v) if isinstance(v, (list, tuple)) else v
+
+
 def _interp_parts(x, xp, fp, period=None, at=None):
     """Segment index ``j``, position ``t`` in it, width ``h``, slope ``s`` and the
     inside/below/above masks; ``period`` refused (``at``: the user's call)."""
@@ -67,6 +73,7 @@ def _interp_moves(dx, dxp, dfp, j, j1, t, h, s):
 
 def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
+    xp, fp = _points(xp), _points(fp)
     j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     gi = np.where(inside, g, 0.0)
     dtype = np.result_type(g, 1.0)
@@ -86,6 +93,7 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None, at=None):
 def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangents of ``interp_adjoints``' three cotangents (forward over reverse): inside a
     segment they are products of ``g``, the position ``t`` and the slope ``s``."""
+    xp, fp, dxp, dfp = _points(xp), _points(fp), _points(dxp), _points(dfp)
     j, j1, t, h, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)
     gi, dgi = np.where(inside, g, 0.0), np.where(inside, dg, 0.0)
@@ -107,6 +115,7 @@ def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=Non
 
 def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangent of ``np.interp(x, xp, fp, left, right)`` along ``tx``, ``txp``, ``tfp``."""
+    xp, fp, txp, tfp = _points(xp), _points(fp), _points(txp), _points(tfp)
     j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)
@@ -122,6 +131,7 @@ def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, 
 def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The derivative of ``interp_tangent(tx, txp, tfp, x, xp, fp)`` along ``dx``, ``dxp``,
     ``dfp`` (the second derivative of np.interp in those two directions)."""
+    xp, fp, txp, tfp, dxp, dfp = map(_points, (xp, fp, txp, tfp, dxp, dfp))
     j, j1, t, h, s, inside, _, _ = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)
