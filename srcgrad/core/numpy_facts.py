@@ -16,8 +16,6 @@ import random
 import gast
 import numpy as np
 
-from .. import runtime
-
 BINARY_UFUNCS = {
     gast.Add: np.add,
     gast.Sub: np.subtract,
@@ -122,7 +120,6 @@ VIEW_FUNCTIONS = {
     np.fliplr: "",
     np.flipud: "",
     np.real: "",
-    runtime.flat: "",  # x.flat: a write through it always reaches x, even where ravel copies
     # a list of views of their argument (a write into one reaches it: refused)
     np.split: "",
     np.array_split: "",
@@ -140,6 +137,12 @@ _CONTAINER_RESULTS = {
         np.modf, np.frexp, np.divmod,
     )
 }
+
+
+def declare_view_function(primal, inverse: str) -> None:
+    """A function of the package (``sg.flat``) whose result may be a view of its first
+    argument, with how a write into it is carried back (see ``VIEW_FUNCTIONS``)."""
+    VIEW_FUNCTIONS[primal] = inverse
 
 
 def declare_container_results(*primals) -> None:

@@ -12,7 +12,12 @@ are options, not differentiable inputs; the call always passes them.
 import numpy as np
 
 from .. import runtime as sg
-from ..core.numpy_facts import astype_method, declare_container_results, tolist_method
+from ..core.numpy_facts import (
+    astype_method,
+    declare_container_results,
+    declare_view_function,
+    tolist_method,
+)
 from .registry import defjvp, defvjp, numpy_functions
 
 # ------------------------------------------------------ reshaping, permuting
@@ -48,6 +53,9 @@ def flat(g, ans, x):
 @defjvp(sg.flat)
 def flat_jvp(dx, ans, x):
     return sg.flat(dx)
+
+
+declare_view_function(sg.flat, "")  # x.flat: a write through it always reaches x, even where ravel copies
 
 
 @defvjp(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
