@@ -300,6 +300,8 @@ add(sg.plus, r(3), (r(3),))
 add(sg.times, [r(3), r(2)], Const(3))
 add(sg.times, Const(2), (r(2), r(1, 2)))
 add(sg.times, (r(3),), r(3))
+add(sg.sorted_of, r(5))  # sorted(...) of a 1-d array
+add(sg.sorted_of, [r(), r(), r()])  # and of a list of numbers
 add(np.stack, (r(3, 4), r(3, 4), r(3, 4)), axis=1)
 add(np.stack, (r(3), r(3)), axis=-1)
 add(np.hstack, (r(3), r(2), 0.5))

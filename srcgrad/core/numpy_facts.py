@@ -87,7 +87,6 @@ BUILTIN_ALIASES = {
     builtins.abs: np.abs, operator.neg: np.negative,
     builtins.round: np.round,  # round(v), round(v, 1): piecewise constant
     builtins.pow: np.power,  # pow(a, b) is a ** b; pow(a, b, mod) has no rule
-    builtins.sorted: np.sort,  # of a 1-d array or a list of numbers; key= and reverse= have no rule
 }
 
 
@@ -137,6 +136,11 @@ _CONTAINER_RESULTS = {
         np.modf, np.frexp, np.divmod,
     )
 }
+
+
+def declare_builtin_alias(builtin, primal) -> None:
+    """A builtin differentiated as a function of the package (``sorted`` as ``sg.sorted_of``)."""
+    BUILTIN_ALIASES[builtin] = primal
 
 
 def declare_view_function(primal, inverse: str) -> None:

@@ -9,11 +9,14 @@ Options that NumPy requires (``shape``, ``axis`` of ``expand_dims``,
 are options, not differentiable inputs; the call always passes them.
 """
 
+import builtins
+
 import numpy as np
 
 from .. import runtime as sg
 from ..core.numpy_facts import (
     astype_method,
+    declare_builtin_alias,
     declare_container_results,
     declare_view_function,
     tolist_method,
@@ -181,16 +184,30 @@ def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
 
 @defvjp(np.sort)
 def sort(g, ans, a, axis=-1, kind=None):
-    """Element i of a landed at position inverse[i] (tied elements are interchangeable); the
-    cotangent of ``sorted(a)``, a list, is stacked."""
-    inverse = np.argsort(np.argsort(sg.sorted_values(a, ans), axis), axis)
-    return np.reshape(np.take_along_axis(sg.sorted_parts(g, ans), inverse, axis), sg.shape_of(a))
+    """Element i of a landed at position inverse[i] (tied elements are interchangeable)."""
+    inverse = np.argsort(np.argsort(a, axis), axis)
+    return np.reshape(np.take_along_axis(g, inverse, axis), sg.shape_of(a))
 
 
 @defjvp(np.sort)
 def sort_jvp(da, ans, a, axis=-1, kind=None):
-    """``sorted(a)`` too (see numpy_facts.BUILTIN_ALIASES): a list of tangents is stacked."""
-    return np.take_along_axis(sg.sorted_parts(da, a), np.argsort(sg.sorted_values(a, ans), axis), axis)
+    return np.take_along_axis(da, np.argsort(a, axis), axis)
+
+
+@defvjp(sg.sorted_of)
+def sorted_of(g, ans, iterable):
+    """``sorted(xs)`` of a 1-d array or a list of numbers: np.sort's rule on their array
+    (the list cotangent stacked); of anything else refused (``sg.sorted_values``)."""
+    inverse = np.argsort(np.argsort(sg.sorted_values(iterable, ans)))
+    return sg.restructure(np.take_along_axis(sg.sorted_parts(g, ans), inverse, -1), iterable)
+
+
+@defjvp(sg.sorted_of)
+def sorted_of_jvp(diterable, ans, iterable):
+    return list(np.take_along_axis(sg.sorted_parts(diterable, iterable), np.argsort(sg.sorted_values(iterable, ans)), -1))
+
+
+declare_builtin_alias(builtins.sorted, sg.sorted_of)  # key= and reverse= have no rule
 
 
 # ------------------------------------------------------------- pass-throughs

@@ -17,12 +17,15 @@ from .containers import dense
 from .indexing import scatter_add, unindex
 
 
+def sorted_of(iterable):
+    """``sorted(iterable)``: the primal the classifier names for the builtin (its rules)."""
+    return sorted(iterable)
+
+
 def sorted_values(a, ans, at=None):
-    """``a`` as np.sort's rules order it: an array as it is; for ``sorted(a)`` (``ans`` is a
-    list) the 1-d array of its numbers, refused (``at``: the user's call) where they are not
-    numbers: sorted compares tuples and arrays as wholes, np.argsort along their last axis."""
-    if not isinstance(ans, list):
-        return a  # np.sort's own array
+    """``a`` as ``sorted(a)``'s rules order it: the 1-d array of its numbers, refused (``at``:
+    the user's call) where they are not numbers: sorted compares tuples and arrays as wholes,
+    np.argsort along their last axis."""
     if isinstance(a, (list, tuple)) and _numbers(a):
         return np.stack(a) if len(a) else np.asarray(a, dtype=float)
     if not isinstance(a, (list, tuple)) and np.ndim(a) == 1:
