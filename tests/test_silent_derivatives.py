@@ -105,3 +105,11 @@ def test_list_and_dict_methods_that_change_them_are_refused_where_called(tmp_pat
 def test_a_list_of_integers_may_still_be_changed_in_place(tmp_path):
     f = load(tmp_path, "def f(x):\n    order = [2, 0, 1]\n    order.reverse()\n    order.insert(0, 3)\n    return x[order[0]] * x[order[1]]\n")
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n in PROGRAMS if n.startswith("average")))
+def test_second_derivatives_through_average_weights(tmp_path, name):
+    """hvp runs forward mode over the gradient code: np.average's weight helpers need their
+    own tangents (the normalised weights were declared constant: a wrong hvp)."""
+    f = load(tmp_path, f"def f(x):\n    return {PROGRAMS[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev",), order=2)

@@ -14,7 +14,7 @@ from .registry import defjvp, nondifferentiable
 
 nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
-    sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector, sg.average_weights,
+    sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector,
     sg.field_index,
     sg.require_vector_product, sg.only_shape,
     # the sharing pass's run-time checks: flags, slot lists and refusals
@@ -169,6 +169,17 @@ def restructure(dg, dlike, ans, g, like):
 @defjvp(sg.expand_to)
 def expand_to(dd, dlike, ans, d, like):
     return sg.expand_to(dd, like)
+
+
+@defjvp(sg.average_weights, optional=("axis", "weights"))
+def average_weights(da, daxis, dweights, ans, a, axis=None, weights=None):
+    """np.average's normalised weights: they change with the weights only."""
+    return sg.average_weights_slope(dweights, a, axis, weights)
+
+
+@defjvp(sg.average_weights_cotangent, optional=("axis", "weights"))
+def average_weights_cotangent(dg, dmean, da, daxis, dweights, ans, g, mean, a, axis=None, weights=None, keepdims=False):
+    return sg.average_weights_cotangent_tangent(dg, dmean, da, dweights, g, mean, a, axis, weights, keepdims)
 
 
 @defjvp(sg.taken)

@@ -156,17 +156,56 @@ def _weights_against(a, axis, weights):
     return weights
 
 
-def average_weights_cotangent(g, ans, a, axis=None, weights=None, keepdims=False):
-    """The cotangent of ``np.average``'s ``weights``: d average / d w_i = (a_i - average) / sum(w)."""
+def average_weights_cotangent(g, mean, a, axis=None, weights=None, keepdims=False):
+    """The cotangent of ``np.average``'s ``weights``: d average / d w_i = (a_i - average) / sum(w), ``mean`` the average."""
     if weights is None:
         return None
     spread = _weights_against(a, axis, weights)
     total = np.sum(spread, axis=axis, keepdims=True)
-    full = keep_reduced(g, a, axis, keepdims) * (a - keep_reduced(ans, a, axis, keepdims)) / total
+    full = keep_reduced(g, a, axis, keepdims) * (a - keep_reduced(mean, a, axis, keepdims)) / total
     if np.ndim(weights) == np.ndim(full):
         return full
     (ax,) = _axes_tuple(axis, np.ndim(full))
     return np.reshape(np.sum(full, axis=tuple(i for i in range(np.ndim(full)) if i != ax)), np.shape(weights))
+
+
+def average_weights_slope(dweights, a, axis=None, weights=None):
+    """The tangent of ``average_weights`` from the weights' tangent ``dweights`` (forward mode
+    over a reverse sweep): with n = w / sum(w), dn = (dw - n sum(dw)) / sum(w)."""
+    if weights is None or _is_zero(dweights):
+        return 0.0
+    spread, change = _weights_against(a, axis, weights), _weights_against(a, axis, dweights)
+    total = np.sum(spread, axis=axis, keepdims=True)
+    return (change - spread / total * np.sum(change, axis=axis, keepdims=True)) / total
+
+
+def average_weights_cotangent_tangent(dg, dmean, da, dweights, g, mean, a, axis=None, weights=None, keepdims=False):
+    """The tangent of ``average_weights_cotangent`` (forward mode over a reverse sweep): its
+    value G (a - mean) / T, G and mean spread over the reduced axes, T = sum(w), changes
+    with g, the mean, a and the weights."""
+    if weights is None:
+        return None
+    spread = _weights_against(a, axis, weights)
+    total = np.sum(spread, axis=axis, keepdims=True)
+    mean = keep_reduced(mean, a, axis, keepdims)
+    grown = keep_reduced(g, a, axis, keepdims)
+    full = 0.0
+    if not _is_zero(dg):
+        full = full + keep_reduced(dg, a, axis, keepdims) * (a - mean) / total
+    if not (_is_zero(da) and _is_zero(dmean)):
+        full = full + grown * (da - keep_reduced(dmean, a, axis, keepdims)) / total
+    if not _is_zero(dweights):
+        change = np.sum(_weights_against(a, axis, dweights), axis=axis, keepdims=True)
+        full = full - grown * (a - mean) * change / (total * total)
+    full = full + np.zeros(np.broadcast_shapes(np.shape(a), np.shape(total)))
+    if np.ndim(weights) == np.ndim(full):
+        return full
+    (ax,) = _axes_tuple(axis, np.ndim(full))
+    return np.reshape(np.sum(full, axis=tuple(i for i in range(np.ndim(full)) if i != ax)), np.shape(weights))
+
+
+def _is_zero(d) -> bool:
+    return d is None or (type(d) is float and d == 0.0)
 
 
 def average_weights_tangent(dweights, ans, a, axis=None, weights=None, keepdims=False):
