@@ -11,7 +11,8 @@
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
-  operand a pair with the constant 1.
+  operand a pair with the constant 1; ``max(a, b, c)`` (``min``) of more than two
+  values is ``max((a, b, c))``, the one-argument form of a sequence;
 - ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
 - ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator.
 
@@ -392,3 +393,13 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     return gast.Call(
         func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=[]
     )
+
+
+def packed_extremum(call: gast.Call) -> gast.Call:
+    """``max(a, b, c)`` as ``max((a, b, c))`` (and ``min``): Python picks the same element
+    (the first of ties) from its arguments as from the tuple of them, and the rules of
+    ``max(xs)`` take one sequence; ``max(a, b)`` keeps its own rule."""
+    if len(call.args) <= 2 or any(isinstance(a, gast.Starred) for a in call.args):
+        return call
+    packed = gast.copy_location(gast.Tuple(elts=list(call.args), ctx=gast.Load()), call)
+    return gast.copy_location(gast.Call(func=call.func, args=[packed], keywords=call.keywords), call)

@@ -1,0 +1,87 @@
+"""Ordinary user programs that were refused: ``max``/``min`` of a list, an array or three
+or more values; starred unpacking; ``import`` inside the function; ``np.meshgrid``;
+``np.linalg.lstsq``.
+
+Derivatives are checked against central finite differences (``srcgrad.check_grads``) in
+both modes; where a derivative is a choice (ties), against the value Python's semantics
+give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from user_modules import load
+
+import srcgrad
+from srcgrad.errors import NoDerivativeRuleError
+
+X3 = np.array([0.3, -0.7, 1.1])
+
+# -- max / min of a sequence, an array, and of three or more values ------------------
+
+
+def test_max_and_min_of_a_list_of_floats(tmp_path):
+    f = load(tmp_path, """
+def f(x, a, b):
+    m = max([a * x[0], b, x[1] ** 2])
+    return m * 2.0 + min([a * x[0], b, x[1] ** 2]) + min((a, b))
+""")
+    srcgrad.check_grads(f, [X3, 0.5, 0.2], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [X3, -0.5, 0.6], modes=("rev", "fwd"))
+
+
+def test_max_and_min_of_three_or_more_arguments(tmp_path):
+    f = load(tmp_path, """
+def f(x, a, b):
+    return max(a * x[0], b, x[1] ** 2) * min(a * x[0], b, x[1] ** 2, a + b)
+""")
+    for a, b in [(0.5, 0.2), (-0.5, 0.6), (2.0, -1.0)]:
+        srcgrad.check_grads(f, [X3, a, b], modes=("rev", "fwd"))
+
+
+def test_max_of_an_array_iterates_its_elements(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return max(x) * min(x) + max([np.sum(x), np.prod(x), x[0]])
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [X3], modes=("rev",), order=2)
+
+
+def test_max_of_zero_d_arrays_and_of_a_list_built_in_a_loop(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    values = []
+    for k in range(3):
+        values.append(np.sum(x[k:] ** 2))
+    return max(values) + min(np.sin(x[0]), np.cos(x[1]), np.sum(x))
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
+def test_ties_give_the_derivative_to_the_first_element_as_python_picks(tmp_path):
+    f = load(tmp_path, """
+def f(a, b):
+    return max([a, b, a]) + 10.0 * min(b, a, b)
+""")
+    # at a == b every element ties: max picks the first a, min the first b
+    for mode in ("rev", "fwd"):
+        assert srcgrad.jacobian(f, wrt=0, mode=mode)(0.5, 0.5) == pytest.approx(1.0)
+        assert srcgrad.jacobian(f, wrt=1, mode=mode)(0.5, 0.5) == pytest.approx(10.0)
+    g = load(tmp_path, """
+def f(x):
+    return max(x) - min(x)
+""")
+    x = np.array([1.0, 3.0, -2.0, 3.0, -2.0])
+    np.testing.assert_allclose(srcgrad.grad(g)(x), [0.0, 1.0, -1.0, 0.0, 0.0])
+    np.testing.assert_allclose(srcgrad.jacobian(g, mode="fwd")(x), [0.0, 1.0, -1.0, 0.0, 0.0])
+
+
+def test_max_with_a_key_is_still_refused(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return max([x[0], x[1]], key=abs)
+""")
+    with pytest.raises(NoDerivativeRuleError, match=r"max\(\.\.\., key=\.\.\.\)"):
+        srcgrad.grad(f)(X3)
