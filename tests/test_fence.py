@@ -184,11 +184,6 @@ REFUSED = [
                 return xs[0] * n
             return 0.0
         """),
-    ("a starred assignment target `*rest`", "*rest", """
-        def f(xs):
-            a, *rest = xs  # <-
-            return a
-        """),
     ("unpacking `*` in a list or tuple display", "*xs", """
         def f(xs):
             return sum([*xs, 1.0])  # <-

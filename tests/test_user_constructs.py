@@ -85,3 +85,47 @@ def f(x):
 """)
     with pytest.raises(NoDerivativeRuleError, match=r"max\(\.\.\., key=\.\.\.\)"):
         srcgrad.grad(f)(X3)
+
+
+# -- starred unpacking ---------------------------------------------------------------
+
+
+def test_starred_unpacking_of_a_list_a_tuple_and_an_array(tmp_path):
+    f = load(tmp_path, """
+def f(params):
+    first, *rest = params
+    return first * sum(rest)
+""")
+    srcgrad.check_grads(f, [[0.5, 0.3, X3]], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [(0.5, -0.3, 0.8)], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+    g = load(tmp_path, """
+def f(xs):
+    a, *b, c = xs
+    *d, e = b
+    return a * c + b[0] * np.sum(b[1]) + e[0] + len(d)
+""")
+    srcgrad.check_grads(g, [(0.5, 0.3, X3, 0.2)], modes=("rev", "fwd"))
+
+
+def test_starred_rest_is_a_list_even_from_a_display_of_the_same_length(tmp_path):
+    f = load(tmp_path, """
+def f(x, y):
+    a, *b = x, y
+    b = b + [x * y]
+    u, *v, w = [x, 2.0 * y]
+    return a * b[0] * b[1] + u * w + len(v)
+""")
+    srcgrad.check_grads(f, [0.7, -0.4], modes=("rev", "fwd"))
+
+
+def test_starred_targets_in_loops_and_comprehensions(tmp_path):
+    f = load(tmp_path, """
+def f(rows):
+    total = 0.0
+    for head, *tail in rows:
+        total = total + head * sum(tail)
+    return total + sum([a * np.sum(rest) for a, *rest in rows])
+""")
+    rows = np.array([[0.5, 0.2, -0.3], [1.1, -0.4, 0.6]])
+    srcgrad.check_grads(f, [rows], modes=("rev", "fwd"))

@@ -2,7 +2,8 @@
 
 - ``x += v`` is ``x = x + v`` (marked in place, since for an array ``x``'s
   memory changes), and ``x[i] += v`` computes the index once;
-- ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``;
+- ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``, and
+  ``a, *b, c = e`` reads ``e[0]``, ``list(e[1:-1])``, ``e[-1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
   (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
@@ -102,12 +103,32 @@ class Desugar:
             temp = self.names.temp()
             out.append(self.lower.located(tp.assign(temp, atom)))
             atom = tp.name(temp)
+        starred = [k for k, t in enumerate(target.elts) if isinstance(t, gast.Starred)]
+        after = len(target.elts) - 1 - starred[0] if starred else 0
         for k, t in enumerate(target.elts):
             if isinstance(t, gast.Starred):
-                raise self.lower.unsupported(t, "starred unpacking `*rest`")
-            item = gast.Subscript(value=tp.load(atom), slice=tp.const(k), ctx=gast.Load())
+                out += self.lower.assign_to(t.value, self._rest(atom, k, after, t), t)
+                continue
+            # the elements after a starred one count from the end: a, *b, c = xs reads xs[-1]
+            position = k - len(target.elts) if starred and k > starred[0] else k
+            item = gast.Subscript(value=tp.load(atom), slice=tp.const(position), ctx=gast.Load())
             out += self.lower.assign_to(t, item, t)
         return out
+
+    def _rest(self, atom, start: int, after: int, starred: gast.Starred):
+        """``list(xs[start:-after])``: what ``*rest`` of ``a, *rest, c = xs`` binds (a list,
+        whatever ``xs`` is; elements are read by index like the others, so ``xs`` must be a
+        sequence or an array, and one too short is not noticed)."""
+        if self.env.lookup("list") is not list:
+            raise self.lower.unsupported(
+                starred, "starred unpacking `*rest` where `list` is not the builtin",
+                "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
+            )
+        upper = tp.const(-after) if after else None
+        part = gast.Subscript(
+            value=tp.load(atom), slice=gast.Slice(lower=tp.const(start), upper=upper, step=None), ctx=gast.Load(),
+        )
+        return gast.Call(func=tp.name("list"), args=[part], keywords=[])
 
     # -- loops -----------------------------------------------------------------------
 
@@ -318,9 +339,11 @@ class Desugar:
 
 
 def _same_length(target, value) -> bool:
-    return isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) and len(
-        value.elts
-    ) == len(target.elts)
+    """Whether an unpacking pairs targets with displayed values one to one (``*rest`` takes a list)."""
+    return (
+        isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
+        and len(value.elts) == len(target.elts) and not any(isinstance(t, gast.Starred) for t in target.elts)
+    )
 
 
 def _matched(target, value) -> list:

@@ -142,10 +142,7 @@ def _no_async_comprehension(node, parent):
 
 def _starred(node, parent):
     if isinstance(node.ctx, gast.Store):
-        return Refusal(
-            "a starred assignment target `*rest`",
-            "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
-        )
+        return None  # a, *rest = xs: rest = list(xs[1:]) (see ``desugar``)
     if isinstance(parent, gast.Call):
         return None  # f(*xs): the call is made at run time (see ``driver.dynamic``)
     return Refusal(
