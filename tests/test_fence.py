@@ -210,16 +210,6 @@ REFUSED = [
                 x = x + 1
             return x
         """),
-    ("an `import` inside the function", "import", """
-        def f(x):
-            import math  # <-
-            return math.sin(x)
-        """),
-    ("an `import` inside the function", "from", """
-        def f(x):
-            from math import sin  # <-
-            return sin(x)
-        """),
     ("dict comprehensions", "{k", """
         def f(xs):
             d = {k: v for k, v in enumerate(xs)}  # <-

@@ -129,3 +129,83 @@ def f(rows):
 """)
     rows = np.array([[0.5, 0.2, -0.3], [1.1, -0.4, 0.6]])
     srcgrad.check_grads(f, [rows], modes=("rev", "fwd"))
+
+
+# -- import statements inside the function -------------------------------------------
+
+
+def test_an_import_inside_the_function_binds_its_module(tmp_path):
+    f = load(tmp_path, """
+del np  # the module's globals have neither np nor math: only the imports bind them
+
+
+def f(x):
+    import numpy as np
+    import math
+    import numpy.linalg
+    from numpy.linalg import norm as nrm
+    from math import exp
+    return np.sum(np.sin(x)) * math.exp(x[0]) + numpy.linalg.norm(x) * nrm(x) + exp(x[1])
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
+def test_an_import_of_the_module_the_globals_hold_and_in_a_nested_function(tmp_path):
+    f = load(tmp_path, """
+np_global = np
+
+
+def f(x):
+    import numpy as np
+
+    def inner(v):
+        from numpy import tanh
+        return tanh(v) * np_global.cos(v)
+
+    return np.sum(inner(x) ** 2)
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
+def test_an_import_that_shadows_a_global_of_another_kind(tmp_path):
+    # the module's `np` is not NumPy; inside the function the import's NumPy is
+    f = load(tmp_path, """
+class Fake:
+    @staticmethod
+    def sin(x):
+        return 0.0 * x
+
+
+np = Fake()
+
+
+def f(x):
+    import numpy as np
+    return np.sum(np.sin(x))
+""")
+    np.testing.assert_allclose(srcgrad.grad(f)(X3), np.cos(X3))
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
+def test_an_import_under_a_name_generated_code_uses_for_its_own(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    import numpy as sg
+    from numpy import sin as stack
+    return sg.sum(stack(x) ** 2)
+""")
+    np.testing.assert_allclose(srcgrad.grad(f)(X3), 2 * np.sin(X3) * np.cos(X3))
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("body, construct", [
+    ("    import math\n    math = 2.0\n    return x * math\n", "which the function also assigns"),
+    ("    import math as m\n    if x > 0:\n        import numpy as m\n    return m.sin(x)\n",
+     "to different objects"),
+    ("    import srcgrad_no_such_module\n    return x\n", "which fails"),
+])
+def test_an_import_that_does_not_bind_one_object_is_refused(tmp_path, body, construct):
+    f = load(tmp_path, "def f(x):\n" + body)
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match=construct) as info:
+        srcgrad.grad(f)(0.3)
+    assert f"{f.__code__.co_filename}:" in str(info.value)
