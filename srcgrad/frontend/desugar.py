@@ -107,28 +107,15 @@ class Desugar:
         after = len(target.elts) - 1 - starred[0] if starred else 0
         for k, t in enumerate(target.elts):
             if isinstance(t, gast.Starred):
-                out += self.lower.assign_to(t.value, self._rest(atom, k, after, t), t)
+                if self.env.lookup("list") is not list:
+                    raise self.lower.unsupported(t, "starred unpacking `*rest` where `list` is not the builtin")
+                out += self.lower.assign_to(t.value, _rest(atom, k, after), t)
                 continue
             # the elements after a starred one count from the end: a, *b, c = xs reads xs[-1]
             position = k - len(target.elts) if starred and k > starred[0] else k
             item = gast.Subscript(value=tp.load(atom), slice=tp.const(position), ctx=gast.Load())
             out += self.lower.assign_to(t, item, t)
         return out
-
-    def _rest(self, atom, start: int, after: int, starred: gast.Starred):
-        """``list(xs[start:-after])``: what ``*rest`` of ``a, *rest, c = xs`` binds (a list,
-        whatever ``xs`` is; elements are read by index like the others, so ``xs`` must be a
-        sequence or an array, and one too short is not noticed)."""
-        if self.env.lookup("list") is not list:
-            raise self.lower.unsupported(
-                starred, "starred unpacking `*rest` where `list` is not the builtin",
-                "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
-            )
-        upper = tp.const(-after) if after else None
-        part = gast.Subscript(
-            value=tp.load(atom), slice=gast.Slice(lower=tp.const(start), upper=upper, step=None), ctx=gast.Load(),
-        )
-        return gast.Call(func=tp.name("list"), args=[part], keywords=[])
 
     # -- loops -----------------------------------------------------------------------
 
@@ -336,6 +323,17 @@ class Desugar:
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return pre + [self.lower.located(branch)], tp.name(temp)
+
+
+def _rest(atom, start: int, after: int) -> gast.Call:
+    """``list(xs[start:-after])``: what ``*rest`` of ``a, *rest, c = xs`` binds (a list,
+    whatever ``xs`` is; elements are read by index like the others, so ``xs`` must be a
+    sequence or an array, and one too short is not noticed)."""
+    upper = tp.const(-after) if after else None
+    part = gast.Subscript(
+        value=tp.load(atom), slice=gast.Slice(lower=tp.const(start), upper=upper, step=None), ctx=gast.Load(),
+    )
+    return gast.Call(func=tp.name("list"), args=[part], keywords=[])
 
 
 def _same_length(target, value) -> bool:
