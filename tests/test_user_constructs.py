@@ -209,3 +209,59 @@ def test_an_import_that_does_not_bind_one_object_is_refused(tmp_path, body, cons
     with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match=construct) as info:
         srcgrad.grad(f)(0.3)
     assert f"{f.__code__.co_filename}:" in str(info.value)
+
+
+# -- np.meshgrid ---------------------------------------------------------------------
+
+Y2 = np.array([0.1, 0.4])
+
+
+@pytest.mark.parametrize("options", ["", ", indexing='ij'", ", indexing='xy'", ", sparse=True",
+                                     ", indexing='ij', sparse=True"])
+def test_meshgrid_of_two_arrays_sums_over_the_broadcast_axis(tmp_path, options):
+    f = load(tmp_path, f"""
+def f(x, y):
+    X, Y = np.meshgrid(x, y{options})
+    return np.sum(np.sin(X) * Y ** 2 + X * Y)
+""")
+    srcgrad.check_grads(f, [X3, Y2], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [X3, Y2], modes=("rev",), order=2)
+
+
+def test_meshgrid_of_one_and_three_arrays_and_an_unused_output(tmp_path):
+    f = load(tmp_path, """
+def f(x, y, z):
+    (A,) = np.meshgrid(x)
+    U, V, W = np.meshgrid(x, y, z)
+    P, Q, R = np.meshgrid(x, y, z, indexing="ij")
+    G = np.meshgrid(y, x)[1]
+    return np.sum(A ** 2) + np.sum(U * V * np.cos(W)) + np.sum(P * R ** 2) + np.sum(np.exp(G))
+""")
+    srcgrad.check_grads(f, [X3, Y2, np.array([0.2, -0.5, 0.9, 1.3])], modes=("rev", "fwd"))
+    g = load(tmp_path, """
+def f(x, y):
+    X, Y = np.meshgrid(x, y)
+    return np.sum(X ** 2)
+""")
+    x = np.array([0.3, -0.7, 1.1])
+    # each x[i] appears once per row (len(y) rows), y not at all
+    np.testing.assert_allclose(srcgrad.grad(g, wrt=(0, 1))(x, Y2)[0], 2 * x * len(Y2))
+    np.testing.assert_allclose(srcgrad.grad(g, wrt=(0, 1))(x, Y2)[1], 0.0)
+
+
+def test_meshgrid_views_and_five_arrays_are_refused(tmp_path):
+    f = load(tmp_path, """
+def f(x, y):
+    X, Y = np.meshgrid(x, y, copy=False)
+    return np.sum(X * Y)
+""")
+    for mode in ("rev", "fwd"):
+        with pytest.raises(NoDerivativeRuleError, match=r"copy=False.*\\n|copy=False"):
+            srcgrad.jacobian(f, mode=mode)(X3, Y2)
+    g = load(tmp_path, """
+def f(x):
+    grids = np.meshgrid(x, x, x, x, x)
+    return np.sum(grids[0])
+""")
+    with pytest.raises(NoDerivativeRuleError, match="5 positional arguments"):
+        srcgrad.grad(g)(X3)

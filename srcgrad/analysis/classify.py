@@ -281,10 +281,11 @@ class Classifier:
                 return Operation("nondiff")
             return self.no_rule(label, node, every_atom)
         params = list(rule.inputs) + list(rule.options)
+        positional = [p for p in params if p not in rule.keyword_only]
         bound: dict[str, gast.expr] = {}
-        if len(args) > len(params):
+        if len(args) > len(positional):
             return self.no_rule(f"{label} with {len(args)} positional arguments", node, every_atom)
-        for pname, atom in zip(params, args):
+        for pname, atom in zip(positional, args):
             bound[pname] = atom
         for k in keywords:
             name = rule.aliases.get(k.arg, k.arg)  # np.clip(x, min=0): the a_min input
