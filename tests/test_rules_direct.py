@@ -369,6 +369,11 @@ add(np.linalg.slogdet, -well(3, 2))
 add(np.linalg.solve, well(3), r(3, 2))
 add(np.linalg.solve, well(3), r(3))
 add(np.linalg.solve, well(3, 2), r(3, 2))
+add(np.linalg.lstsq, r(5, 3), r(5), rcond=None)  # tall: residuals too
+add(np.linalg.lstsq, r(5, 3), r(5, 2), rcond=None)
+add(np.linalg.lstsq, well(3), r(3), rcond=None)
+add(np.linalg.lstsq, r(3, 5), r(3), rcond=None)  # wide: the least-norm solution
+add(np.linalg.lstsq, r(3, 5), r(3, 2), rcond=None)
 add(np.linalg.solve, well(3, 2), r(3))
 add(np.linalg.solve, well(3), r(2, 3, 2))
 add(np.linalg.cholesky, spd(3), sym=True)

@@ -265,3 +265,52 @@ def f(x):
 """)
     with pytest.raises(NoDerivativeRuleError, match="5 positional arguments"):
         srcgrad.grad(g)(X3)
+
+
+# -- np.linalg.lstsq -----------------------------------------------------------------
+
+_rng = np.random.default_rng(7)
+TALL, WIDE = _rng.normal(size=(6, 3)), _rng.normal(size=(3, 5))
+
+
+@pytest.mark.parametrize("a, b", [
+    (TALL, _rng.normal(size=6)), (TALL, _rng.normal(size=(6, 2))),
+    (WIDE, _rng.normal(size=3)), (TALL[:3], _rng.normal(size=3)),
+])
+def test_lstsq_of_a_full_rank_matrix(tmp_path, a, b):
+    f = load(tmp_path, """
+def f(A, b):
+    x = np.linalg.lstsq(A, b, rcond=None)[0]
+    return np.sum(x ** 2) + np.sum(np.sin(x))
+""")
+    srcgrad.check_grads(f, [a, b], modes=("rev", "fwd"))
+    srcgrad.check_grads(f, [a, b], modes=("rev",), order=2)
+
+
+def test_lstsq_solution_residuals_and_singular_values(tmp_path):
+    f = load(tmp_path, """
+def f(A, b):
+    x, residuals, rank, s = np.linalg.lstsq(A, b, rcond=None)
+    return np.sum(x * x) + 0.5 * np.sum(residuals) + np.sum(s ** 2) * rank
+""")
+    srcgrad.check_grads(f, [TALL, _rng.normal(size=(6, 2))], modes=("rev", "fwd"))
+    # the least-squares solution is the normal equations' one: its gradient checked in closed form
+    g = load(tmp_path, """
+def f(b, A):
+    return np.sum(np.linalg.lstsq(A, b, rcond=None)[0])
+""")
+    b = _rng.normal(size=6)
+    expected = TALL @ np.linalg.solve(TALL.T @ TALL, np.ones(3))  # d sum((AᵀA)⁻¹Aᵀb) / db
+    np.testing.assert_allclose(srcgrad.grad(g)(b, TALL), expected, rtol=1e-10)
+
+
+def test_lstsq_of_a_rank_deficient_matrix_is_refused_when_it_runs(tmp_path):
+    f = load(tmp_path, """
+def f(A, b):
+    return np.sum(np.linalg.lstsq(A, b, rcond=None)[0])
+""")
+    a = np.column_stack([TALL[:, 0], TALL[:, 1], TALL[:, 0] + TALL[:, 1]])
+    for mode in ("rev", "fwd"):
+        with pytest.raises(NoDerivativeRuleError, match="rank-deficient") as info:
+            srcgrad.jacobian(f, wrt=0, mode=mode)(a, np.ones(6))
+        assert f"{f.__code__.co_filename}:6:19:" in str(info.value)  # the lstsq call

@@ -81,6 +81,8 @@ from .indexing import (
 from .linalg import (
     cond_gradient,
     inverse_gaps,
+    lstsq_adjoints,
+    lstsq_tangent,
     matrix_power_adjoint,
     matrix_power_tangent,
     qr_square_r,
@@ -215,7 +217,7 @@ __all__ = [  # module by module, as imported above
     "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unreduce", "zeros_like", "Closure", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus",
     "plus_left", "plus_right", "plus_tangent", "restructure",
     "spread", "unsequence", "cast_cotangent", "cast_tangent", "linspace_adjoints", "log_of", "bessel_i1", "real_only", "sinc_curvature", "sinc_slope", "add_at", "add_at_tangent",
-    "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps",
+    "copy", "scatter", "scatter_add", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "polyval_adjoint_p",
     "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent",
