@@ -314,3 +314,19 @@ def f(A, b):
         with pytest.raises(NoDerivativeRuleError, match="rank-deficient") as info:
             srcgrad.jacobian(f, wrt=0, mode=mode)(a, np.ones(6))
         assert f"{f.__code__.co_filename}:6:19:" in str(info.value)  # the lstsq call
+
+
+def test_max_of_a_generator_and_of_a_dict(tmp_path):
+    f = load(tmp_path, """
+def f(x):
+    return max(np.sin(v) * v for v in x) + min(v ** 2 for v in x)
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+    g = load(tmp_path, """
+def f(x):
+    d = {0.5: x[0], 1.5: x[1]}
+    return max(d) * x[2]
+""")
+    # max of a dict is its greatest key: no derivative flows into the values
+    with pytest.raises(NoDerivativeRuleError, match="max of a dict"):
+        srcgrad.grad(g)(X3)

@@ -49,11 +49,15 @@ def smallest(iterable):
     return min(iterable)
 
 
-def extremum_position(iterable, greatest=True) -> int:
+def extremum_position(iterable, greatest=True, at=None) -> int:
     """The position of the element ``max(iterable)`` (``min`` when not ``greatest``) returns.
 
     Python keeps the first element and replaces it only by a strictly greater (smaller)
-    one: of tied extremes the first, as here (also with NaNs, which compare false)."""
+    one: of tied extremes the first, as here (also with NaNs, which compare false). A
+    dict gives one of its keys, not of its values: refused, naming the call at ``at``."""
+    if not isinstance(iterable, (list, tuple)) and not hasattr(iterable, "shape"):
+        name = "max" if greatest else "min"
+        raise NoDerivativeRuleError(f"{name} of a {type(iterable).__name__}", Location.parse(at))
     position, best = 0, None
     for k, value in enumerate(iterable):
         if k == 0 or (value > best if greatest else value < best):
