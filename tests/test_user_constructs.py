@@ -167,6 +167,23 @@ def f(x):
     srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
 
 
+def test_an_imported_name_read_by_a_lambda_passed_on_as_a_value(tmp_path):
+    f = load(tmp_path, """
+del np
+
+
+def helper(fn, x):
+    return fn(x) * 2.0
+
+
+def f(x):
+    import numpy as np
+    from math import exp
+    return np.sum(helper(lambda v: np.cos(v) * exp(x[0]), x))
+""")
+    srcgrad.check_grads(f, [X3], modes=("rev", "fwd"))
+
+
 def test_an_import_that_shadows_a_global_of_another_kind(tmp_path):
     # the module's `np` is not NumPy; inside the function the import's NumPy is
     f = load(tmp_path, """

@@ -7,6 +7,9 @@ name is given that object for the whole function (``Environment.made``, so calls
 it resolve to rules like any other), and the statement itself is dropped: generated
 code reads the object from its own namespace.
 
+A nested ``def`` or ``lambda`` made a function of its own (``closures``) gets copies of
+the imports whose names it reads (``imports_reaching``).
+
 A name bound by an import must be bound to one object: one that the function also
 assigns, or that two imports bind to different objects, is refused.
 """
@@ -32,8 +35,7 @@ def bind_imports(node: gast.FunctionDef, env: Environment, unsupported) -> None:
                 if alias.asname:
                     _bind(alias.asname, module, s, env, unsupported)
                 else:  # import a.b binds a (with a.b imported)
-                    top = alias.name.partition(".")[0]
-                    _bind(top, _imported(top, s, unsupported), s, env, unsupported)
+                    _bind(_bound(alias), _imported(_bound(alias), s, unsupported), s, env, unsupported)
         elif isinstance(s, gast.ImportFrom):
             base = s.module or ""
             if s.level:
@@ -45,6 +47,21 @@ def bind_imports(node: gast.FunctionDef, env: Environment, unsupported) -> None:
                 else:  # from a import b, where b is a submodule not imported yet
                     value = _imported(f"{base}.{alias.name}", s, unsupported)
                 _bind(alias.asname or alias.name, value, s, env, unsupported)
+
+
+def imports_reaching(node: gast.FunctionDef, body: list) -> list:
+    """Copies of the imports in ``node`` that bind a name ``body`` reads: a nested ``def``
+    or ``lambda`` passed on as a value becomes a function of its own (``closures``), which
+    reads the module from the enclosing function's globals unless it imports it too."""
+    read = {n.id for n in tp.walk(body) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return [
+        tp.clone(s) for s in tp.walk(node)
+        if isinstance(s, (gast.Import, gast.ImportFrom)) and read & {_bound(alias) for alias in s.names}
+    ]
+
+
+def _bound(alias: gast.alias) -> str:
+    return alias.asname or alias.name.partition(".")[0]
 
 
 def _imported(name: str, s, unsupported):
