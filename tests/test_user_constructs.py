@@ -273,7 +273,7 @@ def f(x, y):
     return np.sum(X * Y)
 """)
     for mode in ("rev", "fwd"):
-        with pytest.raises(NoDerivativeRuleError, match=r"copy=False.*\\n|copy=False"):
+        with pytest.raises(NoDerivativeRuleError, match=r"np\.meshgrid\(\.\.\., copy=False\)"):
             srcgrad.jacobian(f, mode=mode)(X3, Y2)
     g = load(tmp_path, """
 def f(x):
