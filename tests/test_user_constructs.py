@@ -63,9 +63,9 @@ def f(x):
 def test_ties_give_the_derivative_to_the_first_element_as_python_picks(tmp_path):
     f = load(tmp_path, """
 def f(a, b):
-    return max([a, b, a]) + 10.0 * min(b, a, b)
+    return max([a, b, 2.0 * a - b]) + 10.0 * min(b, a, 3.0 * b - 2.0 * a)
 """)
-    # at a == b every element ties: max picks the first a, min the first b
+    # at a == b every element ties: max picks the first (a), min the first (b)
     for mode in ("rev", "fwd"):
         assert srcgrad.jacobian(f, wrt=0, mode=mode)(0.5, 0.5) == pytest.approx(1.0)
         assert srcgrad.jacobian(f, wrt=1, mode=mode)(0.5, 0.5) == pytest.approx(10.0)
