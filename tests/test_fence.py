@@ -184,11 +184,6 @@ REFUSED = [
                 return xs[0] * n
             return 0.0
         """),
-    ("a starred assignment target `*rest`", "*rest", """
-        def f(xs):
-            a, *rest = xs  # <-
-            return a
-        """),
     ("unpacking `*` in a list or tuple display", "*xs", """
         def f(xs):
             return sum([*xs, 1.0])  # <-
@@ -214,16 +209,6 @@ REFUSED = [
             else:
                 x = x + 1
             return x
-        """),
-    ("an `import` inside the function", "import", """
-        def f(x):
-            import math  # <-
-            return math.sin(x)
-        """),
-    ("an `import` inside the function", "from", """
-        def f(x):
-            from math import sin  # <-
-            return sin(x)
         """),
     ("dict comprehensions", "{k", """
         def f(xs):

@@ -123,6 +123,10 @@ for f, v in MATH_DOMAINS.items():
 for f in (builtins.max, builtins.min):  # Python's max/min of two values
     add(f, 0.3, 0.8)
     add(f, 0.9, -0.2)
+for f in (sg.largest, sg.smallest):  # max(xs)/min(xs) of a list, a tuple, an array's elements
+    add(f, [0.3, r(), -0.5])
+    add(f, (r(), 0.9, r()))
+    add(f, r(5))
 add(builtins.sum, r(3, 2), Const(0))  # sum(array) adds along the first axis
 add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
@@ -267,6 +271,11 @@ add(np.swapaxes, X, axis1=0, axis2=2)
 add(np.broadcast_to, r(4), shape=(3, 4))
 add(np.broadcast_to, r(3, 1), shape=(2, 3, 4))
 add(np.broadcast_to, 0.5, shape=(2, 2))
+add(np.meshgrid, r(3))
+add(np.meshgrid, r(3), r(2))
+add(np.meshgrid, r(3), r(2), indexing="ij")
+add(np.meshgrid, r(3), r(2), r(4), sparse=True)
+add(np.meshgrid, r(2), r(2), r(3), r(2), indexing="ij")
 add(np.flip, X)
 add(np.flip, X, axis=0)
 add(np.flip, X, axis=(0, 2))
@@ -371,6 +380,11 @@ add(np.linalg.slogdet, -well(3, 2))
 add(np.linalg.solve, well(3), r(3, 2))
 add(np.linalg.solve, well(3), r(3))
 add(np.linalg.solve, well(3, 2), r(3, 2))
+add(np.linalg.lstsq, r(5, 3), r(5), rcond=None)  # tall: residuals too
+add(np.linalg.lstsq, r(5, 3), r(5, 2), rcond=None)
+add(np.linalg.lstsq, well(3), r(3), rcond=None)
+add(np.linalg.lstsq, r(3, 5), r(3), rcond=None)  # wide: the least-norm solution
+add(np.linalg.lstsq, r(3, 5), r(3, 2), rcond=None)
 add(np.linalg.solve, well(3, 2), r(3))
 add(np.linalg.solve, well(3), r(2, 3, 2))
 add(np.linalg.cholesky, spd(3), sym=True)
@@ -632,6 +646,20 @@ def as_tuple(result, rule):
     return (result,) if len(rule.inputs) == 1 else tuple(result)
 
 
+def call_vjp(rule, g, ans, args, options) -> tuple:
+    """A VJP rule's cotangents of ``args``; an optional input the call leaves out (the other
+    arrays of ``np.meshgrid(x)``) must get none."""
+    cots = as_tuple(rule.function(g, ans, *args, **options), rule)
+    assert all(c is None for c in cots[len(args):])
+    return cots[: len(args)] if len(cots) > len(args) else cots
+
+
+def call_jvp(rule, tangents, ans, args, options):
+    """A JVP rule's tangent, with a zero tangent for each optional input the call leaves out."""
+    tangents = list(tangents) + [0.0] * (len(rule.tangent_params) - len(tangents))
+    return rule.function(*tangents, ans, *args, **options)
+
+
 def assert_close(actual, expected, rtol, what):
     scale = max(1.0, float(np.max(np.abs(expected))) if np.size(expected) else 1.0)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-7 * scale, err_msg=what)
@@ -648,7 +676,7 @@ def test_vjp_matches_finite_differences(case: Case):
     ans = case.call(*args)
     g = random_like(ans)
     expected = inner(g, finite_difference(case, args, dirs))
-    cots = as_tuple(rule.function(g, ans, *args, **case.options(rule)), rule)
+    cots = call_vjp(rule, g, ans, args, case.options(rule))
     assert len(cots) == len(args)
     got = 0.0
     for arg, is_diff, u, cot in zip(args, diff, dirs, cots, strict=True):
@@ -671,7 +699,7 @@ def test_jvp_matches_finite_differences(case: Case):
     ans = case.call(*args)
     expected = finite_difference(case, args, dirs)
     tangents = [0.0 if u is None else u for u in dirs]  # inactive: a zero the transformer folds
-    got = rule.function(*tangents, ans, *args, **case.options(rule))
+    got = call_jvp(rule, tangents, ans, args, case.options(rule))
     exp_leaves = leaves(expected)
     got_leaves = leaves(got)
     assert len(got_leaves) == len(exp_leaves)
@@ -709,7 +737,7 @@ def test_float32_inputs_give_float32_derivatives(case: Case):
     ans = case.call(*args)
     g = tmap(lambda x: np.asarray(x, np.float32) if np.ndim(x) else np.float32(x), random_like(ans))
     rule = registry.vjp_rule(case.fn)
-    cots = as_tuple(rule.function(g, ans, *args, **case.options(rule)), rule)
+    cots = call_vjp(rule, g, ans, args, case.options(rule))
     for arg, is_diff, cot in zip(args, diff, cots, strict=True):
         if not is_diff:
             continue
@@ -717,7 +745,7 @@ def test_float32_inputs_give_float32_derivatives(case: Case):
             if isinstance(x, np.ndarray) and isinstance(c, np.ndarray):
                 assert c.dtype == np.float32, f"VJP gives {c.dtype}"
     tangents = [np.float32(0.0) if u is None else u for u in dirs]
-    tangent = registry.jvp_rule(case.fn).function(*tangents, ans, *args, **case.options(rule))
+    tangent = call_jvp(registry.jvp_rule(case.fn), tangents, ans, args, case.options(rule))
     for t, y in zip(leaves(tangent), leaves(ans), strict=True):
         if isinstance(y, np.ndarray) and y.dtype == np.float32 and isinstance(t, np.ndarray):
             assert t.dtype == np.float32, f"JVP gives {t.dtype}"
@@ -946,7 +974,8 @@ def test_rule_body_can_be_inlined(kind, rule, primal):
     (node,) = tree.body
     assert isinstance(node, ast.FunctionDef)
     args = node.args
-    assert not (args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs)
+    assert not (args.vararg or args.kwarg or args.posonlyargs)
+    assert None not in args.kw_defaults, "a keyword-only parameter is an option: it needs a default"
     params = [a.arg for a in args.args]
     if kind == "vjp":
         assert params[:2] == ["g", "ans"]
@@ -971,11 +1000,13 @@ def test_rule_body_can_be_inlined(kind, rule, primal):
             assert not (isinstance(sub.func, ast.Attribute) and sub.func.attr == "at")
     # Names the body reads must be parameters, locals, module globals or builtins.
     local = {t.id for s in body[:-1] for t in s.targets}
+    options = {a.arg for a in args.kwonlyargs}
     for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
             name = sub.id
             assert (
                 name in params
+                or name in options
                 or name in local
                 or (name in ("np", "sg", "math") and name in fn.__globals__)
                 or (hasattr(builtins, name) and name not in fn.__globals__)
@@ -1123,10 +1154,10 @@ def test_rules_keep_duck_arrays(case: Case):
     duck_args = [
         _duck(a) if d or isinstance(a, np.ndarray) else a for a, d in zip(args, diff, strict=True)
     ]
-    cots = as_tuple(vrule.function(_duck(g), _duck(ans), *duck_args, **case.options(vrule)), vrule)
+    cots = call_vjp(vrule, _duck(g), _duck(ans), duck_args, case.options(vrule))
     for cot, d in zip(cots, diff, strict=True):
         if d:
             _no_plain_arrays(cot)
     tangents = [0.0 if u is None else _duck(u) for u in dirs]
-    out = jrule.function(*tangents, _duck(ans), *duck_args, **case.options(jrule))
+    out = call_jvp(jrule, tangents, _duck(ans), duck_args, case.options(jrule))
     _no_plain_arrays(out)

@@ -39,7 +39,7 @@ def _rule_tree(fn) -> gast.FunctionDef:
 
 
 def _params(node: gast.FunctionDef) -> list[str]:
-    return [a.id for a in node.args.args]
+    return [a.id for a in node.args.args + node.args.kwonlyargs]
 
 
 @cache

@@ -66,6 +66,11 @@ class Operation:
     field: bool = False  # for index: a namedtuple's field read by name (p.w), not p["w"]
 
 
+# Builtins whose one-argument form takes a sequence (or array) apart: under another name,
+# with rules of their own (``max(a, b, c)`` is written ``max((a, b, c))``: ``desugar``).
+_ONE_SEQUENCE_FORMS = {builtins.max: runtime.largest, builtins.min: runtime.smallest}
+
+
 def _names(atoms) -> list[str]:
     return [a.id for a in atoms if isinstance(a, gast.Name)]
 
@@ -226,6 +231,8 @@ class Classifier:
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
+        if target in _ONE_SEQUENCE_FORMS and len(node.args) == 1:  # max(xs): not max(a, b)
+            target = _ONE_SEQUENCE_FORMS[target]
         if target is runtime.closure:  # a function and its captured values: their container
             return Operation("copy", _names(node.args[:1]))
         if target in IDENTITY_BUILTINS:
@@ -277,10 +284,11 @@ class Classifier:
                 return Operation("nondiff")
             return self.no_rule(label, node, every_atom)
         params = list(rule.inputs) + list(rule.options)
+        positional = [p for p in params if p not in rule.keyword_only]
         bound: dict[str, gast.expr] = {}
-        if len(args) > len(params):
+        if len(args) > len(positional):
             return self.no_rule(f"{label} with {len(args)} positional arguments", node, every_atom)
-        for pname, atom in zip(params, args):
+        for pname, atom in zip(positional, args):
             bound[pname] = atom
         for k in keywords:
             name = rule.aliases.get(k.arg, k.arg)  # np.clip(x, min=0): the a_min input

@@ -19,6 +19,8 @@ def identifiers(tree) -> set[str]:
             found.add(node.id)
         elif isinstance(node, gast.FunctionDef):
             found.add(node.name)
+        elif isinstance(node, gast.alias):  # import a.b as c binds c, import a.b binds a
+            found.add(node.asname or node.name.partition(".")[0])
     return found
 
 

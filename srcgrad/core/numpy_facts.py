@@ -131,7 +131,7 @@ VIEW_FUNCTIONS = {
 _CONTAINER_RESULTS = {
     id(f) for f in (
         np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.linalg.eigh,
-        np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.atleast_1d,
+        np.linalg.eig, np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.linalg.lstsq, np.atleast_1d,
         np.atleast_2d, np.atleast_3d, np.broadcast_arrays, np.meshgrid, builtins.list, builtins.tuple,
         np.modf, np.frexp, np.divmod,
     )

@@ -114,6 +114,8 @@ def _rename_reserved(parsed: ParsedFunction, names: NameGen) -> dict[str, str]:
             node.id = renamed[node.id]
         elif isinstance(node, gast.FunctionDef) and node is not parsed.node and node.name in renamed:
             node.name = renamed[node.name]
+        elif isinstance(node, gast.alias) and (node.asname or node.name) in renamed:
+            node.asname = renamed[node.asname or node.name]  # import numpy as sg, from m import stack
     return renamed
 
 

@@ -17,6 +17,7 @@ an atom; a function passed on as a value (``lambda``, nested ``def``,
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 
@@ -26,7 +27,7 @@ import numpy as np
 from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import pairwise_einsum
+from .desugar import packed_extremum, pairwise_einsum
 from .iterators import as_comprehension
 from .resolve import is_missing
 
@@ -191,6 +192,8 @@ class Anf:
             return self.lower.desugar.reduce(node)
         if callee is np.einsum and len(node.args) != 3:
             node = pairwise_einsum(node)
+        if callee is builtins.max or callee is builtins.min:
+            node = packed_extremum(node)
         pre = []
         func = node.func
         written = gast.unparse(func).strip()

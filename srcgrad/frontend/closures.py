@@ -38,6 +38,7 @@ from .. import runtime
 from ..core import templates as tp
 from ..core.ir import parameter_names
 from ..core.names import identifiers
+from .imports import imports_reaching
 from .parse import ParsedFunction
 from .resolve import is_missing
 
@@ -211,7 +212,8 @@ class Closures:
                 args=tp.clone(args.args), posonlyargs=tp.clone(args.posonlyargs), vararg=tp.clone(args.vararg),
                 kwonlyargs=kwonly, kw_defaults=[None] * len(kwonly), kwarg=tp.clone(args.kwarg), defaults=[],
             ),
-            body=tp.clone(fdef.body), decorator_list=[], returns=None, type_comment=None, type_params=[],
+            body=imports_reaching(self.lower.parsed.node, fdef.body) + tp.clone(fdef.body),
+            decorator_list=[], returns=None, type_comment=None, type_params=[],
         )
         gast.copy_location(node, site if getattr(site, "lineno", None) else fdef)
         parsed = self.lower.parsed

@@ -2,7 +2,8 @@
 
 - ``x += v`` is ``x = x + v`` (marked in place, since for an array ``x``'s
   memory changes), and ``x[i] += v`` computes the index once;
-- ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``;
+- ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``, and
+  ``a, *b, c = e`` reads ``e[0]``, ``list(e[1:-1])``, ``e[-1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
   (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
@@ -11,7 +12,8 @@
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
-  operand a pair with the constant 1.
+  operand a pair with the constant 1; ``max(a, b, c)`` (``min``) of more than two
+  values is ``max((a, b, c))``, the one-argument form of a sequence;
 - ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
 - ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator.
 
@@ -101,10 +103,17 @@ class Desugar:
             temp = self.names.temp()
             out.append(self.lower.located(tp.assign(temp, atom)))
             atom = tp.name(temp)
+        starred = [k for k, t in enumerate(target.elts) if isinstance(t, gast.Starred)]
+        after = len(target.elts) - 1 - starred[0] if starred else 0
         for k, t in enumerate(target.elts):
             if isinstance(t, gast.Starred):
-                raise self.lower.unsupported(t, "starred unpacking `*rest`")
-            item = gast.Subscript(value=tp.load(atom), slice=tp.const(k), ctx=gast.Load())
+                if self.env.lookup("list") is not list:
+                    raise self.lower.unsupported(t, "starred unpacking `*rest` where `list` is not the builtin")
+                out += self.lower.assign_to(t.value, _rest(atom, k, after), t)
+                continue
+            # the elements after a starred one count from the end: a, *b, c = xs reads xs[-1]
+            position = k - len(target.elts) if starred and k > starred[0] else k
+            item = gast.Subscript(value=tp.load(atom), slice=tp.const(position), ctx=gast.Load())
             out += self.lower.assign_to(t, item, t)
         return out
 
@@ -322,10 +331,23 @@ class Desugar:
         return pre + [self.lower.located(branch)], tp.name(temp)
 
 
+def _rest(atom, start: int, after: int) -> gast.Call:
+    """``list(xs[start:-after])``: what ``*rest`` of ``a, *rest, c = xs`` binds (a list,
+    whatever ``xs`` is; elements are read by index like the others, so ``xs`` must be a
+    sequence or an array, and one too short is not noticed)."""
+    upper = tp.const(-after) if after else None
+    part = gast.Subscript(
+        value=tp.load(atom), slice=gast.Slice(lower=tp.const(start), upper=upper, step=None), ctx=gast.Load(),
+    )
+    return gast.Call(func=tp.name("list"), args=[part], keywords=[])
+
+
 def _same_length(target, value) -> bool:
-    return isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) and len(
-        value.elts
-    ) == len(target.elts)
+    """Whether an unpacking pairs targets with displayed values one to one (``*rest`` takes a list)."""
+    return (
+        isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
+        and len(value.elts) == len(target.elts) and not any(isinstance(t, gast.Starred) for t in target.elts)
+    )
 
 
 def _matched(target, value) -> list:
@@ -398,3 +420,13 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     return gast.Call(
         func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=[]
     )
+
+
+def packed_extremum(call: gast.Call) -> gast.Call:
+    """``max(a, b, c)`` as ``max((a, b, c))`` (and ``min``): Python picks the same element
+    (the first of ties) from its arguments as from the tuple of them, and the rules of
+    ``max(xs)`` take one sequence; ``max(a, b)`` keeps its own rule."""
+    if len(call.args) <= 2 or any(isinstance(a, gast.Starred) for a in call.args):
+        return call
+    packed = gast.copy_location(gast.Tuple(elts=list(call.args), ctx=gast.Load()), call)
+    return gast.copy_location(gast.Call(func=call.func, args=[packed], keywords=call.keywords), call)

@@ -142,10 +142,7 @@ def _no_async_comprehension(node, parent):
 
 def _starred(node, parent):
     if isinstance(node.ctx, gast.Store):
-        return Refusal(
-            "a starred assignment target `*rest`",
-            "unpack with indexing and slicing, e.g. `a, rest = xs[0], xs[1:]`",
-        )
+        return None  # a, *rest = xs: rest = list(xs[1:]) (see ``desugar``)
     if isinstance(parent, gast.Call):
         return None  # f(*xs): the call is made at run time (see ``driver.dynamic``)
     return Refusal(
@@ -177,7 +174,6 @@ def _no_jump_out_of_with(node):
     return None
 
 _MATCH = ("a `match` statement", "use an `if`/`elif` chain instead")
-_IMPORT = ("an `import` inside the function", "import at module level")
 _ASYNC = "srcgrad differentiates synchronous code only; await the values before calling it"
 _PURE = (
     "srcgrad differentiates pure functions; pass the value as an argument and return the new value"
@@ -212,8 +208,8 @@ DECISIONS: dict[str, Decision] = {
     "Try": _refused(*_TRY),
     "TryStar": _refused("a `try ... except*` statement", _TRY[1]),
     "Assert": ALLOWED,
-    "Import": _refused(*_IMPORT),
-    "ImportFrom": _refused(*_IMPORT),
+    "Import": ALLOWED,  # the names it binds are resolved when the function is transformed
+    "ImportFrom": ALLOWED,
     "Global": _refused("a `global` declaration", _PURE),
     "Nonlocal": _refused("a `nonlocal` declaration", _PURE),
     "Expr": ALLOWED,  # print(...), xs.append(v)
@@ -295,7 +291,7 @@ DECISIONS: dict[str, Decision] = {
     # Only ever children of a refused node, which the walker does not enter;
     # refused with their parent's words in case one is met on its own.
     "ExceptHandler": _refused("an `except` clause", _TRY[1]),
-    "alias": _refused(*_IMPORT),
+    "alias": ALLOWED,
     "withitem": ALLOWED,  # the context manager is entered and left, never differentiated
     "match_case": _refused(*_MATCH),
     "MatchValue": _refused(*_MATCH),

@@ -16,7 +16,7 @@ classification (which gives each core assignment its operation). The core
 - exactly one ``return`` of an atom, as the last statement.
 
 ``Normalizer`` walks the statements and hands each job to its module:
-``refuse`` (in-place NumPy calls), ``jumps`` (jumps last on their path),
+``imports`` (what an ``import`` in the body binds), ``refuse`` (in-place NumPy calls), ``jumps`` (jumps last on their path),
 ``anf`` (expressions to atoms), ``desugar`` (shorthands to core statements),
 ``inline_nested`` (nested defs and lambdas inlined at their calls) and
 ``closures`` (functions passed on as values, with what they capture). They
@@ -37,6 +37,7 @@ from .anf import Anf
 from .closures import Closures
 from .desugar import Desugar
 from .distributions import unfreeze_distributions
+from .imports import bind_imports
 from .inline_nested import NestedFunctions
 from .jumps import lower_jumps
 from .refuse import refuse_in_place_calls
@@ -133,6 +134,7 @@ class Normalizer:
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
+        bind_imports(node, self.env, self.unsupported)  # before any name is looked up
         refuse_in_place_calls(node, self.env, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
         body = unfreeze_distributions(body, self.env, self.names, parameters)
@@ -178,6 +180,11 @@ class Normalizer:
         if s.value is None:
             return []
         return self.assign_to(s.target, s.value, s)
+
+    def stmt_Import(self, s):
+        return []  # the names it binds were given their objects (``imports``)
+
+    stmt_ImportFrom = stmt_Import
 
     def stmt_AugAssign(self, s):
         return self.desugar.augmented(s)

@@ -15,7 +15,7 @@ from .registry import defjvp, nondifferentiable
 nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector,
-    sg.field_index,
+    sg.field_index, sg.extremum_position,
     sg.require_vector_product, sg.only_shape,
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_view, sg.shares_memory, sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,

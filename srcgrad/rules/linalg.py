@@ -1,4 +1,4 @@
-"""Rules for ``np.linalg``: inv, pinv, det, slogdet, solve, cholesky, eigh,
+"""Rules for ``np.linalg``: inv, pinv, det, slogdet, solve, lstsq, cholesky, eigh,
 eigvalsh, eig, svd, svdvals, qr, matrix_power and cond. They work on stacks of
 matrices (the last two axes); the norms and traces are reductions, the
 products (multi_dot, np.linalg's matmul, ...) are with the other products.
@@ -69,6 +69,18 @@ def slogdet(g, ans, a):
 @defjvp(np.linalg.slogdet)
 def slogdet_jvp(da, ans, a):
     return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@defvjp(np.linalg.lstsq)
+def lstsq(g, ans, a, b, rcond=None):
+    """One matrix of full rank (refused when it runs otherwise): x = a⁺ b, the residuals
+    and the singular values have derivatives, the rank none."""
+    return sg.lstsq_adjoints(g, ans, a, b)
+
+
+@defjvp(np.linalg.lstsq)
+def lstsq_jvp(da, db, ans, a, b, rcond=None):
+    return sg.lstsq_tangent(da, db, ans, a, b)
 
 
 @defvjp(np.linalg.solve, broadcasts=True)

@@ -1,4 +1,5 @@
-"""Rules for Python builtins that carry derivatives: ``sum``, ``max``/``min`` of two values.
+"""Rules for Python builtins that carry derivatives: ``sum``, ``max``/``min`` of two values
+and of a sequence or array (``max(xs)``; ``max(a, b, c)`` is ``max((a, b, c))``, see ``anf``).
 
 ``abs`` and ``float`` are handled as ``np.abs`` and the identity by the
 classifier; ``len``, ``range``, ``int`` and friends have no derivative.
@@ -43,6 +44,28 @@ def min_(g, ans, a, b):
 @defjvp(builtins.min)
 def min_jvp(da, db, ans, a, b):
     return da * (a <= b) + db * (a > b)
+
+
+@defvjp(sg.largest)
+def max_of(g, ans, iterable):
+    """``max(xs)``: the element Python's max returns (the first of ties) gets the cotangent."""
+    return sg.unindex(g, iterable, sg.extremum_position(iterable, True))
+
+
+@defjvp(sg.largest)
+def max_of_jvp(diterable, ans, iterable):
+    return diterable[sg.extremum_position(iterable, True)]
+
+
+@defvjp(sg.smallest)
+def min_of(g, ans, iterable):
+    """``min(xs)``: the element Python's min returns (the first of ties) gets the cotangent."""
+    return sg.unindex(g, iterable, sg.extremum_position(iterable, False))
+
+
+@defjvp(sg.smallest)
+def min_of_jvp(diterable, ans, iterable):
+    return diterable[sg.extremum_position(iterable, False)]
 
 
 @defvjp(builtins.tuple, builtins.list)

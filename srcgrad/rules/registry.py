@@ -33,7 +33,7 @@ its default in the rule's signature and stays an input::
 
 A call that leaves it out gets the default as a constant, with no derivative.
 A call's positional arguments are matched to the inputs first, then to the
-options: a parameter the primal takes positionally before an input must be
+options (but for keyword-only ones, ``*, copy=True``): a parameter the primal takes positionally before an input must be
 an (optional) input itself, as ``axis`` of ``scipy.special.logsumexp(a, axis, b)``.
 
 Broadcasting is not the rules' business: the transformer sums a cotangent
@@ -62,6 +62,7 @@ class Rule:
     tangent_params: tuple[str, ...] = ()  # JVP only: tangent parameter names
     input_defaults: dict[str, object] = field(default_factory=dict)  # optional input -> default
     aliases: dict[str, str] = field(default_factory=dict)  # another keyword -> the parameter it names
+    keyword_only: frozenset[str] = frozenset()  # options a call can give only by keyword (``*, copy=True``)
 
 
 Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
@@ -86,6 +87,12 @@ def _key(func) -> Key:
     key = _lookup_key(func)
     _KEEP[key] = func  # a bound method holds its object and function: their ids stay taken
     return key
+
+
+def _keyword_only(fn) -> frozenset[str]:
+    """The rule's keyword-only parameters: options no positional argument reaches, as
+    ``copy`` of ``np.meshgrid(*xi, copy=True)``."""
+    return frozenset(p.name for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY)
 
 
 def _split_params(
@@ -116,7 +123,9 @@ def defvjp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), a
     def register(fn):
         inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
-            _VJP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}))
+            _VJP[_key(primal)] = Rule(
+                primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}), _keyword_only(fn)
+            )
         return fn
 
     return register
@@ -131,7 +140,9 @@ def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), a
         tangents = tuple(params[:ans_at])
         inputs, options, defaults = _split_params(fn, ans_at + 1, optional)
         for primal in primals:
-            _JVP[_key(primal)] = Rule(primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}))
+            _JVP[_key(primal)] = Rule(
+                primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}), _keyword_only(fn)
+            )
         return fn
 
     return register

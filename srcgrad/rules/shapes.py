@@ -132,6 +132,18 @@ def broadcast_to_jvp(darray, ans, array, shape=None):
     return np.broadcast_to(darray, shape)
 
 
+@defvjp(np.meshgrid, optional=("x2", "x3", "x4"))
+def meshgrid(g, ans, x1, x2=None, x3=None, x4=None, *, copy=True, sparse=False, indexing="xy"):
+    """Up to four arrays; each output repeats its input along the other axes, whose
+    cotangents sum back (``copy=False``, views of the inputs, is refused when it runs)."""
+    return sg.meshgrid_adjoints(g, ans, (x1, x2, x3, x4), indexing, copy)
+
+
+@defjvp(np.meshgrid, optional=("x2", "x3", "x4"))
+def meshgrid_jvp(dx1, dx2, dx3, dx4, ans, x1, x2=None, x3=None, x4=None, *, copy=True, sparse=False, indexing="xy"):
+    return sg.meshgrid_tangents(ans, (dx1, dx2, dx3, dx4), sparse, indexing, copy)
+
+
 @defvjp(np.flip)
 def flip(g, ans, m, axis=None):
     return np.flip(g, axis)

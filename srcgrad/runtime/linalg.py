@@ -3,7 +3,8 @@
 The gap matrix of eigen/singular values (zero, not infinity, for equal
 ones), the right-hand side of ``solve`` as columns (its vector rule changed in
 NumPy 2), the thin factors of an SVD or QR with a clear error where the rule
-does not apply, and the matrix power and condition number.
+does not apply, the matrix power and condition number, and the least-squares solution
+of a matrix of full rank (``lstsq_adjoints``).
 """
 
 from __future__ import annotations
@@ -144,3 +145,54 @@ def cond_gradient(x, p=None, at=None):
     if p == -2:
         return bottom / s_max - s_min / s_max**2 * top
     return top / s_min - s_max / s_min**2 * bottom
+
+
+def _lstsq_parts(a, b, ans, at):
+    """What both derivatives of ``np.linalg.lstsq`` use: ``b``, ``x`` and the residuals
+    ``r = b - a x`` as columns, the pseudo-inverse and the thin SVD of ``a``; refused (an
+    error naming the call) where ``a`` does not have full rank: there ``lstsq`` cuts small
+    singular values off, and its solution jumps."""
+    m, n = np.shape(a)
+    if np.any(ans[2] < min(m, n)):
+        raise NoDerivativeRuleError(
+            f"np.linalg.lstsq of a rank-deficient matrix (rank {ans[2]} of {min(m, n)})", Location.parse(at),
+            fix="its derivative needs a matrix of full rank",
+        )
+    column = np.ndim(b) == 1
+    bc = b[:, None] if column else b
+    xc = ans[0][:, None] if column else ans[0]
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    pinv = mT(vh) @ (mT(u) / s[:, None])
+    return column, bc, xc, bc - a @ xc, pinv, u, vh
+
+
+def lstsq_adjoints(g, ans, a, b, at=None):
+    """The cotangents of ``a`` and ``b`` from those of ``x``, the residuals and the singular
+    values (``rank`` has none). x = a⁺ b, with Golub & Pereyra's derivative of the
+    pseudo-inverse at full rank: d(a⁺) = -a⁺ da a⁺ + a⁺ a⁺ᵀ daᵀ (I - a a⁺) + (I - a⁺ a) daᵀ a⁺ᵀ a⁺;
+    the residuals ‖b - a x‖² are at their minimum over x, so only b - a x moves them."""
+    column, bc, xc, r, pinv, u, vh = _lstsq_parts(a, b, ans, at)
+    gx, gres, _, gs = g
+    ga, gb = zeros_like(a), zeros_like(bc)
+    if gx is not None:
+        gxc = gx[:, None] if column else gx
+        gb = mT(pinv) @ gxc
+        free = gxc - pinv @ (a @ gxc)  # (I - a⁺ a) gx: zero for a tall matrix
+        ga = -gb @ mT(xc) + r @ mT(pinv @ gb) + mT(pinv) @ xc @ mT(free)
+    if gres is not None and np.size(ans[1]):
+        ga = ga - 2.0 * (r * gres) @ mT(xc)
+        gb = gb + 2.0 * r * gres
+    if gs is not None:
+        ga = ga + (u * gs) @ vh
+    return ga, gb[:, 0] if column else gb
+
+
+def lstsq_tangent(da, db, ans, a, b, at=None):
+    """The tangent of ``(x, residuals, rank, s)`` (see ``lstsq_adjoints``)."""
+    column, bc, xc, r, pinv, u, vh = _lstsq_parts(a, b, ans, at)
+    moved = (db[:, None] if column else db) - da @ xc  # the residual's change at fixed x
+    turned = mT(da) @ (mT(pinv) @ xc)
+    dx = pinv @ moved + pinv @ (mT(pinv) @ (mT(da) @ r)) + turned - pinv @ (a @ turned)
+    dres = 2.0 * np.sum(r * moved, axis=0) if np.size(ans[1]) else zeros_like(ans[1])
+    ds = np.sum(u * (da @ mT(vh)), axis=0)
+    return dx[:, 0] if column else dx, dres, zeros_like(ans[2]), ds

@@ -38,6 +38,33 @@ def extremum_share(x, ans, axis=None, keepdims=False):
     return share.astype(np.result_type(x, 1.0), copy=False)
 
 
+def largest(iterable):
+    """``max(xs)``: the builtin's one-argument form, the classifier's name for it, so that
+    its rules (``rules.python``) are not those of ``max(a, b)``."""
+    return max(iterable)
+
+
+def smallest(iterable):
+    """``min(xs)``: see ``largest``."""
+    return min(iterable)
+
+
+def extremum_position(iterable, greatest=True, at=None) -> int:
+    """The position of the element ``max(iterable)`` (``min`` when not ``greatest``) returns.
+
+    Python keeps the first element and replaces it only by a strictly greater (smaller)
+    one: of tied extremes the first, as here (also with NaNs, which compare false). A
+    dict gives one of its keys, not of its values: refused, naming the call at ``at``."""
+    if not isinstance(iterable, (list, tuple)) and not hasattr(iterable, "shape"):
+        name = "max" if greatest else "min"
+        raise NoDerivativeRuleError(f"{name} of a {type(iterable).__name__}", Location.parse(at))
+    position, best = 0, None
+    for k, value in enumerate(iterable):
+        if k == 0 or (value > best if greatest else value < best):
+            position, best = k, value
+    return position
+
+
 def prod_of_others(x, axis=None):
     """For each element, the product of the other elements it is reduced with (exact at zeros)."""
     shape = shape_of(x)

@@ -2,8 +2,8 @@
 
 Inverse permutations (``mT``, ``inverse_axes``, ``rollaxis_axes``), a
 concatenation's cotangent split back into pieces, the copies that tile,
-repeat and resize make summed, padding cut off, the adjoint of a difference,
-and a diagonal embedded back into its matrix.
+repeat, resize and ``meshgrid`` make summed, padding cut off, the adjoint of a
+difference, and a diagonal embedded back into its matrix.
 """
 
 import math
@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import shape_of
+from .broadcasting import shape_of, zeros_like
 from .containers import dense
 from .indexing import scatter_add, unindex
 
@@ -300,3 +300,44 @@ def embed_diagonal(d, a, offset=0, axis1=0, axis2=1):
     cols = np.arange(k) + max(offset, 0)
     moved = scatter_add(moved, (..., rows, cols), d)  # a new array where writes cannot be in place
     return np.moveaxis(moved, (-2, -1), (axis1, axis2))
+
+
+def _meshgrid_axis(k: int, n: int, indexing: str) -> int:
+    """The axis along which ``np.meshgrid``'s ``k``-th of ``n`` outputs holds its input
+    (``indexing='xy'`` swaps the first two when there are two or more)."""
+    if indexing == "xy" and n >= 2 and k < 2:
+        return 1 - k
+    return k
+
+
+def _meshgrid_copies(copy, at):
+    if not copy:  # views of the inputs that a write would change unseen
+        raise NoDerivativeRuleError(
+            "np.meshgrid(..., copy=False)", Location.parse(at), fix="leave copy=True (the default)"
+        )
+
+
+def meshgrid_adjoints(g, result, inputs, indexing="xy", copy=True, at=None):
+    """The cotangents of ``np.meshgrid``'s inputs (None past the arrays it was given): the
+    ``k``-th output repeats its input along every axis but one, so its cotangent sums over them."""
+    _meshgrid_copies(copy, at)
+    n = len(result)
+    out = []
+    for k, x in enumerate(inputs):
+        gk = g[k] if k < n else None
+        if k >= n:
+            out.append(None)
+        elif gk is None or np.ndim(gk) == 0:  # an output nothing used: an exact zero
+            out.append(zeros_like(x))
+        else:
+            axis = _meshgrid_axis(k, n, indexing)
+            others = tuple(a for a in range(np.ndim(gk)) if a != axis)
+            out.append(np.reshape(np.sum(gk, axis=others), shape_of(x)))
+    return tuple(out)
+
+
+def meshgrid_tangents(result, tangents, sparse=False, indexing="xy", copy=True, at=None):
+    """The tangent of ``np.meshgrid``'s result: the meshgrid of its inputs' tangents (the ones
+    past the arrays it was given are left out)."""
+    _meshgrid_copies(copy, at)
+    return type(result)(np.meshgrid(*tangents[: len(result)], sparse=sparse, indexing=indexing))

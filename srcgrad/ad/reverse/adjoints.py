@@ -313,7 +313,7 @@ def _may_broadcast(atom: gast.Name, inputs, shapes) -> bool:
 
 
 # runtime helpers whose cotangent for a list comes back as a list of the same type
-_LIST_COTANGENTS = {"spread", "restructure", "unsequence"}
+_LIST_COTANGENTS = {"spread", "restructure", "unsequence", "unindex"}
 
 
 def _gives_a_list(part) -> bool:
