@@ -309,6 +309,8 @@ add(sg.plus, r(3), (r(3),))
 add(sg.times, [r(3), r(2)], Const(3))
 add(sg.times, Const(2), (r(2), r(1, 2)))
 add(sg.times, (r(3),), r(3))
+add(np.histogram, r(7), Const(3))  # the edges follow the extremes; counts have no derivative
+add(np.histogram, r(7), Const(4), Const(None), Const(True))  # a density, over the width too
 add(sg.sorted_of, r(5))  # sorted(...) of a 1-d array
 add(sg.sorted_of, [r(), r(), r()])  # and of a list of numbers
 add(np.stack, (r(3, 4), r(3, 4), r(3, 4)), axis=1)

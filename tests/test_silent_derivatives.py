@@ -113,3 +113,24 @@ def test_second_derivatives_through_average_weights(tmp_path, name):
     own tangents (the normalised weights were declared constant: a wrong hvp)."""
     f = load(tmp_path, f"def f(x):\n    return {PROGRAMS[name]}\n")
     srcgrad.check_grads(f, [X], modes=("rev",), order=2)
+
+
+HISTOGRAMS = {
+    # np.histogram was declared to have no derivative: its edges' came back zero
+    "edges": "h, e = np.histogram(x, bins=3)\n    return np.sum(e ** 2) + np.sum(h * 0.5)",
+    "density": "h, e = np.histogram(x ** 2, bins=3, density=True)\n    return np.sum(h * np.array([1.0, 2.0, 3.0]))",
+    "fixed_range": "h, e = np.histogram(x, bins=3, range=(-2.0, 2.0))\n    return np.sum(e) * x[0] + np.sum(h)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HISTOGRAMS))
+def test_histogram_edges_follow_the_data(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    {HISTOGRAMS[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+def test_histogram_weights_with_a_derivative_are_refused(tmp_path):
+    f = load(tmp_path, "def f(x):\n    h, e = np.histogram(np.array([0.1, 0.5, 0.9]), bins=2, weights=x[:3])\n    return np.sum(h * np.array([1.0, 2.0]))\n")
+    for mode in ("rev", "fwd"):
+        with pytest.raises(NoDerivativeRuleError, match=r":\d+:\d+: no derivative rule for np.histogram with respect to its parameter 'weights'"):
+            srcgrad.grad(f, mode=mode)(X)

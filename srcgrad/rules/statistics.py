@@ -11,6 +11,7 @@ supported (stack it into the first).
 import numpy as np
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
 
 # ----------------------------------------------------------------- quantiles
@@ -103,3 +104,20 @@ def corrcoef(g, ans, x, y=None, rowvar=True):
 def corrcoef_jvp(dx, ans, x, y=None, rowvar=True):
     c = np.cov(x, y, rowvar)
     return sg.corrcoef_tangent(sg.cov_tangent(dx, c, x, y, rowvar), c)
+
+
+@defvjp(np.histogram, optional=("bins", "range", "density", "weights"))
+def histogram(g, ans, a, bins=10, range=None, density=None, weights=None):
+    """Counts are piecewise constant; the edges (and a density) follow the data's extremes
+    where ``bins`` is an int and no ``range`` is given. Weights carrying a derivative are
+    refused; the other parameters are inputs only so that positional weights line up."""
+    cotangent_a = sg.histogram_adjoint(g, ans, a, bins, range, density)
+    return cotangent_a, None, None, None, None if weights is None else sg.no_derivative("np.histogram", "weights")
+
+
+@defjvp(np.histogram, optional=("bins", "range", "density", "weights"))
+def histogram_jvp(da, dbins, drange, ddensity, dweights, ans, a, bins=10, range=None, density=None, weights=None):
+    return sg.histogram_tangent(da, dweights, ans, a, bins, range, density)
+
+
+declare_container_results(np.histogram)  # (hist, bin_edges)

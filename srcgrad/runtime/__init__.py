@@ -221,6 +221,8 @@ from .statistics import (
     corrcoef_tangent,
     cov_adjoint,
     cov_tangent,
+    histogram_adjoint,
+    histogram_tangent,
     quantile_adjoints,
     quantile_tangent,
 )
@@ -247,7 +249,7 @@ __all__ = [  # module by module, as imported above
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",
     "interp_curvature", "interp_tangent",
     "trapezoid_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
-    "cov_tangent", "quantile_adjoints", "quantile_tangent",
+    "cov_tangent", "histogram_adjoint", "histogram_tangent", "quantile_adjoints", "quantile_tangent",
     "cho_cotangent", "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor",
     "cholesky_adjoint", "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent",
     "flipped_trans", "in_factor_form", "lower_factor", "on_triangle", "outer_columns",

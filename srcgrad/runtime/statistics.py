@@ -5,6 +5,8 @@ the weights follow the sort order back to ``a``, and d/dq is the slope
 between the two. ``cov`` and ``corrcoef`` treat their weights as constants.
 """
 
+import numbers
+
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
@@ -160,3 +162,55 @@ def corrcoef_tangent(dc, c):
     outer = d[:, None] * d[None, :]
     r = c / outer
     return dc / outer - r * (dd[:, None] / d[:, None] + dd[None, :] / d[None, :])
+
+
+def _histogram_moves(bins, range, at):
+    """Whether np.histogram's edges follow the data's extremes (an int ``bins``, no
+    ``range``); refused where they follow it in ways no rule here knows (``bins="auto"``)."""
+    if isinstance(bins, str):
+        raise NoDerivativeRuleError(f"np.histogram with bins={bins!r}, whose edges follow the data", Location.parse(at))
+    return isinstance(bins, numbers.Integral) and range is None
+
+
+def histogram_adjoint(g, ans, a, bins=10, range=None, density=None, at=None):
+    """The cotangent of ``a`` in ``hist, edges = np.histogram(a, bins)``. Counts are piecewise
+    constant; with an int ``bins`` and no ``range`` the edges are ``linspace(min, max, bins
+    + 1)``, so edge k moves with the minimum by ``1 - k/bins`` and with the maximum by
+    ``k/bins``, and a density (counts over the width) with both: both reach ``a`` at its
+    extremes (the first of ties)."""
+    g_hist, g_edges = g if isinstance(g, (tuple, list)) else (g, None)
+    out = np.zeros(np.shape(a), dtype=np.result_type(a, 1.0))
+    if not _histogram_moves(bins, range, at) or np.size(a) == 0:
+        return out
+    flat = np.ravel(a)
+    low, high = int(np.argmin(flat)), int(np.argmax(flat))
+    to_low = to_high = 0.0
+    if g_edges is not None and not (type(g_edges) is float and g_edges == 0.0):
+        k = np.arange(bins + 1, dtype=out.dtype) / bins
+        to_low, to_high = np.sum(g_edges * (1.0 - k)), np.sum(g_edges * k)
+    if density and g_hist is not None and not (type(g_hist) is float and g_hist == 0.0):
+        span = flat[high] - flat[low]
+        shrink = np.sum(g_hist * ans[0]) / span  # hist = counts / (n * span / bins)
+        to_low, to_high = to_low + shrink, to_high - shrink
+    out.reshape(-1)[low] += to_low
+    out.reshape(-1)[high] += to_high
+    return out
+
+
+def histogram_tangent(da, dweights, ans, a, bins=10, range=None, density=None, at=None):
+    """The tangent of ``(hist, edges)`` (see ``histogram_adjoint``); weights that carry a
+    tangent are refused."""
+    if not (dweights is None or type(dweights) is float and dweights == 0.0):
+        raise NoDerivativeRuleError("np.histogram with respect to its parameter 'weights'", Location.parse(at))
+    hist, edges = ans
+    dtype = np.result_type(a, 1.0)
+    if not _histogram_moves(bins, range, at) or np.size(a) == 0:
+        return np.zeros(np.shape(hist), dtype), np.zeros(np.shape(edges), dtype)
+    flat, dflat = np.ravel(a), np.ravel(da)
+    low, high = int(np.argmin(flat)), int(np.argmax(flat))
+    k = np.arange(bins + 1, dtype=dtype) / bins
+    dedges = (1.0 - k) * dflat[low] + k * dflat[high]
+    dhist = np.zeros(np.shape(hist), dtype)
+    if density:
+        dhist = -hist * (dflat[high] - dflat[low]) / (flat[high] - flat[low])
+    return dhist, dedges
