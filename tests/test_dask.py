@@ -169,10 +169,10 @@ RULE_CASES = [
 def _rule_call(case, kind, args, diff, dirs, ans, g):
     if kind == "vjp":
         rule = registry.vjp_rule(case.fn)
-        return rule.function(g, ans, *args, **case.options(rule))
+        return table.call_vjp(rule, g, ans, args, case.options(rule))
     rule = registry.jvp_rule(case.fn)
     tangents = [0.0 if u is None else u for u in dirs]
-    return rule.function(*tangents, ans, *args, **case.options(rule))
+    return table.call_jvp(rule, tangents, ans, args, case.options(rule))
 
 
 # Every case with chunks of half each axis (several chunks along every axis);
