@@ -134,3 +134,25 @@ def test_histogram_weights_with_a_derivative_are_refused(tmp_path):
     for mode in ("rev", "fwd"):
         with pytest.raises(NoDerivativeRuleError, match=r":\d+:\d+: no derivative rule for np.histogram with respect to its parameter 'weights'"):
             srcgrad.grad(f, mode=mode)(X)
+
+
+OPTIONS = {
+    # values given as options were taken for constants: their derivatives came back zero
+    "select_default": "return np.sum(np.select([x > 0.5, x < 0], [x, x ** 2], default=x * 3))",
+    "pad_constant": "return np.sum(np.pad(x, 1, constant_values=x[0]) ** 2)",
+    "ediff1d_ends": "return np.sum(np.ediff1d(x, to_begin=x[0], to_end=x[1:3] * 2) ** 2)",
+    # np.choose with a list of indices compared the list itself with each choice: zeros
+    "choose_with_a_list": "return np.sum(np.choose([0, 1, 0, 1], [x, x ** 2]))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_values_given_as_options_differentiate(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    {OPTIONS[name]}\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+def test_put_along_axis_is_refused_like_the_other_in_place_calls(tmp_path):
+    f = load(tmp_path, "def f(x):\n    y = x.reshape(2, 2).copy()\n    np.put_along_axis(y, np.array([[1], [0]]), 9.0, axis=1)\n    return np.sum(y * x.reshape(2, 2))\n")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"np.put_along_axis\(\.\.\.\)`, which changes an array in place"):
+        srcgrad.grad(f)(X)

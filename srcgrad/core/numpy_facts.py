@@ -190,7 +190,7 @@ def is_in_place_function(func) -> bool:
     """NumPy's functions that write into an argument (``np.copyto``, ``np.add.at``, ...),
     and in-place methods reached through their class or a fixed receiver
     (``np.ndarray.sort``, ``np.random.shuffle``)."""
-    if any(func is f for f in (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, random.shuffle)):
+    if any(func is f for f in (np.copyto, np.put, np.put_along_axis, np.place, np.putmask, np.fill_diagonal, random.shuffle)):
         return True
     name = getattr(func, "__name__", None)
     receiver = getattr(func, "__self__", None)

@@ -84,15 +84,15 @@ def extract_jvp(dcondition, darr, ans, condition, arr):
 # ------------------------------------------------------------------ choosing
 
 
-@defvjp(np.select)
+@defvjp(np.select, optional=("default",))
 def select(g, ans, condlist, choicelist, default=0):
-    """The first true condition picks; ``default`` is a constant."""
-    return None, sg.select_adjoint(g, condlist, choicelist)
+    """The first true condition picks; ``default`` where none holds."""
+    return None, sg.select_adjoint(g, condlist, choicelist), sg.select_default_adjoint(g, condlist, default)
 
 
-@defjvp(np.select)
-def select_jvp(dcondlist, dchoicelist, ans, condlist, choicelist, default=0):
-    return np.select(condlist, sg.dense(dchoicelist, choicelist), 0.0)
+@defjvp(np.select, optional=("default",))
+def select_jvp(dcondlist, dchoicelist, ddefault, ans, condlist, choicelist, default=0):
+    return np.select(condlist, sg.dense(dchoicelist, choicelist), ddefault)
 
 
 @defvjp(np.choose)

@@ -491,16 +491,19 @@ def resize_jvp(da, ans, a, new_shape=None):
     return np.resize(da, new_shape)
 
 
-@defvjp(np.pad)
-def pad(g, ans, array, pad_width=None, mode="constant", constant_values=0):
-    """Constant mode only: the padding is constant, so only the middle of g flows back."""
-    return sg.unpad(g, array, pad_width, mode)
+@defvjp(np.pad, optional=("pad_width", "mode", "constant_values"))
+def pad(g, ans, array, pad_width=None, mode="constant", constant_values=None):
+    """Constant mode: the middle of g flows to the array, the rest to the constant (0 when
+    not given: None stands for it here, so that the rule names no cotangent for it)."""
+    cotangent = sg.unpad(g, array, pad_width, mode)
+    padding = None if constant_values is None else sg.pad_constant_cotangent(g, array, pad_width, mode, constant_values)
+    return cotangent, None, None, padding
 
 
-@defjvp(np.pad)
-def pad_jvp(darray, ans, array, pad_width=None, mode="constant", constant_values=0):
-    """The padding is constant: its tangent is 0 (also right for the linear modes)."""
-    return np.pad(darray, pad_width, mode)
+@defjvp(np.pad, optional=("pad_width", "mode", "constant_values"))
+def pad_jvp(darray, dpad_width, dmode, dconstant_values, ans, array, pad_width=None, mode="constant", constant_values=None):
+    """The padding's tangent is the constant's (0 in the linear modes too)."""
+    return sg.pad_tangent(darray, dconstant_values, pad_width, mode)
 
 
 @defvjp(np.diff)
@@ -528,15 +531,16 @@ def gradient_jvp(df, dspacing, ans, f, spacing=1.0, axis=None, edge_order=1):
     return sg.gradient_tangent(df, dspacing, ans, f, spacing, axis, edge_order)
 
 
-@defvjp(np.ediff1d)
+@defvjp(np.ediff1d, optional=("to_end", "to_begin"))
 def ediff1d(g, ans, ary, to_end=None, to_begin=None):
-    """The constant ends have no derivative."""
-    return sg.unediff1d(g, ary, to_end, to_begin)
+    """The ends are put in as they are: their places of g flow back to them."""
+    ends = sg.ediff1d_end_cotangents(g, to_end, to_begin)
+    return sg.unediff1d(g, ary, to_end, to_begin), ends[0], ends[1]
 
 
-@defjvp(np.ediff1d)
-def ediff1d_jvp(dary, ans, ary, to_end=None, to_begin=None):
-    return np.ediff1d(dary, sg.zero_ends(to_end), sg.zero_ends(to_begin))
+@defjvp(np.ediff1d, optional=("to_end", "to_begin"))
+def ediff1d_jvp(dary, dto_end, dto_begin, ans, ary, to_end=None, to_begin=None):
+    return np.ediff1d(dary, sg.end_tangent(dto_end, to_end), sg.end_tangent(dto_begin, to_begin))
 
 
 # ------------------------------------------------------ diagonals, triangles

@@ -72,9 +72,18 @@ def select_adjoint(g, condlist, choicelist):
     return type(choicelist)(parts) if isinstance(choicelist, (list, tuple)) else np.stack(parts)
 
 
+def select_default_adjoint(g, condlist, default):
+    """The cotangent of ``np.select``'s ``default``: ``g`` where no condition holds."""
+    held = None
+    for cond in condlist:
+        held = cond if held is None else held | cond
+    return unbroadcast(g if held is None else np.where(held, 0.0, g), default)
+
+
 def choose_adjoint(g, a, choices, mode="raise"):
     """The cotangents of the choices in ``np.choose(a, choices, mode=mode)``."""
     n = len(choices)
+    a = a if hasattr(a, "shape") else np.asarray(a)  # a list: `[0, 1] == k` would compare the list
     index = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
     parts = [unbroadcast(np.where(index == k, g, 0.0), choices[k]) for k in range(n)]
     return type(choices)(parts) if isinstance(choices, (list, tuple)) else np.stack(parts)

@@ -154,6 +154,22 @@ def unpad(g, array, pad_width, mode="constant", at=None):
     return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]
 
 
+def pad_constant_cotangent(g, array, pad_width, mode="constant", constant_values=0, at=None):
+    """The cotangent of ``np.pad``'s one ``constant_values``: the sum of ``g`` over the
+    padding; several (per axis or side) are refused."""
+    if np.ndim(constant_values):
+        raise NoDerivativeRuleError("np.pad with respect to several constant_values", Location.parse(at))
+    return np.sum(g) - np.sum(unpad(g, array, pad_width, mode, at))
+
+
+def pad_tangent(darray, dconstant_values, pad_width, mode="constant"):
+    """The tangent of ``np.pad``: the array's tangent padded, in constant mode with the
+    constant's tangent (0 where it has none)."""
+    if mode != "constant":
+        return np.pad(darray, pad_width, mode)
+    return np.pad(darray, pad_width, mode, constant_values=dconstant_values)
+
+
 def _gradient_axes(f, axis) -> tuple:
     ndim = len(shape_of(f))
     axes = range(ndim) if axis is None else (axis,) if isinstance(axis, numbers.Integral) else axis
@@ -285,9 +301,22 @@ def unediff1d(g, ary, to_end=None, to_begin=None):
     return np.reshape(undiff(g[start:stop], np.ravel(ary)), shape_of(ary))
 
 
-def zero_ends(end=None):
-    """Zeros shaped like a constant end of ``np.ediff1d`` (None stays None)."""
-    return None if end is None else np.zeros_like(np.ravel(end), dtype=float)
+def ediff1d_end_cotangents(g, to_end=None, to_begin=None):
+    """The cotangents of ``np.ediff1d``'s ``to_end`` and ``to_begin``: their places in ``g``."""
+    begin = None if to_begin is None else math.prod(np.shape(to_begin))
+    end = None if to_end is None else math.prod(np.shape(to_end))
+    cot_end = None if end is None else np.reshape(g[np.shape(g)[0] - end:], np.shape(to_end))
+    cot_begin = None if begin is None else np.reshape(g[:begin], np.shape(to_begin))
+    return cot_end, cot_begin
+
+
+def end_tangent(dend, end=None):
+    """The tangent of an end of ``np.ediff1d`` (None stays None; no tangent is zeros)."""
+    if end is None:
+        return None
+    if type(dend) is float and dend == 0.0:
+        return np.zeros_like(np.ravel(end), dtype=float)
+    return np.ravel(dend)
 
 
 def embed_diagonal(d, a, offset=0, axis1=0, axis2=1):
