@@ -156,3 +156,28 @@ def test_put_along_axis_is_refused_like_the_other_in_place_calls(tmp_path):
     f = load(tmp_path, "def f(x):\n    y = x.reshape(2, 2).copy()\n    np.put_along_axis(y, np.array([[1], [0]]), 9.0, axis=1)\n    return np.sum(y * x.reshape(2, 2))\n")
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"np.put_along_axis\(\.\.\.\)`, which changes an array in place"):
         srcgrad.grad(f)(X)
+
+
+ACTIVE_OPTIONS = {
+    # a parameter a rule treats as a constant, given a value with a derivative: it came back
+    # zero; now refused where called, naming the parameter
+    "dx": ("return np.trapezoid(np.arange(4.0), dx=x[0] ** 2)", "np.trapezoid", "dx"),
+    "x": ("return np.trapezoid(np.ones(4) * 2.0, x=np.cumsum(x ** 2))", "np.trapezoid", "x"),
+    "aweights": ("return np.sum(np.cov(np.arange(4.0), aweights=x ** 2 + 1))", "np.cov", "aweights"),
+    "left": ("return np.interp(-5.0, [0.0, 1.0], [1.0, 2.0], left=x[0] * 3)", "np.interp", "left"),
+    "posinf": ("return np.sum(np.nan_to_num(np.array([np.inf, 1.0]), posinf=x[0] * 3))", "np.nan_to_num", "posinf"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVE_OPTIONS))
+def test_an_option_with_a_derivative_is_refused_where_called(tmp_path, name):
+    source, function, parameter = ACTIVE_OPTIONS[name]
+    f = load(tmp_path, f"def f(x):\n    {source}\n")
+    for mode in ("rev", "fwd"):
+        with pytest.raises(NoDerivativeRuleError, match=rf":\d+:\d+: no derivative rule for {function} with respect to its parameter '{parameter}'"):
+            srcgrad.grad(f, mode=mode)(X)
+
+
+def test_an_axis_or_shape_computed_from_the_input_is_no_derivative(tmp_path):
+    f = load(tmp_path, "def f(x):\n    n = x.shape[0] // 2\n    return np.sum(np.reshape(x, (n, 2)) ** 2 * np.roll(x, n).reshape(n, 2))\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))

@@ -36,6 +36,7 @@ from ..core.numpy_facts import (
     NONDIFF_BUILTINS,
     NONDIFF_METHODS,
     RESULT_FIELDS,
+    STRUCTURAL_OPTIONS,
     VARARG_METHODS,
 )
 from ..errors import (
@@ -302,8 +303,11 @@ class Classifier:
         if missing:
             return self.no_rule(f"{label} without its argument {missing[0]!r}", node, every_atom)
         options = {p: bound.get(p, tp.const(default)) for p, default in rule.options.items()}
+        # an option read from a name (np.trapezoid(y, dx=h)): an operand too, so that a value
+        # with a derivative there is seen (and refused: the rule has none for it)
+        valued = [v.id for v in options.values() if isinstance(v, gast.Name)]
         return Operation(
-            "rule", _names(inputs.values()), rule=rule, inputs=inputs, options=options, label=label
+            "rule", _names(inputs.values()) + valued, rule=rule, inputs=inputs, options=options, label=label
         )
 
     def no_rule(self, label, node, args) -> Operation:
@@ -316,6 +320,21 @@ class Classifier:
         op = Operation("unknown", _names(args), label=label)
         op.call = node
         return op
+
+    def refuse_active_options(self, op: Operation, active: set, node) -> None:
+        """Raise where a rule's option (a parameter its rule treats as a constant) holds a
+        value with a derivative: ``np.trapezoid(y, dx=h)`` with ``h`` differentiated would
+        get a zero derivative in ``h``. srcgrad's own helpers (generated code) are exempt:
+        their options are bookkeeping."""
+        if getattr(op.rule.primal, "__module__", "").startswith("srcgrad.") or _srcgrads_own(self.parsed.filename):
+            return
+        for param, value in op.options.items():
+            if param in STRUCTURAL_OPTIONS:
+                continue  # an axis, a shape, a count: integers, whatever they were computed from
+            if isinstance(value, gast.Name) and value.id in active:
+                label = self.parsed.as_written(op.label)
+                where = self.parsed.location(node)
+                raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, self.mode)
 
     def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
@@ -331,6 +350,12 @@ class Classifier:
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
         fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else ""
         return NoDerivativeRuleError(label, location, self.mode, fix)
+
+
+def _srcgrads_own(filename: str) -> bool:
+    """Generated code, or srcgrad's run-time helpers (transformed for second derivatives)."""
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    return filename.startswith("<srcgrad") or os.path.realpath(filename).startswith(package + os.sep)
 
 
 def is_users_code(func) -> bool:

@@ -75,6 +75,21 @@ NONDIFF_METHODS = {
 IDENTITY_METHODS = {"copy"}  # derivative: the cotangent itself
 
 
+# Options of NumPy functions that are axes, shapes, counts, flags or names (integers,
+# tuples of them, strings): computed from a differentiated array (``np.reshape(x, s)``
+# with ``s = x.shape[:1] + ...``), they still carry no derivative. Any other option that
+# reads a differentiated value is refused (``Classifier.refuse_active_options``).
+STRUCTURAL_OPTIONS = frozenset({
+    "axis", "axes", "axis1", "axis2", "axisa", "axisb", "axisc", "source", "destination", "start",
+    "shape", "newshape", "new_shape", "reps", "repeats", "indices_or_sections", "pad_width",
+    "k", "n", "N", "m", "kth", "shift", "offset", "num", "deg", "decimals", "ddof", "bins",
+    "dtype", "mode", "order", "kind", "side", "sorter", "method", "indexing", "UPLO", "subscripts",
+    "keepdims", "endpoint", "increasing", "rowvar", "bias", "sparse", "copy", "full_matrices",
+    "compute_uv", "hermitian", "lower", "trans", "ord", "optimize", "equal_nan", "include_initial",
+    "edge_order", "retstep", "return_sign", "density",
+})
+
+
 NONDIFF_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 
 # Fields of the named tuples np.linalg returns (slogdet, eigh/eig, svd, qr): ``res.S`` is

@@ -81,6 +81,10 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     output = fn.body[-1].value
     out_name = output.id if isinstance(output, gast.Name) else None
     activity = Activity(fn, ops, wrt, out_name)
+    for a in assignments(fn.body):
+        op = ops[id(a)]
+        if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
+            classifier.refuse_active_options(op, activity.active, a.value)
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))
     for name in sorted(tp.names_in(parsed.node) - local_names):
