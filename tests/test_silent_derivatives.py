@@ -56,12 +56,6 @@ STORES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(STORES))
-def test_a_store_passes_back_what_the_array_keeps(tmp_path, name):
-    f = load(tmp_path, f"def f(x):\n    {STORES[name]}\n")
-    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
-
-
 CONTAINERS = {
     # sum's start was an option: its derivative was dropped
     "sum_with_a_start": "return sum([x[0], x[1] ** 2], x[2]) + sum([x[0]], start=x[3] * 2)",
@@ -75,12 +69,6 @@ CONTAINERS = {
     "zeros_repeated_then_stored": "hs = [0.0] * 4\n    for i in range(4):\n        hs[i] = x[i] ** 2\n    return sum(hs)",
     "a_list_times_an_array": "return np.sum([1.0, 2.0, 3.0, 4.0] * x)",
 }
-
-
-@pytest.mark.parametrize("name", sorted(CONTAINERS))
-def test_containers_built_and_changed(tmp_path, name):
-    f = load(tmp_path, f"def f(x):\n    {CONTAINERS[name]}\n")
-    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
 
 
 REFUSED = {
@@ -123,12 +111,6 @@ HISTOGRAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(HISTOGRAMS))
-def test_histogram_edges_follow_the_data(tmp_path, name):
-    f = load(tmp_path, f"def f(x):\n    {HISTOGRAMS[name]}\n")
-    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
-
-
 def test_histogram_weights_with_a_derivative_are_refused(tmp_path):
     f = load(tmp_path, "def f(x):\n    h, e = np.histogram(np.array([0.1, 0.5, 0.9]), bins=2, weights=x[:3])\n    return np.sum(h * np.array([1.0, 2.0]))\n")
     for mode in ("rev", "fwd"):
@@ -144,12 +126,6 @@ OPTIONS = {
     # np.choose with a list of indices compared the list itself with each choice: zeros
     "choose_with_a_list": "return np.sum(np.choose([0, 1, 0, 1], [x, x ** 2]))",
 }
-
-
-@pytest.mark.parametrize("name", sorted(OPTIONS))
-def test_values_given_as_options_differentiate(tmp_path, name):
-    f = load(tmp_path, f"def f(x):\n    {OPTIONS[name]}\n")
-    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
 
 
 def test_put_along_axis_is_refused_like_the_other_in_place_calls(tmp_path):
@@ -180,4 +156,15 @@ def test_an_option_with_a_derivative_is_refused_where_called(tmp_path, name):
 
 def test_an_axis_or_shape_computed_from_the_input_is_no_derivative(tmp_path):
     f = load(tmp_path, "def f(x):\n    n = x.shape[0] // 2\n    return np.sum(np.reshape(x, (n, 2)) ** 2 * np.roll(x, n).reshape(n, 2))\n")
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+BODIES = {f"{group}-{name}": body for group, table in (
+    ("store", STORES), ("container", CONTAINERS), ("histogram", HISTOGRAMS), ("option", OPTIONS),
+) for name, body in table.items()}
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_programs_differentiate(tmp_path, name):
+    f = load(tmp_path, f"def f(x):\n    {BODIES[name]}\n")
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
