@@ -326,3 +326,35 @@ def f(x, y):
 """)
     x, y = np.array([0.74822685, 1.1085404, -0.26991917]), np.array([0.87, 0.80, -1.09])
     srcgrad.check_grads(f, [x, y], modes=("rev", "fwd"), wrt=[0])
+
+
+def test_hvp_when_a_tangent_passed_through_expand_to_is_written_in_place_later(tmp_path):
+    """The reduction of 6909/24 (hvp off in x[1] and x[2]): the gradient's `t2 = w + s`
+    got the tangent `dt2 = sg.expand_to(dw, t2)`, which is `dw` itself, and the later
+    `w[0] = 1.0` wrote `dw[0] = 0.0` into it without a copy (dw was already owned)."""
+    f = load(tmp_path, """
+def f(x, s):
+    w = x * 1.0
+    w[0] = x[1]
+    y = np.cos(w + s)
+    w[0] = 1.0
+    w = s
+    return np.sum(y)
+""")
+    x = np.array([-0.5297360509401551, -0.9745453424802251, 0.68715530294137])
+    srcgrad.check_grads(f, [x, -0.6347121954904259], modes=("rev", "fwd"), order=2, wrt=[0])
+
+
+@pytest.mark.parametrize("expr", ["w + s", "np.add(w, s)", "w + np.zeros(3)", "w.astype(float)", "w.flatten()"])
+def test_jvp_when_a_tangent_passed_through_a_helper_is_written_in_place_later(tmp_path, expr):
+    # the same in forward mode itself: `sg.expand_to(dw, y)`, `sg.cast_tangent(dw, y)` and
+    # `np.ravel(dw)` may each be dw (or a view of it) while the primal is a new array
+    f = load(tmp_path, f"""
+def f(x, s):
+    w = x * 1.0
+    w[0] = x[1]
+    y = {expr}
+    w[0] = 1.0
+    return np.sum(np.sin(y) * np.arange(1, 4))
+""")
+    srcgrad.check_grads(f, [X3.copy(), -0.6], modes=("rev", "fwd"), wrt=[0])

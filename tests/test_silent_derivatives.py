@@ -168,3 +168,17 @@ BODIES = {f"{group}-{name}": body for group, table in (
 def test_programs_differentiate(tmp_path, name):
     f = load(tmp_path, f"def f(x):\n    {BODIES[name]}\n")
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_unary_plus_of_an_array_is_a_new_array_not_the_array(tmp_path, mode):
+    # `y = +w` was normalised to `y = w`: the later `w[0] = 1.0` reached y (value and
+    # derivative both wrong: dy/dx[0] became 0)
+    f = load(tmp_path, """
+def f(x, s):
+    w = x * 1.0
+    y = +w
+    w[0] = 1.0
+    return np.sum(np.sin(y) * np.arange(1, 5)) * (+s) + (+x[1]) * +3.0
+""")
+    srcgrad.check_grads(f, [X.copy(), 0.7], modes=(mode,))

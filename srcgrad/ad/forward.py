@@ -20,6 +20,7 @@ import builtins
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from ..analysis.activity import mutated_names
 from ..analysis.classify import Operation
@@ -209,10 +210,10 @@ class ForwardTransformer(JumpEdges):
         if expr is None:
             state.pop(target, None)
             return [s], state
+        if not isinstance(s.value, gast.Name) and op.kind != "index":  # (why not: _disown_passed_through)
+            _disown_passed_through(_may_be(expr, code, self.namespace.values), live, state, self.tangent, self.copied)
         code.append(tp.assign(dt, expr))
         state[target] = False
-        if not isinstance(s.value, gast.Name):  # (`b = a` shares the primal too: kept in step by sharing)
-            _disown_passed_through(expr, live, state, self.tangent, self.copied)
         return [s] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
@@ -441,20 +442,98 @@ def _named_at(call, parsed, find):
         raise NoDerivativeRuleError(error.name, parsed.location(call), "fwd") from None
 
 
-def _disown_passed_through(expr, inputs, state, tangent, copied: dict) -> None:
+def _disown_passed_through(passed: set, inputs, state, tangent, copied: dict) -> None:
     """A rule that passed an input's tangent through (the tangent of ``w2.copy()`` or of
-    ``w2 + 0.0`` is ``dw2`` itself) gave that array a second name: the next write into
-    either must copy it first (written in place, ``dw6`` took ``dw2``'s later values).
+    ``w2 + 0.0`` is ``dw2`` itself, that of ``w2 + s`` for an inactive ``s`` is
+    ``sg.expand_to(dw2, t)``, which is ``dw2`` where the shapes agree) gave that array a
+    second name: the next write into either must copy it first (written in place, ``dw6``
+    took ``dw2``'s later values). ``passed``: the names the tangent may be (``_may_be``).
 
     So must a write into a name ``b = a`` gave the same tangent: the sharing pass keeps
     ``b`` and ``a`` in step only while their primals are one object, and the copy's
-    primal is a new one (``w49 = w41; w49 = w49.copy(); w41[0] = v`` wrote into dw49)."""
-    if isinstance(expr, gast.Name):
-        for x in inputs:
-            if expr.id == tangent(x):
-                for y in (x, *copied.get(x, ())):
-                    if state.get(y):
-                        state[y] = False
+    primal is a new one (``w49 = w41; w49 = w49.copy(); w41[0] = v`` wrote into dw49).
+
+    Not for ``b = a`` itself, which shares the primal too, nor ``r = a[i]``, which views
+    ``a`` where ``dr = da[i]`` views ``da``: the sharing pass keeps those in step, and
+    ``_name_copies`` links them."""
+    for x in inputs:
+        if tangent(x) in passed:
+            for y in (x, *copied.get(x, ())):
+                if state.get(y):
+                    state[y] = False
+
+
+# NumPy functions whose result is always a new array (or a number), never an argument or a
+# view of one; NumPy's ufuncs are the others (without ``out=``)
+_NEW_ARRAYS = frozenset(
+    getattr(np, name) for name in (
+        "sum", "prod", "mean", "dot", "vdot", "inner", "outer", "matmul", "einsum", "tensordot", "kron",
+        "where", "concatenate", "stack", "cumsum", "cumprod", "diff", "zeros_like", "ones_like", "full_like",
+        "copy", "take", "tile", "repeat", "sort", "cross", "trace",
+    )
+)
+
+
+def _may_be(expr, body, namespace: dict) -> set[str]:
+    """The names whose object ``expr`` (evaluated after the statements ``body``) may be, or
+    may be a view of: a name itself, what a subscript, an attribute or a call of anything
+    but an operator, a ufunc or a function of ``_NEW_ARRAYS`` takes (``sg.expand_to(d, t)``,
+    ``sg.cast_tangent(d, y)`` and ``np.ravel(d)`` may each give ``d`` or a view of it)."""
+    assigned = {
+        b.targets[0].id: b.value for b in body
+        if isinstance(b, gast.Assign) and len(b.targets) == 1 and isinstance(b.targets[0], gast.Name)
+    }
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    def visit(e) -> None:
+        if isinstance(e, gast.Name):
+            if e.id in assigned and e.id not in seen:
+                seen.add(e.id)
+                visit(assigned[e.id])
+            else:
+                found.add(e.id)
+        elif isinstance(e, (gast.Subscript, gast.Attribute, gast.Starred)):
+            visit(e.value)
+        elif isinstance(e, gast.IfExp):
+            visit(e.body)
+            visit(e.orelse)
+        elif isinstance(e, gast.Call) and not _gives_new_array(e, namespace):
+            if isinstance(e.func, gast.Attribute):  # a method (``d.reshape(s)``) may give its receiver
+                visit(e.func.value)
+            for a in e.args:
+                visit(a)
+            for k in e.keywords:
+                visit(k.value)
+        # an operator's result (``d * c``, ``-d``), a constant or a new container: a new object
+
+    visit(expr)
+    return found
+
+
+def _gives_new_array(call, namespace: dict) -> bool:
+    if any(k.arg == "out" for k in call.keywords):
+        return False
+    func = _static_object(call.func, namespace)
+    if func is None:
+        return False
+    if isinstance(func, np.ufunc) or isinstance(getattr(func, "__self__", None), np.ufunc):
+        return True  # np.cos, np.add.reduce
+    try:
+        return func in _NEW_ARRAYS
+    except TypeError:  # unhashable
+        return False
+
+
+def _static_object(node, namespace: dict):
+    """The object a dotted name of the generated code's globals (``np.cos``) is; else None."""
+    if isinstance(node, gast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, gast.Attribute):
+        owner = _static_object(node.value, namespace)
+        if owner is not None and type(owner).__name__ == "module":
+            return getattr(owner, node.attr, None)
+    return None
 
 
 def _name_copies(fn) -> dict:

@@ -138,6 +138,8 @@ class Classifier:
         if isinstance(value, gast.UnaryOp):
             if isinstance(value.op, gast.USub):
                 return self.rule_op(np.negative, [value.operand], [], value)
+            if isinstance(value.op, gast.UAdd):
+                return self.rule_op(np.positive, [value.operand], [], value)
             return Operation("nondiff")
         if isinstance(value, gast.Call):
             return self.call(value)

@@ -154,8 +154,8 @@ class Anf:
         return pre, gast.BinOp(left=left, op=node.op, right=right)
 
     def expr_UnaryOp(self, node):
-        if isinstance(node.op, gast.UAdd):
-            return self.operation(node.operand)
+        if isinstance(node.op, gast.UAdd) and isinstance(node.operand, gast.Constant):
+            return [], node.operand  # +1 is 1; but `+w` of an array is a new array, not w
         if isinstance(node.op, gast.Not):
             return [], node
         if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and type(
