@@ -149,7 +149,7 @@ def _operation_note(ops: dict):
     """What ``classify`` made of each core assignment, for ``dump --stage classify``."""
 
     def note(s):
-        op = ops.get(id(s))
+        op = ops.get(id(s)) if isinstance(s, gast.Assign) else None  # (an id freed and reused)
         if op is None:
             return None
         if op.kind == "rule":
@@ -169,7 +169,7 @@ def _activity_note(ops: dict, activity: Activity):
     """Which core assignments get derivative code, for ``dump --stage activity``."""
 
     def note(s):
-        op = ops.get(id(s))
+        op = ops.get(id(s)) if isinstance(s, gast.Assign) else None  # (an id freed and reused)
         if op is None:
             return None
         return "active" if activity.statement_is_active(target_of(s), op) else "inactive"
