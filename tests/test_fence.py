@@ -210,7 +210,7 @@ REFUSED = [
                 x = x + 1
             return x
         """),
-    ("dict comprehensions", "{k", """
+    ("a dict comprehension", "{k", """
         def f(xs):
             d = {k: v for k, v in enumerate(xs)}  # <-
             return d[0]

@@ -228,7 +228,7 @@ DECISIONS: dict[str, Decision] = {
     "ListComp": ALLOWED,
     "SetComp": _refused("a set comprehension", "use a list comprehension, then `set(...)` of it"),
     "DictComp": _refused(
-        "dict comprehensions",
+        "a dict comprehension",
         "use a list comprehension, e.g. `dict(zip(keys, [f(v) for v in vals]))`",
     ),
     "GeneratorExp": ALLOWED,  # sum(x * x for x in xs)
