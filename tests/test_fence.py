@@ -210,11 +210,6 @@ REFUSED = [
                 x = x + 1
             return x
         """),
-    ("a dict comprehension", "{k", """
-        def f(xs):
-            d = {k: v for k, v in enumerate(xs)}  # <-
-            return d[0]
-        """),
     ("a set comprehension", "{v", """
         def f(xs):
             s = {v for v in xs}  # <-

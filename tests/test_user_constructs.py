@@ -347,3 +347,18 @@ def f(x):
     # max of a dict is its greatest key: no derivative flows into the values
     with pytest.raises(NoDerivativeRuleError, match="max of a dict"):
         srcgrad.grad(g)(X3)
+
+
+DICT_COMPREHENSIONS = {
+    "enumerate": "d = {k: v ** 2 for k, v in enumerate(x)}\n    return d[0] + d[3] * x[1]",
+    "filtered": "d = {k: np.sin(v) for k, v in enumerate(x) if k % 2 == 0}\n    return d[0] * d[2]",
+    "named": "names = ['a', 'b']\n    p = {n: x[i] * (i + 1) for i, n in enumerate(names)}\n    return p['a'] * p['b'] + np.sum(x)",
+    "a_key_twice_keeps_the_last": "d = {0: v for v in x}\n    return d[0] * 3",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DICT_COMPREHENSIONS))
+def test_dict_comprehensions(tmp_path, name):
+    """A dict comprehension is a loop that stores each entry (it was refused)."""
+    f = load(tmp_path, f"def f(x):\n    {DICT_COMPREHENSIONS[name]}\n")
+    srcgrad.check_grads(f, [np.array([0.83, 1.37, -0.61, 0.29])], modes=("rev", "fwd"))

@@ -246,7 +246,8 @@ class Desugar:
     def comprehension(self, node) -> tuple[list, gast.expr]:
         """``[e for v in xs if c]`` -> ``t = []`` and a loop that appends (names made fresh).
 
-        A generator expression is materialised the same way: ``sum(x * x for x in xs)`` works.
+        A generator expression is materialised the same way: ``sum(x * x for x in xs)`` works;
+        a dict comprehension ``{k: e for ...}`` is ``t = {}`` and a loop that stores ``t[k] = e``.
         """
         result = self.names.temp()
         renames = {}
@@ -262,7 +263,13 @@ class Desugar:
                     n.id = renames[n.id]
             return expr
 
-        body = [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))]
+        if isinstance(node, gast.DictComp):
+            store = gast.Subscript(value=tp.name(result), slice=fresh(node.key), ctx=gast.Store())
+            body = [gast.Assign(targets=[store], value=fresh(node.value), type_comment=None)]
+            empty = gast.Dict(keys=[], values=[])
+        else:
+            body = [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))]
+            empty = gast.List(elts=[], ctx=gast.Load())
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=fresh(cond), body=body, orelse=[])]
@@ -272,7 +279,7 @@ class Desugar:
             if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
                 gast.copy_location(n, node)
         saved = self.lower.origin
-        out = [self.lower.located(tp.assign(result, gast.List(elts=[], ctx=gast.Load())))]
+        out = [self.lower.located(tp.assign(result, empty))]
         out += self.lower.block([loop])
         self.lower.origin = saved
         return out, tp.name(result)

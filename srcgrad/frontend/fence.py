@@ -227,10 +227,7 @@ DECISIONS: dict[str, Decision] = {
     "Set": ALLOWED,
     "ListComp": ALLOWED,
     "SetComp": _refused("a set comprehension", "use a list comprehension, then `set(...)` of it"),
-    "DictComp": _refused(
-        "a dict comprehension",
-        "use a list comprehension, e.g. `dict(zip(keys, [f(v) for v in vals]))`",
-    ),
+    "DictComp": ALLOWED,  # {k: f(v) for ...}: a loop that stores
     "GeneratorExp": ALLOWED,  # sum(x * x for x in xs)
     "Await": _refused("`await`", _ASYNC),
     "Yield": _refused("a generator (`yield`)", "build and return a list instead"),

@@ -360,7 +360,7 @@ class Normalizer:
 
     def expression(self, node) -> tuple[list, gast.expr] | None:
         """Control flow inside an expression, lowered to statements (None for any other)."""
-        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
             return self.desugar.comprehension(node)
         if isinstance(node, gast.IfExp):
             return self.desugar.conditional(node)
