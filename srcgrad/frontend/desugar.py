@@ -246,8 +246,7 @@ class Desugar:
     def comprehension(self, node) -> tuple[list, gast.expr]:
         """``[e for v in xs if c]`` -> ``t = []`` and a loop that appends (names made fresh).
 
-        A generator expression is materialised the same way: ``sum(x * x for x in xs)`` works;
-        a dict comprehension ``{k: e for ...}`` is ``t = {}`` and a loop that stores ``t[k] = e``.
+        A generator expression is materialised the same way: ``sum(x * x for x in xs)`` works.
         """
         result = self.names.temp()
         renames = {}
@@ -263,13 +262,7 @@ class Desugar:
                     n.id = renames[n.id]
             return expr
 
-        if isinstance(node, gast.DictComp):
-            store = gast.Subscript(value=tp.name(result), slice=fresh(node.key), ctx=gast.Store())
-            body = [gast.Assign(targets=[store], value=fresh(node.value), type_comment=None)]
-            empty = gast.Dict(keys=[], values=[])
-        else:
-            body = [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))]
-            empty = gast.List(elts=[], ctx=gast.Load())
+        body, empty = _element_step(node, result, fresh)
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=fresh(cond), body=body, orelse=[])]
@@ -437,3 +430,12 @@ def packed_extremum(call: gast.Call) -> gast.Call:
         return call
     packed = gast.copy_location(gast.Tuple(elts=list(call.args), ctx=gast.Load()), call)
     return gast.copy_location(gast.Call(func=call.func, args=[packed], keywords=call.keywords), call)
+
+
+def _element_step(node, result: str, fresh) -> tuple[list, gast.expr]:
+    """What a comprehension's loop does with each element, and the empty result it starts
+    from: ``t.append(e)`` into ``[]``; for a dict comprehension ``t[k] = e`` into ``{}``."""
+    if isinstance(node, gast.DictComp):
+        store = gast.Subscript(value=tp.name(result), slice=fresh(node.key), ctx=gast.Store())
+        return [gast.Assign(targets=[store], value=fresh(node.value), type_comment=None)], gast.Dict(keys=[], values=[])
+    return [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))], gast.List(elts=[], ctx=gast.Load())
