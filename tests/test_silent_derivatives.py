@@ -142,6 +142,8 @@ ACTIVE_OPTIONS = {
     "aweights": ("return np.sum(np.cov(np.arange(4.0), aweights=x ** 2 + 1))", "np.cov", "aweights"),
     "left": ("return np.interp(-5.0, [0.0, 1.0], [1.0, 2.0], left=x[0] * 3)", "np.interp", "left"),
     "posinf": ("return np.sum(np.nan_to_num(np.array([np.inf, 1.0]), posinf=x[0] * 3))", "np.nan_to_num", "posinf"),
+    # an option written as an expression, not a name (k is an offset elsewhere: np.triu)
+    "k_as_an_expression": ("return np.sum(np.polyint(x, k=x[0]))", "np.polyint", "k"),
 }
 
 

@@ -305,9 +305,9 @@ class Classifier:
         if missing:
             return self.no_rule(f"{label} without its argument {missing[0]!r}", node, every_atom)
         options = {p: bound.get(p, tp.const(default)) for p, default in rule.options.items()}
-        # an option read from a name (np.trapezoid(y, dx=h)): an operand too, so that a value
-        # with a derivative there is seen (and refused: the rule has none for it)
-        valued = [v.id for v in options.values() if isinstance(v, gast.Name)]
+        # the names an option reads (np.trapezoid(y, dx=h), np.polyint(p, k=p[0])): operands
+        # too, so that a value with a derivative there is seen (and refused: no rule for it)
+        valued = sorted({n.id for v in options.values() for n in tp.walk(v) if isinstance(n, gast.Name)})
         return Operation(
             "rule", _names(inputs.values()) + valued, rule=rule, inputs=inputs, options=options, label=label
         )
@@ -333,7 +333,7 @@ class Classifier:
         for param, value in op.options.items():
             if param in STRUCTURAL_OPTIONS:
                 continue  # an axis, a shape, a count: integers, whatever they were computed from
-            if isinstance(value, gast.Name) and value.id in active:
+            if any(isinstance(n, gast.Name) and n.id in active for n in tp.walk(value)):
                 label = self.parsed.as_written(op.label)
                 where = self.parsed.location(node)
                 raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, self.mode)

@@ -82,7 +82,7 @@ IDENTITY_METHODS = {"copy"}  # derivative: the cotangent itself
 STRUCTURAL_OPTIONS = frozenset({
     "axis", "axes", "axis1", "axis2", "axisa", "axisb", "axisc", "source", "destination", "start",
     "shape", "newshape", "new_shape", "reps", "repeats", "indices_or_sections", "pad_width",
-    "k", "n", "N", "m", "kth", "shift", "offset", "num", "deg", "decimals", "ddof", "bins",
+    "n", "N", "m", "kth", "shift", "offset", "num", "deg", "decimals", "ddof", "bins",
     "dtype", "mode", "order", "kind", "side", "sorter", "method", "indexing", "UPLO", "subscripts",
     "keepdims", "endpoint", "increasing", "rowvar", "bias", "sparse", "copy", "full_matrices",
     "compute_uv", "hermitian", "lower", "trans", "ord", "optimize", "equal_nan", "include_initial",
