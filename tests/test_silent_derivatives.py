@@ -3,6 +3,8 @@ write), each checked against finite differences."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from user_modules import load
@@ -184,3 +186,31 @@ def f(x, s):
     return np.sum(np.sin(y) * np.arange(1, 5)) * (+s) + (+x[1]) * +3.0
 """)
     srcgrad.check_grads(f, [X.copy(), 0.7], modes=(mode,))
+
+
+def test_module_data_rebound_after_the_gradient_was_made_is_read_when_it_runs(tmp_path):
+    """`W = ...` at module level (a notebook cell run again): the gradient read the W bound
+    when it was transformed, the function's value the new one. Generated code now binds the
+    module's data again when it runs (sg.read_module_data); srcgrad.jit still compiles it in."""
+    f = load(tmp_path, """
+W = np.array([1.0, 2.0])
+SCALE = 2.0
+
+
+def helper(x):
+    return x * SCALE
+
+
+def f(x):
+    return np.sum(W * helper(x) ** 2)
+""")
+    module = sys.modules[f.__module__]
+    x = np.array([0.5, 1.5])
+    grad, forward = srcgrad.grad(f), srcgrad.grad(f, mode="fwd")
+    np.testing.assert_allclose(grad(x), 2 * 4.0 * np.array([1.0, 2.0]) * x)
+    module.W, module.SCALE = np.array([5.0, 7.0]), 3.0
+    want = 2 * 9.0 * np.array([5.0, 7.0]) * x
+    np.testing.assert_allclose(grad(x), want)
+    np.testing.assert_allclose(forward(x), want)
+    np.testing.assert_allclose(srcgrad.grad(f)(x), want)
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[1], want)

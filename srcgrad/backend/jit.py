@@ -226,6 +226,8 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         if not isinstance(definition, ast.FunctionDef):
             raise JitUnsupportedError(f"{fn.__name__}, which is not a def")
         definition.decorator_list = []
+        # Numba takes module data as constants when it compiles: no rebinding to read
+        definition.body = [s for s in definition.body if "sg.read_module_data(" not in ast.unparse(s)[:40]]
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)

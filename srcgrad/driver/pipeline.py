@@ -14,6 +14,9 @@ one body (joint motion), so locals stay locals; ``forward_function`` makes
 
 from __future__ import annotations
 
+import sys
+import types
+
 import gast
 import numpy as np
 
@@ -183,12 +186,32 @@ def _sweeps(code) -> str:
 
 def _compile(p: Prepared, kind: str, functions: list) -> tuple[emit.Printed, str, dict]:
     """Print ``functions`` (with their docstrings), compile them in a namespace of their own."""
+    data = _module_data(p)
+    if data:  # each function reads the module's data as bound when it runs (sg.read_module_data)
+        module = tp.const(p.parsed.func.__module__)
+        for fn, _ in functions:
+            at = next((k for k, st in enumerate(fn.body) if not tp.is_comment(st)), len(fn.body))
+            fn.body.insert(at, tp.stmt("sg.read_module_data(globals(), m, names)", m=module, names=tp.const(data)))
     printed = emit.print_functions(functions)
     namespace = _finish_namespace(p.namespace.values)
     filename = emit.pseudo_filename(p.parsed.func.__qualname__, kind, printed.source)
     emit.compile_source(printed, filename, namespace)
     register_generated_file(filename, p.parsed.filename, printed.origins)
     return printed, filename, namespace
+
+
+def _module_data(p: Prepared) -> tuple:
+    """The module-level data (not functions, classes or modules) the generated code reads."""
+    func = p.parsed.func
+    module = sys.modules.get(getattr(func, "__module__", None) or "")
+    if module is None or getattr(module, "__dict__", None) is not getattr(func, "__globals__", None):
+        return ()
+    values, env = p.namespace.values, p.env
+    return tuple(sorted(
+        n for n, v in values.items()
+        if n in env.globals and env.globals[n] is v and n not in env.closure and n not in env.made
+        and not (callable(v) or isinstance(v, types.ModuleType))
+    ))
 
 
 def _finish_namespace(values: dict) -> dict:

@@ -19,7 +19,7 @@ nondifferentiable(
     sg.require_vector_product, sg.only_shape,
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_view, sg.shares_memory, sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,
-    sg.unsupported_if_array, sg.unchanged_in_place,
+    sg.unsupported_if_array, sg.unchanged_in_place, sg.read_module_data,
 )
 
 

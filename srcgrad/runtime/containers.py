@@ -8,6 +8,8 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..core.pytree import rebuild
@@ -187,6 +189,18 @@ def _tangent_items(d, x) -> list:
     if isinstance(d, (tuple, list)):
         return list(dense(d, x))
     return [zeros_like(v) for v in x]
+
+
+def read_module_data(namespace: dict, module: str, names: tuple) -> None:
+    """Bind ``names`` in generated code's ``namespace`` to what ``module`` holds now: module
+    data (``W = ...`` run again in a notebook) is read when the gradient runs, as the
+    user's function reads it, not when it was transformed."""
+    current = getattr(sys.modules.get(module), "__dict__", None)
+    if current is None:
+        return
+    for name in names:  # (code made from generated code may hold fewer of them)
+        if name in current and name in namespace and current[name] is not namespace[name]:
+            namespace[name] = current[name]
 
 
 def unchanged_in_place(receiver, method: str, hint: str, given: tuple = (), at: str | None = None) -> None:
