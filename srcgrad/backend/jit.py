@@ -227,7 +227,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
             raise JitUnsupportedError(f"{fn.__name__}, which is not a def")
         definition.decorator_list = []
         # Numba takes module data as constants when it compiles: no rebinding to read
-        definition.body = [s for s in definition.body if "sg.read_module_data(" not in ast.unparse(s)[:40]]
+        definition.body = [s for s in definition.body if not _reads_module_data(s)]
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
@@ -515,6 +515,15 @@ class ArrayStacks:
             pushed[1].value = s.value.args[0]
             return pushed
         return [s]
+
+
+def _reads_module_data(node) -> bool:
+    """``sg.read_module_data(...)``, the statement generated code starts with to read module data."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "read_module_data" and getattr(call.func.value, "id", None) == "sg"
+    )
 
 
 def _push(node, stacks) -> bool:

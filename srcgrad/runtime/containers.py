@@ -30,6 +30,12 @@ def add(a, b):
     return a + b
 
 
+def is_exact_zero(v) -> bool:
+    """An exact zero derivative: ``None`` (nothing reached it) or the Python ``0.0`` a folded
+    tangent leaves."""
+    return v is None or _is_plain_zero(v)
+
+
 def _is_plain_zero(v) -> bool:
     """A Python 0.0 standing for a zero container cotangent (folded tangents use it)."""
     return type(v) is float and v == 0.0
@@ -116,7 +122,7 @@ def _summed_to(g, x):
     gets its cotangent back in its own structure (a tuple of rows for a tuple of rows)."""
     if not isinstance(x, (tuple, list)):
         return unbroadcast(g, x)
-    if _is_plain_zero(g) or g is None:
+    if is_exact_zero(g):
         return g
     return _like(unbroadcast(g, x), x)
 
@@ -128,7 +134,7 @@ def _like(array, x):
 
 
 def _items(g, n: int) -> list:
-    if _is_plain_zero(g) or g is None:
+    if is_exact_zero(g):
         return [None] * n
     if len(g) != n:
         raise ValueError(f"a concatenation's cotangent has {len(g)} items, its value {n}")

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, reduced_count, shape_of
+from .containers import is_exact_zero
 from .elementwise import real_only
 
 
@@ -199,7 +200,7 @@ def average_weights_cotangent(g, mean, a, axis=None, weights=None, keepdims=Fals
 def average_weights_slope(dweights, a, axis=None, weights=None):
     """The tangent of ``average_weights`` from the weights' tangent ``dweights`` (forward mode
     over a reverse sweep): with n = w / sum(w), dn = (dw - n sum(dw)) / sum(w)."""
-    if weights is None or _is_zero(dweights):
+    if weights is None or is_exact_zero(dweights):
         return 0.0
     spread, change = _weights_against(a, axis, weights), _weights_against(a, axis, dweights)
     total = np.sum(spread, axis=axis, keepdims=True)
@@ -217,11 +218,11 @@ def average_weights_cotangent_tangent(dg, dmean, da, dweights, g, mean, a, axis=
     mean = keep_reduced(mean, a, axis, keepdims)
     grown = keep_reduced(g, a, axis, keepdims)
     full = 0.0
-    if not _is_zero(dg):
+    if not is_exact_zero(dg):
         full = full + keep_reduced(dg, a, axis, keepdims) * (a - mean) / total
-    if not (_is_zero(da) and _is_zero(dmean)):
+    if not (is_exact_zero(da) and is_exact_zero(dmean)):
         full = full + grown * (da - keep_reduced(dmean, a, axis, keepdims)) / total
-    if not _is_zero(dweights):
+    if not is_exact_zero(dweights):
         change = np.sum(_weights_against(a, axis, dweights), axis=axis, keepdims=True)
         full = full - grown * (a - mean) * change / (total * total)
     full = full + np.zeros(np.broadcast_shapes(np.shape(a), np.shape(total)))
@@ -229,10 +230,6 @@ def average_weights_cotangent_tangent(dg, dmean, da, dweights, g, mean, a, axis=
         return full
     (ax,) = _axes_tuple(axis, np.ndim(full))
     return np.reshape(np.sum(full, axis=tuple(i for i in range(np.ndim(full)) if i != ax)), np.shape(weights))
-
-
-def _is_zero(d) -> bool:
-    return d is None or (type(d) is float and d == 0.0)
 
 
 def average_weights_tangent(dweights, ans, a, axis=None, weights=None, keepdims=False):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import shape_of, zeros_like
-from .containers import dense
+from .containers import dense, is_exact_zero
 from .indexing import scatter_add, unindex
 
 
@@ -314,7 +314,7 @@ def end_tangent(dend, end=None):
     """The tangent of an end of ``np.ediff1d`` (None stays None; no tangent is zeros)."""
     if end is None:
         return None
-    if type(dend) is float and dend == 0.0:
+    if is_exact_zero(dend):
         return np.zeros_like(np.ravel(end), dtype=float)
     return np.ravel(dend)
 

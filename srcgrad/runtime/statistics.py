@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, shape_of
+from .containers import is_exact_zero
 from .reductions import _axes_tuple
 
 
@@ -185,10 +186,10 @@ def histogram_adjoint(g, ans, a, bins=10, range=None, density=None, at=None):
     flat = np.ravel(a)
     low, high = int(np.argmin(flat)), int(np.argmax(flat))
     to_low = to_high = 0.0
-    if g_edges is not None and not (type(g_edges) is float and g_edges == 0.0):
+    if not is_exact_zero(g_edges):
         k = np.arange(bins + 1, dtype=out.dtype) / bins
         to_low, to_high = np.sum(g_edges * (1.0 - k)), np.sum(g_edges * k)
-    if density and g_hist is not None and not (type(g_hist) is float and g_hist == 0.0):
+    if density and not is_exact_zero(g_hist):
         span = flat[high] - flat[low]
         shrink = np.sum(g_hist * ans[0]) / span  # hist = counts / (n * span / bins)
         to_low, to_high = to_low + shrink, to_high - shrink
@@ -200,7 +201,7 @@ def histogram_adjoint(g, ans, a, bins=10, range=None, density=None, at=None):
 def histogram_tangent(da, dweights, ans, a, bins=10, range=None, density=None, at=None):
     """The tangent of ``(hist, edges)`` (see ``histogram_adjoint``); weights that carry a
     tangent are refused."""
-    if not (dweights is None or type(dweights) is float and dweights == 0.0):
+    if not is_exact_zero(dweights):
         raise NoDerivativeRuleError("np.histogram with respect to its parameter 'weights'", Location.parse(at))
     hist, edges = ans
     dtype = np.result_type(a, 1.0)
