@@ -225,7 +225,29 @@ def f(x, s):
     srcgrad.check_grads(f, [np.array([0.5, 0.2]), 0.7], modes=("rev", "fwd"), order=2)
 
 
-def test_an_update_past_the_budget_on_an_array_is_refused(tiny_budget, tmp_path):
+def test_an_update_with_too_many_paths_is_planned_from_its_links(tiny_budget, tmp_path):
+    # past the paths budget the plan is a graph of the links (``explore_graph``), not a refusal
+    f = load(tmp_path, """
+def f(x, s):
+    a = x * 1.0
+    b = a
+    c = a[1:]
+    if s > 0.5:
+        b = x * 2.0
+    a[0] = s * a[1]
+    c[0] = s * a[2]
+    return np.sum(b * a) + np.sum(c ** 2)
+""")
+    for s in (0.3, 0.9):
+        srcgrad.check_grads(f, [np.array([0.5, 0.2, 0.7]), s], modes=("rev", "fwd"), order=2)
+    assert "_synced = True" in stages.stage_output(f, ("x", "s"), "grad", "sharing")
+
+
+def test_an_update_past_the_budget_on_an_array_is_refused(tiny_budget, monkeypatch, tmp_path):
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "SYNCS_BUDGET", 0)
+    monkeypatch.setattr(sharing, "SYNCS_BUDGET_MAYBE_NUMBER", 0)
     f = load(tmp_path, """
 def f(x):
     a = x * 1.0

@@ -504,20 +504,30 @@ class SyncPlanner:
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
         # a slice of an array is an array: `x += v` surely updates it in place
         array = any(sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values())
+        # an update that may be of a number (`x *= v`, which then shares nothing) is refused at run
+        # time past a small plan if it is of an array: no graph, whose code would rarely run
+        surely_array = in_place or array
+        budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
-            syncs = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if _sync_count(syncs, {}) > (SYNCS_BUDGET if in_place or array else SYNCS_BUDGET_MAYBE_NUMBER):
-                raise _TooManyPaths
-        except _TooManyPaths:
-            self.too_many_paths(s, name, in_place or array)
+            syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
+            if surely_array and _sync_count(syncs, {}) > GRAPH_FROM:
+                plan = as_graph(syncs, name) or syncs
+        except _TooManyPaths:  # too many paths even to look at: the links, found without them
+            plan = explore_graph(self, s, name, came_by, around, live, memo["reaching"], in_place) if surely_array else None
+        if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
+            self.too_many_paths(s, name, surely_array)
             return
-        syncs = _across_lost_links(syncs, _synced(syncs) | {name})
-        for sync in _walk(syncs):  # the lost links crossed, and those beyond: their flags are read
+        if isinstance(plan, SyncGraph):
+            crossings = [*plan.links(), *plan.ends]
+        else:
+            plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
+            crossings = _walk(plan)
+        for sync in crossings:  # the lost links crossed, and those beyond: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond)):
                 if link is not None and link.how == "lost":
                     self.use_lost(link)
-        if syncs:
-            self.actions[id(s)] = (name, syncs, array)
+        if plan:
+            self.actions[id(s)] = (name, plan, array)
 
     def too_many_paths(self, s, name: str, surely_in_place: bool) -> None:
         """An update whose syncs would follow more chains of sharing names than code can spell
@@ -580,6 +590,7 @@ class SyncPlanner:
                     for other in around.get(dst, ())
                 ):
                     continue
+                same, onward = False, []
             else:
                 # does dst hold the object written (it is src's, or a store went into it)?
                 same = share.how == "same" and in_place and not share.stale
@@ -589,19 +600,18 @@ class SyncPlanner:
                 # reverse mode may read it, and the sync says `b` sees the write (sharing_rewrite)
                 if dst not in live and not onward and not same:
                     continue
-            if share.how == "opaque":
-                self.used[share.key] = share
-                if not share.certain:
-                    self.tracked.add(share.key)
-                syncs.append(Sync(share, src, dst, []))
-                continue
-            self.check(s, share, src, dst)
-            self.used[share.key] = share
-            if not share.certain and not share.appended:
-                self.tracked.add(share.key)
-            self.use_via(share)
+            if share.how != "opaque":
+                self.check(s, share, src, dst)
+            self.keep(share)
             syncs.append(Sync(share, src, dst, onward, same))
         return syncs
+
+    def keep(self, share: Share) -> None:
+        """A share some sync goes through: its flag is set where it is made (if uncertain)."""
+        self.used[share.key] = share
+        if not share.certain and not share.appended:
+            self.tracked.add(share.key)
+        self.use_via(share)
 
     def use_via(self, share: Share) -> None:
         """The shares an implied share's flag is made of get flags of their own."""
@@ -756,22 +766,246 @@ def _across_lost_links(syncs: list[Sync], synced: set[str]) -> list[Sync]:
     return kept
 
 
-def _synced(syncs: list[Sync]) -> set[str]:
+def _synced(syncs: list[Sync], memo: dict) -> set[str]:
     """The names some of ``syncs`` (or the syncs onward from them) surely give a whole new value.
 
     A part written back into its whole (``b[i] = r``, a slot of a list) leaves the
     rest of the whole as it was, which may hold memory the update wrote too; a sync
-    under a flag (a share made on some paths only) may not run.
+    under a flag (a share made on some paths only) may not run. (``memo``: the plan's
+    ``onward`` lists are shared among its paths; each is looked at once.)
     """
+    if id(syncs) in memo:
+        return memo[id(syncs)]
     whole = set()
     for sync in syncs:
         share = sync.share
         if not (share.certain and (share.always or share.how == "same")):
             continue  # under a flag: where it is false, the name may still share the memory
-        whole |= _synced(sync.onward)
+        whole |= _synced(sync.onward, memo)
         if share.how == "same" or sync.dst == share.ref:  # (a part taken again from its whole)
             whole.add(sync.dst)
+    memo[id(syncs)] = whole
     return whole
+
+
+# A plan of more syncs than this is written as passes over its links (``SyncGraph``)
+# where that is shorter: every path spelled out grows as a factorial of the names.
+GRAPH_FROM = 60
+
+
+@dataclass
+class SyncGraph:
+    """An update's plan as a graph: each link written once per pass, not once per path.
+
+    The plan's paths carry the new value along every chain of shares, each
+    under the flags of its links; spelled out, a few names sharing memory on
+    some paths only give thousands of them. Here each name gets a flag of its
+    own, set once it has the new value, and a link carries the value only from
+    a name that has it to one that has not. A pass tries the links in one
+    order, and a phase makes as many passes as its longest path needs (a path
+    goes on in the same pass while its links come later in the order). Any path
+    whose links are real gives a name the same value, so the first is enough.
+
+    Whether a link's far end is the very object written (``b = a`` after a
+    write into ``a``'s object: ``Sync.same_object``) depends on the path that
+    reached its near end. So the first phase follows only the links that keep
+    the object written (such syncs, and stores into a whole), marking them;
+    the second follows every link, as plain assignments, to the names the
+    first did not reach. Lost and opaque links end paths (refused at run time
+    if real): they are tried once, at the end, from every name with the value.
+    """
+
+    root: str
+    # (the links in the order its passes try them, the passes needed):
+    # a link is the syncs (none onward) that write one assignment through different shares
+    phases: list
+    ends: list  # lost and opaque crossings: refused if the name before them has the value
+
+    def size(self) -> int:
+        return sum(passes * len(links) for links, passes in self.phases) + len(self.ends)
+
+    def links(self):
+        return (sync for links, _ in self.phases for group in links for sync in group)
+
+    def __bool__(self) -> bool:
+        return any(links for links, _ in self.phases) or bool(self.ends)
+
+
+def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
+    """The links of a plan's paths as a ``SyncGraph``, if that is smaller."""
+    links: dict[tuple, list] = {}  # one link per assignment: the shares it may go through
+    kinds: dict[tuple, set] = {}  # whether the link's far end is the object written, by path
+    ends: dict[tuple, Sync] = {}
+    seen_lists = set()
+
+    def collect(level: list) -> None:
+        if id(level) in seen_lists:
+            return
+        seen_lists.add(id(level))
+        for sync in level:
+            if sync.share.how in ("lost", "opaque"):
+                _add_end(ends, sync, sync.beyond)
+                continue
+            _add_link(links, kinds, sync)
+            collect(sync.onward)
+
+    collect(syncs)
+    graph = _graph(root, links, kinds, ends.values())
+    return graph if 3 * graph.size() < _sync_count(syncs, {}) else None
+
+
+def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, reaching, in_place) -> SyncGraph:
+    """The ``SyncGraph`` of an update whose paths are too many to walk, found from its links.
+
+    Each link is looked at from each way of reaching its near end (the link it
+    came by, whether that name is the object written), not along each path, so
+    a link may be kept that every path would pass by (its far end read again
+    only through names already on the path): a sync more, carrying the value a
+    real share gives anyway. A link whose far end is not read later, and leads
+    to no name that is, is dropped, as paths do.
+    """
+    links: dict[tuple, list] = {}
+    kinds: dict[tuple, set] = {}
+    ends: dict[tuple, Sync] = {}
+    states, todo = set(), [(root, came_by, in_place)]
+    seen = frozenset({root})
+    while todo:
+        src, came, written = todo.pop()
+        slot = came if src in planner.containers and came is not None and came.base == src else None
+        for share in around.get(src, ()):
+            if share is came or (slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot)):
+                continue
+            dst = _other_end(share, src)
+            if dst == root:
+                continue
+            if share.how == "lost":
+                _add_end(ends, Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, {"reaching": reaching}))
+                continue
+            if share.how == "opaque":
+                if dst in live or any(other is not share and _other_end(other, dst) in reaching for other in around.get(dst, ())):
+                    _add_end(ends, Sync(share, src, dst, []), [])
+                continue
+            same = share.how == "same" and written and not share.stale
+            _add_link(links, kinds, Sync(share, src, dst, [], same))
+            state = (dst, share, same or (share.how == "part" and dst == share.base and not share.appended))
+            if (dst, id(share), state[2]) not in states:
+                states.add((dst, id(share), state[2]))
+                todo.append(state)
+    # the links whose far end is read later, or is the object written, or leads on to such a link
+    # or to a crossing
+    leading = {end.src for end in ends.values()}
+    kept = {key for key in links if key[1] in live or True in kinds[key] or key[1] in leading}
+    while more := {key for key in links if key not in kept and key[1] in {k[0] for k in kept}}:
+        kept |= more
+    links = {key: group for key, group in links.items() if key in kept}
+    for group in links.values():
+        for sync in group:
+            planner.check(s, sync.share, sync.src, sync.dst)
+            planner.keep(sync.share)
+    reached = {key[1] for key in links} | {root}
+    graph = _graph(root, links, kinds, [end for end in ends.values() if end.src in reached])
+    for end in graph.ends:
+        if end.share.how == "opaque":
+            planner.keep(end.share)
+    return graph
+
+
+def _add_link(links: dict, kinds: dict, sync: Sync) -> None:
+    key = _assignment_key(sync)
+    group = links.setdefault(key, [])
+    if all(other.share.key != sync.share.key for other in group):
+        group.append(replace(sync, onward=[]))
+    kinds.setdefault(key, set()).add(sync.same_object)
+
+
+def _add_end(ends: dict, sync: Sync, beyond: list) -> None:
+    """A crossing, with every name any path finds beyond it."""
+    known = ends.setdefault((sync.share.key, sync.src, sync.dst), replace(sync, onward=[], beyond=[]))
+    known.beyond.extend(b for b in beyond if b not in known.beyond)
+
+
+def _assignment_key(sync: Sync) -> tuple:
+    """Syncs that write the same assignment (``s = ps``, ``b[i] = r``) from different shares:
+    one link of the graph, whose flag is any of theirs."""
+    share = sync.share
+    if share.how == "same":
+        return (sync.src, sync.dst, "same")
+    if share.how == "part" and not share.appended:
+        return (sync.src, sync.dst, "part", gast.dump(share.index), sync.dst == share.ref)
+    return (sync.src, sync.dst, share.key)
+
+
+def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
+    """The phases of a graph (``SyncGraph``), and the crossings that still matter."""
+    whole = _surely_synced(links, root)
+    ends = [replace(e, beyond=[b for b in e.beyond if b[1] not in whole]) for e in ends]
+    ends = [e for e in ends if e.share.how == "opaque" or e.beyond]
+    phases = []
+    if any(True in kinds[key] for key in links):
+        keeping = {
+            key: [replace(sync, same_object=True) for sync in group] if True in kinds[key] else group
+            for key, group in links.items()
+            if True in kinds[key] or (group[0].share.how == "part" and group[0].dst == group[0].share.base)
+        }
+        phases.append(_phase(keeping, root))
+    plain = {key: [replace(sync, same_object=False) for sync in group] for key, group in links.items()}
+    phases.append(_phase(plain, root))
+    return SyncGraph(root, phases, ends)
+
+
+def _phase(links: dict, root: str) -> tuple:
+    """(the links in the order a pass tries them, nearer the root first; the passes needed)."""
+    depth, frontier, level = {root: 0}, {root}, 0
+    while frontier:
+        level += 1
+        frontier = {key[1] for key in links if key[0] in frontier and key[1] not in depth}
+        depth.update(dict.fromkeys(frontier, level))
+    order = sorted((key for key in links if key[0] in depth), key=lambda key: depth[key[0]])
+    return [links[key] for key in order], _passes_needed(order, root, len(depth) - 1)
+
+
+def _surely_synced(links: dict, root: str) -> set[str]:
+    """The names a graph's links surely give a whole new value (as ``_synced``, for a plan's paths)."""
+    whole, reached, todo = set(), {root}, [root]
+    while todo:
+        src = todo.pop()
+        for (a, b, *_), group in links.items():
+            sure = any(sync.share.certain and (sync.share.always or sync.share.how == "same") for sync in group)
+            if a != src or not sure or b in reached:
+                continue
+            reached.add(b)
+            todo.append(b)
+            if any(sync.share.how == "same" or b == sync.share.ref for sync in group):
+                whole.add(b)
+    return whole
+
+
+PASSES_STEPS = 20_000  # paths walked to count the passes a phase needs; past it, one per name
+
+
+def _passes_needed(order: list, root: str, names: int) -> int:
+    """The passes the longest path needs: one, and one more each time its next link comes
+    no later in the order than the one before."""
+    position = {key: k for k, key in enumerate(order)}
+    leaving: dict[str, list] = {}
+    for key in order:
+        leaving.setdefault(key[0], []).append(key)
+    steps, most = [PASSES_STEPS], [1]
+
+    def walk(at: str, last: int, on_path: frozenset, passes: int) -> None:
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise _TooManyPaths
+        most[0] = max(most[0], passes)
+        for key in leaving.get(at, ()):
+            if key[1] not in on_path:
+                walk(key[1], position[key], on_path | {key[1]}, passes + (position[key] <= last))
+
+    try:
+        walk(root, -1, frozenset({root}), 1)
+    except _TooManyPaths:
+        return max(names, 1)
+    return most[0]
 
 
 def _other_end(share: Share, name: str) -> str:
