@@ -293,3 +293,49 @@ def test_a_store_into_a_name_that_shares_with_nothing_is_optimized():
     module = load_found("s6759_k45")
     for wrt in (0, 1, 2):
         srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[wrt])
+
+
+def test_the_campaigns_program_with_thirteen_writes_into_a_shared_array_transforms_in_seconds():
+    # seed 6924 program 42: each write's syncs, spelled out path by path, were ~1,000 statements
+    # (a 78,000-line gradient); as passes over the links, (a few) x (the links)
+    module = load_found("s6924_k42")
+    with HangGuard(120):
+        gradient = srcgrad.value_and_grad(module.f, wrt=(0, 1))
+        value, _ = gradient(*copy.deepcopy(module.ARGS))
+    assert value == module.f(*copy.deepcopy(module.ARGS))
+    assert len(srcgrad.source(gradient).splitlines()) < 30_000
+    srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), wrt=[0, 1])
+
+
+ALIASED_ON_SOME_PATHS = """
+def f(x, s):
+    y = x * 1.0
+    v = y[1:]
+    a = y if s > 0.5 else x * 2.0
+    b = v if s > 1.0 else a
+    c = a if x[0] > 0 else b
+    d = b if x[1] > 0 else c
+    e = c if x[2] > 0 else d
+    y[1] = s * x[2]
+    d[0] += np.sin(s) * e[1]
+    return np.sum(a) * np.sum(np.sin(b[:2])) + np.sum(c) * np.sum(d ** 2) + np.sum(e ** 3) + np.sum(v * y[1:])
+"""
+
+
+@pytest.mark.parametrize("as_graph", [False, True], ids=["paths", "graph"])
+def test_names_sharing_an_array_on_some_paths_see_its_writes_on_each_path(as_graph, monkeypatch, tmp_path):
+    # six names, each the array written (y), its view (v) or another array depending on the
+    # inputs: both ways of writing the syncs out (every path; passes over the links, where
+    # `b` is y's very object on one path and a view's on another) give every name the write
+    from srcgrad.analysis import sharing
+
+    if as_graph:
+        monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
+        monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    f = load(tmp_path, ALIASED_ON_SOME_PATHS)
+    code = stages.stage_output(f, ("x", "s"), "grad", "sharing")
+    assert ("_synced = True" in code) == as_graph
+    for signs in ((1, 1, 1), (1, -1, 1), (-1, 1, -1), (-1, -1, -1)):
+        for s in (0.3, 0.8, 1.5):
+            x = np.array([0.6, 0.4, 0.7, 0.5]) * np.array((*signs, 1))
+            srcgrad.check_grads(f, [x, s], modes=("rev", "fwd"), order=2)

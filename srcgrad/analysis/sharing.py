@@ -789,8 +789,10 @@ def _synced(syncs: list[Sync], memo: dict) -> set[str]:
 
 
 # A plan of more syncs than this is written as passes over its links (``SyncGraph``)
-# where that is shorter: every path spelled out grows as a factorial of the names.
+# where that is GRAPH_GAIN times shorter (a graph's link is an `if` and a flag more):
+# every path spelled out grows as a factorial of the names.
 GRAPH_FROM = 60
+GRAPH_GAIN = 3
 
 
 @dataclass
@@ -851,7 +853,7 @@ def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
 
     collect(syncs)
     graph = _graph(root, links, kinds, ends.values())
-    return graph if 3 * graph.size() < _sync_count(syncs, {}) else None
+    return graph if GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
 
 
 def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, reaching, in_place) -> SyncGraph:

@@ -218,7 +218,7 @@ class SharedMemory:
                 "sg.unsupported_if_array(x, c, h)", x=name, c=tp.const(construct), h=tp.const(syncs.hint),
             ), s))
             return
-        code = self.graph_code(syncs, s) if isinstance(syncs, SyncGraph) else self.sync_code(syncs, s)
+        code = PassesWriter(self).code(syncs, s) if isinstance(syncs, SyncGraph) else self.sync_code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
                 flag = self.names.fresh(f"{name}_item_is_array")
@@ -256,77 +256,6 @@ class SharedMemory:
             else:
                 code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
         return code
-
-    def graph_code(self, graph: SyncGraph, origin) -> list:
-        """A plan too large to spell out by paths, as passes over its links (``SyncGraph``):
-        ``b_synced`` says that ``b`` has the new value; a link carries it from a name that
-        has it to one that has not, if one of its shares holds (their flags)."""
-        synced = {}
-        for sync in graph.links():
-            for n in (sync.src, sync.dst):
-                if n != graph.root and n not in synced:
-                    synced[n] = self.names.fresh(f"{spelled(n)}_synced")
-        code = [self.added(tp.assign(flag, tp.const(False)), origin) for flag in synced.values()]
-        copies = []  # (a link's first sync, its statements' `if`): one per pass
-
-        def guarded(group: list, tests: list, body: list) -> gast.If:
-            flags = [self.flag(sync.share) for sync in group]
-            if None not in flags:
-                held = [tp.name(f) for f in flags]
-                tests = tests + ([gast.BoolOp(op=gast.Or(), values=held)] if len(held) > 1 else held)
-            test = gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0]
-            go = self.names.fresh(f"sync_{spelled(group[0].dst)}")
-            code.append(self.added(tp.assign(go, test), origin))
-            branch = gast.If(test=tp.name(go), body=[gast.copy_location(x, origin) for x in body], orelse=[])
-            code.append(gast.copy_location(branch, origin))
-            return branch
-
-        def has(n: str) -> list:
-            return [] if n == graph.root else [tp.name(synced[n])]
-
-        for links, passes in graph.phases:
-            for _ in range(passes):
-                for group in links:
-                    sync = group[0]
-                    carried = self.carry(sync)
-                    if sync.same_object:
-                        for a in carried:
-                            setattr(a, SAME_OBJECT_MARK, True)
-                    now = self.added(tp.assign(synced[sync.dst], tp.const(True)), origin)
-                    not_yet = gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))
-                    copies.append((sync, guarded(group, has(sync.src) + [not_yet], carried + [now])))
-        for sync in graph.ends:
-            crossing = [self.refuse_lost(sync, synced)] if sync.share.how == "lost" else self.carry(sync)
-            guarded([sync], has(sync.src), crossing)
-        self.run_again_after_stores(graph.root, copies)
-        return code
-
-    @staticmethod
-    def run_again_after_stores(root: str, copies: list) -> None:
-        """``b[i] = r``, then ``c = b`` for b's very object: the reverse sweep runs such syncs
-        again after it undoes the store (``same_object_syncs``), those that came after it
-        from b along syncs of the very object; the ones that start at the root, after the
-        update itself."""
-        def reached(start: str, after: int) -> list:
-            names, found = {start}, []
-            for k, (sync, branch) in enumerate(copies):
-                if k > after and sync.same_object and sync.src in names:
-                    names.add(sync.dst)
-                    found.append(branch)
-            return found
-
-        from_root = {id(b) for b in reached(root, -1)}
-        for k, (sync, branch) in enumerate(copies):
-            stores = [a for a in branch.body if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
-            again = reached(sync.dst, k)
-            if not stores or not again:
-                continue
-            setattr(stores[-1], SAME_OBJECT_SYNCS, [
-                gast.If(test=tp.clone(b.test), body=[tp.clone(b.body[0])], orelse=[]) for b in again
-            ])
-            for b in again:
-                if id(b) not in from_root:
-                    setattr(b, OWNED_MARK, True)
 
     def refuse_lost(self, sync: Sync, synced: dict | None = None) -> gast.stmt:
         """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
@@ -396,6 +325,84 @@ class SharedMemory:
             self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
             tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
         ]
+
+
+class PassesWriter:
+    """Writes a plan too large to spell out by paths as passes over its links (``SyncGraph``)."""
+
+    def __init__(self, writer: SharedMemory):
+        self.writer = writer
+
+    def code(self, graph: SyncGraph, origin) -> list:
+        """The passes: ``b_synced`` says that ``b`` has the new value; a link carries it from
+        a name that has it to one that has not, if one of its shares holds (their flags)."""
+        writer = self.writer
+        synced = {}
+        for sync in graph.links():
+            for n in (sync.src, sync.dst):
+                if n != graph.root and n not in synced:
+                    synced[n] = writer.names.fresh(f"{spelled(n)}_synced")
+        code = [writer.added(tp.assign(flag, tp.const(False)), origin) for flag in synced.values()]
+        copies = []  # (a link's first sync, its statements' `if`): one per pass
+
+        def guarded(group: list, tests: list, body: list) -> gast.If:
+            flags = [writer.flag(sync.share) for sync in group]
+            if None not in flags:
+                held = [tp.name(f) for f in flags]
+                tests = tests + ([gast.BoolOp(op=gast.Or(), values=held)] if len(held) > 1 else held)
+            test = gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0]
+            go = writer.names.fresh(f"sync_{spelled(group[0].dst)}")
+            code.append(writer.added(tp.assign(go, test), origin))
+            branch = gast.If(test=tp.name(go), body=[gast.copy_location(x, origin) for x in body], orelse=[])
+            code.append(gast.copy_location(branch, origin))
+            return branch
+
+        def has(n: str) -> list:
+            return [] if n == graph.root else [tp.name(synced[n])]
+
+        for links, passes in graph.phases:
+            for _ in range(passes):
+                for group in links:
+                    sync = group[0]
+                    carried = writer.carry(sync)
+                    if sync.same_object:
+                        for a in carried:
+                            setattr(a, SAME_OBJECT_MARK, True)
+                    now = writer.added(tp.assign(synced[sync.dst], tp.const(True)), origin)
+                    not_yet = gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))
+                    copies.append((sync, guarded(group, has(sync.src) + [not_yet], carried + [now])))
+        for sync in graph.ends:
+            crossing = [writer.refuse_lost(sync, synced)] if sync.share.how == "lost" else writer.carry(sync)
+            guarded([sync], has(sync.src), crossing)
+        self.run_again_after_stores(graph.root, copies)
+        return code
+
+    @staticmethod
+    def run_again_after_stores(root: str, copies: list) -> None:
+        """``b[i] = r``, then ``c = b`` for b's very object: the reverse sweep runs such syncs
+        again after it undoes the store (``same_object_syncs``), those that came after it
+        from b along syncs of the very object; the ones that start at the root, after the
+        update itself."""
+        def reached(start: str, after: int) -> list:
+            names, found = {start}, []
+            for k, (sync, branch) in enumerate(copies):
+                if k > after and sync.same_object and sync.src in names:
+                    names.add(sync.dst)
+                    found.append(branch)
+            return found
+
+        from_root = {id(b) for b in reached(root, -1)}
+        for k, (sync, branch) in enumerate(copies):
+            stores = [a for a in branch.body if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
+            again = reached(sync.dst, k)
+            if not stores or not again:
+                continue
+            setattr(stores[-1], SAME_OBJECT_SYNCS, [
+                gast.If(test=tp.clone(b.test), body=[tp.clone(b.body[0])], orelse=[]) for b in again
+            ])
+            for b in again:
+                if id(b) not in from_root:
+                    setattr(b, OWNED_MARK, True)
 
 
 SAME_OBJECT_MARK = "srcgrad_same_object"
