@@ -339,3 +339,14 @@ def test_names_sharing_an_array_on_some_paths_see_its_writes_on_each_path(as_gra
         for s in (0.3, 0.8, 1.5):
             x = np.array([0.6, 0.4, 0.7, 0.5]) * np.array((*signs, 1))
             srcgrad.check_grads(f, [x, s], modes=("rev", "fwd"), order=2)
+
+
+def test_a_write_the_syncs_carry_another_way_is_not_refused_across_old_memory():
+    # seed 6718 program 12: `w4` shares w1's old memory (w1 is rebound in a loop over both),
+    # which no assignment can carry a write across; written path by path, the syncs refused
+    # the write at run time, though another path had given w4 the new value. As passes,
+    # each name's flag says so, and the crossing is refused only for names without it
+    module = load_found("s6718_k12")
+    for k, arg in enumerate(module.ARGS):
+        if not isinstance(arg, int):
+            srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[k])
