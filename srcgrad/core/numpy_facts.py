@@ -153,6 +153,20 @@ _CONTAINER_RESULTS = {
 }
 
 
+# Functions that read their first argument as one array (``array_like``), by module and name
+# (private submodules left out: scipy.special._logsumexp is scipy.special). Ufuncs read every
+# argument so. A list written there is made an array first (``frontend.sequences``); a
+# function that takes a sequence of arrays (np.stack, np.linalg.multi_dot) is not listed.
+ARRAY_FIRST_ARGUMENT = frozenset({
+    f"numpy.{name}" for name in (
+        "sum", "prod", "mean", "std", "var", "median", "percentile", "quantile", "average", "max",
+        "min", "amax", "amin", "ptp", "cumsum", "cumprod", "sort", "diff", "clip", "nansum",
+        "nanmean", "nanmax", "nanmin", "nanmedian", "nanstd", "nanvar", "trace", "round",
+        "around", "real", "imag", "conj", "angle", "sign",
+    )
+} | {"numpy.linalg.norm", "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax"})
+
+
 def declare_builtin_alias(builtin, primal) -> None:
     """A builtin differentiated as a function of the package (``sorted`` as ``sg.sorted_of``)."""
     BUILTIN_ALIASES[builtin] = primal

@@ -42,6 +42,7 @@ from .inline_nested import NestedFunctions
 from .jumps import lower_jumps
 from .refuse import refuse_in_place_calls
 from .resolve import Environment
+from .sequences import arrays_for_sequences
 
 
 class _LiftNestedCalls(gast.NodeTransformer):
@@ -138,6 +139,7 @@ class Normalizer:
         refuse_in_place_calls(node, self.env, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
         body = unfreeze_distributions(body, self.env, self.names, parameters)
+        body = arrays_for_sequences(body, self.env)
         body = lower_jumps(body, self.names)
         new_body = self.block(body)
         fn = gast.FunctionDef(
