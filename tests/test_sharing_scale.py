@@ -322,19 +322,22 @@ def f(x, s):
 """
 
 
-@pytest.mark.parametrize("as_graph", [False, True], ids=["paths", "graph"])
-def test_names_sharing_an_array_on_some_paths_see_its_writes_on_each_path(as_graph, monkeypatch, tmp_path):
+@pytest.mark.parametrize("written", ["paths", "passes", "loop"])
+def test_names_sharing_an_array_on_some_paths_see_its_writes_on_each_path(written, monkeypatch, tmp_path):
     # six names, each the array written (y), its view (v) or another array depending on the
-    # inputs: both ways of writing the syncs out (every path; passes over the links, where
-    # `b` is y's very object on one path and a view's on another) give every name the write
+    # inputs: every way of writing the syncs out (every path; passes over the links, where
+    # `b` is y's very object on one path and a view's on another, written out or as a loop
+    # of passes) gives every name the write
     from srcgrad.analysis import sharing
 
-    if as_graph:
+    if written != "paths":
         monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
         monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+        monkeypatch.setattr(sharing, "UNROLLED_PASSES", 10 if written == "passes" else 0)
     f = load(tmp_path, ALIASED_ON_SOME_PATHS)
     code = stages.stage_output(f, ("x", "s"), "grad", "sharing")
-    assert ("_synced = True" in code) == as_graph
+    assert ("_synced = True" in code) == (written != "paths")
+    assert ("while grew" in code) == (written == "loop")
     for signs in ((1, 1, 1), (1, -1, 1), (-1, 1, -1), (-1, -1, -1)):
         for s in (0.3, 0.8, 1.5):
             x = np.array([0.6, 0.4, 0.7, 0.5]) * np.array((*signs, 1))

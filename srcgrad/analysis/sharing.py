@@ -91,7 +91,7 @@ class Share:
 # Bounds on one update's planning: the paths of shares walked (distinct sets of names on
 # them), and the syncs written out. The largest plans of the fuzzing campaign's programs
 # stay far below; past them the number grows as a factorial of the names sharing memory.
-PATHS_BUDGET = 20_000
+PATHS_BUDGET = 2_000
 SYNCS_BUDGET = 4_000
 # `x += v` where x may be a number: the syncs run only if it is an array, but their code is
 # there either way, and a number that a dozen names may be gave gradients of 26,000 lines
@@ -513,7 +513,7 @@ class SyncPlanner:
             if surely_array and _sync_count(syncs, {}) > GRAPH_FROM:
                 plan = as_graph(syncs, name) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
-            plan = explore_graph(self, s, name, came_by, around, live, memo["reaching"], in_place) if surely_array else None
+            plan = explore_graph(self, s, name, came_by, around, live, memo, in_place) if surely_array else None
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
             self.too_many_paths(s, name, surely_array)
             return
@@ -628,26 +628,33 @@ class SyncPlanner:
         """``[(None, dst)]``, or for an old memory ``dst`` the names off the path that share it,
         directly or through other old memories, each with its link to the last one: those
         read later, or that lead to one that is (whether the links between old memories
-        are real is not asked: at worst a refusal)."""
-        found, reached, todo = [], {dst}, [(None, dst)]
-        while todo:
-            through, at = todo.pop(0)
-            # from an element of a list the list held, not on to the other elements
-            siblings = at == dst and link.element_of == dst
-            if not is_old_memory(at):
-                if at in live or any(
-                    _other_end(o, at) not in seen and _other_end(o, at) in memo["reaching"] for o in around.get(at, ())
-                ):
-                    found.append((through, at))
-                continue
-            for other_link in around.get(at, ()):
-                other = _other_end(other_link, at)
-                if siblings and other_link.element_of == at:
+        are real is not asked: at worst a refusal).
+
+        The walk through old memories is the same from every path (no path holds one):
+        ``memo`` keeps the names it finds; a path only leaves out those on it."""
+        walks = memo.setdefault("beyond", {})
+        if (id(link), dst) not in walks:
+            found, reached, todo = [], {dst}, [(None, dst)]
+            while todo:
+                through, at = todo.pop(0)
+                # from an element of a list the list held, not on to the other elements
+                siblings = at == dst and link.element_of == dst
+                if not is_old_memory(at):
+                    leads = frozenset(_other_end(o, at) for o in around.get(at, ())) & memo["reaching"]
+                    found.append((through, at, at in live, leads))
                     continue
-                if other not in reached and other not in seen:
-                    reached.add(other)
-                    todo.append((other_link, other))
-        return found
+                for other_link in around.get(at, ()):
+                    other = _other_end(other_link, at)
+                    if siblings and other_link.element_of == at:
+                        continue
+                    if other not in reached:
+                        reached.add(other)
+                        todo.append((other_link, other))
+            walks[id(link), dst] = found
+        return [
+            (through, at) for through, at, read, leads in walks[id(link), dst]
+            if at not in seen and (read or leads - seen)
+        ]
 
     def use_lost(self, link: Share) -> None:
         """A lost link some update asks about, and the shares it was lost from: their flags
@@ -793,6 +800,7 @@ def _synced(syncs: list[Sync], memo: dict) -> set[str]:
 # every path spelled out grows as a factorial of the names.
 GRAPH_FROM = 60
 GRAPH_GAIN = 3
+UNROLLED_PASSES = 2  # a phase of plain syncs that needs more passes is a loop
 
 
 @dataclass
@@ -805,32 +813,37 @@ class SyncGraph:
     own, set once it has the new value, and a link carries the value only from
     a name that has it to one that has not. A pass tries the links in one
     order, and a phase makes as many passes as its longest path needs (a path
-    goes on in the same pass while its links come later in the order). Any path
-    whose links are real gives a name the same value, so the first is enough.
+    goes on in the same pass while its links come later in the order): written
+    out up to ``UNROLLED_PASSES``, else as a loop that runs passes until one
+    gives no name the value. Any path whose links are real gives a name the
+    same value, so the first is enough.
 
     Whether a link's far end is the very object written (``b = a`` after a
     write into ``a``'s object: ``Sync.same_object``) depends on the path that
     reached its near end. So the first phase follows only the links that keep
-    the object written (such syncs, and stores into a whole), marking them;
-    the second follows every link, as plain assignments, to the names the
-    first did not reach. Lost and opaque links end paths (refused at run time
-    if real): they are tried once, at the end, from every name with the value.
+    the object written (such syncs, and stores into a whole), marking them,
+    always written out (the reverse sweep runs the marked ones again: see
+    ``same_object_syncs``); the second follows every link, as plain
+    assignments, to the names the first did not reach. Lost and opaque links
+    end paths (refused at run time if real): they are tried once, at the end,
+    from every name with the value.
     """
 
     root: str
-    # (the links in the order its passes try them, the passes needed):
+    # (the links in the order its passes try them, the passes needed, whether written out):
     # a link is the syncs (none onward) that write one assignment through different shares
     phases: list
     ends: list  # lost and opaque crossings: refused if the name before them has the value
 
     def size(self) -> int:
-        return sum(passes * len(links) for links, passes in self.phases) + len(self.ends)
+        """The links written (a loop's once)."""
+        return sum(len(links) * (passes if unrolled else 1) for links, passes, unrolled in self.phases) + len(self.ends)
 
     def links(self):
-        return (sync for links, _ in self.phases for group in links for sync in group)
+        return (sync for links, _, _ in self.phases for group in links for sync in group)
 
     def __bool__(self) -> bool:
-        return any(links for links, _ in self.phases) or bool(self.ends)
+        return any(links for links, _, _ in self.phases) or bool(self.ends)
 
 
 def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
@@ -856,7 +869,7 @@ def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
     return graph if GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
 
 
-def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, reaching, in_place) -> SyncGraph:
+def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, memo: dict, in_place) -> SyncGraph:
     """The ``SyncGraph`` of an update whose paths are too many to walk, found from its links.
 
     Each link is looked at from each way of reaching its near end (the link it
@@ -881,10 +894,10 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, rea
             if dst == root:
                 continue
             if share.how == "lost":
-                _add_end(ends, Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, {"reaching": reaching}))
+                _add_end(ends, Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, memo))
                 continue
             if share.how == "opaque":
-                if dst in live or any(other is not share and _other_end(other, dst) in reaching for other in around.get(dst, ())):
+                if dst in live or any(other is not share and _other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
                     _add_end(ends, Sync(share, src, dst, []), [])
                 continue
             same = share.how == "same" and written and not share.stale
@@ -949,9 +962,10 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
             for key, group in links.items()
             if True in kinds[key] or (group[0].share.how == "part" and group[0].dst == group[0].share.base)
         }
-        phases.append(_phase(keeping, root))
+        phases.append((*_phase(keeping, root), True))
     plain = {key: [replace(sync, same_object=False) for sync in group] for key, group in links.items()}
-    phases.append(_phase(plain, root))
+    order, passes = _phase(plain, root)
+    phases.append((order, passes, passes <= UNROLLED_PASSES))
     return SyncGraph(root, phases, ends)
 
 

@@ -360,17 +360,28 @@ class PassesWriter:
         def has(n: str) -> list:
             return [] if n == graph.root else [tp.name(synced[n])]
 
-        for links, passes in graph.phases:
-            for _ in range(passes):
+        for links, passes, unrolled in graph.phases:
+            if not unrolled:  # until a pass gives no name the value
+                grew = writer.names.fresh("grew")
+                outer, code = code, []
+                code.append(writer.added(tp.assign(grew, tp.const(False)), origin))
+            for _ in range(passes if unrolled else 1):
                 for group in links:
                     sync = group[0]
                     carried = writer.carry(sync)
                     if sync.same_object:
                         for a in carried:
                             setattr(a, SAME_OBJECT_MARK, True)
-                    now = writer.added(tp.assign(synced[sync.dst], tp.const(True)), origin)
+                    now = [writer.added(tp.assign(synced[sync.dst], tp.const(True)), origin)]
+                    if not unrolled:
+                        now.append(writer.added(tp.assign(grew, tp.const(True)), origin))
                     not_yet = gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))
-                    copies.append((sync, guarded(group, has(sync.src) + [not_yet], carried + [now])))
+                    copies.append((sync, guarded(group, has(sync.src) + [not_yet], carried + now)))
+            if not unrolled:
+                start = writer.added(tp.assign(grew, tp.const(True)), origin)
+                loop = gast.While(test=tp.name(grew), body=code, orelse=[])
+                code = outer
+                code += [start, gast.copy_location(loop, origin)]
         for sync in graph.ends:
             crossing = [writer.refuse_lost(sync, synced)] if sync.share.how == "lost" else writer.carry(sync)
             guarded([sync], has(sync.src), crossing)
