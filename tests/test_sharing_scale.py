@@ -278,12 +278,13 @@ def test_the_campaigns_program_that_shared_one_number_among_ten_names_transforms
 
 def test_a_number_many_names_may_be_updated_in_place_keeps_the_gradient_small():
     # seed 6711 program 19: the syncs after `s *= ...` (run only if s were an array) made the
-    # gradient of a 112-line function 26,000 lines long; past a small budget the update is
-    # refused at run time if s is an array, and carries nothing for a number
+    # gradient of a 112-line function 26,000 lines long. As passes over their links, a loop
+    # of them (a few dozen syncs, written once), it is about 3,000 lines (700 where the
+    # update was refused at run time for an array)
     module = load_found("s6711_k19")
     gradient = srcgrad.grad(module.f)
     gradient(*copy.deepcopy(module.ARGS))
-    assert len(srcgrad.source(gradient).splitlines()) < 2_000
+    assert len(srcgrad.source(gradient).splitlines()) < 4_000
     srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=[0])
 
 
@@ -353,3 +354,11 @@ def test_a_write_the_syncs_carry_another_way_is_not_refused_across_old_memory():
     for k, arg in enumerate(module.ARGS):
         if not isinstance(arg, int):
             srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[k])
+
+
+def test_an_array_updated_like_a_number_while_many_names_may_share_it_differentiates():
+    # seed 6960 program 13: `w8 *= 0.9` (w8 may be a number, as far as the transformation
+    # knows) past the plan budget was refused at run time, w8 being an array
+    module = load_found("s6960_k13")
+    for k in (0, 1):
+        srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev", "fwd"), wrt=[k])

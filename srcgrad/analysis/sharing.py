@@ -504,16 +504,16 @@ class SyncPlanner:
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
         # a slice of an array is an array: `x += v` surely updates it in place
         array = any(sh.ref == name and sh.how == "part" and sh.always and sh.certain for sh in facts.values())
-        # an update that may be of a number (`x *= v`, which then shares nothing) is refused at run
-        # time past a small plan if it is of an array: no graph, whose code would rarely run
+        # an update that may be of a number (`x *= v`, which then shares nothing) runs its syncs
+        # only if it is of an array: past a small plan, refused at run time if it is
         surely_array = in_place or array
         budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
             syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if surely_array and _sync_count(syncs, {}) > GRAPH_FROM:
+            if _sync_count(syncs, {}) > GRAPH_FROM:
                 plan = as_graph(syncs, name) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
-            plan = explore_graph(self, s, name, came_by, around, live, memo, in_place) if surely_array else None
+            plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
             self.too_many_paths(s, name, surely_array)
             return
