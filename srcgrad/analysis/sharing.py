@@ -510,8 +510,8 @@ class SyncPlanner:
         budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
             syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if _sync_count(syncs, {}) > GRAPH_FROM:
-                plan = as_graph(syncs, name) or syncs
+            if _sync_count(syncs, {}) > GRAPH_FROM or _crosses_to_synced(syncs):
+                plan = as_graph(syncs, name, shorter=not _crosses_to_synced(syncs)) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
             plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
@@ -814,9 +814,10 @@ class SyncGraph:
     a name that has it to one that has not. A pass tries the links in one
     order, and a phase makes as many passes as its longest path needs (a path
     goes on in the same pass while its links come later in the order): written
-    out up to ``UNROLLED_PASSES``, else as a loop that runs passes until one
-    gives no name the value. Any path whose links are real gives a name the
-    same value, so the first is enough.
+    out up to ``UNROLLED_PASSES``, else as a loop (that runs passes until one
+    gives no name the value). Any path whose links are real gives a name the
+    same whole value, so the first is enough; a name that may get part of it
+    (``partly``: a store into it) takes every link to it, in every pass.
 
     Whether a link's far end is the very object written (``b = a`` after a
     write into ``a``'s object: ``Sync.same_object``) depends on the path that
@@ -834,6 +835,7 @@ class SyncGraph:
     # a link is the syncs (none onward) that write one assignment through different shares
     phases: list
     ends: list  # lost and opaque crossings: refused if the name before them has the value
+    partly: set  # names that may get part of the new value from a link (see `_graph`)
 
     def size(self) -> int:
         """The links written (a loop's once)."""
@@ -846,8 +848,28 @@ class SyncGraph:
         return any(links for links, _, _ in self.phases) or bool(self.ends)
 
 
-def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
-    """The links of a plan's paths as a ``SyncGraph``, if that is smaller."""
+def _crosses_to_synced(syncs: list[Sync]) -> bool:
+    """Whether a lost link is crossed to a name some path gives the new value: written path by
+    path, the crossing cannot know whether one did (and is refused at run time if the links
+    are real); as passes over the links, it asks that name's flag (``SyncGraph``)."""
+    synced, beyond, seen = set(), set(), set()
+    todo = [syncs]
+    while todo:
+        level = todo.pop()
+        if id(level) in seen:
+            continue
+        seen.add(id(level))
+        for sync in level:
+            if sync.share.how == "lost":
+                beyond.update(n for _, n in sync.beyond)
+            else:
+                synced.add(sync.dst)
+                todo.append(sync.onward)
+    return bool(synced & beyond)
+
+
+def as_graph(syncs: list[Sync], root: str, shorter: bool = True) -> SyncGraph | None:
+    """The links of a plan's paths as a ``SyncGraph``, if that is smaller (or not ``shorter``)."""
     links: dict[tuple, list] = {}  # one link per assignment: the shares it may go through
     kinds: dict[tuple, set] = {}  # whether the link's far end is the object written, by path
     ends: dict[tuple, Sync] = {}
@@ -866,7 +888,7 @@ def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
 
     collect(syncs)
     graph = _graph(root, links, kinds, ends.values())
-    return graph if GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
+    return graph if not shorter or GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
 
 
 def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, memo: dict, in_place) -> SyncGraph:
@@ -951,7 +973,21 @@ def _assignment_key(sync: Sync) -> tuple:
 
 
 def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
-    """The phases of a graph (``SyncGraph``), and the crossings that still matter."""
+    """The phases of a graph (``SyncGraph``), and the crossings that still matter.
+
+    A store into a whole (``b[i] = r``, a list's slot) gives ``b`` part of the new value; so
+    does any link from a name that may hold such a part (``partly``). Such a name may need
+    every real link to it, as paths run them all (two stores into two slots; a whole value
+    after a part): its links run in every pass, not only until it has a value.
+    """
+    partly = {key[1] for key, group in links.items() if not _gives_whole(group[0])}
+    todo = list(partly)
+    while todo:
+        at = todo.pop()
+        for key in links:
+            if key[0] == at and key[1] not in partly:
+                partly.add(key[1])
+                todo.append(key[1])
     whole = _surely_synced(links, root)
     ends = [replace(e, beyond=[b for b in e.beyond if b[1] not in whole]) for e in ends]
     ends = [e for e in ends if e.share.how == "opaque" or e.beyond]
@@ -966,7 +1002,12 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
     plain = {key: [replace(sync, same_object=False) for sync in group] for key, group in links.items()}
     order, passes = _phase(plain, root)
     phases.append((order, passes, passes <= UNROLLED_PASSES))
-    return SyncGraph(root, phases, ends)
+    return SyncGraph(root, phases, ends, partly)
+
+
+def _gives_whole(sync: Sync) -> bool:
+    """Whether a sync gives its far end a whole new value (not a store into part of it)."""
+    return sync.share.how == "same" or sync.dst == sync.share.ref
 
 
 def _phase(links: dict, root: str) -> tuple:

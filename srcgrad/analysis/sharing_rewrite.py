@@ -261,8 +261,8 @@ class SharedMemory:
         """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
         link no assignment can carry it over, and raises if it reaches ``a`` (or ``b``) that
         way: if the link to it beyond is real too (its flag ``f``, ``g``). ``synced``: the
-        flags that say a name was given the new value another way (``graph_code``), so needs
-        none across the link."""
+        flags that say a name was given the whole new value another way (``PassesWriter``),
+        so needs none across the link."""
         made = self.parsed.location(sync.share.origin)
         line = f" (line {made.lineno})" if made else ""
         where = f"{made.filename}:{made.lineno}: " if made else ""
@@ -350,7 +350,7 @@ class PassesWriter:
             if None not in flags:
                 held = [tp.name(f) for f in flags]
                 tests = tests + ([gast.BoolOp(op=gast.Or(), values=held)] if len(held) > 1 else held)
-            test = gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0]
+            test = gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0] if tests else tp.const(True)
             go = writer.names.fresh(f"sync_{spelled(group[0].dst)}")
             code.append(writer.added(tp.assign(go, test), origin))
             branch = gast.If(test=tp.name(go), body=[gast.copy_location(x, origin) for x in body], orelse=[])
@@ -361,9 +361,13 @@ class PassesWriter:
             return [] if n == graph.root else [tp.name(synced[n])]
 
         for links, passes, unrolled in graph.phases:
-            if not unrolled:  # until a pass gives no name the value
-                grew = writer.names.fresh("grew")
+            # a loop runs until a pass gives no name the value, or (where names take every link
+            # to them) as many passes as the longest path needs
+            counted = not unrolled and any(group[0].dst in graph.partly for group in links)
+            if not unrolled:
                 outer, code = code, []
+            if not unrolled and not counted:
+                grew = writer.names.fresh("grew")
                 code.append(writer.added(tp.assign(grew, tp.const(False)), origin))
             for _ in range(passes if unrolled else 1):
                 for group in links:
@@ -373,17 +377,29 @@ class PassesWriter:
                         for a in carried:
                             setattr(a, SAME_OBJECT_MARK, True)
                     now = [writer.added(tp.assign(synced[sync.dst], tp.const(True)), origin)]
-                    if not unrolled:
+                    if not unrolled and not counted:
                         now.append(writer.added(tp.assign(grew, tp.const(True)), origin))
-                    not_yet = gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))
-                    copies.append((sync, guarded(group, has(sync.src) + [not_yet], carried + now)))
-            if not unrolled:
+                    tests = has(sync.src)
+                    if sync.dst not in graph.partly:  # a whole value: the first is enough
+                        tests = tests + [gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))]
+                    copies.append((sync, guarded(group, tests, carried + now)))
+            if counted:
+                loop = gast.For(
+                    target=tp.name(writer.names.fresh("sync_pass"), store=True), iter=tp.expr("range(n)", n=tp.const(passes)),
+                    body=code, orelse=[], type_comment=None,
+                )
+                code = outer
+                code.append(gast.copy_location(loop, origin))
+            elif not unrolled:
                 start = writer.added(tp.assign(grew, tp.const(True)), origin)
                 loop = gast.While(test=tp.name(grew), body=code, orelse=[])
                 code = outer
                 code += [start, gast.copy_location(loop, origin)]
+        # a name that only ever gets a whole new value has it all once its flag is set; a store
+        # into it (`b[i] = r`, a list's slot) leaves the rest as it was (`SyncGraph.partly`)
+        wholly = {n: flag for n, flag in synced.items() if n not in graph.partly}
         for sync in graph.ends:
-            crossing = [writer.refuse_lost(sync, synced)] if sync.share.how == "lost" else writer.carry(sync)
+            crossing = [writer.refuse_lost(sync, wholly)] if sync.share.how == "lost" else writer.carry(sync)
             guarded([sync], has(sync.src), crossing)
         self.run_again_after_stores(graph.root, copies)
         return code
