@@ -344,6 +344,7 @@ class PassesWriter:
                     synced[n] = writer.names.fresh(f"{spelled(n)}_synced")
         code = [writer.added(tp.assign(flag, tp.const(False)), origin) for flag in synced.values()]
         copies = []  # (a link's first sync, its statements' `if`): one per pass
+        reached = set()  # the names a link written so far may have given the value
 
         def guarded(group: list, tests: list, body: list) -> gast.If:
             flags = [writer.flag(sync.share) for sync in group]
@@ -380,8 +381,11 @@ class PassesWriter:
                     if not unrolled and not counted:
                         now.append(writer.added(tp.assign(grew, tp.const(True)), origin))
                     tests = has(sync.src)
-                    if sync.dst not in graph.partly:  # a whole value: the first is enough
+                    # a whole value: the first is enough (the first link written to a name needs
+                    # no test, but in a loop)
+                    if sync.dst not in graph.partly and (sync.dst in reached or not unrolled):
                         tests = tests + [gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))]
+                    reached.add(sync.dst)
                     copies.append((sync, guarded(group, tests, carried + now)))
             if counted:
                 loop = gast.For(
