@@ -151,7 +151,6 @@ def test_a_refusal_names_the_array_a_loop_iterates_as_the_user_wrote_it(monkeypa
     from srcgrad.analysis import sharing
 
     monkeypatch.setattr(sharing, "GRAPH_FROM", 10**9)
-    monkeypatch.setattr(sharing, "_crosses_to_synced", lambda syncs: False)
     module = load_found("s6718_k12")
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as refused:
         srcgrad.grad(module.f)(*copy.deepcopy(module.ARGS))

@@ -510,8 +510,8 @@ class SyncPlanner:
         budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
             syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if _sync_count(syncs, {}) > GRAPH_FROM or _crosses_to_synced(syncs):
-                plan = as_graph(syncs, name, shorter=not _crosses_to_synced(syncs)) or syncs
+            if _sync_count(syncs, {}) > GRAPH_FROM:
+                plan = as_graph(syncs, name) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
             plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
@@ -848,28 +848,8 @@ class SyncGraph:
         return any(links for links, _, _ in self.phases) or bool(self.ends)
 
 
-def _crosses_to_synced(syncs: list[Sync]) -> bool:
-    """Whether a lost link is crossed to a name some path gives the new value: written path by
-    path, the crossing cannot know whether one did (and is refused at run time if the links
-    are real); as passes over the links, it asks that name's flag (``SyncGraph``)."""
-    synced, beyond, seen = set(), set(), set()
-    todo = [syncs]
-    while todo:
-        level = todo.pop()
-        if id(level) in seen:
-            continue
-        seen.add(id(level))
-        for sync in level:
-            if sync.share.how == "lost":
-                beyond.update(n for _, n in sync.beyond)
-            else:
-                synced.add(sync.dst)
-                todo.append(sync.onward)
-    return bool(synced & beyond)
-
-
-def as_graph(syncs: list[Sync], root: str, shorter: bool = True) -> SyncGraph | None:
-    """The links of a plan's paths as a ``SyncGraph``, if that is smaller (or not ``shorter``)."""
+def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
+    """The links of a plan's paths as a ``SyncGraph``, if that is smaller."""
     links: dict[tuple, list] = {}  # one link per assignment: the shares it may go through
     kinds: dict[tuple, set] = {}  # whether the link's far end is the object written, by path
     ends: dict[tuple, Sync] = {}
@@ -888,7 +868,7 @@ def as_graph(syncs: list[Sync], root: str, shorter: bool = True) -> SyncGraph | 
 
     collect(syncs)
     graph = _graph(root, links, kinds, ends.values())
-    return graph if not shorter or GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
+    return graph if GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
 
 
 def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, memo: dict, in_place) -> SyncGraph:
