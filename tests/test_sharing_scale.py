@@ -378,3 +378,16 @@ def test_the_campaigns_programs_whose_second_derivatives_the_passes_got_wrong(na
         srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
     except srcgrad.UnsupportedSyntaxError as refused:
         assert "share memory through a name rebound since" in str(refused)
+
+
+def test_a_sync_every_path_makes_of_the_object_written_stays_one_in_the_second_phase(monkeypatch):
+    # seed 7174 program 8 with every plan as passes: the second phase ran `c = b` (b the object
+    # written on every path that reaches it) as a plain assignment too, and the reverse sweep
+    # then saved and restored c: wrong Hessian-vector products, first derivatives right
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
+    monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    module = load_found("s7174_k8")
+    differentiated = [k for k, arg in enumerate(module.ARGS) if not isinstance(arg, int)]
+    srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)

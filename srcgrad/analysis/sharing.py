@@ -978,9 +978,11 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
             for key, group in links.items()
             if True in kinds[key] or (group[0].share.how == "part" and group[0].dst == group[0].share.base)
         }
-        phases.append((*_phase(keeping, root), True))
-    plain = {key: [replace(sync, same_object=False) for sync in group] for key, group in links.items()}
-    order, passes = _phase(plain, root)
+        phases.append((*_phase(keeping, {root}), True))
+    # the second phase keeps the marking of the links every path marks (paths never run them as
+    # plain assignments); the others are plain
+    plain = {key: [replace(sync, same_object=kinds[key] == {True}) for sync in group] for key, group in links.items()}
+    order, passes = _phase(plain, {root})
     phases.append((order, passes, passes <= UNROLLED_PASSES))
     return SyncGraph(root, phases, ends, partly)
 
@@ -990,15 +992,16 @@ def _gives_whole(sync: Sync) -> bool:
     return sync.share.how == "same" or sync.dst == sync.share.ref
 
 
-def _phase(links: dict, root: str) -> tuple:
-    """(the links in the order a pass tries them, nearer the root first; the passes needed)."""
-    depth, frontier, level = {root: 0}, {root}, 0
+def _phase(links: dict, starts: set) -> tuple:
+    """(the links in the order a pass tries them, nearer the names that start with the value
+    first; the passes needed). ``starts``: the root, and the names an earlier phase reached."""
+    depth, frontier, level = dict.fromkeys(starts, 0), set(starts), 0
     while frontier:
         level += 1
         frontier = {key[1] for key in links if key[0] in frontier and key[1] not in depth}
         depth.update(dict.fromkeys(frontier, level))
     order = sorted((key for key in links if key[0] in depth), key=lambda key: depth[key[0]])
-    return [links[key] for key in order], _passes_needed(order, root, len(depth) - 1)
+    return [links[key] for key in order], _passes_needed(order, starts, len(depth) - 1)
 
 
 def _surely_synced(links: dict, root: str) -> set[str]:
@@ -1020,7 +1023,7 @@ def _surely_synced(links: dict, root: str) -> set[str]:
 PASSES_STEPS = 20_000  # paths walked to count the passes a phase needs; past it, one per name
 
 
-def _passes_needed(order: list, root: str, names: int) -> int:
+def _passes_needed(order: list, starts: set, names: int) -> int:
     """The passes the longest path needs: one, and one more each time its next link comes
     no later in the order than the one before."""
     position = {key: k for k, key in enumerate(order)}
@@ -1039,7 +1042,8 @@ def _passes_needed(order: list, root: str, names: int) -> int:
                 walk(key[1], position[key], on_path | {key[1]}, passes + (position[key] <= last))
 
     try:
-        walk(root, -1, frozenset({root}), 1)
+        for start in sorted(starts):
+            walk(start, -1, frozenset({start}), 1)
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
