@@ -510,11 +510,12 @@ class SyncPlanner:
         budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
             syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
-            if _sync_count(syncs, {}) > GRAPH_FROM:
-                plan = as_graph(syncs, name) or syncs
+            size = _sync_count(syncs, {})
+            if size > GRAPH_FROM:
+                plan = as_graph(syncs, name, size) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
             plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
-        if plan is None or (plan.size() if isinstance(plan, SyncGraph) else _sync_count(syncs, {})) > budget:
+        if plan is None or (plan.size() if isinstance(plan, SyncGraph) else size) > budget:
             self.too_many_paths(s, name, surely_array)
             return
         if isinstance(plan, SyncGraph):
@@ -789,7 +790,7 @@ def _synced(syncs: list[Sync], memo: dict) -> set[str]:
         if not (share.certain and (share.always or share.how == "same")):
             continue  # under a flag: where it is false, the name may still share the memory
         whole |= _synced(sync.onward, memo)
-        if share.how == "same" or sync.dst == share.ref:  # (a part taken again from its whole)
+        if _gives_whole(sync):  # (a part taken again from its whole, too)
             whole.add(sync.dst)
     memo[id(syncs)] = whole
     return whole
@@ -848,8 +849,9 @@ class SyncGraph:
         return any(links for links, _, _ in self.phases) or bool(self.ends)
 
 
-def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
-    """The links of a plan's paths as a ``SyncGraph``, if that is smaller."""
+def as_graph(syncs: list[Sync], root: str, size: int) -> SyncGraph | None:
+    """The links of a plan's paths as a ``SyncGraph``, if that is smaller than their ``size``
+    syncs."""
     links: dict[tuple, list] = {}  # one link per assignment: the shares it may go through
     kinds: dict[tuple, set] = {}  # whether the link's far end is the object written, by path
     ends: dict[tuple, Sync] = {}
@@ -868,7 +870,7 @@ def as_graph(syncs: list[Sync], root: str) -> SyncGraph | None:
 
     collect(syncs)
     graph = _graph(root, links, kinds, ends.values())
-    return graph if GRAPH_GAIN * graph.size() < _sync_count(syncs, {}) else None
+    return graph if GRAPH_GAIN * graph.size() < size else None
 
 
 def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, memo: dict, in_place) -> SyncGraph:
@@ -978,11 +980,11 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
             for key, group in links.items()
             if True in kinds[key] or (group[0].share.how == "part" and group[0].dst == group[0].share.base)
         }
-        phases.append((*_phase(keeping, {root}), True))
+        phases.append((*_phase(keeping, root), True))
     # the second phase keeps the marking of the links every path marks (paths never run them as
     # plain assignments); the others are plain
     plain = {key: [replace(sync, same_object=kinds[key] == {True}) for sync in group] for key, group in links.items()}
-    order, passes = _phase(plain, {root})
+    order, passes = _phase(plain, root)
     phases.append((order, passes, passes <= UNROLLED_PASSES))
     return SyncGraph(root, phases, ends, partly)
 
@@ -992,16 +994,15 @@ def _gives_whole(sync: Sync) -> bool:
     return sync.share.how == "same" or sync.dst == sync.share.ref
 
 
-def _phase(links: dict, starts: set) -> tuple:
-    """(the links in the order a pass tries them, nearer the names that start with the value
-    first; the passes needed). ``starts``: the root, and the names an earlier phase reached."""
-    depth, frontier, level = dict.fromkeys(starts, 0), set(starts), 0
+def _phase(links: dict, root: str) -> tuple:
+    """(the links in the order a pass tries them, nearer the root first; the passes needed)."""
+    depth, frontier, level = {root: 0}, {root}, 0
     while frontier:
         level += 1
         frontier = {key[1] for key in links if key[0] in frontier and key[1] not in depth}
         depth.update(dict.fromkeys(frontier, level))
     order = sorted((key for key in links if key[0] in depth), key=lambda key: depth[key[0]])
-    return [links[key] for key in order], _passes_needed(order, starts, len(depth) - 1)
+    return [links[key] for key in order], _passes_needed(order, root, len(depth) - 1)
 
 
 def _surely_synced(links: dict, root: str) -> set[str]:
@@ -1015,7 +1016,7 @@ def _surely_synced(links: dict, root: str) -> set[str]:
                 continue
             reached.add(b)
             todo.append(b)
-            if any(sync.share.how == "same" or b == sync.share.ref for sync in group):
+            if any(_gives_whole(sync) for sync in group):
                 whole.add(b)
     return whole
 
@@ -1023,7 +1024,7 @@ def _surely_synced(links: dict, root: str) -> set[str]:
 PASSES_STEPS = 20_000  # paths walked to count the passes a phase needs; past it, one per name
 
 
-def _passes_needed(order: list, starts: set, names: int) -> int:
+def _passes_needed(order: list, root: str, names: int) -> int:
     """The passes the longest path needs: one, and one more each time its next link comes
     no later in the order than the one before."""
     position = {key: k for k, key in enumerate(order)}
@@ -1042,8 +1043,7 @@ def _passes_needed(order: list, starts: set, names: int) -> int:
                 walk(key[1], position[key], on_path | {key[1]}, passes + (position[key] <= last))
 
     try:
-        for start in sorted(starts):
-            walk(start, -1, frozenset({start}), 1)
+        walk(root, -1, frozenset({root}), 1)
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
