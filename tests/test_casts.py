@@ -27,6 +27,11 @@ CASTS = {
     "array_int32": "np.sum(np.array(x, dtype=np.int32) * x)",
     "array_of_list_int": "np.sum(np.array([x[0], x[1] * 1.7], dtype=int) * x[:2])",
     "array_of_list": "np.sum(np.array([x[0], x[1] * 2.0]) * x[:2])",
+    # a fill value cast to the dtype asked for, or to that of the array it is like
+    "full_like_int": "np.sum(np.full_like(np.arange(4), x[0]) * x)",
+    "full_like_float": "np.sum(np.full_like(x, x[0]) * x)",
+    "full_int": "np.sum(np.full(4, x[1], dtype=int) * x)",
+    "full_float": "np.sum(np.full(4, x[1]) * x)",
 }
 
 

@@ -226,3 +226,37 @@ def f(x):
 """)
     for how, call in _differentiations(f, (X,), 0).items():
         _refused_at(call, f.__code__.co_filename, 6, 19, "np.gradient with coordinates or one spacing per axis")
+
+
+def test_a_complex_value_meeting_a_rule_for_real_values_is_refused_at_the_call(tmp_path):
+    # np.maximum orders complex numbers by their real parts, np.var takes |x - mean|², np.vdot
+    # conjugates its first operand: their rules gave silently wrong derivatives of complex values
+    f = load(tmp_path, """
+def clipped(z):
+    return np.sum(np.maximum(z, 0.1) * z)
+
+
+def spread(z):
+    return np.var(z * 2.0)
+
+
+def overlap(z):
+    return np.vdot(z, z + 1.0)
+""", name="clipped")
+    path = f.__code__.co_filename
+    module = inspect.getmodule(f)
+    z = X + 0.5j * X[::-1]
+    for name, line, column, what in [
+        ("clipped", 6, 19, "np.maximum of a complex value"),
+        ("spread", 10, 12, "np.var of a complex value"),
+    ]:
+        calls = _differentiations(getattr(module, name), (z,), 0)
+        for how in ("jvp", "pullback"):
+            _refused_at(calls[how], path, line, column, what)
+    _refused_at(_differentiations(module.overlap, (z,), 0)["pullback"], path, 14, 12, "np.vdot of a complex value")
+    # vdot's forward rule holds for complex values: d(conj(a) . b) = conj(da) . b + conj(a) . db
+    u = np.ones_like(z) * (0.3 - 0.2j)
+    _, tangent = srcgrad.jvp(module.overlap, (z,), (u,))
+    eps = 1e-7
+    expected = (module.overlap(z + eps * u) - module.overlap(z - eps * u)) / (2 * eps)
+    assert np.isclose(tangent, expected, rtol=1e-6)

@@ -1167,3 +1167,79 @@ def test_rules_keep_duck_arrays(case: Case):
     tangents = [0.0 if u is None else _duck(u) for u in dirs]
     out = call_jvp(jrule, tangents, _duck(ans), duck_args, case.options(jrule))
     _no_plain_arrays(out)
+
+
+# ------------------------------------------------------ complex inputs: right or refused
+
+
+def _complex_like(x):
+    """``x`` with a small imaginary part, for each float array or number in it."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x + 0.3j * _rng.normal(size=x.shape)
+    if isinstance(x, float):
+        return complex(x, 0.3 * _rng.normal())
+    return x
+
+
+def _complex_direction(x):
+    if isinstance(x, np.ndarray) and x.ndim:
+        return _rng.normal(size=x.shape) + 1j * _rng.normal(size=x.shape)
+    return complex(_rng.normal(), _rng.normal())
+
+
+def _complex_setup(case: Case):
+    """Complex inputs and directions, and the directional derivative by complex central
+    differences; None where NumPy itself refuses the complex inputs (loud already)."""
+    args = [a.value if isinstance(a, Const) else tmap(_complex_like, a) for a in case.args]
+    dirs = [None if isinstance(a, Const) else tmap(_complex_direction, arg) for a, arg in zip(case.args, args, strict=True)]
+    if case.sym:
+        dirs = [symmetric(u) if u is not None else None for u in dirs]
+
+    def shifted(t):
+        return [a if u is None else tmap(lambda x, v: x + t * v, a, u) for a, u in zip(args, dirs, strict=True)]
+
+    try:
+        ans = case.call(*args)
+        hi, lo = case.call(*shifted(EPS)), case.call(*shifted(-EPS))
+    except (TypeError, ValueError, np.linalg.LinAlgError):
+        return None
+    expected = tmap(lambda p, m: (np.asarray(p, complex) - np.asarray(m, complex)) / (2 * EPS), hi, lo)
+    return args, dirs, ans, expected
+
+
+def _complex_inner(a, b):
+    """The bilinear pairing (no conjugate) under which reverse rules transpose forward ones:
+    autograd's convention for complex values, cotangent = 2 d/dz of a real result."""
+    return sum(complex(np.sum(np.multiply(x, y))) for x, y in zip(leaves(a), leaves(b), strict=True))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_complex_inputs_get_the_holomorphic_derivative_or_a_refusal(case: Case):
+    """Where NumPy takes complex inputs, each rule either gives the complex derivative
+    (holomorphic functions, under the bilinear pairing) or raises NoDerivativeRuleError:
+    np.maximum (which orders complex numbers by real part), var, the factorisations, vdot's
+    conjugate and 100 more gave wrong derivatives silently before."""
+    setup_ = _complex_setup(case)
+    if setup_ is None:
+        pytest.skip("NumPy refuses these complex inputs itself")
+    args, dirs, ans, expected = setup_
+    rule = registry.jvp_rule(case.fn)
+    try:
+        tangent = call_jvp(rule, [0.0 if u is None else u for u in dirs], ans, args, case.options(rule))
+    except NoDerivativeRuleError:
+        pass
+    else:
+        for t, e in zip(leaves(tangent), leaves(expected), strict=True):
+            np.testing.assert_allclose(np.broadcast_to(t, np.shape(e)), e, rtol=1e-4, atol=1e-6, err_msg="JVP")
+    rule = registry.vjp_rule(case.fn)
+    g = tmap(_complex_direction, ans)
+    try:
+        cots = call_vjp(rule, g, ans, args, case.options(rule))
+    except NoDerivativeRuleError:
+        return
+    got = 0.0
+    for arg, u, cot in zip(args, dirs, cots, strict=True):
+        if u is not None:
+            got += _complex_inner(sg.unbroadcast(cot, arg) if rule.broadcasts else cot, u)
+    want = _complex_inner(g, expected)
+    assert abs(got - want) <= 1e-4 * max(1.0, abs(want)), f"<vjp(g), u> = {got} != <g, J u> = {want}"

@@ -31,7 +31,7 @@ from ..core.ir import call_layout, is_append, linked_groups, target_of, whole_in
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from .context import TransformContext
-from .inline import inline
+from .inline import inline, real_inputs_guard
 from .state import ZERO, Derivatives, as_zero, fold_zero, join
 
 __all__ = ["ForwardCode", "ForwardTransformer"]
@@ -275,6 +275,7 @@ class ForwardTransformer(JumpEdges):
         expr = fold_zero(as_zero(result, zero_locals), live, zeros)
         if expr is None:
             return None, []
+        expr = real_inputs_guard(expr, rule, op.inputs, self.sg(), where)
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
             expr = tp.expr("sg.expand_to(d, t)", sg=self.sg(), d=expr, t=target)
         return expr, body

@@ -97,6 +97,25 @@ def inline(
     return body[:-1], body[-1].value
 
 
+def real_inputs_guard(value: gast.expr, rule, inputs: dict, sg: str, where: Location | None) -> gast.expr:
+    """``value``, a derivative by ``rule``, checked at run time that none of the call's
+    ``inputs`` is complex where the rule holds for real inputs only (``real_inputs=True``);
+    each part of a tuple is checked, so that a caller that takes the parts apart keeps them."""
+    if rule.real_inputs is None:
+        return value
+    if isinstance(value, gast.Tuple):
+        value.elts = [
+            e if isinstance(e, gast.Constant) and e.value is None else real_inputs_guard(e, rule, inputs, sg, where)
+            for e in value.elts
+        ]
+        return value
+    call = tp.expr("sg.real_inputs(v, f)", sg=sg, v=value, f=tp.const(rule.real_inputs))
+    call.args += [tp.name(a.id) for a in inputs.values() if isinstance(a, gast.Name)]
+    if where is not None:
+        call.keywords.append(gast.keyword(arg="at", value=tp.const(str(where))))
+    return call
+
+
 class _OptionChosen(gast.NodeTransformer):
     """``a if dtype is None else b`` with the call's ``dtype`` a constant or a builtin type
     (``int``): the branch it takes, so that no stage shows (or keeps values for) the branch

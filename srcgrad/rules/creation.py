@@ -69,24 +69,24 @@ def cast_jvp(dx, ans, x):
 
 @defvjp(np.full)
 def full(g, ans, shape, fill_value, dtype=None, order="C"):
-    """Only the fill value matters: every element is a copy of it."""
-    return None, sg.unbroadcast(g, fill_value)
+    """Only the fill value matters: every element is a copy of it, cast to ``dtype``."""
+    return None, sg.cast_cotangent(sg.unbroadcast(g, fill_value), fill_value if dtype is None else dtype, fill_value)
 
 
 @defjvp(np.full)
 def full_jvp(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C"):
-    return np.zeros_like(ans) + dfill_value
+    return sg.cast_tangent(np.zeros_like(ans) + dfill_value, ans)
 
 
 @defvjp(np.full_like)
 def full_like(g, ans, a, fill_value):
-    """Only the fill value matters: every element is a copy of it."""
-    return None, sg.unbroadcast(g, fill_value)
+    """Only the fill value matters: every element is a copy of it, cast to ``a``'s dtype."""
+    return None, sg.cast_cotangent(sg.unbroadcast(g, fill_value), a, fill_value)
 
 
 @defjvp(np.full_like)
 def full_like_jvp(da, dfill_value, ans, a, fill_value):
-    return np.zeros_like(ans) + dfill_value
+    return sg.cast_tangent(np.zeros_like(ans) + dfill_value, ans)
 
 
 declare_container_results(np.linspace)  # (samples, step) with retstep=True

@@ -350,12 +350,12 @@ def modf_jvp(dx, ans, x):
 @defvjp(np.nan_to_num)
 def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Replaced (non-finite) entries are constants."""
-    return np.where(np.isfinite(x), g, 0.0)
+    return np.where(np.isfinite(sg.real_only(x, "np.nan_to_num")), g, 0.0)
 
 
 @defjvp(np.nan_to_num)
 def nan_to_num_jvp(dx, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    return np.where(np.isfinite(x), dx, 0.0)
+    return np.where(np.isfinite(sg.real_only(x, "np.nan_to_num")), dx, 0.0)
 
 
 @defvjp(np.unwrap)
@@ -374,27 +374,28 @@ def unwrap_jvp(dp, ans, p, discont=None, axis=-1, period=2 * np.pi):
 
 @defvjp(np.maximum, np.fmax, broadcasts=True)
 def maximum(g, ans, x, y):
-    """Ties split the derivative 0.5 / 0.5: (1 + sign(x - y)) / 2 is 1, 0.5 or 0."""
-    s = np.sign(x - y)
+    """Ties split the derivative 0.5 / 0.5: (1 + sign(x - y)) / 2 is 1, 0.5 or 0. NumPy orders
+    complex numbers by their real parts first, which no derivative follows: refused."""
+    s = np.sign(sg.real_only(x - y, "np.maximum"))
     return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
 
 
 @defjvp(np.maximum, np.fmax, broadcasts=True)
 def maximum_jvp(dx, dy, ans, x, y):
-    s = np.sign(x - y)
+    s = np.sign(sg.real_only(x - y, "np.maximum"))
     return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
 
 
 @defvjp(np.minimum, np.fmin, broadcasts=True)
 def minimum(g, ans, x, y):
     """Ties split the derivative 0.5 / 0.5: (1 - sign(x - y)) / 2 is 0, 0.5 or 1."""
-    s = np.sign(x - y)
+    s = np.sign(sg.real_only(x - y, "np.minimum"))
     return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
 
 
 @defjvp(np.minimum, np.fmin, broadcasts=True)
 def minimum_jvp(dx, dy, ans, x, y):
-    s = np.sign(x - y)
+    s = np.sign(sg.real_only(x - y, "np.minimum"))
     return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
 
 

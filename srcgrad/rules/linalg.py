@@ -32,7 +32,7 @@ def inv_jvp(da, ans, a):
 @defvjp(np.linalg.pinv)
 def pinv(g, ans, a, rcond=None, hermitian=False):
     """Golub & Pereyra (1973), for a matrix of locally constant rank (e.g. full rank)."""
-    x = ans
+    x = sg.real_only(a, "np.linalg.pinv", ans)
     xt = sg.mT(ans)
     gt = sg.mT(g)
     left = gt @ x @ xt  # (I - a x) terms
@@ -42,7 +42,7 @@ def pinv(g, ans, a, rcond=None, hermitian=False):
 
 @defjvp(np.linalg.pinv)
 def pinv_jvp(da, ans, a, rcond=None, hermitian=False):
-    x = ans
+    x = sg.real_only(a, "np.linalg.pinv", ans)
     xt = sg.mT(ans)
     dat = sg.mT(da)
     left = x @ xt @ dat
@@ -63,12 +63,12 @@ def det_jvp(da, ans, a):
 @defvjp(np.linalg.slogdet)
 def slogdet(g, ans, a):
     """Only logabsdet has a derivative; the sign is piecewise constant."""
-    return np.expand_dims(sg.part(g, ans, 1), (-2, -1)) * sg.mT(np.linalg.inv(a))
+    return np.expand_dims(sg.part(g, ans, 1), (-2, -1)) * sg.mT(np.linalg.inv(sg.real_only(a, "np.linalg.slogdet")))
 
 
 @defjvp(np.linalg.slogdet)
 def slogdet_jvp(da, ans, a):
-    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(sg.real_only(a, "np.linalg.slogdet"), da), axis1=-2, axis2=-1)
 
 
 @defvjp(np.linalg.lstsq)
@@ -99,7 +99,7 @@ def solve_jvp(da, db, ans, a, b):
 @defvjp(np.linalg.cholesky)
 def cholesky(g, ans, a):
     """a = L L^T: ga = sym(L^-T phi(L^T g) L^-1), phi = lower triangle with half the diagonal."""
-    linv = np.linalg.inv(ans)
+    linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
     p = sg.mT(ans) @ g
     phi = 0.5 * (np.tril(p) + np.tril(p, -1))
     ga = sg.mT(linv) @ phi @ linv
@@ -109,7 +109,7 @@ def cholesky(g, ans, a):
 @defjvp(np.linalg.cholesky)
 def cholesky_jvp(da, ans, a):
     """dL = L phi(L^-1 sym(da) L^-T)."""
-    linv = np.linalg.inv(ans)
+    linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
     p = linv @ (0.5 * (da + sg.mT(da))) @ sg.mT(linv)
     return ans @ (0.5 * (np.tril(p) + np.tril(p, -1)))
 
@@ -117,7 +117,7 @@ def cholesky_jvp(da, ans, a):
 @defvjp(np.linalg.eigh)
 def eigh(g, ans, a, UPLO="L"):
     """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]); symmetrised."""
-    w = ans[0]
+    w = sg.real_only(a, "np.linalg.eigh", ans[0])
     v = ans[1]
     vt = sg.mT(v)
     gw = sg.part(g, ans, 0)
@@ -129,7 +129,7 @@ def eigh(g, ans, a, UPLO="L"):
 @defjvp(np.linalg.eigh)
 def eigh_jvp(da, ans, a, UPLO="L"):
     """dw = diag(V^T da V), dV = V (F * (V^T da V)), with da symmetrised."""
-    w = ans[0]
+    w = sg.real_only(a, "np.linalg.eigh", ans[0])
     v = ans[1]
     s = sg.mT(v) @ (0.5 * (da + sg.mT(da))) @ v
     return np.diagonal(s, 0, -2, -1), v @ (sg.inverse_gaps(w) * s)
@@ -138,13 +138,13 @@ def eigh_jvp(da, ans, a, UPLO="L"):
 @defvjp(np.linalg.eigvalsh)
 def eigvalsh(g, ans, a, UPLO="L"):
     """ga = V diag(g) V^T, with the eigenvectors recomputed."""
-    v = np.linalg.eigh(a, UPLO)[1]
+    v = np.linalg.eigh(sg.real_only(a, "np.linalg.eigvalsh"), UPLO)[1]
     return (v * g[..., None, :]) @ sg.mT(v)
 
 
 @defjvp(np.linalg.eigvalsh)
 def eigvalsh_jvp(da, ans, a, UPLO="L"):
-    v = np.linalg.eigh(a, UPLO)[1]
+    v = np.linalg.eigh(sg.real_only(a, "np.linalg.eigvalsh"), UPLO)[1]
     return np.sum(v * ((0.5 * (da + sg.mT(da))) @ v), axis=-2)
 
 
@@ -152,7 +152,7 @@ def eigvalsh_jvp(da, ans, a, UPLO="L"):
 def eig(g, ans, a):
     """Real eigenvalues only. ga = V^-T (diag(gw) + F * (V^T gV')) V^T, F[i, j] = 1 / (w[j] - w[i]),
     where gV' drops the part of gV along each (unit-norm) eigenvector."""
-    w = ans[0]
+    w = sg.real_only(a, "np.linalg.eig", ans[0])
     v = ans[1]
     gw = sg.part(g, ans, 0)
     gv = sg.part(g, ans, 1)
@@ -165,7 +165,7 @@ def eig(g, ans, a):
 @defjvp(np.linalg.eig)
 def eig_jvp(da, ans, a):
     """dw = diag(V^-1 da V); dV = V (F * (V^-1 da V)), less its part along each eigenvector."""
-    w = ans[0]
+    w = sg.real_only(a, "np.linalg.eig", ans[0])
     v = ans[1]
     s = np.linalg.inv(v) @ da @ v
     dv = v @ (sg.inverse_gaps(w) * s)
@@ -175,7 +175,7 @@ def eig_jvp(da, ans, a):
 @defvjp(np.linalg.svd)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
-    usv = sg.svd_factors(ans, a, compute_uv)
+    usv = sg.svd_factors(ans, sg.real_only(a, "np.linalg.svd"), compute_uv)
     gusv = sg.svd_cotangents(g, usv, compute_uv)
     u = usv[0]
     s = usv[1]
@@ -196,7 +196,7 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     """dP = U^T da V: ds = diag(dP), dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s,
     dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
-    usv = sg.svd_factors(ans, a, compute_uv)
+    usv = sg.svd_factors(ans, sg.real_only(a, "np.linalg.svd"), compute_uv)
     u = usv[0]
     s = usv[1]
     v = sg.mT(usv[2])
@@ -213,13 +213,13 @@ def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 @defvjp(*numpy_functions("linalg.svdvals"))
 def svdvals(g, ans, x):
     """d s_i = u_i^T dx v_i (distinct singular values)."""
-    usv = np.linalg.svd(x, full_matrices=False)
+    usv = np.linalg.svd(sg.real_only(x, "np.linalg.svdvals"), full_matrices=False)
     return (usv[0] * np.expand_dims(g, -2)) @ usv[2]
 
 
 @defjvp(*numpy_functions("linalg.svdvals"))
 def svdvals_jvp(dx, ans, x):
-    usv = np.linalg.svd(x, full_matrices=False)
+    usv = np.linalg.svd(sg.real_only(x, "np.linalg.svdvals"), full_matrices=False)
     return np.sum(usv[0] * (dx @ sg.mT(usv[2])), axis=-2)
 
 
@@ -227,7 +227,7 @@ def svdvals_jvp(dx, ans, x):
 def qr(g, ans, a, mode="reduced"):
     """Tall or square a of full rank: ga = (gq + q copyltu(m)) r^-T, m = r gr^T - gq^T q,
     where copyltu(m) mirrors the lower triangle of m onto the upper one."""
-    q = ans[0]
+    q = sg.real_only(a, "np.linalg.qr", ans[0])
     r = sg.qr_square_r(ans, mode)
     gq = sg.part(g, ans, 0)
     gr = sg.part(g, ans, 1)
@@ -239,7 +239,7 @@ def qr(g, ans, a, mode="reduced"):
 @defjvp(np.linalg.qr)
 def qr_jvp(da, ans, a, mode="reduced"):
     """x = q^T da r^-1 = (q^T dq) + (dr r^-1): antisymmetric plus upper-triangular parts."""
-    q = ans[0]
+    q = sg.real_only(a, "np.linalg.qr", ans[0])
     r = sg.qr_square_r(ans, mode)
     rinv = np.linalg.inv(r)
     x = sg.mT(q) @ da @ rinv

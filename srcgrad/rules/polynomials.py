@@ -58,7 +58,7 @@ def polysub_jvp(da1, da2, ans, a1, a2):
 @defvjp(np.polymul)
 def polymul(g, ans, a1, a2):
     """A full convolution of the coefficients."""
-    return sg.convolve_adjoints(g, a1, a2)
+    return sg.convolve_adjoints(g, a1, a2, "full", "np.polymul")
 
 
 @defjvp(np.polymul)

@@ -63,8 +63,8 @@ def tensordot_jvp(da, db, ans, a, b, axes=2):
 
 @defvjp(np.vdot)
 def vdot(g, ans, a, b):
-    """vdot flattens both operands (real inputs: no conjugation)."""
-    return g * np.reshape(b, sg.shape_of(a)), g * np.reshape(a, sg.shape_of(b))
+    """vdot flattens both operands; it conjugates a complex ``a``: refused."""
+    return g * np.reshape(sg.real_only(a, "np.vdot", b), sg.shape_of(a)), g * np.reshape(sg.real_only(a, "np.vdot"), sg.shape_of(b))
 
 
 @defjvp(np.vdot)
@@ -149,12 +149,12 @@ if hasattr(np, "vecdot"):  # NumPy >= 2.0
 
     @defvjp(np.vecdot, np.linalg.vecdot, broadcasts=True)
     def vecdot(g, ans, x1, x2, axis=-1):
-        """Real inputs; the sum runs over ``axis``."""
-        return np.expand_dims(g, axis) * x2, np.expand_dims(g, axis) * x1
+        """The sum runs over ``axis``; it conjugates a complex ``x1``: refused."""
+        return np.expand_dims(g, axis) * sg.real_only(x1, "np.vecdot", x2), np.expand_dims(g, axis) * sg.real_only(x1, "np.vecdot")
 
     @defjvp(np.vecdot, np.linalg.vecdot, broadcasts=True)
     def vecdot_jvp(dx1, dx2, ans, x1, x2, axis=-1):
-        return np.sum(dx1 * x2, axis=axis) + np.sum(x1 * dx2, axis=axis)
+        return np.vecdot(dx1, x2, axis=axis) + np.vecdot(x1, dx2, axis=axis)
 
 
 if hasattr(np, "matvec"):  # NumPy >= 2.2
@@ -170,9 +170,9 @@ if hasattr(np, "matvec"):  # NumPy >= 2.2
 
     @defvjp(np.vecmat, broadcasts=True)
     def vecmat(g, ans, x1, x2):
-        """x1 (..., n) times x2 (..., n, m)."""
-        return np.sum(x2 * g[..., None, :], axis=-1), x1[..., :, None] * g[..., None, :]
+        """x1 (..., n) times x2 (..., n, m); it conjugates a complex ``x1``: refused."""
+        return np.sum(sg.real_only(x1, "np.vecmat", x2) * g[..., None, :], axis=-1), sg.real_only(x1, "np.vecmat")[..., :, None] * g[..., None, :]
 
     @defjvp(np.vecmat, broadcasts=True)
     def vecmat_jvp(dx1, dx2, ans, x1, x2):
-        return np.sum(dx1[..., :, None] * x2, axis=-2) + np.sum(x1[..., :, None] * dx2, axis=-2)
+        return np.vecmat(dx1, x2) + np.vecmat(x1, dx2)

@@ -43,6 +43,7 @@ rule declared ``broadcasts=True``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class Rule:
     input_defaults: dict[str, object] = field(default_factory=dict)  # optional input -> default
     aliases: dict[str, str] = field(default_factory=dict)  # another keyword -> the parameter it names
     keyword_only: frozenset[str] = frozenset()  # options a call can give only by keyword (``*, copy=True``)
+    # the primal's name where the rule holds for real inputs only: a complex one is refused at
+    # run time (``sg.real_inputs``), since NumPy and SciPy often accept it and answer something
+    real_inputs: str | None = None
 
 
 Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
@@ -115,23 +119,31 @@ def _split_params(
     return inputs, options, defaults
 
 
-def defvjp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None):
+def defvjp(
+    *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
+    real_inputs: bool = False,
+):
     """Register the decorated function as the VJP rule of each of ``primals``;
     ``optional`` names inputs the caller may omit (they keep their default), ``aliases``
-    the other keywords the primal takes for a parameter (``np.clip``'s ``min=`` for ``a_min``)."""
+    the other keywords the primal takes for a parameter (``np.clip``'s ``min=`` for ``a_min``).
+    ``real_inputs``: the rule holds for real inputs only; a complex one is refused at run time."""
 
     def register(fn):
         inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
             _VJP[_key(primal)] = Rule(
-                primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}), _keyword_only(fn)
+                primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}), _keyword_only(fn),
+                _label(primal, fn) if real_inputs else None,
             )
         return fn
 
     return register
 
 
-def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None):
+def defjvp(
+    *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
+    real_inputs: bool = False,
+):
     """Register the decorated function as the JVP rule of each of ``primals`` (see ``defvjp``)."""
 
     def register(fn):
@@ -141,11 +153,33 @@ def defjvp(*primals, broadcasts: bool = False, optional: tuple[str, ...] = (), a
         inputs, options, defaults = _split_params(fn, ans_at + 1, optional)
         for primal in primals:
             _JVP[_key(primal)] = Rule(
-                primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}), _keyword_only(fn)
+                primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}), _keyword_only(fn),
+                _label(primal, fn) if real_inputs else None,
             )
         return fn
 
     return register
+
+
+def real_input_rules():
+    """``defvjp`` and ``defjvp`` for a module whose rules all hold for real inputs only."""
+    return functools.partial(defvjp, real_inputs=True), functools.partial(defjvp, real_inputs=True)
+
+
+_RULE_MODULE_PRIMALS = {  # where a rule module's primals come from, for the names in refusals
+    "srcgrad.rules.scipy_special": "scipy.special",
+    "srcgrad.rules.scipy_stats": "scipy.stats",
+    "srcgrad.rules.scipy_linalg": "scipy.linalg",
+    "srcgrad.rules.scipy_signal": "scipy.signal",
+}
+
+
+def _label(primal, fn) -> str:
+    """The primal as a user writes it: ``scipy.stats.norm.logpdf``, ``scipy.special.xlogy``."""
+    owner = getattr(getattr(primal, "__self__", None), "name", None)  # a distribution's method
+    name = f"{owner}.{primal.__name__}" if isinstance(owner, str) else getattr(primal, "__name__", repr(primal))
+    package = _RULE_MODULE_PRIMALS.get(fn.__module__, "np")
+    return f"{package}.{name}"
 
 
 def nondifferentiable(*primals) -> None:

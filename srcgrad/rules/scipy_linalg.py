@@ -19,7 +19,9 @@ from scipy import linalg
 
 from .. import runtime as sg
 from ..core.numpy_facts import declare_container_results
-from .registry import defjvp, defvjp
+from .registry import real_input_rules
+
+defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these rules'
 
 
 @defvjp(linalg.cholesky)

@@ -10,7 +10,9 @@ import numpy as np
 from scipy import signal
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import real_input_rules
+
+defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these rules'
 
 
 @defvjp(signal.convolve)

@@ -19,7 +19,9 @@ import numpy as np
 from scipy import special
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp
+from .registry import real_input_rules
+
+defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these rules'
 
 # ------------------------------------------------------ log-sum-exp, softmax
 

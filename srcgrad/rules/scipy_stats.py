@@ -50,7 +50,9 @@ from scipy.stats._distn_infrastructure import rv_continuous_frozen, rv_discrete_
 from scipy.stats._multivariate import dirichlet_frozen, multivariate_normal_frozen
 
 from .. import runtime as sg
-from .registry import defjvp, defvjp, unfreezer
+from .registry import real_input_rules, unfreezer
+
+defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these rules'
 
 LOC_SCALE = ("loc", "scale")
 

@@ -31,7 +31,7 @@ def correlate(g, ans, a, v, mode="valid"):
 
 @defjvp(np.correlate)
 def correlate_jvp(da, dv, ans, a, v, mode="valid"):
-    return np.correlate(da, v, mode) + np.correlate(a, dv, mode)
+    return np.correlate(da, v, mode) + np.correlate(a, sg.real_only(v, "np.correlate", dv), mode)
 
 
 @defvjp(np.interp)

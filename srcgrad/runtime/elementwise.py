@@ -1,8 +1,8 @@
 """Helpers of the rules in ``srcgrad.rules.elementwise``: special functions NumPy lacks.
 
 ``bessel_i1`` is the derivative of ``np.i0``; it sums the power series, so
-it works on any array type. ``real_only`` refuses a complex value where a rule
-holds only for real ones.
+it works on any array type. ``real_only`` and ``real_inputs`` refuse a complex
+value where a rule holds only for real ones.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ def real_only(x, function: str, result=None, at: str | None = None):
             "parts as two real arrays (np.cos(w), np.sin(w) for np.exp(1j * w))",
         )
     return x if result is None else result
+
+
+def real_inputs(result, function: str, *inputs, at: str | None = None):
+    """``result``, a rule's derivative, if none of the primal's ``inputs`` is complex: the
+    rules registered ``real_inputs=True`` hold for real inputs only (see ``real_only``)."""
+    for x in inputs:
+        real_only(x, function, at=at)
+    return result
 
 
 def bessel_i1(x):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
+from .elementwise import real_only
 from .shapes import mT
 
 
@@ -137,7 +138,7 @@ def cond_gradient(x, p=None, at=None):
         raise NoDerivativeRuleError(
             f"np.linalg.cond(..., p={p!r})", Location.parse(at), fix="p=None, 2 and -2 have one"
         )
-    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    u, s, vh = np.linalg.svd(real_only(x, "np.linalg.cond", at=at), full_matrices=False)
     top = u[..., :, :1] @ vh[..., :1, :]
     bottom = u[..., :, -1:] @ vh[..., -1:, :]
     s_max = s[..., :1, None]
@@ -152,7 +153,8 @@ def _lstsq_parts(a, b, ans, at):
     ``r = b - a x`` as columns, the pseudo-inverse and the thin SVD of ``a``; refused (an
     error naming the call) where ``a`` does not have full rank: there ``lstsq`` cuts small
     singular values off, and its solution jumps."""
-    m, n = np.shape(a)
+    m, n = np.shape(real_only(a, "np.linalg.lstsq", at=at))
+    real_only(b, "np.linalg.lstsq", at=at)
     if np.any(ans[2] < min(m, n)):
         raise NoDerivativeRuleError(
             f"np.linalg.lstsq of a rank-deficient matrix (rank {ans[2]} of {min(m, n)})", Location.parse(at),

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, unbroadcast
+from .elementwise import real_only
 from .indexing import scatter_add
 
 
@@ -21,17 +22,19 @@ def _full_correlation(g, n, m, mode, offset):
     return np.pad(g, (before, after))
 
 
-def convolve_adjoints(g, a, v, mode="full"):
-    """The cotangents of ``a`` and ``v`` in ``np.convolve(a, v, mode)`` (1-D)."""
-    n, m = np.shape(a)[0], np.shape(v)[0]
+def convolve_adjoints(g, a, v, mode="full", function="np.convolve", at=None):
+    """The cotangents of ``a`` and ``v`` in ``np.convolve(a, v, mode)`` (1-D, real: the
+    correlations below conjugate)."""
+    n, m = np.shape(real_only(a, function, at=at))[0], np.shape(real_only(v, function, at=at))[0]
     offset = (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
     full = _full_correlation(g, n, m, mode, offset)
     return np.correlate(full, v, "valid"), np.correlate(full, a, "valid")
 
 
-def correlate_adjoints(g, a, v, mode="valid"):
-    """The cotangents of ``a`` and ``v`` in ``np.correlate(a, v, mode)`` (1-D, real)."""
-    n, m = np.shape(a)[0], np.shape(v)[0]
+def correlate_adjoints(g, a, v, mode="valid", at=None):
+    """The cotangents of ``a`` and ``v`` in ``np.correlate(a, v, mode)`` (1-D, real: it
+    conjugates ``v``)."""
+    n, m = np.shape(real_only(a, "np.correlate", at=at))[0], np.shape(real_only(v, "np.correlate", at=at))[0]
     if mode == "same":
         offset = (m - 1) // 2 if n >= m else n // 2
     else:

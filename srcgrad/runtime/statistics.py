@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import as_float_of, full_tangent, shape_of
 from .containers import is_exact_zero
+from .elementwise import real_only
 from .reductions import _axes_tuple
 
 
@@ -35,7 +36,8 @@ def _quantile_weights(rows, q, nan=False, method="linear", at=None):
     order = np.argsort(rows, axis=-1)
     ordered = np.take_along_axis(rows, order, axis=-1)
     if nan:
-        count = np.sum(~np.isnan(rows), axis=-1, keepdims=True, dtype=np.result_type(rows, 1.0))
+        # (a real count of complex rows: a median of complex numbers picks one, as NumPy's does)
+        count = np.real(np.sum(~np.isnan(rows), axis=-1, keepdims=True, dtype=np.result_type(rows, 1.0)))
     else:
         count = np.shape(rows)[-1]
     v = np.reshape(q, np.shape(q) + (1,) * np.ndim(rows)) * (count - 1)
@@ -118,7 +120,7 @@ def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
     """The cotangent of ``m`` in ``np.cov(m, ...)`` (``y`` unsupported: stack it into ``m``)."""
     if y is not None:
         raise _cov_of_two(at)
-    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    x, w, total, fact, centred = _cov_setup(real_only(m, "np.cov", at=at), rowvar, bias, ddof, fweights, aweights)
     k = np.shape(x)[0]
     g2 = np.reshape(g, (k, k))
     gc = ((g2 + g2.T) @ (centred * w)) / fact
@@ -134,7 +136,7 @@ def cov_tangent(
     """The tangent of ``np.cov(m, ...)`` along ``dm``."""
     if y is not None:
         raise _cov_of_two(at)
-    x, w, total, fact, centred = _cov_setup(m, rowvar, bias, ddof, fweights, aweights)
+    x, w, total, fact, centred = _cov_setup(real_only(m, "np.cov", at=at), rowvar, bias, ddof, fweights, aweights)
     dx = np.atleast_2d(full_tangent(dm, m))
     if not rowvar and np.ndim(m) > 1:
         dx = dx.T
@@ -179,6 +181,7 @@ def histogram_adjoint(g, ans, a, bins=10, range=None, density=None, at=None):
     + 1)``, so edge k moves with the minimum by ``1 - k/bins`` and with the maximum by
     ``k/bins``, and a density (counts over the width) with both: both reach ``a`` at its
     extremes (the first of ties)."""
+    real_only(a, "np.histogram", at=at)
     g_hist, g_edges = g if isinstance(g, (tuple, list)) else (g, None)
     out = np.zeros(np.shape(a), dtype=np.result_type(a, 1.0))
     if not _histogram_moves(bins, range, at) or np.size(a) == 0:
@@ -204,7 +207,7 @@ def histogram_tangent(da, dweights, ans, a, bins=10, range=None, density=None, a
     if not is_exact_zero(dweights):
         raise NoDerivativeRuleError("np.histogram with respect to its parameter 'weights'", Location.parse(at))
     hist, edges = ans
-    dtype = np.result_type(a, 1.0)
+    dtype = np.result_type(real_only(a, "np.histogram", at=at), 1.0)
     if not _histogram_moves(bins, range, at) or np.size(a) == 0:
         return np.zeros(np.shape(hist), dtype), np.zeros(np.shape(edges), dtype)
     flat, dflat = np.ravel(a), np.ravel(da)

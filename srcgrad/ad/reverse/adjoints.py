@@ -17,7 +17,7 @@ from ...analysis.classify import Operation
 from ...core import templates as tp
 from ...core.ir import call_layout, target_of, whole_index
 from ...core.names import callee_name
-from ..inline import inline
+from ..inline import inline, real_inputs_guard
 
 
 class Adjoints:
@@ -69,6 +69,7 @@ class Adjoints:
             part = parts[p]
             if _is_none(part):
                 continue
+            part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
