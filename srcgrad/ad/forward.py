@@ -272,10 +272,9 @@ class ForwardTransformer(JumpEdges):
                 b.value = value
             kept.append(b)
         body = kept
-        expr = fold_zero(as_zero(result, zero_locals), live, zeros)
+        expr = real_inputs_guard(fold_zero(as_zero(result, zero_locals), live, zeros), rule, op.inputs, self.sg(), where)
         if expr is None:
             return None, []
-        expr = real_inputs_guard(expr, rule, op.inputs, self.sg(), where)
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
             expr = tp.expr("sg.expand_to(d, t)", sg=self.sg(), d=expr, t=target)
         return expr, body

@@ -97,11 +97,11 @@ def inline(
     return body[:-1], body[-1].value
 
 
-def real_inputs_guard(value: gast.expr, rule, inputs: dict, sg: str, where: Location | None) -> gast.expr:
+def real_inputs_guard(value: gast.expr | None, rule, inputs: dict, sg: str, where: Location | None) -> gast.expr | None:
     """``value``, a derivative by ``rule``, checked at run time that none of the call's
     ``inputs`` is complex where the rule holds for real inputs only (``real_inputs=True``);
     each part of a tuple is checked, so that a caller that takes the parts apart keeps them."""
-    if rule.real_inputs is None:
+    if rule.real_inputs is None or value is None:
         return value
     if isinstance(value, gast.Tuple):
         value.elts = [
