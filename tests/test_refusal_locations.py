@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -260,3 +261,22 @@ def overlap(z):
     eps = 1e-7
     expected = (module.overlap(z + eps * u) - module.overlap(z - eps * u)) / (2 * eps)
     assert np.isclose(tangent, expected, rtol=1e-6)
+
+
+def test_float_of_a_complex_value_is_refused_and_of_a_real_one_is_the_identity(tmp_path):
+    # float(z) keeps the real part (NumPy warns); its cotangent passed on unchanged made the
+    # gradient of a real input complex (3 + 6j where the truth is 3)
+    f = load(tmp_path, """
+def f(x):
+    z = x * (1 + 2j)
+    return float(z[0]) * 3.0
+
+
+def g(x):
+    return float(x[0]) * x[1] + float(np.sum(x)) ** 2
+""")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        for how, call in _differentiations(f, (X,), 0).items():
+            _refused_at(call, f.__code__.co_filename, 7, 12, "float of a complex value")
+    srcgrad.check_grads(inspect.getmodule(f).g, (X,), order=2)

@@ -29,7 +29,6 @@ from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     BINARY_UFUNCS,
     BUILTIN_ALIASES,
-    IDENTITY_BUILTINS,
     IDENTITY_METHODS,
     METHODS,
     NONDIFF_ATTRIBUTES,
@@ -237,8 +236,6 @@ class Classifier:
         if target in _ONE_SEQUENCE_FORMS and len(node.args) == 1:  # max(xs): not max(a, b)
             target = _ONE_SEQUENCE_FORMS[target]
         if target is runtime.closure:  # a function and its captured values: their container
-            return Operation("copy", _names(node.args[:1]))
-        if target in IDENTITY_BUILTINS:
             return Operation("copy", _names(node.args[:1]))
         rule = self.rule_for(target)
         if rule is not None:

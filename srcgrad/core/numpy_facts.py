@@ -111,9 +111,6 @@ NONDIFF_BUILTINS = {
 }
 
 
-IDENTITY_BUILTINS = {float}
-
-
 # NumPy functions whose result may be a view of their first argument, and how a
 # write into that view is carried back to the argument ("" when it cannot be).
 VIEW_FUNCTIONS = {

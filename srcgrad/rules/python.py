@@ -1,8 +1,10 @@
 """Rules for Python builtins that carry derivatives: ``sum``, ``max``/``min`` of two values
 and of a sequence or array (``max(xs)``; ``max(a, b, c)`` is ``max((a, b, c))``, see ``anf``).
 
-``abs`` and ``float`` are handled as ``np.abs`` and the identity by the
-classifier; ``len``, ``range``, ``int`` and friends have no derivative.
+``abs`` is handled as ``np.abs`` by the classifier; ``float`` is the identity for a
+real number, and refuses a complex one (NumPy drops its imaginary part, and the
+identity's cotangent would be complex); ``len``, ``range``, ``int`` and friends
+have no derivative.
 """
 
 import builtins
@@ -10,6 +12,16 @@ import builtins
 from .. import runtime as sg
 from ..core.numpy_facts import declare_container_results
 from .registry import defjvp, defvjp
+
+
+@defvjp(builtins.float)
+def float_(g, ans, x):
+    return sg.real_only(x, "float", g)
+
+
+@defjvp(builtins.float)
+def float_jvp(dx, ans, x):
+    return sg.real_only(x, "float", dx)
 
 
 @defvjp(builtins.sum, optional=("start",))
