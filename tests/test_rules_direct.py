@@ -131,6 +131,8 @@ add(builtins.sum, r(3, 2), Const(0))  # sum(array) adds along the first axis
 add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
 add(builtins.list, r(3, 2))
+add(builtins.float, 0.7)  # float(x): the identity
+add(builtins.float, r())  # of a 0-d array
 for f in (np.array, np.asarray, np.asanyarray):
     add(f, r(2, 3))
 for f in (np.float64, np.double, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_):
