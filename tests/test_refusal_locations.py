@@ -280,3 +280,29 @@ def g(x):
         for how, call in _differentiations(f, (X,), 0).items():
             _refused_at(call, f.__code__.co_filename, 7, 12, "float of a complex value")
     srcgrad.check_grads(inspect.getmodule(f).g, (X,), order=2)
+
+
+def test_python_floats_pay_no_complex_check_unless_a_value_may_be_complex(tmp_path):
+    # the scalar specialisation drops sg.real_only where every argument is a Python number
+    # and no constant or global is complex; a complex global keeps it, and it refuses
+    f = load(tmp_path, """
+C = np.complex128(1 + 2j)
+
+
+def f(a):
+    s = 0.0
+    for i in range(3):
+        s = s + float(a) * abs(a)
+    return s
+
+
+def g(a):
+    return float(a * C) * 2.0
+""")
+    df = srcgrad.grad(f, mode="rev")
+    assert np.isclose(df(0.7), 3 * 2 * 0.7)
+    assert "real_only" not in srcgrad.source(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        for mode in ("rev", "fwd"):
+            _refused_at(lambda mode=mode: srcgrad.grad(inspect.getmodule(f).g, mode=mode)(0.7), f.__code__.co_filename, 16, 12, "float of a complex value")

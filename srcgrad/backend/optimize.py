@@ -889,6 +889,23 @@ def _spread_factor(read, value, like: str, parents: dict, same_shape):
     return None
 
 
+def real_checks_dropped(stmts: list) -> list:
+    """``sg.real_only(x, f, r)`` as ``r`` (or ``x``), where the arguments are Python floats and
+    ints and no constant is complex: no value can be, and the check (a call per ``float(x)``
+    and ``abs(x)`` in a loop) would only cost."""
+    if any(isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in tp.walk(stmts)):
+        return stmts
+
+    class Dropped(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "real_only" and 2 <= len(node.args) <= 3:
+                return node.args[-1] if len(node.args) == 3 else node.args[0]
+            return node
+
+    return [Dropped().visit(s) for s in stmts]
+
+
 def zeros_of_scalars(stmts: list, is_scalar) -> list:
     """``sg.zeros_like(x)`` -> ``0.0`` where ``x`` is certainly a Python number (what the
     helper returns for one), in scalar specialisations."""
@@ -1312,16 +1329,19 @@ def simplify_signs(stmts: list) -> list:
 
 def optimize_body(
     stmts: list, live_out: set[str], substitutable, vectors=frozenset(), same_shape=None,
-    is_number=None, known_scalar=None,
+    is_number=None, known_scalar=None, real_numbers: bool = False,
 ) -> list:
     """All passes, in the order that lets each feed the next. ``vectors``: names known
     to hold 1-D arrays wherever they are read; ``same_shape(a, b)``: whether two names
     certainly have the same shape; ``is_number(a)``: whether ``a`` is certainly a Python
     number (scalar specialisations); ``known_scalar(a)``: whether ``a`` is certainly a
     scalar where it is assigned. With ``known_scalar``, arrays read only for their shape
-    are released early (``release_shape_only``)."""
+    are released early (``release_shape_only``). ``real_numbers``: the arguments are Python
+    floats and ints and no value the code reads is complex (``real_checks_dropped``)."""
     if is_number is not None:
         stmts = zeros_of_scalars(stmts, is_number)
+    if real_numbers:
+        stmts = real_checks_dropped(stmts)
     stmts = placeholder_tangents(stmts)
     stmts = propagate_constants(stmts, substitutable)
     stmts = specialize_vector_products(stmts, vectors)

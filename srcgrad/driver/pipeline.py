@@ -287,7 +287,8 @@ def _build_fused(
         scalar_names = {n for n in defs if _known_scalar(tp.name(n), p, defs, shapes, memo)}
         known_scalar = scalar_names.__contains__
         body = optimize_body(
-            body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar
+            body, set(), _substitutable(p, code), vectors, same_shape, is_number, known_scalar,
+            real_numbers=scalar and not _holds_complex(p.namespace.values),
         )
         body = spread_uniform_seeds(body, p.namespace.values)
     fn = _function(fn_name, p.fn.args, body)
@@ -330,7 +331,10 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     keep = set(p.user_names) | set(p.namespace.values) | RESERVED
-    body = optimize_body(body, set(), lambda n: n not in keep, is_number=shapes.is_scalar)
+    body = optimize_body(
+        body, set(), lambda n: n not in keep, is_number=shapes.is_scalar,
+        real_numbers=scalar and not _holds_complex(p.namespace.values),
+    )
     fn = _function(fn_name, p.fn.args, body)
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     doc = (
@@ -343,6 +347,11 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool
         namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
         p.parsed.lines,
     )
+
+
+def _holds_complex(values: dict) -> bool:
+    """Whether a value generated code reads (a global, a closure's) is a complex number or array."""
+    return any(isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", "") == "c" for v in values.values())
 
 
 # Reductions whose result is a scalar whatever their input, when called without axis=.

@@ -19,6 +19,9 @@ def real_only(x, function: str, result=None, at: str | None = None):
     The rules of ``abs``, ``conj``, ``real``, ``imag`` and ``angle`` are those of real
     inputs: where a complex value meets them the derivative would be silently wrong
     (a complex gradient of a real input, or a zero), so it is refused instead."""
+    kind = type(x)
+    if kind is float or kind is np.ndarray and x.dtype.kind != "c":  # the common cases, first
+        return x if result is None else result
     if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
         raise NoDerivativeRuleError(
             f"{function} of a complex value", Location.parse(at),
