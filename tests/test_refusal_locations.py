@@ -298,6 +298,10 @@ def f(a):
 
 def g(a):
     return float(a * C) * 2.0
+
+
+def h(a):
+    return abs(a ** 0.5) * 2.0
 """)
     df = srcgrad.grad(f, mode="rev")
     assert np.isclose(df(0.7), 3 * 2 * 0.7)
@@ -306,3 +310,5 @@ def g(a):
         warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
         for mode in ("rev", "fwd"):
             _refused_at(lambda mode=mode: srcgrad.grad(inspect.getmodule(f).g, mode=mode)(0.7), f.__code__.co_filename, 16, 12, "float of a complex value")
+            # Python's (-0.5) ** 0.5 is complex: a power keeps the checks
+            _refused_at(lambda mode=mode: srcgrad.grad(inspect.getmodule(f).h, mode=mode)(-0.5), f.__code__.co_filename, 20, 12, "abs of a complex value")

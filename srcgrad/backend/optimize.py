@@ -891,10 +891,18 @@ def _spread_factor(read, value, like: str, parents: dict, same_shape):
 
 def real_checks_dropped(stmts: list) -> list:
     """``sg.real_only(x, f, r)`` as ``r`` (or ``x``), where the arguments are Python floats and
-    ints and no constant is complex: no value can be, and the check (a call per ``float(x)``
-    and ``abs(x)`` in a loop) would only cost."""
-    if any(isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in tp.walk(stmts)):
-        return stmts
+    ints, no constant is complex and no power may make one (Python's ``(-0.5) ** 0.5`` is
+    complex): no value can be, and the check (a call per ``float(x)`` and ``abs(x)`` in a
+    loop) would only cost."""
+    for n in tp.walk(stmts):
+        if isinstance(n, gast.Constant) and isinstance(n.value, complex):
+            return stmts
+        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+            isinstance(n.right, gast.Constant) and type(n.right.value) is int
+        ):
+            return stmts
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow":
+            return stmts
 
     class Dropped(gast.NodeTransformer):
         def visit_Call(self, node):
