@@ -511,6 +511,20 @@ for _mode in ("full", "same", "valid"):
     for _n, _m in ((5, 3), (2, 5), (4, 4)):
         add(np.convolve, r(_n), r(_m), mode=_mode)
         add(np.correlate, r(_n), r(_m), mode=_mode)
+# np.fft: complex results (their real parts here; tests/test_fourier.py checks them whole)
+add(np.fft.fft, r(6))
+add(np.fft.fft, r(3, 5), n=7, axis=0, norm="ortho")
+add(np.fft.ifft, r(6), n=4)
+add(np.fft.fftn, r(3, 4), s=(5, 2), norm="forward")
+add(np.fft.ifftn, r(2, 3, 4), axes=(0, 2))
+add(np.fft.fft2, r(4, 3))
+add(np.fft.ifft2, r(2, 4, 3), s=(3, 5))
+add(np.fft.rfft, r(6))
+add(np.fft.rfft, r(3, 5), n=8, axis=0, norm="ortho")
+add(np.fft.irfft, r(4))
+add(np.fft.irfft, r(5, 3), n=7, axis=0, norm="forward")
+add(np.fft.fftshift, r(5, 4))
+add(np.fft.ifftshift, r(5, 4), axes=0)
 add(np.cov, r(3, 6))
 add(np.cov, r(6, 3), rowvar=False)
 add(np.cov, r(5))
@@ -729,6 +743,8 @@ F32_CASES = [
     p
     for p in CASES
     if p.values[0].fn not in (np.float_power, np.average)  # float64 by definition / weights
+    # complex results: a real input's cotangent is complex64 (tests/test_fourier.py)
+    and p.values[0].fn not in (np.fft.fft, np.fft.ifft, np.fft.fftn, np.fft.ifftn, np.fft.fft2, np.fft.ifft2, np.fft.rfft)
     and any(isinstance(x, np.ndarray) for a in p.values[0].args for x in leaves(a))
 ]
 

@@ -15,6 +15,7 @@ registers them all.
 - ``products``: dot, matmul, tensordot, einsum, kron, cross, multi_dot, vecdot;
 - ``linalg``: inverses, determinants, solves, factorisations, matrix powers;
 - ``signal``: convolution, correlation, interpolation, integration;
+- ``fourier``: ``np.fft``'s transforms and shifts;
 - ``polynomials``: polynomial coefficients and Vandermonde matrices;
 - ``python``: the builtins sum, max, min, tuple and list;
 - ``nondiff``: functions whose value passes through with a zero derivative;
@@ -31,6 +32,7 @@ registry's unfreezers), ``scipy_linalg`` and ``scipy_signal``.
 from . import (  # noqa: F401  (each module registers its rules on import)
     creation,
     elementwise,
+    fourier,
     generated_code,
     linalg,
     nondiff,
@@ -61,6 +63,7 @@ __all__ = [
     "defvjp",
     "nondifferentiable",
     "elementwise",
+    "fourier",
     "generated_code",
     "linalg",
     "nondiff",

@@ -303,3 +303,18 @@ def undiff(dg, da, ans, g, a, n=1, axis=-1):
 @defjvp(sg.embed_diagonal)
 def embed_diagonal(dd, da, ans, d, a, offset=0, axis1=0, axis2=1):
     return sg.embed_diagonal(dd, a, offset, axis1, axis2)
+
+
+@defjvp(sg.fourier_adjoint)
+def fourier_adjoint(dg, da, dtransform, ans, g, a, transform, s=None, axes=None, norm=None, default=None):
+    return sg.fourier_adjoint(dg, a, transform, s, axes, norm, default)
+
+
+@defjvp(sg.rfft_adjoint)
+def rfft_adjoint(dg, da, ans, g, a, n=None, axis=-1, norm=None):
+    return sg.rfft_adjoint(dg, a, n, axis, norm)
+
+
+@defjvp(sg.irfft_adjoint)
+def irfft_adjoint(dg, da, ans, g, a, n=None, axis=-1, norm=None):
+    return sg.irfft_adjoint(dg, a, n, axis, norm)
