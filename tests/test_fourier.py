@@ -1,5 +1,6 @@
-"""np.fft: forward mode through every transform, reverse mode where the result is complex
-(or the spectrum real), and a refusal where reverse mode meets a complex value's real part.
+"""np.fft: forward mode through every transform (and through |z|, np.angle, .real and .imag
+of a spectrum), reverse mode where the result is complex (or the spectrum real), and a
+refusal where reverse mode meets a real part of a complex value.
 
 Each transform is a symmetric matrix, so a complex cotangent pulls back through the same
 transform; these check that whole, against complex central differences, with ``n``/``s``
@@ -51,6 +52,10 @@ def shifted(x):
     return np.fft.fftshift(np.fft.irfft(spectrum, 7, norm="forward")) * np.arange(7.0)
 
 
+def power(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2) + np.sum(np.angle(np.fft.fft(x)[1:3]) * 2.0)
+
+
 def real_spectrum(a):
     return np.sum(np.fft.irfft(a, 7) * np.arange(7.0)) + np.sum(np.fft.ifftshift(np.fft.irfft(a * a)) ** 2)
 """
@@ -64,7 +69,7 @@ def programs(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "name, arg",
-    [("lowpass", X), ("round_trip", X), ("padded", X), ("two_d", M), ("n_d", M), ("shifted", X)],
+    [("lowpass", X), ("round_trip", X), ("padded", X), ("two_d", M), ("n_d", M), ("shifted", X), ("power", X)],
 )
 def test_forward_mode_runs_through_the_transforms(programs, name, arg):
     srcgrad.check_grads(getattr(programs, name), (arg,), modes=("fwd",))

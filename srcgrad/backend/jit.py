@@ -859,6 +859,15 @@ def jit_runtime() -> types.ModuleType:
             return lambda x, function, result=None, at=None: x
         return lambda x, function, result=None, at=None: result
 
+    abs_tangent = helper(elementwise.abs_tangent)
+
+    @overload(abs_tangent)
+    def _abs_tangent(dx, x, ans):
+        # a real number or array (a complex one has no form: the call is not compiled)
+        if not (isinstance(x, (nt.Float, nt.Integer, nt.Boolean)) or isinstance(x, nt.Array) and not isinstance(x.dtype, nt.Complex)):
+            return None
+        return lambda dx, x, ans: dx * np.sign(x)
+
     cast_cotangent = helper(creation.cast_cotangent)
 
     @overload(cast_cotangent)

@@ -142,7 +142,7 @@ def absolute(g, ans, x):
 
 @defjvp(np.absolute)
 def absolute_jvp(dx, ans, x):
-    return dx * np.sign(sg.real_only(x, "abs"))
+    return sg.abs_tangent(dx, x, ans)
 
 
 @defvjp(np.fabs)

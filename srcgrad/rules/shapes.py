@@ -266,7 +266,7 @@ def angle(g, ans, z, deg=False):
 
 @defjvp(np.angle)
 def angle_jvp(dz, ans, z, deg=False):
-    return sg.zeros_like(sg.real_only(z, "np.angle"))
+    return sg.angle_tangent(dz, z, deg)
 
 
 @defvjp(np.real_if_close)

@@ -39,6 +39,26 @@ def real_inputs(result, function: str, *inputs, at: str | None = None):
     return result
 
 
+def abs_tangent(dx, x, ans):
+    """The tangent of ``|x|`` along ``dx``: ``dx * sign(x)`` for a real ``x``; for a complex
+    one, ``Re(conj(x) dx) / |x|`` (a direction, so it holds whatever the convention for
+    cotangents); zero at 0, as for real numbers."""
+    kind = type(x)
+    if kind is float or kind is np.ndarray and x.dtype.kind != "c" or not np.iscomplexobj(x):
+        return dx * np.sign(x)
+    return np.real(np.conj(x) * dx) / np.where(ans == 0, 1.0, ans)
+
+
+def angle_tangent(dz, z, deg=False):
+    """The tangent of ``np.angle(z)`` along ``dz``: ``Im(conj(z) dz) / |z|²`` (zero for a
+    real ``z``, whose angle is 0 or pi; and at 0)."""
+    if not np.iscomplexobj(z):
+        return np.zeros_like(np.real(dz) + np.real(z))
+    square = np.real(z * np.conj(z))
+    slope = np.imag(np.conj(z) * dz) / np.where(square == 0, 1.0, square)
+    return slope * (180.0 / np.pi) if deg else slope
+
+
 def bessel_i1(x):
     """The modified Bessel function I1 (the derivative of ``np.i0``), by its power series.
 
