@@ -92,10 +92,17 @@ class Printer:
 
     def visit_Call(self, node):
         """Options left at NumPy's usual defaults (None, False) are not shown; a rule's
-        check that its input is real (``sg.real_only(x, 'abs')``) shows as what it returns."""
+        check that its input is real (``sg.real_only(x, 'abs')``) shows as what it returns, and
+        ``sg.abs_tangent(d, x, |x|)`` as ``d * sign(x)``."""
         func = node.func
         if isinstance(func, gast.Attribute) and func.attr == "real_only" and getattr(func.value, "id", None) == "sg":
             return self.visit(node.args[2] if len(node.args) > 2 else node.args[0])
+        if isinstance(func, gast.Attribute) and func.attr == "abs_tangent" and getattr(func.value, "id", None) == "sg":
+            # |x|'s tangent along d: d * sign(x) for the real values a graph shows
+            sign = gast.Call(func=gast.Name(id="sign", ctx=gast.Load(), annotation=None, type_comment=None), args=[node.args[1]], keywords=[])
+            d = node.args[0]
+            one = isinstance(d, gast.Constant) and d.value == 1
+            return self.visit(sign if one else gast.BinOp(left=d, op=gast.Mult(), right=sign))
         positional = list(node.args)
         while len(positional) > 1 and _is_default(positional[-1]):
             positional.pop()
