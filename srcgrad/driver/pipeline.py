@@ -38,6 +38,7 @@ from ..errors import (
     register_generated_file,
 )
 from ..frontend.resolve import Namespace
+from ..runtime.elementwise import is_complex
 from . import mode, trace
 from .cache import (
     Generated,
@@ -351,7 +352,7 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool
 
 def _holds_complex(values: dict) -> bool:
     """Whether a value generated code reads (a global, a closure's) is a complex number or array."""
-    return any(isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", "") == "c" for v in values.values())
+    return any(is_complex(v) for v in values.values())
 
 
 # Reductions whose result is a scalar whatever their input, when called without axis=.

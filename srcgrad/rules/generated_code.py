@@ -306,8 +306,8 @@ def embed_diagonal(dd, da, ans, d, a, offset=0, axis1=0, axis2=1):
 
 
 @defjvp(sg.fourier_adjoint)
-def fourier_adjoint(dg, da, dtransform, ans, g, a, transform, s=None, axes=None, norm=None, default=None):
-    return sg.fourier_adjoint(dg, a, transform, s, axes, norm, default)
+def fourier_adjoint(dg, da, dtransform, ans, g, a, transform, s=None, axes=None, norm=None):
+    return sg.fourier_adjoint(dg, a, transform, s, axes, norm)
 
 
 @defjvp(sg.rfft_adjoint)

@@ -10,6 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
+from .broadcasting import zeros_like
+
+
+def is_complex(x) -> bool:
+    """Whether ``x`` is a complex number or array (floats and float ndarrays answered first:
+    the rules ask on every call)."""
+    kind = type(x)
+    if kind is float:
+        return False
+    if kind is np.ndarray:
+        return x.dtype.kind == "c"
+    return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c"
 
 
 def real_only(x, function: str, result=None, at: str | None = None):
@@ -19,10 +31,7 @@ def real_only(x, function: str, result=None, at: str | None = None):
     The rules of ``abs``, ``conj``, ``real``, ``imag`` and ``angle`` are those of real
     inputs: where a complex value meets them the derivative would be silently wrong
     (a complex gradient of a real input, or a zero), so it is refused instead."""
-    kind = type(x)
-    if kind is float or kind is np.ndarray and x.dtype.kind != "c":  # the common cases, first
-        return x if result is None else result
-    if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
+    if is_complex(x):
         raise NoDerivativeRuleError(
             f"{function} of a complex value", Location.parse(at),
             fix="srcgrad differentiates real arithmetic only: write the real and imaginary "
@@ -43,8 +52,7 @@ def abs_tangent(dx, x, ans):
     """The tangent of ``|x|`` along ``dx``: ``dx * sign(x)`` for a real ``x``; for a complex
     one, ``Re(conj(x) dx) / |x|`` (a direction, so it holds whatever the convention for
     cotangents); zero at 0, as for real numbers."""
-    kind = type(x)
-    if kind is float or kind is np.ndarray and x.dtype.kind != "c" or not np.iscomplexobj(x):
+    if not is_complex(x):
         return dx * np.sign(x)
     return np.real(np.conj(x) * dx) / np.where(ans == 0, 1.0, ans)
 
@@ -52,8 +60,8 @@ def abs_tangent(dx, x, ans):
 def angle_tangent(dz, z, deg=False):
     """The tangent of ``np.angle(z)`` along ``dz``: ``Im(conj(z) dz) / |z|²`` (zero for a
     real ``z``, whose angle is 0 or pi; and at 0)."""
-    if not np.iscomplexobj(z):
-        return np.zeros_like(np.real(dz) + np.real(z))
+    if not is_complex(z):
+        return zeros_like(z)
     square = np.real(z * np.conj(z))
     slope = np.imag(np.conj(z) * dz) / np.where(square == 0, 1.0, square)
     return slope * (180.0 / np.pi) if deg else slope

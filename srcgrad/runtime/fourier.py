@@ -12,15 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def transform_axes(ndim: int, s=None, axes=None, default=None) -> tuple:
+def transform_axes(ndim: int, s=None, axes=None) -> tuple:
     """The axes an N-D transform runs over, as NumPy picks them: ``axes``, else the last
-    ``len(s)``, else ``default`` (the last two for ``fft2``), else all."""
+    ``len(s)``, else all (``fft2``'s rule passes its default axes)."""
     if axes is not None:
         return tuple(a % ndim for a in axes)
     if s is not None:
         return tuple(range(ndim - len(s), ndim))
-    if default is not None:
-        return tuple(a % ndim for a in default)
     return tuple(range(ndim))
 
 
@@ -43,11 +41,11 @@ def at_length(c, length: int, axis: int):
     return c
 
 
-def fourier_adjoint(g, a, transform, s=None, axes=None, norm=None, default=None):
+def fourier_adjoint(g, a, transform, s=None, axes=None, norm=None):
     """The cotangent of ``a`` in ``transform(a, s, axes, norm)`` (``np.fft.fftn`` or
     ``ifftn``; the 1-D and 2-D transforms name their axes): the transform of ``g``, at
     ``a``'s lengths."""
-    axes = transform_axes(np.ndim(a), s, axes, default)
+    axes = transform_axes(np.ndim(a), s, axes)
     c = transform(g, axes=axes, norm=norm)
     for axis in axes:
         c = at_length(c, np.shape(a)[axis], axis)
