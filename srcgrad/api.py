@@ -213,7 +213,8 @@ def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
 def _check_differentiable(value, name: str) -> None:
     """Refuse integer and boolean inputs instead of silently promoting them; in a pytree,
     every leaf (the message names the leaf's path, ``params[0][1]``)."""
-    if isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind in "fc"):
+    kind = _dtype_kind(value)
+    if kind in ("f", "c"):
         return
     if pytree.is_container(value):
         keys = value.keys() if isinstance(value, dict) else range(len(value))
@@ -221,16 +222,11 @@ def _check_differentiable(value, name: str) -> None:
             if child is not None:
                 _check_differentiable(child, f"{name}[{key!r}]")
         return
-    kind = None
-    if isinstance(value, (bool, np.bool_)):
-        kind = "a bool"
-    elif isinstance(value, (int, np.integer)):
-        kind = "an int"
-    elif isinstance(value, np.ndarray) and value.dtype.kind in "biu":
-        kind = f"an array of dtype {value.dtype}"
-    if kind:
+    if kind in ("b", "i", "u"):
+        scalar = isinstance(value, (bool, int, np.generic))
+        what = ("a bool" if kind == "b" else "an int") if scalar else f"an array of dtype {value.dtype}"
         raise TypeError(
-            f"cannot differentiate with respect to {name!r}: it is {kind}; pass a float "
+            f"cannot differentiate with respect to {name!r}: it is {what}; pass a float "
             f"value instead, e.g. {name}.astype(float) or float({name})"
         )
 
@@ -571,8 +567,22 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     return (out if adapt is None else adapt[0](out)), pullback
 
 
+def _dtype_kind(v) -> str:
+    """NumPy's dtype kind of a number or an array of any type (NumPy, CuPy, Dask: anything
+    with a ``dtype`` and a ``shape``); "" for anything else."""
+    if isinstance(v, (bool, np.bool_)):
+        return "b"
+    if isinstance(v, float):
+        return "f"
+    if isinstance(v, int):
+        return "i"
+    dtype = getattr(v, "dtype", None)
+    return dtype.kind if isinstance(dtype, np.dtype) and hasattr(v, "shape") else ""
+
+
 def is_float_value(v) -> bool:
-    return isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind in "fc")
+    """A float number or array, of NumPy or any array type with a float or complex dtype."""
+    return _dtype_kind(v) in ("f", "c")
 
 
 def is_float_tree(v) -> bool:

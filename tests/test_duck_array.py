@@ -44,6 +44,9 @@ class Strict(NDArrayOperatorsMixin):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         out = kwargs.get("out")
+        operands = inputs if method != "at" else inputs[:1] + inputs[2:]  # (at's index: any)
+        if any(isinstance(v, np.ndarray) for v in operands):  # CuPy's kernels refuse them, 0-d too
+            raise TypeError("Unsupported type <class 'numpy.ndarray'>: a NumPy array meets a device array")
         inputs = self._unwrap(inputs)
         kwargs = self._unwrap(kwargs)
         result = getattr(ufunc, method)(*inputs, **kwargs)
@@ -228,6 +231,24 @@ def test_vjp_and_jvp_stay_on_duck_arrays(f, args):
     _, tangent = srcgrad.jvp(f, ducks, [StrictWithoutAt(t) for t in tangents])
     assert isinstance(tangent, StrictWithoutAt), f"the tangent left the duck array: {type(tangent)}"
     np.testing.assert_allclose(tangent.data, expected_tangent)
+
+
+def clipped(z):
+    return np.maximum(z, 0.0)
+
+
+def test_vjp_differentiates_duck_float_arrays_by_default_and_refuses_duck_complex_ones():
+    """Without ``wrt``, a CuPy float array is differentiated as a NumPy one is (it was left
+    out: the pullback gave an empty tuple), and a complex one meets the same refusal."""
+    x = np.array([1.5, -2.0, 0.5])
+    _, pullback = srcgrad.vjp(clipped, Strict(x))
+    (gx,) = pullback(Strict(np.ones(3)))
+    np.testing.assert_array_equal(gx.data, [1.0, 0.0, 1.0])
+    _, pullback = srcgrad.vjp(clipped, Strict(x + 0.5j))
+    with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="np.maximum of a complex value"):
+        pullback(Strict(np.ones(3, complex)))
+    with pytest.raises(TypeError, match="an array of dtype int64"):
+        srcgrad.vjp(clipped, Strict(np.arange(3)), wrt=0)
 
 
 def test_scatter_add_without_ufunc_at_adds_repeated_indices():
