@@ -1097,13 +1097,24 @@ class Duck(np.lib.mixins.NDArrayOperatorsMixin):
 
     @staticmethod
     def wrap(x):
-        if isinstance(x, np.ndarray):
-            return Duck(x)
+        if isinstance(x, (np.ndarray, np.generic)):  # CuPy gives 0-d arrays, not NumPy scalars
+            return Duck(np.asarray(x))
         if isinstance(x, (list, tuple)):
-            return type(x)(Duck.wrap(v) for v in x) if type(x) in (list, tuple) else x
+            items = [Duck.wrap(v) for v in x]
+            return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
         return x
 
+    @staticmethod
+    def refuse_host_arrays(values):
+        """CuPy's kernels take its own arrays and numbers, never a NumPy array (0-d too)."""
+        for v in values:
+            if isinstance(v, np.ndarray):
+                raise TypeError(f"Unsupported type {type(v)} (a NumPy array meets a device array)")
+            if isinstance(v, (list, tuple)):
+                Duck.refuse_host_arrays(v)
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        self.refuse_host_arrays(inputs if method != "at" else inputs[:1] + inputs[2:])  # (index: any)
         result = getattr(ufunc, method)(*self.unwrap(inputs), **self.unwrap(kwargs))
         return self.wrap(np.asarray(result) if method != "at" else result)
 
@@ -1125,6 +1136,9 @@ class Duck(np.lib.mixins.NDArrayOperatorsMixin):
     def __bool__(self):
         return bool(self.data)
 
+    def __float__(self):  # a 0-d CuPy array converts (and waits for the device)
+        return float(self.data)
+
     def __len__(self):
         return len(self.data)
 
@@ -1145,6 +1159,11 @@ def _duck(t):
     """Every array and float as a Duck, as CuPy would give them (0-d arrays for scalars)."""
     kinds = (np.ndarray, np.generic, float)
     return tmap(lambda x: Duck(np.asarray(x)) if isinstance(x, kinds) else x, t)
+
+
+def _duck_arrays(options: dict) -> dict:
+    """Keyword arrays (weights, sample points) on the device too, as the user's call has them."""
+    return {k: Duck(v) if isinstance(v, np.ndarray) else v for k, v in options.items()}
 
 
 def _no_plain_arrays(t):
@@ -1178,12 +1197,12 @@ def test_rules_keep_duck_arrays(case: Case):
     duck_args = [
         _duck(a) if d or isinstance(a, np.ndarray) else a for a, d in zip(args, diff, strict=True)
     ]
-    cots = call_vjp(vrule, _duck(g), _duck(ans), duck_args, case.options(vrule))
+    cots = call_vjp(vrule, _duck(g), _duck(ans), duck_args, _duck_arrays(case.options(vrule)))
     for cot, d in zip(cots, diff, strict=True):
         if d:
             _no_plain_arrays(cot)
     tangents = [0.0 if u is None else _duck(u) for u in dirs]
-    out = call_jvp(jrule, tangents, _duck(ans), duck_args, case.options(jrule))
+    out = call_jvp(jrule, tangents, _duck(ans), duck_args, _duck_arrays(case.options(jrule)))
     _no_plain_arrays(out)
 
 

@@ -15,13 +15,12 @@ from .registry import defjvp, defvjp
 
 @defvjp(np.polyval)
 def polyval(g, ans, p, x):
-    slope = sg.as_float_of(np.polyval(np.polyder(p), x), x)
-    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * slope, x)
+    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * sg.polyval_slope(p, x), x)
 
 
 @defjvp(np.polyval)
 def polyval_jvp(dp, dx, ans, p, x):
-    return np.polyval(dp, x) + dx * sg.as_float_of(np.polyval(np.polyder(p), x), x)
+    return np.polyval(dp, x) + dx * sg.polyval_slope(p, x)
 
 
 @defvjp(np.vander)

@@ -53,12 +53,16 @@ def take_along_axis_jvp(darr, dindices, ans, arr, indices, axis=-1):
 
 @defvjp(np.partition)
 def partition(g, ans, a, kth=None, axis=-1, kind="introselect"):
-    return sg.untake_along_axis(g, a, np.argpartition(a, kth, axis, kind), axis)
+    """The order is a permutation: its inverse gathers g back (no scatter). NumPy has one
+    kind of selection, and CuPy takes axis by keyword only."""
+    along = -1 if axis is None else axis
+    inverse = np.argsort(np.argpartition(a, kth, axis=axis), axis=along)
+    return np.reshape(np.take_along_axis(g, inverse, along), sg.shape_of(a))
 
 
 @defjvp(np.partition)
 def partition_jvp(da, ans, a, kth=None, axis=-1, kind="introselect"):
-    return np.take_along_axis(da, np.argpartition(a, kth, axis, kind), axis)
+    return np.take_along_axis(da, np.argpartition(a, kth, axis=axis), axis)
 
 
 @defvjp(np.compress)

@@ -193,7 +193,7 @@ def taken_at(b, index, v, into=None):
     if positions is not None:
         flipped = positions.ravel()[::-1]
         _, last_from_end = np.unique(flipped, return_index=True)
-        keep = np.zeros(flipped.shape, dtype=bool)
+        keep = np.zeros_like(part, shape=flipped.shape, dtype=bool)  # on part's device
         keep[flipped.size - 1 - last_from_end] = True
         keep = keep.reshape(positions.shape)
         part = part * keep.reshape(keep.shape + (1,) * (np.ndim(part) - keep.ndim))

@@ -11,6 +11,15 @@ def polyval_adjoint_p(g, p, x):
     return as_float_of(np.reshape(np.reshape(g, (-1,)) @ powers, shape_of(p)), p)
 
 
+def polyval_slope(p, x):
+    """``d np.polyval(p, x) / dx``, in ``x``'s float dtype. The derivative's coefficients
+    are made from ``p``'s own array type: ``np.polyder`` is NumPy's alone (CuPy has no
+    ``polyder``)."""
+    p = p if hasattr(p, "shape") else np.asarray(p)
+    powers = np.cumsum(np.ones_like(p[:-1]))[::-1]  # n-1, ..., 1
+    return as_float_of(np.polyval(p[:-1] * powers, x), x)
+
+
 def vander_derivative(x, N=None, increasing=False):
     """``d vander(x, N)[i, j] / d x[i]``, shaped like the Vandermonde matrix."""
     n = len(x) if N is None else N

@@ -89,6 +89,14 @@ def dot_adjoint_b(g, a, b):
     return tensordot_adjoint_b(g, a, b, dot_axes(a, b))
 
 
+def _contract(x, y, axes):
+    """``np.tensordot(x, y, axes)``; a product where nothing is contracted and one side is
+    0-d (CuPy's tensordot refuses a 0-d operand; NumPy's multiplies)."""
+    if not axes[0] and (np.ndim(x) == 0 or np.ndim(y) == 0):
+        return x * y
+    return np.tensordot(x, y, axes=axes)
+
+
 def tensordot_adjoint_a(g, a, b, axes=2):
     """The cotangent of ``a`` in ``np.tensordot(a, b, axes)``."""
     axes_a, axes_b = _tensordot_axes(a, b, axes)
@@ -96,7 +104,7 @@ def tensordot_adjoint_a(g, a, b, axes=2):
         return g * np.transpose(b, [axes_b[axes_a.index(i)] for i in range(np.ndim(a))])
     free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
-    out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
+    out = _contract(g, b, (list(range(len(free_a), np.ndim(g))), free_b))
     order = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
     return np.transpose(out, tuple(int(k) for k in np.argsort(order))) if order else out
 
@@ -108,7 +116,7 @@ def tensordot_adjoint_b(g, a, b, axes=2):
         return g * np.transpose(a, [axes_a[axes_b.index(j)] for j in range(np.ndim(b))])
     free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
     free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
-    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    out = _contract(a, g, (free_a, list(range(len(free_a)))))
     order = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
     return np.transpose(out, tuple(int(k) for k in np.argsort(order))) if order else out
 

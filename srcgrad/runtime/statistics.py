@@ -27,6 +27,14 @@ def _quantile_rows(a, axis=None):
     return np.reshape(moved, kept + (-1,)), axes, kept
 
 
+def _per_q(v, ndim: int):
+    """``v`` (shaped like q) with ``ndim`` axes appended, to broadcast against rows. A number
+    stays a number: a NumPy 0-d array cannot meet CuPy rows."""
+    if np.ndim(v) == 0:
+        return v[()] if isinstance(v, np.ndarray) else v
+    return np.reshape(v, np.shape(v) + (1,) * ndim)
+
+
 def _quantile_weights(rows, q, nan=False, method="linear", at=None):
     """The sorting order of ``rows``, the weights of its sorted entries per ``q``, and d/dq."""
     if method != "linear":
@@ -40,7 +48,7 @@ def _quantile_weights(rows, q, nan=False, method="linear", at=None):
         count = np.real(np.sum(~np.isnan(rows), axis=-1, keepdims=True, dtype=np.result_type(rows, 1.0)))
     else:
         count = np.shape(rows)[-1]
-    v = np.reshape(q, np.shape(q) + (1,) * np.ndim(rows)) * (count - 1)
+    v = _per_q(q, np.ndim(rows)) * (count - 1)
     lo = np.floor(v)
     frac = v - lo
     hi = np.minimum(lo + 1, count - 1)
@@ -85,7 +93,7 @@ def quantile_tangent(
     drows = _quantile_rows(full_tangent(da, a), axis)[0]
     dsorted = np.take_along_axis(np.where(np.isnan(rows), 0.0, drows), order, axis=-1)
     out = np.sum(weights * dsorted, axis=-1)
-    out = out + np.reshape(full_tangent(dq, q), np.shape(q) + (1,) * len(kept)) * slope / scale
+    out = out + _per_q(full_tangent(dq, q), len(kept)) * slope / scale
     return np.reshape(out, shape_of(ans)).astype(np.result_type(ans, 1.0), copy=False)
 
 
