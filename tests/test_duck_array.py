@@ -251,6 +251,17 @@ def test_vjp_differentiates_duck_float_arrays_by_default_and_refuses_duck_comple
         srcgrad.vjp(clipped, Strict(np.arange(3)), wrt=0)
 
 
+def test_a_uniform_seed_stays_one_float_on_duck_arrays():
+    """A reverse sweep linear in its seed runs on one float, then spreads it once: on a GPU
+    each operation on the spread array would be a kernel over the whole array."""
+    x = Strict(np.linspace(0.5, 1.5, 5, dtype=np.float32))
+    seed = sg.uniform_seed(1.0, x)
+    assert type(seed) is np.float32
+    spread = sg.spread_uniform(seed * 8.0, x)
+    assert isinstance(spread, Strict) and spread.data.dtype == np.float32
+    np.testing.assert_array_equal(spread.data, np.full(5, 8.0))
+
+
 def test_scatter_add_without_ufunc_at_adds_repeated_indices():
     base = np.arange(6.0)
     index = np.array([0, 2, 2, 5, 2])

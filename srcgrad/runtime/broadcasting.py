@@ -81,6 +81,8 @@ def unreduce(g, x, axis=None, keepdims=False):
             return spread
     if type(g) is float and shape:
         g = np.full_like(x, g, shape=())  # a constant seed takes x's array type and dtype
+    elif isinstance(g, np.generic) and shape:  # a NumPy scalar goes to x's array type (device)
+        g = np.full_like(x, g, shape=(), dtype=g.dtype)
     if not keepdims and axis is not None and shape:
         axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -90,7 +92,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 def uniform_seed(g, x):
     """``unreduce(g, x)`` as its one value, in the dtype that array would have, for a
     callee's reverse sweep that is linear entry by entry in its seed (``backend.uniform``);
-    the spread array itself where ``x`` is not a float NumPy array with axes."""
+    the spread array itself where ``x`` is not a float array with axes."""
     if _spreads_one_value(g, x):
         # a Python float computes as float64 does, bit for bit, and faster than a NumPy scalar
         return g if x.dtype == np.float64 else x.dtype.type(g)
@@ -107,7 +109,12 @@ def spread_uniform(r, x):
 
 
 def _spreads_one_value(g, x) -> bool:
-    return type(g) is float and type(x) is np.ndarray and x.ndim > 0 and x.dtype.kind in "fc"
+    if type(g) is not float:
+        return False
+    if type(x) is np.ndarray:
+        return x.ndim > 0 and x.dtype.kind in "fc"
+    dtype = getattr(x, "dtype", None)  # CuPy, Dask: one float spares a kernel per operation
+    return isinstance(dtype, np.dtype) and dtype.kind in "fc" and getattr(x, "ndim", 0) > 0
 
 
 _NO_STRIDES = {n: (0,) * n for n in range(33)}
