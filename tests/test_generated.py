@@ -58,3 +58,31 @@ def test_recursive_function():
     df = srcgrad.grad(recursive_power)
     assert np.isclose(df(1.3, 5), 5 * 1.3**4)
     srcgrad.check_grads(recursive_power, [0.7, 4], modes=("rev", "fwd"), wrt=[0])
+
+
+def negative_base(x, n=2):
+    return x * (-2.0) ** n
+
+
+def alternating_sum(a):
+    total = 0.0
+    for j in range(3):
+        total += (-1) ** j * a[j]
+    return total
+
+
+def negated_square_of_negative(x):
+    return x * -((-3.0) ** 2)
+
+
+def test_a_negative_number_keeps_its_parentheses_in_the_generated_code():
+    """The unparser printed the constant -2.0 as it is: ``(-2.0) ** n`` came out ``-2.0 ** n``,
+    which Python reads as -(2.0 ** n), a wrong value and derivative in both modes."""
+    x = np.array(1.3)
+    value, gradient = srcgrad.value_and_grad(negative_base)(x)
+    assert np.isclose(value, 5.2) and gradient == 4.0
+    assert srcgrad.jvp(negative_base, (x,), (np.array(1.0),))[1] == 4.0
+    assert "(-2.0) ** n" in srcgrad.source(srcgrad.grad(negative_base))
+    np.testing.assert_array_equal(srcgrad.grad(alternating_sum)(np.array([1.0, 2.0, 3.0])), [1.0, -1.0, 1.0])
+    assert srcgrad.grad(negated_square_of_negative)(2.0) == -9.0
+    srcgrad.check_grads(alternating_sum, (np.array([1.0, 2.0, 3.0]),), order=2)

@@ -1,6 +1,7 @@
 """The last stage: print generated functions, compile them, and make them debuggable.
 
-Simple statements and expressions are printed by ``gast.unparse``; this
+Simple statements and expressions are printed by ``gast.unparse`` (through
+``templates.unparse``, which puts a minus sign before a negative number); this
 module only lays out blocks, so it knows which user line every generated
 line came from (the source map) and can print ``# comments``. The source is
 registered in ``linecache`` under a stable pseudo-filename, so tracebacks,
@@ -44,7 +45,7 @@ class _Printer:
             returns=None, type_comment=None, type_params=[],
         )
         stub.lineno = 1
-        header = gast.unparse(stub).splitlines()[0]
+        header = tp.unparse(stub).splitlines()[0]
         self.emit(header, 0, None)
         if docstring:
             self.emit(f'"""{docstring}"""', 1, None)
@@ -66,25 +67,25 @@ class _Printer:
                 self.emit(f"# {text}", depth, None)
             return
         if isinstance(s, gast.If):
-            self.emit(f"if {gast.unparse(s.test)}:", depth, origin)
+            self.emit(f"if {tp.unparse(s.test)}:", depth, origin)
             self.block(s.body, depth + 1)
             orelse = s.orelse
             while len(orelse) == 1 and isinstance(orelse[0], gast.If) and not tp.is_comment(orelse[0]):
                 inner = orelse[0]
-                self.emit(f"elif {gast.unparse(inner.test)}:", depth, getattr(inner, "lineno", None))
+                self.emit(f"elif {tp.unparse(inner.test)}:", depth, getattr(inner, "lineno", None))
                 self.block(inner.body, depth + 1)
                 orelse = inner.orelse
             if orelse:
                 self.emit("else:", depth, None)
                 self.block(orelse, depth + 1)
         elif isinstance(s, gast.While):
-            self.emit(f"while {gast.unparse(s.test)}:", depth, origin)
+            self.emit(f"while {tp.unparse(s.test)}:", depth, origin)
             self.block(s.body, depth + 1)
         elif isinstance(s, gast.For):
-            target = gast.unparse(s.target)
+            target = tp.unparse(s.target)
             if target.startswith("(") and target.endswith(")"):
                 target = target[1:-1]
-            self.emit(f"for {target} in {gast.unparse(s.iter)}:", depth, origin)
+            self.emit(f"for {target} in {tp.unparse(s.iter)}:", depth, origin)
             self.block(s.body, depth + 1)
         else:
             if not hasattr(s, "lineno"):
@@ -94,7 +95,7 @@ class _Printer:
 
 def _without_tuple_parens(s) -> str:
     """``return a, b`` and ``a, b = t`` rather than the unparser's ``return (a, b)``."""
-    text = gast.unparse(s)
+    text = tp.unparse(s)
     value = getattr(s, "value", None)
     if isinstance(s, (gast.Return, gast.Assign)) and isinstance(value, gast.Tuple) and len(value.elts) > 1:
         head, _, tail = text.partition("(") if isinstance(s, gast.Return) else text.rpartition("= (")

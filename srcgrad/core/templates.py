@@ -160,6 +160,33 @@ def walk(node):
     return out
 
 
+def unparse(node) -> str:
+    """``gast.unparse``, with each negative number rewritten in place as a minus sign before
+    its magnitude: the unparser prints a negative constant as it is, so ``(-2.0) ** n``
+    came out as ``-2.0 ** n``, which Python reads as ``-(2.0 ** n)``; a minus sign gets
+    the parentheses its precedence needs."""
+    for n in walk(node):
+        for f in n._fields:
+            child = getattr(n, f, None)
+            if type(child) is gast.Constant and _negative(child.value):
+                setattr(n, f, _minus(child))
+            elif type(child) is list:
+                for k, item in enumerate(child):
+                    if type(item) is gast.Constant and _negative(item.value):
+                        child[k] = _minus(item)
+    if type(node) is gast.Constant and _negative(node.value):
+        node = _minus(node)
+    return gast.unparse(node)
+
+
+def _negative(value) -> bool:
+    return type(value) in (int, float) and (value < 0 or (value == 0 and str(value)[0] == "-"))
+
+
+def _minus(constant: gast.Constant) -> gast.UnaryOp:
+    return gast.copy_location(gast.UnaryOp(op=gast.USub(), operand=const(-constant.value)), constant)
+
+
 def names_in(node) -> set[str]:
     """Every identifier read in ``node``."""
     return {n.id for n in walk(node) if type(n) is gast.Name and type(n.ctx) is gast.Load}

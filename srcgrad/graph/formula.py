@@ -62,7 +62,7 @@ class Printer:
         for n in tp.walk(renamed):
             if isinstance(n, gast.Name):
                 n.id = self.names(n.id)
-        return gast.unparse(renamed)
+        return tp.unparse(renamed)
 
     def visit_Name(self, node):
         return self.names(node.id), _ATOM
