@@ -262,15 +262,12 @@ def test_stats_rules_match_finite_differences(fn, args, check):
     srcgrad.check_grads(fn, args, modes=BOTH, **check)
 
 
-def _symmetric_direction(n):
-    u = _rng.normal(size=(n, n))
-    return u + u.T
-
-
 @pytest.mark.parametrize("x", [r(3), r(4, 3)], ids=["one sample", "four samples"])
-def test_multivariate_normal_covariance_along_symmetric_directions(x):
-    """SciPy reads one triangle of cov: the rules follow symmetric perturbations."""
-    mean, cov, u = r(3), spd(3), _symmetric_direction(3)
+def test_multivariate_normal_covariance_reads_its_lower_triangle(x):
+    """SciPy reads the lower triangle of cov: the upper one (noise here) has derivative zero,
+    and any direction, not only a symmetric one, gives the finite difference."""
+    mean, u = r(3), _rng.normal(size=(3, 3))
+    cov = np.tril(spd(3)) + np.triu(r(3, 3), 1)
     eps = 1e-6
     numeric = (
         multivariate_normal.logpdf(x, mean, cov + eps * u)
@@ -458,6 +455,17 @@ def chol_upper(a):
     return chol(a, False)
 
 
+def chol_one_triangle(a):
+    """SciPy reads the upper triangle unless lower=True: the other holds noise here (a's own
+    entries), which must get no derivative, while an entry it reads stands for two."""
+    k = a + 4.0 * np.eye(3)
+    return linalg.cholesky(k) + linalg.cholesky(k, lower=True) * 2.0
+
+
+def cho_factor_one_triangle(a):
+    return linalg.cho_factor(a + 4.0 * np.eye(3))[0] + linalg.cho_factor(a + 4.0 * np.eye(3), lower=True)[0]
+
+
 def cho_solve_lower(a, y):
     c = linalg.cho_factor(a @ a.T + 3.0 * np.eye(3), lower=True)
     return linalg.cho_solve(c, y)
@@ -549,6 +557,8 @@ TRI = np.triu(_rng.normal(size=(3, 3))) + 3.0 * np.eye(3)
         (cho_solve_lower, (r(3, 3), r(3))),
         (cho_solve_upper, (r(3, 3), r(3, 2))),
         (cho_factor_whole, (r(3, 3),)),
+        (chol_one_triangle, (r(3, 3),)),
+        (cho_factor_one_triangle, (r(3, 3),)),
         (gp_log_likelihood, (r(3, 3), r(3))),
         (gp_triangular, (r(3, 3), r(3))),
         (tri_lower, (TRI.T.copy(), r(3))),

@@ -4,10 +4,11 @@ matrices (the last two axes); the norms and traces are reductions, the
 products (multi_dot, np.linalg's matmul, ...) are with the other products.
 
 ``sg.mT`` transposes the last two axes. Factorisations of a symmetric matrix
-(cholesky, eigh, eigvalsh) read one triangle only; their rules use the
-symmetric convention: the derivative is taken along symmetric perturbations,
-so reverse rules return a symmetric cotangent and forward rules use the
-symmetric part of the tangent.
+(cholesky, eigh, eigvalsh) read one triangle only (the lower one, or the one
+``UPLO`` names), as NumPy does: the other triangle has derivative zero, and an
+entry off the diagonal counts twice (``sg.one_triangle_adjoint``). For a
+matrix built symmetric this is the same gradient as the symmetric convention;
+for one filled in one triangle it is the right one.
 
 Eigen- and singular-vector derivatives need distinct eigen/singular values;
 equal ones give the gap term a zero (``sg.inverse_gaps``) instead of infinity.
@@ -98,40 +99,39 @@ def solve_jvp(da, db, ans, a, b):
 
 @defvjp(np.linalg.cholesky)
 def cholesky(g, ans, a):
-    """a = L L^T: ga = sym(L^-T phi(L^T g) L^-1), phi = lower triangle with half the diagonal."""
+    """a = L L^T: ga = L^-T phi(L^T g) L^-1, phi = lower triangle with half the diagonal."""
     linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
     p = sg.mT(ans) @ g
     phi = 0.5 * (np.tril(p) + np.tril(p, -1))
-    ga = sg.mT(linv) @ phi @ linv
-    return 0.5 * (ga + sg.mT(ga))
+    return sg.one_triangle_adjoint(sg.mT(linv) @ phi @ linv)
 
 
 @defjvp(np.linalg.cholesky)
 def cholesky_jvp(da, ans, a):
-    """dL = L phi(L^-1 sym(da) L^-T)."""
+    """dL = L phi(L^-1 da L^-T), da read from the lower triangle."""
     linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
-    p = linv @ (0.5 * (da + sg.mT(da))) @ sg.mT(linv)
+    p = linv @ sg.symmetric_read(da) @ sg.mT(linv)
     return ans @ (0.5 * (np.tril(p) + np.tril(p, -1)))
 
 
 @defvjp(np.linalg.eigh)
 def eigh(g, ans, a, UPLO="L"):
-    """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]); symmetrised."""
+    """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]), on UPLO's triangle."""
     w = sg.real_only(a, "np.linalg.eigh", ans[0])
     v = ans[1]
     vt = sg.mT(v)
     gw = sg.part(g, ans, 0)
     gv = sg.part(g, ans, 1)
     ga = (v * gw[..., None, :]) @ vt + v @ (sg.inverse_gaps(w) * (vt @ gv)) @ vt
-    return 0.5 * (ga + sg.mT(ga))
+    return sg.one_triangle_adjoint(ga, UPLO.upper() == "L")
 
 
 @defjvp(np.linalg.eigh)
 def eigh_jvp(da, ans, a, UPLO="L"):
-    """dw = diag(V^T da V), dV = V (F * (V^T da V)), with da symmetrised."""
+    """dw = diag(V^T da V), dV = V (F * (V^T da V)), da read from UPLO's triangle."""
     w = sg.real_only(a, "np.linalg.eigh", ans[0])
     v = ans[1]
-    s = sg.mT(v) @ (0.5 * (da + sg.mT(da))) @ v
+    s = sg.mT(v) @ sg.symmetric_read(da, UPLO.upper() == "L") @ v
     return np.diagonal(s, 0, -2, -1), v @ (sg.inverse_gaps(w) * s)
 
 
@@ -139,13 +139,13 @@ def eigh_jvp(da, ans, a, UPLO="L"):
 def eigvalsh(g, ans, a, UPLO="L"):
     """ga = V diag(g) V^T, with the eigenvectors recomputed."""
     v = np.linalg.eigh(sg.real_only(a, "np.linalg.eigvalsh"), UPLO)[1]
-    return (v * g[..., None, :]) @ sg.mT(v)
+    return sg.one_triangle_adjoint((v * g[..., None, :]) @ sg.mT(v), UPLO.upper() == "L")
 
 
 @defjvp(np.linalg.eigvalsh)
 def eigvalsh_jvp(da, ans, a, UPLO="L"):
     v = np.linalg.eigh(sg.real_only(a, "np.linalg.eigvalsh"), UPLO)[1]
-    return np.sum(v * ((0.5 * (da + sg.mT(da))) @ v), axis=-2)
+    return np.sum(v * (sg.symmetric_read(da, UPLO.upper() == "L") @ v), axis=-2)
 
 
 @defvjp(np.linalg.eig)

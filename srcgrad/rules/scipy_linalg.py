@@ -2,8 +2,10 @@
 solve, inv, det and expm (single matrices).
 
 Conventions as for ``np.linalg``: a Cholesky factorisation reads one triangle
-of a symmetric matrix, so its cotangent is symmetric and its tangent uses the
-symmetric part; ``solve_triangular`` reads one triangle, and its cotangent
+of a symmetric matrix (the upper one unless ``lower=True``), so its cotangent
+lives in that triangle, an entry off the diagonal counting twice, and its
+tangent is the symmetric matrix that triangle stands for; ``solve_triangular``
+reads one triangle, and its cotangent
 lives there. ``cho_factor``'s matrix holds the factor in one triangle and a
 copy of the input's entries in the other; ``cho_solve`` reads the factor's
 triangle only. ``solve`` with ``assume_a`` symmetric or positive definite uses
@@ -26,12 +28,14 @@ defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these
 
 @defvjp(linalg.cholesky)
 def cholesky(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return sg.cholesky_adjoint(sg.lower_factor(g, lower), sg.lower_factor(ans, lower))
+    ga = sg.cholesky_adjoint(sg.lower_factor(g, lower), sg.lower_factor(ans, lower))
+    return sg.one_triangle_adjoint(ga, lower)
 
 
 @defjvp(linalg.cholesky)
 def cholesky_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return sg.in_factor_form(sg.cholesky_tangent(da, sg.lower_factor(ans, lower)), lower)
+    ds = sg.symmetric_read(da, lower)
+    return sg.in_factor_form(sg.cholesky_tangent(ds, sg.lower_factor(ans, lower)), lower)
 
 
 declare_container_results(linalg.cho_factor, linalg.expm_frechet)  # (c, lower), (expm, frechet)

@@ -25,9 +25,9 @@ Not provided (a run-time ``NoDerivativeRuleError`` when the parameter is
 active): the cdf and quantile families' derivative in a shape parameter with
 no closed form (``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
 distributions' ``k``, ``n`` and ``loc`` move the value by jumps: their
-derivative is zero. ``multivariate_normal``'s ``cov`` is read as symmetric:
-its cotangent is symmetric and its tangent is symmetrised (as for
-``np.linalg.cholesky``).
+derivative is zero. ``multivariate_normal`` reads the lower
+triangle of ``cov``, as SciPy does (as ``np.linalg.cholesky`` does): its
+cotangent lives there and its tangent is the symmetric matrix read.
 """
 
 import numpy as np

@@ -17,6 +17,24 @@ from .elementwise import real_only
 from .shapes import mT
 
 
+def one_triangle_adjoint(s, lower=True):
+    """The cotangent of a matrix of which one triangle is read as a symmetric matrix
+    (NumPy's cholesky, eigh and eigvalsh; SciPy's cholesky): ``s``, a cotangent of the
+    symmetric matrix read, folded onto that triangle. An entry off the diagonal stands for
+    two entries of the symmetric matrix; the other triangle is never read (cotangent 0)."""
+    if lower:
+        return np.tril(s) + np.tril(mT(s), -1)
+    return np.triu(s) + np.triu(mT(s), 1)
+
+
+def symmetric_read(a, lower=True):
+    """The symmetric matrix NumPy and SciPy read from one triangle of ``a`` (a linear map:
+    for a tangent, the tangent of the matrix read)."""
+    if lower:
+        return np.tril(a) + mT(np.tril(a, -1))
+    return np.triu(a) + mT(np.triu(a, 1))
+
+
 def inverse_gaps(w):
     """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values)."""
     gaps = w[..., None, :] - w[..., :, None]

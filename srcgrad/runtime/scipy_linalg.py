@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
+from .linalg import one_triangle_adjoint, symmetric_read
 from .shapes import mT
 
 try:
@@ -33,19 +34,19 @@ def in_factor_form(gl, lower=False):
 
 
 def cholesky_adjoint(gl, low):
-    """a = L L^T: the symmetric ga = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle with half
-    the diagonal; two triangular solves, no inverse."""
+    """a = L L^T: ga = L^-T Phi(L^T gL) L^-1, Phi = lower triangle with half the diagonal; two
+    triangular solves, no inverse (a cotangent of the symmetric matrix: the rules fold it onto
+    the triangle SciPy reads, ``one_triangle_adjoint``)."""
     p = mT(low) @ gl
     phi = 0.5 * (np.tril(p) + np.tril(p, -1))
     left = solve_triangular(low, phi, trans="T", lower=True)  # L^-T Phi
-    ga = mT(solve_triangular(low, mT(left), trans="T", lower=True))  # (L^-T Phi) L^-1
-    return 0.5 * (ga + mT(ga))
+    return mT(solve_triangular(low, mT(left), trans="T", lower=True))  # (L^-T Phi) L^-1
 
 
-def cholesky_tangent(da, low):
-    """dL = L Phi(L^-1 sym(da) L^-T), by two triangular solves."""
-    right = solve_triangular(low, 0.5 * (da + mT(da)), lower=True)  # L^-1 sym(da)
-    p = mT(solve_triangular(low, mT(right), lower=True))  # (L^-1 sym(da)) L^-T
+def cholesky_tangent(ds, low):
+    """dL = L Phi(L^-1 ds L^-T) for the symmetric tangent ``ds``, by two triangular solves."""
+    right = solve_triangular(low, ds, lower=True)  # L^-1 ds
+    p = mT(solve_triangular(low, mT(right), lower=True))  # (L^-1 ds) L^-T
     return low @ (0.5 * (np.tril(p) + np.tril(p, -1)))
 
 
@@ -56,16 +57,15 @@ def cho_factor_adjoint(g, c, lower=False):
     if gc is None:
         return 0.0
     low = lower_factor(c, lower)
-    copied = np.triu(gc, 1) if lower else np.tril(gc, -1)
-    ga = cholesky_adjoint(lower_factor(gc, lower), low) + 0.5 * (copied + mT(copied))
-    return ga
+    copied = np.triu(gc, 1) if lower else np.tril(gc, -1)  # a's own entries, as they are
+    return one_triangle_adjoint(cholesky_adjoint(lower_factor(gc, lower), low), lower) + copied
 
 
 def cho_factor_tangent(da, ans):
     """The tangent of ``cho_factor(a, lower)``: dL in the factor's triangle, da in the other
     (and 0.0 for the flag)."""
     c, lower = ans
-    dl = cholesky_tangent(da, lower_factor(c, lower))
+    dl = cholesky_tangent(symmetric_read(da, lower), lower_factor(c, lower))
     if lower:
         return np.tril(dl) + np.triu(da, 1), 0.0
     return mT(np.tril(dl)) + np.tril(da, -1), 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .linalg import one_triangle_adjoint, symmetric_read
 from .shapes import mT
 
 
@@ -26,16 +27,17 @@ def _cov_matrix(cov, dim: int):
         return cov * np.eye(dim)
     if np.ndim(cov) == 1:
         return np.diag(cov)
-    return cov
+    return symmetric_read(cov)  # SciPy reads the lower triangle
 
 
 def _in_form_of(gmatrix, cov):
-    """A covariance matrix's cotangent in the form ``cov`` was given in."""
+    """A covariance matrix's cotangent in the form ``cov`` was given in (a matrix's on the
+    lower triangle SciPy reads)."""
     if np.ndim(cov) == 0:
         return np.trace(gmatrix)
     if np.ndim(cov) == 1:
         return np.diagonal(gmatrix).copy()
-    return gmatrix
+    return one_triangle_adjoint(gmatrix)
 
 
 def _residuals(x, mean, cov):
@@ -60,13 +62,14 @@ def mvn_logpdf_adjoints(g, x, mean=None, cov=1.0):
 
 
 def mvn_logpdf_tangent(dx, dmean, dcov, ans, x, mean=None, cov=1.0):
-    """The tangent of ``multivariate_normal.logpdf(x, mean, cov)``; ``dcov`` is symmetrised."""
+    """The tangent of ``multivariate_normal.logpdf(x, mean, cov)``; ``dcov`` read from its lower
+    triangle, as SciPy reads ``cov``."""
     r, u, c = _residuals(x, mean, cov)
     dim = np.shape(u)[-1]
     drows = np.reshape(dx, (-1, dim)) if np.ndim(dx) else dx
     dmean_row = np.reshape(dmean, (dim,)) if np.ndim(dmean) else dmean
     dc = _cov_matrix(dcov, dim) if np.ndim(dcov) else dcov * np.eye(dim)
-    dc = 0.5 * (dc + mT(dc))
+    dc = symmetric_read(dc)
     out = (
         -np.sum(u * (drows - dmean_row), axis=-1)
         + 0.5 * np.sum(u * mT(dc @ mT(u)), axis=-1)
