@@ -229,6 +229,14 @@ def _check_differentiable(value, name: str) -> None:
             f"cannot differentiate with respect to {name!r}: it is {what}; pass a float "
             f"value instead, e.g. {name}.astype(float) or float({name})"
         )
+    if value is not None:  # (a None leaf of a pytree: nothing to differentiate)
+        what = f"an array of dtype {value.dtype}" if kind else f"a {type(value).__name__}"
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is {what}; srcgrad differentiates "
+            "with respect to float arrays and numbers, and tuples, lists, dicts and namedtuples "
+            f"of them (pytrees): pass the arrays {name} holds in a dict or a namedtuple, or as "
+            "arguments of their own"
+        )
 
 
 def _bind(func, args, kwargs) -> inspect.BoundArguments:
@@ -576,6 +584,8 @@ def _dtype_kind(v) -> str:
         return "f"
     if isinstance(v, int):
         return "i"
+    if isinstance(v, complex):
+        return "c"
     dtype = getattr(v, "dtype", None)
     return dtype.kind if isinstance(dtype, np.dtype) and hasattr(v, "shape") else ""
 

@@ -144,6 +144,12 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
         if fix:  # a case a rule refuses (an option's value): the fix, not a rule to register
             super().__init__(f"{where}no derivative rule for {name}; {fix}" + (location.excerpt() if location else ""))
             return
+        if name.startswith("the "):  # a method or an attribute: nothing to register
+            super().__init__(
+                f"{where}no derivative rule for {name}; write it with operations srcgrad "
+                "differentiates" + (location.excerpt() if location else "")
+            )
+            return
         decorator = "register_vjp" if mode == "rev" else "register_jvp"
         # "np.full_like(..., shape=...)", "norm.cdf with respect to ...": the function's name
         dotted = re.match(r"[\w.]+", name)

@@ -473,8 +473,12 @@ def reads_an_attribute(h):
 
 
 def test_attribute_of_another_object_is_a_typed_error_not_a_zero():
-    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"attribute \.w of a Holder"):
+    """An object that is not a pytree is refused as a differentiated argument, at the call,
+    with the fix; read through a pytree, at its attribute."""
+    with pytest.raises(TypeError, match=r"'h': it is a Holder; .* pass the arrays h holds in a dict"):
         srcgrad.grad(reads_an_attribute)(Holder(1.5))
+    with pytest.raises(TypeError, match=r"'h\[0\]': it is a Holder"):
+        srcgrad.grad(reads_an_attribute)([Holder(1.5)])
 
 
 # -- dict key insertion ------------------------------------------------------------------

@@ -322,3 +322,20 @@ def h(a):
     _refused_at(lambda: srcgrad.grad(h, mode="rev")(-0.5), f.__code__.co_filename, 20, 12, "abs of a complex value")
     eps = 1e-6
     assert np.isclose(srcgrad.grad(h, mode="fwd")(-0.5), (h(-0.5 + eps) - h(-0.5 - eps)) / (2 * eps))
+
+
+def test_a_method_or_an_attribute_gets_a_fix_not_a_rule_to_register(tmp_path):
+    """``.pop()`` of a differentiated value in reverse mode: the fix (read xs[-1], or forward
+    mode), at the call; the hint used to read ``@srcgrad.register_vjp(the)``."""
+    f = load(tmp_path, """
+def f(x):
+    xs = [x, 2.0 * x]
+    s = 0.0
+    while xs:
+        s = s + np.sin(xs.pop())
+    return s
+""")
+    with pytest.raises(NoDerivativeRuleError, match=r":9:24: no derivative rule for the method \.pop\(\); .*xs\[-1\].*mode='fwd'") as caught:
+        srcgrad.grad(f, mode="rev")(0.3)
+    assert "register_vjp" not in str(caught.value)
+    assert np.isclose(srcgrad.grad(f, mode="fwd")(0.3), np.cos(0.3) + 2.0 * np.cos(0.6))

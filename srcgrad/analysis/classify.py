@@ -348,6 +348,12 @@ class Classifier:
             )
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
         fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else ""
+        if op.kind == "pop":
+            fix = (
+                "reverse mode does not follow a value being differentiated out of a list by "
+                ".pop(): read it as xs[-1] and shorten the list with xs = xs[:-1], or take the "
+                "gradient in forward mode (srcgrad.grad(f, mode='fwd'))"
+            )
         return NoDerivativeRuleError(label, location, self.mode, fix)
 
 

@@ -47,7 +47,13 @@ def _position(x, index):
         return index
     if pytree.is_namedtuple(x):
         return x._fields.index(index)
-    raise NoDerivativeRuleError(f"the attribute .{index} of a {type(x).__name__}")  # not a namedtuple
+    raise NoDerivativeRuleError(  # not a namedtuple
+        f"the attribute .{index} of a {type(x).__name__} being differentiated", fix=(
+            f"srcgrad differentiates with respect to arrays, numbers, and dicts, lists, tuples "
+            f"and namedtuples of them (pytrees), and a {type(x).__name__} is none of these: pass "
+            f"its arrays in a dict or a namedtuple, or as arguments of their own"
+        ),
+    )
 
 
 def scatter(g, x, index):
