@@ -115,8 +115,10 @@ MATH_DOMAINS = {
     math.atan: 0.3, math.sinh: 0.3, math.cosh: 0.3, math.tanh: 0.3, math.asinh: 0.3,
     math.acosh: 1.5, math.atanh: 0.3, math.exp: 0.3, math.expm1: 0.3, math.log: 1.5,
     math.log2: 1.5, math.log10: 1.5, math.log1p: 0.3, math.sqrt: 1.5, math.fabs: -0.7,
-    math.radians: 0.3, math.degrees: 0.3,
+    math.radians: 0.3, math.degrees: 0.3, math.erf: 0.3, math.erfc: -0.4,
 }  # fmt: skip
+if registry.vjp_rule(math.lgamma) is not None:  # (with SciPy: the digamma function)
+    MATH_DOMAINS.update({math.lgamma: 2.3, math.gamma: 1.7})
 for f, v in MATH_DOMAINS.items():
     add(f, v)
 for f in (builtins.max, builtins.min):  # Python's max/min of two values
@@ -139,6 +141,8 @@ for f in (np.float64, np.double, np.int8, np.int16, np.int32, np.int64, np.uint8
 add(np.float32, 0.5, rtol=0.1)  # finite differences resolve float32 to a few per cent (at 0.5)
 for f in (math.atan2, math.hypot, math.pow, math.fmod):
     add(f, 1.3, 0.7)
+add(math.copysign, 1.3, -0.7)
+add(math.copysign, -0.4, -2.0)
 
 for f in (np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.fmax, np.fmin,
           np.logaddexp, np.logaddexp2, np.arctan2, np.hypot):  # fmt: skip

@@ -130,3 +130,34 @@ def pow_(g, ans, x, y):
 def pow_jvp(dx, dy, ans, x, y):
     log_x = math.log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan
     return dx * y * x ** (y - 1.0 + (y == 0)) + dy * ans * log_x
+
+
+@defvjp(math.erf)
+def erf(g, ans, x):
+    return g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@defjvp(math.erf)
+def erf_jvp(dx, ans, x):
+    return dx * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@defvjp(math.erfc)
+def erfc(g, ans, x):
+    return -g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@defjvp(math.erfc)
+def erfc_jvp(dx, ans, x):
+    return -dx * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@defvjp(math.copysign)
+def copysign(g, ans, x, y):
+    """|x| with y's sign: +-1 in ``x`` (the signs agree or not), 0 in ``y``, as np.copysign."""
+    return g * math.copysign(1.0, x) * math.copysign(1.0, y), 0.0
+
+
+@defjvp(math.copysign)
+def copysign_jvp(dx, dy, ans, x, y):
+    return dx * math.copysign(1.0, x) * math.copysign(1.0, y)

@@ -1,5 +1,6 @@
 """Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family (with the
-regularized incomplete gamma functions in ``x``), error functions and the normal
+regularized incomplete gamma functions in ``x``, and ``math.gamma``/``math.lgamma``),
+error functions and the normal
 distribution function, logistic functions, ``xlogy``, entropies and modified
 Bessel functions.
 
@@ -71,6 +72,28 @@ def gammaln(g, ans, x):
 @defjvp(special.gammaln)
 def gammaln_jvp(dx, ans, x):
     return dx * special.digamma(x)
+
+
+@defvjp(math.lgamma)
+def lgamma(g, ans, x):
+    """``math``'s log-gamma and gamma: their derivative needs the digamma function, which
+    ``math`` lacks (without SciPy they have no rule: a NoDerivativeRuleError)."""
+    return g * float(special.digamma(x))
+
+
+@defjvp(math.lgamma)
+def lgamma_jvp(dx, ans, x):
+    return dx * float(special.digamma(x))
+
+
+@defvjp(math.gamma)
+def gamma_(g, ans, x):
+    return g * ans * float(special.digamma(x))
+
+
+@defjvp(math.gamma)
+def gamma_jvp(dx, ans, x):
+    return dx * ans * float(special.digamma(x))
 
 
 @defvjp(special.digamma)
