@@ -897,3 +897,21 @@ def test_complex_inputs_are_refused_or_right(fn, args, check):
     with pytest.raises(refusals, match="of a complex value|not supported for the input types|simplex"):
         ans, pullback = srcgrad.vjp(fn, *z)
         pullback(np.ones_like(ans))
+
+
+def summaries(loc, scale):
+    n = norm(loc, scale)
+    la = laplace(loc, scale)
+    lo = logistic(loc, scale)
+    total = n.mean() + 2.0 * n.median() + 3.0 * n.std() + n.var() * loc + n.entropy()
+    total = total + la.mean() + 2.0 * la.median() + 3.0 * la.std() + la.var() * loc + la.entropy()
+    total = total + lo.mean() + 2.0 * lo.median() + 3.0 * lo.std() + lo.var() * loc + lo.entropy()
+    c = cauchy(loc, scale)  # (no mean, variance or std)
+    return np.sum(total + c.median() * scale + c.entropy() + norm.var(loc, scale))
+
+
+def test_summaries_of_location_scale_distributions():
+    """mean, median, std, var and entropy of frozen and unfrozen distributions (README lists
+    them; they had no rule): reverse and forward mode, to second order."""
+    loc, scale = np.array([0.3, -0.4]), np.array([1.3, 0.7])
+    srcgrad.check_grads(summaries, (loc, scale), modes=BOTH, order=2)

@@ -713,6 +713,58 @@ def logistic_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     return (dloc - dx + dscale * (x - loc) / scale) * np.exp(logistic.logpdf(x, loc, scale) - ans)
 
 
+# ------------------------------------- summaries of location-scale distributions
+# mean = loc + scale * m0, median likewise, std = scale * s0, var = scale**2 * v0 and
+# entropy = h0 + log(scale), whatever the standard distribution's m0, s0, v0, h0: the
+# rules read them back from the value (ans) and need no formula per distribution
+
+LOCATION_SCALE = (norm, cauchy, laplace, logistic)
+LOCATIONS = tuple(getattr(d, m) for d in LOCATION_SCALE for m in ("mean", "median"))
+STDS = tuple(d.std for d in LOCATION_SCALE)
+VARIANCES = tuple(d.var for d in LOCATION_SCALE)
+ENTROPIES = tuple(d.entropy for d in LOCATION_SCALE)
+
+
+@defvjp(*LOCATIONS, broadcasts=True, optional=LOC_SCALE)
+def location_summary(g, ans, loc=0.0, scale=1.0):
+    return g, g * (ans - loc) / scale
+
+
+@defjvp(*LOCATIONS, broadcasts=True, optional=LOC_SCALE)
+def location_summary_jvp(dloc, dscale, ans, loc=0.0, scale=1.0):
+    return dloc + dscale * (ans - loc) / scale
+
+
+@defvjp(*STDS, broadcasts=True, optional=LOC_SCALE)
+def scale_summary(g, ans, loc=0.0, scale=1.0):
+    return None, g * ans / scale
+
+
+@defjvp(*STDS, broadcasts=True, optional=LOC_SCALE)
+def scale_summary_jvp(dloc, dscale, ans, loc=0.0, scale=1.0):
+    return dscale * ans / scale
+
+
+@defvjp(*VARIANCES, broadcasts=True, optional=LOC_SCALE)
+def variance_summary(g, ans, loc=0.0, scale=1.0):
+    return None, 2.0 * g * ans / scale
+
+
+@defjvp(*VARIANCES, broadcasts=True, optional=LOC_SCALE)
+def variance_summary_jvp(dloc, dscale, ans, loc=0.0, scale=1.0):
+    return 2.0 * dscale * ans / scale
+
+
+@defvjp(*ENTROPIES, broadcasts=True, optional=LOC_SCALE)
+def entropy_summary(g, ans, loc=0.0, scale=1.0):
+    return None, g / scale
+
+
+@defjvp(*ENTROPIES, broadcasts=True, optional=LOC_SCALE)
+def entropy_summary_jvp(dloc, dscale, ans, loc=0.0, scale=1.0):
+    return dscale / scale
+
+
 # ------------------------------------------------- quantile functions (ppf, isf)
 
 
