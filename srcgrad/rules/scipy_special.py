@@ -75,24 +75,24 @@ def gammaln_jvp(dx, ans, x):
 
 
 @defvjp(math.lgamma)
-def lgamma(g, ans, x):
+def math_lgamma(g, ans, x):
     """``math``'s log-gamma and gamma: their derivative needs the digamma function, which
     ``math`` lacks (without SciPy they have no rule: a NoDerivativeRuleError)."""
     return g * float(special.digamma(x))
 
 
 @defjvp(math.lgamma)
-def lgamma_jvp(dx, ans, x):
+def math_lgamma_jvp(dx, ans, x):
     return dx * float(special.digamma(x))
 
 
 @defvjp(math.gamma)
-def gamma_(g, ans, x):
+def math_gamma(g, ans, x):
     return g * ans * float(special.digamma(x))
 
 
 @defjvp(math.gamma)
-def gamma_jvp(dx, ans, x):
+def math_gamma_jvp(dx, ans, x):
     return dx * ans * float(special.digamma(x))
 
 
