@@ -60,7 +60,7 @@ FEATURES = (
     "for_range", "for_array", "for_list", "enumerate", "zip", "comprehension",
     "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
-    "rebind_iterable", "method", "bound_method", "pytree",
+    "rebind_iterable", "method", "bound_method", "pytree", "signed_power",
 )
 # Forms that hit a known bug, left out unless asked for by name (none today: dict key
 # insertion and rebinding the iterable of a `for` inside it are fixed).
@@ -200,6 +200,8 @@ class Generator:
             forms.append("kink")
         if self.on("ternary") and kind == "s":
             forms.append("ternary")
+        if self.on("signed_power") and self.names(scope, "i"):
+            forms.append("signed_power")
         form = self.pick(forms)
         sub = depth - 1
         if form == "binop":
@@ -220,6 +222,10 @@ class Generator:
             return f"np.sum({self.pick(self.names(scope, 'm'))} @ {self.atom(scope, 'v')})"
         if form == "int":
             return f"({self.pick(self.names(scope, 'i'))} * {self.expr(scope, kind, sub)})"
+        if form == "signed_power":  # (-c) ** i: an alternating sign, a negative constant base
+            self.used.add("signed_power")
+            base = self.pick(["-1", "-1.0", f"-{self.pick(CONSTANTS)}"])
+            return f"(({base}) ** ({self.pick(self.names(scope, 'i'))} % 3) * {self.expr(scope, kind, sub)})"
         if form == "ternary":
             self.used.add("ternary")
             return f"({self.expr(scope, kind, sub)} if {self.condition(scope)} else {self.expr(scope, kind, sub)})"
