@@ -221,3 +221,35 @@ def test_definedness_may_and_must_through_branches_loops_and_breaks():
         assert name in at_h.maybe and name not in at_h.must
     assert "h" not in at_h.maybe and "h" in solved.exit.must
     assert "zzz" not in solved.exit.maybe
+
+
+def unit_factor_casts(x, n):
+    return np.sum(x * ((n * 1.0) - 5)) + np.sum(x * (n / 1) ** 20)
+
+
+def unit_factor_copies(x):
+    a = np.array([x, 2.0])
+    b = (1 * a)[0:2]
+    b[0] = 5.0
+    return a[0] * x + b[0]
+
+
+def folds_only_what_runs(x):
+    if x > 100.0:
+        return 0.0 ** -1 * x
+    return x * x
+
+
+def test_a_unit_factor_the_user_wrote_keeps_its_meaning():
+    """``n * 1.0`` and ``n / 1`` make an integer array a float one, and ``(1 * a)[0:2]`` is a
+    slice of a copy: the folder dropped them (uint8 arithmetic wrapped around, and a write
+    into the slice reached ``a`` in forward mode); ``0.0 ** -1`` in a branch that never runs
+    raised ZeroDivisionError while the code was built."""
+    x, n = np.array([0.5, 1.5]), np.array([3, 10], dtype=np.uint8)
+    value, gradient = srcgrad.value_and_grad(unit_factor_casts)(x, n)
+    assert np.isclose(value, unit_factor_casts(x, n))
+    np.testing.assert_allclose(gradient, (n * 1.0) - 5 + (n / 1) ** 20)
+    for mode in ("rev", "fwd"):
+        value, gradient = srcgrad.value_and_grad(unit_factor_copies, mode=mode)(1.3)
+        assert np.isclose(value, unit_factor_copies(1.3)) and np.isclose(gradient, 2.6), mode
+        assert srcgrad.grad(folds_only_what_runs, mode=mode)(1.3) == 2.6

@@ -373,10 +373,12 @@ _COMPARISONS = {
 
 
 class _Fold(gast.NodeTransformer):
-    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1``, ``1 * x``, ``x / 1`` -> ``x``.
+    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1``, ``1 * x`` -> ``x`` where the result meets
+    more arithmetic (``_without_unit_factor``).
 
-    Never for a whole right-hand side: ``y = x * 1.0`` makes a new array, and
-    ``y = x`` would alias it (a later ``y[i] = v`` would write into ``x``).
+    Never for a whole right-hand side, nor under a subscript, an attribute or a call:
+    ``y = x * 1.0`` makes a new array, and ``y = x`` would alias it (a later ``y[i] = v``
+    would write into ``x``); ``(1 * a)[0:2]`` is a copy's slice, ``a[0:2]`` a view.
     """
 
     def visit_Assign(self, node):
@@ -398,6 +400,7 @@ class _Fold(gast.NodeTransformer):
         """``-(1 / x)`` -> ``-1 / x``: the negated constant, one pass over the array less
         (exact: rounding is symmetric in the sign)."""
         self.generic_visit(node)
+        node.operand = _without_unit_factor(node.operand)
         inner = node.operand
         if (
             isinstance(node.op, gast.USub)
@@ -408,7 +411,8 @@ class _Fold(gast.NodeTransformer):
         ):
             # a new node: the product may be shared (substituted in several places), and
             # negating it in place would flip it once per place
-            return gast.BinOp(left=tp.const(-inner.left.value), op=inner.op, right=inner.right)
+            negated = tp.mark_written(tp.const(-inner.left.value), inner.left)
+            return gast.BinOp(left=negated, op=inner.op, right=inner.right)
         return node
 
     def visit_Compare(self, node):
@@ -431,20 +435,21 @@ class _Fold(gast.NodeTransformer):
     def visit_BinOp(self, node, top: bool = False):
         if not top:
             self.generic_visit(node)
+        node.left, node.right = _without_unit_factor(node.left), _without_unit_factor(node.right)
         left, right = _number(node.left), _number(node.right)
         if left is not None and right is not None:
-            value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
+            try:
+                value = _FOLDABLE.get(type(node.op), lambda a, b: None)(left, right)
+            except ArithmeticError:  # 0.0 ** -1: raised where it runs, if ever, not here
+                value = None
             if value is not None and abs(value) < 1e15:
-                return tp.const(int(value) if type(value) is bool else value)
+                folded = tp.const(int(value) if type(value) is bool else value)
+                return tp.mark_written(folded, node.left, node.right)
         like_terms = _collect_like_terms(node)
         if like_terms is not None:
             return like_terms
         if top:
             return node
-        if right == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and not _is_truth(node.left):
-            return node.left
-        if left == 1 and isinstance(node.op, gast.Mult) and not _is_truth(node.right):
-            return node.right
         if left == -1 and isinstance(node.op, gast.Mult):
             return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
@@ -461,12 +466,24 @@ def _is_truth(node) -> bool:
 
 
 def _without_unit_factor(node):
-    """``e`` for ``1 * e``, ``e * 1``, ``e / 1``, ``e ** 1``; else ``node``."""
-    if _number(node.right) == 1 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+    """``e`` for ``1 * e``, ``e * 1``, ``e ** 1`` and ``e / 1``; else ``node``. For an operand
+    of more arithmetic, which makes a new array anyway. A 1 the user wrote stays where it
+    can change ``e``'s dtype: ``n * 1.0`` and ``n / 1`` make an integer array a float one
+    (``(n * 1.0) - 5`` is not ``n - 5``); an integer 1 multiplies as nothing."""
+    if not isinstance(node, gast.BinOp):
+        return node
+    if _spare_unit(node.right, node.op) and not _is_truth(node.left):
         return node.left
-    if _number(node.left) == 1 and isinstance(node.op, gast.Mult):
+    if isinstance(node.op, gast.Mult) and _spare_unit(node.left, node.op) and not _is_truth(node.right):
         return node.right
     return node
+
+
+def _spare_unit(node, op) -> bool:
+    value = _number(node)
+    if value != 1 or type(value) is bool or not isinstance(op, (gast.Mult, gast.Div, gast.Pow)):
+        return False
+    return not tp.written(node) or (type(value) is int and not isinstance(op, gast.Div))
 
 
 def _scaled_name(node):

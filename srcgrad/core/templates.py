@@ -27,8 +27,8 @@ _MISSING = object()
 
 
 def clone(node):
-    """A deep copy of a gast tree: its fields and source locations, not marks set on
-    its nodes (much faster than ``copy.deepcopy`` for ASTs)."""
+    """A deep copy of a gast tree: its fields and source locations, and of the marks set on
+    its nodes only ``WRITTEN`` (much faster than ``copy.deepcopy`` for ASTs)."""
     return substituted(node, {})
 
 
@@ -67,6 +67,8 @@ def substituted(node, subs: dict, as_expression: bool = False):
         for attr in _LOCATION:
             if attr in old:
                 fields[attr] = old[attr]
+    if WRITTEN in old:  # the one mark a copy keeps: a number the user wrote stays one
+        fields[WRITTEN] = True
     return new
 
 
@@ -121,6 +123,22 @@ def name(identifier: str, store: bool = False) -> gast.Name:
 
 def const(value) -> gast.Constant:
     return gast.Constant(value=value, kind=None)
+
+
+WRITTEN = "srcgrad_written"  # a number the user wrote (or computed from numbers the user wrote)
+
+
+def written(node) -> bool:
+    """Whether ``node`` is a number the user wrote: ``n * 1.0`` makes an integer array a
+    float one, so the optimizer keeps it, where a ``1.0`` a rule or a seed brought is spare."""
+    return getattr(node, WRITTEN, False)
+
+
+def mark_written(node, *sources) -> gast.Constant:
+    """``node``, marked written when every one of ``sources`` is (none: unconditionally)."""
+    if all(written(s) for s in sources):
+        setattr(node, WRITTEN, True)
+    return node
 
 
 def assign(target: str, value) -> gast.Assign:

@@ -161,7 +161,7 @@ class Anf:
         if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and type(
             node.operand.value
         ) in (int, float):
-            return [], tp.const(-node.operand.value)  # -1 is a number, not an operation
+            return [], tp.mark_written(tp.const(-node.operand.value), node.operand)  # -1 is a number
         pre, operand = self.atomize(node.operand)
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 

@@ -97,6 +97,10 @@ def parse_function(func) -> ParsedFunction:
     if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
         # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
         node = _find_lambda(tree, func, indent)
+    if not filename.startswith("<srcgrad"):  # the user's numbers (not generated code's)
+        for n in tp.walk(node):
+            if type(n) is gast.Constant and type(n.value) in (int, float, complex):
+                tp.mark_written(n)
     lines = linecache.getlines(filename) or source_lines
     indent_of = {first_line + k: indent for k in range(len(source_lines))}
     return ParsedFunction(func, node, filename, list(lines), indent_of)
