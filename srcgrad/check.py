@@ -36,9 +36,12 @@ def _random_like(x, rng):
 
 
 def _moved(x, u, scale):
-    """``x + scale * u`` leaf by leaf (a Python float stays a Python float)."""
+    """``x + scale * u`` leaf by leaf (a Python float stays a Python float, and a 0-d array
+    a 0-d array, not the NumPy number its sum is: ``x *= 2`` updates an array in place)."""
     def leaf(a, d):
-        return a + scale * float(d) if isinstance(a, float) else a + scale * d
+        if isinstance(a, float):
+            return a + scale * float(d)
+        return np.asarray(a + scale * d) if isinstance(a, np.ndarray) else a + scale * d
 
     return pytree.map_leaves(leaf, x, u)
 

@@ -10,6 +10,8 @@ the caller's arrays left unchanged.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from user_modules import load
@@ -334,3 +336,26 @@ def f(x, s):
     return np.sum(w11)
 """)
     check_reverse(f, [np.array([-1.45392743817842, 1.2774874399240876, -0.8683244757069638]), 0.3])
+
+
+def test_an_augmented_write_into_a_zero_dimensional_array_a_list_or_dict_holds(tmp_path):
+    """``l[0] *= 2.0`` updates a 0-d array in place (so ``x`` too), though its product is a
+    NumPy number: whether the item is an array was asked of the product, and the write did
+    not reach ``x`` (value 4.5 for 6.0, gradient 3 for 4)."""
+    f = load(tmp_path, """
+def f(x):
+    items = [x, 1.0]
+    items[0] *= 2.0
+    return np.sum(items[0] + x)
+
+
+def g(x):
+    d = {"a": x}
+    d["a"] += 1.0
+    return np.sum(d["a"] * x)
+""")
+    g = sys.modules[f.__module__].g
+    for fn, x in ((f, np.array(1.5)), (f, np.array([1.5])), (g, np.array(1.5))):
+        value, gradient = srcgrad.value_and_grad(fn)(x.copy())
+        assert np.isclose(value, fn(x.copy()))
+        srcgrad.check_grads(fn, (x.copy(),), modes=("rev", "fwd"))

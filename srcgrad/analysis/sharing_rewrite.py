@@ -221,8 +221,11 @@ class SharedMemory:
         code = PassesWriter(self).code(syncs, s) if isinstance(syncs, SyncGraph) else self.sync_code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
+                # asked of the element before the update: a 0-d array's product is a NumPy
+                # number, but `xs[k] *= 2.0` updates the array in place
                 flag = self.names.fresh(f"{name}_item_is_array")
-                out.append(self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.value))), s))
+                check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
+                out.insert(max(k for k, x in enumerate(out) if x is s), check)
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
