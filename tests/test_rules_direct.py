@@ -148,6 +148,9 @@ for f in (np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.fmax, np.
           np.logaddexp, np.logaddexp2, np.arctan2, np.hypot):  # fmt: skip
     for sx, sy in BROADCAST_PAIRS:
         add(f, r(*sx, lo=-2, hi=2), r(*sy, lo=-2, hi=2))
+for f in (np.fmax, np.fmin):  # a NaN loses: the derivative goes to the other operand
+    add(f, r(4, lo=-2, hi=2), np.array([np.nan, 0.3, np.nan, -0.5]))
+    add(f, np.array([0.2, np.nan, -1.0, np.nan]), r(4, lo=-2, hi=2))
 for sx, sy in BROADCAST_PAIRS:
     add(np.true_divide, r(*sx, lo=-2, hi=2), away(*sy))
     add(np.power, r(*sx, lo=0.3, hi=2), r(*sy, lo=-2, hi=2))

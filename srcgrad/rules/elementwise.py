@@ -373,7 +373,7 @@ def unwrap_jvp(dp, ans, p, discont=None, axis=-1, period=2 * np.pi):
 # ------------------------------------------------------ selection, piecewise
 
 
-@defvjp(np.maximum, np.fmax, broadcasts=True)
+@defvjp(np.maximum, broadcasts=True)
 def maximum(g, ans, x, y):
     """Ties split the derivative 0.5 / 0.5: (1 + sign(x - y)) / 2 is 1, 0.5 or 0. NumPy orders
     complex numbers by their real parts first, which no derivative follows: refused."""
@@ -381,22 +381,48 @@ def maximum(g, ans, x, y):
     return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
 
 
-@defjvp(np.maximum, np.fmax, broadcasts=True)
+@defjvp(np.maximum, broadcasts=True)
 def maximum_jvp(dx, dy, ans, x, y):
     s = np.sign(sg.real_only(x - y, "np.maximum"))
     return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
 
 
-@defvjp(np.minimum, np.fmin, broadcasts=True)
+@defvjp(np.minimum, broadcasts=True)
 def minimum(g, ans, x, y):
     """Ties split the derivative 0.5 / 0.5: (1 - sign(x - y)) / 2 is 0, 0.5 or 1."""
     s = np.sign(sg.real_only(x - y, "np.minimum"))
     return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
 
 
-@defjvp(np.minimum, np.fmin, broadcasts=True)
+@defjvp(np.minimum, broadcasts=True)
 def minimum_jvp(dx, dy, ans, x, y):
     s = np.sign(sg.real_only(x - y, "np.minimum"))
+    return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
+
+
+@defvjp(np.fmax, broadcasts=True)
+def fmax(g, ans, x, y):
+    """As np.maximum, but a NaN loses: the derivative goes to the other operand."""
+    s = sg.sign_ignoring_nan(x, y, 1.0, "np.fmax")
+    return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
+
+
+@defjvp(np.fmax, broadcasts=True)
+def fmax_jvp(dx, dy, ans, x, y):
+    s = sg.sign_ignoring_nan(x, y, 1.0, "np.fmax")
+    return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
+
+
+@defvjp(np.fmin, broadcasts=True)
+def fmin(g, ans, x, y):
+    """As np.minimum, but a NaN loses."""
+    s = sg.sign_ignoring_nan(x, y, -1.0, "np.fmin")
+    return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
+
+
+@defjvp(np.fmin, broadcasts=True)
+def fmin_jvp(dx, dy, ans, x, y):
+    s = sg.sign_ignoring_nan(x, y, -1.0, "np.fmin")
     return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
 
 

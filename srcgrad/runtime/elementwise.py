@@ -24,6 +24,13 @@ def is_complex(x) -> bool:
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c"
 
 
+def sign_ignoring_nan(x, y, chooses_x: float, function: str, at: str | None = None):
+    """sign(x - y) for ``np.fmax``/``np.fmin``, which return the operand that is not NaN:
+    ``chooses_x`` (+1 for fmax, -1 for fmin) where y is NaN, its opposite where x is."""
+    s = np.sign(real_only(x - y, function, at=at))
+    return np.where(np.isnan(y), chooses_x, np.where(np.isnan(x), -chooses_x, s))
+
+
 def real_only(x, function: str, result=None, at: str | None = None):
     """``x`` (or ``result`` when given), if ``x`` is real; a complex ``x`` is refused,
     naming the user's call at ``at``.
