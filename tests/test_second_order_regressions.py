@@ -320,3 +320,20 @@ def test_np_gradient_in_the_array_and_its_spacing_first_and_second_order(tmp_pat
             n = np.size(args[k])
             expected = np.reshape(srcgrad.hessian(f, wrt=k)(*args), (n, n)) @ np.ravel(t[k])
             np.testing.assert_allclose(np.ravel(hv), expected, atol=1e-9)
+
+
+def test_second_derivative_of_a_helper_raising_a_negative_base_to_its_power(tmp_path):
+    """``helper(-x)`` with ``a ** p`` inside: forward mode over the gradient met the power's
+    exponent term, 0 (the tape's p does not move) times log of a negative base, which is
+    NaN; the hessian was NaN where it is 2."""
+    f = load(tmp_path, """
+def helper_pow(a, p=2):
+    return a ** p
+
+
+def f(x):
+    return helper_pow(-x)
+""")
+    assert srcgrad.hessian(f)(1.3) == 2.0
+    assert srcgrad.hvp(f)(np.array(1.3), np.array(1.0)) == 2.0
+    srcgrad.check_grads(f, (np.array(-0.4),), order=2)

@@ -868,6 +868,36 @@ def jit_runtime() -> types.ModuleType:
             return None
         return lambda dx, x, ans: dx * np.sign(x)
 
+    exponent_tangent = helper(elementwise.exponent_tangent)
+
+    @overload(exponent_tangent)
+    def _exponent_tangent(dy, ans, x):
+        if not (number(dy) and number(ans) and number(x)):
+            return None
+
+        def scalar(dy, ans, x):
+            if dy == 0:
+                return 0.0 * ans
+            return dy * ans * np.log(x if x != 0.0 else 1.0)
+
+        return scalar
+
+    sign_ignoring_nan = helper(elementwise.sign_ignoring_nan)
+
+    @overload(sign_ignoring_nan)
+    def _sign_ignoring_nan(x, y, chooses_x, function, at=None):
+        if not (number(x) and number(y)):
+            return None
+
+        def scalar(x, y, chooses_x, function, at=None):
+            if np.isnan(y):
+                return chooses_x
+            if np.isnan(x):
+                return -chooses_x
+            return float(np.sign(x - y))
+
+        return scalar
+
     cast_cotangent = helper(creation.cast_cotangent)
 
     @overload(cast_cotangent)

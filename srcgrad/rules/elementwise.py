@@ -77,7 +77,7 @@ def power(g, ans, x, y):
 
 @defjvp(np.power, np.float_power, broadcasts=True)
 def power_jvp(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1.0 + (y == 0)) + dy * ans * np.log(np.where(x == 0.0, 1.0, x))
+    return dx * y * x ** (y - 1.0 + (y == 0)) + sg.exponent_tangent(dy, ans, x)
 
 
 @defvjp(np.remainder, broadcasts=True)

@@ -24,6 +24,17 @@ def is_complex(x) -> bool:
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c"
 
 
+def exponent_tangent(dy, ans, x):
+    """``dy * x ** y * log(x)``, the tangent of ``x ** y`` along its exponent, and 0 where
+    ``dy`` is 0: a negative base has no real log, and an exponent that does not move (a
+    tape's integer power, second derivatives through a helper) must not make it NaN."""
+    if type(dy) in (int, float) and dy == 0:
+        return 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = dy * ans * np.log(np.where(x == 0.0, 1.0, x))
+    return np.where(dy == 0, 0.0, term)
+
+
 def sign_ignoring_nan(x, y, chooses_x: float, function: str, at: str | None = None):
     """sign(x - y) for ``np.fmax``/``np.fmin``, which return the operand that is not NaN:
     ``chooses_x`` (+1 for fmax, -1 for fmin) where y is NaN, its opposite where x is."""
