@@ -211,7 +211,8 @@ def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
 
 
 def _check_differentiable(value, name: str) -> None:
-    """Refuse integer and boolean inputs instead of silently promoting them; in a pytree,
+    """Refuse integer and boolean inputs instead of silently promoting them, and any other
+    object that is not a pytree of float values (a dataclass, a model object); in a pytree,
     every leaf (the message names the leaf's path, ``params[0][1]``)."""
     kind = _dtype_kind(value)
     if kind in ("f", "c"):
