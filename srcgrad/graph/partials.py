@@ -183,7 +183,7 @@ def simplify(node):
     """The formula a one-hot tangent leaves, tidied for reading: ``-(-x)`` -> ``x``,
     ``x·-1`` -> ``-x``, ``x + x`` -> ``2·x``, ``x - x`` -> ``0``, ``2·(3·x)`` -> ``6·x``.
 
-    Constant arithmetic and the ones (``x·1``, ``x/1``, ``x^1``) are folded by the
+    The ones (``x·1``, ``x/1``, ``x^1``) go, constant arithmetic is folded by the
     backend's folding pass, and signs (``a + -b`` -> ``a - b``) by its sign pass, as
     in generated code. The algebra here is for display only: generated code must
     not do it (``x - x`` is not 0 for an infinite ``x``, and reassociating changes
@@ -215,6 +215,12 @@ def _simplified(node):
 
 
 def _simplify_binop(left, op, right):
+    # the ones go, whatever their dtype (generated code keeps a 1.0 the user wrote: it makes
+    # an integer array a float one)
+    if isinstance(op, (gast.Mult, gast.Div, gast.Pow)) and _is_value(right, 1):
+        return left
+    if isinstance(op, gast.Mult) and _is_value(left, 1):
+        return right
     if isinstance(op, gast.Mult):
         for minus_one, other in ((left, right), (right, left)):
             if _is_value(minus_one, -1):
