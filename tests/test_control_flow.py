@@ -1,8 +1,11 @@
 """Reverse mode through control flow: a corpus checked against finite differences."""
 
+import sys
+
 import gast
 import numpy as np
 import pytest
+from user_modules import load
 
 import srcgrad
 from srcgrad.driver import pipeline
@@ -299,3 +302,63 @@ def test_hessian_vector_products_through_control_flow(f, args):
     plus[position], minus[position] = x + eps * v, x - eps * v
     numeric = (np.asarray(gradient(*plus)) - np.asarray(gradient(*minus))) / (2 * eps)
     np.testing.assert_allclose(hv, numeric, rtol=1e-4, atol=1e-5)
+
+
+def test_a_range_whose_bound_the_body_rebinds_runs_as_python_made_it(tmp_path):
+    """Python makes ``range(n)`` once; the reverse sweep made it again with the ``n`` the loop
+    left (a gradient [0.8, -1.2, 0, 0] for 2x, or an IndexError)."""
+    f = load(tmp_path, """
+def f(x):
+    n = 4
+    s = 0.0
+    for i in range(n):
+        n = 2
+        s = s + x[i] ** 2
+    return s
+
+
+def g(x):
+    lo, hi = 0, 3
+    s = 0.0
+    for i in reversed(range(lo, hi)):
+        hi = hi - 1
+        lo = lo + 1
+        s = s + x[i] * x[i + 1]
+    return s
+""")
+    x = np.array([0.3, 0.7, 0.4, -0.6])
+    for fn in (f, sys.modules[f.__module__].g):
+        srcgrad.check_grads(fn, (x,), modes=("rev", "fwd"), order=2)
+
+
+def test_a_loop_over_a_list_its_body_changes_is_refused(tmp_path):
+    """Python's iterator sees the list grow (or, reversed, its items change); the loop srcgrad
+    writes walked it as it was: a silent wrong value and gradient."""
+    f = load(tmp_path, """
+def f(x):
+    xs = [x, x * 0.5]
+    for v in xs:
+        if len(xs) < 6:
+            xs.append(v * 1.5 + 0.1)
+    return sum(xs)
+
+
+def writes_behind(x):
+    items = [x[0], x[1], x[2]]
+    for i, v in enumerate(reversed(items)):
+        items[0] = items[0] * 2.0 + v
+    return items[0]
+
+
+def over_a_copy(x):
+    xs = [x, x * 0.5]
+    for v in list(xs):
+        xs.append(v * 1.5)
+    return sum(xs)
+""")
+    module = sys.modules[f.__module__]
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r":9:13: a `for` loop over `xs` whose body changes it \(\.append\(\)\)"):
+        srcgrad.grad(f)(0.4)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"a `for` loop over `items` whose body changes it \(a write into it\)"):
+        srcgrad.grad(module.writes_behind)(np.array([1.0, 2.0, 3.0]))
+    srcgrad.check_grads(module.over_a_copy, (0.4,))

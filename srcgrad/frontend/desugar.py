@@ -126,17 +126,20 @@ class Desugar:
         and iterable, and the statements that start its body (``x = xs[k]``).
         """
         anf, unsupported, static_value = self.lower.anf, self.lower.unsupported, self.env.static_value
+        self._refuse_a_changing_iterable(s)
         it = self._reversed_as_slice(s.iter)  # reversed(range(...)): still a range, with a length
         if self._range_like(it):
             if not isinstance(s.target, gast.Name):
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
-            return [], gast.For(target=s.target, iter=it, body=[], orelse=[]), []
+            held = self._held_before_rebinding(it, s)  # range(n) is made once, with n as it was
+            return held, gast.For(target=s.target, iter=it, body=[], orelse=[]), []
         if isinstance(it, gast.Call) and static_value(it.func) is range and not it.keywords:
+            held = self._held_before_rebinding(it, s)
             pre, atoms = anf.atomize_all(it.args)
             call = gast.Call(func=tp.name("range"), args=atoms, keywords=[])
             if not isinstance(s.target, gast.Name):
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
-            return pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
+            return held + pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
         index = self.names.fresh("k")
         if _keys_read_back(it, s):  # for name in params: ... params[name]: a dict's keys
             it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()), args=[], keywords=[])
@@ -154,6 +157,43 @@ class Desugar:
         # the target takes the k-th element apart like any assignment: `i, (u, v) = k, (x[k], y[k])`
         first = gast.copy_location(gast.Assign(targets=[s.target], value=element, type_comment=None), s)
         return pre, header, [first]
+
+    def _refuse_a_changing_iterable(self, loop: gast.For) -> None:
+        """A ``for`` over a list whose body changes its length (``xs.append(v)``), or over
+        ``reversed(xs)`` whose body writes into ``xs``: Python's iterator sees the list as it
+        changes, the loop srcgrad writes walks it as it was (a silent wrong value before).
+        (``xs += [v]`` is left alone: for an array, the usual case, it keeps the length.)"""
+        live, reversed_live = set(), set()
+        todo = [loop.iter]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, gast.Name):
+                live.add(node.id)
+            elif isinstance(node, gast.Call) and self.env.static_value(node.func) in (enumerate, zip):
+                todo += node.args
+            elif isinstance(node, gast.Call) and self.env.static_value(node.func) is reversed and node.args:
+                if isinstance(node.args[0], gast.Name):
+                    reversed_live.add(node.args[0].id)
+        if not (live or reversed_live):
+            return
+        for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+            changed, how = None, ""
+            if (
+                isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and isinstance(node.func.value, gast.Name) and node.func.attr in _RESIZING_METHODS
+            ):
+                changed, how = node.func.value.id, f".{node.func.attr}()"
+            elif isinstance(node, (gast.Assign, gast.AugAssign)):
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id in reversed_live:
+                        changed, how = t.value.id, "a write into it"
+            if changed is not None and (changed in live or changed in reversed_live):
+                raise self.lower.unsupported(
+                    node, f"a `for` loop over `{changed}` whose body changes it ({how})",
+                    "loop over a copy (`for v in list(xs):`), or over indices with a `while` loop "
+                    "that reads len(xs) each time",
+                )
 
     def _held_before_rebinding(self, it, loop: gast.For) -> list:
         """``for t in w: ... w = np.sin(w)``: Python walks the ``w`` the loop started with, so
@@ -355,6 +395,10 @@ def _matched(target, value) -> list:
     if not _same_length(target, value):
         return [(target, value)]
     return [pair for t, v in zip(target.elts, value.elts) for pair in _matched(t, v)]
+
+
+# list methods that change a list's length, which a loop over it would see
+_RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
 
 
 def _keys_read_back(it, loop: gast.For) -> bool:
