@@ -558,7 +558,10 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     like = [bound.get(n) for n in names]  # cotangents come back in their primals' structure
     trees = any(pytree.is_container(x) for x in like)
 
+    shown = out if adapt is None else adapt[0](out)  # the output as the user gets it
+
     def pullback(dout):
+        _check_cotangent(dout, shown)
         if adapt is not None:
             dout = adapt[1](dout)
         try:
@@ -573,7 +576,25 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     pullback.__name__ = f"pullback_{getattr(func, '__name__', 'f')}"
     pullback.__srcgrad_source__ = lambda: pair.generated.source
     pullback.__srcgrad_order__ = order
-    return (out if adapt is None else adapt[0](out)), pullback
+    return shown, pullback
+
+
+def _check_cotangent(dout, out) -> None:
+    """A pullback's cotangent has the output's structure and shapes: NumPy would broadcast a
+    wrong one into cotangents of the wrong shape, silently."""
+    got, want = pytree.leaves(dout), pytree.leaves(out)
+    if len(got) != len(want):
+        raise ValueError(
+            f"the pullback needs a cotangent with the output's structure ({len(want)} "
+            f"array(s) or numbers), but got {len(got)}"
+        )
+    for k, (g, o) in enumerate(zip(got, want)):
+        if g is not None and np.shape(g) != np.shape(o):
+            where = f" (leaf {k})" if len(want) > 1 else ""
+            raise ValueError(
+                f"the pullback needs a cotangent of the output's shape {np.shape(o)}{where}, "
+                f"but got one of shape {np.shape(g)}: np.ones_like(out) seeds every entry"
+            )
 
 
 def _dtype_kind(v) -> str:

@@ -495,3 +495,20 @@ def test_a_refusal_at_the_first_call_is_raised_as_itself():
 
     with pytest.raises(srcgrad.SrcgradError):
         srcgrad.grad(uses_unknown)(np.ones(2))
+
+
+def doubled(x):
+    return x * 2.0
+
+
+def test_a_pullback_refuses_a_cotangent_of_another_shape():
+    """NumPy broadcast a wrong cotangent into cotangents of the wrong shape, silently:
+    pullback(1.0) of a (2,) output gave the number 2.0 for x's (2,) cotangent."""
+    out, pullback = srcgrad.vjp(doubled, np.array([0.5, 1.5]))
+    for wrong in (1.0, np.ones(1), np.ones((3, 2))):
+        with pytest.raises(ValueError, match=r"cotangent of the output's shape \(2,\), but got one of shape"):
+            pullback(wrong)
+    np.testing.assert_array_equal(pullback(np.ones_like(out))[0], [2.0, 2.0])
+    _, pullback = srcgrad.vjp(lambda x: (x * 2.0, np.sum(x)), np.array([0.5, 1.5]))
+    with pytest.raises(ValueError, match=r"output's structure \(2 array\(s\) or numbers\), but got 1"):
+        pullback(np.ones(2))
