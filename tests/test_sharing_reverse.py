@@ -359,3 +359,45 @@ def g(x):
         value, gradient = srcgrad.value_and_grad(fn)(x.copy())
         assert np.isclose(value, fn(x.copy()))
         srcgrad.check_grads(fn, (x.copy(),), modes=("rev", "fwd"))
+
+
+def test_an_array_in_two_slots_of_a_list_or_dict_is_refused_when_written(tmp_path):
+    """``L = [a, a]; L[0][0] = v`` changes ``L[1]`` too, but the store that carries the write
+    reaches one slot: the value and gradient were silently wrong in both modes. Refused at
+    run time, where the slots really share (a copy in each slot is fine)."""
+    f = load(tmp_path, """
+def f(x):
+    a = x * 1.0
+    L = [a, a]
+    L[0][0] = x[1] * 3.0
+    return np.sum(L[1] * x)
+
+
+def added(x):
+    a = x * 1.0
+    L = [a, a]
+    L[0] += x
+    return np.sum(L[1] * x)
+
+
+def keyed(x):
+    a = x * 1.0
+    d = {"p": a, "q": a}
+    d["p"][1] = x[0] * 2.0
+    return np.sum(d["q"] * x)
+
+
+def copies(x):
+    a = x * 1.0
+    L = [a, a.copy()]
+    L[0][0] = x[1] * 3.0
+    L[1] += x
+    return np.sum(L[1] * x) + np.sum(L[0])
+""")
+    module = sys.modules[f.__module__]
+    x = np.array([0.3, 0.7, 0.4, -0.6])
+    for fn in (f, module.added, module.keyed):
+        for mode in ("rev", "fwd"):
+            with pytest.raises(UnsupportedSyntaxError, match="holds in more than one slot"):
+                srcgrad.grad(fn, mode=mode)(x.copy())
+    srcgrad.check_grads(module.copies, (x,), modes=("rev", "fwd"), order=2)

@@ -58,7 +58,10 @@ class SharedMemory:
     def run(self) -> list:
         self.plan.run()
         if not self.plan.actions:
-            return self.fn.body
+            if not any(self.slot_update(s) for s in tp.walk(self.fn.body)):
+                return self.fn.body
+            self.ordered, self.made_by, self.naming = [], {}, {}
+            return self.rewrite(self.fn.body)
         # the shares some update goes through, in emission order, and where each is read:
         # each statement looks at its own (walking all of them at every statement was
         # quadratic); flags are named in this order, as before
@@ -93,11 +96,20 @@ class SharedMemory:
                 s.body = self.before(s) + s.body
             else:
                 out += self.before(s)
+            if self.slot_update(s) and id(s) not in self.plan.actions:  # (else emit_syncs checks)
+                out.append(self.shared_slot_check(s.targets[0].value.id, s.targets[0].slice, s))
             out.append(s)
             out += self.after(s)
             if id(s) in self.plan.actions:
                 self.emit_syncs(s, out)
         return out
+
+    def slot_update(self, s) -> bool:
+        """``xs[k] += v`` on a list or dict ``xs``: an in-place update of the array in a slot."""
+        return (
+            isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Subscript)
+            and isinstance(s.targets[0].value, gast.Name) and s.targets[0].value.id in self.plan.containers
+        )
 
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
@@ -225,7 +237,8 @@ class SharedMemory:
                 # number, but `xs[k] *= 2.0` updates the array in place
                 flag = self.names.fresh(f"{name}_item_is_array")
                 check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
-                out.insert(max(k for k, x in enumerate(out) if x is s), check)
+                at = max(k for k, x in enumerate(out) if x is s)
+                out[at:at] = [check, self.shared_slot_check(name, s.targets[0].slice, s)]
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
@@ -259,6 +272,22 @@ class SharedMemory:
             else:
                 code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
         return code
+
+    def shared_slot_check(self, container: str, index, origin) -> gast.stmt:
+        """``sg.refuse_shared_slot(xs, k, ...)`` before a write into ``xs[k]``'s array: it may
+        be in another slot too (``[a, a]``, ``[a, a[1:]]``), and one store carries the write
+        to one slot; such sharing is refused, at run time, where it is real."""
+        made = self.parsed.location(origin)
+        where = f"{made.filename}:{made.lineno}: " if made else ""
+        construct = (
+            f"{where}an in-place update of an array that `{self.parsed.as_written(container)}` holds "
+            "in more than one slot"
+        )
+        check = tp.stmt(
+            "sg.refuse_shared_slot(b, i, c, h)", b=container, i=tp.load(index), c=tp.const(construct),
+            h=tp.const("put a copy in each slot (`[a, a.copy()]`)"),
+        )
+        return self.added(check, origin)
 
     def refuse_lost(self, sync: Sync, synced: dict | None = None) -> gast.stmt:
         """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
@@ -311,7 +340,10 @@ class SharedMemory:
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
-            return [tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))]
+            store = tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))
+            if dst not in self.plan.containers:
+                return [store]
+            return [self.shared_slot_check(dst, index, share.origin), store]
         if dst == share.ref:  # run the view function again
             return [tp.clone(share.origin)]
         inverse = self.plan._inverse(share)

@@ -61,6 +61,38 @@ def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
             unsupported_sharing(construct.format(other=name), hint)
 
 
+def refuse_shared_slot(container, index, construct: str, hint: str) -> None:
+    """Refuse an in-place update of ``container[index]`` when another slot of the container
+    holds the same array or memory of it (``[a, a]``, ``[a, a[1:]]``, ``{"p": a, "q": a}``):
+    the store that follows the update carries it to one slot only."""
+    element = container[index]
+    if not _holds_memory(element):
+        return
+    others = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, other in others:
+        if key != index and _overlap(element, other):
+            unsupported_sharing(construct, hint)
+
+
+def _holds_memory(x) -> bool:
+    return is_array(x) or isinstance(x, (list, tuple, dict))
+
+
+def _overlap(a, b) -> bool:
+    """Whether ``a`` and ``b`` (arrays, or lists, tuples and dicts of them) share memory."""
+    if a is b:
+        return _holds_memory(a)
+    if isinstance(b, (list, tuple)):
+        return any(_overlap(a, item) for item in b)
+    if isinstance(b, dict):
+        return any(_overlap(a, item) for item in b.values())
+    if isinstance(a, (list, tuple)):
+        return any(_overlap(item, b) for item in a)
+    if isinstance(a, dict):
+        return any(_overlap(item, b) for item in a.values())
+    return shares_memory(a, b)
+
+
 def with_slot(slots: list, xs) -> list:
     """``slots`` and the slot ``xs.append(v)`` is about to fill (see srcgrad.analysis.sharing)."""
     return [*slots, len(xs)]
