@@ -401,3 +401,21 @@ def copies(x):
             with pytest.raises(UnsupportedSyntaxError, match="holds in more than one slot"):
                 srcgrad.grad(fn, mode=mode)(x.copy())
     srcgrad.check_grads(module.copies, (x,), modes=("rev", "fwd"), order=2)
+
+
+def test_a_write_into_an_array_unpacked_from_a_functions_tuple_is_refused(tmp_path):
+    """``p, q = pair(x); p[0] = v``: the write went back into the tuple, a TypeError from
+    generated code; now the refusal a literal tuple gets, with the fix."""
+    f = load(tmp_path, """
+def pair(a):
+    return a * 1.0, a * 2.0
+
+
+def f(x):
+    p, q = pair(x)
+    p[0] = x[1] * 4.0
+    return np.sum(p * q)
+""")
+    for mode in ("rev", "fwd"):
+        with pytest.raises(UnsupportedSyntaxError, match=r":10: an in-place update of an array a tuple holds"):
+            srcgrad.grad(f, mode=mode)(np.array([0.3, 0.7, 0.4, -0.6]))

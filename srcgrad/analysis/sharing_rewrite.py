@@ -279,13 +279,9 @@ class SharedMemory:
         to one slot; such sharing is refused, at run time, where it is real."""
         made = self.parsed.location(origin)
         where = f"{made.filename}:{made.lineno}: " if made else ""
-        construct = (
-            f"{where}an in-place update of an array that `{self.parsed.as_written(container)}` holds "
-            "in more than one slot"
-        )
         check = tp.stmt(
-            "sg.refuse_shared_slot(b, i, c, h)", b=container, i=tp.load(index), c=tp.const(construct),
-            h=tp.const("put a copy in each slot (`[a, a.copy()]`)"),
+            "sg.refuse_shared_slot(b, i, w, n)", b=container, i=tp.load(index), w=tp.const(where),
+            n=tp.const(self.parsed.as_written(container)),
         )
         return self.added(check, origin)
 
@@ -341,8 +337,9 @@ class SharedMemory:
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
             store = tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))
-            if dst not in self.plan.containers:
+            if dst in self.plan.arrays:  # a view written back into its array
                 return [store]
+            # a list or dict, or a value known only at run time (a function's tuple of results)
             return [self.shared_slot_check(dst, index, share.origin), store]
         if dst == share.ref:  # run the view function again
             return [tp.clone(share.origin)]

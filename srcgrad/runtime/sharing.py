@@ -61,17 +61,28 @@ def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
             unsupported_sharing(construct.format(other=name), hint)
 
 
-def refuse_shared_slot(container, index, construct: str, hint: str) -> None:
-    """Refuse an in-place update of ``container[index]`` when another slot of the container
-    holds the same array or memory of it (``[a, a]``, ``[a, a[1:]]``, ``{"p": a, "q": a}``):
-    the store that follows the update carries it to one slot only."""
+def refuse_shared_slot(container, index, where: str, name: str) -> None:
+    """Refuse an in-place update of ``container[index]``'s array when another slot of the
+    container holds it or memory of it (``[a, a]``, ``{"p": a, "q": a}``): the store that
+    follows the update carries it to one slot only; or when the container is a tuple (a
+    function's results, unpacked), which no store can write back into."""
+    if not isinstance(container, (list, tuple, dict)):
+        return  # an array: a view written back into it
     element = container[index]
     if not _holds_memory(element):
         return
+    if isinstance(container, tuple):
+        unsupported_sharing(
+            f"{where}an in-place update of an array a tuple holds (a function's results, unpacked)",
+            "write into a copy (`p = p.copy()`), or have the function return a list",
+        )
     others = container.items() if isinstance(container, dict) else enumerate(container)
     for key, other in others:
         if key != index and _overlap(element, other):
-            unsupported_sharing(construct, hint)
+            unsupported_sharing(
+                f"{where}an in-place update of an array that `{name}` holds in more than one slot",
+                "put a copy in each slot (`[a, a.copy()]`)",
+            )
 
 
 def _holds_memory(x) -> bool:
