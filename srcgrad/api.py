@@ -561,7 +561,7 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     shown = out if adapt is None else adapt[0](out)  # the output as the user gets it
 
     def pullback(dout):
-        _check_cotangent(dout, shown)
+        dout = _cotangent_like(dout, shown)
         if adapt is not None:
             dout = adapt[1](dout)
         try:
@@ -579,22 +579,29 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     return shown, pullback
 
 
-def _check_cotangent(dout, out) -> None:
-    """A pullback's cotangent has the output's structure and shapes: NumPy would broadcast a
-    wrong one into cotangents of the wrong shape, silently."""
-    got, want = pytree.leaves(dout), pytree.leaves(out)
-    if len(got) != len(want):
+def _cotangent_like(dout, out):
+    """A pullback's cotangent with the output's structure and shapes: a number for an array
+    output seeds every entry with it; any other shape is refused (NumPy would broadcast it
+    into cotangents of the wrong shape, silently)."""
+    if pytree.is_container(dout) != pytree.is_container(out) or (
+        pytree.is_container(out) and len(pytree.children(dout)) != len(pytree.children(out))
+    ):
         raise ValueError(
-            f"the pullback needs a cotangent with the output's structure ({len(want)} "
-            f"array(s) or numbers), but got {len(got)}"
+            f"the pullback needs a cotangent with the output's structure, {pytree.describe(out)}, "
+            f"but got {pytree.describe(dout)}"
         )
-    for k, (g, o) in enumerate(zip(got, want)):
-        if g is not None and np.shape(g) != np.shape(o):
-            where = f" (leaf {k})" if len(want) > 1 else ""
-            raise ValueError(
-                f"the pullback needs a cotangent of the output's shape {np.shape(o)}{where}, "
-                f"but got one of shape {np.shape(g)}: np.ones_like(out) seeds every entry"
-            )
+
+    def leaf(g, o):
+        if g is None or np.shape(g) == np.shape(o):
+            return g
+        if np.ndim(g) == 0:  # one number for every entry
+            return np.full_like(o, g, dtype=np.result_type(o, g))
+        raise ValueError(
+            f"the pullback needs a cotangent of the output's shape {np.shape(o)}, but got one "
+            f"of shape {np.shape(g)}: np.ones_like(out) seeds every entry"
+        )
+
+    return pytree.map_leaves(leaf, dout, out)
 
 
 def _dtype_kind(v) -> str:

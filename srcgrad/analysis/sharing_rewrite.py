@@ -58,7 +58,7 @@ class SharedMemory:
     def run(self) -> list:
         self.plan.run()
         if not self.plan.actions:
-            if not any(self.slot_update(s) for s in tp.walk(self.fn.body)):
+            if not any(_slot_update(s, self.plan.containers) for s in tp.walk(self.fn.body)):
                 return self.fn.body
             self.ordered, self.made_by, self.naming = [], {}, {}
             return self.rewrite(self.fn.body)
@@ -96,20 +96,14 @@ class SharedMemory:
                 s.body = self.before(s) + s.body
             else:
                 out += self.before(s)
-            if self.slot_update(s) and id(s) not in self.plan.actions:  # (else emit_syncs checks)
-                out.append(self.shared_slot_check(s.targets[0].value.id, s.targets[0].slice, s))
+            if _slot_update(s, self.plan.containers) and id(s) not in self.plan.actions:  # (else emit_syncs checks)
+                out.append(self.slot_check(s.targets[0].value.id, s.targets[0].slice, s))
             out.append(s)
             out += self.after(s)
             if id(s) in self.plan.actions:
                 self.emit_syncs(s, out)
         return out
 
-    def slot_update(self, s) -> bool:
-        """``xs[k] += v`` on a list or dict ``xs``: an in-place update of the array in a slot."""
-        return (
-            isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Subscript)
-            and isinstance(s.targets[0].value, gast.Name) and s.targets[0].value.id in self.plan.containers
-        )
 
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
@@ -122,28 +116,12 @@ class SharedMemory:
                 found.append(self.added(tp.assign(lost, value), s))
         for share in (self.ordered[k] for k in self.made_by.get(id(s), ())):
             if share.implied and self.flag(share):  # both were the rebound name's object, just before
-                found.append(self.added(tp.assign(self.flag(share), self.implied_test(s, share)), s))
+                groups = self.plan.problem.implied.get(id(s), {}).get(share.key)
+                found.append(self.added(tp.assign(self.flag(share), _implied_test(groups, self.flag, share)), s))
             if share.appended:
                 at = self.position(share)
                 found.append(self.added(tp.assign(at, tp.expr("sg.with_slot(at, xs)", at=at, xs=share.base)), s))
         return found
-
-    def implied_test(self, s, share: Share) -> gast.expr:
-        """Whether ``share``'s two ends are one object: they were (neither is rebound since, so
-        its flag stays) or they are the object ``s`` rebinds (one share each holds)."""
-        groups = self.plan.problem.implied.get(id(s), {}).get(share.key)
-        if groups is None:
-            return tp.name(self.flag(share))
-        tests = [tp.name(self.flag(share))]
-        for group in groups:
-            flags = [self.flag(sh) for sh in group]
-            if None in flags:  # certain
-                continue
-            tests.append(gast.BoolOp(op=gast.Or(), values=[tp.name(f) for f in flags]) if len(flags) > 1 else tp.name(flags[0]))
-        if len(tests) == 1:
-            return tp.const(True)
-        both = gast.BoolOp(op=gast.And(), values=tests[1:]) if len(tests) > 2 else tests[1]
-        return gast.BoolOp(op=gast.Or(), values=[tests[0], both])
 
     def position(self, share: Share) -> str:
         """The name of the list of slots an appended array went to (one per append)."""
@@ -218,6 +196,9 @@ class SharedMemory:
                 found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
         return found
 
+    def slot_check(self, container: str, index, origin) -> gast.stmt:
+        return self.added(_shared_slot_check(self.parsed, container, index, origin), origin)
+
     def added(self, assign: gast.Assign, origin) -> gast.Assign:
         self.nondiff.append(assign)
         return gast.copy_location(assign, origin)
@@ -238,7 +219,7 @@ class SharedMemory:
                 flag = self.names.fresh(f"{name}_item_is_array")
                 check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
                 at = max(k for k, x in enumerate(out) if x is s)
-                out[at:at] = [check, self.shared_slot_check(name, s.targets[0].slice, s)]
+                out[at:at] = [check, self.slot_check(name, s.targets[0].slice, s)]
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
@@ -272,18 +253,6 @@ class SharedMemory:
             else:
                 code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
         return code
-
-    def shared_slot_check(self, container: str, index, origin) -> gast.stmt:
-        """``sg.refuse_shared_slot(xs, k, ...)`` before a write into ``xs[k]``'s array: it may
-        be in another slot too (``[a, a]``, ``[a, a[1:]]``), and one store carries the write
-        to one slot; such sharing is refused, at run time, where it is real."""
-        made = self.parsed.location(origin)
-        where = f"{made.filename}:{made.lineno}: " if made else ""
-        check = tp.stmt(
-            "sg.refuse_shared_slot(b, i, w, n)", b=container, i=tp.load(index), w=tp.const(where),
-            n=tp.const(self.parsed.as_written(container)),
-        )
-        return self.added(check, origin)
 
     def refuse_lost(self, sync: Sync, synced: dict | None = None) -> gast.stmt:
         """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
@@ -340,7 +309,7 @@ class SharedMemory:
             if dst in self.plan.arrays:  # a view written back into its array
                 return [store]
             # a list or dict, or a value known only at run time (a function's tuple of results)
-            return [self.shared_slot_check(dst, index, share.origin), store]
+            return [self.slot_check(dst, index, share.origin), store]
         if dst == share.ref:  # run the view function again
             return [tp.clone(share.origin)]
         inverse = self.plan._inverse(share)
@@ -513,6 +482,42 @@ def _mark_owned(code: list) -> None:
             setattr(s, OWNED_MARK, True)
         elif isinstance(s, gast.If):
             _mark_owned(s.body)
+
+
+def _implied_test(groups, flag, share: Share) -> gast.expr:
+    """Whether ``share``'s two ends are one object: they were (neither is rebound since, so
+    its flag stays) or they are the object the statement rebinds (one share of each of
+    ``groups`` holds; ``flag`` names a share's flag)."""
+    if groups is None:
+        return tp.name(flag(share))
+    tests = [tp.name(flag(share))]
+    for group in groups:
+        flags = [flag(sh) for sh in group]
+        if None in flags:  # certain
+            continue
+        tests.append(gast.BoolOp(op=gast.Or(), values=[tp.name(f) for f in flags]) if len(flags) > 1 else tp.name(flags[0]))
+    if len(tests) == 1:
+        return tp.const(True)
+    both = gast.BoolOp(op=gast.And(), values=tests[1:]) if len(tests) > 2 else tests[1]
+    return gast.BoolOp(op=gast.Or(), values=[tests[0], both])
+
+
+def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
+    """The refusal, at run time, of a write through a slot another slot shares (``[a, a]``),
+    or into a tuple (``sg.refuse_shared_slot``)."""
+    made = parsed.location(origin)
+    where = f"{made.filename}:{made.lineno}: " if made else ""
+    return tp.stmt(
+        "sg.refuse_shared_slot(b, i, w, n)", b=container, i=tp.load(index), w=tp.const(where),
+        n=tp.const(parsed.as_written(container)),
+    )
+
+
+def _slot_update(s, containers) -> bool:
+    return (
+        isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Subscript)
+        and isinstance(s.targets[0].value, gast.Name) and s.targets[0].value.id in containers
+    )
 
 
 def _rebound_name(s) -> str | None:

@@ -126,7 +126,7 @@ class Desugar:
         and iterable, and the statements that start its body (``x = xs[k]``).
         """
         anf, unsupported, static_value = self.lower.anf, self.lower.unsupported, self.env.static_value
-        self._refuse_a_changing_iterable(s)
+        _refuse_a_changing_iterable(s, static_value, unsupported)
         it = self._reversed_as_slice(s.iter)  # reversed(range(...)): still a range, with a length
         if self._range_like(it):
             if not isinstance(s.target, gast.Name):
@@ -158,51 +158,11 @@ class Desugar:
         first = gast.copy_location(gast.Assign(targets=[s.target], value=element, type_comment=None), s)
         return pre, header, [first]
 
-    def _refuse_a_changing_iterable(self, loop: gast.For) -> None:
-        """A ``for`` over a list whose body changes its length (``xs.append(v)``), or over
-        ``reversed(xs)`` whose body writes into ``xs``: Python's iterator sees the list as it
-        changes, the loop srcgrad writes walks it as it was (a silent wrong value before).
-        (``xs += [v]`` is left alone: for an array, the usual case, it keeps the length.)"""
-        live, reversed_live = set(), set()
-        todo = [loop.iter]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, gast.Name):
-                live.add(node.id)
-            elif isinstance(node, gast.Call) and self.env.static_value(node.func) in (enumerate, zip):
-                todo += node.args
-            elif isinstance(node, gast.Call) and self.env.static_value(node.func) is reversed and node.args:
-                if isinstance(node.args[0], gast.Name):
-                    reversed_live.add(node.args[0].id)
-        if not (live or reversed_live):
-            return
-        for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
-            changed, how = None, ""
-            if (
-                isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-                and isinstance(node.func.value, gast.Name) and node.func.attr in _RESIZING_METHODS
-            ):
-                changed, how = node.func.value.id, f".{node.func.attr}()"
-            elif isinstance(node, (gast.Assign, gast.AugAssign)):
-                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-                for t in targets:
-                    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id in reversed_live:
-                        changed, how = t.value.id, "a write into it"
-            if changed is not None and (changed in live or changed in reversed_live):
-                raise self.lower.unsupported(
-                    node, f"a `for` loop over `{changed}` whose body changes it ({how})",
-                    "loop over a copy (`for v in list(xs):`), or over indices with a `while` loop "
-                    "that reads len(xs) each time",
-                )
-
     def _held_before_rebinding(self, it, loop: gast.For) -> list:
         """``for t in w: ... w = np.sin(w)``: Python walks the ``w`` the loop started with, so
         a name the body rebinds is read through another name bound before the loop
         (``w_items = w``); ``it`` is changed in place to read that one."""
-        rebound = {
-            n.id for stmt in loop.body for n in gast.walk(stmt)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        rebound = _rebound_in(loop, it)
         out, renamed = [], {}
         for n in gast.walk(it):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in rebound:
@@ -395,6 +355,57 @@ def _matched(target, value) -> list:
     if not _same_length(target, value):
         return [(target, value)]
     return [pair for t, v in zip(target.elts, value.elts) for pair in _matched(t, v)]
+
+
+def _refuse_a_changing_iterable(loop: gast.For, static_value, unsupported) -> None:
+    """A ``for`` over a list whose body changes its length (``xs.append(v)``), or over
+    ``reversed(xs)`` whose body writes into ``xs``: Python's iterator sees the list as it
+    changes, the loop srcgrad writes walks it as it was (a silent wrong value before).
+    (``xs += [v]`` is left alone: for an array, the usual case, it keeps the length.)"""
+    live, reversed_live = set(), set()
+    todo = [loop.iter]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, gast.Name):
+            live.add(node.id)
+        elif isinstance(node, gast.Call) and static_value(node.func) in (enumerate, zip):
+            todo += node.args
+        elif isinstance(node, gast.Call) and static_value(node.func) is reversed and node.args:
+            if isinstance(node.args[0], gast.Name):
+                reversed_live.add(node.args[0].id)
+    if not (live or reversed_live):
+        return
+    for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+        changed, how = None, ""
+        if (
+            isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and isinstance(node.func.value, gast.Name) and node.func.attr in _RESIZING_METHODS
+        ):
+            changed, how = node.func.value.id, f".{node.func.attr}()"
+        elif isinstance(node, (gast.Assign, gast.AugAssign)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id in reversed_live:
+                    changed, how = t.value.id, "a write into it"
+        if changed is not None and (changed in live or changed in reversed_live):
+            raise unsupported(
+                node, f"a `for` loop over `{changed}` whose body changes it ({how})",
+                "loop over a copy (`for v in list(xs):`), or over indices with a `while` loop "
+                "that reads len(xs) each time",
+            )
+
+
+def _rebound_in(loop: gast.For, it) -> set[str]:
+    """The names ``loop``'s body binds, but those a comprehension in the iterable binds for
+    itself (``range(min(len(r) for r in rows))``)."""
+    rebound = {
+        n.id for stmt in loop.body for n in gast.walk(stmt)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    return rebound - {
+        n.id for c in gast.walk(it) if isinstance(c, gast.comprehension)
+        for n in gast.walk(c.target) if isinstance(n, gast.Name)
+    }
 
 
 # list methods that change a list's length, which a loop over it would see
