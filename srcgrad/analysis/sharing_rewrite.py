@@ -508,7 +508,7 @@ def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
     made = parsed.location(origin)
     where = f"{made.filename}:{made.lineno}: " if made else ""
     return tp.stmt(
-        "sg.refuse_shared_slot(b, i, w, n)", b=container, i=tp.load(index), w=tp.const(where),
+        "sg.refuse_shared_slot(b, i, w, n)", b=container, i=_index_value(index), w=tp.const(where),
         n=tp.const(parsed.as_written(container)),
     )
 
