@@ -218,8 +218,7 @@ class SharedMemory:
                 # number, but `xs[k] *= 2.0` updates the array in place
                 flag = self.names.fresh(f"{name}_item_is_array")
                 check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
-                at = max(k for k, x in enumerate(out) if x is s)
-                out[at:at] = [check, self.slot_check(name, s.targets[0].slice, s)]
+                out.insert(max(k for k, x in enumerate(out) if x is s), check)
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number)
@@ -306,9 +305,10 @@ class SharedMemory:
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
             store = tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))
-            if dst in self.plan.arrays:  # a view written back into its array
-                return [store]
-            # a list or dict, or a value known only at run time (a function's tuple of results)
+            if dst in self.plan.arrays or not _reads_an_element(share.origin):
+                return [store]  # a view written back into its array; a name packed into a list
+            # a write through an element read from a list or dict (or from a value known only
+            # at run time, a function's tuple of results): its other slots are not followed
             return [self.slot_check(dst, index, share.origin), store]
         if dst == share.ref:  # run the view function again
             return [tp.clone(share.origin)]
@@ -511,6 +511,12 @@ def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
         "sg.refuse_shared_slot(b, i, w, n)", b=container, i=_index_value(index), w=tp.const(where),
         n=tp.const(parsed.as_written(container)),
     )
+
+
+def _reads_an_element(origin) -> bool:
+    """Whether a share was made by reading an element (``t = xs[0]``), not by packing names
+    into a list (``xs = [a, a]``, whose every slot the plan follows)."""
+    return isinstance(origin, gast.Assign) and isinstance(origin.value, gast.Subscript)
 
 
 def _slot_update(s, containers) -> bool:
