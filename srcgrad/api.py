@@ -779,6 +779,10 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
 
     jac.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     jac.__srcgrad_order__ = order
+    # the code each row (a pullback) or column (a jvp) runs
+    jac.__srcgrad_source__ = lambda: (
+        pipeline.reverse_pair(func, names) if mode == "rev" else pipeline.forward_function(func, names)
+    ).generated.source
     return jac
 
 

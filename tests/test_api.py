@@ -514,3 +514,9 @@ def test_a_pullback_refuses_a_cotangent_of_another_shape():
     _, pullback = srcgrad.vjp(lambda x: (x * 2.0, np.sum(x)), np.array([0.5, 1.5]))
     with pytest.raises(ValueError, match=r"the output's structure, \(array\(2\), float64\), but got array\(2\)"):
         pullback(np.ones(2))
+
+
+def test_source_of_a_jacobian_is_the_code_its_rows_or_columns_run():
+    """README: source() takes anything srcgrad returned; a Jacobian raised TypeError."""
+    assert "def doubled_backward(" in srcgrad.source(srcgrad.jacobian(doubled))
+    assert "def jvp_doubled(" in srcgrad.source(srcgrad.jacobian(doubled, mode="fwd"))
