@@ -26,6 +26,7 @@ from .driver import pipeline
 from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
 from .errors import (
+    PYTREES,
     DerivativeOrderError,
     GradientStructureError,
     Location,
@@ -233,10 +234,8 @@ def _check_differentiable(value, name: str) -> None:
     if value is not None:  # (a None leaf of a pytree: nothing to differentiate)
         what = f"an array of dtype {value.dtype}" if kind else f"a {type(value).__name__}"
         raise TypeError(
-            f"cannot differentiate with respect to {name!r}: it is {what}; srcgrad differentiates "
-            "with respect to float arrays and numbers, and tuples, lists, dicts and namedtuples "
-            f"of them (pytrees): pass the arrays {name} holds in a dict or a namedtuple, or as "
-            "arguments of their own"
+            f"cannot differentiate with respect to {name!r}: it is {what}; {PYTREES}: pass the "
+            f"arrays {name} holds in a dict or a namedtuple, or as arguments of their own"
         )
 
 

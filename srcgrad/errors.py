@@ -91,6 +91,13 @@ def _is_srcgrads(filename: str) -> bool:
     return filename.startswith((_PACKAGE + os.sep, "<srcgrad"))
 
 
+# what a differentiated argument may be, for the refusals of anything else
+PYTREES = (
+    "srcgrad differentiates with respect to float arrays and numbers, and tuples, lists, dicts "
+    "and namedtuples of them (pytrees)"
+)
+
+
 class SrcgradError(Exception):
     """Base class of every error srcgrad raises on purpose."""
 

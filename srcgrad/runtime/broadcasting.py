@@ -89,6 +89,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
+def arange_like(n: int, like, dtype=None):
+    """``np.arange(1, n + 1)`` in the array type of ``like`` (its device: CuPy, Dask), which
+    ``np.arange`` cannot dispatch on; a NumPy ``like`` gets NumPy's own."""
+    if isinstance(like, np.ndarray):
+        return np.arange(1, n + 1, dtype=dtype if dtype is not None else like.dtype)
+    return np.cumsum(np.ones_like(like, shape=(n,), dtype=dtype))
+
+
 def uniform_seed(g, x):
     """``unreduce(g, x)`` as its one value, in the dtype that array would have, for a
     callee's reverse sweep that is linear entry by entry in its seed (``backend.uniform``);

@@ -28,8 +28,8 @@ def exponent_tangent(dy, ans, x):
     """``dy * x ** y * log(x)``, the tangent of ``x ** y`` along its exponent, and 0 where
     ``dy`` is 0: a negative base has no real log, and an exponent that does not move (a
     tape's integer power, second derivatives through a helper) must not make it NaN."""
-    if type(dy) in (int, float) and dy == 0:
-        return 0.0
+    if np.ndim(dy) == 0:  # a number stays a number (scalar code)
+        return 0.0 if dy == 0 else dy * ans * np.log(np.where(x == 0.0, 1.0, x))
     with np.errstate(invalid="ignore", divide="ignore"):
         term = dy * ans * np.log(np.where(x == 0.0, 1.0, x))
     return np.where(dy == 0, 0.0, term)

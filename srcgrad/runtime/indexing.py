@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from ..core import pytree
-from ..errors import NoDerivativeRuleError, UnsupportedArrayError
+from ..errors import PYTREES, NoDerivativeRuleError, UnsupportedArrayError
 from .broadcasting import ABSENT, unbroadcast, zeros_like
 from .containers import add
 
@@ -49,9 +49,8 @@ def _position(x, index):
         return x._fields.index(index)
     raise NoDerivativeRuleError(  # not a namedtuple
         f"the attribute .{index} of a {type(x).__name__} being differentiated", fix=(
-            f"srcgrad differentiates with respect to arrays, numbers, and dicts, lists, tuples "
-            f"and namedtuples of them (pytrees), and a {type(x).__name__} is none of these: pass "
-            f"its arrays in a dict or a namedtuple, or as arguments of their own"
+            f"{PYTREES}, and a {type(x).__name__} is none of these: pass its arrays in a dict "
+            "or a namedtuple, or as arguments of their own"
         ),
     )
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .broadcasting import as_float_of, shape_of
+from .broadcasting import arange_like, as_float_of, shape_of
 
 
 def polyval_adjoint_p(g, p, x):
@@ -16,7 +16,7 @@ def polyval_slope(p, x):
     are made from ``p``'s own array type: ``np.polyder`` is NumPy's alone (CuPy has no
     ``polyder``)."""
     p = p if hasattr(p, "shape") else np.asarray(p)
-    powers = np.cumsum(np.ones_like(p[:-1]))[::-1]  # n-1, ..., 1
+    powers = arange_like(len(p) - 1, p)[::-1]  # n-1, ..., 1
     return as_float_of(np.polyval(p[:-1] * powers, x), x)
 
 
@@ -27,7 +27,7 @@ def vander_derivative(x, N=None, increasing=False):
     if n <= 1:
         return zero[:, :n]
     lower = as_float_of(np.vander(x, n - 1, increasing), x)
-    k = np.cumsum(np.ones_like(x, shape=(n - 1,), dtype=np.result_type(x, 1.0)))
+    k = arange_like(n - 1, x, np.result_type(x, 1.0))
     if increasing:
         return np.concatenate([zero, lower * k], axis=1)
     return np.concatenate([lower * np.flip(k), zero], axis=1)

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .broadcasting import shape_of, unbroadcast
+from .broadcasting import arange_like, shape_of, unbroadcast
 from .indexing import scatter_add
 
 
@@ -32,14 +32,6 @@ def untake(g, a, indices, axis=None):
     return scatter_add(out, (slice(None),) * axis + (indices,), g)
 
 
-def _arange_like(n: int, like):
-    """``np.arange(n)`` in the array type of ``like`` (np.arange cannot dispatch on one, and
-    CuPy's scatter takes no mix of host and device positions)."""
-    if isinstance(like, np.ndarray):
-        return np.arange(n)
-    return np.cumsum(np.ones_like(like, shape=(n,))) - 1
-
-
 def untake_along_axis(g, arr, indices, axis=-1):
     """The adjoint of ``np.take_along_axis``: ``g`` added where each element was taken from."""
     out = np.zeros_like(arr, dtype=np.result_type(g, 1.0))
@@ -54,7 +46,8 @@ def untake_along_axis(g, arr, indices, axis=-1):
         if i == ax:
             index.append(indices)
         else:
-            line = _arange_like(n, indices) % np.shape(arr)[i]  # on the indices' device
+            # on the indices' device: CuPy's scatter takes no mix of host and device positions
+            line = (arange_like(n, indices) - 1) % np.shape(arr)[i]
             index.append(np.reshape(line, tuple(-1 if k == i else 1 for k in range(nd))))
     return scatter_add(out, tuple(index), g)
 

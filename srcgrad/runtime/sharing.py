@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import pytree
 from ..errors import UnsupportedSyntaxError
 from .closures import Closure
 
@@ -86,22 +87,12 @@ def refuse_shared_slot(container, index, where: str, name: str) -> None:
 
 
 def _holds_memory(x) -> bool:
-    return is_array(x) or isinstance(x, (list, tuple, dict))
+    return is_array(x) or pytree.is_container(x)
 
 
 def _overlap(a, b) -> bool:
-    """Whether ``a`` and ``b`` (arrays, or lists, tuples and dicts of them) share memory."""
-    if a is b:
-        return _holds_memory(a)
-    if isinstance(b, (list, tuple)):
-        return any(_overlap(a, item) for item in b)
-    if isinstance(b, dict):
-        return any(_overlap(a, item) for item in b.values())
-    if isinstance(a, (list, tuple)):
-        return any(_overlap(item, b) for item in a)
-    if isinstance(a, dict):
-        return any(_overlap(item, b) for item in a.values())
-    return shares_memory(a, b)
+    """Whether ``a`` and ``b`` (arrays, or pytrees of them) share memory."""
+    return any(shares_memory(x, y) for x in pytree.leaves(a) for y in pytree.leaves(b))
 
 
 def with_slot(slots: list, xs) -> list:
