@@ -28,6 +28,7 @@ import dataclasses
 import gast
 
 from .. import runtime
+from ..analysis.activity import arguments_written
 from ..core import templates as tp
 from ..core.ir import assignments, parameter_names, target_of
 from .context import TransformContext
@@ -95,8 +96,25 @@ class Derivatives:
         return self.namespace.bind("sg", runtime)
 
     def argument_copies(self, written) -> list:
-        """Writes into an argument act on a copy: the caller's array is never changed."""
-        return [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in self.params if p in written]
+        """Writes into an argument act on a copy: the caller's array is never changed.
+
+        The copy would also hide the write from another argument that is the same
+        array (``f(a, a)``), which the function may read afterwards: that is refused
+        when it happens."""
+        copied = [p for p in self.params if p in written]
+        out = []
+        received = arguments_written(self.fn, self.ops) if copied else set()
+        for p in copied:
+            others = [q for q in self.params if q != p]
+            if others and p in received:
+                place = self.classifier.parsed.location(self.fn)
+                out.append(tp.stmt(
+                    "sg.refuse_aliased_argument(p, others, names, where)", p=p, sg=self.sg(),
+                    others=gast.Tuple(elts=[tp.name(q) for q in others], ctx=gast.Load()),
+                    names=tp.const((self.classifier.parsed.as_written(p), *map(self.classifier.parsed.as_written, others))),
+                    where=tp.const(f"{place.filename}:{place.lineno}: `{self.fn.name}`"),
+                ))
+        return out + [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in copied]
 
     def materialize(self, names, where=None) -> list:
         """``d = sg.zeros_like(x)`` for each name whose derivative is an unmaterialised zero."""

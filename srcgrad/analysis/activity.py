@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import gast
 
-from ..core.ir import assignments, is_inplace, range_counters, target_of
+from ..core import templates as tp
+from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
 from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from .classify import Operation
+from .dataflow import Problem, solve
 from .sharing import array_names
 
 
@@ -190,6 +192,57 @@ def _may_share(assign, op: Operation) -> list[str]:
     if op.kind == "nondiff" and isinstance(value, gast.Call) and _names_stop_gradient(value.func):
         return _atoms(value.args)  # stop_gradient(x) is x
     return []
+
+
+def arguments_written(fn: gast.FunctionDef, ops: dict) -> set[str]:
+    """The parameters whose object, as the caller passed it, may be written in place.
+
+    ``mutated_names`` goes by name: ``x = x.copy(); x[0] = v`` writes a copy, not the
+    caller's array. Here each name carries the parameters whose objects it may be or
+    hold memory of, from the entry on, so a rebinding that copies ends it."""
+    problem = _HoldsArgument(ops)
+    solve(problem, fn.body, frozenset((p, p) for p in parameter_names(fn)))
+    return problem.written
+
+
+class _HoldsArgument(Problem):
+    """Facts: ``(name, parameter)`` pairs, ``name`` may be (a part of) the parameter's object."""
+
+    def __init__(self, ops: dict):
+        self.ops = ops
+        self.written: set[str] = set()  # parameters some statement writes into (only grows)
+
+    def join(self, a: frozenset, b: frozenset) -> frozenset:
+        return a | b
+
+    def loop_target(self, target, fact: frozenset) -> frozenset:
+        bound = {n.id for n in tp.walk(target) if isinstance(n, gast.Name)}
+        return frozenset(pair for pair in fact if pair[0] not in bound)
+
+    def transfer(self, s, fact: frozenset) -> frozenset:
+        if is_append(s):
+            xs, value = s.value.func.value.id, s.value.args[0]
+            self.written |= _held(fact, xs)
+            shared = _held(fact, value.id) if isinstance(value, gast.Name) else set()
+            return fact | {(xs, p) for p in shared}
+        if not isinstance(s, gast.Assign):
+            return fact
+        op = self.ops[id(s)]
+        target = s.targets[0]
+        shared = {p for name in _may_share(s, op) for p in _held(fact, name)}
+        if isinstance(target, gast.Subscript):  # a store: into the container's object
+            name = target.value.id
+            self.written |= _held(fact, name)
+            return fact | {(name, p) for p in shared}
+        name = target.id
+        if is_inplace(s):  # `x += v`: into x's object, when an array
+            self.written |= _held(fact, name)
+            return fact
+        return frozenset(pair for pair in fact if pair[0] != name) | {(name, p) for p in shared}
+
+
+def _held(fact: frozenset, name: str) -> set[str]:
+    return {p for n, p in fact if n == name}
 
 
 def _names_stop_gradient(func) -> bool:

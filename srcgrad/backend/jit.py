@@ -32,8 +32,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import JitUnsupportedError
-from ..runtime import broadcasting, containers, creation, elementwise, indexing, products
+from ..errors import JitUnsupportedError, UnsupportedSyntaxError
+from ..runtime import broadcasting, containers, creation, elementwise, indexing, products, sharing
 from .emit import plain_parameters
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
@@ -993,6 +993,46 @@ def jit_runtime() -> types.ModuleType:
         if holds_integers(into):
             return lambda dv, into: zeros_like(dv)
         return lambda dv, into: dv
+
+    @numba.njit
+    def extent(a):
+        """The bytes ``a``'s elements span (``np.may_share_memory``'s test, which Numba lacks)."""
+        low = high = a.ctypes.data
+        for n, stride in zip(a.shape, a.strides):
+            if stride >= 0:
+                high += (n - 1) * stride
+            else:
+                low += (n - 1) * stride
+        return low, high + a.itemsize
+
+    @numba.njit
+    def may_share(a, b):
+        if a.size == 0 or b.size == 0:
+            return False
+        a_low, a_high = extent(a)
+        b_low, b_high = extent(b)
+        return a_low < b_high and b_low < a_high
+
+    refuse_aliased_argument = helper(sharing.refuse_aliased_argument)
+
+    @overload(refuse_aliased_argument)
+    def _refuse_aliased_argument(written, others, names, where):
+        arrays = [k for k, t in enumerate(others.types) if isinstance(t, nt.Array)]
+        if not isinstance(written, nt.Array) or not arrays:
+            return lambda written, others, names, where: None
+        if not all(isinstance(t, nt.Array) or number(t) for t in others.types):
+            return None
+        # one test per argument that is an array (the tuple's types are known here)
+        text = "def check(written, others, names, where):\n" + "".join(
+            f"    if may_share(written, others[{k}]):\n        raise Refused(CONSTRUCT, None, HINT)\n"
+            for k in arrays
+        )
+        namespace = {
+            "may_share": may_share, "Refused": UnsupportedSyntaxError, "HINT": "pass a copy as one of them (`.copy()`)",
+            "CONSTRUCT": "a function writes into an argument while another argument shares memory with it",
+        }
+        exec(text, namespace)
+        return namespace["check"]
 
     copy = helper(indexing.copy)
 

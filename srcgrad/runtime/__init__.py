@@ -218,6 +218,7 @@ from .shapes import (
 from .sharing import (
     is_array,
     is_view,
+    refuse_aliased_argument,
     refuse_lost,
     refuse_shared_slot,
     replica,
@@ -263,7 +264,7 @@ __all__ = [  # module by module, as imported above
     "choose_adjoint", "insert_adjoints", "item_index", "select_adjoint", "select_default_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_of", "sorted_parts", "sorted_values", "unconcatenate",
     "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array",
-    "is_view", "replica", "shares_memory", "refuse_lost", "refuse_shared_slot", "unsupported_if_array", "unsupported_sharing",
+    "is_view", "replica", "shares_memory", "refuse_aliased_argument", "refuse_lost", "refuse_shared_slot", "unsupported_if_array", "unsupported_sharing",
     "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",
     "interp_curvature", "interp_tangent",

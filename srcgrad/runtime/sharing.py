@@ -86,6 +86,19 @@ def refuse_shared_slot(container, index, where: str, name: str) -> None:
             )
 
 
+def refuse_aliased_argument(written, others: tuple, names: tuple, where: str) -> None:
+    """Refuse a call that passes one array (or memory of it) as two arguments, one of which the
+    function writes into: the generated code writes into a copy, which the other would not see."""
+    if not _holds_memory(written):
+        return
+    for other, name in zip(others, names[1:]):
+        if _overlap(written, other):
+            unsupported_sharing(
+                f"{where} writes into its argument `{names[0]}` while its argument `{name}` shares memory with it",
+                "pass a copy as one of them (`.copy()`), or have the function write into a copy it makes",
+            )
+
+
 def _holds_memory(x) -> bool:
     return is_array(x) or pytree.is_container(x)
 
