@@ -1,4 +1,8 @@
-"""Memory shared between arguments, found by probes of real programs (session 15)."""
+"""Memory shared between arguments, and old memories that conflate loop rounds.
+
+Found by probes of real programs and by the fuzzing campaign (session 15)."""
+
+import functools
 
 import numpy as np
 import pytest
@@ -56,3 +60,87 @@ def test_the_refusal_of_one_array_as_two_arguments_holds_under_jit():
         with pytest.raises(srcgrad.UnsupportedSyntaxError, match="shares memory"):
             compiled(a, a)
 
+
+def writes_a_view_in_a_loop_over_a_rebound_name(x, y):
+    # seed 7588 program 32, reduced: `for t in w2` holds w2's array while the body rebinds
+    # w2; its old memory stood for every round's, so the next round's write through a view
+    # of the new w2 was refused at run time, though every name read later sees it
+    w2 = x.copy()
+    for t3 in x:
+        for i in range(2):
+            u = w2[1:]
+            u += np.tanh(t3 * y[i])
+        for t in w2:
+            w2 = np.sin(y * t)
+    return np.sum(w2 ** 2) + np.sum(x * w2)
+
+
+def test_a_write_whose_old_memory_leads_back_only_through_synced_names_is_not_refused():
+    x, y = np.array([0.3, -0.2, 0.5]), np.array([0.1, 0.4, -0.3])
+    srcgrad.check_grads(writes_a_view_in_a_loop_over_a_rebound_name, (x, y), modes=("rev", "fwd"), wrt=(0, 1))
+    srcgrad.check_grads(writes_a_view_in_a_loop_over_a_rebound_name, (x, y), modes=(), order=2, wrt=(0, 1))
+
+
+def make_product(K):
+    return lambda y: K @ y
+
+
+def product(K, y):
+    return K @ y
+
+
+def closes_over_then_writes(k):
+    K = np.zeros((2, 2))
+    g = make_product(K)
+    K[0, 1] = k  # g reads the written K when called
+    return g(np.array([1.0, 2.0]))[0]
+
+
+def partial_over_then_writes(k):
+    K = np.zeros((2, 2))
+    g = functools.partial(product, K)
+    K[0, 1] = k
+    return g(np.array([1.0, 2.0]))[0]
+
+
+def closes_over_a_written_array(k):
+    K = np.zeros((2, 2))
+    K[0, 1] = k
+    g = make_product(K)
+    h = functools.partial(product, K)
+    return g(np.array([1.0, 2.0]))[0] + h(np.array([0.5, 1.0]))[0]
+
+
+@pytest.mark.parametrize("f", [closes_over_then_writes, partial_over_then_writes])
+def test_a_write_into_an_array_a_function_value_captured_is_refused(f):
+    # the value was right (1.4) but the derivative of the write was 0.0 (it is 2.0), in
+    # both modes: the function reads the array when called, where no derivative reaches
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="captured|returned by `make_product`"):
+        srcgrad.value_and_grad(f)(0.7)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="captured|returned by `make_product`"):
+        srcgrad.jvp(f, (0.7,), (1.0,))
+
+
+def test_a_function_value_made_after_the_writes_differentiates():
+    srcgrad.check_grads(closes_over_a_written_array, (0.7,), modes=("rev", "fwd"))
+    assert srcgrad.grad(closes_over_a_written_array)(0.7) == pytest.approx(2.0 + 1.0)
+
+
+def steps_a_copy(u, a):
+    u = u.copy()  # works on a copy: never writes into its argument
+    u[0] += a
+    return u
+
+
+def time_loop(x, a):
+    for _ in range(2):
+        x = steps_a_copy(x, a)
+    return np.sum(x ** 2)
+
+
+def test_a_helper_that_writes_into_a_copy_of_its_argument_is_not_refused_in_a_loop():
+    # `x = step(x, a)` in a loop was refused: step's `u[0] += a` was taken for a write into
+    # the caller's array (by name), and x, returned by step, may be a (the float)
+    x, a = np.array([1.0, 2.0, 3.0, 4.0]), 0.3
+    np.testing.assert_allclose(srcgrad.grad(time_loop)(x, a), [3.2, 4.0, 6.0, 8.0])
+    srcgrad.check_grads(time_loop, (x, a), modes=("rev", "fwd"), wrt=(0, 1))

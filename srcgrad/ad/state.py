@@ -28,7 +28,7 @@ import dataclasses
 import gast
 
 from .. import runtime
-from ..analysis.activity import arguments_written
+from ..analysis.activity import received_objects_written
 from ..core import templates as tp
 from ..core.ir import assignments, parameter_names, target_of
 from .context import TransformContext
@@ -103,7 +103,7 @@ class Derivatives:
         when it happens."""
         copied = [p for p in self.params if p in written]
         out = []
-        received = arguments_written(self.fn, self.ops) if copied else set()
+        received = received_objects_written(self.fn, self.ops) if copied else set()
         for p in copied:
             others = [q for q in self.params if q != p]
             if others and p in received:

@@ -194,7 +194,7 @@ def _may_share(assign, op: Operation) -> list[str]:
     return []
 
 
-def arguments_written(fn: gast.FunctionDef, ops: dict) -> set[str]:
+def received_objects_written(fn: gast.FunctionDef, ops: dict) -> set[str]:
     """The parameters whose object, as the caller passed it, may be written in place.
 
     ``mutated_names`` goes by name: ``x = x.copy(); x[0] = v`` writes a copy, not the

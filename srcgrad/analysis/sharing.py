@@ -407,6 +407,8 @@ class SharingFacts(Problem):
                     index = tp.load(keys[k]) if keys else tp.const(k)
                     made.append(Share(elt.id, name, "part", s, index=index, slot=k))
             return made
+        if makes_closure(value):  # reads what it captured when called: no assignment carries a write
+            return [Share(name, value.args[0].id, "opaque", s)]
         if op.kind in ("call", "dynamic"):  # a user function may return (a view of) an argument
             args = [a for a in op.call.args if isinstance(a, gast.Name)]
             return [Share(name, a.id, "opaque", s) for a in args]
@@ -641,8 +643,7 @@ class SyncPlanner:
                 # from an element of a list the list held, not on to the other elements
                 siblings = at == dst and link.element_of == dst
                 if not is_old_memory(at):
-                    leads = frozenset(_other_end(o, at) for o in around.get(at, ())) & memo["reaching"]
-                    found.append((through, at, at in live, leads))
+                    found.append((through, at, at in live))
                     continue
                 for other_link in around.get(at, ()):
                     other = _other_end(other_link, at)
@@ -653,8 +654,8 @@ class SyncPlanner:
                         todo.append((other_link, other))
             walks[id(link), dst] = found
         return [
-            (through, at) for through, at, read, leads in walks[id(link), dst]
-            if at not in seen and (read or leads - seen)
+            (through, at) for through, at, read in walks[id(link), dst]
+            if at not in seen and (read or _leads_off_path(at, around, live, seen, memo))
         ]
 
     def use_lost(self, link: Share) -> None:
@@ -873,6 +874,7 @@ def as_graph(syncs: list[Sync], root: str, size: int) -> SyncGraph | None:
     return graph if GRAPH_GAIN * graph.size() < size else None
 
 
+
 def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, memo: dict, in_place) -> SyncGraph:
     """The ``SyncGraph`` of an update whose paths are too many to walk, found from its links.
 
@@ -1047,6 +1049,39 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
+
+
+def _leads_off_path(name: str, around: dict, live, path: frozenset, memo: dict) -> bool:
+    """Whether a name read later shares memory with ``name`` through names off ``path``.
+
+    The names on the path carry the update on along their own shares, so a name
+    that leads to one read later only back through them needs no sync of its own
+    (an old memory conflating loop rounds otherwise refuses a write that every
+    name read later sees)."""
+    key = ("leads", name, path)
+    if key not in memo:
+        reached, todo = {name}, [name]
+        memo[key] = False
+        while todo:
+            for share in around.get(todo.pop(), ()):
+                for other in (share.ref, share.base):
+                    if other in reached or other in path:
+                        continue
+                    if other in live and not is_old_memory(other):
+                        memo[key] = True
+                        return True
+                    reached.add(other)
+                    todo.append(other)
+    return memo[key]
+
+
+def makes_closure(value) -> bool:
+    """``sg.closure(captured, fn)``: a lambda, nested function or ``partial`` made as a value."""
+    return (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "closure"
+        and isinstance(value.func.value, gast.Name) and value.func.value.id == "sg"
+        and bool(value.args) and isinstance(value.args[0], gast.Name)
+    )
 
 
 def _other_end(share: Share, name: str) -> str:

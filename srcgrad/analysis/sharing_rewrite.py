@@ -29,6 +29,7 @@ from .sharing import (
     TooManyPaths,
     element_replaced,
     ends_at_store,
+    makes_closure,
     share_order,
     spelled,
 )
@@ -286,12 +287,21 @@ class SharedMemory:
         if share.how == "opaque":
             made = self.parsed.location(share.origin)
             where = f"{made.filename}:{made.lineno}: " if made else ""
+            function = self.parsed.as_written(spelled(share.ref))
+            if makes_closure(share.origin.value):
+                construct = (
+                    f"{where}an in-place update of an array the function `{function}` captured here: "
+                    "it reads the array when called, where no derivative of the write reaches"
+                )
+                hint = "make the function after the last write into the array, or pass the array to it as an argument"
+                call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+                return [gast.Expr(value=call)]
             callee = self.ops[id(share.origin)].label
             construct = (
-                f"{where}an in-place update while `{share.ref}`, returned by `{callee}`, "
-                f"shares memory with its argument `{share.base}`"
+                f"{where}an in-place update while `{function}`, returned by `{callee}`, "
+                f"shares memory with its argument `{self.parsed.as_written(spelled(share.base))}`"
             )
-            hint = f"have `{callee}` return a copy (`.copy()`)"
+            hint = f"have `{callee}` return a copy (`.copy()`), or write into the array before calling it"
             call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
             return [gast.Expr(value=call)]
         if share.how == "lost":

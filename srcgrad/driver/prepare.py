@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gast
 
 from .. import runtime
-from ..analysis.activity import Activity, mutated_names, updated_depths
+from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
 from ..analysis.classify import Classifier, Operation
 from ..analysis.dataflow import live_after
 from ..analysis.sharing import sharing_before
@@ -284,6 +284,7 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     fn = Normalizer(parsed, env, NameGen(identifiers(parsed.node) | RESERVED)).function()
     classifier = Classifier(env, parsed)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    params &= received_objects_written(fn, ops)  # not `u = u.copy(); u[0] = v`
     stored = frozenset(mutated_names(fn, ops) & params)
     updated = {p: depth for p, depth in updated_depths(fn, ops).items() if p in params and p not in stored}
     return stored, updated

@@ -7,6 +7,9 @@ when an in-place update shares memory in a way srcgrad cannot follow.
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 
 from ..core import pytree
@@ -47,11 +50,46 @@ def is_view(base, index) -> bool:
     return ints < base.ndim
 
 
-def shares_memory(a, b) -> bool:
-    """Whether ``a`` (an array, or a tuple or list of them) may share memory with the array ``b``."""
-    if isinstance(a, (tuple, list)):
-        return any(shares_memory(item, b) for item in a)
-    return is_array(a) and is_array(b) and bool(np.may_share_memory(a, b))
+def shares_memory(a, b, depth: int = 0) -> bool:
+    """Whether ``a`` and ``b`` (arrays, containers of them, or functions holding them) may
+    share memory.
+
+    A helper's result may be a closure or a ``functools.partial`` over its argument: a
+    later write into that array changes what the function computes, which no derivative
+    follows, so it counts as sharing (the write is refused)."""
+    if depth > 4:
+        return False
+    if not is_array(b):  # a container of arrays, or a function holding them
+        return any(shares_memory(a, item, depth + 1) for item in _held_values(b))
+    if is_array(a):
+        return bool(np.may_share_memory(a, b))
+    return any(shares_memory(item, b, depth + 1) for item in _held_values(a))
+
+
+def _held_values(x) -> tuple:
+    """What a container holds, or a function reads when called: its cells, bound arguments,
+    instance."""
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    if isinstance(x, dict):
+        return tuple(x.values())
+    if isinstance(x, functools.partial):
+        return (x.func, *x.args, *x.keywords.values())
+    if isinstance(x, types.MethodType):
+        return (x.__func__, x.__self__)
+    if isinstance(x, types.FunctionType):
+        return tuple(_cell_values(x.__closure__ or ()))
+    if hasattr(x, "__dict__") and not isinstance(x, (type, types.ModuleType, types.BuiltinFunctionType)):
+        return tuple(vars(x).values())
+    return ()
+
+
+def _cell_values(cells):
+    for cell in cells:
+        try:
+            yield cell.cell_contents
+        except ValueError:  # a variable the closure reads, not bound yet
+            continue
 
 
 def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
