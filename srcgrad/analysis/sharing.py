@@ -643,7 +643,8 @@ class SyncPlanner:
                 # from an element of a list the list held, not on to the other elements
                 siblings = at == dst and link.element_of == dst
                 if not is_old_memory(at):
-                    found.append((through, at, at in live))
+                    leads = frozenset(_other_end(o, at) for o in around.get(at, ())) & memo["reaching"]
+                    found.append((through, at, at in live, leads))
                     continue
                 for other_link in around.get(at, ()):
                     other = _other_end(other_link, at)
@@ -654,8 +655,8 @@ class SyncPlanner:
                         todo.append((other_link, other))
             walks[id(link), dst] = found
         return [
-            (through, at) for through, at, read in walks[id(link), dst]
-            if at not in seen and (read or _leads_off_path(at, around, live, seen, memo))
+            (through, at) for through, at, read, leads in walks[id(link), dst]
+            if at not in seen and (read or leads - seen)
         ]
 
     def use_lost(self, link: Share) -> None:
@@ -1049,30 +1050,6 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
-
-
-def _leads_off_path(name: str, around: dict, live, path: frozenset, memo: dict) -> bool:
-    """Whether a name read later shares memory with ``name`` through names off ``path``.
-
-    The names on the path carry the update on along their own shares, so a name
-    that leads to one read later only back through them needs no sync of its own
-    (an old memory conflating loop rounds otherwise refuses a write that every
-    name read later sees)."""
-    key = ("leads", name, path)
-    if key not in memo:
-        reached, todo = {name}, [name]
-        memo[key] = False
-        while todo:
-            for share in around.get(todo.pop(), ()):
-                for other in (share.ref, share.base):
-                    if other in reached or other in path:
-                        continue
-                    if other in live and not is_old_memory(other):
-                        memo[key] = True
-                        return True
-                    reached.add(other)
-                    todo.append(other)
-    return memo[key]
 
 
 def makes_closure(value) -> bool:
