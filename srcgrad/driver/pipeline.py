@@ -39,7 +39,7 @@ from ..errors import (
 )
 from ..frontend.resolve import Namespace
 from ..runtime.elementwise import is_complex
-from . import mode, trace
+from . import gradient_pullback, mode, trace
 from .cache import (
     Generated,
     JvpSlot,
@@ -100,8 +100,15 @@ def reverse_pair(func, wrt: tuple[str, ...]) -> PairSlot:
 
 
 def _fill_pair(func, wrt: tuple[str, ...], slot: PairSlot) -> None:
-    """``slot`` from the disk cache, or built (and stored there)."""
-    loaded, _ = remembered(func, ("pair", wrt), lambda: _stored(_build_pair(func, list(wrt), slot)))
+    """``slot`` from the disk cache, or built (and stored there); for gradient code that
+    reverse mode refuses, by forward mode column by column (``gradient_pullback``)."""
+    try:
+        loaded, _ = remembered(func, ("pair", wrt), lambda: _stored(_build_pair(func, list(wrt), slot)))
+    except (NoDerivativeRuleError, UnsupportedSyntaxError):
+        if not gradient_pullback.is_gradient_code(func):
+            raise
+        gradient_pullback.fill_pair(slot, func, wrt, forward_function)
+        return
     if loaded is not None:
         forward, backward = loaded.generated_names
         slot.forward, slot.backward = loaded.namespace[forward], loaded.namespace[backward]
@@ -236,7 +243,9 @@ def fused_gradient(
         loaded, made = remembered(
             func, key, lambda: _stored(_build_fused(func, list(wrt), with_value, optimize, scalar, choice))
         )
-        return loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
+        generated = loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
+        setattr(generated.function, gradient_pullback.GRADIENT_CODE, True)
+        return generated
 
     return cached(func, key, build)
 

@@ -1,0 +1,71 @@
+"""The pullback of gradient code srcgrad generated, where reverse mode cannot transform it.
+
+``vjp(grad(f))`` and ``jacobian(grad(f))`` (row by row) run reverse mode over the
+code ``grad`` generated: reverse over reverse. That code calls srcgrad's runtime
+helpers and pops its tape, which forward mode differentiates (``hessian``, ``hvp``)
+but reverse mode mostly does not. Where reverse mode refuses, the pullback takes
+the Jacobian of that code by forward mode, one ``jvp`` per entry of each
+differentiated input (once per ``vjp``), and multiplies the cotangent into it:
+``v @ J``, what reverse mode gives. Not ``J @ v`` (one ``hvp``) by the Hessian's
+symmetry: the code ``grad`` generated has a symmetric Jacobian only where every rule
+it ran is an exact derivative (a user's surrogate rule is not) and ``f`` is twice
+continuously differentiable; elsewhere ``J @ v`` would be silently wrong.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..core import pytree
+
+# set on each function ``grad`` and ``value_and_grad`` generate: the only pairs made here,
+# so that a callee's pair inside generated code (``h_forward``) is never one of these
+GRADIENT_CODE = "__srcgrad_gradient_code__"
+
+
+def is_gradient_code(func) -> bool:
+    """Whether ``func`` is code ``grad`` or ``value_and_grad`` generated."""
+    return getattr(func, GRADIENT_CODE, False)
+
+
+class _Tape:
+    """The primals and output, and the Jacobian blocks once a cotangent asks for them."""
+
+    def __init__(self, args, out):
+        self.args, self.out, self.blocks = args, out, None
+
+
+def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
+    """``slot`` (a ``PairSlot``) with a forward that runs ``func`` and a backward that
+    multiplies the cotangent into the Jacobian taken by ``forward_function(func, (n,))``
+    for each ``n`` in ``wrt``; building those raises forward mode's refusal, if any."""
+    positions = {n: k for k, n in enumerate(inspect.signature(func).parameters)}
+    columns = {n: forward_function(func, (n,)) for n in wrt}
+    slot.generated = (columns[wrt[0]] if wrt else forward_function(func, ())).generated
+
+    def forward(*args):
+        out = func(*args)
+        return out, _Tape(args, out)
+
+    def backward(tape, dout):
+        if tape.blocks is None:
+            tape.blocks = [_jacobian_block(columns[n], n, tape.args, positions[n], tape.out) for n in wrt]
+        seed = pytree.flatten(pytree.like(dout, tape.out))[0]
+        return tuple(unflatten(seed @ block) for block, unflatten in tape.blocks)
+
+    slot.forward, slot.backward = forward, backward
+
+
+def _jacobian_block(column_slot, name: str, args, position: int, out):
+    """``(J, unflatten)``: the Jacobian of the output's flat entries (rows) by those of
+    argument ``name`` (columns), one ``jvp`` per column, and ``name``'s structure back."""
+    entries, unflatten = pytree.flatten(args[position])
+    keyword = column_slot.tangent_names[name]
+    found = []
+    for unit in np.eye(entries.size):
+        value, tangent = column_slot.function(*args, **{keyword: unflatten(unit)})
+        found.append(pytree.flatten(pytree.like(tangent, value))[0])
+    rows = pytree.flatten(out)[0].size
+    return (np.stack(found, axis=-1) if found else np.zeros((rows, 0))), unflatten
