@@ -124,10 +124,11 @@ def test_a_second_name_synced_only_on_some_paths_is_still_right_across_old_memor
 
 def test_a_name_that_was_the_object_on_some_paths_only_is_checked_across_old_memory(tmp_path):
     # as above, but w3 is w2's object only where s > 0: its sync through w2 runs under a flag,
-    # false once w2 is rebound, so the write into w13 in the next round is refused there
-    # (written as passes over the links, w3's flag would say that the link w3 and w13 share
-    # gave it the value; but passes for small plans gave wrong second derivatives in the
-    # campaign, 7167/18 and 7174/8, so small plans stay paths)
+    # false once w2 is rebound, and the write into w13 in the next round crosses w2's old
+    # memory to w3. That crossing was refused where s > 0; small plans stay paths (passes
+    # gave wrong second derivatives in the campaign, 7167/18 and 7174/8), but the paths now
+    # note the crossing and refuse it after the last sync, unless another path gave w3 the
+    # new value (`w3_synced`), as it did here
     f = load(tmp_path, """def f(x, s):
     w2 = x * 1.0
     w13 = w2
@@ -141,9 +142,11 @@ def test_a_name_that_was_the_object_on_some_paths_only_is_checked_across_old_mem
     return np.sum(w3 * w3) + np.sum(w2)
 """)
     x = np.array([0.3, -0.5, 0.8])
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="share memory through a name rebound since"):
-        srcgrad.grad(f, wrt=(0, 1))(x, 0.7)
-    srcgrad.check_grads(f, (x, -0.7), modes=("rev", "fwd"), wrt=(0, 1))
+    for s in (0.7, -0.7):
+        assert srcgrad.value_and_grad(f, wrt=(0, 1))(x, s)[0] == f(x.copy(), s)
+        srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
+        srcgrad.check_grads(f, (x, s), modes=(), order=2, wrt=(0, 1))
+    assert "w3_synced" in srcgrad.source(srcgrad.grad(f, wrt=(0, 1)))
 
 
 def test_two_names_for_one_array_stay_linked_when_the_first_name_is_rebound(tmp_path):

@@ -524,7 +524,7 @@ class SyncPlanner:
             crossings = [*plan.links(), *plan.ends]
         else:
             plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
-            crossings = _walk(plan)
+            crossings = walk_syncs(plan)
         for sync in crossings:  # the lost links crossed, and those beyond: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond)):
                 if link is not None and link.how == "lost":
@@ -643,8 +643,7 @@ class SyncPlanner:
                 # from an element of a list the list held, not on to the other elements
                 siblings = at == dst and link.element_of == dst
                 if not is_old_memory(at):
-                    leads = frozenset(_other_end(o, at) for o in around.get(at, ())) & memo["reaching"]
-                    found.append((through, at, at in live, leads))
+                    found.append((through, at, at in live))
                     continue
                 for other_link in around.get(at, ()):
                     other = _other_end(other_link, at)
@@ -655,8 +654,8 @@ class SyncPlanner:
                         todo.append((other_link, other))
             walks[id(link), dst] = found
         return [
-            (through, at) for through, at, read, leads in walks[id(link), dst]
-            if at not in seen and (read or leads - seen)
+            (through, at) for through, at, read in walks[id(link), dst]
+            if at not in seen and (read or _leads_off_path(at, around, live, seen, memo))
         ]
 
     def use_lost(self, link: Share) -> None:
@@ -755,10 +754,10 @@ def _closure(around: dict) -> dict:
     return reached
 
 
-def _walk(syncs: list[Sync]):
+def walk_syncs(syncs: list[Sync]):
     for sync in syncs:
         yield sync
-        yield from _walk(sync.onward)
+        yield from walk_syncs(sync.onward)
 
 
 def _across_lost_links(syncs: list[Sync], synced: set[str]) -> list[Sync]:
@@ -1050,6 +1049,30 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
+
+
+def _leads_off_path(name: str, around: dict, live, path: frozenset, memo: dict) -> bool:
+    """Whether a name read later shares memory with ``name`` through names off ``path``.
+
+    The names on the path carry the update on along their own shares, so a name
+    that leads to one read later only back through them needs no sync of its own
+    (an old memory conflating loop rounds otherwise refuses a write that every
+    name read later sees)."""
+    key = ("leads", name, path)
+    if key not in memo:
+        reached, todo = {name}, [name]
+        memo[key] = False
+        while todo:
+            for share in around.get(todo.pop(), ()):
+                for other in (share.ref, share.base):
+                    if other in reached or other in path:
+                        continue
+                    if other in live and not is_old_memory(other):
+                        memo[key] = True
+                        return True
+                    reached.add(other)
+                    todo.append(other)
+    return memo[key]
 
 
 def makes_closure(value) -> bool:

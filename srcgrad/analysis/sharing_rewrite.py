@@ -32,6 +32,7 @@ from .sharing import (
     makes_closure,
     share_order,
     spelled,
+    walk_syncs,
 )
 
 
@@ -212,7 +213,7 @@ class SharedMemory:
                 "sg.unsupported_if_array(x, c, h)", x=name, c=tp.const(construct), h=tp.const(syncs.hint),
             ), s))
             return
-        code = PassesWriter(self).code(syncs, s) if isinstance(syncs, SyncGraph) else self.sync_code(syncs, s)
+        code = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self).code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
                 # asked of the element before the update: a 0-d array's product is a NumPy
@@ -231,28 +232,6 @@ class SharedMemory:
         again = _same_object_syncs(code)
         if again:
             setattr(s, SAME_OBJECT_SYNCS, again)
-
-    def sync_code(self, syncs: list[Sync], origin) -> list:
-        code = []
-        for sync in syncs:
-            carried = self.carry(sync)
-            if sync.same_object:
-                for a in carried:
-                    setattr(a, SAME_OBJECT_MARK, True)
-            body = [gast.copy_location(x, origin) for x in carried]
-            onward = self.sync_code(sync.onward, origin)
-            stores = [a for a in carried if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
-            again = _same_object_syncs(onward)
-            if stores and again:  # `b[i] = r`, then `c = b`: run again after that store's restore
-                setattr(stores[-1], SAME_OBJECT_SYNCS, again)
-                _mark_owned(onward)
-            body += onward
-            flag = self.flag(sync.share)
-            if flag is None:
-                code += body
-            else:
-                code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
-        return code
 
     def refuse_lost(self, sync: Sync, synced: dict | None = None) -> gast.stmt:
         """``sg.refuse_lost((f, g), ("a", "b"), ...)``: the update crossed ``sync.share``, a
@@ -336,6 +315,70 @@ class SharedMemory:
             self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
             tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
         ]
+
+
+class PathsWriter:
+    """Writes a plan path by path: each sync under the flags of the shares on its path.
+
+    A lost link crossed on one path may lead to a name another path gives the whole
+    new value: the crossing is noted where it is reached and refused after the last
+    sync, unless that name has it by then (as ``PassesWriter`` does)."""
+
+    def __init__(self, writer: SharedMemory):
+        self.writer = writer
+        self.synced: dict[str, str] = {}  # a name beyond a crossing some path syncs -> its flag
+        self.crossings: list[tuple[str, Sync]] = []  # (its flag, the lost link's sync)
+
+    def code(self, syncs: list[Sync], origin) -> list:
+        writer = self.writer
+        whole, partly, beyond = set(), set(), set()
+        for sync in walk_syncs(syncs):
+            if sync.share.how == "lost":
+                beyond.update(n for _, n in sync.beyond)
+            elif sync.share.how != "opaque":
+                (whole if sync.share.how == "same" or sync.dst == sync.share.ref else partly).add(sync.dst)
+        for n in sorted((whole - partly) & beyond):
+            self.synced[n] = writer.names.fresh(f"{spelled(n)}_synced")
+        code = self.paths(syncs, origin)
+        if not self.synced:
+            return code
+        flags = [*self.synced.values(), *(crossed for crossed, _ in self.crossings)]
+        start = [writer.added(tp.assign(flag, tp.const(False)), origin) for flag in flags]
+        end = [
+            gast.copy_location(gast.If(test=tp.name(crossed), body=[writer.refuse_lost(sync, self.synced)], orelse=[]), origin)
+            for crossed, sync in self.crossings
+        ]
+        return start + code + end
+
+    def paths(self, syncs: list[Sync], origin) -> list:
+        writer = self.writer
+        code = []
+        for sync in syncs:
+            if sync.share.how == "lost" and self.synced:
+                crossed = writer.names.fresh("crossed")
+                self.crossings.append((crossed, sync))
+                carried = [writer.added(tp.assign(crossed, tp.const(True)), origin)]
+            else:
+                carried = writer.carry(sync)
+            if sync.same_object:
+                for a in carried:
+                    setattr(a, SAME_OBJECT_MARK, True)
+            body = [gast.copy_location(x, origin) for x in carried]
+            if sync.dst in self.synced and sync.share.how not in ("lost", "opaque"):
+                body.append(writer.added(tp.assign(self.synced[sync.dst], tp.const(True)), origin))
+            onward = self.paths(sync.onward, origin)
+            stores = [a for a in carried if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
+            again = _same_object_syncs(onward)
+            if stores and again:  # `b[i] = r`, then `c = b`: run again after that store's restore
+                setattr(stores[-1], SAME_OBJECT_SYNCS, again)
+                _mark_owned(onward)
+            body += onward
+            flag = writer.flag(sync.share)
+            if flag is None:
+                code += body
+            else:
+                code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
+        return code
 
 
 class PassesWriter:
