@@ -82,9 +82,10 @@ class ShapeClasses:
         if op.kind == "copy" and op.operands:
             return self._atom_class(tp.name(op.operands[0]))
         if op.kind == "index" and isinstance(op.container, gast.Name):
-            # an element of a module-level list of numbers is a number
+            # an element of a module-level tuple of numbers is a number (a list's may be
+            # replaced by an array in place, unseen by the cache)
             values = self.globals.get(op.container.id) if op.container.id not in self.defs else None
-            if isinstance(values, (list, tuple)) and all(type(v) in (int, float) for v in values):
+            if type(values) is tuple and all(type(v) in (int, float) for v in values):
                 return SCALAR
             return None
         if op.kind != "rule":

@@ -22,6 +22,7 @@ so a new process skips the transformation of a function it has seen before.
 from __future__ import annotations
 
 import contextlib
+import dis
 import gc
 import hashlib
 import hmac
@@ -49,16 +50,18 @@ from ..backend import emit
 from ..errors import register_generated_file
 from ..frontend.resolve import Environment, is_missing
 from ..rules import registry
+from . import assumptions
+from .assumptions import Assumptions
 
 _lock = threading.RLock()  # held while a transformation runs: others wait for its result
 _ATTRIBUTE = "__srcgrad_cache__"
 _by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # callables that are not functions
-_in_progress: dict = {}  # (func, key) -> the slot being filled
+_in_progress: dict = {}  # (func, key) -> (the value being made, its Assumptions)
 _unresolved: list = []  # (namespace, name, deferred) waiting for a recursive slot
 
 
 class _Entries(dict):
-    """One function's cached results: key -> generated code (or a slot)."""
+    """One function's cached results: key -> (generated code or a slot, its ``Assumptions``)."""
 
     owner: Callable[[], object]  # the function they belong to (a copied __dict__ is not it)
 
@@ -86,6 +89,7 @@ class Generated:
     user_filename: str
     user_lines: list = field(repr=False, default_factory=list)
     companion: object = None  # the backward function of a pair
+    assumptions: Assumptions = field(repr=False, default_factory=Assumptions)
 
 
 class Deferred:
@@ -103,6 +107,7 @@ class Slot:
     """Generated functions of one transformation, filled in once compiled."""
 
     generated: Generated | None = None
+    assumptions = Assumptions()  # none, until the cache stores the slot's
 
     def deferred(self, which: str) -> Deferred:
         made = self.__dict__.setdefault("_deferred", {})
@@ -130,12 +135,15 @@ class JvpSlot(Slot):
 
 
 def cached(func, key, build: Callable[[], object]):
-    """``build()``'s result for (``func``, ``key``), made once."""
+    """``build()``'s result for (``func``, ``key``), made once (again when what it assumed changed)."""
     with _lock:
         entries = _entries(func)
-        if key not in entries:
-            entries[key] = build()
-        return entries[key]
+        found = _holding(entries, key)
+        if found is not _NOTHING:
+            return found
+        with assumptions.recording() as made:
+            value = build()
+        return _store(entries, key, value, made)
 
 
 def cached_guarded(func, key, build: Callable[[], object], while_building):
@@ -143,37 +151,62 @@ def cached_guarded(func, key, build: Callable[[], object], while_building):
     while it is being made (``func`` calling itself) gets ``while_building``.
 
     Only the building thread can see ``while_building``: it holds the lock."""
-    with _lock:
-        entries = _entries(func)
-        if key in entries:
-            return entries[key]
-        entries[key] = while_building
-        try:
-            value = build()
-        except BaseException:
-            entries.pop(key, None)  # asked again, it is worked out again
-            raise
-        entries[key] = value
-        return value
+    return _cached_with_progress(func, key, lambda: while_building, lambda _: build())
 
 
 def cached_slot(func, key, new_slot: Callable[[], Slot], fill: Callable[[Slot], None]) -> Slot:
     """The slot for (``func``, ``key``), filled once; while it is being filled, that slot."""
-    with _lock:
-        done = _entries(func).get(key)
-        if done is not None:
-            return done
-        slot = _in_progress.get((func, key))
-        if slot is not None:
-            return slot
-        slot = new_slot()
-        _in_progress[(func, key)] = slot
-        try:
-            fill(slot)
-        finally:
-            del _in_progress[(func, key)]
-        _entries(func)[key] = slot
+
+    def filled(slot: Slot) -> Slot:
+        fill(slot)
         return slot
+
+    return _cached_with_progress(func, key, new_slot, filled)
+
+
+def _cached_with_progress(func, key, started: Callable[[], object], finish: Callable[[object], object]):
+    """``finish(started())`` for (``func``, ``key``), made once; asked for again while it is
+    being made, ``started()``'s value (which ``finish`` completes)."""
+    with _lock:
+        found = _holding(_entries(func), key)
+        if found is not _NOTHING:
+            return found
+        progress = _in_progress.get((func, key))
+        if progress is not None:
+            assumptions.reentered(progress[1])
+            return progress[0]
+        with assumptions.recording() as made:
+            value = started()
+            _in_progress[(func, key)] = (value, made)
+            try:
+                value = finish(value)
+            finally:
+                del _in_progress[(func, key)]
+        return _store(_entries(func), key, value, made)
+
+
+_NOTHING = object()
+
+
+def _holding(entries: dict, key):
+    """The entry for ``key`` if what it assumed still holds (noted as used), else ``_NOTHING``
+    (a stale entry is dropped: the caller makes it again)."""
+    found = entries.get(key)
+    if found is None:
+        return _NOTHING
+    value, made = found
+    if not made.hold():
+        del entries[key]
+        return _NOTHING
+    assumptions.used(made)
+    return value
+
+
+def _store(entries: dict, key, value, made: Assumptions):
+    entries[key] = (value, made)
+    if isinstance(value, (Generated, Slot)):
+        value.assumptions = made  # for those who keep the result and check it on each call
+    return value
 
 
 def resolve_deferred(namespace: dict) -> None:
@@ -363,6 +396,7 @@ def remembered(func, kind_key, build: Callable[[], tuple[Generated, list, dict]]
     if key is not None:
         loaded = store.load(func, key)
         if loaded is not None:
+            assumptions.note_names(func, _global_names(func.__code__))  # as the key did
             return loaded, None
     with collector_paused():
         made = build()
@@ -519,6 +553,17 @@ def _free_names(code) -> set[str]:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _free_names(const)
+    return names
+
+
+def _global_names(code) -> set[str]:
+    """The global and closure names ``code`` and the functions nested in it read (not the
+    attribute names ``_free_names`` has too)."""
+    names = set(code.co_freevars)
+    names.update(i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
     return names
 
 

@@ -15,7 +15,6 @@ one body (joint motion), so locals stay locals; ``forward_function`` makes
 from __future__ import annotations
 
 import sys
-import types
 
 import gast
 import numpy as np
@@ -40,6 +39,7 @@ from ..errors import (
 from ..frontend.resolve import Namespace
 from ..runtime.elementwise import is_complex
 from . import gradient_pullback, mode, trace
+from .assumptions import read_when_run
 from .cache import (
     Generated,
     JvpSlot,
@@ -218,7 +218,7 @@ def _module_data(p: Prepared) -> tuple:
     return tuple(sorted(
         n for n, v in values.items()
         if n in env.globals and env.globals[n] is v and n not in env.closure and n not in env.made
-        and not (callable(v) or isinstance(v, types.ModuleType))
+        and read_when_run(v)
     ))
 
 

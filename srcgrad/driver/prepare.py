@@ -9,6 +9,7 @@ caller reads afterwards are refused here, where the calls are known.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 
 import gast
@@ -29,7 +30,7 @@ from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
 from ..frontend.parse import ParsedFunction, parse_function
 from ..frontend.resolve import Environment, Namespace, is_missing
-from . import trace
+from . import assumptions, trace
 from .cache import cached_guarded
 
 RESERVED = {"sg", "stack", "saved", "tape"}
@@ -93,6 +94,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
             namespace.values[name] = value
     namespace.values.update(env.made)  # functions the front end made (closures)
     namespace.values["sg"] = runtime
+    _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()})
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
@@ -281,6 +283,7 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     parsed = parse_function(func)
     params = set(parameter_names(parsed.node))
     env = Environment(func, _local_names(parsed))
+    _note_bindings(func, parsed, env, {})
     fn = Normalizer(parsed, env, NameGen(identifiers(parsed.node) | RESERVED)).function()
     classifier = Classifier(env, parsed)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
@@ -288,6 +291,20 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     stored = frozenset(mutated_names(fn, ops) & params)
     updated = {p: depth for p, depth in updated_depths(fn, ops).items() if p in params and p not in stored}
     return stored, updated
+
+
+def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str]) -> None:
+    """Note, for the cache, what the function's free names and the attributes it reads of the
+    user's modules are bound to now (``written``: renamed reserved names -> as written)."""
+    if parsed.filename.startswith("<srcgrad"):
+        return  # generated code: its namespace is its own, made with it
+    free = tp.names_in(parsed.node) - env.local_names
+    assumptions.note_names(func, sorted(written.get(n, n) for n in free if n in written or n not in env.made))
+    for node in tp.walk(parsed.node):
+        if isinstance(node, gast.Attribute) and isinstance(node.value, (gast.Name, gast.Attribute)):
+            module = env.static_value(node.value)
+            if isinstance(module, types.ModuleType):
+                assumptions.note_attribute(module, node.attr)
 
 
 def _local_names(parsed: ParsedFunction) -> set[str]:
