@@ -471,14 +471,13 @@ def _output_adapter(f):
 def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
     """``grad(grad(f))``: forward mode over the generated gradient code, one unit
     tangent per entry of each differentiated argument (forward-over-reverse)."""
-    func = transformable(f)
-    names, as_tuple = wrt_names(func, wrt)
+    names, as_tuple = wrt_names(transformable(f), wrt)
 
-    def gradient(*args):
-        return _forward_columns(func, names, as_tuple, with_value, args, {}, getattr(f, "__name__", None))
+    def gradient(*args):  # f's generated code asked for each time: made again if it changed
+        return _forward_columns(transformable(f), names, as_tuple, with_value, args, {}, getattr(f, "__name__", None))
 
     gradient.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(f, '__name__', 'f')}"
-    gradient.__srcgrad_source__ = lambda: pipeline.forward_function(func, names).generated.source
+    gradient.__srcgrad_source__ = lambda: pipeline.forward_function(transformable(f), names).generated.source
     gradient.__srcgrad_order__ = 2
     return gradient
 

@@ -367,3 +367,21 @@ def test_recursive_functions_see_a_rebound_global(notebook):
     np.testing.assert_allclose(grad_odd(0.5, 2), 8 * (1 - np.tanh(0.5) ** 2))
     _, pullback = srcgrad.vjp(ns["odd"], np.array([0.5]), 2, wrt=("x",))
     np.testing.assert_allclose(pullback(np.ones(1))[0], 8 * (1 - np.tanh([0.5]) ** 2))
+
+
+def test_a_derivative_of_a_derivative_sees_a_redefined_helper(notebook):
+    ns = notebook.run("""
+        def helper(t):
+            return t * t * t
+
+        def f(x):
+            return helper(x)
+    """)
+    second = srcgrad.grad(srcgrad.grad(ns["f"]))
+    np.testing.assert_allclose(second(1.0), 6.0)
+    notebook.run("""
+        def helper(t):
+            return t * t * t * t
+    """)
+    np.testing.assert_allclose(second(1.0), 12.0)
+    np.testing.assert_allclose(srcgrad.grad(srcgrad.grad(ns["f"]))(2.0), 48.0)
