@@ -33,6 +33,7 @@ from .errors import (
     Location,
     NoDerivativeRuleError,
     UnsupportedSyntaxError,
+    one_mode_rule,
 )
 from .rules import registry
 from .runtime import scalar_seed
@@ -40,11 +41,12 @@ from .runtime import scalar_seed
 # -- which function, which arguments -----------------------------------------------
 
 
-def transformable(func) -> Callable:
+def transformable(func, mode: str | None = None) -> Callable:
     """The Python function srcgrad transforms for ``func``: ``func`` itself, or a
     one-line wrapper for a callable with a rule.
 
-    A registered rule wins over the function's own source, as it does at call sites.
+    A registered rule wins over the function's own source, as it does at call sites;
+    ``mode`` ("rev" or "fwd"), where known, refuses a user's rule for the other mode only.
     A function srcgrad made is replaced by the generated code behind it, so that
     derivatives of derivatives transform generated code again.
     """
@@ -60,6 +62,9 @@ def transformable(func) -> Callable:
             "srcgrad.grad(f)), or jvp or vjp of srcgrad.grad(f)",
             Location.of_the_users_call(),
         )
+    if mode is not None and registry.users_rule_for_the_other_mode(func, mode):
+        name = getattr(func, "__name__", "the function")
+        raise NoDerivativeRuleError(name, Location.of_the_users_call(), mode, one_mode_rule(name, mode))
     refusal = _refused_as_the_differentiated_function(func)
     if refusal is not None:
         code = func.__code__
@@ -274,7 +279,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     order = _order_of("value_and_grad" if with_value else "grad", f, 1)
     if getattr(f, "__srcgrad_generated__", None) is not None:
         return _gradient_of_generated(f, wrt, with_value)
-    func = transformable(f)
+    func = transformable(f, None if mode == "auto" else mode)
     names, as_tuple = wrt_names(func, wrt)
     positions = {n: k for k, n in enumerate(parameters(func))}
     n_params = len(positions)
@@ -537,7 +542,7 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     with one cotangent per differentiated input and may be called many times.
     """
     order = _order_of("vjp", f, 1)
-    func = transformable(f)
+    func = transformable(f, "rev")
     params = parameters(func)
     adapt = _output_adapter(f)
     if wrt is None:
@@ -648,7 +653,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     for integer arguments).
     """
     _order_of("jvp", f, 1)
-    func = transformable(f)
+    func = transformable(f, "fwd")
     params = parameters(func)
     primals, tangents = list(primals), list(tangents)
     if len(tangents) != len(primals):
@@ -679,7 +684,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
 
 def jvp_source(f: Callable, wrt=0) -> str:
     """The generated forward-mode source of ``f`` for the parameters ``wrt``."""
-    func = transformable(f)
+    func = transformable(f, "fwd")
     names, _ = wrt_names(func, wrt)
     return pipeline.forward_function(func, names).generated.source
 
@@ -748,7 +753,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian mode must be 'rev' (row by row) or 'fwd' (column by column), not {mode!r}")
     order = _order_of("jacobian", f, 1)
-    func = transformable(f)
+    func = transformable(f, mode)
     names, as_tuple = wrt_names(func, wrt)
     positions = [parameters(func).index(n) for n in names]
 

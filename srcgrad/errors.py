@@ -204,6 +204,21 @@ HIGHER_ORDER_OUTSIDE = (
 )
 
 
+def one_mode_rule(callee: str, mode: str) -> str:
+    """The fix for a user function with a registered rule for the other mode only."""
+    if mode == "rev":
+        return (
+            f"{callee} has a forward-mode rule (register_jvp) but no reverse-mode one, and its "
+            f"source is not differentiated in the rule's place: register one with "
+            f"@srcgrad.register_vjp({callee}) too, or use forward mode (srcgrad.jvp, grad(f, mode='fwd'))"
+        )
+    return (
+        f"{callee} has a reverse-mode rule (register_vjp) but no forward-mode one, and its "
+        f"source is not differentiated in the rule's place: register one with "
+        f"@srcgrad.register_jvp({callee}) too, or use reverse mode (srcgrad.vjp, grad(f, mode='rev'))"
+    )
+
+
 class SourceUnavailableError(SrcgradError, TypeError):
     """The function to differentiate has no Python source and no rule."""
 

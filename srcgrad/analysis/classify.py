@@ -43,6 +43,7 @@ from ..errors import (
     NoDerivativeRuleError,
     UnsupportedSyntaxError,
     made_by_srcgrad,
+    one_mode_rule,
 )
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..rules import registry
@@ -64,6 +65,7 @@ class Operation:
     elements: list = field(default_factory=list)  # for pack: the element atoms
     label: str = ""  # a readable name for messages
     field: bool = False  # for index: a namedtuple's field read by name (p.w), not p["w"]
+    fix: str = ""  # for unknown: how to make it differentiable, where the message's default is not it
 
 
 # Builtins whose one-argument form takes a sequence (or array) apart: under another name,
@@ -243,6 +245,10 @@ class Classifier:
         if registry.is_nondifferentiable(target) or target in NONDIFF_BUILTINS:
             return Operation("nondiff")
         if isinstance(target, types.FunctionType) and is_users_code(target):
+            if registry.users_rule_for_the_other_mode(target, self.mode):  # not its source
+                op = self.no_rule(_written(node, target), node, _call_atoms(node))
+                op.fix = one_mode_rule(target.__name__, self.mode)
+                return op
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
         return self.no_rule(_written(node, target), node, _call_atoms(node))
@@ -347,7 +353,7 @@ class Classifier:
                 "a function's closure carries no derivative",
             )
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
-        fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else ""
+        fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else op.fix
         if op.kind == "pop":
             fix = (
                 "reverse mode does not follow a value being differentiated out of a list by "

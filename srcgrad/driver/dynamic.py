@@ -35,6 +35,7 @@ from ..errors import (
     NoDerivativeRuleError,
     UnsupportedSyntaxError,
     made_by_srcgrad,
+    one_mode_rule,
 )
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, vectorized, zeros_like
@@ -189,7 +190,9 @@ class CallSite:
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
         if made_by_srcgrad(func):  # (a gradient's entry function is generated Python code)
             raise NoDerivativeRuleError(self.label, self.location, mode, HIGHER_ORDER_OUTSIDE)
-        if isinstance(func, types.FunctionType) and is_users_code(func):
+        if registry.users_rule_for_the_other_mode(func, mode):  # its source is not what it means
+            raise NoDerivativeRuleError(self.label, self.location, mode, one_mode_rule(_describe(func), mode))
+        if isinstance(func, types.FunctionType) and is_users_code(func) and not _has_rule(func, mode):
             callee = func
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))

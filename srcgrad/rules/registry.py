@@ -234,6 +234,15 @@ def jvp_rule(func) -> Rule | None:
     return _JVP.get(_lookup_key(func))
 
 
+def users_rule_for_the_other_mode(func, mode: str) -> bool:
+    """Whether the user registered a rule for ``func`` in the other mode only (``mode`` is
+    "rev" or "fwd"): then ``func``'s source is not what its derivative means, and this mode
+    has nothing to differentiate it by. (srcgrad's own one-mode helpers are not meant.)"""
+    own, other = (vjp_rule, jvp_rule) if mode == "rev" else (jvp_rule, vjp_rule)
+    rule = other(func)
+    return own(func) is None and rule is not None and not rule.function.__module__.startswith("srcgrad.")
+
+
 def is_nondifferentiable(func) -> bool:
     return _lookup_key(func) in _NONDIFF
 
