@@ -541,10 +541,16 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     arguments (Python floats and float arrays); ``pullback`` returns a tuple
     with one cotangent per differentiated input and may be called many times.
     """
+    return _vjp(f, primals, {}, wrt)
+
+
+def _vjp(f: Callable, primals, keywords: dict, wrt):
+    """``vjp`` with keyword arguments for ``f`` too (``jacobian(f)(x, c=3.0)``)."""
     order = _order_of("vjp", f, 1)
     func = transformable(f, "rev")
     params = parameters(func)
     adapt = _output_adapter(f)
+    bound = _bind(func, primals, keywords).arguments
     if wrt is None:
         names = tuple(
             params[k] for k, v in enumerate(primals)
@@ -553,17 +559,15 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
     else:
         names, _ = wrt_names(func, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
         for n in names:
-            k = params.index(n)
-            if k < len(primals):
-                _check_differentiable(primals[k], n)
+            if params.index(n) < len(primals) or n in keywords:  # (not a default)
+                _check_differentiable(bound[n], n)
     pair = pipeline.reverse_pair(func, names)
     try:
-        out, tape = pair.forward(*primals)
+        out, tape = pair.forward(*primals, **keywords)
     except Exception as exc:
         _add_source_note(exc, pair.generated)
         raise
     backward = pair.backward
-    bound = _bind(func, primals, {}).arguments
     like = [bound.get(n) for n in names]  # cotangents come back in their primals' structure
     trees = any(pytree.is_container(x) for x in like)
 
@@ -589,28 +593,54 @@ def vjp(f: Callable, *primals, wrt: Sequence | None = None):
 
 
 def _cotangent_like(dout, out):
-    """A pullback's cotangent with the output's structure and shapes: a number for an array
-    output seeds every entry with it; any other shape is refused (NumPy would broadcast it
-    into cotangents of the wrong shape, silently)."""
-    if pytree.is_container(dout) != pytree.is_container(out) or (
-        pytree.is_container(out) and len(pytree.children(dout)) != len(pytree.children(out))
-    ):
-        raise ValueError(
-            f"the pullback needs a cotangent with the output's structure, {pytree.describe(out)}, "
-            f"but got {pytree.describe(dout)}"
-        )
+    """A pullback's cotangent checked against the output (``_seed_like``); a number for an
+    array output seeds every entry with it (``pullback(1.0)``, as autograd users write it)."""
+    return _seed_like(
+        dout, out, "the pullback needs a cotangent", "the output's", "np.ones_like(out) seeds every entry", fill=True
+    )
 
-    def leaf(g, o):
-        if g is None or np.shape(g) == np.shape(o):
-            return g
-        if np.ndim(g) == 0:  # one number for every entry
-            return np.full_like(o, g, dtype=np.result_type(o, g))
-        raise ValueError(
-            f"the pullback needs a cotangent of the output's shape {np.shape(o)}, but got one "
-            f"of shape {np.shape(g)}: np.ones_like(out) seeds every entry"
-        )
 
-    return pytree.map_leaves(leaf, dout, out)
+def _tangent_like(tangent, primal, name: str, operation: str = "jvp"):
+    """A tangent checked against its primal (``_seed_like``): a list may stand for a tuple, and
+    ``None`` (for the whole or a part) is a zero tangent, made zeros of the primal's shape here."""
+    checked = _seed_like(
+        tangent, primal, f"{operation} needs a tangent for {name!r}", "its",
+        "pass an array of that shape (np.ones_like for every entry), or None for a zero tangent",
+    )
+    return pytree.like(checked, primal) if pytree.is_container(primal) else checked
+
+
+def _seed_like(seed, like, needs: str, whose: str, fix: str, fill: bool = False):
+    """``seed``, a tangent or cotangent, checked against the value ``like`` it goes with: the
+    same containers (a dict's keys, a sequence's length; a list may stand for a tuple, None
+    for an exact zero part) and each leaf's shape, since NumPy would broadcast a wrong one into
+    derivatives of the wrong shape, silently. ``fill``: a number for an array leaf seeds
+    every entry; else a leaf must have its value's shape (a number: a number's or a 0-d array's)."""
+
+    def refuse():
+        raise ValueError(f"{needs} with {whose} structure, {pytree.describe(like)}, but got {pytree.describe(seed)}")
+
+    def walk(s, v, path: str):
+        if s is None:
+            return None
+        if pytree.is_container(s) or pytree.is_container(v):
+            if not (pytree.is_container(s) and pytree.is_container(v)) or isinstance(s, dict) != isinstance(v, dict):
+                refuse()
+            if isinstance(v, dict):
+                if set(s) != set(v):
+                    refuse()
+                return {k: walk(s[k], v[k], f"{path}[{k!r}]") for k in s}
+            if len(s) != len(v):
+                refuse()
+            return pytree.rebuild(s, [walk(a, b, f"{path}[{k}]") for k, (a, b) in enumerate(zip(s, v))])
+        if np.shape(s) == np.shape(v):
+            return s
+        if fill and np.ndim(s) == 0:  # one number for every entry
+            return np.full_like(v, s, dtype=np.result_type(v, s))
+        at = f" at {path}" if path else ""
+        raise ValueError(f"{needs} of {whose} shape {np.shape(v)}{at}, but got one of shape {np.shape(s)}: {fix}")
+
+    return walk(seed, like, "")
 
 
 def _dtype_kind(v) -> str:
@@ -649,8 +679,9 @@ def is_float_tree(v) -> bool:
 def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     """``(out, out_tangent)`` by forward-mode source transformation.
 
-    ``tangents`` has one entry per primal; ``None`` means a zero tangent (use it
-    for integer arguments).
+    ``tangents`` has one entry per primal, of its primal's structure and shapes (a
+    number for a number or a 0-d array); ``None`` means a zero tangent (use it for
+    integer arguments), for a whole primal or a part of a pytree.
     """
     _order_of("jvp", f, 1)
     func = transformable(f, "fwd")
@@ -659,15 +690,19 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     if len(tangents) != len(primals):
         raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
     bound = _bind(func, primals, {})
-    active = []
-    for k, t in enumerate(tangents):
-        if t is not None:
-            _check_differentiable(primals[k], params[k])
-            active.append(k)
-            if pytree.is_container(primals[k]):  # None parts are zeros; a list may stand for a tuple
-                tangents[k] = pytree.like(t, primals[k])
-    slot = pipeline.forward_function(func, tuple(params[k] for k in active))
-    by_name = {slot.tangent_names[params[k]]: tangents[k] for k in active}
+    return _jvp(f, func, bound, {params[k]: t for k, t in enumerate(tangents) if t is not None})
+
+
+def _jvp(f, func, bound: inspect.BoundArguments, tangents: dict, operation: str = "jvp"):
+    """``jvp`` of ``func`` at its ``bound`` arguments, with ``tangents`` by parameter name."""
+    params = parameters(func)
+    active = [n for n in params if tangents.get(n) is not None]  # in the parameters' order
+    by_parameter = {}
+    for n in active:
+        _check_differentiable(bound.arguments[n], n)
+        by_parameter[n] = _tangent_like(tangents[n], bound.arguments[n], n, operation)
+    slot = pipeline.forward_function(func, tuple(active))
+    by_name = {slot.tangent_names[n]: t for n, t in by_parameter.items()}
     try:
         # keyword-only parameters (``*, reg=0.1``) stay keywords: bound.kwargs holds them
         out, out_tangent = slot.function(*bound.args, **bound.kwargs, **by_name)
@@ -693,24 +728,37 @@ def jvp_source(f: Callable, wrt=0) -> str:
 
 
 def hvp(f: Callable, wrt=0) -> Callable:
-    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` times ``v``, without forming it.
+    """``hvp(f)(*args, v, **kwargs)``: the Hessian of scalar ``f`` times ``v``, without forming it.
 
     Forward-over-reverse: forward mode applied to the gradient code srcgrad generated.
+    With a tuple ``wrt``, ``v`` is a tuple of one vector per argument in it (``None``:
+    zero), and so is the product, as ``grad``'s gradient is a tuple there.
     """
     order = _order_of("hvp", f, 2)
     func = transformable(f)
-    (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
-    position = parameters(func).index(name)
+    names, as_tuple = wrt_names(func, wrt)
+    label = getattr(func, "__name__", "f")
 
-    def hessian_vector_product(*args):
+    def hessian_vector_product(*args, **kwargs):
+        if not args:
+            raise TypeError(f"hvp({label})(*args, v) takes the vector v as its last positional argument")
         *primals, v = args
-        _check_differentiable(primals[position], name)
-        generated = pipeline.fused_gradient(func, (name,), False).function
-        tangents = [None] * len(primals)
-        tangents[position] = v
-        return jvp(generated, primals, tangents)[1]
+        if as_tuple and not (isinstance(v, (tuple, list)) and len(v) == len(names)):
+            raise ValueError(
+                f"hvp({label}, wrt={wrt!r}) needs v as a tuple of {len(names)} vectors, one for each "
+                f"of {', '.join(names)}, but got {pytree.describe(v)}"
+            )
+        bound = _bind(func, primals, kwargs)
+        for n in names:
+            _check_differentiable(bound.arguments[n], n)
+        generated = pipeline.fused_gradient(func, names, False).function
+        tangents = dict(zip(names, v if as_tuple else (v,)))
+        _, product = _jvp(generated, transformable(generated, "fwd"), bound, tangents, "hvp")
+        parts = tuple(product) if len(names) > 1 else (product,)
+        parts = tuple(pytree.like(p, bound.arguments[n]) for p, n in zip(parts, names))
+        return parts if as_tuple else parts[0]
 
-    hessian_vector_product.__name__ = f"hvp_{getattr(func, '__name__', 'f')}"
+    hessian_vector_product.__name__ = f"hvp_{label}"
     hessian_vector_product.__srcgrad_order__ = order
     return hessian_vector_product
 
@@ -720,20 +768,36 @@ def hessian(f: Callable, wrt=0) -> Callable:
 
     For a pytree ``x`` it is a pytree of ``x``'s structure whose leaves are pytrees of
     ``x``'s structure: the block for leaves ``a`` and ``b`` has shape ``a.shape + b.shape``.
+    With a tuple ``wrt`` it is a tuple of tuples of blocks: ``H[i][j]`` for arguments
+    ``i`` and ``j`` of ``wrt`` (as ``grad``'s gradient is a tuple there).
     """
     order = _order_of("hessian", f, 2)
     product = hvp(f, wrt)
     func = transformable(f)
-    (name,), _ = wrt_names(func, (wrt,) if not isinstance(wrt, (tuple, list)) else wrt)
-    position = parameters(func).index(name)
+    names, as_tuple = wrt_names(func, wrt)
 
-    def hess(*args):
-        x = args[position]
-        if isinstance(x, float):
-            return product(*args, 1.0)
-        _, unflatten = pytree.flatten(x)
-        columns = [pytree.flatten(product(*args, unflatten(e)))[0] for e in _units(x)]
-        return _split_rows(_columns(columns, _size(x)), x, x)
+    def hess(*args, **kwargs):
+        bound = _bind(func, args, kwargs).arguments
+        xs = [bound[n] for n in names]
+        for n, x in zip(names, xs):
+            _check_differentiable(x, n)
+        if not as_tuple and isinstance(xs[0], float):
+            return product(*args, 1.0, **kwargs)
+        columns = []
+        for j, x in enumerate(xs):
+            _, unflatten = pytree.flatten(x)
+            for e in _units(x):
+                v = [None] * len(xs)
+                v[j] = unflatten(e)
+                hv = product(*args, tuple(v), **kwargs) if as_tuple else (product(*args, v[0], **kwargs),)
+                columns.append(np.concatenate([pytree.flatten(h)[0] for h in hv]))
+        blocks = _blocks(_columns(columns, sum(_size(x) for x in xs)), xs, xs)
+        if not as_tuple:
+            return blocks[0][0]
+        return tuple(
+            tuple(float(b) if type(xi) is float and type(xj) is float else b for b, xj in zip(line, xs))
+            for line, xi in zip(blocks, xs)
+        )
 
     hess.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
     hess.__srcgrad_order__ = order
@@ -748,19 +812,23 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
 
     With pytrees it has the output's structure, each leaf of which has the argument's
     structure: the block for output leaf ``o`` and argument leaf ``a`` has shape
-    ``o.shape + a.shape`` (as in JAX).
+    ``o.shape + a.shape`` (as in JAX). An integer or boolean output has no derivative:
+    refused, in either mode.
     """
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian mode must be 'rev' (row by row) or 'fwd' (column by column), not {mode!r}")
     order = _order_of("jacobian", f, 1)
     func = transformable(f, mode)
     names, as_tuple = wrt_names(func, wrt)
-    positions = [parameters(func).index(n) for n in names]
 
-    def jac(*args):
-        xs = [args[k] for k in positions]
+    def jac(*args, **kwargs):
+        bound = _bind(func, args, kwargs)
+        xs = [bound.arguments[n] for n in names]
+        for n, x in zip(names, xs):
+            _check_differentiable(x, n)
         if mode == "rev":
-            out, pullback = vjp(f, *args, wrt=names)
+            out, pullback = _vjp(f, args, kwargs, names)
+            _check_float_output(out, func)
             _, unflatten_out = pytree.flatten(out)
             rows = [
                 np.concatenate([pytree.flatten(c)[0] for c in pullback(unflatten_out(e))])
@@ -769,21 +837,16 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
             matrix = np.stack(rows) if rows else np.zeros((0, sum(_size(x) for x in xs)))
         else:
             out, columns = None, []
-            for k, x in zip(positions, xs):
+            for n, x in zip(names, xs):
                 _, unflatten = pytree.flatten(x)
                 for e in _units(x):
-                    tangents = [None] * len(args)
-                    tangents[k] = unflatten(e)
-                    out, column = jvp(f, args, tangents)
-                    columns.append(pytree.flatten(column)[0])
+                    out, column = _jvp(f, func, bound, {n: unflatten(e)})
+                    columns.append(column)
             if out is None:  # no argument entries: the output still gives the shape
-                out = f(*args)
-            matrix = _columns(columns, _size(out))
-        results, start = [], 0
-        for x in xs:
-            n = _size(x)
-            results.append(_split_rows(matrix[:, start : start + n], out, x))
-            start += n
+                out = f(*args, **kwargs)
+            _check_float_output(out, func)
+            matrix = _columns([pytree.flatten(c)[0] for c in columns], _size(out))
+        results = _blocks(matrix, [out], xs)[0]
         return tuple(results) if as_tuple else results[0]
 
     jac.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
@@ -793,6 +856,32 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
         pipeline.reverse_pair(func, names) if mode == "rev" else pipeline.forward_function(func, names)
     ).generated.source
     return jac
+
+
+def _check_float_output(out, func) -> None:
+    """Refuse an output with an integer or boolean leaf (``len(x)``): it has no derivative,
+    and forward and reverse mode would not agree on what to give for it."""
+
+    def check(leaf, path: str):
+        kind = _dtype_kind(leaf)
+        if leaf is None or kind in ("f", "c"):
+            return
+        if pytree.is_container(leaf):
+            keys = leaf.keys() if isinstance(leaf, dict) else range(len(leaf))
+            for key, child in zip(keys, pytree.children(leaf)):
+                check(child, f"{path}[{key!r}]")
+            return
+        if kind and not np.isscalar(leaf):
+            what = f"an array of dtype {leaf.dtype}"
+        else:
+            what = {"b": "a bool", "i": "an int", "u": "an int"}.get(kind, f"a {type(leaf).__name__}")
+        raise TypeError(
+            f"cannot differentiate the output{path} of {getattr(func, '__name__', 'the function')}: it is "
+            f"{what}, which has no derivative; return it as a float (float(...), .astype(float)) or "
+            f"leave it out of the differentiated function's output"
+        )
+
+    check(out, "")
 
 
 def _size(tree) -> int:
@@ -810,6 +899,21 @@ def _units(tree):
 
 def _columns(columns, rows: int) -> np.ndarray:
     return np.stack(columns, axis=-1) if columns else np.zeros((rows, 0))
+
+
+def _blocks(matrix: np.ndarray, outs: list, xs: list) -> list[list]:
+    """``matrix`` over the flat entries of ``outs`` (rows) and ``xs`` (columns) as blocks:
+    ``[i][j]`` for ``outs[i]`` and ``xs[j]`` (``_split_rows``)."""
+    blocks, row = [], 0
+    for o in outs:
+        m, column, line = _size(o), 0, []
+        for x in xs:
+            n = _size(x)
+            line.append(_split_rows(matrix[row : row + m, column : column + n], o, x))
+            column += n
+        blocks.append(line)
+        row += m
+    return blocks
 
 
 def _split_rows(matrix: np.ndarray, out, x):
