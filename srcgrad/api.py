@@ -309,7 +309,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
 
     def general(*args, **kwargs):
         n_args = len(args)
-        trees = False  # a differentiated pytree: its gradient gets its structure back
+        restore = False  # a pytree, a float32 array...: its gradient gets the argument's structure and dtype back
         floats = True  # every differentiated input a Python float
         for k, n in checks:
             if k < n_args:
@@ -324,9 +324,10 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
                 continue
             floats = False
             if kind is np.ndarray and value.dtype.kind in "fc":
+                restore = restore or value.dtype not in _FLOAT_DTYPES  # (float32 may meet float64 data)
                 continue  # the common cases, without a call
             _check_differentiable(value, n)
-            trees = trees or pytree.is_container(value)
+            restore = True
         if columns and not floats:
             return _forward_columns(func, names, as_tuple, with_value, args, kwargs)
         # Python numbers only: a variant that needs no broadcasting bookkeeping
@@ -343,8 +344,8 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
         except Exception as exc:
             _add_source_note(exc, generated[slot])
             raise
-        if trees:
-            result = _gradient_structure(result, args, kwargs, checks, as_tuple and not one_in_tuple, with_value)
+        if restore:
+            result = _like_arguments(result, args, kwargs, checks, as_tuple and not one_in_tuple, with_value)
         if one_in_tuple:
             return (result[0], (result[1],)) if with_value else (result,)
         return result
@@ -369,10 +370,10 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     return gradient
 
 
-# the dtypes the fast path lets straight through (a set lookup is cheaper than
-# ``x.dtype.kind in "fc"``, and ``is float64`` before it cheaper still); other float
-# dtypes take the general path
-_FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.complex128, np.complex64))
+# the dtypes the fast path lets straight through, whose gradient needs no cast back (a set
+# lookup is cheaper than ``x.dtype.kind in "fc"``, and ``is float64`` before it cheaper
+# still); other float dtypes take the general path
+_FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.complex128))
 
 _ENTRY = """\
 def {name}({params}):
@@ -441,9 +442,10 @@ _ONE_TUPLE = (lambda g: (g,), lambda g: g[0])
 _ONE_TUPLE_WITH_VALUE = (lambda r: (r[0], (r[1],)), lambda r: (r[0], r[1][0]))
 
 
-def _gradient_structure(result, args, kwargs, checks, many: bool, with_value: bool):
+def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):
     """The gradient with each pytree argument's structure (generated code may hold a
-    tuple's cotangent in a list, or leave an unused part as None)."""
+    tuple's cotangent in a list, or leave an unused part as None), and each argument's
+    float dtype (``_in_dtype``)."""
     value, grads = result if with_value else (None, result)
     parts = list(grads) if many else [grads]
     for j, (k, n) in enumerate(checks):
@@ -451,8 +453,24 @@ def _gradient_structure(result, args, kwargs, checks, many: bool, with_value: bo
         if pytree.is_container(arg):
             parts[j] = pytree.like(parts[j], arg)
             _require_structure(parts[j], arg, n)
+        parts[j] = _in_dtype(parts[j], arg)
     grads = tuple(parts) if many else parts[0]
     return (value, grads) if with_value else grads
+
+
+def _in_dtype(gradient, arg):
+    """``gradient`` in ``arg``'s dtype, leaf by leaf, as SPEC has it: a float32 argument that
+    meets float64 data gets a float64 gradient from NumPy. Only within a kind (float to float,
+    complex to complex): a complex gradient of a real argument keeps its imaginary part."""
+
+    def leaf(g, a):
+        kind = _dtype_kind(a)
+        if kind in ("f", "c") and hasattr(a, "dtype") and _dtype_kind(g) == kind:
+            native = a.dtype.newbyteorder("=")  # (a byte-swapped argument: a gradient in native order)
+            return g if g.dtype == native else g.astype(native)
+        return g
+
+    return pytree.map_leaves(leaf, gradient, arg)
 
 
 def _require_structure(gradient, arg, name: str) -> None:
@@ -568,8 +586,9 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
         _add_source_note(exc, pair.generated)
         raise
     backward = pair.backward
-    like = [bound.get(n) for n in names]  # cotangents come back in their primals' structure
+    like = [bound.get(n) for n in names]  # cotangents come back in their primals' structure and dtype
     trees = any(pytree.is_container(x) for x in like)
+    narrow = any(getattr(x, "dtype", None) not in _FLOAT_DTYPES for x in pytree.leaves(like) if type(x) is not float)
 
     shown = out if adapt is None else adapt[0](out)  # the output as the user gets it
 
@@ -584,6 +603,8 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
             raise
         if trees:
             cotangents = tuple(pytree.like(c, x) for c, x in zip(cotangents, like))
+        if narrow:
+            cotangents = tuple(_in_dtype(c, x) for c, x in zip(cotangents, like))
         return cotangents
 
     pullback.__name__ = f"pullback_{getattr(func, '__name__', 'f')}"

@@ -211,3 +211,36 @@ def with_a_count(x):
 def test_an_integer_output_is_refused_by_jacobian_in_both_modes(mode):
     with pytest.raises(TypeError, match=r"output\[1\] of with_a_count: it is an int"):
         srcgrad.jacobian(with_a_count, mode=mode)(np.array([0.5, 1.0]))
+
+
+# -- 6. a gradient has its argument's float dtype (SPEC) -------------------------------------
+
+WEIGHTS = np.array([1.0, 2.0])  # float64 data a narrower argument meets
+
+
+def sines(x):
+    return np.sum(np.sin(x * WEIGHTS))
+
+
+def dot(x, y):
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_a_narrow_float_argument_gets_its_gradient_in_its_own_dtype(dtype):
+    x = np.array([0.5, 1.0], dtype)
+    exact = WEIGHTS * np.cos(x.astype(float) * WEIGHTS)
+    for mode in ("auto", "rev", "fwd"):
+        g = srcgrad.grad(sines, mode=mode)(x)
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, exact, rtol=1e-3)
+    value, (gx, gy) = srcgrad.value_and_grad(dot, wrt=(0, 1))(x, np.ones(2))
+    assert (gx.dtype, gy.dtype) == (dtype, np.float64)
+    np.testing.assert_allclose(gy, x.astype(float))
+    (gx,) = srcgrad.grad(dot, wrt=(0,))(x, np.ones(2))
+    assert gx.dtype == dtype
+    assert srcgrad.grad(lambda p: dot(p["a"], WEIGHTS))({"a": x})["a"].dtype == dtype
+    _, pullback = srcgrad.vjp(dot, x, np.ones(2))
+    cx, cy = pullback(1.0)
+    assert (cx.dtype, cy.dtype) == (dtype, np.float64)
+    np.testing.assert_allclose(cx, np.ones(2))
