@@ -465,7 +465,7 @@ def _in_dtype(gradient, arg):
 
     def leaf(g, a):
         kind = _dtype_kind(a)
-        if kind in ("f", "c") and hasattr(a, "dtype") and _dtype_kind(g) == kind:
+        if kind in ("f", "c") and hasattr(a, "dtype") and hasattr(g, "dtype") and _dtype_kind(g) == kind:
             native = a.dtype.newbyteorder("=")  # (a byte-swapped argument: a gradient in native order)
             return g if g.dtype == native else g.astype(native)
         return g
