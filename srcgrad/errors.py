@@ -148,6 +148,12 @@ class NoDerivativeRuleError(SrcgradError, TypeError):
         self.name = name
         self.location = location
         where = f"{location}: " if location else ""
+        if not fix and " with respect to its parameter " in name:  # a rule's constant parameter
+            fix = (
+                "its rule has no derivative in that parameter: pass a value that carries none "
+                "(srcgrad.stop_gradient(...) where that derivative is not wanted), or wrap the call in a "
+                "function of your own and give it a rule (srcgrad.register_vjp / srcgrad.register_jvp)"
+            )
         if fix:  # a case a rule refuses (an option's value): the fix, not a rule to register
             super().__init__(f"{where}no derivative rule for {name}; {fix}" + (location.excerpt() if location else ""))
             return

@@ -65,7 +65,7 @@ class Operation:
     elements: list = field(default_factory=list)  # for pack: the element atoms
     label: str = ""  # a readable name for messages
     field: bool = False  # for index: a namedtuple's field read by name (p.w), not p["w"]
-    fix: str = ""  # for unknown: how to make it differentiable, where the message's default is not it
+    fix: str = ""  # for unknown: what to write instead, where registering a rule would not help
 
 
 # Builtins whose one-argument form takes a sequence (or array) apart: under another name,
@@ -293,13 +293,17 @@ class Classifier:
         positional = [p for p in params if p not in rule.keyword_only]
         bound: dict[str, gast.expr] = {}
         if len(args) > len(positional):
-            return self.no_rule(f"{label} with {len(args)} positional arguments", node, every_atom)
+            op = self.no_rule(f"{label} with {len(args)} positional arguments", node, every_atom)
+            op.fix = _fix_for_a_call_the_rule_does_not_take(label, "more positional arguments", self.mode)
+            return op
         for pname, atom in zip(positional, args):
             bound[pname] = atom
         for k in keywords:
             name = rule.aliases.get(k.arg, k.arg)  # np.clip(x, min=0): the a_min input
             if name not in params or name in bound:
-                return self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
+                op = self.no_rule(f"{label}(..., {k.arg}=...)", node, every_atom)
+                op.fix = _fix_for_a_call_the_rule_does_not_take(label, f"the keyword `{k.arg}=`", self.mode)
+                return op
             bound[name] = k.value
         for p, default in rule.input_defaults.items():  # an optional input left out: its default
             bound.setdefault(p, tp.const(default))
@@ -354,6 +358,11 @@ class Classifier:
             )
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
         fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else op.fix
+        receiver = op.call.func.value if isinstance(op.call, gast.Call) and isinstance(op.call.func, gast.Attribute) else None
+        if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
+            # a method of a local value (kw.get, obj.step): there is no function to give a rule
+            label = f"the method .{op.call.func.attr}() of `{self.parsed.as_written(receiver.id)}`"
+            fix = _METHOD_FIXES.get(op.call.func.attr, "write it with operations srcgrad differentiates")
         if op.kind == "pop":
             fix = (
                 "reverse mode does not follow a value being differentiated out of a list by "
@@ -361,6 +370,34 @@ class Classifier:
                 "gradient in forward mode (srcgrad.grad(f, mode='fwd'))"
             )
         return NoDerivativeRuleError(label, location, self.mode, fix)
+
+
+def _decorator(mode: str) -> str:
+    return "register_vjp" if mode == "rev" else "register_jvp"
+
+
+def _fix_for_a_call_the_rule_does_not_take(label: str, what: str, mode: str) -> str:
+    """The fix for a call of a function srcgrad has a rule for, written with an argument the
+    rule does not take (``max(xs, key=...)``): registering a rule for ``max`` would not help."""
+    if label in _BY_KEY:
+        return f"srcgrad's rule for `{label}` does not take {what}: {_BY_KEY[label]}"
+    return (
+        f"srcgrad's rule for `{label}` does not take {what}: leave it out, or wrap the call in a "
+        f"function of your own and give that function a rule (`@srcgrad.{_decorator(mode)}(my_function)`)"
+    )
+
+
+# builtins that pick by a key, and how to write the pick with positions srcgrad differentiates through
+_BY_KEY = {
+    "max": "pick by position, `xs[int(np.argmax([k(t) for t in xs]))]` (the first of ties, as max)",
+    "min": "pick by position, `xs[int(np.argmin([k(t) for t in xs]))]` (the first of ties, as min)",
+    "sorted": "order by position, `[xs[i] for i in np.argsort([k(t) for t in xs], kind=\"stable\")]`",
+}
+
+# what to write instead of a method of a local value that carries a derivative
+_METHOD_FIXES = {
+    "get": "read the entry by key instead (`d[\"k\"] if \"k\" in d else default`)",
+}
 
 
 def _srcgrads_own(filename: str) -> bool:

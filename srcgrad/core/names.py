@@ -57,13 +57,16 @@ class NameGen:
             self.spelled[new] = self.spelled.get(name, name)
         return new
 
-    def temp(self) -> str:
-        """``t1, t2, ...`` for intermediate values."""
+    def temp(self, holds: str | None = None) -> str:
+        """``t1, t2, ...`` for intermediate values; ``holds``, the user's code for the value,
+        is what messages call it (``the tuple `(r, q)```, not ``t4``)."""
         while True:
             self._temps += 1
             candidate = f"t{self._temps}"
             if candidate not in self.taken:
                 self.taken.add(candidate)
+                if holds:
+                    self.spelled[candidate] = holds
                 return candidate
 
 

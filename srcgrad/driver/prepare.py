@@ -216,6 +216,13 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
         for param, arg in passed:
             if not isinstance(arg, gast.Name):
                 continue
+            if param in stored | set(updated) and not is_missing(classifier.env.lookup(arg.id)):
+                raise UnsupportedSyntaxError(  # a module-level array or object: see ``refuse_writes_outside``
+                    f"calling `{op.label}`, which writes into its argument `{param}` (here `{arg.id}`, "
+                    f"defined outside `{parsed.name}`) in place", parsed.location(call),
+                    "srcgrad differentiates functions that leave data outside them unchanged: "
+                    f"pass a copy (`copy.deepcopy({arg.id})`), or have `{op.label}` return the new value",
+                )
             shared = sharing.get(id(s), {}).get(arg.id, set()) - _bound_by(s)  # the call rebinds that one
             read = ({arg.id} | shared) & live.get(id(s), set())
             if not read:

@@ -109,7 +109,7 @@ class Anf:
         pre, op = self.operation(node)
         if self.is_atom(op):
             return pre, op
-        temp = self.names.temp()
+        temp = self.names.temp(self.lower.spelling(node))
         return pre + [self.lower.located(tp.assign(temp, op))], tp.name(temp)
 
     def atomize_all(self, nodes) -> tuple[list, list]:
@@ -176,6 +176,9 @@ class Anf:
             listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
             node.srcgrad_listed = True
             return self.operation(gast.copy_location(listed, node))
+        record = self.namedtuple_made(node)
+        if record is not None:
+            return self.operation(gast.copy_location(record, node))
         comprehension = as_comprehension(node, self.env, self.names)
         if comprehension is not None:  # zip(x, y) as a value: [(a, b) for a, b in zip(x, y)]
             return self.operation(gast.copy_location(comprehension, node))
@@ -221,6 +224,31 @@ class Anf:
             keywords.append(gast.keyword(arg=k.arg, value=v))
         return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
 
+    def namedtuple_made(self, node: gast.Call) -> gast.Call | None:
+        """``P(w, b=v)`` of a namedtuple class as ``sg.record((w, v), P)``: a container, like
+        the tuple of its fields in the field order (a field left out reads its default)."""
+        kind = self.env.static_value(node.func)
+        if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
+            return None
+        given = {k.arg: k.value for k in node.keywords}
+        if any(isinstance(a, gast.Starred) for a in node.args) or None in given or len(node.args) > len(kind._fields):
+            return None  # P(*xs), P(**d), too many: Python's own error, or a call left as it is
+        values = []
+        for k, field in enumerate(kind._fields):
+            if k < len(node.args):
+                values.append(node.args[k])
+            elif field in given:
+                values.append(given.pop(field))
+            elif field in kind._field_defaults:
+                values.append(tp.expr("P._field_defaults[f]", P=node.func, f=tp.const(field)))
+            else:
+                return None
+        if given:
+            return None
+        self.env.made["sg"] = runtime
+        fields = gast.Tuple(elts=values, ctx=gast.Load())
+        return mark_written(gast.Call(func=tp.expr("sg.record"), args=[fields, node.func], keywords=[]), gast.unparse(node.func).strip())
+
     def is_generator_call(self, node: gast.Call) -> bool:
         """A call of the user's generator function, not yet turned into a list."""
         if getattr(node, "srcgrad_listed", False) or self.env.lookup("list") is not list:
@@ -257,6 +285,9 @@ class Anf:
 
     def expr_Subscript(self, node):
         pre, value = self.atomize(node.value)
+        if isinstance(value, gast.Constant):  # "ab"[k] (a loop over a string): an index reads a name
+            temp = self.names.temp(self.lower.spelling(value))
+            pre, value = pre + [self.lower.located(tp.assign(temp, value))], tp.name(temp)
         p, index = self.index(node.slice)
         return pre + p, gast.Subscript(value=value, slice=index, ctx=gast.Load())
 

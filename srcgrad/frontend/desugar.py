@@ -248,7 +248,7 @@ class Desugar:
 
         A generator expression is materialised the same way: ``sum(x * x for x in xs)`` works.
         """
-        result = self.names.temp()
+        result = self.names.temp(self.lower.spelling(node))
         renames = {}
         for gen in node.generators:
             for n in tp.walk(gen.target):

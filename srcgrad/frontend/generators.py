@@ -64,6 +64,7 @@ def collect_yields(fn: gast.FunctionDef, taken: set[str]) -> gast.FunctionDef:
     for s in first + last:
         gast.copy_location(s, fn)
     fn.body = first + body + last
+    fn.srcgrad_generator = True  # a lazy iterator where it is called (see ``laziness``)
     return fn
 
 

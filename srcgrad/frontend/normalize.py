@@ -40,7 +40,8 @@ from .distributions import unfreeze_distributions
 from .imports import bind_imports
 from .inline_nested import NestedFunctions
 from .jumps import lower_jumps
-from .refuse import refuse_in_place_calls
+from .laziness import refuse_changing_lazy_reads
+from .refuse import refuse_in_place_calls, refuse_writes_outside
 from .resolve import Environment
 from .sequences import arrays_for_sequences
 
@@ -125,6 +126,7 @@ class Normalizer:
         self.env = env
         self.names = names
         self.origin = None  # the user statement being lowered, for locations
+        self.user_names = set(names.taken)  # what the user wrote (and srcgrad's reserved names)
         self.anf = Anf(self)
         self.desugar = Desugar(self)
         self.nested = NestedFunctions(self)
@@ -137,6 +139,8 @@ class Normalizer:
             body = body[1:]  # the docstring documents the user's function, not ours
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
         refuse_in_place_calls(node, self.env, self.unsupported)
+        refuse_writes_outside(node, self.env, self.unsupported)
+        refuse_changing_lazy_reads(node, self.env, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
         body = unfreeze_distributions(body, self.env, self.names, parameters)
         body = arrays_for_sequences(body, self.env)
@@ -378,6 +382,15 @@ class Normalizer:
                 if not getattr(n, "lineno", None) and "lineno" in getattr(n, "_attributes", ()):
                     gast.copy_location(n, origin)
         return node
+
+    def spelling(self, node) -> str | None:
+        """The user's code for ``node``, short enough for a message about the temporary that
+        holds its value; None where it holds names the front end made."""
+        made = {n.id for n in tp.walk(node) if isinstance(n, gast.Name)} - self.user_names
+        if any(name not in self.names.spelled for name in made):
+            return None
+        text = self.parsed.as_written(gast.unparse(node).strip())
+        return text if len(text) <= 40 and "\n" not in text else None
 
     def unsupported(self, node, construct: str, hint: str = "") -> UnsupportedSyntaxError:
         loc = self.parsed.location(node if getattr(node, "lineno", None) else self.origin)

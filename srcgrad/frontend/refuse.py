@@ -3,12 +3,17 @@
 ``np.add(a, b, out=y)`` (or ``np.add(a, b, y)``), ``y.sort()``, ``np.add.at(y, i, v)``,
 ``y.__iadd__(v)`` or ``np.copyto(y, x)`` change memory
 the transformations cannot see (a value changes with no assignment to it).
+A write into data defined outside the function (``BUF[:] = x`` of a module-level
+array, ``P0.W[0, 1] = k``) is refused too: generated code hands such an object no
+tangent or adjoint of its own.
 Whether ``y.sort`` is NumPy's in-place method or a user's function depends on
 what the names are bound to, so this check runs after ``resolve`` and before
 normalisation, unlike the purely syntactic ``fence``.
 """
 
 from __future__ import annotations
+
+import types
 
 import gast
 import numpy as np
@@ -68,3 +73,39 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
             call, f"`{text}(...)` with its `out` argument, which writes into an existing array",
             "assign the result instead (`y = np.multiply(y, 3.0)`)",
         )
+
+
+def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+    """Raise ``unsupported`` at the first write into data the function did not define or get
+    (``BUF[:] = x``, ``P0.W[0] = k``, ``CACHE.append(v)`` of a module-level or enclosing name)."""
+    for s in tp.walk(node):
+        if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
+            written = [t for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
+                       if isinstance(t, (gast.Subscript, gast.Attribute)) and not isinstance(t.ctx, gast.Load)]
+        elif isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in CHANGING_METHODS:
+            written = [s.func.value]
+        else:
+            continue
+        for target in written:
+            root = target
+            while isinstance(root, (gast.Subscript, gast.Attribute)):
+                root = root.value
+            if not isinstance(root, gast.Name) or is_missing(env.lookup(root.id)):  # a local name
+                continue
+            if isinstance(env.lookup(root.id), types.ModuleType):
+                continue  # np.append(x, v) is a function; np.x = v is refused as an assignment to an attribute
+            raise unsupported(
+                s, f"a write into `{root.id}`, which is defined outside `{node.name}`",
+                f"srcgrad differentiates functions that leave data outside them unchanged: "
+                f"work on a copy (`{_copy_name(root.id)} = {root.id}.copy()`) or return the new value",
+            )
+
+
+def _copy_name(name: str) -> str:
+    return name.lower() if name.lower() != name else f"{name}_copy"
+
+
+# list and dict methods that change their receiver
+CHANGING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update", "setdefault", "popitem",
+})

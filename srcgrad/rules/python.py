@@ -91,6 +91,20 @@ def sequence_jvp(diterable, ans, iterable):
     return type(ans)(diterable)
 
 
+declare_container_results(sg.record)
+
+
+@defvjp(sg.record)
+def record_(g, ans, values, kind=tuple):
+    """``P(w, b)`` of a namedtuple class: each field's cotangent goes back to its value."""
+    return sg.unsequence(g, values)
+
+
+@defjvp(sg.record)
+def record_jvp(dvalues, ans, values, kind=tuple):
+    return type(ans)(*dvalues)
+
+
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list
 
 

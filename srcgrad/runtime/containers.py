@@ -82,6 +82,12 @@ def spread(g, values):
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
 
 
+def record(values, kind=tuple):
+    """``kind(*values)``: a namedtuple built in the user's code (``P(w, b)``, see ``anf``),
+    a container whose derivative is that of the tuple of its fields."""
+    return kind(*values)
+
+
 def unsequence(g, iterable):
     """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
     if isinstance(iterable, (tuple, list)):
