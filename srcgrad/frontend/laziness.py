@@ -46,12 +46,14 @@ def refuse_changing_lazy_reads(fn: gast.FunctionDef, env: Environment, unsupport
     defs = {d.name: d for d in tp.walk(fn.body) if isinstance(d, gast.FunctionDef)}
     check = _Check(env, defs, unsupported, _sharing_groups(fn, env))
     for function in [fn, *defs.values()]:
+        check.loaded = tp.names_in(function.body)
         check.block(function.body)
 
 
 class _Check:
     def __init__(self, env: Environment, defs: dict, unsupported, groups):
         self.env, self.defs, self.unsupported, self.groups = env, defs, unsupported, groups
+        self.loaded: set[str] = set()  # the names the function being checked reads
 
     def block(self, stmts: list) -> None:
         for i, s in enumerate(stmts):
@@ -142,18 +144,20 @@ class _Check:
             if loads:
                 uses += [(s, n) for n in loads]
                 if len(uses) > 1 or not self._used_once_in(s, loads[0]):
-                    raise self.unsupported(
-                        lazy, f"the lazy iterator `{name} = {_text(lazy)}` used more than once",
-                        "Python's iterator is empty once used up, srcgrad's list is not: "
-                        f"write `{name} = list(...)` if every use should see the items",
-                    )
+                    break
                 window = after[:k] + _before_use(s, loads[0])
             if isinstance(s, (gast.Assign, gast.AnnAssign)) and any(
                 isinstance(t, gast.Name) and t.id == name for t in getattr(s, "targets", [getattr(s, "target", None)])
             ):
                 break  # rebound: later uses are another iterator's
-        if uses:
-            self._unchanged(lazy, window)
+        if len(uses) == 1 and window:
+            return self._unchanged(lazy, window)
+        if uses or name in self.loaded:  # twice, in a loop, kept, or outside the block it is made in
+            raise self.unsupported(
+                lazy, f"the lazy iterator `{name} = {_text(lazy)}` used more than once, or kept for later",
+                "Python's iterator is empty once used up, srcgrad's list is not: use it up where it is made, "
+                f"once, or write `{name} = list(...)` if every use should see the items",
+            )
 
     def _used_once_in(self, s, use) -> bool:
         """Whether ``use`` (in statement ``s``) runs once when ``s`` does, and uses the iterator up."""
@@ -206,6 +210,7 @@ class _Check:
             )
         lazily_read, read = self._lazily_read(lazy), self._all_read(lazy)
         shared = {m: n for n in read for m in self.groups.get(n, {n})}  # a name -> the one read it shares with
+        shared.update((n, n) for n in read)
         for node in window:
             for changed, name in _changes(node, self.defs):
                 if not is_missing(self.env.lookup(str(name))):

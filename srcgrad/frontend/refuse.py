@@ -77,7 +77,8 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
 
 def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported) -> None:
     """Raise ``unsupported`` at the first write into data the function did not define or get
-    (``BUF[:] = x``, ``P0.W[0] = k``, ``CACHE.append(v)`` of a module-level or enclosing name)."""
+    (``BUF[:] = x``, ``P0.W[0] = k`` of a module-level or enclosing name). A list or dict
+    written directly (``LOG.append(v)``, ``SEEN[k] = v``) is a record kept aside: allowed."""
     for s in tp.walk(node):
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
             written = [t for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
@@ -92,8 +93,12 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
                 root = root.value
             if not isinstance(root, gast.Name) or is_missing(env.lookup(root.id)):  # a local name
                 continue
-            if isinstance(env.lookup(root.id), types.ModuleType):
+            value = env.lookup(root.id)
+            if isinstance(value, types.ModuleType):
                 continue  # np.append(x, v) is a function; np.x = v is refused as an assignment to an attribute
+            direct = target is root or (isinstance(target, gast.Subscript) and target.value is root)
+            if direct and isinstance(value, (list, dict)):
+                continue  # LOG.append(float(loss)), SEEN[k] = v: a record kept aside, never differentiated
             raise unsupported(
                 s, f"a write into `{root.id}`, which is defined outside `{node.name}`",
                 f"srcgrad differentiates functions that leave data outside them unchanged: "
