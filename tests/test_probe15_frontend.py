@@ -399,7 +399,7 @@ def histogram_weights(x, w):
 def test_refusals_say_what_to_write_not_a_rule_to_register():
     with pytest.raises(NoDerivativeRuleError) as caught:
         srcgrad.grad(keyword_get, wrt=1)(np.ones(2), 0.5)
-    assert "register" not in str(caught.value) and "the method .get() of `kw`" in str(caught.value)
+    assert "register" not in str(caught.value) and "a method of `kw`" in str(caught.value)
     for run in (lambda: srcgrad.grad(max_by_key)(np.array([0.3, 0.5])),
                 lambda: srcgrad.jvp(max_by_key, (np.array([0.3, 0.5]),), (np.ones(2),))):
         with pytest.raises(NoDerivativeRuleError) as caught:

@@ -11,6 +11,7 @@ non-differentiable list, and that every rule body can be inlined.
 
 import ast
 import builtins
+import collections
 import inspect
 import math
 import textwrap
@@ -132,6 +133,7 @@ add(builtins.sum, r(3, 2), Const(0))  # sum(array) adds along the first axis
 add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
 add(builtins.list, r(3, 2))
+add(sg.record, (r(3), 0.5), kind=collections.namedtuple("Record", "w b"))  # P(w, b) of a namedtuple class
 add(builtins.float, 0.7)  # float(x): the identity
 add(builtins.float, r())  # of a 0-d array
 for f in (np.array, np.asarray, np.asanyarray):

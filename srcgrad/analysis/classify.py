@@ -360,9 +360,9 @@ class Classifier:
         fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else op.fix
         receiver = op.call.func.value if isinstance(op.call, gast.Call) and isinstance(op.call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
-            # a method of a local value (kw.get, obj.step): there is no function to give a rule
-            label = f"the method .{op.call.func.attr}() of `{self.parsed.as_written(receiver.id)}`"
+            # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule
             fix = _METHOD_FIXES.get(op.call.func.attr, "write it with operations srcgrad differentiates")
+            fix = f"a method of `{self.parsed.as_written(receiver.id)}`, a local value, takes no rule: {fix}"
         if op.kind == "pop":
             fix = (
                 "reverse mode does not follow a value being differentiated out of a list by "

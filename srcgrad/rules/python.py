@@ -102,7 +102,7 @@ def record_(g, ans, values, kind=tuple):
 
 @defjvp(sg.record)
 def record_jvp(dvalues, ans, values, kind=tuple):
-    return type(ans)(*dvalues)
+    return kind._make(dvalues)
 
 
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list

@@ -85,7 +85,7 @@ def spread(g, values):
 def record(values, kind=tuple):
     """``kind(*values)``: a namedtuple built in the user's code (``P(w, b)``, see ``anf``),
     a container whose derivative is that of the tuple of its fields."""
-    return kind(*values)
+    return kind._make(values)
 
 
 def unsequence(g, iterable):
