@@ -80,6 +80,9 @@ class Share:
     # carries nothing to b, so b holds a's value before (what reverse mode reads of it), and a
     # later write into a is carried to b only as a new value, never as b's own object written
     stale: bool = field(default=False, compare=False)
+    # opaque `ys = list(xs)`: a new container of the same elements (an array's rows), which a
+    # store into a slot of either leaves alone
+    elements: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -412,6 +415,9 @@ class SharingFacts(Problem):
         if op.kind in ("call", "dynamic"):  # a user function may return (a view of) an argument
             args = [a for a in op.call.args if isinstance(a, gast.Name)]
             return [Share(name, a.id, "opaque", s) for a in args]
+        if op.kind == "rule" and op.rule.primal in (list, tuple):  # the same elements: an array's rows
+            first = next(iter(op.inputs.values()), None)
+            return [Share(name, first.id, "opaque", s, elements=True)] if isinstance(first, gast.Name) else []
         if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
             first = next(iter(op.inputs.values()))
             if isinstance(first, gast.Name):
@@ -494,7 +500,8 @@ class SyncPlanner:
         if elements_unchanged:  # nor does it change the memory of arrays its elements share (lost links)
             facts = {
                 k: sh for k, sh in facts.items()
-                if not (sh.base == name and sh.how == "part") and not (sh.how == "lost" and name in (sh.base, sh.ref))
+                if not (sh.base == name and sh.how == "part")
+                and not ((sh.how == "lost" or sh.elements) and name in (sh.base, sh.ref))
             }
         around: dict[str, list] = {}  # name -> the shares it is in, in the order syncs are emitted
         for sh in sorted(facts.values(), key=share_order):

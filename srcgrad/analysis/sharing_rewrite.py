@@ -276,6 +276,12 @@ class SharedMemory:
                 call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
                 return [gast.Expr(value=call)]
             callee = self.ops[id(share.origin)].label
+            if callee in ("list", "tuple"):
+                taken = self.parsed.as_written(spelled(share.base))
+                construct = f"{where}an in-place update of an array whose rows (or elements) `{function}` holds"
+                hint = f"write into it before taking them, or take copies (`[r.copy() for r in {taken}]`)"
+                call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+                return [gast.Expr(value=call)]
             construct = (
                 f"{where}an in-place update while `{function}`, returned by `{callee}`, "
                 f"shares memory with its argument `{self.parsed.as_written(spelled(share.base))}`"
