@@ -116,6 +116,27 @@ def test_a_redefined_helper_is_seen_by_every_entry_point(notebook):
     np.testing.assert_allclose(srcgrad.jvp(f, (X,), (np.ones(3),))[1], np.sum(3 * X**2))
 
 
+def test_a_redefined_helper_is_seen_by_a_compiled_gradient(notebook):
+    pytest.importorskip("numba")
+    ns = notebook.run("""
+        import numpy as np
+
+        def helper(t):
+            return t * t
+
+        def f(x):
+            return np.sum(helper(x))
+    """)
+    compiled = srcgrad.jit(srcgrad.grad(ns["f"]))
+    np.testing.assert_allclose(compiled(X), 2 * X)
+    notebook.run("""
+        def helper(t):
+            return t * t * t
+    """)
+    for _ in range(2):  # the first call compiles anew, the second runs what it compiled
+        np.testing.assert_allclose(compiled(X), 3 * X**2)
+
+
 def test_a_helper_of_a_helper_redefined_is_seen(notebook):
     ns = notebook.run("""
         import numpy as np

@@ -63,10 +63,13 @@ def _entry(compiled: Compiled) -> Callable:
     """The jitted function for any signature: arguments by position only."""
     checked = compiled.checked
     first_call = compiled.first_call
+    stale = compiled.stale
 
     def jitted(*args, **kwargs):
         if kwargs:
             raise TypeError(f"{compiled.generated.__name__} under srcgrad.jit takes its arguments by position")
+        if stale():
+            return first_call(args)
         entry = checked.get(tuple(map(type, args)))
         if entry is not None:
             dispatcher, one, overloads, known = entry
@@ -85,6 +88,8 @@ def _entry(compiled: Compiled) -> Callable:
 # no ``type`` over them, a third of a microsecond that a compiled Horner loop takes twice over
 _ENTRY = """\
 def {name}({params}):
+    if _sg_stale():
+        return _sg_first_call(({params},))
     entry = _sg_checked.get(({types},))
     if entry is not None:
         dispatcher, one, overloads, known = entry
@@ -106,7 +111,10 @@ def _entry_with_parameters(compiled: Compiled) -> Callable | None:
     if not params or not name.isidentifier():
         return None
     text = _ENTRY.format(name=name, params=", ".join(params), types=", ".join(f"_sg_type({p})" for p in params))
-    namespace = {"_sg_checked": compiled.checked, "_sg_first_call": compiled.first_call, "_sg_type": type}
+    namespace = {
+        "_sg_checked": compiled.checked, "_sg_first_call": compiled.first_call, "_sg_type": type,
+        "_sg_stale": compiled.stale,
+    }
     exec(compile(text, f"<srcgrad.jit entry of {name}>", "exec"), namespace)
     return namespace[name]
 
@@ -125,6 +133,19 @@ class Compiled:
         self._n_params = len(inspect.signature(self.generated).parameters)
         self.checked: dict = {}  # argument types -> (dispatcher, 1-tuple?, its overloads, how many)
         self._lock = threading.Lock()
+        # the generated code ``f`` runs now: made anew once a helper it was made from is
+        # redefined (a notebook cell run again), when what was compiled is stale
+        current = getattr(f, "__srcgrad_generated__", None)
+        self._current = current if callable(current) else None
+
+    def stale(self) -> bool:
+        """Whether ``f`` runs other generated code than was compiled (then compiled anew)."""
+        if self._current is None or self._current() is self.generated:
+            return False
+        with self._lock:
+            self.generated = self._current()
+            self.checked.clear()
+        return True
 
     def _variant(self, key):
         numbers = len(key) == self._n_params and all(k is float or k is int for k in key)
