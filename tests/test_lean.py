@@ -122,9 +122,14 @@ def test_float32_stays_float32(f):
     np.testing.assert_allclose(g, srcgrad.grad(f)(x.astype(float)), rtol=1e-5)
 
 
+# a tuple: its numbers stay numbers (an element of a module-level list may be replaced by an
+# array in place, so generated code does not take a list's elements for numbers)
+FROZEN_COEFFS = tuple(COEFFS)
+
+
 def scaled_horner(x, y):
     acc = 0.0
-    for c in COEFFS:
+    for c in FROZEN_COEFFS:
         acc = acc * x + c
     return acc * y
 

@@ -144,18 +144,14 @@ def test_differentiating_a_function_with_neither_source_nor_rule_names_the_users
 
 
 
-def test_a_refusal_names_the_array_a_loop_iterates_as_the_user_wrote_it(monkeypatch):
-    # the front end reads `for t6, t7 in zip(w1, w4)` through `w1_items` (w1 is rebound in
-    # the loop); the message named that temporary, which is nowhere in the user's code. (Its
-    # syncs written as passes over the links see at run time that w4 got the write another
-    # way, and differentiate it: the refusal is that of the syncs written path by path.)
-    from srcgrad.analysis import sharing
-
-    monkeypatch.setattr(sharing, "GRAPH_FROM", 10**9)
-    module = load_found("s6718_k12")
+def test_a_refusal_names_the_array_a_loop_iterates_as_the_user_wrote_it():
+    # the front end reads `for t14, t15 in zip(w2, pw)` through `w2_items` (w2 is rebound in
+    # the loops); the message named that temporary, which is nowhere in the user's code, and
+    # then `w2` twice: the other array is the one `w2` held before
+    module = load_found("s7588_k32")
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as refused:
         srcgrad.grad(module.f)(*copy.deepcopy(module.ARGS))
-    assert "`w4` and `w1` share memory" in str(refused.value)
+    assert "`w2` and an array `w2` held before share memory" in str(refused.value)
     assert "_items" not in str(refused.value)
 
 

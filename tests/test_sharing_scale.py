@@ -351,11 +351,18 @@ def test_names_sharing_an_array_on_some_paths_see_its_writes_on_each_path(writte
             srcgrad.check_grads(f, [x, s], modes=("rev", "fwd"), order=2)
 
 
-def test_a_write_the_syncs_carry_another_way_is_not_refused_across_old_memory():
+@pytest.mark.parametrize("graph_from", [None, 10**9], ids=["as planned", "as paths"])
+def test_a_write_the_syncs_carry_another_way_is_not_refused_across_old_memory(graph_from, monkeypatch):
     # seed 6718 program 12: `w4` shares w1's old memory (w1 is rebound in a loop over both),
     # which no assignment can carry a write across; written path by path, the syncs refused
     # the write at run time, though another path had given w4 the new value. As passes,
-    # each name's flag says so, and the crossing is refused only for names without it
+    # each name's flag says so, and the crossing is refused only for names without it; as
+    # paths, the crossing is noted where it is reached and refused after the last sync, if
+    # no path gave that name the new value
+    from srcgrad.analysis import sharing
+
+    if graph_from is not None:
+        monkeypatch.setattr(sharing, "GRAPH_FROM", graph_from)
     module = load_found("s6718_k12")
     for k, arg in enumerate(module.ARGS):
         if not isinstance(arg, int):

@@ -242,10 +242,8 @@ class SharedMemory:
         made = self.parsed.location(sync.share.origin)
         line = f" (line {made.lineno})" if made else ""
         where = f"{made.filename}:{made.lineno}: " if made else ""
-        construct = (
-            f"{where}an in-place update while `{self.parsed.as_written(spelled(sync.src))}` and `{{other}}` share memory "
-            f"through a name rebound since{line}"
-        )
+        written = self.parsed.as_written(spelled(sync.src))
+        construct = f"{where}an in-place update while `{written}` and {{other}} share memory through a name rebound since{line}"
         hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
         real = []
         for link, name in sync.beyond:
@@ -255,7 +253,7 @@ class SharedMemory:
             real.append(gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0] if tests else tp.const(True))
         call = tp.stmt(
             "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
-            names=tp.const(tuple(self.parsed.as_written(spelled(name)) for _, name in sync.beyond)),
+            names=tp.const(tuple(_other_array(self.parsed.as_written(spelled(name)), written) for _, name in sync.beyond)),
             c=tp.const(construct), h=tp.const(hint),
         )
         return call
@@ -321,6 +319,12 @@ class SharedMemory:
             self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
             tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
         ]
+
+
+def _other_array(name: str, written: str) -> str:
+    """How a refusal names the other array: ``w`` itself may be an array ``w`` held before a
+    loop rebound it (a ``for`` over ``w`` holds its first array while the body rebinds ``w``)."""
+    return f"an array `{name}` held before" if name == written else f"`{name}`"
 
 
 class PathsWriter:
