@@ -2,7 +2,8 @@
 first): polyval, polyadd, polysub, polymul, polyder, polyint, and vander.
 
 Coefficients align on the constant term (the right); ``polymul`` is a full
-convolution of the coefficients. NumPy computes some factors in float64, so
+convolution of the coefficients with their leading zeros dropped, so its
+result is the tail of the full convolution and so are its tangents. NumPy computes some factors in float64, so
 the rules cast them to the input's float dtype (``sg.as_float_of``). The
 integration constants ``k`` of ``polyint`` are constants.
 """
@@ -56,13 +57,14 @@ def polysub_jvp(da1, da2, ans, a1, a2):
 
 @defvjp(np.polymul)
 def polymul(g, ans, a1, a2):
-    """A full convolution of the coefficients."""
-    return sg.convolve_adjoints(g, a1, a2, "full", "np.polymul")
+    """The tail of a full convolution of the coefficients."""
+    return sg.polymul_adjoints(g, a1, a2)
 
 
 @defjvp(np.polymul)
 def polymul_jvp(da1, da2, ans, a1, a2):
-    return np.polymul(da1, a2) + np.polymul(a1, da2)
+    """Full convolutions: ``np.polymul`` of a tangent would drop its leading zeros."""
+    return sg.tail_like(np.convolve(da1, a2) + np.convolve(a1, da2), ans)
 
 
 @defvjp(np.polyder)

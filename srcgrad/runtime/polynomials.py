@@ -3,6 +3,22 @@
 import numpy as np
 
 from .broadcasting import arange_like, as_float_of, shape_of
+from .signal import convolve_adjoints
+
+
+def polymul_adjoints(g, a1, a2):
+    """The cotangents of ``a1`` and ``a2`` in ``np.polymul(a1, a2)``: it drops the operands'
+    leading zeros, so its result is the tail of their full convolution, and ``g`` is padded
+    in front to that convolution's length."""
+    n1, n2 = np.shape(np.atleast_1d(a1))[0], np.shape(np.atleast_1d(a2))[0]
+    g = np.pad(g, (n1 + n2 - 1 - np.shape(g)[0], 0))
+    return convolve_adjoints(g, a1, a2, "full", "np.polymul")
+
+
+def tail_like(full, ans):
+    """The last ``len(ans)`` entries of ``full``: the part of a full convolution's tangent
+    that ``np.polymul``'s trimmed result keeps."""
+    return full[np.shape(full)[0] - np.shape(ans)[0] :]
 
 
 def polyval_adjoint_p(g, p, x):

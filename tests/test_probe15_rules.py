@@ -1,0 +1,85 @@
+"""Derivative rules the probe of session 15 found wrong, crashing or misreported.
+
+Every derivative is checked against central finite differences (``srcgrad.check_grads``
+or ``fd_grad``/``fd_jvp`` below) or an exact known value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import srcgrad
+
+EPS = 1e-6
+
+
+def fd_jvp(f, args, tangents, eps=EPS):
+    """Central differences of ``f`` along ``tangents`` (one per argument)."""
+    plus = f(*[a + eps * t for a, t in zip(args, tangents)])
+    minus = f(*[a - eps * t for a, t in zip(args, tangents)])
+    return (np.asarray(plus) - np.asarray(minus)) / (2 * eps)
+
+
+def fd_grad(f, x, eps=EPS):
+    """Central differences of the scalar ``f`` in each entry of ``x``."""
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+# -- 1. np.polymul drops leading zeros: its tangents are the tail of a full convolution ---
+
+
+def polymul(a, b):
+    return np.polymul(a, b)
+
+
+def polymul_in_helper(a, b):
+    return np.sum(polymul(a, b) * np.array([1.0, -2.0, 0.5, 3.0]))
+
+
+def test_polymul_tangent_is_not_trimmed():
+    # the tangent np.polymul(da, b) dropped da's leading zeros and was broadcast: [3, 4, 5]
+    a, b, da, db = np.array([1.0, 2.0, 3.0]), np.array([2.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0])
+    _, t = srcgrad.jvp(polymul, (a, b), (da, db))
+    np.testing.assert_allclose(t, [1.0, 2.0, 5.0])
+    np.testing.assert_allclose(t, fd_jvp(polymul, (a, b), (da, db)), atol=1e-8)
+    a2, b2 = np.array([1.0, 2.0]), np.array([0.5, 3.0])
+    _, t = srcgrad.jvp(polymul, (a2, b2), (np.array([0.0, 1.0]), np.zeros(2)))
+    np.testing.assert_allclose(t, [0.0, 0.5, 3.0])  # was [0.5, 3.]
+
+
+def test_polymul_second_order_in_a_helper():
+    # jvp(grad) raised ValueError (shapes (4,) (3,))
+    a, b = np.array([1.0, 2.0, -1.0]), np.array([0.5, 3.0])
+    srcgrad.check_grads(polymul_in_helper, [a, b], modes=("rev", "fwd"), order=2)
+    g = srcgrad.grad(polymul_in_helper, wrt=(0, 1))
+    _, t = srcgrad.jvp(g, (a, b), (np.ones(3), np.zeros(2)))
+    expected = fd_jvp(lambda a, b: np.concatenate(g(a, b)), (a, b), (np.ones(3), np.zeros(2)))
+    np.testing.assert_allclose(np.concatenate(t), expected, atol=1e-6)
+
+    def neighbours(a, b, x):  # polyadd, polysub and polyval keep their lengths
+        return np.sum(np.polyval(np.polysub(np.polyadd(a, b), np.polymul(b, a)), x) ** 2)
+
+    srcgrad.check_grads(neighbours, [a, b, np.array([0.2, -0.7])], modes=("rev", "fwd"), order=2)
+
+
+def test_polymul_of_an_operand_with_leading_zeros():
+    # NumPy drops a's leading zero: the result has 3 entries, not 4; the entries kept are
+    # the tail of the full convolution, in both modes (directions that keep a[0] = 0)
+    a, b = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0])
+    w = np.array([1.0, -2.0, 0.5])
+
+    def f(a, b):
+        return np.sum(np.polymul(a, b) * w)
+
+    da, db = np.array([0.0, 0.7, -0.3]), np.array([0.2, 1.1])
+    _, t = srcgrad.jvp(polymul, (a, b), (da, db))
+    np.testing.assert_allclose(t, fd_jvp(polymul, (a, b), (da, db)), atol=1e-8)
+    ga, gb = srcgrad.grad(f, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(ga[1:] @ da[1:] + gb @ db, fd_jvp(f, (a, b), (da, db)), atol=1e-8)
+    np.testing.assert_allclose(gb, fd_grad(lambda b: f(a, b), b), atol=1e-8)
+
