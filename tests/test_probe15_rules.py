@@ -7,6 +7,8 @@ or ``fd_grad``/``fd_jvp`` below) or an exact known value.
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import scipy.special as sp
 
 import srcgrad
 
@@ -82,4 +84,32 @@ def test_polymul_of_an_operand_with_leading_zeros():
     ga, gb = srcgrad.grad(f, wrt=(0, 1))(a, b)
     np.testing.assert_allclose(ga[1:] @ da[1:] + gb @ db, fd_jvp(f, (a, b), (da, db)), atol=1e-8)
     np.testing.assert_allclose(gb, fd_grad(lambda b: f(a, b), b), atol=1e-8)
+
+
+
+# -- 2. xlogy / xlog1py: the mixed second derivative at x == 0 ------------------------------
+
+
+@pytest.mark.parametrize("fn, shift", [(sp.xlogy, 0.0), (sp.xlog1py, 1.0)])
+def test_xlogy_mixed_second_derivative_at_x_zero(fn, shift):
+    # d/dx (d/dy) = 1 / (y + shift), also at x = 0: the guard for x == 0 made it 1
+    def f(x, y):
+        return np.sum(fn(x, y))
+
+    x, y = np.array([0.0, 1.0]), np.array([2.0, 4.0])
+    g = srcgrad.grad(f, wrt=(0, 1))
+    dx = np.array([1.0, 0.0])
+    _, (_, t) = srcgrad.jvp(g, (x, y), (dx, np.zeros(2)))
+    np.testing.assert_allclose(t, [1.0 / (2.0 + shift), 0.0], atol=1e-12)
+    np.testing.assert_allclose(t, fd_jvp(lambda x: g(x, y)[1], (x,), (dx,)), atol=1e-8)
+    h = srcgrad.hessian(f, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(h[1][0], np.diag(1.0 / (y + shift)), atol=1e-12)
+    srcgrad.check_grads(f, [x, y], modes=("rev", "fwd"), order=2)
+    # first derivatives keep SciPy's conventions: fn(0, y) = 0 for every y, so d/dy = 0 at
+    # x = 0 and y + shift = 0; d/dy = x / 0 = inf where x > 0
+    x, y = np.array([0.0, 0.0, 1.0]), np.array([0.0, 2.0, 0.0]) - shift
+    with np.errstate(divide="ignore"):
+        gx, gy = g(x, y)
+    np.testing.assert_array_equal(gy, [0.0, 0.0, np.inf])
+    np.testing.assert_allclose(gx, [-np.inf, np.log(2.0), -np.inf])
 

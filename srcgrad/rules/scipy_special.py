@@ -320,24 +320,25 @@ def logit_jvp(dx, ans, x):
 
 @defvjp(special.xlogy, broadcasts=True)
 def xlogy(g, ans, x, y):
-    """d/dy = x / y, taken as 0 where x == 0 (the value is 0 there for every y)."""
-    return g * np.log(y), g * x / np.where(x == 0.0, 1.0, y)
+    """d/dy = x / y, taken as 0 at x == y == 0 (the value is 0 where x == 0, for every y).
+    The guard tests y too: a divisor of 1 wherever x == 0 made d(x / 1)/dx = 1, not 1/y."""
+    return g * np.log(y), g * x / np.where((x == 0.0) & (y == 0.0), 1.0, y)
 
 
 @defjvp(special.xlogy, broadcasts=True)
 def xlogy_jvp(dx, dy, ans, x, y):
-    return dx * np.log(y) + dy * x / np.where(x == 0.0, 1.0, y)
+    return dx * np.log(y) + dy * x / np.where((x == 0.0) & (y == 0.0), 1.0, y)
 
 
 @defvjp(special.xlog1py, broadcasts=True)
 def xlog1py(g, ans, x, y):
-    """d/dy = x / (1 + y), taken as 0 where x == 0."""
-    return g * np.log1p(y), g * x / np.where(x == 0.0, 1.0, 1.0 + y)
+    """d/dy = x / (1 + y), taken as 0 at x == 0, y == -1 (as ``xlogy``)."""
+    return g * np.log1p(y), g * x / np.where((x == 0.0) & (y == -1.0), 1.0, 1.0 + y)
 
 
 @defjvp(special.xlog1py, broadcasts=True)
 def xlog1py_jvp(dx, dy, ans, x, y):
-    return dx * np.log1p(y) + dy * x / np.where(x == 0.0, 1.0, 1.0 + y)
+    return dx * np.log1p(y) + dy * x / np.where((x == 0.0) & (y == -1.0), 1.0, 1.0 + y)
 
 
 @defvjp(special.entr)
