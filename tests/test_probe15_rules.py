@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg as sl
 import scipy.special as sp
 
 import srcgrad
+from srcgrad import errors
 
 EPS = 1e-6
 
@@ -113,3 +115,104 @@ def test_xlogy_mixed_second_derivative_at_x_zero(fn, shift):
     np.testing.assert_array_equal(gy, [0.0, 0.0, np.inf])
     np.testing.assert_allclose(gx, [-np.inf, np.log(2.0), -np.inf])
 
+
+
+# -- 3. functions that read one triangle of a matrix: the other has derivative zero --------
+
+
+def _matrices():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 3))
+    symmetric = a @ a.T + 3.0 * np.eye(3)
+    one_sided = symmetric.copy()
+    one_sided[2, 0] += 0.5  # the two triangles disagree: finite differences see which is read
+    one_sided[0, 1] -= 0.3
+    return symmetric, one_sided, rng.standard_normal(3)
+
+
+WEIGHTS = np.arange(1.0, 10.0).reshape(3, 3)
+
+
+def solve_pos(a, b):
+    return np.sum(sl.solve(a, b, assume_a="pos") * np.arange(1.0, 4.0))
+
+
+def solve_sym_lower(a, b):
+    return np.sum(sl.solve(a, b, assume_a="sym", lower=True) * np.arange(1.0, 4.0))
+
+
+def solve_her_transposed(a, b):
+    return np.sum(sl.solve(a, b, assume_a="her", transposed=True) * np.arange(1.0, 4.0))
+
+
+def solve_pos_columns(a, b):
+    return np.sum(sl.solve(a, np.stack([b, b**2], 1), assume_a="positive definite") ** 2)
+
+
+def solve_gen(a, b):
+    return np.sum(sl.solve(a, b, assume_a="gen") * np.arange(1.0, 4.0))
+
+
+def solve_triangular_lower_t(a, b):
+    return np.sum(sl.solve_triangular(a, b, trans="T", lower=True, unit_diagonal=True) ** 2)
+
+
+def cho_solve_lower(a, b):
+    return np.sum(sl.cho_solve(sl.cho_factor(a, lower=True), b) ** 2)
+
+
+def pinv_hermitian(a):
+    return np.sum(np.linalg.pinv(a, hermitian=True) * WEIGHTS)
+
+
+def svd_hermitian(a):
+    u, s, vh = np.linalg.svd(a, hermitian=True)
+    return np.sum(s * np.arange(1.0, 4.0)) + np.sum(np.abs(u[:, 0])) + np.sum(vh[1] ** 2 * np.arange(3.0))
+
+
+def svdvals_hermitian(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False, hermitian=True) ** 2 * np.arange(1.0, 4.0))
+
+
+def eigvalsh_upper(a):
+    return np.sum(np.linalg.eigvalsh(a, UPLO="U") * np.arange(1.0, 4.0))
+
+
+@pytest.mark.parametrize("f", [solve_pos, solve_sym_lower, solve_her_transposed, solve_pos_columns])
+def test_scipy_solve_with_a_symmetric_structure_reads_one_triangle(f):
+    # SciPy reads the upper triangle (lower=True: the lower one); the symmetric convention
+    # gave half of each entry to the triangle never read
+    symmetric, one_sided, b = _matrices()
+    lower = f is solve_sym_lower
+    g = srcgrad.grad(f)(one_sided, b)
+    np.testing.assert_allclose(g, fd_grad(lambda a: f(a, b), one_sided), atol=1e-7)
+    unread = np.triu(g, 1) if lower else np.tril(g, -1)
+    np.testing.assert_array_equal(unread, 0.0)
+    for a in (symmetric, one_sided):
+        srcgrad.check_grads(f, [a, b], modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.parametrize("f", [pinv_hermitian, svd_hermitian, svdvals_hermitian])
+def test_hermitian_pinv_and_svd_read_the_lower_triangle(f):
+    # NumPy computes them with eigh, which reads the lower triangle
+    symmetric, one_sided, _ = _matrices()
+    g = srcgrad.grad(f)(one_sided)
+    np.testing.assert_allclose(g, fd_grad(f, one_sided), atol=1e-6)
+    np.testing.assert_array_equal(np.triu(g, 1), 0.0)
+    for a in (symmetric, one_sided):
+        srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)
+
+
+def test_every_one_triangle_reader_beside_solve_agrees_with_finite_differences():
+    # solve(assume_a='pos') was wrong; 'gen', solve_triangular (its own triangle by design),
+    # cho_solve and eigvalsh(UPLO='U') were right and stay so; SciPy's eigh is refused
+    symmetric, one_sided, b = _matrices()
+    for f in (solve_pos, solve_gen, solve_triangular_lower_t, cho_solve_lower, eigvalsh_upper):
+        args = [one_sided, b][: f.__code__.co_argcount]
+        srcgrad.check_grads(f, args, modes=("rev", "fwd"), order=2)
+
+    def scipy_eigh(a):
+        return np.sum(sl.eigh(a, lower=False, eigvals_only=True))
+
+    with pytest.raises(errors.NoDerivativeRuleError, match="sl.eigh"):
+        srcgrad.grad(scipy_eigh)(one_sided)

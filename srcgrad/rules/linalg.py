@@ -4,8 +4,8 @@ matrices (the last two axes); the norms and traces are reductions, the
 products (multi_dot, np.linalg's matmul, ...) are with the other products.
 
 ``sg.mT`` transposes the last two axes. Factorisations of a symmetric matrix
-(cholesky, eigh, eigvalsh) read one triangle only (the lower one, or the one
-``UPLO`` names), as NumPy does: the other triangle has derivative zero, and an
+(cholesky, eigh, eigvalsh, and pinv and svd with ``hermitian=True``) read one
+triangle only (the lower one, or the one ``UPLO`` names), as NumPy does: the other triangle has derivative zero, and an
 entry off the diagonal counts twice (``sg.one_triangle_adjoint``). For a
 matrix built symmetric this is the same gradient as the symmetric convention;
 for one filled in one triangle it is the right one.
@@ -32,23 +32,27 @@ def inv_jvp(da, ans, a):
 
 @defvjp(np.linalg.pinv)
 def pinv(g, ans, a, rcond=None, hermitian=False):
-    """Golub & Pereyra (1973), for a matrix of locally constant rank (e.g. full rank)."""
+    """Golub & Pereyra (1973), for a matrix of locally constant rank (e.g. full rank); with
+    ``hermitian=True``, of the lower triangle read as a symmetric matrix."""
     x = sg.real_only(a, "np.linalg.pinv", ans)
+    s = sg.hermitian_read(a, hermitian)
     xt = sg.mT(ans)
     gt = sg.mT(g)
-    left = gt @ x @ xt  # (I - a x) terms
-    right = xt @ x @ gt  # (I - x a) terms
-    return -xt @ g @ xt + left - a @ x @ left + right - right @ x @ a
+    left = gt @ x @ xt  # (I - s x) terms
+    right = xt @ x @ gt  # (I - x s) terms
+    return sg.hermitian_adjoint(-xt @ g @ xt + left - s @ x @ left + right - right @ x @ s, hermitian)
 
 
 @defjvp(np.linalg.pinv)
 def pinv_jvp(da, ans, a, rcond=None, hermitian=False):
     x = sg.real_only(a, "np.linalg.pinv", ans)
+    s = sg.hermitian_read(a, hermitian)
+    ds = sg.hermitian_read(da, hermitian)
     xt = sg.mT(ans)
-    dat = sg.mT(da)
-    left = x @ xt @ dat
-    right = dat @ xt @ x
-    return -x @ da @ x + left - left @ a @ x + right - x @ a @ right
+    dst = sg.mT(ds)
+    left = x @ xt @ dst
+    right = dst @ xt @ x
+    return -x @ ds @ x + left - left @ s @ x + right - x @ s @ right
 
 
 @defvjp(np.linalg.det)
@@ -174,8 +178,9 @@ def eig_jvp(da, ans, a):
 
 @defvjp(np.linalg.svd)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
-    usv = sg.svd_factors(ans, sg.real_only(a, "np.linalg.svd"), compute_uv)
+    """Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2);
+    ``hermitian=True`` reads the lower triangle as a symmetric matrix."""
+    usv = sg.svd_factors(ans, sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian), compute_uv)
     gusv = sg.svd_cotangents(g, usv, compute_uv)
     u = usv[0]
     s = usv[1]
@@ -189,23 +194,24 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     core = u @ (j * s[..., None, :] + s[..., :, None] * k) @ vh + (u * gs[..., None, :]) @ vh
     gu_out = (gu - u @ (sg.mT(u) @ gu)) / s[..., None, :] @ vh
     gv_out = u @ ((gvh - gvh @ sg.mT(vh) @ vh) / s[..., :, None])
-    return core + gu_out + gv_out
+    return sg.hermitian_adjoint(core + gu_out + gv_out, hermitian)
 
 
 @defjvp(np.linalg.svd)
 def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     """dP = U^T da V: ds = diag(dP), dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s,
     dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
-    usv = sg.svd_factors(ans, sg.real_only(a, "np.linalg.svd"), compute_uv)
+    usv = sg.svd_factors(ans, sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian), compute_uv)
     u = usv[0]
     s = usv[1]
     v = sg.mT(usv[2])
     f = sg.inverse_gaps(s**2)
-    dp = sg.mT(u) @ da @ v
+    dh = sg.hermitian_read(da, hermitian)
+    dp = sg.mT(u) @ dh @ v
     du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * sg.mT(dp)))
     dv = v @ (f * (s[..., :, None] * dp + sg.mT(dp) * s[..., None, :]))
-    du_out = (da @ v - u @ dp) / s[..., None, :]
-    dv_out = (sg.mT(da) @ u - v @ sg.mT(dp)) / s[..., None, :]
+    du_out = (dh @ v - u @ dp) / s[..., None, :]
+    dv_out = (sg.mT(dh) @ u - v @ sg.mT(dp)) / s[..., None, :]
     ds = np.diagonal(dp, 0, -2, -1)
     return sg.svd_tangent(du + du_out, ds, sg.mT(dv + dv_out), ans, compute_uv)
 

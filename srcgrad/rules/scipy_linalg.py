@@ -8,8 +8,8 @@ tangent is the symmetric matrix that triangle stands for; ``solve_triangular``
 reads one triangle, and its cotangent
 lives there. ``cho_factor``'s matrix holds the factor in one triangle and a
 copy of the input's entries in the other; ``cho_solve`` reads the factor's
-triangle only. ``solve`` with ``assume_a`` symmetric or positive definite uses
-the symmetric convention; banded and triangular structures are refused at run
+triangle only. ``solve`` with ``assume_a`` symmetric or positive definite reads
+one triangle too (the upper one unless ``lower=True``); banded and triangular structures are refused at run
 time. ``expm``'s derivative is its Fréchet derivative (SciPy's
 ``expm_frechet``); the cotangent is the Fréchet derivative at the transpose.
 ``expm_frechet`` has rules too (its derivative in ``A`` is the second
@@ -108,7 +108,7 @@ def solve(
 ):  # fmt: skip
     """x = a^-1 b: gb = a^-T g, ga = -gb x^T."""
     gb = linalg.solve(a, g, lower=lower, assume_a=assume_a, transposed=not transposed)
-    return sg.solve_structure(-sg.outer_columns(gb, ans), assume_a, transposed), gb
+    return sg.solve_structure(-sg.outer_columns(gb, ans), assume_a, transposed, lower), gb
 
 
 @defjvp(linalg.solve)
@@ -116,7 +116,7 @@ def solve_jvp(
     da, db, ans, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
     assume_a=None, transposed=False,
 ):  # fmt: skip
-    dop = sg.solve_tangent_structure(da, assume_a, transposed)
+    dop = sg.solve_tangent_structure(da, assume_a, transposed, lower)
     return linalg.solve(
         a, db, lower=lower, assume_a=assume_a, transposed=transposed
     ) - linalg.solve(a, dop @ ans, lower=lower, assume_a=assume_a, transposed=transposed)

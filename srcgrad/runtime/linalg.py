@@ -35,6 +35,17 @@ def symmetric_read(a, lower=True):
     return np.triu(a) + mT(np.triu(a, 1))
 
 
+def hermitian_read(a, hermitian=False):
+    """The matrix ``np.linalg.pinv``/``svd`` read: with ``hermitian=True`` they call ``eigh``,
+    which reads the lower triangle as a symmetric matrix (a linear map, as ``symmetric_read``)."""
+    return symmetric_read(a) if hermitian else a
+
+
+def hermitian_adjoint(ga, hermitian=False):
+    """The cotangent of ``a`` from ``ga``, that of ``hermitian_read(a, hermitian)``."""
+    return one_triangle_adjoint(ga) if hermitian else ga
+
+
 def inverse_gaps(w):
     """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values)."""
     gaps = w[..., None, :] - w[..., :, None]

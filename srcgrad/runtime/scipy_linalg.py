@@ -121,24 +121,25 @@ _GENERAL = (None, "gen", "general")
 _SYMMETRIC = ("sym", "her", "pos", "symmetric", "hermitian", "positive definite")
 
 
-def solve_structure(ga, assume_a=None, transposed=False, at=None):
+def solve_structure(ga, assume_a=None, transposed=False, lower=False, at=None):
     """``solve``'s matrix cotangent for the structure ``assume_a`` says it has: the whole matrix,
-    or (symmetric, positive definite) the symmetric convention; other structures refused."""
+    or (symmetric, positive definite) folded onto the one triangle SciPy reads (``lower``);
+    other structures refused."""
     if assume_a in _GENERAL:
         return mT(ga) if transposed else ga
     if assume_a in _SYMMETRIC:
-        return 0.5 * (ga + mT(ga))
+        return one_triangle_adjoint(ga, lower)
     raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})", Location.parse(at))
 
 
-def solve_tangent_structure(da, assume_a=None, transposed=False, at=None):
+def solve_tangent_structure(da, assume_a=None, transposed=False, lower=False, at=None):
     """The tangent of ``solve``'s matrix as the solve reads it (see ``solve_structure``)."""
     if np.ndim(da) == 0:
         return da
     if assume_a in _GENERAL:
         return mT(da) if transposed else da
     if assume_a in _SYMMETRIC:
-        return 0.5 * (da + mT(da))
+        return symmetric_read(da, lower)
     raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})", Location.parse(at))
 
 
