@@ -216,3 +216,27 @@ def test_every_one_triangle_reader_beside_solve_agrees_with_finite_differences()
 
     with pytest.raises(errors.NoDerivativeRuleError, match="sl.eigh"):
         srcgrad.grad(scipy_eigh)(one_sided)
+
+
+# -- 4. a single-operand einsum keeps its operand's dtype ----------------------------------
+
+
+def einsum_diagonal(x):
+    return np.einsum("ii->i", x)
+
+
+def einsum_trace_squared(x):
+    return np.einsum("ij->", x * x) + np.sum(np.einsum("ii", x) * einsum_diagonal(x))
+
+
+def test_single_operand_einsum_keeps_float32():
+    # rewritten as einsum('ii,->i', x, 1): the int64 operand made values and tangents float64
+    m = np.array([[2.0, 0.5], [0.5, 1.0]], dtype=np.float32)
+    value, pullback = srcgrad.vjp(einsum_diagonal, m)
+    assert value.dtype == np.float32
+    assert pullback(np.ones(2, np.float32))[0].dtype == np.float32
+    value, tangent = srcgrad.jvp(einsum_diagonal, (m,), (np.ones((2, 2), np.float32),))
+    assert value.dtype == np.float32 and tangent.dtype == np.float32
+    np.testing.assert_array_equal(tangent, [1.0, 1.0])
+    assert srcgrad.grad(einsum_trace_squared)(m).dtype == np.float32
+    srcgrad.check_grads(einsum_trace_squared, [m.astype(np.float64)], modes=("rev", "fwd"), order=2)

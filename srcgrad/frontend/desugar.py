@@ -435,12 +435,13 @@ def _dict_view(it, static_value) -> str | None:
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
     """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``,
-    and ``einsum('ijk->kj', x)`` as ``einsum('ijk,->kj', x, 1)``.
+    and ``einsum('ijk->kj', x)`` as ``einsum('ijk,->kj', x, True)``.
 
     Rules take a fixed number of inputs, and a constant subscript string can always be
     split into two-operand contractions: the first pair keeps the labels that the rest
-    of the operands or the output still need. One operand gets a second one, the
-    integer 1 with no labels, which changes neither the value nor its dtype.
+    of the operands or the output still need. One operand gets a second one, ``True`` with
+    no labels, which changes neither the value nor its dtype (the integer 1 is an int64
+    operand: float32 became float64).
     """
     spec = call.args[0]
     if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
@@ -449,7 +450,7 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     if len(call.args) == 2 and "," not in text:
         inputs, arrow, output = text.partition("->")
         return gast.Call(
-            func=call.func, args=[tp.const(f"{inputs},{arrow}{output}"), call.args[1], tp.const(1)],
+            func=call.func, args=[tp.const(f"{inputs},{arrow}{output}"), call.args[1], tp.const(True)],
             keywords=[],
         )
     if "..." in text:
