@@ -240,3 +240,29 @@ def test_single_operand_einsum_keeps_float32():
     np.testing.assert_array_equal(tangent, [1.0, 1.0])
     assert srcgrad.grad(einsum_trace_squared)(m).dtype == np.float32
     srcgrad.check_grads(einsum_trace_squared, [m.astype(np.float64)], modes=("rev", "fwd"), order=2)
+
+
+# -- 5. second order through a quantile with a list of q, inside a called function -------
+
+
+def percentiles(x):
+    return np.percentile(x, [20.0, 50.0])
+
+
+def nanquantiles(x):
+    return np.nanquantile(x, (0.2, 0.7))
+
+
+def quantiles_of(x, q):
+    return np.quantile(x, [q, 0.5])
+
+
+def sum_of_squared_quantiles(x, q):
+    return np.sum(percentiles(x) ** 2) + np.sum(nanquantiles(x) ** 2) + np.sum(quantiles_of(x, q) ** 2)
+
+
+def test_hvp_through_quantiles_with_a_list_of_q_in_a_helper():
+    # the tangent of the list q met `q / 100` in the gradient's helper: TypeError
+    x = np.array([0.3, -1.2, 2.5, 0.9, -0.4, 1.7, 0.1])
+    np.testing.assert_allclose(srcgrad.hvp(lambda x: np.sum(percentiles(x)))(x, np.ones(7)), 0.0)
+    srcgrad.check_grads(sum_of_squared_quantiles, [x, 0.3], modes=("rev", "fwd"), order=2)

@@ -63,8 +63,9 @@ def _quantile_weights(rows, q, nan=False, method="linear", at=None):
 
 
 def _quantile_q(q, scale):
-    """``q`` as a fraction (percentiles divide by 100)."""
-    return np.true_divide(q, scale)
+    """``q`` as a fraction (percentiles divide by 100), an array: a list of q has a list
+    for its tangent in second order, which ``/`` does not take."""
+    return np.true_divide(np.asarray(q), scale)
 
 
 def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0, at=None):
