@@ -89,6 +89,12 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
+def array_if_sequence(v):
+    """``v`` as an array where the user gave a list or tuple (np.interp's ``xp``, a quantile's
+    ``q``), so that helpers may index or divide it; another array type is kept as it is."""
+    return np.asarray(v) if isinstance(v, (list, tuple)) else v
+
+
 def arange_like(n: int, like, dtype=None):
     """``np.arange(1, n + 1)`` in the array type of ``like`` (its device: CuPy, Dask), which
     ``np.arange`` cannot dispatch on; a NumPy ``like`` gets NumPy's own."""

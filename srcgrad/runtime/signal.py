@@ -8,7 +8,7 @@ first; then both adjoints are correlations with the other operand.
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import as_float_of, full_tangent, unbroadcast
+from .broadcasting import array_if_sequence, as_float_of, full_tangent, unbroadcast
 from .elementwise import real_only
 from .indexing import scatter_add
 
@@ -43,12 +43,6 @@ def correlate_adjoints(g, a, v, mode="valid", at=None):
     return np.correlate(full, np.flip(v), "valid"), np.flip(np.correlate(full, a, "valid"))
 
 
-def _points(v):
-    """``xp`` or ``fp`` of np.interp, or a tangent of one, as an array where the user gave a
-    list or tuple: the helpers index them with arrays of segment numbers."""
-    return np.asarray(v) if isinstance(v, (list, tuple)) else v
-
-
 def _interp_parts(x, xp, fp, period=None, at=None):
     """Segment index ``j``, position ``t`` in it, width ``h``, slope ``s`` and the
     inside/below/above masks; ``period`` refused (``at``: the user's call)."""
@@ -76,7 +70,7 @@ def _interp_moves(dx, dxp, dfp, j, j1, t, h, s):
 
 def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The cotangents of ``x``, ``xp`` and ``fp`` in ``np.interp(x, xp, fp, left, right)``."""
-    xp, fp = _points(xp), _points(fp)
+    xp, fp = array_if_sequence(xp), array_if_sequence(fp)
     j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     gi = np.where(inside, g, 0.0)
     dtype = np.result_type(g, 1.0)
@@ -96,7 +90,7 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None, at=None):
 def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangents of ``interp_adjoints``' three cotangents (forward over reverse): inside a
     segment they are products of ``g``, the position ``t`` and the slope ``s``."""
-    xp, fp, dxp, dfp = _points(xp), _points(fp), _points(dxp), _points(dfp)
+    xp, fp, dxp, dfp = array_if_sequence(xp), array_if_sequence(fp), array_if_sequence(dxp), array_if_sequence(dfp)
     j, j1, t, h, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     dt, ds = _interp_moves(dx, full_tangent(dxp, xp), full_tangent(dfp, fp), j, j1, t, h, s)
     gi, dgi = np.where(inside, g, 0.0), np.where(inside, dg, 0.0)
@@ -118,7 +112,7 @@ def interp_adjoints_tangent(dg, dx, dxp, dfp, g, x, xp, fp, left=None, right=Non
 
 def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The tangent of ``np.interp(x, xp, fp, left, right)`` along ``tx``, ``txp``, ``tfp``."""
-    xp, fp, txp, tfp = _points(xp), _points(fp), _points(txp), _points(tfp)
+    xp, fp, txp, tfp = array_if_sequence(xp), array_if_sequence(fp), array_if_sequence(txp), array_if_sequence(tfp)
     j, j1, t, _, s, inside, below, above = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)
@@ -134,7 +128,7 @@ def interp_tangent(tx, txp, tfp, x, xp, fp, left=None, right=None, period=None, 
 def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=None, period=None, at=None):
     """The derivative of ``interp_tangent(tx, txp, tfp, x, xp, fp)`` along ``dx``, ``dxp``,
     ``dfp`` (the second derivative of np.interp in those two directions)."""
-    xp, fp, txp, tfp, dxp, dfp = map(_points, (xp, fp, txp, tfp, dxp, dfp))
+    xp, fp, txp, tfp, dxp, dfp = map(array_if_sequence, (xp, fp, txp, tfp, dxp, dfp))
     j, j1, t, h, s, inside, _, _ = _interp_parts(x, xp, fp, period, at)
     txp = full_tangent(txp, xp)
     tfp = full_tangent(tfp, fp)

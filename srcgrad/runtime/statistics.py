@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import as_float_of, full_tangent, shape_of
+from .broadcasting import array_if_sequence, as_float_of, full_tangent, shape_of
 from .containers import is_exact_zero
 from .elementwise import real_only
 from .reductions import _axes_tuple
@@ -63,9 +63,9 @@ def _quantile_weights(rows, q, nan=False, method="linear", at=None):
 
 
 def _quantile_q(q, scale):
-    """``q`` as a fraction (percentiles divide by 100), an array: a list of q has a list
-    for its tangent in second order, which ``/`` does not take."""
-    return np.true_divide(np.asarray(q), scale)
+    """``q`` as a fraction (percentiles divide by 100); a list of q as an array, since in
+    second order its tangent is a list too, which ``/`` does not take."""
+    return np.true_divide(array_if_sequence(q), scale)
 
 
 def quantile_adjoints(g, a, q, axis=None, keepdims=False, method="linear", nan=False, scale=1.0, at=None):
