@@ -266,3 +266,40 @@ def test_hvp_through_quantiles_with_a_list_of_q_in_a_helper():
     x = np.array([0.3, -1.2, 2.5, 0.9, -0.4, 1.7, 0.1])
     np.testing.assert_allclose(srcgrad.hvp(lambda x: np.sum(percentiles(x)))(x, np.ones(7)), 0.0)
     srcgrad.check_grads(sum_of_squared_quantiles, [x, 0.3], modes=("rev", "fwd"), order=2)
+
+
+# -- 6. np.cross of 2-vectors: their third component is zero, not read --------------------
+
+
+def cross_weighted(a, b):
+    return np.sum(np.cross(a, b) * np.array([0.3, -1.1, 0.7]))
+
+
+def cross_squared(a, b):
+    return np.sum(np.cross(a, b) ** 2)
+
+
+def cross_axes_squared(a, b):
+    return np.sum(np.cross(a, b, axisa=0, axisb=1, axisc=0) ** 2)
+
+
+def cross_first_axis_squared(a, b):
+    return np.sum(np.cross(a, b, axisa=0) ** 2)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # NumPy 2 deprecates 2-vectors
+def test_grad_of_cross_with_two_vectors():
+    # grad raised ValueError from sg.unbroadcast (a 3-vector cotangent for a 2-vector)
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.0, 3.0])
+    ga, gb = srcgrad.grad(lambda a, b: np.sum(np.cross(a, b)), wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, [b[1] - b[2], b[2] - b[0]])  # d/da of (a x b) . (1, 1, 1)
+    np.testing.assert_allclose(gb, [-a[1], a[0], a[1] - a[0]])
+    rng = np.random.default_rng(1)
+    for f, x, y in [
+        (cross_weighted, rng.standard_normal(2), rng.standard_normal(3)),
+        (cross_squared, rng.standard_normal((4, 3)), rng.standard_normal(2)),
+        (cross_squared, rng.standard_normal(2), rng.standard_normal((5, 2))),  # a number each
+        (cross_axes_squared, rng.standard_normal((2, 4)), rng.standard_normal((4, 3))),
+        (cross_first_axis_squared, rng.standard_normal((3, 5)), rng.standard_normal((4, 1, 3))),
+    ]:
+        srcgrad.check_grads(f, [x, y], modes=("rev", "fwd"), order=2)

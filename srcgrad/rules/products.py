@@ -112,8 +112,8 @@ def kron_jvp(da, db, ans, a, b):
 
 @defvjp(np.cross, broadcasts=True)
 def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """For 3-vectors: <g, da x b> = <b x g, da> and <g, a x db> = <g x a, db>."""
-    return np.cross(b, g, axisb, axisc, axisa, axis), np.cross(g, a, axisc, axisa, axisb, axis)
+    """<g, da x b> = <b x g, da> and <g, a x db> = <g x a, db>, with 2-vectors as 3-vectors."""
+    return sg.cross_adjoints(g, a, b, axisa, axisb, axisc, axis)
 
 
 @defjvp(np.cross, broadcasts=True)

@@ -123,6 +123,7 @@ from .polynomials import (
     vander_derivative,
 )
 from .products import (
+    cross_adjoints,
     dot_adjoint_a,
     dot_adjoint_b,
     dot_axes,
@@ -264,7 +265,7 @@ __all__ = [  # module by module, as imported above
     "copy", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
-    "vander_derivative", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent",
+    "vander_derivative", "cross_adjoints", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent",
     "inner_axes", "kron_adjoint_a", "kron_adjoint_b", "kron_adjoints", "matmul_adjoint_x1",
     "matmul_adjoint_x2", "multi_dot_adjoints", "multi_dot_tangent", "tensordot_adjoint_a",
     "tensordot_adjoint_b", "add_initial", "average_weights", "average_weights_cotangent", "average_weights_cotangent_tangent", "average_weights_slope", "average_weights_tangent", "cumprod_cotangent",

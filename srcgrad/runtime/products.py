@@ -212,6 +212,36 @@ def einsum_adjoint_tangent(g, subscripts, operands, doperands, i):
     return total
 
 
+def _as_3_vectors(x, axis):
+    """``x``'s vectors along ``axis`` moved last, a 2-vector given a zero third component
+    (np.cross reads it so)."""
+    x = np.moveaxis(x, axis, -1)
+    if np.shape(x)[-1] == 2:
+        x = np.concatenate([x, zeros_like(x[..., :1])], axis=-1)
+    return x
+
+
+def _back_from_3_vectors(g3, x, axis):
+    """A cotangent of ``_as_3_vectors(x, axis)`` (maybe broadcast wider) as one of ``x``:
+    a 2-vector's third component dropped, the vector axis put back where ``x`` has it."""
+    nd = np.ndim(x)
+    return np.moveaxis(g3[..., : shape_of(x)[axis]], -1, axis % nd - nd)
+
+
+def cross_adjoints(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cotangents of ``a`` and ``b`` in ``np.cross(a, b, ...)``: <g, da x b> = <b x g, da>
+    and <g, a x db> = <g x a, db>, in 3-vectors; of two 2-vectors the result is the third
+    component alone (no vector axis), of a 2-vector only two components are read."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a3, b3 = _as_3_vectors(a, axisa), _as_3_vectors(b, axisb)
+    if shape_of(a)[axisa] == 2 and shape_of(b)[axisb] == 2:
+        g3 = np.stack([zeros_like(g), zeros_like(g), g], axis=-1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    return _back_from_3_vectors(np.cross(b3, g3), a, axisa), _back_from_3_vectors(np.cross(g3, a3), b, axisb)
+
+
 def kron_adjoints(g, a, b):
     """The cotangents of ``a`` and ``b`` in ``np.kron(a, b)``."""
     sa, sb = shape_of(a), shape_of(b)
