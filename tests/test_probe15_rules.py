@@ -303,3 +303,65 @@ def test_grad_of_cross_with_two_vectors():
         (cross_first_axis_squared, rng.standard_normal((3, 5)), rng.standard_normal((4, 1, 3))),
     ]:
         srcgrad.check_grads(f, [x, y], modes=("rev", "fwd"), order=2)
+
+
+# -- 7. det at a singular matrix: the cofactor matrix; slogdet refused there ---------------
+
+
+def det(a):
+    return np.linalg.det(a)
+
+
+def scipy_det(a):
+    return sl.det(a)
+
+
+def weighted_dets(a):
+    return np.sum(np.linalg.det(a) * np.array([1.0, -2.0, 0.5]))
+
+
+def det_via_slogdet(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return sign * np.exp(logdet)
+
+
+@pytest.mark.parametrize("f", [det, scipy_det])
+def test_det_derivative_at_singular_matrices(f):
+    # grad and jvp raised LinAlgError (Singular matrix)
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(srcgrad.grad(f)(a), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)  # adj(a)^T
+    np.testing.assert_allclose(srcgrad.jvp(f, (a,), (np.eye(2),))[1], 5.0)  # trace of adj(a)
+    rng = np.random.default_rng(3)
+    for n, rank in [(3, 2), (4, 3), (4, 2), (3, 0)]:  # float det of a product: ~1e-17, not 0
+        m = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, n))
+        d = rng.standard_normal((n, n))
+        np.testing.assert_allclose(srcgrad.grad(f)(m), fd_grad(f, m), atol=1e-7)
+        np.testing.assert_allclose(srcgrad.jvp(f, (m,), (d,))[1], np.sum(fd_grad(f, m) * d), atol=1e-7)
+
+
+def test_det_of_a_stack_with_a_singular_matrix_and_second_order():
+    rng = np.random.default_rng(4)
+    singular = np.outer([1.0, 2.0, 3.0], [0.5, 1.0, -1.0]) + np.outer([0.0, 1.0, 1.0], [1.0, 0.0, 2.0])
+    stack = np.stack([rng.standard_normal((3, 3)), singular, rng.standard_normal((3, 3))])
+    np.testing.assert_allclose(srcgrad.grad(weighted_dets)(stack), fd_grad(weighted_dets, stack), atol=1e-7)
+    srcgrad.check_grads(weighted_dets, [rng.standard_normal((3, 3, 3))], modes=("rev", "fwd"), order=2)
+    a = rng.standard_normal((3, 3))
+    jac = srcgrad.jacobian(srcgrad.grad(det))(a)  # reverse mode over the gradient
+    expected = np.stack([fd_jvp(srcgrad.grad(det), (a,), (e.reshape(3, 3),)) for e in np.eye(9)], -1)
+    np.testing.assert_allclose(jac, expected.reshape(3, 3, 3, 3), atol=1e-7)
+    # second derivatives at a singular matrix are refused at the user's line, not guessed
+    for second in (srcgrad.hessian(det), srcgrad.jacobian(srcgrad.grad(det))):
+        with pytest.raises(errors.NoDerivativeRuleError, match="second derivative of np.linalg.det") as e:
+            second(np.array([[1.0, 2.0], [2.0, 4.0]]))
+        assert "test_probe15_rules.py" in str(e.value)
+
+
+def test_slogdet_at_a_singular_matrix_is_refused():
+    # LinAlgError before; sign * exp(logdet) would give a zero gradient where det's is not
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    for call in (lambda: srcgrad.grad(det_via_slogdet)(a), lambda: srcgrad.jvp(det_via_slogdet, (a,), (np.eye(2),))):
+        with pytest.raises(errors.NoDerivativeRuleError, match="slogdet at a singular matrix") as e:
+            call()
+        assert "test_probe15_rules.py" in str(e.value)
+    regular = np.array([[2.0, 0.5], [-1.0, 3.0]])
+    np.testing.assert_allclose(srcgrad.grad(det_via_slogdet)(regular), fd_grad(det_via_slogdet, regular), atol=1e-7)

@@ -307,6 +307,7 @@ add(numpy_facts.astype_method, r(3, 4), opts=(np.float64,))
 add(numpy_facts.astype_method, r(3, 4), opts=(np.int32,))
 add(numpy_facts.tolist_method, r(3, 4))
 add(sg.flat, r(3, 4))  # x.flat, read as sg.flat(x)
+add(sg.det_cofactors, well(3), 0.7)  # det's cofactors det * a^-T, for second derivatives
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
 add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
 add(np.concatenate, [r(2, 3), r(4)], axis=None)

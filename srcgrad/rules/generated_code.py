@@ -4,13 +4,14 @@ They make generated gradients differentiable again: ``hessian`` and ``hvp``
 run forward mode over the code ``grad`` generates (forward-over-reverse).
 Most helpers are linear in the cotangent they move around, so the tangent is
 the same helper applied to the tangent; arguments read only for their shape
-get no tangent.
+get no tangent. A helper that is not linear (``det_cofactors``) has a reverse rule
+too, for reverse mode over a gradient (``jacobian(grad(f))``).
 """
 
 import builtins
 
 from .. import runtime as sg
-from .registry import defjvp, nondifferentiable
+from .registry import defjvp, defvjp, nondifferentiable
 
 nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
@@ -50,6 +51,18 @@ def unsequence(dg, diterable, ans, g, iterable):
 def einsum_adjoint(dg, dsubscripts, doperands, di, ans, g, subscripts, operands, i):
     """Linear in ``g`` and in each operand but the ``i``-th."""
     return sg.einsum_adjoint(dg, subscripts, operands, i) + sg.einsum_adjoint_tangent(g, subscripts, operands, doperands, i)
+
+
+@defjvp(sg.det_cofactors)
+def det_cofactors(da, ddet, ans, a, det, at=None):
+    """Second derivatives of det, refused at a singular matrix."""
+    return sg.det_cofactors_tangent(da, ddet, a, det, at=at)
+
+
+@defvjp(sg.det_cofactors)
+def det_cofactors_vjp(g, ans, a, det, at=None):
+    """For reverse mode over a gradient (``jacobian(grad(f))``)."""
+    return sg.det_cofactors_adjoint(g, a, det, at=at)
 
 
 @defjvp(sg.sinc_slope)

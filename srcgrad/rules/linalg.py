@@ -57,23 +57,25 @@ def pinv_jvp(da, ans, a, rcond=None, hermitian=False):
 
 @defvjp(np.linalg.det)
 def det(g, ans, a):
-    return np.expand_dims(g * ans, (-2, -1)) * sg.mT(np.linalg.inv(a))
+    """The cofactor matrix, also at a singular matrix (``sg.det_cofactors``)."""
+    return np.expand_dims(g, (-2, -1)) * sg.det_cofactors(a, ans)
 
 
 @defjvp(np.linalg.det)
 def det_jvp(da, ans, a):
-    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return np.sum(sg.det_cofactors(a, ans) * da, axis=(-2, -1))
 
 
 @defvjp(np.linalg.slogdet)
 def slogdet(g, ans, a):
-    """Only logabsdet has a derivative; the sign is piecewise constant."""
-    return np.expand_dims(sg.part(g, ans, 1), (-2, -1)) * sg.mT(np.linalg.inv(sg.real_only(a, "np.linalg.slogdet")))
+    """Only logabsdet has a derivative; the sign is piecewise constant. Refused at a singular
+    matrix, where logabsdet is -inf and the sign jumps (``sg.slogdet_adjoint``)."""
+    return sg.slogdet_adjoint(sg.part(g, ans, 1), sg.real_only(a, "np.linalg.slogdet"), ans[0])
 
 
 @defjvp(np.linalg.slogdet)
 def slogdet_jvp(da, ans, a):
-    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(sg.real_only(a, "np.linalg.slogdet"), da), axis1=-2, axis2=-1)
+    return np.zeros_like(ans[0]), sg.slogdet_tangent(da, sg.real_only(a, "np.linalg.slogdet"), ans[0])
 
 
 @defvjp(np.linalg.lstsq)

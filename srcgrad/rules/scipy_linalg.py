@@ -134,12 +134,13 @@ def inv_jvp(da, ans, a, overwrite_a=False, check_finite=True):
 
 @defvjp(linalg.det)
 def det(g, ans, a, overwrite_a=False, check_finite=True):
-    return g * ans * linalg.inv(a).T
+    """The cofactor matrix, also at a singular matrix (``sg.det_cofactors``)."""
+    return np.expand_dims(g, (-2, -1)) * sg.det_cofactors(a, ans)
 
 
 @defjvp(linalg.det)
 def det_jvp(da, ans, a, overwrite_a=False, check_finite=True):
-    return ans * np.trace(linalg.solve(a, da))
+    return np.sum(sg.det_cofactors(a, ans) * da, axis=(-2, -1))
 
 
 @defvjp(linalg.expm)

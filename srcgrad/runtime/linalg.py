@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
 from .elementwise import real_only
+from .reductions import prod_of_others
 from .shapes import mT
 
 
@@ -44,6 +45,87 @@ def hermitian_read(a, hermitian=False):
 def hermitian_adjoint(ga, hermitian=False):
     """The cotangent of ``a`` from ``ga``, that of ``hermitian_read(a, hermitian)``."""
     return one_triangle_adjoint(ga) if hermitian else ga
+
+
+def _per_matrix(v):
+    """One value per matrix of a stack, broadcast over each matrix's entries (a Python number
+    stays one: it keeps float32 float32)."""
+    return np.expand_dims(v, (-2, -1)) if np.ndim(v) else v
+
+
+def _well_conditioned_inverse(a, det):
+    """``a^-1`` where ``det(a) a^-T`` is accurate: ``a`` regular, its condition number below
+    1/sqrt(eps) (its relative error is about the condition number times eps); else None."""
+    if not np.all(det != 0.0):
+        return None
+    try:  # SciPy's det may be a rounding error away from 0 where NumPy's LU meets a zero pivot
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return None
+    condition = np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(inverse, 1, axis=(-2, -1))
+    return inverse if np.all(condition * np.sqrt(np.finfo(inverse.dtype).eps) < 1.0) else None
+
+
+def det_cofactors(a, det, at=None):
+    """``d det(a) / da``, the cofactor matrix adj(a)^T: ``det(a) a^-T`` where ``a`` is well
+    conditioned; at a singular (or nearly singular) matrix, where det is 0 but its derivative
+    need not be, from an SVD ``a = U S V^T``: ``det(U) det(V) U diag(prod of the other s) V^T``.
+    (``at``, the user's call, reaches ``det_cofactors_tangent``'s refusal.)"""
+    inverse = _well_conditioned_inverse(a, det)
+    if inverse is not None:
+        return _per_matrix(det) * mT(inverse)
+    u, s, vh = np.linalg.svd(a)
+    turn = np.linalg.det(u) * np.linalg.det(vh)
+    return _per_matrix(turn) * ((u * np.expand_dims(prod_of_others(s, -1), -2)) @ vh)
+
+
+def _cofactors_inverse(a, det, at=None):
+    """``a^-1`` for the second derivatives of det; refused where ``det_cofactors`` takes an
+    SVD (a singular matrix): they are not provided there."""
+    inverse = _well_conditioned_inverse(a, det)
+    if inverse is None:
+        raise NoDerivativeRuleError(
+            "the second derivative of np.linalg.det at a singular matrix", Location.parse(at),
+            fix="srcgrad gives det's first derivative there (the cofactor matrix), not its second",
+        )
+    return inverse
+
+
+def det_cofactors_tangent(da, ddet, a, det, at=None):
+    """The tangent of ``det_cofactors(a, det) = det M``, ``M = a^-T``: ``ddet M - det M da^T M``."""
+    inv_t = mT(_cofactors_inverse(a, det, at))
+    return _per_matrix(ddet) * inv_t - _per_matrix(det) * (inv_t @ mT(da) @ inv_t)
+
+
+def det_cofactors_adjoint(g, a, det, at=None):
+    """The cotangents of ``a`` and ``det`` in ``det_cofactors(a, det) = det M``, ``M = a^-T``:
+    ``-det M g^T M`` and ``<g, M>``."""
+    inv_t = mT(_cofactors_inverse(a, det, at))
+    return -_per_matrix(det) * (inv_t @ mT(g) @ inv_t), np.sum(g * inv_t, axis=(-2, -1))
+
+
+def _singular_logdet(at):
+    return NoDerivativeRuleError(
+        "np.linalg.slogdet at a singular matrix", Location.parse(at),
+        fix="its logabsdet is -inf there and its sign jumps (0, and +-1 nearby): neither has "
+        "a derivative; np.linalg.det has one there (the cofactor matrix)",
+    )
+
+
+def slogdet_adjoint(glog, a, sign, at=None):
+    """The cotangent of ``a`` from ``glog``, that of slogdet's logabsdet: ``glog a^-T``.
+    Refused at a singular matrix, even for a zero ``glog``: ``sign * exp(logabsdet)`` gives
+    logabsdet the cotangent 0 = exp(-inf), where det's derivative is not zero."""
+    if np.any(sign == 0):
+        raise _singular_logdet(at)
+    return np.expand_dims(glog, (-2, -1)) * mT(np.linalg.inv(a))
+
+
+def slogdet_tangent(da, a, sign, at=None):
+    """The tangent of slogdet's logabsdet, ``tr(a^-1 da)``; refused at a singular matrix."""
+    if np.any(sign == 0):
+        raise _singular_logdet(at)
+    return np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
 
 
 def inverse_gaps(w):
