@@ -365,3 +365,36 @@ def test_slogdet_at_a_singular_matrix_is_refused():
         assert "test_probe15_rules.py" in str(e.value)
     regular = np.array([[2.0, 0.5], [-1.0, 3.0]])
     np.testing.assert_allclose(srcgrad.grad(det_via_slogdet)(regular), fd_grad(det_via_slogdet, regular), atol=1e-7)
+
+
+# -- 8. second order through expm_frechet; qr(mode='complete') of a tall matrix ------------
+
+
+def frechet_squared(a, e):
+    return np.sum(sl.expm_frechet(a, e, compute_expm=False) ** 2)
+
+
+def frechet_with_expm(a, e):
+    x, frechet = sl.expm_frechet(a, e)
+    return np.sum(x * frechet) + np.sum(np.sin(frechet))
+
+
+def test_second_order_through_expm_frechet():
+    # hvp refused "np.block" at a line of srcgrad's runtime (its third derivative of expm)
+    a, e = np.array([[0.1, 0.3], [-0.2, 0.4]]), np.array([[1.0, 0.0], [0.5, 1.0]])
+    hv = srcgrad.hvp(frechet_squared)(a, e, np.ones((2, 2)))
+    g = srcgrad.grad(frechet_squared)
+    np.testing.assert_allclose(hv, fd_jvp(lambda a: g(a, e), (a,), (np.ones((2, 2)),)), atol=1e-6)
+    for f in (frechet_squared, frechet_with_expm):
+        srcgrad.check_grads(f, [a, e], modes=("rev", "fwd"), order=2)
+
+
+def test_complete_qr_of_a_tall_matrix_is_refused_as_such():
+    def f(x):
+        q, r = np.linalg.qr(x, mode="complete")
+        return np.sum(q @ r)
+
+    with pytest.raises(errors.NoDerivativeRuleError, match=r"mode='complete'\) of a tall matrix") as e:
+        srcgrad.grad(f)(np.ones((4, 3)) + np.eye(4, 3))
+    assert "use mode='reduced'" in str(e.value) and "wide" not in str(e.value)
+    srcgrad.check_grads(f, [np.eye(3) + 0.3 * np.arange(9.0).reshape(3, 3) / 9], modes=("rev", "fwd"))

@@ -65,6 +65,12 @@ def det_cofactors_vjp(g, ans, a, det, at=None):
     return sg.det_cofactors_adjoint(g, a, det, at=at)
 
 
+@defjvp(sg.second_frechet)
+def second_frechet(da, de, df, ans, a, e, f):
+    """For second order through ``scipy.linalg.expm_frechet`` (np.block has no rule)."""
+    return sg.second_frechet_tangent(a, e, f, da, de, df)
+
+
 @defjvp(sg.sinc_slope)
 def sinc_slope(dx, ans, x):
     return dx * sg.sinc_curvature(x)

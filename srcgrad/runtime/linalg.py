@@ -198,7 +198,13 @@ def qr_square_r(ans, mode="reduced", at=None):
             f"np.linalg.qr(..., mode={mode!r})", Location.parse(at), fix="use mode='reduced' or 'complete'"
         )
     r = ans[1]
-    if r.shape[-2] != r.shape[-1]:
+    if r.shape[-2] > r.shape[-1]:  # complete mode of a tall matrix
+        raise NoDerivativeRuleError(
+            "np.linalg.qr(..., mode='complete') of a tall matrix", Location.parse(at),
+            fix="the columns q gets beyond the matrix's own are not determined by it and have no "
+            "derivative: use mode='reduced'",
+        )
+    if r.shape[-2] < r.shape[-1]:
         raise NoDerivativeRuleError(
             "np.linalg.qr of a wide matrix", Location.parse(at),
             fix="its derivative needs a tall or square matrix (rows >= columns) in 'reduced' mode",

@@ -143,13 +143,30 @@ def solve_tangent_structure(da, assume_a=None, transposed=False, lower=False, at
     raise NoDerivativeRuleError(f"scipy.linalg.solve(..., assume_a={assume_a!r})", Location.parse(at))
 
 
+def _frechet(a, directions):
+    """expm's derivative at ``a`` of the order ``len(directions)``, in those directions: the
+    top-right block of expm of ``[[m, D], [0, m]]`` nested once per direction (``m`` starts
+    as ``a``; ``D`` is the direction on each diagonal block of ``m``), the block-triangular
+    identity for the Frechet derivative applied repeatedly."""
+    n = np.shape(a)[-1]
+    m = a
+    for d in directions:
+        k = np.shape(m)[-1] // n
+        m = np.block([[m, np.kron(np.eye(k), d)], [zeros_like(m), m]])
+    return expm(m)[:n, np.shape(m)[-1] - n :]
+
+
 def second_frechet(a, e, f):
     """D^2 expm(a)[e, f]: the top-right block of expm([[a, e, f, 0], [0, a, 0, f], [0, 0, a, e],
-    [0, 0, 0, a]]) (the block-triangular identity for the Frechet derivative, applied twice)."""
-    n = np.shape(a)[-1]
-    z = zeros_like(a)
-    blocks = np.block([[a, e, f, z], [z, a, z, f], [z, z, a, e], [z, z, z, a]])
-    return expm(blocks)[:n, 3 * n :]
+    [0, 0, 0, a]])."""
+    return _frechet(a, (e, f))
+
+
+def second_frechet_tangent(a, e, f, da, de, df):
+    """The tangent of ``second_frechet(a, e, f)``: bilinear in ``e`` and ``f``; in ``a`` it is
+    the third derivative, D^3 expm(a)[e, f, da] (second order through ``expm_frechet``)."""
+    da, de, df = (zeros_like(a) + d for d in (da, de, df))  # folded-away zero tangents are 0.0
+    return _frechet(a, (de, f)) + _frechet(a, (e, df)) + _frechet(a, (e, f, da))
 
 
 def expm_frechet_tangent(a, e, da, de, compute_expm=True):
