@@ -696,12 +696,6 @@ class SyncPlanner:
                 where,
                 f"append or store a copy (`{ref}.copy()`)",
             )
-        if dst == share.base and share.how == "part" and self.containers.get(dst) == "tuple":
-            raise UnsupportedSyntaxError(
-                f"an in-place update of `{a}` while the tuple `{b}` holds it{line}",
-                where,
-                f"use a list, or put a copy in the tuple (`{a}.copy()`)",
-            )
         if dst == share.base and share.how == "view" and not self._inverse(share):
             raise UnsupportedSyntaxError(
                 f"an in-place update of `{a}`, a view of `{b}` that srcgrad cannot write back{line}",

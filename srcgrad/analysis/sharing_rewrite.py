@@ -294,6 +294,15 @@ class SharedMemory:
         if share.how == "part":
             if share.appended:
                 return self.carry_slots(share, dst)
+            if dst == share.base and self.plan.containers.get(dst) == "tuple":
+                # no store writes into a tuple: refused where the path to it is real (its flags)
+                written, made = self.parsed.as_written(spelled(src)), self.parsed.location(share.origin)
+                construct = (
+                    f"{made.filename}:{made.lineno}: an in-place update of `{written}` while the tuple "
+                    f"`{self.parsed.as_written(spelled(dst))}` holds it" if made else "an in-place update of an array a tuple holds"
+                )
+                hint = f"use a list, or put a copy in the tuple (`{written}.copy()`)"
+                return [gast.Expr(value=tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint)))]
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
