@@ -295,6 +295,9 @@ class DiskCache:
             if print_ is None:
                 return None
             environment[name] = print_
+        defaults = _defaults_print(func)
+        if defaults is None:
+            return None
         material = {
             "format": FORMAT,
             "versions": _versions(),
@@ -302,6 +305,7 @@ class DiskCache:
             "code": _code_print(code),
             "kind": repr(kind_key),
             "environment": environment,
+            "defaults": defaults,
             "rules": _user_rules(),
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -565,6 +569,16 @@ def _global_names(code) -> set[str]:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)
     return names
+
+
+def _defaults_print(func) -> list | None:
+    """The parameters' default values (evaluated when the ``def`` ran, so not in the code's
+    names): generated code holds them, literals printed in its source. None if one cannot
+    be fingerprinted."""
+    keyword = getattr(func, "__kwdefaults__", None) or {}
+    values = list(getattr(func, "__defaults__", None) or ()) + [keyword[k] for k in sorted(keyword)]
+    printed = [_fingerprint(v) for v in values]
+    return None if None in printed else printed + sorted(keyword)
 
 
 def _code_print(code) -> list:

@@ -29,24 +29,56 @@ class NestedFunctions:
         self._inlining: list[str] = []  # nested functions being inlined (no recursion)
 
     def define(self, s: gast.FunctionDef) -> list:
-        self.defs[s.name] = s
-        return []
+        """Remembers ``s``; the statements that evaluate its defaults where it stands."""
+        statements, self.defs[s.name] = self._defaults_evaluated(s, s)
+        return statements
 
-    def define_lambda(self, s: gast.Assign) -> bool:
-        """``f = lambda ...`` remembered as a def; whether ``s`` was one."""
+    def define_lambda(self, s: gast.Assign) -> list | None:
+        """``f = lambda ...`` remembered as a def (see ``define``); None where ``s`` is not one."""
         if not (
             len(s.targets) == 1
             and isinstance(s.targets[0], gast.Name)
             and isinstance(s.value, gast.Lambda)
         ):
-            return False
+            return None
         lam = s.value
         ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
-        self.defs[s.targets[0].id] = gast.FunctionDef(
+        fdef = gast.FunctionDef(
             name=s.targets[0].id, args=lam.args, body=[ret], decorator_list=[],
             returns=None, type_comment=None, type_params=[],
         )
-        return True
+        statements, self.defs[fdef.name] = self._defaults_evaluated(fdef, s)
+        return statements
+
+    def _defaults_evaluated(self, fdef: gast.FunctionDef, site) -> tuple[list, gast.FunctionDef]:
+        """Python evaluates a ``def``'s defaults once, where it stands (``def inner(y, k=k)``
+        keeps that ``k`` when ``k`` changes later): each default other than a constant is
+        assigned to a fresh variable there, and ``fdef``'s default reads that variable."""
+        args = fdef.args
+        assigns = []
+
+        def held(param: gast.Name, default):
+            if default is None or isinstance(default, gast.Constant):
+                return default
+            name = self.names.fresh(f"{param.id}_default")
+            assigns.append(gast.copy_location(tp.assign(name, default), site))
+            return tp.name(name)
+
+        positional = args.posonlyargs + args.args
+        late = positional[len(positional) - len(args.defaults):]
+        defaults = [held(p, d) for p, d in zip(late, args.defaults)]
+        kw_defaults = [held(p, d) for p, d in zip(args.kwonlyargs, args.kw_defaults)]
+        if not assigns:
+            return [], fdef
+        new_args = gast.arguments(
+            args=args.args, posonlyargs=args.posonlyargs, vararg=args.vararg, kwonlyargs=args.kwonlyargs,
+            kw_defaults=kw_defaults, kwarg=args.kwarg, defaults=defaults,
+        )
+        fdef = gast.copy_location(gast.FunctionDef(
+            name=fdef.name, args=new_args, body=fdef.body, decorator_list=[], returns=None,
+            type_comment=None, type_params=[],
+        ), fdef)
+        return self.lower.block(assigns), fdef
 
     def define_anonymous(self, lam: gast.Lambda) -> str:
         """``(lambda v: e)(x)``: the lambda remembered under a fresh name, so its call is inlined."""

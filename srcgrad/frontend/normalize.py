@@ -35,6 +35,7 @@ from ..core.names import NameGen
 from ..errors import UnsupportedSyntaxError
 from .anf import Anf
 from .closures import Closures
+from .defaults import defaults_as_values
 from .desugar import Desugar
 from .distributions import unfreeze_distributions
 from .imports import bind_imports
@@ -134,6 +135,7 @@ class Normalizer:
 
     def function(self) -> gast.FunctionDef:
         node = self.parsed.node
+        node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
@@ -176,8 +178,9 @@ class Normalizer:
         return self.nested.define(s)
 
     def stmt_Assign(self, s):
-        if self.nested.define_lambda(s):
-            return []
+        defined = self.nested.define_lambda(s)
+        if defined is not None:
+            return defined
         if len(s.targets) != 1:
             return self.desugar.several_targets(s)
         return self.assign_to(s.targets[0], s.value, s)

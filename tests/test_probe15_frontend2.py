@@ -1,0 +1,152 @@
+"""Probe round 15, front end (2): parameter defaults are the values Python evaluated when
+the ``def`` ran, in every generated entry point and on disk."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+# -- 1. defaults -----------------------------------------------------------------------------
+
+scale = 2.0
+K = np.array([1.0, 3.0])
+
+
+def make_loss(t):
+    def loss(w, t=t):  # the closure idiom: the default reads the enclosing function's local
+        return np.sum((w - t) ** 2)
+    return loss
+
+
+loss = make_loss(np.array([1.0, 1.0]))
+
+
+def shadowed(x, scale=scale):  # a module-level default under the parameter's own name
+    return np.sum(np.sin(x) * scale)
+
+
+later = 2.0
+
+
+def bound_before_rebinding(x, c=later):
+    return np.sum(x * x * c)
+
+
+later = 3.0  # the default keeps 2.0, as Python's does
+
+
+def keyword_only(x, *, scale=scale, k=K):
+    return np.sum(np.sin(x) * scale * k)
+
+
+def helper(x, scale=scale):
+    return x * scale
+
+
+def calls_helper_without_its_default(x):
+    return np.sum(helper(x) ** 2)
+
+
+def scalar_with_default(x, scale=scale):
+    return x * x * scale
+
+
+class Model:
+    weight = 3.0
+
+    def loss(self, w, s=weight):
+        return np.sum(np.cos(w) * s)
+
+
+def nested_default_kept(x):
+    k = x * 2.0
+    def inner(y, k=k):  # k as it is here, not as it is at the call
+        return y * k
+    k = 5.0
+    return np.sum(inner(x))
+
+
+def lambda_default_kept(x):
+    k = x * 2.0
+    g = lambda y, k=k: y * k  # noqa: E731
+    k = 5.0
+    return np.sum(g(x))
+
+
+X = np.array([0.3, -0.7])
+
+
+def _fd_grad(f, x, h=1e-6):
+    e = np.eye(len(x))
+    return np.array([(f(x + h * e[i]) - f(x - h * e[i])) / (2 * h) for i in range(len(x))])
+
+
+@pytest.mark.parametrize("f", [
+    loss, shadowed, bound_before_rebinding, keyword_only, calls_helper_without_its_default,
+    Model().loss, nested_default_kept, lambda_default_kept,
+], ids=lambda f: f.__qualname__)
+def test_defaults_in_every_entry_point(f):
+    expected = _fd_grad(f, X)
+    np.testing.assert_allclose(srcgrad.grad(f)(X), expected, rtol=1e-6)
+    np.testing.assert_allclose(srcgrad.grad(f, mode="fwd")(X), expected, rtol=1e-6)
+    value, g = srcgrad.value_and_grad(f)(X)
+    assert value == pytest.approx(f(X))
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    np.testing.assert_allclose(srcgrad.vjp(f, X)[1](1.0)[0], expected, rtol=1e-6)
+    v = np.array([0.5, -2.0])
+    assert srcgrad.jvp(f, (X,), (v,))[1] == pytest.approx(expected @ v, rel=1e-6)
+    hessian = np.array([_fd_grad(lambda x, i=i: _fd_grad(f, x, 1e-4)[i], X, 1e-4) for i in range(2)])
+    np.testing.assert_allclose(srcgrad.hessian(f)(X), hessian, atol=1e-4)
+    np.testing.assert_allclose(srcgrad.hvp(f)(X, v), hessian @ v, atol=1e-4)
+    srcgrad.check_grads(f, (X,))
+
+
+def test_bound_before_rebinding_uses_the_value_at_def_time():
+    np.testing.assert_allclose(srcgrad.grad(bound_before_rebinding)(X), 4.0 * X)
+
+
+def test_jacobian_of_a_closure_with_a_default():
+    def make(t):
+        def residual(w, t=t):
+            return (w - t) * t
+        return residual
+    f = make(np.array([2.0, 5.0]))
+    for mode in ("rev", "fwd"):
+        np.testing.assert_allclose(srcgrad.jacobian(f, mode=mode)(X), np.diag([2.0, 5.0]))
+
+
+def test_scalar_specialisation_keeps_the_default():
+    assert srcgrad.grad(scalar_with_default)(3.0) == pytest.approx(12.0)
+    assert srcgrad.grad(scalar_with_default, mode="fwd")(3.0) == pytest.approx(12.0)
+
+
+def test_source_shows_a_number_and_names_an_array():
+    text = srcgrad.source(srcgrad.grad(keyword_only))
+    assert "def grad_keyword_only(x, *, scale=2.0, k=k_default):" in text
+    assert "array" not in text.split("\n")[0]
+    assert "def grad_loss(w, t=t_default):" in srcgrad.source(srcgrad.grad(loss))
+
+
+CELL = textwrap.dedent('''
+    import numpy as np
+
+    SCALE = 2.0
+
+
+    def scaled(x, scale=SCALE):
+        return np.sum(np.sin(x) * scale)
+''')
+
+
+def test_the_disk_cache_keys_on_default_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCGRAD_CACHE_DIR", str(tmp_path / "cache"))
+    cell = tmp_path / "cell.py"
+    for value in (2.0, 3.0, 2.0):  # the same function source, another default
+        source = CELL.replace("SCALE = 2.0", f"SCALE = {value}")
+        cell.write_text(source)
+        namespace = {"__name__": "notebook_cell"}
+        exec(compile(source, str(cell), "exec"), namespace)
+        np.testing.assert_allclose(srcgrad.grad(namespace["scaled"])(X), value * np.cos(X), rtol=1e-12)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
