@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import srcgrad
+from srcgrad.errors import NoDerivativeRuleError
 
 # -- 1. defaults -----------------------------------------------------------------------------
 
@@ -150,3 +151,60 @@ def test_the_disk_cache_keys_on_default_values(tmp_path, monkeypatch):
         exec(compile(source, str(cell), "exec"), namespace)
         np.testing.assert_allclose(srcgrad.grad(namespace["scaled"])(X), value * np.cos(X), rtol=1e-12)
     assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+
+# -- 2. svd with full_matrices=True (the default) of a non-square matrix, in forward mode ----
+
+
+def svd_values(x):
+    return np.sum(np.linalg.svd(x).S ** 2 + np.linalg.svd(x).S)
+
+
+def svd_thin_vectors(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(np.abs(u[:, :2]) * s) + np.sum(np.abs(vh))
+
+
+def svd_of_wide(x):
+    u, s, vh = np.linalg.svd(x.T)
+    return np.sum(np.abs(vh[:2]) * s[:, None]) + np.sum(np.abs(u))
+
+
+def svd_extra_column(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(u[:, 2] ** 3)
+
+
+def svd_whole_u(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(np.sin(u))
+
+
+A = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.2]])
+DA = np.array([[0.3, -1.0], [0.7, 0.2], [-0.4, 0.9]])
+
+
+def _fd_along(f, x, v, h=1e-6):
+    return (f(x + h * v) - f(x - h * v)) / (2 * h)
+
+
+@pytest.mark.parametrize("f", [svd_values, svd_thin_vectors, svd_of_wide], ids=lambda f: f.__name__)
+def test_svd_full_matrices_forward_mode_where_defined(f):
+    expected = _fd_along(f, A, DA)
+    assert srcgrad.jvp(f, (A,), (DA,))[1] == pytest.approx(expected, rel=1e-6)
+    assert np.sum(srcgrad.jacobian(f, mode="fwd")(A) * DA) == pytest.approx(expected, rel=1e-6)
+    second = _fd_along(lambda y: np.sum(srcgrad.grad(f)(y) * DA), A, DA, 1e-5)
+    assert np.sum(srcgrad.hvp(f)(A, DA) * DA) == pytest.approx(second, rel=1e-5)
+    srcgrad.check_grads(f, (A,), order=2)
+
+
+@pytest.mark.parametrize("f", [svd_extra_column, svd_whole_u], ids=lambda f: f.__name__)
+def test_svd_extra_singular_vectors_are_refused_in_both_modes(f):
+    line = f.__code__.co_firstlineno + 1
+    for run in (
+        lambda: srcgrad.jvp(f, (A,), (DA,)), lambda: srcgrad.grad(f)(A), lambda: srcgrad.hvp(f)(A, DA),
+        lambda: srcgrad.jacobian(f, mode="fwd")(A),
+    ):
+        with pytest.raises(NoDerivativeRuleError, match=r"read only the first min\(m, n\)") as caught:
+            run()
+        assert str(caught.value).startswith(f"{__file__}:{line}:"), str(caught.value)

@@ -163,7 +163,8 @@ def svd_factors(ans, a, compute_uv=True):
 def _extra_singular_vectors(at) -> NoDerivativeRuleError:
     return NoDerivativeRuleError(
         "np.linalg.svd(..., full_matrices=True) of a non-square matrix", Location.parse(at),
-        fix="its extra singular vectors have no derivative: pass full_matrices=False",
+        fix="its extra singular vectors (U's columns and Vh's rows past min(m, n)) are any orthonormal "
+        "completion and have no derivative: read only the first min(m, n) of them, or pass full_matrices=False",
     )
 
 
@@ -183,12 +184,51 @@ def svd_cotangents(g, usv, compute_uv=True, at=None):
 
 
 def svd_tangent(du, ds, dvh, ans, compute_uv=True, at=None):
-    """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``)."""
+    """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``).
+
+    With ``full_matrices=True`` a non-square matrix's U (or Vh) has columns (rows) beyond
+    the thin ones that any orthonormal completion could fill: their tangent is
+    ``ThinPartTangent``, which gives the thin part and refuses to give the rest, as
+    reverse mode refuses a cotangent on them."""
     if not compute_uv:
         return ds
-    if np.shape(ans[0]) != np.shape(du) or np.shape(ans[2]) != np.shape(dvh):
-        raise _extra_singular_vectors(at)
+    if np.shape(ans[0]) != np.shape(du):
+        du = ThinPartTangent(du, np.shape(ans[0]), -1, at)
+    if np.shape(ans[2]) != np.shape(dvh):
+        dvh = ThinPartTangent(dvh, np.shape(ans[2]), -2, at)
     return du, ds, dvh
+
+
+class ThinPartTangent:
+    """A tangent known on its first ``k`` entries along ``axis`` only (the thin part of a
+    full SVD factor): indexing within them gives a plain array; reading any other entry,
+    or using the whole (arithmetic, NumPy functions, conversion to an array), raises
+    NoDerivativeRuleError naming the ``svd`` call."""
+
+    def __init__(self, thin, shape, axis, at):
+        self._full = np.zeros(shape, np.result_type(thin))
+        self._unknown = np.ones(shape, bool)
+        k = np.shape(thin)[axis]
+        known = (..., slice(None), slice(0, k)) if axis == -1 else (..., slice(0, k), slice(None))
+        self._full[known] = thin
+        self._unknown[known] = False
+        self._at = at
+
+    @property
+    def shape(self):
+        return self._full.shape
+
+    def __getitem__(self, index):
+        if np.any(self._unknown[index]):
+            raise _extra_singular_vectors(self._at)
+        return self._full[index]
+
+    def _refuse(self, *args, **kwargs):
+        raise _extra_singular_vectors(self._at)
+
+    __array__ = __array_ufunc__ = __array_function__ = __setitem__ = __iter__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
+    __matmul__ = __rmatmul__ = __neg__ = _refuse
 
 
 def qr_square_r(ans, mode="reduced", at=None):
