@@ -208,3 +208,74 @@ def test_svd_extra_singular_vectors_are_refused_in_both_modes(f):
         with pytest.raises(NoDerivativeRuleError, match=r"read only the first min\(m, n\)") as caught:
             run()
         assert str(caught.value).startswith(f"{__file__}:{line}:"), str(caught.value)
+
+
+# -- 3. `x op= v` into an array keeps the array's dtype, as NumPy's in-place operation does --
+
+
+def times_into_float32(x):
+    y = np.ones(3, dtype=np.float32)
+    y *= x  # NumPy rounds the product to float32
+    return np.sum(y.astype(np.float64) * 1e8) - np.sum(x * 1e8)
+
+
+def plus_into_float32_copy(x, b):
+    y = x.copy()
+    y += b
+    return y
+
+
+def plus_into_integers(x, b):
+    y = np.zeros(3, dtype=np.int64)
+    y += b  # NumPy raises: float64 cannot be cast to int64 by same-kind casting
+    return y * x
+
+
+COEFFICIENTS = (0.5, -1.0, 2.0)
+
+
+def number_loop(x):
+    acc = 0.0
+    for c in COEFFICIENTS:
+        acc *= x
+        acc += c
+    return acc
+
+
+X32 = np.array([1.0, 2.0, 3.0], np.float32)
+B = np.array([0.1, 0.2, 0.3])
+
+
+def test_in_place_into_float32_keeps_float32_values():
+    x = np.array([0.123456789, 0.25, 0.3333333333])
+    assert times_into_float32(x) != 0.0  # the rounding NumPy does
+    value, g = srcgrad.value_and_grad(times_into_float32)(x)
+    assert value == times_into_float32(x)
+    np.testing.assert_allclose(g, np.zeros(3), atol=1e-6)  # d(round32(x) - x)/dx = 0
+    assert srcgrad.jvp(times_into_float32, (x,), (np.ones(3),))[0] == times_into_float32(x)
+
+
+def test_in_place_result_and_derivatives_keep_the_targets_dtype():
+    expected = plus_into_float32_copy(X32, B)
+    out, pullback = srcgrad.vjp(plus_into_float32_copy, X32, B)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+    gx, gb = pullback(np.ones(3, np.float32))
+    np.testing.assert_allclose(gx, np.ones(3))
+    np.testing.assert_allclose(gb, np.ones(3))
+    out, tangent = srcgrad.jvp(plus_into_float32_copy, (X32, B), (np.ones(3, np.float32), np.full(3, 2.0)))
+    assert out.dtype == np.float32 and tangent.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_allclose(tangent, np.full(3, 3.0))
+
+
+def test_in_place_into_integers_raises_like_numpy():
+    with pytest.raises(TypeError):
+        plus_into_integers(X32, B)
+    for run in (lambda: srcgrad.vjp(plus_into_integers, X32, B),
+                lambda: srcgrad.jvp(plus_into_integers, (X32, B), (np.ones(3, np.float32), np.ones(3)))):
+        with pytest.raises(TypeError, match="same_kind"):
+            run()
+    for mode in ("rev", "fwd"):  # a number is rebound, as Python does
+        assert srcgrad.grad(number_loop, mode=mode)(0.7) == pytest.approx(2 * 0.5 * 0.7 - 1.0)
+        assert srcgrad.grad(number_loop, mode=mode)(np.float32(0.7)) == pytest.approx(2 * 0.5 * 0.7 - 1.0)

@@ -183,7 +183,7 @@ class ForwardTransformer(JumpEdges):
             if taken_from in state:  # an unused value: the tangents stay in step
                 step = tp.stmt("d.pop()" if op.kind == "pop" else "next(d)", d=self.tangent(taken_from))
                 return (self.own(taken_from, state, s) if op.kind == "pop" else []) + [s, step], state
-            return [s], state
+            return [self.primal(s)], state
         if op.kind in ("unknown", "closure"):
             method = _machinery_jvp(op, self.classifier.env)
             if method is None:
@@ -209,12 +209,12 @@ class ForwardTransformer(JumpEdges):
         expr, code = self.tangent_expression(target, op, state, s.value)
         if expr is None:
             state.pop(target, None)
-            return [s], state
+            return [self.primal(s)], state
         if not isinstance(s.value, gast.Name) and op.kind != "index":  # (why not: _disown_passed_through)
             _disown_passed_through(_may_be(expr, code, self.namespace.values), live, state, self.tangent, self.copied)
-        code.append(tp.assign(dt, expr))
+        code.append(tp.assign(dt, self.kept_tangent(expr, s)))
         state[target] = False
-        return [s] + self.comment(s) + code, state
+        return [self.primal(s)] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
         """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs

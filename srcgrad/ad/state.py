@@ -24,13 +24,16 @@ it away before the code is emitted.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..analysis.activity import received_objects_written
+from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import assignments, parameter_names, target_of
+from ..core.ir import assignments, is_inplace, parameter_names, target_of
 from .context import TransformContext
 
 State = dict  # derivative's primal name -> owned (absent: an exact zero)
@@ -39,6 +42,8 @@ State = dict  # derivative's primal name -> owned (absent: an exact zero)
 # inside a rule's expression while ``fold_zero`` folds the expression away syntactically.
 # A name that starts with it is one too (a zero with a shape of its own: see ``fold_zero``).
 ZERO = "_srcgrad_zero_"
+
+_NO_PARAMETER = "_srcgrad_no_parameter_"  # a parameter name no function has
 
 
 def _is_zero(name: str) -> bool:
@@ -70,6 +75,7 @@ class Derivatives:
 
     def __init__(self, context: TransformContext):
         """What both transformations read from the context, under the same names."""
+        self._context = context
         self.fn = context.fn
         self.ops = context.ops
         self.activity = context.activity
@@ -94,6 +100,37 @@ class Derivatives:
 
     def sg(self) -> str:
         return self.namespace.bind("sg", runtime)
+
+    @functools.cached_property
+    def _numbers(self) -> ShapeClasses:
+        """Which names hold numbers: ``shapes`` assumes a reassigned name is one until a
+        definition is not only where some parameters are numbers; a name no parameter is
+        (``_NO_PARAMETER``) asks for that everywhere (``acc = 0.0; acc += c`` in a loop)."""
+        return ShapeClasses(self.fn, self.ops, self._context.scalars or frozenset({_NO_PARAMETER}), self._context.globals)
+
+    def primal(self, s):
+        """``s`` as generated code runs it. ``x = <x op v>`` for ``x op= v`` where ``x`` may be
+        an array becomes ``x = sg.in_place_result(<x op v>, x)``: NumPy writes into ``x``, which
+        keeps its dtype and shape. A number (``self.shapes`` knows it in a scalar
+        specialisation, or from its definitions alone) is rebound, as written, at no cost."""
+        if not (is_inplace(s) and isinstance(s.targets[0], gast.Name)) or self._numbers.is_scalar(s.targets[0].id):
+            return s
+        x = tp.name(s.targets[0].id)
+        value = tp.expr(  # tested inline: a number, or an array's usual same dtype, pays no call
+            "v if x.__class__ is not ndarray or v.dtype is x.dtype else sg.in_place_result(v, x)",
+            v=s.value, x=x, ndarray=self.namespace.bind("ndarray", np.ndarray), sg=self.sg(),
+        )
+        return gast.copy_location(gast.Assign(targets=s.targets, value=value, type_comment=None), s)
+
+    def kept_tangent(self, tangent, s):
+        """The tangent of what ``primal(s)`` binds, from ``tangent``, that of ``s``'s value: cast
+        as the value was where ``primal`` changed ``s``."""
+        if self.primal(s) is s:
+            return tangent
+        return tp.expr(
+            "d if x.__class__ is not ndarray else sg.in_place_tangent(d, x)",
+            d=tangent, x=tp.name(target_of(s)), ndarray=self.namespace.bind("ndarray", np.ndarray), sg=self.sg(),
+        )
 
     def argument_copies(self, written) -> list:
         """Writes into an argument act on a copy: the caller's array is never changed.

@@ -265,7 +265,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         target = target_of(s)
         op: Operation = self.ops[id(s)]
         active = self.activity.statement_is_active(target, op)
-        forward = [s]
+        forward = [self.primal(s)]
         reverse = []
         extra_targets = []
         if active and op.kind in ("unknown", "pop", "closure"):

@@ -1,0 +1,27 @@
+"""``x op= v`` where ``x`` is an array: NumPy writes the result into ``x``, so it keeps
+``x``'s dtype (same-kind casting: an integer array ``+=`` floats raises).
+Generated code computes ``x op v`` and binds ``x`` to it; these helpers give that
+result, and its tangent, what NumPy's in-place operation would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .creation import cast_tangent
+
+
+def in_place_result(value, target):
+    """``value`` (``target op v``) as NumPy's ``target op= v`` leaves ``target``: cast to its
+    dtype by same-kind casting (``TypeError`` where NumPy's raises); ``value`` itself where
+    ``target`` is no array (a number: Python rebinds it)."""
+    if not isinstance(target, np.ndarray) or np.result_type(value) == target.dtype:
+        return value
+    return np.asarray(value).astype(target.dtype, casting="same_kind")
+
+
+def in_place_tangent(tangent, target):
+    """The tangent of ``in_place_result(value, target)`` (``target``: its result) from ``value``'s."""
+    if not isinstance(target, np.ndarray) or np.result_type(tangent) == target.dtype:
+        return tangent
+    return cast_tangent(tangent, target)
