@@ -69,6 +69,7 @@ VARARG_METHODS = {"reshape", "transpose", "item"}  # x.reshape(2, 3) == np.resha
 NONDIFF_METHODS = {
     "argmax", "argmin", "argsort", "nonzero", "any", "all",
     "searchsorted",
+    "keys",  # a mapping's keys: never a derivative, whatever the values carry
 }
 
 

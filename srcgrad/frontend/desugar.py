@@ -209,7 +209,7 @@ class Desugar:
         if view is not None:  # d.items(): over a list of the keys, each value read by its key
             pre, d = anf.atomize(it.func.value)
             keys = self.names.fresh("keys")
-            pre = pre + [self.lower.located(tp.assign(keys, tp.expr("list(d)", d=d)))]
+            pre = pre + [self.lower.located(s) for s in _listed_keys(d, self.names.fresh("keys_view"), keys)]
             key, value = tp.expr("keys[k]", keys=keys, k=k), tp.expr("d[keys[k]]", d=d, keys=keys, k=k)
             element = {"items": gast.Tuple(elts=[key, value], ctx=gast.Load()), "keys": key, "values": value}[view]
             return pre, tp.expr("len(keys)", keys=keys), element
@@ -422,6 +422,14 @@ def _keys_read_back(it, loop: gast.For) -> bool:
         and isinstance(n.slice, gast.Name) and n.slice.id == loop.target.id
         for s in loop.body for n in gast.walk(s)
     )
+
+
+def _listed_keys(d, view: str, keys: str) -> list:
+    """``view = d.keys()`` and ``keys = list(view)``: a method whose value carries no
+    derivative (``NONDIFF_METHODS``), so the keys are never active; ``list(d)`` of a
+    differentiated ``d`` would look active to activity analysis, and forward mode over
+    the gradient code would then take ``k.endswith(...)`` for a derivative."""
+    return [tp.assign(view, tp.expr("d.keys()", d=d)), tp.assign(keys, tp.expr("list(v)", v=tp.name(view)))]
 
 
 def _dict_view(it, static_value) -> str | None:

@@ -88,7 +88,7 @@ def sequence(g, ans, iterable):
 
 @defjvp(builtins.tuple, builtins.list)
 def sequence_jvp(diterable, ans, iterable):
-    return type(ans)(diterable)
+    return sg.sequence_tangent(diterable, ans, iterable)
 
 
 declare_container_results(sg.record)

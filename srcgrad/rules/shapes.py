@@ -209,14 +209,13 @@ def sort_jvp(da, ans, a, axis=-1, kind=None):
 @defvjp(sg.sorted_of)
 def sorted_of(g, ans, iterable):
     """``sorted(xs)`` of a 1-d array or a list of numbers: np.sort's rule on their array
-    (the list cotangent stacked); of anything else refused (``sg.sorted_values``)."""
-    inverse = np.argsort(np.argsort(sg.sorted_values(iterable, ans)))
-    return sg.restructure(np.take_along_axis(sg.sorted_parts(g, ans), inverse, -1), iterable)
+    (the list cotangent stacked); of a dict (its keys) zero; of anything else refused."""
+    return sg.sorted_adjoint(g, ans, iterable)
 
 
 @defjvp(sg.sorted_of)
 def sorted_of_jvp(diterable, ans, iterable):
-    return list(np.take_along_axis(sg.sorted_parts(diterable, iterable), np.argsort(sg.sorted_values(iterable, ans)), -1))
+    return sg.sorted_tangent(diterable, ans, iterable)
 
 
 declare_builtin_alias(builtins.sorted, sg.sorted_of)  # key= and reverse= have no rule

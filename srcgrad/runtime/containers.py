@@ -9,6 +9,7 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -82,6 +83,14 @@ def spread(g, values):
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
 
 
+def sequence_tangent(diterable, ans, iterable):
+    """The tangent of ``tuple(iterable)``/``list(iterable)``: its elements' tangents; of a
+    mapping's, whose elements are its keys, zero (``list(dt)`` would be ``dt``'s keys)."""
+    if isinstance(iterable, Mapping):
+        return zeros_like(ans)
+    return type(ans)(diterable)
+
+
 def record(values, kind=tuple):
     """``kind(*values)``: a namedtuple built in the user's code (``P(w, b)``, see ``anf``),
     a container whose derivative is that of the tuple of its fields."""
@@ -89,7 +98,10 @@ def record(values, kind=tuple):
 
 
 def unsequence(g, iterable):
-    """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure."""
+    """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure;
+    of a mapping's (its keys) zero."""
+    if isinstance(iterable, Mapping):
+        return zeros_like(iterable)
     if isinstance(iterable, (tuple, list)):
         return rebuild(iterable, g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])

@@ -8,12 +8,13 @@ difference, and a diagonal embedded back into its matrix.
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import shape_of, zeros_like
-from .containers import dense, is_exact_zero
+from .containers import dense, is_exact_zero, restructure
 from .indexing import scatter_add, unindex
 
 
@@ -31,6 +32,23 @@ def sorted_values(a, ans, at=None):
     if not isinstance(a, (list, tuple)) and np.ndim(a) == 1:
         return a
     raise NoDerivativeRuleError("sorted(...) of values that are not numbers", Location.parse(at))
+
+
+def sorted_adjoint(g, ans, iterable, at=None):
+    """The cotangent of ``sorted(iterable)``: np.sort's rule on the array of its numbers
+    (refused where they are not numbers); of a mapping's, its sorted keys, zero."""
+    if isinstance(iterable, Mapping):
+        return zeros_like(iterable)
+    inverse = np.argsort(np.argsort(sorted_values(iterable, ans, at)))
+    return restructure(np.take_along_axis(sorted_parts(g, ans), inverse, -1), iterable)
+
+
+def sorted_tangent(diterable, ans, iterable, at=None):
+    """The tangent of ``sorted(iterable)`` (as ``sorted_adjoint``): zero for a mapping's keys."""
+    if isinstance(iterable, Mapping):
+        return zeros_like(ans)
+    order = np.argsort(sorted_values(iterable, ans, at))
+    return list(np.take_along_axis(sorted_parts(diterable, iterable), order, -1))
 
 
 def sorted_parts(parts, like):
