@@ -291,6 +291,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     checks = tuple((positions[n], n) for n in names)
     one_in_tuple = as_tuple and len(names) == 1
     may_forward = picks_forward(mode, len(names), True)  # where the inputs are Python floats
+    may_forward_now = [may_forward]  # until a callee only reverse mode differentiates turns up
     columns = mode == "fwd"  # forward mode for other inputs: one jvp per entry
 
     def compiled(numbers: bool = False, forward: bool = False):
@@ -337,10 +338,20 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
                 if type(a) is not float and type(a) is not int:
                     numbers = False
                     break
-        slot = numbers + 2 * (floats and may_forward)
+        slot = numbers + 2 * (floats and may_forward_now[0])
         function = functions[slot] if holds[slot]() else compiled(numbers, slot > 1).function
         try:
-            result = function(*args, **kwargs)
+            try:
+                result = function(*args, **kwargs)
+            except NoDerivativeRuleError:
+                if slot < 2 or mode != "auto":
+                    raise
+                # a callee passed in that only reverse mode differentiates (a register_vjp rule
+                # alone), found as it is called: reverse mode from now on, as when it is known
+                # at transformation (``pipeline._build_fused``)
+                may_forward_now[0] = False
+                slot = numbers
+                result = (functions[slot] if holds[slot]() else compiled(numbers).function)(*args, **kwargs)
         except Exception as exc:
             _add_source_note(exc, generated[slot])
             raise

@@ -149,7 +149,7 @@ class ForwardTransformer(JumpEdges):
         undefined = self.needs_definition - set(self.params)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
         prefix += self.argument_copies(mutated_names(self.fn, self.ops))
-        return ForwardCode(prefix + out, output, out_tangent, tangents)
+        return ForwardCode(_argument_checks_first(prefix, out), output, out_tangent, tangents)
 
     # -- statements ------------------------------------------------------------------
 
@@ -472,6 +472,21 @@ _NEW_ARRAYS = frozenset(
         "copy", "take", "tile", "repeat", "sort", "cross", "trace",
     )
 )
+
+
+def _argument_checks_first(prefix: list, body: list) -> list:
+    """``prefix + body``, with the checks of code srcgrad generated (``grad``'s, transformed
+    again for ``hvp``) that two arguments are not one array moved before the prefix's own
+    copies of the arguments, which would hide it."""
+    checks = [s for s in body if isinstance(s, gast.Expr) and _calls_sg(s.value, "refuse_aliased_argument")]
+    return checks + prefix + [s for s in body if not any(s is c for c in checks)]
+
+
+def _calls_sg(node, helper: str) -> bool:
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr == helper
+        and isinstance(node.func.value, gast.Name)
+    )
 
 
 def _may_be(expr, body, namespace: dict) -> set[str]:

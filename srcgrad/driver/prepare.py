@@ -9,10 +9,12 @@ caller reads afterwards are refused here, where the calls are known.
 
 from __future__ import annotations
 
+import inspect
 import types
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
@@ -77,6 +79,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     # generated code writes its own sharing out: views of written arrays are copies, and
     # `b = a` for an array written in place is carried after each write and its restore
     if not parsed.filename.startswith("<srcgrad"):
+        _refuse_writes_into_mutable_defaults(func, fn, ops, parsed)
         _write_out_sharing(fn, ops, classifier, parsed, names)
     trace.record("sharing", func, mode, lambda: trace.print_function(fn))
     output = fn.body[-1].value
@@ -98,6 +101,26 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+
+
+def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) -> None:
+    """``def f(x, acc=[]): acc.append(...)`` changes the one list the ``def`` made, which later
+    calls see: generated code writes into a copy of an argument, so the change would be lost."""
+    signature = inspect.signature(func)
+    mutable = {
+        name for name, p in signature.parameters.items()
+        if isinstance(p.default, (list, dict, set, np.ndarray))
+    }
+    written = mutable and mutable & received_objects_written(fn, ops)
+    if written:
+        name = min(written)
+        raise UnsupportedSyntaxError(
+            f"a write into the default value of `{name}`, a {type(signature.parameters[name].default).__name__} "
+            "the def made once, which later calls would see",
+            parsed.location(parsed.node),
+            f"default `{name}` to None and make a new one inside (`{name} = [] if {name} is None else {name}`), "
+            "or keep the state outside the function",
+        )
 
 
 def _rename_reserved(parsed: ParsedFunction, names: NameGen) -> dict[str, str]:

@@ -33,7 +33,7 @@ def sum_(g, ans, iterable, start=0):
 
 @defjvp(builtins.sum, optional=("start",))
 def sum_jvp(diterable, dstart, ans, iterable, start=0):
-    return sum(diterable) + dstart
+    return sg.summed_tangent(diterable, iterable) + dstart
 
 
 @defvjp(builtins.max)

@@ -77,10 +77,19 @@ def restructure(g, like):
 
 
 def spread(g, values):
-    """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape."""
+    """The cotangent of ``sum(values)`` for each element: ``g`` summed to its shape (a
+    mapping's elements are its keys: zero)."""
+    if isinstance(values, Mapping):
+        return zeros_like(values)
     if isinstance(values, (list, tuple)):
         return rebuild(values, [unbroadcast(g, v) for v in values])
     return unreduce(g, values, 0)  # sum(array) adds along the first axis
+
+
+def summed_tangent(diterable, iterable):
+    """The tangent of ``sum(iterable)``: the sum of its elements' tangents (a mapping's
+    elements are its keys: zero; ``sum(dt)`` would add ``dt``'s keys)."""
+    return 0.0 if isinstance(iterable, Mapping) else sum(diterable)
 
 
 def sequence_tangent(diterable, ans, iterable):

@@ -13,9 +13,17 @@ from .creation import cast_tangent
 
 def in_place_result(value, target):
     """``value`` (``target op v``) as NumPy's ``target op= v`` leaves ``target``: cast to its
-    dtype by same-kind casting (``TypeError`` where NumPy's raises); ``value`` itself where
+    dtype by same-kind casting (``TypeError`` where NumPy's raises), of its shape (a value
+    broadcast to more entries raises ``ValueError``, as NumPy does); ``value`` itself where
     ``target`` is no array (a number: Python rebinds it)."""
-    if not isinstance(target, np.ndarray) or np.result_type(value) == target.dtype:
+    if not isinstance(target, np.ndarray):
+        return value
+    if np.shape(value) != target.shape:  # `y += x` where x broadcasts y to more entries
+        raise ValueError(
+            f"non-broadcastable output operand with shape {target.shape} doesn't match the "
+            f"broadcast shape {np.shape(value)} (NumPy raises this for the in-place operation)"
+        )
+    if np.result_type(value) == target.dtype:
         return value
     return np.asarray(value).astype(target.dtype, casting="same_kind")
 

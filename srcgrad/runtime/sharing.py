@@ -16,6 +16,8 @@ from ..core import pytree
 from ..errors import UnsupportedSyntaxError
 from .closures import Closure
 
+_TOO_HARD = getattr(np, "exceptions", np).TooHardError  # np.TooHardError before NumPy 1.25
+
 
 def is_array(x) -> bool:
     """Whether ``x += v`` updates ``x`` in place: an array, not a number."""
@@ -62,8 +64,20 @@ def shares_memory(a, b, depth: int = 0) -> bool:
     if not is_array(b):  # a container of arrays, or a function holding them
         return any(shares_memory(a, item, depth + 1) for item in _held_values(b))
     if is_array(a):
-        return bool(np.may_share_memory(a, b))
+        return bool(np.may_share_memory(a, b)) and _exactly(a, b)
     return any(shares_memory(item, b, depth + 1) for item in _held_values(a))
+
+
+def _exactly(a, b) -> bool:
+    """Whether two NumPy arrays whose bounds overlap share an element (``a[::2]`` and
+    ``a[1::2]`` do not); other arrays, and a question too hard to settle, count as shared."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        return True
+    try:
+        return bool(np.shares_memory(a, b, max_work=100_000))
+    except _TOO_HARD:
+        return True
+
 
 
 def _held_values(x) -> tuple:
