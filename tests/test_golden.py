@@ -866,7 +866,7 @@ def test_write_through_a_view():
             head = sg.copy(y[:2])
             t1 = head * 3.0
             stack.append(head)
-            head = t1 if head.__class__ is not ndarray or t1.dtype is head.dtype and t1.shape == head.shape else sg.in_place_result(t1, head)
+            head = t1 if head.__class__ is not ndarray or (t1.dtype is head.dtype and t1.shape == head.shape) else sg.in_place_result(t1, head)
             stack.append(sg.copy(y[:2]))
             y[:2] = head
 

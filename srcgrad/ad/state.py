@@ -117,7 +117,7 @@ class Derivatives:
             return s
         x = tp.name(s.targets[0].id)
         value = tp.expr(  # tested inline: a number, or an array's usual same dtype, pays no call
-            "v if x.__class__ is not ndarray or v.dtype is x.dtype and v.shape == x.shape else sg.in_place_result(v, x)",
+            "v if x.__class__ is not ndarray or (v.dtype is x.dtype and v.shape == x.shape) else sg.in_place_result(v, x)",
             v=s.value, x=x, ndarray=self.namespace.bind("ndarray", np.ndarray), sg=self.sg(),
         )
         return gast.copy_location(gast.Assign(targets=s.targets, value=value, type_comment=None), s)
