@@ -23,6 +23,7 @@ import copy
 import functools
 import importlib
 import inspect
+import itertools
 import linecache
 import re
 import textwrap
@@ -63,12 +64,12 @@ def _entry(compiled: Compiled) -> Callable:
     """The jitted function for any signature: arguments by position only."""
     checked = compiled.checked
     first_call = compiled.first_call
-    stale = compiled.stale
+    holds, stale = compiled.holds, compiled.stale
 
     def jitted(*args, **kwargs):
         if kwargs:
             raise TypeError(f"{compiled.generated.__name__} under srcgrad.jit takes its arguments by position")
-        if stale():
+        if not holds[0]() and stale():
             return first_call(args)
         entry = checked.get(tuple(map(type, args)))
         if entry is not None:
@@ -88,7 +89,7 @@ def _entry(compiled: Compiled) -> Callable:
 # no ``type`` over them, a third of a microsecond that a compiled Horner loop takes twice over
 _ENTRY = """\
 def {name}({params}):
-    if _sg_stale():
+    if not _sg_holds[0]() and _sg_stale():
         return _sg_first_call(({params},))
     entry = _sg_checked.get(({types},))
     if entry is not None:
@@ -113,10 +114,13 @@ def _entry_with_parameters(compiled: Compiled) -> Callable | None:
     text = _ENTRY.format(name=name, params=", ".join(params), types=", ".join(f"_sg_type({p})" for p in params))
     namespace = {
         "_sg_checked": compiled.checked, "_sg_first_call": compiled.first_call, "_sg_type": type,
-        "_sg_stale": compiled.stale,
+        "_sg_holds": compiled.holds, "_sg_stale": compiled.stale,
     }
     exec(compile(text, f"<srcgrad.jit entry of {name}>", "exec"), namespace)
     return namespace[name]
+
+
+_ALWAYS = itertools.repeat(True).__next__
 
 
 class Compiled:
@@ -134,12 +138,17 @@ class Compiled:
         self.checked: dict = {}  # argument types -> (dispatcher, 1-tuple?, its overloads, how many)
         self._lock = threading.Lock()
         # the generated code ``f`` runs now: made anew once a helper it was made from is
-        # redefined (a notebook cell run again), when what was compiled is stale
+        # redefined (a notebook cell run again), when what was compiled is stale. Each call
+        # asks ``holds[0]()``, whether what that code was made from still stands (one C call)
         current = getattr(f, "__srcgrad_generated__", None)
         self._current = current if callable(current) else None
+        hold = getattr(f, "__srcgrad_hold__", None)
+        self._hold = hold if callable(hold) else None
+        self.holds = [self._hold() if self._hold is not None else _ALWAYS]
 
     def stale(self) -> bool:
         """Whether ``f`` runs other generated code than was compiled (then compiled anew)."""
+        self.holds[0] = self._hold() if self._hold is not None else _ALWAYS
         if self._current is None or self._current() is self.generated:
             return False
         with self._lock:
