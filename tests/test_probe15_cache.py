@@ -137,6 +137,28 @@ def test_a_redefined_helper_is_seen_by_a_compiled_gradient(notebook):
         np.testing.assert_allclose(compiled(X), 3 * X**2)
 
 
+def test_a_frozen_distribution_rebound_to_another_family_is_seen(notebook):
+    pytest.importorskip("scipy")
+    ns = notebook.run("""
+        from scipy import stats
+
+        D = stats.norm(0.0, 0.5)
+
+        def f(x):
+            return D.logpdf(x)
+    """)
+    g = srcgrad.grad(ns["f"])
+    assert g(np.array(0.3)) == pytest.approx(-1.2)  # -(x - 0) / 0.5**2
+    notebook.run("""
+        D = stats.laplace(0.0, 0.5)
+    """)
+    assert g(np.array(0.3)) == pytest.approx(-2.0)  # -sign(x) / 0.5: it kept norm's rule
+    notebook.run("""
+        D = stats.laplace(0.0, 0.25)
+    """)
+    assert g(np.array(0.3)) == pytest.approx(-4.0)  # the same family: read when it runs
+
+
 def test_a_helper_of_a_helper_redefined_is_seen(notebook):
     ns = notebook.run("""
         import numpy as np

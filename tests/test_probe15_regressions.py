@@ -97,3 +97,46 @@ def test_a_reverse_mode_rule_passed_in_makes_grad_of_floats_run_reverse_mode():
         assert srcgrad.grad(applies)(1.5, square) == 4.0
     with pytest.raises(srcgrad.NoDerivativeRuleError, match="register_jvp"):
         srcgrad.grad(applies, mode="fwd")(1.5)
+
+
+class Scaled:
+    def __init__(self, k):
+        self.k = k
+
+    def __mul__(self, other):
+        return np.sin(other) * self.k
+
+    __rmul__ = __mul__
+
+
+class Lookup:
+    def __getitem__(self, i):
+        return np.sin(i)
+
+
+SCALED = Scaled(3.0)
+LOOKUP = Lookup()
+
+
+def multiplies_an_object(x):
+    return SCALED * x  # Scaled.__mul__: 3 sin(x)
+
+
+def indexes_an_object(x):
+    return LOOKUP[x]  # Lookup.__getitem__: sin(x)
+
+
+def calls_the_methods(x):
+    return SCALED.__mul__(x) + LOOKUP.__getitem__(x)
+
+
+@pytest.mark.parametrize("f", [multiplies_an_object, indexes_an_object])
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_operators_and_indexing_of_the_users_objects_are_refused(f, mode):
+    # taken for NumPy's product and indexing: 3 sin(1) for 3 cos(0.3), and 0 for cos(0.3)
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match="call its method instead"):
+        srcgrad.grad(f, mode=mode)(np.array(0.3))
+
+
+def test_the_users_methods_called_by_name_differentiate():
+    assert srcgrad.grad(calls_the_methods)(np.array(0.3)) == pytest.approx(4 * np.cos(0.3))

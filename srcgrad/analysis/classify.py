@@ -134,6 +134,12 @@ class Classifier:
             if isinstance(value.op, gast.Mult) and any(map(self._is_sequence, (value.left, value.right))):
                 # `[x] * 3`: a repetition when the other operand is an int, decided when it runs
                 return self.rule_op(runtime.times, [value.left, value.right], [], value)
+            owner = self._users_object(value.left) or self._users_object(value.right)
+            if owner is not None:  # `S * x` runs S's own __mul__, not NumPy's product
+                symbol = _OPERATORS.get(type(value.op), "?")
+                op = self.no_rule(f"the operator `{symbol}` of a `{owner}` object", value, [value.left, value.right])
+                op.fix = "call its method instead (`S.__mul__(x)` for `S * x`), whose code srcgrad reads"
+                return op
             ufunc = BINARY_UFUNCS[type(value.op)]
             return self.rule_op(ufunc, [value.left, value.right], [], value)
         if isinstance(value, gast.UnaryOp):
@@ -153,6 +159,11 @@ class Classifier:
                 return self.rule_op(getattr(np, value.attr), [value.value], [], value)
             return self.field(value)
         if isinstance(value, gast.Subscript):
+            owner = self._users_object(value.value)
+            if owner is not None:  # `v[x]` runs v's own __getitem__
+                op = self.no_rule(f"indexing a `{owner}` object", value, [value.value, value.slice])
+                op.fix = "call its method instead (`v.__getitem__(x)` for `v[x]`), whose code srcgrad reads"
+                return op
             return Operation(
                 "index", _names([value.value]), container=value.value, index=value.slice
             )
@@ -168,6 +179,20 @@ class Classifier:
         if isinstance(value, gast.Lambda):
             return self.closure(value)
         return Operation("nondiff")
+
+    def _users_object(self, node) -> str | None:
+        """The class name of an object of the user's own class that a global or closure
+        variable holds (its operators and indexing run its own methods), else None."""
+        if not isinstance(node, gast.Name):
+            return None
+        value = self.env.static_value(node)
+        if is_missing(value) or isinstance(value, _PLAIN_VALUES) or hasattr(value, "__array_ufunc__"):
+            return None
+        kind = type(value)
+        if kind.__module__ in ("builtins", "numpy", "collections") or isinstance(value, type):
+            return None
+        return kind.__name__
+
 
     def field(self, value: gast.Attribute) -> Operation:
         """``p.w`` of a value known only at run time: a namedtuple's field, differentiated
@@ -370,6 +395,14 @@ class Classifier:
                 "gradient in forward mode (srcgrad.grad(f, mode='fwd'))"
             )
         return NoDerivativeRuleError(label, location, self.mode, fix)
+
+
+# values whose operators and indexing generated code takes for NumPy's and Python's own
+_PLAIN_VALUES = (int, float, complex, bool, str, bytes, list, tuple, dict, range, type(None), np.generic, np.ndarray)
+_OPERATORS = {
+    gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.MatMult: "@",
+    gast.Mod: "%", gast.FloorDiv: "//",
+}
 
 
 def _decorator(mode: str) -> str:

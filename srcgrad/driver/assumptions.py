@@ -81,7 +81,7 @@ class Data:
 
 def kind_of(value):
     """What a transformation may take from a value read when the code runs: its type, an
-    array's dtype and shape, and the kinds of a tuple's items."""
+    array's dtype and shape, the kinds of a tuple's items, a frozen distribution's family."""
     kind = type(value)
     if kind is tuple:
         return (tuple, tuple(kind_of(v) for v in value))
@@ -89,6 +89,9 @@ def kind_of(value):
         return (kind, value.dtype, value.shape)
     if hasattr(kind, "__array_ufunc__"):  # another array type: a complex dtype changes the code
         return (kind, str(getattr(value, "dtype", None)))
+    family = getattr(value, "dist", None)  # a frozen SciPy distribution: its rules are its family's
+    if family is not None and hasattr(value, "args"):
+        return (kind, type(family))
     return kind
 
 
