@@ -791,8 +791,14 @@ def hvp(f: Callable, wrt=0) -> Callable:
         parts = tuple(pytree.like(p, bound.arguments[n]) for p, n in zip(parts, names))
         return parts if as_tuple else parts[0]
 
+    def source() -> str:  # grad's code, then the forward mode over it that the product runs
+        generated = pipeline.fused_gradient(func, names, False)
+        forward = pipeline.forward_function(transformable(generated.function, "fwd"), tuple(names))
+        return generated.source + "\n" + forward.generated.source
+
     hessian_vector_product.__name__ = f"hvp_{label}"
     hessian_vector_product.__srcgrad_order__ = order
+    hessian_vector_product.__srcgrad_source__ = source
     return hessian_vector_product
 
 
@@ -834,6 +840,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
 
     hess.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
     hess.__srcgrad_order__ = order
+    hess.__srcgrad_source__ = product.__srcgrad_source__  # (one hvp per column)
     return hess
 
 

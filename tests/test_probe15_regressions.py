@@ -140,3 +140,18 @@ def test_operators_and_indexing_of_the_users_objects_are_refused(f, mode):
 
 def test_the_users_methods_called_by_name_differentiate():
     assert srcgrad.grad(calls_the_methods)(np.array(0.3)) == pytest.approx(4 * np.cos(0.3))
+
+
+def curved(x):
+    return np.sum(np.sin(x) * x**2)
+
+
+def test_source_shows_the_code_hessian_and_hvp_run():
+    # SPEC: source takes any function srcgrad returned; these raised TypeError
+    for made in (srcgrad.hessian(curved), srcgrad.hvp(curved)):
+        text = srcgrad.source(made)
+        assert "def grad_curved(x):" in text and "def jvp_grad_curved(x, *, dx):" in text
+    x = np.array([0.3, -0.7])
+    np.testing.assert_allclose(
+        srcgrad.hessian(curved)(x), np.diag(2 * np.sin(x) + 4 * x * np.cos(x) - x**2 * np.sin(x)), rtol=1e-12
+    )
