@@ -134,12 +134,9 @@ class Classifier:
             if isinstance(value.op, gast.Mult) and any(map(self._is_sequence, (value.left, value.right))):
                 # `[x] * 3`: a repetition when the other operand is an int, decided when it runs
                 return self.rule_op(runtime.times, [value.left, value.right], [], value)
-            owner = self._users_object(value.left) or self._users_object(value.right)
-            if owner is not None:  # `S * x` runs S's own __mul__, not NumPy's product
-                symbol = _OPERATORS.get(type(value.op), "?")
-                op = self.no_rule(f"the operator `{symbol}` of a `{owner}` object", value, [value.left, value.right])
-                op.fix = "call its method instead (`S.__mul__(x)` for `S * x`), whose code srcgrad reads"
-                return op
+            refused = _users_operator(self, value)
+            if refused is not None:
+                return refused
             ufunc = BINARY_UFUNCS[type(value.op)]
             return self.rule_op(ufunc, [value.left, value.right], [], value)
         if isinstance(value, gast.UnaryOp):
@@ -159,11 +156,9 @@ class Classifier:
                 return self.rule_op(getattr(np, value.attr), [value.value], [], value)
             return self.field(value)
         if isinstance(value, gast.Subscript):
-            owner = self._users_object(value.value)
-            if owner is not None:  # `v[x]` runs v's own __getitem__
-                op = self.no_rule(f"indexing a `{owner}` object", value, [value.value, value.slice])
-                op.fix = "call its method instead (`v.__getitem__(x)` for `v[x]`), whose code srcgrad reads"
-                return op
+            refused = _users_operator(self, value)
+            if refused is not None:
+                return refused
             return Operation(
                 "index", _names([value.value]), container=value.value, index=value.slice
             )
@@ -179,20 +174,6 @@ class Classifier:
         if isinstance(value, gast.Lambda):
             return self.closure(value)
         return Operation("nondiff")
-
-    def _users_object(self, node) -> str | None:
-        """The class name of an object of the user's own class that a global or closure
-        variable holds (its operators and indexing run its own methods), else None."""
-        if not isinstance(node, gast.Name):
-            return None
-        value = self.env.static_value(node)
-        if is_missing(value) or isinstance(value, _PLAIN_VALUES) or hasattr(value, "__array_ufunc__"):
-            return None
-        kind = type(value)
-        if kind.__module__ in ("builtins", "numpy", "collections") or isinstance(value, type):
-            return None
-        return kind.__name__
-
 
     def field(self, value: gast.Attribute) -> Operation:
         """``p.w`` of a value known only at run time: a namedtuple's field, differentiated
@@ -395,6 +376,37 @@ class Classifier:
                 "gradient in forward mode (srcgrad.grad(f, mode='fwd'))"
             )
         return NoDerivativeRuleError(label, location, self.mode, fix)
+
+
+def _users_operator(classifier: Classifier, value) -> Operation | None:
+    """``S * x`` or ``v[x]`` where a global or closure variable holds an object of the user's
+    own class: they run its ``__mul__`` or ``__getitem__``, not NumPy's product or indexing
+    (refused while active, naming the method to call instead); None for any other."""
+    if isinstance(value, gast.BinOp):
+        owner = _users_object(classifier.env, value.left) or _users_object(classifier.env, value.right)
+        label, example, reads = f"the operator `{_OPERATORS.get(type(value.op), '?')}`", "`S.__mul__(x)` for `S * x`", [value.left, value.right]
+    else:
+        owner = _users_object(classifier.env, value.value)
+        label, example, reads = "indexing", "`v.__getitem__(x)` for `v[x]`", [value.value, value.slice]
+    if owner is None:
+        return None
+    op = classifier.no_rule(f"{label} of a `{owner}` object", value, reads)
+    op.fix = f"call its method instead ({example}), whose code srcgrad reads"
+    return op
+
+
+def _users_object(env, node) -> str | None:
+    """The class name of an object of the user's own class that a global or closure
+    variable holds (its operators and indexing run its own methods), else None."""
+    if not isinstance(node, gast.Name):
+        return None
+    value = env.static_value(node)
+    if is_missing(value) or isinstance(value, _PLAIN_VALUES) or hasattr(value, "__array_ufunc__"):
+        return None
+    kind = type(value)
+    if kind.__module__ in ("builtins", "numpy", "collections") or isinstance(value, type):
+        return None
+    return kind.__name__
 
 
 # values whose operators and indexing generated code takes for NumPy's and Python's own
