@@ -15,6 +15,7 @@ import inspect
 
 import numpy as np
 import pytest
+from user_modules import finite_difference_jacobian
 
 import srcgrad
 from srcgrad import DerivativeOrderError
@@ -37,15 +38,6 @@ V = np.array([1.0, 0.5, -2.0])
 XS = 0.7
 
 
-def _finite_difference_jacobian(g, x, eps=1e-6):
-    columns = []
-    for j in range(np.size(x)):
-        e = np.zeros(np.size(x))
-        e[j] = eps
-        columns.append((np.asarray(g(x + e)) - np.asarray(g(x - e))) / (2 * eps))
-    return np.stack(columns, axis=-1)
-
-
 # -- second order: every composition works -----------------------------------------------
 
 
@@ -66,7 +58,7 @@ def test_second_derivatives_of_a_scalar_function_match_finite_differences():
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_second_derivatives_of_a_vector_function_match_finite_differences(mode):
     gradient = srcgrad.grad(vector_f)
-    numeric = _finite_difference_jacobian(gradient, X)
+    numeric = finite_difference_jacobian(gradient, X)
     np.testing.assert_allclose(srcgrad.hessian(vector_f)(X), numeric, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(srcgrad.hvp(vector_f)(X, V), numeric @ V, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(srcgrad.jacobian(gradient, mode=mode)(X), numeric, rtol=1e-6, atol=1e-8)

@@ -15,6 +15,7 @@ import types
 
 import numpy as np
 import pytest
+from user_modules import finite_difference_gradient
 
 import srcgrad
 from srcgrad.driver import pipeline
@@ -62,16 +63,6 @@ def transformations(monkeypatch):
 
     monkeypatch.setattr(pipeline, "prepare", counting)
     return count
-
-
-def fd_grad(f, x, eps=1e-6):
-    x = np.asarray(x, dtype=float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 def test_a_redefined_helper_is_seen_by_every_entry_point(notebook):
@@ -260,7 +251,7 @@ def test_a_global_number_that_becomes_an_array(notebook):
     for g in (grad, srcgrad.grad(ns["g"])):
         np.testing.assert_allclose(g(X), (2 * (X + B)).sum(axis=0))
         np.testing.assert_allclose(g(0.5), np.sum(2 * (0.5 + B)))
-    np.testing.assert_allclose(srcgrad.value_and_grad(ns["g"])(X)[1], fd_grad(ns["g"], X), rtol=1e-6)
+    np.testing.assert_allclose(srcgrad.value_and_grad(ns["g"])(X)[1], finite_difference_gradient(ns["g"], X), rtol=1e-6)
 
 
 def test_a_global_tuple_whose_number_becomes_an_array(notebook):
@@ -275,7 +266,7 @@ def test_a_global_tuple_whose_number_becomes_an_array(notebook):
     grad = srcgrad.grad(ns["g"])
     np.testing.assert_allclose(grad(X), 2 * (X + 1.0))
     notebook.run("C = (np.array([[1.0], [2.0]]), 2.0)")
-    np.testing.assert_allclose(grad(X), fd_grad(ns["g"], X), rtol=1e-6)
+    np.testing.assert_allclose(grad(X), finite_difference_gradient(ns["g"], X), rtol=1e-6)
 
 
 def test_a_global_list_whose_number_is_replaced_by_an_array_in_place(notebook):
@@ -290,7 +281,7 @@ def test_a_global_list_whose_number_is_replaced_by_an_array_in_place(notebook):
     grad = srcgrad.grad(ns["g"])
     np.testing.assert_allclose(grad(X), 2 * (X + 1.0))
     ns["C"][0] = np.array([[1.0], [2.0]])  # not a new binding: the list is read when the code runs
-    np.testing.assert_allclose(grad(X), fd_grad(ns["g"], X), rtol=1e-6)
+    np.testing.assert_allclose(grad(X), finite_difference_gradient(ns["g"], X), rtol=1e-6)
 
 
 def test_a_global_array_of_another_shape(notebook):
@@ -303,12 +294,12 @@ def test_a_global_array_of_another_shape(notebook):
             return np.sum(np.tanh(x * W) ** 2)
     """)
     grad = srcgrad.grad(ns["g"])
-    np.testing.assert_allclose(grad(X), fd_grad(ns["g"], X), rtol=1e-6)
-    np.testing.assert_allclose(grad(0.5), fd_grad(ns["g"], 0.5), rtol=1e-6)
+    np.testing.assert_allclose(grad(X), finite_difference_gradient(ns["g"], X), rtol=1e-6)
+    np.testing.assert_allclose(grad(0.5), finite_difference_gradient(ns["g"], 0.5), rtol=1e-6)
     for cell in ("W = np.array([[1.0], [-2.0]])", "W = np.array(0.7)", "W = 0.7"):
         notebook.run(cell)
-        np.testing.assert_allclose(grad(X), fd_grad(ns["g"], X), rtol=1e-6)
-        np.testing.assert_allclose(grad(0.5), fd_grad(ns["g"], 0.5), rtol=1e-6)
+        np.testing.assert_allclose(grad(X), finite_difference_gradient(ns["g"], X), rtol=1e-6)
+        np.testing.assert_allclose(grad(0.5), finite_difference_gradient(ns["g"], 0.5), rtol=1e-6)
 
 
 def test_an_unchanged_function_is_not_transformed_again(notebook, transformations):

@@ -1,7 +1,7 @@
 """Derivative rules the probe of session 15 found wrong, crashing or misreported.
 
 Every derivative is checked against central finite differences (``srcgrad.check_grads``
-or ``fd_grad``/``fd_jvp`` below) or an exact known value.
+or ``finite_difference_gradient``/``fd_jvp`` below) or an exact known value.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sl
 import scipy.special as sp
+from user_modules import finite_difference_gradient
 
 import srcgrad
 from srcgrad import errors
@@ -22,16 +23,6 @@ def fd_jvp(f, args, tangents, eps=EPS):
     plus = f(*[a + eps * t for a, t in zip(args, tangents)])
     minus = f(*[a - eps * t for a, t in zip(args, tangents)])
     return (np.asarray(plus) - np.asarray(minus)) / (2 * eps)
-
-
-def fd_grad(f, x, eps=EPS):
-    """Central differences of the scalar ``f`` in each entry of ``x``."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 # -- 1. np.polymul drops leading zeros: its tangents are the tail of a full convolution ---
@@ -85,7 +76,7 @@ def test_polymul_of_an_operand_with_leading_zeros():
     np.testing.assert_allclose(t, fd_jvp(polymul, (a, b), (da, db)), atol=1e-8)
     ga, gb = srcgrad.grad(f, wrt=(0, 1))(a, b)
     np.testing.assert_allclose(ga[1:] @ da[1:] + gb @ db, fd_jvp(f, (a, b), (da, db)), atol=1e-8)
-    np.testing.assert_allclose(gb, fd_grad(lambda b: f(a, b), b), atol=1e-8)
+    np.testing.assert_allclose(gb, finite_difference_gradient(lambda b: f(a, b), b), atol=1e-8)
 
 
 
@@ -185,7 +176,7 @@ def test_scipy_solve_with_a_symmetric_structure_reads_one_triangle(f):
     symmetric, one_sided, b = _matrices()
     lower = f is solve_sym_lower
     g = srcgrad.grad(f)(one_sided, b)
-    np.testing.assert_allclose(g, fd_grad(lambda a: f(a, b), one_sided), atol=1e-7)
+    np.testing.assert_allclose(g, finite_difference_gradient(lambda a: f(a, b), one_sided), atol=1e-7)
     unread = np.triu(g, 1) if lower else np.tril(g, -1)
     np.testing.assert_array_equal(unread, 0.0)
     for a in (symmetric, one_sided):
@@ -197,7 +188,7 @@ def test_hermitian_pinv_and_svd_read_the_lower_triangle(f):
     # NumPy computes them with eigh, which reads the lower triangle
     symmetric, one_sided, _ = _matrices()
     g = srcgrad.grad(f)(one_sided)
-    np.testing.assert_allclose(g, fd_grad(f, one_sided), atol=1e-6)
+    np.testing.assert_allclose(g, finite_difference_gradient(f, one_sided), atol=1e-6)
     np.testing.assert_array_equal(np.triu(g, 1), 0.0)
     for a in (symmetric, one_sided):
         srcgrad.check_grads(f, [a], modes=("rev", "fwd"), order=2)
@@ -335,15 +326,15 @@ def test_det_derivative_at_singular_matrices(f):
     for n, rank in [(3, 2), (4, 3), (4, 2), (3, 0)]:  # float det of a product: ~1e-17, not 0
         m = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, n))
         d = rng.standard_normal((n, n))
-        np.testing.assert_allclose(srcgrad.grad(f)(m), fd_grad(f, m), atol=1e-7)
-        np.testing.assert_allclose(srcgrad.jvp(f, (m,), (d,))[1], np.sum(fd_grad(f, m) * d), atol=1e-7)
+        np.testing.assert_allclose(srcgrad.grad(f)(m), finite_difference_gradient(f, m), atol=1e-7)
+        np.testing.assert_allclose(srcgrad.jvp(f, (m,), (d,))[1], np.sum(finite_difference_gradient(f, m) * d), atol=1e-7)
 
 
 def test_det_of_a_stack_with_a_singular_matrix_and_second_order():
     rng = np.random.default_rng(4)
     singular = np.outer([1.0, 2.0, 3.0], [0.5, 1.0, -1.0]) + np.outer([0.0, 1.0, 1.0], [1.0, 0.0, 2.0])
     stack = np.stack([rng.standard_normal((3, 3)), singular, rng.standard_normal((3, 3))])
-    np.testing.assert_allclose(srcgrad.grad(weighted_dets)(stack), fd_grad(weighted_dets, stack), atol=1e-7)
+    np.testing.assert_allclose(srcgrad.grad(weighted_dets)(stack), finite_difference_gradient(weighted_dets, stack), atol=1e-7)
     srcgrad.check_grads(weighted_dets, [rng.standard_normal((3, 3, 3))], modes=("rev", "fwd"), order=2)
     a = rng.standard_normal((3, 3))
     jac = srcgrad.jacobian(srcgrad.grad(det))(a)  # reverse mode over the gradient
@@ -364,7 +355,7 @@ def test_slogdet_at_a_singular_matrix_is_refused():
             call()
         assert "test_probe15_rules.py" in str(e.value)
     regular = np.array([[2.0, 0.5], [-1.0, 3.0]])
-    np.testing.assert_allclose(srcgrad.grad(det_via_slogdet)(regular), fd_grad(det_via_slogdet, regular), atol=1e-7)
+    np.testing.assert_allclose(srcgrad.grad(det_via_slogdet)(regular), finite_difference_gradient(det_via_slogdet, regular), atol=1e-7)
 
 
 # -- 8. second order through expm_frechet; qr(mode='complete') of a tall matrix ------------

@@ -1,4 +1,5 @@
-"""Test programs written to real files: srcgrad reads a function's source with inspect."""
+"""Test programs written to real files (srcgrad reads a function's source with inspect), and
+the finite differences tests check derivatives against."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import itertools
 import signal
 import sys
 from pathlib import Path
+
+import numpy as np
 
 _ids = itertools.count()
 
@@ -49,3 +52,24 @@ class HangGuard:
     def __exit__(self, *exc):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, self.previous)
+
+
+def finite_difference_gradient(f, x, eps: float = 1e-6):
+    """Central differences of the scalar ``f`` in each entry of ``x`` (a number or an array)."""
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+def finite_difference_jacobian(g, x, eps: float = 1e-6):
+    """Central differences of ``g`` at ``x``: one column per entry of ``x``."""
+    columns = []
+    for j in range(np.size(x)):
+        e = np.zeros(np.size(x))
+        e[j] = eps
+        columns.append((np.asarray(g(x + e)) - np.asarray(g(x - e))) / (2 * eps))
+    return np.stack(columns, axis=-1)
