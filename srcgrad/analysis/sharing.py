@@ -792,7 +792,7 @@ def _synced(syncs: list[Sync], memo: dict) -> set[str]:
         if not (share.certain and (share.always or share.how == "same")):
             continue  # under a flag: where it is false, the name may still share the memory
         whole |= _synced(sync.onward, memo)
-        if _gives_whole(sync):  # (a part taken again from its whole, too)
+        if gives_whole(sync):  # (a part taken again from its whole, too)
             whole.add(sync.dst)
     memo[id(syncs)] = whole
     return whole
@@ -965,7 +965,7 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
     every real link to it, as paths run them all (two stores into two slots; a whole value
     after a part): its links run in every pass, not only until it has a value.
     """
-    partly = {key[1] for key, group in links.items() if not _gives_whole(group[0])}
+    partly = {key[1] for key, group in links.items() if not gives_whole(group[0])}
     todo = list(partly)
     while todo:
         at = todo.pop()
@@ -992,7 +992,7 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
     return SyncGraph(root, phases, ends, partly)
 
 
-def _gives_whole(sync: Sync) -> bool:
+def gives_whole(sync: Sync) -> bool:
     """Whether a sync gives its far end a whole new value (not a store into part of it)."""
     return sync.share.how == "same" or sync.dst == sync.share.ref
 
@@ -1019,7 +1019,7 @@ def _surely_synced(links: dict, root: str) -> set[str]:
                 continue
             reached.add(b)
             todo.append(b)
-            if any(_gives_whole(sync) for sync in group):
+            if any(gives_whole(sync) for sync in group):
                 whole.add(b)
     return whole
 

@@ -29,6 +29,7 @@ from .sharing import (
     TooManyPaths,
     element_replaced,
     ends_at_store,
+    gives_whole,
     makes_closure,
     share_order,
     spelled,
@@ -355,7 +356,7 @@ class PathsWriter:
             if sync.share.how == "lost":
                 beyond.update(n for _, n in sync.beyond)
             elif sync.share.how != "opaque":
-                (whole if sync.share.how == "same" or sync.dst == sync.share.ref else partly).add(sync.dst)
+                (whole if gives_whole(sync) else partly).add(sync.dst)
         for n in sorted((whole - partly) & beyond):
             self.synced[n] = writer.names.fresh(f"{spelled(n)}_synced")
         code = self.paths(syncs, origin)
