@@ -75,7 +75,7 @@ def forward_streams(context: TransformContext) -> StreamCode:
         codes.append(stream.run())
         streams.append(stream)
         names = stream.names
-    originals = {id(n) for n in gast.walk(context.fn) if isinstance(n, gast.stmt)}
+    originals = {id(n) for n in tp.walk(context.fn) if isinstance(n, gast.stmt)}
     merger = _Merger(streams, originals, names)
     body = merger.merge([c.body for c in codes])
     return StreamCode(
@@ -136,7 +136,7 @@ class _Merger:
 
     def mentions_tangent(self, k: int, node) -> bool:
         mine = self.tangents[k]
-        return any(isinstance(n, gast.Name) and n.id in mine for n in gast.walk(node))
+        return any(isinstance(n, gast.Name) and n.id in mine for n in tp.walk(node))
 
     def shared(self, nodes: list) -> list:
         """The statement all streams share at this point, with each stream's parts inside."""

@@ -154,26 +154,47 @@ def load(node):
     return node
 
 
+# Fields that never hold a node worth visiting: a Name's ``ctx`` is a Load/Store/Del
+# marker every reader asks its parent about, and the rest hold plain values.
+_LEAF_FIELDS = frozenset(
+    ("ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level",
+     "is_async", "simple", "conversion")
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    fields = tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
+    _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
 def walk(node):
-    """Every node in ``node``'s tree (like ``gast.walk``, without its generator overhead;
-    the transformer walks a lot, so this loop is kept tight)."""
+    """Every node in ``node``'s tree but the ``ctx`` markers (like ``gast.walk``, without
+    its generator overhead; the transformer walks a lot, so this loop is kept tight: the
+    fields to visit are looked up once per node type)."""
     out = []
     todo = [node]
     pop, push, extend, add = todo.pop, todo.append, todo.extend, out.append
+    child_fields = _CHILD_FIELDS
     ast_type = gast.AST
     while todo:
         n = pop()
-        if type(n) is list:
+        kind = type(n)
+        if kind is list:
             extend(n)
             continue
-        if not isinstance(n, ast_type):
-            continue
+        fields = child_fields.get(kind)
+        if fields is None:
+            if not isinstance(n, ast_type):
+                continue
+            fields = _child_fields(kind)
         add(n)
-        for f in n._fields:
+        for f in fields:
             child = getattr(n, f, None)
             if type(child) is list:
                 extend(child)  # its elements come off the stack as the list itself would
-            elif isinstance(child, ast_type):
+            elif child is not None:
                 push(child)
     return out
 

@@ -164,7 +164,7 @@ class Desugar:
         (``w_items = w``); ``it`` is changed in place to read that one."""
         rebound = _rebound_in(loop, it)
         out, renamed = [], {}
-        for n in gast.walk(it):
+        for n in tp.walk(it):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in rebound:
                 if n.id not in renamed:
                     renamed[n.id] = self.names.fresh(f"{n.id}_items")
@@ -375,7 +375,7 @@ def _refuse_a_changing_iterable(loop: gast.For, static_value, unsupported) -> No
                 reversed_live.add(node.args[0].id)
     if not (live or reversed_live):
         return
-    for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+    for node in tp.walk(gast.Module(body=loop.body, type_ignores=[])):
         changed, how = None, ""
         if (
             isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
@@ -399,12 +399,12 @@ def _rebound_in(loop: gast.For, it) -> set[str]:
     """The names ``loop``'s body binds, but those a comprehension in the iterable binds for
     itself (``range(min(len(r) for r in rows))``)."""
     rebound = {
-        n.id for stmt in loop.body for n in gast.walk(stmt)
+        n.id for stmt in loop.body for n in tp.walk(stmt)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
     return rebound - {
-        n.id for c in gast.walk(it) if isinstance(c, gast.comprehension)
-        for n in gast.walk(c.target) if isinstance(n, gast.Name)
+        n.id for c in tp.walk(it) if isinstance(c, gast.comprehension)
+        for n in tp.walk(c.target) if isinstance(n, gast.Name)
     }
 
 
@@ -420,7 +420,7 @@ def _keys_read_back(it, loop: gast.For) -> bool:
     return any(
         isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == it.id
         and isinstance(n.slice, gast.Name) and n.slice.id == loop.target.id
-        for s in loop.body for n in gast.walk(s)
+        for s in loop.body for n in tp.walk(s)
     )
 
 

@@ -38,7 +38,7 @@ def unfreeze_distributions(body: list, env: Environment, names: NameGen, paramet
     module = gast.Module(body=body, type_ignores=[])
     bound = _bindings(module)
     frozen = {}  # name -> the statement that binds it to a frozen distribution
-    for s in gast.walk(module):
+    for s in tp.walk(module):
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
             name = s.targets[0].id
             if _freezes(s.value, env) and bound.get(name) == 1 and name not in parameters:
@@ -46,7 +46,7 @@ def unfreeze_distributions(body: list, env: Environment, names: NameGen, paramet
     frozen = {n: s for n, s in frozen.items() if _only_method_calls(module, n)}
     if not frozen and not any(
         isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and _freezes(n.func.value, env)
-        for n in gast.walk(module)
+        for n in tp.walk(module)
     ):
         return body
     arguments = {n: _bind_arguments(s, n, names) for n, s in frozen.items()}
@@ -77,7 +77,7 @@ def _freezes(node, env: Environment) -> bool:
 def _bindings(module) -> dict[str, int]:
     """How many places bind each name (assignments, loop targets, imports, nested defs...)."""
     count: dict[str, int] = {}
-    for node in gast.walk(module):
+    for node in tp.walk(module):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
             count[node.id] = count.get(node.id, 0) + 1
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
@@ -91,14 +91,14 @@ def _bindings(module) -> dict[str, int]:
 def _only_method_calls(module, name: str) -> bool:
     """Whether every read of ``name`` calls one of the methods rewritten."""
     called = set()
-    for node in gast.walk(module):
+    for node in tp.walk(module):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
             value = node.func.value
             if isinstance(value, gast.Name) and value.id == name and node.func.attr in POINT_METHODS | WHOLE_METHODS:
                 if node.func.attr in WHOLE_METHODS and (node.args or node.keywords):
                     return False
                 called.add(id(value))
-    reads = [n for n in gast.walk(module) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
+    reads = [n for n in tp.walk(module) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
     return all(id(n) in called for n in reads)
 
 

@@ -30,7 +30,7 @@ def lists_for_generators(fn: gast.FunctionDef, taken: set[str]) -> None:
     """Rewrite ``fn`` and every ``def`` nested in it that is a generator (see ``collect_yields``)."""
     if not any(type(node) in _YIELDS for node in tp.walk(fn)):
         return  # the common case, found in one quick walk
-    for node in list(gast.walk(fn)):
+    for node in list(tp.walk(fn)):
         if isinstance(node, gast.FunctionDef) and _yields(node):
             collect_yields(node, taken)
 
@@ -102,7 +102,7 @@ def _statement(s, items: str, item: str) -> list:
 
 
 def _located(node, origin):
-    for n in gast.walk(node):
+    for n in tp.walk(node):
         if "lineno" in getattr(n, "_attributes", ()) and getattr(n, "lineno", None) is None:
             gast.copy_location(n, origin)
     return node

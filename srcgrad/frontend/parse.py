@@ -125,7 +125,7 @@ def _lambdas_in_fragment(text: str, func) -> gast.Module:
                 except SyntaxError:
                     continue
                 if isinstance(expr, gast.Lambda):
-                    for n in gast.walk(expr):
+                    for n in tp.walk(expr):
                         if getattr(n, "lineno", None) is not None:
                             if n.lineno == 1:
                                 n.col_offset += match.start()
