@@ -401,3 +401,27 @@ def test_a_sync_every_path_makes_of_the_object_written_stays_one_in_the_second_p
     module = load_found("s7174_k8")
     differentiated = [k for k, arg in enumerate(module.ARGS) if not isinstance(arg, int)]
     srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
+
+
+def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(monkeypatch):
+    # seed 7167 program 18, reduced, with every plan as passes: the reverse sweep ran the
+    # same-object sync `w30 = w32` again after undoing the store under its flag `sync_w30`,
+    # which it had already restored to the last iteration's value (None in the first): the
+    # Hessian-vector product's tangent of w30 kept its old array there (first derivatives right)
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
+    monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+
+    def f(x, n):
+        w30 = np.tanh(np.sin(0.7 * x))
+        for _ in range(n):
+            w32 = w30
+            w32[:2] += 0.5 * np.cos(w32[1:])
+        return np.sum(w30)
+
+    x = np.array([-1.4583583547069046, 1.3089150883065641, 0.21550495359197797])
+    srcgrad.check_grads(f, (x, 3), modes=("rev",), order=2, wrt=[0])
+    module = load_found("s7167_k18")
+    differentiated = [k for k, arg in enumerate(module.ARGS) if not isinstance(arg, int)]
+    srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)

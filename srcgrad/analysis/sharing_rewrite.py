@@ -231,6 +231,8 @@ class SharedMemory:
             code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         out += code
         again = _same_object_syncs(code)
+        if isinstance(syncs, SyncGraph):
+            again = _tested_by_identity(again)
         if again:
             setattr(s, SAME_OBJECT_SYNCS, again)
 
@@ -502,9 +504,7 @@ class PassesWriter:
             again = reached(sync.dst, k)
             if not stores or not again:
                 continue
-            setattr(stores[-1], SAME_OBJECT_SYNCS, [
-                gast.If(test=tp.clone(b.test), body=[tp.clone(b.body[0])], orelse=[]) for b in again
-            ])
+            setattr(stores[-1], SAME_OBJECT_SYNCS, _tested_by_identity([tp.clone(b.body[0]) for b in again]))
             for b in again:
                 if id(b) not in from_root:
                     setattr(b, OWNED_MARK, True)
@@ -544,6 +544,25 @@ def _same_object_syncs(code: list) -> list:
             if body:
                 kept.append(gast.If(test=tp.clone(s.test), body=body, orelse=[]))
     return kept
+
+
+def _tested_by_identity(again: list) -> list:
+    """The same-object syncs ``b = a`` of a plan written as passes, each under ``if b is a:``.
+
+    Their flags (``sync_b``, ``a_synced``) are set after the update, so by the time the
+    reverse sweep runs the syncs again it has restored those flags to their values before
+    (the last iteration's, or None): ``b = a`` ran then exactly where ``b`` was ``a``'s
+    object, which the restore leaves as it was. Where ``b`` is ``a`` without the flag, the
+    sync binds it to the object it holds.
+    """
+    tested = []
+    for s in again:
+        if isinstance(s, gast.If):
+            tested += _tested_by_identity(s.body)
+        else:
+            test = gast.Compare(left=tp.load(s.targets[0]), ops=[gast.Is()], comparators=[tp.clone(s.value)])
+            tested.append(gast.copy_location(gast.If(test=test, body=[s], orelse=[]), s))
+    return tested
 
 
 OWNED_MARK = "srcgrad_owned_sync"  # a same-object sync run again after a write-back's restore
