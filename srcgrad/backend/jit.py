@@ -1162,6 +1162,28 @@ def jit_runtime() -> types.ModuleType:
             return in_place
         return None
 
+    def sequence(t) -> bool:
+        return isinstance(t, (nt.Array, nt.BaseTuple, nt.List))
+
+    walked = helper(containers.walked)
+
+    @overload(walked)
+    def _walked(xs):
+        """What a ``for`` walks: an array, a tuple or a list itself (compiled code has no dicts)."""
+        return (lambda xs: xs) if sequence(xs) else None
+
+    walked_cotangent = helper(containers.walked_cotangent)
+
+    @overload(walked_cotangent)
+    def _walked_cotangent(g, ans, xs):
+        return (lambda g, ans, xs: g) if sequence(xs) else None
+
+    walked_tangent = helper(containers.walked_tangent)
+
+    @overload(walked_tangent)
+    def _walked_tangent(dxs, ans, xs):
+        return (lambda dxs, ans, xs: dxs) if sequence(xs) else None
+
     only_shape = helper(broadcasting.only_shape)
 
     @overload(only_shape)

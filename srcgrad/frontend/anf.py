@@ -27,7 +27,7 @@ import numpy as np
 from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import packed_extremum, pairwise_einsum
+from .desugar import keyword_dict, packed_extremum, pairwise_einsum
 from .iterators import as_comprehension
 from .resolve import is_missing
 
@@ -137,7 +137,7 @@ class Anf:
                 return converted
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             return [], node
-        node = self.lower.desugar.keyword_dict(node)
+        node = keyword_dict(node, self.lower.env.static_value)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
             return lowered

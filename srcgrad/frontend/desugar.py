@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_inplace
+from .iterables import MAPPING, SEQUENCE, IterableKinds
 from .resolve import is_missing
 
 
@@ -41,6 +43,7 @@ class Desugar:
         self.lower = lower
         self.env = lower.env
         self.names = lower.names
+        self.kinds = IterableKinds([], None, lower.env, set())  # the function's, once it is known
 
     # -- assignments -------------------------------------------------------------
 
@@ -141,8 +144,8 @@ class Desugar:
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
             return held + pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
         index = self.names.fresh("k")
-        if _keys_read_back(it, s):  # for name in params: ... params[name]: a dict's keys
-            it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()), args=[], keywords=[])
+        if _keys_read_back(it, s) and self.kinds.of(it) != SEQUENCE:  # for name in params: ... params[name]
+            it = _keys_of(it)
         held = self._held_before_rebinding(it, s)
         pre, length, element = self._sequence(it, tp.name(index))
         pre = held + pre
@@ -168,6 +171,7 @@ class Desugar:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in rebound:
                 if n.id not in renamed:
                     renamed[n.id] = self.names.fresh(f"{n.id}_items")
+                    self.kinds.alias(renamed[n.id], n.id)
                     self.names.spelled[renamed[n.id]] = self.names.spelled.get(n.id, n.id)  # messages say w
                     out.append(self.lower.located(tp.assign(renamed[n.id], tp.name(n.id))))
                 n.id = renamed[n.id]
@@ -205,6 +209,9 @@ class Desugar:
                 func=tp.name("min"), args=lengths, keywords=[]
             )
             return pre, length, gast.Tuple(elts=elements, ctx=gast.Load())
+        kind = self.kinds.of(it)
+        if kind == MAPPING:  # for k in d: Python walks a dict's keys
+            it, kind = _keys_of(it), SEQUENCE
         view = _dict_view(it, static_value)
         if view is not None:  # d.items(): over a list of the keys, each value read by its key
             pre, d = anf.atomize(it.func.value)
@@ -219,6 +226,11 @@ class Desugar:
                 "write zip(xs, ys) or enumerate(xs, start), without other keywords",
             )
         pre, seq = anf.atomize(it)
+        if kind != SEQUENCE:  # a dict's keys or the sequence itself: only the run time knows
+            self.env.made["sg"] = runtime
+            walked = self.names.fresh(f"{seq.id}_walked" if isinstance(seq, gast.Name) else "walked")
+            pre = pre + [self.lower.located(tp.assign(walked, tp.expr("sg.walked(s)", s=seq)))]
+            seq = tp.name(walked)
         return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
 
     def _reversed_as_slice(self, it):
@@ -308,16 +320,6 @@ class Desugar:
         out = pre + self.lower.block(statements)
         self.lower.origin = saved
         return out, tp.name(acc)
-
-    def keyword_dict(self, node):
-        """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
-        container construction for both spellings; any other node as it is."""
-        if not (isinstance(node, gast.Call) and not node.args and node.keywords):
-            return node
-        if any(k.arg is None for k in node.keywords) or self.env.static_value(node.func) is not dict:
-            return node
-        keys = [tp.const(k.arg) for k in node.keywords]
-        return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
 
     def conditional(self, node) -> tuple[list, gast.expr]:
         """``a if c else b``  ->  ``if c: t = a  else: t = b``."""
@@ -413,15 +415,36 @@ _RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "c
 
 
 def _keys_read_back(it, loop: gast.For) -> bool:
-    """``for name in d: ... d[name] ...``: the loop walks a dict's keys (a sequence is not
-    indexed by its own elements), so it goes over ``d.keys()``."""
-    if not (isinstance(it, gast.Name) and isinstance(loop.target, gast.Name)):
+    """``for name in d: ... d[name] ...`` (or ``p["layers"]`` for ``d``): the loop walks a
+    dict's keys (a sequence is not indexed by its own elements), so it goes over
+    ``d.keys()``, whose keys carry no derivative even where ``d`` is differentiated."""
+    walked = _path(it)
+    if walked is None or not isinstance(loop.target, gast.Name):
         return False
     return any(
-        isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == it.id
+        isinstance(n, gast.Subscript) and _path(n.value) == walked
         and isinstance(n.slice, gast.Name) and n.slice.id == loop.target.id
         for s in loop.body for n in tp.walk(s)
     )
+
+
+def _path(node) -> tuple | None:
+    """``p``, ``p.layers`` or ``p["layers"]`` as a tuple of its names and constant keys
+    (None for any other expression): the same path names the same value."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Attribute):
+        base = _path(node.value)
+        return None if base is None else (*base, ("attribute", node.attr))
+    if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant):
+        base = _path(node.value)
+        return None if base is None else (*base, ("key", type(node.slice.value), node.slice.value))
+    return None
+
+
+def _keys_of(d) -> gast.Call:
+    """``d.keys()``: what ``for k in d`` walks when ``d`` is a dict (``_dict_view`` lists them)."""
+    return gast.Call(func=gast.Attribute(value=d, attr="keys", ctx=gast.Load()), args=[], keywords=[])
 
 
 def _listed_keys(d, view: str, keys: str) -> list:
@@ -484,6 +507,17 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     return gast.Call(
         func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=[]
     )
+
+
+def keyword_dict(node, static_value):
+    """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
+    container construction for both spellings; any other node as it is."""
+    if not (isinstance(node, gast.Call) and not node.args and node.keywords):
+        return node
+    if any(k.arg is None for k in node.keywords) or static_value(node.func) is not dict:
+        return node
+    keys = [tp.const(k.arg) for k in node.keywords]
+    return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
 
 
 def packed_extremum(call: gast.Call) -> gast.Call:

@@ -40,6 +40,7 @@ from .desugar import Desugar
 from .distributions import unfreeze_distributions
 from .imports import bind_imports
 from .inline_nested import NestedFunctions
+from .iterables import IterableKinds
 from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
 from .refuse import refuse_in_place_calls, refuse_writes_outside
@@ -147,6 +148,7 @@ class Normalizer:
         body = unfreeze_distributions(body, self.env, self.names, parameters)
         body = arrays_for_sequences(body, self.env)
         body = lower_jumps(body, self.names)
+        self.desugar.kinds = IterableKinds(body, node.args, self.env, self.user_names)
         new_body = self.block(body)
         fn = gast.FunctionDef(
             name=node.name,

@@ -47,6 +47,16 @@ def unsequence(dg, diterable, ans, g, iterable):
     return sg.unsequence(dg, iterable)
 
 
+@defjvp(sg.walked_cotangent)
+def walked_cotangent(dg, ditems, dxs, ans, g, items, xs):
+    return sg.walked_cotangent(dg, items, xs)
+
+
+@defjvp(sg.walked_tangent)
+def walked_tangent(ddxs, ditems, dxs_tangent, ans, dxs, items, xs):
+    return sg.walked_tangent(ddxs, items, xs)
+
+
 @defjvp(sg.einsum_adjoint)
 def einsum_adjoint(dg, dsubscripts, doperands, di, ans, g, subscripts, operands, i):
     """Linear in ``g`` and in each operand but the ``i``-th."""

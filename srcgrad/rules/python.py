@@ -10,7 +10,7 @@ have no derivative.
 import builtins
 
 from .. import runtime as sg
-from ..core.numpy_facts import declare_container_results
+from ..core.numpy_facts import declare_container_results, declare_view_function
 from .registry import defjvp, defvjp
 
 
@@ -89,6 +89,23 @@ def sequence(g, ans, iterable):
 @defjvp(builtins.tuple, builtins.list)
 def sequence_jvp(diterable, ans, iterable):
     return sg.sequence_tangent(diterable, ans, iterable)
+
+
+# what a `for` walks where the iterable's kind is known at run time only (``frontend.iterables``):
+# the iterable itself (a list's rows, an array's), or the list of a dict's keys
+declare_container_results(sg.walked)
+declare_view_function(sg.walked, "same")
+
+
+@defvjp(sg.walked)
+def walked(g, ans, xs):
+    """A sequence's cotangent is its elements'; a dict's keys carry none."""
+    return sg.walked_cotangent(g, ans, xs)
+
+
+@defjvp(sg.walked)
+def walked_jvp(dxs, ans, xs):
+    return sg.walked_tangent(dxs, ans, xs)
 
 
 declare_container_results(sg.record)

@@ -9,7 +9,7 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MappingView, Set
 
 import numpy as np
 
@@ -98,6 +98,34 @@ def sequence_tangent(diterable, ans, iterable):
     if isinstance(iterable, Mapping):
         return zeros_like(ans)
     return type(ans)(diterable)
+
+
+def walked(xs):
+    """What ``for v in xs`` walks, as a sequence the generated loop reads by index (``len``,
+    ``s[k]``): ``xs`` itself, but for a mapping, a set or a mapping's view, which Python
+    walks otherwise (a dict by its keys), the list of what Python's ``for`` gives, in its
+    order. Written (``frontend.iterables``) only where the iterable's kind is known at run
+    time only; a loop over a list, a tuple or an array reads it directly."""
+    return list(xs) if _not_by_index(xs) else xs
+
+
+def _not_by_index(xs) -> bool:
+    return isinstance(xs, (Mapping, Set, MappingView))
+
+
+def walked_cotangent(g, items, xs):
+    """The cotangent of ``xs`` in ``walked(xs)``: ``g`` itself for a sequence; zero for a
+    mapping (its keys carry no derivative). A set or a view holds nothing srcgrad
+    differentiates (``set(x)`` has no rule): an exact zero."""
+    if not _not_by_index(xs):
+        return g
+    return zeros_like(xs) if isinstance(xs, Mapping) else None
+
+
+def walked_tangent(dxs, items, xs):
+    """The tangent of ``walked(xs)``: ``dxs`` itself for a sequence; zero for the list of a
+    mapping's keys (``list(dxs)`` would be the tangent's keys)."""
+    return zeros_like(items) if _not_by_index(xs) else dxs
 
 
 def record(values, kind=tuple):

@@ -33,7 +33,7 @@ from ...analysis.shapes import ShapeClasses
 from ...analysis.sharing_rewrite import same_object_syncs
 from ...core import templates as tp
 from ...core.ir import assignments, is_append, range_counters, target_of
-from ...core.numpy_facts import returns_container
+from ...core.numpy_facts import VIEW_FUNCTIONS, returns_container
 from ..context import Motion, TransformContext
 from ..state import Derivatives
 from .adjoints import Adjoints
@@ -223,7 +223,12 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
                 containers[t] = literal if containers.get(t, literal) == literal else None
             elif op.kind not in ("append", "pop", "store"):  # these change the list or dict in place
                 containers[t] = None
-            if op.kind == "rule" and not returns_container(op.rule.primal):
+            if op.kind == "rule" and _itself_or_container(op.rule.primal):
+                # sg.walked(x): x itself (an array, a pytree), or a list made of it
+                source = next(iter(op.inputs.values()), None)
+                same = kinds.get(source.id) if isinstance(source, gast.Name) else None
+                kinds.setdefault(t, "array" if same == "array" else "maybe")
+            elif op.kind == "rule" and not returns_container(op.rule.primal):
                 kinds.setdefault(t, "array")
             elif op.kind == "copy" and op.operands and kinds.get(op.operands[0]) in ("array", "maybe"):
                 kinds.setdefault(t, kinds[op.operands[0]])
@@ -306,3 +311,8 @@ def _literal_kind(op, containers: dict) -> str | None:
     if op.kind == "copy" and op.operands:
         return containers.get(op.operands[0])
     return None
+
+
+def _itself_or_container(primal) -> bool:
+    """A function whose result is its argument itself or a container it makes (``sg.walked``)."""
+    return VIEW_FUNCTIONS.get(primal) == "same" and returns_container(primal)
