@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import gast
 
-from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_inplace
-from .iterables import MAPPING, SEQUENCE, IterableKinds
+from .iterables import MAPPING, SEQUENCE, IterableKinds, walked
 from .resolve import is_missing
 
 
@@ -227,10 +226,8 @@ class Desugar:
             )
         pre, seq = anf.atomize(it)
         if kind != SEQUENCE:  # a dict's keys or the sequence itself: only the run time knows
-            self.env.made["sg"] = runtime
-            walked = self.names.fresh(f"{seq.id}_walked" if isinstance(seq, gast.Name) else "walked")
-            pre = pre + [self.lower.located(tp.assign(walked, tp.expr("sg.walked(s)", s=seq)))]
-            seq = tp.name(walked)
+            walk, seq = walked(seq, self.names, self.env)
+            pre = pre + [self.lower.located(walk)]
         return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
 
     def _reversed_as_slice(self, it):

@@ -21,6 +21,8 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from .. import runtime
+from ..core import templates as tp
 from .resolve import is_missing
 
 SEQUENCE = "sequence"
@@ -88,6 +90,16 @@ class IterableKinds:
         if name not in self.user_names:
             return None
         return _kind_of_object(self.env.lookup(name))
+
+
+def walked(seq, names, env) -> tuple[gast.stmt, gast.Name]:
+    """``xs_walked = sg.walked(xs)``, and the name a loop over an iterable of a kind known at
+    run time only reads by index instead of ``xs`` (messages call it ``xs``)."""
+    env.made["sg"] = runtime
+    made = names.fresh(f"{seq.id}_walked" if isinstance(seq, gast.Name) else "walked")
+    if isinstance(seq, gast.Name):
+        names.spelled[made] = names.spelled.get(seq.id, seq.id)
+    return tp.assign(made, tp.expr("sg.walked(s)", s=seq)), tp.name(made)
 
 
 def _joined(kinds: list) -> str | None:

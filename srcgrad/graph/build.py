@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from .. import runtime
 from ..api import transformable
 from ..core import templates as tp
 from ..core.ir import is_append, parameter_names, target_of
@@ -279,6 +280,8 @@ class _Builder:
         """A node for the assignment ``s`` (run at the point, if there is one) and its edges."""
         target = target_of(s)
         op = self.p.ops[id(s)]
+        if self._walks_itself(s, op, target):
+            return
         sources = [n for n in dependencies(s, op) if n in self.current]
         locals_ = {src: self.partials.of(s, op, src) for src in sources}
         refs = {n: self.current[n] for n in tp.names_in(s) if n in self.current}
@@ -302,6 +305,20 @@ class _Builder:
             if self.at is not None:
                 edge.partial = self.at.partial(op, src, local, source_node.value, node.value, before)
             self.edges.append(edge)
+
+    def _walks_itself(self, s, op, target: str) -> bool:
+        """``xs_walked = sg.walked(xs)`` where ``xs`` is a sequence at the point: no node of its
+        own, the loop's reads (``xs_walked[1]``) are drawn as reads of ``xs`` (``xs[1]``)."""
+        if self.at is None or op.kind != "rule" or op.rule.primal is not runtime.walked:
+            return False
+        source = s.value.args[0] if isinstance(s.value, gast.Call) and s.value.args else None
+        if not (isinstance(source, gast.Name) and source.id in self.current):
+            return False
+        self.at.execute(s)
+        if self.at.env[target] is not self.at.env.get(source.id):
+            return False  # a dict's keys: a node like any other
+        self.current[target] = self.current[source.id]
+        return True
 
     def _snapshot(self, s, locals_) -> dict:
         """The values a formula may read, taken before the assignment overwrites any."""
