@@ -615,6 +615,9 @@ add(np.linalg.matrix_power, well(3, 2), n=2)
 add(np.linalg.cond, well(3))
 add(np.linalg.cond, r(4, 3))
 add(np.linalg.cond, well(3), p=-2)
+# (last: cases added before would change the random values the cases after them draw)
+add(sg.walked, r(3, 2))  # what `for` walks: an array's rows (its cotangent, the rows')
+add(sg.walked, [r(2), r()])  # a list's elements
 
 # --------------------------------------------------------------- tree tools
 

@@ -53,8 +53,8 @@ def walked_cotangent(dg, ditems, dxs, ans, g, items, xs):
 
 
 @defjvp(sg.walked_tangent)
-def walked_tangent(ddxs, ditems, dxs_tangent, ans, dxs, items, xs):
-    return sg.walked_tangent(ddxs, items, xs)
+def walked_tangent(dtangent, ditems, dxs, ans, tangent, items, xs):
+    return sg.walked_tangent(dtangent, items, xs)
 
 
 @defjvp(sg.einsum_adjoint)

@@ -122,10 +122,10 @@ def walked_cotangent(g, items, xs):
     return zeros_like(xs) if isinstance(xs, Mapping) else None
 
 
-def walked_tangent(dxs, items, xs):
-    """The tangent of ``walked(xs)``: ``dxs`` itself for a sequence; zero for the list of a
-    mapping's keys (``list(dxs)`` would be the tangent's keys)."""
-    return zeros_like(items) if _not_by_index(xs) else dxs
+def walked_tangent(tangent, items, xs):
+    """The tangent of ``walked(xs)``: ``tangent`` (of ``xs``) itself for a sequence; zero for
+    the list of a mapping's keys (``list(tangent)`` would be the tangent's keys)."""
+    return zeros_like(items) if _not_by_index(xs) else tangent
 
 
 def record(values, kind=tuple):
