@@ -346,3 +346,36 @@ def test_string_methods_of_keys_walked_at_run_time():
     assert srcgrad.jvp(keys_by_another_spelling, (p,), (p,))[1] == pytest.approx(8.0)
     with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_dict_iteration\.py:\d+:\d+: .*name\.startswith"):
         srcgrad.hvp(keys_by_another_spelling)(p, p)
+
+
+def scaled_by_keys(x, d):
+    out = []
+    for k in d:
+        out.append(x * k)
+    return np.stack(out)
+
+
+def test_jacobians_of_a_loop_over_a_dict_argument():
+    d = {2: 0.0, 3: 0.0}
+    want = np.stack([2 * np.eye(2), 3 * np.eye(2)])
+    np.testing.assert_allclose(srcgrad.jacobian(scaled_by_keys)(X, d), want)
+    np.testing.assert_allclose(srcgrad.jacobian(scaled_by_keys, mode="fwd")(X, d), want)
+
+
+WALKED = [1.0, 2.0]
+
+
+def over_a_rebound_constant(x):
+    s = 0.0
+    for k in WALKED:
+        s = s + np.sum(x) * k
+    return s
+
+
+def test_a_module_constant_rebound_from_a_list_to_a_dict(monkeypatch):
+    """The list was read by index; the dict that replaces it is walked by its keys (the
+    cache's assumptions see the new kind and transform again)."""
+    g = srcgrad.grad(over_a_rebound_constant)
+    np.testing.assert_allclose(g(X), [3.0, 3.0])
+    monkeypatch.setattr(f"{__name__}.WALKED", {5: 0.0, 7: 0.0})
+    np.testing.assert_allclose(g(X), [12.0, 12.0])

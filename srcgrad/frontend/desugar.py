@@ -7,8 +7,10 @@
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
 - ``for`` over anything but ``range`` becomes a loop over an index
   (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
-  ranges too, and ``d.items()``/``.keys()``/``.values()`` over a list of the keys),
-  whose target is assigned like any other (nested unpacking too);
+  ranges too, and ``d.items()``/``.keys()``/``.values()`` over a list of the keys,
+  as is ``for k in d`` over a dict; an iterable whose kind only the run time knows
+  is read through ``sg.walked``, see ``iterables``), whose target is assigned like
+  any other (nested unpacking too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
 - ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
@@ -415,11 +417,11 @@ def _keys_read_back(it, loop: gast.For) -> bool:
     """``for name in d: ... d[name] ...`` (or ``p["layers"]`` for ``d``): the loop walks a
     dict's keys (a sequence is not indexed by its own elements), so it goes over
     ``d.keys()``, whose keys carry no derivative even where ``d`` is differentiated."""
-    walked = _path(it)
-    if walked is None or not isinstance(loop.target, gast.Name):
+    iterated = _path(it)
+    if iterated is None or not isinstance(loop.target, gast.Name):
         return False
     return any(
-        isinstance(n, gast.Subscript) and _path(n.value) == walked
+        isinstance(n, gast.Subscript) and _path(n.value) == iterated
         and isinstance(n.slice, gast.Name) and n.slice.id == loop.target.id
         for s in loop.body for n in tp.walk(s)
     )
