@@ -34,7 +34,9 @@ from .errors import (
     NoDerivativeRuleError,
     UnsupportedSyntaxError,
     one_mode_rule,
+    srcgrads_mark,
 )
+from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
 from .runtime import scalar_seed
 
@@ -48,9 +50,12 @@ def transformable(func, mode: str | None = None) -> Callable:
     A registered rule wins over the function's own source, as it does at call sites;
     ``mode`` ("rev" or "fwd"), where known, refuses a user's rule for the other mode only.
     A function srcgrad made is replaced by the generated code behind it, so that
-    derivatives of derivatives transform generated code again.
+    derivatives of derivatives transform generated code again. A decorated function is
+    its wrapper's own code (``frontend.wrappers``), unless the wrapper is known to call it
+    unchanged (``functools.lru_cache``, ``srcgrad.jit``).
     """
-    made_by_srcgrad = getattr(func, "__srcgrad_generated__", None)
+    func = looked_through(func)
+    made_by_srcgrad = srcgrads_mark(func, "__srcgrad_generated__")
     if made_by_srcgrad is not None:
         return made_by_srcgrad()
     if _derivative_order(func):
@@ -71,15 +76,16 @@ def transformable(func, mode: str | None = None) -> Callable:
         line = (linecache.getline(code.co_filename, code.co_firstlineno) or "").rstrip("\n")
         raise UnsupportedSyntaxError(refusal[0], Location(code.co_filename, code.co_firstlineno, 0, line), refusal[1])
     if registry.vjp_rule(func) is None and registry.jvp_rule(func) is None:
-        unwrapped = inspect.unwrap(func)
-        if inspect.isfunction(unwrapped) and is_users_code(unwrapped):  # never an installed package's
+        # never an installed package's; a wrapper taking *args is called as it says it is (below)
+        if inspect.isfunction(func) and is_users_code(func) and not _takes_any(own_signature(func)):
             return func
     rule = registry.vjp_rule(func) or registry.jvp_rule(func)
     if rule is None:
         found = _users_callable(func)
         if found is not None:  # grad(model.loss): a wrapper calls it, as a call site in user code would
             return rule_wrapper(*found)
-        raise NoDerivativeRuleError(getattr(func, "__name__", "function"), Location.of_the_users_call())
+        name = getattr(func, "__name__", "function")
+        raise NoDerivativeRuleError(name, Location.of_the_users_call(), fix=wrapper_fix(func) or "")
     options = _options_by_name(func, rule)
     return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
 
@@ -98,13 +104,15 @@ def _users_bound_method(func):
 def _users_callable(func) -> tuple | None:
     """``rule_wrapper``'s arguments (the callable, its parameter names, its keywords and
     defaults) for a callable without source of its own that calls the user's code: a bound
-    method or callable object (``_users_bound_method``), or a ``functools.partial`` of the
-    user's function or method (``partial(loss, reg=0.1)``, whose bound keywords stay bound);
-    else None."""
+    method or callable object (``_users_bound_method``), a ``functools.partial`` of the
+    user's function or method (``partial(loss, reg=0.1)``, whose bound keywords stay bound),
+    or the user's decorator wrapper ``def w(*args, **kwargs)`` that reports the wrapped
+    function's parameters (``functools.wraps``); else None."""
     method = _users_bound_method(func)
     if method is None and not (
         isinstance(func, functools.partial)
         and (inspect.isfunction(func.func) and is_users_code(func.func) or _users_bound_method(func.func))
+        or inspect.isfunction(func) and is_users_code(func)
     ):
         return None
     func = method or func
@@ -141,7 +149,7 @@ def _options_by_name(func, rule) -> dict:
 
 def _derivative_order(f) -> int:
     """How many derivatives a function srcgrad returned takes (0: the user's own function)."""
-    return getattr(f, "__srcgrad_order__", 0)
+    return srcgrads_mark(f, "__srcgrad_order__", 0)
 
 
 def _order_of(operation: str, f, adds: int) -> int:
@@ -172,13 +180,19 @@ def _refused_as_the_differentiated_function(func) -> tuple[str, str] | None:
             "differentiating a generator function itself",
             "differentiate the function that consumes it, e.g. `sum(gen(x))` (its values are a list there)",
         )
-    kinds = {p.kind for p in inspect.signature(func).parameters.values()}
-    if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+    if _takes_any(own_signature(func)) and (  # unless it reports named ones: see _users_callable
+        _takes_any(inspect.signature(func)) or is_users_code(func) and _users_callable(func) is None
+    ):
         return (
             "differentiating a function with `*args` or `**kwargs` parameters itself",
             "differentiate a function with named parameters that calls it, e.g. `lambda x, y: f(x, y)`",
         )
     return None
+
+
+def _takes_any(signature: inspect.Signature) -> bool:
+    """Whether ``signature`` has ``*args`` or ``**kwargs``."""
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values())
 
 
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # func -> parameter names
@@ -189,9 +203,9 @@ def parameters(func) -> list[str]:
     try:
         names = _signatures.get(func)
     except TypeError:  # not weakly referenceable: work it out each time
-        return list(inspect.signature(func).parameters)
+        return list(own_signature(func).parameters)
     if names is None:
-        names = _signatures[func] = list(inspect.signature(func).parameters)
+        names = _signatures[func] = list(own_signature(func).parameters)
     return names
 
 
@@ -246,7 +260,7 @@ def _check_differentiable(value, name: str) -> None:
 
 
 def _bind(func, args, kwargs) -> inspect.BoundArguments:
-    bound = inspect.signature(func).bind(*args, **kwargs)
+    bound = own_signature(func).bind(*args, **kwargs)
     bound.apply_defaults()
     return bound
 
@@ -277,7 +291,7 @@ def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Call
 def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable:
     check_mode(mode)
     order = _order_of("value_and_grad" if with_value else "grad", f, 1)
-    if getattr(f, "__srcgrad_generated__", None) is not None:
+    if srcgrads_mark(f, "__srcgrad_generated__") is not None:
         return _gradient_of_generated(f, wrt, with_value)
     func = transformable(f, None if mode == "auto" else mode)
     names, as_tuple = wrt_names(func, wrt)

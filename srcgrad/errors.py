@@ -199,7 +199,19 @@ class DerivativeOrderError(SrcgradError, TypeError):
 def made_by_srcgrad(func) -> bool:
     """Whether ``func`` is one of srcgrad's operators (``srcgrad.grad``) or what one returned."""
     module = getattr(func, "__module__", None) or ""
-    return bool(getattr(func, "__srcgrad_order__", 0)) or module in ("srcgrad.api", "srcgrad.check")
+    return bool(srcgrads_mark(func, "__srcgrad_order__", 0)) or module in ("srcgrad.api", "srcgrad.check")
+
+
+def srcgrads_mark(func, name: str, default=None):
+    """The mark ``name`` (``__srcgrad_generated__``, ``__srcgrad_order__``) srcgrad set on
+    ``func``; ``default`` where ``func`` is another's wrapper of what srcgrad made, for
+    ``functools.wraps`` copies the marks with the rest of ``__dict__`` into the user's
+    wrapper, whose code is then not what the marks describe."""
+    value = getattr(func, name, default)
+    if value is default or not hasattr(func, "__wrapped__"):
+        return value
+    code = getattr(func, "__code__", None)  # srcgrad's own wrapper (srcgrad.jit's) keeps them
+    return value if code is not None and _is_srcgrads(code.co_filename) else default
 
 
 # the fix for a call of srcgrad's operators inside a function srcgrad differentiates

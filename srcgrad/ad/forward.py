@@ -30,6 +30,7 @@ from ..core import templates as tp
 from ..core.ir import call_layout, is_append, linked_groups, target_of, whole_index
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
+from ..frontend.wrappers import own_signature
 from .context import TransformContext
 from .inline import inline, real_inputs_guard
 from .state import ZERO, Derivatives, as_zero, fold_zero, join
@@ -323,10 +324,8 @@ class ForwardTransformer(JumpEdges):
 
     def call(self, s, op: Operation, state):
         """``y = g(a, b)`` -> ``y, dy = g_jvp(a, b, da)`` for g's generated forward mode."""
-        import inspect
-
         target = target_of(s)
-        params = list(inspect.signature(op.callee).parameters)
+        params = list(own_signature(op.callee).parameters)
         pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         active = [(p, a) for p, a in pairs if isinstance(a, gast.Name) and a.id in state]
         name = _named_at(op.call, self.classifier.parsed, lambda: self.callee_jvp(op.callee, [p for p, _ in active]))

@@ -44,8 +44,10 @@ from ..errors import (
     UnsupportedSyntaxError,
     made_by_srcgrad,
     one_mode_rule,
+    srcgrads_mark,
 )
 from ..frontend.resolve import Environment, dotted_name, is_missing
+from ..frontend.wrappers import looked_through, own_signature, own_source_lines, wrapper_fix
 from ..rules import registry
 
 
@@ -252,12 +254,12 @@ class Classifier:
             return Operation("nondiff")
         if isinstance(target, types.FunctionType) and is_users_code(target):
             if registry.users_rule_for_the_other_mode(target, self.mode):  # not its source
-                op = self.no_rule(_written(node, target), node, _call_atoms(node))
-                op.fix = one_mode_rule(target.__name__, self.mode)
-                return op
+                fix = one_mode_rule(target.__name__, self.mode)
+                return self.no_rule(_written(node, target), node, _call_atoms(node), fix)
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
-        return self.no_rule(_written(node, target), node, _call_atoms(node))
+        # (a decorator's wrapper srcgrad cannot read: said to be one)
+        return self.no_rule(_written(node, target), node, _call_atoms(node), wrapper_fix(target) or "")
 
     def method(self, node: gast.Call) -> Operation:
         receiver, name = node.func.value, node.func.attr
@@ -325,16 +327,14 @@ class Classifier:
             "rule", _names(inputs.values()) + valued, rule=rule, inputs=inputs, options=options, label=label
         )
 
-    def no_rule(self, label, node, args) -> Operation:
+    def no_rule(self, label, node, args, fix: str = "") -> Operation:
         """An operation we cannot differentiate: fine while its operands are inactive.
 
         ``args`` must hold every value the operation reads (receiver, positional
         and keyword arguments): an operand left out here would make an active
-        call look inactive, and its derivative a silent zero.
+        call look inactive, and its derivative a silent zero. ``fix``: see ``Operation``.
         """
-        op = Operation("unknown", _names(args), label=label)
-        op.call = node
-        return op
+        return Operation("unknown", _names(args), label=label, call=node, fix=fix)
 
     def refuse_active_options(self, op: Operation, active: set, node) -> None:
         """Raise where a rule's option (a parameter its rule treats as a constant) holds a
@@ -454,11 +454,11 @@ def _srcgrads_own(filename: str) -> bool:
 def is_users_code(func) -> bool:
     """Whether ``func``'s source is the user's to transform: it has source, and the source
     is not an installed package's or the standard library's (those need a rule)."""
-    if getattr(func, "__srcgrad_order__", 0):
+    if srcgrads_mark(func, "__srcgrad_order__", 0):
         return False  # what srcgrad.grad returned (a generated entry has source): srcgrad's own
     try:
         filename = inspect.getsourcefile(func)
-        inspect.getsourcelines(func)
+        own_source_lines(func)  # (a decorator's wrapper: its own, not the wrapped function's)
     except (OSError, TypeError):
         return False
     if filename is None:
@@ -509,6 +509,7 @@ def _unwrapped(target, node: gast.Call):
     unwrapped_partial = False
     for _ in range(8):  # a partial of a bound method of ...: a few levels at most
         holder = node.func
+        target = looked_through(target)  # COEF(x) of an lru_cache: the function it calls
         if isinstance(target, functools.partial):
             stored = [_path(holder, f"args[{k}]") for k in range(len(target.args))]
             keywords = [gast.keyword(arg=k, value=_path(holder, f"keywords[{k!r}]")) for k in target.keywords]
@@ -578,7 +579,7 @@ def _unpacks(node: gast.Call) -> bool:
 
 def _has_var_parameters(func) -> bool:
     try:
-        params = inspect.signature(func).parameters.values()
+        params = own_signature(func).parameters.values()
     except (TypeError, ValueError):
         return False
     return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)

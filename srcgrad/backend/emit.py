@@ -11,13 +11,13 @@ registered in ``linecache`` under a stable pseudo-filename, so tracebacks,
 from __future__ import annotations
 
 import hashlib
-import inspect
 import linecache
 from dataclasses import dataclass, field
 
 import gast
 
 from ..core import templates as tp
+from ..frontend.wrappers import own_signature
 
 INDENT = "    "
 
@@ -138,7 +138,7 @@ def plain_parameters(func) -> list[str] | None:
     (no defaults, ``*``, ``/`` or keyword-only ones) and none named ``_sg_...`` (the entry's
     own names); None otherwise, or when ``func`` has no signature."""
     try:
-        params = list(inspect.signature(func).parameters.values())
+        params = list(own_signature(func).parameters.values())
     except (TypeError, ValueError):
         return None
     if any(

@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import JitUnsupportedError, UnsupportedSyntaxError
+from ..errors import JitUnsupportedError, UnsupportedSyntaxError, srcgrads_mark
 from ..runtime import broadcasting, containers, creation, elementwise, indexing, products, sharing
 from .emit import plain_parameters
 
@@ -133,16 +133,16 @@ class Compiled:
     def __init__(self, f: Callable):
         self.python = f
         self.generated = _generated_function(f)
-        self._scalar_variant = getattr(f, "__srcgrad_scalar_generated__", None)
+        self._scalar_variant = srcgrads_mark(f, "__srcgrad_scalar_generated__")
         self._n_params = len(inspect.signature(self.generated).parameters)
         self.checked: dict = {}  # argument types -> (dispatcher, 1-tuple?, its overloads, how many)
         self._lock = threading.Lock()
         # the generated code ``f`` runs now: made anew once a helper it was made from is
         # redefined (a notebook cell run again), when what was compiled is stale. Each call
         # asks ``holds[0]()``, whether what that code was made from still stands (one C call)
-        current = getattr(f, "__srcgrad_generated__", None)
+        current = srcgrads_mark(f, "__srcgrad_generated__")
         self._current = current if callable(current) else None
-        hold = getattr(f, "__srcgrad_hold__", None)
+        hold = srcgrads_mark(f, "__srcgrad_hold__")
         self._hold = hold if callable(hold) else None
         self.holds = [self._hold() if self._hold is not None else _ALWAYS]
 
@@ -224,12 +224,12 @@ def _check_same(got, want, name: str) -> None:
 
 def _generated_function(f: Callable):
     """The Python function behind ``f``: the generated one for srcgrad's wrappers."""
-    accessor = getattr(f, "__srcgrad_generated__", None)
-    if getattr(f, "__srcgrad_order__", 0) > 1:
+    accessor = srcgrads_mark(f, "__srcgrad_generated__")  # (not one a user's functools.wraps copied)
+    if srcgrads_mark(f, "__srcgrad_order__", 0) > 1:
         raise JitUnsupportedError("second derivatives (grad of grad, hessian) under jit")
     if callable(accessor):
         return accessor()
-    if hasattr(f, "__srcgrad_jit__"):
+    if srcgrads_mark(f, "__srcgrad_jit__") is not None:
         return f.__srcgrad_jit__.generated
     if not isinstance(f, types.FunctionType):
         raise JitUnsupportedError(f"{getattr(f, '__name__', type(f).__name__)}, which is not a Python function")

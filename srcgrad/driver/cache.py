@@ -26,7 +26,6 @@ import dis
 import gc
 import hashlib
 import hmac
-import inspect
 import json
 import linecache
 import os
@@ -49,6 +48,7 @@ from .. import runtime
 from ..backend import emit
 from ..errors import register_generated_file
 from ..frontend.resolve import Environment, is_missing
+from ..frontend.wrappers import own_source_lines
 from ..rules import registry
 from . import assumptions
 from .assumptions import Assumptions
@@ -284,7 +284,7 @@ class DiskCache:
         if code is None or code.co_filename.startswith("<srcgrad"):
             return None  # a wrapper or generated code: transformed afresh each session
         try:
-            lines, first = inspect.getsourcelines(func)
+            lines, first = own_source_lines(func)
         except (OSError, TypeError):
             return None
         environment = {}

@@ -37,6 +37,7 @@ from ..errors import (
     made_by_srcgrad,
     one_mode_rule,
 )
+from ..frontend.wrappers import looked_through, own_signature, wrapper_fix
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, vectorized, zeros_like
 from .prepare import arguments_written
@@ -177,7 +178,7 @@ class CallSite:
         generated code's back: refused where it really would, as for a call known at
         transform time (``x[i] = v`` into any argument; ``x += v`` only into an array)."""
         stored, updated = written
-        bound = inspect.signature(callee).bind(*args, **kwargs).arguments
+        bound = own_signature(callee).bind(*args, **kwargs).arguments
         changed = sorted(stored | {
             p for p, depth in updated.items() if isinstance(bound.get(p), np.ndarray) and bound[p].ndim > depth
         })
@@ -197,7 +198,8 @@ class CallSite:
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode)
+            fix = wrapper_fix(func) or ""  # a decorator's wrapper srcgrad cannot read: said to be one
+            raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
             if not (isinstance(inner, types.FunctionType) and is_users_code(inner)) and not _has_rule(inner, mode):
@@ -219,7 +221,7 @@ class CallSite:
                 pieces[entry] = {k: parameter(keyword=k) for k in place[1]}
             else:
                 pieces[entry] = parameter(keyword=place[1])
-        names = [p for p in inspect.signature(callee).parameters]
+        names = [p for p in own_signature(callee).parameters]
         used = {piece[0] for value in pieces.values() for piece in _flat_pieces(value)}
         wrt = tuple(n for n in names if n in used)
         stored, updated = arguments_written(callee)
@@ -295,7 +297,7 @@ class _Call:
         return spread
 
     def bound(self, name: str):
-        return inspect.signature(self.callee).bind(*self.args, **self.kwargs).arguments[name]
+        return own_signature(self.callee).bind(*self.args, **self.kwargs).arguments[name]
 
 
 def _flat_pieces(value):
@@ -326,7 +328,7 @@ def _expanded(layout: tuple, written: tuple, keywords: dict):
 def _binder(callee, site: CallSite):
     """``parameter(position=j)`` / ``parameter(keyword=k)``: (name, part) of the parameter
     of ``callee`` a passed value lands in (part: its index in ``*args``, key in ``**kwargs``)."""
-    params = list(inspect.signature(callee).parameters.values())
+    params = list(own_signature(callee).parameters.values())
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     var_positional = next((p for p in params if p.kind == p.VAR_POSITIONAL), None)
     var_keyword = next((p for p in params if p.kind == p.VAR_KEYWORD), None)
@@ -353,6 +355,7 @@ def _unwrapped(func, args: tuple, kwargs: dict):
     """The function a call really runs, its arguments, and how many were put before the caller's."""
     leading = 0
     for _ in range(8):
+        func = looked_through(func)  # an lru_cache: the function it calls
         if isinstance(func, Closure):  # see ``runtime.closures``
             leading += len(func.positional())
             args, kwargs = func.arguments(args, kwargs)

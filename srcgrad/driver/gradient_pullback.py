@@ -14,11 +14,10 @@ continuously differentiable; elsewhere ``J @ v`` would be silently wrong.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..core import pytree
+from ..frontend.wrappers import own_signature
 
 # set on each function ``grad`` and ``value_and_grad`` generate: the only pairs made here,
 # so that a callee's pair inside generated code (``h_forward``) is never one of these
@@ -41,7 +40,7 @@ def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
     """``slot`` (a ``PairSlot``) with a forward that runs ``func`` and a backward that
     multiplies the cotangent into the Jacobian taken by ``forward_function(func, (n,))``
     for each ``n`` in ``wrt``; building those raises forward mode's refusal, if any."""
-    positions = {n: k for k, n in enumerate(inspect.signature(func).parameters)}
+    positions = {n: k for k, n in enumerate(own_signature(func).parameters)}
     columns = {n: forward_function(func, (n,)) for n in wrt}
     slot.generated = (columns[wrt[0]] if wrt else forward_function(func, ())).generated
 

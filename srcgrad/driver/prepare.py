@@ -9,7 +9,6 @@ caller reads afterwards are refused here, where the calls are known.
 
 from __future__ import annotations
 
-import inspect
 import types
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
 from ..frontend.parse import ParsedFunction, parse_function
 from ..frontend.resolve import Environment, Namespace, is_missing
+from ..frontend.wrappers import own_signature
 from . import assumptions, trace
 from .cache import cached_guarded
 
@@ -106,7 +106,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
 def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) -> None:
     """``def f(x, acc=[]): acc.append(...)`` changes the one list the ``def`` made, which later
     calls see: generated code writes into a copy of an argument, so the change would be lost."""
-    signature = inspect.signature(func)
+    signature = own_signature(func)
     mutable = {
         name for name, p in signature.parameters.items()
         if isinstance(p.default, (list, dict, set, np.ndarray))

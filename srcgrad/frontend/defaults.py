@@ -10,7 +10,6 @@ the same value back, else a global of the generated code bound to the very objec
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import gast
@@ -24,7 +23,7 @@ def defaults_as_values(args: gast.arguments, env: Environment, names: NameGen) -
     """``args`` with its default expressions replaced by the values ``env.func`` holds
     (``__defaults__``, ``__kwdefaults__``); objects other than literals are bound in
     ``env.made`` under ``<parameter>_default``."""
-    func = inspect.unwrap(getattr(env.func, "__func__", env.func))
+    func = getattr(env.func, "__func__", env.func)
     positional = getattr(func, "__defaults__", None) or ()
     keyword = getattr(func, "__kwdefaults__", None) or {}
     if not positional and not keyword:

@@ -17,6 +17,7 @@ import gast
 
 from ..core import templates as tp
 from ..errors import Location, SourceUnavailableError
+from .wrappers import own_source_lines
 
 
 @dataclass
@@ -66,13 +67,12 @@ def parse_function(func) -> ParsedFunction:
     A function the front end made (``closures``: a ``lambda`` with its captured
     values as parameters) brings its tree, at the user's lines, with it.
     """
-    func = inspect.unwrap(func)
     made = getattr(func, "__srcgrad_parsed__", None)
     if made is not None:
         return ParsedFunction(func, tp.clone(made.node), made.filename, made.lines, made._indent_of)
-    try:
-        source_lines, first_line = inspect.getsourcelines(func)
-        filename = inspect.getsourcefile(func) or inspect.getfile(func)
+    try:  # the function's own code: a decorator's wrapper is not the function it wraps
+        source_lines, first_line = own_source_lines(func)
+        filename = inspect.getsourcefile(func.__code__) or inspect.getfile(func.__code__)
     except (OSError, TypeError) as exc:
         name = getattr(func, "__qualname__", repr(func))
         raise SourceUnavailableError(

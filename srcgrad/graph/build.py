@@ -25,6 +25,7 @@ from ..core import templates as tp
 from ..core.ir import is_append, parameter_names, target_of
 from ..driver.prepare import prepare
 from ..errors import ControlFlowNeedsPointError, GraphTooLargeError
+from ..frontend.wrappers import own_signature
 from .dot import Dot, table
 from .evaluate import PointRun, accumulate, frozen
 from .formula import SUBSCRIPTS, SUPERSCRIPTS
@@ -111,7 +112,7 @@ def dependency_graph(f: Callable, at=None, *, wrt: str | int | None = None,
                      max_nodes: int = MAX_NODES) -> DependencyGraph:
     """The dependency graph of ``f`` as data: nodes, edges, values and accumulations."""
     func = transformable(f)
-    params = list(inspect.signature(func).parameters)
+    params = list(own_signature(func).parameters)
     seed_name = _seed_name(params, wrt)
     point = None if at is None else _bind_point(func, params, at)
     p = prepare(func, params)
@@ -154,7 +155,7 @@ def _bind_point(func, params: list[str], at) -> dict:
             f"{func.__name__} has no parameter {unknown[0]!r} (parameters: {', '.join(params)})"
         )
     point = {}
-    for name, parameter in inspect.signature(func).parameters.items():
+    for name, parameter in own_signature(func).parameters.items():
         if name in given:
             point[name] = given[name]
         elif parameter.default is not inspect.Parameter.empty:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import inspect
 from collections.abc import Callable
 
 import gast
@@ -29,6 +28,7 @@ from ..api import jvp
 from ..core import templates as tp
 from ..core.ir import is_append
 from ..errors import GraphEvaluationError, SrcgradError
+from ..frontend.wrappers import own_signature
 from .formula import is_scalar, short
 from .partials import ANS, ONE, Local
 
@@ -146,9 +146,9 @@ class PointRun:
         try:
             args = [eval(self.compiled(a, "eval"), scope) for a in op.call.args]
             kwargs = {k.arg: eval(self.compiled(k.value, "eval"), scope) for k in op.call.keywords}
-            bound = inspect.signature(op.callee).bind(*args, **kwargs)
+            bound = own_signature(op.callee).bind(*args, **kwargs)
             bound.apply_defaults()
-            atoms = dict(zip(inspect.signature(op.callee).parameters, op.call.args))
+            atoms = dict(zip(own_signature(op.callee).parameters, op.call.args))
             atoms.update({k.arg: k.value for k in op.call.keywords})
             tangents = [
                 1.0 if isinstance(atoms.get(n), gast.Name) and atoms[n].id == source else None

@@ -15,7 +15,6 @@ is folded by the backend's constant and sign passes, then tidied for reading
 from __future__ import annotations
 
 import builtins
-import inspect
 import types
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from ..ad.state import ZERO, fold_zero
 from ..analysis.classify import Classifier, Operation
 from ..backend.optimize import fold_constants, simplify_signs
 from ..core import templates as tp
+from ..frontend.wrappers import own_signature
 from .formula import is_number
 
 ONE = "_srcgrad_one_"  # the tangent set to 1 (the input a partial is taken along)
@@ -141,7 +141,7 @@ def _named_partial(function: str, param: str) -> str:
 def _call_parameter(op: Operation, source: str) -> str:
     """The callee's parameter that receives ``source``."""
     try:
-        params = list(inspect.signature(op.callee).parameters)
+        params = list(own_signature(op.callee).parameters)
     except (TypeError, ValueError):
         return ""
     pairs = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]

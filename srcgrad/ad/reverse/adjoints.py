@@ -8,7 +8,6 @@ owned is updated in place (``bx[i] += g``).
 from __future__ import annotations
 
 import functools
-import inspect
 
 import gast
 
@@ -17,6 +16,7 @@ from ...analysis.classify import Operation
 from ...core import templates as tp
 from ...core.ir import call_layout, target_of, whole_index
 from ...core.names import callee_name
+from ...frontend.wrappers import own_signature
 from ..inline import inline, real_inputs_guard
 
 
@@ -341,7 +341,7 @@ def _index_expr(index):
 
 def _active_arguments(callee, call: gast.Call, activity: Activity) -> list[tuple[str, gast.Name]]:
     """(parameter name, caller atom) for each argument of ``call`` that is active."""
-    params = list(inspect.signature(callee).parameters)
+    params = list(own_signature(callee).parameters)
     pairs = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords]
     return [
         (p, atom)
