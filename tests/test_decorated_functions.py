@@ -260,3 +260,42 @@ def test_a_numba_function_is_refused_naming_its_python_function():
         srcgrad.grad(compiled)(x)
     assert "numba" in str(caught.value)
     np.testing.assert_allclose(srcgrad.grad(compiled.py_func)(x), 2 * x)
+
+
+# -- lambdas not alone on their line ---------------------------------------------------------
+
+PROGRAMS = {
+    "cube": (lambda x: x * x * x, [1.5]),
+    "scaled": (lambda x: 5.0 * np.sin(x), [0.5]),
+}
+NAMED = [  # (the next line does not parse alone; two lambdas with the same parameters on it)
+    ("square", lambda x: x * x, 3.0), ("exp", lambda x: np.exp(2.0 * x), 0.25)]
+RENAMED = {
+    "double": (lambda x: x * x, [1.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_a_lambda_followed_by_items_on_its_line(name):
+    f, (x,) = PROGRAMS[name]
+    assert srcgrad.grad(f)(x) == pytest.approx(finite_difference_gradient(f, x), rel=1e-6)
+
+
+@pytest.mark.parametrize("name, f, x", NAMED)
+def test_a_lambda_in_a_tuple_with_more_items(name, f, x):
+    assert srcgrad.grad(f)(x) == pytest.approx(finite_difference_gradient(f, x), rel=1e-6)
+
+
+def test_a_lambda_whose_name_was_set():
+    renamed = RENAMED["double"][0]
+    renamed.__name__ = "double"  # (was a SyntaxError: taken for a def, the line parsed alone)
+    assert srcgrad.grad(renamed)(3.0) == pytest.approx(6.0)
+
+
+def tripled_by_default(x, g=lambda y: y * 3.0):
+    return g(x) * x * x
+
+
+def test_a_lambda_on_a_def_line_is_not_taken_for_the_def():
+    default = tripled_by_default.__defaults__[0]
+    assert srcgrad.grad(default)(1.0) == pytest.approx(3.0)  # (was 0.0: the def differentiated)

@@ -83,10 +83,11 @@ def parse_function(func) -> ParsedFunction:
     source = "".join(source_lines)
     dedented = textwrap.dedent(source)
     indent = _common_indent(source_lines)
+    is_lambda = func.__code__.co_name == "<lambda>"  # (its __name__ may have been set since)
     try:
         tree = gast.parse(dedented)
     except SyntaxError:
-        if func.__name__ != "<lambda>":
+        if not is_lambda:
             raise
         tree = _lambdas_in_fragment(dedented, func)  # a lambda inside an expression cut off by lines
     # at the file's lines before a lambda's ``def`` is made: the nodes it makes copy them
@@ -94,8 +95,8 @@ def parse_function(func) -> ParsedFunction:
     node = tree.body[0]
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda) and len(tree.body) == 1:
         node = _lambda_as_def(node.value, func)
-    if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
-        # A lambda assigned in a larger statement, e.g. `f = lambda x: x * 2`.
+    elif is_lambda or not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
+        # A lambda in a larger statement, e.g. `f = lambda x: x * 2` (or a `def` line's default).
         node = _find_lambda(tree, func, indent)
     if not filename.startswith("<srcgrad"):  # the user's numbers (not generated code's)
         for n in tp.walk(node):
@@ -113,7 +114,9 @@ def _common_indent(lines: list[str]) -> int:
 
 def _lambdas_in_fragment(text: str, func) -> gast.Module:
     """The lambdas in lines that are not whole statements (``f(lambda v: v * 2)(x),`` on a
-    continuation line): each ``lambda ...`` expression that parses, at its place in the text."""
+    continuation line, ``"k": (lambda v: v * 2, [1.0]),`` in a dict): each ``lambda ...``,
+    the longest text from it that parses as a lambda (a longer one may parse as a tuple of
+    it and the items after it), at its place in the text."""
     lines = text.splitlines(True)
     found = []
     for row, line in enumerate(lines):
@@ -135,7 +138,7 @@ def _lambdas_in_fragment(text: str, func) -> gast.Module:
                             if getattr(n, "end_lineno", None) is not None:
                                 n.end_lineno += row
                     found.append(gast.Expr(value=expr))
-                break
+                    break
     if not found:
         raise SourceUnavailableError(
             f"cannot isolate the source of {func.__qualname__}: define it with `def` "
