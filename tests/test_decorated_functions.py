@@ -299,3 +299,13 @@ def tripled_by_default(x, g=lambda y: y * 3.0):
 def test_a_lambda_on_a_def_line_is_not_taken_for_the_def():
     default = tripled_by_default.__defaults__[0]
     assert srcgrad.grad(default)(1.0) == pytest.approx(3.0)  # (was 0.0: the def differentiated)
+
+
+def tripled_beside(x, g=lambda y: y * 3.0):
+    k = (lambda y:                y * 5.0)  # the same parameter, over the same columns
+    return g(x) * k(x)
+
+
+def test_a_lambda_is_found_on_its_own_line_of_a_block():
+    default = tripled_beside.__defaults__[0]
+    assert srcgrad.grad(default)(1.0) == pytest.approx(3.0)

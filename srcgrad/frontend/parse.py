@@ -148,7 +148,8 @@ def _lambdas_in_fragment(text: str, func) -> gast.Module:
 
 
 def _find_lambda(tree: gast.AST, func, indent: int = 0) -> gast.FunctionDef:
-    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    first = func.__code__.co_firstlineno  # (the line of its `lambda`, not of a `def` it is on)
+    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == first]
     if len(lambdas) > 1:  # several on the line: the one whose parameters and columns match
         code = func.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
