@@ -424,4 +424,7 @@ def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(mo
     srcgrad.check_grads(f, (x, 3), modes=("rev",), order=2, wrt=[0])
     module = load_found("s7167_k18")
     differentiated = [k for k, arg in enumerate(module.ARGS) if not isinstance(arg, int)]
-    srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
+    try:
+        srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
+    except srcgrad.UnsupportedSyntaxError as refused:  # loudly, as its sibling test allows
+        assert "share memory through a name rebound since" in str(refused)
