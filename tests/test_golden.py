@@ -270,8 +270,9 @@ def over_rows(w):
 
 def test_for_over_rows():
     # a parameter may be a dict at run time, which Python walks by its keys: sg.walked gives
-    # the array itself (or a dict's keys), and its cotangent is the rows' (a dict's keys: none)
-    assert_golden(over_rows, '''
+    # the array itself (or a dict's keys, or an iterator's items), and its cotangent is the
+    # rows' (a dict's keys: none; an iterator's items: refused, naming the loop, where not zero)
+    assert_golden(over_rows, f'''
         def grad_over_rows(w):
             """Gradient of over_rows with respect to w."""
             stack = []
@@ -308,7 +309,7 @@ def test_for_over_rows():
                 bw_walked = sg.add_at(bw_walked, k, brow)
                 row = stack.pop()
             # Grad of: for row in w:
-            bw = sg.walked_cotangent(bw_walked, w_walked, w)
+            bw = sg.walked_cotangent(bw_walked, w_walked, w, at='{__file__}:{over_rows.__code__.co_firstlineno + 2}:5')
             return bw
         ''')
     check(over_rows, RNG.standard_normal((3, 2)))

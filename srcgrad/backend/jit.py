@@ -1175,14 +1175,14 @@ def jit_runtime() -> types.ModuleType:
     walked_cotangent = helper(containers.walked_cotangent)
 
     @overload(walked_cotangent)
-    def _walked_cotangent(g, ans, xs):
-        return (lambda g, ans, xs: g) if sequence(xs) else None
+    def _walked_cotangent(g, ans, xs, at=None):
+        return (lambda g, ans, xs, at=None: g) if sequence(xs) else None
 
     walked_tangent = helper(containers.walked_tangent)
 
     @overload(walked_tangent)
-    def _walked_tangent(dxs, ans, xs):
-        return (lambda dxs, ans, xs: dxs) if sequence(xs) else None
+    def _walked_tangent(dxs, ans, xs, at=None):
+        return (lambda dxs, ans, xs, at=None: dxs) if sequence(xs) else None
 
     only_shape = helper(broadcasting.only_shape)
 

@@ -8,7 +8,8 @@ asks ``IterableKinds.of`` for the kind of each iterable: a mapping is walked
 over ``d.keys()``, whose keys carry no derivative; a sequence keeps the plain
 index loop; an iterable of a kind known at run time only (a parameter, an
 element of a pytree, a helper's result) is read through ``sg.walked``, which
-gives the sequence itself or the list of a dict's keys.
+gives the sequence itself, the list of a dict's keys, or an iterator's items
+(``walks`` writes the loops over ``itertools``' iterators).
 
 A kind is taken as known only where every value a name may hold says so: a
 local bound only to dict displays is a mapping, one bound only to list
@@ -114,6 +115,8 @@ def _made_by(func) -> str | None:
         return MAPPING
     if any(func is maker for maker in _SEQUENCE_MAKERS) or isinstance(func, np.ufunc):
         return SEQUENCE
+    if isinstance(func, type) and not issubclass(func, np.ndarray):
+        return None  # np.ndindex, np.nditer: iterators, with no length
     module = getattr(func, "__module__", None) or ""
     return SEQUENCE if module == "numpy" or module.startswith("numpy.") else None
 

@@ -48,13 +48,13 @@ def unsequence(dg, diterable, ans, g, iterable):
 
 
 @defjvp(sg.walked_cotangent)
-def walked_cotangent(dg, ditems, dxs, ans, g, items, xs):
-    return sg.walked_cotangent(dg, items, xs)
+def walked_cotangent(dg, ditems, dxs, ans, g, items, xs, at=None):
+    return sg.walked_cotangent(dg, items, xs, at=at)
 
 
 @defjvp(sg.walked_tangent)
-def walked_tangent(dtangent, ditems, dxs, ans, tangent, items, xs):
-    return sg.walked_tangent(dtangent, items, xs)
+def walked_tangent(dtangent, ditems, dxs, ans, tangent, items, xs, at=None):
+    return sg.walked_tangent(dtangent, items, xs, at=at)
 
 
 @defjvp(sg.einsum_adjoint)

@@ -8,13 +8,14 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Mapping, MappingView, Set
 
 import numpy as np
 
 from ..core.pytree import rebuild
-from ..errors import Location, UnsupportedSyntaxError
+from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
@@ -100,32 +101,99 @@ def sequence_tangent(diterable, ans, iterable):
     return type(ans)(diterable)
 
 
+class WalkedItems(list):
+    """The items of an iterable a ``for`` walks that has no length or no indexing (an
+    iterator, a generator, an object with only ``__iter__``), listed once by ``walked``.
+
+    They lead nowhere back: a derivative that would flow into them is refused
+    (``walked_cotangent``), and so is an in-place write into an array among them, which no
+    store can carry to where it came from (``sharing.refuse_shared_slot``). A copy, which
+    reverse mode takes of what it writes into, keeps the mark."""
+
+    def copy(self):
+        return WalkedItems(self)
+
+
 def walked(xs):
     """What ``for v in xs`` walks, as a sequence the generated loop reads by index (``len``,
     ``s[k]``): ``xs`` itself, but for a mapping, a set or a mapping's view, which Python
     walks otherwise (a dict by its keys), the list of what Python's ``for`` gives, in its
-    order. Written (``frontend.iterables``) only where the iterable's kind is known at run
-    time only; a loop over a list, a tuple or an array reads it directly."""
-    return list(xs) if _not_by_index(xs) else xs
+    order, and for an iterable without a length or indexing, its items (``WalkedItems``).
+    Written (``frontend.walks``) where the iterable's kind is known at run time only; a
+    loop over a list, a tuple or an array reads it directly."""
+    if isinstance(xs, (Mapping, Set, MappingView)):
+        return list(xs)
+    if _by_index(xs):
+        return xs
+    if _endless(xs):
+        raise UnsupportedSyntaxError(
+            f"a `for` over an endless {type(xs).__name__} iterator", None,
+            "write a `while` loop, or zip it with a sequence that ends",
+        )
+    return WalkedItems(xs)
 
 
-def _not_by_index(xs) -> bool:
-    return isinstance(xs, (Mapping, Set, MappingView))
+def _by_index(xs) -> bool:
+    kind = type(xs)
+    return hasattr(kind, "__len__") and hasattr(kind, "__getitem__") and not isinstance(xs, (Mapping, Set, MappingView))
 
 
-def walked_cotangent(g, items, xs):
+def _endless(xs) -> bool:
+    """``itertools.count()``, ``cycle(...)``, ``repeat(v)``: listing one would never end."""
+    if isinstance(xs, (itertools.count, itertools.cycle)):
+        return True
+    if isinstance(xs, itertools.repeat):
+        try:
+            xs.__length_hint__()
+        except TypeError:  # repeat(v) without times has no length hint
+            return True
+    return False
+
+
+def walked_cotangent(g, items, xs, at=None):
     """The cotangent of ``xs`` in ``walked(xs)``: ``g`` itself for a sequence; zero for a
-    mapping (its keys carry no derivative). A set or a view holds nothing srcgrad
-    differentiates (``set(x)`` has no rule): an exact zero."""
-    if not _not_by_index(xs):
+    mapping (its keys carry no derivative). A set's or an iterator's items lead nowhere
+    back: where a nonzero cotangent reaches them, refused (before, silently zero)."""
+    if _by_index(xs):
         return g
-    return zeros_like(xs) if isinstance(xs, Mapping) else None
+    if isinstance(xs, Mapping):
+        return zeros_like(xs)
+    if not _all_zero(g):
+        raise _derivative_into(xs, at)
+    return None
 
 
-def walked_tangent(tangent, items, xs):
+def walked_tangent(tangent, items, xs, at=None):
     """The tangent of ``walked(xs)``: ``tangent`` (of ``xs``) itself for a sequence; zero for
-    the list of a mapping's keys (``list(tangent)`` would be the tangent's keys)."""
-    return zeros_like(items) if _not_by_index(xs) else tangent
+    the list of a mapping's keys (``list(tangent)`` would be the tangent's keys); an
+    iterator's items, refused where its tangent is not zero (see ``walked_cotangent``)."""
+    if _by_index(xs):
+        return tangent
+    if not isinstance(xs, Mapping) and not _all_zero(tangent):
+        raise _derivative_into(xs, at)
+    return zeros_like(items)
+
+
+def _derivative_into(xs, at):
+    return NoDerivativeRuleError(
+        f"the items of a {type(xs).__name__} that a `for` loop walks", Location.parse(at),
+        fix="srcgrad lists an iterator's items once, with no way back to where they came from; loop over "
+        "the list, tuple or array itself, or over list(...) of the iterator built where srcgrad sees it",
+    )
+
+
+def _all_zero(d) -> bool:
+    """Whether a derivative is zero everywhere: an exact zero, or containers and arrays of zeros."""
+    if is_exact_zero(d):
+        return True
+    if isinstance(d, (list, tuple)):
+        return all(_all_zero(v) for v in d)
+    if isinstance(d, dict):
+        return all(_all_zero(v) for v in d.values())
+    try:
+        return not np.any(d)
+    except (TypeError, ValueError):
+        return False
 
 
 def record(values, kind=tuple):

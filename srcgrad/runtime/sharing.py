@@ -15,6 +15,7 @@ import numpy as np
 from ..core import pytree
 from ..errors import UnsupportedSyntaxError
 from .closures import Closure
+from .containers import WalkedItems
 
 _TOO_HARD = getattr(np, "exceptions", np).TooHardError  # np.TooHardError before NumPy 1.25
 
@@ -118,12 +119,19 @@ def refuse_shared_slot(container, index, where: str, name: str) -> None:
     """Refuse an in-place update of ``container[index]``'s array when another slot of the
     container holds it or memory of it (``[a, a]``, ``{"p": a, "q": a}``): the store that
     follows the update carries it to one slot only; or when the container is a tuple (a
-    function's results, unpacked), which no store can write back into."""
+    function's results, unpacked) or an iterator's items (``WalkedItems``), which no store
+    can write back into."""
     if not isinstance(container, (list, tuple, dict)):
         return  # an array: a view written back into it
     element = container[index]
     if not _holds_memory(element):
         return
+    if isinstance(container, WalkedItems):
+        unsupported_sharing(
+            f"{where}an in-place update of an array that an iterator `{name}` gave a `for` loop (srcgrad "
+            "lists its items once: the write would not reach where they came from)",
+            "loop over the array or list itself (`for row in a:`), or write into a copy",
+        )
     if isinstance(container, tuple):
         unsupported_sharing(
             f"{where}an in-place update of an array a tuple holds (a function's results, unpacked)",
