@@ -8,8 +8,9 @@
 - ``for`` over anything but ``range`` becomes a loop over an index
   (``enumerate``, ``zip`` and their nestings, ``reversed(range(...))`` and sliced
   ranges too, and ``d.items()``/``.keys()``/``.values()`` over a list of the keys,
-  as is ``for k in d`` over a dict; an iterable whose kind only the run time knows
-  is read through ``sg.walked``, see ``iterables``), whose target is assigned like
+  as is ``for k in d`` over a dict; ``itertools``' iterators are written from their
+  operands, and an iterable whose kind only the run time knows is read through
+  ``sg.walked``, see ``walks`` and ``iterables``), whose target is assigned like
   any other (nested unpacking too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
@@ -28,8 +29,8 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import mark_inplace
-from .iterables import MAPPING, SEQUENCE, IterableKinds, walked
-from .resolve import is_missing
+from .iterables import SEQUENCE, IterableKinds
+from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
 
 
 class Desugar:
@@ -45,6 +46,7 @@ class Desugar:
         self.env = lower.env
         self.names = lower.names
         self.kinds = IterableKinds([], None, lower.env, set())  # the function's, once it is known
+        self.walks = Walks(lower)
 
     # -- assignments -------------------------------------------------------------
 
@@ -131,7 +133,7 @@ class Desugar:
         """
         anf, unsupported, static_value = self.lower.anf, self.lower.unsupported, self.env.static_value
         _refuse_a_changing_iterable(s, static_value, unsupported)
-        it = self._reversed_as_slice(s.iter)  # reversed(range(...)): still a range, with a length
+        it = self.walks.reversed_as_slice(s.iter)  # reversed(range(...)): still a range, with a length
         if self._range_like(it):
             if not isinstance(s.target, gast.Name):
                 raise unsupported(s.target, "unpacking in the target of a `for` over range")
@@ -146,12 +148,17 @@ class Desugar:
             return held + pre, gast.For(target=s.target, iter=call, body=[], orelse=[]), []
         index = self.names.fresh("k")
         if _keys_read_back(it, s) and self.kinds.of(it) != SEQUENCE:  # for name in params: ... params[name]
-            it = _keys_of(it)
+            it = keys_of(it)
         held = self._held_before_rebinding(it, s)
-        pre, length, element = self._sequence(it, tp.name(index))
-        pre = held + pre
+        walk = self.walks.sequence(it)
+        if walk.length is None:
+            raise unsupported(
+                s.iter, f"a `for` over {gast.unparse(s.iter).strip()}, which never ends",
+                "write a `while` loop, or zip it with a sequence that ends",
+            )
         n = self.names.fresh("n")
-        pre = pre + [self.lower.located(tp.assign(n, length))]
+        pre = held + walk.pre + [self.lower.located(tp.assign(n, walk.length))]
+        element = walk.element(tp.name(index))
         header = gast.For(
             target=tp.name(index, store=True),
             iter=gast.Call(func=tp.name("range"), args=[tp.name(n)], keywords=[]),
@@ -177,71 +184,6 @@ class Desugar:
                     out.append(self.lower.located(tp.assign(renamed[n.id], tp.name(n.id))))
                 n.id = renamed[n.id]
         return self.lower.block(out) if out else []
-
-    def _sequence(self, it, k) -> tuple[list, gast.expr, gast.expr]:
-        """Statements, length and ``k``-th element of an iterable a loop goes over by index.
-
-        ``enumerate`` and ``zip`` nest (``enumerate(zip(x, y))``): their elements are
-        tuples of their operands' elements, their length that of the operand (the
-        shortest one for ``zip``). Anything else is a sequence: ``len(s)`` and ``s[k]``.
-        """
-        anf, static_value = self.lower.anf, self.env.static_value
-        it = self._reversed_as_slice(it)
-        func = static_value(it.func) if isinstance(it, gast.Call) else None
-        if func is enumerate and 1 <= len(it.args) <= 2 and all(kw.arg == "start" for kw in it.keywords):
-            pre, length, inner = self._sequence(it.args[0], k)
-            start = it.args[1] if len(it.args) == 2 else next((kw.value for kw in it.keywords), None)
-            position = tp.load(k)
-            if start is not None:
-                p, start = anf.atomize(start)
-                pre += p
-                position = gast.BinOp(left=tp.load(k), op=gast.Add(), right=start)
-            return pre, length, gast.Tuple(elts=[position, inner], ctx=gast.Load())
-        if func is zip and it.args and all(  # strict= only changes what a wrong call raises
-            kw.arg == "strict" and isinstance(kw.value, gast.Constant) for kw in it.keywords
-        ):
-            pre, lengths, elements = [], [], []
-            for arg in it.args:
-                p, length, element = self._sequence(arg, k)
-                pre += p
-                lengths.append(length)
-                elements.append(element)
-            length = lengths[0] if len(lengths) == 1 else gast.Call(
-                func=tp.name("min"), args=lengths, keywords=[]
-            )
-            return pre, length, gast.Tuple(elts=elements, ctx=gast.Load())
-        kind = self.kinds.of(it)
-        if kind == MAPPING:  # for k in d: Python walks a dict's keys
-            it, kind = _keys_of(it), SEQUENCE
-        view = _dict_view(it, static_value)
-        if view is not None:  # d.items(): over a list of the keys, each value read by its key
-            pre, d = anf.atomize(it.func.value)
-            keys = self.names.fresh("keys")
-            pre = pre + [self.lower.located(s) for s in _listed_keys(d, self.names.fresh("keys_view"), keys)]
-            key, value = tp.expr("keys[k]", keys=keys, k=k), tp.expr("d[keys[k]]", d=d, keys=keys, k=k)
-            element = {"items": gast.Tuple(elts=[key, value], ctx=gast.Load()), "keys": key, "values": value}[view]
-            return pre, tp.expr("len(keys)", keys=keys), element
-        if func is enumerate or func is zip:  # enumerate() with other keywords ...: no length
-            raise self.lower.unsupported(
-                it, f"`for` over {gast.unparse(it).strip()}",
-                "write zip(xs, ys) or enumerate(xs, start), without other keywords",
-            )
-        pre, seq = anf.atomize(it)
-        if kind != SEQUENCE:  # a dict's keys or the sequence itself: only the run time knows
-            walk, seq = walked(seq, self.names, self.env)
-            pre = pre + [self.lower.located(walk)]
-        return pre, tp.expr("len(s)", s=seq), tp.expr("s[k]", s=seq, k=k)
-
-    def _reversed_as_slice(self, it):
-        """``reversed(s)`` walked by a loop is ``s[::-1]``: a sequence, with a length and
-        elements by index (a list, an array, a range); other iterables as they are."""
-        if (
-            isinstance(it, gast.Call) and self.env.static_value(it.func) is reversed
-            and len(it.args) == 1 and not isinstance(it.args[0], gast.Starred) and not it.keywords
-        ):
-            step = gast.Slice(lower=None, upper=None, step=tp.const(-1))
-            return gast.copy_location(gast.Subscript(value=it.args[0], slice=step, ctx=gast.Load()), it)
-        return it
 
     def _range_like(self, node) -> bool:
         """``range(...)`` sliced (``range(n)[::-1]``, ``range(n)[:k]``): integers, no derivative."""
@@ -367,11 +309,12 @@ def _refuse_a_changing_iterable(loop: gast.For, static_value, unsupported) -> No
     todo = [loop.iter]
     while todo:
         node = todo.pop()
+        func = static_value(node.func) if isinstance(node, gast.Call) else None
         if isinstance(node, gast.Name):
             live.add(node.id)
-        elif isinstance(node, gast.Call) and static_value(node.func) in (enumerate, zip):
+        elif any(func is f for f in LAZY_WALKERS):
             todo += node.args
-        elif isinstance(node, gast.Call) and static_value(node.func) is reversed and node.args:
+        elif any(func is f for f in READ_AHEAD if f is not None) and node.args:
             if isinstance(node.args[0], gast.Name):
                 reversed_live.add(node.args[0].id)
     if not (live or reversed_live):
@@ -439,28 +382,6 @@ def _path(node) -> tuple | None:
         base = _path(node.value)
         return None if base is None else (*base, ("key", type(node.slice.value), node.slice.value))
     return None
-
-
-def _keys_of(d) -> gast.Call:
-    """``d.keys()``: what ``for k in d`` walks when ``d`` is a dict (``_dict_view`` lists them)."""
-    return gast.Call(func=gast.Attribute(value=d, attr="keys", ctx=gast.Load()), args=[], keywords=[])
-
-
-def _listed_keys(d, view: str, keys: str) -> list:
-    """``view = d.keys()`` and ``keys = list(view)``: a method whose value carries no
-    derivative (``NONDIFF_METHODS``), so the keys are never active; ``list(d)`` of a
-    differentiated ``d`` would look active to activity analysis, and forward mode over
-    the gradient code would then take ``k.endswith(...)`` for a derivative."""
-    return [tp.assign(view, tp.expr("d.keys()", d=d)), tp.assign(keys, tp.expr("list(v)", v=tp.name(view)))]
-
-
-def _dict_view(it, static_value) -> str | None:
-    """``items``/``keys``/``values`` for ``d.items()`` & co. of a value known at run time."""
-    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)) or it.args or it.keywords:
-        return None
-    if it.func.attr not in ("items", "keys", "values") or not is_missing(static_value(it.func)):
-        return None
-    return it.func.attr
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:

@@ -30,6 +30,7 @@ from ..core import templates as tp
 from ..core.numpy_facts import IN_PLACE_METHODS
 from .refuse import CHANGING_METHODS
 from .resolve import Environment, is_missing
+from .walks import LAZY_WALKERS, READ_AHEAD
 
 # methods that change their receiver: a list's, a dict's, an array's
 _CHANGING_METHODS = CHANGING_METHODS | set(IN_PLACE_METHODS)
@@ -84,8 +85,10 @@ class _Check:
 
     def _walked(self, it) -> list:
         """What a ``for`` over ``it`` walks element by element: ``it``, or the operands of ``zip``,
-        ``enumerate`` and ``reversed`` (``desugar`` reads them by index, as Python does)."""
-        if isinstance(it, gast.Call) and self.env.static_value(it.func) in (zip, enumerate, reversed):
+        ``enumerate``, ``reversed``, ``iter`` and the ``itertools`` that read them as they go
+        (``desugar`` reads them by index, as Python does)."""
+        func = self.env.static_value(it.func) if isinstance(it, gast.Call) else None
+        if any(func is f for f in (*LAZY_WALKERS, *READ_AHEAD) if f is not None):
             return [w for a in it.args for w in self._walked(a)] + [k.value for k in it.keywords]
         return [it]
 
