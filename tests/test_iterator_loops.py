@@ -196,6 +196,27 @@ def iter_of_values(x):
     return e
 
 
+def rows_written_through_pairwise(a):
+    b = a.copy()
+    for u, v in itertools.pairwise(b):  # rows of b, as Python's pairwise gives them
+        v += u * 0.5
+    return np.sum(b * a)
+
+
+def rows_written_through_islice(a):
+    b = a.copy()
+    for r in itertools.islice(b, 1, None):
+        r *= 1.5
+    return np.sum(b * a)
+
+
+def row_written_through_repeat(a):
+    b = a.copy()
+    for r in itertools.repeat(b[0], 2):
+        r *= 2.0
+    return np.sum(b * a)
+
+
 def doubled_rows(a):
     for r in a:
         yield r * 2.0
@@ -227,6 +248,9 @@ CASES = [
     (islice_of_values, (X,)),
     (repeat_and_count, (X,)),
     (rows_written_through_iter, (A,)),
+    (rows_written_through_pairwise, (A,)),
+    (rows_written_through_islice, (A,)),
+    (row_written_through_repeat, (A,)),
     (iter_of_values, (X,)),
     (generator_of_rows, (A,)),
 ]
@@ -366,6 +390,21 @@ def test_a_write_into_a_listed_iterators_item_is_refused(f, x):
             srcgrad.grad(f, mode=mode)(x)
     with pytest.raises(UnsupportedSyntaxError, match="an iterator `it`"):
         srcgrad.hvp(f)(x, np.ones_like(x))
+
+
+def rows_written_through_combinations(a):
+    b = a.copy()
+    for u, v in itertools.combinations(b, 2):
+        u += v
+    return np.sum(b * a)
+
+
+def test_a_write_through_a_copied_pool_is_refused():
+    """``combinations`` reads a copy of ``b``'s rows (``pool = list(b)``), as Python's does:
+    a write through one would have to reach ``b`` from the copy, which is refused."""
+    for mode in ("rev", "fwd"):
+        with pytest.raises(UnsupportedSyntaxError, match="whose rows \\(or elements\\) `b` holds"):
+            srcgrad.grad(rows_written_through_combinations, mode=mode)(A)
 
 
 def test_a_derivative_into_a_listed_iterator_is_refused():

@@ -8,8 +8,8 @@ indexing, so they are written out here from their operands, which keeps the
 derivative of every element that comes from a differentiated value:
 
 - ``combinations``, ``permutations`` and ``combinations_with_replacement`` (with a
-  constant ``r``) and ``product`` copy their operands once, as Python's do
-  (``pool = tuple(xs)``), and the element is the pool's items at the positions
+  constant ``r``) and ``product`` copy their operands' items once, as Python's do
+  (``pool = list(xs)``), and the element is the pool's items at the positions
   the same function gives for ``range(len(pool))``;
 - ``pairwise(xs)`` is ``(xs[k], xs[k + 1])``; ``islice(xs, ...)`` reads ``xs`` at the
   positions ``islice`` gives for ``range(len(xs))``; ``chain(xs, ys)`` reads ``xs``,
@@ -183,11 +183,13 @@ class Walks:
         operand ``j % len(operands)``, at the positions the same call gives for the operands'
         ranges. Operands that are ranges hold no derivative: the call's items are listed as
         they are (``sg.walked``)."""
-        if all(self._is_range(op) for op in operands) or self.env.lookup("tuple") is not tuple:
+        if all(self._is_range(op) for op in operands) or self.env.lookup("list") is not list:
             return None
         pre, pools = [], []
-        for op in operands:  # Python's itertools copy each operand first: `tuple(xs)`
-            p, pool = self._listed(gast.Call(func=tp.name("tuple"), args=[tp.clone(op)], keywords=[]), "pool", walk=False)
+        for op in operands:  # Python's itertools copy each operand's items first (a tuple of them)
+            p, pool = self._listed(gast.Call(func=tp.name("list"), args=[tp.clone(op)], keywords=[]), "pool", walk=False)
+            if isinstance(op, gast.Name):  # messages call the pool by the operand's name
+                self.names.spelled[pool.id] = self.names.spelled.get(op.id, op.id)
             pre += p
             pools.append(pool)
         ranges = [tp.expr("range(len(p))", p=p) for p in pools]
