@@ -126,16 +126,25 @@ def indexes_an_object(x):
     return LOOKUP[x]  # Lookup.__getitem__: sin(x)
 
 
+def multiplies_by_an_object(x):
+    return x * SCALED  # Scaled.__rmul__ for a Python number x; x's elements times SCALED for an array
+
+
 def calls_the_methods(x):
     return SCALED.__mul__(x) + LOOKUP.__getitem__(x)
 
 
-@pytest.mark.parametrize("f", [multiplies_an_object, indexes_an_object])
+@pytest.mark.parametrize(("f", "slope"), [(multiplies_an_object, 3.0), (indexes_an_object, 1.0)])
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
-def test_operators_and_indexing_of_the_users_objects_are_refused(f, mode):
+def test_operators_and_indexing_of_the_users_objects_run_their_methods(f, slope, mode):
     # taken for NumPy's product and indexing: 3 sin(1) for 3 cos(0.3), and 0 for cos(0.3)
-    with pytest.raises(srcgrad.NoDerivativeRuleError, match="call its method instead"):
-        srcgrad.grad(f, mode=mode)(np.array(0.3))
+    assert srcgrad.grad(f, mode=mode)(np.array(0.3)) == pytest.approx(slope * np.cos(0.3))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_an_operator_with_the_users_object_on_the_right_is_refused(mode):
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"call its method instead \(`SCALED.__rmul__"):
+        srcgrad.grad(multiplies_by_an_object, mode=mode)(np.array(0.3))
 
 
 def test_the_users_methods_called_by_name_differentiate():

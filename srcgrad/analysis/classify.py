@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import is_append, mark_written, written_callee
+from ..core.ir import assignments, is_append, mark_written, parameter_names, written_callee
 from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     BINARY_UFUNCS,
@@ -49,6 +49,7 @@ from ..errors import (
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..frontend.wrappers import looked_through, own_signature, own_source_lines, wrapper_fix
 from ..rules import registry
+from ..runtime.operands import has_own_operators
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Classifier:
         self.parsed = parsed
         self.mode = mode
         self.sequences: set[str] = set()  # names certainly bound to a tuple or list just now
+        self.objects: dict[str, type] = {}  # names bound once, to an object of the user's class it made
 
     def _is_sequence(self, atom) -> bool:
         """Whether ``atom`` is certainly a tuple or list (a display, or a name last bound to
@@ -136,12 +138,13 @@ class Classifier:
             if isinstance(value.op, gast.Mult) and any(map(self._is_sequence, (value.left, value.right))):
                 # `[x] * 3`: a repetition when the other operand is an int, decided when it runs
                 return self.rule_op(runtime.times, [value.left, value.right], [], value)
-            refused = _users_operator(self, value)
-            if refused is not None:
-                return refused
+            if (users := _users_operator(self, value)) is not None:
+                return users
             ufunc = BINARY_UFUNCS[type(value.op)]
             return self.rule_op(ufunc, [value.left, value.right], [], value)
         if isinstance(value, gast.UnaryOp):
+            if isinstance(value.op, (gast.USub, gast.UAdd)) and (users := _users_operator(self, value)) is not None:
+                return users
             if isinstance(value.op, gast.USub):
                 return self.rule_op(np.negative, [value.operand], [], value)
             if isinstance(value.op, gast.UAdd):
@@ -158,9 +161,8 @@ class Classifier:
                 return self.rule_op(getattr(np, value.attr), [value.value], [], value)
             return self.field(value)
         if isinstance(value, gast.Subscript):
-            refused = _users_operator(self, value)
-            if refused is not None:
-                return refused
+            if (users := _users_operator(self, value)) is not None:
+                return users
             return Operation(
                 "index", _names([value.value]), container=value.value, index=value.slice
             )
@@ -379,41 +381,82 @@ class Classifier:
 
 
 def _users_operator(classifier: Classifier, value) -> Operation | None:
-    """``S * x`` or ``v[x]`` where a global or closure variable holds an object of the user's
-    own class: they run its ``__mul__`` or ``__getitem__``, not NumPy's product or indexing
-    (refused while active, naming the method to call instead); None for any other."""
+    """An operator or an index on an object of the user's own class whose class is known here:
+    one a global or closure variable holds, or one the function made (``op = Op(3.0)``).
+
+    On the left (``S * x``, ``-S``, ``S[i]``) it runs the class's method: a call of that
+    method, as if written ``S.__mul__(x)``, where the user's code defines it. Otherwise it
+    is refused while active, naming the method to call: ``x * S`` runs ``S.__rmul__(x)``
+    for a Python number ``x``, but multiplies each element of an array ``x`` by ``S``.
+    (``S += x`` binds ``S`` again, so its class is not known: the check refuses it.) None
+    where no operand is such an object (NumPy's operators, or a check when it runs:
+    ``analysis.operands``).
+    """
     if isinstance(value, gast.BinOp):
-        owner = _users_object(classifier.env, value.left) or _users_object(classifier.env, value.right)
-        label, example, reads = f"the operator `{_OPERATORS.get(type(value.op), '?')}`", "`S.__mul__(x)` for `S * x`", [value.left, value.right]
+        name, symbol = _DUNDERS[type(value.op)], _OPERATORS[type(value.op)]
+        left = _users_class(classifier, value.left)
+        owner, other = (value.left, [value.right]) if left is not None else (value.right, [value.left])
+        method = f"__{name}__" if left is not None else f"__r{name}__"
+        label = f"the operator `{symbol}`"
+    elif isinstance(value, gast.UnaryOp):
+        owner, other, method, left = value.operand, [], _DUNDERS[type(value.op)], True
+        label = f"the operator unary `{_OPERATORS[type(value.op)]}`"
     else:
-        owner = _users_object(classifier.env, value.value)
-        label, example, reads = "indexing", "`v.__getitem__(x)` for `v[x]`", [value.value, value.slice]
-    if owner is None:
+        owner, other, method, left, label = value.value, [value.slice], "__getitem__", True, "indexing"
+    cls = _users_class(classifier, owner)
+    if cls is None:
         return None
-    op = classifier.no_rule(f"{label} of a `{owner}` object", value, reads)
-    op.fix = f"call its method instead ({example}), whose code srcgrad reads"
+    function = inspect.getattr_static(cls, method, None)
+    if left is not None and isinstance(function, types.FunctionType) and is_users_code(function):
+        bound = gast.Call(func=gast.Attribute(value=tp.load(owner), attr=method, ctx=gast.Load()), args=other, keywords=[])
+        return classifier.resolved(function, _with_arguments(gast.copy_location(bound, value), [owner]))
+    op = classifier.no_rule(f"{label} of a `{cls.__name__}` object", value, [owner] + other)
+    spelled = classifier.parsed.as_written(gast.unparse(owner).strip())
+    op.fix = f"call its method instead (`{spelled}.{method}({'...' if other else ''})`), whose code srcgrad reads"
     return op
 
 
-def _users_object(env, node) -> str | None:
-    """The class name of an object of the user's own class that a global or closure
-    variable holds (its operators and indexing run its own methods), else None."""
+def _users_class(classifier: Classifier, node) -> type | None:
+    """The class of the object ``node`` certainly holds, where that class has operators of its
+    own (the user's, or a library's that NumPy does not know): a global or closure variable's
+    object, or one the function made and bound ``node`` to once (``Classifier.objects``)."""
     if not isinstance(node, gast.Name):
         return None
-    value = env.static_value(node)
-    if is_missing(value) or isinstance(value, _PLAIN_VALUES) or hasattr(value, "__array_ufunc__"):
+    if node.id in classifier.objects:
+        return classifier.objects[node.id]
+    value = classifier.env.static_value(node)
+    if is_missing(value) or isinstance(value, type) or not has_own_operators(type(value)):
         return None
-    kind = type(value)
-    if kind.__module__ in ("builtins", "numpy", "collections") or isinstance(value, type):
-        return None
-    return kind.__name__
+    return type(value)
 
 
-# values whose operators and indexing generated code takes for NumPy's and Python's own
-_PLAIN_VALUES = (int, float, complex, bool, str, bytes, list, tuple, dict, range, type(None), np.generic, np.ndarray)
+def objects_made(fn: gast.FunctionDef, env: Environment) -> dict[str, type]:
+    """The names ``fn``'s core binds once, to an object of a class with operators of its own
+    that it makes there (``op = Op(3.0)``): their class is known wherever they are read."""
+    bound: dict[str, list] = {}
+    for a in assignments(fn.body):
+        if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name):
+            bound.setdefault(a.targets[0].id, []).append(a.value)
+    made = {}
+    for name, values in bound.items():
+        if len(values) != 1 or not isinstance(values[0], gast.Call) or name in parameter_names(fn):
+            continue
+        cls = env.static_value(values[0].func)
+        if isinstance(cls, type) and has_own_operators(cls):
+            made[name] = cls
+    return made
+
+
 _OPERATORS = {
     gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.MatMult: "@",
-    gast.Mod: "%", gast.FloorDiv: "//",
+    gast.Mod: "%", gast.FloorDiv: "//", gast.USub: "-", gast.UAdd: "+", gast.BitOr: "|", gast.BitAnd: "&",
+    gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>",
+}
+# the methods that carry them out: __mul__ (the object on the left), __rmul__ (on the right), __imul__
+_DUNDERS = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv", gast.Pow: "pow",
+    gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv", gast.BitOr: "or", gast.BitAnd: "and",
+    gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift", gast.USub: "__neg__", gast.UAdd: "__pos__",
 }
 
 

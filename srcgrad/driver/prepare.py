@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
-from ..analysis.classify import Classifier, Operation
+from ..analysis.classify import Classifier, Operation, objects_made
 from ..analysis.dataflow import live_after
 from ..analysis.sharing import sharing_before
 from ..analysis.sharing_rewrite import SharedMemory
@@ -74,6 +74,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     fn = Normalizer(parsed, env, names).function()
     trace.record("normalize", func, mode, lambda: trace.print_function(fn))
     classifier = Classifier(env, parsed, mode)
+    classifier.objects = objects_made(fn, env)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
     # generated code writes its own sharing out: views of written arrays are copies, and
