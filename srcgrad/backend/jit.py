@@ -258,6 +258,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         definition.decorator_list = []
         # Numba takes module data as constants when it compiles: no rebinding to read
         definition.body = [s for s in definition.body if not _reads_module_data(s)]
+        _drop_operand_checks(definition)
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
@@ -553,6 +554,26 @@ def _reads_module_data(node) -> bool:
     return (
         isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
         and call.func.attr == "read_module_data" and getattr(call.func.value, "id", None) == "sg"
+    )
+
+
+def _drop_operand_checks(definition: ast.FunctionDef) -> None:
+    """Leave out ``v.__class__ in sg.numeric_types or sg.refuse_users_object(...)``: what Numba
+    compiles holds numbers and arrays, never an object with operators of its own (the first
+    call runs the Python function too, with its checks)."""
+    for node in ast.walk(definition):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(_checks_operand(s) for s in block):
+                setattr(node, field, [s for s in block if not _checks_operand(s)] or [ast.Pass()])
+
+
+def _checks_operand(node) -> bool:
+    value = node.value if isinstance(node, ast.Expr) else None
+    last = value.values[-1] if isinstance(value, ast.BoolOp) else None
+    return (
+        isinstance(last, ast.Call) and isinstance(last.func, ast.Attribute)
+        and last.func.attr == "refuse_users_object" and getattr(last.func.value, "id", None) == "sg"
     )
 
 

@@ -19,6 +19,7 @@ from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
 from ..analysis.classify import Classifier, Operation, objects_made
 from ..analysis.dataflow import live_after
+from ..analysis.operands import check_operands
 from ..analysis.sharing import sharing_before
 from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
@@ -90,6 +91,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
         op = ops[id(a)]
         if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
             classifier.refuse_active_options(op, activity.active, a.value)
+    check_operands(fn, ops, activity, wrt, parsed, env)  # m.op * x: m.op may be the user's object
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))
     for name in sorted(tp.names_in(parsed.node) - local_names):

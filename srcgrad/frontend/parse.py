@@ -53,6 +53,16 @@ class ParsedFunction:
     # the front end's names for user variables it renamed (``NameGen.spelled``) -> the user's
     spelled: dict[str, str] = field(default_factory=dict, repr=False)
 
+    def source_text(self, node: gast.AST) -> str | None:
+        """``node``'s text in the user's source, where it lies on one line (a core node keeps the
+        place of what it came from: ``o += x``'s ``o + x`` is ``o += x``), else None."""
+        lineno, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start, stop = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if not lineno or lineno != end or start is None or not stop or not 0 < lineno <= len(self.lines):
+            return None
+        indent = self._indent_of.get(lineno, 0)
+        return self.lines[lineno - 1][start + indent:stop + indent].strip() or None
+
     def as_written(self, code: str) -> str:
         """``code`` (a name, an unparsed expression) with renamed variables as the user wrote
         them: a comprehension's ``t`` is ``t2`` in the core, and a message says ``t``."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.pytree import children, is_container, rebuild
 from ..errors import NonScalarOutputError, UnsupportedSyntaxError
+from .operands import has_own_operators
 
 _PY_SCALARS = (float, int, complex)
 
@@ -221,7 +222,8 @@ def require_vector_product(x1, x2, name: str = "the function", product: str = "m
         if x1.ndim == 1 and x2.ndim == 1:  # (attributes read, not getattr called: it runs per call)
             return
     except AttributeError:  # a list or a number: as NumPy multiplies it
-        pass
+        if has_own_operators(type(x1)):
+            return  # an object's own method (m.op.dot(x)): the check before it refuses it
     scalar_seed((np.dot if product == "dot" else np.matmul)(x1, x2), name)
 
 

@@ -1,0 +1,279 @@
+"""Operands whose kind only the run shows: checked there, before the operator runs.
+
+``m.op * x``, where ``m`` is an argument: ``m.op`` may hold an object of the user's
+own class, whose ``__mul__`` runs instead of NumPy's product, and the derivative
+code, a product's, would be silently wrong. Where the object's class is known
+when the code is transformed (a global's, or an object the function makes),
+``classify`` calls the method or refuses the operator then. Elsewhere a check
+(``sg.refuse_users_object``, after a set lookup of the operand's class) runs before
+the operator, for each operand that
+
+- is read by an operator (``+ - * / ** @ % //``, unary ``-``, an index, or a
+  method named as an array's, ``k.dot(x)``) that has a derivative, and
+- may be an object: a parameter not differentiated, an attribute or element of
+  one, what a call returns, and what operators and functions make of those.
+
+Constants, loop counters, module-level numbers and arrays, what has a derivative
+(numbers and arrays: the differentiated parameters, what NumPy's operators make
+of them) and what NumPy's operators make of checked operands are never checked:
+the gradient of a function of the arrays it differentiates has no check.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..core import templates as tp
+from ..core.ir import assignments, parameter_names, range_counters, target_of
+from ..core.markers import stop_gradient
+from ..core.numpy_facts import METHODS
+from ..frontend.parse import ParsedFunction
+from ..frontend.resolve import Environment, is_missing
+from ..runtime.operands import has_own_operators
+from .activity import Activity
+
+# the operators' methods, for the call a refusal names instead (``m.op.__mul__(x)``)
+_METHODS = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv", gast.Pow: "pow",
+    gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv",
+}
+_UNARY = {gast.USub: "__neg__", gast.UAdd: "__pos__"}
+_OPERATORS = (gast.BinOp, gast.UnaryOp, gast.Subscript)
+
+
+def check_operands(fn: gast.FunctionDef, ops: dict, activity: Activity, wrt, parsed: ParsedFunction, env: Environment) -> None:
+    """Put ``sg.refuse_users_object(...)`` before each operator of ``fn`` that has a derivative and
+    reads an operand that may be an object with operators of its own (see the module)."""
+    if parsed.filename.startswith("<srcgrad"):
+        return  # generated code: the user's function's checks are in it already
+    checked = {id(a) for a in assignments(fn.body) if _has_derivative(a, ops[id(a)], activity, env)}
+    kinds = OperandKinds(fn, ops, activity, wrt, env, checked)
+    spell, loops = _Spelling(fn, parsed), _Loops(fn, ops)
+    before: dict[int, list] = {}  # statement -> (operand, check) to put before it
+    for a in assignments(fn.body):
+        if id(a) not in checked:
+            continue
+        seen = set()
+        for operand, instead in _operands(a.value, spell):
+            if not isinstance(operand, gast.Name) or operand.id in seen or not kinds.may_be_object(operand.id):
+                continue
+            seen.add(operand.id)  # (h * h: one check)
+            texts = {"at": tp.const(str(parsed.location(a.value))), "e": tp.const(spell.source(a.value)), "i": tp.const(instead)}
+            loop, container = loops.read_each_turn(operand.id, a)
+            if loop is not None:  # each element of a list the loop goes through: all of them, before it
+                if all(c.id != container for c, _ in before.get(id(loop), [])):
+                    check = tp.stmt("sg.refuse_users_objects_in(v, at, e, i)", v=container, **texts)
+                    before.setdefault(id(loop), []).append((tp.name(container), gast.copy_location(check, loop)))
+                continue
+            # a set lookup for a number or an array: no call
+            check = tp.stmt("v.__class__ in sg.numeric_types or sg.refuse_users_object(v, at, e, i)", v=operand.id, **texts)
+            before.setdefault(id(a), []).append((operand, gast.copy_location(check, a)))
+    if before:
+        fn.body = _inserted(fn.body, before)
+
+
+def _has_derivative(a, op, activity: Activity, env: Environment) -> bool:
+    """Whether ``a`` is an operator, an index or an array method with a derivative: active,
+    or reading a value with one where NumPy's has none (``v[x]``: an array's index has no
+    derivative, an object's ``__getitem__`` may; ``m.op.sum(x)``: NumPy's ``axis=x``)."""
+    if op.kind not in ("rule", "index") or not (isinstance(a.value, _OPERATORS) or _array_method(a.value, env)):
+        return False
+    if activity.statement_is_active(target_of(a), op):
+        return True
+    if isinstance(a.value, gast.Call):
+        reads = tp.names_in(a.value) - tp.names_in(a.value.func)
+    else:
+        reads = tp.names_in(a.value.slice) if op.kind == "index" and not op.field else ()
+    return target_of(a) in activity.useful and any(n in activity.varied for n in reads)
+
+
+def _array_method(value, env: Environment) -> bool:
+    """``t1.dot(x)``: a method srcgrad takes for the array method of that name (``METHODS``)."""
+    return (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in METHODS
+        and isinstance(value.func.value, gast.Name) and is_missing(env.static_value(value.func))
+    )
+
+
+def _operands(value, spell: _Spelling) -> list:
+    """The operands of ``value`` whose own methods an operator would run, each with the call of
+    that method (the object on the left runs ``__mul__``, on the right ``__rmul__``)."""
+    if isinstance(value, gast.BinOp) and type(value.op) in _METHODS:
+        name, left, right = _METHODS[type(value.op)], spell.receiver(value.left), spell.of(value.right)
+        return [
+            (value.left, f"{left}.__{name}__({right})"),
+            (value.right, f"{spell.receiver(value.right)}.__r{name}__({spell.of(value.left)})"),
+        ]
+    if isinstance(value, gast.UnaryOp) and type(value.op) in _UNARY:
+        return [(value.operand, f"{spell.receiver(value.operand)}.{_UNARY[type(value.op)]}()")]
+    if isinstance(value, gast.Subscript):
+        return [(value.value, f"{spell.receiver(value.value)}.__getitem__({spell.of(value.slice)})")]
+    if isinstance(value, gast.Call):  # an array method's name: through the class, whose method srcgrad reads
+        arguments = [spell.of(value.func.value)] + [spell.of(v) for v in value.args]
+        arguments += [f"{k.arg}={spell.of(k.value)}" for k in value.keywords]
+        return [(value.func.value, f"{{class}}.{value.func.attr}({', '.join(arguments)})")]
+    return []
+
+
+class OperandKinds:
+    """Which names of a core function may hold an object with operators of its own.
+
+    Taint, to a fixpoint: a name may hold one if any of its definitions may give
+    one. Parameters not differentiated may (the caller passes anything); so may
+    what an attribute, an index, a function or an operator gives, unless all it
+    reads is numbers and arrays, and what a call gives, unless it has a derivative
+    (differentiated code gives numbers and arrays); a constant and a loop counter
+    may not, nor an operator whose operands are ``checked`` (each statement of
+    ``checked`` has a check before it of every operand that may be an object).
+    """
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict, activity: Activity, wrt, env: Environment, checked: set):
+        self.env, self.checked = env, checked
+        self.differentiated = {id(a) for a in assignments(fn.body) if activity.statement_is_active(target_of(a), ops[id(a)])}
+        params = parameter_names(fn)
+        defined = {target_of(a) for a in assignments(fn.body)}
+        self.local = set(params) | defined | range_counters(fn) | _loop_targets(fn)
+        self.tainted = {p for p in params if p not in wrt} | (_loop_targets(fn) - range_counters(fn))
+        changed = True
+        while changed:
+            changed = False
+            for a in assignments(fn.body):
+                target = target_of(a)
+                if target not in self.tainted and self._gives_object(a, ops[id(a)]):
+                    self.tainted.add(target)
+                    changed = True
+
+    def may_be_object(self, name: str) -> bool:
+        if name in self.local:
+            return name in self.tainted
+        value = self.env.lookup(name)  # a global or closure variable: its object is known now
+        return is_missing(value) or (not isinstance(value, type) and has_own_operators(type(value)))
+
+    def _gives_object(self, a, op) -> bool:
+        kind = op.kind
+        if id(a) in self.checked:
+            return False  # NumPy's operator on numbers and arrays (or the check refused)
+        if kind in ("call", "dynamic") and id(a) in self.differentiated:
+            return False  # a derivative for its result: numbers and arrays, a pytree of them
+        if kind == "const":
+            value = self.env.static_value(a.value) if isinstance(a.value, gast.Attribute) else None
+            return value is not None and not is_missing(value) and has_own_operators(type(value))
+        if kind == "nondiff":  # lengths, shapes, comparisons; stop_gradient(v) is v
+            call = a.value
+            if isinstance(call, gast.Call) and self.env.static_value(call.func) is stop_gradient:
+                return any(self.may_be_object(n) for n in tp.names_in(call))
+            return False
+        if kind in ("copy", "rule", "index", "pack", "store", "append", "pop"):
+            reads = list(op.operands)
+            if op.container is not None and isinstance(op.container, gast.Name):
+                reads.append(op.container.id)  # (an element of a list of objects)
+            return any(self.may_be_object(n) for n in reads)
+        return True  # a call's result, an unknown function's, a closure
+
+
+def _loop_targets(fn) -> set[str]:
+    return {
+        n.target.id for n in tp.walk(fn) if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
+    }
+
+
+class _Spelling:
+    """Expressions as the user wrote them, for a refusal's message: a temporary of the core
+    (``t1``) is the expression it stands for (``m.op``)."""
+
+    def __init__(self, fn: gast.FunctionDef, parsed: ParsedFunction):
+        self.parsed = parsed
+        self.user_names = {n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name)}
+        values: dict[str, list] = {}
+        for a in assignments(fn.body):
+            if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name):
+                values.setdefault(a.targets[0].id, []).append(a.value)
+        self.temporaries = {n: v[0] for n, v in values.items() if len(v) == 1 and n not in self.user_names}
+
+    def source(self, node) -> str:
+        return self.parsed.source_text(node) or self.of(node)
+
+    def of(self, node, depth: int = 0) -> str:
+        if isinstance(node, gast.Name) and node.id in self.temporaries and depth < 8:
+            return self.of(self.temporaries[node.id], depth + 1)
+        if isinstance(node, gast.Attribute):
+            return f"{self.receiver(node.value, depth + 1)}.{node.attr}"
+        if isinstance(node, gast.Subscript):
+            return f"{self.receiver(node.value, depth + 1)}[{self.of(node.slice, depth + 1)}]"
+        if isinstance(node, gast.Tuple) and node.elts:
+            return ", ".join(self.of(e, depth + 1) for e in node.elts)
+        return self.parsed.as_written(gast.unparse(node).strip())
+
+    def receiver(self, node, depth: int = 0) -> str:
+        """``node`` spelled as the object of ``.method(...)``: in parentheses unless a name,
+        an attribute, an index or a call."""
+        text = self.of(node, depth)
+        while isinstance(node, gast.Name) and node.id in self.temporaries and depth < 8:
+            node, depth = self.temporaries[node.id], depth + 1
+        simple = isinstance(node, (gast.Name, gast.Attribute, gast.Subscript, gast.Call))
+        return text if simple else f"({text})"
+
+
+class _Loops:
+    """Where a loop reads an element of the same list on each of its turns (``for c in coeffs:
+    acc = acc * x + c`` is ``for k in range(n): c = coeffs[k]; ...``): the elements are checked
+    before the loop, at the speed of a C loop, rather than one by one in it."""
+
+    def __init__(self, fn: gast.FunctionDef, ops: dict):
+        self.ops = ops
+        self.defs: dict[str, list] = {}
+        for a in assignments(fn.body):
+            self.defs.setdefault(target_of(a), []).append(a)
+        counters = range_counters(fn)
+        self.loop_of: dict[int, gast.For] = {}  # a statement -> the range loop whose body holds it
+        for n in tp.walk(fn):
+            if isinstance(n, gast.For) and isinstance(n.target, gast.Name) and n.target.id in counters:
+                self.loop_of.update((id(s), n) for s in n.body)
+
+    def read_each_turn(self, name: str, a) -> tuple:
+        """``(loop, container)`` where ``name`` is bound only to ``container[k]`` for the counter
+        ``k`` of the loop whose body holds that and ``a`` (so every turn runs both), and the
+        loop binds ``container`` to nothing new; else ``(None, None)``."""
+        loop, defs = self.loop_of.get(id(a)), self.defs.get(name, [])
+        if loop is None or len(defs) != 1 or self.loop_of.get(id(defs[0])) is not loop:
+            return None, None
+        op = self.ops[id(defs[0])]
+        if (
+            op.kind != "index" or op.field or not isinstance(op.container, gast.Name)
+            or not (isinstance(op.index, gast.Name) and op.index.id == loop.target.id)
+        ):
+            return None, None
+        bound = {target_of(b) for b in assignments(loop.body)} | _loop_targets(loop)
+        return (None, None) if op.container.id in bound else (loop, op.container.id)
+
+
+def _inserted(stmts: list, before: dict) -> list:
+    """``stmts`` with each check of ``before[id(s)]`` put before ``s``, or earlier among the core
+    statements of the same statement of the user's (``acc = acc * x + c``: ``t1 = acc * x;
+    acc = t1 + c``) that do not bind its operand, so that the user's statement stays one run
+    of assignments (the optimiser makes one expression of it again); into compound statements."""
+    out: list = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            block = getattr(s, field, None)
+            if isinstance(block, list) and block and isinstance(s, (gast.If, gast.While, gast.For)):
+                setattr(s, field, _inserted(block, before))
+        for operand, check in before.get(id(s), []):
+            k = len(out)
+            while k > 0 and _same_statement(out[k - 1], s) and operand.id not in _bound(out[k - 1]):
+                k -= 1
+            out.insert(k, check)
+        out.append(s)
+    return out
+
+
+def _same_statement(core, s) -> bool:
+    """Whether the core assignment ``core`` comes from the user's statement ``s`` came from."""
+    place = getattr(s, "lineno", None), getattr(s, "col_offset", None)
+    return isinstance(core, gast.Assign) and place[0] is not None and place == (
+        getattr(core, "lineno", None), getattr(core, "col_offset", None)
+    )
+
+
+def _bound(s) -> set[str]:
+    return {n.id for t in s.targets for n in tp.walk(t) if isinstance(n, gast.Name)}
