@@ -378,6 +378,20 @@ def test_functions_of_differentiated_arrays_get_no_check():
         assert "refuse_users_object" not in srcgrad.source(df)
 
 
+def scaled_twice(x, y):
+    z = x * y
+    for _ in range(3):
+        z = z * y + x * y  # y checked once, before the loop: nothing binds it again
+    return np.sum(z)
+
+
+def test_a_value_checked_on_every_way_is_not_checked_again():
+    grad = srcgrad.grad(scaled_twice)
+    assert srcgrad.source(grad).count("refuse_users_object(") == 1
+    x, y = np.array([0.5, 1.5]), np.array([2.0, 3.0])
+    assert grad(x, y) == pytest.approx(finite_difference_gradient(lambda t: scaled_twice(t, y), x))
+
+
 def test_a_checked_gradient_compiles_with_jit():
     pytest.importorskip("numba")
     x, y = np.array([0.5, 1.5]), np.array([2.0, 3.0])

@@ -394,20 +394,20 @@ def _users_operator(classifier: Classifier, value) -> Operation | None:
     """
     if isinstance(value, gast.BinOp):
         name, symbol = _DUNDERS[type(value.op)], _OPERATORS[type(value.op)]
-        left = _users_class(classifier, value.left)
-        owner, other = (value.left, [value.right]) if left is not None else (value.right, [value.left])
-        method = f"__{name}__" if left is not None else f"__r{name}__"
+        on_left = _users_class(classifier, value.left) is not None
+        owner, other = (value.left, [value.right]) if on_left else (value.right, [value.left])
+        method = f"__{name}__" if on_left else f"__r{name}__"
         label = f"the operator `{symbol}`"
     elif isinstance(value, gast.UnaryOp):
-        owner, other, method, left = value.operand, [], _DUNDERS[type(value.op)], True
+        owner, other, method, on_left = value.operand, [], _DUNDERS[type(value.op)], True
         label = f"the operator unary `{_OPERATORS[type(value.op)]}`"
     else:
-        owner, other, method, left, label = value.value, [value.slice], "__getitem__", True, "indexing"
+        owner, other, method, on_left, label = value.value, [value.slice], "__getitem__", True, "indexing"
     cls = _users_class(classifier, owner)
     if cls is None:
         return None
     function = inspect.getattr_static(cls, method, None)
-    if left is not None and isinstance(function, types.FunctionType) and is_users_code(function):
+    if on_left and isinstance(function, types.FunctionType) and is_users_code(function):
         bound = gast.Call(func=gast.Attribute(value=tp.load(owner), attr=method, ctx=gast.Load()), args=other, keywords=[])
         return classifier.resolved(function, _with_arguments(gast.copy_location(bound, value), [owner]))
     op = classifier.no_rule(f"{label} of a `{cls.__name__}` object", value, [owner] + other)
@@ -437,9 +437,9 @@ def objects_made(fn: gast.FunctionDef, env: Environment) -> dict[str, type]:
     for a in assignments(fn.body):
         if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name):
             bound.setdefault(a.targets[0].id, []).append(a.value)
-    made = {}
+    made, params = {}, set(parameter_names(fn))
     for name, values in bound.items():
-        if len(values) != 1 or not isinstance(values[0], gast.Call) or name in parameter_names(fn):
+        if len(values) != 1 or not isinstance(values[0], gast.Call) or name in params:
             continue
         cls = env.static_value(values[0].func)
         if isinstance(cls, type) and has_own_operators(cls):

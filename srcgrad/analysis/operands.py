@@ -41,35 +41,49 @@ _UNARY = {gast.USub: "__neg__", gast.UAdd: "__pos__"}
 _OPERATORS = (gast.BinOp, gast.UnaryOp, gast.Subscript)
 
 
-def check_operands(fn: gast.FunctionDef, ops: dict, activity: Activity, wrt, parsed: ParsedFunction, env: Environment) -> None:
+def check_operands(
+    fn: gast.FunctionDef, ops: dict, activity: Activity, wrt, parsed: ParsedFunction, env: Environment, user_names: set,
+) -> None:
     """Put ``sg.refuse_users_object(...)`` before each operator of ``fn`` that has a derivative and
-    reads an operand that may be an object with operators of its own (see the module)."""
+    reads an operand that may be an object with operators of its own (see the module).
+    ``user_names``: the names the user wrote (the others are the core's temporaries)."""
     if parsed.filename.startswith("<srcgrad"):
         return  # generated code: the user's function's checks are in it already
-    checked = {id(a) for a in assignments(fn.body) if _has_derivative(a, ops[id(a)], activity, env)}
-    kinds = OperandKinds(fn, ops, activity, wrt, env, checked)
-    spell, loops = _Spelling(fn, parsed), _Loops(fn, ops)
+    every = list(assignments(fn.body))
+    checked = [a for a in every if _has_derivative(a, ops[id(a)], activity, env)]
+    if not checked:
+        return
+    kinds = OperandKinds(fn, every, ops, activity, wrt, env, {id(a) for a in checked})
+    spell, loops = None, None
     before: dict[int, list] = {}  # statement -> (operand, check) to put before it
-    for a in assignments(fn.body):
-        if id(a) not in checked:
-            continue
+    place, last = {}, None  # a statement -> the node whose place a refusal names: the last with one
+    for a in every:
+        last = a.value if getattr(a.value, "lineno", None) else a if getattr(a, "lineno", None) else last
+        place[id(a)] = last
+    for a in checked:
         seen = set()
-        for operand, instead in _operands(a.value, spell):
+        for k, operand in enumerate(_operands(a.value)):
             if not isinstance(operand, gast.Name) or operand.id in seen or not kinds.may_be_object(operand.id):
                 continue
             seen.add(operand.id)  # (h * h: one check)
-            texts = {"at": tp.const(str(parsed.location(a.value))), "e": tp.const(spell.source(a.value)), "i": tp.const(instead)}
+            if spell is None:
+                spell, loops = _Spelling(every, parsed, user_names), _Loops(fn, ops, kinds)
+            texts = {
+                "at": tp.const(str(parsed.location(place[id(a)]))),
+                "e": tp.const(spell.source(a.value)),
+                "i": tp.const(_instead(a.value, k, spell)),
+            }
             loop, container = loops.read_each_turn(operand.id, a)
             if loop is not None:  # each element of a list the loop goes through: all of them, before it
-                if all(c.id != container for c, _ in before.get(id(loop), [])):
+                if all(name != container for name, _, _ in before.get(id(loop), [])):
                     check = tp.stmt("sg.refuse_users_objects_in(v, at, e, i)", v=container, **texts)
-                    before.setdefault(id(loop), []).append((tp.name(container), gast.copy_location(check, loop)))
+                    before.setdefault(id(loop), []).append((container, gast.copy_location(check, loop), False))
                 continue
             # a set lookup for a number or an array: no call
             check = tp.stmt("v.__class__ in sg.numeric_types or sg.refuse_users_object(v, at, e, i)", v=operand.id, **texts)
-            before.setdefault(id(a), []).append((operand, gast.copy_location(check, a)))
+            before.setdefault(id(a), []).append((operand.id, gast.copy_location(check, a), True))
     if before:
-        fn.body = _inserted(fn.body, before)
+        fn.body = _inserted(fn.body, before, set())
 
 
 def _has_derivative(a, op, activity: Activity, env: Environment) -> bool:
@@ -95,24 +109,33 @@ def _array_method(value, env: Environment) -> bool:
     )
 
 
-def _operands(value, spell: _Spelling) -> list:
-    """The operands of ``value`` whose own methods an operator would run, each with the call of
-    that method (the object on the left runs ``__mul__``, on the right ``__rmul__``)."""
-    if isinstance(value, gast.BinOp) and type(value.op) in _METHODS:
-        name, left, right = _METHODS[type(value.op)], spell.receiver(value.left), spell.of(value.right)
-        return [
-            (value.left, f"{left}.__{name}__({right})"),
-            (value.right, f"{spell.receiver(value.right)}.__r{name}__({spell.of(value.left)})"),
-        ]
-    if isinstance(value, gast.UnaryOp) and type(value.op) in _UNARY:
-        return [(value.operand, f"{spell.receiver(value.operand)}.{_UNARY[type(value.op)]}()")]
+def _operands(value) -> list:
+    """The operands of ``value`` whose own methods the operator or method would run."""
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right] if type(value.op) in _METHODS else []
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand] if type(value.op) in _UNARY else []
     if isinstance(value, gast.Subscript):
-        return [(value.value, f"{spell.receiver(value.value)}.__getitem__({spell.of(value.slice)})")]
-    if isinstance(value, gast.Call):  # an array method's name: through the class, whose method srcgrad reads
-        arguments = [spell.of(value.func.value)] + [spell.of(v) for v in value.args]
-        arguments += [f"{k.arg}={spell.of(k.value)}" for k in value.keywords]
-        return [(value.func.value, f"{{class}}.{value.func.attr}({', '.join(arguments)})")]
-    return []
+        return [value.value]
+    return [value.func.value]  # an array method's name (``_array_method``)
+
+
+def _instead(value, k: int, spell: _Spelling) -> str:
+    """The call of the method that ``value``'s ``k``-th operand (``_operands``) runs, for a
+    refusal to name: the object on the left of ``*`` runs ``__mul__``, on the right ``__rmul__``;
+    a method named as an array's is called through the class (``{class}``, its name)."""
+    if isinstance(value, gast.BinOp):
+        name = _METHODS[type(value.op)]
+        if k == 0:
+            return f"{spell.receiver(value.left)}.__{name}__({spell.of(value.right)})"
+        return f"{spell.receiver(value.right)}.__r{name}__({spell.of(value.left)})"
+    if isinstance(value, gast.UnaryOp):
+        return f"{spell.receiver(value.operand)}.{_UNARY[type(value.op)]}()"
+    if isinstance(value, gast.Subscript):
+        return f"{spell.receiver(value.value)}.__getitem__({spell.index(value.slice)})"
+    arguments = [spell.of(value.func.value)] + [spell.of(v) for v in value.args]
+    arguments += [f"{k.arg}={spell.of(k.value)}" for k in value.keywords]
+    return f"{{class}}.{value.func.attr}({', '.join(arguments)})"
 
 
 class OperandKinds:
@@ -127,18 +150,20 @@ class OperandKinds:
     ``checked`` has a check before it of every operand that may be an object).
     """
 
-    def __init__(self, fn: gast.FunctionDef, ops: dict, activity: Activity, wrt, env: Environment, checked: set):
-        self.env, self.checked = env, checked
-        self.differentiated = {id(a) for a in assignments(fn.body) if activity.statement_is_active(target_of(a), ops[id(a)])}
-        params = parameter_names(fn)
-        defined = {target_of(a) for a in assignments(fn.body)}
-        self.local = set(params) | defined | range_counters(fn) | _loop_targets(fn)
-        self.tainted = {p for p in params if p not in wrt} | (_loop_targets(fn) - range_counters(fn))
+    def __init__(self, fn: gast.FunctionDef, every: list, ops: dict, activity: Activity, wrt, env: Environment, checked: set):
+        self.env, self.checked = env, checked  # every: fn's assignments
+        self.differentiated = {id(a) for a in every if activity.statement_is_active(target_of(a), ops[id(a)])}
+        params, targets, self.counters = parameter_names(fn), _loop_targets(fn.body), range_counters(fn)
+        defs = [(target_of(a), a) for a in every]
+        self.defs: dict[str, list] = {}  # a name -> its assignments
+        for target, a in defs:
+            self.defs.setdefault(target, []).append(a)
+        self.local = set(params) | set(self.defs) | targets
+        self.tainted = {p for p in params if p not in wrt} | (targets - self.counters)
         changed = True
         while changed:
             changed = False
-            for a in assignments(fn.body):
-                target = target_of(a)
+            for target, a in defs:
                 if target not in self.tainted and self._gives_object(a, ops[id(a)]):
                     self.tainted.add(target)
                     changed = True
@@ -171,24 +196,31 @@ class OperandKinds:
         return True  # a call's result, an unknown function's, a closure
 
 
-def _loop_targets(fn) -> set[str]:
-    return {
-        n.target.id for n in tp.walk(fn) if isinstance(n, gast.For) and isinstance(n.target, gast.Name)
-    }
+def _loop_targets(stmts) -> set[str]:
+    """The names ``for`` statements in ``stmts`` bind (statements only: no expression walked)."""
+    return {s.target.id for s in _loops_in(stmts) if isinstance(s.target, gast.Name)}
+
+
+def _loops_in(stmts):
+    for s in stmts:
+        if isinstance(s, gast.For):
+            yield s
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.While, gast.For)):
+                yield from _loops_in(getattr(s, field))
 
 
 class _Spelling:
     """Expressions as the user wrote them, for a refusal's message: a temporary of the core
     (``t1``) is the expression it stands for (``m.op``)."""
 
-    def __init__(self, fn: gast.FunctionDef, parsed: ParsedFunction):
-        self.parsed = parsed
-        self.user_names = {n.id for n in tp.walk(parsed.node) if isinstance(n, gast.Name)}
+    def __init__(self, every: list, parsed: ParsedFunction, user_names: set):
+        self.parsed = parsed  # every: the function's assignments
         values: dict[str, list] = {}
-        for a in assignments(fn.body):
+        for a in every:
             if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name):
                 values.setdefault(a.targets[0].id, []).append(a.value)
-        self.temporaries = {n: v[0] for n, v in values.items() if len(v) == 1 and n not in self.user_names}
+        self.temporaries = {n: v[0] for n, v in values.items() if len(v) == 1 and n not in user_names}
 
     def source(self, node) -> str:
         return self.parsed.source_text(node) or self.of(node)
@@ -203,6 +235,15 @@ class _Spelling:
         if isinstance(node, gast.Tuple) and node.elts:
             return ", ".join(self.of(e, depth + 1) for e in node.elts)
         return self.parsed.as_written(gast.unparse(node).strip())
+
+    def index(self, node) -> str:
+        """An index spelled as ``__getitem__``'s argument: ``slice(None, -1)`` for ``:-1``."""
+        if isinstance(node, gast.Slice):
+            parts = [node.lower, node.upper] + ([node.step] if node.step is not None else [])
+            return f"slice({', '.join('None' if p is None else self.of(p) for p in parts)})"
+        if isinstance(node, gast.Tuple):
+            return f"({', '.join(self.index(e) for e in node.elts)}{',' if len(node.elts) == 1 else ''})"
+        return self.of(node)
 
     def receiver(self, node, depth: int = 0) -> str:
         """``node`` spelled as the object of ``.method(...)``: in parentheses unless a name,
@@ -219,15 +260,12 @@ class _Loops:
     acc = acc * x + c`` is ``for k in range(n): c = coeffs[k]; ...``): the elements are checked
     before the loop, at the speed of a C loop, rather than one by one in it."""
 
-    def __init__(self, fn: gast.FunctionDef, ops: dict):
-        self.ops = ops
-        self.defs: dict[str, list] = {}
-        for a in assignments(fn.body):
-            self.defs.setdefault(target_of(a), []).append(a)
-        counters = range_counters(fn)
+    def __init__(self, fn: gast.FunctionDef, ops: dict, kinds: OperandKinds):
+        self.ops, self.defs = ops, kinds.defs
         self.loop_of: dict[int, gast.For] = {}  # a statement -> the range loop whose body holds it
-        for n in tp.walk(fn):
-            if isinstance(n, gast.For) and isinstance(n.target, gast.Name) and n.target.id in counters:
+        self.bound: dict[int, set] = {}  # a loop -> the names it binds
+        for n in _loops_in(fn.body):
+            if isinstance(n.target, gast.Name) and n.target.id in kinds.counters:
                 self.loop_of.update((id(s), n) for s in n.body)
 
     def read_each_turn(self, name: str, a) -> tuple:
@@ -243,28 +281,50 @@ class _Loops:
             or not (isinstance(op.index, gast.Name) and op.index.id == loop.target.id)
         ):
             return None, None
-        bound = {target_of(b) for b in assignments(loop.body)} | _loop_targets(loop)
-        return (None, None) if op.container.id in bound else (loop, op.container.id)
+        if id(loop) not in self.bound:
+            self.bound[id(loop)] = {target_of(b) for b in assignments(loop.body)} | _loop_targets([loop])
+        return (None, None) if op.container.id in self.bound[id(loop)] else (loop, op.container.id)
 
 
-def _inserted(stmts: list, before: dict) -> list:
-    """``stmts`` with each check of ``before[id(s)]`` put before ``s``, or earlier among the core
-    statements of the same statement of the user's (``acc = acc * x + c``: ``t1 = acc * x;
-    acc = t1 + c``) that do not bind its operand, so that the user's statement stays one run
-    of assignments (the optimiser makes one expression of it again); into compound statements."""
+def _inserted(stmts: list, before: dict, checked: set) -> list:
+    """``stmts`` with each check of ``before[id(s)]`` put before ``s``, into compound statements.
+
+    A check goes before ``s``, or earlier among the core statements of the same statement of
+    the user's (``acc = acc * x + c``: ``t1 = acc * x; acc = t1 + c``) that do not bind its
+    name, so that the user's statement stays one run of assignments (the optimiser makes one
+    expression of it again). A check of a value is left out where one of the same name runs
+    on every way there, with no assignment to the name since (``checked``: those names, as
+    they stand after ``stmts`` when this returns; ``z[i] = v`` keeps ``z``'s object).
+    """
     out: list = []
     for s in stmts:
-        for field in ("body", "orelse"):
-            block = getattr(s, field, None)
-            if isinstance(block, list) and block and isinstance(s, (gast.If, gast.While, gast.For)):
-                setattr(s, field, _inserted(block, before))
-        for operand, check in before.get(id(s), []):
+        for name, check, of_the_value in before.get(id(s), []):
+            if of_the_value:  # (not of a list's elements)
+                if name in checked:
+                    continue
+                checked.add(name)
             k = len(out)
-            while k > 0 and _same_statement(out[k - 1], s) and operand.id not in _bound(out[k - 1]):
+            while k > 0 and _same_statement(out[k - 1], s) and name not in _bound(out[k - 1]):
                 k -= 1
             out.insert(k, check)
+        if isinstance(s, gast.If):
+            then, other = set(checked), set(checked)
+            s.body, s.orelse = _inserted(s.body, before, then), _inserted(s.orelse, before, other)
+            checked &= then & other
+        elif isinstance(s, (gast.For, gast.While)):
+            checked -= _rebound(s)  # (the body runs again after its assignments, or not at all)
+            s.body, s.orelse = _inserted(s.body, before, set(checked)), _inserted(s.orelse, before, set(checked))
+        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            checked.discard(s.targets[0].id)
         out.append(s)
     return out
+
+
+def _rebound(loop) -> set[str]:
+    """The names a loop binds anew (not ``z[i] = v``, which keeps ``z``'s object)."""
+    names = _loop_targets([loop])
+    names |= {a.targets[0].id for a in assignments(loop.body) if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name)}
+    return names
 
 
 def _same_statement(core, s) -> bool:

@@ -91,7 +91,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
         op = ops[id(a)]
         if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
             classifier.refuse_active_options(op, activity.active, a.value)
-    check_operands(fn, ops, activity, wrt, parsed, env)  # m.op * x: m.op may be the user's object
+    check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))
     for name in sorted(tp.names_in(parsed.node) - local_names):
