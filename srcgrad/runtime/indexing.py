@@ -198,36 +198,62 @@ def taken_at(b, index, v, into=None):
     if positions is not None:
         flipped = positions.ravel()[::-1]
         _, last_from_end = np.unique(flipped, return_index=True)
-        keep = np.zeros_like(part, shape=flipped.shape, dtype=bool)  # on part's device
-        keep[flipped.size - 1 - last_from_end] = True
-        keep = keep.reshape(positions.shape)
-        part = part * keep.reshape(keep.shape + (1,) * (np.ndim(part) - keep.ndim))
+        if last_from_end.size < flipped.size:  # some element is written more than once
+            keep = np.zeros_like(part, shape=flipped.shape, dtype=bool)  # on part's device
+            keep[flipped.size - 1 - last_from_end] = True
+            part = part * keep.reshape(positions.shape)
     return unbroadcast(part, v)
 
 
 def _element_positions(index, shape):
-    """For an index of integer arrays (one per leading axis), the flat position of each
-    element it selects, in the index's broadcast shape; None for any other index."""
+    """For an index with integer arrays, the position of each element ``x[index]`` selects
+    (``x`` of ``shape``) among those its array indices can tell apart, shaped to broadcast
+    against ``x[index]``: two elements share a position exactly when they are one element of
+    ``x``. Slices never repeat an element, so their axes are probed with length 1 (the
+    positions cost the index's size, not ``x``'s). None for an index with no integer array
+    (or one NumPy alone cannot read, which then never repeats as far as it knows)."""
     parts = list(index) if isinstance(index, tuple) else [index]
-    while parts and (parts[-1] is Ellipsis or (isinstance(parts[-1], slice) and parts[-1] == slice(None))):
-        parts.pop()  # A[rows, :] selects what A[rows] does
-    if not parts or len(parts) > len(shape):
-        return None
-    arrays = []
-    for part in parts:
-        if isinstance(part, list) and all(isinstance(i, numbers.Integral) for i in part):
-            part = np.asarray(part, dtype=np.intp)  # index metadata, not array data
-        if isinstance(part, numbers.Integral) and not isinstance(part, bool):
-            part = np.asarray(part, dtype=np.intp)
-        if not (isinstance(part, np.ndarray) and part.dtype.kind in "iu"):
+    probe_index, probe_shape, axis, has_array = [], [], 0, False
+    for k, part in enumerate(parts):
+        if isinstance(part, list):
+            part = np.asarray(part)  # index metadata, not array data
+        if part is Ellipsis:
+            spans = len(shape) - sum(_axes_consumed(q) for q in parts[k + 1:]) - axis
+            probe_shape += [1] * spans
+            probe_index.append(Ellipsis)
+            axis += spans
+        elif isinstance(part, slice):
+            probe_shape.append(1)
+            probe_index.append(slice(None))
+            axis += 1
+        elif part is None or isinstance(part, (bool, np.bool_)):
+            probe_index.append(part)  # a new axis of length 1 (or 0): consumes none of x's
+        elif isinstance(part, (numbers.Integral, np.ndarray)):
+            if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
+                return None
+            has_array = has_array or (np.ndim(part) > 0 and part.dtype.kind in "iu")
+            used = _axes_consumed(part)
+            probe_shape += list(shape[axis: axis + used])
+            probe_index.append(part)
+            axis += used
+        else:
             return None
-        arrays.append(part)
-    if not any(a.ndim for a in arrays):
-        return None  # plain integers select one element once
-    arrays = np.broadcast_arrays(*arrays)
-    dims = shape[: len(arrays)]
-    wrapped = [np.where(a < 0, a + n, a) for a, n in zip(arrays, dims)]
-    return np.ravel_multi_index(wrapped, dims)
+    if not has_array:
+        return None  # ints and slices select each element once
+    probe_shape += [1] * (len(shape) - axis)
+    probe = np.arange(int(np.prod(probe_shape)), dtype=np.intp).reshape(probe_shape)
+    return probe[tuple(probe_index)]
+
+
+def _axes_consumed(part) -> int:
+    """How many axes of ``x`` one part of ``x[index]`` walks (a mask: its own number)."""
+    if part is None or part is Ellipsis or isinstance(part, (bool, np.bool_)):
+        return 0
+    if isinstance(part, list):
+        part = np.asarray(part)
+    if isinstance(part, np.ndarray) and part.dtype.kind == "b":
+        return part.ndim
+    return 1
 
 
 def without(b, index):
