@@ -137,8 +137,51 @@ def copy(x):
     if isinstance(x, tuple):
         return x if pytree.is_namedtuple(x) else list(x)
     if isinstance(x, np.ndarray):
-        return x.copy(order="K")  # the same memory layout: whether a reshape gives a view stays the same
+        return _same_layout_copy(x)
     return x.copy() if hasattr(x, "copy") else x
+
+
+def _same_layout_copy(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` laid out as ``x`` is: whether a reshape of it gives a view, whether
+    it is contiguous (``np.ascontiguousarray``), stays as for ``x`` itself, so a view flag
+    asked of the copy (``sg.shares_memory``) answers as the user's program would.
+
+    A contiguous ``x`` is copied as it is (``order="K"``). A strided view (``A[:2, :2]``,
+    ``y[::2]``) gets its axes in the same order of strides, with the same signs, each right
+    after the next smaller one where ``x``'s is (``stride == smaller stride * length``, what
+    a reshape asks) and one element further where not: at most twice its elements per gap,
+    not the whole array it views. A layout with that equality between axes further apart is
+    copied stride for stride (over the bytes it spans); one whose axes overlap (a
+    broadcast), compactly."""
+    if x.flags.c_contiguous or x.flags.f_contiguous:
+        return x.copy(order="K")
+    axes = sorted((k for k in range(x.ndim) if x.shape[k] > 1), key=lambda k: abs(x.strides[k]))
+    sizes = [abs(x.strides[k]) for k in axes]
+    if 0 in sizes or len(set(sizes)) < len(sizes):
+        return x.copy(order="K")  # a broadcast, or axes that overlap
+    strides = [x.itemsize] * x.ndim
+    after = x.itemsize  # bytes the smaller axes span, in x and in the copy
+    copied_after = x.itemsize
+    for n, k in enumerate(axes):
+        if any(sizes[n] == sizes[j] * x.shape[axes[j]] for j in range(n - 1)):
+            return _stride_for_stride_copy(x)
+        size = copied_after if sizes[n] == after else 2 * copied_after
+        strides[k] = size if x.strides[k] > 0 else -size
+        after, copied_after = sizes[n] * x.shape[k], size * x.shape[k]
+    offset = sum(-strides[k] * (x.shape[k] - 1) for k in axes if strides[k] < 0)
+    buffer = np.empty(copied_after, dtype=np.uint8)
+    out = np.ndarray(x.shape, x.dtype, buffer=buffer, offset=offset, strides=strides)
+    out[...] = x
+    return out
+
+
+def _stride_for_stride_copy(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` with its very strides, over the bytes ``x`` spans."""
+    low, high = getattr(np.lib, "array_utils", np).byte_bounds(x)  # np.byte_bounds before NumPy 2
+    start = x.__array_interface__["data"][0]
+    out = np.ndarray(x.shape, x.dtype, buffer=np.empty(high - low, dtype=np.uint8), offset=start - low, strides=x.strides)
+    out[...] = x
+    return out
 
 
 _FLOAT = np.dtype(float)
