@@ -1,5 +1,6 @@
-"""Reverse mode's copies of views, and whether a view flag asked of them answers as the
-user's program would."""
+"""Functions that return their argument, or a view of it (``np.array(y, ndmin=2)``), and
+reverse mode's copies of views: whether a view flag asked of them answers as the user's
+program would."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def _check(f):
     value, gradient = srcgrad.value_and_grad(f)(X)
     assert np.isclose(value, f(X.copy()))
     np.testing.assert_allclose(gradient, finite_difference_gradient(f, X), rtol=1e-6, atol=1e-6)
+    srcgrad.check_grads(f, [X], modes=("rev", "fwd"), order=2)
+
+
+def test_forward_mode_keeps_ndmin(tmp_path):
+    f = load(tmp_path, "def f(x):\n    v = np.array(x * 1.5, ndmin=2)[0]\n    return np.sum(v ** 2 * x)\n")
+    _, tangent = srcgrad.jvp(f, (X,), (np.eye(4)[2],))
+    assert np.isclose(tangent, finite_difference_gradient(f, X)[2])
     srcgrad.check_grads(f, [X], modes=("rev", "fwd"), order=2)
 
 

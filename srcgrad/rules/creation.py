@@ -24,7 +24,7 @@ def array(g, ans, object, dtype=None, copy=True, order="K", subok=False, ndmin=0
 
 @defjvp(np.array)
 def array_jvp(dobject, ans, object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
-    return sg.cast_tangent(np.array(dobject), ans)
+    return sg.cast_tangent(np.array(dobject, ndmin=ndmin), ans)
 
 
 @defvjp(np.asarray, np.asanyarray)
