@@ -250,6 +250,8 @@ for spec, sa, sb in [
 ]:  # fmt: skip
     add(np.einsum, Const(spec), r(*sa), r(*sb))
 add(np.einsum, Const("ij,jk->ik"), r(3, 4), r(4, 2), optimize=True)
+for spec, shape in [("ij->ji", (3, 4)), ("ii->i", (3, 3)), ("ij->", (3, 4)), ("ijk->kj", (2, 3, 4)), ("ii", (3, 3))]:
+    add(sg.einsum_of_one, Const(spec), r(*shape))  # np.einsum of one operand: maybe a view
 for sa, sb in [((2, 3), (3, 2)), ((2,), (3, 3)), ((2, 2, 1), (3,)), ((3,), (2,))]:
     add(np.kron, r(*sa), r(*sb))
 for sa, sb, kw in [((3,), (3,), {}), ((4, 3), (3,), {}), ((4, 3), (4, 3), {}),
@@ -306,6 +308,10 @@ if hasattr(np, "astype"):
 add(numpy_facts.astype_method, r(3, 4), opts=(np.float64,))
 add(numpy_facts.astype_method, r(3, 4), opts=(np.int32,))
 add(numpy_facts.tolist_method, r(3, 4))
+add(numpy_facts.view_method, r(3, 4))  # x.view(): x itself, as a view
+add(numpy_facts.conj_method, r(3, 4))  # x.conj() of a real x: x itself
+add(np.require, r(3, 4))
+add(np.require, r(3, 4), opts=(np.float64, "F"))
 add(sg.flat, r(3, 4))  # x.flat, read as sg.flat(x)
 add(sg.det_cofactors, well(3), 0.7)  # det's cofactors det * a^-T, for second derivatives
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
@@ -1203,7 +1209,7 @@ def _no_plain_arrays(t):
 # np.array/np.asarray convert by definition (NumPy cannot dispatch them on their argument),
 # as do the scalar types, x.tolist() (nested Python lists), x.item() (a Python number)
 # np.histogram (its counts) and sorted(...) (a list)
-_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, numpy_facts.tolist_method,
+_CONVERTERS = (np.array, np.asarray, np.asanyarray, np.asarray_chkfinite, np.require, numpy_facts.tolist_method,
                numpy_facts.item_method, np.histogram, sg.sorted_of,
                np.float64, np.double, np.float32, np.int8, np.int16, np.int32, np.int64,
                np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)  # fmt: skip

@@ -13,10 +13,15 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
-from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
+from ..core.numpy_facts import (
+    ELEMENT_FUNCTIONS,
+    SHARING_FUNCTIONS,
+    VIEW_FUNCTIONS,
+    returns_container,
+)
 from .classify import Operation
 from .dataflow import Problem, solve
-from .sharing import array_names
+from .sharing import array_names, viewed_input
 
 
 def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = False) -> set[str]:
@@ -83,9 +88,9 @@ def viewed_source(op: Operation) -> str | None:
     """The name ``op``'s result may be a view of: ``y[:2]``, ``A[i]``, ``y.T``, ``y.reshape(...)``."""
     if op.kind == "index" and isinstance(op.container, gast.Name):
         return op.container.id
-    if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
-        first = next(iter(op.inputs.values()), None)
-        return first.id if isinstance(first, gast.Name) else None
+    viewed = viewed_input(op)
+    if isinstance(viewed, gast.Name):
+        return viewed.id
     return None
 
 
@@ -177,7 +182,8 @@ def _may_share(assign, op: Operation) -> list[str]:
     """The names ``assign``'s target may share memory with once it runs."""
     value = assign.value
     if op.kind == "rule":
-        if op.rule.primal in VIEW_FUNCTIONS or returns_container(op.rule.primal):
+        primal = op.rule.primal
+        if primal in VIEW_FUNCTIONS or primal in SHARING_FUNCTIONS or primal in ELEMENT_FUNCTIONS or returns_container(primal):
             return _atoms(op.inputs.values())
         return []
     if op.kind == "copy":  # `y = x`, `x.real`, `x.astype(...)` (maybe x itself); not `x.copy()`

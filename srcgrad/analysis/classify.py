@@ -76,6 +76,16 @@ class Operation:
 _ONE_SEQUENCE_FORMS = {builtins.max: runtime.largest, builtins.min: runtime.smallest}
 
 
+def _form_of(target, node: gast.Call):
+    """The function a call's form stands for: ``max(xs)`` (not ``max(a, b)``) and
+    ``np.einsum(spec, a)`` of one operand (maybe a view of it) have rules of their own."""
+    if target in _ONE_SEQUENCE_FORMS and len(node.args) == 1:
+        return _ONE_SEQUENCE_FORMS[target]
+    if target is np.einsum and len(node.args) == 2:
+        return runtime.einsum_of_one
+    return target
+
+
 def _names(atoms) -> list[str]:
     return [a.id for a in atoms if isinstance(a, gast.Name)]
 
@@ -245,8 +255,7 @@ class Classifier:
         if target is stop_gradient:
             return Operation("nondiff")
         target = BUILTIN_ALIASES.get(target, target)
-        if target in _ONE_SEQUENCE_FORMS and len(node.args) == 1:  # max(xs): not max(a, b)
-            target = _ONE_SEQUENCE_FORMS[target]
+        target = _form_of(target, node)
         if target is runtime.closure:  # a function and its captured values: their container
             return Operation("copy", _names(node.args[:1]))
         rule = self.rule_for(target)

@@ -32,7 +32,13 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
-from ..core.numpy_facts import VIEW_FUNCTIONS, returns_container
+from ..core.numpy_facts import (
+    ELEMENT_FUNCTIONS,
+    SHARING_FUNCTIONS,
+    VIEW_FUNCTIONS,
+    returns_container,
+    viewed_argument,
+)
 from ..errors import UnsupportedSyntaxError
 from .dataflow import Liveness, Problem, live_after, solve
 
@@ -44,7 +50,8 @@ class Share:
     how: ``same`` (``ref = base``), ``part`` (``ref = base[index]``, or an
     element of the container ``base``), ``view`` (``ref = f(base)`` for a
     function in ``VIEW_FUNCTIONS``), ``opaque`` (``ref = helper(base)``: a user
-    function may return its argument or a view of it; an update that reaches
+    function, a call with no rule or one in ``SHARING_FUNCTIONS`` may return its
+    argument or a view of it; an update that reaches
     it is refused at run time if the memory is really shared), ``lost`` (the
     sharing can no longer be written out: ``ref`` shares the memory a rebound name
     held, as ``rows`` and ``A`` do after ``r = A[i]; rows.append(r); r = ...``,
@@ -412,16 +419,23 @@ class SharingFacts(Problem):
             return made
         if makes_closure(value):  # reads what it captured when called: no assignment carries a write
             return [Share(name, value.args[0].id, "opaque", s)]
-        if op.kind in ("call", "dynamic"):  # a user function may return (a view of) an argument
-            args = [a for a in op.call.args if isinstance(a, gast.Name)]
-            return [Share(name, a.id, "opaque", s) for a in args]
-        if op.kind == "rule" and op.rule.primal in (list, tuple):  # the same elements: an array's rows
+        if op.kind in ("call", "dynamic", "unknown"):
+            # a user function, a method, a call with no rule (np.frombuffer, as_strided) may
+            # return (a view of) anything it reads: its receiver, arguments, keywords
+            return [Share(name, a, "opaque", s) for a in dict.fromkeys(op.operands)]
+        if op.kind == "rule" and op.rule.primal in ELEMENT_FUNCTIONS:  # the same elements: an array's rows
             first = next(iter(op.inputs.values()), None)
             return [Share(name, first.id, "opaque", s, elements=True)] if isinstance(first, gast.Name) else []
-        if op.kind == "rule" and op.rule.primal in VIEW_FUNCTIONS:
-            first = next(iter(op.inputs.values()))
-            if isinstance(first, gast.Name):
-                return [Share(name, first.id, "view", s)]
+        if op.kind == "rule" and op.rule.primal in SHARING_FUNCTIONS:  # max(A): a row of A
+            unless = SHARING_FUNCTIONS[op.rule.primal]  # np.meshgrid's copy=True: new memory
+            copied = op.options.get(unless) if unless else None
+            if isinstance(copied, gast.Constant) and copied.value is True:
+                return []
+            inputs = dict.fromkeys(a.id for a in op.inputs.values() if isinstance(a, gast.Name))
+            return [Share(name, a, "opaque", s) for a in inputs]
+        viewed = viewed_input(op)
+        if isinstance(viewed, gast.Name):
+            return [Share(name, viewed.id, "view", s)]
         return []
 
     def _basic_view_index(self, index) -> bool:
@@ -440,6 +454,15 @@ class SharingFacts(Problem):
             else:
                 return False
         return has_view_part
+
+
+def viewed_input(op) -> gast.expr | None:
+    """The argument a view function's result may view (``VIEW_FUNCTIONS``): its first input,
+    or the one it names (``np.einsum(spec, a)``'s ``a``); None for any other operation."""
+    if op.kind != "rule" or op.rule.primal not in VIEW_FUNCTIONS:
+        return None
+    named = viewed_argument(op.rule.primal)
+    return op.inputs.get(named) if named is not None else next(iter(op.inputs.values()), None)
 
 
 class SyncPlanner:
@@ -696,7 +719,7 @@ class SyncPlanner:
                 where,
                 f"append or store a copy (`{ref}.copy()`)",
             )
-        if dst == share.base and share.how == "view" and not self._inverse(share):
+        if dst == share.base and share.how == "view" and not self._inverse(share):  # ("checked": when it runs)
             raise UnsupportedSyntaxError(
                 f"an in-place update of `{a}`, a view of `{b}` that srcgrad cannot write back{line}",
                 where,

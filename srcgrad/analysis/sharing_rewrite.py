@@ -265,31 +265,7 @@ class SharedMemory:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
         share, src, dst = sync.share, sync.src, sync.dst
         if share.how == "opaque":
-            made = self.parsed.location(share.origin)
-            where = f"{made.filename}:{made.lineno}: " if made else ""
-            function = self.parsed.as_written(spelled(share.ref))
-            if makes_closure(share.origin.value):
-                construct = (
-                    f"{where}an in-place update of an array the function `{function}` captured here: "
-                    "it reads the array when called, where no derivative of the write reaches"
-                )
-                hint = "make the function after the last write into the array, or pass the array to it as an argument"
-                call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-                return [gast.Expr(value=call)]
-            callee = self.ops[id(share.origin)].label
-            if callee in ("list", "tuple"):
-                taken = self.parsed.as_written(spelled(share.base))
-                construct = f"{where}an in-place update of an array whose rows (or elements) `{function}` holds"
-                hint = f"write into it before taking them, or take copies (`[r.copy() for r in {taken}]`)"
-                call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-                return [gast.Expr(value=call)]
-            construct = (
-                f"{where}an in-place update while `{function}`, returned by `{callee}`, "
-                f"shares memory with its argument `{self.parsed.as_written(spelled(share.base))}`"
-            )
-            hint = f"have `{callee}` return a copy (`.copy()`), or write into the array before calling it"
-            call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
-            return [gast.Expr(value=call)]
+            return [_opaque_refusal(self.parsed, self.ops[id(share.origin)], share)]
         if share.how == "lost":
             return [self.refuse_lost(sync)]
         if share.how == "same":
@@ -304,8 +280,7 @@ class SharedMemory:
                     f"{made.filename}:{made.lineno}: an in-place update of `{written}` while the tuple "
                     f"`{self.parsed.as_written(spelled(dst))}` holds it" if made else "an in-place update of an array a tuple holds"
                 )
-                hint = f"use a list, or put a copy in the tuple (`{written}.copy()`)"
-                return [gast.Expr(value=tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint)))]
+                return [_refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")]
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
@@ -318,6 +293,8 @@ class SharedMemory:
         if dst == share.ref:  # run the view function again
             return [tp.clone(share.origin)]
         inverse = self.plan._inverse(share)
+        if inverse == "checked":  # np.diag(A), np.einsum("ij->ji", a): under the flag that it is a view
+            return [_checked_view_refusal(self.parsed, self.ops[id(share.origin)], share, src, dst)]
         if inverse == "same":
             return [tp.assign(dst, tp.name(src))]
         if inverse == "transpose":
@@ -327,10 +304,71 @@ class SharedMemory:
             undo = tuple(sorted(range(len(axes)), key=axes.__getitem__))
             return [tp.stmt("b = v.transpose(axes)", b=dst, v=src, axes=tp.const(undo))]
         shape = self.names.temp()
-        return [
-            self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin),
-            tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape),
-        ]
+        taken = [self.added(tp.stmt("s = b.shape", s=shape, b=dst), share.origin)]
+        if inverse == "view":  # `v = b.view(dtype)`: b's elements are v's bytes read as b's dtype
+            dtype, elements = self.names.temp(), self.names.temp()
+            return taken + [
+                self.added(tp.stmt("d = b.dtype", d=dtype, b=dst), share.origin),
+                # (its derivative refused with another dtype: named where the view was made)
+                _located(tp.stmt("e = v.view(d)", e=elements, v=src, d=dtype), share.origin.value),
+                tp.stmt("b = e.reshape(s)", b=dst, e=elements, s=shape),
+            ]
+        return taken + [tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape)]
+
+
+def _refusal(construct: str, hint: str, at=None) -> gast.stmt:
+    """``sg.unsupported_sharing(...)``: a sharing refused when the code runs (``at``: where it was made)."""
+    if at is None:
+        call = tp.expr("sg.unsupported_sharing(c, h)", c=tp.const(construct), h=tp.const(hint))
+    else:
+        call = tp.expr("sg.unsupported_sharing(c, h, at)", c=tp.const(construct), h=tp.const(hint), at=tp.const(str(at)))
+    return gast.Expr(value=call)
+
+
+def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
+    """An update that reaches across a link no assignment carries: a value a function
+    captured, the rows ``list(A)`` holds, or what a call returned that may share memory
+    with its argument (a user function, a call with no rule, ``SHARING_FUNCTIONS``)."""
+    made = parsed.location(share.origin)
+    where = f"{made.filename}:{made.lineno}: " if made else ""
+    function = parsed.as_written(spelled(share.ref))
+    if makes_closure(share.origin.value):
+        return _refusal(
+            f"{where}an in-place update of an array the function `{function}` captured here: "
+            "it reads the array when called, where no derivative of the write reaches",
+            "make the function after the last write into the array, or pass the array to it as an argument",
+        )
+    taken = parsed.as_written(spelled(share.base))
+    if share.elements:  # list(A), tuple(A), sorted(A)
+        return _refusal(
+            f"{where}an in-place update of an array whose rows (or elements) `{function}` holds",
+            f"write into it before taking them, or take copies (`[r.copy() for r in {taken}]`)",
+        )
+    callee = op.label
+    construct = f"an in-place update while `{function}`, returned by `{callee}` here, shares memory with its argument `{taken}`"
+    if op.kind == "call":
+        hint = f"have `{callee}` return a copy (`.copy()`), or write into the array before calling it"
+    else:  # NumPy's (np.frombuffer, a method): its result is what it is
+        hint = f"take a copy of what `{callee}` returns (`.copy()`), or write into the array before calling it"
+    return _refusal(construct, hint, parsed.location(share.origin.value))
+
+
+def _checked_view_refusal(parsed, op, share: Share, src: str, dst: str) -> gast.stmt:
+    """A write into ``src``, a view of ``dst`` that no assignment writes back (``"checked"``
+    in ``VIEW_FUNCTIONS``): raised when it runs, under the share's flag (the memory shared)."""
+    written, base = (parsed.as_written(spelled(n)) for n in (src, dst))
+    return _refusal(
+        f"an in-place update of `{written}`, which `{op.label}` made here a view of `{base}`",
+        f"take a copy (`{written} = {op.label}(...).copy()`) and write into `{base}` directly",
+        parsed.location(share.origin.value),
+    )
+
+
+def _located(stmt: gast.Assign, origin: gast.expr) -> gast.Assign:
+    """``stmt`` with its value at ``origin``: a refusal of its derivative names the user's call."""
+    gast.copy_location(stmt, origin)
+    gast.copy_location(stmt.value, origin)
+    return stmt
 
 
 def _other_array(name: str, written: str) -> str:

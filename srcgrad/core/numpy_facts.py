@@ -40,6 +40,19 @@ def astype_method(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
 
 
+def view_method(x, dtype=None, type=None):
+    """``x.view()``, ``x.view(dtype)``: the same memory, seen as ``dtype`` (a view is made
+    whatever the values: see ``VIEW_FUNCTIONS``)."""
+    given = {k: v for k, v in (("dtype", dtype), ("type", type)) if v is not None}
+    return x.view(**given)
+
+
+def conj_method(x):
+    """``x.conj()``, ``x.conjugate()``: unlike ``np.conjugate``, the array itself when it is
+    real (a ufunc makes a new array)."""
+    return x.conj()
+
+
 def tolist_method(x):
     """``x.tolist()`` as a function: nested lists of Python numbers, with x's derivative."""
     return x.tolist()
@@ -58,8 +71,8 @@ METHODS = {
     "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
     "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "conj": np.conjugate, "round": np.round, "ptp": np.ptp, "astype": astype_method,
-    "tolist": tolist_method, "item": item_method,
+    "conj": conj_method, "conjugate": conj_method, "round": np.round, "ptp": np.ptp,
+    "astype": astype_method, "view": view_method, "tolist": tolist_method, "item": item_method,
 }
 
 
@@ -112,8 +125,18 @@ NONDIFF_BUILTINS = {
 }
 
 
-# NumPy functions whose result may be a view of their first argument, and how a
-# write into that view is carried back to the argument ("" when it cannot be).
+# NumPy functions whose result may be their first argument or a view of it, and how a write
+# into that view is carried back to the argument: "same" (the view is the argument, or all of
+# it in the same shape and dtype), "reshape" (all of it, another shape), "view" (all of it,
+# maybe another dtype: ``x.view(dtype)``), "" (it cannot be: such a write is refused where
+# srcgrad sees it), "checked" (it cannot be, and the result is often new memory: such a write
+# is refused when it runs, if the memory is shared). A write into the argument runs the
+# function again. Whether the result really shares memory is asked when it runs
+# (``sg.shares_memory``): ``np.ascontiguousarray`` copies a strided array, ``np.diff(x, n)``
+# shares for ``n == 0`` only. Every other function with a rule makes new memory, but for those
+# in ``SHARING_FUNCTIONS``; a call with no rule (``np.frombuffer``,
+# ``np.lib.stride_tricks.as_strided``, a method of a local object) may share with anything it
+# reads (``analysis.sharing``).
 VIEW_FUNCTIONS = {
     np.transpose: "transpose",
     np.reshape: "reshape",
@@ -122,16 +145,34 @@ VIEW_FUNCTIONS = {
     np.expand_dims: "reshape",
     np.atleast_1d: "reshape",
     np.atleast_2d: "reshape",
+    np.atleast_3d: "reshape",
+    np.array: "reshape",  # copy=False or None (and ndmin)
+    np.ascontiguousarray: "reshape",  # at least 1-d
+    np.asfortranarray: "reshape",
     np.asarray: "same",
     np.asanyarray: "same",
+    np.asarray_chkfinite: "same",
+    np.require: "same",
+    astype_method: "same",  # copy=False to the same dtype
+    conj_method: "same",  # of a real array
+    view_method: "view",
+    np.linalg.matrix_power: "same",  # n == 1
+    np.polyder: "same",  # m == 0
+    np.polyint: "same",  # m == 0
+    np.diff: "same",  # n == 0
     np.diagonal: "",
     np.broadcast_to: "",
     np.swapaxes: "",
     np.moveaxis: "",
+    np.rollaxis: "",
     np.flip: "",
     np.fliplr: "",
     np.flipud: "",
+    np.rot90: "",
     np.real: "",
+    np.diag: "checked",  # of a matrix (its diagonal); of a vector a new matrix
+    np.real_if_close: "checked",  # of a real array (itself)
+    np.imag: "checked",  # of a complex array
     # a list of views of their argument (a write into one reaches it: refused)
     np.split: "",
     np.array_split: "",
@@ -139,6 +180,21 @@ VIEW_FUNCTIONS = {
     np.vsplit: "",
     np.dsplit: "",
 }
+VIEW_FUNCTIONS.update(dict.fromkeys(  # NumPy >= 2
+    (f for f in (getattr(np, "matrix_transpose", None), getattr(np, "unstack", None),
+                 getattr(np.linalg, "matrix_transpose", None), getattr(np.linalg, "diagonal", None)) if f is not None),
+    "",
+))
+
+
+# Functions with a rule whose result may share memory with their arguments in ways no
+# assignment carries, nor running them again (``max(A)``: one of a matrix's rows, maybe another
+# once A is written; ``np.meshgrid(x, y, copy=False)``: broadcast views): an in-place update
+# that reaches from one to the other raises when it runs, where the memory really is shared
+# (``sg.unsupported_sharing``). Each with the option that, the constant True, makes new memory.
+SHARING_FUNCTIONS = {builtins.max: None, builtins.min: None, np.meshgrid: "copy"}
+# ... and those whose result is a list of the elements (rows) of their argument: ``list(A)``
+ELEMENT_FUNCTIONS = {builtins.list, builtins.tuple}
 
 
 _CONTAINER_RESULTS = {
@@ -170,10 +226,30 @@ def declare_builtin_alias(builtin, primal) -> None:
     BUILTIN_ALIASES[builtin] = primal
 
 
-def declare_view_function(primal, inverse: str) -> None:
+def declare_view_function(primal, inverse: str, argument: str | None = None) -> None:
     """A function of the package (``sg.flat``) whose result may be a view of its first
-    argument, with how a write into it is carried back (see ``VIEW_FUNCTIONS``)."""
+    argument (or the input named ``argument``), with how a write into it is carried back
+    (see ``VIEW_FUNCTIONS``)."""
     VIEW_FUNCTIONS[primal] = inverse
+    if argument is not None:
+        _VIEWED_ARGUMENT[primal] = argument
+
+
+_VIEWED_ARGUMENT: dict = {}  # view function -> the input it views, where not its first
+
+
+def viewed_argument(primal) -> str | None:
+    """The input a view function's result may view, where not its first (see ``declare_view_function``)."""
+    return _VIEWED_ARGUMENT.get(primal)
+
+
+def declare_sharing_function(primal, elements: bool = False) -> None:
+    """A function of the package (``sg.largest``) whose result may share memory with its
+    arguments (see ``SHARING_FUNCTIONS``); ``elements``: a list of their elements (``sg.sorted_of``)."""
+    if elements:
+        ELEMENT_FUNCTIONS.add(primal)
+    else:
+        SHARING_FUNCTIONS[primal] = None
 
 
 def declare_container_results(*primals) -> None:

@@ -14,8 +14,8 @@
   any other (nested unpacking too);
 - ``[e for v in xs if c]`` (and a generator expression) becomes a list that a
   loop appends to; ``a if c else b`` becomes an ``if`` that assigns a temporary;
-- ``np.einsum`` of more than two operands becomes a chain of pairs, and of one
-  operand a pair with the constant 1; ``max(a, b, c)`` (``min``) of more than two
+- ``np.einsum`` of more than two operands becomes a chain of pairs (one operand
+  keeps its call: a view of it, maybe); ``max(a, b, c)`` (``min``) of more than two
   values is ``max((a, b, c))``, the one-argument form of a sequence;
 - ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
 - ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator.
@@ -385,26 +385,18 @@ def _path(node) -> tuple | None:
 
 
 def pairwise_einsum(call: gast.Call) -> gast.Call:
-    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``,
-    and ``einsum('ijk->kj', x)`` as ``einsum('ijk,->kj', x, True)``.
+    """``einsum('ij,jk,kl->il', a, b, c)`` as ``einsum('ik,kl->il', einsum('ij,jk->ik', a, b), c)``.
 
     Rules take a fixed number of inputs, and a constant subscript string can always be
     split into two-operand contractions: the first pair keeps the labels that the rest
-    of the operands or the output still need. One operand gets a second one, ``True`` with
-    no labels, which changes neither the value nor its dtype (the integer 1 is an int64
-    operand: float32 became float64).
+    of the operands or the output still need. One operand keeps its call, which NumPy
+    may answer with a view of it (``classify`` gives it rules of its own).
     """
     spec = call.args[0]
     if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
         return call
     text = spec.value.replace(" ", "")
-    if len(call.args) == 2 and "," not in text:
-        inputs, arrow, output = text.partition("->")
-        return gast.Call(
-            func=call.func, args=[tp.const(f"{inputs},{arrow}{output}"), call.args[1], tp.const(True)],
-            keywords=[],
-        )
-    if "..." in text:
+    if len(call.args) <= 2 or "..." in text:
         return call
     inputs, arrow, output = text.partition("->")
     terms = inputs.split(",")

@@ -11,7 +11,7 @@ it; the ``base`` of ``logspace`` is a constant.
 import numpy as np
 
 from .. import runtime as sg
-from ..core.numpy_facts import declare_container_results
+from ..core.numpy_facts import declare_container_results, declare_view_function
 from .registry import defjvp, defvjp
 
 # --------------------------------------------------------------- from values
@@ -51,6 +51,8 @@ SCALAR_TYPES = (
     np.float64, np.float32, np.int8, np.int16, np.int32, np.int64,
     np.uint8, np.uint16, np.uint32, np.uint64, np.bool_,
 )
+for _scalar_type in SCALAR_TYPES:  # np.float64(y) of a float64 array is y itself
+    declare_view_function(_scalar_type, "same")
 
 
 @defvjp(*SCALAR_TYPES)

@@ -13,6 +13,7 @@ differs from ``np.cross``'s, has its own.
 import numpy as np
 
 from .. import runtime as sg
+from ..core.numpy_facts import declare_view_function
 from .registry import defjvp, defvjp, numpy_functions
 
 
@@ -98,6 +99,20 @@ def einsum_jvp(dsubscripts, da, db, ans, subscripts, a, b, optimize=False):
     return np.einsum(subscripts, da, b, optimize=optimize) + np.einsum(
         subscripts, a, db, optimize=optimize
     )
+
+
+@defvjp(sg.einsum_of_one)
+def einsum_of_one(g, ans, subscripts, a, optimize=False):
+    """One operand: its axes moved, picked (a diagonal) or summed."""
+    return None, sg.einsum_adjoint(g, subscripts, (a,), 0)
+
+
+@defjvp(sg.einsum_of_one)
+def einsum_of_one_jvp(dsubscripts, da, ans, subscripts, a, optimize=False):
+    return np.einsum(subscripts, da, optimize=optimize)
+
+
+declare_view_function(sg.einsum_of_one, "checked", argument="a")  # "ij->ji", "ii->i": a view of its operand
 
 
 @defvjp(np.kron)

@@ -10,7 +10,11 @@ have no derivative.
 import builtins
 
 from .. import runtime as sg
-from ..core.numpy_facts import declare_container_results, declare_view_function
+from ..core.numpy_facts import (
+    declare_container_results,
+    declare_sharing_function,
+    declare_view_function,
+)
 from .registry import defjvp, defvjp
 
 
@@ -56,6 +60,10 @@ def min_(g, ans, a, b):
 @defjvp(builtins.min)
 def min_jvp(da, db, ans, a, b):
     return da * (a <= b) + db * (a > b)
+
+
+for _extremum in (sg.largest, sg.smallest):  # max(A) of a matrix: one of its rows
+    declare_sharing_function(_extremum)
 
 
 @defvjp(sg.largest)

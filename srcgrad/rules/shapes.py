@@ -16,10 +16,13 @@ import numpy as np
 from .. import runtime as sg
 from ..core.numpy_facts import (
     astype_method,
+    conj_method,
     declare_builtin_alias,
     declare_container_results,
+    declare_sharing_function,
     declare_view_function,
     tolist_method,
+    view_method,
 )
 from .registry import defjvp, defvjp, numpy_functions
 
@@ -219,6 +222,7 @@ def sorted_of_jvp(diterable, ans, iterable):
 
 
 declare_builtin_alias(builtins.sorted, sg.sorted_of)  # key= and reverse= have no rule
+declare_sharing_function(sg.sorted_of, elements=True)  # sorted(A): A's rows
 
 
 # ------------------------------------------------------------- pass-throughs
@@ -226,12 +230,46 @@ declare_builtin_alias(builtins.sorted, sg.sorted_of)  # key= and reverse= have n
 
 @defvjp(np.copy, np.ascontiguousarray, np.asfortranarray)
 def copy(g, ans, a):
+    """Also the contiguous forms, which may be ``a`` itself (``VIEW_FUNCTIONS``)."""
     return g
 
 
 @defjvp(np.copy, np.ascontiguousarray, np.asfortranarray)
 def copy_jvp(da, ans, a):
     return da
+
+
+@defvjp(np.require)
+def require(g, ans, a, dtype=None, requirements=None, like=None):
+    """``a`` itself, or a copy with the flags asked for, maybe cast to ``dtype``."""
+    return sg.restructure(g, a) if dtype is None else sg.restructure(sg.cast_cotangent(g, dtype, a), a)
+
+
+@defjvp(np.require)
+def require_jvp(da, ans, a, dtype=None, requirements=None, like=None):
+    return sg.cast_tangent(np.asarray(da), ans)
+
+
+@defvjp(view_method)
+def view(g, ans, x, dtype=None, type=None):
+    """``x.view()`` is ``x``; a view as another dtype reinterprets the bytes: refused."""
+    return sg.same_dtype_view(g, ans, x)
+
+
+@defjvp(view_method)
+def view_jvp(dx, ans, x, dtype=None, type=None):
+    return sg.same_dtype_view(dx, ans, x)
+
+
+@defvjp(conj_method)
+def conj_of_method(g, ans, x):
+    """``x.conj()``: the identity, for real inputs (a complex one is refused)."""
+    return sg.real_only(x, "x.conj", g)
+
+
+@defjvp(conj_method)
+def conj_of_method_jvp(dx, ans, x):
+    return np.conjugate(dx)
 
 
 @defvjp(np.real)

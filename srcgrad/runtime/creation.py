@@ -13,6 +13,7 @@ is not the cotangent itself).
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import unbroadcast, zeros_like
 from .elementwise import real_only
 
@@ -40,6 +41,19 @@ def cast_tangent(t, dtype):
     if not hasattr(t, "astype"):  # a Python number or a list of tangents
         t = np.asarray(t)
     return t.astype(dtype, copy=False)
+
+
+def same_dtype_view(g, view, x, at: str | None = None):
+    """The derivative ``g`` of ``x.view(...)`` passed on, where the view reads the elements
+    as they are (``x.view()``); one that reads their bytes as another dtype or array type
+    has no derivative: refused, naming the call at ``at``."""
+    if np.result_type(view) != np.result_type(x) or type(view) is not type(x):
+        raise NoDerivativeRuleError(
+            f"x.view(...) reading {np.result_type(x)} elements as {np.result_type(view)} ({type(view).__name__})",
+            Location.parse(at), fix="a view as another dtype reinterprets the bytes: cast with "
+            "`x.astype(dtype)` instead",
+        )
+    return g
 
 
 def linspace_adjoints(g, start, stop, num=50, endpoint=True, axis=0, retstep=False):

@@ -155,6 +155,13 @@ def _einsum_labels(subscripts, operands):
     return ins, out, unused[width:]
 
 
+def einsum_of_one(subscripts, a, optimize=False):
+    """``np.einsum(subscripts, a)`` of one operand, the classifier's name for it: NumPy
+    gives a view of ``a`` where the subscripts only move or pick its axes (``"ij->ji"``,
+    ``"ii->i"``), so it has rules of its own (and ``SHARING_FUNCTIONS`` lists it)."""
+    return np.einsum(subscripts, a, optimize=optimize)
+
+
 def einsum_adjoint(g, subscripts, operands, i):
     """The cotangent of ``operands[i]`` in ``np.einsum(subscripts, *operands)``.
 

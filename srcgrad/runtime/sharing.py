@@ -13,7 +13,7 @@ import types
 import numpy as np
 
 from ..core import pytree
-from ..errors import UnsupportedSyntaxError
+from ..errors import Location, UnsupportedSyntaxError
 from .closures import Closure
 from .containers import WalkedItems
 
@@ -173,9 +173,10 @@ def with_slot(slots: list, xs) -> list:
     return [*slots, len(xs)]
 
 
-def unsupported_sharing(construct: str, hint: str):
-    """Refuse, at run time, an in-place update that shares memory in a way srcgrad cannot follow."""
-    raise UnsupportedSyntaxError(construct, None, hint)
+def unsupported_sharing(construct: str, hint: str, at: str | None = None):
+    """Refuse, at run time, an in-place update that shares memory in a way srcgrad cannot
+    follow (``at``: where the sharing was made, ``file:line:col``)."""
+    raise UnsupportedSyntaxError(construct, Location.parse(at), hint)
 
 
 def unsupported_if_array(x, construct: str, hint: str, depth: int = 0) -> None:
