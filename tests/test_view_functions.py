@@ -106,6 +106,13 @@ def test_a_view_as_another_dtype_has_no_derivative(tmp_path):
     np.testing.assert_array_equal(srcgrad.grad(g)(X), [0.0, 2.0, 3.0, 4.0])
 
 
+def test_nan_to_num_in_place_is_refused(tmp_path):
+    for call in ("np.nan_to_num(y, copy=False)", "np.nan_to_num(y, False)"):
+        f = load(tmp_path, f"def f(x):\n    y = x * 1.5\n    z = {call}\n    return np.sum(z * y)\n")
+        with pytest.raises(UnsupportedSyntaxError, match=r"\.py:6:9: `np\.nan_to_num\(\.\.\., copy=False\)`"):
+            srcgrad.grad(f)(X)
+
+
 def test_forward_mode_keeps_ndmin(tmp_path):
     f = load(tmp_path, "def f(x):\n    v = np.array(x * 1.5, ndmin=2)[0]\n    return np.sum(v ** 2 * x)\n")
     _, tangent = srcgrad.jvp(f, (X,), (np.eye(4)[2],))

@@ -289,6 +289,11 @@ IN_PLACE_OPERATOR_METHODS = {
 }
 
 
+# Functions that write into their argument when their ``copy`` option (the keyword, or the
+# positional argument at this place) is false: ``np.nan_to_num(x, copy=False)``.
+IN_PLACE_UNLESS_COPIED = {np.nan_to_num: 1}
+
+
 def is_in_place_function(func) -> bool:
     """NumPy's functions that write into an argument (``np.copyto``, ``np.add.at``, ...),
     and in-place methods reached through their class or a fixed receiver

@@ -22,6 +22,7 @@ from ..core import templates as tp
 from ..core.numpy_facts import (
     IN_PLACE_METHODS,
     IN_PLACE_OPERATOR_METHODS,
+    IN_PLACE_UNLESS_COPIED,
     METHODS,
     is_in_place_function,
     positional_out,
@@ -63,6 +64,11 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
                     f"loop over the indices instead (`for k, j in enumerate(i): {update}`)"
                 )
             raise unsupported(call, f"`{text}(...)`, which changes an array in place", hint)
+        if not is_missing(func) and _copy_refused(call, func):
+            raise unsupported(
+                call, f"`{text}(..., copy=False)`, which writes into its argument in place",
+                "leave copy=True (the default) and assign the result",
+            )
         starred = any(isinstance(a, gast.Starred) for a in call.args)
         numpy_method = METHODS.get(method) if method is not None else None
         if not starred and numpy_method is not None and positional_out(numpy_method, len(call.args) + 1):
@@ -73,6 +79,22 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
             call, f"`{text}(...)` with its `out` argument, which writes into an existing array",
             "assign the result instead (`y = np.multiply(y, 3.0)`)",
         )
+
+
+def _copy_refused(call: gast.Call, func) -> bool:
+    """Whether ``call`` of a function in ``IN_PLACE_UNLESS_COPIED`` may pass a false ``copy``
+    (anything but the constant True, by keyword or at its place)."""
+    try:
+        place = IN_PLACE_UNLESS_COPIED.get(func)
+    except TypeError:  # an unhashable callable
+        return False
+    if place is None:
+        return False
+    given = [k.value for k in call.keywords if k.arg == "copy"]
+    if len(call.args) > place:
+        given.append(call.args[place])
+    starred = any(isinstance(a, gast.Starred) for a in call.args[: place + 1]) or any(k.arg is None for k in call.keywords)
+    return starred or any(not (isinstance(v, gast.Constant) and v.value is True) for v in given)
 
 
 def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported) -> None:
