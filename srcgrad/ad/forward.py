@@ -27,7 +27,7 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import call_layout, is_append, linked_groups, target_of, whole_index
+from ..core.ir import bound_names, call_layout, is_append, linked_groups, target_of, whole_index
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from ..frontend.wrappers import own_signature
@@ -147,7 +147,7 @@ class ForwardTransformer(JumpEdges):
             out_tangent = tp.name(self.tangent(output.id))
         else:
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
-        undefined = self.needs_definition - set(self.params)
+        undefined = (self.needs_definition - set(self.params)) & bound_names(self.fn)  # (not a global list)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
         prefix += self.argument_copies(mutated_names(self.fn, self.ops))
         return ForwardCode(_argument_checks_first(prefix, out), output, out_tangent, tangents)

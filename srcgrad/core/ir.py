@@ -101,6 +101,16 @@ def written_callee(call) -> str | None:
     return getattr(call, WRITTEN_MARK, None)
 
 
+def bound_names(fn: gast.FunctionDef) -> set[str]:
+    """The names ``fn`` binds itself: its parameters, assignment targets and loop variables (an
+    append or a store into a module-level list or dict binds none)."""
+    return set(parameter_names(fn)) | {
+        s.targets[0].id if isinstance(s, gast.Assign) else s.target.id for s in gast.walk(fn)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+        or isinstance(s, gast.For) and isinstance(s.target, gast.Name)
+    }
+
+
 def parameter_names(fn: gast.FunctionDef) -> list[str]:
     """A function's parameters in the order ``inspect.signature`` lists them: positional-only,
     ordinary, ``*args`` (a tuple), keyword-only, ``**kwargs`` (a dict)."""

@@ -18,7 +18,7 @@ from ...analysis.activity import viewed_source
 from ...analysis.classify import Operation
 from ...analysis.sharing_rewrite import rebinds_the_same_object
 from ...core import templates as tp
-from ...core.ir import target_of
+from ...core.ir import bound_names, target_of
 from ..context import Motion
 
 
@@ -203,6 +203,8 @@ class Tape:
                 if s.may_be_new:  # put the old value back, or remove the key the write added
                     restore = tp.stmt("d = sg.put_back(d, k, v)", sg=self.sg(), d=s.name.value,
                                       k=tp.load(s.name.slice), v=restore.value)
+                    if s.name.value.id not in bound_names(self.fn):  # a module-level dict: binding it would hide it
+                        restore = gast.Expr(value=restore.value)
                 if isinstance(s.name, str) and s.name in replicas and self.motion is Motion.SPLIT:
                     # a pullback writes into it next: work on a replica, keep the tape reusable
                     restore.value = self.replica(restore.value, replicas[s.name])
