@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import gast
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
 from ..core.numpy_facts import (
@@ -145,6 +146,9 @@ class Sync:
     # across a lost link: (the link to it or None, a name the update may reach but not be
     # carried to), each refused at run time if the links there are real
     beyond: list = field(default_factory=list)
+    # (the share the path came into the container ``src`` by, ``share``): leaving by a slot
+    # that may not be the one written, the sync runs only where it is (``sg.same_slot``)
+    slot_test: tuple | None = None
 
 
 class Facts(dict):
@@ -405,6 +409,9 @@ class SharingFacts(Problem):
         value = s.value
         if isinstance(value, gast.Name) and op.kind == "copy":
             return [Share(name, value.id, "same", s, always=True)]
+        if op.kind == "copy" and _copy_of(value) not in (None, name) and _copy_of(value) not in self.arrays:
+            # `xs.copy()` of a list or dict: a new one of the same elements (of an array: no memory)
+            return [Share(name, _copy_of(value), "opaque", s, elements=True)]
         if op.kind == "index" and isinstance(op.container, gast.Name):
             base = op.container.id
             always = base in self.arrays and self._basic_view_index(op.index)
@@ -426,6 +433,9 @@ class SharingFacts(Problem):
         if op.kind == "rule" and op.rule.primal in ELEMENT_FUNCTIONS:  # the same elements: an array's rows
             first = next(iter(op.inputs.values()), None)
             return [Share(name, first.id, "opaque", s, elements=True)] if isinstance(first, gast.Name) else []
+        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times):
+            # `xs + ys`, `[a] * 2`: a new list of the same elements (`[a] * 2` holds `a` twice)
+            return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
         if op.kind == "rule" and op.rule.primal in SHARING_FUNCTIONS:  # max(A): a row of A
             unless = SHARING_FUNCTIONS[op.rule.primal]  # np.meshgrid's copy=True: new memory
             copied = op.options.get(unless) if unless else None
@@ -531,7 +541,14 @@ class SyncPlanner:
             around.setdefault(sh.ref, []).append(sh)
             if sh.base != sh.ref:
                 around.setdefault(sh.base, []).append(sh)
-        memo: dict = {"reaching": _reaching(around, live, name), "budget": [PATHS_BUDGET]}
+        # a write into a slot: the elements of its other slots are read later with the container
+        others = {sh.ref for sh in around.get(name, ()) if came_by is not None and _in_other_slot(sh, came_by)}
+        memo: dict = {"reaching": _reaching(around, live | others, name), "budget": [PATHS_BUDGET]}
+        if came_by is None and is_inplace(s) and isinstance(s.targets[0], gast.Subscript) and name not in self.arrays:
+            # into an element of a list or dict made elsewhere (`xs + ys`, a helper's): the slots
+            # are known at run time only (`sg.refuse_shared_slot`), where views this function
+            # made may be copies (reverse mode's): other slots may hold them (`_views_beyond`)
+            memo["slots_of"] = name
         # `x[i] = v` and appends change x's object; `x += v` binds x to a new one in generated code
         in_place = not (is_inplace(s) and isinstance(s.targets[0], gast.Name))
         # a slice of an array is an array: `x += v` surely updates it in place
@@ -575,7 +592,7 @@ class SyncPlanner:
         self.actions[id(s)] = (name, TooManyPaths(construct, hint), False)
 
     def propagate(
-        self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place: bool = False,
+        self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place: bool = False, slot=None,
     ) -> list[Sync]:
         """The syncs that carry ``src``'s new value on, along every path of shares not yet ``seen``.
 
@@ -585,28 +602,32 @@ class SyncPlanner:
         is not walked past: what matters there is only whether its far end is read
         later or linked, off the path, to a name that leads to one read later
         (``memo["reaching"]``, found once per update), which needs no paths.
+        ``slot``: the share the path came into the container before ``src`` by.
         """
-        key = (src, id(came_by), seen, in_place)
+        slot = _slot_entered(self.containers, src, came_by, slot)
+        key = (src, id(came_by), id(slot), seen, in_place)
         if key not in memo:
             memo["budget"][0] -= 1
             if memo["budget"][0] < 0:
                 raise _TooManyPaths
-            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo, in_place)
+            memo[key] = self._propagate(s, src, came_by, around, live, seen, memo, in_place, slot)
         return memo[key]
 
-    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place) -> list[Sync]:
+    def _propagate(self, s, src: str, came_by, around, live, seen: frozenset, memo: dict, in_place, slot) -> list[Sync]:
         syncs = []
-        slot = None  # a write into one slot of a list changes the elements of that slot only
-        if src in self.containers and came_by is not None and came_by.base == src:
-            slot = came_by
         for share in around.get(src, ()):
             if share is came_by:
                 continue
-            if slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot):
+            held = slot is not None and share.base == src and share.how == "part"
+            if held and _other_slot(share, slot):
                 continue
             dst = share.base if share.ref == src else share.ref
+            path = seen | {dst}
             if dst in seen:
-                continue
+                if not self._back_into_slot(share, src, dst):
+                    continue
+                # the names that are the container itself (`M = L`) see the store: told again
+                path = path - {_other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
             if share.how == "lost":
                 # no assignment carries the write across: it is refused at run time if it
                 # reaches, that way, a name that matters (one past the old memories `dst` leads to)
@@ -621,14 +642,14 @@ class SyncPlanner:
                     other is not share and _other_end(other, dst) not in seen
                     and _other_end(other, dst) in memo["reaching"]
                     for other in around.get(dst, ())
-                ):
+                ) and not (src == memo.get("slots_of") and _views_beyond(dst, src, around, self.containers)):
                     continue
                 same, onward = False, []
             else:
                 # does dst hold the object written (it is src's, or a store went into it)?
                 same = share.how == "same" and in_place and not share.stale
                 onward_in_place = same or (share.how == "part" and dst == share.base and not share.appended)
-                onward = self.propagate(s, dst, share, around, live, seen | {dst}, memo, onward_in_place)
+                onward = self.propagate(s, dst, share, around, live, path, memo, onward_in_place, slot)
                 # `b = a` for the object written is carried even where `b` is not read again:
                 # reverse mode may read it, and the sync says `b` sees the write (sharing_rewrite)
                 if dst not in live and not onward and not same:
@@ -636,8 +657,19 @@ class SyncPlanner:
             if share.how != "opaque":
                 self.check(s, share, src, dst)
             self.keep(share)
-            syncs.append(Sync(share, src, dst, onward, same))
+            # an element of a slot the write may have missed: if it did, what the element shares
+            # with the written one comes back through memory (`_back_into_slot`), and carried on
+            # from it, the element's old value would undo the write
+            test = (slot, share) if held and not _equal_index(slot.index, share.index) else None
+            syncs.append(Sync(share, src, dst, onward, same, slot_test=test))
         return syncs
+
+    def _back_into_slot(self, share: Share, src: str, dst: str) -> bool:
+        """Whether the path, come back through memory to a container it went through, goes
+        into it again by the element of another slot (``[a, a[1:]]`` written through slot 0
+        reaches slot 1 by ``a``): slots are separate objects in generated code, and that one
+        needs its own store."""
+        return share.how == "part" and share.ref == src and share.base == dst and dst in self.containers
 
     def keep(self, share: Share) -> None:
         """A share some sync goes through: its flag is set where it is made (if uncertain)."""
@@ -882,18 +914,23 @@ def as_graph(syncs: list[Sync], root: str, size: int) -> SyncGraph | None:
     ends: dict[tuple, Sync] = {}
     seen_lists = set()
 
-    def collect(level: list) -> None:
+    def collect(level: list) -> bool:
         if id(level) in seen_lists:
-            return
+            return True
         seen_lists.add(id(level))
         for sync in level:
+            if sync.slot_test or sync.dst == root:
+                return False  # a link whose sync depends on the path taken to it: paths only
             if sync.share.how in ("lost", "opaque"):
                 _add_end(ends, sync, sync.beyond)
                 continue
             _add_link(links, kinds, sync)
-            collect(sync.onward)
+            if not collect(sync.onward):
+                return False
+        return True
 
-    collect(syncs)
+    if not collect(syncs):
+        return None
     graph = _graph(root, links, kinds, ends.values())
     return graph if GRAPH_GAIN * graph.size() < size else None
 
@@ -907,21 +944,28 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
     a link may be kept that every path would pass by (its far end read again
     only through names already on the path): a sync more, carrying the value a
     real share gives anyway. A link whose far end is not read later, and leads
-    to no name that is, is dropped, as paths do.
+    to no name that is, is dropped, as paths do. None (refused) where a link depends on the
+    way its near end was reached: a container's slot the write may have missed, a path back
+    into the root's other slots.
     """
     links: dict[tuple, list] = {}
     kinds: dict[tuple, set] = {}
     ends: dict[tuple, Sync] = {}
-    states, todo = set(), [(root, came_by, in_place)]
+    states, todo = set(), [(root, came_by, in_place, None)]
     seen = frozenset({root})
     while todo:
-        src, came, written = todo.pop()
-        slot = came if src in planner.containers and came is not None and came.base == src else None
+        src, came, written, slot = todo.pop()
+        slot = _slot_entered(planner.containers, src, came, slot)
         for share in around.get(src, ()):
-            if share is came or (slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot)):
+            held = slot is not None and share.base == src and share.how == "part"
+            if share is came or (held and _other_slot(share, slot)):
                 continue
+            if held and not _equal_index(slot.index, share.index):
+                return None
             dst = _other_end(share, src)
             if dst == root:
+                if planner._back_into_slot(share, src, dst):
+                    return None
                 continue
             if share.how == "lost":
                 _add_end(ends, Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, memo))
@@ -932,9 +976,9 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
                 continue
             same = share.how == "same" and written and not share.stale
             _add_link(links, kinds, Sync(share, src, dst, [], same))
-            state = (dst, share, same or (share.how == "part" and dst == share.base and not share.appended))
-            if (dst, id(share), state[2]) not in states:
-                states.add((dst, id(share), state[2]))
+            state = (dst, share, same or (share.how == "part" and dst == share.base and not share.appended), slot)
+            if (dst, id(share), state[2], id(slot)) not in states:
+                states.add((dst, id(share), state[2], id(slot)))
                 todo.append(state)
     # the links whose far end is read later, or is the object written, or leads on to such a link
     # or to a crossing
@@ -1108,6 +1152,45 @@ def makes_closure(value) -> bool:
     )
 
 
+def _copy_of(value) -> str | None:
+    """``xs`` of ``xs.copy()``."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "copy":
+        receiver = value.func.value
+        return receiver.id if isinstance(receiver, gast.Name) and not value.args else None
+    return None
+
+
+def _slot_entered(containers: dict, src: str, came_by, before):
+    """The share a path came into the container ``src`` by (``before``: the one it came into
+    the container before by, kept across ``b = a`` of containers), or None: a write into one
+    slot of a list changes the elements of that slot only."""
+    if src not in containers or came_by is None:
+        return None
+    if came_by.how == "part" and came_by.base == src:
+        return came_by
+    return before if came_by.how == "same" else None
+
+
+def _views_beyond(name: str, avoided: str, around: dict, containers: dict) -> bool:
+    """Whether ``name`` shares memory, not through ``avoided``, with a view of an array (or a part
+    of it) made in the function."""
+    reached, todo = {name, avoided}, [name]
+    while todo:
+        for share in around.get(todo.pop(), ()):
+            if share.how == "view" or (share.how == "part" and share.base not in containers):
+                return True
+            for other in (share.ref, share.base):
+                if other not in reached:
+                    reached.add(other)
+                    todo.append(other)
+    return False
+
+
+def _in_other_slot(share: Share, written: Share) -> bool:
+    """Whether ``share`` holds an element of a slot of ``written.base`` that may not be the one written."""
+    return share.base == written.base and share.how == "part" and not _equal_index(share.index, written.index)
+
+
 def _other_end(share: Share, name: str) -> str:
     return share.base if share.ref == name else share.ref
 
@@ -1247,7 +1330,7 @@ def ends_at_store(share: Share, s) -> bool:
 
 
 def _equal_index(a, b) -> bool:
-    return a is not None and gast.dump(a) == gast.dump(b) and all(
+    return a is not None and b is not None and gast.dump(a) == gast.dump(b) and all(
         isinstance(n, gast.Constant) for n in tp.walk(a) if isinstance(n, gast.expr)
     )
 
@@ -1263,28 +1346,42 @@ def _same_slot(share: Share, name: str, index) -> bool:
 
 
 def _other_slot(a: Share, b: Share) -> bool:
-    """Whether two shares of one list surely hold different slots (two different constants)."""
+    """Whether two shares of one list surely hold different slots (two different constants;
+    a slice of a list, ``xs[::-1]``, holds many)."""
     if a.appended or b.appended or a.index is None or b.index is None:
+        return False
+    if any(isinstance(n, gast.Slice) for n in tp.walk([a.index, b.index])):
         return False
     constant = all(isinstance(n, gast.Constant) for n in tp.walk([a.index, b.index]) if isinstance(n, gast.expr))
     return constant and gast.dump(a.index) != gast.dump(b.index)
 
 
 def _container_kinds(fn, ops) -> dict[str, str]:
-    """Names bound only to list, dict or tuple literals: 'list', 'dict' or 'tuple'."""
-    kinds: dict[str, str] = {}
+    """Names bound only to list, dict or tuple literals, or to names that are (``M = L``, the
+    same list): 'list', 'dict' or 'tuple'."""
+    kinds: dict[str, set] = {}  # name -> the kinds of the literals and names bound to it
     other: set[str] = set()
+    copies: dict[str, set] = {}
     for a in assignments(fn.body):
         op = ops[id(a)]
         target = target_of(a)
-        if op.kind == "pack" and isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name):
-            kind = "dict" if isinstance(op.index, list) else op.label
-            if kinds.get(target, kind) != kind:
-                other.add(target)
-            kinds[target] = kind
+        named = isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name)
+        if op.kind == "pack" and named:
+            kinds.setdefault(target, set()).add("dict" if isinstance(op.index, list) else op.label)
+        elif op.kind == "copy" and named and isinstance(a.value, gast.Name):
+            copies.setdefault(target, set()).add(a.value.id)
         elif op.kind not in ("append", "store", "pop"):
             other.add(target)
-    return {n: k for n, k in kinds.items() if n not in other}
+    found = {n: k for n, (k, *more) in kinds.items() if not more and n not in other and n not in copies}
+    grew = True
+    while grew:  # a name some of whose bindings are other names: once each of those is one
+        grew = False
+        for name, sources in copies.items():
+            held = kinds.get(name, set()) | {found.get(source) for source in sources}
+            if name not in found and name not in other and len(held) == 1 and None not in held:
+                found[name] = held.pop()
+                grew = True
+    return found
 
 
 def array_names(fn, ops) -> set[str]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
-from ..core.ir import is_inplace, target_of
+from ..core.ir import assignments, is_inplace, parameter_names, target_of
+from ..core.numpy_facts import returns_container
 from .sharing import (
     Share,
     Sync,
@@ -49,6 +50,7 @@ class SharedMemory:
         self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
         self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
         self.nondiff: list = []  # the statements this pass adds that have no derivative
+        self.lists = _maybe_lists(fn, ops, self.plan.containers)
 
     @property
     def used(self) -> dict:
@@ -61,7 +63,7 @@ class SharedMemory:
     def run(self) -> list:
         self.plan.run()
         if not self.plan.actions:
-            if not any(_slot_update(s, self.plan.containers) for s in tp.walk(self.fn.body)):
+            if not any(_slot_unfollowed(s, self.plan, self.lists) for s in tp.walk(self.fn.body)):
                 return self.fn.body
             self.ordered, self.made_by, self.naming = [], {}, {}
             return self.rewrite(self.fn.body)
@@ -99,7 +101,7 @@ class SharedMemory:
                 s.body = self.before(s) + s.body
             else:
                 out += self.before(s)
-            if _slot_update(s, self.plan.containers) and id(s) not in self.plan.actions:  # (else emit_syncs checks)
+            if _slot_unfollowed(s, self.plan, self.lists):
                 out.append(self.slot_check(s.targets[0].value.id, s.targets[0].slice, s))
             out.append(s)
             out += self.after(s)
@@ -339,6 +341,11 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
             "make the function after the last write into the array, or pass the array to it as an argument",
         )
     taken = parsed.as_written(spelled(share.base))
+    if share.elements and op.label not in ("list", "tuple", "sorted"):  # `xs + ys`, `[a] * 2`, `xs.copy()`
+        return _refusal(
+            f"{where}an in-place update of an array that `{function}` and `{taken}` both hold",
+            f"make `{function}` of copies (`[a.copy() for a in {taken}]`)",
+        )
     if share.elements:  # list(A), tuple(A), sorted(A)
         return _refusal(
             f"{where}an in-place update of an array whose rows (or elements) `{function}` holds",
@@ -433,12 +440,27 @@ class PathsWriter:
                 setattr(stores[-1], SAME_OBJECT_SYNCS, again)
                 _mark_owned(onward)
             body += onward
+            if sync.slot_test:
+                same = writer.names.fresh("same_slot")
+                test = writer.added(tp.assign(same, self.same_slot(sync)), origin)
+                body = [test, gast.copy_location(gast.If(test=tp.name(same), body=body, orelse=[]), origin)]
             flag = writer.flag(sync.share)
             if flag is None:
                 code += body
             else:
                 code.append(gast.copy_location(gast.If(test=tp.name(flag), body=body, orelse=[]), origin))
         return code
+
+    def same_slot(self, sync: Sync) -> gast.expr:
+        """Whether the write reached the slot ``sync`` leaves its container by (``Sync.slot_test``)."""
+        written, held = sync.slot_test
+        return tp.expr("sg.same_slot(xs, a, b)", xs=sync.src, a=self.slots(written), b=self.slots(held))
+
+    def slots(self, share: Share) -> gast.expr:
+        """The slots of its list an element is in: those listed for an appended array, else its index."""
+        if share.appended:
+            return tp.name(self.writer.position(share))
+        return gast.Tuple(elts=[_index_value(share.index)], ctx=gast.Load())
 
 
 class PassesWriter:
@@ -643,17 +665,49 @@ def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
     )
 
 
+def _slot_unfollowed(s, plan, lists: set) -> bool:
+    """Whether ``s`` updates in place an element of a list or dict whose other slots no plan
+    follows: a literal's, where none of its shares is read later (``[a, a]``), or one made
+    elsewhere (``lists``) whose slots are known at run time only."""
+    if not (isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Subscript)
+            and isinstance(s.targets[0].value, gast.Name)):
+        return False
+    name = s.targets[0].value.id
+    if name in plan.containers:
+        return id(s) not in plan.actions  # (else the plan's stores check: `carry`)
+    return name in lists
+
+
+def _maybe_lists(fn, ops, containers: dict) -> set[str]:
+    """Names that may hold a list or dict not built from a literal here: a parameter the function
+    never rebinds, a call's result (a helper's, ``xs + ys``, ``[a] * 2``, ``sorted(...)``), an
+    element of such a list, or of a literal's (``t = L[0]``)."""
+    bindings = [a for a in assignments(fn.body) if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name)]
+    rebound = {target_of(a) for a in bindings if not is_inplace(a)}
+    found = {p for p in parameter_names(fn) if p not in rebound}
+    reads = []  # (name, the list or dict it may be an element of, or the name itself)
+    for a in bindings:
+        op = ops[id(a)]
+        if op.kind in ("call", "dynamic", "unknown") or (op.kind == "rule" and returns_container(op.rule.primal)):
+            found.add(target_of(a))
+        elif op.kind in ("index", "pop") and isinstance(op.container, gast.Name):
+            reads.append((target_of(a), op.container.id))
+        elif op.kind == "copy" and isinstance(a.value, gast.Name):
+            reads.append((target_of(a), a.value.id))
+    grew = True
+    while grew:
+        grew = False
+        for name, source in reads:
+            if name not in found and (source in found or source in containers):
+                found.add(name)
+                grew = True
+    return found
+
+
 def _reads_an_element(origin) -> bool:
     """Whether a share was made by reading an element (``t = xs[0]``), not by packing names
     into a list (``xs = [a, a]``, whose every slot the plan follows)."""
     return isinstance(origin, gast.Assign) and isinstance(origin.value, gast.Subscript)
-
-
-def _slot_update(s, containers) -> bool:
-    return (
-        isinstance(s, gast.Assign) and is_inplace(s) and isinstance(s.targets[0], gast.Subscript)
-        and isinstance(s.targets[0].value, gast.Name) and s.targets[0].value.id in containers
-    )
 
 
 def _rebound_name(s) -> str | None:

@@ -123,8 +123,7 @@ def refuse_shared_slot(container, index, where: str, name: str) -> None:
     can write back into."""
     if not isinstance(container, (list, tuple, dict)):
         return  # an array: a view written back into it
-    element = container[index]
-    if not _holds_memory(element):
+    if not _holds_memory(container[index]):
         return
     if isinstance(container, WalkedItems):
         unsupported_sharing(
@@ -137,13 +136,14 @@ def refuse_shared_slot(container, index, where: str, name: str) -> None:
             f"{where}an in-place update of an array a tuple holds (a function's results, unpacked)",
             "write into a copy (`p = p.copy()`), or have the function return a list",
         )
-    others = container.items() if isinstance(container, dict) else enumerate(container)
-    for key, other in others:
-        if key != index and _overlap(element, other):
-            unsupported_sharing(
-                f"{where}an in-place update of an array that `{name}` holds in more than one slot",
-                "put a copy in each slot (`[a, a.copy()]`)",
-            )
+    keys = list(container) if isinstance(container, dict) else range(len(container))
+    for written in _slots(container, (index,)):  # (a slice, `xs[::-1]`, writes many)
+        for key in keys:
+            if key != written and _overlap(container[written], container[key]):
+                unsupported_sharing(
+                    f"{where}an in-place update of an array that `{name}` holds in more than one slot",
+                    "put a copy in each slot (`[a, a.copy()]`)",
+                )
 
 
 def refuse_aliased_argument(written, others: tuple, names: tuple, where: str) -> None:
@@ -166,6 +166,24 @@ def _holds_memory(x) -> bool:
 def _overlap(a, b) -> bool:
     """Whether ``a`` and ``b`` (arrays, or pytrees of them) share memory."""
     return any(shares_memory(x, y) for x in pytree.leaves(a) for y in pytree.leaves(b))
+
+
+def same_slot(container, written, held) -> bool:
+    """Whether a write into the slots ``written`` of a list or dict (indices, keys, or the
+    slots listed for an appended array) reached one of the slots ``held``."""
+    return not _slots(container, written).isdisjoint(_slots(container, held))
+
+
+def _slots(container, indices) -> set:
+    if isinstance(container, dict):
+        return set(indices)
+    size, found = len(container), set()
+    for index in indices:
+        if isinstance(index, slice):
+            found.update(range(size)[index])
+        elif -size <= index < size:
+            found.add(index % size)
+    return found
 
 
 def with_slot(slots: list, xs) -> list:
