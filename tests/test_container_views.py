@@ -1,7 +1,9 @@
-"""Lists and dicts holding views of one array, and module-level lists a function appends to.
+"""Lists and dicts holding views of one array, iterators over an array's rows, and module-level
+lists a function appends to.
 
 Found by a probe (session 16): a write through one slot of ``[y[0:2], y[1:3]]`` never reached
-the other slot (the value and the derivative were silently wrong); ``jvp`` of a function
+the other slot (the value and the derivative were silently wrong), nor did rows yielded by a
+generator, ``sorted(B)`` or ``next(iter(B))`` see a write into them; ``jvp`` of a function
 appending to a module-level list raised an AttributeError from generated code."""
 
 import numpy as np
@@ -194,6 +196,77 @@ def test_a_write_into_a_list_made_by_repetition_concatenation_a_copy_or_a_helper
     refused(from_a_helper, X, "holds in more than one slot")
     refused(copied_list, X, "`M` and `L` both hold")
     assert_right(floats_repeated, X)  # numbers share nothing
+
+
+# -- iterators over an array's rows --------------------------------------------------------
+
+
+def rows(B):
+    for r in B:  # noqa: UP028 (the probe's generator, as written)
+        yield r
+
+
+def generated_rows(A):
+    B = A.copy()
+    for r in rows(B):
+        r *= 2.0
+    return np.sum(B * A)
+
+
+def sorted_rows(A):
+    B = A.copy()
+    for r in sorted(B, key=lambda v: v[0]):
+        r *= 2.0
+    return np.sum(B * A)
+
+
+def next_row(A):
+    B = A.copy()
+    it = iter(B)
+    r = next(it)
+    r *= 2.0
+    return np.sum(B * A)
+
+
+def enumerated_rows(A):
+    B = A.copy()
+    for i, r in list(enumerate(B)):
+        r *= i + 2.0
+    return np.sum(B * A)
+
+
+def nditer_items(A):
+    B = A.copy()
+    for v in np.nditer(B, op_flags=["readwrite"]):
+        v[...] = v * 2.0
+    return np.sum(B * A)
+
+
+def rows_rebound(A):
+    B = A.copy()
+    total = 0.0
+    for r in rows(B):
+        r = r * 2.0
+        total = total + np.sum(r)
+    return total + np.sum(B * A)
+
+
+def rows_zipped(A):
+    B = A.copy()
+    for r, c in zip(B, A * 3.0):
+        r *= c
+    return np.sum(B * A)
+
+
+def test_a_write_into_a_row_an_iterator_gave_is_refused():
+    # the rows are views of B: the writes were lost (the value half what it is), silently
+    refused(generated_rows, A, "rows")
+    refused(sorted_rows, A, "shares memory")
+    refused(next_row, A, "shares memory")
+    refused(enumerated_rows, A, "holds")
+    refused(nditer_items, A, "nditer")
+    for f in (rows_rebound, rows_zipped):
+        assert_right(f, A)
 
 
 # -- a module-level list a function appends to, and a dict it stores into ------------------

@@ -32,7 +32,15 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
+from ..core.ir import (
+    assignments,
+    bound_names,
+    is_append,
+    is_inplace,
+    parameter_names,
+    range_counters,
+    target_of,
+)
 from ..core.numpy_facts import (
     ELEMENT_FUNCTIONS,
     SHARING_FUNCTIONS,
@@ -174,6 +182,7 @@ class SharingFacts(Problem):
         self.containers = containers
         self.arrays = arrays
         self.range_counters = range_counters(fn)
+        self.local = bound_names(fn)
         self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
         self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
@@ -430,6 +439,9 @@ class SharingFacts(Problem):
             # a user function, a method, a call with no rule (np.frombuffer, as_strided) may
             # return (a view of) anything it reads: its receiver, arguments, keywords
             return [Share(name, a, "opaque", s) for a in dict.fromkeys(op.operands)]
+        if op.kind == "rule" and op.rule.primal is next:  # an item of an iterator: a row it yields
+            first = next(iter(op.inputs.values()), None)
+            return [Share(name, first.id, "opaque", s)] if isinstance(first, gast.Name) else []
         if op.kind == "rule" and op.rule.primal in ELEMENT_FUNCTIONS:  # the same elements: an array's rows
             first = next(iter(op.inputs.values()), None)
             return [Share(name, first.id, "opaque", s, elements=True)] if isinstance(first, gast.Name) else []

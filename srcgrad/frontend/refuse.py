@@ -44,6 +44,11 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
                 "assign the result instead (`y = np.multiply(y, 3.0)`)",
             )
         func = env.static_value(call.func)
+        if func is np.nditer:  # a loop walks it by index, where it gives its operands, not items
+            raise unsupported(
+                call, f"`{text}(...)`, an iterator whose items srcgrad cannot follow (with `op_flags` it "
+                "writes into its operands)", "loop over the array (`for v in a.ravel()`) or its indices",
+            )
         attribute = call.func.attr if isinstance(call.func, gast.Attribute) else None
         method = attribute if is_missing(func) else None
         if attribute in IN_PLACE_OPERATOR_METHODS:  # x.__iadd__(y), whatever x is

@@ -30,12 +30,15 @@ def is_array(x) -> bool:
 def is_view(base, index) -> bool:
     """Whether ``base[index]`` shares memory with ``base``.
 
-    An element of a list, tuple or dict is shared when it is an array; basic
-    indexing of an array (ints, slices, ``None``, ``...``) gives a view unless
-    every axis gets an int; an index array or a mask makes a copy.
+    An element of a list, tuple or dict is shared when it is an array, a list or a dict,
+    or a tuple holding one (``list(enumerate(A))``'s pairs); basic indexing of an array
+    (ints, slices, ``None``, ``...``) gives a view unless every axis gets an int; an index
+    array or a mask makes a copy.
     """
     if isinstance(base, (list, tuple, dict)):
         element = base[index]
+        if isinstance(element, tuple):  # reverse mode's copy of it is a list, written into
+            return any(is_view(element, k) for k in range(len(element)))
         return is_array(element) or isinstance(element, (list, dict))  # shared, and mutable
     if not hasattr(base, "ndim") or isinstance(base, np.generic):
         return False  # indexing a NumPy number gives a new value
@@ -62,11 +65,19 @@ def shares_memory(a, b, depth: int = 0) -> bool:
     follows, so it counts as sharing (the write is refused)."""
     if depth > 4:
         return False
+    for one, other in ((a, b), (b, a)):
+        if _iterator(one):  # its items are out of sight: what it yields (or yielded) may be views
+            return any(is_array(x) for x in pytree.leaves(other))
     if not is_array(b):  # a container of arrays, or a function holding them
         return any(shares_memory(a, item, depth + 1) for item in _held_values(b))
     if is_array(a):
         return bool(np.may_share_memory(a, b)) and _exactly(a, b)
     return any(shares_memory(item, b, depth + 1) for item in _held_values(a))
+
+
+def _iterator(x) -> bool:
+    """An iterator (a generator, ``iter(a)``, ``map``, ``np.nditer``): what it holds is hidden."""
+    return hasattr(x, "__next__") and not is_array(x)
 
 
 def _exactly(a, b) -> bool:
