@@ -418,8 +418,8 @@ class SharingFacts(Problem):
         value = s.value
         if isinstance(value, gast.Name) and op.kind == "copy":
             return [Share(name, value.id, "same", s, always=True)]
-        if op.kind == "copy" and _copy_of(value) not in (None, name) and _copy_of(value) not in self.arrays:
-            # `xs.copy()` of a list or dict: a new one of the same elements (of an array: no memory)
+        if op.kind == "copy" and _copy_of(value) in self.containers:
+            # `xs.copy()` of a list or dict: a new one of the same elements
             return [Share(name, _copy_of(value), "opaque", s, elements=True)]
         if op.kind == "index" and isinstance(op.container, gast.Name):
             base = op.container.id

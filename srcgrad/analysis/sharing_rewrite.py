@@ -181,8 +181,8 @@ class SharedMemory:
                 if share.how == "view":
                     # asked of the function's own result: the transformations may copy `ref`
                     test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
-                elif share.how == "opaque":
-                    test = tp.expr("sg.shares_memory(a, b)", a=share.ref, b=share.base)
+                elif share.how == "opaque":  # (`list(a)`, `xs + ys`: an array so made is new memory)
+                    test = tp.expr(f"sg.{'shares_elements' if share.elements else 'shares_memory'}(a, b)", a=share.ref, b=share.base)
                 elif share.always or share.how == "same" or share.appended:
                     test = tp.const(True)
                 else:

@@ -75,6 +75,12 @@ def shares_memory(a, b, depth: int = 0) -> bool:
     return any(shares_memory(item, b, depth + 1) for item in _held_values(a))
 
 
+def shares_elements(made, source) -> bool:
+    """Whether ``made``, a list made of ``source``'s elements (``list(a)``, ``xs + ys``,
+    ``[a] * 2``), holds memory of it; the same operation gives an array new memory."""
+    return not is_array(made) and shares_memory(made, source)
+
+
 def _iterator(x) -> bool:
     """An iterator (a generator, ``iter(a)``, ``map``, ``np.nditer``): what it holds is hidden."""
     return hasattr(x, "__next__") and not is_array(x)
