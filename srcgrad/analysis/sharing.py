@@ -439,12 +439,10 @@ class SharingFacts(Problem):
             # a user function, a method, a call with no rule (np.frombuffer, as_strided) may
             # return (a view of) anything it reads: its receiver, arguments, keywords
             return [Share(name, a, "opaque", s) for a in dict.fromkeys(op.operands)]
-        if op.kind == "rule" and op.rule.primal is next:  # an item of an iterator: a row it yields
-            first = next(iter(op.inputs.values()), None)
-            return [Share(name, first.id, "opaque", s)] if isinstance(first, gast.Name) else []
-        if op.kind == "rule" and op.rule.primal in ELEMENT_FUNCTIONS:  # the same elements: an array's rows
-            first = next(iter(op.inputs.values()), None)
-            return [Share(name, first.id, "opaque", s, elements=True)] if isinstance(first, gast.Name) else []
+        if op.kind == "rule" and (op.rule.primal is next or op.rule.primal in ELEMENT_FUNCTIONS):
+            # `next(it)`: an item an iterator yields (a row); `list(A)` & co.: the same elements (A's rows)
+            first, elements = next(iter(op.inputs.values()), None), op.rule.primal is not next
+            return [Share(name, first.id, "opaque", s, elements=elements)] if isinstance(first, gast.Name) else []
         if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times):
             # `xs + ys`, `[a] * 2`: a new list of the same elements (`[a] * 2` holds `a` twice)
             return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
