@@ -121,6 +121,8 @@ def walked(xs):
     order, and for an iterable without a length or indexing, its items (``WalkedItems``).
     Written (``frontend.walks``) where the iterable's kind is known at run time only; a
     loop over a list, a tuple or an array reads it directly."""
+    if type(xs) in _WALKED_AS_THEY_ARE:  # the common case, without the ABC checks' cost
+        return xs
     if isinstance(xs, (Mapping, Set, MappingView)):
         return list(xs)
     if _by_index(xs):
@@ -131,6 +133,9 @@ def walked(xs):
             "write a `while` loop, or zip it with a sequence that ends",
         )
     return WalkedItems(xs)
+
+
+_WALKED_AS_THEY_ARE = frozenset((list, tuple, np.ndarray, range, str))
 
 
 def _by_index(xs) -> bool:
