@@ -420,3 +420,36 @@ def test_a_derivative_into_a_listed_iterator_is_refused():
     assert sg.walked_tangent(None, [1, 2], iter([])) == [0.0, 0.0]
     rows = np.ones((2, 2))
     assert sg.walked(rows) is rows and sg.walked_cotangent(rows, rows, rows) is rows
+
+
+def resumed(x, it):
+    e = 0.0
+    for i in it:
+        if i >= 1:
+            break
+        e = e + x[i]
+    for i in it:  # Python's loop goes on from where the first one stopped
+        e = e + x[i] ** 2
+    return e
+
+
+def stops_early(x):
+    e = 0.0
+    for v in x:
+        if v > 3.0:
+            break
+        e = e + v ** 2
+    return e
+
+
+def test_a_loop_that_stops_early_over_a_named_iterator_is_refused():
+    """All of an iterator's items are listed when the loop starts; Python's ``break`` leaves the
+    rest for the second loop, which would find none: refused, naming the loop."""
+    lines, first = inspect.getsourcelines(resumed)
+    where = f"{inspect.getsourcefile(resumed)}:{first + 2}:14"
+    for mode in ("rev", "fwd"):
+        with pytest.raises(UnsupportedSyntaxError, match=f"{where}: a `for` loop that may stop early"):
+            srcgrad.grad(resumed, mode=mode)(X, iter([0, 1, 2, 3]))
+    # over a sequence, or an iterable that makes a new iterator each time, a break loses nothing
+    np.testing.assert_allclose(srcgrad.grad(resumed)(X, [0, 1, 2, 3]), [1.0 + 2.0, 4.0, 8.0, 1.0])
+    srcgrad.check_grads(stops_early, [X], order=2)

@@ -1199,6 +1199,12 @@ def jit_runtime() -> types.ModuleType:
     def _walked_cotangent(g, ans, xs, at=None):
         return (lambda g, ans, xs, at=None: g) if sequence(xs) else None
 
+    walked_whole = helper(containers.walked_whole)
+
+    @overload(walked_whole)
+    def _walked_whole(items, xs, at=None):
+        return (lambda items, xs, at=None: None) if sequence(xs) else None
+
     walked_tangent = helper(containers.walked_tangent)
 
     @overload(walked_tangent)

@@ -150,7 +150,7 @@ class Desugar:
         if _keys_read_back(it, s) and self.kinds.of(it) != SEQUENCE:  # for name in params: ... params[name]
             it = keys_of(it)
         held = self._held_before_rebinding(it, s)
-        walk = self.walks.sequence(it)
+        walk = self.walks.of(it, s)
         if walk.length is None:
             raise unsupported(
                 s.iter, f"a `for` over {gast.unparse(s.iter).strip()}, which never ends",

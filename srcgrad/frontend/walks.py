@@ -63,6 +63,12 @@ class Walks:
         self.lower = lower
         self.env = lower.env
         self.names = lower.names
+        self.stops_early = False  # the loop being walked has a `break` of its own
+
+    def of(self, it, loop: gast.For) -> Walk:
+        """The walk of ``loop``'s iterable ``it`` (see ``sequence``)."""
+        self.stops_early = _breaks(loop.body)
+        return self.sequence(it)
 
     def sequence(self, it) -> Walk:
         """The walk of ``it``: ``enumerate``, ``zip``, ``iter`` and the iterators of ``itertools``
@@ -127,8 +133,14 @@ class Walks:
             return Walk(pre, tp.expr("len(keys)", keys=keys), entry)
         pre, seq = anf.atomize(it)
         if kind != SEQUENCE:  # a dict's keys, an iterator's items, or the sequence itself
+            named = seq
             walk, seq = walked(seq, self.names, self.env)
             pre = pre + [self.lower.located(walk)]
+            if self.stops_early and isinstance(it, (gast.Name, gast.Attribute, gast.Subscript)):
+                # an iterator a name holds: what the loop leaves in it may be read again
+                where = tp.const(str(self.lower.parsed.location(it)))
+                check = tp.stmt("sg.walked_whole(s, xs, at=w)", s=seq, xs=named, w=where)
+                pre = pre + [self.lower.located(check)]
         return Walk(pre, tp.expr("len(s)", s=seq), lambda i: tp.expr("s[k]", s=seq, k=i))
 
     # -- itertools -------------------------------------------------------------------
@@ -292,6 +304,21 @@ class Walks:
             step = gast.Slice(lower=None, upper=None, step=tp.const(-1))
             return gast.copy_location(gast.Subscript(value=it.args[0], slice=step, ctx=gast.Load()), it)
         return it
+
+
+def _breaks(body: list) -> bool:
+    """Whether ``body`` holds a ``break`` of its loop (not of a loop nested in it)."""
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, gast.Break):
+            return True
+        if isinstance(node, gast.If):
+            pending += node.body + node.orelse
+        elif isinstance(node, (gast.With, gast.Try)):
+            pending += [s for field in ("body", "orelse", "finalbody") for s in getattr(node, field, [])]
+            pending += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return False
 
 
 def _parameters(call: gast.Call, names: tuple) -> bool:

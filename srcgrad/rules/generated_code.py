@@ -21,7 +21,7 @@ nondifferentiable(
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_view, sg.shares_memory, sg.shares_elements, sg.same_slot,
     sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,
-    sg.unsupported_if_array, sg.unchanged_in_place, sg.read_module_data,
+    sg.unsupported_if_array, sg.unchanged_in_place, sg.read_module_data, sg.walked_whole,
     sg.refuse_users_object, sg.refuse_users_objects_in,  # operands that may be the user's objects
 )
 

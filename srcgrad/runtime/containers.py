@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Mapping, MappingView, Set
+from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
 
@@ -153,6 +153,18 @@ def _endless(xs) -> bool:
         except TypeError:  # repeat(v) without times has no length hint
             return True
     return False
+
+
+def walked_whole(items, xs, at=None) -> None:
+    """Refuse a loop that may stop early (``break``) over an iterator a name holds, which the
+    function may read again: ``walked`` listed all its items when the loop started, where
+    Python's loop leaves the rest in the iterator (a second loop over it would find them)."""
+    if isinstance(items, WalkedItems) and isinstance(xs, Iterator):
+        raise UnsupportedSyntaxError(
+            f"a `for` loop that may stop early (`break`) over a {type(xs).__name__} iterator", Location.parse(at),
+            "srcgrad lists an iterator's items when the loop starts, Python leaves the rest in it: "
+            "loop over `list(...)` of it, or over a sequence",
+        )
 
 
 def walked_cotangent(g, items, xs, at=None):
