@@ -149,3 +149,17 @@ def test_copies_keep_the_layout_a_reshape_asks_about():
                 except ValueError:
                     continue
                 assert np.shares_memory(c.reshape(target, order=order), c) == viewed or v.size == 0
+
+
+@pytest.mark.parametrize("body", [
+    "xs = [x] + [y]\n    v = xs[1]", "xs = [y] * 2\n    v = xs[1]", "ys = [y]\n    zs = ys + [x]\n    v = zs[0]",
+])
+def test_a_write_into_an_element_a_joined_list_holds_is_refused(tmp_path, body):
+    """``xs + [w]`` and ``[w] * 2`` hold their operands' arrays, not copies (they were taken
+    for new memory: the write through the element missed ``y``)."""
+    f = load(tmp_path, f"def f(x):\n    y = x * 1.5\n    {body}\n    v[0] = 0.0\n    return np.sum(y * x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match=r"_srcgrad_test_module_\d+\.py:\d+"):
+        srcgrad.grad(f)(X)
+    # arrays made for the list share nothing: the write is the list's own
+    g = load(tmp_path, "def f(x):\n    y = x * 1.5\n    zs = [y * 2] + [x * 1.0]\n    v = zs[0]\n    v[0] = 0.0\n    return np.sum(y * x) + np.sum(zs[0] * x)\n")
+    _check(g)
