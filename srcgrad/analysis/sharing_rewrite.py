@@ -353,9 +353,9 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
         )
     callee = op.label
     construct = f"an in-place update while `{function}`, returned by `{callee}` here, shares memory with its argument `{taken}`"
-    if op.kind == "call":
+    if op.kind in ("call", "dynamic"):  # a function of the user's (maybe)
         hint = f"have `{callee}` return a copy (`.copy()`), or write into the array before calling it"
-    else:  # NumPy's (np.frombuffer, a method): its result is what it is
+    else:  # NumPy's (np.frombuffer, max(A)): its result is what it is
         hint = f"take a copy of what `{callee}` returns (`.copy()`), or write into the array before calling it"
     return _refusal(construct, hint, parsed.location(share.origin.value))
 
