@@ -383,11 +383,12 @@ class SharingFacts(Problem):
 
     def _element_of(self, share: Share, name: str, memory: str) -> str | None:
         """Which end of the link from ``share``'s other end to ``memory`` (what ``name`` held) is
-        a list the other is an element of: two elements of a list share no memory through it."""
+        a list the other was put into: two elements put into a list share no memory through it.
+        An element taken out (``r = xs[i]``) may be any of them: its link is a plain one."""
         other = _other_end(share, name)
-        if share.how == "part" and name in self.containers and share.base == name:
+        if _put_into(share, name, self.containers):
             return memory
-        if share.how == "part" and other in self.containers and share.base == other:
+        if _put_into(share, other, self.containers):
             return other
         if share.how == "lost" and share.element_of is not None:
             return memory if share.element_of == name else share.element_of
@@ -1199,6 +1200,18 @@ def _views_beyond(name: str, avoided: str, around: dict, containers: dict) -> bo
 def _in_other_slot(share: Share, written: Share) -> bool:
     """Whether ``share`` holds an element of a slot of ``written.base`` that may not be the one written."""
     return share.base == written.base and share.how == "part" and not _equal_index(share.index, written.index)
+
+
+def _put_into(share: Share, end: str, containers) -> bool:
+    """Whether ``share`` joins ``end``, a list (or the memory a list held), to an element put
+    into it (a display's slot, an append), not taken out of it (``r = xs[i]``): from one such
+    element the list leads to no memory of the others (only to names that take elements out)."""
+    if share.how == "lost":
+        return share.element_of == end
+    return (
+        share.how == "part" and share.base == end and end in containers
+        and (share.slot is not None or share.appended)
+    )
 
 
 def _other_end(share: Share, name: str) -> str:
