@@ -707,28 +707,34 @@ class SyncPlanner:
         are real is not asked: at worst a refusal).
 
         The walk through old memories is the same from every path (no path holds one):
-        ``memo`` keeps the names it finds; a path only leaves out those on it."""
+        ``memo`` keeps the names it finds; a path only leaves out those on it. It goes from
+        an element put into a list to the list, not on to the other elements put into it
+        (``_put_into``); a name reached by several links is found through each (any of
+        them may be the real one)."""
         walks = memo.setdefault("beyond", {})
         if (id(link), dst) not in walks:
-            found, reached, todo = [], {dst}, [(None, dst)]
+            found, start = [], (dst, _put_into(link, dst, self.containers))
+            reached, todo = {start}, [(None, *start)]
             while todo:
-                through, at = todo.pop(0)
-                # from an element of a list the list held, not on to the other elements
-                siblings = at == dst and link.element_of == dst
+                through, at, inside = todo.pop(0)
                 if not is_old_memory(at):
-                    found.append((through, at, at in live))
+                    found.append((through, at, at in live, inside))
                     continue
                 for other_link in around.get(at, ()):
-                    other = _other_end(other_link, at)
-                    if siblings and other_link.element_of == at:
+                    if inside and _put_into(other_link, at, self.containers):
                         continue
-                    if other not in reached:
-                        reached.add(other)
-                        todo.append((other_link, other))
+                    other = _other_end(other_link, at)
+                    state = (other, _put_into(other_link, other, self.containers))
+                    if is_old_memory(other) and (state in reached or (other, False) in reached):
+                        continue
+                    if not is_old_memory(other) and (id(other_link), *state) in reached:
+                        continue
+                    reached.add(state if is_old_memory(other) else (id(other_link), *state))
+                    todo.append((other_link, *state))
             walks[id(link), dst] = found
         return [
-            (through, at) for through, at, read in walks[id(link), dst]
-            if at not in seen and (read or _leads_off_path(at, around, live, seen, memo))
+            (through, at) for through, at, read, inside in walks[id(link), dst]
+            if at not in seen and (read or _leads_off_path(at, inside, around, live, seen, memo, self.containers))
         ]
 
     def use_lost(self, link: Share) -> None:
@@ -1130,27 +1136,35 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     return most[0]
 
 
-def _leads_off_path(name: str, around: dict, live, path: frozenset, memo: dict) -> bool:
+def _leads_off_path(name: str, inside: bool, around: dict, live, path: frozenset, memo: dict, containers) -> bool:
     """Whether a name read later shares memory with ``name`` through names off ``path``.
 
     The names on the path carry the update on along their own shares, so a name
     that leads to one read later only back through them needs no sync of its own
     (an old memory conflating loop rounds otherwise refuses a write that every
-    name read later sees)."""
-    key = ("leads", name, path)
+    name read later sees). ``inside``: ``name`` is a list reached from an element put
+    into it; the walk goes from it to none of the other elements put into it, as from
+    each list it reaches that way (``_put_into``)."""
+    key = ("leads", name, inside, path)
     if key not in memo:
-        reached, todo = {name}, [name]
+        start = (name, inside)
+        reached, todo = {start}, [start]
         memo[key] = False
         while todo:
-            for share in around.get(todo.pop(), ()):
-                for other in (share.ref, share.base):
-                    if other in reached or other in path:
-                        continue
-                    if other in live and not is_old_memory(other):
-                        memo[key] = True
-                        return True
-                    reached.add(other)
-                    todo.append(other)
+            at, inside = todo.pop()
+            for share in around.get(at, ()):
+                if inside and _put_into(share, at, containers):
+                    continue
+                other = _other_end(share, at)
+                if other == name or other in path:
+                    continue
+                if other in live and not is_old_memory(other):
+                    memo[key] = True
+                    return True
+                state = (other, _put_into(share, other, containers))
+                if state not in reached and (other, False) not in reached:
+                    reached.add(state)
+                    todo.append(state)
     return memo[key]
 
 
