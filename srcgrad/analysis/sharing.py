@@ -111,6 +111,9 @@ class Share:
 # them), and the syncs written out. The largest plans of the fuzzing campaign's programs
 # stay far below; past them the number grows as a factorial of the names sharing memory.
 PATHS_BUDGET = 2_000
+# Names that were a rebound name's very object, none surely, linked pair by pair (see
+# ``SharingFacts._lost_links``); past it, through the name's old memory.
+IMPLIED_PAIRS_NAMES = 4
 SYNCS_BUDGET = 4_000
 # `x += v` where x may be a number: the syncs run only if it is an array, but their code is
 # there either way, and a number that a dozen names may be gave gradients of 26,000 lines
@@ -344,36 +347,45 @@ class SharingFacts(Problem):
 
         The memory gets a name of its own (``old_memory``), linked to each name
         that shared it, so the links grow with the names and not with their pairs.
-        A memory that only one other name shares links nothing: it is that name's.
+        A memory that only one other name shares links nothing: it is that name's. Nor
+        does one that names share only as ``name``'s very object, where the ``same`` shares
+        implied among them (below) link every two of them that both were, with flags exact for
+        this rebinding. (Their old memory would stand for every memory ``name`` held before,
+        round a loop, and link names that shared different ones: false refusals.)
         """
-        around = {_other_end(sh, name) for sh in facts.values() if name in (sh.ref, sh.base)} - {name}
-        if len(around) < 2:
+        shares = [sh for sh in facts.values() if name in (sh.ref, sh.base) and _other_end(sh, name) != name]
+        if len({_other_end(sh, name) for sh in shares}) < 2:
             return {}
-        memory = old_memory(name)
-        lost = {}
-        for share in facts.values():
-            if name in (share.ref, share.base) and _other_end(share, name) != name:
-                other = _other_end(share, name)
-                link = replace(_lost(other, memory, s), element_of=self._element_of(share, name, memory))
-                known = facts.get(link.key) or lost.get(link.key)
-                if known is not None:
-                    link = known if known.element_of == link.element_of else replace(known, element_of=None)
-                lost[link.key] = link
-                self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
+        same: dict[str, list] = {}
+        for sh in shares:
+            if sh.how == "same":
+                same.setdefault(_other_end(sh, name), []).append(sh)
         # names that were `name`'s very object still are one another's: `b = a; c = a; a = ...`
         # leaves `c = b`, which an update of either can be carried across (where both were:
-        # made whatever the certainty, so that the facts only grow as a loop is solved)
-        same: dict[str, list] = {}
-        for sh in facts.values():
-            if name in (sh.ref, sh.base) and sh.how == "same" and _other_end(sh, name) != name:
-                same.setdefault(_other_end(sh, name), []).append(sh)
+        # made whatever the certainty, so that the facts only grow as a loop is solved). Each is
+        # linked to one that surely was (its flag is then the other's), or else, for a few, each
+        # pair; for more, links to the first, and their old memory links them all
         ends = sorted(same, key=lambda n: (not any(sh.certain for sh in same[n]), n))
+        surely_first = bool(ends) and any(sh.certain for sh in same[ends[0]])
+        every_pair = not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES
+        pairs = [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]] if every_pair else [(a, ends[0]) for a in ends[1:]]
+        exact = (surely_first or every_pair) and all(sh.how == "same" for sh in shares)
+        memory = old_memory(name)
+        lost = {}
+        for share in () if exact else shares:
+            other = _other_end(share, name)
+            link = replace(_lost(other, memory, s), element_of=self._element_of(share, name, memory))
+            known = facts.get(link.key) or lost.get(link.key)
+            if known is not None:
+                link = known if known.element_of == link.element_of else replace(known, element_of=None)
+            lost[link.key] = link
+            self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
         made = self.implied[id(s)] = {}  # (the last time s is transferred: at the fixpoint)
-        for end in ends[1:]:
-            groups = (same[ends[0]], same[end])
-            known = facts.get((id(s), end, ends[0], "same", None))  # made here before, round a loop
+        for end, other in pairs:
+            groups = (same[other], same[end])
+            known = facts.get((id(s), end, other, "same", None))  # made here before, round a loop
             share = Share(
-                end, ends[0], "same", s, always=True, implied=True,
+                end, other, "same", s, always=True, implied=True,
                 certain=all(any(sh.certain for sh in group) for group in groups) or (known is not None and known.certain),
                 stale=any(sh.stale for group in groups for sh in group) or (known is not None and known.stale),
             )
