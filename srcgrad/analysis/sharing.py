@@ -224,6 +224,9 @@ class SharingFacts(Problem):
             else:
                 target = s.targets[0]
                 updated.add(target.value.id if isinstance(target, gast.Subscript) else target.id)
+                for share in self._stored(s):
+                    links.setdefault(share.ref, set()).add(share.base)
+                    links.setdefault(share.base, set()).add(share.ref)
         reached, todo = set(updated), list(updated)
         while todo:
             for other in links.get(todo.pop(), ()):
@@ -266,6 +269,8 @@ class SharingFacts(Problem):
                     for k, sh in facts.items()
                     if not ends_at_store(sh, s)
                 })
+            if name in self.relevant:
+                facts = Facts({**facts, **{share.key: share for share in self._stored(s)}})
             return facts
         name = target.id
         facts = _without_results(facts, name)
@@ -281,6 +286,14 @@ class SharingFacts(Problem):
             for share in self.shares_made(s, name, self.ops[id(s)]):
                 facts[share.key] = share
         return facts
+
+    def _stored(self, s) -> list[Share]:
+        """``xs[i] = v`` puts the array ``v`` into a slot of the list (or dict) ``xs``: ``v`` is
+        that element, as after ``xs = [v]`` (a store into an array copies)."""
+        if not element_replaced(s, self.containers) or not isinstance(s.value, gast.Name):
+            return []
+        target = s.targets[0]
+        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
 
     def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
         """``x = t`` for ``x += v``: the names that were x's object and get no sync

@@ -192,9 +192,9 @@ class SharedMemory:
                 rebound in (share.ref, share.base) or (share.result and renewed in (share.ref, share.base))
             ):
                 found.append(self.added(tp.assign(flag, tp.const(False)), s))
-        if element_replaced(s, self.plan.containers):  # `xs[0] = t`: the slot's old element is out
+        if element_replaced(s, self.plan.containers):  # `xs[0] = t`: the slot's old element is out (t in)
             for share in (self.ordered[k] for k in self.naming.get(s.targets[0].value.id, ())):
-                if share.key in self.tracked and self.flag(share) and ends_at_store(share, s):
+                if share.origin is not s and share.key in self.tracked and self.flag(share) and ends_at_store(share, s):
                     found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
         for share in (self.ordered[k] for k in self.naming.get(rebound, ())):
             if share.appended and share.origin is not s:
