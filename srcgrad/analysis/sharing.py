@@ -224,7 +224,7 @@ class SharingFacts(Problem):
             else:
                 target = s.targets[0]
                 updated.add(target.value.id if isinstance(target, gast.Subscript) else target.id)
-                for share in self._stored(s):
+                for share in _stored_shares(s, self.containers):
                     links.setdefault(share.ref, set()).add(share.base)
                     links.setdefault(share.base, set()).add(share.ref)
         reached, todo = set(updated), list(updated)
@@ -270,7 +270,7 @@ class SharingFacts(Problem):
                     if not ends_at_store(sh, s)
                 })
             if name in self.relevant:
-                facts = Facts({**facts, **{share.key: share for share in self._stored(s)}})
+                facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
             return facts
         name = target.id
         facts = _without_results(facts, name)
@@ -286,14 +286,6 @@ class SharingFacts(Problem):
             for share in self.shares_made(s, name, self.ops[id(s)]):
                 facts[share.key] = share
         return facts
-
-    def _stored(self, s) -> list[Share]:
-        """``xs[i] = v`` puts the array ``v`` into a slot of the list (or dict) ``xs``: ``v`` is
-        that element, as after ``xs = [v]`` (a store into an array copies)."""
-        if not element_replaced(s, self.containers) or not isinstance(s.value, gast.Name):
-            return []
-        target = s.targets[0]
-        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
 
     def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
         """``x = t`` for ``x += v``: the names that were x's object and get no sync
@@ -375,19 +367,14 @@ class SharingFacts(Problem):
                 same.setdefault(_other_end(sh, name), []).append(sh)
         # names that were `name`'s very object still are one another's: `b = a; c = a; a = ...`
         # leaves `c = b`, which an update of either can be carried across (where both were:
-        # made whatever the certainty, so that the facts only grow as a loop is solved). Each is
-        # linked to one that surely was (its flag is then the other's), or else, for a few, each
-        # pair; for more, links to the first, and their old memory links them all
-        ends = sorted(same, key=lambda n: (not any(sh.certain for sh in same[n]), n))
-        surely_first = bool(ends) and any(sh.certain for sh in same[ends[0]])
-        every_pair = not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES
-        pairs = [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]] if every_pair else [(a, ends[0]) for a in ends[1:]]
-        exact = (surely_first or every_pair) and all(sh.how == "same" for sh in shares)
+        # made whatever the certainty, so that the facts only grow as a loop is solved)
+        pairs, exact = _implied_pairs(same)
+        exact = exact and all(sh.how == "same" for sh in shares)
         memory = old_memory(name)
         lost = {}
         for share in () if exact else shares:
             other = _other_end(share, name)
-            link = replace(_lost(other, memory, s), element_of=self._element_of(share, name, memory))
+            link = replace(_lost(other, memory, s), element_of=_element_of(share, name, memory, self.containers))
             known = facts.get(link.key) or lost.get(link.key)
             if known is not None:
                 link = known if known.element_of == link.element_of else replace(known, element_of=None)
@@ -405,19 +392,6 @@ class SharingFacts(Problem):
             lost[share.key] = share
             made[share.key] = groups
         return lost
-
-    def _element_of(self, share: Share, name: str, memory: str) -> str | None:
-        """Which end of the link from ``share``'s other end to ``memory`` (what ``name`` held) is
-        a list the other was put into: two elements put into a list share no memory through it.
-        An element taken out (``r = xs[i]``) may be any of them: its link is a plain one."""
-        other = _other_end(share, name)
-        if _put_into(share, name, self.containers):
-            return memory
-        if _put_into(share, other, self.containers):
-            return other
-        if share.how == "lost" and share.element_of is not None:
-            return memory if share.element_of == name else share.element_of
-        return None
 
     def _index_rebound(self, facts: dict, name: str, s) -> dict:
         """Shares whose index reads ``name``, about to change: the index no longer says where.
@@ -732,31 +706,10 @@ class SyncPlanner:
         are real is not asked: at worst a refusal).
 
         The walk through old memories is the same from every path (no path holds one):
-        ``memo`` keeps the names it finds; a path only leaves out those on it. It goes from
-        an element put into a list to the list, not on to the other elements put into it
-        (``_put_into``); a name reached by several links is found through each (any of
-        them may be the real one)."""
+        ``memo`` keeps the names it finds (``_old_memory_walk``); a path only leaves out those on it."""
         walks = memo.setdefault("beyond", {})
         if (id(link), dst) not in walks:
-            found, start = [], (dst, _put_into(link, dst, self.containers))
-            reached, todo = {start}, [(None, *start)]
-            while todo:
-                through, at, inside = todo.pop(0)
-                if not is_old_memory(at):
-                    found.append((through, at, at in live, inside))
-                    continue
-                for other_link in around.get(at, ()):
-                    if inside and _put_into(other_link, at, self.containers):
-                        continue
-                    other = _other_end(other_link, at)
-                    state = (other, _put_into(other_link, other, self.containers))
-                    if is_old_memory(other) and (state in reached or (other, False) in reached):
-                        continue
-                    if not is_old_memory(other) and (id(other_link), *state) in reached:
-                        continue
-                    reached.add(state if is_old_memory(other) else (id(other_link), *state))
-                    todo.append((other_link, *state))
-            walks[id(link), dst] = found
+            walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
         return [
             (through, at) for through, at, read, inside in walks[id(link), dst]
             if at not in seen and (read or _leads_off_path(at, inside, around, live, seen, memo, self.containers))
@@ -1161,6 +1114,33 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     return most[0]
 
 
+def _old_memory_walk(link: Share, dst: str, around: dict, live, containers) -> list:
+    """The names a walk from ``dst``, across ``link``, through old memories finds: (the link to
+    it, the name, whether it is read later, whether it is a list reached from an element put
+    into it). The walk goes from such an element to the list, not on to the other elements
+    put into it (``_put_into``); a name reached by several links is found through each (any
+    of them may be the real one)."""
+    found, start = [], (dst, _put_into(link, dst, containers))
+    reached, todo = {start}, [(None, *start)]
+    while todo:
+        through, at, inside = todo.pop(0)
+        if not is_old_memory(at):
+            found.append((through, at, at in live, inside))
+            continue
+        for other_link in around.get(at, ()):
+            if inside and _put_into(other_link, at, containers):
+                continue
+            other = _other_end(other_link, at)
+            state = (other, _put_into(other_link, other, containers))
+            if is_old_memory(other) and (state in reached or (other, False) in reached):
+                continue
+            if not is_old_memory(other) and (id(other_link), *state) in reached:
+                continue
+            reached.add(state if is_old_memory(other) else (id(other_link), *state))
+            todo.append((other_link, *state))
+    return found
+
+
 def _leads_off_path(name: str, inside: bool, around: dict, live, path: frozenset, memo: dict, containers) -> bool:
     """Whether a name read later shares memory with ``name`` through names off ``path``.
 
@@ -1239,6 +1219,42 @@ def _views_beyond(name: str, avoided: str, around: dict, containers: dict) -> bo
 def _in_other_slot(share: Share, written: Share) -> bool:
     """Whether ``share`` holds an element of a slot of ``written.base`` that may not be the one written."""
     return share.base == written.base and share.how == "part" and not _equal_index(share.index, written.index)
+
+
+def _element_of(share: Share, name: str, memory: str, containers) -> str | None:
+    """Which end of the link from ``share``'s other end to ``memory`` (what ``name`` held) is
+    a list the other was put into: two elements put into a list share no memory through it.
+    An element taken out (``r = xs[i]``) may be any of them: its link is a plain one."""
+    other = _other_end(share, name)
+    if _put_into(share, name, containers):
+        return memory
+    if _put_into(share, other, containers):
+        return other
+    if share.how == "lost" and share.element_of is not None:
+        return memory if share.element_of == name else share.element_of
+    return None
+
+
+def _stored_shares(s, containers) -> list[Share]:
+    """``xs[i] = v`` puts the array ``v`` into a slot of the list (or dict) ``xs``: ``v`` is
+    that element, as after ``xs = [v]`` (a store into an array copies)."""
+    if not element_replaced(s, containers) or not isinstance(s.value, gast.Name):
+        return []
+    target = s.targets[0]
+    return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
+
+
+def _implied_pairs(same: dict) -> tuple[list, bool]:
+    """The ``same`` shares implied among the names that were a rebound name's very object
+    (``same``: each -> its shares with it), as pairs; and whether they link every two that
+    both were (flags exact). Each is linked to one that surely was (its flag is then the
+    other's), or else, for a few, each pair; for more, each to the first (inexact: where the
+    first was not the object, two others that were are not linked)."""
+    ends = sorted(same, key=lambda n: (not any(sh.certain for sh in same[n]), n))
+    surely_first = bool(ends) and any(sh.certain for sh in same[ends[0]])
+    if not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES:
+        return [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]], True
+    return [(a, ends[0]) for a in ends[1:]], surely_first
 
 
 def _put_into(share: Share, end: str, containers) -> bool:
