@@ -659,7 +659,7 @@ def run_overhead(sg, table: Table, opts) -> None:
 
 
 def selected(key: str, only: list[str] | None) -> bool:
-    return not only or any(token in key.split("/") for token in only)
+    return not only or any(token == key or token in key.split("/") for token in only)
 
 
 def all_keys() -> list[str]:
@@ -730,7 +730,7 @@ def main(argv=None) -> int:
         return 0
     only = [t.strip() for t in opts.only.split(",") if t.strip()] if opts.only else None
     if only:
-        known = {part for key in all_keys() for part in key.split("/")}
+        known = {*all_keys(), *(part for key in all_keys() for part in key.split("/"))}
         unknown = [t for t in only if t not in known]
         if unknown:
             parser.error(f"unknown name(s) {', '.join(unknown)}; choose from {', '.join(all_keys())}")
