@@ -332,8 +332,7 @@ def horner_of_three(x, y, z):
 def test_gradients_calling_user_functions_jitted(f, args):
     """A helper's generated jvp (keyword-only tangents) or forward/backward pair (a tape read
     back through reversed()) compiled with the caller: the same numbers as Python's."""
-    wrt = tuple(range(len(args)))
-    g = srcgrad.grad(f, wrt=wrt)
+    g = srcgrad.grad(f, wrt=tuple(range(len(args))) if len(args) > 1 else 0)
     jg = srcgrad.jit(g)
     for scale in (1.0, 0.5):
         shifted = tuple(a * scale for a in args)
@@ -370,10 +369,56 @@ def test_element_and_slice_reads_and_stores_jitted(f, shapes):
     the cotangents of `x[0]`, `A[1]`, `x[:2]`, `A[0, 2]`, `y[0] = ...`, `y[1:3] = ...`."""
     rng = np.random.default_rng(len(shapes))
     args = [rng.normal(size=s) * 0.7 for s in shapes]
-    wrt = tuple(range(len(args)))
-    g = srcgrad.grad(f, wrt=wrt)
+    g = srcgrad.grad(f, wrt=tuple(range(len(args))) if len(args) > 1 else 0)
     jg = srcgrad.jit(g)
     for _ in range(2):
         for got, want in zip(jg(*args), g(*args), strict=True):
             np.testing.assert_allclose(got, want, rtol=1e-12)
     srcgrad.check_grads(f, args, modes=("rev",))
+
+
+def accumulate_by_index(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 2 * np.sin(x[i])
+    return s
+
+
+def accumulate_numbers(a, b):
+    s = 0.0
+    for k in range(20):
+        s += a * k + b ** 2
+    return s
+
+
+def accumulate_into_array(x):
+    y = x * 1.0
+    for _ in range(3):
+        y += np.sin(y) * x
+    return np.sum(y ** 2)
+
+
+def accumulate_into_float32(x):
+    y = np.ones(3, dtype=np.float32)
+    y += x  # float64 into a float32 array: NumPy casts to float32
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (accumulate_by_index, (np.linspace(0.1, 1.0, 5),)),
+    (accumulate_numbers, (0.3, 0.7)),
+    (accumulate_into_array, (np.linspace(0.2, 0.9, 4),)),
+    (accumulate_into_float32, (np.linspace(0.2, 0.9, 3),)),
+])
+def test_augmented_assignments_jitted(f, args):
+    """``s += v`` where ``s`` may be an array (sg.in_place_result), in reverse and forward
+    mode (the scalar variant picks forward mode for Python numbers): Numba cannot read
+    ``s.__class__``, and chose by the types it compiles for (it refused every such loop)."""
+    g = srcgrad.grad(f, wrt=tuple(range(len(args))) if len(args) > 1 else 0)
+    jg = srcgrad.jit(g)
+    for _ in range(2):  # the first call also runs Python; the second only Numba
+        np.testing.assert_allclose(jg(*args), g(*args), rtol=1e-12)
+    if f is accumulate_into_float32:  # (finite differences through float32 are too rough)
+        np.testing.assert_allclose(jg(*args), 1.0 + 2.0 * args[0], rtol=1e-6)
+    else:
+        srcgrad.check_grads(f, list(args), modes=("rev",))

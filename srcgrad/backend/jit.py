@@ -34,7 +34,16 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import JitUnsupportedError, UnsupportedSyntaxError, srcgrads_mark
-from ..runtime import broadcasting, containers, creation, elementwise, indexing, products, sharing
+from ..runtime import (
+    broadcasting,
+    containers,
+    creation,
+    elementwise,
+    in_place,
+    indexing,
+    products,
+    sharing,
+)
 from .emit import plain_parameters
 
 # The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
@@ -259,6 +268,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         # Numba takes module data as constants when it compiles: no rebinding to read
         definition.body = [s for s in definition.body if not _reads_module_data(s)]
         _drop_operand_checks(definition)
+        InPlaceCalls().visit(definition)
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
@@ -577,6 +587,26 @@ def _checks_operand(node) -> bool:
     )
 
 
+class InPlaceCalls(ast.NodeTransformer):
+    """``v if x.__class__ is not ndarray or ... else sg.in_place_result(v, x)`` (``x op= v``
+    where ``x`` may be an array) -> ``sg.in_place_result(v, x)``, and the same for
+    ``sg.in_place_tangent``: the class test inline saves a call in Python, where Numba knows
+    the types when it compiles (and cannot read ``__class__``); the helper's Numba form
+    chooses by them."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        call = node.orelse
+        if (
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("in_place_result", "in_place_tangent")
+            and getattr(call.func.value, "id", None) == "sg"
+            and any(isinstance(n, ast.Attribute) and n.attr == "__class__" for n in ast.walk(node.test))
+        ):
+            return call
+        return node
+
+
 def _push(node, stacks) -> bool:
     """``stack.append(v)`` as a statement, for one of ``stacks``."""
     return (
@@ -806,6 +836,7 @@ def jit_runtime() -> types.ModuleType:
     numba = _numba()
     nt = numba.types
     overload = importlib.import_module("numba.extending").overload
+    as_dtype = importlib.import_module("numba.np.numpy_support").as_dtype
 
     module = types.ModuleType("srcgrad_jit_runtime", "srcgrad's runtime helpers for Numba")
 
@@ -827,6 +858,40 @@ def jit_runtime() -> types.ModuleType:
     def _scalar_seed(y, name):
         if number(y) or isinstance(y, nt.Array) and y.ndim == 0:
             return lambda y, name: 1.0
+        return None
+
+    in_place_result = helper(in_place.in_place_result)
+    broadcast_message = "srcgrad.jit: an in-place update whose value broadcasts its target to more entries"
+
+    @overload(in_place_result)
+    def _in_place_result(value, target):
+        if not isinstance(target, nt.Array):
+            return lambda value, target: value  # a number: Python rebinds it
+        if not isinstance(value, nt.Array) or value.ndim != target.ndim:
+            return None
+        if value.dtype == target.dtype:
+            def same(value, target):
+                if value.shape != target.shape:
+                    raise ValueError(broadcast_message)
+                return value
+
+            return same
+        if not np.can_cast(as_dtype(value.dtype), as_dtype(target.dtype), casting="same_kind"):
+            return None  # NumPy raises (a float into an int array): the Python call said so
+
+        def cast(value, target):
+            if value.shape != target.shape:
+                raise ValueError(broadcast_message)
+            return value.astype(target.dtype)
+
+        return cast
+
+    in_place_tangent = helper(in_place.in_place_tangent)
+
+    @overload(in_place_tangent)
+    def _in_place_tangent(tangent, target):
+        if not isinstance(target, nt.Array) or (isinstance(tangent, nt.Array) and tangent.dtype == target.dtype):
+            return lambda tangent, target: tangent
         return None
 
     zeros_like = helper(broadcasting.zeros_like)
