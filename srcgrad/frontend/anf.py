@@ -27,7 +27,7 @@ import numpy as np
 from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import keyword_dict, packed_extremum, pairwise_einsum
+from .desugar import einsum_with_string, keyword_dict, packed_extremum, pairwise_einsum
 from .iterators import as_comprehension
 from .resolve import is_missing
 
@@ -193,6 +193,9 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
+        if callee is np.einsum:
+            where = str(self.lower.parsed.location(node))
+            node = einsum_with_string(node, self.env.static_value, self.lower.unsupported, where)
         if callee is np.einsum and len(node.args) != 3:
             node = pairwise_einsum(node)
         if callee is builtins.max or callee is builtins.min:

@@ -421,6 +421,56 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     )
 
 
+# NumPy's labels for the axis numbers of einsum's sublist form: 0..25 and 26..51
+_SUBLIST_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def einsum_with_string(call: gast.Call, static_value, refuse, where: str) -> gast.Call:
+    """``np.einsum`` in NumPy's sublist form, ``np.einsum(a, [0, 0])`` or
+    ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``, written in the string form its rules read
+    (``np.einsum("AA", a)``): they took ``a`` for the subscripts, and gave a derivative of
+    zero. Subscripts that are neither a string constant nor sublists written out in the
+    call are checked when it runs (``sg.einsum_subscripts``, naming ``where``); ``refuse(node,
+    construct, hint)`` makes the error for sublists only partly written out."""
+    args = call.args
+    if not args or isinstance(args[0], gast.Starred) or isinstance(static_value(args[0]), str):
+        return call
+    if isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
+        return call
+    if len(args) >= 2 and isinstance(args[1], (gast.List, gast.Tuple)):
+        output = args[-1] if len(args) % 2 else None
+        pairs = list(zip(args[0::2], args[1::2], strict=False))
+        labels = [_sublist_labels(sub, static_value) for _, sub in [*pairs, (None, output)] if sub is not None]
+        if any(label is None for label in labels) or any(isinstance(op, gast.Starred) for op, _ in pairs):
+            raise refuse(
+                call, "np.einsum's sublist form with sublists not written out as lists of axis numbers",
+                "write the subscripts as a string (`np.einsum('ij,jk->ik', a, b)`)",
+            )
+        text = ",".join(labels[: len(pairs)]) + (f"->{labels[-1]}" if output else "")
+        return gast.Call(func=call.func, args=[tp.const(text), *(op for op, _ in pairs)], keywords=call.keywords)
+    checked = tp.expr("sg.einsum_subscripts(s, w)", s=args[0], w=tp.const(where))
+    return gast.Call(func=call.func, args=[checked, *args[1:]], keywords=call.keywords)
+
+
+def _sublist_labels(node, static_value) -> str | None:
+    """``[0, 1, ...]`` as ``"AB..."``; None for anything but a display of axis numbers and ``...``."""
+    if not isinstance(node, (gast.List, gast.Tuple)):
+        return None
+    text = ""
+    for item in node.elts:
+        if isinstance(item, gast.Name) and static_value(item) is Ellipsis:
+            text += "..."
+        elif not isinstance(item, gast.Constant):
+            return None
+        elif item.value is Ellipsis:
+            text += "..."
+        elif type(item.value) is int and 0 <= item.value < len(_SUBLIST_LABELS):
+            text += _SUBLIST_LABELS[item.value]
+        else:
+            return None
+    return text
+
+
 def keyword_dict(node, static_value):
     """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
     container construction for both spellings; any other node as it is."""

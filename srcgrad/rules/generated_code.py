@@ -17,7 +17,7 @@ nondifferentiable(
     sg.scalar_seed, sg.zeros_like, sg.reduced_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector,
     sg.field_index, sg.extremum_position,
-    sg.require_vector_product, sg.only_shape,
+    sg.require_vector_product, sg.only_shape, sg.einsum_subscripts,
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_view, sg.shares_memory, sg.shares_elements, sg.same_slot,
     sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,

@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import Location, UnsupportedSyntaxError
 from .broadcasting import shape_of, unbroadcast, zeros_like
 from .containers import dense
 from .shapes import mT
@@ -153,6 +154,18 @@ def _einsum_labels(subscripts, operands):
         counts = "".join(ins)
         out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
     return ins, out, unused[width:]
+
+
+def einsum_subscripts(subscripts, at=None):
+    """``subscripts`` of an ``np.einsum`` call, once it is a string: NumPy's sublist form
+    (``np.einsum(a, axes)``, axes held in a name) puts an operand where the subscripts go,
+    and the rules would take it for them (a derivative of zero)."""
+    if isinstance(subscripts, str):
+        return subscripts
+    raise UnsupportedSyntaxError(
+        "np.einsum's sublist form with sublists not written out in the call", Location.parse(at),
+        "write the subscripts as a string (`np.einsum('ij,jk->ik', a, b)`), or the sublists as lists in the call",
+    )
 
 
 def einsum_of_one(subscripts, a, optimize=False):
