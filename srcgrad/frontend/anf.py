@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+import math
 
 import gast
 import numpy as np
@@ -27,7 +28,13 @@ import numpy as np
 from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
-from .desugar import einsum_with_string, keyword_dict, packed_extremum, pairwise_einsum
+from .desugar import (
+    einsum_with_string,
+    keyword_dict,
+    log_with_base,
+    packed_extremum,
+    pairwise_einsum,
+)
 from .iterators import as_comprehension
 from .resolve import is_missing
 
@@ -193,6 +200,10 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
+        if callee is math.log and len(node.args) == 2:
+            rewritten = log_with_base(node)
+            if rewritten is not node:
+                return self.operation(rewritten)
         if callee is np.einsum:
             where = str(self.lower.parsed.location(node))
             node = einsum_with_string(node, self.env.static_value, self.lower.unsupported, where)

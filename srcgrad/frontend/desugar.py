@@ -471,6 +471,16 @@ def _sublist_labels(node, static_value) -> str | None:
     return text
 
 
+def log_with_base(call: gast.Call) -> gast.Call:
+    """``math.log(x, b)`` as ``math.log(x) / math.log(b)``: the value CPython computes (it
+    divides the two logarithms), from the one-argument rule."""
+    if len(call.args) != 2 or call.keywords or any(isinstance(a, gast.Starred) for a in call.args):
+        return call
+    x, base = call.args
+    logs = [gast.Call(func=tp.clone(call.func), args=[a], keywords=[]) for a in (x, base)]
+    return gast.copy_location(gast.BinOp(left=logs[0], op=gast.Div(), right=logs[1]), call)
+
+
 def keyword_dict(node, static_value):
     """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
     container construction for both spellings; any other node as it is."""

@@ -6,8 +6,8 @@ Constants are Python floats so that float32 inputs keep float32 derivatives.
 The ``math`` module's functions share the rules of their NumPy counterparts
 where the formula is plain arithmetic (exp, log, sqrt, ...); the others have
 rules of their own in ``scalar_math`` that call ``math``, not NumPy. A call
-with more arguments than the rule has, like ``math.log(x, 2)``, finds no
-rule. Trigonometric and hyperbolic functions are in ``trigonometric``.
+with more arguments than the rule has finds no rule (``math.log(x, 2)`` is
+written ``math.log(x) / math.log(2)`` by the front end). Trigonometric and hyperbolic functions are in ``trigonometric``.
 
 Conventions at kinks: ``abs`` has derivative ``sign(x)`` (0 at 0);
 ``maximum``/``minimum`` split the derivative 0.5/0.5 at ties; ``clip`` passes
