@@ -22,6 +22,7 @@ from .analysis.classify import is_users_code
 from .backend import emit
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
+from .core.numpy_facts import IN_PLACE_UNLESS_COPIED
 from .driver import pipeline
 from .driver.assumptions import NEVER
 from .driver.dynamic import is_literal, rule_wrapper
@@ -84,10 +85,25 @@ def transformable(func, mode: str | None = None) -> Callable:
         found = _users_callable(func)
         if found is not None:  # grad(model.loss): a wrapper calls it, as a call site in user code would
             return rule_wrapper(*found)
+        if registry.is_nondifferentiable(func):  # grad(np.floor): zero, as at a call site in user code
+            return rule_wrapper(func, _positional_count(func))
         name = getattr(func, "__name__", "function")
         raise NoDerivativeRuleError(name, Location.of_the_users_call(), fix=wrapper_fix(func) or "")
     options = _options_by_name(func, rule)
     return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _positional_count(func) -> int:
+    """How many arguments a wrapper of ``func`` passes on: a ufunc's inputs, else the
+    parameters its signature requires (one where it has none to read)."""
+    if isinstance(func, np.ufunc):
+        return func.nin
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    required = [p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return max(len(required), 1)
 
 
 def _users_bound_method(func):
@@ -144,6 +160,7 @@ def _options_by_name(func, rule) -> dict:
     return {
         name: default for name, default in rule.options.items()
         if name in accepted and name not in rule.inputs and is_literal(default)
+        and not (name == "copy" and func in IN_PLACE_UNLESS_COPIED)  # (its call would be refused)
     }
 
 

@@ -24,3 +24,22 @@ def test_math_log_with_a_base():
     assert srcgrad.value_and_grad(log_base_three)(1.3)[0] == log_base_three(1.3)
     srcgrad.check_grads(log_with_active_base, [1.3, 2.5], modes=("rev", "fwd"))
     srcgrad.check_grads(log_with_active_base, [np.float64(1.3), 2.5], modes=("rev",), order=2)
+
+
+@pytest.mark.parametrize("func", [np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around, np.sign])
+def test_a_function_declared_nondifferentiable_has_zero_derivative_when_differentiated_itself(func):
+    """``grad(np.floor)``: zero, as at a call in user code (it asked for a rule and refused)."""
+    x = np.array([0.3, -1.7])
+    assert srcgrad.grad(func)(0.3) == 0.0
+    out, tangent = srcgrad.jvp(func, (x,), (np.ones(2),))
+    np.testing.assert_array_equal(out, func(x))
+    np.testing.assert_array_equal(tangent, np.zeros(2))
+    np.testing.assert_array_equal(srcgrad.vjp(func, x)[1](np.ones(2))[0], np.zeros(2))
+
+
+def test_nan_to_num_differentiated_itself():
+    """Its one-line wrapper passed ``copy=copy``, which the in-place check took for False."""
+    assert srcgrad.grad(np.nan_to_num)(0.3) == 1.0
+    out, tangent = srcgrad.jvp(np.nan_to_num, (np.array([0.3, np.nan]),), (np.ones(2),))
+    np.testing.assert_array_equal(out, [0.3, 0.0])
+    np.testing.assert_array_equal(tangent, [1.0, 0.0])
