@@ -43,3 +43,27 @@ def test_nan_to_num_differentiated_itself():
     out, tangent = srcgrad.jvp(np.nan_to_num, (np.array([0.3, np.nan]),), (np.ones(2),))
     np.testing.assert_array_equal(out, [0.3, 0.0])
     np.testing.assert_array_equal(tangent, [1.0, 0.0])
+
+
+def test_scipy_distribution_methods_take_python_lists():
+    """SciPy reads a list of points as an array; the rules computed with the list itself
+    (``[0, 1, 1] - 0``: a TypeError in the generated code)."""
+    sst = pytest.importorskip("scipy.stats")
+
+    def bernoulli(p):
+        return np.sum(sst.bernoulli.logpmf([0, 1, 1], p))
+
+    def poisson(lam):
+        return np.sum(sst.poisson.logpmf([0, 1, 3], lam))
+
+    def normal(m):
+        return np.sum(sst.norm.logpdf([0.1, 0.5], m))
+
+    def frozen(m):
+        d = sst.norm(m, 2.0)
+        return np.sum(d.logpdf([0.1, 0.5]))
+
+    assert srcgrad.grad(bernoulli)(0.35) == pytest.approx(2 / 0.35 - 1 / 0.65, rel=1e-12)
+    assert srcgrad.grad(normal)(0.2) == pytest.approx((0.1 - 0.2) + (0.5 - 0.2), rel=1e-12)
+    for f, a in ((bernoulli, 0.35), (poisson, 1.7), (normal, 0.2), (frozen, 0.2)):
+        srcgrad.check_grads(f, [a], modes=("rev", "fwd"))

@@ -7,8 +7,9 @@ forward mode's tangent of a list is a list too. A list, tuple or comprehension
 written as such an argument becomes ``sg.as_array(...)`` (``np.asarray``, whose
 rule carries the derivative to each element), so every rule sees an array, as
 NumPy itself does. Only functions that read the argument as one array are
-rewritten: ufuncs (every positional argument) and the functions of
-``ARRAY_FIRST_ARGUMENT`` (the first); ``np.stack([a, b])`` keeps its list.
+rewritten: ufuncs and the methods of SciPy's distributions (every positional
+argument) and the functions of ``ARRAY_FIRST_ARGUMENT`` (the first);
+``np.stack([a, b])`` keeps its list.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def _array_positions(func, count: int) -> range:
         return range(0)
     if isinstance(func, np.ufunc):
         return range(min(count, func.nin))
+    owner = getattr(func, "__self__", None)
+    if owner is not None and (type(owner).__module__ or "").startswith("scipy.stats"):
+        return range(count)  # a distribution's method: points, shapes, loc and scale are arrays
     module = getattr(func, "__module__", None) or ""
     public = ".".join(part for part in module.split(".") if not part.startswith("_"))
     if f"{public}.{getattr(func, '__name__', '')}" in ARRAY_FIRST_ARGUMENT:
