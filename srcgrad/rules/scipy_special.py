@@ -1,15 +1,16 @@
 """Rules for ``scipy.special``: log-sum-exp and softmax, the gamma family (with the
 regularized incomplete gamma functions in ``x``, and ``math.gamma``/``math.lgamma``),
 error functions and the normal
-distribution function, logistic functions, ``xlogy``, entropies and modified
-Bessel functions.
+distribution function, logistic functions, ``xlogy``, entropies, Bessel
+functions of both kinds and modified ones, and ``betainc`` in ``x``.
 
 Derivatives are written with SciPy's own functions where that keeps them
 finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
 never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
 (``polygamma``'s ``n``) have no derivative; ``iv``/``ive``'s real order ``v`` and
 ``gammainc``/``gammaincc``'s ``a`` have one that is not provided (a run-time
-``NoDerivativeRuleError`` when that argument is active). ``logsumexp`` with
+``NoDerivativeRuleError`` when that argument is active), and so do the Bessel
+functions' orders (``jv``, ``yv``, ``kv``, ``kve``) and ``betainc``'s ``a`` and ``b``. ``logsumexp`` with
 ``return_sign=True`` is refused at run time. Constants are Python floats
 (``math.sqrt(math.pi)``), so float32 inputs keep float32 derivatives.
 """
@@ -440,3 +441,184 @@ def ive_jvp(dv, dx, ans, v, x):
     return dx * (
         (special.ive(v - 1.0, x) + special.ive(v + 1.0, x)) / 2.0 - np.sign(x) * ans
     ) + dv * sg.no_derivative("scipy.special.ive", "v")
+
+
+# ------------------------------------------------ Bessel functions of the first and second kind
+
+
+@defvjp(special.j0)
+def j0(g, ans, x):
+    return -g * special.j1(x)
+
+
+@defjvp(special.j0)
+def j0_jvp(dx, ans, x):
+    return -dx * special.j1(x)
+
+
+@defvjp(special.j1)
+def j1(g, ans, x):
+    """j1' = (j0(x) - jv(2, x)) / 2."""
+    return g * (special.j0(x) - special.jv(2.0, x)) / 2.0
+
+
+@defjvp(special.j1)
+def j1_jvp(dx, ans, x):
+    return dx * (special.j0(x) - special.jv(2.0, x)) / 2.0
+
+
+@defvjp(special.y0)
+def y0(g, ans, x):
+    return -g * special.y1(x)
+
+
+@defjvp(special.y0)
+def y0_jvp(dx, ans, x):
+    return -dx * special.y1(x)
+
+
+@defvjp(special.y1)
+def y1(g, ans, x):
+    """y1' = (y0(x) - yv(2, x)) / 2."""
+    return g * (special.y0(x) - special.yv(2.0, x)) / 2.0
+
+
+@defjvp(special.y1)
+def y1_jvp(dx, ans, x):
+    return dx * (special.y0(x) - special.yv(2.0, x)) / 2.0
+
+
+@defvjp(special.jv, broadcasts=True)
+def jv(g, ans, v, x):
+    """jv' = (jv(v - 1, x) - jv(v + 1, x)) / 2 (``jn`` is ``jv``); no derivative in the order v."""
+    return sg.no_derivative("scipy.special.jv", "v"), g * (special.jv(v - 1.0, x) - special.jv(v + 1.0, x)) / 2.0
+
+
+@defjvp(special.jv, broadcasts=True)
+def jv_jvp(dv, dx, ans, v, x):
+    return dx * (special.jv(v - 1.0, x) - special.jv(v + 1.0, x)) / 2.0 + dv * sg.no_derivative("scipy.special.jv", "v")
+
+
+@defvjp(special.yv, broadcasts=True)
+def yv(g, ans, v, x):
+    """yv' = (yv(v - 1, x) - yv(v + 1, x)) / 2; no derivative in the order v."""
+    return sg.no_derivative("scipy.special.yv", "v"), g * (special.yv(v - 1.0, x) - special.yv(v + 1.0, x)) / 2.0
+
+
+@defjvp(special.yv, broadcasts=True)
+def yv_jvp(dv, dx, ans, v, x):
+    return dx * (special.yv(v - 1.0, x) - special.yv(v + 1.0, x)) / 2.0 + dv * sg.no_derivative("scipy.special.yv", "v")
+
+
+@defvjp(special.yn, broadcasts=True)
+def yn(g, ans, n, x):
+    """yn' = (yn(n - 1, x) - yn(n + 1, x)) / 2; the order n is an integer: no derivative."""
+    return None, g * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2.0
+
+
+@defjvp(special.yn, broadcasts=True)
+def yn_jvp(dn, dx, ans, n, x):
+    return dx * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2.0
+
+
+# ------------------------------------------- modified Bessel functions of the second kind
+
+
+@defvjp(special.k0)
+def k0(g, ans, x):
+    return -g * special.k1(x)
+
+
+@defjvp(special.k0)
+def k0_jvp(dx, ans, x):
+    return -dx * special.k1(x)
+
+
+@defvjp(special.k1)
+def k1(g, ans, x):
+    """k1' = -(k0(x) + kv(2, x)) / 2."""
+    return -g * (special.k0(x) + special.kv(2.0, x)) / 2.0
+
+
+@defjvp(special.k1)
+def k1_jvp(dx, ans, x):
+    return -dx * (special.k0(x) + special.kv(2.0, x)) / 2.0
+
+
+@defvjp(special.kv, broadcasts=True)
+def kv(g, ans, v, x):
+    """kv' = -(kv(v - 1, x) + kv(v + 1, x)) / 2; no derivative in the order v."""
+    return sg.no_derivative("scipy.special.kv", "v"), -g * (special.kv(v - 1.0, x) + special.kv(v + 1.0, x)) / 2.0
+
+
+@defjvp(special.kv, broadcasts=True)
+def kv_jvp(dv, dx, ans, v, x):
+    return -dx * (special.kv(v - 1.0, x) + special.kv(v + 1.0, x)) / 2.0 + dv * sg.no_derivative("scipy.special.kv", "v")
+
+
+@defvjp(special.kve, broadcasts=True)
+def kve(g, ans, v, x):
+    """kve = kv(v, x) exp(x): d/dx = kve - (kve(v - 1, x) + kve(v + 1, x)) / 2; no derivative in v."""
+    return sg.no_derivative("scipy.special.kve", "v"), g * (ans - (special.kve(v - 1.0, x) + special.kve(v + 1.0, x)) / 2.0)
+
+
+@defjvp(special.kve, broadcasts=True)
+def kve_jvp(dv, dx, ans, v, x):
+    return dx * (ans - (special.kve(v - 1.0, x) + special.kve(v + 1.0, x)) / 2.0) + dv * sg.no_derivative(
+        "scipy.special.kve", "v"
+    )
+
+
+# ------------------------------------------------------------ more of the gamma family
+
+
+@defvjp(special.rgamma)
+def rgamma(g, ans, x):
+    """rgamma = 1 / gamma: d/dx = -psi(x) rgamma(x) (0 at its zeros, the poles of gamma)."""
+    return -g * np.where(ans == 0.0, 0.0, special.psi(x) * ans)
+
+
+@defjvp(special.rgamma)
+def rgamma_jvp(dx, ans, x):
+    return -dx * np.where(ans == 0.0, 0.0, special.psi(x) * ans)
+
+
+@defvjp(special.multigammaln)
+def multigammaln(g, ans, a, d):
+    """log Γ_d(a) = const + Σ_{j<d} gammaln(a - j/2): d/da = Σ_{j<d} psi(a - j/2); ``d`` is an integer."""
+    return g * sg.multigamma_slope(a, d), None
+
+
+@defjvp(special.multigammaln)
+def multigammaln_jvp(da, dd, ans, a, d):
+    return da * sg.multigamma_slope(a, d)
+
+
+@defvjp(special.betainc, broadcasts=True)
+def betainc(g, ans, a, b, x):
+    """The regularized incomplete beta function in x: x^(a-1) (1-x)^(b-1) / B(a, b); its
+    parameters a and b have derivatives that are not provided."""
+    return (
+        sg.no_derivative("scipy.special.betainc", "a"),
+        sg.no_derivative("scipy.special.betainc", "b"),
+        g * sg.as_float_of(np.exp(special.xlogy(a - 1.0, x) + special.xlog1py(b - 1.0, -x) - special.betaln(a, b)), x),
+    )
+
+
+@defjvp(special.betainc, broadcasts=True)
+def betainc_jvp(da, db, dx, ans, a, b, x):
+    slope = sg.as_float_of(np.exp(special.xlogy(a - 1.0, x) + special.xlog1py(b - 1.0, -x) - special.betaln(a, b)), x)
+    return dx * slope + da * sg.no_derivative("scipy.special.betainc", "a") + db * sg.no_derivative(
+        "scipy.special.betainc", "b"
+    )
+
+
+@defvjp(special.erfcinv)
+def erfcinv(g, ans, y):
+    """erfcinv' = -sqrt(pi)/2 exp(erfcinv(y)^2)."""
+    return -g * (math.sqrt(math.pi) / 2.0) * np.exp(ans**2)
+
+
+@defjvp(special.erfcinv)
+def erfcinv_jvp(dy, ans, y):
+    return -dy * (math.sqrt(math.pi) / 2.0) * np.exp(ans**2)

@@ -207,7 +207,13 @@ from .scipy_linalg import (
     triangle,
 )
 from .scipy_signal import full_convolution_cotangent
-from .scipy_special import logsumexp_adjoints, logsumexp_shares, no_derivative, weighted
+from .scipy_special import (
+    logsumexp_adjoints,
+    logsumexp_shares,
+    multigamma_slope,
+    no_derivative,
+    weighted,
+)
 from .scipy_stats import components, mvn_logpdf_adjoints, mvn_logpdf_tangent, per_component
 from .selection import (
     choose_adjoint,
@@ -312,6 +318,6 @@ __all__ = [  # module by module, as imported above
     "flipped_trans", "in_factor_form", "lower_factor", "on_triangle", "outer_columns",
     "second_frechet", "second_frechet_tangent", "solve_structure", "solve_tangent_structure", "trans_code",
     "transposed_if", "triangle", "full_convolution_cotangent", "logsumexp_adjoints",
-    "logsumexp_shares", "no_derivative", "weighted", "components", "mvn_logpdf_adjoints",
+    "logsumexp_shares", "multigamma_slope", "no_derivative", "weighted", "components", "mvn_logpdf_adjoints",
     "mvn_logpdf_tangent", "per_component",
 ]

@@ -38,3 +38,10 @@ def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False, return_sign
     shares = logsumexp_shares(ans, a, axis, b, keepdims, return_sign, at)
     spread = shares * keep_reduced(g, shares, axis, keepdims)
     return unbroadcast(weighted(spread, b), a), (None if b is None else unbroadcast(spread, b))
+
+
+def multigamma_slope(a, d):
+    """d/da of ``scipy.special.multigammaln(a, d)``: the sum over ``j < d`` of ``psi(a - j/2)``."""
+    from scipy import special  # (only a SciPy rule calls this)
+
+    return sum(special.psi(a - j / 2.0) for j in range(int(d)))
