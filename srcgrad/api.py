@@ -408,6 +408,16 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     gradient.__srcgrad_order__ = order
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
         gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
+
+    def returned(result, args, kwargs):
+        """What this gradient returns where its generated code, called with ``args`` and
+        ``kwargs``, returns ``result``: a function being differentiated calls that code in
+        the gradient's place (``driver.dynamic``), and checks it gives the same."""
+        many = as_tuple and not one_in_tuple
+        result = _like_arguments(result, args, kwargs, checks, many, with_value)
+        return gradient.__srcgrad_output__[0](result) if one_in_tuple else result
+
+    gradient.__srcgrad_returned__ = returned
     # for srcgrad.jit: the variant grad runs for Python numbers
     gradient.__srcgrad_scalar_generated__ = lambda: compiled(True, may_forward).function
     return gradient
@@ -481,8 +491,12 @@ def _latest_source(built: list, compiled, func, names, columns: bool) -> str:
 
 # (to the user's structure, back to the generated code's) for grad(f, wrt=(0,)), whose
 # generated code returns the one gradient alone
-_ONE_TUPLE = (lambda g: (g,), lambda g: g[0])
-_ONE_TUPLE_WITH_VALUE = (lambda r: (r[0], (r[1],)), lambda r: (r[0], r[1][0]))
+# (a cotangent may be None: an exact zero)
+_ONE_TUPLE = (lambda g: (g,), lambda g: None if g is None else g[0])
+_ONE_TUPLE_WITH_VALUE = (
+    lambda r: (r[0], (r[1],)),
+    lambda r: None if r is None else (r[0], None if r[1] is None else r[1][0]),
+)
 
 
 def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):

@@ -214,12 +214,22 @@ def srcgrads_mark(func, name: str, default=None):
     return value if code is not None and _is_srcgrads(code.co_filename) else default
 
 
-# the fix for a call of srcgrad's operators inside a function srcgrad differentiates
-HIGHER_ORDER_OUTSIDE = (
-    "srcgrad does not differentiate its own operators inside a function it differentiates: "
-    "take the second derivative from outside, with srcgrad.hessian(f), srcgrad.hvp(f) or "
-    "srcgrad.grad(srcgrad.grad(f))"
-)
+def nested_operator_fix(operator) -> str:
+    """The fix for a call, inside a function srcgrad differentiates, of one of srcgrad's
+    operators or of what one returned, where srcgrad does not differentiate through it: it
+    does through the gradients ``grad(f)`` and ``value_and_grad(f)`` return (their generated
+    code, as a helper's), up to second order in all."""
+    if srcgrads_mark(operator, "__srcgrad_order__", 0) > 1:
+        return (
+            "it takes second derivatives, so differentiating it would take a third: srcgrad "
+            "differentiates up to second order (grad(grad(f)), hessian, hvp)"
+        )
+    return (
+        "srcgrad differentiates through a gradient that srcgrad.grad(f) or srcgrad.value_and_grad(f) "
+        "returned, called inside a function it differentiates, but not through this one: call such "
+        "a gradient there, or take the second derivative from outside, with srcgrad.hessian(f), "
+        "srcgrad.hvp(f), srcgrad.jacobian(srcgrad.grad(f)) or srcgrad.grad(srcgrad.grad(f))"
+    )
 
 
 def one_mode_rule(callee: str, mode: str) -> str:

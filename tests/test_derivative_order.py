@@ -134,8 +134,20 @@ def _its_own_jvp(x):
     return srcgrad.jvp(scalar_f, (x,), (1.0,))[1]
 
 
-@pytest.mark.parametrize("f, x", [(_sums_the_gradient, X), (_its_own_jvp, XS)], ids=["grad", "jvp"])
-def test_srcgrads_operators_inside_a_differentiated_function_are_refused_with_the_fix(f, x):
+def _its_own_jacobian(x):
+    return np.sum(srcgrad.jacobian(curve)(x))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_gradient_inside_a_differentiated_function_is_differentiated_through(mode):
+    """It was refused ("take the second derivative from outside"): the Hessian's row sums."""
+    numeric = finite_difference_jacobian(srcgrad.grad(vector_f), X).sum(axis=0)
+    np.testing.assert_allclose(srcgrad.grad(_sums_the_gradient, mode=mode)(X), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcgrad.jvp(_sums_the_gradient, (X,), (V,))[1], numeric @ V, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, x", [(_its_own_jvp, XS), (_its_own_jacobian, X[:2])], ids=["jvp", "jacobian"])
+def test_srcgrads_other_operators_inside_a_differentiated_function_are_refused_with_the_fix(f, x):
     """It said to register a rule for srcgrad.grad; it says to differentiate from outside."""
     for differentiate in (lambda: srcgrad.grad(f)(x), lambda: srcgrad.jvp(f, (x,), (np.ones_like(x),))):
         with pytest.raises(srcgrad.NoDerivativeRuleError, match="from outside") as caught:

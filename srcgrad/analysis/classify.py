@@ -39,10 +39,10 @@ from ..core.numpy_facts import (
     VARARG_METHODS,
 )
 from ..errors import (
-    HIGHER_ORDER_OUTSIDE,
     NoDerivativeRuleError,
     UnsupportedSyntaxError,
     made_by_srcgrad,
+    nested_operator_fix,
     one_mode_rule,
     srcgrads_mark,
 )
@@ -254,6 +254,8 @@ class Classifier:
         """The operation of a call whose callee is known: a rule, a user function, or neither."""
         if target is stop_gradient:
             return Operation("nondiff")
+        if srcgrads_mark(target, "__srcgrad_generated__") is not None:  # a gradient (dU = srcgrad.grad(U)):
+            return self.dynamic(node)  # its generated code, asked for (made again if need be) when it runs
         target = BUILTIN_ALIASES.get(target, target)
         target = _form_of(target, node)
         if target is runtime.closure:  # a function and its captured values: their container
@@ -374,7 +376,7 @@ class Classifier:
                 "a function's closure carries no derivative",
             )
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
-        fix = HIGHER_ORDER_OUTSIDE if made_by_srcgrad(callee) else op.fix
+        fix = nested_operator_fix(callee) if made_by_srcgrad(callee) else op.fix
         receiver = op.call.func.value if isinstance(op.call, gast.Call) and isinstance(op.call.func, gast.Attribute) else None
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
             # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule

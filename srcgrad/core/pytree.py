@@ -106,6 +106,26 @@ def like(tree, template):
     return tree
 
 
+def same_layout(tree, other) -> bool:
+    """Whether ``tree`` and ``other`` have the same containers (types, lengths, dict keys in
+    order, ``None`` parts) and leaves of the same shapes and dtypes (a Python number as a
+    0-d array of its type): whether one can stand for the other, values apart."""
+    if tree is None or other is None:
+        return tree is other
+    if is_container(tree) or is_container(other):
+        if type(tree) is not type(other) or len(tree) != len(other):
+            return False
+        if isinstance(tree, dict) and list(tree) != list(other):
+            return False
+        return all(same_layout(a, b) for a, b in zip(children(tree), children(other)))
+    return np.shape(tree) == np.shape(other) and _dtype(tree) == _dtype(other)
+
+
+def _dtype(leaf):
+    dtype = getattr(leaf, "dtype", None)
+    return dtype if dtype is not None else np.result_type(type(leaf))
+
+
 def _zero_like(leaf):
     if isinstance(leaf, float):
         return 0.0

@@ -13,6 +13,10 @@ call in the user's source, which looks at the callee when it arrives:
   cotangent is a dict of theirs;
 * a callable with a registered rule (``np.tanh`` passed as ``nonlinearity``):
   a one-line wrapper that calls it, transformed like user code;
+* a gradient ``srcgrad.grad(f)`` or ``value_and_grad(f)`` returned (HMC's
+  ``grad(U)(q)`` in a leapfrog step, MAML's inner step): the code generated for
+  it, transformed like user code, as ``grad(grad(f))`` transforms it (a second
+  derivative; differentiating that again, a third, is refused);
 * anything else: ``NoDerivativeRuleError`` naming the call as the user wrote it,
   with its ``file:line:col`` — never a silent zero.
 """
@@ -28,14 +32,19 @@ import types
 import numpy as np
 
 from ..analysis.classify import is_users_code
+from ..core import pytree
 from ..core.ir import CALLEE
 from ..errors import (
-    HIGHER_ORDER_OUTSIDE,
+    DerivativeOrderError,
+    GradientStructureError,
     Location,
     NoDerivativeRuleError,
+    SrcgradError,
     UnsupportedSyntaxError,
     made_by_srcgrad,
+    nested_operator_fix,
     one_mode_rule,
+    srcgrads_mark,
 )
 from ..frontend.wrappers import looked_through, own_signature, wrapper_fix
 from ..rules import registry
@@ -71,27 +80,35 @@ class CallSite:
 
     def forward(self, func, *written, **keywords):
         call = self._call(func, written, keywords, "rev")
-        pair = self._pair_of(call.callee, call.wrt)
+        pair = self._derivative(call, self._pair_of)
         out, tape = pair.forward(*call.args, **call.kwargs)
-        return out, (pair.backward, tape, call)
+        return call.returned(out, self), (pair.backward, tape, call)
 
     @staticmethod
     def backward(tape, g):
         backward, inner, call = tape
-        return call.gathered(backward(inner, g))
+        return call.gathered(backward(inner, call.as_generated(g)))
 
     def jvp(self, tangents, func, *written, **keywords):
         call = self._call(func, written, keywords, "fwd")
-        slot = self._jvp_of(call.callee, call.wrt)
+        slot = self._derivative(call, self._jvp_of)
         names = slot.tangent_names
         spread = call.spread(tangents)
-        return slot.function(*call.args, **call.kwargs, **{names[w]: spread[w] for w in call.wrt})
+        out, out_tangent = slot.function(*call.args, **call.kwargs, **{names[w]: spread[w] for w in call.wrt})
+        return call.returned(out, self), call.as_returned(out_tangent)
 
     def forward_jvp(self, tangents: dict, func, *written, **keywords):
         """Forward mode over ``forward`` (``hvp`` through this call): ``((out, tape), their
         tangents)``, from the forward mode of the callee's generated forward function.
         ``tangents`` maps a position in ``(func, *written)``, or a keyword, to its tangent."""
         call = self._call(func, written, keywords, "rev")
+        if call.operator is not None:
+            raise DerivativeOrderError(
+                self.label, "is a gradient called inside a function whose second derivative is taken: "
+                "that would take a derivative of order 3 through it", "srcgrad differentiates up to "
+                "second order: take one derivative (grad, value_and_grad, jvp, vjp) of a function that "
+                "calls a gradient", self.location,
+            )
         pair = self._pair_of(call.callee, call.wrt)
         # position 0 is the callee: a closure's tangent is its captured values'
         active = {(k - 1 if k != 0 else CALLEE) if isinstance(k, int) else k: t for k, t in tangents.items()}
@@ -116,6 +133,23 @@ class CallSite:
         out, dout = slot.function(inner, g, **{slot.tangent_names[n]: t for n, t in given.items()})
         return call.gathered(out), call.gathered(dout)
 
+    def _derivative(self, call: _Call, made_by):
+        """The callee's generated pair or forward mode (``made_by``). For a gradient srcgrad made,
+        a refusal while transforming its code again says so, naming this call: what it refuses
+        is in that gradient's function, where the user's call of it does not show."""
+        if call.operator is None:
+            return made_by(call.callee, call.wrt)
+        try:
+            return made_by(call.callee, call.wrt)
+        except SrcgradError as exc:
+            note = (
+                f"srcgrad: raised differentiating the code srcgrad generated for {self.label}, called at "
+                f"{self.location} in a function being differentiated (a second derivative of its function)"
+            )
+            if hasattr(exc, "add_note"):
+                exc.add_note(note)
+            raise
+
     def _with_active(self, active: tuple) -> CallSite:
         """This call with other entries differentiated (forward mode over generated code)."""
         if active not in self._others:
@@ -129,6 +163,9 @@ class CallSite:
         original = func
         captured = self._captured(func, args, kwargs) if CALLEE in self.active else {}
         func, args, kwargs, leading = _unwrapped(func, tuple(args), kwargs)
+        operator = None
+        if made_by_srcgrad(func):  # one of srcgrad's gradients: the code generated for it is called
+            operator, func = func, self._generated_code(func, mode)
         if captured:  # a closure's positional values went first: the rest come before them
             captured = {k: ("pos", leading - place[1]) if place[0] == "pos" else place for k, place in captured.items()}
         key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)), tuple(captured.items()))
@@ -145,7 +182,15 @@ class CallSite:
         callee, wrt, pieces, written = found
         if written:
             self._refuse_writes(callee, written, args, kwargs)
-        return _Call(callee, args, kwargs, wrt, pieces, places, original)
+        return _Call(callee, args, kwargs, wrt, pieces, places, original, operator)
+
+    def _generated_code(self, operator, mode: str):
+        """The generated function behind ``operator``, a gradient srcgrad made, made again if what
+        it was made from changed; refused for its other operators (``hvp(f)``, a pullback)."""
+        made = srcgrads_mark(operator, "__srcgrad_generated__")
+        if made is None or srcgrads_mark(operator, "__srcgrad_returned__") is None:
+            raise NoDerivativeRuleError(self.label, self.location, mode, nested_operator_fix(operator))
+        return made()
 
     def _captured(self, func, args: list, kwargs: dict) -> dict:
         """Where a differentiated callee's captured values go: ``{key: ("pos", k) or ("kw", name)}``
@@ -189,8 +234,6 @@ class CallSite:
             )
 
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
-        if made_by_srcgrad(func):  # (a gradient's entry function is generated Python code)
-            raise NoDerivativeRuleError(self.label, self.location, mode, HIGHER_ORDER_OUTSIDE)
         if registry.users_rule_for_the_other_mode(func, mode):  # its source is not what it means
             raise NoDerivativeRuleError(self.label, self.location, mode, one_mode_rule(_describe(func), mode))
         if isinstance(func, types.FunctionType) and is_users_code(func) and not _has_rule(func, mode):
@@ -231,10 +274,40 @@ class CallSite:
 class _Call:
     """One run-time call: the callee, its arguments, and where the active values went."""
 
-    def __init__(self, callee, args, kwargs, wrt, pieces, places, original=None):
+    def __init__(self, callee, args, kwargs, wrt, pieces, places, original=None, operator=None):
         self.callee, self.args, self.kwargs, self.wrt = callee, args, kwargs, wrt
         self.pieces, self.places = pieces, places
         self.original = original  # the callee as the caller passed it (a closure)
+        self.operator = operator  # the gradient srcgrad made whose generated code ``callee`` is
+        self._output = srcgrads_mark(operator, "__srcgrad_output__") if operator is not None else None
+
+    def returned(self, out, site: CallSite):
+        """The callee's output as the caller gets it: for a gradient srcgrad made, what the
+        gradient itself returns (a 1-tuple for ``wrt=(0,)``). Where the gradient would give
+        it another structure or dtype than its generated code did (``_like_arguments``), the
+        code the derivative runs is not the gradient's: refused, naming the call."""
+        if self.operator is None:
+            return out
+        shaped = self.as_returned(out)
+        expected = srcgrads_mark(self.operator, "__srcgrad_returned__")(out, self.args, self.kwargs)
+        if not pytree.same_layout(shaped, expected):
+            where = f"{site.location}: " if site.location else ""
+            raise GradientStructureError(
+                f"{where}{site.label} gives its gradient as {pytree.describe(expected)}, but the code "
+                f"srcgrad generated for it, which a function being differentiated runs in its place, "
+                f"gives {pytree.describe(shaped)}: pass its arguments as float64 arrays or numbers, or "
+                f"tuples, lists and dicts of them that the gradient keeps as they are"
+                + (site.location.excerpt() if site.location else "")
+            )
+        return shaped
+
+    def as_returned(self, value):
+        """The generated code's output (or its tangent) in the structure the gradient returns."""
+        return self._output[0](value) if self._output is not None else value
+
+    def as_generated(self, cotangent):
+        """The caller's cotangent of the output in the structure the generated code returns."""
+        return self._output[1](cotangent) if self._output is not None else cotangent
 
     def gathered(self, cotangents: tuple) -> tuple:
         """The callee's cotangents (one per ``wrt`` parameter) as the caller's active entries."""
