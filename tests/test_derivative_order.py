@@ -153,3 +153,20 @@ def test_srcgrads_other_operators_inside_a_differentiated_function_are_refused_w
         with pytest.raises(srcgrad.NoDerivativeRuleError, match="from outside") as caught:
             differentiate()
         assert str(caught.value).startswith(f"{__file__}:{inspect.getsourcelines(f)[1] + 1}:"), str(caught.value)
+
+
+def _summed_in_a_loop(x, c=1.0):
+    s = 0.0
+    for k in range(3):
+        s = s + np.sum(np.sin(c * x) * x**k)
+    return s
+
+
+def test_a_jacobian_of_a_gradient_takes_keyword_arguments_where_reverse_mode_falls_back():
+    """Reverse mode refuses the loop's gradient code, so the pullback takes its Jacobian by
+    forward mode (``driver.gradient_pullback``), whose forward took positional arguments only:
+    ``c=2.0`` raised "forward() got an unexpected keyword argument 'c'"."""
+    gradient = srcgrad.grad(_summed_in_a_loop)
+    numeric = finite_difference_jacobian(lambda x: gradient(x, 2.0), X)
+    np.testing.assert_allclose(srcgrad.jacobian(gradient)(X, c=2.0), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcgrad.vjp(gradient, X, wrt=0)[1](V)[0], V @ finite_difference_jacobian(gradient, X), rtol=1e-6, atol=1e-8)

@@ -32,8 +32,8 @@ def is_gradient_code(func) -> bool:
 class _Tape:
     """The primals and output, and the Jacobian blocks once a cotangent asks for them."""
 
-    def __init__(self, args, out):
-        self.args, self.out, self.blocks = args, out, None
+    def __init__(self, args, kwargs, out):
+        self.args, self.kwargs, self.out, self.blocks = args, kwargs, out, None
 
 
 def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
@@ -44,27 +44,34 @@ def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
     columns = {n: forward_function(func, (n,)) for n in wrt}
     slot.generated = (columns[wrt[0]] if wrt else forward_function(func, ())).generated
 
-    def forward(*args):
-        out = func(*args)
-        return out, _Tape(args, out)
+    signature = own_signature(func)
+
+    def forward(*args, **kwargs):
+        if kwargs:  # (a gradient called inside a function being differentiated: grad(loss)(w, x=X))
+            bound = signature.bind(*args, **kwargs)
+            args, kwargs = bound.args, bound.kwargs  # keyword-only parameters stay keywords
+        out = func(*args, **kwargs)
+        return out, _Tape(args, kwargs, out)
 
     def backward(tape, dout):
         if tape.blocks is None:
-            tape.blocks = [_jacobian_block(columns[n], n, tape.args, positions[n], tape.out) for n in wrt]
+            tape.blocks = [
+                _jacobian_block(columns[n], n, tape.args, tape.kwargs, positions[n], tape.out) for n in wrt
+            ]
         seed = pytree.flatten(pytree.like(dout, tape.out))[0]
         return tuple(unflatten(seed @ block) for block, unflatten in tape.blocks)
 
     slot.forward, slot.backward = forward, backward
 
 
-def _jacobian_block(column_slot, name: str, args, position: int, out):
+def _jacobian_block(column_slot, name: str, args, kwargs: dict, position: int, out):
     """``(J, unflatten)``: the Jacobian of the output's flat entries (rows) by those of
     argument ``name`` (columns), one ``jvp`` per column, and ``name``'s structure back."""
-    entries, unflatten = pytree.flatten(args[position])
+    entries, unflatten = pytree.flatten(kwargs[name] if name in kwargs else args[position])
     keyword = column_slot.tangent_names[name]
     found = []
     for unit in np.eye(entries.size):
-        value, tangent = column_slot.function(*args, **{keyword: unflatten(unit)})
+        value, tangent = column_slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
         found.append(pytree.flatten(pytree.like(tangent, value))[0])
     rows = pytree.flatten(out)[0].size
     return (np.stack(found, axis=-1) if found else np.zeros((rows, 0))), unflatten
