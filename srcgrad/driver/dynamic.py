@@ -289,15 +289,18 @@ class _Call:
         if self.operator is None:
             return out
         shaped = self.as_returned(out)
-        expected = srcgrads_mark(self.operator, "__srcgrad_returned__")(out, self.args, self.kwargs)
+        where, excerpt = (f"{site.location}: ", site.location.excerpt()) if site.location else ("", "")
+        try:
+            expected = srcgrads_mark(self.operator, "__srcgrad_returned__")(out, self.args, self.kwargs)
+        except GradientStructureError as exc:  # (grad itself refuses it: naming the call here)
+            raise GradientStructureError(f"{where}{site.label}: {exc}{excerpt}") from None
         if not pytree.same_layout(shaped, expected):
-            where = f"{site.location}: " if site.location else ""
             raise GradientStructureError(
                 f"{where}{site.label} gives its gradient as {pytree.describe(expected)}, but the code "
                 f"srcgrad generated for it, which a function being differentiated runs in its place, "
                 f"gives {pytree.describe(shaped)}: pass its arguments as float64 arrays or numbers, or "
-                f"tuples, lists and dicts of them that the gradient keeps as they are"
-                + (site.location.excerpt() if site.location else "")
+                f"tuples, lists and dicts of them that the gradient keeps as they are (np.asarray(xs) "
+                f"for a list the function takes as one array){excerpt}"
             )
         return shaped
 
