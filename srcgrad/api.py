@@ -39,7 +39,7 @@ from .errors import (
 )
 from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
-from .runtime import scalar_seed
+from .runtime import Closure, scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
 
@@ -307,6 +307,8 @@ def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Call
 
 def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable:
     check_mode(mode)
+    if isinstance(f, Closure):
+        return _gradient_of_closure(f, wrt, with_value, mode)
     order = _order_of("value_and_grad" if with_value else "grad", f, 1)
     if srcgrads_mark(f, "__srcgrad_generated__") is not None:
         return _gradient_of_generated(f, wrt, with_value)
@@ -421,6 +423,23 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     # for srcgrad.jit: the variant grad runs for Python numbers
     gradient.__srcgrad_scalar_generated__ = lambda: compiled(True, may_forward).function
     return gradient
+
+
+def _gradient_of_closure(f: Closure, wrt, with_value: bool, mode: str) -> Callable:
+    """The gradient of a ``lambda`` or nested ``def`` that a function srcgrad differentiates
+    passes to ``grad`` (MAML's ``grad(lambda w: loss(w, xs, ys))``): the front end made it a
+    ``Closure``, a function made once that takes the values it captured as parameters of its
+    own. The gradient of that function with those values bound, so that its generated code is
+    made once too, not for each new lambda (a captured value being differentiated is refused
+    where ``grad`` is called: ``analysis.classify``)."""
+    leading = [f[k] for k in f.positional()]  # (a functools.partial's): wrt counts after them
+
+    def past_leading(w):
+        return w + len(leading) if isinstance(w, int) and not isinstance(w, bool) else w
+
+    wrt = tuple(map(past_leading, wrt)) if isinstance(wrt, (tuple, list)) else past_leading(wrt)
+    gradient = _gradient_function(f.fn, wrt, with_value, mode)
+    return functools.partial(gradient, *leading, **{k: v for k, v in f.items() if isinstance(k, str)})
 
 
 # the dtypes the fast path lets straight through, whose gradient needs no cast back (a set

@@ -214,11 +214,20 @@ def srcgrads_mark(func, name: str, default=None):
     return value if code is not None and _is_srcgrads(code.co_filename) else default
 
 
+_GRADIENTS = ("grad", "value_and_grad")  # the operators srcgrad differentiates through
+
+
 def nested_operator_fix(operator) -> str:
     """The fix for a call, inside a function srcgrad differentiates, of one of srcgrad's
     operators or of what one returned, where srcgrad does not differentiate through it: it
     does through the gradients ``grad(f)`` and ``value_and_grad(f)`` return (their generated
     code, as a helper's), up to second order in all."""
+    if getattr(operator, "__module__", None) == "srcgrad.api" and getattr(operator, "__name__", "") in _GRADIENTS:
+        return (  # grad(lambda x: D(x, theta)) with theta differentiated: the lambda carries theta
+            "the function it is given reads a value being differentiated (a lambda or nested def "
+            "over it), whose derivative its gradient would not carry: pass that value as an "
+            "argument instead, e.g. srcgrad.grad(D, wrt=0)(x, theta) for srcgrad.grad(lambda x: D(x, theta))(x)"
+        )
     if srcgrads_mark(operator, "__srcgrad_order__", 0) > 1:
         return (
             "it takes second derivatives, so differentiating it would take a third: srcgrad "

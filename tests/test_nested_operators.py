@@ -151,6 +151,40 @@ def test_maml_matches_finite_differences(f, x):
     _check_against_finite_differences(f, (x,))
 
 
+def maml_over_a_lambda(w, x, y):
+    """The inner loss a lambda over the task's data, as MAML code writes it: the front end
+    makes the lambda a record of its function and captured values (``runtime.closures``)."""
+    inner = lambda v: regression_loss(v, x, y)  # noqa: E731
+    adapted = w - 0.5 * srcgrad.grad(inner)(w)
+    return regression_loss(adapted, XQ, YQ)
+
+
+def maml_over_a_nested_def(w, x, y):
+    def inner(v, rate):
+        return rate * regression_loss(v, x, y)
+
+    value, g = srcgrad.value_and_grad(inner)(w, 0.5)
+    return value + regression_loss(w - g, XQ, YQ)
+
+
+@pytest.mark.parametrize("f", [maml_over_a_lambda, maml_over_a_nested_def], ids=lambda f: f.__name__)
+def test_maml_over_a_closure_matches_finite_differences(f):
+    """``grad(lambda ...)`` inside: it raised "no derivative rule for inner", naming the
+    outermost call, and, taken as a partial, made the gradient's code again at every call."""
+    _check_against_finite_differences(f, (RNG.normal(size=3), XS, YS))
+
+
+def test_the_gradient_of_a_closure_is_made_once():
+    from srcgrad.driver import dynamic
+
+    gradient = srcgrad.grad(maml_over_a_lambda)
+    gradient(np.ones(3), XS, YS)
+    wrappers = len(dynamic._wrappers)
+    for _ in range(3):
+        gradient(np.ones(3), XS, YS)
+    assert len(dynamic._wrappers) == wrappers
+
+
 # -- a gradient penalty (WGAN-GP): the norm of the critic's input gradient ------------------
 
 
@@ -252,13 +286,19 @@ def _pullback_inside(q):
     return np.sum(pullback(1.0)[0])
 
 
+def _penalty_over_a_lambda(theta):
+    gx = srcgrad.grad(lambda z: np.sum(np.tanh(z * theta)))(XP[0])  # the lambda carries theta
+    return np.sum(gx**2)
+
+
 @pytest.mark.parametrize("f, fix", [
     (_hvp_inside, "second order"),
     (_jacobian_inside, "from outside"),
     (_jvp_inside, "from outside"),
     (_grad_of_grad_inside, "second order"),
     (_pullback_inside, "from outside"),
-], ids=["hvp", "jacobian", "jvp", "grad(grad)", "pullback"])
+    (_penalty_over_a_lambda, "pass that value as an argument"),
+], ids=["hvp", "jacobian", "jvp", "grad(grad)", "pullback", "lambda over theta"])
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_srcgrads_other_operators_inside_are_refused_naming_the_call(f, fix, mode):
     with pytest.raises(NoDerivativeRuleError, match=fix) as caught:
