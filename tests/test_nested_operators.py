@@ -19,7 +19,7 @@ import inspect
 import numpy as np
 import pytest
 import scipy.special as sp
-from user_modules import finite_difference_gradient
+from user_modules import finite_difference_gradient, finite_difference_jacobian
 
 import srcgrad
 from srcgrad import DerivativeOrderError, NoDerivativeRuleError
@@ -106,6 +106,19 @@ Q, P = RNG.normal(size=4), RNG.normal(size=4)
 )
 def test_leapfrog_steps_match_finite_differences(f, k):
     _check_against_finite_differences(f, (Q.copy(), P.copy()), k)
+
+
+def leapfrog_map(q):
+    """One position update of a leapfrog step, as a map: its Jacobian (a volume change)."""
+    return q + 0.1 * (P - 0.05 * potential_gradient(q))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_the_jacobian_and_a_pullback_of_a_leapfrog_map_match_finite_differences(mode):
+    numeric = finite_difference_jacobian(leapfrog_map, Q)
+    np.testing.assert_allclose(srcgrad.jacobian(leapfrog_map, mode=mode)(Q), numeric, rtol=1e-5, atol=1e-7)
+    _, pullback = srcgrad.vjp(leapfrog_map, Q)
+    np.testing.assert_allclose(pullback(P)[0], P @ numeric, rtol=1e-5, atol=1e-7)
 
 
 # -- MAML: an inner gradient step, the outer loss differentiated through it ---------------
