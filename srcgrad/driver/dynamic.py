@@ -163,9 +163,6 @@ class CallSite:
         original = func
         captured = self._captured(func, args, kwargs) if CALLEE in self.active else {}
         func, args, kwargs, leading = _unwrapped(func, tuple(args), kwargs)
-        operator = None
-        if made_by_srcgrad(func):  # one of srcgrad's gradients: the code generated for it is called
-            operator, func = func, self._generated_code(func, mode)
         if captured:  # a closure's positional values went first: the rest come before them
             captured = {k: ("pos", leading - place[1]) if place[0] == "pos" else place for k, place in captured.items()}
         key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)), tuple(captured.items()))
@@ -173,13 +170,14 @@ class CallSite:
             found = self._resolved.get(key)
         except TypeError:  # an unhashable callable: worked out each time
             found = None
-        if found is None:
+        if found is None or found[4] is not None and found[0] is not self._generated_code(found[4], mode):
+            # (for a gradient srcgrad made: also where its generated code was made again since)
             found = self._resolve(func, args, kwargs, leading, places, mode, captured)
             try:
                 self._resolved[key] = found
             except TypeError:
                 pass
-        callee, wrt, pieces, written = found
+        callee, wrt, pieces, written, operator = found
         if written:
             self._refuse_writes(callee, written, args, kwargs)
         return _Call(callee, args, kwargs, wrt, pieces, places, original, operator)
@@ -234,6 +232,9 @@ class CallSite:
             )
 
     def _resolve(self, func, args, kwargs, leading: int, places, mode: str, captured: dict):
+        operator = None
+        if made_by_srcgrad(func):  # one of srcgrad's gradients: the code generated for it is called
+            operator, func = func, self._generated_code(func, mode)
         if registry.users_rule_for_the_other_mode(func, mode):  # its source is not what it means
             raise NoDerivativeRuleError(self.label, self.location, mode, one_mode_rule(_describe(func), mode))
         if isinstance(func, types.FunctionType) and is_users_code(func) and not _has_rule(func, mode):
@@ -268,7 +269,7 @@ class CallSite:
         used = {piece[0] for value in pieces.values() for piece in _flat_pieces(value)}
         wrt = tuple(n for n in names if n in used)
         stored, updated = arguments_written(callee)
-        return callee, wrt, pieces, (stored, updated) if stored or updated else None
+        return callee, wrt, pieces, (stored, updated) if stored or updated else None, operator
 
 
 class _Call:
