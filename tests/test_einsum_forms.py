@@ -61,3 +61,24 @@ def test_generated_code_uses_the_string_form():
 def test_a_sublist_held_in_a_name_is_refused_where_it_runs():
     with pytest.raises(UnsupportedSyntaxError, match=r"test_einsum_forms\.py:\d+:\d+: np\.einsum's sublist form"):
         srcgrad.grad(sublist_in_a_name)(A)
+
+
+CHAIN = "ij,jk,kl->il"
+
+
+def chain_from_a_module_constant(a, b, c):
+    return np.sum(np.einsum(CHAIN, a, b, c) ** 2)
+
+
+def chain_from_a_local_name(a, b, c):
+    spec = "ij,jk,kl->il"
+    return np.sum(np.einsum(spec, a, b, c) ** 2)
+
+
+def test_three_operands_with_subscripts_not_written_in_the_call():
+    """A module constant is written in (the operands pair up); a local name is refused: the
+    two-operand rule took the third operand for ``optimize=`` (a crash in both modes)."""
+    C = np.array([[0.2], [-0.4], [1.1]])
+    srcgrad.check_grads(chain_from_a_module_constant, [A, B, C], modes=("rev", "fwd"))
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_einsum_forms\.py:\d+:\d+: np\.einsum of three or more"):
+        srcgrad.grad(chain_from_a_local_name)(A, B, C)

@@ -67,3 +67,31 @@ def test_scipy_distribution_methods_take_python_lists():
     assert srcgrad.grad(normal)(0.2) == pytest.approx((0.1 - 0.2) + (0.5 - 0.2), rel=1e-12)
     for f, a in ((bernoulli, 0.35), (poisson, 1.7), (normal, 0.2), (frozen, 0.2)):
         srcgrad.check_grads(f, [a], modes=("rev", "fwd"))
+
+
+def entries_got(a):
+    d = {"s": a * 2.0}
+    return d.get("s", 0.0) + d.get("t", 1.0)
+
+
+def keyword_options(a, **options):
+    return a * options["scale"] + options.get("shift", 0.0) * a + options.get("power", 1.0)
+
+
+def calls_with_options(a):
+    return keyword_options(a, scale=3.0, shift=2.0 * a) + keyword_options(a, scale=1.0)
+
+
+def entry_written_then_got(x):
+    d = {"w": np.sin(x)}
+    d["v"] = x ** 2
+    return np.sum(d.get("v") * d.get("w", x))
+
+
+def test_dict_get_of_a_dict_the_function_makes():
+    """``d.get(k, default)`` on a dict display or ``**kwargs`` (a method of a local value had
+    no rule): read by key, it carries the entry's derivative."""
+    assert srcgrad.grad(entries_got)(0.5) == 2.0
+    assert srcgrad.grad(calls_with_options)(0.5) == pytest.approx(3.0 + 4.0 * 0.5 + 1.0, rel=1e-14)
+    srcgrad.check_grads(calls_with_options, [0.5], modes=("rev", "fwd"), order=2)
+    srcgrad.check_grads(entry_written_then_got, [np.array([0.3, 0.7])], modes=("rev", "fwd"), order=2)

@@ -29,6 +29,7 @@ from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import (
+    dict_get,
     einsum_with_string,
     keyword_dict,
     log_with_base,
@@ -200,17 +201,9 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
-        if callee is math.log and len(node.args) == 2:
-            rewritten = log_with_base(node)
-            if rewritten is not node:
-                return self.operation(rewritten)
-        if callee is np.einsum:
-            where = str(self.lower.parsed.location(node))
-            node = einsum_with_string(node, self.env.static_value, self.lower.unsupported, where)
-        if callee is np.einsum and len(node.args) != 3:
-            node = pairwise_einsum(node)
-        if callee is builtins.max or callee is builtins.min:
-            node = packed_extremum(node)
+        node = _written_plainly(node, callee, self.lower)
+        if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp, math.log(x, b) as a quotient
+            return self.operation(node)
         pre = []
         func = node.func
         written = gast.unparse(func).strip()
@@ -340,3 +333,20 @@ class Anf:
         pre, keys = self.atomize_all(node.keys)
         p, values = self.atomize_all(node.values)
         return pre + p, gast.Dict(keys=keys, values=values)
+
+
+def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:
+    """``node`` as the rules read it: ``d.get`` of a dict the function makes, ``math.log``
+    with a base, ``np.einsum``'s sublist form and chains of operands, ``max``/``min`` of
+    several arguments (see ``desugar``)."""
+    got = dict_get(node, lower.desugar.kinds)
+    if got is not None:
+        return gast.copy_location(got, node)
+    if callee is math.log and len(node.args) == 2:
+        return log_with_base(node)
+    if callee is np.einsum:
+        node = einsum_with_string(node, lower.env.static_value, lower.unsupported, str(lower.parsed.location(node)))
+        return pairwise_einsum(node) if len(node.args) != 3 else node
+    if callee is builtins.max or callee is builtins.min:
+        return packed_extremum(node)
+    return node

@@ -29,7 +29,7 @@ import gast
 
 from ..core import templates as tp
 from ..core.ir import mark_inplace
-from .iterables import SEQUENCE, IterableKinds
+from .iterables import MAPPING, SEQUENCE, IterableKinds
 from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
 
 
@@ -433,10 +433,13 @@ def einsum_with_string(call: gast.Call, static_value, refuse, where: str) -> gas
     call are checked when it runs (``sg.einsum_subscripts``, naming ``where``); ``refuse(node,
     construct, hint)`` makes the error for sublists only partly written out."""
     args = call.args
-    if not args or isinstance(args[0], gast.Starred) or isinstance(static_value(args[0]), str):
+    if not args or isinstance(args[0], gast.Starred):
         return call
     if isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
         return call
+    known = static_value(args[0])
+    if isinstance(known, str):  # a module constant: written in, so that operands pair up
+        return gast.Call(func=call.func, args=[tp.const(known), *args[1:]], keywords=call.keywords)
     if len(args) >= 2 and isinstance(args[1], (gast.List, gast.Tuple)):
         output = args[-1] if len(args) % 2 else None
         pairs = list(zip(args[0::2], args[1::2], strict=False))
@@ -448,6 +451,11 @@ def einsum_with_string(call: gast.Call, static_value, refuse, where: str) -> gas
             )
         text = ",".join(labels[: len(pairs)]) + (f"->{labels[-1]}" if output else "")
         return gast.Call(func=call.func, args=[tp.const(text), *(op for op, _ in pairs)], keywords=call.keywords)
+    if len(args) > 3 or any(isinstance(a, gast.Starred) for a in args):
+        raise refuse(
+            call, "np.einsum of three or more operands whose subscripts are not written in the call",
+            "write the subscripts string in the call (`np.einsum('ij,jk,kl->il', a, b, c)`)",
+        )
     checked = tp.expr("sg.einsum_subscripts(s, w)", s=args[0], w=tp.const(where))
     return gast.Call(func=call.func, args=[checked, *args[1:]], keywords=call.keywords)
 
@@ -469,6 +477,25 @@ def _sublist_labels(node, static_value) -> str | None:
         else:
             return None
     return text
+
+
+def dict_get(call: gast.Call, kinds: IterableKinds) -> gast.IfExp | None:
+    """``d.get(k, default)`` of a dict the function makes (a display, ``**kwargs``) as
+    ``d[k] if k in d else default``: the same value, read by key, which carries the
+    derivative of an entry (a method of a local value has no rule). None for any other call."""
+    func = call.func
+    if not (
+        isinstance(func, gast.Attribute) and func.attr == "get" and isinstance(func.value, gast.Name)
+        and 1 <= len(call.args) <= 2 and not call.keywords
+        and all(isinstance(a, (gast.Constant, gast.Name)) for a in call.args)
+        and kinds.of(func.value) == MAPPING
+    ):
+        return None
+    d, key = func.value, call.args[0]
+    default = call.args[1] if len(call.args) == 2 else tp.const(None)
+    found = gast.Compare(left=tp.clone(key), ops=[gast.In()], comparators=[tp.clone(d)])
+    entry = gast.Subscript(value=tp.clone(d), slice=tp.clone(key), ctx=gast.Load())
+    return gast.IfExp(test=found, body=entry, orelse=default)
 
 
 def log_with_base(call: gast.Call) -> gast.Call:
