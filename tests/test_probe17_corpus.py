@@ -1,0 +1,507 @@
+"""Probe 17: the kinds of programs other AD projects' test corpora differentiate.
+
+Small Python/NumPy functions of the sorts that source-transformation (Tangent),
+tape (autograd) and tracing (JAX, PyTorch) test suites exercise, written here from
+scratch in srcgrad's API: arithmetic and control flow, NumPy functions over shapes,
+axes and broadcasting, linear algebra, SciPy, containers, and the wrapper API.
+Every derivative is checked against central finite differences
+(``srcgrad.check_grads``, ``finite_difference_gradient``/``finite_difference_jacobian``)
+or an exact known value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+RNG = np.random.default_rng(17)
+
+
+def vec(n=4, low=-1.0, high=1.0):
+    return RNG.uniform(low, high, n)
+
+
+def mat(m=3, n=3, low=-1.0, high=1.0):
+    return RNG.uniform(low, high, (m, n))
+
+
+def positive(*shape):
+    return RNG.uniform(0.5, 2.0, shape)
+
+
+def check(f, args, order=1, modes=("rev", "fwd"), **kw):
+    srcgrad.check_grads(f, list(args), modes=modes, order=order, **kw)
+
+
+# == 1. Tangent-style small programs: scalars, control flow, loops =========================
+
+
+def identity(a):
+    return a
+
+
+def rebinding(a):
+    b = a
+    c = b
+    return c
+
+
+def unary_minus(a):
+    return -a
+
+
+def square_plus(a):
+    return a * a + a
+
+
+def saxpy(a, b, c):
+    return a * b + c
+
+
+def power_chain(a):
+    return a ** 3 - 2.0 * a ** 2 + a ** 0.5
+
+
+def division_chain(a, b):
+    return (a / b) / (a + b)
+
+
+def integer_power(a):
+    return a ** 4
+
+
+def reverse_power(a):
+    return 2.0 ** a
+
+
+def both_power(a, b):
+    return a ** b
+
+
+def augmented_all(a, b):
+    x = a
+    x += b
+    x *= a
+    x -= 0.5 * b
+    x /= b
+    x **= 2
+    return x
+
+
+def augmented_self(a):
+    x = a * a
+    x *= x
+    return x
+
+
+def multi_assign(a):
+    x = y = a * 2.0
+    return x * y
+
+
+def tuple_swap(a, b):
+    a, b = b, a
+    return a * 3.0 + b
+
+
+def tuple_unpack_nested(a, b):
+    (x, y), z = (a, b), a * b
+    return x * y + z
+
+
+def if_else(a):
+    if a > 0:
+        b = a * a
+    else:
+        b = -a * 3.0
+    return b
+
+
+def if_no_else(a):
+    b = a
+    if a > 0.5:
+        b = b * 2.0
+    return b
+
+
+def if_elif_else(a):
+    if a > 1.0:
+        r = a ** 2
+    elif a > 0.0:
+        r = math.sin(a)
+    else:
+        r = a * 0.5
+    return r
+
+
+def nested_if(a, b):
+    if a > 0:
+        if b > 0:
+            r = a * b
+        else:
+            r = a - b
+    else:
+        r = a + b
+    return r
+
+
+def ternary(a, b):
+    return a * b if a > b else a + b
+
+
+def early_return(a):
+    if a > 0:
+        return a * a
+    return a * 3.0
+
+
+def many_returns(a, b):
+    if a > 1.0:
+        return a * b
+    if b > 1.0:
+        return b * 2.0
+    if a + b > 0:
+        return a - b
+    return a * a
+
+
+def bool_condition(a, b):
+    if a > 0 and b > 0 or a < -5:
+        return a * b
+    return a + b
+
+
+def not_condition(a):
+    if not a > 0:
+        return a * 4.0
+    return a * 5.0
+
+
+def for_range(a, n):
+    x = a
+    for _ in range(n):
+        x = x * a
+    return x
+
+
+def for_range_start_stop_step(a):
+    x = a
+    for i in range(1, 7, 2):
+        x = x * a + i
+    return x
+
+
+def for_index_used(a):
+    s = 0.0
+    for i in range(4):
+        s = s + a ** i
+    return s
+
+
+def for_reversed_range(a):
+    s = a
+    for i in range(5, 0, -1):
+        s = s * 0.5 + a / i
+    return s
+
+
+def nested_for(a, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(i):
+            s = s + a * i + j * a * a
+    return s
+
+
+def while_doubling(a):
+    x = a
+    while x < 10.0:
+        x = x * 2.0
+    return x
+
+
+def while_counter(a):
+    i = 0
+    x = a
+    while i < 5:
+        x = x + math.sin(x)
+        i += 1
+    return x
+
+
+def while_break(a):
+    x = a
+    while True:
+        x = x * 1.5
+        if x > 8.0:
+            break
+    return x
+
+
+def for_break(a):
+    x = a
+    for i in range(10):
+        if i > 3:
+            break
+        x = x * a
+    return x
+
+
+def for_continue(a):
+    x = 0.0
+    for i in range(6):
+        if i % 2 == 0:
+            continue
+        x = x + a * i
+    return x
+
+
+def while_continue(a):
+    i = 0
+    s = a
+    while i < 6:
+        i += 1
+        if i == 3:
+            continue
+        s = s * 0.9 + a
+    return s
+
+
+def break_and_continue(a):
+    s = 0.0
+    for i in range(10):
+        if i == 1:
+            continue
+        if i == 7:
+            break
+        s = s + a ** 2 * i
+    return s
+
+
+def loop_with_return(a):
+    for i in range(10):
+        a = a * 1.2
+        if a > 5.0:
+            return a * i
+    return a
+
+
+def math_calls(a):
+    return math.exp(a) + math.log(a) + math.sin(a) * math.cos(a) + math.sqrt(a) + math.tanh(a)
+
+
+def math_more(a):
+    return math.atan(a) + math.asin(a / 3.0) + math.acos(a / 4.0) + math.log1p(a) + math.expm1(a) + math.hypot(a, 2.0)
+
+
+def math_pow_and_log(a, b):
+    return math.pow(a, b) + math.log(a) / math.log(3.0) + math.log10(b) + math.log2(a)
+
+
+def builtin_abs_max_min(a, b):
+    return abs(a - b) + max(a, b) * min(a, b)
+
+
+def builtin_pow(a):
+    return pow(a, 3) + pow(2.0, a)
+
+
+def float_cast(a):
+    return float(a) * 2.0
+
+
+def _inner_square(x):
+    return x * x
+
+
+def _inner_twice(x, scale=2.0):
+    return _inner_square(x) * scale
+
+
+def inline_call(a):
+    return _inner_square(a) + _inner_twice(a)
+
+
+def call_with_keyword(a, b):
+    return _inner_twice(a, scale=b) + _inner_twice(x=b, scale=a)
+
+
+def call_default(a):
+    return _inner_twice(a)
+
+
+def nested_def(a):
+    def helper(x):
+        return x * a
+
+    return helper(a) + helper(3.0)
+
+
+def nested_lambda(a, b):
+    f = lambda x: x * b + a  # noqa: E731
+    return f(a) * f(b)
+
+
+def _recursive_power(x, n):
+    if n == 0:
+        return 1.0
+    return x * _recursive_power(x, n - 1)
+
+
+def recursion(a):
+    return _recursive_power(a, 4)
+
+
+def call_in_loop(a):
+    s = a
+    for _ in range(3):
+        s = _inner_twice(s, 0.5)
+    return s
+
+
+def numpy_on_scalar(a):
+    return np.sin(a) * np.exp(-a) + np.sqrt(a) + np.tanh(a) ** 2
+
+
+def numpy_mixed(a, b):
+    return np.maximum(a, b) + np.minimum(a, 2.0 * b) + np.arctan2(a, b)
+
+
+def stop_grad_scalar(a, b):
+    return srcgrad.stop_gradient(a * b) * a + b
+
+
+def constant_output(a):
+    return 3.0
+
+
+def unused_arg(a, b):
+    return b * 2.0
+
+
+def string_and_int_noise(a, n):
+    name = "scale"
+    k = len(name) + n
+    return a * k
+
+
+SCALAR_PROGRAMS = [
+    (identity, (0.7,)),
+    (rebinding, (0.7,)),
+    (unary_minus, (0.7,)),
+    (square_plus, (-1.3,)),
+    (saxpy, (0.4, -1.2, 2.0)),
+    (power_chain, (1.7,)),
+    (division_chain, (0.4, 1.5)),
+    (integer_power, (-0.8,)),
+    (reverse_power, (0.6,)),
+    (both_power, (1.4, 2.3)),
+    (augmented_all, (0.9, 1.3)),
+    (augmented_self, (1.1,)),
+    (multi_assign, (0.3,)),
+    (tuple_swap, (0.2, 0.9)),
+    (tuple_unpack_nested, (0.2, 0.9)),
+    (if_else, (0.7,)),
+    (if_else, (-0.7,)),
+    (if_no_else, (0.7,)),
+    (if_no_else, (0.2,)),
+    (if_elif_else, (1.5,)),
+    (if_elif_else, (0.5,)),
+    (if_elif_else, (-0.5,)),
+    (nested_if, (0.5, 0.3)),
+    (nested_if, (0.5, -0.3)),
+    (nested_if, (-0.5, 0.3)),
+    (ternary, (0.5, 0.3)),
+    (ternary, (0.1, 0.3)),
+    (early_return, (0.4,)),
+    (early_return, (-0.4,)),
+    (many_returns, (1.5, 0.1)),
+    (many_returns, (0.5, 1.5)),
+    (many_returns, (0.5, 0.1)),
+    (many_returns, (-0.5, -0.1)),
+    (bool_condition, (0.5, 0.3)),
+    (bool_condition, (-0.5, 0.3)),
+    (not_condition, (0.5,)),
+    (not_condition, (-0.5,)),
+    (for_range, (1.1, 4)),
+    (for_range, (1.1, 0)),
+    (for_range_start_stop_step, (0.6,)),
+    (for_index_used, (0.6,)),
+    (for_reversed_range, (0.6,)),
+    (nested_for, (0.6, 4)),
+    (while_doubling, (0.7,)),
+    (while_counter, (0.3,)),
+    (while_break, (0.7,)),
+    (for_break, (1.3,)),
+    (for_continue, (1.3,)),
+    (while_continue, (0.8,)),
+    (break_and_continue, (0.8,)),
+    (loop_with_return, (1.0,)),
+    (loop_with_return, (0.01,)),
+    (math_calls, (0.8,)),
+    (math_more, (0.8,)),
+    (math_pow_and_log, (1.3, 0.7)),
+    (builtin_abs_max_min, (0.3, 1.2)),
+    (builtin_abs_max_min, (1.3, 0.2)),
+    (builtin_pow, (0.9,)),
+    (float_cast, (0.9,)),
+    (inline_call, (0.9,)),
+    (call_with_keyword, (0.9, 1.4)),
+    (call_default, (0.9,)),
+    (nested_def, (0.9,)),
+    (nested_lambda, (0.9, -0.3)),
+    (recursion, (0.9,)),
+    (call_in_loop, (0.9,)),
+    (numpy_on_scalar, (0.9,)),
+    (numpy_mixed, (0.9, 0.4)),
+    (numpy_mixed, (0.2, 0.4)),
+    (unused_arg, (0.9, 0.4)),
+    (string_and_int_noise, (0.9, 2)),
+]
+
+
+def cases(table):
+    """pytest params named after each case's function (numbered where it repeats)."""
+    seen: dict[str, int] = {}
+    out = []
+    for f, *rest in table:
+        name = getattr(f, "__name__", "f")
+        seen[name] = seen.get(name, 0) + 1
+        out.append(pytest.param(f, *rest, id=f"{name}-{seen[name]}"))
+    return out
+
+
+@pytest.mark.parametrize("f, args", cases(SCALAR_PROGRAMS))
+def test_scalar_program(f, args):
+    check(f, args)
+
+
+@pytest.mark.parametrize("f, args", cases(SCALAR_PROGRAMS[::3]))
+def test_scalar_program_second_order(f, args):
+    check(f, args, order=2)
+
+
+def test_constant_output_has_zero_gradient():
+    assert srcgrad.grad(constant_output)(0.5) == 0.0
+    assert srcgrad.grad(constant_output, mode="rev")(np.array(0.5)) == 0.0
+    assert srcgrad.grad(unused_arg)(0.5, 2.0) == 0.0
+
+
+def test_stop_gradient_blocks_only_its_argument():
+    # d/da [stop(a b) a + b] = a b; d/db = 1
+    assert srcgrad.grad(stop_grad_scalar, wrt=(0, 1))(0.9, 0.4) == pytest.approx((0.36, 1.0))
+    assert srcgrad.grad(stop_grad_scalar, wrt=(0, 1), mode="fwd")(0.9, 0.4) == pytest.approx((0.36, 1.0))
+    assert srcgrad.grad(stop_grad_scalar, mode="rev")(np.array(0.9), 0.4) == pytest.approx(0.36)
+
+
+def test_exact_values_of_small_programs():
+    assert srcgrad.grad(saxpy)(0.4, -1.2, 2.0) == pytest.approx(-1.2)
+    assert srcgrad.grad(saxpy, wrt=(0, 1, 2))(0.4, -1.2, 2.0) == pytest.approx((-1.2, 0.4, 1.0))
+    assert srcgrad.grad(for_range)(1.1, 4) == pytest.approx(5 * 1.1 ** 4)
+    assert srcgrad.grad(recursion)(0.9) == pytest.approx(4 * 0.9 ** 3)
+    assert srcgrad.grad(while_doubling)(0.7) == pytest.approx(16.0)
+    assert srcgrad.grad(integer_power, mode="rev")(2.0) == pytest.approx(32.0)
