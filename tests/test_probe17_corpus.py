@@ -505,3 +505,255 @@ def test_exact_values_of_small_programs():
     assert srcgrad.grad(recursion)(0.9) == pytest.approx(4 * 0.9 ** 3)
     assert srcgrad.grad(while_doubling)(0.7) == pytest.approx(16.0)
     assert srcgrad.grad(integer_power, mode="rev")(2.0) == pytest.approx(32.0)
+
+
+# == 2. Tangent-style array programs: subscripts, containers, in-place updates ==============
+
+
+def subscript_read(x):
+    return x[0] * x[2] + x[-1]
+
+
+def subscript_2d(x):
+    return x[0, 1] * x[1, 0] + x[2][2]
+
+
+def slice_read(x):
+    return np.sum(x[1:3] * x[:2]) + np.sum(x[::2])
+
+
+def slice_2d(x):
+    return np.sum(x[:, 0] * x[1, :]) + np.sum(x[1:, ::-1])
+
+
+def none_index(x):
+    return np.sum(x[None] * x[:, None])
+
+
+def ellipsis_index(x):
+    return np.sum(x[..., 0] ** 2) + np.sum(x[0, ...])
+
+
+def fancy_index(x):
+    idx = np.array([0, 2, 2, 1])
+    return np.sum(x[idx] ** 2)
+
+
+def boolean_mask(x):
+    return np.sum(x[x > 0] ** 2)
+
+
+def negative_step(x):
+    return np.sum(x[::-1] * x)
+
+
+def subscript_write(x):
+    y = np.zeros(3)
+    y[0] = x[1] * 2.0
+    y[1] = x[0] * x[2]
+    y[2] = y[0] + y[1]
+    return np.sum(y ** 2)
+
+
+def subscript_aug(x):
+    y = x.copy()
+    y[0] += x[1]
+    y[1] *= x[2]
+    y[2] -= y[0]
+    return np.sum(y * y)
+
+
+def slice_write(x):
+    y = np.ones(6)
+    y[1:5] = x * 2.0
+    y[:2] = y[:2] * x[:2]
+    return np.sum(np.sin(y))
+
+
+def loop_over_rows(x):
+    s = 0.0
+    for row in x:
+        s = s + np.sum(row ** 2) * row[0]
+    return s
+
+
+def loop_with_index_writes(x):
+    y = np.zeros_like(x)
+    for i in range(1, x.shape[0]):
+        y[i] = y[i - 1] * 0.5 + x[i] ** 2
+    return np.sum(y)
+
+
+def cumulative_loop(x):
+    total = 0.0
+    out = []
+    for v in x:
+        total = total + v
+        out.append(total * v)
+    return sum(out)
+
+
+def list_of_arrays(x):
+    parts = [x, x * 2.0, np.sin(x)]
+    return np.sum(parts[0] * parts[2]) + np.sum(parts[1])
+
+
+def list_append_loop(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * (i + 1.0))
+    return np.sum(np.stack(acc) ** 2)
+
+
+def list_comprehension(x):
+    return sum([v * v for v in x])
+
+
+def list_comprehension_if(x):
+    return sum([v ** 3 for v in x if v > 0])
+
+
+def dict_values(x):
+    d = {"a": x, "b": x * x}
+    d["c"] = d["a"] + d["b"]
+    return np.sum(d["c"] * d["a"])
+
+
+def dict_saxpy(a, b, c):
+    d = {"a": a, "b": b, "c": c}
+    return d["a"] * d["b"] + d["c"]
+
+
+def dict_comprehension(x):
+    d = {k: x[k] ** 2 for k in range(3)}
+    return d[0] + d[1] * d[2]
+
+
+def tuple_of_arrays(x):
+    t = (x, 2.0 * x)
+    u, v = t
+    return np.sum(u * v) + np.sum(t[1])
+
+
+def tuple_return_helper(x):
+    def parts(y):
+        return np.sum(y), np.prod(y)
+
+    s, p = parts(x)
+    return s * p
+
+
+def zip_enumerate(x, y):
+    s = 0.0
+    for i, (u, v) in enumerate(zip(x, y)):
+        s = s + i * u * v
+    return s
+
+
+def while_on_array(x):
+    y = x
+    while np.linalg.norm(y) < 10.0:
+        y = y * 2.0
+    if np.sum(y) > 0:
+        return np.sum(y ** 2)
+    return np.sum(y)
+
+
+def dot_loop(x, w):
+    h = x
+    for _ in range(3):
+        h = np.tanh(w @ h)
+    return np.sum(h)
+
+
+def inplace_operators(x):
+    y = x * 1.0
+    y += 1.0
+    y *= x
+    y /= 2.0
+    y -= x
+    y **= 2
+    return np.sum(y)
+
+
+def matmul_aug(x, w):
+    y = w.copy()
+    y @= w
+    return np.sum(y @ x)
+
+
+def keyword_numpy(x):
+    return np.sum(x, axis=0, keepdims=True).sum() + np.mean(a=x, axis=1).sum()
+
+
+def array_methods(x):
+    return x.sum() + x.mean(axis=0).dot(x.T.sum(axis=1)) + x.max() - x.min(axis=1).sum() + x.prod()
+
+
+def array_attributes(x):
+    n = x.shape[0] * x.ndim + x.size
+    return np.sum(x.reshape(-1)) * n + np.sum(x.ravel() ** 2) + np.sum(x.flatten() ** 3)
+
+
+def item_and_tolist(x):
+    return x.item(0) * x.tolist()[1]
+
+
+def stop_gradient_array(x):
+    m = srcgrad.stop_gradient(np.mean(x))
+    return np.sum((x - m) ** 2)
+
+
+ARRAY_PROGRAMS = [
+    (subscript_read, (vec(),)),
+    (subscript_2d, (mat(),)),
+    (slice_read, (vec(5),)),
+    (slice_2d, (mat(4, 4),)),
+    (none_index, (vec(3),)),
+    (ellipsis_index, (RNG.normal(size=(2, 3, 2)),)),
+    (fancy_index, (vec(3),)),
+    (boolean_mask, (vec(6),)),
+    (negative_step, (vec(5),)),
+    (subscript_write, (vec(3),)),
+    (subscript_aug, (vec(3),)),
+    (slice_write, (vec(4),)),
+    (loop_over_rows, (mat(),)),
+    (loop_with_index_writes, (vec(5),)),
+    (cumulative_loop, (vec(5),)),
+    (list_of_arrays, (vec(),)),
+    (list_append_loop, (vec(),)),
+    (list_comprehension, (vec(),)),
+    (list_comprehension_if, (vec(6),)),
+    (dict_values, (vec(),)),
+    (dict_saxpy, (0.3, 1.2, -0.4)),
+    (dict_comprehension, (vec(3),)),
+    (tuple_of_arrays, (vec(),)),
+    (tuple_return_helper, (vec(3, 0.5, 1.5),)),
+    (zip_enumerate, (vec(), vec())),
+    (while_on_array, (vec(),)),
+    (dot_loop, (vec(3), mat())),
+    (inplace_operators, (vec(),)),
+    (matmul_aug, (vec(3), mat())),
+    (keyword_numpy, (mat(3, 4),)),
+    (array_methods, (mat(3, 3, 0.5, 1.5),)),
+    (array_attributes, (mat(2, 3),)),
+    (item_and_tolist, (vec(3),)),
+    (stop_gradient_array, (vec(),)),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(ARRAY_PROGRAMS))
+def test_array_program(f, args):
+    if f is stop_gradient_array:  # finite differences see through stop_gradient
+        x = args[0]
+        np.testing.assert_allclose(srcgrad.grad(f)(x), 2 * (x - x.mean()))
+        np.testing.assert_allclose(srcgrad.grad(f, mode="fwd")(x), 2 * (x - x.mean()))
+        return
+    check(f, args)
+
+
+@pytest.mark.parametrize("f, args", cases(ARRAY_PROGRAMS[::2]))
+def test_array_program_second_order(f, args):
+    if f is stop_gradient_array:
+        return
+    check(f, args, order=2)
