@@ -938,3 +938,168 @@ REDUCTION_PROGRAMS = [
 @pytest.mark.parametrize("f, args", cases(REDUCTION_PROGRAMS))
 def test_reduction_program(f, args):
     check(f, args, order=2)
+
+
+# == 4. NumPy shape, joining, indexing and product functions ================================
+
+
+def shape_functions(x):
+    a = np.reshape(x, (4, 3))
+    b = np.transpose(x.reshape(2, 3, 2), (2, 0, 1))
+    c = np.swapaxes(b, 0, 2)
+    d = np.moveaxis(b, 0, -1)
+    e = np.expand_dims(x, 0)
+    f = np.squeeze(e)
+    g = np.rollaxis(b, 2)
+    return (np.sum(a[0] * a[1]) + np.sum(b * b) + np.sum(c[0]) + np.sum(d[..., 0] ** 2)
+            + np.sum(f ** 3) + np.sum(g[1] * 0.5) + np.sum(np.ravel(b) * x))
+
+
+def joining(x, y):
+    a = np.concatenate([x, y, x * y], axis=0)
+    b = np.stack([x, y], axis=1)
+    c = np.vstack([x, y])
+    d = np.hstack([x, y])
+    e = np.column_stack([x, y])
+    f = np.dstack([x, y])
+    return np.sum(a ** 2) + np.sum(b[:, 0] * b[:, 1]) + np.sum(c @ d[:3]) + np.sum(e ** 3) + np.sum(f)
+
+
+def splitting(x):
+    a, b = np.split(x, 2)
+    c, d, e = np.array_split(x, 3)
+    g, h = np.hsplit(x.reshape(2, 3), [1])
+    return np.sum(a * b) + np.sum(c) * np.sum(d * d) + np.sum(e) + np.sum(g) * np.sum(h ** 2)
+
+
+def tiling(x):
+    return (np.sum(np.tile(x, 3) * np.arange(9.0)) + np.sum(np.repeat(x, 2) ** 2)
+            + np.sum(np.repeat(x.reshape(3, 1), 2, axis=1) * np.arange(6.0).reshape(3, 2))
+            + np.sum(np.broadcast_to(x, (2, 3)) * np.arange(6.0).reshape(2, 3)))
+
+
+def rolling_flipping(x):
+    return (np.sum(np.roll(x, 1, axis=0) * x) + np.sum(np.flip(x, axis=1) * x) + np.sum(np.fliplr(x) ** 2 * x)
+            + np.sum(np.flipud(x) * x) + np.sum(np.rot90(x) * x.T) + np.sum(np.roll(x, -2) * x))
+
+
+def triangles(x):
+    return (np.sum(np.tril(x) ** 2) + np.sum(np.triu(x, 1) * x) + np.trace(x @ x) + np.sum(np.diag(x) ** 3)
+            + np.sum(np.diagonal(x, offset=1)) + np.sum(np.diag(np.diag(x)) @ x))
+
+
+def padding(x):
+    return np.sum(np.pad(x, 1) * 2.0) + np.sum(np.pad(x, (2, 1), mode="constant") ** 2)
+
+
+def padding_edge(x):  # reverse mode refuses mode="edge" (typed): forward mode only
+    return np.sum(np.pad(x, 2, mode="edge") ** 2) + np.sum(np.pad(x, 1, mode="reflect") ** 3)
+
+
+def products(x, y):
+    return (np.dot(x, y) + np.inner(x, y) + np.sum(np.outer(x, y) ** 2) + np.vdot(x, y)
+            + np.sum(np.kron(x, y)) + np.sum(np.cross(x, y) ** 2) + np.sum(np.convolve(x, y) ** 2)
+            + np.sum(np.correlate(x, y, mode="full") ** 2))
+
+
+def tensor_products(a, b):
+    return (np.sum(np.tensordot(a, b[0], axes=1) ** 2) + np.sum(np.tensordot(a, b, axes=([1, 2], [0, 1])))
+            + np.sum(np.einsum("ijk,jkl->il", a, b) ** 2) + np.einsum("ijk,ijk->", a, a)
+            + np.sum(np.matmul(a, np.ones((4, 2))) ** 2))
+
+
+def einsum_forms(a, b):
+    return (np.einsum("ij,jk->ik", a, b).sum() + np.einsum("ii", a @ b) + np.einsum("ij->", a)
+            + np.sum(np.einsum("ij,ij->i", a, b.T) ** 2) + np.sum(np.einsum("i,j->ij", a[0], b[:, 0]) ** 2)
+            + np.sum(np.einsum("...j,j->...", a, b[:, 1]) ** 2))
+
+
+def take_family(x):
+    idx = np.array([2, 0, 1, 2])
+    return (np.sum(np.take(x, idx) ** 2) + np.sum(np.take(x.reshape(2, 3), [0, 2], axis=1) ** 3)
+            + np.sum(np.take_along_axis(x.reshape(2, 3), np.array([[1], [2]]), axis=1) ** 2)
+            + np.sum(np.compress([True, False, True], x[:3]) ** 2) + np.sum(np.extract(x > 0, x) ** 2))
+
+
+def atleast_family(a):
+    return np.sum(np.atleast_1d(a) ** 2) + np.sum(np.atleast_2d(a) * 3.0) + np.sum(np.atleast_3d(a) ** 3)
+
+
+def array_creation_from_values(x):
+    a = np.array([x[0], x[1] * 2.0, 3.0])
+    b = np.asarray([[x[0], x[1]], [x[2], x[0]]])
+    c = np.full_like(x, 2.0) * x
+    d = np.zeros((2, 2)) + b
+    e = np.linspace(x[0], x[1], 5)
+    return np.sum(a ** 2) + np.linalg.det(b) + np.sum(c) + np.sum(d ** 3) + np.sum(e ** 2)
+
+
+def select_and_piecewise(x):
+    return np.sum(np.select([x < -0.5, x > 0.5], [x ** 2, x ** 3], default=x))
+
+
+def meshgrid_use(x, y):
+    xx, yy = np.meshgrid(x, y)
+    return np.sum(np.sin(xx) * np.cos(yy) * xx)
+
+
+def polynomials(p, x):
+    return np.sum(np.polyval(p, x) ** 2) + np.sum(np.polyder(p) ** 2) + np.sum(np.polyint(p))
+
+
+def interp_and_searchsorted(xp, fp):
+    x = np.array([0.15, 0.5, 0.9])
+    return np.sum(np.interp(x, xp, fp) ** 2)
+
+
+def sorted_stats(x):
+    return np.percentile(x, 30) + np.quantile(x, 0.8) + np.median(x) + np.sum(np.sort(x, axis=0)[-1])
+
+
+def cov_corr(x):
+    return np.sum(np.cov(x) ** 2) + np.sum(np.corrcoef(x) ** 2)
+
+
+def trig_stack(x):
+    r = np.hypot(x[0], x[1])
+    t = np.arctan2(x[1], x[0])
+    return r * np.cos(t) + np.unwrap(np.array([t, t + 0.1])).sum()
+
+
+SHAPE_PROGRAMS = [
+    (shape_functions, (vec(12),)),
+    (joining, (vec(3), vec(3))),
+    (splitting, (vec(6),)),
+    (tiling, (vec(3),)),
+    (rolling_flipping, (mat(3, 3),)),
+    (triangles, (mat(3, 3),)),
+    (padding, (vec(3),)),
+    (products, (vec(3), vec(3))),
+    (tensor_products, (RNG.normal(size=(2, 3, 4)), RNG.normal(size=(3, 4, 2)))),
+    (einsum_forms, (mat(2, 3), mat(3, 2))),
+    (take_family, (vec(6),)),
+    (atleast_family, (0.7,)),
+    (atleast_family, (vec(3),)),
+    (array_creation_from_values, (vec(3),)),
+    (select_and_piecewise, (np.array([-0.9, -0.2, 0.3, 0.8]),)),
+    (meshgrid_use, (vec(3), vec(2))),
+    (polynomials, (vec(4), vec(3))),
+    (interp_and_searchsorted, (np.array([0.0, 0.4, 0.7, 1.0]), vec(4))),
+    (sorted_stats, (RNG.permutation(np.linspace(-1, 1, 7)),)),
+    (cov_corr, (mat(3, 5),)),
+    (trig_stack, (np.array([0.6, 0.8]),)),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(SHAPE_PROGRAMS))
+def test_shape_program(f, args):
+    check(f, args)
+
+
+def test_pad_edge_and_reflect_in_forward_mode():
+    check(padding_edge, [vec(3)], modes=("fwd",))
+
+
+@pytest.mark.parametrize("f, args", cases(SHAPE_PROGRAMS))
+def test_shape_program_second_order(f, args):
+    check(f, args, order=2)
