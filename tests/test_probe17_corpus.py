@@ -1103,3 +1103,147 @@ def test_pad_edge_and_reflect_in_forward_mode():
 @pytest.mark.parametrize("f, args", cases(SHAPE_PROGRAMS))
 def test_shape_program_second_order(f, args):
     check(f, args, order=2)
+
+
+# == 5. np.linalg ===========================================================================
+
+
+def spd(n=3):
+    a = RNG.normal(size=(n, n))
+    return a @ a.T + n * np.eye(n)
+
+
+def symmetrize(x):
+    return 0.5 * (x + x.T)
+
+
+def linalg_inv(a):
+    return np.sum(np.linalg.inv(a) ** 2)
+
+
+def linalg_det(a):
+    return np.linalg.det(a)
+
+
+def linalg_slogdet(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return sign * logdet
+
+
+def linalg_slogdet_fields(a):
+    res = np.linalg.slogdet(a)
+    return res.logabsdet * 2.0
+
+
+def linalg_solve(a, b):
+    return np.sum(np.linalg.solve(a, b) ** 2)
+
+
+def linalg_solve_matrix(a, b):
+    return np.sum(np.linalg.solve(a, b.reshape(3, 2)) ** 2)
+
+
+def linalg_cholesky(a):
+    s = symmetrize(a)
+    return np.sum(np.linalg.cholesky(s) ** 2 * np.arange(1.0, 10.0).reshape(3, 3))
+
+
+def linalg_eigh(a):
+    w, v = np.linalg.eigh(symmetrize(a))
+    return np.sum(w ** 2 * np.arange(1.0, 4.0)) + np.sum(np.abs(v[:, 0]) * 0.0) + np.sum(w)
+
+
+def linalg_eigh_vectors(a):
+    w, v = np.linalg.eigh(symmetrize(a))
+    return np.sum((v * v[0]) ** 2 * np.arange(1.0, 4.0))
+
+
+def linalg_eigvalsh(a):
+    return np.sum(np.linalg.eigvalsh(symmetrize(a)) ** 3)
+
+
+def linalg_svd_values(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False) ** 2 * np.arange(1.0, 4.0))
+
+
+def linalg_svd_full(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return np.sum(s * np.arange(1.0, 3.0)) + np.sum((u @ np.diag(s) @ vt) ** 2)
+
+
+def linalg_norms(a):
+    return (np.linalg.norm(a) + np.linalg.norm(a, "fro") + np.linalg.norm(a, axis=0).sum()
+            + np.linalg.norm(a, ord=1, axis=1).sum() + np.linalg.norm(a[0], ord=3) + np.linalg.norm(a, 2)
+            + np.linalg.norm(a, "nuc") + np.linalg.norm(a[0], np.inf))
+
+
+def linalg_pinv(a):
+    return np.sum(np.linalg.pinv(a) ** 2)
+
+
+def linalg_matrix_power(a):
+    return np.sum(np.linalg.matrix_power(a, 3)) + np.sum(np.linalg.matrix_power(a, -2))
+
+
+def linalg_qr(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(r ** 2 * np.arange(1.0, 5.0).reshape(2, 2)) + np.sum(np.abs(q) * 0.0) + np.sum(np.diag(r) ** 2)
+
+
+def linalg_lstsq(a, b):
+    x = np.linalg.lstsq(a, b, rcond=None)[0]
+    return np.sum(x ** 2)
+
+
+def linalg_multi_dot(a, b):
+    return np.sum(np.linalg.multi_dot([a, b, a.T]) ** 2)
+
+
+def linalg_batched(a):
+    return np.sum(np.linalg.inv(a)) + np.sum(np.linalg.det(a)) + np.sum(np.linalg.slogdet(a)[1])
+
+
+def linalg_trace_quad(a, x):
+    return x @ a @ x + np.trace(a.T @ a)
+
+
+def gaussian_log_likelihood(mu, cov, xs):
+    diff = xs - mu
+    sol = np.linalg.solve(cov, diff.T)
+    _, logdet = np.linalg.slogdet(cov)
+    return -0.5 * np.sum(diff.T * sol) - 0.5 * xs.shape[0] * logdet
+
+
+LINALG_PROGRAMS = [
+    (linalg_inv, (spd(),)),
+    (linalg_det, (mat(),)),
+    (linalg_slogdet, (mat(),)),
+    (linalg_slogdet_fields, (spd(),)),
+    (linalg_solve, (spd(), vec(3))),
+    (linalg_solve_matrix, (spd(), vec(6))),
+    (linalg_cholesky, (spd(),)),
+    (linalg_eigh, (spd(),)),
+    (linalg_eigh_vectors, (spd(),)),
+    (linalg_eigvalsh, (spd(),)),
+    (linalg_svd_values, (mat(3, 4),)),
+    (linalg_svd_full, (mat(3, 2),)),
+    (linalg_norms, (mat(3, 3),)),
+    (linalg_pinv, (mat(3, 2),)),
+    (linalg_matrix_power, (spd(),)),
+    (linalg_qr, (mat(3, 2),)),
+    (linalg_lstsq, (mat(4, 2), vec(4))),
+    (linalg_multi_dot, (mat(2, 3), mat(3, 3))),
+    (linalg_batched, (np.stack([spd(), spd()]),)),
+    (linalg_trace_quad, (mat(), vec(3))),
+    (gaussian_log_likelihood, (vec(2), spd(2), RNG.normal(size=(5, 2)))),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(LINALG_PROGRAMS))
+def test_linalg_program(f, args):
+    check(f, args, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("f, args", cases(LINALG_PROGRAMS))
+def test_linalg_program_second_order(f, args):
+    check(f, args, order=2, rtol=1e-4, atol=1e-5)
