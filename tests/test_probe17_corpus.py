@@ -1247,3 +1247,106 @@ def test_linalg_program(f, args):
 @pytest.mark.parametrize("f, args", cases(LINALG_PROGRAMS))
 def test_linalg_program_second_order(f, args):
     check(f, args, order=2, rtol=1e-4, atol=1e-5)
+
+
+# == 6. SciPy ===============================================================================
+
+import scipy.linalg as sla  # noqa: E402
+import scipy.signal as ssig  # noqa: E402
+import scipy.special as ssp  # noqa: E402
+import scipy.stats as sst  # noqa: E402
+
+SPECIAL_UNARY = [
+    (ssp.gammaln, 0.5, 3.0), (ssp.digamma, 0.5, 3.0), (ssp.erf, -1, 1), (ssp.erfc, -1, 1),
+    (ssp.erfinv, -0.8, 0.8), (ssp.expit, -2, 2), (ssp.logit, 0.2, 0.8), (ssp.log_ndtr, -2, 2),
+    (ssp.ndtr, -2, 2), (ssp.ndtri, 0.2, 0.8), (ssp.i0, -1, 1), (ssp.i1, -1, 1), (ssp.i0e, -1, 1),
+    (ssp.i1e, -1, 1), (ssp.gamma, 0.5, 3.0), (ssp.psi, 0.5, 3.0),
+    (ssp.loggamma, 0.5, 3.0), (ssp.entr, 0.2, 2.0), (ssp.log_expit, -2, 2),
+]
+
+
+@pytest.mark.parametrize("fn, low, high", [unary_case(e) for e in SPECIAL_UNARY])
+def test_scipy_special_unary(fn, low, high):
+    x = RNG.uniform(low, high, (3,))
+    check(apply_unary, [fn, x])
+    check(fn, [x])
+
+
+def special_binary(a, x):
+    return (np.sum(ssp.xlogy(a, x)) + np.sum(ssp.xlog1py(a, x)) + np.sum(ssp.betaln(a, x))
+            + np.sum(ssp.polygamma(1, x)) + np.sum(ssp.gammainc(1.5, x)) + np.sum(ssp.gammaincc(2.5, x))
+            + np.sum(ssp.ive(1.0, x) * a) + np.sum(ssp.iv(1.0, x)) + np.sum(ssp.beta(a, x)))
+
+
+def special_reductions(x):
+    return (ssp.logsumexp(x) + np.sum(ssp.logsumexp(x, axis=0)) + np.sum(ssp.logsumexp(x, axis=1, keepdims=True) ** 2)
+            + ssp.logsumexp(x, b=np.abs(x) + 0.5) + np.sum(ssp.softmax(x, axis=1) * np.arange(6.0).reshape(2, 3))
+            + np.sum(ssp.log_softmax(x) * np.arange(6.0).reshape(2, 3)))
+
+
+def stats_continuous(x, loc, scale):
+    return (np.sum(sst.norm.logpdf(x, loc, scale)) + np.sum(sst.norm.pdf(x, loc=loc, scale=scale))
+            + np.sum(sst.norm.cdf(x, loc, scale)) + np.sum(sst.norm.logcdf(x)) + np.sum(sst.norm.sf(x, loc))
+            + np.sum(sst.t.logpdf(x, 3.0, loc, scale)) + np.sum(sst.laplace.logpdf(x, loc, scale))
+            + np.sum(sst.cauchy.logpdf(x, loc, scale)) + np.sum(sst.logistic.logpdf(x, loc, scale)))
+
+
+def stats_shapes(x, a, b):
+    return (np.sum(sst.gamma.logpdf(x, a)) + np.sum(sst.gamma.logpdf(x, a, scale=b)) + np.sum(sst.beta.logpdf(x / 3.0, a, b))
+            + np.sum(sst.t.logpdf(x, a)) + np.sum(sst.norm.logpdf(x, scale=b)))
+
+
+def stats_discrete(p, lam):
+    k = np.array([0.0, 1.0, 3.0])
+    return (np.sum(sst.poisson.logpmf(k, lam)) + np.sum(sst.bernoulli.logpmf(np.array([0, 1, 1]), p))
+            + np.sum(sst.binom.logpmf(k, 4, p)) + np.sum(sst.poisson.pmf(k, lam)))
+
+
+def stats_multivariate(x, mean, cov_factor):
+    cov = cov_factor @ cov_factor.T + np.eye(2)
+    return sst.multivariate_normal.logpdf(x, mean, cov) + sst.dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), np.exp(x[:1].repeat(3)))
+
+
+def stats_frozen(x, loc):
+    dist = sst.norm(loc, 2.0)
+    return np.sum(dist.logpdf(x)) + np.sum(sst.gamma(2.0).logpdf(np.abs(x) + 0.1))
+
+
+def scipy_linalg(a, b):
+    c = sla.cho_factor(symmetrize(a) + 3.0 * np.eye(3))
+    return (np.sum(sla.cho_solve(c, b) ** 2) + np.sum(sla.solve_triangular(np.triu(a) + 3.0 * np.eye(3), b) ** 2)
+            + np.sum(sla.solve(a + 3.0 * np.eye(3), b)) + np.sum(sla.inv(a + 3.0 * np.eye(3))) + sla.det(a)
+            + np.sum(sla.expm(a * 0.3) ** 2) + np.sum(sla.cholesky(symmetrize(a) + 3.0 * np.eye(3), lower=True) ** 2))
+
+
+def scipy_signal(x, k):
+    return (np.sum(ssig.convolve(x, k) ** 2) + np.sum(ssig.convolve(x, k, mode="valid") ** 2)
+            + np.sum(ssig.correlate(x, k, mode="same") ** 2))
+
+
+def scipy_signal_2d(x, k):
+    return np.sum(ssig.convolve(x, k, mode="full") ** 2) + np.sum(ssig.correlate(x, k, mode="valid") ** 2)
+
+
+SCIPY_PROGRAMS = [
+    (special_binary, (positive(3), positive(3))),
+    (special_reductions, (mat(2, 3),)),
+    (stats_continuous, (vec(3), 0.3, 1.4)),
+    (stats_shapes, (positive(3), 1.7, 2.2)),
+    (stats_discrete, (0.35, 1.6)),
+    (stats_multivariate, (vec(2), vec(2), mat(2, 2))),
+    (stats_frozen, (vec(3), 0.4)),
+    (scipy_linalg, (mat(), vec(3))),
+    (scipy_signal, (vec(6), vec(3))),
+    (scipy_signal_2d, (mat(4, 4), mat(2, 2))),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(SCIPY_PROGRAMS))
+def test_scipy_program(f, args):
+    check(f, args, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("f, args", cases(SCIPY_PROGRAMS))
+def test_scipy_program_second_order(f, args):
+    check(f, args, order=2, rtol=1e-4, atol=1e-5)
