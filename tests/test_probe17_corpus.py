@@ -1350,3 +1350,193 @@ def test_scipy_program(f, args):
 @pytest.mark.parametrize("f, args", cases(SCIPY_PROGRAMS))
 def test_scipy_program_second_order(f, args):
     check(f, args, order=2, rtol=1e-4, atol=1e-5)
+
+
+# == 7. Containers and pytrees (as autograd's list/dict/tuple tests and JAX's pytrees) =====
+
+from collections import namedtuple  # noqa: E402
+
+Params = namedtuple("Params", ["w", "b"])
+
+
+def list_arg(xs):
+    return np.sin(xs[0]) * xs[1] + np.sum(xs[2] ** 2)
+
+
+def list_arg_loop(xs):
+    s = 0.0
+    for x in xs:
+        s = s + np.sum(np.tanh(x))
+    return s * len(xs)
+
+
+def list_arg_slices(xs):
+    head, *tail = xs
+    rest = xs[1:]
+    return head * np.sum(rest[0]) + np.sum(tail[-1] ** 2) + xs[-1][0]
+
+
+def tuple_arg(t):
+    a, (b, c) = t
+    return a * b + np.sum(c * a)
+
+
+def dict_arg(d):
+    return np.sum(d["w"] @ d["x"]) + d["b"] ** 2
+
+
+def dict_arg_items(d):
+    s = 0.0
+    for k, v in d.items():
+        s = s + np.sum(v ** 2) * len(k)
+    return s + sum(np.sum(v) for v in d.values())
+
+
+def dict_arg_keys(d):
+    s = 0.0
+    for k in d:
+        s = s + np.sum(np.exp(d[k]))
+    return s
+
+
+def nested_tree(p):
+    layers = p["layers"]
+    h = p["x"]
+    for w, b in layers:
+        h = np.tanh(w @ h + b)
+    return np.sum(h ** 2) + p["scale"] * np.sum(h)
+
+
+def namedtuple_arg(p, x):
+    return np.sum(np.tanh(p.w @ x + p.b))
+
+
+def namedtuple_built(x):
+    q = Params(w=x * 2.0, b=x[0])
+    return np.sum(q.w) * q.b + np.sum(q[0] ** 2)
+
+
+def list_ops_in_body(x):
+    xs = [x[0], x[1]]
+    ys = xs + [x[2]]
+    zs = ys * 2
+    rev = zs[::-1]
+    return sum(zs) * rev[0] + max(ys) + min(ys) + sum(sorted(ys)[:2])
+
+
+def list_pop_append(x):
+    xs = []
+    for v in x:
+        xs.append(v * 2.0)
+    last = xs.pop()
+    return last * sum(xs)
+
+
+def dict_update_in_loop(x):
+    d = {"acc": 0.0}
+    for i in range(3):
+        d["acc"] = d["acc"] + x[i] ** 2
+        d[str(i)] = x[i]
+    return d["acc"] * d["1"]
+
+
+def isinstance_dispatch(x):
+    vals = [x, 2.0, x ** 2]
+    s = 0.0
+    for v in vals:
+        if isinstance(v, float):
+            s = s + v
+        else:
+            s = s + np.sum(v)
+    return s
+
+
+def tuple_return_helper_used(x):
+    def stats(v):
+        return v.mean(), v.std()
+
+    m, sd = stats(x)
+    return m / sd
+
+
+def zip_unzip(xs, ys):
+    pairs = list(zip(xs, ys))
+    a, b = zip(*pairs)
+    return sum(u * v for u, v in zip(a, b))
+
+
+def map_filter(x):
+    return sum(map(np.sin, x)) + sum(filter(lambda v: v > 0, list(x)))
+
+
+def generator_fn(x):
+    def squares(v):
+        for e in v:
+            yield e * e
+
+    return sum(squares(x))
+
+
+CONTAINER_PROGRAMS = [
+    (list_arg, ([0.3, 1.2, vec(3)],)),
+    (list_arg_loop, ([vec(2), vec(3), vec(1)],)),
+    (list_arg_slices, ([0.5, vec(2), vec(3)],)),
+    (tuple_arg, ((0.4, (1.1, vec(3))),)),
+    (dict_arg, ({"w": mat(2, 3), "x": vec(3), "b": 0.7},)),
+    (dict_arg_items, ({"a": vec(2), "bb": vec(3)},)),
+    (dict_arg_keys, ({"a": vec(2), "bb": vec(3)},)),
+    (nested_tree, ({"layers": [(mat(3, 2), vec(3)), (mat(2, 3), vec(2))], "x": vec(2), "scale": 0.5},)),
+    (namedtuple_arg, (Params(w=mat(2, 3), b=vec(2)), vec(3))),
+    (namedtuple_built, (vec(3),)),
+    (list_ops_in_body, (np.array([0.3, -0.2, 0.9]),)),
+    (list_pop_append, (vec(4),)),
+    (dict_update_in_loop, (vec(3),)),
+    (isinstance_dispatch, (vec(3),)),
+    (tuple_return_helper_used, (vec(5),)),
+    (zip_unzip, (vec(3), vec(3))),
+    (map_filter, (np.array([0.3, -0.2, 0.9]),)),
+    (generator_fn, (vec(3),)),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(CONTAINER_PROGRAMS))
+def test_container_program(f, args):
+    modes = ("fwd",) if f is list_pop_append else ("rev", "fwd")  # pop() in reverse: refused, documented
+    check(f, args, modes=modes)
+
+
+@pytest.mark.parametrize("f, args", cases(CONTAINER_PROGRAMS))
+def test_container_program_second_order(f, args):
+    if f is list_pop_append:
+        return
+    check(f, args, order=2)
+
+
+def test_gradient_of_a_pytree_has_its_structure():
+    tree = {"layers": [(mat(3, 2), vec(3)), (mat(2, 3), vec(2))], "x": vec(2), "scale": 0.5}
+    g = srcgrad.grad(nested_tree)(tree)
+    assert set(g) == {"layers", "x", "scale"}
+    assert isinstance(g["layers"], list) and isinstance(g["layers"][0], tuple)
+    assert g["layers"][1][0].shape == (2, 3) and isinstance(g["scale"], float)
+    p = Params(w=mat(2, 3), b=vec(2))
+    gp = srcgrad.grad(namedtuple_arg)(p, vec(3))
+    assert isinstance(gp, Params) and gp.w.shape == (2, 3)
+    t = srcgrad.grad(tuple_arg)((0.4, (1.1, vec(3))))
+    assert isinstance(t, tuple) and isinstance(t[1], tuple) and len(t[1]) == 2
+
+
+def container_outputs(x):
+    return {"s": np.sum(x), "v": [x * 2.0, (np.sin(x), x[0])]}
+
+
+def test_vjp_and_jvp_of_container_outputs():
+    x = vec(3)
+    out, pullback = srcgrad.vjp(container_outputs, x)
+    dout = {"s": 1.5, "v": [np.ones(3), (np.arange(3.0), 2.0)]}
+    (g,) = pullback(dout)
+    np.testing.assert_allclose(g, 1.5 + 2.0 + np.arange(3.0) * np.cos(x) + 2.0 * np.eye(3)[0])
+    u = vec(3)
+    _, t = srcgrad.jvp(container_outputs, (x,), (u,))
+    assert t["s"] == pytest.approx(np.sum(u))
+    np.testing.assert_allclose(t["v"][1][0], np.cos(x) * u)
+    assert t["v"][1][1] == pytest.approx(u[0])
