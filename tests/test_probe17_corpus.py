@@ -1540,3 +1540,263 @@ def test_vjp_and_jvp_of_container_outputs():
     assert t["s"] == pytest.approx(np.sum(u))
     np.testing.assert_allclose(t["v"][1][0], np.cos(x) * u)
     assert t["v"][1][1] == pytest.approx(u[0])
+
+
+# == 8. The wrapper API, as autograd, JAX and PyTorch users call it ========================
+
+import functools  # noqa: E402
+
+from user_modules import finite_difference_gradient, finite_difference_jacobian  # noqa: E402
+
+
+def loss(w, b, x):
+    return np.sum(np.tanh(x @ w + b) ** 2)
+
+
+def vector_fn(x):
+    return np.array([x[0] * x[1], np.sin(x[2]), x[0] ** 2 + x[2]])
+
+
+def matrix_fn(x):
+    return np.outer(x, np.cos(x))
+
+
+def quadratic_form(x):
+    return 0.5 * x @ A_SPD @ x + np.sum(np.sin(x))
+
+
+A_SPD = spd()
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w):
+        return self.scale * np.sum(w ** 2) + self.penalty(w)
+
+    def penalty(self, w):
+        return np.sum(np.abs(w))
+
+    def __call__(self, w):
+        return self.loss(w) * 2.0
+
+    @staticmethod
+    def static_loss(w):
+        return np.sum(np.cos(w))
+
+
+W0, B0, X0 = mat(3, 2), vec(2), mat(4, 3)
+
+
+def test_grad_with_respect_to_each_argument_by_index_and_name():
+    for k, name in enumerate(("w", "b", "x")):
+        arg = (W0, B0, X0)[k]
+
+        def along(v, k=k):
+            args = [W0, B0, X0]
+            args[k] = v
+            return loss(*args)
+
+        expected = finite_difference_gradient(along, arg)
+        np.testing.assert_allclose(srcgrad.grad(loss, wrt=k)(W0, B0, X0), expected, atol=1e-6)
+        np.testing.assert_allclose(srcgrad.grad(loss, wrt=name)(W0, B0, X0), expected, atol=1e-6)
+        np.testing.assert_allclose(srcgrad.grad(loss, wrt=k, mode="fwd")(W0, B0, X0), expected, atol=1e-6)
+
+
+def test_grad_with_respect_to_several_arguments_and_value_and_grad():
+    gw, gb = srcgrad.grad(loss, wrt=(0, 1))(W0, B0, X0)
+    value, (gw2, gx) = srcgrad.value_and_grad(loss, wrt=("w", "x"))(W0, B0, X0)
+    assert value == pytest.approx(loss(W0, B0, X0))
+    np.testing.assert_allclose(gw, gw2)
+    np.testing.assert_allclose(gb, finite_difference_gradient(lambda b: loss(W0, b, X0), B0), atol=1e-6)
+    np.testing.assert_allclose(gx, finite_difference_gradient(lambda x: loss(W0, B0, x), X0), atol=1e-6)
+
+
+def test_grad_as_decorator():
+    @srcgrad.grad
+    def d_cube(x):
+        return x ** 3
+
+    @srcgrad.grad(wrt=("w", "b"))
+    def d_loss(w, b, x):
+        return loss(w, b, x)
+
+    assert d_cube(2.0) == pytest.approx(12.0)
+    gw, gb = d_loss(W0, B0, X0)
+    np.testing.assert_allclose(gw, srcgrad.grad(loss)(W0, B0, X0))
+
+
+def test_grad_keeps_the_argument_shape_and_float_dtype():
+    x32 = vec(3).astype(np.float32)
+    g = srcgrad.grad(lambda_free_sum_sq)(x32)
+    assert g.dtype == np.float32 and g.shape == (3,)
+    g0 = srcgrad.grad(lambda_free_sum_sq)(np.array(0.5))
+    assert np.shape(g0) == ()
+    assert srcgrad.grad(lambda_free_sum_sq)(0.5) == pytest.approx(1.0)
+
+
+def lambda_free_sum_sq(x):
+    return np.sum(x ** 2)
+
+
+SQUARE = lambda x: np.sum(x ** 2) * 3.0  # noqa: E731
+
+
+def test_grad_of_a_lambda():
+    x = vec(3)
+    np.testing.assert_allclose(srcgrad.grad(SQUARE)(x), 6.0 * x)
+    np.testing.assert_allclose(srcgrad.grad(lambda x: np.sum(np.sin(x)))(x), np.cos(x))
+    h = srcgrad.hessian(lambda x: np.sum(x ** 3))(x)
+    np.testing.assert_allclose(h, np.diag(6.0 * x))
+
+
+def test_grad_of_methods_callables_and_partials():
+    m = Model(0.7)
+    w = np.array([0.3, -1.1, 2.0])
+    expected = 1.4 * w + np.sign(w)
+    np.testing.assert_allclose(srcgrad.grad(m.loss)(w), expected)
+    np.testing.assert_allclose(srcgrad.grad(m)(w), 2.0 * expected)
+    np.testing.assert_allclose(srcgrad.grad(Model.static_loss)(w), -np.sin(w))
+    np.testing.assert_allclose(srcgrad.grad(Model.loss, wrt=1)(m, w), expected)
+    p = functools.partial(loss, x=X0)
+    np.testing.assert_allclose(srcgrad.grad(p)(W0, B0), srcgrad.grad(loss)(W0, B0, X0))
+    np.testing.assert_allclose(srcgrad.grad(m.loss, mode="fwd")(w), expected)
+
+
+def test_grad_passes_keyword_arguments_through():
+    def scaled(x, scale=1.0, power=2):
+        return scale * np.sum(x ** power)
+
+    x = vec(3)
+    np.testing.assert_allclose(srcgrad.grad(scaled)(x, scale=3.0), 6.0 * x)
+    np.testing.assert_allclose(srcgrad.grad(scaled)(x, power=3), 3.0 * x ** 2)
+    np.testing.assert_allclose(srcgrad.grad(scaled, wrt="scale")(x, scale=3.0), np.sum(x ** 2))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobians(mode):
+    x = np.array([0.3, -0.8, 1.1])
+    np.testing.assert_allclose(srcgrad.jacobian(vector_fn, mode=mode)(x), finite_difference_jacobian(vector_fn, x), atol=1e-6)
+    jm = srcgrad.jacobian(matrix_fn, mode=mode)(x)
+    assert jm.shape == (3, 3, 3)
+    np.testing.assert_allclose(jm, finite_difference_jacobian(matrix_fn, x), atol=1e-6)
+    js = srcgrad.jacobian(quadratic_form, mode=mode)(x)
+    np.testing.assert_allclose(js, finite_difference_gradient(quadratic_form, x), atol=1e-6)
+    jg = srcgrad.jacobian(srcgrad.grad(quadratic_form), mode=mode)(x)
+    np.testing.assert_allclose(jg, A_SPD - np.diag(np.sin(x)), atol=1e-8)
+
+
+def test_jacobian_with_respect_to_a_second_argument():
+    def two_args(a, x):
+        return a * np.sin(x)
+
+    x = vec(3)
+    np.testing.assert_allclose(srcgrad.jacobian(two_args, wrt=1)(2.0, x), np.diag(2.0 * np.cos(x)))
+    np.testing.assert_allclose(srcgrad.jacobian(two_args, wrt=0)(2.0, x), np.sin(x))
+
+
+def test_hessian_hvp_and_second_derivatives():
+    x = np.array([0.3, -0.8, 1.1])
+    expected = A_SPD - np.diag(np.sin(x))
+    np.testing.assert_allclose(srcgrad.hessian(quadratic_form)(x), expected, atol=1e-10)
+    v = vec(3)
+    np.testing.assert_allclose(srcgrad.hvp(quadratic_form)(x, v), expected @ v, atol=1e-10)
+    assert srcgrad.grad(srcgrad.grad(np.sin))(0.5) == pytest.approx(-np.sin(0.5))
+    assert srcgrad.hessian(np.sin)(0.5) == pytest.approx(-np.sin(0.5))
+    # a Hessian-vector product by forward over reverse, by hand
+    _, t = srcgrad.jvp(srcgrad.grad(quadratic_form), (x,), (v,))
+    np.testing.assert_allclose(t, expected @ v, atol=1e-10)
+    # and reverse over reverse, as vjp of grad
+    _, pullback = srcgrad.vjp(srcgrad.grad(quadratic_form), x)
+    np.testing.assert_allclose(pullback(v)[0], expected.T @ v, atol=1e-10)
+
+
+def test_hessian_with_respect_to_two_arguments():
+    def coupled(a, b):
+        return np.sum(a ** 2 * b) + np.sum(np.sin(a) * np.cos(b))
+
+    a, b = vec(2), vec(2)
+    h = srcgrad.hessian(coupled, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(h[0][1], np.diag(2 * a - np.cos(a) * np.sin(b)), atol=1e-10)
+    np.testing.assert_allclose(h[1][1], np.diag(-np.sin(a) * np.cos(b)), atol=1e-10)
+    np.testing.assert_allclose(h[0][0], np.diag(2 * b - np.sin(a) * np.cos(b)), atol=1e-10)
+
+
+def test_elementwise_gradient_by_a_pullback_of_ones():
+    # autograd's elementwise_grad(f)(x) for an elementwise f
+    x = vec(5)
+    out, pullback = srcgrad.vjp(np.tanh, x)
+    np.testing.assert_allclose(pullback(np.ones_like(out))[0], 1 - np.tanh(x) ** 2)
+    _, t = srcgrad.jvp(np.tanh, (x,), (np.ones_like(x),))
+    np.testing.assert_allclose(t, 1 - np.tanh(x) ** 2)
+
+
+def test_tensor_jacobian_product_and_pullback_reuse():
+    x = np.array([0.3, -0.8, 1.1])
+    out, pullback = srcgrad.vjp(matrix_fn, x)
+    jac = finite_difference_jacobian(matrix_fn, x)
+    for _ in range(2):
+        for seed in (np.ones((3, 3)), np.arange(9.0).reshape(3, 3)):
+            np.testing.assert_allclose(pullback(seed)[0], np.tensordot(seed, jac, axes=2), atol=1e-6)
+
+
+def test_gauss_newton_vector_product_from_jvp_and_vjp():
+    # autograd's make_ggnvp: J^T H_loss J v for f(x) = residuals, loss = 0.5 |r|^2 (H = I)
+    x, v = np.array([0.3, -0.8, 1.1]), vec(3)
+    _, jv = srcgrad.jvp(vector_fn, (x,), (v,))
+    _, pullback = srcgrad.vjp(vector_fn, x)
+    jac = finite_difference_jacobian(vector_fn, x)
+    np.testing.assert_allclose(pullback(jv)[0], jac.T @ jac @ v, atol=1e-6)
+
+
+def test_jvp_with_none_for_an_integer_argument_and_many_arguments():
+    x = vec(3)
+    out, t = srcgrad.jvp(for_range, (0.9, 3), (1.0, None))
+    assert t == pytest.approx(4 * 0.9 ** 3)
+    _, t = srcgrad.jvp(loss, (W0, B0, X0), (np.ones_like(W0), None, None))
+    assert t == pytest.approx(np.sum(srcgrad.grad(loss)(W0, B0, X0)))
+    _, t = srcgrad.jvp(lambda_free_sum_sq, (x,), (x,))
+    assert t == pytest.approx(2 * x @ x)
+
+
+def test_flatten_drives_a_one_dimensional_optimiser():
+    from scipy.optimize import minimize
+
+    target = {"w": np.array([1.0, -2.0]), "b": 0.5}
+
+    def objective(p):
+        return np.sum((p["w"] - target["w"]) ** 2) + (p["b"] - target["b"]) ** 2
+
+    start = {"w": np.zeros(2), "b": 0.0}
+    flat, unflatten = srcgrad.flatten(start)
+    gradient = srcgrad.grad(objective)
+    result = minimize(lambda v: objective(unflatten(v)), flat,
+                      jac=lambda v: srcgrad.flatten(gradient(unflatten(v)))[0], method="BFGS")
+    found = unflatten(result.x)
+    np.testing.assert_allclose(found["w"], target["w"], atol=1e-5)
+    assert found["b"] == pytest.approx(0.5, abs=1e-5)
+
+
+def test_refusals_users_meet_are_typed():
+    x = vec(3)
+    with pytest.raises(srcgrad.NonScalarOutputError):
+        srcgrad.grad(np.sin)(x)
+    with pytest.raises(TypeError, match="float"):
+        srcgrad.grad(np.sin)(1)
+    with pytest.raises(srcgrad.DerivativeOrderError):
+        srcgrad.grad(srcgrad.grad(srcgrad.grad(np.sin)))(0.5)
+
+
+def test_gradient_of_a_zero_output_and_of_a_discrete_function():
+    x = vec(3)
+    np.testing.assert_array_equal(srcgrad.grad(lambda_zero)(x), np.zeros(3))
+    np.testing.assert_array_equal(srcgrad.grad(lambda_argmax)(x), np.zeros(3))
+
+
+def lambda_zero(x):
+    return 0.0 * np.sum(x)
+
+
+def lambda_argmax(x):
+    return float(np.argmax(x)) + np.sum(np.floor(x)) + np.sum(x > 0)
