@@ -919,10 +919,6 @@ def where_select(x):
     return np.sum(np.where(x > 0, x ** 2, -x)) + np.sum(np.clip(x, -0.3, 0.4) ** 2)
 
 
-def cummax_like(x):
-    return np.sum(np.maximum.accumulate(x))
-
-
 REDUCTION_PROGRAMS = [
     (var_ddof, (mat(4, 3),)),
     (cumulative, (mat(3, 4, 0.5, 1.5),)),
@@ -1800,3 +1796,201 @@ def lambda_zero(x):
 
 def lambda_argmax(x):
     return float(np.argmax(x)) + np.sum(np.floor(x)) + np.sum(x > 0)
+
+
+# == 9. Array methods, operators and in-place updates with aliasing ========================
+
+
+def methods_positional_axes(x):
+    return (np.sum(x.sum(0) ** 2) + np.sum(x.max(1)) + np.sum(x.mean(-1, keepdims=True) * x)
+            + x.std(ddof=1) + np.sum(x.var(0)) + np.sum(x.cumsum() ** 2) + np.sum(x.cumprod(axis=1))
+            + np.sum(x.clip(min=0.0) ** 2) + np.sum(x.swapaxes(0, 1)[0]) + np.sum(x.repeat(2, axis=0) ** 2)
+            + x.trace() + np.sum(x.diagonal() ** 3) + np.sum(x.conj() * x) + np.sum(x.min(axis=0)))
+
+
+def methods_more(x):
+    order = x.argsort()
+    return (np.sum(x[order] * np.arange(4.0)) + np.sum(x.reshape(2, 2).T.dot(x.reshape(2, 2)))
+            + np.ptp(x) + float(x.any()) + np.sum(x.round(1) * x) + np.sum(x.squeeze()) + np.sum(x.take([0, 2]))
+            + np.sum(np.asarray(x).astype(np.float64) ** 2) + np.sum(x.view() ** 2) + np.sum(x.copy() ** 2))
+
+
+def operators_more(x, y):
+    return (np.sum(x @ y) + np.sum(-x ** 2) + np.sum(x ** -1) + np.sum(1 / x) + np.sum(abs(x - y))
+            + np.sum((x % 0.7) * y) + np.sum((x // 0.3) * y) + np.sum(x ** y))
+
+
+def chained_comparison(a):
+    if 0.0 < a < 1.0:
+        return a * a
+    return -a
+
+
+def python_sum_of_rows(x):
+    return np.sum(sum(x) ** 2) + sum(x[0]) + sum(v for v in x[1])
+
+
+def casts_in_the_middle(x):
+    a = np.float64(x[0]) * 2.0
+    b = float(np.sum(x))
+    c = x.astype(np.float64).astype(float)
+    return a * b + np.sum(c ** 2)
+
+
+def float32_round_trip(x):
+    c = x.astype(np.float32).astype(np.float64)
+    return np.sum(c ** 2)
+
+
+def test_float32_round_trip_exactly():  # finite differences drown in float32 rounding
+    x = np.array([0.3, -0.5, 0.9])
+    c = x.astype(np.float32).astype(np.float64)
+    for mode in ("rev", "fwd"):
+        np.testing.assert_allclose(srcgrad.grad(float32_round_trip, mode=mode)(x), 2 * c)
+
+
+def integer_arrays_mixed(x):
+    n = np.arange(3)
+    return np.sum(x * n) + np.sum(x ** n) + np.sum(x[n > 0]) + np.sum(n / (x + 2.0))
+
+
+def aliased_writes(x):
+    y = np.zeros(3)
+    z = y
+    z[0] = x[0] * 2.0
+    y[1] = z[0] + x[1]
+    return np.sum(y ** 2) + np.sum(z * x)
+
+
+def chained_alias(x):
+    a = b = np.ones(3)
+    a[1] = x[2] ** 2
+    return np.sum(b * x)
+
+
+def view_writes(x):
+    y = x.copy()
+    v = y[1:3]
+    v *= 2.0
+    w = y.reshape(2, 2)
+    w[0, 0] = w[1, 1] * x[0]
+    return np.sum(y ** 2)
+
+
+def transpose_view_write(x):
+    m = x.reshape(2, 2).copy()
+    m.T[0] = m[1] * 3.0
+    return np.sum(m ** 2) + m[0, 1] * x[0]
+
+
+def argument_written_in_place(x):
+    x *= 2.0
+    x[0] = x[1] ** 2
+    return np.sum(x)
+
+
+def loop_carried_writes(x):
+    y = np.zeros(5)
+    y[0] = x[0]
+    for i in range(1, 5):
+        y[i] = y[i - 1] * x[i] + np.sin(y[i - 1])
+    return y[-1] + np.sum(y)
+
+
+def repeated_fancy_writes(x):
+    y = np.zeros(3)
+    y[[0, 0, 2]] = x[:3]
+    y[[1, 1]] += x[3]
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
+def list_of_lists(x):
+    m = [[x[0], x[1]], [x[2], 0.0]]
+    m[1][1] = m[0][0] * m[0][1]
+    m[0][0] += m[1][0]
+    return m[0][0] * m[1][1] + m[1][0]
+
+
+def list_slot_aug(x):
+    xs = [x[0], x[1], x[2]]
+    for i in range(3):
+        xs[i] *= x[i]
+        xs[i] += 1.0
+    return xs[0] * xs[1] + xs[2]
+
+
+def dict_aug(x):
+    d = {"a": x[0], "b": x}
+    d["a"] += x[1]
+    d["b"] = d["b"] * d["a"]
+    d["a"] **= 2
+    return d["a"] + np.sum(d["b"])
+
+
+def index_helpers(x):
+    m = x.reshape(3, 3)
+    return (np.sum(m[np.ix_([0, 2], [1, 2])] ** 2) + np.sum(x[np.nonzero(x > 0)] ** 2)
+            + np.sum(x[np.where(x > 0)]) + x[np.argmax(x)] * 2.0)
+
+
+def lists_into_numpy(x):
+    return np.prod([x[0], x[1]]) + np.mean([x[0], x[2]]) + np.max([x[3], x[4]])
+
+
+def vectorized_lambda(x):
+    f = np.vectorize(lambda v: v ** 2 if v > 0 else -v)
+    return np.sum(f(x))
+
+
+def row_loop_writes(x):
+    m = x.reshape(2, 3).copy()
+    for row in m:
+        row[0] = row[1] * row[2]
+        row *= 0.5
+    return np.sum(m ** 2)
+
+
+METHOD_PROGRAMS = [
+    (methods_positional_axes, (mat(3, 3, 0.2, 1.5),)),
+    (methods_more, (np.array([0.3, -1.2, 0.8, 0.1]),)),
+    (operators_more, (positive(2, 2) + 0.1, positive(2, 2))),
+    (chained_comparison, (0.5,)),
+    (chained_comparison, (1.5,)),
+    (python_sum_of_rows, (mat(3, 3),)),
+    (casts_in_the_middle, (vec(3),)),
+    (integer_arrays_mixed, (positive(3),)),
+    (aliased_writes, (vec(3),)),
+    (chained_alias, (vec(3),)),
+    (view_writes, (vec(4),)),
+    (transpose_view_write, (vec(4),)),
+    (argument_written_in_place, (vec(3),)),
+    (loop_carried_writes, (vec(5),)),
+    (repeated_fancy_writes, (vec(4),)),
+    (list_of_lists, (vec(3),)),
+    (list_slot_aug, (vec(3),)),
+    (dict_aug, (vec(3),)),
+    (row_loop_writes, (vec(6),)),
+    (index_helpers, (RNG.permutation(np.linspace(-1, 1, 9)),)),
+    (lists_into_numpy, (np.array([0.3, -0.5, 0.9, 1.2, 0.1]),)),
+    (vectorized_lambda, (np.array([0.3, -0.5, 0.9, 1.2, 0.1]),)),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(METHOD_PROGRAMS))
+def test_method_and_inplace_program(f, args):
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    check(f, args, rtol=1e-4)
+
+
+@pytest.mark.parametrize("f, args", cases(METHOD_PROGRAMS[::2]))
+def test_method_and_inplace_program_second_order(f, args):
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    check(f, args, order=2, rtol=1e-4)
+
+
+def test_argument_is_not_mutated_by_the_gradient():
+    x = vec(3)
+    before = x.copy()
+    srcgrad.grad(argument_written_in_place)(x)
+    srcgrad.jvp(argument_written_in_place, (x,), (np.ones(3),))
+    np.testing.assert_array_equal(x, before)
