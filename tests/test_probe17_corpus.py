@@ -2000,3 +2000,119 @@ def test_argument_is_not_mutated_by_the_gradient():
     srcgrad.grad(argument_written_in_place)(x)
     srcgrad.jvp(argument_written_in_place, (x,), (np.ones(3),))
     np.testing.assert_array_equal(x, before)
+
+
+# == 10. JAX/PyTorch-style model functions ==================================================
+
+
+def leaky_relu_softplus(x):
+    return np.sum(np.where(x > 0, x, 0.01 * x)) + np.sum(np.logaddexp(0.0, x)) + np.sum(np.maximum(x, 0.0) ** 2)
+
+
+def rnn(w, u, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(w @ h + u @ xs[t])
+    return np.sum(h ** 2)
+
+
+def attention(q, k, v):
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    scores = scores - np.max(scores, axis=-1, keepdims=True)
+    weights = np.exp(scores)
+    weights = weights / np.sum(weights, axis=-1, keepdims=True)
+    return np.sum((weights @ v) ** 2)
+
+
+def layer_norm(x, gamma, beta):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.var(x, axis=-1, keepdims=True)
+    return np.sum(((x - mu) / np.sqrt(var + 1e-5) * gamma + beta) ** 3)
+
+
+def _rk4(f, y, dt, steps):
+    for _ in range(steps):
+        k1 = f(y)
+        k2 = f(y + 0.5 * dt * k1)
+        k3 = f(y + 0.5 * dt * k2)
+        k4 = f(y + dt * k3)
+        y = y + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+def ode_solution(rate, y0):
+    y = _rk4(lambda y: -rate * y + np.sin(y), y0, 0.1, 5)
+    return np.sum(y ** 2)
+
+
+def newton_sqrt(a):
+    x = a
+    it = 0
+    while abs(x * x - a) > 1e-12 and it < 50:
+        x = 0.5 * (x + a / x)
+        it += 1
+    return x
+
+
+def gp_log_likelihood(log_length, y):
+    xs = np.linspace(0.0, 1.0, 4)
+    k = np.exp(-0.5 * (xs[:, None] - xs[None, :]) ** 2 / np.exp(2 * log_length)) + 0.1 * np.eye(4)
+    chol = np.linalg.cholesky(k)
+    alpha = sla.solve_triangular(chol, y, lower=True)
+    return -0.5 * alpha @ alpha - np.sum(np.log(np.diag(chol)))
+
+
+def mlp_loss(params, x, y):
+    h = x
+    for w, b in params[:-1]:
+        h = np.tanh(h @ w + b)
+    w, b = params[-1]
+    logits = h @ w + b
+    return np.mean(ssp.logsumexp(logits, axis=1) - np.sum(logits * y, axis=1))
+
+
+def logistic_regression(w, x, y):
+    z = x @ w
+    return np.sum(np.log1p(np.exp(-y * z))) + 0.1 * w @ w
+
+
+def polynomial_fit(coeffs, xs, ys):
+    pred = np.zeros_like(xs)
+    for i, c in enumerate(coeffs):
+        pred = pred + c * xs ** i
+    return np.mean((pred - ys) ** 2)
+
+
+def kmeans_like_soft(centres, points):
+    d = np.sum((points[:, None, :] - centres[None, :, :]) ** 2, axis=-1)
+    return -np.sum(ssp.logsumexp(-d, axis=1))
+
+
+MODEL_PROGRAMS = [
+    (leaky_relu_softplus, (np.array([-0.7, 0.2, 1.3, -0.1]),)),
+    (rnn, (mat(3, 3) * 0.5, mat(3, 2), mat(4, 2), vec(3))),
+    (attention, (mat(3, 4), mat(5, 4), mat(5, 2))),
+    (layer_norm, (mat(2, 5), vec(5), vec(5))),
+    (ode_solution, (0.7, vec(3))),
+    (newton_sqrt, (2.0,)),
+    (gp_log_likelihood, (-0.5, vec(4))),
+    (mlp_loss, ([(mat(3, 4), vec(4)), (mat(4, 2), vec(2))], mat(5, 3), np.eye(2)[[0, 1, 1, 0, 1]])),
+    (logistic_regression, (vec(3), mat(6, 3), np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0]))),
+    (polynomial_fit, (vec(3), vec(5), vec(5))),
+    (kmeans_like_soft, (mat(2, 2), mat(5, 2))),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(MODEL_PROGRAMS))
+def test_model_program(f, args):
+    check(f, args, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("f, args", cases(MODEL_PROGRAMS))
+def test_model_program_second_order(f, args):
+    check(f, args, order=2, rtol=1e-4, atol=1e-5)
+
+
+def test_newton_iterations_give_the_derivative_of_the_square_root():
+    assert srcgrad.grad(newton_sqrt)(2.0) == pytest.approx(0.5 / np.sqrt(2.0), rel=1e-8)
+    assert srcgrad.grad(newton_sqrt, mode="rev")(np.array(3.0)) == pytest.approx(0.5 / np.sqrt(3.0), rel=1e-8)
