@@ -2116,3 +2116,108 @@ def test_model_program_second_order(f, args):
 def test_newton_iterations_give_the_derivative_of_the_square_root():
     assert srcgrad.grad(newton_sqrt)(2.0) == pytest.approx(0.5 / np.sqrt(2.0), rel=1e-8)
     assert srcgrad.grad(newton_sqrt, mode="rev")(np.array(3.0)) == pytest.approx(0.5 / np.sqrt(3.0), rel=1e-8)
+
+
+# == 11. More of the Python a Tangent-style corpus writes ===================================
+
+SCALE = 1.5
+
+
+def fibonacci_like(a, b):
+    for _ in range(5):
+        a, b = b, a + b * 0.5
+    return a * b
+
+
+def statements_without_derivative(a):
+    """A docstring, print, assert, pass and an f-string in the body."""
+    assert a > 0, f"needs a positive value, got {a}"
+    print(f"a = {a:.3f}", end="")
+    pass
+    return a * SCALE * math.pi
+
+
+def none_default(a, b=None):
+    if b is None:
+        b = 2.0
+    return a * b
+
+
+def star_args(*xs):
+    return sum(x * x for x in xs)
+
+
+def star_kwargs(a, **options):
+    return a * options["scale"] + (options["shift"] if "shift" in options else 0.0)
+
+
+def keyword_only(a, *, power=2.0):
+    return a ** power
+
+
+def calls_with_star(a, b):
+    parts = (a, b * 2.0)
+    opts = {"scale": b, "shift": a}
+    return star_args(*parts) + star_kwargs(a, **opts) + keyword_only(b, power=3.0) + none_default(a) + none_default(a, b=b)
+
+
+def function_as_default(a, activation=np.tanh):
+    return activation(a) * 2.0
+
+
+def loop_defining_functions(a):
+    total = 0.0
+    for k in range(3):
+        def term(v, k=k):
+            return v ** (k + 1)
+        total = total + term(a)
+    return total
+
+
+def nested_closures(a):
+    def outer(x):
+        def inner(y):
+            return y * x
+        return inner(x) + inner(a)
+    return outer(a * 2.0)
+
+
+def conditional_expression_chain(a, b):
+    c = a if a > b else b
+    d = (a * b) if c > 0.5 else (a - b)
+    return c * d
+
+
+def integer_loop_bound_from_data(x):
+    n = int(np.sum(x > 0))
+    s = 0.0
+    for i in range(n):
+        s = s + x[i] ** 2
+    return s
+
+
+def enumerate_start_and_reversed(x):
+    s = 0.0
+    for i, v in enumerate(reversed(list(x)), start=1):
+        s = s + i * v ** 2
+    return s
+
+
+EXTRA_PROGRAMS = [
+    (fibonacci_like, (0.3, 0.8)),
+    (statements_without_derivative, (0.7,)),
+    (calls_with_star, (0.3, 0.8)),
+    (function_as_default, (0.4,)),
+    (loop_defining_functions, (0.9,)),
+    (nested_closures, (0.9,)),
+    (conditional_expression_chain, (0.9, 0.2)),
+    (conditional_expression_chain, (0.1, 0.2)),
+    (integer_loop_bound_from_data, (np.array([0.5, -0.2, 0.8, 0.3]),)),
+    (enumerate_start_and_reversed, (vec(4),)),
+]
+
+
+@pytest.mark.parametrize("f, args", cases(EXTRA_PROGRAMS))
+def test_extra_program(f, args):
+    check(f, args)
+    check(f, args, order=2)
