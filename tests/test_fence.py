@@ -193,23 +193,6 @@ REFUSED = [
             d = {**b, "x": x}  # <-
             return d["x"]
         """),
-    ("a `for ... else` clause", "for", """
-        def f(xs):
-            s = 0.0
-            for x in xs:  # <-
-                s += x
-            else:
-                s += 1.0
-            return s
-        """),
-    ("a `while ... else` clause", "while", """
-        def f(x):
-            while x > 1.0:  # <-
-                x = x / 2
-            else:
-                x = x + 1
-            return x
-        """),
     ("a set comprehension", "{v", """
         def f(xs):
             s = {v for v in xs}  # <-

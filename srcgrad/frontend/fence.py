@@ -60,7 +60,7 @@ class Decision:
     ``verdict`` is "allowed", "refused" or "unreachable". A refused decision
     carries ``construct`` and ``hint``, or a ``check`` that words the refusal
     from the node's context. An allowed one may carry a ``check`` that still
-    refuses some uses of the node (e.g. ``for ... else``).
+    refuses some uses of the node (e.g. an annotation without a value).
     """
 
     verdict: str
@@ -82,16 +82,6 @@ def _allowed_unless(check: Check) -> Decision:
 
 
 # --- conditions on otherwise allowed nodes ---------------------------------
-
-
-def _no_loop_else(node, parent):
-    if node.orelse:
-        word = "for" if isinstance(node, gast.For) else "while"
-        return Refusal(
-            f"a `{word} ... else` clause",
-            "set a flag before `break` and test it after the loop instead",
-        )
-    return None
 
 
 def _no_nested_decorators(node, parent):
@@ -197,9 +187,9 @@ DECISIONS: dict[str, Decision] = {
     "TypeAlias": _refused("a `type` alias", "define type aliases at module level"),
     "AugAssign": ALLOWED,
     "AnnAssign": _allowed_unless(_annotation_needs_value),
-    "For": _allowed_unless(_no_loop_else),
+    "For": ALLOWED,
     "AsyncFor": _refused("an `async for` loop", _ASYNC),
-    "While": _allowed_unless(_no_loop_else),
+    "While": ALLOWED,
     "If": ALLOWED,
     "With": _allowed_unless(lambda node, parent: _no_jump_out_of_with(node)),
     "AsyncWith": _refused("an `async with` statement", _ASYNC),

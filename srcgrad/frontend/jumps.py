@@ -12,6 +12,10 @@ path through the loop body:
 - ``return v`` becomes ``result = v`` (plus ``returned = True; break`` inside a
   loop) and the function ends with its single ``return result``.
 
+A loop's ``else`` clause runs when the loop ends without ``break``; it becomes a
+flag that each ``break`` of that loop clears, tested after the loop (``loop_else``),
+before the jumps are lowered, so the loop stays a loop.
+
 The forward code keeps real ``break``/``continue`` statements: they are legal
 and cheap, and they are always the last statement of their branch.
 """
@@ -172,4 +176,57 @@ class _Lowering:
 
 def lower_jumps(body, names) -> list:
     """``body`` with every jump last on its path and a single final ``return``."""
-    return _Lowering(names).function(list(body))
+    return _Lowering(names).function(loop_else(list(body), names))
+
+
+def loop_else(stmts, names) -> list:
+    """``stmts`` with every loop's ``else`` clause (here and in nested blocks and ``def``s)
+    written with a flag::
+
+        for x in xs:                    no_break = True
+            if c: break                 for x in xs:
+            B                   ->          if c: no_break = False; break
+        else:                               B
+            E                           if no_break: E
+
+    (a ``while`` alike; a loop without a ``break`` of its own is followed by ``E``). A
+    ``return`` in the body leaves before the test, as it leaves before ``E``; a ``break``
+    or ``continue`` in ``E`` is the enclosing loop's in both."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, loop_else(getattr(s, field), names))
+        if not (isinstance(s, (gast.For, gast.While)) and s.orelse):
+            out.append(s)
+            continue
+        orelse, s.orelse = s.orelse, []
+        if not _breaks(s.body):
+            out += [s, *orelse]
+            continue
+        flag = names.fresh("no_break")
+        _clear_before_breaks(s.body, flag)
+        after = gast.copy_location(gast.If(test=tp.name(flag), body=orelse, orelse=[]), orelse[0])
+        out += [gast.copy_location(tp.assign(flag, tp.const(True)), s), s, after]
+    return out
+
+
+def _own_statements(stmts):
+    """The statements of a loop body that belong to that loop (not to a nested loop or ``def``),
+    with the list holding each."""
+    for s in stmts:
+        yield s, stmts
+        if isinstance(s, (gast.If, gast.With)):
+            yield from _own_statements(s.body)
+            yield from _own_statements(getattr(s, "orelse", []))
+
+
+def _breaks(stmts) -> bool:
+    return any(isinstance(s, gast.Break) for s, _ in _own_statements(stmts))
+
+
+def _clear_before_breaks(stmts, flag: str) -> None:
+    """``flag = False`` before each ``break`` of the loop whose body is ``stmts``."""
+    for s, holder in list(_own_statements(stmts)):
+        if isinstance(s, gast.Break):
+            holder.insert(holder.index(s), gast.copy_location(tp.assign(flag, tp.const(False)), s))

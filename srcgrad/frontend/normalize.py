@@ -322,6 +322,7 @@ class Normalizer:
         return pre + [gast.copy_location(node, s)]
 
     def stmt_While(self, s):
+        self._no_loop_else(s)
         if not self.test_calls(s.test):
             node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=[])
             return [gast.copy_location(node, s)]
@@ -362,10 +363,16 @@ class Normalizer:
         return lift.statements, test
 
     def stmt_For(self, s):
+        self._no_loop_else(s)
         pre, header, first = self.desugar.for_header(s)
         body = self.block(first + s.body) or [gast.Pass()]
         node = gast.For(target=header.target, iter=header.iter, body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(node, s)]
+
+    def _no_loop_else(self, loop) -> None:
+        """``jumps.loop_else`` wrote every loop's ``else`` as a flag; one met here would be lost."""
+        if loop.orelse:
+            raise self.unsupported(loop, "a loop `else` clause the front end did not lower")
 
     # -- expressions that hold statements -----------------------------------------
 
