@@ -587,7 +587,7 @@ def test_a_nested_def_called_in_a_while_condition_a_branch_and_a_conditional_exp
         _check(backtrack, small, x)
 
 
-def test_a_nested_call_a_condition_may_skip_or_a_loop_may_continue_past_is_refused():
+def test_a_nested_call_a_condition_may_skip_is_refused():
     def skipped(w):
         def loss(v):
             return np.sum(v ** 2)
@@ -595,6 +595,14 @@ def test_a_nested_call_a_condition_may_skip_or_a_loop_may_continue_past_is_refus
         if w[0] > 0 and loss(w) > 1.0:
             return np.sum(w)
         return 2.0 * np.sum(w)
+
+    with pytest.raises(UnsupportedSyntaxError, match="may skip"):
+        srcgrad.grad(skipped)(np.array([1.0, 2.0]))
+
+
+def test_a_loop_may_continue_past_a_nested_call_in_its_condition():
+    """The condition runs again at the end of each turn; a `continue` (last on its path) is
+    dropped so that the turn reaches it (it was refused before)."""
 
     def continued(w):
         def loss(v):
@@ -605,12 +613,15 @@ def test_a_nested_call_a_condition_may_skip_or_a_loop_may_continue_past_is_refus
             s = s * 0.5
             if s < 0.1:
                 continue
+            s = s * 0.9
         return s * np.sum(w)
 
-    with pytest.raises(UnsupportedSyntaxError, match="may skip"):
-        srcgrad.grad(skipped)(np.array([1.0, 2.0]))
-    with pytest.raises(UnsupportedSyntaxError, match="`continue`"):
-        srcgrad.grad(continued)(np.array([1.0, 2.0]))
+    w = np.array([1.0, 2.0])
+    s = 1.0
+    while np.sum((w * s) ** 2) > 1.0:
+        s = s * 0.5 * (0.9 if s * 0.5 >= 0.1 else 1.0)
+    np.testing.assert_allclose(srcgrad.grad(continued)(w), s * np.ones(2), rtol=1e-12)
+    _check(continued, w)
 
 
 # -- functools.partial of a bound method ------------------------------------------------------

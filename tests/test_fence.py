@@ -178,12 +178,6 @@ REFUSED = [
                 case _:
                     return -x
         """),
-    ("walrus `:=`", "n :=", """
-        def f(xs):
-            if (n := len(xs)) > 2:  # <-
-                return xs[0] * n
-            return 0.0
-        """),
     ("unpacking `*` in a list or tuple display", "*xs", """
         def f(xs):
             return sum([*xs, 1.0])  # <-

@@ -2,6 +2,8 @@
 end to end (reverse mode, forward mode, Hessian-vector products, a pullback called twice)
 against central finite differences or exact values."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,132 @@ def test_loop_else_is_a_flag_after_the_loop():
     assert "    if no_break:\n" in text
     forward_sweep = srcgrad.source(srcgrad.grad(for_else_without_break)).split("Reverse sweep")[0]
     assert "no_break" not in forward_sweep and "if " not in forward_sweep
+
+
+# -- 2. the walrus := ------------------------------------------------------------------
+
+
+def walrus_in_if(x):
+    if (n := np.sum(x * x)) > 1.0:
+        return n * np.sum(x)
+    return n
+
+
+def walrus_in_while(x):
+    s = 0.0
+    k = 0
+    while (r := np.sin(x * k)) < 0.9 and k < 6:
+        k += 1
+        if r < 0.0:
+            continue
+        s = s + r * r
+    return s + r
+
+
+def walrus_in_expression(x):
+    y = (n := x * 2.0) * n + (m := np.exp(x))
+    return y * m
+
+
+def walrus_in_comprehension_condition(xs):
+    kept = [y * y for v in xs if (y := np.tanh(v)) > -0.2]
+    return sum(kept) + y
+
+
+def walrus_in_comprehension_element(x):
+    parts = [(last := x * k) + 1.0 for k in range(1, 4)]
+    return sum(parts) * last
+
+
+def walrus_in_for_iterable(x):
+    total = 0.0
+    for v in (doubled := x * 2.0):
+        total = total + v * v
+    return total + np.sum(doubled)
+
+
+def walrus_in_kept_comparison(x):
+    big = (s := np.sum(x)) > 0.0
+    return s * s if big else s
+
+
+def walrus_in_nested_function(x):
+    def step(v):
+        return (w := v * v) + w
+
+    return step(x) * x
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -0.5]), np.array([0.9, 0.8])])
+def test_walrus_in_if(x):
+    _check(walrus_in_if, x)
+
+
+@pytest.mark.parametrize("x", [0.3, 0.05, -0.4])
+def test_walrus_in_while_is_evaluated_each_turn(x):
+    _check(walrus_in_while, x)
+    text = srcgrad.source(srcgrad.grad(walrus_in_while, mode="rev"))
+    assert text.count("r = np.sin(") == 2  # before the loop and at the end of each turn
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (walrus_in_expression, 0.4),
+        (walrus_in_comprehension_condition, np.array([0.3, -0.5, 0.8])),
+        (walrus_in_comprehension_element, 0.7),
+        (walrus_in_for_iterable, np.array([0.3, -0.5, 0.8])),
+        (walrus_in_kept_comparison, np.array([0.3, -0.5, 0.8])),
+        (walrus_in_kept_comparison, np.array([-0.3, -0.5, 0.1])),
+        (walrus_in_nested_function, 0.6),
+    ],
+)
+def test_walrus(f, x):
+    _check(f, x)
+
+
+def test_walrus_in_expression_exact():
+    x = 0.4
+    # y = 4x^2 + e^x, f = y e^x
+    expected = (8 * x + np.exp(x)) * np.exp(x) + (4 * x * x + np.exp(x)) * np.exp(x)
+    assert srcgrad.grad(walrus_in_expression)(x) == pytest.approx(expected)
+
+
+def walrus_skipped_by_and(x):
+    if x > 0.0 and (n := x * 2.0) > 1.0:
+        return n
+    return x
+
+
+def walrus_read_before(x):
+    n = x
+    y = n * (n := x * 3.0)
+    return y
+
+
+def walrus_in_generator(xs):
+    if any((bad := v) < 0.0 for v in xs):
+        return bad * 2.0
+    return xs[0]
+
+
+def walrus_after_call(x):
+    if np.cos(x) > (n := x * x):
+        return n
+    return x
+
+
+@pytest.mark.parametrize(
+    "f, construct",
+    [
+        (walrus_skipped_by_and, "a walrus `n := ...` that the condition may skip"),
+        (walrus_read_before, "a walrus `n := ...` in a statement that reads or binds `n` before it"),
+        (walrus_in_generator, "a walrus `:=` inside a generator expression"),
+        (walrus_after_call, "a walrus `n := ...` after a call in the same condition"),
+    ],
+)
+def test_walrus_refused_where_order_would_change(f, construct):
+    arg = np.array([0.3, -0.5]) if f is walrus_in_generator else 0.7
+    for run in (lambda: srcgrad.grad(f)(arg), lambda: srcgrad.jvp(f, (arg,), (np.ones_like(arg),))):
+        with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match=re.escape(construct)):
+            run()

@@ -144,7 +144,9 @@ class Anf:
             if converted is not None:
                 return converted
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
-            return [], node
+            if isinstance(node, gast.Lambda) or not any(isinstance(n, gast.NamedExpr) for n in tp.walk(node)):
+                return [], node
+            return self.lower.conditions.lifted(node)  # ok = (n := len(xs)) > 2: kept as written but n
         node = keyword_dict(node, self.lower.env.static_value)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
@@ -156,6 +158,11 @@ class Anf:
         if getattr(node, "lineno", None) and not getattr(op, "lineno", None):
             gast.copy_location(op, node)  # a refusal names the operation's column, not the statement's
         return pre, op
+
+    def expr_NamedExpr(self, node):
+        """``(n := e)``: ``n = e`` where Python evaluates it, then ``n`` in its place (``walrus``
+        refuses a statement that reads ``n`` before it, which would read the new value)."""
+        return self.lower.assign_to(node.target, node.value, node), tp.name(node.target.id)
 
     def expr_BinOp(self, node):
         pre, (left, right) = self.atomize_all([node.left, node.right])

@@ -208,7 +208,7 @@ DECISIONS: dict[str, Decision] = {
     "Continue": ALLOWED,
     # -- expressions --
     "BoolOp": ALLOWED,
-    "NamedExpr": _refused("walrus `:=`", "assign on a line of its own first"),
+    "NamedExpr": ALLOWED,  # lowered where Python evaluates it (``walrus`` refuses the rest)
     "BinOp": ALLOWED,
     "UnaryOp": ALLOWED,
     "Lambda": ALLOWED,

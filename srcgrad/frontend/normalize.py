@@ -18,6 +18,7 @@ classification (which gives each core assignment its operation). The core
 ``Normalizer`` walks the statements and hands each job to its module:
 ``imports`` (what an ``import`` in the body binds), ``refuse`` (in-place NumPy calls), ``jumps`` (jumps last on their path),
 ``anf`` (expressions to atoms), ``desugar`` (shorthands to core statements),
+``conditions`` (nested calls and walruses moved out of conditions),
 ``inline_nested`` (nested defs and lambdas inlined at their calls) and
 ``closures`` (functions passed on as values, with what they capture). They
 call one another through it, since each construct may hold any other.
@@ -35,6 +36,7 @@ from ..core.names import NameGen
 from ..errors import UnsupportedSyntaxError
 from .anf import Anf
 from .closures import Closures
+from .conditions import Conditions
 from .defaults import defaults_as_values
 from .desugar import Desugar
 from .distributions import unfreeze_distributions
@@ -46,65 +48,7 @@ from .laziness import refuse_changing_lazy_reads
 from .refuse import refuse_in_place_calls, refuse_writes_outside
 from .resolve import Environment
 from .sequences import arrays_for_sequences
-
-
-class _LiftNestedCalls(gast.NodeTransformer):
-    """Replaces the calls of nested functions in a condition by the atoms of their inlined
-    bodies (``statements``, to run before it). A call that Python might not evaluate (after
-    the first operand of ``and``/``or``, in a conditional expression's branches, in a
-    comprehension or a lambda) cannot move before the condition: refused."""
-
-    def __init__(self, lower):
-        self.lower = lower
-        self.statements: list = []
-        self.conditional = 0
-
-    def visit_BoolOp(self, node):
-        node.values[0] = self.visit(node.values[0])
-        self.conditional += 1
-        node.values[1:] = [self.visit(v) for v in node.values[1:]]
-        self.conditional -= 1
-        return node
-
-    def visit_IfExp(self, node):
-        node.test = self.visit(node.test)
-        self.conditional += 1
-        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
-        self.conditional -= 1
-        return node
-
-    def _deferred(self, node):
-        self.conditional += 1
-        node = self.generic_visit(node)
-        self.conditional -= 1
-        return node
-
-    visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _deferred
-
-    def visit_Call(self, node):
-        if not self.lower.nested.is_call(node):
-            return self.generic_visit(node)
-        if self.conditional:
-            raise self.lower.unsupported(
-                node, f"a call of the nested function {node.func.id!r} that the condition may skip",
-                "compute it into a variable before the `if`/`while`, or define the function at module level",
-            )
-        statements, atom = self.lower.nested.inline(node)
-        self.statements += statements
-        return atom
-
-
-def _continues(stmts) -> bool:
-    """Whether a ``continue`` of this loop (not of a loop nested in it) is among ``stmts``."""
-    for s in stmts:
-        if isinstance(s, gast.Continue):
-            return True
-        if isinstance(s, gast.If) and (_continues(s.body) or _continues(s.orelse)):
-            return True
-        if isinstance(s, gast.With) and _continues(s.body):
-            return True
-    return False
-
+from .walrus import leftover, refuse_unordered_walruses
 
 # methods that change a list or dict in place, and what to write instead
 _CONTAINER_METHODS = {
@@ -133,6 +77,7 @@ class Normalizer:
         self.desugar = Desugar(self)
         self.nested = NestedFunctions(self)
         self.closures = Closures(self)
+        self.conditions = Conditions(self)
 
     def function(self) -> gast.FunctionDef:
         node = self.parsed.node
@@ -144,12 +89,16 @@ class Normalizer:
         refuse_in_place_calls(node, self.env, self.unsupported)
         refuse_writes_outside(node, self.env, self.unsupported)
         refuse_changing_lazy_reads(node, self.env, self.unsupported)
+        refuse_unordered_walruses(node, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
         body = unfreeze_distributions(body, self.env, self.names, parameters)
         body = arrays_for_sequences(body, self.env)
         body = lower_jumps(body, self.names)
         self.desugar.kinds = IterableKinds(body, node.args, self.env, self.user_names)
         new_body = self.block(body)
+        unlowered = leftover(new_body)
+        if unlowered is not None:
+            raise self.unsupported(unlowered, "a walrus `:=` here", "assign it on a line of its own first")
         fn = gast.FunctionDef(
             name=node.name,
             args=node.args,
@@ -323,48 +272,20 @@ class Normalizer:
 
     def stmt_While(self, s):
         self._no_loop_else(s)
-        if not self.test_calls(s.test):
-            node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()], orelse=[])
-            return [gast.copy_location(node, s)]
-        # ``while ok(x): B`` with a nested ``ok``  ->  ``flag = ok(x); while flag: B; flag = ok(x)``
-        # (the inlined body before the loop and again at the end of each turn)
-        if _continues(s.body):
-            raise self.unsupported(
-                s, "`continue` in a `while` loop whose condition calls a nested function",
-                "compute the condition into a variable at the end of each turn, or define the "
-                "function at module level",
-            )
-        flag = self.names.fresh("going")
-
-        def evaluate():
-            pre, test = self.test(s.test)
-            branch = gast.If(
-                test=test, body=[tp.assign(flag, tp.const(True))], orelse=[tp.assign(flag, tp.const(False))]
-            )
-            return pre + [self.located(gast.copy_location(branch, s))]
-
-        first = evaluate()
-        body = self.block(s.body)
-        self.origin = s
-        node = gast.While(test=tp.name(flag), body=body + evaluate(), orelse=[])
-        return first + [gast.copy_location(node, s)]
-
-    def test_calls(self, test) -> list:
-        """Calls of nested functions in a condition (they are inlined, so cannot stay there)."""
-        return [n for n in tp.walk(test) if self.nested.is_call(n)]
+        return self.conditions.loop(s)
 
     def test(self, test) -> tuple[list, gast.expr]:
-        """A branch or loop condition, left as written, except that calls of nested functions
-        in it are inlined before it (their atoms take their places)."""
-        if not self.test_calls(test):
-            return [], test
-        lift = _LiftNestedCalls(self)
-        test = lift.visit(tp.clone(test))
-        return lift.statements, test
+        """A branch condition, left as written but for what must move out of it (``conditions``)."""
+        return self.conditions.lifted(test)
 
     def stmt_For(self, s):
         self._no_loop_else(s)
-        pre, header, first = self.desugar.for_header(s)
+        pre = []
+        if any(isinstance(n, gast.NamedExpr) for n in tp.walk(s.iter)):  # for v in (vs := f(x)):
+            pre, iterable = self.conditions.lifted(s.iter)
+            s = gast.copy_location(gast.For(target=s.target, iter=iterable, body=s.body, orelse=[], type_comment=None), s)
+        p, header, first = self.desugar.for_header(s)
+        pre += p
         body = self.block(first + s.body) or [gast.Pass()]
         node = gast.For(target=header.target, iter=header.iter, body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(node, s)]
