@@ -272,3 +272,46 @@ def test_walrus_refused_where_order_would_change(f, construct):
     for run in (lambda: srcgrad.grad(f)(arg), lambda: srcgrad.jvp(f, (arg,), (np.ones_like(arg),))):
         with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match=re.escape(construct)):
             run()
+
+
+# -- 3. np.einsum(..., optimize=) -------------------------------------------------------
+
+
+def einsum_optimized_pair(x):
+    return np.einsum("ij,jk->", x, x, optimize=True)
+
+
+def einsum_greedy_chain(x, y):
+    return np.sum(np.einsum("ij,jk,kl->il", x, y, x, optimize="greedy") ** 2)
+
+
+def einsum_optimal_chain(x, y, z):
+    return np.sum(np.sin(np.einsum("ij,jk,kl,lm->im", x, y, z, x, optimize="optimal")))
+
+
+def einsum_optimize_by_name(x, y, how="greedy"):
+    return np.sum(np.einsum("ij,jk,kl->il", x, y, x, optimize=how) ** 2)
+
+
+X3 = np.arange(9.0).reshape(3, 3) / 10 - 0.3
+Y3 = np.cos(X3)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (einsum_optimized_pair, (X3,)),
+        (einsum_greedy_chain, (X3, Y3)),
+        (einsum_optimal_chain, (X3, Y3, Y3.T * 0.5)),
+        (einsum_optimize_by_name, (X3, Y3)),
+    ],
+)
+def test_einsum_optimize(f, args):
+    _check(f, *args)
+
+
+def test_einsum_optimize_is_passed_on_to_every_pair():
+    for mode in ("rev", "fwd"):
+        text = srcgrad.source(srcgrad.grad(einsum_greedy_chain, mode=mode))
+        assert "np.einsum('ij,jk->ik', x, y, optimize='greedy')" in text
+        assert "np.einsum('ik,kl->il', t1, x, optimize='greedy')" in text

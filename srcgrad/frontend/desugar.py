@@ -390,10 +390,14 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     Rules take a fixed number of inputs, and a constant subscript string can always be
     split into two-operand contractions: the first pair keeps the labels that the rest
     of the operands or the output still need. One operand keeps its call, which NumPy
-    may answer with a view of it (``classify`` gives it rules of its own).
+    may answer with a view of it (``classify`` gives it rules of its own). An ``optimize=``
+    (a constant or a name: it is read once per pair) goes to every pair; it changes how
+    NumPy contracts, not what, so the derivative ignores it.
     """
     spec = call.args[0]
-    if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)) or call.keywords:
+    if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)):
+        return call
+    if any(k.arg != "optimize" or not isinstance(k.value, (gast.Constant, gast.Name)) for k in call.keywords):
         return call
     text = spec.value.replace(" ", "")
     if len(call.args) <= 2 or "..." in text:
@@ -412,12 +416,12 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
         inner = gast.Call(
             func=call.func,
             args=[tp.const(f"{first},{second}->{kept}"), operands[0], operands[1]],
-            keywords=[],
+            keywords=tp.clone(call.keywords),
         )
         terms = [kept] + rest
         operands = [inner] + operands[2:]
     return gast.Call(
-        func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=[]
+        func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=call.keywords
     )
 
 
