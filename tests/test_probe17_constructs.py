@@ -3,6 +3,7 @@ end to end (reverse mode, forward mode, Hessian-vector products, a pullback call
 against central finite differences or exact values."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -315,3 +316,82 @@ def test_einsum_optimize_is_passed_on_to_every_pair():
         text = srcgrad.source(srcgrad.grad(einsum_greedy_chain, mode=mode))
         assert "np.einsum('ij,jk->ik', x, y, optimize='greedy')" in text
         assert "np.einsum('ik,kl->il', t1, x, optimize='greedy')" in text
+
+
+# -- 4. np.sum and np.mean with where= and initial= -----------------------------------
+
+
+def sum_where(x):
+    return np.sum(x * x, where=x > 0.0)
+
+
+def sum_where_axis_initial(x):
+    return np.sum(np.sum(x * x, axis=0, where=np.array([True, False, True]), initial=1.5) ** 2)
+
+
+def mean_where(x):
+    return np.mean(x * x, where=x > 0.1)
+
+
+def mean_where_axis_keepdims(x):
+    mask = np.array([[True], [False]]) | (x > 0.2)
+    return np.sum(np.mean(np.sin(x), axis=1, keepdims=True, where=mask) ** 2)
+
+
+def reduction_methods_where(x):
+    return (x * x).sum(where=x > 0.0) + (x ** 3).mean(axis=0, where=x < 0.5).sum()
+
+
+def sum_initial_differentiated(x, y):
+    return np.sum(x, initial=y)
+
+
+XW = np.array([[0.3, -0.5, 0.7], [0.15, 0.4, -0.2]])
+
+
+@pytest.mark.parametrize(
+    "f", [sum_where, sum_where_axis_initial, mean_where, mean_where_axis_keepdims, reduction_methods_where]
+)
+def test_reductions_where(f):
+    _check(f, XW)
+
+
+def test_reductions_where_exact():
+    x = XW
+    np.testing.assert_allclose(srcgrad.grad(sum_where)(x), np.where(x > 0.0, 2 * x, 0.0))
+    selected = x > 0.1
+    np.testing.assert_allclose(srcgrad.grad(mean_where)(x), np.where(selected, 2 * x, 0.0) / selected.sum())
+    _, tangent = srcgrad.jvp(mean_where, (x,), (np.ones_like(x),))
+    assert tangent == pytest.approx(np.sum(2 * x[selected]) / selected.sum())
+
+
+def test_mean_where_a_slice_selects_nothing():
+    def f(x):
+        return np.mean(x * x, axis=0, where=np.array([True, False, True]) & (x[0] > -9.0))
+
+    x = XW
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "Mean of empty slice"
+        out, pullback = srcgrad.vjp(f, x)
+        (cotangent,) = pullback(np.array([1.0, 1.0, 1.0]))
+    assert np.isnan(out[1])  # the middle column selects nothing: no element takes a derivative
+    np.testing.assert_allclose(cotangent, np.where([True, False, True], 2 * x / 2, 0.0))
+
+
+def test_sum_initial_with_a_derivative_is_refused():
+    with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="parameter 'initial'"):
+        srcgrad.grad(sum_initial_differentiated, wrt=1)(XW, 2.0)
+
+
+def test_reductions_where_read_plainly():
+    """A call that gives where= gets the general form; one that leaves it out, the plain one."""
+    rev = srcgrad.source(srcgrad.grad(sum_where, mode="rev"))
+    fwd = srcgrad.source(srcgrad.grad(sum_where, mode="fwd"))
+    assert "is True" not in rev + fwd
+    assert "np.where(x > 0.0, sg.unreduce(" in rev and "where=" in fwd
+
+    def plain(x):
+        return np.sum(x * x) + np.mean(x)
+
+    assert "np.where" not in srcgrad.source(srcgrad.grad(plain, mode="rev"))
+    assert "where=" not in srcgrad.source(srcgrad.grad(plain, mode="fwd"))

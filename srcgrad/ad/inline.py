@@ -117,21 +117,29 @@ def real_inputs_guard(value: gast.expr | None, rule, inputs: dict, sg: str, wher
 
 
 class _OptionChosen(gast.NodeTransformer):
-    """``a if dtype is None else b`` with the call's ``dtype`` a constant or a builtin type
-    (``int``): the branch it takes, so that no stage shows (or keeps values for) the branch
-    an option rules out."""
+    """``a if dtype is None else b`` (or ``is True``, ``is False``) with the call's ``dtype``
+    a constant or a builtin type (``int``): the branch it takes, so that no stage shows (or
+    keeps values for) the branch an option rules out.
+
+    ``a if where is True else b`` of an option whose default is ``True`` (or ``False``) is a
+    rule's fast path for a call that leaves the option out: ``b`` holds for every value, the
+    default included (``registry``), so a call that gives it as any expression gets ``b``."""
 
     def visit_IfExp(self, node):
         self.generic_visit(node)
         test = node.test
-        if (
+        if not (
             isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (gast.Is, gast.IsNot))
-            and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None
+            and isinstance(test.comparators[0], gast.Constant)
         ):
-            left = test.left
-            if isinstance(left, gast.Constant) or isinstance(left, gast.Name) and left.id in _BUILTIN_TYPES:
-                taken = (isinstance(left, gast.Constant) and left.value is None) == isinstance(test.ops[0], gast.Is)
-                return node.body if taken else node.orelse
+            return node
+        left, singleton, is_ = test.left, test.comparators[0].value, isinstance(test.ops[0], gast.Is)
+        if singleton is None and (isinstance(left, gast.Constant) or isinstance(left, gast.Name) and left.id in _BUILTIN_TYPES):
+            same = isinstance(left, gast.Constant) and left.value is None
+            return node.body if same == is_ else node.orelse
+        if singleton is True or singleton is False:
+            same = isinstance(left, gast.Constant) and left.value is singleton
+            return node.body if same == is_ else node.orelse
         return node
 
 

@@ -19,14 +19,23 @@ from .registry import defjvp, defvjp, numpy_functions
 
 
 @defvjp(np.sum)
-def sum_(g, ans, a, axis=None, dtype=None, keepdims=False):
-    """A ``dtype`` of integers gives a piecewise constant result (``sg.cast_cotangent``)."""
-    return sg.unreduce(g, a, axis, keepdims) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims), dtype, a)
+def sum_(g, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    """A ``dtype`` of integers gives a piecewise constant result (``sg.cast_cotangent``);
+    ``initial`` adds a constant; an element ``where`` leaves out gets no cotangent."""
+    return (
+        (sg.unreduce(g, a, axis, keepdims) if where is True else np.where(where, sg.unreduce(g, a, axis, keepdims), 0.0))
+        if dtype is None
+        else sg.cast_cotangent(np.where(where, sg.unreduce(g, a, axis, keepdims), 0.0), dtype, a)
+    )
 
 
 @defjvp(np.sum)
-def sum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.sum(da, axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.sum(da, axis, keepdims=keepdims), dtype)
+def sum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    return (
+        (np.sum(da, axis, keepdims=keepdims) if where is True else np.sum(da, axis, keepdims=keepdims, where=where))
+        if dtype is None
+        else sg.cast_tangent(np.sum(da, axis, keepdims=keepdims, where=where), dtype)
+    )
 
 
 @defvjp(np.nansum)
@@ -40,13 +49,27 @@ def nansum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
 
 
 @defvjp(np.mean)
-def mean(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis), dtype, a)
+def mean(g, ans, a, axis=None, dtype=None, keepdims=False, *, where=True):
+    """With ``where``, each result is the mean of the elements it selects (``sg.where_count``)."""
+    return (
+        (
+            sg.unreduce(g, a, axis, keepdims) / sg.reduced_count(a, axis) if where is True
+            else np.where(where, sg.unreduce(g, a, axis, keepdims), 0.0) / sg.where_count(a, axis, where)
+        )
+        if dtype is None
+        else sg.cast_cotangent(
+            np.where(where, sg.unreduce(g, a, axis, keepdims), 0.0) / sg.where_count(a, axis, where), dtype, a
+        )
+    )
 
 
 @defjvp(np.mean)
-def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.mean(da, axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.mean(da, axis, keepdims=keepdims), dtype)
+def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, where=True):
+    return (
+        (np.mean(da, axis, keepdims=keepdims) if where is True else np.mean(da, axis, keepdims=keepdims, where=where))
+        if dtype is None
+        else sg.cast_tangent(np.mean(da, axis, keepdims=keepdims, where=where), dtype)
+    )
 
 
 @defvjp(np.nanmean)

@@ -36,6 +36,13 @@ A call's positional arguments are matched to the inputs first, then to the
 options (but for keyword-only ones, ``*, copy=True``): a parameter the primal takes positionally before an input must be
 an (optional) input itself, as ``axis`` of ``scipy.special.logsumexp(a, axis, b)``.
 
+An option's value known when the function is transformed picks a branch of a
+conditional expression in the body: ``a if dtype is None else b`` keeps ``a`` for a call
+without ``dtype`` (or with ``dtype=None``) and ``b`` for one with ``dtype=int``. With an
+option whose default is ``True`` (or ``False``), ``a if where is True else b`` is the fast
+path for a call that leaves it out, and ``b`` must hold for every value, ``True``
+included: a call that gives it (``where=mask``) gets ``b`` whatever the expression.
+
 Broadcasting is not the rules' business: the transformer sums a cotangent
 back to its input's shape with one helper (``runtime.unbroadcast``) for every
 rule declared ``broadcasts=True``.

@@ -236,6 +236,13 @@ def reduced_count(x, axis=None) -> int:
     return int(np.prod([shape[a] for a in axes]))
 
 
+def where_count(x, axis=None, where=True):
+    """How many elements a reduction of ``x`` over ``axis`` with ``where=`` combines into
+    each result, with the reduced axes kept (it broadcasts against ``x``); 1 where it
+    selects none (that mean is NaN, and no element is there to take a derivative)."""
+    return np.maximum(np.sum(np.broadcast_to(where, shape_of(x)), axis=axis, keepdims=True), 1)
+
+
 def keep_reduced(ans, x, axis=None, keepdims=False):
     """A reduction's result with the reduced axes kept, so it broadcasts against ``x``."""
     shape = shape_of(x)
