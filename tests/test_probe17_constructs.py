@@ -395,3 +395,38 @@ def test_reductions_where_read_plainly():
 
     assert "np.where" not in srcgrad.source(srcgrad.grad(plain, mode="rev"))
     assert "where=" not in srcgrad.source(srcgrad.grad(plain, mode="fwd"))
+
+
+# -- 5. np.bincount(idx, weights=w, minlength=) -----------------------------------------
+
+BINS = np.array([0, 2, 2, 1, 2])
+
+
+def bincount_weights(w):
+    return np.sum(np.bincount(BINS, weights=w * w, minlength=5) ** 2)
+
+
+def bincount_weights_positional(w):
+    counts = np.bincount(BINS, w)
+    return np.sum(np.sin(counts) * np.arange(3.0))
+
+
+def bincount_counts_times(w):
+    return np.sum(np.bincount(BINS, minlength=4) * np.bincount(BINS, weights=w, minlength=4))
+
+
+W5 = np.array([0.3, 1.2, -0.4, 0.5, 0.9])
+
+
+@pytest.mark.parametrize("f", [bincount_weights, bincount_weights_positional, bincount_counts_times])
+def test_bincount(f):
+    _check(f, W5)
+
+
+def test_bincount_exact():
+    # bins: 0 <- w0, 1 <- w3, 2 <- w1 + w2 + w4; d/dw_i sum(bins**2) = 2 * bins[idx[i]]
+    bins = np.bincount(BINS, weights=W5, minlength=5)
+    np.testing.assert_allclose(srcgrad.grad(lambda w: np.sum(np.bincount(BINS, weights=w, minlength=5) ** 2))(W5),
+                               2 * bins[BINS])
+    _, tangent = srcgrad.jvp(lambda w: np.bincount(BINS, weights=w, minlength=5), (W5,), (np.ones(5),))
+    np.testing.assert_array_equal(tangent, [1.0, 1.0, 3.0, 0.0, 0.0])

@@ -140,7 +140,9 @@ for f in (np.array, np.asarray, np.asanyarray):
     add(f, r(2, 3))
 for f in (np.float64, np.double, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_):
     add(f, r())  # to integers or booleans: a zero derivative
-add(np.float32, 0.5, rtol=0.1)  # finite differences resolve float32 to a few per cent (at 0.5)
+# near 1e-4 float32's spacing (7e-12) resolves the 1e-6 step along a direction of size
+# 1e-3 to a per cent; near 0.5 (spacing 6e-8) one of size 0.006 came out 0
+add(np.float32, 1e-4, rtol=0.1)
 for f in (math.atan2, math.hypot, math.pow, math.fmod):
     add(f, 1.3, 0.7)
 add(math.copysign, 1.3, -0.7)
@@ -540,6 +542,8 @@ add(np.fft.irfft, r(4))
 add(np.fft.irfft, r(5, 3), n=7, axis=0, norm="forward")
 add(np.fft.fftshift, r(5, 4))
 add(np.fft.ifftshift, r(5, 4), axes=0)
+add(np.bincount, Const(np.array([0, 2, 2, 1, 2])), r(5))
+add(np.bincount, Const(np.array([3, 0, 3])), r(3), minlength=6)
 add(np.cov, r(3, 6))
 add(np.cov, r(6, 3), rowvar=False)
 add(np.cov, r(5))

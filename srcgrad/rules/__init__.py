@@ -7,7 +7,7 @@ registers them all.
 - ``scalar_math``: ``math`` functions whose derivative calls another one;
 - ``reductions``: sums, means, products, running sums, extremes, variances,
   traces and norms, with their nan* versions;
-- ``statistics``: medians, quantiles, percentiles, cov, corrcoef;
+- ``statistics``: medians, quantiles, percentiles, cov, corrcoef, histogram, bincount;
 - ``shapes``: reshaping, permuting, joining, splitting, copies, padding,
   diffs, diagonals;
 - ``selection``: take, partition, compress, select, choose, insert, delete;

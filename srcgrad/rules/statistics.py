@@ -1,5 +1,5 @@
-"""Rules for order statistics and covariances: median, quantile, percentile (and
-their nan* versions), cov and corrcoef.
+"""Rules for order statistics, covariances and counts: median, quantile, percentile (and
+their nan* versions), cov, corrcoef, histogram and bincount (in its weights).
 
 Conventions: quantiles support ``method='linear'`` only and give a tied
 value's derivative to one of the tied elements; their derivative in ``q`` is
@@ -121,3 +121,16 @@ def histogram_jvp(da, dbins, drange, ddensity, dweights, ans, a, bins=10, range=
 
 
 declare_container_results(np.histogram)  # (hist, bin_edges)
+
+
+@defvjp(np.bincount, optional=("weights",))
+def bincount(g, ans, x, weights=None, minlength=0):
+    """Bin ``x[i]`` sums ``weights[i]``: each weight's cotangent is its bin's. The indices
+    (integers) and the counts without weights have no derivative."""
+    return None, g[x]
+
+
+@defjvp(np.bincount, optional=("weights",))
+def bincount_jvp(dx, dweights, ans, x, weights=None, minlength=0):
+    """Only the weights carry a tangent (a call without them has none to take)."""
+    return np.bincount(x, weights=dweights, minlength=len(ans))
