@@ -430,3 +430,45 @@ def test_bincount_exact():
                                2 * bins[BINS])
     _, tangent = srcgrad.jvp(lambda w: np.bincount(BINS, weights=w, minlength=5), (W5,), (np.ones(5),))
     np.testing.assert_array_equal(tangent, [1.0, 1.0, 3.0, 0.0, 0.0])
+
+
+# -- 6. np.block ---------------------------------------------------------------------------
+
+
+def block_two_by_two(x):
+    a = x.reshape(2, 2)
+    return np.sum(np.block([[a, a * 2.0], [a * a, np.eye(2)]]) ** 2)
+
+
+def block_uneven(x):
+    a = x.reshape(2, 2)
+    column = x[:2].reshape(2, 1)
+    row = np.sin(x[2:])  # 1-d: one row, promoted to (1, 2)
+    corner = x[0] * x[3]  # 0-d: one element
+    return np.sum(np.cos(np.block([[a, column], [row, corner]])))
+
+
+def block_vectors(x):
+    return np.sum(np.block([x, x * x, 1.0]) ** 3)
+
+
+def block_rows_of_vectors(x):
+    return np.sum(np.block([[x], [np.tanh(x)]]) * np.arange(8.0).reshape(2, 4))
+
+
+def block_three_deep(x):
+    a = x.reshape(1, 2, 2)
+    return np.sum(np.block([[[a, a]], [[a * a, -a]]]) ** 2)
+
+
+X4 = np.array([0.3, -0.5, 0.7, 0.2])
+
+
+@pytest.mark.parametrize("f", [block_two_by_two, block_uneven, block_vectors, block_rows_of_vectors, block_three_deep])
+def test_block(f):
+    _check(f, X4)
+
+
+def test_block_exact():
+    # the blocks a, 2a, a*a: d/da sum(a^2 + 4a^2 + a^4) = 10a + 4a^3
+    np.testing.assert_allclose(srcgrad.grad(block_two_by_two)(X4), 10 * X4 + 4 * X4 ** 3)

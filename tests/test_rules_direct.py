@@ -542,6 +542,9 @@ add(np.fft.irfft, r(4))
 add(np.fft.irfft, r(5, 3), n=7, axis=0, norm="forward")
 add(np.fft.fftshift, r(5, 4))
 add(np.fft.ifftshift, r(5, 4), axes=0)
+add(np.block, [[r(2, 2), r(2, 1)], [r(1, 2), r(1, 1)]])
+add(np.block, [r(3), r(2)])
+add(np.block, [[r(3)], [r(1, 3)]])  # a vector becomes a row
 add(np.bincount, Const(np.array([0, 2, 2, 1, 2])), r(5))
 add(np.bincount, Const(np.array([3, 0, 3])), r(3), minlength=6)
 add(np.cov, r(3, 6))
@@ -639,8 +642,10 @@ def leaves(t):
 
 
 def tmap(f, *trees):
+    """``f`` over the leaves; a list stays a list (``np.block`` takes lists only)."""
     if isinstance(trees[0], (tuple, list)):
-        return tuple(tmap(f, *items) for items in zip(*trees, strict=True))
+        mapped = [tmap(f, *items) for items in zip(*trees, strict=True)]
+        return mapped if isinstance(trees[0], list) else tuple(mapped)
     return f(*trees)
 
 

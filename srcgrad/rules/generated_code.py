@@ -301,6 +301,11 @@ def kron_adjoint_b(dg, da, db, ans, g, a, b):
     return sg.kron_adjoint_b(dg, a, b) + sg.kron_adjoint_b(g, da, b)
 
 
+@defjvp(sg.unblock)
+def unblock(dg, darrays, ans, g, arrays):
+    return sg.unblock(dg, arrays)
+
+
 @defjvp(sg.unconcatenate)
 def unconcatenate(dg, darrays, ans, g, arrays, axis=0):
     return sg.unconcatenate(dg, arrays, axis)

@@ -427,6 +427,17 @@ def column_stack_jvp(dtup, ans, tup):
     return np.column_stack(sg.dense(dtup, tup))
 
 
+@defvjp(np.block)
+def block(g, ans, arrays):
+    """Nested lists of arrays: the cotangent comes back in their nesting (``sg.unblock``)."""
+    return sg.unblock(g, arrays)
+
+
+@defjvp(np.block)
+def block_jvp(darrays, ans, arrays):
+    return sg.block_tangent(darrays, arrays)
+
+
 @defvjp(np.append)
 def append(g, ans, arr, values, axis=None):
     return sg.unconcatenate(g, (arr, values), axis)

@@ -123,6 +123,52 @@ def unconcatenate(g, arrays, axis=0):
     return tuple(np.reshape(p, shape_of(x)) for p, x in zip(pieces, arrays, strict=True))
 
 
+def unblock(g, arrays):
+    """The cotangent of ``np.block(arrays)``, in the nesting of ``arrays`` (lists of lists):
+    the lists ``depth`` deep join along the last axis, the ones above them along the one
+    before, and so on; an array with fewer axes than the result gets leading ones first."""
+    depth, rank = _block_depth(arrays), np.ndim(g)
+
+    def extent(x, axis):
+        if not isinstance(x, list):
+            shape = shape_of(x)
+            return (1,) * (rank - len(shape)) + tuple(shape)
+        parts = [extent(v, axis + 1) for v in x]
+        joined = rank + axis  # this list's axis, counted from the front
+        return parts[0][:joined] + (sum(p[joined] for p in parts),) + parts[0][joined + 1:]
+
+    def split(g, x, axis):
+        if not isinstance(x, list):
+            return np.reshape(g, shape_of(x))
+        joined, start, pieces = rank + axis, 0, []
+        for v in x:  # slices, not np.split: Dask has no split
+            n = extent(v, axis + 1)[joined]
+            pieces.append(split(g[(slice(None),) * joined + (slice(start, start + n),)], v, axis + 1))
+            start += n
+        return tuple(pieces)
+
+    return split(g, arrays, -depth)
+
+
+def block_tangent(darrays, arrays):
+    """The tangent of ``np.block(arrays)``: ``np.block`` of the tangents, zeros for inactive ones."""
+
+    def dense_nested(d, x):
+        if not isinstance(x, list):
+            return zeros_like(x) if d is None else d
+        parts = [None] * len(x) if d is None else d
+        return [dense_nested(dv, v) for dv, v in zip(parts, x, strict=True)]
+
+    return np.block(dense_nested(darrays, arrays))
+
+
+def _block_depth(arrays) -> int:
+    depth = 0
+    while isinstance(arrays, list):
+        depth, arrays = depth + 1, arrays[0] if arrays else None
+    return depth
+
+
 def untile(g, A, reps):
     """The adjoint of ``np.tile``: sum the tiled copies."""
     reps = (reps,) if isinstance(reps, numbers.Integral) else tuple(reps)
