@@ -472,3 +472,63 @@ def test_block(f):
 def test_block_exact():
     # the blocks a, 2a, a*a: d/da sum(a^2 + 4a^2 + a^4) = 10a + 4a^3
     np.testing.assert_allclose(srcgrad.grad(block_two_by_two)(X4), 10 * X4 + 4 * X4 ** 3)
+
+
+# -- 7. np.pad in the modes that copy the array's elements, in reverse mode -------------
+
+
+def pad_in_mode(x, mode):
+    padded = np.pad(x, ((1, 3), (4, 0)), mode=mode)
+    return np.sum(padded ** 2 * np.arange(54.0).reshape(6, 9))
+
+
+def pad_reflect_wider_than_the_array(x):
+    return np.sum(np.sin(np.pad(x, (5, 2), mode="reflect")) * np.arange(10.0))
+
+
+def pad_edge_then_constant(x):
+    return np.sum(np.pad(np.pad(x, 1, mode="edge"), 1, constant_values=0.5) ** 3)
+
+
+def pad_maximum(x):
+    return np.sum(np.pad(x, 2, mode="maximum") * np.arange(7.0))
+
+
+def pad_mean(x):
+    return np.sum(np.pad(x, 2, mode="mean") * np.arange(7.0))
+
+
+X25 = np.arange(10.0).reshape(2, 5) / 7 - 0.3
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "symmetric", "wrap"])
+def test_pad_modes(mode):
+    _check(pad_in_mode, X25, mode)
+
+
+@pytest.mark.parametrize("f", [pad_reflect_wider_than_the_array, pad_edge_then_constant])
+def test_pad_more(f):
+    _check(f, np.array([0.3, -0.5, 0.7]))
+
+
+def test_pad_edge_exact():
+    # edge padding by 2 on each side of [a, b, c] repeats a and c twice more
+    x = np.array([0.3, -0.5, 0.7])
+    grad = srcgrad.grad(lambda v: np.sum(np.pad(v, 2, mode="edge") ** 2))(x)
+    np.testing.assert_allclose(grad, 2 * x * np.array([3.0, 1.0, 3.0]))
+
+
+def test_pad_mean_forward_only():
+    x = np.array([0.3, -0.5, 0.7])
+    srcgrad.check_grads(pad_mean, (x,), modes=("fwd",))
+    with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="mode='mean'.*in reverse mode"):
+        srcgrad.grad(pad_mean)(x)
+
+
+def test_pad_maximum_is_refused_in_both_modes():
+    """Forward mode padded the tangent with its own maximum before (14 where 2 is right)."""
+    x = np.array([0.3, 0.9, -0.2])
+    with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="mode='maximum'"):
+        srcgrad.jvp(pad_maximum, (x,), (np.array([1.0, 0.0, 0.0]),))
+    with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="mode='maximum'"):
+        srcgrad.grad(pad_maximum)(x)

@@ -358,6 +358,8 @@ add(np.repeat, r(2, 3), repeats=[2], axis=-1)
 add(np.pad, r(3, 4), pad_width=1)
 add(np.pad, r(3, 4), pad_width=((1, 2), (0, 3)))
 add(np.pad, r(3, 4), pad_width=(2, 1), mode="constant")
+for mode in ("edge", "reflect", "symmetric", "wrap"):
+    add(np.pad, r(3, 4), pad_width=((1, 4), (3, 0)), mode=mode)  # wider than the array: 4 > 3
 add(np.diff, r(3, 5))
 add(np.diff, r(3, 5), n=2)
 add(np.diff, r(4, 3), axis=0)
@@ -955,8 +957,8 @@ def test_svd_extra_columns_have_no_derivative():
 
 
 def test_unsupported_variants_raise_clear_errors():
-    with pytest.raises(NoDerivativeRuleError, match="mode='constant'"):
-        registry.vjp_rule(np.pad).function(np.ones(5), None, np.ones(3), 1, mode="edge")
+    with pytest.raises(NoDerivativeRuleError, match="mode='median'"):
+        registry.vjp_rule(np.pad).function(np.ones(5), None, np.ones(3), 1, mode="median")
     with pytest.raises(NoDerivativeRuleError, match="ord=0"):
         x = r(4)
         registry.vjp_rule(np.linalg.norm).function(1.0, np.linalg.norm(x, 0), x, ord=0)

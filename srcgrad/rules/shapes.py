@@ -543,7 +543,9 @@ def resize_jvp(da, ans, a, new_shape=None):
 @defvjp(np.pad, optional=("pad_width", "mode", "constant_values"))
 def pad(g, ans, array, pad_width=None, mode="constant", constant_values=None):
     """Constant mode: the middle of g flows to the array, the rest to the constant (0 when
-    not given: None stands for it here, so that the rule names no cotangent for it)."""
+    not given: None stands for it here, so that the rule names no cotangent for it). The
+    modes that copy the array's elements (edge, reflect, symmetric, wrap) add the padding's
+    cotangent to the elements it copies (``sg.unpad``)."""
     cotangent = sg.unpad(g, array, pad_width, mode)
     padding = None if constant_values is None else sg.pad_constant_cotangent(g, array, pad_width, mode, constant_values)
     return cotangent, None, None, padding
@@ -551,7 +553,8 @@ def pad(g, ans, array, pad_width=None, mode="constant", constant_values=None):
 
 @defjvp(np.pad, optional=("pad_width", "mode", "constant_values"))
 def pad_jvp(darray, dpad_width, dmode, dconstant_values, ans, array, pad_width=None, mode="constant", constant_values=None):
-    """The padding's tangent is the constant's (0 in the linear modes too)."""
+    """The padding's tangent is the constant's (0 in the linear modes too); the modes whose
+    padding is not linear in the array (maximum, minimum, median) are refused."""
     return sg.pad_tangent(darray, dconstant_values, pad_width, mode)
 
 

@@ -207,15 +207,39 @@ def unresize(g, a, new_shape=None):
     return np.reshape(np.sum(np.reshape(flat, (copies, size)), axis=0), shape_of(a))
 
 
+# np.pad's modes in which every padded element is a copy of one of the array's
+_COPYING_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+# and those in which the padding is linear in the array (with the default end_values 0)
+_LINEAR_PAD_MODES = ("constant", *_COPYING_PAD_MODES, "mean", "linear_ramp")
+
+
 def unpad(g, array, pad_width, mode="constant", at=None):
-    """The adjoint of constant-mode ``np.pad``: the unpadded middle of ``g``."""
-    if mode != "constant":
+    """The adjoint of ``np.pad``: the middle of ``g``, and in a mode that copies the array's
+    elements (``edge``, ``reflect``, ``symmetric``, ``wrap``) each padded element's
+    cotangent added to the element it copies: axis by axis, the last first, as np.pad pads
+    the first first (a corner is a copy of a copy)."""
+    if mode != "constant" and mode not in _COPYING_PAD_MODES:
         raise NoDerivativeRuleError(
             f"np.pad(..., mode={mode!r}) in reverse mode", Location.parse(at),
-            fix="its reverse rule covers mode='constant'; forward mode (jvp) covers every mode",
+            fix="its reverse rule covers the modes 'constant', 'edge', 'reflect', 'symmetric' and 'wrap'; "
+            "forward mode (jvp) covers 'mean' and 'linear_ramp' too",
         )
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(g), 2))
-    return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]
+    if mode == "constant":
+        return g[tuple(slice(int(lo), n - int(hi)) for (lo, hi), n in zip(widths, np.shape(g), strict=True))]
+    for axis in reversed(range(np.ndim(g))):
+        g = _folded(g, axis, int(widths[axis][0]), int(widths[axis][1]), mode)
+    return g
+
+
+def _folded(g, axis: int, before: int, after: int, mode: str):
+    """``g``, padded along ``axis``, with each slice added to the array's slice it copies."""
+    if not before and not after:
+        return g
+    moved = np.moveaxis(g, axis, 0)
+    n = moved.shape[0] - before - after
+    source = np.pad(np.arange(n), (before, after), mode)  # the array's slice each position holds
+    return np.moveaxis(scatter_add(zeros_like(moved[before:before + n]), source, moved), 0, axis)
 
 
 def pad_constant_cotangent(g, array, pad_width, mode="constant", constant_values=0, at=None):
@@ -226,9 +250,17 @@ def pad_constant_cotangent(g, array, pad_width, mode="constant", constant_values
     return np.sum(g) - np.sum(unpad(g, array, pad_width, mode, at))
 
 
-def pad_tangent(darray, dconstant_values, pad_width, mode="constant"):
+def pad_tangent(darray, dconstant_values, pad_width, mode="constant", at=None):
     """The tangent of ``np.pad``: the array's tangent padded, in constant mode with the
-    constant's tangent (0 where it has none)."""
+    constant's tangent (0 where it has none). A mode whose padding is not linear in the
+    array (``maximum``, ``minimum``, ``median``, ``empty``, a function) is refused: the
+    tangent's maximum is not the maximum's tangent."""
+    if mode not in _LINEAR_PAD_MODES:
+        raise NoDerivativeRuleError(
+            f"np.pad(..., mode={mode!r})", Location.parse(at),
+            fix="its rules cover the modes 'constant', 'edge', 'reflect', 'symmetric', 'wrap', "
+            "'mean' and 'linear_ramp' (forward mode)",
+        )
     if mode != "constant":
         return np.pad(darray, pad_width, mode)
     return np.pad(darray, pad_width, mode, constant_values=dconstant_values)
