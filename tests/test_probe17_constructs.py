@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 
 import srcgrad
 
@@ -532,3 +533,86 @@ def test_pad_maximum_is_refused_in_both_modes():
         srcgrad.jvp(pad_maximum, (x,), (np.array([1.0, 0.0, 0.0]),))
     with pytest.raises(srcgrad.errors.NoDerivativeRuleError, match="mode='maximum'"):
         srcgrad.grad(pad_maximum)(x)
+
+
+# -- 8. np.lib.stride_tricks.sliding_window_view, read only ---------------------------------
+
+
+def windows_1d(x):
+    w = np.lib.stride_tricks.sliding_window_view(x, 3)
+    return np.sum(w ** 2 * np.arange(6.0).reshape(2, 3))
+
+
+def windows_2d_max(x):
+    w = sliding_window_view(x.reshape(2, 3), (2, 2))
+    return np.sum(np.max(w, axis=(-1, -2)) ** 2)
+
+
+def windows_along_an_axis(x):
+    w = sliding_window_view(x.reshape(2, 3), 2, axis=1)
+    return np.sum(np.sin(w) * w.mean(axis=-1, keepdims=True))
+
+
+def windows_one_axis_twice(x):
+    w = sliding_window_view(x, (2, 3), axis=(0, 0))
+    return np.sum(w ** 3)
+
+
+def windows_see_a_later_write(x):
+    y = x * 1.0
+    w = sliding_window_view(y, 2)
+    y[1] = 5.0 * x[0]
+    return np.sum(w * w)
+
+
+def write_into_windows(x):
+    w = sliding_window_view(x, 3)
+    w[0, 0] = 1.0
+    return np.sum(w)
+
+
+def write_into_a_window(x):
+    w = sliding_window_view(x, 3)
+    row = w[1]
+    row[2] = 1.0
+    return np.sum(w)
+
+
+def write_into_broadcast(x):
+    b = np.broadcast_to(x, (2, 4))
+    b[0] *= 2.0
+    return np.sum(b)
+
+
+X6 = np.array([0.3, -0.5, 0.7, 0.2, 0.9, -0.1])
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (windows_1d, X6[:4]),
+        (windows_2d_max, X6),
+        (windows_along_an_axis, X6),
+        (windows_one_axis_twice, X6),
+        (windows_see_a_later_write, X6[:4]),
+    ],
+)
+def test_sliding_window_view(f, x):
+    _check(f, x)
+
+
+def test_sliding_window_view_exact():
+    # windows of 3 over 4 elements: the middle two are in both windows
+    x = X6[:4]
+    grad = srcgrad.grad(lambda v: np.sum(sliding_window_view(v, 3) ** 2))(x)
+    np.testing.assert_allclose(grad, 2 * x * np.array([1.0, 2.0, 2.0, 1.0]))
+
+
+@pytest.mark.parametrize("f", [write_into_windows, write_into_a_window, write_into_broadcast])
+def test_a_write_into_a_read_only_view_is_refused(f):
+    x = X6[:4]
+    with pytest.raises(ValueError, match="read-only"):  # NumPy refuses it
+        f(x.copy())
+    for run in (lambda: srcgrad.grad(f)(x), lambda: srcgrad.jvp(f, (x,), (np.ones_like(x),))):
+        with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="a read-only view of `x`"):
+            run()

@@ -43,6 +43,7 @@ from ..core.ir import (
 )
 from ..core.numpy_facts import (
     ELEMENT_FUNCTIONS,
+    READ_ONLY_VIEWS,
     SHARING_FUNCTIONS,
     VIEW_FUNCTIONS,
     returns_container,
@@ -485,6 +486,49 @@ def viewed_input(op) -> gast.expr | None:
     return op.inputs.get(named) if named is not None else next(iter(op.inputs.values()), None)
 
 
+def refuse_read_only_writes(fn: gast.FunctionDef, ops: dict, parsed, updates: list) -> None:
+    """Raise at an in-place update that writes into a read-only view (``READ_ONLY_VIEWS``:
+    ``np.broadcast_to``'s, ``sliding_window_view``'s), through any name or slice that is one
+    of it, as NumPy does. Generated code, which gives each name memory of its own, would
+    carry it out; the facts keep dead names' shares here (the base may be read no more)."""
+    if not any(op.kind == "rule" and op.rule.primal in READ_ONLY_VIEWS for op in ops.values()):
+        return
+    problem = SharingFacts(fn, ops, _container_kinds(fn, ops), array_names(fn, ops), forget_dead=False)
+    facts = solve(problem, fn.body, Facts())
+    for s in updates:
+        if not is_append(s):
+            _refuse_read_only_write(s, facts.after[id(s)], ops, parsed)
+
+
+def _refuse_read_only_write(s, facts: dict, ops: dict, parsed) -> None:
+    """(An element read from the view, ``v = w[i]``, is an array for sure only where ``s``
+    writes into it by index: ``v += 1`` of a number binds a new one.)"""
+    target = s.targets[0]
+    by_index = isinstance(target, gast.Subscript)
+    written = target.value.id if by_index else target.id
+    todo, seen = [written], {written}
+    while todo:
+        ref = todo.pop()
+        for share in facts.values():
+            if share.ref != ref or share.base in seen or not (
+                share.how in ("same", "view") or (share.how == "part" and (share.always or by_index))
+            ):
+                continue
+            op = ops.get(id(share.origin))
+            primal = op.rule.primal if share.how == "view" and op is not None and op.kind == "rule" else None
+            if primal in READ_ONLY_VIEWS:
+                name, base = (parsed.as_written(spelled(n)) for n in (written, share.base))
+                made = parsed.location(share.origin)
+                raise UnsupportedSyntaxError(
+                    f"a write into `{name}`, a read-only view of `{base}` made by "
+                    f"`{primal.__name__}`{f' (line {made.lineno})' if made else ''}",
+                    parsed.location(s),
+                    f"NumPy refuses it too: write into a copy (`{name} = {name}.copy()`)",
+                )
+            seen.add(share.base)
+            todo.append(share.base)
+
+
 class SyncPlanner:
     """Plans, at each in-place update, the syncs that carry it to every sharing name read later.
 
@@ -507,6 +551,7 @@ class SyncPlanner:
         updates = [s for s in assignments(self.fn.body) if _updates(s)]
         if not updates:
             return
+        refuse_read_only_writes(self.fn, self.ops, self.parsed, updates)
         facts = solve(self.problem, self.fn.body, Facts())
         self.lost_from: dict[tuple, list] = {}  # lost link key -> the shares it is lost from
         for found in self.problem.lost_at.values():

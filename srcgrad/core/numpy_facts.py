@@ -100,7 +100,7 @@ STRUCTURAL_OPTIONS = frozenset({
     "dtype", "mode", "order", "kind", "side", "sorter", "method", "indexing", "UPLO", "subscripts",
     "keepdims", "endpoint", "increasing", "rowvar", "bias", "sparse", "copy", "full_matrices",
     "compute_uv", "hermitian", "lower", "trans", "ord", "optimize", "equal_nan", "include_initial",
-    "edge_order", "retstep", "return_sign", "density",
+    "edge_order", "retstep", "return_sign", "density", "window_shape", "minlength",
 })
 
 
@@ -162,6 +162,7 @@ VIEW_FUNCTIONS = {
     np.diff: "same",  # n == 0
     np.diagonal: "",
     np.broadcast_to: "",
+    np.lib.stride_tricks.sliding_window_view: "",  # read-only, overlapping windows
     np.swapaxes: "",
     np.moveaxis: "",
     np.rollaxis: "",
@@ -185,6 +186,12 @@ VIEW_FUNCTIONS.update(dict.fromkeys(  # NumPy >= 2
                  getattr(np.linalg, "matrix_transpose", None), getattr(np.linalg, "diagonal", None)) if f is not None),
     "",
 ))
+
+
+# View functions whose result NumPy makes read-only: a write into it (or into a view of it)
+# raises in NumPy, so it is refused where srcgrad sees it, though generated code, which gives
+# each name memory of its own, could carry it out.
+READ_ONLY_VIEWS = frozenset({np.broadcast_to, np.lib.stride_tricks.sliding_window_view})
 
 
 # Functions with a rule whose result may share memory with their arguments in ways no

@@ -301,6 +301,11 @@ def kron_adjoint_b(dg, da, db, ans, g, a, b):
     return sg.kron_adjoint_b(dg, a, b) + sg.kron_adjoint_b(g, da, b)
 
 
+@defjvp(sg.unslide)
+def unslide(dg, dx, ans, g, x, window_shape=None, axis=None):
+    return sg.unslide(dg, x, window_shape, axis)
+
+
 @defjvp(sg.unblock)
 def unblock(dg, darrays, ans, g, arrays):
     return sg.unblock(dg, arrays)

@@ -427,6 +427,18 @@ def column_stack_jvp(dtup, ans, tup):
     return np.column_stack(sg.dense(dtup, tup))
 
 
+@defvjp(np.lib.stride_tricks.sliding_window_view)
+def sliding_window_view(g, ans, x, window_shape=None, axis=None):
+    """Overlapping windows of ``x`` (a read-only view): each element's cotangent adds up
+    over the windows that read it (``sg.unslide``)."""
+    return sg.unslide(g, x, window_shape, axis)
+
+
+@defjvp(np.lib.stride_tricks.sliding_window_view)
+def sliding_window_view_jvp(dx, ans, x, window_shape=None, axis=None):
+    return np.lib.stride_tricks.sliding_window_view(dx, window_shape, axis)
+
+
 @defvjp(np.block)
 def block(g, ans, arrays):
     """Nested lists of arrays: the cotangent comes back in their nesting (``sg.unblock``)."""

@@ -6,6 +6,7 @@ repeat, resize and ``meshgrid`` make summed, padding cut off, the adjoint of a
 difference, and a diagonal embedded back into its matrix.
 """
 
+import itertools
 import math
 import numbers
 from collections.abc import Mapping
@@ -167,6 +168,29 @@ def _block_depth(arrays) -> int:
     while isinstance(arrays, list):
         depth, arrays = depth + 1, arrays[0] if arrays else None
     return depth
+
+
+def unslide(g, x, window_shape, axis=None):
+    """The adjoint of ``np.lib.stride_tricks.sliding_window_view(x, window_shape, axis)``:
+    for each offset in the window, the cotangents of the windows' elements at that offset
+    added to the slice of ``x`` they read (an axis named twice adds both offsets)."""
+    shape = tuple(shape_of(x))
+    window = tuple(window_shape) if np.iterable(window_shape) else (window_shape,)
+    if axis is None:
+        axes = tuple(range(len(shape)))
+    else:
+        axes = tuple(int(a) % len(shape) for a in (axis if np.iterable(axis) else (axis,)))
+    windows = list(shape)  # how many windows start along each axis
+    for a, w in zip(axes, window, strict=True):
+        windows[a] -= w - 1
+    out = np.zeros_like(g, shape=shape)
+    for offsets in itertools.product(*(range(w) for w in window)):
+        start = [0] * len(shape)
+        for a, k in zip(axes, offsets, strict=True):
+            start[a] += k
+        read = tuple(slice(s, s + n) for s, n in zip(start, windows, strict=True))
+        out[read] = out[read] + g[(Ellipsis, *offsets)]
+    return out
 
 
 def untile(g, A, reps):
