@@ -616,3 +616,80 @@ def test_a_write_into_a_read_only_view_is_refused(f):
     for run in (lambda: srcgrad.grad(f)(x), lambda: srcgrad.jvp(f, (x,), (np.ones_like(x),))):
         with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="a read-only view of `x`"):
             run()
+
+
+# -- 9. np.add.at(a, idx, v) ---------------------------------------------------------------
+
+REPEATED = np.array([0, 0, 2, 0])
+
+
+def add_at_into_zeros(x):
+    a = np.zeros(3)
+    np.add.at(a, REPEATED, x * x)
+    return np.sum(a ** 2)
+
+
+def add_at_into_a_parameter(a, v):
+    np.add.at(a, REPEATED, v)
+    return np.sum(np.sin(a) * a)
+
+
+def add_at_reaches_a_view(x):
+    a = np.ones(4)
+    tail = a[1:]
+    np.add.at(a, REPEATED, x)
+    return np.sum(tail * a[0]) + np.sum(a)
+
+
+def add_at_in_a_loop(x):
+    acc = np.zeros(3)
+    for k in range(3):
+        np.add.at(acc, REPEATED[k:], x[k:] * (k + 1.0))
+    return np.sum(acc ** 2)
+
+
+def add_at_two_dimensional(x):
+    m = np.zeros((2, 3))
+    np.add.at(m, (np.array([0, 1, 0]), np.array([2, 2, 2])), x[:3])
+    np.add.at(m, np.array([1, 1]), x[3])  # a number broadcast to whole rows
+    return np.sum(np.tanh(m) * np.arange(6.0).reshape(2, 3))
+
+
+def add_at_as_a_value(x):
+    a = np.zeros(3)
+    unused = np.add.at(a, REPEATED, x)
+    return np.sum(a) + (unused is None)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (add_at_into_zeros, (X4,)),
+        (add_at_into_a_parameter, (np.array([0.3, -0.2, 0.5]), X4)),
+        (add_at_reaches_a_view, (X4,)),
+        (add_at_in_a_loop, (X4,)),
+        (add_at_two_dimensional, (X4,)),
+    ],
+)
+def test_add_at(f, args):
+    assert f(*[np.copy(a) for a in args]) == pytest.approx(srcgrad.value_and_grad(f)(*args)[0])
+    _check(f, *args)
+
+
+def test_add_at_exact():
+    # a[0] = x0^2 + x1^2 + x3^2 (the repeated index adds each), a[2] = x2^2
+    x = X4
+    a0, a2 = x[0] ** 2 + x[1] ** 2 + x[3] ** 2, x[2] ** 2
+    expected = np.array([4 * a0 * x[0], 4 * a0 * x[1], 4 * a2 * x[2], 4 * a0 * x[3]])
+    np.testing.assert_allclose(srcgrad.grad(add_at_into_zeros)(x), expected)
+
+
+def test_add_at_leaves_the_callers_array_alone():
+    a = np.array([0.3, -0.2, 0.5])
+    srcgrad.grad(add_at_into_a_parameter, wrt=(0, 1))(a, X4)
+    np.testing.assert_array_equal(a, [0.3, -0.2, 0.5])
+
+
+def test_add_at_other_than_a_statement_is_refused():
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match="np.add.at"):
+        srcgrad.grad(add_at_as_a_value)(X4[:3])

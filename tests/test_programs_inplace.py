@@ -1163,7 +1163,7 @@ def test_numpy_in_place_calls_are_refused(tmp_path, line, what):
 
 
 @pytest.mark.parametrize("line, loop", [
-    ("np.add.at(y, [0, 1, 1], x)", "y[j] += v[k]"),
+    ("np.subtract.at(y, [0, 1, 1], x)", "y[j] -= v[k]"),
     ("np.multiply.at(y, [0, 1, 1], x)", "y[j] *= v[k]"),
     ("np.maximum.at(y, [0, 1, 1], x)", "y[j] = np.maximum(y[j], v[k])"),
 ])

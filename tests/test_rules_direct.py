@@ -551,6 +551,8 @@ add(np.lib.stride_tricks.sliding_window_view, r(6), window_shape=(2, 3), axis=(0
 add(np.block, [[r(2, 2), r(2, 1)], [r(1, 2), r(1, 1)]])
 add(np.block, [r(3), r(2)])
 add(np.block, [[r(3)], [r(1, 3)]])  # a vector becomes a row
+add(sg.added_at, r(3), Const(np.array([0, 0, 2, 0])), r(4))  # np.add.at: a repeated index adds each time
+add(sg.added_at, r(2, 3), Const(np.array([1, 1])), r(3))  # rows, the values broadcast
 add(np.bincount, Const(np.array([0, 2, 2, 1, 2])), r(5))
 add(np.bincount, Const(np.array([3, 0, 3])), r(3), minlength=6)
 add(np.cov, r(3, 6))

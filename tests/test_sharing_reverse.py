@@ -179,7 +179,7 @@ def f(x):
 # wrong gradient (the write ran, its derivative did not), and is refused now, at the
 # user's line, whether or not the array is differentiated.
 IN_PLACE_CALLS = {
-    "np.add.at": "np.add.at(y, [0, 0], s)",
+    "np.subtract.at": "np.subtract.at(y, [0, 0], s)",
     "out by position": "np.multiply(y, s, y)",
     "out of a reduction by position": "np.sum(y, 0, None, z)",
     "np.ndarray.sort": "np.ndarray.sort(y)",

@@ -38,7 +38,7 @@ from .anf import Anf
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
-from .desugar import Desugar
+from .desugar import Desugar, add_at_as_writes
 from .distributions import unfreeze_distributions
 from .imports import bind_imports
 from .inline_nested import NestedFunctions
@@ -82,10 +82,11 @@ class Normalizer:
     def function(self) -> gast.FunctionDef:
         node = self.parsed.node
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
+        bind_imports(node, self.env, self.unsupported)  # before any name is looked up
+        add_at_as_writes(node, self.env)  # np.add.at(a, i, v): a[...] = sg.added_at(a, i, v)
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
-        bind_imports(node, self.env, self.unsupported)  # before any name is looked up
         refuse_in_place_calls(node, self.env, self.unsupported)
         refuse_writes_outside(node, self.env, self.unsupported)
         refuse_changing_lazy_reads(node, self.env, self.unsupported)

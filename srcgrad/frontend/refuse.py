@@ -1,6 +1,7 @@
 """Refusals that need names resolved: NumPy calls that change an array in place.
 
-``np.add(a, b, out=y)`` (or ``np.add(a, b, y)``), ``y.sort()``, ``np.add.at(y, i, v)``,
+``np.add(a, b, out=y)`` (or ``np.add(a, b, y)``), ``y.sort()``, ``np.multiply.at(y, i, v)``
+(``np.add.at`` but as a statement of its own, which ``desugar`` writes as a store),
 ``y.__iadd__(v)`` or ``np.copyto(y, x)`` change memory
 the transformations cannot see (a value changes with no assignment to it).
 A write into data defined outside the function (``BUF[:] = x`` of a module-level
@@ -68,6 +69,8 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
                     f"it applies a repeated index once per occurrence (`y[i] {op or '+'}= v` only once): "
                     f"loop over the indices instead (`for k, j in enumerate(i): {update}`)"
                 )
+                if ufunc == "add":  # the statement `np.add.at(y, i, v)` is followed (``desugar``)
+                    hint = "call it as a statement of its own, `np.add.at(y, i, v)` with `y` a name or an index of one"
             raise unsupported(call, f"`{text}(...)`, which changes an array in place", hint)
         if not is_missing(func) and _copy_refused(call, func):
             raise unsupported(

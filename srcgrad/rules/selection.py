@@ -134,3 +134,18 @@ def delete(g, ans, arr, obj, axis=None):
 @defjvp(np.delete)
 def delete_jvp(darr, dobj, ans, arr, obj, axis=None):
     return np.delete(sg.full_tangent(darr, arr), obj, axis)
+
+
+# ------------------------------------------------------------ adding at indices
+
+
+@defvjp(sg.added_at)
+def added_at(g, ans, a, indices, b):
+    """``np.add.at(a, indices, b)`` (``a[...] = sg.added_at(a, indices, b)``): ``a`` passes
+    through; ``b`` gets the cotangent of each place it is added to, summed where it broadcast."""
+    return g, None, sg.unbroadcast(g[indices], b)
+
+
+@defjvp(sg.added_at)
+def added_at_jvp(da, dindices, db, ans, a, indices, b):
+    return sg.added_at(sg.full_tangent(da, a), indices, sg.full_tangent(db, b))

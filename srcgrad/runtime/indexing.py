@@ -341,6 +341,16 @@ def add_at(b, index, g):
     return b
 
 
+def added_at(a, indices, b):
+    """``np.add.at(a, indices, b)`` as a value: a copy of the array ``a`` with ``b`` added at
+    ``indices``, a repeated index once per occurrence. The front end writes that statement
+    as ``a[...] = sg.added_at(a, indices, b)`` (``desugar.add_at_as_write``): an in-place
+    write srcgrad follows to ``a``'s views and saves for the reverse sweep."""
+    if not hasattr(a, "shape"):
+        raise TypeError(f"np.add.at writes into an array, not a {type(a).__name__}")
+    return scatter_add(copy(a), indices, b)
+
+
 def add_at_tangent(db, index, dg, b):
     """The tangent of ``add_at(b, index, g)``: ``db`` with ``dg`` added at ``index``."""
     out = zeros_like(b) if isinstance(db, float) else copy(db)
