@@ -383,6 +383,10 @@ def keyword_get(x, a):
     return _scaled(x, a=a)
 
 
+def parameter_get(x, params):
+    return np.sum(x * params.get("a", 1.0))
+
+
 def max_by_key(x):
     pairs = [(x[0] ** 2, 0), (x[1], 1)]
     return max(pairs, key=lambda t: t[0])[0]
@@ -399,9 +403,10 @@ def histogram_weights(x, w):
 
 
 def test_refusals_say_what_to_write_not_a_rule_to_register():
-    with pytest.raises(NoDerivativeRuleError) as caught:
-        srcgrad.grad(keyword_get, wrt=1)(np.ones(2), 0.5)
-    assert "register" not in str(caught.value) and "a method of `kw`" in str(caught.value)
+    assert srcgrad.grad(keyword_get, wrt=1)(np.ones(2), 0.5) == 2.0  # **kw is a dict: kw.get reads by key
+    with pytest.raises(NoDerivativeRuleError) as caught:  # a parameter may be any object with a get
+        srcgrad.grad(parameter_get, wrt=1)(np.ones(2), {"a": 0.5})
+    assert "register" not in str(caught.value) and "a method of `params`" in str(caught.value)
     for run in (lambda: srcgrad.grad(max_by_key)(np.array([0.3, 0.5])),
                 lambda: srcgrad.jvp(max_by_key, (np.array([0.3, 0.5]),), (np.ones(2),))):
         with pytest.raises(NoDerivativeRuleError) as caught:
