@@ -619,27 +619,16 @@ def test_solve_with_a_banded_structure_is_refused():
 # ------------------------------------------------------------ scipy.signal
 
 
-def conv(mode):
-    def f(a, v):
-        return signal.convolve(a, v, mode=mode)
-
-    return f
-
-
-def corr(mode):
-    def f(a, v):
-        return signal.correlate(a, v, mode)
-
-    return f
-
-
 @pytest.mark.parametrize("mode", ["full", "valid", "same"])
 @pytest.mark.parametrize(
     "shapes",
     [((7,), (3,)), ((4,), (6,)), ((5, 6), (3, 2)), ((4, 4), (2, 3)), ((3, 5), (3, 5))],
     ids=str,
 )
-@pytest.mark.parametrize("op", [signal.convolve, signal.correlate], ids=["convolve", "correlate"])
+@pytest.mark.parametrize(
+    "op", [signal.convolve, signal.correlate, signal.fftconvolve, signal.convolve2d],
+    ids=["convolve", "correlate", "fftconvolve", "convolve2d"],
+)  # fmt: skip
 def test_signal_rules_match_finite_differences(op, shapes, mode):
     a, v = r(*shapes[0]), r(*shapes[1])
     if mode == "valid" and not (
@@ -647,7 +636,12 @@ def test_signal_rules_match_finite_differences(op, shapes, mode):
         or all(m >= n for n, m in zip(a.shape, v.shape))
     ):
         pytest.skip("SciPy needs one operand at least as large as the other in every axis")
-    f = (conv if op is signal.convolve else corr)(mode)
+    if op is signal.convolve2d and a.ndim != 2:
+        pytest.skip("convolve2d takes 2-D arrays")
+
+    def f(a, v):
+        return op(a, v, mode)
+
     srcgrad.check_grads(f, (a, v), modes=BOTH)
 
 
@@ -850,6 +844,7 @@ USED_IN_USER_FUNCTIONS = [
     special.softmax, special.log_softmax, special.logsumexp, linalg.cholesky,
     linalg.cho_factor, linalg.cho_solve, linalg.solve_triangular, linalg.solve, linalg.inv,
     linalg.det, linalg.expm, linalg.expm_frechet, signal.convolve, signal.correlate,
+    signal.fftconvolve, signal.convolve2d,
 ]  # fmt: skip
 
 

@@ -1,9 +1,14 @@
-"""Rules for ``scipy.signal.convolve`` and ``correlate`` (N-D, real inputs, every mode).
+"""Rules for ``scipy.signal.convolve``, ``correlate``, ``fftconvolve`` and ``convolve2d``
+(N-D, real inputs, every mode).
 
-Both are linear in each operand. With the cotangent embedded in the 'full'
+All are linear in each operand. With the cotangent embedded in the 'full'
 output (``sg.full_convolution_cotangent``), a convolution's adjoints are
 'valid' correlations with the other operand; a correlation is a convolution
-with the second operand flipped on every axis.
+with the second operand flipped on every axis. ``fftconvolve`` and
+``convolve2d`` are ``convolve`` computed another way; their reverse rules hold
+for zero padding over every axis (``sg.zero_padded_mode`` refuses the rest),
+while ``convolve2d``'s forward rule holds for every ``boundary``: a
+``fillvalue`` is a constant of the padded first operand.
 """
 
 import numpy as np
@@ -42,3 +47,26 @@ def correlate(g, ans, in1, in2, mode="full", method="auto"):
 @defjvp(signal.correlate)
 def correlate_jvp(din1, din2, ans, in1, in2, mode="full", method="auto"):
     return signal.correlate(din1, in2, mode, method) + signal.correlate(in1, din2, mode, method)
+
+
+@defvjp(signal.fftconvolve)
+def fftconvolve(g, ans, in1, in2, mode="full", axes=None):
+    checked = mode if axes is None else sg.zero_padded_mode(mode, "fftconvolve", axes=axes)
+    full = sg.full_convolution_cotangent(g, in1, in2, checked)
+    return signal.correlate(full, in2, "valid", "fft"), signal.correlate(full, in1, "valid", "fft")
+
+
+@defjvp(signal.fftconvolve)
+def fftconvolve_jvp(din1, din2, ans, in1, in2, mode="full", axes=None):
+    return signal.fftconvolve(din1, in2, mode, axes) + signal.fftconvolve(in1, din2, mode, axes)
+
+
+@defvjp(signal.convolve2d)
+def convolve2d(g, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    full = sg.full_convolution_cotangent(g, in1, in2, sg.zero_padded_mode(mode, "convolve2d", boundary, fillvalue))
+    return signal.correlate(full, in2, "valid"), signal.correlate(full, in1, "valid")
+
+
+@defjvp(signal.convolve2d)
+def convolve2d_jvp(din1, din2, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    return signal.convolve2d(din1, in2, mode, boundary) + signal.convolve2d(in1, din2, mode, boundary, fillvalue)

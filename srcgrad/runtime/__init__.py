@@ -208,7 +208,7 @@ from .scipy_linalg import (
     transposed_if,
     triangle,
 )
-from .scipy_signal import full_convolution_cotangent
+from .scipy_signal import full_convolution_cotangent, zero_padded_mode
 from .scipy_special import (
     logsumexp_adjoints,
     logsumexp_shares,
@@ -322,7 +322,7 @@ __all__ = [  # module by module, as imported above
     "cholesky_adjoint", "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent",
     "flipped_trans", "in_factor_form", "lower_factor", "on_triangle", "outer_columns",
     "second_frechet", "second_frechet_tangent", "solve_structure", "solve_tangent_structure", "trans_code",
-    "transposed_if", "triangle", "full_convolution_cotangent", "logsumexp_adjoints",
+    "transposed_if", "triangle", "full_convolution_cotangent", "zero_padded_mode", "logsumexp_adjoints",
     "logsumexp_shares", "multigamma_slope", "no_derivative", "weighted", "components", "mvn_logpdf_adjoints",
     "mvn_logpdf_tangent", "per_component",
 ]

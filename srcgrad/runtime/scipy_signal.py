@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
+
 
 def full_convolution_cotangent(g, in1, in2, mode="full"):
     """``g`` of a convolution (or correlation) in ``mode``, embedded in the 'full' output."""
@@ -18,3 +20,15 @@ def full_convolution_cotangent(g, in1, in2, mode="full"):
     full = [n + m - 1 for n, m in zip(np.shape(in1), np.shape(in2), strict=True)]
     pads = [((f - o) // 2, f - o - (f - o) // 2) for f, o in zip(full, np.shape(g), strict=True)]
     return np.pad(g, pads)
+
+
+def zero_padded_mode(mode, name, boundary="fill", fillvalue=0, axes=None, at=None):
+    """``mode`` of a convolution whose adjoints are the 'valid' correlations above: zero
+    padding (``boundary='fill'``, ``fillvalue=0`` of ``convolve2d``) over every axis
+    (``axes=None`` of ``fftconvolve``); another padding or a subset of axes is refused."""
+    if boundary in ("fill", "pad") and np.all(np.asarray(fillvalue) == 0) and axes is None:
+        return mode
+    given = {"boundary": (boundary, "fill"), "fillvalue": (fillvalue, 0), "axes": (axes, None)}
+    options = ", ".join(f"{k}={v!r}" for k, (v, default) in given.items() if v is not default and v != default)
+    fix = "pad the input yourself (np.pad, whose reverse rule knows its modes) and convolve it with mode='valid'"
+    raise NoDerivativeRuleError(f"scipy.signal.{name}(..., {options})", Location.parse(at), fix=fix)
