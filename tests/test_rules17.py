@@ -93,3 +93,91 @@ def test_other_padding_or_axes_refused_in_reverse(f, message):
     with pytest.raises(NoDerivativeRuleError, match=message) as refused:
         srcgrad.grad(f)(r(3, 4), r(3, 2))
     assert "test_rules17.py:" in str(refused.value) and "np.pad" in str(refused.value)
+
+
+# -- 3. where= and initial= of prod, max/min, nansum, nanmean -----------------------------
+
+XW = np.array([[0.3, -0.5, 0.7], [0.15, 0.4, -0.2]])
+COLUMNS = np.array([True, False, True])
+
+
+def prod_where(x):
+    return np.prod(x + 1.0, where=x > 0.0)
+
+
+def prod_where_axis_initial(x):
+    return np.sum(np.prod(x * x + 0.5, axis=0, where=COLUMNS, initial=1.5) ** 2)
+
+
+def prod_initial(x):
+    return np.sum(np.prod(x, axis=1, initial=-2.0))
+
+
+def prod_where_with_a_zero(x):
+    return np.prod(x * np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]) + 0.0, where=x < 0.6)
+
+
+def max_where(x):
+    return np.max(np.sin(x), where=x < 0.5, initial=-10.0)
+
+
+def min_where_axis(x):
+    return np.sum(np.min(x * x, axis=0, where=COLUMNS, initial=5.0) ** 2)
+
+
+def amax_amin_initial(x):
+    """Where ``initial`` is the extreme of a row, no element of it gets a derivative."""
+    return np.sum(np.amax(x, axis=1, initial=0.5) * np.amin(x, axis=1, initial=-0.3))
+
+
+def nanmax_keepdims_where(x):
+    return np.sum(np.nanmax(x * x, axis=1, keepdims=True, where=x > -0.3, initial=0.0) * x)
+
+
+def nansum_where(x):
+    y = np.where(x > 0.65, np.nan, x)
+    return np.nansum(y * y, where=x > -0.3) + np.sum(np.nansum(np.sin(y), axis=0, where=COLUMNS, initial=2.0) ** 2)
+
+
+def nanmean_where(x):
+    y = np.where(x > 0.65, np.nan, x)
+    return np.nanmean(y * y, where=x > -0.3) + np.sum(np.nanmean(np.sin(y), axis=1, where=x < 0.5) ** 2)
+
+
+def reduction_methods_where_initial(x):
+    return (x + 1.0).prod(where=x > 0.0) + x.max(axis=1, initial=0.0, where=x < 0.5).sum() + x.min(initial=0.1)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        prod_where, prod_where_axis_initial, prod_initial, prod_where_with_a_zero, max_where, min_where_axis,
+        amax_amin_initial, nanmax_keepdims_where, nansum_where, nanmean_where, reduction_methods_where_initial,
+    ],
+)  # fmt: skip
+def test_reductions_where_initial(f):
+    srcgrad.check_grads(f, (XW,), order=2)
+
+
+def test_reductions_where_initial_exact():
+    x = XW
+    selected = x > 0.0
+    others = np.array([[np.prod((x + 1.0)[selected]) / (v + 1.0) for v in row] for row in x])
+    np.testing.assert_allclose(srcgrad.grad(prod_where)(x), np.where(selected, others, 0.0))
+    np.testing.assert_allclose(
+        srcgrad.grad(amax_amin_initial)(x),
+        # row 0: max 0.7 (x[0, 2]), min -0.5 (x[0, 1]); row 1: max is the initial 0.5, min -0.3 too
+        [[0.0, 0.7, -0.5], [0.0, 0.0, 0.0]],
+    )
+    _, tangent = srcgrad.jvp(max_where, (x,), (np.ones_like(x),))
+    assert tangent == pytest.approx(np.cos(0.4))
+
+
+def test_where_initial_stay_out_of_plain_calls():
+    def plain(x):
+        return np.prod(x) + np.max(x) + np.nansum(x) + np.nanmean(x)
+
+    for mode in ("rev", "fwd"):
+        text = srcgrad.source(srcgrad.grad(plain, mode=mode))
+        assert "where=" not in text and "initial" not in text and "is True" not in text and "is None" not in text
+        assert "sg.extremum_share(x, t2, None, False)" in text

@@ -197,6 +197,22 @@ add(np.sum, 0.7)
 add(np.prod, np.array([[1.5, 0.0, 2.0], [0.5, 1.2, -0.8]]), axis=1)  # a zero factor
 add(np.prod, np.array([0.0, 2.0, 0.0, 1.5]))  # two zeros: derivative 0
 add(np.nansum, np.array([[1.0, np.nan], [0.3, -2.0]]), axis=0)
+# where= and initial= (fixed values: no draw from _rng, which would move the later cases)
+_W = np.array([[0.9, -0.4, 1.3, 0.6], [-1.1, 0.8, 0.5, -0.7], [1.2, 0.3, -0.9, 0.45]])
+_MASK = _W > -0.5
+for _kw in (dict(where=_MASK), dict(axis=0, where=_MASK[0]), dict(axis=1, keepdims=True, where=_MASK)):
+    add(np.prod, _W, **_kw)
+    add(np.prod, _W, initial=-1.5, **_kw)
+    add(np.nansum, np.where(_W > 1.0, np.nan, _W), **_kw)
+    add(np.nanmean, np.where(_W > 1.0, np.nan, _W), **_kw)
+    add(np.mean, _W, **_kw)
+    for f in (np.max, np.amax, np.nanmax):
+        add(f, _W, initial=0.55, **_kw)
+    for f in (np.min, np.amin, np.nanmin):
+        add(f, _W, initial=-0.75, **_kw)
+add(np.max, _W, axis=1, initial=1.0)  # the initial wins in two rows
+add(np.prod, _W, axis=0, initial=2.0)
+add(np.nansum, np.where(_W > 1.0, np.nan, _W), axis=0, initial=3.0)
 add(np.var, r(3, 4), axis=0, ddof=1)
 add(np.std, r(3, 4), ddof=1, keepdims=True)
 # axis and weights are (optional) inputs: weights are differentiated, and come after axis

@@ -39,13 +39,19 @@ def sum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, 
 
 
 @defvjp(np.nansum)
-def nansum(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.where(np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims))
+def nansum(g, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    return (
+        np.where(np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims)) if where is True
+        else np.where(np.logical_and(where, ~np.isnan(a)), sg.unreduce(g, a, axis, keepdims), 0.0)
+    )
 
 
 @defjvp(np.nansum)
-def nansum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.sum(np.where(np.isnan(a), 0.0, da), axis, keepdims=keepdims)
+def nansum_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    return (
+        np.sum(np.where(np.isnan(a), 0.0, da), axis, keepdims=keepdims) if where is True
+        else np.sum(np.where(np.isnan(a), 0.0, da), axis, keepdims=keepdims, where=where)
+    )
 
 
 @defvjp(np.mean)
@@ -73,15 +79,21 @@ def mean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, where=True):
 
 
 @defvjp(np.nanmean)
-def nanmean(g, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.where(
-        np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) / sg.nan_count(a, axis, True)
+def nanmean(g, ans, a, axis=None, dtype=None, keepdims=False, *, where=True):
+    """With ``where``, each result is the mean of the numbers it selects (``sg.where_count``)."""
+    return (
+        np.where(np.isnan(a), 0.0, sg.unreduce(g, a, axis, keepdims) / sg.nan_count(a, axis, True)) if where is True
+        else np.where(np.logical_and(where, ~np.isnan(a)), sg.unreduce(g, a, axis, keepdims), 0.0)
+        / sg.where_count(a, axis, np.logical_and(where, ~np.isnan(a)))
     )
 
 
 @defjvp(np.nanmean)
-def nanmean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.nanmean(np.where(np.isnan(a), np.nan, da), axis, keepdims=keepdims)
+def nanmean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, where=True):
+    return (
+        np.nanmean(np.where(np.isnan(a), np.nan, da), axis, keepdims=keepdims) if where is True
+        else np.nanmean(np.where(np.isnan(a), np.nan, da), axis, keepdims=keepdims, where=where)
+    )
 
 
 @defvjp(np.average, optional=("axis", "weights"))
@@ -102,14 +114,25 @@ def average_jvp(da, daxis, dweights, ans, a, axis=None, weights=None, keepdims=F
 
 
 @defvjp(np.prod)
-def prod(g, ans, a, axis=None, dtype=None, keepdims=False):
-    """The derivative of a product is the product of the other factors (exact at zeros)."""
-    return sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis) if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims) * sg.prod_of_others(a, axis), dtype, a)
+def prod(g, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    """The derivative of a product is the product of the other factors (exact at zeros),
+    ``initial`` one of them; an element ``where`` leaves out is no factor (it counts as 1)."""
+    others = (
+        sg.prod_of_others(a, axis) if where is True
+        else np.where(where, sg.prod_of_others(np.where(where, a, 1.0), axis), 0.0)
+    )
+    factors = others if initial is None else others * initial
+    return sg.unreduce(g, a, axis, keepdims) * factors if dtype is None else sg.cast_cotangent(sg.unreduce(g, a, axis, keepdims) * factors, dtype, a)
 
 
 @defjvp(np.prod)
-def prod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False):
-    return np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.sum(da * sg.prod_of_others(a, axis), axis, keepdims=keepdims), dtype)
+def prod_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    others = (
+        sg.prod_of_others(a, axis) if where is True
+        else np.where(where, sg.prod_of_others(np.where(where, a, 1.0), axis), 0.0)
+    )
+    factors = others if initial is None else others * initial
+    return np.sum(da * factors, axis, keepdims=keepdims) if dtype is None else sg.cast_tangent(np.sum(da * factors, axis, keepdims=keepdims), dtype)
 
 
 @defvjp(np.nanprod)
@@ -199,14 +222,25 @@ def cumulative_prod_jvp(dx, ans, x, axis=None, dtype=None, include_initial=False
 
 
 @defvjp(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
-def max_(g, ans, a, axis=None, keepdims=False):
-    """Tied extreme elements share the cotangent equally."""
-    return sg.unreduce(g, a, axis, keepdims) * sg.extremum_share(a, ans, axis, keepdims)
+def max_(g, ans, a, axis=None, keepdims=False, *, initial=None, where=True):
+    """Tied extreme elements share the cotangent equally; those ``where`` leaves out get
+    none, nor does any element where ``initial`` is the extreme alone."""
+    share = (
+        (sg.extremum_share(a, ans, axis, keepdims) if initial is None else sg.extremum_share(a, ans, axis, keepdims, where))
+        if where is True
+        else sg.extremum_share(a, ans, axis, keepdims, where)
+    )
+    return sg.unreduce(g, a, axis, keepdims) * share
 
 
 @defjvp(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
-def max_jvp(da, ans, a, axis=None, keepdims=False):
-    return np.sum(da * sg.extremum_share(a, ans, axis, keepdims), axis, keepdims=keepdims)
+def max_jvp(da, ans, a, axis=None, keepdims=False, *, initial=None, where=True):
+    share = (
+        (sg.extremum_share(a, ans, axis, keepdims) if initial is None else sg.extremum_share(a, ans, axis, keepdims, where))
+        if where is True
+        else sg.extremum_share(a, ans, axis, keepdims, where)
+    )
+    return np.sum(da * share, axis, keepdims=keepdims)
 
 
 @defvjp(np.ptp)

@@ -239,8 +239,10 @@ def reduced_count(x, axis=None) -> int:
 def where_count(x, axis=None, where=True):
     """How many elements a reduction of ``x`` over ``axis`` with ``where=`` combines into
     each result, with the reduced axes kept (it broadcasts against ``x``); 1 where it
-    selects none (that mean is NaN, and no element is there to take a derivative)."""
-    return np.maximum(np.sum(np.broadcast_to(where, shape_of(x)), axis=axis, keepdims=True), 1)
+    selects none (that mean is NaN, and no element is there to take a derivative); in x's
+    float dtype, so that a float32 mean's derivative stays float32."""
+    dtype = np.result_type(getattr(x, "dtype", np.float64), 1.0)
+    return np.maximum(np.sum(np.broadcast_to(where, shape_of(x)), axis=axis, keepdims=True, dtype=dtype), 1)
 
 
 def keep_reduced(ans, x, axis=None, keepdims=False):

@@ -28,14 +28,20 @@ def _axes_tuple(axis, ndim: int) -> tuple:
     return tuple(int(a) % ndim for a in axis) if ndim else ()
 
 
-def extremum_share(x, ans, axis=None, keepdims=False):
+def extremum_share(x, ans, axis=None, keepdims=False, where=None):
     """Where ``x`` equals its reduced max/min ``ans``, 1/(number of ties), else 0.
 
-    The cotangent of max/min is shared equally among tied elements."""
+    The cotangent of max/min is shared equally among tied elements. Given ``where`` (a
+    call with ``where=`` or ``initial=``), only the elements it selects, and none where
+    no element is the extreme (``initial`` is)."""
     if isinstance(x, (list, tuple)):  # np.max([a, b]): `[a, b] == m` would compare the list
         x = np.asarray(x)
     hit = x == keep_reduced(ans, x, axis, keepdims)
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    if where is None:  # a NaN extreme matches nothing: NaN shares
+        share = hit / np.sum(hit, axis=axis, keepdims=True)
+    else:
+        hit = np.logical_and(hit, where)
+        share = hit / np.maximum(np.sum(hit, axis=axis, keepdims=True), 1)
     return share.astype(np.result_type(x, 1.0), copy=False)
 
 
