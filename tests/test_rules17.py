@@ -181,3 +181,111 @@ def test_where_initial_stay_out_of_plain_calls():
         text = srcgrad.source(srcgrad.grad(plain, mode=mode))
         assert "where=" not in text and "initial" not in text and "is True" not in text and "is None" not in text
         assert "sg.extremum_share(x, t2, None, False)" in text
+
+
+# -- 2. np.piecewise ----------------------------------------------------------------------
+
+XP = np.array([-0.9, -0.45, -0.1, 0.05, 0.2, 0.35, 0.6, 0.85])
+
+
+def cube(v):
+    return v**3
+
+
+def scaled(v, k, shift=0.0):
+    return k * v + shift
+
+
+def piecewise_functions(x):
+    return np.piecewise(x, [x < 0.0, x >= 0.0], [lambda v: np.sin(v), cube])
+
+
+def piecewise_overlap_and_default(x):
+    """x in (-0.2, 0.4) meets both conditions: the later one wins; past both, the default."""
+    return np.piecewise(x, [x < 0.4, x > -0.2], [lambda v: v * v, np.exp, lambda v: 2.0 * v])
+
+
+def piecewise_constants(x):
+    """A value piece is stored (no derivative there); where no condition holds and no
+    default is given, the result is 0."""
+    return np.piecewise(x, [x < -0.3, x > 0.5], [-1.5, lambda v: np.tanh(v)])
+
+
+def piecewise_default_constant(x):
+    return np.piecewise(x * 2.0, [x < 0.0], [np.cos, 0.25])
+
+
+def piecewise_extra_arguments(x):
+    return np.piecewise(x, [x < 0.1, x >= 0.1], [scaled, lambda v, k, shift: v * v * k], 3.0, shift=0.5)
+
+
+def piecewise_in_an_expression(x):
+    a = x.reshape(2, 4)
+    return np.sum(np.piecewise(a, [a < 0.0], [lambda v: v**2, lambda v: np.log1p(v)]) * a[::-1])
+
+
+PIECEWISE = [
+    piecewise_functions, piecewise_overlap_and_default, piecewise_constants, piecewise_default_constant,
+    piecewise_extra_arguments, piecewise_in_an_expression,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("f", PIECEWISE)
+def test_piecewise_matches_finite_differences(f):
+    srcgrad.check_grads(f, (XP,))
+
+
+def piecewise_energy(x):
+    y = piecewise_overlap_and_default(x) + piecewise_extra_arguments(x) * piecewise_functions(x)
+    return np.sum(y**2) + piecewise_in_an_expression(x)
+
+
+def test_piecewise_to_second_order():
+    srcgrad.check_grads(piecewise_energy, (XP,), order=2)
+
+
+@pytest.mark.parametrize("f", PIECEWISE)
+def test_piecewise_values_are_numpys(f):
+    """The rewrite computes what np.piecewise computes: overlaps, the default, constants."""
+    transformed = srcgrad.vjp(f, XP)[0]
+    assert transformed.dtype == f(XP).dtype
+    np.testing.assert_array_equal(transformed, f(XP))
+
+
+def test_piecewise_derivative_exact():
+    x = XP
+    both = (x < 0.4) & (x > -0.2)
+    expected = np.where(x > -0.2, np.exp(x), np.where(x < 0.4, 2 * x, 2.0))
+    assert both.any() and (x <= -0.2).any() and (x >= 0.4).any()
+    np.testing.assert_allclose(srcgrad.grad(lambda x: np.sum(piecewise_overlap_and_default(x)))(x), expected)
+    np.testing.assert_allclose(
+        srcgrad.grad(lambda x: np.sum(piecewise_constants(x)))(x), np.where(x > 0.5, 1 - np.tanh(x) ** 2, 0.0)
+    )
+
+
+def piecewise_conditions_by_name(x):
+    conditions = [x < 0.0, x >= 0.0]
+    return np.piecewise(x, conditions, [np.sin, np.cos])
+
+
+def piecewise_piece_by_local_name(x, piece):
+    return np.piecewise(x, [x < 0.0], [piece])
+
+
+def piecewise_too_many_functions(x):
+    return np.piecewise(x, [x < 0.0], [np.sin, np.cos, np.tan])
+
+
+@pytest.mark.parametrize(
+    "f, message",
+    [
+        (piecewise_conditions_by_name, "not a list literal"),
+        (piecewise_piece_by_local_name, "the piece `piece`"),
+        (piecewise_too_many_functions, "as many functions as conditions"),
+    ],
+)
+def test_piecewise_refused_where_not_literal(f, message):
+    args = (XP, 0.5) if f is piecewise_piece_by_local_name else (XP,)
+    with pytest.raises(srcgrad.errors.UnsupportedSyntaxError, match=message) as refused:
+        srcgrad.vjp(f, *args)
+    assert "test_rules17.py:" in str(refused.value)

@@ -37,6 +37,7 @@ from .desugar import (
     pairwise_einsum,
 )
 from .iterators import as_comprehension
+from .piecewise import piecewise
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -208,6 +209,8 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
+        if callee is np.piecewise:
+            return piecewise(self.lower, node)
         node = _written_plainly(node, callee, self.lower)
         if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp, math.log(x, b) as a quotient
             return self.operation(node)

@@ -119,3 +119,14 @@ def undelete(g, arr, obj, axis=None):
     """The cotangent of ``arr`` in ``np.delete(arr, obj, axis)``: zeros where deleted."""
     kept = np.reshape(np.delete(_labels(arr), obj, axis), -1)
     return _scatter_flat(np.reshape(g, (-1,)), kept, arr, np.result_type(g, 1.0))
+
+
+def piecewise_output(x):
+    """The array ``np.piecewise(x, ...)`` fills (``frontend.piecewise``): zeros like ``x``, in
+    its dtype, as NumPy's; a store of a piece into it carries the derivative."""
+    return np.zeros_like(np.asanyarray(x))
+
+
+def none_of(*conditions):
+    """Where no condition of ``np.piecewise`` holds: its default function's elements."""
+    return ~np.any(np.asarray(conditions, dtype=bool), axis=0)
