@@ -33,6 +33,7 @@ from .errors import (
     GradientStructureError,
     Location,
     NoDerivativeRuleError,
+    SizeOneProductError,
     UnsupportedSyntaxError,
     one_mode_rule,
     srcgrads_mark,
@@ -325,6 +326,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     one_in_tuple = as_tuple and len(names) == 1
     may_forward = picks_forward(mode, len(names), True)  # where the inputs are Python floats
     may_forward_now = [may_forward]  # until a callee only reverse mode differentiates turns up
+    vector_products = [True]  # until an output `x @ w` of one entry has other operands
     columns = mode == "fwd"  # forward mode for other inputs: one jvp per entry
 
     def compiled(numbers: bool = False, forward: bool = False):
@@ -335,7 +337,9 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
             choice = choose(mode, names, True) if numbers or forward else None
             if mode == "rev" and choice is None:
                 choice = choose(mode, names, False)
-            generated[slot] = pipeline.fused_gradient(func, names, with_value, scalar=numbers, choice=choice)
+            generated[slot] = pipeline.fused_gradient(
+                func, names, with_value, scalar=numbers, choice=choice, vector_products=vector_products[0]
+            )
             functions[slot] = generated[slot].function
             holds[slot] = generated[slot].assumptions.hold
             built.append(generated[slot])
@@ -376,6 +380,15 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
         try:
             try:
                 result = function(*args, **kwargs)
+            except SizeOneProductError:
+                if not vector_products[0]:
+                    raise
+                # `x @ w` of one entry, w of shape (n, 1): code without the vectors' shortcut from now on
+                vector_products[0] = False
+                holds[:] = [NEVER] * 4
+                if gradient is not general:
+                    gradient.__globals__["_sg_holds"] = NEVER  # the entry's general variant too
+                result = compiled(numbers, slot > 1).function(*args, **kwargs)
             except NoDerivativeRuleError:
                 if slot < 2 or mode != "auto":
                     raise
@@ -456,6 +469,8 @@ def {name}({params}):
             if not _sg_holds():
                 _sg_renew()
             return _sg_general_variant({params})
+        except _sg_size_one:  # (the dispatch makes code for it)
+            pass
         except Exception as _sg_exc:
             _sg_note(_sg_exc)
             raise
@@ -479,6 +494,7 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
     namespace = {
         "_sg_type": type, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
         "_sg_floats": _FLOAT_DTYPES, "_sg_dispatch": dispatch, "_sg_note": note,
+        "_sg_size_one": SizeOneProductError,
     }
 
     def renew():  # before the first call, and when a name the code was made from is rebound
@@ -835,6 +851,7 @@ def hvp(f: Callable, wrt=0) -> Callable:
     func = transformable(f)
     names, as_tuple = wrt_names(func, wrt)
     label = getattr(func, "__name__", "f")
+    vector_products = [True]  # as in grad: until an output `x @ w` of one entry has other operands
 
     def hessian_vector_product(*args, **kwargs):
         if not args:
@@ -848,15 +865,22 @@ def hvp(f: Callable, wrt=0) -> Callable:
         bound = _bind(func, primals, kwargs)
         for n in names:
             _check_differentiable(bound.arguments[n], n)
-        generated = pipeline.fused_gradient(func, names, False).function
         tangents = dict(zip(names, v if as_tuple else (v,)))
-        _, product = _jvp(generated, transformable(generated, "fwd"), bound, tangents, "hvp")
+        try:
+            generated = pipeline.fused_gradient(func, names, False, vector_products=vector_products[0]).function
+            _, product = _jvp(generated, transformable(generated, "fwd"), bound, tangents, "hvp")
+        except SizeOneProductError:
+            if not vector_products[0]:
+                raise
+            vector_products[0] = False
+            generated = pipeline.fused_gradient(func, names, False, vector_products=False).function
+            _, product = _jvp(generated, transformable(generated, "fwd"), bound, tangents, "hvp")
         parts = tuple(product) if len(names) > 1 else (product,)
         parts = tuple(pytree.like(p, bound.arguments[n]) for p, n in zip(parts, names))
         return parts if as_tuple else parts[0]
 
     def source() -> str:  # grad's code, then the forward mode over it that the product runs
-        generated = pipeline.fused_gradient(func, names, False)
+        generated = pipeline.fused_gradient(func, names, False, vector_products=vector_products[0])
         forward = pipeline.forward_function(transformable(generated.function, "fwd"), tuple(names))
         return generated.source + "\n" + forward.generated.source
 

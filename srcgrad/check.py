@@ -88,7 +88,7 @@ def check_grads(
     plus = f(*_shift(args, positions, directions, eps))
     minus = f(*_shift(args, positions, directions, -eps))
     numeric = (_flat(plus) - _flat(minus)) / (2 * eps)  # J u
-    scalar = not pytree.is_container(plus) and np.ndim(plus) == 0
+    scalar = not pytree.is_container(plus) and np.size(plus) == 1  # (grad takes one entry's array too)
     for mode in modes:
         if mode == "rev":
             names = tuple(api.parameters(api.transformable(f))[k] for k in positions)

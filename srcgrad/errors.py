@@ -141,6 +141,12 @@ class NonScalarOutputError(SrcgradError, ValueError):
         )
 
 
+class SizeOneProductError(NonScalarOutputError):
+    """A product that ``grad``'s code took for one of two vectors (``x @ w``, seeded with 1.0,
+    adjoints specialised) has size 1 but other operands (``w`` of shape ``(n, 1)``): ``grad``
+    makes its code again without that shortcut and calls it; where nothing does, a refusal."""
+
+
 class NoDerivativeRuleError(SrcgradError, TypeError):
     """A called function has neither Python source nor a derivative rule."""
 

@@ -860,6 +860,14 @@ def jit_runtime() -> types.ModuleType:
             return lambda y, name: 1.0
         return None
 
+    scalar_tangent = helper(broadcasting.scalar_tangent)
+
+    @overload(scalar_tangent)
+    def _scalar_tangent(y, dy, name):
+        if number(y) or isinstance(y, nt.Array) and y.ndim == 0:
+            return lambda y, dy, name: dy
+        return None
+
     in_place_result = helper(in_place.in_place_result)
     broadcast_message = "srcgrad.jit: an in-place update whose value broadcasts its target to more entries"
 

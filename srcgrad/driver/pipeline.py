@@ -230,18 +230,23 @@ def _finish_namespace(values: dict) -> dict:
 
 def fused_gradient(
     func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False,
-    choice: mode.Choice | None = None,
+    choice: mode.Choice | None = None, vector_products: bool = True,
 ) -> Generated:
     """``scalar``: a specialisation for calls whose arguments are all Python numbers.
     ``choice``: forward or reverse mode and why (the header of the code); by default, what
-    ``grad`` chooses for Python numbers where ``scalar``, else reverse mode and no header."""
+    ``grad`` chooses for Python numbers where ``scalar``, else reverse mode and no header.
+    ``vector_products``: an output ``x @ w`` is checked, before the forward sweep, to be a
+    product of vectors, and its adjoints are specialised for them (``_seed``); without it,
+    its value is checked (for a product of size 1 that is not: ``SizeOneProductError``)."""
     if choice is None and scalar:
         choice = mode.choose("auto", wrt, True)
-    key = ("grad", wrt, with_value, optimize, scalar, choice)
+    key = ("grad", wrt, with_value, optimize, scalar, choice) + (() if vector_products else ("no vector products",))
 
     def build() -> Generated:
         loaded, made = remembered(
-            func, key, lambda: _stored(_build_fused(func, list(wrt), with_value, optimize, scalar, choice))
+            func, key, lambda: _stored(
+                _build_fused(func, list(wrt), with_value, optimize, scalar, choice, vector_products)
+            ),
         )
         generated = loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
         setattr(generated.function, gradient_pullback.GRADIENT_CODE, True)
@@ -252,7 +257,7 @@ def fused_gradient(
 
 def _build_fused(
     func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False,
-    choice: mode.Choice | None = None,
+    choice: mode.Choice | None = None, vector_products: bool = True,
 ) -> Generated:
     if choice is not None and choice.forward:
         try:
@@ -276,7 +281,7 @@ def _build_fused(
         output = tp.name(value)
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
-    check, seed, vectors = _seed(p, code, scalars, f"{name}()")
+    check, seed, vectors = _seed(p, code, scalars, f"{name}()", vector_products)
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     body = check + body + [seed] + code.reverse
     if choice is not None:
@@ -330,8 +335,11 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool
     name = p.fn.name
     seeds = [tp.assign(code.tangents[w], tp.const(1.0)) for w in wrt]
     body = [tp.comment(choice.header)] + seeds + code.body
-    body.append(tp.stmt("sg.scalar_seed(y, n)", y=code.output, n=tp.const(f"{name}()")))
-    tangents = code.output_tangents
+    # each tangent checked against the output (a scalar, or one entry) and given the input's shape
+    tangents = [
+        tp.expr("sg.scalar_tangent(y, d, n)", y=code.output, d=t, n=tp.const(f"{name}()"))
+        for t in code.output_tangents
+    ]
     result = tangents[0] if len(tangents) == 1 else gast.Tuple(elts=tangents, ctx=gast.Load())
     if with_value:
         result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
@@ -371,7 +379,7 @@ _FULL_REDUCTIONS = frozenset(
 )
 
 
-def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, frozenset]:
+def _seed(p: Prepared, code, scalars, out_name: str, vector_products: bool = True) -> tuple[list, gast.stmt, frozenset]:
     """``grad``'s seed of the output's adjoint, the check (if any) that runs first, and
     the names that check proves to be vectors.
 
@@ -380,8 +388,11 @@ def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, f
     constant 1.0 and nothing checks the output, so nothing need compute it when
     the reverse sweep does not read it. ``a @ b`` is a scalar exactly when both
     are vectors: that is checked from the shapes of parameters with the same
-    shapes, before the forward sweep. Otherwise ``sg.scalar_seed`` checks the
-    output's value at run time.
+    shapes, before the forward sweep (a product of one entry of other operands,
+    ``x @ w`` for ``w`` of shape ``(n, 1)``, is not what the code after the check
+    was made for: ``SizeOneProductError``, and ``grad`` asks for code made with
+    ``vector_products=False``). Otherwise ``sg.scalar_seed`` checks the output's
+    value at run time.
     """
     one = tp.stmt("b = 1.0", b=code.seed)
     out = code.output
@@ -391,7 +402,7 @@ def _seed(p: Prepared, code, scalars, out_name: str) -> tuple[list, gast.stmt, f
     defs = _top_level_definitions(code.forward)
     if _known_scalar(out, p, defs, shapes, {}):
         return [], one, frozenset()
-    op = _scaled_product(p.ops.get(id(defs.get(out.id))), p, defs, shapes)
+    op = _scaled_product(p.ops.get(id(defs.get(out.id))), p, defs, shapes) if vector_products else None
     if op is not None:
         params = parameter_names(p.fn)
         operands = list(op.inputs.values())[:2]

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from ..core.pytree import children, is_container, rebuild
-from ..errors import NonScalarOutputError, UnsupportedSyntaxError
+from ..errors import NonScalarOutputError, SizeOneProductError, UnsupportedSyntaxError
 from .operands import has_own_operators
 
 _PY_SCALARS = (float, int, complex)
@@ -193,16 +193,35 @@ def zeros_like(x):
 
 
 def scalar_seed(y, name: str = "the function"):
-    """The seed 1.0 of a scalar output; a clear error for any other shape."""
+    """The seed 1.0 of a scalar output, ones of its shape for an array of one entry (``(1,)``,
+    ``(1, 1)``: ``np.sum(x, keepdims=True)``, as autograd and PyTorch take it); a clear error
+    for any other shape."""
     if y is None:
         raise TypeError(f"grad needs a scalar output, but {name} returned None; is a `return` missing?")
     shape = getattr(y, "shape", ())
-    if shape != ():
+    if shape != () and not _one_entry(shape):
         raise NonScalarOutputError(tuple(shape), name)
     if isinstance(y, (tuple, list, dict)):
         raise NonScalarOutputError((len(y),), name, kind=type(y).__name__)
     # keep the output's dtype and array type (float32, a GPU scalar): ones_like, not 1.0
     return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
+
+
+def _one_entry(shape) -> bool:
+    try:
+        return all(n == 1 for n in shape)
+    except TypeError:  # (a duck array's shape that is not a sequence: not one entry)
+        return False
+
+
+def scalar_tangent(y, dy, name: str = "the function"):
+    """The gradient of a Python-float input by forward mode: the output ``y``'s tangent
+    ``dy``, checked as ``scalar_seed`` checks ``y``, with one entry's axes dropped (the
+    gradient has the input's shape, as reverse mode's has)."""
+    scalar_seed(y, name)
+    if getattr(y, "shape", ()) == () or getattr(dy, "shape", ()) == ():
+        return dy
+    return dy.reshape(())[()]
 
 
 def only_shape(x):
@@ -224,7 +243,10 @@ def require_vector_product(x1, x2, name: str = "the function", product: str = "m
     except AttributeError:  # a list or a number: as NumPy multiplies it
         if has_own_operators(type(x1)):
             return  # an object's own method (m.op.dot(x)): the check before it refuses it
-    scalar_seed((np.dot if product == "dot" else np.matmul)(x1, x2), name)
+    out = (np.dot if product == "dot" else np.matmul)(x1, x2)
+    if np.ndim(out) > 0 and np.size(out) == 1:  # not what the code after this check was made for
+        raise SizeOneProductError(tuple(np.shape(out)), name)
+    scalar_seed(out, name)
 
 
 def reduced_count(x, axis=None) -> int:
