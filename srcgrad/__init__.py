@@ -23,6 +23,7 @@ from .check import check_grads
 from .core.markers import stop_gradient
 from .core.pytree import flatten
 from .errors import (
+    AuxOutputError,
     ControlFlowNeedsPointError,
     DerivativeOrderError,
     GraphvizNotFoundError,
@@ -37,6 +38,7 @@ from .graph import graph
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuxOutputError",
     "ControlFlowNeedsPointError",
     "DerivativeOrderError",
     "GraphvizNotFoundError",

@@ -29,6 +29,7 @@ from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
 from .errors import (
     PYTREES,
+    AuxOutputError,
     DerivativeOrderError,
     GradientStructureError,
     Location,
@@ -40,7 +41,7 @@ from .errors import (
 )
 from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
-from .runtime import Closure, scalar_seed
+from .runtime import Closure, aux_of, scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
 
@@ -92,6 +93,11 @@ def transformable(func, mode: str | None = None) -> Callable:
         raise NoDerivativeRuleError(name, Location.of_the_users_call(), fix=wrapper_fix(func) or "")
     options = _options_by_name(func, rule)
     return rule_wrapper(func, rule.inputs, tuple(options), defaults={**rule.input_defaults, **options})
+
+
+def _has_rule(func) -> bool:
+    """Whether ``func`` has a derivative rule, or is declared to have none (``np.floor``)."""
+    return registry.vjp_rule(func) is not None or registry.jvp_rule(func) is not None or registry.is_nondifferentiable(func)
 
 
 def _positional_count(func) -> int:
@@ -286,34 +292,47 @@ def _bind(func, args, kwargs) -> inspect.BoundArguments:
 # -- grad and value_and_grad ------------------------------------------------------
 
 
-def grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Callable:
+def grad(f: Callable | None = None, wrt=0, mode: str = "auto", has_aux: bool = False) -> Callable:
     """The gradient function of a scalar-valued ``f`` with respect to ``wrt``.
 
     ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
     gradient is then a tuple). Usable as ``@grad`` and ``@grad(wrt=("w", "b"))``.
     ``mode``: ``"auto"`` (forward mode for at most two Python-float inputs, else
     reverse mode: ``srcgrad.driver.mode`` says why), ``"rev"`` or ``"fwd"``.
+    ``has_aux`` (as in JAX): ``f`` returns ``(output, aux)``, only ``output`` is
+    differentiated, and the gradient function returns ``(gradient, aux)``.
     """
     if f is None:
-        return functools.partial(grad, wrt=wrt, mode=mode)
-    return _gradient_function(f, wrt, with_value=False, mode=mode)
+        return functools.partial(grad, wrt=wrt, mode=mode, has_aux=has_aux)
+    return _gradient_function(f, wrt, with_value=False, mode=mode, has_aux=has_aux)
 
 
-def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto") -> Callable:
-    """Like ``grad``, but returns ``(value, gradient)`` from one forward sweep."""
+def value_and_grad(f: Callable | None = None, wrt=0, mode: str = "auto", has_aux: bool = False) -> Callable:
+    """Like ``grad``, but returns ``(value, gradient)`` from one forward sweep; with
+    ``has_aux``, ``((value, aux), gradient)``."""
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt, mode=mode)
-    return _gradient_function(f, wrt, with_value=True, mode=mode)
+        return functools.partial(value_and_grad, wrt=wrt, mode=mode, has_aux=has_aux)
+    return _gradient_function(f, wrt, with_value=True, mode=mode, has_aux=has_aux)
 
 
-def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable:
+def _gradient_function(f, wrt, with_value: bool, mode: str = "auto", has_aux: bool = False) -> Callable:
     check_mode(mode)
+    if not isinstance(has_aux, bool):
+        raise TypeError(f"has_aux must be True or False, not {has_aux!r}")
     if isinstance(f, Closure):
-        return _gradient_of_closure(f, wrt, with_value, mode)
+        return _gradient_of_closure(f, wrt, with_value, mode, has_aux)
     order = _order_of("value_and_grad" if with_value else "grad", f, 1)
     if srcgrads_mark(f, "__srcgrad_generated__") is not None:
+        if has_aux:  # (its output is differentiated as a whole: no pair to split)
+            raise AuxOutputError(
+                "what srcgrad made it return", f"{getattr(f, '__name__', 'it')}, a function srcgrad made,",
+                Location.of_the_users_call(),
+            )
         return _gradient_of_generated(f, wrt, with_value)
     func = transformable(f, None if mode == "auto" else mode)
+    if has_aux and func is not f and _has_rule(looked_through(f)):  # grad(np.sin, has_aux=True)
+        raise AuxOutputError("its value alone (a function with a derivative rule)", getattr(f, "__name__", "it"),
+                             Location.of_the_users_call())
     names, as_tuple = wrt_names(func, wrt)
     positions = {n: k for k, n in enumerate(parameters(func))}
     n_params = len(positions)
@@ -338,7 +357,8 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
             if mode == "rev" and choice is None:
                 choice = choose(mode, names, False)
             generated[slot] = pipeline.fused_gradient(
-                func, names, with_value, scalar=numbers, choice=choice, vector_products=vector_products[0]
+                func, names, with_value, scalar=numbers, choice=choice, vector_products=vector_products[0],
+                has_aux=has_aux,
             )
             functions[slot] = generated[slot].function
             holds[slot] = generated[slot].assumptions.hold
@@ -367,7 +387,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
             _check_differentiable(value, n)
             restore = True
         if columns and not floats:
-            return _forward_columns(func, names, as_tuple, with_value, args, kwargs)
+            return _forward_columns(func, names, as_tuple, with_value, args, kwargs, has_aux=has_aux)
         # Python numbers only: a variant that needs no broadcasting bookkeeping
         numbers = not kwargs and n_args == n_params
         if numbers:
@@ -401,11 +421,15 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
         except Exception as exc:
             _add_source_note(exc, generated[slot])
             raise
+        if not restore and not one_in_tuple:
+            return result
+        if has_aux:
+            result, aux = _without_aux(result, with_value)
         if restore:
             result = _like_arguments(result, args, kwargs, checks, as_tuple and not one_in_tuple, with_value)
         if one_in_tuple:
-            return (result[0], (result[1],)) if with_value else (result,)
-        return result
+            result = (result[0], (result[1],)) if with_value else (result,)
+        return _with_aux(result, aux, with_value) if has_aux else result
 
     name = f"{'value_and_grad' if with_value else 'grad'}_{getattr(func, '__name__', 'f')}"
     gradient = general
@@ -422,14 +446,18 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     gradient.__srcgrad_hold__ = lambda: compiled().assumptions.hold  # whether that code stands
     gradient.__srcgrad_order__ = order
     if one_in_tuple:  # transforming the generated code again must keep the 1-tuple
-        gradient.__srcgrad_output__ = _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE
+        gradient.__srcgrad_output__ = _one_tuple(with_value, has_aux)
 
     def returned(result, args, kwargs):
         """What this gradient returns where its generated code, called with ``args`` and
         ``kwargs``, returns ``result``: a function being differentiated calls that code in
         the gradient's place (``driver.dynamic``), and checks it gives the same."""
         many = as_tuple and not one_in_tuple
+        if has_aux:
+            result, aux = _without_aux(result, with_value)
         result = _like_arguments(result, args, kwargs, checks, many, with_value)
+        if has_aux:
+            result = _with_aux(result, aux, with_value)
         return gradient.__srcgrad_output__[0](result) if one_in_tuple else result
 
     gradient.__srcgrad_returned__ = returned
@@ -438,7 +466,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto") -> Callable
     return gradient
 
 
-def _gradient_of_closure(f: Closure, wrt, with_value: bool, mode: str) -> Callable:
+def _gradient_of_closure(f: Closure, wrt, with_value: bool, mode: str, has_aux: bool = False) -> Callable:
     """The gradient of a ``lambda`` or nested ``def`` that a function srcgrad differentiates
     passes to ``grad`` (MAML's ``grad(lambda w: loss(w, xs, ys))``): the front end made it a
     ``Closure``, a function made once that takes the values it captured as parameters of its
@@ -451,7 +479,7 @@ def _gradient_of_closure(f: Closure, wrt, with_value: bool, mode: str) -> Callab
         return w + len(leading) if isinstance(w, int) and not isinstance(w, bool) else w
 
     wrt = tuple(map(past_leading, wrt)) if isinstance(wrt, (tuple, list)) else past_leading(wrt)
-    gradient = _gradient_function(f.fn, wrt, with_value, mode)
+    gradient = _gradient_function(f.fn, wrt, with_value, mode, has_aux)
     return functools.partial(gradient, *leading, **{k: v for k, v in f.items() if isinstance(k, str)})
 
 
@@ -532,6 +560,29 @@ _ONE_TUPLE_WITH_VALUE = (
     lambda r: (r[0], (r[1],)),
     lambda r: None if r is None else (r[0], None if r[1] is None else r[1][0]),
 )
+_ONE_TUPLE_WITH_AUX = (  # (gradient, aux)
+    lambda r: ((r[0],), r[1]),
+    lambda r: None if r is None else (None if r[0] is None else r[0][0], r[1]),
+)
+
+
+def _one_tuple(with_value: bool, has_aux: bool) -> tuple:
+    """The adapters above for a gradient function's output (with aux, only the gradient's part)."""
+    return _ONE_TUPLE_WITH_VALUE if with_value else _ONE_TUPLE_WITH_AUX if has_aux else _ONE_TUPLE
+
+
+def _without_aux(result, with_value: bool) -> tuple:
+    """``(what the code returns without aux, aux)`` from ``(gradient, aux)`` or, ``with_value``,
+    ``((value, aux), gradient)``: the gradient's part is then handled as without aux."""
+    if with_value:
+        (value, aux), grads = result
+        return (value, grads), aux
+    return result[0], result[1]
+
+
+def _with_aux(result, aux, with_value: bool):
+    """``_without_aux`` undone."""
+    return ((result[0], aux), result[1]) if with_value else (result, aux)
 
 
 def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):
@@ -597,11 +648,15 @@ def _gradient_of_generated(f, wrt, with_value: bool) -> Callable:
     return gradient
 
 
-def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs, label=None):
+def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs, label=None, has_aux=False):
     """The gradient by forward mode for inputs of any shape: one ``jvp`` per entry of each
-    differentiated argument, with a unit tangent (a pytree's entries too)."""
+    differentiated argument, with a unit tangent (a pytree's entries too); ``has_aux``: of
+    the output ``func`` returns beside its aux, returned as generated code returns it
+    (``pipeline._returned``)."""
     value, grads = None, []
     bound = _bind(func, args, kwargs).arguments
+    label = label or getattr(func, "__name__", "the function")
+    aux = None
     for n in names:
         x = bound[n]
         _check_differentiable(x, n)
@@ -611,11 +666,15 @@ def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs
         entries = []
         for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
             value, d = slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
-            _scalar_check(value, label or getattr(func, "__name__", "the function"))
+            if has_aux:
+                aux = aux_of(value, f"{label}()")
+                value, d = value[0], d[0]
+            _scalar_check(value, label)
             entries.append(d)
         grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
     result = tuple(grads) if as_tuple else grads[0]
-    return (value, result) if with_value else result
+    result = (value, result) if with_value else result
+    return _with_aux(result, aux, with_value) if has_aux else result
 
 
 def _scalar_check(value, name: str) -> None:

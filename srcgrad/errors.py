@@ -147,6 +147,18 @@ class SizeOneProductError(NonScalarOutputError):
     makes its code again without that shortcut and calls it; where nothing does, a refusal."""
 
 
+class AuxOutputError(SrcgradError, TypeError):
+    """``grad(f, has_aux=True)``: ``f`` did not return a pair ``(output, aux)``."""
+
+    def __init__(self, what: str, function_name: str = "the function", location: Location | None = None):
+        where = f"{location}: " if location else ""
+        super().__init__(
+            f"{where}has_aux=True needs {function_name} to return a pair (output, aux), but it "
+            f"returns {what}; return `output, aux` (aux may be any pytree), or leave has_aux out"
+            + (location.excerpt() if location else "")
+        )
+
+
 class NoDerivativeRuleError(SrcgradError, TypeError):
     """A called function has neither Python source nor a derivative rule."""
 

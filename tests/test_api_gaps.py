@@ -128,3 +128,168 @@ def test_the_seed_helper_takes_one_entry():
     with pytest.raises(srcgrad.NonScalarOutputError):
         sg.scalar_seed(np.zeros(0))
     assert sg.scalar_tangent(np.ones(1), np.array([4.0]), "f()") == 4.0
+
+
+# -- has_aux (JAX): f returns (output, aux); only output is differentiated -------------
+
+
+def loss_with_activations(w, x):
+    y = np.tanh(w @ x)
+    return np.sum(y**2), y
+
+
+def loss_with_a_dict(w, x):
+    y = np.tanh(w @ x)
+    scale = np.exp(w)  # aux only: no adjoint code for it
+    return np.sum(y**2), {"y": y, "scale": [scale, None], "n": 3}
+
+
+def loss_with_early_returns(w, x):
+    y = np.tanh(w @ x)
+    for k in range(3):
+        if np.sum(y) > k:
+            return np.sum(y**2) * k, ("early", k, y)
+    return np.sum(np.sin(y)), ("late", -1, y)
+
+
+def pair_helper(w, x):
+    y = np.tanh(w @ x)
+    return np.sum(y**2), y
+
+
+def returns_a_pair_by_name(w, x):
+    result = pair_helper(w, x)
+    return result
+
+
+def written_in_place(x):
+    y = x * 1.0
+    trail = []
+    for i in range(3):
+        y[i] = y[i] * y[i]
+        trail.append(y[i])
+    return np.sum(y**2), (y, trail)
+
+
+def of_floats(a, b):
+    return a * b + np.sin(a), [a, b]
+
+
+W = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.6]])
+X = np.array([0.7, -1.1, 0.4])
+
+
+def main_output(f):
+    return lambda *args: f(*args)[0]
+
+
+def assert_same_tree(a, b):
+    assert type(a) is type(b)
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert_same_tree(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            assert_same_tree(u, v)
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("f", [loss_with_activations, loss_with_a_dict, loss_with_early_returns, returns_a_pair_by_name])
+@pytest.mark.parametrize("mode", ["auto", "rev", "fwd"])
+def test_has_aux_gives_the_gradient_of_the_output_and_aux_as_returned(f, mode):
+    expected = finite_difference_gradient(lambda v: main_output(f)(v, X), W)
+    g, aux = srcgrad.grad(f, has_aux=True, mode=mode)(W, X)
+    np.testing.assert_allclose(g, expected, atol=1e-8)
+    assert_same_tree(aux, f(W, X)[1])
+    (value, aux), g = srcgrad.value_and_grad(f, has_aux=True, mode=mode)(W, X)
+    assert value == f(W, X)[0]
+    assert_same_tree(aux, f(W, X)[1])
+    np.testing.assert_allclose(g, expected, atol=1e-8)
+    (gw, gx), aux = srcgrad.grad(f, wrt=(0, 1), has_aux=True, mode=mode)(W, X)
+    np.testing.assert_allclose(gx, finite_difference_gradient(lambda v: main_output(f)(W, v), X), atol=1e-8)
+    (value, aux), (gw,) = srcgrad.value_and_grad(f, wrt=(0,), has_aux=True, mode=mode)(W, X)
+    np.testing.assert_allclose(gw, expected, atol=1e-8)
+    (g,), aux = srcgrad.grad(f, wrt=("w",), has_aux=True, mode=mode)(W, X)
+    np.testing.assert_allclose(g, expected, atol=1e-8)
+
+
+def test_has_aux_seeds_the_reverse_sweep_through_the_output_only():
+    df = srcgrad.value_and_grad(loss_with_a_dict, has_aux=True)
+    df(W, X)
+    reverse = srcgrad.source(df).split("# Reverse sweep")[1]
+    reverse = "\n".join(line for line in reverse.splitlines() if not line.strip().startswith("#"))
+    # aux's own computation (np.exp(w)) gets no adjoint, and the output's seed is 1.0
+    assert "scale" not in reverse and "np.exp" not in reverse and "scalar_seed" not in reverse
+    assert "return (out, aux), bw" in reverse
+
+
+def test_has_aux_keeps_aux_that_the_reverse_sweep_restores():
+    # y is written in place and trail appended to: the reverse sweep undoes both
+    x = np.array([0.5, 1.5, -2.0])
+    expected_aux = written_in_place(x)[1]
+    for df in (srcgrad.grad(written_in_place, has_aux=True), srcgrad.value_and_grad(written_in_place, has_aux=True)):
+        result = df(x)
+        aux = result[1] if df.__name__.startswith("grad") else result[0][1]
+        assert_same_tree(aux, expected_aux)
+    g, _ = srcgrad.grad(written_in_place, has_aux=True)(x)
+    np.testing.assert_allclose(g, finite_difference_gradient(main_output(written_in_place), x), atol=1e-7)
+
+
+def test_has_aux_with_python_floats_by_forward_mode():
+    g, aux = srcgrad.grad(of_floats, has_aux=True)(0.5, 2.0)
+    assert g == pytest.approx(2.0 + np.cos(0.5)) and aux == [0.5, 2.0]
+    (value, aux), (ga, gb) = srcgrad.value_and_grad(of_floats, wrt=(0, 1), has_aux=True)(0.5, 2.0)
+    assert value == of_floats(0.5, 2.0)[0] and aux == [0.5, 2.0]
+    assert ga == pytest.approx(2.0 + np.cos(0.5)) and gb == pytest.approx(0.5)
+
+
+def test_has_aux_as_a_decorator_with_float32_and_inside_a_differentiated_function():
+    @srcgrad.grad(has_aux=True)
+    def df(w):
+        return np.sum(np.sin(w) ** 2), np.sin(w)
+
+    w = np.array([0.3, -1.2], dtype=np.float32)
+    g, aux = df(w)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, np.sin(2 * w), rtol=1e-6)
+    np.testing.assert_allclose(aux, np.sin(w))
+
+    def outer(v):
+        g, aux = srcgrad.grad(pair_helper, has_aux=True)(v, X)
+        return np.sum(g**2) + np.sum(aux)
+
+    srcgrad.check_grads(outer, [W])
+
+
+def no_pair(x):
+    return np.sum(x), x, x
+
+
+def no_pair_by_name(x):
+    result = (np.sum(x), x, x)
+    return result
+
+
+def only_the_output(x):
+    return np.sum(x)
+
+
+def test_has_aux_refuses_a_function_that_does_not_return_a_pair():
+    x = np.ones(3)
+    with pytest.raises(srcgrad.AuxOutputError, match=r"test_api_gaps.py:\d+:\d+: .*no_pair\(\).* tuple display of 3"):
+        srcgrad.grad(no_pair, has_aux=True)(x)
+    with pytest.raises(srcgrad.AuxOutputError, match="tuple of 3 values"):
+        srcgrad.grad(no_pair_by_name, has_aux=True)(x)
+    with pytest.raises(srcgrad.AuxOutputError, match="returns a float64"):
+        srcgrad.value_and_grad(only_the_output, has_aux=True)(x)
+    with pytest.raises(srcgrad.AuxOutputError, match="returns a float64"):
+        srcgrad.grad(only_the_output, has_aux=True, mode="fwd")(x)
+    with pytest.raises(srcgrad.AuxOutputError, match="derivative rule"):
+        srcgrad.grad(np.sin, has_aux=True)
+    with pytest.raises(srcgrad.AuxOutputError, match="srcgrad made"):
+        srcgrad.grad(srcgrad.value_and_grad(only_the_output), has_aux=True)
+    with pytest.raises(TypeError, match="has_aux"):
+        srcgrad.grad(only_the_output, has_aux="yes")

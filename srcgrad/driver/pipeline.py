@@ -230,22 +230,25 @@ def _finish_namespace(values: dict) -> dict:
 
 def fused_gradient(
     func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False,
-    choice: mode.Choice | None = None, vector_products: bool = True,
+    choice: mode.Choice | None = None, vector_products: bool = True, has_aux: bool = False,
 ) -> Generated:
     """``scalar``: a specialisation for calls whose arguments are all Python numbers.
     ``choice``: forward or reverse mode and why (the header of the code); by default, what
     ``grad`` chooses for Python numbers where ``scalar``, else reverse mode and no header.
     ``vector_products``: an output ``x @ w`` is checked, before the forward sweep, to be a
     product of vectors, and its adjoints are specialised for them (``_seed``); without it,
-    its value is checked (for a product of size 1 that is not: ``SizeOneProductError``)."""
+    its value is checked (for a product of size 1 that is not: ``SizeOneProductError``).
+    ``has_aux``: ``func`` returns ``(output, aux)``; the code returns ``(gradient, aux)``, or
+    ``((value, aux), gradient)`` ``with_value``, differentiating the output alone."""
     if choice is None and scalar:
         choice = mode.choose("auto", wrt, True)
     key = ("grad", wrt, with_value, optimize, scalar, choice) + (() if vector_products else ("no vector products",))
+    key += ("aux",) if has_aux else ()
 
     def build() -> Generated:
         loaded, made = remembered(
             func, key, lambda: _stored(
-                _build_fused(func, list(wrt), with_value, optimize, scalar, choice, vector_products)
+                _build_fused(func, list(wrt), with_value, optimize, scalar, choice, vector_products, has_aux)
             ),
         )
         generated = loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
@@ -257,17 +260,17 @@ def fused_gradient(
 
 def _build_fused(
     func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False,
-    choice: mode.Choice | None = None, vector_products: bool = True,
+    choice: mode.Choice | None = None, vector_products: bool = True, has_aux: bool = False,
 ) -> Generated:
     if choice is not None and choice.forward:
         try:
-            return _build_forward_gradient(func, wrt, with_value, scalar, choice)
+            return _build_forward_gradient(func, wrt, with_value, scalar, choice, has_aux)
         except SrcgradError as exc:
             if choice.forced:
                 raise
             # forward mode lacks something reverse mode has: reverse mode says what, if anything
             choice = mode.Choice(False, f"forward mode cannot: {str(exc).splitlines()[0]}")
-    p = prepare(func, wrt)
+    p = prepare(func, wrt, has_aux=has_aux)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset()
     code = _reverse_code(p, wrt, Motion.JOINT, scalars)
     trace.record("reverse", func, "grad", lambda: _sweeps(code))
@@ -279,6 +282,10 @@ def _build_fused(
         value = p.names.fresh("value")
         body.append(tp.assign(value, output))
         output = tp.name(value)
+    if p.aux is not None and code.replicas:
+        # the reverse sweep restores memory in place (y[i] = old, ys.pop()): aux as returned
+        arrays = tp.const(any(code.replicas.values()))
+        body.append(tp.stmt("aux = sg.replica(aux, {}, arrays)", aux=p.aux, arrays=arrays))
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
     check, seed, vectors = _seed(p, code, scalars, f"{name}()", vector_products)
@@ -287,9 +294,7 @@ def _build_fused(
     if choice is not None:
         body.insert(0, tp.comment(choice.header))
     grads = [code.gradients[w] for w in wrt]
-    result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
-    if with_value:
-        result = gast.Tuple(elts=[output, result], ctx=gast.Load())
+    result = _returned(grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load()), output, with_value, p.aux)
     body.append(gast.Return(value=result))
     kind = "value_and_grad" if with_value else "grad"
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
@@ -320,11 +325,22 @@ def _build_fused(
     )
 
 
-def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool, choice) -> Generated:
+def _returned(gradient, output, with_value: bool, aux: str | None):
+    """What generated gradient code returns: the gradient, ``(value, gradient)`` ``with_value``;
+    with an ``aux`` variable, ``(gradient, aux)`` and ``((value, aux), gradient)`` (as JAX has it)."""
+    if with_value:
+        value = output if aux is None else gast.Tuple(elts=[output, tp.name(aux)], ctx=gast.Load())
+        return gast.Tuple(elts=[value, gradient], ctx=gast.Load())
+    return gradient if aux is None else gast.Tuple(elts=[gradient, tp.name(aux)], ctx=gast.Load())
+
+
+def _build_forward_gradient(
+    func, wrt: list[str], with_value: bool, scalar: bool, choice, has_aux: bool = False,
+) -> Generated:
     """``grad`` of a function of a few Python floats (``wrt``) by forward mode: one tangent
     stream per input, seeded with 1.0, and no tape (``driver.mode`` says when). Parameters
     other than ``wrt`` are known to be numbers too where ``scalar``."""
-    p = prepare(func, wrt, mode="fwd")
+    p = prepare(func, wrt, mode="fwd", has_aux=has_aux)
     scalars = frozenset(parameter_names(p.fn)) if scalar else frozenset(wrt)
     context = _context(
         p, wrt, lambda callee, params: _callee_jvp_name(p.namespace, callee, params), scalars,
@@ -341,9 +357,7 @@ def _build_forward_gradient(func, wrt: list[str], with_value: bool, scalar: bool
         for t in code.output_tangents
     ]
     result = tangents[0] if len(tangents) == 1 else gast.Tuple(elts=tangents, ctx=gast.Load())
-    if with_value:
-        result = gast.Tuple(elts=[code.output, result], ctx=gast.Load())
-    body.append(gast.Return(value=result))
+    body.append(gast.Return(value=_returned(result, code.output, with_value, p.aux)))
     kind = "value_and_grad" if with_value else "grad"
     fn_name = f"{kind}_{name}_forward"
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))

@@ -27,6 +27,7 @@ from ..core.ir import assignments, parameter_names, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import UnsupportedSyntaxError
 from ..frontend import fence
+from ..frontend.auxiliary import split_auxiliary_returns, uses_runtime
 from ..frontend.generators import lists_for_generators
 from ..frontend.jumps import lower_jumps
 from ..frontend.normalize import Normalizer
@@ -52,10 +53,12 @@ class Prepared:
     classifier: Classifier
     namespace: Namespace
     user_names: set
+    aux: str | None = None  # with has_aux: the variable that holds aux when the function returns
 
 
-def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
-    """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd)."""
+def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> Prepared:
+    """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd); with
+    ``has_aux``, of ``func``'s output without its aux (``frontend.auxiliary``)."""
     parsed = parse_function(func)
     lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
@@ -65,6 +68,9 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     parsed.spelled = names.spelled  # filled as the front end renames (for messages)
     reserved = _rename_reserved(parsed, names)
     user_names = identifiers(parsed.node)
+    aux, checks_aux = split_auxiliary_returns(parsed, names) if has_aux else (None, False)
+    if aux is not None:
+        user_names.add(aux)  # (generated code returns it: kept by its name)
     if trace.tracing(func, mode):
         trace.record("jumps", func, mode, _jumps_lowered(parsed, user_names))
     local_names = _local_names(parsed)
@@ -72,6 +78,8 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     for written, new in reserved.items():
         if new not in local_names and not is_missing(env.lookup(written)):
             env.made[new] = env.lookup(written)  # the user's global or closure variable `sg`
+    if checks_aux:
+        uses_runtime(env)
     fn = Normalizer(parsed, env, names).function()
     trace.record("normalize", func, mode, lambda: trace.print_function(fn))
     classifier = Classifier(env, parsed, mode)
@@ -103,7 +111,7 @@ def prepare(func, wrt: list[str], mode: str = "rev") -> Prepared:
     _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()})
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]
-    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names)
+    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names, aux)
 
 
 def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) -> None:

@@ -23,6 +23,7 @@ nondifferentiable(
     sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,
     sg.unsupported_if_array, sg.unchanged_in_place, sg.read_module_data, sg.walked_whole,
     sg.refuse_users_object, sg.refuse_users_objects_in,  # operands that may be the user's objects
+    sg.aux_of,  # has_aux's check of what the function returned
 )
 
 

@@ -16,7 +16,13 @@ import numbers
 import numpy as np
 
 from ..core.pytree import children, is_container, rebuild
-from ..errors import NonScalarOutputError, SizeOneProductError, UnsupportedSyntaxError
+from ..errors import (
+    AuxOutputError,
+    Location,
+    NonScalarOutputError,
+    SizeOneProductError,
+    UnsupportedSyntaxError,
+)
 from .operands import has_own_operators
 
 _PY_SCALARS = (float, int, complex)
@@ -222,6 +228,18 @@ def scalar_tangent(y, dy, name: str = "the function"):
     if getattr(y, "shape", ()) == () or getattr(dy, "shape", ()) == ():
         return dy
     return dy.reshape(())[()]
+
+
+def aux_of(pair, name: str = "the function", where: str | None = None):
+    """The aux of what a function differentiated with ``has_aux=True`` returned, which must be a
+    pair ``(output, aux)`` (a tuple or list of two); the code takes ``pair[0]`` as the output.
+    ``where``: the ``return``'s ``file:line:col``."""
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        what = f"a {type(pair).__name__} of {len(pair)} values" if isinstance(pair, (tuple, list)) else (
+            "None" if pair is None else f"a {type(pair).__name__}"
+        )
+        raise AuxOutputError(what, name, Location.parse(where))
+    return pair[1]
 
 
 def only_shape(x):
