@@ -7,6 +7,7 @@ forward sweep and then explicit adjoint statements; ``source(grad(f))`` shows it
 
 from . import rules as _rules  # noqa: F401  (registers the NumPy derivative rules)
 from .api import (
+    elementwise_grad,
     grad,
     hessian,
     hvp,
@@ -48,6 +49,7 @@ __all__ = [
     "SrcgradError",
     "UnsupportedSyntaxError",
     "check_grads",
+    "elementwise_grad",
     "flatten",
     "grad",
     "graph",

@@ -41,7 +41,7 @@ from .errors import (
 )
 from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
-from .runtime import Closure, aux_of, scalar_seed
+from .runtime import Closure, aux_of, ones_seed, scalar_seed
 
 # -- which function, which arguments -----------------------------------------------
 
@@ -473,14 +473,93 @@ def _gradient_of_closure(f: Closure, wrt, with_value: bool, mode: str, has_aux: 
     own. The gradient of that function with those values bound, so that its generated code is
     made once too, not for each new lambda (a captured value being differentiated is refused
     where ``grad`` is called: ``analysis.classify``)."""
+    return _of_closure(f, wrt, lambda fn, w: _gradient_function(fn, w, with_value, mode, has_aux))
+
+
+def _of_closure(f: Closure, wrt, make: Callable) -> Callable:
+    """``make(function, wrt)`` for the closure's function, with its captured values bound."""
     leading = [f[k] for k in f.positional()]  # (a functools.partial's): wrt counts after them
 
     def past_leading(w):
         return w + len(leading) if isinstance(w, int) and not isinstance(w, bool) else w
 
     wrt = tuple(map(past_leading, wrt)) if isinstance(wrt, (tuple, list)) else past_leading(wrt)
-    gradient = _gradient_function(f.fn, wrt, with_value, mode, has_aux)
-    return functools.partial(gradient, *leading, **{k: v for k, v in f.items() if isinstance(k, str)})
+    return functools.partial(make(f.fn, wrt), *leading, **{k: v for k, v in f.items() if isinstance(k, str)})
+
+
+# -- elementwise_grad ---------------------------------------------------------------------
+
+
+def elementwise_grad(f: Callable | None = None, wrt=0) -> Callable:
+    """autograd's ``elementwise_grad``: the pullback of a cotangent of ones shaped like ``f``'s
+    output (for an elementwise ``f``, each output entry's derivative in its input entry), of
+    an output of any shape; ``wrt`` as in ``grad``.
+
+    Its code is ``grad``'s reverse mode seeded with ``sg.ones_seed``, made once and kept as
+    ``grad``'s is. Of a function srcgrad made (``elementwise_grad(elementwise_grad(np.tanh))``,
+    a second derivative) it is ``vjp`` of that function's code, called with ones.
+    """
+    if f is None:
+        return functools.partial(elementwise_grad, wrt=wrt)
+    if isinstance(f, Closure):
+        return _of_closure(f, wrt, lambda fn, w: elementwise_grad(fn, w))
+    order = _order_of("elementwise_grad", f, 1)
+    func = transformable(f, "rev")
+    names, as_tuple = wrt_names(func, wrt)
+    positions = {n: k for k, n in enumerate(parameters(func))}
+    checks = tuple((positions[n], n) for n in names)
+    one_in_tuple = as_tuple and len(names) == 1
+    label = getattr(func, "__name__", "f")
+    if srcgrads_mark(f, "__srcgrad_generated__") is not None:
+        def of_ones(*args, **kwargs):
+            out, pullback = _vjp(f, args, kwargs, names)
+            cotangents = pullback(ones_seed(out, f"{label}()"))
+            return cotangents if as_tuple else cotangents[0]
+
+        of_ones.__srcgrad_source__ = lambda: pipeline.reverse_pair(transformable(f, "rev"), names).generated.source
+    else:
+        made: list = [None, NEVER]  # the generated code, and whether what it was made from still stands
+
+        def code():
+            if not made[1]():
+                generated = pipeline.fused_gradient(func, names, False, elementwise=True)
+                made[:] = [generated, generated.assumptions.hold]
+            return made[0]
+
+        def of_ones(*args, **kwargs):
+            restore = False
+            for k, n in checks:
+                value = args[k] if k < len(args) else kwargs.get(n)
+                if type(value) is np.ndarray and value.dtype in _FLOAT_DTYPES or type(value) is float:
+                    continue
+                if k < len(args) or n in kwargs:
+                    _check_differentiable(value, n)
+                    restore = True
+            generated = code()
+            try:
+                result = generated.function(*args, **kwargs)
+            except Exception as exc:
+                _add_source_note(exc, generated)
+                raise
+            many = as_tuple and not one_in_tuple
+            if restore:
+                result = _like_arguments(result, args, kwargs, checks, many, False)
+            return (result,) if one_in_tuple else result
+
+        def returned(result, args, kwargs):  # (called inside a differentiated function: see grad's)
+            result = _like_arguments(result, args, kwargs, checks, as_tuple and not one_in_tuple, False)
+            return (result,) if one_in_tuple else result
+
+        of_ones.__srcgrad_source__ = lambda: code().source
+        of_ones.__srcgrad_generated__ = lambda: code().function
+        of_ones.__srcgrad_hold__ = lambda: code().assumptions.hold
+        of_ones.__srcgrad_returned__ = returned
+        if one_in_tuple:
+            of_ones.__srcgrad_output__ = _ONE_TUPLE
+    of_ones.__name__ = f"elementwise_grad_{label}"
+    of_ones.__doc__ = f"Elementwise gradient of {getattr(func, '__qualname__', label)} (generated by srcgrad)."
+    of_ones.__srcgrad_order__ = order
+    return of_ones
 
 
 # the dtypes the fast path lets straight through, whose gradient needs no cast back (a set

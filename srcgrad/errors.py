@@ -232,7 +232,7 @@ def srcgrads_mark(func, name: str, default=None):
     return value if code is not None and _is_srcgrads(code.co_filename) else default
 
 
-_GRADIENTS = ("grad", "value_and_grad")  # the operators srcgrad differentiates through
+_GRADIENTS = ("grad", "value_and_grad", "elementwise_grad")  # the operators srcgrad differentiates through
 
 
 def nested_operator_fix(operator) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 import srcgrad
 from srcgrad import runtime as sg
-from tests.user_modules import finite_difference_gradient
+from tests.user_modules import finite_difference_gradient, finite_difference_jacobian
 
 # -- grad of an output with one entry: shape (1,) or (1, 1) ---------------------------
 
@@ -293,3 +293,82 @@ def test_has_aux_refuses_a_function_that_does_not_return_a_pair():
         srcgrad.grad(srcgrad.value_and_grad(only_the_output), has_aux=True)
     with pytest.raises(TypeError, match="has_aux"):
         srcgrad.grad(only_the_output, has_aux="yes")
+
+
+# -- elementwise_grad (autograd): the pullback of a cotangent of ones -----------------------
+
+
+def sin_times_x(x):
+    return np.sin(x) * x
+
+
+def mixing(x):
+    A = np.array([[1.0, 2.0, 0.5], [-1.0, 0.3, 2.0]])
+    return np.tanh(A @ x)
+
+
+def pair_out(x, y):
+    return {"s": np.sin(x) * y, "c": [np.cos(x), None]}
+
+
+XS = np.linspace(-2.0, 2.0, 7)
+
+
+def test_elementwise_grad_of_elementwise_functions_is_the_derivative_of_each_entry():
+    np.testing.assert_allclose(srcgrad.elementwise_grad(np.tanh)(XS), 1 - np.tanh(XS) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(srcgrad.elementwise_grad(sin_times_x)(XS), np.cos(XS) * XS + np.sin(XS), rtol=1e-14)
+    matrix = XS[:6].reshape(2, 3)
+    np.testing.assert_allclose(srcgrad.elementwise_grad(np.exp)(matrix), np.exp(matrix))
+    assert srcgrad.elementwise_grad(sin_times_x)(0.5) == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5))
+    g = srcgrad.elementwise_grad(np.tanh)(XS.astype(np.float32))
+    assert g.dtype == np.float32
+
+
+def test_elementwise_grad_is_the_pullback_of_ones_for_any_function():
+    x = np.array([0.3, -0.8, 1.2])
+    column_sums = finite_difference_jacobian(mixing, x).sum(axis=0)
+    np.testing.assert_allclose(srcgrad.elementwise_grad(mixing)(x), column_sums, atol=1e-8)
+    # every leaf of a pytree output seeded with ones; wrt a tuple
+    y = np.array([2.0, -1.0, 0.5])
+    gx, gy = srcgrad.elementwise_grad(pair_out, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, np.cos(x) * y - np.sin(x), rtol=1e-14)
+    np.testing.assert_allclose(gy, np.sin(x), rtol=1e-14)
+    (gy,) = srcgrad.elementwise_grad(pair_out, wrt=("y",))(x, y)
+    np.testing.assert_allclose(gy, np.sin(x), rtol=1e-14)
+
+
+def test_elementwise_grad_of_elementwise_grad_is_the_second_derivative():
+    # autograd's README plots tanh and its derivatives this way
+    tanh = np.tanh(XS)
+    second = srcgrad.elementwise_grad(srcgrad.elementwise_grad(np.tanh))(XS)
+    np.testing.assert_allclose(second, -2 * tanh * (1 - tanh**2), atol=1e-14)
+    second = srcgrad.elementwise_grad(srcgrad.elementwise_grad(sin_times_x))(XS)
+    np.testing.assert_allclose(second, 2 * np.cos(XS) - XS * np.sin(XS), atol=1e-13)
+    first = srcgrad.elementwise_grad(sin_times_x)
+    np.testing.assert_allclose(
+        second, np.diag(finite_difference_jacobian(first, XS)), atol=1e-7
+    )
+    assert srcgrad.grad(first)(0.5) == pytest.approx(2 * np.cos(0.5) - 0.5 * np.sin(0.5))
+    with pytest.raises(srcgrad.DerivativeOrderError, match="order 3"):
+        srcgrad.elementwise_grad(srcgrad.elementwise_grad(srcgrad.elementwise_grad(np.tanh)))
+
+
+def test_elementwise_grad_code_is_made_once_and_shown_by_source():
+    first, again = srcgrad.elementwise_grad(sin_times_x), srcgrad.elementwise_grad(sin_times_x)
+    first(XS)
+    assert first.__srcgrad_generated__() is again.__srcgrad_generated__()
+    text = srcgrad.source(first)
+    assert "def elementwise_grad_sin_times_x(x):" in text and "sg.ones_seed(" in text
+    assert "backward" in srcgrad.source(srcgrad.elementwise_grad(first))  # vjp of that code
+
+
+def test_elementwise_grad_inside_a_differentiated_function():
+    def outer(x):
+        return np.sum(srcgrad.elementwise_grad(np.tanh)(x) * x)
+
+    srcgrad.check_grads(outer, [XS])
+
+
+def test_elementwise_grad_refuses_integer_inputs():
+    with pytest.raises(TypeError, match="astype"):
+        srcgrad.elementwise_grad(np.tanh)(np.arange(3))

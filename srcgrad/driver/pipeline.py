@@ -231,6 +231,7 @@ def _finish_namespace(values: dict) -> dict:
 def fused_gradient(
     func, wrt: tuple[str, ...], with_value: bool, optimize: bool = True, scalar: bool = False,
     choice: mode.Choice | None = None, vector_products: bool = True, has_aux: bool = False,
+    elementwise: bool = False,
 ) -> Generated:
     """``scalar``: a specialisation for calls whose arguments are all Python numbers.
     ``choice``: forward or reverse mode and why (the header of the code); by default, what
@@ -239,16 +240,21 @@ def fused_gradient(
     product of vectors, and its adjoints are specialised for them (``_seed``); without it,
     its value is checked (for a product of size 1 that is not: ``SizeOneProductError``).
     ``has_aux``: ``func`` returns ``(output, aux)``; the code returns ``(gradient, aux)``, or
-    ``((value, aux), gradient)`` ``with_value``, differentiating the output alone."""
+    ``((value, aux), gradient)`` ``with_value``, differentiating the output alone.
+    ``elementwise``: the output of any shape is seeded with ones of its shape (``sg.ones_seed``):
+    ``elementwise_grad``'s code, the cotangent of ones pulled back."""
     if choice is None and scalar:
         choice = mode.choose("auto", wrt, True)
     key = ("grad", wrt, with_value, optimize, scalar, choice) + (() if vector_products else ("no vector products",))
     key += ("aux",) if has_aux else ()
+    key += ("elementwise",) if elementwise else ()
 
     def build() -> Generated:
         loaded, made = remembered(
             func, key, lambda: _stored(
-                _build_fused(func, list(wrt), with_value, optimize, scalar, choice, vector_products, has_aux)
+                _build_fused(
+                    func, list(wrt), with_value, optimize, scalar, choice, vector_products, has_aux, elementwise
+                )
             ),
         )
         generated = loaded.generated(loaded.generated_names[0]) if loaded is not None else made[0]
@@ -261,6 +267,7 @@ def fused_gradient(
 def _build_fused(
     func, wrt: list[str], with_value: bool, optimize: bool = True, scalar: bool = False,
     choice: mode.Choice | None = None, vector_products: bool = True, has_aux: bool = False,
+    elementwise: bool = False,
 ) -> Generated:
     if choice is not None and choice.forward:
         try:
@@ -288,7 +295,7 @@ def _build_fused(
         body.append(tp.stmt("aux = sg.replica(aux, {}, arrays)", aux=p.aux, arrays=arrays))
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
-    check, seed, vectors = _seed(p, code, scalars, f"{name}()", vector_products)
+    check, seed, vectors = _seed(p, code, scalars, f"{name}()", vector_products, elementwise)
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     body = check + body + [seed] + code.reverse
     if choice is not None:
@@ -296,7 +303,7 @@ def _build_fused(
     grads = [code.gradients[w] for w in wrt]
     result = _returned(grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load()), output, with_value, p.aux)
     body.append(gast.Return(value=result))
-    kind = "value_and_grad" if with_value else "grad"
+    kind = "value_and_grad" if with_value else "elementwise_grad" if elementwise else "grad"
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")
     trace.record("assemble", func, kind, lambda: trace.print_functions([_function(fn_name, p.fn.args, body)]))
     if optimize:
@@ -315,6 +322,8 @@ def _build_fused(
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
+    if elementwise:
+        doc = f"Elementwise gradient of {name} with respect to {wrt_text}: a cotangent of ones pulled back."
     if scalar:
         doc += " Specialised for Python-number arguments."
     printed, filename, namespace = _compile(p, kind, [(fn, doc)])
@@ -393,7 +402,9 @@ _FULL_REDUCTIONS = frozenset(
 )
 
 
-def _seed(p: Prepared, code, scalars, out_name: str, vector_products: bool = True) -> tuple[list, gast.stmt, frozenset]:
+def _seed(
+    p: Prepared, code, scalars, out_name: str, vector_products: bool = True, elementwise: bool = False,
+) -> tuple[list, gast.stmt, frozenset]:
     """``grad``'s seed of the output's adjoint, the check (if any) that runs first, and
     the names that check proves to be vectors.
 
@@ -411,11 +422,13 @@ def _seed(p: Prepared, code, scalars, out_name: str, vector_products: bool = Tru
     one = tp.stmt("b = 1.0", b=code.seed)
     out = code.output
     if not isinstance(out, gast.Name):
-        return [], _checked_seed(code, out_name), frozenset()
+        return [], _checked_seed(code, out_name, elementwise), frozenset()
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
     defs = _top_level_definitions(code.forward)
     if _known_scalar(out, p, defs, shapes, {}):
         return [], one, frozenset()
+    if elementwise:
+        return [], _checked_seed(code, out_name, elementwise), frozenset()
     op = _scaled_product(p.ops.get(id(defs.get(out.id))), p, defs, shapes) if vector_products else None
     if op is not None:
         params = parameter_names(p.fn)
@@ -455,7 +468,9 @@ def _scaled_product(op, p: Prepared, defs: dict, shapes: ShapeClasses):
     return None
 
 
-def _checked_seed(code, out_name: str) -> gast.stmt:
+def _checked_seed(code, out_name: str, elementwise: bool = False) -> gast.stmt:
+    if elementwise:  # (any output has ones of its shape)
+        return tp.stmt("b = sg.ones_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
     return tp.stmt("b = sg.scalar_seed(y, n)", b=code.seed, y=code.output, n=tp.const(out_name))
 
 

@@ -14,7 +14,7 @@ from .. import runtime as sg
 from .registry import defjvp, defvjp, nondifferentiable
 
 nondifferentiable(
-    sg.scalar_seed, sg.zeros_like, sg.zero_padded_mode, sg.piecewise_output, sg.none_of, sg.reduced_count, sg.where_count, sg.extremum_share, sg.dot_axes,
+    sg.scalar_seed, sg.ones_seed, sg.zeros_like, sg.zero_padded_mode, sg.piecewise_output, sg.none_of, sg.reduced_count, sg.where_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector,
     sg.field_index, sg.extremum_position,
     sg.require_vector_product, sg.only_shape, sg.einsum_subscripts,

@@ -213,6 +213,21 @@ def scalar_seed(y, name: str = "the function"):
     return 1.0 if isinstance(y, (float, int)) else np.ones_like(y)
 
 
+def ones_seed(y, name: str = "the function"):
+    """``elementwise_grad``'s seed: ones of the output's shape and float dtype (1.0 for a
+    number; ones in each leaf of a tuple, list or dict of them, None where it holds None)."""
+    if y is None:
+        raise TypeError(f"elementwise_grad needs an output, but {name} returned None; is a `return` missing?")
+    if isinstance(y, (float, int, complex)):
+        return 1.0
+    if is_container(y):
+        return rebuild(y, [None if c is None else ones_seed(c, name) for c in children(y)])
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "f") not in "fc":
+        return np.ones_like(y, dtype=float)  # (an integer output: its cotangent is a float one)
+    return np.ones_like(y)
+
+
 def _one_entry(shape) -> bool:
     try:
         return all(n == 1 for n in shape)
