@@ -372,3 +372,37 @@ def test_elementwise_grad_inside_a_differentiated_function():
 def test_elementwise_grad_refuses_integer_inputs():
     with pytest.raises(TypeError, match="astype"):
         srcgrad.elementwise_grad(np.tanh)(np.arange(3))
+
+
+# -- a lambda nested in another lambda on one line ----------------------------------------
+
+P = np.array([0.3, 0.6, -1.1])
+
+TABLE = {
+    "sin": lambda: srcgrad.grad(lambda x: np.sum(np.sin(x)))(P),
+    "cubes": lambda: srcgrad.grad(lambda v: np.sum(v**3))(P),
+    "same name": lambda x: srcgrad.grad(lambda x: np.sum(np.sin(x)))(x) + x,
+    "two": lambda x: srcgrad.grad(lambda x: np.sum(np.sin(x)))(x) * srcgrad.grad(lambda x: np.sum(x**3))(x),
+}
+PAIR = (lambda: srcgrad.grad(lambda x: np.sum(np.exp(x)))(P),
+        lambda: srcgrad.grad(lambda x: np.sum(x**2))(P))
+
+
+def test_lambdas_nested_in_lambdas_of_a_table_are_isolated_by_their_positions():
+    # each inner lambda's line is a continuation line of the dict or tuple display
+    np.testing.assert_allclose(TABLE["sin"](), np.cos(P), rtol=1e-14)
+    np.testing.assert_allclose(TABLE["cubes"](), 3 * P**2, rtol=1e-14)
+    np.testing.assert_allclose(TABLE["same name"](P), np.cos(P) + P, rtol=1e-14)
+    np.testing.assert_allclose(TABLE["two"](P), np.cos(P) * 3 * P**2, rtol=1e-14)
+    np.testing.assert_allclose(PAIR[0](), np.exp(P), rtol=1e-14)
+    np.testing.assert_allclose(PAIR[1](), 2 * P, rtol=1e-14)
+    # and the outer lambda itself, differentiated: the one around, not the one inside
+    outer = srcgrad.grad(lambda v: np.sum(TABLE["same name"](v)))(P)
+    np.testing.assert_allclose(outer, finite_difference_gradient(lambda v: np.sum(TABLE["same name"](v)), P), atol=1e-8)
+
+
+def test_nested_lambdas_on_a_statement_line():
+    inner_twice = lambda y: srcgrad.grad(lambda x: np.sum(x * 2))(y) - srcgrad.grad(lambda x: np.sum(x * 3))(y)  # noqa: E731
+    np.testing.assert_allclose(inner_twice(P), -np.ones(3))
+    same = lambda x: srcgrad.grad(lambda x: np.sum(np.sin(x)))(x) + x  # noqa: E731
+    np.testing.assert_allclose(srcgrad.grad(lambda x: np.sum(same(x)))(P), 1 - np.sin(P), rtol=1e-14)

@@ -159,18 +159,26 @@ def _lambdas_in_fragment(text: str, func) -> gast.Module:
 
 def _find_lambda(tree: gast.AST, func, indent: int = 0) -> gast.FunctionDef:
     first = func.__code__.co_firstlineno  # (the line of its `lambda`, not of a `def` it is on)
-    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == first]
-    if len(lambdas) > 1:  # several on the line: the one whose parameters and columns match
+    found: dict = {}  # by place: a lambda inside another comes twice from ``_lambdas_in_fragment``
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Lambda) and n.lineno == first:
+            found.setdefault(_span(n), n)
+    lambdas = list(found.values())
+    if len(lambdas) > 1:  # several on the line: the one whose parameters and positions match
         code = func.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         lambdas = [n for n in lambdas if [a.id for a in n.args.args + n.args.kwonlyargs] == params]
-        columns = [  # of the body's instructions (RESUME's span is empty), in the dedented source
-            c - indent for _, _, c, end in code.co_positions() if c is not None and end is not None and end > c
-        ]
-        if len(lambdas) > 1 and columns:
-            lambdas = [
+        positions = {  # of the code's instructions (RESUME's span is empty), in the dedented source
+            (line, end_line, c - indent, end - indent) for line, end_line, c, end in code.co_positions()
+            if c is not None and end is not None and end > c
+        }
+        if len(lambdas) > 1 and positions:
+            # its `return` is at its body's place, which a lambda around it holds no code for
+            # (``lambda: grad(lambda x: f(x))(x)``, both on one line)
+            returning = [n for n in lambdas if _span(n.body) in positions]
+            lambdas = returning or [
                 n for n in lambdas
-                if all(n.col_offset <= c <= (getattr(n, "end_col_offset", None) or c) for c in columns)
+                if all(n.col_offset <= c <= (getattr(n, "end_col_offset", None) or c) for _, _, c, _ in positions)
             ]
     if len(lambdas) != 1:
         raise SourceUnavailableError(
@@ -178,6 +186,11 @@ def _find_lambda(tree: gast.AST, func, indent: int = 0) -> gast.FunctionDef:
             f"(or alone on its line as a lambda)"
         )
     return _lambda_as_def(lambdas[0], func)
+
+
+def _span(node) -> tuple:
+    """Where ``node`` starts and ends: (line, end line, column, end column)."""
+    return (node.lineno, getattr(node, "end_lineno", None), node.col_offset, getattr(node, "end_col_offset", None))
 
 
 def _lambda_as_def(lam: gast.Lambda, func) -> gast.FunctionDef:
