@@ -2,6 +2,8 @@
 PyTorch), and the rest of the probe's gaps; derivatives against finite differences or
 exact values."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -406,3 +408,138 @@ def test_nested_lambdas_on_a_statement_line():
     np.testing.assert_allclose(inner_twice(P), -np.ones(3))
     same = lambda x: srcgrad.grad(lambda x: np.sum(np.sin(x)))(x) + x  # noqa: E731
     np.testing.assert_allclose(srcgrad.grad(lambda x: np.sum(same(x)))(P), 1 - np.sin(P), rtol=1e-14)
+
+
+# -- ufunc methods, divmod, math.fsum and math.prod --------------------------------------
+
+V = np.array([0.3, 1.9, -2.2, 0.8, 1.5, -0.4])
+M = V.reshape(2, 3)
+
+
+def add_reduce(x):
+    return np.add.reduce(x) ** 2
+
+
+def add_reduce_rows(m):
+    return np.sum(np.add.reduce(m) ** 2) + np.sum(np.add.reduce(m, 1, keepdims=True) ** 3)
+
+
+def reduce_all_and_by_keyword(m):
+    return np.add.reduce(m, None) ** 2 + np.sum(np.multiply.reduce(m, axis=1))
+
+
+def extreme_reductions(m):
+    return np.sum(np.maximum.reduce(m) ** 2) + np.sum(np.minimum.reduce(m, axis=1) * 3.0)
+
+
+def accumulations(m):
+    return np.sum(np.add.accumulate(m) ** 2) + np.sum(np.multiply.accumulate(m, 1) * m)
+
+
+def running_max(x):
+    return np.sum(np.maximum.accumulate(x) ** 2) + np.sum(np.minimum.accumulate(x) * x)
+
+
+def running_max_of_rows(m):
+    return np.sum(np.sin(np.maximum.accumulate(m, axis=1)))
+
+
+def outers(x, m):
+    return np.sum(np.multiply.outer(x, x) ** 2) + np.sum(np.sin(np.add.outer(m, x))) + np.sum(np.subtract.outer(x[:3], m))
+
+
+def remainders(x, c):
+    q, r = divmod(x, c)
+    nq, nr = np.divmod(x, 0.7)
+    return np.sum(r**2 + q) + np.sum(nr * nq)
+
+
+def fsum_and_prod(x):
+    return math.fsum([x[0], x[1] * x[2]]) ** 2 + math.prod([x[0], x[1], x[3]], start=x[4]) + math.prod(x[:3])
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (add_reduce, [V]),
+        (add_reduce_rows, [M]),
+        (reduce_all_and_by_keyword, [M]),
+        (extreme_reductions, [M]),
+        (accumulations, [M]),
+        (running_max, [V]),
+        (running_max_of_rows, [M]),
+        (outers, [V[:4], M]),
+        (remainders, [V, 0.7]),
+        (fsum_and_prod, [V]),
+    ],
+    ids=lambda f: getattr(f, "__name__", ""),
+)
+def test_ufunc_methods_divmod_fsum_and_prod_against_finite_differences(f, args):
+    srcgrad.check_grads(f, args, order=2)
+    expected = finite_difference_gradient(lambda v: f(v, *args[1:]), args[0])
+    np.testing.assert_allclose(srcgrad.grad(f)(*args), expected, atol=1e-6)
+
+
+def test_values_are_numpys():
+    # the functions they are written as compute what NumPy and math compute
+    assert srcgrad.value_and_grad(add_reduce_rows)(M)[0] == add_reduce_rows(M)
+    assert srcgrad.value_and_grad(accumulations)(M)[0] == accumulations(M)
+    assert srcgrad.value_and_grad(fsum_and_prod)(V)[0] == fsum_and_prod(V)
+    assert srcgrad.value_and_grad(remainders)(V, 0.7)[0] == remainders(V, 0.7)
+
+
+def test_a_running_maximum_sends_each_derivative_where_it_was_first_reached():
+    x = np.array([1.0, 3.0, 3.0, 2.0, 5.0])  # running maximum 1, 3, 3, 3, 5
+    np.testing.assert_array_equal(srcgrad.grad(lambda v: np.sum(np.maximum.accumulate(v)))(x), [1, 3, 0, 0, 1])
+    _, tangent = srcgrad.jvp(lambda v: np.maximum.accumulate(v), (x,), (np.arange(5.0),))
+    np.testing.assert_array_equal(tangent, [0, 1, 1, 1, 4])
+    y = np.array([2.0, -1.0, 0.5, -3.0])  # running minimum 2, -1, -1, -3
+    np.testing.assert_array_equal(srcgrad.grad(lambda v: np.sum(np.minimum.accumulate(v)))(y), [1, 2, 0, 1])
+
+
+def divmod_of_a_quotient(x):
+    q, r = divmod(x, 0.7)
+    return np.sum(q * x)
+
+
+def test_the_quotient_of_divmod_has_no_derivative_and_the_remainder_its_rule():
+    x = np.array([0.3, 1.9, -2.2])
+    np.testing.assert_array_equal(srcgrad.grad(divmod_of_a_quotient)(x), x // 0.7)
+    c = 0.7
+    dc = srcgrad.grad(lambda v, w: np.sum(divmod(v, w)[1]), wrt=1)(x, c)
+    assert dc == pytest.approx(-np.sum(np.floor(x / c)))
+
+
+def reduce_at(x):
+    return np.sum(np.add.reduceat(x, [0, 2]))
+
+
+def reduce_into(x, y):
+    return np.sum(np.add.reduce(x, out=y))
+
+
+def running_max_as(x):
+    return np.sum(np.maximum.accumulate(x, dtype=float))
+
+
+def outer_as(x):
+    return np.sum(np.add.outer(x, x, dtype=float))
+
+
+def accumulate_over_none(x):
+    return np.sum(np.add.accumulate(x, axis=None))
+
+
+@pytest.mark.parametrize("f", [reduce_at, running_max_as, outer_as], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_what_is_not_written_as_another_function_is_refused_naming_the_call(f, mode):
+    name = {reduce_at: "np.add.reduceat", running_max_as: "np.maximum.accumulate", outer_as: "np.add.outer"}[f]
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=rf"test_api_gaps.py:\d+:\d+: no derivative rule for {name}"):
+        srcgrad.grad(f, mode=mode)(V)
+
+
+def test_reduce_into_an_array_and_accumulate_over_no_axis_are_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="out="):
+        srcgrad.grad(reduce_into)(V, np.zeros(()))
+    with pytest.raises(ValueError, match="one axis"):  # NumPy refuses it too
+        srcgrad.grad(accumulate_over_none)(V)

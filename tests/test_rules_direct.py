@@ -129,6 +129,14 @@ for f in (sg.largest, sg.smallest):  # max(xs)/min(xs) of a list, a tuple, an ar
     add(f, [0.3, r(), -0.5])
     add(f, (r(), 0.9, r()))
     add(f, r(5))
+for f in (sg.running_maximum, sg.running_minimum):  # np.maximum.accumulate(x, axis) (frontend.equivalents)
+    add(f, r(6))
+    add(f, r(3, 4), axis=1)
+add(math.fsum, [0.3, r(), -0.5])
+add(math.fsum, r(4))
+add(math.prod, [0.3, r(), -0.5])
+add(math.prod, [0.3, 0.0, -0.5])  # a zero factor: the others' product, not ans / x
+add(math.prod, r(3, 2))  # an array's rows
 add(builtins.sum, r(3, 2), Const(0))  # sum(array) adds along the first axis
 add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
@@ -898,7 +906,9 @@ def test_abs_has_zero_derivative_at_zero():
     np.testing.assert_array_equal(gx, [-1.0, 0.0, 1.0])
 
 
-MATH_WITH_RULES = [f for f in vars(math).values() if registry.vjp_rule(f) is not None]
+MATH_WITH_RULES = [  # (of a number: math.fsum and math.prod take a sequence, and arrays too)
+    f for f in vars(math).values() if registry.vjp_rule(f) is not None and f not in (math.fsum, math.prod)
+]
 
 
 @pytest.mark.parametrize("fn", MATH_WITH_RULES, ids=lambda f: "math." + f.__name__)

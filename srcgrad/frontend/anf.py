@@ -20,7 +20,6 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
-import math
 
 import gast
 import numpy as np
@@ -32,10 +31,10 @@ from .desugar import (
     dict_get,
     einsum_with_string,
     keyword_dict,
-    log_with_base,
     packed_extremum,
     pairwise_einsum,
 )
+from .equivalents import equivalent_call
 from .iterators import as_comprehension
 from .piecewise import piecewise
 from .resolve import is_missing
@@ -211,8 +210,11 @@ class Anf:
             return self.lower.desugar.reduce(node)
         if callee is np.piecewise:
             return piecewise(self.lower, node)
+        rewritten = equivalent_call(node, callee, self)  # math.log(x, b), np.add.reduce(x), divmod(x, c)...
+        if rewritten is not None:
+            return rewritten
         node = _written_plainly(node, callee, self.lower)
-        if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp, math.log(x, b) as a quotient
+        if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp
             return self.operation(node)
         pre = []
         func = node.func
@@ -346,14 +348,12 @@ class Anf:
 
 
 def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:
-    """``node`` as the rules read it: ``d.get`` of a dict the function makes, ``math.log``
-    with a base, ``np.einsum``'s sublist form and chains of operands, ``max``/``min`` of
+    """``node`` as the rules read it: ``d.get`` of a dict the function makes, ``np.einsum``'s
+    sublist form and chains of operands, ``max``/``min`` of
     several arguments (see ``desugar``)."""
     got = dict_get(node, lower.desugar.kinds)
     if got is not None:
         return gast.copy_location(got, node)
-    if callee is math.log and len(node.args) == 2:
-        return log_with_base(node)
     if callee is np.einsum:
         node = einsum_with_string(node, lower.env.static_value, lower.unsupported, str(lower.parsed.location(node)))
         return pairwise_einsum(node) if len(node.args) != 3 else node

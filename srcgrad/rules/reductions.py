@@ -10,6 +10,8 @@ Conventions: at ties, max/min/amax/amin/ptp (and the inf-norms) share the
 cotangent equally among the tied elements; the 1-norm uses sign(x), so 0 at 0.
 """
 
+import math
+
 import numpy as np
 
 from .. import runtime as sg
@@ -366,3 +368,46 @@ def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
 def matrix_norm_jvp(dx, ans, x, keepdims=False, ord="fro"):
     grad = sg.norm_gradient(x, ans, ord, (-2, -1), keepdims)
     return np.sum(dx * grad, axis=(-2, -1), keepdims=keepdims)
+
+
+# ---------------------------- running extremes (np.maximum.accumulate, np.minimum.accumulate)
+
+
+@defvjp(sg.running_maximum, sg.running_minimum)
+def running_extremum(g, ans, array, axis=0):
+    """Each entry of the running maximum (minimum) is the entry of ``array`` where it was first
+    reached: its cotangent goes there, added up over the entries that hold it."""
+    return sg.untake_along_axis(g, array, sg.running_extremum_positions(ans, axis), axis)
+
+
+@defjvp(sg.running_maximum, sg.running_minimum)
+def running_extremum_jvp(darray, ans, array, axis=0):
+    return np.take_along_axis(darray, sg.running_extremum_positions(ans, axis), axis)
+
+
+# ------------------------------------------------------ math.fsum and math.prod of a sequence
+
+
+@defvjp(math.fsum)
+def fsum(g, ans, iterable):
+    """As ``sum``'s: every element gets the cotangent. (math.fsum takes a complex 0-d array
+    as its real part, whose derivative this is not: refused.)"""
+    return sg.spread(g, sg.real_elements(iterable, "math.fsum"))
+
+
+@defjvp(math.fsum)
+def fsum_jvp(diterable, ans, iterable):
+    return sg.summed_tangent(diterable, sg.real_elements(iterable, "math.fsum"))
+
+
+@defvjp(math.prod, optional=("start",))
+def prod_of_a_sequence(g, ans, iterable, start=None):
+    """Each factor's derivative, and ``start``'s, is the product of the others (exact at zeros);
+    ``start`` left out is 1 (None here: it gets no cotangent)."""
+    cotangents = sg.product_cotangents(g, iterable, start)
+    return cotangents[0], cotangents[1]
+
+
+@defjvp(math.prod, optional=("start",))
+def prod_of_a_sequence_jvp(diterable, dstart, ans, iterable, start=None):
+    return sg.product_tangent(diterable, dstart, iterable, start)

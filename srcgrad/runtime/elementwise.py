@@ -66,6 +66,14 @@ def real_inputs(result, function: str, *inputs, at: str | None = None):
     return result
 
 
+def real_elements(iterable, function: str):
+    """``iterable``, if none of its elements is complex (see ``real_only``); read only for
+    what it holds where a rule passes it on (``math.fsum``'s)."""
+    for x in iterable:
+        real_only(x, function)
+    return iterable
+
+
 def abs_tangent(dx, x, ans):
     """The tangent of ``|x|`` along ``dx``: ``dx * sign(x)`` for a real ``x``; for a complex
     one, ``Re(conj(x) dx) / |x|`` (a direction, so it holds whatever the convention for

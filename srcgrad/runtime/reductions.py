@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import keep_reduced, reduced_count, shape_of
+from .broadcasting import keep_reduced, reduced_count, shape_of, unbroadcast
 from .containers import is_exact_zero
 from .elementwise import real_only
 
@@ -337,3 +337,79 @@ def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2, at=None):
     if ord == 0:
         raise NoDerivativeRuleError("np.linalg.vector_norm(..., ord=0)", Location.parse(at))
     return np.sign(x) * (np.abs(x) / n) ** (ord - 1.0)
+
+
+# ---------------------------------------- running extremes (np.maximum.accumulate)
+
+
+def running_maximum(array, axis=0):
+    """``np.maximum.accumulate(array, axis)``, as the front end writes it (``frontend.equivalents``):
+    the primal its rules (``rules.reductions``) are registered for."""
+    return np.maximum.accumulate(array, axis=axis)
+
+
+def running_minimum(array, axis=0):
+    """``np.minimum.accumulate(array, axis)``: see ``running_maximum``."""
+    return np.minimum.accumulate(array, axis=axis)
+
+
+def running_extremum_positions(ans, axis=0):
+    """For each entry of ``ans``, a running maximum or minimum along ``axis``, the index along
+    that axis of the entry it was first reached at (np.argmax's choice among ties): where the
+    running value last changed. A NaN, once reached, stays the running value: its own entry.
+    (Made from ``ans`` alone, so that a GPU array's positions stay on the GPU.)"""
+    moved = np.moveaxis(ans, axis, -1)
+    same = moved[..., 1:] == moved[..., :-1]
+    if moved.dtype.kind in "fc":
+        same = same | np.isnan(moved[..., 1:]) & np.isnan(moved[..., :-1])
+    changed = np.concatenate([np.ones_like(moved[..., :1], dtype=bool), ~same], axis=-1)
+    index = np.cumsum(np.ones_like(moved, dtype=np.intp), axis=-1) - 1
+    first = np.where(changed, index, 0)
+    return np.moveaxis(np.maximum.accumulate(first, axis=-1), -1, axis)
+
+
+def one_axis(axis):
+    """``axis`` of ``ufunc.accumulate``, written as ``np.cumsum``'s: one axis, as NumPy takes it
+    there (``np.cumsum`` would take None and flatten)."""
+    if not isinstance(axis, numbers.Integral):
+        raise ValueError(f"accumulate needs one axis (an int), not {axis!r}")
+    return axis
+
+
+# ---------------------------------------------------------- math.prod of a sequence
+
+
+def product_cotangents(g, factors, start=None) -> tuple:
+    """The cotangents of ``math.prod(factors, start=start)``: for each factor, ``g`` times the
+    product of ``start`` and the other factors (exact at zeros), summed to the factor's shape,
+    in ``factors``' container (an array's: an array); and ``start``'s, ``g`` times theirs
+    (None where ``start`` was left out: it is 1)."""
+    values = list(factors)
+    others = prod_of_others(_stacked_factors(values, start), 0)
+    parts = [  # (a Python float's a Python float, as math's derivatives are)
+        float(g * other) if type(value) is float else unbroadcast(g * other, value)
+        for other, value in zip(others[1:], values)
+    ]
+    if isinstance(factors, list):
+        gathered = parts
+    elif isinstance(factors, tuple):
+        gathered = tuple(parts)
+    else:
+        gathered = np.stack(parts) if parts else np.zeros_like(factors)
+    return gathered, None if start is None else unbroadcast(g * others[0], start)
+
+
+def product_tangent(dfactors, dstart, factors, start=None):
+    """The tangent of ``math.prod(factors, start=start)``: each factor's tangent (and
+    ``start``'s, where it was given) times the product of the others."""
+    others = prod_of_others(_stacked_factors(list(factors), start), 0)
+    tangent = sum(d * other for d, other in zip(dfactors, others[1:]))
+    return tangent if start is None else tangent + dstart * others[0]
+
+
+def _stacked_factors(values: list, start):
+    """``start`` (ones where it is None: left out) and the factors, broadcast to one shape,
+    stacked along a first axis (in the factors' float dtype: 1 is no float64 of its own)."""
+    shape = np.broadcast_shapes(np.shape(start), *[np.shape(v) for v in values])
+    first = np.ones(shape, np.result_type(1.0, *values)) if start is None else np.broadcast_to(start, shape)
+    return np.stack([first] + [np.broadcast_to(v, shape) for v in values])

@@ -490,3 +490,9 @@ def meshgrid_tangents(result, tangents, sparse=False, indexing="xy", copy=True, 
     past the arrays it was given are left out)."""
     _meshgrid_copies(copy, at)
     return type(result)(np.meshgrid(*tangents[: len(result)], sparse=sparse, indexing=indexing))
+
+
+def outer_shape(a, b) -> tuple:
+    """The shape ``u.outer(a, b)`` gives ``a`` before it broadcasts against ``b``: ``a``'s
+    with an axis of length 1 for each of ``b``'s (``frontend.equivalents``)."""
+    return np.shape(a) + (1,) * np.ndim(b)

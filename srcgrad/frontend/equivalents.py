@@ -1,0 +1,144 @@
+"""Calls written with the functions they compute, whose rules srcgrad has, in every mode and order.
+
+- ``math.log(x, b)`` is ``math.log(x) / math.log(b)`` (``desugar.log_with_base``);
+- ``np.add.reduce(x, axis)`` is ``np.sum(x, axis)``, ``np.multiply.reduce`` ``np.prod``,
+  ``np.maximum.reduce`` ``np.max`` and ``np.minimum.reduce`` ``np.min``: the same
+  parameters, but ``axis`` is 0 where it is left out, so it is written out;
+- ``np.add.accumulate(x, axis)`` is ``np.cumsum(x, axis)`` and ``np.multiply.accumulate``
+  ``np.cumprod`` (``axis`` 0 where left out; one axis, never None, as NumPy has it: an axis
+  that is not a number written in the call is checked when it runs, ``sg.one_axis``);
+  ``np.maximum.accumulate`` and ``np.minimum.accumulate`` are ``sg.running_maximum`` and
+  ``sg.running_minimum`` (``rules.reductions``: each entry's derivative goes to the entry
+  where its running maximum was first reached);
+- ``u.outer(a, b)`` of a ufunc of two inputs is ``u(np.reshape(a, sg.outer_shape(a, b)), b)``:
+  ``a`` with an axis of length 1 for each of ``b``'s, broadcast against ``b``;
+- ``divmod(a, b)`` is ``(a // b, a % b)`` and ``np.divmod(a, b)``
+  ``(np.floor_divide(a, b), np.remainder(a, b))``: the quotient has no derivative, the
+  remainder ``a - b * floor(a / b)`` its rule's.
+
+Operands used twice are computed once, first. Anything else (another ufunc method,
+``out=``, ``np.add.reduceat``) stays the call it is, with no rule: refused where it carries
+a derivative, naming the call as written.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..core import templates as tp
+from ..core.ir import mark_written
+from .desugar import log_with_base
+
+_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
+_ACCUMULATIONS = {np.add: "cumsum", np.multiply: "cumprod"}
+_RUNNING = {np.maximum: "running_maximum", np.minimum: "running_minimum"}
+# the keywords each method is written with here (``out=`` never: NumPy writes into it)
+_SUMMED = frozenset({"axis", "dtype", "keepdims", "initial", "where"})
+_REDUCE_KEYWORDS = {"sum": _SUMMED, "prod": _SUMMED, "max": _SUMMED - {"dtype"}, "min": _SUMMED - {"dtype"}}
+
+
+def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | None:
+    """``(statements, operation)`` for ``node``, a call of ``callee``, written as above (by
+    ``anf``, the function's ``Anf``); None where it is none of them."""
+    if callee is math.log and len(node.args) == 2:
+        rewritten = log_with_base(node)
+        return None if rewritten is node else anf.operation(rewritten)
+    if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return None
+    if callee is builtins.divmod or callee is np.divmod:
+        return _divmod(node, callee, anf)
+    ufunc = getattr(callee, "__self__", None)
+    if not isinstance(ufunc, np.ufunc) or type(callee).__name__ != "builtin_function_or_method":
+        return None
+    written = gast.unparse(node.func).strip()
+    method = callee.__name__
+    if method == "outer" and ufunc.nin == 2 and ufunc.nout == 1 and len(node.args) == 2 and not node.keywords:
+        pre, (a, b) = anf.atomize_all(node.args)
+        reshaped = tp.expr("np.reshape(a, sg.outer_shape(a, b))", np=_numpy(anf), sg=_runtime(anf), a=a, b=b)
+        call = gast.Call(func=_ufunc(node, ufunc, anf), args=[reshaped, b], keywords=[])
+        p, op = anf.operation(gast.copy_location(call, node))
+        return pre + p, mark_written(op, written)
+    if method == "reduce" and ufunc in _REDUCTIONS:
+        name = _REDUCTIONS[ufunc]
+        call = _with_axis(node, _REDUCE_KEYWORDS[name], tp.expr(f"np.{name}", np=_numpy(anf)), checked=False)
+    elif method == "accumulate" and ufunc in _ACCUMULATIONS:
+        call = _with_axis(node, {"axis", "dtype"}, tp.expr(f"np.{_ACCUMULATIONS[ufunc]}", np=_numpy(anf)), anf)
+    elif method == "accumulate" and ufunc in _RUNNING:
+        call = _with_axis(node, {"axis"}, tp.expr(f"sg.{_RUNNING[ufunc]}", sg=_runtime(anf)), anf)
+    else:
+        return None
+    if call is None:
+        return None
+    pre, op = anf.operation(gast.copy_location(call, node))
+    return pre, mark_written(op, written)
+
+
+def _with_axis(node: gast.Call, keywords: set, func, anf=None, checked: bool = True) -> gast.Call | None:
+    """``node`` as a call of ``func``, with the axis written out (0 where left out: the
+    methods' default), or None where it passes what ``func`` is not written with here (more
+    than an array and an axis by position, another keyword). ``checked``: an axis not written
+    as a number is checked to be one axis when it runs (``sg.one_axis``, by ``anf``'s ``sg``)."""
+    if len(node.args) > 2 or any(k.arg not in keywords | {"array"} for k in node.keywords):
+        return None
+    given = {k.arg: k.value for k in node.keywords}
+    args = list(node.args)
+    if not args:
+        if "array" not in given:
+            return None
+        args = [given.pop("array")]  # (NumPy's name for it; the functions call it `a`)
+    elif "array" in given:
+        return None
+    axis = args[1] if len(args) == 2 else given.pop("axis", tp.const(0))
+    if checked and not (isinstance(axis, gast.Constant) and type(axis.value) is int):
+        axis = tp.expr("sg.one_axis(a)", sg=_runtime(anf), a=axis)
+    rest = [gast.keyword(arg=k, value=v) for k, v in given.items() if k != "axis"]
+    return gast.Call(func=func, args=[args[0], axis], keywords=rest)
+
+
+def _divmod(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | None:
+    if len(node.args) != 2 or node.keywords:
+        return None
+    pre, (a, b) = anf.atomize_all(node.args)
+    if callee is builtins.divmod:
+        pair = tp.expr("(a // b, a % b)", a=a, b=b)
+    else:
+        pair = tp.expr("(np.floor_divide(a, b), np.remainder(a, b))", np=_numpy(anf), a=a, b=b)
+    p, op = anf.operation(gast.copy_location(pair, node))
+    return pre + p, op
+
+
+def _ufunc(node: gast.Call, ufunc: np.ufunc, anf):
+    """The ufunc whose method ``node`` calls, as written (``np.multiply`` of ``np.multiply.outer``)."""
+    if isinstance(node.func, gast.Attribute) and anf.env.static_value(node.func.value) is ufunc:
+        return tp.clone(node.func.value)
+    if getattr(np, ufunc.__name__, None) is ufunc:
+        return tp.expr(f"np.{ufunc.__name__}", np=_numpy(anf))
+    return tp.name(_bound(anf, ufunc.__name__, ufunc))
+
+
+def _numpy(anf) -> str:
+    """A name NumPy is bound to where the function's code runs: the function's ``np`` where it
+    reads NumPy by it, else one made."""
+    if "np" in anf.names.taken and anf.env.static_value(tp.name("np")) is np:
+        return "np"
+    return _bound(anf, "np", np)
+
+
+def _runtime(anf) -> str:
+    anf.env.made["sg"] = runtime
+    return "sg"
+
+
+def _bound(anf, preferred: str, value) -> str:
+    """A fresh name the front end binds to ``value`` (one per value in the function)."""
+    for name, bound in anf.env.made.items():
+        if bound is value:
+            return name
+    name = anf.names.fresh(preferred)
+    anf.env.made[name] = value
+    return name
