@@ -173,9 +173,7 @@ class Anf:
             return [], node.operand  # +1 is 1; but `+w` of an array is a new array, not w
         if isinstance(node.op, gast.Not):
             return [], node
-        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and type(
-            node.operand.value
-        ) in (int, float):
+        if isinstance(node.op, gast.USub) and type(getattr(node.operand, "value", None)) in (int, float):
             return [], tp.mark_written(tp.const(-node.operand.value), node.operand)  # -1 is a number
         pre, operand = self.atomize(node.operand)
         return pre, gast.UnaryOp(op=node.op, operand=operand)
@@ -208,10 +206,8 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
-        if callee is np.piecewise:
-            return piecewise(self.lower, node)
-        rewritten = equivalent_call(node, callee, self)  # math.log(x, b), np.add.reduce(x), divmod(x, c)...
-        if rewritten is not None:
+        rewritten = piecewise(self.lower, node) if callee is np.piecewise else equivalent_call(node, callee, self)
+        if rewritten is not None:  # np.piecewise, math.log(x, b), np.add.reduce(x), divmod(x, c)...
             return rewritten
         node = _written_plainly(node, callee, self.lower)
         if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp
