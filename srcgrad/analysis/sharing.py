@@ -189,7 +189,11 @@ class SharingFacts(Problem):
         self.local = bound_names(fn)
         self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
         self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
+        self.elements_written: set[str] = set()  # (see `_elements_written`: found once the rest is)
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
+        if any(ops[id(a)].kind == "copy" and _copy_of(getattr(a, "value", None)) for a in assignments(fn.body)):
+            self.elements_written = _elements_written(fn, self)
+            self.relevant = self._reachable_from_updates(fn)
         # names read before each statement or later: the others' shares are forgotten there
         self.live = solve(Liveness(), fn.body, frozenset()).before if forget_dead else None
         # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
@@ -419,12 +423,16 @@ class SharingFacts(Problem):
         value = s.value
         if isinstance(value, gast.Name) and op.kind == "copy":
             return [Share(name, value.id, "same", s, always=True)]
-        if op.kind == "copy" and _copy_of(value) in self.containers:
-            # `xs.copy()` of a list or dict: a new one of the same elements
-            return [Share(name, _copy_of(value), "opaque", s, elements=True)]
+        if op.kind == "copy" and _copy_of(value) is not None:
+            return _copy_shares(s, name, _copy_of(value), self.containers, self.elements_written)
         if op.kind == "index" and isinstance(op.container, gast.Name):
             base = op.container.id
-            always = base in self.arrays and self._basic_view_index(op.index)
+            if base in self.containers and isinstance(op.index, gast.Slice):
+                # `xs[1:]` of a list is a new list of the same elements, no view: a store into it
+                # leaves xs as it was, a write into an element changes both (of a name that may
+                # be an array or a list, `sg.is_view` refuses the list's)
+                return [Share(name, base, "opaque", s, elements=True)]
+            always = base in self.arrays and _basic_view_index(op.index, self.range_counters)
             return [Share(name, base, "part", s, index=op.index, always=always)]
         if op.kind == "pack" and self.containers.get(name) in ("list", "dict", "tuple"):
             keys = op.index if isinstance(op.index, list) else None
@@ -459,22 +467,23 @@ class SharingFacts(Problem):
             return [Share(name, viewed.id, "view", s)]
         return []
 
-    def _basic_view_index(self, index) -> bool:
-        """An index that surely gives a view: a slice, the rest plain ints, ``None`` or ``...``."""
-        parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        has_view_part = False
-        for p in parts:
-            if isinstance(p, gast.Slice):  # (`...` and None also index NumPy numbers, giving copies)
-                has_view_part = True
-            elif isinstance(p, gast.Constant) and p.value in (None, Ellipsis):
-                continue
-            elif isinstance(p, gast.Constant) and type(p.value) is int:
-                continue
-            elif isinstance(p, gast.Name) and p.id in self.range_counters:
-                continue
-            else:
-                return False
-        return has_view_part
+
+def _basic_view_index(index, range_counters) -> bool:
+    """An index that surely gives a view: a slice, the rest plain ints, ``None`` or ``...``."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    has_view_part = False
+    for p in parts:
+        if isinstance(p, gast.Slice):  # (`...` and None also index NumPy numbers, giving copies)
+            has_view_part = True
+        elif isinstance(p, gast.Constant) and p.value in (None, Ellipsis):
+            continue
+        elif isinstance(p, gast.Constant) and type(p.value) is int:
+            continue
+        elif isinstance(p, gast.Name) and p.id in range_counters:
+            continue
+        else:
+            return False
+    return has_view_part
 
 
 def viewed_input(op) -> gast.expr | None:
@@ -591,6 +600,10 @@ class SyncPlanner:
                 if not (sh.base == name and sh.how == "part")
                 and not ((sh.how == "lost" or sh.elements) and name in (sh.base, sh.ref))
             }
+        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) and not is_inplace(s):
+            # `ys[0] = t` into a new list of another's elements (`list(xs)`, `xs.copy()`, `xs[1:]`,
+            # of an argument too): into that list, not its elements (an array so made is new memory)
+            facts = {k: sh for k, sh in facts.items() if not (sh.elements and sh.ref == name)}
         around: dict[str, list] = {}  # name -> the shares it is in, in the order syncs are emitted
         for sh in sorted(facts.values(), key=share_order):
             around.setdefault(sh.ref, []).append(sh)
@@ -1233,6 +1246,49 @@ def _copy_of(value) -> str | None:
         receiver = value.func.value
         return receiver.id if isinstance(receiver, gast.Name) and not value.args else None
     return None
+
+
+def _copy_shares(s, name: str, base: str, containers: dict, elements_written: set) -> list[Share]:
+    """``ys = xs.copy()``: of a list or dict, a new one of the same elements, which a write into
+    one of them changes in both (an array's copy is new memory: ``sg.shares_elements`` is false).
+
+    Where ``xs`` may be an array or a list (an argument), the share is made only if an in-place
+    update may write into an element of either (``_elements_written``): the common ``w =
+    x.copy()`` of an array argument, written as a whole or through views, gets no link that
+    is never real (and lost, old memories conflate it with what is)."""
+    if base in containers or name in elements_written or base in elements_written:
+        return [Share(name, base, "opaque", s, elements=True)]
+    return []
+
+
+def _elements_written(fn, facts: SharingFacts) -> set[str]:
+    """The names an in-place update may write into an element of (a list's array, not a view of
+    an array): ``xs[k] += v``, or ``t = xs[k]`` (``v = xs.pop()``) with ``t`` linked to an
+    update (``facts.relevant``); and the names whose elements those are (``walked = xs``, a
+    ``for`` over ``xs``)."""
+    found: set[str] = set()
+    handed: dict[str, set] = {}  # a name -> those it hands its elements on from
+    for a in assignments(fn.body):
+        if is_append(a) or not isinstance(a, gast.Assign):
+            continue
+        target, op = a.targets[0], facts.ops[id(a)]
+        if isinstance(target, gast.Subscript):
+            if is_inplace(a) and isinstance(target.value, gast.Name):
+                found.add(target.value.id)
+            continue
+        taken = op.kind in ("index", "pop") and isinstance(op.container, gast.Name)
+        if taken and not isinstance(op.index, gast.Slice) and target.id in facts.relevant:
+            found.add(op.container.id)
+        for share in facts.shares_made(a, target.id, op):
+            if share.how in ("same", "opaque"):
+                handed.setdefault(share.ref, set()).add(share.base)
+    todo = list(found)
+    while todo:
+        for base in handed.get(todo.pop(), ()):
+            if base not in found:
+                found.add(base)
+                todo.append(base)
+    return found
 
 
 def _slot_entered(containers: dict, src: str, came_by, before):

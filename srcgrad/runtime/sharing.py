@@ -34,7 +34,20 @@ def is_view(base, index) -> bool:
     or a tuple holding one (``list(enumerate(A))``'s pairs); basic indexing of an array
     (ints, slices, ``None``, ``...``) gives a view unless every axis gets an int; an index
     array or a mask makes a copy.
+
+    A slice of a list is a new list of the same elements, no view: an update that reaches
+    it through such a share (an argument's: that of a list literal is followed as a list of
+    the same elements) is refused where the slice holds arrays, since no write back into
+    the list would be right both for a store into the new list and for a write into an
+    element.
     """
+    if isinstance(base, (list, tuple)) and isinstance(index, slice):
+        if not any(_holds_memory(v) for v in base[index]):
+            return False  # numbers only: nothing to write back
+        unsupported_sharing(
+            "an in-place update through a slice of a list of arrays, or of the list it came from",
+            "take copies of the elements (`[v.copy() for v in xs[a:b]]`), or build the list here",
+        )
     if isinstance(base, (list, tuple, dict)):
         element = base[index]
         if isinstance(element, tuple):  # reverse mode's copy of it is a list, written into
