@@ -115,3 +115,111 @@ def f(x, y):
     return np.sum(y ** 2) + np.sum(v * x[:3])
 """)
     check(f, [X.copy(), np.array([0.2, 0.4, -0.6, 1.2])], wrt=(0, 1))
+
+
+# -- the user's objects inside arrays, lists and NumPy's or Python's functions ----------------
+
+OBJECTS = '''
+class Op:
+    """Operators of its own: ``x * op`` is not x times a number."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def __mul__(self, other):
+        return other * other * self.c
+
+    __rmul__ = __mul__
+
+    def __add__(self, other):
+        return other * 3.0 + self.c
+
+    __radd__ = __add__
+
+    def __gt__(self, other):
+        return True
+
+    def __lt__(self, other):
+        return False
+
+
+class NoUfunc(Op):
+    """NumPy's functions run its operators: ``np.dot(n, x)`` is n.__mul__ of each entry."""
+
+    __array_ufunc__ = None
+'''
+
+# each a silent wrong derivative (or value) before: NumPy's object arrays run the elements'
+# operators, as do sum(), np.dot, np.sum of a list holding such an object
+OBJECT_PROGRAMS = {
+    "global object array, element": ("A = np.array([Op(2.0), Op(3.0)], dtype=object)", "np.sum(A[0] * x)"),
+    "global object array, slice": ("A = np.array([Op(2.0), Op(3.0)], dtype=object)", "np.sum(A[0:1] * x)"),
+    "global object array, loop": ("A = np.array([Op(2.0), Op(3.0)], dtype=object)", "sum_over(A, x)"),
+    "global object array, np.dot": ("A = np.array([Op(2.0), Op(3.0), Op(1.0), Op(1.0)], dtype=object)", "np.dot(A, x)"),
+    "global list, element": ("OS = [Op(2.0), Op(1.0)]", "np.sum(OS[0] * x)"),
+    "global tuple, element": ("OS = (Op(2.0), Op(1.0))", "np.sum(OS[1] * x)"),
+    "global dict, entry": ("OS = {'a': Op(2.0)}", "np.sum(OS['a'] * x)"),
+    "sum() of a list holding a global object": ("O = Op(2.0)", "sum([x[0], O])"),
+    "sum() of a list holding a global list's object": ("OS = [Op(2.0), Op(1.0)]", "sum([x[1], OS[0]])"),
+    "sum() of an object made here": ("", "sum([x[0], Op(2.0) if x[3] < 9 else 0.0])"),
+    "np.dot of a global object": ("N = NoUfunc(2.0)", "np.sum(np.dot(N, x))"),
+    "np.sum of a list holding a global object": ("N = NoUfunc(2.0)", "np.sum([N, x[0]])"),
+    "a local object array, slice": ("", "np.sum(made()[:1] * x)"),
+}
+
+
+def _objects_program(tmp_path, setup: str, expression: str):
+    return load(tmp_path, OBJECTS + f'''
+{setup}
+
+
+def sum_over(a, x):
+    acc = x
+    for c in a:
+        acc = acc * x + c
+    return np.sum(acc)
+
+
+def made():
+    a = np.empty(2, dtype=object)
+    a[0] = Op(2.0)
+    a[1] = Op(3.0)
+    return a
+
+
+def f(x):
+    return {expression}
+''')
+
+
+@pytest.mark.parametrize("name", list(OBJECT_PROGRAMS))
+def test_the_users_objects_in_containers_and_functions_are_refused(name, tmp_path):
+    f = _objects_program(tmp_path, *OBJECT_PROGRAMS[name])
+    refused(f, [X.copy()])
+
+
+@pytest.mark.parametrize("expression", [
+    "np.sum(a * x[:2])", "np.dot(a, x[:2])", "np.sum(a[1:] * x[:1])", "np.sum(np.multiply(a, x[:2]))",
+])
+def test_an_object_array_argument_is_refused(expression, tmp_path):
+    f = load(tmp_path, OBJECTS + f"\n\ndef f(x, a):\n    return {expression}\n")
+    module = __import__("sys").modules[f.__module__]
+    objects = np.empty(2, dtype=object)
+    objects[:] = [module.Op(2.0), module.Op(3.0)]
+    refused(f, [X.copy(), objects])
+
+
+@pytest.mark.parametrize("expression", ["sum([x[0], a[0]])", "np.sum([x[0], a[0]])", "max(a[0], x[1]) * x[0]"])
+def test_a_list_argument_holding_objects_is_refused_in_functions(expression, tmp_path):
+    f = load(tmp_path, OBJECTS + f"\n\ndef f(x, a):\n    return {expression}\n")
+    module = __import__("sys").modules[f.__module__]
+    refused(f, [X.copy(), [module.NoUfunc(2.0), module.Op(3.0)]])
+
+
+@pytest.mark.parametrize("expression", [
+    "np.sum(a * x)", "np.dot(a, x)", "sum([x[0], a[1]])", "max(a[0], x[1])", "np.sum(np.stack(b) * x)",
+])
+def test_numbers_and_arrays_in_the_same_places_still_differentiate(expression, tmp_path):
+    f = load(tmp_path, f"def f(x, a, b):\n    return {expression}\n")
+    check(f, [X.copy(), np.array([0.5, -1.0, 2.0, 0.25]), [np.ones(4), np.arange(4.0)]])
+

@@ -9,11 +9,16 @@ when the code is transformed (a global's, or an object the function makes),
 the operator, for each operand that
 
 - is read by an operator (``+ - * / ** @ % //``, unary ``-``, an index, or a
-  method named as an array's, ``k.dot(x)``) that has a derivative, and
+  method named as an array's, ``k.dot(x)``) that has a derivative, or is an
+  argument of a NumPy or Python function differentiated there (``sum([x, op])``
+  runs ``op.__radd__``, ``np.dot(n, x)`` runs ``n.__mul__`` where its class sets
+  ``__array_ufunc__ = None``; what the argument holds is checked too, and a NumPy
+  array of objects is checked element by element), and
 - may be an object: a parameter not differentiated, an attribute or element of
   one, what a call returns, and what operators and functions make of those.
 
-Constants, loop counters, module-level numbers and arrays, what has a derivative
+Constants, loop counters, module-level numbers and arrays (not those holding such
+objects: a list of them, an array of objects), what has a derivative
 (numbers and arrays: the differentiated parameters, what NumPy's operators make
 of them) and what NumPy's operators make of checked operands are never checked:
 the gradient of a function of the arrays it differentiates has no check.
@@ -29,7 +34,7 @@ from ..core.markers import stop_gradient
 from ..core.numpy_facts import METHODS
 from ..frontend.parse import ParsedFunction
 from ..frontend.resolve import Environment, is_missing
-from ..runtime.operands import has_own_operators
+from ..runtime.operands import holds_users_objects
 from .activity import Activity
 
 # the operators' methods, for the call a refusal names instead (``m.op.__mul__(x)``)
@@ -62,17 +67,22 @@ def check_operands(
         place[id(a)] = last
     for a in checked:
         seen = set()
-        for k, operand in enumerate(_operands(a.value)):
+        function = _function_call(a.value, env)
+        for k, operand in enumerate(_operands(a.value, function)):
             if not isinstance(operand, gast.Name) or operand.id in seen or not kinds.may_be_object(operand.id):
                 continue
             seen.add(operand.id)  # (h * h: one check)
             if spell is None:
                 spell, loops = _Spelling(every, parsed, user_names), _Loops(fn, ops, kinds)
-            texts = {
-                "at": tp.const(str(parsed.location(place[id(a)]))),
-                "e": tp.const(spell.source(a.value)),
-                "i": tp.const(_instead(a.value, k, spell)),
-            }
+            texts = {"at": tp.const(str(parsed.location(place[id(a)]))), "e": tp.const(spell.source(a.value))}
+            if function:  # its arguments, and what they hold (an array of numbers: no call)
+                check = tp.stmt(
+                    "(v.__class__ is sg.ndarray and not v.dtype.hasobject) or sg.refuse_users_objects_within(v, at, e)",
+                    v=operand.id, **texts,
+                )
+                before.setdefault(id(a), []).append((operand.id, gast.copy_location(check, a), False))
+                continue
+            texts["i"] = tp.const(_instead(a.value, k, spell))
             loop, container = loops.read_each_turn(operand.id, a)
             if loop is not None:  # each element of a list the loop goes through: all of them, before it
                 if all(name != container for name, _, _ in before.get(id(loop), [])):
@@ -80,7 +90,10 @@ def check_operands(
                     before.setdefault(id(loop), []).append((container, gast.copy_location(check, loop), False))
                 continue
             # a set lookup for a number or an array: no call
-            check = tp.stmt("v.__class__ in sg.numeric_types or sg.refuse_users_object(v, at, e, i)", v=operand.id, **texts)
+            check = tp.stmt(
+                "(v.__class__ in sg.numeric_types and (v.__class__ is not sg.ndarray or not v.dtype.hasobject))"
+                " or sg.refuse_users_object(v, at, e, i)", v=operand.id, **texts,
+            )
             before.setdefault(id(a), []).append((operand.id, gast.copy_location(check, a), True))
     if before:
         fn.body = _inserted(fn.body, before, set())
@@ -90,6 +103,8 @@ def _has_derivative(a, op, activity: Activity, env: Environment) -> bool:
     """Whether ``a`` is an operator, an index or an array method with a derivative: active,
     or reading a value with one where NumPy's has none (``v[x]``: an array's index has no
     derivative, an object's ``__getitem__`` may; ``m.op.sum(x)``: NumPy's ``axis=x``)."""
+    if op.kind == "rule" and _function_call(a.value, env) and op.rule.primal not in _STRUCTURAL:
+        return activity.statement_is_active(target_of(a), op)
     if op.kind not in ("rule", "index") or not (isinstance(a.value, _OPERATORS) or _array_method(a.value, env)):
         return False
     if activity.statement_is_active(target_of(a), op):
@@ -109,8 +124,22 @@ def _array_method(value, env: Environment) -> bool:
     )
 
 
-def _operands(value) -> list:
-    """The operands of ``value`` whose own methods the operator or method would run."""
+def _function_call(value, env: Environment) -> bool:
+    """``np.dot(a, x)``, ``sum(xs)``: a NumPy or Python function (a rule), which runs the
+    operators of any object of the user's it meets (``a`` of a class with ``__array_ufunc__ =
+    None``, an array of objects, a list holding one): not an array method (``_array_method``)."""
+    return isinstance(value, gast.Call) and not _array_method(value, env)
+
+
+# functions that hand values on without running their operators (a refusal there is no use)
+_STRUCTURAL = frozenset({list, tuple, dict, len, zip, enumerate, range, iter, next, reversed, isinstance})
+
+
+def _operands(value, function: bool) -> list:
+    """The operands of ``value`` whose own methods the operator or method would run (a
+    ``function``'s arguments: those of its operators it runs, ``_function_call``)."""
+    if function:
+        return [*value.args, *(k.value for k in value.keywords)]
     if isinstance(value, gast.BinOp):
         return [value.left, value.right] if type(value.op) in _METHODS else []
     if isinstance(value, gast.UnaryOp):
@@ -172,7 +201,7 @@ class OperandKinds:
         if name in self.local:
             return name in self.tainted
         value = self.env.lookup(name)  # a global or closure variable: its object is known now
-        return is_missing(value) or (not isinstance(value, type) and has_own_operators(type(value)))
+        return is_missing(value) or holds_users_objects(value)
 
     def _gives_object(self, a, op) -> bool:
         kind = op.kind
@@ -182,7 +211,7 @@ class OperandKinds:
             return False  # a derivative for its result: numbers and arrays, a pytree of them
         if kind == "const":
             value = self.env.static_value(a.value) if isinstance(a.value, gast.Attribute) else None
-            return value is not None and not is_missing(value) and has_own_operators(type(value))
+            return value is not None and not is_missing(value) and holds_users_objects(value)
         if kind == "nondiff":  # lengths, shapes, comparisons; stop_gradient(v) is v
             call = a.value
             if isinstance(call, gast.Call) and self.env.static_value(call.func) is stop_gradient:

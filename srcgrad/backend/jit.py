@@ -568,7 +568,8 @@ def _reads_module_data(node) -> bool:
 
 
 def _drop_operand_checks(definition: ast.FunctionDef) -> None:
-    """Leave out ``v.__class__ in sg.numeric_types or sg.refuse_users_object(...)``: what Numba
+    """Leave out ``v.__class__ in sg.numeric_types or sg.refuse_users_object(...)`` (and the check of
+    a function's argument, ``sg.refuse_users_objects_within``): what Numba
     compiles holds numbers and arrays, never an object with operators of its own (the first
     call runs the Python function too, with its checks)."""
     for node in ast.walk(definition):
@@ -583,7 +584,8 @@ def _checks_operand(node) -> bool:
     last = value.values[-1] if isinstance(value, ast.BoolOp) else None
     return (
         isinstance(last, ast.Call) and isinstance(last.func, ast.Attribute)
-        and last.func.attr == "refuse_users_object" and getattr(last.func.value, "id", None) == "sg"
+        and last.func.attr in ("refuse_users_object", "refuse_users_objects_within")
+        and getattr(last.func.value, "id", None) == "sg"
     )
 
 

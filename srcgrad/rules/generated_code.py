@@ -22,7 +22,7 @@ nondifferentiable(
     sg.is_array, sg.is_view, sg.shares_memory, sg.shares_elements, sg.same_slot,
     sg.with_slot, sg.unsupported_sharing, sg.refuse_lost,
     sg.unsupported_if_array, sg.unchanged_in_place, sg.read_module_data, sg.walked_whole,
-    sg.refuse_users_object, sg.refuse_users_objects_in,  # operands that may be the user's objects
+    sg.refuse_users_object, sg.refuse_users_objects_in, sg.refuse_users_objects_within,  # the user's objects
     sg.aux_of,  # has_aux's check of what the function returned
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)
     sg.real_elements,  # math.fsum's check

@@ -140,7 +140,13 @@ from .linalg import (
     svd_tangent,
     symmetric_read,
 )
-from .operands import numeric_types, refuse_users_object, refuse_users_objects_in
+from .operands import (
+    ndarray,
+    numeric_types,
+    refuse_users_object,
+    refuse_users_objects_in,
+    refuse_users_objects_within,
+)
 from .polynomials import (
     polymul_adjoints,
     polyval_adjoint_p,
@@ -316,7 +322,7 @@ __all__ = [  # module by module, as imported above
     "copy", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "det_cofactors", "det_cofactors_adjoint", "det_cofactors_tangent", "slogdet_adjoint", "slogdet_tangent", "numeric_types", "refuse_users_object", "refuse_users_objects_in", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
-    "vander_derivative", "cross_adjoints", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent", "einsum_of_one", "einsum_subscripts",
+    "vander_derivative", "cross_adjoints", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent", "einsum_of_one", "einsum_subscripts", "ndarray", "refuse_users_objects_within",
     "inner_axes", "kron_adjoint_a", "kron_adjoint_b", "kron_adjoints", "matmul_adjoint_x1",
     "matmul_adjoint_x2", "multi_dot_adjoints", "multi_dot_tangent", "tensordot_adjoint_a",
     "tensordot_adjoint_b", "add_initial", "average_weights", "average_weights_cotangent", "average_weights_cotangent_tangent", "average_weights_slope", "average_weights_tangent", "cumprod_cotangent",
