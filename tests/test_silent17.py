@@ -223,3 +223,48 @@ def test_numbers_and_arrays_in_the_same_places_still_differentiate(expression, t
     f = load(tmp_path, f"def f(x, a, b):\n    return {expression}\n")
     check(f, [X.copy(), np.array([0.5, -1.0, 2.0, 0.25]), [np.ones(4), np.arange(4.0)]])
 
+
+# -- a list appended to, read through a second name that is it on some paths ------------------
+
+APPENDS_THROUGH_A_SECOND_NAME = """
+def f(x, s):
+    xs = [x]
+    ys = [x * 2.0]
+    if s > 0:
+        ys = xs
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sum(ys[-1] * s)
+        xs.append(np.sin(xs[-1]))
+    return acc
+"""
+
+
+@pytest.mark.parametrize("s", [0.7, -0.7])
+def test_appends_to_a_list_a_second_name_is_on_some_paths(s, tmp_path):
+    # the sync `ys = xs` after each append runs under ys's flag: the reverse sweep gave the
+    # cotangent of ys, where it did not run, zeros of ys's length before it undid the append,
+    # and added them to one of the length after (ValueError: zip() argument 2 is shorter)
+    f = load(tmp_path, APPENDS_THROUGH_A_SECOND_NAME)
+    check(f, [X.copy(), s], wrt=(0, 1))
+
+
+def test_appends_read_through_a_second_name_with_the_plan_as_passes(monkeypatch, tmp_path):
+    # tests/test_sharing_reverse.py's program with every plan written as passes over its links
+    # (the first phase's `ys = xs` under `if sync_ys:`): the same ValueError
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
+    monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [x]
+    ys = xs
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sum(ys[-1] * s)
+        xs.append(np.sin(xs[-1]))
+    return acc
+""")
+    check(f, [X.copy(), 0.7], wrt=(0, 1))
+

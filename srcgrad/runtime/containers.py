@@ -26,10 +26,34 @@ def add(a, b):
     if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
         return a
     if isinstance(a, (tuple, list)):
+        if isinstance(b, (tuple, list)) and len(a) != len(b):
+            return _add_lengths_apart(a, b)
         return rebuild(a, [add(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):  # a key only one side has keeps that side's cotangent
         return {**b, **{k: add(v, b[k]) if k in b else v for k, v in a.items()}}
     return a + b
+
+
+def _add_lengths_apart(a, b):
+    """Two cotangents of a list, of different lengths: the longer a zero made of the list's
+    object while it held elements the value it stands for does not yet. (``ys = xs`` after
+    ``xs.append(v)``, where ``ys`` is ``xs``'s object on some paths only: where that sync did
+    not run, the reverse sweep gives ``ys`` a zero cotangent of the object before it undoes the
+    append.) Zeros add nothing; any other pair is an error, as ``zip(strict=True)`` says."""
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if all(_is_zero_tree(v) for v in longer):
+        return shorter
+    raise ValueError(f"cotangents of a list of {len(a)} and {len(b)} elements added")
+
+
+def _is_zero_tree(v) -> bool:
+    if is_exact_zero(v):
+        return True
+    if isinstance(v, (tuple, list)):
+        return all(_is_zero_tree(e) for e in v)
+    if isinstance(v, dict):
+        return all(_is_zero_tree(e) for e in v.values())
+    return isinstance(v, (np.ndarray, np.generic, float, int, complex)) and not np.any(v)
 
 
 def is_exact_zero(v) -> bool:
