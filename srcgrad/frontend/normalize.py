@@ -135,6 +135,8 @@ class Normalizer:
             return defined
         if len(s.targets) != 1:
             return self.desugar.several_targets(s)
+        if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name) and s.targets[0].id == s.value.id:
+            return []  # `w = w` does nothing (as a rebinding it dropped the memory `w` shares)
         return self.assign_to(s.targets[0], s.value, s)
 
     def stmt_AnnAssign(self, s):
