@@ -61,7 +61,26 @@ _CONTAINER_METHODS = {
     "setdefault": "store the entry where it is missing (`if k not in d: d[k] = v`)",
     "popitem": "read and rebuild the dict instead",
     "sort": "use `xs = sorted(xs)` instead",
+    "pop": "read the element (`v = xs[i]`) and build the list (or dict) without it (`xs = xs[:i] + xs[i + 1:]`)",
 }
+
+
+def _pop_at(value) -> bool:
+    """Whether ``value`` is ``xs.pop(i)``, which takes an element out of the list from anywhere
+    (``container_method`` checks it). ``xs.pop(-1)``, the last one, is made ``xs.pop()`` first
+    (``_pop_the_last``), whose element srcgrad follows out of the list."""
+    return (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+        and isinstance(value.func.value, gast.Name) and bool(value.args or value.keywords)
+    )
+
+
+def _pop_the_last(value) -> None:
+    """``xs.pop(-1)`` written as ``xs.pop()``."""
+    index = value.args[0] if _pop_at(value) and len(value.args) == 1 and not value.keywords else None
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub) and isinstance(index.operand, gast.Constant):
+        if type(index.operand.value) is int and index.operand.value == 1:
+            value.args = []
 
 
 class Normalizer:
@@ -137,6 +156,11 @@ class Normalizer:
             return self.desugar.several_targets(s)
         if isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name) and s.targets[0].id == s.value.id:
             return []  # `w = w` does nothing (as a rebinding it dropped the memory `w` shares)
+        _pop_the_last(s.value)
+        if _pop_at(s.value) and isinstance(s.targets[0], gast.Name):
+            # `v = xs.pop(i)`: checked as the other methods that change a list in place are
+            checked = self.container_method(gast.copy_location(gast.Expr(value=s.value), s))
+            return checked[:-1] + self.assign_to(s.targets[0], s.value, s)
         return self.assign_to(s.targets[0], s.value, s)
 
     def stmt_AnnAssign(self, s):
@@ -169,6 +193,7 @@ class Normalizer:
 
     def stmt_Expr(self, s):
         value = s.value
+        _pop_the_last(value)
         if (
             isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute)
