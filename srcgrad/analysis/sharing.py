@@ -100,6 +100,9 @@ class Share:
     # opaque `ys = list(xs)`: a new container of the same elements (an array's rows), which a
     # store into a slot of either leaves alone
     elements: bool = field(default=False, compare=False)
+    # `v = xs.pop()` and `e` put into (or taken out of) xs: `v` is `e` where `v is e` (its flag);
+    # an opaque one: a list that may still hold memory of `v` (xs itself, `ys = list(xs)`)
+    popped: bool = field(default=False, compare=False)
 
     @property
     def key(self):
@@ -190,6 +193,8 @@ class SharingFacts(Problem):
         self.loops = {id(s.target): s for s in tp.walk(fn) if isinstance(s, gast.For)}
         self.transfers = 0  # statements transferred: the cost of solving (tests bound it)
         self.elements_written: set[str] = set()  # (see `_elements_written`: found once the rest is)
+        self.counting_up = _counting_up(fn)  # range counters that index a list from its start
+        self.lists_at: dict[int, set] = {}  # a pop or a store into a slot -> the names that are the list
         self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
         if any(ops[id(a)].kind == "copy" and _copy_of(getattr(a, "value", None)) for a in assignments(fn.body)):
             self.elements_written = _elements_written(fn, self)
@@ -226,6 +231,10 @@ class SharingFacts(Problem):
                 if isinstance(value, gast.Name):
                     links.setdefault(value.id, set()).add(xs)
                     links.setdefault(xs, set()).add(value.id)
+            elif _pops(s):
+                updated.add(_pops(s))
+                links.setdefault(_pops(s), set()).add(target_of(s))
+                links.setdefault(target_of(s), set()).add(_pops(s))
             else:
                 target = s.targets[0]
                 updated.add(target.value.id if isinstance(target, gast.Subscript) else target.id)
@@ -260,6 +269,7 @@ class SharingFacts(Problem):
             return facts
         if is_append(s):
             xs, value = s.value.func.value.id, s.value.args[0]
+            facts = _restructured(_length_changed(self, facts, xs, s), xs)
             if isinstance(value, gast.Name) and xs in self.relevant:
                 share = Share(value.id, xs, "part", s, appended=True)
                 facts = Facts({**facts, share.key: share})
@@ -268,12 +278,7 @@ class SharingFacts(Problem):
         if isinstance(target, gast.Subscript):
             name = target.value.id
             if element_replaced(s, self.containers):
-                # a new element in that slot: what the old element shared stays with it
-                facts = Facts({
-                    k: (sh if not _same_slot(sh, name, target.slice) else replace(sh, replaced=True))
-                    for k, sh in facts.items()
-                    if not ends_at_store(sh, s)
-                })
+                facts = _element_replaced(self, facts, name, s)
             if name in self.relevant:
                 facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
             return facts
@@ -290,6 +295,9 @@ class SharingFacts(Problem):
         if name in self.relevant:
             for share in self.shares_made(s, name, self.ops[id(s)]):
                 facts[share.key] = share
+        if self.ops[id(s)].kind == "pop":
+            xs = self.ops[id(s)].container.id
+            facts = _popped(self, _restructured(_length_changed(self, facts, xs, s), xs), name, s)
         return facts
 
     def _stale_after_update(self, facts: Facts, name: str, s) -> Facts:
@@ -428,10 +436,11 @@ class SharingFacts(Problem):
         if op.kind == "index" and isinstance(op.container, gast.Name):
             base = op.container.id
             if base in self.containers and isinstance(op.index, gast.Slice):
-                # `xs[1:]` of a list is a new list of the same elements, no view: a store into it
-                # leaves xs as it was, a write into an element changes both (of a name that may
-                # be an array or a list, `sg.is_view` refuses the list's)
-                return [Share(name, base, "opaque", s, elements=True)]
+                # `xs[1:]` of a list is a new list of the same elements, no view: a store into
+                # either leaves the other as it was; a write into an element of xs is carried by
+                # slicing again, one through the slice refused (`check`). (Of a name that may be
+                # an array or a list, `sg.is_view` refuses the list's.)
+                return [Share(name, base, "part", s, index=op.index, always=True, elements=True)]
             always = base in self.arrays and _basic_view_index(op.index, self.range_counters)
             return [Share(name, base, "part", s, index=op.index, always=always)]
         if op.kind == "pack" and self.containers.get(name) in ("list", "dict", "tuple"):
@@ -442,6 +451,8 @@ class SharingFacts(Problem):
                     index = tp.load(keys[k]) if keys else tp.const(k)
                     made.append(Share(elt.id, name, "part", s, index=index, slot=k))
             return made
+        if op.kind == "pop":  # an element that was the list's: it may share memory with what is left
+            return [Share(name, op.container.id, "opaque", s, popped=True)]
         if makes_closure(value):  # reads what it captured when called: no assignment carries a write
             return [Share(name, value.args[0].id, "opaque", s)]
         if op.kind in ("call", "dynamic", "unknown"):
@@ -573,13 +584,15 @@ class SyncPlanner:
             self.update(s, at, live.get(id(s), set()))
 
     def update(self, s, facts: Facts, live) -> None:
-        if is_append(s):
-            self.mutation(s, s.value.func.value.id, facts, live, elements_unchanged=True)
+        if is_append(s) or _pops(s):  # (not what the popped element shares: `_popped`)
+            facts = {k: sh for k, sh in facts.items() if sh.origin is not s}
+            self.mutation(s, _pops(s) or s.value.func.value.id, facts, live, elements_unchanged=True)
             return
         target = s.targets[0]
         if isinstance(target, gast.Subscript):
             name = target.value.id
-            if name in self.containers and is_inplace(s):
+            # (a second name of a list literal, `ys = xs`, bound to another value elsewhere, too)
+            if is_inplace(s) and (name in self.containers or _same_lists(facts, name) & self.containers.keys()):
                 # `xs[k] += v`: the element in that slot changes in place (when an array)
                 slot = Share("", name, "part", s, index=target.slice)
                 self.mutation(s, name, facts, live, came_by=slot)
@@ -595,10 +608,11 @@ class SyncPlanner:
         list, not the arrays its other slots hold: those stay as they are.
         """
         if elements_unchanged:  # nor does it change the memory of arrays its elements share (lost links)
+            lists = _same_lists(facts, name)  # (whichever name of the list they are read by)
             facts = {
                 k: sh for k, sh in facts.items()
-                if not (sh.base == name and sh.how == "part")
-                and not ((sh.how == "lost" or sh.elements) and name in (sh.base, sh.ref))
+                if not (sh.base in lists and sh.how == "part")
+                and not ((sh.how == "lost" or sh.elements) and {sh.base, sh.ref} & lists)
             }
         elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) and not is_inplace(s):
             # `ys[0] = t` into a new list of another's elements (`list(xs)`, `xs.copy()`, `xs[1:]`,
@@ -803,6 +817,12 @@ class SyncPlanner:
                 f"depending on which list slot was written since{line}",
                 where,
                 f"append or store a copy (`{ref}.copy()`)",
+            )
+        if dst == share.base and share.how == "part" and share.elements:  # `ys = xs[1:]` of a list
+            raise UnsupportedSyntaxError(
+                f"an in-place update of an array in `{a}`, a slice of the list `{b}` that holds it too{line}",
+                where,
+                f"make `{ref}` of copies (`[v.copy() for v in ...]`), or write through `{b}`",
             )
         if dst == share.base and share.how == "view" and not self._inverse(share):  # ("checked": when it runs)
             raise UnsupportedSyntaxError(
@@ -1291,11 +1311,145 @@ def _elements_written(fn, facts: SharingFacts) -> set[str]:
     return found
 
 
+def _length_changed(facts_of: SharingFacts, facts: Facts, xs: str, s) -> Facts:
+    """The shares left as ``s`` (an append, a pop) changes the length of the list ``xs``: an
+    element read from its end (``r = xs[-1]``), or by an index or slice known only when it
+    runs, is in a slot that index no longer names. Such a share is lost (``_lost``): an
+    update that crosses it is refused at run time where it was real (as for an index
+    rebound since, ``_index_rebound``). ``xs[0]`` and a range loop's counter still name it."""
+    lists = _same_lists(facts, xs)
+    out = Facts()
+    for key, share in facts.items():
+        if share.how == "part" and share.base in lists and not share.appended and not _from_the_start(
+            share.index, facts_of,
+        ):
+            link = facts.get(_lost(share.ref, share.base, s).key) or _lost(share.ref, share.base, s)
+            facts_of.lost_at.setdefault(id(s), {})[(link.key, key)] = (link, share)
+            share, key = link, link.key
+        out[key] = share
+    return out
+
+
+def _from_the_start(index, facts_of: SharingFacts) -> bool:
+    """An index that names the same slot whatever the list's length: an int from its start, a
+    range loop's counter that counts up from 0 (or a dict's key)."""
+    if index is None:
+        return False
+    if isinstance(index, gast.Constant):
+        return type(index.value) is not int or index.value >= 0
+    return isinstance(index, gast.Name) and index.id in facts_of.counting_up
+
+
+def _counting_up(fn) -> set[str]:
+    """The counters of range loops that start at 0 (or a positive int): no index from the end."""
+    counters, negative = set(), set()
+    for loop in tp.walk(fn):
+        if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and isinstance(loop.iter, gast.Call) \
+                and isinstance(loop.iter.func, gast.Name) and loop.iter.func.id == "range":
+            start = loop.iter.args[0] if len(loop.iter.args) > 1 else None
+            plain = start is None or (_int_index(start) is not None and _int_index(start) >= 0)
+            (counters if plain else negative).add(loop.target.id)
+    return counters - negative
+
+
+def _popped(facts_of: SharingFacts, facts: Facts, v: str, s) -> Facts:
+    """``v = xs.pop()``: ``v`` is the array of the list's last slot, which no longer is the list's.
+
+    Each name put into the list or taken out of it (``e``) is ``v`` where ``v is e`` (a share
+    ``popped``, flagged so): a write into ``v`` is carried on from it exactly (to the array
+    ``e`` is a view of, ...); an element's old memory is linked to ``v`` by a lost link (refused
+    at run time if crossed where real). The shares of the list's slots hold after the pop only
+    where the slot is still there (``sg.slot_kept``: their flags are set again at the pop)."""
+    xs = facts_of.ops[id(s)].container.id
+    lists = _same_lists(facts, xs)
+    facts_of.lists_at[id(s)] = lists
+    if v not in facts_of.relevant:
+        return facts
+    out = Facts(facts)
+    for key, share in facts.items():
+        if share.how == "part" and share.base in lists:
+            out[key] = replace(share, certain=False)
+            if share.ref != v and not is_old_memory(share.ref):
+                made = Share(v, share.ref, "same", s, certain=False, popped=True)
+                out[made.key] = made
+        elif share.how == "lost" and (share.ref in lists or share.base in lists):
+            other = share.base if share.ref in lists else share.ref
+            if other != v:
+                link = facts.get(_lost(v, other, s).key) or _lost(v, other, s)
+                out[link.key] = link
+                facts_of.lost_at.setdefault(id(s), {})[(link.key, key)] = (link, share)
+        elif share.how == "opaque" and share.origin is not s and (share.ref in lists or share.base in lists):
+            # `ys = list(xs)` holds the element still: refused at run time where `v` is in it
+            other = share.base if share.ref in lists else share.ref
+            made = Share(v, other, "opaque", s, popped=True)
+            out[made.key] = made
+    return out
+
+
+def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Facts:
+    """A new element in a slot of the list ``name`` (whichever name the list is read by: ``ys =
+    xs``): what the old element shared stays with it."""
+    lists = facts_of.lists_at[id(s)] = _same_lists(facts, name)
+    index = s.targets[0].slice
+    facts = _restructured(facts, name)
+    out = Facts({
+        k: replace(sh, certain=False) if store_may_end(sh, s, lists)  # (its flag: `sg.same_slot`, when it runs)
+        else replace(sh, replaced=True) if sh.base in lists and _same_slot(sh, sh.base, index) else sh
+        for k, sh in facts.items()
+        if not ends_at_store(sh, s, lists)
+    })
+    # the names that held the slot's element (put in, taken out) still are one object: no longer
+    # linked through the list, they are linked to one another (as names that were a rebound
+    # name's very object: implied, where both shares held)
+    ended = sorted({sh.ref: sh for sh in facts.values() if ends_at_store(sh, s, lists)}.items())
+    made = facts_of.implied.setdefault(id(s), {})
+    for k, (a, share_a) in enumerate(ended):
+        for b, share_b in ended[k + 1:]:
+            known = facts.get((id(s), a, b, "same", None))  # made here before, round a loop
+            share = Share(
+                a, b, "same", s, always=True, implied=True,
+                certain=(share_a.certain and share_b.certain) or (known is not None and known.certain),
+            )
+            out[share.key] = share
+            made[share.key] = ([share_a], [share_b])
+    return out
+
+
+def _restructured(facts: Facts, xs: str) -> Facts:
+    """The shares left as the list ``xs`` gets a new element or loses one: where it is a slice of
+    another list (``xs = L[1:]``), or another is a slice of it, slicing again no longer gives the
+    slice; what is left is that both hold the same arrays (refused where an update crosses it,
+    as ``list(L)``)."""
+    lists = _same_lists(facts, xs)
+    changed = {
+        k: sh for k, sh in facts.items() if sh.how == "part" and sh.elements and {sh.ref, sh.base} & lists
+    }
+    if not changed:
+        return facts
+    out = Facts({k: sh for k, sh in facts.items() if k not in changed})
+    for sh in changed.values():
+        opaque = replace(sh, how="opaque", index=None, always=False)
+        out[opaque.key] = opaque
+    return out
+
+
+def _same_lists(facts: Facts, xs: str) -> set[str]:
+    """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs."""
+    found, todo = {xs}, [xs]
+    while todo:
+        at = todo.pop()
+        for share in facts.values():
+            if share.how == "same" and at in (share.ref, share.base) and _other_end(share, at) not in found:
+                found.add(_other_end(share, at))
+                todo.append(_other_end(share, at))
+    return found
+
+
 def _slot_entered(containers: dict, src: str, came_by, before):
     """The share a path came into the container ``src`` by (``before``: the one it came into
     the container before by, kept across ``b = a`` of containers), or None: a write into one
     slot of a list changes the elements of that slot only."""
-    if src not in containers or came_by is None:
+    if came_by is None or (src not in containers and came_by.ref):  # (the write's own slot: `update`)
         return None
     if came_by.how == "part" and came_by.base == src:
         return came_by
@@ -1501,11 +1655,21 @@ def element_replaced(s, containers: dict) -> bool:
     return isinstance(target, gast.Subscript) and target.value.id in containers and not is_inplace(s)
 
 
-def ends_at_store(share: Share, s) -> bool:
+def ends_at_store(share: Share, s, lists=None) -> bool:
     """Whether the store ``s`` into a container's slot surely ends ``share`` (the element that
-    slot held shares no memory with the container any more)."""
+    slot held shares no memory with the container any more; ``lists``: the names that are the
+    container, ``ys = xs``)."""
     target = s.targets[0]
-    return share.base == target.value.id and share.how == "part" and _equal_index(share.index, target.slice)
+    held = share.base in lists if lists else share.base == target.value.id
+    return held and share.how == "part" and _equal_index(share.index, target.slice)
+
+
+def store_may_end(share: Share, s, lists) -> bool:
+    """Whether the store ``s`` into a slot counted from one end of the list (``xs[-1] = t``)
+    may end ``share``, of a slot counted from the other (``xs[1]``): the same slot where the
+    list is that long, which the run shows (``sg.same_slot``)."""
+    return share.base in lists and share.how == "part" and not share.appended and share.index is not None \
+        and _signs_apart(share.index, s.targets[0].slice)
 
 
 def _equal_index(a, b) -> bool:
@@ -1521,35 +1685,54 @@ def _same_slot(share: Share, name: str, index) -> bool:
     constant = lambda i: i is not None and all(  # noqa: E731
         isinstance(n, gast.Constant) for n in tp.walk(i) if isinstance(n, gast.expr)
     )
-    return not (constant(share.index) and constant(index))
+    return not (constant(share.index) and constant(index)) or _signs_apart(share.index, index)
 
 
 def _other_slot(a: Share, b: Share) -> bool:
-    """Whether two shares of one list surely hold different slots (two different constants;
-    a slice of a list, ``xs[::-1]``, holds many)."""
+    """Whether two shares of one list surely hold different slots (two different constants of
+    one sign: ``xs[-1]`` may be ``xs[1]``; a slice of a list, ``xs[::-1]``, holds many)."""
     if a.appended or b.appended or a.index is None or b.index is None:
         return False
     if any(isinstance(n, gast.Slice) for n in tp.walk([a.index, b.index])):
         return False
     constant = all(isinstance(n, gast.Constant) for n in tp.walk([a.index, b.index]) if isinstance(n, gast.expr))
-    return constant and gast.dump(a.index) != gast.dump(b.index)
+    return constant and gast.dump(a.index) != gast.dump(b.index) and not _signs_apart(a.index, b.index)
+
+
+def _signs_apart(a, b) -> bool:
+    """Two constant indices, one counted from the end of the list (``-1``), one from its start."""
+    values = [_int_index(i) for i in (a, b)]
+    return None not in values and (values[0] < 0) != (values[1] < 0)
+
+
+def _int_index(index) -> int | None:
+    """The constant int an index is (``-1`` is written as a negation), or None."""
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
+        inner = _int_index(index.operand)
+        return None if inner is None else -inner
+    if isinstance(index, gast.Constant) and type(index.value) is int:
+        return index.value
+    return None
 
 
 def _container_kinds(fn, ops) -> dict[str, str]:
     """Names bound only to list, dict or tuple literals, or to names that are (``M = L``, the
-    same list): 'list', 'dict' or 'tuple'."""
+    same list), or to copies of them (``L.copy()``, ``L[1:]``; ``list(...)``, ``tuple(...)``):
+    'list', 'dict' or 'tuple'."""
     kinds: dict[str, set] = {}  # name -> the kinds of the literals and names bound to it
     other: set[str] = set()
-    copies: dict[str, set] = {}
+    copies: dict[str, set] = {}  # name -> the names it is bound to, or to a copy of
     for a in assignments(fn.body):
         op = ops[id(a)]
         target = target_of(a)
         named = isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name)
         if op.kind == "pack" and named:
             kinds.setdefault(target, set()).add("dict" if isinstance(op.index, list) else op.label)
-        elif op.kind == "copy" and named and isinstance(a.value, gast.Name):
-            copies.setdefault(target, set()).add(a.value.id)
-        elif op.kind not in ("append", "store", "pop"):
+        elif named and op.kind == "rule" and op.rule.primal in ELEMENT_FUNCTIONS:  # list(A), tuple(A)
+            kinds.setdefault(target, set()).add(op.rule.primal.__name__)
+        elif named and _copied(a.value, op) is not None:
+            copies.setdefault(target, set()).add(_copied(a.value, op))
+        elif op.kind not in ("append", "store"):
             other.add(target)
     found = {n: k for n, (k, *more) in kinds.items() if not more and n not in other and n not in copies}
     grew = True
@@ -1561,6 +1744,15 @@ def _container_kinds(fn, ops) -> dict[str, str]:
                 found[name] = held.pop()
                 grew = True
     return found
+
+
+def _copied(value, op) -> str | None:
+    """``L`` of ``M = L``, ``M = L.copy()`` and ``M = L[1:]``: the same kind of container as ``L``."""
+    if op.kind == "copy":
+        return value.id if isinstance(value, gast.Name) else _copy_of(value)
+    if op.kind == "index" and isinstance(op.index, gast.Slice) and isinstance(op.container, gast.Name):
+        return op.container.id
+    return None
 
 
 def array_names(fn, ops) -> set[str]:
@@ -1585,5 +1777,14 @@ def array_names(fn, ops) -> set[str]:
 
 
 def _updates(s) -> bool:
-    """Whether a core assignment changes memory in place (a store, an append, ``x += v``)."""
-    return is_append(s) or isinstance(s.targets[0], gast.Subscript) or is_inplace(s)
+    """Whether a core assignment changes memory in place (a store, an append, a pop, ``x += v``)."""
+    return is_append(s) or bool(_pops(s)) or isinstance(s.targets[0], gast.Subscript) or is_inplace(s)
+
+
+def _pops(s) -> str | None:
+    """The list ``v = xs.pop()`` shortens in place (its last element leaves it), or None."""
+    value = s.value if isinstance(s, gast.Assign) else None
+    if (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+            and isinstance(value.func.value, gast.Name) and not value.args and not value.keywords):
+        return value.func.value.id
+    return None

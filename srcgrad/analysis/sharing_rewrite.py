@@ -34,6 +34,7 @@ from .sharing import (
     makes_closure,
     share_order,
     spelled,
+    store_may_end,
     walk_syncs,
 )
 
@@ -181,6 +182,8 @@ class SharedMemory:
                 if share.how == "view":
                     # asked of the function's own result: the transformations may copy `ref`
                     test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
+                elif share.popped and share.how == "same":  # `v = xs.pop()`: v is the element `e` was
+                    test = gast.Compare(left=tp.name(share.ref), ops=[gast.Is()], comparators=[tp.name(share.base)])
                 elif share.how == "opaque":  # (`list(a)`, `xs + ys`: an array so made is new memory)
                     test = tp.expr(f"sg.{'shares_elements' if share.elements else 'shares_memory'}(a, b)", a=share.ref, b=share.base)
                 elif share.always or share.how == "same" or share.appended:
@@ -192,14 +195,27 @@ class SharedMemory:
                 rebound in (share.ref, share.base) or (share.result and renewed in (share.ref, share.base))
             ):
                 found.append(self.added(tp.assign(flag, tp.const(False)), s))
+        for _, share in self.plan.problem.lost_at.get(id(s), {}).values():
+            # lost here (an index rebound, the list's length changed): the share no longer holds
+            # as such (round a loop, where it still is on the way in, its flag says so)
+            if share.how != "lost" and share.origin is not s and rebound not in (share.ref, share.base) \
+                    and share.key in self.tracked and self.flag(share):
+                found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
         if element_replaced(s, self.plan.containers):  # `xs[0] = t`: the slot's old element is out (t in)
-            for share in (self.ordered[k] for k in self.naming.get(s.targets[0].value.id, ())):
-                if share.origin is not s and share.key in self.tracked and self.flag(share) and ends_at_store(share, s):
+            lists = self.plan.problem.lists_at.get(id(s)) or {s.targets[0].value.id}  # (`ys = xs`: ys's too)
+            for share in (self.ordered[k] for k in sorted({k for name in lists for k in self.naming.get(name, ())})):
+                if share.origin is not s and share.key in self.tracked and self.flag(share) and ends_at_store(share, s, lists):
                     found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
+                elif self.flag(share) and store_may_end(share, s, lists):  # `xs[-1] = t`, share of xs[1]
+                    test = tp.expr(
+                        "f and not sg.same_slot(xs, (i,), (k,))", f=self.flag(share), xs=share.base,
+                        i=_index_value(s.targets[0].slice), k=_index_value(share.index),
+                    )
+                    found.append(self.added(tp.assign(self.flag(share), test), s))
         for share in (self.ordered[k] for k in self.naming.get(rebound, ())):
             if share.appended and share.origin is not s:
                 found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
-        return found
+        return found + _slots_kept(self, s)
 
     def slot_check(self, container: str, index, origin) -> gast.stmt:
         return self.added(_shared_slot_check(self.parsed, container, index, origin), origin)
@@ -318,6 +334,23 @@ class SharedMemory:
         return taken + [tp.stmt("b = v.reshape(s)", b=dst, v=src, s=shape)]
 
 
+def _slots_kept(writer: SharedMemory, s) -> list:
+    """After ``v = xs.pop()``: the shares of the list's slots hold where the slot is still there."""
+    popped = isinstance(s, gast.Assign) and getattr(writer.ops.get(id(s)), "kind", None) == "pop"
+    lists = writer.plan.problem.lists_at.get(id(s), ()) if popped else ()
+    found = []
+    for share in (writer.ordered[k] for name in sorted(lists) for k in writer.naming.get(name, ())):
+        if share.how != "part" or share.base not in lists:
+            continue
+        if share.appended:
+            at = writer.position(share)
+            found.append(writer.added(tp.assign(at, tp.expr("sg.slots_kept(at, xs)", at=at, xs=share.base)), s))
+        elif writer.flag(share):
+            test = tp.expr("f and sg.slot_kept(xs, i)", f=writer.flag(share), xs=share.base, i=_index_value(share.index))
+            found.append(writer.added(tp.assign(writer.flag(share), test), s))
+    return found
+
+
 def _refusal(construct: str, hint: str, at=None) -> gast.stmt:
     """``sg.unsupported_sharing(...)``: a sharing refused when the code runs (``at``: where it was made)."""
     if at is None:
@@ -341,6 +374,11 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
             "make the function after the last write into the array, or pass the array to it as an argument",
         )
     taken = parsed.as_written(spelled(share.base))
+    if share.popped:  # `v = xs.pop()`, and a list that may still hold memory of it
+        return _refusal(
+            f"{where}an in-place update of an array popped from a list here while `{taken}` may hold memory of it",
+            f"pop a copy (`xs.pop().copy()`), or put copies into `{taken}`",
+        )
     if share.elements and op.label not in ("list", "tuple", "sorted"):  # `xs + ys`, `[a] * 2`, `xs.copy()`
         return _refusal(
             f"{where}an in-place update of an array that `{function}` and `{taken}` both hold",

@@ -216,6 +216,16 @@ def _slots(container, indices) -> set:
     return found
 
 
+def slot_kept(xs, index) -> bool:
+    """Whether the slot ``index`` of a list (from its start) is still there after a pop."""
+    return not isinstance(xs, list) or (isinstance(index, (int, np.integer)) and 0 <= index < len(xs))
+
+
+def slots_kept(slots: list, xs) -> list:
+    """The slots an appended array went to that are still there after a pop."""
+    return [k for k in slots if k < len(xs)]
+
+
 def with_slot(slots: list, xs) -> list:
     """``slots`` and the slot ``xs.append(v)`` is about to fill (see srcgrad.analysis.sharing)."""
     return [*slots, len(xs)]
