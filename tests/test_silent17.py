@@ -419,6 +419,17 @@ def test_an_array_out_of_a_list_whose_length_changes(name, tmp_path):
     right_or_refused(f, args, modes=("rev",))
 
 
+@pytest.mark.parametrize("name", ["pop, a view", "pop in a loop", "pop, the list read through a second name"])
+def test_an_array_popped_from_a_list_with_the_plan_as_passes(name, monkeypatch, tmp_path):
+    # written as passes, a sync bound y[:2]'s name to a new view of it, which the list did not
+    # hold: the next pop's array was no longer that name's (`is`), and its write was lost
+    from srcgrad.analysis import sharing
+
+    monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
+    monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    right_or_refused(load(tmp_path, POPPED[name]), [X.copy()], modes=("fwd",), order=1)
+
+
 @pytest.mark.parametrize("pops", [1, 2])
 def test_arrays_popped_and_written_that_share_nothing_still_differentiate(pops, tmp_path):
     f = load(tmp_path, f"""

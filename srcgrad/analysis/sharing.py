@@ -100,7 +100,7 @@ class Share:
     # opaque `ys = list(xs)`: a new container of the same elements (an array's rows), which a
     # store into a slot of either leaves alone
     elements: bool = field(default=False, compare=False)
-    # `v = xs.pop()` and `e` put into (or taken out of) xs: `v` is `e` where `v is e` (its flag);
+    # `v = xs.pop()` and `e` put into (or taken out of) xs: `v` is `e` where `sg.same_array(v, e)`;
     # an opaque one: a list that may still hold memory of `v` (xs itself, `ys = list(xs)`)
     popped: bool = field(default=False, compare=False)
 
@@ -1355,8 +1355,9 @@ def _counting_up(fn) -> set[str]:
 def _popped(facts_of: SharingFacts, facts: Facts, v: str, s) -> Facts:
     """``v = xs.pop()``: ``v`` is the array of the list's last slot, which no longer is the list's.
 
-    Each name put into the list or taken out of it (``e``) is ``v`` where ``v is e`` (a share
-    ``popped``, flagged so): a write into ``v`` is carried on from it exactly (to the array
+    Each name put into the list or taken out of it (``e``) is ``v`` where ``v`` is ``e``, or the
+    very same view (``sg.same_array``: a sync may have bound ``e`` to a new view of the memory
+    it held), a share ``popped``, flagged so: a write into ``v`` is carried on from it exactly (to the array
     ``e`` is a view of, ...); an element's old memory is linked to ``v`` by a lost link (refused
     at run time if crossed where real). The shares of the list's slots hold after the pop only
     where the slot is still there (``sg.slot_kept``: their flags are set again at the pop)."""

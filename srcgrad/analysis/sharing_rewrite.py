@@ -183,7 +183,7 @@ class SharedMemory:
                     # asked of the function's own result: the transformations may copy `ref`
                     test = tp.expr("sg.shares_memory(a, b)", a=tp.load(s.value), b=share.base)
                 elif share.popped and share.how == "same":  # `v = xs.pop()`: v is the element `e` was
-                    test = gast.Compare(left=tp.name(share.ref), ops=[gast.Is()], comparators=[tp.name(share.base)])
+                    test = tp.expr("sg.same_array(v, e)", v=share.ref, e=share.base)
                 elif share.how == "opaque":  # (`list(a)`, `xs + ys`: an array so made is new memory)
                     test = tp.expr(f"sg.{'shares_elements' if share.elements else 'shares_memory'}(a, b)", a=share.ref, b=share.base)
                 elif share.always or share.how == "same" or share.appended:

@@ -216,6 +216,20 @@ def _slots(container, indices) -> set:
     return found
 
 
+def same_array(a, b) -> bool:
+    """Whether ``a`` is ``b``, or a view of the very same elements (the same memory, shape,
+    strides and dtype): what an element popped from a list is to a name that held it before a
+    sync bound the name to a new view of the same memory."""
+    if a is b:
+        return True
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        return False
+    return (
+        a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
+
+
 def slot_kept(xs, index) -> bool:
     """Whether the slot ``index`` of a list (from its start) is still there after a pop."""
     return not isinstance(xs, list) or (isinstance(index, (int, np.integer)) and 0 <= index < len(xs))
