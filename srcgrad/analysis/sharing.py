@@ -27,6 +27,7 @@ time for the names beyond it whose links are real (``sg.refuse_lost``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import gast
 
@@ -104,7 +105,7 @@ class Share:
     # an opaque one: a list that may still hold memory of `v` (xs itself, `ys = list(xs)`)
     popped: bool = field(default=False, compare=False)
 
-    @property
+    @cached_property  # (asked of every share on every path: not a field, so no part of equality)
     def key(self):
         if self.how == "lost":
             return (None, self.ref, self.base, self.how)
@@ -640,6 +641,8 @@ class SyncPlanner:
         surely_array = in_place or array
         budget = SYNCS_BUDGET if surely_array else SYNCS_BUDGET_MAYBE_NUMBER
         try:
+            if _paths_past_budget(self.containers, name, came_by, around, in_place):
+                raise _TooManyPaths  # (counted first: walking them all, to give up, was most of the time)
             syncs = plan = self.propagate(s, name, came_by, around, live, frozenset({name}), memo, in_place)
             size = _sync_count(syncs, {})
             if size > GRAPH_FROM:
@@ -706,7 +709,7 @@ class SyncPlanner:
             dst = share.base if share.ref == src else share.ref
             path = seen | {dst}
             if dst in seen:
-                if not self._back_into_slot(share, src, dst):
+                if not _back_into_slot(share, src, dst, self.containers):
                     continue
                 # the names that are the container itself (`M = L`) see the store: told again
                 path = path - {_other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
@@ -746,13 +749,6 @@ class SyncPlanner:
             syncs.append(Sync(share, src, dst, onward, same, slot_test=test))
         return syncs
 
-    def _back_into_slot(self, share: Share, src: str, dst: str) -> bool:
-        """Whether the path, come back through memory to a container it went through, goes
-        into it again by the element of another slot (``[a, a[1:]]`` written through slot 0
-        reaches slot 1 by ``a``): slots are separate objects in generated code, and that one
-        needs its own store."""
-        return share.how == "part" and share.ref == src and share.base == dst and dst in self.containers
-
     def keep(self, share: Share) -> None:
         """A share some sync goes through: its flag is set where it is made (if uncertain)."""
         self.used[share.key] = share
@@ -778,14 +774,19 @@ class SyncPlanner:
         are real is not asked: at worst a refusal).
 
         The walk through old memories is the same from every path (no path holds one):
-        ``memo`` keeps the names it finds (``_old_memory_walk``); a path only leaves out those on it."""
-        walks = memo.setdefault("beyond", {})
-        if (id(link), dst) not in walks:
-            walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
-        return [
-            (through, at) for through, at, read, inside in walks[id(link), dst]
-            if at not in seen and (read or _leads_off_path(at, inside, around, live, seen, memo, self.containers))
-        ]
+        ``memo`` keeps the names it finds (``_old_memory_walk``); a path only leaves out those on it.
+        A path comes to a link by several ways (each share it came by): what it finds is kept
+        too, the same list each time (never changed)."""
+        found = memo.setdefault("beyond_path", {})
+        if (id(link), dst, seen) not in found:
+            walks = memo.setdefault("beyond", {})
+            if (id(link), dst) not in walks:
+                walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
+            found[id(link), dst, seen] = [
+                (through, at) for through, at, read, inside in walks[id(link), dst]
+                if at not in seen and (read or _leads_off_path(at, inside, around, live, seen, memo, self.containers))
+            ]
+        return found[id(link), dst, seen]
 
     def use_lost(self, link: Share) -> None:
         """A lost link some update asks about, and the shares it was lost from: their flags
@@ -807,6 +808,8 @@ class SyncPlanner:
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""
+        if not share.replaced and not (dst == share.base and share.how == "view" and not self._inverse(share)):
+            return  # (asked of every link on every path: the messages only where one is refused)
         a, b, ref = (self.parsed.as_written(spelled(n)) for n in (src, dst, share.ref))  # as written
         where = self.parsed.location(s)
         made = self.parsed.location(share.origin)
@@ -984,7 +987,7 @@ def as_graph(syncs: list[Sync], root: str, size: int) -> SyncGraph | None:
     syncs."""
     links: dict[tuple, list] = {}  # one link per assignment: the shares it may go through
     kinds: dict[tuple, set] = {}  # whether the link's far end is the object written, by path
-    ends: dict[tuple, Sync] = {}
+    ends = _Crossings()
     seen_lists = set()
 
     def collect(level: list) -> bool:
@@ -995,7 +998,7 @@ def as_graph(syncs: list[Sync], root: str, size: int) -> SyncGraph | None:
             if sync.slot_test or sync.dst == root:
                 return False  # a link whose sync depends on the path taken to it: paths only
             if sync.share.how in ("lost", "opaque"):
-                _add_end(ends, sync, sync.beyond)
+                ends.add(sync, sync.beyond)
                 continue
             _add_link(links, kinds, sync)
             if not collect(sync.onward):
@@ -1023,7 +1026,7 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
     """
     links: dict[tuple, list] = {}
     kinds: dict[tuple, set] = {}
-    ends: dict[tuple, Sync] = {}
+    ends = _Crossings()
     states, todo = set(), [(root, came_by, in_place, None)]
     seen = frozenset({root})
     while todo:
@@ -1037,15 +1040,15 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
                 return None
             dst = _other_end(share, src)
             if dst == root:
-                if planner._back_into_slot(share, src, dst):
+                if _back_into_slot(share, src, dst, planner.containers):
                     return None
                 continue
             if share.how == "lost":
-                _add_end(ends, Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, memo))
+                ends.add(Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, memo))
                 continue
             if share.how == "opaque":
                 if dst in live or any(other is not share and _other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
-                    _add_end(ends, Sync(share, src, dst, []), [])
+                    ends.add(Sync(share, src, dst, []), [])
                 continue
             same = share.how == "same" and written and not share.stale
             _add_link(links, kinds, Sync(share, src, dst, [], same))
@@ -1080,10 +1083,27 @@ def _add_link(links: dict, kinds: dict, sync: Sync) -> None:
     kinds.setdefault(key, set()).add(sync.same_object)
 
 
-def _add_end(ends: dict, sync: Sync, beyond: list) -> None:
-    """A crossing, with every name any path finds beyond it."""
-    known = ends.setdefault((sync.share.key, sync.src, sync.dst), replace(sync, onward=[], beyond=[]))
-    known.beyond.extend(b for b in beyond if b not in known.beyond)
+class _Crossings(dict):
+    """The crossings of a graph, each with every name any path finds beyond it, in the order
+    found (``beyond`` is looked up in a set: a plan reaches each crossing from many paths)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: dict[tuple, set] = {}
+        self.lists: dict[tuple, dict] = {}  # the lists added, by their id (kept, so the ids stay theirs)
+
+    def add(self, sync: Sync, beyond: list) -> None:
+        key = (sync.share.key, sync.src, sync.dst)
+        known = self.setdefault(key, replace(sync, onward=[], beyond=[]))
+        lists = self.lists.setdefault(key, {})
+        if id(beyond) in lists:  # (``beyond_lost_link`` gives the same list to the same path)
+            return
+        lists[id(beyond)] = beyond
+        found = self.found.setdefault(key, set())
+        for b in beyond:
+            if b not in found:
+                found.add(b)
+                known.beyond.append(b)
 
 
 def _assignment_key(sync: Sync) -> tuple:
@@ -1444,6 +1464,43 @@ def _same_lists(facts: Facts, xs: str) -> set[str]:
                 found.add(_other_end(share, at))
                 todo.append(_other_end(share, at))
     return found
+
+
+def _back_into_slot(share: Share, src: str, dst: str, containers) -> bool:
+    """Whether a path, come back through memory to a container it went through, goes into
+    it again by the element of another slot (``[a, a[1:]]`` written through slot 0 reaches
+    slot 1 by ``a``): slots are separate objects in generated code, and that one needs its
+    own store."""
+    return share.how == "part" and share.ref == src and share.base == dst and dst in containers
+
+
+def _paths_past_budget(containers: dict, root: str, came_by, around: dict, in_place: bool) -> bool:
+    """Whether ``SyncPlanner.propagate`` from ``root`` would walk more than ``PATHS_BUDGET``
+    ways of reaching a name (its memo's keys): the same walk, looking at nothing else."""
+    found, todo = set(), [(root, came_by, frozenset({root}), in_place, None)]
+    while todo:
+        src, came_by, seen, in_place, slot = todo.pop()
+        slot = _slot_entered(containers, src, came_by, slot)
+        key = (src, id(came_by), id(slot), seen, in_place)
+        if key in found:
+            continue
+        found.add(key)
+        if len(found) > PATHS_BUDGET:
+            return True
+        for share in around.get(src, ()):
+            if share is came_by or share.how in ("lost", "opaque"):
+                continue
+            if slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot):
+                continue
+            dst = _other_end(share, src)
+            path = seen | {dst}
+            if dst in seen:
+                if not _back_into_slot(share, src, dst, containers):
+                    continue
+                path = path - {_other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
+            same = share.how == "same" and in_place and not share.stale
+            todo.append((dst, share, path, same or (share.how == "part" and dst == share.base and not share.appended), slot))
+    return False
 
 
 def _slot_entered(containers: dict, src: str, came_by, before):
