@@ -260,24 +260,20 @@ class SharedMemory:
         way: if the link to it beyond is real too (its flag ``f``, ``g``). ``synced``: the
         flags that say a name was given the whole new value another way (``PassesWriter``),
         so needs none across the link."""
-        made = self.parsed.location(sync.share.origin)
-        line = f" (line {made.lineno})" if made else ""
-        where = f"{made.filename}:{made.lineno}: " if made else ""
-        written = self.parsed.as_written(spelled(sync.src))
-        construct = f"{where}an in-place update while `{written}` and {{other}} share memory through a name rebound since{line}"
-        hint = "take a copy (`.copy()`) where the array goes into the list or the other name"
-        real = []
-        for link, name in sync.beyond:
-            tests = [tp.name(self.flag(link))] if link is not None else []
-            if synced and name in synced:
-                tests.append(gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[name])))
-            real.append(gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0] if tests else tp.const(True))
-        call = tp.stmt(
+        construct, names = _lost_crossing(self.parsed, sync)
+        real = [self.beyond_real(link, name, synced) for link, name in sync.beyond]
+        return tp.stmt(
             "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
-            names=tp.const(tuple(_other_array(self.parsed.as_written(spelled(name)), written) for _, name in sync.beyond)),
-            c=tp.const(construct), h=tp.const(hint),
+            names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
         )
-        return call
+
+    def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
+        """Whether a crossing reaches ``name`` beyond it: its link there is real (``link``'s
+        flag, None: surely), and no other way gave it the whole new value (``synced``)."""
+        tests = [tp.name(self.flag(link))] if link is not None else []
+        if synced and name in synced:
+            tests.append(gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[name])))
+        return _all(tests)
 
     def carry(self, sync: Sync) -> list:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
@@ -416,6 +412,49 @@ def _located(stmt: gast.Assign, origin: gast.expr) -> gast.Assign:
     return stmt
 
 
+def _refuse_crossings(writer: SharedMemory, crossings: list, synced: dict) -> gast.stmt:
+    """``sg.refuse_crossings(crossed, real, table, hint)``: each crossing of a lost link, in
+    turn (``crossings``: whether the update reached it, its sync), refused where it did and,
+    beyond it, a name whose link there is real (``real``; ``synced``: see ``refuse_lost``).
+    Its construct and names are a constant table: the code grows with the crossings and the
+    links beyond them, not with their product (each crossing's ``sg.refuse_lost`` listed
+    every link beyond it)."""
+    real, position, table = [], {}, []
+    for _, sync in crossings:
+        construct, names = _lost_crossing(writer.parsed, sync)
+        beyond = []
+        for (link, name), written in zip(sync.beyond, names):
+            key = (writer.flag(link) if link is not None else None, name)
+            if key not in position:
+                position[key] = len(real)
+                real.append(writer.beyond_real(link, name, synced))
+            beyond.append((position[key], written))
+        table.append((construct, tuple(beyond)))
+    return tp.stmt(
+        "sg.refuse_crossings(crossed, real, table, h)", crossed=gast.Tuple(elts=[c for c, _ in crossings], ctx=gast.Load()),
+        real=gast.Tuple(elts=real, ctx=gast.Load()), table=tp.const(tuple(table)), h=tp.const(LOST_HINT),
+    )
+
+
+def _all(tests: list) -> gast.expr:
+    """``a and b``, or the one test, or True for none."""
+    return gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0] if tests else tp.const(True)
+
+
+LOST_HINT = "take a copy (`.copy()`) where the array goes into the list or the other name"
+
+
+def _lost_crossing(parsed, sync: Sync) -> tuple[str, list[str]]:
+    """How the refusal of a crossing of a lost link reads: the construct (``{other}`` the name
+    reached) and each name beyond it (``Sync.beyond``), as written."""
+    made = parsed.location(sync.share.origin)
+    line = f" (line {made.lineno})" if made else ""
+    where = f"{made.filename}:{made.lineno}: " if made else ""
+    written = parsed.as_written(spelled(sync.src))
+    construct = f"{where}an in-place update while `{written}` and {{other}} share memory through a name rebound since{line}"
+    return construct, [_other_array(parsed.as_written(spelled(name)), written) for _, name in sync.beyond]
+
+
 def _other_array(name: str, written: str) -> str:
     """How a refusal names the other array: ``w`` itself may be an array ``w`` held before a
     loop rebound it (a ``for`` over ``w`` holds its first array while the body rebinds ``w``)."""
@@ -449,11 +488,10 @@ class PathsWriter:
             return code
         flags = [*self.synced.values(), *(crossed for crossed, _ in self.crossings)]
         start = [writer.added(tp.assign(flag, tp.const(False)), origin) for flag in flags]
-        end = [
-            gast.copy_location(gast.If(test=tp.name(crossed), body=[writer.refuse_lost(sync, self.synced)], orelse=[]), origin)
-            for crossed, sync in self.crossings
-        ]
-        return start + code + end
+        if not self.crossings:
+            return start + code
+        end = _refuse_crossings(writer, [(tp.name(crossed), sync) for crossed, sync in self.crossings], self.synced)
+        return start + code + [gast.copy_location(end, origin)]
 
     def paths(self, syncs: list[Sync], origin) -> list:
         writer = self.writer
@@ -525,7 +563,7 @@ class PassesWriter:
             if None not in flags:
                 held = [tp.name(f) for f in flags]
                 tests = tests + ([gast.BoolOp(op=gast.Or(), values=held)] if len(held) > 1 else held)
-            test = gast.BoolOp(op=gast.And(), values=tests) if len(tests) > 1 else tests[0] if tests else tp.const(True)
+            test = _all(tests)
             go = writer.names.fresh(f"sync_{spelled(group[0].dst)}")
             code.append(writer.added(tp.assign(go, test), origin))
             branch = gast.If(test=tp.name(go), body=[gast.copy_location(x, origin) for x in body], orelse=[])
@@ -576,9 +614,17 @@ class PassesWriter:
         # a name that only ever gets a whole new value has it all once its flag is set; a store
         # into it (`b[i] = r`, a list's slot) leaves the rest as it was (`SyncGraph.partly`)
         wholly = {n: flag for n, flag in synced.items() if n not in graph.partly}
-        for sync in graph.ends:
-            crossing = [writer.refuse_lost(sync, wholly)] if sync.share.how == "lost" else writer.carry(sync)
-            guarded([sync], has(sync.src), crossing)
+        lost = []  # a run of lost crossings: one table (`refuse_crossings`)
+        for sync in [*graph.ends, None]:
+            if sync is not None and sync.share.how == "lost":
+                lost.append(sync)
+                continue
+            if lost:
+                crossed = [(_all(has(c.src) + [tp.name(writer.flag(c.share))]), c) for c in lost]
+                code.append(gast.copy_location(_refuse_crossings(writer, crossed, wholly), origin))
+                lost = []
+            if sync is not None:
+                guarded([sync], has(sync.src), writer.carry(sync))
         self.run_again_after_stores(graph.root, copies)
         return code
 

@@ -145,6 +145,15 @@ def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
             unsupported_sharing(construct.format(other=name), hint)
 
 
+def refuse_crossings(crossed: tuple, real: tuple, table: tuple, hint: str) -> None:
+    """``refuse_lost`` for each crossing of a lost link an update reached (``crossed[k]``), in
+    turn: ``table[k]`` is its construct and, for each name beyond it, where ``real`` says
+    whether the link to that name is real, and the name."""
+    for went, (construct, beyond) in zip(crossed, table):
+        if went:
+            refuse_lost(tuple(real[j] for j, _ in beyond), tuple(name for _, name in beyond), construct, hint)
+
+
 def refuse_shared_slot(container, index, where: str, name: str) -> None:
     """Refuse an in-place update of ``container[index]``'s array when another slot of the
     container holds it or memory of it (``[a, a]``, ``{"p": a, "q": a}``): the store that
