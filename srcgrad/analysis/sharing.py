@@ -957,7 +957,8 @@ class SyncGraph:
     write into ``a``'s object: ``Sync.same_object``) depends on the path that
     reached its near end. So the first phase follows only the links that keep
     the object written (such syncs, and stores into a whole), marking them,
-    always written out (the reverse sweep runs the marked ones again: see
+    for exactly the passes it needs, written out or as a loop of them (the
+    reverse sweep runs the marked ones again as they ran: see
     ``same_object_syncs``); the second follows every link, as plain
     assignments, to the names the first did not reach. Lost and opaque links
     end paths (refused at run time if real): they are tried once, at the end,
@@ -965,15 +966,18 @@ class SyncGraph:
     """
 
     root: str
-    # (the links in the order its passes try them, the passes needed, whether written out):
-    # a link is the syncs (none onward) that write one assignment through different shares
+    # (the links in the order its passes try them, the passes needed, how they run: "unrolled",
+    # written out; "repeated", a loop of as many passes, the phase of the object written; "loop",
+    # until a pass gives no name the value): a link is the syncs (none onward) that write one
+    # assignment through different shares
     phases: list
     ends: list  # lost and opaque crossings: refused if the name before them has the value
     partly: set  # names that may get part of the new value from a link (see `_graph`)
 
     def size(self) -> int:
-        """The links written (a loop's once)."""
-        return sum(len(links) * (passes if unrolled else 1) for links, passes, unrolled in self.phases) + len(self.ends)
+        """The links run (a loop's that runs until no name gets the value, once): what plans
+        are weighed by, as when every phase of the object written was written out."""
+        return sum(len(links) * (1 if how == "loop" else passes) for links, passes, how in self.phases) + len(self.ends)
 
     def links(self):
         return (sync for links, _, _ in self.phases for group in links for sync in group)
@@ -1143,12 +1147,13 @@ def _graph(root: str, links: dict, kinds: dict, ends) -> SyncGraph:
             for key, group in links.items()
             if True in kinds[key] or (group[0].share.how == "part" and group[0].dst == group[0].share.base)
         }
-        phases.append((*_phase(keeping, root), True))
+        order, passes = _phase(keeping, root)
+        phases.append((order, passes, "unrolled" if passes <= UNROLLED_PASSES else "repeated"))
     # the second phase keeps the marking of the links every path marks (paths never run them as
     # plain assignments); the others are plain
     plain = {key: [replace(sync, same_object=kinds[key] == {True}) for sync in group] for key, group in links.items()}
     order, passes = _phase(plain, root)
-    phases.append((order, passes, passes <= UNROLLED_PASSES))
+    phases.append((order, passes, "unrolled" if passes <= UNROLLED_PASSES else "loop"))
     return SyncGraph(root, phases, ends, partly)
 
 

@@ -232,7 +232,8 @@ class SharedMemory:
                 "sg.unsupported_if_array(x, c, h)", x=name, c=tp.const(construct), h=tp.const(syncs.hint),
             ), s))
             return
-        code = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self).code(syncs, s)
+        written = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self)
+        code = written.code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
                 # asked of the element before the update: a 0-d array's product is a NumPy
@@ -248,9 +249,7 @@ class SharedMemory:
             out.insert(len(out) - 2, check)
             code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         out += code
-        again = _same_object_syncs(code)
-        if isinstance(syncs, SyncGraph):
-            again = _tested_by_identity(again)
+        again = written.again if isinstance(syncs, SyncGraph) else _same_object_syncs(code)
         if again:
             setattr(s, SAME_OBJECT_SYNCS, again)
 
@@ -573,16 +572,18 @@ class PassesWriter:
         def has(n: str) -> list:
             return [] if n == graph.root else [tp.name(synced[n])]
 
-        for links, passes, unrolled in graph.phases:
+        for links, passes, how in graph.phases:
             # a loop runs until a pass gives no name the value, or (where names take every link
-            # to them) as many passes as the longest path needs
-            counted = not unrolled and any(group[0].dst in graph.partly for group in links)
-            if not unrolled:
+            # to them) as many passes as the longest path needs; the phase of the object written
+            # runs as many passes as written out (``repeated``: see ``run_again_after_stores``)
+            looped = how != "unrolled"
+            counted = how == "repeated" or (looped and any(group[0].dst in graph.partly for group in links))
+            if looped:
                 outer, code = code, []
-            if not unrolled and not counted:
+            if looped and not counted:
                 grew = writer.names.fresh("grew")
                 code.append(writer.added(tp.assign(grew, tp.const(False)), origin))
-            for _ in range(passes if unrolled else 1):
+            for _ in range(1 if looped else passes):
                 for group in links:
                     sync = group[0]
                     carried = writer.carry(sync)
@@ -590,15 +591,17 @@ class PassesWriter:
                         for a in carried:
                             setattr(a, SAME_OBJECT_MARK, True)
                     now = [writer.added(tp.assign(synced[sync.dst], tp.const(True)), origin)]
-                    if not unrolled and not counted:
+                    if looped and not counted:
                         now.append(writer.added(tp.assign(grew, tp.const(True)), origin))
                     tests = has(sync.src)
                     # a whole value: the first is enough (the first link written to a name needs
                     # no test, but in a loop)
-                    if sync.dst not in graph.partly and (sync.dst in reached or not unrolled):
+                    if sync.dst not in graph.partly and (sync.dst in reached or looped):
                         tests = tests + [gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))]
                     reached.add(sync.dst)
-                    copies.append((sync, guarded(group, tests, carried + now)))
+                    copies.append((sync, guarded(group, tests, carried + now), how != "loop"))
+            if how == "repeated":  # the passes the loop runs after the first: its branches again
+                copies += copies[-len(links):] * (passes - 1)
             if counted:
                 loop = gast.For(
                     target=tp.name(writer.names.fresh("sync_pass"), store=True), iter=tp.expr("range(n)", n=tp.const(passes)),
@@ -606,7 +609,7 @@ class PassesWriter:
                 )
                 code = outer
                 code.append(gast.copy_location(loop, origin))
-            elif not unrolled:
+            elif looped:
                 start = writer.added(tp.assign(grew, tp.const(True)), origin)
                 loop = gast.While(test=tp.name(grew), body=code, orelse=[])
                 code = outer
@@ -625,33 +628,43 @@ class PassesWriter:
                 lost = []
             if sync is not None:
                 guarded([sync], has(sync.src), writer.carry(sync))
-        self.run_again_after_stores(graph.root, copies)
+        owned = self.run_again_after_stores(graph.root, copies)
+        # the update's own: the same-object syncs of the passes written out or repeated, in the
+        # order they run, but those a store's restore runs again (not reached from the root)
+        self.again = _tested_by_identity([
+            tp.clone(a) for k, (_, branch, again) in enumerate(copies) if again and k not in owned
+            for a in branch.body if rebinds_the_same_object(a)
+        ])
         return code
 
     @staticmethod
-    def run_again_after_stores(root: str, copies: list) -> None:
+    def run_again_after_stores(root: str, copies: list) -> set[int]:
         """``b[i] = r``, then ``c = b`` for b's very object: the reverse sweep runs such syncs
         again after it undoes the store (``same_object_syncs``), those that came after it
         from b along syncs of the very object; the ones that start at the root, after the
-        update itself."""
-        def reached(start: str, after: int) -> list:
+        update itself. ``copies``: (the sync, its branch, whether the update runs it again)
+        for every pass, as they run; a loop's later passes repeat its branches, and a store
+        in one runs again what comes after it in its first pass (what later passes run again
+        is the first part of that). The positions of the syncs the stores own."""
+        def reached(start: str, after: int) -> list[int]:
             names, found = {start}, []
-            for k, (sync, branch) in enumerate(copies):
+            for k, (sync, _, _) in enumerate(copies):
                 if k > after and sync.same_object and sync.src in names:
                     names.add(sync.dst)
-                    found.append(branch)
+                    found.append(k)
             return found
 
-        from_root = {id(b) for b in reached(root, -1)}
-        for k, (sync, branch) in enumerate(copies):
+        from_root, owned, attached = set(reached(root, -1)), set(), set()
+        for k, (sync, branch, _) in enumerate(copies):
             stores = [a for a in branch.body if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
-            again = reached(sync.dst, k)
-            if not stores or not again:
+            again = reached(sync.dst, k) if stores else []
+            if not again:
                 continue
-            setattr(stores[-1], SAME_OBJECT_SYNCS, _tested_by_identity([tp.clone(b.body[0]) for b in again]))
-            for b in again:
-                if id(b) not in from_root:
-                    setattr(b, OWNED_MARK, True)
+            owned.update(j for j in again if j not in from_root)
+            if id(branch) not in attached:
+                attached.add(id(branch))
+                setattr(stores[-1], SAME_OBJECT_SYNCS, _tested_by_identity([tp.clone(copies[j][1].body[0]) for j in again]))
+        return owned
 
 
 SAME_OBJECT_MARK = "srcgrad_same_object"
