@@ -407,20 +407,26 @@ def test_the_campaigns_programs_whose_second_derivatives_the_passes_got_wrong(na
         assert "share memory through a name rebound since" in str(refused)
 
 
-def test_a_sync_every_path_makes_of_the_object_written_stays_one_in_the_second_phase(monkeypatch):
+@pytest.mark.parametrize("unrolled", [None, 0], ids=["as planned", "passes as loops"])
+def test_a_sync_every_path_makes_of_the_object_written_stays_one_in_the_second_phase(unrolled, monkeypatch):
     # seed 7174 program 8 with every plan as passes: the second phase ran `c = b` (b the object
     # written on every path that reaches it) as a plain assignment too, and the reverse sweep
-    # then saved and restored c: wrong Hessian-vector products, first derivatives right
+    # then saved and restored c: wrong Hessian-vector products, first derivatives right. (Every
+    # phase a loop: the first, of the object written, runs its passes as a loop of them, and
+    # the reverse sweep runs its syncs again as they ran)
     from srcgrad.analysis import sharing
 
     monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
     monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    if unrolled is not None:
+        monkeypatch.setattr(sharing, "UNROLLED_PASSES", unrolled)
     module = load_found("s7174_k8")
     differentiated = [k for k, arg in enumerate(module.ARGS) if not isinstance(arg, int)]
     srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
 
 
-def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(monkeypatch):
+@pytest.mark.parametrize("unrolled", [None, 0], ids=["as planned", "passes as loops"])
+def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(unrolled, monkeypatch):
     # seed 7167 program 18, reduced, with every plan as passes: the reverse sweep ran the
     # same-object sync `w30 = w32` again after undoing the store under its flag `sync_w30`,
     # which it had already restored to the last iteration's value (None in the first): the
@@ -429,6 +435,8 @@ def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(mo
 
     monkeypatch.setattr(sharing, "GRAPH_FROM", 0)
     monkeypatch.setattr(sharing, "GRAPH_GAIN", 0)
+    if unrolled is not None:
+        monkeypatch.setattr(sharing, "UNROLLED_PASSES", unrolled)
 
     def f(x, n):
         w30 = np.tanh(np.sin(0.7 * x))
@@ -445,3 +453,57 @@ def test_same_object_syncs_the_reverse_sweep_runs_again_test_what_still_holds(mo
         srcgrad.check_grads(module.f, copy.deepcopy(module.ARGS), modes=("rev",), order=2, wrt=differentiated)
     except srcgrad.UnsupportedSyntaxError as refused:  # loudly, as its sibling test allows
         assert "share memory through a name rebound since" in str(refused)
+
+
+ALIASED_IN_LOOPS_FIVE_DEEP = """
+def f(x, s):
+    xs = [np.sin(x), np.cos(x + s)]
+    w = np.cos(np.square(xs[-1] + s))
+    total = 0.0
+    for i in range(2):
+        for k, t in enumerate(w):
+            if np.sum(x) < 0.9:
+                xs[0] = np.tanh(np.cos(w))
+            else:
+                w[0] = np.tanh(s * s)
+                a = w
+                u = a[:2]
+                u[0] = s + t
+                if w[i] > -0.4:
+                    w[:] *= 0.5 * np.sin(w[::-1])
+                    v = w[:2]
+                    v[0] = np.cos(t)
+                else:
+                    for r in w:
+                        b = w[::2]
+                        b += np.cos(t)
+                        c = w
+                    d = w
+                for p, q in zip(w, x):
+                    e = w
+                    w = np.sin(-(0.3 * xs[0]))
+                    if np.sum(e) < -0.4:
+                        e = np.sin(xs[-1])
+                    elif q > 0.6:
+                        w[(i + k) % 3] = np.cos(s * p)
+                total = total + np.dot(w, xs[0])
+        w = w.copy()
+        w[-2] -= 0.3 * np.sin(i * w[1])
+    return w[0] + 1.5 * s + 0.7 * total + x[0]
+"""
+
+
+def test_the_syncs_of_writes_many_names_may_share_grow_with_the_links_not_the_passes(tmp_path):
+    # campaign seed 7547 program 38, reduced (its 91 lines: a 27,000-line gradient, 40 s to
+    # transform): names that may be `w`'s object or views of it, in loops five deep. Each
+    # write's plan is a graph whose first phase (the object written) needs up to five passes,
+    # each written out, and each of its thirty-odd crossings of old memory listed every link
+    # beyond it (sg.refuse_lost): 3,221 lines of sharing code, a 9,059-line gradient. As one
+    # loop of the passes and one table of the crossings per write: 1,668 and 4,806
+    f = load(tmp_path, ALIASED_IN_LOOPS_FIVE_DEEP)
+    assert len(stages.stage_output(f, ("x", "s"), "grad", "sharing").splitlines()) < 2_400
+    gradient = srcgrad.value_and_grad(f, wrt=(0, 1))
+    assert len(srcgrad.source(gradient).splitlines()) < 6_500
+    for x, s in ((np.array([0.3, -0.5, 0.8]), 0.7), (np.array([0.9, 0.4, -0.2]), -0.3)):
+        assert gradient(x.copy(), s)[0] == f(x.copy(), s)
+        srcgrad.check_grads(f, (x, s), modes=("rev", "fwd"), wrt=(0, 1))
