@@ -554,7 +554,7 @@ class PassesWriter:
                 if n != graph.root and n not in synced:
                     synced[n] = writer.names.fresh(f"{spelled(n)}_synced")
         code = [writer.added(tp.assign(flag, tp.const(False)), origin) for flag in synced.values()]
-        copies = []  # (a link's first sync, its statements' `if`): one per pass
+        copies = []  # (a link's first sync, its statements' `if`, whether the update runs it again, (phase, pass))
         reached = set()  # the names a link written so far may have given the value
 
         def guarded(group: list, tests: list, body: list) -> gast.If:
@@ -572,7 +572,7 @@ class PassesWriter:
         def has(n: str) -> list:
             return [] if n == graph.root else [tp.name(synced[n])]
 
-        for links, passes, how in graph.phases:
+        for phase, (links, passes, how) in enumerate(graph.phases):
             # a loop runs until a pass gives no name the value, or (where names take every link
             # to them) as many passes as the longest path needs; the phase of the object written
             # runs as many passes as written out (``repeated``: see ``run_again_after_stores``)
@@ -583,7 +583,7 @@ class PassesWriter:
             if looped and not counted:
                 grew = writer.names.fresh("grew")
                 code.append(writer.added(tp.assign(grew, tp.const(False)), origin))
-            for _ in range(1 if looped else passes):
+            for step in range(1 if looped else passes):
                 for group in links:
                     sync = group[0]
                     carried = writer.carry(sync)
@@ -599,9 +599,10 @@ class PassesWriter:
                     if sync.dst not in graph.partly and (sync.dst in reached or looped):
                         tests = tests + [gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[sync.dst]))]
                     reached.add(sync.dst)
-                    copies.append((sync, guarded(group, tests, carried + now), how != "loop"))
+                    copies.append((sync, guarded(group, tests, carried + now), how != "loop", (phase, step)))
             if how == "repeated":  # the passes the loop runs after the first: its branches again
-                copies += copies[-len(links):] * (passes - 1)
+                first = copies[-len(links):]
+                copies += [(*copy[:3], (phase, step)) for step in range(1, passes) for copy in first]
             if counted:
                 loop = gast.For(
                     target=tp.name(writer.names.fresh("sync_pass"), store=True), iter=tp.expr("range(n)", n=tp.const(passes)),
@@ -631,10 +632,7 @@ class PassesWriter:
         owned = self.run_again_after_stores(graph.root, copies)
         # the update's own: the same-object syncs of the passes written out or repeated, in the
         # order they run, but those a store's restore runs again (not reached from the root)
-        self.again = _tested_by_identity([
-            tp.clone(a) for k, (_, branch, again) in enumerate(copies) if again and k not in owned
-            for a in branch.body if rebinds_the_same_object(a)
-        ])
+        self.again = _run_again(copies, [k for k, (_, _, again, _) in enumerate(copies) if again and k not in owned])
         return code
 
     @staticmethod
@@ -642,20 +640,20 @@ class PassesWriter:
         """``b[i] = r``, then ``c = b`` for b's very object: the reverse sweep runs such syncs
         again after it undoes the store (``same_object_syncs``), those that came after it
         from b along syncs of the very object; the ones that start at the root, after the
-        update itself. ``copies``: (the sync, its branch, whether the update runs it again)
-        for every pass, as they run; a loop's later passes repeat its branches, and a store
+        update itself. ``copies``: (the sync, its branch, whether the update runs it again,
+        its phase and pass) for every pass, as they run; a loop's later passes repeat its branches, and a store
         in one runs again what comes after it in its first pass (what later passes run again
         is the first part of that). The positions of the syncs the stores own."""
         def reached(start: str, after: int) -> list[int]:
             names, found = {start}, []
-            for k, (sync, _, _) in enumerate(copies):
+            for k, (sync, *_) in enumerate(copies):
                 if k > after and sync.same_object and sync.src in names:
                     names.add(sync.dst)
                     found.append(k)
             return found
 
         from_root, owned, attached = set(reached(root, -1)), set(), set()
-        for k, (sync, branch, _) in enumerate(copies):
+        for k, (sync, branch, *_) in enumerate(copies):
             stores = [a for a in branch.body if isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Subscript)]
             again = reached(sync.dst, k) if stores else []
             if not again:
@@ -663,7 +661,7 @@ class PassesWriter:
             owned.update(j for j in again if j not in from_root)
             if id(branch) not in attached:
                 attached.add(id(branch))
-                setattr(stores[-1], SAME_OBJECT_SYNCS, _tested_by_identity([tp.clone(copies[j][1].body[0]) for j in again]))
+                setattr(stores[-1], SAME_OBJECT_SYNCS, _run_again(copies, again))
         return owned
 
 
@@ -720,6 +718,34 @@ def _tested_by_identity(again: list) -> list:
             test = gast.Compare(left=tp.load(s.targets[0]), ops=[gast.Is()], comparators=[tp.clone(s.value)])
             tested.append(gast.copy_location(gast.If(test=test, body=[s], orelse=[]), s))
     return tested
+
+
+def _run_again(copies: list, positions: list) -> list:
+    """The same-object syncs of ``copies`` at ``positions``, each under ``if b is a:``
+    (``_tested_by_identity``), in the order they ran; where a phase's passes ran the same ones
+    (a loop of passes), as a loop of as many: the same syncs run, the code grows with the links."""
+    groups = []  # ((phase, pass), positions in it)
+    for k in positions:
+        if groups and groups[-1][0] == copies[k][3]:
+            groups[-1][1].append(k)
+        else:
+            groups.append((copies[k][3], [k]))
+    out, at = [], 0
+    while at < len(groups):
+        (phase, _), group = groups[at]
+        same = [id(copies[k][1]) for k in group]
+        times = 1
+        while at + times < len(groups) and groups[at + times][0][0] == phase and [
+                id(copies[k][1]) for k in groups[at + times][1]] == same:
+            times += 1
+        body = _tested_by_identity([tp.clone(a) for k in group for a in copies[k][1].body if rebinds_the_same_object(a)])
+        if times > 1 and body:
+            out.append(tp.stmt("for _ in range(n):\n    pass", n=tp.const(times)))
+            out[-1].body = body
+        else:
+            out += body
+        at += times
+    return out
 
 
 OWNED_MARK = "srcgrad_owned_sync"  # a same-object sync run again after a write-back's restore
