@@ -782,9 +782,13 @@ class SyncPlanner:
             walks = memo.setdefault("beyond", {})
             if (id(link), dst) not in walks:
                 walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
+            leads: dict = {}  # (a name, inside) -> whether it leads off the path (asked once here)
+            for _, at, read, inside in walks[id(link), dst]:
+                if not read and at not in seen and (at, inside) not in leads:
+                    leads[at, inside] = _leads_off_path(at, inside, around, live, seen, memo, self.containers)
             found[id(link), dst, seen] = [
                 (through, at) for through, at, read, inside in walks[id(link), dst]
-                if at not in seen and (read or _leads_off_path(at, inside, around, live, seen, memo, self.containers))
+                if at not in seen and (read or leads[at, inside])
             ]
         return found[id(link), dst, seen]
 
