@@ -812,7 +812,10 @@ class SyncPlanner:
 
     def check(self, s, share: Share, src: str, dst: str) -> None:
         """Refuse sharing we cannot carry exactly."""
-        if not share.replaced and not (dst == share.base and share.how == "view" and not self._inverse(share)):
+        refused = share.replaced or dst == share.base and (
+            share.how == "part" and share.elements or share.how == "view" and not self._inverse(share)
+        )
+        if not refused:
             return  # (asked of every link on every path: the messages only where one is refused)
         a, b, ref = (self.parsed.as_written(spelled(n)) for n in (src, dst, share.ref))  # as written
         where = self.parsed.location(s)
