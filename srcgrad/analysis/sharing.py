@@ -841,21 +841,22 @@ class SyncPlanner:
                 f"take a copy first (`{a} = ....copy()`) and write into `{b}` directly",
             )
 
-    def _axes(self, op):
-        """A transpose's constant permutation (None: the reversal; False: not constant)."""
-        axes = op.options.get("axes")
-        if isinstance(axes, gast.Name):  # normalize gave the tuple literal a name
-            defs = [a.value for a in assignments(self.fn.body) if target_of(a) == axes.id]
-            axes = defs[0] if len(defs) == 1 else axes
-        return _permutation(axes)
-
     def _inverse(self, share: Share) -> str:
         """How a write into the view ``share.ref`` goes back to its base ("" if it cannot)."""
         op = self.ops[id(share.origin)]
         inverse = VIEW_FUNCTIONS[op.rule.primal]
-        if inverse == "transpose" and self._axes(op) is False:
+        if inverse == "transpose" and constant_axes(self.fn, op) is False:
             return ""  # axes known only at run time
         return inverse
+
+
+def constant_axes(fn, op):
+    """A transpose's constant permutation (None: the reversal; False: not constant)."""
+    axes = op.options.get("axes")
+    if isinstance(axes, gast.Name):  # normalize gave the tuple literal a name
+        defs = [a.value for a in assignments(fn.body) if target_of(a) == axes.id]
+        axes = defs[0] if len(defs) == 1 else axes
+    return _permutation(axes)
 
 
 def sharing_before(fn: gast.FunctionDef, ops: dict) -> dict:

@@ -28,6 +28,7 @@ from .sharing import (
     SyncGraph,
     SyncPlanner,
     TooManyPaths,
+    constant_axes,
     element_replaced,
     ends_at_store,
     gives_whole,
@@ -311,7 +312,7 @@ class SharedMemory:
         if inverse == "same":
             return [tp.assign(dst, tp.name(src))]
         if inverse == "transpose":
-            axes = self.plan._axes(self.ops[id(share.origin)])
+            axes = constant_axes(self.fn, self.ops[id(share.origin)])
             if axes is None:
                 return [tp.stmt("b = v.T", b=dst, v=src)]
             undo = tuple(sorted(range(len(axes)), key=axes.__getitem__))
