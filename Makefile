@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# one worker per core (pytest-xdist): the suite takes about 12 CPU-minutes
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 demo: $(STAMP)
 	$(PY) examples/tour.py
