@@ -199,6 +199,15 @@ def test_an_object_among_the_elements_of_a_list_is_refused(mode):
         srcgrad.grad(horner, wrt=1, mode=mode)([1.0, Op(3.0), 3.0], 0.5)
 
 
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_an_array_of_objects_among_numbers_in_a_list_is_refused(mode):
+    # (the check passes lists of plain types in C, and looks into the arrays among them)
+    objects = np.empty(2, dtype=object)
+    objects[:] = [Op(3.0), Op(2.0)]
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"`acc \* x \+ c`"):
+        srcgrad.grad(horner, wrt=1, mode=mode)([1.0, objects, 3.0], 0.5)
+
+
 # objects the function makes: their class is known, their methods differentiated
 
 

@@ -81,7 +81,8 @@ def refuse_users_objects_in(values, at: str, expression: str, instead: str) -> N
         if values.dtype != object:
             return
     elif isinstance(values, (list, tuple)):
-        if numeric_types.issuperset(map(type, values)) and not any(map(_holds_objects, values)):
+        kinds = set(map(type, values))  # (C loops: a Python call per element only for arrays)
+        if kinds <= numeric_types and (np.ndarray not in kinds or not any(map(_holds_objects, values))):
             return
     elif isinstance(values, dict):
         values = values.values()
