@@ -55,7 +55,7 @@ def _shift(args, positions, directions, scale):
 
 def check_grads(
     f: Callable,
-    args: Sequence,
+    args: Sequence | None = None,
     modes: Sequence[str] = ("rev", "fwd"),
     order: int = 1,
     wrt: Sequence[int] | None = None,
@@ -63,8 +63,11 @@ def check_grads(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     seed: int = 0,
-) -> None:
+) -> Callable | None:
     """Raise ``AssertionError`` naming the worst mismatch if a derivative is wrong.
+
+    Without ``args``, the checker to call with them, as autograd's ``check_grads(f,
+    modes=["rev"], order=2)(x)`` is written.
 
     ``wrt`` lists the positions of the differentiated arguments (default: every
     float argument, and every pytree of floats: a list of ``(W, b)``, a dict).
@@ -75,6 +78,8 @@ def check_grads(
     """
     if order not in (1, 2):
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
+    if args is None:
+        return lambda *args: check_grads(f, args, modes, order, wrt, eps, rtol, atol, seed)
     args = list(args)
     rng = np.random.default_rng(seed)
     positions = list(wrt) if wrt is not None else [

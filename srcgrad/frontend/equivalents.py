@@ -48,6 +48,10 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
     if callee is math.log and len(node.args) == 2:
         rewritten = log_with_base(node)
         return None if rewritten is node else anf.operation(rewritten)
+    if callee is np.apply_along_axis:  # the loop it is (``sg.along_axis``), transformed like user code
+        call = gast.Call(func=tp.expr("sg.along_axis", sg=_runtime(anf)), args=node.args, keywords=node.keywords)
+        p, op = anf.operation(gast.copy_location(call, node))
+        return p, mark_written(op, gast.unparse(node.func).strip())
     if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return None
     if callee is builtins.divmod or callee is np.divmod:

@@ -97,6 +97,36 @@ def vectorized(func, *arrays, otypes=None):
     return np.reshape(np.array(out), shape)
 
 
+def along_axis(func, axis, arr, *args, **kwargs):
+    """``np.apply_along_axis(func, axis, arr, *args, **kwargs)`` written as the loop it is, so
+    srcgrad differentiates it like the user's code (the front end calls this in its place):
+    ``func`` on each 1-D slice of ``arr`` along ``axis``; its values' axes stand where
+    ``axis`` stood, as NumPy places them."""
+    arr = np.asarray(arr)
+    axis = axis_index(axis, np.ndim(arr))
+    moved = np.moveaxis(arr, axis, -1)
+    rows = np.reshape(moved, (-1, np.shape(moved)[-1]))
+    if len(rows) == 0:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    out = [func(rows[k], *args, **kwargs) for k in range(len(rows))]
+    if np.asarray(out[0]).dtype.kind in "biu" and np.array(out).dtype.kind in "fc":
+        raise UnsupportedSyntaxError(  # NumPy casts every value to the first one's type
+            "np.apply_along_axis of a function whose first value is an integer", None,
+            "return floats from it (`float(...)`)",
+        )
+    inner = np.ndim(out[0])
+    result = np.reshape(np.stack(out), np.shape(moved)[:-1] + np.shape(out[0]))
+    start = np.ndim(result) - inner
+    return np.moveaxis(result, list(range(start, start + inner)), list(range(axis, axis + inner)))
+
+
+def axis_index(axis, ndim: int) -> int:
+    """``axis`` of an array of ``ndim`` axes counted from the start, checked as NumPy does."""
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
 def carries_derivative(value) -> bool:
     """Whether a captured value can have a nonzero derivative: floating or complex numbers and
     arrays, and containers (closures included) holding any."""
