@@ -407,3 +407,38 @@ def test_a_checked_gradient_compiles_with_jit():
     grad = srcgrad.grad(of_arrays)
     assert "refuse_users_object" in srcgrad.source(grad)  # y, not differentiated, may be anything
     np.testing.assert_allclose(srcgrad.jit(grad)(x, y), grad(x, y))
+
+
+# an object put into a list, tuple or dict the function makes, read back and used: the check
+# of the container's class (Python's own) passed, and the element read from it went unchecked
+# (2.52 for 3 cos(x), silently)
+
+
+def in_a_dict_made_here(x, op):
+    d = {"a": x * 2.0, "b": op}
+    return np.sum(d["b"] * x)
+
+
+def in_a_list_made_here(x, op):
+    d = [x * 2.0, op]
+    return np.sum(d[1] * x)
+
+
+def in_a_tuple_made_here(x, op):
+    d = (x, op)
+    return np.sum(x * d[1])
+
+
+@pytest.mark.parametrize("f", [in_a_dict_made_here, in_a_list_made_here, in_a_tuple_made_here])
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_an_object_read_back_from_a_container_made_here_is_refused(f, mode):
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match="on a `Op` object"):
+        srcgrad.grad(f, mode=mode)(np.array([0.3, 0.5]), Op(3.0))
+
+
+@pytest.mark.parametrize("f", [in_a_dict_made_here, in_a_list_made_here, in_a_tuple_made_here])
+def test_numbers_read_back_from_a_container_made_here_differentiate(f):
+    x = np.array([0.3, 0.5])
+    assert np.allclose(srcgrad.grad(f)(x, 3.0), finite_difference_gradient(lambda v: f(v, 3.0), x))
+    # the container's own index is Python's: only the element read from it is checked
+    assert "refuse_users_object(d," not in str(srcgrad.source(srcgrad.grad(f)))

@@ -71,6 +71,8 @@ def check_operands(
         for k, operand in enumerate(_operands(a.value, function)):
             if not isinstance(operand, gast.Name) or operand.id in seen or not kinds.may_be_object(operand.id):
                 continue
+            if isinstance(a.value, gast.Subscript) and kinds.made_here(operand.id):
+                continue  # (``d["a"]`` of ``d = {...}``: Python's own index, whatever d holds)
             seen.add(operand.id)  # (h * h: one check)
             if spell is None:
                 spell, loops = _Spelling(every, parsed, user_names), _Loops(fn, ops, kinds)
@@ -188,6 +190,12 @@ class OperandKinds:
         for target, a in defs:
             self.defs.setdefault(target, []).append(a)
         self.local = set(params) | set(self.defs) | targets
+        self.displays = {  # lists, tuples and dicts the function makes, and only changes in place
+            name for name, assigned in self.defs.items()
+            if name not in params and name not in targets
+            and any(ops[id(a)].kind == "pack" for a in assigned)
+            and all(ops[id(a)].kind in ("pack", "store", "append") for a in assigned)
+        }
         self.tainted = {p for p in params if p not in wrt} | (targets - self.counters)
         changed = True
         while changed:
@@ -197,6 +205,11 @@ class OperandKinds:
                     self.tainted.add(target)
                     changed = True
 
+    def made_here(self, name: str) -> bool:
+        """Whether ``name`` is always a list, tuple or dict the function made: its operators
+        and index are Python's, whatever it holds."""
+        return name in self.displays
+
     def may_be_object(self, name: str) -> bool:
         if name in self.local:
             return name in self.tainted
@@ -205,8 +218,10 @@ class OperandKinds:
 
     def _gives_object(self, a, op) -> bool:
         kind = op.kind
-        if id(a) in self.checked:
+        if id(a) in self.checked and kind != "index":
             return False  # NumPy's operator on numbers and arrays (or the check refused)
+        # (an index's check is of the container's own class: a list or dict passes it, and may
+        # hold the user's object, which the element read from it is)
         if kind in ("call", "dynamic") and id(a) in self.differentiated:
             return False  # a derivative for its result: numbers and arrays, a pytree of them
         if kind == "const":
