@@ -1151,10 +1151,10 @@ return np.sum(A * A)
 
 
 @pytest.mark.parametrize("line, what", [
-    ("y.fill(2.0)", "in place"),
     ("y.sort()", "in place"),
-    ("np.copyto(y, x * 3.0)", "in place"),
-    ("np.multiply(y, 3.0, out=y)", "out="),
+    ("w = np.copyto(y, x * 3.0)", "in place"),  # statements of their own are stores (probe 18)
+    ("w = np.multiply(y, 3.0, out=y) + 1.0", "out="),
+    ("np.multiply(y, 3.0, out=y, where=y > 1.0)", "out="),
 ])
 def test_numpy_in_place_calls_are_refused(tmp_path, line, what):
     f = _case(tmp_path, f"y = x * 1.0\n{line}\nreturn np.sum(y)")

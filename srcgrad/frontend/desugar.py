@@ -19,8 +19,6 @@
   values is ``max((a, b, c))``, the one-argument form of a sequence;
 - ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
 - ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator;
-- the statement ``np.add.at(a, i, v)`` is the in-place write ``a[...] = sg.added_at(a, i, v)``
-  (a repeated index adds once per occurrence, unlike ``a[i] += v``), see ``add_at_as_write``.
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
 """
@@ -28,9 +26,7 @@ The pieces are lowered to A-normal form by ``anf`` as they are produced.
 from __future__ import annotations
 
 import gast
-import numpy as np
 
-from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_inplace
 from .iterables import MAPPING, SEQUENCE, IterableKinds
@@ -544,37 +540,3 @@ def _element_step(node, result: str, fresh) -> tuple[list, gast.expr]:
         store = gast.Subscript(value=tp.name(result), slice=fresh(node.key), ctx=gast.Store())
         return [gast.Assign(targets=[store], value=fresh(node.value), type_comment=None)], gast.Dict(keys=[], values=[])
     return [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))], gast.List(elts=[], ctx=gast.Load())
-
-
-def add_at_as_writes(node, env) -> None:
-    """Every ``np.add.at(a, i, v)`` statement in ``node`` written by ``add_at_as_write``."""
-    for n in tp.walk(node):
-        for field in ("body", "orelse"):
-            stmts = getattr(n, field, None)
-            if isinstance(stmts, list):
-                stmts[:] = [add_at_as_write(s, env) for s in stmts]
-
-
-def add_at_as_write(s, env):
-    """The statement ``np.add.at(a, i, v)`` as ``a[...] = sg.added_at(a, i, v)``: NumPy
-    writes into ``a``'s memory, and so does the store, which srcgrad carries to ``a``'s views
-    and saves for the reverse sweep; ``sg.added_at`` has the rules (``a``'s cotangent passes
-    through, ``v``'s is read at ``i``). Any other statement as it is (another ``ufunc.at``,
-    keywords, a result used as a value: refused by ``refuse``)."""
-    call = s.value if isinstance(s, gast.Expr) else None
-    if not (
-        isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and call.func.attr == "at"
-        and env.static_value(call.func.value) is np.add and len(call.args) == 3 and not call.keywords
-        and not any(isinstance(a, gast.Starred) for a in call.args)
-        and not any(isinstance(n, (gast.Call, gast.NamedExpr)) for n in tp.walk(call.args[0]))  # read twice
-    ):
-        return s
-    env.made["sg"] = runtime
-    a, indices, b = call.args
-    target = gast.Subscript(value=tp.clone(a), slice=gast.Constant(value=Ellipsis, kind=None), ctx=gast.Store())
-    value = gast.copy_location(gast.Call(func=tp.expr("sg.added_at"), args=[a, indices, b], keywords=[]), call)
-    for n in tp.walk(target):
-        if isinstance(n, gast.Name):
-            n.ctx = gast.Load()
-    target.ctx = gast.Store()
-    return gast.copy_location(gast.Assign(targets=[target], value=value, type_comment=None), s)

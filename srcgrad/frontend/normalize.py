@@ -38,9 +38,10 @@ from .anf import Anf
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
-from .desugar import Desugar, add_at_as_writes
+from .desugar import Desugar
 from .distributions import unfreeze_distributions
 from .imports import bind_imports
+from .in_place_calls import in_place_calls_as_writes
 from .inline_nested import NestedFunctions
 from .iterables import IterableKinds
 from .jumps import lower_jumps
@@ -102,7 +103,7 @@ class Normalizer:
         node = self.parsed.node
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
-        add_at_as_writes(node, self.env)  # np.add.at(a, i, v): a[...] = sg.added_at(a, i, v)
+        in_place_calls_as_writes(node, self.env)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours

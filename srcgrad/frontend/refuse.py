@@ -1,9 +1,9 @@
 """Refusals that need names resolved: NumPy calls that change an array in place.
 
-``np.add(a, b, out=y)`` (or ``np.add(a, b, y)``), ``y.sort()``, ``np.multiply.at(y, i, v)``
-(``np.add.at`` but as a statement of its own, which ``desugar`` writes as a store),
-``y.__iadd__(v)`` or ``np.copyto(y, x)`` change memory
-the transformations cannot see (a value changes with no assignment to it).
+``y.sort()``, ``np.multiply.at(y, i, v)``, ``y.__iadd__(v)``, and ``np.add(a, b, out=y)``,
+``np.copyto(y, x)`` or ``y.fill(v)`` other than as a statement of its own (which
+``in_place_calls`` writes as a store) change memory the transformations cannot see
+(a value changes with no assignment to it).
 A write into data defined outside the function (``BUF[:] = x`` of a module-level
 array, ``P0.W[0, 1] = k``) is refused too: generated code hands such an object no
 tangent or adjoint of its own.

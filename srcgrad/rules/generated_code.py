@@ -27,6 +27,7 @@ nondifferentiable(
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
+    sg.diagonal_positions,  # np.fill_diagonal's entries (frontend.in_place_calls)
 )
 
 

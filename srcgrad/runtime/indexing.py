@@ -300,7 +300,11 @@ def _axes_consumed(part) -> int:
 
 
 def without(b, index):
-    """A copy of the cotangent ``b`` with ``b[index]`` zeroed (that part was overwritten)."""
+    """A copy of the cotangent ``b`` with ``b[index]`` zeroed (that part was overwritten): a
+    zero like ``b`` for all of a 0-d array, whose cotangent may be a number."""
+    whole = index is Ellipsis or (isinstance(index, tuple) and not index)
+    if whole and not isinstance(b, (np.ndarray, list, tuple, dict)):
+        return zeros_like(b)
     if isinstance(b, tuple):
         out = list(b)
         out[index] = zeros_like(out[index])
@@ -344,7 +348,7 @@ def add_at(b, index, g):
 def added_at(a, indices, b):
     """``np.add.at(a, indices, b)`` as a value: a copy of the array ``a`` with ``b`` added at
     ``indices``, a repeated index once per occurrence. The front end writes that statement
-    as ``a[...] = sg.added_at(a, indices, b)`` (``desugar.add_at_as_write``): an in-place
+    as ``a[...] = sg.added_at(a, indices, b)`` (``frontend.in_place_calls``): an in-place
     write srcgrad follows to ``a``'s views and saves for the reverse sweep."""
     if not hasattr(a, "shape"):
         raise TypeError(f"np.add.at writes into an array, not a {type(a).__name__}")
@@ -357,3 +361,20 @@ def add_at_tangent(db, index, dg, b):
     if pytree.is_container(b):  # a tuple, list or dict cotangent: one element is added
         return add_at(pytree.rebuild(b, out) if isinstance(b, tuple) else out, index, dg)
     return scatter_add(out, index, dg)
+
+
+def diagonal_positions(a, wrap=False) -> tuple:
+    """The index of the entries ``np.fill_diagonal(a, v, wrap)`` writes: every ``step``-th
+    entry of ``a.flat`` (one past a row's length in 2-D, the next diagonal entry of an array
+    whose sides are equal), stopping below the first column's end in a tall 2-D ``a`` unless
+    ``wrap``. The front end writes that call as ``a[<these>] = v`` (``in_place_calls``)."""
+    shape = np.shape(a)
+    if len(shape) < 2:
+        raise ValueError("np.fill_diagonal needs an array of at least 2 dimensions")
+    if len(shape) == 2:
+        step, stop = shape[1] + 1, None if wrap else shape[1] * shape[1]
+    elif any(side != shape[0] for side in shape):
+        raise ValueError("np.fill_diagonal needs every side of an array of 3 or more dimensions equal")
+    else:
+        step, stop = 1 + int(np.sum(np.cumprod(shape[:-1]))), None
+    return np.unravel_index(np.arange(int(np.prod(shape)))[:stop:step], shape)

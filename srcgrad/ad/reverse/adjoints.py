@@ -129,13 +129,14 @@ class Adjoints:
         x = op.container.id
         b = self.adjoint(x)
         self.reads |= tp.names_in(op.index)
-        part = gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Load())
+        whole = whole_index(op.index)  # x[...] = v: all of x (its cotangent may be a number)
+        part = tp.name(b) if whole else gast.Subscript(value=tp.name(b), slice=op.index, ctx=gast.Load())
         out = []
         value = op.elements[0]
         taken = None
         if isinstance(value, gast.Name) and self.activity.is_active(value.id):
             # (x: an array of integers or booleans passes nothing back, the store cast v)
-            if self._basic_index(op.index):
+            if whole or self._basic_index(op.index):
                 taken = tp.expr("sg.taken(p, v, x)", sg=self.sg(), p=part, v=value, x=x)
             else:  # a fancy index may repeat: only the last write of each element counts
                 taken = tp.expr("sg.taken_at(b, i, v, x)", sg=self.sg(), b=b, i=_index_expr(op.index), v=value, x=x)
@@ -146,7 +147,7 @@ class Adjoints:
                 taken = tp.name(temp)
             else:
                 out += self.accumulate(value.id, taken, state, owned=True)
-        if state.get(x):
+        if state.get(x) and not whole:
             out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
             tp._set_store(out[-1].targets[0])
         else:
