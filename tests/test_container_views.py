@@ -261,7 +261,7 @@ def rows_zipped(A):
 def test_a_write_into_a_row_an_iterator_gave_is_refused():
     # the rows are views of B: the writes were lost (the value half what it is), silently
     refused(generated_rows, A, "rows")
-    refused(sorted_rows, A, "shares memory")
+    refused(sorted_rows, A, "share memory")  # (its items are read by position since probe 18)
     refused(next_row, A, "shares memory")
     refused(enumerated_rows, A, "holds")
     refused(nditer_items, A, "nditer")

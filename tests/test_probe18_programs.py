@@ -689,6 +689,51 @@ def test_in_place_calls_keep_numpys_values_and_the_callers_array():
     np.testing.assert_array_equal(given, x)
 
 
+# == 6. sorted(..., key=...) and reverse= (refused before probe 18) =======================
+
+
+def _second(pair):
+    return pair[1]
+
+
+def rows_ranked_by_norm(X):
+    rows = sorted(X, key=np.linalg.norm)
+    return sum(r @ r * (i + 1) for i, r in enumerate(rows))
+
+
+def ranked_with_ties_reversed(x):
+    pairs = sorted(zip(x, [2, 1, 2, 1]), key=_second, reverse=True)  # ties keep their order
+    return sum(v * (i + 1) ** 2 for i, (v, _) in enumerate(pairs))
+
+
+def top_records_by_score(x):
+    records = [{"score": x[0], "w": x[1]}, {"score": x[1] * 2, "w": x[2]}, {"score": -x[2], "w": x[0]}]
+    best = sorted(records, key=lambda r: r["score"], reverse=True)[:2]
+    return sum(r["w"] * r["score"] for r in best)
+
+
+def smallest_magnitudes(x):
+    def size(t):
+        return abs(t)
+    s = sorted(x, key=size)
+    return s[0] * 3 + s[-1] ** 2 + sum(sorted(x, reverse=True)[:2])
+
+
+SORTED_PROGRAMS = [
+    ("rows_ranked_by_norm", rows_ranked_by_norm, (randn(3, 2),)),
+    ("ranked_with_ties_reversed", ranked_with_ties_reversed, (np.array([0.3, -0.2, 0.9, 0.5]),)),
+    ("top_records_by_score", top_records_by_score, (np.array([0.3, -0.4, 0.5]),)),
+    ("smallest_magnitudes", smallest_magnitudes, (np.array([0.3, -1.2, 0.9]),)),
+]
+
+
+@pytest.mark.parametrize("name, f, args", SORTED_PROGRAMS, ids=[p[0] for p in SORTED_PROGRAMS])
+def test_sorted_by_a_key(name, f, args):
+    assert srcgrad.value_and_grad(f)(*args)[0] == f(*args)
+    for order in (1, 2):
+        srcgrad.check_grads(f, list(args), modes=("rev", "fwd"), order=order, rtol=1e-4, atol=1e-5)
+
+
 # == The corpus ===========================================================================
 
 # (name, function, arguments, modes, second order?)

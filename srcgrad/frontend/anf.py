@@ -206,6 +206,10 @@ class Anf:
                 return converted
         if callee is functools.reduce:
             return self.lower.desugar.reduce(node)
+        if callee is builtins.sorted:
+            by_key = self.lower.desugar.sorted_by_key(node)
+            if by_key is not None:
+                return by_key
         rewritten = piecewise(self.lower, node) if callee is np.piecewise else equivalent_call(node, callee, self)
         if rewritten is not None:  # np.piecewise, math.log(x, b), np.add.reduce(x), divmod(x, c)...
             return rewritten

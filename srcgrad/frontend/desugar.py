@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_inplace
 from .iterables import MAPPING, SEQUENCE, IterableKinds
@@ -261,6 +262,48 @@ class Desugar:
         out = pre + self.lower.block(statements)
         self.lower.origin = saved
         return out, tp.name(acc)
+
+    def sorted_by_key(self, call: gast.Call) -> tuple[list, gast.expr] | None:
+        """``sorted(xs, key=k, reverse=r)`` as its items read at the positions their keys sort
+        to: ``items = list(xs)``, ``order = sg.key_order([k(t) for t in items], r)``, then
+        ``[items[i] for i in order]`` (``reverse=r`` alone: the items are their keys). The order
+        carries no derivative and the items carry theirs (sorted's own rule orders numbers
+        only). None for any other call of sorted (``key=None`` is left out of it)."""
+        keywords = {k.arg: k.value for k in call.keywords}
+        key = keywords.get("key")
+        if isinstance(key, gast.Constant) and key.value is None:  # key=None: no key
+            call.keywords = [k for k in call.keywords if k.arg != "key"]
+            keywords.pop("key")
+            key = None
+        if len(call.args) != 1 or isinstance(call.args[0], gast.Starred) or set(keywords) - {"key", "reverse"} or not keywords:
+            return None
+        self.lower.env.made["sg"] = runtime
+        anf = self.lower.anf
+        pre = []
+        if key is not None and not (isinstance(key, gast.Lambda) or (isinstance(key, gast.Name) and key.id in self.lower.nested.defs)):
+            pre, key = anf.atomize(key)
+        items, order, item, at = (self.names.fresh(n) for n in ("items", "order", "item", "at"))
+        self.names.spelled[items] = gast.unparse(call).strip()  # what messages call the items
+        keys = tp.name(items) if key is None else gast.ListComp(  # reverse=True alone: the items are the keys
+            elt=gast.Call(func=key, args=[tp.name(item)], keywords=[]),
+            generators=[gast.comprehension(target=tp.name(item, store=True), iter=tp.name(items), ifs=[], is_async=0)],
+        )
+        picked = gast.ListComp(
+            elt=tp.expr("xs[k]", xs=items, k=at),
+            generators=[gast.comprehension(target=tp.name(at, store=True), iter=tp.name(order), ifs=[], is_async=0)],
+        )
+        statements = [
+            tp.assign(items, tp.expr("list(xs)", xs=call.args[0])),
+            tp.assign(order, tp.expr("sg.key_order(ks, r)", ks=keys, r=keywords.get("reverse", tp.const(False)))),
+        ]
+        for n in tp.walk(statements + [picked]):
+            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
+                gast.copy_location(n, call)
+        saved = self.lower.origin
+        out = pre + self.lower.block(statements)
+        self.lower.origin = saved
+        p, value = anf.atomize(picked)
+        return out + p, value
 
     def conditional(self, node) -> tuple[list, gast.expr]:
         """``a if c else b``  ->  ``if c: t = a  else: t = b``."""

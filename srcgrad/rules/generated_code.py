@@ -28,6 +28,7 @@ nondifferentiable(
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions,  # np.fill_diagonal's entries (frontend.in_place_calls)
+    sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
 )
 
 

@@ -24,6 +24,13 @@ def sorted_of(iterable):
     return sorted(iterable)
 
 
+def key_order(keys, reverse=False) -> list:
+    """The positions of ``sorted(xs, key=k, reverse=reverse)``'s items in ``xs``, from their
+    keys ``[k(t) for t in xs]``: Python's stable order (equal keys keep their places, also
+    reversed). The front end reads the items at these positions (``Desugar.sorted_by_key``)."""
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=bool(reverse))
+
+
 def sorted_values(a, ans, at=None):
     """``a`` as ``sorted(a)``'s rules order it: the 1-d array of its numbers, refused (``at``:
     the user's call) where they are not numbers: sorted compares tuples and arrays as wholes,
