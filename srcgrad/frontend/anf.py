@@ -204,12 +204,9 @@ class Anf:
             converted = self.lower.closures.vectorize(node)
             if converted is not None:
                 return converted
-        if callee is functools.reduce:
-            return self.lower.desugar.reduce(node)
-        if callee is builtins.sorted:
-            by_key = self.lower.desugar.sorted_by_key(node)
-            if by_key is not None:
-                return by_key
+        desugared = self.lower.desugar.call(node, callee)  # functools.reduce, sorted(xs, key=k)
+        if desugared is not None:
+            return desugared
         rewritten = piecewise(self.lower, node) if callee is np.piecewise else equivalent_call(node, callee, self)
         if rewritten is not None:  # np.piecewise, math.log(x, b), np.add.reduce(x), divmod(x, c)...
             return rewritten

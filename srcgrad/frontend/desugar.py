@@ -25,6 +25,9 @@ The pieces are lowered to A-normal form by ``anf`` as they are produced.
 
 from __future__ import annotations
 
+import builtins
+import functools
+
 import gast
 
 from .. import runtime
@@ -262,6 +265,12 @@ class Desugar:
         out = pre + self.lower.block(statements)
         self.lower.origin = saved
         return out, tp.name(acc)
+
+    def call(self, call: gast.Call, callee) -> tuple[list, gast.expr] | None:
+        """A call written as a few statements (``functools.reduce``, ``sorted`` by a key), or None."""
+        if callee is functools.reduce:
+            return self.reduce(call)
+        return self.sorted_by_key(call) if callee is builtins.sorted else None
 
     def sorted_by_key(self, call: gast.Call) -> tuple[list, gast.expr] | None:
         """``sorted(xs, key=k, reverse=r)`` as its items read at the positions their keys sort
