@@ -242,13 +242,8 @@ class SharingFacts(Problem):
                 for share in _stored_shares(s, self.containers):
                     links.setdefault(share.ref, set()).add(share.base)
                     links.setdefault(share.base, set()).add(share.ref)
-        reached, todo = set(updated), list(updated)
-        while todo:
-            for other in links.get(todo.pop(), ()):
-                if other not in reached:
-                    reached.add(other)
-                    todo.append(other)
-        return reached
+        self.links, self.updated = links, updated  # (read again by `_elements_written`)
+        return _linked_from(updated, links)
 
     def join(self, a: Facts, b: Facts) -> Facts:
         return _join(a, b)
@@ -1317,10 +1312,12 @@ def _copy_shares(s, name: str, base: str, containers: dict, elements_written: se
 def _elements_written(fn, facts: SharingFacts) -> set[str]:
     """The names an in-place update may write into an element of (a list's array, not a view of
     an array): ``xs[k] += v``, or ``t = xs[k]`` (``v = xs.pop()``) with ``t`` linked to an
-    update (``facts.relevant``); and the names whose elements those are (``walked = xs``, a
-    ``for`` over ``xs``)."""
+    update other than through ``xs`` (``_reached_around``: ``t = w[0]; u = w[1:]; u *= 2`` writes
+    no element); and the names whose elements those are (``walked = xs``, a ``for`` over ``xs``,
+    ``ys = xs[1:]``)."""
     found: set[str] = set()
     handed: dict[str, set] = {}  # a name -> those it hands its elements on from
+    around: dict[str, set] = {}  # a container -> the names linked to an update not through it
     for a in assignments(fn.body):
         if is_append(a) or not isinstance(a, gast.Assign):
             continue
@@ -1330,10 +1327,10 @@ def _elements_written(fn, facts: SharingFacts) -> set[str]:
                 found.add(target.value.id)
             continue
         taken = op.kind in ("index", "pop") and isinstance(op.container, gast.Name)
-        if taken and not isinstance(op.index, gast.Slice) and target.id in facts.relevant:
+        if taken and not isinstance(op.index, gast.Slice) and _reached_around(facts, target.id, op.container.id, around):
             found.add(op.container.id)
-        for share in facts.shares_made(a, target.id, op):
-            if share.how in ("same", "opaque"):
+        for share in facts.shares_made(a, target.id, op):  # (a list's slice holds its elements too)
+            if share.how in ("same", "opaque") or share.how == "part" and isinstance(share.index, gast.Slice):
                 handed.setdefault(share.ref, set()).add(share.base)
     todo = list(found)
     while todo:
@@ -1581,6 +1578,28 @@ def _implied_pairs(same: dict) -> tuple[list, bool]:
     if not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES:
         return [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]], True
     return [(a, ends[0]) for a in ends[1:]], surely_first
+
+
+def _reached_around(facts: SharingFacts, name: str, container: str, memo: dict) -> bool:
+    """Whether ``name`` (an element taken out of ``container``) is linked to an update by a way
+    that does not pass through ``container``: only then may the update write into the element's
+    memory. (Through the container it writes the container: an array's memory, or a list's
+    slots, which the list's elements do not share.)"""
+    if container not in memo:
+        links = {n: others - {container} for n, others in facts.links.items() if n != container}
+        memo[container] = _linked_from(facts.updated - {container}, links)
+    return name in memo[container]
+
+
+def _linked_from(starts: set, links: dict) -> set:
+    """The names ``links`` join, by any chain, to one of ``starts`` (those included)."""
+    reached, todo = set(starts), list(starts)
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other not in reached:
+                reached.add(other)
+                todo.append(other)
+    return reached
 
 
 def _put_into(share: Share, end: str, containers) -> bool:
