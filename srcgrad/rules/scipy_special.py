@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special
 
 from .. import runtime as sg
-from .registry import real_input_rules
+from .registry import nondifferentiable, real_input_rules
 
 defvjp, defjvp = real_input_rules()  # SciPy's complex conventions are not these rules'
 
@@ -622,3 +622,115 @@ def erfcinv(g, ans, y):
 @defjvp(special.erfcinv)
 def erfcinv_jvp(dy, ans, y):
     return -dy * (math.sqrt(math.pi) / 2.0) * np.exp(ans**2)
+
+
+# ------------------------------------------------------- more elementary functions
+
+nondifferentiable(special.gammasgn)  # the sign of Gamma(x): piecewise constant
+
+
+@defvjp(special.exprel)
+def exprel(g, ans, x):
+    """(e^x - 1) / x: d/dx = (e^x - exprel(x)) / x, from its series near 0 (where that
+    difference cancels): 1/2 + x/3 + x^2/8 + x^3/30. The other branch reads x only
+    where it is away from 0, so neither branch's derivative is 0/0 there."""
+    near = np.abs(x) < 1e-3
+    away = np.where(near, 1.0, x)
+    return g * np.where(near, 0.5 + x * (1.0 / 3.0 + x * (0.125 + x / 30.0)), (np.exp(away) - special.exprel(away)) / away)
+
+
+@defjvp(special.exprel)
+def exprel_jvp(dx, ans, x):
+    near = np.abs(x) < 1e-3
+    away = np.where(near, 1.0, x)
+    return dx * np.where(near, 0.5 + x * (1.0 / 3.0 + x * (0.125 + x / 30.0)), (np.exp(away) - special.exprel(away)) / away)
+
+
+@defvjp(special.dawsn)
+def dawsn(g, ans, x):
+    """Dawson's integral F: F' = 1 - 2 x F."""
+    return g * (1.0 - 2.0 * x * ans)
+
+
+@defjvp(special.dawsn)
+def dawsn_jvp(dx, ans, x):
+    return dx * (1.0 - 2.0 * x * ans)
+
+
+@defvjp(special.spence)
+def spence(g, ans, z):
+    """Spence's function, the integral of log t / (1 - t) from 1 to z: d/dz = -log1p(w) / w
+    with w = z - 1, from its series -(1 - w/2 + w^2/3 - w^3/4) near z = 1 (finite there)."""
+    w = z - 1.0
+    near = np.abs(w) < 1e-4
+    away = np.where(near, 1.0, w)
+    return g * np.where(near, -1.0 + w * (0.5 - w * (1.0 / 3.0 - 0.25 * w)), -np.log1p(away) / away)
+
+
+@defjvp(special.spence)
+def spence_jvp(dz, ans, z):
+    w = z - 1.0
+    near = np.abs(w) < 1e-4
+    away = np.where(near, 1.0, w)
+    return dz * np.where(near, -1.0 + w * (0.5 - w * (1.0 / 3.0 - 0.25 * w)), -np.log1p(away) / away)
+
+
+@defvjp(special.kl_div, broadcasts=True)
+def kl_div(g, ans, x, y):
+    """x log(x / y) - x + y: d/dx = log(x / y), d/dy = 1 - x / y (as ``rel_entr``)."""
+    return g * np.log(x / y), g * (1.0 - x / y)
+
+
+@defjvp(special.kl_div, broadcasts=True)
+def kl_div_jvp(dx, dy, ans, x, y):
+    return dx * np.log(x / y) + dy * (1.0 - x / y)
+
+
+@defvjp(special.pseudo_huber, broadcasts=True)
+def pseudo_huber(g, ans, delta, r):
+    """delta h - delta^2 with h = sqrt(delta^2 + r^2): d/dr = delta r / h,
+    d/ddelta = h + delta^2 / h - 2 delta (both 0 at delta = r = 0, the one-sided limits)."""
+    h = np.sqrt(delta * delta + r * r)
+    safe = np.where(h == 0.0, 1.0, h)
+    return g * (h + delta * delta / safe - 2.0 * delta), g * delta * r / safe
+
+
+@defjvp(special.pseudo_huber, broadcasts=True)
+def pseudo_huber_jvp(ddelta, dr, ans, delta, r):
+    h = np.sqrt(delta * delta + r * r)
+    safe = np.where(h == 0.0, 1.0, h)
+    return ddelta * (h + delta * delta / safe - 2.0 * delta) + dr * delta * r / safe
+
+
+@defvjp(special.owens_t, broadcasts=True)
+def owens_t(g, ans, h, a):
+    """T(h, a) = integral of exp(-h^2 (1 + t^2) / 2) / (2 pi (1 + t^2)) over t in [0, a]:
+    d/dh = -phi(h) erf(a h / sqrt 2) / 2, d/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))."""
+    return (
+        -g * np.exp(-0.5 * h * h) / math.sqrt(8.0 * math.pi) * special.erf(a * h / math.sqrt(2.0)),
+        g * np.exp(-0.5 * h * h * (1.0 + a * a)) / (2.0 * math.pi * (1.0 + a * a)),
+    )
+
+
+@defjvp(special.owens_t, broadcasts=True)
+def owens_t_jvp(dh, da, ans, h, a):
+    return -dh * np.exp(-0.5 * h * h) / math.sqrt(8.0 * math.pi) * special.erf(
+        a * h / math.sqrt(2.0)
+    ) + da * np.exp(-0.5 * h * h * (1.0 + a * a)) / (2.0 * math.pi * (1.0 + a * a))
+
+
+@defvjp(special.stdtr, broadcasts=True)
+def stdtr(g, ans, df, t):
+    """Student's t cdf: d/dt is its density; its derivative in df is not provided."""
+    return sg.no_derivative("scipy.special.stdtr", "df"), g * np.exp(
+        special.gammaln(0.5 * df + 0.5) - special.gammaln(0.5 * df) - 0.5 * np.log(df * math.pi)
+        - (0.5 * df + 0.5) * np.log1p(t * t / df)
+    )
+
+
+@defjvp(special.stdtr, broadcasts=True)
+def stdtr_jvp(ddf, dt, ans, df, t):
+    return dt * np.exp(
+        special.gammaln(0.5 * df + 0.5) - special.gammaln(0.5 * df) - 0.5 * np.log(df * math.pi)
+        - (0.5 * df + 0.5) * np.log1p(t * t / df)
+    ) + ddf * sg.no_derivative("scipy.special.stdtr", "df")

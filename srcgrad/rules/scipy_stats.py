@@ -37,10 +37,13 @@ from scipy.stats import (
     beta,
     binom,
     cauchy,
+    chi2,
     dirichlet,
+    expon,
     gamma,
     laplace,
     logistic,
+    lognorm,
     multivariate_normal,
     norm,
     poisson,
@@ -1174,6 +1177,247 @@ def binom_logsf_jvp(dk, dn, dp, ans, k, n, p, loc=0):
     return dp * np.exp(np.log(n) + binom.logpmf(np.floor(k), n - 1, p, loc) - ans)
 
 
+# -------------------------------------------------------------------- chi2
+# chi2(df) is gamma(df / 2, scale=2): with z = (x - loc) / scale, the score is
+# (df/2 - 1) / z - 1/2 and d logpdf/ddf = (log(z / 2) - digamma(df / 2)) / 2
+
+
+@defvjp(chi2.logpdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logpdf(g, ans, x, df, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    score = (0.5 * df - 1.0) / z - 0.5
+    df_slope = 0.5 * (np.log(0.5 * z) - special.digamma(0.5 * df))
+    gx = g * score / scale
+    return gx, g * df_slope, -gx, -g * (1.0 + z * score) / scale
+
+
+@defjvp(chi2.logpdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logpdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    score = (0.5 * df - 1.0) / z - 0.5
+    df_slope = 0.5 * (np.log(0.5 * z) - special.digamma(0.5 * df))
+    return (dx - dloc) * score / scale + ddf * df_slope - dscale * (1.0 + z * score) / scale
+
+
+@defvjp(chi2.pdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_pdf(g, ans, x, df, loc=0.0, scale=1.0):
+    gp = g * ans
+    z = (x - loc) / scale
+    score = (0.5 * df - 1.0) / z - 0.5
+    df_slope = 0.5 * (np.log(0.5 * z) - special.digamma(0.5 * df))
+    gx = gp * score / scale
+    return gx, gp * df_slope, -gx, -gp * (1.0 + z * score) / scale
+
+
+@defjvp(chi2.pdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_pdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    score = (0.5 * df - 1.0) / z - 0.5
+    df_slope = 0.5 * (np.log(0.5 * z) - special.digamma(0.5 * df))
+    return ans * ((dx - dloc) * score / scale + ddf * df_slope - dscale * (1.0 + z * score) / scale)
+
+
+@defvjp(chi2.cdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_cdf(g, ans, x, df, loc=0.0, scale=1.0):
+    gx = g * chi2.pdf(x, df, loc, scale)
+    return gx, sg.no_derivative("scipy.stats.chi2.cdf", "df"), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(chi2.cdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_cdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    return (dx - dloc - dscale * (x - loc) / scale) * chi2.pdf(
+        x, df, loc, scale
+    ) + ddf * sg.no_derivative("scipy.stats.chi2.cdf", "df")
+
+
+@defvjp(chi2.sf, broadcasts=True, optional=LOC_SCALE)
+def chi2_sf(g, ans, x, df, loc=0.0, scale=1.0):
+    gx = -g * chi2.pdf(x, df, loc, scale)
+    return gx, sg.no_derivative("scipy.stats.chi2.sf", "df"), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(chi2.sf, broadcasts=True, optional=LOC_SCALE)
+def chi2_sf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    return (dloc - dx + dscale * (x - loc) / scale) * chi2.pdf(
+        x, df, loc, scale
+    ) + ddf * sg.no_derivative("scipy.stats.chi2.sf", "df")
+
+
+@defvjp(chi2.logcdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logcdf(g, ans, x, df, loc=0.0, scale=1.0):
+    gx = g * np.exp(chi2.logpdf(x, df, loc, scale) - ans)
+    return gx, sg.no_derivative("scipy.stats.chi2.logcdf", "df"), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(chi2.logcdf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logcdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    return (dx - dloc - dscale * (x - loc) / scale) * np.exp(
+        chi2.logpdf(x, df, loc, scale) - ans
+    ) + ddf * sg.no_derivative("scipy.stats.chi2.logcdf", "df")
+
+
+@defvjp(chi2.logsf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logsf(g, ans, x, df, loc=0.0, scale=1.0):
+    gx = -g * np.exp(chi2.logpdf(x, df, loc, scale) - ans)
+    return gx, sg.no_derivative("scipy.stats.chi2.logsf", "df"), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(chi2.logsf, broadcasts=True, optional=LOC_SCALE)
+def chi2_logsf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
+    return (dloc - dx + dscale * (x - loc) / scale) * np.exp(
+        chi2.logpdf(x, df, loc, scale) - ans
+    ) + ddf * sg.no_derivative("scipy.stats.chi2.logsf", "df")
+
+
+# ------------------------------------------------------------------- expon
+# the density exp(-z) / scale on z >= 0: score -1; the cdf family's derivatives are
+# written with the density, which is 0 left of loc, where the cdf and sf are constant
+
+
+@defvjp(expon.logpdf, broadcasts=True, optional=LOC_SCALE)
+def expon_logpdf(g, ans, x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    gx = -g / scale
+    return gx, -gx, -g * (1.0 - z) / scale
+
+
+@defjvp(expon.logpdf, broadcasts=True, optional=LOC_SCALE)
+def expon_logpdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return (dloc - dx) / scale - dscale * (1.0 - z) / scale
+
+
+@defvjp(expon.pdf, broadcasts=True, optional=LOC_SCALE)
+def expon_pdf(g, ans, x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    gx = -g * ans / scale
+    return gx, -gx, -g * ans * (1.0 - z) / scale
+
+
+@defjvp(expon.pdf, broadcasts=True, optional=LOC_SCALE)
+def expon_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return ans * ((dloc - dx) / scale - dscale * (1.0 - z) / scale)
+
+
+@defvjp(expon.cdf, broadcasts=True, optional=LOC_SCALE)
+def expon_cdf(g, ans, x, loc=0.0, scale=1.0):
+    gx = g * expon.pdf(x, loc, scale)
+    return gx, -gx, -gx * (x - loc) / scale
+
+
+@defjvp(expon.cdf, broadcasts=True, optional=LOC_SCALE)
+def expon_cdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    return (dx - dloc - dscale * (x - loc) / scale) * expon.pdf(x, loc, scale)
+
+
+@defvjp(expon.sf, broadcasts=True, optional=LOC_SCALE)
+def expon_sf(g, ans, x, loc=0.0, scale=1.0):
+    gx = -g * expon.pdf(x, loc, scale)
+    return gx, -gx, -gx * (x - loc) / scale
+
+
+@defjvp(expon.sf, broadcasts=True, optional=LOC_SCALE)
+def expon_sf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    return (dloc - dx + dscale * (x - loc) / scale) * expon.pdf(x, loc, scale)
+
+
+@defvjp(expon.logcdf, broadcasts=True, optional=LOC_SCALE)
+def expon_logcdf(g, ans, x, loc=0.0, scale=1.0):
+    gx = g * np.exp(expon.logpdf(x, loc, scale) - ans)
+    return gx, -gx, -gx * (x - loc) / scale
+
+
+@defjvp(expon.logcdf, broadcasts=True, optional=LOC_SCALE)
+def expon_logcdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    return (dx - dloc - dscale * (x - loc) / scale) * np.exp(expon.logpdf(x, loc, scale) - ans)
+
+
+@defvjp(expon.logsf, broadcasts=True, optional=LOC_SCALE)
+def expon_logsf(g, ans, x, loc=0.0, scale=1.0):
+    gx = -g * np.exp(expon.logpdf(x, loc, scale) - ans)
+    return gx, -gx, -gx * (x - loc) / scale
+
+
+@defjvp(expon.logsf, broadcasts=True, optional=LOC_SCALE)
+def expon_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
+    return (dloc - dx + dscale * (x - loc) / scale) * np.exp(expon.logpdf(x, loc, scale) - ans)
+
+
+# ----------------------------------------------------------------- lognorm
+# with z = (x - loc) / scale and u = log(z) / s: the score is -(1 + u / s) / z,
+# d logpdf/ds = (u^2 - 1) / s and d cdf/ds = -phi(u) u / s (0 left of loc)
+
+
+@defvjp(lognorm.logpdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_logpdf(g, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(z) / s
+    score = -(1.0 + u / s) / z
+    gx = g * score / scale
+    return gx, g * (u * u - 1.0) / s, -gx, -g * (1.0 + z * score) / scale
+
+
+@defjvp(lognorm.logpdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_logpdf_jvp(dx, ds, dloc, dscale, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(z) / s
+    score = -(1.0 + u / s) / z
+    return (dx - dloc) * score / scale + ds * (u * u - 1.0) / s - dscale * (1.0 + z * score) / scale
+
+
+@defvjp(lognorm.pdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_pdf(g, ans, x, s, loc=0.0, scale=1.0):
+    gp = g * ans
+    z = (x - loc) / scale
+    u = np.log(z) / s
+    score = -(1.0 + u / s) / z
+    gx = gp * score / scale
+    return gx, gp * (u * u - 1.0) / s, -gx, -gp * (1.0 + z * score) / scale
+
+
+@defjvp(lognorm.pdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_pdf_jvp(dx, ds, dloc, dscale, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(z) / s
+    score = -(1.0 + u / s) / z
+    return ans * ((dx - dloc) * score / scale + ds * (u * u - 1.0) / s - dscale * (1.0 + z * score) / scale)
+
+
+@defvjp(lognorm.cdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_cdf(g, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(np.where(z > 0.0, z, 1.0)) / s
+    gx = g * lognorm.pdf(x, s, loc, scale)
+    return gx, -g * np.where(z > 0.0, norm.pdf(u) * u / s, 0.0), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(lognorm.cdf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_cdf_jvp(dx, ds, dloc, dscale, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(np.where(z > 0.0, z, 1.0)) / s
+    return (dx - dloc - dscale * (x - loc) / scale) * lognorm.pdf(x, s, loc, scale) - ds * np.where(
+        z > 0.0, norm.pdf(u) * u / s, 0.0
+    )
+
+
+@defvjp(lognorm.sf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_sf(g, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(np.where(z > 0.0, z, 1.0)) / s
+    gx = -g * lognorm.pdf(x, s, loc, scale)
+    return gx, g * np.where(z > 0.0, norm.pdf(u) * u / s, 0.0), -gx, -gx * (x - loc) / scale
+
+
+@defjvp(lognorm.sf, broadcasts=True, optional=LOC_SCALE)
+def lognorm_sf_jvp(dx, ds, dloc, dscale, ans, x, s, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    u = np.log(np.where(z > 0.0, z, 1.0)) / s
+    return (dloc - dx + dscale * (x - loc) / scale) * lognorm.pdf(x, s, loc, scale) + ds * np.where(
+        z > 0.0, norm.pdf(u) * u / s, 0.0
+    )
+
+
 # ---------------------------------------------------------- multivariate normal
 
 
@@ -1239,7 +1483,7 @@ def dirichlet_pdf_jvp(dx, dalpha, ans, x, alpha):
 # A frozen distribution's ``dist`` is a private copy of the module-level one, so
 # its bound methods are not the ones the rules are registered on: map by type.
 _DISTRIBUTIONS = {
-    type(d): d for d in (norm, t, gamma, beta, laplace, cauchy, logistic, poisson, bernoulli, binom)
+    type(d): d for d in (norm, t, gamma, beta, laplace, cauchy, logistic, chi2, expon, lognorm, poisson, bernoulli, binom)
 }
 
 
