@@ -124,21 +124,14 @@ def cholesky_jvp(da, ans, a):
 def eigh(g, ans, a, UPLO="L"):
     """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]), on UPLO's triangle."""
     w = sg.real_only(a, "np.linalg.eigh", ans[0])
-    v = ans[1]
-    vt = sg.mT(v)
-    gw = sg.part(g, ans, 0)
-    gv = sg.part(g, ans, 1)
-    ga = (v * gw[..., None, :]) @ vt + v @ (sg.inverse_gaps(w) * (vt @ gv)) @ vt
-    return sg.one_triangle_adjoint(ga, UPLO.upper() == "L")
+    return sg.eigh_adjoint(sg.part(g, ans, 0), sg.part(g, ans, 1), w, ans[1], UPLO.upper() == "L")
 
 
 @defjvp(np.linalg.eigh)
 def eigh_jvp(da, ans, a, UPLO="L"):
     """dw = diag(V^T da V), dV = V (F * (V^T da V)), da read from UPLO's triangle."""
     w = sg.real_only(a, "np.linalg.eigh", ans[0])
-    v = ans[1]
-    s = sg.mT(v) @ sg.symmetric_read(da, UPLO.upper() == "L") @ v
-    return np.diagonal(s, 0, -2, -1), v @ (sg.inverse_gaps(w) * s)
+    return sg.eigh_tangents(da, w, ans[1], UPLO.upper() == "L")
 
 
 @defvjp(np.linalg.eigvalsh)
@@ -180,42 +173,16 @@ def eig_jvp(da, ans, a):
 
 @defvjp(np.linalg.svd)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2);
+    """Townsend (2016), for distinct nonzero singular values (``sg.svd_adjoint``);
     ``hermitian=True`` reads the lower triangle as a symmetric matrix."""
-    usv = sg.svd_factors(ans, sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian), compute_uv)
-    gusv = sg.svd_cotangents(g, usv, compute_uv)
-    u = usv[0]
-    s = usv[1]
-    vh = usv[2]
-    gu = gusv[0]
-    gs = gusv[1]
-    gvh = gusv[2]
-    f = sg.inverse_gaps(s**2)
-    j = f * (sg.mT(u) @ gu - sg.mT(gu) @ u)
-    k = f * (vh @ sg.mT(gvh) - gvh @ sg.mT(vh))
-    core = u @ (j * s[..., None, :] + s[..., :, None] * k) @ vh + (u * gs[..., None, :]) @ vh
-    gu_out = (gu - u @ (sg.mT(u) @ gu)) / s[..., None, :] @ vh
-    gv_out = u @ ((gvh - gvh @ sg.mT(vh) @ vh) / s[..., :, None])
-    return sg.hermitian_adjoint(core + gu_out + gv_out, hermitian)
+    read = sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian)
+    return sg.hermitian_adjoint(sg.svd_adjoint(g, ans, read, compute_uv), hermitian)
 
 
 @defjvp(np.linalg.svd)
 def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    """dP = U^T da V: ds = diag(dP), dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s,
-    dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
-    usv = sg.svd_factors(ans, sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian), compute_uv)
-    u = usv[0]
-    s = usv[1]
-    v = sg.mT(usv[2])
-    f = sg.inverse_gaps(s**2)
-    dh = sg.hermitian_read(da, hermitian)
-    dp = sg.mT(u) @ dh @ v
-    du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * sg.mT(dp)))
-    dv = v @ (f * (s[..., :, None] * dp + sg.mT(dp) * s[..., None, :]))
-    du_out = (dh @ v - u @ dp) / s[..., None, :]
-    dv_out = (sg.mT(dh) @ u - v @ sg.mT(dp)) / s[..., None, :]
-    ds = np.diagonal(dp, 0, -2, -1)
-    return sg.svd_tangent(du + du_out, ds, sg.mT(dv + dv_out), ans, compute_uv)
+    read = sg.hermitian_read(sg.real_only(a, "np.linalg.svd"), hermitian)
+    return sg.svd_tangent_of(sg.hermitian_read(da, hermitian), ans, read, compute_uv)
 
 
 @defvjp(*numpy_functions("linalg.svdvals"))

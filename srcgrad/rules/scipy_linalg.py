@@ -163,3 +163,82 @@ def expm_frechet(g, ans, A, E, method=None, compute_expm=True, check_finite=True
 def expm_frechet_jvp(dA, dE, ans, A, E, method=None, compute_expm=True, check_finite=True):
     """L(A, dE) + D^2 expm(A)[E, dA]: forward mode over ``expm``'s reverse rule (``hessian``)."""
     return sg.expm_frechet_tangent(A, E, dA, dE, compute_expm)
+
+
+# ------------------------------------------- matrix functions and Sylvester equations
+# Newer SciPy makes solve_sylvester, logm, eigh and svd wrappers (``_apply_over_batch``)
+# that srcgrad cannot read: their rules are keyed on the wrapper, the function called.
+
+
+@defvjp(linalg.solve_sylvester)
+def solve_sylvester(g, ans, a, b, q):
+    """a x + x b = q: gq solves a^T gq + gq b^T = g; ga = -gq x^T, gb = -x^T gq."""
+    gq = linalg.solve_sylvester(sg.mT(a), sg.mT(b), g)
+    return -gq @ sg.mT(ans), -sg.mT(ans) @ gq, gq
+
+
+@defjvp(linalg.solve_sylvester)
+def solve_sylvester_jvp(da, db, dq, ans, a, b, q):
+    """a dx + dx b = dq - da x - x db."""
+    return linalg.solve_sylvester(a, b, dq - da @ ans - ans @ db)
+
+
+@defvjp(linalg.sqrtm)
+def sqrtm(g, ans, A):
+    """x x = A: dx solves x dx + dx x = dA, so gA solves x^T gA + gA x^T = g. A real
+    result only (a negative eigenvalue makes it complex: refused)."""
+    x = sg.real_only(ans, "scipy.linalg.sqrtm")
+    return linalg.solve_sylvester(sg.mT(x), sg.mT(x), g)
+
+
+@defjvp(linalg.sqrtm)
+def sqrtm_jvp(dA, ans, A):
+    x = sg.real_only(ans, "scipy.linalg.sqrtm")
+    return linalg.solve_sylvester(x, x, dA)
+
+
+@defvjp(linalg.logm)
+def logm(g, ans, A):
+    """The Frechet derivative L(A, E), the top-right block of logm([[A, E], [0, A]]); the
+    cotangent is L(A^T, g). A real result only (refused where it is complex)."""
+    return sg.frechet_corner(linalg.logm(sg.frechet_block(sg.mT(sg.real_only(ans, "scipy.linalg.logm", A)), g)))
+
+
+@defjvp(linalg.logm)
+def logm_jvp(dA, ans, A):
+    return sg.frechet_corner(linalg.logm(sg.frechet_block(sg.real_only(ans, "scipy.linalg.logm", A), dA)))
+
+
+declare_container_results(linalg.eigh, linalg.svd)  # (w, v), (u, s, vh)
+
+
+@defvjp(linalg.eigh)
+def eigh(
+    g, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False, type=1,
+    check_finite=True, subset_by_index=None, subset_by_value=None, driver=None,
+):  # fmt: skip
+    """As ``np.linalg.eigh`` (``lower`` picks the triangle read); ``(w, v)``, or ``w`` alone
+    with ``eigvals_only=True``. ``b`` and the subsets are refused at run time."""
+    wv = sg.scipy_eigh_factors(ans, a, b, lower, eigvals_only, subset_by_index, subset_by_value)
+    gwv = sg.scipy_eigh_cotangents(g, wv, eigvals_only)
+    return sg.eigh_adjoint(gwv[0], gwv[1], wv[0], wv[1], lower)
+
+
+@defjvp(linalg.eigh)
+def eigh_jvp(
+    da, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False, type=1,
+    check_finite=True, subset_by_index=None, subset_by_value=None, driver=None,
+):  # fmt: skip
+    wv = sg.scipy_eigh_factors(ans, a, b, lower, eigvals_only, subset_by_index, subset_by_value)
+    return sg.scipy_eigh_tangent(sg.eigh_tangents(da, wv[0], wv[1], lower), eigvals_only)
+
+
+@defvjp(linalg.svd)
+def svd(g, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
+    """As ``np.linalg.svd`` (``sg.svd_adjoint``), whose defaults SciPy shares."""
+    return sg.svd_adjoint(g, ans, a, compute_uv)
+
+
+@defjvp(linalg.svd)
+def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
+    return sg.svd_tangent_of(da, ans, a, compute_uv)

@@ -231,6 +231,49 @@ class ThinPartTangent:
     __matmul__ = __rmatmul__ = __neg__ = _refuse
 
 
+def eigh_adjoint(gw, gv, w, v, lower=True):
+    """The cotangent of the matrix whose ``lower`` (or upper) triangle ``eigh`` read, from
+    those of ``w`` and ``v``: V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i])."""
+    vt = mT(v)
+    ga = (v * gw[..., None, :]) @ vt + v @ (inverse_gaps(w) * (vt @ gv)) @ vt
+    return one_triangle_adjoint(ga, lower)
+
+
+def eigh_tangents(da, w, v, lower=True):
+    """The tangents of ``eigh``'s ``(w, v)``: dw = diag(V^T da V), dV = V (F * (V^T da V)),
+    ``da`` read from the triangle ``eigh`` read."""
+    s = mT(v) @ symmetric_read(da, lower) @ v
+    return np.diagonal(s, 0, -2, -1), v @ (inverse_gaps(w) * s)
+
+
+def svd_adjoint(g, ans, a, compute_uv=True, at=None):
+    """The cotangent of ``a`` in an SVD (NumPy's or SciPy's) from that of its result:
+    Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
+    u, s, vh = svd_factors(ans, a, compute_uv)
+    gu, gs, gvh = svd_cotangents(g, (u, s, vh), compute_uv, at=at)
+    f = inverse_gaps(s**2)
+    j = f * (mT(u) @ gu - mT(gu) @ u)
+    k = f * (vh @ mT(gvh) - gvh @ mT(vh))
+    core = u @ (j * s[..., None, :] + s[..., :, None] * k) @ vh + (u * gs[..., None, :]) @ vh
+    gu_out = (gu - u @ (mT(u) @ gu)) / s[..., None, :] @ vh
+    gv_out = u @ ((gvh - gvh @ mT(vh) @ vh) / s[..., :, None])
+    return core + gu_out + gv_out
+
+
+def svd_tangent_of(da, ans, a, compute_uv=True, at=None):
+    """The tangent of an SVD result: dP = U^T da V, ds = diag(dP),
+    dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s, dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
+    u, s, vh = svd_factors(ans, a, compute_uv)
+    v = mT(vh)
+    f = inverse_gaps(s**2)
+    dp = mT(u) @ da @ v
+    du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * mT(dp)))
+    dv = v @ (f * (s[..., :, None] * dp + mT(dp) * s[..., None, :]))
+    du_out = (da @ v - u @ dp) / s[..., None, :]
+    dv_out = (mT(da) @ u - v @ mT(dp)) / s[..., None, :]
+    return svd_tangent(du + du_out, np.diagonal(dp, 0, -2, -1), mT(dv + dv_out), ans, compute_uv, at=at)
+
+
 def qr_square_r(ans, mode="reduced", at=None):
     """R of a reduced QR of a tall or square matrix (the case the QR rules cover); else refused."""
     if mode not in ("reduced", "complete"):

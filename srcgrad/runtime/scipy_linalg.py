@@ -189,3 +189,43 @@ def expm_frechet_adjoints(g, a, e, compute_expm=True):
     if g_expm is not None:
         ga = ga + expm_frechet(at, g_expm, compute_expm=False)
     return ga, expm_frechet(at, g_frechet, compute_expm=False)
+
+
+def frechet_block(a, e):
+    """``[[a, e], [0, a]]``: a primary matrix function f of it has f(a) on the diagonal and
+    the Frechet derivative L_f(a, e) in the top-right block (``frechet_corner``)."""
+    return np.concatenate(
+        [np.concatenate([a, e], axis=-1), np.concatenate([zeros_like(a), a], axis=-1)], axis=-2
+    )
+
+
+def frechet_corner(m):
+    """The top-right block of ``f(frechet_block(a, e))``: L_f(a, e)."""
+    n = np.shape(m)[-1] // 2
+    return m[..., :n, n:]
+
+
+def scipy_eigh_factors(ans, a, b=None, lower=True, eigvals_only=False, subset_by_index=None, subset_by_value=None, at=None):
+    """``(w, v)`` of ``scipy.linalg.eigh``'s result (v recomputed with ``eigvals_only``); the
+    generalized problem (``b``) and a subset of the eigenpairs are refused."""
+    if b is not None:
+        raise NoDerivativeRuleError("scipy.linalg.eigh(a, b), the generalized eigenproblem", Location.parse(at))
+    for name, value in (("subset_by_index", subset_by_index), ("subset_by_value", subset_by_value)):
+        if value is not None:
+            raise NoDerivativeRuleError(f"scipy.linalg.eigh(..., {name}=...)", Location.parse(at))
+    if eigvals_only:
+        return tuple(np.linalg.eigh(a, "L" if lower else "U"))
+    return ans[0], ans[1]
+
+
+def scipy_eigh_cotangents(g, wv, eigvals_only=False):
+    """The cotangents of ``(w, v)``, zeros for an unused one (all of v's with ``eigvals_only``)."""
+    if eigvals_only:
+        return g, zeros_like(wv[1])
+    gw, gv = g
+    return (zeros_like(wv[0]) if gw is None else gw), (zeros_like(wv[1]) if gv is None else gv)
+
+
+def scipy_eigh_tangent(dwv, eigvals_only=False):
+    """The tangent of ``scipy.linalg.eigh``'s result: w's alone with ``eigvals_only``."""
+    return dwv[0] if eigvals_only else dwv
