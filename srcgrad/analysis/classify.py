@@ -500,7 +500,11 @@ _METHOD_FIXES = {
 
 
 def _srcgrads_own(filename: str) -> bool:
-    """Generated code, or srcgrad's run-time helpers (transformed for second derivatives)."""
+    """Generated code, or srcgrad's run-time helpers (transformed for second derivatives). Not
+    the one-line wrapper of a rule's callable passed as a value (``driver.dynamic.rule_wrapper``):
+    it stands for the user's call, whose options must not carry a derivative either."""
+    if filename.startswith("<srcgrad wrapper of"):
+        return False
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     return filename.startswith("<srcgrad") or os.path.realpath(filename).startswith(package + os.sep)
 

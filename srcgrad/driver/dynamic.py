@@ -138,7 +138,10 @@ class CallSite:
         a refusal while transforming its code again says so, naming this call: what it refuses
         is in that gradient's function, where the user's call of it does not show."""
         if call.operator is None:
-            return made_by(call.callee, call.wrt)
+            try:
+                return made_by(call.callee, call.wrt)
+            except NoDerivativeRuleError as exc:
+                raise self._at_this_call(exc, call) from None
         try:
             return made_by(call.callee, call.wrt)
         except SrcgradError as exc:
@@ -149,6 +152,16 @@ class CallSite:
             if hasattr(exc, "add_note"):
                 exc.add_note(note)
             raise
+
+    def _at_this_call(self, exc: NoDerivativeRuleError, call: _Call) -> NoDerivativeRuleError:
+        """A refusal inside the one-line wrapper of a rule's callable (``rule_wrapper``: an active
+        option, ``np.trapezoid(y, x=x)`` with ``x`` differentiated) named at this call, which it
+        stands for; any other refusal as it is."""
+        where = getattr(exc, "location", None)
+        if not str(getattr(where, "filename", "")).startswith("<srcgrad wrapper of"):
+            return exc
+        name = exc.name.replace("primal", self.label, 1) if exc.name.startswith("primal") else exc.name
+        return NoDerivativeRuleError(name, self.location)
 
     def _with_active(self, active: tuple) -> CallSite:
         """This call with other entries differentiated (forward mode over generated code)."""

@@ -24,7 +24,7 @@ registers them all.
 
 When SciPy imports, its rules register too (SciPy is optional):
 ``scipy_special``, ``scipy_stats`` (distributions, frozen ones through the
-registry's unfreezers), ``scipy_linalg`` and ``scipy_signal``.
+registry's unfreezers), ``scipy_linalg``, ``scipy_signal`` and ``scipy_integrate``.
 
 ``registry`` holds the table: ``defvjp``, ``defjvp``, ``nondifferentiable``.
 """
@@ -55,7 +55,7 @@ except ImportError:
     HAVE_SCIPY = False
 else:
     HAVE_SCIPY = True
-    from . import scipy_linalg, scipy_signal, scipy_special, scipy_stats  # noqa: F401
+    from . import scipy_integrate, scipy_linalg, scipy_signal, scipy_special, scipy_stats  # noqa: F401
 
 __all__ = [
     "creation",

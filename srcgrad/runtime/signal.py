@@ -137,18 +137,82 @@ def interp_curvature(tx, txp, tfp, dx, dxp, dfp, x, xp, fp, left=None, right=Non
     return np.where(inside, mid, 0.0)
 
 
-def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
-    """The weight of each sample of ``y`` in ``np.trapezoid(y, x, dx, axis)``."""
+def _interval_widths(y, x, dx, ax):
+    """The widths of the intervals between ``y``'s samples along axis ``ax`` (x[i+1] - x[i],
+    or ``dx``), broadcastable against ``np.diff(y, axis=ax)``."""
     nd = np.ndim(y)
-    ax = axis % nd
     if x is None:
-        d = np.ones_like(np.diff(y, axis=ax)) * dx
-    elif np.ndim(x) == 1:
-        d = np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
-    else:
-        d = np.diff(x, axis=ax)
+        return np.ones_like(np.diff(y, axis=ax)) * dx
+    if np.ndim(x) == 1:
+        return np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
+    return np.diff(x, axis=ax)
+
+
+def _ends_padded(d, ax):
+    """``d`` padded with a zero before, and with one after, along ``ax``: the weights each
+    interval gives its left and its right sample."""
     before = [(0, 0)] * np.ndim(d)
     after = [(0, 0)] * np.ndim(d)
     before[ax] = (1, 0)
     after[ax] = (0, 1)
-    return (np.pad(d, before) + np.pad(d, after)) / 2.0
+    return np.pad(d, before), np.pad(d, after)
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """The weight of each sample of ``y`` in ``np.trapezoid(y, x, dx, axis)``."""
+    ax = axis % np.ndim(y)
+    left, right = _ends_padded(_interval_widths(y, x, dx, ax), ax)
+    return (left + right) / 2.0
+
+
+def cumulative_trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1, initial=None):
+    """The cotangent of ``y`` in ``scipy.integrate.cumulative_trapezoid(y, x, dx, axis,
+    initial)``: result i sums intervals 0..i, so interval j gets the cotangents of results
+    j and after (a reversed running sum), half of it times its width to each of its ends.
+    ``initial`` (0, SciPy's only value) prepends a constant, whose cotangent is dropped."""
+    ax = axis % np.ndim(y)
+    if initial is not None:
+        g = np.moveaxis(np.moveaxis(g, ax, 0)[1:], 0, ax)
+    later = np.flip(np.cumsum(np.flip(g, ax), ax), ax)
+    left, right = _ends_padded(later * _interval_widths(y, x, dx, ax), ax)
+    return (left + right) / 2.0
+
+
+def simpson_weights(y, x=None, dx=1.0, axis=-1):
+    """The weight of each sample of ``y`` in ``scipy.integrate.simpson(y, x, dx=dx,
+    axis=axis)`` (linear in ``y``): SciPy's parabolas over pairs of intervals, and for an
+    even number of samples Cartwright's correction of the last interval, as SciPy writes them
+    (guards against zero widths included)."""
+    nd = np.ndim(y)
+    ax = axis % nd
+    n = np.shape(y)[ax]
+    if x is None:
+        h = np.full(max(n - 1, 0), float(dx))
+    elif np.ndim(x) == 1:
+        h = np.diff(np.asarray(x, dtype=float))
+    else:
+        h = np.diff(np.moveaxis(np.asarray(x, dtype=float), ax, -1), axis=-1)
+    w = np.zeros(h.shape[:-1] + (n,))
+    stop = n - 2 if n % 2 else n - 3
+    if n == 2:
+        w[..., :] += 0.5 * h[..., -1:]
+    elif stop > 0:
+        h0, h1 = h[..., 0:stop:2], h[..., 1 : stop + 1 : 2]
+        hsum, hprod = h0 + h1, h0 * h1
+        ratio = np.true_divide(h0, h1, out=np.zeros_like(h0), where=h1 != 0)
+        w[..., 0:stop:2] += hsum / 6.0 * (2.0 - np.true_divide(1.0, ratio, out=np.zeros_like(ratio), where=ratio != 0))
+        w[..., 1 : stop + 1 : 2] += hsum / 6.0 * hsum * np.true_divide(hsum, hprod, out=np.zeros_like(hsum), where=hprod != 0)
+        w[..., 2 : stop + 2 : 2] += hsum / 6.0 * (2.0 - ratio)
+    if n % 2 == 0 and n > 2:
+        a, b = h[..., -2], h[..., -1]
+        w[..., -1] += _guarded(2.0 * b**2 + 3.0 * a * b, 6.0 * (a + b))
+        w[..., -2] += _guarded(b**2 + 3.0 * a * b, 6.0 * a)
+        w[..., -3] -= _guarded(b**3, 6.0 * a * (a + b))
+    if w.ndim == 1:
+        return np.reshape(w, tuple(n if i == ax else 1 for i in range(nd)))
+    return np.moveaxis(w, -1, ax)
+
+
+def _guarded(num, den):
+    """num / den, 0 where den is 0 (as SciPy's simpson divides)."""
+    return np.true_divide(num, den, out=np.zeros_like(np.asarray(den, dtype=float)), where=den != 0)
