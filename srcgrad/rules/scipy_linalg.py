@@ -1,5 +1,6 @@
 """Rules for ``scipy.linalg``: cholesky, cho_factor and cho_solve, solve_triangular,
-solve, inv, det and expm (single matrices).
+solve, inv, det and expm (single matrices); solve_sylvester, sqrtm, logm, and eigh and svd
+(NumPy's rules with SciPy's signatures).
 
 Conventions as for ``np.linalg``: a Cholesky factorisation reads one triangle
 of a symmetric matrix (the upper one unless ``lower=True``), so its cotangent

@@ -2,7 +2,9 @@
 regularized incomplete gamma functions in ``x``, and ``math.gamma``/``math.lgamma``),
 error functions and the normal
 distribution function, logistic functions, ``xlogy``, entropies, Bessel
-functions of both kinds and modified ones, and ``betainc`` in ``x``.
+functions of both kinds and modified ones, ``betainc`` in ``x``, and ``exprel``,
+``dawsn``, ``spence``, ``kl_div``, ``pseudo_huber``, ``owens_t`` and ``stdtr`` (in ``t``);
+``gammasgn`` is piecewise constant (no derivative).
 
 Derivatives are written with SciPy's own functions where that keeps them
 finite in the tails: ``log_ndtr``'s derivative is ``exp(log φ(x) - log_ndtr(x))``,
@@ -10,7 +12,8 @@ never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
 (``polygamma``'s ``n``) have no derivative; ``iv``/``ive``'s real order ``v`` and
 ``gammainc``/``gammaincc``'s ``a`` have one that is not provided (a run-time
 ``NoDerivativeRuleError`` when that argument is active), and so do the Bessel
-functions' orders (``jv``, ``yv``, ``kv``, ``kve``) and ``betainc``'s ``a`` and ``b``. ``logsumexp`` with
+functions' orders (``jv``, ``yv``, ``kv``, ``kve``), ``betainc``'s ``a`` and ``b``, ``stdtr``'s
+``df`` and ``zeta``'s ``x``. ``logsumexp`` with
 ``return_sign=True`` is refused at run time. Constants are Python floats
 (``math.sqrt(math.pi)``), so float32 inputs keep float32 derivatives.
 """

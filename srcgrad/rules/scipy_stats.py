@@ -23,7 +23,7 @@ argument it is refused.
 
 Not provided (a run-time ``NoDerivativeRuleError`` when the parameter is
 active): the cdf and quantile families' derivative in a shape parameter with
-no closed form (``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``). Discrete
+no closed form (``t``'s ``df``, ``gamma``'s ``a``, ``beta``'s ``a`` and ``b``, ``chi2``'s ``df``). Discrete
 distributions' ``k``, ``n`` and ``loc`` move the value by jumps: their
 derivative is zero. ``multivariate_normal`` reads the lower
 triangle of ``cov``, as SciPy does (as ``np.linalg.cholesky`` does): its
