@@ -28,7 +28,6 @@ from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import (
-    dict_get,
     einsum_with_string,
     keyword_dict,
     packed_extremum,
@@ -204,15 +203,13 @@ class Anf:
             converted = self.lower.closures.vectorize(node)
             if converted is not None:
                 return converted
-        desugared = self.lower.desugar.call(node, callee)  # functools.reduce, sorted(xs, key=k)
+        desugared = self.lower.desugar.call(node, callee)  # functools.reduce, sorted(xs, key=k), d.get
         if desugared is not None:
             return desugared
         rewritten = piecewise(self.lower, node) if callee is np.piecewise else equivalent_call(node, callee, self)
         if rewritten is not None:  # np.piecewise, math.log(x, b), np.add.reduce(x), divmod(x, c)...
             return rewritten
         node = _written_plainly(node, callee, self.lower)
-        if not isinstance(node, gast.Call):  # d.get(k, v) as an IfExp
-            return self.operation(node)
         pre = []
         func = node.func
         written = gast.unparse(func).strip()
@@ -345,12 +342,8 @@ class Anf:
 
 
 def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:
-    """``node`` as the rules read it: ``d.get`` of a dict the function makes, ``np.einsum``'s
-    sublist form and chains of operands, ``max``/``min`` of
-    several arguments (see ``desugar``)."""
-    got = dict_get(node, lower.desugar.kinds)
-    if got is not None:
-        return gast.copy_location(got, node)
+    """``node`` as the rules read it: ``np.einsum``'s sublist form and chains of operands,
+    ``max``/``min`` of several arguments (see ``desugar``)."""
     if callee is np.einsum:
         node = einsum_with_string(node, lower.env.static_value, lower.unsupported, str(lower.parsed.location(node)))
         return pairwise_einsum(node) if len(node.args) != 3 else node

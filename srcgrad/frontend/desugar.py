@@ -267,10 +267,10 @@ class Desugar:
         return out, tp.name(acc)
 
     def call(self, call: gast.Call, callee) -> tuple[list, gast.expr] | None:
-        """A call written as a few statements (``functools.reduce``, ``sorted`` by a key), or None."""
+        """A call written as a few statements (``functools.reduce``, ``sorted`` by a key, ``d.get``), or None."""
         if callee is functools.reduce:
             return self.reduce(call)
-        return self.sorted_by_key(call) if callee is builtins.sorted else None
+        return self.sorted_by_key(call) if callee is builtins.sorted else dict_get(call, self.lower)
 
     def sorted_by_key(self, call: gast.Call) -> tuple[list, gast.expr] | None:
         """``sorted(xs, key=k, reverse=r)`` as its items read at the positions their keys sort
@@ -535,23 +535,43 @@ def _sublist_labels(node, static_value) -> str | None:
     return text
 
 
-def dict_get(call: gast.Call, kinds: IterableKinds) -> gast.IfExp | None:
-    """``d.get(k, default)`` of a dict the function makes (a display, ``**kwargs``) as
-    ``d[k] if k in d else default``: the same value, read by key, which carries the
-    derivative of an entry (a method of a local value has no rule). None for any other call."""
-    func = call.func
+def dict_get(call: gast.Call, lower) -> tuple[list, gast.expr] | None:
+    """``d.get(k, default)`` as ``d[k] if k in d else default``, its arguments evaluated first as
+    Python does: the same value, read by key, which carries the derivative of an entry (a
+    method of a value has no rule). Where ``d``'s kind is known at run time only (a
+    parameter), that is for a dict (``sg.is_plain_dict``); any other object's own ``get``
+    runs as ``sg.users_get``, whose rules refuse a derivative through it. None for any other
+    call, and for a receiver known not to be a dict (a list, an object of a class the
+    function makes, a module's or closure's object): its own method, as written."""
+    func, kinds = call.func, lower.desugar.kinds
     if not (
         isinstance(func, gast.Attribute) and func.attr == "get" and isinstance(func.value, gast.Name)
-        and 1 <= len(call.args) <= 2 and not call.keywords
-        and all(isinstance(a, (gast.Constant, gast.Name)) for a in call.args)
-        and kinds.of(func.value) == MAPPING
+        and 1 <= len(call.args) <= 2 and not call.keywords and not any(isinstance(a, gast.Starred) for a in call.args)
     ):
         return None
-    d, key = func.value, call.args[0]
-    default = call.args[1] if len(call.args) == 2 else tp.const(None)
+    kind = kinds.of(func.value)
+    bound = kinds.bound.get(kinds.aliases.get(func.value.id, func.value.id))
+    if kind != MAPPING and (kind == SEQUENCE or bound is None or any(_constructs(v, lower.env) for v in bound)):
+        return None
+    pre, args = lower.anf.atomize_all(call.args)
+    d, key = func.value, args[0]
+    default = args[1] if len(args) == 2 else tp.const(None)
     found = gast.Compare(left=tp.clone(key), ops=[gast.In()], comparators=[tp.clone(d)])
     entry = gast.Subscript(value=tp.clone(d), slice=tp.clone(key), ctx=gast.Load())
-    return gast.IfExp(test=found, body=entry, orelse=default)
+    read = gast.IfExp(test=found, body=entry, orelse=default)
+    if kind != MAPPING:
+        lower.env.made["sg"] = runtime
+        users = tp.expr(
+            "sg.users_get(d, k, v, at=w)", d=d, k=key, v=tp.clone(default), w=tp.const(str(lower.parsed.location(call))),
+        )
+        read = gast.IfExp(test=tp.expr("sg.is_plain_dict(d)", d=d), body=read, orelse=users)
+    p, op = lower.anf.operation(gast.copy_location(read, call))
+    return pre + p, op
+
+
+def _constructs(value, env) -> bool:
+    """Whether ``value`` is a call of a class (``Box(x)``): an object of the class's kind."""
+    return isinstance(value, gast.Call) and isinstance(env.static_value(value.func), type)
 
 
 def log_with_base(call: gast.Call) -> gast.Call:

@@ -29,6 +29,7 @@ nondifferentiable(
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions,  # np.fill_diagonal's entries (frontend.in_place_calls)
     sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
+    sg.is_plain_dict, sg.users_get_refused,  # d.get(k, v) of a parameter (frontend.desugar.dict_get)
 )
 
 

@@ -155,3 +155,15 @@ def times(g, ans, a, b):
 @defjvp(sg.times)
 def times_jvp(da, db, ans, a, b):
     return sg.times_tangent(da, db, ans, a, b)
+
+
+@defvjp(sg.users_get)
+def users_get(g, ans, d, key, default, at=None):
+    """``d.get(k, v)`` of an object other than a dict: its own method ran, which srcgrad did
+    not see; a derivative through it is refused when the reverse sweep reaches it."""
+    return sg.users_get_refused(d, at=at), None, None
+
+
+@defjvp(sg.users_get)
+def users_get_jvp(dd, dkey, ddefault, ans, d, key, default, at=None):
+    return sg.users_get_refused(d, at=at)

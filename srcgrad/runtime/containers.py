@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
@@ -393,3 +394,28 @@ def _no_derivative(v) -> bool:
     if isinstance(v, (list, tuple)):
         return all(_no_derivative(e) for e in v)
     return isinstance(v, (str, int, type(None)))
+
+
+def is_plain_dict(d) -> bool:
+    """Whether ``d.get(k, v)`` is Python's dict's (a ``dict``, ``OrderedDict`` or ``defaultdict``,
+    whose ``get`` never calls ``__missing__``): ``d[k] if k in d else v`` then reads the same
+    entry, by key, with its derivative. Written (``frontend.desugar.dict_get``) where the
+    receiver's kind is known at run time only (a parameter)."""
+    return type(d) in _PLAIN_DICTS
+
+
+_PLAIN_DICTS = frozenset((dict, OrderedDict, defaultdict))
+
+
+def users_get(d, key, default, at=None):
+    """``d.get(key, default)`` of any other receiver: its own method, run as written. Its
+    rules refuse a derivative through it (``users_get_refused``), which srcgrad cannot see."""
+    return d.get(key, default)
+
+
+def users_get_refused(d, at=None):
+    """Refuse a derivative through ``users_get``: the object's own ``get`` ran unseen."""
+    raise NoDerivativeRuleError(
+        f"`.get(...)` of a `{type(d).__name__}` object", Location.parse(at),
+        fix="its class's own `get` runs there, not a dict's: pass a dict, or read the value by key",
+    )

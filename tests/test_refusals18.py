@@ -1,0 +1,100 @@
+"""Ordinary constructs probe 18 found refused (typed), now differentiated in every mode.
+
+Each program is checked against central finite differences (``srcgrad.check_grads``) to
+second order (``vjp``/``grad``, ``jvp``, ``hvp``) in reverse and forward mode; the forms
+that must stay refused (a derivative through an object's own method srcgrad cannot see)
+are checked to raise a typed error naming the call.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.errors import NoDerivativeRuleError
+
+RNG = np.random.default_rng(1818)
+X = np.array([0.3, -1.2, 0.7])
+PARAMS = {"W": RNG.standard_normal((3, 2)), "b": RNG.standard_normal(2)}
+INPUTS = RNG.standard_normal((4, 3))
+
+
+def check(f, args, wrt=None):
+    for mode in ("rev", "fwd"):
+        srcgrad.check_grads(f, args, modes=(mode,), order=2, wrt=wrt)
+
+
+# -- 1. d.get(k, default) of a parameter dict ---------------------------------------------
+
+
+def layer_with_optional_bias(params, x):
+    W = params.get("W")
+    b = params.get("b", 0.0)
+    c = params.get("c", 2.0)  # missing: the default
+    return np.sum(np.tanh(x @ W + b)) * c
+
+
+def get_with_a_computed_default(params, key):
+    return np.sum(params.get(key, params["W"][0] * 3.0) ** 2)
+
+
+def get_by_a_loop_key(params, x):
+    total = 0.0
+    for name in ("b", "missing"):
+        v = params.get(name)
+        if v is not None:
+            total = total + np.sum(v * x[:2])
+    return total
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (layer_with_optional_bias, (PARAMS, INPUTS), None),
+    (layer_with_optional_bias, ({"W": PARAMS["W"]}, INPUTS), None),
+    (layer_with_optional_bias, (OrderedDict(PARAMS), INPUTS), None),
+    (get_with_a_computed_default, (PARAMS, "b"), (0,)),
+    (get_with_a_computed_default, ({"W": PARAMS["W"]}, "b"), (0,)),
+    (get_by_a_loop_key, (PARAMS, X), None),
+])
+def test_get_of_a_parameter_dict(f, args, wrt):
+    check(f, args, wrt)
+
+
+class Settings:
+    """Not a dict: its own ``get``."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def get(self, key, default=None):
+        return self.scale if key == "scale" else default
+
+
+class DoublingDict(dict):
+    """A dict whose ``get`` is not a dict's."""
+
+    def get(self, key, default=None):
+        return 2.0 * self[key]
+
+
+def scaled_by_settings(x, settings):
+    return np.sum(x ** 2) * settings.get("scale", 1.0)
+
+
+def doubled_weights(params):
+    return np.sum(params.get("W") ** 2)
+
+
+def test_an_objects_own_get_runs_where_nothing_is_differentiated_through_it():
+    check(scaled_by_settings, (X, Settings(1.5)), wrt=(0,))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_derivative_through_an_objects_own_get_is_refused(mode):
+    with pytest.raises(NoDerivativeRuleError) as caught:
+        srcgrad.grad(doubled_weights, mode=mode)(DoublingDict(W=X.copy()))
+    assert "`.get(...)` of a `DoublingDict` object" in str(caught.value)
+    assert "test_refusals18.py" in str(caught.value)
+
