@@ -98,3 +98,52 @@ def test_a_derivative_through_an_objects_own_get_is_refused(mode):
     assert "`.get(...)` of a `DoublingDict` object" in str(caught.value)
     assert "test_refusals18.py" in str(caught.value)
 
+
+# -- 2. d.items() / d.values() used as values, and dict(pairs) -----------------------------
+
+
+def listed_items(params):
+    pairs = list(params.items())
+    name, first = pairs[0]
+    return np.sum(first ** 2) * len(pairs) + np.sum(pairs[1][1] ** 3)
+
+
+def summed_values(params):
+    values = params.values()
+    return sum(v.sum() for v in values) + sum(np.sum(np.sin(v)) for v in params.values())
+
+
+def unpacked_values(params):
+    W, b = params.values()
+    return np.sum(W ** 2) + np.sum(b * 3.0)
+
+
+def dict_of_items(params):
+    d = dict(params.items())
+    return np.sum(d["W"] ** 3) + np.sum(d["b"] * d["W"][0])
+
+
+def dict_of_zip(params):
+    d = dict(zip(["u", "v"], params.values()))
+    return np.sum(d["u"] * 2.0) + np.sum(np.cos(d["v"]))
+
+
+def items_of_a_dict_made_here(params):
+    local = {"u": params["W"] * 2.0, "v": params["b"]}
+    values = list(local.values())
+    items = local.items()
+    return np.sum(values[0] ** 2) + sum(np.sum(v ** 2) for _, v in items)
+
+
+def sorted_items(params):
+    total = 0.0
+    for i, (name, value) in enumerate(sorted(params.items(), key=lambda kv: kv[0])):
+        total = total + (i + 1) * np.sum(value ** 2)
+    return total
+
+
+@pytest.mark.parametrize("f", [
+    listed_items, summed_values, unpacked_values, dict_of_items, dict_of_zip, items_of_a_dict_made_here, sorted_items,
+])
+def test_a_dicts_items_and_values_as_values(f):
+    check(f, (PARAMS,))

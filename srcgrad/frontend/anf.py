@@ -146,7 +146,7 @@ class Anf:
             if isinstance(node, gast.Lambda) or not any(isinstance(n, gast.NamedExpr) for n in tp.walk(node)):
                 return [], node
             return self.lower.conditions.lifted(node)  # ok = (n := len(xs)) > 2: kept as written but n
-        node = keyword_dict(node, self.lower.env.static_value)
+        node = keyword_dict(node, self.lower.env.static_value, self.names)
         lowered = self.lower.expression(node)  # control flow inside an expression
         if lowered is not None:
             return lowered

@@ -17,7 +17,8 @@
 - ``np.einsum`` of more than two operands becomes a chain of pairs (one operand
   keeps its call: a view of it, maybe); ``max(a, b, c)`` (``min``) of more than two
   values is ``max((a, b, c))``, the one-argument form of a sequence;
-- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``;
+- ``dict(a=x, b=y)`` (the builtin) is the dict literal ``{"a": x, "b": y}``, and
+  ``dict(pairs)`` of pairs written as such ``{k: v for k, v in pairs}``;
 - ``functools.reduce(f, xs, init)`` is a loop that calls ``f`` on an accumulator;
 
 The pieces are lowered to A-normal form by ``anf`` as they are produced.
@@ -34,6 +35,7 @@ from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_inplace
 from .iterables import MAPPING, SEQUENCE, IterableKinds
+from .resolve import is_missing
 from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
 
 
@@ -584,15 +586,34 @@ def log_with_base(call: gast.Call) -> gast.Call:
     return gast.copy_location(gast.BinOp(left=logs[0], op=gast.Div(), right=logs[1]), call)
 
 
-def keyword_dict(node, static_value):
-    """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``: one
-    container construction for both spellings; any other node as it is."""
-    if not (isinstance(node, gast.Call) and not node.args and node.keywords):
+def keyword_dict(node, static_value, names):
+    """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``, and
+    ``dict(pairs)`` of pairs written as such (``d.items()``, ``zip(ks, vs)``, a display or
+    comprehension of them) as ``{k: v for k, v in pairs}``: one container construction for
+    every spelling; any other node as it is (``dict(d)`` of a name may be of a mapping)."""
+    if not (isinstance(node, gast.Call) and static_value(node.func) is dict):
         return node
-    if any(k.arg is None for k in node.keywords) or static_value(node.func) is not dict:
+    if not node.args and node.keywords and all(k.arg is not None for k in node.keywords):
+        keys = [tp.const(k.arg) for k in node.keywords]
+        return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
+    if len(node.args) != 1 or node.keywords or not _pairs(node.args[0], static_value):
         return node
-    keys = [tp.const(k.arg) for k in node.keywords]
-    return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
+    key, value = names.fresh("key"), names.fresh("value")
+    target = gast.Tuple(elts=[tp.name(key, True), tp.name(value, True)], ctx=gast.Store())
+    loop = gast.comprehension(target=target, iter=node.args[0], ifs=[], is_async=0)
+    return gast.copy_location(gast.DictComp(key=tp.name(key), value=tp.name(value), generators=[loop]), node)
+
+
+def _pairs(node, static_value) -> bool:
+    """Whether ``node`` is written as an iterable of pairs: ``d.items()``, ``zip(a, b)``, a
+    list or tuple display or comprehension of them (a name may hold a mapping)."""
+    if isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp)):
+        return True
+    if not isinstance(node, gast.Call) or node.keywords:
+        return False
+    if isinstance(node.func, gast.Attribute) and node.func.attr == "items" and not node.args:
+        return is_missing(static_value(node.func))
+    return static_value(node.func) is builtins.zip and len(node.args) == 2
 
 
 def packed_extremum(call: gast.Call) -> gast.Call:

@@ -9,6 +9,10 @@ cut the derivative through them to zero. A list stands in for the iterator:
 everything that consumes one once (``for``, ``list``, ``sum``, unpacking)
 sees the same items; ``next()`` on it fails loudly.
 
+``d.items()`` and ``d.values()`` of a value the run time gives (``pairs =
+list(params.items())``) are ``[(k, v) for k, v in d.items()]`` and ``[v for v in
+d.values()]``, the loops ``walks`` writes over the dict's keys.
+
 ``zip(*rows)`` (a transposition) is ``[tuple([row[k] for row in rows]) for k in
 range(<shortest row>)]``. ``getattr(obj, "name")`` with a constant name is the
 attribute ``obj.name``.
@@ -21,10 +25,14 @@ import builtins
 import gast
 
 from ..core import templates as tp
+from .resolve import is_missing
 
 
 def as_comprehension(call: gast.Call, env, names) -> gast.expr | None:
     """The comprehension (or attribute) a builtin call stands for, or None."""
+    view = _dict_view_listed(call, env, names)
+    if view is not None:
+        return view
     if not isinstance(call.func, gast.Name) or call.keywords:
         return None
     builtin = env.static_value(call.func)
@@ -63,6 +71,24 @@ def as_comprehension(call: gast.Call, env, names) -> gast.expr | None:
     ):
         return gast.Attribute(value=args[0], attr=args[1].value, ctx=gast.Load())
     return None
+
+
+def _dict_view_listed(call: gast.Call, env, names) -> gast.ListComp | None:
+    """``d.items()`` / ``d.values()`` of a value (a parameter, a dict the function makes) used
+    other than as a ``for`` loop's iterable: the list of what a ``for`` over it gives, which
+    ``walks`` reads by key (``d[k]``, with the entry's derivative). A list stands in for the
+    view: everything that consumes one (``list``, ``sum``, ``dict``, unpacking) sees the same
+    items. None for any other call (a module's or closure's object keeps its own method)."""
+    func = call.func
+    if not (isinstance(func, gast.Attribute) and func.attr in ("items", "values")) or call.args or call.keywords:
+        return None
+    if not is_missing(env.static_value(func)):
+        return None
+    if func.attr == "values":
+        value = names.fresh("value")
+        return _comprehension(tp.name(value), tp.name(value, True), call)
+    items = [names.fresh("key"), names.fresh("value")]
+    return _comprehension(_tuple(items), _tuple(items, store=True), call)
 
 
 def _transposed(rows: gast.expr, names) -> gast.ListComp:
