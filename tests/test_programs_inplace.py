@@ -1151,7 +1151,7 @@ return np.sum(A * A)
 
 
 @pytest.mark.parametrize("line, what", [
-    ("y.sort()", "in place"),
+    ("z = y.sort()", "in place"),  # y.sort() of its own is a store (probe 18)
     ("w = np.copyto(y, x * 3.0)", "in place"),  # statements of their own are stores (probe 18)
     ("w = np.multiply(y, 3.0, out=y) + 1.0", "out="),
     ("np.multiply(y, 3.0, out=y, where=y > 1.0)", "out="),

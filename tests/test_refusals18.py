@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.errors import NoDerivativeRuleError
+from srcgrad.errors import NoDerivativeRuleError, UnsupportedSyntaxError
 
 RNG = np.random.default_rng(1818)
 X = np.array([0.3, -1.2, 0.7])
@@ -147,3 +147,51 @@ def sorted_items(params):
 ])
 def test_a_dicts_items_and_values_as_values(f):
     check(f, (PARAMS,))
+
+
+# -- 3. y.sort() in place on an array ------------------------------------------------------
+
+
+def sorted_in_place(x):
+    y = x * 2.0
+    y.sort()
+    return y[0] * y[1] ** 2 + y[-1]
+
+
+def sorted_along_axes(x):
+    y = np.outer(x, x[::-1]) + x
+    y.sort(axis=0)
+    y.sort(kind="stable")
+    return np.sum(y[0] * y[1] ** 2) + y[-1, -1]
+
+
+def sorted_view(x):
+    y = np.sin(x) * 3.0
+    z = y[1:]
+    z.sort()  # y's last three entries, sorted where they are
+    return np.sum(y ** 2 * np.arange(1.0, 5.0))
+
+
+def sorted_argument(x):
+    x.sort()
+    return x[0] * x[1] ** 2 + x[-1]
+
+
+@pytest.mark.parametrize("f", [sorted_in_place, sorted_along_axes, sorted_view, sorted_argument])
+def test_an_array_sorted_in_place(f):
+    check(f, (np.array([0.3, -1.2, 0.7, 1.9]),))
+
+
+def sorted_list_in_place(x):
+    xs = [x[0] * 2.0, x[1], x[2] ** 2]
+    xs.sort()
+    return xs[0] * xs[1] ** 2 + xs[2]
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_list_sorted_in_place_stays_refused(mode):
+    with pytest.raises(UnsupportedSyntaxError) as caught:
+        srcgrad.grad(sorted_list_in_place, mode=mode)(X.copy())
+    assert "`.sort()` of a list" in str(caught.value) and "xs = sorted(xs)" in str(caught.value)
+    assert "test_refusals18.py" in str(caught.value)
+

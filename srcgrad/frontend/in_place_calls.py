@@ -1,16 +1,19 @@
 """NumPy calls that write into an array, written as the stores srcgrad follows.
 
-``np.add.at(y, i, v)``, ``np.copyto(y, x)``, ``np.fill_diagonal(y, v)``, ``y.fill(v)`` and
-``f(..., out=y)`` change ``y``'s memory with no assignment to it, which the transformations
-would not see. Written as a statement of its own (or ``z = f(..., out=y)``), each is the store
-of what NumPy leaves in ``y``: ``y[...] = <value>`` (the diagonal's positions for
-``fill_diagonal``). srcgrad carries a store to ``y``'s views and saves what it overwrites for
-the reverse sweep, as for the user's own ``y[i] = v``. Any other form (a result used inside an
+``np.add.at(y, i, v)``, ``np.copyto(y, x)``, ``np.fill_diagonal(y, v)``, ``y.fill(v)``,
+``y.sort()`` and ``f(..., out=y)`` change ``y``'s memory with no assignment to it, which the
+transformations would not see. Written as a statement of its own (or ``z = f(..., out=y)``),
+each is the store of what NumPy leaves in ``y``: ``y[...] = <value>`` (the diagonal's
+positions for ``fill_diagonal``; ``np.sort(y)`` for ``y.sort()``, a NumPy array's method
+only). srcgrad carries a store to ``y``'s views and saves what it overwrites for the reverse
+sweep, as for the user's own ``y[i] = v``. Any other form (a result used inside an
 expression, ``out=`` with ``where=``, a receiver computed by a call, read twice here) is left
 to ``refuse``, which rejects it.
 """
 
 from __future__ import annotations
+
+import functools
 
 import gast
 import numpy as np
@@ -21,16 +24,17 @@ from ..core.numpy_facts import METHODS
 from .resolve import is_missing
 
 
-def in_place_calls_as_writes(node, env) -> None:
-    """Every in-place NumPy call statement in ``node`` written by ``as_writes``."""
+def in_place_calls_as_writes(node, env, location) -> None:
+    """Every in-place NumPy call statement in ``node`` written by ``as_writes`` (``location``:
+    a node's ``file:line:col``, for a check at run time)."""
     for n in tp.walk(node):
         for field in ("body", "orelse"):
             stmts = getattr(n, field, None)
             if isinstance(stmts, list):
-                stmts[:] = [w for s in stmts for w in as_writes(s, env)]
+                stmts[:] = [w for s in stmts for w in as_writes(s, env, location)]
 
 
-def as_writes(s, env) -> list:
+def as_writes(s, env, location) -> list:
     """The statements that do what ``s`` does, with an in-place call as a store (``[s]`` for
     any other statement)."""
     call = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
@@ -47,11 +51,12 @@ def as_writes(s, env) -> list:
             gast.Assign(targets=s.targets, value=_loaded(target), type_comment=None), s,
         )]
     func = env.static_value(call.func)
-    for rewrite in (_add_at, _copyto, _fill_diagonal, _fill, _out_write):
+    sort = functools.partial(_sort, location=location)
+    for rewrite in (_add_at, _copyto, _fill_diagonal, _fill, sort, _out_write):
         written = rewrite(call, env) if rewrite is _out_write else rewrite(call, func, env)
         if written is not None:
-            target, value = written
-            return [_store(s, target, value)]
+            target, value, *checks = written
+            return [*(gast.copy_location(gast.Expr(value=c), s) for c in checks), _store(s, target, value)]
     return [s]
 
 
@@ -107,6 +112,26 @@ def _fill(call, func, env):
     ):
         return None
     return _whole(call.func.value), call.args[0]
+
+
+def _sort(call, func, env, location):
+    """``y.sort(axis, kind)`` of a local array: ``y[...] = np.sort(y, axis, kind)``, after
+    ``sg.sorted_in_place(y)``, which refuses a list's ``sort`` (or another object's) at run
+    time. ``order=`` (fields of a structured array) is left to ``refuse``."""
+    if not (
+        isinstance(call.func, gast.Attribute) and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
+        and is_missing(func)
+    ):
+        return None
+    bound = _bound(call, ("axis", "kind"))
+    if bound is None:
+        return None
+    env.made["sg"], env.made["np"] = runtime, np
+    y = call.func.value
+    keywords = [gast.keyword(arg=k, value=v) for k, v in bound.items()]
+    value = gast.copy_location(gast.Call(func=tp.expr("np.sort"), args=[_loaded(y)], keywords=keywords), call)
+    check = tp.expr("sg.sorted_in_place(y, at)", y=_loaded(y), at=tp.const(str(location(call))))
+    return _whole(y), value, check
 
 
 def _out_write(call, env):

@@ -103,7 +103,7 @@ class Normalizer:
         node = self.parsed.node
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
-        in_place_calls_as_writes(node, self.env)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
+        in_place_calls_as_writes(node, self.env, self.parsed.location)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours

@@ -27,7 +27,7 @@ nondifferentiable(
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
-    sg.diagonal_positions,  # np.fill_diagonal's entries (frontend.in_place_calls)
+    sg.diagonal_positions, sg.sorted_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)
     sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
     sg.is_plain_dict, sg.users_get_refused,  # d.get(k, v) of a parameter (frontend.desugar.dict_get)
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import Location, UnsupportedSyntaxError
 from .creation import cast_tangent
 
 
@@ -33,3 +34,14 @@ def in_place_tangent(tangent, target):
     if not isinstance(target, np.ndarray) or np.result_type(tangent) == target.dtype:
         return tangent
     return cast_tangent(tangent, target)
+
+
+def sorted_in_place(y, at=None) -> None:
+    """Refuse ``y.sort()`` of anything but a NumPy array (a list's ``sort``, a user's object's):
+    the front end writes it as ``y[...] = np.sort(y)`` (``frontend.in_place_calls``), which is
+    NumPy's method only."""
+    if not isinstance(y, np.ndarray):
+        raise UnsupportedSyntaxError(
+            f"`.sort()` of a {type(y).__name__}, which changes it in place", Location.parse(at),
+            "bind the sorted list instead (`xs = sorted(xs)`)" if isinstance(y, list) else "",
+        )
