@@ -318,8 +318,9 @@ def h(a):
 
 
 def test_a_method_or_an_attribute_gets_a_fix_not_a_rule_to_register(tmp_path):
-    """``.pop()`` of a differentiated value in reverse mode: the fix (read xs[-1], or forward
-    mode), at the call; the hint used to read ``@srcgrad.register_vjp(the)``."""
+    """``.pop()`` of a differentiated value from the caller's list in reverse mode: the fix
+    (pop from a list built here, or read xs[-1]), at the call; the hint used to read
+    ``@srcgrad.register_vjp(the)``. A list the function makes is followed (probe 18)."""
     f = load(tmp_path, """
 def f(x):
     xs = [x, 2.0 * x]
@@ -327,8 +328,17 @@ def f(x):
     while xs:
         s = s + np.sin(xs.pop())
     return s
+
+
+def g(x, xs):
+    s = 0.0
+    while xs:
+        s = s + np.sin(xs.pop())
+    return s
 """)
-    with pytest.raises(NoDerivativeRuleError, match=r":9:24: no derivative rule for the method \.pop\(\); .*xs\[-1\].*mode='fwd'") as caught:
-        srcgrad.grad(f, mode="rev")(0.3)
+    g = f.__globals__["g"]
+    with pytest.raises(NoDerivativeRuleError, match=r":16:24: no derivative rule for the method \.pop\(\); .*xs\[-1\]") as caught:
+        srcgrad.grad(g, wrt=(0, 1), mode="rev")(0.3, [0.3, 0.6])
     assert "register_vjp" not in str(caught.value)
+    assert np.isclose(srcgrad.grad(f, mode="rev")(0.3), np.cos(0.3) + 2.0 * np.cos(0.6))
     assert np.isclose(srcgrad.grad(f, mode="fwd")(0.3), np.cos(0.3) + 2.0 * np.cos(0.6))

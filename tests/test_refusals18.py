@@ -195,3 +195,92 @@ def test_a_list_sorted_in_place_stays_refused(mode):
     assert "`.sort()` of a list" in str(caught.value) and "xs = sorted(xs)" in str(caught.value)
     assert "test_refusals18.py" in str(caught.value)
 
+
+# -- 4. v = xs.pop() of an element with a derivative, in reverse mode ------------------------
+
+
+def popped_last(x):
+    xs = [x[0] * 2.0, x[1], x[2] ** 2]
+    v = xs.pop()
+    return v * xs[0] + xs[1]
+
+
+def popped_only(x):
+    xs = [x[0], x[1] ** 2]
+    v = xs.pop()
+    return v ** 3  # the rest of the list never read again
+
+
+def stack_drained(x):
+    stack = []
+    for i in range(3):
+        stack.append(x[i] * (i + 1.0))
+    total = 0.0
+    while stack:
+        top = stack.pop()
+        total = total * 0.5 + top ** 2
+    return total
+
+
+def popped_arrays_combined(x):
+    xs = [x * 2.0, np.sin(x), x ** 2]
+    acc = 0.0
+    while len(xs) > 1:
+        v = xs.pop()
+        xs[-1] = xs[-1] * v
+        acc = acc + np.sum(v)
+    return acc + np.sum(xs[0])
+
+
+def popped_and_scaled_in_place(x):
+    xs = [x * 2.0, x * 3.0, x * 4.0]
+    acc = 0.0
+    for i in range(2):
+        v = xs.pop()
+        v *= 2.0
+        acc = acc + np.sum(v ** 2)
+    return acc + np.sum(xs[0] ** 3)
+
+
+def popped_for_its_effect(x):
+    xs = [x * 2.0, np.cos(x), x ** 3]
+    xs.pop()
+    return np.sum(xs[-1] * xs[0])
+
+
+@pytest.mark.parametrize("f", [
+    popped_last, popped_only, stack_drained, popped_arrays_combined, popped_and_scaled_in_place, popped_for_its_effect,
+])
+def test_an_element_popped_from_a_list(f):
+    check(f, (X.copy(),))
+
+
+def popped_at(x):
+    xs = [x * 2.0, x * 3.0]
+    v = xs.pop(0)
+    return np.sum(v * xs[0])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_pop_from_anywhere_but_the_end_stays_refused(mode):
+    with pytest.raises((NoDerivativeRuleError, UnsupportedSyntaxError)) as caught:
+        srcgrad.grad(popped_at, mode=mode)(X.copy())
+    assert "pop" in str(caught.value) and "test_refusals18.py:" in str(caught.value)
+
+
+def popped_from_the_callers_list(x, ps):
+    v = ps.pop()  # each run of the function would take another element of the caller's list
+    return np.sum(v ** 2 * x)
+
+
+def popped_from_a_list_built_here(x, ps):
+    xs = [p for p in ps]  # what the refusal above suggests
+    v = xs.pop()
+    return np.sum(v ** 2 * x) + np.sum(xs[0] * x)
+
+
+def test_a_pop_from_the_callers_list_stays_refused_in_reverse_mode():
+    with pytest.raises(NoDerivativeRuleError) as caught:
+        srcgrad.grad(popped_from_the_callers_list, wrt=(0, 1))(X.copy(), [X * 1.0, X * 2.0])
+    assert "a list the function makes only" in str(caught.value) and "test_refusals18.py:" in str(caught.value)
+    check(popped_from_a_list_built_here, (X.copy(), [X * 1.0, X * 2.0, X * 3.0]))

@@ -384,9 +384,9 @@ class Classifier:
             fix = f"a method of `{self.parsed.as_written(receiver.id)}`, a local value, takes no rule: {fix}"
         if op.kind == "pop":
             fix = (
-                "reverse mode does not follow a value being differentiated out of a list by "
-                ".pop(): read it as xs[-1] and shorten the list with xs = xs[:-1], or take the "
-                "gradient in forward mode (srcgrad.grad(f, mode='fwd'))"
+                "reverse mode follows .pop() of a list the function makes only (this one the caller "
+                "may hold, and each run would take another element): pop from a list built here "
+                "(`xs = [v for v in xs]` first), or read it as xs[-1] and shorten the list with xs = xs[:-1]"
             )
         return NoDerivativeRuleError(label, location, self.mode, fix)
 

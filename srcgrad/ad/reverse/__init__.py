@@ -273,7 +273,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
         forward = [self.primal(s)]
         reverse = []
         extra_targets = []
-        if active and op.kind in ("unknown", "pop", "closure"):
+        if active and (op.kind in ("unknown", "closure") or (op.kind == "pop" and self.kinds.get(op.container.id) != "list")):
+            # (a pop from a list the caller gave changes it: a second run would take another element)
             raise self.classifier.error(op)
         if active and op.kind == "call":
             forward, reverse, extra_targets, state = self.call(s, op, state)
@@ -283,8 +284,8 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
             reverse = self.store(s, op, state) if target in state else []
         elif op.kind == "append":
             reverse = self.append(op, state) if active and target in state else []
-        elif op.kind == "pop" and op.container.id in state:
-            reverse = self.unused_pop(op, target, state)
+        elif op.kind == "pop" and (op.container.id in state or (active and target in state)):
+            reverse = self.pop(op, target, state)
         elif active and target in state:
             reverse = self.contributions(s, target, op, state)
         if target in state and op.kind not in ("store", "append"):  # x keeps its other parts

@@ -157,17 +157,22 @@ class Adjoints:
             out += self.accumulate(x, taken, state)
         return out
 
-    def unused_pop(self, op: Operation, target: str, state: dict) -> list:
-        """``v = xs.pop()``, ``v`` unused: ``bxs`` grows back by a zero for ``v``, so the
-        cotangents stay in step with the appends and elements before it."""
+    def pop(self, op: Operation, target: str, state: dict) -> list:
+        """``v = xs.pop()``: ``bxs`` grows back by ``bv`` (a zero where ``v`` got none), so the
+        cotangents stay in step with the appends and elements before it; the tape puts ``v``
+        back into ``xs`` after this (``Tape.record``)."""
         xs = op.container.id
         b = self.adjoint(xs)
         self.reads.add(target)
-        zero = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=target)
+        taken = tp.name(self.adjoint(target)) if target in state else tp.expr("sg.zeros_like(v)", sg=self.sg(), v=target)
         if state.get(xs):
-            return [tp.stmt("b.append(z)", b=b, z=zero)]
+            return [tp.stmt("b.append(z)", b=b, z=taken)]
+        if xs not in state:  # no cotangent of the rest yet: zeros of the list the pop left
+            self.reads.add(xs)
+            state[xs] = True
+            return [tp.stmt("b = sg.zeros_like(xs) + [z]", b=b, z=taken, xs=xs, sg=self.sg())]
         state[xs] = True
-        return [tp.stmt("b = b + [z]", b=b, z=zero)]
+        return [tp.stmt("b = b + [z]", b=b, z=taken)]
 
     def append(self, op: Operation, state: dict) -> list:
         """``xs.append(v)``: ``v`` gets the last cotangent of ``bxs``, which shrinks."""
