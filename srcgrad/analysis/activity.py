@@ -25,7 +25,8 @@ from .sharing import array_names, viewed_input
 
 
 def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = False) -> set[str]:
-    """Variables written in place (``x[i] = v``, appends), and those they may alias by copying.
+    """Variables written in place (``x[i] = v``, appends, ``v = xs.pop()``), and those they may
+    alias by copying.
 
     With ``in_place_updates``, ``x += v`` counts too (it changes an array in place;
     the transformations see it as a new value, with the sharing written out).
@@ -33,6 +34,10 @@ def mutated_names(fn: gast.FunctionDef, ops: dict, in_place_updates: bool = Fals
     mutated = {
         target_of(a) for a in assignments(fn.body)
         if ops[id(a)].kind in ("store", "append") or (in_place_updates and is_inplace(a))
+    }
+    mutated |= {  # (a pop binds the element taken; the list is what it changes)
+        ops[id(a)].container.id for a in assignments(fn.body)
+        if ops[id(a)].kind == "pop" and isinstance(ops[id(a)].container, gast.Name)
     }
     changed = True
     while changed:
