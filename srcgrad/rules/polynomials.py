@@ -1,5 +1,5 @@
 """Rules for NumPy's polynomial functions on coefficient arrays (highest power
-first): polyval, polyadd, polysub, polymul, polyder, polyint, and vander.
+first): polyval, polyadd, polysub, polymul, polyder, polyint, vander, and polyfit (in y).
 
 Coefficients align on the constant term (the right); ``polymul`` is a full
 convolution of the coefficients with their leading zeros dropped, so its
@@ -88,3 +88,16 @@ def polyint(g, ans, p, m=1, k=None):
 @defjvp(np.polyint)
 def polyint_jvp(dp, ans, p, m=1, k=None):
     return np.polyint(dp, m)
+
+
+@defvjp(np.polyfit)
+def polyfit(g, ans, x, y, deg=None, rcond=None, full=False, w=None, cov=False):
+    """Linear in ``y``: the least-squares map NumPy applies (``sg.polyfit_transpose``). The
+    derivative in the sample points ``x`` is not provided; ``full`` and ``cov`` are refused."""
+    return sg.no_derivative("np.polyfit", "x"), sg.polyfit_transpose(g, x, deg, rcond, full, w, cov)
+
+
+@defjvp(np.polyfit)
+def polyfit_jvp(dx, dy, ans, x, y, deg=None, rcond=None, full=False, w=None, cov=False):
+    """The fit of the tangent, with the same points, weights and cut-off."""
+    return sg.polyfit_of(dy, x, deg, rcond, full, w, cov) + dx * sg.no_derivative("np.polyfit", "x")

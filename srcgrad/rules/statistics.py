@@ -1,5 +1,5 @@
 """Rules for order statistics, covariances and counts: median, quantile, percentile (and
-their nan* versions), cov, corrcoef, histogram and bincount (in its weights).
+their nan* versions), cov, corrcoef, histogram (in its data's extremes and its weights) and bincount (in its weights).
 
 Conventions: quantiles support ``method='linear'`` only and give a tied
 value's derivative to one of the tied elements; their derivative in ``q`` is
@@ -109,15 +109,17 @@ def corrcoef_jvp(dx, ans, x, y=None, rowvar=True):
 @defvjp(np.histogram, optional=("bins", "range", "density", "weights"))
 def histogram(g, ans, a, bins=10, range=None, density=None, weights=None):
     """Counts are piecewise constant; the edges (and a density) follow the data's extremes
-    where ``bins`` is an int and no ``range`` is given. Weights carrying a derivative are
-    refused; the other parameters are inputs only so that positional weights line up."""
+    where ``bins`` is an int and no ``range`` is given. The counts are linear in the
+    ``weights`` (``sg.histogram_weights_adjoint``); the other parameters are inputs only so
+    that positional weights line up."""
     cotangent_a = sg.histogram_adjoint(g, ans, a, bins, range, density)
-    return cotangent_a, None, None, None, None if weights is None else sg.no_derivative("np.histogram", "weights")
+    cotangent_w = None if weights is None else sg.histogram_weights_adjoint(g, ans, a, density, weights)
+    return cotangent_a, None, None, None, cotangent_w
 
 
 @defjvp(np.histogram, optional=("bins", "range", "density", "weights"))
 def histogram_jvp(da, dbins, drange, ddensity, dweights, ans, a, bins=10, range=None, density=None, weights=None):
-    return sg.histogram_tangent(da, dweights, ans, a, bins, range, density)
+    return sg.histogram_tangent(da, dweights, ans, a, bins, range, density, weights)
 
 
 declare_container_results(np.histogram)  # (hist, bin_edges)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import arange_like, as_float_of, shape_of
 from .signal import convolve_adjoints
 
@@ -47,3 +48,37 @@ def vander_derivative(x, N=None, increasing=False):
     if increasing:
         return np.concatenate([zero, lower * k], axis=1)
     return np.concatenate([lower * np.flip(k), zero], axis=1)
+
+
+def _polyfit_options(full=False, w=None, cov=False, at=None):
+    """Refuse ``np.polyfit``'s results other than the coefficients (``full``, ``cov``)."""
+    for name, value in (("full", full), ("cov", cov)):
+        if value is not False:
+            raise NoDerivativeRuleError(f"np.polyfit(..., {name}={value!r})", Location.parse(at))
+
+
+def polyfit_of(dy, x, deg, rcond=None, full=False, w=None, cov=False, at=None):
+    """``np.polyfit`` of a tangent of ``y``: the fit is linear in ``y`` (a folded-away zero
+    tangent is the number 0.0, whose fit is 0.0)."""
+    _polyfit_options(full, w, cov, at)
+    if np.ndim(dy) == 0:
+        return dy
+    return np.polyfit(x, dy, deg, rcond, w=w)
+
+
+def polyfit_transpose(g, x, deg, rcond=None, full=False, w=None, cov=False, at=None):
+    """The cotangent of ``y`` in ``np.polyfit(x, y, deg)``: the transpose of the map NumPy
+    applies, c = D^-1 pinv(W V D^-1) W y (V the Vandermonde matrix, W the weights, D its
+    column norms, and singular values at or below ``rcond`` times the largest cut off, as
+    ``lstsq`` does): gy = W U S^+ Vh D^-1 g from the SVD of W V D^-1."""
+    _polyfit_options(full, w, cov, at)
+    x = np.asarray(x) + 0.0
+    rcond = len(x) * np.finfo(x.dtype).eps if rcond is None else rcond
+    weights = np.ones_like(x) if w is None else np.asarray(w) + 0.0
+    lhs = np.vander(x, int(deg) + 1) * weights[:, None]
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    u, s, vh = np.linalg.svd(lhs / scale, full_matrices=False)
+    kept = s > rcond * s[0]
+    inverse = np.where(kept, 1.0 / np.where(kept, s, 1.0), 0.0)
+    per_value = ((vh @ (g.T / scale).T).T * inverse).T  # S^+ Vh D^-1 g, columns of y kept
+    return ((u @ per_value).T * weights).T

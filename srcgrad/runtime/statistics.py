@@ -210,20 +210,61 @@ def histogram_adjoint(g, ans, a, bins=10, range=None, density=None, at=None):
     return out
 
 
-def histogram_tangent(da, dweights, ans, a, bins=10, range=None, density=None, at=None):
-    """The tangent of ``(hist, edges)`` (see ``histogram_adjoint``); weights that carry a
-    tangent are refused."""
-    if not is_exact_zero(dweights):
-        raise NoDerivativeRuleError("np.histogram with respect to its parameter 'weights'", Location.parse(at))
+def histogram_tangent(da, dweights, ans, a, bins=10, range=None, density=None, weights=None, at=None):
+    """The tangent of ``(hist, edges)`` (see ``histogram_adjoint``), with the weights' part
+    (``histogram_weights_tangent``) added to the counts' when they carry one."""
     hist, edges = ans
     dtype = np.result_type(real_only(a, "np.histogram", at=at), 1.0)
+    dhist = histogram_weights_tangent(dweights, ans, a, density, weights)
     if not _histogram_moves(bins, range, at) or np.size(a) == 0:
-        return np.zeros(np.shape(hist), dtype), np.zeros(np.shape(edges), dtype)
+        return dhist, np.zeros(np.shape(edges), dtype)
     flat, dflat = np.ravel(a), np.ravel(da)
     low, high = int(np.argmin(flat)), int(np.argmax(flat))
     k = np.arange(bins + 1, dtype=dtype) / bins
     dedges = (1.0 - k) * dflat[low] + k * dflat[high]
-    dhist = np.zeros(np.shape(hist), dtype)
     if density:
-        dhist = -hist * (dflat[high] - dflat[low]) / (flat[high] - flat[low])
+        dhist = dhist - hist * (dflat[high] - dflat[low]) / (flat[high] - flat[low])
     return dhist, dedges
+
+
+def _bin_of(a, edges):
+    """Each sample's bin (``edges[k] <= a < edges[k + 1]``, the last bin closed, as NumPy
+    counts them) and whether it falls in any."""
+    flat = np.ravel(a)
+    k = np.clip(np.searchsorted(edges, flat, side="right") - 1, 0, np.shape(edges)[0] - 2)
+    return k, (flat >= edges[0]) & (flat <= edges[-1])
+
+
+def _weight_in_range(weights, inside):
+    """The total weight of the samples inside the bins: what a density divides by."""
+    return np.sum(np.where(inside, np.ravel(weights), 0.0))
+
+
+def histogram_weights_adjoint(g, ans, a, density=None, weights=None):
+    """The cotangent of ``weights`` in ``np.histogram(a, ..., weights=weights)``: a bin's
+    count sums its samples' weights, so each weight's cotangent is its bin's (0 outside the
+    bins); a density, counts / (their total * the bin's width), passes on
+    g / (total * width) - sum(g * hist) / total."""
+    g_hist = g[0] if isinstance(g, (tuple, list)) else g
+    hist, edges = ans
+    if g_hist is None or is_exact_zero(g_hist):
+        return np.zeros(np.shape(weights), np.result_type(weights, 1.0))
+    k, inside = _bin_of(a, edges)
+    if density:
+        total = _weight_in_range(weights, inside)
+        g_hist = g_hist / (total * np.diff(edges)) - np.sum(g_hist * hist) / total
+    return np.reshape(np.where(inside, g_hist[k], 0.0), np.shape(weights))
+
+
+def histogram_weights_tangent(dweights, ans, a, density=None, weights=None):
+    """The tangent of the counts from the weights' (see ``histogram_weights_adjoint``)."""
+    hist, edges = ans
+    if is_exact_zero(dweights):
+        return np.zeros(np.shape(hist), np.result_type(hist, 1.0))
+    k, inside = _bin_of(a, edges)
+    dw = np.where(inside, np.ravel(dweights + np.zeros(np.shape(weights))), 0.0)
+    dcounts = np.bincount(k, weights=dw, minlength=np.shape(hist)[0])
+    if not density:
+        return dcounts
+    total = _weight_in_range(weights, inside)
+    return dcounts / (total * np.diff(edges)) - hist * np.sum(dcounts) / total
