@@ -83,3 +83,91 @@ def test_histogram_in_its_weights_and_data():
 
     check(f, SAMPLES, RNG.uniform(0.5, 2.0, 9))
     check(lambda w: np.sum(np.histogram(SAMPLES, 3, (-1.0, 1.0), False, w)[0] ** 3), RNG.uniform(0.5, 2.0, 9))
+
+
+# == scipy.linalg: structured matrices ====================================================
+
+import scipy.linalg as sla  # noqa: E402
+
+MATRIX = RNG.normal(size=(4, 4)) + 0.5 * np.eye(4)
+SPD = MATRIX @ MATRIX.T + np.eye(4)
+COLUMN, ROW = RNG.normal(size=3), RNG.normal(size=5)
+
+
+def test_block_diag():
+    check(lambda a, v: np.sum(np.sin(sla.block_diag(a, 2.0 * a[:2], v, 3.0, v[0]))), MATRIX, COLUMN)
+    check(lambda a: np.sum(sla.block_diag(a) ** 3), MATRIX)
+
+
+def test_block_diag_of_a_batch():
+    # leading axes are a batch: a block that does not have them is broadcast along them
+    check(lambda a, v: np.sum(np.sin(sla.block_diag(a.reshape(2, 2, 4)[:, :1], v, np.stack([v, 2 * v])))), MATRIX, COLUMN)
+
+
+def test_block_diag_of_more_blocks_than_the_rule_takes_is_refused():
+    with pytest.raises(errors.NoDerivativeRuleError, match="9 positional arguments"):
+        srcgrad.grad(lambda x: np.sum(sla.block_diag(*([x] * 9))))(COLUMN)
+
+
+def test_toeplitz():
+    check(lambda c: np.sum(np.sin(sla.toeplitz(c))), COLUMN)
+    check(lambda c, r: np.sum(np.sin(sla.toeplitz(c, r))), COLUMN, ROW)
+    check(lambda c, r: np.sum(np.sin(sla.toeplitz(r, c)) * np.arange(15.0).reshape(5, 3)), COLUMN, ROW)
+    check(lambda r: np.sum(sla.toeplitz(COLUMN, r) ** 3), ROW)
+
+
+def test_toeplitz_of_a_batch_is_refused():
+    for mode in ("rev", "fwd"):
+        with pytest.raises(errors.NoDerivativeRuleError, match="toeplitz of a 2-D column"):
+            srcgrad.grad(lambda c: np.sum(sla.toeplitz(np.stack([c, c]))), mode=mode)(COLUMN)
+
+
+# == scipy.linalg: LU, and the solves and batched wrappers ================================
+
+PIVOTING = np.array([[1e-3, 2.0, 0.5], [1.0, 0.1, 3.0], [4.0, 1.0, 0.2]])  # rows swapped
+
+
+@pytest.mark.parametrize("a", [MATRIX, PIVOTING], ids=["random", "pivoting"])
+@pytest.mark.parametrize("trans", [0, 1, 2])
+def test_lu_solve_of_lu_factor(a, trans):
+    n = len(a)
+    check(lambda a, b: np.sum(sla.lu_solve(sla.lu_factor(a), b, trans=trans) ** 2), a, RNG.normal(size=n))
+    check(lambda a, b: np.sum(np.sin(sla.lu_solve(sla.lu_factor(a), b, trans=trans))), a, RNG.normal(size=(n, 2)))
+
+
+def test_lu_factor_matrix():
+    check(lambda a: np.sum(np.sin(sla.lu_factor(a)[0])), PIVOTING)
+    factors = sla.lu_factor(MATRIX)
+    check(lambda b: np.sum(sla.lu_solve(factors, b) ** 3), RNG.normal(size=4))
+
+
+def test_lu_factor_of_a_matrix_not_square_is_refused():
+    for mode in ("rev", "fwd"):
+        with pytest.raises(errors.NoDerivativeRuleError, match=r"lu_factor of a matrix of shape \(2, 4\)"):
+            srcgrad.grad(lambda a: np.sum(sla.lu_factor(a[:2])[0]), mode=mode)(MATRIX)
+
+
+def test_scipy_solves_inv_det_and_cho():
+    b = RNG.normal(size=4)
+    check(lambda a, b: np.sum(sla.solve(a, b) ** 2), MATRIX, b)
+    check(lambda a: np.sum(sla.inv(a) ** 2) + sla.det(a) ** 2, MATRIX)
+    check(lambda s, b: np.sum(sla.cho_solve(sla.cho_factor(s), b) ** 2), SPD, b)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_scipy_eigvalsh(lower):
+    check(lambda s: np.sum(sla.eigvalsh(s, lower=lower) ** 3), SPD)
+    check(lambda a: np.sum(np.exp(sla.eigvalsh(a + a.T, lower=lower))), MATRIX)
+
+
+@pytest.mark.parametrize("option", ["b", "subset_by_index"])
+def test_scipy_eigvalsh_refuses_options(option):
+    kw = {"b": np.eye(4), "subset_by_index": [0, 1]}
+    with pytest.raises(errors.NoDerivativeRuleError, match=f"eigvalsh.*{'generalized' if option == 'b' else option}"):
+        srcgrad.grad(lambda s: np.sum(sla.eigvalsh(s, **{option: kw[option]})))(SPD)
+
+
+@pytest.mark.parametrize("rows", [4, 2])
+def test_scipy_svdvals(rows):
+    check(lambda a: np.sum(sla.svdvals(a[:rows]) ** 3), MATRIX)
+    check(lambda a: np.sum(sla.svdvals(a[:, :rows])), MATRIX)

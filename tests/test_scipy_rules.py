@@ -845,6 +845,8 @@ USED_IN_USER_FUNCTIONS = [
     linalg.cho_factor, linalg.cho_solve, linalg.solve_triangular, linalg.solve, linalg.inv,
     linalg.det, linalg.expm, linalg.expm_frechet, signal.convolve, signal.correlate,
     signal.fftconvolve, signal.convolve2d,
+    # checked against finite differences in tests/test_rules18b.py
+    linalg.block_diag, linalg.toeplitz, linalg.lu_factor, linalg.lu_solve, linalg.eigvalsh, linalg.svdvals,
 ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
-"""Rules for ``scipy.linalg``: cholesky, cho_factor and cho_solve, solve_triangular,
-solve, inv, det and expm (single matrices); solve_sylvester, sqrtm, logm, and eigh and svd
-(NumPy's rules with SciPy's signatures).
+"""Rules for ``scipy.linalg``: cholesky, cho_factor and cho_solve, lu_factor and lu_solve,
+solve_triangular, solve, inv, det and expm (single matrices); solve_sylvester, sqrtm, logm,
+and eigh, eigvalsh, svd and svdvals (NumPy's rules with SciPy's signatures); the structured
+matrices toeplitz (1-D c and r) and block_diag (up to eight blocks).
 
 Conventions as for ``np.linalg``: a Cholesky factorisation reads one triangle
 of a symmetric matrix (the upper one unless ``lower=True``), so its cotangent
@@ -13,7 +14,9 @@ triangle only. ``solve`` with ``assume_a`` symmetric or positive definite reads
 one triangle too (the upper one unless ``lower=True``); banded and triangular structures are refused at run
 time. ``expm``'s derivative is its Fréchet derivative (SciPy's
 ``expm_frechet``); the cotangent is the Fréchet derivative at the transpose.
-``expm_frechet`` has rules too (its derivative in ``A`` is the second
+``lu_factor``'s matrix holds L
+below its diagonal and U on and above it; its derivative is refused for a matrix that is
+not square. ``expm_frechet`` has rules too (its derivative in ``A`` is the second
 derivative of expm), so ``hessian`` works through ``expm``.
 """
 
@@ -243,3 +246,98 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check
 @defjvp(linalg.svd)
 def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
     return sg.svd_tangent_of(da, ans, a, compute_uv)
+
+
+@defvjp(linalg.eigvalsh)
+def eigvalsh(
+    g, ans, a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, check_finite=True,
+    subset_by_index=None, subset_by_value=None, driver=None,
+):  # fmt: skip
+    """``eigh`` with ``eigvals_only=True`` (its refusals too): ga = V diag(g) V^T."""
+    wv = sg.scipy_eigh_factors(ans, a, b, lower, True, subset_by_index, subset_by_value, "eigvalsh")
+    return sg.eigh_adjoint(g, sg.zeros_like(wv[1]), wv[0], wv[1], lower)
+
+
+@defjvp(linalg.eigvalsh)
+def eigvalsh_jvp(
+    da, ans, a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, check_finite=True,
+    subset_by_index=None, subset_by_value=None, driver=None,
+):  # fmt: skip
+    wv = sg.scipy_eigh_factors(ans, a, b, lower, True, subset_by_index, subset_by_value, "eigvalsh")
+    return sg.eigh_tangents(da, wv[0], wv[1], lower)[0]
+
+
+@defvjp(linalg.svdvals)
+def svdvals(g, ans, a, overwrite_a=False, check_finite=True):
+    """d s_i = u_i^T da v_i (distinct singular values), as ``np.linalg.svdvals``."""
+    usv = np.linalg.svd(a, full_matrices=False)
+    return (usv[0] * np.expand_dims(g, -2)) @ usv[2]
+
+
+@defjvp(linalg.svdvals)
+def svdvals_jvp(da, ans, a, overwrite_a=False, check_finite=True):
+    usv = np.linalg.svd(a, full_matrices=False)
+    return np.sum(usv[0] * (da @ sg.mT(usv[2])), axis=-2)
+
+
+# ------------------------------------------------------------------ LU factor and solve
+# lu_factor's matrix holds L (unit lower, below the diagonal) and U (on and above it) of
+# a[perm] = L U; lu_solve reads them. Square matrices only (refused at run time otherwise).
+
+declare_container_results(linalg.lu_factor)  # (lu, piv)
+
+
+@defvjp(linalg.lu_factor)
+def lu_factor(g, ans, a, overwrite_a=False, check_finite=True):
+    """F = L^-1 P^T da U^-1 gives dL = L tril(F, -1), dU = triu(F) U, so
+    ga = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T."""
+    return sg.lu_factor_adjoint(g, ans)
+
+
+@defjvp(linalg.lu_factor)
+def lu_factor_jvp(da, ans, a, overwrite_a=False, check_finite=True):
+    return sg.lu_factor_tangent(da, ans)
+
+
+@defvjp(linalg.lu_solve)
+def lu_solve(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """x = op(a)^-1 b, a = P L U: gb = op(a)^-T g, and g op(a) = -gb x^T passed to L's and U's
+    entries of the factor matrix (``sg.lu_cotangent``)."""
+    gb = linalg.lu_solve(lu_and_piv, g, trans=sg.flipped_trans(trans))
+    return sg.lu_cotangent(sg.transposed_if(-sg.outer_columns(gb, ans), trans), lu_and_piv), gb
+
+
+@defjvp(linalg.lu_solve)
+def lu_solve_jvp(dlu_and_piv, db, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """dx = op(a)^-1 (db - op(da) x), da = P (dL U + L dU)."""
+    dop = sg.transposed_if(sg.lu_tangent_matrix(dlu_and_piv, lu_and_piv), trans)
+    return linalg.lu_solve(lu_and_piv, db, trans=trans) - linalg.lu_solve(lu_and_piv, dop @ ans, trans=trans)
+
+
+# ------------------------------------------------------------------- structured matrices
+
+
+@defvjp(linalg.toeplitz, optional=("r",))
+def toeplitz(g, ans, c, r=None):
+    """Entry (i, j) is c[i - j] below the diagonal (and on it), r[j - i] above: each
+    cotangent sums a diagonal of g (r[0] is not read; without r, r is c)."""
+    return sg.toeplitz_adjoints(g, c, r)
+
+
+@defjvp(linalg.toeplitz, optional=("r",))
+def toeplitz_jvp(dc, dr, ans, c, r=None):
+    return sg.toeplitz_tangent(dc, dr, c, r)
+
+
+@defvjp(linalg.block_diag, optional=("a2", "a3", "a4", "a5", "a6", "a7", "a8"))
+def block_diag(g, ans, a1, a2=None, a3=None, a4=None, a5=None, a6=None, a7=None, a8=None):
+    """Up to eight blocks (a 1-D one is a row, a number a 1 x 1 block; leading axes are a
+    batch, broadcast): each cotangent is its block of g."""
+    return sg.block_diag_adjoints(g, (a1, a2, a3, a4, a5, a6, a7, a8))
+
+
+@defjvp(linalg.block_diag, optional=("a2", "a3", "a4", "a5", "a6", "a7", "a8"))
+def block_diag_jvp(
+    da1, da2, da3, da4, da5, da6, da7, da8, ans, a1, a2=None, a3=None, a4=None, a5=None, a6=None, a7=None, a8=None,
+):  # fmt: skip
+    return sg.block_diag_tangent((da1, da2, da3, da4, da5, da6, da7, da8), (a1, a2, a3, a4, a5, a6, a7, a8))

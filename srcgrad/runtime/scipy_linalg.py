@@ -13,14 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import zeros_like
+from .broadcasting import unbroadcast, zeros_like
 from .linalg import one_triangle_adjoint, symmetric_read
 from .shapes import mT
 
 try:
-    from scipy.linalg import expm, expm_frechet, solve_triangular
+    from scipy.linalg import block_diag, expm, expm_frechet, solve_triangular, toeplitz
 except ImportError:  # SciPy is optional: only its rules call these helpers
-    expm = expm_frechet = solve_triangular = None
+    block_diag = expm = expm_frechet = solve_triangular = toeplitz = None
 
 
 def lower_factor(c, lower=False):
@@ -205,14 +205,17 @@ def frechet_corner(m):
     return m[..., :n, n:]
 
 
-def scipy_eigh_factors(ans, a, b=None, lower=True, eigvals_only=False, subset_by_index=None, subset_by_value=None, at=None):
-    """``(w, v)`` of ``scipy.linalg.eigh``'s result (v recomputed with ``eigvals_only``); the
-    generalized problem (``b``) and a subset of the eigenpairs are refused."""
+def scipy_eigh_factors(
+    ans, a, b=None, lower=True, eigvals_only=False, subset_by_index=None, subset_by_value=None, function="eigh", at=None,
+):  # fmt: skip
+    """``(w, v)`` of ``scipy.linalg.eigh``'s (or ``eigvalsh``'s, the ``function``) result (v
+    recomputed with ``eigvals_only``); the generalized problem (``b``) and a subset of the
+    eigenpairs are refused."""
     if b is not None:
-        raise NoDerivativeRuleError("scipy.linalg.eigh(a, b), the generalized eigenproblem", Location.parse(at))
+        raise NoDerivativeRuleError(f"scipy.linalg.{function}(a, b), the generalized eigenproblem", Location.parse(at))
     for name, value in (("subset_by_index", subset_by_index), ("subset_by_value", subset_by_value)):
         if value is not None:
-            raise NoDerivativeRuleError(f"scipy.linalg.eigh(..., {name}=...)", Location.parse(at))
+            raise NoDerivativeRuleError(f"scipy.linalg.{function}(..., {name}=...)", Location.parse(at))
     if eigvals_only:
         return tuple(np.linalg.eigh(a, "L" if lower else "U"))
     return ans[0], ans[1]
@@ -229,3 +232,114 @@ def scipy_eigh_cotangents(g, wv, eigvals_only=False):
 def scipy_eigh_tangent(dwv, eigvals_only=False):
     """The tangent of ``scipy.linalg.eigh``'s result: w's alone with ``eigvals_only``."""
     return dwv[0] if eigvals_only else dwv
+
+
+def _lu_parts(lu_and_piv, at=None):
+    """``(L, U, perm)`` of ``lu_factor``'s ``(lu, piv)``: a[perm] = L U. ``piv`` lists LAPACK's
+    row interchanges, applied in turn; a matrix that is not square (or a stack) is refused."""
+    lu, piv = lu_and_piv
+    if np.ndim(lu) != 2 or np.shape(lu)[0] != np.shape(lu)[1]:
+        raise NoDerivativeRuleError(f"scipy.linalg.lu_factor of a matrix of shape {np.shape(lu)} (square matrices only)", Location.parse(at))
+    n = np.shape(lu)[0]
+    perm = np.arange(n)
+    for i, p in enumerate(np.asarray(piv).tolist()):
+        perm[[i, p]] = perm[[p, i]]
+    eye = np.eye(n, dtype=np.result_type(lu, 1.0))
+    return np.tril(lu, -1) + eye, np.triu(lu), perm
+
+
+def lu_factor_adjoint(g, ans, at=None):
+    """The cotangent of ``a`` in ``(lu, piv) = lu_factor(a)``: P L^-T (tril(L^T gL, -1) +
+    triu(gU U^T)) U^-T, gL and gU the parts of lu's cotangent below and on/above the diagonal."""
+    glu = g[0]
+    if glu is None:
+        return 0.0
+    low, up, perm = _lu_parts(ans, at)
+    mid = np.tril(mT(low) @ np.tril(glu, -1), -1) + np.triu(np.triu(glu) @ mT(up))
+    left = solve_triangular(low, mid, trans="T", lower=True, unit_diagonal=True)  # L^-T mid
+    return mT(solve_triangular(up, mT(left)))[np.argsort(perm)]  # P (L^-T mid U^-T)
+
+
+def lu_factor_tangent(da, ans, at=None):
+    """The tangent of ``(lu, piv)``: F = L^-1 P^T da U^-1, dL = L tril(F, -1), dU = triu(F) U
+    (and 0.0 for the pivots)."""
+    low, up, perm = _lu_parts(ans, at)
+    da = zeros_like(low) + da
+    right = solve_triangular(low, da[perm], lower=True, unit_diagonal=True)  # L^-1 P^T da
+    f = mT(solve_triangular(up, mT(right), trans="T"))  # (L^-1 P^T da) U^-1
+    return np.tril(low @ np.tril(f, -1), -1) + np.triu(np.triu(f) @ up), 0.0
+
+
+def lu_cotangent(ga, lu_and_piv, at=None):
+    """``lu_solve``'s cotangent of its ``(lu, piv)`` from that of the matrix a = P L U:
+    gL = P^T ga U^T below the diagonal, gU = L^T P^T ga on and above it; none for the pivots."""
+    low, up, perm = _lu_parts(lu_and_piv, at)
+    ga = ga[perm]
+    return np.tril(ga @ mT(up), -1) + np.triu(mT(low) @ ga), None
+
+
+def lu_tangent_matrix(dlu_and_piv, lu_and_piv, at=None):
+    """The tangent of the matrix a = P L U that ``lu_solve`` reads from a ``(lu, piv)`` tangent."""
+    dlu = dlu_and_piv[0] if isinstance(dlu_and_piv, (tuple, list)) else dlu_and_piv
+    if np.ndim(dlu) == 0:
+        return dlu
+    low, up, perm = _lu_parts(lu_and_piv, at)
+    return (np.tril(dlu, -1) @ up + low @ np.triu(dlu))[np.argsort(perm)]
+
+
+def _toeplitz_vector(v, name, at=None):
+    if np.ndim(v) > 1:
+        raise NoDerivativeRuleError(f"scipy.linalg.toeplitz of a {np.ndim(v)}-D {name}", Location.parse(at))
+
+
+def toeplitz_adjoints(g, c, r=None, at=None):
+    """The cotangents of ``c`` and ``r`` in ``toeplitz(c, r)``: the sums of g's diagonals
+    below (and on) the main one for c, above it for r (r[0], not read, gets 0); without r,
+    c gets both."""
+    _toeplitz_vector(c, "column", at)
+    _toeplitz_vector(r, "row", at)
+    m, n = np.shape(g)
+    offsets = np.subtract.outer(np.arange(m), np.arange(n)) + (n - 1)  # i - j, from 0
+    sums = np.bincount(np.ravel(offsets), weights=np.ravel(g), minlength=m + n - 1)
+    gc = np.reshape(sums[n - 1 :], np.shape(c))
+    gr = np.concatenate([zeros_like(sums[:1]), sums[n - 2 :: -1]]) if n > 1 else zeros_like(sums[:1])
+    if r is None:
+        k = min(m, n)
+        return np.reshape(np.concatenate([gc[:1], np.ravel(gc)[1:k] + gr[1:k], np.ravel(gc)[k:]]), np.shape(c)), None
+    return gc, np.reshape(gr, np.shape(r))
+
+
+def toeplitz_tangent(dc, dr, c, r=None, at=None):
+    """``toeplitz`` of the tangents (linear), zeros where a folded-away tangent is 0.0."""
+    _toeplitz_vector(c, "column", at)
+    _toeplitz_vector(r, "row", at)
+    dc = zeros_like(np.atleast_1d(c)) + dc
+    if r is None:
+        return toeplitz(dc)
+    return toeplitz(dc, zeros_like(np.atleast_1d(r)) + dr)
+
+
+def _block_shape(x) -> tuple:
+    """The (rows, columns) ``block_diag`` makes of ``x``: a number is 1 x 1, a vector a row."""
+    shape = tuple(np.shape(x))
+    return ((1,) * (2 - len(shape)) + shape)[-2:]
+
+
+def block_diag_adjoints(g, blocks):
+    """The cotangents of ``block_diag``'s blocks (None past those it was given): each its
+    block of g, summed over a batch it was broadcast to."""
+    out, row, col = [], 0, 0
+    for x in blocks:
+        if x is None:
+            out.append(None)
+            continue
+        m, n = _block_shape(x)
+        as_block = np.reshape(x, tuple(np.shape(x))[:-2] + (m, n))  # the shape block_diag reads
+        out.append(np.reshape(unbroadcast(g[..., row : row + m, col : col + n], as_block), np.shape(x)))
+        row, col = row + m, col + n
+    return tuple(out)
+
+
+def block_diag_tangent(tangents, blocks):
+    """``block_diag`` of the blocks' tangents (linear), zeros where one is a folded-away 0.0."""
+    return block_diag(*(zeros_like(np.asarray(x)) + d for d, x in zip(tangents, blocks) if x is not None))
