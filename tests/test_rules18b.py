@@ -1,6 +1,6 @@
 """Derivative rules for calls a scan found refused: NumPy's polyfit (in y) and histogram
 (in its weights), SciPy's structural matrices (block_diag, toeplitz), LU solves and the
-batched wrappers eigvalsh and svdvals, and np.linalg.tensorsolve.
+batched wrappers eigvalsh and svdvals, and np.linalg.tensorsolve and eigvals (real ones).
 
 Every derivative is checked against central finite differences (``srcgrad.check_grads``,
 to second order in both modes); values against NumPy's and SciPy's own.
@@ -171,3 +171,28 @@ def test_scipy_eigvalsh_refuses_options(option):
 def test_scipy_svdvals(rows):
     check(lambda a: np.sum(sla.svdvals(a[:rows]) ** 3), MATRIX)
     check(lambda a: np.sum(sla.svdvals(a[:, :rows])), MATRIX)
+
+
+# == np.linalg: tensorsolve, eigvals ======================================================
+
+
+def test_tensorsolve():
+    a = RNG.normal(size=(2, 3, 6)) + 2.0 * np.eye(6).reshape(2, 3, 6)
+    b = RNG.normal(size=(2, 3))
+    check(lambda a, b: np.sum(np.sin(np.linalg.tensorsolve(a, b))), a, b)
+    check(lambda a, b: np.sum(np.linalg.tensorsolve(a, b, axes=(0,)) ** 2), np.transpose(a, (2, 0, 1)), b)
+    check(lambda a, b: np.sum(np.linalg.tensorsolve(a, b) ** 3), MATRIX, RNG.normal(size=4))
+
+
+def test_eigvals_real():
+    nonsymmetric = np.triu(MATRIX) + np.diag([0.0, 1.0, 2.0, 3.0]) + 0.1 * np.tril(MATRIX, -1)
+    assert np.linalg.eigvals(nonsymmetric).dtype == np.float64
+    check(lambda a: np.sum(np.linalg.eigvals(a) ** 3), nonsymmetric)
+    check(lambda a: np.sum(np.exp(np.linalg.eigvals(a))), np.stack([SPD, nonsymmetric]))
+
+
+def test_complex_eigvals_are_refused():
+    rotation = np.array([[0.0, -1.0], [1.0, 0.2]])
+    for mode in ("rev", "fwd"):
+        with pytest.raises(errors.NoDerivativeRuleError, match="complex"):
+            srcgrad.grad(lambda a: np.sum(np.linalg.eigvals(a).real), mode=mode)(rotation)

@@ -1,5 +1,5 @@
 """Rules for ``np.linalg``: inv, pinv, det, slogdet, solve, lstsq, cholesky, eigh,
-eigvalsh, eig, svd, svdvals, qr, matrix_power and cond. They work on stacks of
+eigvalsh, eig, svd, svdvals, qr, matrix_power, cond and tensorsolve (one system). They work on stacks of
 matrices (the last two axes); the norms and traces are reductions, the
 products (multi_dot, np.linalg's matmul, ...) are with the other products.
 
@@ -171,6 +171,20 @@ def eig_jvp(da, ans, a):
     return np.diagonal(s, 0, -2, -1), dv - v * np.sum(v * dv, axis=-2, keepdims=True)
 
 
+@defvjp(np.linalg.eigvals)
+def eigvals(g, ans, a):
+    """Real eigenvalues only (complex ones refused): dw_i = (V^-1 da V)_ii, so
+    ga = V^-T diag(g) V^T, with the eigenvectors recomputed."""
+    v = np.linalg.eig(sg.real_only(ans, "np.linalg.eigvals", a))[1]
+    return (sg.mT(np.linalg.inv(v)) * g[..., None, :]) @ sg.mT(v)
+
+
+@defjvp(np.linalg.eigvals)
+def eigvals_jvp(da, ans, a):
+    v = np.linalg.eig(sg.real_only(ans, "np.linalg.eigvals", a))[1]
+    return np.diagonal(np.linalg.inv(v) @ da @ v, 0, -2, -1)
+
+
 @defvjp(np.linalg.svd)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Townsend (2016), for distinct nonzero singular values (``sg.svd_adjoint``);
@@ -241,3 +255,14 @@ def cond(g, ans, x, p=None):
 @defjvp(np.linalg.cond)
 def cond_jvp(dx, ans, x, p=None):
     return np.sum(dx * sg.cond_gradient(x, p), axis=(-2, -1))
+
+
+@defvjp(np.linalg.tensorsolve)
+def tensorsolve(g, ans, a, b, axes=None):
+    """``solve`` with ``a`` reshaped to a square matrix (``axes`` moved last first)."""
+    return sg.tensorsolve_adjoints(g, ans, sg.real_only(a, "np.linalg.tensorsolve"), b, axes)
+
+
+@defjvp(np.linalg.tensorsolve)
+def tensorsolve_jvp(da, db, ans, a, b, axes=None):
+    return sg.tensorsolve_tangent(da, db, ans, sg.real_only(a, "np.linalg.tensorsolve"), b, axes)

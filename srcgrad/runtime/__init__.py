@@ -147,6 +147,8 @@ from .linalg import (
     svd_tangent,
     svd_tangent_of,
     symmetric_read,
+    tensorsolve_adjoints,
+    tensorsolve_tangent,
 )
 from .operands import (
     ndarray,
@@ -352,7 +354,7 @@ __all__ = [  # module by module, as imported above
     "record", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "bessel_i1", "exponent_tangent", "real_inputs", "real_only", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "sorted_in_place", "add_at", "add_at_tangent", "added_at", "real_elements",
     "copy", "diagonal_positions", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
-    "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "svd_adjoint", "svd_tangent_of", "eigh_adjoint", "eigh_tangents", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "det_cofactors", "det_cofactors_adjoint", "det_cofactors_tangent", "slogdet_adjoint", "slogdet_tangent", "numeric_types", "refuse_users_object", "refuse_users_objects_in", "polyfit_of", "polyfit_transpose", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
+    "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "svd_adjoint", "svd_tangent_of", "eigh_adjoint", "tensorsolve_adjoints", "tensorsolve_tangent", "eigh_tangents", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "det_cofactors", "det_cofactors_adjoint", "det_cofactors_tangent", "slogdet_adjoint", "slogdet_tangent", "numeric_types", "refuse_users_object", "refuse_users_objects_in", "polyfit_of", "polyfit_transpose", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
     "vander_derivative", "cross_adjoints", "dot_adjoint_a", "dot_adjoint_b", "dot_axes", "einsum_adjoint", "einsum_adjoint_tangent", "einsum_of_one", "einsum_subscripts", "ndarray", "refuse_users_objects_within",
     "inner_axes", "kron_adjoint_a", "kron_adjoint_b", "kron_adjoints", "matmul_adjoint_x1",
     "matmul_adjoint_x2", "multi_dot_adjoints", "multi_dot_tangent", "tensordot_adjoint_a",

@@ -398,3 +398,35 @@ def lstsq_tangent(da, db, ans, a, b, at=None):
     dres = 2.0 * np.sum(r * moved, axis=0) if np.size(ans[1]) else zeros_like(ans[1])
     ds = np.sum(u * (da @ mT(vh)), axis=0)
     return dx[:, 0] if column else dx, dres, zeros_like(ans[2]), ds
+
+
+def _tensorsolve_order(a, b, axes=None) -> tuple:
+    """The order ``np.linalg.tensorsolve`` puts ``a``'s axes in (``axes`` moved last)."""
+    order = list(range(np.ndim(a)))
+    for k in axes or ():
+        order.remove(k)
+        order.insert(np.ndim(a), k)
+    return tuple(order)
+
+
+def _tensorsolve_matrix(a, b, axes=None):
+    """``a`` as the square matrix ``tensorsolve`` solves with (rows: b's entries)."""
+    moved = np.transpose(a, _tensorsolve_order(a, b, axes))
+    return np.reshape(moved, (np.size(b), -1))
+
+
+def tensorsolve_adjoints(g, ans, a, b, axes=None):
+    """x solves M x = b (M: ``a`` reshaped): gb = M^-T g, gM = -gb x^T, put back in ``a``'s
+    shape and axis order."""
+    m = _tensorsolve_matrix(a, b, axes)
+    gb = np.linalg.solve(mT(m), np.ravel(g))
+    order = _tensorsolve_order(a, b, axes)
+    gm = np.reshape(-np.outer(gb, np.ravel(ans)), tuple(np.shape(a)[k] for k in order))
+    return np.transpose(gm, tuple(np.argsort(order))), np.reshape(gb, np.shape(b))
+
+
+def tensorsolve_tangent(da, db, ans, a, b, axes=None):
+    """dx = M^-1 (db - dM x)."""
+    m = _tensorsolve_matrix(a, b, axes)
+    rhs = np.ravel(zeros_like(b) + db) - _tensorsolve_matrix(zeros_like(a) + da, b, axes) @ np.ravel(ans)
+    return np.reshape(np.linalg.solve(m, rhs), np.shape(ans))
