@@ -217,12 +217,17 @@ def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
     """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
     _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
+    classified = list(assignments(fn.body))  # kept alive: no new statement can take one's id
     fn.body = sharing.run()
-    for a in assignments(fn.body):
+    now = list(assignments(fn.body))
+    for gone in {id(a) for a in classified} - {id(a) for a in now}:
+        del ops[gone]  # (a statement the rewrite dropped: its id is free for another's)
+    for a in now:
         if id(a) not in ops:
             ops[id(a)] = classifier.classify_assignment(a)
     for a in sharing.nondiff:
         ops[id(a)] = Operation("nondiff")
+    del classified
 
 
 def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
