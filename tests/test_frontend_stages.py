@@ -98,6 +98,37 @@ def test_forward_mode_cost_grows_polynomially_with_loop_nesting(tmp_path, monkey
     assert walks[4] <= 1.6 * walks[3], walks
 
 
+def unowned_again(depth: int) -> str:
+    """Loops nested ``depth`` deep, each body reading ``y`` by index (its adjoint written in
+    place: owned before the loop) after rebinding ``y`` from a second name of it (``z = y + 0.0``
+    hands ``y`` an adjoint it does not own): reverse mode's every visit of a loop takes two rounds."""
+    lines = ["import numpy as np", "", "def f(x):", "    y = x * 1.0", "    z = x * 2.0", "    s = 0.0"]
+    indent = "    "
+    for d in range(depth):
+        lines.append(f"{indent}for i{d} in range(2):")
+        indent += "    "
+        lines += [f"{indent}z = y + 0.0", f"{indent}y = z * 0.5", f"{indent}s = s + y[i{d}]"]
+    lines.append("    return np.sum(y * z) + s")
+    return "\n".join(lines) + "\n"
+
+
+def test_reverse_mode_cost_grows_polynomially_with_loop_nesting(tmp_path, monkeypatch):
+    """A loop body walked again in a build with the inputs of an earlier walk (state, names,
+    the heads of its loops) is that walk again, remembered: each level adds walks instead of
+    doubling them (two rounds per visit, each visiting the loops inside)."""
+    from srcgrad.ad.reverse import ReverseTransformer
+
+    x = np.linspace(0.5, 1.5, 8)
+
+    def run(depth):
+        srcgrad.check_grads(load(tmp_path, unowned_again(depth), f"unowned{depth}"), (x,), modes=("rev",))
+
+    walks = calls_per_depth(monkeypatch, ReverseTransformer, "assignment", run)
+    # 64, 144, 264, 444, 684: quadratic; walked afresh, 64, 144, 304, 624, 1264 (doubling)
+    assert walks[4] <= 1.6 * walks[3], walks
+    assert walks[4] - walks[3] <= 1.5 * (walks[3] - walks[2]), walks
+
+
 def code(source: str) -> list:
     return gast.parse(textwrap.dedent(source)).body
 

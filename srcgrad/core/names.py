@@ -38,6 +38,10 @@ class NameGen:
         twin.spelled = dict(self.spelled)
         return twin
 
+    def same_as(self, other: NameGen) -> bool:
+        """Whether ``other`` hands out the same names from now on."""
+        return self._temps == other._temps and self.taken == other.taken and self.spelled == other.spelled
+
     def fresh(self, base: str) -> str:
         if base not in self.taken:
             self.taken.add(base)

@@ -39,6 +39,7 @@ from ..state import Derivatives
 from .adjoints import Adjoints
 from .control_flow import ControlFlow
 from .tape import Tape
+from .walks import RememberedWalks
 
 __all__ = ["Motion", "ReverseCode", "ReverseTransformer"]
 
@@ -61,7 +62,7 @@ class ReverseCode:
     adjoint_names: dict = field(default_factory=dict)
 
 
-class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
+class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivatives):
     """The reverse mode of ``context.fn`` for ``motion``; ``run`` gives its ``ReverseCode``."""
 
     resumes_loop_heads = False  # what a loop's every round reads feeds the next tape decisions
@@ -112,6 +113,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, Derivatives):
     def _build(self, body, pushed: set[str]) -> ReverseCode:
         self.names = self.base_names.copy()
         self.pushed = pushed
+        self.forget_walks()
         self.reads: set[str] = set()  # what the adjoint code and the recorded control flow read
         self.restore_reads: set[str] = set()  # what restores of memory read (or write into)
         self.undefined_pushes: set[str] = set()  # pushed where they may not exist yet
