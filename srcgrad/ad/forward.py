@@ -91,6 +91,20 @@ class JumpEdges(Derivatives):
         return self.defined.after[id(stmts[-1])] if stmts else self.defined.before[id(parent)]
 
 
+class _TangentNames(dict):
+    """A primal name -> its tangent's name, with the set of the tangents' names kept as they are
+    made (asked for at each rule: made afresh from the values, it grew with the function)."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __setitem__(self, name: str, tangent: str) -> None:
+        assert name not in self, name  # (a tangent's name, once given, stays)
+        super().__setitem__(name, tangent)
+        self.names.add(tangent)
+
+
 def _insert_before(stmts: list, node, new: list) -> bool:
     for k, s in enumerate(stmts):
         if s is node:
@@ -111,7 +125,7 @@ class ForwardTransformer(JumpEdges):
         self.call_site = context.call_site  # (operation, active arguments) -> a run-time call site's name
         self.callee_tangent_name = context.tangent_keyword  # (callee, params, param) -> keyword
         self.shapes = ShapeClasses(self.fn, self.ops, context.scalars, context.globals)
-        self._tangents: dict[str, str] = {}
+        self._tangents = _TangentNames()  # primal name -> its tangent's name
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
         self.copied = _name_copies(self.fn)  # name -> the names `b = a` may give its tangent to
 
@@ -261,7 +275,7 @@ class ForwardTransformer(JumpEdges):
                     zeros[ZERO + tname] = tp.expr("sg.zeros_like(v)", sg=self.sg(), v=atom)
         where = self.classifier.parsed.location(call) if call is not None else None
         body, result = inline(rule.function, bindings, self.names, self.namespace, call, where)
-        live = set(self._tangents.values())
+        live = self._tangents.names
         zero_locals: set[str] = set()
         kept = []
         for b in body:

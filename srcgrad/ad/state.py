@@ -53,9 +53,12 @@ def _is_zero(name: str) -> bool:
 def join(a: State, b: State) -> State:
     """The state where two paths meet: set if set on either (the other path
     materialises zeros, an array we own); owned only where both paths own it."""
+    joined = dict(a)
     if a == b:  # most branches change no derivative
-        return dict(a)
-    return {k: a.get(k, True) and b.get(k, True) for k in a.keys() | b.keys()}
+        return joined
+    for k, owned in b.items() - a.items():  # (states hold thousands of names where few differ)
+        joined[k] = a.get(k, True) and owned
+    return joined
 
 
 class Derivatives:
@@ -165,8 +168,8 @@ class Derivatives:
         """Zeros for each side of an ``if`` (what only the other side set), and the joined state."""
         if body_state == else_state:  # most branches change no derivative
             return [], [], dict(body_state)
-        body_zeros = self.materialize(set(else_state) - set(body_state), at_body_end)
-        else_zeros = self.materialize(set(body_state) - set(else_state), at_else_end)
+        body_zeros = self.materialize(else_state.keys() - body_state.keys(), at_body_end)
+        else_zeros = self.materialize(body_state.keys() - else_state.keys(), at_else_end)
         return body_zeros, else_zeros, join(body_state, else_state)
 
     def written_in_place(self, body) -> list[str]:
