@@ -72,7 +72,7 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     read nothing): then one solution is the last.
     """
     problem = LivenessBits(faint=True, pure=_is_pure)
-    sharing = _may_share(stmts)
+    sharing = _may_share(stmts) if any(map(_stores_through, _statements(stmts))) else {}
     while True:
         live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
@@ -100,6 +100,11 @@ def _may_share(stmts: list) -> dict[str, set[str]]:
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute):
             links.append(_references(s.value.func.value) | {n for a in s.value.args for n in _references(a)})
     return linked_groups(links)
+
+
+def _stores_through(s) -> bool:
+    """Whether ``s`` stores through a subscript or attribute (only those ask ``_may_share``)."""
+    return isinstance(s, gast.Assign) and not all(isinstance(t, (gast.Name, gast.Tuple, gast.List)) for t in s.targets)
 
 
 def _statements(stmts: list):
