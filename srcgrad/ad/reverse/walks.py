@@ -1,20 +1,20 @@
-"""Reverse mode's loops walked again: a walk with the same inputs as an earlier one is that walk.
+"""Reverse mode's loops walked again: a round with the same inputs as an earlier one is that round.
 
 ``loop_fixpoint`` walks a loop nested in others once per round of each loop around it,
 and reverse mode walks every round in full (what a round reads feeds the tape decisions
 of ``run``'s next build), so without memory a body k loops deep was walked about 2**k
-times. Within one build (the pushed names and the memory read are fixed), the walk of a
+times. Within one build (the pushed names and the memory read are fixed), a round of a
 loop body depends only on
 
 - the adjoint state it starts in,
-- the heads where its own earlier walks and those of the loops inside it converged,
+- the heads where the earlier walks of the loops inside it converged,
 - the names taken so far (its temporaries are named after them),
 - which of the names it assigns are restored already (``assignment``'s same-object syncs);
 
 and what it does besides its code is add names to the build's sets (reads, pushes,
-restores, ...), record callee tapes, set the heads of its loops and take names. A walk
-of the same body with the same inputs gives the same code and the same additions, which
-are made again: the code is byte for byte the code walked afresh.
+restores, ...), record callee tapes, set the heads of the loops inside it and take names.
+A round of the same body with the same inputs gives the same code and the same additions,
+which are made again: the code is byte for byte the code walked afresh.
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ class _Walk:
 class RememberedWalks:
     """``loop_round`` remembered for one build (a part of ``ReverseTransformer``)."""
 
-    walks_done = 0  # rounds walked, not remembered (a measure of the work: see the tests)
-
     def forget_walks(self) -> None:
         """A new build: other pushes, other memory read, so other walks."""
         self._walks: dict[tuple, list[_Walk]] = {}
@@ -63,7 +61,6 @@ class RememberedWalks:
         entry_names = self.names.copy()
         sets = {a: set(getattr(self, a)) for a in _GROWING}
         tapes = dict(self.callee_tapes)
-        self.walks_done += 1
         forward, reverse, end = super().loop_round(body, state)
         walk = _Walk(
             names=entry_names,
