@@ -12,6 +12,8 @@ an object's operators (``sum``, ``np.dot``), a check of what its arguments hold
 
 from __future__ import annotations
 
+from operator import countOf
+
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
@@ -81,6 +83,8 @@ def refuse_users_objects_in(values, at: str, expression: str, instead: str) -> N
         if values.dtype != object:
             return
     elif isinstance(values, (list, tuple)):
+        if countOf(map(type, values), float) == len(values):
+            return  # (the common case, Python floats: one C loop of identity tests)
         kinds = set(map(type, values))  # (C loops: a Python call per element only for arrays)
         if kinds <= numeric_types and (np.ndarray not in kinds or not any(map(_holds_objects, values))):
             return
