@@ -296,3 +296,21 @@ def test_a_pop_from_the_callers_list_acts_on_a_copy(mode):
     gradient = srcgrad.grad(popped_from_the_callers_list, mode=mode)(x, ps)
     assert np.allclose(gradient, (X * 4.0) ** 2)
     assert len(ps) == 3
+
+
+def sorted_back_into_its_list(x):
+    xs = [x[0] * 2.0, x[1], x[2] ** 2]
+    xs[:] = sorted(xs)
+    return xs[0] * 3.0 + xs[2] * xs[1]
+
+
+def slice_of_a_list_replaced(x, ps):
+    ps[1:] = [p * x for p in ps[:2]]
+    return np.sum(ps[0] * ps[1] + ps[2])
+
+
+def test_a_slice_of_a_list_stored_into_differentiates():
+    # reverse mode zeroed the overwritten slots with bxs[:] = 0.0: TypeError, can only assign
+    # an iterable
+    check(sorted_back_into_its_list, (np.array([0.9, 0.2, 0.5]),))
+    check(slice_of_a_list_replaced, (X.copy(), [X * 1.0, X * 2.0, X * 3.0]))

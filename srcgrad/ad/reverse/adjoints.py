@@ -147,7 +147,8 @@ class Adjoints:
                 taken = tp.name(temp)
             else:
                 out += self.accumulate(value.id, taken, state, owned=True)
-        if state.get(x) and not whole:
+        slots = isinstance(op.index, gast.Slice) and self.kinds.get(x) != "array"  # (a list's: zeros, not 0.0)
+        if state.get(x) and not whole and not slots:
             out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
             tp._set_store(out[-1].targets[0])
         else:
