@@ -239,6 +239,8 @@ class _HoldsArgument(Problem):
         if not isinstance(s, gast.Assign):
             return fact
         op = self.ops[id(s)]
+        if op.kind == "pop" and isinstance(op.container, gast.Name):  # `v = xs.pop()` changes xs's object
+            self.written |= _held(fact, op.container.id)
         target = s.targets[0]
         shared = {p for name in _may_share(s, op) for p in _held(fact, name)}
         if isinstance(target, gast.Subscript):  # a store: into the container's object
