@@ -48,7 +48,7 @@ from ..errors import (
 )
 from ..frontend.wrappers import looked_through, own_signature, wrapper_fix
 from ..rules import registry
-from ..runtime import Closure, carries_derivative, vectorized, zeros_like
+from ..runtime import Closure, carries_derivative, updated_in_place, vectorized, zeros_like
 from .prepare import arguments_written
 
 
@@ -236,7 +236,7 @@ class CallSite:
         stored, updated = written
         bound = own_signature(callee).bind(*args, **kwargs).arguments
         changed = sorted(stored | {
-            p for p, depth in updated.items() if isinstance(bound.get(p), np.ndarray) and bound[p].ndim > depth
+            p for p, depth in updated.items() if p in bound and updated_in_place(bound[p], depth)
         })
         if changed:
             raise UnsupportedSyntaxError(

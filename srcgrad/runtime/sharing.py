@@ -261,10 +261,20 @@ def unsupported_sharing(construct: str, hint: str, at: str | None = None):
 
 
 def unsupported_if_array(x, construct: str, hint: str, depth: int = 0) -> None:
-    """Refuse a call whose ``+=`` on this argument would change the caller's array: one
-    with more than ``depth`` axes (``for t in p: t += v`` changes rows, not numbers)."""
-    if is_array(x) and np.ndim(x) > depth:
+    """Refuse a call whose ``+=`` on this argument would change the caller's value: an array
+    with more than ``depth`` axes (``for t in p: t += v`` changes rows, not numbers), or a
+    list (``ps += [v]`` extends it), or such a value ``depth`` indexes into a list, tuple or dict."""
+    if updated_in_place(x, depth):
         unsupported_sharing(construct, hint)
+
+
+def updated_in_place(x, depth: int = 0) -> bool:
+    """Whether ``x op= v``, ``depth`` integer indexes into ``x``, changes ``x``'s own memory."""
+    if isinstance(x, list) and depth == 0:
+        return True
+    if isinstance(x, (list, tuple, dict)):
+        return depth > 0 and any(updated_in_place(e, depth - 1) for e in (x.values() if isinstance(x, dict) else x))
+    return is_array(x) and np.ndim(x) > depth
 
 
 def replica(x, memory: dict, arrays: bool = True):
