@@ -375,3 +375,21 @@ def test_a_helpers_plus_equals_into_a_list_it_was_given_is_refused(f, mode):
     # in both modes (-0.174 for -0.348)
     with pytest.raises(UnsupportedSyntaxError, match="writes into its argument `ps`"):
         srcgrad.grad(f, mode=mode)(X.copy())
+
+
+def bump_entry(d, x):
+    t = d["a"]
+    t += x
+
+
+def bumps_an_array_in_a_dict(x):
+    d = {"a": x * 2.0}
+    bump_entry(d, x)
+    return np.sum(d["a"] * x)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_helpers_plus_equals_into_an_array_a_dict_holds_is_refused(mode):
+    # a key is no integer index: the update's depth was 0, where a dict was never refused
+    with pytest.raises(UnsupportedSyntaxError, match="writes into its argument `d`"):
+        srcgrad.grad(bumps_an_array_in_a_dict, mode=mode)(X.copy())

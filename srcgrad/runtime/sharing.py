@@ -272,8 +272,10 @@ def updated_in_place(x, depth: int = 0) -> bool:
     """Whether ``x op= v``, ``depth`` integer indexes into ``x``, changes ``x``'s own memory."""
     if isinstance(x, list) and depth == 0:
         return True
-    if isinstance(x, (list, tuple, dict)):
-        return depth > 0 and any(updated_in_place(e, depth - 1) for e in (x.values() if isinstance(x, dict) else x))
+    if isinstance(x, dict):  # (a key counts as no integer index: t = d["a"]; t += v is depth 0)
+        return any(updated_in_place(e, max(depth - 1, 0)) for e in x.values())
+    if isinstance(x, (list, tuple)):
+        return depth > 0 and any(updated_in_place(e, depth - 1) for e in x)
     return is_array(x) and np.ndim(x) > depth
 
 
