@@ -178,6 +178,7 @@ class Anf:
         return pre, gast.UnaryOp(op=node.op, operand=operand)
 
     def expr_Call(self, node):
+        _refuse_a_value_of_none(node, self.lower)
         if isinstance(node.func, gast.Lambda):  # (lambda v: e)(x): inlined like a nested def
             name = self.lower.nested.define_anonymous(node.func)
             node = gast.copy_location(gast.Call(func=tp.name(name), args=node.args, keywords=node.keywords), node)
@@ -350,3 +351,27 @@ def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:
     if callee is builtins.max or callee is builtins.min:
         return packed_extremum(node)
     return node
+
+
+# a list's methods that change it in place and give None: their value is never the point,
+# and where it is read the change would go unseen (`[xs.append(v) for v in ys]`, `lambda v:
+# xs.append(v)`); as statements of their own, normalize follows them. (Not `update` or `sort`:
+# the user's objects have methods of those names, `kf.update(z)`, whose values are the point.)
+_IN_PLACE_GIVING_NONE = frozenset({"append", "extend"})
+
+
+def _refuse_a_value_of_none(node, lower) -> None:
+    if changes_in_place(node, lower.env):
+        raise lower.unsupported(
+            node, f"the value of `{gast.unparse(node).strip()}`, a method that changes its list in place "
+            "and gives None", "call it as a statement of its own (a `def`, not a `lambda`)",
+        )
+
+
+def changes_in_place(node, env) -> bool:
+    """Whether ``node`` calls one of those methods on a local name (not a module's object)."""
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+        and node.func.attr in _IN_PLACE_GIVING_NONE and isinstance(node.func.value, gast.Name)
+        and is_missing(env.static_value(node.func))
+    )

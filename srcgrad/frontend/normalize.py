@@ -34,7 +34,7 @@ import gast
 from ..core import templates as tp
 from ..core.names import NameGen
 from ..errors import UnsupportedSyntaxError
-from .anf import Anf
+from .anf import Anf, changes_in_place
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
@@ -220,6 +220,12 @@ class Normalizer:
             # a nested function called for its effect (it may write into an argument): inlined
             return self.assign_to(tp.name(self.names.fresh("unused"), store=True), value, s)
         # print(...) and other calls for their effect: forward sweep only, never differentiated
+        inner = next((n for n in tp.walk(value) if changes_in_place(n, self.env)), None)
+        if inner is not None:  # (print(xs.append(v)), [xs.append(v) for ...]: a change unseen)
+            raise self.unsupported(
+                inner, f"`{gast.unparse(inner).strip()}` inside another expression, which changes its "
+                "list in place", "call it as a statement of its own",
+            )
         return [s]
 
     def container_method(self, s) -> list | None:
