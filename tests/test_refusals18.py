@@ -420,3 +420,16 @@ def test_an_append_whose_value_is_read_is_refused(f, mode):
     # each gave the derivative of the list before the append (-0.131 for -0.261), silently
     with pytest.raises(UnsupportedSyntaxError, match=r"ps\.append\("):
         srcgrad.grad(f, mode=mode)(X.copy())
+
+
+def inserts_as_a_value(x):
+    ps = [x * 2.0]
+    _ = ps.insert(0, x * 3.0)
+    return np.sum(ps[0] * x)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_an_insert_whose_value_is_read_is_refused(mode):
+    # -0.174 for the right value, silently: the insert ran unseen
+    with pytest.raises(UnsupportedSyntaxError, match=r"ps\.insert\("):
+        srcgrad.grad(inserts_as_a_value, mode=mode)(X.copy())

@@ -355,9 +355,10 @@ def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:
 
 # a list's methods that change it in place and give None: their value is never the point,
 # and where it is read the change would go unseen (`[xs.append(v) for v in ys]`, `lambda v:
-# xs.append(v)`); as statements of their own, normalize follows them. (Not `update` or `sort`:
-# the user's objects have methods of those names, `kf.update(z)`, whose values are the point.)
-_IN_PLACE_GIVING_NONE = frozenset({"append", "extend"})
+# xs.append(v)`); as statements of their own, normalize follows or refuses them. (Not `update`
+# or `sort`: the user's objects have methods of those names, `kf.update(z)`, whose values are
+# the point; a dict's `update` read as a value is still unseen.)
+_IN_PLACE_GIVING_NONE = frozenset({"append", "extend", "insert", "remove", "clear", "reverse"})
 
 
 def _refuse_a_value_of_none(node, lower) -> None:
