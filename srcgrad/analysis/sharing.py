@@ -1332,13 +1332,7 @@ def _elements_written(fn, facts: SharingFacts) -> set[str]:
         for share in facts.shares_made(a, target.id, op):  # (a list's slice holds its elements too)
             if share.how in ("same", "opaque") or share.how == "part" and isinstance(share.index, gast.Slice):
                 handed.setdefault(share.ref, set()).add(share.base)
-    todo = list(found)
-    while todo:
-        for base in handed.get(todo.pop(), ()):
-            if base not in found:
-                found.add(base)
-                todo.append(base)
-    return found
+    return _linked_from(found, handed)
 
 
 def _length_changed(facts_of: SharingFacts, facts: Facts, xs: str, s) -> Facts:
