@@ -421,9 +421,14 @@ def _users_operator(classifier: Classifier, value) -> Operation | None:
     if on_left and isinstance(function, types.FunctionType) and is_users_code(function):
         bound = gast.Call(func=gast.Attribute(value=tp.load(owner), attr=method, ctx=gast.Load()), args=other, keywords=[])
         return classifier.resolved(function, _with_arguments(gast.copy_location(bound, value), [owner]))
-    op = classifier.no_rule(f"{label} of a `{cls.__name__}` object", value, [owner] + other)
+    # every name an index reads (`S[x, y]`, `S[a:b]`), not only an index that is one name
+    read = [n for part in other for n in tp.walk(part) if isinstance(n, gast.Name)]
+    op = classifier.no_rule(f"{label} of a `{cls.__name__}` object", value, [owner] + read)
     spelled = classifier.parsed.as_written(gast.unparse(owner).strip())
-    op.fix = f"call its method instead (`{spelled}.{method}({'...' if other else ''})`), whose code srcgrad reads"
+    if isinstance(function, types.FunctionType) and not is_users_code(function):  # a library's (np.mgrid)
+        op.fix = "write it with operations srcgrad differentiates (np.concatenate, np.linspace, ...)"
+    else:
+        op.fix = f"call its method instead (`{spelled}.{method}({'...' if other else ''})`), whose code srcgrad reads"
     return op
 
 
@@ -431,6 +436,9 @@ def _users_class(classifier: Classifier, node) -> type | None:
     """The class of the object ``node`` certainly holds, where that class has operators of its
     own (the user's, or a library's that NumPy does not know): a global or closure variable's
     object, or one the function made and bound ``node`` to once (``Classifier.objects``)."""
+    if isinstance(node, gast.Attribute):  # a module's object: np.r_[x, y], cfg.TABLE[t]
+        value = classifier.env.static_value(node)
+        return None if is_missing(value) or isinstance(value, type) or not has_own_operators(type(value)) else type(value)
     if not isinstance(node, gast.Name):
         return None
     if node.id in classifier.objects:

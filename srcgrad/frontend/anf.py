@@ -33,7 +33,7 @@ from .desugar import (
     packed_extremum,
     pairwise_einsum,
 )
-from .equivalents import equivalent_call
+from .equivalents import equivalent_call, joined_index
 from .iterators import as_comprehension
 from .piecewise import piecewise
 from .resolve import is_missing
@@ -298,6 +298,8 @@ class Anf:
         return pre, gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
 
     def expr_Subscript(self, node):
+        if (joined := joined_index(node, self)) is not None:  # np.r_[a, b], np.c_[a, b]: concatenations
+            return joined
         pre, value = self.atomize(node.value)
         if isinstance(value, gast.Constant):  # "ab"[k] (a loop over a string): an index reads a name
             temp = self.names.temp(self.lower.spelling(value))
@@ -326,13 +328,11 @@ class Anf:
             return pre, gast.Tuple(elts=parts, ctx=gast.Load())
         return self.atomize(node)
 
-    def expr_Tuple(self, node):
+    def expr_Tuple(self, node):  # and a list's
         pre, elts = self.atomize_all(node.elts)
-        return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+        return pre, type(node)(elts=elts, ctx=gast.Load())
 
-    def expr_List(self, node):
-        pre, elts = self.atomize_all(node.elts)
-        return pre, gast.List(elts=elts, ctx=gast.Load())
+    expr_List = expr_Tuple
 
     def expr_Dict(self, node):
         if any(k is None for k in node.keys):

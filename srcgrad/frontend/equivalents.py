@@ -16,6 +16,11 @@
   ``(np.floor_divide(a, b), np.remainder(a, b))``: the quotient has no derivative, the
   remainder ``a - b * floor(a / b)`` its rule's.
 
+- ``np.r_[a, b, 1.0]`` is ``np.concatenate([np.atleast_1d(a), ...], axis=0)`` and
+  ``np.c_[a, b]`` ``np.concatenate([np.reshape(a, sg.column_shape(a)), ...], axis=-1)``
+  (a number or vector as one column), where the index is parts written out, none a slice,
+  a string or starred (``joined_index``).
+
 Operands used twice are computed once, first. Anything else (another ufunc method,
 ``out=``, ``np.add.reduceat``) stays the call it is, with no rule: refused where it carries
 a derivative, naming the call as written.
@@ -80,6 +85,35 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return None
     pre, op = anf.operation(gast.copy_location(call, node))
     return pre, mark_written(op, written)
+
+
+def joined_index(node: gast.Subscript, anf) -> tuple[list, gast.expr] | None:
+    """``np.r_[...]`` or ``np.c_[...]`` as the concatenation it is (above), or None: another
+    object's index, or one of theirs with a slice (``np.r_[0:n]``), a directive string or a
+    starred part, or one part whose value may be a tuple they would take apart, stays the
+    index it is (refused where it carries a derivative: ``analysis.classify``)."""
+    joiner = anf.env.static_value(node.value)
+    if joiner is not np.r_ and joiner is not np.c_:
+        return None
+    parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else []
+    if len(parts) < 2 or any(
+        isinstance(p, (gast.Slice, gast.Starred)) or (isinstance(p, gast.Constant) and isinstance(p.value, str))
+        for p in parts
+    ):
+        return None
+    pre, atoms = anf.atomize_all(parts)
+    if joiner is np.r_:
+        joined = [tp.expr("np.atleast_1d(a)", np=_numpy(anf), a=a) for a in atoms]
+        axis = tp.const(0)
+    else:
+        joined = [tp.expr("np.reshape(a, sg.column_shape(a))", np=_numpy(anf), sg=_runtime(anf), a=a) for a in atoms]
+        axis = tp.const(-1)
+    call = gast.Call(
+        func=tp.expr("np.concatenate", np=_numpy(anf)),
+        args=[gast.List(elts=joined, ctx=gast.Load())], keywords=[gast.keyword(arg="axis", value=axis)],
+    )
+    p, op = anf.operation(gast.copy_location(call, node))
+    return pre + p, mark_written(op, gast.unparse(node.value).strip())
 
 
 def _with_axis(node: gast.Call, keywords: set, func, anf=None, checked: bool = True) -> gast.Call | None:

@@ -25,6 +25,7 @@ nondifferentiable(
     sg.refuse_users_object, sg.refuse_users_objects_in, sg.refuse_users_objects_within,  # the user's objects
     sg.aux_of,  # has_aux's check of what the function returned
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)
+    sg.column_shape,  # np.c_[a, b] (frontend.equivalents)
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions, sg.sorted_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)

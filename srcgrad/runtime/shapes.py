@@ -499,6 +499,13 @@ def meshgrid_tangents(result, tangents, sparse=False, indexing="xy", copy=True, 
     return type(result)(np.meshgrid(*tangents[: len(result)], sparse=sparse, indexing=indexing))
 
 
+def column_shape(a) -> tuple:
+    """The shape ``np.c_[..., a, ...]`` gives ``a`` before it joins the others on the last axis:
+    a number or a vector becomes one column, an array of two axes or more stays as it is
+    (``frontend.equivalents``)."""
+    return np.shape(a) if np.ndim(a) >= 2 else (-1, 1)
+
+
 def outer_shape(a, b) -> tuple:
     """The shape ``u.outer(a, b)`` gives ``a`` before it broadcasts against ``b``: ``a``'s
     with an axis of length 1 for each of ``b``'s (``frontend.equivalents``)."""

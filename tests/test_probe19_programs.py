@@ -1,0 +1,83 @@
+"""Probe 19: constructs from autograd's tests and tutorials that srcgrad refused or got wrong.
+
+Each is written the way users write it and compared with central finite differences
+(``srcgrad.check_grads``) in both modes; what stays refused is checked to be a typed error
+naming the user's line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+RNG = np.random.default_rng(19)
+
+
+def randn(*shape):
+    return RNG.standard_normal(shape)
+
+
+# == np.r_ / np.c_: index objects that concatenate ========================================
+
+
+def r_vectors_and_number(x, y):
+    return np.sum(np.r_[x, y, 1.0] ** 2 * np.arange(6.0))
+
+
+def r_matrices(a, b):
+    return np.sum(np.tanh(np.r_[a, 2.0 * b]))
+
+
+def c_vectors(x, y):
+    return np.sum(np.c_[x, y] ** 3 @ np.array([1.0, -2.0]))
+
+
+def c_matrix_and_vector(a, x):
+    return np.sum(np.c_[a, x, np.ones(3)] ** 2 * np.arange(6.0))
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (r_vectors_and_number, (randn(3), randn(2))),
+        (r_matrices, (randn(2, 3), randn(1, 3))),
+        (c_vectors, (randn(3), randn(3))),
+        (c_matrix_and_vector, (randn(3, 4), randn(3))),
+    ],
+)
+def test_index_concatenation(f, args):
+    srcgrad.check_grads(f, args, order=2)
+
+
+def test_index_concatenation_keeps_numpys_values():
+    a, x = randn(3, 4), randn(3)
+    assert np.array_equal(srcgrad.value_and_grad(c_matrix_and_vector)(a, x)[0], c_matrix_and_vector(a, x))
+    v, y = randn(3), randn(2)
+    assert srcgrad.value_and_grad(r_vectors_and_number)(v, y)[0] == pytest.approx(r_vectors_and_number(v, y))
+
+
+def mgrid_with_differentiated_bound(a):
+    return np.sum(np.mgrid[0.0:a:4j] ** 2)
+
+
+def r_with_a_range(x):
+    return np.sum(np.r_[0:3, x] * x[0])
+
+
+def mgrid_of_constants(x):
+    rows, cols = np.mgrid[0:2, 0:3]
+    return np.sum(x * rows + cols * x ** 2)
+
+
+def test_index_objects_with_a_derivative_they_do_not_give_are_refused():
+    """Before: np.mgrid[0:a:4j] and np.r_[x, y] gave a zero gradient, silently."""
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_probe19_programs.py:\d+:\d+: .*MGridClass"):
+        srcgrad.grad(mgrid_with_differentiated_bound)(1.5)
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match="RClass"):
+        srcgrad.grad(r_with_a_range)(randn(2))
+
+
+def test_index_objects_of_constants_pass_through():
+    srcgrad.check_grads(mgrid_of_constants, (randn(2, 3),))
