@@ -81,3 +81,29 @@ def test_index_objects_with_a_derivative_they_do_not_give_are_refused():
 
 def test_index_objects_of_constants_pass_through():
     srcgrad.check_grads(mgrid_of_constants, (randn(2, 3),))
+
+
+# == `xs + ys` of two list parameters =====================================================
+
+
+def concatenated_parameters(xs, ys):
+    zs = xs + ys
+    return zs[0] * zs[-1]
+
+
+def concatenated_as_lists(xs, ys):
+    zs = list(xs) + list(ys)
+    return zs[0] * zs[-1]
+
+
+def test_concatenation_of_two_list_parameters_is_refused_in_both_modes():
+    """Before: forward mode took `+` for NumPy's and gave dzs = dxs, so zs[-1] read xs[1]'s
+    tangent: 0.5 for 0 (reverse mode refused already)."""
+    xs, ys = [0.5, 1.0], [2.0, 3.0]
+    for mode in ("fwd", "rev"):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="concatenating two tuples or lists"):
+            srcgrad.grad(concatenated_parameters, mode=mode)(xs, ys)
+
+
+def test_concatenation_written_with_list_calls():
+    srcgrad.check_grads(concatenated_as_lists, ([0.5, 1.0], [2.0, 3.0]))

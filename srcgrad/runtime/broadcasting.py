@@ -52,12 +52,7 @@ def unbroadcast(g, x):
     """Sum the cotangent ``g`` over the axes that broadcasting added to ``x``."""
     if type(g) is float:
         return g  # a Python float came from scalars only: nothing was broadcast
-    if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)) and len(g) != len(x):
-        # `a + b` concatenated two sequences the classifier did not know were sequences
-        raise UnsupportedSyntaxError(
-            "`+` concatenating two tuples or lists neither of which is known to be one where it "
-            "is written", None, "write one side as a display (`t + (v,)`), or `tuple(a) + tuple(b)`",
-        )
+    _refuse_unseen_concatenation(g, x)
     target = getattr(x, "shape", None)
     if target is None:  # a number, or a list NumPy took as an array (not a list's own cotangent)
         target = _sequence_shape(x) if isinstance(x, (list, tuple)) and hasattr(g, "shape") else ()
@@ -77,6 +72,16 @@ def unbroadcast(g, x):
     if not target and isinstance(x, _PY_SCALARS) and hasattr(g, "item"):
         return g.item() if isinstance(x, float) else g
     return g
+
+
+def _refuse_unseen_concatenation(d, x) -> None:
+    """``a + b`` concatenated two sequences the classifier did not know were sequences: it took
+    the ``+`` for NumPy's, whose derivative (in either mode) has the other operand's length."""
+    if isinstance(d, (tuple, list)) and isinstance(x, (tuple, list)) and len(d) != len(x):
+        raise UnsupportedSyntaxError(
+            "`+` concatenating two tuples or lists neither of which is known to be one where it "
+            "is written", None, "write one side as a display (`t + (v,)`), or `tuple(a) + tuple(b)`",
+        )
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -312,6 +317,7 @@ def keep_reduced(ans, x, axis=None, keepdims=False):
 def expand_to(d, like):
     """A tangent given the shape of its primal ``like`` (a dropped zero term may have
     been the one that broadcast to the full shape)."""
+    _refuse_unseen_concatenation(d, like)  # (`xs + ys` of two lists: dxs alone is not dzs)
     shape = getattr(like, "shape", ())
     if getattr(d, "shape", ()) == shape:
         return d
