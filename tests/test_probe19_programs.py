@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 import srcgrad
 
@@ -107,3 +108,25 @@ def test_concatenation_of_two_list_parameters_is_refused_in_both_modes():
 
 def test_concatenation_written_with_list_calls():
     srcgrad.check_grads(concatenated_as_lists, ([0.5, 1.0], [2.0, 3.0]))
+
+
+# == refusals name the function the user called ===========================================
+
+
+def scipy_full_svd_extra_column(a):
+    u, s, vh = scipy.linalg.svd(a)
+    return np.sum(u[:, 2])
+
+
+def scipy_full_svd_thin_part(a):
+    u, s, vh = scipy.linalg.svd(a)
+    return np.sum(u[:, :2] ** 3) + np.sum(s ** 2)
+
+
+def test_scipy_svd_refusal_names_scipy():
+    """Before: it named np.linalg.svd, which the user did not call."""
+    a = randn(3, 2)
+    for mode in ("rev", "fwd"):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_probe19_programs.py:\d+:\d+: no derivative rule for scipy.linalg.svd\("):
+            srcgrad.grad(scipy_full_svd_extra_column, mode=mode)(a)
+    srcgrad.check_grads(scipy_full_svd_thin_part, (a,))

@@ -240,12 +240,12 @@ def eigh_jvp(
 @defvjp(linalg.svd)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
     """As ``np.linalg.svd`` (``sg.svd_adjoint``), whose defaults SciPy shares."""
-    return sg.svd_adjoint(g, ans, a, compute_uv)
+    return sg.svd_adjoint(g, ans, a, compute_uv, "scipy.linalg.svd")
 
 
 @defjvp(linalg.svd)
 def svd_jvp(da, ans, a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
-    return sg.svd_tangent_of(da, ans, a, compute_uv)
+    return sg.svd_tangent_of(da, ans, a, compute_uv, "scipy.linalg.svd")
 
 
 @defvjp(linalg.eigvalsh)

@@ -160,15 +160,15 @@ def svd_factors(ans, a, compute_uv=True):
     return u[..., :, :k], s, vh[..., :k, :]
 
 
-def _extra_singular_vectors(at) -> NoDerivativeRuleError:
+def _extra_singular_vectors(at, name="np.linalg.svd") -> NoDerivativeRuleError:
     return NoDerivativeRuleError(
-        "np.linalg.svd(..., full_matrices=True) of a non-square matrix", Location.parse(at),
+        f"{name}(..., full_matrices=True) of a non-square matrix", Location.parse(at),
         fix="its extra singular vectors (U's columns and Vh's rows past min(m, n)) are any orthonormal "
         "completion and have no derivative: read only the first min(m, n) of them, or pass full_matrices=False",
     )
 
 
-def svd_cotangents(g, usv, compute_uv=True, at=None):
+def svd_cotangents(g, usv, compute_uv=True, name="np.linalg.svd", at=None):
     """The thin ``(gu, gs, gvh)`` of an SVD cotangent, with zeros for unused outputs.
 
     The extra columns that ``full_matrices=True`` adds for a non-square matrix are
@@ -179,11 +179,11 @@ def svd_cotangents(g, usv, compute_uv=True, at=None):
     k = usv[1].shape[-1]
     extra = gu[..., :, k:], gvh[..., k:, :]
     if any(0 not in np.shape(e) and np.any(e != 0) for e in extra):
-        raise _extra_singular_vectors(at)
+        raise _extra_singular_vectors(at, name)
     return gu[..., :, :k], gs, gvh[..., :k, :]
 
 
-def svd_tangent(du, ds, dvh, ans, compute_uv=True, at=None):
+def svd_tangent(du, ds, dvh, ans, compute_uv=True, name="np.linalg.svd", at=None):
     """The tangent of an SVD result from the thin tangents (only ``ds`` without ``compute_uv``).
 
     With ``full_matrices=True`` a non-square matrix's U (or Vh) has columns (rows) beyond
@@ -193,9 +193,9 @@ def svd_tangent(du, ds, dvh, ans, compute_uv=True, at=None):
     if not compute_uv:
         return ds
     if np.shape(ans[0]) != np.shape(du):
-        du = ThinPartTangent(du, np.shape(ans[0]), -1, at)
+        du = ThinPartTangent(du, np.shape(ans[0]), -1, at, name)
     if np.shape(ans[2]) != np.shape(dvh):
-        dvh = ThinPartTangent(dvh, np.shape(ans[2]), -2, at)
+        dvh = ThinPartTangent(dvh, np.shape(ans[2]), -2, at, name)
     return du, ds, dvh
 
 
@@ -205,14 +205,14 @@ class ThinPartTangent:
     or using the whole (arithmetic, NumPy functions, conversion to an array), raises
     NoDerivativeRuleError naming the ``svd`` call."""
 
-    def __init__(self, thin, shape, axis, at):
+    def __init__(self, thin, shape, axis, at, name="np.linalg.svd"):
         self._full = np.zeros(shape, np.result_type(thin))
         self._unknown = np.ones(shape, bool)
         k = np.shape(thin)[axis]
         known = (..., slice(None), slice(0, k)) if axis == -1 else (..., slice(0, k), slice(None))
         self._full[known] = thin
         self._unknown[known] = False
-        self._at = at
+        self._at, self._name = at, name
 
     @property
     def shape(self):
@@ -220,11 +220,11 @@ class ThinPartTangent:
 
     def __getitem__(self, index):
         if np.any(self._unknown[index]):
-            raise _extra_singular_vectors(self._at)
+            raise _extra_singular_vectors(self._at, self._name)
         return self._full[index]
 
     def _refuse(self, *args, **kwargs):
-        raise _extra_singular_vectors(self._at)
+        raise _extra_singular_vectors(self._at, self._name)
 
     __array__ = __array_ufunc__ = __array_function__ = __setitem__ = __iter__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
@@ -246,11 +246,11 @@ def eigh_tangents(da, w, v, lower=True):
     return np.diagonal(s, 0, -2, -1), v @ (inverse_gaps(w) * s)
 
 
-def svd_adjoint(g, ans, a, compute_uv=True, at=None):
+def svd_adjoint(g, ans, a, compute_uv=True, name="np.linalg.svd", at=None):
     """The cotangent of ``a`` in an SVD (NumPy's or SciPy's) from that of its result:
     Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
     u, s, vh = svd_factors(ans, a, compute_uv)
-    gu, gs, gvh = svd_cotangents(g, (u, s, vh), compute_uv, at=at)
+    gu, gs, gvh = svd_cotangents(g, (u, s, vh), compute_uv, name, at=at)
     f = inverse_gaps(s**2)
     j = f * (mT(u) @ gu - mT(gu) @ u)
     k = f * (vh @ mT(gvh) - gvh @ mT(vh))
@@ -260,7 +260,7 @@ def svd_adjoint(g, ans, a, compute_uv=True, at=None):
     return core + gu_out + gv_out
 
 
-def svd_tangent_of(da, ans, a, compute_uv=True, at=None):
+def svd_tangent_of(da, ans, a, compute_uv=True, name="np.linalg.svd", at=None):
     """The tangent of an SVD result: dP = U^T da V, ds = diag(dP),
     dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s, dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
     u, s, vh = svd_factors(ans, a, compute_uv)
@@ -271,7 +271,7 @@ def svd_tangent_of(da, ans, a, compute_uv=True, at=None):
     dv = v @ (f * (s[..., :, None] * dp + mT(dp) * s[..., None, :]))
     du_out = (da @ v - u @ dp) / s[..., None, :]
     dv_out = (mT(da) @ u - v @ mT(dp)) / s[..., None, :]
-    return svd_tangent(du + du_out, np.diagonal(dp, 0, -2, -1), mT(dv + dv_out), ans, compute_uv, at=at)
+    return svd_tangent(du + du_out, np.diagonal(dp, 0, -2, -1), mT(dv + dv_out), ans, compute_uv, name, at=at)
 
 
 def qr_square_r(ans, mode="reduced", at=None):
