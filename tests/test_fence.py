@@ -182,11 +182,6 @@ REFUSED = [
         def f(xs):
             return sum([*xs, 1.0])  # <-
         """),
-    ("dict unpacking `**` in a dict literal", "b, ", """
-        def f(x, b):
-            d = {**b, "x": x}  # <-
-            return d["x"]
-        """),
     ("a set comprehension", "{v", """
         def f(xs):
             s = {v for v in xs}  # <-

@@ -130,3 +130,57 @@ def test_scipy_svd_refusal_names_scipy():
         with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_probe19_programs.py:\d+:\d+: no derivative rule for scipy.linalg.svd\("):
             srcgrad.grad(scipy_full_svd_extra_column, mode=mode)(a)
     srcgrad.check_grads(scipy_full_svd_thin_part, (a,))
+
+
+# == copies and merges of parameter dicts =================================================
+
+
+def scaled_copy(params):
+    p = dict(params)
+    p["w"] = p["w"] * 2.0
+    return np.sum(p["w"] * p["b"]) + np.sum(params["w"] ** 2)
+
+
+def dict_of_pairs(x):
+    pairs = [("a", x), ("b", x * 2.0)]
+    d = dict(pairs)
+    return d["a"] * d["b"] ** 2
+
+
+def copy_left_alone(x):
+    d = {"a": x}
+    e = dict(d)
+    e["a"] = 3.0
+    return d["a"] * 2.0 + e["a"]
+
+
+def merged(a, b, x):
+    d = {"x": x, **a, "y": x * 2.0, **b}
+    return d["x"] * d["y"] + np.sum(d["w"] ** 2 * d["v"])
+
+
+def defaults_overridden(options, x):
+    settings = {"scale": 1.0, "shift": 0.0, **options}
+    return np.sum(np.tanh(settings["scale"] * x + settings["shift"]))
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (scaled_copy, ({"w": randn(3), "b": randn(3)},)),
+        (dict_of_pairs, (0.7,)),
+        (copy_left_alone, (0.7,)),
+        (merged, ({"w": randn(2), "x": 0.9}, {"v": randn(2), "w": randn(2)}, 0.7)),
+        (defaults_overridden, ({"scale": 1.3}, randn(4))),
+    ],
+)
+def test_dict_copies_and_merges(f, args):
+    """Before: dict(params) had no rule and {**d} was refused as syntax."""
+    srcgrad.check_grads(f, args, order=2)
+
+
+def test_merged_keys_keep_pythons_order_and_the_last_value():
+    a, b = {"w": randn(2), "x": 0.9}, {"v": randn(2), "w": randn(2)}
+    gradient = srcgrad.grad(merged, wrt=(0, 1))(a, b, 0.7)
+    assert list(gradient[0]) == ["w", "x"] and list(gradient[1]) == ["v", "w"]
+    assert np.array_equal(gradient[0]["w"], np.zeros(2))  # b's "w" replaced a's

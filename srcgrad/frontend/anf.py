@@ -30,6 +30,7 @@ from ..core.ir import mark_written
 from .desugar import (
     einsum_with_string,
     keyword_dict,
+    merged_dict,
     packed_extremum,
     pairwise_einsum,
 )
@@ -335,8 +336,8 @@ class Anf:
     expr_List = expr_Tuple
 
     def expr_Dict(self, node):
-        if any(k is None for k in node.keys):
-            raise self.lower.unsupported(node, "`**` inside a dict literal")
+        if any(k is None for k in node.keys):  # {**d, "c": v}: the dict of their pairs
+            return merged_dict(node, self)
         pre, keys = self.atomize_all(node.keys)
         p, values = self.atomize_all(node.values)
         return pre + p, gast.Dict(keys=keys, values=values)

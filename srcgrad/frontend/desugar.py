@@ -590,18 +590,52 @@ def keyword_dict(node, static_value, names):
     """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``, and
     ``dict(pairs)`` of pairs written as such (``d.items()``, ``zip(ks, vs)``, a display or
     comprehension of them) as ``{k: v for k, v in pairs}``: one container construction for
-    every spelling; any other node as it is (``dict(d)`` of a name may be of a mapping)."""
+    every spelling. ``dict(d)`` of a name (a copy of a parameter dict, or pairs in a list) is
+    what ``dict`` does with it: ``{k: d[k] for k in d.keys()} if hasattr(d, "keys") else {k: v
+    for k, v in d}``. Any other node as it is."""
     if not (isinstance(node, gast.Call) and static_value(node.func) is dict):
         return node
     if not node.args and node.keywords and all(k.arg is not None for k in node.keywords):
         keys = [tp.const(k.arg) for k in node.keywords]
         return gast.copy_location(gast.Dict(keys=keys, values=[k.value for k in node.keywords]), node)
-    if len(node.args) != 1 or node.keywords or not _pairs(node.args[0], static_value):
+    if len(node.args) != 1 or node.keywords:
         return node
     key, value = names.fresh("key"), names.fresh("value")
     target = gast.Tuple(elts=[tp.name(key, True), tp.name(value, True)], ctx=gast.Store())
     loop = gast.comprehension(target=target, iter=node.args[0], ifs=[], is_async=0)
-    return gast.copy_location(gast.DictComp(key=tp.name(key), value=tp.name(value), generators=[loop]), node)
+    paired = gast.copy_location(gast.DictComp(key=tp.name(key), value=tp.name(value), generators=[loop]), node)
+    if _pairs(node.args[0], static_value):
+        return paired
+    given = node.args[0]
+    if not isinstance(given, gast.Name) or static_value(tp.name("hasattr")) is not builtins.hasattr:
+        return node
+    mapped = tp.expr("{k: d[k] for k in d.keys()}", k=names.fresh("key"), d=given.id)
+    chosen = gast.IfExp(test=tp.expr("hasattr(d, 'keys')", d=given.id), body=mapped, orelse=paired)
+    return gast.copy_location(chosen, node)
+
+
+def merged_dict(node: gast.Dict, anf) -> tuple[list, gast.expr]:
+    """``{**a, "c": v, **b}`` as the dict of the pairs Python puts in it, in its order (a later
+    key wins, in the place of its first): ``{k: v for k, v in [(k, a[k]) for k in a.keys()] +
+    [("c", v)] + [(k, b[k]) for k in b.keys()]}``, each operand evaluated once (by ``anf``)."""
+    pre, parts, keyed = [], [], []
+    for key, value in zip(node.keys, node.values, strict=True):
+        if key is not None:
+            p, (k, v) = anf.atomize_all([key, value])
+            pre, keyed = pre + p, keyed + [gast.Tuple(elts=[k, v], ctx=gast.Load())]
+            continue
+        p, mapping = anf.atomize(value)
+        pre += p
+        if keyed:
+            parts, keyed = parts + [gast.List(elts=keyed, ctx=gast.Load())], []
+        parts.append(tp.expr("[(k, m[k]) for k in m.keys()]", k=anf.names.fresh("key"), m=mapping))
+    if keyed:
+        parts.append(gast.List(elts=keyed, ctx=gast.Load()))
+    pairs = functools.reduce(lambda a, b: gast.BinOp(left=a, op=gast.Add(), right=b), parts)
+    key, value = anf.names.fresh("key"), anf.names.fresh("value")
+    merged = tp.expr("{k: v for k, v in pairs}", k=key, v=value, pairs=pairs)
+    p, op = anf.operation(gast.copy_location(merged, node))
+    return pre + p, op
 
 
 def _pairs(node, static_value) -> bool:

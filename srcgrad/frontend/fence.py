@@ -113,17 +113,6 @@ def _no_attribute_store(node, parent):
     return None
 
 
-def _no_dict_unpacking(node, parent):
-    for key, value in zip(node.keys, node.values, strict=True):
-        if key is None:
-            return Refusal(
-                "dict unpacking `**` in a dict literal",
-                "write the keys out, or build the dict with `dict(a)` and item assignments",
-                value,
-            )
-    return None
-
-
 def _no_async_comprehension(node, parent):
     if node.is_async:
         return Refusal("`async` comprehensions", "srcgrad differentiates synchronous code only")
@@ -213,7 +202,7 @@ DECISIONS: dict[str, Decision] = {
     "UnaryOp": ALLOWED,
     "Lambda": ALLOWED,
     "IfExp": ALLOWED,
-    "Dict": _allowed_unless(_no_dict_unpacking),
+    "Dict": ALLOWED,  # {**d, "c": v} too (desugar.merged_dict)
     "Set": ALLOWED,
     "ListComp": ALLOWED,
     "SetComp": _refused("a set comprehension", "use a list comprehension, then `set(...)` of it"),
