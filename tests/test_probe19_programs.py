@@ -184,3 +184,50 @@ def test_merged_keys_keep_pythons_order_and_the_last_value():
     gradient = srcgrad.grad(merged, wrt=(0, 1))(a, b, 0.7)
     assert list(gradient[0]) == ["w", "x"] and list(gradient[1]) == ["v", "w"]
     assert np.array_equal(gradient[0]["w"], np.zeros(2))  # b's "w" replaced a's
+
+
+# == pops from a list the function copies =================================================
+
+
+def pop_from_a_copy(ps):
+    xs = list(ps)
+    last = xs.pop()
+    return np.sum(last * 2.0) + np.sum(xs[0] ** 2) + len(xs)
+
+
+def pop_rows_until_empty(x):
+    rows = list(x)
+    total = 0.0
+    while rows:
+        r = rows.pop()
+        total = total + np.sum(r**3) * len(rows)
+    return total
+
+
+def pop_after_append(ps):
+    xs = list(ps)
+    xs.append(ps[0] * 3.0)
+    a = xs.pop()
+    b = xs.pop()
+    return np.sum(a * b) + np.sum(xs[0])
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (pop_from_a_copy, ([randn(2), randn(2), randn(2)],)),
+        (pop_rows_until_empty, (randn(3, 2),)),
+        (pop_after_append, ([randn(2), randn(2), randn(2)],)),
+        (pop_after_append, ((randn(2), randn(2), randn(2)),)),
+    ],
+)
+def test_pop_from_a_list_copy(f, args):
+    """Before: reverse mode refused xs.pop() of xs = list(ps) as a pop from the caller's list."""
+    srcgrad.check_grads(f, args, order=2)
+
+
+def test_pop_from_a_copy_leaves_the_callers_list():
+    ps = [randn(2), randn(2), randn(2)]
+    first = srcgrad.grad(pop_from_a_copy)(ps)
+    assert len(ps) == 3
+    assert all(np.array_equal(a, b) for a, b in zip(first, srcgrad.grad(pop_from_a_copy)(ps), strict=True))

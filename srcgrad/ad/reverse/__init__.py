@@ -308,11 +308,14 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
 
 
 def _literal_kind(op, containers: dict) -> str | None:
-    """'list' or 'dict' for a list or dict literal (or a second name for one), else None."""
+    """'list' or 'dict' for a list or dict literal (or a second name for one, or ``list(...)``),
+    else None."""
     if op.kind == "pack":
         return "dict" if isinstance(op.index, list) else "list" if op.label == "list" else None
     if op.kind == "copy" and op.operands:
         return containers.get(op.operands[0])
+    if op.kind == "rule" and op.rule.primal is list:  # list(ps): a new list, whichever ps was
+        return "list"
     return None
 
 
