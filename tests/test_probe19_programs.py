@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
+from scipy.spatial.distance import cdist
 
 import srcgrad
 
@@ -231,3 +232,41 @@ def test_pop_from_a_copy_leaves_the_callers_list():
     first = srcgrad.grad(pop_from_a_copy)(ps)
     assert len(ps) == 3
     assert all(np.array_equal(a, b) for a, b in zip(first, srcgrad.grad(pop_from_a_copy)(ps), strict=True))
+
+
+# == scipy.spatial.distance.cdist =========================================================
+
+
+def rbf_kernel_sum(xa, xb, length):
+    return np.sum(np.exp(-(cdist(xa, xb) ** 2) / length))
+
+
+def squared_distances(xa, xb):
+    return np.sum(np.tanh(cdist(xa, xb, "sqeuclidean")))
+
+
+def self_distances(x):
+    return np.sum(cdist(x, x, metric="euclidean") * np.arange(16.0).reshape(4, 4))
+
+
+def city_block(xa, xb):
+    return np.sum(cdist(xa, xb, "cityblock"))
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (rbf_kernel_sum, (randn(3, 2), randn(4, 2), 1.7)),
+        (squared_distances, (randn(3, 2), randn(4, 2))),
+        (self_distances, (randn(4, 3),)),  # zero distances on the diagonal: always zero
+    ],
+)
+def test_cdist(f, args):
+    """Before: cdist had no rule."""
+    srcgrad.check_grads(f, args, order=2)
+
+
+def test_cdist_with_another_metric_is_refused_naming_it():
+    for mode in ("rev", "fwd"):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_probe19_programs.py:\d+:\d+: .*metric='cityblock'"):
+            srcgrad.grad(city_block, mode=mode)(randn(3, 2), randn(4, 2))

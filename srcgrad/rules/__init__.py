@@ -24,7 +24,8 @@ registers them all.
 
 When SciPy imports, its rules register too (SciPy is optional):
 ``scipy_special``, ``scipy_stats`` (distributions, frozen ones through the
-registry's unfreezers), ``scipy_linalg``, ``scipy_signal`` and ``scipy_integrate``.
+registry's unfreezers), ``scipy_linalg``, ``scipy_signal``, ``scipy_spatial`` (cdist) and
+``scipy_integrate``.
 
 ``registry`` holds the table: ``defvjp``, ``defjvp``, ``nondifferentiable``.
 """
@@ -55,7 +56,14 @@ except ImportError:
     HAVE_SCIPY = False
 else:
     HAVE_SCIPY = True
-    from . import scipy_integrate, scipy_linalg, scipy_signal, scipy_special, scipy_stats  # noqa: F401
+    from . import (  # noqa: F401
+        scipy_integrate,
+        scipy_linalg,
+        scipy_signal,
+        scipy_spatial,
+        scipy_special,
+        scipy_stats,
+    )
 
 __all__ = [
     "creation",

@@ -178,6 +178,7 @@ _RULE_MODULE_PRIMALS = {  # where a rule module's primals come from, for the nam
     "srcgrad.rules.scipy_stats": "scipy.stats",
     "srcgrad.rules.scipy_linalg": "scipy.linalg",
     "srcgrad.rules.scipy_signal": "scipy.signal",
+    "srcgrad.rules.scipy_spatial": "scipy.spatial.distance",
 }
 
 

@@ -250,6 +250,7 @@ from .scipy_linalg import (
     triangle,
 )
 from .scipy_signal import full_convolution_cotangent, zero_padded_mode
+from .scipy_spatial import distance_slopes, distance_slopes_tangent
 from .scipy_special import (
     logsumexp_adjoints,
     logsumexp_shares,
@@ -376,7 +377,7 @@ __all__ = [  # module by module, as imported above
     "cholesky_adjoint", "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent",
     "flipped_trans", "frechet_block", "frechet_corner", "scipy_eigh_cotangents", "scipy_eigh_factors", "block_diag_adjoints", "block_diag_tangent", "lu_cotangent", "lu_factor_adjoint", "lu_factor_tangent", "lu_tangent_matrix", "toeplitz_adjoints", "toeplitz_tangent", "scipy_eigh_tangent", "in_factor_form", "lower_factor", "on_triangle", "outer_columns",
     "second_frechet", "second_frechet_tangent", "solve_structure", "solve_tangent_structure", "trans_code",
-    "transposed_if", "triangle", "full_convolution_cotangent", "zero_padded_mode", "logsumexp_adjoints",
+    "transposed_if", "triangle", "full_convolution_cotangent", "zero_padded_mode", "distance_slopes", "distance_slopes_tangent", "logsumexp_adjoints",
     "logsumexp_shares", "multigamma_slope", "no_derivative", "weighted", "components", "mvn_logpdf_adjoints",
     "mvn_logpdf_tangent", "per_component",
 ]
