@@ -178,9 +178,9 @@ REFUSED = [
                 case _:
                     return -x
         """),
-    ("unpacking `*` in a list or tuple display", "*xs", """
+    ("unpacking `*` in a set display or an index", "*xs", """
         def f(xs):
-            return sum([*xs, 1.0])  # <-
+            return sum({*xs, 1.0})  # <-
         """),
     ("a set comprehension", "{v", """
         def f(xs):
@@ -207,9 +207,9 @@ REFUSED = [
         """),
     # Fields are not visited in source order (IfExp: test before body); the fence still
     # reports the construct that comes first in the text.
-    ("unpacking `*` in a list or tuple display", "*xs", """
+    ("unpacking `*` in a set display or an index", "*xs", """
         def f(xs):
-            return [*xs] if (n := len(xs)) else [n]  # <-
+            return {*xs} if (n := len(xs)) else {n}  # <-
         """),
     # A function defined in an indented block: columns are those of the file.
     ("leaving a `with` block by `return`, `break` or `continue`", "return", """

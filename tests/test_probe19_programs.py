@@ -270,3 +270,35 @@ def test_cdist_with_another_metric_is_refused_naming_it():
     for mode in ("rev", "fwd"):
         with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_probe19_programs.py:\d+:\d+: .*metric='cityblock'"):
             srcgrad.grad(city_block, mode=mode)(randn(3, 2), randn(4, 2))
+
+
+# == `*` in list and tuple displays ========================================================
+
+
+def unpacked_list(xs, y):
+    zs = [*xs, y, *xs]
+    return zs[0] * zs[2] * zs[-1]
+
+
+def unpacked_shape(x):
+    out = np.zeros((*x.shape, 2))
+    return np.sum(out + x[..., None] ** 2)
+
+
+def unpacked_tuple(t, y):
+    u = (*t, y * 2.0)
+    return np.sum(np.array(u) ** 2)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (unpacked_list, ([0.5, 1.5], 0.7)),
+        (unpacked_shape, (randn(2, 3),)),
+        (unpacked_tuple, ((0.5, 1.5), 0.7)),
+    ],
+)
+def test_star_in_a_display(f, args):
+    """Before: the fence refused `*` in any display, `np.zeros((*x.shape, 2))` too."""
+    srcgrad.check_grads(f, args, order=2)
+

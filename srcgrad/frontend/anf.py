@@ -33,6 +33,7 @@ from .desugar import (
     merged_dict,
     packed_extremum,
     pairwise_einsum,
+    unpacked_display,
 )
 from .equivalents import equivalent_call, joined_index
 from .iterators import as_comprehension
@@ -313,14 +314,13 @@ class Anf:
         if isinstance(node, gast.Slice):
             pre, bounds = [], []
             for b in (node.lower, node.upper, node.step):
-                if b is None:
-                    bounds.append(None)
-                else:
-                    p, a = self.atomize(b)
-                    pre += p
-                    bounds.append(a)
+                p, a = ([], None) if b is None else self.atomize(b)
+                pre += p
+                bounds.append(a)
             return pre, gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
         if isinstance(node, gast.Tuple):
+            if any(isinstance(e, gast.Starred) for e in node.elts):
+                raise self.lower.unsupported(node, "unpacking `*` in an index")
             pre, parts = [], []
             for elt in node.elts:
                 p, a = self.index(elt)
@@ -330,6 +330,8 @@ class Anf:
         return self.atomize(node)
 
     def expr_Tuple(self, node):  # and a list's
+        if any(isinstance(e, gast.Starred) for e in node.elts):  # [*xs, v]: list(xs) + [v]
+            return unpacked_display(node, self)
         pre, elts = self.atomize_all(node.elts)
         return pre, type(node)(elts=elts, ctx=gast.Load())
 

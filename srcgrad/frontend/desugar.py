@@ -638,6 +638,32 @@ def merged_dict(node: gast.Dict, anf) -> tuple[list, gast.expr]:
     return pre + p, op
 
 
+def unpacked_display(node, anf) -> tuple[list, gast.expr]:
+    """``[*a, v, *b]`` as ``list(a) + [v] + list(b)`` and ``(*a, v)`` as ``tuple(a) + (v,)``,
+    each part evaluated once, in order (by ``anf``): concatenations of sequences, whose
+    derivative each part's own."""
+    kind, whole = (gast.List, list) if isinstance(node, gast.List) else (gast.Tuple, tuple)
+    made = whole.__name__
+    if anf.env.static_value(tp.name(made)) is not whole:  # (the function's `list` is another)
+        made = anf.names.fresh(made)
+        anf.env.made[made] = whole
+    pre, parts, plain = [], [], []
+    for elt in node.elts:
+        p, atom = anf.atomize(elt.value if isinstance(elt, gast.Starred) else elt)
+        pre += p
+        if not isinstance(elt, gast.Starred):
+            plain.append(atom)
+            continue
+        if plain:
+            parts, plain = parts + [kind(elts=plain, ctx=gast.Load())], []
+        parts.append(gast.Call(func=tp.name(made), args=[atom], keywords=[]))
+    if plain:
+        parts.append(kind(elts=plain, ctx=gast.Load()))
+    joined = functools.reduce(lambda a, b: gast.BinOp(left=a, op=gast.Add(), right=b), parts)
+    p, op = anf.operation(gast.copy_location(joined, node))
+    return pre + p, op
+
+
 def _pairs(node, static_value) -> bool:
     """Whether ``node`` is written as an iterable of pairs: ``d.items()``, ``zip(a, b)``, a
     list or tuple display or comprehension of them (a name may hold a mapping)."""

@@ -124,8 +124,10 @@ def _starred(node, parent):
         return None  # a, *rest = xs: rest = list(xs[1:]) (see ``desugar``)
     if isinstance(parent, gast.Call):
         return None  # f(*xs): the call is made at run time (see ``driver.dynamic``)
+    if isinstance(parent, (gast.List, gast.Tuple)):
+        return None  # [*xs, v]: list(xs) + [v] (``desugar.unpacked_display``; not in an index)
     return Refusal(
-        "unpacking `*` in a list or tuple display",
+        "unpacking `*` in a set display or an index",
         "concatenate explicitly, e.g. `list(a) + list(b)`",
     )
 
