@@ -6,8 +6,10 @@ alone (see the tool's docstring). The issue asks for 1–2k programs in CI; at
 about 0.13 s of one core per program (small programs: at most 15 lines, loops
 two deep; the campaign draws up to 100 lines, five deep), 300 fit in about
 40 s. Failures already reported (``fuzz.KNOWN_FAILURES``, each a strict xfail in
-tests/test_fuzz_regressions.py) are allowed; anything else fails with the
-tool's summary and the programs' sources.
+tests/test_fuzz_regressions.py) are allowed, as are the typed refusals a program
+may get for a form srcgrad deliberately refuses (``fuzz.REFUSALS``: a helper that
+writes into an argument its caller reads afterwards, the value of ``xs.append(v)``);
+anything else fails with the tool's summary and the programs' sources.
 """
 
 from __future__ import annotations

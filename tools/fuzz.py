@@ -12,6 +12,11 @@ reads source with ``inspect``), then checked:
 * ``hvp`` of one float argument matches central differences of the gradient;
 * no call changes the caller's arrays.
 
+Some forms are drawn that srcgrad deliberately refuses where they would matter (a helper
+that changes its argument, the caller reading it afterwards; ``r = xs.append(v)``): a
+program that drew one may get that typed refusal (``REFUSALS``, by its message) in a
+mode, counted as ``refused``, and the other modes are still checked.
+
 Programs are smooth almost everywhere, but branches, ``abs``/``max`` and loop
 exits make kinks and jumps. The reference is trusted only where it is stable:
 central differences at three step sizes agree and one-sided differences agree
@@ -61,10 +66,20 @@ FEATURES = (
     "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
     "rebind_iterable", "method", "bound_method", "pytree", "signed_power",
+    "helper_writes", "inplace_value", "dict_update_value",
 )
-# Forms that hit a known bug, left out unless asked for by name (none today: dict key
-# insertion and rebinding the iterable of a `for` inside it are fixed).
-KNOWN_BUGS: set[str] = set()
+# Forms that hit a known bug, left out unless asked for by name (dict key insertion and
+# rebinding the iterable of a `for` inside it are fixed): a dict's update read as a value,
+# `[d.update({...}) for t in v]`, runs unseen (silently wrong in both modes).
+KNOWN_BUGS: set[str] = {"dict_update_value"}
+# What srcgrad deliberately refuses, by a piece of its message: a program that drew such a
+# form counts as "refused" (not a failure) when its refusal says one of these.
+REFUSALS = {
+    "helper_writes": ("writes into its argument", "follows .pop() of a list the function makes only",
+                      "which changes a list in place"),  # (.extend/.insert of a list it was given)
+    "inplace_value": ("changes its list in place",),
+    "dict_update_value": ("changes a dict in place",),
+}
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
 KNOWN_FAILURES: dict[str, str] = {}
@@ -89,6 +104,7 @@ class Program:
     params: list[tuple[str, str]]  # (name, kind)
     features: set[str]
     lines: int  # of f
+    refusals: tuple = ()  # pieces of the messages of refusals it may get (see REFUSALS)
 
     def draw_args(self, rng: random.Random) -> list:
         args = []
@@ -117,11 +133,23 @@ CONSTANTS = ("0.5", "1.5", "0.3", "0.7", "2.0", "0.25")
 THRESHOLDS = ("0.0", "0.3", "-0.4", "0.9", "-1.1", "0.6")
 
 
+DICT_KEYS = (("p", "s"), ("q", "v"))  # a dict the generator makes holds these (at least)
+# a helper's parameters by kind: a float, a vector, and those it changes in place (see
+# Generator.write_argument): an array "W", a list "l", a list it pops from "L", a dict "d"
+PARAMETERS = {"s": Var("s"), "v": Var("v"), "W": Var("v", writable=True), "l": Var("l"), "L": Var("l"),
+              "d": Var("d", keys=DICT_KEYS)}
+
+
 class Generator:
     """Draws one module: a few helpers and ``f``, from one ``random.Random``."""
 
-    def __init__(self, rng: random.Random, features: set[str], small: bool = False):
+    def __init__(self, rng: random.Random, features: set[str], small: bool = False,
+                 extra: random.Random | None = None):
         self.rng = rng
+        # forms added after the campaign began are drawn from a second stream, so that a
+        # program that draws none of them is the one the seed gave before
+        self.extra = extra or random.Random(0)
+        self.refusals: set[str] = set()
         self.small = small  # at most 15 lines and loops two deep (the CI sample)
         self.allowed = features
         self.used: set[str] = set()
@@ -137,6 +165,15 @@ class Generator:
 
     def coin(self, p: float = 0.5) -> bool:
         return self.rng.random() < p
+
+    @contextlib.contextmanager
+    def drawing_extra(self):
+        """Draw from the second stream while inside (a new form's text)."""
+        main, self.rng = self.rng, self.extra
+        try:
+            yield
+        finally:
+            self.rng = main
 
     def pick(self, options):
         return self.rng.choice(list(options))
@@ -269,6 +306,8 @@ class Generator:
 
     def statement(self, scope, indent, loops, outer):
         """Emit one statement (maybe compound) at ``indent``; return False when it ended the block."""
+        if self.new_statement(scope, indent, loops, outer):
+            return
         forms = {"assign_s": 4, "assign_v": 3}
         if self.names(scope, "v", writable=True) or self.names(scope, "s"):
             forms["augassign"] = 2 if self.on("augassign") else 0
@@ -304,6 +343,62 @@ class Generator:
         names, weights = zip(*[(k, w) for k, w in forms.items() if w > 0])
         form = self.rng.choices(names, weights)[0]
         getattr(self, f"_{form}")(scope, indent, loops, outer)
+
+    def new_statement(self, scope, indent, loops, outer) -> bool:
+        """Now and then (by the second stream) a form srcgrad refuses: the value of a method
+        that changes its list or dict in place, read. Whether one was emitted."""
+        forms = []
+        if self.on("inplace_value") and self.names(scope, "l", writable=True):
+            forms.append(("append_value", 0.006))
+        if self.on("dict_update_value") and self.names(scope, "d"):
+            forms.append(("update_value", 0.006))
+        draw = self.extra.random()
+        for form, p in forms:
+            if draw < p:
+                with self.drawing_extra():
+                    getattr(self, f"_{form}")(scope, indent, loops, outer)
+                return True
+            draw -= p
+        return False
+
+    def _over(self, scope):
+        """What a comprehension runs over, and the scope inside it."""
+        inner = dict(scope)
+        t = self.fresh("t")
+        if self.names(scope, "v"):
+            inner[t] = Var("s")
+            return t, self.pick(self.names(scope, "v")), inner
+        inner[t] = Var("i")
+        return t, f"range({VECTOR})", inner
+
+    def _append_value(self, scope, indent, loops, outer):
+        """``r = xs.append(v)``, ``[xs.append(...) for t in ...]``: refused, never unseen."""
+        self.used.add("inplace_value")
+        self.refusals.update(REFUSALS["inplace_value"])
+        xs = self.pick(self.names(scope, "l", writable=True))
+        form = self.pick(["append", "comprehension", "extend", "insert"])
+        if form == "comprehension":
+            t, over, inner = self._over(scope)
+            self.emit(indent, f"[{xs}.append({self.bounded(inner, 'v', 1)}) for {t} in {over}]")
+        elif form == "extend":
+            self.emit(indent, f"{self.fresh('r')} = {xs}.extend([{self.bounded(scope, 'v', 1)}])")
+        elif form == "insert":
+            self.emit(indent, f"_ = {xs}.insert(0, {self.bounded(scope, 'v', 1)})")
+        else:
+            self.emit(indent, f"{self.fresh('r')} = {xs}.append({self.bounded(scope, 'v', 1)})")
+
+    def _update_value(self, scope, indent, loops, outer):
+        """``[d.update({...}) for t in ...]``, ``r = d.update({...})``: must be refused or followed."""
+        self.used.add("dict_update_value")
+        self.refusals.update(REFUSALS["dict_update_value"])
+        d = self.pick(self.names(scope, "d"))
+        key, kind = self.pick(scope[d].keys)
+        if self.coin(0.7):
+            t, over, inner = self._over(scope)
+            value = self.bounded(inner, kind, 1)
+            self.emit(indent, f'[{d}.update({{"{key}": 0.5 * {d}["{key}"] + {value}}}) for {t} in {over}]')
+        else:
+            self.emit(indent, f'{self.fresh("r")} = {d}.update({{"{key}": {self.bounded(scope, kind, 1)}}})')
 
     def _assign_s(self, scope, indent, loops, outer):
         name = self.target(scope, "s", outer)
@@ -397,7 +492,7 @@ class Generator:
     def _dict(self, scope, indent, loops, outer):
         self.used.add("dict")
         name = self.fresh("d")
-        keys = (("p", "s"), ("q", "v"))
+        keys = DICT_KEYS
         self.emit(indent, f'{name} = {{"p": {self.bounded(scope, "s", 1)}, "q": {self.bounded(scope, "v", 1)}}}')
         scope[name] = Var("d", keys=keys)
 
@@ -418,7 +513,9 @@ class Generator:
     def _call(self, scope, indent, loops, outer):
         self.used.add("helper")
         helper, kinds, results = self.pick(self.helpers)
-        args = [self.expr(scope, k, 1) for k in kinds]
+        written = []  # (name, kind) of what the call changes that the caller holds by name
+        args = [self.expr(scope, k, 1) if k in "sv" else self.written_argument(scope, k, indent, written)
+                for k in kinds]
         targets = [self.fresh({"s": "a", "v": "w"}[k]) for k in results]
         if "." in helper and self.on("bound_method") and self.coin(0.5):
             # the bound method taken as a value first: called through a run-time call site
@@ -429,6 +526,50 @@ class Generator:
         self.emit(indent, f"{', '.join(targets)} = {helper}({', '.join(args)})")
         for t, k in zip(targets, results):
             scope[t] = Var(k, writable=False)  # a helper may return (a view of) its argument
+        if written:
+            with self.drawing_extra():
+                self.read_after(scope, indent, written)
+
+    def written_argument(self, scope, kind, indent, written) -> str:
+        """An argument for a helper's parameter that it changes in place (``kind``: "W" an
+        array, "l" a list, "L" a list it pops from, "d" a dict): one the caller holds by name
+        (then maybe read afterwards), or one made for the call, named or not."""
+        self.used.add("helper_writes")
+        self.refusals.update(REFUSALS["helper_writes"])
+        with self.drawing_extra():
+            if kind == "W":
+                held = self.names(scope, "v", writable=True)
+                if held and self.coin(0.7):
+                    written.append((self.pick(held), "v"))
+                    return written[-1][0]
+                return self.bounded(scope, "v", 1)
+            held = self.names(scope, "l", writable=True) if kind == "l" else self.names(scope, "d") if kind == "d" else []
+            if held and self.coin(0.6):
+                written.append((self.pick(held), kind))
+                return written[-1][0]
+            if kind == "d":
+                made = f'{{"p": {self.bounded(scope, "s", 1)}, "q": {self.bounded(scope, "v", 1)}}}'
+            else:  # a list the helper pops from has three elements: it pops at most twice
+                made = f"[{', '.join(self.bounded(scope, 'v', 1) for _ in range(3 if kind == 'L' else 2))}]"
+            if self.coin(0.5):
+                return made
+            name = self.fresh("d" if kind == "d" else "xs")
+            self.emit(indent, f"{name} = {made}")
+            if self.coin(0.6):  # else never read again
+                scope[name] = Var("d", keys=DICT_KEYS) if kind == "d" else Var("l", writable=kind == "l")
+                written.append((name, "d" if kind == "d" else "l"))
+            return name
+
+    def read_after(self, scope, indent, written) -> None:
+        """Now and then read at once what a helper changed (the caller reads it afterwards)."""
+        for name, kind in written:
+            if not self.coin(0.4):
+                continue
+            read = {"v": f"np.sum({name})", "l": f"np.sum({name}[0] * {name}[-1])",
+                    "d": f'{name}["p"] + np.sum({name}["q"])'}[kind]
+            target = self.fresh("a")
+            self.emit(indent, f"{target} = np.tanh({read})")
+            scope[target] = Var("s")
 
     def _comprehension(self, scope, indent, loops, outer):
         self.used.add("comprehension")
@@ -579,8 +720,11 @@ class Generator:
         module-level object is called (``O0.h0(...)``), reading an attribute of ``self``."""
         name = f"h{k}"
         kinds = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
+        writes = self.on("helper_writes") and self.extra.random() < 0.4
+        if writes:  # its first parameter it changes in place
+            kinds.insert(0, self.extra.choice(["W", "W", "l", "l", "L", "d", "d"]))
         params = [f"p{j}" for j in range(len(kinds))]
-        scope = {p: Var(kind) for p, kind in zip(params, kinds)}
+        scope = {p: PARAMETERS[kind] for p, kind in zip(params, kinds)}
         method = self.on("method") and self.coin(0.4)
         if method:
             self.used.add("method")
@@ -601,8 +745,15 @@ class Generator:
             self.used.add("helper_loop")
         saved = self.allowed
         self.allowed = self.allowed - {"early_return", "while", "helper"}
+        first = writes and self.extra.random() < 0.5
+        if first:
+            with self.drawing_extra():
+                self.write_argument(scope, body_indent, kinds[0])
         while self.budget > 1:
             self.statement(scope, body_indent, 0, outer)
+        if writes and not first:
+            with self.drawing_extra():
+                self.write_argument(scope, body_indent, kinds[0])
         self.allowed = saved
         results = [self.pick("sv") for _ in range(self.rng.randint(1, 2))]
         values = [self.bounded(scope, kind, 1) for kind in results]
@@ -612,6 +763,77 @@ class Generator:
             self.lines += [f"O{k} = C{k}({scale})", "", ""]
             name = f"O{k}.{name}"
         return name, kinds, results
+
+    def write_argument(self, scope, indent, kind) -> None:
+        """Statements that change the helper's parameter ``p0`` in place, maybe under an ``if``
+        or in a loop: ``.pop()`` ("L"), ``.append``/``+=``/a store or an update of an array it
+        holds ("l", "d"), ``+=``/``*=``/a slice store ("W")."""
+        inner = scope
+        wrap = self.pick(["", "", "if", "for"] if kind != "L" else ["", "", "if"])
+        if wrap:
+            inner = dict(scope)
+            if wrap == "if":
+                self.emit(indent, f"if {self.condition(scope)}:")
+            else:
+                i = self.fresh("i")
+                self.emit(indent, f"for {i} in range(2):")
+                inner[i] = Var("i")
+            indent += 1
+        for _ in range(1 if kind == "L" else self.rng.randint(1, 2)):
+            if kind == "L":
+                if self.coin(0.7):
+                    v = self.fresh("v")
+                    self.emit(indent, f"{v} = p0.pop()")
+                    inner[v] = Var("v")
+                else:
+                    self.emit(indent, "p0.pop()")
+            elif kind == "W":
+                self.update_array(inner, indent, "p0")
+            elif kind == "l":
+                value = self.bounded(inner, "v", 1)
+                form = self.pick(["append", "extend", "plus", "insert", "store", "element", "element"])
+                if form in ("append", "extend", "plus", "insert"):
+                    self.emit(indent, {"append": f"p0.append({value})", "extend": f"p0.extend([{value}])",
+                                       "plus": f"p0 += [{value}]", "insert": f"p0.insert(0, {value})"}[form])
+                elif form == "store":
+                    self.emit(indent, f"p0[{self.pick(['0', '1', '-1'])}] = {value}")
+                else:
+                    self.update_held(inner, indent, f"p0[{self.pick(['0', '1', '-1'])}]")
+            else:  # "d"
+                form = self.pick(["store", "insert", "element", "element"])
+                if form == "store":
+                    key, k = self.pick(DICT_KEYS)
+                    self.emit(indent, f'p0["{key}"] = {self.bounded(inner, k, 1)}')
+                elif form == "insert":
+                    self.emit(indent, f'p0["{self.fresh("k")}"] = {self.bounded(inner, self.pick("sv"), 1)}')
+                else:
+                    self.update_held(inner, indent, 'p0["q"]')
+
+    def update_held(self, scope, indent, element) -> None:
+        """Change in place an array a list or dict holds: through a name (``t = p0[0]; t += v``)
+        or through the subscript (``p0[0] += v``, ``p0[0][1:] = ...``)."""
+        if self.coin(0.4):
+            t = self.fresh("t")
+            self.emit(indent, f"{t} = {element}")
+            self.update_array(scope, indent, t)
+            scope[t] = Var("v", writable=True)
+        else:
+            self.update_array(scope, indent, element)
+
+    def update_array(self, scope, indent, target) -> None:
+        """``target += v``, ``*=``, a store into a slice or an element of it: in place."""
+        form = self.pick(["plus", "times", "slice", "element"])
+        if form == "plus":
+            self.emit(indent, f"{target} {self.pick(['+=', '-='])} 0.3 * {self.bounded(scope, 'v', 1)}")
+        elif form == "times":
+            factor = self.pick(["0.9", f"np.cos({self.expr(scope, self.pick('sv'), 1)})"])
+            self.emit(indent, f"{target} *= {factor}")
+        elif form == "slice":
+            part, other = self.pick([("1:", ":2"), (":2", "1:"), ("::2", "1::-1"), (":", "::-1")])
+            value = self.pick(BOUNDED).format(f"({self.atom(scope, 'v')})[{other}]")
+            self.emit(indent, f"{target}[{part}] {self.pick(['=', '+=', '*='])} {value}")
+        else:
+            self.emit(indent, f"{target}[{self.index(scope, VECTOR)}] = {self.bounded(scope, 's', 1)}")
 
     def program(self) -> Program:
         self.lines = ["import numpy as np", "", ""]
@@ -646,11 +868,13 @@ class Generator:
         while self.budget > 1:
             self.statement(scope, 1, 0, outer)
         self.emit(1, f"return {self.result(scope)}")
-        return Program("\n".join(self.lines) + "\n", params, set(self.used), len(self.lines) - start + 1)
+        return Program("\n".join(self.lines) + "\n", params, set(self.used), len(self.lines) - start + 1,
+                       tuple(sorted(self.refusals)))
 
 
 def generate(seed: int, index: int, features: set[str], small: bool = False) -> Program:
-    return Generator(random.Random(f"{seed}:{index}"), features, small).program()
+    rng, extra = random.Random(f"{seed}:{index}"), random.Random(f"{seed}:{index}:new forms")
+    return Generator(rng, features, small, extra).program()
 
 
 # -- checking one program ------------------------------------------------------------
@@ -668,7 +892,7 @@ class Timeout(Exception):
 class Outcome:
     seed: int
     index: int
-    status: str  # "pass", "fail", "known" (a failure already reported), "unstable", "invalid"
+    status: str  # "pass", "fail", "known" (a failure already reported), "refused" (as it may be), "unstable", "invalid"
     failure: str = ""  # the failure class
     message: str = ""
     features: list = field(default_factory=list)
@@ -677,6 +901,7 @@ class Outcome:
     attempt: int = 0  # inputs drawn this many times before a stable reference
     args: list = field(default_factory=list)
     source: str = ""
+    refusals: tuple = ()  # the program's (see Program)
 
 
 _modules = 0
@@ -790,7 +1015,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
     import srcgrad
 
     outcome = Outcome(seed, index, "pass", features=sorted(program.features), lines=program.lines,
-                      source=program.source)
+                      source=program.source, refusals=program.refusals)
     draws = random.Random(f"args:{seed}:{index}")
     try:
         f = load(program.source, directory)
@@ -822,55 +1047,56 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
     if transform_only:
         return _time_transforms(f, names, outcome)
     saved = copy.deepcopy(args)
+    refused: list = []  # (piece, first line) of refusals the program may get (program.refusals)
+    gradient = None
     try:
-        # reverse mode: value and gradient, timed cold
-        _stage[0] = "the reverse transformation"
-        started = time.perf_counter()
-        df = srcgrad.value_and_grad(f, wrt=names)
-        _call("transform", srcgrad.source, df)
-        outcome.transform_s = time.perf_counter() - started
-        _stage[0] = "grad"
-        got, gradient = _call("grad", df, *args)
-        _same_inputs(args, saved, "grad")
-        if not _close(got, value, rtol=1e-9, atol=1e-12):
-            raise Failure("value", f"value_and_grad gives {got!r}, the function {value!r}")
-        for g, u, name in zip(gradient, directions[0], names):
-            if _flat(g).shape != _flat(u).shape:
-                raise Failure("grad_shape", f"the gradient for {name} is {g!r}, not in its shape")
-        for d, ref in zip(directions, references):
-            analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradient, d))
-            if not _close(analytic, ref):
-                raise Failure("grad", f"<grad, u> = {analytic!r}, finite differences {ref!r}")
-        # forward mode
-        _stage[0] = "the forward transformation"
-        started = time.perf_counter()
-        _call("transform", srcgrad.api.jvp_source, f, wrt=names)
-        outcome.transform_s = max(outcome.transform_s, time.perf_counter() - started)
-        for d, ref in zip(directions, references):
-            tangents = [None] * len(args)
-            for k, u in zip(positions, d):
-                tangents[k] = u
-            out, tangent = _call("jvp", srcgrad.jvp, f, tuple(args), tuple(tangents))
-            _same_inputs(args, saved, "jvp")
+        with _refusable(program, refused):  # reverse mode: value and gradient, timed cold
+            _stage[0] = "the reverse transformation"
+            started = time.perf_counter()
+            df = srcgrad.value_and_grad(f, wrt=names)
+            _call("transform", srcgrad.source, df)
+            outcome.transform_s = time.perf_counter() - started
+            _stage[0] = "grad"
+            got, gradient = _call("grad", df, *args)
+            _same_inputs(args, saved, "grad")
+            if not _close(got, value, rtol=1e-9, atol=1e-12):
+                raise Failure("value", f"value_and_grad gives {got!r}, the function {value!r}")
+            _against_references(gradient, directions, references, names, "grad")
+        with _refusable(program, refused):  # forward mode
+            _stage[0] = "the forward transformation"
+            started = time.perf_counter()
+            _call("transform", srcgrad.api.jvp_source, f, wrt=names)
+            outcome.transform_s = max(outcome.transform_s, time.perf_counter() - started)
+            for d, ref in zip(directions, references):
+                tangents = [None] * len(args)
+                for k, u in zip(positions, d):
+                    tangents[k] = u
+                out, tangent = _call("jvp", srcgrad.jvp, f, tuple(args), tuple(tangents))
+                _same_inputs(args, saved, "jvp")
+                if not _close(out, value, rtol=1e-9, atol=1e-12):
+                    raise Failure("value", f"jvp gives the value {out!r}, the function {value!r}")
+                if not _close(tangent, ref):
+                    raise Failure("jvp", f"jvp tangent {float(tangent)!r}, finite differences {ref!r}")
+        with _refusable(program, refused):  # a pullback called twice
+            _stage[0] = "vjp"
+            out, pullback = _call("vjp", srcgrad.vjp, f, *args, wrt=names)
+            first = _call("vjp", pullback, 1.0)
+            second = _call("vjp", pullback, 1.0)
+            _same_inputs(args, saved, "vjp")
             if not _close(out, value, rtol=1e-9, atol=1e-12):
-                raise Failure("value", f"jvp gives the value {out!r}, the function {value!r}")
-            if not _close(tangent, ref):
-                raise Failure("jvp", f"jvp tangent {float(tangent)!r}, finite differences {ref!r}")
-        # a pullback called twice
-        _stage[0] = "vjp"
-        out, pullback = _call("vjp", srcgrad.vjp, f, *args, wrt=names)
-        first = _call("vjp", pullback, 1.0)
-        second = _call("vjp", pullback, 1.0)
-        _same_inputs(args, saved, "vjp")
-        if not _close(out, value, rtol=1e-9, atol=1e-12):
-            raise Failure("value", f"vjp gives the value {out!r}, the function {value!r}")
-        if not _unchanged(first, second):
-            raise Failure("pullback_twice", f"first call {first!r}, second {second!r}")
-        if not _close(first, gradient, rtol=1e-9, atol=1e-12):
-            raise Failure("vjp", f"pullback gives {first!r}, value_and_grad {gradient!r}")
+                raise Failure("value", f"vjp gives the value {out!r}, the function {value!r}")
+            if not _unchanged(first, second):
+                raise Failure("pullback_twice", f"first call {first!r}, second {second!r}")
+            if gradient is None:  # value_and_grad refused: checked against the references
+                _against_references(first, directions, references, names, "vjp")
+            elif not _close(first, gradient, rtol=1e-9, atol=1e-12):
+                raise Failure("vjp", f"pullback gives {first!r}, value_and_grad {gradient!r}")
         _stage[0] = "hvp"
-        if hvp:
-            _check_hvp(f, args, positions, names, directions[0], rng, saved)
+        if hvp and gradient is not None:
+            with _refusable(program, refused):
+                _check_hvp(f, args, positions, names, directions[0], rng, saved)
+        if refused:
+            outcome.status, (outcome.failure, outcome.message) = "refused", refused[0]
     except Failure as exc:
         outcome.status, outcome.failure, outcome.message = "fail", exc.failure, str(exc)
         for name, piece in KNOWN_FAILURES.items():
@@ -879,6 +1105,31 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
     except Timeout:
         outcome.status, outcome.failure, outcome.message = "fail", "timeout", f"in {_stage[0]}"
     return outcome
+
+
+@contextlib.contextmanager
+def _refusable(program: Program, refused: list):
+    """A typed refusal the program may get (one of ``program.refusals`` in its first line) ends
+    the checks inside and is noted; the checks of the other modes go on."""
+    try:
+        yield
+    except Failure as exc:
+        first = str(exc).splitlines()[0]
+        pieces = [piece for piece in program.refusals if piece in first]
+        if not exc.failure.startswith("refused:") or not pieces:
+            raise
+        refused.append((pieces[0], first))
+
+
+def _against_references(gradient, directions, references, names, stage) -> None:
+    """``<gradient, u>`` along each direction ``u`` against its finite differences."""
+    for g, u, name in zip(gradient, directions[0], names):
+        if _flat(g).shape != _flat(u).shape:
+            raise Failure(f"{stage}_shape", f"the gradient for {name} is {g!r}, not in its shape")
+    for d, ref in zip(directions, references):
+        analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradient, d))
+        if not _close(analytic, ref):
+            raise Failure(stage, f"<{stage}, u> = {analytic!r}, finite differences {ref!r}")
 
 
 def _time_transforms(f, names, outcome: Outcome) -> Outcome:
@@ -969,7 +1220,7 @@ def save(outcome: Outcome, directory: Path) -> Path:
     header += [line.replace('"""', "'''") for line in outcome.message.splitlines()[:12]]
     header += ['"""', ""]
     args = "ARGS = [" + ", ".join(_literal(a) for a in outcome.args) + "]"
-    path.write_text("\n".join(header) + outcome.source + "\n\n" + args + "\n")
+    path.write_text("\n".join(header) + outcome.source + "\n\n" + args + f"\nMAY_REFUSE = {outcome.refusals!r}\n")
     return path
 
 
@@ -1015,6 +1266,7 @@ def summarize(outcomes: list[Outcome]) -> str:
     status = Counter(o.status for o in outcomes)
     failures = Counter(o.failure for o in outcomes if o.status == "fail")
     known = Counter(o.failure for o in outcomes if o.status == "known")
+    refused = Counter(o.failure for o in outcomes if o.status == "refused")
     by_feature = defaultdict(lambda: [0, 0])
     for o in outcomes:
         if o.status in ("pass", "fail", "known"):
@@ -1043,6 +1295,10 @@ def summarize(outcomes: list[Outcome]) -> str:
             lines.append(f"  {n:6d}  {cls}   (first: program {first.index}: {(first.message.splitlines() or [''])[0][:90]})")
     for cls, n in known.most_common():
         lines.append(f"  known: {n:6d}  {cls}")
+    if refused:
+        lines.append("refused as expected, by message:")
+        for piece, n in refused.most_common():
+            lines.append(f"  {n:6d}  {piece}")
     lines.append("by feature (checked programs, failures):")
     for feat in FEATURES:
         if feat in by_feature:
@@ -1074,7 +1330,7 @@ def reduce(path: Path, hvp: bool = True, limit_s: float = 600) -> str:
             params = _params_of(source)
         except SyntaxError:
             return False
-        program = Program(source, params, set(), len(lines))
+        program = Program(source, params, set(), len(lines), namespace.get("MAY_REFUSE", ()))
         program.draw_args = lambda rng: copy.deepcopy(args)
         with contextlib.redirect_stderr(None):
             try:
@@ -1155,7 +1411,7 @@ def replay(path: Path, hvp: bool = True) -> Outcome:
     namespace: dict = {}
     exec(compile(text, str(path), "exec"), namespace)
     source = text.split('"""', 2)[2].split("\n\nARGS = ")[0].strip("\n") + "\n"
-    program = Program(source, _params_of(source), set(), 0)
+    program = Program(source, _params_of(source), set(), 0, namespace.get("MAY_REFUSE", ()))
     program.draw_args = lambda rng: copy.deepcopy(namespace["ARGS"])
     directory = Path(tempfile.mkdtemp(prefix="srcgrad_replay_"))
     sys.path.insert(0, str(directory))
@@ -1218,7 +1474,7 @@ def main(argv=None) -> int:
         elif outcome.status == "invalid":
             print(f"INVALID program {outcome.index}: {outcome.message[:200]}", flush=True)
         if log:
-            record = {k: v for k, v in outcome.__dict__.items() if k not in ("source", "args")}
+            record = {k: v for k, v in outcome.__dict__.items() if k not in ("source", "args", "refusals")}
             log.write(json.dumps(record) + "\n")
             log.flush()
         if len(outcomes) % 100 == 0:
