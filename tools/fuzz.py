@@ -537,11 +537,14 @@ class Generator:
         self.used.add("helper_writes")
         self.refusals.update(REFUSALS["helper_writes"])
         with self.drawing_extra():
-            if kind == "W":
-                held = self.names(scope, "v", writable=True)
+            if kind == "W":  # an array of its own, or one a list or dict holds (`xs[0]`, `d["q"]`)
+                held = [(n, "v") for n in self.names(scope, "v", writable=True)]
+                held += [(f"{n}[{self.pick(['0', '-1'])}]", "l") for n in self.names(scope, "l", writable=True)]
+                held += [(f'{n}["q"]', "d") for n in self.names(scope, "d")]
                 if held and self.coin(0.7):
-                    written.append((self.pick(held), "v"))
-                    return written[-1][0]
+                    given, holder = self.pick(held)
+                    written.append((given.split("[")[0], holder))
+                    return given
                 return self.bounded(scope, "v", 1)
             held = self.names(scope, "l", writable=True) if kind == "l" else self.names(scope, "d") if kind == "d" else []
             if held and self.coin(0.6):
@@ -1045,7 +1048,7 @@ def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = 
         return replace(outcome, status="unstable", args=args)
     outcome.args = args
     if transform_only:
-        return _time_transforms(f, names, outcome)
+        return _time_transforms(f, program, names, outcome)
     saved = copy.deepcopy(args)
     refused: list = []  # (piece, first line) of refusals the program may get (program.refusals)
     gradient = None
@@ -1132,14 +1135,19 @@ def _against_references(gradient, directions, references, names, stage) -> None:
             raise Failure(stage, f"<{stage}, u> = {analytic!r}, finite differences {ref!r}")
 
 
-def _time_transforms(f, names, outcome: Outcome) -> Outcome:
+def _time_transforms(f, program: Program, names, outcome: Outcome) -> Outcome:
     """Only the cold transformations (reverse pair, fused gradient, jvp), timed together."""
     import srcgrad
 
     started = time.perf_counter()
+    refused: list = []
     try:
-        _call("transform", srcgrad.source, srcgrad.value_and_grad(f, wrt=names))
-        _call("transform", srcgrad.api.jvp_source, f, wrt=names)
+        with _refusable(program, refused):
+            _call("transform", srcgrad.source, srcgrad.value_and_grad(f, wrt=names))
+        with _refusable(program, refused):
+            _call("transform", srcgrad.api.jvp_source, f, wrt=names)
+        if refused:
+            outcome.status, (outcome.failure, outcome.message) = "refused", refused[0]
     except Failure as exc:
         outcome.status, outcome.failure, outcome.message = "fail", exc.failure, str(exc)
     outcome.transform_s = time.perf_counter() - started
