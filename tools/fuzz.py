@@ -392,13 +392,17 @@ class Generator:
         self.used.add("dict_update_value")
         self.refusals.update(REFUSALS["dict_update_value"])
         d = self.pick(self.names(scope, "d"))
-        key, kind = self.pick(scope[d].keys)
+        key, kind = DICT_KEYS[0] if self.coin(0.6) else self.pick(scope[d].keys)  # (a result reads d["p"])
         if self.coin(0.7):
             t, over, inner = self._over(scope)
             value = self.bounded(inner, kind, 1)
             self.emit(indent, f'[{d}.update({{"{key}": 0.5 * {d}["{key}"] + {value}}}) for {t} in {over}]')
         else:
             self.emit(indent, f'{self.fresh("r")} = {d}.update({{"{key}": {self.bounded(scope, kind, 1)}}})')
+        if self.coin(0.6):  # read at once
+            target = self.fresh("a")
+            self.emit(indent, f'{target} = np.tanh({d}["p"] + np.sum({d}["q"]))')
+            scope[target] = Var("s")
 
     def _assign_s(self, scope, indent, loops, outer):
         name = self.target(scope, "s", outer)
