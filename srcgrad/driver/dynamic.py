@@ -46,6 +46,7 @@ from ..errors import (
     one_mode_rule,
     srcgrads_mark,
 )
+from ..frontend.normalize import CONTAINER_METHOD_FIXES
 from ..frontend.wrappers import looked_through, own_signature, wrapper_fix
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, updated_in_place, vectorized, zeros_like
@@ -255,7 +256,7 @@ class CallSite:
         elif _has_rule(func, mode):
             callee = rule_wrapper(func, len(args), tuple(kwargs))
         else:
-            fix = wrapper_fix(func) or ""  # a decorator's wrapper srcgrad cannot read: said to be one
+            fix = wrapper_fix(func) or _container_fix(func)  # (a decorator's wrapper srcgrad cannot read)
             raise NoDerivativeRuleError(f"{self.label} (here {_describe(func)})", self.location, mode, fix)
         if callee is vectorized and args:  # np.vectorize(f): f is called in srcgrad's loop, checked here
             inner = _unwrapped(args[0], (), {})[0]
@@ -540,3 +541,12 @@ def site_name(label: str) -> str:
     if base[0].isdigit():
         base = "f_" + base
     return f"{base}_call"
+
+
+def _container_fix(func) -> str:
+    """What to write for a list's or dict's method that changes it in place (``d.update``),
+    whose value was read: the change would be unseen."""
+    fix = CONTAINER_METHOD_FIXES.get(getattr(func, "__name__", ""))
+    if fix is None or not isinstance(getattr(func, "__self__", None), (list, dict)):
+        return ""
+    return f"it changes the {type(func.__self__).__name__} in place: {fix}"

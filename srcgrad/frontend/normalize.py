@@ -46,13 +46,13 @@ from .inline_nested import NestedFunctions
 from .iterables import IterableKinds
 from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
-from .refuse import refuse_in_place_calls, refuse_writes_outside
+from .refuse import refuse_in_place_calls, refuse_writes_outside, refuse_writes_through_attributes
 from .resolve import Environment
 from .sequences import arrays_for_sequences
 from .walrus import leftover, refuse_unordered_walruses
 
 # methods that change a list or dict in place, and what to write instead
-_CONTAINER_METHODS = {
+CONTAINER_METHOD_FIXES = {
     "extend": "append the items one by one (`for v in ys: xs.append(v)`)",
     "insert": "build a new list (`xs = xs[:i] + [v] + xs[i:]`)",
     "reverse": "build a new list (`xs = xs[::-1]`)",
@@ -109,6 +109,7 @@ class Normalizer:
             body = body[1:]  # the docstring documents the user's function, not ours
         refuse_in_place_calls(node, self.env, self.unsupported)
         refuse_writes_outside(node, self.env, self.unsupported)
+        refuse_writes_through_attributes(node, self.env, self.unsupported)
         refuse_changing_lazy_reads(node, self.env, self.unsupported)
         refuse_unordered_walruses(node, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}
@@ -238,7 +239,7 @@ class Normalizer:
         """
         call = s.value
         if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
-                and isinstance(call.func.value, gast.Name) and call.func.attr in _CONTAINER_METHODS):
+                and isinstance(call.func.value, gast.Name) and call.func.attr in CONTAINER_METHOD_FIXES):
             return None
         receiver, method = call.func.value.id, call.func.attr
         plain = len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], gast.Starred)
@@ -263,7 +264,7 @@ class Normalizer:
                 call.keywords[k - len(call.args)].value = tp.name(name)
         guard = tp.stmt(
             "sg.unchanged_in_place(xs, m, h, given, at=w)", xs=receiver, m=tp.const(method),
-            h=tp.const(_CONTAINER_METHODS[method]), w=tp.const(where),
+            h=tp.const(CONTAINER_METHOD_FIXES[method]), w=tp.const(where),
             given=gast.Tuple(elts=given, ctx=gast.Load()),
         )
         return out + [self.located(guard), s]

@@ -30,6 +30,7 @@ from ..core.numpy_facts import (
 )
 from .resolve import Environment, is_missing
 
+_SETTING_ATTRIBUTES = (setattr, delattr, object.__setattr__, object.__delattr__)
 _AUGMENTED = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/"}
 
 
@@ -52,6 +53,11 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
             )
         attribute = call.func.attr if isinstance(call.func, gast.Attribute) else None
         method = attribute if is_missing(func) else None
+        if any(func is f for f in _SETTING_ATTRIBUTES) or attribute in ("__setattr__", "__delattr__"):
+            raise unsupported(
+                call, f"`{text}(...)`, which changes an object's attribute",
+                "srcgrad differentiates pure functions: keep the value in a name and return it",
+            )
         if attribute in IN_PLACE_OPERATOR_METHODS:  # x.__iadd__(y), whatever x is
             raise unsupported(
                 call, f"`{text}(...)`, which changes its receiver in place",
@@ -134,6 +140,52 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
                 f"srcgrad differentiates functions that leave data outside them unchanged: "
                 f"work on a copy (`{_copy_name(root.id)} = {root.id}.copy()`) or return the new value",
             )
+
+
+def refuse_writes_through_attributes(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+    """Raise ``unsupported`` at the first write into what an attribute of a local object
+    holds (``layer.w[0] = v``, ``acc.xs.append(v)``, ``p.d["k"] = v``): generated code follows
+    the names it writes through, never an object's attributes, so the change would be lost.
+    An array's own views (``y.T[0] = v``, ``z.real[:] = v``) are followed, and pass."""
+    for s in tp.walk(node):
+        if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+            written = [t.value for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
+                       if isinstance(t, gast.Subscript) and not isinstance(t.ctx, gast.Load)]
+        elif isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute) and s.func.attr in CHANGING_METHODS:
+            written = [s.func.value]
+        else:
+            continue
+        for target in written:
+            holder = target
+            while isinstance(holder, gast.Subscript):
+                holder = holder.value
+            if _written_object(holder, env):  # vars(obj)[k] = v
+                raise unsupported(
+                    s, f"a write into `{gast.unparse(holder).strip()}`, the attributes of an object",
+                    "srcgrad differentiates pure functions: keep the value in a name and return it",
+                )
+            if not isinstance(holder, gast.Attribute) or _array_view(holder.attr):
+                continue
+            root = holder
+            while isinstance(root, (gast.Subscript, gast.Attribute)):
+                root = root.value
+            if isinstance(root, gast.Name) and not isinstance(env.lookup(root.id), types.ModuleType):
+                attribute = gast.unparse(holder).strip()
+                raise unsupported(
+                    s, f"a write into `{attribute}`, an attribute of an object",
+                    f"srcgrad follows the names it writes through, not an object's attributes: copy it "
+                    f"into a name first (`{holder.attr} = {attribute}.copy()`), write into that, and return it",
+                )
+
+
+def _written_object(holder, env: Environment) -> bool:
+    """Whether ``holder`` is ``vars(obj)``: the object's attribute dict."""
+    return isinstance(holder, gast.Call) and env.static_value(holder.func) is vars
+
+
+def _array_view(attribute: str) -> bool:
+    """Whether an array's ``attribute`` may be a view srcgrad follows (``y.T``, ``z.real``)."""
+    return hasattr(np.ndarray, attribute) and not attribute.startswith("__")
 
 
 def _copy_name(name: str) -> str:
