@@ -366,6 +366,7 @@ class ForwardTransformer(JumpEdges):
             func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
             args=[tangents, tp.load(call.func)] + passed, keywords=keywords,
         )
+        value.srcgrad_effects = True  # the callee may change its object: never dropped as dead
         state[target] = False
         return [self.with_tangent(s, target, value)], state
 

@@ -254,6 +254,19 @@ class _HoldsArgument(Problem):
         return frozenset(pair for pair in fact if pair[0] != name) | {(name, p) for p in shared}
 
 
+def _may_change_its_object(assign, op, varied: set) -> bool:
+    """Whether ``assign`` calls a method known only when it runs that may put a value with a
+    derivative into its object, or change one: ``acc.add(v)`` with ``v`` varied, or any
+    such call made for its effect (``kf.scale()``), whose value nobody reads."""
+    if op.kind != "dynamic":
+        return False
+    if getattr(assign.value, "srcgrad_effects", False):
+        return True
+    func = op.call.func
+    receiver = func.value.id if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) else None
+    return any(o in varied and o != receiver for o in op.operands)
+
+
 def _held(fact: frozenset, name: str) -> set[str]:
     return {p for n, p in fact if n == name}
 
@@ -272,15 +285,19 @@ class Activity:
     def __init__(self, fn: gast.FunctionDef, ops: dict, wrt: list[str], output: str | None):
         self.varied = set(wrt)
         self.useful = {output} if output else set()
-        defs = [(target_of(a), ops[id(a)]) for a in assignments(fn.body)]
+        defs = [(target_of(a), ops[id(a)], a) for a in assignments(fn.body)]
         changed = True
         while changed:
             changed = False
-            for target, op in defs:
+            for target, op, a in defs:
                 if target not in self.varied and any(o in self.varied for o in op.operands):
                     if op.kind not in ("const", "nondiff"):
                         self.varied.add(target)
                         changed = True
+                if target in self.varied and target not in self.useful and _may_change_its_object(a, op, self.varied):
+                    # the call is followed, so such a change is refused when it runs, never lost
+                    self.useful.add(target)
+                    changed = True
                 if target in self.useful and op.kind not in ("const", "nondiff"):
                     new = set(op.operands) - self.useful
                     if new:

@@ -46,6 +46,7 @@ from ..errors import (
     one_mode_rule,
     srcgrads_mark,
 )
+from ..frontend.normalize import CONTAINER_METHOD_FIXES
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..frontend.wrappers import looked_through, own_signature, own_source_lines, wrapper_fix
 from ..rules import registry
@@ -378,16 +379,16 @@ class Classifier:
         callee = self.env.static_value(op.call.func) if isinstance(op.call, gast.Call) else None
         fix = nested_operator_fix(callee) if made_by_srcgrad(callee) else op.fix
         receiver = op.call.func.value if isinstance(op.call, gast.Call) and isinstance(op.call.func, gast.Attribute) else None
+        if isinstance(receiver, gast.Name) and getattr(op.call, "srcgrad_effects", False):
+            changed = _changed_in_place(op.call.func.attr, location)
+            if changed is not None:
+                return changed
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
             # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule
             fix = _METHOD_FIXES.get(op.call.func.attr, "write it with operations srcgrad differentiates")
             fix = f"a method of `{self.parsed.as_written(receiver.id)}`, a local value, takes no rule: {fix}"
         if op.kind == "pop":
-            fix = (
-                "reverse mode follows .pop() of a list the function makes only (this one the caller "
-                "may hold, and each run would take another element): pop from a list built here "
-                "(`xs = [v for v in xs]` first), or read it as xs[-1] and shorten the list with xs = xs[:-1]"
-            )
+            fix = _POP_FIX
         return NoDerivativeRuleError(label, location, self.mode, fix)
 
 
@@ -502,6 +503,22 @@ _BY_KEY = {
 }
 
 # what to write instead of a method of a local value that carries a derivative
+def _changed_in_place(method: str, location) -> UnsupportedSyntaxError | None:
+    """``d.update(...)`` of a dict (or ``kf.update(z)`` of an object) that holds derivatives,
+    called for its effect: generated code would not see the change."""
+    if method not in CONTAINER_METHOD_FIXES:
+        return None
+    return UnsupportedSyntaxError(
+        f"`.{method}(...)`, which changes a list, dict or object holding derivatives in place",
+        location, f"{CONTAINER_METHOD_FIXES[method]}; an object's method: return the new value instead",
+    )
+
+
+_POP_FIX = (
+    "reverse mode follows .pop() of a list the function makes only (this one the caller "
+    "may hold, and each run would take another element): pop from a list built here "
+    "(`xs = [v for v in xs]` first), or read it as xs[-1] and shorten the list with xs = xs[:-1]"
+)
 _METHOD_FIXES = {
     "get": "read the entry by key instead (`d[\"k\"] if \"k\" in d else default`)",
 }

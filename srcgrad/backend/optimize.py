@@ -156,10 +156,13 @@ def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list) -> l
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
-            if not mask(_stored_into(s, sharing)) & live[id(s)] and _is_pure(s.value):
-                if not all(isinstance(t, gast.Name) for t in s.targets):
-                    dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
-                continue
+            if not mask(_stored_into(s, sharing)) & live[id(s)]:
+                if _is_pure(s.value):
+                    if not all(isinstance(t, gast.Name) for t in s.targets):
+                        dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
+                    continue
+                if getattr(s.value, "srcgrad_effects", False) and isinstance(s.targets[0], gast.Name):
+                    s = gast.copy_location(gast.Expr(value=s.value), s)  # acc.add(v): run for its effect
         elif isinstance(s, gast.If):
             body = _drop_dead(s.body, live, mask, sharing, dropped)
             orelse = _drop_dead(s.orelse, live, mask, sharing, dropped)
@@ -205,6 +208,8 @@ def _is_pure(node) -> bool:
     """Whether evaluating ``node`` can be skipped when its value is unused."""
     for n in tp.walk(node):
         if isinstance(n, gast.Call):
+            if getattr(n, "srcgrad_effects", False):  # a callee known only when it runs
+                return False
             func = n.func
             if isinstance(func, gast.Attribute) and func.attr in (
                 "append", "pop", "extend", "scalar_seed",  # scalar_seed checks the output

@@ -66,6 +66,12 @@ CONTAINER_METHOD_FIXES = {
 }
 
 
+def _srcgrads_check(call, env) -> bool:
+    """Whether ``call`` is one of srcgrad's run-time checks (``sg.refuse_aliased_argument``) in
+    generated code being differentiated again: it changes nothing, and must stay where it is."""
+    return (getattr(env.static_value(call.func), "__module__", None) or "").startswith("srcgrad.")
+
+
 def _pop_at(value) -> bool:
     """Whether ``value`` is ``xs.pop(i)``, which takes an element out of the list from anywhere
     (``container_method`` checks it). ``xs.pop(-1)``, the last one, is made ``xs.pop()`` first
@@ -220,13 +226,14 @@ class Normalizer:
         if self.nested.is_call(value):
             # a nested function called for its effect (it may write into an argument): inlined
             return self.assign_to(tp.name(self.names.fresh("unused"), store=True), value, s)
-        # print(...) and other calls for their effect: forward sweep only, never differentiated
         inner = next((n for n in tp.walk(value) if changes_in_place(n, self.env)), None)
         if inner is not None:  # (print(xs.append(v)), [xs.append(v) for ...]: a change unseen)
             raise self.unsupported(
                 inner, f"`{gast.unparse(inner).strip()}` inside another expression, which changes its "
                 "list in place", "call it as a statement of its own",
             )
+        if isinstance(value, gast.Call) and not _srcgrads_check(value, self.env):
+            return self.for_its_effect(s)  # print(...), acc.add(v), list(map(acc.add, vs)): followed
         return [s]
 
     def container_method(self, s) -> list | None:
@@ -267,7 +274,17 @@ class Normalizer:
             h=tp.const(CONTAINER_METHOD_FIXES[method]), w=tp.const(where),
             given=gast.Tuple(elts=given, ctx=gast.Load()),
         )
-        return out + [self.located(guard), s]
+        if changes_in_place(call, self.env):  # xs.reverse(): a list's, which the guard has checked
+            return out + [self.located(guard), s]
+        return out + [self.located(guard)] + self.for_its_effect(s)  # kf.update(z) may be the user's
+
+    def for_its_effect(self, s) -> list:
+        """``acc.add(v)``, a call made for its effect (it may change ``acc``), as ``unused =
+        acc.add(v)``: a call generated code follows, whose callee's writes are refused when it
+        runs; marked so that it runs even where its value is never read."""
+        out = self.assign_to(tp.name(self.names.fresh("unused"), store=True), s.value, s)
+        out[-1].value.srcgrad_effects = True
+        return out
 
     def stmt_Assert(self, s):
         return [s]

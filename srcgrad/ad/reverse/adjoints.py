@@ -243,6 +243,7 @@ class Adjoints:
             func=gast.Attribute(value=tp.name(site), attr="forward", ctx=gast.Load()),
             args=[tp.load(call.func)] + passed, keywords=keywords,
         )
+        new_call.srcgrad_effects = True  # the callee may change its object: never dropped as dead
         backward = gast.Attribute(value=tp.name(site), attr="backward", ctx=gast.Load())
         return self.pulled_back(s, new_call, tape, backward, active_args, state)
 
