@@ -42,6 +42,10 @@ class NameGen:
         """Whether ``other`` hands out the same names from now on."""
         return self._temps == other._temps and self.taken == other.taken and self.spelled == other.spelled
 
+    def state(self) -> tuple:
+        """What decides the names handed out from now on (equal states, equal names)."""
+        return self._temps, frozenset(self.taken), tuple(sorted(self.spelled.items()))
+
     def fresh(self, base: str) -> str:
         if base not in self.taken:
             self.taken.add(base)

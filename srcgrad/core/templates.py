@@ -72,6 +72,27 @@ def substituted(node, subs: dict, as_expression: bool = False):
     return new
 
 
+def replica(value, copies: dict):
+    """A copy of ``value`` (a node, or a list or tuple of them) exactly as it is: every
+    attribute of every node, marks included (``clone`` keeps only ``WRITTEN``), and a node
+    reached twice is copied once. ``copies`` gets ``id(original) -> copy`` of every node,
+    so that what refers into the tree (an ``Operation``'s nodes) can be pointed at the copy."""
+    kind = type(value)
+    if kind is list:
+        return [replica(v, copies) for v in value]
+    if kind is tuple:
+        return tuple(replica(v, copies) for v in value)
+    if kind in _LEAVES or not isinstance(value, _AST):
+        return value
+    made = copies.get(id(value))
+    if made is None:
+        made = copies[id(value)] = kind.__new__(kind)
+        fields = made.__dict__
+        for attr, v in value.__dict__.items():
+            fields[attr] = replica(v, copies) if type(v) in (list, tuple) or isinstance(v, _AST) else v
+    return made
+
+
 def _filled(name: gast.Name, value, as_expression: bool):
     if isinstance(value, str):
         return gast.Name(id=value, ctx=type(name.ctx)(), annotation=None, type_comment=None)

@@ -146,6 +146,14 @@ def cached(func, key, build: Callable[[], object]):
         return _store(entries, key, value, made)
 
 
+def made(func, key):
+    """The result for (``func``, ``key``) if it is made and what it assumed still holds (noted
+    as used), else None: nothing is built."""
+    with _lock:
+        found = _holding(_entries(func), key)
+        return None if found is _NOTHING else found
+
+
 def cached_guarded(func, key, build: Callable[[], object], while_building):
     """``build()``'s result for (``func``, ``key``), made once; a recursive ask for it
     while it is being made (``func`` calling itself) gets ``while_building``.

@@ -9,6 +9,8 @@ caller reads afterwards are refused here, where the calls are known.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import types
 from dataclasses import dataclass
 
@@ -35,7 +37,7 @@ from ..frontend.parse import ParsedFunction, parse_function
 from ..frontend.resolve import Environment, Namespace, is_missing
 from ..frontend.wrappers import own_signature
 from . import assumptions, trace
-from .cache import cached_guarded
+from .cache import cached, cached_guarded, made
 
 RESERVED = {"sg", "stack", "saved", "tape"}
 
@@ -58,7 +60,112 @@ class Prepared:
 
 def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> Prepared:
     """Parse, fence, normalise and analyse ``func`` (rules of ``mode``: rev or fwd); with
-    ``has_aux``, of ``func``'s output without its aux (``frontend.auxiliary``)."""
+    ``has_aux``, of ``func``'s output without its aux (``frontend.auxiliary``).
+
+    The stages up to the sharing rewrite depend on neither ``wrt`` nor the kind of
+    transformation: they run once per (function, mode, ``has_aux``), kept in the cache, and
+    each transformation works on a copy of what they made (``grad``, ``vjp`` and ``hvp`` of
+    one function share them). ``dump --stage`` sees them run afresh."""
+    if trace.tracing(func, mode):
+        front = _front(func, mode, has_aux)
+    else:
+        front = cached(func, ("prepared", mode, has_aux), lambda: _front(func, mode, has_aux)).copy()
+    parsed, env, names, fn, ops, classifier = front.parsed, front.env, front.names, front.fn, front.ops, front.classifier
+    user_names, local_names = front.user_names, front.local_names
+    output = fn.body[-1].value
+    out_name = output.id if isinstance(output, gast.Name) else None
+    activity = Activity(fn, ops, wrt, out_name)
+    for a in assignments(fn.body):
+        op = ops[id(a)]
+        if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
+            classifier.refuse_active_options(op, activity.active, a.value)
+    check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
+    trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
+    namespace = Namespace(names.taken | generated_function_names(fn.name))
+    for name in sorted(tp.names_in(parsed.node) - local_names):
+        value = env.lookup(name)
+        if not is_missing(value):
+            namespace.values[name] = value
+    namespace.values.update(env.made)  # functions the front end made (closures)
+    namespace.values["sg"] = runtime
+    if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
+        namespace.values["__class__"] = env.closure["__class__"]
+    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, set(user_names), front.aux)
+
+
+@dataclass
+class _Front:
+    """What the stages before activity made of a function: its core after the sharing rewrite,
+    each assignment's operation, and the names taken so far."""
+
+    parsed: ParsedFunction
+    env: Environment
+    names: NameGen
+    fn: gast.FunctionDef
+    ops: dict
+    classifier: Classifier
+    user_names: set
+    local_names: set
+    aux: str | None
+    signature: tuple | None = None  # what the sharing rewrite reads, before it (user code only)
+    rewritten: _Rewritten | None = None
+
+    def copy(self) -> _Front:
+        """A copy a transformation may change (its tree, operations, names), this one kept as
+        it is; the environment and the user's parsed tree are only read after these stages."""
+        copies: dict = {}
+        fn = tp.replica(self.fn, copies)
+        ops = {id(copies[key]): _pointed_at(op, copies) for key, op in self.ops.items() if key in copies}
+        names = self.names.copy()
+        parsed = copy.copy(self.parsed)
+        parsed.spelled = names.spelled
+        classifier = copy.copy(self.classifier)
+        classifier.parsed, classifier.sequences = parsed, set(self.classifier.sequences)
+        return _Front(
+            parsed, self.env, names, fn, ops, classifier, self.user_names, self.local_names, self.aux,
+            self.signature, self.rewritten,
+        )
+
+    def in_mode(self, other: _Front, classified: list) -> _Front:
+        """This front (before the sharing rewrite) completed with ``other``'s rewrite: ``other``
+        is of the other mode, and its classification before the rewrite matched this one's
+        but for the rules themselves (``classified``: this one's operations, in order).
+
+        What the rewrite kept gets ``other``'s operation with this mode's rule; what it added
+        is classified here, in order, as ``_write_out_sharing`` does."""
+        copies: dict = {}
+        fn = tp.replica(other.fn, copies)
+        now = list(assignments(fn.body))
+        ops = {}
+        for a, theirs, origin in zip(now, assignments(other.fn.body), other.rewritten.origins):
+            if origin is not None:
+                op = ops[id(a)] = _pointed_at(other.ops[id(theirs)], copies)
+                op.rule, op.fix = classified[origin].rule, classified[origin].fix
+        for a in now:
+            if id(a) not in ops:
+                ops[id(a)] = self.classifier.classify_assignment(a)
+        for k in other.rewritten.nondiff:
+            ops[id(now[k])] = Operation("nondiff")
+        names = other.names.copy()
+        self.parsed.spelled = names.spelled
+        return dataclasses.replace(self, names=names, fn=fn, ops=ops, rewritten=other.rewritten)
+
+
+def _pointed_at(op: Operation, copies: dict) -> Operation:
+    """``op`` holding the copies of its nodes: those of the tree's in ``copies``, and new
+    ones of nodes the classifier made (a method call's ``op.call`` with its receiver first),
+    which the transformations may change in place as they do the tree's."""
+    new = copy.copy(op)
+    for f in dataclasses.fields(op):
+        value = getattr(op, f.name)
+        if isinstance(value, dict):
+            setattr(new, f.name, {k: tp.replica(v, copies) for k, v in value.items()})
+        elif isinstance(value, (list, gast.AST)):
+            setattr(new, f.name, tp.replica(value, copies))
+    return new
+
+
+def _front(func, mode: str, has_aux: bool) -> _Front:
     parsed = parse_function(func)
     lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
@@ -88,30 +195,48 @@ def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> P
     trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
     # generated code writes its own sharing out: views of written arrays are copies, and
     # `b = a` for an array written in place is carried after each write and its restore
+    front = _Front(parsed, env, names, fn, ops, classifier, user_names, local_names, aux)
     if not parsed.filename.startswith("<srcgrad"):
         _refuse_writes_into_mutable_defaults(func, fn, ops, parsed)
-        _write_out_sharing(fn, ops, classifier, parsed, names)
-    trace.record("sharing", func, mode, lambda: trace.print_function(fn))
-    output = fn.body[-1].value
-    out_name = output.id if isinstance(output, gast.Name) else None
-    activity = Activity(fn, ops, wrt, out_name)
-    for a in assignments(fn.body):
-        op = ops[id(a)]
-        if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
-            classifier.refuse_active_options(op, activity.active, a.value)
-    check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
-    trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
-    namespace = Namespace(names.taken | generated_function_names(fn.name))
-    for name in sorted(tp.names_in(parsed.node) - local_names):
-        value = env.lookup(name)
-        if not is_missing(value):
-            namespace.values[name] = value
-    namespace.values.update(env.made)  # functions the front end made (closures)
-    namespace.values["sg"] = runtime
+        classified = [ops[id(a)] for a in assignments(fn.body)]
+        front.signature = _signature(classified, names)
+        # the rewrite reads no rule: the other mode's serves where the operations are the same
+        other = None if trace.tracing(func, mode) else made(func, ("prepared", _OTHER_MODE[mode], has_aux))
+        if other is not None and other.signature == front.signature:
+            front = front.in_mode(other, classified)
+        else:
+            front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names)
+    trace.record("sharing", func, mode, lambda: trace.print_function(front.fn))
+    # (noted while the cache records this: a hit notes them again for the transformation)
     _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()})
-    if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
-        namespace.values["__class__"] = env.closure["__class__"]
-    return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, user_names, aux)
+    return front
+
+
+_OTHER_MODE = {"rev": "fwd", "fwd": "rev"}
+
+
+def _signature(classified: list, names: NameGen) -> tuple:
+    """Each operation as the sharing rewrite sees it (all but its rule's derivative and the
+    fix a refusal would suggest, the parts that differ between modes), and the names taken."""
+
+    def atom(node):
+        if isinstance(node, gast.Name):
+            return node.id
+        if isinstance(node, gast.Constant):
+            return type(node.value), repr(node.value)
+        return None if node is None else gast.dump(node)
+
+    ops = tuple(
+        (
+            op.kind, tuple(op.operands), getattr(op.rule, "primal", None),
+            tuple((k, atom(v)) for k, v in op.inputs.items()), tuple((k, atom(v)) for k, v in op.options.items()),
+            op.callee, atom(op.call), atom(op.container),
+            tuple(map(atom, op.index)) if isinstance(op.index, list) else atom(op.index),
+            tuple(map(atom, op.elements)), op.label, op.field,
+        )
+        for op in classified
+    )
+    return ops, names.state()
 
 
 def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) -> None:
@@ -213,7 +338,7 @@ def _activity_note(ops: dict, activity: Activity):
     return note
 
 
-def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
+def _write_out_sharing(fn, ops, classifier, parsed, names) -> _Rewritten:
     """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
     _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
     sharing = SharedMemory(fn, ops, parsed, names)
@@ -227,7 +352,21 @@ def _write_out_sharing(fn, ops, classifier, parsed, names) -> None:
             ops[id(a)] = classifier.classify_assignment(a)
     for a in sharing.nondiff:
         ops[id(a)] = Operation("nondiff")
-    del classified
+    position = {id(a): k for k, a in enumerate(classified)}
+    nondiff = {id(a) for a in sharing.nondiff}
+    return _Rewritten(
+        tuple(position.get(id(a)) for a in now), tuple(k for k, a in enumerate(now) if id(a) in nondiff),
+    )
+
+
+@dataclass(frozen=True)
+class _Rewritten:
+    """Where each assignment after the sharing rewrite came from: the position of the one it
+    was before the rewrite, or None for an assignment the rewrite added; and the positions
+    of those it added without a derivative."""
+
+    origins: tuple
+    nondiff: tuple
 
 
 def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
