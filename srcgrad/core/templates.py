@@ -85,12 +85,27 @@ def replica(value, copies: dict):
     if kind in _LEAVES or not isinstance(value, _AST):
         return value
     made = copies.get(id(value))
-    if made is None:
-        made = copies[id(value)] = kind.__new__(kind)
-        fields = made.__dict__
-        for attr, v in value.__dict__.items():
-            fields[attr] = replica(v, copies) if type(v) in (list, tuple) or isinstance(v, _AST) else v
+    if made is not None:
+        return made
+    made = copies[id(value)] = kind.__new__(kind)
+    old = value.__dict__
+    fields = made.__dict__
+    fields.update(old)
+    plain = _PLAIN.get(kind) or _plain_attributes(kind)
+    for attr in old.keys() - plain:  # the fields that hold nodes, and any mark
+        v = old[attr]
+        if type(v) in (list, tuple) or isinstance(v, _AST):
+            fields[attr] = replica(v, copies)
     return made
+
+
+_PLAIN: dict[type, frozenset] = {}  # node type -> the attributes that never hold a node
+
+
+def _plain_attributes(node_type: type) -> frozenset:
+    plain = frozenset(_LOCATION) | frozenset(f for f in node_type._fields if f in _LEAF_FIELDS)
+    _PLAIN[node_type] = plain
+    return plain
 
 
 def _filled(name: gast.Name, value, as_expression: bool):

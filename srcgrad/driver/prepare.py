@@ -155,13 +155,14 @@ def _pointed_at(op: Operation, copies: dict) -> Operation:
     """``op`` holding the copies of its nodes: those of the tree's in ``copies``, and new
     ones of nodes the classifier made (a method call's ``op.call`` with its receiver first),
     which the transformations may change in place as they do the tree's."""
-    new = copy.copy(op)
-    for f in dataclasses.fields(op):
-        value = getattr(op, f.name)
-        if isinstance(value, dict):
-            setattr(new, f.name, {k: tp.replica(v, copies) for k, v in value.items()})
-        elif isinstance(value, (list, gast.AST)):
-            setattr(new, f.name, tp.replica(value, copies))
+    new = object.__new__(type(op))
+    fields = new.__dict__
+    for name, value in op.__dict__.items():
+        if type(value) is dict:
+            value = {k: tp.replica(v, copies) for k, v in value.items()}
+        elif type(value) is list or isinstance(value, gast.AST):
+            value = tp.replica(value, copies)
+        fields[name] = value
     return new
 
 
