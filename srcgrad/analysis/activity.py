@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import gast
 
 from ..core import templates as tp
-from ..core.ir import assignments, is_append, is_inplace, parameter_names, range_counters, target_of
+from ..core.ir import (
+    assignments,
+    changed_in_place,
+    is_append,
+    is_inplace,
+    parameter_names,
+    range_counters,
+    target_of,
+)
 from ..core.numpy_facts import (
     ELEMENT_FUNCTIONS,
     SHARING_FUNCTIONS,
@@ -236,6 +244,9 @@ class _HoldsArgument(Problem):
             self.written |= _held(fact, xs)
             shared = _held(fact, value.id) if isinstance(value, gast.Name) else set()
             return fact | {(xs, p) for p in shared}
+        receiver = changed_in_place(s)
+        if receiver is not None:  # xs.insert(0, v), d.update(e): the object itself changes
+            self.written |= _held(fact, receiver)
         if not isinstance(s, gast.Assign):
             return fact
         op = self.ops[id(s)]

@@ -12,6 +12,18 @@ from __future__ import annotations
 import gast
 
 
+def changed_in_place(s) -> str | None:
+    """The list or dict ``s`` checks before a method changes it in place (``xs.insert(0, v)``,
+    ``d.update(e)``: normalize's ``sg.unchanged_in_place(xs, ...)``), else None."""
+    call = s.value if isinstance(s, gast.Expr) else None
+    if (
+        isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+        and call.func.attr == "unchanged_in_place" and call.args and isinstance(call.args[0], gast.Name)
+    ):
+        return call.args[0].id
+    return None
+
+
 def is_append(s) -> bool:
     """``xs.append(v)``: in the core, an assignment to ``xs`` that grows it in place."""
     return (

@@ -25,7 +25,7 @@ from ..analysis.operands import check_operands
 from ..analysis.sharing import sharing_before
 from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
-from ..core.ir import assignments, parameter_names, target_of
+from ..core.ir import assignments, changed_in_place, parameter_names, target_of
 from ..core.names import NameGen, identifiers
 from ..errors import UnsupportedSyntaxError
 from ..frontend import fence
@@ -413,7 +413,7 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
                 f"(here `{given}`, read afterwards{other}) in place"
             )
             hint = (
-                f"have `{op.label}` return the new array and assign it "
+                f"have `{op.label}` return the new value and assign it "
                 f"(`{given} = {op.label}({given})`), working on a copy inside"
             )
             if param in stored:
@@ -474,7 +474,8 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     classifier = Classifier(env, parsed)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
     params &= received_objects_written(fn, ops)  # not `u = u.copy(); u[0] = v`
-    stored = frozenset(mutated_names(fn, ops) & params)
+    by_methods = {changed_in_place(s) for s in tp.walk(fn) if isinstance(s, gast.Expr)}  # xs.insert(0, v)
+    stored = frozenset((mutated_names(fn, ops) | by_methods) & params)
     updated = {p: depth for p, depth in updated_depths(fn, ops).items() if p in params and p not in stored}
     return stored, updated
 
