@@ -82,12 +82,7 @@ class Anf:
         """Statements and an atom for the ``x`` of ``x[i] = v`` or ``x[i] += v``. A write
         through ``y.flat`` is refused: it reaches ``y`` even where ``np.ravel(y)``, which
         generated code reads for ``y.flat``, is a copy."""
-        if isinstance(target.value, gast.Attribute) and target.value.attr == "flat":
-            written = gast.unparse(target.value.value).strip()
-            raise self.lower.unsupported(
-                target, "a write through `.flat`",
-                f"write into `{written}` by index (`{written}[np.unravel_index(i, {written}.shape)] = v`)",
-            )
+        _refuse_a_flat_write(target, self.lower)
         return self.atomize(target.value)
 
     def returned(self, s: gast.Return) -> list:
@@ -166,6 +161,8 @@ class Anf:
         return self.lower.assign_to(node.target, node.value, node), tp.name(node.target.id)
 
     def expr_BinOp(self, node):
+        if isinstance(node.op, gast.BitOr):
+            return _either(self, node)
         pre, (left, right) = self.atomize_all([node.left, node.right])
         return pre, gast.BinOp(left=left, op=node.op, right=right)
 
@@ -343,6 +340,37 @@ class Anf:
         pre, keys = self.atomize_all(node.keys)
         p, values = self.atomize_all(node.values)
         return pre + p, gast.Dict(keys=keys, values=values)
+
+
+def _refuse_a_flat_write(target: gast.Subscript, lower) -> None:
+    if isinstance(target.value, gast.Attribute) and target.value.attr == "flat":
+        written = gast.unparse(target.value.value).strip()
+        raise lower.unsupported(
+            target, "a write through `.flat`",
+            f"write into `{written}` by index (`{written}[np.unravel_index(i, {written}.shape)] = v`)",
+        )
+
+
+def _either(anf: Anf, node: gast.BinOp) -> tuple[list, gast.expr]:
+    """``a | b``: NumPy's ``|`` of integers or booleans (no derivative), or a merge of dicts."""
+    if isinstance(node.left, gast.Dict) or isinstance(node.right, gast.Dict):
+        # d | {"b": v}, d |= {...}: a dict merge, written as the display it is
+        return anf.operation(gast.copy_location(gast.Dict(keys=[None, None], values=[node.left, node.right]), node))
+    pre, (left, right) = anf.atomize_all([node.left, node.right])
+    if not (_plainly_logical(node.left) or _plainly_logical(node.right)):  # names: refused if dicts
+        where = tp.const(str(anf.lower.parsed.location(node)))
+        guard = tp.stmt("sg.refuse_dict_merge(a, b, w)", a=tp.load(left), b=tp.load(right), w=where)
+        pre.append(anf.lower.located(gast.copy_location(guard, node)))
+    return pre, gast.BinOp(left=left, op=node.op, right=right)
+
+
+def _plainly_logical(node) -> bool:
+    """Whether ``node`` is plainly no dict: a comparison, a number, ``~m``, ``np.isnan(x)``."""
+    if isinstance(node, (gast.Compare, gast.BoolOp, gast.Constant, gast.UnaryOp)):
+        return True
+    func = node.func if isinstance(node, gast.Call) else None
+    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+    return name.startswith(("logical_", "is"))
 
 
 def _written_plainly(node: gast.Call, callee, lower) -> gast.expr:

@@ -66,6 +66,7 @@ from .containers import (
     plus_tangent,
     read_module_data,
     record,
+    refuse_dict_merge,
     restructure,
     sequence_tangent,
     spread,
@@ -325,6 +326,7 @@ from .sharing import (
     unsupported_if_array,
     unsupported_sharing,
     updated_in_place,
+    updates_in_place,
     with_slot,
 )
 from .signal import (
@@ -354,7 +356,7 @@ __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
     "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unreduce", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "carries_derivative", "closure", "vectorized", "add", "dense", "field_index", "part", "plus", "aux_of", "ones_seed",
     "plus_left", "plus_right", "plus_tangent", "read_module_data", "restructure",
-    "record", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "bessel_i1", "exponent_tangent", "real_inputs", "real_only", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "sorted_in_place", "add_at", "add_at_tangent", "added_at", "real_elements",
+    "record", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "refuse_dict_merge", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "bessel_i1", "exponent_tangent", "real_inputs", "real_only", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "sorted_in_place", "add_at", "add_at_tangent", "added_at", "real_elements",
     "copy", "diagonal_positions", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "svd_adjoint", "svd_tangent_of", "eigh_adjoint", "tensorsolve_adjoints", "tensorsolve_tangent", "eigh_tangents", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "det_cofactors", "det_cofactors_adjoint", "det_cofactors_tangent", "slogdet_adjoint", "slogdet_tangent", "numeric_types", "refuse_users_object", "refuse_users_objects_in", "polyfit_of", "polyfit_transpose", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
@@ -366,7 +368,7 @@ __all__ = [  # module by module, as imported above
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "smallest", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "item_index", "none_of", "piecewise_output", "select_adjoint", "select_default_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_adjoint", "key_order", "sorted_of", "sorted_parts", "sorted_tangent", "sorted_values", "unblock", "block_tangent", "unslide", "unconcatenate", "one_axis", "product_cotangents", "product_tangent", "running_extremum_positions", "running_maximum", "running_minimum", "outer_shape", "column_shape",
-    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array",
+    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array", "updates_in_place",
     "is_view", "replica", "shares_memory", "refuse_aliased_argument", "refuse_crossings", "refuse_lost", "refuse_shared_slot", "unsupported_if_array", "unsupported_sharing", "updated_in_place",
     "same_array", "same_slot", "shares_elements", "slot_kept", "slots_kept", "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",

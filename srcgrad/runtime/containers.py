@@ -388,6 +388,16 @@ def unchanged_in_place(receiver, method: str, hint: str, given: tuple = (), at: 
     raise UnsupportedSyntaxError(f"`.{method}(...)`, which changes a {kind} in place", Location.parse(at), hint)
 
 
+def refuse_dict_merge(a, b, at: str | None = None) -> None:
+    """Refuse ``a | b`` of dicts holding values with derivatives where the code could not tell
+    them from NumPy's ``|`` of integers or booleans, which has no derivative."""
+    if (isinstance(a, dict) or isinstance(b, dict)) and not (_no_derivative(a) and _no_derivative(b)):
+        raise UnsupportedSyntaxError(
+            "`a | b` of dicts (a merge of values with derivatives)", Location.parse(at),
+            "write the merge as a display, `{**a, **b}`, which srcgrad follows",
+        )
+
+
 def _no_derivative(v) -> bool:
     if isinstance(v, dict):
         return all(_no_derivative(e) for e in v.items())

@@ -27,6 +27,12 @@ def is_array(x) -> bool:
     )
 
 
+def updates_in_place(x) -> bool:
+    """Whether ``x op= v`` changes ``x``'s own object, which every name sharing it sees: an
+    array (not a number), a list (``+=`` extends it, ``*=`` repeats it) or a dict (``|=``)."""
+    return isinstance(x, (list, dict)) or is_array(x)
+
+
 def is_view(base, index) -> bool:
     """Whether ``base[index]`` shares memory with ``base``.
 

@@ -1,0 +1,114 @@
+"""`+=` on a list (or `|=` on a dict) another name shares, and dict merges with `|`.
+
+Python's `ys += [v]` extends the list `ys` names in place, so `xs = ys` sees the new
+element; srcgrad followed it as `ys = ys + [v]`, a new list: `sum(xs)` missed an element
+(a silent wrong derivative, in both modes) or `xs[2]` raised an IndexError. `d | e` of
+dicts was taken as NumPy's `|` of integers, which has no derivative: a silent zero.
+"""
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+X = np.array([-0.8, 1.4, 0.2])
+Y = np.array([1.0, 0.9, 0.02])
+MODES = ("rev", "fwd")
+
+
+def extended_through_another_name(x, y):
+    xs = [np.tanh(y), np.sin(x + y)]
+    ys = xs
+    ys += [x]
+    return np.sum(sum(xs))
+
+
+def extended_on_one_path(x, y):
+    xs = [x]
+    ys = xs if np.sum(x) > 0 else [y]
+    ys += [x * 2]
+    return np.sum(xs[-1] * xs[0])
+
+
+def extended_in_a_loop(x, y):
+    xs = [x]
+    ys = xs
+    for _ in range(3):
+        ys += [ys[-1] * y]
+    return np.sum(xs[3])
+
+
+def held_by_a_dict(x, y):
+    xs = [np.tanh(y)]
+    d = {"a": xs}
+    xs += [x]
+    return np.sum(d["a"][1] * y)
+
+
+def a_row_extended(x, y):
+    rows = [[x], [y]]
+    r = rows[0]
+    r += [x * y]
+    return np.sum(rows[0][1])
+
+
+def a_row_extended_through_the_list(x, y):
+    rows = [[x], [y]]
+    r = rows[0]
+    rows[0] += [x * y]
+    return np.sum(r[1])
+
+
+def dict_merged_with_a_display(x, y):
+    d = {"a": x * y}
+    e = d | {"b": x**2}
+    return np.sum(e["b"] * e["a"])
+
+
+def dict_updated_through_another_name(x, y):
+    d = {"a": x * y}
+    e = d
+    e |= {"b": x**2}
+    return np.sum(d["b"] * d["a"])
+
+
+def masks_or_ed(x, y):
+    m1 = x > 0
+    m2 = y < 0.5
+    return np.sum(x[m1 | m2] ** 2)
+
+
+def tuple_extended_is_a_new_tuple(x, y):
+    t = (x,)
+    u = t
+    u += (y,)
+    return np.sum(t[0]) * len(t) + np.sum(u[1])
+
+
+@pytest.mark.parametrize("f", [
+    extended_through_another_name, extended_on_one_path, extended_in_a_loop, held_by_a_dict,
+    a_row_extended, a_row_extended_through_the_list, dict_merged_with_a_display,
+    dict_updated_through_another_name, masks_or_ed, tuple_extended_is_a_new_tuple,
+])
+def test_in_place_updates_of_shared_lists_and_dicts_follow_python(f):
+    srcgrad.check_grads(f, modes=MODES)(X, Y)
+
+
+def merged_names(x, y):
+    d = {"a": x}
+    e = {"b": x * y}
+    m = d | e
+    return np.sum(m["b"] * m["a"])
+
+
+def merged_names_without_derivatives(x, y):
+    d = {"a": 1}
+    e = {"b": 2}
+    return np.sum(x * y) * (d | e)["b"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_merge_of_dicts_named_is_refused_where_they_hold_derivatives(mode):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_aliases20.py:\d+:\d+: `a \| b` of dicts"):
+        srcgrad.grad(merged_names, mode=mode)(X, Y)
+    srcgrad.check_grads(merged_names_without_derivatives, modes=(mode,))(X, Y)
