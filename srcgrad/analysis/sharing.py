@@ -205,6 +205,9 @@ class SharingFacts(Problem):
         # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
         # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
+        # statement -> {(lost link key, share key): (shares, whether)}: its flag is set there only
+        # where one of the shares holds (whether True) or none does (False) (`_anchor`)
+        self.lost_if: dict[int, dict] = {}
         self.index_names: dict[int, tuple] = {}  # id(index) -> (the index, the names it reads)
         # rebinding -> {implied share made there: (the shares to the rebound name of its two
         # ends)}: it holds where one of each did, just before (its flag is made of theirs)
@@ -380,15 +383,30 @@ class SharingFacts(Problem):
         pairs, exact = _implied_pairs(same)
         exact = exact and all(sh.how == "same" for sh in shares)
         memory = old_memory(name)
+        # where `name` was another name's very object (`u = w` before `u = ...`), that name still
+        # holds the memory: the others are linked to it, not to the old memory, which stands for
+        # every memory `name` held (round a loop, `u = w` again linked `w` to the memory `u`
+        # held before, and through it to names that shared that one: false refusals)
+        anchor, anchored_by = (None, ()) if exact else _anchor(same, pairs)
+        surely = any(sh.certain for sh in anchored_by)
         lost = {}
         for share in () if exact else shares:
             other = _other_end(share, name)
-            link = replace(_lost(other, memory, s), element_of=_element_of(share, name, memory, self.containers))
-            known = facts.get(link.key) or lost.get(link.key)
-            if known is not None:
-                link = known if known.element_of == link.element_of else replace(known, element_of=None)
-            lost[link.key] = link
-            self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
+            if other == anchor:
+                continue
+            element_of = _element_of(share, name, memory, self.containers)
+            ends = [] if surely else [(memory, element_of, False)]
+            if anchor is not None and share.how != "same":  # (a `same` one: the implied shares below)
+                ends.append((anchor, anchor if element_of == memory else element_of, True))
+            for end, element_of, anchored in ends:
+                link = replace(_lost(other, end, s), element_of=element_of)
+                known = facts.get(link.key) or lost.get(link.key)
+                if known is not None:
+                    link = known if known.element_of == link.element_of else replace(known, element_of=None)
+                lost[link.key] = link
+                self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
+                if anchor is not None and not surely:
+                    self.lost_if.setdefault(id(s), {})[(link.key, share.key)] = (anchored_by, anchored)
         made = self.implied[id(s)] = {}  # (the last time s is transferred: at the fixpoint)
         for end, other in pairs:
             groups = (same[other], same[end])
@@ -570,9 +588,10 @@ class SyncPlanner:
         refuse_read_only_writes(self.fn, self.ops, self.parsed, updates)
         facts = solve(self.problem, self.fn.body, Facts())
         self.lost_from: dict[tuple, list] = {}  # lost link key -> the shares it is lost from
-        for found in self.problem.lost_at.values():
-            for link, share in found.values():
-                self.lost_from.setdefault(link.key, []).append(share)
+        for at, found in self.problem.lost_at.items():
+            conditions = self.problem.lost_if.get(at, {})
+            for key, (link, share) in found.items():  # (and the shares a flag is set under)
+                self.lost_from.setdefault(link.key, []).extend((share, *conditions.get(key, ((), None))[0]))
         live = live_after(self.fn.body)
         for s in updates:
             # an append changes the list, not what it held: the facts before it
@@ -1572,6 +1591,17 @@ def _implied_pairs(same: dict) -> tuple[list, bool]:
     if not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES:
         return [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]], True
     return [(a, ends[0]) for a in ends[1:]], surely_first
+
+
+def _anchor(same: dict, pairs: list) -> tuple[str | None, tuple]:
+    """The name a rebound name was the very object of, that stands for the memory it held
+    (each other name that was is linked to it by an implied share, ``pairs``), and the shares
+    that say so (not a result's nor a stale one: in generated code those may be two objects)."""
+    for name in sorted(same, key=lambda n: (not any(sh.certain for sh in same[n]), n)):
+        by = tuple(sh for sh in same[name] if not (sh.stale or sh.result))
+        if by and all((name, other) in pairs or (other, name) in pairs for other in set(same) - {name}):
+            return name, by
+    return None, ()
 
 
 def _reached_around(facts: SharingFacts, name: str, container: str, memo: dict) -> bool:

@@ -115,11 +115,18 @@ class SharedMemory:
     def before(self, s) -> list:
         """Positions of appended arrays, taken before the append; links about to be lost."""
         found = []
-        for link, share in self.plan.problem.lost_at.get(id(s), {}).values():
+        conditions = self.plan.problem.lost_if.get(id(s), {})
+        for key, (link, share) in self.plan.problem.lost_at.get(id(s), {}).items():
             if link.key in self.used:
-                # the link is real once the share it is lost from was
+                # the link is real once the share it is lost from was (where the rebound name was
+                # another's very object, or was not: `_anchor`)
                 lost, real = self.flag(link), self.flag(share)
-                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), tp.name(real)]) if real else tp.const(True)
+                tests = [tp.name(real)] if real else []
+                if key in conditions:
+                    anchored_by, anchored = conditions[key]
+                    anchor = _any([self.flag(sh) for sh in anchored_by])
+                    tests.append(anchor if anchored else gast.UnaryOp(op=gast.Not(), operand=anchor))
+                value = gast.BoolOp(op=gast.Or(), values=[tp.name(lost), _all(tests)]) if tests else tp.const(True)
                 found.append(self.added(tp.assign(lost, value), s))
         for share in (self.ordered[k] for k in self.made_by.get(id(s), ())):
             if share.implied and self.flag(share):  # both were the rebound name's object, just before
@@ -434,6 +441,13 @@ def _refuse_crossings(writer: SharedMemory, crossings: list, synced: dict) -> ga
         "sg.refuse_crossings(crossed, real, table, h)", crossed=gast.Tuple(elts=[c for c, _ in crossings], ctx=gast.Load()),
         real=gast.Tuple(elts=real, ctx=gast.Load()), table=tp.const(tuple(table)), h=tp.const(LOST_HINT),
     )
+
+
+def _any(flags: list) -> gast.expr:
+    """Whether one of the shares whose flags are ``flags`` holds (None: a certain one)."""
+    if None in flags or not flags:
+        return tp.const(True)
+    return gast.BoolOp(op=gast.Or(), values=[tp.name(f) for f in flags]) if len(flags) > 1 else tp.name(flags[0])
 
 
 def _all(tests: list) -> gast.expr:
