@@ -1,0 +1,105 @@
+"""A name rebound while it was another name's very object (``u = w`` before ``u = ...``): the
+names that shared it are linked to that name, which still holds the memory, not to the rebound
+name's old memory (issue #13's campaign: about 0.8% of programs refused with "share memory
+through a name rebound since").
+
+The old memory stands for every array the name held: round a loop, ``u = w`` again linked ``w``
+to the names that shared an earlier array ``u`` held, and an update of ``w`` was refused. The
+sharing that is real stays refused (or is carried), never lost.
+
+Every program is checked in every mode against central finite differences (value, gradient,
+jvp, a pullback called twice, hvp: ``check_every_mode``).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from test_sharing_refusals18 import check_every_mode
+from user_modules import load
+
+import srcgrad
+
+X3 = np.array([0.3, -0.7, 1.1])
+Y3 = np.array([0.5, 1.2, -0.4])
+REBOUND = "share memory through a name rebound since"
+
+
+def test_a_name_rebound_to_the_same_array_round_a_loop_links_no_earlier_array(tmp_path):
+    # (seed 7758, program 48, as the previous session reduced it further.) Round the inner loop,
+    # `u = w` rebinds u while it is w's object: its old memory is w's array, and was linked to w,
+    # while on the first turn it was v's (the copy the outer loop made before): the write into w
+    # through z crossed to v. v and u are read later; neither shares w's new array
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.tanh(x)
+    a = w[0] * 1.5
+    for t in x:
+        v = w
+        w = y.copy()
+        for i in range(2):
+            u = w
+        z = w[1:]
+        z *= 0.5 + t
+    return a + np.sum(w * x) + np.sum(v * u)
+""")
+    check_every_mode(f, [X3, Y3])
+
+
+def test_a_view_of_the_rebound_name_still_shares_the_name_it_was(tmp_path):
+    # the view of u is a view of w, which u was: the write into it reaches w (read later)
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x)
+    u = w
+    z = u[1:]
+    u = np.cos(y)
+    z *= y[0]
+    return np.sum(w * x) + np.sum(u)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
+        check_every_mode(f, [X3, Y3])
+
+
+@pytest.mark.parametrize("first", [0.3, -0.3])
+def test_a_name_that_was_the_rebound_ones_on_one_path_only(tmp_path, first):
+    # u is w's object where x[0] > 0: there the write into z reaches w, read later (refused);
+    # on the other path u held cos(x), no memory of w's: nothing observable shares it
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x)
+    u = np.cos(x)
+    if x[0] > 0:
+        u = w
+    z = u[1:]
+    u = y * 2.0
+    z *= y[0]
+    return np.sum(w * x) + np.sum(u)
+""")
+    x = X3.copy()
+    x[0] = first
+    if first > 0:
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
+            check_every_mode(f, [x, Y3])
+    else:
+        check_every_mode(f, [x, Y3])
+
+
+@pytest.mark.parametrize("body", [
+    # round a loop, the view is made of the name that is w's object each turn
+    "for t in x:\n        u = w\n        z = u[1:]\n        u = y * t\n        z *= y[0]",
+    # the view outlives the loop that rebinds its base, once w's object, twice
+    "z = u[::2]\n    for i in range(3):\n        u = w\n        u = y * 1.0\n        z *= y[1]",
+])
+def test_writes_through_a_view_of_an_array_a_rebound_name_was_stay_refused(tmp_path, body):
+    f = load(tmp_path, f"""
+def f(x, y):
+    w = np.sin(x)
+    u = w
+    {body}
+    return np.sum(w * x) + np.sum(u)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
+        srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
