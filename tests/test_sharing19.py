@@ -103,3 +103,22 @@ def f(x, y):
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
         srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "found here, not fixed: the write into xs[0] (w) misses xs[1], the same array appended as u "
+    "before u was rebound; the lost link from xs to u's old memory leads to no other slot of xs"
+))
+def test_an_array_appended_under_a_name_rebound_since_is_written_through_another_slot(tmp_path):
+    # silently wrong on the base too (reverse mode 4.37 for 5.05), not refused
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x)
+    xs = [w]
+    u = w
+    xs.append(u)
+    u = np.cos(y)
+    xs[0] *= 2.0
+    return np.sum(w * x) + np.sum(xs[1] * y) + np.sum(u)
+""")
+    check_every_mode(f, [X3, Y3])
