@@ -382,31 +382,11 @@ class SharingFacts(Problem):
         # made whatever the certainty, so that the facts only grow as a loop is solved)
         pairs, exact = _implied_pairs(same)
         exact = exact and all(sh.how == "same" for sh in shares)
-        memory = old_memory(name)
         # where `name` was another name's very object (`u = w` before `u = ...`), that name still
         # holds the memory: the others are linked to it, not to the old memory, which stands for
         # every memory `name` held (round a loop, `u = w` again linked `w` to the memory `u`
         # held before, and through it to names that shared that one: false refusals)
-        anchor, anchored_by = (None, ()) if exact else _anchor(same, pairs)
-        surely = any(sh.certain for sh in anchored_by)
-        lost = {}
-        for share in () if exact else shares:
-            other = _other_end(share, name)
-            if other == anchor:
-                continue
-            element_of = _element_of(share, name, memory, self.containers)
-            ends = [] if surely else [(memory, element_of, False)]
-            if anchor is not None and share.how != "same":  # (a `same` one: the implied shares below)
-                ends.append((anchor, anchor if element_of == memory else element_of, True))
-            for end, element_of, anchored in ends:
-                link = replace(_lost(other, end, s), element_of=element_of)
-                known = facts.get(link.key) or lost.get(link.key)
-                if known is not None:
-                    link = known if known.element_of == link.element_of else replace(known, element_of=None)
-                lost[link.key] = link
-                self.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
-                if anchor is not None and not surely:
-                    self.lost_if.setdefault(id(s), {})[(link.key, share.key)] = (anchored_by, anchored)
+        lost = {} if exact else _links_to_memory(self, facts, name, s, shares, _anchor(same, pairs))
         made = self.implied[id(s)] = {}  # (the last time s is transferred: at the fixpoint)
         for end, other in pairs:
             groups = (same[other], same[end])
@@ -1591,6 +1571,32 @@ def _implied_pairs(same: dict) -> tuple[list, bool]:
     if not surely_first and len(ends) <= IMPLIED_PAIRS_NAMES:
         return [(a, b) for k, b in enumerate(ends) for a in ends[k + 1:]], True
     return [(a, ends[0]) for a in ends[1:]], surely_first
+
+
+def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: list, anchor: tuple) -> dict:
+    """The lost links ``SharingFacts._lost_links`` makes from ``shares``: to ``name``'s old memory
+    and, where it was another name's very object (``anchor``: the name, the shares that say so),
+    to that name instead, each set where it was (``lost_if``)."""
+    anchor, anchored_by = anchor
+    memory, surely, lost = old_memory(name), any(sh.certain for sh in anchored_by), {}
+    for share in shares:
+        other = _other_end(share, name)
+        if other == anchor:
+            continue
+        element_of = _element_of(share, name, memory, problem.containers)
+        ends = [] if surely else [(memory, element_of, False)]
+        if anchor is not None and share.how != "same":  # (a `same` one: the implied shares)
+            ends.append((anchor, anchor if element_of == memory else element_of, True))
+        for end, element_of, anchored in ends:
+            link = replace(_lost(other, end, s), element_of=element_of)
+            known = facts.get(link.key) or lost.get(link.key)
+            if known is not None:
+                link = known if known.element_of == link.element_of else replace(known, element_of=None)
+            lost[link.key] = link
+            problem.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
+            if anchor is not None and not surely:
+                problem.lost_if.setdefault(id(s), {})[(link.key, share.key)] = (anchored_by, anchored)
+    return lost
 
 
 def _anchor(same: dict, pairs: list) -> tuple[str | None, tuple]:
