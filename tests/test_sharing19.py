@@ -105,20 +105,61 @@ def f(x, y):
         srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "found here, not fixed: the write into xs[0] (w) misses xs[1], the same array appended as u "
-    "before u was rebound; the lost link from xs to u's old memory leads to no other slot of xs"
-))
-def test_an_array_appended_under_a_name_rebound_since_is_written_through_another_slot(tmp_path):
-    # silently wrong on the base too (reverse mode 4.37 for 5.05), not refused
-    f = load(tmp_path, """
+SLOTS = "may hold in another slot too, put there under a name rebound since"
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("body", [
+    # appended under u, which was w; xs[0] is w (was silently wrong: reverse mode 4.37 for 5.05)
+    "xs = [w]\n    u = w\n    xs.append(u)\n    u = np.cos(y)\n    xs[0] *= 2.0",
+    # w taken out of the list, then appended again under u
+    "xs = [w]\n    w = xs[0]\n    u = w\n    xs.append(u)\n    u = np.cos(y)\n    xs[0] *= 2.0",
+    # the element taken out and appended under the same name, that only the list shares then
+    "xs = [w]\n    u = xs[0]\n    xs.append(u)\n    u = np.cos(y)\n    xs[0] *= 2.0",
+    # round a loop
+    "xs = [w]\n    for i in range(2):\n        u = w\n        xs.append(u)\n        u = np.cos(y)\n    xs[0] *= 2.0",
+    # written through an element read out of the slot
+    "xs = [w]\n    u = w\n    xs.append(u)\n    u = np.cos(y)\n    t = xs[0]\n    t *= 2.0",
+])
+def test_an_array_appended_under_a_name_rebound_since_is_not_written_through_another_slot(tmp_path, body, mode):
+    # xs[1] is the array written, through xs[0]: no name follows it there any more. Refused
+    f = load(tmp_path, f"""
 def f(x, y):
     w = np.sin(x)
-    xs = [w]
-    u = w
-    xs.append(u)
-    u = np.cos(y)
+    {body}
+    return np.sum(w * x) + np.sum(xs[1] * y) + np.sum(u)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=SLOTS) as caught:
+        srcgrad.value_and_grad(f, wrt=(0, 1), mode=mode)(*copy.deepcopy([X3, Y3]))
+    assert f"{f.__code__.co_filename}:" in str(caught.value)
+
+
+@pytest.mark.parametrize("body", [
+    # the same array twice, both followed
+    "xs = [w, w]\n    u = w",
+    "xs = [w]\n    xs.append(w)\n    u = w",
+    # an array appended under a name rebound since, in another slot than the one written
+    "xs = [w]\n    u = np.cos(x)\n    xs.append(u)\n    u = np.cos(y)",
+])
+def test_a_write_into_a_slot_of_a_list_that_holds_no_lost_array_twice(tmp_path, body):
+    f = load(tmp_path, f"""
+def f(x, y):
+    w = np.sin(x)
+    {body}
     xs[0] *= 2.0
     return np.sum(w * x) + np.sum(xs[1] * y) + np.sum(u)
+""")
+    check_every_mode(f, [X3, Y3])
+
+
+def test_arrays_appended_round_a_loop_under_one_name_stay_followed(tmp_path):
+    f = load(tmp_path, """
+def f(x, y):
+    xs = []
+    for t in x:
+        v = np.sin(x) * t
+        xs.append(v)
+    xs[0] *= 2.0
+    return np.sum(xs[0] * y) + np.sum(xs[1] * y)
 """)
     check_every_mode(f, [X3, Y3])

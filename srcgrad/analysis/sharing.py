@@ -208,6 +208,9 @@ class SharingFacts(Problem):
         # statement -> {(lost link key, share key): (shares, whether)}: its flag is set there only
         # where one of the shares holds (whether True) or none does (False) (`_anchor`)
         self.lost_if: dict[int, dict] = {}
+        # lost links from a list to memory it held in two slots or more (`r = xs[0]; xs.append(r)`,
+        # `xs.append(r)` twice), then lost: a write into one slot misses the others (`_twice_in`)
+        self.in_two_slots: set[tuple] = set()
         self.index_names: dict[int, tuple] = {}  # id(index) -> (the index, the names it reads)
         # rebinding -> {implied share made there: (the shares to the rebound name of its two
         # ends)}: it holds where one of each did, just before (its flag is made of theirs)
@@ -263,7 +266,7 @@ class SharingFacts(Problem):
             keep = self.live[id(s)]
             if isinstance(s, gast.Assign) and is_inplace(s):  # `x = t` for `x += v`: x's memory changes
                 keep = keep | {target_of(s)}
-            facts = _forget_dead(facts, keep)
+            facts = _forget_dead(facts, keep, self.in_two_slots)
         if not (isinstance(s, gast.Assign) or is_append(s)):
             return facts
         if is_append(s):
@@ -364,14 +367,15 @@ class SharingFacts(Problem):
 
         The memory gets a name of its own (``old_memory``), linked to each name
         that shared it, so the links grow with the names and not with their pairs.
-        A memory that only one other name shares links nothing: it is that name's. Nor
+        A memory that only one other name shares links nothing: it is that name's (but for a
+        list that holds it in two slots, ``_twice_in``: a write into one misses the other). Nor
         does one that names share only as ``name``'s very object, where the ``same`` shares
         implied among them (below) link every two of them that both were, with flags exact for
         this rebinding. (Their old memory would stand for every memory ``name`` held before,
         round a loop, and link names that shared different ones: false refusals.)
         """
         shares = [sh for sh in facts.values() if name in (sh.ref, sh.base) and _other_end(sh, name) != name]
-        if len({_other_end(sh, name) for sh in shares}) < 2:
+        if len({_other_end(sh, name) for sh in shares}) < 2 and not _twice_in(shares):
             return {}
         same: dict[str, list] = {}
         for sh in shares:
@@ -560,6 +564,9 @@ class SyncPlanner:
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
         self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
+        # a write into a slot of a list -> the lost links by which another slot may hold the array
+        # written (`_slots_missed`): refused at run time where they are real
+        self.slots_missed: dict[int, list] = {}
 
     def run(self) -> None:
         updates = [s for s in assignments(self.fn.body) if _updates(s)]
@@ -650,7 +657,12 @@ class SyncPlanner:
             crossings = [*plan.links(), *plan.ends]
         else:
             plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
-            crossings = walk_syncs(plan)
+            crossings = list(walk_syncs(plan))
+        missed = _slots_missed(self.problem, facts, name if came_by is not None else None, crossings)
+        for link in missed:
+            self.use_lost(link)
+        if missed:
+            self.slots_missed[id(s)] = missed
         for sync in crossings:  # the lost links crossed, and those beyond: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond)):
                 if link is not None and link.how == "lost":
@@ -1579,6 +1591,7 @@ def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: l
     to that name instead, each set where it was (``lost_if``)."""
     anchor, anchored_by = anchor
     memory, surely, lost = old_memory(name), any(sh.certain for sh in anchored_by), {}
+    twice = {xs for element, xs in _twice_in(shares) if element == name}
     for share in shares:
         other = _other_end(share, name)
         if other == anchor:
@@ -1593,10 +1606,50 @@ def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: l
             if known is not None:
                 link = known if known.element_of == link.element_of else replace(known, element_of=None)
             lost[link.key] = link
+            if other in twice:
+                problem.in_two_slots.add(link.key)
             problem.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
             if anchor is not None and not surely:
                 problem.lost_if.setdefault(id(s), {})[(link.key, share.key)] = (anchored_by, anchored)
     return lost
+
+
+def _twice_in(shares: list) -> set[tuple]:
+    """(an element, a list) that ``shares`` put at two slots or more: put in twice, or taken out
+    of one slot and put into another (``r = xs[0]; xs.append(r)``)."""
+    ways: dict[tuple, list] = {}
+    for share in shares:
+        if share.how == "part":
+            ways.setdefault((share.ref, share.base), []).append(share.slot is not None or share.appended)
+    return {pair for pair, put in ways.items() if len(put) > 1 and any(put)}
+
+
+def _slots_missed(problem: SharingFacts, facts: dict, written, crossings: list) -> list[Share]:
+    """The lost links by which a write into one slot of a list (``written``, or one a sync
+    stores into) may miss another slot that holds the same array: memory put into the list
+    under a name rebound since, that the write reaches another way (``xs = [w]; u = w;
+    xs.append(u); u = ...; xs[0] *= 2``: ``xs[1]`` is ``w`` too), or that the list held twice."""
+    syncs = [sync for sync in crossings if sync.share.how not in ("lost", "opaque")]
+    reached = {sync.dst for sync in syncs}
+    stored = {sync.dst for sync in syncs if sync.share.how == "part" and sync.dst == sync.share.base}
+    lists = set()
+    for xs in ({written} if written is not None else set()) | (stored & problem.containers.keys()):
+        lists |= _same_lists(facts, xs)
+    missed = []
+    for link in facts.values():
+        if link.how != "lost" or not {link.ref, link.base} & lists:
+            continue
+        xs = link.ref if link.ref in lists else link.base
+        memory = _other_end(link, xs)
+        if link.key in problem.in_two_slots:
+            missed.append(link)
+        elif link.element_of == xs:
+            names = {memory} if not is_old_memory(memory) else {
+                _other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
+            }
+            if names & reached:
+                missed.append(link)
+    return missed
 
 
 def _anchor(same: dict, pairs: list) -> tuple[str | None, tuple]:
@@ -1714,7 +1767,7 @@ def _without_results(facts: Facts, name: str) -> Facts:
     return Facts({k: sh for k, sh in facts.items() if not (sh.result and name in (sh.ref, sh.base))})
 
 
-def _forget_dead(facts: Facts, live) -> Facts:
+def _forget_dead(facts: Facts, live, in_two_slots: set) -> Facts:
     """The shares left once names nothing reads again are forgotten, where they link nothing.
 
     A name no statement reads again cannot see an update; its shares matter only
@@ -1722,7 +1775,8 @@ def _forget_dead(facts: Facts, live) -> Facts:
     object of another (``b = a``: reverse mode reads ``b``'s value). Forgetting the
     rest keeps the facts to the names that matter: every element read, ``t = y[i]``,
     would otherwise share ``y`` until rebound, and each rebinding of ``y`` would make
-    a lost link per pair of them.
+    a lost link per pair of them. A list's element it holds in two slots is kept (a write into
+    one misses the other: ``_slots_missed``), as is the link to such an element's old memory.
     """
     ends: dict[str, set] = {}
     for sh in facts.values():
@@ -1730,6 +1784,8 @@ def _forget_dead(facts: Facts, live) -> Facts:
             if end not in live:
                 ends.setdefault(end, set()).add(None if sh.how == "same" else other)
     dead = {n for n, others in ends.items() if None not in others and len(others) <= 1}
+    dead -= {ref for ref, _ in _twice_in([sh for sh in facts.values() if {sh.ref, sh.base} & dead])}
+    dead -= {n for key in in_two_slots if key in facts for n in key[1:3]}
     if not dead:
         return facts
     return Facts({k: sh for k, sh in facts.items() if sh.ref not in dead and sh.base not in dead})
