@@ -208,9 +208,10 @@ class SharingFacts(Problem):
         # statement -> {(lost link key, share key): (shares, whether)}: its flag is set there only
         # where one of the shares holds (whether True) or none does (False) (`_anchor`)
         self.lost_if: dict[int, dict] = {}
-        # lost links from a list to memory it held in two slots or more (`r = xs[0]; xs.append(r)`,
-        # `xs.append(r)` twice), then lost: a write into one slot misses the others (`_twice_in`)
+        # lost links from a list to memory it held in two slots (`r = xs[0]; xs.append(r)`), then
+        # lost: a write into one slot misses the other (`_twice_in`)
         self.in_two_slots: set[tuple] = set()
+        self.slots_missed: dict[int, list] = {}  # a write into a slot -> `_slots_missed`
         self.index_names: dict[int, tuple] = {}  # id(index) -> (the index, the names it reads)
         # rebinding -> {implied share made there: (the shares to the rebound name of its two
         # ends)}: it holds where one of each did, just before (its flag is made of theirs)
@@ -564,9 +565,6 @@ class SyncPlanner:
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
         self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
-        # a write into a slot of a list -> the lost links by which another slot may hold the array
-        # written (`_slots_missed`): refused at run time where they are real
-        self.slots_missed: dict[int, list] = {}
 
     def run(self) -> None:
         updates = [s for s in assignments(self.fn.body) if _updates(s)]
@@ -658,11 +656,7 @@ class SyncPlanner:
         else:
             plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
             crossings = list(walk_syncs(plan))
-        missed = _slots_missed(self.problem, facts, name if came_by is not None else None, crossings)
-        for link in missed:
-            self.use_lost(link)
-        if missed:
-            self.slots_missed[id(s)] = missed
+        _slots_missed(self, s, facts, name if came_by is not None else None, crossings)
         for sync in crossings:  # the lost links crossed, and those beyond: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond)):
                 if link is not None and link.how == "lost":
@@ -1615,20 +1609,23 @@ def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: l
 
 
 def _twice_in(shares: list) -> set[tuple]:
-    """(an element, a list) that ``shares`` put at two slots or more: put in twice, or taken out
-    of one slot and put into another (``r = xs[0]; xs.append(r)``)."""
+    """(an element, a list) that ``shares`` put at two slots: taken out of one and put into
+    another (``r = xs[0]; xs.append(r)``). (One put in twice, ``[a, a]``, stays the same
+    object in generated code: ``sg.refuse_shared_slot`` finds it at run time.)"""
     ways: dict[tuple, list] = {}
     for share in shares:
         if share.how == "part":
             ways.setdefault((share.ref, share.base), []).append(share.slot is not None or share.appended)
-    return {pair for pair, put in ways.items() if len(put) > 1 and any(put)}
+    return {pair for pair, put in ways.items() if len(set(put)) > 1}
 
 
-def _slots_missed(problem: SharingFacts, facts: dict, written, crossings: list) -> list[Share]:
-    """The lost links by which a write into one slot of a list (``written``, or one a sync
+def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list) -> None:
+    """Note the lost links by which a write into one slot of a list (``written``, or one a sync
     stores into) may miss another slot that holds the same array: memory put into the list
     under a name rebound since, that the write reaches another way (``xs = [w]; u = w;
-    xs.append(u); u = ...; xs[0] *= 2``: ``xs[1]`` is ``w`` too), or that the list held twice."""
+    xs.append(u); u = ...; xs[0] *= 2``: ``xs[1]`` is ``w`` too), or that the list held twice.
+    Refused at run time where they are real (``sharing_rewrite._slots_missed``)."""
+    problem = planner.problem
     syncs = [sync for sync in crossings if sync.share.how not in ("lost", "opaque")]
     reached = {sync.dst for sync in syncs}
     stored = {sync.dst for sync in syncs if sync.share.how == "part" and sync.dst == sync.share.base}
@@ -1649,7 +1646,9 @@ def _slots_missed(problem: SharingFacts, facts: dict, written, crossings: list) 
             }
             if names & reached:
                 missed.append(link)
-    return missed
+    for link in missed:
+        planner.use_lost(link)
+        problem.slots_missed.setdefault(id(s), []).append(link)
 
 
 def _anchor(same: dict, pairs: list) -> tuple[str | None, tuple]:

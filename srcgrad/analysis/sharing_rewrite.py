@@ -106,7 +106,7 @@ class SharedMemory:
                 out += self.before(s)
             if _slot_unfollowed(s, self.plan, self.lists):
                 out.append(self.slot_check(s.targets[0].value.id, s.targets[0].slice, s))
-            out += self.slots_missed(s)
+            out += _slots_missed(self, s)
             out.append(s)
             out += self.after(s)
             if id(s) in self.plan.actions:
@@ -226,23 +226,6 @@ class SharedMemory:
             if share.appended and share.origin is not s:
                 found.append(self.added(tp.assign(self.position(share), gast.List(elts=[], ctx=gast.Load())), s))
         return found + _slots_kept(self, s)
-
-    def slots_missed(self, s) -> list:
-        """The refusal of a write into one slot of a list that another slot may hold through a
-        name rebound since, where such a link is real (``SyncPlanner.slots_missed``)."""
-        links = self.plan.slots_missed.get(id(s), ())
-        if not links:
-            return []
-        flags = [self.flag(link) for link in links]
-        names = sorted({self.parsed.as_written(spelled(n)) for link in links for n in (link.ref, link.base)
-                        if not is_old_memory(n)})
-        construct = (f"an in-place update of an array that {' and '.join(f'`{n}`' for n in names)} may hold "
-                     "in another slot too, put there under a name rebound since")
-        hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
-        refusal = gast.copy_location(_refusal(construct, hint, self.parsed.location(s)), s)
-        if None in flags:
-            return [refusal]
-        return [gast.copy_location(gast.If(test=_any(flags), body=[refusal], orelse=[]), s)]
 
     def slot_check(self, container: str, index, origin) -> gast.stmt:
         return self.added(_shared_slot_check(self.parsed, container, index, origin), origin)
@@ -809,6 +792,24 @@ def _implied_test(groups, flag, share: Share) -> gast.expr:
         return tp.const(True)
     both = gast.BoolOp(op=gast.And(), values=tests[1:]) if len(tests) > 2 else tests[1]
     return gast.BoolOp(op=gast.Or(), values=[tests[0], both])
+
+
+def _slots_missed(writer: SharedMemory, s) -> list:
+    """The refusal of a write into one slot of a list that another slot may hold through a
+    name rebound since, where such a link is real (``sharing._slots_missed``)."""
+    links = writer.plan.problem.slots_missed.get(id(s), ())
+    if not links:
+        return []
+    flags = [writer.flag(link) for link in links]
+    names = sorted({writer.parsed.as_written(spelled(n)) for link in links for n in (link.ref, link.base)
+                    if not is_old_memory(n)})
+    construct = (f"an in-place update of an array that {' and '.join(f'`{n}`' for n in names)} may hold "
+                 "in another slot too, put there under a name rebound since")
+    hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
+    refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
+    if None in flags:
+        return [refusal]
+    return [gast.copy_location(gast.If(test=_any(flags), body=[refusal], orelse=[]), s)]
 
 
 def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
