@@ -163,3 +163,23 @@ def f(x, y):
     return np.sum(xs[0] * y) + np.sum(xs[1] * y)
 """)
     check_every_mode(f, [X3, Y3])
+
+
+@pytest.mark.parametrize("taken", ["a = n", "a = n if x[0] > 0 else m"])
+def test_what_the_rebound_name_shared_across_lost_links_the_name_it_was_still_shares(tmp_path, taken):
+    # n and m are views of w's old array, which only lost links follow once w is rebound; a is
+    # n's object (on one path, or on both) when n is rebound: the write into a reaches m, read
+    # later, through the node for what n held as a's object (`anchored_memory`). Refused
+    f = load(tmp_path, f"""
+def f(x, y):
+    w = np.sin(x)
+    n = w[1:]
+    m = w[:2]
+    w = y * 1.0
+    {taken}
+    n = np.cos(y)
+    a *= 2.0
+    return np.sum(a * y[1:]) + np.sum(m * x[:2]) + np.sum(n) + np.sum(w)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
+        srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))

@@ -1582,7 +1582,12 @@ def _implied_pairs(same: dict) -> tuple[list, bool]:
 def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: list, anchor: tuple) -> dict:
     """The lost links ``SharingFacts._lost_links`` makes from ``shares``: to ``name``'s old memory
     and, where it was another name's very object (``anchor``: the name, the shares that say so),
-    to that name instead, each set where it was (``lost_if``)."""
+    to that name instead, each set where it was (``lost_if``).
+
+    What ``name`` shared only across lost links (plain ones, not a list's) the anchor reaches
+    through one node of its own (``anchored_memory``), not a link to each: those links the
+    anchor took over at each rebinding round a loop, and every path of an update that reached
+    it crossed each of them (seed 6718 program 12: a plan of 4503 syncs where 2211 did)."""
     anchor, anchored_by = anchor
     memory, surely, lost = old_memory(name), any(sh.certain for sh in anchored_by), {}
     twice = {xs for element, xs in _twice_in(shares) if element == name}
@@ -1591,16 +1596,19 @@ def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: l
         if other == anchor:
             continue
         element_of = _element_of(share, name, memory, problem.containers)
-        ends = [] if surely else [(memory, element_of, False)]
-        if anchor is not None and share.how != "same":  # (a `same` one: the implied shares)
-            ends.append((anchor, anchor if element_of == memory else element_of, True))
-        for end, element_of, anchored in ends:
-            link = replace(_lost(other, end, s), element_of=element_of)
+        ends = [] if surely else [(other, memory, element_of, False)]
+        if anchor is not None and share.how == "lost" and element_of is None:
+            held = anchored_memory(name, anchor)
+            ends += [(other, held, None, True), (anchor, held, None, True)]
+        elif anchor is not None and share.how != "same":  # (a `same` one: the implied shares)
+            ends.append((other, anchor, anchor if element_of == memory else element_of, True))
+        for start, end, element_of, anchored in ends:
+            link = replace(_lost(start, end, s), element_of=element_of)
             known = facts.get(link.key) or lost.get(link.key)
             if known is not None:
                 link = known if known.element_of == link.element_of else replace(known, element_of=None)
             lost[link.key] = link
-            if other in twice:
+            if start in twice:
                 problem.in_two_slots.add(link.key)
             problem.lost_at.setdefault(id(s), {})[(link.key, share.key)] = (link, share)
             if anchor is not None and not surely:
@@ -1720,6 +1728,12 @@ def old_memory(name: str) -> str:
     """The node for the memory ``name`` held before it was rebound: one per name, which stands
     for every memory it held before (in a loop, and at each statement binding it)."""
     return f"{name}{OLD_MEMORY}"
+
+
+def anchored_memory(name: str, anchor: str) -> str:
+    """The node for the memory ``name`` held while it was ``anchor``'s very object, as far as
+    ``name`` reached it across lost links (``_links_to_memory``): one per pair of names."""
+    return f"{old_memory(name)}{anchor}"
 
 
 def is_old_memory(name: str) -> bool:
