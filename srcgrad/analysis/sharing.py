@@ -1652,7 +1652,7 @@ def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list
             names = {memory} if not is_old_memory(memory) else {
                 _other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
             }
-            if names & reached:
+            if (names - lists) & reached:  # (another way than the list itself)
                 missed.append(link)
     for link in missed:
         planner.use_lost(link)
