@@ -32,6 +32,7 @@ class _Printer:
     def __init__(self):
         self.lines: list[str] = []
         self.origins: dict[int, int] = {}
+        self.heading = None  # the user's line of the last `# Grad of:` comment: its statements' origin
 
     def emit(self, text: str, depth: int, origin) -> None:
         for line in text.splitlines():
@@ -60,6 +61,7 @@ class _Printer:
     def statement(self, s, depth: int) -> None:
         origin = getattr(s, "lineno", None)
         if tp.is_comment(s):
+            self.heading = origin  # (None after a comment that names no line)
             text = s.value.value[len(tp.COMMENT_MARK):]
             if text == "":
                 self.lines.append("")
@@ -90,7 +92,7 @@ class _Printer:
         else:
             if not hasattr(s, "lineno"):
                 s.lineno = 0  # the unparser looks up type comments by line
-            self.emit(_without_tuple_parens(s), depth, origin)
+            self.emit(_without_tuple_parens(s), depth, origin or self.heading)
 
 
 def _without_tuple_parens(s) -> str:

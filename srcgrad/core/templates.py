@@ -291,4 +291,8 @@ def comment_text(node) -> str:
 def origin_comment(label: str, source_line, statement) -> list:
     """``# <label>: <the user's line>`` heading the code generated for ``statement``."""
     line = source_line(getattr(statement, "lineno", None))
-    return [comment(f"{label}: {line}")] if line else []
+    if not line:
+        return []
+    heading = comment(f"{label}: {line}")
+    heading.lineno = statement.lineno  # the statements under it came from that line (source map)
+    return [heading]
