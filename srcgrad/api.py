@@ -263,8 +263,7 @@ def _check_differentiable(value, name: str) -> None:
     if kind in ("f", "c"):
         return
     if pytree.is_container(value):
-        keys = value.keys() if isinstance(value, dict) else range(len(value))
-        for key, child in zip(keys, pytree.children(value)):
+        for key, child in zip(pytree.keys(value), pytree.children(value)):
             if child is not None:
                 _check_differentiable(child, f"{name}[{key!r}]")
         return
@@ -881,6 +880,11 @@ def _seed_like(seed, like, needs: str, whose: str, fix: str, fill: bool = False)
                 if set(s) != set(v):
                     refuse()
                 return {k: walk(s[k], v[k], f"{path}[{k!r}]") for k in s}
+            if pytree.is_dataclass_instance(s) or pytree.is_dataclass_instance(v):
+                if type(s) is not type(v):  # a dataclass's tangent is an instance of its class
+                    refuse()
+                parts = zip(pytree.keys(v), pytree.children(s), pytree.children(v))
+                return pytree.rebuild(s, [walk(a, b, f"{path}.{k}") for k, a, b in parts])
             if len(s) != len(v):
                 refuse()
             return pytree.rebuild(s, [walk(a, b, f"{path}[{k}]") for k, (a, b) in enumerate(zip(s, v))])
@@ -1133,8 +1137,7 @@ def _check_float_output(out, func) -> None:
         if leaf is None or kind in ("f", "c"):
             return
         if pytree.is_container(leaf):
-            keys = leaf.keys() if isinstance(leaf, dict) else range(len(leaf))
-            for key, child in zip(keys, pytree.children(leaf)):
+            for key, child in zip(pytree.keys(leaf), pytree.children(leaf)):
                 check(child, f"{path}[{key!r}]")
             return
         if kind and not np.isscalar(leaf):

@@ -93,8 +93,8 @@ def _is_srcgrads(filename: str) -> bool:
 
 # what a differentiated argument may be, for the refusals of anything else
 PYTREES = (
-    "srcgrad differentiates with respect to float arrays and numbers, and tuples, lists, dicts "
-    "and namedtuples of them (pytrees)"
+    "srcgrad differentiates with respect to float arrays and numbers, and tuples, lists, dicts, "
+    "namedtuples and dataclass instances of them (pytrees)"
 )
 
 

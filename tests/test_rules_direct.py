@@ -23,7 +23,7 @@ import pytest
 import srcgrad.rules  # noqa: F401  (registers the rules)
 from srcgrad import NoDerivativeRuleError
 from srcgrad import runtime as sg
-from srcgrad.core import numpy_facts
+from srcgrad.core import numpy_facts, pytree
 from srcgrad.rules import registry
 
 EPS = 1e-6
@@ -142,6 +142,19 @@ add(builtins.sum, r(3, 2), r(2))  # and start
 add(builtins.tuple, r(3, 2))  # tuple(array): its rows
 add(builtins.list, r(3, 2))
 add(sg.record, (r(3), 0.5), kind=collections.namedtuple("Record", "w b"))  # P(w, b) of a namedtuple class
+
+
+@dataclass
+class DataRecord:
+    w: np.ndarray
+    b: float
+    scale: float = 2.0
+
+
+add(sg.record, (r(3), 0.5), kind=DataRecord, names=("w", "b"))  # P(w, b) of a dataclass (scale: its default)
+add(sg.record, (0.5, r(3)), kind=DataRecord, names=("b", "w"))  # P(b=..., w=...)
+add(sg.field, DataRecord(r(3), 0.5, 1.5), opts=("w",))  # forward mode's dp.w
+add(sg.field, DataRecord(r(3), 0.5, 1.5), opts=("b",))
 add(builtins.float, 0.7)  # float(x): the identity
 add(builtins.float, r())  # of a 0-d array
 for f in (np.array, np.asarray, np.asanyarray):
@@ -671,13 +684,19 @@ add(sg.walked, [r(2), r()])  # a list's elements
 
 
 def leaves(t):
+    if pytree.is_dataclass_instance(t):
+        return leaves(tuple(pytree.children(t)))
     if isinstance(t, (tuple, list)):
         return [leaf for item in t for leaf in leaves(item)]
     return [t]
 
 
 def tmap(f, *trees):
-    """``f`` over the leaves; a list stays a list (``np.block`` takes lists only)."""
+    """``f`` over the leaves; a list stays a list (``np.block`` takes lists only), a dataclass
+    instance an instance of its class."""
+    if pytree.is_dataclass_instance(trees[0]):
+        parts = tmap(f, *[tuple(pytree.children(t)) for t in trees])
+        return pytree.rebuild(trees[0], parts)
     if isinstance(trees[0], (tuple, list)):
         mapped = [tmap(f, *items) for items in zip(*trees, strict=True)]
         return mapped if isinstance(trees[0], list) else tuple(mapped)

@@ -240,8 +240,8 @@ class ForwardTransformer(JumpEdges):
             x = op.container.id
             if whole_index(op.index):  # x[()] or x[...]: all of x (its tangent may be a number)
                 return tp.name(self.tangent(x)), []
-            if op.field:  # p.w of a namedtuple: its tangent's field
-                return gast.Attribute(value=tp.name(self.tangent(x)), attr=op.index.value, ctx=gast.Load()), []
+            if op.field:  # p.w of a namedtuple or dataclass: its tangent's field (not a property's value)
+                return tp.expr("sg.field(d, f)", sg=self.sg(), d=tp.name(self.tangent(x)), f=op.index), []
             return gast.Subscript(value=tp.name(self.tangent(x)), slice=tp.load(op.index), ctx=gast.Load()), []
         if op.kind == "pack":
             parts = []

@@ -11,6 +11,7 @@ operations instead of looking at the syntax again.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import inspect
 import os
@@ -23,6 +24,7 @@ import gast
 import numpy as np
 
 from .. import runtime
+from ..core import pytree
 from ..core import templates as tp
 from ..core.ir import assignments, is_append, mark_written, parameter_names, written_callee
 from ..core.markers import stop_gradient
@@ -273,7 +275,8 @@ class Classifier:
             args = list(node.args) + [k.value for k in node.keywords]
             return Operation("call", _names(args), callee=target, call=node, label=target.__name__)
         # (a decorator's wrapper srcgrad cannot read: said to be one)
-        return self.no_rule(_written(node, target), node, _call_atoms(node), wrapper_fix(target) or "")
+        fix = wrapper_fix(target) or _construction_fix(target) or ""
+        return self.no_rule(_written(node, target), node, _call_atoms(node), fix)
 
     def method(self, node: gast.Call) -> Operation:
         receiver, name = node.func.value, node.func.attr
@@ -385,8 +388,7 @@ class Classifier:
                 return changed
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
             # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule
-            fix = _METHOD_FIXES.get(op.call.func.attr, "write it with operations srcgrad differentiates")
-            fix = f"a method of `{self.parsed.as_written(receiver.id)}`, a local value, takes no rule: {fix}"
+            fix = _local_method_fix(op.call.func.attr, self.parsed.as_written(receiver.id))
         if op.kind == "pop":
             fix = _POP_FIX
         return NoDerivativeRuleError(label, location, self.mode, fix)
@@ -524,6 +526,38 @@ _METHOD_FIXES = {
 }
 
 
+def _local_method_fix(method: str, receiver: str) -> str:
+    fix = _METHOD_FIXES.get(method, (
+        "write it with operations srcgrad differentiates, or, for a method of your own "
+        f"dataclass or namedtuple class C, call it through the class: `C.{method}({receiver}, ...)`"
+    ))
+    return f"a method of `{receiver}`, a local value, takes no rule: {fix}"
+
+
+def _construction_fix(target) -> str | None:
+    """Why an instance of the user's class made from differentiated values is refused (the
+    front end turns a dataclass that only stores its fields into a container: ``anf``)."""
+    try:
+        filename = inspect.getsourcefile(target) if isinstance(target, type) else None
+    except (OSError, TypeError):  # a built-in class
+        return None
+    if filename is None or not _users_file(filename):
+        return None
+    if dataclasses.is_dataclass(target):
+        reason = pytree.construction_changes_values(target)
+        if reason is None:  # P(*xs), P(**d)
+            return f"srcgrad builds a {target.__name__} from values with a derivative when each field's value is written out as an argument"
+        return (
+            f"{reason}; srcgrad builds a dataclass from values with a derivative only where @dataclass "
+            "wrote its __init__ and nothing else runs: do that work in the function and build a "
+            "dataclass without it (or a namedtuple)"
+        )
+    return (
+        f"srcgrad does not follow {target.__name__}'s __init__ with values that have a derivative: "
+        "make it a @dataclass (without __post_init__) or a namedtuple, whose fields srcgrad follows"
+    )
+
+
 def _srcgrads_own(filename: str) -> bool:
     """Generated code, or srcgrad's run-time helpers (transformed for second derivatives). Not
     the one-line wrapper of a rule's callable passed as a value (``driver.dynamic.rule_wrapper``):
@@ -549,6 +583,11 @@ def is_users_code(func) -> bool:
     module = getattr(func, "__module__", None) or ""
     if module.startswith("srcgrad.") and not module.startswith("srcgrad.runtime"):
         return False  # srcgrad's own machinery (a call site of generated code): not differentiable code
+    return _users_file(filename)
+
+
+def _users_file(filename: str) -> bool:
+    """Whether a source file is the user's: not an installed package's or the standard library's."""
     path = os.path.realpath(filename)
     return not any(path.startswith(root + os.sep) for root in _installed_roots())
 

@@ -1,4 +1,5 @@
-"""Pytrees: nested tuples, lists, dicts and namedtuples whose leaves are arrays and numbers.
+"""Pytrees: nested tuples, lists, dicts, namedtuples and dataclass instances whose leaves are
+arrays and numbers.
 
 The one place that knows how such a value is taken apart and put back
 together. The API gives gradients the structure of their arguments with it,
@@ -9,12 +10,15 @@ container cotangents with it, and ``flatten`` packs one into a vector for a
 Leaves come in a fixed order: tuple, list and namedtuple elements by
 position, dict values in insertion order (a dict's order is part of its
 structure; two dicts with the same keys in another order are different
-structures). ``None`` is an empty subtree: it has no leaves and comes back
+structures), a dataclass instance's fields in declaration order
+(``dataclasses.fields``: every field, ``init=False`` ones too, as JAX users
+register them; attributes that are not fields are not part of the tree). ``None`` is an empty subtree: it has no leaves and comes back
 as ``None`` (an unused output's cotangent).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,20 +32,78 @@ def is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
+def is_dataclass_instance(x) -> bool:
+    """An instance of a ``@dataclass`` class (not the class itself): a node whose children are
+    its fields, like a namedtuple's, found by name."""
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def construction_changes_values(cls: type) -> str | None:
+    """Why calling the dataclass ``cls`` may not store what it is given in its fields, or
+    None where its ``__init__`` is the one ``@dataclass`` writes (and nothing else runs): only
+    then is ``P(a, b)`` a container of ``a`` and ``b``, whose derivative is theirs."""
+    owner = next((c for c in cls.__mro__ if "__init__" in vars(c)), object)
+    init = vars(owner).get("__init__")
+    code = getattr(init, "__code__", None)
+    if hasattr(cls, "__post_init__"):
+        return f"{cls.__name__} has a __post_init__, which may check or change the values it is given"
+    if not (dataclasses.is_dataclass(owner) and code is not None and code.co_filename == "<string>"):
+        whose = "its own" if owner is cls else f"{owner.__name__}'s"
+        return f"{cls.__name__} has {whose} __init__, not the one @dataclass writes"
+    if cls.__new__ is not object.__new__:
+        return f"{cls.__name__} has its own __new__"
+    if not cls.__dataclass_params__.frozen and cls.__setattr__ is not object.__setattr__:
+        return f"{cls.__name__} has its own __setattr__"
+    return None
+
+
 def is_container(x) -> bool:
-    """A tuple, list, dict or namedtuple: a node of a pytree rather than a leaf."""
-    return isinstance(x, CONTAINERS)
+    """A tuple, list, dict, namedtuple or dataclass instance: a node of a pytree rather than a leaf."""
+    return isinstance(x, CONTAINERS) or is_dataclass_instance(x)
+
+
+def field_names(x) -> tuple[str, ...]:
+    """The names of a namedtuple's or dataclass instance's fields, in leaf order."""
+    if is_namedtuple(x):
+        return tuple(x._fields)
+    return tuple(f.name for f in dataclasses.fields(x))
 
 
 def children(x) -> list:
-    """The direct children of a container, in leaf order (a dict's values in insertion order)."""
-    return list(x.values()) if isinstance(x, dict) else list(x)
+    """The direct children of a container, in leaf order (a dict's values in insertion order,
+    a dataclass instance's fields in declaration order)."""
+    if isinstance(x, dict):
+        return list(x.values())
+    if is_dataclass_instance(x):
+        return [getattr(x, name) for name in field_names(x)]
+    return list(x)
+
+
+def keys(x) -> list:
+    """How each child of a container is found: a dict's keys, a dataclass instance's field
+    names, a sequence's positions (for messages that name a leaf's path)."""
+    if isinstance(x, dict):
+        return list(x.keys())
+    if is_dataclass_instance(x):
+        return list(field_names(x))
+    return list(range(len(x)))
 
 
 def rebuild(like, values):
-    """A container of ``like``'s type (same namedtuple class, same dict keys) holding ``values``."""
+    """A container of ``like``'s type (same namedtuple or dataclass, same dict keys) holding
+    ``values``.
+
+    A dataclass instance is made without calling its ``__init__`` or ``__post_init__``
+    (which may check or change what they are given; a gradient is not a valid instance of
+    every class), and its fields are set as a frozen dataclass's own ``__init__`` sets them.
+    """
     if isinstance(like, dict):
         return dict(zip(like.keys(), values, strict=True))
+    if is_dataclass_instance(like):
+        made = object.__new__(type(like))
+        for name, value in zip(field_names(like), values, strict=True):
+            object.__setattr__(made, name, value)
+        return made
     if is_namedtuple(like):
         return type(like)(*values)
     if isinstance(like, tuple):
@@ -78,7 +140,8 @@ def map_leaves(fn: Callable, tree, *others):
         if isinstance(tree, dict):
             parts = [[o[k] if isinstance(o, dict) else o for o in others] for k in tree]
         else:
-            parts = [[o[k] for o in others] for k in range(len(tree))]
+            by_position = [children(o) if is_dataclass_instance(o) else o for o in others]
+            parts = [[o[k] for o in by_position] for k in range(len(children(tree)))]
         return rebuild(tree, [map_leaves(fn, c, *p) for c, p in zip(children(tree), parts)])
     return fn(tree, *others)
 
@@ -96,6 +159,8 @@ def like(tree, template):
         return map_leaves(_zero_like, template)
     if isinstance(template, dict) and isinstance(tree, dict):
         return {k: like(tree.get(k), v) for k, v in template.items()}
+    if is_dataclass_instance(template) and type(tree) is type(template):
+        return rebuild(template, [like(t, v) for t, v in zip(children(tree), children(template))])
     if isinstance(template, (tuple, list)):
         if isinstance(tree, np.ndarray) and tree.ndim and len(tree) == len(template):
             tree = list(tree)  # the cotangent of a sequence NumPy took as one array
@@ -113,7 +178,7 @@ def same_layout(tree, other) -> bool:
     if tree is None or other is None:
         return tree is other
     if is_container(tree) or is_container(other):
-        if type(tree) is not type(other) or len(tree) != len(other):
+        if type(tree) is not type(other) or len(children(tree)) != len(children(other)):
             return False
         if isinstance(tree, dict) and list(tree) != list(other):
             return False
@@ -137,7 +202,10 @@ def describe(tree) -> str:
     if is_container(tree):
         if isinstance(tree, dict):
             return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in tree.items()) + "}"
-        inner = ", ".join(describe(c) for c in tree)
+        inner = ", ".join(describe(c) for c in children(tree))
+        if is_dataclass_instance(tree):
+            named = ", ".join(f"{k}={describe(c)}" for k, c in zip(field_names(tree), children(tree)))
+            return f"{type(tree).__name__}({named})"
         if is_namedtuple(tree):
             return f"{type(tree).__name__}({inner})"
         return f"[{inner}]" if isinstance(tree, list) else f"({inner}{',' if len(tree) == 1 else ''})"

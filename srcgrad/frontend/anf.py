@@ -38,6 +38,7 @@ from .desugar import (
 from .equivalents import equivalent_call, joined_index
 from .iterators import as_comprehension
 from .piecewise import piecewise
+from .records import record_made
 from .resolve import is_missing
 
 NOT_DIFFERENTIABLE_EXPRS = (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Lambda)
@@ -188,7 +189,7 @@ class Anf:
             listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
             node.srcgrad_listed = True
             return self.operation(gast.copy_location(listed, node))
-        record = self.namedtuple_made(node)
+        record = record_made(node, self.env)
         if record is not None:
             return self.operation(gast.copy_location(record, node))
         comprehension = as_comprehension(node, self.env, self.names)
@@ -236,31 +237,6 @@ class Anf:
             pre += p
             keywords.append(gast.keyword(arg=k.arg, value=v))
         return pre, mark_written(gast.Call(func=func, args=args, keywords=keywords), written)
-
-    def namedtuple_made(self, node: gast.Call) -> gast.Call | None:
-        """``P(w, b=v)`` of a namedtuple class as ``sg.record((w, v), P)``: a container, like
-        the tuple of its fields in the field order (a field left out reads its default)."""
-        kind = self.env.static_value(node.func)
-        if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
-            return None
-        given = {k.arg: k.value for k in node.keywords}
-        if any(isinstance(a, gast.Starred) for a in node.args) or None in given or len(node.args) > len(kind._fields):
-            return None  # P(*xs), P(**d), too many: Python's own error, or a call left as it is
-        values = []
-        for k, field in enumerate(kind._fields):
-            if k < len(node.args):
-                values.append(node.args[k])
-            elif field in given:
-                values.append(given.pop(field))
-            elif field in kind._field_defaults:
-                values.append(tp.expr("P._field_defaults[f]", P=node.func, f=tp.const(field)))
-            else:
-                return None
-        if given:
-            return None
-        self.env.made["sg"] = runtime
-        fields = gast.Tuple(elts=values, ctx=gast.Load())
-        return mark_written(gast.Call(func=tp.expr("sg.record"), args=[fields, node.func], keywords=[]), gast.unparse(node.func).strip())
 
     def is_generator_call(self, node: gast.Call) -> bool:
         """A call of the user's generator function, not yet turned into a list."""

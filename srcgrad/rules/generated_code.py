@@ -195,6 +195,18 @@ def unindex(dg, dx, dindex, ans, g, x, index):
     return sg.unindex(dg, x, index)
 
 
+@defjvp(sg.field)
+def field(dt, ans, t, name=""):
+    """Forward mode's ``dp.w``: linear in the tangent it reads."""
+    return sg.field(dt, name)
+
+
+@defvjp(sg.field)
+def field_vjp(g, ans, t, name=""):
+    """For reverse mode over forward-mode code (a gradient of a ``jvp``)."""
+    return sg.unindex(g, t, name)
+
+
 @defjvp(sg.spread)
 def spread(dg, dvalues, ans, g, values):
     return sg.spread(dg, values)

@@ -120,14 +120,25 @@ declare_container_results(sg.record)
 
 
 @defvjp(sg.record)
-def record_(g, ans, values, kind=tuple):
-    """``P(w, b)`` of a namedtuple class: each field's cotangent goes back to its value."""
-    return sg.unsequence(g, values)
+def record_(g, ans, values, kind=tuple, names=None):
+    """``P(w, b)`` of a namedtuple or dataclass: each field's cotangent goes back to its value."""
+    return sg.record_cotangent(g, values, names)
 
 
 @defjvp(sg.record)
-def record_jvp(dvalues, ans, values, kind=tuple):
-    return kind._make(dvalues)
+def record_jvp(dvalues, ans, values, kind=tuple, names=None):
+    return sg.record_tangent(dvalues, ans, kind, names)
+
+
+@defjvp(sg.record_cotangent)
+def record_cotangent(dg, dvalues, ans, g, values, names=None):
+    """Linear in the cotangent it sends back (second derivatives: forward over reverse)."""
+    return sg.record_cotangent(dg, values, names)
+
+
+@defjvp(sg.record_tangent)
+def record_tangent(ddvalues, dmade, ans, dvalues, made, kind=tuple, names=None):
+    return sg.record_tangent(ddvalues, made, kind, names)
 
 
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list

@@ -15,17 +15,20 @@ from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
 
-from ..core.pytree import rebuild
+from ..core.pytree import children, field_names, is_container, is_dataclass_instance, rebuild
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
 def add(a, b):
     """``a + b`` for cotangents, where ``None`` is an exact zero (used in containers)."""
-    if a is None or (_is_plain_zero(a) and isinstance(b, (tuple, list, dict))):
+    if a is None or (_is_plain_zero(a) and is_container(b)):
         return b
-    if b is None or (_is_plain_zero(b) and isinstance(a, (tuple, list, dict))):
+    if b is None or (_is_plain_zero(b) and is_container(a)):
         return a
+    if is_dataclass_instance(a) or is_dataclass_instance(b):  # field by field, in a's class
+        kept = a if is_dataclass_instance(a) else b
+        return rebuild(kept, [add(x, y) for x, y in zip(children(a), children(b), strict=True)])
     if isinstance(a, (tuple, list)):
         if isinstance(b, (tuple, list)) and len(a) != len(b):
             return _add_lengths_apart(a, b)
@@ -50,10 +53,8 @@ def _add_lengths_apart(a, b):
 def _is_zero_tree(v) -> bool:
     if is_exact_zero(v):
         return True
-    if isinstance(v, (tuple, list)):
-        return all(_is_zero_tree(e) for e in v)
-    if isinstance(v, dict):
-        return all(_is_zero_tree(e) for e in v.values())
+    if is_container(v):
+        return all(_is_zero_tree(e) for e in children(v))
     return isinstance(v, (np.ndarray, np.generic, float, int, complex)) and not np.any(v)
 
 
@@ -228,20 +229,38 @@ def _all_zero(d) -> bool:
     """Whether a derivative is zero everywhere: an exact zero, or containers and arrays of zeros."""
     if is_exact_zero(d):
         return True
-    if isinstance(d, (list, tuple)):
-        return all(_all_zero(v) for v in d)
-    if isinstance(d, dict):
-        return all(_all_zero(v) for v in d.values())
+    if is_container(d):
+        return all(_all_zero(v) for v in children(d))
     try:
         return not np.any(d)
     except (TypeError, ValueError):
         return False
 
 
-def record(values, kind=tuple):
+def record(values, kind=tuple, names=None):
     """``kind(*values)``: a namedtuple built in the user's code (``P(w, b)``, see ``anf``),
-    a container whose derivative is that of the tuple of its fields."""
+    a container whose derivative is that of the tuple of its fields; with ``names``, a
+    dataclass called with each of ``values`` for the field of that name."""
+    if names is not None:
+        return kind(**dict(zip(names, values, strict=True)))
     return kind._make(values)
+
+
+def record_cotangent(g, values, names=None):
+    """The cotangent of each value ``record`` was given: a namedtuple's in field order, a
+    dataclass's from the fields ``names`` (the others held defaults: constants)."""
+    if names is None or not is_dataclass_instance(g):
+        return unsequence(g, values)
+    return tuple(getattr(g, name) for name in names)
+
+
+def record_tangent(dvalues, made, kind=tuple, names=None):
+    """The tangent of ``made = record(values, kind, names)``: a namedtuple or dataclass
+    instance of the values' tangents (zeros in a field that held its default)."""
+    if names is None:
+        return kind._make(dvalues)
+    given = dict(zip(names, dvalues, strict=True))
+    return rebuild(made, [given[n] if n in given else zeros_like(v) for n, v in zip(field_names(made), children(made))])
 
 
 def unsequence(g, iterable):

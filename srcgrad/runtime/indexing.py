@@ -29,9 +29,11 @@ def unindex(g, x, index):
     if isinstance(x, dict):
         return {k: g if k == index else zeros_like(v) for k, v in x.items()}
     if isinstance(index, str):  # p.w
+        if _class_constant(x, index):
+            return zeros_like(x)
         index = _position(x, index)
-    if isinstance(x, (tuple, list)):
-        parts = [zeros_like(v) for v in x]
+    if isinstance(x, (tuple, list)) or pytree.is_dataclass_instance(x):
+        parts = [zeros_like(v) for v in pytree.children(x)]
         if isinstance(index, slice):
             for k, gk in zip(range(*index.indices(len(x))), g, strict=True):
                 parts[k] = gk
@@ -41,12 +43,44 @@ def unindex(g, x, index):
     return scatter(g, x, index)
 
 
+def field(t, name: str):
+    """``t.name`` of the tangent ``t`` of a namedtuple or dataclass instance (forward mode's
+    ``p.w``): a field's tangent; zeros for a constant of its class (``scale: ClassVar``); any
+    other attribute (a property, which would run on the tangent) refused."""
+    if _class_constant(t, name):
+        return zeros_like(getattr(t, name))
+    _position(t, name)
+    return getattr(t, name)
+
+
+def _class_constant(x, name: str) -> bool:
+    """Whether ``x.name`` of a dataclass instance is a plain value its class holds (a
+    ``ClassVar``, a class attribute): the same for every instance, with no derivative. Not a
+    property, a method or anything else that computes its value."""
+    if not pytree.is_dataclass_instance(x) or name in pytree.field_names(x) or name in getattr(x, "__dict__", {}):
+        return False
+    for owner in type(x).__mro__:
+        if name in vars(owner):
+            return not hasattr(type(vars(owner)[name]), "__get__")
+    return False
+
+
 def _position(x, index):
-    """The position of a field read by name (``p.w`` of a namedtuple); other indices as given."""
+    """The position of a field read by name (``p.w`` of a namedtuple or a dataclass instance);
+    other indices as given."""
     if not isinstance(index, str):
         return index
-    if pytree.is_namedtuple(x):
-        return x._fields.index(index)
+    if pytree.is_namedtuple(x) or pytree.is_dataclass_instance(x):
+        names = pytree.field_names(x)
+        if index in names:
+            return names.index(index)
+        raise NoDerivativeRuleError(  # a property, a method, an attribute __post_init__ set
+            f"the attribute .{index} of a {type(x).__name__} being differentiated", fix=(
+                f"srcgrad follows the fields of a {type(x).__name__} ({', '.join(names)}), and "
+                f".{index} is not one of them: compute it from the fields in the function, or make "
+                "it a field"
+            ),
+        )
     raise NoDerivativeRuleError(  # not a namedtuple
         f"the attribute .{index} of a {type(x).__name__} being differentiated", fix=(
             f"{PYTREES}, and a {type(x).__name__} is none of these: pass its arrays in a dict "
@@ -133,9 +167,12 @@ def copy(x):
     """A copy to write into (arrays, lists), so user inputs are never mutated.
 
     A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped. A
-    namedtuple stays itself (its fields are found by name; ``add_at`` makes a new one)."""
+    namedtuple or dataclass instance stays itself (its fields are found by name; ``add_at``
+    makes a new one)."""
     if isinstance(x, tuple):
         return x if pytree.is_namedtuple(x) else list(x)
+    if pytree.is_dataclass_instance(x):
+        return x
     if isinstance(x, np.ndarray):
         return _same_layout_copy(x)
     return x.copy() if hasattr(x, "copy") else x
@@ -333,8 +370,10 @@ def add_at(b, index, g):
         return b
     if isinstance(b, (list, dict)):
         b[index] = add(b.get(index) if isinstance(b, dict) else b[index], g)
-    elif isinstance(b, tuple):
-        parts = list(b)
+    elif isinstance(b, tuple) or pytree.is_dataclass_instance(b):  # a new one: it may be shared
+        if isinstance(index, str) and _class_constant(b, index):
+            return b  # a constant of the class: nothing to add
+        parts = pytree.children(b)
         index = _position(b, index)
         parts[index] = add(parts[index], g)
         return pytree.rebuild(b, parts)

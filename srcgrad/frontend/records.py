@@ -1,0 +1,73 @@
+"""``P(w, b)`` of a namedtuple or dataclass class as a container of its fields' values.
+
+``sg.record`` builds it (a namedtuple from its fields, a dataclass by calling the class
+with the values given), and its rules send each field's derivative to the value it
+holds. A field read ``p.w`` of such a container is differentiated like ``p[0]``
+(``analysis.classify``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from .. import runtime
+from ..core import pytree
+from ..core import templates as tp
+from ..core.ir import mark_written
+
+
+def record_made(node: gast.Call, env) -> gast.Call | None:
+    """The ``sg.record`` call that builds what ``node`` builds, or None if it is no such call."""
+    return _namedtuple_made(node, env) or _dataclass_made(node, env)
+
+
+def _namedtuple_made(node: gast.Call, env) -> gast.Call | None:
+    """``P(w, b=v)`` of a namedtuple class as ``sg.record((w, v), P)``: a container, like
+    the tuple of its fields in the field order (a field left out reads its default)."""
+    kind = env.static_value(node.func)
+    if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
+        return None
+    given = {k.arg: k.value for k in node.keywords}
+    if any(isinstance(a, gast.Starred) for a in node.args) or None in given or len(node.args) > len(kind._fields):
+        return None  # P(*xs), P(**d), too many: Python's own error, or a call left as it is
+    values = []
+    for k, field in enumerate(kind._fields):
+        if k < len(node.args):
+            values.append(node.args[k])
+        elif field in given:
+            values.append(given.pop(field))
+        elif field in kind._field_defaults:
+            values.append(tp.expr("P._field_defaults[f]", P=node.func, f=tp.const(field)))
+        else:
+            return None
+    if given:
+        return None
+    env.made["sg"] = runtime
+    fields = gast.Tuple(elts=values, ctx=gast.Load())
+    return mark_written(gast.Call(func=tp.expr("sg.record"), args=[fields, node.func], keywords=[]), gast.unparse(node.func).strip())
+
+
+def _dataclass_made(node: gast.Call, env) -> gast.Call | None:
+    """``P(w, b=v)`` of a dataclass as ``sg.record((w, v), P, ("a", "b"))``: the class called
+    with each value given for its field (defaults are the constructor's own), a container of
+    them. Only where ``@dataclass`` wrote ``__init__`` and nothing else runs (see
+    ``pytree.construction_changes_values``); any other call stays a call, refused while
+    its values are active."""
+    kind = env.static_value(node.func)
+    if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+        return None
+    if pytree.construction_changes_values(kind) is not None:
+        return None
+    if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return None  # P(*xs), P(**d): which field gets what is known only when it runs
+    fields = [f for f in dataclasses.fields(kind) if f.init]
+    positional = [f.name for f in fields if not getattr(f, "kw_only", False)]
+    names = positional[: len(node.args)] + [k.arg for k in node.keywords]
+    if len(node.args) > len(positional) or len(set(names)) < len(names) or not set(names) <= {f.name for f in fields}:
+        return None  # too many values, one given twice, an unknown keyword: Python's own error
+    env.made["sg"] = runtime
+    values = gast.Tuple(elts=list(node.args) + [k.value for k in node.keywords], ctx=gast.Load())
+    call = gast.Call(func=tp.expr("sg.record"), args=[values, node.func, tp.const(tuple(names))], keywords=[])
+    return mark_written(call, gast.unparse(node.func).strip())
