@@ -42,6 +42,7 @@ from .errors import (
 from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
 from .runtime import Closure, aux_of, ones_seed, scalar_seed
+from .runtime.operands import own_arithmetic
 
 # -- which function, which arguments -----------------------------------------------
 
@@ -262,6 +263,12 @@ def _check_differentiable(value, name: str) -> None:
     kind = _dtype_kind(value)
     if kind in ("f", "c"):
         return
+    if pytree.is_dataclass_instance(value) and own_arithmetic(type(value)):
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is a {type(value).__name__}, whose class "
+            f"defines its own {own_arithmetic(type(value))}, which derivative code would take for NumPy's; "
+            f"pass its fields, or a dataclass without arithmetic operators"
+        )
     if pytree.is_container(value):
         for key, child in zip(pytree.keys(value), pytree.children(value)):
             if child is not None:

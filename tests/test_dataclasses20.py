@@ -308,3 +308,33 @@ def test_a_field_without_init_keeps_its_default_as_a_constant():
 def test_a_non_float_field_of_a_differentiated_argument_is_refused():
     with pytest.raises(TypeError, match=r"p\['a'\].: it is an int"):
         srcgrad.grad(energy)(P(3, X))
+
+
+@dataclass
+class Vector:
+    a: float
+    b: np.ndarray
+
+    def __add__(self, other):
+        return Vector(self.a + other.a, self.b * other.b)
+
+
+def adds(p, q):
+    r = p + q
+    return r.a + np.sum(r.b)
+
+
+def builds_a_vector(x):
+    v = Vector(np.sum(x), x)
+    return np.sum(v.b)
+
+
+def test_a_dataclass_with_arithmetic_operators_of_its_own_is_refused():
+    """Derivative code takes `p + q` for NumPy's sum; the class's __add__ multiplies b: the
+    derivative would be silently wrong, so such a dataclass is no pytree of derivatives."""
+    p, q = Vector(1.0, np.array([1.0, 2.0])), Vector(2.0, np.array([3.0, 4.0]))
+    for mode in ("rev", "fwd"):
+        with pytest.raises(TypeError, match=r"'p': it is a Vector, whose class defines its own __add__"):
+            srcgrad.check_grads(adds, (p, q), modes=(mode,))
+    with pytest.raises(NoDerivativeRuleError, match=r"test_dataclasses20.py:\d+:\d+: .*Vector defines its own __add__"):
+        srcgrad.grad(builds_a_vector)(X)

@@ -52,7 +52,7 @@ from ..frontend.normalize import CONTAINER_METHOD_FIXES
 from ..frontend.resolve import Environment, dotted_name, is_missing
 from ..frontend.wrappers import looked_through, own_signature, own_source_lines, wrapper_fix
 from ..rules import registry
-from ..runtime.operands import has_own_operators
+from ..runtime.operands import has_own_operators, own_arithmetic
 
 
 @dataclass
@@ -545,6 +545,12 @@ def _construction_fix(target) -> str | None:
         return None
     if dataclasses.is_dataclass(target):
         reason = pytree.construction_changes_values(target)
+        if reason is None and own_arithmetic(target):
+            return (
+                f"{target.__name__} defines its own {own_arithmetic(target)}, which derivative code would take "
+                "for NumPy's: srcgrad follows the fields of a dataclass without arithmetic operators only "
+                "(keep the operators in another class, or write them as functions of the fields)"
+            )
         if reason is None:  # P(*xs), P(**d)
             return f"srcgrad builds a {target.__name__} from values with a derivative when each field's value is written out as an argument"
         return (

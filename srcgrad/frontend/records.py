@@ -16,6 +16,7 @@ from .. import runtime
 from ..core import pytree
 from ..core import templates as tp
 from ..core.ir import mark_written
+from ..runtime.operands import own_arithmetic
 
 
 def record_made(node: gast.Call, env) -> gast.Call | None:
@@ -58,7 +59,7 @@ def _dataclass_made(node: gast.Call, env) -> gast.Call | None:
     kind = env.static_value(node.func)
     if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
         return None
-    if pytree.construction_changes_values(kind) is not None:
+    if pytree.construction_changes_values(kind) is not None or own_arithmetic(kind) is not None:
         return None
     if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return None  # P(*xs), P(**d): which field gets what is known only when it runs

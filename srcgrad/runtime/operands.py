@@ -121,6 +121,22 @@ def runs_own_operators(kind: type) -> bool:
     return any(name in vars(k) for k in kind.__mro__[:-1] for name in _OPERATOR_METHODS)
 
 
+def own_arithmetic(kind: type) -> str | None:
+    """The first arithmetic operator a class of the user's defines (``__add__``), or None:
+    a dataclass srcgrad takes apart as a pytree must have none, since derivative code takes
+    ``p + q`` for NumPy's sum, not the class's method (comparisons are fine: no derivative)."""
+    if not has_own_operators(kind):
+        return None
+    for k in kind.__mro__[:-1]:
+        for name in sorted(_OPERATOR_METHODS - _COMPARISONS):
+            if name in vars(k):
+                return name
+    return None
+
+
+_COMPARISONS = frozenset({"__lt__", "__le__", "__gt__", "__ge__"})
+
+
 def _holds_objects(value) -> bool:
     """A NumPy array of objects: its operators are its elements'."""
     return type(value) is np.ndarray and value.dtype.hasobject
