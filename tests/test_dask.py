@@ -159,10 +159,11 @@ NOT_ON_DASK = {
     for name in ("median", "nanmedian", "quantile", "nanquantile", "percentile", "nanpercentile")
 }  # fmt: skip
 
-RULE_CASES = [
+RULE_CASES = [  # (sg.field reads a field of a dataclass tangent: no array of its own to chunk)
     p
     for p in table.CASES
     if p.values[0].fn not in vars(math).values() and p.values[0].fn not in table._CONVERTERS
+    and p.values[0].fn is not sg.field
 ]
 
 
