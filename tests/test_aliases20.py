@@ -52,11 +52,30 @@ def a_row_extended(x, y):
     return np.sum(rows[0][1])
 
 
-def a_row_extended_through_the_list(x, y):
-    rows = [[x], [y]]
-    r = rows[0]
-    rows[0] += [x * y]
-    return np.sum(r[1])
+def a_copy_extended(x, y):
+    xs = [x, y]
+    ys = list(xs)
+    ys += [x]
+    return np.sum(sum(xs)) * len(xs) + np.sum(ys[2] * y)
+
+
+def a_dict_copy_updated(x, y):
+    d = {"a": x * y}
+    e = dict(d)
+    e |= {"b": x**2}
+    return np.sum(e["b"] * e["a"]) + len(d)
+
+
+def an_array_plus_a_list(x, y):
+    position = x * y  # an array: `+= [v, ...]` adds elementwise
+    position += [0.5, -1.0, 2.0]
+    return np.sum(position**2)
+
+
+def a_parameter_extended(x, y, xs):
+    ys = xs
+    ys += [x * y]
+    return np.sum(sum(xs))
 
 
 def dict_merged_with_a_display(x, y):
@@ -87,11 +106,15 @@ def tuple_extended_is_a_new_tuple(x, y):
 
 @pytest.mark.parametrize("f", [
     extended_through_another_name, extended_on_one_path, extended_in_a_loop, held_by_a_dict,
-    a_row_extended, a_row_extended_through_the_list, dict_merged_with_a_display,
+    a_row_extended, a_copy_extended, a_dict_copy_updated, an_array_plus_a_list, dict_merged_with_a_display,
     dict_updated_through_another_name, masks_or_ed, tuple_extended_is_a_new_tuple,
 ])
 def test_in_place_updates_of_shared_lists_and_dicts_follow_python(f):
     srcgrad.check_grads(f, modes=MODES)(X, Y)
+
+
+def test_a_list_argument_extended_through_another_name():
+    srcgrad.check_grads(lambda x, y: a_parameter_extended(x, y, [x * 1.0, y * 2.0]), modes=MODES)(X, Y)
 
 
 def merged_names(x, y):

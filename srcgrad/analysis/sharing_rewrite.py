@@ -245,17 +245,18 @@ class SharedMemory:
         written = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self)
         code = written.code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
-            if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array or list
+            if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
                 # asked of the element before the update: a 0-d array's product is a NumPy
                 # number, but `xs[k] *= 2.0` updates the array in place
-                flag = self.names.fresh(f"{name}_item_in_place")
-                check = self.added(tp.assign(flag, tp.expr("sg.updates_in_place(v)", v=tp.load(s.targets[0]))), s)
+                flag = self.names.fresh(f"{name}_item_is_array")
+                check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
                 out.insert(max(k for k, x in enumerate(out) if x is s), check)
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
-            # `x += v` updates x's object in place only when x is an array or a list (not a number)
-            flag = self.names.fresh(f"{name}_in_place")
-            check = self.added(tp.assign(flag, tp.expr("sg.updates_in_place(x)", x=name)), s)
+            # `x += v` updates x's array in place only when x is an array (not a number; a list's
+            # `+= [v]` is appends: frontend.desugar)
+            flag = self.names.fresh(f"{name}_is_array")
+            check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)
             out.insert(len(out) - 2, check)
             code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         out += code

@@ -80,6 +80,9 @@ class Desugar:
             return pre + p + [mark_inplace(located(gast.Assign(targets=[store], value=atom, type_comment=None)))]
         if not isinstance(target, gast.Name):
             raise self.lower.unsupported(s, "augmented assignment to an attribute")
+        dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds.bound)
+        if dispatched is not None:
+            return [core for statement in dispatched for core in self.lower.statement(statement)]
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
         core = self.lower.assign_to(target, gast.copy_location(value, s), s)
         mark_inplace(core[-1])  # `x = t`: for an array, x's memory changes in place
@@ -693,3 +696,48 @@ def _element_step(node, result: str, fresh) -> tuple[list, gast.expr]:
         store = gast.Subscript(value=tp.name(result), slice=fresh(node.key), ctx=gast.Store())
         return [gast.Assign(targets=[store], value=fresh(node.value), type_comment=None)], gast.Dict(keys=[], values=[])
     return [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))], gast.List(elts=[], ctx=gast.Load())
+
+
+def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | None:
+    """``ys += [v]`` (or a comprehension) and ``d |= {...}``, which change a list or dict in
+    place where ``ys`` or ``d`` is one (every name sharing it sees the change), and are
+    NumPy's ``+`` and ``|`` where it is an array: written as both, the one taken when it runs.
+    The list's side is appends and the dict's stores by key, which srcgrad follows through
+    the names that share them (before, ``ys = xs; ys += [v]`` left ``xs`` without ``v``)."""
+    target, value = s.target, s.value
+    if getattr(s, "srcgrad_array_update", False):
+        return None
+    if isinstance(s.op, gast.Add) and isinstance(value, (gast.List, gast.ListComp)):
+        kind, test = list, "sg.is_list(ys)"
+        loop = [tp.stmt("for v in values:\n    ys.append(v)", ys=target.id, v=item, values=value)]
+    elif isinstance(s.op, gast.BitOr) and isinstance(value, gast.Dict) and None not in value.keys:
+        kind, test = dict, "sg.is_dict(ys)"
+        loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
+    else:
+        return None
+    loop = [gast.copy_location(n, s) for n in loop]
+    if _surely(kind, target.id, bound, frozenset()):  # xs = [...] before: no array to tell apart
+        return loop
+    as_array = gast.AugAssign(target=target, op=s.op, value=value)
+    as_array.srcgrad_array_update = True
+    return [gast.copy_location(gast.If(
+        test=tp.expr(test, ys=target.id), body=loop, orelse=[gast.copy_location(as_array, s)],
+    ), s)]
+
+
+def _surely(kind: type, name: str, bound: dict, seen: frozenset) -> bool:
+    """Whether every value ``name`` is bound to is a ``kind`` (a list, or a dict) display,
+    comprehension or call, or a name that surely holds one."""
+    displays = (gast.List, gast.ListComp) if kind is list else (gast.Dict, gast.DictComp)
+    values = bound.get(name)
+    if not values or name in seen:
+        return False
+    for v in values:
+        if isinstance(v, gast.Name):
+            if not _surely(kind, v.id, bound, seen | {name}):
+                return False
+        elif not (isinstance(v, displays) or (
+            isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == kind.__name__
+        )):
+            return False
+    return True

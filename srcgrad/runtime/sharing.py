@@ -27,10 +27,14 @@ def is_array(x) -> bool:
     )
 
 
-def updates_in_place(x) -> bool:
-    """Whether ``x op= v`` changes ``x``'s own object, which every name sharing it sees: an
-    array (not a number), a list (``+=`` extends it, ``*=`` repeats it) or a dict (``|=``)."""
-    return isinstance(x, (list, dict)) or is_array(x)
+def is_list(x) -> bool:
+    """Whether ``x += [v]`` extends ``x`` in place (a list), rather than adding elementwise."""
+    return isinstance(x, list)
+
+
+def is_dict(x) -> bool:
+    """Whether ``x |= {k: v}`` stores into ``x`` in place (a dict), rather than NumPy's ``|``."""
+    return isinstance(x, dict)
 
 
 def is_view(base, index) -> bool:
