@@ -713,6 +713,9 @@ def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | 
     elif isinstance(s.op, gast.BitOr) and isinstance(value, gast.Dict) and None not in value.keys:
         kind, test = dict, "sg.is_dict(ys)"
         loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
+    elif isinstance(s.op, gast.Mult) and _surely(list, target.id, bound, frozenset()):
+        # xs *= n repeats the list in place: the same list, every name sharing it sees it
+        return [gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s)]
     else:
         return None
     loop = [gast.copy_location(n, s) for n in loop]

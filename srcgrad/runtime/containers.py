@@ -96,6 +96,13 @@ def dense(parts, like):
 
 def restructure(g, like):
     """The cotangent ``g`` of ``np.array(like)`` given back in ``like``'s structure."""
+    if isinstance(g, (list, tuple)) and isinstance(like, (list, tuple)) and len(g) != len(like):
+        # the operation gave a list, not NumPy's array: `ys * 2` repeated the list, where the code
+        # could not tell `ys` was one and took the `*` for NumPy's (broadcasting's `+`: unbroadcast)
+        raise UnsupportedSyntaxError(
+            "`*` repeating a list or tuple not known to be one where it is written", None,
+            "write it as a display (`[a, b] * 2`), or `list(ys) * 2`",
+        )
     if isinstance(like, (list, tuple)):
         return rebuild(like, [restructure(g[k], v) for k, v in enumerate(like)])
     if isinstance(like, float):
