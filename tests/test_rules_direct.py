@@ -530,7 +530,7 @@ add(np.copysign, away(3, 4), Const(r(4)))
 add(np.copysign, away(3, 4), Const(-1.0))
 add(np.ldexp, r(3, 4), Const(np.array([1, -2, 0, 3])))
 add(np.i0, r(3, 4, lo=-3.0, hi=3.0))
-add(np.i0, np.array([0.0, 20.0, -35.0]))
+add(np.i0, np.array([0.0, 20.0, -25.0]))  # (i0(35) ~ 1e14: its terms cancel past the tolerance, now and then)
 
 A_NAN = r(3, 4)
 A_NAN[0, 1] = A_NAN[2, 3] = np.nan
