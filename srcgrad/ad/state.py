@@ -143,7 +143,7 @@ class Derivatives:
         when it happens."""
         copied = [p for p in self.params if p in written]
         out = []
-        received = received_objects_written(self.fn, self.ops) if copied else set()
+        received = self._received_written if copied else set()
         for p in copied:
             others = [q for q in self.params if q != p]
             if others and p in received:
@@ -155,6 +155,11 @@ class Derivatives:
                     where=tp.const(f"{place.filename}:{place.lineno}: `{self.fn.name}`"),
                 ))
         return out + [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in copied]
+
+    @functools.cached_property
+    def _received_written(self) -> set[str]:
+        """``received_objects_written`` of the function, solved once (reverse mode asks at every build)."""
+        return received_objects_written(self.fn, self.ops)
 
     def materialize(self, names, where=None) -> list:
         """``d = sg.zeros_like(x)`` for each name whose derivative is an unmaterialised zero."""

@@ -220,49 +220,79 @@ def received_objects_written(fn: gast.FunctionDef, ops: dict) -> set[str]:
     caller's array. Here each name carries the parameters whose objects it may be or
     hold memory of, from the entry on, so a rebinding that copies ends it."""
     problem = _HoldsArgument(ops)
-    solve(problem, fn.body, frozenset((p, p) for p in parameter_names(fn)))
+    solve(problem, fn.body, {p: frozenset((p,)) for p in parameter_names(fn)})
     return problem.written
 
 
+_NOTHING: frozenset = frozenset()
+
+
 class _HoldsArgument(Problem):
-    """Facts: ``(name, parameter)`` pairs, ``name`` may be (a part of) the parameter's object."""
+    """Facts: ``name -> the parameters whose object name may be (a part of)``, a dict never
+    changed once made, holding no empty set. (As a set of ``(name, parameter)`` pairs each
+    statement copied the whole fact to drop its target's pairs: quadratic in the length of
+    a function that the sharing rewrite made long; most statements bind a name holding
+    none, which now costs a lookup.)"""
 
     def __init__(self, ops: dict):
         self.ops = ops
         self.written: set[str] = set()  # parameters some statement writes into (only grows)
 
-    def join(self, a: frozenset, b: frozenset) -> frozenset:
-        return a | b
+    def join(self, a: dict, b: dict) -> dict:
+        if a is b or a == b:
+            return a
+        joined = dict(a)
+        for name, params in b.items():
+            held = joined.get(name)
+            joined[name] = params if held is None else held | params
+        return joined
 
-    def loop_target(self, target, fact: frozenset) -> frozenset:
+    def loop_target(self, target, fact: dict) -> dict:
         bound = {n.id for n in tp.walk(target) if isinstance(n, gast.Name)}
-        return frozenset(pair for pair in fact if pair[0] not in bound)
+        if bound.isdisjoint(fact):
+            return fact
+        return {name: params for name, params in fact.items() if name not in bound}
 
-    def transfer(self, s, fact: frozenset) -> frozenset:
+    def transfer(self, s, fact: dict) -> dict:
         if is_append(s):
             xs, value = s.value.func.value.id, s.value.args[0]
-            self.written |= _held(fact, xs)
-            shared = _held(fact, value.id) if isinstance(value, gast.Name) else set()
-            return fact | {(xs, p) for p in shared}
+            self.written |= fact.get(xs, _NOTHING)
+            shared = fact.get(value.id, _NOTHING) if isinstance(value, gast.Name) else _NOTHING
+            return _adding(fact, xs, shared)
         receiver = changed_in_place(s)
         if receiver is not None:  # xs.insert(0, v), d.update(e): the object itself changes
-            self.written |= _held(fact, receiver)
+            self.written |= fact.get(receiver, _NOTHING)
         if not isinstance(s, gast.Assign):
             return fact
         op = self.ops[id(s)]
         if op.kind == "pop" and isinstance(op.container, gast.Name):  # `v = xs.pop()` changes xs's object
-            self.written |= _held(fact, op.container.id)
+            self.written |= fact.get(op.container.id, _NOTHING)
         target = s.targets[0]
-        shared = {p for name in _may_share(s, op) for p in _held(fact, name)}
+        shared = frozenset(p for name in _may_share(s, op) for p in fact.get(name, _NOTHING))
         if isinstance(target, gast.Subscript):  # a store: into the container's object
             name = target.value.id
-            self.written |= _held(fact, name)
-            return fact | {(name, p) for p in shared}
+            self.written |= fact.get(name, _NOTHING)
+            return _adding(fact, name, shared)
         name = target.id
         if is_inplace(s):  # `x += v`: into x's object, when an array
-            self.written |= _held(fact, name)
+            self.written |= fact.get(name, _NOTHING)
             return fact
-        return frozenset(pair for pair in fact if pair[0] != name) | {(name, p) for p in shared}
+        if name not in fact and not shared:
+            return fact
+        rebound = {n: params for n, params in fact.items() if n != name}
+        if shared:
+            rebound[name] = shared
+        return rebound
+
+
+def _adding(fact: dict, name: str, params: frozenset) -> dict:
+    """``fact`` where ``name`` may hold ``params`` too."""
+    held = fact.get(name, _NOTHING)
+    if params <= held:
+        return fact
+    added = dict(fact)
+    added[name] = held | params
+    return added
 
 
 def _may_change_its_object(assign, op, varied: set) -> bool:
@@ -276,10 +306,6 @@ def _may_change_its_object(assign, op, varied: set) -> bool:
     func = op.call.func
     receiver = func.value.id if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) else None
     return any(o in varied and o != receiver for o in op.operands)
-
-
-def _held(fact: frozenset, name: str) -> set[str]:
-    return {p for n, p in fact if n == name}
 
 
 def _names_stop_gradient(func) -> bool:

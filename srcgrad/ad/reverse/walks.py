@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import gast
 
+from ...core import templates as tp
 from ...core.ir import assignments, target_of
 from ...core.names import NameGen
 
@@ -86,7 +87,7 @@ class RememberedWalks:
         """``id`` of the body of every loop inside ``body`` (worked out once)."""
         key = ("loops", id(body))
         if key not in self._loop_facts:
-            inner = (n.body for s in body for n in gast.walk(s) if isinstance(n, (gast.For, gast.While)))
+            inner = (n.body for n in tp.walk(body) if isinstance(n, (gast.For, gast.While)))
             self._loop_facts[key] = tuple(map(id, inner))
         return self._loop_facts[key]
 
