@@ -107,3 +107,59 @@ def test_each_transformation_gets_the_stages_output_unchanged(tmp_path):
     assert _without_module_names(srcgrad.source(pullback)) == first
     np.testing.assert_allclose(gx, finite_difference_gradient(lambda v: f(v, s), x), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(gs, finite_difference_gradient(lambda v: f(x, float(v)), s), rtol=1e-6, atol=1e-8)
+
+
+WRITES_ITS_ARGUMENT_IN_A_LOOP = '''
+def f(x, s):
+    acc = 0.0
+    for k in range(3):
+        x[k] = np.sin(s * x[k]) + acc
+        acc = acc + x[k] * x[0]
+    return acc + np.sum(x ** 2)
+'''
+
+
+def test_reverse_mode_solves_which_arguments_are_written_once(tmp_path, monkeypatch):
+    """``received_objects_written`` (a dataflow problem over the whole function) was solved
+    again at each of reverse mode's builds (the pushes' fixpoint takes several)."""
+    from srcgrad.ad import state
+
+    solved = []
+    original = state.received_objects_written
+
+    def counted(fn, ops):
+        solved.append(fn.name)
+        return original(fn, ops)
+
+    monkeypatch.setattr(state, "received_objects_written", counted)
+    f = load(tmp_path, WRITES_ITS_ARGUMENT_IN_A_LOOP)
+    x, s = np.array([0.3, -0.4, 0.8]), 0.6
+    _, (gx, gs) = srcgrad.value_and_grad(f, wrt=(0, 1))(x.copy(), s)
+    assert solved == ["f"]
+    np.testing.assert_allclose(gx, finite_difference_gradient(lambda v: f(v.copy(), s), x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gs, finite_difference_gradient(lambda v: f(x.copy(), float(v)), s), rtol=1e-6, atol=1e-8)
+
+
+def test_a_loop_settled_at_its_first_walk_is_not_walked_again():
+    """Liveness joins as a lattice does: a loop nest whose walk gives back the head it was
+    walked from is solved in one pass (a second one walked every statement again)."""
+    import gast
+
+    from srcgrad.analysis import dataflow
+
+    body = gast.parse(
+        "for i in range(3):\n"
+        "    for j in range(2):\n"
+        "        a = x * 2.0\n"
+        "        y = a + x\n"
+    ).body
+    problem = dataflow.Liveness()
+    walked = []
+    original = problem.transfer
+    problem.transfer = lambda s, live: walked.append(s) or original(s, live)
+    live = dataflow.solve(problem, body, frozenset({"x", "y", "range"}))
+    assert len(walked) == 2
+    inner = body[0].body[0]
+    assert live.after[id(inner.body[0])] == {"a", "x", "range"}
+    assert live.after[id(inner.body[1])] == {"x", "y", "range"}
+    assert live.before[id(body[0])] == {"x", "y", "range"}
