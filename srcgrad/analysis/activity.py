@@ -234,6 +234,8 @@ class _HoldsArgument(Problem):
     a function that the sharing rewrite made long; most statements bind a name holding
     none, which now costs a lookup.)"""
 
+    lattice = True
+
     def __init__(self, ops: dict):
         self.ops = ops
         self.written: set[str] = set()  # parameters some statement writes into (only grows)

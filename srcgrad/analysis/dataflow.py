@@ -47,6 +47,10 @@ class Problem:
     """One dataflow problem: a direction, a transfer function and a join."""
 
     backward: bool = False
+    # Whether ``join`` is a lattice's (``join(a, b) == a`` where ``b`` was joined into ``a``
+    # already): then a loop whose walk gives back the head it was walked from is settled,
+    # even on its first walk; another pass would walk it from that same head again.
+    lattice: bool = False
 
     def transfer(self, s, fact):
         """The fact after a simple statement (before it, for a backward problem)."""
@@ -79,7 +83,9 @@ def solve(problem: Problem, body: list, boundary) -> Solution:
     (forward) or at the exit (backward).
 
     An outermost loop is iterated until a whole pass over it changes no loop
-    head, its own or a nested one's; a nested loop takes one step per pass
+    head, its own or a nested one's (for a ``lattice`` problem: until every loop
+    walked in the pass gave back the head it was walked from, so a loop settled at
+    its first walk costs no pass that walks it again); a nested loop takes one step per pass
     (its head joins what the last pass brought back). So every pass walks the
     loop nest once, and the passes are about as many as facts take to flow
     round the deepest loop: the work grows with size times nesting, not as a
@@ -166,7 +172,9 @@ class _Walk:
                 for carried in breaks:
                     new = problem.join(new, carried)
             old = heads.get(id(s))
-            if old is None or not (old == head and new == head):  # (== is the problem's equality)
+            # (== is the problem's equality)
+            settled = new == head if problem.lattice else old is not None and old == head and new == head
+            if not settled:
                 self.changes += 1
             heads[id(s)] = new
             if not outermost or self.changes == 0:
@@ -216,6 +224,7 @@ class Liveness(Problem):
     """
 
     backward = True
+    lattice = True
 
     def __init__(self, faint: bool = False, pure: Callable[[gast.expr], bool] | None = None):
         self.faint = faint
@@ -333,6 +342,8 @@ class Defined:
 
 class Definedness(Problem, NameBits):
     """Facts are ``(maybe, must)`` bit masks (``bits`` numbers the names)."""
+
+    lattice = True
 
     def __init__(self):
         NameBits.__init__(self)
