@@ -709,7 +709,10 @@ def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | 
         return None
     if isinstance(s.op, gast.Add) and isinstance(value, (gast.List, gast.ListComp)):
         kind, test = list, "sg.is_list(ys)"
-        loop = [tp.stmt("for v in values:\n    ys.append(v)", ys=target.id, v=item, values=value)]
+        if isinstance(value, gast.List) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            loop = [tp.stmt("ys.append(v)", ys=target.id, v=e) for e in value.elts]  # xs += [a, b]
+        else:
+            loop = [tp.stmt("for v in values:\n    ys.append(v)", ys=target.id, v=item, values=value)]
     elif isinstance(s.op, gast.BitOr) and isinstance(value, gast.Dict) and None not in value.keys:
         kind, test = dict, "sg.is_dict(ys)"
         loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
