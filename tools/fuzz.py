@@ -41,6 +41,7 @@ import argparse
 import contextlib
 import copy
 import importlib.util
+import io
 import json
 import multiprocessing
 import random
@@ -66,12 +67,14 @@ FEATURES = (
     "augassign", "subscript_write", "slice_write", "alias", "view", "list", "append",
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
     "rebind_iterable", "method", "bound_method", "pytree", "signed_power",
-    "helper_writes", "inplace_value", "dict_update_value",
+    "helper_writes", "inplace_value", "dict_update_value", "list_alias", "list_alias_repeat",
+    "dict_merge", "dict_merge_names", "method_effect", "method_dropped",
 )
 # Forms that hit a known bug, left out unless asked for by name (dict key insertion and
 # rebinding the iterable of a `for` inside it are fixed): a dict's update read as a value,
-# `[d.update({...}) for t in v]`, runs unseen (silently wrong in both modes).
-KNOWN_BUGS: set[str] = {"dict_update_value"}
+# `[d.update({...}) for t in v]`, runs unseen (silently wrong in both modes); `ys *= 2` of a
+# list another name holds crashes reverse mode ("cotangents of a list of 2 and 4 elements added").
+KNOWN_BUGS: set[str] = {"dict_update_value", "list_alias_repeat"}
 # What srcgrad deliberately refuses, by a piece of its message: a program that drew such a
 # form counts as "refused" (not a failure) when its refusal says one of these.
 REFUSALS = {
@@ -79,7 +82,22 @@ REFUSALS = {
                       "which changes a list in place"),  # (.extend/.insert of a list it was given)
     "inplace_value": ("changes its list in place",),
     "dict_update_value": ("changes a dict in place",),
+    "dict_merge_names": ("`a | b` of dicts",),
+    "method_effect": ("assignment to an attribute", "a write into `self."),  # (augmented assignment too)
 }
+# The forms drawn now and then by the second stream (Generator.new_statement): feature, the
+# method that emits it, the chance per statement (--focus raises a feature's to FOCUSED).
+NEW_STATEMENTS = (
+    ("inplace_value", "_append_value", 0.006),
+    ("dict_update_value", "_update_value", 0.006),
+    ("list_alias", "_list_alias", 0.006),
+    ("list_alias_repeat", "_list_alias_repeat", 0.004),
+    ("dict_merge", "_dict_merge", 0.006),
+    ("dict_merge_names", "_dict_merge_names", 0.002),
+    ("method_effect", "_method_effect", 0.002),
+    ("method_dropped", "_method_dropped", 0.004),
+)
+FOCUSED = 0.08
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
 KNOWN_FAILURES: dict[str, str] = {}
@@ -144,12 +162,14 @@ class Generator:
     """Draws one module: a few helpers and ``f``, from one ``random.Random``."""
 
     def __init__(self, rng: random.Random, features: set[str], small: bool = False,
-                 extra: random.Random | None = None):
+                 extra: random.Random | None = None, focus: frozenset = frozenset()):
         self.rng = rng
         # forms added after the campaign began are drawn from a second stream, so that a
         # program that draws none of them is the one the seed gave before
         self.extra = extra or random.Random(0)
         self.refusals: set[str] = set()
+        self.focus = focus  # features of NEW_STATEMENTS drawn often (--focus)
+        self.classes: list[str] = []  # module-level lines put before f (the objects of method_effect)
         self.small = small  # at most 15 lines and loops two deep (the CI sample)
         self.allowed = features
         self.used: set[str] = set()
@@ -345,21 +365,31 @@ class Generator:
         getattr(self, f"_{form}")(scope, indent, loops, outer)
 
     def new_statement(self, scope, indent, loops, outer) -> bool:
-        """Now and then (by the second stream) a form srcgrad refuses: the value of a method
-        that changes its list or dict in place, read. Whether one was emitted."""
-        forms = []
-        if self.on("inplace_value") and self.names(scope, "l", writable=True):
-            forms.append(("append_value", 0.006))
-        if self.on("dict_update_value") and self.names(scope, "d"):
-            forms.append(("update_value", 0.006))
+        """Now and then (by the second stream) a form added since the campaign began
+        (NEW_STATEMENTS): some srcgrad refuses, some it follows. Whether one was emitted."""
         draw = self.extra.random()
-        for form, p in forms:
+        for feature, method, p in NEW_STATEMENTS:
+            if not self.on(feature) or not self.fits(feature, scope, loops, outer):
+                continue
+            p = FOCUSED if feature in self.focus else p
             if draw < p:
                 with self.drawing_extra():
-                    getattr(self, f"_{form}")(scope, indent, loops, outer)
+                    getattr(self, method)(scope, indent, loops, outer)
                 return True
             draw -= p
         return False
+
+    def fits(self, feature, scope, loops, outer) -> bool:
+        """Whether ``feature`` of NEW_STATEMENTS can be drawn here."""
+        if feature == "inplace_value":
+            return bool(self.names(scope, "l", writable=True))
+        if feature == "dict_update_value":
+            return bool(self.names(scope, "d"))
+        if feature == "list_alias_repeat":  # not in a loop: the list would double each trip
+            return loops == 0 and bool(self.names(scope, "l", writable=True))
+        if feature.startswith("method_"):
+            return outer["fn"] == "f"
+        return True
 
     def _over(self, scope):
         """What a comprehension runs over, and the scope inside it."""
@@ -403,6 +433,170 @@ class Generator:
             target = self.fresh("a")
             self.emit(indent, f'{target} = np.tanh({d}["p"] + np.sum({d}["q"]))')
             scope[target] = Var("s")
+
+    def _aliased_list(self, scope, indent) -> tuple[str, str]:
+        """A list of our own (one in scope, or made here) and a second name for the very
+        same list: ``ys = xs``, ``ys = xs if c else [...]`` (maybe xs), or ``ys = rows[k]``
+        of a list of lists holding it. Returns (xs, ys)."""
+        lists = self.names(scope, "l", writable=True)
+        if lists and self.coin(0.7):
+            xs = self.pick(lists)
+        else:
+            xs = self.fresh("xs")
+            self.emit(indent, f"{xs} = [{self.bounded(scope, 'v', 1)}, {self.bounded(scope, 'v', 1)}]")
+            scope[xs] = Var("l", writable=True)
+        ys = self.fresh("ys")
+        form = self.pick(["name", "name", "ternary", "rows"])
+        if form == "name":
+            self.emit(indent, f"{ys} = {xs}")
+        elif form == "ternary":
+            self.emit(indent, f"{ys} = {xs} if {self.condition(scope)} else [{self.bounded(scope, 'v', 1)}]")
+        else:
+            rows, other = self.fresh("rows"), f"[{self.bounded(scope, 'v', 1)}]"
+            k = self.rng.randrange(2)
+            self.emit(indent, f"{rows} = [{xs}, {other}]" if k == 0 else f"{rows} = [{other}, {xs}]")
+            self.emit(indent, f"{ys} = {rows}[{k}]")
+        return xs, ys
+
+    def read_list(self, scope, indent, xs) -> None:
+        """Read a list after it changed through another name: its last element, its sum, its length."""
+        reads = [f"np.sum({xs}[-1])", f"np.sum(sum({xs}))", f"np.sum({xs}[len({xs}) - 2])",
+                 f"len({xs}) * {self.atom(scope, 's')}"]
+        target = self.fresh("a")
+        self.emit(indent, f"{target} = np.tanh({' + '.join(self.rng.sample(reads, 2))})")
+        scope[target] = Var("s")
+
+    def _list_alias(self, scope, indent, loops, outer):
+        """``ys += [v]`` (maybe in a loop) where ys is xs by another name: xs grows too, then
+        is read (srcgrad once missed the element: a silent wrong derivative)."""
+        self.used.add("list_alias")
+        xs, ys = self._aliased_list(scope, indent)
+        inner, body = scope, indent
+        if self.coin(0.4):
+            i = self.fresh("i")
+            self.emit(indent, f"for {i} in range({self.pick(['2', '3'])}):")
+            inner, body = dict(scope), indent + 1
+            inner[i] = Var("i")
+        self.emit(body, f"{ys} += [{self.bounded(inner, 'v', 1)}]")
+        self.read_list(scope, indent, xs)
+
+    def _list_alias_repeat(self, scope, indent, loops, outer):
+        """``ys *= 2`` where ys is xs by another name (a known bug: reverse mode crashes)."""
+        self.used.add("list_alias_repeat")
+        xs, ys = self._aliased_list(scope, indent)
+        self.emit(indent, f"{ys} *= 2")
+        self.read_list(scope, indent, xs)
+
+    def _merged_value(self, scope, d) -> tuple[str, str, str]:
+        """A key (one ``d`` has, or a new one), its kind, and a value for it (maybe reading d)."""
+        if self.coin(0.3):
+            key, kind = self.fresh("k"), self.pick("sv")
+            return key, kind, self.bounded(scope, kind, 1)
+        key, kind = self.pick(scope[d].keys)
+        value = self.bounded(scope, kind, 1)
+        return key, kind, f'0.5 * {d}["{key}"] + {value}' if self.coin(0.5) else value
+
+    def _dict_merge(self, scope, indent, loops, outer):
+        """``e = d | {k: v}`` or ``e = {k: v} | d`` (a new dict), ``d |= {k: v}``, or ``e = d;
+        e |= {k: v}`` (d changes by another name), then maybe d or e read at once."""
+        self.used.add("dict_merge")
+        dicts = self.names(scope, "d")
+        if dicts and self.coin(0.7):
+            d = self.pick(dicts)
+        else:
+            d = self.fresh("d")
+            self.emit(indent, f'{d} = {{"p": {self.bounded(scope, "s", 1)}, "q": {self.bounded(scope, "v", 1)}}}')
+            scope[d] = Var("d", keys=DICT_KEYS)
+        key, kind, value = self._merged_value(scope, d)
+        keys = scope[d].keys + (((key, kind),) if (key, kind) not in scope[d].keys else ())
+        form = self.pick(["merge", "merge", "merge_left", "update", "alias"])
+        if form.startswith("merge"):
+            e, display = self.fresh("d"), f'{{"{key}": {value}}}'
+            self.emit(indent, f"{e} = {d} | {display}" if form == "merge" else f"{e} = {display} | {d}")
+            scope[e] = Var("d", keys=keys)
+        else:
+            e = d
+            if form == "alias":
+                e = self.fresh("e")
+                self.emit(indent, f"{e} = {d}")
+            self.emit(indent, f'{e} |= {{"{key}": {value}}}')
+            scope[d] = replace(scope[d], keys=keys)
+            e = d
+        if self.coin(0.5):
+            target = self.fresh("a")
+            read = f'{e}["{key}"]' if kind == "s" else f'np.sum({e}["{key}"])'
+            self.emit(indent, f'{target} = np.tanh({read} + np.sum({e}["q"]))')
+            scope[target] = Var("s")
+
+    def _dict_merge_names(self, scope, indent, loops, outer):
+        """``m = d | e`` of two dicts holding derivatives: refused where it runs."""
+        self.used.add("dict_merge_names")
+        self.refusals.update(REFUSALS["dict_merge_names"])
+        dicts = self.names(scope, "d")
+        named = [self.pick(dicts)] if dicts and self.coin(0.6) else []
+        while len(named) < 2:
+            named.append(self.fresh("d"))
+            value = f'{{"p": {self.bounded(scope, "s", 1)}, "q": {self.bounded(scope, "v", 1)}}}'
+            self.emit(indent, f"{named[-1]} = {value}")
+        d, e = self.rng.sample(named, 2)
+        m = self.fresh("d")
+        self.emit(indent, f"{m} = {d} | {e}")
+        scope[m] = Var("d", keys=DICT_KEYS)
+
+    def effect_object(self, scope, indent, method: list[str]) -> str:
+        """A class of the program's own with ``method`` (its lines, at one indent), put before
+        f; returns an object of it: a module-level one, or one f makes here."""
+        cls = self.fresh("K")
+        self.classes += [f"class {cls}:", "    def __init__(self, scale):", "        self.scale = scale",
+                         "        self.total = 0.0", "        self.xs = []", ""]
+        self.classes += ["    " + line for line in method] + ["", ""]
+        scale = self.pick(CONSTANTS)
+        if self.coin(0.5):
+            obj = f"o{cls[1:]}"
+            self.classes += [f"{obj} = {cls}({scale})", "", ""]
+            return obj
+        obj = self.fresh("acc")
+        self.emit(indent, f"{obj} = {cls}({scale})")
+        return obj
+
+    def call_for_effect(self, scope, indent, call: str) -> None:
+        """``obj.m(v)``, ``print(obj.m(v))``, ``_ = obj.m(v)``, or ``list(map(obj.m, xs))``:
+        the call's value dropped."""
+        lists = self.names(scope, "l")
+        form = self.pick(["statement", "statement", "print", "underscore"] + ["map"] * bool(lists))
+        if form == "map":
+            self.emit(indent, f"list(map({call}, {self.pick(lists)}))")
+            return
+        arg = self.bounded(scope, "v", 1)
+        text = {"statement": "{}", "print": "print({})", "underscore": "_ = {}"}[form]
+        self.emit(indent, text.format(f"{call}({arg})"))
+
+    def _method_effect(self, scope, indent, loops, outer):
+        """A method that writes into its object (``self.total = ...``, ``self.total += ...``,
+        ``self.xs.append(v)``) called for its effect: refused where it runs."""
+        self.used.add("method_effect")
+        self.refusals.update(REFUSALS["method_effect"])
+        write = self.pick(["self.total = self.total + self.scale * np.sum(v)",
+                           "self.total += self.scale * np.sum(v)", "self.xs.append(self.scale * v)",
+                           "self.last = np.sin(v)"])
+        result = self.pick(["", "", "return self.total", "return np.sum(v) * self.scale"])
+        obj = self.effect_object(scope, indent, ["def add(self, v):", f"    {write}"]
+                                 + ([f"    {result}"] if result else []))
+        self.call_for_effect(scope, indent, f"{obj}.add")
+        if obj.startswith("acc") and self.coin(0.5):  # one f made: its state read afterwards
+            target = self.fresh("a")
+            read = f"np.sum({obj}.xs[-1])" if "append" in write else f"np.tanh({obj}.total)"
+            self.emit(indent, f"{target} = {read if 'last' not in write else f'np.sum({obj}.last)'}")
+            scope[target] = Var("s")
+
+    def _method_dropped(self, scope, indent, loops, outer):
+        """A method that changes nothing, called for its effect, its value dropped: followed."""
+        self.used.add("method_dropped")
+        inner = {"v": Var("v"), "c": Var("s")}
+        obj = self.effect_object(scope, indent, [
+            "def peek(self, v):", f"    c = self.scale * {self.pick(CONSTANTS)} + self.total",
+            f"    return {self.bounded(inner, self.pick('sv'), 1)}"])
+        self.call_for_effect(scope, indent, f"{obj}.peek")
 
     def _assign_s(self, scope, indent, loops, outer):
         name = self.target(scope, "s", outer)
@@ -773,8 +967,9 @@ class Generator:
 
     def write_argument(self, scope, indent, kind) -> None:
         """Statements that change the helper's parameter ``p0`` in place, maybe under an ``if``
-        or in a loop: ``.pop()`` ("L"), ``.append``/``+=``/a store or an update of an array it
-        holds ("l", "d"), ``+=``/``*=``/a slice store ("W")."""
+        or in a loop: ``.pop()``/``.pop(i)`` ("L"), ``.append``/``.insert``/``.reverse()``/``+=``/
+        ``.update``/a store or an update of an array it holds ("l", "d"), ``+=``/``*=``/a slice
+        store ("W")."""
         inner = scope
         wrap = self.pick(["", "", "if", "for"] if kind != "L" else ["", "", "if"])
         if wrap:
@@ -788,27 +983,32 @@ class Generator:
             indent += 1
         for _ in range(1 if kind == "L" else self.rng.randint(1, 2)):
             if kind == "L":
+                pop = self.pick(["p0.pop()", "p0.pop()", "p0.pop(0)", "p0.pop(1)"])
                 if self.coin(0.7):
                     v = self.fresh("v")
-                    self.emit(indent, f"{v} = p0.pop()")
+                    self.emit(indent, f"{v} = {pop}")
                     inner[v] = Var("v")
                 else:
-                    self.emit(indent, "p0.pop()")
+                    self.emit(indent, pop)
             elif kind == "W":
                 self.update_array(inner, indent, "p0")
             elif kind == "l":
                 value = self.bounded(inner, "v", 1)
-                form = self.pick(["append", "extend", "plus", "insert", "store", "element", "element"])
-                if form in ("append", "extend", "plus", "insert"):
+                form = self.pick(["append", "extend", "plus", "insert", "reverse", "store", "element", "element"])
+                if form in ("append", "extend", "plus", "insert", "reverse"):
                     self.emit(indent, {"append": f"p0.append({value})", "extend": f"p0.extend([{value}])",
-                                       "plus": f"p0 += [{value}]", "insert": f"p0.insert(0, {value})"}[form])
+                                       "plus": f"p0 += [{value}]", "insert": f"p0.insert({self.pick('01')}, {value})",
+                                       "reverse": "p0.reverse()"}[form])
                 elif form == "store":
                     self.emit(indent, f"p0[{self.pick(['0', '1', '-1'])}] = {value}")
                 else:
                     self.update_held(inner, indent, f"p0[{self.pick(['0', '1', '-1'])}]")
             else:  # "d"
-                form = self.pick(["store", "insert", "element", "element"])
-                if form == "store":
+                form = self.pick(["store", "insert", "update", "element", "element"])
+                if form == "update":  # a key it has or a new one
+                    key, k = self.pick(DICT_KEYS + ((self.fresh("k"), self.pick("sv")),))
+                    self.emit(indent, f'p0.update({{"{key}": {self.bounded(inner, k, 1)}}})')
+                elif form == "store":
                     key, k = self.pick(DICT_KEYS)
                     self.emit(indent, f'p0["{key}"] = {self.bounded(inner, k, 1)}')
                 elif form == "insert":
@@ -875,13 +1075,15 @@ class Generator:
         while self.budget > 1:
             self.statement(scope, 1, 0, outer)
         self.emit(1, f"return {self.result(scope)}")
-        return Program("\n".join(self.lines) + "\n", params, set(self.used), len(self.lines) - start + 1,
-                       tuple(sorted(self.refusals)))
+        lines = len(self.lines) - start + 1
+        self.lines[start - 1:start - 1] = self.classes  # before f
+        return Program("\n".join(self.lines) + "\n", params, set(self.used), lines, tuple(sorted(self.refusals)))
 
 
-def generate(seed: int, index: int, features: set[str], small: bool = False) -> Program:
+def generate(seed: int, index: int, features: set[str], small: bool = False,
+             focus: frozenset = frozenset()) -> Program:
     rng, extra = random.Random(f"{seed}:{index}"), random.Random(f"{seed}:{index}:new forms")
-    return Generator(rng, features, small, extra).program()
+    return Generator(rng, features, small, extra, focus).program()
 
 
 # -- checking one program ------------------------------------------------------------
@@ -1018,7 +1220,14 @@ def _call(stage: str, fn, *args, **kwargs):
 
 def check(program: Program, seed: int, index: int, directory: Path, hvp: bool = True,
           first_attempt: int = 0, transform_only: bool = False) -> Outcome:
-    """Run every check on ``program``; the outcome says which failed first."""
+    """Run every check on ``program``; the outcome says which failed first. What the program
+    prints (``print(obj.m(v))``) is dropped, not mixed into the report."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return _check(program, seed, index, directory, hvp, first_attempt, transform_only)
+
+
+def _check(program: Program, seed: int, index: int, directory: Path, hvp: bool, first_attempt: int,
+           transform_only: bool) -> Outcome:
     import srcgrad
 
     outcome = Outcome(seed, index, "pass", features=sorted(program.features), lines=program.lines,
@@ -1205,13 +1414,13 @@ _worker_dir: Path | None = None
 
 def _work(job) -> Outcome:
     global _worker_dir
-    seed, index, features, timeout, hvp, transform_only, small = job
+    seed, index, features, timeout, hvp, transform_only, small, focus = job
     if _worker_dir is None:
         _worker_dir = Path(tempfile.mkdtemp(prefix="srcgrad_fuzz_"))
         sys.path.insert(0, str(_worker_dir))
         signal.signal(signal.SIGALRM, _alarm)
         np.seterr(all="ignore")
-    program = generate(seed, index, features, small)
+    program = generate(seed, index, features, small, focus)
     signal.alarm(timeout)
     try:
         return check(program, seed, index, _worker_dir, hvp=hvp, transform_only=transform_only)
@@ -1263,9 +1472,10 @@ def parse_features(text: str | None, with_known: bool) -> set[str]:
 
 
 def run(seed: int, start: int, count: int, features: set[str], jobs: int = 1, timeout: int = 120,
-        hvp: bool = True, transform_only: bool = False, small: bool = False):
+        hvp: bool = True, transform_only: bool = False, small: bool = False, focus: frozenset = frozenset()):
     """Check programs ``start .. start + count - 1`` of ``seed``; yield their outcomes in order."""
-    jobs_list = [(seed, k, features, timeout, hvp, transform_only, small) for k in range(start, start + count)]
+    jobs_list = [(seed, k, features, timeout, hvp, transform_only, small, focus)
+                 for k in range(start, start + count)]
     if jobs <= 1:
         for job in jobs_list:
             yield _work(job)
@@ -1450,6 +1660,8 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--features", help="comma list: +name / -name to add or drop forms (default: all but known bugs)")
     parser.add_argument("--with-known-bugs", action="store_true", help=f"also draw {sorted(KNOWN_BUGS)}")
+    parser.add_argument("--focus", default="", help="comma list of features of the forms drawn now and then "
+                        f"({', '.join(f for f, _, _ in NEW_STATEMENTS)}) to draw often (and draw)")
     parser.add_argument("--no-hvp", action="store_true", help="skip the second-order check")
     parser.add_argument("--transform-only", action="store_true", help="only time the cold transformations")
     parser.add_argument("--small", action="store_true", help="programs of at most 15 lines, loops two deep")
@@ -1470,12 +1682,16 @@ def main(argv=None) -> int:
     if opts.reduce:
         reduce(Path(opts.reduce), hvp=not opts.no_hvp)
         return 0
-    features = parse_features(opts.features, opts.with_known_bugs)
+    focus = frozenset(name for name in opts.focus.split(",") if name)
+    unknown = focus - {f for f, _, _ in NEW_STATEMENTS}
+    if unknown:
+        raise SystemExit(f"--focus: not a form drawn now and then: {', '.join(sorted(unknown))}")
+    features = parse_features(opts.features, opts.with_known_bugs) | focus
     outcomes = []
     log = open(opts.json, "a") if opts.json else None
     started = time.time()
     for outcome in run(opts.seed, opts.start, opts.count, features, opts.jobs, opts.timeout, not opts.no_hvp,
-                       opts.transform_only, opts.small):
+                       opts.transform_only, opts.small, focus):
         outcomes.append(outcome)
         if opts.show:
             print(outcome.source)
@@ -1494,7 +1710,8 @@ def main(argv=None) -> int:
     if log:
         log.close()
     print(f"python tools/fuzz.py --seed {opts.seed} --start {opts.start} --count {opts.count} "
-          f"--jobs {opts.jobs} --features {','.join(sorted(features))}  ({time.time() - started:.0f} s)")
+          f"--jobs {opts.jobs} --features {','.join(sorted(features))}"
+          + (f" --focus {','.join(sorted(focus))}" if focus else "") + f"  ({time.time() - started:.0f} s)")
     print(summarize(outcomes))
     return 1 if any(o.status == "fail" for o in outcomes) else 0
 
