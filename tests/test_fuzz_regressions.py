@@ -358,3 +358,55 @@ def f(x, s):
     return np.sum(np.sin(y) * np.arange(1, 4))
 """)
     srcgrad.check_grads(f, [X3.copy(), -0.6], modes=("rev", "fwd"), wrt=[0])
+
+
+@pytest.mark.xfail(strict=True, reason="the merge's own rewrite refuses the store (names `key`, not the user's code)")
+@pytest.mark.parametrize("merge", ['d |= {"q": np.cos(d["q"])}', 'd = d | {"q": np.cos(d["q"])}',
+                                   'd = {**d, "q": np.cos(d["q"])}'])
+def test_a_store_into_an_array_a_merged_dict_holds(tmp_path, merge):
+    # fuzz seed 12345 (--focus dict_merge), programs 3, 17 and 20, reduced: Python stores into
+    # the new array np.cos(...) made; `d |= ...` is refused with "an in-place update of `d[key]`
+    # while the tuple `(key, d[key])` holds it" (names of srcgrad's own rewrite), the other
+    # merges with "an in-place update of an array a tuple holds (a function's results, unpacked)".
+    # (Before `|` of dicts was followed, the first two were silently wrong in reverse mode.)
+    f = load(tmp_path, f"""
+def f(x, s):
+    d = {{"p": s, "q": x * s}}
+    {merge}
+    d["q"][-3] = np.tanh(s)
+    return np.sum(d["q"]) + d["p"]
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))
+
+
+@pytest.mark.xfail(strict=True, reason="reverse mode: 'cotangents of a list of 2 and 8 elements added'")
+def test_repeating_a_list_through_another_name(tmp_path):
+    # fuzz feature list_alias_repeat (behind --with-known-bugs): ys *= 2 repeats the list xs
+    # is too; forward mode follows it, reverse mode crashes adding the cotangents
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), x * s]
+    ys = xs
+    ys *= 2
+    return np.sum(xs[-1]) + np.sum(sum(xs))
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))
+
+
+@pytest.mark.xfail(strict=True, reason="refused as 'an in-place update of an array that `t6` and `ys` both hold'")
+def test_two_lists_extended_through_other_names_in_a_loop(tmp_path):
+    # fuzz seed 12345 (--focus list_alias), program 34, reduced: no array is written in
+    # place here, and `t6` is no name of the program (srcgrad's own, for the `if` expression)
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.cos(x), x * s]
+    for i in range(2):
+        ys = xs
+        for j in range(2):
+            ys += [np.cos(xs[-1])]
+        zs = xs if i == 1 else [x * s]
+        for k in range(2):
+            zs += [np.tanh(x * s)]
+    return np.sum(xs[-1]) + np.sum(sum(xs)) + s
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"))

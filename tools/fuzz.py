@@ -28,6 +28,7 @@ Usage::
     python tools/fuzz.py --seed 1 --count 1000 [--jobs 1] [--features -dict_insert,-kinks]
     python tools/fuzz.py --seed 1 --start 17 --count 1 --show      # one program, printed
     python tools/fuzz.py --reduce fuzz-failures/s1_k17_grad.py     # shrink a saved failure
+    python tools/fuzz.py --seed 1 --count 40 --focus dict_merge      # a newer form drawn often
 
 Each process gets at most ``--memory`` GiB of address space (4 by default): a
 transformation that explodes fails with ``MemoryError``, a class of its own, instead of the
@@ -79,7 +80,8 @@ KNOWN_BUGS: set[str] = {"dict_update_value", "list_alias_repeat"}
 # form counts as "refused" (not a failure) when its refusal says one of these.
 REFUSALS = {
     "helper_writes": ("writes into its argument", "follows .pop() of a list the function makes only",
-                      "which changes a list in place"),  # (.extend/.insert of a list it was given)
+                      "which changes a list in place",  # (.extend/.insert of a list it was given)
+                      "`.update(...)`, which changes"),  # (p0.update({...}) of a dict holding derivatives)
     "inplace_value": ("changes its list in place",),
     "dict_update_value": ("changes a dict in place",),
     "dict_merge_names": ("`a | b` of dicts",),
@@ -100,7 +102,11 @@ NEW_STATEMENTS = (
 FOCUSED = 0.08
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
 # by a piece of their message: counted as "known", so that a run shows what is new.
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "dict_merge_store": "while the tuple `(key, ",  # d |= {...}, then d["q"][0] = v
+    "dict_merge_store_fwd": "an array a tuple holds (a function's results, unpacked)",  # e = d | {...} too
+    "list_alias_repeat": "cotangents of a list of",  # ys = xs; ys *= 2
+}
 
 
 # -- the generator -------------------------------------------------------------------
@@ -386,7 +392,7 @@ class Generator:
         if feature == "dict_update_value":
             return bool(self.names(scope, "d"))
         if feature == "list_alias_repeat":  # not in a loop: the list would double each trip
-            return loops == 0 and bool(self.names(scope, "l", writable=True))
+            return loops == 0
         if feature.startswith("method_"):
             return outer["fn"] == "f"
         return True
