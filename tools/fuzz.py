@@ -73,9 +73,9 @@ FEATURES = (
 )
 # Forms that hit a known bug, left out unless asked for by name (dict key insertion and
 # rebinding the iterable of a `for` inside it are fixed): a dict's update read as a value,
-# `[d.update({...}) for t in v]`, runs unseen (silently wrong in both modes); `ys *= 2` of a
-# list another name holds crashes reverse mode ("cotangents of a list of 2 and 4 elements added").
-KNOWN_BUGS: set[str] = {"dict_update_value", "list_alias_repeat"}
+# `[d.update({...}) for t in v]`, runs unseen (silently wrong in both modes). (`ys *= 2` of a
+# list another name holds is followed where ys was surely bound to a list, else refused.)
+KNOWN_BUGS: set[str] = {"dict_update_value"}
 # What srcgrad deliberately refuses, by a piece of its message: a program that drew such a
 # form counts as "refused" (not a failure) when its refusal says one of these.
 REFUSALS = {
@@ -86,6 +86,7 @@ REFUSALS = {
     "dict_update_value": ("changes a dict in place",),
     "dict_merge_names": ("`a | b` of dicts",),
     "method_effect": ("assignment to an attribute", "a write into `self."),  # (augmented assignment too)
+    "list_alias_repeat": ("`*` repeating a list or tuple not known to be one",),  # (ys = rows[k]: a list?)
 }
 # The forms drawn now and then by the second stream (Generator.new_statement): feature, the
 # method that emits it, the chance per statement (--focus raises a feature's to FOCUSED).
@@ -105,7 +106,6 @@ FOCUSED = 0.08
 KNOWN_FAILURES: dict[str, str] = {
     "dict_merge_store": "while the tuple `(key",  # d |= {...}, then d["q"][0] = v (`(key2, d7[key2])`)
     "dict_merge_store_fwd": "an array a tuple holds (a function's results, unpacked)",  # e = d | {...} too
-    "list_alias_repeat": "cotangents of a list of",  # ys = xs; ys *= 2
 }
 
 
@@ -487,7 +487,7 @@ class Generator:
         self.read_list(scope, indent, xs)
 
     def _list_alias_repeat(self, scope, indent, loops, outer):
-        """``ys *= 2`` where ys is xs by another name (a known bug: reverse mode crashes)."""
+        """``ys *= 2`` where ys is xs by another name: the list repeated in place."""
         self.used.add("list_alias_repeat")
         xs, ys = self._aliased_list(scope, indent)
         self.emit(indent, f"{ys} *= 2")

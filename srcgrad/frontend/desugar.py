@@ -738,7 +738,8 @@ def _surely(kind: type, name: str, bound: dict, seen: frozenset) -> bool:
     values = bound.get(name)
     if not values or name in seen:
         return False
-    for v in values:
+    sides = [side for v in values for side in ((v.body, v.orelse) if isinstance(v, gast.IfExp) else (v,))]
+    for v in sides:  # (both sides of `xs if c else [...]`)
         if isinstance(v, gast.Name):
             if not _surely(kind, v.id, bound, seen | {name}):
                 return False
