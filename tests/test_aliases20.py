@@ -161,3 +161,20 @@ def test_a_list_repeated_where_srcgrad_cannot_tell_it_is_one_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="`\\*` repeating a list"):
         srcgrad.grad(repeated_through_another_name, mode="rev")(X, Y)
     srcgrad.check_grads(repeated_through_another_name, modes=("fwd",))(X, Y)
+
+
+def repeated_in_place_through_a_rows_element(x, y):
+    # fuzz seed 4242 program 2 (--focus list_alias_repeat), reduced: `ys = rows[0]` may be any
+    # kind, and `ys *= 2` was taken for an array's update: len(xs) stayed 2 (value and
+    # derivative silently wrong in both modes)
+    xs = [x / (1.0 + x**2), np.cos(y)]
+    rows = [xs, [np.cos(-y)]]
+    ys = rows[0]
+    ys *= 2
+    return np.tanh(np.sum(xs[-1]) + len(xs) * x[-2])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_list_another_name_may_hold_changed_by_augmented_assignment_is_refused(mode):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_aliases20.py:\d+:\d+: an augmented assignment changing a list"):
+        srcgrad.grad(repeated_in_place_through_a_rows_element, mode=mode)(X, Y)

@@ -256,7 +256,8 @@ class SharedMemory:
             # `x += v` updates x's array in place only when x is an array (not a number; a list's
             # `+= [v]` is appends: frontend.desugar)
             flag = self.names.fresh(f"{name}_is_array")
-            check = self.added(tp.assign(flag, tp.expr("sg.is_array(x)", x=name)), s)
+            at = tp.const(str(self.parsed.location(s)))
+            check = self.added(tp.assign(flag, tp.expr("sg.array_updated(x, w)", x=name, w=at)), s)
             out.insert(len(out) - 2, check)
             code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         out += code

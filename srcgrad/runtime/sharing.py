@@ -27,6 +27,19 @@ def is_array(x) -> bool:
     )
 
 
+def array_updated(x, at: str | None = None) -> bool:
+    """Whether ``x op= v`` updates an array in place, which generated code then carries to the
+    names that may share it. A list or dict ``op=`` changes in place too (``ys *= 2`` repeats
+    the list), where ``frontend.desugar`` could not tell it was one: refused, since those names
+    would not see the change."""
+    if isinstance(x, (list, dict)):
+        raise UnsupportedSyntaxError(
+            f"an augmented assignment changing a {type(x).__name__} another name may hold in place",
+            Location.parse(at), "make a new one (`ys = ys * 2`, `ys = ys + zs`), or change it through the name that made it",
+        )
+    return is_array(x)
+
+
 def is_list(x) -> bool:
     """Whether ``x += [v]`` extends ``x`` in place (a list), rather than adding elementwise."""
     return isinstance(x, list)
