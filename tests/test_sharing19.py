@@ -183,3 +183,20 @@ def f(x, y):
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=REBOUND):
         srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
+
+
+def test_a_number_in_a_slot_updated_is_no_array_shared(tmp_path):
+    # hypothesis (tests/test_programs_inplace.py), session 20: out5 holds x[0], a NumPy number, in
+    # slots appended under the name t7 rebound each trip; `out5[2] += v` rebinds the slot (a
+    # number changes nothing in place) and was refused as "an in-place update of an array that
+    # `out5` may hold in another slot too"
+    f = load(tmp_path, """
+def f(x, s):
+    out = []
+    for i in range(3):
+        out.append(x[0])
+    for j in range(2):
+        out[2] += out[-1] * s
+    return sum(out) * s
+""")
+    srcgrad.check_grads(f, [np.array([0.3, 1.2, -0.4]), 0.9], modes=("rev", "fwd"))

@@ -86,7 +86,9 @@ REFUSALS = {
     "dict_update_value": ("changes a dict in place",),
     "dict_merge_names": ("`a | b` of dicts",),
     "method_effect": ("assignment to an attribute", "a write into `self."),  # (augmented assignment too)
-    "list_alias_repeat": ("`*` repeating a list or tuple not known to be one",),  # (ys = rows[k]: a list?)
+    "list_alias_repeat": ("`*` repeating a list or tuple not known to be one",  # (ys = rows[k]: a list?)
+                          "an augmented assignment changing a"),
+    "dict_merge": ("an augmented assignment changing a",),  # (e = rows[k]; e |= {...})
 }
 # The forms drawn now and then by the second stream (Generator.new_statement): feature, the
 # method that emits it, the chance per statement (--focus raises a feature's to FOCUSED).

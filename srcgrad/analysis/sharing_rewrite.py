@@ -809,9 +809,13 @@ def _slots_missed(writer: SharedMemory, s) -> list:
                  "in another slot too, put there under a name rebound since")
     hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
     refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
-    if None in flags:
+    tests = [] if None in flags else [_any(flags)]
+    if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):  # xs[k] += v: only an array changes in place
+        tests.insert(0, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0])))
+    if not tests:
         return [refusal]
-    return [gast.copy_location(gast.If(test=_any(flags), body=[refusal], orelse=[]), s)]
+    test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
+    return [gast.copy_location(gast.If(test=test, body=[refusal], orelse=[]), s)]
 
 
 def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
