@@ -185,18 +185,67 @@ def f(x, y):
         srcgrad.value_and_grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
 
 
-def test_a_number_in_a_slot_updated_is_no_array_shared(tmp_path):
-    # hypothesis (tests/test_programs_inplace.py), session 20: out5 holds x[0], a NumPy number, in
-    # slots appended under the name t7 rebound each trip; `out5[2] += v` rebinds the slot (a
-    # number changes nothing in place) and was refused as "an in-place update of an array that
-    # `out5` may hold in another slot too"
-    f = load(tmp_path, """
-def f(x, s):
-    out = []
-    for i in range(3):
-        out.append(x[0])
-    for j in range(2):
-        out[2] += out[-1] * s
-    return sum(out) * s
-""")
-    srcgrad.check_grads(f, [np.array([0.3, 1.2, -0.4]), 0.9], modes=("rev", "fwd"))
+
+# hypothesis (tests/test_programs_inplace.py), session 20: a list holds numbers only (x[0],
+# y0[k] of vectors, s + s), appended under names rebound each trip, and an in-place update
+# (`out5[2] += v` of a number, `v9 *= -0.7` of a view of y0) was refused as "an in-place update
+# of an array that `out5` may hold in another slot too": a list of numbers shares no memory
+SLOTS_OF_NUMBERS = [
+    """
+def f(x, M, s):
+    y0 = np.zeros_like(x)
+    y1 = np.zeros_like(x)
+    out2 = [x[i4] * x[i4 + 1] + s for i4 in range(3)]
+    out5 = []
+    for i6 in range(3):
+        if (M[i6 - 1, i6] / (1.0 + s * s)) > 0.0:
+            out5.append(x[0])
+        else:
+            out5.append(s)
+    y0[0] = np.sin(s)
+    for i7 in range(4):
+        y0[[0, 2, 1]] *= s
+        out5[2] += (out5[-1] * y0[i7 - 1])
+    out8 = []
+    for i9 in range(3):
+        if i9 % 2 == 0:
+            out8.append((out5[-1] - 0.5))
+        else:
+            out8.append((out5[0] + y0[0]))
+    return y0 @ x + y1 @ x + sum(out2) + sum(out5) + out8[0] * out8[-1]
+""",
+    """
+def f(x, M, s):
+    y0 = np.zeros_like(x)
+    y1 = np.zeros_like(x)
+    out2 = [x[i4] * x[i4 + 1] + s for i4 in range(3)]
+    out5 = []
+    for i6 in range(3):
+        if (M[i6 - 1, i6] / (1.0 + s * s)) > 0.0:
+            out5.append((s + s))
+        else:
+            out5.append(y0[i6 + 1])
+    y0[0] *= x[0]
+    for i7 in range(4):
+        y0[x > 0.25] = 1.5
+        k8 = 0
+        while k8 < 3 and x[i7 - 1] < 0.8:
+            k8 += 1
+            y0[y0 > -0.4] = y0[y0 > -0.4] * s
+            out2[-1] += np.cos(1.5)
+            v9 = y0[k8:k8 + 1]
+            v9 *= -0.7
+    for i10 in range(2):
+        out2[2] = out2[2] * s
+    out11 = [y0[i13] * y0[i13 + 1] + s for i13 in range(3)]
+    return y0 @ x + np.sum(y1 * y1) + out2[0] * out2[-1] + out5[-1] + out11[-1]
+""",
+]
+
+
+@pytest.mark.parametrize("source", SLOTS_OF_NUMBERS)
+def test_a_list_of_numbers_shares_no_memory_with_what_is_updated(tmp_path, source):
+    f = load(tmp_path, source)
+    x = np.array([0.01173205, 1.19159196, 0.00223607, 1.50244949])
+    M = np.array([[1.10282843, -0.897, 0.05205734], [-0.35405314, 0.0034641, 0.00360555]])
+    srcgrad.check_grads(f, [x, M, 0.9043588989435407], modes=("rev", "fwd"), wrt=(0, 2))

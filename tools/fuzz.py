@@ -491,6 +491,7 @@ class Generator:
     def _list_alias_repeat(self, scope, indent, loops, outer):
         """``ys *= 2`` where ys is xs by another name: the list repeated in place."""
         self.used.add("list_alias_repeat")
+        self.refusals.update(REFUSALS["list_alias_repeat"])  # (ys = rows[k]: refused, not followed)
         xs, ys = self._aliased_list(scope, indent)
         self.emit(indent, f"{ys} *= 2")
         self.read_list(scope, indent, xs)
@@ -508,6 +509,7 @@ class Generator:
         """``e = d | {k: v}`` or ``e = {k: v} | d`` (a new dict), ``d |= {k: v}``, or ``e = d;
         e |= {k: v}`` (d changes by another name), then maybe d or e read at once."""
         self.used.add("dict_merge")
+        self.refusals.update(REFUSALS["dict_merge"])  # (e = d held elsewhere: e |= ... refused)
         dicts = self.names(scope, "d")
         if dicts and self.coin(0.7):
             d = self.pick(dicts)

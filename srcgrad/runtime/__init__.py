@@ -314,6 +314,7 @@ from .shapes import (
 )
 from .sharing import (
     array_updated,
+    holds_arrays,
     is_array,
     is_dict,
     is_list,
@@ -373,7 +374,7 @@ __all__ = [  # module by module, as imported above
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "smallest", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "item_index", "none_of", "piecewise_output", "select_adjoint", "select_default_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_adjoint", "key_order", "sorted_of", "sorted_parts", "sorted_tangent", "sorted_values", "unblock", "block_tangent", "unslide", "unconcatenate", "one_axis", "product_cotangents", "product_tangent", "running_extremum_positions", "running_maximum", "running_minimum", "outer_shape", "column_shape",
-    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array", "is_list", "is_dict", "array_updated",
+    "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array", "is_list", "is_dict", "array_updated", "holds_arrays",
     "is_view", "replica", "shares_memory", "refuse_aliased_argument", "refuse_crossings", "refuse_lost", "refuse_shared_slot", "unsupported_if_array", "unsupported_sharing", "updated_in_place",
     "same_array", "same_slot", "shares_elements", "slot_kept", "slots_kept", "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",

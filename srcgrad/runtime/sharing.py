@@ -27,6 +27,17 @@ def is_array(x) -> bool:
     )
 
 
+def holds_arrays(values) -> bool:
+    """Whether any of ``values`` is an array or a list, tuple or dict holding one (at any depth):
+    a list of numbers shares no memory with anything."""
+    for v in values:
+        if isinstance(v, dict):
+            v = list(v.values())
+        if is_array(v) or (isinstance(v, (list, tuple)) and holds_arrays(v)):
+            return True
+    return False
+
+
 def array_updated(x, at: str | None = None) -> bool:
     """Whether ``x op= v`` updates an array in place, which generated code then carries to the
     names that may share it. A list or dict ``op=`` changes in place too (``ys *= 2`` repeats
