@@ -811,8 +811,9 @@ def _slots_missed(writer: SharedMemory, s) -> list:
     refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
     tests = [] if None in flags else [_any(flags)]
     holders = sorted({n for link in links for n in (link.ref, link.base) if not is_old_memory(n)})
-    if holders:  # (a list of numbers holds no memory to share: x[0] of a vector is a number)
-        tests.insert(0, tp.expr("sg.holds_arrays(h)", h=gast.Tuple(elts=[tp.name(n) for n in holders], ctx=gast.Load())))
+    if holders and tests:  # (a list of numbers holds no memory to share: x[0] of a vector is a number;
+        # asked once a flag says the link is real, so that every holder is bound by then)
+        tests.append(tp.expr("sg.holds_arrays(h)", h=gast.Tuple(elts=[tp.name(n) for n in holders], ctx=gast.Load())))
     if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):  # xs[k] += v: only an array changes in place
         tests.insert(0, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0])))
     if not tests:
