@@ -30,12 +30,7 @@ def is_array(x) -> bool:
 def holds_arrays(values) -> bool:
     """Whether any of ``values`` is an array or a list, tuple or dict holding one (at any depth):
     a list of numbers shares no memory with anything."""
-    for v in values:
-        if isinstance(v, dict):
-            v = list(v.values())
-        if is_array(v) or (isinstance(v, (list, tuple)) and holds_arrays(v)):
-            return True
-    return False
+    return any(is_array(leaf) for leaf in pytree.leaves(values))
 
 
 def array_updated(x, at: str | None = None) -> bool:
