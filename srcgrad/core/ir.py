@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gast
 
+from . import templates as tp
+
 
 def changed_in_place(s) -> str | None:
     """The list or dict ``s`` checks before a method changes it in place (``xs.insert(0, v)``,
@@ -117,7 +119,7 @@ def bound_names(fn: gast.FunctionDef) -> set[str]:
     """The names ``fn`` binds itself: its parameters, assignment targets and loop variables (an
     append or a store into a module-level list or dict binds none)."""
     return set(parameter_names(fn)) | {
-        s.targets[0].id if isinstance(s, gast.Assign) else s.target.id for s in gast.walk(fn)
+        s.targets[0].id if isinstance(s, gast.Assign) else s.target.id for s in tp.walk(fn)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
         or isinstance(s, gast.For) and isinstance(s.target, gast.Name)
     }
