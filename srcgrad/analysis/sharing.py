@@ -859,11 +859,13 @@ def constant_axes(fn, op):
     return _permutation(axes)
 
 
-def sharing_before(fn: gast.FunctionDef, ops: dict) -> dict:
+def sharing_before(fn: gast.FunctionDef, ops: dict, statements, names) -> dict:
     """``id(statement)`` -> ``name -> the names that may share its memory`` just before it,
-    for every name (not only those an in-place update reaches): a call's arguments."""
+    for ``names`` (not only those an in-place update reaches: a call's arguments) and the
+    names linked to them, at each of ``statements``. Shares join only names some share links
+    (``_reachable_from_updates``): those among other names are not tracked."""
     problem = SharingFacts(fn, ops, _container_kinds(fn, ops), array_names(fn, ops), forget_dead=False)
-    problem.relevant = {target_of(a) for a in assignments(fn.body)} | set(parameter_names(fn))
+    problem.relevant = _linked_from(set(names), problem.links)
     before = solve(problem, fn.body, Facts()).before
 
     def linked(facts) -> dict:
@@ -873,7 +875,7 @@ def sharing_before(fn: gast.FunctionDef, ops: dict) -> dict:
             around.setdefault(sh.base, set()).add(sh.ref)
         return around
 
-    return {key: _closure(linked(facts)) for key, facts in before.items()}
+    return {id(s): _closure(linked(before[id(s)])) for s in statements if id(s) in before}
 
 
 def _closure(around: dict) -> dict:

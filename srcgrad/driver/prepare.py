@@ -379,16 +379,20 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
     fix, or checked at run time for ``a += v``, which changes only arrays.
     """
-    live = None
-    for s, call in list(_statement_calls(fn.body)):
+    writing = []  # (statement, call, its operation, the parameters the callee writes into)
+    for s, call in _statement_calls(fn.body):
         op = classifier.call(call)
-        if op.kind != "call":
-            continue
-        stored, updated = arguments_written(op.callee)
-        if not stored and not updated:
-            continue
-        if live is None:
-            live, sharing = live_after(fn.body), sharing_before(fn, ops)
+        if op.kind == "call":
+            stored, updated = arguments_written(op.callee)
+            if stored or updated:
+                writing.append((s, call, op, stored, updated))
+    if not writing:
+        return
+    live = live_after(fn.body)
+    given = {a.id for _, _, op, _, _ in writing for a in [*op.call.args, *(k.value for k in op.call.keywords)]
+             if isinstance(a, gast.Name)}
+    sharing = sharing_before(fn, ops, [s for s, *_ in writing], given)
+    for s, call, op, stored, updated in writing:
         params = parameter_names(parse_function(op.callee).node)
         # the arguments the callee gets: a method's receiver first (op.call has it), keywords too
         passed = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
