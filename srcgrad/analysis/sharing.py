@@ -38,7 +38,6 @@ from ..core.ir import (
     bound_names,
     is_append,
     is_inplace,
-    parameter_names,
     range_counters,
     target_of,
 )

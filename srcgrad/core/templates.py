@@ -200,7 +200,8 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
-    fields = tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
+    # (a constant's value is a number, a string, ...: never a node)
+    fields = () if node_type is gast.Constant else tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
     _CHILD_FIELDS[node_type] = fields
     return fields
 

@@ -138,7 +138,8 @@ def _bindings(body: list) -> dict[str, list]:
     nested function)."""
     bound: dict[str, list] = {}
     plain = set()
-    for node in (n for s in body for n in gast.walk(s)):
+    nodes = tp.walk(body)
+    for node in nodes:
         if isinstance(node, (gast.Assign, gast.AnnAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
@@ -153,7 +154,7 @@ def _bindings(body: list) -> dict[str, list]:
             plain.add(id(node.target))  # `xs += ys` keeps a list a list, an array an array
             if not isinstance(node.op, _ARITHMETIC):
                 bound.setdefault(node.target.id, []).append(_UNKNOWN_BINDING)
-    for node in (n for s in body for n in gast.walk(s)):
+    for node in nodes:
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load) and id(node) not in plain:
             bound.setdefault(node.id, []).append(_UNKNOWN_BINDING)
     return bound

@@ -37,6 +37,7 @@ _CHANGING_METHODS = CHANGING_METHODS | set(IN_PLACE_METHODS)
 # calls whose result may hold (a view of) their first argument, or their arguments' items
 _SHARING_CALLS = frozenset({enumerate, zip, reversed, list, tuple, iter, sorted})
 _VIEW_METHODS = frozenset({"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "T", "real", "imag"})
+_MAYBE_LAZY = frozenset((gast.Call, gast.GeneratorExp))
 _LOOPS = (gast.For, gast.While, gast.Lambda, gast.FunctionDef, gast.ListComp, gast.SetComp, gast.DictComp,
           gast.GeneratorExp)
 
@@ -44,8 +45,12 @@ _LOOPS = (gast.For, gast.While, gast.Lambda, gast.FunctionDef, gast.ListComp, ga
 def refuse_changing_lazy_reads(fn: gast.FunctionDef, env: Environment, unsupported) -> None:
     """Raise ``unsupported(iterator, construct, hint)`` where a lazy iterator made in ``fn`` (or a
     function nested in it) reads something that changes before it is used up."""
-    defs = {d.name: d for d in tp.walk(fn.body) if isinstance(d, gast.FunctionDef)}
-    check = _Check(env, defs, unsupported, _sharing_groups(fn, env))
+    nodes = tp.walk(fn.body)
+    defs = {d.name: d for d in nodes if isinstance(d, gast.FunctionDef)}
+    check = _Check(env, defs, unsupported, {})
+    if not any(check.is_lazy(n) for n in nodes if type(n) in _MAYBE_LAZY):
+        return  # (most functions make no lazy iterator: nothing to check)
+    check.groups = _sharing_groups(fn, env)
     for function in [fn, *defs.values()]:
         check.loaded = tp.names_in(function.body)
         check.block(function.body)

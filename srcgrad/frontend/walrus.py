@@ -24,7 +24,10 @@ _HINT = "assign it on a line of its own first"
 def refuse_unordered_walruses(fn: gast.FunctionDef, unsupported) -> None:
     """Raise ``unsupported(node, construct, hint)`` at the first walrus ``fn`` (or a
     function nested in it) holds that normalisation would evaluate out of order."""
-    for statement in tp.walk(fn.body):
+    nodes = tp.walk(fn.body)
+    if gast.NamedExpr not in map(type, nodes):
+        return  # (most functions have none: one walk)
+    for statement in nodes:
         if isinstance(statement, gast.stmt):
             for part in _own_expressions(statement):
                 _check(part, statement, unsupported)
@@ -32,6 +35,8 @@ def refuse_unordered_walruses(fn: gast.FunctionDef, unsupported) -> None:
 
 def leftover(statements) -> gast.NamedExpr | None:
     """A walrus left in core statements (one in a ``lambda`` binds in its own scope)."""
+    if gast.NamedExpr not in map(type, tp.walk(statements)):
+        return None
     todo = list(statements)
     while todo:
         node = todo.pop()
