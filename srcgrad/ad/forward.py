@@ -193,8 +193,9 @@ class ForwardTransformer(JumpEdges):
         if op.kind in ("const", "nondiff") or not live or not self.activity.is_active(target):
             if op.kind in ("store", "append"):
                 return [s], state  # writes inactive values: the tangent keeps its parts
-            state = {k: v for k, v in state.items() if k != target}
             taken_from = _advanced_stream(op)
+            if target in state or taken_from in state:  # (a state changes as a copy: most stay)
+                state = {k: v for k, v in state.items() if k != target}
             if taken_from in state:  # an unused value: the tangents stay in step
                 step = tp.stmt("d.pop()" if op.kind == "pop" else "next(d)", d=self.tangent(taken_from))
                 return (self.own(taken_from, state, s) if op.kind == "pop" else []) + [s, step], state

@@ -176,7 +176,17 @@ class _Lowering:
 
 def lower_jumps(body, names) -> list:
     """``body`` with every jump last on its path and a single final ``return``."""
-    return _Lowering(names).function(loop_else(list(body), names))
+    body = loop_else(list(body), names)
+    if body and _JUMP_TYPES.isdisjoint(map(type, tp.walk(body[:-1]))):
+        last = body[-1]
+        if isinstance(last, gast.Return):
+            return body  # no jump but the last return (generated code, most functions): as it is
+        if _JUMP_TYPES.isdisjoint(map(type, tp.walk(last))):
+            return body + [gast.Return(value=None)]
+    return _Lowering(names).function(body)
+
+
+_JUMP_TYPES = frozenset(_JUMPS)
 
 
 def loop_else(stmts, names) -> list:
