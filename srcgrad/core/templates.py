@@ -264,8 +264,38 @@ def _minus(constant: gast.Constant) -> gast.UnaryOp:
 
 
 def names_in(node) -> set[str]:
-    """Every identifier read in ``node``."""
-    return {n.id for n in walk(node) if type(n) is gast.Name and type(n.ctx) is gast.Load}
+    """Every identifier read in ``node`` (``walk``'s loop, keeping only the names read: the
+    passes ask this of every statement, many times)."""
+    found = set()
+    todo = [node]
+    pop, push, extend, add = todo.pop, todo.append, todo.extend, found.add
+    child_fields = _CHILD_FIELDS
+    name, load, ast_type = gast.Name, gast.Load, gast.AST
+    while todo:
+        n = pop()
+        kind = type(n)
+        if kind is name:
+            if type(n.ctx) is load:
+                add(n.id)
+            annotation = getattr(n, "annotation", None)  # (a parameter's)
+            if annotation is not None:
+                push(annotation)
+            continue
+        if kind is list:
+            extend(n)
+            continue
+        fields = child_fields.get(kind)
+        if fields is None:
+            if not isinstance(n, ast_type):
+                continue
+            fields = _child_fields(kind)
+        for f in fields:
+            child = getattr(n, f, None)
+            if type(child) is list:
+                extend(child)
+            elif child is not None:
+                push(child)
+    return found
 
 
 COMMENT_MARK = "\x00srcgrad-comment\x00"
