@@ -17,7 +17,7 @@ import gast
 
 from ..core import templates as tp
 from ..errors import Location, SourceUnavailableError
-from .wrappers import own_source_lines
+from .wrappers import own_source_lines, per_code
 
 
 @dataclass
@@ -80,6 +80,19 @@ def parse_function(func) -> ParsedFunction:
     made = getattr(func, "__srcgrad_parsed__", None)
     if made is not None:
         return ParsedFunction(func, tp.clone(made.node), made.filename, made.lines, made._indent_of)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        _parsed(func)  # raises SourceUnavailableError
+    node, filename, lines, indent_of = per_code(code, "parsed", lambda: _parsed(func))
+    node = tp.clone(node)  # (each transformation changes its tree: a copy, quicker than parsing again)
+    if code.co_name == "<lambda>":  # named after the function object, which may be renamed
+        node.name = _lambda_name(func)
+    return ParsedFunction(func, node, filename, list(lines), dict(indent_of))
+
+
+def _parsed(func) -> tuple:
+    """The tree of ``func``'s definition (the user's numbers marked), its file, the file's
+    lines and the indent of each line of the definition."""
     try:  # the function's own code: a decorator's wrapper is not the function it wraps
         source_lines, first_line = own_source_lines(func)
         filename = inspect.getsourcefile(func.__code__) or inspect.getfile(func.__code__)
@@ -101,7 +114,7 @@ def parse_function(func) -> ParsedFunction:
             raise
         tree = _lambdas_in_fragment(dedented, func)  # a lambda inside an expression cut off by lines
     # at the file's lines before a lambda's ``def`` is made: the nodes it makes copy them
-    gast.increment_lineno(tree, first_line - 1)
+    _moved_down(tree, first_line - 1)
     node = tree.body[0]
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Lambda) and len(tree.body) == 1:
         node = _lambda_as_def(node.value, func)
@@ -114,7 +127,17 @@ def parse_function(func) -> ParsedFunction:
                 tp.mark_written(n)
     lines = linecache.getlines(filename) or source_lines
     indent_of = {first_line + k: indent for k in range(len(source_lines))}
-    return ParsedFunction(func, node, filename, list(lines), indent_of)
+    return node, filename, list(lines), indent_of
+
+
+def _moved_down(tree, lines: int) -> None:
+    """``gast.increment_lineno`` in one ``tp.walk`` (it walks with ``ast.walk``, slowly)."""
+    if lines:
+        for n in tp.walk(tree):
+            if getattr(n, "lineno", None) is not None:
+                n.lineno += lines
+            if getattr(n, "end_lineno", None) is not None:
+                n.end_lineno += lines
 
 
 def _common_indent(lines: list[str]) -> int:
@@ -193,12 +216,16 @@ def _span(node) -> tuple:
     return (node.lineno, getattr(node, "end_lineno", None), node.col_offset, getattr(node, "end_col_offset", None))
 
 
+def _lambda_name(func) -> str:
+    return func.__name__ if func.__name__.isidentifier() else "lambda_"
+
+
 def _lambda_as_def(lam: gast.Lambda, func) -> gast.FunctionDef:
     """Turn ``lambda x: e`` into ``def <lambda>(x): return e`` for the pipeline."""
     ret = gast.Return(value=lam.body)
     gast.copy_location(ret, lam.body)
     node = gast.FunctionDef(
-        name=func.__name__ if func.__name__.isidentifier() else "lambda_",
+        name=_lambda_name(func),
         args=lam.args,
         body=[ret],
         decorator_list=[],

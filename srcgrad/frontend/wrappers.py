@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 
 from ..errors import srcgrads_mark
 from ..rules import registry
@@ -59,7 +60,27 @@ def own_source_lines(func) -> tuple[list[str], int]:
     code = getattr(func, "__code__", None)
     if code is None:  # not a Python function: no code of its own to read
         raise TypeError(f"{type(func).__name__} object has no Python code of its own")
-    return inspect.getsourcelines(code)
+    # (inspect tokenizes the file from the def to find its end: once per code object)
+    lines, first = per_code(code, "source lines", lambda: inspect.getsourcelines(code))
+    return list(lines), first
+
+
+def per_code(code, what: str, make):
+    """``make()`` for ``code``, a code object, made once and kept while the code object lives:
+    what its source gives (its lines, its tree) is asked again by every transformation of the
+    function. Kept by identity, since equal code objects may come from different text. An
+    exception ``make`` raises is raised each time, not kept."""
+    entry = _PER_CODE.get(id(code))
+    if entry is None or entry[0]() is not code:
+        key = id(code)
+        entry = _PER_CODE[key] = (weakref.ref(code, lambda _: _PER_CODE.pop(key, None)), {})
+    made = entry[1]
+    if what not in made:
+        made[what] = make()
+    return made[what]
+
+
+_PER_CODE: dict[int, tuple] = {}  # id(code object) -> (a weak reference to it, what -> made)
 
 
 def wrapper_fix(func) -> str | None:
