@@ -36,6 +36,8 @@ def unfreeze_distributions(body: list, env: Environment, names: NameGen, paramet
     if "scipy.stats" not in sys.modules:
         return body
     module = gast.Module(body=body, type_ignores=[])
+    if not any(_freezes(n, env) for n in tp.walk(module) if type(n) is gast.Call):
+        return body  # (no call makes a distribution: most functions, all generated code)
     bound = _bindings(module)
     frozen = {}  # name -> the statement that binds it to a frozen distribution
     for s in tp.walk(module):

@@ -29,22 +29,6 @@ from ..core import templates as tp
 _JUMPS = (gast.Return, gast.Break, gast.Continue)
 
 
-def _may_jump(stmts, loop_jumps: bool = True) -> bool:
-    """Whether running ``stmts`` may leave them early (a loop's break/continue stay inside it)."""
-    for s in stmts:
-        if isinstance(s, gast.Return):
-            return True
-        if isinstance(s, (gast.Break, gast.Continue)) and loop_jumps:
-            return True
-        if isinstance(s, gast.If) and (
-            _may_jump(s.body, loop_jumps) or _may_jump(s.orelse, loop_jumps)
-        ):
-            return True
-        if isinstance(s, (gast.For, gast.While)) and _has_return(s.body):
-            return True
-    return False
-
-
 def _always_jumps(stmts) -> bool:
     for s in stmts:
         if isinstance(s, _JUMPS):
@@ -54,8 +38,48 @@ def _always_jumps(stmts) -> bool:
     return False
 
 
-def _has_return(stmts) -> bool:
-    return any(isinstance(n, gast.Return) for s in stmts for n in tp.walk(s))
+def _statements_in(s):
+    """The statements of ``s``'s blocks (a ``return`` is only ever a statement)."""
+    for field in ("body", "orelse", "finalbody"):
+        yield from getattr(s, field, None) or ()
+    for handler in getattr(s, "handlers", None) or ():
+        yield from handler.body
+
+
+class _Jumps:
+    """Which statements hold a ``return``, and which may leave their block early, worked out
+    once per statement: the lowering asks of every loop and ``if`` at every level around it
+    (the tree it asks about is the one it was given, never changed in place)."""
+
+    def __init__(self):
+        self._returns: dict[int, bool] = {}
+        self._jumps: dict[int, bool] = {}
+
+    def has_return(self, stmts) -> bool:
+        return any(self._returns_in(s) for s in stmts)
+
+    def _returns_in(self, s) -> bool:
+        known = self._returns.get(id(s))
+        if known is None:
+            known = type(s) is gast.Return or any(self._returns_in(t) for t in _statements_in(s))
+            self._returns[id(s)] = known
+        return known
+
+    def may_jump(self, stmts) -> bool:
+        """Whether running ``stmts`` may leave them early (a loop's break/continue stay inside it)."""
+        return any(self._jumps_in(s) for s in stmts)
+
+    def _jumps_in(self, s) -> bool:
+        known = self._jumps.get(id(s))
+        if known is None:
+            if isinstance(s, _JUMPS):
+                known = True
+            elif isinstance(s, gast.If):
+                known = self.may_jump(s.body) or self.may_jump(s.orelse)
+            else:
+                known = isinstance(s, (gast.For, gast.While)) and self.has_return(s.body)
+            self._jumps[id(s)] = known
+        return known
 
 
 class _Lowering:
@@ -66,10 +90,12 @@ class _Lowering:
         self.result: str | None = None  # holds the return value
         self.returned: str | None = None  # True once a return has fired
         self.broke: list[str | None] = []  # per enclosing loop: set by a deferred break
+        self.jumps = _Jumps()
+        self.set_flags: set[str] = set()  # the loops' flags some jump sets
 
     def function(self, body) -> list:
-        early = _has_return(body[:-1]) or (
-            body and not isinstance(body[-1], gast.Return) and _has_return(body[-1:])
+        early = self.jumps.has_return(body[:-1]) or (
+            body and not isinstance(body[-1], gast.Return) and self.jumps.has_return(body[-1:])
         )
         if not early:
             if body and isinstance(body[-1], gast.Return):
@@ -88,7 +114,7 @@ class _Lowering:
             if isinstance(s, gast.Return):
                 return out + self.lower_return(s, loop_flag)
             if isinstance(s, (gast.Break, gast.Continue)):
-                return out + [self.located(tp.assign(loop_flag, tp.const(True)), s), s]
+                return out + [self.located(tp.assign(self.set(loop_flag), tp.const(True)), s), s]
             if isinstance(s, gast.If):
                 branch = gast.If(
                     test=s.test,
@@ -96,19 +122,19 @@ class _Lowering:
                     orelse=self.block(s.orelse, loop_flag),
                 )
                 branch = gast.copy_location(branch, s)
-                if not rest or not _may_jump([s]):
+                if not rest or not self.jumps.may_jump([s]):
                     out.append(branch)
                     continue
                 body_always, else_always = _always_jumps(s.body), _always_jumps(s.orelse)
                 if body_always and else_always:
                     return out + [branch]
-                if body_always and not _may_jump(s.orelse):
+                if body_always and not self.jumps.may_jump(s.orelse):
                     branch.orelse += self.block(rest, loop_flag)
                     return out + [branch]
-                if else_always and not _may_jump(s.body):
+                if else_always and not self.jumps.may_jump(s.body):
                     branch.body += self.block(rest, loop_flag)
                     return out + [branch]
-                flag = loop_flag or self.returned
+                flag = self.set(loop_flag) if loop_flag else self.returned
                 if loop_flag:
                     # The guard must run in every iteration so the reverse sweep sees its
                     # decision: jumps inside become flags, a break leaves at the body's end.
@@ -117,11 +143,11 @@ class _Lowering:
                 return out + [branch, gast.copy_location(guard, s)]
             if isinstance(s, (gast.For, gast.While)):
                 loop = self.loop(s)
-                if not _has_return(s.body) or not (rest or loop_flag):
+                if not self.jumps.has_return(s.body) or not (rest or loop_flag):
                     out.append(loop)
                     continue
                 if loop_flag:  # a return in a nested loop leaves this loop too
-                    leave = [self.located(tp.assign(loop_flag, tp.const(True)), s), gast.Break()]
+                    leave = [self.located(tp.assign(self.set(loop_flag), tp.const(True)), s), gast.Break()]
                     after = gast.If(test=tp.name(self.returned), body=leave, orelse=self.block(rest, loop_flag))
                 else:
                     after = gast.If(test=tp.expr("not f", f=self.returned), body=self.block(rest, None), orelse=[])
@@ -150,7 +176,7 @@ class _Lowering:
         flag = self.names.fresh("jumped")
         self.broke.append(None)
         body = self.block(s.body, flag)
-        if flag in {n.id for stmt in body for n in tp.walk(stmt) if isinstance(n, gast.Name)}:
+        if flag in self.set_flags:
             body = [self.located(tp.assign(flag, tp.const(False)), s)] + body  # a jump sets it
         broke = self.broke.pop()
         if broke:
@@ -162,11 +188,16 @@ class _Lowering:
             new = gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None)
         return gast.copy_location(new, s)
 
+    def set(self, flag: str) -> str:
+        """``flag``, noted as set by a jump (its loop then clears it at the top of its body)."""
+        self.set_flags.add(flag)
+        return flag
+
     def lower_return(self, s, loop_flag: str | None) -> list:
         value = s.value if s.value is not None else tp.const(None)
         out = [tp.assign(self.result, value), tp.assign(self.returned, tp.const(True))]
         if loop_flag:
-            out += [tp.assign(loop_flag, tp.const(True)), gast.Break()]
+            out += [tp.assign(self.set(loop_flag), tp.const(True)), gast.Break()]
         return [self.located(n, s) for n in out]
 
     @staticmethod
