@@ -269,6 +269,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         definition.body = [s for s in definition.body if not _reads_module_data(s)]
         _drop_operand_checks(definition)
         InPlaceCalls().visit(definition)
+        _unguarded_vector_checks(definition)
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
@@ -587,6 +588,31 @@ def _checks_operand(node) -> bool:
         and last.func.attr in ("refuse_users_object", "refuse_users_objects_within")
         and getattr(last.func.value, "id", None) == "sg"
     )
+
+
+def _unguarded_vector_checks(definition: ast.FunctionDef) -> None:
+    """``if x.__class__ is not sg.ndarray or x.ndim != 1: sg.require_vector_product(x, x, n)``
+    (the helper's own test inline, saving a Python call) -> the call: Numba cannot read
+    ``__class__``, and the helper's compiled form tests the types when it compiles."""
+    for node in ast.walk(definition):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                setattr(node, field, [_vector_check_call(s) or s for s in block])
+
+
+def _vector_check_call(s) -> ast.stmt | None:
+    """The call of ``s`` if ``s`` is such a guarded ``sg.require_vector_product``, else None."""
+    if not (isinstance(s, ast.If) and not s.orelse and len(s.body) == 1 and isinstance(s.body[0], ast.Expr)):
+        return None
+    call = s.body[0].value
+    guarded = any(isinstance(n, ast.Attribute) and n.attr == "__class__" for n in ast.walk(s.test))
+    if (
+        guarded and isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "require_vector_product" and getattr(call.func.value, "id", None) == "sg"
+    ):
+        return s.body[0]
+    return None
 
 
 class InPlaceCalls(ast.NodeTransformer):
