@@ -45,9 +45,12 @@ from ..runtime import (
     sharing,
 )
 from .emit import plain_parameters
+from .kernels import elementwise_kernels
 
-# The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
-# and a long sum be added in another order; a wrong compilation is off by far more.
+# The first call's check: Numba's libm (and ``vector_math``'s) and NumPy's SIMD loops may
+# differ in the last bits, and a long sum be added in another order; where terms cancel
+# (a gradient near a zero), those bits are all that is left of an entry, so an array's
+# entries may also be off by rounding of its largest. A wrong compilation is off by far more.
 _RTOL = 1e-9
 
 
@@ -219,11 +222,14 @@ def _check_same(got, want, name: str) -> None:
             raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
         return
     dtype = np.result_type(want)
-    rtol = max(_RTOL, 1000 * np.finfo(dtype).eps) if dtype.kind in "fc" else _RTOL
+    eps = np.finfo(dtype).eps if dtype.kind in "fc" else 0.0
+    rtol = max(_RTOL, 1000 * eps)
+    finite = np.abs(want)[np.isfinite(want)] if eps and np.size(want) > 1 else ()
+    atol = 1000 * eps * float(np.max(finite)) if len(finite) else 0.0
     if (
         np.shape(got) != np.shape(want)
         or np.result_type(got) != dtype
-        or not np.allclose(got, want, rtol=rtol, atol=0.0, equal_nan=True)
+        or not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     ):
         raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
 
@@ -277,11 +283,12 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
             _compiled[fn, True] = compile_function(fn)
             return _compiled[fn, True]
         fuse_elementwise(definition)
+        kernels = elementwise_kernels(definition)
         ast.fix_missing_locations(tree)
         filename = f"<srcgrad-jit {fn.__qualname__}{' (array stacks)' if array_stacks else ''}>"
         text = ast.unparse(tree) + "\n"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = _namespace(fn)
+        namespace = _namespace(fn) | kernels
         exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - our rewrite of fn's source
         rewritten = namespace[definition.name]
         rewritten.__defaults__ = fn.__defaults__
