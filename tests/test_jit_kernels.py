@@ -114,3 +114,41 @@ def test_other_types_as_before():
     np.testing.assert_allclose(jg(x2), g(x2), rtol=1e-12)
     xt = np.linspace(0.5, 1.5, 12)[::2]  # not contiguous: the expression as before
     np.testing.assert_allclose(jg(xt), g(xt), rtol=1e-12)
+
+
+def two_arrays(x, y):
+    return np.sum(np.sin(x) * np.cos(y) + np.log(x * x + y * y))
+
+
+def nested(x):
+    return np.sum(np.sin(np.log(x * x)) * np.cos(x) + np.sin(x))
+
+
+def loop_names(out, i):  # parameters named as a loop's locals would be
+    return np.sum(np.sin(out) * i + np.cos(i * out))
+
+
+@pytest.mark.parametrize("f", [two_arrays, nested, loop_names])
+def test_more_chains(f):
+    rng = np.random.default_rng(11)
+    args = [rng.uniform(0.5, 2.0, 300) for _ in range(f.__code__.co_argcount)]
+    g = srcgrad.grad(f, wrt=tuple(range(len(args))))
+    jg = srcgrad.jit(g)
+    for got, want in zip(jg(*args), g(*args), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+    srcgrad.check_grads(f, args, modes=("rev",))
+    compiled = next(iter(jg.__srcgrad_jit__.checked.values()))[0]
+    assert any(n.startswith("_sg_kernel") for n in compiled.py_func.__code__.co_names)
+
+
+def test_shapes_that_broadcast_as_before():
+    g = srcgrad.grad(two_arrays, wrt=(0, 1))
+    jg = srcgrad.jit(g)
+    x, y = np.linspace(0.5, 1.5, 12).reshape(3, 4), np.linspace(0.2, 0.9, 4)
+    for got, want in zip(jg(x, y), g(x, y), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_sin_and_cos_share_their_reduction():
+    statements, results = vector_math.inlined(["sin", "cos"], "a", "p_")
+    assert sum("TWO_OVER_PI" in s for s in statements) == 1 and len(results) == 2

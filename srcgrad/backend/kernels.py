@@ -6,13 +6,15 @@ expression (``bx = -1 / x / x + np.log(x ** 2) * np.cos(x) + ...``), Numba
 runs it as one loop over the elements, but calls libm there one element at a
 time. A top-level statement whose value is such an expression, and calls
 ``np.sin``, ``np.cos`` or ``np.log``, becomes a call of a kernel of its names
-(``bx = _sg_kernel1(x)``). Where every array among them is float64 (and the
-others numbers), the kernel runs the expression as a ufunc whose ``sin``,
-``cos`` and ``log`` are ``vector_math``'s, which LLVM vectorises; where one of
-them returns NaN (an argument it does not reduce exactly, or a NaN), the
-result holds a NaN, and the expression is computed again as before, with
-libm. Other types (float32, complex, numbers alone) run the expression as
-before. The values differ from libm's by at most two units in the last place.
+(``bx = _sg_kernel1(x)``). Where the arrays among them are float64,
+C-contiguous and of one shape (and the others numbers), the kernel is a loop
+over their elements with ``vector_math``'s ``sin``, ``cos`` and ``log``
+written into it, which LLVM vectorises (NumPy's semantics: ``x / 0.0`` is
+``inf``, as for arrays in Python). Where one of them returns NaN (an argument
+it does not reduce exactly, or a NaN), the loop's result holds a NaN, and the
+expression is computed again as before, with libm. Other types (float32,
+complex, numbers alone, broadcasting shapes) run the expression as before.
+The values differ from libm's by at most two units in the last place.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from __future__ import annotations
 import ast
 import importlib
 import itertools
-
-import numpy as np
 
 from . import vector_math
 
@@ -92,12 +92,6 @@ def expression({params}):
     return {expression}
 
 
-def fast_expression({params}):
-{fast_calls}
-    value = {fast_expression}
-    return np.nan if np.isnan({sentinels}) else value
-
-
 def stub({params}):
     return expression({params})
 
@@ -110,56 +104,60 @@ def typed({params}):
 """
 
 # One loop over the elements of arrays of one shape, in C order (Numba's own ufunc loop
-# calls the element function, which LLVM leaves out of line once it is long: no vectors)
+# calls the element function, which LLVM leaves out of line once it is long: no vectors).
+# Its own names start with _sg_ (generated code's names never do): _sg_v_x is the flat view
+# of the array x, _sg_e_x its element, _sg_a0 an argument of sin, cos or log, _sg_f0 the value
 _LOOP = """\
 def loop({params}):
     if {same_shapes}:
-        out = np.empty({first}.shape)
-        flat = out.reshape(-1)
+        _sg_out = np.empty({first}.shape)
+        _sg_flat = _sg_out.reshape(-1)
 {flat_views}
-        missed = False
-        for i in range(flat.size):
-            value = fast_expression({elements})
-            flat[i] = value
-            missed |= np.isnan(value)
-        if not missed:
-            return out
+        _sg_missed = False
+        for _sg_i in range(_sg_flat.size):
+{elements}
+{fast_calls}
+            _sg_value = {fast_expression}
+            _sg_sentinels = {sentinels}
+            _sg_value = _sg_sentinels if _sg_sentinels != _sg_sentinels else _sg_value  # NaN: not exact
+            _sg_flat[_sg_i] = _sg_value
+            _sg_missed |= _sg_value != _sg_value
+        if not _sg_missed:
+            return _sg_out
     return exact({params})  # libm's values, where the kernel could not tell (or shapes broadcast)
+
+
+def call({params}):
+    return compiled_loop({params})
 """
 
 
 def _kernel(value, names: list[str], label: str):
     """The Numba-callable kernel of the expression ``value`` of ``names`` (see the module)."""
     numba = importlib.import_module("numba")
-    fast = vector_math.functions()
-    calls: list[str] = []
-    replaced = _FastCalls(calls).visit(_copy(value))
     params = ", ".join(names)
-    text = _KERNEL.format(
-        params=params,
-        expression=ast.unparse(value),
-        fast_calls="\n".join(f"    _f{k} = {call}" for k, call in enumerate(calls)),
-        fast_expression=ast.unparse(replaced),
-        sentinels=" + ".join(f"_f{k}" for k in range(len(calls))),
-    )
-    namespace = {"np": np, **{f"fast_{f}": fn for f, fn in fast.items()}}
+    text = _KERNEL.format(params=params, expression=ast.unparse(value))
+    namespace = dict(vector_math.names())
     filename = f"<srcgrad-jit {label}>"
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our rewrite
     namespace["exact"] = numba.njit(namespace["expression"])
-    namespace["fast_expression"] = numba.njit(inline="always")(namespace["fast_expression"])
     loops: dict = {}
 
     def vectorised(arrays: tuple):
         """The loop for these parameters being arrays (the others numbers)."""
         if arrays not in loops:
             first = arrays[0]
+            calls: list[str] = []  # the loop's element of each array is _sg_e_<name>
+            element = _FastCalls(calls).visit(_Renamed({a: f"_sg_e_{a}" for a in arrays}).visit(_copy(value)))
             loop_text = _LOOP.format(
                 params=params, first=first,
                 same_shapes=" and ".join(f"{a}.shape == {first}.shape" for a in arrays[1:]) or "True",
-                flat_views="\n".join(f"        {a}_flat = {a}.reshape(-1)" for a in arrays),
-                elements=", ".join(f"{n}_flat[i]" if n in arrays else n for n in names),
+                flat_views="\n".join(f"        _sg_v_{a} = {a}.reshape(-1)" for a in arrays),
+                elements="\n".join(f"            _sg_e_{a} = _sg_v_{a}[_sg_i]" for a in arrays),
+                fast_calls="\n".join(f"            {line}" for line in _fast_lines(calls)),
+                fast_expression=ast.unparse(element),
+                sentinels=" + ".join(f"_sg_f{k}" for k in range(len(calls))),
             )
-            loop_text += f"\n\ndef call({params}):\n    return compiled_loop({params})\n"
             scope = dict(namespace)
             exec(compile(loop_text, filename, "exec"), scope)  # noqa: S102 - our rewrite
             # NumPy's semantics (x / 0.0 is inf): what float64 arrays have in Python too
@@ -183,8 +181,29 @@ def _kernel(value, names: list[str], label: str):
     return namespace["stub"]  # (compiled code calls it: Numba compiles the overload's choice)
 
 
+def _fast_lines(calls: list[tuple[str, str]]) -> list[str]:
+    """``_sg_f0 = <fast_sin(a)>``, ... with each function's statements written out, once for
+    the calls of one argument (``np.sin(x)`` and ``np.cos(x)`` share their reduction)."""
+    lines = []
+    arguments = list(dict.fromkeys(argument for _, argument in calls))
+    for j, argument in enumerate(arguments):
+        mine = [(k, function) for k, (function, a) in enumerate(calls) if a == argument]
+        lines.append(f"_sg_a{j} = {argument}")
+        statements, results = vector_math.inlined([f for _, f in mine], f"_sg_a{j}", f"_sg_a{j}_")
+        lines += statements + [f"_sg_f{k} = {result}" for (k, _), result in zip(mine, results, strict=True)]
+    return lines
+
+
+class _Renamed(ast.NodeTransformer):
+    def __init__(self, names: dict):
+        self.names = names
+
+    def visit_Name(self, node):
+        return ast.Name(self.names.get(node.id, node.id), node.ctx)
+
+
 class _FastCalls(ast.NodeTransformer):
-    """``np.sin(a)`` -> ``_f0``, with ``_f0 = fast_sin(a)`` noted (arguments first)."""
+    """``np.sin(a)`` -> ``_sg_f0``, with ``("sin", "a")`` noted (arguments first)."""
 
     def __init__(self, calls: list):
         self.calls = calls
@@ -194,8 +213,8 @@ class _FastCalls(ast.NodeTransformer):
         function = _np_call(node)
         if function not in vector_math.FAST:
             return node
-        self.calls.append(f"fast_{function}({ast.unparse(node.args[0])})")
-        return ast.Name(f"_f{len(self.calls) - 1}", ast.Load())
+        self.calls.append((function, ast.unparse(node.args[0])))
+        return ast.Name(f"_sg_f{len(self.calls) - 1}", ast.Load())
 
 
 def _copy(node):

@@ -24,6 +24,8 @@ normal number, and a NaN or infinite ``x``.
 
 from __future__ import annotations
 
+import ast
+import copy
 import functools
 import importlib
 import math
@@ -41,6 +43,8 @@ LN2_1 = float.fromhex("0x1.62e42fefa3800p-1")
 LN2_2 = float.fromhex("0x1.ef35793c76730p-45")
 SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # the bits of √½
 SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+LARGEST = float(np.finfo(np.float64).max)
+ROUNDING = 1.5 * 2.0**52  # (v + ROUNDING) - ROUNDING: v rounded to an integer (ties to even), |v| < 2**51
 REDUCED_LIMIT = 2.0**17  # |x| up to which sin and cos reduce x themselves
 REDUCED_FLOOR = 2.0**-30  # a reduced argument below this (k != 0): libm's
 TINY_SIN = 2.0**-27  # below it, sin x rounds to x
@@ -60,41 +64,32 @@ def horner_text(var: str, terms: list[float]) -> str:
     return text
 
 
-_SOURCE = f"""
-def reduced(x):
-    k = np.rint(x * TWO_OVER_PI) + 0.0  # (+ 0.0: k of -0.0 is 0.0, and x - k * PIO2_1 stays -0.0)
+# sin and cos share the reduction and both polynomials (the quadrant picks one): written
+# out in each, so that Numba inlines one function per call (its inlining is slow to compile)
+_SIN_COS = f"""
+    k = (x * TWO_OVER_PI + ROUNDING) - ROUNDING  # the nearest integer (0.0 for -0.0: x - k * PIO2_1 stays -0.0)
     r = ((x - k * PIO2_1) - k * PIO2_2) - k * PIO2_3
-    exact = (np.abs(x) <= REDUCED_LIMIT) & ((np.abs(r) >= REDUCED_FLOOR) | (k == 0.0))
-    return k - 4.0 * np.floor(0.25 * k), r, exact  # k mod 4 (in floats: selects, no branches)
-
-
-def sin_of_reduced(r):
+    exact = (abs(x) <= REDUCED_LIMIT) & ((abs(r) >= REDUCED_FLOOR) | (k == 0.0))
+    q = k - 4.0 * ((k * 0.25 + ROUNDING) - ROUNDING)  # k mod 4 as -2 ... 2, ±2 alike (floats: no branches)
     z = r * r
-    return r + r * z * ({horner_text("z", SIN_TERMS)})
-
-
-def cos_of_reduced(r):
-    z = r * r
+    s = r + r * z * ({horner_text("z", SIN_TERMS)})
     half = 0.5 * z
     w = 1.0 - half
-    return w + (((1.0 - w) - half) + z * z * ({horner_text("z", COS_TERMS)}))
+    c = w + (((1.0 - w) - half) + z * z * ({horner_text("z", COS_TERMS)}))
+"""
+
+_SOURCE = f"""
+def fast_sin(x):{_SIN_COS}
+    v = c if abs(q) == 1.0 else s
+    v = -v if (abs(q) == 2.0) | (q == -1.0) else v
+    v = x if abs(x) < TINY_SIN else v  # sin x = x there, -0.0 included
+    return v if exact else NAN
 
 
-def fast_sin(x):
-    q, r, exact = reduced(x)
-    s, c = sin_of_reduced(r), cos_of_reduced(r)
-    v = c if (q == 1.0) | (q == 3.0) else s
-    v = -v if q >= 2.0 else v
-    v = x if np.abs(x) < TINY_SIN else v  # sin x = x there, -0.0 included
-    return v if exact else np.nan
-
-
-def fast_cos(x):
-    q, r, exact = reduced(x)
-    s, c = sin_of_reduced(r), cos_of_reduced(r)
-    v = s if (q == 1.0) | (q == 3.0) else c
-    v = -v if (q == 1.0) | (q == 2.0) else v
-    return v if exact else np.nan
+def fast_cos(x):{_SIN_COS}
+    v = s if abs(q) == 1.0 else c
+    v = -v if (abs(q) == 2.0) | (q == 1.0) else v
+    return v if exact else NAN
 
 
 def fast_log(x):
@@ -104,16 +99,16 @@ def fast_log(x):
     f = m - 1.0
     t = f / (2.0 + f)
     t2 = t * t
-    e = np.float64(exponent)
+    e = float(exponent)
     y = e * LN2_1 + ((2.0 * t + 2.0 * t * t2 * ({horner_text("t2", ATANH_TERMS)})) + e * LN2_2)
-    return y if (x >= SMALLEST_NORMAL) & (x < np.inf) else np.nan
+    return y if (x >= SMALLEST_NORMAL) & (x <= LARGEST) else NAN
 """
 
 
 @functools.cache
-def functions() -> dict:
-    """``{"sin": fast_sin, "cos": fast_cos, "log": fast_log}``, Numba functions of one float64
-    (inlined into the loop that calls them); Numba imported by the caller already."""
+def names() -> dict:
+    """What the functions' text reads: NumPy, the constants, and two Numba intrinsics that
+    reinterpret a float64's bits as an int64 and back (Numba imported by the caller already)."""
     numba = importlib.import_module("numba")
     nt = numba.types
     intrinsic = importlib.import_module("numba.extending").intrinsic
@@ -132,14 +127,61 @@ def functions() -> dict:
 
         return nt.float64(nt.int64), codegen
 
-    namespace = {
+    return {
         "np": np, "as_int": as_int, "as_float": as_float, "TWO_OVER_PI": TWO_OVER_PI,
         "PIO2_1": PIO2_1, "PIO2_2": PIO2_2, "PIO2_3": PIO2_3, "LN2_1": LN2_1, "LN2_2": LN2_2,
         "SQRT_HALF_BITS": np.int64(SQRT_HALF_BITS), "SMALLEST_NORMAL": SMALLEST_NORMAL,
-        "REDUCED_LIMIT": REDUCED_LIMIT, "REDUCED_FLOOR": REDUCED_FLOOR, "TINY_SIN": TINY_SIN,
+        "ROUNDING": ROUNDING, "NAN": np.nan, "LARGEST": LARGEST, "REDUCED_LIMIT": REDUCED_LIMIT,
+        "REDUCED_FLOOR": REDUCED_FLOOR, "TINY_SIN": TINY_SIN,
     }
+
+
+@functools.cache
+def functions() -> dict:
+    """``{"sin": fast_sin, "cos": fast_cos, "log": fast_log}``, Numba functions of one float64."""
+    numba = importlib.import_module("numba")
+    namespace = dict(names())
     exec(compile(_SOURCE, "<srcgrad.backend.vector_math>", "exec"), namespace)  # noqa: S102 - our text
-    inline = numba.njit(inline="always")
-    for name in ("reduced", "sin_of_reduced", "cos_of_reduced", "fast_sin", "fast_cos", "fast_log"):
-        namespace[name] = inline(namespace[name])
-    return {"sin": namespace["fast_sin"], "cos": namespace["fast_cos"], "log": namespace["fast_log"]}
+    return {f: numba.njit(namespace[f"fast_{f}"]) for f in sorted(FAST)}
+
+
+@functools.cache
+def _definitions() -> dict:
+    tree = ast.parse(_SOURCE)
+    return {d.name.removeprefix("fast_"): d for d in tree.body if isinstance(d, ast.FunctionDef)}
+
+
+def inlined(functions: list[str], argument: str, prefix: str) -> tuple[list[str], list[str]]:
+    """The statements of ``fast_<function>`` for each of ``functions``, applied to the name
+    ``argument``, their own names starting with ``prefix``, and the expressions of their
+    results: written into the loop that calls them (Numba's own inlining compiles each callee
+    on its own first, a second apiece). The statements they start with alike (``sin`` and
+    ``cos`` share the reduction and both polynomials) are written once."""
+    bodies = [_definitions()[f].body for f in functions]
+    shared = 0
+    while all(len(b) > shared + 1 and ast.dump(b[shared]) == ast.dump(bodies[0][shared]) for b in bodies):
+        shared += 1
+    parameters = {_definitions()[f].args.args[0].arg for f in functions}
+    statements: list[str] = []
+    results: list[str] = []
+    common = _stored(bodies[0][:shared])
+    for n, (function, body) in enumerate(zip(functions, bodies, strict=True)):
+        own = _stored(body[shared:]) - common
+        renamed = {p: argument for p in parameters} | {v: prefix + v for v in common}
+        renamed |= {v: f"{prefix}{function}_{v}" for v in own}
+        start = 0 if n == 0 else shared
+        statements += [_renamed(s, renamed) for s in body[start:-1]]
+        results.append(_renamed(body[-1].value, renamed))
+    return statements, results
+
+
+def _stored(statements: list) -> set[str]:
+    return {n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _renamed(node, names: dict) -> str:
+    node = copy.deepcopy(node)
+    for name in ast.walk(node):
+        if isinstance(name, ast.Name) and name.id in names:
+            name.id = names[name.id]
+    return ast.unparse(node)
