@@ -138,7 +138,8 @@ def names() -> dict:
 
 @functools.cache
 def functions() -> dict:
-    """``{"sin": fast_sin, "cos": fast_cos, "log": fast_log}``, Numba functions of one float64."""
+    """``{"sin": fast_sin, "cos": fast_cos, "log": fast_log}``, Numba functions of one float64
+    (for tests and direct use: the kernels write their statements into their loops, ``inlined``)."""
     numba = importlib.import_module("numba")
     namespace = dict(names())
     exec(compile(_SOURCE, "<srcgrad.backend.vector_math>", "exec"), namespace)  # noqa: S102 - our text
