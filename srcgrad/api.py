@@ -24,7 +24,7 @@ from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled 
 from .core import pytree
 from .core.numpy_facts import IN_PLACE_UNLESS_COPIED
 from .driver import pipeline
-from .driver.assumptions import NEVER
+from .driver.assumptions import ALWAYS, NEVER
 from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
 from .errors import (
@@ -570,7 +570,9 @@ def elementwise_grad(f: Callable | None = None, wrt=0) -> Callable:
 
 # the dtypes the fast path lets straight through, whose gradient needs no cast back (a set
 # lookup is cheaper than ``x.dtype.kind in "fc"``, and ``is float64`` before it cheaper
-# still); other float dtypes take the general path
+# still); other float dtypes take the general path. The entry reads ``x.__class__`` rather
+# than calling ``type(x)``, and calls ``_sg_holds`` only where the code assumes something
+# (``ALWAYS`` is tested by identity): the cached call of a small gradient is that cheap.
 _FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.complex128))
 
 _ENTRY = """\
@@ -579,7 +581,7 @@ def {name}({params}):
         {arrays}
     ):
         try:
-            if not _sg_holds():
+            if _sg_holds is not _sg_always and not _sg_holds():
                 _sg_renew()
             return _sg_general_variant({params})
         except _sg_size_one:  # (the dispatch makes code for it)
@@ -605,7 +607,7 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
     if params is None or not name.isidentifier():
         return None
     namespace = {
-        "_sg_type": type, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
+        "_sg_always": ALWAYS, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
         "_sg_floats": _FLOAT_DTYPES, "_sg_dispatch": dispatch, "_sg_note": note,
         "_sg_size_one": SizeOneProductError,
     }
@@ -619,7 +621,7 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
         name=name,
         params=", ".join(params),
         arrays="\n        and ".join(
-            f"_sg_type({n}) is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
+            f"{n}.__class__ is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
             for n in names
         ),
     )

@@ -45,9 +45,12 @@ from ..runtime import (
     sharing,
 )
 from .emit import plain_parameters
+from .kernels import elementwise_kernels
 
-# The first call's check: Numba's libm and NumPy's SIMD loops may differ in the last bits,
-# and a long sum be added in another order; a wrong compilation is off by far more.
+# The first call's check: Numba's libm (and ``vector_math``'s) and NumPy's SIMD loops may
+# differ in the last bits, and a long sum be added in another order; where terms cancel
+# (a gradient near a zero), those bits are all that is left of an entry, so an array's
+# entries may also be off by rounding of its largest. A wrong compilation is off by far more.
 _RTOL = 1e-9
 
 
@@ -219,11 +222,14 @@ def _check_same(got, want, name: str) -> None:
             raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
         return
     dtype = np.result_type(want)
-    rtol = max(_RTOL, 1000 * np.finfo(dtype).eps) if dtype.kind in "fc" else _RTOL
+    eps = np.finfo(dtype).eps if dtype.kind in "fc" else 0.0
+    rtol = max(_RTOL, 1000 * eps)
+    finite = np.abs(want)[np.isfinite(want)] if eps and np.size(want) > 1 else ()
+    atol = 1000 * eps * float(np.max(finite)) if len(finite) else 0.0
     if (
         np.shape(got) != np.shape(want)
         or np.result_type(got) != dtype
-        or not np.allclose(got, want, rtol=rtol, atol=0.0, equal_nan=True)
+        or not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     ):
         raise JitUnsupportedError(f"{name} to the same result: Numba gives {got!r}, Python {want!r}")
 
@@ -269,6 +275,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         definition.body = [s for s in definition.body if not _reads_module_data(s)]
         _drop_operand_checks(definition)
         InPlaceCalls().visit(definition)
+        _unguarded_vector_checks(definition)
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
@@ -276,11 +283,12 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
             _compiled[fn, True] = compile_function(fn)
             return _compiled[fn, True]
         fuse_elementwise(definition)
+        kernels = elementwise_kernels(definition)
         ast.fix_missing_locations(tree)
         filename = f"<srcgrad-jit {fn.__qualname__}{' (array stacks)' if array_stacks else ''}>"
         text = ast.unparse(tree) + "\n"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = _namespace(fn)
+        namespace = _namespace(fn) | kernels
         exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - our rewrite of fn's source
         rewritten = namespace[definition.name]
         rewritten.__defaults__ = fn.__defaults__
@@ -587,6 +595,31 @@ def _checks_operand(node) -> bool:
         and last.func.attr in ("refuse_users_object", "refuse_users_objects_within")
         and getattr(last.func.value, "id", None) == "sg"
     )
+
+
+def _unguarded_vector_checks(definition: ast.FunctionDef) -> None:
+    """``if x.__class__ is not sg.ndarray or x.ndim != 1: sg.require_vector_product(x, x, n)``
+    (the helper's own test inline, saving a Python call) -> the call: Numba cannot read
+    ``__class__``, and the helper's compiled form tests the types when it compiles."""
+    for node in ast.walk(definition):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                setattr(node, field, [_vector_check_call(s) or s for s in block])
+
+
+def _vector_check_call(s) -> ast.stmt | None:
+    """The call of ``s`` if ``s`` is such a guarded ``sg.require_vector_product``, else None."""
+    if not (isinstance(s, ast.If) and not s.orelse and len(s.body) == 1 and isinstance(s.body[0], ast.Expr)):
+        return None
+    call = s.body[0].value
+    guarded = any(isinstance(n, ast.Attribute) and n.attr == "__class__" for n in ast.walk(s.test))
+    if (
+        guarded and isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "require_vector_product" and getattr(call.func.value, "id", None) == "sg"
+    ):
+        return s.body[0]
+    return None
 
 
 class InPlaceCalls(ast.NodeTransformer):
