@@ -6,6 +6,7 @@ modes) or is refused with a typed error that names the user's code and the fix.
 """
 
 import numpy as np
+import pytest
 from user_modules import load
 
 import srcgrad
@@ -29,3 +30,70 @@ def f(x, s):
     return np.sum(xs[len(xs) - 2]) + np.sum(sum(xs)) * len(xs)
 """)
     srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+
+
+# -- 2. and 7. a slice store that changes a list's length ------------------------------------
+
+
+@pytest.mark.parametrize("store", [
+    "xs[:] = [x * s]",  # shrinks to one element (reverse mode: IndexError)
+    "xs[1:] = [np.cos(x) * s]",
+    "xs[-2:] = []",
+    "xs[1:1] = [np.cos(x)]",  # an insertion (reverse mode: refused as a `+` of tuples)
+    "xs[:2] = [x * s, np.cos(x), xs[-1] * s]",  # grows
+    "xs[2:1] = [np.cos(x)]",  # an empty slice after its end: an insertion at 2
+])
+def test_a_slice_store_that_changes_a_lists_length(tmp_path, store):
+    f = load(tmp_path, f"""
+def f(x, s):
+    xs = [np.sin(x), x * s, x]
+    {store}
+    return np.sum(xs[-1]) + np.sum(sum(xs)) * len(xs) + np.sum(xs[0] * s)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+
+
+def test_a_slice_store_through_another_name_in_a_loop(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), x * s, x]
+    ys = xs
+    for i in range(3):
+        ys[:2] = [xs[0] * s, xs[1] + 1.0, np.cos(xs[-1])]
+    return np.sum(xs[-1]) + np.sum(sum(xs)) * len(xs)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+
+
+def test_a_list_repeated_zero_times(tmp_path):
+    # xs *= 0 empties the list: the cotangent of the three elements it held is zero
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), x * s, x]
+    xs *= 0
+    xs += [x * s]
+    return np.sum(xs[-1] * s) + len(xs)
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+
+
+def test_second_derivative_through_a_slice_store(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [s, s * 2.0, s * 3.0]
+    xs[-2:] = [s * s]
+    return xs[-1] * xs[0] * len(xs) + np.sum(x)
+""")
+    # f = 2 s^3 + sum(x): f'' = 12 s
+    assert np.isclose(srcgrad.hessian(f, wrt=1)(X3.copy(), 0.7), 12 * 0.7)
+
+
+def test_a_slice_store_reads_as_one_splice(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), x * s, x]
+    xs[1:] = [x * s]
+    return np.sum(sum(xs))
+""")
+    source = srcgrad.source(srcgrad.grad(f))
+    assert "xs[:] = t" in source and "sg.spliced(xs, t" in source and "sg.without" not in source

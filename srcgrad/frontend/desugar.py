@@ -1,7 +1,9 @@
 """Desugaring: Python's shorthands written with the core's few statements.
 
 - ``x += v`` is ``x = x + v`` (marked in place, since for an array ``x``'s
-  memory changes), and ``x[i] += v`` computes the index once;
+  memory changes), and ``x[i] += v`` computes the index once; ``xs[a:b] = v`` of a list is
+  ``xs[:] = sg.spliced(xs, v, a, b)`` (and ``xs *= n`` ``xs[:] = list(xs) * n``), which may
+  change its length;
 - ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``, and
   ``a, *b, c = e`` reads ``e[0]``, ``list(e[1:-1])``, ``e[-1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
@@ -33,7 +35,7 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import mark_inplace
+from ..core.ir import is_refill, mark_inplace, mark_refill
 from .iterables import MAPPING, SEQUENCE, IterableKinds
 from .resolve import is_missing
 from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
@@ -82,7 +84,13 @@ class Desugar:
             raise self.lower.unsupported(s, "augmented assignment to an attribute")
         dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds.bound)
         if dispatched is not None:
-            return [core for statement in dispatched for core in self.lower.statement(statement)]
+            out = []
+            for statement in dispatched:
+                core = self.lower.statement(statement)
+                if is_refill(statement):
+                    mark_refill(core[-1])
+                out += core
+            return out
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
         core = self.lower.assign_to(target, gast.copy_location(value, s), s)
         mark_inplace(core[-1])  # `x = t`: for an array, x's memory changes in place
@@ -698,6 +706,26 @@ def _element_step(node, result: str, fresh) -> tuple[list, gast.expr]:
     return [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))], gast.List(elts=[], ctx=gast.Load())
 
 
+def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
+    """``xs[a:b] = v`` where ``xs`` is surely a list, which may change its length: ``xs[:] =
+    sg.spliced(xs, v, a, b)``, the list's whole new contents made first (the reverse sweep
+    could not tell how long the list was before a store into a part of it). None for any
+    other store (``lower``: the function's ``Normalizer``)."""
+    index, xs = target.slice, target.value
+    if not (isinstance(index, gast.Slice) and index.step is None and isinstance(xs, gast.Name)
+            and _surely(list, xs.id, lower.desugar.kinds.bound, frozenset())):
+        return None
+    lower.env.made["sg"] = runtime
+    bounds = [tp.const(None) if b is None else b for b in (index.lower, index.upper)]
+    while bounds and isinstance(bounds[-1], gast.Constant) and bounds[-1].value is None:
+        bounds.pop()
+    made = gast.copy_location(gast.Call(func=tp.expr("sg.spliced"), args=[tp.name(xs.id), value, *bounds], keywords=[]), value)
+    whole = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
+    out = lower.anf.store(whole, made)
+    mark_refill(out[-1])
+    return out
+
+
 def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | None:
     """``ys += [v]`` (or a comprehension) and ``d |= {...}``, which change a list or dict in
     place where ``ys`` or ``d`` is one (every name sharing it sees the change), and are
@@ -718,7 +746,7 @@ def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | 
         loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
     elif isinstance(s.op, gast.Mult) and _surely(list, target.id, bound, frozenset()):
         # xs *= n repeats the list in place: the same list, every name sharing it sees it
-        return [gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s)]
+        return [mark_refill(gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s))]
     else:
         return None
     loop = [gast.copy_location(n, s) for n in loop]

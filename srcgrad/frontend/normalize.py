@@ -38,7 +38,7 @@ from .anf import Anf, changes_in_place
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
-from .desugar import Desugar
+from .desugar import Desugar, list_slice_store
 from .distributions import unfreeze_distributions
 from .imports import bind_imports
 from .in_place_calls import in_place_calls_as_writes
@@ -190,7 +190,7 @@ class Normalizer:
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.desugar.unpack(target, value)
         if isinstance(target, gast.Subscript):
-            return self.anf.store(target, value)
+            return list_slice_store(self, target, value) or self.anf.store(target, value)
         raise self.unsupported(
             origin, "assignment to an attribute",
             "srcgrad differentiates pure functions: return the new value instead",

@@ -141,6 +141,33 @@ def record_tangent(ddvalues, dmade, ans, dvalues, made, kind=tuple, names=None):
     return sg.record_tangent(ddvalues, made, kind, names)
 
 
+# ``xs[lower:upper] = values`` of a list, which may change its length, is ``xs[:] = sg.spliced(...)``
+# (``frontend.desugar``): a new list holding the elements of both
+declare_container_results(sg.spliced)
+declare_sharing_function(sg.spliced)
+
+
+@defvjp(sg.spliced)
+def spliced(g, ans, xs, values, lower=None, upper=None):
+    return sg.spliced_cotangents(g, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced)
+def spliced_jvp(dxs, dvalues, ans, xs, values, lower=None, upper=None):
+    return sg.spliced_tangent(dxs, dvalues, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced_cotangents)
+def spliced_cotangents(dg, dxs, dvalues, ans, g, xs, values, lower=None, upper=None):
+    """Linear in the cotangent it splits (second derivatives: forward over reverse)."""
+    return sg.spliced_cotangents(dg, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced_tangent)
+def spliced_tangent(ddxs, ddvalues, ans, dxs, dvalues, xs, values, lower=None, upper=None):
+    return sg.spliced_tangent(ddxs, ddvalues, xs, values, lower, upper)
+
+
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list
 
 

@@ -280,6 +280,36 @@ def unsequence(g, iterable):
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
 
 
+# -- ``xs[lower:upper] = values`` of a list, which may change its length ------------------
+
+
+def spliced(xs, values, lower=None, upper=None):
+    """The list ``xs[lower:upper] = values`` leaves, made anew (``xs`` unchanged): generated
+    code stores it whole (``xs[:] = ...``), so the cotangent of the list before the store,
+    whose length may differ, comes back through this call's rule."""
+    out = list(xs)
+    out[lower:upper] = values
+    return out
+
+
+def spliced_tangent(dxs, dvalues, xs, values, lower=None, upper=None):
+    """The tangent of ``spliced(xs, values, lower, upper)``: the tangents spliced alike (an
+    exact zero made into zeros like its side)."""
+    return spliced(_tangent_items(dxs, xs), _tangent_items(dvalues, values), lower, upper)
+
+
+def spliced_cotangents(g, xs, values, lower=None, upper=None):
+    """The cotangents of ``xs`` and ``values`` in ``spliced(xs, values, lower, upper)``: the
+    slots ``values`` took pass theirs to it, the others go back to the elements of ``xs``
+    they came from (zeros for those the store replaced)."""
+    start, stop, _ = slice(lower, upper).indices(len(xs))
+    stop = max(stop, start)  # xs[2:1] = values replaces nothing: they go in at 2
+    count = len(values)
+    items = _items(g, len(xs) - (stop - start) + count)
+    old = [*items[:start], *(None for _ in range(start, stop)), *items[start + count:]]
+    return type(xs)(dense(old, xs)), unsequence(list(dense(items[start:start + count], values)), values)
+
+
 # -- ``a + b`` where an operand may be a tuple or list: concatenation, or NumPy's sum ----
 
 

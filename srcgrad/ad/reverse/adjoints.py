@@ -14,7 +14,7 @@ import gast
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import call_layout, target_of, whole_index
+from ...core.ir import call_layout, is_refill, target_of, whole_index
 from ...core.names import callee_name
 from ...frontend.wrappers import own_signature
 from ..inline import inline, real_inputs_guard
@@ -148,7 +148,9 @@ class Adjoints:
             else:
                 out += self.accumulate(value.id, taken, state, owned=True)
         slots = isinstance(op.index, gast.Slice) and self.kinds.get(x) != "array"  # (a list's: zeros, not 0.0)
-        if state.get(x) and not whole and not slots:
+        if is_refill(s):  # xs[:] = t, t made from xs: bxs before comes back through t, its length too
+            del state[x]
+        elif state.get(x) and not whole and not slots:
             out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
             tp._set_store(out[-1].targets[0])
         else:
