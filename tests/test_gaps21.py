@@ -97,3 +97,66 @@ def f(x, s):
 """)
     source = srcgrad.source(srcgrad.grad(f))
     assert "xs[:] = t" in source and "sg.spliced(xs, t" in source and "sg.without" not in source
+
+
+# -- 3. `xs * 2` of a list the caller gave ----------------------------------------------------
+
+
+def test_a_helper_repeating_the_list_it_was_given(tmp_path):
+    # h took `xs * 2` for NumPy's product: its pullback repeated the cotangents, and f read
+    # the first two as the list's (a silent wrong gradient in reverse mode; forward mode is right)
+    f = load(tmp_path, """
+def h(xs):
+    zs = xs * 2
+    return np.sum(zs[0]) * np.sum(zs[3])
+
+def f(x, s):
+    return h([np.sin(x), x * s])
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("fwd",))
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\*` repeating a list .* `list\(xs\) \* 2`"):
+        srcgrad.grad(f)(X3.copy(), 0.7)
+
+
+def test_a_helper_repeating_the_list_it_was_given_through_another_name(tmp_path):
+    f = load(tmp_path, """
+def h(xs):
+    ys = xs
+    ys *= 2
+    return np.sum(ys[0]) * np.sum(ys[3])
+
+def f(x, s):
+    return h([np.sin(x), x * s])
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\*` repeating a list"):
+        srcgrad.grad(f)(X3.copy(), 0.7)
+
+
+def test_a_list_parameter_repeated(tmp_path):
+    f = load(tmp_path, """
+def f(xs, s):
+    zs = xs * 2
+    return np.sum(zs[3]) * s + np.sum(zs[0])
+""")
+    xs = [X3.copy(), X3 * 2]
+    with pytest.raises(srcgrad.errors.GradientStructureError, match=r"`list\(xs\) \* 2`"):
+        srcgrad.grad(f)(xs, 0.7)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\*` repeating a list"):
+        srcgrad.vjp(f, xs, 0.7)[1](1.0)
+    fixed = load(tmp_path, """
+def f(xs, s):
+    zs = list(xs) * 2
+    return np.sum(zs[3]) * s + np.sum(zs[0])
+""")
+    srcgrad.check_grads(fixed, [xs, 0.7], modes=MODES)
+
+
+def test_an_array_times_an_int_keeps_its_plain_adjoint(tmp_path):
+    # the textbook's `b = a * 2`: only a pullback (split motion) checks for a repeated list
+    f = load(tmp_path, """
+def f(a):
+    b = a * 2
+    return np.sum(b * b)
+""")
+    assert "    ba = bb * 2\n" in srcgrad.source(srcgrad.grad(f))
+    srcgrad.check_grads(f, [X3.copy()], modes=MODES)

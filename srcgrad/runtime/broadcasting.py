@@ -75,12 +75,15 @@ def unbroadcast(g, x):
 
 
 def _refuse_unseen_concatenation(d, x) -> None:
-    """``a + b`` concatenated two sequences the classifier did not know were sequences: it took
-    the ``+`` for NumPy's, whose derivative (in either mode) has the other operand's length."""
+    """``a + b`` concatenated two sequences, or ``xs * 2`` repeated one, that the classifier
+    did not know were sequences: it took the operator for NumPy's, whose derivative (in either
+    mode) has the other operand's length."""
     if isinstance(d, (tuple, list)) and isinstance(x, (tuple, list)) and len(d) != len(x):
         raise UnsupportedSyntaxError(
-            "`+` concatenating two tuples or lists neither of which is known to be one where it "
-            "is written", None, "write one side as a display (`t + (v,)`), or `tuple(a) + tuple(b)`",
+            f"`+` concatenating or `*` repeating a {type(x).__name__} not known to be one where it is "
+            "written", None,
+            "write it as a display (`t + (v,)`, `[a, b] * 2`), or convert it first "
+            "(`tuple(a) + tuple(b)`, `list(xs) * 2`)",
         )
 
 

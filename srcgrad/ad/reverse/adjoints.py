@@ -10,13 +10,15 @@ from __future__ import annotations
 import functools
 
 import gast
+import numpy as np
 
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import call_layout, is_refill, target_of, whole_index
+from ...core.ir import assignments, call_layout, is_refill, target_of, whole_index
 from ...core.names import callee_name
 from ...frontend.wrappers import own_signature
+from ..context import Motion
 from ..inline import inline, real_inputs_guard
 
 
@@ -71,7 +73,7 @@ class Adjoints:
                 continue
             part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
-            if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
+            if rule.broadcasts and (_may_broadcast(atom, op.inputs.values(), self.shapes) or self._may_repeat_a_given_list(rule, atom, op.inputs.values())):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
             if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
                 # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
@@ -118,6 +120,28 @@ class Adjoints:
         out = self.accumulate(x, expr, state, owned=True)
         state[x] = True
         return out
+
+    def _may_repeat_a_given_list(self, rule, atom, operands) -> bool:
+        """Whether ``atom * 2`` (an int written as such) may repeat a list the caller gave:
+        its cotangent then comes back longer than the list, which ``sg.unbroadcast`` refuses
+        (a callee's repeated cotangents were taken for the list's, silently), as it does for
+        ``xs * n`` of a name ``n``. A pullback's (split motion) only: ``grad`` checks the
+        gradient's structure against its arguments'."""
+        return self.motion is Motion.SPLIT and rule.primal is np.multiply and atom.id in self.given_objects and any(
+            isinstance(a, gast.Constant) and type(a.value) is int for a in operands
+        )
+
+    @functools.cached_property
+    def given_objects(self) -> set[str]:
+        """The parameters, and the names some binding makes a second name for one (``ys = xs``):
+        the objects the caller gave, which may be lists where the code reads them as arrays."""
+        copies = [(target_of(a), self.ops[id(a)].operands) for a in assignments(self.fn.body) if self.ops[id(a)].kind == "copy"]
+        given, grew = set(self.params), True
+        while grew:
+            more = {name for name, operands in copies if operands and operands[0] in given} - given
+            given |= more
+            grew = bool(more)
+        return given
 
     @functools.cached_property
     def stored_into(self) -> set[str]:
