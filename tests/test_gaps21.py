@@ -160,3 +160,72 @@ def f(a):
 """)
     assert "    ba = bb * 2\n" in srcgrad.source(srcgrad.grad(f))
     srcgrad.check_grads(f, [X3.copy()], modes=MODES)
+
+
+# -- 4. and 9. dict merges and dict(d): a copy of the dict, then stores by key -----------------
+
+
+@pytest.mark.parametrize("merge", [
+    'e = d | {"b": x ** 2}',
+    'e = {**d, "b": x ** 2}',
+    'e = {"b": x ** 2} | d',
+    'e = {"b": x ** 2, **d, "p": 2.0 * s}',
+    'e = {**d, **{"b": x ** 2}, "q": np.cos(d["q"])}',
+])
+def test_a_merged_dict_read_and_written(tmp_path, merge):
+    f = load(tmp_path, f"""
+def f(x, s):
+    d = {{"p": s, "q": x * s}}
+    {merge}
+    e["q"] = np.tanh(e["q"]) * e["p"]
+    return np.sum(e["q"]) + np.sum(e["b"]) * s + np.sum(d["q"]) + e["p"]
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+
+
+@pytest.mark.parametrize("merge", ['e = d | {"b": x ** 2}', 'e = {**d, "b": x ** 2}'])
+def test_a_write_into_an_array_a_merged_dict_shares_names_the_users_dicts(tmp_path, merge):
+    # e["q"] is d["q"]: the write reaches both (Python's sharing, which srcgrad refuses); the
+    # refusal named the merge's own rewrite: `(key, d[key])`, 'a tuple holds (a function's results...)'
+    f = load(tmp_path, f"""
+def f(x, s):
+    d = {{"p": s, "q": x * s}}
+    {merge}
+    e["q"][0] = np.tanh(s)
+    return np.sum(e["q"]) + np.sum(e["b"]) + np.sum(d["q"])
+""")
+    for mode in MODES:
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="`e` and `d` both hold") as refused:
+            srcgrad.grad(f, wrt=(0, 1), mode=mode)(X3.copy(), 0.7)
+        assert ".py:7:" in str(refused.value) and "key" not in str(refused.value)
+
+
+def test_dict_of_a_dict_parameter_is_one_copy(tmp_path):
+    # dict(params) was both branches of `hasattr(params, "keys")`, each a loop of taped stores
+    f = load(tmp_path, """
+def f(params, s):
+    d = dict(params)
+    d["a"] = d["a"] * s
+    return np.sum(d["a"] * d["b"])
+""")
+    source = srcgrad.source(srcgrad.grad(f))
+    assert "d = dict(params)" in source and "hasattr" not in source and "for " not in source
+    assert "bparams = sg.dict_cotangent(bd, params)" in source
+    srcgrad.check_grads(f, [{"a": X3.copy(), "b": np.cos(X3)}, 0.7], modes=MODES)
+
+
+def test_dict_of_pairs_and_of_a_helpers_argument(tmp_path):
+    f = load(tmp_path, """
+def h(params, s):
+    d = dict(params)
+    d["a"] = d["a"] * s
+    return np.sum(d["a"] * d["b"])
+
+def f(x, s):
+    pairs = [("a", x), ("b", x * s), ("a", np.sin(x))]  # the last "a" wins
+    return h(pairs, s) + h({"a": np.cos(x), "b": x}, s) * s
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+    hvp = srcgrad.hvp(f, wrt=1)(X3.copy(), 0.7, 1.0)
+    g = srcgrad.grad(f, wrt=1)
+    assert np.isclose(hvp, (g(X3.copy(), 0.7 + 1e-5) - g(X3.copy(), 0.7 - 1e-5)) / 2e-5, rtol=1e-6)

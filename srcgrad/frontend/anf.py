@@ -63,6 +63,8 @@ class Anf:
         """``x = <value>`` as core statements; the operation never overwrites its operand."""
         located = self.lower.located
         pre, op = self.operation(value)
+        if getattr(op, "srcgrad_merged", False):  # the dict `{**d, "b": v}` made: `e` in messages
+            self.names.spelled[op.id] = self.names.spelled.get(target.id, target.id)
         if target.id in tp.names_in(op) and not isinstance(op, gast.Name):
             # x = x * 2  ->  t = x * 2; x = t
             temp = self.names.temp()

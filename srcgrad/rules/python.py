@@ -99,6 +99,33 @@ def sequence_jvp(diterable, ans, iterable):
     return sg.sequence_tangent(diterable, ans, iterable)
 
 
+# `dict(m)` of a mapping (a copy holding its values) or of (key, value) pairs; `{**d, k: v}`
+# and `d | {k: v}` start from it (``frontend.desugar``)
+declare_container_results(builtins.dict)
+declare_sharing_function(builtins.dict, elements=True)  # dict(d): d's values
+
+
+@defvjp(builtins.dict)
+def dict_(g, ans, given):
+    return sg.dict_cotangent(g, given)
+
+
+@defjvp(builtins.dict)
+def dict_jvp(dgiven, ans, given):
+    return sg.dict_tangent(dgiven, given)
+
+
+@defjvp(sg.dict_cotangent)
+def dict_cotangent(dg, dgiven, ans, g, given):
+    """Linear in the cotangent it sends back (second derivatives: forward over reverse)."""
+    return sg.dict_cotangent(dg, given)
+
+
+@defjvp(sg.dict_tangent)
+def dict_tangent(ddgiven, dgiven2, ans, dgiven, given):
+    return sg.dict_tangent(ddgiven, given)
+
+
 # what a `for` walks where the iterable's kind is known at run time only (``frontend.iterables``):
 # the iterable itself (a list's rows, an array's), or the list of a dict's keys
 declare_container_results(sg.walked)

@@ -280,6 +280,34 @@ def unsequence(g, iterable):
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
 
 
+# -- ``dict(m)``: a copy of a mapping's items, or the dict of a sequence of pairs ----------
+
+
+def dict_cotangent(g, given):
+    """The cotangent of ``given`` in ``dict(given)``: a mapping's values get theirs by key;
+    pairs ``(k, v)`` get ``(zero, theirs)``, where the last pair of a key gave its value
+    (the earlier ones were overwritten: zero)."""
+    g = {} if is_exact_zero(g) else g
+    if isinstance(given, Mapping) and isinstance(g, Mapping):
+        return rebuild(given, dense([g.get(k) for k in given], list(given.values())))
+    if isinstance(given, (list, tuple)) and isinstance(g, Mapping):
+        last = {pair[0]: n for n, pair in enumerate(given)}
+        values = dense([g.get(k) if last[k] == n else None for n, (k, _) in enumerate(given)], [v for _, v in given])
+        return rebuild(given, [rebuild(pair, [zeros_like(pair[0]), v]) for pair, v in zip(given, values)])
+    raise UnsupportedSyntaxError(
+        f"`dict(...)` of a {type(given).__name__} (its items are out of sight once it is read)", None,
+        "pass a dict, or a list of (key, value) pairs",
+    )
+
+
+def dict_tangent(dgiven, given):
+    """The tangent of ``dict(given)``: the dict of its values' tangents."""
+    if isinstance(given, Mapping):
+        tangents = [None] * len(given) if is_exact_zero(dgiven) else [dgiven[k] for k in given]
+        return dict(zip(given.keys(), dense(tangents, list(given.values()))))
+    tangents = [None] * len(given) if is_exact_zero(dgiven) else [d for _, d in dgiven]
+    return dict(zip((k for k, _ in given), dense(tangents, [v for _, v in given])))
+
 # -- ``xs[lower:upper] = values`` of a list, which may change its length ------------------
 
 
