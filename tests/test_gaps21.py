@@ -229,3 +229,22 @@ def f(x, s):
     hvp = srcgrad.hvp(f, wrt=1)(X3.copy(), 0.7, 1.0)
     g = srcgrad.grad(f, wrt=1)
     assert np.isclose(hvp, (g(X3.copy(), 0.7 + 1e-5) - g(X3.copy(), 0.7 - 1e-5)) / 2e-5, rtol=1e-6)
+
+
+def test_an_insertion_into_a_list_parameter_names_the_slice_store(tmp_path):
+    # reverse mode refused it as "`+` concatenating two tuples or lists"; a list the function
+    # makes (ys = list(xs)) is spliced and computes
+    f = load(tmp_path, """
+def f(xs, s):
+    xs[1:1] = [xs[0] * s]
+    return np.sum(xs[1]) + np.sum(xs[2]) * s
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`xs\[a:b\] = values` changing the length of a list .*`ys = list\(xs\)`"):
+        srcgrad.grad(f)([X3.copy(), X3 * 2], 0.7)
+    fixed = load(tmp_path, """
+def f(xs, s):
+    ys = list(xs)
+    ys[1:1] = [ys[0] * s]
+    return np.sum(ys[1]) + np.sum(ys[2]) * s
+""")
+    srcgrad.check_grads(fixed, [[X3.copy(), X3 * 2], 0.7], modes=MODES)
