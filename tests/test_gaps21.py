@@ -5,6 +5,8 @@ own words; each now computes the derivative (checked against finite differences 
 modes) or is refused with a typed error that names the user's code and the fix.
 """
 
+import re
+
 import numpy as np
 import pytest
 from user_modules import load
@@ -248,3 +250,41 @@ def f(xs, s):
     return np.sum(ys[1]) + np.sum(ys[2]) * s
 """)
     srcgrad.check_grads(fixed, [[X3.copy(), X3 * 2], 0.7], modes=MODES)
+
+
+# -- 5. `del` of an entry --------------------------------------------------------------------
+
+
+def test_del_of_an_entry_in_a_helper_says_what_and_why(tmp_path):
+    # the helper's `del p[0]` was "a `Delete` statement is not supported by srcgrad; see README"
+    # (the helper was normalised before the fence saw it)
+    f = load(tmp_path, """
+def h(p):
+    del p[0]
+
+def f(x, s):
+    p = [np.sin(x), x * s]
+    h(p)
+    return np.sum(p[0])
+""")
+    for mode in MODES:
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"\.py:6:5: `del p\[0\]`, which removes an entry "
+                           r"of `p` in place .*\(`p = p\[1:\]`\); where `p` is the caller's, have `h` return"):
+            srcgrad.grad(f, mode=mode)(X3.copy(), 0.7)
+
+
+@pytest.mark.parametrize(("statement", "instead"), [
+    ("del d['q']", "`d = {k: v for k, v in d.items() if k != 'q'}`"),
+    ("del xs[1:]", "`xs = xs[:1]`"),
+    ("del xs[-1]", "`xs = xs[:-1]`"),
+])
+def test_del_of_an_entry_names_the_rebinding(tmp_path, statement, instead):
+    f = load(tmp_path, f"""
+def f(x, s):
+    xs = [np.sin(x), x * s]
+    d = {{"p": s, "q": x}}
+    {statement}
+    return np.sum(xs[0]) + d["p"]
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=re.escape(instead) + ".*have `f` return"):
+        srcgrad.grad(f)(X3.copy(), 0.7)
