@@ -288,3 +288,26 @@ def f(x, s):
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=re.escape(instead) + ".*have `f` return"):
         srcgrad.grad(f)(X3.copy(), 0.7)
+
+
+# -- 6. a list's sort(key=...) -----------------------------------------------------------------
+
+
+def test_a_lists_sort_by_a_key(tmp_path):
+    # refused as "`p.sort(...)`, which changes an array in place; use `y = np.sort(y)`"
+    f = load(tmp_path, """
+def f(x, s):
+    p = [np.sin(x), x * s, -x]
+    q = p
+    p.sort(key=lambda v: v[0], reverse=s > 0)
+    return np.sum(q[0]) * s + np.sum(p[2])
+
+def g(p, s):
+    p.sort(key=lambda v: v[1])
+    return np.sum(p[0]) * s + np.sum(p[2])
+""")
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=MODES)
+    g = f.__globals__["g"]
+    srcgrad.check_grads(g, [[X3.copy(), X3 * 2, -X3], 0.7], modes=MODES)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\.sort\(key=\.\.\.\)` of a ndarray"):
+        srcgrad.grad(g)(X3.copy(), 0.7)
