@@ -122,8 +122,8 @@ def dict_cotangent(dg, dgiven, ans, g, given):
 
 
 @defjvp(sg.dict_tangent)
-def dict_tangent(ddgiven, dgiven2, ans, dgiven, given):
-    return sg.dict_tangent(ddgiven, given)
+def dict_tangent(dt, dgiven, ans, t, given):
+    return sg.dict_tangent(dt, given)
 
 
 # what a `for` walks where the iterable's kind is known at run time only (``frontend.iterables``):
@@ -191,8 +191,8 @@ def spliced_cotangents(dg, dxs, dvalues, ans, g, xs, values, lower=None, upper=N
 
 
 @defjvp(sg.spliced_tangent)
-def spliced_tangent(ddxs, ddvalues, ans, dxs, dvalues, xs, values, lower=None, upper=None):
-    return sg.spliced_tangent(ddxs, ddvalues, xs, values, lower, upper)
+def spliced_tangent(dtxs, dtvalues, dxs, dvalues, ans, txs, tvalues, xs, values, lower=None, upper=None):
+    return sg.spliced_tangent(dtxs, dtvalues, xs, values, lower, upper)
 
 
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list

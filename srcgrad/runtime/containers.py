@@ -300,12 +300,12 @@ def dict_cotangent(g, given):
     )
 
 
-def dict_tangent(dgiven, given):
-    """The tangent of ``dict(given)``: the dict of its values' tangents."""
+def dict_tangent(t, given):
+    """The tangent of ``dict(given)`` from ``t``, given's: the dict of its values' tangents."""
     if isinstance(given, Mapping):
-        tangents = [None] * len(given) if is_exact_zero(dgiven) else [dgiven[k] for k in given]
+        tangents = [None] * len(given) if is_exact_zero(t) else [t[k] for k in given]
         return dict(zip(given.keys(), dense(tangents, list(given.values()))))
-    tangents = [None] * len(given) if is_exact_zero(dgiven) else [d for _, d in dgiven]
+    tangents = [None] * len(given) if is_exact_zero(t) else [d for _, d in t]
     return dict(zip((k for k, _ in given), dense(tangents, [v for _, v in given])))
 
 # -- ``xs[lower:upper] = values`` of a list, which may change its length ------------------
@@ -320,10 +320,10 @@ def spliced(xs, values, lower=None, upper=None):
     return out
 
 
-def spliced_tangent(dxs, dvalues, xs, values, lower=None, upper=None):
-    """The tangent of ``spliced(xs, values, lower, upper)``: the tangents spliced alike (an
-    exact zero made into zeros like its side)."""
-    return spliced(_tangent_items(dxs, xs), _tangent_items(dvalues, values), lower, upper)
+def spliced_tangent(txs, tvalues, xs, values, lower=None, upper=None):
+    """The tangent of ``spliced(xs, values, lower, upper)`` from ``txs`` and ``tvalues``, theirs:
+    spliced alike (an exact zero made into zeros like its side)."""
+    return spliced(_tangent_items(txs, xs), _tangent_items(tvalues, values), lower, upper)
 
 
 def spliced_cotangents(g, xs, values, lower=None, upper=None):
