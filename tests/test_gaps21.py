@@ -311,3 +311,60 @@ def g(p, s):
     srcgrad.check_grads(g, [[X3.copy(), X3 * 2, -X3], 0.7], modes=MODES)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\.sort\(key=\.\.\.\)` of a ndarray"):
         srcgrad.grad(g)(X3.copy(), 0.7)
+
+
+# -- 8. dataclasses.replace ---------------------------------------------------------------------
+
+
+DATACLASSES = """
+import dataclasses
+
+@dataclasses.dataclass
+class P:
+    w: object
+    b: object
+
+@dataclasses.dataclass(frozen=True)
+class Q:
+    w: object
+    b: object
+    n: int = 3
+
+@dataclasses.dataclass
+class Doubled:
+    w: object
+    def __post_init__(self):
+        self.w = self.w * 2
+"""
+
+
+def test_dataclasses_replace_of_a_dataclass_pytree(tmp_path):
+    # refused as "no derivative rule for dataclasses.replace; register one with srcgrad.register_vjp"
+    f = load(tmp_path, DATACLASSES + """
+def f(p, s):
+    q = dataclasses.replace(p, w=p.w * s)
+    return np.sum(q.w * q.b) + np.sum(p.w * np.sin(s))
+
+def g(q, s):
+    r = dataclasses.replace(q, b=np.sin(q.b) * s, n=4)
+    return np.sum(r.w * r.b) * r.n
+
+def h(x, s):
+    return g(Q(x, np.cos(x)), s)
+""")
+    p = f.__globals__["P"](X3.copy(), np.cos(X3))
+    srcgrad.check_grads(f, [p, 0.7], modes=MODES)
+    srcgrad.check_grads(f.__globals__["h"], [X3.copy(), 0.7], modes=MODES)
+    hvp = srcgrad.hvp(f, wrt=1)(p, 0.7, 1.0)
+    g = srcgrad.grad(f, wrt=1)
+    assert np.isclose(hvp, (g(p, 0.7 + 1e-5) - g(p, 0.7 - 1e-5)) / 2e-5, rtol=1e-6)
+
+
+def test_dataclasses_replace_of_a_class_whose_construction_changes_values(tmp_path):
+    f = load(tmp_path, DATACLASSES + """
+def f(c, s):
+    return np.sum(dataclasses.replace(c, w=c.w * s).w)
+""")
+    c = f.__globals__["Doubled"](X3.copy())
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"\.py:\d+:\d+: `dataclasses\.replace\(\.\.\.\)` of a Doubled .*__post_init__"):
+        srcgrad.grad(f, wrt=1)(c, 0.7)

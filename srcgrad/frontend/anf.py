@@ -191,7 +191,7 @@ class Anf:
             listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
             node.srcgrad_listed = True
             return self.operation(gast.copy_location(listed, node))
-        record = record_made(node, self.env)
+        record = record_made(node, self.env, str(self.lower.parsed.location(node)))
         if record is not None:
             return self.operation(gast.copy_location(record, node))
         comprehension = as_comprehension(node, self.env, self.names)

@@ -195,6 +195,33 @@ def spliced_tangent(dtxs, dtvalues, dxs, dvalues, ans, txs, tvalues, xs, values,
     return sg.spliced_tangent(dtxs, dtvalues, xs, values, lower, upper)
 
 
+# `dataclasses.replace(p, w=v)` (``frontend.records``): a new instance of p's class
+declare_container_results(sg.replaced)
+declare_sharing_function(sg.replaced)
+
+
+@defvjp(sg.replaced)
+def replaced(g, ans, p, values, names=(), at=None):
+    """Each field's cotangent goes to the value it holds: ``values``', or ``p``'s."""
+    return sg.replaced_cotangents(g, p, values, names)
+
+
+@defjvp(sg.replaced)
+def replaced_jvp(dp, dvalues, ans, p, values, names=(), at=None):
+    return sg.replaced_tangent(dp, dvalues, p, values, names)
+
+
+@defjvp(sg.replaced_cotangents)
+def replaced_cotangents(dg, dp, dvalues, ans, g, p, values, names=()):
+    """Linear in the cotangent it sends back (second derivatives: forward over reverse)."""
+    return sg.replaced_cotangents(dg, p, values, names)
+
+
+@defjvp(sg.replaced_tangent)
+def replaced_tangent(dtp, dtvalues, dp, dvalues, ans, tp, tvalues, p, values, names=()):
+    return sg.replaced_tangent(dtp, dtvalues, p, values, names)
+
+
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list
 
 

@@ -8,6 +8,7 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sys
 from collections import OrderedDict, defaultdict
@@ -15,7 +16,14 @@ from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
 
-from ..core.pytree import children, field_names, is_container, is_dataclass_instance, rebuild
+from ..core.pytree import (
+    children,
+    construction_changes_values,
+    field_names,
+    is_container,
+    is_dataclass_instance,
+    rebuild,
+)
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
@@ -268,6 +276,37 @@ def record_tangent(dvalues, made, kind=tuple, names=None):
         return kind._make(dvalues)
     given = dict(zip(names, dvalues, strict=True))
     return rebuild(made, [given[n] if n in given else zeros_like(v) for n, v in zip(field_names(made), children(made))])
+
+
+def replaced(p, values, names, at=None):
+    """``dataclasses.replace(p, **dict(zip(names, values)))``: a new instance of ``p``'s class
+    holding ``values`` in the fields ``names`` and ``p``'s values in the others. Refused where
+    the class's construction may not store what it is given (``pytree.construction_changes_values``):
+    its fields' derivatives would not be those values'."""
+    why = construction_changes_values(type(p)) if is_dataclass_instance(p) else None
+    if why is not None:
+        raise UnsupportedSyntaxError(
+            f"`dataclasses.replace(...)` of a {type(p).__name__}", Location.parse(at),
+            f"{why}, so that its fields may not hold the values given",
+        )
+    return dataclasses.replace(p, **dict(zip(names, values, strict=True)))
+
+
+def replaced_cotangents(g, p, values, names):
+    """The cotangents of ``p`` and ``values`` in ``replaced(p, values, names)``: each field's
+    goes to the value it holds (``p``'s replaced fields get zeros)."""
+    if not is_dataclass_instance(g):  # an exact zero: nothing reached the new instance
+        return zeros_like(p), tuple(zeros_like(v) for v in values)
+    given = dense(children(g), children(p))
+    kept = [zeros_like(v) if n in names else b for n, v, b in zip(field_names(p), children(p), given, strict=True)]
+    return rebuild(p, kept), tuple(given[field_names(p).index(n)] for n in names)
+
+
+def replaced_tangent(tp, tvalues, p, values, names):
+    """The tangent of ``replaced(p, values, names)`` from ``tp`` and ``tvalues``, theirs."""
+    tp = tp if is_dataclass_instance(tp) else zeros_like(p)
+    new = dict(zip(names, dense(tvalues if isinstance(tvalues, tuple) else [None] * len(values), values), strict=True))
+    return rebuild(p, [new.get(n, t) for n, t in zip(field_names(p), dense(children(tp), children(p)), strict=True)])
 
 
 def unsequence(g, iterable):
