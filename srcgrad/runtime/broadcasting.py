@@ -74,6 +74,15 @@ def unbroadcast(g, x):
     return g
 
 
+def unless_repeated(g, x):
+    """``g``, the cotangent of ``x`` in ``x * 2`` (an int written as such) where ``x`` is an
+    object the caller gave, refused where that was a list, which ``*`` repeated: a cotangent
+    longer than the list (NumPy's product has ``x``'s shape, and ``g`` is returned as it is:
+    a uniform seed's one value too, ``backend.uniform``)."""
+    _refuse_unseen_concatenation(g, x)
+    return g
+
+
 def _refuse_unseen_concatenation(d, x) -> None:
     """``a + b`` concatenated two sequences, or ``xs * 2`` repeated one, that the classifier
     did not know were sequences: it took the operator for NumPy's, whose derivative (in either

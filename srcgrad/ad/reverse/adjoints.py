@@ -73,8 +73,10 @@ class Adjoints:
                 continue
             part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
-            if rule.broadcasts and (_may_broadcast(atom, op.inputs.values(), self.shapes) or self._may_repeat_a_given_list(rule, atom, op.inputs.values())):
+            if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            elif self._may_repeat_a_given_list(rule, atom, op.inputs.values()):
+                part = tp.expr("sg.unless_repeated(c, x)", sg=self.sg(), c=part, x=atom)
             if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
                 # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
                 part = tp.expr("sg.restructure(c, x)", sg=self.sg(), c=part, x=atom)
@@ -123,10 +125,10 @@ class Adjoints:
 
     def _may_repeat_a_given_list(self, rule, atom, operands) -> bool:
         """Whether ``atom * 2`` (an int written as such) may repeat a list the caller gave:
-        its cotangent then comes back longer than the list, which ``sg.unbroadcast`` refuses
-        (a callee's repeated cotangents were taken for the list's, silently), as it does for
-        ``xs * n`` of a name ``n``. A pullback's (split motion) only: ``grad`` checks the
-        gradient's structure against its arguments'."""
+        its cotangent then comes back longer than the list, which ``sg.unless_repeated``
+        refuses (a callee's repeated cotangents were taken for the list's, silently), as
+        ``sg.unbroadcast`` does for ``xs * n`` of a name ``n``. A pullback's (split motion)
+        only: ``grad`` checks the gradient's structure against its arguments'."""
         return self.motion is Motion.SPLIT and rule.primal is np.multiply and atom.id in self.given_objects and any(
             isinstance(a, gast.Constant) and type(a.value) is int for a in operands
         )
