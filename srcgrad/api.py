@@ -710,8 +710,9 @@ def _require_structure(gradient, arg, name: str) -> None:
         raise GradientStructureError(
             f"the gradient with respect to {name!r} came out as {pytree.describe(gradient)}, not in "
             f"its structure {pytree.describe(arg)}: the function does arithmetic on a list or tuple "
-            f"that NumPy would do on an array (2 * xs repeats a list); pass np.asarray({name}), "
-            f"or index its elements"
+            f"that NumPy would do on an array (2 * xs repeats a list); pass np.asarray({name}) or "
+            f"index its elements where NumPy's arithmetic is meant, or write `list({name}) * 2` "
+            f"(`list({name}) + ys`) where a repetition (a concatenation) is"
         )
 
 

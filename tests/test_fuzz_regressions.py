@@ -360,19 +360,17 @@ def f(x, s):
     srcgrad.check_grads(f, [X3.copy(), -0.6], modes=("rev", "fwd"), wrt=[0])
 
 
-_REWRITE_REFUSES = pytest.mark.xfail(strict=True, reason="the merge's own rewrite refuses the store (names `key`, not the user's code)")
-
-
 @pytest.mark.parametrize("merge", [
     'd |= {"q": np.cos(d["q"])}',  # (stores by key now: followed)
-    pytest.param('d = d | {"q": np.cos(d["q"])}', marks=_REWRITE_REFUSES),
-    pytest.param('d = {**d, "q": np.cos(d["q"])}', marks=_REWRITE_REFUSES),
+    'd = d | {"q": np.cos(d["q"])}',
+    'd = {**d, "q": np.cos(d["q"])}',
 ])
 def test_a_store_into_an_array_a_merged_dict_holds(tmp_path, merge):
     # fuzz seed 12345 (--focus dict_merge), programs 3, 17 and 20, reduced: Python stores into
-    # the new array np.cos(...) made; `d |= ...` is refused with "an in-place update of `d[key]`
+    # the new array np.cos(...) made; `d |= ...` was refused with "an in-place update of `d[key]`
     # while the tuple `(key, d[key])` holds it" (names of srcgrad's own rewrite), the other
-    # merges with "an in-place update of an array a tuple holds (a function's results, unpacked)".
+    # merges with "an in-place update of an array a tuple holds (a function's results, unpacked)",
+    # until a merge became dict(d) and stores by key (tests/test_gaps21.py).
     # (Before `|` of dicts was followed, the first two were silently wrong in reverse mode.)
     f = load(tmp_path, f"""
 def f(x, s):

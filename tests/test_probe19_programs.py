@@ -103,7 +103,7 @@ def test_concatenation_of_two_list_parameters_is_refused_in_both_modes():
     tangent: 0.5 for 0 (reverse mode refused already)."""
     xs, ys = [0.5, 1.0], [2.0, 3.0]
     for mode in ("fwd", "rev"):
-        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="concatenating two tuples or lists"):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"`\+` concatenating or `\*` repeating a list"):
             srcgrad.grad(concatenated_parameters, mode=mode)(xs, ys)
 
 

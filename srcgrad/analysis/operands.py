@@ -26,6 +26,8 @@ the gradient of a function of the arrays it differentiates has no check.
 
 from __future__ import annotations
 
+import builtins
+
 import gast
 
 from ..core import templates as tp
@@ -193,9 +195,18 @@ class OperandKinds:
         self.displays = {  # lists, tuples and dicts the function makes, and only changes in place
             name for name, assigned in self.defs.items()
             if name not in params and name not in targets
-            and any(ops[id(a)].kind == "pack" for a in assigned)
-            and all(ops[id(a)].kind in ("pack", "store", "append") for a in assigned)
+            and any(_makes_a_container(ops[id(a)]) for a in assigned)
+            and all(_makes_a_container(ops[id(a)]) or ops[id(a)].kind in ("store", "append") for a in assigned)
         }
+        grew = True
+        while grew:  # a second name for one (`e = merged`, where `e = {**d, "b": v}` made it)
+            more = {
+                name for name, assigned in self.defs.items()
+                if name not in params and name not in targets and name not in self.displays
+                and all(ops[id(a)].kind == "copy" and ops[id(a)].operands[0] in self.displays for a in assigned)
+            }
+            self.displays |= more
+            grew = bool(more)
         self.tainted = {p for p in params if p not in wrt} | (targets - self.counters)
         changed = True
         while changed:
@@ -238,6 +249,11 @@ class OperandKinds:
                 reads.append(op.container.id)  # (an element of a list of objects)
             return any(self.may_be_object(n) for n in reads)
         return True  # a call's result, an unknown function's, a closure
+
+
+def _makes_a_container(op) -> bool:
+    """A display, or ``dict(d)`` (a merge starts from it): a plain list, tuple or dict."""
+    return op.kind == "pack" or (op.kind == "rule" and op.rule.primal is builtins.dict)
 
 
 def _loop_targets(stmts) -> set[str]:

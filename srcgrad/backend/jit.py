@@ -973,6 +973,14 @@ def jit_runtime() -> types.ModuleType:
             return leading
         return None
 
+    unless_repeated = helper(broadcasting.unless_repeated)
+
+    @overload(unless_repeated)
+    def _unless_repeated(g, x):  # compiled code holds no lists to repeat: g as it is
+        if number(g) or isinstance(g, nt.Array):
+            return lambda g, x: g
+        return None
+
     unreduce = helper(broadcasting.unreduce)
 
     @overload(unreduce)

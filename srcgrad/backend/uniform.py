@@ -164,12 +164,14 @@ def _is_permitted_assignment(target: ast.Name, definition, uniform: set, allowed
 
 def _permitted(value, uniform: set) -> list | None:
     """The uniform names ``value`` reads if it is built from them by ``-e``, ``e * c``,
-    ``c * e``, ``e / c``, ``e + e'`` and ``e - e'`` alone (``c`` a number constant, not 0 as a
-    divisor); else None."""
+    ``c * e``, ``e / c``, ``e + e'``, ``e - e'`` and ``sg.unless_repeated(e, x)`` alone
+    (``c`` a number constant, not 0 as a divisor); else None."""
     if isinstance(value, ast.Name):
         return [value] if value.id in uniform else None
     if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
         return _permitted(value.operand, uniform)
+    if _checked_unrepeated(value):  # sg.unless_repeated(e, x): e itself, or a refusal
+        return _permitted(value.args[0], uniform)
     if not isinstance(value, ast.BinOp):
         return None
     left, right = value.left, value.right
@@ -181,6 +183,14 @@ def _permitted(value, uniform: set) -> list | None:
     if isinstance(value.op, ast.Mult) and _is_number(right) or isinstance(value.op, ast.Div) and _is_number(right, 0):
         return _permitted(left, uniform)
     return None
+
+
+def _checked_unrepeated(value) -> bool:
+    return (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "unless_repeated"
+        and isinstance(value.func.value, ast.Name) and value.func.value.id == "sg"
+        and len(value.args) == 2 and not value.keywords and isinstance(value.args[1], ast.Name)
+    )
 
 
 def _is_number(node, but=None) -> bool:

@@ -102,6 +102,20 @@ def is_inplace(s) -> bool:
     return getattr(s, INPLACE_MARK, False)
 
 
+REFILL_MARK = "srcgrad_refill"  # set by desugar on the `xs[:] = t` of `xs[a:b] = v` and `xs *= n`
+
+
+def mark_refill(assign: gast.Assign) -> gast.Assign:
+    """``xs[:] = t`` where ``t``, a list made from ``xs`` itself, is the list's new contents
+    (maybe of another length): the cotangent of the list before it comes back through ``t``."""
+    setattr(assign, REFILL_MARK, True)
+    return assign
+
+
+def is_refill(s) -> bool:
+    return getattr(s, REFILL_MARK, False)
+
+
 WRITTEN_MARK = "srcgrad_written"  # set by normalize on a call whose callee became a temporary
 
 

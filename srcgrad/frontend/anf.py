@@ -63,6 +63,8 @@ class Anf:
         """``x = <value>`` as core statements; the operation never overwrites its operand."""
         located = self.lower.located
         pre, op = self.operation(value)
+        if getattr(op, "srcgrad_merged", False):  # the dict `{**d, "b": v}` made: `e` in messages
+            self.names.spelled[op.id] = self.names.spelled.get(target.id, target.id)
         if target.id in tp.names_in(op) and not isinstance(op, gast.Name):
             # x = x * 2  ->  t = x * 2; x = t
             temp = self.names.temp()
@@ -189,7 +191,7 @@ class Anf:
             listed = gast.Call(func=tp.name("list"), args=[node], keywords=[])
             node.srcgrad_listed = True
             return self.operation(gast.copy_location(listed, node))
-        record = record_made(node, self.env)
+        record = record_made(node, self.env, str(self.lower.parsed.location(node)))
         if record is not None:
             return self.operation(gast.copy_location(record, node))
         comprehension = as_comprehension(node, self.env, self.names)

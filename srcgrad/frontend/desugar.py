@@ -1,7 +1,9 @@
 """Desugaring: Python's shorthands written with the core's few statements.
 
 - ``x += v`` is ``x = x + v`` (marked in place, since for an array ``x``'s
-  memory changes), and ``x[i] += v`` computes the index once;
+  memory changes), and ``x[i] += v`` computes the index once; ``xs[a:b] = v`` of a list is
+  ``xs[:] = sg.spliced(xs, v, a, b)`` (and ``xs *= n`` ``xs[:] = list(xs) * n``), which may
+  change its length;
 - ``a = b = e`` assigns one atom twice; ``a, b = e`` reads ``e[0]``, ``e[1]``, and
   ``a, *b, c = e`` reads ``e[0]``, ``list(e[1:-1])``, ``e[-1]``;
   ``a, b = b, a`` evaluates every right-hand side before any assignment;
@@ -33,7 +35,7 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import mark_inplace
+from ..core.ir import is_refill, mark_inplace, mark_refill
 from .iterables import MAPPING, SEQUENCE, IterableKinds
 from .resolve import is_missing
 from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
@@ -82,7 +84,13 @@ class Desugar:
             raise self.lower.unsupported(s, "augmented assignment to an attribute")
         dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds.bound)
         if dispatched is not None:
-            return [core for statement in dispatched for core in self.lower.statement(statement)]
+            out = []
+            for statement in dispatched:
+                core = self.lower.statement(statement)
+                if is_refill(statement):
+                    mark_refill(core[-1])
+                out += core
+            return out
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
         core = self.lower.assign_to(target, gast.copy_location(value, s), s)
         mark_inplace(core[-1])  # `x = t`: for an array, x's memory changes in place
@@ -593,9 +601,8 @@ def keyword_dict(node, static_value, names):
     """``dict(a=x, b=y)`` of the builtin ``dict`` as the literal ``{"a": x, "b": y}``, and
     ``dict(pairs)`` of pairs written as such (``d.items()``, ``zip(ks, vs)``, a display or
     comprehension of them) as ``{k: v for k, v in pairs}``: one container construction for
-    every spelling. ``dict(d)`` of a name (a copy of a parameter dict, or pairs in a list) is
-    what ``dict`` does with it: ``{k: d[k] for k in d.keys()} if hasattr(d, "keys") else {k: v
-    for k, v in d}``. Any other node as it is."""
+    every spelling. Any other node as it is: ``dict(d)`` of a name (a copy of a dict, or the
+    dict of pairs in a list) is a call with a rule of its own (``rules.python``)."""
     if not (isinstance(node, gast.Call) and static_value(node.func) is dict):
         return node
     if not node.args and node.keywords and all(k.arg is not None for k in node.keywords):
@@ -607,38 +614,47 @@ def keyword_dict(node, static_value, names):
     target = gast.Tuple(elts=[tp.name(key, True), tp.name(value, True)], ctx=gast.Store())
     loop = gast.comprehension(target=target, iter=node.args[0], ifs=[], is_async=0)
     paired = gast.copy_location(gast.DictComp(key=tp.name(key), value=tp.name(value), generators=[loop]), node)
-    if _pairs(node.args[0], static_value):
-        return paired
-    given = node.args[0]
-    if not isinstance(given, gast.Name) or static_value(tp.name("hasattr")) is not builtins.hasattr:
-        return node
-    mapped = tp.expr("{k: d[k] for k in d.keys()}", k=names.fresh("key"), d=given.id)
-    chosen = gast.IfExp(test=tp.expr("hasattr(d, 'keys')", d=given.id), body=mapped, orelse=paired)
-    return gast.copy_location(chosen, node)
+    return paired if _pairs(node.args[0], static_value) else node
 
 
 def merged_dict(node: gast.Dict, anf) -> tuple[list, gast.expr]:
-    """``{**a, "c": v, **b}`` as the dict of the pairs Python puts in it, in its order (a later
-    key wins, in the place of its first): ``{k: v for k, v in [(k, a[k]) for k in a.keys()] +
-    [("c", v)] + [(k, b[k]) for k in b.keys()]}``, each operand evaluated once (by ``anf``)."""
-    pre, parts, keyed = [], [], []
+    """``{**a, "c": v, **b}`` (and ``a | {"c": v}``) made as Python makes it: ``merged =
+    dict(a)``, a copy holding ``a``'s values (``{}`` where a key comes first), then each key
+    stored in its turn, ``merged["c"] = v``, and another mapping's by a loop, ``for k in
+    b.keys(): merged[k] = b[k]`` (a later key wins, in the place of its first): stores by key,
+    which srcgrad follows through every name that shares the values."""
+    items = []
     for key, value in zip(node.keys, node.values, strict=True):
+        if key is None and isinstance(value, gast.Dict) and None not in value.keys:
+            items += zip(value.keys, value.values)  # **{"c": v}: its keys, in order
+        else:
+            items.append((key, value))
+    made = "dict"
+    if anf.env.static_value(tp.name(made)) is not dict:  # (the function's `dict` is another)
+        made = anf.names.fresh(made)
+        anf.env.made[made] = dict
+    merged, pre = anf.names.fresh("merged"), []
+    if items and items[0][0] is None:
+        pre, first = anf.atomize(items.pop(0)[1])
+        statements = [tp.assign(merged, gast.Call(func=tp.name(made), args=[first], keywords=[]))]
+    else:
+        statements = [tp.assign(merged, gast.Dict(keys=[], values=[]))]
+    for key, value in items:
         if key is not None:
-            p, (k, v) = anf.atomize_all([key, value])
-            pre, keyed = pre + p, keyed + [gast.Tuple(elts=[k, v], ctx=gast.Load())]
+            statements.append(tp.stmt("d[k] = v", d=merged, k=key, v=value))
             continue
-        p, mapping = anf.atomize(value)
-        pre += p
-        if keyed:
-            parts, keyed = parts + [gast.List(elts=keyed, ctx=gast.Load())], []
-        parts.append(tp.expr("[(k, m[k]) for k in m.keys()]", k=anf.names.fresh("key"), m=mapping))
-    if keyed:
-        parts.append(gast.List(elts=keyed, ctx=gast.Load()))
-    pairs = functools.reduce(lambda a, b: gast.BinOp(left=a, op=gast.Add(), right=b), parts)
-    key, value = anf.names.fresh("key"), anf.names.fresh("value")
-    merged = tp.expr("{k: v for k, v in pairs}", k=key, v=value, pairs=pairs)
-    p, op = anf.operation(gast.copy_location(merged, node))
-    return pre + p, op
+        mapping, each = anf.names.fresh("mapping"), anf.names.fresh("key")
+        statements += [tp.assign(mapping, value), tp.stmt("for k in m.keys():\n    d[k] = m[k]", d=merged, k=each, m=mapping)]
+    for n in tp.walk(statements):
+        if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
+            gast.copy_location(n, node)
+    saved = anf.lower.origin
+    out = pre + anf.lower.block(statements)
+    anf.lower.origin = saved
+    anf.names.spelled[merged] = anf.lower.parsed.source_text(node) or gast.unparse(node).strip()  # (messages)
+    made = tp.name(merged)
+    made.srcgrad_merged = True  # `e = {**d, ...}`: messages call it `e` (``Anf.assign_name``)
+    return out, made
 
 
 def unpacked_display(node, anf) -> tuple[list, gast.expr]:
@@ -698,6 +714,26 @@ def _element_step(node, result: str, fresh) -> tuple[list, gast.expr]:
     return [gast.Expr(value=tp.expr("r.append(e)", r=result, e=fresh(node.elt)))], gast.List(elts=[], ctx=gast.Load())
 
 
+def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
+    """``xs[a:b] = v`` where ``xs`` is surely a list, which may change its length: ``xs[:] =
+    sg.spliced(xs, v, a, b)``, the list's whole new contents made first (the reverse sweep
+    could not tell how long the list was before a store into a part of it). None for any
+    other store (``lower``: the function's ``Normalizer``)."""
+    index, xs = target.slice, target.value
+    if not (isinstance(index, gast.Slice) and index.step is None and isinstance(xs, gast.Name)
+            and _surely(list, xs.id, lower.desugar.kinds.bound, frozenset())):
+        return None
+    lower.env.made["sg"] = runtime
+    bounds = [tp.const(None) if b is None else b for b in (index.lower, index.upper)]
+    while bounds and isinstance(bounds[-1], gast.Constant) and bounds[-1].value is None:
+        bounds.pop()
+    made = gast.copy_location(gast.Call(func=tp.expr("sg.spliced"), args=[tp.name(xs.id), value, *bounds], keywords=[]), value)
+    whole = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
+    out = lower.anf.store(whole, made)
+    mark_refill(out[-1])
+    return out
+
+
 def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | None:
     """``ys += [v]`` (or a comprehension) and ``d |= {...}``, which change a list or dict in
     place where ``ys`` or ``d`` is one (every name sharing it sees the change), and are
@@ -718,7 +754,7 @@ def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | 
         loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
     elif isinstance(s.op, gast.Mult) and _surely(list, target.id, bound, frozenset()):
         # xs *= n repeats the list in place: the same list, every name sharing it sees it
-        return [gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s)]
+        return [mark_refill(gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s))]
     else:
         return None
     loop = [gast.copy_location(n, s) for n in loop]

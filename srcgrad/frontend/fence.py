@@ -35,6 +35,7 @@ __all__ = [
     "Decision",
     "check_function",
     "check_node",
+    "deletion",
     "concrete_node_types",
     "undecided_node_types",
 ]
@@ -45,8 +46,11 @@ class Refusal:
     """Why a node is refused: the construct as a user says it, and what to do instead."""
 
     construct: str
-    hint: str
+    hint: str  # (FUNCTION in it: the fenced function's name)
     node: gast.AST | None = None  # where to point, if not at the node itself
+
+
+FUNCTION = "\0function\0"  # a hint's placeholder for the name of the function fenced
 
 
 # A condition on a node, given its parent: a Refusal, or None if it is fine.
@@ -132,6 +136,34 @@ def _starred(node, parent):
     )
 
 
+def deletion(node) -> Refusal:
+    """``del xs[i]`` removes an entry in place, where every name sharing the list or dict (the
+    caller's, for an argument) sees it; ``del x`` unbinds a name."""
+    target = node.targets[0]
+    if len(node.targets) != 1 or not isinstance(target, gast.Subscript):
+        return Refusal("`del`", "rebind the name instead, or build a new list or dict without the entry")
+    c, index = gast.unparse(target.value).strip(), target.slice
+    i = gast.unparse(index).strip()
+    key = index.value if isinstance(index, gast.Constant) else None
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub) and type(getattr(index.operand, "value", None)) is int:
+        key = -index.operand.value  # del p[-1]
+    if isinstance(index, gast.Slice) and index.step is None:
+        kept = [f"{c}[:{gast.unparse(index.lower).strip()}]"] if index.lower is not None else []
+        kept += [f"{c}[{gast.unparse(index.upper).strip()}:]"] if index.upper is not None else []
+        rebuilt = " + ".join(kept) or "[]"
+    elif type(key) is int:
+        rebuilt = {0: f"{c}[1:]", -1: f"{c}[:-1]"}.get(key, f"{c}[:{key}] + {c}[{key + 1}:]")
+    elif isinstance(key, str):
+        rebuilt = f"{{k: v for k, v in {c}.items() if k != {i}}}"
+    else:
+        rebuilt = f"{c}[:{i}] + {c}[{i} + 1:]`, or `{c} = {{k: v for k, v in {c}.items() if k != {i}}}"
+    return Refusal(
+        f"`{gast.unparse(node).strip()}`, which removes {'entries' if isinstance(index, gast.Slice) else 'an entry'} of `{c}` in place",
+        f"build it anew without the entry and rebind the name (`{c} = {rebuilt}`); where `{c}` is "
+        f"the caller's, have `{FUNCTION}` return the new value and the caller assign it",
+    )
+
+
 _TRY = ("a `try` statement", "move error handling outside the differentiated function")
 
 
@@ -171,9 +203,7 @@ DECISIONS: dict[str, Decision] = {
         "define classes at module level and pass plain arrays into the differentiated function",
     ),
     "Return": ALLOWED,
-    "Delete": _refused(
-        "`del`", "rebind the name instead, or build a new list or dict without the entry"
-    ),
+    "Delete": Decision("refused", check=lambda node, parent: deletion(node)),
     "Assign": ALLOWED,
     "TypeAlias": _refused("a `type` alias", "define type aliases at module level"),
     "AugAssign": ALLOWED,
@@ -336,7 +366,7 @@ def check_node(node: gast.AST, parsed: ParsedFunction, *, top: bool = False) -> 
     _walk(node, None, node, found, top)
     if found:
         *_, refusal, anchor = min(found, key=lambda item: item[:3])
-        raise UnsupportedSyntaxError(refusal.construct, parsed.location(anchor), refusal.hint)
+        raise UnsupportedSyntaxError(refusal.construct, parsed.location(anchor), refusal.hint.replace(FUNCTION, parsed.name))
 
 
 def _walk(node, parent, anchor, found, top=False):

@@ -117,21 +117,26 @@ def _fill(call, func, env):
 def _sort(call, func, env, location):
     """``y.sort(axis, kind)`` of a local array: ``y[...] = np.sort(y, axis, kind)``, after
     ``sg.sorted_in_place(y)``, which refuses a list's ``sort`` (or another object's) at run
-    time. ``order=`` (fields of a structured array) is left to ``refuse``."""
+    time; ``xs.sort(key=k, reverse=r)``, a list's: ``xs[:] = sorted(xs, key=k, reverse=r)``,
+    after ``sg.sorted_in_place(xs, at, list)``. ``order=`` (fields of a structured array) is
+    left to ``refuse``."""
     if not (
         isinstance(call.func, gast.Attribute) and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
         and is_missing(func)
     ):
         return None
+    env.made["sg"], env.made["np"] = runtime, np
+    y, at = call.func.value, tp.const(str(location(call)))
+    if not call.args and call.keywords and {k.arg for k in call.keywords} <= {"key", "reverse"}:
+        value = gast.copy_location(gast.Call(func=tp.name("sorted"), args=[_loaded(y)], keywords=call.keywords), call)
+        whole = gast.Subscript(value=_loaded(y), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
+        return whole, value, tp.expr("sg.sorted_in_place(y, at, list)", y=_loaded(y), at=at)
     bound = _bound(call, ("axis", "kind"))
     if bound is None:
         return None
-    env.made["sg"], env.made["np"] = runtime, np
-    y = call.func.value
     keywords = [gast.keyword(arg=k, value=v) for k, v in bound.items()]
     value = gast.copy_location(gast.Call(func=tp.expr("np.sort"), args=[_loaded(y)], keywords=keywords), call)
-    check = tp.expr("sg.sorted_in_place(y, at)", y=_loaded(y), at=tp.const(str(location(call))))
-    return _whole(y), value, check
+    return _whole(y), value, tp.expr("sg.sorted_in_place(y, at)", y=_loaded(y), at=at)
 
 
 def _out_write(call, env):

@@ -38,8 +38,9 @@ from .anf import Anf, changes_in_place
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
-from .desugar import Desugar
+from .desugar import Desugar, list_slice_store
 from .distributions import unfreeze_distributions
+from .fence import FUNCTION, deletion
 from .imports import bind_imports
 from .in_place_calls import in_place_calls_as_writes
 from .inline_nested import NestedFunctions
@@ -190,7 +191,7 @@ class Normalizer:
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.desugar.unpack(target, value)
         if isinstance(target, gast.Subscript):
-            return self.anf.store(target, value)
+            return list_slice_store(self, target, value) or self.anf.store(target, value)
         raise self.unsupported(
             origin, "assignment to an attribute",
             "srcgrad differentiates pure functions: return the new value instead",
@@ -285,6 +286,12 @@ class Normalizer:
         out = self.assign_to(tp.name(self.names.fresh("unused"), store=True), s.value, s)
         out[-1].value.srcgrad_effects = True
         return out
+
+    def stmt_Delete(self, s):
+        """(The fence refuses it first, but a callee is read for the arguments it writes before
+        it is fenced: the same words.)"""
+        refusal = deletion(s)
+        raise self.unsupported(s, refusal.construct, refusal.hint.replace(FUNCTION, self.parsed.name))
 
     def stmt_Assert(self, s):
         return [s]

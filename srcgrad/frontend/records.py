@@ -1,4 +1,5 @@
-"""``P(w, b)`` of a namedtuple or dataclass class as a container of its fields' values.
+"""``P(w, b)`` of a namedtuple or dataclass class as a container of its fields' values, and
+``dataclasses.replace(p, w=v)`` as a new one.
 
 ``sg.record`` builds it (a namedtuple from its fields, a dataclass by calling the class
 with the values given), and its rules send each field's derivative to the value it
@@ -19,9 +20,24 @@ from ..core.ir import mark_written
 from ..runtime.operands import own_arithmetic
 
 
-def record_made(node: gast.Call, env) -> gast.Call | None:
-    """The ``sg.record`` call that builds what ``node`` builds, or None if it is no such call."""
-    return _namedtuple_made(node, env) or _dataclass_made(node, env)
+def record_made(node: gast.Call, env, where: str) -> gast.Call | None:
+    """The ``sg.record`` (or ``sg.replaced``) call that builds what ``node`` builds, or None if
+    it is no such call (``where``: its ``file:line:col``, for a refusal when it runs)."""
+    return _namedtuple_made(node, env) or _dataclass_made(node, env) or _dataclass_replaced(node, env, where)
+
+
+def _dataclass_replaced(node: gast.Call, env, where: str) -> gast.Call | None:
+    """``dataclasses.replace(p, w=v)`` as ``sg.replaced(p, (v,), ("w",))``: a new instance of
+    ``p``'s class, known when it runs, whose fields' derivatives go to the values they hold."""
+    if env.static_value(node.func) is not dataclasses.replace:
+        return None
+    if len(node.args) != 1 or isinstance(node.args[0], gast.Starred) or any(k.arg is None for k in node.keywords):
+        return None  # replace(*xs), replace(p, **changes): which field gets what is known only when it runs
+    env.made["sg"] = runtime
+    values = gast.Tuple(elts=[k.value for k in node.keywords], ctx=gast.Load())
+    names = tp.const(tuple(k.arg for k in node.keywords))
+    call = gast.Call(func=tp.expr("sg.replaced"), args=[node.args[0], values, names, tp.const(where)], keywords=[])
+    return mark_written(call, "dataclasses.replace")
 
 
 def _namedtuple_made(node: gast.Call, env) -> gast.Call | None:

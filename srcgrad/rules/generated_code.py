@@ -179,6 +179,11 @@ def unreduce(dg, dx, ans, g, x, axis=None, keepdims=False):
     return sg.unreduce(dg, x, axis, keepdims)
 
 
+@defjvp(sg.unless_repeated)
+def unless_repeated(dg, dx, ans, g, x):
+    return sg.unless_repeated(dg, x)
+
+
 @defjvp(sg.uniform_seed)
 def uniform_seed(dg, dx, ans, g, x):
     return sg.uniform_seed(dg, x)

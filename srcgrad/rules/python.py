@@ -99,6 +99,33 @@ def sequence_jvp(diterable, ans, iterable):
     return sg.sequence_tangent(diterable, ans, iterable)
 
 
+# `dict(m)` of a mapping (a copy holding its values) or of (key, value) pairs; `{**d, k: v}`
+# and `d | {k: v}` start from it (``frontend.desugar``)
+declare_container_results(builtins.dict)
+declare_sharing_function(builtins.dict, elements=True)  # dict(d): d's values
+
+
+@defvjp(builtins.dict)
+def dict_(g, ans, given):
+    return sg.dict_cotangent(g, given)
+
+
+@defjvp(builtins.dict)
+def dict_jvp(dgiven, ans, given):
+    return sg.dict_tangent(dgiven, given)
+
+
+@defjvp(sg.dict_cotangent)
+def dict_cotangent(dg, dgiven, ans, g, given):
+    """Linear in the cotangent it sends back (second derivatives: forward over reverse)."""
+    return sg.dict_cotangent(dg, given)
+
+
+@defjvp(sg.dict_tangent)
+def dict_tangent(dt, dgiven, ans, t, given):
+    return sg.dict_tangent(dt, given)
+
+
 # what a `for` walks where the iterable's kind is known at run time only (``frontend.iterables``):
 # the iterable itself (a list's rows, an array's), or the list of a dict's keys
 declare_container_results(sg.walked)
@@ -139,6 +166,60 @@ def record_cotangent(dg, dvalues, ans, g, values, names=None):
 @defjvp(sg.record_tangent)
 def record_tangent(ddvalues, dmade, ans, dvalues, made, kind=tuple, names=None):
     return sg.record_tangent(ddvalues, made, kind, names)
+
+
+# ``xs[lower:upper] = values`` of a list, which may change its length, is ``xs[:] = sg.spliced(...)``
+# (``frontend.desugar``): a new list holding the elements of both
+declare_container_results(sg.spliced)
+declare_sharing_function(sg.spliced)
+
+
+@defvjp(sg.spliced)
+def spliced(g, ans, xs, values, lower=None, upper=None):
+    return sg.spliced_cotangents(g, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced)
+def spliced_jvp(dxs, dvalues, ans, xs, values, lower=None, upper=None):
+    return sg.spliced_tangent(dxs, dvalues, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced_cotangents)
+def spliced_cotangents(dg, dxs, dvalues, ans, g, xs, values, lower=None, upper=None):
+    """Linear in the cotangent it splits (second derivatives: forward over reverse)."""
+    return sg.spliced_cotangents(dg, xs, values, lower, upper)
+
+
+@defjvp(sg.spliced_tangent)
+def spliced_tangent(dtxs, dtvalues, dxs, dvalues, ans, txs, tvalues, xs, values, lower=None, upper=None):
+    return sg.spliced_tangent(dtxs, dtvalues, xs, values, lower, upper)
+
+
+# `dataclasses.replace(p, w=v)` (``frontend.records``): a new instance of p's class
+declare_container_results(sg.replaced)
+declare_sharing_function(sg.replaced)
+
+
+@defvjp(sg.replaced)
+def replaced(g, ans, p, values, names=(), at=None):
+    """Each field's cotangent goes to the value it holds: ``values``', or ``p``'s."""
+    return sg.replaced_cotangents(g, p, values, names)
+
+
+@defjvp(sg.replaced)
+def replaced_jvp(dp, dvalues, ans, p, values, names=(), at=None):
+    return sg.replaced_tangent(dp, dvalues, p, values, names)
+
+
+@defjvp(sg.replaced_cotangents)
+def replaced_cotangents(dg, dp, dvalues, ans, g, p, values, names=()):
+    """Linear in the cotangent it sends back (second derivatives: forward over reverse)."""
+    return sg.replaced_cotangents(dg, p, values, names)
+
+
+@defjvp(sg.replaced_tangent)
+def replaced_tangent(dtp, dtvalues, dp, dvalues, ans, tp, tvalues, p, values, names=()):
+    return sg.replaced_tangent(dtp, dtvalues, p, values, names)
 
 
 declare_container_results(sg.plus, sg.times)  # a concatenation, a repetition: a tuple or list

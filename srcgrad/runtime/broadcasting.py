@@ -74,13 +74,25 @@ def unbroadcast(g, x):
     return g
 
 
+def unless_repeated(g, x):
+    """``g``, the cotangent of ``x`` in ``x * 2`` (an int written as such) where ``x`` is an
+    object the caller gave, refused where that was a list, which ``*`` repeated: a cotangent
+    longer than the list (NumPy's product has ``x``'s shape, and ``g`` is returned as it is:
+    a uniform seed's one value too, ``backend.uniform``)."""
+    _refuse_unseen_concatenation(g, x)
+    return g
+
+
 def _refuse_unseen_concatenation(d, x) -> None:
-    """``a + b`` concatenated two sequences the classifier did not know were sequences: it took
-    the ``+`` for NumPy's, whose derivative (in either mode) has the other operand's length."""
+    """``a + b`` concatenated two sequences, or ``xs * 2`` repeated one, that the classifier
+    did not know were sequences: it took the operator for NumPy's, whose derivative (in either
+    mode) has the other operand's length."""
     if isinstance(d, (tuple, list)) and isinstance(x, (tuple, list)) and len(d) != len(x):
         raise UnsupportedSyntaxError(
-            "`+` concatenating two tuples or lists neither of which is known to be one where it "
-            "is written", None, "write one side as a display (`t + (v,)`), or `tuple(a) + tuple(b)`",
+            f"`+` concatenating or `*` repeating a {type(x).__name__} not known to be one where it is "
+            "written", None,
+            "write it as a display (`t + (v,)`, `[a, b] * 2`), or convert it first "
+            "(`tuple(a) + tuple(b)`, `list(xs) * 2`)",
         )
 
 

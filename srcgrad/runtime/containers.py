@@ -8,6 +8,7 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sys
 from collections import OrderedDict, defaultdict
@@ -15,7 +16,14 @@ from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
 
-from ..core.pytree import children, field_names, is_container, is_dataclass_instance, rebuild
+from ..core.pytree import (
+    children,
+    construction_changes_values,
+    field_names,
+    is_container,
+    is_dataclass_instance,
+    rebuild,
+)
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
@@ -270,6 +278,37 @@ def record_tangent(dvalues, made, kind=tuple, names=None):
     return rebuild(made, [given[n] if n in given else zeros_like(v) for n, v in zip(field_names(made), children(made))])
 
 
+def replaced(p, values, names, at=None):
+    """``dataclasses.replace(p, **dict(zip(names, values)))``: a new instance of ``p``'s class
+    holding ``values`` in the fields ``names`` and ``p``'s values in the others. Refused where
+    the class's construction may not store what it is given (``pytree.construction_changes_values``):
+    its fields' derivatives would not be those values'."""
+    why = construction_changes_values(type(p)) if is_dataclass_instance(p) else None
+    if why is not None:
+        raise UnsupportedSyntaxError(
+            f"`dataclasses.replace(...)` of a {type(p).__name__}", Location.parse(at),
+            f"{why}, so that its fields may not hold the values given",
+        )
+    return dataclasses.replace(p, **dict(zip(names, values, strict=True)))
+
+
+def replaced_cotangents(g, p, values, names):
+    """The cotangents of ``p`` and ``values`` in ``replaced(p, values, names)``: each field's
+    goes to the value it holds (``p``'s replaced fields get zeros)."""
+    if not is_dataclass_instance(g):  # an exact zero: nothing reached the new instance
+        return zeros_like(p), tuple(zeros_like(v) for v in values)
+    given = dense(children(g), children(p))
+    kept = [zeros_like(v) if n in names else b for n, v, b in zip(field_names(p), children(p), given, strict=True)]
+    return rebuild(p, kept), tuple(given[field_names(p).index(n)] for n in names)
+
+
+def replaced_tangent(tp, tvalues, p, values, names):
+    """The tangent of ``replaced(p, values, names)`` from ``tp`` and ``tvalues``, theirs."""
+    tp = tp if is_dataclass_instance(tp) else zeros_like(p)
+    new = dict(zip(names, dense(tvalues if isinstance(tvalues, tuple) else [None] * len(values), values), strict=True))
+    return rebuild(p, [new.get(n, t) for n, t in zip(field_names(p), dense(children(tp), children(p)), strict=True)])
+
+
 def unsequence(g, iterable):
     """The cotangent of ``tuple(iterable)``/``list(iterable)`` in ``iterable``'s structure;
     of a mapping's (its keys) zero."""
@@ -278,6 +317,64 @@ def unsequence(g, iterable):
     if isinstance(iterable, (tuple, list)):
         return rebuild(iterable, g)
     return np.stack([unbroadcast(gk, row) for gk, row in zip(g, iterable)])
+
+
+# -- ``dict(m)``: a copy of a mapping's items, or the dict of a sequence of pairs ----------
+
+
+def dict_cotangent(g, given):
+    """The cotangent of ``given`` in ``dict(given)``: a mapping's values get theirs by key;
+    pairs ``(k, v)`` get ``(zero, theirs)``, where the last pair of a key gave its value
+    (the earlier ones were overwritten: zero)."""
+    g = {} if is_exact_zero(g) else g
+    if isinstance(given, Mapping) and isinstance(g, Mapping):
+        return rebuild(given, dense([g.get(k) for k in given], list(given.values())))
+    if isinstance(given, (list, tuple)) and isinstance(g, Mapping):
+        last = {pair[0]: n for n, pair in enumerate(given)}
+        values = dense([g.get(k) if last[k] == n else None for n, (k, _) in enumerate(given)], [v for _, v in given])
+        return rebuild(given, [rebuild(pair, [zeros_like(pair[0]), v]) for pair, v in zip(given, values)])
+    raise UnsupportedSyntaxError(
+        f"`dict(...)` of a {type(given).__name__} (its items are out of sight once it is read)", None,
+        "pass a dict, or a list of (key, value) pairs",
+    )
+
+
+def dict_tangent(t, given):
+    """The tangent of ``dict(given)`` from ``t``, given's: the dict of its values' tangents."""
+    if isinstance(given, Mapping):
+        tangents = [None] * len(given) if is_exact_zero(t) else [t[k] for k in given]
+        return dict(zip(given.keys(), dense(tangents, list(given.values()))))
+    tangents = [None] * len(given) if is_exact_zero(t) else [d for _, d in t]
+    return dict(zip((k for k, _ in given), dense(tangents, [v for _, v in given])))
+
+# -- ``xs[lower:upper] = values`` of a list, which may change its length ------------------
+
+
+def spliced(xs, values, lower=None, upper=None):
+    """The list ``xs[lower:upper] = values`` leaves, made anew (``xs`` unchanged): generated
+    code stores it whole (``xs[:] = ...``), so the cotangent of the list before the store,
+    whose length may differ, comes back through this call's rule."""
+    out = list(xs)
+    out[lower:upper] = values
+    return out
+
+
+def spliced_tangent(txs, tvalues, xs, values, lower=None, upper=None):
+    """The tangent of ``spliced(xs, values, lower, upper)`` from ``txs`` and ``tvalues``, theirs:
+    spliced alike (an exact zero made into zeros like its side)."""
+    return spliced(_tangent_items(txs, xs), _tangent_items(tvalues, values), lower, upper)
+
+
+def spliced_cotangents(g, xs, values, lower=None, upper=None):
+    """The cotangents of ``xs`` and ``values`` in ``spliced(xs, values, lower, upper)``: the
+    slots ``values`` took pass theirs to it, the others go back to the elements of ``xs``
+    they came from (zeros for those the store replaced)."""
+    start, stop, _ = slice(lower, upper).indices(len(xs))
+    stop = max(stop, start)  # xs[2:1] = values replaces nothing: they go in at 2
+    count = len(values)
+    items = _items(g, len(xs) - (stop - start) + count)
+    old = [*items[:start], *(None for _ in range(start, stop)), *items[start + count:]]
+    return type(xs)(dense(old, xs)), unsequence(list(dense(items[start:start + count], values)), values)
 
 
 # -- ``a + b`` where an operand may be a tuple or list: concatenation, or NumPy's sum ----

@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from ..core import pytree
-from ..errors import PYTREES, NoDerivativeRuleError, UnsupportedArrayError
+from ..errors import PYTREES, NoDerivativeRuleError, UnsupportedArrayError, UnsupportedSyntaxError
 from .broadcasting import ABSENT, unbroadcast, zeros_like
 from .containers import add
 
@@ -240,6 +240,14 @@ def taken(part, v, into=None):
     cast ``v`` to them (piecewise constant)."""
     if into is not None and getattr(into, "dtype", _FLOAT).kind in "biu":
         return zeros_like(v)
+    if isinstance(into, list) and isinstance(part, list) and isinstance(v, (list, tuple)) and len(part) != len(v):
+        # xs[1:1] = [v] of a list parameter (one its own list is spliced: ``desugar.list_slice_store``)
+        raise UnsupportedSyntaxError(
+            "`xs[a:b] = values` changing the length of a list not known to be one where it is "
+            "written (a parameter, a call's result)", None,
+            "copy it into a list of the function's own first (`ys = list(xs)`), whose slice "
+            "stores srcgrad follows",
+        )
     if type(part) is float:
         return zeros_like(v) if part == 0.0 and getattr(v, "ndim", 0) else part
     part = part.copy() if hasattr(part, "copy") else part

@@ -10,13 +10,15 @@ from __future__ import annotations
 import functools
 
 import gast
+import numpy as np
 
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import call_layout, target_of, whole_index
+from ...core.ir import assignments, call_layout, is_refill, target_of, whole_index
 from ...core.names import callee_name
 from ...frontend.wrappers import own_signature
+from ..context import Motion
 from ..inline import inline, real_inputs_guard
 
 
@@ -73,6 +75,8 @@ class Adjoints:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            elif self._may_repeat_a_given_list(rule, atom, op.inputs.values()):
+                part = tp.expr("sg.unless_repeated(c, x)", sg=self.sg(), c=part, x=atom)
             if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
                 # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
                 part = tp.expr("sg.restructure(c, x)", sg=self.sg(), c=part, x=atom)
@@ -119,6 +123,28 @@ class Adjoints:
         state[x] = True
         return out
 
+    def _may_repeat_a_given_list(self, rule, atom, operands) -> bool:
+        """Whether ``atom * 2`` (an int written as such) may repeat a list the caller gave:
+        its cotangent then comes back longer than the list, which ``sg.unless_repeated``
+        refuses (a callee's repeated cotangents were taken for the list's, silently), as
+        ``sg.unbroadcast`` does for ``xs * n`` of a name ``n``. A pullback's (split motion)
+        only: ``grad`` checks the gradient's structure against its arguments'."""
+        return self.motion is Motion.SPLIT and rule.primal is np.multiply and atom.id in self.given_objects and any(
+            isinstance(a, gast.Constant) and type(a.value) is int for a in operands
+        )
+
+    @functools.cached_property
+    def given_objects(self) -> set[str]:
+        """The parameters, and the names some binding makes a second name for one (``ys = xs``):
+        the objects the caller gave, which may be lists where the code reads them as arrays."""
+        copies = [(target_of(a), self.ops[id(a)].operands) for a in assignments(self.fn.body) if self.ops[id(a)].kind == "copy"]
+        given, grew = set(self.params), True
+        while grew:
+            more = {name for name, operands in copies if operands and operands[0] in given} - given
+            given |= more
+            grew = bool(more)
+        return given
+
     @functools.cached_property
     def stored_into(self) -> set[str]:
         """The containers some ``x[i] = v`` writes into (their slots' cotangents may be 0.0)."""
@@ -148,7 +174,9 @@ class Adjoints:
             else:
                 out += self.accumulate(value.id, taken, state, owned=True)
         slots = isinstance(op.index, gast.Slice) and self.kinds.get(x) != "array"  # (a list's: zeros, not 0.0)
-        if state.get(x) and not whole and not slots:
+        if is_refill(s):  # xs[:] = t, t made from xs: bxs before comes back through t, its length too
+            del state[x]
+        elif state.get(x) and not whole and not slots:
             out.append(gast.Assign(targets=[tp.load(part)], value=tp.const(0.0), type_comment=None))
             tp._set_store(out[-1].targets[0])
         else:
