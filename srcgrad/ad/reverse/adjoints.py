@@ -75,7 +75,7 @@ class Adjoints:
             atom = op.inputs[p]
             if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
                 part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
-            elif self._may_repeat_a_given_list(rule, atom, op.inputs.values()):
+            elif self._may_repeat_a_list(rule, atom, op.inputs.values()):
                 part = tp.expr("sg.unless_repeated(c, x)", sg=self.sg(), c=part, x=atom)
             if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
                 # np.sum([...]): an array cotangent, given back as the list ``pop`` takes apart
@@ -123,27 +123,42 @@ class Adjoints:
         state[x] = True
         return out
 
-    def _may_repeat_a_given_list(self, rule, atom, operands) -> bool:
-        """Whether ``atom * 2`` (an int written as such) may repeat a list the caller gave:
-        its cotangent then comes back longer than the list, which ``sg.unless_repeated``
-        refuses (a callee's repeated cotangents were taken for the list's, silently), as
-        ``sg.unbroadcast`` does for ``xs * n`` of a name ``n``. A pullback's (split motion)
-        only: ``grad`` checks the gradient's structure against its arguments'."""
-        return self.motion is Motion.SPLIT and rule.primal is np.multiply and atom.id in self.given_objects and any(
+    def _may_repeat_a_list(self, rule, atom, operands) -> bool:
+        """Whether ``atom * 2`` (an int written as such) may repeat a list: its cotangent then
+        comes back longer than the list, which ``sg.unless_repeated`` refuses (the repeated
+        cotangents were taken for the list's, silently), as ``sg.unbroadcast`` does for
+        ``xs * n`` of a name ``n``. ``atom`` is an object srcgrad did not see made
+        (``maybe_lists``); a parameter only in a pullback (split motion): ``grad`` checks the
+        gradient's structure against its arguments'."""
+        return rule.primal is np.multiply and atom.id in self.maybe_lists and any(
             isinstance(a, gast.Constant) and type(a.value) is int for a in operands
         )
 
     @functools.cached_property
-    def given_objects(self) -> set[str]:
-        """The parameters, and the names some binding makes a second name for one (``ys = xs``):
-        the objects the caller gave, which may be lists where the code reads them as arrays."""
-        copies = [(target_of(a), self.ops[id(a)].operands) for a in assignments(self.fn.body) if self.ops[id(a)].kind == "copy"]
-        given, grew = set(self.params), True
+    def maybe_lists(self) -> set[str]:
+        """The names bound to an object whose kind srcgrad did not see made, a list as well as
+        an array: a function's result, a value popped, (in a pullback) an object the caller
+        gave, and a second name for one, an element of one or a container holding one
+        (``ys = xs``, ``r = xs[0]``, ``rows = [xs]``).
+        A parameter of ``grad``'s is left to its check of the gradient's structure."""
+        seeds = set(self.params) if self.motion is Motion.SPLIT else set()
+        links = []  # (name, the name it is bound from: a copy of it, an element of it)
+        for a in assignments(self.fn.body):
+            op = self.ops[id(a)]
+            if op.kind in ("call", "dynamic", "pop"):
+                seeds.add(target_of(a))
+            elif op.kind == "copy" and op.operands:
+                links.append((target_of(a), op.operands[0]))
+            elif op.kind == "index" and isinstance(op.container, gast.Name):
+                links.append((target_of(a), op.container.id))
+            elif op.kind in ("pack", "append", "store"):  # a container holding one holds it as an element
+                links += [(target_of(a), e.id) for e in (op.elements or op.operands) if isinstance(e, gast.Name)]
+        found, grew = seeds, True
         while grew:
-            more = {name for name, operands in copies if operands and operands[0] in given} - given
-            given |= more
+            more = {name for name, source in links if source in found} - found
+            found |= more
             grew = bool(more)
-        return given
+        return found
 
     @functools.cached_property
     def stored_into(self) -> set[str]:
