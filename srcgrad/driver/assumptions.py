@@ -23,6 +23,7 @@ import itertools
 import sys
 import threading
 import types
+import weakref
 from collections.abc import Iterable
 
 import numpy as np
@@ -222,6 +223,40 @@ def note_attribute(module: types.ModuleType, attr: str) -> None:
         scope = vars(module)
         value = scope.get(attr, ABSENT)
         stack[-1].assumptions.note(scope, attr, value, value is not ABSENT and read_when_run(value))
+
+
+def note_class_attribute(owner, attr: str) -> None:
+    """Note where ``owner.attr`` comes from, for a class or an object of the user's: the
+    class (by the method resolution order) whose dict holds it, and that those before it
+    do not. A method patched in or replaced later (``Net.f = f2``, as a notebook or a
+    test does) makes code made with the old one wrong."""
+    stack = _stack()
+    cls = owner if isinstance(owner, type) else type(owner)
+    if not stack or _library_class(cls):
+        return
+    for klass in cls.__mro__:
+        scope = _class_scope(klass)
+        found = scope.get(attr, ABSENT)
+        stack[-1].assumptions.note(scope, attr, found)
+        if found is not ABSENT:
+            return
+
+
+_CLASS_SCOPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _class_scope(klass: type):
+    """``klass.__dict__``, one proxy per class (each access makes a new one, and a binding
+    is known by its scope's identity)."""
+    scope = _CLASS_SCOPES.get(klass)
+    if scope is None:
+        scope = _CLASS_SCOPES[klass] = klass.__dict__
+    return scope
+
+
+def _library_class(cls: type) -> bool:
+    module = sys.modules.get(cls.__module__)
+    return module is None or _library(module) or cls.__module__ == "builtins"
 
 
 def _library(module: types.ModuleType) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
-from ..analysis.classify import Classifier, Operation, objects_made
+from ..analysis.classify import Classifier, Operation, objects_made, operator_methods
 from ..analysis.dataflow import live_after
 from ..analysis.operands import check_operands
 from ..analysis.sharing import sharing_before
@@ -489,9 +489,22 @@ def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict
     assumptions.note_names(func, sorted(written.get(n, n) for n in free if n in written or n not in env.made))
     for node in tp.walk(parsed.node):
         if isinstance(node, gast.Attribute) and isinstance(node.value, (gast.Name, gast.Attribute)):
-            module = env.static_value(node.value)
-            if isinstance(module, types.ModuleType):
-                assumptions.note_attribute(module, node.attr)
+            owner = env.static_value(node.value)
+            if isinstance(owner, types.ModuleType):
+                assumptions.note_attribute(owner, node.attr)
+            elif not is_missing(owner) and _baked_in(env.static_value(node)):
+                assumptions.note_class_attribute(owner, node.attr)  # Net.f, net.f: its class's
+        elif isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Subscript)):
+            for operand, method in operator_methods(node):  # op * x runs Op.__mul__
+                owner = env.static_value(operand)
+                if not is_missing(owner) and not isinstance(owner, (type, types.ModuleType)):
+                    assumptions.note_class_attribute(owner, method)
+
+
+def _baked_in(value) -> bool:
+    """Whether generated code is made from ``value`` (a method whose code it calls), not
+    reads it when it runs (data, as ``Cfg.scale``)."""
+    return not is_missing(value) and not assumptions.read_when_run(value)
 
 
 def _local_names(parsed: ParsedFunction) -> set[str]:
