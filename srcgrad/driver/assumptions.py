@@ -23,7 +23,6 @@ import itertools
 import sys
 import threading
 import types
-import weakref
 from collections.abc import Iterable
 
 import numpy as np
@@ -43,8 +42,10 @@ class Assumptions:
         self.hold = ALWAYS
         self._sealed = False
 
-    def note(self, scope, name: str | None, value, data: bool = False) -> None:
-        key = (id(scope), name)
+    def note(self, scope, name: str | None, value, data: bool = False, owner=None) -> None:
+        """``owner``: what ``scope`` belongs to, where each access makes a new ``scope``
+        (a class's ``__dict__``), so that the binding is noted once (the key holds it)."""
+        key = (id(scope), name) if owner is None else (owner, name)
         if key not in self.bindings:
             self.bindings[key] = (scope, name, Data(scope, name, value) if data else value)
 
@@ -235,23 +236,11 @@ def note_class_attribute(owner, attr: str) -> None:
     if not stack or _library_class(cls):
         return
     for klass in cls.__mro__:
-        scope = _class_scope(klass)
+        scope = klass.__dict__
         found = scope.get(attr, ABSENT)
-        stack[-1].assumptions.note(scope, attr, found)
+        stack[-1].assumptions.note(scope, attr, found, owner=klass)
         if found is not ABSENT:
             return
-
-
-_CLASS_SCOPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _class_scope(klass: type):
-    """``klass.__dict__``, one proxy per class (each access makes a new one, and a binding
-    is known by its scope's identity)."""
-    scope = _CLASS_SCOPES.get(klass)
-    if scope is None:
-        scope = _CLASS_SCOPES[klass] = klass.__dict__
-    return scope
 
 
 def _library_class(cls: type) -> bool:
