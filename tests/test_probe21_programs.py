@@ -745,6 +745,17 @@ def test_a_method_patched_on_a_base_class_is_seen_through_the_subclass(tmp_path)
     np.testing.assert_allclose(srcgrad.grad(f)(x), 3 * np.cos(x))
 
 
+def test_a_method_patched_on_the_object_is_differentiated_anew(tmp_path):
+    f = load(tmp_path, PATCHED, "through_object")
+    module = sys.modules[f.__module__]
+    x = np.array([0.3, -0.2])
+    df = srcgrad.grad(f)
+    np.testing.assert_allclose(df(x), np.cos(x))
+    module.net.f = lambda x: 5.0 * np.sin(x)  # the object's own attribute: found before the class's
+    np.testing.assert_allclose(df(x), 5 * np.cos(x))
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[0], f(x))
+
+
 def test_an_operator_patched_on_the_class_is_differentiated_anew(tmp_path):
     f = load(tmp_path, PATCHED, "through_operator")
     module = sys.modules[f.__module__]

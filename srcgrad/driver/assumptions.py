@@ -229,12 +229,15 @@ def note_attribute(module: types.ModuleType, attr: str) -> None:
 def note_class_attribute(owner, attr: str) -> None:
     """Note where ``owner.attr`` comes from, for a class or an object of the user's: the
     class (by the method resolution order) whose dict holds it, and that those before it
-    do not. A method patched in or replaced later (``Net.f = f2``, as a notebook or a
-    test does) makes code made with the old one wrong."""
+    and the object's own dict do not. A method patched in or replaced later (``Net.f = f2``,
+    ``net.f = g``, as a notebook or a test does) makes code made with the old one wrong."""
     stack = _stack()
     cls = owner if isinstance(owner, type) else type(owner)
     if not stack or _library_class(cls):
         return
+    own = None if owner is cls else getattr(owner, "__dict__", None)
+    if isinstance(own, dict):
+        stack[-1].assumptions.note(own, attr, own.get(attr, ABSENT))
     for klass in cls.__mro__:
         scope = klass.__dict__
         found = scope.get(attr, ABSENT)
