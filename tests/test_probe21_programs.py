@@ -695,6 +695,18 @@ class Net(Base):
 net = Net(2.0)
 
 
+class Model:
+    def __call__(self, x):
+        return np.sin(x)
+
+
+model = Model()
+
+
+def through_call(w):
+    return np.sum(model(w))
+
+
 def through_object(w):
     return np.sum(net.f(w))
 
@@ -753,6 +765,17 @@ def test_a_method_patched_on_the_object_is_differentiated_anew(tmp_path):
     np.testing.assert_allclose(df(x), np.cos(x))
     module.net.f = lambda x: 5.0 * np.sin(x)  # the object's own attribute: found before the class's
     np.testing.assert_allclose(df(x), 5 * np.cos(x))
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[0], f(x))
+
+
+def test_a_call_method_patched_on_the_class_is_differentiated_anew(tmp_path):
+    f = load(tmp_path, PATCHED, "through_call")
+    module = sys.modules[f.__module__]
+    x = np.array([0.3, -0.2])
+    df = srcgrad.grad(f)
+    np.testing.assert_allclose(df(x), np.cos(x))
+    module.Model.__call__ = module.scaled
+    np.testing.assert_allclose(df(x), 3 * np.cos(x))
     np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[0], f(x))
 
 

@@ -236,7 +236,7 @@ def note_class_attribute(owner, attr: str) -> None:
     if not stack or _library_class(cls):
         return
     own = None if owner is cls else getattr(owner, "__dict__", None)
-    if isinstance(own, dict):
+    if isinstance(own, dict) and not (attr.startswith("__") and attr.endswith("__")):  # (found on the class only)
         stack[-1].assumptions.note(own, attr, own.get(attr, ABSENT))
     for klass in cls.__mro__:
         scope = klass.__dict__

@@ -482,7 +482,8 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
 
 def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str]) -> None:
     """Note, for the cache, what the function's free names and the attributes it reads of the
-    user's modules are bound to now (``written``: renamed reserved names -> as written)."""
+    user's modules are bound to now, and where the methods it calls of the user's objects and
+    classes come from (``written``: renamed reserved names -> as written)."""
     if parsed.filename.startswith("<srcgrad"):
         return  # generated code: its namespace is its own, made with it
     free = tp.names_in(parsed.node) - env.local_names
@@ -496,9 +497,16 @@ def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict
                 assumptions.note_class_attribute(owner, node.attr)  # Net.f, net.f: its class's
         elif isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Subscript)):
             for operand, method in operator_methods(node):  # op * x runs Op.__mul__
-                owner = env.static_value(operand)
-                if not is_missing(owner) and not isinstance(owner, (type, types.ModuleType)):
+                if _an_object(owner := env.static_value(operand)):
                     assumptions.note_class_attribute(owner, method)
+        elif isinstance(node, gast.Call) and _an_object(owner := env.static_value(node.func)):
+            assumptions.note_class_attribute(owner, "__call__")  # model(x) runs Model.__call__
+
+
+def _an_object(value) -> bool:
+    """Whether ``value`` is an object whose class's methods its operators and calls run (not
+    a function, a class or a module, whose own code or attributes are noted)."""
+    return not is_missing(value) and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
 
 
 def _baked_in(value) -> bool:
