@@ -589,6 +589,68 @@ def distributions(theta, data):
     )
 
 
+def conv2d_loops(W, img=randn(6, 6)):
+    """A valid convolution by loops over output pixels, then 2x2 max pooling and a ReLU."""
+    kh, kw = W.shape
+    H, Wd = img.shape[0] - kh + 1, img.shape[1] - kw + 1
+    out = np.zeros((H, Wd))
+    for i in range(H):
+        for j in range(Wd):
+            out[i, j] = np.sum(img[i : i + kh, j : j + kw] * W)
+    pooled = out[: H // 2 * 2, : Wd // 2 * 2].reshape(H // 2, 2, Wd // 2, 2).max(axis=(1, 3))
+    return np.sum(np.maximum(pooled, 0) ** 2)
+
+
+def sliding_windows(W, x, img=randn(6, 6)):
+    win = np.lib.stride_tricks.sliding_window_view(x, 3)
+    out = np.einsum("ijkl,kl->ij", np.lib.stride_tricks.sliding_window_view(img, W.shape), W)
+    return np.sum(np.tanh(out)) + np.sum(win.max(axis=1)) + np.sum(win * np.array([1.0, -2.0, 1.0]))
+
+
+def batchnorm_classifier(params, X=randn(8, 3), keep=(RNG.random((8, 4)) > 0.3) / 0.7):
+    h = X @ params["W1"]
+    h = params["g"] * (h - h.mean(0)) / np.sqrt(h.var(0) + 1e-5) + params["b"]
+    logits = (np.maximum(h, 0) * keep) @ params["W2"]
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    logp = logits - sps.logsumexp(logits, axis=1, keepdims=True)
+    return -np.mean(np.take_along_axis(logp, y[:, None], axis=1))
+
+
+def adam_unrolled(lr, w0, X=randn(10, 2), y=randn(10)):
+    w, m, v = w0, np.zeros_like(w0), np.zeros_like(w0)
+    b1, b2 = 0.9, 0.999
+    for t in range(1, 6):
+        g = 2 * X.T @ (X @ w - y) / len(y)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
+    return np.sum((X @ w - y) ** 2)
+
+
+def linear_spline(yk, xq=np.array([0.1, 0.45, 0.8, 0.95])):
+    xk = np.linspace(0, 1, len(yk))
+    i = np.clip(np.searchsorted(xk, xq) - 1, 0, len(xk) - 2)
+    t = (xq - xk[i]) / (xk[i + 1] - xk[i])
+    return np.sum(((1 - t) * yk[i] + t * yk[i + 1]) ** 2)
+
+
+def pendulum(theta0, L=1.0, g=9.81, dt=0.05, T=1.0):
+    """Symplectic Euler until a time reached by float steps; the energy kept in a list."""
+    th, om, t = theta0, 0.0, 0.0
+    energy = []
+    while t < T:
+        om = om - dt * g / L * np.sin(th)
+        th = th + dt * om
+        t += dt
+        energy.append(0.5 * om**2 - g / L * np.cos(th))
+    return th**2 + np.std(energy)
+
+
+def bayes_logreg(w, X=randn(12, 3), y=RNG.integers(0, 2, 12)):
+    p = sps.expit(X @ w)
+    return -(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) + np.sum(st.norm.logpdf(w, 0, 2)))
+
+
 X5 = randn(5)
 M3 = randn(3, 3)
 
@@ -639,6 +701,13 @@ PROGRAMS = [  # name, function, arguments, second order too
     ("linear_algebra", linear_algebra, (M3,), False),
     ("special_functions", special_functions, (0.5 * X5,), False),
     ("distributions", distributions, (0.3 * randn(5), randn(5)), False),
+    ("conv2d_loops", conv2d_loops, (randn(3, 3),), True),
+    ("sliding_windows", sliding_windows, (randn(3, 3), randn(6)), False),
+    ("batchnorm_classifier", batchnorm_classifier, ({"W1": randn(3, 4), "g": np.ones(4), "b": 0.1 * randn(4), "W2": randn(4, 3)},), True),
+    ("adam_unrolled", adam_unrolled, (0.05, randn(2)), True),
+    ("linear_spline", linear_spline, (randn(5),), False),
+    ("pendulum", pendulum, (0.3,), True),
+    ("bayes_logreg", bayes_logreg, (randn(3),), False),
 ]
 
 
