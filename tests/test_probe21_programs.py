@@ -764,6 +764,15 @@ class Net(Base):
 net = Net(2.0)
 
 
+class Child(Base):
+    def act(self, x):
+        return 2.0 * super().act(x)
+
+
+def through_super(w, m):
+    return np.sum(m.act(w))
+
+
 class Model:
     def __call__(self, x):
         return np.sin(x)
@@ -835,6 +844,17 @@ def test_a_method_patched_on_the_object_is_differentiated_anew(tmp_path):
     module.net.f = lambda x: 5.0 * np.sin(x)  # the object's own attribute: found before the class's
     np.testing.assert_allclose(df(x), 5 * np.cos(x))
     np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[0], f(x))
+
+
+def test_a_method_patched_on_the_parent_of_a_super_call_is_differentiated_anew(tmp_path):
+    f = load(tmp_path, PATCHED, "through_super")
+    module = sys.modules[f.__module__]
+    x, child = np.array([0.3, -0.2]), module.Child()
+    df = srcgrad.grad(f)
+    np.testing.assert_allclose(df(x, child), 2 * np.cos(x))
+    module.Base.act = module.scaled
+    np.testing.assert_allclose(df(x, child), 6 * np.cos(x))
+    np.testing.assert_allclose(srcgrad.value_and_grad(f)(x, child)[0], f(x, child))
 
 
 def test_a_call_method_patched_on_the_class_is_differentiated_anew(tmp_path):

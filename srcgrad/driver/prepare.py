@@ -495,12 +495,24 @@ def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict
                 assumptions.note_attribute(owner, node.attr)
             elif not is_missing(owner) and _baked_in(env.static_value(node)):
                 assumptions.note_class_attribute(owner, node.attr)  # Net.f, net.f: its class's
+        elif isinstance(node, gast.Attribute) and _calls_super(node.value, env):
+            parents = env.closure["__class__"].__mro__[1:]  # super().f: f of a class after this one
+            if parents:
+                assumptions.note_class_attribute(parents[0], node.attr)
         elif isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Subscript)):
             for operand, method in operator_methods(node):  # op * x runs Op.__mul__
                 if _an_object(owner := env.static_value(operand)):
                     assumptions.note_class_attribute(owner, method)
         elif isinstance(node, gast.Call) and _an_object(owner := env.static_value(node.func)):
             assumptions.note_class_attribute(owner, "__call__")  # model(x) runs Model.__call__
+
+
+def _calls_super(node, env: Environment) -> bool:
+    """``super()`` (or ``super(__class__, self)``) in a method whose class is known."""
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "super"
+        and isinstance(env.closure.get("__class__"), type)
+    )
 
 
 def _an_object(value) -> bool:
