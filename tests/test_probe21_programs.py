@@ -879,6 +879,42 @@ def test_an_operator_patched_on_the_class_is_differentiated_anew(tmp_path):
     np.testing.assert_allclose(srcgrad.value_and_grad(f)(x)[0], f(x))
 
 
+# == np.diff with prepend= and append= ======================================================
+
+
+def increments_from_zero(x):
+    """Increments of a path that starts at 0 (a time series' first difference kept)."""
+    return np.sum(np.diff(x, prepend=0.0) ** 2)
+
+
+def second_differences_with_ends(x, p):
+    return np.sum(np.diff(x, 2, prepend=p, append=x[-1] * 2) ** 3)
+
+
+def row_differences(M, first):
+    return np.sum(np.sin(np.diff(M, axis=0, prepend=first[None, :], append=0.5)))
+
+
+def wrapped_column_differences(M):
+    return np.sum(np.diff(M, n=1, axis=-1, append=M[:, :1]) ** 2)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (increments_from_zero, (randn(5),)),
+        (second_differences_with_ends, (randn(5), 0.3)),
+        (row_differences, (randn(3, 4), randn(4))),
+        (wrapped_column_differences, (randn(3, 4),)),
+    ],
+)
+def test_diff_with_ends(f, args):
+    """Refused before (no rule took ``prepend=``): now the diff of the joined array, as NumPy
+    computes it, in both modes and at second order."""
+    srcgrad.check_grads(f, list(args), order=2)
+    np.testing.assert_array_equal(srcgrad.value_and_grad(f)(*args)[0], f(*args))
+
+
 # == Still refused: strict xfails ===========================================================
 
 
