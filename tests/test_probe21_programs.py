@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import subprocess
 import sys
 from collections import namedtuple
 
@@ -913,6 +914,27 @@ def test_diff_with_ends(f, args):
     computes it, in both modes and at second order."""
     srcgrad.check_grads(f, list(args), order=2)
     np.testing.assert_array_equal(srcgrad.value_and_grad(f)(*args)[0], f(*args))
+
+
+# == The command line on a method ============================================================
+
+
+def test_dump_of_a_method_differentiates_past_self(tmp_path):
+    """``srcgrad dump model.py:GP.nlml`` took ``self`` for the input and refused ``self.kernel``
+    as a method of a local value; a method's inputs start after ``self`` (``--wrt`` says others)."""
+    path = tmp_path / "gp_model.py"
+    path.write_text(
+        "import numpy as np\n\n\nclass GP:\n    def __init__(self, X):\n        self.X = X\n\n"
+        "    def kernel(self, ell):\n        return np.exp(-self.X ** 2 / ell ** 2)\n\n"
+        "    def nlml(self, log_ell):\n        return np.sum(self.kernel(np.exp(log_ell)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "srcgrad", "dump", f"{path}:GP.nlml", "--color", "never"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "def grad_nlml(self, log_ell):" in run.stdout
+    assert "with respect to log_ell" in run.stdout
 
 
 # == Still refused: strict xfails ===========================================================
