@@ -652,6 +652,44 @@ def bayes_logreg(w, X=randn(12, 3), y=RNG.integers(0, 2, 12)):
     return -(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) + np.sum(st.norm.logpdf(w, 0, 2)))
 
 
+def drain_queue(x):
+    queue = list(x)
+    acc = 0.0
+    while queue:
+        acc = acc * 0.5 + np.sin(queue.pop())
+    return acc
+
+
+def partial_sums_until(x):
+    s = 0.0
+    for i, v in enumerate(x):
+        s = s + v * (i + 1)
+        if s > 1.5:
+            break
+    else:
+        s = s * 2
+    return s**2
+
+
+def neighbours(x):
+    def pairs(v):
+        for i in range(len(v) - 1):
+            yield v[i], v[i + 1]
+
+    return sum(a * b for a, b in pairs(x)) + sum(map(lambda t: t**3, x))
+
+
+def history_and_walrus(x: np.ndarray, scale: float = 2.0) -> float:
+    hist = {"a": [], "b": []}
+    for i in range(3):
+        hist["a"].append(x[i] ** 2)
+        hist["b"].append(np.sin(x[i]))
+    y: np.ndarray = x * scale
+    if (n := np.linalg.norm(y)) > 1.0:
+        y = y / n
+    return sum(hist["a"]) * sum(hist["b"]) + float(np.sum(y**2))
+
+
 X5 = randn(5)
 M3 = randn(3, 3)
 
@@ -709,6 +747,11 @@ PROGRAMS = [  # name, function, arguments, second order too
     ("linear_spline", linear_spline, (randn(5),), False),
     ("pendulum", pendulum, (0.3,), True),
     ("bayes_logreg", bayes_logreg, (randn(3),), False),
+    ("drain_queue", drain_queue, (randn(4),), True),
+    ("partial_sums_break", partial_sums_until, (np.array([0.3, 0.2, 0.5, 0.1]),), True),
+    ("partial_sums_for_else", partial_sums_until, (np.array([0.1, 0.1, 0.1, 0.1]),), True),
+    ("neighbours_generator", neighbours, (randn(4),), True),
+    ("history_and_walrus", history_and_walrus, (randn(4),), True),
 ]
 
 
