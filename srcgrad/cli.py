@@ -71,7 +71,9 @@ def _dump(args) -> str:
     if args.wrt:
         names, _ = wrt_names(func, tuple(w.strip() for w in args.wrt.split(",")))
     else:
-        names, _ = wrt_names(func, 0) if parameters(func) else ((), False)
+        params = parameters(func)
+        first = 1 if len(params) > 1 and params[0] in ("self", "cls") else 0  # Model.loss: not self
+        names, _ = wrt_names(func, first) if params else ((), False)
     if args.stage:
         return stages.stage_output(func, names, kind, args.stage)
     if kind == "jvp":
@@ -180,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the mode of the grad function: auto (the default) chooses as grad does "
                            "(forward mode for parameters annotated float, at most two), rev or fwd "
                            "force one; the first line of the code says which and why")
-    dump.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
+    dump.add_argument("--wrt", help="comma-separated parameter names (default: the first, past a method's self)")
     dump.add_argument("--kind", choices=("grad", "vjp", "jvp"),
                       help="grad (the default): one fused function; vjp: the forward/backward "
                            "pair; jvp: forward mode")

@@ -406,17 +406,15 @@ def _users_operator(classifier: Classifier, value) -> Operation | None:
     where no operand is such an object (NumPy's operators, or a check when it runs:
     ``analysis.operands``).
     """
+    (left, left_method), *right = operator_methods(value)
+    on_left = not right or _users_class(classifier, left) is not None
+    owner, method = (left, left_method) if on_left else right[0]
     if isinstance(value, gast.BinOp):
-        name, symbol = _DUNDERS[type(value.op)], _OPERATORS[type(value.op)]
-        on_left = _users_class(classifier, value.left) is not None
-        owner, other = (value.left, [value.right]) if on_left else (value.right, [value.left])
-        method = f"__{name}__" if on_left else f"__r{name}__"
-        label = f"the operator `{symbol}`"
+        other, label = [value.right] if on_left else [value.left], f"the operator `{_OPERATORS[type(value.op)]}`"
     elif isinstance(value, gast.UnaryOp):
-        owner, other, method, on_left = value.operand, [], _DUNDERS[type(value.op)], True
-        label = f"the operator unary `{_OPERATORS[type(value.op)]}`"
+        other, label = [], f"the operator unary `{_OPERATORS[type(value.op)]}`"
     else:
-        owner, other, method, on_left, label = value.value, [value.slice], "__getitem__", True, "indexing"
+        other, label = [value.slice], "indexing"
     cls = _users_class(classifier, owner)
     if cls is None:
         return None
@@ -433,6 +431,17 @@ def _users_operator(classifier: Classifier, value) -> Operation | None:
     else:
         op.fix = f"call its method instead (`{spelled}.{method}({'...' if other else ''})`), whose code srcgrad reads"
     return op
+
+
+def operator_methods(value) -> list[tuple[gast.expr, str]]:
+    """The operands of an operator (or an index) and the method each runs when it is an
+    object with operators of its own: ``a * b`` runs ``a.__mul__(b)``, or ``b.__rmul__(a)``."""
+    if isinstance(value, gast.BinOp):
+        name = _DUNDERS[type(value.op)]
+        return [(value.left, f"__{name}__"), (value.right, f"__r{name}__")]
+    if isinstance(value, gast.UnaryOp):
+        return [(value.operand, _DUNDERS[type(value.op)])] if type(value.op) in _DUNDERS else []
+    return [(value.value, "__getitem__")]
 
 
 def _users_class(classifier: Classifier, node) -> type | None:

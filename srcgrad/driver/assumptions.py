@@ -42,8 +42,10 @@ class Assumptions:
         self.hold = ALWAYS
         self._sealed = False
 
-    def note(self, scope, name: str | None, value, data: bool = False) -> None:
-        key = (id(scope), name)
+    def note(self, scope, name: str | None, value, data: bool = False, owner=None) -> None:
+        """``owner``: what ``scope`` belongs to, where each access makes a new ``scope``
+        (a class's ``__dict__``), so that the binding is noted once (the key holds it)."""
+        key = (id(scope), name) if owner is None else (owner, name)
         if key not in self.bindings:
             self.bindings[key] = (scope, name, Data(scope, name, value) if data else value)
 
@@ -222,6 +224,31 @@ def note_attribute(module: types.ModuleType, attr: str) -> None:
         scope = vars(module)
         value = scope.get(attr, ABSENT)
         stack[-1].assumptions.note(scope, attr, value, value is not ABSENT and read_when_run(value))
+
+
+def note_class_attribute(owner, attr: str) -> None:
+    """Note where ``owner.attr`` comes from, for a class or an object of the user's: the
+    class (by the method resolution order) whose dict holds it, and that those before it
+    and the object's own dict do not. A method patched in or replaced later (``Net.f = f2``,
+    ``net.f = g``, as a notebook or a test does) makes code made with the old one wrong."""
+    stack = _stack()
+    cls = owner if isinstance(owner, type) else type(owner)
+    if not stack or _library_class(cls):
+        return
+    own = None if owner is cls else getattr(owner, "__dict__", None)
+    if isinstance(own, dict) and not (attr.startswith("__") and attr.endswith("__")):  # (found on the class only)
+        stack[-1].assumptions.note(own, attr, own.get(attr, ABSENT))
+    for klass in cls.__mro__:
+        scope = klass.__dict__
+        found = scope.get(attr, ABSENT)
+        stack[-1].assumptions.note(scope, attr, found, owner=klass)
+        if found is not ABSENT:
+            return
+
+
+def _library_class(cls: type) -> bool:
+    module = sys.modules.get(cls.__module__)
+    return module is None or _library(module) or cls.__module__ == "builtins"
 
 
 def _library(module: types.ModuleType) -> bool:

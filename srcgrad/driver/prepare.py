@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
-from ..analysis.classify import Classifier, Operation, objects_made
+from ..analysis.classify import Classifier, Operation, objects_made, operator_methods
 from ..analysis.dataflow import live_after
 from ..analysis.operands import check_operands
 from ..analysis.sharing import sharing_before
@@ -486,16 +486,49 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
 
 def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str]) -> None:
     """Note, for the cache, what the function's free names and the attributes it reads of the
-    user's modules are bound to now (``written``: renamed reserved names -> as written)."""
+    user's modules are bound to now, and where the methods it calls of the user's objects and
+    classes come from (``written``: renamed reserved names -> as written)."""
     if parsed.filename.startswith("<srcgrad"):
         return  # generated code: its namespace is its own, made with it
     free = tp.names_in(parsed.node) - env.local_names
     assumptions.note_names(func, sorted(written.get(n, n) for n in free if n in written or n not in env.made))
     for node in tp.walk(parsed.node):
         if isinstance(node, gast.Attribute) and isinstance(node.value, (gast.Name, gast.Attribute)):
-            module = env.static_value(node.value)
-            if isinstance(module, types.ModuleType):
-                assumptions.note_attribute(module, node.attr)
+            owner = env.static_value(node.value)
+            if isinstance(owner, types.ModuleType):
+                assumptions.note_attribute(owner, node.attr)
+            elif not is_missing(owner) and _baked_in(env.static_value(node)):
+                assumptions.note_class_attribute(owner, node.attr)  # Net.f, net.f: its class's
+        elif isinstance(node, gast.Attribute) and _calls_super(node.value, env):
+            parents = env.closure["__class__"].__mro__[1:]  # super().f: f of a class after this one
+            if parents:
+                assumptions.note_class_attribute(parents[0], node.attr)
+        elif isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Subscript)):
+            for operand, method in operator_methods(node):  # op * x runs Op.__mul__
+                if _an_object(owner := env.static_value(operand)):
+                    assumptions.note_class_attribute(owner, method)
+        elif isinstance(node, gast.Call) and _an_object(owner := env.static_value(node.func)):
+            assumptions.note_class_attribute(owner, "__call__")  # model(x) runs Model.__call__
+
+
+def _calls_super(node, env: Environment) -> bool:
+    """``super()`` (or ``super(__class__, self)``) in a method whose class is known."""
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "super"
+        and isinstance(env.closure.get("__class__"), type)
+    )
+
+
+def _an_object(value) -> bool:
+    """Whether ``value`` is an object whose class's methods its operators and calls run (not
+    a function, a class or a module, whose own code or attributes are noted)."""
+    return not is_missing(value) and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
+
+
+def _baked_in(value) -> bool:
+    """Whether generated code is made from ``value`` (a method whose code it calls), not
+    reads it when it runs (data, as ``Cfg.scale``)."""
+    return not is_missing(value) and not assumptions.read_when_run(value)
 
 
 def _local_names(parsed: ParsedFunction) -> set[str]:

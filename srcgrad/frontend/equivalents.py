@@ -12,6 +12,8 @@
   where its running maximum was first reached);
 - ``u.outer(a, b)`` of a ufunc of two inputs is ``u(np.reshape(a, sg.outer_shape(a, b)), b)``:
   ``a`` with an axis of length 1 for each of ``b``'s, broadcast against ``b``;
+- ``np.diff(a, n, axis, prepend=p, append=q)`` is ``np.diff`` of ``p``, ``a`` and ``q``
+  joined along ``axis`` (NumPy's own computation: a number is broadcast to one slice);
 - ``divmod(a, b)`` is ``(a // b, a % b)`` and ``np.divmod(a, b)``
   ``(np.floor_divide(a, b), np.remainder(a, b))``: the quotient has no derivative, the
   remainder ``a - b * floor(a / b)`` its rule's.
@@ -61,6 +63,8 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return None
     if callee is builtins.divmod or callee is np.divmod:
         return _divmod(node, callee, anf)
+    if callee is np.diff and any(k.arg in ("prepend", "append") for k in node.keywords):
+        return _diff_with_ends(node, anf)
     ufunc = getattr(callee, "__self__", None)
     if not isinstance(ufunc, np.ufunc) or type(callee).__name__ != "builtin_function_or_method":
         return None
@@ -147,6 +151,43 @@ def _divmod(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | None:
     else:
         pair = tp.expr("(np.floor_divide(a, b), np.remainder(a, b))", np=_numpy(anf), a=a, b=b)
     p, op = anf.operation(gast.copy_location(pair, node))
+    return pre + p, op
+
+
+_DIFF_PARAMETERS = ("a", "n", "axis", "prepend", "append")
+
+
+def _diff_with_ends(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
+    """``np.diff(a, n, axis, prepend=p, append=q)`` as NumPy computes it: ``np.diff`` of the
+    concatenation of ``p``, ``a`` and ``q`` along ``axis`` (a number broadcast to one slice
+    across it, ``sg.diff_end_shape``); None where it is written otherwise."""
+    if len(node.args) > 3 or any(k.arg not in _DIFF_PARAMETERS for k in node.keywords):
+        return None
+    given = dict(zip(_DIFF_PARAMETERS, node.args))
+    if any(k.arg in given for k in node.keywords):
+        return None  # given twice: NumPy's TypeError, from the call as it is
+    given.update((k.arg, k.value) for k in node.keywords)
+    if "a" not in given:
+        return None
+    names = [p for p in _DIFF_PARAMETERS if p in given]
+    pre, atoms = anf.atomize_all([given[p] for p in names])
+    atom = dict(zip(names, atoms))
+    a, axis = atom["a"], atom.get("axis", tp.const(-1))
+    np_, sg = _numpy(anf), _runtime(anf)
+
+    def end(e):
+        return tp.expr("np.broadcast_to(e, sg.diff_end_shape(e, a, axis))", np=np_, sg=sg, e=e, a=a, axis=axis)
+
+    parts = [a if p == "a" else end(atom[p]) for p in ("prepend", "a", "append") if p in atom]
+    joined = gast.Call(
+        func=tp.expr("np.concatenate", np=np_), args=[gast.List(elts=parts, ctx=gast.Load())],
+        keywords=[gast.keyword(arg="axis", value=axis)],
+    )
+    call = gast.Call(
+        func=tp.clone(node.func), args=[joined, atom.get("n", tp.const(1))],
+        keywords=[gast.keyword(arg="axis", value=axis)],
+    )
+    p, op = anf.operation(gast.copy_location(call, node))
     return pre + p, op
 
 

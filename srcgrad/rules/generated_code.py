@@ -26,6 +26,7 @@ nondifferentiable(
     sg.aux_of,  # has_aux's check of what the function returned
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)
     sg.column_shape,  # np.c_[a, b] (frontend.equivalents)
+    sg.diff_end_shape,  # np.diff(a, prepend=p) (frontend.equivalents)
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions, sg.sorted_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)

@@ -506,6 +506,16 @@ def column_shape(a) -> tuple:
     return np.shape(a) if np.ndim(a) >= 2 else (-1, 1)
 
 
+def diff_end_shape(end, a, axis) -> tuple:
+    """The shape ``np.diff(a, axis=axis, prepend=end)`` gives ``end`` before it joins ``a``:
+    a number becomes one slice across ``axis``, an array stays as it is (``frontend.equivalents``)."""
+    if np.ndim(end) > 0:
+        return np.shape(end)
+    shape = list(np.shape(a))
+    shape[axis] = 1
+    return tuple(shape)
+
+
 def outer_shape(a, b) -> tuple:
     """The shape ``u.outer(a, b)`` gives ``a`` before it broadcasts against ``b``: ``a``'s
     with an axis of length 1 for each of ``b``'s (``frontend.equivalents``)."""
