@@ -237,14 +237,8 @@ class Desugar:
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=fresh(cond), body=body, orelse=[])]
             body = [gast.For(target=fresh(gen.target), iter=fresh(gen.iter), body=body, orelse=[], type_comment=None)]
-        loop = body[0]
-        for n in tp.walk(loop):
-            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
-                gast.copy_location(n, node)
-        saved = self.lower.origin
         out = [self.lower.located(tp.assign(result, empty))]
-        out += self.lower.block([loop])
-        self.lower.origin = saved
+        out += _lowered_at(self.lower, body, node)
         return out, tp.name(result)
 
     def reduce(self, call: gast.Call) -> tuple[list, gast.expr]:
@@ -271,13 +265,7 @@ class Desugar:
                 body=[tp.assign(acc, gast.Call(func=fn, args=[tp.name(acc), tp.name(item)], keywords=[]))],
             ),
         ]
-        for n in tp.walk(statements):
-            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
-                gast.copy_location(n, call)
-        saved = self.lower.origin
-        out = pre + self.lower.block(statements)
-        self.lower.origin = saved
-        return out, tp.name(acc)
+        return pre + _lowered_at(self.lower, statements, call), tp.name(acc)
 
     def call(self, call: gast.Call, callee) -> tuple[list, gast.expr] | None:
         """A call written as a few statements (``functools.reduce``, ``sorted`` by a key, ``d.get``), or None."""
@@ -318,12 +306,7 @@ class Desugar:
             tp.assign(items, tp.expr("list(xs)", xs=call.args[0])),
             tp.assign(order, tp.expr("sg.key_order(ks, r)", ks=keys, r=keywords.get("reverse", tp.const(False)))),
         ]
-        for n in tp.walk(statements + [picked]):
-            if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
-                gast.copy_location(n, call)
-        saved = self.lower.origin
-        out = pre + self.lower.block(statements)
-        self.lower.origin = saved
+        out = pre + _lowered_at(self.lower, statements, call, also=picked)
         p, value = anf.atomize(picked)
         return out + p, value
 
@@ -337,6 +320,19 @@ class Desugar:
             orelse=self.lower.assign_to(tp.name(temp, store=True), node.orelse, node),
         )
         return pre + [self.lower.located(branch)], tp.name(temp)
+
+
+def _lowered_at(lower, statements: list, at, also=None) -> list:
+    """``statements`` the front end wrote for the user's ``at`` (and ``also``, an expression
+    they lead to), placed at ``at`` where they have no place of their own, lowered to core
+    statements; the lowering goes on from the user statement it was at."""
+    for n in tp.walk(statements if also is None else [*statements, also]):
+        if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
+            gast.copy_location(n, at)
+    saved = lower.origin
+    out = lower.block(statements)
+    lower.origin = saved
+    return out
 
 
 def _rest(atom, start: int, after: int) -> gast.Call:
@@ -645,12 +641,7 @@ def merged_dict(node: gast.Dict, anf) -> tuple[list, gast.expr]:
             continue
         mapping, each = anf.names.fresh("mapping"), anf.names.fresh("key")
         statements += [tp.assign(mapping, value), tp.stmt("for k in m.keys():\n    d[k] = m[k]", d=merged, k=each, m=mapping)]
-    for n in tp.walk(statements):
-        if "lineno" in getattr(n, "_attributes", ()) and not getattr(n, "lineno", None):
-            gast.copy_location(n, node)
-    saved = anf.lower.origin
-    out = pre + anf.lower.block(statements)
-    anf.lower.origin = saved
+    out = pre + _lowered_at(anf.lower, statements, node)
     anf.names.spelled[merged] = anf.lower.parsed.source_text(node) or gast.unparse(node).strip()  # (messages)
     made = tp.name(merged)
     made.srcgrad_merged = True  # `e = {**d, ...}`: messages call it `e` (``Anf.assign_name``)
