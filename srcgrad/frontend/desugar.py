@@ -82,7 +82,7 @@ class Desugar:
             return pre + p + [mark_inplace(located(gast.Assign(targets=[store], value=atom, type_comment=None)))]
         if not isinstance(target, gast.Name):
             raise self.lower.unsupported(s, "augmented assignment to an attribute")
-        dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds.bound)
+        dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds)
         if dispatched is not None:
             out = []
             for statement in dispatched:
@@ -712,7 +712,7 @@ def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
     other store (``lower``: the function's ``Normalizer``)."""
     index, xs = target.slice, target.value
     if not (isinstance(index, gast.Slice) and index.step is None and isinstance(xs, gast.Name)
-            and _surely(list, xs.id, lower.desugar.kinds.bound, frozenset())):
+            and lower.desugar.kinds.surely(list, xs.id)):
         return None
     lower.env.made["sg"] = runtime
     bounds = [tp.const(None) if b is None else b for b in (index.lower, index.upper)]
@@ -725,7 +725,7 @@ def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
     return out
 
 
-def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | None:
+def _list_or_dict_in_place(s: gast.AugAssign, item: str, kinds) -> list | None:
     """``ys += [v]`` (or a comprehension) and ``d |= {...}``, which change a list or dict in
     place where ``ys`` or ``d`` is one (every name sharing it sees the change), and are
     NumPy's ``+`` and ``|`` where it is an array: written as both, the one taken when it runs.
@@ -743,35 +743,16 @@ def _list_or_dict_in_place(s: gast.AugAssign, item: str, bound: dict) -> list | 
     elif isinstance(s.op, gast.BitOr) and isinstance(value, gast.Dict) and None not in value.keys:
         kind, test = dict, "sg.is_dict(ys)"
         loop = [tp.stmt("ys[k] = v", ys=target.id, k=k, v=v) for k, v in zip(value.keys, value.values)]
-    elif isinstance(s.op, gast.Mult) and _surely(list, target.id, bound, frozenset()):
+    elif isinstance(s.op, gast.Mult) and kinds.surely(list, target.id):
         # xs *= n repeats the list in place: the same list, every name sharing it sees it
         return [mark_refill(gast.copy_location(tp.stmt("ys[:] = list(ys) * n", ys=target.id, n=value), s))]
     else:
         return None
     loop = [gast.copy_location(n, s) for n in loop]
-    if _surely(kind, target.id, bound, frozenset()):  # xs = [...] before: no array to tell apart
+    if kinds.surely(kind, target.id):  # xs = [...] before: no array to tell apart
         return loop
     as_array = gast.AugAssign(target=target, op=s.op, value=value)
     as_array.srcgrad_array_update = True
     return [gast.copy_location(gast.If(
         test=tp.expr(test, ys=target.id), body=loop, orelse=[gast.copy_location(as_array, s)],
     ), s)]
-
-
-def _surely(kind: type, name: str, bound: dict, seen: frozenset) -> bool:
-    """Whether every value ``name`` is bound to is a ``kind`` (a list, or a dict) display,
-    comprehension or call, or a name that surely holds one."""
-    displays = (gast.List, gast.ListComp) if kind is list else (gast.Dict, gast.DictComp)
-    values = bound.get(name)
-    if not values or name in seen:
-        return False
-    sides = [side for v in values for side in ((v.body, v.orelse) if isinstance(v, gast.IfExp) else (v,))]
-    for v in sides:  # (both sides of `xs if c else [...]`)
-        if isinstance(v, gast.Name):
-            if not _surely(kind, v.id, bound, seen | {name}):
-                return False
-        elif not (isinstance(v, displays) or (
-            isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == kind.__name__
-        )):
-            return False
-    return True

@@ -93,6 +93,26 @@ class IterableKinds:
         return _kind_of_object(self.env.lookup(name))
 
 
+    def surely(self, kind: type, name: str, seen: frozenset = frozenset()) -> bool:
+        """Whether every value ``name`` is bound to is a ``kind`` (``list`` or ``dict``) display,
+        comprehension or call, or a name that surely holds one: a list, where ``of`` says only
+        a sequence (``xs += [v]`` and ``xs *= 2`` change a list in place, and an array not)."""
+        displays = (gast.List, gast.ListComp) if kind is list else (gast.Dict, gast.DictComp)
+        values = self.bound.get(name)
+        if not values or name in seen or any(v is _UNKNOWN_BINDING for v in values):
+            return False
+        sides = [side for v in values for side in ((v.body, v.orelse) if isinstance(v, gast.IfExp) else (v,))]
+        for v in sides:  # (both sides of `xs if c else [...]`)
+            if isinstance(v, gast.Name):
+                if not self.surely(kind, v.id, seen | {name}):
+                    return False
+            elif not (isinstance(v, displays) or (
+                isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == kind.__name__
+            )):
+                return False
+        return True
+
+
 def walked(seq, names, env) -> tuple[gast.stmt, gast.Name]:
     """``xs_walked = sg.walked(xs)``, and the name a loop over an iterable of a kind known at
     run time only reads by index instead of ``xs`` (messages call it ``xs``)."""
