@@ -88,7 +88,10 @@ def inline(
             raise NameError(f"rule {rule_fn.__qualname__} refers to unknown name {name!r}")
         if bound != name:
             subs[name] = bound
-    body = [_OptionChosen().visit(s) for s in tp.substituted(tree.body, subs, as_expression=True)]
+    body = tp.substituted(tree.body, subs, as_expression=True)
+    # (most rules, and the atoms they are given, have none: no walk of their copy)
+    if _has_conditional(rule_fn) or any(isinstance(n, gast.IfExp) for n in tp.walk(list(bindings.values()))):
+        body = [_OptionChosen().visit(s) for s in body]
     if call is not None and getattr(call, "lineno", None):
         for s in body[:-1]:
             gast.copy_location(s, call)
@@ -167,6 +170,12 @@ def _parameters(helper) -> tuple:
         return tuple(inspect.signature(helper).parameters)
     except (TypeError, ValueError):
         return ()
+
+
+@cache
+def _has_conditional(rule_fn) -> bool:
+    """Whether the rule's body has an ``a if test else b`` for ``_OptionChosen`` to decide."""
+    return any(isinstance(n, gast.IfExp) for n in tp.walk(_rule_tree(rule_fn)))
 
 
 @cache

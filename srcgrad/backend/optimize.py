@@ -391,6 +391,26 @@ class _Fold(gast.NodeTransformer):
     would write into ``x``); ``(1 * a)[0:2]`` is a copy's slice, ``a[0:2]`` a view.
     """
 
+    def visit(self, node):
+        """``NodeTransformer.visit`` without its lookup of a method by name at every node: the
+        pass visits every node of the function, and most have no method of their own."""
+        method = _FOLDED_BY.get(type(node))
+        return method(self, node) if method is not None else self.generic_visit(node)
+
+    def generic_visit(self, node):
+        """``NodeTransformer.generic_visit`` over the fields that can hold a node
+        (``tp.child_fields``; a ``Load()`` or ``Add()`` folds to itself). No visit here
+        drops a node or returns a list, so each comes back in its place."""
+        for field in tp.child_fields(type(node)):
+            old = getattr(node, field, None)
+            if type(old) is list:
+                for k, item in enumerate(old):
+                    if isinstance(item, gast.AST):
+                        old[k] = self.visit(item)
+            elif isinstance(old, gast.AST):
+                setattr(node, field, self.visit(old))
+        return node
+
     def visit_Assign(self, node):
         value = node.value
         if isinstance(value, gast.BinOp):
@@ -463,6 +483,12 @@ class _Fold(gast.NodeTransformer):
         if left == -1 and isinstance(node.op, gast.Mult):
             return gast.UnaryOp(op=gast.USub(), operand=node.right)
         return node
+
+
+_FOLDED_BY = {
+    gast.Assign: _Fold.visit_Assign, gast.UnaryOp: _Fold.visit_UnaryOp, gast.Compare: _Fold.visit_Compare,
+    gast.IfExp: _Fold.visit_IfExp, gast.BinOp: _Fold.visit_BinOp,
+}
 
 
 def _is_truth(node) -> bool:

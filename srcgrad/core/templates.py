@@ -199,6 +199,12 @@ _LEAF_FIELDS = frozenset(
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a node of ``node_type`` that may hold a node (``walk`` visits them)."""
+    fields = _CHILD_FIELDS.get(node_type)
+    return fields if fields is not None else _child_fields(node_type)
+
+
 def _child_fields(node_type: type) -> tuple[str, ...]:
     # (a constant's value is a number, a string, ...: never a node)
     fields = () if node_type is gast.Constant else tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
