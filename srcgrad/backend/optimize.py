@@ -206,17 +206,16 @@ def _last_comment(stmts) -> str | None:
 
 def _is_pure(node) -> bool:
     """Whether evaluating ``node`` can be skipped when its value is unused."""
-    for n in tp.walk(node):
-        if isinstance(n, gast.Call):
-            if getattr(n, "srcgrad_effects", False):  # a callee known only when it runs
-                return False
-            func = n.func
-            if isinstance(func, gast.Attribute) and func.attr in (
-                "append", "pop", "extend", "scalar_seed",  # scalar_seed checks the output
-            ):
-                return False
-            if isinstance(func, gast.Name) and func.id in ("print", "next"):
-                return False
+    for n in tp.nodes_of(node, gast.Call):
+        if getattr(n, "srcgrad_effects", False):  # a callee known only when it runs
+            return False
+        func = n.func
+        if isinstance(func, gast.Attribute) and func.attr in (
+            "append", "pop", "extend", "scalar_seed",  # scalar_seed checks the output
+        ):
+            return False
+        if isinstance(func, gast.Name) and func.id in ("print", "next"):
+            return False
     return True
 
 
@@ -229,9 +228,10 @@ def forward_substitute(stmts: list, substitutable, changed: list | None = None) 
 
 
 def _count_reads(stmts, counts):
+    load = gast.Load
     for s in stmts:
-        for n in tp.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+        for n in tp.nodes_of(s, gast.Name):
+            if type(n.ctx) is load:
                 counts[n.id] = counts.get(n.id, 0) + 1
 
 
@@ -691,8 +691,8 @@ def _propagate_block(stmts, substitutable, counts, written: dict, uses_of: dict)
 def _written_through(node) -> set[str]:
     """The names ``node`` writes into the arrays of (``name[i] = v``)."""
     return {
-        n.value.id for n in tp.walk(node)
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+        n.value.id for n in tp.nodes_of(node, gast.Subscript)
+        if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
     }
 
 
@@ -731,12 +731,11 @@ def propagate_constants(stmts: list, substitutable, changed: list | None = None)
     loads: list[set] = []  # per statement: the names it reads
     for s in stmts:
         read = set()
-        for n in tp.walk(s):
-            if isinstance(n, gast.Name):
-                if isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
-                    stores[n.id] = stores.get(n.id, 0) + 1
-                elif isinstance(n.ctx, gast.Load):
-                    read.add(n.id)
+        for n in tp.nodes_of(s, gast.Name):
+            if isinstance(n.ctx, (gast.Store, gast.Param, gast.Del)):
+                stores[n.id] = stores.get(n.id, 0) + 1
+            elif isinstance(n.ctx, gast.Load):
+                read.add(n.id)
         loads.append(read)
     constants = {
         s.targets[0].id: s.value.value for s in stmts

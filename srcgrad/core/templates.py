@@ -242,6 +242,37 @@ def walk(node):
     return out
 
 
+def nodes_of(node, kind: type) -> list:
+    """The nodes of type ``kind`` in ``node``'s tree, in ``walk``'s order (``walk``'s loop,
+    keeping only those: the passes that count names or look for calls ask this of every
+    statement, and sparing them a test of every node is most of their cost)."""
+    found = []
+    todo = [node]
+    pop, push, extend, add = todo.pop, todo.append, todo.extend, found.append
+    child_fields = _CHILD_FIELDS
+    ast_type = gast.AST
+    while todo:
+        n = pop()
+        node_type = type(n)
+        if node_type is list:
+            extend(n)
+            continue
+        fields = child_fields.get(node_type)
+        if fields is None:
+            if not isinstance(n, ast_type):
+                continue
+            fields = _child_fields(node_type)
+        if node_type is kind:
+            add(n)
+        for f in fields:
+            child = getattr(n, f, None)
+            if type(child) is list:
+                extend(child)
+            elif child is not None:
+                push(child)
+    return found
+
+
 def unparse(node) -> str:
     """``gast.unparse``, with each negative number rewritten in place as a minus sign before
     its magnitude: the unparser prints a negative constant as it is, so ``(-2.0) ** n``
