@@ -117,10 +117,14 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
             if not settled and build >= _BUILDS_TO_LEAST_PUSHES and pushed is not None:
                 settled = new <= pushed  # each value read is on the tape; some pushed are not read
             if settled and not (newly_read & self.memory_classes.keys()):
+                # only the code kept has its restores made (from what this build left, as it left it)
+                code.reverse = self._resolve_restores(code.reverse)
                 return code
             pushed = new
 
     def _build(self, body, pushed: set[str]) -> ReverseCode:
+        """One build; its reverse sweep holds ``Restore`` placeholders (``run`` makes them the
+        motion's restores in the build it keeps: the others are for their reads alone)."""
         self.names = self.base_names.copy()
         self.pushed = pushed
         self.forget_walks()
@@ -146,7 +150,6 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         reads = sorted((self.reads | self.restore_reads) & self._locals())
         mutated = self.mutated
         forward = self.argument_copies(mutated | self.memory_classes.keys()) + forward
-        reverse = self._resolve_restores(reverse)
         if self.motion is not Motion.SPLIT:  # (a pullback replicates the tapes it restores into)
             forward = self.snapshot_tapes(forward, self.replicas().keys() & self.callee_tapes.keys() & self.reads)
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
