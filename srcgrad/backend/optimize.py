@@ -562,12 +562,13 @@ def propagate_copies(stmts: list, substitutable) -> list:
     """``a = b`` (a ours): read ``b`` where ``a`` was read, while neither is reassigned."""
     counts: dict[str, int] = {}
     _count_reads(stmts, counts)
-    return _propagate_block(stmts, substitutable, counts, {}, {})
+    return _propagate_block(stmts, substitutable, counts, {})
 
 
 class _Uses:
     """What a statement binds and reads, and the reads copy propagation may rename, by name
-    (a write through a name, ``a[i] = v``, keeps it): worked out once, however many copies
+    (a write through a name, ``a[i] = v``, keeps it), and the names it writes through
+    (``_written_through``: renaming reads changes none): worked out once, however many copies
     before the statement ask, and for a compound statement from its blocks' statements
     (``_uses``), so that a loop nest is not walked again at every level around it."""
 
@@ -575,10 +576,13 @@ class _Uses:
         self.stores: set[str] = set()
         self.reads: set[str] = set()
         self.renamable: dict[str, list] = {}
+        self.written: set[str] = set()
         if node is None:
             return
         nodes = tp.walk(node)
-        written_through = {id(n.value) for n in nodes if type(n) is gast.Subscript and type(n.ctx) is gast.Store}
+        stores_through = [n for n in nodes if type(n) is gast.Subscript and type(n.ctx) is gast.Store]
+        written_through = {id(n.value) for n in stores_through}
+        self.written = {n.value.id for n in stores_through if type(n.value) is gast.Name}
         for n in nodes:
             if type(n) is gast.Name:
                 if type(n.ctx) is gast.Load:
@@ -604,6 +608,7 @@ class _Uses:
     def add(self, other: _Uses) -> None:
         self.stores |= other.stores
         self.reads |= other.reads
+        self.written |= other.written
         for name, nodes in other.renamable.items():
             self.renamable.setdefault(name, []).extend(nodes)
 
@@ -641,13 +646,12 @@ def _folded(s, memo: dict, of_node, combined):
     return result
 
 
-def _propagate_block(stmts, substitutable, counts, written: dict, uses_of: dict) -> list:
-    """``written``: what ``_written_through_once`` found so far (nested blocks come first);
-    ``uses_of``: the statements' ``_Uses`` so far."""
+def _propagate_block(stmts, substitutable, counts, uses_of: dict) -> list:
+    """``uses_of``: the statements' ``_Uses`` so far (nested blocks come first)."""
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, _COMPOUND) and getattr(s, field, None):
-                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, written, uses_of))
+                setattr(s, field, _propagate_block(getattr(s, field), substitutable, counts, uses_of))
     out = []
     last_written_through = None  # worked out at the block's first copy (most blocks have none)
     for k, s in enumerate(stmts):
@@ -661,7 +665,7 @@ def _propagate_block(stmts, substitutable, counts, written: dict, uses_of: dict)
             a, b = s.targets[0].id, s.value.id
             if last_written_through is None:
                 last_written_through = {
-                    name: j for j, t in enumerate(stmts) for name in _written_through_once(t, written)
+                    name: j for j, t in enumerate(stmts) for name in _uses(t, uses_of).written
                 }
             if last_written_through.get(a, -1) > k:
                 # `a[i] = v` changes the array `b` names too: both names stay, so that
@@ -694,13 +698,6 @@ def _written_through(node) -> set[str]:
         n.value.id for n in tp.nodes_of(node, gast.Subscript)
         if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
     }
-
-
-def _written_through_once(s, written: dict) -> set[str]:
-    """``_written_through(s)``, worked out once per pass for each statement (``_folded``):
-    copy propagation only renames reads and drops copies, which change no write through a
-    name, so a nested statement's answer holds for the blocks around it."""
-    return _folded(s, written, _written_through, lambda parts: set().union(*parts))
 
 
 def _rename_reads(node, old: str, new: str) -> int:
