@@ -242,8 +242,8 @@ def as_zero(node, zero_names: set[str]):
     """``node`` with the names known to be zero tangents replaced by ``ZERO``."""
     if not zero_names:
         return node
-    for n in tp.walk(node):
-        if isinstance(n, gast.Name) and n.id in zero_names:
+    for n in tp.nodes_of(node, gast.Name):
+        if n.id in zero_names:
             n.id = ZERO
     return node
 
@@ -257,7 +257,7 @@ def fold_zero(node, tangents: set[str], shaped: dict | None = None):
     or the expression ``shaped`` gives for its name (``np.polyadd(da, 0.0)``
     would have ``a``'s length, not the sum's).
     """
-    names = [n.id for n in tp.walk(node) if isinstance(n, gast.Name)]
+    names = [n.id for n in tp.nodes_of(node, gast.Name)]
     if not any(map(_is_zero, names)):
         return node
     if isinstance(node, gast.Name):

@@ -374,14 +374,19 @@ class Definedness(Problem, NameBits):
 
 
 class _DefinedAt:
-    """``id(statement) -> Defined``, made on demand from the solution's masks."""
+    """``id(statement) -> Defined``, made on demand from the solution's masks (once per
+    statement: reverse mode asks again at every walk of a loop body, in every build)."""
 
     def __init__(self, masks: dict, bits: dict):
         self.masks, self.bits = masks, bits
+        self._made: dict = {}
 
     def __getitem__(self, key) -> Defined:
-        maybe, must = self.masks[key]
-        return Defined(NameMask(maybe, self.bits), NameMask(must, self.bits))
+        made = self._made.get(key)
+        if made is None:
+            maybe, must = self.masks[key]
+            made = self._made[key] = Defined(NameMask(maybe, self.bits), NameMask(must, self.bits))
+        return made
 
     def get(self, key, default=None):
         return self[key] if key in self.masks else default

@@ -492,7 +492,7 @@ def _top_level_definitions(stmts: list) -> dict:
                 nested.add(name)
             defs[name] = s
         else:
-            nested |= {n.id for n in tp.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            nested |= {n.id for n in tp.nodes_of(s, gast.Name) if isinstance(n.ctx, gast.Store)}
     return {n: s for n, s in defs.items() if n not in nested}
 
 
