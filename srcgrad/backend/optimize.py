@@ -49,9 +49,8 @@ _COMPOUND = (gast.If, gast.While, gast.For)
 def _targets(s) -> set[str]:
     found = set()
     for t in getattr(s, "targets", []):
-        for n in tp.walk(t):
-            if isinstance(n, gast.Name):
-                found.add(n.id)
+        for n in tp.nodes_of(t, gast.Name):
+            found.add(n.id)
     return found
 
 
@@ -120,7 +119,7 @@ def _base_names(target) -> set[str]:
         target = target.value
     if isinstance(target, gast.Name):
         return {target.id}
-    return {n.id for n in tp.walk(target) if isinstance(n, gast.Name)}
+    return {n.id for n in tp.nodes_of(target, gast.Name)}
 
 
 def _references(node) -> set[str]:
@@ -298,7 +297,7 @@ def _receiver(stmts, k: int):
 
 
 def _has_call(node) -> bool:
-    return any(type(n) is gast.Call for n in tp.walk(node))
+    return bool(tp.nodes_of(node, gast.Call))
 
 
 def _can_receive(nxt, name: str) -> bool:
@@ -323,10 +322,9 @@ _SHAPE_ARGUMENTS = {"unreduce": 1, "unbroadcast": 1, "zeros_like": 0, "shape_of"
 def _read_for_shape(node, name: str) -> bool:
     """Whether ``name`` is a shape-only argument in ``node``: a temporary computed just for
     its shape stays a named statement instead of moving into the helper's call."""
-    for n in tp.walk(node):
+    for n in tp.nodes_of(node, gast.Call):
         if (
-            isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Attribute)
+            isinstance(n.func, gast.Attribute)
             and n.func.attr in _SHAPE_ARGUMENTS
             and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
         ):
@@ -888,10 +886,9 @@ def _fresh_value(value) -> bool:
 def _updated_in_place(stmts) -> set[str]:
     """Names whose arrays generated code writes into: ``b[i] += g``, ``sg.add_at(b, i, g)``."""
     names = _written_through(stmts)
-    for n in tp.walk(stmts):
+    for n in tp.nodes_of(stmts, gast.Call):
         if (
-            isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Attribute)
+            isinstance(n.func, gast.Attribute)
             and n.func.attr == "add_at"
             and n.args
             and isinstance(n.args[0], gast.Name)
@@ -1148,10 +1145,10 @@ def unbroadcast_numbers(stmts: list, known_scalar, rewritten: list | None = None
 
     numbers = Numbers()
     found = any(
-        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "unbroadcast"
+        isinstance(n.func, gast.Attribute) and n.func.attr == "unbroadcast"
         and len(n.args) == 2 and isinstance(n.args[1], gast.Name) and known_scalar(n.args[1].id)
         and _python_number(n.args[0])
-        for n in tp.walk(stmts)
+        for n in tp.nodes_of(stmts, gast.Call)
     )
     return [numbers.visit(s) for s in stmts] if found else stmts
 
@@ -1375,8 +1372,8 @@ def _negated(node):
 def simplify_signs(stmts: list) -> list:
     """``a + -b * c`` -> ``a - b * c`` and ``a - -b`` -> ``a + b``: one operation less,
     the same value (IEEE negation is exact, and ``(-b) * c == -(b * c)``). In place."""
-    for node in tp.walk(stmts):
-        if type(node) is gast.BinOp and isinstance(node.op, (gast.Add, gast.Sub)):
+    for node in tp.nodes_of(stmts, gast.BinOp):
+        if isinstance(node.op, (gast.Add, gast.Sub)):
             inner = _negated(node.right)
             if inner is not None:
                 node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
