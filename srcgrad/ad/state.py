@@ -140,11 +140,14 @@ class Derivatives:
 
         The copy would also hide the write from another argument that is the same
         array (``f(a, a)``), which the function may read afterwards: that is refused
-        when it happens."""
+        when it happens. So is ``p -= v`` of such an argument, which the transformations
+        see as a new value of ``p`` (no copy needed), and which another argument sharing
+        its memory would not see either."""
         copied = [p for p in self.params if p in written]
+        checked = [p for p in self.params if p in written or p in self._updated_whole]
         out = []
-        received = self._received_written if copied else set()
-        for p in copied:
+        received = self._received_written if checked else set()
+        for p in checked:
             others = [q for q in self.params if q != p]
             if others and p in received:
                 place = self.classifier.parsed.location(self.fn)
@@ -155,6 +158,11 @@ class Derivatives:
                     where=tp.const(f"{place.filename}:{place.lineno}: `{self.fn.name}`"),
                 ))
         return out + [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in copied]
+
+    @functools.cached_property
+    def _updated_whole(self) -> set[str]:
+        """Names ``x += v`` may change in place (an array's memory, not a new value)."""
+        return {target_of(a) for a in assignments(self.fn.body) if is_inplace(a)}
 
     @functools.cached_property
     def _received_written(self) -> set[str]:
