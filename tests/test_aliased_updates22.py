@@ -58,3 +58,97 @@ def test_distinct_arrays_are_differentiated():
     assert srcgrad.value_and_grad(passes_distinct_arrays)(X)[0] == pytest.approx(passes_distinct_arrays(X))
     srcgrad.check_grads(passes_distinct_arrays, [X], modes=("rev", "fwd"), order=2)
     srcgrad.check_grads(updates_its_first, [X.copy(), X.copy()], modes=("rev", "fwd"), order=2)
+
+
+# -- an array an object's attribute holds, updated through another name ----------------------
+# NumPy changes what `m.W` reads; srcgrad writes no attribute back, so the update is refused
+# where the attribute really holds an array (a dataclass's gave a wrong value without a word,
+# a namedtuple's a TypeError from generated code, and a plain object's a wrong value once a
+# share through `.W` stopped being written back as `m["W"] = a`).
+
+from collections import namedtuple  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass
+class Weights:
+    W: np.ndarray
+    b: float
+
+
+Pair = namedtuple("Pair", "W b")
+
+
+class Plain:
+    def __init__(self, W):
+        self.W = W
+
+    def step(self, x):
+        a = self.W
+        a -= 0.5 * x
+        return np.sum(self.W * x)
+
+
+def through_a_dataclass(x):
+    m = Weights(np.cos(x), 0.3)
+    a = m.W
+    a -= 0.5 * x
+    return np.sum(m.W * x)
+
+
+def through_a_namedtuple(x):
+    m = Pair(np.cos(x), 0.3)
+    a = m.W
+    a -= 0.5 * x
+    return np.sum(m.W * x)
+
+
+def through_a_method(x):
+    m = Plain(np.ones(3))
+    return m.step(x)
+
+
+def of_a_dataclass_parameter(m):
+    a = m.W
+    a -= 0.5
+    return np.sum(m.W**2)
+
+
+G = np.ones(3)
+
+
+def through_a_module_level_array(x):
+    a = G
+    a -= 0.5 * x
+    return np.sum(G * x)
+
+
+@pytest.mark.parametrize("f", [through_a_dataclass, through_a_namedtuple, through_a_method])
+def test_an_update_of_an_array_an_attribute_holds_is_refused(f):
+    for operation in (srcgrad.value_and_grad(f), lambda x: srcgrad.jvp(f, (x,), (np.ones(3),))):
+        with pytest.raises(UnsupportedSyntaxError, match=r"an in-place update of `a` while `(m|self)` holds it as its attribute `\.W`"):
+            operation(X.copy())
+
+
+def test_an_update_of_a_differentiated_dataclass_field_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match=r"holds it as its attribute `\.W`"):
+        srcgrad.grad(of_a_dataclass_parameter)(Weights(X.copy(), 0.5))
+
+
+def test_an_update_of_a_module_level_array_through_a_name_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match=r"`a`, which holds memory of `G`, defined outside"):
+        srcgrad.grad(through_a_module_level_array)(X)
+    assert (G == 1.0).all()
+
+
+def copies_the_attribute(x):
+    m = Pair(np.cos(x), float(x[0]))
+    a = m.W.copy()
+    a -= 0.5 * x
+    b = m.b
+    b -= 0.5
+    return np.sum(a * m.W) + b * m.b
+
+
+def test_copies_and_numbers_read_from_attributes_are_differentiated():
+    srcgrad.check_grads(copies_the_attribute, [X], modes=("rev", "fwd"), order=2)
