@@ -4,7 +4,8 @@ Real models keep their parameters in containers, not in one flat array. srcgrad
 differentiates with respect to the whole list: the gradient is a list of
 (dW, db) tuples with the same shapes, so a gradient-descent step is one line
 per parameter. ``srcgrad.flatten`` turns the same list into one vector for
-optimisers that want one (``scipy.optimize.minimize(fun, x0, jac=True)``).
+optimisers that want one (``scipy.optimize.minimize(fun, x0, jac=True)``), and
+``grad(lambda v: loss(unflatten(v), x, y))`` differentiates through the unflattening.
 """
 
 import numpy as np
@@ -52,6 +53,9 @@ def main() -> None:
     vector, unflatten = srcgrad.flatten(params)
     print(f"flatten: {len(params)} layers are one vector of {vector.size} numbers for a 1-D optimiser;")
     print("unflatten gives them back:", loss(unflatten(vector), x, y) == loss(params, x, y))
+    through = srcgrad.grad(lambda v: loss(unflatten(v), x, y))(vector)
+    print("the gradient through unflatten is the flattened gradient:",
+          np.allclose(through, srcgrad.flatten(value_and_grad(params, x, y)[1])[0]))
 
 
 if __name__ == "__main__":

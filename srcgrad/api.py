@@ -750,7 +750,7 @@ def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs
         _check_differentiable(x, n)
         slot = pipeline.forward_function(func, (n,))  # cached after the first call
         keyword = slot.tangent_names[n]
-        _, unflatten = pytree.flatten(x)
+        _, unflatten = pytree.flatten(x, differentiable=False)
         entries = []
         for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
             value, d = slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
@@ -1064,12 +1064,12 @@ def hessian(f: Callable, wrt=0) -> Callable:
             return product(*args, 1.0, **kwargs)
         columns = []
         for j, x in enumerate(xs):
-            _, unflatten = pytree.flatten(x)
+            _, unflatten = pytree.flatten(x, differentiable=False)
             for e in _units(x):
                 v = [None] * len(xs)
                 v[j] = unflatten(e)
                 hv = product(*args, tuple(v), **kwargs) if as_tuple else (product(*args, v[0], **kwargs),)
-                columns.append(np.concatenate([pytree.flatten(h)[0] for h in hv]))
+                columns.append(np.concatenate([pytree.flatten(h, differentiable=False)[0] for h in hv]))
         blocks = _blocks(_columns(columns, sum(_size(x) for x in xs)), xs, xs)
         if not as_tuple:
             return blocks[0][0]
@@ -1109,23 +1109,23 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
         if mode == "rev":
             out, pullback = _vjp(f, args, kwargs, names)
             _check_float_output(out, func)
-            _, unflatten_out = pytree.flatten(out)
+            _, unflatten_out = pytree.flatten(out, differentiable=False)
             rows = [
-                np.concatenate([pytree.flatten(c)[0] for c in pullback(unflatten_out(e))])
+                np.concatenate([pytree.flatten(c, differentiable=False)[0] for c in pullback(unflatten_out(e))])
                 for e in _units(out)
             ]
             matrix = np.stack(rows) if rows else np.zeros((0, sum(_size(x) for x in xs)))
         else:
             out, columns = None, []
             for n, x in zip(names, xs):
-                _, unflatten = pytree.flatten(x)
+                _, unflatten = pytree.flatten(x, differentiable=False)
                 for e in _units(x):
                     out, column = _jvp(f, func, bound, {n: unflatten(e)})
                     columns.append(column)
             if out is None:  # no argument entries: the output still gives the shape
                 out = f(*args, **kwargs)
             _check_float_output(out, func)
-            matrix = _columns([pytree.flatten(c)[0] for c in columns], _size(out))
+            matrix = _columns([pytree.flatten(c, differentiable=False)[0] for c in columns], _size(out))
         results = _blocks(matrix, [out], xs)[0]
         return tuple(results) if as_tuple else results[0]
 

@@ -33,6 +33,7 @@ def test_neural_net_loss_goes_down(capsys):
     losses = [float(line.split("loss")[1]) for line in out.splitlines() if line.startswith("step")]
     assert len(losses) > 3 and all(b < a for a, b in zip(losses, losses[1:]))
     assert "a list of (dW, db) tuples" in out and "unflatten gives them back: True" in out
+    assert "the gradient through unflatten is the flattened gradient: True" in out
 
 
 def test_sin_plot_writes_a_png_or_explains(tmp_path, capsys, monkeypatch):

@@ -167,7 +167,7 @@ REFUSED = [
     ("`del`", "del", """
         def f(x):
             y = x * 2
-            del y  # <-
+            del y.real  # <-
             return x
         """),
     ("a `match` statement", "match", """

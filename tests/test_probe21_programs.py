@@ -25,7 +25,6 @@ import scipy.special as sps
 import scipy.stats as st
 
 import srcgrad
-from srcgrad.errors import NoDerivativeRuleError
 from tests.user_modules import load
 
 RNG = np.random.default_rng(21)
@@ -980,18 +979,13 @@ def test_dump_of_a_method_differentiates_past_self(tmp_path):
     assert "with respect to log_ell" in run.stdout
 
 
-# == Still refused: strict xfails ===========================================================
+# == Through srcgrad.flatten's unflatten (a strict xfail until 2026-12-06) ====================
 
 
 def fit_by_flat_vector(v, unflatten):
     return logreg_loss(unflatten(v))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=NoDerivativeRuleError,
-    reason="srcgrad.flatten's unflatten is a closure of srcgrad's own with no derivative rule: "
-    "grad(lambda v: loss(unflatten(v))), autograd's idiom for scipy.optimize, is refused",
-)
 def test_gradient_through_unflatten():
     vector, unflatten = srcgrad.flatten({"w": randn(3), "b": 0.1})
     srcgrad.check_grads(functools.partial(fit_by_flat_vector, unflatten=unflatten), [vector])

@@ -242,9 +242,9 @@ def uses_global(x):
 
 
 def uses_del(x):
-    y = x * 2.0
-    del y
-    return x
+    y = [x * 2.0, x]
+    del y[0]
+    return y[0]
 
 
 def uses_generator(x):

@@ -140,21 +140,28 @@ class Derivatives:
 
         The copy would also hide the write from another argument that is the same
         array (``f(a, a)``), which the function may read afterwards: that is refused
-        when it happens."""
+        when it happens. So is any other change of an argument's memory, which the
+        transformations take as new values (``p -= v``, ``a = p[1:]; a -= v``, ``w =
+        ps[0]; w *= 2``): another argument sharing that memory would not see it."""
         copied = [p for p in self.params if p in written]
         out = []
-        received = self._received_written if copied else set()
-        for p in copied:
-            others = [q for q in self.params if q != p]
-            if others and p in received:
-                place = self.classifier.parsed.location(self.fn)
+        if len(self.params) > 1 and (copied or self._updates_in_place):
+            place = self.classifier.parsed.location(self.fn)
+            as_written = self.classifier.parsed.as_written
+            for p in (p for p in self.params if p in self._received_written):
+                others = [q for q in self.params if q != p]
                 out.append(tp.stmt(
                     "sg.refuse_aliased_argument(p, others, names, where)", p=p, sg=self.sg(),
                     others=gast.Tuple(elts=[tp.name(q) for q in others], ctx=gast.Load()),
-                    names=tp.const((self.classifier.parsed.as_written(p), *map(self.classifier.parsed.as_written, others))),
+                    names=tp.const((as_written(p), *map(as_written, others))),
                     where=tp.const(f"{place.filename}:{place.lineno}: `{self.fn.name}`"),
                 ))
         return out + [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in copied]
+
+    @functools.cached_property
+    def _updates_in_place(self) -> bool:
+        """Whether some ``x += v`` may change an array's memory rather than bind a new value."""
+        return any(is_inplace(a) for a in assignments(self.fn.body))
 
     @functools.cached_property
     def _received_written(self) -> set[str]:

@@ -54,6 +54,9 @@ class SharedMemory:
         self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
         self.nondiff: list = []  # the statements this pass adds that have no derivative
         self.lists = _maybe_lists(fn, ops, self.plan.containers)
+        self.local = set(parameter_names(fn)) | {  # (before this pass binds any)
+            n.id for n in tp.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
 
     @property
     def used(self) -> dict:
@@ -278,6 +281,18 @@ class SharedMemory:
             names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
         )
 
+    def field_refusal(self, share: Share, src: str, dst: str) -> gast.stmt:
+        """An update of an array a namedtuple's or dataclass instance's field holds (``a =
+        m.W; a -= v``): NumPy changes what ``m.W`` reads, and no store writes a field back
+        (srcgrad refuses attribute writes), so it is refused where the path is real."""
+        written, holder = self.parsed.as_written(spelled(src)), self.parsed.as_written(spelled(dst))
+        field, made = tp.load(share.index).value, self.parsed.location(share.origin)
+        construct = f"an in-place update of `{written}` while `{holder}` holds it as its attribute `.{field}`"
+        if made:
+            construct = f"{made.filename}:{made.lineno}: {construct}"
+        return _refusal(construct, f"write into a copy (`{written} = {holder}.{field}.copy()`), or make a new "
+                                   f"`{holder}` with the new value (`dataclasses.replace`, `._replace`)")
+
     def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
         """Whether a crossing reaches ``name`` beyond it: its link there is real (``link``'s
         flag, None: surely), and no other way gave it the whole new value (``synced``)."""
@@ -289,6 +304,13 @@ class SharedMemory:
     def carry(self, sync: Sync) -> list:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
         share, src, dst = sync.share, sync.src, sync.dst
+        if dst.isidentifier() and dst not in self.local:  # a module-level or enclosing array, through `a = G`
+            written, outside = self.parsed.as_written(spelled(src)), self.parsed.as_written(dst)
+            return [_refusal(
+                f"an in-place update of `{written}`, which holds memory of `{outside}`, defined outside "
+                f"`{self.fn.name}`", f"work on a copy (`{written} = {outside}.copy()`); srcgrad differentiates "
+                "functions that leave data outside them unchanged", self.parsed.location(share.origin),
+            )]
         if share.how == "opaque":
             return [_opaque_refusal(self.parsed, self.ops[id(share.origin)], share)]
         if share.how == "lost":
@@ -306,6 +328,8 @@ class SharedMemory:
                     f"`{self.parsed.as_written(spelled(dst))}` holds it" if made else "an in-place update of an array a tuple holds"
                 )
                 return [_refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")]
+            if dst == share.base and getattr(self.ops.get(id(share.origin)), "field", False):
+                return [self.field_refusal(share, src, dst)]
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]

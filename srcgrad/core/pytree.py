@@ -18,7 +18,11 @@ as ``None`` (an unused output's cotangent).
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import hashlib
+import keyword
+import linecache
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -227,13 +231,21 @@ class _Leaf:
     python_type: type | None  # float or complex for a Python number, None for an array
 
 
-def flatten(tree) -> tuple[np.ndarray, Callable]:
+def flatten(tree, *, differentiable: bool = True) -> tuple[np.ndarray, Callable]:
     """``(vector, unflatten)``: every leaf of ``tree`` in one 1-D float vector, and its inverse.
 
     The order is the leaf order (a dict's values in insertion order). ``unflatten(v)``
     rebuilds ``tree``'s structure from any vector of the same length: arrays get their
     shapes and dtypes back, Python floats come back as floats. Integer and bool leaves
     are refused (a 1-D optimiser would move them off the integers).
+
+    ``unflatten`` is a Python function written for this structure (slices of the vector
+    in a display of the containers), so srcgrad differentiates it like the user's own
+    code: ``grad(lambda v: loss(unflatten(v)))``, autograd's idiom for an optimiser, works.
+    A structure no display can rebuild (a dict keyed by objects, a list subclass, a
+    dataclass whose ``__init__`` is not its own fields) gets a plain closure instead, which
+    srcgrad refuses to differentiate, as it does ``differentiable=False``'s (srcgrad's own
+    uses, which skip writing and compiling the function).
     """
     found = leaves(tree)
     specs: list[_Leaf] = []
@@ -258,18 +270,115 @@ def flatten(tree) -> tuple[np.ndarray, Callable]:
     dtype = np.result_type(*[s.dtype for s in specs], 1.0) if specs else np.float64
     vector = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
     size = start
+    written = _written_unflatten(tree, specs, size) if differentiable else None
+    if written is not None:
+        return vector, written
 
     def unflatten(vector):
         vector = np.asarray(vector)
         if vector.shape != (size,):
-            raise ValueError(
-                f"unflatten needs a 1-D vector of {size} entries (the leaves of {describe(tree)}), "
-                f"not one of shape {vector.shape}"
-            )
+            raise ValueError(_wrong_length(size, tree) + str(vector.shape))
         values = iter(_unpack(vector, s) for s in specs)
         return _refill(tree, values)
 
     return vector, unflatten
+
+
+def _wrong_length(size: int, tree) -> str:
+    return f"unflatten needs a 1-D vector of {size} entries (the leaves of {describe(tree)}), not one of shape "
+
+
+_UNFLATTEN = """\
+def unflatten(vector):
+    \"\"\"{doc}\"\"\"
+    vector = np.asarray(vector)
+    if vector.shape != ({size},):
+        raise ValueError({message!r} + str(vector.shape))
+    return {rebuilt}
+"""
+
+
+def _written_unflatten(tree, specs: list[_Leaf], size: int) -> Callable | None:
+    """``unflatten`` for ``tree`` as Python source (see ``flatten``), or None where a display
+    cannot rebuild the structure. Its source is kept in ``linecache`` under a name of its
+    own, so that tracebacks, ``inspect`` and srcgrad read it like a file's."""
+    namespace: dict = {"np": np, "__name__": "srcgrad_unflatten"}
+    rebuilt = _display(tree, iter(specs), namespace)
+    if rebuilt is None:
+        return None
+    doc = f"{describe(tree)} from a vector of its {size} entries (written by srcgrad.flatten)."
+    source = _UNFLATTEN.format(doc=doc.replace("\\", "\\\\").replace('"', '\\"'), size=size,
+                               message=_wrong_length(size, tree), rebuilt=rebuilt)
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    filename = f"<unflatten {digest}, written by srcgrad.flatten>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- source written above from literals
+    return namespace["unflatten"]
+
+
+def _display(tree, specs, namespace: dict) -> str | None:
+    """The expression that rebuilds ``tree`` from ``vector`` (its leaves taken from
+    ``specs`` in leaf order, as ``_refill`` takes them), or None."""
+    if tree is None:
+        return "None"
+    if not is_container(tree):
+        return _leaf_expression(next(specs))
+    parts = [_display(c, specs, namespace) for c in children(tree)]
+    if any(p is None for p in parts):
+        return None
+    if type(tree) is dict:
+        if not all(_literal_key(k) for k in tree):
+            return None
+        return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(tree, parts)) + "}"
+    if type(tree) is list:
+        return "[" + ", ".join(parts) + "]"
+    if type(tree) is tuple:
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    cls = type(tree)
+    if is_namedtuple(tree):
+        arguments = ", ".join(parts)
+    elif is_dataclass_instance(tree) and construction_changes_values(cls) is None and all(
+        f.init for f in dataclasses.fields(tree)
+    ):
+        arguments = ", ".join(f"{name}={p}" for name, p in zip(field_names(tree), parts))
+    else:
+        return None
+    return f"{_class_name(cls, namespace)}({arguments})"
+
+
+def _class_name(cls: type, namespace: dict) -> str:
+    """The name ``cls`` has in the written function's globals: its own, unless taken."""
+    base = cls.__name__ if cls.__name__.isidentifier() and not keyword.iskeyword(cls.__name__) else "Node"
+    name, k = base, 1
+    while namespace.get(name, cls) is not cls or name in ("vector", "unflatten"):
+        k += 1
+        name = f"{base}_{k}"
+    namespace[name] = cls
+    return name
+
+
+def _leaf_expression(spec: _Leaf) -> str | None:
+    n = int(np.prod(spec.shape, dtype=np.int64))
+    if spec.python_type is not None:
+        return f"{spec.python_type.__name__}(vector[{spec.start}])"
+    kind = getattr(np, spec.dtype.name, None)
+    if not isinstance(kind, type) or np.dtype(kind) != spec.dtype:
+        return None
+    piece = f"vector[{spec.start}:{spec.start + n}]"
+    if spec.shape != (n,):
+        piece += f".reshape({spec.shape!r})"
+    return f"{piece}.astype(np.{spec.dtype.name})"  # a copy: the optimiser may reuse its vector
+
+
+def _literal_key(key) -> bool:
+    """Whether ``repr(key)`` written in source gives ``key`` back."""
+    if type(key) not in (str, int, float, bool, type(None), tuple):
+        return False
+    try:
+        back = ast.literal_eval(repr(key))
+    except (ValueError, SyntaxError):
+        return False
+    return type(back) is type(key) and back == key
 
 
 def _unpack(vector: np.ndarray, spec: _Leaf):

@@ -58,7 +58,7 @@ def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
             tape.blocks = [
                 _jacobian_block(columns[n], n, tape.args, tape.kwargs, positions[n], tape.out) for n in wrt
             ]
-        seed = pytree.flatten(pytree.like(dout, tape.out))[0]
+        seed = pytree.flatten(pytree.like(dout, tape.out), differentiable=False)[0]
         return tuple(unflatten(seed @ block) for block, unflatten in tape.blocks)
 
     slot.forward, slot.backward = forward, backward
@@ -67,11 +67,11 @@ def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
 def _jacobian_block(column_slot, name: str, args, kwargs: dict, position: int, out):
     """``(J, unflatten)``: the Jacobian of the output's flat entries (rows) by those of
     argument ``name`` (columns), one ``jvp`` per column, and ``name``'s structure back."""
-    entries, unflatten = pytree.flatten(kwargs[name] if name in kwargs else args[position])
+    entries, unflatten = pytree.flatten(kwargs[name] if name in kwargs else args[position], differentiable=False)
     keyword = column_slot.tangent_names[name]
     found = []
     for unit in np.eye(entries.size):
         value, tangent = column_slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
-        found.append(pytree.flatten(pytree.like(tangent, value))[0])
-    rows = pytree.flatten(out)[0].size
+        found.append(pytree.flatten(pytree.like(tangent, value), differentiable=False)[0])
+    rows = pytree.flatten(out, differentiable=False)[0].size
     return (np.stack(found, axis=-1) if found else np.zeros((rows, 0))), unflatten

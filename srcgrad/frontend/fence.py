@@ -136,9 +136,13 @@ def _starred(node, parent):
     )
 
 
-def deletion(node) -> Refusal:
+def deletion(node) -> Refusal | None:
     """``del xs[i]`` removes an entry in place, where every name sharing the list or dict (the
-    caller's, for an argument) sees it; ``del x`` unbinds a name."""
+    caller's, for an argument) sees it: refused. ``del x, y`` only unbinds names (to free
+    memory): None, allowed (``normalize`` drops it; a program that runs reads no name it
+    deleted before binding it again, so the names staying bound changes nothing)."""
+    if all(isinstance(t, gast.Name) for t in node.targets):
+        return None
     target = node.targets[0]
     if len(node.targets) != 1 or not isinstance(target, gast.Subscript):
         return Refusal("`del`", "rebind the name instead, or build a new list or dict without the entry")
@@ -203,7 +207,7 @@ DECISIONS: dict[str, Decision] = {
         "define classes at module level and pass plain arrays into the differentiated function",
     ),
     "Return": ALLOWED,
-    "Delete": Decision("refused", check=lambda node, parent: deletion(node)),
+    "Delete": _allowed_unless(lambda node, parent: deletion(node)),
     "Assign": ALLOWED,
     "TypeAlias": _refused("a `type` alias", "define type aliases at module level"),
     "AugAssign": ALLOWED,

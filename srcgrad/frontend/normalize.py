@@ -288,9 +288,12 @@ class Normalizer:
         return out
 
     def stmt_Delete(self, s):
-        """(The fence refuses it first, but a callee is read for the arguments it writes before
-        it is fenced: the same words.)"""
+        """``del x`` is dropped (see ``fence.deletion``); ``del xs[i]`` is refused (the fence
+        refuses it first, but a callee is read for the arguments it writes before it is
+        fenced: the same words)."""
         refusal = deletion(s)
+        if refusal is None:
+            return []
         raise self.unsupported(s, refusal.construct, refusal.hint.replace(FUNCTION, self.parsed.name))
 
     def stmt_Assert(self, s):

@@ -77,6 +77,11 @@ def is_view(base, index) -> bool:
             "an in-place update through a slice of a list of arrays, or of the list it came from",
             "take copies of the elements (`[v.copy() for v in xs[a:b]]`), or build the list here",
         )
+    if isinstance(index, str) and (
+        pytree.is_namedtuple(base) or not (isinstance(base, (list, tuple, dict)) or hasattr(base, "ndim"))
+    ):  # an attribute read by name (``m.W`` of a namedtuple, a dataclass instance, any object)
+        element = getattr(base, index, None)
+        return is_array(element) or isinstance(element, (list, dict))
     if isinstance(base, (list, tuple, dict)):
         element = base[index]
         if isinstance(element, tuple):  # reverse mode's copy of it is a list, written into
