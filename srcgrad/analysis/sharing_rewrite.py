@@ -281,18 +281,6 @@ class SharedMemory:
             names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
         )
 
-    def field_refusal(self, share: Share, src: str, dst: str) -> gast.stmt:
-        """An update of an array a namedtuple's or dataclass instance's field holds (``a =
-        m.W; a -= v``): NumPy changes what ``m.W`` reads, and no store writes a field back
-        (srcgrad refuses attribute writes), so it is refused where the path is real."""
-        written, holder = self.parsed.as_written(spelled(src)), self.parsed.as_written(spelled(dst))
-        field, made = tp.load(share.index).value, self.parsed.location(share.origin)
-        construct = f"an in-place update of `{written}` while `{holder}` holds it as its attribute `.{field}`"
-        if made:
-            construct = f"{made.filename}:{made.lineno}: {construct}"
-        return _refusal(construct, f"write into a copy (`{written} = {holder}.{field}.copy()`), or make a new "
-                                   f"`{holder}` with the new value (`dataclasses.replace`, `._replace`)")
-
     def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
         """Whether a crossing reaches ``name`` beyond it: its link there is real (``link``'s
         flag, None: surely), and no other way gave it the whole new value (``synced``)."""
@@ -304,13 +292,9 @@ class SharedMemory:
     def carry(self, sync: Sync) -> list:
         """The assignments that give ``sync.dst`` the value ``sync.src`` now has."""
         share, src, dst = sync.share, sync.src, sync.dst
-        if dst.isidentifier() and dst not in self.local:  # a module-level or enclosing array, through `a = G`
-            written, outside = self.parsed.as_written(spelled(src)), self.parsed.as_written(dst)
-            return [_refusal(
-                f"an in-place update of `{written}`, which holds memory of `{outside}`, defined outside "
-                f"`{self.fn.name}`", f"work on a copy (`{written} = {outside}.copy()`); srcgrad differentiates "
-                "functions that leave data outside them unchanged", self.parsed.location(share.origin),
-            )]
+        refused = _unwritable(self, sync)
+        if refused is not None:
+            return [refused]
         if share.how == "opaque":
             return [_opaque_refusal(self.parsed, self.ops[id(share.origin)], share)]
         if share.how == "lost":
@@ -320,16 +304,6 @@ class SharedMemory:
         if share.how == "part":
             if share.appended:
                 return self.carry_slots(share, dst)
-            if dst == share.base and self.plan.containers.get(dst) == "tuple":
-                # no store writes into a tuple: refused where the path to it is real (its flags)
-                written, made = self.parsed.as_written(spelled(src)), self.parsed.location(share.origin)
-                construct = (
-                    f"{made.filename}:{made.lineno}: an in-place update of `{written}` while the tuple "
-                    f"`{self.parsed.as_written(spelled(dst))}` holds it" if made else "an in-place update of an array a tuple holds"
-                )
-                return [_refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")]
-            if dst == share.base and getattr(self.ops.get(id(share.origin)), "field", False):
-                return [self.field_refusal(share, src, dst)]
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
                 return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
@@ -380,6 +354,36 @@ def _slots_kept(writer: SharedMemory, s) -> list:
             test = tp.expr("f and sg.slot_kept(xs, i)", f=writer.flag(share), xs=share.base, i=_index_value(share.index))
             found.append(writer.added(tp.assign(writer.flag(share), test), s))
     return found
+
+
+def _unwritable(writer: SharedMemory, sync: Sync) -> gast.stmt | None:
+    """The refusal of a sync no assignment can make, where the path to it is real (its flags):
+    into a module-level or enclosing array (``a = G; a -= v``: a write-back would make ``G`` a
+    local), into a tuple, or into an attribute (``a = m.W; a -= v``: NumPy changes what
+    ``m.W`` reads; srcgrad writes no attribute). None for any other."""
+    share, src, dst, parsed = sync.share, sync.src, sync.dst, writer.parsed
+    written, holder, made = parsed.as_written(spelled(src)), parsed.as_written(spelled(dst)), parsed.location(share.origin)
+    if dst.isidentifier() and dst not in writer.local:
+        return _refusal(
+            f"an in-place update of `{written}`, which holds memory of `{holder}`, defined outside "
+            f"`{writer.fn.name}`", f"work on a copy (`{written} = {holder}.copy()`); srcgrad differentiates "
+            "functions that leave data outside them unchanged", made,
+        )
+    if share.how != "part" or share.appended or dst != share.base:
+        return None
+    at = f"{made.filename}:{made.lineno}: " if made else ""
+    if writer.plan.containers.get(dst) == "tuple":
+        construct = f"{at}an in-place update of `{written}` while the tuple `{holder}` holds it" if made else (
+            "an in-place update of an array a tuple holds")
+        return _refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")
+    if getattr(writer.ops.get(id(share.origin)), "field", False):
+        field = tp.load(share.index).value
+        return _refusal(
+            f"{at}an in-place update of `{written}` while `{holder}` holds it as its attribute `.{field}`",
+            f"write into a copy (`{written} = {holder}.{field}.copy()`), or make a new `{holder}` with the new "
+            "value (`dataclasses.replace`, `._replace`)",
+        )
+    return None
 
 
 def _refusal(construct: str, hint: str, at=None) -> gast.stmt:
