@@ -1,0 +1,60 @@
+"""Unexpected outcomes left from issue #13's fuzz campaign (seeds 7907-8126), each reduced.
+
+Every program is checked in every mode against central finite differences
+(``check_every_mode``: value, gradient, jvp, a pullback called twice, hvp).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from test_sharing_refusals18 import check_every_mode
+from user_modules import load
+
+X3 = np.array([0.3, -0.7, 1.1])
+
+
+# -- a sync the sharing rewrite takes for an identity, made a copy by reverse mode ----------
+#
+# `ys = xs; ys += [v]` leaves ys and xs one list; `zs = rows[1]; zs += [w]` writes it through
+# rows, and the sync `xs = rows[1]` after it rebinds xs to the same list. Reverse mode's
+# forward sweep copies that read (rows is written in place): xs became a list of its own,
+# while the later sync `ys = xs` after `xs.append(u)` was still taken for an identity, not
+# saved, and run again after the append was undone: ys was the copy, and the reverse sweep
+# of `ys += [v]` popped from it (seed 7918, program 22: "cotangents of a list of 5 and 7
+# elements added").
+
+
+def test_a_list_grown_through_a_second_name_and_a_row_of_a_list_of_lists(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.tanh(x), np.cos(x)]
+    ys = xs
+    ys += [np.sin(xs[0])]
+    rows = [x, xs]
+    zs = rows[1]
+    zs += [np.sin(x * s)]
+    xs.append(np.tanh(x))
+    return np.sum(sum(xs))
+""")
+    check_every_mode(f, [X3, 0.7])
+
+
+def test_the_same_list_grown_in_loops(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.tanh(x), np.cos(x)]
+    ys = xs
+    for i in range(3):
+        ys += [np.sin(xs[0])]
+    for i in range(3):
+        if s > -0.4 and i % 2 == 0:
+            rows = [[np.sin(x)], xs]
+            zs = rows[1]
+            zs += [np.sin(x * s)]
+        k = 0
+        while x[i] > -2.0 and k < 2:
+            k += 1
+            xs.append(np.tanh(i * x))
+    return np.sum(xs[-1]) + np.sum(sum(xs))
+""")
+    check_every_mode(f, [X3, 0.7])
