@@ -58,3 +58,42 @@ def f(x, s):
     return np.sum(xs[-1]) + np.sum(sum(xs))
 """)
     check_every_mode(f, [X3, 0.7])
+
+
+# -- `ys *= 2` of a list, then the list grown through a row of a list of lists --------------
+#
+# `ys *= 2` is `ys[:] = sg.spliced(ys, list(ys) * 2)`: the store's value was taken for an
+# element of ys (checked with `sg.is_view`, which refuses a slice of a list of arrays), and
+# `sg.spliced`'s result for one that may be its argument. Then `zs = rows[1]; zs += [v]`
+# appends to the same list, which a list of its elements (`list(ys)`) does not see: the
+# append was followed on to it, refused, as "an in-place update of an array whose rows `t3`
+# holds", a name of srcgrad's own (/tmp/t21/r/r1.py; seed 8113, program 48).
+
+
+def test_a_list_repeated_in_place_then_grown_through_a_row(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.tanh(x), np.cos(x)]
+    ys = xs
+    ys *= 2
+    rows = [[np.sin(x)], xs]
+    zs = rows[1]
+    zs += [np.sin(xs[0] + s)]
+    return np.sum(sum(xs)) + s * np.sum(ys[-1])
+""")
+    check_every_mode(f, [X3, 0.7])
+
+
+def test_a_list_repeated_in_place_then_grown_in_a_loop_through_a_row(tmp_path):
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.tanh(-x), np.cos(-x)]
+    ys = xs
+    ys *= 2
+    rows = [[np.sin(x)], xs]
+    ys2 = rows[1]
+    for i in range(3):
+        ys2 += [np.sin(xs[0] + s)]
+    return np.sum(sum(xs)) + np.sum(xs[-1] * x)
+""")
+    check_every_mode(f, [X3, 0.7])

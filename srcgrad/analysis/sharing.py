@@ -461,8 +461,9 @@ class SharingFacts(Problem):
             # `next(it)`: an item an iterator yields (a row); `list(A)` & co.: the same elements (A's rows)
             first, elements = next(iter(op.inputs.values()), None), op.rule.primal is not next
             return [Share(name, first.id, "opaque", s, elements=elements)] if isinstance(first, gast.Name) else []
-        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times):
-            # `xs + ys`, `[a] * 2`: a new list of the same elements (`[a] * 2` holds `a` twice)
+        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times, runtime.spliced):
+            # `xs + ys`, `[a] * 2`, `xs[a:b] = v`'s new contents: a new list of the same elements
+            # (`[a] * 2` holds `a` twice)
             return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
         if op.kind == "rule" and op.rule.primal in SHARING_FUNCTIONS:  # max(A): a row of A
             unless = SHARING_FUNCTIONS[op.rule.primal]  # np.meshgrid's copy=True: new memory
@@ -607,7 +608,7 @@ class SyncPlanner:
         list, not the arrays its other slots hold: those stay as they are.
         """
         if elements_unchanged:  # nor does it change the memory of arrays its elements share (lost links)
-            lists = _same_lists(facts, name)  # (whichever name of the list they are read by)
+            lists = _same_lists(facts, name, through_slots=True)  # (whichever name of the list they are read by)
             facts = {
                 k: sh for k, sh in facts.items()
                 if not (sh.base in lists and sh.how == "part")
@@ -1464,8 +1465,18 @@ def _restructured(facts: Facts, xs: str) -> Facts:
     return out
 
 
-def _same_lists(facts: Facts, xs: str) -> set[str]:
-    """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs."""
+def _same_lists(facts: Facts, xs: str, through_slots: bool = False) -> set[str]:
+    """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs.
+
+    ``through_slots``: also the names read from a slot that surely holds it (``rows = [w, xs];
+    zs = rows[1]``: both shares certain, at one constant index).
+    """
+    slots = {}  # (container, index) -> the names surely held there
+    if through_slots:
+        for share in facts.values():
+            if share.how == "part" and share.certain and not share.appended and not share.elements \
+                    and _equal_index(share.index, share.index):  # (a constant index)
+                slots.setdefault((share.base, gast.dump(share.index)), set()).add(share.ref)
     found, todo = {xs}, [xs]
     while todo:
         at = todo.pop()
@@ -1473,6 +1484,10 @@ def _same_lists(facts: Facts, xs: str) -> set[str]:
             if share.how == "same" and at in (share.ref, share.base) and _other_end(share, at) not in found:
                 found.add(_other_end(share, at))
                 todo.append(_other_end(share, at))
+        for held in slots.values():
+            if at in held:
+                todo.extend(held - found)
+                found |= held
     return found
 
 
@@ -1564,6 +1579,10 @@ def _stored_shares(s, containers) -> list[Share]:
     if not element_replaced(s, containers) or not isinstance(s.value, gast.Name):
         return []
     target = s.targets[0]
+    if isinstance(target.slice, gast.Slice):
+        # `xs[a:b] = t` (desugar's `xs[:] = sg.spliced(...)`): the slots hold t's elements, not
+        # t, a list as `xs[1:]` is: a store into either leaves the other, a write into an element
+        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, always=True, elements=True)]
     return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
 
 
