@@ -6,9 +6,14 @@ Every program is checked in every mode against central finite differences
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 from test_sharing_refusals18 import check_every_mode
 from user_modules import load
+
+import srcgrad
 
 X3 = np.array([0.3, -0.7, 1.1])
 
@@ -97,3 +102,56 @@ def f(x, s):
     return np.sum(sum(xs)) + np.sum(xs[-1] * x)
 """)
     check_every_mode(f, [X3, 0.7])
+
+
+# -- refusals name what the user wrote, never a temporary of srcgrad's -----------------------
+
+
+def _refusal(f, args) -> str:
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as caught:
+        srcgrad.grad(f, wrt=(0, 1))(*args)
+    return str(caught.value)
+
+
+def test_an_array_held_twice_by_a_list_repeated_in_place_is_refused_by_the_users_line(tmp_path):
+    # `xs[0] *= s` writes the array that `ys *= 2` put into a second slot too: refused (the
+    # write is not carried to the other slot), naming `ys *= 2`, not `list(ys)`'s temporary `t3`
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), np.cos(x)]
+    ys = xs
+    ys *= 2
+    xs[0] *= s
+    return np.sum(sum(xs)) + np.sum(ys[2])
+""")
+    message = _refusal(f, [X3, 0.7])
+    assert "`ys *= 2`" in message and not re.search(r"\bt\d+\b", message)
+
+
+def test_a_list_slot_written_since_is_refused_by_the_users_names(tmp_path):
+    # (seed 8112, program 16, reduced.) `map(o.peek, xs)` is a loop over xs whose element
+    # srcgrad names `item3`; the message names the user's call instead
+    f = load(tmp_path, """
+class K:
+    def peek(self, v):
+        return v[1]
+
+
+o = K()
+
+
+def f(x, s, p):
+    pw = p["w"]
+    ps = p["pair"][1]
+    xs = [np.cos(0.5 - x), pw]
+    list(map(o.peek, xs))
+    xs[0] = np.abs(xs[0])
+    for r in xs:
+        if s > 0.0:
+            ps *= np.cos(s)
+    return np.dot(x, x) + ps
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as caught:
+        srcgrad.grad(f, wrt=(0, 1))(X3, 0.7, {"w": X3 * 2, "pair": (X3, -1.4)})
+    message = str(caught.value)
+    assert "item" not in message and "`map(o.peek, xs)`" in message

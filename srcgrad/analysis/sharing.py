@@ -822,12 +822,7 @@ class SyncPlanner:
         made = self.parsed.location(share.origin)
         line = f" (line {made.lineno})" if made else ""
         if share.replaced:
-            raise UnsupportedSyntaxError(
-                f"an in-place update of `{a}` while `{b}` may or may not hold it, "
-                f"depending on which list slot was written since{line}",
-                where,
-                f"append or store a copy (`{ref}.copy()`)",
-            )
+            raise _replaced_refusal(self.parsed, share, a, b, ref, line, where)
         if dst == share.base and share.how == "part" and share.elements:  # `ys = xs[1:]` of a list
             raise UnsupportedSyntaxError(
                 f"an in-place update of an array in `{a}`, a slice of the list `{b}` that holds it too{line}",
@@ -848,6 +843,26 @@ class SyncPlanner:
         if inverse == "transpose" and constant_axes(self.fn, op) is False:
             return ""  # axes known only at run time
         return inverse
+
+
+def _replaced_refusal(parsed, share: Share, a: str, b: str, ref: str, line: str, where) -> UnsupportedSyntaxError:
+    """An update crossing ``share``, whose slot may hold another element now (by the user's names)."""
+    updated, holder = named(parsed, a, None, "an array"), named(parsed, b, share.origin, "a value")
+    return UnsupportedSyntaxError(
+        f"an in-place update of {updated} while {holder} may or may not hold it, "
+        f"depending on which list slot was written since{line}",
+        where,
+        f"append or store a copy (`{ref}.copy()`)" if parsed.wrote(ref) else "append or store a copy (`.copy()`) of the array",
+    )
+
+
+def named(parsed, written: str, origin, otherwise: str) -> str:
+    """```written``` for a message where the user wrote it, else what made it (``otherwise``,
+    ``made by `ys *= 2```): a message never names a temporary of srcgrad's."""
+    if parsed.wrote(written):
+        return f"`{written}`"
+    text = parsed.source_text(origin) if origin is not None else None
+    return f"{otherwise} made by `{text}`" if text else otherwise
 
 
 def constant_axes(fn, op):
