@@ -155,3 +155,40 @@ def f(x, s, p):
         srcgrad.grad(f, wrt=(0, 1))(X3, 0.7, {"w": X3 * 2, "pair": (X3, -1.4)})
     message = str(caught.value)
     assert "item" not in message and "`map(o.peek, xs)`" in message
+
+
+# -- `p0 -= v` in a helper given one array twice ----------------------------------------------
+#
+# (seed 7936, program 43, reduced.) `h(q, q)` where h does `p0 -= v`: in Python p1 is p0's
+# array and sees the write; generated code binds p0 to a new array, so p1 kept the old values,
+# a silently wrong value and gradient. Now refused when the arguments share memory, as a
+# store into an argument was; two arrays apart are still differentiated.
+
+HELPER_GIVEN_ONE_ARRAY_TWICE = """
+def h(p0, p1):
+    if p1[1] > -0.4:
+        p0 -= 0.3 * np.cos(p1)
+    return np.sum(p1)
+
+
+def f(x, s):
+    q = np.cos(x) * s
+    return h(q, q)
+
+
+def g(x, s):
+    return h(x * s, x * 2.0) + h(np.sin(x), x)
+"""
+
+
+def test_a_helper_updating_one_argument_in_place_given_one_array_twice_is_refused(tmp_path):
+    f = load(tmp_path, HELPER_GIVEN_ONE_ARRAY_TWICE)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="`p0` while its argument `p1` shares memory"):
+        srcgrad.grad(f, wrt=(0, 1))(X3, 0.7)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="`p0` while its argument `p1` shares memory"):
+        srcgrad.jvp(f, (X3, 0.7), (X3, 1.0))
+
+
+def test_a_helper_updating_one_argument_in_place_given_two_arrays(tmp_path):
+    g = load(tmp_path, HELPER_GIVEN_ONE_ARRAY_TWICE, "g")
+    check_every_mode(g, [X3, 0.7])

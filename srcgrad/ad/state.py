@@ -143,8 +143,11 @@ class Derivatives:
         when it happens."""
         copied = [p for p in self.params if p in written]
         out = []
-        received = self._received_written if copied else set()
-        for p in copied:
+        # `p -= v` binds p anew in generated code, but writes into the caller's array, which
+        # another parameter may be (`h(q, q)`): checked like a write into a copy
+        checked = copied + [p for p in self.params if p not in written and p in self._updated_in_place]
+        received = self._received_written if checked else set()
+        for p in checked:
             others = [q for q in self.params if q != p]
             if others and p in received:
                 place = self.classifier.parsed.location(self.fn)
@@ -155,6 +158,11 @@ class Derivatives:
                     where=tp.const(f"{place.filename}:{place.lineno}: `{self.fn.name}`"),
                 ))
         return out + [tp.stmt("p = sg.copy(p)", p=p, sg=self.sg()) for p in copied]
+
+    @functools.cached_property
+    def _updated_in_place(self) -> set[str]:
+        """The names some ``x += v`` updates (``is_inplace``)."""
+        return {target_of(a) for a in assignments(self.fn.body) if isinstance(a, gast.Assign) and is_inplace(a)}
 
     @functools.cached_property
     def _received_written(self) -> set[str]:
