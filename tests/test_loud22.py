@@ -192,3 +192,19 @@ def test_a_helper_updating_one_argument_in_place_given_one_array_twice_is_refuse
 def test_a_helper_updating_one_argument_in_place_given_two_arrays(tmp_path):
     g = load(tmp_path, HELPER_GIVEN_ONE_ARRAY_TWICE, "g")
     check_every_mode(g, [X3, 0.7])
+
+
+def test_one_list_grown_through_two_reads_of_its_slot_leaves_a_list_of_its_elements(tmp_path):
+    # `zs` and `ys` are both `rows[1]`, xs's list: appends through either grow it, not `t`
+    f = load(tmp_path, """
+def f(x, s):
+    xs = [np.sin(x), np.cos(x)]
+    rows = [[np.tanh(x)], xs]
+    zs = rows[1]
+    ys = rows[1]
+    t = list(ys)
+    zs += [x * s]
+    ys.append(x * x)
+    return np.sum(sum(t)) + np.sum(sum(ys)) * s + np.sum(sum(xs)) + len(t) * s
+""")
+    check_every_mode(f, [X3, 0.7])

@@ -1484,12 +1484,12 @@ def _same_lists(facts: Facts, xs: str, through_slots: bool = False) -> set[str]:
     """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs.
 
     ``through_slots``: also the names read from a slot that surely holds it (``rows = [w, xs];
-    zs = rows[1]``: both shares certain, at one constant index).
+    zs = rows[1]``: both shares certain, at one constant index, the slot not written since).
     """
     slots = {}  # (container, index) -> the names surely held there
     if through_slots:
         for share in facts.values():
-            if share.how == "part" and share.certain and not share.appended and not share.elements \
+            if share.how == "part" and share.certain and not (share.appended or share.elements or share.replaced) \
                     and _equal_index(share.index, share.index):  # (a constant index)
                 slots.setdefault((share.base, gast.dump(share.index)), set()).add(share.ref)
     found, todo = {xs}, [xs]
