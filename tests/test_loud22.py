@@ -128,10 +128,7 @@ def f(x, s):
     assert "`ys *= 2`" in message and not re.search(r"\bt\d+\b", message)
 
 
-def test_a_list_slot_written_since_is_refused_by_the_users_names(tmp_path):
-    # (seed 8112, program 16, reduced.) `map(o.peek, xs)` is a loop over xs whose element
-    # srcgrad names `item3`; the message names the user's call instead
-    f = load(tmp_path, """
+SLOT_WRITTEN_SINCE = """
 class K:
     def peek(self, v):
         return v[1]
@@ -149,10 +146,27 @@ def f(x, s, p):
     for r in xs:
         if s > 0.0:
             ps *= np.cos(s)
-    return np.dot(x, x) + ps
-""")
+    return np.dot(x, x) + np.sum(ps)
+
+
+def g(x, s):
+    return f(x, s, {"w": x * 2.0, "pair": (x, -1.4 * s)})
+"""
+
+
+def test_a_number_updated_in_place_while_a_list_slot_was_written_since(tmp_path):
+    # (seed 8112, program 16, reduced.) `ps *= c` may update an array that a list slot written
+    # since may hold (`map(o.peek, xs)` loops over xs): refused when planned, though `ps` is a
+    # number here, which shares nothing. Now refused when it runs, and only for an array
+    g = load(tmp_path, SLOT_WRITTEN_SINCE, "g")
+    check_every_mode(g, [X3, 0.7])
+
+
+def test_an_array_updated_in_place_while_a_list_slot_was_written_since_is_refused_by_the_users_names(tmp_path):
+    # the refusal names the user's call, not `item3`, srcgrad's name for map's element
+    f = load(tmp_path, SLOT_WRITTEN_SINCE)
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as caught:
-        srcgrad.grad(f, wrt=(0, 1))(X3, 0.7, {"w": X3 * 2, "pair": (X3, -1.4)})
+        srcgrad.grad(f, wrt=(0, 1))(X3, 0.7, {"w": X3 * 2.0, "pair": (X3, np.sin(X3))})
     message = str(caught.value)
     assert "item" not in message and "`map(o.peek, xs)`" in message
 

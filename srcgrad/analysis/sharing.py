@@ -648,6 +648,11 @@ class SyncPlanner:
                 plan = as_graph(syncs, name, size) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
             plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
+        except UnsupportedSyntaxError as refused:  # (`check`) `x -= v` of a number shares nothing:
+            if surely_array:  # refused when it runs, if x is an array
+                raise
+            self.actions[id(s)] = (name, TooManyPaths(refused.construct, refused.hint), False)
+            return
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else size) > budget:
             self.too_many_paths(s, name, surely_array)
             return
