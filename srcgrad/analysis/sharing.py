@@ -461,8 +461,9 @@ class SharingFacts(Problem):
             # `next(it)`: an item an iterator yields (a row); `list(A)` & co.: the same elements (A's rows)
             first, elements = next(iter(op.inputs.values()), None), op.rule.primal is not next
             return [Share(name, first.id, "opaque", s, elements=elements)] if isinstance(first, gast.Name) else []
-        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times):
-            # `xs + ys`, `[a] * 2`: a new list of the same elements (`[a] * 2` holds `a` twice)
+        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times, runtime.spliced):
+            # `xs + ys`, `[a] * 2`, `xs[a:b] = v`'s new contents: a new list of the same elements
+            # (`[a] * 2` holds `a` twice)
             return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
         if op.kind == "rule" and op.rule.primal in SHARING_FUNCTIONS:  # max(A): a row of A
             unless = SHARING_FUNCTIONS[op.rule.primal]  # np.meshgrid's copy=True: new memory
@@ -607,7 +608,7 @@ class SyncPlanner:
         list, not the arrays its other slots hold: those stay as they are.
         """
         if elements_unchanged:  # nor does it change the memory of arrays its elements share (lost links)
-            lists = _same_lists(facts, name)  # (whichever name of the list they are read by)
+            lists = _same_lists(facts, name, through_slots=True)  # (whichever name of the list they are read by)
             facts = {
                 k: sh for k, sh in facts.items()
                 if not (sh.base in lists and sh.how == "part")
@@ -647,6 +648,11 @@ class SyncPlanner:
                 plan = as_graph(syncs, name, size) or syncs
         except _TooManyPaths:  # too many paths even to look at: the links, found without them
             plan = explore_graph(self, s, name, came_by, around, live, memo, in_place)
+        except UnsupportedSyntaxError as refused:  # (`check`) `x -= v` of a number shares nothing:
+            if surely_array:  # refused when it runs, if x is an array
+                raise
+            self.actions[id(s)] = (name, TooManyPaths(refused.construct, refused.hint), False)
+            return
         if plan is None or (plan.size() if isinstance(plan, SyncGraph) else size) > budget:
             self.too_many_paths(s, name, surely_array)
             return
@@ -821,12 +827,7 @@ class SyncPlanner:
         made = self.parsed.location(share.origin)
         line = f" (line {made.lineno})" if made else ""
         if share.replaced:
-            raise UnsupportedSyntaxError(
-                f"an in-place update of `{a}` while `{b}` may or may not hold it, "
-                f"depending on which list slot was written since{line}",
-                where,
-                f"append or store a copy (`{ref}.copy()`)",
-            )
+            raise _replaced_refusal(self.parsed, share, a, b, ref, line, where)
         if dst == share.base and share.how == "part" and share.elements:  # `ys = xs[1:]` of a list
             raise UnsupportedSyntaxError(
                 f"an in-place update of an array in `{a}`, a slice of the list `{b}` that holds it too{line}",
@@ -847,6 +848,26 @@ class SyncPlanner:
         if inverse == "transpose" and constant_axes(self.fn, op) is False:
             return ""  # axes known only at run time
         return inverse
+
+
+def _replaced_refusal(parsed, share: Share, a: str, b: str, ref: str, line: str, where) -> UnsupportedSyntaxError:
+    """An update crossing ``share``, whose slot may hold another element now (by the user's names)."""
+    updated, holder = named(parsed, a, None, "an array"), named(parsed, b, share.origin, "a value")
+    return UnsupportedSyntaxError(
+        f"an in-place update of {updated} while {holder} may or may not hold it, "
+        f"depending on which list slot was written since{line}",
+        where,
+        f"append or store a copy (`{ref}.copy()`)" if parsed.wrote(ref) else "append or store a copy (`.copy()`) of the array",
+    )
+
+
+def named(parsed, written: str, origin, otherwise: str) -> str:
+    """```written``` for a message where the user wrote it, else what made it (``otherwise``,
+    ``made by `ys *= 2```): a message never names a temporary of srcgrad's."""
+    if parsed.wrote(written):
+        return f"`{written}`"
+    text = parsed.source_text(origin) if origin is not None else None
+    return f"{otherwise} made by `{text}`" if text else otherwise
 
 
 def constant_axes(fn, op):
@@ -1464,8 +1485,18 @@ def _restructured(facts: Facts, xs: str) -> Facts:
     return out
 
 
-def _same_lists(facts: Facts, xs: str) -> set[str]:
-    """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs."""
+def _same_lists(facts: Facts, xs: str, through_slots: bool = False) -> set[str]:
+    """``xs`` and the names that are its very list (``ys = xs``): its slots are theirs.
+
+    ``through_slots``: also the names read from a slot that surely holds it (``rows = [w, xs];
+    zs = rows[1]``: both shares certain, at one constant index, the slot not written since).
+    """
+    slots = {}  # (container, index) -> the names surely held there
+    if through_slots:
+        for share in facts.values():
+            if share.how == "part" and share.certain and not (share.appended or share.elements or share.replaced) \
+                    and _equal_index(share.index, share.index):  # (a constant index)
+                slots.setdefault((share.base, gast.dump(share.index)), set()).add(share.ref)
     found, todo = {xs}, [xs]
     while todo:
         at = todo.pop()
@@ -1473,6 +1504,10 @@ def _same_lists(facts: Facts, xs: str) -> set[str]:
             if share.how == "same" and at in (share.ref, share.base) and _other_end(share, at) not in found:
                 found.add(_other_end(share, at))
                 todo.append(_other_end(share, at))
+        for held in slots.values():
+            if at in held:
+                todo.extend(held - found)
+                found |= held
     return found
 
 
@@ -1564,6 +1599,10 @@ def _stored_shares(s, containers) -> list[Share]:
     if not element_replaced(s, containers) or not isinstance(s.value, gast.Name):
         return []
     target = s.targets[0]
+    if isinstance(target.slice, gast.Slice):
+        # `xs[a:b] = t` (desugar's `xs[:] = sg.spliced(...)`): the slots hold t's elements, not
+        # t, a list as `xs[1:]` is: a store into either leaves the other, a write into an element
+        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, always=True, elements=True)]
     return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
 
 

@@ -414,6 +414,13 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
             f"{where}an in-place update of an array popped from a list here while `{taken}` may hold memory of it",
             f"pop a copy (`xs.pop().copy()`), or put copies into `{taken}`",
         )
+    if not (parsed.wrote(function) and parsed.wrote(taken)):  # one of srcgrad's temporaries (`ys *= 2`'s)
+        text = parsed.source_text(share.origin)
+        made_by = f"the list made by `{text}`" if text else "a list made here"
+        return _refusal(
+            f"{where}an in-place update of an array that {made_by} holds, as another list or array does",
+            "write the update as a new value (`v = v * s`, not `v *= s`), or put copies (`.copy()`) into the list",
+        )
     if share.elements and op.label not in ("list", "tuple", "sorted"):  # `xs + ys`, `[a] * 2`, `xs.copy()`
         return _refusal(
             f"{where}an in-place update of an array that `{function}` and `{taken}` both hold",

@@ -63,6 +63,17 @@ class ParsedFunction:
         indent = self._indent_of.get(lineno, 0)
         return self.lines[lineno - 1][start + indent:stop + indent].strip() or None
 
+    def wrote(self, code: str) -> bool:
+        """Whether each name in ``code`` (a name or expression ``as_written``) is one the user's
+        function spells: no temporary of srcgrad's (``t3``, a loop's ``item3``, ``sg.spliced``),
+        which a message must not name."""
+        first, last = getattr(self.node, "lineno", None), getattr(self.node, "end_lineno", None)
+        if not first or not last:
+            return True
+        if not hasattr(self, "_words"):
+            self._words = set(re.findall(r"[A-Za-z_]\w*", "".join(self.lines[first - 1:last])))
+        return all(w in self._words for w in re.findall(r"[A-Za-z_]\w*", code))
+
     def as_written(self, code: str) -> str:
         """``code`` (a name, an unparsed expression) with renamed variables as the user wrote
         them: a comprehension's ``t`` is ``t2`` in the core, and a message says ``t``."""

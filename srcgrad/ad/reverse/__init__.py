@@ -31,7 +31,6 @@ from ...analysis.activity import mutated_names, written_memory
 from ...analysis.classify import Operation
 from ...analysis.dataflow import definedness
 from ...analysis.shapes import ShapeClasses
-from ...analysis.sharing_rewrite import same_object_syncs
 from ...core import templates as tp
 from ...core.ir import assignments, is_append, range_counters, target_of
 from ...core.numpy_facts import VIEW_FUNCTIONS, returns_container
@@ -308,7 +307,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         if reverse:
             reverse = self.comment(s) + reverse
         forward, reverse = self.record(s, op, target, forward, reverse, extra_targets)
-        again = same_object_syncs(s) if target in self.restored else []
+        again = self.same_object_syncs_after(s) if target in self.restored else []
         if again:  # after the restore of `s`: the names that are its object see the memory restored
             self.restore_reads |= tp.names_in(again)
             reverse = reverse + again

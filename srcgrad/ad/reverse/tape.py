@@ -16,9 +16,9 @@ import gast
 
 from ...analysis.activity import viewed_source
 from ...analysis.classify import Operation
-from ...analysis.sharing_rewrite import rebinds_the_same_object
+from ...analysis.sharing_rewrite import rebinds_the_same_object, same_object_syncs
 from ...core import templates as tp
-from ...core.ir import bound_names, target_of
+from ...core.ir import assignments, bound_names, target_of
 from ..context import Motion
 
 
@@ -66,7 +66,7 @@ class Tape:
             # a read of an array written in place later: keep its value, not a view of it
             copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
             forward = [gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)]
-        if rebinds_the_same_object(s):
+        if rebinds_the_same_object(s) and self.still_same_object(s):
             return forward, reverse
         for t in [target] + extra_targets:
             if (t in maybe or t in self._synthetic) and self.is_pushed(t):
@@ -75,6 +75,39 @@ class Tape:
                 if t not in must:
                     self.undefined_pushes.add(t)
         return forward, reverse
+
+    def still_same_object(self, sync) -> bool:
+        """Whether a sync ``b = a`` that the sharing rewrite found to rebind ``b`` to the object
+        it is (``rebinds_the_same_object``) still does so here: not where a name that may share
+        that memory is bound by a view read this sweep copies (``xs = sg.copy(rows[1])`` for a
+        sync ``xs = rows[1]``: ``xs`` is then an object of its own, and ``b`` may hold the
+        old one, which the reverse sweep must give back to it)."""
+        names = {target_of(sync), *tp.names_in(sync.value)}
+        for n in list(names):
+            names |= self.memory_classes.get(n, frozenset())
+        return not names & self.copied_bindings
+
+    def same_object_syncs_after(self, s) -> list:
+        """``same_object_syncs(s)``, but the syncs ``still_same_object`` says are not (an ``if``
+        or loop of them left with none dropped)."""
+        def kept(code):
+            out = []
+            for x in code:
+                if isinstance(x, (gast.If, gast.For, gast.While)):
+                    x.body = kept(x.body)
+                    if not x.body:
+                        continue
+                elif isinstance(x, gast.Assign) and not self.still_same_object(x):
+                    continue
+                out.append(x)
+            return out
+        return kept(same_object_syncs(s))
+
+    @functools.cached_property
+    def copied_bindings(self) -> frozenset:
+        """The names some assignment binds to a copy of a view (``reads_view_of``)."""
+        return frozenset(target_of(a) for a in assignments(self.fn.body)
+                         if isinstance(a, gast.Assign) and reads_view_of(self.ops[id(a)], self.copied_views))
 
     def restores_memory(self, target: str, maybe) -> bool:
         """Whether the reverse sweep undoes a write into ``target`` (``target[i] = v``, an
