@@ -259,6 +259,8 @@ class Normalizer:
             )
             return self.statement(gast.copy_location(loop, s))
         where = str(self.parsed.location(call))
+        s = gast.copy_location(gast.Expr(value=tp.clone(call)), s)  # (the arguments are replaced
+        call = s.value  # below: the user's parsed tree, whose globals are looked up later, stays)
         out, given = [], []  # the arguments, evaluated once: the check reads what is put in
         for k, arg in enumerate([*call.args, *(kw.value for kw in call.keywords)]):
             if isinstance(arg, gast.Starred):
