@@ -259,8 +259,7 @@ class Normalizer:
             )
             return self.statement(gast.copy_location(loop, s))
         where = str(self.parsed.location(call))
-        s = gast.copy_location(gast.Expr(value=tp.clone(call)), s)  # (the arguments are replaced
-        call = s.value  # below: the user's parsed tree, whose globals are looked up later, stays)
+        call = (s := gast.copy_location(gast.Expr(value=tp.clone(call)), s)).value  # (the user's tree stays)
         out, given = [], []  # the arguments, evaluated once: the check reads what is put in
         for k, arg in enumerate([*call.args, *(kw.value for kw in call.keywords)]):
             if isinstance(arg, gast.Starred):
@@ -290,9 +289,8 @@ class Normalizer:
         return out
 
     def stmt_Delete(self, s):
-        """``del x`` is dropped (see ``fence.deletion``); ``del xs[i]`` is refused (the fence
-        refuses it first, but a callee is read for the arguments it writes before it is
-        fenced: the same words)."""
+        """``del x`` is dropped (``fence.deletion``); ``del xs[i]`` refused in the fence's words (a
+        callee is read for the arguments it writes before it is fenced)."""
         refusal = deletion(s)
         if refusal is None:
             return []
