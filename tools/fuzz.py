@@ -69,7 +69,7 @@ FEATURES = (
     "dict", "dict_insert", "kinks", "int_param", "matrix", "int_index", "deep_nest",
     "rebind_iterable", "method", "bound_method", "pytree", "signed_power",
     "helper_writes", "inplace_value", "dict_update_value", "list_alias", "list_alias_repeat",
-    "dict_merge", "dict_merge_names", "method_effect", "method_dropped",
+    "dict_merge", "dict_merge_names", "method_effect", "method_dropped", "list_pop_at",
 )
 # Forms that hit a known bug, left out unless asked for by name (dict key insertion and
 # rebinding the iterable of a `for` inside it are fixed): a dict's update read as a value,
@@ -80,6 +80,7 @@ KNOWN_BUGS: set[str] = {"dict_update_value"}
 # form counts as "refused" (not a failure) when its refusal says one of these.
 REFUSALS = {
     "helper_writes": ("writes into its argument", "follows .pop() of a list the function makes only",
+                      "follows .pop(i) of a list the function makes only",
                       "which changes a list in place",  # (.extend/.insert of a list it was given)
                       "`.update(...)`, which changes"),  # (p0.update({...}) of a dict holding derivatives)
     "inplace_value": ("changes its list in place",),
@@ -103,6 +104,7 @@ NEW_STATEMENTS = (
     ("dict_merge_names", "_dict_merge_names", 0.002),
     ("method_effect", "_method_effect", 0.002),
     ("method_dropped", "_method_dropped", 0.004),
+    ("list_pop_at", "_list_pop_at", 0.004),
 )
 FOCUSED = 0.08
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
@@ -485,6 +487,27 @@ class Generator:
             inner, body = dict(scope), indent + 1
             inner[i] = Var("i")
         self.emit(body, f"{ys} += [{self.bounded(inner, 'v', 1)}]")
+        self.read_list(scope, indent, xs)
+
+    def _list_pop_at(self, scope, indent, loops, outer):
+        """``v = ys.pop(i)`` (or for its effect) of a list made here, maybe through a second
+        name, from the front, the middle or counted from the end; the list and ``v`` read after."""
+        self.used.add("list_pop_at")
+        xs = self.fresh("xs")
+        self.emit(indent, f"{xs} = [{', '.join(self.bounded(scope, 'v', 1) for _ in range(3))}]")
+        scope[xs] = Var("l", writable=True)
+        ys = xs
+        if self.coin(0.4):
+            ys = self.fresh("ys")
+            self.emit(indent, f"{ys} = {xs}")
+        ints = self.names(scope, "i")
+        index = self.pick(["0", "1", "-2", f"{self.pick(ints)} % 3" if ints else "2"])
+        if self.coin(0.7):
+            v = self.fresh("v")
+            self.emit(indent, f"{v} = {ys}.pop({index})")
+            scope[v] = Var("v")
+        else:
+            self.emit(indent, f"{ys}.pop({index})")
         self.read_list(scope, indent, xs)
 
     def _list_alias_repeat(self, scope, indent, loops, outer):

@@ -389,8 +389,8 @@ class Classifier:
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
             # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule
             fix = _local_method_fix(op.call.func.attr, self.parsed.as_written(receiver.id))
-        if op.kind == "pop":
-            fix = _POP_FIX
+        if op.kind == "pop" or (receiver is not None and op.call.func.attr == "pop"):  # (xs.pop(i) too)
+            fix = _POP_FIX if op.kind == "pop" else _POP_AT_FIX
         return NoDerivativeRuleError(label, location, self.mode, fix)
 
 
@@ -529,6 +529,12 @@ _POP_FIX = (
     "reverse mode follows .pop() of a list the function makes only (this one the caller "
     "may hold, and each run would take another element): pop from a list built here "
     "(`xs = [v for v in xs]` first), or read it as xs[-1] and shorten the list with xs = xs[:-1]"
+)
+_POP_AT_FIX = (
+    "srcgrad follows .pop(i) of a list the function makes only (a list the caller gave would "
+    "lose another element on each run, and a dict's entry would be gone): read the element "
+    "(`v = xs[i]`) and build the list or dict without it (`xs = xs[:i] + xs[i + 1:]`, "
+    "`d = {k: d[k] for k in d if k != key}`), or copy the caller's list first (`xs = list(xs)`)"
 )
 _METHOD_FIXES = {
     "get": "read the entry by key instead (`d[\"k\"] if \"k\" in d else default`)",

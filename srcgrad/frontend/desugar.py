@@ -271,6 +271,10 @@ class Desugar:
         """A call written as a few statements (``functools.reduce``, ``sorted`` by a key, ``d.get``), or None."""
         if callee is functools.reduce:
             return self.reduce(call)
+        if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and isinstance(call.func.value, gast.Name):
+            popped = self.names.fresh("popped")  # (`2 * xs.pop(0)`: in order, as the operands are)
+            taken = list_pop_at(self.lower, call, tp.name(popped, store=True), call)
+            return None if taken is None else (taken, tp.name(popped))
         return self.sorted_by_key(call) if callee is builtins.sorted else dict_get(call, self.lower)
 
     def sorted_by_key(self, call: gast.Call) -> tuple[list, gast.expr] | None:
@@ -723,6 +727,49 @@ def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
     out = lower.anf.store(whole, made)
     mark_refill(out[-1])
     return out
+
+
+def list_pop_at(lower, call: gast.Call, target, origin) -> list | None:
+    """``v = xs.pop(i)`` (``target`` None: ``xs.pop(i)`` for its effect) where ``xs`` is surely
+    a list made here: ``v = xs[i]``, then ``xs[i:i + 1] = []``, a store into the list that
+    srcgrad follows in place (every name sharing the list sees it shorter). A list the caller
+    gave is left to the refusal (each run would take another element of the caller's list).
+    None where it does not apply."""
+    xs = call.func.value
+    if not (len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], gast.Starred)
+            and lower.desugar.kinds.surely(list, xs.id)):
+        return None
+    out, index = [], _int_constant(call.args[0])
+    constant = isinstance(index, gast.Constant)
+    if not constant:  # evaluated once, before the element is read
+        at = lower.names.fresh("popped_at")
+        out += lower.statement(gast.copy_location(tp.assign(at, index), origin))
+        index = tp.name(at)
+    if target is not None:  # (reading it first raises IndexError as .pop(i) does)
+        taken = tp.expr("xs[i]", xs=xs.id, i=tp.clone(index))
+        out += lower.statement(gast.copy_location(gast.Assign(targets=[target], value=taken, type_comment=None), origin))
+    if constant and index.value < 0:  # (-1 is `xs.pop()`, followed as the tape's pop)
+        start, stop = tp.const(index.value), tp.const(index.value + 1)
+    else:  # i % len(xs) where i may count from the end
+        start = index if constant else tp.expr("i % len(xs)", i=index.id, xs=xs.id)
+        if not constant:
+            position = lower.names.fresh("popped_at")
+            out += lower.statement(gast.copy_location(tp.assign(position, start), origin))
+            start = tp.name(position)
+        stop = tp.const(index.value + 1) if constant else tp.expr("i + 1", i=start.id)
+    part = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=start, upper=stop, step=None), ctx=gast.Store())
+    return out + lower.statement(gast.copy_location(
+        gast.Assign(targets=[part], value=gast.List(elts=[], ctx=gast.Load()), type_comment=None), origin))
+
+
+def _int_constant(node):
+    """``node`` as one ``Constant`` where it is an int literal (``-2`` is parsed as a minus
+    applied to 2), else ``node``."""
+    negated = isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+    literal = node.operand if negated else node
+    if not (isinstance(literal, gast.Constant) and type(literal.value) is int):
+        return node
+    return tp.const(-literal.value if negated else literal.value)
 
 
 def _list_or_dict_in_place(s: gast.AugAssign, item: str, kinds) -> list | None:

@@ -38,7 +38,7 @@ from .anf import Anf, changes_in_place
 from .closures import Closures
 from .conditions import Conditions
 from .defaults import defaults_as_values
-from .desugar import Desugar, list_slice_store
+from .desugar import Desugar, list_pop_at, list_slice_store
 from .distributions import unfreeze_distributions
 from .fence import FUNCTION, deletion
 from .imports import bind_imports
@@ -63,7 +63,8 @@ CONTAINER_METHOD_FIXES = {
     "setdefault": "store the entry where it is missing (`if k not in d: d[k] = v`)",
     "popitem": "read and rebuild the dict instead",
     "sort": "use `xs = sorted(xs)` instead",
-    "pop": "read the element (`v = xs[i]`) and build the list (or dict) without it (`xs = xs[:i] + xs[i + 1:]`)",
+    "pop": "pop from a list made here (`xs = list(xs)` first), or read the element (`v = xs[i]`) and build "
+           "the list (or dict) without it (`xs = xs[:i] + xs[i + 1:]`)",
 }
 
 
@@ -89,6 +90,16 @@ def _pop_the_last(value) -> None:
     if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub) and isinstance(index.operand, gast.Constant):
         if type(index.operand.value) is int and index.operand.value == 1:
             value.args = []
+
+
+def _assign_popped(lower, s) -> list:
+    """``v = xs.pop(i)``: followed from a list made here, else checked as the other methods
+    that change a list in place are (``container_method``)."""
+    taken = list_pop_at(lower, s.value, s.targets[0], s)
+    if taken is not None:
+        return taken
+    checked = lower.container_method(gast.copy_location(gast.Expr(value=s.value), s))
+    return checked[:-1] + lower.assign_to(s.targets[0], s.value, s)
 
 
 class Normalizer:
@@ -167,9 +178,7 @@ class Normalizer:
             return []  # `w = w` does nothing (as a rebinding it dropped the memory `w` shares)
         _pop_the_last(s.value)
         if _pop_at(s.value) and isinstance(s.targets[0], gast.Name):
-            # `v = xs.pop(i)`: checked as the other methods that change a list in place are
-            checked = self.container_method(gast.copy_location(gast.Expr(value=s.value), s))
-            return checked[:-1] + self.assign_to(s.targets[0], s.value, s)
+            return _assign_popped(self, s)
         return self.assign_to(s.targets[0], s.value, s)
 
     def stmt_AnnAssign(self, s):
@@ -250,6 +259,8 @@ class Normalizer:
                 and isinstance(call.func.value, gast.Name) and call.func.attr in CONTAINER_METHOD_FIXES):
             return None
         receiver, method = call.func.value.id, call.func.attr
+        if method == "pop" and (taken := list_pop_at(self, call, None, s)) is not None:
+            return taken
         plain = len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], gast.Starred)
         if method == "extend" and plain and receiver not in {n.id for n in tp.walk(call.args[0]) if isinstance(n, gast.Name)}:
             item = self.names.fresh("item")
