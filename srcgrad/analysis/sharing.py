@@ -1444,6 +1444,8 @@ def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Fac
     lists = facts_of.lists_at[id(s)] = _same_lists(facts, name)
     index = s.targets[0].slice
     facts = _restructured(facts, name)
+    if isinstance(index, gast.Slice):
+        return _refilled(facts_of, facts, lists, s)
     out = Facts({
         k: replace(sh, certain=False) if store_may_end(sh, s, lists)  # (its flag: `sg.same_slot`, when it runs)
         else replace(sh, replaced=True) if sh.base in lists and _same_slot(sh, sh.base, index) else sh
@@ -1464,6 +1466,31 @@ def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Fac
             )
             out[share.key] = share
             made[share.key] = ([share_a], [share_b])
+    return out
+
+
+def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
+    """``xs[:] = t``, the list's new contents (desugar's ``xs[a:b] = v``, ``xs.pop(i)``): any
+    slot may hold another element now. A name that held an element is linked to the list as a
+    helper's result is (an update that reaches it is refused where it runs if the list still
+    holds that memory), and to the names that held the same slot, one object (implied, as at a
+    store). Before, its link through its old slot stayed: the write went into whichever
+    element had moved there (a silent wrong derivative)."""
+    held = [sh for sh in facts.values() if sh.how == "part" and sh.base in lists and not sh.elements]
+    out = Facts({k: sh for k, sh in facts.items() if not (sh.how == "part" and sh.base in lists and not sh.elements)})
+    for sh in held:
+        opaque = replace(sh, how="opaque", origin=s, index=None, always=False, appended=False, slot=None)
+        out[opaque.key] = opaque
+    made = facts_of.implied.setdefault(id(s), {})
+    for k, a in enumerate(held):
+        for b in held[k + 1:]:
+            if a.ref == b.ref or not _equal_index(a.index, b.index):
+                continue
+            known = facts.get((id(s), *sorted((a.ref, b.ref)), "same", None))
+            share = Share(*sorted((a.ref, b.ref)), "same", s, always=True, implied=True,
+                          certain=(a.certain and b.certain) or (known is not None and known.certain))
+            out[share.key] = share
+            made[share.key] = ([a], [b]) if share.ref == a.ref else ([b], [a])
     return out
 
 
