@@ -84,6 +84,7 @@ REFUSALS = {
                       "which changes a list in place",  # (.extend/.insert of a list it was given)
                       "`.update(...)`, which changes"),  # (p0.update({...}) of a dict holding derivatives)
     "inplace_value": ("changes its list in place",),
+    "list_pop_at": ("depending on which list slot was written since",),  # (u = xs[2]; xs.pop(-2); u[0] = ...)
     "dict_update_value": ("changes a dict in place",),
     "dict_merge_names": ("`a | b` of dicts",),
     "method_effect": ("assignment to an attribute", "a write into `self."),  # (augmented assignment too)
@@ -502,12 +503,23 @@ class Generator:
             self.emit(indent, f"{ys} = {xs}")
         ints = self.names(scope, "i")
         index = self.pick(["0", "1", "-2", f"{self.pick(ints)} % 3" if ints else "2"])
+        taken = None
+        if self.coin(0.4):  # an element taken out first, updated in place after the pop
+            taken = self.fresh("u")
+            self.emit(indent, f"{taken} = {xs}[{self.pick(['0', '1', '2', '-1'])}]")
+            self.refusals.update(REFUSALS["list_pop_at"])
         if self.coin(0.7):
             v = self.fresh("v")
             self.emit(indent, f"{v} = {ys}.pop({index})")
             scope[v] = Var("v")
+            if self.coin(0.3):
+                self.emit(indent, f"{v} *= {self.atom(scope, 's')}")
+                self.refusals.update(REFUSALS["list_pop_at"])
         else:
             self.emit(indent, f"{ys}.pop({index})")
+        if taken is not None:
+            self.emit(indent, f"{taken}[{self.pick(['0', '1'])}] = {self.bounded(scope, 's', 1)}")
+            scope[taken] = Var("v")
         self.read_list(scope, indent, xs)
 
     def _list_alias_repeat(self, scope, indent, loops, outer):
@@ -1417,7 +1429,7 @@ def _check_hvp(f, args, positions, names, direction, rng, saved):
     for h in (1e-4, 1e-5):
         plus, minus = list(args), list(args)
         plus[k], minus[k] = _plus(args[k], u, h), _plus(args[k], u, -h)
-        estimates.append((_flat(gradient(*plus)) - _flat(gradient(*minus))) / (2 * h))
+        estimates.append((_flat(_call("hvp", gradient, *plus)) - _flat(_call("hvp", gradient, *minus))) / (2 * h))
     if not _close(estimates[0], estimates[1], rtol=1e-4, atol=1e-5):
         return  # the gradient has a kink near here: no reference
     if not _close(hv, estimates[1], rtol=1e-4, atol=1e-5):

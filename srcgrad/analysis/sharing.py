@@ -34,11 +34,13 @@ import gast
 from .. import runtime
 from ..core import templates as tp
 from ..core.ir import (
+    UNKNOWN_BOUND,
     assignments,
     bound_names,
     is_append,
     is_inplace,
     range_counters,
+    refill_splice,
     target_of,
 )
 from ..core.numpy_facts import (
@@ -1470,17 +1472,32 @@ def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Fac
 
 
 def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
-    """``xs[:] = t``, the list's new contents (desugar's ``xs[a:b] = v``, ``xs.pop(i)``): any
-    slot may hold another element now. A name that held an element is linked to the list as a
-    helper's result is (an update that reaches it is refused where it runs if the list still
-    holds that memory), and to the names that held the same slot, one object (implied, as at a
-    store). Before, its link through its old slot stayed: the write went into whichever
-    element had moved there (a silent wrong derivative)."""
-    held = [sh for sh in facts.values() if sh.how == "part" and sh.base in lists and not sh.elements]
-    out = Facts({k: sh for k, sh in facts.items() if not (sh.how == "part" and sh.base in lists and not sh.elements)})
-    for sh in held:
-        opaque = replace(sh, how="opaque", origin=s, index=None, always=False, appended=False, slot=None)
-        out[opaque.key] = opaque
+    """``xs[:] = t``, the list's new contents (desugar's ``xs[a:b] = v``, ``xs.pop(i)``): the
+    elements of the slots before the splice keep their places, those after it move by what it
+    added less what it took (``_slot_after``), and those it took are the list's no more. Where
+    the code does not say (a bound known when it runs, a slot counted from the other end) the
+    share is ``replaced``: an update that crosses it is refused. The names that held one slot
+    stay one object, linked to one another (implied, as at a store). Before, a name taken out
+    of the list stayed linked to its old slot, and an update through it was written into
+    whichever array had moved there (a silent wrong derivative)."""
+    splice = refill_splice(s)
+    out = Facts()
+    held = []
+    for key, sh in facts.items():
+        if not (sh.how == "part" and sh.base in lists and not sh.elements):
+            out[key] = sh
+            continue
+        held.append(sh)
+        place = _slot_after(sh, splice)
+        if place is _GONE:
+            continue
+        if place is None:
+            moved = replace(sh, replaced=True)
+        elif _equal_index(place, sh.index):
+            moved = sh
+        else:
+            moved = replace(sh, index=place, slot=None if sh.slot is None else _int_index(place))
+        out[moved.key] = moved
     made = facts_of.implied.setdefault(id(s), {})
     for k, a in enumerate(held):
         for b in held[k + 1:]:
@@ -1492,6 +1509,46 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
             out[share.key] = share
             made[share.key] = ([a], [b]) if share.ref == a.ref else ([b], [a])
     return out
+
+
+_GONE = object()  # (`_slot_after`: the element left the list)
+
+
+def _slot_after(share: Share, splice):
+    """The index of ``share``'s element after the splice, ``_GONE`` where the splice took it
+    out, or None where the code does not say. Counted from the start, the slots before ``a``
+    keep their places and those from ``b`` on move by what it put in less what it took; counted
+    from the end, the other way round (bounds past either end clamp the same way)."""
+    k = _int_index(share.index)
+    if splice is None or share.appended:
+        return None
+    if splice.single is not None:  # `xs[i:i + 1] = []`: xs.pop(i) takes exactly `xs[i]`
+        named = isinstance(share.index, gast.Name) and share.index.id == splice.single
+        return _GONE if named else None
+    a, b, n = splice.lower, splice.upper, splice.inserted
+    if k is None or n is None or UNKNOWN_BOUND in (a, b):
+        return None  # (what is put in may hold the list's own elements: `xs[:] = xs[::-1]`)
+    if k >= 0 and (a is None or a >= 0) and (b is None or b >= 0):
+        start = 0 if a is None else a
+        end = None if b is None else max(start, b)
+        if k < start:
+            return share.index
+        if end is None or k < end:
+            return _GONE
+        return _index_node(k + n - (end - start))
+    if k < 0 and a is not None and a < 0 and (b is None or b < 0):
+        end = max(a, 0 if b is None else b)  # (0: to the end)
+        if k >= end:
+            return share.index
+        if k >= a:
+            return _GONE
+        return _index_node(k - (n - (end - a)))
+    return None
+
+
+def _index_node(k: int):
+    """``k`` as the parser writes an index (``-2`` a minus applied to 2)."""
+    return tp.const(k) if k >= 0 else gast.UnaryOp(op=gast.USub(), operand=tp.const(-k))
 
 
 def _restructured(facts: Facts, xs: str) -> Facts:

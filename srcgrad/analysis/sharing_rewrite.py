@@ -20,7 +20,7 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
-from ..core.ir import assignments, is_inplace, is_refill, parameter_names, target_of
+from ..core.ir import assignments, is_inplace, parameter_names, target_of
 from ..core.numpy_facts import returns_container
 from .sharing import (
     Share,
@@ -409,13 +409,6 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
             "make the function after the last write into the array, or pass the array to it as an argument",
         )
     taken = parsed.as_written(spelled(share.base))
-    if is_refill(share.origin):  # `xs[a:b] = v` or `xs.pop(i)`: an array the list held before
-        held = f"`{function}`" if parsed.wrote(function) else "an array"
-        return _refusal(
-            f"{where}an in-place update of {held}, taken out of the list `{taken}` before a store into a "
-            "slice of it (or a `.pop(i)`) here, while the list may still hold memory of it",
-            "take a copy where the array is read out of the list (`v = xs[i].copy()`, `xs.pop(i).copy()`)",
-        )
     if share.popped:  # `v = xs.pop()`, and a list that may still hold memory of it
         return _refusal(
             f"{where}an in-place update of an array popped from a list here while `{taken}` may hold memory of it",

@@ -9,6 +9,8 @@ use them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gast
 
 from . import templates as tp
@@ -105,15 +107,40 @@ def is_inplace(s) -> bool:
 REFILL_MARK = "srcgrad_refill"  # set by desugar on the `xs[:] = t` of `xs[a:b] = v` and `xs *= n`
 
 
-def mark_refill(assign: gast.Assign) -> gast.Assign:
+SPLICE_MARK = "srcgrad_splice"  # on a refill: which slots `xs[a:b] = v` replaced (a Splice)
+
+
+@dataclass(frozen=True)
+class Splice:
+    """The slots ``xs[a:b] = v`` replaces, as far as the code says: ``lower``/``upper`` an int,
+    None where the bound is left out, ``UNKNOWN_BOUND`` where only the run knows; ``inserted``
+    the length of ``v`` where it is a display, else None; ``single`` the name ``i`` where the
+    store is ``xs[i:i + 1] = []`` (``xs.pop(i)``: exactly the slot ``xs[i]`` leaves)."""
+
+    lower: object = None
+    upper: object = None
+    inserted: int | None = None
+    single: str | None = None
+
+
+UNKNOWN_BOUND = "unknown"
+
+
+def mark_refill(assign: gast.Assign, splice: Splice | None = None) -> gast.Assign:
     """``xs[:] = t`` where ``t``, a list made from ``xs`` itself, is the list's new contents
-    (maybe of another length): the cotangent of the list before it comes back through ``t``."""
+    (maybe of another length): the cotangent of the list before it comes back through ``t``.
+    ``splice``: which slots it replaced, where known (``xs *= n`` changes them all)."""
     setattr(assign, REFILL_MARK, True)
+    setattr(assign, SPLICE_MARK, splice)
     return assign
 
 
 def is_refill(s) -> bool:
     return getattr(s, REFILL_MARK, False)
+
+
+def refill_splice(s) -> Splice | None:
+    return getattr(s, SPLICE_MARK, None)
 
 
 WRITTEN_MARK = "srcgrad_written"  # set by normalize on a call whose callee became a temporary

@@ -35,7 +35,7 @@ import gast
 
 from .. import runtime
 from ..core import templates as tp
-from ..core.ir import is_refill, mark_inplace, mark_refill
+from ..core.ir import UNKNOWN_BOUND, Splice, is_refill, mark_inplace, mark_refill
 from .iterables import MAPPING, SEQUENCE, IterableKinds
 from .resolve import is_missing
 from .walks import LAZY_WALKERS, READ_AHEAD, Walks, keys_of
@@ -724,9 +724,27 @@ def list_slice_store(lower, target: gast.Subscript, value) -> list | None:
         bounds.pop()
     made = gast.copy_location(gast.Call(func=tp.expr("sg.spliced"), args=[tp.name(xs.id), value, *bounds], keywords=[]), value)
     whole = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
+    splice = _splice_of(index, value)  # (before the bounds become atoms)
     out = lower.anf.store(whole, made)
-    mark_refill(out[-1])
+    mark_refill(out[-1], splice)
     return out
+
+
+def _splice_of(index: gast.Slice, value) -> Splice:
+    """Which slots ``xs[a:b] = value`` replaces, as the sharing analysis reads it."""
+    bounds = []
+    for bound in (index.lower, index.upper):
+        constant = None if bound is None else _int_constant(bound)
+        bounds.append(None if bound is None else constant.value if isinstance(constant, gast.Constant) else UNKNOWN_BOUND)
+    displayed = isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts)
+    upper = index.upper
+    single = (
+        index.lower.id if isinstance(index.lower, gast.Name) and displayed and not value.elts
+        and isinstance(upper, gast.BinOp) and isinstance(upper.op, gast.Add) and isinstance(upper.left, gast.Name)
+        and upper.left.id == index.lower.id and isinstance(upper.right, gast.Constant) and upper.right.value == 1
+        else None
+    )
+    return Splice(*bounds, inserted=len(value.elts) if displayed else None, single=single)
 
 
 def list_pop_at(lower, call: gast.Call, target, origin) -> list | None:
@@ -741,22 +759,17 @@ def list_pop_at(lower, call: gast.Call, target, origin) -> list | None:
         return None
     out, index = [], _int_constant(call.args[0])
     constant = isinstance(index, gast.Constant)
-    if not constant:  # evaluated once, before the element is read
+    if not constant:  # its place from the start, once (IndexError where .pop(i) raises it)
+        lower.env.made["sg"] = runtime
         at = lower.names.fresh("popped_at")
-        out += lower.statement(gast.copy_location(tp.assign(at, index), origin))
+        position = tp.expr("sg.popped_position(i, len(xs))", i=index, xs=xs.id)
+        out += lower.statement(gast.copy_location(tp.assign(at, position), origin))
         index = tp.name(at)
     if target is not None:  # (reading it first raises IndexError as .pop(i) does)
         taken = tp.expr("xs[i]", xs=xs.id, i=tp.clone(index))
         out += lower.statement(gast.copy_location(gast.Assign(targets=[target], value=taken, type_comment=None), origin))
-    if constant and index.value < 0:  # (-1 is `xs.pop()`, followed as the tape's pop)
-        start, stop = tp.const(index.value), tp.const(index.value + 1)
-    else:  # i % len(xs) where i may count from the end
-        start = index if constant else tp.expr("i % len(xs)", i=index.id, xs=xs.id)
-        if not constant:
-            position = lower.names.fresh("popped_at")
-            out += lower.statement(gast.copy_location(tp.assign(position, start), origin))
-            start = tp.name(position)
-        stop = tp.const(index.value + 1) if constant else tp.expr("i + 1", i=start.id)
+    start = index if constant else tp.name(index.id)  # (-1, the last, is `xs.pop()`: the tape's pop)
+    stop = (None if index.value == -1 else tp.const(index.value + 1)) if constant else tp.expr("i + 1", i=index.id)
     part = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=start, upper=stop, step=None), ctx=gast.Store())
     return out + lower.statement(gast.copy_location(
         gast.Assign(targets=[part], value=gast.List(elts=[], ctx=gast.Load()), type_comment=None), origin))

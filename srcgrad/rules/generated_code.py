@@ -31,6 +31,7 @@ nondifferentiable(
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions, sg.sorted_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)
     sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
+    sg.popped_position,  # xs.pop(i)'s place (desugar.list_pop_at)
     sg.is_plain_dict, sg.users_get_refused,  # d.get(k, v) of a parameter (frontend.desugar.dict_get)
 )
 

@@ -9,6 +9,7 @@ difference, and a diagonal embedded back into its matrix.
 import itertools
 import math
 import numbers
+import operator
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,6 +30,15 @@ def key_order(keys, reverse=False) -> list:
     keys ``[k(t) for t in xs]``: Python's stable order (equal keys keep their places, also
     reversed). The front end reads the items at these positions (``Desugar.sorted_by_key``)."""
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=bool(reverse))
+
+
+def popped_position(i, n: int) -> int:
+    """The place from the start of ``xs[i]`` in a list of ``n`` (``xs.pop(i)`` written as a read
+    and a store, ``Desugar``), refused as ``.pop`` refuses an index out of range."""
+    i = operator.index(i)
+    if not -n <= i < n:
+        raise IndexError("pop index out of range" if n else "pop from empty list")
+    return i % n
 
 
 def sorted_values(a, ans, at=None):
