@@ -78,6 +78,13 @@ def adds_keys_to_a_helpers_dict(x, s):
     return d["z"] * d["w"] + np.sum(d["q"])
 
 
+def adds_pairs_as_keys(x, s):
+    d = helper(x, s)
+    for k in ["z", "w"]:
+        d[k, 0] = np.sin(s) * d["p"]
+    return d["z", 0] * d["w", 0] + np.sum(d["q"])
+
+
 def adds_keys_to_a_parameter(x, s, d):
     for k in ["z", "w"]:
         d[k] = np.sin(s) * d["p"]
@@ -117,6 +124,10 @@ def test_keys_added_to_a_dict_a_helper_returned():
     srcgrad.check_grads(adds_keys_to_a_helpers_dict, (X, S), order=2)
 
 
+def test_pairs_added_as_keys_to_a_dict_a_helper_returned():
+    srcgrad.check_grads(adds_pairs_as_keys, (X, S), order=2)
+
+
 def test_keys_added_to_a_dict_parameter():
     d = {"p": 0.5}
     srcgrad.check_grads(adds_keys_to_a_parameter, (X, S, d), order=2)
@@ -133,13 +144,30 @@ def test_the_merge_saves_the_keys_absence_and_removes_it_again():
     assert "sg.copy(merged[key])" not in source
 
 
-def test_a_row_of_an_array_is_still_written_as_an_array():
-    def double_first_column(m):
-        a = m * 1.0
-        for row in a:
-            row[0] = row[0] * 2.0
-        return np.sum(a * a)
+def scale_each_row(m, s):
+    a = m * 1.0
+    for row in a:
+        for j, v in enumerate(row):
+            row[j] = v * s
+    return np.sum(a * a)
 
-    source = str(srcgrad.source(srcgrad.grad(double_first_column)))
-    assert "stack.append(sg.copy(row[0]))" in source
-    assert "row[0] = stack.pop()" in source
+
+def running_product(x, s):
+    y = x.copy()
+    for i in range(1, 3):
+        y[i] = y[i - 1] * x[i] * s
+    return np.sum(y)
+
+
+def test_writes_into_arrays_still_read_as_such():
+    """A row of an array is an array, whatever its index; so is a copy of a parameter
+    indexed by a ``range`` counter: no key to add, the element saved as it is."""
+    m = np.array([[0.3, -0.5, 0.7], [1.1, 0.2, -0.4]])
+    srcgrad.check_grads(scale_each_row, (m, S), order=2)
+    source = str(srcgrad.source(srcgrad.grad(scale_each_row, wrt=(0, 1))))
+    assert "stack.append(sg.copy(row[j]))" in source
+    assert "row[j] = stack.pop()" in source
+    srcgrad.check_grads(running_product, (X, S), order=2)
+    source = str(srcgrad.source(srcgrad.grad(running_product, wrt=(0, 1))))
+    assert "stack.append(sg.copy(y[i]))" in source
+    assert "y[i] = stack.pop()" in source
