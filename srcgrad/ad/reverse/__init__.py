@@ -341,10 +341,11 @@ def _parts_of_arrays(bindings: dict, kinds: dict) -> dict[str, str]:
     """'array' for each name every binding of which is a part of an array (``row = A[k]``,
     ``for row in A``, and ``v = row[0]`` in turn): an array or a number, never a dict whose
     write may add a key."""
-    parts = {}
-    for name, ops in bindings.items():
-        if kinds.get(name) == "other" and all(op.kind == "index" and isinstance(op.container, gast.Name) for op in ops):
-            parts[name] = {op.container.id for op in ops}
+    parts = {
+        name: {op.container.id for op in ops}
+        for name, ops in bindings.items()
+        if kinds.get(name) == "other" and all(op.kind == "index" and isinstance(op.container, gast.Name) for op in ops)
+    }
     found: dict[str, str] = {}
     grew = True
     while grew:
