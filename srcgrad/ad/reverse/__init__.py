@@ -229,9 +229,12 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
                     if isinstance(atom, gast.Name) and kinds.get(atom.id) == "maybe":
                         kinds[atom.id] = "array"
         containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
+        bindings: dict[str, list] = {}  # name -> the operations binding it (not changing it in place)
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             t = target_of(a)
+            if op.kind not in ("append", "pop", "store"):
+                bindings.setdefault(t, []).append(op)
             literal = _literal_kind(op, containers)
             if literal is not None:
                 containers[t] = literal if containers.get(t, literal) == literal else None
@@ -251,6 +254,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
             else:
                 kinds[t] = "other"
         kinds.update({n: k for n, k in containers.items() if k is not None and n not in self.params})
+        kinds.update(_parts_of_arrays(bindings, kinds))
         return kinds
 
     # -- blocks ------------------------------------------------------------------------
@@ -320,15 +324,37 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
 
 
 def _literal_kind(op, containers: dict) -> str | None:
-    """'list' or 'dict' for a list or dict literal (or a second name for one, or ``list(...)``),
-    else None."""
+    """'list' or 'dict' for a list or dict literal (or a second name for one, or ``list(...)``,
+    ``dict(...)``), else None."""
     if op.kind == "pack":
         return "dict" if isinstance(op.index, list) else "list" if op.label == "list" else None
     if op.kind == "copy" and op.operands:
         return containers.get(op.operands[0])
     if op.kind == "rule" and op.rule.primal is list:  # list(ps): a new list, whichever ps was
         return "list"
+    if op.kind == "rule" and op.rule.primal is dict:  # dict(m), {**m, ...}: a new dict, which keys may join
+        return "dict"
     return None
+
+
+def _parts_of_arrays(bindings: dict, kinds: dict) -> dict[str, str]:
+    """'array' for each name every binding of which is a part of an array (``row = A[k]``,
+    ``for row in A``, and ``v = row[0]`` in turn): an array or a number, never a dict whose
+    write may add a key."""
+    parts = {
+        name: {op.container.id for op in ops}
+        for name, ops in bindings.items()
+        if kinds.get(name) == "other" and all(op.kind == "index" and isinstance(op.container, gast.Name) for op in ops)
+    }
+    found: dict[str, str] = {}
+    grew = True
+    while grew:
+        grew = False
+        for name, wholes in parts.items():
+            if name not in found and all(found.get(w, kinds.get(w)) == "array" for w in wholes):
+                found[name] = "array"
+                grew = True
+    return found
 
 
 def _itself_or_container(primal) -> bool:

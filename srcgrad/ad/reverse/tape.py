@@ -56,7 +56,7 @@ class Tape:
                 self.restore_reads |= tp.names_in(op.index) | {target}  # it indexes and writes
                 where = gast.Subscript(value=tp.name(target), slice=op.index, ctx=gast.Load())
                 # d["new"] = v: nothing to save, and the reverse sweep removes the key again
-                new_key = self.kinds.get(target) == "dict" or _is_text(op.index)
+                new_key = _may_add_key(self.kinds.get(target), op.index, self.range_targets)
                 saved = tp.expr("sg.item_or_absent(d, k)" if new_key else "sg.copy(p)",
                                 sg=self.sg(), p=where, d=target, k=tp.load(op.index))
                 forward = [tp.stmt("stack.append(p)", p=saved)] + forward
@@ -259,6 +259,28 @@ class Tape:
 def reads_view_of(op: Operation, mutated: set[str]) -> bool:
     """Whether ``op`` may return a view of an array that is written in place."""
     return viewed_source(op) in mutated
+
+
+def _may_add_key(kind: str | None, index, counters: set[str]) -> bool:
+    """Whether ``x[index] = v`` may add a key: ``x`` a dict, or a container not known to be an
+    array or a list (a parameter, a call's result, an element of a list), which may be one,
+    where ``index`` is not written as a position (with a slice, or of ints and ``range`` loop
+    counters: ``y[i] = ...`` of ``y = x.copy()`` keeps reading as the array write it is)."""
+    if kind == "dict" or _is_text(index):
+        return True
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    if any(isinstance(p, gast.Slice) for p in parts) or all(_is_int(p, counters) for p in parts):
+        return False
+    return kind not in ("array", "list")
+
+
+def _is_int(index, counters: set[str]) -> bool:
+    """An int constant (``-1`` too) or a ``range`` loop's counter."""
+    if isinstance(index, gast.Name):
+        return index.id in counters
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
+        index = index.operand
+    return isinstance(index, gast.Constant) and type(index.value) is int
 
 
 def _is_text(index) -> bool:
