@@ -2,6 +2,7 @@
 chain of sin, cos and log of float64 arrays in one vectorised loop, within two units in the
 last place of libm's values, and libm's values wherever the kernel's own are not exact."""
 
+import ast
 from fractions import Fraction
 
 import numpy as np
@@ -11,7 +12,7 @@ import srcgrad
 
 numba = pytest.importorskip("numba", reason="srcgrad.jit needs Numba (pip install 'srcgrad[jit]')")
 
-from srcgrad.backend import vector_math  # noqa: E402
+from srcgrad.backend import kernels, vector_math  # noqa: E402
 
 
 def logsin(x):
@@ -152,3 +153,20 @@ def test_shapes_that_broadcast_as_before():
 def test_sin_and_cos_share_their_reduction():
     statements, results = vector_math.inlined(["sin", "cos"], "a", "p_")
     assert sum("TWO_OVER_PI" in s for s in statements) == 1 and len(results) == 2
+
+
+def _kernel_of(text, names):
+    """The Numba-callable kernel of the expression ``text``, and a compiled call of it."""
+    stub = kernels._kernel(ast.parse(text, mode="eval").body, names, "_sg_kernel_test")
+    return numba.njit(lambda *args: stub(*args))
+
+
+def test_numbers_alone_keep_pythons_division():
+    """The loop is compiled with NumPy's semantics (x / 0.0 is inf, as for arrays in Python); the
+    expression of numbers alone is not: 1.0 / 0.0 raises, as in Python."""
+    call = _kernel_of("np.sin(1.0 / x) * np.cos(x)", ["x"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(call(np.array([0.0, 1.0]))[0])
+    assert call(2.0) == np.sin(0.5) * np.cos(2.0)
+    with pytest.raises(ZeroDivisionError):
+        call(0.0)

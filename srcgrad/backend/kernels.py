@@ -96,11 +96,13 @@ def stub({params}):
     return expression({params})
 
 
-def typed({params}):
+def typed_loop({params}):
     arrays = kernel_arrays({params})
-    if arrays is None:
-        return expression
-    return vectorised(arrays)
+    return None if arrays is None else vectorised(arrays)
+
+
+def typed_expression({params}):
+    return expression if kernel_arrays({params}) is None else None
 """
 
 # One loop over the elements of arrays of one shape, in C order (Numba's own ufunc loop
@@ -125,10 +127,6 @@ def loop({params}):
         if not _sg_missed:
             return _sg_out
     return exact({params})  # libm's values, where the kernel could not tell (or shapes broadcast)
-
-
-def call({params}):
-    return compiled_loop({params})
 """
 
 
@@ -160,9 +158,7 @@ def _kernel(value, names: list[str], label: str):
             )
             scope = dict(namespace)
             exec(compile(loop_text, filename, "exec"), scope)  # noqa: S102 - our rewrite
-            # NumPy's semantics (x / 0.0 is inf): what float64 arrays have in Python too
-            scope["compiled_loop"] = numba.njit(error_model="numpy")(scope["loop"])
-            loops[arrays] = scope["call"]  # (``overload`` takes a Python function)
+            loops[arrays] = scope["loop"]
         return loops[arrays]
 
     def kernel_arrays(*types):
@@ -177,7 +173,12 @@ def _kernel(value, names: list[str], label: str):
         return arrays if fits else None
 
     namespace["vectorised"], namespace["kernel_arrays"] = vectorised, kernel_arrays
-    importlib.import_module("numba.extending").overload(namespace["stub"])(namespace["typed"])
+    # the loop is the overload's form itself, not a call of another compiled function: each
+    # function a call goes through has the loop linked into it, optimised and emitted again.
+    # NumPy's semantics (x / 0.0 is inf) in the loop: what float64 arrays have in Python too
+    overload = importlib.import_module("numba.extending").overload
+    overload(namespace["stub"], jit_options={"error_model": "numpy"})(namespace["typed_loop"])
+    overload(namespace["stub"])(namespace["typed_expression"])
     return namespace["stub"]  # (compiled code calls it: Numba compiles the overload's choice)
 
 
