@@ -170,3 +170,27 @@ def test_numbers_alone_keep_pythons_division():
     assert call(2.0) == np.sin(0.5) * np.cos(2.0)
     with pytest.raises(ZeroDivisionError):
         call(0.0)
+
+
+@pytest.mark.parametrize(("text", "names", "args"), [
+    ("-1 / x / x + np.log(x ** 2) * np.cos(x) + np.sin(x) / x ** 2 * 2 * x", ["x"], [np.array([0.5, 1e6, -2.0])]),
+    ("np.sin(x) ** 3 * a + np.cos(x ** 7) - np.log(x ** 4) / a", ["x", "a"], [np.array([[0.5, 3.0], [np.pi, 2.5]]), 1.5]),
+    ("np.sin(x) * (1.0 / a)", ["x", "a"], [np.array([1e6, 2.0]), 0.0]),
+])
+def test_where_the_loop_misses_numbas_own_values(text, names, args):
+    """A kernel of one array that misses (an argument beyond its reduction, near a multiple of
+    π/2) computes every entry again, as Numba's array expression does: the same bits (and
+    NumPy's error model, which the expression had called from the loop: 1.0 / 0.0 is inf)."""
+    expression = numba.njit(error_model="numpy")(eval(f"lambda {', '.join(names)}: {text}"))  # noqa: S307
+    got, want = _kernel_of(text, names)(*args), expression(*args)
+    assert got.shape == want.shape and np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+def test_powers_are_numbas_products(k):
+    """``v ** k`` in a kernel's loop is written out as the products Numba computes it by."""
+    written = ast.unparse(kernels._Powers().visit(ast.parse(f"v ** {k}", mode="eval").body))
+    assert "**" not in written
+    ours, numbas = (numba.njit(eval(f"lambda v: {e}")) for e in (written, f"v ** {k}"))  # noqa: S307
+    for v in np.random.default_rng(k).uniform(-3, 3, 200):
+        assert np.float64(ours(v)).view(np.int64) == np.float64(numbas(v)).view(np.int64)
