@@ -2,6 +2,7 @@
 chain of sin, cos and log of float64 arrays in one vectorised loop, within two units in the
 last place of libm's values, and libm's values wherever the kernel's own are not exact."""
 
+import ast
 from fractions import Fraction
 
 import numpy as np
@@ -11,7 +12,7 @@ import srcgrad
 
 numba = pytest.importorskip("numba", reason="srcgrad.jit needs Numba (pip install 'srcgrad[jit]')")
 
-from srcgrad.backend import vector_math  # noqa: E402
+from srcgrad.backend import kernels, vector_math  # noqa: E402
 
 
 def logsin(x):
@@ -152,3 +153,44 @@ def test_shapes_that_broadcast_as_before():
 def test_sin_and_cos_share_their_reduction():
     statements, results = vector_math.inlined(["sin", "cos"], "a", "p_")
     assert sum("TWO_OVER_PI" in s for s in statements) == 1 and len(results) == 2
+
+
+def _kernel_of(text, names):
+    """The Numba-callable kernel of the expression ``text``, and a compiled call of it."""
+    stub = kernels._kernel(ast.parse(text, mode="eval").body, names, "_sg_kernel_test")
+    return numba.njit(lambda *args: stub(*args))
+
+
+def test_numbers_alone_keep_pythons_division():
+    """The loop is compiled with NumPy's semantics (x / 0.0 is inf, as for arrays in Python); the
+    expression of numbers alone is not: 1.0 / 0.0 raises, as in Python."""
+    call = _kernel_of("np.sin(1.0 / x) * np.cos(x)", ["x"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(call(np.array([0.0, 1.0]))[0])
+    assert call(2.0) == np.sin(0.5) * np.cos(2.0)
+    with pytest.raises(ZeroDivisionError):
+        call(0.0)
+
+
+@pytest.mark.parametrize(("text", "names", "args"), [
+    ("-1 / x / x + np.log(x ** 2) * np.cos(x) + np.sin(x) / x ** 2 * 2 * x", ["x"], [np.array([0.5, 1e6, -2.0])]),
+    ("np.sin(x) ** 3 * a + np.cos(x ** 7) - np.log(x ** 4) / a", ["x", "a"], [np.array([[0.5, 3.0], [np.pi, 2.5]]), 1.5]),
+    ("np.sin(x) * (1.0 / a)", ["x", "a"], [np.array([1e6, 2.0]), 0.0]),
+])
+def test_where_the_loop_misses_numbas_own_values(text, names, args):
+    """A kernel of one array that misses (an argument beyond its reduction, near a multiple of
+    π/2) computes every entry again, as Numba's array expression does: the same bits (and
+    NumPy's error model, which the expression had called from the loop: 1.0 / 0.0 is inf)."""
+    expression = numba.njit(error_model="numpy")(eval(f"lambda {', '.join(names)}: {text}"))  # noqa: S307
+    got, want = _kernel_of(text, names)(*args), expression(*args)
+    assert got.shape == want.shape and np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+def test_powers_are_numbas_products(k):
+    """``v ** k`` in a kernel's loop is written out as the products Numba computes it by."""
+    written = ast.unparse(kernels._Powers().visit(ast.parse(f"v ** {k}", mode="eval").body))
+    assert "**" not in written
+    ours, numbas = (numba.njit(eval(f"lambda v: {e}")) for e in (written, f"v ** {k}"))  # noqa: S307
+    for v in np.random.default_rng(k).uniform(-3, 3, 200):
+        assert np.float64(ours(v)).view(np.int64) == np.float64(numbas(v)).view(np.int64)

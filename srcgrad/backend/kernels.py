@@ -12,7 +12,9 @@ over their elements with ``vector_math``'s ``sin``, ``cos`` and ``log``
 written into it, which LLVM vectorises (NumPy's semantics: ``x / 0.0`` is
 ``inf``, as for arrays in Python). Where one of them returns NaN (an argument
 it does not reduce exactly, or a NaN), the loop's result holds a NaN, and the
-expression is computed again as before, with libm. Other types (float32,
+expression is computed again as before, with libm (for one array, by a second
+loop in the same function: the values of Numba's array expression, with less to
+compile; compile time is most of a first call). Other types (float32,
 complex, numbers alone, broadcasting shapes) run the expression as before.
 The values differ from libm's by at most two units in the last place.
 """
@@ -96,11 +98,13 @@ def stub({params}):
     return expression({params})
 
 
-def typed({params}):
-    arrays = kernel_arrays({params})
-    if arrays is None:
-        return expression
-    return vectorised(arrays)
+def typed_loop({params}):
+    form = loop_form({params})
+    return None if form is None else vectorised(*form)
+
+
+def typed_expression({params}):
+    return expression if loop_form({params}) is None else None
 """
 
 # One loop over the elements of arrays of one shape, in C order (Numba's own ufunc loop
@@ -111,7 +115,6 @@ _LOOP = """\
 def loop({params}):
     if {same_shapes}:
         _sg_out = np.empty({first}.shape)
-        _sg_flat = _sg_out.reshape(-1)
 {flat_views}
         _sg_missed = False
         for _sg_i in range(_sg_flat.size):
@@ -124,11 +127,23 @@ def loop({params}):
             _sg_missed |= _sg_value != _sg_value
         if not _sg_missed:
             return _sg_out
-    return exact({params})  # libm's values, where the kernel could not tell (or shapes broadcast)
+{libm}
+"""
 
+# libm's values, where the kernel could not tell (or shapes broadcast): the expression again
+_EXACT = """\
+    return exact({params})
+"""
 
-def call({params}):
-    return compiled_loop({params})
+# ... or, where no shapes can broadcast (one array), the expression again in a loop over the
+# elements, as Numba's array expression computes each (the same scalar calls; ``exact`` called
+# from the loop has its error model, NumPy's, too): a second compiled function, and its array
+# expression, cost more to compile than the loop
+_EXACT_LOOP = """\
+        for _sg_i in range(_sg_flat.size):
+{elements}
+            _sg_flat[_sg_i] = {expression}
+        return _sg_out
 """
 
 
@@ -143,30 +158,34 @@ def _kernel(value, names: list[str], label: str):
     namespace["exact"] = numba.njit(namespace["expression"])
     loops: dict = {}
 
-    def vectorised(arrays: tuple):
-        """The loop for these parameters being arrays (the others numbers)."""
-        if arrays not in loops:
+    def vectorised(arrays: tuple, vectors: bool):
+        """The loop for these parameters being arrays (the others numbers); ``vectors``: all
+        of them 1-d (each its own flat view: no reshape to compile)."""
+        if (arrays, vectors) not in loops:
             first = arrays[0]
             calls: list[str] = []  # the loop's element of each array is _sg_e_<name>
-            element = _FastCalls(calls).visit(_Renamed({a: f"_sg_e_{a}" for a in arrays}).visit(_copy(value)))
+            element = _Powers().visit(_Renamed({a: f"_sg_e_{a}" for a in arrays}).visit(_copy(value)))
+            exact_element = ast.unparse(element)
+            element = _FastCalls(calls).visit(element)
+            elements = "\n".join(f"            _sg_e_{a} = _sg_v_{a}[_sg_i]" for a in arrays)
+            views = [("_sg_flat", "_sg_out")] + [(f"_sg_v_{a}", a) for a in arrays]
             loop_text = _LOOP.format(
-                params=params, first=first,
+                params=params, first=first, elements=elements,
                 same_shapes=" and ".join(f"{a}.shape == {first}.shape" for a in arrays[1:]) or "True",
-                flat_views="\n".join(f"        _sg_v_{a} = {a}.reshape(-1)" for a in arrays),
-                elements="\n".join(f"            _sg_e_{a} = _sg_v_{a}[_sg_i]" for a in arrays),
+                flat_views="\n".join(f"        {v} = {a}" if vectors else f"        {v} = {a}.reshape(-1)" for v, a in views),
                 fast_calls="\n".join(f"            {line}" for line in _fast_lines(calls)),
                 fast_expression=ast.unparse(element),
                 sentinels=" + ".join(f"_sg_f{k}" for k in range(len(calls))),
+                libm=(_EXACT_LOOP.format(elements=elements, expression=exact_element) if len(arrays) == 1
+                      else _EXACT.format(params=params)),
             )
             scope = dict(namespace)
             exec(compile(loop_text, filename, "exec"), scope)  # noqa: S102 - our rewrite
-            # NumPy's semantics (x / 0.0 is inf): what float64 arrays have in Python too
-            scope["compiled_loop"] = numba.njit(error_model="numpy")(scope["loop"])
-            loops[arrays] = scope["call"]  # (``overload`` takes a Python function)
-        return loops[arrays]
+            loops[arrays, vectors] = scope["loop"]
+        return loops[arrays, vectors]
 
-    def kernel_arrays(*types):
-        """The parameters that are arrays where the loop applies to these Numba types, else None:
+    def loop_form(*types):
+        """``vectorised``'s arguments where the loop applies to these Numba types, else None:
         some array (not 0-d), every array float64 and C-contiguous, every other a real number."""
         nt = numba.types
         arrays = tuple(n for n, t in zip(names, types, strict=True) if isinstance(t, nt.Array))
@@ -174,10 +193,15 @@ def _kernel(value, names: list[str], label: str):
             arrays and all(t.ndim > 0 and t.dtype == nt.float64 and t.layout == "C" for t in types if isinstance(t, nt.Array))
             and all(isinstance(t, (nt.Float, nt.Integer)) for t in types if not isinstance(t, nt.Array))
         )
-        return arrays if fits else None
+        return (arrays, all(t.ndim == 1 for t in types if isinstance(t, nt.Array))) if fits else None
 
-    namespace["vectorised"], namespace["kernel_arrays"] = vectorised, kernel_arrays
-    importlib.import_module("numba.extending").overload(namespace["stub"])(namespace["typed"])
+    namespace["vectorised"], namespace["loop_form"] = vectorised, loop_form
+    # the loop is the overload's form itself, not a call of another compiled function: each
+    # function a call goes through has the loop linked into it, optimised and emitted again.
+    # NumPy's semantics (x / 0.0 is inf) in the loop: what float64 arrays have in Python too
+    overload = importlib.import_module("numba.extending").overload
+    overload(namespace["stub"], jit_options={"error_model": "numpy"})(namespace["typed_loop"])
+    overload(namespace["stub"])(namespace["typed_expression"])
     return namespace["stub"]  # (compiled code calls it: Numba compiles the overload's choice)
 
 
@@ -200,6 +224,25 @@ class _Renamed(ast.NodeTransformer):
 
     def visit_Name(self, node):
         return ast.Name(self.names.get(node.id, node.id), node.ctx)
+
+
+class _Powers(ast.NodeTransformer):
+    """``v ** 3`` of a name -> ``v * (v * v)``: the products Numba computes ``v ** 3`` by (by
+    squaring, the factors of the exponent's bits from the lowest), the same numbers without
+    its ``int_power`` to compile. Negative exponents stay (its ``1.0 / r`` raises at 0.0)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        k = node.right.value if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) else None
+        if not (type(k) is int and 1 <= k <= 8 and isinstance(node.left, ast.Name)):
+            return node
+        product, square = None, node.left
+        while k:
+            if k & 1:
+                product = square if product is None else ast.BinOp(product, ast.Mult(), square)
+            k >>= 1
+            square = ast.BinOp(square, ast.Mult(), square) if k else square
+        return product
 
 
 class _FastCalls(ast.NodeTransformer):
