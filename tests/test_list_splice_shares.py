@@ -92,7 +92,28 @@ def popped_at_a_position_known_when_it_runs(x, k):
     return np.sum(v * xs[0]) + np.sum(xs[-1])
 
 
+def gone_round_a_loop(x):
+    xs = [np.sin(x), np.cos(x), np.tanh(x)]
+    u = xs[0]
+    for _ in range(2):
+        xs.pop(0)  # u's array leaves the list in the first round
+    u *= 2.0
+    return np.sum(xs[0] * u)
+
+
+def popped_and_updated_round_a_loop(x):
+    xs = [x * (k + 1.0) for k in range(4)]
+    total = 0.0
+    while len(xs) > 1:
+        a = xs.pop(0)
+        a *= np.sin(xs[0])
+        xs[0] = xs[0] + a
+        total = total + np.sum(a)
+    return total + np.sum(xs[0])
+
+
 @pytest.mark.parametrize(("f", "args"), [
+    (gone_round_a_loop, (X,)), (popped_and_updated_round_a_loop, (X,)),
     (spliced_out, (X,)), (spliced_over, (X,)), (refilled, (X,)), (popped_from_the_front, (X,)),
     (popped_and_scaled, (X,)), (spliced_in_front, (X,)), (moved_forward_by_a_pop, (X,)),
     (counted_from_the_end, (X,)), (popped_at_a_position_known_when_it_runs, (X, 1)),
@@ -112,6 +133,24 @@ def counted_from_the_other_end(x):
     return np.sum(xs[-1])
 
 
+def moved_round_a_loop(x):
+    xs = [np.sin(x), np.cos(x), np.tanh(x)]
+    u = xs[2]
+    for _ in range(2):
+        xs.pop(0)  # u's slot is 1, then 0: known at run time only
+    u *= 2.0
+    return np.sum(xs[0])
+
+
+def moved_on_one_path(x):
+    xs = [np.sin(x), np.cos(x), np.tanh(x)]
+    u = xs[1]
+    if x[0] > 0:
+        xs.pop(0)
+    u *= 2.0
+    return np.sum(xs[0]) + np.sum(xs[-1])
+
+
 def reversed_in_place(x):
     y = np.sin(x)
     xs = [y[1:], y * 2]
@@ -121,7 +160,7 @@ def reversed_in_place(x):
     return np.sum(y**2) + np.sum(xs[1])
 
 
-@pytest.mark.parametrize("f", [counted_from_the_other_end, reversed_in_place])
+@pytest.mark.parametrize("f", [counted_from_the_other_end, reversed_in_place, moved_round_a_loop, moved_on_one_path])
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_an_update_where_the_code_does_not_say_which_slot_is_refused(f, mode):
     with pytest.raises(UnsupportedSyntaxError, match="depending on which list slot was written since") as caught:

@@ -217,6 +217,7 @@ class SharingFacts(Problem):
         # rebinding -> {implied share made there: (the shares to the rebound name of its two
         # ends)}: it holds where one of each did, just before (its flag is made of theirs)
         self.implied: dict[int, dict] = {}
+        self.refilled_at: dict[int, set] = {}  # `xs[:] = t` -> keys of the shares of slots it took
 
     def _reachable_from_updates(self, fn: gast.FunctionDef) -> set[str]:
         """The names linked, by some share any statement may make, to a name updated in place.
@@ -1483,6 +1484,7 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
     splice = refill_splice(s)
     out = Facts()
     held = []
+    ended = facts_of.refilled_at.setdefault(id(s), set())  # (their flags are reset there)
     for key, sh in facts.items():
         if not (sh.how == "part" and sh.base in lists and not sh.elements):
             out[key] = sh
@@ -1490,13 +1492,14 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
         held.append(sh)
         place = _slot_after(sh, splice)
         if place is _GONE:
+            ended.add(key)
             continue
         if place is None:
             moved = replace(sh, replaced=True)
         elif _equal_index(place, sh.index):
             moved = sh
-        else:
-            moved = replace(sh, index=place, slot=None if sh.slot is None else _int_index(place))
+        else:  # (the same share at another index: where paths disagree, `_join` refuses it)
+            moved = replace(sh, index=place)
         out[moved.key] = moved
     made = facts_of.implied.setdefault(id(s), {})
     for k, a in enumerate(held):
@@ -1938,10 +1941,17 @@ def _join(a: dict, b: dict) -> Facts:
             certain = _surely_same(b if key in a else a, share.ref, share.base)
         element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
         stale = share.stale or (both and b[key].stale)
-        if (certain, element_of, stale) != (share.certain, share.element_of, share.stale):
-            share = replace(share, certain=certain, element_of=element_of, stale=stale)
+        # a slot's element that a splice moved on one path only (`if c: xs.pop(0)`, or round a
+        # loop): which slot it is in is known at run time only, an update through it is refused
+        replaced = share.replaced or (both and (b[key].replaced or not _same_index(a[key].index, b[key].index)))
+        if (certain, element_of, stale, replaced) != (share.certain, share.element_of, share.stale, share.replaced):
+            share = replace(share, certain=certain, element_of=element_of, stale=stale, replaced=replaced)
         joined[key] = share
     return joined
+
+
+def _same_index(a, b) -> bool:
+    return a is b or (a is not None and b is not None and gast.dump(a) == gast.dump(b))
 
 
 def _surely_same(facts: dict, a: str, b: str) -> bool:

@@ -214,6 +214,10 @@ class SharedMemory:
             if share.how != "lost" and share.origin is not s and rebound not in (share.ref, share.base) \
                     and share.key in self.tracked and self.flag(share):
                 found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
+        for key in sorted(self.plan.problem.refilled_at.get(id(s), ()), key=str):  # `xs[:1] = []`: out of the list
+            share = self.used.get(key)
+            if share is not None and share.origin is not s and key in self.tracked and self.flag(share):
+                found.append(self.added(tp.assign(self.flag(share), tp.const(False)), s))
         if element_replaced(s, self.plan.containers):  # `xs[0] = t`: the slot's old element is out (t in)
             lists = self.plan.problem.lists_at.get(id(s)) or {s.targets[0].value.id}  # (`ys = xs`: ys's too)
             for share in (self.ordered[k] for k in sorted({k for name in lists for k in self.naming.get(name, ())})):
