@@ -127,14 +127,15 @@ class WrittenMemory:
     copied: frozenset
 
 
-def written_memory(fn: gast.FunctionDef, ops: dict) -> WrittenMemory:
-    """The memory classes of ``fn``'s names written in place, and the views copied.
+def written_memory(fn: gast.FunctionDef, ops: dict, mutated: set | None = None) -> WrittenMemory:
+    """The memory classes of ``fn``'s names written in place, and the views copied
+    (``mutated``: ``mutated_names(fn, ops)``, where the caller has it already).
 
     A view of any name in a written class is copied; copies share nothing, so the
     classes are found again without them, until no more views are copied (the
     copied names only grow: a few rounds).
     """
-    copied = frozenset(mutated_names(fn, ops))
+    copied = frozenset(mutated_names(fn, ops) if mutated is None else mutated)
     arrays = _arrays(fn, ops)  # a store into one copies the value in
     while True:
         classes = _classes(fn, ops, copied, arrays)

@@ -295,11 +295,11 @@ class SharingFacts(Problem):
                 share = Share(s.value.id, name, "same", s, always=True, result=True)
                 facts = Facts({**facts, share.key: share})
             return facts
-        facts = Facts({**facts, **self._lost_links(facts, name, s)})
-        facts = _without(self._index_rebound(facts, name, s), name)
-        if name in self.relevant:
-            for share in self.shares_made(s, name, self.ops[id(s)]):
-                facts[share.key] = share
+        lost = self._lost_links(facts, name, s)
+        facts = _without(self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s), name)
+        made = self.shares_made(s, name, self.ops[id(s)]) if name in self.relevant else ()
+        if made:  # (facts may be the ones before s: a new dict)
+            facts = Facts({**facts, **{share.key: share for share in made}})
         if self.ops[id(s)].kind == "pop":
             xs = self.ops[id(s)].container.id
             facts = _popped(self, _restructured(_length_changed(self, facts, xs, s), xs), name, s)
@@ -377,7 +377,7 @@ class SharingFacts(Problem):
         this rebinding. (Their old memory would stand for every memory ``name`` held before,
         round a loop, and link names that shared different ones: false refusals.)
         """
-        shares = [sh for sh in facts.values() if name in (sh.ref, sh.base) and _other_end(sh, name) != name]
+        shares = [sh for sh in facts.values() if (sh.ref == name) != (sh.base == name)]  # (not a share with itself)
         if len({_other_end(sh, name) for sh in shares}) < 2 and not _twice_in(shares):
             return {}
         same: dict[str, list] = {}
@@ -413,6 +413,8 @@ class SharingFacts(Problem):
         ``r = A[i]; i = 2; r *= 3`` changes ``A[0]``, and ``A[i]`` now means ``A[2]``;
         such a share becomes a lost link (refused at run time if an update reaches it).
         """
+        if not _index_reads(facts, name, self._names_in):  # (most rebindings: the facts, not a copy)
+            return facts
         out = Facts()
         for key, share in facts.items():
             if share.how == "part" and share.index is not None and name in self._names_in(share.index):
@@ -559,15 +561,15 @@ class SyncPlanner:
     """
 
     def __init__(self, fn: gast.FunctionDef, ops: dict, parsed):
-        self.fn = fn
-        self.ops = ops
-        self.parsed = parsed
-        self.containers = _container_kinds(fn, ops)
-        self.arrays = array_names(fn, ops)
-        self.problem = SharingFacts(fn, ops, self.containers, self.arrays)
+        self.fn, self.ops, self.parsed = fn, ops, parsed
+        self.containers, self.arrays = _container_kinds(fn, ops), array_names(fn, ops)
         self.actions: dict[int, tuple] = {}  # mutation statement -> (name, syncs, surely an array)
         self.used: dict[tuple, Share] = {}  # shares some sync goes through
         self.tracked: set[tuple] = set()  # shares made on some paths only: their flag follows them
+
+    @cached_property  # made where first asked: a function with no update needs none
+    def problem(self) -> SharingFacts:
+        return SharingFacts(self.fn, self.ops, self.containers, self.arrays)
 
     def run(self) -> None:
         updates = [s for s in assignments(self.fn.body) if _updates(s)]
@@ -1894,15 +1896,22 @@ def share_order(share: Share):
     return (getattr(share.origin, "lineno", 0) or 0, share.ref, share.base)
 
 
+def _index_reads(facts: dict, name: str, names_in) -> bool:
+    """Whether the index of a share in ``facts`` reads ``name`` (``names_in``: an index's names)."""
+    return any(sh.how == "part" and sh.index is not None and name in names_in(sh.index) for sh in facts.values())
+
+
 def _without(facts: dict, name: str) -> Facts:
-    """The shares left once ``name`` is bound to a new value."""
-    return Facts({k: s for k, s in facts.items() if name not in (s.ref, s.base)})
+    """The shares left once ``name`` is bound to a new value (``facts`` themselves where it is in none)."""
+    if not any(s.ref == name or s.base == name for s in facts.values()):
+        return facts
+    return Facts({k: s for k, s in facts.items() if s.ref != name and s.base != name})
 
 
 def _without_results(facts: Facts, name: str) -> Facts:
     """The shares left once ``name`` is bound anew: an in-place update's result is ``x``'s
     object no longer (it holds the value before, which is what reverse mode reads of it)."""
-    if not any(sh.result and name in (sh.ref, sh.base) for sh in facts.values()):
+    if not any(sh.result and (sh.ref == name or sh.base == name) for sh in facts.values()):
         return facts
     return Facts({k: sh for k, sh in facts.items() if not (sh.result and name in (sh.ref, sh.base))})
 
@@ -1918,13 +1927,23 @@ def _forget_dead(facts: Facts, live, in_two_slots: set) -> Facts:
     a lost link per pair of them. A list's element it holds in two slots is kept (a write into
     one misses the other: ``_slots_missed``), as is the link to such an element's old memory.
     """
-    ends: dict[str, set] = {}
+    # a name not read again -> the one name its shares link it to, or None where it is
+    # another's very object or linked to two (asked at every statement: one tight loop)
+    partner: dict[str, str | None] = {}
+    get = partner.get
     for sh in facts.values():
-        for end, other in ((sh.ref, sh.base), (sh.base, sh.ref)):
-            if end not in live:
-                ends.setdefault(end, set()).add(None if sh.how == "same" else other)
-    dead = {n for n, others in ends.items() if None not in others and len(others) <= 1}
-    dead -= {ref for ref, _ in _twice_in([sh for sh in facts.values() if {sh.ref, sh.base} & dead])}
+        ref, base = sh.ref, sh.base
+        same = sh.how == "same"
+        if ref not in live:
+            other = get(ref, base)
+            partner[ref] = None if same or other != base else base
+        if base not in live:
+            other = get(base, ref)
+            partner[base] = None if same or other != ref else ref
+    dead = {n for n, other in partner.items() if other is not None}
+    if not dead:
+        return facts
+    dead -= {ref for ref, _ in _twice_in([sh for sh in facts.values() if sh.ref in dead or sh.base in dead])}
     dead -= {n for key in in_two_slots if key in facts for n in key[1:3]}
     if not dead:
         return facts
@@ -1933,21 +1952,32 @@ def _forget_dead(facts: Facts, live, in_two_slots: set) -> Facts:
 
 def _join(a: dict, b: dict) -> Facts:
     joined = Facts()
-    for key in list(a) + [k for k in b if k not in a]:  # in a fixed order: names of lost links follow it
-        both = key in a and key in b
-        share = a.get(key) or b[key]
-        certain = both and a[key].certain and b[key].certain
-        if not both and share.implied and share.certain:
-            certain = _surely_same(b if key in a else a, share.ref, share.base)
-        element_of = share.element_of if not both or a[key].element_of == b[key].element_of else None
-        stale = share.stale or (both and b[key].stale)
-        # a slot's element that a splice moved on one path only (`if c: xs.pop(0)`, or round a
-        # loop): which slot it is in is known at run time only, an update through it is refused
-        replaced = share.replaced or (both and (b[key].replaced or not _same_index(a[key].index, b[key].index)))
-        if (certain, element_of, stale, replaced) != (share.certain, share.element_of, share.stale, share.replaced):
-            share = replace(share, certain=certain, element_of=element_of, stale=stale, replaced=replaced)
+    for key, share in a.items():  # in a fixed order (a's, then b's others): names of lost links follow it
+        theirs = b.get(key)
+        if theirs is not share:  # (one share on both paths joins to itself: most of them)
+            share = _joined_share(share, theirs, b)
         joined[key] = share
+    for key, share in b.items():
+        if key not in a:
+            joined[key] = _joined_share(share, None, a)
     return joined
+
+
+def _joined_share(share: Share, theirs: Share | None, other_facts: dict) -> Share:
+    """``share`` of one path joined with ``theirs``, the same share on the other path
+    (None where it holds on this one only, ``other_facts`` there)."""
+    both = theirs is not None
+    certain = both and share.certain and theirs.certain
+    if not both and share.implied and share.certain:
+        certain = _surely_same(other_facts, share.ref, share.base)
+    element_of = share.element_of if not both or share.element_of == theirs.element_of else None
+    stale = share.stale or (both and theirs.stale)
+    # a slot's element that a splice moved on one path only (`if c: xs.pop(0)`, or round a
+    # loop): which slot it is in is known at run time only, an update through it is refused
+    replaced = share.replaced or (both and (theirs.replaced or not _same_index(share.index, theirs.index)))
+    if (certain, element_of, stale, replaced) != (share.certain, share.element_of, share.stale, share.replaced):
+        share = replace(share, certain=certain, element_of=element_of, stale=stale, replaced=replaced)
+    return share
 
 
 def _same_index(a, b) -> bool:

@@ -106,11 +106,15 @@ def _stores_through(s) -> bool:
     return isinstance(s, gast.Assign) and not all(isinstance(t, (gast.Name, gast.Tuple, gast.List)) for t in s.targets)
 
 
-def _statements(stmts: list):
+def _statements(stmts: list, found: list | None = None) -> list:
+    """Every statement, each before those of its blocks (a list made in one walk: a generator
+    passed each statement up through every level of the loop nest around it)."""
+    found = [] if found is None else found
     for s in stmts:
-        yield s
+        found.append(s)
         for block in ("body", "orelse"):
-            yield from _statements(getattr(s, block, []))
+            _statements(getattr(s, block, []), found)
+    return found
 
 
 def _base_names(target) -> set[str]:

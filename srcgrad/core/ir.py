@@ -41,14 +41,22 @@ def is_append(s) -> bool:
     )
 
 
-def assignments(stmts):
-    """Every core assignment (appends included), in source order, into compound statements."""
+def assignments(stmts) -> list:
+    """Every core assignment (appends included), in source order, into compound statements.
+    (A list, made in one walk: a generator nested as deep as the loops passed every
+    assignment up through each level, and the stages ask this of the whole function often.)"""
+    found: list = []
+    _collect_assignments(stmts, found)
+    return found
+
+
+def _collect_assignments(stmts, found: list) -> None:
     for s in stmts:
         if isinstance(s, gast.Assign) or is_append(s):
-            yield s
+            found.append(s)
         elif isinstance(s, (gast.If, gast.While, gast.For)):
-            yield from assignments(s.body)
-            yield from assignments(s.orelse)
+            _collect_assignments(s.body, found)
+            _collect_assignments(s.orelse, found)
 
 
 def target_of(assign: gast.Assign) -> str:

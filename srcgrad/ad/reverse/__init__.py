@@ -91,7 +91,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         self.range_targets = range_counters(fn)
         self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
         self.mutated = mutated_names(fn, self.ops)  # arrays and lists written in place
-        written = written_memory(fn, self.ops)
+        written = written_memory(fn, self.ops, self.mutated)
         self.memory_classes = written.classes  # what may share memory with them
         self.copied_views = written.copied  # names whose views the forward sweep copies
         self.memory = self.base_names.fresh("memory")
