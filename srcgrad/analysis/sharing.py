@@ -1476,13 +1476,13 @@ def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Fac
 
 def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
     """``xs[:] = t``, the list's new contents (desugar's ``xs[a:b] = v``, ``xs.pop(i)``): the
-    elements of the slots before the splice keep their places, those after it move by what it
-    added less what it took (``_slot_after``), and those it took are the list's no more. Where
-    the code does not say (a bound known when it runs, a slot counted from the other end) the
-    share is ``replaced``: an update that crosses it is refused. The names that held one slot
-    stay one object, linked to one another (implied, as at a store). Before, a name taken out
-    of the list stayed linked to its old slot, and an update through it was written into
-    whichever array had moved there (a silent wrong derivative)."""
+    elements of the slots before the splice keep their places, and those it took are the
+    list's no more (``_slot_after``). An element that moved, or may have (a bound known when
+    it runs, a slot counted from the other end), is ``replaced``: an update that crosses its
+    share is refused. The names that held one slot stay one object, linked to one another
+    (implied, as at a store). Before, a name taken out of the list stayed linked to its old
+    slot, and an update through it was written into whichever array had moved there (a
+    silent wrong derivative)."""
     splice = refill_splice(s)
     out = Facts()
     held = []
@@ -1492,17 +1492,13 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
             out[key] = sh
             continue
         held.append(sh)
-        place = _slot_after(sh, splice)
+        place = None if sh.replaced else _slot_after(sh, splice)
         if place is _GONE:
             ended.add(key)
             continue
-        if place is None:
-            moved = replace(sh, replaced=True)
-        elif _equal_index(place, sh.index):
-            moved = sh
-        else:  # (the same share at another index: where paths disagree, `_join` refuses it)
-            moved = replace(sh, index=place)
-        out[moved.key] = moved
+        # an element the splice moved (or may have): the flags and checks made where the share
+        # began read its slot there, which no longer is its slot: an update through it is refused
+        out[key] = sh if place is not None and _equal_index(place, sh.index) else replace(sh, replaced=True)
     made = facts_of.implied.setdefault(id(s), {})
     for k, a in enumerate(held):
         for b in held[k + 1:]:
@@ -1974,14 +1970,10 @@ def _joined_share(share: Share, theirs: Share | None, other_facts: dict) -> Shar
     stale = share.stale or (both and theirs.stale)
     # a slot's element that a splice moved on one path only (`if c: xs.pop(0)`, or round a
     # loop): which slot it is in is known at run time only, an update through it is refused
-    replaced = share.replaced or (both and (theirs.replaced or not _same_index(share.index, theirs.index)))
+    replaced = share.replaced or (both and theirs.replaced)
     if (certain, element_of, stale, replaced) != (share.certain, share.element_of, share.stale, share.replaced):
         share = replace(share, certain=certain, element_of=element_of, stale=stale, replaced=replaced)
     return share
-
-
-def _same_index(a, b) -> bool:
-    return a is b or (a is not None and b is not None and gast.dump(a) == gast.dump(b))
 
 
 def _surely_same(facts: dict, a: str, b: str) -> bool:
@@ -2014,7 +2006,7 @@ def ends_at_store(share: Share, s, lists=None) -> bool:
     container, ``ys = xs``)."""
     target = s.targets[0]
     held = share.base in lists if lists else share.base == target.value.id
-    return held and share.how == "part" and _equal_index(share.index, target.slice)
+    return held and share.how == "part" and not share.replaced and _equal_index(share.index, target.slice)
 
 
 def store_may_end(share: Share, s, lists) -> bool:
@@ -2044,8 +2036,8 @@ def _same_slot(share: Share, name: str, index) -> bool:
 def _other_slot(a: Share, b: Share) -> bool:
     """Whether two shares of one list surely hold different slots (two different constants of
     one sign: ``xs[-1]`` may be ``xs[1]``; a slice of a list, ``xs[::-1]``, holds many)."""
-    if a.appended or b.appended or a.index is None or b.index is None:
-        return False
+    if a.appended or b.appended or a.index is None or b.index is None or a.replaced or b.replaced:
+        return False  # (a replaced share's element may be in any slot: `_refilled`)
     if any(isinstance(n, gast.Slice) for n in tp.walk([a.index, b.index])):
         return False
     constant = all(isinstance(n, gast.Constant) for n in tp.walk([a.index, b.index]) if isinstance(n, gast.expr))
