@@ -41,5 +41,8 @@ def test_a_seeded_sample_of_generated_programs():
     for o in failed[:3]:
         report += f"\n\n--- program {o.index}: {o.failure}\n{o.message}\n{o.source}"
     assert not failed, report
-    # the sample must really check programs, not discard them as unstable or invalid
-    assert len(checked) >= 0.9 * COUNT, report
+    # the sample must really check programs, not discard them as unstable or invalid (a
+    # refused one, drawn with a form srcgrad refuses on purpose, is checked in its other modes)
+    discarded = [o for o in outcomes if o.status in ("unstable", "invalid")]
+    assert len(discarded) <= 0.05 * COUNT, report
+    assert len(checked) >= 0.85 * COUNT, report

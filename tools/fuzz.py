@@ -504,9 +504,11 @@ class Generator:
         ints = self.names(scope, "i")
         index = self.pick(["0", "1", "-2", f"{self.pick(ints)} % 3" if ints else "2"])
         taken = None
-        if self.coin(0.4):  # an element taken out first, updated in place after the pop
+        if self.coin(0.25):  # an element taken out first, updated in place after the pop: one
+            # whose slot the pop leaves alone is followed, one it moves is refused
             taken = self.fresh("u")
-            self.emit(indent, f"{taken} = {xs}[{self.pick(['0', '1', '2', '-1'])}]")
+            kept = {"0": "0", "1": "0", "-2": "-1"}.get(index, "0")  # (xs[0] of pop(0): the popped one)
+            self.emit(indent, f"{taken} = {xs}[{self.pick([kept, kept, '0', '1', '2', '-1'])}]")
             self.refusals.update(REFUSALS["list_pop_at"])
         if self.coin(0.7):
             v = self.fresh("v")
