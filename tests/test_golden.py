@@ -555,7 +555,7 @@ def test_augmented_index_write():
 
             # Reverse sweep
             # Grad of: return np.sum(x * x)
-            bx = x * 2
+            bx = x * 2.0
             # Grad of: x[1] += v
             bt3 = sg.taken(bx[1], t3, x)
             bx[1] = 0.0
@@ -878,7 +878,7 @@ def test_write_through_a_view():
 
             # Reverse sweep
             # Grad of: return np.sum(y * y)
-            by = y * 2
+            by = y * 2.0
             # Grad of: head *= 3.0
             bhead = sg.taken(by[:2], head, y)
             by[:2] = 0.0
@@ -928,7 +928,7 @@ def test_write_through_rows_in_a_loop():
 
             # Reverse sweep
             # Grad of: return np.sum(A * A)
-            bA = A * 2
+            bA = A * 2.0
             for k in reversed(range(n)):
                 if cond:
                     # Grad of: row[0] = row[0] * 2.0
