@@ -1403,7 +1403,7 @@ def _counting_up(fn) -> set[str]:
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and isinstance(loop.iter, gast.Call) \
                 and isinstance(loop.iter.func, gast.Name) and loop.iter.func.id == "range":
             start = loop.iter.args[0] if len(loop.iter.args) > 1 else None
-            plain = start is None or (_int_index(start) is not None and _int_index(start) >= 0)
+            plain = start is None or (tp.int_literal(start) is not None and tp.int_literal(start) >= 0)
             (counters if plain else negative).add(loop.target.id)
     return counters - negative
 
@@ -1498,7 +1498,7 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
             continue
         # an element the splice moved (or may have): the flags and checks made where the share
         # began read its slot there, which no longer is its slot: an update through it is refused
-        out[key] = sh if place is not None and _equal_index(place, sh.index) else replace(sh, replaced=True)
+        out[key] = sh if place is _KEPT else replace(sh, replaced=True)
     made = facts_of.implied.setdefault(id(s), {})
     for k, a in enumerate(held):
         for b in held[k + 1:]:
@@ -1512,44 +1512,29 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
     return out
 
 
-_GONE = object()  # (`_slot_after`: the element left the list)
+_GONE, _KEPT = object(), object()  # (`_slot_after`: the element left the list, or kept its slot)
 
 
 def _slot_after(share: Share, splice):
-    """The index of ``share``'s element after the splice, ``_GONE`` where the splice took it
-    out, or None where the code does not say. Counted from the start, the slots before ``a``
-    keep their places and those from ``b`` on move by what it put in less what it took; counted
-    from the end, the other way round (bounds past either end clamp the same way)."""
-    k = _int_index(share.index)
+    """Whether the splice took ``share``'s element out of the list (``_GONE``), left it in its
+    slot (``_KEPT``), or moved it or may have (None). Counted from the start, the slots before
+    ``a`` keep their elements and those from ``b`` on move; counted from the end, the other way
+    round (bounds past either end clamp the same way)."""
+    k = tp.int_literal(share.index)
     if splice is None or share.appended:
         return None
     if splice.single is not None:  # `xs[i:i + 1] = []`: xs.pop(i) takes exactly `xs[i]`
         named = isinstance(share.index, gast.Name) and share.index.id == splice.single
         return _GONE if named else None
-    a, b, n = splice.lower, splice.upper, splice.inserted
-    if k is None or n is None or UNKNOWN_BOUND in (a, b):
+    a, b = splice.lower, splice.upper
+    if k is None or splice.inserted is None or UNKNOWN_BOUND in (a, b):
         return None  # (what is put in may hold the list's own elements: `xs[:] = xs[::-1]`)
     if k >= 0 and (a is None or a >= 0) and (b is None or b >= 0):
         start = 0 if a is None else a
-        end = None if b is None else max(start, b)
-        if k < start:
-            return share.index
-        if end is None or k < end:
-            return _GONE
-        return _index_node(k + n - (end - start))
+        return _KEPT if k < start else _GONE if b is None or k < max(start, b) else None
     if k < 0 and a is not None and a < 0 and (b is None or b < 0):
-        end = max(a, 0 if b is None else b)  # (0: to the end)
-        if k >= end:
-            return share.index
-        if k >= a:
-            return _GONE
-        return _index_node(k - (n - (end - a)))
+        return _KEPT if k >= max(a, 0 if b is None else b) else _GONE if k >= a else None  # (0: to the end)
     return None
-
-
-def _index_node(k: int):
-    """``k`` as the parser writes an index (``-2`` a minus applied to 2)."""
-    return tp.const(k) if k >= 0 else gast.UnaryOp(op=gast.USub(), operand=tp.const(-k))
 
 
 def _restructured(facts: Facts, xs: str) -> Facts:
@@ -2046,18 +2031,8 @@ def _other_slot(a: Share, b: Share) -> bool:
 
 def _signs_apart(a, b) -> bool:
     """Two constant indices, one counted from the end of the list (``-1``), one from its start."""
-    values = [_int_index(i) for i in (a, b)]
+    values = [tp.int_literal(i) for i in (a, b)]
     return None not in values and (values[0] < 0) != (values[1] < 0)
-
-
-def _int_index(index) -> int | None:
-    """The constant int an index is (``-1`` is written as a negation), or None."""
-    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
-        inner = _int_index(index.operand)
-        return None if inner is None else -inner
-    if isinstance(index, gast.Constant) and type(index.value) is int:
-        return index.value
-    return None
 
 
 def _container_kinds(fn, ops) -> dict[str, str]:

@@ -157,6 +157,16 @@ def name(identifier: str, store: bool = False) -> gast.Name:
     return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
 
 
+def int_literal(node) -> int | None:
+    """The int a literal is (``-2`` is parsed as a minus applied to 2), or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = int_literal(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
 def const(value) -> gast.Constant:
     return gast.Constant(value=value, kind=None)
 

@@ -734,8 +734,8 @@ def _splice_of(index: gast.Slice, value) -> Splice:
     """Which slots ``xs[a:b] = value`` replaces, as the sharing analysis reads it."""
     bounds = []
     for bound in (index.lower, index.upper):
-        constant = None if bound is None else _int_constant(bound)
-        bounds.append(None if bound is None else constant.value if isinstance(constant, gast.Constant) else UNKNOWN_BOUND)
+        literal = None if bound is None else tp.int_literal(bound)
+        bounds.append(None if bound is None else UNKNOWN_BOUND if literal is None else literal)
     displayed = isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts)
     upper = index.upper
     single = (
@@ -757,8 +757,8 @@ def list_pop_at(lower, call: gast.Call, target, origin) -> list | None:
     if not (len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], gast.Starred)
             and lower.desugar.kinds.surely(list, xs.id)):
         return None
-    out, index = [], _int_constant(call.args[0])
-    constant = isinstance(index, gast.Constant)
+    out, index, value = [], call.args[0], tp.int_literal(call.args[0])
+    constant = value is not None
     if not constant:  # its place from the start, once (IndexError where .pop(i) raises it)
         lower.env.made["sg"] = runtime
         at = lower.names.fresh("popped_at")
@@ -768,21 +768,11 @@ def list_pop_at(lower, call: gast.Call, target, origin) -> list | None:
     if target is not None:  # (reading it first raises IndexError as .pop(i) does)
         taken = tp.expr("xs[i]", xs=xs.id, i=tp.clone(index))
         out += lower.statement(gast.copy_location(gast.Assign(targets=[target], value=taken, type_comment=None), origin))
-    start = index if constant else tp.name(index.id)  # (-1, the last, is `xs.pop()`: the tape's pop)
-    stop = (None if index.value == -1 else tp.const(index.value + 1)) if constant else tp.expr("i + 1", i=index.id)
+    start = tp.clone(index) if constant else tp.name(index.id)  # (-1, the last, is `xs.pop()`: the tape's pop)
+    stop = (None if value == -1 else tp.const(value + 1)) if constant else tp.expr("i + 1", i=index.id)
     part = gast.Subscript(value=tp.name(xs.id), slice=gast.Slice(lower=start, upper=stop, step=None), ctx=gast.Store())
     return out + lower.statement(gast.copy_location(
         gast.Assign(targets=[part], value=gast.List(elts=[], ctx=gast.Load()), type_comment=None), origin))
-
-
-def _int_constant(node):
-    """``node`` as one ``Constant`` where it is an int literal (``-2`` is parsed as a minus
-    applied to 2), else ``node``."""
-    negated = isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
-    literal = node.operand if negated else node
-    if not (isinstance(literal, gast.Constant) and type(literal.value) is int):
-        return node
-    return tp.const(-literal.value if negated else literal.value)
 
 
 def _list_or_dict_in_place(s: gast.AugAssign, item: str, kinds) -> list | None:

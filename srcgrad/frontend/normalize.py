@@ -86,10 +86,8 @@ def _pop_at(value) -> bool:
 
 def _pop_the_last(value) -> None:
     """``xs.pop(-1)`` written as ``xs.pop()``."""
-    index = value.args[0] if _pop_at(value) and len(value.args) == 1 and not value.keywords else None
-    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub) and isinstance(index.operand, gast.Constant):
-        if type(index.operand.value) is int and index.operand.value == 1:
-            value.args = []
+    if _pop_at(value) and len(value.args) == 1 and not value.keywords and tp.int_literal(value.args[0]) == -1:
+        value.args = []
 
 
 def _assign_popped(lower, s) -> list:
