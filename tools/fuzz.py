@@ -81,6 +81,7 @@ KNOWN_BUGS: set[str] = {"dict_update_value"}
 REFUSALS = {
     "helper_writes": ("writes into its argument", "follows .pop() of a list the function makes only",
                       "follows .pop(i) of a list the function makes only",
+                      "pop from a list made here",  # (p0.pop(i) of a helper's parameter)
                       "which changes a list in place",  # (.extend/.insert of a list it was given)
                       "`.update(...)`, which changes"),  # (p0.update({...}) of a dict holding derivatives)
     "inplace_value": ("changes its list in place",),
