@@ -194,3 +194,19 @@ def test_an_update_where_the_code_does_not_say_which_slot_is_refused(f, mode):
     with pytest.raises(UnsupportedSyntaxError, match="depending on which list slot was written since") as caught:
         srcgrad.grad(f, mode=mode)(X.copy())
     assert "test_list_splice_shares.py:" in str(caught.value)
+
+
+def repeated_in_place(x):
+    w = np.sin(x)
+    xs = [x * 1.0, w]
+    ys = xs
+    ys *= 2  # w is xs[1] and xs[3]: both see the update
+    w += 1.0
+    return np.sum(xs[3])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_the_refusal_names_the_statement_that_moved_or_repeated_the_slots(mode):
+    """Seed 8446, program 30: `ys *= 2` of a list holding `w`, then `w` updated in place."""
+    with pytest.raises(UnsupportedSyntaxError, match=r"written since \(line \d+; `ys \*= 2` on line \d+ may have moved or repeated it\)"):
+        srcgrad.grad(repeated_in_place, mode=mode)(X.copy())

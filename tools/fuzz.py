@@ -91,7 +91,8 @@ REFUSALS = {
     "method_effect": ("assignment to an attribute", "a write into `self."),  # (augmented assignment too)
     "list_alias_repeat": ("`*` repeating a list or tuple not known to be one",  # (ys = rows[k]: a list?)
                           "`*` repeating a list not known to be one",  # (the same, in a pullback)
-                          "an augmented assignment changing a"),
+                          "an augmented assignment changing a",
+                          "depending on which list slot was written since"),  # (then an update of an array in it)
     "dict_merge": ("an augmented assignment changing a",  # (e = rows[k]; e |= {...})
                    "both hold is not supported"),  # (e = d | {...} holds d's arrays: a write into one)
 }

@@ -83,7 +83,8 @@ class Share:
     origin: gast.stmt = field(compare=False)
     index: gast.expr | None = field(default=None, compare=False)
     certain: bool = field(default=True, compare=False)
-    replaced: bool = field(default=False, compare=False)  # its list slot may hold another element now
+    # its list slot may hold another element now: the store or splice that may have moved it
+    replaced: gast.stmt | None = field(default=None, compare=False)
     always: bool = field(default=False, compare=False)  # a view whatever the values
     appended: bool = field(default=False, compare=False)  # `base.append(ref)`: in the slots listed
     # lost: the end that is (the old memory of) a list the other end is an element of
@@ -858,6 +859,11 @@ class SyncPlanner:
 def _replaced_refusal(parsed, share: Share, a: str, b: str, ref: str, line: str, where) -> UnsupportedSyntaxError:
     """An update crossing ``share``, whose slot may hold another element now (by the user's names)."""
     updated, holder = named(parsed, a, None, "an array"), named(parsed, b, share.origin, "a value")
+    mover = parsed.source_text(share.replaced)
+    moved = parsed.location(share.replaced)
+    if mover and moved:  # (` (line 6)` -> ` (line 6; `ys *= 2` on line 8 may have moved or repeated it)`)
+        by = f"`{mover}` on line {moved.lineno} may have moved or repeated it"
+        line = f"{line[:-1]}; {by})" if line else f" ({by})"
     return UnsupportedSyntaxError(
         f"an in-place update of {updated} while {holder} may or may not hold it, "
         f"depending on which list slot was written since{line}",
@@ -1453,7 +1459,7 @@ def _element_replaced(facts_of: SharingFacts, facts: Facts, name: str, s) -> Fac
         return _refilled(facts_of, facts, lists, s)
     out = Facts({
         k: replace(sh, certain=False) if store_may_end(sh, s, lists)  # (its flag: `sg.same_slot`, when it runs)
-        else replace(sh, replaced=True) if sh.base in lists and _same_slot(sh, sh.base, index) else sh
+        else replace(sh, replaced=s) if sh.base in lists and _same_slot(sh, sh.base, index) else sh
         for k, sh in facts.items()
         if not ends_at_store(sh, s, lists)
     })
@@ -1498,7 +1504,7 @@ def _refilled(facts_of: SharingFacts, facts: Facts, lists: set, s) -> Facts:
             continue
         # an element the splice moved (or may have): the flags and checks made where the share
         # began read its slot there, which no longer is its slot: an update through it is refused
-        out[key] = sh if place is _KEPT else replace(sh, replaced=True)
+        out[key] = sh if place is _KEPT else replace(sh, replaced=s)
     made = facts_of.implied.setdefault(id(s), {})
     for k, a in enumerate(held):
         for b in held[k + 1:]:
@@ -1955,7 +1961,7 @@ def _joined_share(share: Share, theirs: Share | None, other_facts: dict) -> Shar
     stale = share.stale or (both and theirs.stale)
     # a slot's element that a splice moved on one path only (`if c: xs.pop(0)`, or round a
     # loop): which slot it is in is known at run time only, an update through it is refused
-    replaced = share.replaced or (both and theirs.replaced)
+    replaced = share.replaced or (theirs.replaced if both else None)
     if (certain, element_of, stale, replaced) != (share.certain, share.element_of, share.stale, share.replaced):
         share = replace(share, certain=certain, element_of=element_of, stale=stale, replaced=replaced)
     return share
