@@ -99,6 +99,19 @@ def adds_keys_to_list_elements(x, s):
     return np.sum(ds[0]["q"] * ds[1]["r"])
 
 
+def adds_int_keys_to_a_helpers_dict(x, s):
+    d = helper(x, s)
+    for i in range(3):
+        d[i] = d["q"] * (s + i)
+    return np.sum(d[2] * d[1]) + d["p"]
+
+
+def test_int_keys_added_to_a_dict_a_helper_returned():
+    """A range counter's int is a new key of a dict not known to be one (a KeyError from the
+    save before the store, where the dict came from a helper)."""
+    srcgrad.check_grads(adds_int_keys_to_a_helpers_dict, (X, S), order=2)
+
+
 def test_a_merge_in_a_loop_adding_a_key_one_side_lacks():
     srcgrad.check_grads(merges_in_a_loop, (X, S), order=2)
 

@@ -264,12 +264,14 @@ def reads_view_of(op: Operation, mutated: set[str]) -> bool:
 def _may_add_key(kind: str | None, index, counters: set[str]) -> bool:
     """Whether ``x[index] = v`` may add a key: ``x`` a dict, or a container not known to be an
     array or a list (a parameter, a call's result, an element of a list), which may be one,
-    where ``index`` is not written as a position (with a slice, or of ints and ``range`` loop
-    counters: ``y[i] = ...`` of ``y = x.copy()`` keeps reading as the array write it is)."""
+    where ``index`` is not a slice. A parameter (or its copy) written at ints and ``range`` loop
+    counters keeps reading as the array write it almost always is (``y[i] = ...`` of ``y =
+    x.copy()``: a parameter that is a dict given new int keys so raises KeyError); a helper's
+    result is saved as the dict it may be (``d = helper(x); d[i] = v``)."""
     if kind == "dict" or _is_text(index):
         return True
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
-    if any(isinstance(p, gast.Slice) for p in parts) or all(_is_int(p, counters) for p in parts):
+    if any(isinstance(p, gast.Slice) for p in parts) or kind == "maybe" and all(_is_int(p, counters) for p in parts):
         return False
     return kind not in ("array", "list")
 
