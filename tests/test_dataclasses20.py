@@ -249,9 +249,19 @@ def calls_a_method(x):
     return m.energy()
 
 
-def test_a_method_of_an_active_dataclass_is_refused_with_the_fix():
+def test_a_method_of_an_active_dataclass_made_here_is_followed():
+    """Called through its class (``WithConstant.energy(m)``: ``frontend.record_methods``);
+    refused before, with that fix."""
+    srcgrad.check_grads(calls_a_method, (X,), order=2)
+
+
+def calls_a_parameters_method(m):
+    return m.energy()
+
+
+def test_a_method_of_an_unannotated_active_parameter_is_refused_with_the_fix():
     with pytest.raises(NoDerivativeRuleError, match=r"test_dataclasses20.py:\d+:\d+: .*`C.energy\(m, \.\.\.\)`"):
-        srcgrad.grad(calls_a_method)(X)
+        srcgrad.grad(calls_a_parameters_method)(WithConstant(X))
 
 
 def writes_a_field(p):

@@ -47,6 +47,7 @@ from .inline_nested import NestedFunctions
 from .iterables import IterableKinds
 from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
+from .record_methods import calls_through_classes
 from .refuse import refuse_in_place_calls, refuse_writes_outside, refuse_writes_through_attributes
 from .resolve import Environment
 from .sequences import arrays_for_sequences
@@ -119,6 +120,7 @@ class Normalizer:
         node = self.parsed.node
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
+        calls_through_classes(node, self.env, self.parsed.location)  # layer = Linear(W, b); layer(x) -> Linear.__call__(layer, x)
         in_place_calls_as_writes(node, self.env, self.parsed.location)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
@@ -137,15 +139,8 @@ class Normalizer:
         unlowered = leftover(new_body)
         if unlowered is not None:
             raise self.unsupported(unlowered, "a walrus `:=` here", "assign it on a line of its own first")
-        fn = gast.FunctionDef(
-            name=node.name,
-            args=node.args,
-            body=new_body,
-            decorator_list=[],
-            returns=None,
-            type_comment=None,
-            type_params=[],
-        )
+        fn = gast.FunctionDef(name=node.name, args=node.args, body=new_body, decorator_list=[], returns=None,
+                              type_comment=None, type_params=[])
         return gast.copy_location(fn, node)
 
     # -- statements ----------------------------------------------------------

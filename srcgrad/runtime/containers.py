@@ -9,6 +9,7 @@ cotangent back in the structure of the value it came from (``np.array(xs)``,
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import itertools
 import sys
 from collections import OrderedDict, defaultdict
@@ -259,6 +260,28 @@ def record(values, kind=tuple, names=None):
     if names is not None:
         return kind(**dict(zip(names, values, strict=True)))
     return kind._make(values)
+
+
+def require_class(value, cls: type, methods: tuple, where: str, name: str) -> None:
+    """Refuse an argument (or ``self``) whose methods ``methods`` are not ``cls``'s: srcgrad
+    called them as ``cls``'s (``frontend.record_methods``), right for a ``cls`` and for a
+    subclass that keeps them."""
+    kind = type(value)
+    if kind is cls or (isinstance(value, cls) and all(_same_method(kind, cls, m) for m in methods)):
+        return
+    raise UnsupportedSyntaxError(
+        f"`{name}`, a {kind.__name__} where srcgrad called {cls.__name__}'s "
+        f"{', '.join(f'.{m}' for m in methods)} on it", Location.parse(where),
+        f"pass a {cls.__name__} (or an instance of a subclass that keeps those methods), or call "
+        f"the method through its class (`{kind.__name__}.{methods[0]}({name}, ...)`)",
+    )
+
+
+def _same_method(kind: type, cls: type, method: str) -> bool:
+    """Whether ``instance.method`` of a ``kind`` is ``cls``'s function (not a field of its own)."""
+    fields = kind._fields if issubclass(kind, tuple) else [f.name for f in dataclasses.fields(kind)] \
+        if dataclasses.is_dataclass(kind) else ()
+    return method not in fields and inspect.getattr_static(kind, method, None) is inspect.getattr_static(cls, method)
 
 
 def record_cotangent(g, values, names=None):

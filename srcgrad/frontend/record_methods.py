@@ -1,0 +1,155 @@
+"""Method calls on a dataclass or namedtuple instance the function makes, written through
+its class: ``layer = Linear(W, b); layer.apply(x)`` is ``Linear.apply(layer, x)``, and
+``layer(x)`` is ``Linear.__call__(layer, x)``.
+
+``records`` makes such an instance a container of its fields, whose derivatives srcgrad
+follows; a method of it, called on the value, is known only when it runs. Where every
+binding of the name is a construction of one class, the value's class is that class, and
+(its ``__init__`` the one ``@dataclass`` writes, or a namedtuple's) its only instance
+attributes are its fields: ``layer.apply`` is the class's function, bound to ``layer``.
+A field (``act: Callable``), a static or class method, or a name bound any other way is
+left as written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import types
+
+import gast
+
+from .. import runtime
+from ..core import pytree
+from ..core import templates as tp
+from ..runtime.operands import own_arithmetic
+
+
+def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
+    """Rewrite, in place, each method call on a name bound only to instances of one record
+    class: that the function itself constructs, or a parameter annotated with the class,
+    checked when the function runs (``sg.require_class``; ``location``: a node's
+    ``file:line:col``)."""
+    classes = _record_names(node, env)
+    if not classes:
+        return
+    rewritten: dict[str, set] = {}  # name -> the methods called through its class
+    for n in tp.walk(node):
+        if not isinstance(n, gast.Call):
+            continue
+        func = n.func
+        if isinstance(func, gast.Name) and func.id in classes:  # layer(x)
+            receiver, method = func, "__call__"
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in classes:
+            receiver, method = func.value, func.attr  # layer.apply(x)
+        else:
+            continue
+        cls, written = classes[receiver.id]
+        if not plain_method(cls, method):
+            continue
+        n.func = gast.copy_location(gast.Attribute(value=tp.clone(written), attr=method, ctx=gast.Load()), func)
+        n.args = [gast.copy_location(gast.Name(id=receiver.id, ctx=gast.Load(), annotation=None, type_comment=None), receiver),
+                  *n.args]
+        rewritten.setdefault(receiver.id, set()).add(method)
+    checks = []
+    for p in _parameters(node):
+        if p.id in rewritten:
+            env.made["sg"] = runtime
+            checks.append(gast.copy_location(gast.Expr(value=tp.expr(
+                "sg.require_class(p, C, methods, where, name)", p=p.id, C=tp.clone(classes[p.id][1]),
+                methods=tp.const(tuple(sorted(rewritten[p.id]))), where=tp.const(str(location(p))), name=tp.const(p.id),
+            )), p))
+    if checks:
+        docstring = node.body[:1] if node.body and isinstance(node.body[0], gast.Expr) \
+            and isinstance(node.body[0].value, gast.Constant) and isinstance(node.body[0].value.value, str) else []
+        node.body[len(docstring):len(docstring)] = checks
+
+
+def _record_names(node: gast.FunctionDef, env) -> dict:
+    """name -> (its class, the class as the code writes it) for each name that every binding
+    in the function binds to a construction of that one record class."""
+    found: dict[str, tuple] = {}
+    excluded = set()
+    owner = _owner(env, node)
+    for p in _parameters(node):  # `def loss(layer: Linear, x)`: checked when it runs
+        cls, written = _record_class(p.annotation, env), p.annotation
+        if cls is None and owner is not None and p is node.args.args[0]:  # self
+            cls, written = owner, gast.copy_location(tp.expr(owner.__name__), p)
+        if cls is None or p in (node.args.vararg, node.args.kwarg):
+            excluded.add(p.id)
+        else:
+            found[p.id] = (cls, written)
+    for n in tp.walk(node):
+        if isinstance(n, (gast.Global, gast.Nonlocal)):
+            excluded.update(n.names)
+        elif isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not node:
+            excluded.update(a.id for a in _parameters(n))
+            excluded.add(getattr(n, "name", None))
+        elif isinstance(n, gast.ClassDef):
+            excluded.add(n.name)
+        elif isinstance(n, gast.alias):
+            excluded.add(n.asname or n.name.split(".")[0])
+    made = {id(p) for p in _parameters(node)}  # (gast's parameters are names too)
+    for n in tp.walk(node):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            cls = _record_class(n.value, env) if isinstance(n.value, gast.Call) else None
+            name = n.targets[0].id
+            if cls is not None and found.get(name, (cls,))[0] is cls:
+                found[name] = (cls, n.value.func)
+                made.add(id(n.targets[0]))
+                continue
+    for n in tp.walk(node):  # any other binding: the name may hold something else
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and id(n) not in made:
+            excluded.add(n.id)
+    return {name: v for name, v in found.items() if name not in excluded}
+
+
+def _owner(env, node) -> type | None:
+    """The record class whose method the function is (``self`` is an instance of it, checked
+    when it runs: a subclass's is refused), where the class is a module-level name."""
+    func = env.func
+    parts = getattr(func, "__qualname__", "").split(".")
+    if len(parts) != 2 or not node.args.args or getattr(func, "__name__", None) != parts[1]:
+        return None
+    cls = env.globals.get(parts[0])
+    written = gast.Name(id=parts[0], ctx=gast.Load(), annotation=None, type_comment=None)
+    if not isinstance(cls, type) or vars(cls).get(parts[1]) is not func or env.static_value(written) is not cls:
+        return None
+    return _record_class(written, env)
+
+
+def _parameters(fn) -> list:
+    args = fn.args
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a is not None)]
+
+
+def _record_class(value, env) -> type | None:
+    """The class ``value`` constructs (or, an annotation, names), where it is a namedtuple or
+    a dataclass whose instances hold their fields and nothing else (``records`` follows such a
+    construction)."""
+    written = value.func if isinstance(value, gast.Call) else value
+    if not isinstance(written, (gast.Name, gast.Attribute)):
+        return None
+    cls = env.static_value(written)
+    if not isinstance(cls, type):
+        return None
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        return cls if cls.__getattribute__ is tuple.__getattribute__ else None
+    if not dataclasses.is_dataclass(cls) or pytree.construction_changes_values(cls) is not None:
+        return None
+    if own_arithmetic(cls) is not None or cls.__getattribute__ is not object.__getattribute__:
+        return None
+    return cls
+
+
+def plain_method(cls: type, method: str) -> bool:
+    """Whether ``instance.method`` is the class's own function bound to the instance: not a
+    field (which the instance holds), nor a static or class method, nor a property."""
+    fields = cls._fields if issubclass(cls, tuple) else tuple(f.name for f in dataclasses.fields(cls))
+    if method in fields:
+        return False
+    try:
+        found = inspect.getattr_static(cls, method)
+    except AttributeError:
+        return False
+    return isinstance(found, types.FunctionType)

@@ -1,0 +1,146 @@
+"""Methods called on a dataclass or namedtuple instance: ``layer = Linear(W, b); layer(x)``,
+``layer.apply(x)``, ``self.apply(x)`` inside a method, and a parameter annotated with the
+class (``def loss(layer: Linear, x)``). srcgrad calls them through the class
+(``Linear.apply(layer, x)``); before, each was refused ("a method of `layer`, a local value,
+takes no rule"). Every derivative is checked against finite differences, to second order."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad import NoDerivativeRuleError, UnsupportedSyntaxError
+
+W = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2]])
+B = np.array([0.1, -0.2])
+X = np.array([[0.2, -0.1, 0.5], [0.4, 0.3, -0.6]])
+PARAMS = {"W": W, "b": B}
+
+
+@dataclasses.dataclass
+class Linear:
+    W: np.ndarray
+    b: np.ndarray
+
+    def apply(self, x):
+        return x @ self.W + self.b
+
+    def __call__(self, x):
+        return np.tanh(self.apply(x))  # a method calling another on self
+
+
+class Scaled(NamedTuple):
+    w: np.ndarray
+    scale: float
+
+    def energy(self, x):
+        return self.scale * np.sum((x @ self.w) ** 2)
+
+
+@dataclasses.dataclass
+class WithActivation:
+    W: np.ndarray
+    act: Callable = np.sin  # a field holding a function: `m.act(h)` is the field's
+
+    def forward(self, x):
+        return self.act(x @ self.W)
+
+
+@dataclasses.dataclass
+class KeepsApply(Linear):
+    pass
+
+
+@dataclasses.dataclass
+class OverridesApply(Linear):
+    def apply(self, x):
+        return x @ self.W * 2.0 + self.b
+
+
+def made_and_called(params, x):
+    layer = Linear(params["W"], params["b"])
+    return np.sum(layer(x) ** 2)
+
+
+def made_and_method(params, x):
+    layer = Linear(params["W"], params["b"])
+    h = layer.apply(x)
+    return np.sum(np.sin(h)) + np.sum(layer(x))
+
+
+def namedtuple_method(w, x):
+    m = Scaled(w * 1.5, 0.5)
+    return m.energy(x)
+
+
+def layers_in_a_loop(params, x):
+    h = x
+    for k in range(2):
+        layer = Linear(params["W"][:, :2] * (k + 1.0), params["b"])
+        h = np.concatenate([layer(h), h[:, :1]], axis=1)
+    return np.sum(h ** 2)
+
+
+def field_holding_a_function(x):
+    m = WithActivation(W, np.cos)  # not the default, np.sin
+    return np.sum(m.forward(x) ** 2)
+
+
+def annotated(layer: Linear, x):
+    return np.sum(layer(x) ** 2) + np.sum(layer.apply(x))
+
+
+def test_a_method_of_an_instance_the_function_makes():
+    srcgrad.check_grads(made_and_called, (PARAMS, X), order=2)
+    srcgrad.check_grads(made_and_method, (PARAMS, X), order=2)
+
+
+def test_a_namedtuples_method():
+    srcgrad.check_grads(namedtuple_method, (W, X), order=2)
+
+
+def test_instances_made_in_a_loop():
+    srcgrad.check_grads(layers_in_a_loop, (PARAMS, X), order=2)
+
+
+def test_a_field_holding_a_function_is_the_fields():
+    srcgrad.check_grads(field_holding_a_function, (X,), order=2)
+    assert np.isclose(srcgrad.value_and_grad(field_holding_a_function)(X)[0], np.sum(np.cos(X @ W) ** 2))
+
+
+def test_a_parameter_annotated_with_the_class():
+    srcgrad.check_grads(annotated, (Linear(W, B), X), order=2)
+    gradient = srcgrad.grad(annotated)(Linear(W, B), X)
+    assert isinstance(gradient, Linear)
+
+
+def test_a_subclass_that_keeps_the_methods_is_welcome():
+    srcgrad.check_grads(annotated, (KeepsApply(W, B), X), order=2)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_subclass_that_overrides_a_method_is_refused_never_wrong(mode):
+    with pytest.raises(UnsupportedSyntaxError, match=r"`layer`, a OverridesApply where srcgrad called Linear's") as caught:
+        srcgrad.grad(annotated, mode=mode)(OverridesApply(W, B), X)
+    assert "test_record_methods24.py:" in str(caught.value)
+
+
+def maybe_a_record(params, x, flag):
+    layer = Linear(params["W"], params["b"]) if flag else params["W"]
+    return np.sum(layer.apply(x))
+
+
+def test_a_name_bound_to_other_values_too_is_left_as_written():
+    with pytest.raises(NoDerivativeRuleError, match="layer.apply"):
+        srcgrad.grad(maybe_a_record)(PARAMS, X, True)
+
+
+def test_the_generated_code_calls_the_class():
+    code = str(srcgrad.source(srcgrad.grad(annotated)))
+    assert "sg.require_class(layer, Linear, ('__call__', 'apply'), " in code
+    assert "layer_call" not in code  # (no call site resolving it when it runs)
