@@ -199,7 +199,7 @@ READ_ONLY_VIEWS = frozenset({np.broadcast_to, np.lib.stride_tricks.sliding_windo
 # once A is written; ``np.meshgrid(x, y, copy=False)``: broadcast views): an in-place update
 # that reaches from one to the other raises when it runs, where the memory really is shared
 # (``sg.unsupported_sharing``). Each with the option that, the constant True, makes new memory.
-SHARING_FUNCTIONS = {builtins.max: None, builtins.min: None, np.meshgrid: "copy"}
+SHARING_FUNCTIONS = {builtins.max: None, builtins.min: None, np.meshgrid: "copy", np.broadcast_arrays: None}
 # ... and those whose result is a list of the elements (rows) of their argument: ``list(A)``
 ELEMENT_FUNCTIONS = {builtins.list, builtins.tuple}
 

@@ -135,6 +135,18 @@ def broadcast_to_jvp(darray, ans, array, shape=None):
     return np.broadcast_to(darray, shape)
 
 
+@defvjp(np.broadcast_arrays, optional=("x2", "x3", "x4"))
+def broadcast_arrays(g, ans, x1, x2=None, x3=None, x4=None, *, subok=False):
+    """Up to four arrays; each output is its input broadcast to the common shape, whose
+    cotangent sums back over the broadcast axes."""
+    return sg.broadcast_arrays_adjoints(g, (x1, x2, x3, x4), len(ans))
+
+
+@defjvp(np.broadcast_arrays, optional=("x2", "x3", "x4"))
+def broadcast_arrays_jvp(dx1, dx2, dx3, dx4, ans, x1, x2=None, x3=None, x4=None, *, subok=False):
+    return sg.broadcast_arrays_tangents(ans, (dx1, dx2, dx3, dx4))
+
+
 @defvjp(np.meshgrid, optional=("x2", "x3", "x4"))
 def meshgrid(g, ans, x1, x2=None, x3=None, x4=None, *, copy=True, sparse=False, indexing="xy"):
     """Up to four arrays; each output repeats its input along the other axes, whose

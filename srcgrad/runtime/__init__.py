@@ -288,6 +288,8 @@ from .selection import (
 )
 from .shapes import (
     block_tangent,
+    broadcast_arrays_adjoints,
+    broadcast_arrays_tangents,
     column_shape,
     diff_end_shape,
     ediff1d_end_cotangents,
@@ -385,7 +387,7 @@ __all__ = [  # module by module, as imported above
     "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_position", "extremum_share", "largest",
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "smallest", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "item_index", "none_of", "piecewise_output", "select_adjoint", "select_default_adjoint", "uncompress", "undelete", "untake",
-    "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_adjoint", "key_order", "popped_position", "sorted_of", "sorted_parts", "sorted_tangent", "sorted_values", "unblock", "block_tangent", "unslide", "unconcatenate", "one_axis", "product_cotangents", "product_tangent", "running_extremum_positions", "running_maximum", "running_minimum", "outer_shape", "column_shape", "diff_end_shape",
+    "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_adjoint", "key_order", "popped_position", "sorted_of", "sorted_parts", "sorted_tangent", "sorted_values", "unblock", "block_tangent", "broadcast_arrays_adjoints", "broadcast_arrays_tangents", "unslide", "unconcatenate", "one_axis", "product_cotangents", "product_tangent", "running_extremum_positions", "running_maximum", "running_minimum", "outer_shape", "column_shape", "diff_end_shape",
     "gradient_adjoint", "gradient_adjoint_tangent", "gradient_tangent", "gradient_tangent_tangent", "undiff", "unediff1d", "unflat", "unpad", "unrepeat", "unresize", "untile", "is_array", "is_list", "is_dict", "array_updated", "holds_arrays",
     "is_view", "replica", "shares_memory", "refuse_aliased_argument", "refuse_crossings", "refuse_lost", "refuse_shared_slot", "unsupported_if_array", "unsupported_sharing", "updated_in_place",
     "same_array", "same_slot", "shares_elements", "slot_kept", "slots_kept", "with_slot",

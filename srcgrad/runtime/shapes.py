@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import shape_of, zeros_like
+from .broadcasting import shape_of, unbroadcast, zeros_like
 from .containers import dense, is_exact_zero, restructure
 from .indexing import scatter_add, unindex
 
@@ -500,6 +500,26 @@ def meshgrid_adjoints(g, result, inputs, indexing="xy", copy=True, at=None):
             others = tuple(a for a in range(np.ndim(gk)) if a != axis)
             out.append(np.reshape(np.sum(gk, axis=others), shape_of(x)))
     return tuple(out)
+
+
+def broadcast_arrays_adjoints(g, inputs, n: int) -> tuple:
+    """The cotangents of ``np.broadcast_arrays``'s inputs (None past the ``n`` it was given):
+    each output's, summed over the axes broadcasting added or stretched."""
+    out = []
+    for k, x in enumerate(inputs):
+        gk = g[k] if k < n else None
+        if k >= n:
+            out.append(None)
+        elif gk is None or (np.ndim(gk) == 0 and np.ndim(x) > 0):  # an output nothing used: an exact zero
+            out.append(zeros_like(x))
+        else:
+            out.append(unbroadcast(gk, x))
+    return tuple(out)
+
+
+def broadcast_arrays_tangents(result, tangents) -> tuple:
+    """The tangent of ``np.broadcast_arrays``'s result: each input's tangent broadcast to it."""
+    return tuple(np.broadcast_to(d, np.shape(r)) for d, r in zip(tangents, result))
 
 
 def meshgrid_tangents(result, tangents, sparse=False, indexing="xy", copy=True, at=None):
