@@ -235,6 +235,7 @@ def sorted_of_jvp(diterable, ans, iterable):
 
 declare_builtin_alias(builtins.sorted, sg.sorted_of)  # key= and reverse= have no rule
 declare_sharing_function(sg.sorted_of, elements=True)  # sorted(A): A's rows
+declare_container_results(sg.sorted_of)  # a list: cotangents of its items add with sg.add (a list of pairs too)
 
 
 # ------------------------------------------------------------- pass-throughs

@@ -57,6 +57,11 @@ def sorted_adjoint(g, ans, iterable, at=None):
     (refused where they are not numbers); of a mapping's, its sorted keys, zero."""
     if isinstance(iterable, Mapping):
         return zeros_like(iterable)
+    if _items(iterable):  # pairs and other items Python compares: each cotangent to its item
+        parts, out = dense(g, ans), [None] * len(iterable)
+        for j, i in enumerate(_order(iterable)):
+            out[i] = parts[j]
+        return restructure(out, iterable)
     inverse = np.argsort(np.argsort(sorted_values(iterable, ans, at)))
     return restructure(np.take_along_axis(sorted_parts(g, ans), inverse, -1), iterable)
 
@@ -65,6 +70,9 @@ def sorted_tangent(diterable, ans, iterable, at=None):
     """The tangent of ``sorted(iterable)`` (as ``sorted_adjoint``): zero for a mapping's keys."""
     if isinstance(iterable, Mapping):
         return zeros_like(ans)
+    if _items(iterable):
+        parts = dense(diterable, iterable)
+        return [parts[i] for i in _order(iterable)]
     order = np.argsort(sorted_values(iterable, ans, at))
     return list(np.take_along_axis(sorted_parts(diterable, iterable), order, -1))
 
@@ -80,7 +88,18 @@ def sorted_parts(parts, like):
 
 
 def _numbers(items) -> bool:
-    return not any(np.ndim(v) for v in items)
+    return not any(_items([v]) or np.ndim(v) for v in items)
+
+
+def _items(xs) -> bool:
+    """Whether the list ``xs`` holds tuples or strings, which ``sorted`` compares as Python
+    does (``sorted(d.items())``), not numbers or arrays to stack."""
+    return isinstance(xs, (list, tuple)) and any(isinstance(v, (tuple, list, str)) for v in xs)
+
+
+def _order(xs) -> list:
+    """The positions in ``xs`` of ``sorted(xs)``'s items, as Python's stable sort puts them."""
+    return sorted(range(len(xs)), key=xs.__getitem__)
 
 
 def flat(x):
