@@ -252,7 +252,7 @@ def f(x, s):
     a = h(y, s)
     return a * np.sum(z * z)
 """)
-    with pytest.raises(UnsupportedSyntaxError, match="read afterwards as `z`"):
+    with pytest.raises(UnsupportedSyntaxError, match="read afterwards through `z`, which may share it"):
         srcgrad.grad(f, wrt=(0, 1))(X.copy(), 0.7)
 
 

@@ -411,7 +411,7 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
             if not read:
                 continue
             given = parsed.as_written(arg.id)
-            other = "" if arg.id in read else f" as `{parsed.as_written(min(read))}`"
+            other = "" if arg.id in read else f" through `{parsed.as_written(min(read))}`, which may share it"
             construct = (
                 f"calling `{op.label}`, which writes into its argument `{param}` "
                 f"(here `{given}`, read afterwards{other}) in place"
@@ -420,10 +420,17 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
                 f"have `{op.label}` return the new value and assign it "
                 f"(`{given} = {op.label}({given})`), working on a copy inside"
             )
-            if param in stored:
+            if param in stored and arg.id in read:
                 raise UnsupportedSyntaxError(construct, parsed.location(call), hint)
-            if param in updated:
-                location = parsed.location(call)
+            location = parsed.location(call)
+            if param in stored:  # read afterwards only through names that may share it (`w` a
+                # helper got with it, a number): refused when it runs, where one holds memory
+                check = tp.stmt(
+                    "sg.unsupported_if_holding_memory(others, c, h)", c=tp.const(f"{location}: {construct}" if location else construct),
+                    others=gast.Tuple(elts=[tp.name(n) for n in sorted(read)], ctx=gast.Load()), h=tp.const(hint),
+                )
+                _insert_before(fn, s, gast.copy_location(check, s))
+            elif param in updated:
                 check = tp.stmt(
                     "sg.unsupported_if_array(a, c, h, n)", a=arg.id,
                     c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),

@@ -21,7 +21,7 @@ nondifferentiable(
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_list, sg.is_dict, sg.array_updated, sg.holds_arrays, sg.is_view, sg.shares_memory, sg.shares_elements, sg.same_slot,
     sg.with_slot, sg.slot_kept, sg.slots_kept, sg.same_array, sg.unsupported_sharing, sg.refuse_lost, sg.refuse_crossings,
-    sg.unsupported_if_array, sg.unchanged_in_place, sg.refuse_dict_merge, sg.read_module_data, sg.walked_whole,
+    sg.unsupported_if_array, sg.unsupported_if_holding_memory, sg.unchanged_in_place, sg.refuse_dict_merge, sg.read_module_data, sg.walked_whole,
     sg.refuse_users_object, sg.refuse_users_objects_in, sg.refuse_users_objects_within,  # the user's objects
     sg.aux_of,  # has_aux's check of what the function returned
     sg.one_axis, sg.outer_shape, sg.running_extremum_positions,  # ufunc methods (frontend.equivalents)

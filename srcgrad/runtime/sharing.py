@@ -294,6 +294,13 @@ def unsupported_sharing(construct: str, hint: str, at: str | None = None):
     raise UnsupportedSyntaxError(construct, Location.parse(at), hint)
 
 
+def unsupported_if_holding_memory(values: tuple, construct: str, hint: str) -> None:
+    """Refuse a call that writes into its argument where another name read later may hold that
+    very object or memory of it: one that is an array or a container (a number holds none)."""
+    if any(_holds_memory(v) for v in values):
+        unsupported_sharing(construct, hint)
+
+
 def unsupported_if_array(x, construct: str, hint: str, depth: int = 0) -> None:
     """Refuse a call whose ``+=`` on this argument would change the caller's value: an array
     with more than ``depth`` axes (``for t in p: t += v`` changes rows, not numbers), or a
