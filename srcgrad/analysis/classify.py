@@ -544,7 +544,8 @@ _METHOD_FIXES = {
 def _local_method_fix(method: str, receiver: str) -> str:
     fix = _METHOD_FIXES.get(method, (
         "write it with operations srcgrad differentiates, or, for a method of your own "
-        f"dataclass or namedtuple class C, call it through the class: `C.{method}({receiver}, ...)`"
+        f"dataclass or namedtuple class C, call it through the class (`C.{method}({receiver}, ...)`) "
+        f"or, a parameter, annotate it with the class (`{receiver}: C`)"
     ))
     return f"a method of `{receiver}`, a local value, takes no rule: {fix}"
 
