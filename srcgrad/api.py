@@ -263,7 +263,7 @@ def _check_differentiable(value, name: str) -> None:
     kind = _dtype_kind(value)
     if kind in ("f", "c"):
         return
-    if pytree.is_dataclass_instance(value) and own_arithmetic(type(value)):
+    if pytree.is_record_instance(value) and own_arithmetic(type(value)):
         raise TypeError(
             f"cannot differentiate with respect to {name!r}: it is a {type(value).__name__}, whose class "
             f"defines its own {own_arithmetic(type(value))}, which derivative code would take for NumPy's; "
@@ -890,7 +890,7 @@ def _seed_like(seed, like, needs: str, whose: str, fix: str, fill: bool = False)
                 if set(s) != set(v):
                     refuse()
                 return {k: walk(s[k], v[k], f"{path}[{k!r}]") for k in s}
-            if pytree.is_dataclass_instance(s) or pytree.is_dataclass_instance(v):
+            if pytree.is_record_instance(s) or pytree.is_record_instance(v):
                 if type(s) is not type(v):  # a dataclass's tangent is an instance of its class
                     refuse()
                 parts = zip(pytree.keys(v), pytree.children(s), pytree.children(v))

@@ -466,6 +466,7 @@ def test_namedtuple_field_read_in_a_loop():
 class Holder:
     def __init__(self, w):
         self.w = w
+        self.label = "a computed attribute: not a record (a plain class that only stores its parameters is one)"
 
 
 def reads_an_attribute(h):

@@ -144,3 +144,58 @@ def test_the_generated_code_calls_the_class():
     code = str(srcgrad.source(srcgrad.grad(annotated)))
     assert "sg.require_class(layer, Linear, ('__call__', 'apply'), " in code
     assert "layer_call" not in code  # (no call site resolving it when it runs)
+
+
+# -- a plain class whose __init__ only stores its parameters: a record like a dataclass ----
+
+
+class Dense:
+    def __init__(self, W, b):
+        """A layer."""
+        self.W = W
+        self.b = b
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W + self.b)
+
+
+class Scaled2:
+    def __init__(self, W, scale):
+        self.W = W * scale  # computes: not a record (its fields are not what it was given)
+
+
+def plain_made_and_called(params, x):
+    layer = Dense(params["W"], params["b"])
+    return np.sum(layer(x) ** 2)
+
+
+def plain_called_where_made(W, x):
+    return np.sum(Dense(W, B)(x) ** 2)
+
+
+def plain_argument(layer: Dense, x):
+    return np.sum(layer(x) ** 2) + np.sum(layer.b ** 3)
+
+
+def test_a_plain_class_made_here():
+    srcgrad.check_grads(made_and_called, (PARAMS, X), order=2)
+    srcgrad.check_grads(plain_made_and_called, (PARAMS, X), order=2)
+    srcgrad.check_grads(plain_called_where_made, (W, X), order=2)
+
+
+def test_a_plain_class_as_the_argument_differentiated():
+    layer = Dense(W, B)
+    srcgrad.check_grads(plain_argument, (layer, X), order=2)
+    gradient = srcgrad.grad(plain_argument)(layer, X)
+    assert isinstance(gradient, Dense) and gradient.W.shape == W.shape and gradient.b.shape == B.shape
+    vector, unflatten = srcgrad.flatten(layer)
+    assert vector.shape == (8,) and isinstance(unflatten(vector), Dense)
+
+
+def made_with_a_computing_init(W, x):
+    return np.sum(x @ Scaled2(W, 2.0).W)
+
+
+def test_a_class_whose_init_computes_is_refused_with_the_fix():
+    with pytest.raises(NoDerivativeRuleError, match=r"test_record_methods24.py:\d+:\d+: .*Scaled2.*@dataclass"):
+        srcgrad.grad(made_with_a_computing_init)(W, X)

@@ -687,7 +687,7 @@ add(sg.walked, [r(2), r()])  # a list's elements
 
 
 def leaves(t):
-    if pytree.is_dataclass_instance(t):
+    if pytree.is_record_instance(t):
         return leaves(tuple(pytree.children(t)))
     if isinstance(t, (tuple, list)):
         return [leaf for item in t for leaf in leaves(item)]
@@ -697,7 +697,7 @@ def leaves(t):
 def tmap(f, *trees):
     """``f`` over the leaves; a list stays a list (``np.block`` takes lists only), a dataclass
     instance an instance of its class."""
-    if pytree.is_dataclass_instance(trees[0]):
+    if pytree.is_record_instance(trees[0]):
         parts = tmap(f, *[tuple(pytree.children(t)) for t in trees])
         return pytree.rebuild(trees[0], parts)
     if isinstance(trees[0], (tuple, list)):

@@ -21,8 +21,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import inspect
 import keyword
 import linecache
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,16 +38,75 @@ def is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def is_dataclass_instance(x) -> bool:
-    """An instance of a ``@dataclass`` class (not the class itself): a node whose children are
-    its fields, like a namedtuple's, found by name."""
-    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+def is_record_instance(x) -> bool:
+    """An instance of a ``@dataclass`` class (not the class itself), or of a plain class whose
+    ``__init__`` only stores its parameters (``plain_fields``): a node whose children are its
+    fields, like a namedtuple's, found by name."""
+    if isinstance(x, type):
+        return False
+    return dataclasses.is_dataclass(x) or plain_fields(type(x)) is not None
+
+
+_PLAIN_FIELDS: dict = {}  # class -> its fields, or None (kept for the life of the class)
+
+
+def plain_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a plain class (not a dataclass) whose ``__init__`` does nothing but store
+    each of its parameters under its own name (``self.W = W``), in parameter order; None for
+    any other class. Its instance is then a container of those values, as a dataclass's: a
+    class with its own ``__new__``, ``__setattr__``, ``__getattribute__``, ``__getattr__`` or
+    ``__slots__``, an ``__init__`` that computes, checks or calls anything, is not."""
+    try:
+        return _PLAIN_FIELDS[cls]
+    except KeyError:
+        pass
+    except TypeError:  # (an unhashable class object)
+        return None
+    found = _PLAIN_FIELDS[cls] = _read_plain_fields(cls)
+    return found
+
+
+def _read_plain_fields(cls: type) -> tuple[str, ...] | None:
+    if cls.__module__ in ("builtins", "numpy") or dataclasses.is_dataclass(cls) or issubclass(cls, (*CONTAINERS, np.ndarray)):
+        return None
+    if cls.__new__ is not object.__new__ or cls.__setattr__ is not object.__setattr__:
+        return None
+    if cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
+        return None
+    if any("__slots__" in vars(c) for c in cls.__mro__[:-1]) or hasattr(cls, "__post_init__"):
+        return None
+    owner = next((c for c in cls.__mro__ if "__init__" in vars(c)), object)
+    init = vars(owner).get("__init__")
+    code = getattr(init, "__code__", None)
+    if owner is object or code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    fn = tree.body[0] if tree.body and isinstance(tree.body[0], ast.FunctionDef) else None
+    if fn is None or fn.decorator_list or fn.args.kwonlyargs or fn.args.posonlyargs or len(fn.args.args) < 2:
+        return None
+    self_name, *params = (a.arg for a in fn.args.args)
+    body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
+    stored = []
+    for s in body:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Attribute)
+                and isinstance(s.targets[0].value, ast.Name) and s.targets[0].value.id == self_name
+                and isinstance(s.value, ast.Name) and s.value.id == s.targets[0].attr):
+            return None
+        stored.append(s.value.id)
+    if sorted(stored) != sorted(params) or len(set(stored)) != len(stored):
+        return None
+    return tuple(params)
 
 
 def construction_changes_values(cls: type) -> str | None:
     """Why calling the dataclass ``cls`` may not store what it is given in its fields, or
     None where its ``__init__`` is the one ``@dataclass`` writes (and nothing else runs): only
     then is ``P(a, b)`` a container of ``a`` and ``b``, whose derivative is theirs."""
+    if plain_fields(cls) is not None:
+        return None  # its __init__ only stores what it is given
     owner = next((c for c in cls.__mro__ if "__init__" in vars(c)), object)
     init = vars(owner).get("__init__")
     code = getattr(init, "__code__", None)
@@ -63,13 +124,15 @@ def construction_changes_values(cls: type) -> str | None:
 
 def is_container(x) -> bool:
     """A tuple, list, dict, namedtuple or dataclass instance: a node of a pytree rather than a leaf."""
-    return isinstance(x, CONTAINERS) or is_dataclass_instance(x)
+    return isinstance(x, CONTAINERS) or is_record_instance(x)
 
 
 def field_names(x) -> tuple[str, ...]:
     """The names of a namedtuple's or dataclass instance's fields, in leaf order."""
     if is_namedtuple(x):
         return tuple(x._fields)
+    if not dataclasses.is_dataclass(x):
+        return plain_fields(type(x))
     return tuple(f.name for f in dataclasses.fields(x))
 
 
@@ -78,7 +141,7 @@ def children(x) -> list:
     a dataclass instance's fields in declaration order)."""
     if isinstance(x, dict):
         return list(x.values())
-    if is_dataclass_instance(x):
+    if is_record_instance(x):
         return [getattr(x, name) for name in field_names(x)]
     return list(x)
 
@@ -88,7 +151,7 @@ def keys(x) -> list:
     names, a sequence's positions (for messages that name a leaf's path)."""
     if isinstance(x, dict):
         return list(x.keys())
-    if is_dataclass_instance(x):
+    if is_record_instance(x):
         return list(field_names(x))
     return list(range(len(x)))
 
@@ -103,7 +166,7 @@ def rebuild(like, values):
     """
     if isinstance(like, dict):
         return dict(zip(like.keys(), values, strict=True))
-    if is_dataclass_instance(like):
+    if is_record_instance(like):
         made = object.__new__(type(like))
         for name, value in zip(field_names(like), values, strict=True):
             object.__setattr__(made, name, value)
@@ -144,7 +207,7 @@ def map_leaves(fn: Callable, tree, *others):
         if isinstance(tree, dict):
             parts = [[o[k] if isinstance(o, dict) else o for o in others] for k in tree]
         else:
-            by_position = [children(o) if is_dataclass_instance(o) else o for o in others]
+            by_position = [children(o) if is_record_instance(o) else o for o in others]
             parts = [[o[k] for o in by_position] for k in range(len(children(tree)))]
         return rebuild(tree, [map_leaves(fn, c, *p) for c, p in zip(children(tree), parts)])
     return fn(tree, *others)
@@ -163,7 +226,7 @@ def like(tree, template):
         return map_leaves(_zero_like, template)
     if isinstance(template, dict) and isinstance(tree, dict):
         return {k: like(tree.get(k), v) for k, v in template.items()}
-    if is_dataclass_instance(template) and type(tree) is type(template):
+    if is_record_instance(template) and type(tree) is type(template):
         return rebuild(template, [like(t, v) for t, v in zip(children(tree), children(template))])
     if isinstance(template, (tuple, list)):
         if isinstance(tree, np.ndarray) and tree.ndim and len(tree) == len(template):
@@ -207,7 +270,7 @@ def describe(tree) -> str:
         if isinstance(tree, dict):
             return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in tree.items()) + "}"
         inner = ", ".join(describe(c) for c in children(tree))
-        if is_dataclass_instance(tree):
+        if is_record_instance(tree):
             named = ", ".join(f"{k}={describe(c)}" for k, c in zip(field_names(tree), children(tree)))
             return f"{type(tree).__name__}({named})"
         if is_namedtuple(tree):
@@ -337,8 +400,8 @@ def _display(tree, specs, namespace: dict) -> str | None:
     cls = type(tree)
     if is_namedtuple(tree):
         arguments = ", ".join(parts)
-    elif is_dataclass_instance(tree) and construction_changes_values(cls) is None and all(
-        f.init for f in dataclasses.fields(tree)
+    elif is_record_instance(tree) and construction_changes_values(cls) is None and (
+        not dataclasses.is_dataclass(tree) or all(f.init for f in dataclasses.fields(tree))
     ):
         arguments = ", ".join(f"{name}={p}" for name, p in zip(field_names(tree), parts))
     else:

@@ -18,6 +18,7 @@ import inspect
 import types
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..core import pytree
@@ -31,13 +32,19 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
     checked when the function runs (``sg.require_class``; ``location``: a node's
     ``file:line:col``)."""
     classes = _record_names(node, env)
-    if not classes:
-        return
     rewritten: dict[str, set] = {}  # name -> the methods called through its class
     for n in tp.walk(node):
         if not isinstance(n, gast.Call):
             continue
         func = n.func
+        made = func.value if isinstance(func, gast.Attribute) else func
+        cls = _record_class(made, env) if isinstance(made, gast.Call) else None
+        if cls is not None:  # Linear(W)(x), Linear(W).apply(x): the instance made right there
+            method = func.attr if isinstance(func, gast.Attribute) else "__call__"
+            if plain_method(cls, method):
+                n.func = gast.copy_location(gast.Attribute(value=tp.clone(made.func), attr=method, ctx=gast.Load()), func)
+                n.args = [made, *n.args]
+            continue
         if isinstance(func, gast.Name) and func.id in classes:  # layer(x)
             receiver, method = func, "__call__"
         elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in classes:
@@ -135,7 +142,9 @@ def _record_class(value, env) -> type | None:
         return None
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
         return cls if cls.__getattribute__ is tuple.__getattribute__ else None
-    if not dataclasses.is_dataclass(cls) or pytree.construction_changes_values(cls) is not None:
+    if not (dataclasses.is_dataclass(cls) or pytree.plain_fields(cls) is not None):
+        return None
+    if pytree.construction_changes_values(cls) is not None:
         return None
     if own_arithmetic(cls) is not None or cls.__getattribute__ is not object.__getattribute__:
         return None
@@ -145,7 +154,10 @@ def _record_class(value, env) -> type | None:
 def plain_method(cls: type, method: str) -> bool:
     """Whether ``instance.method`` is the class's own function bound to the instance: not a
     field (which the instance holds), nor a static or class method, nor a property."""
-    fields = cls._fields if issubclass(cls, tuple) else tuple(f.name for f in dataclasses.fields(cls))
+    if method != "__call__" and any(hasattr(kind, method) for kind in (list, dict, str, np.ndarray)):
+        return False  # (named as a container's or array's method, read as one elsewhere: `k.sum()`)
+    fields = cls._fields if issubclass(cls, tuple) else tuple(f.name for f in dataclasses.fields(cls)) \
+        if dataclasses.is_dataclass(cls) else pytree.plain_fields(cls)
     if method in fields:
         return False
     try:

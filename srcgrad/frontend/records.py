@@ -73,16 +73,20 @@ def _dataclass_made(node: gast.Call, env) -> gast.Call | None:
     ``pytree.construction_changes_values``); any other call stays a call, refused while
     its values are active."""
     kind = env.static_value(node.func)
-    if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+    plain = pytree.plain_fields(kind) if isinstance(kind, type) else None
+    if not (isinstance(kind, type) and (dataclasses.is_dataclass(kind) or plain is not None)):
         return None
     if pytree.construction_changes_values(kind) is not None or own_arithmetic(kind) is not None:
         return None
     if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return None  # P(*xs), P(**d): which field gets what is known only when it runs
-    fields = [f for f in dataclasses.fields(kind) if f.init]
-    positional = [f.name for f in fields if not getattr(f, "kw_only", False)]
+    if plain is not None:  # (a plain class whose __init__ stores each parameter: its fields)
+        fields, positional = list(plain), list(plain)
+    else:
+        fields = [f.name for f in dataclasses.fields(kind) if f.init]
+        positional = [f.name for f in dataclasses.fields(kind) if f.init and not getattr(f, "kw_only", False)]
     names = positional[: len(node.args)] + [k.arg for k in node.keywords]
-    if len(node.args) > len(positional) or len(set(names)) < len(names) or not set(names) <= {f.name for f in fields}:
+    if len(node.args) > len(positional) or len(set(names)) < len(names) or not set(names) <= set(fields):
         return None  # too many values, one given twice, an unknown keyword: Python's own error
     env.made["sg"] = runtime
     values = gast.Tuple(elts=list(node.args) + [k.value for k in node.keywords], ctx=gast.Load())

@@ -130,8 +130,8 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
             if not isinstance(root, gast.Name) or is_missing(env.lookup(root.id)):  # a local name
                 continue
             value = env.lookup(root.id)
-            if isinstance(value, types.ModuleType):
-                continue  # np.append(x, v) is a function; np.x = v is refused as an assignment to an attribute
+            if isinstance(value, types.ModuleType) or (isinstance(value, type) and isinstance(s, gast.Call)):
+                continue  # np.append(x, v), C.update(p, v) are functions; np.x = v is refused as an assignment to an attribute
             direct = target is root or (isinstance(target, gast.Subscript) and target.value is root)
             if direct and isinstance(value, (list, dict)):
                 continue  # LOG.append(float(loss)), SEEN[k] = v: a record kept aside, never differentiated

@@ -22,7 +22,8 @@ from ..core.pytree import (
     construction_changes_values,
     field_names,
     is_container,
-    is_dataclass_instance,
+    is_record_instance,
+    plain_fields,
     rebuild,
 )
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
@@ -35,8 +36,8 @@ def add(a, b):
         return b
     if b is None or (_is_plain_zero(b) and is_container(a)):
         return a
-    if is_dataclass_instance(a) or is_dataclass_instance(b):  # field by field, in a's class
-        kept = a if is_dataclass_instance(a) else b
+    if is_record_instance(a) or is_record_instance(b):  # field by field, in a's class
+        kept = a if is_record_instance(a) else b
         return rebuild(kept, [add(x, y) for x, y in zip(children(a), children(b), strict=True)])
     if isinstance(a, (tuple, list)):
         if isinstance(b, (tuple, list)) and len(a) != len(b):
@@ -280,14 +281,14 @@ def require_class(value, cls: type, methods: tuple, where: str, name: str) -> No
 def _same_method(kind: type, cls: type, method: str) -> bool:
     """Whether ``instance.method`` of a ``kind`` is ``cls``'s function (not a field of its own)."""
     fields = kind._fields if issubclass(kind, tuple) else [f.name for f in dataclasses.fields(kind)] \
-        if dataclasses.is_dataclass(kind) else ()
+        if dataclasses.is_dataclass(kind) else plain_fields(kind) or ()
     return method not in fields and inspect.getattr_static(kind, method, None) is inspect.getattr_static(cls, method)
 
 
 def record_cotangent(g, values, names=None):
     """The cotangent of each value ``record`` was given: a namedtuple's in field order, a
     dataclass's from the fields ``names`` (the others held defaults: constants)."""
-    if names is None or not is_dataclass_instance(g):
+    if names is None or not is_record_instance(g):
         return unsequence(g, values)
     return tuple(getattr(g, name) for name in names)
 
@@ -306,7 +307,7 @@ def replaced(p, values, names, at=None):
     holding ``values`` in the fields ``names`` and ``p``'s values in the others. Refused where
     the class's construction may not store what it is given (``pytree.construction_changes_values``):
     its fields' derivatives would not be those values'."""
-    why = construction_changes_values(type(p)) if is_dataclass_instance(p) else None
+    why = construction_changes_values(type(p)) if is_record_instance(p) else None
     if why is not None:
         raise UnsupportedSyntaxError(
             f"`dataclasses.replace(...)` of a {type(p).__name__}", Location.parse(at),
@@ -318,7 +319,7 @@ def replaced(p, values, names, at=None):
 def replaced_cotangents(g, p, values, names):
     """The cotangents of ``p`` and ``values`` in ``replaced(p, values, names)``: each field's
     goes to the value it holds (``p``'s replaced fields get zeros)."""
-    if not is_dataclass_instance(g):  # an exact zero: nothing reached the new instance
+    if not is_record_instance(g):  # an exact zero: nothing reached the new instance
         return zeros_like(p), tuple(zeros_like(v) for v in values)
     given = dense(children(g), children(p))
     kept = [zeros_like(v) if n in names else b for n, v, b in zip(field_names(p), children(p), given, strict=True)]
@@ -327,7 +328,7 @@ def replaced_cotangents(g, p, values, names):
 
 def replaced_tangent(tp, tvalues, p, values, names):
     """The tangent of ``replaced(p, values, names)`` from ``tp`` and ``tvalues``, theirs."""
-    tp = tp if is_dataclass_instance(tp) else zeros_like(p)
+    tp = tp if is_record_instance(tp) else zeros_like(p)
     new = dict(zip(names, dense(tvalues if isinstance(tvalues, tuple) else [None] * len(values), values), strict=True))
     return rebuild(p, [new.get(n, t) for n, t in zip(field_names(p), dense(children(tp), children(p)), strict=True)])
 

@@ -32,7 +32,7 @@ def unindex(g, x, index):
         if _class_constant(x, index):
             return zeros_like(x)
         index = _position(x, index)
-    if isinstance(x, (tuple, list)) or pytree.is_dataclass_instance(x):
+    if isinstance(x, (tuple, list)) or pytree.is_record_instance(x):
         parts = [zeros_like(v) for v in pytree.children(x)]
         if isinstance(index, slice):
             for k, gk in zip(range(*index.indices(len(x))), g, strict=True):
@@ -57,7 +57,7 @@ def _class_constant(x, name: str) -> bool:
     """Whether ``x.name`` of a dataclass instance is a plain value its class holds (a
     ``ClassVar``, a class attribute): the same for every instance, with no derivative. Not a
     property, a method or anything else that computes its value."""
-    if not pytree.is_dataclass_instance(x) or name in pytree.field_names(x) or name in getattr(x, "__dict__", {}):
+    if not pytree.is_record_instance(x) or name in pytree.field_names(x) or name in getattr(x, "__dict__", {}):
         return False
     for owner in type(x).__mro__:
         if name in vars(owner):
@@ -70,7 +70,7 @@ def _position(x, index):
     other indices as given."""
     if not isinstance(index, str):
         return index
-    if pytree.is_namedtuple(x) or pytree.is_dataclass_instance(x):
+    if pytree.is_namedtuple(x) or pytree.is_record_instance(x):
         names = pytree.field_names(x)
         if index in names:
             return names.index(index)
@@ -171,7 +171,7 @@ def copy(x):
     makes a new one)."""
     if isinstance(x, tuple):
         return x if pytree.is_namedtuple(x) else list(x)
-    if pytree.is_dataclass_instance(x):
+    if pytree.is_record_instance(x):
         return x
     if isinstance(x, np.ndarray):
         return _same_layout_copy(x)
@@ -378,7 +378,7 @@ def add_at(b, index, g):
         return b
     if isinstance(b, (list, dict)):
         b[index] = add(b.get(index) if isinstance(b, dict) else b[index], g)
-    elif isinstance(b, tuple) or pytree.is_dataclass_instance(b):  # a new one: it may be shared
+    elif isinstance(b, tuple) or pytree.is_record_instance(b):  # a new one: it may be shared
         if isinstance(index, str) and _class_constant(b, index):
             return b  # a constant of the class: nothing to add
         parts = pytree.children(b)
