@@ -137,8 +137,11 @@ def _compare_vectors(analytic, numeric, rtol, atol, f, mode):
         )
     err = np.abs(analytic - numeric)
     bound = atol + rtol * np.maximum(np.abs(numeric), 1.0)
-    if np.any(err > bound):
-        k = int(np.argmax(err - bound))
+    # a NaN (or inf) where the differences are finite is a wrong derivative too (`err > bound`
+    # is False for it); NaN in both is the function's own NaN there
+    wrong = ~(err <= bound) & ~(np.isnan(analytic) & np.isnan(numeric))
+    if np.any(wrong):
+        k = int(np.argmax(np.where(wrong, np.nan_to_num(err - bound, nan=np.inf), -np.inf)))
         raise AssertionError(
             f"{getattr(f, '__name__', f)}: {mode}-mode derivative entry {k} is {analytic[k]!r} "
             f"but finite differences give {numeric[k]!r}"

@@ -412,6 +412,31 @@ def test_check_grads_catches_a_wrong_rule_on_a_pytree():
         srcgrad.check_grads(uses_the_wrong_rule, ({"w": np.array([0.3, 0.9]), "b": 1.0},), modes=("rev",))
 
 
+def cube_with_a_nan_tangent(x):
+    return x**3
+
+
+@srcgrad.register_jvp(cube_with_a_nan_tangent)
+def _nan_jvp(dx, ans, x):
+    return dx * 3 * x**2 * np.where(x < 0, np.nan, 1.0)  # NaN where x < 0: a wrong rule
+
+
+@srcgrad.register_vjp(cube_with_a_nan_tangent)
+def _cube_vjp(g, ans, x):
+    return g * 3 * x**2
+
+
+def uses_the_nan_rule(x):
+    return cube_with_a_nan_tangent(x)
+
+
+def test_check_grads_catches_a_nan_derivative_where_differences_are_finite():
+    """``err > bound`` is False for a NaN: the vector comparison passed it (probe 24)."""
+    with pytest.raises(AssertionError, match="entry 0 is np.float64\\(nan\\)"):
+        srcgrad.check_grads(uses_the_nan_rule, (np.array([-1.0, 2.0]),), modes=("fwd",))
+    srcgrad.check_grads(uses_the_nan_rule, (np.array([1.0, 2.0]),), modes=("fwd", "rev"))
+
+
 def scaled_tree(p):
     return p[0] * np.sum(p[1])
 
