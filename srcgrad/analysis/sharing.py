@@ -288,15 +288,21 @@ class SharingFacts(Problem):
                 facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
             return facts
         name = target.id
-        facts = _without_results(facts, name)
+        # most rebindings are of a name in no share: then the steps below that drop or link
+        # its shares find none (one look at the facts, not one per step)
+        involved = _involves(facts, name)
+        if involved:
+            facts = _without_results(facts, name)
         if is_inplace(s):
             facts = self._stale_after_update(facts, name, s)
             if isinstance(s.value, gast.Name) and name in self.relevant:
                 share = Share(s.value.id, name, "same", s, always=True, result=True)
                 facts = Facts({**facts, share.key: share})
             return facts
-        lost = self._lost_links(facts, name, s)
-        facts = _without(self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s), name)
+        lost = self._lost_links(facts, name, s) if involved else None
+        facts = self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s)
+        if involved:  # (an index rebound makes lost links of the share's own names)
+            facts = _without(facts, name)
         made = self.shares_made(s, name, self.ops[id(s)]) if name in self.relevant else ()
         if made:  # (facts may be the ones before s: a new dict)
             facts = Facts({**facts, **{share.key: share for share in made}})
@@ -1880,6 +1886,14 @@ def share_order(share: Share):
 def _index_reads(facts: dict, name: str, names_in) -> bool:
     """Whether the index of a share in ``facts`` reads ``name`` (``names_in``: an index's names)."""
     return any(sh.how == "part" and sh.index is not None and name in names_in(sh.index) for sh in facts.values())
+
+
+def _involves(facts: dict, name: str) -> bool:
+    """Whether ``name`` is in a share of ``facts``."""
+    for sh in facts.values():
+        if sh.ref == name or sh.base == name:
+            return True
+    return False
 
 
 def _without(facts: dict, name: str) -> Facts:
