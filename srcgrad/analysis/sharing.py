@@ -288,11 +288,8 @@ class SharingFacts(Problem):
                 facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
             return facts
         name = target.id
-        # most rebindings are of a name in no share: then the steps below that drop or link
-        # its shares find none (one look at the facts, not one per step)
-        involved = _involves(facts, name)
-        if involved:
-            facts = _without_results(facts, name)
+        involved = _involves(facts, name)  # (most rebindings: of a name in no share, none to drop)
+        facts = _without_results(facts, name) if involved else facts
         if is_inplace(s):
             facts = self._stale_after_update(facts, name, s)
             if isinstance(s.value, gast.Name) and name in self.relevant:
@@ -301,8 +298,7 @@ class SharingFacts(Problem):
             return facts
         lost = self._lost_links(facts, name, s) if involved else None
         facts = self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s)
-        if involved:  # (an index rebound makes lost links of the share's own names)
-            facts = _without(facts, name)
+        facts = _without(facts, name) if involved else facts  # (a lost link an index makes: its share's names)
         made = self.shares_made(s, name, self.ops[id(s)]) if name in self.relevant else ()
         if made:  # (facts may be the ones before s: a new dict)
             facts = Facts({**facts, **{share.key: share for share in made}})
