@@ -289,15 +289,17 @@ class SharingFacts(Problem):
                 facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
             return facts
         name = target.id
-        facts = _without_results(facts, name)
+        involved = _involves(facts, name)  # (most rebindings: of a name in no share, none to drop)
+        facts = _without_results(facts, name) if involved else facts
         if is_inplace(s):
             facts = self._stale_after_update(facts, name, s)
             if isinstance(s.value, gast.Name) and name in self.relevant:
                 share = Share(s.value.id, name, "same", s, always=True, result=True)
                 facts = Facts({**facts, share.key: share})
             return facts
-        lost = self._lost_links(facts, name, s)
-        facts = _without(self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s), name)
+        lost = self._lost_links(facts, name, s) if involved else None
+        facts = self._index_rebound(Facts({**facts, **lost}) if lost else facts, name, s)
+        facts = _without(facts, name) if involved else facts  # (a lost link an index makes: its share's names)
         made = self.shares_made(s, name, self.ops[id(s)]) if name in self.relevant else ()
         if made:  # (facts may be the ones before s: a new dict)
             facts = Facts({**facts, **{share.key: share for share in made}})
@@ -1886,6 +1888,14 @@ def share_order(share: Share):
 def _index_reads(facts: dict, name: str, names_in) -> bool:
     """Whether the index of a share in ``facts`` reads ``name`` (``names_in``: an index's names)."""
     return any(sh.how == "part" and sh.index is not None and name in names_in(sh.index) for sh in facts.values())
+
+
+def _involves(facts: dict, name: str) -> bool:
+    """Whether ``name`` is in a share of ``facts``."""
+    for sh in facts.values():
+        if sh.ref == name or sh.base == name:
+            return True
+    return False
 
 
 def _without(facts: dict, name: str) -> Facts:

@@ -22,6 +22,54 @@ def _parse(source: str) -> tuple:
     return tuple(body)
 
 
+@cache
+def _plans(source: str) -> tuple:
+    """``_parse(source)``'s statements as plans for ``_made`` (worked out once per snippet)."""
+    return tuple(_plan(s) for s in _parse(source))
+
+
+def _plan(node):
+    """How ``_made`` makes a copy of the snippet's ``node``: ``(type, the node, fields)``, each
+    field ``(name, how, value)``: ``how`` 0 for a value shared (a string, ``Load()``), 1 for
+    a node made from its plan, 2 for a list of such plans or shared values. A snippet's
+    nodes have their fields and nothing else (``_parse`` drops the locations), so this is
+    ``substituted``'s copy with the type tests done once."""
+    cls = type(node)
+    fields = []
+    old = node.__dict__
+    for f in cls._fields:
+        v = old.get(f, _MISSING)
+        if v is _MISSING:
+            v = getattr(node, f, None)
+        if type(v) is list:
+            fields.append((f, 2, [_plan(n) if type(n) not in _LEAVES and isinstance(n, _AST) else n for n in v]))
+        elif type(v) not in _LEAVES and isinstance(v, _AST):
+            fields.append((f, 1, _plan(v)))
+        else:
+            fields.append((f, 0, v))
+    assert not (old.keys() - set(cls._fields)), "a snippet's node holds only its fields"
+    return cls, node, tuple(fields)
+
+
+def _made(plan, subs: dict):
+    """A copy of a snippet's node with ``subs`` filled in: ``substituted(node, subs)``."""
+    cls, node, plan_fields = plan
+    if cls is gast.Name and subs:
+        value = subs.get(node.__dict__["id"])
+        if value is not None:
+            return _filled(node, value, False)
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for f, how, v in plan_fields:
+        if how == 0:
+            fields[f] = v
+        elif how == 1:
+            fields[f] = _made(v, subs)
+        else:
+            fields[f] = [_made(n, subs) if type(n) is tuple else n for n in v]
+    return new
+
+
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 _MISSING = object()
 
@@ -59,7 +107,7 @@ def substituted(node, subs: dict, as_expression: bool = False):
             v = getattr(node, f, None)
         if type(v) is list:
             fields[f] = [substituted(n, subs, as_expression) for n in v]
-        elif isinstance(v, _AST):
+        elif type(v) not in _LEAVES and isinstance(v, _AST):  # (``Load()`` & co are shared)
             fields[f] = substituted(v, subs, as_expression)
         else:
             fields[f] = v
@@ -110,7 +158,7 @@ def _plain_attributes(node_type: type) -> frozenset:
 
 def _filled(name: gast.Name, value, as_expression: bool):
     if isinstance(value, str):
-        return gast.Name(id=value, ctx=type(name.ctx)(), annotation=None, type_comment=None)
+        return node_of(gast.Name, id=value, ctx=node_of(type(name.ctx)), annotation=None, type_comment=None)
     if as_expression:
         return load(value)
     value = clone(value)
@@ -130,16 +178,26 @@ _LEAVES = frozenset(
 
 def _set_store(node) -> None:
     if isinstance(node, (gast.Name, gast.Attribute, gast.Subscript)):
-        node.ctx = gast.Store()
+        node.ctx = node_of(gast.Store)
     if isinstance(node, (gast.Tuple, gast.List)):
-        node.ctx = gast.Store()
+        node.ctx = node_of(gast.Store)
         for elt in node.elts:
             _set_store(elt)
 
 
+def node_of(node_type: type, **fields):
+    """``node_type(**fields)``, made as gast's constructor makes it from keywords (its fields
+    put in the node's ``__dict__``), without the call of that constructor (the transformations
+    make a great many names and contexts)."""
+    node = node_type.__new__(node_type)
+    if fields:
+        node.__dict__.update(fields)
+    return node
+
+
 def stmts(source: str, **subs) -> list:
     """The statements of ``source`` with placeholders replaced."""
-    return [substituted(s, subs) for s in _parse(source)]
+    return [_made(plan, subs) for plan in _plans(source)]
 
 
 def stmt(source: str, **subs):
@@ -153,8 +211,8 @@ def expr(source: str, **subs):
 
 
 def name(identifier: str, store: bool = False) -> gast.Name:
-    ctx = gast.Store() if store else gast.Load()
-    return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
+    return node_of(gast.Name, id=identifier, ctx=node_of(gast.Store if store else gast.Load), annotation=None,
+                   type_comment=None)
 
 
 def int_literal(node) -> int | None:
@@ -168,7 +226,7 @@ def int_literal(node) -> int | None:
 
 
 def const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
+    return node_of(gast.Constant, value=value, kind=None)
 
 
 WRITTEN = "srcgrad_written"  # a number the user wrote (or computed from numbers the user wrote)
@@ -188,7 +246,7 @@ def mark_written(node, *sources) -> gast.Constant:
 
 
 def assign(target: str, value) -> gast.Assign:
-    return gast.Assign(targets=[name(target, store=True)], value=value, type_comment=None)
+    return node_of(gast.Assign, targets=[name(target, store=True)], value=value, type_comment=None)
 
 
 def load(node):
@@ -196,7 +254,7 @@ def load(node):
     node = clone(node)
     for sub in walk(node):
         if hasattr(sub, "ctx") and not isinstance(sub.ctx, gast.Load):
-            sub.ctx = gast.Load()
+            sub.ctx = node_of(gast.Load)
     return node
 
 
@@ -350,7 +408,7 @@ COMMENT_MARK = "\x00srcgrad-comment\x00"
 
 def comment(text: str) -> gast.Expr:
     """A ``# text`` line in generated code; ``emit`` turns the marker into a comment."""
-    return gast.Expr(value=gast.Constant(value=COMMENT_MARK + text, kind=None))
+    return node_of(gast.Expr, value=node_of(gast.Constant, value=COMMENT_MARK + text, kind=None))
 
 
 def is_comment(node) -> bool:
