@@ -70,6 +70,7 @@ FEATURES = (
     "rebind_iterable", "method", "bound_method", "pytree", "signed_power",
     "helper_writes", "inplace_value", "dict_update_value", "list_alias", "list_alias_repeat",
     "dict_merge", "dict_merge_names", "method_effect", "method_dropped", "list_pop_at",
+    "record_method",
 )
 # Forms that hit a known bug, left out unless asked for by name (dict key insertion and
 # rebinding the iterable of a `for` inside it are fixed): a dict's update read as a value,
@@ -108,6 +109,7 @@ NEW_STATEMENTS = (
     ("method_effect", "_method_effect", 0.002),
     ("method_dropped", "_method_dropped", 0.004),
     ("list_pop_at", "_list_pop_at", 0.004),
+    ("record_method", "_record_method", 0.004),
 )
 FOCUSED = 0.08
 # Failures already reported (tests/test_fuzz_regressions.py has each, as a strict xfail),
@@ -636,6 +638,31 @@ class Generator:
             read = f"np.sum({obj}.xs[-1])" if "append" in write else f"np.tanh({obj}.total)"
             self.emit(indent, f"{target} = {read if 'last' not in write else f'np.sum({obj}.last)'}")
             scope[target] = Var("s")
+
+    def _record_method(self, scope, indent, loops, outer):
+        """An instance of the program's own plain class or dataclass, made here from values
+        with derivatives; its methods (``r(v)``, ``r.energy()``, one calling another through
+        ``self``) and fields read: followed through the class."""
+        self.used.add("record_method")
+        cls = self.fresh("R")
+        if self.coin(0.5):
+            head = ["import dataclasses", "", "", "@dataclasses.dataclass", f"class {cls}:",
+                    "    w: np.ndarray", "    c: float", ""]
+        else:
+            head = [f"class {cls}:", "    def __init__(self, w, c):", "        self.w = w", "        self.c = c", ""]
+        inner = {"v": Var("v"), "self.w": Var("v"), "self.c": Var("s")}
+        call = self.bounded(inner, "v", 1)
+        self.classes += head + [
+            "    def __call__(self, v):", f"        return {call} * self.c + np.tanh(self.w * v)", "",
+            "    def energy(self):", f"        return np.sum(self(self.w)) * {self.pick(CONSTANTS)}", "", "",
+        ]
+        r = self.fresh("r")
+        self.emit(indent, f"{r} = {cls}({self.bounded(scope, 'v', 1)}, {self.bounded(scope, 's', 1)})")
+        target = self.fresh("a")
+        use = self.pick([f"np.sum({r}({self.bounded(scope, 'v', 1)}))", f"{r}.energy()",
+                         f"{r}.energy() + np.sum({r}.w) * {r}.c"])
+        self.emit(indent, f"{target} = {use}")
+        scope[target] = Var("s")
 
     def _method_dropped(self, scope, indent, loops, outer):
         """A method that changes nothing, called for its effect, its value dropped: followed."""
