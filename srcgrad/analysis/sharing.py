@@ -1892,15 +1892,12 @@ def _index_reads(facts: dict, name: str, names_in) -> bool:
 
 def _involves(facts: dict, name: str) -> bool:
     """Whether ``name`` is in a share of ``facts``."""
-    for sh in facts.values():
-        if sh.ref == name or sh.base == name:
-            return True
-    return False
+    return any(sh.ref == name or sh.base == name for sh in facts.values())
 
 
 def _without(facts: dict, name: str) -> Facts:
     """The shares left once ``name`` is bound to a new value (``facts`` themselves where it is in none)."""
-    if not any(s.ref == name or s.base == name for s in facts.values()):
+    if not _involves(facts, name):
         return facts
     return Facts({k: s for k, s in facts.items() if s.ref != name and s.base != name})
 

@@ -25,6 +25,7 @@ import inspect
 import keyword
 import linecache
 import textwrap
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +48,8 @@ def is_record_instance(x) -> bool:
     return dataclasses.is_dataclass(x) or plain_fields(type(x)) is not None
 
 
-_PLAIN_FIELDS: dict = {}  # class -> its fields, or None (kept for the life of the class)
+_PLAIN_FIELDS = weakref.WeakKeyDictionary()  # class -> its fields, or None (a class redefined lets go)
+_NO_FIELDS = frozenset({float, int, complex, bool, str, np.ndarray, np.float64, np.float32, np.int64, type(None)})  # (asked most: no lookup)
 
 
 def plain_fields(cls: type) -> tuple[str, ...] | None:
@@ -56,11 +58,13 @@ def plain_fields(cls: type) -> tuple[str, ...] | None:
     any other class. Its instance is then a container of those values, as a dataclass's: a
     class with its own ``__new__``, ``__setattr__``, ``__getattribute__``, ``__getattr__`` or
     ``__slots__``, an ``__init__`` that computes, checks or calls anything, is not."""
+    if cls in _NO_FIELDS:
+        return None
     try:
         return _PLAIN_FIELDS[cls]
     except KeyError:
         pass
-    except TypeError:  # (an unhashable class object)
+    except TypeError:  # (a class that cannot be weakly referenced: not looked into)
         return None
     found = _PLAIN_FIELDS[cls] = _read_plain_fields(cls)
     return found
@@ -128,12 +132,18 @@ def is_container(x) -> bool:
 
 
 def field_names(x) -> tuple[str, ...]:
-    """The names of a namedtuple's or dataclass instance's fields, in leaf order."""
-    if is_namedtuple(x):
-        return tuple(x._fields)
-    if not dataclasses.is_dataclass(x):
-        return plain_fields(type(x))
-    return tuple(f.name for f in dataclasses.fields(x))
+    """The names of a namedtuple's or record instance's fields, in leaf order."""
+    return class_field_names(type(x))
+
+
+def class_field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a namedtuple class, a dataclass or a plain record class (``plain_fields``);
+    none for any other class."""
+    if issubclass(cls, tuple):
+        return tuple(getattr(cls, "_fields", ()))
+    if dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls))
+    return plain_fields(cls) or ()
 
 
 def children(x) -> list:

@@ -1,12 +1,14 @@
-"""Method calls on a dataclass or namedtuple instance the function makes, written through
-its class: ``layer = Linear(W, b); layer.apply(x)`` is ``Linear.apply(layer, x)``, and
-``layer(x)`` is ``Linear.__call__(layer, x)``.
+"""Method calls on a record instance (a namedtuple, a dataclass, a plain class whose
+``__init__`` only stores its parameters), written through its class: ``layer = Linear(W,
+b); layer.apply(x)`` is ``Linear.apply(layer, x)``, and ``layer(x)`` is
+``Linear.__call__(layer, x)``.
 
 ``records`` makes such an instance a container of its fields, whose derivatives srcgrad
 follows; a method of it, called on the value, is known only when it runs. Where every
 binding of the name is a construction of one class, the value's class is that class, and
-(its ``__init__`` the one ``@dataclass`` writes, or a namedtuple's) its only instance
-attributes are its fields: ``layer.apply`` is the class's function, bound to ``layer``.
+its only instance attributes are its fields: ``layer.apply`` is the class's function,
+bound to ``layer``. A parameter annotated with the class, and ``self`` in one of its
+methods, are taken to be one too, checked when the function runs (``sg.require_class``).
 A field (``act: Callable``), a static or class method, or a name bound any other way is
 left as written.
 """
@@ -104,7 +106,6 @@ def _record_names(node: gast.FunctionDef, env) -> dict:
             if cls is not None and found.get(name, (cls,))[0] is cls:
                 found[name] = (cls, n.value.func)
                 made.add(id(n.targets[0]))
-                continue
     for n in tp.walk(node):  # any other binding: the name may hold something else
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and id(n) not in made:
             excluded.add(n.id)
@@ -156,9 +157,7 @@ def plain_method(cls: type, method: str) -> bool:
     field (which the instance holds), nor a static or class method, nor a property."""
     if method != "__call__" and any(hasattr(kind, method) for kind in (list, dict, str, np.ndarray)):
         return False  # (named as a container's or array's method, read as one elsewhere: `k.sum()`)
-    fields = cls._fields if issubclass(cls, tuple) else tuple(f.name for f in dataclasses.fields(cls)) \
-        if dataclasses.is_dataclass(cls) else pytree.plain_fields(cls)
-    if method in fields:
+    if method in pytree.class_field_names(cls):
         return False
     try:
         found = inspect.getattr_static(cls, method)

@@ -19,11 +19,11 @@ import numpy as np
 
 from ..core.pytree import (
     children,
+    class_field_names,
     construction_changes_values,
     field_names,
     is_container,
     is_record_instance,
-    plain_fields,
     rebuild,
 )
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
@@ -280,9 +280,8 @@ def require_class(value, cls: type, methods: tuple, where: str, name: str) -> No
 
 def _same_method(kind: type, cls: type, method: str) -> bool:
     """Whether ``instance.method`` of a ``kind`` is ``cls``'s function (not a field of its own)."""
-    fields = kind._fields if issubclass(kind, tuple) else [f.name for f in dataclasses.fields(kind)] \
-        if dataclasses.is_dataclass(kind) else plain_fields(kind) or ()
-    return method not in fields and inspect.getattr_static(kind, method, None) is inspect.getattr_static(cls, method)
+    return method not in class_field_names(kind) and \
+        inspect.getattr_static(kind, method, None) is inspect.getattr_static(cls, method)
 
 
 def record_cotangent(g, values, names=None):

@@ -88,7 +88,7 @@ def sorted_parts(parts, like):
 
 
 def _numbers(items) -> bool:
-    return not any(_items([v]) or np.ndim(v) for v in items)
+    return not _items(items) and not any(np.ndim(v) for v in items)
 
 
 def _items(xs) -> bool:

@@ -280,9 +280,7 @@ def _is_int(index, counters: set[str]) -> bool:
     """An int constant (``-1`` too) or a ``range`` loop's counter."""
     if isinstance(index, gast.Name):
         return index.id in counters
-    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
-        index = index.operand
-    return isinstance(index, gast.Constant) and type(index.value) is int
+    return tp.int_literal(index) is not None
 
 
 def _is_text(index) -> bool:
