@@ -271,12 +271,18 @@ def _check_differentiable(value, name: str) -> None:
         )
     if pytree.is_container(value):
         for key, child in zip(pytree.keys(value), pytree.children(value)):
-            if child is not None:
+            if child is not None and not pytree.is_static(child):  # (configuration: no derivative)
                 _check_differentiable(child, f"{name}[{key!r}]")
         return
     if kind in ("b", "i", "u"):
         scalar = isinstance(value, (bool, int, np.generic))
         what = ("a bool" if kind == "b" else "an int") if scalar else f"an array of dtype {value.dtype}"
+        if "[" in name:  # a leaf of a pytree: a count or a flag in a model, or a parameter written 1
+            raise TypeError(
+                f"cannot differentiate with respect to {name!r}: it is {what}; make it a float if it "
+                f"is a parameter (1.0, not 1), or keep a count or flag out of the differentiated "
+                f"argument (pass it as an argument of its own, or hold it as a string or class attribute)"
+            )
         raise TypeError(
             f"cannot differentiate with respect to {name!r}: it is {what}; pass a float "
             f"value instead, e.g. {name}.astype(float) or float({name})"

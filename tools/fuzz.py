@@ -642,7 +642,8 @@ class Generator:
     def _record_method(self, scope, indent, loops, outer):
         """An instance of the program's own plain class or dataclass, made here from values
         with derivatives; its methods (``r(v)``, ``r.energy()``, one calling another through
-        ``self``) and fields read: followed through the class."""
+        ``self``) and fields read: followed through the class; and a function given it, whose
+        parameter's class is known only when it runs (``driver.dynamic``)."""
         self.used.add("record_method")
         cls = self.fresh("R")
         if self.coin(0.5):
@@ -655,12 +656,14 @@ class Generator:
         self.classes += head + [
             "    def __call__(self, v):", f"        return {call} * self.c + np.tanh(self.w * v)", "",
             "    def energy(self):", f"        return np.sum(self(self.w)) * {self.pick(CONSTANTS)}", "", "",
+            # a function given the instance, its class unknown there: followed when it runs
+            f"def use_{cls}(o, v):", f"    return np.sum(o(v)) + o.energy() * {self.pick(CONSTANTS)}", "", "",
         ]
         r = self.fresh("r")
         self.emit(indent, f"{r} = {cls}({self.bounded(scope, 'v', 1)}, {self.bounded(scope, 's', 1)})")
         target = self.fresh("a")
         use = self.pick([f"np.sum({r}({self.bounded(scope, 'v', 1)}))", f"{r}.energy()",
-                         f"{r}.energy() + np.sum({r}.w) * {r}.c"])
+                         f"{r}.energy() + np.sum({r}.w) * {r}.c", f"use_{cls}({r}, {self.bounded(scope, 'v', 1)})"])
         self.emit(indent, f"{target} = {use}")
         scope[target] = Var("s")
 

@@ -27,7 +27,16 @@ from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import bound_names, call_layout, is_append, linked_groups, target_of, whole_index
+from ..core.ir import (
+    bound_names,
+    call_layout,
+    is_append,
+    linked_groups,
+    method_of_active,
+    receiver_name,
+    target_of,
+    whole_index,
+)
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from ..frontend.wrappers import own_signature
@@ -356,16 +365,16 @@ class ForwardTransformer(JumpEdges):
         """``y = g(a)`` with ``g`` known only at run time -> ``y, dy = g_call.jvp((da,), g, a)``."""
         target = target_of(s)
         call = op.call
-        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
-        if isinstance(receiver, gast.Name) and receiver.id in state:
-            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
-        layout, passed, keywords, entries = call_layout(call)
+        method = method_of_active(call, state.__contains__)
+        if method is None and receiver_name(call) in state:
+            raise self.classifier.error(op)  # a list's, dict's or array's method: not followed
+        layout, passed, keywords, entries = call_layout(call, method is not None)
         active = [(p, a) for p, a in entries if isinstance(a, gast.Name) and a.id in state]
-        site = self.call_site(op, layout, [p for p, _ in active])
+        site = self.call_site(op, layout, [p for p, _ in active], method)
         tangents = gast.Tuple(elts=[tp.name(self.tangent(a.id)) for _, a in active], ctx=gast.Load())
         value = gast.Call(
             func=gast.Attribute(value=tp.name(site), attr="jvp", ctx=gast.Load()),
-            args=[tangents, tp.load(call.func)] + passed, keywords=keywords,
+            args=[tangents, tp.load(call.func.value if method else call.func)] + passed, keywords=keywords,
         )
         value.srcgrad_effects = True  # the callee may change its object: never dropped as dead
         state[target] = False

@@ -388,7 +388,7 @@ class Classifier:
                 return changed
         if isinstance(receiver, gast.Name) and is_missing(self.env.lookup(receiver.id)) and op.kind != "pop" and not fix:
             # a method of a value made in the function (kw.get, d.logpdf): no function to give a rule
-            fix = _local_method_fix(op.call.func.attr, self.parsed.as_written(receiver.id))
+            fix = local_method_fix(op.call.func.attr, self.parsed.as_written(receiver.id))
         if op.kind == "pop" or (receiver is not None and op.call.func.attr == "pop"):  # (xs.pop(i) too)
             fix = _POP_FIX if op.kind == "pop" else _POP_AT_FIX
         return NoDerivativeRuleError(label, location, self.mode, fix)
@@ -541,7 +541,7 @@ _METHOD_FIXES = {
 }
 
 
-def _local_method_fix(method: str, receiver: str) -> str:
+def local_method_fix(method: str, receiver: str) -> str:
     fix = _METHOD_FIXES.get(method, (
         "write it with operations srcgrad differentiates, or, for a method of your own "
         f"dataclass or namedtuple class C, call it through the class (`C.{method}({receiver}, ...)`) "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from . import templates as tp
 
@@ -187,7 +188,7 @@ def parameter_names(fn: gast.FunctionDef) -> list[str]:
 CALLEE = "<callee>"  # the entry of a run-time call for the callee itself (no keyword is named so)
 
 
-def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
+def call_layout(call: gast.Call, through_receiver: bool = False) -> tuple[tuple, list, list, list]:
     """How generated code hands ``call``'s arguments to a run-time call site.
 
     Returns ``(layout, passed, keywords, entries)``: ``layout`` has ``"arg"``,
@@ -196,10 +197,14 @@ def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
     ``entries`` each argument as ``(key, atom)`` with ``key`` its position in
     ``layout`` or its keyword name; a callee that is a variable is the entry
     ``(CALLEE, name)``: a closure's captured values are differentiated through it.
+    ``through_receiver``: a method of a value being differentiated (``layer.apply(x)``), whose
+    object is handed over as the callee and is the entry ``(CALLEE, layer)``.
     """
     layout, passed, keywords, entries = [], [], [], []
     if isinstance(call.func, gast.Name):
         entries.append((CALLEE, call.func))
+    elif through_receiver:
+        entries.append((CALLEE, call.func.value))
     for arg in call.args:
         starred = isinstance(arg, gast.Starred)
         entries.append((len(layout), arg.value if starred else arg))
@@ -214,6 +219,24 @@ def call_layout(call: gast.Call) -> tuple[tuple, list, list, list]:
             entries.append((k.arg, k.value))
             keywords.append(k)
     return tuple(layout), passed, keywords, entries
+
+
+def receiver_name(call: gast.Call) -> str | None:
+    """``layer`` in ``layer.apply(x)``; None where the callee is not a method of a name."""
+    func = call.func
+    return func.value.id if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) else None
+
+
+def method_of_active(call: gast.Call, is_active) -> str | None:
+    """The method name of ``layer.apply(x)`` where ``layer`` carries a derivative: the call site
+    gets the object, and differentiates the call through it (``driver.dynamic``). None for
+    any other call."""
+    receiver = receiver_name(call)
+    if receiver is None or not is_active(receiver):
+        return None
+    if any(hasattr(kind, call.func.attr) for kind in (list, dict, str, np.ndarray)):
+        return None  # a container's or array's method (``d.pop(k)``): refused where it is written
+    return call.func.attr
 
 
 def linked_groups(links) -> dict[str, set[str]]:

@@ -14,17 +14,25 @@ structures), a dataclass instance's fields in declaration order
 (``dataclasses.fields``: every field, ``init=False`` ones too, as JAX users
 register them; attributes that are not fields are not part of the tree). ``None`` is an empty subtree: it has no leaves and comes back
 as ``None`` (an unused output's cotangent).
+
+A string, a function or a class in a tree (a layer's ``activation="tanh"`` or
+``act=np.tanh``) is configuration, not a leaf: nothing can move it, so it has no
+derivative. It is kept as it is wherever the tree's structure is rebuilt (a
+gradient of a ``Layer(W, b, "tanh")`` is ``Layer(gW, gb, "tanh")``), and ``leaves``
+and ``flatten`` skip it (``is_static``).
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import inspect
 import keyword
 import linecache
 import textwrap
+import types
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +103,10 @@ def _read_plain_fields(cls: type) -> tuple[str, ...] | None:
     body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
     stored = []
     for s in body:
+        parent_stores = _parents_init(s, cls, owner)
+        if parent_stores is not None:  # super().__init__(W): the parent's own fields, passed on
+            stored.extend(parent_stores)
+            continue
         if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Attribute)
                 and isinstance(s.targets[0].value, ast.Name) and s.targets[0].value.id == self_name
                 and isinstance(s.value, ast.Name) and s.value.id == s.targets[0].attr):
@@ -103,6 +115,26 @@ def _read_plain_fields(cls: type) -> tuple[str, ...] | None:
     if sorted(stored) != sorted(params) or len(set(stored)) != len(stored):
         return None
     return tuple(params)
+
+
+def _parents_init(s, cls: type, owner: type) -> list[str] | None:
+    """The fields ``super().__init__(W, b)`` stores, where the parent's ``__init__`` only stores
+    its parameters and each is passed the parameter of the same name; None for any other
+    statement."""
+    call = s.value if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) else None
+    if call is None or call.keywords or not isinstance(call.func, ast.Attribute) or call.func.attr != "__init__":
+        return None
+    made = call.func.value
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name) and made.func.id == "super" and not made.args):
+        return None
+    if not all(isinstance(a, ast.Name) for a in call.args):
+        return None
+    later = cls.__mro__[cls.__mro__.index(owner) + 1:]
+    parent = next((c for c in later if "__init__" in vars(c)), object)
+    passed = [a.id for a in call.args]
+    if parent is object:
+        return [] if not passed else None
+    return passed if plain_fields(parent) == tuple(passed) else None
 
 
 def construction_changes_values(cls: type) -> str | None:
@@ -188,15 +220,25 @@ def rebuild(like, values):
     return type(like)(values)
 
 
+_STATIC = (str, bytes, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc,
+           functools.partial)
+
+
+def is_static(value) -> bool:
+    """Whether ``value`` is configuration in a tree, not a leaf: a string, a function, a class
+    (see the module's docstring). Numbers, arrays and other objects are not."""
+    return isinstance(value, _STATIC)
+
+
 def leaves(tree) -> list:
-    """The leaves of ``tree`` in leaf order (``None`` has none)."""
+    """The leaves of ``tree`` in leaf order (``None`` and configuration have none)."""
     out: list = []
     _collect(tree, out)
     return out
 
 
 def _collect(tree, out: list) -> None:
-    if tree is None:
+    if tree is None or is_static(tree):
         return
     if is_container(tree):
         for child in children(tree):
@@ -209,10 +251,10 @@ def map_leaves(fn: Callable, tree, *others):
     """``fn(leaf, *other_leaves)`` at every leaf of ``tree``, in ``tree``'s structure.
 
     ``others`` are walked alongside, by position (dicts by key when they are dicts);
-    ``None`` in ``tree`` stays ``None``.
+    ``None`` and configuration (``is_static``) in ``tree`` stay as they are.
     """
-    if tree is None:
-        return None
+    if tree is None or is_static(tree):
+        return tree
     if is_container(tree):
         if isinstance(tree, dict):
             parts = [[o[k] if isinstance(o, dict) else o for o in others] for k in tree]
@@ -232,7 +274,7 @@ def like(tree, template):
     list's as an array (``np.sum(xs)`` takes the list as one); this puts the user's
     structure back at the API's boundary.
     """
-    if tree is None:
+    if tree is None or is_static(template):
         return map_leaves(_zero_like, template)
     if isinstance(template, dict) and isinstance(tree, dict):
         return {k: like(tree.get(k), v) for k, v in template.items()}
@@ -254,6 +296,8 @@ def same_layout(tree, other) -> bool:
     0-d array of its type): whether one can stand for the other, values apart."""
     if tree is None or other is None:
         return tree is other
+    if is_static(tree) or is_static(other):
+        return is_static(tree) and is_static(other)
     if is_container(tree) or is_container(other):
         if type(tree) is not type(other) or len(children(tree)) != len(children(other)):
             return False
@@ -394,6 +438,10 @@ def _display(tree, specs, namespace: dict) -> str | None:
     ``specs`` in leaf order, as ``_refill`` takes them), or None."""
     if tree is None:
         return "None"
+    if is_static(tree):  # configuration: the object itself, from the function's globals
+        name = f"static_{len(namespace)}"
+        namespace[name] = tree
+        return name
     if not is_container(tree):
         return _leaf_expression(next(specs))
     parts = [_display(c, specs, namespace) for c in children(tree)]
@@ -463,8 +511,8 @@ def _unpack(vector: np.ndarray, spec: _Leaf):
 
 
 def _refill(tree, values):
-    if tree is None:
-        return None
+    if tree is None or is_static(tree):
+        return tree
     if is_container(tree):
         return rebuild(tree, [_refill(c, values) for c in children(tree)])
     return next(values)

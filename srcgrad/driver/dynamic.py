@@ -28,6 +28,7 @@ import inspect
 import linecache
 import re
 import types
+import weakref
 
 import numpy as np
 
@@ -50,6 +51,7 @@ from ..frontend.normalize import CONTAINER_METHOD_FIXES
 from ..frontend.wrappers import looked_through, own_signature, wrapper_fix
 from ..rules import registry
 from ..runtime import Closure, carries_derivative, updated_in_place, vectorized, zeros_like
+from ..runtime.indexing import add_at
 from .prepare import arguments_written
 
 
@@ -66,11 +68,15 @@ class CallSite:
     ``*xs``, a dict for ``**kw``); ``jvp(tangents, f, ...)`` ``(out, out_tangent)``.
     """
 
-    def __init__(self, label: str, location: Location | None, layout: tuple, active: tuple, pair_of, jvp_of):
+    def __init__(self, label: str, location: Location | None, layout: tuple, active: tuple, pair_of, jvp_of,
+                 method: str | None = None):
         self.label = label
         self.location = location
         self.layout = layout
         self.active = active
+        # ``layer.apply(x)`` with ``layer`` differentiated: generated code passes ``layer`` as the
+        # callee, whose derivative is its receiver's (see ``_through_receiver``)
+        self.method = method
         self._pair_of = pair_of  # (callee, wrt) -> its generated pair (``pipeline.reverse_pair``)
         self._jvp_of = jvp_of  # (callee, wrt) -> its forward-mode slot (``pipeline.forward_function``)
         self._resolved: dict = {}
@@ -168,18 +174,21 @@ class CallSite:
         """This call with other entries differentiated (forward mode over generated code)."""
         if active not in self._others:
             self._others[active] = CallSite(
-                self.label, self.location, self.layout, active, self._pair_of, self._jvp_of,
+                self.label, self.location, self.layout, active, self._pair_of, self._jvp_of, self.method,
             )
         return self._others[active]
 
     def _call(self, func, written: tuple, keywords: dict, mode: str) -> _Call:
         args, kwargs, places = _expanded(self.layout, written, keywords)
+        field = None
+        if self.method is not None:  # ``func`` is the receiver: its method, or a callable in a field
+            func, field = self._through_receiver(func, mode)
         original = func
         captured = self._captured(func, args, kwargs) if CALLEE in self.active else {}
         func, args, kwargs, leading = _unwrapped(func, tuple(args), kwargs)
         if captured:  # a closure's positional values went first: the rest come before them
             captured = {k: ("pos", leading - place[1]) if place[0] == "pos" else place for k, place in captured.items()}
-        key = (func, len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)), tuple(captured.items()))
+        key = (_identity(func), len(args), tuple(kwargs), leading, mode, tuple(map(repr, places)), tuple(captured.items()))
         try:
             found = self._resolved.get(key)
         except TypeError:  # an unhashable callable: worked out each time
@@ -194,7 +203,27 @@ class CallSite:
         callee, wrt, pieces, written, operator = found
         if written:
             self._refuse_writes(callee, written, args, kwargs)
-        return _Call(callee, args, kwargs, wrt, pieces, places, original, operator)
+        return _Call(callee, args, kwargs, wrt, pieces, places, original, operator, field)
+
+    def _through_receiver(self, receiver, mode: str):
+        """The callee of ``receiver.<method>(...)``, ``receiver`` a value being differentiated, and
+        the field it came from (None for a method). A method of the user's class gets the
+        receiver as ``self``, whose derivative it is; a callable held in a field of a record
+        (``self.l1(x)``, ``self.l1`` a layer) is called, its derivative that field's."""
+        func = getattr(receiver, self.method)
+        if isinstance(func, types.MethodType) and func.__self__ is receiver and _users_function(func.__func__):
+            if pytree.is_record_instance(receiver):
+                return func, None
+        elif isinstance(inspect.getattr_static(type(receiver), self.method, None), (staticmethod, classmethod)):
+            return func, None  # no derivative through the object: it is not passed
+        elif pytree.is_record_instance(receiver) and self.method in pytree.class_field_names(type(receiver)):
+            if _callable_record(func) is not None or not isinstance(func, Closure):
+                return func, (receiver, self.method)
+        from ..analysis.classify import local_method_fix  # (the fix the transformation gives)
+        raise NoDerivativeRuleError(
+            f"{self.label} (here {_describe(func)})", self.location, mode,
+            local_method_fix(self.method, self.label.rsplit(".", 1)[0]),
+        )
 
     def _generated_code(self, operator, mode: str):
         """The generated function behind ``operator``, a gradient srcgrad made, made again if what
@@ -213,6 +242,8 @@ class CallSite:
         see it, a callable object) might hold a differentiated value where no derivative
         reaches it: refused, never a zero.
         """
+        if _callable_record(func) is not None:  # its one captured value: the record itself, as ``self``
+            return {RECEIVER: ("pos", 1)}
         if isinstance(func, Closure):
             skipped = func.overridden(tuple(args), kwargs)
             positional = func.positional()
@@ -222,6 +253,7 @@ class CallSite:
                 if k not in skipped and carries_derivative(func[k])
             }
         plain = isinstance(func, types.FunctionType) and not func.__closure__
+        plain = plain or isinstance(func, types.MethodType) and isinstance(func.__self__, type)  # a classmethod
         if plain or isinstance(func, (types.BuiltinFunctionType, np.ufunc)):
             return {}
         raise UnsupportedSyntaxError(
@@ -289,10 +321,11 @@ class CallSite:
 class _Call:
     """One run-time call: the callee, its arguments, and where the active values went."""
 
-    def __init__(self, callee, args, kwargs, wrt, pieces, places, original=None, operator=None):
+    def __init__(self, callee, args, kwargs, wrt, pieces, places, original=None, operator=None, field=None):
         self.callee, self.args, self.kwargs, self.wrt = callee, args, kwargs, wrt
         self.pieces, self.places = pieces, places
         self.original = original  # the callee as the caller passed it (a closure)
+        self.field = field  # (receiver, field) the callee was read from (``self.l1(x)``), or None
         self.operator = operator  # the gradient srcgrad made whose generated code ``callee`` is
         self._output = srcgrads_mark(operator, "__srcgrad_output__") if operator is not None else None
 
@@ -351,7 +384,14 @@ class _Call:
 
     def closure_cotangent(self, parts: dict):
         """The cotangent of the closure called: a dict with every captured value's (a zero for
-        one this call did not use or that carries none); None for a plain function."""
+        one this call did not use or that carries none); None for a plain function. For a
+        record's method or ``__call__``, the record's (``self``'s); for a callable read from a
+        field of the receiver, the receiver's, zero but in that field."""
+        if RECEIVER in parts:
+            if self.field is None:
+                return parts[RECEIVER]
+            receiver, name = self.field
+            return add_at(zeros_like(receiver), name, parts[RECEIVER])
         if not isinstance(self.original, Closure):
             return None
         return {
@@ -363,7 +403,9 @@ class _Call:
         """The caller's tangents (one per active entry) as one tangent per ``wrt`` parameter."""
         parts: dict = {}
         for entry, value, tangent in zip(self.pieces, self.pieces.values(), tangents):
-            if entry == CALLEE:  # a closure's tangent: a dict of its captured values' (or a zero)
+            if entry == CALLEE and RECEIVER in value:  # a record's: itself, or one of its fields
+                parts[value[RECEIVER]] = self.receiver_tangent(tangent)
+            elif entry == CALLEE:  # a closure's tangent: a dict of its captured values' (or a zero)
                 for k, piece in value.items():
                     part = tangent.get(k) if isinstance(tangent, dict) else None
                     parts[piece] = zeros_like(self.original[k]) if part is None else part
@@ -387,8 +429,53 @@ class _Call:
                 spread[name] = tuple(parts.get((name, k), zeros_like(v)) for k, v in enumerate(whole))
         return spread
 
+    def receiver_tangent(self, tangent):
+        """The tangent of the record whose method (or field's ``__call__``) is called, from the
+        receiver's tangent."""
+        record = _callable_record(self.original)
+        if self.field is not None:
+            tangent = getattr(tangent, self.field[1]) if pytree.is_record_instance(tangent) else None
+        return zeros_like(record) if tangent is None else tangent
+
     def bound(self, name: str):
         return own_signature(self.callee).bind(*self.args, **self.kwargs).arguments[name]
+
+
+RECEIVER = "<self>"  # the captured value of a record's method or ``__call__``: the record
+
+
+def _callable_record(func):
+    """The record (``pytree.is_record_instance``) that ``func`` calls the user's code with as
+    ``self``: a bound method's object, or the object itself where its class's ``__call__`` is
+    the user's; None for anything else."""
+    if isinstance(func, types.MethodType):
+        owner = func.__self__
+        return owner if pytree.is_record_instance(owner) and _users_function(func.__func__) else None
+    if isinstance(func, (type, types.FunctionType)) or not pytree.is_record_instance(func):
+        return None
+    return func if _users_function(inspect.getattr_static(type(func), "__call__", None)) else None
+
+
+_USERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function -> is_users_code (per call: kept)
+
+
+def _users_function(func) -> bool:
+    if not isinstance(func, types.FunctionType):
+        return False
+    if func not in _USERS:
+        _USERS[func] = is_users_code(func)
+    return _USERS[func]
+
+
+def _identity(func):
+    """What the resolution of a call of ``func`` depends on: for a record's method, its function
+    and not the bound method (a new object per access, whose record may not be hashable); for
+    a callable record, its class."""
+    if isinstance(func, types.MethodType) and pytree.is_record_instance(func.__self__):
+        return ("method", func.__func__)
+    if not isinstance(func, (type, types.FunctionType)) and pytree.is_record_instance(func):
+        return ("call", type(func))
+    return func
 
 
 def _flat_pieces(value):

@@ -67,13 +67,13 @@ def _call_sites(p: Prepared):
     one site per call and set of active arguments (a loop asks again for the same call)."""
     made: dict = {}
 
-    def site(op, layout: tuple, active: list) -> str:
-        key = (id(op.call), tuple(active))
+    def site(op, layout: tuple, active: list, method: str | None = None) -> str:
+        key = (id(op.call), tuple(active), method)
         if key not in made:
             location = p.parsed.location(op.call)
             made[key] = p.namespace.bind(
                 site_name(op.label),
-                CallSite(op.label, location, layout, tuple(active), reverse_pair, forward_function),
+                CallSite(op.label, location, layout, tuple(active), reverse_pair, forward_function, method),
             )
         return made[key]
 

@@ -9,8 +9,10 @@ binding of the name is a construction of one class, the value's class is that cl
 its only instance attributes are its fields: ``layer.apply`` is the class's function,
 bound to ``layer``. A parameter annotated with the class, and ``self`` in one of its
 methods, are taken to be one too, checked when the function runs (``sg.require_class``).
-A field (``act: Callable``), a static or class method, or a name bound any other way is
-left as written.
+A property's read is a call of its getter (``Linear.weight.fget(layer)``). A field
+(``act: Callable``), a static or class method, or a name bound any other way is left as
+written (a method of a value being differentiated is then followed when it runs:
+``driver.dynamic``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
         n.args = [gast.copy_location(gast.Name(id=receiver.id, ctx=gast.Load(), annotation=None, type_comment=None), receiver),
                   *n.args]
         rewritten.setdefault(receiver.id, set()).add(method)
+    _PropertyReads(classes, rewritten).visit(node)
     checks = []
     for p in _parameters(node):
         if p.id in rewritten:
@@ -72,6 +75,37 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
         docstring = node.body[:1] if node.body and isinstance(node.body[0], gast.Expr) \
             and isinstance(node.body[0].value, gast.Constant) and isinstance(node.body[0].value.value, str) else []
         node.body[len(docstring):len(docstring)] = checks
+
+
+class _PropertyReads(gast.NodeTransformer):
+    """``p.weight``, a property of ``p``'s record class ``C``: ``C.weight.fget(p)``, a call of
+    the user's function, followed like a method (a field read could not run it)."""
+
+    def __init__(self, classes: dict, rewritten: dict):
+        self.classes, self.rewritten = classes, rewritten
+
+    def visit_Attribute(self, n):
+        self.generic_visit(n)
+        if not (isinstance(n.ctx, gast.Load) and isinstance(n.value, gast.Name) and n.value.id in self.classes):
+            return n
+        cls, written = self.classes[n.value.id]
+        if not _users_property(cls, n.attr):
+            return n
+        self.rewritten.setdefault(n.value.id, set()).add(n.attr)
+        getter = gast.Attribute(value=gast.Attribute(value=tp.clone(written), attr=n.attr, ctx=gast.Load()),
+                                attr="fget", ctx=gast.Load())
+        return gast.copy_location(gast.Call(func=getter, args=[n.value], keywords=[]), n)
+
+
+def _users_property(cls: type, name: str) -> bool:
+    """Whether ``name`` is a read-only property of ``cls`` whose getter is a Python function."""
+    if name in pytree.class_field_names(cls):
+        return False
+    try:
+        found = inspect.getattr_static(cls, name)
+    except AttributeError:
+        return False
+    return type(found) is property and isinstance(found.fget, types.FunctionType) and found.fset is None
 
 
 def _record_names(node: gast.FunctionDef, env) -> dict:

@@ -15,7 +15,15 @@ import numpy as np
 from ...analysis.activity import Activity
 from ...analysis.classify import Operation
 from ...core import templates as tp
-from ...core.ir import assignments, call_layout, is_refill, target_of, whole_index
+from ...core.ir import (
+    assignments,
+    call_layout,
+    is_refill,
+    method_of_active,
+    receiver_name,
+    target_of,
+    whole_index,
+)
 from ...core.names import callee_name
 from ...frontend.wrappers import own_signature
 from ..context import Motion
@@ -273,18 +281,18 @@ class Adjoints:
         """``y = g(a)`` with ``g`` known only at run time -> ``y, g_tape = g_call.forward(g, a)``;
         reverse: ``ba_part, = g_call.backward(g_tape, by)``, the call site finding g's pair."""
         call = op.call
-        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
-        if isinstance(receiver, gast.Name) and self.activity.is_active(receiver.id):
-            raise self.classifier.error(op)  # the receiver's own derivative: nothing gives it
-        layout, passed, keywords, entries = call_layout(call)
+        method = method_of_active(call, self.activity.is_active)
+        if method is None and receiver_name(call) is not None and self.activity.is_active(receiver_name(call)):
+            raise self.classifier.error(op)  # a list's, dict's or array's method: not followed
+        layout, passed, keywords, entries = call_layout(call, method is not None)
         active_args = [
             (p, a) for p, a in entries if isinstance(a, gast.Name) and self.activity.is_active(a.id)
         ]
-        site = self.call_site(op, layout, [p for p, _ in active_args])
+        site = self.call_site(op, layout, [p for p, _ in active_args], method)
         tape = self.decision(s, f"{site.removesuffix('_call')}_tape")
         new_call = gast.Call(
             func=gast.Attribute(value=tp.name(site), attr="forward", ctx=gast.Load()),
-            args=[tp.load(call.func)] + passed, keywords=keywords,
+            args=[tp.load(call.func.value if method else call.func)] + passed, keywords=keywords,
         )
         new_call.srcgrad_effects = True  # the callee may change its object: never dropped as dead
         backward = gast.Attribute(value=tp.name(site), attr="backward", ctx=gast.Load())
