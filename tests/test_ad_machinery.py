@@ -45,13 +45,13 @@ SMOOTHING = [smooth, smooth_argument, smooth_while]
 
 
 def _copies_in_loops(source: str) -> list[str]:
-    """The ``sg.copy`` calls of whole variables inside loop bodies of generated source
-    (not ``sg.copy(y[i])``, the tape saving one element about to be overwritten)."""
+    """The ``sg.copy`` / ``sg.own`` calls of whole variables inside loop bodies of generated
+    source (not ``sg.copy(y[i])``, the tape saving one element about to be overwritten)."""
     found = []
     for loop in ast.walk(ast.parse(source)):
         if isinstance(loop, (ast.For, ast.While)):
             for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
-                if isinstance(node, ast.Call) and ast.unparse(node.func) == "sg.copy":
+                if isinstance(node, ast.Call) and ast.unparse(node.func) in ("sg.copy", "sg.own"):
                     if not isinstance(node.args[0], ast.Subscript):
                         found.append(ast.unparse(node))
     return found
@@ -61,7 +61,7 @@ def _copies_in_loops(source: str) -> list[str]:
 def test_jvp_makes_the_tangent_its_own_once_before_the_loop(f):
     source = srcgrad.api.jvp_source(f)
     assert _copies_in_loops(source) == []
-    assert "sg.copy(dy)" in source  # once, before the loop
+    assert "sg.own(dy)" in source  # once, before the loop
 
 
 @pytest.mark.parametrize("f", SMOOTHING)

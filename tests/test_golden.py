@@ -511,7 +511,7 @@ def test_index_write_in_loop():
             # Reverse sweep
             # Grad of: return np.sum(y)
             by = sg.unreduce(1.0, y, None, False)
-            by = sg.copy(by)
+            by = sg.own(by)
             bx = sg.zeros_like(x)
             for i in reversed(range(t1)):
                 # Grad of: y[i] = x[i] * x[i]
@@ -597,7 +597,7 @@ def test_list_append_and_sum():
             bout = sg.scalar_seed(out, 'list_append_sum()')
             # Grad of: return sum(parts)
             bparts = sg.spread(bout, parts)
-            bparts = sg.copy(bparts)
+            bparts = sg.own(bparts)
             bx = sg.zeros_like(x)
             for i in reversed(range(3)):
                 # Grad of: parts.append(x * i)
@@ -637,7 +637,7 @@ def test_list_comprehension():
             # Grad of: return sum(ys)
             bys = sg.spread(bout, ys)
             # Grad of: ys = [np.sin(x * k) for k in range(3)]
-            bt1 = sg.copy(bys)
+            bt1 = sg.own(bys)
             bx = sg.zeros_like(x)
             for k2 in reversed(range(3)):
                 # Grad of: ys = [np.sin(x * k) for k in range(3)]

@@ -343,7 +343,7 @@ class ForwardTransformer(JumpEdges):
             return self.materialize([x], self.defined.before[id(s)])
         if not state[x]:  # (a loop makes it owned once, before the loop: see loop_fixpoint)
             state[x] = True
-            return [tp.stmt("d = sg.copy(d)", d=self.tangent(x), sg=self.sg())]
+            return [tp.stmt("d = sg.own(d)", d=self.tangent(x), sg=self.sg())]
         return []
 
     def call(self, s, op: Operation, state):

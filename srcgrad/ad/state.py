@@ -219,7 +219,7 @@ class Derivatives:
         for x in self.written_in_place(body):
             if start.get(x) is False:
                 # the body writes into this derivative: make it ours once, not once per iteration
-                before.append(tp.stmt("d = sg.copy(d)", d=self.derivative(x), sg=self.sg()))
+                before.append(tp.stmt("d = sg.own(d)", d=self.derivative(x), sg=self.sg()))
                 start[x] = True
         if head is not None and self.resumes_loop_heads:
             # a derivative the body leaves unowned at its end was unowned at the head it

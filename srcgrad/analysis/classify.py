@@ -229,6 +229,7 @@ class Classifier:
         truths = (gast.Compare, gast.Constant, gast.BoolOp)
         values = [v for v in value.values if not isinstance(v, truths)]
         values = [v for v in values if not (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))]
+        values = [v for v in values if not _asks_a_question(self.env, v)]  # np.isscalar(t) or ...
         names = [n for v in values for n in gast.walk(v) if isinstance(n, gast.Name)]
         if not names:
             return Operation("nondiff")
@@ -442,6 +443,15 @@ def operator_methods(value) -> list[tuple[gast.expr, str]]:
     if isinstance(value, gast.UnaryOp):
         return [(value.operand, _DUNDERS[type(value.op)])] if type(value.op) in _DUNDERS else []
     return [(value.value, "__getitem__")]
+
+
+def _asks_a_question(env, value) -> bool:
+    """Whether ``value`` is a call of a function without a derivative (``np.isscalar(t)``,
+    ``isinstance(t, list)``): its value, a bool or a count, carries none."""
+    if not isinstance(value, gast.Call):
+        return False
+    func = env.static_value(value.func)
+    return not is_missing(func) and (func in NONDIFF_BUILTINS or registry.is_nondifferentiable(func))
 
 
 def _users_class(classifier: Classifier, node) -> type | None:

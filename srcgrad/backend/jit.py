@@ -1211,6 +1211,12 @@ def jit_runtime() -> types.ModuleType:
             return lambda x: x.copy()
         return None
 
+    own = helper(indexing.own)
+
+    @overload(own)
+    def _own(x):
+        return _copy(x)
+
     def product_adjoint(forms: dict):
         """The typing function of a product's adjoint: ``forms`` by the operands' ranks."""
 

@@ -82,7 +82,8 @@ def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> P
     check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))
-    for name in sorted(tp.names_in(parsed.node) - local_names):
+    # (the front end moves a loop's `else:` out of the user's tree: its names are in fn's)
+    for name in sorted((tp.names_in(parsed.node) | tp.names_in(fn)) - local_names):
         value = env.lookup(name)
         if not is_missing(value):
             namespace.values[name] = value
@@ -209,7 +210,7 @@ def _front(func, mode: str, has_aux: bool) -> _Front:
             front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names)
     trace.record("sharing", func, mode, lambda: trace.print_function(front.fn))
     # (noted while the cache records this: a hit notes them again for the transformation)
-    _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()})
+    _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()}, fn)
     return front
 
 
@@ -491,13 +492,15 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     return stored, updated
 
 
-def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str]) -> None:
+def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str], fn=None) -> None:
     """Note, for the cache, what the function's free names and the attributes it reads of the
     user's modules are bound to now, and where the methods it calls of the user's objects and
-    classes come from (``written``: renamed reserved names -> as written)."""
+    classes come from (``written``: renamed reserved names -> as written; ``fn``: the core
+    the front end made, which holds what it moved out of the user's tree, a loop's `else:`)."""
     if parsed.filename.startswith("<srcgrad"):
         return  # generated code: its namespace is its own, made with it
-    free = tp.names_in(parsed.node) - env.local_names
+    trees = [parsed.node] if fn is None else [parsed.node, fn]
+    free = set().union(*map(tp.names_in, trees)) - env.local_names
     assumptions.note_names(func, sorted(written.get(n, n) for n in free if n in written or n not in env.made))
     for node in tp.walk(parsed.node):
         if isinstance(node, gast.Attribute) and isinstance(node.value, (gast.Name, gast.Attribute)):

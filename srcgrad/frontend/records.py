@@ -18,6 +18,7 @@ from ..core import pytree
 from ..core import templates as tp
 from ..core.ir import mark_written
 from ..runtime.operands import own_arithmetic
+from .resolve import is_missing
 
 
 def record_made(node: gast.Call, env, where: str) -> gast.Call | None:
@@ -28,16 +29,24 @@ def record_made(node: gast.Call, env, where: str) -> gast.Call | None:
 
 def _dataclass_replaced(node: gast.Call, env, where: str) -> gast.Call | None:
     """``dataclasses.replace(p, w=v)`` as ``sg.replaced(p, (v,), ("w",))``: a new instance of
-    ``p``'s class, known when it runs, whose fields' derivatives go to the values they hold."""
-    if env.static_value(node.func) is not dataclasses.replace:
+    ``p``'s class, known when it runs, whose fields' derivatives go to the values they hold.
+    A namedtuple's ``p._replace(w=v)`` alike (``p``'s class checked when it runs)."""
+    method = isinstance(node.func, gast.Attribute) and node.func.attr == "_replace" \
+        and is_missing(env.static_value(node.func))
+    if method:
+        given = [node.func.value]
+    elif env.static_value(node.func) is dataclasses.replace:
+        given = node.args
+    else:
         return None
-    if len(node.args) != 1 or isinstance(node.args[0], gast.Starred) or any(k.arg is None for k in node.keywords):
+    if len(given) != 1 or (method and node.args) or isinstance(given[0], gast.Starred) or any(k.arg is None for k in node.keywords):
         return None  # replace(*xs), replace(p, **changes): which field gets what is known only when it runs
     env.made["sg"] = runtime
     values = gast.Tuple(elts=[k.value for k in node.keywords], ctx=gast.Load())
     names = tp.const(tuple(k.arg for k in node.keywords))
-    call = gast.Call(func=tp.expr("sg.replaced"), args=[node.args[0], values, names, tp.const(where)], keywords=[])
-    return mark_written(call, "dataclasses.replace")
+    args = [given[0], values, names, tp.const(where)] + ([tp.const(True)] if method else [])
+    call = gast.Call(func=tp.expr("sg.replaced"), args=args, keywords=[])
+    return mark_written(call, "._replace" if method else "dataclasses.replace")
 
 
 def _namedtuple_made(node: gast.Call, env) -> gast.Call | None:

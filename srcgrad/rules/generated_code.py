@@ -277,6 +277,11 @@ def copy(dx, ans, x):
     return sg.copy(dx)
 
 
+@defjvp(sg.own)
+def own(dx, ans, x):
+    return sg.own(dx)
+
+
 @defjvp(sg.replica)
 def replica(dx, dmemory, ans, x, memory, arrays=True):
     """Tangents replicated like their values: into a memory of their own, kept in the values'."""

@@ -195,19 +195,19 @@ def spliced_tangent(dtxs, dtvalues, dxs, dvalues, ans, txs, tvalues, xs, values,
     return sg.spliced_tangent(dtxs, dtvalues, xs, values, lower, upper)
 
 
-# `dataclasses.replace(p, w=v)` (``frontend.records``): a new instance of p's class
+# `dataclasses.replace(p, w=v)`, `p._replace(w=v)` (``frontend.records``): a new instance of p's class
 declare_container_results(sg.replaced)
 declare_sharing_function(sg.replaced)
 
 
 @defvjp(sg.replaced)
-def replaced(g, ans, p, values, names=(), at=None):
+def replaced(g, ans, p, values, names=(), at=None, method=False):
     """Each field's cotangent goes to the value it holds: ``values``', or ``p``'s."""
     return sg.replaced_cotangents(g, p, values, names)
 
 
 @defjvp(sg.replaced)
-def replaced_jvp(dp, dvalues, ans, p, values, names=(), at=None):
+def replaced_jvp(dp, dvalues, ans, p, values, names=(), at=None, method=False):
     return sg.replaced_tangent(dp, dvalues, p, values, names)
 
 

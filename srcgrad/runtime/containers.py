@@ -23,6 +23,7 @@ from ..core.pytree import (
     construction_changes_values,
     field_names,
     is_container,
+    is_namedtuple,
     is_record_instance,
     rebuild,
 )
@@ -301,11 +302,19 @@ def record_tangent(dvalues, made, kind=tuple, names=None):
     return rebuild(made, [given[n] if n in given else zeros_like(v) for n, v in zip(field_names(made), children(made))])
 
 
-def replaced(p, values, names, at=None):
-    """``dataclasses.replace(p, **dict(zip(names, values)))``: a new instance of ``p``'s class
-    holding ``values`` in the fields ``names`` and ``p``'s values in the others. Refused where
-    the class's construction may not store what it is given (``pytree.construction_changes_values``):
-    its fields' derivatives would not be those values'."""
+def replaced(p, values, names, at=None, method=False):
+    """``dataclasses.replace(p, **dict(zip(names, values)))``, or with ``method`` a namedtuple's
+    ``p._replace(...)``: a new instance of ``p``'s class holding ``values`` in the fields
+    ``names`` and ``p``'s values in the others. Refused where the class's construction may
+    not store what it is given (``pytree.construction_changes_values``): its fields'
+    derivatives would not be those values'; ``._replace`` of anything but a namedtuple too."""
+    if method:
+        if not is_namedtuple(p):
+            raise UnsupportedSyntaxError(
+                f"`._replace(...)` of a {type(p).__name__}", Location.parse(at),
+                "srcgrad follows a namedtuple's `_replace`; for a dataclass write `dataclasses.replace(p, ...)`",
+            )
+        return p._replace(**dict(zip(names, values, strict=True)))
     why = construction_changes_values(type(p)) if is_record_instance(p) else None
     if why is not None:
         raise UnsupportedSyntaxError(
@@ -318,7 +327,7 @@ def replaced(p, values, names, at=None):
 def replaced_cotangents(g, p, values, names):
     """The cotangents of ``p`` and ``values`` in ``replaced(p, values, names)``: each field's
     goes to the value it holds (``p``'s replaced fields get zeros)."""
-    if not is_record_instance(g):  # an exact zero: nothing reached the new instance
+    if not (is_record_instance(g) or is_namedtuple(g)):  # an exact zero: nothing reached the new instance
         return zeros_like(p), tuple(zeros_like(v) for v in values)
     given = dense(children(g), children(p))
     kept = [zeros_like(v) if n in names else b for n, v, b in zip(field_names(p), children(p), given, strict=True)]
@@ -327,7 +336,7 @@ def replaced_cotangents(g, p, values, names):
 
 def replaced_tangent(tp, tvalues, p, values, names):
     """The tangent of ``replaced(p, values, names)`` from ``tp`` and ``tvalues``, theirs."""
-    tp = tp if is_record_instance(tp) else zeros_like(p)
+    tp = tp if is_record_instance(tp) or is_namedtuple(tp) else zeros_like(p)
     new = dict(zip(names, dense(tvalues if isinstance(tvalues, tuple) else [None] * len(values), values), strict=True))
     return rebuild(p, [new.get(n, t) for n, t in zip(field_names(p), dense(children(tp), children(p)), strict=True)])
 

@@ -164,18 +164,24 @@ def _occurrences(flat):
 
 
 def copy(x):
-    """A copy to write into (arrays, lists), so user inputs are never mutated.
-
-    A tuple (a rule's cotangent of a list) becomes a list: it is about to be popped. A
-    namedtuple or dataclass instance stays itself (its fields are found by name; ``add_at``
-    makes a new one)."""
-    if isinstance(x, tuple):
-        return x if pytree.is_namedtuple(x) else list(x)
-    if pytree.is_record_instance(x):
+    """A copy of a value to write into or keep (arrays, lists, dicts), so user inputs are
+    never mutated and a value the reverse sweep keeps is not changed after. A tuple, a
+    namedtuple or a record instance is itself: it cannot change (a tuple stays a tuple: code
+    asks ``isinstance(v, tuple)``)."""
+    if isinstance(x, tuple) or pytree.is_record_instance(x):
         return x
     if isinstance(x, np.ndarray):
         return _same_layout_copy(x)
     return x.copy() if hasattr(x, "copy") else x
+
+
+def own(x):
+    """A copy of a derivative that generated code updates in place or pops: a tuple (a rule's
+    cotangent of a list) becomes a list; anything else as ``copy`` makes it. A namedtuple or
+    record instance stays itself (``add_at`` makes a new one)."""
+    if isinstance(x, tuple) and not pytree.is_namedtuple(x):
+        return list(x)
+    return copy(x)
 
 
 def _same_layout_copy(x: np.ndarray) -> np.ndarray:

@@ -218,15 +218,18 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         Anything else 'other' (``*args`` is a tuple, ``**kwargs`` a dict).
 
         A parameter is an array when an operator or ufunc reads it (``x * 2``, ``np.sin(x)``):
-        that is no container's derivative. Indexing proves nothing (``x[0]`` of a tuple).
+        that is no container's derivative. Indexing proves nothing (``x[0]`` of a tuple), and
+        neither does arithmetic on a parameter whose type the function asks (``isinstance(t,
+        list)``): a walk of a tree adds up its leaves and recurses into its lists.
         """
         packed = {a.id for a in (self.fn.args.vararg, self.fn.args.kwarg) if a is not None}
         kinds = {p: "other" if p in packed else "maybe" for p in self.params}
+        typed = _types_asked(self.fn)
         for a in assignments(self.fn.body):
             op = self.ops[id(a)]
             if op.kind == "rule" and isinstance(op.rule.primal, np.ufunc):
                 for atom in op.inputs.values():
-                    if isinstance(atom, gast.Name) and kinds.get(atom.id) == "maybe":
+                    if isinstance(atom, gast.Name) and kinds.get(atom.id) == "maybe" and atom.id not in typed:
                         kinds[atom.id] = "array"
         containers: dict[str, str | None] = {}  # name -> 'list' / 'dict', None if ever anything else
         bindings: dict[str, list] = {}  # name -> the operations binding it (not changing it in place)
@@ -321,6 +324,24 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
 
     def comment(self, s) -> list:
         return tp.origin_comment("Grad of", self.source_line, s)
+
+
+_TYPE_QUESTIONS = {"isinstance", "type", "hasattr", "callable", "isscalar", "ndim"}
+
+
+def _types_asked(fn) -> set[str]:
+    """The names whose type ``fn`` asks (``isinstance(t, list)``, ``type(t)``, ``hasattr``,
+    ``np.isscalar(t)``, ``np.ndim(t)``), and, in a function that calls itself, the names it
+    iterates over: a walk of a tree, whose leaves and lists come in through one parameter."""
+    asked = set()
+    recursive = any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == fn.name
+                    for n in tp.walk(fn))
+    for n in tp.walk(fn):
+        if isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
+            called = n.func.id if isinstance(n.func, gast.Name) else getattr(n.func, "attr", None)
+            if called in _TYPE_QUESTIONS or (recursive and called == "walked"):
+                asked.add(n.args[0].id)
+    return asked
 
 
 def _literal_kind(op, containers: dict) -> str | None:
