@@ -696,11 +696,14 @@ def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):
 
 def _in_dtype(gradient, arg):
     """``gradient`` in ``arg``'s dtype, leaf by leaf, as SPEC has it: a float32 argument that
-    meets float64 data gets a float64 gradient from NumPy. Only within a kind (float to float,
-    complex to complex): a complex gradient of a real argument keeps its imaginary part."""
+    meets float64 data gets a float64 gradient from NumPy. A real argument's gradient is real:
+    the real part of a complex one (the convention of ``runtime.elementwise``, where the
+    function makes complex values, ``abs(a ** 0.5)`` of a negative number)."""
 
     def leaf(g, a):
         kind = _dtype_kind(a)
+        if kind == "f" and _dtype_kind(g) == "c":
+            g = g.real if isinstance(a, float) and isinstance(g, complex) else np.real(g)
         if kind in ("f", "c") and hasattr(a, "dtype") and hasattr(g, "dtype") and _dtype_kind(g) == kind:
             native = a.dtype.newbyteorder("=")  # (a byte-swapped argument: a gradient in native order)
             return g if g.dtype == native else g.astype(native)

@@ -302,7 +302,8 @@ def kernel_dot_through_the_class(x, k):
 @pytest.mark.parametrize("f", [kernel_dot, kernel_sum], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_an_objects_method_named_as_an_array_method_is_refused(f, mode):
-    with pytest.raises(srcgrad.NoDerivativeRuleError, match=rf"`Kernel.{f.__name__[7:]}\(k, x\)`"):
+    name = f.__name__[7:]  # (k.sum(x): x would be the array method's axis, refused as such)
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=rf"`Kernel.{name}\(k, x\)`|`C.{name}\(k, ...\)`"):
         srcgrad.grad(f, mode=mode)(0.3, Kernel(3.0))
 
 

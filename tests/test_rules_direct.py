@@ -1362,6 +1362,11 @@ def _complex_inner(a, b):
     return sum(complex(np.sum(np.multiply(x, y))) for x, y in zip(leaves(a), leaves(b), strict=True))
 
 
+# followed in reverse mode for complex values, in the convention dL/dRe - i dL/dIm, under which
+# only the real part of the pairing <cotangent, direction> is the derivative
+_NOT_HOLOMORPHIC = {np.absolute, np.conjugate, np.real, np.imag, np.angle, np.fft.irfft, numpy_facts.conj_method}
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_complex_inputs_get_the_holomorphic_derivative_or_a_refusal(case: Case):
     """Where NumPy takes complex inputs, each rule either gives the complex derivative
@@ -1391,4 +1396,6 @@ def test_complex_inputs_get_the_holomorphic_derivative_or_a_refusal(case: Case):
         if u is not None:
             got += _complex_inner(sg.unbroadcast(cot, arg) if rule.broadcasts else cot, u)
     want = _complex_inner(g, expected)
+    if case.fn in _NOT_HOLOMORPHIC:  # only the real part pairs: dL = Re<z̄, dz> (runtime.elementwise)
+        got, want = got.real, want.real
     assert abs(got - want) <= 1e-4 * max(1.0, abs(want)), f"<vjp(g), u> = {got} != <g, J u> = {want}"

@@ -114,13 +114,14 @@ class Derivatives:
     def primal(self, s):
         """``s`` as generated code runs it. ``x = <x op v>`` for ``x op= v`` where ``x`` may be
         an array becomes ``x = sg.in_place_result(<x op v>, x)``: NumPy writes into ``x``, which
-        keeps its dtype and shape. A number (``self.shapes`` knows it in a scalar
+        keeps its dtype and shape (a 0-d array stays an array: ``s + v`` of one is a NumPy
+        number, which the next ``s += v`` would rebind where NumPy writes into ``s``). A number (``self.shapes`` knows it in a scalar
         specialisation, or from its definitions alone) is rebound, as written, at no cost."""
         if not (is_inplace(s) and isinstance(s.targets[0], gast.Name)) or self._numbers.is_scalar(s.targets[0].id):
             return s
         x = tp.name(s.targets[0].id)
         value = tp.expr(  # tested inline: a number, or an array's usual same dtype, pays no call
-            "v if x.__class__ is not ndarray or (v.dtype is x.dtype and v.shape == x.shape) else sg.in_place_result(v, x)",
+            "v if x.__class__ is not ndarray or (v.dtype is x.dtype and v.shape == x.shape != ()) else sg.in_place_result(v, x)",
             v=s.value, x=x, ndarray=self.namespace.bind("ndarray", np.ndarray), sg=self.sg(),
         )
         return gast.copy_location(gast.Assign(targets=s.targets, value=value, type_comment=None), s)

@@ -302,6 +302,8 @@ def _may_change_its_object(assign, op, varied: set) -> bool:
     """Whether ``assign`` calls a method known only when it runs that may put a value with a
     derivative into its object, or change one: ``acc.add(v)`` with ``v`` varied, or any
     such call made for its effect (``kf.scale()``), whose value nobody reads."""
+    if op.kind == "unknown":  # no rule, called for its effect: it may write into its arguments
+        return getattr(assign.value, "srcgrad_effects", False) and any(o in varied for o in op.operands)
     if op.kind != "dynamic":
         return False
     if getattr(assign.value, "srcgrad_effects", False):

@@ -227,9 +227,7 @@ class Classifier:
     def boolean_value(self, value: gast.BoolOp) -> Operation:
         """``x or 1.0`` evaluates to one of its operands: a value, with a derivative we lack."""
         truths = (gast.Compare, gast.Constant, gast.BoolOp)
-        values = [v for v in value.values if not isinstance(v, truths)]
-        values = [v for v in values if not (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))]
-        values = [v for v in values if not _asks_a_question(self.env, v)]  # np.isscalar(t) or ...
+        values = [v for v in value.values if not isinstance(v, truths) and not _a_truth(self.env, v)]
         names = [n for v in values for n in gast.walk(v) if isinstance(n, gast.Name)]
         if not names:
             return Operation("nondiff")
@@ -293,7 +291,7 @@ class Classifier:
         args = list(node.args)
         if name in VARARG_METHODS and len(args) > 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())]
-        return self.rule_op(METHODS[name], [receiver] + args, node.keywords, node)
+        return _on_receiver(self.rule_op(METHODS[name], [receiver] + args, node.keywords, node))
 
     def dynamic(self, node: gast.Call) -> Operation:
         """A call whose callee is a value known only when it runs: a function passed in or
@@ -362,12 +360,13 @@ class Classifier:
         if getattr(op.rule.primal, "__module__", "").startswith("srcgrad.") or _srcgrads_own(self.parsed.filename):
             return
         for param, value in op.options.items():
-            if param in STRUCTURAL_OPTIONS:
+            if param in STRUCTURAL_OPTIONS and not getattr(op, "on_receiver", False):
                 continue  # an axis, a shape, a count: integers, whatever they were computed from
             if any(isinstance(n, gast.Name) and n.id in active for n in tp.walk(value)):
                 label = self.parsed.as_written(op.label)
                 where = self.parsed.location(node)
-                raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, self.mode)
+                raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, self.mode,
+                                            _array_method_fix(label, param) if getattr(op, "on_receiver", False) else "")
 
     def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
@@ -445,9 +444,27 @@ def operator_methods(value) -> list[tuple[gast.expr, str]]:
     return [(value.value, "__getitem__")]
 
 
-def _asks_a_question(env, value) -> bool:
-    """Whether ``value`` is a call of a function without a derivative (``np.isscalar(t)``,
-    ``isinstance(t, list)``): its value, a bool or a count, carries none."""
+def _on_receiver(op: Operation) -> Operation:
+    """``op``, an array's method, marked so (if the receiver is an array: ``refuse_active_options``)."""
+    op.on_receiver = True
+    return op
+
+
+def _array_method_fix(label: str, param: str) -> str:
+    receiver, _, method = label.rpartition(".")
+    return (
+        f"srcgrad reads `{label}(...)` as an array's method, whose {param!r} takes no value "
+        f"with a derivative: where `{receiver}` is a module (a default `xp=np`) or another "
+        f"object, call the function by its own name (`np.{method}(...)`) or through the "
+        f"object's class (`C.{method}({receiver}, ...)`)"
+    )
+
+
+def _a_truth(env, value) -> bool:
+    """Whether ``value`` is ``not v``, or a call of a function without a derivative
+    (``np.isscalar(t)``, ``isinstance(t, list)``): its value, a bool or a count, carries none."""
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not):
+        return True
     if not isinstance(value, gast.Call):
         return False
     func = env.static_value(value.func)

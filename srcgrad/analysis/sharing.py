@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..core import templates as tp
@@ -853,9 +854,16 @@ class SyncPlanner:
         """How a write into the view ``share.ref`` goes back to its base ("" if it cannot)."""
         op = self.ops[id(share.origin)]
         inverse = VIEW_FUNCTIONS[op.rule.primal]
-        if inverse == "transpose" and constant_axes(self.fn, op) is False:
-            return ""  # axes known only at run time
+        if inverse == "transpose" and constant_axes(self.fn, op) is False or not _c_order(op):
+            return ""  # axes known only at run time; a reshape in another order than C's
         return inverse
+
+
+def _c_order(op) -> bool:
+    """Whether ``np.reshape``/``np.ravel`` (any other view function) reads in C order: not
+    ``order="F"``, nor "A", "K" or an order known only at run time."""
+    order = op.options.get("order") if op.rule.primal in (np.reshape, np.ravel) else None
+    return order is None or isinstance(order, gast.Constant) and order.value in ("C", None)
 
 
 def _replaced_refusal(parsed, share: Share, a: str, b: str, ref: str, line: str, where) -> UnsupportedSyntaxError:

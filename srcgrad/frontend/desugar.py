@@ -236,7 +236,9 @@ class Desugar:
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=fresh(cond), body=body, orelse=[])]
-            body = [gast.For(target=fresh(gen.target), iter=fresh(gen.iter), body=body, orelse=[], type_comment=None)]
+            # the first iterable is read where the comprehension is (`sum(x * x for x in x)`)
+            it = tp.clone(gen.iter) if gen is node.generators[0] else fresh(gen.iter)
+            body = [gast.For(target=fresh(gen.target), iter=it, body=body, orelse=[], type_comment=None)]
         out = [self.lower.located(tp.assign(result, empty))]
         out += _lowered_at(self.lower, body, node)
         return out, tp.name(result)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import types
 
 import gast
 
@@ -47,6 +48,23 @@ def bind_imports(node: gast.FunctionDef, env: Environment, unsupported) -> None:
                 else:  # from a import b, where b is a submodule not imported yet
                     value = _imported(f"{base}.{alias.name}", s, unsupported)
                 _bind(alias.asname or alias.name, value, s, env, unsupported)
+
+
+def bind_module_aliases(node: gast.FunctionDef, env: Environment) -> None:
+    """A name the function binds once, to a module (``xp = np``, ``m = math``), is that module
+    wherever it is read, as an import inside the function is: ``xp.sum(x)`` is ``np.sum(x)``,
+    not an array's method of ``xp``."""
+    bindings: dict[str, list] = {}
+    for n in tp.walk(node):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            bindings.setdefault(n.id, []).append(n)
+    for s in tp.walk(node):
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+            continue
+        name = s.targets[0].id
+        value = env.static_value(s.value) if isinstance(s.value, (gast.Name, gast.Attribute)) else None
+        if isinstance(value, types.ModuleType) and bindings.get(name) == [s.targets[0]] and name not in env.made:
+            env.made[name] = value
 
 
 def imports_reaching(node: gast.FunctionDef, body: list) -> list:

@@ -41,14 +41,20 @@ from .defaults import defaults_as_values
 from .desugar import Desugar, list_pop_at, list_slice_store
 from .distributions import unfreeze_distributions
 from .fence import FUNCTION, deletion
-from .imports import bind_imports
+from .imports import bind_imports, bind_module_aliases
 from .in_place_calls import in_place_calls_as_writes
 from .inline_nested import NestedFunctions
 from .iterables import IterableKinds
 from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
 from .record_methods import calls_through_classes
-from .refuse import refuse_in_place_calls, refuse_writes_outside, refuse_writes_through_attributes
+from .refuse import (
+    refuse_in_place_calls,
+    refuse_reads_of_locals,
+    refuse_writes_into_stopped,
+    refuse_writes_outside,
+    refuse_writes_through_attributes,
+)
 from .resolve import Environment
 from .sequences import arrays_for_sequences
 from .walrus import leftover, refuse_unordered_walruses
@@ -120,6 +126,7 @@ class Normalizer:
         node = self.parsed.node
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
+        bind_module_aliases(node, self.env)  # xp = np: xp.sum(x) is np.sum(x)
         calls_through_classes(node, self.env, self.parsed.location)  # layer = Linear(W, b); layer(x) -> Linear.__call__(layer, x)
         in_place_calls_as_writes(node, self.env, self.parsed.location)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
         body = list(node.body)
@@ -128,6 +135,8 @@ class Normalizer:
         refuse_in_place_calls(node, self.env, self.unsupported)
         refuse_writes_outside(node, self.env, self.unsupported)
         refuse_writes_through_attributes(node, self.env, self.unsupported)
+        refuse_writes_into_stopped(node, self.env, self.unsupported)
+        refuse_reads_of_locals(node, self.env, self.unsupported)
         refuse_changing_lazy_reads(node, self.env, self.unsupported)
         refuse_unordered_walruses(node, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}

@@ -22,7 +22,6 @@ import inspect
 import types
 
 import gast
-import numpy as np
 
 from .. import runtime
 from ..core import pytree
@@ -189,8 +188,6 @@ def _record_class(value, env) -> type | None:
 def plain_method(cls: type, method: str) -> bool:
     """Whether ``instance.method`` is the class's own function bound to the instance: not a
     field (which the instance holds), nor a static or class method, nor a property."""
-    if method != "__call__" and any(hasattr(kind, method) for kind in (list, dict, str, np.ndarray)):
-        return False  # (named as a container's or array's method, read as one elsewhere: `k.sum()`)
     if method in pytree.class_field_names(cls):
         return False
     try:

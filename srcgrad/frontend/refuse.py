@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from ..core import templates as tp
+from ..core.markers import stop_gradient
 from ..core.numpy_facts import (
     IN_PLACE_METHODS,
     IN_PLACE_OPERATOR_METHODS,
@@ -140,6 +141,41 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
                 f"srcgrad differentiates functions that leave data outside them unchanged: "
                 f"work on a copy (`{_copy_name(root.id)} = {root.id}.copy()`) or return the new value",
             )
+
+
+_READS_LOCALS = {eval, exec, locals, vars, compile}  # (globals(): module data, which generated code reads)
+
+
+def refuse_reads_of_locals(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+    """``eval("x")``, ``exec(...)``, ``locals()["y"]``, ``vars()``: code that reads the
+    function's variables where the transformation cannot see it (its derivative would be
+    zero, and generated code has other variables): refused."""
+    for n in tp.walk(node):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and env.lookup(n.func.id) in _READS_LOCALS:
+            raise unsupported(
+                n, f"`{n.func.id}(...)`, which reads the function's variables by name",
+                "write the expression out, or read the values by name in the code",
+            )
+
+
+def refuse_writes_into_stopped(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+    """A write into what ``stop_gradient`` returned (``z = stop_gradient(y); z[0] = v``): it
+    is ``y`` itself (or a view of it), and the write changes ``y`` where the transformation
+    holds ``z`` to be a constant of its own: refused."""
+    stopped = {
+        s.targets[0].id for s in tp.walk(node)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+        and isinstance(s.value, gast.Call) and env.static_value(s.value.func) is stop_gradient
+    }
+    for s in tp.walk(node):
+        targets = s.targets if isinstance(s, gast.Assign) else [s.target] if isinstance(s, gast.AugAssign) else []
+        for target in targets:
+            root = target.value if isinstance(target, gast.Subscript) else target if isinstance(s, gast.AugAssign) else None
+            if isinstance(root, gast.Name) and root.id in stopped:
+                raise unsupported(
+                    s, f"a write into `{root.id}`, which `stop_gradient` returned (its argument itself, or a view of it)",
+                    f"write into a copy (`{root.id} = stop_gradient(...).copy()`), or into the array you passed",
+                )
 
 
 def refuse_writes_through_attributes(node: gast.FunctionDef, env: Environment, unsupported) -> None:

@@ -124,8 +124,8 @@ def positive_jvp(dx, ans, x):
 
 @defvjp(np.conjugate)
 def conjugate(g, ans, x):
-    """The identity, for real inputs (a complex one is refused)."""
-    return sg.real_only(x, "np.conj", g)
+    """The identity for real inputs; conj(g) for a complex one (``runtime.elementwise``)."""
+    return sg.conj_adjoint(g, x)
 
 
 @defjvp(np.conjugate)
@@ -136,8 +136,8 @@ def conjugate_jvp(dx, ans, x):
 
 @defvjp(np.absolute)
 def absolute(g, ans, x):
-    """sign(x), for real inputs: |z| of a complex z is refused."""
-    return g * np.sign(sg.real_only(x, "abs"))
+    """sign(x) for real inputs; Re(g) conj(z)/|z| for a complex z (``runtime.elementwise``)."""
+    return sg.abs_adjoint(g, x, ans)
 
 
 @defjvp(np.absolute)

@@ -89,8 +89,8 @@ def rfft_jvp(da, ans, a, n=None, axis=-1, norm=None):
 
 @defvjp(np.fft.irfft)
 def irfft(g, ans, a, n=None, axis=-1, norm=None):
-    """A real spectrum ``a`` only (of a complex one, the result is not complex-linear)."""
-    return sg.irfft_adjoint(g, sg.real_only(a, "np.fft.irfft"), n, axis, norm)
+    """A complex spectrum's cotangent in the convention of ``runtime.elementwise``."""
+    return sg.irfft_adjoint(g, a, n, axis, norm)
 
 
 @defjvp(np.fft.irfft)

@@ -277,6 +277,18 @@ def copy(dx, ans, x):
     return sg.copy(dx)
 
 
+@defjvp(sg.unbroadcast_real)
+def unbroadcast_real(dg, dx, ans, g, x):
+    """Linear in ``g``."""
+    return sg.unbroadcast_real(dg, x)
+
+
+@defjvp(sg.real_where_real)
+def real_where_real(dg, dx, ans, g, x):
+    """Linear in ``g``."""
+    return sg.real_where_real(dg, x)
+
+
 @defjvp(sg.own)
 def own(dx, ans, x):
     return sg.own(dx)

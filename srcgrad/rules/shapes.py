@@ -32,22 +32,23 @@ from .registry import defjvp, defvjp, numpy_functions
 @defvjp(np.reshape)
 def reshape(g, ans, a, shape=None, order="C"):
     """``order`` only when asked for: Dask's reshape has none."""
-    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=order)
+    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=sg.reshape_order(a, order))
 
 
 @defjvp(np.reshape)
 def reshape_jvp(da, ans, a, shape=None, order="C"):
-    return np.reshape(da, sg.shape_of(ans)) if order == "C" else np.reshape(da, sg.shape_of(ans), order=order)
+    return np.reshape(da, sg.shape_of(ans)) if order == "C" else np.reshape(da, sg.shape_of(ans), order=sg.reshape_order(a, order))
 
 
 @defvjp(np.ravel)
 def ravel(g, ans, a, order="C"):
-    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=order)
+    return np.reshape(g, sg.shape_of(a)) if order == "C" else np.reshape(g, sg.shape_of(a), order=sg.reshape_order(a, order))
 
 
 @defjvp(np.ravel)
 def ravel_jvp(da, ans, a, order="C"):
-    return np.ravel(da) if order == "C" else np.ravel(da, order)
+    """``order="K"``/``"A"`` as ``a``'s memory order: the tangent's layout may not be its."""
+    return np.ravel(da) if order == "C" else np.ravel(da, sg.reshape_order(a, order))
 
 
 @defvjp(sg.flat)
@@ -276,8 +277,8 @@ def view_jvp(dx, ans, x, dtype=None, type=None):
 
 @defvjp(conj_method)
 def conj_of_method(g, ans, x):
-    """``x.conj()``: the identity, for real inputs (a complex one is refused)."""
-    return sg.real_only(x, "x.conj", g)
+    """``x.conj()``: as ``np.conj``."""
+    return sg.conj_adjoint(g, x)
 
 
 @defjvp(conj_method)
@@ -287,8 +288,8 @@ def conj_of_method_jvp(dx, ans, x):
 
 @defvjp(np.real)
 def real(g, ans, val):
-    """For real inputs, a pass-through; a complex one is refused (its gradient would be complex)."""
-    return sg.real_only(val, "np.real", np.real(g))
+    """A pass-through of the real part (``runtime.elementwise``)."""
+    return sg.real_adjoint(g, val)
 
 
 @defjvp(np.real)
@@ -298,8 +299,8 @@ def real_jvp(dval, ans, val):
 
 @defvjp(np.imag)
 def imag(g, ans, val):
-    """Zero, for real inputs; a complex one is refused."""
-    return sg.zeros_like(sg.real_only(val, "np.imag"))
+    """Zero for real inputs; -i Re(g) for a complex one (``runtime.elementwise``)."""
+    return sg.imag_adjoint(g, val)
 
 
 @defjvp(np.imag)
@@ -310,8 +311,8 @@ def imag_jvp(dval, ans, val):
 
 @defvjp(np.angle)
 def angle(g, ans, z, deg=False):
-    """Zero (0 or pi), for real inputs; a complex one is refused."""
-    return sg.zeros_like(sg.real_only(z, "np.angle"))
+    """Zero (0 or pi) for real inputs; -i Re(g) conj(z)/|z|² for a complex one."""
+    return sg.angle_adjoint(g, z, deg)
 
 
 @defjvp(np.angle)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.pytree import is_container, map_leaves
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import zeros_like
 
@@ -81,6 +82,58 @@ def abs_tangent(dx, x, ans):
     if not is_complex(x):
         return dx * np.sign(x)
     return np.real(np.conj(x) * dx) / np.where(ans == 0, 1.0, ans)
+
+
+# Reverse mode of complex values. A complex value's cotangent is dL/dRe - i dL/dIm for a
+# real loss L: the convention under which a holomorphic function's cotangent is g f'(z), as
+# every rule writes it (autograd's and JAX's). A real value's cotangent stays real (its real
+# part: ``broadcasting.unbroadcast``); the functions below take a complex value to a real one.
+
+
+def abs_adjoint(g, x, ans):
+    """The cotangent of ``x`` in ``|x|``: ``g sign(x)``; for a complex ``z``, ``Re(g) conj(z)/|z|``
+    (zero at 0, as for real numbers)."""
+    if not is_complex(x):
+        return g * np.sign(x)
+    return np.real(g) * np.conj(x) / np.where(ans == 0, 1.0, ans)
+
+
+def real_adjoint(g, x):
+    """The cotangent of ``x`` in ``np.real(x)``: ``Re(g)``."""
+    return np.real(g)
+
+
+def imag_adjoint(g, x):
+    """The cotangent of ``x`` in ``np.imag(x)``: ``-i Re(g)`` (zero for a real ``x``)."""
+    if not is_complex(x):
+        return zeros_like(x)
+    return -1j * np.real(g) * np.ones_like(x)
+
+
+def conj_adjoint(g, x):
+    """The cotangent of ``x`` in ``np.conj(x)``: ``conj(g)`` (``g`` for a real ``x``)."""
+    return np.conjugate(g) if is_complex(x) else g
+
+
+def angle_adjoint(g, z, deg=False):
+    """The cotangent of ``z`` in ``np.angle(z)``: ``-i Re(g) conj(z) / |z|²`` (zero for a real
+    ``z``, whose angle is 0 or pi; and at 0)."""
+    if not is_complex(z):
+        return zeros_like(z)
+    square = np.real(z * np.conj(z))
+    out = -1j * np.real(g) * np.conj(z) / np.where(square == 0, 1.0, square)
+    return out * (180.0 / np.pi) if deg else out
+
+
+def real_where_real(g, x):
+    """``g``, the cotangent of ``x``, without its imaginary part where ``x`` is real (leaf by
+    leaf): what reverse mode gives a real argument of a function that makes complex values
+    (``1j * x``, ``np.fft.rfft(x)``), the real part being its derivative."""
+    if is_container(g):
+        return map_leaves(real_where_real, g, x)
+    if is_complex(g) and not is_complex(x):
+        return np.real(g)
+    return g
 
 
 def angle_tangent(dz, z, deg=False):

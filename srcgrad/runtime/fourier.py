@@ -59,18 +59,21 @@ def rfft_adjoint(g, a, n=None, axis=-1, norm=None):
     axis = axis % np.ndim(a)
     n = np.shape(a)[axis] if n is None else n
     c = np.fft.fft(at_length(g, n, axis), axis=axis, norm=norm)
-    return at_length(c, np.shape(a)[axis], axis)
+    return np.real(at_length(c, np.shape(a)[axis], axis))  # (a real input's: ``irfft_adjoint``)
 
 
 def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
-    """The cotangent of a real ``a`` in ``np.fft.irfft(a, n, axis, norm)``: the result is
-    ``a[0] + 2 sum a[k] cos(...) (+ a[n/2] (-1)^j)`` over ``n``, so each entry but the first
-    (and the last, for an even ``n``) weighs twice the real part of ``ifft(g)``."""
+    """The cotangent of ``a`` in ``np.fft.irfft(a, n, axis, norm)``: the result is
+    ``Re(a[0]) + 2 sum Re(a[k] e^(2 pi i jk/n)) (+ Re(a[n/2]) (-1)^j)``, over ``n``, so each
+    entry but the first (and the last, for an even ``n``) weighs twice ``ifft(g)``, whose
+    first and last are real (the convention of ``runtime.elementwise``: ``dL/dRe - i dL/dIm``);
+    a real ``a`` takes its real part."""
     axis = axis % np.ndim(a)
     m = np.shape(a)[axis]
     n = 2 * (m - 1) if n is None else n
     used = n // 2 + 1
-    c = np.real(_along(np.fft.ifft(g, axis=axis, norm=norm), axis, 0, used))
+    c = _along(np.fft.ifft(np.real(g), axis=axis, norm=norm), axis, 0, used)
+    c = c if np.iscomplexobj(a) else np.real(c)
     doubled_to = used - 1 if n % 2 == 0 and used > 1 else used  # the Nyquist entry: once
     parts = [_along(c, axis, 0, 1), 2.0 * _along(c, axis, 1, doubled_to), _along(c, axis, doubled_to, used)]
     return at_length(np.concatenate(parts, axis=axis), m, axis)

@@ -19,6 +19,8 @@ def in_place_result(value, target):
     ``target`` is no array (a number: Python rebinds it)."""
     if not isinstance(target, np.ndarray):
         return value
+    if not target.shape and not isinstance(value, np.ndarray):  # 0-d: a NumPy number made an array again
+        return np.asarray(value).astype(target.dtype, casting="same_kind")
     if np.shape(value) != target.shape:  # `y += x` where x broadcasts y to more entries
         raise ValueError(
             f"non-broadcastable output operand with shape {target.shape} doesn't match the "
@@ -30,7 +32,10 @@ def in_place_result(value, target):
 
 
 def in_place_tangent(tangent, target):
-    """The tangent of ``in_place_result(value, target)`` (``target``: its result) from ``value``'s."""
+    """The tangent of ``in_place_result(value, target)`` (``target``: its result) from ``value``'s
+    (of a 0-d array, a 0-d array: it may be written into, ``s[...] = v``)."""
+    if isinstance(target, np.ndarray) and not target.shape and not isinstance(tangent, np.ndarray):
+        tangent = np.asarray(tangent)
     if not isinstance(target, np.ndarray) or np.result_type(tangent) == target.dtype:
         return tangent
     return cast_tangent(tangent, target)

@@ -123,6 +123,15 @@ def mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+def reshape_order(a, order: str) -> str:
+    """The order ``np.reshape`` takes for ``order`` as ``np.ravel`` reads it of ``a``: "K"
+    (memory order) and "A" are "F" for an array laid out in Fortran order only, else "C"."""
+    if order in ("K", "A"):
+        flags = getattr(a, "flags", None)
+        return "F" if flags is not None and flags.f_contiguous and not flags.c_contiguous else "C"
+    return order
+
+
 def inverse_axes(axes, a):
     """The permutation that undoes ``np.transpose(a, axes)`` (None, a reversal, undoes itself)."""
     if axes is None:

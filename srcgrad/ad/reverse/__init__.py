@@ -141,7 +141,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         forward, reverse, state = self.block(body, state)
         gradients = {}
         for p in self.wrt:
-            if p in state:
+            if p in state and self._makes_complex_values:  # a real argument's is real
+                gradients[p] = tp.expr("sg.real_where_real(b, p)", b=self.adjoint(p), p=p, sg=self.sg())
+                self.reads.add(p)
+            elif p in state:
                 gradients[p] = tp.name(self.adjoint(p))
             else:
                 gradients[p] = tp.expr("sg.zeros_like(p)", p=p, sg=self.sg())
@@ -193,6 +196,20 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         if x and (self.kinds.get(x) in ("array", "maybe") or op.kind == "append"):
             return x
         return None
+
+    @functools.cached_property
+    def _makes_complex_values(self) -> bool:
+        """Whether the function may make a complex value from real ones: a complex constant
+        (``1j``), a Fourier transform, ``complex``, an eigen-decomposition of any matrix. (A
+        fractional power of a negative Python number is complex too: the API takes the real
+        part of a real argument's gradient, ``api._in_dtype``.)"""
+        for n in tp.walk(self.fn):
+            if isinstance(n, gast.Constant) and isinstance(n.value, complex):
+                return True
+            word = n.attr if isinstance(n, gast.Attribute) else n.id if isinstance(n, gast.Name) else None
+            if word in _COMPLEX_MAKERS or (word and "fft" in word):
+                return True
+        return False
 
     def _locals(self) -> set[str]:
         return self._bound_in_function | self._synthetic
@@ -327,6 +344,10 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
 
 
 _TYPE_QUESTIONS = {"isinstance", "type", "hasattr", "callable", "isscalar", "ndim"}
+
+
+_COMPLEX_MAKERS = {"complex", "complex64", "complex128", "cdouble", "csingle", "eig", "eigvals", "roots", "emath",
+                   "scimath"}
 
 
 def _types_asked(fn) -> set[str]:

@@ -81,8 +81,9 @@ class Adjoints:
                 continue
             part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
-            if rule.broadcasts and _may_broadcast(atom, op.inputs.values(), self.shapes):
-                part = tp.expr("sg.unbroadcast(c, x)", sg=self.sg(), c=part, x=atom)
+            if rule.broadcasts and (self._makes_complex_values or _may_broadcast(atom, op.inputs.values(), self.shapes)):
+                helper = "sg.unbroadcast_real(c, x)" if self._makes_complex_values else "sg.unbroadcast(c, x)"
+                part = tp.expr(helper, sg=self.sg(), c=part, x=atom)  # (a real operand's is real)
             elif self._may_repeat_a_list(rule, atom, op.inputs.values()):
                 part = tp.expr("sg.unless_repeated(c, x)", sg=self.sg(), c=part, x=atom)
             if self.kinds.get(atom.id) == "list" and not _gives_a_list(part):
