@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from ..analysis.classify import is_users_code
+from ..analysis.classify import is_users_code, local_method_fix
 from ..core import pytree
 from ..core.ir import CALLEE
 from ..errors import (
@@ -219,7 +219,6 @@ class CallSite:
         elif pytree.is_record_instance(receiver) and self.method in pytree.class_field_names(type(receiver)):
             if _callable_record(func) is not None or not isinstance(func, Closure):
                 return func, (receiver, self.method)
-        from ..analysis.classify import local_method_fix  # (the fix the transformation gives)
         raise NoDerivativeRuleError(
             f"{self.label} (here {_describe(func)})", self.location, mode,
             local_method_fix(self.method, self.label.rsplit(".", 1)[0]),

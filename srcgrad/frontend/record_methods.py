@@ -98,12 +98,7 @@ class _PropertyReads(gast.NodeTransformer):
 
 def _users_property(cls: type, name: str) -> bool:
     """Whether ``name`` is a read-only property of ``cls`` whose getter is a Python function."""
-    if name in pytree.class_field_names(cls):
-        return False
-    try:
-        found = inspect.getattr_static(cls, name)
-    except AttributeError:
-        return False
+    found = _class_member(cls, name)
     return type(found) is property and isinstance(found.fget, types.FunctionType) and found.fset is None
 
 
@@ -188,10 +183,12 @@ def _record_class(value, env) -> type | None:
 def plain_method(cls: type, method: str) -> bool:
     """Whether ``instance.method`` is the class's own function bound to the instance: not a
     field (which the instance holds), nor a static or class method, nor a property."""
-    if method in pytree.class_field_names(cls):
-        return False
-    try:
-        found = inspect.getattr_static(cls, method)
-    except AttributeError:
-        return False
-    return isinstance(found, types.FunctionType)
+    return isinstance(_class_member(cls, method), types.FunctionType)
+
+
+def _class_member(cls: type, name: str):
+    """What ``cls`` itself holds under ``name`` (a function, a property, ...); None for a field,
+    which an instance holds, and for a name the class lacks."""
+    if name in pytree.class_field_names(cls):
+        return None
+    return inspect.getattr_static(cls, name, None)

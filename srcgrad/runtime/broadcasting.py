@@ -74,19 +74,6 @@ def unbroadcast(g, x):
     return g
 
 
-def unbroadcast_real(g, x):
-    """``unbroadcast(g, x)``, real where ``x`` is: in a function that makes complex values from
-    real ones (``1j * x``), each real operand's cotangent is the real part of what comes back
-    (``runtime.elementwise``'s convention), and stays real where it is added into in place."""
-    g = unbroadcast(g, x)
-    if isinstance(g, complex) and not isinstance(x, complex):
-        return g.real
-    if getattr(getattr(g, "dtype", None), "kind", "") == "c" and getattr(getattr(x, "dtype", None), "kind", "f") != "c" \
-            and not isinstance(x, complex):
-        return g.real
-    return g
-
-
 def unless_repeated(g, x):
     """``g``, the cotangent of ``x`` in ``x * 2`` (an int written as such) where ``x`` is an
     object the caller gave, refused where that was a list, which ``*`` repeated: a cotangent

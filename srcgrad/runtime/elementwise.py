@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core.pytree import is_container, map_leaves
 from ..errors import Location, NoDerivativeRuleError
-from .broadcasting import zeros_like
+from .broadcasting import unbroadcast, zeros_like
 
 
 def is_complex(x) -> bool:
@@ -134,6 +134,12 @@ def real_where_real(g, x):
     if is_complex(g) and not is_complex(x):
         return np.real(g)
     return g
+
+
+def unbroadcast_real(g, x):
+    """``unbroadcast(g, x)``, real where ``x`` is: each real operand's cotangent in a function
+    that makes complex values (``1j * x``), kept real where it is added into in place."""
+    return real_where_real(unbroadcast(g, x), x)
 
 
 def angle_tangent(dz, z, deg=False):

@@ -283,7 +283,7 @@ class Adjoints:
         reverse: ``ba_part, = g_call.backward(g_tape, by)``, the call site finding g's pair."""
         call = op.call
         method = method_of_active(call, self.activity.is_active)
-        if method is None and receiver_name(call) is not None and self.activity.is_active(receiver_name(call)):
+        if method is None and self.activity.is_active(receiver_name(call) or ""):
             raise self.classifier.error(op)  # a list's, dict's or array's method: not followed
         layout, passed, keywords, entries = call_layout(call, method is not None)
         active_args = [
