@@ -371,7 +371,7 @@ _IN_PLACE_GIVING_NONE = frozenset({"append", "extend", "insert", "remove", "clea
 
 
 def _refuse_a_value_of_none(node, lower) -> None:
-    if changes_in_place(node, lower.env):
+    if changes_in_place(node, lower.env) and node.func.value.id not in lower.other_objects:
         raise lower.unsupported(
             node, f"the value of `{gast.unparse(node).strip()}`, a method that changes its list in place "
             "and gives None", "call it as a statement of its own (a `def`, not a `lambda`)",

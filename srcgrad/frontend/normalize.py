@@ -97,6 +97,19 @@ def _pop_the_last(value) -> None:
         value.args = []
 
 
+def _made_by_other_classes(node, env) -> set[str]:
+    """The names some statement binds to ``C(...)``, an instance of a class whose ``append``
+    is not a list's (``collections.deque(maxlen=3)``, the user's ``Buffer``): their
+    ``d.append(v)`` is that class's method, called for its effect, not a list growing."""
+    found = set()
+    for n in tp.walk(node):
+        if isinstance(n, gast.Assign) and isinstance(n.value, gast.Call):
+            cls = env.static_value(n.value.func)
+            if isinstance(cls, type) and getattr(cls, "append", list.append) is not list.append:
+                found.update(t.id for t in n.targets if isinstance(t, gast.Name))
+    return found
+
+
 def _assign_popped(lower, s) -> list:
     """``v = xs.pop(i)``: followed from a list made here, else checked as the other methods
     that change a list in place are (``container_method``)."""
@@ -127,6 +140,7 @@ class Normalizer:
         node.args = defaults_as_values(node.args, self.env, self.names)  # their names read nothing now
         bind_imports(node, self.env, self.unsupported)  # before any name is looked up
         bind_module_aliases(node, self.env)  # xp = np: xp.sum(x) is np.sum(x)
+        self.other_objects = _made_by_other_classes(node, self.env)  # d = deque(): d.append(v) is deque's
         calls_through_classes(node, self.env, self.parsed.location)  # layer = Linear(W, b); layer(x) -> Linear.__call__(layer, x)
         in_place_calls_as_writes(node, self.env, self.parsed.location)  # np.copyto(y, x), y.fill(v), ...: y[...] = <value>
         body = list(node.body)
@@ -214,6 +228,8 @@ class Normalizer:
     def stmt_Expr(self, s):
         value = s.value
         _pop_the_last(value)
+        if isinstance(value, gast.Call) and getattr(getattr(value.func, "value", None), "id", None) in self.other_objects:
+            return self.for_its_effect(s)  # d.append(v) of a deque, the user's Buffer: its class's
         if (
             isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute)
