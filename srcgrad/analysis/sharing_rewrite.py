@@ -45,10 +45,7 @@ class SharedMemory:
     """Finds the shares of a core function and inserts the assignments that keep them equal."""
 
     def __init__(self, fn: gast.FunctionDef, ops: dict, parsed, names):
-        self.fn = fn
-        self.ops = ops
-        self.parsed = parsed
-        self.names = names
+        self.fn, self.ops, self.parsed, self.names = fn, ops, parsed, names
         self.plan = SyncPlanner(fn, ops, parsed)
         self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
         self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
@@ -249,6 +246,7 @@ class SharedMemory:
                 "sg.unsupported_if_array(x, c, h)", x=name, c=tp.const(construct), h=tp.const(syncs.hint),
             ), s))
             return
+        self.update = s  # (``_refresh`` asks whether it is a store into a slot)
         written = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self)
         code = written.code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
@@ -310,7 +308,7 @@ class SharedMemory:
                 return self.carry_slots(share, dst)
             index = share.index
             if dst == share.ref:  # refresh the part from the whole
-                return [tp.stmt("r = b[i]", r=dst, b=share.base, i=tp.load(index))]
+                return [_refresh(self, share, dst)]
             store = tp.stmt("b[i] = r", r=share.ref, b=dst, i=tp.load(index))
             if dst in self.plan.arrays or not _reads_an_element(share.origin):
                 return [store]  # a view written back into its array; a name packed into a list
@@ -833,6 +831,24 @@ def _implied_test(groups, flag, share: Share) -> gast.expr:
         return tp.const(True)
     both = gast.BoolOp(op=gast.And(), values=tests[1:]) if len(tests) > 2 else tests[1]
     return gast.BoolOp(op=gast.Or(), values=[tests[0], both])
+
+
+def _refresh(writer: SharedMemory, share: Share, part: str) -> gast.stmt:
+    """``r = b[i]`` after a write into ``b``: ``r`` is a view of it, or (generated code holding
+    copies) the element of a list or dict a write through another name was stored back into.
+    The user's own store into a slot of ``b`` (``b[k] = v``), where ``b`` may be a list or dict,
+    replaced the slot rather than wrote memory: ``r`` keeps its object, and shares ``b`` no
+    more if that was its slot (``sg.same_slot``)."""
+    refresh = tp.stmt("r = b[i]", r=part, b=share.base, i=tp.load(share.index))
+    update = writer.update
+    target = update.targets[0] if isinstance(update, gast.Assign) else None
+    stored = isinstance(target, gast.Subscript) and getattr(target.value, "id", None) == share.base
+    if share.base in writer.plan.arrays or not stored or is_inplace(update) or getattr(update.value, "id", None) == part:
+        return refresh
+    ended = writer.added(tp.assign(writer.flag(share), tp.const(False)), share.origin)  # (a flag: no derivative)
+    same = tp.expr("sg.same_slot(b, (k,), (i,))", b=share.base, k=_index_value(target.slice), i=_index_value(share.index))
+    return gast.If(test=tp.expr("sg.is_array(b)", b=share.base), body=[refresh],
+                   orelse=[gast.If(test=same, body=[ended], orelse=[])])
 
 
 def _slots_missed(writer: SharedMemory, s) -> list:
