@@ -159,6 +159,28 @@ def slot_overwritten(p, x):  # the slot's own gradient is zeros of its shape (it
     return np.sum(p["w"] ** 2)
 
 
+def stored_then_written(p, x):  # p["w"] is v: the write reaches it
+    v = x * 2.0
+    p["w"] = v
+    v[0] = 5.0
+    return np.sum(p["w"] ** 2)
+
+
+def stored_then_written_list(p, x):
+    v = x * 2.0
+    p[0] = v
+    v[0] = 5.0
+    return np.sum(p[0] ** 2)
+
+
+def stored_then_written_through_slot(p, x):
+    v = x * 2.0
+    p[0] = v
+    t = p[0]
+    t[1] = 5.0
+    return np.sum(v ** 2) + np.sum(p[0])
+
+
 V = np.array([0.3, -0.5, 0.9])
 
 
@@ -174,6 +196,10 @@ V = np.array([0.3, -0.5, 0.9])
     (last_slot_stored_then_written, ([V, V + 1.0], V - 0.3)),
     (slot_given_back, ({"w": V}, V - 0.3)),
     (slot_overwritten, ({"w": V}, V - 0.3)),
+    (stored_then_written, ({"w": V}, V - 0.3)),
+    (stored_then_written_list, ([V], V - 0.3)),
+    (stored_then_written_through_slot, ([V], V - 0.3)),
+    (stored_then_written_through_slot, (np.array([V, V]), V - 0.3)),
 ])
 def test_a_store_into_a_slot_leaves_what_was_read_from_it(f, args):
     expected = f(*copy.deepcopy(args))

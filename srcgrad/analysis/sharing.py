@@ -107,6 +107,9 @@ class Share:
     # `v = xs.pop()` and `e` put into (or taken out of) xs: `v` is `e` where `sg.same_array(v, e)`;
     # an opaque one: a list that may still hold memory of `v` (xs itself, `ys = list(xs)`)
     popped: bool = field(default=False, compare=False)
+    # `p[k] = v` into a value that may be a list or dict (an argument): `v` is then that slot's
+    # element; into an array the store copies (``sharing_rewrite`` sets its flag by which it is)
+    stored: bool = field(default=False, compare=False)
 
     @cached_property  # (asked of every share on every path: not a field, so no part of equality)
     def key(self):
@@ -287,7 +290,7 @@ class SharingFacts(Problem):
             if element_replaced(s, self.containers):
                 facts = _element_replaced(self, facts, name, s)
             if name in self.relevant:
-                facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers)}})
+                facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers, self.arrays)}})
             return facts
         name = target.id
         involved = _involves(facts, name)  # (most rebindings: of a name in no share, none to drop)
@@ -1679,12 +1682,17 @@ def _element_of(share: Share, name: str, memory: str, containers) -> str | None:
     return None
 
 
-def _stored_shares(s, containers) -> list[Share]:
+def _stored_shares(s, containers, arrays=frozenset()) -> list[Share]:
     """``xs[i] = v`` puts the array ``v`` into a slot of the list (or dict) ``xs``: ``v`` is
-    that element, as after ``xs = [v]`` (a store into an array copies)."""
+    that element, as after ``xs = [v]`` (a store into an array copies). Into a name that may
+    be either (an argument), where it is a list or dict (``Share.stored``)."""
+    target = s.targets[0] if isinstance(s, gast.Assign) else None
+    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and isinstance(s.value, gast.Name) \
+            and target.value.id not in containers and target.value.id not in arrays and not is_inplace(s) \
+            and not isinstance(target.slice, gast.Slice):
+        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice, stored=True)]
     if not element_replaced(s, containers) or not isinstance(s.value, gast.Name):
         return []
-    target = s.targets[0]
     if isinstance(target.slice, gast.Slice):
         # `xs[a:b] = t` (desugar's `xs[:] = sg.spliced(...)`): the slots hold t's elements, not
         # t, a list as `xs[1:]` is: a store into either leaves the other, a write into an element

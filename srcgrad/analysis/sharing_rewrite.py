@@ -198,6 +198,8 @@ class SharedMemory:
                     test = tp.expr(f"sg.{'shares_elements' if share.elements else 'shares_memory'}(a, b)", a=share.ref, b=share.base)
                 elif share.always or share.how == "same" or share.appended:
                     test = tp.const(True)
+                elif share.stored:  # `p[k] = v`: v is the slot's element where p is a list or dict
+                    test = tp.expr("not sg.is_array(b)", b=share.base)
                 else:
                     test = tp.expr("sg.is_view(b, i)", b=share.base, i=_index_value(share.index))
                 found.append(self.added(tp.assign(flag, test), s))
