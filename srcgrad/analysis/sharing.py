@@ -202,7 +202,7 @@ class SharingFacts(Problem):
         self.elements_written: set[str] = set()  # (see `_elements_written`: found once the rest is)
         self.counting_up = _counting_up(fn)  # range counters that index a list from its start
         self.lists_at: dict[int, set] = {}  # a pop or a store into a slot -> the names that are the list
-        self.relevant = self._reachable_from_updates(fn)  # names an in-place update may reach
+        self.relevant, self.written_through = self._reachable_from_updates(fn), _written_through(fn)  # (`Share.stored`)
         if any(ops[id(a)].kind == "copy" and _copy_of(getattr(a, "value", None)) for a in assignments(fn.body)):
             self.elements_written = _elements_written(fn, self)
             self.relevant = self._reachable_from_updates(fn)
@@ -290,7 +290,7 @@ class SharingFacts(Problem):
             if element_replaced(s, self.containers):
                 facts = _element_replaced(self, facts, name, s)
             if name in self.relevant:
-                facts = Facts({**facts, **{share.key: share for share in _stored_shares(s, self.containers, self.arrays)}})
+                facts = Facts({**facts, **{sh.key: sh for sh in _stored_shares(s, self.containers, self.arrays, self.written_through)}})
             return facts
         name = target.id
         involved = _involves(facts, name)  # (most rebindings: of a name in no share, none to drop)
@@ -606,11 +606,10 @@ class SyncPlanner:
             # (a second name of a list literal, `ys = xs`, bound to another value elsewhere, too)
             if is_inplace(s) and (name in self.containers or _same_lists(facts, name) & self.containers.keys()):
                 # `xs[k] += v`: the element in that slot changes in place (when an array)
-                slot = Share("", name, "part", s, index=target.slice)
-                self.mutation(s, name, facts, live, came_by=slot)
-                return
-            self.mutation(s, name, facts, live, elements_unchanged=name in self.containers)
-            return
+                return self.mutation(s, name, facts, live, came_by=Share("", name, "part", s, index=target.slice))
+            made = set() if is_inplace(s) else {k for k, sh in facts.items() if sh.stored and sh.origin is s}  # (p[k] = v's)
+            return self.mutation(s, name, {k: sh for k, sh in facts.items() if k not in made}, live,
+                                 elements_unchanged=name in self.containers)
         self.mutation(s, target.id, facts, live)
 
     def mutation(self, s, name: str, facts: dict, live, elements_unchanged: bool = False, came_by=None) -> None:
@@ -1682,15 +1681,20 @@ def _element_of(share: Share, name: str, memory: str, containers) -> str | None:
     return None
 
 
-def _stored_shares(s, containers, arrays=frozenset()) -> list[Share]:
+def _stored_shares(s, containers, arrays=frozenset(), written_through=None) -> list[Share]:
     """``xs[i] = v`` puts the array ``v`` into a slot of the list (or dict) ``xs``: ``v`` is
     that element, as after ``xs = [v]`` (a store into an array copies). Into a name that may
-    be either (an argument), where it is a list or dict (``Share.stored``)."""
+    be either (an argument), where it is a list or dict (``Share.stored``), if the function
+    writes into ``v``'s memory, or into an element it reads out of ``xs`` (else the share
+    matters to no write, and its links would only make more to follow)."""
     target = s.targets[0] if isinstance(s, gast.Assign) else None
     if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and isinstance(s.value, gast.Name) \
             and target.value.id not in containers and target.value.id not in arrays and not is_inplace(s) \
-            and not isinstance(target.slice, gast.Slice):
-        return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice, stored=True)]
+            and not isinstance(target.slice, gast.Slice) and written_through is not None:
+        xs, v = target.value.id, s.value.id
+        if v in written_through[0] or xs in written_through[1]:
+            return [Share(v, xs, "part", s, index=target.slice, slot=target.slice, stored=True)]
+        return []
     if not element_replaced(s, containers) or not isinstance(s.value, gast.Name):
         return []
     if isinstance(target.slice, gast.Slice):
@@ -1698,6 +1702,32 @@ def _stored_shares(s, containers, arrays=frozenset()) -> list[Share]:
         # t, a list as `xs[1:]` is: a store into either leaves the other, a write into an element
         return [Share(s.value.id, target.value.id, "part", s, index=target.slice, always=True, elements=True)]
     return [Share(s.value.id, target.value.id, "part", s, index=target.slice, slot=target.slice)]
+
+
+def _written_through(fn) -> tuple[set, set]:
+    """``(names, containers)``: the names whose memory a statement writes into (the base of
+    a store or an in-place update) or that such a name was bound from (``u = v``, ``u =
+    v[...]``); and the names such a name was read out of by a subscript (``t = p[0]``)."""
+    written, sources, read_from = set(), {}, {}
+    for a in assignments(fn.body):
+        target = a.targets[0] if isinstance(a, gast.Assign) else None
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            written.add(target.value.id)
+        elif isinstance(target, gast.Name):
+            if is_inplace(a):
+                written.add(target.id)
+            value = a.value.value if isinstance(a.value, gast.Subscript) else a.value
+            if isinstance(value, gast.Name):
+                sources.setdefault(target.id, set()).add(value.id)
+                if isinstance(a.value, gast.Subscript):
+                    read_from.setdefault(target.id, set()).add(value.id)
+    todo = list(written)
+    while todo:
+        for source in sources.get(todo.pop(), ()):
+            if source not in written:
+                written.add(source)
+                todo.append(source)
+    return written, {xs for name in written for xs in read_from.get(name, ())}
 
 
 def _implied_pairs(same: dict) -> tuple[list, bool]:
