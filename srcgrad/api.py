@@ -357,6 +357,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto", has_aux: bo
     one_in_tuple = as_tuple and len(names) == 1
     may_forward = picks_forward(mode, len(names), True)  # where the inputs are Python floats
     may_forward_now = [may_forward]  # until a callee only reverse mode differentiates turns up
+    forward_finite = [True]  # until a variant for numbers gives a NaN (then the general one serves)
     vector_products = [True]  # until an output `x @ w` of one entry has other operands
     columns = mode == "fwd"  # forward mode for other inputs: one jvp per entry
 
@@ -407,7 +408,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto", has_aux: bo
                 if type(a) is not float and type(a) is not int:
                     numbers = False
                     break
-        slot = numbers + 2 * (floats and may_forward_now[0])
+        slot = (numbers + 2 * (floats and may_forward_now[0])) * forward_finite[0]
         function = functions[slot] if holds[slot]() else compiled(numbers, slot > 1).function
         try:
             try:
@@ -430,6 +431,13 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto", has_aux: bo
                 may_forward_now[0] = False
                 slot = numbers
                 result = (functions[slot] if holds[slot]() else compiled(numbers).function)(*args, **kwargs)
+            if slot > 1 and mode == "auto" and _nan_in(result[1] if with_value else result[0] if has_aux else result):
+                # forward mode's 0 * inf: a constant entry (tangent 0) where a partial is infinite
+                # (np.sqrt of a fixed 0) is NaN there, which reverse mode never forms (its cotangent
+                # does not reach the inputs): the general variant (reverse mode) from now on
+                forward_finite[0] = False
+                slot = 0
+                result = (functions[0] if holds[0]() else compiled().function)(*args, **kwargs)
         except Exception as exc:
             _add_source_note(exc, generated[slot])
             raise
@@ -676,6 +684,13 @@ def _without_aux(result, with_value: bool) -> tuple:
 def _with_aux(result, aux, with_value: bool):
     """``_without_aux`` undone."""
     return ((result[0], aux), result[1]) if with_value else (result, aux)
+
+
+def _nan_in(gradients) -> bool:
+    """Whether a gradient (a number, or a tuple of them) holds a NaN."""
+    if type(gradients) is float:
+        return gradients != gradients
+    return any(np.any(np.isnan(g)) for g in pytree.leaves(gradients) if g is not None)
 
 
 def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):

@@ -352,22 +352,6 @@ class Classifier:
         """
         return Operation("unknown", _names(args), label=label, call=node, fix=fix)
 
-    def refuse_active_options(self, op: Operation, active: set, node) -> None:
-        """Raise where a rule's option (a parameter its rule treats as a constant) holds a
-        value with a derivative: ``np.trapezoid(y, dx=h)`` with ``h`` differentiated would
-        get a zero derivative in ``h``. srcgrad's own helpers (generated code) are exempt:
-        their options are bookkeeping."""
-        if getattr(op.rule.primal, "__module__", "").startswith("srcgrad.") or _srcgrads_own(self.parsed.filename):
-            return
-        for param, value in op.options.items():
-            if param in STRUCTURAL_OPTIONS and not getattr(op, "on_receiver", False):
-                continue  # an axis, a shape, a count: integers, whatever they were computed from
-            if any(isinstance(n, gast.Name) and n.id in active for n in tp.walk(value)):
-                label = self.parsed.as_written(op.label)
-                where = self.parsed.location(node)
-                raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, self.mode,
-                                            _array_method_fix(label, param) if getattr(op, "on_receiver", False) else "")
-
     def error(self, op: Operation) -> NoDerivativeRuleError | UnsupportedSyntaxError:
         location = self.parsed.location(op.call) if op.call is not None else None
         label = self.parsed.as_written(op.label)
@@ -516,6 +500,35 @@ _DUNDERS = {
     gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv", gast.BitOr: "or", gast.BitAnd: "and",
     gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift", gast.USub: "__neg__", gast.UAdd: "__pos__",
 }
+
+
+def refuse_active_options(classifier: Classifier, op: Operation, active: set, node) -> None:
+    """Raise where a rule's option (a parameter its rule treats as a constant) holds a
+    value with a derivative: ``np.trapezoid(y, dx=h)`` with ``h`` differentiated would
+    get a zero derivative in ``h``. srcgrad's own helpers (generated code) are exempt:
+    their options are bookkeeping."""
+    if getattr(op.rule.primal, "__module__", "").startswith("srcgrad.") or _srcgrads_own(classifier.parsed.filename):
+        return
+    builtin = getattr(op.rule.function, "__module__", "").startswith("srcgrad.")
+    constant = [(p, op.inputs[p]) for p in op.rule.constant_inputs if op.inputs.get(p) is not None]
+    for param, value in [*op.options.items(), *constant]:
+        if param == "return_sign" and isinstance(value, gast.Constant) and value.value:  # (a name: at run time)
+            raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)",
+                                        classifier.parsed.location(node), classifier.mode,
+                                        "take the terms of each sign apart (a logsumexp of each), or use np.log(np.abs(...))")
+        if param in STRUCTURAL_OPTIONS and builtin and param not in _MAY_BE_REAL and not getattr(op, "on_receiver", False):
+            continue  # an axis, a shape, a count: integers, whatever they were computed from
+        if any(isinstance(n, gast.Name) and n.id in active for n in tp.walk(value)):
+            label = classifier.parsed.as_written(op.label)
+            where = classifier.parsed.location(node)
+            raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, classifier.mode,
+                                        _array_method_fix(label, param) if getattr(op, "on_receiver", False) else "")
+
+
+# Structural options that may be real numbers a derivative flows through: `ord=p` of a norm,
+# `ddof=d` of a variance, `bins=edges` of a histogram (an option of the user's own rule is
+# never taken for structural, whatever its name).
+_MAY_BE_REAL = frozenset({"ord", "ddof", "bins"})
 
 
 def _decorator(mode: str) -> str:

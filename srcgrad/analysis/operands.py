@@ -243,6 +243,8 @@ class OperandKinds:
             if isinstance(call, gast.Call) and self.env.static_value(call.func) is stop_gradient:
                 return any(self.may_be_object(n) for n in tp.names_in(call))
             return False
+        if kind == "rule" and op.rule.constant_inputs.issuperset(op.rule.inputs):
+            return False  # np.arange(k): NumPy's new array, whatever its arguments
         if kind in ("copy", "rule", "index", "pack", "store", "append", "pop"):
             reads = list(op.operands)
             if op.container is not None and isinstance(op.container, gast.Name):

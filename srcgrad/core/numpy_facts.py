@@ -92,7 +92,7 @@ IDENTITY_METHODS = {"copy"}  # derivative: the cotangent itself
 # Options of NumPy functions that are axes, shapes, counts, flags or names (integers,
 # tuples of them, strings): computed from a differentiated array (``np.reshape(x, s)``
 # with ``s = x.shape[:1] + ...``), they still carry no derivative. Any other option that
-# reads a differentiated value is refused (``Classifier.refuse_active_options``).
+# reads a differentiated value is refused (``classify.refuse_active_options``).
 STRUCTURAL_OPTIONS = frozenset({
     "axis", "axes", "axis1", "axis2", "axisa", "axisb", "axisc", "source", "destination", "start",
     "shape", "newshape", "new_shape", "reps", "repeats", "indices_or_sections", "pad_width",

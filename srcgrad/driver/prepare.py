@@ -19,7 +19,13 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
-from ..analysis.classify import Classifier, Operation, objects_made, operator_methods
+from ..analysis.classify import (
+    Classifier,
+    Operation,
+    objects_made,
+    operator_methods,
+    refuse_active_options,
+)
 from ..analysis.dataflow import live_after
 from ..analysis.operands import check_operands
 from ..analysis.sharing import sharing_before
@@ -77,8 +83,8 @@ def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> P
     activity = Activity(fn, ops, wrt, out_name)
     for a in assignments(fn.body):
         op = ops[id(a)]
-        if op.kind == "rule" and op.options and activity.statement_is_active(target_of(a), op):
-            classifier.refuse_active_options(op, activity.active, a.value)
+        if op.kind == "rule" and (op.options or op.rule.constant_inputs) and activity.statement_is_active(target_of(a), op):
+            refuse_active_options(classifier, op, activity.active, a.value)
     check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))

@@ -91,6 +91,19 @@ def full_like_jvp(da, dfill_value, ans, a, fill_value):
     return sg.cast_tangent(np.zeros_like(ans) + dfill_value, ans)
 
 
+@defvjp(np.arange, optional=("stop", "step"), constant=("start", "stop", "step"))
+def arange(g, ans, start, stop=None, step=None, dtype=None):
+    """No derivative here: its values follow a float ``start`` and ``step`` (which one a
+    positional argument is depends on how many are given), so a differentiated one is
+    refused; counts (``np.arange(n)``) have none."""
+    return None, None, None
+
+
+@defjvp(np.arange, optional=("stop", "step"), constant=("start", "stop", "step"))
+def arange_jvp(dstart, dstop, dstep, ans, start, stop=None, step=None, dtype=None):
+    return 0.0 * ans
+
+
 declare_container_results(np.linspace)  # (samples, step) with retstep=True
 
 

@@ -315,6 +315,17 @@ def copysign_jvp(dx1, dx2, ans, x1, x2):
     return np.where(np.signbit(x1) == np.signbit(x2), dx1, -dx1)
 
 
+@defvjp(np.heaviside, broadcasts=True)
+def heaviside(g, ans, x1, x2):
+    """0 or 1 by the sign of ``x1`` (piecewise constant), and ``x2`` where ``x1`` is 0."""
+    return None, g * (x1 == 0)
+
+
+@defjvp(np.heaviside, broadcasts=True)
+def heaviside_jvp(dx1, dx2, ans, x1, x2):
+    return dx2 * (x1 == 0)
+
+
 @defvjp(np.ldexp, broadcasts=True)
 def ldexp(g, ans, x1, x2):
     """x1 * 2**x2 with an integer exponent."""

@@ -2,7 +2,10 @@
 
 Their outputs are integers, booleans, shapes, or piecewise-constant values
 (floor, sign, ...), or they create arrays that do not depend on the values of
-their arguments (zeros_like, arange, ...). ``imag`` and ``angle`` have rules in ``shapes``
+their arguments (zeros_like, eye, ...). ``np.arange`` is not one (its values follow a float
+``start`` and ``step``): its rule in ``creation`` refuses a differentiated argument; nor are
+``histogram2d``/``histogramdd`` (linear in their weights, and a density follows the data's
+extremes). ``heaviside`` has a rule in ``elementwise`` (its second argument is its value at 0). ``imag`` and ``angle`` have rules in ``shapes``
 (zero for real inputs, complex ones refused). ``mod``/``remainder``/``fmod`` have real
 rules in ``elementwise``; ``full_like`` has one in ``creation`` (its fill value).
 
@@ -45,7 +48,6 @@ nondifferentiable(
     np.fix,
     np.sign,
     np.signbit,
-    np.heaviside,
     np.floor_divide,
     # comparisons and logic
     np.greater,
@@ -98,7 +100,6 @@ nondifferentiable(
     np.empty,
     np.eye,
     np.identity,
-    np.arange,
     np.tri,
 )
 
@@ -159,8 +160,6 @@ nondifferentiable(
         "broadcast_shapes",
         "lexsort",
         # integer counts, booleans, bits
-        "histogram2d",
-        "histogramdd",
         "isin",
         "isnat",
         "bitwise_count",

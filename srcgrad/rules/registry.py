@@ -74,6 +74,9 @@ class Rule:
     # the primal's name where the rule holds for real inputs only: a complex one is refused at
     # run time (``sg.real_inputs``), since NumPy and SciPy often accept it and answer something
     real_inputs: str | None = None
+    # inputs the rule takes for their place only (``np.histogram``'s ``bins`` and ``range``,
+    # so that positional weights line up): one that carries a derivative is refused
+    constant_inputs: frozenset[str] = frozenset()
 
 
 Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
@@ -128,19 +131,20 @@ def _split_params(
 
 def defvjp(
     *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
-    real_inputs: bool = False,
+    real_inputs: bool = False, constant: tuple[str, ...] = (),
 ):
     """Register the decorated function as the VJP rule of each of ``primals``;
     ``optional`` names inputs the caller may omit (they keep their default), ``aliases``
     the other keywords the primal takes for a parameter (``np.clip``'s ``min=`` for ``a_min``).
-    ``real_inputs``: the rule holds for real inputs only; a complex one is refused at run time."""
+    ``real_inputs``: the rule holds for real inputs only; a complex one is refused at run time.
+    ``constant``: inputs the rule gives no derivative (``Rule.constant_inputs``)."""
 
     def register(fn):
         inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
             _VJP[_key(primal)] = Rule(
                 primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}), _keyword_only(fn),
-                _label(primal, fn) if real_inputs else None,
+                _label(primal, fn) if real_inputs else None, frozenset(constant),
             )
         return fn
 
@@ -149,7 +153,7 @@ def defvjp(
 
 def defjvp(
     *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
-    real_inputs: bool = False,
+    real_inputs: bool = False, constant: tuple[str, ...] = (),
 ):
     """Register the decorated function as the JVP rule of each of ``primals`` (see ``defvjp``)."""
 
@@ -161,7 +165,7 @@ def defjvp(
         for primal in primals:
             _JVP[_key(primal)] = Rule(
                 primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}), _keyword_only(fn),
-                _label(primal, fn) if real_inputs else None,
+                _label(primal, fn) if real_inputs else None, frozenset(constant),
             )
         return fn
 

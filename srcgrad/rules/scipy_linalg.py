@@ -47,19 +47,19 @@ declare_container_results(linalg.cho_factor, linalg.expm_frechet)  # (c, lower),
 
 @defvjp(linalg.cho_factor)
 def cho_factor(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return sg.cho_factor_adjoint(g, ans[0], lower)
+    return sg.cho_factor_adjoint(g, sg.one_matrix(ans[0], "scipy.linalg.cho_factor"), lower)
 
 
 @defjvp(linalg.cho_factor)
 def cho_factor_jvp(da, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return sg.cho_factor_tangent(da, ans)
+    return sg.cho_factor_tangent(da, (sg.one_matrix(ans[0], "scipy.linalg.cho_factor"), ans[1]))
 
 
 @defvjp(linalg.cho_solve)
 def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     """x = A^-1 b, A = L L^T: gb = A^-1 g, gL = -(gb x^T + x gb^T) L (as outer products)."""
+    low = sg.lower_factor(sg.one_matrix(c_and_lower[0], "scipy.linalg.cho_solve"), c_and_lower[1])
     gb = linalg.cho_solve(c_and_lower, g)
-    low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
     gl = -(sg.outer_columns(gb, low.T @ ans) + sg.outer_columns(ans, low.T @ gb))
     return sg.cho_cotangent(gl, c_and_lower), gb
 
@@ -67,7 +67,7 @@ def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
 @defjvp(linalg.cho_solve)
 def cho_solve_jvp(dc_and_lower, db, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     """dx = A^-1 (db - dA x), dA = dL L^T + L dL^T."""
-    low = sg.lower_factor(c_and_lower[0], c_and_lower[1])
+    low = sg.lower_factor(sg.one_matrix(c_and_lower[0], "scipy.linalg.cho_solve"), c_and_lower[1])
     dl = sg.cho_tangent_factor(dc_and_lower, c_and_lower)
     return linalg.cho_solve(c_and_lower, db) - linalg.cho_solve(
         c_and_lower, dl @ (low.T @ ans) + low @ (dl.T @ ans)
@@ -128,7 +128,7 @@ def solve_jvp(
 
 @defvjp(linalg.inv)
 def inv(g, ans, a, overwrite_a=False, check_finite=True):
-    return -ans.T @ g @ ans.T
+    return -sg.mT(ans) @ g @ sg.mT(ans)  # (of each matrix of a stack)
 
 
 @defjvp(linalg.inv)
@@ -149,24 +149,24 @@ def det_jvp(da, ans, a, overwrite_a=False, check_finite=True):
 
 @defvjp(linalg.expm)
 def expm(g, ans, A):
-    return linalg.expm_frechet(A.T, g, compute_expm=False)
+    return linalg.expm_frechet(sg.one_matrix(A, "scipy.linalg.expm").T, g, compute_expm=False)
 
 
 @defjvp(linalg.expm)
 def expm_jvp(dA, ans, A):
-    return linalg.expm_frechet(A, dA, compute_expm=False)
+    return linalg.expm_frechet(sg.one_matrix(A, "scipy.linalg.expm"), dA, compute_expm=False)
 
 
 @defvjp(linalg.expm_frechet)
 def expm_frechet(g, ans, A, E, method=None, compute_expm=True, check_finite=True):
     """L(A, E) is linear in E: ge = L(A^T, g); in A it is the second derivative of expm."""
-    return sg.expm_frechet_adjoints(g, A, E, compute_expm)
+    return sg.expm_frechet_adjoints(g, sg.one_matrix(A, "scipy.linalg.expm_frechet"), E, compute_expm)
 
 
 @defjvp(linalg.expm_frechet)
 def expm_frechet_jvp(dA, dE, ans, A, E, method=None, compute_expm=True, check_finite=True):
     """L(A, dE) + D^2 expm(A)[E, dA]: forward mode over ``expm``'s reverse rule (``hessian``)."""
-    return sg.expm_frechet_tangent(A, E, dA, dE, compute_expm)
+    return sg.expm_frechet_tangent(sg.one_matrix(A, "scipy.linalg.expm_frechet"), E, dA, dE, compute_expm)
 
 
 # ------------------------------------------- matrix functions and Sylvester equations

@@ -106,18 +106,18 @@ def corrcoef_jvp(dx, ans, x, y=None, rowvar=True):
     return sg.corrcoef_tangent(sg.cov_tangent(dx, c, x, y, rowvar), c)
 
 
-@defvjp(np.histogram, optional=("bins", "range", "density", "weights"))
+@defvjp(np.histogram, optional=("bins", "range", "density", "weights"), constant=("bins", "range", "density"))
 def histogram(g, ans, a, bins=10, range=None, density=None, weights=None):
     """Counts are piecewise constant; the edges (and a density) follow the data's extremes
     where ``bins`` is an int and no ``range`` is given. The counts are linear in the
     ``weights`` (``sg.histogram_weights_adjoint``); the other parameters are inputs only so
-    that positional weights line up."""
+    that positional weights line up (``constant``: edges or a range with a derivative are refused)."""
     cotangent_a = sg.histogram_adjoint(g, ans, a, bins, range, density)
     cotangent_w = None if weights is None else sg.histogram_weights_adjoint(g, ans, a, density, weights)
     return cotangent_a, None, None, None, cotangent_w
 
 
-@defjvp(np.histogram, optional=("bins", "range", "density", "weights"))
+@defjvp(np.histogram, optional=("bins", "range", "density", "weights"), constant=("bins", "range", "density"))
 def histogram_jvp(da, dbins, drange, ddensity, dweights, ans, a, bins=10, range=None, density=None, weights=None):
     return sg.histogram_tangent(da, dweights, ans, a, bins, range, density, weights)
 

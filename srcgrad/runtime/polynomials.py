@@ -22,8 +22,18 @@ def tail_like(full, ans):
     return full[np.shape(full)[0] - np.shape(ans)[0] :]
 
 
+def _one_polynomial(p):
+    """``p``, refused where it is 2-D (a polynomial per column, which NumPy evaluates too):
+    the rules here are for one sequence of coefficients."""
+    if np.ndim(p) > 1:
+        raise NoDerivativeRuleError(f"np.polyval with coefficients of shape {np.shape(p)} (a polynomial per column)", None,
+                                    fix="evaluate each column's polynomial on its own (np.polyval(p[:, j], x))")
+    return p
+
+
 def polyval_adjoint_p(g, p, x):
     """The cotangent of the coefficients ``p`` in ``np.polyval(p, x)``."""
+    p = _one_polynomial(p)
     powers = np.vander(np.reshape(x, (-1,)), len(p))
     return as_float_of(np.reshape(np.reshape(g, (-1,)) @ powers, shape_of(p)), p)
 
@@ -32,7 +42,7 @@ def polyval_slope(p, x):
     """``d np.polyval(p, x) / dx``, in ``x``'s float dtype. The derivative's coefficients
     are made from ``p``'s own array type: ``np.polyder`` is NumPy's alone (CuPy has no
     ``polyder``)."""
-    p = p if hasattr(p, "shape") else np.asarray(p)
+    p = _one_polynomial(p if hasattr(p, "shape") else np.asarray(p))
     powers = arange_like(len(p) - 1, p)[::-1]  # n-1, ..., 1
     return as_float_of(np.polyval(p[:-1] * powers, x), x)
 

@@ -23,6 +23,17 @@ except ImportError:  # SciPy is optional: only its rules call these helpers
     block_diag = expm = expm_frechet = solve_triangular = toeplitz = None
 
 
+def one_matrix(a, label: str):
+    """``a``, refused where it is a stack of matrices: scipy.linalg takes stacks now, and a rule
+    written for one matrix (transposes, ``expm_frechet``) would give a wrong derivative."""
+    if np.ndim(a) != 2:
+        raise NoDerivativeRuleError(
+            f"{label} of a stack of matrices (shape {np.shape(a)}); its rule here is for one matrix", None,
+            fix="call it on each matrix in a loop, or use np.linalg's function, which takes stacks",
+        )
+    return a
+
+
 def lower_factor(c, lower=False):
     """The lower Cholesky factor held in ``c``'s used triangle."""
     return np.tril(c) if lower else mT(np.triu(c))
