@@ -687,9 +687,12 @@ def _with_aux(result, aux, with_value: bool):
 
 
 def _nan_in(gradients) -> bool:
-    """Whether a gradient (a number, or a tuple of them) holds a NaN."""
-    if type(gradients) is float:
+    """Whether a gradient (a number, or a tuple of them) holds a NaN (asked on every call of
+    a variant for numbers: NaN is the one number not equal to itself)."""
+    if isinstance(gradients, float):
         return gradients != gradients
+    if type(gradients) is tuple:
+        return any(map(_nan_in, gradients))
     return any(np.any(np.isnan(g)) for g in pytree.leaves(gradients) if g is not None)
 
 
