@@ -378,3 +378,21 @@ def test_grad_of_python_floats_is_not_forward_modes_nan():
     g = srcgrad.grad(stress)
     assert [g(v) for v in (0.7, 0.8)] == [9.0, 9.0]
     assert srcgrad.value_and_grad(stress)(0.7)[1] == 9.0
+
+
+# -- a None in a pytree argument (an optional bias) --------------------------------------------
+
+
+def optional_bias(p):
+    h = np.array([1.0, 2.0]) @ p["W"]
+    if p["b"] is not None:
+        h = h + p["b"]
+    return np.sum(np.tanh(h))
+
+
+@pytest.mark.parametrize("b", [None, np.array([0.1, -0.3])])
+def test_a_none_leaf_has_the_gradient_none(b):
+    params = {"W": np.array([[0.3, -0.2], [0.5, 0.1]]), "b": b}
+    got = srcgrad.grad(optional_bias)(params)
+    assert (got["b"] is None) == (b is None)  # (it was refused: "arithmetic on a list")
+    srcgrad.check_grads(optional_bias, (params,), order=2)

@@ -274,6 +274,8 @@ def like(tree, template):
     list's as an array (``np.sum(xs)`` takes the list as one); this puts the user's
     structure back at the API's boundary.
     """
+    if template is None:  # (an optional part left out, `{"b": None}`: no derivative, kept as None)
+        return None
     if tree is None or is_static(template):
         return map_leaves(_zero_like, template)
     if isinstance(template, dict) and isinstance(tree, dict):
