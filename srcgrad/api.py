@@ -705,7 +705,7 @@ def _like_arguments(result, args, kwargs, checks, many: bool, with_value: bool):
     for j, (k, n) in enumerate(checks):
         arg = args[k] if k < len(args) else kwargs.get(n)
         if pytree.is_container(arg):
-            parts[j] = _zeros_of_replaced_slots(pytree.like(parts[j], arg), arg)
+            parts[j] = pytree.like(parts[j], arg)
             _require_structure(parts[j], arg, n)
         parts[j] = _in_dtype(parts[j], arg)
     grads = tuple(parts) if many else parts[0]
@@ -725,22 +725,6 @@ def _in_dtype(gradient, arg):
         if kind in ("f", "c") and hasattr(a, "dtype") and hasattr(g, "dtype") and _dtype_kind(g) == kind:
             native = a.dtype.newbyteorder("=")  # (a byte-swapped argument: a gradient in native order)
             return g if g.dtype == native else g.astype(native)
-        return g
-
-    return pytree.map_leaves(leaf, gradient, arg)
-
-
-def _zeros_of_replaced_slots(gradient, arg):
-    """``gradient`` with zeros of an array's shape where the reverse sweep left the number 0
-    for it: a slot of a list or dict argument that the function stored a new value into
-    (``p["w"] = v``) has a zero cotangent, set where its shape is not known."""
-    got, want = pytree.leaves(gradient), pytree.leaves(arg)
-    if len(got) != len(want) or all(np.shape(g) == np.shape(a) for g, a in zip(got, want)):
-        return gradient
-
-    def leaf(g, a):
-        if type(g) in (float, int) and g == 0 and np.shape(a) != ():
-            return np.zeros(np.shape(a), dtype=np.result_type(a, 1.0))
         return g
 
     return pytree.map_leaves(leaf, gradient, arg)
@@ -884,7 +868,7 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
             _add_source_note(exc, pair.generated)
             raise
         if trees:
-            cotangents = tuple(_zeros_of_replaced_slots(pytree.like(c, x), x) for c, x in zip(cotangents, like))
+            cotangents = tuple(pytree.like(c, x) for c, x in zip(cotangents, like))
         if narrow:
             cotangents = tuple(_in_dtype(c, x) for c, x in zip(cotangents, like))
         return cotangents
@@ -1071,7 +1055,7 @@ def hvp(f: Callable, wrt=0) -> Callable:
             generated = pipeline.fused_gradient(func, names, False, vector_products=False).function
             _, product = _jvp(generated, transformable(generated, "fwd"), bound, tangents, "hvp")
         parts = tuple(product) if len(names) > 1 else (product,)
-        parts = tuple(_zeros_of_replaced_slots(pytree.like(p, a), a) for p, a in zip(parts, map(bound.arguments.get, names)))
+        parts = tuple(pytree.like(p, bound.arguments[n]) for p, n in zip(parts, names))
         return parts if as_tuple else parts[0]
 
     def source() -> str:  # grad's code, then the forward mode over it that the product runs

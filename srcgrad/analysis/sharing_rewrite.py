@@ -848,9 +848,11 @@ def _refresh(writer: SharedMemory, share: Share, part: str) -> gast.stmt:
     if share.base in writer.plan.arrays or not stored or is_inplace(update) or getattr(update.value, "id", None) == part:
         return refresh
     ended = writer.added(tp.assign(writer.flag(share), tp.const(False)), share.origin)  # (a flag: no derivative)
-    same = tp.expr("sg.same_slot(b, (k,), (i,))", b=share.base, k=_index_value(target.slice), i=_index_value(share.index))
-    return gast.If(test=tp.expr("sg.is_array(b)", b=share.base), body=[refresh],
-                   orelse=[gast.If(test=same, body=[ended], orelse=[])])
+    if not (isinstance(target.slice, gast.Constant) and isinstance(share.index, gast.Constant)
+            and target.slice.value == share.index.value):  # (`p["w"]` and `p["w"]`: surely its slot)
+        same = tp.expr("sg.same_slot(b, (k,), (i,))", b=share.base, k=_index_value(target.slice), i=_index_value(share.index))
+        ended = gast.If(test=same, body=[ended], orelse=[])
+    return gast.If(test=tp.expr("sg.is_array(b)", b=share.base), body=[refresh], orelse=[ended])
 
 
 def _slots_missed(writer: SharedMemory, s) -> list:

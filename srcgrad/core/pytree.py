@@ -278,6 +278,8 @@ def like(tree, template):
         return None
     if tree is None or is_static(template):
         return map_leaves(_zero_like, template)
+    if type(tree) in (float, int) and tree == 0 and np.ndim(template) > 0 and not is_container(template):
+        return _zero_like(template)  # (a slot the function stored into: the reverse sweep left 0 there)
     if isinstance(template, dict) and isinstance(tree, dict):
         return {k: like(tree.get(k), v) for k, v in template.items()}
     if is_record_instance(template) and type(tree) is type(template):
