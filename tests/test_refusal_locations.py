@@ -113,7 +113,7 @@ OPTION_REFUSALS = {
     "qr_mode": ('    return np.sum(np.linalg.qr(np.outer(x, x) + 1.0, mode="r"))', 19, "np.linalg.qr(..., mode='r')"),
     "norm_ord_0": ("    return 2.0 * np.linalg.norm(x, ord=0)", 18, "np.linalg.norm(..., ord=0) of a vector"),
     "quantile_method": ('    return np.quantile(x, 0.3, method="nearest")', 12, "a quantile with method='nearest'"),
-    "cov_of_two": ("    return np.sum(np.cov(x, x * 2.0))", 19, "np.cov with respect to its parameter 'y'"),
+    "cov_aweights": ("    return np.sum(np.cov(x, aweights=x * 2.0))", 19, "np.cov with respect to its parameter 'aweights'"),
     "cond_p": ("    return np.linalg.cond(np.outer(x, x) + np.eye(2), 1)", 12, "np.linalg.cond(..., p=1)"),
     "svd_full": (
         "    return np.sum(np.linalg.svd(np.outer(x, np.append(x, 1.0)), full_matrices=True)[2])", 19,

@@ -298,7 +298,7 @@ def test_cumulative_trapezoid(initial):
 
 def test_integration_in_the_sample_points_is_refused():
     y = np.array([1.0, 2.0, 4.0])
-    for f in (si.trapezoid, si.simpson, si.cumulative_trapezoid):
+    for f in (si.simpson, si.cumulative_trapezoid):  # (trapezoid's: tests/test_session27_calls.py)
         with pytest.raises(errors.NoDerivativeRuleError, match="'x'"):
             srcgrad.grad(lambda x, f=f: np.sum(f(y, x=x)))(np.array([0.0, 1.0, 3.0]))
 
@@ -311,7 +311,10 @@ def test_an_option_of_a_callable_passed_as_a_value_is_refused(mode):
     def integral(x, f):
         return np.sum(f(y, x=x))
 
-    for f in (np.trapezoid, si.trapezoid, si.simpson):
+    for f in (si.simpson, si.cumulative_trapezoid):
         with pytest.raises(errors.NoDerivativeRuleError, match=r"test_rules18.py:\d+:\d+: .*'x'"):
             srcgrad.grad(integral, mode=mode)(np.array([0.0, 1.0, 3.0]), f)
+    for f in (np.trapezoid, si.trapezoid):  # linear in the points too: differentiated
+        got = srcgrad.grad(integral, mode=mode)(np.array([0.0, 1.0, 3.0]), f)
+        np.testing.assert_allclose(got, [-1.5, -1.5, 3.0])  # interval means 1.5, 3
     check(lambda y, f=si.simpson: f(y, x=np.array([0.0, 1.0, 3.0])), y)  # y still differentiated

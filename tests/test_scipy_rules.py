@@ -626,8 +626,8 @@ def test_solve_with_a_banded_structure_is_refused():
     ids=str,
 )
 @pytest.mark.parametrize(
-    "op", [signal.convolve, signal.correlate, signal.fftconvolve, signal.convolve2d],
-    ids=["convolve", "correlate", "fftconvolve", "convolve2d"],
+    "op", [signal.convolve, signal.correlate, signal.fftconvolve, signal.convolve2d, signal.correlate2d],
+    ids=["convolve", "correlate", "fftconvolve", "convolve2d", "correlate2d"],
 )  # fmt: skip
 def test_signal_rules_match_finite_differences(op, shapes, mode):
     a, v = r(*shapes[0]), r(*shapes[1])
@@ -636,8 +636,8 @@ def test_signal_rules_match_finite_differences(op, shapes, mode):
         or all(m >= n for n, m in zip(a.shape, v.shape))
     ):
         pytest.skip("SciPy needs one operand at least as large as the other in every axis")
-    if op is signal.convolve2d and a.ndim != 2:
-        pytest.skip("convolve2d takes 2-D arrays")
+    if op in (signal.convolve2d, signal.correlate2d) and a.ndim != 2:
+        pytest.skip("convolve2d and correlate2d take 2-D arrays")
 
     def f(a, v):
         return op(a, v, mode)
@@ -844,7 +844,7 @@ USED_IN_USER_FUNCTIONS = [
     special.softmax, special.log_softmax, special.logsumexp, linalg.cholesky,
     linalg.cho_factor, linalg.cho_solve, linalg.solve_triangular, linalg.solve, linalg.inv,
     linalg.det, linalg.expm, linalg.expm_frechet, signal.convolve, signal.correlate,
-    signal.fftconvolve, signal.convolve2d,
+    signal.fftconvolve, signal.convolve2d, signal.correlate2d,
     # checked against finite differences in tests/test_rules18b.py
     linalg.block_diag, linalg.toeplitz, linalg.lu_factor, linalg.lu_solve, linalg.eigvalsh, linalg.svdvals,
     # checked against finite differences in tests/test_rules18.py

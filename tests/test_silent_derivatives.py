@@ -127,6 +127,9 @@ OPTIONS = {
     "ediff1d_ends": "return np.sum(np.ediff1d(x, to_begin=x[0], to_end=x[1:3] * 2) ** 2)",
     # np.choose with a list of indices compared the list itself with each choice: zeros
     "choose_with_a_list": "return np.sum(np.choose([0, 1, 0, 1], [x, x ** 2]))",
+    # np.trapezoid's points and spacing were refused as options; it is linear in each
+    "trapezoid_dx": "return np.trapezoid(np.arange(4.0), dx=x[0] ** 2)",
+    "trapezoid_x": "return np.trapezoid(np.ones(4) * 2.0, x=np.cumsum(x ** 2))",
 }
 
 
@@ -139,8 +142,6 @@ def test_put_along_axis_is_refused_like_the_other_in_place_calls(tmp_path):
 ACTIVE_OPTIONS = {
     # a parameter a rule treats as a constant, given a value with a derivative: it came back
     # zero; now refused where called, naming the parameter
-    "dx": ("return np.trapezoid(np.arange(4.0), dx=x[0] ** 2)", "np.trapezoid", "dx"),
-    "x": ("return np.trapezoid(np.ones(4) * 2.0, x=np.cumsum(x ** 2))", "np.trapezoid", "x"),
     "aweights": ("return np.sum(np.cov(np.arange(4.0), aweights=x ** 2 + 1))", "np.cov", "aweights"),
     "left": ("return np.interp(-5.0, [0.0, 1.0], [1.0, 2.0], left=x[0] * 3)", "np.interp", "left"),
     "posinf": ("return np.sum(np.nan_to_num(np.array([np.inf, 1.0]), posinf=x[0] * 3))", "np.nan_to_num", "posinf"),

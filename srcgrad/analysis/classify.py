@@ -34,11 +34,11 @@ from ..core.numpy_facts import (
     IDENTITY_METHODS,
     METHODS,
     NONDIFF_ATTRIBUTES,
-    NONDIFF_BUILTINS,
     NONDIFF_METHODS,
     RESULT_FIELDS,
     STRUCTURAL_OPTIONS,
     VARARG_METHODS,
+    has_no_derivative,
 )
 from ..errors import (
     NoDerivativeRuleError,
@@ -145,6 +145,8 @@ class Classifier:
         ):
             return Operation("const")
         if isinstance(value, gast.BinOp):
+            if isinstance(value.op, gast.Mod) and _text(value.left):  # "loss %.3f" % loss: text
+                return Operation("nondiff")
             if isinstance(value.op, gast.Add) and any(map(self._is_sequence, (value.left, value.right))):
                 # `t + (v,)`, `xs + [w]`: a concatenation when both are sequences, decided when it runs
                 return self.rule_op(runtime.plus, [value.left, value.right], [], value)
@@ -170,6 +172,8 @@ class Classifier:
                 return Operation("nondiff")
             if value.attr == "T":
                 return self.rule_op(np.transpose, [value.value], [], value)
+            if value.attr == "mT":  # NumPy 2's transpose of the last two axes: a view, as swapaxes
+                return self.rule_op(np.swapaxes, [value.value, tp.const(-1), tp.const(-2)], [], value)
             if value.attr in ("real", "imag"):  # np.real's and np.imag's rules: a complex value is refused
                 return self.rule_op(getattr(np, value.attr), [value.value], [], value)
             return self.field(value)
@@ -265,7 +269,7 @@ class Classifier:
         rule = self.rule_for(target)
         if rule is not None:
             return self.rule_op(target, node.args, node.keywords, node)
-        if registry.is_nondifferentiable(target) or target in NONDIFF_BUILTINS:
+        if registry.is_nondifferentiable(target) or has_no_derivative(target):
             return Operation("nondiff")
         if isinstance(target, types.FunctionType) and is_users_code(target):
             if registry.users_rule_for_the_other_mode(target, self.mode):  # not its source
@@ -282,7 +286,7 @@ class Classifier:
         if name == "pop" and not node.args and isinstance(receiver, gast.Name):
             # v = xs.pop(): the last element leaves the list (the tape of generated code)
             return Operation("pop", [receiver.id], container=receiver, label="the method .pop()", call=node)
-        if name in NONDIFF_METHODS:
+        if name in NONDIFF_METHODS or _text(receiver):  # "loss {:.3f}".format(loss): text
             return Operation("nondiff")
         if name in IDENTITY_METHODS:
             return Operation("copy", _names([receiver]))
@@ -444,6 +448,11 @@ def _array_method_fix(label: str, param: str) -> str:
     )
 
 
+def _text(node) -> bool:
+    """Whether ``node`` is a string literal (an f-string too)."""
+    return isinstance(node, gast.JoinedStr) or (isinstance(node, gast.Constant) and isinstance(node.value, str))
+
+
 def _a_truth(env, value) -> bool:
     """Whether ``value`` is ``not v``, or a call of a function without a derivative
     (``np.isscalar(t)``, ``isinstance(t, list)``): its value, a bool or a count, carries none."""
@@ -452,7 +461,7 @@ def _a_truth(env, value) -> bool:
     if not isinstance(value, gast.Call):
         return False
     func = env.static_value(value.func)
-    return not is_missing(func) and (func in NONDIFF_BUILTINS or registry.is_nondifferentiable(func))
+    return not is_missing(func) and (has_no_derivative(func) or registry.is_nondifferentiable(func))
 
 
 def _users_class(classifier: Classifier, node) -> type | None:

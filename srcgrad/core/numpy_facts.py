@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import logging
 import math
 import operator
 import random
+import types
+import warnings
 
 import gast
 import numpy as np
@@ -122,7 +125,31 @@ BUILTIN_ALIASES = {
 NONDIFF_BUILTINS = {
     len, range, slice, int, bool, isinstance, print, str, type,
     math.floor, math.ceil, math.trunc, math.isfinite, math.isnan, math.isinf, hasattr,
+    repr, ascii, format, callable, id,
+    # reports of progress: their arguments pass on no value
+    warnings.warn, logging.debug, logging.info, logging.warning, logging.error, logging.critical,
+    logging.exception, logging.log,
 }
+_REPORTING_METHODS = {
+    getattr(cls, name) for cls in (logging.Logger, logging.LoggerAdapter)
+    for name in ("debug", "info", "warning", "error", "critical", "exception", "log")
+}
+
+
+def has_no_derivative(func) -> bool:
+    """Whether ``func``'s result carries no derivative of its arguments, whatever they are:
+    a count, a truth, text (``str``'s methods: ``"loss {:.3f}".format(loss)``), or nothing
+    but a report (``print``, ``logging``'s functions and a logger's methods, ``warnings.warn``)."""
+    if isinstance(func, types.MethodType):
+        return func.__func__ in _REPORTING_METHODS
+    if isinstance(func, types.BuiltinMethodType) and isinstance(getattr(func, "__self__", None), str):
+        return True
+    if isinstance(func, types.MethodDescriptorType) and func.__objclass__ is str:  # str.format
+        return True
+    try:
+        return func in NONDIFF_BUILTINS
+    except TypeError:  # an unhashable callable object
+        return False
 
 
 # NumPy functions whose result may be their first argument or a view of it, and how a write

@@ -150,7 +150,7 @@ class Conditions:
         before the loop and at the end of each turn."""
         lower = self.lower
         if not self.moves(s.test):
-            node = gast.While(test=s.test, body=lower.block(s.body) or [gast.Pass()], orelse=[])
+            node = gast.While(test=s.test, body=lower.nested.loop(s.body, s, lower.block) or [gast.Pass()], orelse=[])
             return [gast.copy_location(node, s)]
         flag = lower.names.fresh("going")
 
@@ -162,7 +162,7 @@ class Conditions:
             return pre + [lower.located(gast.copy_location(branch, s))]
 
         first = evaluate()
-        body = _continues_dropped(lower.block(s.body))
+        body = _continues_dropped(lower.nested.loop(s.body, s, lower.block))
         lower.origin = s
         node = gast.While(test=tp.name(flag), body=body + evaluate(), orelse=[])
         return first + [gast.copy_location(node, s)]

@@ -18,6 +18,9 @@
   ``(np.floor_divide(a, b), np.remainder(a, b))``: the quotient has no derivative, the
   remainder ``a - b * floor(a / b)`` its rule's.
 
+- ``np.cov(m, y, rowvar)`` and ``np.corrcoef(x, y, rowvar)`` are the same of one array,
+  ``m``'s variables then ``y``'s as rows (``sg.variables_as_rows``, NumPy's own stacking);
+
 - ``np.r_[a, b, 1.0]`` is ``np.concatenate([np.atleast_1d(a), ...], axis=0)`` and
   ``np.c_[a, b]`` ``np.concatenate([np.reshape(a, sg.column_shape(a)), ...], axis=-1)``
   (a number or vector as one column), where the index is parts written out, none a slice,
@@ -65,6 +68,8 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return _divmod(node, callee, anf)
     if callee is np.diff and any(k.arg in ("prepend", "append") for k in node.keywords):
         return _diff_with_ends(node, anf)
+    if callee in _COVARIANCE_PARAMETERS:
+        return _covariance_of_two(node, callee, anf)
     ufunc = getattr(callee, "__self__", None)
     if not isinstance(ufunc, np.ufunc) or type(callee).__name__ != "builtin_function_or_method":
         return None
@@ -189,6 +194,40 @@ def _diff_with_ends(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
     )
     p, op = anf.operation(gast.copy_location(call, node))
     return pre + p, op
+
+
+_COVARIANCE_PARAMETERS = {
+    np.cov: ("m", "y", "rowvar", "bias", "ddof", "fweights", "aweights"),
+    np.corrcoef: ("x", "y", "rowvar"),
+}
+
+
+def _covariance_of_two(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | None:
+    """``np.cov(m, y, ...)`` or ``np.corrcoef(x, y, ...)`` as the call of one array, the rows
+    of ``m`` and then of ``y`` (each as NumPy takes it: at least 2-d, transposed where
+    ``rowvar`` is false and it has more than one row), with ``rowvar=True``; None where
+    there is no ``y`` (or it is None), or the call is written otherwise."""
+    names = _COVARIANCE_PARAMETERS[callee]
+    if len(node.args) > len(names) or any(k.arg not in names + ("dtype",) for k in node.keywords):
+        return None
+    given = dict(zip(names, node.args))
+    if any(k.arg in given for k in node.keywords):
+        return None  # given twice: NumPy's TypeError, from the call as it is
+    given.update((k.arg, k.value) for k in node.keywords)
+    first, y = given.get(names[0]), given.get("y")
+    if first is None or y is None or (isinstance(y, gast.Constant) and y.value is None):
+        return None
+    pre, (first, y, rowvar) = anf.atomize_all([first, y, given.get("rowvar", tp.const(True))])
+    sg = _runtime(anf)
+    rows = [tp.expr("sg.variables_as_rows(v, rowvar)", sg=sg, v=v, rowvar=rowvar) for v in (first, y)]
+    joined = gast.Call(
+        func=tp.expr("np.concatenate", np=_numpy(anf)), args=[gast.List(elts=rows, ctx=gast.Load())],
+        keywords=[gast.keyword(arg="axis", value=tp.const(0))],
+    )
+    rest = [gast.keyword(arg=k, value=v) for k, v in given.items() if k not in (names[0], "y", "rowvar")]
+    call = gast.Call(func=tp.clone(node.func), args=[joined], keywords=rest)
+    p, op = anf.operation(gast.copy_location(call, node))
+    return pre + p, mark_written(op, gast.unparse(node.func).strip())
 
 
 def _ufunc(node: gast.Call, ufunc: np.ufunc, anf):

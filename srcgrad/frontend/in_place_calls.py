@@ -51,8 +51,8 @@ def as_writes(s, env, location) -> list:
             gast.Assign(targets=s.targets, value=_loaded(target), type_comment=None), s,
         )]
     func = env.static_value(call.func)
-    sort = functools.partial(_sort, location=location)
-    for rewrite in (_add_at, _copyto, _fill_diagonal, _fill, sort, _out_write):
+    sort, fill = (functools.partial(rewrite, location=location) for rewrite in (_sort, _fill))
+    for rewrite in (_add_at, _copyto, _fill_diagonal, fill, sort, _out_write):
         written = rewrite(call, env) if rewrite is _out_write else rewrite(call, func, env)
         if written is not None:
             target, value, *checks = written
@@ -104,21 +104,24 @@ def _fill_diagonal(call, func, env):
     return target, tp.expr("np.resize(v, n)", v=bound["val"], n=count)
 
 
-def _fill(call, func, env):
-    """``y.fill(v)`` of a local array: ``y[...] = v``."""
+def _fill(call, func, env, location):
+    """``y.fill(v)`` of a local array: ``y[...] = v``, after ``sg.changed_in_place(y, 'fill')``,
+    which refuses another object's ``fill`` at run time."""
     if not (
         isinstance(call.func, gast.Attribute) and call.func.attr == "fill" and isinstance(call.func.value, gast.Name)
         and is_missing(func) and len(call.args) == 1 and not call.keywords
     ):
         return None
-    return _whole(call.func.value), call.args[0]
+    env.made["sg"] = runtime
+    y, at = call.func.value, tp.const(str(location(call)))
+    return _whole(y), call.args[0], tp.expr("sg.changed_in_place(y, 'fill', at)", y=_loaded(y), at=at)
 
 
 def _sort(call, func, env, location):
     """``y.sort(axis, kind)`` of a local array: ``y[...] = np.sort(y, axis, kind)``, after
-    ``sg.sorted_in_place(y)``, which refuses a list's ``sort`` (or another object's) at run
+    ``sg.changed_in_place(y)``, which refuses a list's ``sort`` (or another object's) at run
     time; ``xs.sort(key=k, reverse=r)``, a list's: ``xs[:] = sorted(xs, key=k, reverse=r)``,
-    after ``sg.sorted_in_place(xs, at, list)``. ``order=`` (fields of a structured array) is
+    after ``sg.changed_in_place(xs, 'sort', at, list)``. ``order=`` (fields of a structured array) is
     left to ``refuse``."""
     if not (
         isinstance(call.func, gast.Attribute) and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
@@ -130,13 +133,13 @@ def _sort(call, func, env, location):
     if not call.args and call.keywords and {k.arg for k in call.keywords} <= {"key", "reverse"}:
         value = gast.copy_location(gast.Call(func=tp.name("sorted"), args=[_loaded(y)], keywords=call.keywords), call)
         whole = gast.Subscript(value=_loaded(y), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
-        return whole, value, tp.expr("sg.sorted_in_place(y, at, list)", y=_loaded(y), at=at)
+        return whole, value, tp.expr("sg.changed_in_place(y, 'sort', at, list)", y=_loaded(y), at=at)
     bound = _bound(call, ("axis", "kind"))
     if bound is None:
         return None
     keywords = [gast.keyword(arg=k, value=v) for k, v in bound.items()]
     value = gast.copy_location(gast.Call(func=tp.expr("np.sort"), args=[_loaded(y)], keywords=keywords), call)
-    return _whole(y), value, tp.expr("sg.sorted_in_place(y, at)", y=_loaded(y), at=at)
+    return _whole(y), value, tp.expr("sg.changed_in_place(y, 'sort', at)", y=_loaded(y), at=at)
 
 
 def _out_write(call, env):

@@ -25,12 +25,79 @@ class NestedFunctions:
     def __init__(self, lower):
         self.lower = lower
         self.names = lower.names
-        self.defs: dict[str, gast.FunctionDef] = {}  # defs and lambdas seen so far, by name
+        self.defs = _Definitions(lower)  # defs and lambdas seen so far, by name
         self._inlining: list[str] = []  # nested functions being inlined (no recursion)
+
+    # -- which definition a name holds where control flow joins ------------------------------
+
+    def state(self) -> tuple[dict, dict]:
+        """What each name holds here (``restore`` returns to it, ``join`` meets it)."""
+        return dict(self.defs), dict(self.defs.undecided)
+
+    def restore(self, state) -> None:
+        defs, undecided = state
+        self.defs.clear()
+        self.defs.update(defs)
+        self.defs.undecided = dict(undecided)
+
+    def chosen(self, before, other) -> list[str]:
+        """The names this path and ``other`` (two branches of an ``if``, from ``before``) bind
+        to different definitions, where the name is defined before or on both paths: which
+        function it holds after the ``if`` is known only when it runs. (A name defined on one
+        path only holds the one definition Python can call.)"""
+        defs, old = other[0], before[0]
+        names = sorted(set(self.defs) | set(defs))
+        return [
+            n for n in names
+            if self.defs.get(n) is not defs.get(n) and (n in old or (n in self.defs and n in defs))
+        ]
+
+    def as_values(self, names, state, origin) -> list:
+        """Statements binding each of ``names`` to the function it holds in ``state`` as a value
+        (a closure, called where it is called, as one taken from a dict is): after an ``if`` whose
+        branches define it differently, each branch ends so."""
+        out = []
+        for name in names:
+            fdef = state[0].get(name)
+            if fdef is None:  # not defined on this path: calling it would raise NameError there
+                continue
+            held = self.names.fresh(name)
+            self.defs[held] = fdef
+            target = gast.copy_location(gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None), origin)
+            out += self.lower.assign_to(target, gast.copy_location(tp.name(held), origin), origin)
+        return out
+
+    def forget(self, names) -> None:
+        """``names`` hold values now (``as_values``), not nested functions to inline."""
+        for name in names:
+            self.defs.pop(name, None)
+            self.defs.undecided.pop(name, None)
+
+    def loop(self, body, statement, visit) -> list:
+        """``visit(body)`` for a loop's body: a name defined before the loop that the body binds
+        to another definition is undecided (refused where used) within the body until the body
+        binds it (a later pass runs the new one), and after the loop (which may not have run)."""
+        again = [n for n in _defined_in(body) if n in self.defs]
+        for name in again:
+            self.defs.undecided[name] = statement
+        out = visit(body)
+        for name in again:
+            self.defs.undecided[name] = statement
+        return out
+
+    def rebound(self, s) -> None:
+        """A name bound to a value by ``s`` (not a def or lambda of its own) no longer holds
+        the nested function it held (``act = np.sin`` after ``def act``)."""
+        if isinstance(s, gast.FunctionDef) or (isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda)):
+            return
+        for name in _bound_here(s):
+            self.defs.pop(name, None)
+            self.defs.undecided.pop(name, None)
 
     def define(self, s: gast.FunctionDef) -> list:
         """Remembers ``s``; the statements that evaluate its defaults where it stands."""
         statements, self.defs[s.name] = self._defaults_evaluated(s, s)
+        self.defs.undecided.pop(s.name, None)
         return statements
 
     def define_lambda(self, s: gast.Assign) -> list | None:
@@ -48,6 +115,7 @@ class NestedFunctions:
             returns=None, type_comment=None, type_params=[],
         )
         statements, self.defs[fdef.name] = self._defaults_evaluated(fdef, s)
+        self.defs.undecided.pop(fdef.name, None)
         return statements
 
     def _defaults_evaluated(self, fdef: gast.FunctionDef, site) -> tuple[list, gast.FunctionDef]:
@@ -139,3 +207,48 @@ class NestedFunctions:
         finally:
             self._inlining.pop()
         return out + p, result
+
+
+class _Definitions(dict):
+    """Name -> the nested ``def`` it holds; a name whose definition depends on the turns a loop
+    took (``undecided``: name -> that loop) is refused where it is used."""
+
+    def __init__(self, lower):
+        super().__init__()
+        self.lower = lower
+        self.undecided: dict[str, gast.AST] = {}
+
+    def __getitem__(self, name):
+        if name in self.undecided:
+            raise self.lower.unsupported(
+                self.undecided[name],
+                f"calling or passing `{name}`, a nested function that this loop binds to another "
+                "definition (which one runs depends on the turns it took)",
+                f"define `{name}` once and choose inside it (`return a(z) if c else b(z)`), or "
+                "choose between functions defined at module level",
+            )
+        return super().__getitem__(name)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers")
+
+
+def _defined_in(stmts) -> set[str]:
+    """The names a ``def`` or ``f = lambda ...`` binds in ``stmts`` (nested blocks too)."""
+    found = set()
+    for node in stmts:
+        for n in tp.walk(node):
+            if isinstance(n, gast.FunctionDef):
+                found.add(n.name)
+            elif isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda):
+                found |= {t.id for t in n.targets if isinstance(t, gast.Name)}
+    return found
+
+
+def _bound_here(s) -> set[str]:
+    """The names statement ``s`` binds itself (its nested blocks' statements bind theirs)."""
+    parts = [getattr(s, f) for f in s._fields if f not in _BLOCKS]
+    return {
+        n.id for part in parts for n in tp.walk(part)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }

@@ -36,7 +36,7 @@ from .walks import LAZY_WALKERS, READ_AHEAD
 _CHANGING_METHODS = CHANGING_METHODS | set(IN_PLACE_METHODS)
 # calls whose result may hold (a view of) their first argument, or their arguments' items
 _SHARING_CALLS = frozenset({enumerate, zip, reversed, list, tuple, iter, sorted})
-_VIEW_METHODS = frozenset({"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "T", "real", "imag"})
+_VIEW_METHODS = frozenset({"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "T", "mT", "real", "imag"})
 _MAYBE_LAZY = frozenset((gast.Call, gast.GeneratorExp))
 _LOOPS = (gast.For, gast.While, gast.Lambda, gast.FunctionDef, gast.ListComp, gast.SetComp, gast.DictComp,
           gast.GeneratorExp)

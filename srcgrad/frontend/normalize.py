@@ -173,6 +173,7 @@ class Normalizer:
         for s in statements:
             self.origin = s
             out.extend(self.statement(s))
+            self.nested.rebound(s)
         return out
 
     def statement(self, s) -> list:
@@ -359,8 +360,21 @@ class Normalizer:
 
     def stmt_If(self, s):
         pre, test = self.test(s.test)
-        node = gast.If(test=test, body=self.block(s.body) or [gast.Pass()], orelse=self.block(s.orelse))
-        return pre + [gast.copy_location(node, s)]
+        nested = self.nested
+        before = nested.state()
+        body = self.block(s.body)
+        taken = nested.state()
+        nested.restore(before)
+        orelse = self.block(s.orelse)
+        # a nested function each branch defines its own way: a value after the `if`, each
+        # branch binding its own (called as one taken from a dict is), not inlined
+        chosen = nested.chosen(before, taken)
+        if chosen:
+            left = nested.state()
+            body += nested.as_values(chosen, taken, s)
+            orelse += nested.as_values(chosen, left, s)
+            nested.forget(chosen)
+        return pre + [gast.copy_location(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), s)]
 
     def stmt_While(self, s):
         self._no_loop_else(s)
@@ -378,7 +392,7 @@ class Normalizer:
             s = gast.copy_location(gast.For(target=s.target, iter=iterable, body=s.body, orelse=[], type_comment=None), s)
         p, header, first = self.desugar.for_header(s)
         pre += p
-        body = self.block(first + s.body) or [gast.Pass()]
+        body = self.nested.loop(first + s.body, s, self.block) or [gast.Pass()]
         node = gast.For(target=header.target, iter=header.iter, body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(node, s)]
 

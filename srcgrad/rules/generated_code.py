@@ -29,7 +29,7 @@ nondifferentiable(
     sg.diff_end_shape,  # np.diff(a, prepend=p) (frontend.equivalents)
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
-    sg.diagonal_positions, sg.sorted_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)
+    sg.diagonal_positions, sg.changed_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)
     sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
     sg.popped_position,  # xs.pop(i)'s place (desugar.list_pop_at)
     sg.is_plain_dict, sg.users_get_refused,  # d.get(k, v) of a parameter (frontend.desugar.dict_get)
@@ -403,3 +403,28 @@ def rfft_adjoint(dg, da, ans, g, a, n=None, axis=-1, norm=None):
 @defjvp(sg.irfft_adjoint)
 def irfft_adjoint(dg, da, ans, g, a, n=None, axis=-1, norm=None):
     return sg.irfft_adjoint(dg, a, n, axis, norm)
+
+
+
+@defjvp(sg.trapezoid_weights, optional=("x", "dx"))
+def trapezoid_weights(ty, tx, tdx, ans, y, x=None, dx=1.0, axis=-1):
+    """Linear in the points (the spacing where there are none); ``y`` gives the shape only."""
+    return sg.trapezoid_weights_slope(tx, tdx, y, x, axis)
+
+
+@defjvp(sg.trapezoid_points_adjoint, optional=("x",))
+def trapezoid_points_adjoint(dg, dy, dx, ans, g, y, x=None, axis=-1):
+    """Bilinear in ``g`` and ``y``; the points give the shape only."""
+    return sg.trapezoid_adjoints_tangent(sg.trapezoid_points_adjoint, dg, dy, g, y, x, axis)
+
+
+@defjvp(sg.trapezoid_spacing_adjoint, optional=("x", "dx"))
+def trapezoid_spacing_adjoint(tg, ty, tx, tdx, ans, g, y, x=None, dx=1.0, axis=-1):
+    """Bilinear in ``g`` and ``y``; the points and the spacing give shapes only."""
+    return sg.trapezoid_adjoints_tangent(sg.trapezoid_spacing_adjoint, tg, ty, g, y, x, dx, axis)
+
+
+@defjvp(sg.trapezoid_spacing_tangent, optional=("x",))
+def trapezoid_spacing_tangent(dtx, dtdx, dy, dx, ans, tx, tdx, y, x=None, axis=-1):
+    """Bilinear in the spacing's tangent and ``y``; the points say which spacing is used."""
+    return sg.trapezoid_spacing_tangent(dtx, dtdx, y, x, axis) + sg.trapezoid_spacing_tangent(tx, tdx, dy, x, axis)

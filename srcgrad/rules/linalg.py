@@ -104,20 +104,16 @@ def solve_jvp(da, db, ans, a, b):
 
 
 @defvjp(np.linalg.cholesky)
-def cholesky(g, ans, a):
-    """a = L L^T: ga = L^-T phi(L^T g) L^-1, phi = lower triangle with half the diagonal."""
-    linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
-    p = sg.mT(ans) @ g
-    phi = 0.5 * (np.tril(p) + np.tril(p, -1))
-    return sg.one_triangle_adjoint(sg.mT(linv) @ phi @ linv)
+def cholesky(g, ans, a, *, upper=False):
+    """a = L L^T: ga = L^-T phi(L^T g) L^-1, phi = lower triangle with half the diagonal
+    (``upper=True``: the same for U = L^T, read from the upper triangle)."""
+    return sg.linalg_cholesky_adjoint(g, ans, a) if upper is False else sg.linalg_cholesky_adjoint(g, ans, a, upper)
 
 
 @defjvp(np.linalg.cholesky)
-def cholesky_jvp(da, ans, a):
-    """dL = L phi(L^-1 da L^-T), da read from the lower triangle."""
-    linv = np.linalg.inv(sg.real_only(a, "np.linalg.cholesky", ans))
-    p = linv @ sg.symmetric_read(da) @ sg.mT(linv)
-    return ans @ (0.5 * (np.tril(p) + np.tril(p, -1)))
+def cholesky_jvp(da, ans, a, *, upper=False):
+    """dL = L phi(L^-1 da L^-T), da read from the lower triangle (the upper one for U)."""
+    return sg.linalg_cholesky_tangent(da, ans, a) if upper is False else sg.linalg_cholesky_tangent(da, ans, a, upper)
 
 
 @defvjp(np.linalg.eigh)

@@ -263,51 +263,54 @@ def ptp_jvp(da, ans, a, axis=None, keepdims=False):
 # ------------------------------------------------------------------ variance
 
 
-@defvjp(np.var)
+CORRECTION = {"correction": "ddof"}  # NumPy 2's name for ddof (the Array API's)
+
+
+@defvjp(np.var, aliases=CORRECTION)
 def var(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.var"), axis) - ddof
     return sg.unreduce(g, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis, keepdims=True)) / n
 
 
-@defjvp(np.var)
+@defjvp(np.var, aliases=CORRECTION)
 def var_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.var"), axis) - ddof
     centred = a - np.mean(a, axis, keepdims=True)
     return np.sum(da * centred, axis, keepdims=keepdims) * 2.0 / n
 
 
-@defvjp(np.nanvar)
+@defvjp(np.nanvar, aliases=CORRECTION)
 def nanvar(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanvar"), axis, True) - ddof
     return sg.unreduce(g, a, axis, keepdims) * 2.0 * sg.nan_centred(a, axis) / n
 
 
-@defjvp(np.nanvar)
+@defjvp(np.nanvar, aliases=CORRECTION)
 def nanvar_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanvar"), axis, keepdims) - ddof
     return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) * 2.0 / n
 
 
-@defvjp(np.std)
+@defvjp(np.std, aliases=CORRECTION)
 def std(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.std"), axis) - ddof
     return sg.unreduce(g / ans, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / n
 
 
-@defjvp(np.std)
+@defjvp(np.std, aliases=CORRECTION)
 def std_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.std"), axis) - ddof
     centred = a - np.mean(a, axis, keepdims=True)
     return np.sum(da * centred, axis, keepdims=keepdims) / (n * ans)
 
 
-@defvjp(np.nanstd)
+@defvjp(np.nanstd, aliases=CORRECTION)
 def nanstd(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanstd"), axis, True) - ddof
     return sg.unreduce(g / ans, a, axis, keepdims) * sg.nan_centred(a, axis) / n
 
 
-@defjvp(np.nanstd)
+@defjvp(np.nanstd, aliases=CORRECTION)
 def nanstd_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanstd"), axis, keepdims) - ddof
     return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) / (n * ans)

@@ -1,9 +1,9 @@
 """Rules for ``scipy.integrate``'s fixed-sample rules: ``trapezoid``, ``cumulative_trapezoid``
 and ``simpson``, each linear in ``y`` (its tangent is the rule applied to the tangent).
 
-The sample points ``x`` and the spacing ``dx`` are constants (a derivative in them is
-refused before the function runs, as for ``np.trapezoid``, whose weights ``trapezoid``
-shares).
+``trapezoid`` is linear in its sample points ``x`` too (in ``dx`` where ``x`` is None), as
+``np.trapezoid``, whose helpers it shares; for ``cumulative_trapezoid`` and ``simpson`` they
+are constants (a derivative in them is refused before the function runs).
 """
 
 import numpy as np
@@ -13,15 +13,16 @@ from .. import runtime as sg
 from .registry import defjvp, defvjp, nondifferentiable
 
 
-@defvjp(integrate.trapezoid)
+@defvjp(integrate.trapezoid, optional=("x", "dx"))
 def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
-    """As ``np.trapezoid``'s rule (``sg.trapezoid_weights``)."""
-    return sg.as_float_of(np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis), y)
+    """As ``np.trapezoid``'s rule (``sg.trapezoid_weights``, ``sg.trapezoid_points_adjoint``)."""
+    cotangent_y = sg.as_float_of(np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis), y)
+    return cotangent_y, sg.trapezoid_points_adjoint(g, y, x, axis), sg.trapezoid_spacing_adjoint(g, y, x, dx, axis)
 
 
-@defjvp(integrate.trapezoid)
-def trapezoid_jvp(dy, ans, y, x=None, dx=1.0, axis=-1):
-    return integrate.trapezoid(dy, x, dx, axis)
+@defjvp(integrate.trapezoid, optional=("x", "dx"))
+def trapezoid_jvp(ty, tx, tdx, ans, y, x=None, dx=1.0, axis=-1):
+    return integrate.trapezoid(ty, x, dx, axis) + sg.trapezoid_spacing_tangent(tx, tdx, y, x, axis)
 
 
 @defvjp(integrate.cumulative_trapezoid)

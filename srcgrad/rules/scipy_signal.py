@@ -1,5 +1,5 @@
-"""Rules for ``scipy.signal.convolve``, ``correlate``, ``fftconvolve`` and ``convolve2d``
-(N-D, real inputs, every mode).
+"""Rules for ``scipy.signal.convolve``, ``correlate``, ``fftconvolve``, ``convolve2d`` and
+``correlate2d`` (N-D, real inputs, every mode).
 
 All are linear in each operand. With the cotangent embedded in the 'full'
 output (``sg.full_convolution_cotangent``), a convolution's adjoints are
@@ -7,7 +7,7 @@ output (``sg.full_convolution_cotangent``), a convolution's adjoints are
 with the second operand flipped on every axis. ``fftconvolve`` and
 ``convolve2d`` are ``convolve`` computed another way; their reverse rules hold
 for zero padding over every axis (``sg.zero_padded_mode`` refuses the rest),
-while ``convolve2d``'s forward rule holds for every ``boundary``: a
+while ``convolve2d``'s and ``correlate2d``'s forward rules hold for every ``boundary``: a
 ``fillvalue`` is a constant of the padded first operand.
 """
 
@@ -70,3 +70,18 @@ def convolve2d(g, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
 @defjvp(signal.convolve2d)
 def convolve2d_jvp(din1, din2, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
     return signal.convolve2d(din1, in2, mode, boundary) + signal.convolve2d(in1, din2, mode, boundary, fillvalue)
+
+
+@defvjp(signal.correlate2d)
+def correlate2d(g, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    """``convolve2d`` of ``in1`` and ``in2`` flipped on both axes ('same' cut from the full
+    output half a sample later for an even ``in2``)."""
+    flipped = in2[::-1, ::-1]
+    padded_mode = sg.zero_padded_mode(mode, "correlate2d", boundary, fillvalue)
+    full = sg.full_convolution_cotangent(g, in1, flipped, padded_mode, True)
+    return signal.correlate(full, flipped, "valid"), signal.correlate(full, in1, "valid")[::-1, ::-1]
+
+
+@defjvp(signal.correlate2d)
+def correlate2d_jvp(din1, din2, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    return signal.correlate2d(din1, in2, mode, boundary) + signal.correlate2d(in1, din2, mode, boundary, fillvalue)

@@ -211,14 +211,14 @@ def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
 
 
 @defvjp(np.sort)
-def sort(g, ans, a, axis=-1, kind=None):
+def sort(g, ans, a, axis=-1, kind=None, *, stable=None):
     """Element i of a landed at position inverse[i] (tied elements are interchangeable)."""
     inverse = np.argsort(np.argsort(a, axis), axis)
     return np.reshape(np.take_along_axis(g, inverse, axis), sg.shape_of(a))
 
 
 @defjvp(np.sort)
-def sort_jvp(da, ans, a, axis=-1, kind=None):
+def sort_jvp(da, ans, a, axis=-1, kind=None, *, stable=None):
     return np.take_along_axis(da, np.argsort(a, axis), axis)
 
 

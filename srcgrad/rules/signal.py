@@ -4,7 +4,7 @@ linear interpolation and trapezoidal integration.
 ``convolve`` and ``correlate`` are linear in each operand (real inputs), so
 their forward rules are product rules; ``interp`` is piecewise linear in
 ``x``, ``xp`` and ``fp``. Options are constants: ``left``/``right`` of
-``interp`` (which has no ``period``), ``x``/``dx`` of ``trapezoid``.
+``interp`` (which has no ``period``). ``trapezoid`` is linear in ``y`` and in ``x`` (or ``dx``).
 """
 
 import numpy as np
@@ -47,11 +47,13 @@ def interp_jvp(dx, dxp, dfp, ans, x, xp, fp, left=None, right=None, period=None)
 
 if hasattr(np, "trapezoid"):  # NumPy >= 2.0
 
-    @defvjp(np.trapezoid)
+    @defvjp(np.trapezoid, optional=("x", "dx"))
     def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
-        """``x`` and ``dx`` are constants."""
-        return sg.as_float_of(np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis), y)
+        """Linear in ``y`` (``sg.trapezoid_weights``), and in the points ``x`` (the spacing
+        ``dx`` where ``x`` is None)."""
+        cotangent_y = sg.as_float_of(np.expand_dims(g, axis) * sg.trapezoid_weights(y, x, dx, axis), y)
+        return cotangent_y, sg.trapezoid_points_adjoint(g, y, x, axis), sg.trapezoid_spacing_adjoint(g, y, x, dx, axis)
 
-    @defjvp(np.trapezoid)
-    def trapezoid_jvp(dy, ans, y, x=None, dx=1.0, axis=-1):
-        return np.trapezoid(dy, x, dx, axis)
+    @defjvp(np.trapezoid, optional=("x", "dx"))
+    def trapezoid_jvp(ty, tx, tdx, ans, y, x=None, dx=1.0, axis=-1):
+        return np.trapezoid(ty, x, dx, axis) + sg.trapezoid_spacing_tangent(tx, tdx, y, x, axis)

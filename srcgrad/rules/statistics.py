@@ -4,8 +4,8 @@ their nan* versions), cov, corrcoef, histogram (in its data's extremes and its w
 Conventions: quantiles support ``method='linear'`` only and give a tied
 value's derivative to one of the tied elements; their derivative in ``q`` is
 the slope between the two neighbouring order statistics. The weights of
-``cov`` are constants; a second variable ``y`` of ``cov``/``corrcoef`` is not
-supported (stack it into the first).
+``cov`` are constants; a second variable ``y`` of ``cov``/``corrcoef`` is stacked
+into the first by the front end (``frontend.equivalents``, ``sg.variables_as_rows``).
 """
 
 import numpy as np
@@ -91,6 +91,22 @@ def cov(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aw
 @defjvp(np.cov)
 def cov_jvp(dm, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     return sg.cov_tangent(dm, ans, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defvjp(sg.variables_as_rows)
+def variables_as_rows(g, ans, v, rowvar=True):
+    return sg.variables_as_rows_adjoint(g, v, rowvar)
+
+
+@defjvp(sg.variables_as_rows)
+def variables_as_rows_jvp(dv, ans, v, rowvar=True):
+    return sg.variables_as_rows(dv, rowvar)
+
+
+@defjvp(sg.variables_as_rows_adjoint)
+def variables_as_rows_adjoint_jvp(dg, dv, ans, g, v, rowvar=True):
+    """Linear in ``g``; ``v`` gives the shape only."""
+    return sg.variables_as_rows_adjoint(dg, v, rowvar)
 
 
 @defvjp(np.corrcoef)

@@ -123,7 +123,7 @@ from .elementwise import (
     unbroadcast_real,
 )
 from .fourier import fourier_adjoint, irfft_adjoint, rfft_adjoint
-from .in_place import in_place_result, in_place_tangent, sorted_in_place
+from .in_place import changed_in_place, in_place_result, in_place_tangent
 from .indexing import (
     add_at,
     add_at_tangent,
@@ -152,6 +152,8 @@ from .linalg import (
     hermitian_adjoint,
     hermitian_read,
     inverse_gaps,
+    linalg_cholesky_adjoint,
+    linalg_cholesky_tangent,
     lstsq_adjoints,
     lstsq_tangent,
     matrix_power_adjoint,
@@ -369,7 +371,12 @@ from .signal import (
     interp_curvature,
     interp_tangent,
     simpson_weights,
+    trapezoid_adjoints_tangent,
+    trapezoid_points_adjoint,
+    trapezoid_spacing_adjoint,
+    trapezoid_spacing_tangent,
     trapezoid_weights,
+    trapezoid_weights_slope,
 )
 from .statistics import (
     corrcoef_cov_cotangent,
@@ -381,13 +388,15 @@ from .statistics import (
     histogram_weights_adjoint,
     quantile_adjoints,
     quantile_tangent,
+    variables_as_rows,
+    variables_as_rows_adjoint,
 )
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
     "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unless_repeated", "unreduce", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "carries_derivative", "closure", "vectorized", "add", "dense", "dict_cotangent", "dict_tangent", "field_index", "part", "plus", "aux_of", "ones_seed",
     "plus_left", "plus_right", "plus_tangent", "read_module_data", "restructure",
-    "record", "record_cotangent", "record_tangent", "spliced", "spliced_cotangents", "spliced_tangent", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "refuse_dict_merge", "replaced", "replaced_cotangents", "replaced_tangent", "require_class", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "abs_adjoint", "angle_adjoint", "conj_adjoint", "imag_adjoint", "real_adjoint", "real_where_real", "unbroadcast_real", "bessel_i1", "exponent_tangent", "real_inputs", "real_only", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "sorted_in_place", "add_at", "add_at_tangent", "added_at", "real_elements",
+    "record", "record_cotangent", "record_tangent", "spliced", "spliced_cotangents", "spliced_tangent", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "refuse_dict_merge", "replaced", "replaced_cotangents", "replaced_tangent", "require_class", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "abs_adjoint", "angle_adjoint", "conj_adjoint", "imag_adjoint", "real_adjoint", "real_where_real", "unbroadcast_real", "bessel_i1", "exponent_tangent", "real_inputs", "real_only", "linalg_cholesky_adjoint", "linalg_cholesky_tangent", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "changed_in_place", "add_at", "add_at_tangent", "added_at", "real_elements",
     "copy", "own", "diagonal_positions", "field", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "lstsq_adjoints", "lstsq_tangent",
     "matrix_power_adjoint", "matrix_power_tangent", "qr_square_r", "rhs_columns", "rhs_like",
     "solve_rhs_is_vector", "svd_cotangents", "svd_factors", "svd_tangent", "svd_adjoint", "svd_tangent_of", "eigh_adjoint", "tensorsolve_adjoints", "tensorsolve_tangent", "eigh_tangents", "one_triangle_adjoint", "symmetric_read", "hermitian_read", "hermitian_adjoint", "det_cofactors", "det_cofactors_adjoint", "det_cofactors_tangent", "slogdet_adjoint", "slogdet_tangent", "numeric_types", "refuse_users_object", "refuse_users_objects_in", "polyfit_of", "polyfit_transpose", "polymul_adjoints", "polyval_adjoint_p", "polyval_slope", "tail_like",
@@ -404,7 +413,7 @@ __all__ = [  # module by module, as imported above
     "same_array", "same_slot", "shares_elements", "slot_kept", "slots_kept", "with_slot",
     "convolve_adjoints", "correlate_adjoints", "interp_adjoints", "interp_adjoints_tangent",
     "interp_curvature", "interp_tangent",
-    "trapezoid_weights", "cumulative_trapezoid_adjoint", "simpson_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint",
+    "trapezoid_weights", "trapezoid_weights_slope", "trapezoid_points_adjoint", "trapezoid_spacing_adjoint", "trapezoid_adjoints_tangent", "trapezoid_spacing_tangent", "cumulative_trapezoid_adjoint", "simpson_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint", "variables_as_rows", "variables_as_rows_adjoint",
     "cov_tangent", "histogram_adjoint", "histogram_tangent", "histogram_weights_adjoint", "quantile_adjoints", "quantile_tangent",
     "cho_cotangent", "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor",
     "cholesky_adjoint", "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent",

@@ -41,14 +41,16 @@ def in_place_tangent(tangent, target):
     return cast_tangent(tangent, target)
 
 
-def sorted_in_place(y, at=None, kind=np.ndarray) -> None:
-    """Refuse ``y.sort()`` of anything but a NumPy array (a list's ``sort``, a user's object's):
-    the front end writes it as ``y[...] = np.sort(y)`` (``frontend.in_place_calls``), which is
-    NumPy's method only; and ``xs.sort(key=k)`` (``kind``: list) of anything but a list, which
-    it writes as ``xs[:] = sorted(xs, key=k)``."""
+def changed_in_place(y, method="sort", at=None, kind=np.ndarray) -> None:
+    """Refuse ``y.sort()`` or ``y.fill(v)`` of anything but a NumPy array (a list's ``sort``, a
+    user's object's method of that name): the front end writes them as ``y[...] = np.sort(y)``
+    and ``y[...] = v`` (``frontend.in_place_calls``), which is NumPy's method only; and
+    ``xs.sort(key=k)`` (``kind``: list) of anything but a list, which it writes as
+    ``xs[:] = sorted(xs, key=k)``."""
     if not isinstance(y, kind):
         keys = "key=..." if kind is list else ""
+        sorting = method == "sort" and (isinstance(y, list) or kind is list)
         raise UnsupportedSyntaxError(
-            f"`.sort({keys})` of a {type(y).__name__}, which changes it in place", Location.parse(at),
-            f"bind the sorted list instead (`xs = sorted(xs{', ' + keys if keys else ''})`)" if isinstance(y, list) or kind is list else "",
+            f"`.{method}({keys})` of a {type(y).__name__}, which changes it in place", Location.parse(at),
+            f"bind the sorted list instead (`xs = sorted(xs{', ' + keys if keys else ''})`)" if sorting else "",
         )

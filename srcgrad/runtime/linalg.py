@@ -36,6 +36,28 @@ def symmetric_read(a, lower=True):
     return np.triu(a) + mT(np.triu(a, 1))
 
 
+def linalg_cholesky_adjoint(g, factor, a, upper=False):
+    """The cotangent of ``a`` in ``factor = np.linalg.cholesky(a, upper=upper)``: for
+    a = L L^T, L^-T phi(L^T g) L^-1 on the lower triangle, phi the lower triangle with half
+    the diagonal. The upper factor U = L^T reads the upper triangle: the same, transposed."""
+    if upper:
+        return mT(linalg_cholesky_adjoint(mT(g), mT(factor), mT(a)))
+    linv = np.linalg.inv(real_only(a, "np.linalg.cholesky", factor))
+    p = mT(factor) @ g
+    phi = 0.5 * (np.tril(p) + np.tril(p, -1))
+    return one_triangle_adjoint(mT(linv) @ phi @ linv)
+
+
+def linalg_cholesky_tangent(da, factor, a, upper=False):
+    """The tangent of ``np.linalg.cholesky(a, upper=upper)``: dL = L phi(L^-1 da L^-T), ``da``
+    read from the lower triangle (dU = dL^T, from the upper one)."""
+    if upper:
+        return mT(linalg_cholesky_tangent(mT(da), mT(factor), mT(a)))
+    linv = np.linalg.inv(real_only(a, "np.linalg.cholesky", factor))
+    p = linv @ symmetric_read(da) @ mT(linv)
+    return factor @ (0.5 * (np.tril(p) + np.tril(p, -1)))
+
+
 def hermitian_read(a, hermitian=False):
     """The matrix ``np.linalg.pinv``/``svd`` read: with ``hermitian=True`` they call ``eigh``,
     which reads the lower triangle as a symmetric matrix (a linear map, as ``symmetric_read``)."""

@@ -13,12 +13,18 @@ import numpy as np
 from ..errors import Location, NoDerivativeRuleError
 
 
-def full_convolution_cotangent(g, in1, in2, mode="full"):
-    """``g`` of a convolution (or correlation) in ``mode``, embedded in the 'full' output."""
+def full_convolution_cotangent(g, in1, in2, mode="full", centred_late=False):
+    """``g`` of a convolution (or correlation) in ``mode``, embedded in the 'full' output.
+    'same' is the middle of it, the odd sample of an even margin after (``centred_late``:
+    before, as ``scipy.signal.correlate2d`` cuts it)."""
     if mode == "full":
         return g
     full = [n + m - 1 for n, m in zip(np.shape(in1), np.shape(in2), strict=True)]
-    pads = [((f - o) // 2, f - o - (f - o) // 2) for f, o in zip(full, np.shape(g), strict=True)]
+    margins = [(f - o) // 2 for f, o in zip(full, np.shape(g), strict=True)]
+    pads = [
+        (f - o - m, m) if centred_late else (m, f - o - m)
+        for f, o, m in zip(full, np.shape(g), margins, strict=True)
+    ]
     return np.pad(g, pads)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import array_if_sequence, as_float_of, full_tangent, unbroadcast
+from .containers import is_exact_zero
 from .elementwise import real_only
 from .indexing import scatter_add
 
@@ -163,6 +164,68 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
     ax = axis % np.ndim(y)
     left, right = _ends_padded(_interval_widths(y, x, dx, ax), ax)
     return (left + right) / 2.0
+
+
+def trapezoid_weights_slope(tx, tdx, y, x=None, axis=-1):
+    """The tangent of ``trapezoid_weights`` from those of the sample points or the spacing:
+    the weights are linear in ``x`` (in ``dx`` where ``x`` is None)."""
+    spacing = tdx if x is None else tx
+    if is_exact_zero(spacing):
+        return 0.0
+    return trapezoid_weights(y, None if x is None else spacing, spacing, axis)
+
+
+def trapezoid_points_adjoint(g, y, x=None, axis=-1):
+    """The cotangent of the sample points ``x`` in ``np.trapezoid(y, x, axis=axis)`` (None
+    without them): the integral is the sum of the widths times the means of neighbouring
+    samples, so a width's cotangent is its mean's, and x[i] ends width i - 1 and starts width i."""
+    if x is None:
+        return None
+    ax = axis % np.ndim(y)
+    before, after = _ends_padded(_interval_means(y, ax) * np.expand_dims(g, ax), ax)
+    full = before - after
+    if np.ndim(x) == 1 and np.ndim(full) > 1:  # one row of points for every row of samples
+        full = np.sum(full, axis=tuple(i for i in range(np.ndim(full)) if i != ax))
+    return full
+
+
+def trapezoid_spacing_adjoint(g, y, x=None, dx=1.0, axis=-1):
+    """The cotangent of the spacing ``dx`` in ``np.trapezoid(y, dx=dx, axis=axis)``: the sum
+    of the means of neighbouring samples (None where there are points ``x``)."""
+    if x is not None:
+        return None
+    ax = axis % np.ndim(y)
+    return unbroadcast(_interval_means(y, ax) * np.expand_dims(g, ax), dx)
+
+
+def trapezoid_adjoints_tangent(adjoint, tg, ty, g, y, *rest):
+    """The tangent of ``adjoint`` (``trapezoid_points_adjoint`` or ``trapezoid_spacing_adjoint``)
+    for forward over reverse: each is bilinear in ``g`` and ``y``, the rest give shapes only."""
+    parts = []
+    if not is_exact_zero(tg):
+        parts.append(adjoint(tg, y, *rest))
+    if not is_exact_zero(ty):
+        parts.append(adjoint(g, ty, *rest))
+    parts = [p for p in parts if p is not None]
+    return sum(parts[1:], parts[0]) if parts else None
+
+
+def trapezoid_spacing_tangent(tx, tdx, y, x=None, axis=-1):
+    """The tangent of ``np.trapezoid`` from those of its points ``x`` or spacing ``dx``
+    (it is linear in each)."""
+    spacing = tdx if x is None else tx
+    if is_exact_zero(spacing):
+        return 0.0
+    return _trapezoid(y, spacing, axis=axis) if x is not None else _trapezoid(y, dx=spacing, axis=axis)
+
+
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz  # (NumPy < 2)
+
+
+def _interval_means(y, ax):
+    """The mean of each two neighbouring samples of ``y`` along ``ax``."""
+    y = np.moveaxis(y, ax, 0)
+    return np.moveaxis((y[1:] + y[:-1]) / 2.0, 0, ax)
 
 
 def cumulative_trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1, initial=None):

@@ -121,6 +121,21 @@ def _cov_setup(m, rowvar=True, bias=False, ddof=None, fweights=None, aweights=No
     return x, w, total, fact, centred
 
 
+def variables_as_rows(v, rowvar=True):
+    """``v`` with one variable a row, as ``np.cov(m, y, rowvar)`` stacks ``m`` and ``y``: at
+    least 2-d, transposed where ``rowvar`` is false and it has more than one row."""
+    rows = np.atleast_2d(v)
+    return rows.T if not rowvar and rows.shape[0] != 1 else rows
+
+
+def variables_as_rows_adjoint(g, v, rowvar=True):
+    """The cotangent of ``v`` in ``variables_as_rows(v, rowvar)``: back through the
+    transposition, in ``v``'s shape."""
+    rows = np.atleast_2d(v)
+    g = g.T if not rowvar and rows.shape[0] != 1 else g
+    return as_float_of(np.reshape(g, shape_of(v)), v)
+
+
 def _cov_of_two(at) -> NoDerivativeRuleError:
     return NoDerivativeRuleError("np.cov(m, y)", Location.parse(at), fix="stack y into m: np.cov(np.stack([m, y]))")
 
