@@ -8,10 +8,12 @@ it, so the pullback can be called any number of times.
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import linecache
 import sys
+import textwrap
 import types
 import weakref
 from collections.abc import Callable, Sequence
@@ -22,7 +24,7 @@ from .analysis.classify import is_users_code
 from .backend import emit
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
-from .core.numpy_facts import IN_PLACE_UNLESS_COPIED
+from .core.numpy_facts import IN_PLACE_UNLESS_COPIED, record_clash
 from .driver import pipeline
 from .driver.assumptions import ALWAYS, NEVER
 from .driver.dynamic import is_literal, rule_wrapper
@@ -256,10 +258,15 @@ def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
     return tuple(names), not single
 
 
-def _check_differentiable(value, name: str) -> None:
+def _check_differentiable(value, name: str, func=None) -> None:
     """Refuse integer and boolean inputs instead of silently promoting them, and any other
     object that is not a pytree of float values (a dataclass, a model object); in a pytree,
     every leaf (the message names the leaf's path, ``params[0][1]``)."""
+    if isinstance(value, np.matrix):  # `*` of two is a matrix product, which rules take for elementwise
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is an np.matrix, whose `*` is a matrix "
+            f"product; pass np.asarray({name}) and write the products with `@`"
+        )
     kind = _dtype_kind(value)
     if kind in ("f", "c"):
         return
@@ -270,9 +277,11 @@ def _check_differentiable(value, name: str) -> None:
             f"pass its fields, or a dataclass without arithmetic operators"
         )
     if pytree.is_container(value):
+        if type(value) not in (tuple, list, dict) and (clash := record_clash(type(value), _method_calls(func))) is not None:
+            raise TypeError(f"cannot differentiate with respect to {name!r}: its class {type(value).__name__} {clash}")
         for key, child in zip(pytree.keys(value), pytree.children(value)):
             if child is not None and not pytree.is_static(child):  # (configuration: no derivative)
-                _check_differentiable(child, f"{name}[{key!r}]")
+                _check_differentiable(child, f"{name}[{key!r}]", func)
         return
     if kind in ("b", "i", "u"):
         scalar = isinstance(value, (bool, int, np.generic))
@@ -293,6 +302,36 @@ def _check_differentiable(value, name: str) -> None:
             f"cannot differentiate with respect to {name!r}: it is {what}; {PYTREES}: pass the "
             f"arrays {name} holds in a dict or a namedtuple, or as arguments of their own"
         )
+
+
+_CALLS: dict = {}
+
+
+def _method_calls(func) -> frozenset:
+    """``(receiver, method)`` of each ``v.m(...)`` written in the module ``func`` comes from (its
+    helpers are there too), or in ``func`` alone where the module's source is not to be had (a
+    notebook's), but a module's or a class's (``np.sum(x)``, ``Portfolio.sum(p)``): a record's
+    method srcgrad would take for NumPy's matters only where it is called so."""
+    module = inspect.getmodule(func)
+    key = module or getattr(func, "__code__", None)
+    if key in _CALLS:
+        return _CALLS[key]
+    tree = None
+    for source_of in (module, func):
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(source_of)))
+            break
+        except (OSError, TypeError, SyntaxError):
+            continue
+    scope = getattr(func, "__globals__", {})
+    found = frozenset(
+        (n.func.value.id, n.func.attr) for n in ast.walk(tree) if tree is not None
+        and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+        and not isinstance(scope.get(n.func.value.id), (types.ModuleType, type))
+    ) if tree is not None else frozenset()
+    if key is not None:
+        _CALLS[key] = found
+    return found
 
 
 def _bind(func, args, kwargs) -> inspect.BoundArguments:
@@ -397,7 +436,7 @@ def _gradient_function(f, wrt, with_value: bool, mode: str = "auto", has_aux: bo
             if kind is np.ndarray and value.dtype.kind in "fc":
                 restore = restore or value.dtype not in _FLOAT_DTYPES  # (float32 may meet float64 data)
                 continue  # the common cases, without a call
-            _check_differentiable(value, n)
+            _check_differentiable(value, n, func)
             restore = True
         if columns and not floats:
             return _forward_columns(func, names, as_tuple, with_value, args, kwargs, has_aux=has_aux)
@@ -553,7 +592,7 @@ def elementwise_grad(f: Callable | None = None, wrt=0) -> Callable:
                 if type(value) is np.ndarray and value.dtype in _FLOAT_DTYPES or type(value) is float:
                     continue
                 if k < len(args) or n in kwargs:
-                    _check_differentiable(value, n)
+                    _check_differentiable(value, n, func)
                     restore = True
             generated = code()
             try:
@@ -774,7 +813,7 @@ def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs
     aux = None
     for n in names:
         x = bound[n]
-        _check_differentiable(x, n)
+        _check_differentiable(x, n, func)
         slot = pipeline.forward_function(func, (n,))  # cached after the first call
         keyword = slot.tangent_names[n]
         _, unflatten = pytree.flatten(x, differentiable=False)
@@ -844,7 +883,7 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
         names, _ = wrt_names(func, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
         for n in names:
             if params.index(n) < len(primals) or n in keywords:  # (not a default)
-                _check_differentiable(bound[n], n)
+                _check_differentiable(bound[n], n, func)
     pair = pipeline.reverse_pair(func, names)
     try:
         out, tape = pair.forward(*primals, **keywords)
@@ -946,6 +985,8 @@ def _dtype_kind(v) -> str:
         return "i"
     if isinstance(v, complex):
         return "c"
+    if isinstance(v, (dict, list, tuple)):  # (a dict whose __getattr__ reads its keys: no dtype)
+        return ""
     dtype = getattr(v, "dtype", None)
     return dtype.kind if isinstance(dtype, np.dtype) and hasattr(v, "shape") else ""
 
@@ -991,7 +1032,7 @@ def _jvp(f, func, bound: inspect.BoundArguments, tangents: dict, operation: str 
     active = [n for n in params if tangents.get(n) is not None]  # in the parameters' order
     by_parameter = {}
     for n in active:
-        _check_differentiable(bound.arguments[n], n)
+        _check_differentiable(bound.arguments[n], n, func)
         by_parameter[n] = _tangent_like(tangents[n], bound.arguments[n], n, operation)
     slot = pipeline.forward_function(func, tuple(active))
     by_name = {slot.tangent_names[n]: t for n, t in by_parameter.items()}
@@ -1043,7 +1084,7 @@ def hvp(f: Callable, wrt=0) -> Callable:
             )
         bound = _bind(func, primals, kwargs)
         for n in names:
-            _check_differentiable(bound.arguments[n], n)
+            _check_differentiable(bound.arguments[n], n, func)
         tangents = dict(zip(names, v if as_tuple else (v,)))
         try:
             generated = pipeline.fused_gradient(func, names, False, vector_products=vector_products[0]).function
@@ -1086,7 +1127,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
         bound = _bind(func, args, kwargs).arguments
         xs = [bound[n] for n in names]
         for n, x in zip(names, xs):
-            _check_differentiable(x, n)
+            _check_differentiable(x, n, func)
         if not as_tuple and isinstance(xs[0], float):
             return product(*args, 1.0, **kwargs)
         columns = []
@@ -1132,7 +1173,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
         bound = _bind(func, args, kwargs)
         xs = [bound.arguments[n] for n in names]
         for n, x in zip(names, xs):
-            _check_differentiable(x, n)
+            _check_differentiable(x, n, func)
         if mode == "rev":
             out, pullback = _vjp(f, args, kwargs, names)
             _check_float_output(out, func)

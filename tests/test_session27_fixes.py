@@ -1,6 +1,9 @@
 """Silent wrong derivatives the session-27 probes found, each reduced to a small program and
 checked against finite differences and exact values (or for a loud, located refusal)."""
 
+import collections
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -69,14 +72,14 @@ def test_a_function_chosen_by_a_branch_exact():
 
 def rebound_to_a_numpy_function(x):
     act = lambda z: z ** 2  # noqa: E731
-    act = np.sin
+    act = np.sin  # noqa: F811
     return np.sum(act(x))
 
 
 def def_rebound_to_a_value(x):
     def act(z):
         return z ** 2
-    act = np.sin
+    act = np.sin  # noqa: F811
     return np.sum(act(x))
 
 
@@ -127,3 +130,203 @@ def test_mT_is_differentiated_as_a_transpose_of_the_last_two_axes():
     if not hasattr(np.ndarray, "mT"):
         pytest.skip("ndarray.mT is NumPy 2's")
     _check(reads_mT, np.array([[0.1, 0.2], [0.3, 0.4]]))
+
+
+# -- a record whose field or method is named like an array's --------------------------------
+# (`p.shape` read as the array attribute: the gradient of a Gamma's shape came back 0)
+
+GammaParams = collections.namedtuple("GammaParams", ["shape", "rate"])
+
+
+@dataclasses.dataclass
+class State:
+    T: np.ndarray
+    P: np.ndarray
+
+
+class Portfolio(collections.namedtuple("Portfolio", ["stocks", "bonds"])):
+    def sum(self):
+        return np.sum(self.stocks * 2.0) + np.sum(self.bonds)
+
+
+@dataclasses.dataclass
+class Poly:
+    c: np.ndarray
+    s: float
+
+    def __getitem__(self, k):
+        return self.c[k]
+
+
+def gamma_nll(p):
+    x = np.array([0.5, 1.2, 2.3])
+    return -np.sum(p.shape * np.log(p.rate) + (p.shape - 1) * np.log(x) - p.rate * x)
+
+
+@pytest.mark.parametrize("f, arg, named", [
+    (gamma_nll, GammaParams(2.0, 1.5), "a field named `shape`"),
+    (lambda s: np.sum(s.P * s.T ** 2), State(np.array([300.0, 310.0]), np.array([2.0, 3.0])), "a field named `T`"),
+    (lambda p: np.log(p.sum()), Portfolio(np.array([1.0, 2.0]), np.array([3.0, 4.0])), "a method `sum`"),
+    (lambda p: p[1] * p.s, Poly(np.array([1.0, 2.0, 3.0]), 0.5), "a method `__getitem__`"),
+], ids=["namedtuple_shape", "dataclass_T", "method_sum", "getitem"])
+def test_a_record_whose_names_numpy_takes_is_refused(f, arg, named):
+    for transform in (srcgrad.grad, srcgrad.hessian):
+        with pytest.raises(TypeError, match=named):
+            transform(f)(arg)
+    with pytest.raises(TypeError, match=named):
+        srcgrad.jvp(f, (arg,), (arg,))
+
+
+def test_an_np_matrix_argument_is_refused():
+    m = np.matrix([[0.9, 0.3], [0.1, 0.5]])
+    with pytest.raises(TypeError, match="np.matrix"):
+        srcgrad.grad(lambda a: np.sum(a * a))(m)
+
+
+# -- code replaced in place (IPython's autoreload) ----------------------------------------------
+
+
+def test_a_function_whose_code_is_replaced_in_place_is_transformed_again():
+    def loss(x):
+        return np.sum(x ** 2)
+
+    def loss_edited(x):
+        return np.sum(x ** 3)
+
+    def payoff(v):
+        return v ** 2
+
+    def payoff_edited(v):
+        return v ** 3
+
+    def total(x):
+        return np.sum(payoff(x))
+
+    def power(x, k=2.0):
+        return np.sum(x ** k)
+
+    x = np.array([1.0, 2.0, 3.0])
+    for f in (loss, total, power):
+        np.testing.assert_allclose(srcgrad.grad(f)(x), 2 * x)
+    loss.__code__ = loss_edited.__code__
+    payoff.__code__ = payoff_edited.__code__  # a helper's only
+    power.__defaults__ = (3.0,)
+    for f in (loss, total, power):
+        np.testing.assert_allclose(srcgrad.grad(f)(x), 3 * x ** 2)
+
+
+# -- crashes made right or loud ------------------------------------------------------------------
+
+HISTORY = []
+G = np.zeros(3)
+
+
+def reads_back_a_module_list(u):
+    for v in u:
+        HISTORY.append(v ** 2)
+    return sum(HISTORY)
+
+
+def keeps_a_module_list_aside(u):
+    HISTORY.append(float(np.sum(u)))
+    return np.sum(u ** 2) * len(HISTORY) / len(HISTORY)
+
+
+def test_a_module_list_written_and_read_back_is_refused():
+    with pytest.raises(SrcgradError, match=r"test_session27_fixes.py:\d+:\d+: reading `HISTORY`"):
+        srcgrad.grad(reads_back_a_module_list)(X)
+    np.testing.assert_allclose(srcgrad.grad(keeps_a_module_list_aside)(X), 2 * X)  # a record kept aside
+
+
+def shadows_a_global_array(x):
+    def G(z):  # noqa: N802 -- the global G is an array
+        return np.sin(z)
+    return np.sum(G(x))
+
+
+def test_a_nested_function_named_like_a_global_array():
+    np.testing.assert_allclose(srcgrad.grad(shadows_a_global_array)(X), np.cos(X))
+
+
+class AttrDict(dict):
+    def __getattr__(self, k):
+        return self[k]  # (KeyError, not AttributeError, for a missing one)
+
+
+def test_a_dict_whose_getattr_reads_its_keys():
+    g = srcgrad.grad(lambda p: np.sum(p["w"] ** 2) + np.sum(p["v"] * p["w"]))(AttrDict(w=np.ones(2), v=np.ones(2)))
+    np.testing.assert_allclose(g["w"], [3.0, 3.0])
+    np.testing.assert_allclose(g["v"], [1.0, 1.0])
+
+
+def test_np_gradient_with_a_spacing_per_axis():
+    def f(t):
+        gy, gx = np.gradient(t, 0.5, 0.25)
+        return np.sum(gx ** 2 + gy)
+
+    def h(t):
+        gz, gx = np.gradient(t, 0.5, 0.25, axis=(2, 0), edge_order=2)
+        return np.sum(gz * gx)
+
+    _check(f, np.arange(20.0).reshape(4, 5) ** 1.5)
+    _check(h, np.random.default_rng(0).normal(size=(3, 4, 5)))
+
+
+# -- srcgrad.jit of a scalar loop that reads an array argument's items ---------------------------
+
+
+def garch_log_likelihood(theta, y):
+    omega, alpha, beta = theta[0], theta[1], theta[2]
+    s2 = 0.09
+    ll = 0.0
+    for t in range(y.shape[0]):
+        ll += -0.5 * (np.log(2 * np.pi * s2) + y[t] * y[t] / s2)
+        s2 = omega + alpha * y[t] * y[t] + beta * s2
+    return ll
+
+
+def test_jit_of_a_scalar_loop_over_an_array_arguments_items():
+    pytest.importorskip("numba")
+    y = np.sin(np.arange(40) * 0.7) * 0.3
+    theta = np.array([0.02, 0.1, 0.85])
+    want = srcgrad.grad(garch_log_likelihood)(theta, y)
+    np.testing.assert_allclose(srcgrad.jit(srcgrad.grad(garch_log_likelihood))(theta, y), want, rtol=1e-10)
+    srcgrad.check_grads(garch_log_likelihood, (theta, y), wrt=[0])
+
+
+def test_a_record_made_inside_with_a_field_named_like_an_array_attribute_is_refused():
+    def f(a, b):
+        return gamma_nll(GammaParams(a, b))
+
+    with pytest.raises(SrcgradError, match="a GammaParams made in differentiated code, whose class has a field named `shape`"):
+        srcgrad.grad(f, wrt=(0, 1))(2.0, 1.5)
+
+
+# -- a record's field named like a field of NumPy's results (a Kalman model's Q and R) -----------
+
+KalmanNoise = collections.namedtuple("KalmanNoise", ["Q", "R"])
+
+
+@dataclasses.dataclass
+class Noise:
+    Q: float
+    R: float
+
+
+OBSERVED = np.array([0.3, -0.1, 0.4, 0.2])
+
+
+def kalman_nll(noise):
+    m, p, nll = 0.0, 1.0, 0.0
+    for y in OBSERVED:
+        p = p + noise.Q
+        s = p + noise.R
+        nll = nll + 0.5 * (np.log(2 * np.pi * s) + (y - m) ** 2 / s)
+        k = p / s
+        m, p = m + k * (y - m), (1 - k) * p
+    return nll
+
+
+@pytest.mark.parametrize("noise", [KalmanNoise(0.1, 0.2), Noise(0.1, 0.2)], ids=["namedtuple", "dataclass"])
+def test_fields_named_Q_and_R(noise):
+    _check(kalman_nll, noise)

@@ -204,7 +204,10 @@ class Classifier:
             return self.no_rule(f"the attribute .{value.attr}", value, [value.value])
         if value.attr in RESULT_FIELDS:  # np.linalg.slogdet(a).logabsdet: tangents are plain tuples
             index = tp.expr("sg.field_index(t, f)", t=value.value, f=tp.const(value.attr))
-            return Operation("index", [value.value.id], container=value.value, index=index)
+            return Operation(
+                "index", [value.value.id], container=value.value, index=index,
+                label=f"the attribute .{value.attr}", field=True,
+            )
         return Operation(
             "index", [value.value.id], container=value.value, index=tp.const(value.attr),
             label=f"the attribute .{value.attr}", field=True,

@@ -576,8 +576,9 @@ def _reads_module_data(node) -> bool:
 
 
 def _drop_operand_checks(definition: ast.FunctionDef) -> None:
-    """Leave out ``v.__class__ in sg.numeric_types or sg.refuse_users_object(...)`` (and the check of
-    a function's argument, ``sg.refuse_users_objects_within``): what Numba
+    """Leave out ``v.__class__ in sg.numeric_types or sg.refuse_users_object(...)`` (and the checks of
+    a function's argument and of an array's items, ``sg.refuse_users_objects_within`` and
+    ``sg.refuse_users_objects_in``): what Numba
     compiles holds numbers and arrays, never an object with operators of its own (the first
     call runs the Python function too, with its checks)."""
     for node in ast.walk(definition):
@@ -587,12 +588,15 @@ def _drop_operand_checks(definition: ast.FunctionDef) -> None:
                 setattr(node, field, [s for s in block if not _checks_operand(s)] or [ast.Pass()])
 
 
+_OPERAND_CHECKS = ("refuse_users_object", "refuse_users_objects_within", "refuse_users_objects_in")
+
+
 def _checks_operand(node) -> bool:
     value = node.value if isinstance(node, ast.Expr) else None
-    last = value.values[-1] if isinstance(value, ast.BoolOp) else None
+    last = value.values[-1] if isinstance(value, ast.BoolOp) else value  # (or the check alone: `y[t]`'s)
     return (
         isinstance(last, ast.Call) and isinstance(last.func, ast.Attribute)
-        and last.func.attr in ("refuse_users_object", "refuse_users_objects_within")
+        and last.func.attr in _OPERAND_CHECKS
         and getattr(last.func.value, "id", None) == "sg"
     )
 

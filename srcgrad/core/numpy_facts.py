@@ -19,6 +19,8 @@ import warnings
 import gast
 import numpy as np
 
+from . import pytree
+
 BINARY_UFUNCS = {
     gast.Add: np.add,
     gast.Sub: np.subtract,
@@ -77,6 +79,55 @@ METHODS = {
     "conj": conj_method, "conjugate": conj_method, "round": np.round, "ptp": np.ptp,
     "astype": astype_method, "view": view_method, "tolist": tolist_method, "item": item_method,
 }
+
+
+# Names srcgrad reads as NumPy's wherever they are written ``v.name`` (``x.T``, ``x.shape``) or
+# called ``v.name()`` (``x.sum()``), whatever ``v`` holds: a record whose class has a field or
+# a method of one of these names would be differentiated as an array (``record_clash``).
+ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "T", "mT", "real", "imag"})
+_READ_AS_ARRAY_METHODS = frozenset(
+    set(METHODS) | {"argmax", "argmin", "argsort", "nonzero", "any", "all", "searchsorted"}
+    | {"items", "values", "get", "__getitem__", "__iter__"}  # a dict's or a tuple's
+)
+_CLASHES: dict = {}
+
+
+def record_clash(cls: type, calls=frozenset()) -> str | None:
+    """What a record class (a namedtuple's, a dataclass, a plain class of fields) has that
+    srcgrad would take for an array's or a container's: a field named like an array attribute
+    (a Gamma distribution's ``shape``, an option's maturity ``T``), or a method named like an
+    array method or a container's (``sum``, ``mean``, ``items``) called as ``v.sum()`` somewhere
+    in ``calls`` (``(receiver, method)`` pairs, but a module's or a class's: ``Portfolio.sum(v)``
+    is the user's method), or
+    ``__getitem__``/``__iter__``. None for one that has neither. (Asked at the API's boundary.)"""
+    key = (cls, calls)
+    if key in _CLASHES:
+        return _CLASHES[key]
+    called = {method for _, method in calls}
+    found = None
+    for field in pytree.class_field_names(cls):
+        if field in ARRAY_ATTRIBUTES:
+            found = (
+                f"has a field named `{field}`, which srcgrad reads as NumPy's array attribute "
+                f"wherever it is written `v.{field}`: rename the field"
+            )
+            break
+    for klass in cls.__mro__ if found is None else ():
+        if klass.__module__ in ("builtins", "abc", "typing"):
+            continue  # tuple's index and count, object's methods
+        for name, value in vars(klass).items():
+            if name in _READ_AS_ARRAY_METHODS and callable(value) and (name.startswith("__") or name in called):
+                written = {"__getitem__": "v[i]", "__iter__": "a, b = v"}.get(name, f"v.{name}(...)")
+                found = (
+                    f"defines a method `{name}`, which srcgrad takes for NumPy's (or a container's) "
+                    f"where it is written `{written}`: rename the method, or call it through the "
+                    f"class (`{cls.__name__}.{name}(v, ...)`)"
+                )
+                break
+        if found is not None:
+            break
+    _CLASHES[key] = found
+    return found
 
 
 VARARG_METHODS = {"reshape", "transpose", "item"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))

@@ -117,7 +117,12 @@ def _compiled_check(bindings: list):
     terms, defaults = [], {"_absent": ABSENT, "_cell_contents": _cell_contents}
     for k, (scope, name, value) in enumerate(bindings):
         defaults[f"_s{k}"] = scope
-        read = f"_cell_contents(_s{k})" if name is None else f"_s{k}[{name!r}]"
+        if name is None:
+            read = f"_cell_contents(_s{k})"
+        elif name.startswith("."):  # an attribute of a function: its code, its defaults
+            read = f"_s{k}{name}"
+        else:
+            read = f"_s{k}[{name!r}]"
         if isinstance(value, Data):
             defaults[f"_d{k}"] = value
             terms.append(f"({read} is _d{k}.seen or _d{k}.same_kind())")
@@ -200,12 +205,16 @@ def reentered(assumptions: Assumptions) -> None:
 
 def note_names(func, names: Iterable[str]) -> None:
     """Note what ``func``'s free ``names`` are bound to, as its code looks them up (closure
-    cell, then globals), in the transformation being made."""
+    cell, then globals), in the transformation being made; and ``func``'s code and defaults."""
     stack = _stack()
     if not stack:
         return
     assumptions = stack[-1].assumptions
     code = getattr(func, "__code__", None)
+    if isinstance(func, types.FunctionType):
+        # its code and defaults, replaced in place by IPython's autoreload after an edit
+        for attribute in (".__code__", ".__defaults__", ".__kwdefaults__"):
+            assumptions.note(func, attribute, getattr(func, attribute[1:]))
     cells = dict(zip(code.co_freevars, func.__closure__ or ())) if code is not None else {}
     scope = getattr(func, "__globals__", None)
     run_time = scope is not None and scope is getattr(sys.modules.get(func.__module__ or ""), "__dict__", None)

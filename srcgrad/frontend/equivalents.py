@@ -21,6 +21,10 @@
 - ``np.cov(m, y, rowvar)`` and ``np.corrcoef(x, y, rowvar)`` are the same of one array,
   ``m``'s variables then ``y``'s as rows (``sg.variables_as_rows``, NumPy's own stacking);
 
+- ``np.gradient(f, h0, h1, axis=axes)``, a spacing for each axis, is the tuple of
+  ``np.gradient(f, h0, axis=a0)``, ``np.gradient(f, h1, axis=a1)``, ... (all axes, in order,
+  where there is no ``axis``);
+
 - ``np.r_[a, b, 1.0]`` is ``np.concatenate([np.atleast_1d(a), ...], axis=0)`` and
   ``np.c_[a, b]`` ``np.concatenate([np.reshape(a, sg.column_shape(a)), ...], axis=-1)``
   (a number or vector as one column), where the index is parts written out, none a slice,
@@ -70,6 +74,8 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return _diff_with_ends(node, anf)
     if callee in _COVARIANCE_PARAMETERS:
         return _covariance_of_two(node, callee, anf)
+    if callee is np.gradient and len(node.args) > 2:
+        return _gradient_per_axis(node, anf)
     ufunc = getattr(callee, "__self__", None)
     if not isinstance(ufunc, np.ufunc) or type(callee).__name__ != "builtin_function_or_method":
         return None
@@ -194,6 +200,32 @@ def _diff_with_ends(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
     )
     p, op = anf.operation(gast.copy_location(call, node))
     return pre + p, op
+
+
+def _gradient_per_axis(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
+    """``np.gradient(f, h0, h1, ...)`` as one ``np.gradient`` per axis (above); None where the
+    axes are not written as numbers (``axis=a``, a name: NumPy's count check stays its own)."""
+    if any(k.arg not in ("axis", "edge_order") for k in node.keywords):
+        return None
+    f, *spacings = node.args
+    given = {k.arg: k.value for k in node.keywords}
+    if "axis" in given:
+        axes = given["axis"]
+        if not (isinstance(axes, gast.Tuple) and all(isinstance(a, gast.Constant) for a in axes.elts)):
+            return None
+        axes = [a.value for a in axes.elts]
+    else:
+        axes = list(range(len(spacings)))  # NumPy: one spacing per axis, every axis
+    if len(axes) != len(spacings):
+        return None
+    pre, (f, *spacings) = anf.atomize_all([f, *spacings])
+    order = [gast.keyword(arg="edge_order", value=given["edge_order"])] if "edge_order" in given else []
+    parts = [
+        gast.Call(func=tp.clone(node.func), args=[f, h], keywords=[gast.keyword(arg="axis", value=tp.const(a))] + order)
+        for h, a in zip(spacings, axes, strict=True)
+    ]
+    p, op = anf.operation(gast.copy_location(gast.Tuple(elts=parts, ctx=gast.Load()), node))
+    return pre + p, mark_written(op, gast.unparse(node.func).strip())
 
 
 _COVARIANCE_PARAMETERS = {

@@ -40,6 +40,23 @@ class NestedFunctions:
         self.defs.update(defs)
         self.defs.undecided = dict(undecided)
 
+    def branches(self, s: gast.If, visit) -> tuple[list, list]:
+        """``visit`` of ``s``'s two branches, each from the definitions before it. A nested function
+        each branch defines its own way (``chosen``) is a value after the ``if``, each branch
+        binding its own (called as one taken from a dict is), not inlined."""
+        before = self.state()
+        body = visit(s.body)
+        taken = self.state()
+        self.restore(before)
+        orelse = visit(s.orelse)
+        chosen = self.chosen(before, taken)
+        if chosen:
+            left = self.state()
+            body += self.as_values(chosen, taken, s)
+            orelse += self.as_values(chosen, left, s)
+            self.forget(chosen)
+        return body, orelse
+
     def chosen(self, before, other) -> list[str]:
         """The names this path and ``other`` (two branches of an ``if``, from ``before``) bind
         to different definitions, where the name is defined before or on both paths: which

@@ -199,9 +199,7 @@ class Normalizer:
         return self.assign_to(s.targets[0], s.value, s)
 
     def stmt_AnnAssign(self, s):
-        if s.value is None:
-            return []
-        return self.assign_to(s.target, s.value, s)
+        return [] if s.value is None else self.assign_to(s.target, s.value, s)
 
     def stmt_Import(self, s):
         return []  # the names it binds were given their objects (``imports``)
@@ -360,20 +358,7 @@ class Normalizer:
 
     def stmt_If(self, s):
         pre, test = self.test(s.test)
-        nested = self.nested
-        before = nested.state()
-        body = self.block(s.body)
-        taken = nested.state()
-        nested.restore(before)
-        orelse = self.block(s.orelse)
-        # a nested function each branch defines its own way: a value after the `if`, each
-        # branch binding its own (called as one taken from a dict is), not inlined
-        chosen = nested.chosen(before, taken)
-        if chosen:
-            left = nested.state()
-            body += nested.as_values(chosen, taken, s)
-            orelse += nested.as_values(chosen, left, s)
-            nested.forget(chosen)
+        body, orelse = self.nested.branches(s, self.block)
         return pre + [gast.copy_location(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), s)]
 
     def stmt_While(self, s):

@@ -598,14 +598,16 @@ declare_container_results(np.gradient)  # a tuple for several axes: `gx, gy = np
 
 
 @defvjp(np.gradient, optional=("spacing",))
-def gradient(g, ans, f, spacing=1.0, axis=None, edge_order=1):
+def gradient(g, ans, f, spacing=1.0, *, axis=None, edge_order=1):
     """Central differences inside, one-sided ones at the ends: a linear map of ``f``, whose
-    transpose is the rule; a uniform ``spacing`` (a number) scales the result by 1/spacing."""
+    transpose is the rule; a uniform ``spacing`` (a number) scales the result by 1/spacing.
+    (``axis`` and ``edge_order`` are NumPy's keywords; more positional spacings, one per
+    axis, are refused as a call the rule does not take.)"""
     return sg.gradient_adjoint(g, ans, f, spacing, axis, edge_order)
 
 
 @defjvp(np.gradient, optional=("spacing",))
-def gradient_jvp(df, dspacing, ans, f, spacing=1.0, axis=None, edge_order=1):
+def gradient_jvp(df, dspacing, ans, f, spacing=1.0, *, axis=None, edge_order=1):
     return sg.gradient_tangent(df, dspacing, ans, f, spacing, axis, edge_order)
 
 

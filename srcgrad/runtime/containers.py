@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, MappingView, Set
 
 import numpy as np
 
+from ..core.numpy_facts import record_clash
 from ..core.pytree import (
     children,
     class_field_names,
@@ -87,15 +88,19 @@ def part(g, value, i):
     return zeros_like(value[i]) if gi is None else gi
 
 
-def field_index(t, name: str) -> int:
+def field_index(t, name: str) -> int | str:
     """The position of field ``name`` in the named tuple ``t`` (``res.logabsdet`` is ``res[1]``
-    for ``res = np.linalg.slogdet(a)``): derivatives of a field read go through its index."""
+    for ``res = np.linalg.slogdet(a)``, whose tangent is a plain tuple): derivatives of a field
+    read go through its index. Of the user's record (a Kalman model's ``Q`` and ``R``), the
+    name itself: its fields are found by name."""
+    if is_record_instance(t) and name in field_names(t):
+        return name
     fields = getattr(type(t), "_fields", None)
     if fields is None or name not in fields:
         raise UnsupportedSyntaxError(
             f"differentiating .{name} of a {type(t).__name__}", None,
             "srcgrad differentiates a field of a named tuple (like the result of np.linalg.slogdet, "
-            "eigh, svd or qr) read by name",
+            "eigh, svd or qr) or of a dataclass read by name",
         )
     return fields.index(name)
 
@@ -258,7 +263,14 @@ def _all_zero(d) -> bool:
 def record(values, kind=tuple, names=None):
     """``kind(*values)``: a namedtuple built in the user's code (``P(w, b)``, see ``anf``),
     a container whose derivative is that of the tuple of its fields; with ``names``, a
-    dataclass called with each of ``values`` for the field of that name."""
+    dataclass called with each of ``values`` for the field of that name. A class with a field
+    srcgrad reads as an array's (``p.shape``) is refused (``numpy_facts.record_clash``)."""
+    clash = record_clash(kind) if kind is not tuple else None
+    if clash is not None:
+        raise UnsupportedSyntaxError(
+            f"a {kind.__name__} made in differentiated code, whose class {clash.split(': ')[0]}", None,
+            clash.split(": ", 1)[1] if ": " in clash else "",
+        )
     if names is not None:
         return kind(**dict(zip(names, values, strict=True)))
     return kind._make(values)

@@ -47,6 +47,8 @@ def field(t, name: str):
     """``t.name`` of the tangent ``t`` of a namedtuple or dataclass instance (forward mode's
     ``p.w``): a field's tangent; zeros for a constant of its class (``scale: ClassVar``); any
     other attribute (a property, which would run on the tangent) refused."""
+    if isinstance(name, int):  # (a named tuple result's field, whose tangent is a plain tuple)
+        return t[name]
     if _class_constant(t, name):
         return zeros_like(getattr(t, name))
     _position(t, name)
