@@ -240,3 +240,29 @@ def test_fill_of_an_array_still_works():
         return np.sum(y * z) + np.sum(z ** 2)
 
     srcgrad.check_grads(f, (X,), order=2)
+
+
+# -- max and min by a key ---------------------------------------------------------------------
+
+W = np.array([[0.3, 1.0], [0.1, 2.0], [0.25, -1.0]])
+
+
+def max_row_by_first(w):
+    return np.sum(max([w[0], w[1], w[2]], key=lambda r: r[0]) ** 2)
+
+
+def min_row_by_sum(w):
+    rows = [w[0] * 2.0, w[1], w[2] ** 2]
+    best = min(rows, key=lambda r: np.sum(r))
+    return np.sum(best * np.arange(2.0))
+
+
+@pytest.mark.parametrize("f", [max_row_by_first, min_row_by_sum], ids=lambda f: f.__name__)
+def test_max_and_min_by_a_key(f):
+    srcgrad.check_grads(f, (W,), order=2)
+
+
+def test_max_by_a_key_takes_the_first_of_ties():
+    w = np.array([[1.0, 2.0], [1.0, 5.0]])
+    got = srcgrad.grad(lambda w: np.sum(max([w[0], w[1]], key=lambda r: r[0]) ** 2))(w)
+    np.testing.assert_allclose(got, [[2.0, 4.0], [0.0, 0.0]])  # Python's max: the first row

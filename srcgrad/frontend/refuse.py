@@ -116,7 +116,6 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
     """Raise ``unsupported`` at the first write into data the function did not define or get
     (``BUF[:] = x``, ``P0.W[0] = k`` of a module-level or enclosing name). A list or dict
     written directly (``LOG.append(v)``, ``SEEN[k] = v``) is a record kept aside: allowed."""
-    kept_aside: dict[str, gast.AST] = {}  # a list or dict outside, written directly: where
     for s in tp.walk(node):
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
             written = [t for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
@@ -136,39 +135,11 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
                 continue  # np.append(x, v), C.update(p, v) are functions; np.x = v is refused as an assignment to an attribute
             direct = target is root or (isinstance(target, gast.Subscript) and target.value is root)
             if direct and isinstance(value, (list, dict)):
-                kept_aside.setdefault(root.id, s)
                 continue  # LOG.append(float(loss)), SEEN[k] = v: a record kept aside, never differentiated
             raise unsupported(
                 s, f"a write into `{root.id}`, which is defined outside `{node.name}`",
                 f"srcgrad differentiates functions that leave data outside them unchanged: "
                 f"work on a copy (`{_copy_name(root.id)} = {root.id}.copy()`) or return the new value",
-            )
-    _refuse_records_read_back(node, kept_aside, unsupported)
-
-
-def _refuse_records_read_back(node: gast.FunctionDef, kept_aside: dict, unsupported) -> None:
-    """A list or dict outside the function that it writes into and also reads from (``H.append(v);
-    return sum(H)``): what it holds is no record kept aside but values the result depends on,
-    which the derivative code would not follow. (Its length is only a count.)"""
-    if not kept_aside:
-        return
-    allowed = set()  # the receivers of the writes, and `len(H)`
-    for n in tp.walk(node):
-        if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
-                and n.func.attr in CHANGING_METHODS and n.func.attr not in ("pop", "popitem", "setdefault")):
-            allowed.add(id(n.func.value))  # (what a pop returns is read)
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and n.args:
-            allowed.add(id(n.args[0]))
-        elif isinstance(n, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
-            for target in getattr(n, "targets", None) or [n.target]:
-                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-                    allowed.add(id(target.value))
-    for n in tp.walk(node):
-        if isinstance(n, gast.Name) and n.id in kept_aside and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
-            raise unsupported(
-                n, f"reading `{n.id}`, a list or dict defined outside `{node.name}` that it also writes into",
-                f"build the values in a local list or dict (`{_copy_name(n.id)} = []`) and return it "
-                f"with the result if it is needed outside",
             )
 
 

@@ -30,7 +30,7 @@ nondifferentiable(
     sg.real_elements,  # math.fsum's check
     sg.axis_index,  # np.apply_along_axis's axis (sg.along_axis)
     sg.diagonal_positions, sg.changed_in_place,  # np.fill_diagonal's entries, y.sort()'s check (frontend.in_place_calls)
-    sg.key_order,  # sorted(xs, key=k)'s positions (Desugar.sorted_by_key)
+    sg.key_order, sg.key_position,  # sorted(xs, key=k)'s positions, max's and min's (Desugar)
     sg.popped_position,  # xs.pop(i)'s place (desugar.list_pop_at)
     sg.is_plain_dict, sg.users_get_refused,  # d.get(k, v) of a parameter (frontend.desugar.dict_get)
 )

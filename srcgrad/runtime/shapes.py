@@ -32,6 +32,18 @@ def key_order(keys, reverse=False) -> list:
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=bool(reverse))
 
 
+def key_position(keys, largest: bool) -> int:
+    """The position of ``max(xs, key=k)``'s item in ``xs`` (``min``'s where not ``largest``), from
+    their keys ``[k(t) for t in xs]``: the first of equal keys, as Python picks."""
+    if not len(keys):
+        raise ValueError(f"{'max' if largest else 'min'}() iterable argument is empty")
+    best = 0
+    for i in range(1, len(keys)):
+        if (keys[i] > keys[best]) if largest else (keys[i] < keys[best]):
+            best = i
+    return best
+
+
 def popped_position(i, n: int) -> int:
     """The place from the start of ``xs[i]`` in a list of ``n`` (``xs.pop(i)`` written as a read
     and a store, ``Desugar``), refused as ``.pop`` refuses an index out of range."""

@@ -105,16 +105,20 @@ def is_view(base, index) -> bool:
 
 def shares_memory(a, b, depth: int = 0) -> bool:
     """Whether ``a`` and ``b`` (arrays, containers of them, or functions holding them) may
-    share memory.
+    share memory (an array's, or a list or dict one of them is and the other holds).
 
     A helper's result may be a closure or a ``functools.partial`` over its argument: a
     later write into that array changes what the function computes, which no derivative
     follows, so it counts as sharing (the write is refused)."""
     if depth > 4:
         return False
+    if a is b and isinstance(a, (list, dict)):  # one list or dict (a helper returned its argument)
+        return True
+    if depth == 0 and isinstance(a, _CONTAINERS) and isinstance(b, _CONTAINERS) and _hold_one_container(a, b):
+        return True  # a shallow copy's lists or dicts (`copy.copy(rows)`)
     for one, other in ((a, b), (b, a)):
         if _iterator(one):  # its items are out of sight: what it yields (or yielded) may be views
-            return any(is_array(x) for x in pytree.leaves(other))
+            return isinstance(other, (list, dict)) or any(is_array(x) for x in pytree.leaves(other))
     if not is_array(b):  # a container of arrays, or a function holding them
         return any(shares_memory(a, item, depth + 1) for item in _held_values(b))
     if is_array(a):
@@ -124,8 +128,31 @@ def shares_memory(a, b, depth: int = 0) -> bool:
 
 def shares_elements(made, source) -> bool:
     """Whether ``made``, a list made of ``source``'s elements (``list(a)``, ``xs + ys``,
-    ``[a] * 2``), holds memory of it; the same operation gives an array new memory."""
+    ``[a] * 2``), holds memory of it: an array, or a list or dict both hold (``list(grid)``'s
+    rows, ``dict(cfg)``'s lists), whose change through one reaches the other; the same
+    operation gives an array new memory."""
     return not is_array(made) and shares_memory(made, source)
+
+
+_CONTAINERS = (list, tuple, dict)
+
+
+def _hold_one_container(a, b) -> bool:
+    """Whether ``a`` and ``b`` hold one list or dict between them (or one is held by the other)."""
+    return not _containers_in([a]).isdisjoint(_containers_in([b]))
+
+
+def _containers_in(x, depth: int = 0) -> set[int]:
+    """The ids of the lists and dicts held in ``x`` (its elements' too, four levels down)."""
+    found: set[int] = set()
+    if depth > 4 or not isinstance(x, (list, tuple, dict)):
+        return found
+    for item in (x.values() if isinstance(x, dict) else x):
+        if isinstance(item, (list, dict)):
+            found.add(id(item))
+        if isinstance(item, (list, tuple, dict)):
+            found |= _containers_in(item, depth + 1)
+    return found
 
 
 def _iterator(x) -> bool:
@@ -237,8 +264,11 @@ def _holds_memory(x) -> bool:
 
 
 def _overlap(a, b) -> bool:
-    """Whether ``a`` and ``b`` (arrays, or pytrees of them) share memory."""
-    return any(shares_memory(x, y) for x in pytree.leaves(a) for y in pytree.leaves(b))
+    """Whether ``a`` and ``b`` (arrays, or pytrees of them) share memory: an array's, or a list
+    or dict both are or hold (``[row, row]``, ``[[0.0] * 2] * 2``)."""
+    if any(shares_memory(x, y) for x in pytree.leaves(a) for y in pytree.leaves(b)):
+        return True
+    return _hold_one_container(a, b)
 
 
 def same_slot(container, written, held) -> bool:

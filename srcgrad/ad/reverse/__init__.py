@@ -90,6 +90,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         self._appended = {target_of(a) for a in assignments(fn.body) if self.ops[id(a)].kind == "append"}
         self.range_targets = range_counters(fn)
         self.shapes = ShapeClasses(fn, self.ops, context.scalars, context.globals)
+        self.kept_outside = _kept_outside(fn, self.ops, self.params, context.globals or {})
         self.mutated = mutated_names(fn, self.ops)  # arrays and lists written in place
         written = written_memory(fn, self.ops, self.mutated)
         self.memory_classes = written.classes  # what may share memory with them
@@ -157,6 +158,7 @@ class ReverseTransformer(Tape, Adjoints, ControlFlow, RememberedWalks, Derivativ
         # a push comes mid-way, where a name may be unbound yet (a loop left by break);
         # reads come in the reverse sweep, after the whole forward one
         maybe_undefined = self.undefined_pushes | {n for n in reads if n not in self.definedness.exit.must}
+        maybe_undefined -= self.kept_outside  # (a module-level list it appends to is bound already)
         if maybe_undefined:
             # A value read or pushed before its first assignment on some path: give it one.
             forward = [tp.assign(v, tp.const(None)) for v in sorted(maybe_undefined)] + forward
@@ -402,3 +404,10 @@ def _parts_of_arrays(bindings: dict, kinds: dict) -> dict[str, str]:
 def _itself_or_container(primal) -> bool:
     """A function whose result is its argument itself or a container it makes (``sg.walked``)."""
     return VIEW_FUNCTIONS.get(primal) == "same" and returns_container(primal)
+
+
+def _kept_outside(fn, ops, params, outside: dict) -> frozenset:
+    """A list or dict defined outside ``fn`` (a module's), which it only appends to or stores
+    into (``HISTORY.append(v)`` in a loop): bound before the function runs, never to None."""
+    plain = {target_of(a) for a in assignments(fn.body) if ops[id(a)].kind not in ("append", "store")}
+    return frozenset(n for n, v in outside.items() if n not in plain and n not in params and isinstance(v, (list, dict)))
