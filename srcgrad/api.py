@@ -255,6 +255,9 @@ def wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
             names.append(w)
         else:
             raise TypeError(f"wrt must be an int, a parameter name, or a tuple of them, not {w!r}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"wrt names {', '.join(map(repr, twice))} more than once: give each parameter once")
     return tuple(names), not single
 
 
@@ -755,9 +758,12 @@ def _in_dtype(gradient, arg):
     """``gradient`` in ``arg``'s dtype, leaf by leaf, as SPEC has it: a float32 argument that
     meets float64 data gets a float64 gradient from NumPy. A real argument's gradient is real:
     the real part of a complex one (the convention of ``runtime.elementwise``, where the
-    function makes complex values, ``abs(a ** 0.5)`` of a negative number)."""
+    function makes complex values, ``abs(a ** 0.5)`` of a negative number). An array the caller
+    may write into, as autograd's and PyTorch's are."""
 
     def leaf(g, a):
+        if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view (`np.sum(b)`'s): the caller's own
+            g = g.copy()
         kind = _dtype_kind(a)
         if kind == "f" and _dtype_kind(g) == "c":
             g = g.real if isinstance(a, float) and isinstance(g, complex) else np.real(g)
@@ -896,6 +902,8 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
     narrow = any(getattr(x, "dtype", None) not in _FLOAT_DTYPES for x in pytree.leaves(like) if type(x) is not float)
 
     shown = out if adapt is None else adapt[0](out)  # the output as the user gets it
+    # (a copy of an array the tape keeps: the caller may change it, the pullback reads it)
+    shown = pytree.map_leaves(lambda v: v.copy() if isinstance(v, np.ndarray) else v, shown)
 
     def pullback(dout):
         dout = _cotangent_like(dout, shown)

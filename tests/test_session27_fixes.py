@@ -412,3 +412,55 @@ def test_a_list_of_distinct_rows_is_still_written():
 
     _check(f, X)
     _check(through_a_nested_helper, X)
+
+
+# -- probe E and F: options, complex coefficients, the API ----------------------------------------
+
+
+def test_average_returned_given_by_position_is_refused():
+    w = np.array([1.0, 2.0])
+
+    def f(x):
+        a, sw = np.average(x, 1, w, True)  # NumPy's fourth parameter is `returned`
+        return np.sum(a * np.array([1.0, 10.0]))
+
+    with pytest.raises(SrcgradError, match=r"np.average\(\.\.\., returned=True\)"):
+        srcgrad.grad(f)(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    _check(lambda x: np.sum(np.average(x, 1, w, keepdims=True) ** 2), np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_polyval_of_complex_coefficients_at_a_real_point():
+    p = np.array([1 + 1j, 1j, 2 + 0j])  # imag(p(x)) = x^2 + x
+
+    def f(x):
+        return np.sum(np.imag(np.polyval(p, x)))
+
+    x = np.array([0.5, -1.0])
+    for mode in ("rev", "fwd"):
+        np.testing.assert_allclose(srcgrad.grad(f, mode=mode)(x), 2 * x + 1)
+    _check(f, x)
+
+
+def test_vector_norm_with_ord_none_is_the_2_norm():
+    if not hasattr(np.linalg, "vector_norm"):
+        pytest.skip("np.linalg.vector_norm is NumPy 2's")
+    x = np.array([3.0, 4.0])
+    np.testing.assert_allclose(srcgrad.grad(lambda v: np.linalg.vector_norm(v, ord=None))(x), [0.6, 0.8])
+    _check(lambda v: np.linalg.vector_norm(v * v, ord=None), x)
+
+
+def test_vjp_gives_the_caller_its_own_output():
+    def softmax(z):
+        e = np.exp(z - np.max(z))
+        return e / np.sum(e)
+
+    out, pullback = srcgrad.vjp(softmax, np.array([0.5, 1.0, 1.5]))
+    ct = np.array([1.0, -2.0, 0.5])
+    before = pullback(ct)
+    out *= 3.0  # the caller's array: the pullback's tape is its own
+    np.testing.assert_allclose(pullback(ct), before)
+
+
+def test_a_parameter_named_twice_in_wrt_is_refused():
+    with pytest.raises(ValueError, match="more than once"):
+        srcgrad.grad(lambda a, b: a * b, wrt=(0, 0))(0.7, 1.1)

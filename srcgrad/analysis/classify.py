@@ -524,10 +524,10 @@ def refuse_active_options(classifier: Classifier, op: Operation, active: set, no
     builtin = getattr(op.rule.function, "__module__", "").startswith("srcgrad.")
     constant = [(p, op.inputs[p]) for p in op.rule.constant_inputs if op.inputs.get(p) is not None]
     for param, value in [*op.options.items(), *constant]:
-        if param == "return_sign" and isinstance(value, gast.Constant) and value.value:  # (a name: at run time)
-            raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)",
-                                        classifier.parsed.location(node), classifier.mode,
-                                        "take the terms of each sign apart (a logsumexp of each), or use np.log(np.abs(...))")
+        if builtin and param in _REFUSED_WHEN_TRUE and isinstance(value, gast.Constant) and value.value:
+            label = classifier.parsed.as_written(op.label)
+            raise NoDerivativeRuleError(f"{label}(..., {param}=True)", classifier.parsed.location(node),
+                                        classifier.mode, _REFUSED_WHEN_TRUE[param])
         if param in STRUCTURAL_OPTIONS and builtin and param not in _MAY_BE_REAL and not getattr(op, "on_receiver", False):
             continue  # an axis, a shape, a count: integers, whatever they were computed from
         if any(isinstance(n, gast.Name) and n.id in active for n in tp.walk(value)):
@@ -535,6 +535,14 @@ def refuse_active_options(classifier: Classifier, op: Operation, active: set, no
             where = classifier.parsed.location(node)
             raise NoDerivativeRuleError(f"{label} with respect to its parameter {param!r}", where, classifier.mode,
                                         _array_method_fix(label, param) if getattr(op, "on_receiver", False) else "")
+
+
+# Options of srcgrad's rules whose value True gives a result of another structure, which the
+# rules do not cover (a name is checked when it runs, ``sg.average_weights``, ``logsumexp``'s).
+_REFUSED_WHEN_TRUE = {
+    "return_sign": "take the terms of each sign apart (a logsumexp of each), or use np.log(np.abs(...))",
+    "returned": "compute the sum of the weights apart (`np.sum(w)`) and call np.average without it",
+}
 
 
 # Structural options that may be real numbers a derivative flows through: `ord=p` of a norm,

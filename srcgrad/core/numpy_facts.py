@@ -8,6 +8,7 @@ Rules (``rules/``) say how to differentiate; these tables say what a call *is*.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import logging
 import math
@@ -87,7 +88,7 @@ METHODS = {
 ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "T", "mT", "real", "imag"})
 _READ_AS_ARRAY_METHODS = frozenset(
     set(METHODS) | {"argmax", "argmin", "argsort", "nonzero", "any", "all", "searchsorted"}
-    | {"items", "values", "get", "__getitem__", "__iter__"}  # a dict's or a tuple's
+    | {"items", "values", "__getitem__"}  # a dict's, or indexing taken for a field's position
 )
 _CLASHES: dict = {}
 
@@ -96,13 +97,16 @@ def record_clash(cls: type, calls=frozenset()) -> str | None:
     """What a record class (a namedtuple's, a dataclass, a plain class of fields) has that
     srcgrad would take for an array's or a container's: a field named like an array attribute
     (a Gamma distribution's ``shape``, an option's maturity ``T``), or a method named like an
-    array method or a container's (``sum``, ``mean``, ``items``) called as ``v.sum()`` somewhere
+    array method or a dict's (``sum``, ``mean``, ``items``) called as ``v.sum()`` somewhere
     in ``calls`` (``(receiver, method)`` pairs, but a module's or a class's: ``Portfolio.sum(v)``
-    is the user's method), or
-    ``__getitem__``/``__iter__``. None for one that has neither. (Asked at the API's boundary.)"""
+    is the user's method), or ``__getitem__``. None for one that has neither, and for any other
+    class. (Asked at the API's boundary, and where differentiated code makes a record.)"""
     key = (cls, calls)
     if key in _CLASHES:
         return _CLASHES[key]
+    if not (pytree.class_field_names(cls) or dataclasses.is_dataclass(cls)):
+        _CLASHES[key] = None  # not a record: a dict's subclass (OrderedDict), an array type
+        return None
     called = {method for _, method in calls}
     found = None
     for field in pytree.class_field_names(cls):
@@ -113,8 +117,8 @@ def record_clash(cls: type, calls=frozenset()) -> str | None:
             )
             break
     for klass in cls.__mro__ if found is None else ():
-        if klass.__module__ in ("builtins", "abc", "typing"):
-            continue  # tuple's index and count, object's methods
+        if klass.__module__ in ("builtins", "abc", "typing", "collections"):
+            continue  # tuple's index and count, object's methods, a namedtuple's own
         for name, value in vars(klass).items():
             if name in _READ_AS_ARRAY_METHODS and callable(value) and (name.startswith("__") or name in called):
                 written = {"__getitem__": "v[i]", "__iter__": "a, b = v"}.get(name, f"v.{name}(...)")

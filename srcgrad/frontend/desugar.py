@@ -279,39 +279,8 @@ class Desugar:
             taken = list_pop_at(self.lower, call, tp.name(popped, store=True), call)
             return None if taken is None else (taken, tp.name(popped))
         if callee is builtins.max or callee is builtins.min:
-            return self.extremum_by_key(call, callee is builtins.max)
+            return extremum_by_key(self.lower, call, callee is builtins.max)
         return self.sorted_by_key(call) if callee is builtins.sorted else dict_get(call, self.lower)
-
-    def extremum_by_key(self, call: gast.Call, largest: bool) -> tuple[list, gast.expr] | None:
-        """``max(xs, key=k)`` (``min``) as the item read at the position of the first largest
-        (smallest) key, as Python picks: ``items = list(xs)``, then
-        ``items[sg.key_position([k(t) for t in items], largest)]``; the position carries no
-        derivative, the item its own. None for any other call (no key, ``default=``, several
-        positional arguments)."""
-        if len(call.args) != 1 or isinstance(call.args[0], gast.Starred) or [k.arg for k in call.keywords] != ["key"]:
-            return None
-        key = call.keywords[0].value
-        if isinstance(key, gast.Constant) and key.value is None:
-            return None
-        self.lower.env.made["sg"] = runtime
-        anf = self.lower.anf
-        pre = []
-        if not (isinstance(key, gast.Lambda) or (isinstance(key, gast.Name) and key.id in self.lower.nested.defs)):
-            pre, key = anf.atomize(key)
-        items, item, at = (self.names.fresh(n) for n in ("items", "item", "at"))
-        self.names.spelled[items] = gast.unparse(call).strip()
-        keys = gast.ListComp(
-            elt=gast.Call(func=key, args=[tp.name(item)], keywords=[]),
-            generators=[gast.comprehension(target=tp.name(item, store=True), iter=tp.name(items), ifs=[], is_async=0)],
-        )
-        statements = [
-            tp.assign(items, tp.expr("list(xs)", xs=call.args[0])),
-            tp.assign(at, tp.expr("sg.key_position(ks, b)", ks=keys, b=tp.const(largest))),
-        ]
-        picked = tp.expr("xs[k]", xs=items, k=at)
-        out = pre + _lowered_at(self.lower, statements, call, also=picked)
-        p, value = anf.atomize(picked)
-        return out + p, value
 
     def sorted_by_key(self, call: gast.Call) -> tuple[list, gast.expr] | None:
         """``sorted(xs, key=k, reverse=r)`` as its items read at the positions their keys sort
@@ -582,6 +551,38 @@ def _sublist_labels(node, static_value) -> str | None:
         else:
             return None
     return text
+
+
+def extremum_by_key(lower, call: gast.Call, largest: bool) -> tuple[list, gast.expr] | None:
+    """``max(xs, key=k)`` (``min``) as the item read at the position of the first largest
+    (smallest) key, as Python picks: ``items = list(xs)``, then
+    ``items[sg.key_position([k(t) for t in items], largest)]``; the position carries no
+    derivative, the item its own. None for any other call (no key, ``default=``, several
+    positional arguments)."""
+    if len(call.args) != 1 or isinstance(call.args[0], gast.Starred) or [k.arg for k in call.keywords] != ["key"]:
+        return None
+    key = call.keywords[0].value
+    if isinstance(key, gast.Constant) and key.value is None:
+        return None
+    lower.env.made["sg"] = runtime
+    anf = lower.anf
+    pre = []
+    if not (isinstance(key, gast.Lambda) or (isinstance(key, gast.Name) and key.id in lower.nested.defs)):
+        pre, key = anf.atomize(key)
+    items, item, at = (lower.names.fresh(n) for n in ("items", "item", "at"))
+    lower.names.spelled[items] = gast.unparse(call).strip()
+    keys = gast.ListComp(
+        elt=gast.Call(func=key, args=[tp.name(item)], keywords=[]),
+        generators=[gast.comprehension(target=tp.name(item, store=True), iter=tp.name(items), ifs=[], is_async=0)],
+    )
+    statements = [
+        tp.assign(items, tp.expr("list(xs)", xs=call.args[0])),
+        tp.assign(at, tp.expr("sg.key_position(ks, b)", ks=keys, b=tp.const(largest))),
+    ]
+    picked = tp.expr("xs[k]", xs=items, k=at)
+    out = pre + _lowered_at(lower, statements, call, also=picked)
+    p, value = anf.atomize(picked)
+    return out + p, value
 
 
 def dict_get(call: gast.Call, lower) -> tuple[list, gast.expr] | None:

@@ -16,7 +16,7 @@ from .registry import defjvp, defvjp
 
 @defvjp(np.polyval)
 def polyval(g, ans, p, x):
-    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast(g * sg.polyval_slope(p, x), x)
+    return sg.polyval_adjoint_p(g, p, x), sg.unbroadcast_real(g * sg.polyval_slope(p, x), x)
 
 
 @defjvp(np.polyval)

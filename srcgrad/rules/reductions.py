@@ -99,15 +99,16 @@ def nanmean_jvp(da, ans, a, axis=None, dtype=None, keepdims=False, *, where=True
 
 
 @defvjp(np.average, optional=("axis", "weights"))
-def average(g, ans, a, axis=None, weights=None, keepdims=False):
-    """d/da = w / sum(w), d/dw = (a - average) / sum(w); returned=True is not supported.
+def average(g, ans, a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """d/da = w / sum(w), d/dw = (a - average) / sum(w); ``returned=True`` is refused (NumPy's
+    fourth positional parameter: ``keepdims`` is keyword-only).
     ``axis`` is an input only so that positional weights line up: it has no derivative."""
     cotangent_a = sg.unreduce(g, a, axis, keepdims) * sg.average_weights(a, axis, weights)
     return cotangent_a, None, sg.average_weights_cotangent(g, ans, a, axis, weights, keepdims)
 
 
 @defjvp(np.average, optional=("axis", "weights"))
-def average_jvp(da, daxis, dweights, ans, a, axis=None, weights=None, keepdims=False):
+def average_jvp(da, daxis, dweights, ans, a, axis=None, weights=None, returned=False, *, keepdims=False):
     tangent = np.sum(da * sg.average_weights(a, axis, weights), axis, keepdims=keepdims)
     return tangent + sg.average_weights_tangent(dweights, ans, a, axis, weights, keepdims)
 

@@ -39,12 +39,15 @@ def polyval_adjoint_p(g, p, x):
 
 
 def polyval_slope(p, x):
-    """``d np.polyval(p, x) / dx``, in ``x``'s float dtype. The derivative's coefficients
+    """``d np.polyval(p, x) / dx``, in ``x``'s float dtype (complex where ``p`` is: a real
+    ``x``'s reverse rule takes the real part of the product with the cotangent, forward mode
+    the complex tangent). The derivative's coefficients
     are made from ``p``'s own array type: ``np.polyder`` is NumPy's alone (CuPy has no
     ``polyder``)."""
     p = _one_polynomial(p if hasattr(p, "shape") else np.asarray(p))
     powers = arange_like(len(p) - 1, p)[::-1]  # n-1, ..., 1
-    return as_float_of(np.polyval(p[:-1] * powers, x), x)
+    slope = np.polyval(p[:-1] * powers, x)
+    return slope if np.iscomplexobj(slope) else as_float_of(slope, x)
 
 
 def vander_derivative(x, N=None, increasing=False):

@@ -328,7 +328,7 @@ def vector_norm_gradient(x, ans, axis=None, keepdims=False, ord=2, at=None):
     Any number of axes is one vector; kinks follow the max/abs conventions (real ``x`` only)."""
     real_only(x, "np.linalg.vector_norm", at=at)
     n = keep_reduced(ans, x, axis, keepdims)
-    if ord == 2:
+    if ord == 2 or ord is None:  # (None: NumPy's 2-norm)
         return x / n
     if ord == 1:
         return np.sign(x)
