@@ -31,7 +31,7 @@ class NestedFunctions:
     # -- which definition a name holds where control flow joins ------------------------------
 
     def state(self) -> tuple[dict, dict]:
-        """What each name holds here (``restore`` returns to it, ``join`` meets it)."""
+        """What each name holds here (``restore`` returns to it; ``branches`` compares two)."""
         return dict(self.defs), dict(self.defs.undecided)
 
     def restore(self, state) -> None:
