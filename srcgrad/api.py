@@ -313,28 +313,27 @@ _CALLS: dict = {}
 def _method_calls(func) -> frozenset:
     """``(receiver, method)`` of each ``v.m(...)`` written in the module ``func`` comes from (its
     helpers are there too), or in ``func`` alone where the module's source is not to be had (a
-    notebook's), but a module's or a class's (``np.sum(x)``, ``Portfolio.sum(p)``): a record's
-    method srcgrad would take for NumPy's matters only where it is called so."""
-    module = inspect.getmodule(func)
-    key = module or getattr(func, "__code__", None)
-    if key in _CALLS:
-        return _CALLS[key]
-    tree = None
-    for source_of in (module, func):
+    notebook's: each function's own), but a module's or a class's (``np.sum(x)``,
+    ``Portfolio.sum(p)``): a record's method srcgrad would take for NumPy's matters only where
+    it is called so."""
+    for source_of in (inspect.getmodule(func), func):
+        key = source_of if source_of is not func else getattr(func, "__code__", None)
+        if key is None:
+            continue
+        if key in _CALLS:
+            return _CALLS[key]
         try:
             tree = ast.parse(textwrap.dedent(inspect.getsource(source_of)))
-            break
         except (OSError, TypeError, SyntaxError):
             continue
-    scope = getattr(func, "__globals__", {})
-    found = frozenset(
-        (n.func.value.id, n.func.attr) for n in ast.walk(tree) if tree is not None
-        and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
-        and not isinstance(scope.get(n.func.value.id), (types.ModuleType, type))
-    ) if tree is not None else frozenset()
-    if key is not None:
-        _CALLS[key] = found
-    return found
+        scope = getattr(func, "__globals__", {})
+        _CALLS[key] = frozenset(
+            (n.func.value.id, n.func.attr) for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+            and not isinstance(scope.get(n.func.value.id), (types.ModuleType, type))
+        )
+        return _CALLS[key]
+    return frozenset()
 
 
 def _bind(func, args, kwargs) -> inspect.BoundArguments:
