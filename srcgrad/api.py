@@ -43,7 +43,7 @@ from .errors import (
 )
 from .frontend.wrappers import looked_through, own_signature, wrapper_fix
 from .rules import registry
-from .runtime import Closure, aux_of, ones_seed, scalar_seed
+from .runtime import Closure, apart, aux_of, ones_seed, scalar_seed
 from .runtime.operands import own_arithmetic
 
 # -- which function, which arguments -----------------------------------------------
@@ -890,6 +890,9 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
             if params.index(n) < len(primals) or n in keywords:  # (not a default)
                 _check_differentiable(bound[n], n, func)
     pair = pipeline.reverse_pair(func, names)
+    # the tape keeps what the pullback reads: the arguments as they are now, not as the
+    # caller may write into them before it calls the pullback (an optimiser's `w -= lr * g`)
+    primals, keywords = pytree.array_copies(primals), pytree.array_copies(keywords)
     try:
         out, tape = pair.forward(*primals, **keywords)
     except Exception as exc:
@@ -905,6 +908,7 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
     shown = pytree.map_leaves(lambda v: v.copy() if isinstance(v, np.ndarray) else v, shown)
 
     def pullback(dout):
+        given = dout
         dout = _cotangent_like(dout, shown)
         if adapt is not None:
             dout = adapt[1](dout)
@@ -917,7 +921,8 @@ def _vjp(f: Callable, primals, keywords: dict, wrt):
             cotangents = tuple(pytree.like(c, x) for c, x in zip(cotangents, like))
         if narrow:
             cotangents = tuple(_in_dtype(c, x) for c, x in zip(cotangents, like))
-        return cotangents
+        # each its own array, none the caller's (`a + b` passes `dout` on to both)
+        return apart((given, *cotangents))[1:]
 
     pullback.__name__ = f"pullback_{getattr(func, '__name__', 'f')}"
     pullback.__srcgrad_source__ = lambda: pair.generated.source
@@ -972,6 +977,9 @@ def _seed_like(seed, like, needs: str, whose: str, fix: str, fill: bool = False)
                 refuse()
             return pytree.rebuild(s, [walk(a, b, f"{path}[{k}]") for k, (a, b) in enumerate(zip(s, v))])
         if np.shape(s) == np.shape(v):
+            if isinstance(v, np.ndarray) and not isinstance(s, np.ndarray):
+                # a number for a 0-d array: an array too (generated code indexes it as the primal)
+                return np.asarray(s, dtype=v.dtype if v.dtype.kind in "fc" else None)
             return s
         if fill and np.ndim(s) == 0:  # one number for every entry
             return np.full_like(v, s, dtype=np.result_type(v, s))

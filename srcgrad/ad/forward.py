@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from ..analysis.activity import mutated_names
+from ..analysis.activity import mutated_names, viewed_source, written_memory
 from ..analysis.classify import Operation
 from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
@@ -137,6 +137,13 @@ class ForwardTransformer(JumpEdges):
         self._tangents = _TangentNames()  # primal name -> its tangent's name
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
         self.copied = _name_copies(self.fn)  # name -> the names `b = a` may give its tangent to
+        # memory written in place that may be an argument's: a view of it is read as a copy, as
+        # reverse mode reads it, and an argument it may be is copied (`w = ps[1]; w[0] = v` of a
+        # list argument otherwise writes into the caller's array, which the next jvp reads)
+        mutated = mutated_names(self.fn, self.ops)
+        written = written_memory(self.fn, self.ops, mutated)
+        self.copied_views = {n for n in written.copied if set(self.params) & (written.classes.get(n, set()) | {n})}
+        self.written_arguments = mutated | written.classes.keys()
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -172,7 +179,7 @@ class ForwardTransformer(JumpEdges):
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
         undefined = (self.needs_definition - set(self.params)) & bound_names(self.fn)  # (not a global list)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
-        prefix += self.argument_copies(mutated_names(self.fn, self.ops))
+        prefix += self.argument_copies(self.written_arguments)
         return ForwardCode(_argument_checks_first(prefix, out), output, out_tangent, tangents)
 
     # -- statements ------------------------------------------------------------------
@@ -201,14 +208,14 @@ class ForwardTransformer(JumpEdges):
         live = [o for o in op.operands if o in state]
         if op.kind in ("const", "nondiff") or not live or not self.activity.is_active(target):
             if op.kind in ("store", "append"):
-                return [s], state  # writes inactive values: the tangent keeps its parts
+                return [self.primal(self.view_read(s, op))], state  # writes inactive values: the tangent keeps its parts
             taken_from = _advanced_stream(op)
             if target in state or taken_from in state:  # (a state changes as a copy: most stay)
                 state = {k: v for k, v in state.items() if k != target}
             if taken_from in state:  # an unused value: the tangents stay in step
                 step = tp.stmt("d.pop()" if op.kind == "pop" else "next(d)", d=self.tangent(taken_from))
                 return (self.own(taken_from, state, s) if op.kind == "pop" else []) + [s, step], state
-            return [self.primal(s)], state
+            return [self.primal(self.view_read(s, op))], state
         if op.kind in ("unknown", "closure"):
             method = _machinery_jvp(op, self.classifier.env)
             if method is None:
@@ -230,16 +237,23 @@ class ForwardTransformer(JumpEdges):
                 state[target] = False
             else:
                 code = self.store(op, state) if op.kind == "store" else self.append(op, state)
-            return before + [s] + self.comment(s) + code, state
+            return before + [self.primal(self.view_read(s, op))] + self.comment(s) + code, state
         expr, code = self.tangent_expression(target, op, state, s.value)
         if expr is None:
             state.pop(target, None)
-            return [self.primal(s)], state
+            return [self.primal(self.view_read(s, op))], state
         if not isinstance(s.value, gast.Name) and op.kind != "index":  # (why not: _disown_passed_through)
             _disown_passed_through(_may_be(expr, code, self.namespace.values), live, state, self.tangent, self.copied)
         code.append(tp.assign(dt, self.kept_tangent(expr, s)))
         state[target] = False
-        return [self.primal(s)] + self.comment(s) + code, state
+        return [self.primal(self.view_read(s, op))] + self.comment(s) + code, state
+
+    def view_read(self, s, op: Operation):
+        """``s``, reading a copy where it takes a view of memory written in place later."""
+        if s.value is None or viewed_source(op) not in self.copied_views:
+            return s
+        copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
+        return gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
         """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs

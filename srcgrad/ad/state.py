@@ -33,7 +33,7 @@ from .. import runtime
 from ..analysis.activity import received_objects_written
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
-from ..core.ir import assignments, is_inplace, parameter_names, target_of
+from ..core.ir import SLOT_UPDATE_MARK, assignments, is_inplace, parameter_names, target_of
 from .context import TransformContext
 
 State = dict  # derivative's primal name -> owned (absent: an exact zero)
@@ -117,6 +117,9 @@ class Derivatives:
         keeps its dtype and shape (a 0-d array stays an array: ``s + v`` of one is a NumPy
         number, which the next ``s += v`` would rebind where NumPy writes into ``s``). A number (``self.shapes`` knows it in a scalar
         specialisation, or from its definitions alone) is rebound, as written, at no cost."""
+        if getattr(s, SLOT_UPDATE_MARK, False):  # `xs[k] op= v` of a list's or dict's item
+            value = tp.expr("sg.in_place_result(v, x)", v=s.value, x=tp.load(s.targets[0]), sg=self.sg())
+            return gast.copy_location(gast.Assign(targets=s.targets, value=value, type_comment=None), s)
         if not (is_inplace(s) and isinstance(s.targets[0], gast.Name)) or self._numbers.is_scalar(s.targets[0].id):
             return s
         x = tp.name(s.targets[0].id)

@@ -39,7 +39,8 @@ class ShapeClasses:
         params = set(parameter_names(fn))
         reassigned = {n for n, d in defs.items() if len(d) > 1 or n in params}
         self.reassigned = reassigned
-        assumed = set(reassigned) if scalars else set()
+        # (a parameter's first value is the caller's: a number only where ``scalars`` says so)
+        assumed = reassigned - (params - scalars) if scalars else set()
         while True:
             self.cls: dict[str, str] = {p: SCALAR for p in scalars if p not in defs}
             self.cls.update({n: SCALAR for n in assumed})

@@ -20,7 +20,7 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
-from ..core.ir import assignments, is_inplace, parameter_names, target_of
+from ..core.ir import SLOT_UPDATE_MARK, assignments, is_inplace, parameter_names, target_of
 from ..core.numpy_facts import returns_container
 from .sharing import (
     Share,
@@ -258,6 +258,7 @@ class SharedMemory:
                 flag = self.names.fresh(f"{name}_item_is_array")
                 check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
                 out.insert(max(k for k, x in enumerate(out) if x is s), check)
+                setattr(s, SLOT_UPDATE_MARK, True)
                 code = [gast.copy_location(gast.If(test=tp.name(flag), body=code, orelse=[]), s)]
         elif is_inplace(s) and not array:
             # `x += v` updates x's array in place only when x is an array (not a number; a list's

@@ -148,6 +148,7 @@ class Compiled:
         self._scalar_variant = srcgrads_mark(f, "__srcgrad_scalar_generated__")
         self._n_params = len(inspect.signature(self.generated).parameters)
         self.checked: dict = {}  # argument types -> (dispatcher, 1-tuple?, its overloads, how many)
+        self.refused: set[int] = set()  # the dispatchers (ids) an overload of which gave another result
         self._lock = threading.Lock()
         # the generated code ``f`` runs now: made anew once a helper it was made from is
         # redefined (a notebook cell run again), when what was compiled is stale. Each call
@@ -200,8 +201,15 @@ class Compiled:
         one = _is_one_tuple(want) and not _is_one_tuple(got)
         if one:
             got = (got,)
-        _check_same(got, want, generated.__name__)
-        self.checked[key] = (dispatcher, one, dispatcher.overloads, len(dispatcher.overloads))
+        try:
+            _check_same(got, want, generated.__name__)
+        except JitUnsupportedError:
+            # Numba keeps what it compiled for these arguments (a float32 array): a later
+            # signature's check (float64) would count that overload as checked too
+            self.refused.add(id(dispatcher))
+            raise
+        if id(dispatcher) not in self.refused:  # (else every call is checked, as the first)
+            self.checked[key] = (dispatcher, one, dispatcher.overloads, len(dispatcher.overloads))
         return want
 
 

@@ -113,6 +113,12 @@ def is_inplace(s) -> bool:
     return getattr(s, INPLACE_MARK, False)
 
 
+# set by the sharing rewrite on the `xs[k] = t` of `xs[k] op= v` where xs is a list or dict
+# whose item may be an array: NumPy updates that array in place, so `t` is cast to it (a
+# 0-d array stays one, a float32 one float32) before it is stored (``ad.state.primal``)
+SLOT_UPDATE_MARK = "srcgrad_slot_update"
+
+
 REFILL_MARK = "srcgrad_refill"  # set by desugar on the `xs[:] = t` of `xs[a:b] = v` and `xs *= n`
 
 

@@ -25,6 +25,7 @@ and ``flatten`` skip it (``is_static``).
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -263,6 +264,30 @@ def map_leaves(fn: Callable, tree, *others):
             parts = [[o[k] for o in by_position] for k in range(len(children(tree)))]
         return rebuild(tree, [map_leaves(fn, c, *p) for c, p in zip(children(tree), parts)])
     return fn(tree, *others)
+
+
+def array_copies(tree):
+    """``tree`` with a copy of each array in it (in tuples, lists, dicts, namedtuples and
+    record instances, which are copied around them), for what must keep the values it was
+    given while the caller goes on writing into its arrays (a ``vjp``'s pullback). Other
+    objects are themselves."""
+    if isinstance(tree, np.ndarray):
+        return tree.copy()
+    kind = type(tree)
+    if kind is list or kind is tuple:
+        return kind(array_copies(v) for v in tree)
+    if kind is dict:
+        return {k: array_copies(v) for k, v in tree.items()}
+    if is_namedtuple(tree):
+        return kind(*map(array_copies, tree))
+    if is_record_instance(tree):
+        copied = copy.copy(tree)
+        for name in field_names(tree):
+            value = getattr(tree, name)
+            if is_container(value) or isinstance(value, np.ndarray):
+                object.__setattr__(copied, name, array_copies(value))
+        return copied
+    return tree
 
 
 def like(tree, template):

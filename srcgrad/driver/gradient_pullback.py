@@ -51,7 +51,9 @@ def fill_pair(slot, func, wrt: tuple[str, ...], forward_function) -> None:
             bound = signature.bind(*args, **kwargs)
             args, kwargs = bound.args, bound.kwargs  # keyword-only parameters stay keywords
         out = func(*args, **kwargs)
-        return out, _Tape(args, kwargs, out)
+        # (the Jacobian is taken when a cotangent comes: of the arguments as they are now,
+        # not as the caller may write into them before, `w[0] = 0.3` after `g(w)`)
+        return out, _Tape(pytree.array_copies(args), pytree.array_copies(kwargs), out)
 
     def backward(tape, dout):
         if tape.blocks is None:

@@ -301,7 +301,13 @@ def _build_fused(
     if choice is not None:
         body.insert(0, tp.comment(choice.header))
     grads = [code.gradients[w] for w in wrt]
-    result = _returned(grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load()), output, with_value, p.aux)
+    if len(grads) == 1:
+        gradients = grads[0]
+    elif scalar:  # (numbers: none is an array)
+        gradients = gast.Tuple(elts=grads, ctx=gast.Load())
+    else:  # each its own array (`a + b` gives both one cotangent)
+        gradients = tp.expr("sg.apart(g)", g=gast.Tuple(elts=grads, ctx=gast.Load()))
+    result = _returned(gradients, output, with_value, p.aux)
     body.append(gast.Return(value=result))
     kind = "value_and_grad" if with_value else "elementwise_grad" if elementwise else "grad"
     fn_name = f"{kind}_{name}" + ("_scalar" if scalar else "")

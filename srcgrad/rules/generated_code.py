@@ -289,6 +289,11 @@ def real_where_real(dg, dx, ans, g, x):
     return sg.real_where_real(dg, x)
 
 
+@defjvp(sg.apart)
+def apart(dgradients, ans, gradients):
+    return sg.apart(dgradients)
+
+
 @defjvp(sg.own)
 def own(dx, ans, x):
     return sg.own(dx)

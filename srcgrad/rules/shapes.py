@@ -14,6 +14,7 @@ import builtins
 import numpy as np
 
 from .. import runtime as sg
+from ..core import pytree
 from ..core.numpy_facts import (
     astype_method,
     conj_method,
@@ -685,3 +686,16 @@ def triu(g, ans, m, k=0):
 @defjvp(np.triu)
 def triu_jvp(dm, ans, m, k=0):
     return np.triu(dm, k)
+
+
+@defvjp(pytree.flatten)
+def flatten(g, ans, tree, *, differentiable=True):
+    """``flat, unflatten = srcgrad.flatten(params)`` inside a differentiated function (an L2
+    penalty ``np.dot(flat, flat)``): the vector's cotangent, given back the tree's structure
+    by the ``unflatten`` made with it; ``unflatten`` itself carries no derivative."""
+    return ans[1](sg.part(g, ans, 0))
+
+
+@defjvp(pytree.flatten)
+def flatten_jvp(dtree, ans, tree, *, differentiable=True):
+    return pytree.flatten(pytree.like(dtree, tree), differentiable=False)[0], None

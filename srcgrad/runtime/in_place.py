@@ -54,3 +54,17 @@ def changed_in_place(y, method="sort", at=None, kind=np.ndarray) -> None:
             f"`.{method}({keys})` of a {type(y).__name__}, which changes it in place", Location.parse(at),
             f"bind the sorted list instead (`xs = sorted(xs{', ' + keys if keys else ''})`)" if sorting else "",
         )
+
+
+def apart(gradients: tuple) -> tuple:
+    """The gradients of several inputs as the caller gets them, each its own array: ``a + b``
+    gives both the same cotangent, which a caller scaling one in place (``ga *= lr``) would
+    change in the other too."""
+    seen = set()
+    out = list(gradients)
+    for k, g in enumerate(out):
+        if isinstance(g, np.ndarray):
+            if id(g) in seen:
+                out[k] = g.copy()
+            seen.add(id(g))
+    return tuple(out)

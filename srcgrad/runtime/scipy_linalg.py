@@ -29,7 +29,7 @@ def one_matrix(a, label: str):
     if np.ndim(a) != 2:
         raise NoDerivativeRuleError(
             f"{label} of a stack of matrices (shape {np.shape(a)}); its rule here is for one matrix", None,
-            fix="call it on each matrix in a loop, or use np.linalg's function, which takes stacks",
+            fix="call it on each matrix in a loop (`np.stack([f(m) for m in a])`)",
         )
     return a
 
