@@ -28,6 +28,7 @@ from ..analysis.dataflow import definedness
 from ..analysis.shapes import ShapeClasses
 from ..core import templates as tp
 from ..core.ir import (
+    assignments,
     bound_names,
     call_layout,
     is_append,
@@ -37,6 +38,7 @@ from ..core.ir import (
     target_of,
     whole_index,
 )
+from ..core.numpy_facts import returns_container
 from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from ..frontend.wrappers import own_signature
@@ -137,13 +139,7 @@ class ForwardTransformer(JumpEdges):
         self._tangents = _TangentNames()  # primal name -> its tangent's name
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
         self.copied = _name_copies(self.fn)  # name -> the names `b = a` may give its tangent to
-        # memory written in place that may be an argument's: a view of it is read as a copy, as
-        # reverse mode reads it, and an argument it may be is copied (`w = ps[1]; w[0] = v` of a
-        # list argument otherwise writes into the caller's array, which the next jvp reads)
-        mutated = mutated_names(self.fn, self.ops)
-        written = written_memory(self.fn, self.ops, mutated)
-        self.copied_views = {n for n in written.copied if set(self.params) & (written.classes.get(n, set()) | {n})}
-        self.written_arguments = mutated | written.classes.keys()
+        self.copied_views, self.written_arguments = _arguments_written(self.fn, self.ops, self.params)
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -208,14 +204,14 @@ class ForwardTransformer(JumpEdges):
         live = [o for o in op.operands if o in state]
         if op.kind in ("const", "nondiff") or not live or not self.activity.is_active(target):
             if op.kind in ("store", "append"):
-                return [self.primal(self.view_read(s, op))], state  # writes inactive values: the tangent keeps its parts
+                return [self.primal(s)], state  # writes inactive values: the tangent keeps its parts
             taken_from = _advanced_stream(op)
             if target in state or taken_from in state:  # (a state changes as a copy: most stay)
                 state = {k: v for k, v in state.items() if k != target}
             if taken_from in state:  # an unused value: the tangents stay in step
                 step = tp.stmt("d.pop()" if op.kind == "pop" else "next(d)", d=self.tangent(taken_from))
                 return (self.own(taken_from, state, s) if op.kind == "pop" else []) + [s, step], state
-            return [self.primal(self.view_read(s, op))], state
+            return [self.primal(_view_read(s, op, self.copied_views))], state
         if op.kind in ("unknown", "closure"):
             method = _machinery_jvp(op, self.classifier.env)
             if method is None:
@@ -237,27 +233,19 @@ class ForwardTransformer(JumpEdges):
                 state[target] = False
             else:
                 code = self.store(op, state) if op.kind == "store" else self.append(op, state)
-            return before + [self.primal(self.view_read(s, op))] + self.comment(s) + code, state
+            return before + [self.primal(_view_read(s, op, self.copied_views))] + self.comment(s) + code, state
         expr, code = self.tangent_expression(target, op, state, s.value)
         if expr is None:
             state.pop(target, None)
-            return [self.primal(self.view_read(s, op))], state
+            return [self.primal(_view_read(s, op, self.copied_views))], state
         if not isinstance(s.value, gast.Name) and op.kind != "index":  # (why not: _disown_passed_through)
             _disown_passed_through(_may_be(expr, code, self.namespace.values), live, state, self.tangent, self.copied)
         code.append(tp.assign(dt, self.kept_tangent(expr, s)))
         state[target] = False
-        return [self.primal(self.view_read(s, op))] + self.comment(s) + code, state
-
-    def view_read(self, s, op: Operation):
-        """``s``, reading a copy where it takes a view of memory written in place later."""
-        if s.value is None or viewed_source(op) not in self.copied_views:
-            return s
-        copied = tp.expr("sg.copy(v)", sg=self.sg(), v=s.value)
-        return gast.copy_location(gast.Assign(targets=s.targets, value=copied, type_comment=None), s)
+        return [self.primal(_view_read(s, op, self.copied_views))] + self.comment(s) + code, state
 
     def tangent_expression(self, target: str, op: Operation, state, call=None):
-        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs
-        (``call``: the operation's node, placing them)."""
+        """The tangent of ``target = <op>`` (None if exactly zero), and statements it needs."""
         if op.kind == "copy":
             return tp.name(self.tangent(op.operands[0])), []
         if op.kind == "index":
@@ -587,6 +575,42 @@ def _static_object(node, namespace: dict):
         if owner is not None and type(owner).__name__ == "module":
             return getattr(owner, node.attr, None)
     return None
+
+
+def _arguments_written(fn, ops, params) -> tuple[set, set]:
+    """The names whose views forward mode reads as copies, and the arguments it copies.
+
+    An argument written into is copied, but a list's or dict's copy still holds the caller's
+    arrays: a view of one written later (`w = ps[1]; w[0] = v`) is read as a copy, as reverse
+    mode reads it, where the memory may be an argument that no ufunc reads (an array, copied
+    whole, holds no caller's memory). Else each ``jvp`` column would see the last one's write."""
+    mutated = mutated_names(fn, ops)
+    written = written_memory(fn, ops, mutated)
+    defs: dict[str, list] = {}  # what binds each name anew (not a write into it)
+    for a in assignments(fn.body):
+        if ops[id(a)].kind not in ("store", "append", "pop"):
+            defs.setdefault(target_of(a), []).append(ops[id(a)])
+    arrays = {
+        atom.id for op in (ops[id(a)] for a in assignments(fn.body))
+        if op.kind == "rule" and isinstance(op.rule.primal, np.ufunc)
+        for atom in op.inputs.values() if isinstance(atom, gast.Name)
+    }
+    arrays = {p for p in arrays & set(params) if not any(_may_hold(d) for d in defs.get(p, []))}
+    held = set(params) - arrays
+    views = {n for n in written.copied if held & (written.classes.get(n, frozenset()) | {n})}
+    return views, mutated | written.classes.keys()
+
+
+def _view_read(s, op: Operation, views) -> gast.stmt:
+    """``s``, reading a copy where it takes a view of an argument's item written later."""
+    if s.value is None or viewed_source(op) not in views:
+        return s
+    return gast.copy_location(gast.Assign(targets=s.targets, value=tp.expr("sg.copy(v)", v=s.value), type_comment=None), s)
+
+
+def _may_hold(op: Operation) -> bool:
+    """Whether ``op`` may make a list, tuple or dict (holding arrays)."""
+    return op.kind in ("pack", "call", "dynamic", "unknown") or (op.kind == "rule" and returns_container(op.rule.primal))
 
 
 def _name_copies(fn) -> dict:

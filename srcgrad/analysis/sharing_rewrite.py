@@ -253,8 +253,7 @@ class SharedMemory:
         code = written.code(syncs, s)
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
-                # asked of the element before the update: a 0-d array's product is a NumPy
-                # number, but `xs[k] *= 2.0` updates the array in place
+                # (asked before: a 0-d array's product is a NumPy number; `xs[k] *= 2` updates it)
                 flag = self.names.fresh(f"{name}_item_is_array")
                 check = self.added(tp.assign(flag, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0]))), s)
                 out.insert(max(k for k, x in enumerate(out) if x is s), check)
