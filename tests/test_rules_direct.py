@@ -125,6 +125,7 @@ for f, v in MATH_DOMAINS.items():
 for f in (builtins.max, builtins.min):  # Python's max/min of two values
     add(f, 0.3, 0.8)
     add(f, 0.9, -0.2)
+    add(f, 0.6, 0.6)  # a tie: each gets half, as central differences see it
 for f in (sg.largest, sg.smallest):  # max(xs)/min(xs) of a list, a tuple, an array's elements
     add(f, [0.3, r(), -0.5])
     add(f, (r(), 0.9, r()))

@@ -99,3 +99,75 @@ def mutual(x):
 def test_real_recursion_of_a_nested_function_is_still_refused(f):
     with pytest.raises(SrcgradError, match="recursive nested function"):
         srcgrad.grad(f)(1.3)
+
+
+# -- builtin max and min at a tie: tied arguments share the derivative ---------------------
+
+
+def max_plus_min(x, y):
+    return max(x, y) + min(x, y)
+
+
+def max_plus_min_of_list(x, y):
+    return max([x, y]) + min([x, y])
+
+
+def max_plus_min_of_three(x, y):
+    return max(x, y, -5.0) + min(x, y, 5.0)
+
+
+def max_plus_min_of_tuples(x, y):
+    return max([(x, 1.0), (y, 1.0)])[0] + min([(x, 1.0), (y, 1.0)])[0]
+
+
+SUMS = [max_plus_min, max_plus_min_of_list, max_plus_min_of_three, max_plus_min_of_tuples]
+
+
+@pytest.mark.parametrize("f", SUMS)
+def test_max_plus_min_at_a_tie_is_the_sum(f):
+    """``max(x, y) + min(x, y)`` is ``x + y``: at ``x == y`` too, in both modes, to second order."""
+    for mode in ("rev", "fwd"):
+        assert srcgrad.grad(f, wrt=(0, 1), mode=mode)(0.7, 0.7) == pytest.approx((1.0, 1.0))
+    assert srcgrad.jvp(f, (0.7, 0.7), (1.0, 0.0))[1] == pytest.approx(1.0)
+    assert srcgrad.jvp(f, (0.7, 0.7), (0.3, -2.0))[1] == pytest.approx(-1.7)
+    assert np.array(srcgrad.hessian(f, wrt=(0, 1))(0.7, 0.7)) == pytest.approx(np.zeros((2, 2)))
+    for point in [(0.7, 0.7), (0.7, 0.2), (-0.4, 0.9)]:
+        srcgrad.check_grads(f, point, order=2)
+
+
+def test_a_tie_of_one_argument_with_itself_keeps_its_derivative():
+    for f in (lambda x: max(x, x), lambda x: min([x, x, x]), lambda x: max(x, x, 0.5 * x)):
+        for mode in ("rev", "fwd"):
+            assert srcgrad.grad(f, mode=mode)(0.7) == pytest.approx(1.0)
+
+
+def test_tied_array_elements_share_the_derivative():
+    def spread(x):
+        return max(x) - min(x)
+
+    x = np.array([1.0, 3.0, -2.0, 3.0, -2.0])
+    expected = [0.0, 0.5, -0.5, 0.5, -0.5]
+    assert srcgrad.grad(spread)(x) == pytest.approx(expected)
+    assert srcgrad.grad(spread, mode="fwd")(x) == pytest.approx(expected)
+    assert srcgrad.hessian(spread)(x) == pytest.approx(np.zeros((5, 5)))
+
+    def total(x):
+        return max(x) + min(x)
+
+    assert srcgrad.grad(total)(np.array([0.3, 0.3])) == pytest.approx([1.0, 1.0])
+    assert srcgrad.grad(lambda A: max(A)[0] - min(A)[0])(x[:, None]) == pytest.approx(np.array(expected)[:, None])
+
+
+def test_max_of_a_nan_gives_the_derivative_to_the_value_python_returns():
+    # max(a, b) is `b if b > a else a`: a NaN compares false, so a is kept
+    nan = float("nan")
+    for mode in ("rev", "fwd"):
+        assert srcgrad.grad(lambda a, b: max(a, b), wrt=(0, 1), mode=mode)(1.0, nan) == (1.0, 0.0)
+        assert srcgrad.grad(lambda a, b: min(a, b), wrt=(0, 1), mode=mode)(1.0, nan) == (1.0, 0.0)
+
+
+def test_max_of_two_floats_stays_plain_python():
+    text = srcgrad.source(srcgrad.grad(max_plus_min, wrt=(0, 1)))
+    assert "np." not in text and "0.5 * (y > x) + 0.5 * (y >= x)" in text
+    assert srcgrad.grad(max_plus_min, wrt=(0, 1))(0.2, 0.7) == (1.0, 1.0)
+    assert type(srcgrad.grad(max_plus_min, wrt=(0, 1))(0.2, 0.7)[0]) is float

@@ -222,9 +222,10 @@ from .reductions import (
     cumprod_curvature,
     cumprod_tangent,
     drop_initial,
-    extremum_position,
+    extremum_positions,
     extremum_share,
     largest,
+    mean_at,
     nan_centred,
     nan_count,
     norm_gradient,
@@ -236,6 +237,7 @@ from .reductions import (
     running_maximum,
     running_minimum,
     smallest,
+    unindex_shared,
     vector_norm_gradient,
 )
 from .scipy_linalg import (
@@ -405,7 +407,7 @@ __all__ = [  # module by module, as imported above
     "inner_axes", "kron_adjoint_a", "kron_adjoint_b", "kron_adjoints", "matmul_adjoint_x1",
     "matmul_adjoint_x2", "multi_dot_adjoints", "multi_dot_tangent", "tensordot_adjoint_a",
     "tensordot_adjoint_b", "add_initial", "average_weights", "average_weights_cotangent", "average_weights_cotangent_tangent", "average_weights_slope", "average_weights_tangent", "cumprod_cotangent",
-    "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_position", "extremum_share", "largest",
+    "cumprod_cotangent_slope", "cumprod_curvature", "cumprod_tangent", "drop_initial", "extremum_positions", "extremum_share", "largest", "mean_at", "unindex_shared",
     "nan_centred", "nan_count", "norm_gradient", "prod_of_others", "smallest", "vector_norm_gradient",
     "choose_adjoint", "insert_adjoints", "item_index", "none_of", "piecewise_output", "select_adjoint", "select_default_adjoint", "uncompress", "undelete", "untake",
     "untake_along_axis", "embed_diagonal", "end_tangent", "ediff1d_end_cotangents", "flat", "inverse_axes", "reshape_order", "meshgrid_adjoints", "meshgrid_tangents", "mT", "pad_tangent", "pad_constant_cotangent", "rollaxis_axes", "sorted_adjoint", "key_order", "key_position", "popped_position", "sorted_of", "sorted_parts", "sorted_tangent", "sorted_values", "unblock", "block_tangent", "broadcast_arrays_adjoints", "broadcast_arrays_tangents", "unslide", "unconcatenate", "one_axis", "product_cotangents", "product_tangent", "running_extremum_positions", "running_maximum", "running_minimum", "outer_shape", "column_shape", "diff_end_shape",
