@@ -1,6 +1,8 @@
 """Calls users write that session 28 made differentiable or corrected (each checked against
 finite differences, to second order where possible, or against exact values)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -171,3 +173,109 @@ def test_max_of_two_floats_stays_plain_python():
     assert "np." not in text and "0.5 * (y > x) + 0.5 * (y >= x)" in text
     assert srcgrad.grad(max_plus_min, wrt=(0, 1))(0.2, 0.7) == (1.0, 1.0)
     assert type(srcgrad.grad(max_plus_min, wrt=(0, 1))(0.2, 0.7)[0]) is float
+
+
+# -- scipy.special and math functions that map to rules srcgrad has ------------------------
+
+scipy = pytest.importorskip("scipy")
+from scipy import special  # noqa: E402
+
+P = RNG.uniform(0.2, 1.8, size=4)
+
+
+def scipy_elementary(x):
+    return np.sum(
+        special.expm1(x) * special.log1p(x) + special.cbrt(x) * special.exp2(x)
+        + special.exp10(0.3 * x) + special.sindg(70.0 * x) * special.cosdg(50.0 * x)
+        + special.tandg(30.0 * x) + special.cotdg(40.0 * x + 10.0)
+    )
+
+
+def scipy_box_cox(x):
+    return np.sum(
+        special.boxcox(x, 0.4) ** 2 + special.boxcox(x, 0.0) + special.boxcox1p(x, -0.5)
+        + special.inv_boxcox(x, 0.4) + special.inv_boxcox(x, 0.0) * x
+    )
+
+
+@pytest.mark.parametrize("f", [scipy_elementary, scipy_box_cox])
+def test_scipy_elementary_functions(f):
+    srcgrad.check_grads(f, (P,), order=2)
+    srcgrad.check_grads(f, (0.9 * np.ones(1),), order=2)
+
+
+def test_scipy_functions_agree_with_numpys():
+    def numpy_version(x):
+        return np.sum(np.expm1(x) * np.log1p(x) + np.cbrt(x) * np.exp2(x) + 10.0 ** (0.3 * x))
+
+    def scipy_version(x):
+        return np.sum(special.expm1(x) * special.log1p(x) + special.cbrt(x) * special.exp2(x) + special.exp10(0.3 * x))
+
+    assert srcgrad.grad(scipy_version)(P) == pytest.approx(srcgrad.grad(numpy_version)(P))
+    assert srcgrad.hessian(scipy_version)(P) == pytest.approx(srcgrad.hessian(numpy_version)(P))
+    # boxcox's derivative in x is x^(lmbda - 1); 1/x at lmbda = 0
+    assert srcgrad.grad(lambda x: special.boxcox(x, 0.4))(1.7) == pytest.approx(1.7 ** -0.6)
+    assert srcgrad.grad(lambda x: special.boxcox(x, 0.0))(1.7) == pytest.approx(1 / 1.7)
+    assert srcgrad.grad(lambda x: special.sindg(x))(30.0) == pytest.approx(np.pi / 180 * np.cos(np.pi / 6))
+
+
+@pytest.mark.skipif(not hasattr(special, "softplus"), reason="scipy.special.softplus is SciPy 1.15")
+def test_softplus():
+    def f(x):
+        return np.sum(special.softplus(x) * x)
+
+    srcgrad.check_grads(f, (np.array([-3.0, -0.2, 0.4, 2.5]),), order=2)
+    assert srcgrad.grad(lambda x: special.softplus(x))(0.3) == pytest.approx(special.expit(0.3))
+
+
+def test_box_cox_in_lmbda_is_refused():
+    def f(x, lmbda):
+        return np.sum(special.boxcox(x, lmbda))
+
+    for mode in ("rev", "fwd"):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match="lmbda"):
+            srcgrad.grad(f, wrt=1, mode=mode)(P, 0.4)
+    assert srcgrad.grad(f)(P, 0.4) == pytest.approx(P ** -0.6)  # in x only: fine
+
+
+def test_scipy_complex_arguments_are_refused():
+    with pytest.raises(srcgrad.NoDerivativeRuleError):
+        srcgrad.grad(lambda z: np.real(special.expm1(z)))(np.complex128(0.3 + 0.2j))
+
+
+def math_points(a, b):
+    return math.dist((a, 2.0 * b), (b, 0.5)) + math.dist([a, b, 1.0], [b * b, 0.3, a])
+
+
+def test_math_dist():
+    srcgrad.check_grads(math_points, (0.3, 0.8), order=2)
+    srcgrad.check_grads(lambda p, q: math.dist(p, q), (P[:3], np.array([1.0, 0.1, 0.2])), order=2)
+    srcgrad.check_grads(lambda p, q: math.dist(p, q), ([0.3, 1.2, -0.4], (1.0, 0.1, 0.2)), order=2)
+    gp, gq = srcgrad.grad(lambda p, q: math.dist(p, q), wrt=(0, 1))([0.3, 1.2], (1.0, 0.1))
+    d = math.dist([0.3, 1.2], (1.0, 0.1))
+    assert isinstance(gp, list) and isinstance(gq, tuple)
+    assert gp == pytest.approx([(0.3 - 1.0) / d, (1.2 - 0.1) / d]) and gq == pytest.approx([-v for v in gp])
+    for mode in ("rev", "fwd"):  # Python floats in, Python floats out
+        assert all(type(v) is float for v in srcgrad.grad(math_points, wrt=(0, 1), mode=mode)(0.3, 0.8))
+
+
+def test_math_dist_of_complex_coordinates_is_refused():
+    # math reads a NumPy complex number by its real part (a ComplexWarning), no derivative
+    p, q = np.array([0.3 + 1j, 1.2]), np.array([1.0, 0.1 + 0j])
+    for mode in ("rev", "fwd"):
+        with pytest.raises(srcgrad.NoDerivativeRuleError, match="complex"):
+            srcgrad.grad(lambda p, q: math.dist(p, q), mode=mode)(p, q)
+
+
+@pytest.mark.skipif(not hasattr(math, "exp2"), reason="math.exp2 and math.cbrt are Python 3.11")
+def test_math_exp2_and_cbrt():
+    def f(x):
+        return math.exp2(x) * math.cbrt(x)
+
+    for x in (0.7, -1.3):
+        srcgrad.check_grads(f, (x,), order=2)
+    x = 0.7
+    expected = math.log(2.0) * 2**x * x ** (1 / 3) + 2**x / (3 * x ** (2 / 3))
+    assert srcgrad.grad(f)(x) == pytest.approx(expected)
+    assert type(srcgrad.grad(f)(x)) is float
+

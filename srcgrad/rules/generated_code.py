@@ -212,6 +212,11 @@ def mean_at(ddx, dpositions, ans, dx, positions):
     return sg.mean_at(ddx, positions)
 
 
+@defjvp(sg.point_difference)
+def point_difference(dp, dq, ans, p, q, at=None):
+    return sg.point_difference(dp, dq)
+
+
 @defjvp(sg.field)
 def field(dt, ans, t, name=""):
     """Forward mode's ``dp.w``: linear in the tangent it reads."""
