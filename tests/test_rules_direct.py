@@ -133,6 +133,11 @@ for f in (sg.largest, sg.smallest):  # max(xs)/min(xs) of a list, a tuple, an ar
     add(f, r(5))
 add(math.dist, (0.3, -1.2, 0.5), [1.1, 0.2, -0.4])  # two points as sequences of coordinates
 add(math.dist, r(3), r(3))
+for f in (sg.logaddexp_reduced, sg.logaddexp2_reduced):  # np.logaddexp.reduce(x, axis) (frontend.equivalents)
+    add(f, r(6))
+    add(f, r(3, 4), axis=1)
+    add(f, r(3, 4), axis=0, keepdims=True)
+    add(f, r(2, 3), axis=None)
 for f in (sg.running_maximum, sg.running_minimum):  # np.maximum.accumulate(x, axis) (frontend.equivalents)
     add(f, r(6))
     add(f, r(3, 4), axis=1)

@@ -279,3 +279,44 @@ def test_math_exp2_and_cbrt():
     assert srcgrad.grad(f)(x) == pytest.approx(expected)
     assert type(srcgrad.grad(f)(x)) is float
 
+
+# -- np.logaddexp.reduce: log-sum-exp by a ufunc method --------------------------------------
+
+A = RNG.normal(size=(3, 4))
+
+
+def log_sum_exp_rows(a):
+    return np.sum(np.logaddexp.reduce(a, axis=1) ** 2)
+
+
+def log_sum_exp_ways(a):
+    return (
+        np.sum(np.logaddexp.reduce(a) * a[0]) + np.logaddexp.reduce(a, axis=None)
+        + np.sum(np.logaddexp.reduce(a, 0, keepdims=True) * a) + np.sum(np.logaddexp2.reduce(a, axis=-1) ** 2)
+    )
+
+
+@pytest.mark.parametrize("f", [log_sum_exp_rows, log_sum_exp_ways])
+def test_logaddexp_reduce(f):
+    srcgrad.check_grads(f, (A,), order=2)
+
+
+def test_logaddexp_reduce_is_logsumexp():
+    def by_ufunc(a):
+        return np.sum(np.logaddexp.reduce(a, axis=1) * np.arange(3.0))
+
+    def by_scipy(a):
+        return np.sum(special.logsumexp(a, axis=1) * np.arange(3.0))
+
+    assert srcgrad.grad(by_ufunc)(A) == pytest.approx(srcgrad.grad(by_scipy)(A))
+    assert srcgrad.grad(by_ufunc, mode="fwd")(A) == pytest.approx(srcgrad.grad(by_scipy)(A))
+    assert by_ufunc(A) == pytest.approx(by_scipy(A))
+
+
+def test_logaddexp_methods_not_written_out_are_refused():
+    for f in (
+        lambda a: np.sum(np.logaddexp.reduce(a, axis=1, initial=0.0)),
+        lambda a: np.sum(np.logaddexp.accumulate(a, axis=1)),
+    ):
+        with pytest.raises(srcgrad.NoDerivativeRuleError):
+            srcgrad.grad(f)(A)

@@ -212,6 +212,12 @@ def mean_at(ddx, dpositions, ans, dx, positions):
     return sg.mean_at(ddx, positions)
 
 
+@defjvp(sg.keep_reduced)
+def keep_reduced(dvalue, dx, ans, value, x, axis=None, keepdims=False):
+    """A reduced value given its axes back: linear in that value."""
+    return sg.keep_reduced(dvalue, x, axis, keepdims)
+
+
 @defjvp(sg.point_difference)
 def point_difference(dp, dq, ans, p, q, at=None):
     return sg.point_difference(dp, dq)

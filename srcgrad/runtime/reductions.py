@@ -384,6 +384,17 @@ def running_minimum(array, axis=0):
     return np.minimum.accumulate(array, axis=axis)
 
 
+def logaddexp_reduced(array, axis=0, keepdims=False):
+    """``np.logaddexp.reduce(array, axis, keepdims=keepdims)``, as the front end writes it
+    (``frontend.equivalents``): the primal its rules (``rules.reductions``) are registered for."""
+    return np.logaddexp.reduce(array, axis=axis, keepdims=keepdims)
+
+
+def logaddexp2_reduced(array, axis=0, keepdims=False):
+    """``np.logaddexp2.reduce(array, axis, keepdims=keepdims)``: see ``logaddexp_reduced``."""
+    return np.logaddexp2.reduce(array, axis=axis, keepdims=keepdims)
+
+
 def running_extremum_positions(ans, axis=0):
     """For each entry of ``ans``, a running maximum or minimum along ``axis``, the index along
     that axis of the entry it was first reached at (np.argmax's choice among ties): where the
