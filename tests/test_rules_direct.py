@@ -120,15 +120,24 @@ MATH_DOMAINS = {
 }  # fmt: skip
 if registry.vjp_rule(math.lgamma) is not None:  # (with SciPy: the digamma function)
     MATH_DOMAINS.update({math.lgamma: 2.3, math.gamma: 1.7})
+MATH_DOMAINS.update({getattr(math, n): -1.4 for n in ("exp2", "cbrt") if hasattr(math, n)})  # Python 3.11
 for f, v in MATH_DOMAINS.items():
     add(f, v)
 for f in (builtins.max, builtins.min):  # Python's max/min of two values
     add(f, 0.3, 0.8)
     add(f, 0.9, -0.2)
+    add(f, 0.6, 0.6)  # a tie: each gets half, as central differences see it
 for f in (sg.largest, sg.smallest):  # max(xs)/min(xs) of a list, a tuple, an array's elements
     add(f, [0.3, r(), -0.5])
     add(f, (r(), 0.9, r()))
     add(f, r(5))
+add(math.dist, (0.3, -1.2, 0.5), [1.1, 0.2, -0.4])  # two points as sequences of coordinates
+add(math.dist, r(3), r(3))
+for f in (sg.logaddexp_reduced, sg.logaddexp2_reduced):  # np.logaddexp.reduce(x, axis) (frontend.equivalents)
+    add(f, r(6))
+    add(f, r(3, 4), axis=1)
+    add(f, r(3, 4), axis=0, keepdims=True)
+    add(f, r(2, 3), axis=None)
 for f in (sg.running_maximum, sg.running_minimum):  # np.maximum.accumulate(x, axis) (frontend.equivalents)
     add(f, r(6))
     add(f, r(3, 4), axis=1)
@@ -945,8 +954,8 @@ def test_abs_has_zero_derivative_at_zero():
     np.testing.assert_array_equal(gx, [-1.0, 0.0, 1.0])
 
 
-MATH_WITH_RULES = [  # (of a number: math.fsum and math.prod take a sequence, and arrays too)
-    f for f in vars(math).values() if registry.vjp_rule(f) is not None and f not in (math.fsum, math.prod)
+MATH_WITH_RULES = [  # (of a number: math.fsum, math.prod and math.dist take sequences, and arrays too)
+    f for f in vars(math).values() if registry.vjp_rule(f) is not None and f not in (math.fsum, math.prod, math.dist)
 ]
 
 

@@ -106,6 +106,21 @@ SPECIAL = [
     case(special.logsumexp, r(3, 4), None, r(4, lo=0.2, hi=2.0)),
     case(special.softmax, r(5)),
     case(special.log_softmax, r(2, 3)),
+    case(special.expm1, r(2, 3, lo=-2.0, hi=2.0)),
+    case(special.log1p, r(4, lo=-0.5, hi=2.0)),
+    case(special.cbrt, np.array([-2.0, -0.4, 0.3, 1.7])),
+    case(special.exp2, r(4, lo=-2.0, hi=2.0)),
+    case(special.exp10, r(4, lo=-1.0, hi=1.0)),
+    case(special.sindg, r(4, lo=-200.0, hi=200.0)),
+    case(special.cosdg, r(4, lo=-200.0, hi=200.0)),
+    case(special.tandg, r(4, lo=-60.0, hi=60.0)),
+    case(special.cotdg, r(4, lo=20.0, hi=160.0)),
+    case(special.boxcox, r(4, lo=0.2, hi=3.0), 0.4, wrt=[0]),
+    case(special.boxcox, r(2, 3, lo=0.2, hi=3.0), np.array([0.0, -0.5, 1.5]), wrt=[0]),
+    case(special.boxcox1p, r(4, lo=-0.5, hi=2.0), 0.4, wrt=[0]),
+    case(special.boxcox1p, r(4, lo=-0.5, hi=2.0), 0.0, wrt=[0]),
+    case(special.inv_boxcox, r(4, lo=-1.0, hi=2.0), 0.4, wrt=[0]),
+    case(special.inv_boxcox, r(4, lo=-1.0, hi=2.0), 0.0, wrt=[0]),
 ]
 
 
@@ -851,6 +866,8 @@ USED_IN_USER_FUNCTIONS = [
     special.dawsn, special.exprel, special.kl_div, special.owens_t, special.pseudo_huber, special.spence,
     special.stdtr, linalg.eigh, linalg.logm, linalg.solve_sylvester, linalg.sqrtm, linalg.svd,
 ]  # fmt: skip
+if hasattr(special, "softplus"):  # SciPy 1.15 (softplus(x, **kwargs)): tests/test_session28_calls.py
+    USED_IN_USER_FUNCTIONS.append(special.softplus)
 
 
 def test_every_scipy_rule_is_checked_here():

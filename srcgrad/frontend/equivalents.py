@@ -9,7 +9,9 @@
   that is not a number written in the call is checked when it runs, ``sg.one_axis``);
   ``np.maximum.accumulate`` and ``np.minimum.accumulate`` are ``sg.running_maximum`` and
   ``sg.running_minimum`` (``rules.reductions``: each entry's derivative goes to the entry
-  where its running maximum was first reached);
+  where its running maximum was first reached); ``np.logaddexp.reduce(x, axis)`` and
+  ``np.logaddexp2.reduce`` are ``sg.logaddexp_reduced`` and ``sg.logaddexp2_reduced`` (NumPy's
+  own computation; derivative the softmax, as ``scipy.special.logsumexp``'s);
 - ``u.outer(a, b)`` of a ufunc of two inputs is ``u(np.reshape(a, sg.outer_shape(a, b)), b)``:
   ``a`` with an axis of length 1 for each of ``b``'s, broadcast against ``b``;
 - ``np.diff(a, n, axis, prepend=p, append=q)`` is ``np.diff`` of ``p``, ``a`` and ``q``
@@ -51,6 +53,7 @@ from .desugar import log_with_base
 _REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
 _ACCUMULATIONS = {np.add: "cumsum", np.multiply: "cumprod"}
 _RUNNING = {np.maximum: "running_maximum", np.minimum: "running_minimum"}
+_LOG_SUMS = {np.logaddexp: "logaddexp_reduced", np.logaddexp2: "logaddexp2_reduced"}
 # the keywords each method is written with here (``out=`` never: NumPy writes into it)
 _SUMMED = frozenset({"axis", "dtype", "keepdims", "initial", "where"})
 _REDUCE_KEYWORDS = {"sum": _SUMMED, "prod": _SUMMED, "max": _SUMMED - {"dtype"}, "min": _SUMMED - {"dtype"}}
@@ -90,6 +93,8 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
     if method == "reduce" and ufunc in _REDUCTIONS:
         name = _REDUCTIONS[ufunc]
         call = _with_axis(node, _REDUCE_KEYWORDS[name], tp.expr(f"np.{name}", np=_numpy(anf)), checked=False)
+    elif method == "reduce" and ufunc in _LOG_SUMS:
+        call = _with_axis(node, {"axis", "keepdims"}, tp.expr(f"sg.{_LOG_SUMS[ufunc]}", sg=_runtime(anf)), checked=False)
     elif method == "accumulate" and ufunc in _ACCUMULATIONS:
         call = _with_axis(node, {"axis", "dtype"}, tp.expr(f"np.{_ACCUMULATIONS[ufunc]}", np=_numpy(anf)), anf)
     elif method == "accumulate" and ufunc in _RUNNING:

@@ -215,10 +215,13 @@ class NestedFunctions:
                 raise self.lower.unsupported(call, f"a call to {fdef.name!r} without its argument {p!r}")
             binds.append(gast.copy_location(tp.assign(renames[p], value), call))
         lowered = lower_jumps(body, self.names)
+        saved = self.lower.origin
+        # The arguments are evaluated before the call, outside it: ``sq(sq(x))`` passes the
+        # inner call's result to the outer one, which is not recursion.
+        out = self.lower.block(binds)
         self._inlining.append(fdef.name)
         try:
-            saved = self.lower.origin
-            out = self.lower.block(binds) + self.lower.block(lowered[:-1])
+            out += self.lower.block(lowered[:-1])
             self.lower.origin = saved
             p, result = self.lower.anf.atomize(lowered[-1].value or tp.const(None))
         finally:

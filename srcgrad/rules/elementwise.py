@@ -25,6 +25,10 @@ import numpy as np
 from .. import runtime as sg
 from .registry import defjvp, defvjp
 
+# math's functions new in Python 3.11, where this Python has them: they share NumPy's rules
+_MATH_CBRT = tuple(getattr(math, n) for n in ("cbrt",) if hasattr(math, n))
+_MATH_EXP2 = tuple(getattr(math, n) for n in ("exp2",) if hasattr(math, n))
+
 # ---------------------------------------------------------------- arithmetic
 
 
@@ -175,12 +179,12 @@ def sqrt_jvp(dx, ans, x):
     return dx * 0.5 / ans
 
 
-@defvjp(np.cbrt)
+@defvjp(np.cbrt, *_MATH_CBRT)
 def cbrt(g, ans, x):
     return g / (3.0 * ans**2)
 
 
-@defjvp(np.cbrt)
+@defjvp(np.cbrt, *_MATH_CBRT)
 def cbrt_jvp(dx, ans, x):
     return dx / (3.0 * ans**2)
 
@@ -208,12 +212,12 @@ def exp_jvp(dx, ans, x):
     return dx * ans
 
 
-@defvjp(np.exp2)
+@defvjp(np.exp2, *_MATH_EXP2)
 def exp2(g, ans, x):
     return g * ans * math.log(2.0)
 
 
-@defjvp(np.exp2)
+@defjvp(np.exp2, *_MATH_EXP2)
 def exp2_jvp(dx, ans, x):
     return dx * ans * math.log(2.0)
 

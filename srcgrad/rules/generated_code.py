@@ -16,7 +16,7 @@ from .registry import defjvp, defvjp, nondifferentiable
 nondifferentiable(
     sg.scalar_seed, sg.ones_seed, sg.zeros_like, sg.zero_padded_mode, sg.piecewise_output, sg.none_of, sg.reduced_count, sg.where_count, sg.extremum_share, sg.dot_axes,
     sg.inner_axes, sg.shape_of, sg.inverse_axes, sg.solve_rhs_is_vector,
-    sg.field_index, sg.extremum_position,
+    sg.field_index, sg.extremum_positions,
     sg.require_vector_product, sg.only_shape, sg.einsum_subscripts,
     # the sharing pass's run-time checks: flags, slot lists and refusals
     sg.is_array, sg.is_list, sg.is_dict, sg.array_updated, sg.holds_arrays, sg.is_view, sg.shares_memory, sg.shares_elements, sg.same_slot,
@@ -200,6 +200,27 @@ def spread_uniform(dr, dx, ans, r, x):
 @defjvp(sg.unindex)
 def unindex(dg, dx, dindex, ans, g, x, index):
     return sg.unindex(dg, x, index)
+
+
+@defjvp(sg.unindex_shared)
+def unindex_shared(dg, dx, dpositions, ans, g, x, positions):
+    return sg.unindex_shared(dg, x, positions)
+
+
+@defjvp(sg.mean_at)
+def mean_at(ddx, dpositions, ans, dx, positions):
+    return sg.mean_at(ddx, positions)
+
+
+@defjvp(sg.keep_reduced)
+def keep_reduced(dvalue, dx, ans, value, x, axis=None, keepdims=False):
+    """A reduced value given its axes back: linear in that value."""
+    return sg.keep_reduced(dvalue, x, axis, keepdims)
+
+
+@defjvp(sg.point_difference)
+def point_difference(dp, dq, ans, p, q, at=None):
+    return sg.point_difference(dp, dq)
 
 
 @defjvp(sg.field)

@@ -42,24 +42,31 @@ def sum_jvp(diterable, dstart, ans, iterable, start=0):
 
 @defvjp(builtins.max)
 def max_(g, ans, a, b):
-    """Python's max returns its first argument on a tie; so does the derivative."""
-    return g * (a >= b), g * (a < b)
+    """Python's ``max(a, b)`` is ``b if b > a else a``. At a tie ``a`` and ``b`` share the
+    derivative equally (as ``np.maximum``'s): ``max(x, y) + min(x, y)`` is ``x + y``, whose
+    derivative a tie must keep. ``s``, ``b``'s share, is 1, 0.5 or 0 (0 by a NaN: ``a`` is
+    kept)."""
+    s = 0.5 * (b > a) + 0.5 * (b >= a)
+    return g * (1.0 - s), g * s
 
 
 @defjvp(builtins.max)
 def max_jvp(da, db, ans, a, b):
-    return da * (a >= b) + db * (a < b)
+    s = 0.5 * (b > a) + 0.5 * (b >= a)
+    return da * (1.0 - s) + db * s
 
 
 @defvjp(builtins.min)
 def min_(g, ans, a, b):
-    """Python's min returns its first argument on a tie; so does the derivative."""
-    return g * (a <= b), g * (a > b)
+    """Python's ``min(a, b)`` is ``b if b < a else a``; ties share equally (see ``max_``)."""
+    s = 0.5 * (b < a) + 0.5 * (b <= a)
+    return g * (1.0 - s), g * s
 
 
 @defjvp(builtins.min)
 def min_jvp(da, db, ans, a, b):
-    return da * (a <= b) + db * (a > b)
+    s = 0.5 * (b < a) + 0.5 * (b <= a)
+    return da * (1.0 - s) + db * s
 
 
 for _extremum in (sg.largest, sg.smallest):  # max(A) of a matrix: one of its rows
@@ -68,24 +75,25 @@ for _extremum in (sg.largest, sg.smallest):  # max(A) of a matrix: one of its ro
 
 @defvjp(sg.largest)
 def max_of(g, ans, iterable):
-    """``max(xs)``: the element Python's max returns (the first of ties) gets the cotangent."""
-    return sg.unindex(g, iterable, sg.extremum_position(iterable, True))
+    """``max(xs)``: the element Python's max returns gets the cotangent, shared equally with
+    the elements tied with it (see ``max_``)."""
+    return sg.unindex_shared(g, iterable, sg.extremum_positions(iterable, True))
 
 
 @defjvp(sg.largest)
 def max_of_jvp(diterable, ans, iterable):
-    return diterable[sg.extremum_position(iterable, True)]
+    return sg.mean_at(diterable, sg.extremum_positions(iterable, True))
 
 
 @defvjp(sg.smallest)
 def min_of(g, ans, iterable):
-    """``min(xs)``: the element Python's min returns (the first of ties) gets the cotangent."""
-    return sg.unindex(g, iterable, sg.extremum_position(iterable, False))
+    """``min(xs)``: as ``max(xs)``, tied elements sharing the cotangent."""
+    return sg.unindex_shared(g, iterable, sg.extremum_positions(iterable, False))
 
 
 @defjvp(sg.smallest)
 def min_of_jvp(diterable, ans, iterable):
-    return diterable[sg.extremum_position(iterable, False)]
+    return sg.mean_at(diterable, sg.extremum_positions(iterable, False))
 
 
 @defvjp(builtins.tuple, builtins.list)

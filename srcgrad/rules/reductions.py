@@ -389,6 +389,32 @@ def running_extremum_jvp(darray, ans, array, axis=0):
     return np.take_along_axis(darray, sg.running_extremum_positions(ans, axis), axis)
 
 
+# ------------------------------- log-sum-exp by a ufunc (np.logaddexp.reduce, np.logaddexp2.reduce)
+
+
+@defvjp(sg.logaddexp_reduced)
+def logaddexp_reduced(g, ans, array, axis=0, keepdims=False):
+    """log(sum(exp(array))) along ``axis``: each element's share is exp(array - ans), the
+    softmax (as ``scipy.special.logsumexp``'s)."""
+    return sg.unreduce(g, array, axis, keepdims) * np.exp(array - sg.keep_reduced(ans, array, axis, keepdims))
+
+
+@defjvp(sg.logaddexp_reduced)
+def logaddexp_reduced_jvp(darray, ans, array, axis=0, keepdims=False):
+    return np.sum(darray * np.exp(array - sg.keep_reduced(ans, array, axis, keepdims)), axis, keepdims=keepdims)
+
+
+@defvjp(sg.logaddexp2_reduced)
+def logaddexp2_reduced(g, ans, array, axis=0, keepdims=False):
+    """log2(sum(2^array)): each element's share is 2^(array - ans)."""
+    return sg.unreduce(g, array, axis, keepdims) * np.exp2(array - sg.keep_reduced(ans, array, axis, keepdims))
+
+
+@defjvp(sg.logaddexp2_reduced)
+def logaddexp2_reduced_jvp(darray, ans, array, axis=0, keepdims=False):
+    return np.sum(darray * np.exp2(array - sg.keep_reduced(ans, array, axis, keepdims)), axis, keepdims=keepdims)
+
+
 # ------------------------------------------------------ math.fsum and math.prod of a sequence
 
 

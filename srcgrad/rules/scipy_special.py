@@ -4,6 +4,9 @@ error functions and the normal
 distribution function, logistic functions, ``xlogy``, entropies, Bessel
 functions of both kinds and modified ones, ``betainc`` in ``x``, and ``exprel``,
 ``dawsn``, ``spence``, ``kl_div``, ``pseudo_huber``, ``owens_t`` and ``stdtr`` (in ``t``);
+SciPy's ``expm1``, ``log1p``, ``cbrt``, ``exp2``, ``exp10``, ``softplus``, the trigonometric
+functions of degrees (``sindg``, ``cosdg``, ``tandg``, ``cotdg``) and the Box-Cox transforms
+(``boxcox``, ``boxcox1p``, ``inv_boxcox``, in ``x`` only);
 ``gammasgn`` is piecewise constant (no derivative).
 
 Derivatives are written with SciPy's own functions where that keeps them
@@ -13,7 +16,7 @@ never ``φ(x) / ndtr(x)``, which is 0/0 far out on the left. Integer orders
 ``gammainc``/``gammaincc``'s ``a`` have one that is not provided (a run-time
 ``NoDerivativeRuleError`` when that argument is active), and so do the Bessel
 functions' orders (``jv``, ``yv``, ``kv``, ``kve``), ``betainc``'s ``a`` and ``b``, ``stdtr``'s
-``df`` and ``zeta``'s ``x``. ``logsumexp`` with
+``df``, ``zeta``'s ``x`` and the Box-Cox transforms' ``lmbda``. ``logsumexp`` with
 ``return_sign=True`` is refused at run time. Constants are Python floats
 (``math.sqrt(math.pi)``), so float32 inputs keep float32 derivatives.
 """
@@ -317,6 +320,18 @@ def logit(g, ans, x):
 @defjvp(special.logit)
 def logit_jvp(dx, ans, x):
     return dx / (x * (1.0 - x))
+
+
+if hasattr(special, "softplus"):  # SciPy 1.15
+
+    @defvjp(special.softplus)
+    def softplus(g, ans, x):
+        """log(1 + e^x): d/dx = expit(x)."""
+        return g * special.expit(x)
+
+    @defjvp(special.softplus)
+    def softplus_jvp(dx, ans, x):
+        return dx * special.expit(x)
 
 
 # ----------------------------------------------------- x log y, x log(1 + y)
@@ -630,6 +645,139 @@ def erfcinv_jvp(dy, ans, y):
 # ------------------------------------------------------- more elementary functions
 
 nondifferentiable(special.gammasgn)  # the sign of Gamma(x): piecewise constant
+
+
+# SciPy's versions of NumPy's elementary functions, with NumPy's derivatives
+
+
+@defvjp(special.expm1)
+def expm1(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@defjvp(special.expm1)
+def expm1_jvp(dx, ans, x):
+    return dx * (ans + 1.0)
+
+
+@defvjp(special.log1p)
+def log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@defjvp(special.log1p)
+def log1p_jvp(dx, ans, x):
+    return dx / (1.0 + x)
+
+
+@defvjp(special.cbrt)
+def cbrt(g, ans, x):
+    return g / (3.0 * ans**2)
+
+
+@defjvp(special.cbrt)
+def cbrt_jvp(dx, ans, x):
+    return dx / (3.0 * ans**2)
+
+
+@defvjp(special.exp2)
+def exp2(g, ans, x):
+    return g * ans * math.log(2.0)
+
+
+@defjvp(special.exp2)
+def exp2_jvp(dx, ans, x):
+    return dx * ans * math.log(2.0)
+
+
+@defvjp(special.exp10)
+def exp10(g, ans, x):
+    return g * ans * math.log(10.0)
+
+
+@defjvp(special.exp10)
+def exp10_jvp(dx, ans, x):
+    return dx * ans * math.log(10.0)
+
+
+# trigonometric functions of an angle in degrees: d/dx sin(x degrees) = (pi / 180) cos(x degrees)
+
+
+@defvjp(special.sindg)
+def sindg(g, ans, x):
+    return g * (math.pi / 180.0) * special.cosdg(x)
+
+
+@defjvp(special.sindg)
+def sindg_jvp(dx, ans, x):
+    return dx * (math.pi / 180.0) * special.cosdg(x)
+
+
+@defvjp(special.cosdg)
+def cosdg(g, ans, x):
+    return -g * (math.pi / 180.0) * special.sindg(x)
+
+
+@defjvp(special.cosdg)
+def cosdg_jvp(dx, ans, x):
+    return -dx * (math.pi / 180.0) * special.sindg(x)
+
+
+@defvjp(special.tandg)
+def tandg(g, ans, x):
+    return g * (math.pi / 180.0) * (1.0 + ans * ans)
+
+
+@defjvp(special.tandg)
+def tandg_jvp(dx, ans, x):
+    return dx * (math.pi / 180.0) * (1.0 + ans * ans)
+
+
+@defvjp(special.cotdg)
+def cotdg(g, ans, x):
+    return -g * (math.pi / 180.0) * (1.0 + ans * ans)
+
+
+@defjvp(special.cotdg)
+def cotdg_jvp(dx, ans, x):
+    return -dx * (math.pi / 180.0) * (1.0 + ans * ans)
+
+
+# Box-Cox transforms, in x for a given lmbda (their derivative in lmbda is not provided)
+
+
+@defvjp(special.boxcox, broadcasts=True)
+def boxcox(g, ans, x, lmbda):
+    """(x^lmbda - 1) / lmbda, log(x) at lmbda = 0: d/dx = x^(lmbda - 1) (1/x at 0)."""
+    return g * np.power(x, lmbda - 1.0), sg.no_derivative("scipy.special.boxcox", "lmbda")
+
+
+@defjvp(special.boxcox, broadcasts=True)
+def boxcox_jvp(dx, dlmbda, ans, x, lmbda):
+    return dx * np.power(x, lmbda - 1.0) + dlmbda * sg.no_derivative("scipy.special.boxcox", "lmbda")
+
+
+@defvjp(special.boxcox1p, broadcasts=True)
+def boxcox1p(g, ans, x, lmbda):
+    """boxcox(1 + x, lmbda): d/dx = (1 + x)^(lmbda - 1)."""
+    return g * np.power(1.0 + x, lmbda - 1.0), sg.no_derivative("scipy.special.boxcox1p", "lmbda")
+
+
+@defjvp(special.boxcox1p, broadcasts=True)
+def boxcox1p_jvp(dx, dlmbda, ans, x, lmbda):
+    return dx * np.power(1.0 + x, lmbda - 1.0) + dlmbda * sg.no_derivative("scipy.special.boxcox1p", "lmbda")
+
+
+@defvjp(special.inv_boxcox, broadcasts=True)
+def inv_boxcox(g, ans, y, lmbda):
+    """(lmbda y + 1)^(1 / lmbda), e^y at lmbda = 0: d/dy = (lmbda y + 1)^(1 / lmbda - 1),
+    which is ans^(1 - lmbda)."""
+    return g * np.power(ans, 1.0 - lmbda), sg.no_derivative("scipy.special.inv_boxcox", "lmbda")
+
+
+@defjvp(special.inv_boxcox, broadcasts=True)
+def inv_boxcox_jvp(dy, dlmbda, ans, y, lmbda):
+    return dy * np.power(ans, 1.0 - lmbda) + dlmbda * sg.no_derivative("scipy.special.inv_boxcox", "lmbda")
 
 
 @defvjp(special.exprel)

@@ -100,6 +100,20 @@ def hypot_jvp(dx, dy, ans, x, y):
     return (dx * x + dy * y) / ans
 
 
+@defvjp(math.dist)
+def dist(g, ans, p, q):
+    """The Euclidean distance between points ``p`` and ``q`` (sequences of coordinates, as
+    ``hypot``'s): d/dp = (p - q) / dist, d/dq its negative, each in its point's structure.
+    Real points only (math reads a NumPy complex number's real part)."""
+    d = sg.point_difference(p, q) * (g / ans)
+    return sg.restructure(d, p), sg.restructure(-d, q)
+
+
+@defjvp(math.dist)
+def dist_jvp(dp, dq, ans, p, q):
+    return sg.dist_tangent(dp, dq, p, q, ans)
+
+
 @defvjp(np.deg2rad, np.radians, math.radians)
 def deg2rad(g, ans, x):
     return g * (math.pi / 180.0)

@@ -317,13 +317,13 @@ def where_count(x, axis=None, where=True):
     return np.maximum(np.sum(np.broadcast_to(where, shape_of(x)), axis=axis, keepdims=True, dtype=dtype), 1)
 
 
-def keep_reduced(ans, x, axis=None, keepdims=False):
-    """A reduction's result with the reduced axes kept, so it broadcasts against ``x``."""
+def keep_reduced(value, x, axis=None, keepdims=False):
+    """A reduction's result ``value`` with the reduced axes kept, so it broadcasts against ``x``."""
     shape = shape_of(x)
     if keepdims or axis is None or not shape:
-        return ans
+        return value
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
-    return np.expand_dims(ans, tuple(a % len(shape) for a in axes))
+    return np.expand_dims(value, tuple(a % len(shape) for a in axes))
 
 
 def expand_to(d, like):

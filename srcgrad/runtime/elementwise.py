@@ -152,6 +152,21 @@ def angle_tangent(dz, z, deg=False):
     return slope * (180.0 / np.pi) if deg else slope
 
 
+def point_difference(p, q, at: str | None = None):
+    """``p - q`` as an array, for points ``p`` and ``q`` given as sequences of coordinates
+    (``math.dist``'s); complex coordinates refused (math reads NumPy's by their real parts)."""
+    d = np.asarray(p) - np.asarray(q)
+    return real_only(d, "math.dist", at=at)
+
+
+def dist_tangent(dp, dq, p, q, ans, at: str | None = None):
+    """The tangent of ``math.dist(p, q)``: the sum of ``(dp - dq) * (p - q)`` over the
+    coordinates, over ``ans``; in Python's arithmetic, as ``math`` keeps to floats (complex
+    coordinates refused, see ``point_difference``)."""
+    total = sum((a - b) * (c - d) for a, b, c, d in zip(dp, dq, p, q, strict=True))
+    return real_only(total, "math.dist", at=at) / ans
+
+
 def bessel_i1(x):
     """The modified Bessel function I1 (the derivative of ``np.i0``), by its power series.
 

@@ -13,10 +13,12 @@ import numbers
 
 import numpy as np
 
+from ..core import pytree
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, reduced_count, shape_of, unbroadcast
-from .containers import is_exact_zero
+from .containers import add, is_exact_zero
 from .elementwise import real_only
+from .indexing import unindex
 
 
 def _axes_tuple(axis, ndim: int) -> tuple:
@@ -56,12 +58,14 @@ def smallest(iterable):
     return min(iterable)
 
 
-def extremum_position(iterable, greatest=True, at=None) -> int:
-    """The position of the element ``max(iterable)`` (``min`` when not ``greatest``) returns.
+def extremum_positions(iterable, greatest=True, at=None) -> list[int]:
+    """The positions of the elements ``max(iterable)`` (``min`` when not ``greatest``) is tied with.
 
     Python keeps the first element and replaces it only by a strictly greater (smaller)
-    one: of tied extremes the first, as here (also with NaNs, which compare false). A
-    dict gives one of its keys, not of its values: refused, naming the call at ``at``."""
+    one: the first of the tied extremes is its result (also with NaNs, which compare
+    false). Its derivative is shared equally among them all (as ``np.max``'s), so that
+    ``max(xs) + min(xs)`` of two equal numbers keeps the derivative of their sum. A dict
+    gives one of its keys, not of its values: refused, naming the call at ``at``."""
     if not isinstance(iterable, (list, tuple)) and not hasattr(iterable, "shape"):
         name = "max" if greatest else "min"
         raise NoDerivativeRuleError(f"{name} of a {type(iterable).__name__}", Location.parse(at))
@@ -69,7 +73,34 @@ def extremum_position(iterable, greatest=True, at=None) -> int:
     for k, value in enumerate(iterable):
         if k == 0 or (value > best if greatest else value < best):
             position, best = k, value
-    return position
+    tied = [position]
+    for k in range(position + 1, len(iterable)):
+        if bool(iterable[k] == best):
+            tied.append(k)
+    return tied
+
+
+def unindex_shared(g, x, positions):
+    """The cotangent of the mean of ``x[k]`` over ``positions`` (distinct): ``g`` shared
+    equally among them (``max(xs)``'s tied extremes)."""
+    if len(positions) == 1:
+        return unindex(g, x, positions[0])
+    share = pytree.map_leaves(lambda v: v / len(positions), g)
+    out = unindex(share, x, positions[0])
+    for k in positions[1:]:
+        out = add(out, unindex(share, x, k))
+    return out
+
+
+def mean_at(dx, positions):
+    """The mean of ``dx[k]`` over ``positions``: the tangent of ``max(xs)``, whose tied
+    extremes share it (``extremum_positions``)."""
+    if len(positions) == 1:
+        return dx[positions[0]]
+    total = dx[positions[0]]
+    for k in positions[1:]:
+        total = add(total, dx[k])
+    return pytree.map_leaves(lambda v: v / len(positions), total)
 
 
 def prod_of_others(x, axis=None):
@@ -351,6 +382,17 @@ def running_maximum(array, axis=0):
 def running_minimum(array, axis=0):
     """``np.minimum.accumulate(array, axis)``: see ``running_maximum``."""
     return np.minimum.accumulate(array, axis=axis)
+
+
+def logaddexp_reduced(array, axis=0, keepdims=False):
+    """``np.logaddexp.reduce(array, axis, keepdims=keepdims)``, as the front end writes it
+    (``frontend.equivalents``): the primal its rules (``rules.reductions``) are registered for."""
+    return np.logaddexp.reduce(array, axis=axis, keepdims=keepdims)
+
+
+def logaddexp2_reduced(array, axis=0, keepdims=False):
+    """``np.logaddexp2.reduce(array, axis, keepdims=keepdims)``: see ``logaddexp_reduced``."""
+    return np.logaddexp2.reduce(array, axis=axis, keepdims=keepdims)
 
 
 def running_extremum_positions(ans, axis=0):
