@@ -95,3 +95,121 @@ def sinc_of_number(x):
 def test_sinc_checked_against_finite_differences_off_zero():
     x = np.array([0.05, 0.5, -1.3, 1.7, 3.2])
     srcgrad.check_grads(sum_of_sinc, [x], modes=("rev", "fwd"), order=2)
+
+
+# ------------------------------------------- eigh / svd / eig at a repeated eigenvalue
+
+from srcgrad.errors import NoDerivativeRuleError  # noqa: E402
+
+K3 = np.arange(9.0).reshape(3, 3) / 7.0
+
+
+def spectral_square(A):
+    S = 0.5 * (A + A.T)
+    w, V = np.linalg.eigh(S)
+    return np.sum(V @ np.diag(w**2) @ V.T * K3)
+
+
+def direct_square(A):
+    S = 0.5 * (A + A.T)
+    return np.sum(S @ S * K3)
+
+
+def eigenvalues_only(A):
+    S = 0.5 * (A + A.T)
+    w, V = np.linalg.eigh(S)
+    return np.sum(w**2) + np.sum(np.sin(w))
+
+
+def simple_eigenvector(A):
+    # reads only V[:, 0], whose eigenvalue (the smallest) is simple at diag(1, 3, 3)
+    S = 0.5 * (A + A.T)
+    w, V = np.linalg.eigh(S)
+    v = V[:, 0]
+    return np.sum(np.outer(v, v) * K3) + w[0]
+
+
+def scipy_spectral(A):
+    import scipy.linalg
+
+    S = 0.5 * (A + A.T)
+    w, V = scipy.linalg.eigh(S)
+    return np.sum(V @ np.diag(np.exp(w)) @ V.T * K3)
+
+
+def svd_reconstruction(A):
+    U, s, Vh = np.linalg.svd(A)
+    return np.sum(U @ np.diag(s**3) @ Vh * K3)
+
+
+def singular_values_only(A):
+    U, s, Vh = np.linalg.svd(A)
+    return np.sum(s**2)
+
+
+def eig_vectors(A):
+    w, V = np.linalg.eig(A)
+    return np.sum(V @ np.diag(w**2) @ np.linalg.inv(V) * K3)
+
+
+REPEATED = 2.0 * np.eye(3)
+SIMPLE_AND_REPEATED = np.diag([1.0, 3.0, 3.0])
+DISTINCT = np.array([[2.0, 0.3, -0.1], [0.3, 1.0, 0.2], [-0.1, 0.2, -0.5]])
+
+
+def refused(call, what="eigenvalue"):
+    with pytest.raises(NoDerivativeRuleError, match=rf"at a repeated {what} \([ws]\[\d\] == [ws]\[\d\]"):
+        call()
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_eigenvectors_at_a_repeated_eigenvalue_are_refused(mode):
+    # V diag(w**2) V^T is S @ S, whose gradient at 2 I is not diagonal: the dropped gap term
+    # gave its diagonal only (a finite, wrong gradient); now refused in both modes
+    true = srcgrad.grad(direct_square, mode=mode)(REPEATED)
+    assert np.any(true - np.diag(np.diag(true)) != 0)
+    refused(lambda: srcgrad.grad(spectral_square, mode=mode)(REPEATED))
+    refused(lambda: srcgrad.grad(scipy_spectral, mode=mode)(REPEATED))
+    # off the repeated eigenvalue it is the same gradient as S @ S's
+    np.testing.assert_allclose(
+        srcgrad.grad(spectral_square, mode=mode)(DISTINCT), srcgrad.grad(direct_square, mode=mode)(DISTINCT),
+        rtol=1e-10, atol=1e-12,
+    )
+
+
+def test_eigenvectors_at_a_repeated_eigenvalue_refused_in_second_order():
+    refused(lambda: srcgrad.hessian(spectral_square)(REPEATED))
+    # the eigenvalues' own second derivative needs the gap term too (sum(w**2) = |S|^2, whose
+    # hessian couples A[0, 1] with A[1, 0]: it came out 0)
+    refused(lambda: srcgrad.hessian(eigenvalues_only)(REPEATED))
+    srcgrad.check_grads(spectral_square, [DISTINCT], modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_eigenvalues_alone_at_a_repeated_eigenvalue_keep_their_gradient(mode):
+    # d/dA [sum(w**2) + sum(sin w)] = 2 S + V diag(cos w) V^T = (4 + cos 2) I at 2 I
+    gradient = srcgrad.grad(eigenvalues_only, mode=mode)(REPEATED)
+    np.testing.assert_allclose(gradient, (4.0 + np.cos(2.0)) * np.eye(3), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_an_eigenvector_of_a_simple_eigenvalue_beside_a_repeated_pair(mode):
+    # V[:, 0]'s eigenvalue 1 is simple: its derivative is there and checked by differences
+    srcgrad.check_grads(simple_eigenvector, [SIMPLE_AND_REPEATED], modes=(mode,))
+    # the repeated pair's columns are refused
+    refused(lambda: srcgrad.grad(spectral_square, mode=mode)(SIMPLE_AND_REPEATED))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_singular_vectors_at_a_repeated_singular_value_are_refused(mode):
+    refused(lambda: srcgrad.grad(svd_reconstruction, mode=mode)(REPEATED), "singular value")
+    # the singular values alone: d/dA sum(s**2) = 2 A
+    np.testing.assert_allclose(srcgrad.grad(singular_values_only, mode=mode)(REPEATED), 2 * REPEATED, atol=1e-12)
+    srcgrad.check_grads(svd_reconstruction, [DISTINCT], modes=(mode,))
+
+
+def test_real_eigenvectors_of_eig_at_a_repeated_eigenvalue_are_refused():
+    A = np.diag([2.0, 2.0, 1.0])
+    for mode in ("rev", "fwd"):
+        refused(lambda mode=mode: srcgrad.grad(eig_vectors, mode=mode)(A))
+
