@@ -15,6 +15,7 @@ import linecache
 import sys
 import textwrap
 import types
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -822,15 +823,26 @@ def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs
         slot = pipeline.forward_function(func, (n,))  # cached after the first call
         keyword = slot.tangent_names[n]
         _, unflatten = pytree.flatten(x, differentiable=False)
+        complex_entries = _complex_entries(x)
         entries = []
-        for unit in _units(x):  # one unit tangent per entry of x (a pytree's too)
+        for unit, is_complex_entry in zip(_units(x), complex_entries):  # one unit tangent per entry of x (a pytree's too)
             value, d = slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
             if has_aux:
                 aux = aux_of(value, f"{label}()")
                 value, d = value[0], d[0]
             _scalar_check(value, label)
+            if is_complex_entry:  # dL/dRe - i dL/dIm (reverse mode's convention), L = Re(output)
+                along_imaginary = slot.function(*args, **kwargs, **{keyword: unflatten(1j * unit)})[1]
+                if has_aux:
+                    along_imaginary = along_imaginary[0]
+                d = np.real(d) - 1j * np.real(along_imaginary)
             entries.append(d)
-        grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
+        if any(complex_entries):
+            with warnings.catch_warnings():  # (a real leaf beside a complex one: its entries are real)
+                warnings.simplefilter("ignore", getattr(np, "exceptions", np).ComplexWarning)
+                grads.append(unflatten(np.array(entries, dtype=complex).reshape(-1)))
+        else:
+            grads.append(unflatten(np.array(entries, dtype=float).reshape(-1)))
     result = tuple(grads) if as_tuple else grads[0]
     result = (value, result) if with_value else result
     return _with_aux(result, aux, with_value) if has_aux else result
@@ -1248,6 +1260,16 @@ def _check_float_output(out, func) -> None:
 
 def _size(tree) -> int:
     return sum(int(np.size(leaf)) for leaf in pytree.leaves(tree))
+
+
+def _complex_entries(tree) -> list[bool]:
+    """Per entry of ``tree``'s flat space, whether its leaf is complex (forward mode's
+    gradient moves it along the imaginary direction too)."""
+    return [
+        kind == "c"
+        for leaf in pytree.leaves(tree)
+        for kind in ["c" if isinstance(leaf, complex) else np.asarray(leaf).dtype.kind] * int(np.size(leaf))
+    ]
 
 
 def _units(tree):

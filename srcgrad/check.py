@@ -7,10 +7,18 @@ and forward mode ``jvp(u) == J u``. One comparison per mode exercises every
 entry of the Jacobian. For a scalar ``f`` the mode's ``grad`` (its own
 generated code: reverse mode in one body, forward mode per input) must give
 ``<grad, u> == J u`` too.
+
+Every evaluation (each difference and each of srcgrad's calls) gets its own deep copy of
+every argument, so ``f`` changing one in place does not move the next. A complex argument
+is moved along a complex direction (its real and imaginary parts both), and a cotangent
+``c`` is paired with it as ``Re(sum(c * u))``: srcgrad's convention (README) that a
+complex value's cotangent is dL/dRe - i dL/dIm, so ``grad(lambda z: np.sum(np.abs(z) **
+2))`` must be ``2 * np.conj(z)``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,14 +28,35 @@ from .core import pytree
 
 
 def _flat(x) -> np.ndarray:
-    """Every entry of a value or pytree in one vector (leaf order, as ``flatten``)."""
-    parts = [np.ravel(np.asarray(leaf, dtype=float)) for leaf in pytree.leaves(x)]
-    return np.concatenate(parts) if parts else np.zeros(0)
+    """Every entry of a value or pytree in one vector (leaf order, as ``flatten``); complex
+    where any entry is (never cast to float: the imaginary part is half of the check)."""
+    parts = [np.ravel(np.asarray(leaf)) for leaf in pytree.leaves(x)]
+    if not parts:
+        return np.zeros(0)
+    flat = np.concatenate(parts)
+    return flat.astype(np.result_type(flat.dtype, float), copy=False)
+
+
+def _pairing(a, b) -> float:
+    """``Re(sum(a * b))``: the change of the output that a cotangent ``a`` (srcgrad's
+    convention for a complex value: dL/dRe - i dL/dIm) predicts along ``b`` (its dual
+    pairing, without a conjugate); the dot product for real ones."""
+    return float(np.real(np.sum(a * b)))
+
+
+def _is_complex_leaf(v) -> bool:
+    return isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", "") == "c"
 
 
 def _random_like(x, rng):
-    """A random direction with the structure, shapes and float dtypes of ``x``."""
+    """A random direction with the structure, shapes and float dtypes of ``x``: complex
+    leaves get a random imaginary part too (each direction of the complex plane)."""
     def leaf(v):
+        if _is_complex_leaf(v):
+            if isinstance(v, complex) or np.ndim(v) == 0:
+                return complex(rng.standard_normal(), rng.standard_normal())
+            shape = np.shape(v)
+            return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(v.dtype)
         if isinstance(v, (float, int)) or np.ndim(v) == 0:
             return float(rng.standard_normal())
         return rng.standard_normal(np.shape(v)).astype(np.result_type(v, 1.0))
@@ -41,15 +70,28 @@ def _moved(x, u, scale):
     def leaf(a, d):
         if isinstance(a, float):
             return a + scale * float(d)
+        if isinstance(a, complex):
+            return a + scale * complex(d)
         return np.asarray(a + scale * d) if isinstance(a, np.ndarray) else a + scale * d
 
     return pytree.map_leaves(leaf, x, u)
 
 
+def _fresh(value):
+    """A deep copy of an argument, so that ``f`` changing it in place (``x *= 2``) changes
+    neither the caller's value nor the next evaluation's; a value that cannot be copied
+    is passed itself."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # (a module, a lock, an object refusing to be copied)
+        return value
+
+
 def _shift(args, positions, directions, scale):
-    moved = list(args)
+    """Fresh copies of every argument, the differentiated ones moved by ``scale`` along their direction."""
+    moved = [_fresh(a) for a in args]
     for k, u in zip(positions, directions):
-        moved[k] = _moved(args[k], u, scale)
+        moved[k] = _moved(moved[k], u, scale)
     return moved
 
 
@@ -80,7 +122,7 @@ def check_grads(
         raise ValueError(f"check_grads checks order 1 or 2, not {order}")
     if args is None:
         return lambda *args: check_grads(f, args, modes, order, wrt, eps, rtol, atol, seed)
-    args = list(args)
+    args = [_fresh(a) for a in args]  # (the caller's values are never passed to f)
     rng = np.random.default_rng(seed)
     positions = list(wrt) if wrt is not None else [
         k for k, a in enumerate(args) if api.is_float_tree(a)
@@ -97,27 +139,27 @@ def check_grads(
     for mode in modes:
         if mode == "rev":
             names = tuple(api.parameters(api.transformable(f))[k] for k in positions)
-            out, pullback = api.vjp(f, *args, wrt=names)
+            out, pullback = api.vjp(f, *_shift(args, (), (), 0.0), wrt=names)
             v = _random_like(out, rng)
             cotangents = pullback(v)
             cotangents = [pytree.like(c, args[k]) for c, k in zip(cotangents, positions)]
-            analytic = sum(float(_flat(c) @ _flat(u)) for c, u in zip(cotangents, directions))
-            expected = float(_flat(v) @ numeric)
+            analytic = sum(_pairing(_flat(c), _flat(u)) for c, u in zip(cotangents, directions))
+            expected = _pairing(_flat(v), numeric)
             what = "reverse-mode projection <pullback(v), u>"
             _compare_numbers(analytic, expected, rtol, atol, f, what, "<v, J u>")
         elif mode == "fwd":
             tangents = [None] * len(args)
             for k, u in zip(positions, directions):
                 tangents[k] = u
-            _, out_tangent = api.jvp(f, tuple(args), tuple(tangents))
+            _, out_tangent = api.jvp(f, tuple(_shift(args, (), (), 0.0)), tuple(tangents))
             _compare_vectors(_flat(out_tangent), numeric, rtol, atol, f, mode)
         else:
             raise ValueError(f"unknown mode {mode!r}; use 'rev' and/or 'fwd'")
         if scalar:
-            gradients = api.grad(f, wrt=tuple(positions), mode=mode)(*args)
-            analytic = sum(float(_flat(g) @ _flat(u)) for g, u in zip(gradients, directions))
+            gradients = api.grad(f, wrt=tuple(positions), mode=mode)(*_shift(args, (), (), 0.0))
+            analytic = sum(_pairing(_flat(g), _flat(u)) for g, u in zip(gradients, directions))
             what = f"grad(mode={mode!r}) projection <grad, u>"
-            _compare_numbers(analytic, float(numeric[0]), rtol, atol, f, what, "J u")
+            _compare_numbers(analytic, float(np.real(numeric[0])), rtol, atol, f, what, "Re J u")
 
 
 def _compare_numbers(analytic: float, expected: float, rtol, atol, f, what: str, numeric: str) -> None:
@@ -151,9 +193,8 @@ def _compare_vectors(analytic, numeric, rtol, atol, f, mode):
 def _check_second_order(f, args, positions, directions, rng, eps, rtol, atol) -> None:
     """Hessian-vector products (forward over reverse) against differences of gradients."""
     for k, u in zip(positions, directions):
-        hv = api.hvp(f, wrt=k)(*args, u)
+        hv = api.hvp(f, wrt=k)(*_shift(args, (), (), 0.0), u)
         gradient = api.grad(f, wrt=k)
-        plus, minus = list(args), list(args)
-        plus[k], minus[k] = _moved(args[k], u, eps), _moved(args[k], u, -eps)
+        plus, minus = _shift(args, [k], [u], eps), _shift(args, [k], [u], -eps)
         numeric = (_flat(gradient(*plus)) - _flat(gradient(*minus))) / (2 * eps)
         _compare_vectors(_flat(hv), numeric, rtol * 10, atol * 10, f, "second-order")

@@ -10,8 +10,10 @@ entry off the diagonal counts twice (``sg.one_triangle_adjoint``). For a
 matrix built symmetric this is the same gradient as the symmetric convention;
 for one filled in one triangle it is the right one.
 
-Eigen- and singular-vector derivatives need distinct eigen/singular values;
-equal ones give the gap term a zero (``sg.inverse_gaps``) instead of infinity.
+Eigen- and singular-vector derivatives need distinct eigen/singular values: at a
+repeated one the vectors have no derivative, so a nonzero cotangent of them is refused
+(``sg.refuse_repeated``), and so is reading their tangent's columns that the
+direction splits (``sg.split_tangent``); the eigenvalues alone keep theirs.
 """
 
 import numpy as np
@@ -120,7 +122,7 @@ def cholesky_jvp(da, ans, a, *, upper=False):
 def eigh(g, ans, a, UPLO="L"):
     """ga = V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]), on UPLO's triangle."""
     w = sg.real_only(a, "np.linalg.eigh", ans[0])
-    return sg.eigh_adjoint(sg.part(g, ans, 0), sg.part(g, ans, 1), w, ans[1], UPLO.upper() == "L")
+    return sg.eigh_adjoint(sg.part(g, ans, 0), g[1], w, ans[1], UPLO.upper() == "L")
 
 
 @defjvp(np.linalg.eigh)
@@ -150,7 +152,7 @@ def eig(g, ans, a):
     w = sg.real_only(a, "np.linalg.eig", ans[0])
     v = ans[1]
     gw = sg.part(g, ans, 0)
-    gv = sg.part(g, ans, 1)
+    gv = sg.refuse_repeated(w, sg.part(g, ans, 1), "np.linalg.eig")
     gv_perp = gv - v * np.sum(v * gv, axis=-2, keepdims=True)
     vinvt = sg.mT(np.linalg.inv(v))
     inner = vinvt * gw[..., None, :] + vinvt @ (sg.inverse_gaps(w) * (sg.mT(v) @ gv_perp))
@@ -164,7 +166,8 @@ def eig_jvp(da, ans, a):
     v = ans[1]
     s = np.linalg.inv(v) @ da @ v
     dv = v @ (sg.inverse_gaps(w) * s)
-    return np.diagonal(s, 0, -2, -1), dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    return np.diagonal(s, 0, -2, -1), sg.split_tangent(dv, w, s, "np.linalg.eig")
 
 
 @defvjp(np.linalg.eigvals)

@@ -225,7 +225,7 @@ def eigh(
     with ``eigvals_only=True``. ``b`` and the subsets are refused at run time."""
     wv = sg.scipy_eigh_factors(ans, a, b, lower, eigvals_only, subset_by_index, subset_by_value)
     gwv = sg.scipy_eigh_cotangents(g, wv, eigvals_only)
-    return sg.eigh_adjoint(gwv[0], gwv[1], wv[0], wv[1], lower)
+    return sg.eigh_adjoint(gwv[0], gwv[1], wv[0], wv[1], lower, "scipy.linalg.eigh")
 
 
 @defjvp(linalg.eigh)
@@ -234,7 +234,7 @@ def eigh_jvp(
     check_finite=True, subset_by_index=None, subset_by_value=None, driver=None,
 ):  # fmt: skip
     wv = sg.scipy_eigh_factors(ans, a, b, lower, eigvals_only, subset_by_index, subset_by_value)
-    return sg.scipy_eigh_tangent(sg.eigh_tangents(da, wv[0], wv[1], lower), eigvals_only)
+    return sg.scipy_eigh_tangent(sg.eigh_tangents(da, wv[0], wv[1], lower, "scipy.linalg.eigh"), eigvals_only)
 
 
 @defvjp(linalg.svd)
@@ -255,7 +255,7 @@ def eigvalsh(
 ):  # fmt: skip
     """``eigh`` with ``eigvals_only=True`` (its refusals too): ga = V diag(g) V^T."""
     wv = sg.scipy_eigh_factors(ans, a, b, lower, True, subset_by_index, subset_by_value, "eigvalsh")
-    return sg.eigh_adjoint(g, sg.zeros_like(wv[1]), wv[0], wv[1], lower)
+    return sg.eigh_adjoint(g, None, wv[0], wv[1], lower, "scipy.linalg.eigvalsh")
 
 
 @defjvp(linalg.eigvalsh)
@@ -264,7 +264,7 @@ def eigvalsh_jvp(
     subset_by_index=None, subset_by_value=None, driver=None,
 ):  # fmt: skip
     wv = sg.scipy_eigh_factors(ans, a, b, lower, True, subset_by_index, subset_by_value, "eigvalsh")
-    return sg.eigh_tangents(da, wv[0], wv[1], lower)[0]
+    return sg.eigh_tangents(da, wv[0], wv[1], lower, "scipy.linalg.eigvalsh")[0]
 
 
 @defvjp(linalg.svdvals)

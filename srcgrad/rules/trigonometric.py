@@ -136,8 +136,9 @@ def rad2deg_jvp(dx, ans, x):
 
 @defvjp(np.sinc)
 def sinc(g, ans, x):
-    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x is 0 at 0
-    (a helper, whose own forward rule keeps the second derivative right at 0 too)."""
+    """sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x, by its power
+    series for |x| < 1 where that cancels (a helper, whose own forward rule keeps the second
+    derivative right near 0 too)."""
     return g * sg.sinc_slope(x)
 
 

@@ -151,9 +151,48 @@ def slogdet_tangent(da, a, sign, at=None):
 
 
 def inverse_gaps(w):
-    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values)."""
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (and for equal values:
+    callers refuse where such a 0 would stand for the infinite term, ``refuse_repeated``)."""
     gaps = w[..., None, :] - w[..., :, None]
     return gaps / (gaps**2 + (gaps == 0))
+
+
+def repeated_pairs(w):
+    """``R[..., i, j]``: ``w[i] == w[j]`` for ``i != j`` (a repeated eigen/singular value)."""
+    equal = w[..., None, :] == w[..., :, None]
+    return np.triu(equal, 1) | np.tril(equal, -1)  # (no host array: a device array stays one)
+
+
+def _repeated_value(name, what, w, pairs, at):
+    """The refusal of ``name``'s vectors at a repeated eigen/singular value (the first pair
+    in ``pairs``): they have no derivative there, and the gap term is infinite."""
+    index = tuple(int(i) for i in np.argwhere(pairs)[0])
+    *stack, i, j = index
+    letter = "w" if what == "eigenvalue" else "s"
+    where = f"{letter}[{', '.join(map(str, [*stack, i]))}] == {letter}[{', '.join(map(str, [*stack, j]))}]"
+    vectors = "eigenvectors" if what == "eigenvalue" else "singular vectors"
+    return NoDerivativeRuleError(
+        f"{name} at a repeated {what} ({where} == {float(w[(*stack, i)])!r}): its {vectors} "
+        f"have no derivative there", Location.parse(at),
+        fix=f"use only the {what}s (a symmetric function of them, e.g. np.sum(w), has a first derivative there), "
+        f"differentiate a function of the matrix that has a rule of its own (scipy.linalg.expm, sqrtm, "
+        f"logm; A @ A for V diag(w**2) V^T), or move the point off the repeated {what} (a small perturbation)",
+    )
+
+
+def refuse_repeated(w, cotangent, name, what="eigenvalue", at=None):
+    """Refuse a cotangent of the vectors (their columns) with a nonzero entry in a column
+    whose value ``w[j]`` is repeated: the gap term 1 / (w[j] - w[i]) is infinite there, and
+    the entry of V^T gV it multiplies may be 0 at the point yet not nearby
+    (``V diag(w**2) np.linalg.inv(V)`` from eig sends (w[j]**2 - w[i]**2) K[i, j]), so only
+    a zero column is taken as no cotangent. Returns ``cotangent``. (A column that is 0
+    though V is used, as from ``V diag(w) V^T`` at w == 0, cannot be told from an unused one.)"""
+    pairs = repeated_pairs(w)
+    if np.any(pairs):
+        hit = pairs & np.any(cotangent != 0, axis=-2)[..., None, :]
+        if np.any(hit):
+            raise _repeated_value(name, what, w, hit, at)
+    return cotangent
 
 
 def solve_rhs_is_vector(a, b) -> bool:
@@ -214,27 +253,21 @@ def svd_tangent(du, ds, dvh, ans, compute_uv=True, name="np.linalg.svd", at=None
     reverse mode refuses a cotangent on them."""
     if not compute_uv:
         return ds
-    if np.shape(ans[0]) != np.shape(du):
+    if np.shape(ans[0]) != du.shape:
         du = ThinPartTangent(du, np.shape(ans[0]), -1, at, name)
-    if np.shape(ans[2]) != np.shape(dvh):
+    if np.shape(ans[2]) != dvh.shape:
         dvh = ThinPartTangent(dvh, np.shape(ans[2]), -2, at, name)
     return du, ds, dvh
 
 
-class ThinPartTangent:
-    """A tangent known on its first ``k`` entries along ``axis`` only (the thin part of a
-    full SVD factor): indexing within them gives a plain array; reading any other entry,
-    or using the whole (arithmetic, NumPy functions, conversion to an array), raises
-    NoDerivativeRuleError naming the ``svd`` call."""
+class PartlyKnownTangent:
+    """A tangent whose entries under ``unknown`` have no value (an eigenvector's at a
+    repeated eigenvalue): indexing only known entries gives a plain array; reading any
+    other, or using the whole (arithmetic, NumPy functions, conversion to an array),
+    raises ``error`` (a NoDerivativeRuleError naming the call)."""
 
-    def __init__(self, thin, shape, axis, at, name="np.linalg.svd"):
-        self._full = np.zeros(shape, np.result_type(thin))
-        self._unknown = np.ones(shape, bool)
-        k = np.shape(thin)[axis]
-        known = (..., slice(None), slice(0, k)) if axis == -1 else (..., slice(0, k), slice(None))
-        self._full[known] = thin
-        self._unknown[known] = False
-        self._at, self._name = at, name
+    def __init__(self, full, unknown, error):
+        self._full, self._unknown, self._error = full, unknown, error
 
     @property
     def shape(self):
@@ -242,38 +275,91 @@ class ThinPartTangent:
 
     def __getitem__(self, index):
         if np.any(self._unknown[index]):
-            raise _extra_singular_vectors(self._at, self._name)
+            raise self._error
         return self._full[index]
 
     def _refuse(self, *args, **kwargs):
-        raise _extra_singular_vectors(self._at, self._name)
+        raise self._error
 
     __array__ = __array_ufunc__ = __array_function__ = __setitem__ = __iter__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
     __matmul__ = __rmatmul__ = __neg__ = _refuse
 
 
-def eigh_adjoint(gw, gv, w, v, lower=True):
+class ThinPartTangent(PartlyKnownTangent):
+    """A tangent known on its first ``k`` entries along ``axis`` only (the thin part of a
+    full SVD factor): reading any other entry refuses naming the ``svd`` call. ``thin`` may
+    itself be a ``PartlyKnownTangent`` (at a repeated singular value): its unknown entries
+    refuse with its own error."""
+
+    def __init__(self, thin, shape, axis, at, name="np.linalg.svd"):
+        partly = isinstance(thin, PartlyKnownTangent)
+        known_part = thin._full if partly else thin
+        full = np.zeros(shape, np.result_type(known_part))
+        unknown = np.ones(shape, bool)
+        k = np.shape(known_part)[axis]
+        known = (..., slice(None), slice(0, k)) if axis == -1 else (..., slice(0, k), slice(None))
+        full[known] = known_part
+        unknown[known] = False
+        super().__init__(full, unknown, _extra_singular_vectors(at, name))
+        self._split = np.zeros(shape, bool)
+        if partly:
+            self._split[known] = thin._unknown
+            self._split_error = thin._error
+
+    def __getitem__(self, index):
+        if not np.any(self._unknown[index]) and np.any(self._split[index]):
+            raise self._split_error
+        return super().__getitem__(index)
+
+
+def eigh_adjoint(gw, gv, w, v, lower=True, name="np.linalg.eigh", at=None):
     """The cotangent of the matrix whose ``lower`` (or upper) triangle ``eigh`` read, from
-    those of ``w`` and ``v``: V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i])."""
+    those of ``w`` and ``v``: V (diag(gw) + F * (V^T gV)) V^T, F[i, j] = 1 / (w[j] - w[i]);
+    a nonzero gV is refused at a repeated eigenvalue (``refuse_repeated``). ``gv`` None: V unused."""
     vt = mT(v)
-    ga = (v * gw[..., None, :]) @ vt + v @ (inverse_gaps(w) * (vt @ gv)) @ vt
+    ga = (v * gw[..., None, :]) @ vt
+    if gv is not None:
+        refuse_repeated(w, gv, name, at=at)
+        ga = ga + v @ (inverse_gaps(w) * (vt @ gv)) @ vt
     return one_triangle_adjoint(ga, lower)
 
 
-def eigh_tangents(da, w, v, lower=True):
+def eigh_tangents(da, w, v, lower=True, name="np.linalg.eigh", at=None):
     """The tangents of ``eigh``'s ``(w, v)``: dw = diag(V^T da V), dV = V (F * (V^T da V)),
-    ``da`` read from the triangle ``eigh`` read."""
+    ``da`` read from the triangle ``eigh`` read. At a repeated eigenvalue that ``da`` splits
+    (``(V^T da V)[i, j] != 0``), dV's columns ``i`` and ``j`` have no value: reading them
+    is refused (``PartlyKnownTangent``); w's tangent stays."""
     s = mT(v) @ symmetric_read(da, lower) @ v
-    return np.diagonal(s, 0, -2, -1), v @ (inverse_gaps(w) * s)
+    return np.diagonal(s, 0, -2, -1), split_tangent(v @ (inverse_gaps(w) * s), w, s, name, at=at)
+
+
+def split_tangent(dv, w, s, name, at=None):
+    """``dv``, the tangent of eigenvectors from ``V (F * s)``, or where a repeated eigenvalue
+    pair ``(i, j)`` has ``s[..., i, j] != 0`` (the direction splits it) a
+    ``PartlyKnownTangent`` whose columns that pair reaches refuse to be read."""
+    split = repeated_pairs(w) & (s != 0)
+    if not np.any(split):
+        return dv
+    return PartlyKnownTangent(dv, _split_columns(split, dv.shape[-2]), _repeated_value(name, "eigenvalue", w, split, at))
+
+
+def _split_columns(split, rows):
+    """The mask, shaped like the vectors, of the columns ``j`` that a split pair ``(i, j)``
+    reaches (dV[:, j] = sum_i V[:, i] F[i, j] S[i, j])."""
+    columns = np.any(split, axis=-2)
+    return np.broadcast_to(columns[..., None, :], split.shape[:-2] + (rows, split.shape[-1]))
 
 
 def svd_adjoint(g, ans, a, compute_uv=True, name="np.linalg.svd", at=None):
     """The cotangent of ``a`` in an SVD (NumPy's or SciPy's) from that of its result:
-    Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2)."""
+    Townsend (2016), for distinct nonzero singular values; F[i, j] = 1 / (s[j]^2 - s[i]^2).
+    A nonzero cotangent of U or Vh at a repeated singular value is refused, as in ``eigh_adjoint``."""
     u, s, vh = svd_factors(ans, a, compute_uv)
     gu, gs, gvh = svd_cotangents(g, (u, s, vh), compute_uv, name, at=at)
     f = inverse_gaps(s**2)
+    refuse_repeated(s, gu, name, "singular value", at)
+    refuse_repeated(s, mT(gvh), name, "singular value", at)
     j = f * (mT(u) @ gu - mT(gu) @ u)
     k = f * (vh @ mT(gvh) - gvh @ mT(vh))
     core = u @ (j * s[..., None, :] + s[..., :, None] * k) @ vh + (u * gs[..., None, :]) @ vh
@@ -284,16 +370,27 @@ def svd_adjoint(g, ans, a, compute_uv=True, name="np.linalg.svd", at=None):
 
 def svd_tangent_of(da, ans, a, compute_uv=True, name="np.linalg.svd", at=None):
     """The tangent of an SVD result: dP = U^T da V, ds = diag(dP),
-    dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s, dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s."""
+    dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V / s, dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U / s.
+    At a repeated singular value that ``da`` splits, the columns of dU (rows of dVh) it
+    reaches have no value: reading them is refused (``PartlyKnownTangent``)."""
     u, s, vh = svd_factors(ans, a, compute_uv)
     v = mT(vh)
     f = inverse_gaps(s**2)
     dp = mT(u) @ da @ v
-    du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * mT(dp)))
-    dv = v @ (f * (s[..., :, None] * dp + mT(dp) * s[..., None, :]))
-    du_out = (da @ v - u @ dp) / s[..., None, :]
-    dv_out = (mT(da) @ u - v @ mT(dp)) / s[..., None, :]
-    return svd_tangent(du + du_out, np.diagonal(dp, 0, -2, -1), mT(dv + dv_out), ans, compute_uv, name, at=at)
+    cu = dp * s[..., None, :] + s[..., :, None] * mT(dp)
+    cv = s[..., :, None] * dp + mT(dp) * s[..., None, :]
+    du = u @ (f * cu) + (da @ v - u @ dp) / s[..., None, :]
+    dvh = mT(v @ (f * cv) + (mT(da) @ u - v @ mT(dp)) / s[..., None, :])
+    pairs = repeated_pairs(s) if compute_uv else False
+    if np.any(pairs):
+        split_u, split_v = pairs & (cu != 0), pairs & (cv != 0)
+        if np.any(split_u):
+            error = _repeated_value(name, "singular value", s, split_u, at)
+            du = PartlyKnownTangent(du, _split_columns(split_u, np.shape(du)[-2]), error)
+        if np.any(split_v):
+            error = _repeated_value(name, "singular value", s, split_v, at)
+            dvh = PartlyKnownTangent(dvh, np.swapaxes(_split_columns(split_v, np.shape(dvh)[-1]), -1, -2), error)
+    return svd_tangent(du, np.diagonal(dp, 0, -2, -1), dvh, ans, compute_uv, name, at=at)
 
 
 def qr_square_r(ans, mode="reduced", at=None):

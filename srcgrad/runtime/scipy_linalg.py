@@ -233,11 +233,12 @@ def scipy_eigh_factors(
 
 
 def scipy_eigh_cotangents(g, wv, eigvals_only=False):
-    """The cotangents of ``(w, v)``, zeros for an unused one (all of v's with ``eigvals_only``)."""
+    """The cotangents of ``(w, v)``: zeros for an unused w, None for an unused v (always with
+    ``eigvals_only``; ``eigh_adjoint`` refuses v's at a repeated eigenvalue)."""
     if eigvals_only:
-        return g, zeros_like(wv[1])
+        return g, None
     gw, gv = g
-    return (zeros_like(wv[0]) if gw is None else gw), (zeros_like(wv[1]) if gv is None else gv)
+    return (zeros_like(wv[0]) if gw is None else gw), gv
 
 
 def scipy_eigh_tangent(dwv, eigvals_only=False):
