@@ -324,7 +324,7 @@ def _build_fused(
             real_numbers=scalar and not _holds_complex(p.namespace.values),
         )
         body = spread_uniform_seeds(body, p.namespace.values)
-    fn = _function(fn_name, p.fn.args, body)
+    fn = _function(fn_name, p.fn.args, _apart_where_shared(body))
     trace.record("optimize", func, kind, lambda: trace.print_functions([fn]))
     wrt_text = ", ".join(wrt)
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {name} with respect to {wrt_text}."
@@ -338,6 +338,42 @@ def _build_fused(
         namespace[fn_name], printed.source, filename, printed.origins, p.parsed.filename,
         p.parsed.lines,
     )
+
+
+def _apart_where_shared(body: list) -> list:
+    """``body``, whose return's ``sg.apart((ba, bb))`` is the plain tuple where the code
+    surely makes all but one of them an array of its own (``_fresh_but_one``)."""
+    for node in gast.walk(body[-1]):
+        for field in ("elts", "value"):
+            parts = getattr(node, field, None)
+            for k, part in enumerate(parts if isinstance(parts, list) else [parts]):
+                if (isinstance(part, gast.Call) and isinstance(part.func, gast.Attribute) and part.func.attr == "apart"
+                        and _fresh_but_one(part.args[0].elts, body[:-1])):
+                    if isinstance(parts, list):
+                        parts[k] = part.args[0]
+                    else:
+                        setattr(node, field, part.args[0])
+    return body
+
+
+def _fresh_but_one(gradients: list, reverse: list) -> bool:
+    """Whether all but one of the returned ``gradients`` are surely arrays of their own: the
+    ``reverse`` sweep binds each last by arithmetic (``bx = bx + g * y``), which makes a new
+    array. Else ``sg.apart`` copies one that is another's (``sg.unbroadcast(g, a)`` is ``g``
+    itself where the shapes agree)."""
+    names = [g.id for g in gradients if isinstance(g, gast.Name)]
+    made = dict.fromkeys(names, False)  # name -> whether its last binding is arithmetic
+    for s in reverse:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id in made:
+            made[s.targets[0].id] = len(s.targets) == 1 and isinstance(s.value, (gast.BinOp, gast.UnaryOp))
+            continue
+        for node in gast.walk(s):  # a binding inside a block, or in a tuple (not `bx[i] = v`)
+            if isinstance(node, (gast.Assign, gast.For)):
+                for t in node.targets if isinstance(node, gast.Assign) else [node.target]:
+                    for n in t.elts if isinstance(t, (gast.Tuple, gast.List)) else [t]:
+                        if isinstance(n, gast.Name) and n.id in made:
+                            made[n.id] = False
+    return len(set(names)) == len(gradients) and len(gradients) - sum(made.values()) <= 1
 
 
 def _returned(gradient, output, with_value: bool, aux: str | None):
