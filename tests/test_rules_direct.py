@@ -880,6 +880,7 @@ CHECKED_ELSEWHERE = {
     sg.replaced: "tests/test_gaps21.py (dataclasses.replace: dataclass instances in and out)",
     np.arange: "tests/test_session26_fixes.py (a differentiated start or step is refused)",
     sg.variables_as_rows: "tests/test_session27_calls.py (np.cov(x, y) and np.corrcoef(x, y), which use it)",
+    srcgrad.flatten: "tests/test_session28_api.py (a pytree in; a vector and its unflatten out)",
 }
 
 

@@ -598,7 +598,7 @@ def _arguments_written(fn, ops, params) -> tuple[set, set]:
     arrays = {p for p in arrays & set(params) if not any(_may_hold(d) for d in defs.get(p, []))}
     held = set(params) - arrays
     views = {n for n in written.copied if held & (written.classes.get(n, frozenset()) | {n})}
-    return views, mutated | written.classes.keys()
+    return views, mutated
 
 
 def _view_read(s, op: Operation, views) -> gast.stmt:

@@ -915,6 +915,13 @@ def jit_runtime() -> types.ModuleType:
             return lambda y, dy, name: dy
         return None
 
+    apart = helper(in_place.apart)
+
+    @overload(apart)
+    def _apart(gradients):
+        # (compiled code returns the tuple as it is: see the README's srcgrad.jit)
+        return lambda gradients: gradients
+
     in_place_result = helper(in_place.in_place_result)
     broadcast_message = "srcgrad.jit: an in-place update whose value broadcasts its target to more entries"
 

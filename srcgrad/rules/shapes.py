@@ -698,4 +698,4 @@ def flatten(g, ans, tree, *, differentiable=True):
 
 @defjvp(pytree.flatten)
 def flatten_jvp(dtree, ans, tree, *, differentiable=True):
-    return pytree.flatten(pytree.like(dtree, tree), differentiable=False)[0], None
+    return sg.flat_tangent(dtree, tree), None

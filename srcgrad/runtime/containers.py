@@ -23,9 +23,11 @@ from ..core.pytree import (
     class_field_names,
     construction_changes_values,
     field_names,
+    flatten,
     is_container,
     is_namedtuple,
     is_record_instance,
+    like,
     rebuild,
 )
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
@@ -596,3 +598,8 @@ def users_get_refused(d, at=None):
         f"`.get(...)` of a `{type(d).__name__}` object", Location.parse(at),
         fix="its class's own `get` runs there, not a dict's: pass a dict, or read the value by key",
     )
+
+
+def flat_tangent(dtree, tree):
+    """The tangent of ``srcgrad.flatten(tree)``'s vector: ``dtree``'s leaves, in that order."""
+    return flatten(like(dtree, tree), differentiable=False)[0]
