@@ -139,7 +139,7 @@ class ForwardTransformer(JumpEdges):
         self._tangents = _TangentNames()  # primal name -> its tangent's name
         self.needs_definition: set[str] = set()  # read to shape a zero where maybe unbound
         self.copied = _name_copies(self.fn)  # name -> the names `b = a` may give its tangent to
-        self.copied_views, self.written_arguments = _arguments_written(self.fn, self.ops, self.params)
+        self.copied_views = _argument_views_copied(self.fn, self.ops, self.params)
 
     def tangent(self, name: str) -> str:
         if name not in self._tangents:
@@ -175,7 +175,7 @@ class ForwardTransformer(JumpEdges):
             out_tangent = tp.expr("sg.zeros_like(y)", sg=self.sg(), y=output)
         undefined = (self.needs_definition - set(self.params)) & bound_names(self.fn)  # (not a global list)
         prefix = [tp.assign(v, tp.const(None)) for v in sorted(undefined)]
-        prefix += self.argument_copies(self.written_arguments)
+        prefix += self.argument_copies(mutated_names(self.fn, self.ops))
         return ForwardCode(_argument_checks_first(prefix, out), output, out_tangent, tangents)
 
     # -- statements ------------------------------------------------------------------
@@ -577,15 +577,14 @@ def _static_object(node, namespace: dict):
     return None
 
 
-def _arguments_written(fn, ops, params) -> tuple[set, set]:
-    """The names whose views forward mode reads as copies, and the arguments it copies.
+def _argument_views_copied(fn, ops, params) -> set:
+    """The names whose views forward mode reads as copies.
 
     An argument written into is copied, but a list's or dict's copy still holds the caller's
     arrays: a view of one written later (`w = ps[1]; w[0] = v`) is read as a copy, as reverse
     mode reads it, where the memory may be an argument that no ufunc reads (an array, copied
     whole, holds no caller's memory). Else each ``jvp`` column would see the last one's write."""
-    mutated = mutated_names(fn, ops)
-    written = written_memory(fn, ops, mutated)
+    written = written_memory(fn, ops, mutated_names(fn, ops))
     defs: dict[str, list] = {}  # what binds each name anew (not a write into it)
     for a in assignments(fn.body):
         if ops[id(a)].kind not in ("store", "append", "pop"):
@@ -597,8 +596,7 @@ def _arguments_written(fn, ops, params) -> tuple[set, set]:
     }
     arrays = {p for p in arrays & set(params) if not any(_may_hold(d) for d in defs.get(p, []))}
     held = set(params) - arrays
-    views = {n for n in written.copied if held & (written.classes.get(n, frozenset()) | {n})}
-    return views, mutated
+    return {n for n in written.copied if held & (written.classes.get(n, frozenset()) | {n})}
 
 
 def _view_read(s, op: Operation, views) -> gast.stmt:
