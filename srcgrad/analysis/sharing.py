@@ -168,6 +168,9 @@ class Sync:
     # across a lost link: (the link to it or None, a name the update may reach but not be
     # carried to), each refused at run time if the links there are real
     beyond: list = field(default_factory=list)
+    # the lost links between old memories that the walk to the names beyond went through: a
+    # name is reached only where real ones join the memory it is linked to to ``dst``'s
+    walked: tuple = ()
     # (the share the path came into the container ``src`` by, ``share``): leaving by a slot
     # that may not be the one written, the sync runs only where it is (``sg.same_slot``)
     slot_test: tuple | None = None
@@ -359,14 +362,14 @@ class SharingFacts(Problem):
         while todo:
             n = todo.pop()
             for sh in facts.values():
-                if sh.how == "same" and n in (sh.ref, sh.base) and _other_end(sh, n) not in reached:
-                    reached.add(_other_end(sh, n))
-                    todo.append(_other_end(sh, n))
+                if sh.how == "same" and n in (sh.ref, sh.base) and other_end(sh, n) not in reached:
+                    reached.add(other_end(sh, n))
+                    todo.append(other_end(sh, n))
         changed = {
             k: replace(sh, stale=True) for k, sh in facts.items()
             if sh.how == "same" and not sh.stale and sh.ref in reached
             and (
-                (name in (sh.ref, sh.base) and _other_end(sh, name) not in live)
+                (name in (sh.ref, sh.base) and other_end(sh, name) not in live)
                 or (sh.ref in synced) != (sh.base in synced)
             )
         }
@@ -385,12 +388,12 @@ class SharingFacts(Problem):
         round a loop, and link names that shared different ones: false refusals.)
         """
         shares = [sh for sh in facts.values() if (sh.ref == name) != (sh.base == name)]  # (not a share with itself)
-        if len({_other_end(sh, name) for sh in shares}) < 2 and not _twice_in(shares):
+        if len({other_end(sh, name) for sh in shares}) < 2 and not _twice_in(shares):
             return {}
         same: dict[str, list] = {}
         for sh in shares:
             if sh.how == "same":
-                same.setdefault(_other_end(sh, name), []).append(sh)
+                same.setdefault(other_end(sh, name), []).append(sh)
         # names that were `name`'s very object still are one another's: `b = a; c = a; a = ...`
         # leaves `c = b`, which an update of either can be carried across (where both were:
         # made whatever the certainty, so that the facts only grow as a loop is solved)
@@ -673,8 +676,8 @@ class SyncPlanner:
             plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
             crossings = list(walk_syncs(plan))
         _slots_missed(self, s, facts, name if came_by is not None else None, crossings)
-        for sync in crossings:  # the lost links crossed, and those beyond: their flags are read
-            for link in (sync.share, *(b for b, _ in sync.beyond)):
+        for sync in crossings:  # the lost links crossed, those beyond and between: their flags are read
+            for link in (sync.share, *(b for b, _ in sync.beyond), *sync.walked):
                 if link is not None and link.how == "lost":
                     self.use_lost(link)
         if plan:
@@ -728,20 +731,20 @@ class SyncPlanner:
                 if not _back_into_slot(share, src, dst, self.containers):
                     continue
                 # the names that are the container itself (`M = L`) see the store: told again
-                path = path - {_other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
+                path = path - {other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
             if share.how == "lost":
                 # no assignment carries the write across: it is refused at run time if it
                 # reaches, that way, a name that matters (one past the old memories `dst` leads to)
                 beyond = self.beyond_lost_link(share, dst, around, live, seen, memo)
                 if beyond:
-                    syncs.append(Sync(share, src, dst, [], beyond=beyond))
+                    syncs.append(Sync(share, src, dst, [], beyond=beyond, walked=self.walked(share, dst, memo)))
                 continue
             if share.how == "opaque":
                 # it matters if `dst` is read later, or shares memory, through another
                 # link, with a name off this path that is (or that leads to one that is)
                 if dst not in live and not any(
-                    other is not share and _other_end(other, dst) not in seen
-                    and _other_end(other, dst) in memo["reaching"]
+                    other is not share and other_end(other, dst) not in seen
+                    and other_end(other, dst) in memo["reaching"]
                     for other in around.get(dst, ())
                 ) and not (src == memo.get("slots_of") and _views_beyond(dst, src, around, self.containers)):
                     continue
@@ -795,18 +798,26 @@ class SyncPlanner:
         too, the same list each time (never changed)."""
         found = memo.setdefault("beyond_path", {})
         if (id(link), dst, seen) not in found:
-            walks = memo.setdefault("beyond", {})
-            if (id(link), dst) not in walks:
-                walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
+            walk = self._walk(link, dst, around, live, memo)[0]
             leads: dict = {}  # (a name, inside) -> whether it leads off the path (asked once here)
-            for _, at, read, inside in walks[id(link), dst]:
+            for _, at, read, inside in walk:
                 if not read and at not in seen and (at, inside) not in leads:
                     leads[at, inside] = _leads_off_path(at, inside, around, live, seen, memo, self.containers)
             found[id(link), dst, seen] = [
-                (through, at) for through, at, read, inside in walks[id(link), dst]
-                if at not in seen and (read or leads[at, inside])
+                (through, at) for through, at, read, inside in walk if at not in seen and (read or leads[at, inside])
             ]
         return found[id(link), dst, seen]
+
+    def _walk(self, link: Share, dst: str, around, live, memo: dict) -> tuple:
+        """``_old_memory_walk`` from ``dst`` across ``link``, once per update."""
+        walks = memo.setdefault("beyond", {})
+        if (id(link), dst) not in walks:
+            walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
+        return walks[id(link), dst]
+
+    def walked(self, link: Share, dst: str, memo: dict) -> tuple:
+        """The links between old memories the walk beyond ``link`` went through (``Sync.walked``)."""
+        return memo["beyond"][id(link), dst][1]
 
     def use_lost(self, link: Share) -> None:
         """A lost link some update asks about, and the shares it was lost from: their flags
@@ -1095,16 +1106,17 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
                 continue
             if held and not _equal_index(slot.index, share.index):
                 return None
-            dst = _other_end(share, src)
+            dst = other_end(share, src)
             if dst == root:
                 if _back_into_slot(share, src, dst, planner.containers):
                     return None
                 continue
             if share.how == "lost":
-                ends.add(Sync(share, src, dst, []), planner.beyond_lost_link(share, dst, around, live, seen, memo))
+                beyond = planner.beyond_lost_link(share, dst, around, live, seen, memo)
+                ends.add(Sync(share, src, dst, [], walked=planner.walked(share, dst, memo)), beyond)
                 continue
             if share.how == "opaque":
-                if dst in live or any(other is not share and _other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
+                if dst in live or any(other is not share and other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
                     ends.add(Sync(share, src, dst, []), [])
                 continue
             same = share.how == "same" and written and not share.stale
@@ -1270,14 +1282,18 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     return most[0]
 
 
-def _old_memory_walk(link: Share, dst: str, around: dict, live, containers) -> list:
+def _old_memory_walk(link: Share, dst: str, around: dict, live, containers) -> tuple[list, tuple]:
     """The names a walk from ``dst``, across ``link``, through old memories finds: (the link to
     it, the name, whether it is read later, whether it is a list reached from an element put
     into it). The walk goes from such an element to the list, not on to the other elements
     put into it (``_put_into``); a name reached by several links is found through each (any
-    of them may be the real one)."""
+    of them may be the real one). And the links between old memories it went through: a name
+    is reached only where real ones join the memory linked to it to ``dst`` (at run time,
+    ``sg.refuse_lost``), not wherever its own link is (seed 8651 program 16: a view's old
+    memory, `u14 = w6[:2]` round a loop, led through `w6`'s old one to that of a ternary that
+    was `s`, where no real link joined them)."""
     found, start = [], (dst, _put_into(link, dst, containers))
-    reached, todo = {start}, [(None, *start)]
+    reached, todo, between = {start}, [(None, *start)], {}
     while todo:
         through, at, inside = todo.pop(0)
         if not is_old_memory(at):
@@ -1286,15 +1302,17 @@ def _old_memory_walk(link: Share, dst: str, around: dict, live, containers) -> l
         for other_link in around.get(at, ()):
             if inside and _put_into(other_link, at, containers):
                 continue
-            other = _other_end(other_link, at)
+            other = other_end(other_link, at)
             state = (other, _put_into(other_link, other, containers))
+            if is_old_memory(other):
+                between.setdefault(other_link.key, other_link)
             if is_old_memory(other) and (state in reached or (other, False) in reached):
                 continue
             if not is_old_memory(other) and (id(other_link), *state) in reached:
                 continue
             reached.add(state if is_old_memory(other) else (id(other_link), *state))
             todo.append((other_link, *state))
-    return found
+    return found, tuple(between.values())
 
 
 def _leads_off_path(name: str, inside: bool, around: dict, live, path: frozenset, memo: dict, containers) -> bool:
@@ -1316,7 +1334,7 @@ def _leads_off_path(name: str, inside: bool, around: dict, live, path: frozenset
             for share in around.get(at, ()):
                 if inside and _put_into(share, at, containers):
                     continue
-                other = _other_end(share, at)
+                other = other_end(share, at)
                 if other == name or other in path:
                     continue
                 if other in live and not is_old_memory(other):
@@ -1589,9 +1607,9 @@ def _same_lists(facts: Facts, xs: str, through_slots: bool = False) -> set[str]:
     while todo:
         at = todo.pop()
         for share in facts.values():
-            if share.how == "same" and at in (share.ref, share.base) and _other_end(share, at) not in found:
-                found.add(_other_end(share, at))
-                todo.append(_other_end(share, at))
+            if share.how == "same" and at in (share.ref, share.base) and other_end(share, at) not in found:
+                found.add(other_end(share, at))
+                todo.append(other_end(share, at))
         for held in slots.values():
             if at in held:
                 todo.extend(held - found)
@@ -1625,12 +1643,12 @@ def _paths_past_budget(containers: dict, root: str, came_by, around: dict, in_pl
                 continue
             if slot is not None and share.base == src and share.how == "part" and _other_slot(share, slot):
                 continue
-            dst = _other_end(share, src)
+            dst = other_end(share, src)
             path = seen | {dst}
             if dst in seen:
                 if not _back_into_slot(share, src, dst, containers):
                     continue
-                path = path - {_other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
+                path = path - {other_end(sh, dst) for sh in around.get(dst, ()) if sh.how == "same"}
             same = share.how == "same" and in_place and not share.stale
             todo.append((dst, share, path, same or (share.how == "part" and dst == share.base and not share.appended), slot))
     return False
@@ -1671,7 +1689,7 @@ def _element_of(share: Share, name: str, memory: str, containers) -> str | None:
     """Which end of the link from ``share``'s other end to ``memory`` (what ``name`` held) is
     a list the other was put into: two elements put into a list share no memory through it.
     An element taken out (``r = xs[i]``) may be any of them: its link is a plain one."""
-    other = _other_end(share, name)
+    other = other_end(share, name)
     if _put_into(share, name, containers):
         return memory
     if _put_into(share, other, containers):
@@ -1756,7 +1774,7 @@ def _links_to_memory(problem: SharingFacts, facts: dict, name: str, s, shares: l
     memory, surely, lost = old_memory(name), any(sh.certain for sh in anchored_by), {}
     twice = {xs for element, xs in _twice_in(shares) if element == name}
     for share in shares:
-        other = _other_end(share, name)
+        other = other_end(share, name)
         if other == anchor:
             continue
         element_of = _element_of(share, name, memory, problem.containers)
@@ -1809,12 +1827,12 @@ def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list
         if link.how != "lost" or not {link.ref, link.base} & lists:
             continue
         xs = link.ref if link.ref in lists else link.base
-        memory = _other_end(link, xs)
+        memory = other_end(link, xs)
         if link.key in problem.in_two_slots:
             missed.append(link)
         elif link.element_of == xs:
             names = {memory} if not is_old_memory(memory) else {
-                _other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
+                other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
             }
             if (names - lists) & reached:  # (another way than the list itself)
                 missed.append(link)
@@ -1868,7 +1886,7 @@ def _put_into(share: Share, end: str, containers) -> bool:
     )
 
 
-def _other_end(share: Share, name: str) -> str:
+def other_end(share: Share, name: str) -> str:
     return share.base if share.ref == name else share.ref
 
 

@@ -34,6 +34,7 @@ from .sharing import (
     gives_whole,
     is_old_memory,
     makes_closure,
+    other_end,
     share_order,
     spelled,
     store_may_end,
@@ -280,9 +281,17 @@ class SharedMemory:
         so needs none across the link."""
         construct, names = _lost_crossing(self.parsed, sync)
         real = [self.beyond_real(link, name, synced) for link, name in sync.beyond]
+        if not sync.walked:
+            return tp.stmt(
+                "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
+                names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
+            )
+        vias, edges = _walk_table(sync, len(real))
+        real += [self.beyond_real(link, "", None) for link in sync.walked]
         return tp.stmt(
-            "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
+            "sg.refuse_lost(real, names, c, h, (vias, edges))", real=gast.Tuple(elts=real, ctx=gast.Load()),
             names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
+            vias=tp.const(vias), edges=tp.const(edges),
         )
 
     def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
@@ -470,20 +479,41 @@ def _refuse_crossings(writer: SharedMemory, crossings: list, synced: dict) -> ga
     links beyond them, not with their product (each crossing's ``sg.refuse_lost`` listed
     every link beyond it)."""
     real, position, table = [], {}, []
+
+    def at(link, name) -> int:  # (a link's position in ``real``, added the first time)
+        key = (writer.flag(link) if link is not None else None, name)
+        if key not in position:
+            position[key] = len(real)
+            real.append(writer.beyond_real(link, name, synced))
+        return position[key]
+
     for _, sync in crossings:
         construct, names = _lost_crossing(writer.parsed, sync)
-        beyond = []
-        for (link, name), written in zip(sync.beyond, names):
-            key = (writer.flag(link) if link is not None else None, name)
-            if key not in position:
-                position[key] = len(real)
-                real.append(writer.beyond_real(link, name, synced))
-            beyond.append((position[key], written))
-        table.append((construct, tuple(beyond)))
+        beyond = tuple((at(link, name), written) for (link, name), written in zip(sync.beyond, names))
+        if not sync.walked:
+            table.append((construct, beyond))
+            continue
+        vias, edges = _walk_table(sync, 0)
+        links = [at(link, None) for link in sync.walked]
+        edges = tuple((links[j], a, b) for j, a, b in edges)
+        table.append((construct, tuple((j, written, via) for (j, written), via in zip(beyond, vias)), edges))
     return tp.stmt(
         "sg.refuse_crossings(crossed, real, table, h)", crossed=gast.Tuple(elts=[c for c, _ in crossings], ctx=gast.Load()),
         real=gast.Tuple(elts=real, ctx=gast.Load()), table=tp.const(tuple(table)), h=tp.const(LOST_HINT),
     )
+
+
+def _walk_table(sync: Sync, first: int) -> tuple[tuple, tuple]:
+    """Where the names beyond a crossing are linked to the old memories its walk went through
+    (0: the one crossed into), and those memories' links to one another (``first`` + its place
+    in ``sync.walked``, the two memories), for ``sg.refuse_lost`` to join at run time."""
+    node = {sync.dst: 0}
+    for link in sync.walked:
+        for end in (link.ref, link.base):
+            node.setdefault(end, len(node))
+    vias = tuple(0 if link is None else node[other_end(link, name)] for link, name in sync.beyond)
+    edges = tuple((first + j, node[link.ref], node[link.base]) for j, link in enumerate(sync.walked))
+    return vias, edges
 
 
 def _any(flags: list) -> gast.expr:

@@ -198,21 +198,46 @@ def _cell_values(cells):
             continue
 
 
-def refuse_lost(real: tuple, names: tuple, construct: str, hint: str) -> None:
+def refuse_lost(real: tuple, names: tuple, construct: str, hint: str, walk: tuple | None = None) -> None:
     """Refuse an in-place update that reaches ``names[k]``, where ``real[k]``, through memory
-    a name rebound since held: no assignment can carry the write there."""
-    for is_real, name in zip(real, names):
+    a name rebound since held: no assignment can carry the write there. ``walk``: (the old
+    memory each name is linked to, the links between old memories as (where ``real`` says
+    whether it is real, its two memories)); a name counts only where real links join its
+    memory to the one crossed into (0)."""
+    joined = None
+    for k, (is_real, name) in enumerate(zip(real, names)):
         if is_real:
+            if walk is not None:
+                joined = _joined(real, walk[1]) if joined is None else joined
+                if walk[0][k] not in joined:
+                    continue
             unsupported_sharing(construct.format(other=name), hint)
+
+
+def _joined(real: tuple, links: tuple) -> set:
+    """The old memories that real ``links`` join to memory 0."""
+    joined, grew = {0}, True
+    while grew:
+        grew = False
+        for j, a, b in links:
+            if real[j] and (a in joined) != (b in joined):
+                joined |= {a, b}
+                grew = True
+    return joined
 
 
 def refuse_crossings(crossed: tuple, real: tuple, table: tuple, hint: str) -> None:
     """``refuse_lost`` for each crossing of a lost link an update reached (``crossed[k]``), in
     turn: ``table[k]`` is its construct and, for each name beyond it, where ``real`` says
-    whether the link to that name is real, and the name."""
-    for went, (construct, beyond) in zip(crossed, table):
-        if went:
-            refuse_lost(tuple(real[j] for j, _ in beyond), tuple(name for _, name in beyond), construct, hint)
+    whether the link to that name is real, and the name (and where a walk through old memories
+    found it, the memory it is linked to; then a third entry, the walk's links: ``refuse_lost``)."""
+    for went, (construct, beyond, *links) in zip(crossed, table):
+        if not went:
+            continue
+        joined = _joined(real, links[0]) if links else None
+        for entry in beyond:
+            if real[entry[0]] and (joined is None or entry[2] in joined):
+                unsupported_sharing(construct.format(other=entry[1]), hint)
 
 
 def refuse_shared_slot(container, index, where: str, name: str) -> None:
