@@ -13,6 +13,9 @@ the order ``optimize_body`` gives:
 - forward substitution: a temporary the transformation introduced, assigned
   and then read exactly once by the very next statement, is replaced by its
   value (``t1 = x * 2; y = np.sin(t1)`` -> ``y = np.sin(x * 2)``);
+- assignment where the value is made: ``t = e; ...; a = t``, ``t`` read only
+  there, is ``a = e; ...`` where nothing between reads or binds ``a`` (nor is a
+  comment: the value stays under its statement's heading);
 - sign simplification: ``a + -b`` -> ``a - b``.
 
 What ``grad`` does not need computed or kept, with facts the driver passes in
@@ -718,6 +721,45 @@ def _propagate_block(stmts, substitutable, counts, uses_of: dict) -> list:
                 continue
         out.append(s)
     return out
+
+
+def assign_where_made(stmts: list, substitutable) -> list:
+    """``t = e; ...; a = t`` -> ``a = e; ...`` where ``t`` is a temporary bound and read
+    only there and the statements between neither read nor bind ``a``: the value goes to
+    its name where it is made. Forward mode's ``dacc = dacc * x + acc; acc = acc * x + c``
+    comes out so, where the tangent's expression reads the old ``acc`` and could not move
+    down to ``dacc = dt1`` (a copy statement per loop round, in the hottest loops)."""
+    reads: dict[str, int] = {}
+    _count_reads(stmts, reads)
+    binds: dict[str, int] = {}
+    for n in tp.nodes_of(stmts, gast.Name):
+        if type(n.ctx) is not gast.Load:
+            binds[n.id] = binds.get(n.id, 0) + 1
+    once = {name for name, count in binds.items() if count == 1 and reads.get(name) == 1 and substitutable(name)}
+    return _assign_block(stmts, once) if once else stmts
+
+
+def _assign_block(stmts: list, once: set[str]) -> list:
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, _assign_block(getattr(s, field), once))
+    made = {}  # a temporary of ``once`` -> its statement's index in this block
+    dropped = set()
+    for k, s in enumerate(stmts):
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+            continue
+        if isinstance(s.value, gast.Name) and s.value.id in made:
+            j, a = made.pop(s.value.id), s.targets[0].id
+            between = _all_uses([_Uses(t) for t in stmts[j + 1 : k]])
+            headed = any(tp.is_comment(t) for t in stmts[j + 1 : k])  # (a sweep's or statement's comment)
+            if not headed and a not in between.reads | between.stores | between.written:
+                stmts[j].targets[0].id = a
+                dropped.add(k)
+                continue
+        if s.targets[0].id in once:
+            made[s.targets[0].id] = k
+    return [s for k, s in enumerate(stmts) if k not in dropped]
 
 
 def _written_through(node) -> set[str]:
@@ -1441,6 +1483,7 @@ def optimize_body(
     changed: list = []
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
+    stmts = assign_where_made(stmts, substitutable)
     stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out, substitutable))
     if known_scalar is not None:
         dropped: list = []
