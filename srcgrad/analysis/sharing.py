@@ -1164,6 +1164,8 @@ class _Crossings(dict):
     def add(self, sync: Sync, beyond: list) -> None:
         key = (sync.share.key, sync.src, sync.dst)
         known = self.setdefault(key, replace(sync, onward=[], beyond=[]))
+        if sync.walked is not known.walked:  # (the same walk, but for a link spelled twice)
+            known.walked = tuple({link.key: link for link in (*known.walked, *sync.walked)}.values())
         lists = self.lists.setdefault(key, {})
         if id(beyond) in lists:  # (``beyond_lost_link`` gives the same list to the same path)
             return

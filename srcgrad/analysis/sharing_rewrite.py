@@ -511,7 +511,8 @@ def _walk_table(sync: Sync, first: int) -> tuple[tuple, tuple]:
     for link in sync.walked:
         for end in (link.ref, link.base):
             node.setdefault(end, len(node))
-    vias = tuple(0 if link is None else node[other_end(link, name)] for link, name in sync.beyond)
+    # (a memory the walk's links do not reach counts as the one crossed into: refused if real)
+    vias = tuple(0 if link is None else node.get(other_end(link, name), 0) for link, name in sync.beyond)
     edges = tuple((first + j, node[link.ref], node[link.base]) for j, link in enumerate(sync.walked))
     return vias, edges
 
