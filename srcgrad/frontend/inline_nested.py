@@ -5,6 +5,10 @@ where it stands; each call of it becomes the definition's body, with every
 name it binds (parameters included) made fresh, its parameters assigned from
 the call's arguments and defaults, and its ``return`` value as the call's
 value. Recursion among nested functions is refused (it would never end).
+
+A module-level helper the driver asks for (``Normalizer.inlined``: one that writes into
+an argument the caller reads afterwards, which a generated pair of its own cannot give
+back) is inlined the same way, from its own definition.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import gast
 
 from ..core import templates as tp
+from .iterables import bindings
 from .jumps import lower_jumps
 
 
@@ -176,13 +181,25 @@ class NestedFunctions:
         return name
 
     def is_call(self, node) -> bool:
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in self.defs
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and (
+            node.func.id in self.defs or self._helper(node) is not None
+        )
+
+    def _helper(self, call) -> gast.FunctionDef | None:
+        """The definition of the module-level helper ``call`` calls, where it is to be inlined."""
+        inlined = self.lower.inlined
+        if not inlined or call.func.id in self.defs:
+            return None
+        try:
+            return inlined.get(self.lower.env.static_value(call.func))
+        except TypeError:  # (an unhashable object)
+            return None
 
     def inline(self, call) -> tuple[list, gast.expr] | None:
         """A call's statements and result atom, or None when ``call`` is not of a nested function."""
         if not self.is_call(call):
             return None
-        fdef = self.defs[call.func.id]
+        fdef = self._helper(call) or self.defs[call.func.id]
         unpacking = any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
         if unpacking or fdef.args.vararg is not None or fdef.args.kwarg is not None:
             raise self.lower.unsupported(
@@ -214,6 +231,10 @@ class NestedFunctions:
             if value is None:
                 raise self.lower.unsupported(call, f"a call to {fdef.name!r} without its argument {p!r}")
             binds.append(gast.copy_location(tp.assign(renames[p], value), call))
+        kinds = getattr(self.lower.desugar, "kinds", None)
+        if kinds is not None:  # what the inlined names hold, as for the caller's own (`ps2 = ps`: a list)
+            for name, values in bindings(binds + body).items():
+                kinds.bound.setdefault(name, []).extend(values)
         lowered = lower_jumps(body, self.names)
         saved = self.lower.origin
         # The arguments are evaluated before the call, outside it: ``sq(sq(x))`` passes the
