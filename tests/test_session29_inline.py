@@ -117,3 +117,37 @@ def test_a_helper_reading_a_global_the_caller_binds_is_not_inlined():
     # inlined, `SCALE` would read the caller's local: the call keeps its refusal
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writes into its argument `v`"):
         srcgrad.grad(binds_the_helpers_global)(np.array([0.3, 0.5, 0.7]))
+
+
+def closure_factory(x):
+    def scaled_by(a):
+        def times(b):
+            return a * b
+
+        return times
+
+    return scaled_by(x[0])(x[1]) + scaled_by(x[1] ** 2)(x[0])
+
+
+def closure_factory_rebinding(x):
+    def scaled_by(a):
+        def times(b):
+            return a * b
+
+        a = a * 2.0  # Python's closure reads this `a` when called
+        return times
+
+    return scaled_by(x[0])(x[1])
+
+
+def test_a_nested_closure_factory_reads_its_calls_parameter():
+    # was refused: "passing on the nested function 'times', which reads `a2`, a variable
+    # bound again after it is passed" (a2: the inlined call's own parameter, bound once)
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(srcgrad.grad(closure_factory)(x), [0.7 + 0.49, 0.3 + 2 * 0.7 * 0.3])
+    srcgrad.check_grads(closure_factory, (x,), modes=("rev", "fwd"), order=2)
+
+
+def test_a_closure_factory_that_binds_its_parameter_again_stays_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="bound again after it is passed"):
+        srcgrad.grad(closure_factory_rebinding)(np.array([0.3, 0.7]))

@@ -32,6 +32,10 @@ class NestedFunctions:
         self.names = lower.names
         self.defs = _Definitions(lower)  # defs and lambdas seen so far, by name
         self._inlining: list[str] = []  # nested functions being inlined (no recursion)
+        # an inlined call's parameters that its body never binds again: each call's own, fixed
+        # from the call on (as Python's frame of that call holds them), so a closure made in the
+        # body reads them as they are when it is passed (``Closures``)
+        self.fixed_parameters: set[str] = set()
 
     # -- which definition a name holds where control flow joins ------------------------------
 
@@ -225,6 +229,8 @@ class NestedFunctions:
         })
         bound = dict(zip(params, call.args))
         bound.update({k.arg: k.value for k in call.keywords})
+        rebound = {n.id for n in tp.walk(fdef.body) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+        self.fixed_parameters |= {renames[p] for p in params + kw_params if p not in rebound}
         binds = []
         for p in params + kw_params:
             value = bound.get(p, defaults.get(p))
