@@ -13,6 +13,8 @@ back) is inlined the same way, from its own definition.
 
 from __future__ import annotations
 
+import types
+
 import gast
 
 from ..core import templates as tp
@@ -185,25 +187,36 @@ class NestedFunctions:
         return name
 
     def is_call(self, node) -> bool:
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and (
-            node.func.id in self.defs or self._helper(node) is not None
-        )
+        if not isinstance(node, gast.Call):
+            return False
+        if isinstance(node.func, gast.Name) and node.func.id in self.defs:
+            return True
+        return self._helper(node) is not None
 
-    def _helper(self, call) -> gast.FunctionDef | None:
-        """The definition of the module-level helper ``call`` calls, where it is to be inlined."""
+    def _helper(self, call) -> tuple[gast.FunctionDef, gast.expr | None] | None:
+        """The definition of the module-level helper ``call`` calls, where it is to be inlined,
+        and the receiver a method of a module-level object is called on (``O.step(ps)``)."""
         inlined = self.lower.inlined
-        if not inlined or call.func.id in self.defs:
+        if not inlined or not isinstance(call.func, (gast.Name, gast.Attribute)):
             return None
+        if isinstance(call.func, gast.Name) and call.func.id in self.defs:
+            return None
+        callee = self.lower.env.static_value(call.func)
+        receiver = None
+        if isinstance(call.func, gast.Attribute) and isinstance(callee, types.MethodType):
+            callee, receiver = callee.__func__, call.func.value
         try:
-            return inlined.get(self.lower.env.static_value(call.func))
+            fdef = inlined.get(callee)
         except TypeError:  # (an unhashable object)
             return None
+        return None if fdef is None else (fdef, receiver)
 
     def inline(self, call) -> tuple[list, gast.expr] | None:
         """A call's statements and result atom, or None when ``call`` is not of a nested function."""
         if not self.is_call(call):
             return None
-        fdef = self._helper(call) or self.defs[call.func.id]
+        helper = self._helper(call)
+        fdef, receiver = helper if helper is not None else (self.defs[call.func.id], None)
         unpacking = any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
         if unpacking or fdef.args.vararg is not None or fdef.args.kwarg is not None:
             raise self.lower.unsupported(
@@ -227,7 +240,7 @@ class NestedFunctions:
         defaults.update({
             p: d for p, d in zip(kw_params, fdef.args.kw_defaults) if d is not None
         })
-        bound = dict(zip(params, call.args))
+        bound = dict(zip(params, ([receiver] if receiver is not None else []) + list(call.args)))
         bound.update({k.arg: k.value for k in call.keywords})
         rebound = {n.id for n in tp.walk(fdef.body) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
         self.fixed_parameters |= {renames[p] for p in params + kw_params if p not in rebound}
