@@ -151,3 +151,28 @@ def test_a_nested_closure_factory_reads_its_calls_parameter():
 def test_a_closure_factory_that_binds_its_parameter_again_stays_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="bound again after it is passed"):
         srcgrad.grad(closure_factory_rebinding)(np.array([0.3, 0.7]))
+
+
+class Momentum:
+    def __init__(self, lr, beta):
+        self.lr, self.beta = lr, beta
+
+    def step(self, params, velocity, grads):
+        for k in range(len(params)):
+            velocity[k] = self.beta * velocity[k] + grads[k]
+            params[k] = params[k] - self.lr * velocity[k]
+
+
+OPT = Momentum(0.1, 0.9)
+
+
+def two_momentum_steps(w):
+    params, velocity = [w * 1.0], [np.zeros_like(w)]
+    for _ in range(2):
+        OPT.step(params, velocity, [np.sin(params[0])])
+    return np.sum(params[0] ** 2) + np.sum(velocity[0])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_method_of_a_module_level_object_writing_into_its_arguments_is_inlined(mode):
+    srcgrad.check_grads(two_momentum_steps, (np.array([0.4, -0.9]),), modes=(mode,), order=2)
