@@ -38,9 +38,10 @@ def dict_read_after_a_helper_updated(x, y):
 @pytest.mark.parametrize("f", [list_read_after_a_helper_inserted, dict_read_after_a_helper_updated])
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_a_helper_changing_its_list_or_dict_argument_is_refused(f, mode):
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writes into its argument `p0`|writes into its argument `d`") as caught:
+    # inlined at its call (it writes into an argument read afterwards), the helper's
+    # `.insert` or `.update` is refused as it is in the caller's own code, at its line
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_fuzz_found20.py:\d+:\d+: `\.(insert|update)\(\.\.\.\)`"):
         srcgrad.grad(f, mode=mode)(X, Y)
-    assert "test_fuzz_found20.py:" in str(caught.value)
 
 
 def reverses(order):
@@ -64,7 +65,6 @@ def test_a_helper_changing_a_list_nobody_reads_after_still_runs():
     srcgrad.check_grads(index_list_not_read_after, modes=("rev", "fwd"))(X, Y)
 
 
-def test_a_list_a_helper_changes_and_the_caller_reads_is_refused_whatever_it_holds():
-    # (as a helper's appends are: what the list holds is known only when it runs)
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="return the new value"):
-        srcgrad.grad(index_list_read_after)(X, Y)
+def test_a_list_a_helper_changes_and_the_caller_reads_is_followed_whatever_it_holds():
+    # (the helper is inlined: the caller reads the list it reversed)
+    srcgrad.check_grads(index_list_read_after, modes=("rev", "fwd"))(X, Y)

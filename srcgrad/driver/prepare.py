@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import types
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
 from ..core.ir import assignments, changed_in_place, parameter_names, target_of
 from ..core.names import NameGen, identifiers
-from ..errors import UnsupportedSyntaxError
+from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..frontend import fence
 from ..frontend.auxiliary import split_auxiliary_returns, uses_runtime
 from ..frontend.generators import lists_for_generators
@@ -173,13 +174,15 @@ def _pointed_at(op: Operation, copies: dict) -> Operation:
     return new
 
 
-def _front(func, mode: str, has_aux: bool) -> _Front:
+def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Front:
+    """``inlined``: the module-level helpers inlined at their calls (function -> its definition)."""
+    inlined = inlined or {}
     parsed = parse_function(func)
     lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
-    names = NameGen(identifiers(parsed.node) | RESERVED)
+    names = NameGen(identifiers(parsed.node) | RESERVED | {n for d in inlined.values() for n in identifiers(d)})
     parsed.spelled = names.spelled  # filled as the front end renames (for messages)
     reserved = _rename_reserved(parsed, names)
     user_names = identifiers(parsed.node)
@@ -195,11 +198,19 @@ def _front(func, mode: str, has_aux: bool) -> _Front:
             env.made[new] = env.lookup(written)  # the user's global or closure variable `sg`
     if checks_aux:
         uses_runtime(env)
-    fn = Normalizer(parsed, env, names).function()
+    fn = Normalizer(parsed, env, names, inlined).function()
     trace.record("normalize", func, mode, lambda: trace.print_function(fn))
     classifier = Classifier(env, parsed, mode)
     classifier.objects = objects_made(fn, env)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    if not parsed.filename.startswith("<srcgrad"):
+        more = {
+            op.callee: definition for _, _, op, _, arg, read, _, _ in _writes_read_afterwards(fn, ops, classifier)
+            if read and op.callee not in inlined and is_missing(env.lookup(arg.id))
+            for definition in [_inlinable(op.callee, func, local_names)] if definition is not None
+        }
+        if more:  # each round inlines one more helper at least: they are finitely many
+            return _front(func, mode, has_aux, {**inlined, **more})
     trace.record("classify", func, mode, lambda: trace.print_function(fn, _operation_note(ops)))
     # generated code writes its own sharing out: views of written arrays are copies, and
     # `b = a` for an array written in place is carried after each write and its restore
@@ -385,7 +396,52 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     reads the array afterwards, through its name or another that may share its
     memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
     fix, or checked at run time for ``a += v``, which changes only arrays.
+    (``_front`` inlines such a helper where it can: ``_inlinable``.)
     """
+    for s, call, op, param, arg, read, stored, updated in _writes_read_afterwards(fn, ops, classifier):
+        if param in stored | set(updated) and not is_missing(classifier.env.lookup(arg.id)):
+            raise UnsupportedSyntaxError(  # a module-level array or object: see ``refuse_writes_outside``
+                f"calling `{op.label}`, which writes into its argument `{param}` (here `{arg.id}`, "
+                f"defined outside `{parsed.name}`) in place", parsed.location(call),
+                "srcgrad differentiates functions that leave data outside them unchanged: "
+                f"pass a copy (`copy.deepcopy({arg.id})`), or have `{op.label}` return the new value",
+            )
+        if not read:
+            continue
+        given = parsed.as_written(arg.id)
+        other = "" if arg.id in read else f" through `{parsed.as_written(min(read))}`, which may share it"
+        construct = (
+            f"calling `{op.label}`, which writes into its argument `{param}` "
+            f"(here `{given}`, read afterwards{other}) in place"
+        )
+        hint = (
+            f"have `{op.label}` return the new value and assign it "
+            f"(`{given} = {op.label}({given})`), working on a copy inside"
+        )
+        if param in stored and arg.id in read:
+            raise UnsupportedSyntaxError(construct, parsed.location(call), hint)
+        location = parsed.location(call)
+        if param in stored:  # read afterwards only through names that may share it (`w` a
+            # helper got with it, a number): refused when it runs, where one holds memory
+            check = tp.stmt(
+                "sg.unsupported_if_holding_memory(others, c, h)", c=tp.const(f"{location}: {construct}" if location else construct),
+                others=gast.Tuple(elts=[tp.name(n) for n in sorted(read)], ctx=gast.Load()), h=tp.const(hint),
+            )
+            _insert_before(fn, s, gast.copy_location(check, s))
+        elif param in updated:
+            check = tp.stmt(
+                "sg.unsupported_if_array(a, c, h, n)", a=arg.id,
+                c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
+                n=tp.const(updated[param]),
+            )
+            _insert_before(fn, s, gast.copy_location(check, s))
+
+
+def _writes_read_afterwards(fn, ops, classifier):
+    """(statement, call, operation, parameter, argument, the names read afterwards that may
+    hold it, the parameters the callee stores into, those it updates) for each argument a
+    user function called here writes into in place (a name that the caller reads afterwards,
+    or one defined outside the function: ``read`` says which)."""
     writing = []  # (statement, call, its operation, the parameters the callee writes into)
     for s, call in _statement_calls(fn.body):
         op = classifier.call(call)
@@ -404,46 +460,48 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
         # the arguments the callee gets: a method's receiver first (op.call has it), keywords too
         passed = list(zip(params, op.call.args)) + [(k.arg, k.value) for k in op.call.keywords]
         for param, arg in passed:
-            if not isinstance(arg, gast.Name):
+            if not isinstance(arg, gast.Name) or param not in stored | set(updated):
                 continue
-            if param in stored | set(updated) and not is_missing(classifier.env.lookup(arg.id)):
-                raise UnsupportedSyntaxError(  # a module-level array or object: see ``refuse_writes_outside``
-                    f"calling `{op.label}`, which writes into its argument `{param}` (here `{arg.id}`, "
-                    f"defined outside `{parsed.name}`) in place", parsed.location(call),
-                    "srcgrad differentiates functions that leave data outside them unchanged: "
-                    f"pass a copy (`copy.deepcopy({arg.id})`), or have `{op.label}` return the new value",
-                )
             shared = sharing.get(id(s), {}).get(arg.id, set()) - _bound_by(s)  # the call rebinds that one
             read = ({arg.id} | shared) & live.get(id(s), set())
-            if not read:
-                continue
-            given = parsed.as_written(arg.id)
-            other = "" if arg.id in read else f" through `{parsed.as_written(min(read))}`, which may share it"
-            construct = (
-                f"calling `{op.label}`, which writes into its argument `{param}` "
-                f"(here `{given}`, read afterwards{other}) in place"
-            )
-            hint = (
-                f"have `{op.label}` return the new value and assign it "
-                f"(`{given} = {op.label}({given})`), working on a copy inside"
-            )
-            if param in stored and arg.id in read:
-                raise UnsupportedSyntaxError(construct, parsed.location(call), hint)
-            location = parsed.location(call)
-            if param in stored:  # read afterwards only through names that may share it (`w` a
-                # helper got with it, a number): refused when it runs, where one holds memory
-                check = tp.stmt(
-                    "sg.unsupported_if_holding_memory(others, c, h)", c=tp.const(f"{location}: {construct}" if location else construct),
-                    others=gast.Tuple(elts=[tp.name(n) for n in sorted(read)], ctx=gast.Load()), h=tp.const(hint),
-                )
-                _insert_before(fn, s, gast.copy_location(check, s))
-            elif param in updated:
-                check = tp.stmt(
-                    "sg.unsupported_if_array(a, c, h, n)", a=arg.id,
-                    c=tp.const(f"{location}: {construct}" if location else construct), h=tp.const(hint),
-                    n=tp.const(updated[param]),
-                )
-                _insert_before(fn, s, gast.copy_location(check, s))
+            if read or not is_missing(classifier.env.lookup(arg.id)):
+                yield s, call, op, param, arg, read, stored, updated
+
+
+def _inlinable(helper, func, local_names: set) -> gast.FunctionDef | None:
+    """The definition of ``helper``, a module-level function that writes into an argument its
+    caller ``func`` reads afterwards, where the caller can take its body in place of the call
+    (``Normalizer.inlined``): the caller's own module and file (its free names mean there what
+    they mean in ``helper``, and locations name the right file), none of them bound by the
+    caller, no closure, decorator, generator, recursion or ``*args``/``**kwargs``, constant
+    defaults, and code srcgrad's fence lets through. Else None: the call stays refused."""
+    code = getattr(helper, "__code__", None)
+    if (
+        not isinstance(helper, types.FunctionType) or code is None or helper.__closure__
+        or helper.__globals__ is not getattr(func, "__globals__", None)
+        or code.co_filename != func.__code__.co_filename
+        or code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR)
+    ):
+        return None
+    try:
+        parsed = parse_function(helper)
+        fence.check_function(parsed)
+    except SrcgradError:
+        return None
+    node = parsed.node
+    args = node.args
+    defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+    if node.decorator_list or args.vararg or args.kwarg or any(not isinstance(d, gast.Constant) for d in defaults):
+        return None
+    bound = set(parameter_names(node)) | {
+        n.id for n in tp.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    free = {n.id for n in tp.walk(node.body) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)} - bound
+    if node.name in free or free & (local_names | set(func.__code__.co_freevars) | RESERVED):
+        return None
+    if any(isinstance(n, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) for n in tp.walk(node.body)):
+        return None
+    return node
 
 
 def _bound_by(s) -> set[str]:

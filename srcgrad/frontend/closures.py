@@ -193,6 +193,8 @@ class Closures:
         """Whether ``name`` holds the same value from ``site`` on: every binding of it (and every
         change in place) ends before the statement holding ``site`` starts, outside any loop
         around ``site``. A name the front end made (a comprehension's variable) is not."""
+        if name in self.lower.nested.fixed_parameters:
+            return True
         if name not in self._user_names() or getattr(site, "lineno", None) is None:
             return False
         return self._bindings.fixed(name, (site.lineno, site.col_offset))

@@ -5,13 +5,20 @@ where it stands; each call of it becomes the definition's body, with every
 name it binds (parameters included) made fresh, its parameters assigned from
 the call's arguments and defaults, and its ``return`` value as the call's
 value. Recursion among nested functions is refused (it would never end).
+
+A module-level helper the driver asks for (``Normalizer.inlined``: one that writes into
+an argument the caller reads afterwards, which a generated pair of its own cannot give
+back) is inlined the same way, from its own definition.
 """
 
 from __future__ import annotations
 
+import types
+
 import gast
 
 from ..core import templates as tp
+from .iterables import bindings
 from .jumps import lower_jumps
 
 
@@ -27,6 +34,10 @@ class NestedFunctions:
         self.names = lower.names
         self.defs = _Definitions(lower)  # defs and lambdas seen so far, by name
         self._inlining: list[str] = []  # nested functions being inlined (no recursion)
+        # an inlined call's parameters that its body never binds again: each call's own, fixed
+        # from the call on (as Python's frame of that call holds them), so a closure made in the
+        # body reads them as they are when it is passed (``Closures``)
+        self.fixed_parameters: set[str] = set()
 
     # -- which definition a name holds where control flow joins ------------------------------
 
@@ -176,13 +187,36 @@ class NestedFunctions:
         return name
 
     def is_call(self, node) -> bool:
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in self.defs
+        if not isinstance(node, gast.Call):
+            return False
+        if isinstance(node.func, gast.Name) and node.func.id in self.defs:
+            return True
+        return self._helper(node) is not None
+
+    def _helper(self, call) -> tuple[gast.FunctionDef, gast.expr | None] | None:
+        """The definition of the module-level helper ``call`` calls, where it is to be inlined,
+        and the receiver a method of a module-level object is called on (``O.step(ps)``)."""
+        inlined = self.lower.inlined
+        if not inlined or not isinstance(call.func, (gast.Name, gast.Attribute)):
+            return None
+        if isinstance(call.func, gast.Name) and call.func.id in self.defs:
+            return None
+        callee = self.lower.env.static_value(call.func)
+        receiver = None
+        if isinstance(call.func, gast.Attribute) and isinstance(callee, types.MethodType):
+            callee, receiver = callee.__func__, call.func.value
+        try:
+            fdef = inlined.get(callee)
+        except TypeError:  # (an unhashable object)
+            return None
+        return None if fdef is None else (fdef, receiver)
 
     def inline(self, call) -> tuple[list, gast.expr] | None:
         """A call's statements and result atom, or None when ``call`` is not of a nested function."""
         if not self.is_call(call):
             return None
-        fdef = self.defs[call.func.id]
+        helper = self._helper(call)
+        fdef, receiver = helper if helper is not None else (self.defs[call.func.id], None)
         unpacking = any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
         if unpacking or fdef.args.vararg is not None or fdef.args.kwarg is not None:
             raise self.lower.unsupported(
@@ -206,14 +240,20 @@ class NestedFunctions:
         defaults.update({
             p: d for p, d in zip(kw_params, fdef.args.kw_defaults) if d is not None
         })
-        bound = dict(zip(params, call.args))
+        bound = dict(zip(params, ([receiver] if receiver is not None else []) + list(call.args)))
         bound.update({k.arg: k.value for k in call.keywords})
+        rebound = {n.id for n in tp.walk(fdef.body) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+        self.fixed_parameters |= {renames[p] for p in params + kw_params if p not in rebound}
         binds = []
         for p in params + kw_params:
             value = bound.get(p, defaults.get(p))
             if value is None:
                 raise self.lower.unsupported(call, f"a call to {fdef.name!r} without its argument {p!r}")
             binds.append(gast.copy_location(tp.assign(renames[p], value), call))
+        kinds = getattr(self.lower.desugar, "kinds", None)
+        if kinds is not None:  # what the inlined names hold, as for the caller's own (`ps2 = ps`: a list)
+            for name, values in bindings(binds + body).items():
+                kinds.bound.setdefault(name, []).extend(values)
         lowered = lower_jumps(body, self.names)
         saved = self.lower.origin
         # The arguments are evaluated before the call, outside it: ``sq(sq(x))`` passes the

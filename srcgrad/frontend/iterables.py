@@ -42,7 +42,7 @@ class IterableKinds:
     def __init__(self, body: list, args: gast.arguments | None, env, user_names: set[str]):
         self.env = env
         self.user_names = user_names  # a name the front end made is bound where it was made
-        self.bound = _bindings(body)
+        self.bound = bindings(body)
         if args is not None:
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self.bound.setdefault(a.id, []).append(_UNKNOWN_BINDING)
@@ -151,7 +151,7 @@ def _kind_of_object(value) -> str | None:
     return None
 
 
-def _bindings(body: list) -> dict[str, list]:
+def bindings(body: list) -> dict[str, list]:
     """name -> the expressions assigned to it anywhere in ``body`` (nested functions too:
     more bindings only make a kind unknown); ``None`` for a binding with no expression
     of its own (a ``for`` target, an element of an unpacking, ``|=``, a parameter of a

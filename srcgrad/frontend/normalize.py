@@ -123,10 +123,11 @@ def _assign_popped(lower, s) -> list:
 class Normalizer:
     """The statement walk of normalisation, and the state its jobs share."""
 
-    def __init__(self, parsed, env: Environment, names: NameGen):
+    def __init__(self, parsed, env: Environment, names: NameGen, inlined: dict | None = None):
         self.parsed = parsed
         self.env = env
         self.names = names
+        self.inlined = inlined or {}  # module-level helpers inlined at their calls -> their definitions
         self.origin = None  # the user statement being lowered, for locations
         self.user_names = set(names.taken)  # what the user wrote (and srcgrad's reserved names)
         self.anf = Anf(self)
