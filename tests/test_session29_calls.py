@@ -102,3 +102,75 @@ def test_a_subclass_defined_after_the_code_was_made_is_refused_never_called_as_t
     with pytest.raises(UnsupportedSyntaxError, match=r"test_session29_calls.py:\d+:\d+: `self`, a Later where "
                        r"srcgrad called Late's .act .*defined after srcgrad transformed"):
         srcgrad.grad(layer_loss)(Later(W))
+
+
+# -- a parameter-free layer in a differentiated list or dict: a node with no leaves ----------
+
+XS = np.array([[0.5, -1.0], [0.2, 0.3]])
+
+
+class Linear:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, h):
+        return h @ self.W
+
+
+class Tanh:  # no __init__: no fields
+    def __call__(self, h):
+        return np.tanh(h)
+
+
+class Doubled:
+    def __init__(self):
+        pass  # stores nothing: no fields
+
+    def __call__(self, h):
+        return 2.0 * h
+
+
+def sequential(layers):
+    h = XS
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h ** 2)
+
+
+def sequential_by_hand(W1, W2):
+    return np.sum((2.0 * np.tanh(XS @ W1) @ W2) ** 2)
+
+
+def in_a_dict(p):
+    return np.sum(p["act"](XS @ p["W"]) ** 2)
+
+
+def made_here(W):
+    return sequential([Linear(W), Tanh(), Doubled(), Linear(W)])
+
+
+def test_a_parameter_free_layer_in_a_differentiated_list():
+    layers = [Linear(W), Tanh(), Doubled(), Linear(2.0 * W)]
+    srcgrad.check_grads(sequential, (layers,), order=2)
+    gradient = srcgrad.grad(sequential)(layers)
+    assert [type(g) for g in gradient] == [Linear, Tanh, Doubled, Linear]  # the argument's structure
+    assert vars(gradient[1]) == {} and vars(gradient[2]) == {}
+    expected = srcgrad.grad(sequential_by_hand, wrt=(0, 1))(W, 2.0 * W)
+    assert np.allclose(gradient[0].W, expected[0]) and np.allclose(gradient[3].W, expected[1])
+    tangent = [Linear(np.ones_like(W)), None, Doubled(), Linear(np.zeros_like(W))]  # (None or the layer: no tangent)
+    assert np.isclose(srcgrad.jvp(sequential, (layers,), (tangent,))[1], np.sum(expected[0]))
+    vector, unflatten = srcgrad.flatten(layers)
+    assert vector.shape == (8,) and [type(v) for v in unflatten(vector)] == [Linear, Tanh, Doubled, Linear]
+
+
+def test_a_parameter_free_layer_in_a_dict_and_made_inside():
+    srcgrad.check_grads(in_a_dict, ({"W": W, "act": Tanh()},), order=2)
+    assert isinstance(srcgrad.grad(in_a_dict)({"W": W, "act": Tanh()})["act"], Tanh)
+    srcgrad.check_grads(made_here, (W,), order=2)
+
+
+def test_an_object_given_attributes_after_it_was_made_is_still_refused():
+    layer = Tanh()
+    layer.W = W  # not a field: the object is not a pytree node
+    with pytest.raises(TypeError, match=r"cannot differentiate with respect to 'layers\[0\]': it is a Tanh"):
+        srcgrad.grad(sequential)([layer])
