@@ -174,3 +174,22 @@ def test_an_object_given_attributes_after_it_was_made_is_still_refused():
     layer.W = W  # not a field: the object is not a pytree node
     with pytest.raises(TypeError, match=r"cannot differentiate with respect to 'layers\[0\]': it is a Tanh"):
         srcgrad.grad(sequential)([layer])
+
+
+# -- a bare annotation `r: np.ndarray` declares a name and does nothing ------------------------
+
+
+def annotated_local(W):
+    r: np.ndarray
+    r = XS @ W
+    total: float
+    total = np.sum(r ** 2)
+    return total
+
+
+def test_a_bare_annotation_is_the_no_op_it_is():
+    srcgrad.check_grads(annotated_local, (W,), order=2)
+    assert np.allclose(srcgrad.grad(annotated_local)(W), 2 * XS.T @ (XS @ W))
+    df = srcgrad.grad(annotated_local)
+    df(W)
+    assert "np.ndarray" not in str(srcgrad.source(df))
