@@ -193,3 +193,65 @@ def test_a_bare_annotation_is_the_no_op_it_is():
     df = srcgrad.grad(annotated_local)
     df(W)
     assert "np.ndarray" not in str(srcgrad.source(df))
+
+
+# -- `a or b`, `a and b` of values being differentiated: one of the operands, by truthiness ----
+
+
+def either(x, y):
+    return (x or y) * 3.0 + (x and y) ** 2
+
+
+def three(x, y, z):
+    return (x or y or z) * (x and y and z)
+
+
+def optional_scale(x, options):
+    scale = options.get("scale") or x  # a default when the option is missing (or zero)
+    return np.sum(scale * x)
+
+
+def ambiguous(x):
+    return np.sum(x or 2.0 * x)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_or_and_of_differentiated_values(mode):
+    assert srcgrad.grad(either, wrt=(0, 1), mode=mode)(2.0, 5.0) == (3.0, 10.0)  # x, then y
+    assert srcgrad.grad(either, wrt=(0, 1), mode=mode)(0.0, 5.0) == (0.0, 3.0)  # y, then x (0.0)
+    srcgrad.check_grads(either, (2.0, 5.0), order=2)
+    srcgrad.check_grads(either, (-1.5, 0.5), order=2)
+    srcgrad.check_grads(three, (2.0, 5.0, 0.5), order=2)
+    srcgrad.check_grads(three, (0.0, 5.0, 0.5), wrt=(1, 2), order=2)
+    assert srcgrad.grad(three, wrt=(0, 1, 2), mode=mode)(0.0, 5.0, 0.5) == (5.0, 0.0, 0.0)  # (y) * (x)
+
+
+def test_or_picks_a_default_array():
+    x = np.array([0.5, -1.0])
+    srcgrad.check_grads(optional_scale, (x, {}), wrt=(0,), order=2)
+    assert np.allclose(srcgrad.grad(optional_scale)(x, {}), 2 * x)
+    assert np.allclose(srcgrad.grad(optional_scale)(x, {"scale": 3.0}), 3.0)
+    df = srcgrad.grad(either)
+    df(2.0, 5.0)
+    assert "if x:" in str(srcgrad.source(df))
+
+
+def test_the_truth_of_an_array_is_ambiguous_as_in_python():
+    x = np.array([0.5, -1.0])
+    with pytest.raises(ValueError, match="ambiguous"):
+        ambiguous(x)
+    with pytest.raises(ValueError, match="ambiguous"):
+        srcgrad.grad(ambiguous)(x)
+
+
+SHIFTED = Shifted(W)  # a module-level layer: not differentiated, its input is
+
+
+def through_a_global_layer(x):
+    return np.sum(SHIFTED(x) ** 2)
+
+
+def test_an_overriding_layer_held_in_a_global():
+    srcgrad.check_grads(through_a_global_layer, (X,), order=2)
+    expected = srcgrad.grad(lambda x: np.sum((np.tanh(x @ W) + (x @ W) ** 2) ** 2))(X)
+    assert np.allclose(srcgrad.grad(through_a_global_layer)(X), expected)
