@@ -204,13 +204,14 @@ def test_inactive_unknown_calls_still_pass_through():
     assert srcgrad.grad(f)(1.0) == 5.0
 
 
-def test_a_boolean_operator_that_yields_a_value_is_refused():
+def test_a_boolean_operator_that_yields_a_value_gives_that_values_derivative():
+    """Refused before session 29: ``x or 1.0`` is ``x if x else 1.0``, as Python evaluates it."""
     def f(x):
         y = x or 1.0
         return y * 2.0
 
-    with pytest.raises(NoDerivativeRuleError, match="x or 1.0"):
-        srcgrad.grad(f)(0.5)
+    assert srcgrad.grad(f)(0.5) == 2.0
+    assert srcgrad.grad(f)(0.0) == 0.0
 
 
 def test_a_boolean_condition_is_not_refused():

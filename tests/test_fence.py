@@ -187,11 +187,10 @@ REFUSED = [
             s = {v for v in xs}  # <-
             return len(s)
         """),
-    ("an annotation without a value (`x: T`)", "y", """
-        def f(x):
-            y: float  # <-
-            y = x
-            return y
+    ("an annotation without a value of an attribute or an item (`obj.attr: T`)", "obj", """
+        def f(x, obj):
+            obj.y: float  # <-  (a bare `y: float` is the no-op it is: session 29)
+            return x
         """),
     ("assigning to an attribute (`obj.attr = v`)", "obj", """
         def f(x, obj):

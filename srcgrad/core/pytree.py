@@ -54,7 +54,11 @@ def is_record_instance(x) -> bool:
     fields, like a namedtuple's, found by name."""
     if isinstance(x, type):
         return False
-    return dataclasses.is_dataclass(x) or plain_fields(type(x)) is not None
+    if dataclasses.is_dataclass(x):
+        return True
+    fields = plain_fields(type(x))
+    # (a class with no fields whose instance was given attributes since is not one: an object)
+    return fields is not None and (fields != () or not getattr(x, "__dict__", None))
 
 
 _PLAIN_FIELDS = weakref.WeakKeyDictionary()  # class -> its fields, or None (a class redefined lets go)
@@ -66,7 +70,9 @@ def plain_fields(cls: type) -> tuple[str, ...] | None:
     each of its parameters under its own name (``self.W = W``), in parameter order; None for
     any other class. Its instance is then a container of those values, as a dataclass's: a
     class with its own ``__new__``, ``__setattr__``, ``__getattribute__``, ``__getattr__`` or
-    ``__slots__``, an ``__init__`` that computes, checks or calls anything, is not."""
+    ``__slots__``, an ``__init__`` that computes, checks or calls anything, is not. A class
+    with no ``__init__`` of its own (or one that stores nothing) has no fields: a
+    parameter-free layer (``Tanh()``), a node with no leaves, as ``None`` is."""
     if cls in _NO_FIELDS:
         return None
     try:
@@ -91,19 +97,23 @@ def _read_plain_fields(cls: type) -> tuple[str, ...] | None:
     owner = next((c for c in cls.__mro__ if "__init__" in vars(c)), object)
     init = vars(owner).get("__init__")
     code = getattr(init, "__code__", None)
-    if owner is object or code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    if owner is object:  # a parameter-free layer (``class Tanh: def __call__(self, h): ...``): no fields
+        return ()
+    if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return None
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
     except (OSError, TypeError, SyntaxError):
         return None
     fn = tree.body[0] if tree.body and isinstance(tree.body[0], ast.FunctionDef) else None
-    if fn is None or fn.decorator_list or fn.args.kwonlyargs or fn.args.posonlyargs or len(fn.args.args) < 2:
+    if fn is None or fn.decorator_list or fn.args.kwonlyargs or fn.args.posonlyargs or not fn.args.args:
         return None
     self_name, *params = (a.arg for a in fn.args.args)
     body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
     stored = []
     for s in body:
+        if isinstance(s, ast.Pass):
+            continue
         parent_stores = _parents_init(s, cls, owner)
         if parent_stores is not None:  # super().__init__(W): the parent's own fields, passed on
             stored.extend(parent_stores)

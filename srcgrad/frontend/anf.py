@@ -142,6 +142,8 @@ class Anf:
             converted = self.lower.closures.value(node)  # a function passed on as a value
             if converted is not None:
                 return converted
+        if isinstance(node, gast.BoolOp) and not _plainly_a_truth(node):
+            return _one_operand(self, node)  # x or y: one of the values, by truthiness
         if self.is_atom(node) or isinstance(node, NOT_DIFFERENTIABLE_EXPRS):
             if isinstance(node, gast.Lambda) or not any(isinstance(n, gast.NamedExpr) for n in tp.walk(node)):
                 return [], node
@@ -340,6 +342,28 @@ def _either(anf: Anf, node: gast.BinOp) -> tuple[list, gast.expr]:
         guard = tp.stmt("sg.refuse_dict_merge(a, b, w)", a=tp.load(left), b=tp.load(right), w=where)
         pre.append(anf.lower.located(gast.copy_location(guard, node)))
     return pre, gast.BinOp(left=left, op=node.op, right=right)
+
+
+def _plainly_a_truth(node) -> bool:
+    """Whether ``node`` is plainly a bool (or a constant): a comparison, ``not v``, ``and``/``or`` of those."""
+    if isinstance(node, gast.BoolOp):
+        return all(_plainly_a_truth(v) for v in node.values)
+    return isinstance(node, (gast.Compare, gast.Constant)) or isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not)
+
+
+def _one_operand(anf: Anf, node: gast.BoolOp) -> tuple[list, gast.expr]:
+    """``a or b`` is ``a`` where ``a`` is true, else ``b``; ``a and b`` is ``a`` where ``a`` is
+    false, else ``b``: a conditional expression on the first operand's truth, evaluated once
+    (``b`` only where it is asked for, as Python does; an array's ambiguous truth raises as
+    Python's does), whose branch is recorded like any."""
+    pre, first = anf.atomize(node.values[0])
+    rest = node.values[1] if len(node.values) == 2 else gast.copy_location(gast.BoolOp(op=node.op, values=node.values[1:]), node)
+    if isinstance(node.op, gast.Or):
+        chosen = gast.IfExp(test=tp.load(first), body=tp.load(first), orelse=rest)
+    else:
+        chosen = gast.IfExp(test=tp.load(first), body=rest, orelse=tp.load(first))
+    p, op = anf.lower.desugar.conditional(gast.copy_location(chosen, node))
+    return pre + p, op
 
 
 def _plainly_logical(node) -> bool:

@@ -100,10 +100,12 @@ def _no_nested_decorators(node, parent):
 
 
 def _annotation_needs_value(node, parent):
-    if node.value is None:
+    """``r: np.ndarray`` declares a name and does nothing when it runs (normalize drops it);
+    ``obj.attr: T`` or ``x[i]: T`` evaluates its target's parts, which is refused."""
+    if node.value is None and not isinstance(node.target, gast.Name):
         return Refusal(
-            "an annotation without a value (`x: T`)",
-            "give it a value (`x: T = v`) or drop the line",
+            "an annotation without a value of an attribute or an item (`obj.attr: T`)",
+            "give it a value or drop the line",
         )
     return None
 

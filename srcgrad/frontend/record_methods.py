@@ -35,6 +35,7 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
     checked when the function runs (``sg.require_class``; ``location``: a node's
     ``file:line:col``)."""
     classes = _record_names(node, env)
+    inexact = {p.id for p in _parameters(node)}  # may hold a subclass's instance
     rewritten: dict[str, set] = {}  # name -> the methods called through its class
     for n in tp.walk(node):
         if not isinstance(n, gast.Call):
@@ -55,8 +56,8 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
         else:
             continue
         cls, written = classes[receiver.id]
-        if not plain_method(cls, method):
-            continue
+        if not plain_method(cls, method) or receiver.id in inexact and overridden(cls, method):
+            continue  # (overridden: ``self.act(z)`` in a base class's method, followed when it runs)
         n.func = gast.copy_location(gast.Attribute(value=tp.clone(written), attr=method, ctx=gast.Load()), func)
         n.args = [gast.copy_location(gast.Name(id=receiver.id, ctx=gast.Load(), annotation=None, type_comment=None), receiver),
                   *n.args]
@@ -184,6 +185,25 @@ def plain_method(cls: type, method: str) -> bool:
     """Whether ``instance.method`` is the class's own function bound to the instance: not a
     field (which the instance holds), nor a static or class method, nor a property."""
     return isinstance(_class_member(cls, method), types.FunctionType)
+
+
+def overridden(cls: type, method: str) -> bool:
+    """Whether a subclass of ``cls`` (defined by now) holds ``method`` other than ``cls`` does:
+    ``self.method(...)`` in ``cls``'s code then calls the instance's class's, which only the
+    call site (``driver.dynamic``) sees. A subclass defined later is refused by the check
+    (``sg.require_class``)."""
+    mine = _class_member(cls, method)
+    pending = list(cls.__subclasses__())
+    seen = set()
+    while pending:
+        sub = pending.pop()
+        if sub in seen:
+            continue
+        seen.add(sub)
+        if _class_member(sub, method) is not mine:
+            return True
+        pending += sub.__subclasses__()
+    return False
 
 
 def _class_member(cls: type, name: str):

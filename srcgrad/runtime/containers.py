@@ -285,11 +285,15 @@ def require_class(value, cls: type, methods: tuple, where: str, name: str) -> No
     kind = type(value)
     if kind is cls or (isinstance(value, cls) and all(_same_method(kind, cls, m) for m in methods)):
         return
+    fix = f"pass a {cls.__name__} (or an instance of a subclass that keeps those methods), or call " \
+        f"the method through its class (`{kind.__name__}.{methods[0]}({name}, ...)`)"
+    if isinstance(value, cls) and not set(methods) & set(class_field_names(kind)):  # a subclass defined after the code was made (``record_methods.overridden``)
+        fix = f"{kind.__name__} overrides it and was defined after srcgrad transformed this code, which " \
+            f"then called {cls.__name__}'s; define the subclass before the first derivative is taken " \
+            f"(in a fresh session), or {fix}"
     raise UnsupportedSyntaxError(
         f"`{name}`, a {kind.__name__} where srcgrad called {cls.__name__}'s "
-        f"{', '.join(f'.{m}' for m in methods)} on it", Location.parse(where),
-        f"pass a {cls.__name__} (or an instance of a subclass that keeps those methods), or call "
-        f"the method through its class (`{kind.__name__}.{methods[0]}({name}, ...)`)",
+        f"{', '.join(f'.{m}' for m in methods)} on it", Location.parse(where), fix,
     )
 
 
