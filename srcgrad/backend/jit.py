@@ -1068,6 +1068,21 @@ def jit_runtime() -> types.ModuleType:
 
         return scalar
 
+    logaddexp_share = helper(elementwise.logaddexp_share)
+
+    @overload(logaddexp_share)
+    def _logaddexp_share(x, y, ans, base2=False):
+        if not all(number(t) or isinstance(t, nt.Array) and isinstance(t.dtype, (nt.Float, nt.Integer)) for t in (x, y, ans)):
+            return None
+        if number(x) and number(y) and number(ans):
+            def scalar(x, y, ans, base2=False):
+                if np.isinf(ans) and x == ans:
+                    return 0.5 if y == x else 1.0
+                return np.exp2(x - ans) if base2 else np.exp(x - ans)
+
+            return scalar
+        return elementwise.logaddexp_share  # its NumPy code compiles as it is
+
     sign_ignoring_nan = helper(elementwise.sign_ignoring_nan)
 
     @overload(sign_ignoring_nan)

@@ -274,22 +274,25 @@ def log1p_jvp(dx, ans, x):
 
 @defvjp(np.logaddexp, broadcasts=True)
 def logaddexp(g, ans, x, y):
-    return g * np.exp(x - ans), g * np.exp(y - ans)
+    """x's share is exp(x - ans), y's exp(y - ans); where an input and ``ans`` are the same
+    infinity (``logaddexp(-inf, -inf)``), their limit: see ``sg.logaddexp_share``."""
+    return g * sg.logaddexp_share(x, y, ans), g * sg.logaddexp_share(y, x, ans)
 
 
 @defjvp(np.logaddexp, broadcasts=True)
 def logaddexp_jvp(dx, dy, ans, x, y):
-    return dx * np.exp(x - ans) + dy * np.exp(y - ans)
+    return dx * sg.logaddexp_share(x, y, ans) + dy * sg.logaddexp_share(y, x, ans)
 
 
 @defvjp(np.logaddexp2, broadcasts=True)
 def logaddexp2(g, ans, x, y):
-    return g * np.exp2(x - ans), g * np.exp2(y - ans)
+    """x's share is 2 ** (x - ans): see ``np.logaddexp``'s rule."""
+    return g * sg.logaddexp_share(x, y, ans, True), g * sg.logaddexp_share(y, x, ans, True)
 
 
 @defjvp(np.logaddexp2, broadcasts=True)
 def logaddexp2_jvp(dx, dy, ans, x, y):
-    return dx * np.exp2(x - ans) + dy * np.exp2(y - ans)
+    return dx * sg.logaddexp_share(x, y, ans, True) + dy * sg.logaddexp_share(y, x, ans, True)
 
 
 # --------------------------------------------------------- special functions

@@ -395,24 +395,25 @@ def running_extremum_jvp(darray, ans, array, axis=0):
 @defvjp(sg.logaddexp_reduced)
 def logaddexp_reduced(g, ans, array, axis=0, keepdims=False):
     """log(sum(exp(array))) along ``axis``: each element's share is exp(array - ans), the
-    softmax (as ``scipy.special.logsumexp``'s)."""
-    return sg.unreduce(g, array, axis, keepdims) * np.exp(array - sg.keep_reduced(ans, array, axis, keepdims))
+    softmax (as ``scipy.special.logsumexp``'s), finite where every element of a group is
+    -inf (``sg.log_shares``)."""
+    return sg.unreduce(g, array, axis, keepdims) * sg.log_shares(array, ans, axis, keepdims)
 
 
 @defjvp(sg.logaddexp_reduced)
 def logaddexp_reduced_jvp(darray, ans, array, axis=0, keepdims=False):
-    return np.sum(darray * np.exp(array - sg.keep_reduced(ans, array, axis, keepdims)), axis, keepdims=keepdims)
+    return np.sum(darray * sg.log_shares(array, ans, axis, keepdims), axis, keepdims=keepdims)
 
 
 @defvjp(sg.logaddexp2_reduced)
 def logaddexp2_reduced(g, ans, array, axis=0, keepdims=False):
     """log2(sum(2^array)): each element's share is 2^(array - ans)."""
-    return sg.unreduce(g, array, axis, keepdims) * np.exp2(array - sg.keep_reduced(ans, array, axis, keepdims))
+    return sg.unreduce(g, array, axis, keepdims) * sg.log_shares(array, ans, axis, keepdims, None, True)
 
 
 @defjvp(sg.logaddexp2_reduced)
 def logaddexp2_reduced_jvp(darray, ans, array, axis=0, keepdims=False):
-    return np.sum(darray * np.exp2(array - sg.keep_reduced(ans, array, axis, keepdims)), axis, keepdims=keepdims)
+    return np.sum(darray * sg.log_shares(array, ans, axis, keepdims, None, True), axis, keepdims=keepdims)
 
 
 # ------------------------------------------------------ math.fsum and math.prod of a sequence

@@ -38,6 +38,25 @@ def exponent_tangent(dy, ans, x):
     return np.where(dy == 0, 0.0, term)
 
 
+def logaddexp_share(x, y, ans, base2=False):
+    """x's share of ``ans = np.logaddexp(x, y)``: ``exp(x - ans)``, the derivative of ``ans`` in
+    ``x`` (``2 ** (x - ans)`` for ``np.logaddexp2``, with ``base2``).
+
+    Where ``x`` and ``ans`` are the same infinity that is ``exp(inf - inf)``, NaN, though
+    the derivative has a limit: 1 where ``y`` is not that infinity (``logaddexp(inf, 1)``
+    moves with ``x``; ``y``'s share is 0), and 1/2 where ``y`` is too, the limit along
+    ``x = y`` (``logaddexp(-inf, -inf)``, an unreachable state of log-space dynamic
+    programming: CTC, HMM, CRF). The two shares add up to 1 everywhere, as
+    ``logaddexp(x + c, y + c) = ans + c`` says they must; the shares there are constants
+    (their own derivative is 0). A NaN input has NaN shares."""
+    if np.all(np.isfinite(ans)):  # no ties (and no NaN): as it reads
+        return np.exp2(x - ans) if base2 else np.exp(x - ans)
+    tied = np.isinf(ans) & (x == ans)
+    gap = np.where(tied, 0.0, x) - np.where(tied, 0.0, ans)  # 0 where tied: no inf - inf
+    power = np.exp2(gap) if base2 else np.exp(gap)
+    return np.where(tied & (y == x), 0.5, power)  # (power is 1 where tied)
+
+
 def sign_ignoring_nan(x, y, chooses_x: float, function: str, at: str | None = None):
     """sign(x - y) for ``np.fmax``/``np.fmin``, which return the operand that is not NaN:
     ``chooses_x`` (+1 for fmax, -1 for fmin) where y is NaN, its opposite where x is."""

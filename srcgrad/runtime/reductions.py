@@ -384,6 +384,31 @@ def running_minimum(array, axis=0):
     return np.minimum.accumulate(array, axis=axis)
 
 
+def log_shares(a, ans, axis=None, keepdims=False, b=None, base2=False):
+    """Each term's share of ``ans = log(sum(b * exp(a)))`` along ``axis`` (``b`` broadcast
+    against ``a``, or None for 1; ``log2`` and ``2 **`` with ``base2``), ``ans`` with the
+    reduced axes kept or not (``keepdims``): ``exp(a - ans)``, the softmax; it is the
+    derivative of ``ans`` in ``b``, and ``b`` times it that in ``a``.
+
+    Where a term and ``ans`` are the same infinity (every term of a group -inf, an
+    unreachable state of log-space dynamic programming; or a term +inf) that is
+    ``exp(inf - inf)``, NaN, though the derivative has a limit where the tied terms move
+    together: they share ``1 / sum(b over them)`` (1/k of k tied terms), the others 0, so
+    the shares times ``b`` add up to 1, as ``log(sum(b exp(a + c))) = ans + c`` says they
+    must. The shares there are constant in ``a`` (their own derivative is 0), and in
+    ``b`` as that limit is. Where the tied terms' ``b`` add up to 0 (``ans`` is -inf for
+    every ``a``) the share is NaN; a NaN input has NaN shares."""
+    full = a if b is None else a + np.zeros_like(b, dtype=np.result_type(b, 1.0))  # a broadcast
+    kept = keep_reduced(ans, full, axis, keepdims)
+    if np.all(np.isfinite(ans)):  # no ties (and no NaN): as it reads
+        return np.exp2(full - kept) if base2 else np.exp(full - kept)
+    tied = np.isinf(kept) & (full == kept)
+    gap = np.where(tied, 0.0, full) - np.where(tied, 0.0, kept)  # 0 where tied: no inf - inf
+    power = np.exp2(gap) if base2 else np.exp(gap)  # 1 where tied
+    ties = np.sum(np.where(tied, power if b is None else b * power, 0.0), axis, keepdims=True)
+    return np.where(tied, power / np.where(ties == 0.0, np.nan, ties), power)
+
+
 def logaddexp_reduced(array, axis=0, keepdims=False):
     """``np.logaddexp.reduce(array, axis, keepdims=keepdims)``, as the front end writes it
     (``frontend.equivalents``): the primal its rules (``rules.reductions``) are registered for."""

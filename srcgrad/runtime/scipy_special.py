@@ -5,10 +5,9 @@ SciPy rule does not provide.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import Location, NoDerivativeRuleError
 from .broadcasting import keep_reduced, unbroadcast
+from .reductions import log_shares
 
 
 def no_derivative(function: str, parameter: str, at: str | None = None):
@@ -26,11 +25,11 @@ def weighted(d, b=None):
 
 
 def logsumexp_shares(ans, a, axis=None, b=None, keepdims=False, return_sign=False, at=None):
-    """``exp(a - logsumexp(a))``, broadcast against ``b``: each term's share of the sum."""
+    """``exp(a - logsumexp(a))``, broadcast against ``b``: each term's share of the sum, finite
+    where a term and ``ans`` are the same infinity (see ``reductions.log_shares``)."""
     if return_sign:
         raise NoDerivativeRuleError("scipy.special.logsumexp(..., return_sign=True)", Location.parse(at))
-    full = a if b is None else a + np.zeros_like(b, dtype=np.result_type(b, 1.0))  # a broadcast
-    return np.exp(full - keep_reduced(ans, full, axis, keepdims))
+    return log_shares(a, ans, axis, keepdims, b)
 
 
 def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False, at=None):
