@@ -396,9 +396,7 @@ def test_continue():
             bacc = sg.scalar_seed(acc, 'with_continue()')
             bx = sg.zeros_like(x)
             for i in reversed(range(4)):
-                if cond:
-                    pass
-                else:
+                if not cond:
                     # Grad of: acc = acc + x ** i
                     bt2 = bacc
                     acc = stack.pop()

@@ -16,7 +16,9 @@ the order ``optimize_body`` gives:
 - assignment where the value is made: ``t = e; ...; a = t``, ``t`` read only
   there, is ``a = e; ...`` where nothing between reads or binds ``a`` (nor is a
   comment: the value stays under its statement's heading);
-- sign simplification: ``a + -b`` -> ``a - b``.
+- sign simplification: ``a + -b`` -> ``a - b``;
+- branches: ``if c: pass`` / ``else: B`` -> ``if not c: B``, without the statement's comment
+  said again inside.
 
 What ``grad`` does not need computed or kept, with facts the driver passes in
 (which names are vectors, scalars or Python numbers, which share a shape):
@@ -1429,6 +1431,32 @@ def drop_self_assignments(stmts: list) -> list:
     return _drop_orphan_comments(out)
 
 
+def branches_inverted(stmts: list) -> list:
+    """``if c: pass`` then ``else: B`` -> ``if not c: B`` (a reverse sweep where only one branch
+    had derivatives, as ``a or b`` leaves), and in ``B`` no first comment the one just before
+    the ``if`` says already."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, _COMPOUND) and getattr(s, field, None):
+                setattr(s, field, branches_inverted(getattr(s, field)))
+        if (
+            isinstance(s, gast.If) and s.orelse and all(isinstance(t, gast.Pass) for t in s.body)
+            and not any(tp.is_comment(t) for t in s.body)
+        ):
+            test = s.test.operand if isinstance(s.test, gast.UnaryOp) and isinstance(s.test.op, gast.Not) else (
+                gast.UnaryOp(op=gast.Not(), operand=s.test)
+            )
+            s = gast.copy_location(gast.If(test=test, body=s.orelse, orelse=[]), s)
+        if (
+            isinstance(s, gast.If) and not s.orelse and out and tp.is_comment(out[-1])
+            and tp.is_comment(s.body[0]) and s.body[0].value.value == out[-1].value.value and len(s.body) > 1
+        ):
+            s.body = s.body[1:]
+        out.append(s)
+    return out
+
+
 def _negated(node):
     """``b`` for ``-b``, ``b * c`` for ``-b * c`` (a product or quotient whose leftmost
     factor is negated); else None."""
@@ -1484,7 +1512,7 @@ def optimize_body(
     stmts = merge_updates(forward_substitute(stmts, substitutable, changed), changed)
     fold_constants(changed)  # like terms the substitutions and merges brought together
     stmts = assign_where_made(stmts, substitutable)
-    stmts = simplify_signs(_iterate_directly_then_clean(stmts, live_out, substitutable))
+    stmts = branches_inverted(simplify_signs(_iterate_directly_then_clean(stmts, live_out, substitutable)))
     if known_scalar is not None:
         dropped: list = []
         stmts = unbroadcast_numbers(stmts, known_scalar, dropped)
