@@ -476,6 +476,11 @@ class SharingFacts(Problem):
             # `next(it)`: an item an iterator yields (a row); `list(A)` & co.: the same elements (A's rows)
             first, elements = next(iter(op.inputs.values()), None), op.rule.primal is not next
             return [Share(name, first.id, "opaque", s, elements=elements)] if isinstance(first, gast.Name) else []
+        if op.kind == "rule" and op.rule.primal in (runtime.record, runtime.replaced):
+            # `P(w, b)` of a dataclass, namedtuple or plain class, `dataclasses.replace(p, w=v)`:
+            # an object holding the very values given (no assignment carries a write into one
+            # of them to it: refused where the memory is shared, `_opaque_refusal`)
+            return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
         if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times, runtime.spliced):
             # `xs + ys`, `[a] * 2`, `xs[a:b] = v`'s new contents: a new list of the same elements
             # (`[a] * 2` holds `a` twice)
