@@ -47,6 +47,9 @@ def refuse_changing_lazy_reads(fn: gast.FunctionDef, env: Environment, unsupport
     function nested in it) reads something that changes before it is used up."""
     nodes = tp.walk(fn.body)
     defs = {d.name: d for d in nodes if isinstance(d, gast.FunctionDef)}
+    if any(_dict_view(n, env) for n in nodes):
+        for function in [fn, *defs.values()]:
+            _refuse_changed_views(function, function.body, env, defs, unsupported, _sharing_groups(fn, env))
     check = _Check(env, defs, unsupported, {})
     if not any(check.is_lazy(n) for n in nodes if type(n) in _MAYBE_LAZY):
         return  # (most functions make no lazy iterator: nothing to check)
@@ -278,6 +281,66 @@ class _Check:
                        for s in fn.body for changed, name in _changes(s, {}) if changed is not None):
                     return True
         return False
+
+
+def _dict_view(node, env: Environment) -> bool:
+    """Whether ``node`` is ``d.items()`` or ``d.values()`` of a value the run time gives: srcgrad
+    lists its items where it is made (``iterators``), Python's view is live (``d.keys()`` is
+    left a view)."""
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr in ("items", "values")
+        and not node.args and not node.keywords and is_missing(env.static_value(node.func))
+    )
+
+
+def _refuse_changed_views(function, stmts: list, env: Environment, defs: dict, unsupported, groups: dict) -> None:
+    """Raise where ``view = d.values()`` (or ``d.items()``) is read after ``d`` changes in place:
+    Python's view sees the change, srcgrad's list of the items does not. A view used where it
+    is made (``sum(d.values())``, a ``for`` over it) is read at once, and left alone."""
+    for i, s in enumerate(stmts):
+        single = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+        if single and _dict_view(s.value, env):
+            _view_unchanged(function, s, stmts[i + 1:], env, defs, unsupported, groups)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt) and not isinstance(s, gast.FunctionDef):
+                _refuse_changed_views(function, inner, env, defs, unsupported, groups)
+        for handler in getattr(s, "handlers", None) or []:
+            _refuse_changed_views(function, handler.body, env, defs, unsupported, groups)
+
+
+def _view_unchanged(function, s: gast.Assign, after: list, env: Environment, defs: dict, unsupported, groups) -> None:
+    """``name = d.values()``: no in-place change of ``d`` (or of a name sharing it) runs before a
+    read of ``name``. Where ``name`` is read outside the statements that follow it in its block
+    (past an ``if`` or a loop it is made in), any change of ``d`` in the function counts."""
+    name, view = s.targets[0].id, s.value
+    window: list = []
+    reads = 0
+    for k, t in enumerate(after):
+        loads = [n for n in tp.walk(t) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
+        if loads:
+            reads += len(loads)
+            window = after[:k] + ([t] if len(loads) > 1 else _before_use(t, loads[0]))
+        if isinstance(t, (gast.Assign, gast.AnnAssign)) and any(
+            isinstance(x, gast.Name) and x.id == name for x in getattr(t, "targets", [getattr(t, "target", None)])
+        ):
+            break  # rebound: later reads are of another value
+    everywhere = sum(1 for n in tp.walk(function.body) if isinstance(n, gast.Name) and n.id == name
+                     and isinstance(n.ctx, gast.Load))
+    if everywhere > reads:
+        window = [t for t in function.body if t is not s]
+    d = _root(view.func.value)
+    held = groups.get(d, {d}) | {d}
+    for node in window:
+        for changed, changed_name in _changes(node, defs):
+            if changed is not None and changed_name in held and is_missing(env.lookup(str(changed_name))):
+                raise unsupported(
+                    view, f"the dict view `{name} = {_text(view)}` read after `{_text(changed)}` "
+                    f"(line {getattr(changed, 'lineno', '?')}) changes `{changed_name}`: Python's view sees "
+                    "the change, srcgrad lists the items where the view is made,",
+                    f"write `{name} = list({_text(view)})` if the items as they are there are what you mean, "
+                    f"or call `{_text(view)}` where it is used",
+                )
 
 
 def _module_generator(func):
