@@ -7,7 +7,7 @@ Each is now refused, naming where the object was made, while the same program wi
 object made after the change, or of a copy, is differentiated as before.
 """
 
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -338,3 +338,160 @@ def values_view_then_rebinding(x):  # the view keeps the old dict, as srcgrad's 
 def test_dict_views_read_before_a_change_or_listed_are_differentiated(f):
     assert srcgrad.value_and_grad(f)(X.copy())[0] == pytest.approx(f(X.copy()))
     srcgrad.check_grads(f, (X,), modes=("rev", "fwd"))
+
+
+# -- C: a generator that changes in place what it yielded ---------------------------------
+
+
+def simulate(x0, k, n=3, dt=0.1):
+    s = x0.copy()
+    for _ in range(n):
+        yield s
+        s += dt * (-k * s)
+
+
+def simulated_energy(k):
+    return sum(np.sum(s**2) for s in simulate(np.array([1.0, -0.5]), k))
+
+
+def dict_states(x):
+    st = {"p": x[0], "v": x[1]}
+    for _ in range(3):
+        yield st
+        st["p"] = st["p"] + 0.1 * st["v"]
+        st["v"] = st["v"] - 0.1 * st["p"] * x[2]
+
+
+def dict_states_energy(x):
+    return sum(d["p"] ** 2 for d in dict_states(x))
+
+
+def test_a_generator_changing_a_yielded_array_in_place_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"in-place change of `s` .* generator `simulate` yielded") as refused:
+        srcgrad.grad(simulated_energy)(0.8)
+    line = simulate.__code__.co_firstlineno + 4
+    assert f"test_session29_aliasing.py:{line}:" in str(refused.value) and "yield s.copy()" in str(refused.value)
+
+
+def test_a_generator_changing_a_yielded_dict_in_place_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"in-place change of `st` .* generator `dict_states`"):
+        srcgrad.grad(dict_states_energy)(X.copy())
+
+
+def simulate_copies(x0, k):
+    s = x0.copy()
+    for _ in range(3):
+        yield s.copy()
+        s += 0.1 * (-k * s)
+
+
+def simulate_new_values(x0, k):
+    s = x0 * 1.0
+    for _ in range(3):
+        yield s
+        s = s + 0.1 * (-k * s)
+
+
+def energy_of_copies(k):
+    return sum(np.sum(s**2) for s in simulate_copies(np.array([1.0, -0.5]), k))
+
+
+def energy_of_new_values(k):
+    return sum(np.sum(s**2) for s in simulate_new_values(np.array([1.0, -0.5]), k))
+
+
+@pytest.mark.parametrize("f", [energy_of_copies, energy_of_new_values])
+def test_a_generator_yielding_copies_or_new_values_is_differentiated(f):
+    true = sum(np.sum((np.array([1.0, -0.5]) * (1 - 0.08) ** t) ** 2) for t in range(3))
+    value, g = srcgrad.value_and_grad(f)(0.8)
+    assert value == pytest.approx(true)
+    assert g == pytest.approx(sum(-0.2 * t * np.sum(np.array([1.0, -0.5]) ** 2) * 0.92 ** (2 * t - 1) for t in range(3)))
+    srcgrad.check_grads(f, (0.8,), modes=("rev", "fwd"))
+
+
+# -- D: forward mode of a defaultdict accumulator ------------------------------------------
+
+
+def defaultdict_accumulator(x):
+    acc = defaultdict(float)
+    for k, v in zip(["a", "b", "a"], x):
+        acc[k] += v**2
+    return acc["a"] * acc["b"]
+
+
+def test_forward_mode_of_a_defaultdict_reads_a_zero_tangent_for_a_new_key():
+    x = X.copy()
+    true = np.array([2 * x[0] * x[1] ** 2, 2 * x[1] * (x[0] ** 2 + x[2] ** 2), 2 * x[2] * x[1] ** 2])
+    _, tangent = srcgrad.jvp(defaultdict_accumulator, (x,), (np.array([1.0, 0.0, 0.0]),))
+    assert tangent == pytest.approx(true[0])
+    assert np.allclose(srcgrad.jacobian(defaultdict_accumulator, mode="fwd")(x), true)
+    H = srcgrad.hessian(defaultdict_accumulator)(x)
+    assert np.allclose(H[0], [2 * x[1] ** 2, 4 * x[0] * x[1], 0.0])
+    srcgrad.check_grads(defaultdict_accumulator, (x,), modes=("rev", "fwd"), order=2)
+
+
+# -- E: a generator that never ends --------------------------------------------------------
+
+
+def endless(x):
+    v = x
+    while True:
+        yield v
+        v = v * 0.8 + 0.1
+
+
+def endless_stopped_by_break(x):
+    s = 0.0
+    for i, v in enumerate(endless(x)):
+        if i >= 6:
+            break
+        s = s + v**2
+    return s
+
+
+def endless_stopped_by_zip(x):
+    return sum(v * v for _, v in zip(range(6), endless(x)))
+
+
+@pytest.mark.parametrize("f", [endless_stopped_by_break, endless_stopped_by_zip])
+def test_an_endless_generator_is_refused_not_run_forever(f):
+    assert f(1.3) == pytest.approx(6.107033819136001)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"endless loop `while True:` of the generator `endless`") as refused:
+        srcgrad.grad(f)(1.3)
+    line = endless.__code__.co_firstlineno + 2
+    assert f"test_session29_aliasing.py:{line}:" in str(refused.value) and "range(n)" in str(refused.value)
+
+
+def ended_by_return(x, n):
+    v = x
+    k = 0
+    while True:
+        yield v
+        k += 1
+        if k >= n:
+            return
+        v = v * 0.8 + 0.1
+
+
+def ended_by_break(x, n):
+    v = x
+    k = 0
+    while True:
+        if k >= n:
+            break
+        yield v
+        k += 1
+        v = v * 0.8 + 0.1
+
+
+@pytest.mark.parametrize("gen", [ended_by_return, ended_by_break])
+def test_a_while_true_generator_that_ends_is_differentiated(gen):
+    def f(x):
+        return sum(v * v for v in gen(x, 6))
+
+    true_grad, v, dv = 0.0, 1.3, 1.0
+    for _ in range(6):
+        true_grad += 2 * v * dv
+        v, dv = v * 0.8 + 0.1, dv * 0.8
+    assert srcgrad.grad(f)(1.3) == pytest.approx(true_grad)
+    srcgrad.check_grads(f, (1.3,), modes=("rev", "fwd"))

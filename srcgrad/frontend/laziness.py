@@ -47,6 +47,9 @@ def refuse_changing_lazy_reads(fn: gast.FunctionDef, env: Environment, unsupport
     function nested in it) reads something that changes before it is used up."""
     nodes = tp.walk(fn.body)
     defs = {d.name: d for d in nodes if isinstance(d, gast.FunctionDef)}
+    for function in [fn, *defs.values()]:
+        if getattr(function, "srcgrad_generator", False):
+            _refuse_changed_yields(function, env, unsupported)
     if any(_dict_view(n, env) for n in nodes):
         for function in [fn, *defs.values()]:
             _refuse_changed_views(function, function.body, env, defs, unsupported, _sharing_groups(fn, env))
@@ -281,6 +284,95 @@ class _Check:
                        for s in fn.body for changed, name in _changes(s, {}) if changed is not None):
                     return True
         return False
+
+
+def _refuse_changed_yields(function, env: Environment, unsupported) -> None:
+    """Raise where a generator changes in place a value it yielded (``yield s; s += v``,
+    ``yield st; st["p"] = v``), after the yield: Python's consumer reads each item as it is
+    yielded, srcgrad's list (``generators``) holds the one object, changed."""
+    _refuse_endless(function, unsupported)
+    groups = None
+    for path in _yield_paths(function.body, []):
+        block, k = path[-1]
+        value = block[k].value.args[0]
+        yielded = _roots(value, env)
+        if not yielded:
+            continue  # `yield s.copy()`, `yield s * 2`: a new value
+        if groups is None:
+            groups = _sharing_groups(function, env)
+        held = set().union(*(groups.get(n, {n}) | {n} for n in yielded))
+        region = [t for stmts, j in path for t in stmts[j + 1:]]
+        region += [owner for owner in _owners(function.body, path) if isinstance(owner, (gast.For, gast.While))]
+        for node in region:
+            for changed, name in _changes(node, {}):
+                if changed is not None and name in held:
+                    raise unsupported(
+                        changed, f"an in-place change of `{name}` (`{_text(changed)}`) after the generator "
+                        f"`{function.name}` yielded it (line {getattr(block[k], 'lineno', '?')}): Python's consumer "
+                        "reads each item as it is yielded, srcgrad lists the items, which would all be the object "
+                        "as last changed,",
+                        f"yield a copy (`yield {_text(value)}.copy()`)" + (
+                            f", or write the change as a new value (`{name} = {name} + ...`, not `{name} += ...`)"
+                            if isinstance(changed, gast.AugAssign) else ""
+                        ),
+                    )
+
+
+def _refuse_endless(function, unsupported) -> None:
+    """Raise at a ``while True:`` loop of a generator that yields in it and never leaves it (no
+    ``break``, ``return`` or ``raise``): Python's consumer stops taking items, srcgrad lists them
+    all where the generator is called, and would never finish."""
+    for loop in tp.walk(function.body):
+        if not (isinstance(loop, gast.While) and isinstance(loop.test, gast.Constant) and loop.test.value):
+            continue
+        inside = _own_nodes(loop.body)
+        if any(getattr(n, "srcgrad_yielded", False) for n in inside) and not any(
+            isinstance(n, (gast.Return, gast.Raise)) for n in inside
+        ) and not any(isinstance(n, gast.Break) for n in _own_nodes(loop.body, loops=False)):
+            raise unsupported(
+                loop, f"the endless loop `while {_text(loop.test)}:` of the generator `{function.name}`, "
+                "which srcgrad lists in full where it is called,",
+                "give the generator the number of items to make (`for _ in range(n): ... yield v`), "
+                "or end the loop with `return` once enough are made",
+            )
+
+
+def _own_nodes(stmts: list, loops: bool = True) -> list:
+    """The nodes of ``stmts``, not those of functions defined in them (nor, without ``loops``, of
+    loops nested in them: a ``break`` there leaves that loop)."""
+    found, todo = [], list(stmts)
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)):
+            continue
+        if not loops and isinstance(node, (gast.For, gast.While)):
+            todo += node.orelse  # (a loop's else runs once it ends: a break there leaves the outer one)
+            continue
+        todo += list(gast.iter_child_nodes(node))
+    return found
+
+
+def _yield_paths(stmts: list, above: list):
+    """For each ``items.append(v)`` that stands for a ``yield`` (``generators``): the blocks from
+    the function's body down to it, each with the position of the statement taken."""
+    for k, s in enumerate(stmts):
+        here = [*above, (stmts, k)]
+        if getattr(s, "srcgrad_yielded", False):
+            yield here
+        if isinstance(s, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from _yield_paths(inner, here)
+        for handler in getattr(s, "handlers", None) or []:
+            yield from _yield_paths(handler.body, here)
+
+
+def _owners(body: list, path: list) -> list:
+    """The statements whose blocks ``path`` goes down through (a loop runs its body again)."""
+    return [stmts[k] for stmts, k in path[:-1]]
 
 
 def _dict_view(node, env: Environment) -> bool:
