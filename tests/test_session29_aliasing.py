@@ -162,9 +162,9 @@ REFUSED_HOLDERS = [
     (getattr_of_dataclass_then_update, r"while `P\(y, 2\.0\)` holds it"),
     (dataclass_holds_a_list_then_append, r"update of `hist` while `Trace\(hist, 2\.0\)` holds it"),
     (model_weights_updated_after_it_is_made, r"update of `W` while `Net\(W, b\)` holds it"),
-    (list_of_zip_then_item_write, r"tuple"),
-    (tuple_of_zip_then_item_write, r"tuple"),
-    (list_of_enumerate_then_item_write, r"tuple"),
+    (list_of_zip_then_item_write, r"a tuple made by `zip\(\[y\], \[x\]\)` holds"),
+    (tuple_of_zip_then_item_write, r"a tuple made by `zip\(\[y\], \[x\]\)` holds"),
+    (list_of_enumerate_then_item_write, r"a tuple made by `enumerate\(\[y\]\)` holds"),
     (list_of_map_then_item_write, r"list made by `lst = list\(map"),
 ]
 

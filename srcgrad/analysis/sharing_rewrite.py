@@ -394,6 +394,11 @@ def _unwritable(writer: SharedMemory, sync: Sync) -> gast.stmt | None:
     if writer.plan.containers.get(dst) == "tuple":
         construct = f"{at}an in-place update of `{written}` while the tuple `{holder}` holds it" if made else (
             "an in-place update of an array a tuple holds")
+        if made and not (parsed.wrote(written) and parsed.wrote(holder)):  # `zip`'s, `enumerate`'s tuples
+            text = parsed.source_text(share.origin)
+            construct = f"{at}an in-place update of an array that a tuple made by `{text}` holds" if text else (
+                f"{at}an in-place update of an array that a tuple made here holds")
+            return _refusal(construct, "write into the array before the tuples are made, or put copies in them (`.copy()`)")
         return _refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")
     if getattr(writer.ops.get(id(share.origin)), "field", False):
         field = tp.load(share.index).value
