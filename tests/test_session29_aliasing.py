@@ -495,3 +495,19 @@ def test_a_while_true_generator_that_ends_is_differentiated(gen):
         v, dv = v * 0.8 + 0.1, dv * 0.8
     assert srcgrad.grad(f)(1.3) == pytest.approx(true_grad)
     srcgrad.check_grads(f, (1.3,), modes=("rev", "fwd"))
+
+
+def scalar_states(x):
+    s = x * 1.0
+    for _ in range(3):
+        yield s
+        s += 0.1 * s  # a number: a new value, Python's items stay as yielded
+
+
+def scalar_energy(x):
+    return sum(v * v for v in scalar_states(x))
+
+
+def test_a_generator_adding_to_a_yielded_number_is_differentiated():
+    assert srcgrad.value_and_grad(scalar_energy)(0.7)[0] == pytest.approx(scalar_energy(0.7))
+    srcgrad.check_grads(scalar_energy, (0.7,), modes=("rev", "fwd"))

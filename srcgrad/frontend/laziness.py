@@ -306,8 +306,8 @@ def _refuse_changed_yields(function, env: Environment, unsupported) -> None:
         for node in region:
             for changed, name in _changes(node, {}):
                 if changed is not None and name in held:
-                    raise unsupported(
-                        changed, f"an in-place change of `{name}` (`{_text(changed)}`) after the generator "
+                    construct = (
+                        f"an in-place change of `{name}` (`{_text(changed)}`) after the generator "
                         f"`{function.name}` yielded it (line {getattr(block[k], 'lineno', '?')}): Python's consumer "
                         "reads each item as it is yielded, srcgrad lists the items, which would all be the object "
                         "as last changed,",
@@ -316,6 +316,11 @@ def _refuse_changed_yields(function, env: Environment, unsupported) -> None:
                             if isinstance(changed, gast.AugAssign) else ""
                         ),
                     )
+                    if isinstance(changed, gast.AugAssign) and isinstance(changed.target, gast.Name):
+                        # `s += v`: in place for an array, list or dict, a new value for a number
+                        changed.srcgrad_yield_guard = construct  # (``desugar`` checks it when it runs)
+                        continue
+                    raise unsupported(changed, *construct)
 
 
 def _refuse_endless(function, unsupported) -> None:
