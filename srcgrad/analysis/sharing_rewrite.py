@@ -102,8 +102,7 @@ class SharedMemory:
             elif isinstance(s, (gast.For, gast.While)):
                 s.body = self.rewrite(s.body) or [gast.Pass()]
             if isinstance(s, gast.For):
-                # links lost when the loop variable changes, and the shares lost with them: at
-                # the top of every iteration (not after the loop, which leaves the variable as is)
+                # links lost when the loop variable changes, and their shares: at the top of every iteration
                 s.body = self.before(s) + self.after(s) + s.body
             else:
                 out += self.before(s)
@@ -111,8 +110,7 @@ class SharedMemory:
                 out.append(self.slot_check(s.targets[0].value.id, s.targets[0].slice, s))
             out += _slots_missed(self, s)
             out.append(s)
-            if not isinstance(s, gast.For):
-                out += self.after(s)
+            out += [] if isinstance(s, gast.For) else self.after(s)  # (not after the loop: its variable stays)
             if id(s) in self.plan.actions:
                 self.emit_syncs(s, out)
         return out
