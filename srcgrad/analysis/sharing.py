@@ -476,9 +476,9 @@ class SharingFacts(Problem):
             # `next(it)`: an item an iterator yields (a row); `list(A)` & co.: the same elements (A's rows)
             first, elements = next(iter(op.inputs.values()), None), op.rule.primal is not next
             return [Share(name, first.id, "opaque", s, elements=elements)] if isinstance(first, gast.Name) else []
-        if op.kind == "rule" and op.rule.primal in (runtime.plus, runtime.times, runtime.spliced):
+        if op.kind == "rule" and op.rule.primal in _HOLDING_FUNCTIONS:
             # `xs + ys`, `[a] * 2`, `xs[a:b] = v`'s new contents: a new list of the same elements
-            # (`[a] * 2` holds `a` twice)
+            # (`[a] * 2` holds `a` twice); `P(w, b)`: an object holding them (`_HOLDING_FUNCTIONS`)
             return [Share(name, x.id, "opaque", s, elements=True) for x in op.inputs.values() if isinstance(x, gast.Name)]
         if op.kind == "rule" and op.rule.primal in SHARING_FUNCTIONS:  # max(A): a row of A
             unless = SHARING_FUNCTIONS[op.rule.primal]  # np.meshgrid's copy=True: new memory
@@ -491,6 +491,13 @@ class SharingFacts(Problem):
         if isinstance(viewed, gast.Name):
             return [Share(name, viewed.id, "view", s)]
         return []
+
+
+# Functions whose result holds the very elements of its arguments: `xs + ys`, `[a] * 2`, a splice,
+# and `P(w, b)` of a dataclass, namedtuple or plain class or `dataclasses.replace(p, w=v)`, an
+# object holding the values given (no assignment carries a write into one of them to it: refused
+# where the memory is shared, `sharing_rewrite._record_refusal`)
+_HOLDING_FUNCTIONS = (runtime.plus, runtime.times, runtime.spliced, runtime.record, runtime.replaced)
 
 
 def _basic_view_index(index, range_counters) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..core import templates as tp
 from ..core.ir import SLOT_UPDATE_MARK, assignments, is_inplace, parameter_names, target_of
 from ..core.numpy_facts import returns_container
@@ -101,15 +102,15 @@ class SharedMemory:
             elif isinstance(s, (gast.For, gast.While)):
                 s.body = self.rewrite(s.body) or [gast.Pass()]
             if isinstance(s, gast.For):
-                # links lost when the loop variable changes: at the top of every iteration
-                s.body = self.before(s) + s.body
+                # links lost when the loop variable changes, and their shares: at the top of every iteration
+                s.body = self.before(s) + self.after(s) + s.body
             else:
                 out += self.before(s)
             if _slot_unfollowed(s, self.plan, self.lists):
                 out.append(self.slot_check(s.targets[0].value.id, s.targets[0].slice, s))
             out += _slots_missed(self, s)
             out.append(s)
-            out += self.after(s)
+            out += [] if isinstance(s, gast.For) else self.after(s)  # (not after the loop: its variable stays)
             if id(s) in self.plan.actions:
                 self.emit_syncs(s, out)
         return out
@@ -385,9 +386,17 @@ def _unwritable(writer: SharedMemory, sync: Sync) -> gast.stmt | None:
     if share.how != "part" or share.appended or dst != share.base:
         return None
     at = f"{made.filename}:{made.lineno}: " if made else ""
+    record = _record_of(writer, dst)
+    if record is not None:  # `p = P(y, 2.0)`: the object holds `y` itself, no assignment writes into it
+        return _record_refusal(writer.parsed, record, written)
     if writer.plan.containers.get(dst) == "tuple":
         construct = f"{at}an in-place update of `{written}` while the tuple `{holder}` holds it" if made else (
             "an in-place update of an array a tuple holds")
+        if made and not (parsed.wrote(written) and parsed.wrote(holder)):  # `zip`'s, `enumerate`'s tuples
+            text = parsed.source_text(share.origin)
+            construct = f"{at}an in-place update of an array that a tuple made by `{text}` holds" if text else (
+                f"{at}an in-place update of an array that a tuple made here holds")
+            return _refusal(construct, "write into the array before the tuples are made, or put copies in them (`.copy()`)")
         return _refusal(construct, f"use a list, or put a copy in the tuple (`{written}.copy()`)")
     if getattr(writer.ops.get(id(share.origin)), "field", False):
         field = tp.load(share.index).value
@@ -397,6 +406,33 @@ def _unwritable(writer: SharedMemory, sync: Sync) -> gast.stmt | None:
             "value (`dataclasses.replace`, `._replace`)",
         )
     return None
+
+
+def _record_of(writer: SharedMemory, values: str) -> gast.Assign | None:
+    """The ``p = sg.record(values, P, ...)`` (or ``sg.replaced``) that made an object of the
+    tuple ``values``, or None where none did."""
+    for a in assignments(writer.fn.body):
+        op = writer.ops.get(id(a))
+        if getattr(op, "kind", None) == "rule" and op.rule.primal in (runtime.record, runtime.replaced) and any(
+            isinstance(x, gast.Name) and x.id == values for x in op.inputs.values()
+        ):
+            return a
+    return None
+
+
+def _record_refusal(parsed, record: gast.Assign, written: str | None) -> gast.stmt:
+    """An update of an array (or list, dict) that an object made of it holds: ``p = P(y, 2.0)``,
+    a namedtuple, a plain class's instance, ``dataclasses.replace(p, w=y)``; Python's object
+    sees the change, and no derivative of it reaches the object's fields."""
+    text = parsed.source_text(record.value)
+    holder = f"`{text}`" if text else "the object made here"
+    what = f"`{written}`" if written and parsed.wrote(written) else "an array (or list or dict)"
+    return _refusal(
+        f"an in-place update of {what} while {holder} holds it (the object sees the change, "
+        "its derivative would not)",
+        f"make the object after the last in-place update, give it a copy (`{written or 'v'}.copy()`), "
+        "or write the update as a new value (`v = v - u`, not `v -= u`)", parsed.location(record.value),
+    )
 
 
 def _refusal(construct: str, hint: str, at=None) -> gast.stmt:
@@ -422,6 +458,8 @@ def _opaque_refusal(parsed, op, share: Share) -> gast.stmt:
             "make the function after the last write into the array, or pass the array to it as an argument",
         )
     taken = parsed.as_written(spelled(share.base))
+    if op.kind == "rule" and op.rule.primal in (runtime.record, runtime.replaced):
+        return _record_refusal(parsed, share.origin, None)
     if share.popped:  # `v = xs.pop()`, and a list that may still hold memory of it
         return _refusal(
             f"{where}an in-place update of an array popped from a list here while `{taken}` may hold memory of it",

@@ -83,6 +83,8 @@ class Desugar:
         if not isinstance(target, gast.Name):
             raise self.lower.unsupported(s, "augmented assignment to an attribute")
         dispatched = _list_or_dict_in_place(s, self.names.fresh("item"), self.kinds)
+        if dispatched is not None and getattr(s, "srcgrad_yield_guard", None) is not None:
+            raise self.lower.unsupported(s, *s.srcgrad_yield_guard)  # a list a generator yielded, extended
         if dispatched is not None:
             out = []
             for statement in dispatched:
@@ -94,6 +96,13 @@ class Desugar:
         value = gast.BinOp(left=tp.load(target), op=s.op, right=s.value)
         core = self.lower.assign_to(target, gast.copy_location(value, s), s)
         mark_inplace(core[-1])  # `x = t`: for an array, x's memory changes in place
+        guard = getattr(s, "srcgrad_yield_guard", None)
+        if guard is not None:  # a generator's `s += v` after it yielded s (``laziness``)
+            self.lower.env.made["sg"] = runtime
+            construct, hint = (tp.const(text) for text in guard)
+            where = tp.const(str(self.lower.parsed.location(s)))
+            check = tp.stmt("sg.refuse_changed_yield(x, c, h, w)", x=tp.load(target), c=construct, h=hint, w=where)
+            core = [located(gast.copy_location(check, s)), *core]
         return core
 
     def unpack(self, target, value) -> list:

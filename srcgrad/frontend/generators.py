@@ -86,7 +86,9 @@ def _rewrite(stmts: list, items: str, item: str) -> list:
 def _statement(s, items: str, item: str) -> list:
     if isinstance(s, gast.Expr) and isinstance(s.value, gast.Yield):
         value = s.value.value if s.value.value is not None else tp.const(None)
-        return [_located(tp.stmt("items.append(v)", items=items, v=value), s)]
+        appended = _located(tp.stmt("items.append(v)", items=items, v=value), s)
+        appended.srcgrad_yielded = True  # (``laziness`` refuses a change of what it yielded, after)
+        return [appended]
     if isinstance(s, gast.Expr) and isinstance(s.value, gast.YieldFrom):
         loop = tp.stmt("for item in iterable:\n    items.append(item)", items=items, item=item, iterable=s.value.value)
         return [_located(loop, s)]

@@ -47,6 +47,12 @@ def refuse_changing_lazy_reads(fn: gast.FunctionDef, env: Environment, unsupport
     function nested in it) reads something that changes before it is used up."""
     nodes = tp.walk(fn.body)
     defs = {d.name: d for d in nodes if isinstance(d, gast.FunctionDef)}
+    for function in [fn, *defs.values()]:
+        if getattr(function, "srcgrad_generator", False):
+            _refuse_changed_yields(function, env, unsupported)
+    if any(_dict_view(n, env) for n in nodes):
+        for function in [fn, *defs.values()]:
+            _refuse_changed_views(function, function.body, env, defs, unsupported, _sharing_groups(fn, env))
     check = _Check(env, defs, unsupported, {})
     if not any(check.is_lazy(n) for n in nodes if type(n) in _MAYBE_LAZY):
         return  # (most functions make no lazy iterator: nothing to check)
@@ -278,6 +284,160 @@ class _Check:
                        for s in fn.body for changed, name in _changes(s, {}) if changed is not None):
                     return True
         return False
+
+
+def _refuse_changed_yields(function, env: Environment, unsupported) -> None:
+    """Raise where a generator changes in place a value it yielded (``yield s; s += v``,
+    ``yield st; st["p"] = v``), after the yield: Python's consumer reads each item as it is
+    yielded, srcgrad's list (``generators``) holds the one object, changed."""
+    _refuse_endless(function, unsupported)
+    groups = None
+    for path in _yield_paths(function.body, []):
+        block, k = path[-1]
+        value = block[k].value.args[0]
+        yielded = _roots(value, env)
+        if not yielded:
+            continue  # `yield s.copy()`, `yield s * 2`: a new value
+        if groups is None:
+            groups = _sharing_groups(function, env)
+        held = set().union(*(groups.get(n, {n}) | {n} for n in yielded))
+        region = [t for stmts, j in path for t in stmts[j + 1:]]
+        region += [owner for owner in _owners(function.body, path) if isinstance(owner, (gast.For, gast.While))]
+        for node in region:
+            for changed, name in _changes(node, {}):
+                if changed is not None and name in held:
+                    construct = (
+                        f"an in-place change of `{name}` (`{_text(changed)}`) after the generator "
+                        f"`{function.name}` yielded it (line {getattr(block[k], 'lineno', '?')}): Python's consumer "
+                        "reads each item as it is yielded, srcgrad lists the items, which would all be the object "
+                        "as last changed,",
+                        f"yield a copy (`yield {_text(value)}.copy()`)" + (
+                            f", or write the change as a new value (`{name} = {name} + ...`, not `{name} += ...`)"
+                            if isinstance(changed, gast.AugAssign) else ""
+                        ),
+                    )
+                    if isinstance(changed, gast.AugAssign) and isinstance(changed.target, gast.Name):
+                        # `s += v`: in place for an array, list or dict, a new value for a number
+                        changed.srcgrad_yield_guard = construct  # (``desugar`` checks it when it runs)
+                        continue
+                    raise unsupported(changed, *construct)
+
+
+def _refuse_endless(function, unsupported) -> None:
+    """Raise at a ``while True:`` loop of a generator that yields in it and never leaves it (no
+    ``break``, ``return`` or ``raise``): Python's consumer stops taking items, srcgrad lists them
+    all where the generator is called, and would never finish."""
+    for loop in tp.walk(function.body):
+        if not (isinstance(loop, gast.While) and isinstance(loop.test, gast.Constant) and loop.test.value):
+            continue
+        inside = _own_nodes(loop.body)
+        if any(getattr(n, "srcgrad_yielded", False) for n in inside) and not any(
+            isinstance(n, (gast.Return, gast.Raise)) for n in inside
+        ) and not any(isinstance(n, gast.Break) for n in _own_nodes(loop.body, loops=False)):
+            raise unsupported(
+                loop, f"the endless loop `while {_text(loop.test)}:` of the generator `{function.name}`, "
+                "which srcgrad lists in full where it is called,",
+                "give the generator the number of items to make (`for _ in range(n): ... yield v`), "
+                "or end the loop with `return` once enough are made",
+            )
+
+
+def _own_nodes(stmts: list, loops: bool = True) -> list:
+    """The nodes of ``stmts``, not those of functions defined in them (nor, without ``loops``, of
+    loops nested in them: a ``break`` there leaves that loop)."""
+    found, todo = [], list(stmts)
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)):
+            continue
+        if not loops and isinstance(node, (gast.For, gast.While)):
+            todo += node.orelse  # (a loop's else runs once it ends: a break there leaves the outer one)
+            continue
+        todo += list(gast.iter_child_nodes(node))
+    return found
+
+
+def _yield_paths(stmts: list, above: list):
+    """For each ``items.append(v)`` that stands for a ``yield`` (``generators``): the blocks from
+    the function's body down to it, each with the position of the statement taken."""
+    for k, s in enumerate(stmts):
+        here = [*above, (stmts, k)]
+        if getattr(s, "srcgrad_yielded", False):
+            yield here
+        if isinstance(s, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from _yield_paths(inner, here)
+        for handler in getattr(s, "handlers", None) or []:
+            yield from _yield_paths(handler.body, here)
+
+
+def _owners(body: list, path: list) -> list:
+    """The statements whose blocks ``path`` goes down through (a loop runs its body again)."""
+    return [stmts[k] for stmts, k in path[:-1]]
+
+
+def _dict_view(node, env: Environment) -> bool:
+    """Whether ``node`` is ``d.items()`` or ``d.values()`` of a value the run time gives: srcgrad
+    lists its items where it is made (``iterators``), Python's view is live (``d.keys()`` is
+    left a view)."""
+    return (
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr in ("items", "values")
+        and not node.args and not node.keywords and is_missing(env.static_value(node.func))
+    )
+
+
+def _refuse_changed_views(function, stmts: list, env: Environment, defs: dict, unsupported, groups: dict) -> None:
+    """Raise where ``view = d.values()`` (or ``d.items()``) is read after ``d`` changes in place:
+    Python's view sees the change, srcgrad's list of the items does not. A view used where it
+    is made (``sum(d.values())``, a ``for`` over it) is read at once, and left alone."""
+    for i, s in enumerate(stmts):
+        single = isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+        if single and _dict_view(s.value, env):
+            _view_unchanged(function, s, stmts[i + 1:], env, defs, unsupported, groups)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt) and not isinstance(s, gast.FunctionDef):
+                _refuse_changed_views(function, inner, env, defs, unsupported, groups)
+        for handler in getattr(s, "handlers", None) or []:
+            _refuse_changed_views(function, handler.body, env, defs, unsupported, groups)
+
+
+def _view_unchanged(function, s: gast.Assign, after: list, env: Environment, defs: dict, unsupported, groups) -> None:
+    """``name = d.values()``: no in-place change of ``d`` (or of a name sharing it) runs before a
+    read of ``name``. Where ``name`` is read outside the statements that follow it in its block
+    (past an ``if`` or a loop it is made in), any change of ``d`` in the function counts."""
+    name, view = s.targets[0].id, s.value
+    window: list = []
+    reads = 0
+    for k, t in enumerate(after):
+        loads = [n for n in tp.walk(t) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
+        if loads:
+            reads += len(loads)
+            window = after[:k] + ([t] if len(loads) > 1 else _before_use(t, loads[0]))
+        if isinstance(t, (gast.Assign, gast.AnnAssign)) and any(
+            isinstance(x, gast.Name) and x.id == name for x in getattr(t, "targets", [getattr(t, "target", None)])
+        ):
+            break  # rebound: later reads are of another value
+    everywhere = sum(1 for n in tp.walk(function.body) if isinstance(n, gast.Name) and n.id == name
+                     and isinstance(n.ctx, gast.Load))
+    if everywhere > reads:
+        window = [t for t in function.body if t is not s]
+    d = _root(view.func.value)
+    held = groups.get(d, {d}) | {d}
+    for node in window:
+        for changed, changed_name in _changes(node, defs):
+            if changed is not None and changed_name in held and is_missing(env.lookup(str(changed_name))):
+                raise unsupported(
+                    view, f"the dict view `{name} = {_text(view)}` read after `{_text(changed)}` "
+                    f"(line {getattr(changed, 'lineno', '?')}) changes `{changed_name}`: Python's view sees "
+                    "the change, srcgrad lists the items where the view is made,",
+                    f"write `{name} = list({_text(view)})` if the items as they are there are what you mean, "
+                    f"or call `{_text(view)}` where it is used",
+                )
 
 
 def _module_generator(func):

@@ -11,6 +11,7 @@ the rest: the size and axes of a reduction (``reduced_count``,
 
 from __future__ import annotations
 
+import collections
 import numbers
 
 import numpy as np
@@ -209,10 +210,26 @@ def zeros_like(x):
     if x is ABSENT:  # a saved dict entry that did not exist (on a tape that forward mode follows)
         return x
     if is_container(x):  # a tuple, list, dict or namedtuple of cotangents
-        return rebuild(x, [zeros_like(v) for v in children(x)])
+        made = rebuild(x, [zeros_like(v) for v in children(x)])
+        if isinstance(x, collections.defaultdict) and x.default_factory is not None:
+            # `acc = defaultdict(float)`: a key read first is the factory's value, a constant,
+            # whose tangent is its zero (`dacc[k]` of forward mode's `acc[k] += v` reads it)
+            made = collections.defaultdict(_ZeroOf(x.default_factory), made)
+        return made
     if callable(x) or isinstance(x, str) or not hasattr(x, "shape"):
         return None  # a function or object a closure captured: no cotangent (an empty subtree)
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+
+
+class _ZeroOf:
+    """The default factory of a ``defaultdict``'s tangent: the zero of what the primal's
+    factory makes."""
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __call__(self):
+        return zeros_like(self.factory())
 
 
 def scalar_seed(y, name: str = "the function"):

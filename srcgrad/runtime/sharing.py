@@ -46,6 +46,14 @@ def array_updated(x, at: str | None = None) -> bool:
     return is_array(x)
 
 
+def refuse_changed_yield(x, construct: str, hint: str, at: str | None = None) -> None:
+    """Refuse ``x += v`` in a generator after it yielded ``x``, where that changes ``x`` in place
+    (an array, a list, a dict): the consumer has the object, which srcgrad's list of the items
+    would hold as last changed. A number is a new value: its items stay as yielded."""
+    if isinstance(x, (list, dict)) or is_array(x):
+        raise UnsupportedSyntaxError(construct, Location.parse(at), hint)
+
+
 def is_list(x) -> bool:
     """Whether ``x += [v]`` extends ``x`` in place (a list), rather than adding elementwise."""
     return isinstance(x, list)
