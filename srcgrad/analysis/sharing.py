@@ -744,7 +744,7 @@ class SyncPlanner:
                 # reaches, that way, a name that matters (one past the old memories `dst` leads to)
                 beyond = self.beyond_lost_link(share, dst, around, live, seen, memo)
                 if beyond:
-                    syncs.append(Sync(share, src, dst, [], beyond=beyond, walked=self.walked(share, dst, memo)))
+                    syncs.append(Sync(share, src, dst, [], beyond=beyond, walked=walked_links(share, dst, memo)))
                 continue
             if share.how == "opaque":
                 # it matters if `dst` is read later, or shares memory, through another
@@ -805,7 +805,7 @@ class SyncPlanner:
         too, the same list each time (never changed)."""
         found = memo.setdefault("beyond_path", {})
         if (id(link), dst, seen) not in found:
-            walk = self._walk(link, dst, around, live, memo)[0]
+            walk = _walk_once(link, dst, around, live, memo, self.containers)[0]
             leads: dict = {}  # (a name, inside) -> whether it leads off the path (asked once here)
             for _, at, read, inside in walk:
                 if not read and at not in seen and (at, inside) not in leads:
@@ -814,17 +814,6 @@ class SyncPlanner:
                 (through, at) for through, at, read, inside in walk if at not in seen and (read or leads[at, inside])
             ]
         return found[id(link), dst, seen]
-
-    def _walk(self, link: Share, dst: str, around, live, memo: dict) -> tuple:
-        """``_old_memory_walk`` from ``dst`` across ``link``, once per update."""
-        walks = memo.setdefault("beyond", {})
-        if (id(link), dst) not in walks:
-            walks[id(link), dst] = _old_memory_walk(link, dst, around, live, self.containers)
-        return walks[id(link), dst]
-
-    def walked(self, link: Share, dst: str, memo: dict) -> tuple:
-        """The links between old memories the walk beyond ``link`` went through (``Sync.walked``)."""
-        return memo["beyond"][id(link), dst][1]
 
     def use_lost(self, link: Share) -> None:
         """A lost link some update asks about, and the shares it was lost from: their flags
@@ -1120,7 +1109,7 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
                 continue
             if share.how == "lost":
                 beyond = planner.beyond_lost_link(share, dst, around, live, seen, memo)
-                ends.add(Sync(share, src, dst, [], walked=planner.walked(share, dst, memo)), beyond)
+                ends.add(Sync(share, src, dst, [], walked=walked_links(share, dst, memo)), beyond)
                 continue
             if share.how == "opaque":
                 if dst in live or any(other is not share and other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
@@ -1289,6 +1278,19 @@ def _passes_needed(order: list, root: str, names: int) -> int:
     except _TooManyPaths:
         return max(names, 1)
     return most[0]
+
+
+def _walk_once(link: Share, dst: str, around, live, memo: dict, containers) -> tuple:
+    """``_old_memory_walk`` from ``dst`` across ``link``, once per update."""
+    walks = memo.setdefault("beyond", {})
+    if (id(link), dst) not in walks:
+        walks[id(link), dst] = _old_memory_walk(link, dst, around, live, containers)
+    return walks[id(link), dst]
+
+
+def walked_links(link: Share, dst: str, memo: dict) -> tuple:
+    """The links between old memories the walk beyond ``link`` went through (``Sync.walked``)."""
+    return memo["beyond"][id(link), dst][1]
 
 
 def _old_memory_walk(link: Share, dst: str, around: dict, live, containers) -> tuple[list, tuple]:

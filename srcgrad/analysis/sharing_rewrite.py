@@ -280,20 +280,7 @@ class SharedMemory:
         way: if the link to it beyond is real too (its flag ``f``, ``g``). ``synced``: the
         flags that say a name was given the whole new value another way (``PassesWriter``),
         so needs none across the link."""
-        construct, names = _lost_crossing(self.parsed, sync)
-        real = [self.beyond_real(link, name, synced) for link, name in sync.beyond]
-        if not sync.walked:
-            return tp.stmt(
-                "sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()),
-                names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
-            )
-        vias, edges = _walk_table(sync, len(real))
-        real += [self.beyond_real(link, "", None) for link in sync.walked]
-        return tp.stmt(
-            "sg.refuse_lost(real, names, c, h, (vias, edges))", real=gast.Tuple(elts=real, ctx=gast.Load()),
-            names=tp.const(tuple(names)), c=tp.const(construct), h=tp.const(LOST_HINT),
-            vias=tp.const(vias), edges=tp.const(edges),
-        )
+        return _lost_refusal(self, sync, [self.beyond_real(link, name, synced) for link, name in sync.beyond])
 
     def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
         """Whether a crossing reaches ``name`` beyond it: its link there is real (``link``'s
@@ -538,6 +525,21 @@ def _refuse_crossings(writer: SharedMemory, crossings: list, synced: dict) -> ga
     return tp.stmt(
         "sg.refuse_crossings(crossed, real, table, h)", crossed=gast.Tuple(elts=[c for c, _ in crossings], ctx=gast.Load()),
         real=gast.Tuple(elts=real, ctx=gast.Load()), table=tp.const(tuple(table)), h=tp.const(LOST_HINT),
+    )
+
+
+def _lost_refusal(writer: SharedMemory, sync: Sync, real: list) -> gast.stmt:
+    """``SharedMemory.refuse_lost``'s statement, ``real`` the names' tests; with the links
+    between old memories the walk went through, for ``sg.refuse_lost`` to join."""
+    construct, names = _lost_crossing(writer.parsed, sync)
+    texts = {"names": tp.const(tuple(names)), "c": tp.const(construct), "h": tp.const(LOST_HINT)}
+    if not sync.walked:
+        return tp.stmt("sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()), **texts)
+    vias, edges = _walk_table(sync, len(real))
+    real = real + [writer.beyond_real(link, "", None) for link in sync.walked]
+    return tp.stmt(
+        "sg.refuse_lost(real, names, c, h, (vias, edges))", real=gast.Tuple(elts=real, ctx=gast.Load()),
+        vias=tp.const(vias), edges=tp.const(edges), **texts,
     )
 
 
