@@ -282,9 +282,10 @@ class SharedMemory:
         so needs none across the link."""
         return _lost_refusal(self, sync, [self.beyond_real(link, name, synced) for link, name in sync.beyond])
 
-    def beyond_real(self, link: Share | None, name: str, synced: dict | None) -> gast.expr:
+    def beyond_real(self, link: Share | None, name: str | None, synced: dict | None) -> gast.expr:
         """Whether a crossing reaches ``name`` beyond it: its link there is real (``link``'s
-        flag, None: surely), and no other way gave it the whole new value (``synced``)."""
+        flag, None: surely), and no other way gave it the whole new value (``synced``). With
+        no name, whether a link between old memories on the walk beyond is real."""
         tests = [tp.name(self.flag(link))] if link is not None else []
         if synced and name in synced:
             tests.append(gast.UnaryOp(op=gast.Not(), operand=tp.name(synced[name])))
@@ -536,7 +537,7 @@ def _lost_refusal(writer: SharedMemory, sync: Sync, real: list) -> gast.stmt:
     if not sync.walked:
         return tp.stmt("sg.refuse_lost(real, names, c, h)", real=gast.Tuple(elts=real, ctx=gast.Load()), **texts)
     vias, edges = _walk_table(sync, len(real))
-    real = real + [writer.beyond_real(link, "", None) for link in sync.walked]
+    real = real + [writer.beyond_real(link, None, None) for link in sync.walked]
     return tp.stmt(
         "sg.refuse_lost(real, names, c, h, (vias, edges))", real=gast.Tuple(elts=real, ctx=gast.Load()),
         vias=tp.const(vias), edges=tp.const(edges), **texts,
