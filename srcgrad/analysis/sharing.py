@@ -520,8 +520,12 @@ def _basic_view_index(index, range_counters) -> bool:
 
 def viewed_input(op) -> gast.expr | None:
     """The argument a view function's result may view (``VIEW_FUNCTIONS``): its first input,
-    or the one it names (``np.einsum(spec, a)``'s ``a``); None for any other operation."""
+    or the one it names (``np.einsum(spec, a)``'s ``a``); None for any other operation, and
+    for ``np.array(a)``, which copies unless ``copy=False`` or ``None`` says it need not."""
     if op.kind != "rule" or op.rule.primal not in VIEW_FUNCTIONS:
+        return None
+    copy = op.options.get("copy") if op.rule.primal is np.array else None
+    if isinstance(copy, gast.Constant) and copy.value is True:
         return None
     named = viewed_argument(op.rule.primal)
     return op.inputs.get(named) if named is not None else next(iter(op.inputs.values()), None)
