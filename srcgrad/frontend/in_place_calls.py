@@ -21,22 +21,29 @@ import numpy as np
 from .. import runtime
 from ..core import templates as tp
 from ..core.numpy_facts import METHODS
+from .iterables import IterableKinds
 from .resolve import is_missing
 
 
 def in_place_calls_as_writes(node, env, location) -> None:
     """Every in-place NumPy call statement in ``node`` written by ``as_writes`` (``location``:
     a node's ``file:line:col``, for a check at run time)."""
+    kinds = functools.cache(lambda: IterableKinds(node.body, node.args, env, set()))  # (made where asked)
+
+    def a_list(name: str) -> bool:
+        return kinds().surely(list, name)
+
     for n in tp.walk(node):
         for field in ("body", "orelse"):
             stmts = getattr(n, field, None)
             if isinstance(stmts, list):
-                stmts[:] = [w for s in stmts for w in as_writes(s, env, location)]
+                stmts[:] = [w for s in stmts for w in as_writes(s, env, location, a_list)]
 
 
-def as_writes(s, env, location) -> list:
+def as_writes(s, env, location, a_list) -> list:
     """The statements that do what ``s`` does, with an in-place call as a store (``[s]`` for
-    any other statement)."""
+    any other statement; ``a_list``: whether a name surely holds a list made here, whose
+    ``xs.sort()`` is the list's)."""
     call = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
     if not isinstance(call, gast.Call) or _unpacks(call):
         return [s]
@@ -51,7 +58,8 @@ def as_writes(s, env, location) -> list:
             gast.Assign(targets=s.targets, value=_loaded(target), type_comment=None), s,
         )]
     func = env.static_value(call.func)
-    sort, fill = (functools.partial(rewrite, location=location) for rewrite in (_sort, _fill))
+    sort = functools.partial(_sort, location=location, a_list=a_list)
+    fill = functools.partial(_fill, location=location)
     for rewrite in (_add_at, _copyto, _fill_diagonal, fill, sort, _out_write):
         written = rewrite(call, env) if rewrite is _out_write else rewrite(call, func, env)
         if written is not None:
@@ -117,11 +125,12 @@ def _fill(call, func, env, location):
     return _whole(y), call.args[0], tp.expr("sg.changed_in_place(y, 'fill', at)", y=_loaded(y), at=at)
 
 
-def _sort(call, func, env, location):
+def _sort(call, func, env, location, a_list):
     """``y.sort(axis, kind)`` of a local array: ``y[...] = np.sort(y, axis, kind)``, after
     ``sg.changed_in_place(y)``, which refuses a list's ``sort`` (or another object's) at run
-    time; ``xs.sort(key=k, reverse=r)``, a list's: ``xs[:] = sorted(xs, key=k, reverse=r)``,
-    after ``sg.changed_in_place(xs, 'sort', at, list)``. ``order=`` (fields of a structured array) is
+    time; ``xs.sort(key=k, reverse=r)``, a list's, and ``xs.sort()`` of a list made here
+    (``a_list``): ``xs[:] = sorted(xs, key=k, reverse=r)``, after ``sg.changed_in_place(xs,
+    'sort', at, list)``. ``order=`` (fields of a structured array) is
     left to ``refuse``."""
     if not (
         isinstance(call.func, gast.Attribute) and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
@@ -130,7 +139,8 @@ def _sort(call, func, env, location):
         return None
     env.made["sg"], env.made["np"] = runtime, np
     y, at = call.func.value, tp.const(str(location(call)))
-    if not call.args and call.keywords and {k.arg for k in call.keywords} <= {"key", "reverse"}:
+    keys = {k.arg for k in call.keywords}
+    if not call.args and (keys and keys <= {"key", "reverse"} or not keys and a_list(y.id)):
         value = gast.copy_location(gast.Call(func=tp.name("sorted"), args=[_loaded(y)], keywords=call.keywords), call)
         whole = gast.Subscript(value=_loaded(y), slice=gast.Slice(lower=None, upper=None, step=None), ctx=gast.Store())
         return whole, value, tp.expr("sg.changed_in_place(y, 'sort', at, list)", y=_loaded(y), at=at)

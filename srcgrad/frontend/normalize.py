@@ -37,6 +37,7 @@ from ..errors import UnsupportedSyntaxError
 from .anf import Anf, changes_in_place
 from .closures import Closures
 from .conditions import Conditions
+from .container_methods import as_stores
 from .defaults import defaults_as_values
 from .desugar import Desugar, list_pop_at, list_slice_store
 from .distributions import unfreeze_distributions
@@ -173,8 +174,9 @@ class Normalizer:
         out = []
         for s in statements:
             self.origin = s
-            out.extend(self.statement(s))
-            self.nested.rebound(s)
+            for written in as_stores(s, self.desugar.kinds, self.names):  # xs.insert(i, v): xs[i:i] = [v]
+                out.extend(self.statement(written))
+                self.nested.rebound(written)
         return out
 
     def statement(self, s) -> list:
@@ -238,13 +240,8 @@ class Normalizer:
             and not value.keywords
         ):
             return self.anf.append(value)
-        if (
-            isinstance(value, gast.Call)
-            and isinstance(value.func, gast.Attribute)
-            and value.func.attr == "pop"
-            and isinstance(value.func.value, gast.Name)
-            and not value.args
-        ):
+        if (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+                and isinstance(value.func.value, gast.Name) and not value.args):
             # xs.pop() for its effect: the popped value gets a name, so the list's
             # shrinking is a core statement like any other
             return [self.located(tp.assign(self.names.fresh("popped"), value))]
