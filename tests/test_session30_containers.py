@@ -3,6 +3,8 @@
 follows (refused before); the caller's list or dict is still refused. And ``np.array(a)``
 copies: an update of its result no longer counts as one of ``a``'s memory."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -166,3 +168,29 @@ def test_np_array_copies_unless_told_not_to():
     x = np.array([1.0, 2.0])
     for mode in ("rev", "fwd"):
         np.testing.assert_allclose(srcgrad.grad(array_without_a_copy_written, mode=mode)(x), [0.0, 8 * x[1]])
+
+
+@dataclasses.dataclass
+class Gaussian:
+    log_sigma: float
+    mu: float
+
+    @property
+    def sigma(self):
+        return np.exp(self.log_sigma)
+
+
+def negative_log_likelihood(g, x):
+    return np.sum(((x - g.mu) / g.sigma) ** 2) + len(x) * np.log(g.sigma)
+
+
+def annotated_negative_log_likelihood(g: Gaussian, x):
+    return np.sum(((x - g.mu) / g.sigma) ** 2) + len(x) * np.log(g.sigma)
+
+
+def test_a_property_of_an_unannotated_parameter_is_refused_saying_how_to_follow_it():
+    # its class is known only when it runs, after the code was made: the refusal names the
+    # property and the two ways srcgrad follows it, and the annotated form works
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"\.sigma of a Gaussian.*annotated with its class \(`p: Gaussian`\)"):
+        srcgrad.grad(negative_log_likelihood)(Gaussian(0.2, 0.1), X)
+    srcgrad.check_grads(annotated_negative_log_likelihood, (Gaussian(0.2, 0.1), X), modes=("rev", "fwd"))

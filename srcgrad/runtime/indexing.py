@@ -76,11 +76,15 @@ def _position(x, index):
         names = pytree.field_names(x)
         if index in names:
             return names.index(index)
+        prop = isinstance(getattr(type(x), index, None), property)
         raise NoDerivativeRuleError(  # a property, a method, an attribute __post_init__ set
             f"the attribute .{index} of a {type(x).__name__} being differentiated", fix=(
                 f"srcgrad follows the fields of a {type(x).__name__} ({', '.join(names)}), and "
                 f".{index} is not one of them: compute it from the fields in the function, or make "
-                "it a field"
+                "it a field" + (
+                    f"; a property is followed where the parameter is annotated with its class "
+                    f"(`p: {type(x).__name__}`), or read in one of its methods" if prop else ""
+                )
             ),
         )
     raise NoDerivativeRuleError(  # not a namedtuple
