@@ -1,7 +1,8 @@
 """Session 30: a list's or dict's method that changes one made in the function (``insert``,
 ``reverse``, ``clear``, ``sort``, ``update``, ``setdefault``) is written as the stores srcgrad
 follows (refused before); the caller's list or dict is still refused. And ``np.array(a)``
-copies: an update of its result no longer counts as one of ``a``'s memory."""
+copies: an update of its result no longer counts as one of ``a``'s memory. A property read on
+an unannotated dataclass parameter is refused saying how srcgrad follows it."""
 
 import dataclasses
 
