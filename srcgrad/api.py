@@ -271,6 +271,11 @@ def _check_differentiable(value, name: str, func=None) -> None:
             f"cannot differentiate with respect to {name!r}: it is an np.matrix, whose `*` is a matrix "
             f"product; pass np.asarray({name}) and write the products with `@`"
         )
+    if isinstance(value, np.ma.MaskedArray):  # a masked mean counts the entries not masked only
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is a masked array, whose reductions count "
+            f"only the entries not masked; pass {name}.filled(0.0) and its mask, and use the mask in the function"
+        )
     kind = _dtype_kind(value)
     if kind in ("f", "c"):
         return

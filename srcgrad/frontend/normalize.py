@@ -50,6 +50,7 @@ from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
 from .record_methods import calls_through_classes
 from .refuse import (
+    refuse_array_subclasses,
     refuse_in_place_calls,
     refuse_reads_of_locals,
     refuse_writes_into_stopped,
@@ -149,6 +150,7 @@ class Normalizer:
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
         refuse_in_place_calls(node, self.env, self.unsupported)
+        refuse_array_subclasses(node, self.env, self.unsupported)
         refuse_writes_outside(node, self.env, self.unsupported)
         refuse_writes_through_attributes(node, self.env, self.unsupported)
         refuse_writes_into_stopped(node, self.env, self.unsupported)
