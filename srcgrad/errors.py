@@ -124,6 +124,11 @@ class UnsupportedSyntaxError(SrcgradError, SyntaxError):
             self.text = location.line
         self.msg = text
 
+
+class DerivativeKeptAsideError(UnsupportedSyntaxError):
+    """A value with a derivative kept in a list or dict outside the function, whence it would
+    be read back without one (raised also where a helper called for its effect keeps it)."""
+
     def __str__(self) -> str:
         return self.msg
 

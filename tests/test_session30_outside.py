@@ -1,5 +1,6 @@
-"""Session 30 (probe of statistical code): values a function keeps outside itself and reads
-back (a memo), masked arrays and np.matrix gave silently wrong derivatives; each is refused."""
+"""Session 30 (probes): a value with a derivative kept in a list or dict outside the function
+and read back (a memo, a helper's, a configuration), masked arrays and np.matrix gave
+silently wrong derivatives; each is refused."""
 
 import warnings
 
@@ -55,11 +56,58 @@ def last_value_cached(s):
     return v ** 2
 
 
-@pytest.mark.parametrize("f", [memoised, memoised_in_a_closure, last_value_cached])
+D = {}
+
+
+def read_back():
+    return D["a"]
+
+
+def stored_then_read_by_a_helper(x):
+    D["a"] = x ** 2
+    return np.sum(read_back() * 3)
+
+
+CFG = {"k": 0.0}
+
+
+def setup(k):
+    CFG["k"] = k
+
+
+def rhs(y):
+    return -CFG["k"] * y
+
+
+def configured_then_simulated(k):
+    setup(k)
+    y = 1.0
+    for _ in range(10):
+        y = y + 0.1 * rhs(y)
+    return y
+
+
+LOG = []
+
+
+def logs_a_value_with_a_derivative(x):
+    loss = np.sum(np.sin(x))
+    LOG.append(float(loss))
+    return loss
+
+
+KEPT = [memoised, memoised_in_a_closure, last_value_cached, stored_then_read_by_a_helper,
+        configured_then_simulated, logs_a_value_with_a_derivative]
+
+
+@pytest.mark.parametrize("f", KEPT)
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
-def test_a_value_kept_outside_and_read_back_is_refused(f, mode):
-    f(0.3)  # a plain call fills the cache: the gradient read it back as a constant, 0.0 for 14.58
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_session30_outside.py:\d+:\d+: reading back `(_CACHE|cache|LAST)`, a dict defined outside"):
+def test_a_value_with_a_derivative_kept_outside_is_refused(f, mode):
+    # read back, in the function or another, it had no derivative: 0.0 for 14.58 from a memo
+    # hit, [0, 0] for [1.8, 7.2] through a helper, 0.0 for -0.52 through a configuration
+    f(0.3)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_session30_outside.py:\d+:\d+: keeping `.+`, which "
+                       r"depends on a differentiated input, in `(_CACHE|cache|LAST|D|CFG|LOG)`, a (dict|list) defined outside"):
         srcgrad.grad(f, mode=mode)(0.3)
 
 
@@ -67,12 +115,14 @@ LOSSES = []
 
 
 def logged(s):
-    LOSSES.append(float(s))  # a record kept aside, never read here
+    LOSSES.append(float(srcgrad.stop_gradient(s)))  # a record, said to be kept without its derivative
+    LOSSES.append(len(LOSSES))  # (and what depends on no input)
     return np.exp(s) * 2.0
 
 
-def test_a_record_only_written_is_still_allowed():
+def test_a_record_without_derivatives_is_still_allowed():
     assert srcgrad.grad(logged)(0.3) == pytest.approx(2.0 * np.exp(0.3))
+    assert LOSSES[-2] == 0.3
 
 
 Y = np.array([0.5, np.nan, 1.2, -0.3, np.nan, 2.2])

@@ -27,6 +27,7 @@ from ..core.numpy_facts import (
     VIEW_FUNCTIONS,
     returns_container,
 )
+from ..errors import DerivativeKeptAsideError
 from .classify import Operation
 from .dataflow import Problem, solve
 from .sharing import array_names, viewed_input
@@ -355,4 +356,26 @@ class Activity:
             target in self.active
             and op.kind not in ("const", "nondiff")
             and any(o in self.active for o in op.operands)
+        )
+
+
+def refuse_derivatives_kept_aside(fn: gast.FunctionDef, ops: dict, activity: Activity, parsed, outside) -> None:
+    """Raise where ``fn`` stores or appends a value that depends on a differentiated input
+    into a list or dict defined outside it (``outside(name)``: the object a name not bound
+    in ``fn`` denotes, or None). What is read back from there, in this function or another
+    (a memo, ``setup(k)`` filling a configuration ``rhs`` reads), has no derivative: a zero
+    gradient, silently, before. A record of values that depend on no input stays allowed."""
+    for a in assignments(fn.body):
+        op, name = ops[id(a)], target_of(a)
+        if op.kind not in ("store", "append") or not isinstance(kept := outside(name), (list, dict)):
+            continue
+        varied = [o for o in op.operands if o != name and o in activity.varied]
+        if not varied:
+            continue
+        value = parsed.as_written(varied[-1])
+        raise DerivativeKeptAsideError(
+            f"keeping `{value}`, which depends on a differentiated input, in `{name}`, a {type(kept).__name__} "
+            f"defined outside `{fn.name}` (what is read back from there has no derivative)", parsed.location(a),
+            "compute the value where it is used (pass it as an argument or return it); to keep a record, "
+            "store `srcgrad.stop_gradient(v)`, which says it is kept without its derivative",
         )

@@ -19,7 +19,13 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..analysis.activity import Activity, mutated_names, received_objects_written, updated_depths
+from ..analysis.activity import (
+    Activity,
+    mutated_names,
+    received_objects_written,
+    refuse_derivatives_kept_aside,
+    updated_depths,
+)
 from ..analysis.classify import (
     Classifier,
     Operation,
@@ -34,7 +40,7 @@ from ..analysis.sharing_rewrite import SharedMemory
 from ..core import templates as tp
 from ..core.ir import assignments, changed_in_place, parameter_names, target_of
 from ..core.names import NameGen, identifiers
-from ..errors import SrcgradError, UnsupportedSyntaxError
+from ..errors import DerivativeKeptAsideError, SrcgradError, UnsupportedSyntaxError
 from ..frontend import fence
 from ..frontend.auxiliary import split_auxiliary_returns, uses_runtime
 from ..frontend.generators import lists_for_generators
@@ -87,6 +93,8 @@ def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> P
         if op.kind == "rule" and (op.options or op.rule.constant_inputs) and activity.statement_is_active(target_of(a), op):
             refuse_active_options(classifier, op, activity.active, a.value)
     check_operands(fn, ops, activity, wrt, parsed, env, user_names)  # m.op * x: m.op may be the user's object
+    refuse_derivatives_kept_aside(fn, ops, activity, parsed, lambda n: None if n in local_names else env.lookup(n))
+    _refuse_derivatives_kept_aside_by_callees(fn, ops, activity, mode)
     trace.record("activity", func, mode, lambda: trace.print_function(fn, _activity_note(ops, activity)))
     namespace = Namespace(names.taken | generated_function_names(fn.name))
     # (the front end moves a loop's `else:` out of the user's tree: its names are in fn's)
@@ -99,6 +107,45 @@ def prepare(func, wrt: list[str], mode: str = "rev", has_aux: bool = False) -> P
     if "__class__" in env.closure:  # a method that calls super(): see ``anf.explicit_super``
         namespace.values["__class__"] = env.closure["__class__"]
     return Prepared(parsed, env, names, fn, ops, activity, classifier, namespace, set(user_names), front.aux)
+
+
+def _refuse_derivatives_kept_aside_by_callees(fn, ops: dict, activity: Activity, mode: str) -> None:
+    """A helper of the user's called for its effect with a value being differentiated (``setup(k)``)
+    is not differentiated: no derivative flows out of it. Where it keeps the value in a list or
+    dict outside it (``CFG["k"] = k``, for another helper to read), the reader would see no
+    derivative: refused as in the caller's own code. Its other refusals do not matter here."""
+    for a in assignments(fn.body):
+        op = ops[id(a)]
+        if op.kind != "call" or not getattr(a.value, "srcgrad_effects", False):
+            continue
+        varied = _varied_parameters(op.callee, op.call, activity.varied)
+        if varied:
+            try:
+                prepare(op.callee, varied, mode)
+            except DerivativeKeptAsideError:
+                raise
+            except SrcgradError:
+                pass
+
+
+def _varied_parameters(callee, call: gast.Call, varied: set) -> list[str]:
+    """The parameters of ``callee`` that ``call`` gives a varied value (every one, past a ``*``)."""
+    try:
+        params = list(inspect.signature(callee).parameters)
+    except (TypeError, ValueError):
+        return []
+    found = []
+    for k, arg in enumerate(call.args):
+        if isinstance(arg, gast.Starred):
+            return params
+        if isinstance(arg, gast.Name) and arg.id in varied and k < len(params):
+            found.append(params[k])
+    for kw in call.keywords:
+        if kw.arg is None:
+            return params
+        if isinstance(kw.value, gast.Name) and kw.value.id in varied and kw.arg in params:
+            found.append(kw.arg)
+    return list(dict.fromkeys(found))
 
 
 @dataclass

@@ -115,12 +115,8 @@ def _copy_refused(call: gast.Call, func) -> bool:
 def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported) -> None:
     """Raise ``unsupported`` at the first write into data the function did not define or get
     (``BUF[:] = x``, ``P0.W[0] = k`` of a module-level or enclosing name). A list or dict
-    written directly (``LOG.append(v)``, ``SEEN[k] = v``) is a record kept aside: allowed,
-    where the function does not read it too. A memo (``if k not in CACHE: CACHE[k] = v``;
-    ``return CACHE[k]``) gives back a value an earlier call stored, with no derivative: a
-    zero gradient on every hit, silently, before."""
-    kept_aside = {}  # an outside list or dict written directly -> the write
-    writers = set()  # (the names that are those writes' receivers, not reads)
+    written directly (``LOG.append(v)``, ``SEEN[k] = v``) is a record kept aside: allowed
+    where what is kept depends on no differentiated input (``activity.refuse_derivatives_kept_aside``)."""
     for s in tp.walk(node):
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
             written = [t for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
@@ -140,24 +136,12 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
                 continue  # np.append(x, v), C.update(p, v) are functions; np.x = v is refused as an assignment to an attribute
             direct = target is root or (isinstance(target, gast.Subscript) and target.value is root)
             if direct and isinstance(value, (list, dict)):
-                kept_aside.setdefault(root.id, s)  # LOG.append(float(loss)), SEEN[k] = v: a record kept aside
-                writers.add(id(root))
-                continue
+                continue  # LOG.append(n), SEEN[k] = v: a record kept aside
             raise unsupported(
                 s, f"a write into `{root.id}`, which is defined outside `{node.name}`",
                 f"srcgrad differentiates functions that leave data outside them unchanged: "
                 f"work on a copy (`{_copy_name(root.id)} = {root.id}.copy()`) or return the new value",
             )
-    reads = [n for n in tp.walk(node) if isinstance(n, gast.Name) and n.id in kept_aside and id(n) not in writers]
-    if reads:
-        read = min(reads, key=lambda n: (n.lineno, n.col_offset))
-        kind, line = type(env.lookup(read.id)).__name__, kept_aside[read.id].lineno
-        raise unsupported(
-            read, f"reading back `{read.id}`, a {kind} defined outside `{node.name}` that it writes into on "
-            f"line {line} (what an earlier call kept there has no derivative)",
-            "compute the value in the function each time (a cache of values cannot carry their "
-            "derivatives); a record the function only writes into, never reads, is allowed",
-        )
 
 
 def refuse_array_subclasses(node: gast.FunctionDef, env: Environment, unsupported) -> None:
