@@ -195,3 +195,23 @@ def test_a_property_of_an_unannotated_parameter_is_refused_saying_how_to_follow_
     with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"\.sigma of a Gaussian.*annotated with its class \(`p: Gaussian`\)"):
         srcgrad.grad(negative_log_likelihood)(Gaussian(0.2, 0.1), X)
     srcgrad.check_grads(annotated_negative_log_likelihood, (Gaussian(0.2, 0.1), X), modes=("rev", "fwd"))
+
+
+def history_popped_from_the_front(x):
+    # the hand-written L-BFGS history: lists made by one unpacking were not known to be lists,
+    # and their `.pop(0)` was refused
+    S, Y = [], []
+    for k in range(5):
+        S.append(x * k)
+        Y.append(x)
+        if len(S) > 2:
+            S.pop(0)
+            Y.pop(0)
+    return sum(np.sum(s ** 2) for s in S) + np.sum(Y[0] * x)
+
+
+def test_lists_made_by_one_unpacking_are_lists():
+    x = np.array([0.3, -0.7])
+    # S ends as [3x, 4x], Y as [x, x]: d/dx of 25 |x|^2 + |x|^2
+    np.testing.assert_allclose(srcgrad.grad(history_popped_from_the_front)(x), 52 * x)
+    srcgrad.check_grads(history_popped_from_the_front, (x,), modes=("rev", "fwd"), order=2)

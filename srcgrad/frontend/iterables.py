@@ -151,11 +151,23 @@ def _kind_of_object(value) -> str | None:
     return None
 
 
+def _pairs_bound(target, value) -> list[tuple]:
+    """(name, the expression it is bound to) for a name target, and for each name of a tuple or
+    list target unpacking a display of as many plain elements; none for any other unpacking."""
+    if isinstance(target, gast.Name):
+        return [(target, value)]
+    if (isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(e, gast.Starred) for e in [*target.elts, *value.elts])):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _pairs_bound(t, v)]
+    return []
+
+
 def bindings(body: list) -> dict[str, list]:
     """name -> the expressions assigned to it anywhere in ``body`` (nested functions too:
     more bindings only make a kind unknown); ``None`` for a binding with no expression
-    of its own (a ``for`` target, an element of an unpacking, ``|=``, a parameter of a
-    nested function)."""
+    of its own (a ``for`` target, an element of an unpacking other than of a display, ``|=``,
+    a parameter of a nested function)."""
     bound: dict[str, list] = {}
     plain = set()
     nodes = tp.walk(body)
@@ -163,10 +175,10 @@ def bindings(body: list) -> dict[str, list]:
         if isinstance(node, (gast.Assign, gast.AnnAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
-                if isinstance(t, gast.Name):
-                    plain.add(id(t))
-                    if node.value is not None:
-                        bound.setdefault(t.id, []).append(node.value)
+                for name, value in _pairs_bound(t, node.value):  # (`S, Y = [], []`: each its own)
+                    plain.add(id(name))
+                    if value is not None:
+                        bound.setdefault(name.id, []).append(value)
         elif isinstance(node, gast.NamedExpr) and isinstance(node.target, gast.Name):
             plain.add(id(node.target))
             bound.setdefault(node.target.id, []).append(node.value)
