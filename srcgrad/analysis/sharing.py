@@ -650,7 +650,7 @@ class SyncPlanner:
                 around.setdefault(sh.base, []).append(sh)
         # a write into a slot: the elements of its other slots are read later with the container
         others = {sh.ref for sh in around.get(name, ()) if came_by is not None and _in_other_slot(sh, came_by)}
-        memo: dict = {"reaching": {}, "live": live | others, "updated": name, "budget": [PATHS_BUDGET]}
+        memo: dict = {"reaching": _reaching(around, live | others, name), "budget": [PATHS_BUDGET]}
         if came_by is None and is_inplace(s) and isinstance(s.targets[0], gast.Subscript) and name not in self.arrays:
             # into an element of a list or dict made elsewhere (`xs + ys`, a helper's): the slots
             # are known at run time only (`sg.refuse_shared_slot`), where views this function
@@ -754,8 +754,8 @@ class SyncPlanner:
                 # it matters if `dst` is read later, or shares memory, through another
                 # link, with a name off this path that is (or that leads to one that is)
                 if dst not in live and not any(
-                    other is not share and not _alternatives(other, share) and other_end(other, dst) not in seen
-                    and other_end(other, dst) in _reaching_off(around, memo, seen | {dst})
+                    other is not share and other_end(other, dst) not in seen
+                    and other_end(other, dst) in memo["reaching"]
                     for other in around.get(dst, ())
                 ) and not (src == memo.get("slots_of") and _views_beyond(dst, src, around, self.containers)):
                     continue
@@ -1116,10 +1116,7 @@ def explore_graph(planner: SyncPlanner, s, root: str, came_by, around, live, mem
                 ends.add(Sync(share, src, dst, [], walked=walked_links(share, dst, memo)), beyond)
                 continue
             if share.how == "opaque":
-                if dst in live or any(
-                    other is not share and not _alternatives(other, share)
-                    and other_end(other, dst) in _reaching_off(around, memo, seen | {dst}) for other in around.get(dst, ())
-                ):
+                if dst in live or any(other is not share and other_end(other, dst) in memo["reaching"] for other in around.get(dst, ())):
                     ends.add(Sync(share, src, dst, []), [])
                 continue
             same = share.how == "same" and written and not share.stale
@@ -1908,33 +1905,14 @@ def other_end(share: Share, name: str) -> str:
     return share.base if share.ref == name else share.ref
 
 
-def _reaching_off(around: dict, memo: dict, path: frozenset) -> set[str]:
-    """The names that are read later, or share memory with one that is, through neither the
-    name updated nor a name on ``path`` (the path to a name an opaque link reaches, and that
-    name): where its other links lead to a name read later only back through the path (``t
-    = f(item)``, ``ts.append(t)``, ``ts`` read by nothing else), the update reaches that name
-    along the path already. Found once per path for each update (``memo``)."""
-    found = memo["reaching"]
-    if path not in found:
-        found[path] = _reaching(around, memo["live"], path | {memo["updated"]})
-    return found[path]
-
-
-def _alternatives(a: Share, b: Share) -> bool:
-    """Whether ``a`` and ``b`` are opaque links a call made to its result (``t = o.peek(v)``:
-    ``t`` may be ``o``'s memory or ``v``'s): either, never both through this call (it holds
-    both only where they share memory, a link of their own)."""
-    return a.how == "opaque" and b.how == "opaque" and a.origin is b.origin and a.ref == b.ref
-
-
-def _reaching(around: dict, live, avoided: set[str]) -> set[str]:
-    """The names that are read later, or share memory with one that is, not through ``avoided``."""
-    found = {n for n in around if n in live and n not in avoided}
+def _reaching(around: dict, live, updated: str) -> set[str]:
+    """The names that are read later, or share memory with one that is, not through ``updated``."""
+    found = {n for n in around if n in live and n != updated}
     todo = list(found)
     while todo:
         for share in around[todo.pop()]:
             for other in (share.ref, share.base):
-                if other not in found and other not in avoided:
+                if other not in found and other != updated:
                     found.add(other)
                     todo.append(other)
     return found
