@@ -170,3 +170,21 @@ def test_the_mask_kept_by_hand_works():
     r = (Y - w[0] - w[1] * T)[m]
     expected = [-2 * np.mean(r), -2 * np.mean(r * T[m])]
     np.testing.assert_allclose(srcgrad.grad(masked_by_hand)(w), expected)
+
+
+def polyfit_unpacked_in_full(y):
+    c, res, rank, sv, rc = np.polyfit(np.linspace(0.0, 1.0, 6), y, 2, full=True)
+    return np.sum(c) + res[0]
+
+
+def polyfit_with_its_covariance(y):
+    c, cov = np.polyfit(np.linspace(0.0, 1.0, 6), y, 2, cov=True)
+    return np.sum(c) + cov[0, 0]
+
+
+@pytest.mark.parametrize("f", [polyfit_unpacked_in_full, polyfit_with_its_covariance])
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_polyfit_results_beyond_the_coefficients_are_refused(f, mode):
+    # unpacked, reverse mode crashed on a tuple ("'tuple' object does not support item assignment")
+    with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_session30_outside.py:\d+:\d+: .*np.polyfit\(\.\.\., (full|cov)=True\)"):
+        srcgrad.grad(f, mode=mode)(np.array([1.0, 1.3, 1.2, 1.8, 2.2, 2.1]))

@@ -542,6 +542,10 @@ def refuse_active_options(classifier: Classifier, op: Operation, active: set, no
 _REFUSED_WHEN_TRUE = {
     "return_sign": "take the terms of each sign apart (a logsumexp of each), or use np.log(np.abs(...))",
     "returned": "compute the sum of the weights apart (`np.sum(w)`) and call np.average without it",
+    # np.polyfit's: (before, unpacking its tuple crashed in the reverse sweep)
+    "full": "fit the coefficients only (`c = np.polyfit(x, y, deg)`) and compute the residuals from them "
+            "(`np.sum((np.polyval(c, x) - y) ** 2)`)",
+    "cov": "fit the coefficients only (`c = np.polyfit(x, y, deg)`) and compute the covariance from them",
 }
 
 
