@@ -2,6 +2,7 @@
 and read back (a memo, a helper's, a configuration), masked arrays and np.matrix gave
 silently wrong derivatives; each is refused."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -188,3 +189,25 @@ def test_polyfit_results_beyond_the_coefficients_are_refused(f, mode):
     # unpacked, reverse mode crashed on a tuple ("'tuple' object does not support item assignment")
     with pytest.raises(srcgrad.NoDerivativeRuleError, match=r"test_session30_outside.py:\d+:\d+: .*np.polyfit\(\.\.\., (full|cov)=True\)"):
         srcgrad.grad(f, mode=mode)(np.array([1.0, 1.3, 1.2, 1.8, 2.2, 2.1]))
+
+
+@dataclasses.dataclass
+class Gauss:
+    eta: float
+    lam: float
+
+    def __mul__(self, other):
+        return Gauss(self.eta + other.eta, self.lam + other.lam)
+
+
+def posterior_times_a_prior(p):
+    post = Gauss(p[0], np.exp(p[1]))
+    post = post * Gauss(1.0, 2.0)
+    return post.eta / post.lam
+
+
+def test_an_operator_refused_on_the_right_operand_names_no_method_it_lacks():
+    # the fix said "call `Gauss(1.0, 2.0).__rmul__(...)`", which raises AttributeError
+    with pytest.raises(srcgrad.NoDerivativeRuleError) as caught:
+        srcgrad.grad(posterior_times_a_prior)(np.array([0.3, -0.2]))
+    assert "has no `__rmul__`" in str(caught.value) and ".__rmul__(" not in str(caught.value)

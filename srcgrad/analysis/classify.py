@@ -419,6 +419,9 @@ def _users_operator(classifier: Classifier, value) -> Operation | None:
     spelled = classifier.parsed.as_written(gast.unparse(owner).strip())
     if isinstance(function, types.FunctionType) and not is_users_code(function):  # a library's (np.mgrid)
         op.fix = "write it with operations srcgrad differentiates (np.concatenate, np.linspace, ...)"
+    elif function is None:  # `post * Gauss(...)` runs post's __mul__: `Gauss(...).__rmul__` is none
+        op.fix = (f"a `{cls.__name__}` has no `{method}`: write the operation as a function of the fields "
+                  f"(`def {left_method.strip('_')}(a, b): return {cls.__name__}(...)`)")
     else:
         op.fix = f"call its method instead (`{spelled}.{method}({'...' if other else ''})`), whose code srcgrad reads"
     return op
