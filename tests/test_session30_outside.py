@@ -211,3 +211,35 @@ def test_an_operator_refused_on_the_right_operand_names_no_method_it_lacks():
     with pytest.raises(srcgrad.NoDerivativeRuleError) as caught:
         srcgrad.grad(posterior_times_a_prior)(np.array([0.3, -0.2]))
     assert "has no `__rmul__`" in str(caught.value) and ".__rmul__(" not in str(caught.value)
+
+
+@dataclasses.dataclass
+class Params:
+    mu: float
+    log_sigma: float
+
+    def __iter__(self):
+        yield self.mu
+        yield self.log_sigma
+
+
+def unpacks_an_iterable_object(p):
+    mu, log_sigma = Params(p[0], p[1])
+    return np.sum(0.5 * ((Y[[0, 2]] - mu) / np.exp(log_sigma)) ** 2 + log_sigma)
+
+
+def test_unpacking_a_users_object_by_its_iteration_is_refused():
+    # it crashed with a bare TypeError ("'Params' object is not subscriptable")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"test_session30_outside.py:\d+:\d+: unpacking a `Params` by its `__iter__`"):
+        srcgrad.grad(unpacks_an_iterable_object)(np.array([0.3, -0.2]))
+
+
+def unzipped_and_mapped(x):
+    pairs = [(x[0], x[1] * 2), (x[2], x[0] ** 2)]
+    a, b = zip(*pairs)
+    c, d = map(np.sin, x[:2])
+    return sum(a) * sum(b) + c * d
+
+
+def test_unpacking_zip_and_map_still_works():
+    srcgrad.check_grads(unzipped_and_mapped, (np.array([0.3, 1.2, -0.5]),), modes=("rev", "fwd"), order=2)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import sys
 
 import gast
 
@@ -126,6 +127,7 @@ class Desugar:
             for (t, _), atom in zip(pairs, atoms):
                 out += self.lower.assign_to(t, atom, t)
             return out
+        _refuse_unpacking_by_iteration(self.lower, value)
         pre, atom = anf.atomize(value)
         if not isinstance(atom, gast.Name):
             raise self.lower.unsupported(value, "unpacking a constant")
@@ -696,6 +698,22 @@ def merged_dict(node: gast.Dict, anf) -> tuple[list, gast.expr]:
     made = tp.name(merged)
     made.srcgrad_merged = True  # `e = {**d, ...}`: messages call it `e` (``Anf.assign_name``)
     return out, made
+
+
+_LIBRARIES = sys.stdlib_module_names | {"numpy", "scipy"}  # (zip, map, itertools: unpacked as they are)
+
+
+def _refuse_unpacking_by_iteration(lower, value) -> None:
+    """``a, b = Params(...)`` of a class that unpacks by ``__iter__`` and has no ``[]``: srcgrad
+    reads an unpacking by position (``v[0]``, ``v[1]``), which raised a bare TypeError."""
+    made = lower.env.static_value(value.func) if isinstance(value, gast.Call) else None
+    users = isinstance(made, type) and (made.__module__ or "").split(".")[0] not in _LIBRARIES
+    if users and hasattr(made, "__iter__") and not hasattr(made, "__getitem__"):
+        raise lower.unsupported(
+            value, f"unpacking a `{made.__name__}` by its `__iter__`",
+            f"srcgrad reads an unpacking by position, and a {made.__name__} has no `[]`: unpack its fields "
+            f"(`a, b = p.a, p.b`)",
+        )
 
 
 def unpacked_display(node, anf) -> tuple[list, gast.expr]:
