@@ -107,6 +107,12 @@ class Adjoints:
         state[name] = True  # b + c is a new array
         if self.kinds.get(name) == "array":
             return [tp.stmt("b = b + c", b=b, c=value)]
+        if len(self.memory_classes.get(name, ())) > 1:
+            # another name may change the length of its object, which the sweep undoes after
+            # a zero of the object's length then was made (a join's): the list as it is now
+            # says which length the sum has (``sg.add``'s ``of``)
+            self.reads.add(name)
+            return [tp.stmt("b = sg.add(b, c, x)", b=b, c=value, x=name, sg=self.sg())]
         return [tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=self.sg())]
 
     def index_contribution(self, op: Operation, g, state: dict) -> list:
