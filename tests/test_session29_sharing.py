@@ -124,12 +124,40 @@ def appended_through_an_alias_then_element_updated(y, s):
     return s + np.sum(xs[0]) + 2 * np.sum(xs[2]) + np.sum(ys[1])
 
 
+def popped_through_a_ternary_alias_of_the_list(y, s):
+    xs = [np.sin(y), np.cos(y), np.tanh(y)]
+    ys = xs if s < 0.9 else [y * 1.0, y * 2.0]
+    u = xs[0]
+    ys.pop(0)
+    p = xs[-1]
+    t = s if s > 0.9 else u[0]
+    p += 0.3 * np.cos(2.0 * p)
+    s *= np.cos(s)
+    return s + np.sum(xs[-1]) + np.sum(ys[0]) + t
+
+
+def popped_then_element_updated_then_appended_through_an_alias(y, s):
+    for _ in range(2):
+        xs = [np.sin(y), np.cos(y), np.tanh(y)]
+        ys = xs
+        u = xs[0]
+        ys.pop(1)
+        p = xs[-1]
+        t = s if s > 0.9 else u[0]
+        p += 0.3 * np.cos(2.0 * p)
+        ys.append(y * t)
+    s *= np.cos(s)
+    return s + np.sum(xs[-1]) + np.sum(ys[1])
+
+
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 @pytest.mark.parametrize("s", [-0.63, 1.2])
 @pytest.mark.parametrize("f", [
     popped_through_an_alias_then_element_written,  # ValueError: lists of 2 and 3 elements added
     popped_twice_through_an_alias_then_element_updated,  # refused as a slice store changing a length
     appended_through_an_alias_then_element_updated,
+    popped_through_a_ternary_alias_of_the_list,  # ValueError where ys is xs
+    popped_then_element_updated_then_appended_through_an_alias,  # ValueError
 ])
 def test_a_list_resized_through_an_alias_under_a_flag_then_element_changed(f, s, mode):
     # the same family: the sync after the pop or append runs under the ternary's flags, and
