@@ -1306,11 +1306,11 @@ def jit_runtime() -> types.ModuleType:
     add = helper(containers.add)
 
     @overload(add)
-    def _add(a, b):
+    def _add(a, b, of=None):
         """Cotangents added where either may be a container's (None an exact zero): compiled
         code has numbers and arrays only."""
         if (number(a) or isinstance(a, nt.Array)) and (number(b) or isinstance(b, nt.Array)):
-            return lambda a, b: a + b
+            return lambda a, b, of=None: a + b
         return None
 
     reduced_count = helper(broadcasting.reduced_count)

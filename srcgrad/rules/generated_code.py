@@ -332,8 +332,8 @@ def mT(dx, ans, x):
 
 
 @defjvp(sg.add)
-def add(da, db, ans, a, b):
-    return sg.add(da, db)
+def add(da, db, ans, a, b, of=None):
+    return sg.add(da, db, of)
 
 
 @defjvp(sg.add_at)

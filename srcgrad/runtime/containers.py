@@ -34,8 +34,12 @@ from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from .broadcasting import unbroadcast, unreduce, zeros_like
 
 
-def add(a, b):
-    """``a + b`` for cotangents, where ``None`` is an exact zero (used in containers)."""
+def add(a, b, of=None):
+    """``a + b`` for cotangents, where ``None`` is an exact zero (used in containers).
+
+    ``of``, where given, is the value they are cotangents of, as it is where they add: the
+    reverse sweep passes a list whose object another name may reshape (see
+    ``_add_lengths_apart``)."""
     if a is None or (_is_plain_zero(a) and is_container(b)):
         return b
     if b is None or (_is_plain_zero(b) and is_container(a)):
@@ -45,22 +49,33 @@ def add(a, b):
         return rebuild(kept, [add(x, y) for x, y in zip(children(a), children(b), strict=True)])
     if isinstance(a, (tuple, list)):
         if isinstance(b, (tuple, list)) and len(a) != len(b):
-            return _add_lengths_apart(a, b)
-        return rebuild(a, [add(x, y) for x, y in zip(a, b, strict=True)])
+            return _add_lengths_apart(a, b, of)
+        parts = of if isinstance(of, (tuple, list)) and len(of) == len(a) else [None] * len(a)
+        return rebuild(a, [add(x, y, o) for (x, y), o in zip(zip(a, b, strict=True), parts)])
     if isinstance(a, dict):  # a key only one side has keeps that side's cotangent
         return {**b, **{k: add(v, b[k]) if k in b else v for k, v in a.items()}}
     return a + b
 
 
-def _add_lengths_apart(a, b):
-    """Two cotangents of a list, of different lengths: the longer a zero made of the list's
-    object while it held elements the value it stands for does not yet. (``ys = xs`` after
-    ``xs.append(v)``, where ``ys`` is ``xs``'s object on some paths only: where that sync did
-    not run, the reverse sweep gives ``ys`` a zero cotangent of the object before it undoes the
-    append.) Zeros add nothing; any other pair is an error, as ``zip(strict=True)`` says."""
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    if all(_is_zero_tree(v) for v in longer):
-        return shorter
+def _add_lengths_apart(a, b, of=None):
+    """Two cotangents of a list, of different lengths: one is a zero made of the list's object
+    while it held another number of elements than the value it stands for, where the reverse
+    sweep made it (a join's zero, ``sg.zeros_like``) before it undid a change of the object's
+    length through another name that is the same object. ``ys = xs`` after ``xs.append(v)``,
+    or ``xs = ys`` after ``ys.pop(1)``, run under a flag: where the sync ran, the name it
+    rebinds gets a zero made of the object as the append or pop left it, which the sweep
+    adds, once it has undone that, to the cotangent of the object as it was before.
+
+    Zeros add nothing: the sum is the other side. Where both are zeros, it is the side as
+    long as ``of``, the list as it is where they add (without ``of``, the shorter: an append
+    undone). Any other pair is an error, as ``zip(strict=True)`` says."""
+    a_zero, b_zero = _is_zero_tree(a), _is_zero_tree(b)
+    if a_zero and b_zero and isinstance(of, (tuple, list)) and len(of) in (len(a), len(b)):
+        return a if len(a) == len(of) else b
+    if a_zero and b_zero:
+        return a if len(a) < len(b) else b
+    if a_zero or b_zero:
+        return b if a_zero else a
     raise ValueError(f"cotangents of a list of {len(a)} and {len(b)} elements added")
 
 

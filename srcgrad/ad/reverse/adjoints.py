@@ -105,9 +105,9 @@ class Adjoints:
             state[name] = owned or isinstance(value, (gast.BinOp, gast.UnaryOp))
             return [tp.assign(b, value)]
         state[name] = True  # b + c is a new array
-        if self.kinds.get(name) == "array":
-            return [tp.stmt("b = b + c", b=b, c=value)]
-        return [tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=self.sg())]
+        added = _sum(b, value, name, self.kinds.get(name), len(self.memory_classes.get(name, ())) > 1, self.sg())
+        self.reads |= tp.names_in(added) & {name}  # (the list, where another name may resize it)
+        return [added]
 
     def index_contribution(self, op: Operation, g, state: dict) -> list:
         """``t = x[i]``: add ``bt`` into ``bx`` at ``i``, in place when ``bx`` is ours."""
@@ -334,6 +334,18 @@ class Adjoints:
 
 # runtime helpers that read only the shape of some arguments (by position)
 _SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "reduced_count": (0,), "zeros_like": (0,)}
+
+def _sum(b: str, value, name: str, kind, shared: bool, sg: str):
+    """``b = b + c`` for an array's adjoint, ``b = sg.add(b, c)`` for any other. Where another
+    name may share ``name``'s memory and change the length of its list, which the sweep undoes
+    after a zero of the length then was made (a join's, ``sg.zeros_like``), the list as it is
+    now says which length the sum has (``sg.add``'s ``of``)."""
+    if kind == "array":
+        return tp.stmt("b = b + c", b=b, c=value)
+    if shared:
+        return tp.stmt("b = sg.add(b, c, x)", b=b, c=value, x=name, sg=sg)
+    return tp.stmt("b = sg.add(b, c)", b=b, c=value, sg=sg)
+
 
 def _merge_equal(contributions):
     """``x * x`` gives ``x`` the same contribution twice: compute it once, doubled."""
