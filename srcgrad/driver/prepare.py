@@ -203,9 +203,13 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
     classifier = Classifier(env, parsed, mode)
     classifier.objects = objects_made(fn, env)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    # found once: the helpers inlined here, and refused or checked by the sharing rewrite
+    # (its own sharing and liveness solutions are most of what finding them costs)
+    writes = []
     if not parsed.filename.startswith("<srcgrad"):
+        writes = list(_writes_read_afterwards(fn, ops, classifier))
         more = {
-            op.callee: definition for _, _, op, _, arg, read, _, _ in _writes_read_afterwards(fn, ops, classifier)
+            op.callee: definition for _, _, op, _, arg, read, _, _ in writes
             if read and op.callee not in inlined and is_missing(env.lookup(arg.id))
             for definition in [_inlinable(op.callee, func, local_names)] if definition is not None
         }
@@ -224,7 +228,7 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
         if other is not None and other.signature == front.signature:
             front = front.in_mode(other, classified)
         else:
-            front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names)
+            front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names, writes)
     trace.record("sharing", func, mode, lambda: trace.print_function(front.fn))
     # (noted while the cache records this: a hit notes them again for the transformation)
     _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()}, fn)
@@ -357,9 +361,10 @@ def _activity_note(ops: dict, activity: Activity):
     return note
 
 
-def _write_out_sharing(fn, ops, classifier, parsed, names) -> _Rewritten:
-    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
-    _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
+def _write_out_sharing(fn, ops, classifier, parsed, names, writes: list) -> _Rewritten:
+    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``);
+    ``writes``: ``_writes_read_afterwards`` of the function, as ``_front`` found them."""
+    _refuse_helpers_that_write_arguments(fn, classifier, parsed, writes)
     sharing = SharedMemory(fn, ops, parsed, names)
     classified = list(assignments(fn.body))  # kept alive: no new statement can take one's id
     fn.body = sharing.run()
@@ -388,7 +393,7 @@ class _Rewritten:
     nondiff: tuple
 
 
-def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
+def _refuse_helpers_that_write_arguments(fn, classifier, parsed, writes: list) -> None:
     """A user function that writes into an array it was given changes the caller's array.
 
     Every generated function works on copies of the arrays it writes into, so
@@ -396,9 +401,10 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     reads the array afterwards, through its name or another that may share its
     memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
     fix, or checked at run time for ``a += v``, which changes only arrays.
-    (``_front`` inlines such a helper where it can: ``_inlinable``.)
+    (``_front`` inlines such a helper where it can: ``_inlinable``.) ``writes``: what
+    ``_writes_read_afterwards`` yields for the function.
     """
-    for s, call, op, param, arg, read, stored, updated in _writes_read_afterwards(fn, ops, classifier):
+    for s, call, op, param, arg, read, stored, updated in writes:
         if param in stored | set(updated) and not is_missing(classifier.env.lookup(arg.id)):
             raise UnsupportedSyntaxError(  # a module-level array or object: see ``refuse_writes_outside``
                 f"calling `{op.label}`, which writes into its argument `{param}` (here `{arg.id}`, "
