@@ -178,14 +178,16 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
     """``inlined``: the module-level helpers inlined at their calls (function -> its definition)."""
     inlined = inlined or {}
     parsed = parse_function(func)
-    lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
+    written = identifiers(parsed.node)  # (found again only where a stage below renames)
+    if lists_for_generators(parsed.node, written):  # a generator: the list it yields
+        written = identifiers(parsed.node)
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
-    names = NameGen(identifiers(parsed.node) | RESERVED | {n for d in inlined.values() for n in identifiers(d)})
+    names = NameGen(written | RESERVED | {n for d in inlined.values() for n in identifiers(d)})
     parsed.spelled = names.spelled  # filled as the front end renames (for messages)
-    reserved = _rename_reserved(parsed, names)
-    user_names = identifiers(parsed.node)
+    reserved = _rename_reserved(parsed, names, written)
+    user_names = identifiers(parsed.node) if reserved else set(written)
     aux, checks_aux = split_auxiliary_returns(parsed, names) if has_aux else (None, False)
     if aux is not None:
         user_names.add(aux)  # (generated code returns it: kept by its name)
@@ -282,14 +284,17 @@ def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) 
         )
 
 
-def _rename_reserved(parsed: ParsedFunction, names: NameGen) -> dict[str, str]:
+def _rename_reserved(parsed: ParsedFunction, names: NameGen, written: set[str]) -> dict[str, str]:
     """The user's names that generated code uses for its own (``sg``, ``stack``, ...), renamed
     in the tree: ``{as written: new name}``. A list called ``stack`` was the tape's stack (a
     silent wrong gradient) and a global ``sg`` the runtime module. A parameter keeps its name
-    in the generated signature, so one named so is refused."""
+    in the generated signature, so one named so is refused. (``written``: the tree's
+    ``identifiers``.)"""
     if parsed.filename.startswith("<srcgrad"):
         return {}  # generated code: its sg and stack are srcgrad's own
-    used = identifiers(parsed.node) & RESERVED - {parsed.node.name}
+    used = written & RESERVED - {parsed.node.name}
+    if not used:
+        return {}  # (most functions: no walk)
     for arg in tp.walk(parsed.node.args):
         if isinstance(arg, gast.Name) and arg.id in used:
             raise UnsupportedSyntaxError(
