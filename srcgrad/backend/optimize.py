@@ -75,12 +75,13 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     names changes nothing that is live elsewhere (liveness already had them
     read nothing): then one solution is the last.
     """
-    problem = LivenessBits(faint=True, pure=_is_pure)
+    pure = _PurityMemo()
+    problem = LivenessBits(faint=True, pure=pure)
     sharing = _may_share(stmts) if any(map(_stores_through, _statements(stmts))) else {}
     while True:
         live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
-        stmts = _drop_dead(stmts, live, problem.mask, sharing, dropped)
+        stmts = _drop_dead(stmts, live, problem.mask, sharing, dropped, pure)
         if not dropped[0]:
             return stmts
 
@@ -157,30 +158,30 @@ def _stored_into(s, sharing: dict) -> set[str]:
     return found
 
 
-def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list) -> list:
+def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list, pure) -> list:
     """One sweep: ``live[id(s)]`` holds the names that may be read after ``s`` (as
     ``mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted as
-    reading something."""
+    reading something; ``pure`` is ``_is_pure``, remembered."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
             if not mask(_stored_into(s, sharing)) & live[id(s)]:
-                if _is_pure(s.value):
+                if pure(s.value):
                     if not all(isinstance(t, gast.Name) for t in s.targets):
                         dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                     continue
                 if getattr(s.value, "srcgrad_effects", False) and isinstance(s.targets[0], gast.Name):
                     s = gast.copy_location(gast.Expr(value=s.value), s)  # acc.add(v): run for its effect
         elif isinstance(s, gast.If):
-            body = _drop_dead(s.body, live, mask, sharing, dropped)
-            orelse = _drop_dead(s.orelse, live, mask, sharing, dropped)
-            if not body and not orelse and _is_pure(s.test):
+            body = _drop_dead(s.body, live, mask, sharing, dropped, pure)
+            orelse = _drop_dead(s.orelse, live, mask, sharing, dropped, pure)
+            if not body and not orelse and pure(s.test):
                 dropped[0] += 1
                 continue
             s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            body = _drop_dead(s.body, live, mask, sharing, dropped)
-            if isinstance(s, gast.For) and not body and _is_pure(s.iter):
+            body = _drop_dead(s.body, live, mask, sharing, dropped, pure)
+            if isinstance(s, gast.For) and not body and pure(s.iter):
                 dropped[0] += 1
                 continue
             s.body = body or [gast.Pass()]
@@ -189,27 +190,42 @@ def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list) -> l
 
 
 def _drop_orphan_comments(stmts: list) -> list:
-    """A comment heads the statements after it; drop it when none are left."""
+    """A comment heads the statements after it; drop it when none are left. (Each statement
+    is asked once whether it is a comment, and the last comment kept is remembered: this
+    runs over every block at every dead-code elimination.)"""
+    comments = [tp.is_comment(s) for s in stmts]
     out = []
+    last_kept = None  # the text of the last comment in ``out``
     for k, s in enumerate(stmts):
-        if tp.is_comment(s) and not tp.comment_text(s):
-            out.append(s)  # a blank line separates; it heads nothing
+        if not comments[k]:
+            out.append(s)
             continue
-        following = stmts[k + 1] if k + 1 < len(stmts) else None
-        heads_section = tp.is_comment(s) and tp.comment_text(s) == "Reverse sweep" and following is not None
-        if tp.is_comment(s) and (following is None or tp.is_comment(following)) and not heads_section:
-            continue
-        if tp.is_comment(s) and out and tp.is_comment(out[-1]) is False and _last_comment(out) == tp.comment_text(s):
-            continue  # the same user line continues: one heading is enough
+        text = tp.comment_text(s)
+        if text:  # (a blank line separates; it heads nothing: always kept)
+            following = k + 1 < len(stmts)
+            heads_section = text == "Reverse sweep" and following
+            if (not following or comments[k + 1]) and not heads_section:
+                continue
+            if out and not tp.is_comment(out[-1]) and last_kept == text:
+                continue  # the same user line continues: one heading is enough
         out.append(s)
+        last_kept = text
     return out
 
 
-def _last_comment(stmts) -> str | None:
-    for s in reversed(stmts):
-        if tp.is_comment(s):
-            return tp.comment_text(s)
-    return None
+class _PurityMemo:
+    """``_is_pure``, worked out once per expression for one dead-code elimination: liveness
+    asks it of every assignment's value, and dropping the dead ones asks again (the
+    expressions do not change meanwhile; kept with the node, as ids are reused)."""
+
+    def __init__(self):
+        self._known: dict[int, tuple] = {}
+
+    def __call__(self, node) -> bool:
+        known = self._known.get(id(node))
+        if known is None or known[0] is not node:
+            known = self._known[id(node)] = (node, _is_pure(node))
+        return known[1]
 
 
 def _is_pure(node) -> bool:
@@ -236,11 +252,7 @@ def forward_substitute(stmts: list, substitutable, changed: list | None = None) 
 
 
 def _count_reads(stmts, counts):
-    load = gast.Load
-    for s in stmts:
-        for n in tp.nodes_of(s, gast.Name):
-            if type(n.ctx) is load:
-                counts[n.id] = counts.get(n.id, 0) + 1
+    tp.count_names(stmts, counts)
 
 
 def _substitute_block(stmts, substitutable, counts, changed: list) -> list:
@@ -350,13 +362,28 @@ def _replace_read(nxt, name, value):
         setattr(nxt, where, value)
         return
 
-    class Replace(gast.NodeTransformer):
-        def visit_Name(self, n):
-            if n.id == name and isinstance(n.ctx, gast.Load):
-                return tp.clone(value)  # each place its own node: later passes rewrite in place
-            return n
+    _replace_reads_within(node, name, value)
 
-    setattr(nxt, where, Replace().visit(node))
+
+def _replace_reads_within(node, name: str, value) -> None:
+    """Each read of ``name`` below ``node`` replaced by a copy of ``value`` of its own (later
+    passes rewrite in place), copies not searched again. (A walk of our own, not a
+    ``NodeTransformer`` class made per call: forward substitution calls this for every
+    temporary it folds, and each class made is also a reference cycle to collect.)"""
+    for f in tp.child_fields(type(node)):
+        child = getattr(node, f, None)
+        if type(child) is list:
+            for k, item in enumerate(child):
+                if type(item) is gast.Name:
+                    if item.id == name and isinstance(item.ctx, gast.Load):
+                        child[k] = tp.clone(value)
+                elif isinstance(item, gast.AST):
+                    _replace_reads_within(item, name, value)
+        elif type(child) is gast.Name:
+            if child.id == name and isinstance(child.ctx, gast.Load):
+                setattr(node, f, tp.clone(value))
+        elif isinstance(child, gast.AST):
+            _replace_reads_within(child, name, value)
 
 
 
@@ -732,11 +759,8 @@ def assign_where_made(stmts: list, substitutable) -> list:
     comes out so, where the tangent's expression reads the old ``acc`` and could not move
     down to ``dacc = dt1`` (a copy statement per loop round, in the hottest loops)."""
     reads: dict[str, int] = {}
-    _count_reads(stmts, reads)
     binds: dict[str, int] = {}
-    for n in tp.nodes_of(stmts, gast.Name):
-        if type(n.ctx) is not gast.Load:
-            binds[n.id] = binds.get(n.id, 0) + 1
+    tp.count_names(stmts, reads, binds)
     once = {name for name, count in binds.items() if count == 1 and reads.get(name) == 1 and substitutable(name)}
     return _assign_block(stmts, once) if once else stmts
 

@@ -403,6 +403,43 @@ def names_in(node) -> set[str]:
     return found
 
 
+def count_names(node, reads: dict, stores: dict | None = None) -> None:
+    """Add to ``reads`` how many times ``node``'s tree reads each name, and to ``stores`` (if
+    given) how many times it binds or writes one (``names_in``'s loop, counting: the
+    optimiser counts the reads of a whole function before several of its passes)."""
+    todo = [node]
+    pop, push, extend = todo.pop, todo.append, todo.extend
+    child_fields = _CHILD_FIELDS
+    name, load, ast_type = gast.Name, gast.Load, gast.AST
+    get = reads.get
+    while todo:
+        n = pop()
+        kind = type(n)
+        if kind is name:
+            if type(n.ctx) is load:
+                reads[n.id] = get(n.id, 0) + 1
+            elif stores is not None:
+                stores[n.id] = stores.get(n.id, 0) + 1
+            annotation = getattr(n, "annotation", None)  # (a parameter's)
+            if annotation is not None:
+                push(annotation)
+            continue
+        if kind is list:
+            extend(n)
+            continue
+        fields = child_fields.get(kind)
+        if fields is None:
+            if not isinstance(n, ast_type):
+                continue
+            fields = _child_fields(kind)
+        for f in fields:
+            child = getattr(n, f, None)
+            if type(child) is list:
+                extend(child)
+            elif child is not None:
+                push(child)
+
+
 COMMENT_MARK = "\x00srcgrad-comment\x00"
 
 

@@ -295,8 +295,9 @@ def _build_fused(
         body.append(tp.stmt("aux = sg.replica(aux, {}, arrays)", aux=p.aux, arrays=arrays))
     body.append(tp.comment(""))
     body.append(tp.comment("Reverse sweep"))
-    check, seed, vectors = _seed(p, code, scalars, f"{name}()", vector_products, elementwise)
     shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
+    defs = _top_level_definitions(code.forward)  # (the seed and the optimiser ask both)
+    check, seed, vectors = _seed(p, code, shapes, defs, f"{name}()", vector_products, elementwise)
     body = check + body + [seed] + code.reverse
     if choice is not None:
         body.insert(0, tp.comment(choice.header))
@@ -315,7 +316,6 @@ def _build_fused(
     if optimize:
         same_shape = lambda a, b: shapes.of(a) == shapes.of(b)  # noqa: E731
         is_number = shapes.is_scalar if scalar else None
-        defs = _top_level_definitions(code.forward)
         memo: dict = {}
         scalar_names = {n for n in defs if _known_scalar(tp.name(n), p, defs, shapes, memo)}
         known_scalar = scalar_names.__contains__
@@ -445,10 +445,12 @@ _FULL_REDUCTIONS = frozenset(
 
 
 def _seed(
-    p: Prepared, code, scalars, out_name: str, vector_products: bool = True, elementwise: bool = False,
+    p: Prepared, code, shapes: ShapeClasses, defs: dict, out_name: str, vector_products: bool = True,
+    elementwise: bool = False,
 ) -> tuple[list, gast.stmt, frozenset]:
     """``grad``'s seed of the output's adjoint, the check (if any) that runs first, and
-    the names that check proves to be vectors.
+    the names that check proves to be vectors (``shapes``: the function's ``ShapeClasses``;
+    ``defs``: ``_top_level_definitions`` of the forward sweep).
 
     Where the output is certainly a scalar (a full reduction, arithmetic on
     scalars, a Python number in a scalar specialisation), the seed is the
@@ -465,8 +467,6 @@ def _seed(
     out = code.output
     if not isinstance(out, gast.Name):
         return [], _checked_seed(code, out_name, elementwise), frozenset()
-    shapes = ShapeClasses(p.fn, p.ops, scalars, p.namespace.values)
-    defs = _top_level_definitions(code.forward)
     if _known_scalar(out, p, defs, shapes, {}):
         return [], one, frozenset()
     if elementwise:

@@ -225,14 +225,16 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
     """``inlined``: the module-level helpers inlined at their calls (function -> its definition)."""
     inlined = inlined or {}
     parsed = parse_function(func)
-    lists_for_generators(parsed.node, identifiers(parsed.node))  # a generator: the list it yields
+    written = identifiers(parsed.node)  # (found again only where a stage below renames)
+    if lists_for_generators(parsed.node, written):  # a generator: the list it yields
+        written = identifiers(parsed.node)
     trace.record("parse", func, mode, lambda: trace.print_function(parsed.node))
     fence.check_function(parsed)
     trace.record("fence", func, mode, lambda: trace.print_function(parsed.node))
-    names = NameGen(identifiers(parsed.node) | RESERVED | {n for d in inlined.values() for n in identifiers(d)})
+    names = NameGen(written | RESERVED | {n for d in inlined.values() for n in identifiers(d)})
     parsed.spelled = names.spelled  # filled as the front end renames (for messages)
-    reserved = _rename_reserved(parsed, names)
-    user_names = identifiers(parsed.node)
+    reserved = _rename_reserved(parsed, names, written)
+    user_names = identifiers(parsed.node) if reserved else set(written)
     aux, checks_aux = split_auxiliary_returns(parsed, names) if has_aux else (None, False)
     if aux is not None:
         user_names.add(aux)  # (generated code returns it: kept by its name)
@@ -250,9 +252,13 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
     classifier = Classifier(env, parsed, mode)
     classifier.objects = objects_made(fn, env)
     ops = {id(a): classifier.classify_assignment(a) for a in assignments(fn.body)}
+    # found once: the helpers inlined here, and refused or checked by the sharing rewrite
+    # (its own sharing and liveness solutions are most of what finding them costs)
+    writes = []
     if not parsed.filename.startswith("<srcgrad"):
+        writes = list(_writes_read_afterwards(fn, ops, classifier))
         more = {
-            op.callee: definition for _, _, op, _, arg, read, _, _ in _writes_read_afterwards(fn, ops, classifier)
+            op.callee: definition for _, _, op, _, arg, read, _, _ in writes
             if read and op.callee not in inlined and is_missing(env.lookup(arg.id))
             for definition in [_inlinable(op.callee, func, local_names)] if definition is not None
         }
@@ -271,7 +277,7 @@ def _front(func, mode: str, has_aux: bool, inlined: dict | None = None) -> _Fron
         if other is not None and other.signature == front.signature:
             front = front.in_mode(other, classified)
         else:
-            front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names)
+            front.rewritten = _write_out_sharing(fn, ops, classifier, parsed, names, writes)
     trace.record("sharing", func, mode, lambda: trace.print_function(front.fn))
     # (noted while the cache records this: a hit notes them again for the transformation)
     _note_bindings(func, parsed, env, {new: written for written, new in reserved.items()}, fn)
@@ -325,14 +331,17 @@ def _refuse_writes_into_mutable_defaults(func, fn, ops, parsed: ParsedFunction) 
         )
 
 
-def _rename_reserved(parsed: ParsedFunction, names: NameGen) -> dict[str, str]:
+def _rename_reserved(parsed: ParsedFunction, names: NameGen, written: set[str]) -> dict[str, str]:
     """The user's names that generated code uses for its own (``sg``, ``stack``, ...), renamed
     in the tree: ``{as written: new name}``. A list called ``stack`` was the tape's stack (a
     silent wrong gradient) and a global ``sg`` the runtime module. A parameter keeps its name
-    in the generated signature, so one named so is refused."""
+    in the generated signature, so one named so is refused. (``written``: the tree's
+    ``identifiers``.)"""
     if parsed.filename.startswith("<srcgrad"):
         return {}  # generated code: its sg and stack are srcgrad's own
-    used = identifiers(parsed.node) & RESERVED - {parsed.node.name}
+    used = written & RESERVED - {parsed.node.name}
+    if not used:
+        return {}  # (most functions: no walk)
     for arg in tp.walk(parsed.node.args):
         if isinstance(arg, gast.Name) and arg.id in used:
             raise UnsupportedSyntaxError(
@@ -404,9 +413,10 @@ def _activity_note(ops: dict, activity: Activity):
     return note
 
 
-def _write_out_sharing(fn, ops, classifier, parsed, names) -> _Rewritten:
-    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``)."""
-    _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed)
+def _write_out_sharing(fn, ops, classifier, parsed, names, writes: list) -> _Rewritten:
+    """Insert the assignments that keep names sharing memory equal (see ``analysis.sharing``);
+    ``writes``: ``_writes_read_afterwards`` of the function, as ``_front`` found them."""
+    _refuse_helpers_that_write_arguments(fn, classifier, parsed, writes)
     sharing = SharedMemory(fn, ops, parsed, names)
     classified = list(assignments(fn.body))  # kept alive: no new statement can take one's id
     fn.body = sharing.run()
@@ -435,7 +445,7 @@ class _Rewritten:
     nondiff: tuple
 
 
-def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
+def _refuse_helpers_that_write_arguments(fn, classifier, parsed, writes: list) -> None:
     """A user function that writes into an array it was given changes the caller's array.
 
     Every generated function works on copies of the arrays it writes into, so
@@ -443,9 +453,10 @@ def _refuse_helpers_that_write_arguments(fn, ops, classifier, parsed) -> None:
     reads the array afterwards, through its name or another that may share its
     memory (``z = y``; ``h = step(h)`` is fine): then it is refused, with the
     fix, or checked at run time for ``a += v``, which changes only arrays.
-    (``_front`` inlines such a helper where it can: ``_inlinable``.)
+    (``_front`` inlines such a helper where it can: ``_inlinable``.) ``writes``: what
+    ``_writes_read_afterwards`` yields for the function.
     """
-    for s, call, op, param, arg, read, stored, updated in _writes_read_afterwards(fn, ops, classifier):
+    for s, call, op, param, arg, read, stored, updated in writes:
         if param in stored | set(updated) and not is_missing(classifier.env.lookup(arg.id)):
             raise UnsupportedSyntaxError(  # a module-level array or object: see ``refuse_writes_outside``
                 f"calling `{op.label}`, which writes into its argument `{param}` (here `{arg.id}`, "

@@ -26,13 +26,17 @@ import gast
 from ..core import templates as tp
 
 
-def lists_for_generators(fn: gast.FunctionDef, taken: set[str]) -> None:
-    """Rewrite ``fn`` and every ``def`` nested in it that is a generator (see ``collect_yields``)."""
+def lists_for_generators(fn: gast.FunctionDef, taken: set[str]) -> bool:
+    """Rewrite ``fn`` and every ``def`` nested in it that is a generator (see ``collect_yields``);
+    whether there was one."""
     if not any(type(node) in _YIELDS for node in tp.walk(fn)):
-        return  # the common case, found in one quick walk
+        return False  # the common case, found in one quick walk
+    rewrote = False
     for node in list(tp.walk(fn)):
         if isinstance(node, gast.FunctionDef) and _yields(node):
             collect_yields(node, taken)
+            rewrote = True
+    return rewrote
 
 
 _YIELDS = (gast.Yield, gast.YieldFrom)

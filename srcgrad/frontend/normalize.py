@@ -49,14 +49,7 @@ from .iterables import IterableKinds
 from .jumps import lower_jumps
 from .laziness import refuse_changing_lazy_reads
 from .record_methods import calls_through_classes
-from .refuse import (
-    refuse_array_subclasses,
-    refuse_in_place_calls,
-    refuse_reads_of_locals,
-    refuse_writes_into_stopped,
-    refuse_writes_outside,
-    refuse_writes_through_attributes,
-)
+from .refuse import refuse_resolved
 from .resolve import Environment
 from .sequences import arrays_for_sequences
 from .walrus import leftover, refuse_unordered_walruses
@@ -149,12 +142,7 @@ class Normalizer:
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # the docstring documents the user's function, not ours
-        refuse_in_place_calls(node, self.env, self.unsupported)
-        refuse_array_subclasses(node, self.env, self.unsupported)
-        refuse_writes_outside(node, self.env, self.unsupported)
-        refuse_writes_through_attributes(node, self.env, self.unsupported)
-        refuse_writes_into_stopped(node, self.env, self.unsupported)
-        refuse_reads_of_locals(node, self.env, self.unsupported)
+        refuse_resolved(node, self.env, self.unsupported)  # in-place calls, writes outside, ...
         refuse_changing_lazy_reads(node, self.env, self.unsupported)
         refuse_unordered_walruses(node, self.unsupported)
         parameters = {a.id for a in node.args.args + node.args.posonlyargs + node.args.kwonlyargs}

@@ -34,10 +34,11 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
     class: that the function itself constructs, or a parameter annotated with the class,
     checked when the function runs (``sg.require_class``; ``location``: a node's
     ``file:line:col``)."""
-    classes = _record_names(node, env)
+    nodes = tp.walk(node)  # (one walk for all the searches below: the tree is rewritten after them)
+    classes = _record_names(node, env, nodes)
     inexact = {p.id for p in _parameters(node)}  # may hold a subclass's instance
     rewritten: dict[str, set] = {}  # name -> the methods called through its class
-    for n in tp.walk(node):
+    for n in nodes:
         if not isinstance(n, gast.Call):
             continue
         func = n.func
@@ -62,7 +63,8 @@ def calls_through_classes(node: gast.FunctionDef, env, location) -> None:
         n.args = [gast.copy_location(gast.Name(id=receiver.id, ctx=gast.Load(), annotation=None, type_comment=None), receiver),
                   *n.args]
         rewritten.setdefault(receiver.id, set()).add(method)
-    _PropertyReads(classes, rewritten).visit(node)
+    if classes:  # (without a record name there is no property read to rewrite)
+        _PropertyReads(classes, rewritten).visit(node)
     checks = []
     for p in _parameters(node):
         if p.id in rewritten:
@@ -103,9 +105,9 @@ def _users_property(cls: type, name: str) -> bool:
     return type(found) is property and isinstance(found.fget, types.FunctionType) and found.fset is None
 
 
-def _record_names(node: gast.FunctionDef, env) -> dict:
+def _record_names(node: gast.FunctionDef, env, nodes: list) -> dict:
     """name -> (its class, the class as the code writes it) for each name that every binding
-    in the function binds to a construction of that one record class."""
+    in the function binds to a construction of that one record class (``nodes``: ``tp.walk(node)``)."""
     found: dict[str, tuple] = {}
     excluded = set()
     owner = _owner(env, node)
@@ -117,7 +119,7 @@ def _record_names(node: gast.FunctionDef, env) -> dict:
             excluded.add(p.id)
         else:
             found[p.id] = (cls, written)
-    for n in tp.walk(node):
+    for n in nodes:
         if isinstance(n, (gast.Global, gast.Nonlocal)):
             excluded.update(n.names)
         elif isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not node:
@@ -128,14 +130,14 @@ def _record_names(node: gast.FunctionDef, env) -> dict:
         elif isinstance(n, gast.alias):
             excluded.add(n.asname or n.name.split(".")[0])
     made = {id(p) for p in _parameters(node)}  # (gast's parameters are names too)
-    for n in tp.walk(node):
+    for n in nodes:
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             cls = _record_class(n.value, env) if isinstance(n.value, gast.Call) else None
             name = n.targets[0].id
             if cls is not None and found.get(name, (cls,))[0] is cls:
                 found[name] = (cls, n.value.func)
                 made.add(id(n.targets[0]))
-    for n in tp.walk(node):  # any other binding: the name may hold something else
+    for n in nodes:  # any other binding: the name may hold something else
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and id(n) not in made:
             excluded.add(n.id)
     return {name: v for name, v in found.items() if name not in excluded}

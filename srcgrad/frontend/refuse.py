@@ -35,33 +35,48 @@ _SETTING_ATTRIBUTES = (setattr, delattr, object.__setattr__, object.__delattr__)
 _AUGMENTED = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/"}
 
 
-def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
-    """Raise ``unsupported(call, construct, hint)`` at the first in-place NumPy call in ``node``."""
-    for call in tp.walk(node):
+def refuse_resolved(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+    """The refusals of this module, in turn, over one walk of ``node`` (they only read it)."""
+    nodes = tp.walk(node)
+    refuse_in_place_calls(nodes, env, unsupported)
+    refuse_writes_outside(node, nodes, env, unsupported)
+    refuse_writes_through_attributes(nodes, env, unsupported)
+    refuse_writes_into_stopped(nodes, env, unsupported)
+    refuse_reads_of_locals(nodes, env, unsupported)
+    refuse_array_subclasses(nodes, env, unsupported)
+
+
+def _spelled(call: gast.Call) -> str:
+    """The callee as written, for a refusal's message (made only when refusing)."""
+    return gast.unparse(call.func)
+
+
+def refuse_in_place_calls(nodes: list, env: Environment, unsupported) -> None:
+    """Raise ``unsupported(call, construct, hint)`` at the first in-place NumPy call in ``nodes``."""
+    for call in nodes:
         if not isinstance(call, gast.Call):
             continue
-        text = gast.unparse(call.func)
         if any(k.arg == "out" for k in call.keywords):
             raise unsupported(
-                call, f"`{text}(..., out=...)`, which writes into an existing array",
+                call, f"`{_spelled(call)}(..., out=...)`, which writes into an existing array",
                 "assign the result instead (`y = np.multiply(y, 3.0)`)",
             )
         func = env.static_value(call.func)
         if func is np.nditer:  # a loop walks it by index, where it gives its operands, not items
             raise unsupported(
-                call, f"`{text}(...)`, an iterator whose items srcgrad cannot follow (with `op_flags` it "
+                call, f"`{_spelled(call)}(...)`, an iterator whose items srcgrad cannot follow (with `op_flags` it "
                 "writes into its operands)", "loop over the array (`for v in a.ravel()`) or its indices",
             )
         attribute = call.func.attr if isinstance(call.func, gast.Attribute) else None
         method = attribute if is_missing(func) else None
         if any(func is f for f in _SETTING_ATTRIBUTES) or attribute in ("__setattr__", "__delattr__"):
             raise unsupported(
-                call, f"`{text}(...)`, which changes an object's attribute",
+                call, f"`{_spelled(call)}(...)`, which changes an object's attribute",
                 "srcgrad differentiates pure functions: keep the value in a name and return it",
             )
         if attribute in IN_PLACE_OPERATOR_METHODS:  # x.__iadd__(y), whatever x is
             raise unsupported(
-                call, f"`{text}(...)`, which changes its receiver in place",
+                call, f"`{_spelled(call)}(...)`, which changes its receiver in place",
                 "write the augmented assignment instead (`x += y`)",
             )
         if method in IN_PLACE_METHODS or (not is_missing(func) and is_in_place_function(func)):
@@ -78,10 +93,10 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
                 )
                 if ufunc == "add":  # the statement `np.add.at(y, i, v)` is followed (``desugar``)
                     hint = "call it as a statement of its own, `np.add.at(y, i, v)` with `y` a name or an index of one"
-            raise unsupported(call, f"`{text}(...)`, which changes an array in place", hint)
+            raise unsupported(call, f"`{_spelled(call)}(...)`, which changes an array in place", hint)
         if not is_missing(func) and _copy_refused(call, func):
             raise unsupported(
-                call, f"`{text}(..., copy=False)`, which writes into its argument in place",
+                call, f"`{_spelled(call)}(..., copy=False)`, which writes into its argument in place",
                 "leave copy=True (the default) and assign the result",
             )
         starred = any(isinstance(a, gast.Starred) for a in call.args)
@@ -91,7 +106,7 @@ def refuse_in_place_calls(node, env: Environment, unsupported) -> None:
         elif starred or is_missing(func) or not positional_out(func, len(call.args)):
             continue
         raise unsupported(
-            call, f"`{text}(...)` with its `out` argument, which writes into an existing array",
+            call, f"`{_spelled(call)}(...)` with its `out` argument, which writes into an existing array",
             "assign the result instead (`y = np.multiply(y, 3.0)`)",
         )
 
@@ -112,12 +127,13 @@ def _copy_refused(call: gast.Call, func) -> bool:
     return starred or any(not (isinstance(v, gast.Constant) and v.value is True) for v in given)
 
 
-def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+def refuse_writes_outside(node: gast.FunctionDef, nodes: list, env: Environment, unsupported) -> None:
     """Raise ``unsupported`` at the first write into data the function did not define or get
     (``BUF[:] = x``, ``P0.W[0] = k`` of a module-level or enclosing name). A list or dict
     written directly (``LOG.append(v)``, ``SEEN[k] = v``) is a record kept aside: allowed
-    where what is kept depends on no differentiated input (``activity.refuse_derivatives_kept_aside``)."""
-    for s in tp.walk(node):
+    where what is kept depends on no differentiated input (``activity.refuse_derivatives_kept_aside``).
+    (``nodes``: ``tp.walk(node)``.)"""
+    for s in nodes:
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Delete)):
             written = [t for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
                        if isinstance(t, (gast.Subscript, gast.Attribute)) and not isinstance(t.ctx, gast.Load)]
@@ -144,12 +160,12 @@ def refuse_writes_outside(node: gast.FunctionDef, env: Environment, unsupported)
             )
 
 
-def refuse_array_subclasses(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+def refuse_array_subclasses(nodes: list, env: Environment, unsupported) -> None:
     """Raise ``unsupported`` where the function makes or reads a masked array (``np.ma``) or
     an ``np.matrix``: NumPy's operations on them are not the ones srcgrad's derivative formulas
     describe (a masked mean counts the unmasked entries only, a matrix's ``*`` is a matrix
     product), a silently wrong gradient before."""
-    for n in tp.walk(node):
+    for n in nodes:
         if not isinstance(n, (gast.Name, gast.Attribute)) or not isinstance(n.ctx, gast.Load):
             continue
         value = env.static_value(n)
@@ -175,11 +191,11 @@ def _array_subclass(value) -> tuple[str, str] | None:
 _READS_LOCALS = {eval, exec, locals, vars, compile}  # (globals(): module data, which generated code reads)
 
 
-def refuse_reads_of_locals(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+def refuse_reads_of_locals(nodes: list, env: Environment, unsupported) -> None:
     """``eval("x")``, ``exec(...)``, ``locals()["y"]``, ``vars()``: code that reads the
     function's variables where the transformation cannot see it (its derivative would be
     zero, and generated code has other variables): refused."""
-    for n in tp.walk(node):
+    for n in nodes:
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and any(env.lookup(n.func.id) is f for f in _READS_LOCALS):
             raise unsupported(
                 n, f"`{n.func.id}(...)`, which reads the function's variables by name",
@@ -187,16 +203,16 @@ def refuse_reads_of_locals(node: gast.FunctionDef, env: Environment, unsupported
             )
 
 
-def refuse_writes_into_stopped(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+def refuse_writes_into_stopped(nodes: list, env: Environment, unsupported) -> None:
     """A write into what ``stop_gradient`` returned (``z = stop_gradient(y); z[0] = v``): it
     is ``y`` itself (or a view of it), and the write changes ``y`` where the transformation
     holds ``z`` to be a constant of its own: refused."""
     stopped = {
-        s.targets[0].id for s in tp.walk(node)
+        s.targets[0].id for s in nodes
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
         and isinstance(s.value, gast.Call) and env.static_value(s.value.func) is stop_gradient
     }
-    for s in tp.walk(node):
+    for s in nodes:
         targets = s.targets if isinstance(s, gast.Assign) else [s.target] if isinstance(s, gast.AugAssign) else []
         for target in targets:
             root = target.value if isinstance(target, gast.Subscript) else target if isinstance(s, gast.AugAssign) else None
@@ -207,12 +223,12 @@ def refuse_writes_into_stopped(node: gast.FunctionDef, env: Environment, unsuppo
                 )
 
 
-def refuse_writes_through_attributes(node: gast.FunctionDef, env: Environment, unsupported) -> None:
+def refuse_writes_through_attributes(nodes: list, env: Environment, unsupported) -> None:
     """Raise ``unsupported`` at the first write into what an attribute of a local object
     holds (``layer.w[0] = v``, ``acc.xs.append(v)``, ``p.d["k"] = v``): generated code follows
     the names it writes through, never an object's attributes, so the change would be lost.
     An array's own views (``y.T[0] = v``, ``z.real[:] = v``) are followed, and pass."""
-    for s in tp.walk(node):
+    for s in nodes:
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             written = [t.value for target in getattr(s, "targets", None) or [s.target] for t in tp.walk(target)
                        if isinstance(t, gast.Subscript) and not isinstance(t.ctx, gast.Load)]

@@ -90,18 +90,21 @@ class Tape:
     def same_object_syncs_after(self, s) -> list:
         """``same_object_syncs(s)``, but the syncs ``still_same_object`` says are not (an ``if``
         or loop of them left with none dropped)."""
-        def kept(code):
-            out = []
-            for x in code:
-                if isinstance(x, (gast.If, gast.For, gast.While)):
-                    x.body = kept(x.body)
-                    if not x.body:
-                        continue
-                elif isinstance(x, gast.Assign) and not self.still_same_object(x):
+        return self._syncs_kept(same_object_syncs(s))
+
+    def _syncs_kept(self, code) -> list:
+        # (a method, not a nested function calling itself: that would be a reference cycle
+        # through ``self``, keeping the whole transformer for the garbage collector to find)
+        out = []
+        for x in code:
+            if isinstance(x, (gast.If, gast.For, gast.While)):
+                x.body = self._syncs_kept(x.body)
+                if not x.body:
                     continue
-                out.append(x)
-            return out
-        return kept(same_object_syncs(s))
+            elif isinstance(x, gast.Assign) and not self.still_same_object(x):
+                continue
+            out.append(x)
+        return out
 
     @functools.cached_property
     def copied_bindings(self) -> frozenset:
