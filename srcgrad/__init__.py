@@ -32,6 +32,7 @@ from .errors import (
     NoDerivativeRuleError,
     NonScalarOutputError,
     SrcgradError,
+    StatefulArgumentError,
     UnsupportedSyntaxError,
 )
 from .graph import graph
@@ -47,6 +48,7 @@ __all__ = [
     "NoDerivativeRuleError",
     "NonScalarOutputError",
     "SrcgradError",
+    "StatefulArgumentError",
     "UnsupportedSyntaxError",
     "check_grads",
     "elementwise_grad",

@@ -1,0 +1,103 @@
+"""Several passes over one call, each seeing what the first saw of the random states.
+
+Forward mode makes a derivative one column per pass over the function (``grad(f,
+mode="fwd")`` and ``jacobian(f, mode="fwd")``: one ``jvp`` per input entry; ``hessian``:
+one ``hvp`` per entry). A function that draws from a random state (a Monte-Carlo
+objective's ``rng.standard_normal(n)``) would draw anew in each pass, and the columns
+would be derivatives at different samples: a wrong derivative, silently.
+
+``Passes`` notes every random state a pass can advance before the first pass, and puts
+it back before each later one, so each pass draws what one call draws, and the states
+are left as one call leaves them:
+- a NumPy ``Generator``, ``RandomState`` or bit generator, or a ``random.Random``, among
+  the arguments' pytree leaves or the attributes of an object among them (a model's
+  ``self.rng``, a bound method's ``self``);
+- those the transformed code reads from a module or a closure (its ``Assumptions``
+  note every such name, the callees' too);
+- ``np.random``'s global state and the ``random`` module's.
+What cannot be put back is refused before the first pass (``StatefulArgumentError``): an
+iterator among the arguments or the names the code reads (``next(batches)``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..core import pytree
+from ..errors import Location, StatefulArgumentError
+
+RANDOM_STATES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
+
+
+def _state(source):
+    """``(put back, state)`` for one random state."""
+    if isinstance(source, np.random.Generator):
+        source = source.bit_generator
+    if isinstance(source, np.random.BitGenerator):
+        return (lambda s: setattr(source, "state", s)), source.state
+    if isinstance(source, np.random.RandomState):
+        return source.set_state, source.get_state()
+    return source.setstate, source.getstate()  # random.Random
+
+
+class Passes:
+    """The random states of one call, put back before each pass after the first
+    (``before_pass``)."""
+
+    def __init__(self, operation: str, func, arguments: dict, assumed=()):
+        """``operation``: the user's call, for a refusal (``"hessian(loss)"``); ``arguments``:
+        the call's, by parameter name; ``assumed``: the ``Assumptions`` of the code the
+        passes run (the names it reads)."""
+        sources: dict = {}  # id -> a random state, each once
+        for name, value in _named_leaves(func, arguments):
+            if isinstance(value, RANDOM_STATES):
+                sources[id(value)] = value
+            elif isinstance(value, Iterator):
+                _refuse(operation, f"its argument {name!r} is an iterator ({type(value).__name__})")
+            elif not isinstance(value, (np.ndarray, np.generic, float, int, complex, bool)):
+                for attribute in getattr(value, "__dict__", {}).values():  # a model's self.rng
+                    if isinstance(attribute, RANDOM_STATES):
+                        sources[id(attribute)] = attribute
+        for made in assumed:
+            for scope, name, _ in list(made.bindings.values()):
+                value = _current(scope, name)
+                if isinstance(value, RANDOM_STATES):
+                    sources[id(value)] = value
+                elif isinstance(value, Iterator):
+                    _refuse(operation, f"it reads {name!r}, an iterator ({type(value).__name__})")
+        self._saved = [_state(s) for s in sources.values()]
+        self._saved += [(np.random.set_state, np.random.get_state()), (random.setstate, random.getstate())]
+        self._passes = 0  # made so far
+
+    def before_pass(self) -> None:
+        """Call before each pass: from the second on, the states are as before the first."""
+        if self._passes:
+            for put_back, state in self._saved:
+                put_back(state)
+        self._passes += 1
+
+
+def _named_leaves(func, arguments: dict):
+    """``(parameter, leaf)`` for each leaf of the arguments, and the object a bound method
+    is called on."""
+    owner = getattr(func, "__self__", None)
+    if owner is not None and not isinstance(owner, type):
+        yield "self", owner
+    for name, a in arguments.items():
+        for leaf in pytree.leaves(a):
+            yield name, leaf
+
+
+def _current(scope, name):
+    """What a noted binding holds now: a closure cell's contents, or a scope's entry."""
+    try:
+        return scope.cell_contents if name is None else scope.get(name)
+    except (AttributeError, ValueError):  # an empty cell, a scope of another kind
+        return None
+
+
+def _refuse(operation: str, what: str):
+    raise StatefulArgumentError(operation, what, Location.of_the_users_call())

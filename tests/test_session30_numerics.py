@@ -1,0 +1,140 @@
+"""Session 30: derivatives made of several passes over a function that draws random numbers;
+users' rules whose cotangent has the broadcast shape; distributions' derivatives at +-inf.
+
+Expected values are written from the draws the function sees (NumPy alone) or checked
+with ``srcgrad.check_grads``, never copied from srcgrad's output."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+X = np.array([0.3, -0.4])
+_GLOBAL_RNG = np.random.default_rng(5)
+
+
+def _noise_at(seed: int, n: int = 2) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+def mc_objective(x, rng):
+    """A reparameterised Monte-Carlo estimate: its noise from a Generator argument."""
+    e = rng.standard_normal(2)
+    return np.sum(np.exp(x) * e)
+
+
+def mc_objective_global(x):
+    """The same with ``np.random``'s global state (the legacy ``np.random.normal``)."""
+    e = np.random.normal(size=2)
+    return np.sum(np.exp(x) * e)
+
+
+def mc_objective_module(x):
+    """The same with a generator made at module level."""
+    e = _GLOBAL_RNG.standard_normal(2)
+    return np.sum(np.exp(x) * e)
+
+
+def mc_objective_stdlib(x):
+    """The same with the ``random`` module's global state."""
+    e = np.array([random.gauss(0.0, 1.0), random.gauss(0.0, 1.0)])
+    return np.sum(np.exp(x) * e)
+
+
+def minibatch_loss(w, it):
+    xb = next(it)
+    return np.sum(np.exp(w * xb))
+
+
+class TestPassesSeeOneCallsDraws:
+    """forward mode's columns and a Hessian's are one pass each: every pass must see the
+    noise one call draws, and leave the generator as one call leaves it."""
+
+    def test_hessian_with_a_generator_argument(self):
+        rng = np.random.default_rng(0)
+        h = srcgrad.hessian(mc_objective)(X, rng)
+        np.testing.assert_allclose(h, np.diag(np.exp(X) * _noise_at(0)), rtol=1e-12)
+        assert np.array_equal(h, h.T)
+        # left as one call leaves it: the next draw is the third of the stream
+        assert rng.standard_normal() == _noise_at(0, 3)[2]
+
+    @pytest.mark.parametrize("make", [
+        lambda f: srcgrad.grad(f, mode="fwd"),
+        lambda f: srcgrad.jacobian(f, mode="fwd"),
+        lambda f: srcgrad.grad(f, mode="rev"),
+        lambda f: srcgrad.grad(f),
+    ], ids=["grad-fwd", "jacobian-fwd", "grad-rev", "grad-auto"])
+    def test_first_derivative_in_every_mode(self, make):
+        rng = np.random.default_rng(0)
+        g = make(mc_objective)(X, rng)
+        np.testing.assert_allclose(g, np.exp(X) * _noise_at(0), rtol=1e-12)
+        assert rng.standard_normal() == _noise_at(0, 3)[2]
+
+    def test_scalar_inputs_in_auto_mode(self):
+        def f(a, b, rng):
+            e = rng.standard_normal(2)
+            return np.exp(a) * e[0] + np.exp(b) * e[1]
+
+        e = _noise_at(0)
+        got = srcgrad.grad(f, wrt=(0, 1))(0.3, -0.4, np.random.default_rng(0))
+        np.testing.assert_allclose(got, np.exp([0.3, -0.4]) * e, rtol=1e-12)
+        h = srcgrad.hessian(f, wrt=(0, 1))(0.3, -0.4, np.random.default_rng(0))
+        np.testing.assert_allclose(np.array(h, dtype=float), np.diag(np.exp([0.3, -0.4]) * e), rtol=1e-12)
+
+    def test_random_state_argument(self):
+        e = np.random.RandomState(0).normal(size=2)
+        got = srcgrad.grad(lambda x, rs: np.sum(np.exp(x) * rs.normal(size=2)), mode="fwd")(X, np.random.RandomState(0))
+        np.testing.assert_allclose(got, np.exp(X) * e, rtol=1e-12)
+
+    def test_generator_in_a_pytree_argument(self):
+        def f(x, state):
+            return np.sum(np.exp(x) * state["rng"].standard_normal(2))
+
+        h = srcgrad.hessian(f)(X, {"rng": np.random.default_rng(0)})
+        np.testing.assert_allclose(h, np.diag(np.exp(X) * _noise_at(0)), rtol=1e-12)
+
+    def test_numpy_global_state(self):
+        np.random.seed(0)
+        e = np.random.normal(size=2)
+        following = np.random.normal()
+        np.random.seed(0)
+        h = srcgrad.hessian(mc_objective_global)(X)
+        np.testing.assert_allclose(np.diag(h), np.exp(X) * e, rtol=1e-12)
+        assert np.random.normal() == following
+
+    def test_module_global_generator(self):
+        state = _GLOBAL_RNG.bit_generator.state
+        e = np.random.default_rng(5).standard_normal(2)
+        try:
+            np.testing.assert_allclose(srcgrad.grad(mc_objective_module, mode="fwd")(X), np.exp(X) * e, rtol=1e-12)
+            _GLOBAL_RNG.bit_generator.state = state
+            np.testing.assert_allclose(np.diag(srcgrad.hessian(mc_objective_module)(X)), np.exp(X) * e, rtol=1e-12)
+        finally:
+            _GLOBAL_RNG.bit_generator.state = state
+
+    def test_random_module_global_state(self):
+        random.seed(1)
+        e = np.array([random.gauss(0.0, 1.0), random.gauss(0.0, 1.0)])
+        random.seed(1)
+        np.testing.assert_allclose(srcgrad.grad(mc_objective_stdlib, mode="fwd")(X), np.exp(X) * e, rtol=1e-12)
+
+    @pytest.mark.parametrize("make", [
+        srcgrad.hessian,
+        lambda f: srcgrad.grad(f, mode="fwd"),
+        lambda f: srcgrad.jacobian(f, mode="fwd"),
+    ], ids=["hessian", "grad-fwd", "jacobian-fwd"])
+    def test_an_iterator_argument_is_refused_where_passes_are_many(self, make):
+        batches = [np.random.default_rng(k).normal(size=3) for k in range(4)]
+        with pytest.raises(srcgrad.StatefulArgumentError, match=r"'it' is an iterator"):
+            make(minibatch_loss)(np.array([0.1, 0.2, 0.3]), iter(batches))
+
+    def test_an_iterator_argument_in_one_pass(self):
+        batches = [np.random.default_rng(k).normal(size=3) for k in range(4)]
+        w = np.array([0.1, 0.2, 0.3])
+        it = iter(batches)
+        np.testing.assert_allclose(srcgrad.grad(minibatch_loss)(w, it), batches[0] * np.exp(w * batches[0]))
+        assert next(it) is batches[1]
