@@ -1391,9 +1391,9 @@ def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:
     for one input its cotangent, bare or as a 1-tuple (``return (c,)``; an input that
     is itself a 1-tuple gets ``return ((c,),)``).
     """
-    return registry.defvjp(func, broadcasts=broadcasts)
+    return registry.defvjp(func, broadcasts=broadcasts, users=True)
 
 
 def register_jvp(func: Callable, *, broadcasts: bool = False) -> Callable:
     """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``."""
-    return registry.defjvp(func, broadcasts=broadcasts)
+    return registry.defjvp(func, broadcasts=broadcasts, users=True)

@@ -328,3 +328,16 @@ class StatefulArgumentError(SrcgradError, TypeError):
             "(grad in reverse mode, hvp, jacobian(..., mode='rev'))"
             + (location.excerpt() if location else "")
         )
+
+
+class RuleShapeError(SrcgradError, ValueError):
+    """A user's derivative rule (``srcgrad.register_vjp`` / ``register_jvp``) gave a
+    cotangent (or tangent) of another shape than the input (or output) it belongs to."""
+
+    def __init__(self, rule: str, what: str, got: tuple, wanted: tuple, fix: str, location: Location | None = None):
+        self.rule, self.got, self.wanted = rule, got, wanted
+        where = f"{location}: " if location else ""
+        super().__init__(
+            f"{where}the rule {rule} gave a {what}: shape {got}, where {wanted} is needed; {fix}"
+            + (location.excerpt() if location else "")
+        )

@@ -138,3 +138,63 @@ class TestPassesSeeOneCallsDraws:
         it = iter(batches)
         np.testing.assert_allclose(srcgrad.grad(minibatch_loss)(w, it), batches[0] * np.exp(w * batches[0]))
         assert next(it) is batches[1]
+
+
+def _scale(x, s):
+    return x * s
+
+
+@srcgrad.register_vjp(_scale)
+def _scale_vjp(g, ans, x, s):
+    return g * s, g * x  # s's cotangent has the broadcast product's shape
+
+
+def _scaled(x, s):
+    return x * s
+
+
+@srcgrad.register_vjp(_scaled, broadcasts=True)
+def _scaled_vjp(g, ans, x, s):
+    return g * s, g * x  # declared broadcasting: srcgrad sums s's down
+
+
+def _spread(x, s):
+    return x * s
+
+
+@srcgrad.register_jvp(_spread)
+def _spread_jvp(dx, ds, ans, x, s):
+    return dx * s + np.sum(x) * ds  # a tangent of shape () for an output of shape (3,)
+
+
+class TestUsersRuleShapes:
+    """A user's rule whose cotangent (tangent) has another shape than its input (output):
+    refused by name, never a gradient of the wrong shape."""
+
+    def test_a_broadcast_cotangent_for_a_float_is_refused(self):
+        x = np.array([0.5, 1.0, 2.0])
+        with pytest.raises(srcgrad.RuleShapeError, match=r"_scale_vjp for _scale .*input 's': shape \(3,\), where \(\) "):
+            srcgrad.grad(lambda x, s: np.sum(_scale(x, s)), wrt=1)(x, 3.0)
+
+    def test_a_broadcast_cotangent_for_an_entry_is_refused(self):
+        def f(p):
+            return np.sum(_scale(p[:3], p[3]))
+
+        with pytest.raises(srcgrad.RuleShapeError, match="broadcasts=True"):
+            srcgrad.grad(f)(np.array([0.5, 1.0, 2.0, 3.0]))
+
+    def test_declared_broadcasting_is_summed_down(self):
+        def f(p):
+            return np.sum(_scaled(p[:3], p[3]) ** 2)
+
+        p = np.array([0.5, 1.0, 2.0, 3.0])
+        srcgrad.check_grads(f, (p,), modes=("rev",))
+        g = srcgrad.grad(lambda x, s: np.sum(_scaled(x, s)), wrt=1)(p[:3], 3.0)
+        assert type(g) is float and g == 3.5
+
+    def test_a_jvp_rule_with_a_tangent_of_another_shape_is_refused(self):
+        def f(s):
+            return _spread(np.array([1.0, 2.0, 3.0]), s)
+
+        with pytest.raises(srcgrad.RuleShapeError, match=r"tangent for its output: shape \(\), where \(3,\)"):
+            srcgrad.jvp(f, (np.array(2.0),), (np.array(1.0),))

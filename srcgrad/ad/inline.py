@@ -119,6 +119,18 @@ def real_inputs_guard(value: gast.expr | None, rule, inputs: dict, sg: str, wher
     return call
 
 
+def users_shape_guard(value: gast.expr, rule, like: gast.expr, name: str | None, sg: str, where: Location | None):
+    """``value``, a derivative by a user's ``rule`` not declared ``broadcasts``, checked at
+    run time to have the shape of ``like`` (``sg.users_rule_shaped``): its input ``name``'s
+    for a cotangent, its output's (``name`` None) for a tangent."""
+    if rule.users is None or rule.broadcasts:
+        return value
+    call = tp.expr("sg.users_rule_shaped(v, x, r, n)", sg=sg, v=value, x=like, r=tp.const(rule.users), n=tp.const(name))
+    if where is not None:
+        call.keywords.append(gast.keyword(arg="at", value=tp.const(str(where))))
+    return call
+
+
 class _OptionChosen(gast.NodeTransformer):
     """``a if dtype is None else b`` (or ``is True``, ``is False``) with the call's ``dtype``
     a constant or a builtin type (``int``): the branch it takes, so that no stage shows (or
