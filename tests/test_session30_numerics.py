@@ -198,3 +198,72 @@ class TestUsersRuleShapes:
 
         with pytest.raises(srcgrad.RuleShapeError, match=r"tangent for its output: shape \(\), where \(3,\)"):
             srcgrad.jvp(f, (np.array(2.0),), (np.array(1.0),))
+
+
+class TestDerivativesAtInfinity:
+    """At +-inf the Gaussian density vanishes with all its derivatives: a derivative there is
+    its limit, 0, never NaN (0 * inf); finite inputs keep their results."""
+
+    def test_ordinal_probit_hessian(self):
+        from scipy.stats import norm
+
+        c = np.array([-np.inf, 0.5, np.inf])
+
+        def f(eta):
+            return np.sum(norm.cdf(c - eta))  # = 1 + Phi(0.5 - eta)
+
+        # Phi(0.5 - eta)'' = phi'(0.5 - eta) = -(0.5 - eta) phi(0.5 - eta)
+        assert srcgrad.grad(f)(0.3) == pytest.approx(-norm.pdf(0.2), rel=1e-12)
+        assert srcgrad.hessian(f)(0.3) == pytest.approx(-0.2 * norm.pdf(0.2), rel=1e-12)
+
+    @pytest.mark.parametrize("name", ["pdf", "cdf", "sf", "logcdf", "logsf"])
+    def test_norm_in_x_at_infinity(self, name):
+        from scipy.stats import norm
+
+        fn = getattr(norm, name)
+        ends = [np.inf] if name == "logcdf" else [-np.inf] if name == "logsf" else [-np.inf, np.inf]
+        for end in ends:  # (logcdf's slope at -inf is +inf, logsf's at +inf: not these)
+            x = np.array([end, 0.2])
+
+            def f(x):
+                return np.sum(fn(x, 0.1, 1.3))
+
+            for g in (srcgrad.grad(f)(x), srcgrad.grad(f, mode="fwd")(x)):
+                assert g[0] == 0.0
+            h = srcgrad.hessian(f)(x)
+            assert np.all(np.isfinite(h)) and h[0, 0] == 0.0 and h[0, 1] == 0.0
+
+    @pytest.mark.parametrize("name", ["pdf", "cdf", "sf", "logcdf", "logsf"])
+    def test_norm_in_loc_and_scale_with_infinite_x(self, name):
+        from scipy.stats import norm
+
+        fn = getattr(norm, name)
+        x = {"logcdf": [0.5, np.inf], "logsf": [-np.inf, 0.5]}.get(name, [-np.inf, 0.5, np.inf])
+        x = np.array(x)
+
+        def f(p):
+            return np.sum(fn(x, p[0], p[1]))
+
+        srcgrad.check_grads(f, (np.array([0.1, 1.5]),), order=2)
+
+    @pytest.mark.parametrize("name", ["ndtr", "erf", "erfc", "log_ndtr"])
+    def test_special_gaussian_factors_at_infinity(self, name):
+        from scipy import special
+
+        fn = getattr(special, name)
+        x = np.array([np.inf, 0.3] if name == "log_ndtr" else [-np.inf, 0.3, np.inf])
+
+        def f(x):
+            return np.sum(fn(x))
+
+        h = srcgrad.hessian(f)(x)
+        assert np.all(np.isfinite(h)) and h[0, 0] == 0.0
+        mid = x[1]  # the finite entry keeps its value: d/dx of the slope there
+        slope = {
+            "ndtr": -mid * np.exp(-0.5 * mid * mid) / np.sqrt(2 * np.pi),
+            "erf": -4.0 * mid * np.exp(-mid * mid) / np.sqrt(np.pi),
+            "erfc": 4.0 * mid * np.exp(-mid * mid) / np.sqrt(np.pi),
+        }.get(name)
+        if slope is not None:
+            assert h[1, 1] == pytest.approx(slope, rel=1e-12)
+        assert srcgrad.grad(f)(x)[0] == 0.0
