@@ -97,6 +97,18 @@ class TestPassesSeeOneCallsDraws:
         h = srcgrad.hessian(f)(X, {"rng": np.random.default_rng(0)})
         np.testing.assert_allclose(h, np.diag(np.exp(X) * _noise_at(0)), rtol=1e-12)
 
+    def test_a_models_generator_attribute(self):
+        class Model:
+            def __init__(self):
+                self.rng = np.random.default_rng(0)
+
+            def loss(self, x):
+                return np.sum(np.exp(x) * self.rng.standard_normal(2))
+
+        want = np.diag(np.exp(X) * _noise_at(0))
+        np.testing.assert_allclose(srcgrad.hessian(Model().loss)(X), want, rtol=1e-12)
+        np.testing.assert_allclose(srcgrad.hessian(lambda x, m: m.loss(x))(X, Model()), want, rtol=1e-12)
+
     def test_numpy_global_state(self):
         np.random.seed(0)
         e = np.random.normal(size=2)

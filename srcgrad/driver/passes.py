@@ -82,8 +82,8 @@ class Passes:
 
 def _named_leaves(func, arguments: dict):
     """``(parameter, leaf)`` for each leaf of the arguments, and the object a bound method
-    is called on."""
-    owner = getattr(func, "__self__", None)
+    is called on (``hessian(model.loss)``: srcgrad's wrapper of it calls it)."""
+    owner = getattr(getattr(func, "__srcgrad_primal__", func), "__self__", None)
     if owner is not None and not isinstance(owner, type):
         yield "self", owner
     for name, a in arguments.items():
