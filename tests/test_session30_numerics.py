@@ -195,6 +195,12 @@ class TestUsersRuleShapes:
         with pytest.raises(srcgrad.RuleShapeError, match="broadcasts=True"):
             srcgrad.grad(f)(np.array([0.5, 1.0, 2.0, 3.0]))
 
+    def test_the_refusal_names_the_users_line_for_a_callable_passed_in(self):
+        x = np.array([0.5, 1.0, 2.0])
+        with pytest.raises(srcgrad.RuleShapeError) as caught:
+            srcgrad.grad(lambda x, s, fn: np.sum(fn(x, s)), wrt=1)(x, 3.0, _scale)
+        assert str(caught.value).startswith(__file__)
+
     def test_declared_broadcasting_is_summed_down(self):
         def f(p):
             return np.sum(_scaled(p[:3], p[3]) ** 2)

@@ -97,7 +97,10 @@ def users_rule_shaped(d, like, rule: str, name: str | None, at: str | None = Non
             "return one of the input's shape (summed over the axes the input was broadcast along), or "
             "register the rule with broadcasts=True to have srcgrad sum it down"
         )
-    raise RuleShapeError(rule, what, got, wanted, fix, Location.parse(at))
+    location = Location.parse(at)
+    if location is None or location.filename.startswith("<srcgrad wrapper of"):  # the rule's callable passed
+        location = Location.of_the_users_call()  # as a value, or differentiated itself: the user's call
+    raise RuleShapeError(rule, what, got, wanted, fix, location)
 
 
 def _array_or_number(v) -> bool:
