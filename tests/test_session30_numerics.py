@@ -125,6 +125,9 @@ class TestPassesSeeOneCallsDraws:
             np.testing.assert_allclose(srcgrad.grad(mc_objective_module, mode="fwd")(X), np.exp(X) * e, rtol=1e-12)
             _GLOBAL_RNG.bit_generator.state = state
             np.testing.assert_allclose(np.diag(srcgrad.hessian(mc_objective_module)(X)), np.exp(X) * e, rtol=1e-12)
+            _GLOBAL_RNG.bit_generator.state = state  # forward mode over grad's code, which holds the generator
+            jac = srcgrad.jacobian(srcgrad.grad(mc_objective_module), mode="fwd")(X)
+            np.testing.assert_allclose(np.diag(jac), np.exp(X) * e, rtol=1e-12)
         finally:
             _GLOBAL_RNG.bit_generator.state = state
 

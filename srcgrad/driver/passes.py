@@ -61,13 +61,12 @@ class Passes:
                 for attribute in getattr(value, "__dict__", {}).values():  # a model's self.rng
                     if isinstance(attribute, RANDOM_STATES):
                         sources[id(attribute)] = attribute
-        for made in assumed:
-            for scope, name, _ in list(made.bindings.values()):
-                value = _current(scope, name)
-                if isinstance(value, RANDOM_STATES):
-                    sources[id(value)] = value
-                elif isinstance(value, Iterator):
-                    _refuse(operation, f"it reads {name!r}, an iterator ({type(value).__name__})")
+        read = [(name, _current(scope, name)) for made in assumed for scope, name, _ in list(made.bindings.values())]
+        for name, value in read + _names_read(func):
+            if isinstance(value, RANDOM_STATES):
+                sources[id(value)] = value
+            elif isinstance(value, Iterator):
+                _refuse(operation, f"it reads {name!r}, an iterator ({type(value).__name__})")
         self._saved = [_state(s) for s in sources.values()]
         self._saved += [(np.random.set_state, np.random.get_state()), (random.setstate, random.getstate())]
         self._passes = 0  # made so far
@@ -89,6 +88,24 @@ def _named_leaves(func, arguments: dict):
     for name, a in arguments.items():
         for leaf in pytree.leaves(a):
             yield name, leaf
+
+
+def _names_read(func) -> list:
+    """``(name, value)`` for the free names ``func``'s own code reads (its nested code's too),
+    from its closure and globals: generated code holds a module's data it reads in its
+    globals (``sg.read_module_data``), which no ``Assumptions`` of its own note."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return []
+    cells = dict(zip(code.co_freevars, func.__closure__ or ()))
+    scope = getattr(func, "__globals__", {})
+    found, codes = [], [code]
+    while codes:
+        c = codes.pop()
+        codes += [k for k in c.co_consts if hasattr(k, "co_names")]
+        for name in c.co_names + c.co_freevars:
+            found.append((name, _current(cells[name], None) if name in cells else scope.get(name)))
+    return found
 
 
 def _current(scope, name):
