@@ -147,6 +147,15 @@ class TestPassesSeeOneCallsDraws:
         with pytest.raises(srcgrad.StatefulArgumentError, match=r"'it' is an iterator"):
             make(minibatch_loss)(np.array([0.1, 0.2, 0.3]), iter(batches))
 
+    def test_an_iterator_the_function_reads_from_its_closure_is_refused(self):
+        batches = iter([np.ones(3)] * 5)
+
+        def loss(w):
+            return np.sum(np.exp(w * next(batches)))
+
+        with pytest.raises(srcgrad.StatefulArgumentError, match=r"it reads 'batches', an iterator"):
+            srcgrad.hessian(loss)(np.zeros(3))
+
     def test_an_iterator_argument_in_one_pass(self):
         batches = [np.random.default_rng(k).normal(size=3) for k in range(4)]
         w = np.array([0.1, 0.2, 0.3])

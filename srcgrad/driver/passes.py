@@ -13,7 +13,8 @@ are left as one call leaves them:
   the arguments' pytree leaves or the attributes of an object among them (a model's
   ``self.rng``, a bound method's ``self``);
 - those the transformed code reads from a module or a closure (its ``Assumptions``
-  note every such name, the callees' too);
+  note every such name, the callees' too), and those the function's own code reads
+  from its globals (generated code holds there the module data it reads);
 - ``np.random``'s global state and the ``random`` module's.
 What cannot be put back is refused before the first pass (``StatefulArgumentError``): an
 iterator among the arguments or the names the code reads (``next(batches)``).
@@ -62,11 +63,12 @@ class Passes:
                     if isinstance(attribute, RANDOM_STATES):
                         sources[id(attribute)] = attribute
         read = [(name, _current(scope, name)) for made in assumed for scope, name, _ in list(made.bindings.values())]
-        for name, value in read + _names_read(func):
+        for name, value in _names_read(func) + read:
             if isinstance(value, RANDOM_STATES):
                 sources[id(value)] = value
             elif isinstance(value, Iterator):
-                _refuse(operation, f"it reads {name!r}, an iterator ({type(value).__name__})")
+                what = f"{name!r}" if name else "a closure variable"
+                _refuse(operation, f"it reads {what}, an iterator ({type(value).__name__})")
         self._saved = [_state(s) for s in sources.values()]
         self._saved += [(np.random.set_state, np.random.get_state()), (random.setstate, random.getstate())]
         self._passes = 0  # made so far
