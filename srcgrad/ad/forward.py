@@ -43,7 +43,7 @@ from ..errors import NoDerivativeRuleError
 from ..frontend.resolve import is_missing
 from ..frontend.wrappers import own_signature
 from .context import TransformContext
-from .inline import inline, real_inputs_guard, users_shape_guard
+from .inline import inline, real_inputs_guard
 from .state import ZERO, Derivatives, as_zero, fold_zero, join
 
 __all__ = ["ForwardCode", "ForwardTransformer"]
@@ -299,10 +299,9 @@ class ForwardTransformer(JumpEdges):
                 b.value = value
             kept.append(b)
         body = kept
-        expr = real_inputs_guard(fold_zero(as_zero(result, zero_locals), live, zeros), rule, op.inputs, self.sg(), where)
+        expr = real_inputs_guard(fold_zero(as_zero(result, zero_locals), live, zeros), rule, op.inputs, self.sg(), where, target)
         if expr is None:
             return None, []
-        expr = users_shape_guard(expr, rule, tp.name(target), None, self.sg(), where)
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):
             expr = tp.expr("sg.expand_to(d, t)", sg=self.sg(), d=expr, t=target)
         return expr, body

@@ -27,7 +27,7 @@ from ...core.ir import (
 from ...core.names import callee_name
 from ...frontend.wrappers import own_signature
 from ..context import Motion
-from ..inline import inline, real_inputs_guard, users_shape_guard
+from ..inline import inline, real_inputs_guard
 
 
 class Adjoints:
@@ -79,9 +79,8 @@ class Adjoints:
             part = parts[p]
             if _is_none(part):
                 continue
-            part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
-            part = users_shape_guard(part, rule, tp.name(atom.id), p, self.sg(), where)
+            part = real_inputs_guard(part, rule, op.inputs, self.sg(), where, atom.id, p)
             if rule.broadcasts and (self._makes_complex_values or _may_broadcast(atom, op.inputs.values(), self.shapes)):
                 helper = "sg.unbroadcast_real(c, x)" if self._makes_complex_values else "sg.unbroadcast(c, x)"
                 part = tp.expr(helper, sg=self.sg(), c=part, x=atom)  # (a real operand's is real)
