@@ -147,6 +147,13 @@ class TestPassesSeeOneCallsDraws:
         with pytest.raises(srcgrad.StatefulArgumentError, match=r"'it' is an iterator"):
             make(minibatch_loss)(np.array([0.1, 0.2, 0.3]), iter(batches))
 
+    def test_an_iterator_argument_with_one_pass_in_forward_mode(self):
+        batches = [np.array([0.5]), np.array([2.0])]
+        it = iter(batches)
+        h = srcgrad.hessian(minibatch_loss)(np.array([0.1]), it)  # one entry: one pass, one batch
+        np.testing.assert_allclose(h, [[0.25 * np.exp(0.05)]], rtol=1e-12)
+        assert next(it) is batches[1]
+
     def test_an_iterator_the_function_reads_from_its_closure_is_refused(self):
         batches = iter([np.ones(3)] * 5)
 

@@ -16,8 +16,10 @@ are left as one call leaves them:
   note every such name, the callees' too), and those the function's own code reads
   from its globals (generated code holds there the module data it reads);
 - ``np.random``'s global state and the ``random`` module's.
-What cannot be put back is refused before the first pass (``StatefulArgumentError``): an
-iterator among the arguments or the names the code reads (``next(batches)``).
+What cannot be put back is refused before the second pass (``StatefulArgumentError``): an
+iterator among the arguments or the names the code reads (``next(batches)``). Not before
+the first: one pass is one call (a single entry), and a pass's own refusal of what it does
+with the iterator (an endless one listed, a loop that stops early) names it better.
 """
 
 from __future__ import annotations
@@ -53,11 +55,12 @@ class Passes:
         the call's, by parameter name; ``assumed``: the ``Assumptions`` of the code the
         passes run (the names it reads)."""
         sources: dict = {}  # id -> a random state, each once
+        self._iterator = None  # what the second pass is refused for: an iterator, as the message says it
         for name, value in _named_leaves(func, arguments):
             if isinstance(value, RANDOM_STATES):
                 sources[id(value)] = value
             elif isinstance(value, Iterator):
-                _refuse(operation, f"its argument {name!r} is an iterator ({type(value).__name__})")
+                self._iterator = self._iterator or f"its argument {name!r} is an iterator ({type(value).__name__})"
             elif not isinstance(value, (np.ndarray, np.generic, float, int, complex, bool)):
                 for attribute in getattr(value, "__dict__", {}).values():  # a model's self.rng
                     if isinstance(attribute, RANDOM_STATES):
@@ -68,14 +71,17 @@ class Passes:
                 sources[id(value)] = value
             elif isinstance(value, Iterator):
                 what = f"{name!r}" if name else "a closure variable"
-                _refuse(operation, f"it reads {what}, an iterator ({type(value).__name__})")
+                self._iterator = self._iterator or f"it reads {what}, an iterator ({type(value).__name__})"
         self._saved = [_state(s) for s in sources.values()]
         self._saved += [(np.random.set_state, np.random.get_state()), (random.setstate, random.getstate())]
         self._passes = 0  # made so far
+        self._operation = operation
 
     def before_pass(self) -> None:
         """Call before each pass: from the second on, the states are as before the first."""
         if self._passes:
+            if self._iterator is not None:
+                raise StatefulArgumentError(self._operation, self._iterator, Location.of_the_users_call())
             for put_back, state in self._saved:
                 put_back(state)
         self._passes += 1
@@ -116,7 +122,3 @@ def _current(scope, name):
         return scope.cell_contents if name is None else scope.get(name)
     except (AttributeError, ValueError):  # an empty cell, a scope of another kind
         return None
-
-
-def _refuse(operation: str, what: str):
-    raise StatefulArgumentError(operation, what, Location.of_the_users_call())
