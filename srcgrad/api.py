@@ -1390,10 +1390,15 @@ def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:
     Python ending in one ``return`` of the inputs' cotangents: a tuple of them, or
     for one input its cotangent, bare or as a 1-tuple (``return (c,)``; an input that
     is itself a 1-tuple gets ``return ((c,),)``).
+
+    Each cotangent must have its input's shape (``RuleShapeError`` names the rule otherwise);
+    ``broadcasts=True`` declares inputs that broadcast against each other, and srcgrad then
+    sums each cotangent down to its input's shape.
     """
     return registry.defvjp(func, broadcasts=broadcasts, users=True)
 
 
 def register_jvp(func: Callable, *, broadcasts: bool = False) -> Callable:
-    """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``."""
+    """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``; the
+    tangent it returns must have the output's shape (``RuleShapeError`` otherwise)."""
     return registry.defjvp(func, broadcasts=broadcasts, users=True)
