@@ -304,3 +304,24 @@ class TestDerivativesAtInfinity:
         if slope is not None:
             assert h[1, 1] == pytest.approx(slope, rel=1e-12)
         assert srcgrad.grad(f)(x)[0] == 0.0
+
+    @pytest.mark.parametrize("dist", ["t", "cauchy"])
+    @pytest.mark.parametrize("name", ["pdf", "cdf", "sf"])
+    def test_heavy_tailed_at_infinity(self, dist, name):
+        from scipy import stats
+
+        fn = getattr(getattr(stats, dist), name)
+        shape = (3.0,) if dist == "t" else ()
+        x = np.array([-np.inf, 0.2, np.inf])
+
+        def f(x):
+            return np.sum(fn(x, *shape, 0.1, 1.3))
+
+        h = srcgrad.hessian(f)(x)
+        assert np.all(np.isfinite(h)) and h[0, 0] == 0.0 and h[2, 2] == 0.0
+        assert srcgrad.grad(f)(x)[[0, 2]].tolist() == [0.0, 0.0]
+
+        def in_loc_scale(p):
+            return np.sum(fn(x, *shape, p[0], p[1]))
+
+        srcgrad.check_grads(in_loc_scale, (np.array([0.1, 1.5]),), order=2)

@@ -196,6 +196,7 @@ def t_logpdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 def t_pdf(g, ans, x, df, loc=0.0, scale=1.0):
     gp = g * ans
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (gp is 0)
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
         special.digamma(0.5 * df + 0.5)
@@ -211,6 +212,7 @@ def t_pdf(g, ans, x, df, loc=0.0, scale=1.0):
 @defjvp(t.pdf, broadcasts=True, optional=LOC_SCALE)
 def t_pdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (ans is 0)
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
         special.digamma(0.5 * df + 0.5)
@@ -225,12 +227,14 @@ def t_pdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 @defvjp(t.cdf, broadcasts=True, optional=LOC_SCALE)
 def t_cdf(g, ans, x, df, loc=0.0, scale=1.0):
     gx = g * t.pdf(x, df, loc, scale)
-    return gx, sg.no_derivative("scipy.stats.t.cdf", "df"), -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, sg.no_derivative("scipy.stats.t.cdf", "df"), -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale
 
 
 @defjvp(t.cdf, broadcasts=True, optional=LOC_SCALE)
 def t_cdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * t.pdf(
+    d = x - loc
+    return (dx - dloc - dscale * np.where(np.isinf(d), 0.0, d) / scale) * t.pdf(
         x, df, loc, scale
     ) + ddf * sg.no_derivative("scipy.stats.t.cdf", "df")
 
@@ -238,12 +242,14 @@ def t_cdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 @defvjp(t.sf, broadcasts=True, optional=LOC_SCALE)
 def t_sf(g, ans, x, df, loc=0.0, scale=1.0):
     gx = -g * t.pdf(x, df, loc, scale)
-    return gx, sg.no_derivative("scipy.stats.t.sf", "df"), -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, sg.no_derivative("scipy.stats.t.sf", "df"), -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale
 
 
 @defjvp(t.sf, broadcasts=True, optional=LOC_SCALE)
 def t_sf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * t.pdf(
+    d = x - loc
+    return (dloc - dx + dscale * np.where(np.isinf(d), 0.0, d) / scale) * t.pdf(
         x, df, loc, scale
     ) + ddf * sg.no_derivative("scipy.stats.t.sf", "df")
 
@@ -601,6 +607,7 @@ def cauchy_logpdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 def cauchy_pdf(g, ans, x, loc=0.0, scale=1.0):
     gp = g * ans
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (gp is 0)
     score = -2.0 * z / (1.0 + z * z)
     gx = gp * score / scale
     return gx, -gx, -gp * (1.0 + z * score) / scale
@@ -609,6 +616,7 @@ def cauchy_pdf(g, ans, x, loc=0.0, scale=1.0):
 @defjvp(cauchy.pdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (ans is 0)
     score = -2.0 * z / (1.0 + z * z)
     return ans * ((dx - dloc) * score / scale - dscale * (1.0 + z * score) / scale)
 
@@ -616,23 +624,27 @@ def cauchy_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 @defvjp(cauchy.cdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_cdf(g, ans, x, loc=0.0, scale=1.0):
     gx = g * cauchy.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(cauchy.cdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_cdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * cauchy.pdf(x, loc, scale)
+    d = x - loc
+    return (dx - dloc - dscale * np.where(np.isinf(d), 0.0, d) / scale) * cauchy.pdf(x, loc, scale)
 
 
 @defvjp(cauchy.sf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_sf(g, ans, x, loc=0.0, scale=1.0):
     gx = -g * cauchy.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(cauchy.sf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_sf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * cauchy.pdf(x, loc, scale)
+    d = x - loc
+    return (dloc - dx + dscale * np.where(np.isinf(d), 0.0, d) / scale) * cauchy.pdf(x, loc, scale)
 
 
 @defvjp(cauchy.logcdf, broadcasts=True, optional=LOC_SCALE)
