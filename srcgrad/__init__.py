@@ -31,7 +31,9 @@ from .errors import (
     JitUnsupportedError,
     NoDerivativeRuleError,
     NonScalarOutputError,
+    RuleShapeError,
     SrcgradError,
+    StatefulArgumentError,
     UnsupportedSyntaxError,
 )
 from .graph import graph
@@ -46,7 +48,9 @@ __all__ = [
     "JitUnsupportedError",
     "NoDerivativeRuleError",
     "NonScalarOutputError",
+    "RuleShapeError",
     "SrcgradError",
+    "StatefulArgumentError",
     "UnsupportedSyntaxError",
     "check_grads",
     "elementwise_grad",

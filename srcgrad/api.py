@@ -30,6 +30,7 @@ from .driver import pipeline
 from .driver.assumptions import ALWAYS, NEVER
 from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
+from .driver.passes import Passes
 from .errors import (
     PYTREES,
     AuxOutputError,
@@ -820,23 +821,29 @@ def _forward_columns(func, names, as_tuple: bool, with_value: bool, args, kwargs
     (``pipeline._returned``)."""
     value, grads = None, []
     bound = _bind(func, args, kwargs).arguments
+    operation = f"grad({label})" if label else f"grad({getattr(func, '__name__', 'f')}, mode='fwd')"
     label = label or getattr(func, "__name__", "the function")
     aux = None
     for n in names:
+        _check_differentiable(bound[n], n, func)
+    slots = [pipeline.forward_function(func, (n,)) for n in names]  # cached after the first call
+    # each pass draws what one call draws (an rng argument's noise)
+    passes = Passes(operation, func, bound, [slot.assumptions for slot in slots])
+    for n, slot in zip(names, slots):
         x = bound[n]
-        _check_differentiable(x, n, func)
-        slot = pipeline.forward_function(func, (n,))  # cached after the first call
         keyword = slot.tangent_names[n]
         _, unflatten = pytree.flatten(x, differentiable=False)
         complex_entries = _complex_entries(x)
         entries = []
         for unit, is_complex_entry in zip(_units(x), complex_entries):  # one unit tangent per entry of x (a pytree's too)
+            passes.before_pass()
             value, d = slot.function(*args, **kwargs, **{keyword: unflatten(unit)})
             if has_aux:
                 aux = aux_of(value, f"{label}()")
                 value, d = value[0], d[0]
             _scalar_check(value, label)
             if is_complex_entry:  # dL/dRe - i dL/dIm (reverse mode's convention), L = Re(output)
+                passes.before_pass()
                 along_imaginary = slot.function(*args, **kwargs, **{keyword: unflatten(1j * unit)})[1]
                 if has_aux:
                     along_imaginary = along_imaginary[0]
@@ -1154,6 +1161,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
     product = hvp(f, wrt)
     func = transformable(f)
     names, as_tuple = wrt_names(func, wrt)
+    label = getattr(func, "__name__", "f")
 
     def hess(*args, **kwargs):
         bound = _bind(func, args, kwargs).arguments
@@ -1162,12 +1170,15 @@ def hessian(f: Callable, wrt=0) -> Callable:
             _check_differentiable(x, n, func)
         if not as_tuple and isinstance(xs[0], float):
             return product(*args, 1.0, **kwargs)
+        # each column's pass draws what one call draws (an rng argument's noise)
+        passes = Passes(f"hessian({label})", func, bound, [pipeline.fused_gradient(func, names, False).assumptions])
         columns = []
         for j, x in enumerate(xs):
             _, unflatten = pytree.flatten(x, differentiable=False)
             for e in _units(x):
                 v = [None] * len(xs)
                 v[j] = unflatten(e)
+                passes.before_pass()
                 hv = product(*args, tuple(v), **kwargs) if as_tuple else (product(*args, v[0], **kwargs),)
                 columns.append(np.concatenate([pytree.flatten(h, differentiable=False)[0] for h in hv]))
         blocks = _blocks(_columns(columns, sum(_size(x) for x in xs)), xs, xs)
@@ -1217,12 +1228,19 @@ def jacobian(f: Callable, wrt=0, mode: str = "rev") -> Callable:
             matrix = np.stack(rows) if rows else np.zeros((0, sum(_size(x) for x in xs)))
         else:
             out, columns = None, []
+            # each column's pass draws what one call draws (an rng argument's noise)
+            passes = Passes(
+                f"jacobian({getattr(func, '__name__', 'f')}, mode='fwd')", func, bound.arguments,
+                [pipeline.forward_function(func, (n,)).assumptions for n in names],
+            )
             for n, x in zip(names, xs):
                 _, unflatten = pytree.flatten(x, differentiable=False)
                 for e in _units(x):
+                    passes.before_pass()
                     out, column = _jvp(f, func, bound, {n: unflatten(e)})
                     columns.append(column)
             if out is None:  # no argument entries: the output still gives the shape
+                passes.before_pass()
                 out = f(*args, **kwargs)
             _check_float_output(out, func)
             matrix = _columns([pytree.flatten(c, differentiable=False)[0] for c in columns], _size(out))
@@ -1377,10 +1395,15 @@ def register_vjp(func: Callable, *, broadcasts: bool = False) -> Callable:
     Python ending in one ``return`` of the inputs' cotangents: a tuple of them, or
     for one input its cotangent, bare or as a 1-tuple (``return (c,)``; an input that
     is itself a 1-tuple gets ``return ((c,),)``).
+
+    Each cotangent must have its input's shape (``RuleShapeError`` names the rule otherwise);
+    ``broadcasts=True`` declares inputs that broadcast against each other, and srcgrad then
+    sums each cotangent down to its input's shape.
     """
-    return registry.defvjp(func, broadcasts=broadcasts)
+    return registry.defvjp(func, broadcasts=broadcasts, users=True)
 
 
 def register_jvp(func: Callable, *, broadcasts: bool = False) -> Callable:
-    """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``."""
-    return registry.defjvp(func, broadcasts=broadcasts)
+    """Decorator: give ``func`` a forward-mode rule ``rule(dx..., ans, x..., **options)``; the
+    tangent it returns must have the output's shape (``RuleShapeError`` otherwise)."""
+    return registry.defjvp(func, broadcasts=broadcasts, users=True)

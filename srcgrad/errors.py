@@ -316,3 +316,33 @@ class GradientStructureError(SrcgradError, TypeError):
     """A gradient came out in another structure than its argument: the function did to a
     list or tuple what NumPy does to an array (``2 * xs`` repeats a list), so the
     derivative rules did not apply."""
+
+
+class StatefulArgumentError(SrcgradError, TypeError):
+    """A derivative made of several passes over the function (forward mode's columns, a
+    Hessian's) was asked of a call that takes something from state no pass can put back (an
+    iterator's next batch): each pass would see other data, and the columns would mix them."""
+
+    def __init__(self, operation: str, what: str, location: Location | None = None):
+        self.operation = operation
+        where = f"{location}: " if location else ""
+        super().__init__(
+            f"{where}{operation} runs the function once per input direction, but {what}: each pass "
+            "would take the next items from it, so the derivative would mix different data; take "
+            "the batch outside (xb = next(it), then pass xb), or use a derivative made in one pass "
+            "(grad in reverse mode, hvp, jacobian(..., mode='rev'))"
+            + (location.excerpt() if location else "")
+        )
+
+
+class RuleShapeError(SrcgradError, ValueError):
+    """A user's derivative rule (``srcgrad.register_vjp`` / ``register_jvp``) gave a
+    cotangent (or tangent) of another shape than the input (or output) it belongs to."""
+
+    def __init__(self, rule: str, what: str, got: tuple, wanted: tuple, fix: str, location: Location | None = None):
+        self.rule, self.got, self.wanted = rule, got, wanted
+        where = f"{location}: " if location else ""
+        super().__init__(
+            f"{where}the rule {rule} gave a {what}: shape {got}, where {wanted} is needed; {fix}"
+            + (location.excerpt() if location else "")
+        )

@@ -299,7 +299,7 @@ class ForwardTransformer(JumpEdges):
                 b.value = value
             kept.append(b)
         body = kept
-        expr = real_inputs_guard(fold_zero(as_zero(result, zero_locals), live, zeros), rule, op.inputs, self.sg(), where)
+        expr = real_inputs_guard(fold_zero(as_zero(result, zero_locals), live, zeros), rule, op.inputs, self.sg(), where, target)
         if expr is None:
             return None, []
         if rule.broadcasts and self._may_need_expanding(target, live_inputs, op):

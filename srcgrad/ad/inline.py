@@ -100,10 +100,17 @@ def inline(
     return body[:-1], body[-1].value
 
 
-def real_inputs_guard(value: gast.expr | None, rule, inputs: dict, sg: str, where: Location | None) -> gast.expr | None:
+def real_inputs_guard(
+    value: gast.expr | None, rule, inputs: dict, sg: str, where: Location | None, like: str | None = None,
+    name: str | None = None,
+) -> gast.expr | None:
     """``value``, a derivative by ``rule``, checked at run time that none of the call's
     ``inputs`` is complex where the rule holds for real inputs only (``real_inputs=True``);
-    each part of a tuple is checked, so that a caller that takes the parts apart keeps them."""
+    each part of a tuple is checked, so that a caller that takes the parts apart keeps them.
+    ``like``: the name of the input ``name`` whose cotangent it is (or, ``name`` None, of the
+    output whose tangent it is), for a user's rule's check of its shape (``users_shape_guard``)."""
+    if like is not None:
+        value = users_shape_guard(value, rule, tp.name(like), name, sg, where)
     if rule.real_inputs is None or value is None:
         return value
     if isinstance(value, gast.Tuple):
@@ -114,6 +121,18 @@ def real_inputs_guard(value: gast.expr | None, rule, inputs: dict, sg: str, wher
         return value
     call = tp.expr("sg.real_inputs(v, f)", sg=sg, v=value, f=tp.const(rule.real_inputs))
     call.args += [tp.name(a.id) for a in inputs.values() if isinstance(a, gast.Name)]
+    if where is not None:
+        call.keywords.append(gast.keyword(arg="at", value=tp.const(str(where))))
+    return call
+
+
+def users_shape_guard(value: gast.expr | None, rule, like: gast.expr, name: str | None, sg: str, where: Location | None):
+    """``value``, a derivative by a user's ``rule`` not declared ``broadcasts``, checked at
+    run time to have the shape of ``like`` (``sg.users_rule_shaped``): its input ``name``'s
+    for a cotangent, its output's (``name`` None) for a tangent."""
+    if rule.users is None or rule.broadcasts or value is None or isinstance(value, (gast.Tuple, gast.List)):
+        return value  # (a tuple's parts: the rule's own business, as a pytree input's)
+    call = tp.expr("sg.users_rule_shaped(v, x, r, n)", sg=sg, v=value, x=like, r=tp.const(rule.users), n=tp.const(name))
     if where is not None:
         call.keywords.append(gast.keyword(arg="at", value=tp.const(str(where))))
     return call

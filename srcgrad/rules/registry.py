@@ -77,6 +77,10 @@ class Rule:
     # inputs the rule takes for their place only (``np.histogram``'s ``bins`` and ``range``,
     # so that positional weights line up): one that carries a derivative is refused
     constant_inputs: frozenset[str] = frozenset()
+    # a rule the user registered (``srcgrad.register_vjp``): its name (``scale_vjp for scale``),
+    # for the run-time check that each cotangent has its input's shape (each tangent its
+    # output's) where it does not declare ``broadcasts`` (``sg.users_rule_shaped``)
+    users: str | None = None
 
 
 Key = int | tuple[int, int]  # id(func), or (id(obj), id(function)) of a bound method
@@ -131,20 +135,22 @@ def _split_params(
 
 def defvjp(
     *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
-    real_inputs: bool = False, constant: tuple[str, ...] = (),
+    real_inputs: bool = False, constant: tuple[str, ...] = (), users: bool = False,
 ):
     """Register the decorated function as the VJP rule of each of ``primals``;
     ``optional`` names inputs the caller may omit (they keep their default), ``aliases``
     the other keywords the primal takes for a parameter (``np.clip``'s ``min=`` for ``a_min``).
     ``real_inputs``: the rule holds for real inputs only; a complex one is refused at run time.
-    ``constant``: inputs the rule gives no derivative (``Rule.constant_inputs``)."""
+    ``constant``: inputs the rule gives no derivative (``Rule.constant_inputs``).
+    ``users``: registered by the user (``srcgrad.register_vjp``): its cotangents' shapes are
+    checked at run time (``Rule.users``)."""
 
     def register(fn):
         inputs, options, defaults = _split_params(fn, 2, optional)
         for primal in primals:
             _VJP[_key(primal)] = Rule(
                 primal, fn, inputs, options, broadcasts, (), defaults, dict(aliases or {}), _keyword_only(fn),
-                _label(primal, fn) if real_inputs else None, frozenset(constant),
+                _label(primal, fn) if real_inputs else None, frozenset(constant), _users(primal, fn) if users else None,
             )
         return fn
 
@@ -153,7 +159,7 @@ def defvjp(
 
 def defjvp(
     *primals, broadcasts: bool = False, optional: tuple[str, ...] = (), aliases: dict | None = None,
-    real_inputs: bool = False, constant: tuple[str, ...] = (),
+    real_inputs: bool = False, constant: tuple[str, ...] = (), users: bool = False,
 ):
     """Register the decorated function as the JVP rule of each of ``primals`` (see ``defvjp``)."""
 
@@ -165,7 +171,7 @@ def defjvp(
         for primal in primals:
             _JVP[_key(primal)] = Rule(
                 primal, fn, inputs, options, broadcasts, tangents, defaults, dict(aliases or {}), _keyword_only(fn),
-                _label(primal, fn) if real_inputs else None, frozenset(constant),
+                _label(primal, fn) if real_inputs else None, frozenset(constant), _users(primal, fn) if users else None,
             )
         return fn
 
@@ -192,6 +198,12 @@ def _label(primal, fn) -> str:
     name = f"{owner}.{primal.__name__}" if isinstance(owner, str) else getattr(primal, "__name__", repr(primal))
     package = _RULE_MODULE_PRIMALS.get(fn.__module__, "np")
     return f"{package}.{name}"
+
+
+def _users(primal, fn) -> str:
+    """A user's rule as messages name it: ``scale_vjp for scale``."""
+    name = getattr(primal, "__qualname__", None) or repr(primal)
+    return f"{getattr(fn, '__qualname__', fn)} for {name}"
 
 
 def nondifferentiable(*primals) -> None:

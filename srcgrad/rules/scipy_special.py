@@ -217,24 +217,37 @@ def betaln_jvp(da, db, ans, a, b):
 # ----------------------------------------- error functions, normal integrals
 
 
+# The Gaussian factor exp(-x * x) of erf's, erfc's and ndtr's slopes is 0 at +-inf, with its
+# derivatives: written there as 0, made of a finite point, so that no term of a derivative
+# of it is 0 * inf (NaN)
+
+
 @defvjp(special.erf)
 def erf(g, ans, x):
-    return g * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return g * 2.0 / math.sqrt(math.pi) * np.where(end, 0.0, np.exp(-xf * xf))
 
 
 @defjvp(special.erf)
 def erf_jvp(dx, ans, x):
-    return dx * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return dx * 2.0 / math.sqrt(math.pi) * np.where(end, 0.0, np.exp(-xf * xf))
 
 
 @defvjp(special.erfc)
 def erfc(g, ans, x):
-    return -g * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return -g * 2.0 / math.sqrt(math.pi) * np.where(end, 0.0, np.exp(-xf * xf))
 
 
 @defjvp(special.erfc)
 def erfc_jvp(dx, ans, x):
-    return -dx * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return -dx * 2.0 / math.sqrt(math.pi) * np.where(end, 0.0, np.exp(-xf * xf))
 
 
 @defvjp(special.erfinv)
@@ -260,23 +273,32 @@ def erfcx_jvp(dx, ans, x):
 
 @defvjp(special.ndtr)
 def ndtr(g, ans, x):
-    return g * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return g * np.where(end, 0.0, np.exp(-0.5 * xf * xf)) / math.sqrt(2.0 * math.pi)
 
 
 @defjvp(special.ndtr)
 def ndtr_jvp(dx, ans, x):
-    return dx * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    end = np.isinf(x)
+    xf = np.where(end, 0.0, x)
+    return dx * np.where(end, 0.0, np.exp(-0.5 * xf * xf)) / math.sqrt(2.0 * math.pi)
 
 
 @defvjp(special.log_ndtr)
 def log_ndtr(g, ans, x):
-    """phi(x) / ndtr(x), as exp(log phi(x) - log_ndtr(x)): finite far out on the left."""
-    return g * np.exp(-0.5 * x * x - ans - 0.5 * math.log(2.0 * math.pi))
+    """phi(x) / ndtr(x), as exp(log phi(x) - log_ndtr(x)): finite far out on the left; 0 at
+    +inf, made of a finite point (as erf's factor)."""
+    end = x == np.inf
+    xf = np.where(end, 0.0, x)
+    return g * np.where(end, 0.0, np.exp(-0.5 * xf * xf - ans - 0.5 * math.log(2.0 * math.pi)))
 
 
 @defjvp(special.log_ndtr)
 def log_ndtr_jvp(dx, ans, x):
-    return dx * np.exp(-0.5 * x * x - ans - 0.5 * math.log(2.0 * math.pi))
+    end = x == np.inf
+    xf = np.where(end, 0.0, x)
+    return dx * np.where(end, 0.0, np.exp(-0.5 * xf * xf - ans - 0.5 * math.log(2.0 * math.pi)))
 
 
 @defvjp(special.ndtri)

@@ -82,6 +82,7 @@ def norm_logpdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 def norm_pdf(g, ans, x, loc=0.0, scale=1.0):
     gp = g * ans
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (gp is 0)
     score = -z
     gx = gp * score / scale
     return gx, -gx, -gp * (1.0 + z * score) / scale
@@ -90,6 +91,7 @@ def norm_pdf(g, ans, x, loc=0.0, scale=1.0):
 @defjvp(norm.pdf, broadcasts=True, optional=LOC_SCALE)
 def norm_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (ans is 0)
     score = -z
     return ans * ((dx - dloc) * score / scale - dscale * (1.0 + z * score) / scale)
 
@@ -97,45 +99,63 @@ def norm_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 @defvjp(norm.cdf, broadcasts=True, optional=LOC_SCALE)
 def norm_cdf(g, ans, x, loc=0.0, scale=1.0):
     gx = g * norm.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(norm.cdf, broadcasts=True, optional=LOC_SCALE)
 def norm_cdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * norm.pdf(x, loc, scale)
+    d = x - loc
+    return (dx - dloc - dscale * np.where(np.isinf(d), 0.0, d) / scale) * norm.pdf(x, loc, scale)
 
 
 @defvjp(norm.sf, broadcasts=True, optional=LOC_SCALE)
 def norm_sf(g, ans, x, loc=0.0, scale=1.0):
     gx = -g * norm.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(norm.sf, broadcasts=True, optional=LOC_SCALE)
 def norm_sf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * norm.pdf(x, loc, scale)
+    d = x - loc
+    return (dloc - dx + dscale * np.where(np.isinf(d), 0.0, d) / scale) * norm.pdf(x, loc, scale)
+
+
+# logcdf's slope exp(logpdf - logcdf) vanishes at +inf, with its derivatives: there it is 0,
+# made of a finite point (loc), so that no term of a derivative of it is 0 * inf (logsf: at -inf)
 
 
 @defvjp(norm.logcdf, broadcasts=True, optional=LOC_SCALE)
 def norm_logcdf(g, ans, x, loc=0.0, scale=1.0):
-    gx = g * np.exp(norm.logpdf(x, loc, scale) - ans)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    end = d == np.inf
+    gx = g * np.where(end, 0.0, np.exp(norm.logpdf(np.where(end, loc, x), loc, scale) - ans))
+    return gx, -gx, -gx * np.where(end, 0.0, d) / scale
 
 
 @defjvp(norm.logcdf, broadcasts=True, optional=LOC_SCALE)
 def norm_logcdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * np.exp(norm.logpdf(x, loc, scale) - ans)
+    d = x - loc
+    end = d == np.inf
+    slope = np.where(end, 0.0, np.exp(norm.logpdf(np.where(end, loc, x), loc, scale) - ans))
+    return (dx - dloc - dscale * np.where(end, 0.0, d) / scale) * slope
 
 
 @defvjp(norm.logsf, broadcasts=True, optional=LOC_SCALE)
 def norm_logsf(g, ans, x, loc=0.0, scale=1.0):
-    gx = -g * np.exp(norm.logpdf(x, loc, scale) - ans)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    end = d == -np.inf
+    gx = -g * np.where(end, 0.0, np.exp(norm.logpdf(np.where(end, loc, x), loc, scale) - ans))
+    return gx, -gx, -gx * np.where(end, 0.0, d) / scale
 
 
 @defjvp(norm.logsf, broadcasts=True, optional=LOC_SCALE)
 def norm_logsf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * np.exp(norm.logpdf(x, loc, scale) - ans)
+    d = x - loc
+    end = d == -np.inf
+    slope = np.where(end, 0.0, np.exp(norm.logpdf(np.where(end, loc, x), loc, scale) - ans))
+    return (dloc - dx + dscale * np.where(end, 0.0, d) / scale) * slope
 
 
 # ----------------------------------------------------------------------- t
@@ -176,6 +196,7 @@ def t_logpdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 def t_pdf(g, ans, x, df, loc=0.0, scale=1.0):
     gp = g * ans
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (gp is 0)
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
         special.digamma(0.5 * df + 0.5)
@@ -191,6 +212,7 @@ def t_pdf(g, ans, x, df, loc=0.0, scale=1.0):
 @defjvp(t.pdf, broadcasts=True, optional=LOC_SCALE)
 def t_pdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (ans is 0)
     score = -(df + 1.0) * z / (df + z * z)
     df_slope = 0.5 * (
         special.digamma(0.5 * df + 0.5)
@@ -205,12 +227,14 @@ def t_pdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 @defvjp(t.cdf, broadcasts=True, optional=LOC_SCALE)
 def t_cdf(g, ans, x, df, loc=0.0, scale=1.0):
     gx = g * t.pdf(x, df, loc, scale)
-    return gx, sg.no_derivative("scipy.stats.t.cdf", "df"), -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, sg.no_derivative("scipy.stats.t.cdf", "df"), -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale
 
 
 @defjvp(t.cdf, broadcasts=True, optional=LOC_SCALE)
 def t_cdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * t.pdf(
+    d = x - loc
+    return (dx - dloc - dscale * np.where(np.isinf(d), 0.0, d) / scale) * t.pdf(
         x, df, loc, scale
     ) + ddf * sg.no_derivative("scipy.stats.t.cdf", "df")
 
@@ -218,12 +242,14 @@ def t_cdf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
 @defvjp(t.sf, broadcasts=True, optional=LOC_SCALE)
 def t_sf(g, ans, x, df, loc=0.0, scale=1.0):
     gx = -g * t.pdf(x, df, loc, scale)
-    return gx, sg.no_derivative("scipy.stats.t.sf", "df"), -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, sg.no_derivative("scipy.stats.t.sf", "df"), -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale
 
 
 @defjvp(t.sf, broadcasts=True, optional=LOC_SCALE)
 def t_sf_jvp(dx, ddf, dloc, dscale, ans, x, df, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * t.pdf(
+    d = x - loc
+    return (dloc - dx + dscale * np.where(np.isinf(d), 0.0, d) / scale) * t.pdf(
         x, df, loc, scale
     ) + ddf * sg.no_derivative("scipy.stats.t.sf", "df")
 
@@ -581,6 +607,7 @@ def cauchy_logpdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 def cauchy_pdf(g, ans, x, loc=0.0, scale=1.0):
     gp = g * ans
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (gp is 0)
     score = -2.0 * z / (1.0 + z * z)
     gx = gp * score / scale
     return gx, -gx, -gp * (1.0 + z * score) / scale
@@ -589,6 +616,7 @@ def cauchy_pdf(g, ans, x, loc=0.0, scale=1.0):
 @defjvp(cauchy.pdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
+    z = np.where(np.isinf(z), 0.0, z)  # at +-inf the density and its derivatives vanish (ans is 0)
     score = -2.0 * z / (1.0 + z * z)
     return ans * ((dx - dloc) * score / scale - dscale * (1.0 + z * score) / scale)
 
@@ -596,23 +624,27 @@ def cauchy_pdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
 @defvjp(cauchy.cdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_cdf(g, ans, x, loc=0.0, scale=1.0):
     gx = g * cauchy.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(cauchy.cdf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_cdf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dx - dloc - dscale * (x - loc) / scale) * cauchy.pdf(x, loc, scale)
+    d = x - loc
+    return (dx - dloc - dscale * np.where(np.isinf(d), 0.0, d) / scale) * cauchy.pdf(x, loc, scale)
 
 
 @defvjp(cauchy.sf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_sf(g, ans, x, loc=0.0, scale=1.0):
     gx = -g * cauchy.pdf(x, loc, scale)
-    return gx, -gx, -gx * (x - loc) / scale
+    d = x - loc
+    return gx, -gx, -gx * np.where(np.isinf(d), 0.0, d) / scale  # (gx is 0 at +-inf)
 
 
 @defjvp(cauchy.sf, broadcasts=True, optional=LOC_SCALE)
 def cauchy_sf_jvp(dx, dloc, dscale, ans, x, loc=0.0, scale=1.0):
-    return (dloc - dx + dscale * (x - loc) / scale) * cauchy.pdf(x, loc, scale)
+    d = x - loc
+    return (dloc - dx + dscale * np.where(np.isinf(d), 0.0, d) / scale) * cauchy.pdf(x, loc, scale)
 
 
 @defvjp(cauchy.logcdf, broadcasts=True, optional=LOC_SCALE)

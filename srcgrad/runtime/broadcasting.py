@@ -21,6 +21,7 @@ from ..errors import (
     AuxOutputError,
     Location,
     NonScalarOutputError,
+    RuleShapeError,
     SizeOneProductError,
     UnsupportedSyntaxError,
 )
@@ -73,6 +74,37 @@ def unbroadcast(g, x):
     if not target and isinstance(x, _PY_SCALARS) and hasattr(g, "item"):
         return g.item() if isinstance(x, float) else g
     return g
+
+
+def users_rule_shaped(d, like, rule: str, name: str | None, at: str | None = None):
+    """``d``, what a user's rule (``srcgrad.register_vjp`` / ``register_jvp``) gave: the
+    cotangent of its input ``name`` (or, ``name`` None, the tangent of its output), if it has
+    the shape of ``like``, that input (or output). Refused where it has another: the shape of
+    a broadcast product (``g * x`` for the scalar ``s`` of ``x * s``) would come back as a
+    gradient of the wrong shape, or break where cotangents add. Summing it down is what
+    ``broadcasts=True`` declares; without it a shape the rule did not mean (an outer product
+    for a vector) would be summed into numbers that look right. Arrays and numbers only."""
+    if not (_array_or_number(d) and _array_or_number(like)):
+        return d
+    got, wanted = np.shape(d), np.shape(like)
+    if got == wanted:
+        return d
+    if name is None:
+        what, fix = "tangent for its output", "return a tangent of the output's shape"
+    else:
+        what = f"cotangent for its input {name!r}"
+        fix = (
+            "return one of the input's shape (summed over the axes the input was broadcast along), or "
+            "register the rule with broadcasts=True to have srcgrad sum it down"
+        )
+    location = Location.parse(at)
+    if location is None or location.filename.startswith("<srcgrad wrapper of"):  # the rule's callable passed
+        location = Location.of_the_users_call()  # as a value, or differentiated itself: the user's call
+    raise RuleShapeError(rule, what, got, wanted, fix, location)
+
+
+def _array_or_number(v) -> bool:
+    return isinstance(v, (numbers.Number, np.ndarray, np.generic))
 
 
 def unless_repeated(g, x):

@@ -79,8 +79,8 @@ class Adjoints:
             part = parts[p]
             if _is_none(part):
                 continue
-            part = real_inputs_guard(part, rule, op.inputs, self.sg(), where)
             atom = op.inputs[p]
+            part = real_inputs_guard(part, rule, op.inputs, self.sg(), where, atom.id, p)
             if rule.broadcasts and (self._makes_complex_values or _may_broadcast(atom, op.inputs.values(), self.shapes)):
                 helper = "sg.unbroadcast_real(c, x)" if self._makes_complex_values else "sg.unbroadcast(c, x)"
                 part = tp.expr(helper, sg=self.sg(), c=part, x=atom)  # (a real operand's is real)
