@@ -93,7 +93,8 @@ REFUSALS = {
     "list_alias_repeat": ("`*` repeating a list or tuple not known to be one",  # (ys = rows[k]: a list?)
                           "`*` repeating a list not known to be one",  # (the same, in a pullback)
                           "an augmented assignment changing a",
-                          "depending on which list slot was written since"),  # (then an update of an array in it)
+                          "depending on which list slot was written since",  # (then an update of an array in it)
+                          "holds in more than one slot"),  # (ys *= 2, then a helper's update of an element)
     "dict_merge": ("an augmented assignment changing a",  # (e = rows[k]; e |= {...})
                    "both hold is not supported"),  # (e = d | {...} holds d's arrays: a write into one)
 }
