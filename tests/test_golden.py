@@ -238,7 +238,7 @@ def test_for_range_loop_carried():
             t1 = None
             acc = 1.0
             for i in range(n):
-                stack.append(t1)
+                stack.append(sg.only_shape(t1))
                 t1 = acc * x
                 stack.append(acc)
                 acc = t1 + i
@@ -285,9 +285,9 @@ def test_for_over_rows():
             for k in range(n):
                 stack.append(row)
                 row = w_walked[k]
-                stack.append(t1)
+                stack.append(sg.only_shape(t1))
                 t1 = row * row
-                stack.append(t2)
+                stack.append(sg.only_shape(t2))
                 t2 = np.sum(t1)
                 t3 = total + t2
                 stack.append(total)
@@ -386,7 +386,7 @@ def test_continue():
                 if cond:
                     continue
                 else:
-                    stack.append(t1)
+                    stack.append(sg.only_shape(t1))
                     t1 = x ** i
                     t2 = acc + t1
                     stack.append(acc)
@@ -501,7 +501,7 @@ def test_index_write_in_loop():
                 t2 = x[i]
                 stack.append(t3)
                 t3 = x[i]
-                stack.append(t4)
+                stack.append(sg.only_shape(t4))
                 t4 = t2 * t3
                 stack.append(sg.copy(y[i]))
                 y[i] = t4
@@ -870,7 +870,7 @@ def test_write_through_a_view():
             y = x * 1.0
             head = sg.copy(y[:2])
             t1 = head * 3.0
-            stack.append(head)
+            stack.append(sg.only_shape(head))
             head = t1 if head.__class__ is not ndarray or (t1.dtype is head.dtype and t1.shape == head.shape != ()) else sg.in_place_result(t1, head)
             stack.append(sg.copy(y[:2]))
             y[:2] = head
@@ -915,7 +915,7 @@ def test_write_through_rows_in_a_loop():
                 row = sg.copy(A[k])
                 row_shares_A = sg.is_view(A, k)
                 t1 = sg.copy(row[0])
-                stack.append(t2)
+                stack.append(sg.only_shape(t2))
                 t2 = t1 * 2.0
                 stack.append(sg.copy(row[0]))
                 row[0] = t2

@@ -1215,6 +1215,55 @@ def release_shape_only(stmts: list, substitutable, known_scalar=lambda name: Fal
     return out
 
 
+def pushes_of_shape_only(stmts: list) -> list:
+    """``stack.append(sg.only_shape(t))`` for ``stack.append(t)`` where the reverse sweep
+    reads ``t``'s values nowhere, only its shape (``sg.unbroadcast(g, t)``): a temporary a
+    loop binds again each round is pushed before it is, and in a stencil loop most are read
+    back only for their shapes. The tape keeps a one-element view in place of each array
+    (``sg.only_shape``); the function and its reverse sweep must be one (``grad``), so that
+    every read of a popped value is seen. (A number is pushed as it is: the code is the same
+    whatever the arguments' types, as ``srcgrad dump`` shows it.)"""
+    start = next((k for k, s in enumerate(stmts) if tp.is_comment(s) and tp.comment_text(s) == "Reverse sweep"), None)
+    if start is None:
+        return stmts
+    pushes = [n for s in stmts[:start] for n in tp.walk(s) if _push_of_a_name(n)]
+    pushed = {n.args[0].id for n in pushes}
+    restored = {
+        n.targets[0].id for s in stmts[start:] for n in tp.walk(s)
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and _pop(n.value)
+    }
+    if not pushed or not restored <= pushed:
+        return stmts  # (a value popped into another name than it was pushed from: not paired here)
+    read_in_full = set()
+    for s in stmts[start:]:
+        read_in_full |= _value_and_shape_reads(s, pushed, _TAPE_SHAPE_ARGUMENTS)[0]
+    for n in pushes:
+        if n.args[0].id in restored and n.args[0].id not in read_in_full:
+            n.args[0] = tp.expr("sg.only_shape(t)", t=n.args[0].id)
+    return stmts
+
+
+# ... and ``sg.taken(part, v, x)``'s ``v``, which the adjoint of a store reads for its shape
+_TAPE_SHAPE_ARGUMENTS = {**_SHAPE_ARGUMENTS, "taken": 1}
+
+
+def _pop(value) -> bool:
+    """Whether ``value`` is ``stack.pop()``."""
+    return (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+        and isinstance(value.func.value, gast.Name) and value.func.value.id == "stack" and not value.args
+    )
+
+
+def _push_of_a_name(n) -> bool:
+    """Whether ``n`` is ``stack.append(t)`` of a name."""
+    return (
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+        and isinstance(n.func.value, gast.Name) and n.func.value.id == "stack"
+        and len(n.args) == 1 and isinstance(n.args[0], gast.Name)
+    )
+
+
 def unbroadcast_numbers(stmts: list, known_scalar, rewritten: list | None = None) -> list:
     """``sg.unbroadcast(1.0 / X.shape[0], t)`` -> ``1.0 / X.shape[0]`` where ``t`` is certainly
     a scalar and the cotangent a Python number (constants, and sizes read off shapes): the
@@ -1271,7 +1320,7 @@ def _python_number(node) -> bool:
     )
 
 
-def _value_and_shape_reads(stmt, names) -> tuple[set, set]:
+def _value_and_shape_reads(stmt, names, shape_arguments=_SHAPE_ARGUMENTS) -> tuple[set, set]:
     """Which of ``names`` ``stmt`` reads for their values, and which only for their shape."""
     loads: dict[str, int] = {}
     shape_reads: dict[str, int] = {}
@@ -1281,10 +1330,10 @@ def _value_and_shape_reads(stmt, names) -> tuple[set, set]:
         elif (
             isinstance(n, gast.Call)
             and isinstance(n.func, gast.Attribute)
-            and n.func.attr in _SHAPE_ARGUMENTS
-            and len(n.args) > _SHAPE_ARGUMENTS[n.func.attr]
+            and n.func.attr in shape_arguments
+            and len(n.args) > shape_arguments[n.func.attr]
         ):
-            arg = n.args[_SHAPE_ARGUMENTS[n.func.attr]]
+            arg = n.args[shape_arguments[n.func.attr]]
             if isinstance(arg, gast.Name) and arg.id in names:
                 shape_reads[arg.id] = shape_reads.get(arg.id, 0) + 1
     full = {name for name, count in loads.items() if count > shape_reads.get(name, 0)}
@@ -1550,4 +1599,4 @@ def optimize_body(
             if len(stmts) != before or propagated:
                 stmts = forward_substitute(stmts, substitutable)
         stmts = release_shape_only(stmts, substitutable, known_scalar)
-    return stmts
+    return pushes_of_shape_only(stmts)
