@@ -38,6 +38,33 @@ def exponent_tangent(dy, ans, x):
     return np.where(dy == 0, 0.0, term)
 
 
+def strong_zero(product, factor, where=True):
+    """``product``, a product with ``factor`` among its factors, with 0 where ``factor`` is 0
+    and ``product`` is NaN: a zero cotangent or tangent weight (an entry dropped by indexing,
+    a mask, ``np.where``, the flat side of ``clip``) times an infinite or NaN partial (``sqrt``,
+    ``log`` or ``1 / x`` at 0, ``arccos`` at 1, a NaN ``nanmax`` ignored) contributes nothing,
+    as ``np.where`` selecting 0 would give, instead of 0 * inf = NaN.
+
+    Where ``product`` holds no NaN it is returned as it is (one sum asks), so finite values
+    are the same bits; a NaN where ``factor`` is not 0 stays NaN. A zero ``factor`` that is
+    not a dropped entry but a derivative that happens to vanish (``np.sqrt(x) ** 2`` at 0)
+    gives 0 too: the chain rule through a point where a partial is infinite has no answer.
+
+    ``where``: the entries where the partial may be infinite (``y < 1`` for ``x ** y``'s in
+    ``x``); a rule's ``False`` there, known when the code is made, leaves the call out."""
+    if type(product) is float:  # a number stays a number (scalar code)
+        return 0.0 if product != product and factor == 0 and where else product
+    kind = getattr(getattr(product, "dtype", None), "kind", "f")
+    if kind not in "fc":  # an integer or boolean product holds no NaN
+        return product
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = product.sum() if type(product) is np.ndarray else np.sum(product)
+    if total == total:  # no NaN (inf - inf would be a NaN sum: then looked at entry by entry)
+        return product
+    kept = np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
+    return kept if isinstance(product, np.ndarray) or np.ndim(kept) else kept[()]
+
+
 def logaddexp_share(x, y, ans, base2=False):
     """x's share of ``ans = np.logaddexp(x, y)``: ``exp(x - ans)``, the derivative of ``ans`` in
     ``x`` (``2 ** (x - ans)`` for ``np.logaddexp2``, with ``base2``).
