@@ -1102,10 +1102,10 @@ def jit_runtime() -> types.ModuleType:
     strong_zero = helper(elementwise.strong_zero)
 
     @overload(strong_zero)
-    def _strong_zero(product, factor):
+    def _strong_zero(product, factor, where=True):
         if isinstance(product, nt.Float) and number(factor):
-            def scalar(product, factor):
-                if product != product and factor == 0:
+            def scalar(product, factor, where=True):
+                if product != product and factor == 0 and where:
                     return 0.0
                 return product
 
@@ -1113,10 +1113,12 @@ def jit_runtime() -> types.ModuleType:
         if isinstance(product, nt.Array) and isinstance(product.dtype, nt.Float) and (
             number(factor) or isinstance(factor, nt.Array)
         ):
-            def array(product, factor):
+            def array(product, factor, where=True):
                 if not np.isnan(product.sum()):
                     return product
-                return np.where(np.isnan(product) & (factor == 0), 0.0, product)
+                kept = product.copy()  # (of product's dtype: float32 stays float32)
+                kept[np.isnan(product) & (factor == 0) & where] = 0.0
+                return kept
 
             return array
         return None
