@@ -298,3 +298,19 @@ def test_jit_agrees_at_dropped_entries():
     y = np.linspace(0.5, 2.0, 1000)
     c = np.cos(y)
     np.testing.assert_allclose(srcgrad.jit(df)(y), df(y), rtol=1e-13)
+
+
+def test_the_helper_itself():
+    from srcgrad.runtime import strong_zero
+
+    assert strong_zero(float("nan"), 0.0) == 0.0 and np.isnan(strong_zero(float("nan"), 1.0))
+    assert strong_zero(2.0, 0.0) == 2.0
+    a = np.array([np.nan, np.nan, 1.0, -0.0, np.inf], np.float32)
+    kept = strong_zero(a, np.array([0.0, 1.0, 0.0, 0.0, 0.0]))
+    assert kept.dtype == np.float32
+    np.testing.assert_array_equal(kept, [0.0, np.nan, 1.0, 0.0, np.inf])
+    assert np.signbit(kept[3])  # unchanged entries keep their bits
+    np.testing.assert_array_equal(strong_zero(a, 0.0, np.array([False, True, True, True, True])), [np.nan, 0, 1, 0, np.inf])
+    finite = np.linspace(-1.0, 1.0, 5)
+    assert strong_zero(finite, 0.0) is finite
+    assert type(strong_zero(np.float64("nan"), 0.0)) is np.float64

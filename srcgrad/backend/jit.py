@@ -1116,9 +1116,8 @@ def jit_runtime() -> types.ModuleType:
             def array(product, factor, where=True):
                 if not np.isnan(product.sum()):
                     return product
-                kept = product.copy()  # (of product's dtype: float32 stays float32)
-                kept[np.isnan(product) & (factor == 0) & where] = 0.0
-                return kept
+                replace = np.isnan(product) & (factor == 0) & where
+                return np.where(replace, np.zeros_like(product), product)  # (float32 stays float32)
 
             return array
         return None

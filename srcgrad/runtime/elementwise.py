@@ -52,17 +52,20 @@ def strong_zero(product, factor, where=True):
 
     ``where``: the entries where the partial may be infinite (``y < 1`` for ``x ** y``'s in
     ``x``); a rule's ``False`` there, known when the code is made, leaves the call out."""
-    if type(product) is float:  # a number stays a number (scalar code)
+    if type(product) in (float, complex):  # a number stays a number (scalar code)
         return 0.0 if product != product and factor == 0 and where else product
     kind = getattr(getattr(product, "dtype", None), "kind", "f")
     if kind not in "fc":  # an integer or boolean product holds no NaN
         return product
-    with np.errstate(invalid="ignore", over="ignore"):
-        total = product.sum() if type(product) is np.ndarray else np.sum(product)
-    if total == total:  # no NaN (inf - inf would be a NaN sum: then looked at entry by entry)
-        return product
+    numpy = isinstance(product, (np.ndarray, np.generic))
+    if numpy:
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = product.sum()
+        if total == total:  # no NaN (inf - inf would be a NaN sum: then looked at entry by entry)
+            return product
+    # (a lazy or device array, Dask's or CuPy's, is not asked for its sum: np.where stays lazy)
     kept = np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
-    return kept if isinstance(product, np.ndarray) or np.ndim(kept) else kept[()]
+    return kept[()] if isinstance(product, np.generic) else kept
 
 
 def logaddexp_share(x, y, ans, base2=False):
