@@ -45,27 +45,30 @@ def strong_zero(product, factor, where=True):
     ``log`` or ``1 / x`` at 0, ``arccos`` at 1, a NaN ``nanmax`` ignored) contributes nothing,
     as ``np.where`` selecting 0 would give, instead of 0 * inf = NaN.
 
-    Where ``product`` holds no NaN it is returned as it is (one sum asks), so finite values
+    Where ``product`` holds no NaN it is returned as it is (its minimum asks), so finite values
     are the same bits; a NaN where ``factor`` is not 0 stays NaN. A zero ``factor`` that is
     not a dropped entry but a derivative that happens to vanish (``np.sqrt(x) ** 2`` at 0)
     gives 0 too: the chain rule through a point where a partial is infinite has no answer.
 
     ``where``: the entries where the partial may be infinite (``y < 1`` for ``x ** y``'s in
     ``x``); a rule's ``False`` there, known when the code is made, leaves the call out."""
+    if type(product) is np.ndarray:  # first: reverse sweeps ask on every rule they run
+        kind = product.dtype.kind
+        if kind == "f":
+            low = product.min() if product.size else 0.0  # (a min, unlike a sum, neither overflows nor warns)
+            if low == low:  # no NaN
+                return product
+        elif kind != "c" or not np.isnan(product).any():  # an integer or boolean product holds none
+            return product
+        return np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
     if type(product) in (float, complex):  # a number stays a number (scalar code)
         return 0.0 if product != product and factor == 0 and where else product
-    kind = getattr(getattr(product, "dtype", None), "kind", "f")
-    if kind not in "fc":  # an integer or boolean product holds no NaN
+    if getattr(getattr(product, "dtype", None), "kind", "f") not in "fc":
         return product
-    numpy = isinstance(product, (np.ndarray, np.generic))
-    if numpy:
-        with np.errstate(invalid="ignore", over="ignore"):
-            total = product.sum()
-        if total == total:  # no NaN (inf - inf would be a NaN sum: then looked at entry by entry)
-            return product
-    # (a lazy or device array, Dask's or CuPy's, is not asked for its sum: np.where stays lazy)
-    kept = np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
-    return kept[()] if isinstance(product, np.generic) else kept
+    if isinstance(product, np.generic):
+        return product if product == product else np.where(factor == 0 and where, 0.0, product)[()]
+    # a lazy or device array (Dask's, CuPy's) is not asked for a number: np.where stays lazy
+    return np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
 
 
 def logaddexp_share(x, y, ans, base2=False):
