@@ -158,6 +158,14 @@ def test_a_nonzero_cotangent_at_the_singular_point_stays_infinite_or_nan():
     assert np.isnan(g[0])
 
 
+@pytest.mark.parametrize("std", [np.std, np.nanstd])
+def test_std_of_a_constant_slice_dropped(std):
+    def f(x):
+        return std(x, axis=1)[1]
+
+    np.testing.assert_array_equal(srcgrad.grad(f)(np.array([[1.0, 1.0], [0.0, 2.0]])), [[0.0, 0.0], [-0.5, 0.5]])
+
+
 # ------------------------------------------------- 2. clip, maximum, minimum
 
 

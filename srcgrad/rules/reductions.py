@@ -297,7 +297,8 @@ def nanvar_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
 @defvjp(np.std, aliases=CORRECTION)
 def std(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.std"), axis) - ddof
-    return sg.unreduce(g / ans, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / n
+    scaled = sg.strong_zero(g / ans, g)  # 0 / 0 for a constant slice dropped afterwards: 0
+    return sg.unreduce(scaled, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / n
 
 
 @defjvp(np.std, aliases=CORRECTION)
@@ -310,7 +311,8 @@ def std_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
 @defvjp(np.nanstd, aliases=CORRECTION)
 def nanstd(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanstd"), axis, True) - ddof
-    return sg.unreduce(g / ans, a, axis, keepdims) * sg.nan_centred(a, axis) / n
+    scaled = sg.strong_zero(g / ans, g)
+    return sg.unreduce(scaled, a, axis, keepdims) * sg.nan_centred(a, axis) / n
 
 
 @defjvp(np.nanstd, aliases=CORRECTION)
