@@ -59,8 +59,8 @@ def test_straight_line_arithmetic():
             # Grad of: b = np.sin(a) + x / y
             bt1 = sg.unbroadcast(bb, t1)
             bt2 = sg.unbroadcast(bb, t2)
-            bx = sg.unbroadcast(bt2 / y, x)
-            by = sg.unbroadcast(-bt2 * t2 / y, y)
+            bx = sg.unbroadcast(sg.strong_zero(bt2 / y, bt2), x)
+            by = sg.unbroadcast(sg.strong_zero(-bt2 * t2 / y, bt2), y)
             ba = ba + bt1 * np.cos(a)
             # Grad of: a = x * y
             bx = bx + sg.unbroadcast(ba * y, x)
@@ -401,7 +401,8 @@ def test_continue():
                     bt2 = bacc
                     acc = stack.pop()
                     bacc = sg.unbroadcast(bacc, acc)
-                    bx = bx + sg.unbroadcast(sg.unbroadcast(bt2, t1) * i * x ** (i - 1.0 + (i == 0)), x)
+                    bt1 = sg.unbroadcast(bt2, t1)
+                    bx = bx + sg.unbroadcast(sg.strong_zero(bt1 * i * x ** (i - 1.0 + (i == 0)), bt1, i < 1), x)
                     t1 = stack.pop()
                 cond = stack.pop()
             return bx

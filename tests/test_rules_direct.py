@@ -365,6 +365,7 @@ add(np.require, r(3, 4))
 add(np.require, r(3, 4), opts=(np.float64, "F"))
 add(sg.flat, r(3, 4))  # x.flat, read as sg.flat(x)
 add(sg.det_cofactors, well(3), 0.7)  # det's cofactors det * a^-T, for second derivatives
+add(sg.strong_zero, r(3, 4), Const(r(3, 4)))  # a product, with 0 for its NaNs where the factor is 0
 add(np.concatenate, (r(2, 3), r(1, 3), r(4, 3)))
 add(np.concatenate, (r(2, 3), r(2, 1)), axis=1)
 add(np.concatenate, [r(2, 3), r(4)], axis=None)

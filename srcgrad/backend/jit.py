@@ -45,7 +45,7 @@ from ..runtime import (
     sharing,
 )
 from .emit import plain_parameters
-from .kernels import elementwise_kernels
+from .kernels import elementwise_kernels, strong_zero_call
 
 # The first call's check: Numba's libm (and ``vector_math``'s) and NumPy's SIMD loops may
 # differ in the last bits, and a long sum be added in another order; where terms cancel
@@ -785,7 +785,7 @@ def _inlinable(stmt, stores: dict) -> str | None:
             and node.func.value.id == "np"
             and isinstance(getattr(np, node.func.attr, None), np.ufunc)
             and not node.keywords
-        ):
+        ) and not strong_zero_call(node):
             return None
         if isinstance(node, (ast.Subscript, ast.Starred, ast.Lambda, ast.List, ast.Tuple, ast.Dict, ast.Set)) or (
             isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "np")
@@ -1098,6 +1098,29 @@ def jit_runtime() -> types.ModuleType:
             return float(np.sign(x - y))
 
         return scalar
+
+    strong_zero = helper(elementwise.strong_zero)
+
+    @overload(strong_zero)
+    def _strong_zero(product, factor, where=True):
+        if isinstance(product, nt.Float) and number(factor):
+            def scalar(product, factor, where=True):
+                if product != product and factor == 0 and where:
+                    return 0.0
+                return product
+
+            return scalar
+        if isinstance(product, nt.Array) and isinstance(product.dtype, nt.Float) and (
+            number(factor) or isinstance(factor, nt.Array)
+        ):
+            def array(product, factor, where=True):
+                if not np.isnan(product.sum()):
+                    return product
+                replace = np.isnan(product) & (factor == 0) & where
+                return np.where(replace, np.zeros_like(product), product)  # (float32 stays float32)
+
+            return array
+        return None
 
     cast_cotangent = helper(creation.cast_cotangent)
 

@@ -45,11 +45,21 @@ def elementwise_kernels(definition: ast.FunctionDef) -> dict:
         value = getattr(stmt, "value", None) if isinstance(stmt, (ast.Assign, ast.Return)) else None
         if value is None or not _elementwise(value) or not any(_fast_call(n) for n in ast.walk(value)):
             continue
-        names = list(dict.fromkeys(n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id != "np"))
+        names = list(dict.fromkeys(n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id not in ("np", "sg")))
         name = f"_sg_kernel{next(_counter)}"
         kernels[name] = _kernel(value, names, name)
         stmt.value = ast.Call(ast.Name(name, ast.Load()), [ast.Name(n, ast.Load()) for n in names], [])
     return kernels
+
+
+def strong_zero_call(node) -> bool:
+    """Whether ``node`` is ``sg.strong_zero(a, b)`` (``runtime.elementwise``): elementwise (a NaN
+    of ``a`` becomes 0 where ``b`` is 0), fused and run in kernels as the ufuncs are."""
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "strong_zero"
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == "sg"
+        and len(node.args) == 2 and not node.keywords
+    )
 
 
 def _fast_call(node) -> bool:
@@ -71,7 +81,7 @@ def _elementwise(node) -> bool:
     """Whether ``node`` is arithmetic (``+ - * /``, ``**`` by an integer, unary ``-``) and
     one-argument ufuncs a kernel has, of names and numbers."""
     if isinstance(node, ast.Name):
-        return node.id != "np"
+        return node.id not in ("np", "sg")
     if isinstance(node, ast.Constant):
         return type(node.value) in (int, float)
     if isinstance(node, ast.UnaryOp):
@@ -86,6 +96,8 @@ def _elementwise(node) -> bool:
     function = _np_call(node)
     if function in vector_math.FAST or function in _AS_WRITTEN:
         return _elementwise(node.args[0])
+    if strong_zero_call(node):  # (the jit runtime's, whose scalar form the loop calls)
+        return _elementwise(node.args[0]) and _elementwise(node.args[1])
     return False
 
 
@@ -153,6 +165,7 @@ def _kernel(value, names: list[str], label: str):
     params = ", ".join(names)
     text = _KERNEL.format(params=params, expression=ast.unparse(value))
     namespace = dict(vector_math.names())
+    namespace["sg"] = importlib.import_module("srcgrad.backend.jit").jit_runtime()
     filename = f"<srcgrad-jit {label}>"
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our rewrite
     namespace["exact"] = numba.njit(namespace["expression"])

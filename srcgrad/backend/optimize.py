@@ -522,9 +522,21 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
+    def visit_Call(self, node):
+        """``sg.strong_zero(e, 1.0)`` and ``sg.strong_zero(e, g, False)`` -> ``e``: a factor that
+        is a number other than 0 (the seed, a unit ``g``, folded in), or no entry where the
+        partial may be infinite (``x ** 2``), zeroes no NaN, and ``e`` is what the helper returns."""
+        self.generic_visit(node)
+        if _is_strong_zero(node):
+            factor = _number(node.args[1])
+            if (factor is not None and factor != 0) or (len(node.args) == 3 and _number(node.args[2]) is False):
+                return node.args[0]
+        return node
+
+
 _FOLDED_BY = {
     gast.Assign: _Fold.visit_Assign, gast.UnaryOp: _Fold.visit_UnaryOp, gast.Compare: _Fold.visit_Compare,
-    gast.IfExp: _Fold.visit_IfExp, gast.BinOp: _Fold.visit_BinOp,
+    gast.IfExp: _Fold.visit_IfExp, gast.BinOp: _Fold.visit_BinOp, gast.Call: _Fold.visit_Call,
 }
 
 
@@ -942,10 +954,11 @@ def spread_constants(
             updated = _updated_in_place(stmts)
             for node, constant in plan:
                 product = parents[id(node)]
-                other = product.right if product.left is node else product.left
+                other = (product.right if product.left is node else product.left) if isinstance(product, gast.BinOp) else None
                 statement = parents.get(id(product))
                 if (
                     constant == 1
+                    and isinstance(product, gast.BinOp)
                     and isinstance(statement, gast.Assign)
                     and statement.value is product
                     and not {other.id, *_targets(statement)} & updated
@@ -1017,6 +1030,15 @@ def _is_spread_constant(value) -> bool:
     )
 
 
+def _is_strong_zero(node) -> bool:
+    """Whether ``node`` is ``sg.strong_zero(product, factor[, where])`` (``runtime.elementwise``)."""
+    func = node.func
+    return (
+        type(func) is gast.Attribute and func.attr == "strong_zero" and type(func.value) is gast.Name
+        and func.value.id == "sg" and len(node.args) in (2, 3) and not node.keywords
+    )
+
+
 def _spread_factor(read, value, like: str, parents: dict, same_shape):
     """``(node, constant)`` to put in place of ``read`` (or of ``-read``), if it is a factor
     of a product whose other factor is a name of ``like``'s shape; else None."""
@@ -1025,6 +1047,8 @@ def _spread_factor(read, value, like: str, parents: dict, same_shape):
     if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, gast.USub):
         node, value = parent, -value
         parent = parents.get(id(node))
+    if isinstance(parent, gast.Call) and _is_strong_zero(parent) and parent.args[1] is node and value:
+        return node, value  # a factor other than 0 everywhere: the helper's call folds away
     if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, gast.Mult)):
         return None
     other = parent.right if parent.left is node else parent.left

@@ -181,7 +181,7 @@ def _is_elementwise(primal) -> bool:
 
 def simplify(node):
     """The formula a one-hot tangent leaves, tidied for reading: ``-(-x)`` -> ``x``,
-    ``x·-1`` -> ``-x``, ``x + x`` -> ``2·x``, ``x - x`` -> ``0``, ``2·(3·x)`` -> ``6·x``.
+    ``x·-1`` -> ``-x``, ``0 - x`` -> ``-x``, ``x + x`` -> ``2·x``, ``x - x`` -> ``0``, ``2·(3·x)`` -> ``6·x``.
 
     The ones (``x·1``, ``x/1``, ``x^1``) go, constant arithmetic is folded by the
     backend's folding pass, and signs (``a + -b`` -> ``a - b``) by its sign pass, as
@@ -207,11 +207,21 @@ def _simplified(node):
         return _folded(gast.Compare(
             left=_simplified(node.left), ops=node.ops, comparators=[_simplified(c) for c in node.comparators]
         ))
+    if isinstance(node, gast.Call) and _is_strong_zero(node):
+        return _simplified(node.args[0])  # the partial; its strong zeros are no part of the picture
     if isinstance(node, gast.Call):
         node = tp.clone(node)
         node.args = [_simplified(a) for a in node.args]
         return node
     return node
+
+
+def _is_strong_zero(node) -> bool:
+    """``sg.strong_zero(product, factor[, where])``: ``product``, with 0 where a zero tangent
+    meets an infinite partial (``runtime.elementwise``)."""
+    func = node.func
+    return isinstance(func, gast.Attribute) and func.attr == "strong_zero" and isinstance(func.value, gast.Name) \
+        and func.value.id == "sg" and len(node.args) in (2, 3)
 
 
 def _simplify_binop(left, op, right):
@@ -229,6 +239,8 @@ def _simplify_binop(left, op, right):
         return _simplify_binop(tp.const(2), gast.Mult(), left)
     if isinstance(op, gast.Sub) and _same(left, right):
         return tp.const(0)
+    if isinstance(op, gast.Sub) and _is_value(left, 0):  # (a quotient's numerator, dx - dy·ans)
+        return _simplified(gast.UnaryOp(op=gast.USub(), operand=right))
     if isinstance(op, gast.Mult) and is_number(left) and isinstance(right, gast.BinOp) \
             and isinstance(right.op, gast.Mult) and is_number(right.left):
         return _simplify_binop(_folded(gast.BinOp(left=left, op=op, right=right.left)), op, right.right)

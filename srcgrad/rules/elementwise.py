@@ -26,7 +26,6 @@ from .. import runtime as sg
 from .registry import defjvp, defvjp
 
 # math's functions new in Python 3.11, where this Python has them: they share NumPy's rules
-_MATH_CBRT = tuple(getattr(math, n) for n in ("cbrt",) if hasattr(math, n))
 _MATH_EXP2 = tuple(getattr(math, n) for n in ("exp2",) if hasattr(math, n))
 
 # ---------------------------------------------------------------- arithmetic
@@ -64,24 +63,26 @@ def multiply_jvp(dx, dy, ans, x, y):
 
 @defvjp(np.true_divide, broadcasts=True)
 def true_divide(g, ans, x, y):
-    return g / y, -g * ans / y
+    return sg.strong_zero(g / y, g), sg.strong_zero(-g * ans / y, g)
 
 
 @defjvp(np.true_divide, broadcasts=True)
 def true_divide_jvp(dx, dy, ans, x, y):
-    return (dx - dy * ans) / y
+    numerator = dx - sg.strong_zero(dy * ans, dy)
+    return sg.strong_zero(numerator / y, numerator)
 
 
 @defvjp(np.power, np.float_power, broadcasts=True)
 def power(g, ans, x, y):
     """d/dx: the exponent y - 1 becomes 0 where y == 0 (so 0 ** -1 never happens: x**0 is
     constant). d/dy uses log(x) with x = 0 replaced by 1, where x**y is 0 for y > 0."""
-    return g * y * x ** (y - 1.0 + (y == 0)), g * ans * np.log(np.where(x == 0.0, 1.0, x))
+    slope = sg.strong_zero(g * y * x ** (y - 1.0 + (y == 0)), g, y < 1)
+    return slope, sg.strong_zero(g * ans * np.log(np.where(x == 0.0, 1.0, x)), g)
 
 
 @defjvp(np.power, np.float_power, broadcasts=True)
 def power_jvp(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1.0 + (y == 0)) + sg.exponent_tangent(dy, ans, x)
+    return sg.strong_zero(dx * y * x ** (y - 1.0 + (y == 0)), dx, y < 1) + sg.exponent_tangent(dy, ans, x)
 
 
 @defvjp(np.remainder, broadcasts=True)
@@ -169,34 +170,34 @@ def square_jvp(dx, ans, x):
     return dx * 2.0 * x
 
 
-@defvjp(np.sqrt, math.sqrt)
+@defvjp(np.sqrt)
 def sqrt(g, ans, x):
-    return g * 0.5 / ans
+    return sg.strong_zero(g * 0.5 / ans, g)
 
 
-@defjvp(np.sqrt, math.sqrt)
+@defjvp(np.sqrt)
 def sqrt_jvp(dx, ans, x):
-    return dx * 0.5 / ans
+    return sg.strong_zero(dx * 0.5 / ans, dx)
 
 
-@defvjp(np.cbrt, *_MATH_CBRT)
+@defvjp(np.cbrt)
 def cbrt(g, ans, x):
-    return g / (3.0 * ans**2)
+    return sg.strong_zero(g / (3.0 * ans**2), g)
 
 
-@defjvp(np.cbrt, *_MATH_CBRT)
+@defjvp(np.cbrt)
 def cbrt_jvp(dx, ans, x):
-    return dx / (3.0 * ans**2)
+    return sg.strong_zero(dx / (3.0 * ans**2), dx)
 
 
 @defvjp(np.reciprocal)
 def reciprocal(g, ans, x):
-    return -g * ans**2
+    return sg.strong_zero(-g * ans**2, g)
 
 
 @defjvp(np.reciprocal)
 def reciprocal_jvp(dx, ans, x):
-    return -dx * ans**2
+    return sg.strong_zero(-dx * ans**2, dx)
 
 
 # ----------------------------------------------------- exponentials and logs
@@ -232,44 +233,44 @@ def expm1_jvp(dx, ans, x):
     return dx * (ans + 1.0)
 
 
-@defvjp(np.log, math.log)
+@defvjp(np.log)
 def log(g, ans, x):
-    return g / x
+    return sg.strong_zero(g / x, g)
 
 
-@defjvp(np.log, math.log)
+@defjvp(np.log)
 def log_jvp(dx, ans, x):
-    return dx / x
+    return sg.strong_zero(dx / x, dx)
 
 
-@defvjp(np.log2, math.log2)
+@defvjp(np.log2)
 def log2(g, ans, x):
-    return g / (x * math.log(2.0))
+    return sg.strong_zero(g / (x * math.log(2.0)), g)
 
 
-@defjvp(np.log2, math.log2)
+@defjvp(np.log2)
 def log2_jvp(dx, ans, x):
-    return dx / (x * math.log(2.0))
+    return sg.strong_zero(dx / (x * math.log(2.0)), dx)
 
 
-@defvjp(np.log10, math.log10)
+@defvjp(np.log10)
 def log10(g, ans, x):
-    return g / (x * math.log(10.0))
+    return sg.strong_zero(g / (x * math.log(10.0)), g)
 
 
-@defjvp(np.log10, math.log10)
+@defjvp(np.log10)
 def log10_jvp(dx, ans, x):
-    return dx / (x * math.log(10.0))
+    return sg.strong_zero(dx / (x * math.log(10.0)), dx)
 
 
-@defvjp(np.log1p, math.log1p)
+@defvjp(np.log1p)
 def log1p(g, ans, x):
-    return g / (1.0 + x)
+    return sg.strong_zero(g / (1.0 + x), g)
 
 
-@defjvp(np.log1p, math.log1p)
+@defjvp(np.log1p)
 def log1p_jvp(dx, ans, x):
-    return dx / (1.0 + x)
+    return sg.strong_zero(dx / (1.0 + x), dx)
 
 
 @defvjp(np.logaddexp, broadcasts=True)
@@ -396,52 +397,68 @@ def maximum(g, ans, x, y):
     """Ties split the derivative 0.5 / 0.5: (1 + sign(x - y)) / 2 is 1, 0.5 or 0. NumPy orders
     complex numbers by their real parts first, which no derivative follows: refused."""
     s = np.sign(sg.real_only(x - y, "np.maximum"))
-    return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
+    to_x = 1.0 + s
+    to_y = 1.0 - s
+    return sg.strong_zero(g * 0.5 * to_x, to_x), sg.strong_zero(g * 0.5 * to_y, to_y)
 
 
 @defjvp(np.maximum, broadcasts=True)
 def maximum_jvp(dx, dy, ans, x, y):
     s = np.sign(sg.real_only(x - y, "np.maximum"))
-    return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
+    to_x = 1.0 + s
+    to_y = 1.0 - s
+    return 0.5 * (sg.strong_zero(dx * to_x, to_x) + sg.strong_zero(dy * to_y, to_y))
 
 
 @defvjp(np.minimum, broadcasts=True)
 def minimum(g, ans, x, y):
     """Ties split the derivative 0.5 / 0.5: (1 - sign(x - y)) / 2 is 0, 0.5 or 1."""
     s = np.sign(sg.real_only(x - y, "np.minimum"))
-    return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
+    to_x = 1.0 - s
+    to_y = 1.0 + s
+    return sg.strong_zero(g * 0.5 * to_x, to_x), sg.strong_zero(g * 0.5 * to_y, to_y)
 
 
 @defjvp(np.minimum, broadcasts=True)
 def minimum_jvp(dx, dy, ans, x, y):
     s = np.sign(sg.real_only(x - y, "np.minimum"))
-    return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
+    to_x = 1.0 - s
+    to_y = 1.0 + s
+    return 0.5 * (sg.strong_zero(dx * to_x, to_x) + sg.strong_zero(dy * to_y, to_y))
 
 
 @defvjp(np.fmax, broadcasts=True)
 def fmax(g, ans, x, y):
     """As np.maximum, but a NaN loses: the derivative goes to the other operand."""
     s = sg.sign_ignoring_nan(x, y, 1.0, "np.fmax")
-    return g * 0.5 * (1.0 + s), g * 0.5 * (1.0 - s)
+    to_x = 1.0 + s
+    to_y = 1.0 - s
+    return sg.strong_zero(g * 0.5 * to_x, to_x), sg.strong_zero(g * 0.5 * to_y, to_y)
 
 
 @defjvp(np.fmax, broadcasts=True)
 def fmax_jvp(dx, dy, ans, x, y):
     s = sg.sign_ignoring_nan(x, y, 1.0, "np.fmax")
-    return 0.5 * (dx * (1.0 + s) + dy * (1.0 - s))
+    to_x = 1.0 + s
+    to_y = 1.0 - s
+    return 0.5 * (sg.strong_zero(dx * to_x, to_x) + sg.strong_zero(dy * to_y, to_y))
 
 
 @defvjp(np.fmin, broadcasts=True)
 def fmin(g, ans, x, y):
     """As np.minimum, but a NaN loses."""
     s = sg.sign_ignoring_nan(x, y, -1.0, "np.fmin")
-    return g * 0.5 * (1.0 - s), g * 0.5 * (1.0 + s)
+    to_x = 1.0 - s
+    to_y = 1.0 + s
+    return sg.strong_zero(g * 0.5 * to_x, to_x), sg.strong_zero(g * 0.5 * to_y, to_y)
 
 
 @defjvp(np.fmin, broadcasts=True)
 def fmin_jvp(dx, dy, ans, x, y):
     s = sg.sign_ignoring_nan(x, y, -1.0, "np.fmin")
-    return 0.5 * (dx * (1.0 - s) + dy * (1.0 + s))
+    to_x = 1.0 - s
+    to_y = 1.0 + s
+    return 0.5 * (sg.strong_zero(dx * to_x, to_x) + sg.strong_zero(dy * to_y, to_y))
 
 
 # Convention for clip: ``a`` gets the derivative wherever it is not clipped,
@@ -456,12 +473,19 @@ CLIP_BOUNDS = {"optional": ("a_min", "a_max"), "aliases": {"min": "a_min", "max"
 def clip(g, ans, a, a_min=None, a_max=None):
     # each mask one comparison or ``&`` of two: a unit ``g`` folded away leaves a bool that
     # the optimizer knows is one, and keeps ``1.0 *`` (a derivative is a float, not True)
-    return g * (ans == a), g * ((ans != a) & (ans == a_min)), g * ((ans != a) & (ans == a_max))
+    # strong zeros: an infinite ``g`` (np.arccos at the bound) on the side that does not move is 0
+    kept = ans == a
+    low = (ans != a) & (ans == a_min)
+    high = (ans != a) & (ans == a_max)
+    return sg.strong_zero(g * kept, kept), sg.strong_zero(g * low, low), sg.strong_zero(g * high, high)
 
 
 @defjvp(np.clip, broadcasts=True, **CLIP_BOUNDS)
 def clip_jvp(da, da_min, da_max, ans, a, a_min=None, a_max=None):
-    return da * (ans == a) + da_min * ((ans != a) & (ans == a_min)) + da_max * ((ans != a) & (ans == a_max))
+    kept = ans == a
+    low = (ans != a) & (ans == a_min)
+    high = (ans != a) & (ans == a_max)
+    return sg.strong_zero(da * kept, kept) + sg.strong_zero(da_min * low, low) + sg.strong_zero(da_max * high, high)
 
 
 @defvjp(np.where, broadcasts=True)

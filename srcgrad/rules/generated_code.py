@@ -10,6 +10,8 @@ too, for reverse mode over a gradient (``jacobian(grad(f))``).
 
 import builtins
 
+import numpy as np
+
 from .. import runtime as sg
 from .registry import defjvp, defvjp, nondifferentiable
 
@@ -91,6 +93,19 @@ def det_cofactors_vjp(g, ans, a, det, at=None):
 def second_frechet(da, de, df, ans, a, e, f):
     """For second order through ``scipy.linalg.expm_frechet`` (np.block has no rule)."""
     return sg.second_frechet_tangent(a, e, f, da, de, df)
+
+
+@defjvp(sg.strong_zero)
+def strong_zero(dproduct, dfactor, ans, product, factor, where=True):
+    """The product's tangent, with its strong zeros: 0 where ``factor`` is 0 and it is NaN (a
+    dropped entry's, whose own tangent ``dfactor`` is 0 too: ``0 * inf`` again)."""
+    return sg.strong_zero(dproduct, factor, where)
+
+
+@defvjp(sg.strong_zero)
+def strong_zero_vjp(g, ans, product, factor, where=True):
+    """For reverse mode over a gradient: nothing reaches an entry the helper made 0."""
+    return np.where(np.isnan(product) & (factor == 0) & where, 0.0, g), None
 
 
 @defjvp(sg.sinc_slope)

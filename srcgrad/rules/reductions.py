@@ -233,7 +233,8 @@ def max_(g, ans, a, axis=None, keepdims=False, *, initial=None, where=True):
         if where is True
         else sg.extremum_share(a, ans, axis, keepdims, where)
     )
-    return sg.unreduce(g, a, axis, keepdims) * share
+    spread = sg.unreduce(g, a, axis, keepdims)  # an infinite g (np.sqrt of a max of 0) is 0 off the max
+    return sg.strong_zero(spread * share, share)
 
 
 @defjvp(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
@@ -243,7 +244,7 @@ def max_jvp(da, ans, a, axis=None, keepdims=False, *, initial=None, where=True):
         if where is True
         else sg.extremum_share(a, ans, axis, keepdims, where)
     )
-    return np.sum(da * share, axis, keepdims=keepdims)
+    return np.sum(sg.strong_zero(da * share, share), axis, keepdims=keepdims)  # (a NaN ignored: 0)
 
 
 @defvjp(np.ptp)
@@ -289,13 +290,15 @@ def nanvar(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
 @defjvp(np.nanvar, aliases=CORRECTION)
 def nanvar_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanvar"), axis, keepdims) - ddof
-    return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) * 2.0 / n
+    centred = sg.nan_centred(a, axis)  # 0 at the NaNs, whose tangents may be NaN too
+    return np.sum(sg.strong_zero(da * centred, centred), axis, keepdims=keepdims) * 2.0 / n
 
 
 @defvjp(np.std, aliases=CORRECTION)
 def std(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.reduced_count(sg.real_only(a, "np.std"), axis) - ddof
-    return sg.unreduce(g / ans, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / n
+    scaled = sg.strong_zero(g / ans, g)  # 0 / 0 for a constant slice dropped afterwards: 0
+    return sg.unreduce(scaled, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / n
 
 
 @defjvp(np.std, aliases=CORRECTION)
@@ -308,13 +311,15 @@ def std_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
 @defvjp(np.nanstd, aliases=CORRECTION)
 def nanstd(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanstd"), axis, True) - ddof
-    return sg.unreduce(g / ans, a, axis, keepdims) * sg.nan_centred(a, axis) / n
+    scaled = sg.strong_zero(g / ans, g)
+    return sg.unreduce(scaled, a, axis, keepdims) * sg.nan_centred(a, axis) / n
 
 
 @defjvp(np.nanstd, aliases=CORRECTION)
 def nanstd_jvp(da, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
     n = sg.nan_count(sg.real_only(a, "np.nanstd"), axis, keepdims) - ddof
-    return np.sum(da * sg.nan_centred(a, axis), axis, keepdims=keepdims) / (n * ans)
+    centred = sg.nan_centred(a, axis)
+    return np.sum(sg.strong_zero(da * centred, centred), axis, keepdims=keepdims) / (n * ans)
 
 
 # ------------------------------------------------------------- traces, norms
@@ -343,23 +348,25 @@ def linalg_trace_jvp(dx, ans, x, offset=0, dtype=None):
 @defvjp(np.linalg.norm)
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
     """ord None/'fro'/2 (x / norm), 1, inf, -inf, p for vectors; 'fro', 'nuc', 1, 2, inf for matrices."""
-    return sg.unreduce(g, x, axis, keepdims) * sg.norm_gradient(x, ans, ord, axis, keepdims)
+    spread = sg.unreduce(g, x, axis, keepdims)  # a zero vector's gradient is 0 / 0: 0 where g is
+    return sg.strong_zero(spread * sg.norm_gradient(x, ans, ord, axis, keepdims), spread)
 
 
 @defjvp(np.linalg.norm)
 def norm_jvp(dx, ans, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * sg.norm_gradient(x, ans, ord, axis, keepdims), axis, keepdims=keepdims)
+    return np.sum(sg.strong_zero(dx * sg.norm_gradient(x, ans, ord, axis, keepdims), dx), axis, keepdims=keepdims)
 
 
 @defvjp(*numpy_functions("linalg.vector_norm"))
 def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
-    return sg.unreduce(g, x, axis, keepdims) * sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
+    spread = sg.unreduce(g, x, axis, keepdims)
+    return sg.strong_zero(spread * sg.vector_norm_gradient(x, ans, axis, keepdims, ord), spread)
 
 
 @defjvp(*numpy_functions("linalg.vector_norm"))
 def vector_norm_jvp(dx, ans, x, axis=None, keepdims=False, ord=2):
     grad = sg.vector_norm_gradient(x, ans, axis, keepdims, ord)
-    return np.sum(dx * grad, axis=axis, keepdims=keepdims)
+    return np.sum(sg.strong_zero(dx * grad, dx), axis=axis, keepdims=keepdims)
 
 
 @defvjp(*numpy_functions("linalg.matrix_norm"))

@@ -6,7 +6,9 @@ Their formulas call ``math`` as well, so scalar code stays in Python floats:
 ``np.float64`` where the user wrote ``math``). The ``math`` functions whose
 derivative is plain arithmetic (exp, log, sqrt, tan, tanh, atan, ...) share
 the NumPy rule in ``elementwise`` or ``trigonometric``; that rule calls no
-NumPy function.
+NumPy function. Those whose NumPy rule keeps strong zeros (``sg.strong_zero``: a
+zero cotangent times an infinite partial is 0) have the plain formula here: in
+Python floats a division by 0 raises instead of making an infinity.
 
 Conventions as for NumPy: ``fabs`` has derivative sign(x), 0 at 0.
 """
@@ -161,3 +163,88 @@ def copysign(g, ans, x, y):
 @defjvp(math.copysign)
 def copysign_jvp(dx, dy, ans, x, y):
     return dx * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+# ------------------------- the NumPy rules' formulas without strong zeros (Python floats)
+
+_MATH_CBRT = tuple(getattr(math, n) for n in ("cbrt",) if hasattr(math, n))
+
+
+@defvjp(math.sqrt)
+def sqrt(g, ans, x):
+    return g * 0.5 / ans
+
+
+@defjvp(math.sqrt)
+def sqrt_jvp(dx, ans, x):
+    return dx * 0.5 / ans
+
+
+@defvjp(*_MATH_CBRT)
+def cbrt(g, ans, x):
+    return g / (3.0 * ans**2)
+
+
+@defjvp(*_MATH_CBRT)
+def cbrt_jvp(dx, ans, x):
+    return dx / (3.0 * ans**2)
+
+
+@defvjp(math.log)
+def log(g, ans, x):
+    return g / x
+
+
+@defjvp(math.log)
+def log_jvp(dx, ans, x):
+    return dx / x
+
+
+@defvjp(math.log2)
+def log2(g, ans, x):
+    return g / (x * math.log(2.0))
+
+
+@defjvp(math.log2)
+def log2_jvp(dx, ans, x):
+    return dx / (x * math.log(2.0))
+
+
+@defvjp(math.log10)
+def log10(g, ans, x):
+    return g / (x * math.log(10.0))
+
+
+@defjvp(math.log10)
+def log10_jvp(dx, ans, x):
+    return dx / (x * math.log(10.0))
+
+
+@defvjp(math.log1p)
+def log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@defjvp(math.log1p)
+def log1p_jvp(dx, ans, x):
+    return dx / (1.0 + x)
+
+
+@defvjp(math.atanh)
+def atanh_(g, ans, x):
+    return g / (1.0 - x**2)
+
+
+@defjvp(math.atanh)
+def atanh_jvp(dx, ans, x):
+    return dx / (1.0 - x**2)
+
+
+@defvjp(math.hypot, broadcasts=True)
+def hypot(g, ans, x, y):
+    return g * x / ans, g * y / ans
+
+
+@defjvp(math.hypot, broadcasts=True)
+def hypot_jvp(dx, dy, ans, x, y):
+    return (dx * x + dy * y) / ans

@@ -50,22 +50,22 @@ def tan_jvp(dx, ans, x):
 
 @defvjp(np.arcsin)
 def arcsin(g, ans, x):
-    return g / np.sqrt(1.0 - x**2)
+    return sg.strong_zero(g / np.sqrt(1.0 - x**2), g)
 
 
 @defjvp(np.arcsin)
 def arcsin_jvp(dx, ans, x):
-    return dx / np.sqrt(1.0 - x**2)
+    return sg.strong_zero(dx / np.sqrt(1.0 - x**2), dx)
 
 
 @defvjp(np.arccos)
 def arccos(g, ans, x):
-    return -g / np.sqrt(1.0 - x**2)
+    return sg.strong_zero(-g / np.sqrt(1.0 - x**2), g)
 
 
 @defjvp(np.arccos)
 def arccos_jvp(dx, ans, x):
-    return -dx / np.sqrt(1.0 - x**2)
+    return sg.strong_zero(-dx / np.sqrt(1.0 - x**2), dx)
 
 
 @defvjp(np.arctan, math.atan)
@@ -90,14 +90,16 @@ def arctan2_jvp(dy, dx, ans, y, x):
     return (dy * x - dx * y) / (x**2 + y**2)
 
 
-@defvjp(np.hypot, math.hypot, broadcasts=True)
+@defvjp(np.hypot, broadcasts=True)
 def hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    """At (0, 0), x / ans is 0 / 0: a cotangent of 0 (a dropped entry) gives 0 there."""
+    return sg.strong_zero(g * x / ans, g), sg.strong_zero(g * y / ans, g)
 
 
-@defjvp(np.hypot, math.hypot, broadcasts=True)
+@defjvp(np.hypot, broadcasts=True)
 def hypot_jvp(dx, dy, ans, x, y):
-    return (dx * x + dy * y) / ans
+    numerator = dx * x + dy * y
+    return sg.strong_zero(numerator / ans, numerator)
 
 
 @defvjp(math.dist)
@@ -192,19 +194,19 @@ def arcsinh_jvp(dx, ans, x):
 
 @defvjp(np.arccosh)
 def arccosh(g, ans, x):
-    return g / np.sqrt(x**2 - 1.0)
+    return sg.strong_zero(g / np.sqrt(x**2 - 1.0), g)
 
 
 @defjvp(np.arccosh)
 def arccosh_jvp(dx, ans, x):
-    return dx / np.sqrt(x**2 - 1.0)
+    return sg.strong_zero(dx / np.sqrt(x**2 - 1.0), dx)
 
 
-@defvjp(np.arctanh, math.atanh)
+@defvjp(np.arctanh)
 def arctanh(g, ans, x):
-    return g / (1.0 - x**2)
+    return sg.strong_zero(g / (1.0 - x**2), g)
 
 
-@defjvp(np.arctanh, math.atanh)
+@defjvp(np.arctanh)
 def arctanh_jvp(dx, ans, x):
-    return dx / (1.0 - x**2)
+    return sg.strong_zero(dx / (1.0 - x**2), dx)

@@ -38,6 +38,39 @@ def exponent_tangent(dy, ans, x):
     return np.where(dy == 0, 0.0, term)
 
 
+def strong_zero(product, factor, where=True):
+    """``product``, a product with ``factor`` among its factors, with 0 where ``factor`` is 0
+    and ``product`` is NaN: a zero cotangent or tangent weight (an entry dropped by indexing,
+    a mask, ``np.where``, the flat side of ``clip``) times an infinite or NaN partial (``sqrt``,
+    ``log`` or ``1 / x`` at 0, ``arccos`` at 1, a NaN ``nanmax`` ignored) contributes nothing,
+    as ``np.where`` selecting 0 would give, instead of 0 * inf = NaN.
+
+    Where ``product`` holds no NaN it is returned as it is (its minimum asks), so finite values
+    are the same bits; a NaN where ``factor`` is not 0 stays NaN. A zero ``factor`` that is
+    not a dropped entry but a derivative that happens to vanish (``np.sqrt(x) ** 2`` at 0)
+    gives 0 too: the chain rule through a point where a partial is infinite has no answer.
+
+    ``where``: the entries where the partial may be infinite (``y < 1`` for ``x ** y``'s in
+    ``x``); a rule's ``False`` there, known when the code is made, leaves the call out."""
+    if type(product) is np.ndarray:  # first: reverse sweeps ask on every rule they run
+        kind = product.dtype.kind
+        if kind == "f":
+            low = product.min() if product.size else 0.0  # (a min, unlike a sum, neither overflows nor warns)
+            if low == low:  # no NaN
+                return product
+        elif kind != "c" or not np.isnan(product).any():  # an integer or boolean product holds none
+            return product
+        return np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
+    if type(product) in (float, complex):  # a number stays a number (scalar code)
+        return 0.0 if product != product and factor == 0 and where else product
+    if getattr(getattr(product, "dtype", None), "kind", "f") not in "fc":
+        return product
+    if isinstance(product, np.generic):
+        return product if product == product else np.where(factor == 0 and where, 0.0, product)[()]
+    # a lazy or device array (Dask's, CuPy's) is not asked for a number: np.where stays lazy
+    return np.where(np.isnan(product) & (factor == 0) & where, 0.0, product)
+
+
 def logaddexp_share(x, y, ans, base2=False):
     """x's share of ``ans = np.logaddexp(x, y)``: ``exp(x - ans)``, the derivative of ``ans`` in
     ``x`` (``2 ** (x - ans)`` for ``np.logaddexp2``, with ``base2``).
