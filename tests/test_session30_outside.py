@@ -121,6 +121,15 @@ def logged(s):
     return np.exp(s) * 2.0
 
 
+def stored_and_read_back_here(x):
+    D["b"] = x * 2.0  # stored, then read back in the same call: followed as a local dict
+    return D["b"] ** 2
+
+
+def test_a_value_stored_then_read_back_in_the_same_call_is_followed():
+    srcgrad.check_grads(stored_and_read_back_here, (0.3,), modes=("rev", "fwd"), order=2)
+
+
 def test_a_record_without_derivatives_is_still_allowed():
     assert srcgrad.grad(logged)(0.3) == pytest.approx(2.0 * np.exp(0.3))
     assert LOSSES[-2] == 0.3

@@ -362,16 +362,27 @@ class Activity:
 def refuse_derivatives_kept_aside(fn: gast.FunctionDef, ops: dict, activity: Activity, parsed, outside) -> None:
     """Raise where ``fn`` stores or appends a value that depends on a differentiated input
     into a list or dict defined outside it (``outside(name)``: the object a name not bound
-    in ``fn`` denotes, or None). What is read back from there, in this function or another
-    (a memo, ``setup(k)`` filling a configuration ``rhs`` reads), has no derivative: a zero
-    gradient, silently, before. A record of values that depend on no input stays allowed."""
-    for a in assignments(fn.body):
+    in ``fn`` denotes, or None), unless ``fn`` reads it back itself after the store and not
+    before it: within one call srcgrad follows the value through the list or dict as through
+    a local one. Read back anywhere else (another function, ``setup(k)`` filling a
+    configuration ``rhs`` reads) or from an earlier call (a memo: ``if k not in CACHE``
+    first), it had no derivative: a zero gradient, silently, before. A record of values that
+    depend on no input stays allowed."""
+    if parsed.filename.startswith("<srcgrad"):
+        return  # generated code (a second derivative): the user's function was checked
+    statements = list(_in_order(fn.body))
+    for k, a in enumerate(statements):
+        if not (isinstance(a, gast.Assign) or is_append(a)):
+            continue  # (an `if`'s test, a check)
         op, name = ops[id(a)], target_of(a)
         if op.kind not in ("store", "append") or not isinstance(kept := outside(name), (list, dict)):
             continue
         varied = [o for o in op.operands if o != name and o in activity.varied]
         if not varied:
             continue
+        reads = [j for j, b in enumerate(statements) if b is not a and _reads(b, name, ops)]
+        if reads and min(reads) > k:
+            continue  # stored, then read here in the same call (`LOG.append(v); LOG[-1] * 2`)
         value = parsed.as_written(varied[-1])
         raise DerivativeKeptAsideError(
             f"keeping `{value}`, which depends on a differentiated input, in `{name}`, a {type(kept).__name__} "
@@ -379,3 +390,29 @@ def refuse_derivatives_kept_aside(fn: gast.FunctionDef, ops: dict, activity: Act
             "compute the value where it is used (pass it as an argument or return it); to keep a record, "
             "store `srcgrad.stop_gradient(v)`, which says it is kept without its derivative",
         )
+
+
+def _in_order(body: list):
+    """The core's assignments, and the tests and iterables of its ``if``s and loops, in the
+    order they first run."""
+    for s in body:
+        if isinstance(s, (gast.If, gast.While)):
+            yield s.test
+        elif isinstance(s, gast.For):
+            yield s.iter
+        if isinstance(s, (gast.If, gast.While, gast.For)):
+            yield from _in_order(s.body)
+            yield from _in_order(s.orelse)
+        else:
+            yield s
+
+
+def _reads(node, name: str, ops: dict) -> bool:
+    """Whether ``node`` (an assignment, a test) reads ``name``, other than as the list or dict
+    an assignment stores into."""
+    op = ops.get(id(node))
+    if op is not None and op.kind == "store" and target_of(node) == name:
+        return any(isinstance(n, gast.Name) and n.id == name for n in tp.walk(node.value))
+    if op is not None and op.kind == "append" and target_of(node) == name:
+        return any(isinstance(n, gast.Name) and n.id == name for n in tp.walk(node.value.args[0]))
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load) for n in tp.walk(node))
