@@ -40,6 +40,7 @@ Each rewrite leaves every value bit for bit the same.
 from __future__ import annotations
 
 import itertools
+import math
 
 import gast
 import numpy as np
@@ -531,6 +532,8 @@ class _Fold(gast.NodeTransformer):
             factor = _number(node.args[1])
             if (factor is not None and factor != 0) or (len(node.args) == 3 and _number(node.args[2]) is False):
                 return node.args[0]
+            if _scaled_by_numbers(node.args[0], node.args[1]):
+                return node.args[0]  # `g / 4.0`: 0 where g is 0, never NaN but where g is
         return node
 
 
@@ -1028,6 +1031,28 @@ def _is_spread_constant(value) -> bool:
         and isinstance(value.args[1], gast.Name)
         and all(isinstance(a, gast.Constant) and (a.value is None or a.value is False) for a in value.args[2:])
     )
+
+
+def _scaled_by_numbers(product, factor) -> bool:
+    """Whether ``product`` is ``factor`` (a name) times or divided by numbers other than 0,
+    negated or not: a rule's partial folded to a constant (``x / 4.0``'s ``g / 4.0``)."""
+    if not isinstance(factor, gast.Name):
+        return False
+    if isinstance(product, gast.Name):
+        return product.id == factor.id
+    if isinstance(product, gast.UnaryOp) and isinstance(product.op, (gast.USub, gast.UAdd)):
+        return _scaled_by_numbers(product.operand, factor)
+    if isinstance(product, gast.BinOp) and isinstance(product.op, (gast.Mult, gast.Div)):
+        left, right = _number(product.left), _number(product.right)
+        if _finite_nonzero(right):
+            return _scaled_by_numbers(product.left, factor)
+        if isinstance(product.op, gast.Mult) and _finite_nonzero(left):
+            return _scaled_by_numbers(product.right, factor)
+    return False
+
+
+def _finite_nonzero(number) -> bool:
+    return number is not None and not isinstance(number, bool) and number != 0 and math.isfinite(number)
 
 
 def _is_strong_zero(node) -> bool:
