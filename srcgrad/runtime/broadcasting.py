@@ -326,10 +326,14 @@ def aux_of(pair, name: str = "the function", where: str | None = None):
 def only_shape(x):
     """What generated code keeps of an array it reads only for its shape (and dtype) from
     here on: a read-only view of one element, broadcast to that shape, so the array's
-    memory can go. Anything but a NumPy array is kept as it is."""
-    if type(x) is not np.ndarray or x.ndim == 0:
+    memory can go. Anything but a NumPy array is kept as it is, and so is a small array
+    (the view costs microseconds to make, more than its memory is worth: an RNN's tape)."""
+    if type(x) is not np.ndarray or x.size < _WORTH_RELEASING:
         return x
     return np.broadcast_to(np.empty((), x.dtype), x.shape)
+
+
+_WORTH_RELEASING = 4096  # entries (32 KiB of float64)
 
 
 def require_vector_product(x1, x2, name: str = "the function", product: str = "matmul") -> None:
