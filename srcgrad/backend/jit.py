@@ -45,7 +45,7 @@ from ..runtime import (
     sharing,
 )
 from .emit import plain_parameters
-from .kernels import elementwise_kernels, strong_zero_call
+from .kernels import elementwise_kernels, kernel_calls_only, strong_zero_call
 
 # The first call's check: Numba's libm (and ``vector_math``'s) and NumPy's SIMD loops may
 # differ in the last bits, and a long sum be added in another order; where terms cancel
@@ -287,6 +287,7 @@ def compile_function(fn: types.FunctionType, array_stacks: bool = False):
         _reversed_cursors(definition)
         CountDown(fn.__name__).visit(tree)
         _keywords_positional(definition)
+        _strong_zeros_where(definition)
         if array_stacks and not ArrayStacks(definition).run():
             _compiled[fn, True] = compile_function(fn)
             return _compiled[fn, True]
@@ -355,6 +356,20 @@ def _next_of(node, cursors) -> bool:
         and node.value.func.id == "next" and len(node.value.args) == 1
         and isinstance(node.value.args[0], ast.Name) and node.value.args[0].id in cursors
     )
+
+
+def _strong_zeros_where(definition: ast.FunctionDef) -> None:
+    """``sg.strong_zero(p, f, where)`` -> ``sg.strong_zero_where(p, f, where)``: Numba's ufuncs
+    (the jit runtime's two forms) take a fixed number of arguments and no keywords."""
+    for node in ast.walk(definition):
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "strong_zero"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "sg"
+            and len(node.args) + len(node.keywords) == 3
+        ):
+            node.func.attr = "strong_zero_where"
+            node.args += [k.value for k in node.keywords]
+            node.keywords = []
 
 
 def _keywords_positional(definition: ast.FunctionDef) -> None:
@@ -755,7 +770,9 @@ def fuse_elementwise(definition: ast.FunctionDef) -> None:
             ]
             nested = any(not isinstance(later, (ast.Assign, ast.Return, ast.Expr)) for later, _ in uses)
             cheap = not any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
-            if not uses or nested or (len(uses) > 1 and not cheap):
+            # sin, cos and log read twice in one statement: its kernel computes them once
+            kernel_calls = len({id(later) for later, _ in uses}) == 1 and kernel_calls_only(stmt.value)
+            if not uses or nested or (len(uses) > 1 and not cheap and not kernel_calls):
                 continue
             for later, name in uses:
                 _substitute(later, name, stmt.value)
@@ -1099,28 +1116,33 @@ def jit_runtime() -> types.ModuleType:
 
         return scalar
 
-    strong_zero = helper(elementwise.strong_zero)
+    # strong_zero as a ufunc of Numba's: a call of it inside an array expression is fused
+    # into that expression's one loop (an overload would stop the fusion and compile its own
+    # array form, np.where's broadcasting: seconds), and kernels call it on elements
+    def zero_of(value):
+        return 0.0
 
-    @overload(strong_zero)
-    def _strong_zero(product, factor, where=True):
-        if isinstance(product, nt.Float) and number(factor):
-            def scalar(product, factor, where=True):
-                if product != product and factor == 0 and where:
-                    return 0.0
-                return product
+    @overload(zero_of)
+    def _zero_of(value):
+        # 0 of value's own type: a float32 product stays float32
+        if isinstance(value, (nt.Float, nt.Complex)):
+            zero = as_dtype(value).type(0)
+            return lambda value: zero
+        return lambda value: value
 
-            return scalar
-        if isinstance(product, nt.Array) and isinstance(product.dtype, nt.Float) and (
-            number(factor) or isinstance(factor, nt.Array)
-        ):
-            def array(product, factor, where=True):
-                if not np.isnan(product.sum()):
-                    return product
-                replace = np.isnan(product) & (factor == 0) & where
-                return np.where(replace, np.zeros_like(product), product)  # (float32 stays float32)
+    def strong_zero(product, factor):
+        return zero_of(product) if product != product and factor == 0 else product
 
-            return array
-        return None
+    def strong_zero_where(product, factor, where):
+        return zero_of(product) if product != product and factor == 0 and where else product
+
+    module.strong_zero = numba.vectorize(strong_zero)
+    module.strong_zero_where = numba.vectorize(strong_zero_where)
+    # float32's loops first, compiled now (about 0.4 s): a ufunc takes the first loop its
+    # arguments cast to safely, and a float64 loop compiled before would take float32 ones
+    # too (a float64 result); other types' loops are compiled when first called
+    module.strong_zero.add("float32(float32, float32)")
+    module.strong_zero_where.add("float32(float32, float32, boolean)")
 
     cast_cotangent = helper(creation.cast_cotangent)
 

@@ -62,6 +62,12 @@ def strong_zero_call(node) -> bool:
     )
 
 
+def kernel_calls_only(node) -> bool:
+    """Whether every call in ``node`` is one a kernel computes with ``vector_math`` (``sin``,
+    ``cos``, ``log``): the same call twice shares its work there (one reduction)."""
+    return all(_fast_call(n) for n in ast.walk(node) if isinstance(n, ast.Call))
+
+
 def _fast_call(node) -> bool:
     return _np_call(node) in vector_math.FAST
 
@@ -132,6 +138,7 @@ def loop({params}):
         for _sg_i in range(_sg_flat.size):
 {elements}
 {fast_calls}
+{zeros}
             _sg_value = {fast_expression}
             _sg_sentinels = {sentinels}
             _sg_value = _sg_sentinels if _sg_sentinels != _sg_sentinels else _sg_value  # NaN: not exact
@@ -154,6 +161,7 @@ _EXACT = """\
 _EXACT_LOOP = """\
         for _sg_i in range(_sg_flat.size):
 {elements}
+{zeros}
             _sg_flat[_sg_i] = {expression}
         return _sg_out
 """
@@ -178,8 +186,11 @@ def _kernel(value, names: list[str], label: str):
             first = arrays[0]
             calls: list[str] = []  # the loop's element of each array is _sg_e_<name>
             element = _Powers().visit(_Renamed({a: f"_sg_e_{a}" for a in arrays}).visit(_copy(value)))
-            exact_element = ast.unparse(element)
+            exact_zeros: list[str] = []
+            exact_element = ast.unparse(_StrongZeros(exact_zeros, "_sg_x").visit(_copy(element)))
             element = _FastCalls(calls).visit(element)
+            zeros: list[str] = []
+            element = _StrongZeros(zeros, "_sg_z").visit(element)
             elements = "\n".join(f"            _sg_e_{a} = _sg_v_{a}[_sg_i]" for a in arrays)
             views = [("_sg_flat", "_sg_out")] + [(f"_sg_v_{a}", a) for a in arrays]
             loop_text = _LOOP.format(
@@ -187,9 +198,12 @@ def _kernel(value, names: list[str], label: str):
                 same_shapes=" and ".join(f"{a}.shape == {first}.shape" for a in arrays[1:]) or "True",
                 flat_views="\n".join(f"        {v} = {a}" if vectors else f"        {v} = {a}.reshape(-1)" for v, a in views),
                 fast_calls="\n".join(f"            {line}" for line in _fast_lines(calls)),
+                zeros="\n".join(f"            {line}" for line in zeros),
                 fast_expression=ast.unparse(element),
                 sentinels=" + ".join(f"_sg_f{k}" for k in range(len(calls))),
-                libm=(_EXACT_LOOP.format(elements=elements, expression=exact_element) if len(arrays) == 1
+                libm=(_EXACT_LOOP.format(
+                    elements=elements, zeros="\n".join(f"            {line}" for line in exact_zeros),
+                    expression=exact_element) if len(arrays) == 1
                       else _EXACT.format(params=params)),
             )
             scope = dict(namespace)
@@ -256,6 +270,24 @@ class _Powers(ast.NodeTransformer):
             k >>= 1
             square = ast.BinOp(square, ast.Mult(), square) if k else square
         return product
+
+
+class _StrongZeros(ast.NodeTransformer):
+    """``sg.strong_zero(p, f)`` -> ``_sg_z0``, with the statements that compute it noted
+    (``_sg_z0 = p``, then 0 where it is NaN and ``f`` is 0): the loop's own lines, not a
+    call of the runtime's ufunc, whose scalar form is one more function to compile."""
+
+    def __init__(self, lines: list, prefix: str):
+        self.lines, self.prefix = lines, prefix
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not strong_zero_call(node):
+            return node
+        name = f"{self.prefix}{len(self.lines) // 2}"
+        product, factor = (ast.unparse(a) for a in node.args)
+        self.lines += [f"{name} = {product}", f"{name} = {name} if {name} == {name} or {factor} != 0 else 0.0"]
+        return ast.Name(name, ast.Load())
 
 
 class _FastCalls(ast.NodeTransformer):
