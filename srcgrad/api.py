@@ -26,8 +26,8 @@ from .backend import emit
 from .backend.jit import jit  # noqa: F401  (srcgrad.jit: the optional compiled backend)
 from .core import pytree
 from .core.numpy_facts import IN_PLACE_UNLESS_COPIED, record_clash
-from .driver import pipeline
-from .driver.assumptions import ALWAYS, NEVER
+from .driver import assumptions, pipeline
+from .driver.assumptions import NEVER
 from .driver.dynamic import is_literal, rule_wrapper
 from .driver.mode import check_mode, choose, picks_forward
 from .driver.passes import Passes
@@ -643,8 +643,7 @@ def {name}({params}):
         {arrays}
     ):
         try:
-            if _sg_holds is not _sg_always and not _sg_holds():
-                _sg_renew()
+{holds}
             return _sg_general_variant({params})
         except _sg_size_one:  # (the dispatch makes code for it)
             pass
@@ -653,6 +652,18 @@ def {name}({params}):
             raise
     return _sg_dispatch({params})
 """
+
+
+# the entry's test that what its code assumes still stands (``assumptions.check_terms``)
+_ENTRY_HOLDS = """\
+            try:
+                stands = (
+                    {terms}
+                )
+            except KeyError:  # a name deleted since
+                stands = False
+            if not stands:
+                _sg_renew()"""
 
 
 def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | None:
@@ -669,26 +680,35 @@ def _array_entry(func, name: str, names, dispatch, build, note) -> Callable | No
     if params is None or not name.isidentifier():
         return None
     namespace = {
-        "_sg_always": ALWAYS, "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64),
-        "_sg_floats": _FLOAT_DTYPES, "_sg_dispatch": dispatch, "_sg_note": note,
-        "_sg_size_one": SizeOneProductError,
+        "_sg_ndarray": np.ndarray, "_sg_float64": np.dtype(np.float64), "_sg_floats": _FLOAT_DTYPES,
+        "_sg_dispatch": dispatch, "_sg_note": note, "_sg_size_one": SizeOneProductError,
     }
+    qualname = getattr(func, "__qualname__", name)
+
+    def made_entry(holds: str):
+        text = _ENTRY.format(
+            name=name,
+            params=", ".join(params),
+            arrays="\n        and ".join(
+                f"{n}.__class__ is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
+                for n in names
+            ),
+            holds=holds,
+        )
+        filename = emit.pseudo_filename(qualname, "gradient entry", text)
+        return emit.compile_source(emit.Printed(text), filename, namespace)[name]
 
     def renew():  # before the first call, and when a name the code was made from is rebound
         made = build()
-        namespace["_sg_general_variant"], namespace["_sg_holds"] = made.function, made.assumptions.hold
+        terms, values = assumptions.check_terms(list(made.assumptions.bindings.values()), "_sg_h_")
+        namespace.update(values)
+        namespace["_sg_general_variant"] = made.function
+        # the tests of what the code assumes, written into the entry (no call of a check)
+        entry.__code__ = made_entry(_ENTRY_HOLDS.format(terms="\n                    and ".join(terms)) if terms else "").__code__
 
-    namespace["_sg_holds"], namespace["_sg_renew"] = NEVER, renew
-    text = _ENTRY.format(
-        name=name,
-        params=", ".join(params),
-        arrays="\n        and ".join(
-            f"{n}.__class__ is _sg_ndarray and ({n}.dtype is _sg_float64 or {n}.dtype in _sg_floats)"
-            for n in names
-        ),
-    )
-    filename = emit.pseudo_filename(getattr(func, "__qualname__", name), "gradient entry", text)
-    return emit.compile_source(emit.Printed(text), filename, namespace)[name]
+    namespace["_sg_renew"] = renew
+    entry = made_entry("            _sg_renew()")  # (nothing made yet)
+    return entry
 
 
 def _latest_source(built: list, compiled, func, names, columns: bool) -> str:

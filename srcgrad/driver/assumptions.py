@@ -110,27 +110,36 @@ def _cell_contents(cell):
         return ABSENT
 
 
+def check_terms(bindings: list, prefix: str = "_") -> tuple[list[str], dict]:
+    """The tests of ``bindings`` (``scope[name] is value`` and the like) as expressions, and
+    the values their names (starting with ``prefix``) stand for. A dict read raises KeyError
+    where the name was deleted since: the code evaluating them catches it (False)."""
+    terms: list[str] = []
+    values = {f"{prefix}absent": ABSENT, f"{prefix}cell_contents": _cell_contents}
+    for k, (scope, name, value) in enumerate(bindings):
+        values[f"{prefix}s{k}"] = scope
+        if name is None:
+            read = f"{prefix}cell_contents({prefix}s{k})"
+        elif name.startswith("."):  # an attribute of a function: its code, its defaults
+            read = f"{prefix}s{k}{name}"
+        else:
+            read = f"{prefix}s{k}[{name!r}]"
+        if isinstance(value, Data):
+            values[f"{prefix}d{k}"] = value
+            terms.append(f"({read} is {prefix}d{k}.seen or {prefix}d{k}.same_kind())")
+        elif value is ABSENT and name is not None:
+            terms.append(f"{name!r} not in {prefix}s{k}")
+        else:
+            values[f"{prefix}v{k}"] = value
+            terms.append(f"{read} is {prefix}v{k}")
+    return terms, values
+
+
 def _compiled_check(bindings: list):
-    """One function testing every binding (``scope[name] is value``), without a loop."""
+    """One function testing every binding (``check_terms``), without a loop."""
     if not bindings:
         return ALWAYS
-    terms, defaults = [], {"_absent": ABSENT, "_cell_contents": _cell_contents}
-    for k, (scope, name, value) in enumerate(bindings):
-        defaults[f"_s{k}"] = scope
-        if name is None:
-            read = f"_cell_contents(_s{k})"
-        elif name.startswith("."):  # an attribute of a function: its code, its defaults
-            read = f"_s{k}{name}"
-        else:
-            read = f"_s{k}[{name!r}]"
-        if isinstance(value, Data):
-            defaults[f"_d{k}"] = value
-            terms.append(f"({read} is _d{k}.seen or _d{k}.same_kind())")
-        elif value is ABSENT and name is not None:
-            terms.append(f"{name!r} not in _s{k}")
-        else:
-            defaults[f"_v{k}"] = value
-            terms.append(f"{read} is _v{k}")
+    terms, defaults = check_terms(bindings)
     params = ", ".join(f"{n}={n}" for n in defaults)
     text = (
         f"def hold({params}):\n    try:\n        return (\n            "

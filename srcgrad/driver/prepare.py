@@ -614,6 +614,10 @@ def _arguments_written(func) -> tuple[frozenset, dict]:
     return stored, updated
 
 
+def _bound_in(fn) -> set[str]:
+    return {n.id for n in tp.walk(fn) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+
+
 def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict[str, str], fn=None) -> None:
     """Note, for the cache, what the function's free names and the attributes it reads of the
     user's modules are bound to now, and where the methods it calls of the user's objects and
@@ -621,8 +625,9 @@ def _note_bindings(func, parsed: ParsedFunction, env: Environment, written: dict
     the front end made, which holds what it moved out of the user's tree, a loop's `else:`)."""
     if parsed.filename.startswith("<srcgrad"):
         return  # generated code: its namespace is its own, made with it
-    trees = [parsed.node] if fn is None else [parsed.node, fn]
-    free = set().union(*map(tp.names_in, trees)) - env.local_names
+    free = tp.names_in(parsed.node) - env.local_names
+    if fn is not None:  # what the core reads and never binds (its temporaries are its own locals)
+        free |= tp.names_in(fn) - env.local_names - _bound_in(fn)
     assumptions.note_names(func, sorted(written.get(n, n) for n in free if n in written or n not in env.made))
     for node in tp.walk(parsed.node):
         if isinstance(node, gast.Attribute) and isinstance(node.value, (gast.Name, gast.Attribute)):
