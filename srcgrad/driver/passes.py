@@ -10,11 +10,13 @@ would be derivatives at different samples: a wrong derivative, silently.
 it back before each later one, so each pass draws what one call draws, and the states
 are left as one call leaves them:
 - a NumPy ``Generator``, ``RandomState`` or bit generator, or a ``random.Random``, among
-  the arguments' pytree leaves or the attributes of an object among them (a model's
-  ``self.rng``, a bound method's ``self``);
-- those the transformed code reads from a module or a closure (its ``Assumptions``
-  note every such name, the callees' too), and those the function's own code reads
-  from its globals (generated code holds there the module data it reads);
+  the arguments, or held by them: in a pytree, in an object's attributes, its class's, and
+  theirs, a few levels down (a model's ``self.rng``, a simulator's ``self.noise.rng``, a
+  bound method's ``self``);
+- those the transformed code reads from a module or a closure, or held by what it reads
+  there (its ``Assumptions`` note every such name, the callees' too), and those the
+  function's own code reads from its globals (generated code holds there the module data
+  it reads);
 - ``np.random``'s global state and the ``random`` module's.
 What cannot be put back is refused before the second pass (``StatefulArgumentError``): an
 iterator among the arguments or the names the code reads (``next(batches)``). Not before
@@ -25,6 +27,7 @@ with the iterator (an endless one listed, a loop that stops early) names it bett
 from __future__ import annotations
 
 import random
+import types
 from collections.abc import Iterator
 
 import numpy as np
@@ -57,21 +60,17 @@ class Passes:
         sources: dict = {}  # id -> a random state, each once
         self._iterator = None  # what the second pass is refused for: an iterator, as the message says it
         for name, value in _named_leaves(func, arguments):
-            if isinstance(value, RANDOM_STATES):
-                sources[id(value)] = value
-            elif isinstance(value, Iterator):
+            if isinstance(value, Iterator) and not isinstance(value, RANDOM_STATES):
                 self._iterator = self._iterator or f"its argument {name!r} is an iterator ({type(value).__name__})"
-            elif not isinstance(value, (np.ndarray, np.generic, float, int, complex, bool)):
-                for attribute in getattr(value, "__dict__", {}).values():  # a model's self.rng
-                    if isinstance(attribute, RANDOM_STATES):
-                        sources[id(attribute)] = attribute
+        for value in _arguments_and_owner(func, arguments):
+            _random_states_within(value, sources)  # a model's self.rng, self.sampler.rng
         read = [(name, _current(scope, name)) for made in assumed for scope, name, _ in list(made.bindings.values())]
         for name, value in _names_read(func) + read:
-            if isinstance(value, RANDOM_STATES):
-                sources[id(value)] = value
-            elif isinstance(value, Iterator):
+            if isinstance(value, Iterator) and not isinstance(value, RANDOM_STATES):
                 what = f"{name!r}" if name else "a closure variable"
                 self._iterator = self._iterator or f"it reads {what}, an iterator ({type(value).__name__})"
+            else:
+                _random_states_within(value, sources)
         self._saved = [_state(s) for s in sources.values()]
         self._saved += [(np.random.set_state, np.random.get_state()), (random.setstate, random.getstate())]
         self._passes = 0  # made so far
@@ -87,11 +86,58 @@ class Passes:
         self._passes += 1
 
 
+_PLAIN = (np.ndarray, np.generic, float, int, complex, bool, str, bytes, type(None), type, types.ModuleType,
+          types.FunctionType, types.BuiltinFunctionType)
+
+
+def _random_states_within(value, sources: dict, depth: int = 4) -> None:
+    """Add to ``sources`` (by id) the random states ``value`` is or holds: in its attributes,
+    and theirs, and in the lists, tuples and dicts among them, ``depth`` levels down (a
+    model's ``self.rng``, a simulator's ``self.noise.rng``, a bound method's object)."""
+    seen: set[int] = set()
+    todo = [(value, depth)]
+    while todo and len(seen) < 10_000:
+        v, left = todo.pop()
+        if id(v) in seen or isinstance(v, _PLAIN):
+            continue
+        seen.add(id(v))
+        if isinstance(v, RANDOM_STATES):
+            sources[id(v)] = v
+            continue
+        if left == 0:
+            continue
+        if isinstance(v, (list, tuple, set, frozenset)):
+            todo += [(item, left - 1) for item in v]
+        elif isinstance(v, dict):
+            todo += [(item, left - 1) for item in v.values()]
+        elif isinstance(v, types.MethodType):
+            todo.append((v.__self__, left))
+        else:
+            attributes = getattr(v, "__dict__", None)
+            if isinstance(attributes, dict):
+                todo += [(item, left - 1) for item in attributes.values()]
+            slots = getattr(type(v), "__slots__", ())
+            for slot in (slots,) if isinstance(slots, str) else slots:
+                todo.append((getattr(v, slot, None), left - 1))
+            if type(v).__module__ != "builtins":  # a class attribute: Model.rng, read as self.rng
+                todo += [(item, left - 1) for item in vars(type(v)).values()]
+
+
+def _owner(func) -> list:
+    """The object a bound method is called on (``hessian(model.loss)``: srcgrad's wrapper
+    of it calls it), as a list of it or none."""
+    owner = getattr(getattr(func, "__srcgrad_primal__", func), "__self__", None)
+    return [] if owner is None or isinstance(owner, type) else [owner]
+
+
+def _arguments_and_owner(func, arguments: dict) -> list:
+    return list(arguments.values()) + _owner(func)
+
+
 def _named_leaves(func, arguments: dict):
     """``(parameter, leaf)`` for each leaf of the arguments, and the object a bound method
-    is called on (``hessian(model.loss)``: srcgrad's wrapper of it calls it)."""
-    owner = getattr(getattr(func, "__srcgrad_primal__", func), "__self__", None)
-    if owner is not None and not isinstance(owner, type):
+    is called on."""
+    for owner in _owner(func):
         yield "self", owner
     for name, a in arguments.items():
         for leaf in pytree.leaves(a):
