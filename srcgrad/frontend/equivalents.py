@@ -25,7 +25,9 @@
 
 - ``np.gradient(f, h0, h1, axis=axes)``, a spacing for each axis, is the tuple of
   ``np.gradient(f, h0, axis=a0)``, ``np.gradient(f, h1, axis=a1)``, ... (all axes, in order,
-  where there is no ``axis``);
+  where there is no ``axis``); ``np.gradient(f, x)`` of a spacing that is not a number
+  written in the call is ``sg.gradient_by_coordinates(f, x)``, the differences on a
+  non-uniform grid written out where ``x`` is coordinates (differentiated like user code);
 
 - ``np.r_[a, b, 1.0]`` is ``np.concatenate([np.atleast_1d(a), ...], axis=0)`` and
   ``np.c_[a, b]`` ``np.concatenate([np.reshape(a, sg.column_shape(a)), ...], axis=-1)``
@@ -79,6 +81,13 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return _covariance_of_two(node, callee, anf)
     if callee is np.gradient and len(node.args) > 2:
         return _gradient_per_axis(node, anf)
+    if callee is np.gradient and len(node.args) == 2 and _coordinates_possible(node.args[1]):
+        if any(k.arg not in ("axis", "edge_order") for k in node.keywords):
+            return None
+        where = gast.keyword(arg="at", value=tp.const(str(anf.lower.parsed.location(node))))
+        call = gast.Call(func=tp.expr("sg.gradient_by_coordinates", sg=_runtime(anf)), args=node.args, keywords=node.keywords + [where])
+        p, op = anf.operation(gast.copy_location(call, node))
+        return p, mark_written(op, gast.unparse(node.func).strip())
     ufunc = getattr(callee, "__self__", None)
     if not isinstance(ufunc, np.ufunc) or type(callee).__name__ != "builtin_function_or_method":
         return None
@@ -226,11 +235,26 @@ def _gradient_per_axis(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
     pre, (f, *spacings) = anf.atomize_all([f, *spacings])
     order = [gast.keyword(arg="edge_order", value=given["edge_order"])] if "edge_order" in given else []
     parts = [
-        gast.Call(func=tp.clone(node.func), args=[f, h], keywords=[gast.keyword(arg="axis", value=tp.const(a))] + order)
+        gast.Call(
+            func=tp.expr("sg.gradient_by_coordinates", sg=_runtime(anf)) if _coordinates_possible(h) else tp.clone(node.func),
+            args=[f, h], keywords=[gast.keyword(arg="axis", value=tp.const(a))] + order
+            + ([gast.keyword(arg="at", value=tp.const(str(anf.lower.parsed.location(node))))] if _coordinates_possible(h) else []),
+        )
         for h, a in zip(spacings, axes, strict=True)
     ]
     p, op = anf.operation(gast.copy_location(gast.Tuple(elts=parts, ctx=gast.Load()), node))
     return pre + p, mark_written(op, gast.unparse(node.func).strip())
+
+
+def _coordinates_possible(spacing) -> bool:
+    """Whether np.gradient's ``spacing`` may be coordinates (an array): anything but a
+    number written in the call or ``float(...)`` (``sg.gradient_by_coordinates`` tells when
+    it runs, and calls np.gradient with ``float(spacing)`` for a number)."""
+    if isinstance(spacing, gast.UnaryOp) and isinstance(spacing.op, (gast.USub, gast.UAdd)):
+        spacing = spacing.operand
+    if isinstance(spacing, gast.Call) and isinstance(spacing.func, gast.Name) and spacing.func.id == "float":
+        return False
+    return not (isinstance(spacing, gast.Constant) and isinstance(spacing.value, (int, float)))
 
 
 _COVARIANCE_PARAMETERS = {

@@ -55,7 +55,15 @@ from .broadcasting import (
     where_count,
     zeros_like,
 )
-from .closures import Closure, along_axis, axis_index, carries_derivative, closure, vectorized
+from .closures import (
+    Closure,
+    along_axis,
+    axis_index,
+    carries_derivative,
+    closure,
+    gradient_by_coordinates,
+    vectorized,
+)
 from .containers import (
     add,
     dense,
@@ -409,7 +417,7 @@ from .statistics import (
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
-    "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unless_repeated", "unreduce", "users_rule_shaped", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "carries_derivative", "closure", "vectorized", "add", "dense", "dict_cotangent", "dict_tangent", "field_index", "flat_tangent", "part", "plus", "aux_of", "ones_seed",
+    "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unless_repeated", "unreduce", "users_rule_shaped", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "gradient_by_coordinates", "carries_derivative", "closure", "vectorized", "add", "dense", "dict_cotangent", "dict_tangent", "field_index", "flat_tangent", "part", "plus", "aux_of", "ones_seed",
     "plus_left", "plus_right", "plus_tangent", "read_module_data", "restructure",
     "record", "record_cotangent", "record_tangent", "spliced", "spliced_cotangents", "spliced_tangent", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "refuse_dict_merge", "replaced", "replaced_cotangents", "replaced_tangent", "require_class", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "abs_adjoint", "angle_adjoint", "conj_adjoint", "imag_adjoint", "real_adjoint", "real_where_real", "unbroadcast_real", "bessel_i1", "dist_tangent", "point_difference", "exponent_tangent", "logaddexp_share", "real_inputs", "real_only", "linalg_cholesky_adjoint", "linalg_cholesky_tangent", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "strong_zero", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "changed_in_place", "apart", "add_at", "add_at_tangent", "added_at", "real_elements",
     "copy", "own", "diagonal_positions", "field", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "refuse_repeated", "split_tangent", "lstsq_adjoints", "lstsq_tangent",
