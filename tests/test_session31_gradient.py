@@ -50,3 +50,39 @@ def test_f_of_several_axes_needs_one_axis():
 
     with pytest.raises(NoDerivativeRuleError, match="several axes"):
         srcgrad.grad(f)(np.ones((3, 3)))
+
+
+# ------------------------------------------------ np.var and np.std with where=
+
+M = np.random.default_rng(3).normal(size=(3, 5))
+KEEP = np.abs(M) > 0.3
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: np.var(a, where=KEEP),
+    lambda a: np.std(a, axis=1, where=KEEP),
+    lambda a: np.var(a, 1, ddof=1, keepdims=True, where=KEEP),
+    lambda a: a.std(axis=-1, ddof=1, where=KEEP),
+    lambda a: np.std(a, where=a > -0.5),
+], ids=["var", "std-axis", "var-ddof-keepdims", "method", "mask-of-a"])
+def test_var_and_std_with_where(call):
+    def f(a):
+        return np.sum(np.sin(call(a)))
+
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(srcgrad.grad(f)(M) * 0 + f(M), f(M))  # runs
+    srcgrad.check_grads(f, (M,), order=2)
+
+
+def test_var_with_where_ignores_what_it_leaves_out():
+    a = M.copy()
+    a[~KEEP] = np.nan  # left out: neither the value nor a derivative sees it
+
+    def f(a):
+        return np.var(a, axis=1, where=KEEP).sum()
+
+    g = srcgrad.grad(f)(a)
+    assert np.isfinite(f(a)) and np.all(g[~KEEP] == 0.0) and np.all(np.isfinite(g))
+    n = KEEP.sum(axis=1, keepdims=True)
+    mean = np.nanmean(a, axis=1, keepdims=True)
+    np.testing.assert_allclose(g[KEEP], (2.0 * (a - mean) / n)[KEEP], rtol=1e-12)

@@ -28,6 +28,8 @@
   where there is no ``axis``); ``np.gradient(f, x)`` of a spacing that is not a number
   written in the call is ``sg.gradient_by_coordinates(f, x)``, the differences on a
   non-uniform grid written out where ``x`` is coordinates (differentiated like user code);
+- ``np.var(a, axis, ddof=d, keepdims=k, where=w)`` and ``np.std`` are
+  ``sg.variance_where(a, axis, d, k, w, root)``, written out (``runtime.written_out``);
 
 - ``np.r_[a, b, 1.0]`` is ``np.concatenate([np.atleast_1d(a), ...], axis=0)`` and
   ``np.c_[a, b]`` ``np.concatenate([np.reshape(a, sg.column_shape(a)), ...], axis=-1)``
@@ -51,6 +53,7 @@ from .. import runtime
 from ..core import templates as tp
 from ..core.ir import mark_written
 from .desugar import log_with_base
+from .resolve import is_missing
 
 _REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
 _ACCUMULATIONS = {np.add: "cumsum", np.multiply: "cumprod"}
@@ -81,6 +84,11 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return _covariance_of_two(node, callee, anf)
     if callee is np.gradient and len(node.args) > 2:
         return _gradient_per_axis(node, anf)
+    if is_missing(callee) and _variance_method(node, anf):  # a.var(where=w): np.var(a, where=w)
+        callee = np.var if node.func.attr == "var" else np.std
+        node = gast.copy_location(gast.Call(func=node.func, args=[node.func.value, *node.args], keywords=node.keywords), node)
+    if callee in (np.var, np.std) and any(k.arg == "where" for k in node.keywords):
+        return _variance_where(node, callee, anf)
     if callee is np.gradient and len(node.args) == 2 and _coordinates_possible(node.args[1]):
         if any(k.arg not in ("axis", "edge_order") for k in node.keywords):
             return None
@@ -244,6 +252,42 @@ def _gradient_per_axis(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
     ]
     p, op = anf.operation(gast.copy_location(gast.Tuple(elts=parts, ctx=gast.Load()), node))
     return pre + p, mark_written(op, gast.unparse(node.func).strip())
+
+
+_VARIANCE_PARAMETERS = ("a", "axis", "dtype", "out", "ddof", "keepdims")
+
+
+def _variance_method(node: gast.Call, anf) -> bool:
+    """``v.var(..., where=w)`` or ``v.std(...)`` of a value (not a module's function): an
+    array's method, as srcgrad reads ``v.var()`` wherever it is written (``numpy_facts``)."""
+    func = node.func
+    return (
+        isinstance(func, gast.Attribute) and func.attr in ("var", "std") and any(k.arg == "where" for k in node.keywords)
+        and is_missing(anf.env.static_value(func.value))
+    )
+
+
+def _variance_where(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | None:
+    """``np.var(a, axis, ddof=d, keepdims=k, where=w)`` (or ``np.std``) as
+    ``sg.variance_where(a, axis, d, k, w, root)``, written out there; None where the call
+    gives ``dtype``, ``out``, ``mean`` or ``correction`` (no rule: refused as it is)."""
+    if len(node.args) > len(_VARIANCE_PARAMETERS):
+        return None
+    given = dict(zip(_VARIANCE_PARAMETERS, node.args))
+    for k in node.keywords:
+        if k.arg in given:
+            return None  # given twice: NumPy's TypeError, from the call as it is
+        given[k.arg] = k.value
+    if not given.keys() <= {"a", "axis", "ddof", "keepdims", "where"} or "a" not in given:
+        return None
+    names = ["a", "axis", "ddof", "keepdims", "where"]
+    defaults = {"axis": tp.const(None), "ddof": tp.const(0), "keepdims": tp.const(False)}
+    call = gast.Call(
+        func=tp.expr("sg.variance_where", sg=_runtime(anf)),
+        args=[given.get(n, defaults.get(n)) for n in names] + [tp.const(callee is np.std)], keywords=[],
+    )
+    p, op = anf.operation(gast.copy_location(call, node))
+    return p, mark_written(op, gast.unparse(node.func).strip())
 
 
 def _coordinates_possible(spacing) -> bool:

@@ -18,6 +18,8 @@ lives in says to readers which family it serves:
 - ``sharing``: run-time checks of memory shared between names (``is_view``,
   ``shares_memory``, ``is_array``, ``unsupported_sharing``), and the replica of a
   tape's memory a pullback restores into (``replica``);
+- ``written_out``: NumPy calls written out in operations srcgrad has rules for, which
+  the front end calls in their place (``gradient_by_coordinates``, ``variance_where``);
 - one module of helpers per rule family of ``srcgrad.rules``, named like it:
   ``shapes``, ``selection``, ``reductions``, ``products``, ``linalg``,
   ``statistics``, ``signal``, ``polynomials``, ``creation``, ``elementwise``.
@@ -61,7 +63,6 @@ from .closures import (
     axis_index,
     carries_derivative,
     closure,
-    gradient_by_coordinates,
     vectorized,
 )
 from .containers import (
@@ -414,10 +415,11 @@ from .statistics import (
     variables_as_rows,
     variables_as_rows_adjoint,
 )
+from .written_out import gradient_by_coordinates, variance_where
 
 __all__ = [  # module by module, as imported above
     "as_float_of", "expand_to", "full_tangent", "keep_reduced", "only_shape", "reduced_count", "require_vector_product", "scalar_seed",
-    "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unless_repeated", "unreduce", "users_rule_shaped", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "gradient_by_coordinates", "carries_derivative", "closure", "vectorized", "add", "dense", "dict_cotangent", "dict_tangent", "field_index", "flat_tangent", "part", "plus", "aux_of", "ones_seed",
+    "scalar_tangent", "shape_of", "spread_uniform", "unbroadcast", "uniform_seed", "unless_repeated", "unreduce", "users_rule_shaped", "where_count", "zeros_like", "Closure", "along_axis", "axis_index", "carries_derivative", "closure", "vectorized", "add", "dense", "dict_cotangent", "dict_tangent", "field_index", "flat_tangent", "part", "plus", "aux_of", "ones_seed",
     "plus_left", "plus_right", "plus_tangent", "read_module_data", "restructure",
     "record", "record_cotangent", "record_tangent", "spliced", "spliced_cotangents", "spliced_tangent", "spread", "times", "times_adjoints", "times_tangent", "unchanged_in_place", "refuse_dict_merge", "replaced", "replaced_cotangents", "replaced_tangent", "require_class", "sequence_tangent", "summed_tangent", "unsequence", "is_plain_dict", "users_get", "users_get_refused", "walked", "walked_cotangent", "walked_tangent", "walked_whole", "as_array", "cast_cotangent", "cast_tangent", "same_dtype_view", "linspace_adjoints", "log_of", "abs_tangent", "angle_tangent", "abs_adjoint", "angle_adjoint", "conj_adjoint", "imag_adjoint", "real_adjoint", "real_where_real", "unbroadcast_real", "bessel_i1", "dist_tangent", "point_difference", "exponent_tangent", "logaddexp_share", "real_inputs", "real_only", "linalg_cholesky_adjoint", "linalg_cholesky_tangent", "sign_ignoring_nan", "sinc_curvature", "sinc_slope", "strong_zero", "fourier_adjoint", "irfft_adjoint", "rfft_adjoint", "in_place_result", "in_place_tangent", "changed_in_place", "apart", "add_at", "add_at_tangent", "added_at", "real_elements",
     "copy", "own", "diagonal_positions", "field", "scatter", "scatter_add", "stored_tangent", "taken", "taken_at", "unindex", "without", "ABSENT", "item_or_absent", "put_back", "cond_gradient", "inverse_gaps", "refuse_repeated", "split_tangent", "lstsq_adjoints", "lstsq_tangent",
@@ -438,6 +440,7 @@ __all__ = [  # module by module, as imported above
     "interp_curvature", "interp_tangent",
     "trapezoid_weights", "trapezoid_weights_slope", "trapezoid_points_adjoint", "trapezoid_spacing_adjoint", "trapezoid_adjoints_tangent", "trapezoid_spacing_tangent", "cumulative_trapezoid_adjoint", "simpson_weights", "corrcoef_cov_cotangent", "corrcoef_tangent", "cov_adjoint", "variables_as_rows", "variables_as_rows_adjoint",
     "cov_tangent", "histogram_adjoint", "histogram_tangent", "histogram_weights_adjoint", "quantile_adjoints", "quantile_tangent",
+    "gradient_by_coordinates", "variance_where",
     "cho_cotangent", "cho_factor_adjoint", "cho_factor_tangent", "cho_tangent_factor",
     "cholesky_adjoint", "cholesky_tangent", "expm_frechet_adjoints", "expm_frechet_tangent",
     "flipped_trans", "frechet_block", "frechet_corner", "scipy_eigh_cotangents", "scipy_eigh_factors", "block_diag_adjoints", "block_diag_tangent", "lu_cotangent", "lu_factor_adjoint", "lu_factor_tangent", "lu_tangent_matrix", "toeplitz_adjoints", "toeplitz_tangent", "scipy_eigh_tangent", "in_factor_form", "lower_factor", "on_triangle", "one_matrix", "outer_columns",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 
 
 class Closure(dict):
@@ -118,55 +118,6 @@ def along_axis(func, axis, arr, *args, **kwargs):
     result = np.reshape(np.stack(out), np.shape(moved)[:-1] + np.shape(out[0]))
     start = np.ndim(result) - inner
     return np.moveaxis(result, list(range(start, start + inner)), list(range(axis, axis + inner)))
-
-
-def gradient_by_coordinates(f, spacing, axis=None, edge_order=1, at=None):
-    """``np.gradient(f, spacing, axis=axis, edge_order=edge_order)`` of one spacing, written
-    as the differences it is, so that srcgrad differentiates it like the user's code (the
-    front end calls this where the spacing is not a number written in the call). A number
-    is np.gradient's own call (its rule); coordinates, a 1-d array as long as the axis, give
-    NumPy's differences on a non-uniform grid, in every mode and order, the coordinates'
-    derivatives too. One axis: ``f`` 1-d, or ``axis`` one number (``at``: the user's call)."""
-    if np.ndim(spacing) == 0:
-        return np.gradient(f, float(spacing), axis=axis, edge_order=edge_order)
-    ndim = np.ndim(f)
-    if axis is None and ndim != 1 or not (axis is None or np.ndim(axis) == 0):
-        raise NoDerivativeRuleError(
-            "np.gradient with coordinates along several axes", Location.parse(at),
-            "give one axis (`np.gradient(f, x, axis=0)`), a call for each",
-        )
-    k = 0 if axis is None else axis_index(axis, ndim)
-    y = np.moveaxis(f, k, -1)
-    n = np.shape(y)[-1]
-    if np.ndim(spacing) != 1 or len(spacing) != n:
-        raise ValueError("when 1d, distances must match the length of the corresponding dimension")
-    if n < edge_order + 1:
-        raise ValueError("Shape of array too small to calculate a numerical gradient, at least (edge_order + 1) elements are required.")
-    h = np.diff(spacing)
-    left, right = h[:-1], h[1:]
-    inside = (
-        -right / (left * (left + right)) * y[..., :-2]
-        + (right - left) / (left * right) * y[..., 1:-1]
-        + left / (right * (left + right)) * y[..., 2:]
-    )
-    if edge_order == 1:
-        first = (y[..., 1] - y[..., 0]) / h[0]
-        last = (y[..., -1] - y[..., -2]) / h[-1]
-    else:
-        h1, h2 = h[0], h[1]
-        first = (
-            -(2.0 * h1 + h2) / (h1 * (h1 + h2)) * y[..., 0]
-            + (h1 + h2) / (h1 * h2) * y[..., 1]
-            - h1 / (h2 * (h1 + h2)) * y[..., 2]
-        )
-        h1, h2 = h[-2], h[-1]
-        last = (
-            h2 / (h1 * (h1 + h2)) * y[..., -3]
-            - (h2 + h1) / (h1 * h2) * y[..., -2]
-            + (2.0 * h2 + h1) / (h2 * (h1 + h2)) * y[..., -1]
-        )
-    result = np.concatenate([first[..., None], inside, last[..., None]], axis=-1)
-    return np.moveaxis(result, -1, k)
 
 
 def axis_index(axis, ndim: int) -> int:
