@@ -81,8 +81,9 @@ def _stores(call, kinds, names) -> list | None:
 
 
 def _update(d, args, keywords, kinds, names) -> list | None:
-    """``d.update(other, k=v)``: ``other`` a dict display or a dict made here, then the
-    keywords, stored key by key once every argument is evaluated."""
+    """``d.update(other, k=v)``: ``other`` a dict display, a dict made here, or one made by
+    the call (a comprehension: bound to a name first), then the keywords, stored key by key
+    once every argument is evaluated."""
     if len(args) > 1:
         return None
     pairs, other = [], None
@@ -90,16 +91,27 @@ def _update(d, args, keywords, kinds, names) -> list | None:
         pairs = [e for kv in zip(args[0].keys, args[0].values) for e in kv]
     elif args and isinstance(args[0], gast.Name) and kinds.surely(dict, args[0].id):
         other = args[0].id
+    elif args and _makes_a_dict(args[0]):  # {k: v for ...}, {**a, 'k': v}, dict(...): made first
+        other = names.fresh("update")
     elif args:
         return None  # (pairs, another mapping: left as written, and checked)
     pairs += [e for k in keywords for e in (tp.const(k.arg), k.value)]
+    made = [] if other is None or other == getattr(args[0], "id", None) else [tp.assign(other, args[0])]
     before, pairs = _evaluated_once(pairs, names)
+    before = made + before
     copied = []
     if other is not None:
         key = names.fresh("key")
         copied = [tp.stmt("for k in other:\n    d[k] = other[k]", k=key, other=other, d=d)]
     stores = [tp.stmt("d[k] = v", d=d, k=k, v=v) for k, v in zip(pairs[::2], pairs[1::2])]
     return before + copied + stores
+
+
+def _makes_a_dict(value) -> bool:
+    """Whether ``value`` makes a new dict: a comprehension, a display, ``dict(...)``."""
+    return isinstance(value, (gast.DictComp, gast.Dict)) or (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "dict"
+    )
 
 
 def _setdefault(call, names) -> tuple[list, gast.expr] | None:

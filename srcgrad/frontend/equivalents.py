@@ -16,6 +16,8 @@
   ``a`` with an axis of length 1 for each of ``b``'s, broadcast against ``b``;
 - ``np.diff(a, n, axis, prepend=p, append=q)`` is ``np.diff`` of ``p``, ``a`` and ``q``
   joined along ``axis`` (NumPy's own computation: a number is broadcast to one slice);
+- ``operator.add(a, b)`` is ``a + b``, and so for ``sub``, ``mul``, ``truediv``,
+  ``floordiv``, ``mod``, ``pow`` and ``matmul`` (Python's meaning for each operand's kind);
 - ``divmod(a, b)`` is ``(a // b, a % b)`` and ``np.divmod(a, b)``
   ``(np.floor_divide(a, b), np.remainder(a, b))``: the quotient has no derivative, the
   remainder ``a - b * floor(a / b)`` its rule's.
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 
 import gast
 import numpy as np
@@ -76,6 +79,9 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return p, mark_written(op, gast.unparse(node.func).strip())
     if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return None
+    if callee in _OPERATORS and len(node.args) == 2 and not node.keywords:
+        operation = gast.BinOp(left=node.args[0], op=_OPERATORS[callee](), right=node.args[1])
+        return anf.operation(gast.copy_location(operation, node))
     if callee is builtins.divmod or callee is np.divmod:
         return _divmod(node, callee, anf)
     if callee is np.diff and any(k.arg in ("prepend", "append") for k in node.keywords):
@@ -252,6 +258,16 @@ def _gradient_per_axis(node: gast.Call, anf) -> tuple[list, gast.expr] | None:
     ]
     p, op = anf.operation(gast.copy_location(gast.Tuple(elts=parts, ctx=gast.Load()), node))
     return pre + p, mark_written(op, gast.unparse(node.func).strip())
+
+
+# ``operator.add(a, b)`` is ``a + b``: Python's meaning for every kind of operand (lists
+# joined, arrays added), as ``functools.reduce(operator.mul, xs)`` calls it
+_OPERATORS = {
+    getattr(operator, name): op for name, op in (
+        ("add", gast.Add), ("sub", gast.Sub), ("mul", gast.Mult), ("truediv", gast.Div), ("floordiv", gast.FloorDiv),
+        ("mod", gast.Mod), ("pow", gast.Pow), ("matmul", gast.MatMult),
+    )
+}
 
 
 _VARIANCE_PARAMETERS = ("a", "axis", "dtype", "out", "ddof", "keepdims")
