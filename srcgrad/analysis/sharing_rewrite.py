@@ -930,17 +930,19 @@ def _refresh(writer: SharedMemory, share: Share, part: str) -> gast.stmt:
 def _slots_missed(writer: SharedMemory, s) -> list:
     """The refusal of a write into one slot of a list that another slot may hold through a
     name rebound since, where such a link is real (``sharing._slots_missed``)."""
-    links = writer.plan.problem.slots_missed.get(id(s), ())
-    if not links:
+    missed = writer.plan.problem.slots_missed.get(id(s), ())
+    if not missed:
         return []
-    flags = [writer.flag(link) for link in links]
+    links = [link for link, _ in missed]
     names = sorted({writer.parsed.as_written(spelled(n)) for link in links for n in (link.ref, link.base)
                     if not is_old_memory(n)})
     construct = (f"an in-place update of an array that {' and '.join(f'`{n}`' for n in names)} may hold "
                  "in another slot too, put there under a name rebound since")
     hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
     refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
-    tests = [] if None in flags else [_any(flags)]
+    each = [_slot_missed_test(writer, link, reach) for link, reach in missed]
+    tests = [] if any(isinstance(t, gast.Constant) and t.value is True for t in each) else [
+        each[0] if len(each) == 1 else gast.BoolOp(op=gast.Or(), values=each)]
     holders = sorted({n for link in links for n in (link.ref, link.base) if not is_old_memory(n)})
     if holders and tests:  # (a list of numbers holds no memory to share: x[0] of a vector is a number;
         # asked once a flag says the link is real, so that every holder is bound by then)
@@ -951,6 +953,24 @@ def _slots_missed(writer: SharedMemory, s) -> list:
         return [refusal]
     test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
     return [gast.copy_location(gast.If(test=test, body=[refusal], orelse=[]), s)]
+
+
+def _slot_missed_test(writer: SharedMemory, link: Share, reach) -> gast.expr:
+    """Whether ``link`` is real and the write takes each way ``reach`` lists (``sharing._slot_reach``):
+    one of its paths, whose shares' flags all hold."""
+    tests = [] if writer.flag(link) is None else [tp.name(writer.flag(link))]
+    for paths in reach or ():
+        if paths is None:
+            continue
+        ways = [[tp.name(f) for f in dict.fromkeys(writer.flag(sh) for sh in path) if f is not None] for path in paths]
+        if any(not way for way in ways):
+            continue  # (a way surely taken)
+        tests.append(_any_of([_all(way) for way in ways]) if ways else tp.const(False))
+    return _all(tests)
+
+
+def _any_of(tests: list) -> gast.expr:
+    return gast.BoolOp(op=gast.Or(), values=tests) if len(tests) > 1 else tests[0]
 
 
 def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
