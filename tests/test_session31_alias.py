@@ -64,3 +64,56 @@ def f(x, y):
 """)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="name rebound since"):
         srcgrad.grad(f, wrt=(0, 1))(*copy.deepcopy([X3, Y3]))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_write_into_an_array_a_list_holds_twice_round_a_loop_stays_refused(tmp_path, mode):
+    # xs[0] and xs[1] are w's array when `w -= ...` writes it on the first pass: the flags of
+    # the ways to the list hold there
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x)
+    xs = [w]
+    for i in range(2):
+        u = w
+        xs.append(u)
+        u = np.cos(y)
+        w -= 0.1 * y
+        w = w * 1.5
+    return np.sum(w) + np.sum(xs[0] * y) + np.sum(xs[1] * x) + np.sum(u)
+""")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="name rebound since"):
+        srcgrad.value_and_grad(f, wrt=(0, 1), mode=mode)(*copy.deepcopy([X3, Y3]))
+
+
+def test_an_array_a_list_held_twice_before_its_name_was_rebound_is_not_written(tmp_path):
+    # the same list and names, but w is rebound before the write: `w -= ...` writes a new array
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x)
+    xs = [w]
+    for i in range(2):
+        u = w
+        xs.append(u)
+        u = np.cos(y)
+        w = w * 1.5
+        w -= 0.1 * y
+    return np.sum(w) + np.sum(xs[0] * y) + np.sum(xs[1] * x) + np.sum(u)
+""")
+    check(f, [X3, Y3])
+
+
+def test_the_write_round_a_loop_after_the_rebinding_second_order(tmp_path):
+    f = load(tmp_path, """
+def f(x, y):
+    w = np.sin(x * y)
+    for t in w:
+        xs = [x, w]
+        for r in xs:
+            for i in range(2):
+                w -= 0.2 * np.cos(r)
+                if i == 1:
+                    w = x.copy()
+    return np.sum(w * w) + np.sum(xs[1] * y)
+""")
+    check(f, [X3, Y3], order=2)
