@@ -117,3 +117,65 @@ def f(x, y):
     return np.sum(w * w) + np.sum(xs[1] * y)
 """)
     check(f, [X3, Y3], order=2)
+
+
+# -- a plan written as passes (`SyncGraph`): the refusal after them, by their flags ---------
+#
+# (seed 8504 program 24, reduced) w3's arrays go into xs25 round the inner loop, and w3 is
+# rebound three times after: `w3 *= 0.9` writes the last array, in no list. The plan is large
+# enough to be written as passes; the refusal asks their flags (`xs25_synced`) whether the write
+# reached the list, after them.
+
+GRAPH_PLAN = """
+def f(x, s):
+    w3 = np.sin(x * s)
+    if w3[-2] > -2.0:
+        for t21, t22 in zip(w3, x):
+            for t23, t24 in zip(w3, x):
+                w3 = w3.copy()
+                w3[1] += 0.3 * np.tanh(t24)
+                xs25 = [x, w3]
+            for i26 in range({rebinds}):
+                w3 = np.sin(w3)
+    w3 *= 0.9
+    return np.sum(w3) + np.sum(xs25[1] * x)
+"""
+
+
+def test_a_write_after_the_rebinding_in_a_plan_written_as_passes_is_followed(tmp_path):
+    f = load(tmp_path, GRAPH_PLAN.format(rebinds=3))
+    srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), wrt=(0, 1))
+
+
+def test_a_write_into_the_list_in_a_plan_written_as_passes_is_carried_or_refused(tmp_path):
+    # no rebinding after the loop: w3 is xs25[1] when written, which the syncs carry
+    f = load(tmp_path, GRAPH_PLAN.format(rebinds=0))
+    try:
+        srcgrad.check_grads(f, [X3.copy(), 0.7], modes=("rev", "fwd"), wrt=(0, 1))
+    except srcgrad.UnsupportedSyntaxError as refused:
+        assert "name rebound since" in str(refused)
+
+
+# -- left: one old memory per name stands for every array the name held ---------------------
+#
+# (seed 8243 program 24, reduced) u is a view of w5's array on each turn; rebound, its old
+# memory is linked to w4 (the first array: w5 was w4's object) and, a turn later, to w5's new
+# array. The write through u into the new array crosses from w5 into u's old memory and on to
+# w4: both links are real, but for different arrays u held, and the refusal cannot tell. The
+# fix needs the links of an old memory kept per array it stood for (a flag for the array held
+# last, one for those before); until then, a false refusal, loud.
+
+@pytest.mark.xfail(strict=True, raises=srcgrad.UnsupportedSyntaxError, reason="old memory of a view rebound round a loop")
+def test_a_view_rebound_round_a_loop_after_its_base_was_rebound(tmp_path):
+    f = load(tmp_path, """
+def f(x, y):
+    w4 = np.cos(x)
+    w5 = w4
+    for i in range(2):
+        for t in w5:
+            u = w5[:2]
+            u *= np.sin(t)
+        w5 = y.copy()
+    return np.sum(w5) + np.sum(w4 * y)
+""")
+    check(f, [X3, Y3])

@@ -1855,7 +1855,7 @@ def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list
                 missed.append(link)
     for link in missed:
         planner.use_lost(link)
-        reach = None if isinstance(plan, SyncGraph) or plan is None else _slot_reach(
+        reach = None if plan is None else (_graph_reach if isinstance(plan, SyncGraph) else _slot_reach)(
             facts, link, written, lists, reached, plan, link.key not in problem.in_two_slots)
         problem.slots_missed.setdefault(id(s), []).append((link, reach))
 
@@ -1864,17 +1864,40 @@ def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list
 SLOT_REACH_PATHS = 32
 
 
+def _missed_ends(facts: dict, link: Share, lists: set) -> tuple[str, set, set]:
+    """The list ``link`` joins to memory a write may miss in it, the names that are that list,
+    and the other names holding that memory (``_slots_missed``)."""
+    xs = link.ref if link.ref in lists else link.base
+    memory = other_end(link, xs)
+    names = ({memory} if not is_old_memory(memory) else {
+        other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
+    }) - lists
+    return xs, _same_lists(facts, xs), names
+
+
+def _graph_reach(facts: dict, link: Share, written, lists: set, reached: set, graph: SyncGraph, other_way: bool):
+    """``_slot_reach`` for a plan written as passes (``SyncGraph``): ("synced", the names of the
+    list a link stores into, or () where the write is into it, and the names ``other_way``
+    reaches, or None where not needed), asked after the passes by their flags (``b_synced``)."""
+    if not graph:
+        return None  # (no passes written, none to refuse after)
+    xs, group, names = _missed_ends(facts, link, lists)
+    syncs = [sync for sync in graph.links() if sync.share.how not in ("lost", "opaque")]
+    direct = written is not None and xs in _same_lists(facts, written)
+    into = () if direct else tuple(sorted(
+        {sync.dst for sync in syncs if sync.share.how == "part" and sync.dst == sync.share.base and sync.dst in group}))
+    other = tuple(sorted(names & reached & {sync.dst for sync in syncs})) if other_way else None
+    if not (direct or into) or other == ():
+        return None  # (found by the facts, not by these links: the link alone)
+    return ("synced", into, other)
+
+
 def _slot_reach(facts: dict, link: Share, written, lists: set, reached: set, plan: list, other_way: bool):
     """The ways a write reaches what ``link`` makes it miss, for ``_slots_missed``: (the paths
     of syncs into the list of ``link``, the paths into a name the old memory it holds is
     linked to, or None where ``other_way`` is not needed), each path the shares whose flags
     must all hold, () a way surely taken; None: too many paths to spell out (the link alone)."""
-    xs = link.ref if link.ref in lists else link.base
-    group = _same_lists(facts, xs)
-    memory = other_end(link, xs)
-    names = ({memory} if not is_old_memory(memory) else {
-        other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
-    }) - lists
+    xs, group, names = _missed_ends(facts, link, lists)
     into_list, other = [], []
     for path in _sync_paths(plan, ()):
         sync = path[-1]
