@@ -686,7 +686,7 @@ class SyncPlanner:
         else:
             plan = _across_lost_links(syncs, _synced(syncs, {}) | {name})
             crossings = list(walk_syncs(plan))
-        _slots_missed(self, s, facts, name if came_by is not None else None, crossings)
+        _slots_missed(self, s, facts, name if came_by is not None else None, crossings, plan)
         for sync in crossings:  # the lost links crossed, those beyond and between: their flags are read
             for link in (sync.share, *(b for b, _ in sync.beyond), *sync.walked):
                 if link is not None and link.how == "lost":
@@ -1824,12 +1824,14 @@ def _twice_in(shares: list) -> set[tuple]:
     return {pair for pair, put in ways.items() if len(set(put)) > 1}
 
 
-def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list) -> None:
+def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list, plan=None) -> None:
     """Note the lost links by which a write into one slot of a list (``written``, or one a sync
     stores into) may miss another slot that holds the same array: memory put into the list
     under a name rebound since, that the write reaches another way (``xs = [w]; u = w;
     xs.append(u); u = ...; xs[0] *= 2``: ``xs[1]`` is ``w`` too), or that the list held twice.
-    Refused at run time where they are real (``sharing_rewrite._slots_missed``)."""
+    Refused at run time where they are real (``sharing_rewrite._slots_missed``), and where the
+    write reaches the list and that other way (``_slot_reach``: in ``w = xs[1]; w = v.copy();
+    w -= u`` round a loop, ``w`` is in ``xs`` on the first pass only)."""
     problem = planner.problem
     syncs = [sync for sync in crossings if sync.share.how not in ("lost", "opaque")]
     reached = {sync.dst for sync in syncs}
@@ -1853,7 +1855,74 @@ def _slots_missed(planner: SyncPlanner, s, facts: dict, written, crossings: list
                 missed.append(link)
     for link in missed:
         planner.use_lost(link)
-        problem.slots_missed.setdefault(id(s), []).append(link)
+        reach = None if plan is None else (_graph_reach if isinstance(plan, SyncGraph) else _slot_reach)(
+            facts, link, written, lists, reached, plan, link.key not in problem.in_two_slots)
+        problem.slots_missed.setdefault(id(s), []).append((link, reach))
+
+
+# Paths of syncs past which a missed slot's refusal asks only whether its link is real
+SLOT_REACH_PATHS = 32
+
+
+def _missed_ends(facts: dict, link: Share, lists: set) -> tuple[str, set, set]:
+    """The list ``link`` joins to memory a write may miss in it, the names that are that list,
+    and the other names holding that memory (``_slots_missed``)."""
+    xs = link.ref if link.ref in lists else link.base
+    memory = other_end(link, xs)
+    names = ({memory} if not is_old_memory(memory) else {
+        other_end(sh, memory) for sh in facts.values() if sh.how == "lost" and memory in (sh.ref, sh.base)
+    }) - lists
+    return xs, _same_lists(facts, xs), names
+
+
+def _graph_reach(facts: dict, link: Share, written, lists: set, reached: set, graph: SyncGraph, other_way: bool):
+    """``_slot_reach`` for a plan written as passes (``SyncGraph``): ("synced", the names of the
+    list a link stores into, or () where the write is into it, and the names ``other_way``
+    reaches, or None where not needed), asked after the passes by their flags (``b_synced``)."""
+    if not graph:
+        return None  # (no passes written, none to refuse after)
+    xs, group, names = _missed_ends(facts, link, lists)
+    syncs = [sync for sync in graph.links() if sync.share.how not in ("lost", "opaque")]
+    direct = written is not None and xs in _same_lists(facts, written)
+    into = () if direct else tuple(sorted(
+        {sync.dst for sync in syncs if sync.share.how == "part" and sync.dst == sync.share.base and sync.dst in group}))
+    other = tuple(sorted(names & reached & {sync.dst for sync in syncs})) if other_way else None
+    if not (direct or into) or other == ():
+        return None  # (found by the facts, not by these links: the link alone)
+    return ("synced", into, other)
+
+
+def _slot_reach(facts: dict, link: Share, written, lists: set, reached: set, plan: list, other_way: bool):
+    """The ways a write reaches what ``link`` makes it miss, for ``_slots_missed``: (the paths
+    of syncs into the list of ``link``, the paths into a name the old memory it holds is
+    linked to, or None where ``other_way`` is not needed), each path the shares whose flags
+    must all hold, () a way surely taken; None: too many paths to spell out (the link alone)."""
+    xs, group, names = _missed_ends(facts, link, lists)
+    into_list, other = [], []
+    for path in _sync_paths(plan, ()):
+        sync = path[-1]
+        if sync.share.how in ("lost", "opaque"):
+            continue
+        shares = tuple(step.share for step in path)
+        if sync.share.how == "part" and sync.dst == sync.share.base and sync.dst in group:
+            into_list.append(shares)
+        if other_way and sync.dst in names & reached:
+            other.append(shares)
+        if len(into_list) + len(other) > SLOT_REACH_PATHS:
+            return None
+    if written is not None and xs in _same_lists(facts, written):
+        into_list = [()]
+    if not into_list or (other_way and not other):
+        return None  # (found by the facts, not by these paths: the link alone)
+    return (tuple(into_list), tuple(other) if other_way else None)
+
+
+def _sync_paths(syncs: list, above: tuple):
+    """Each sync of a plan with the syncs on the way to it (its last)."""
+    for sync in syncs:
+        path = (*above, sync)
+        yield path
+        yield from _sync_paths(sync.onward, path)
 
 
 def _anchor(same: dict, pairs: list) -> tuple[str | None, tuple]:

@@ -51,6 +51,7 @@ class SharedMemory:
         self.plan = SyncPlanner(fn, ops, parsed)
         self.flags: dict[tuple, str] = {}  # share key -> its view flag's name
         self.positions: dict[tuple, str] = {}  # appended share key -> the list of its slots
+        self.missed_later: dict[int, list] = {}  # update -> `_missed_after_passes`'s links, to refuse after its passes
         self.nondiff: list = []  # the statements this pass adds that have no derivative
         self.lists = _maybe_lists(fn, ops, self.plan.containers)
         self.local = set(parameter_names(fn)) | {  # (before this pass binds any)
@@ -253,6 +254,7 @@ class SharedMemory:
         self.update = s  # (``_refresh`` asks whether it is a store into a slot)
         written = (PassesWriter if isinstance(syncs, SyncGraph) else PathsWriter)(self)
         code = written.code(syncs, s)
+        code += _missed_refusal(self, s, written.synced if isinstance(syncs, SyncGraph) else {})
         if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):
             if name in self.plan.containers:  # `xs[k] += v` changed the element only if an array
                 # (asked before: a 0-d array's product is a NumPy number; `xs[k] *= 2` updates it)
@@ -748,6 +750,7 @@ class PassesWriter:
         # a name that only ever gets a whole new value has it all once its flag is set; a store
         # into it (`b[i] = r`, a list's slot) leaves the rest as it was (`SyncGraph.partly`)
         wholly = {n: flag for n, flag in synced.items() if n not in graph.partly}
+        self.synced = synced  # (read after the passes: `_missed_refusal`)
         lost = []  # a run of lost crossings: one table (`refuse_crossings`)
         for sync in [*graph.ends, None]:
             if sync is not None and sync.share.how == "lost":
@@ -930,17 +933,24 @@ def _refresh(writer: SharedMemory, share: Share, part: str) -> gast.stmt:
 def _slots_missed(writer: SharedMemory, s) -> list:
     """The refusal of a write into one slot of a list that another slot may hold through a
     name rebound since, where such a link is real (``sharing._slots_missed``)."""
-    links = writer.plan.problem.slots_missed.get(id(s), ())
-    if not links:
+    missed = writer.plan.problem.slots_missed.get(id(s), ())
+    if not missed:
         return []
-    flags = [writer.flag(link) for link in links]
+    later = [(link, reach) for link, reach in missed if reach is not None and reach[0] == "synced"]
+    missed = [(link, reach) for link, reach in missed if reach is None or reach[0] != "synced"]
+    code = _missed_after_passes(writer, s, later)
+    if not missed:
+        return code
+    links = [link for link, _ in missed]
     names = sorted({writer.parsed.as_written(spelled(n)) for link in links for n in (link.ref, link.base)
                     if not is_old_memory(n)})
     construct = (f"an in-place update of an array that {' and '.join(f'`{n}`' for n in names)} may hold "
                  "in another slot too, put there under a name rebound since")
     hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
     refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
-    tests = [] if None in flags else [_any(flags)]
+    each = [_slot_missed_test(writer, link, reach) for link, reach in missed]
+    tests = [] if any(isinstance(t, gast.Constant) and t.value is True for t in each) else [
+        each[0] if len(each) == 1 else gast.BoolOp(op=gast.Or(), values=each)]
     holders = sorted({n for link in links for n in (link.ref, link.base) if not is_old_memory(n)})
     if holders and tests:  # (a list of numbers holds no memory to share: x[0] of a vector is a number;
         # asked once a flag says the link is real, so that every holder is bound by then)
@@ -948,9 +958,76 @@ def _slots_missed(writer: SharedMemory, s) -> list:
     if is_inplace(s) and isinstance(s.targets[0], gast.Subscript):  # xs[k] += v: only an array changes in place
         tests.insert(0, tp.expr("sg.is_array(v)", v=tp.load(s.targets[0])))
     if not tests:
-        return [refusal]
+        return code + [refusal]
     test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
-    return [gast.copy_location(gast.If(test=test, body=[refusal], orelse=[]), s)]
+    return code + [gast.copy_location(gast.If(test=test, body=[refusal], orelse=[]), s)]
+
+
+def _missed_after_passes(writer: SharedMemory, s, later: list) -> list:
+    """For a plan written as passes: each link's flag, as it is before the update (``f_real = f``);
+    the refusal itself comes after the passes, where their flags say the write reached the list
+    and the other way (``PassesWriter.missed``)."""
+    code, after = [], []
+    for link, (_, into, other) in later:
+        flag = writer.flag(link)
+        if flag is not None:
+            held = writer.names.fresh(f"{flag}_before")
+            code.append(writer.added(tp.assign(held, tp.name(flag)), s))
+            flag = held
+        after.append((link, flag, into, other))
+    if after:
+        writer.missed_later[id(s)] = after
+    return code
+
+
+def _missed_refusal(writer: SharedMemory, s, synced: dict) -> list:
+    """``_slots_missed``'s refusal after the passes of ``s``'s plan: a link real before the update,
+    the list reached (``synced``: a name's flag; the root, or none: the write itself) and a name
+    holding the memory another way."""
+    later = writer.missed_later.get(id(s), ())
+    if not later:
+        return []
+    links = [link for link, *_ in later]
+
+    def has(names) -> list:
+        return [tp.name(synced[n]) if n in synced else tp.const(True) for n in names]
+
+    each = []
+    for _, flag, into, other in later:
+        tests = [tp.name(flag)] if flag is not None else []
+        if into:
+            tests.append(_any_of(has(into)))
+        if other:
+            tests.append(_any_of(has(other)))
+        each.append(_all(tests))
+    holders = sorted({n for link in links for n in (link.ref, link.base) if not is_old_memory(n)})
+    names = sorted({writer.parsed.as_written(spelled(n)) for n in holders})
+    construct = (f"an in-place update of an array that {' and '.join(f'`{n}`' for n in names)} may hold "
+                 "in another slot too, put there under a name rebound since")
+    hint = "append or store a copy (`.copy()`) where the array goes into the list a second time"
+    refusal = gast.copy_location(_refusal(construct, hint, writer.parsed.location(s)), s)
+    tests = [_any_of(each)]
+    if holders:
+        tests.append(tp.expr("sg.holds_arrays(h)", h=gast.Tuple(elts=[tp.name(n) for n in holders], ctx=gast.Load())))
+    return [gast.copy_location(gast.If(test=_all(tests), body=[refusal], orelse=[]), s)]
+
+
+def _slot_missed_test(writer: SharedMemory, link: Share, reach) -> gast.expr:
+    """Whether ``link`` is real and the write takes each way ``reach`` lists (``sharing._slot_reach``):
+    one of its paths, whose shares' flags all hold."""
+    tests = [] if writer.flag(link) is None else [tp.name(writer.flag(link))]
+    for paths in reach or ():
+        if paths is None:
+            continue
+        ways = [[tp.name(f) for f in dict.fromkeys(writer.flag(sh) for sh in path) if f is not None] for path in paths]
+        if any(not way for way in ways):
+            continue  # (a way surely taken)
+        tests.append(_any_of([_all(way) for way in ways]) if ways else tp.const(False))
+    return _all(tests)
+
+
+def _any_of(tests: list) -> gast.expr:
+    return gast.BoolOp(op=gast.Or(), values=tests) if len(tests) > 1 else tests[0]
 
 
 def _shared_slot_check(parsed, container: str, index, origin) -> gast.stmt:
