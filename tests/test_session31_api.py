@@ -2,6 +2,8 @@
 
 - a SciPy function told it may overwrite an operand (``overwrite_a=True``) is called with the
   flag False: the derivative code reads that operand after the call;
+- a ufunc of several outputs (np.modf: a tuple) or with core dimensions (np.vecdot, np.matvec,
+  np.vecmat) does not have its operand's shape (the seed of a reduction of it was wrong);
 """
 
 import numpy as np
@@ -55,3 +57,49 @@ def test_overwrite_never_writes_the_users_array():
     srcgrad.grad(f)(a)
     srcgrad.jvp(f, (a,), (np.ones((3, 3)),))
     np.testing.assert_array_equal(a, before)
+
+
+V4 = np.array([0.3, -1.2, 2.1, 0.8]) + 0.013
+M = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [1.5, 0.2, -0.7]])
+
+
+def test_mean_of_modf_tuple_exact():
+    def f(x):
+        return np.mean(np.modf(x))
+
+    def f2(x):
+        t = np.modf(x)
+        return np.mean(t) * 2.0 + np.sum(x)
+
+    np.testing.assert_allclose(srcgrad.grad(f)(V4), np.full(4, 1 / 8))
+    np.testing.assert_allclose(srcgrad.grad(f2)(V4), np.full(4, 1.25))
+    np.testing.assert_allclose(srcgrad.jvp(f, (V4,), (np.ones(4),))[1], 0.5)
+    srcgrad.check_grads(f2, (V4,), order=2)
+
+
+def test_mean_of_modf_of_a_number():
+    def f(x):
+        return np.mean(np.modf(x[0])) * x[1]
+
+    np.testing.assert_allclose(srcgrad.grad(f)(np.array([1.3, 2.0])), [1.0, 0.65])
+
+
+@pytest.mark.parametrize(
+    "f, x, true",
+    [
+        (lambda v: np.sum(np.vecdot(v, v)), V4, lambda v: 2 * v),
+        (lambda v: np.mean(np.vecdot(v, v)) * 1.0, V4, lambda v: 2 * v),
+        (lambda a: np.vecdot(a, a).sum(), M, lambda a: 2 * a),
+        (lambda a: np.mean(np.vecdot(a, a)), M, lambda a: 2 * a / 3),
+        # matvec(a, a)[b, i] = sum_j a[i, j] a[b, j]: the sum is sum_j c_j**2, c the column sums
+        (lambda a: np.sum(np.matvec(a, a)), M, lambda a: 2 * np.tile(a.sum(0), (3, 1))),
+        # vecmat(a, a)[b, k] = sum_j a[b, j] a[j, k]: the sum is sum_j c_j r_j, r the row sums
+        (lambda a: np.mean(np.vecmat(a, a)), M, lambda a: (a.sum(1)[None, :] + a.sum(0)[:, None]) / 9),
+    ],
+)
+def test_generalized_ufuncs_are_not_elementwise(f, x, true):
+    g = srcgrad.grad(f)(x)
+    assert g.shape == x.shape
+    np.testing.assert_allclose(g, true(x), rtol=1e-12, atol=1e-12)
+    srcgrad.check_grads(f, (x,), order=2)
+
