@@ -4,6 +4,8 @@
   flag False: the derivative code reads that operand after the call;
 - a ufunc of several outputs (np.modf: a tuple) or with core dimensions (np.vecdot, np.matvec,
   np.vecmat) does not have its operand's shape (the seed of a reduction of it was wrong);
+- boolean constants are the numbers NumPy takes them for: polynomial coefficients (0 and 1)
+  and np.trapezoid's sample points (np.diff of booleans is their XOR);
 """
 
 import numpy as np
@@ -103,3 +105,32 @@ def test_generalized_ufuncs_are_not_elementwise(f, x, true):
     np.testing.assert_allclose(g, true(x), rtol=1e-12, atol=1e-12)
     srcgrad.check_grads(f, (x,), order=2)
 
+
+
+X3 = np.array([0.3, -1.2, 2.1])
+
+
+def test_polyval_of_boolean_coefficients():
+    p = np.array([True, False, True])  # x**2 + 1
+
+    def f(x):
+        return np.sum(np.polyval(p, x) ** 2)
+
+    def g(x):
+        return np.sum(np.polyval([True, True], x) * x)  # x**2 + x, a list
+
+    np.testing.assert_allclose(srcgrad.grad(f)(X3), 4 * X3 * (X3**2 + 1))
+    np.testing.assert_allclose(srcgrad.grad(g)(X3), 2 * X3 + 1)
+    np.testing.assert_allclose(srcgrad.jvp(f, (X3,), (np.ones(3),))[1], np.sum(4 * X3 * (X3**2 + 1)))
+    srcgrad.check_grads(f, (X3,), order=2)
+    srcgrad.check_grads(g, (X3,), order=2)
+
+
+def test_trapezoid_of_boolean_points():
+    t = np.array([True, False, True])  # widths [1, 1]: NumPy's XOR
+
+    def f(y):
+        return np.trapezoid(y**2, x=t)
+
+    np.testing.assert_allclose(srcgrad.grad(f)(X3), np.array([0.5, 1.0, 0.5]) * 2 * X3)
+    srcgrad.check_grads(f, (X3,), order=2)

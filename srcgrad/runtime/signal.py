@@ -145,8 +145,14 @@ def _interval_widths(y, x, dx, ax):
     if x is None:
         return np.ones_like(np.diff(y, axis=ax)) * dx
     if np.ndim(x) == 1:
-        return np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
-    return np.diff(x, axis=ax)
+        return _numbers(np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd))))
+    return _numbers(np.diff(x, axis=ax))
+
+
+def _numbers(d):
+    """Widths as numbers: NumPy's ``np.diff`` of boolean points is their XOR, which
+    ``np.trapezoid`` multiplies by a float (0 or 1), where two added would be their OR."""
+    return d.astype(int) if d.dtype == bool else d
 
 
 def _ends_padded(d, ax):
