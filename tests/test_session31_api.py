@@ -5,7 +5,10 @@
 - a ufunc of several outputs (np.modf: a tuple) or with core dimensions (np.vecdot, np.matvec,
   np.vecmat) does not have its operand's shape (the seed of a reduction of it was wrong);
 - boolean constants are the numbers NumPy takes them for: polynomial coefficients (0 and 1)
-  and np.trapezoid's sample points (np.diff of booleans is their XOR);
+  and np.trapezoid's sample points (np.diff of booleans is their XOR), np.interp's values;
+- a list, tuple or range written where NumPy reads an array (``x @ [1.0, 2.0]``,
+  ``logsumexp(v, b=[...])``, ``np.dot(x[1], range(4))``) is made an array first;
+  ``np.einsum(..., optimize=path)``'s path is for all the operands, never for a pair.
 """
 
 import numpy as np
@@ -134,3 +137,76 @@ def test_trapezoid_of_boolean_points():
 
     np.testing.assert_allclose(srcgrad.grad(f)(X3), np.array([0.5, 1.0, 0.5]) * 2 * X3)
     srcgrad.check_grads(f, (X3,), order=2)
+
+
+from scipy.special import logsumexp  # noqa: E402
+
+X33 = np.array([[0.3, -1.2, 2.1], [0.7, -0.4, 1.6], [1.1, 0.2, -0.5]])
+_P = np.exp(X3) * np.array([1.0, 2.0, 0.5])
+
+
+@pytest.mark.parametrize(
+    "f, x, true",
+    [
+        (lambda x: np.sum(x @ [1.0, 2.0, 3.0]), X33, np.tile([1.0, 2.0, 3.0], (3, 1))),
+        (lambda x: np.sum([1.0, 2.0, 3.0] @ x), X33, np.tile([[1.0], [2.0], [3.0]], (1, 3))),
+        (lambda x: np.sum(np.linalg.multi_dot([x, [[1.0], [2.0], [0.5]]])), X33, np.tile([1.0, 2.0, 0.5], (3, 1))),
+        (lambda v: np.sum(np.full((2, 3), [v[0], 1.0, v[2]]) ** 2), X3, np.array([4 * X3[0], 0.0, 4 * X3[2]])),
+        (lambda v: logsumexp(v, b=[1.0, 2.0, 0.5]) + logsumexp(v, b=(1.0, 2.0, 0.5)), X3, 2 * _P / _P.sum()),
+        (lambda x: np.sum(np.dot(x[1], range(3))), X33, np.array([[0.0] * 3, [0.0, 1.0, 2.0], [0.0] * 3])),
+    ],
+)
+def test_sequences_where_numpy_reads_an_array(f, x, true):
+    np.testing.assert_allclose(srcgrad.grad(f)(x), true, rtol=1e-12, atol=1e-14)
+    srcgrad.check_grads(f, (x,), order=2)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(np.abs(x) ** [1.0, 2.0, 0.5]),
+        lambda x: np.sum(np.linalg.lstsq(x, [1.0, 2.0, 0.5])[0]),
+        lambda x: np.sum(np.linalg.multi_dot([[1.0, 2.0, 0.5], x, x])),
+        lambda x: np.sum(np.gradient([x[0, 0], 2.0 * x[1, 1], 1.0, x[2, 2] ** 2]) ** 2),
+        lambda x: np.sum(np.interp(x[0], [-2.0, 0.0, 3.0], np.array([True, False, True]))),
+        lambda x: np.sum(np.interp(x[0], [-2.0, 0.0, 3.0], [True, False, True]) * x[1]),
+    ],
+)
+def test_sequences_where_numpy_reads_an_array_second_order(f):
+    srcgrad.check_grads(f, (X33,), order=2)
+
+
+def test_interp_of_boolean_values_exact():
+    def f(x):
+        return np.sum(np.interp(x, [-2.0, 0.0, 3.0], np.array([True, False, True])))
+
+    np.testing.assert_allclose(srcgrad.grad(f)(X3), [1 / 3, -0.5, 1 / 3])
+
+
+def _dot_range(x):
+    return np.dot(x[1], range(4))
+
+
+def test_range_operand_in_a_helper_hessian():
+    x = np.random.default_rng(18).normal(size=(3, 4))
+
+    def f(x):
+        return _dot_range(x) * _dot_range(x)
+
+    row = np.zeros((3, 4))
+    row[1] = np.arange(4.0)
+    np.testing.assert_allclose(srcgrad.hessian(f)(x), 2 * np.multiply.outer(row, row))
+    np.testing.assert_allclose(srcgrad.hessian(_dot_range)(x), np.zeros((3, 4, 3, 4)))
+
+
+def test_einsum_with_a_contraction_path():
+    path = np.einsum_path("ij,jk,kl->il", A, A, A, optimize="optimal")[0]
+
+    def f(a):
+        return np.sum(np.einsum("ij,jk,kl->il", a, a, a, optimize=path))
+
+    one = np.ones((3, 3))
+    true = one @ (A @ A).T + A.T @ one @ A.T + (A @ A).T @ one
+    np.testing.assert_allclose(srcgrad.grad(f)(A), true, rtol=1e-12)
+    np.testing.assert_allclose(srcgrad.jvp(f, (A,), (one,))[1], true.sum(), rtol=1e-12)
+    srcgrad.check_grads(f, (A,), order=2)

@@ -49,6 +49,7 @@ def _interp_parts(x, xp, fp, period=None, at=None):
     inside/below/above masks; ``period`` refused (``at``: the user's call)."""
     if period is not None:
         raise NoDerivativeRuleError("np.interp(..., period=...)", Location.parse(at))
+    xp, fp = _numbers(xp, float), _numbers(fp, float)  # NumPy's interp takes both as floats
     n = np.shape(xp)[0]
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
     j1 = np.minimum(j + 1, n - 1)
@@ -149,10 +150,10 @@ def _interval_widths(y, x, dx, ax):
     return _numbers(np.diff(x, axis=ax))
 
 
-def _numbers(d):
-    """Widths as numbers: NumPy's ``np.diff`` of boolean points is their XOR, which
-    ``np.trapezoid`` multiplies by a float (0 or 1), where two added would be their OR."""
-    return d.astype(int) if d.dtype == bool else d
+def _numbers(d, dtype=int):
+    """Booleans as the numbers 0 and 1: NumPy's ``np.diff`` of boolean points is their XOR,
+    which ``np.trapezoid`` multiplies by a float, where two added would be their OR."""
+    return d.astype(dtype) if getattr(getattr(d, "dtype", None), "kind", "") == "b" else d
 
 
 def _ends_padded(d, ax):
