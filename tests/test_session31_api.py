@@ -210,3 +210,29 @@ def test_einsum_with_a_contraction_path():
     np.testing.assert_allclose(srcgrad.grad(f)(A), true, rtol=1e-12)
     np.testing.assert_allclose(srcgrad.jvp(f, (A,), (one,))[1], true.sum(), rtol=1e-12)
     srcgrad.check_grads(f, (A,), order=2)
+
+
+def test_every_scipy_linalg_overwrite_flag_is_written_false():
+    import inspect
+
+    import gast
+
+    from srcgrad.frontend.equivalents import _without_overwriting
+
+    covered = 0
+    for name in dir(sla):
+        func = getattr(sla, name)
+        try:
+            parameters = inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            continue
+        flags = [p for p in parameters if p.startswith("overwrite_")]
+        if not flags:
+            continue
+        keywords = [gast.keyword(arg=p, value=gast.Constant(value=True, kind=None)) for p in flags]
+        call = gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), args=[], keywords=keywords)
+        kept = _without_overwriting(call, func)
+        assert kept is not None, name
+        assert all(k.value.value is False for k in kept.keywords), name
+        covered += 1
+    assert covered >= 30
