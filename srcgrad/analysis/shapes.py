@@ -92,8 +92,13 @@ class ShapeClasses:
         if op.kind != "rule":
             return None
         primal = op.rule.primal
-        elementwise = isinstance(primal, np.ufunc) and (primal.nin == 1 or op.rule.broadcasts)
-        if not elementwise or primal is np.matmul:
+        # a ufunc of one output and no core dimensions (``signature`` None): not np.modf's
+        # tuple, nor the generalized np.matmul, np.vecdot, np.matvec, np.vecmat
+        elementwise = (
+            isinstance(primal, np.ufunc) and primal.nout == 1 and primal.signature is None
+            and (primal.nin == 1 or op.rule.broadcasts)
+        )
+        if not elementwise:
             return None
         classes = {self._atom_class(a) for a in op.inputs.values()}
         if None in classes:

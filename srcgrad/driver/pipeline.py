@@ -565,8 +565,11 @@ def _defined_scalar(definition, p: Prepared, defs: dict, shapes: ShapeClasses, m
     primal = op.rule.primal
     if primal in _FULL_REDUCTIONS:
         return _is_constant(op.options.get("axis"), None) and _is_constant(op.options.get("keepdims"), False)
-    elementwise = isinstance(primal, np.ufunc) and (primal.nin == 1 or op.rule.broadcasts)
-    if not elementwise or primal is np.matmul:
+    elementwise = (  # one output, no core dimensions: not np.modf's tuple, nor np.vecdot
+        isinstance(primal, np.ufunc) and primal.nout == 1 and primal.signature is None
+        and (primal.nin == 1 or op.rule.broadcasts)
+    )
+    if not elementwise:
         return False
     return all(_known_scalar(a, p, defs, shapes, memo) for a in op.inputs.values())
 

@@ -473,7 +473,9 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     of the operands or the output still need. One operand keeps its call, which NumPy
     may answer with a view of it (``classify`` gives it rules of its own). An ``optimize=``
     (a constant or a name: it is read once per pair) goes to every pair; it changes how
-    NumPy contracts, not what, so the derivative ignores it.
+    NumPy contracts, not what, so the derivative ignores it. A name may hold a contraction
+    path from ``np.einsum_path`` for all the operands, which no pair takes: the pairs get
+    ``optimize=True`` for it.
     """
     spec = call.args[0]
     if not (isinstance(spec, gast.Constant) and isinstance(spec.value, str)):
@@ -490,6 +492,10 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
     operands = list(call.args[1:])
     if len(terms) != len(operands):
         return call
+    keywords = [
+        k if isinstance(k.value, gast.Constant) else gast.keyword(arg=k.arg, value=tp.const(True))
+        for k in call.keywords
+    ] if len(terms) > 2 else call.keywords
     while len(terms) > 2:
         first, second, rest = terms[0], terms[1], terms[2:]
         needed = set(output) | set("".join(rest))
@@ -497,12 +503,12 @@ def pairwise_einsum(call: gast.Call) -> gast.Call:
         inner = gast.Call(
             func=call.func,
             args=[tp.const(f"{first},{second}->{kept}"), operands[0], operands[1]],
-            keywords=tp.clone(call.keywords),
+            keywords=tp.clone(keywords),
         )
         terms = [kept] + rest
         operands = [inner] + operands[2:]
     return gast.Call(
-        func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=call.keywords
+        func=call.func, args=[tp.const(f"{terms[0]},{terms[1]}->{output}")] + operands, keywords=keywords
     )
 
 

@@ -38,6 +38,11 @@
   (a number or vector as one column), where the index is parts written out, none a slice,
   a string or starred (``joined_index``).
 
+- a SciPy function's ``overwrite_a=True`` (``overwrite_b``, ``overwrite_x``, every parameter
+  whose name starts ``overwrite_``, as a keyword or in its place) is ``overwrite_a=False``:
+  SciPy only *may* write into that operand (its contents afterwards are unspecified), and the
+  derivative code reads it after the call (``_without_overwriting``).
+
 Operands used twice are computed once, first. Anything else (another ufunc method,
 ``out=``, ``np.add.reduceat``) stays the call it is, with no rule: refused where it carries
 a derivative, naming the call as written.
@@ -46,6 +51,7 @@ a derivative, naming the call as written.
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 import operator
 
@@ -82,6 +88,9 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
     if callee in _OPERATORS and len(node.args) == 2 and not node.keywords:
         operation = gast.BinOp(left=node.args[0], op=_OPERATORS[callee](), right=node.args[1])
         return anf.operation(gast.copy_location(operation, node))
+    kept = _without_overwriting(node, callee)
+    if kept is not None:
+        return anf.operation(kept)
     if callee is builtins.divmod or callee is np.divmod:
         return _divmod(node, callee, anf)
     if callee is np.diff and any(k.arg in ("prepend", "append") for k in node.keywords):
@@ -128,6 +137,52 @@ def equivalent_call(node: gast.Call, callee, anf) -> tuple[list, gast.expr] | No
         return None
     pre, op = anf.operation(gast.copy_location(call, node))
     return pre, mark_written(op, written)
+
+
+_OVERWRITE_PARAMETERS: dict = {}  # callee -> ((position or None, name), ...) of its overwrite_* parameters
+
+
+def _overwrite_parameters(callee) -> tuple:
+    """``callee``'s ``overwrite_*`` parameters, as ``(position, name)`` (position None for a
+    keyword-only one), where ``callee`` is SciPy's; ``()`` for anything else."""
+    if not str(getattr(callee, "__module__", None) or "").startswith("scipy"):
+        return ()
+    try:
+        return _OVERWRITE_PARAMETERS[callee]
+    except (KeyError, TypeError):
+        pass
+    try:
+        parameters = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    found = tuple(
+        (i if p.kind is p.POSITIONAL_OR_KEYWORD else None, p.name)
+        for i, p in enumerate(parameters) if p.name.startswith("overwrite_")
+    )
+    try:
+        _OVERWRITE_PARAMETERS[callee] = found
+    except TypeError:
+        pass
+    return found
+
+
+def _without_overwriting(node: gast.Call, callee) -> gast.Call | None:
+    """``node`` with each ``overwrite_*`` argument of a SciPy function ``False``, or None where
+    it has none that is not already the constant ``False``."""
+    parameters = _overwrite_parameters(callee)
+    if not parameters:
+        return None
+    names = {name for _, name in parameters}
+    positions = {i for i, _ in parameters if i is not None and i < len(node.args)}
+
+    def kept(value) -> bool:
+        return isinstance(value, gast.Constant) and value.value is False
+
+    if all(kept(node.args[i]) for i in positions) and all(kept(k.value) for k in node.keywords if k.arg in names):
+        return None
+    args = [tp.const(False) if i in positions else a for i, a in enumerate(node.args)]
+    keywords = [gast.keyword(arg=k.arg, value=tp.const(False)) if k.arg in names else k for k in node.keywords]
+    return gast.copy_location(gast.Call(func=node.func, args=args, keywords=keywords), node)
 
 
 def joined_index(node: gast.Subscript, anf) -> tuple[list, gast.expr] | None:

@@ -176,8 +176,9 @@ if hasattr(np, "matvec"):  # NumPy >= 2.2
 
     @defvjp(np.matvec, broadcasts=True)
     def matvec(g, ans, x1, x2):
-        """x1 (..., m, n) times x2 (..., n)."""
-        return g[..., :, None] * x2[..., None, :], np.sum(x1 * g[..., :, None], axis=-2)
+        """x1 (..., m, n) times x2 (..., n). A gufunc: x1's part is summed over x2's loop axes
+        here, where x1 and x2 are one variable (the caller then sees equal shapes)."""
+        return sg.unbroadcast(g[..., :, None] * x2[..., None, :], x1), np.sum(x1 * g[..., :, None], axis=-2)
 
     @defjvp(np.matvec, broadcasts=True)
     def matvec_jvp(dx1, dx2, ans, x1, x2):
@@ -186,7 +187,8 @@ if hasattr(np, "matvec"):  # NumPy >= 2.2
     @defvjp(np.vecmat, broadcasts=True)
     def vecmat(g, ans, x1, x2):
         """x1 (..., n) times x2 (..., n, m); it conjugates a complex ``x1``: refused."""
-        return np.sum(sg.real_only(x1, "np.vecmat", x2) * g[..., None, :], axis=-1), sg.real_only(x1, "np.vecmat")[..., :, None] * g[..., None, :]
+        x2_part = sg.unbroadcast(sg.real_only(x1, "np.vecmat")[..., :, None] * g[..., None, :], x2)
+        return np.sum(sg.real_only(x1, "np.vecmat", x2) * g[..., None, :], axis=-1), x2_part
 
     @defjvp(np.vecmat, broadcasts=True)
     def vecmat_jvp(dx1, dx2, ans, x1, x2):

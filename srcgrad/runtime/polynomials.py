@@ -45,6 +45,8 @@ def polyval_slope(p, x):
     are made from ``p``'s own array type: ``np.polyder`` is NumPy's alone (CuPy has no
     ``polyder``)."""
     p = _one_polynomial(p if hasattr(p, "shape") else np.asarray(p))
+    if p.dtype == bool:  # NumPy's polyval adds them to a float: the numbers 0 and 1
+        p = p.astype(int)
     powers = arange_like(len(p) - 1, p)[::-1]  # n-1, ..., 1
     slope = np.polyval(p[:-1] * powers, x)
     return slope if np.iscomplexobj(slope) else as_float_of(slope, x)

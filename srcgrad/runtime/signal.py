@@ -49,6 +49,7 @@ def _interp_parts(x, xp, fp, period=None, at=None):
     inside/below/above masks; ``period`` refused (``at``: the user's call)."""
     if period is not None:
         raise NoDerivativeRuleError("np.interp(..., period=...)", Location.parse(at))
+    xp, fp = _numbers(xp, float), _numbers(fp, float)  # NumPy's interp takes both as floats
     n = np.shape(xp)[0]
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(n - 2, 0))
     j1 = np.minimum(j + 1, n - 1)
@@ -145,8 +146,14 @@ def _interval_widths(y, x, dx, ax):
     if x is None:
         return np.ones_like(np.diff(y, axis=ax)) * dx
     if np.ndim(x) == 1:
-        return np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd)))
-    return np.diff(x, axis=ax)
+        return _numbers(np.reshape(np.diff(x), tuple(-1 if i == ax else 1 for i in range(nd))))
+    return _numbers(np.diff(x, axis=ax))
+
+
+def _numbers(d, dtype=int):
+    """Booleans as the numbers 0 and 1: NumPy's ``np.diff`` of boolean points is their XOR,
+    which ``np.trapezoid`` multiplies by a float, where two added would be their OR."""
+    return d.astype(dtype) if getattr(getattr(d, "dtype", None), "kind", "") == "b" else d
 
 
 def _ends_padded(d, ax):
