@@ -293,6 +293,10 @@ class LivenessBits(Liveness, NameBits):
             known = self._masks[id(s)] = (s, self.mask(bound), self.mask(reads), faint)
         return known
 
+    def binds(self, s) -> int:
+        """The mask of the plain names assignment ``s`` binds (worked out once per statement)."""
+        return self._mask_facts(s)[1]
+
     def transfer(self, s, live):
         _, bound, reads, faint = self._mask_facts(s)
         if not bound & live:

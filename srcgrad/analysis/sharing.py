@@ -53,7 +53,7 @@ from ..core.numpy_facts import (
     viewed_argument,
 )
 from ..errors import UnsupportedSyntaxError
-from .dataflow import Liveness, Problem, live_after, solve
+from .dataflow import Liveness, Problem, solve
 
 
 @dataclass(frozen=True)
@@ -209,8 +209,8 @@ class SharingFacts(Problem):
         if any(ops[id(a)].kind == "copy" and _copy_of(getattr(a, "value", None)) for a in assignments(fn.body)):
             self.elements_written = _elements_written(fn, self)
             self.relevant = self._reachable_from_updates(fn)
-        # names read before each statement or later: the others' shares are forgotten there
-        self.live = solve(Liveness(), fn.body, frozenset()).before if forget_dead else None
+        # names read before (or after) each statement: others' shares are forgotten (what an update reaches)
+        self.live = solve(Liveness(), fn.body, frozenset()) if forget_dead else None
         # statement -> {(lost link key, share key): (the link, the share it is lost from)}: the
         # link's flag is set there (it is real once that share was, at any time it was lost)
         self.lost_at: dict[int, dict] = {}
@@ -274,7 +274,7 @@ class SharingFacts(Problem):
     def transfer(self, s, facts: Facts) -> Facts:
         self.transfers += 1
         if self.live is not None and facts:
-            keep = self.live[id(s)]
+            keep = self.live.before[id(s)]
             if isinstance(s, gast.Assign) and is_inplace(s):  # `x = t` for `x += v`: x's memory changes
                 keep = keep | {target_of(s)}
             facts = _forget_dead(facts, keep, self.in_two_slots)
@@ -327,7 +327,7 @@ class SharingFacts(Problem):
         to ``t`` as its own object written, and reverse mode would read x's object for
         the division's result.
         """
-        live = self.live[id(s)] if self.live is not None else None
+        live = self.live.before[id(s)] if self.live is not None else None
         if live is None:
             return facts
         same: dict[str, set] = {}  # names -> the names they are (one `same` share away)
@@ -603,7 +603,8 @@ class SyncPlanner:
             conditions = self.problem.lost_if.get(at, {})
             for key, (link, share) in found.items():  # (and the shares a flag is set under)
                 self.lost_from.setdefault(link.key, []).extend((share, *conditions.get(key, ((), None))[0]))
-        live = live_after(self.fn.body)
+        # (the names read after each statement: the facts' own liveness, of this same body)
+        live = self.problem.live.after
         for s in updates:
             # an append changes the list, not what it held: the facts before it
             at = facts.before[id(s)] if is_append(s) else facts.after[id(s)]

@@ -82,7 +82,7 @@ def eliminate_dead_code(stmts: list, live_out: set[str]) -> list:
     while True:
         live = solve(problem, stmts, problem.mask(live_out)).after
         dropped = [0]
-        stmts = _drop_dead(stmts, live, problem.mask, sharing, dropped, pure)
+        stmts = _drop_dead(stmts, live, problem, sharing, dropped, pure)
         if not dropped[0]:
             return stmts
 
@@ -159,29 +159,32 @@ def _stored_into(s, sharing: dict) -> set[str]:
     return found
 
 
-def _drop_dead(stmts: list, live: dict, mask, sharing: dict, dropped: list, pure) -> list:
+def _drop_dead(stmts: list, live: dict, problem: LivenessBits, sharing: dict, dropped: list, pure) -> list:
     """One sweep: ``live[id(s)]`` holds the names that may be read after ``s`` (as
-    ``mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted as
-    reading something; ``pure`` is ``_is_pure``, remembered."""
+    ``problem.mask`` gives names); ``dropped[0]`` counts what it drops that liveness counted
+    as reading something; ``pure`` is ``_is_pure``, remembered. An assignment to plain names
+    stores into what liveness found it binds: its mask is liveness's, not made again."""
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign):
-            if not mask(_stored_into(s, sharing)) & live[id(s)]:
+            plain = all(type(t) is gast.Name for t in s.targets)
+            stored = problem.binds(s) if plain else problem.mask(_stored_into(s, sharing))
+            if not stored & live[id(s)]:
                 if pure(s.value):
-                    if not all(isinstance(t, gast.Name) for t in s.targets):
+                    if not plain:
                         dropped[0] += 1  # not faint to liveness (x[i] = v, a, b = t): solve again
                     continue
                 if getattr(s.value, "srcgrad_effects", False) and isinstance(s.targets[0], gast.Name):
                     s = gast.copy_location(gast.Expr(value=s.value), s)  # acc.add(v): run for its effect
         elif isinstance(s, gast.If):
-            body = _drop_dead(s.body, live, mask, sharing, dropped, pure)
-            orelse = _drop_dead(s.orelse, live, mask, sharing, dropped, pure)
+            body = _drop_dead(s.body, live, problem, sharing, dropped, pure)
+            orelse = _drop_dead(s.orelse, live, problem, sharing, dropped, pure)
             if not body and not orelse and pure(s.test):
                 dropped[0] += 1
                 continue
             s.body, s.orelse = body or [gast.Pass()], orelse
         elif isinstance(s, (gast.While, gast.For)):
-            body = _drop_dead(s.body, live, mask, sharing, dropped, pure)
+            body = _drop_dead(s.body, live, problem, sharing, dropped, pure)
             if isinstance(s, gast.For) and not body and pure(s.iter):
                 dropped[0] += 1
                 continue
@@ -1275,8 +1278,10 @@ def pushes_of_shape_only(stmts: list) -> list:
     start = next((k for k, s in enumerate(stmts) if tp.is_comment(s) and tp.comment_text(s) == "Reverse sweep"), None)
     if start is None:
         return stmts
-    pushes = [n for s in stmts[:start] for n in tp.walk(s) if _push_of_a_name(n)]
+    pushes = [n for s in stmts[:start] for n in tp.nodes_of(s, gast.Call) if _push_of_a_name(n)]
     pushed = {n.args[0].id for n in pushes}
+    if not pushed:
+        return stmts  # (no tape: the reverse sweep is not walked)
     restored = {
         n.targets[0].id for s in stmts[start:] for n in tp.walk(s)
         if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and _pop(n.value)

@@ -345,7 +345,17 @@ def unparse(node) -> str:
     """``gast.unparse``, with each negative number rewritten in place as a minus sign before
     its magnitude: the unparser prints a negative constant as it is, so ``(-2.0) ** n``
     came out as ``-2.0 ** n``, which Python reads as ``-(2.0 ** n)``; a minus sign gets
-    the parentheses its precedence needs."""
+    the parentheses its precedence needs. (Most trees hold no negative number: one tight
+    walk over their constants says so, and only a tree that does is walked field by field.)"""
+    if any(_negative(c.value) for c in nodes_of(node, gast.Constant)):
+        _minus_signs_in_place(node)
+    if type(node) is gast.Constant and _negative(node.value):
+        node = _minus(node)
+    return gast.unparse(node)
+
+
+def _minus_signs_in_place(node) -> None:
+    """Each negative constant below ``node`` (in a field or a list of one) made a minus sign."""
     for n in walk(node):
         for f in n._fields:
             child = getattr(n, f, None)
@@ -355,9 +365,6 @@ def unparse(node) -> str:
                 for k, item in enumerate(child):
                     if type(item) is gast.Constant and _negative(item.value):
                         child[k] = _minus(item)
-    if type(node) is gast.Constant and _negative(node.value):
-        node = _minus(node)
-    return gast.unparse(node)
 
 
 def _negative(value) -> bool:

@@ -367,7 +367,7 @@ def _fresh_but_one(gradients: list, reverse: list) -> bool:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id in made:
             made[s.targets[0].id] = len(s.targets) == 1 and isinstance(s.value, (gast.BinOp, gast.UnaryOp))
             continue
-        for node in gast.walk(s):  # a binding inside a block, or in a tuple (not `bx[i] = v`)
+        for node in tp.walk(s):  # a binding inside a block, or in a tuple (not `bx[i] = v`)
             if isinstance(node, (gast.Assign, gast.For)):
                 for t in node.targets if isinstance(node, gast.Assign) else [node.target]:
                     for n in t.elts if isinstance(t, (gast.Tuple, gast.List)) else [t]:

@@ -398,7 +398,7 @@ class Normalizer:
     def spelling(self, node) -> str | None:
         """The user's code for ``node``, short enough for a message about the temporary that
         holds its value; None where it holds names the front end made."""
-        made = {n.id for n in tp.walk(node) if isinstance(n, gast.Name)} - self.user_names
+        made = {n.id for n in tp.nodes_of(node, gast.Name)} - self.user_names
         if any(name not in self.names.spelled for name in made):
             return None
         text = self.parsed.as_written(gast.unparse(node).strip())

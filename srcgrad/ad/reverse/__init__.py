@@ -357,10 +357,10 @@ def _types_asked(fn) -> set[str]:
     ``np.isscalar(t)``, ``np.ndim(t)``), and, in a function that calls itself, the names it
     iterates over: a walk of a tree, whose leaves and lists come in through one parameter."""
     asked = set()
-    recursive = any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == fn.name
-                    for n in tp.walk(fn))
-    for n in tp.walk(fn):
-        if isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
+    calls = tp.nodes_of(fn, gast.Call)  # (one walk: both questions are about calls)
+    recursive = any(isinstance(n.func, gast.Name) and n.func.id == fn.name for n in calls)
+    for n in calls:
+        if n.args and isinstance(n.args[0], gast.Name):
             called = n.func.id if isinstance(n.func, gast.Name) else getattr(n.func, "attr", None)
             if called in _TYPE_QUESTIONS or (recursive and called == "walked"):
                 asked.add(n.args[0].id)
