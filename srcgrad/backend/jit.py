@@ -45,7 +45,7 @@ from ..runtime import (
     sharing,
 )
 from .emit import plain_parameters
-from .kernels import elementwise_kernels, kernel_calls_only, strong_zero_call
+from .kernels import elementwise_kernels, is_strong_zero, kernel_calls_only, strong_zero_call
 
 # The first call's check: Numba's libm (and ``vector_math``'s) and NumPy's SIMD loops may
 # differ in the last bits, and a long sum be added in another order; where terms cancel
@@ -362,11 +362,7 @@ def _strong_zeros_where(definition: ast.FunctionDef) -> None:
     """``sg.strong_zero(p, f, where)`` -> ``sg.strong_zero_where(p, f, where)``: Numba's ufuncs
     (the jit runtime's two forms) take a fixed number of arguments and no keywords."""
     for node in ast.walk(definition):
-        if (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "strong_zero"
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "sg"
-            and len(node.args) + len(node.keywords) == 3
-        ):
+        if is_strong_zero(node) and len(node.args) + len(node.keywords) == 3:
             node.func.attr = "strong_zero_where"
             node.args += [k.value for k in node.keywords]
             node.keywords = []

@@ -52,14 +52,18 @@ def elementwise_kernels(definition: ast.FunctionDef) -> dict:
     return kernels
 
 
-def strong_zero_call(node) -> bool:
-    """Whether ``node`` is ``sg.strong_zero(a, b)`` (``runtime.elementwise``): elementwise (a NaN
-    of ``a`` becomes 0 where ``b`` is 0), fused and run in kernels as the ufuncs are."""
+def is_strong_zero(node) -> bool:
+    """Whether ``node`` is a call ``sg.strong_zero(...)`` (``runtime.elementwise``), of any form."""
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "strong_zero"
         and isinstance(node.func.value, ast.Name) and node.func.value.id == "sg"
-        and len(node.args) == 2 and not node.keywords
     )
+
+
+def strong_zero_call(node) -> bool:
+    """Whether ``node`` is ``sg.strong_zero(a, b)``: elementwise (a NaN of ``a`` becomes 0
+    where ``b`` is 0), fused and run in kernels as the ufuncs are."""
+    return is_strong_zero(node) and len(node.args) == 2 and not node.keywords
 
 
 def kernel_calls_only(node) -> bool:

@@ -531,7 +531,7 @@ class _Fold(gast.NodeTransformer):
         is a number other than 0 (the seed, a unit ``g``, folded in), or no entry where the
         partial may be infinite (``x ** 2``), zeroes no NaN, and ``e`` is what the helper returns."""
         self.generic_visit(node)
-        if _is_strong_zero(node):
+        if is_strong_zero(node):
             factor = _number(node.args[1])
             if (factor is not None and factor != 0) or (len(node.args) == 3 and _number(node.args[2]) is False):
                 return node.args[0]
@@ -1058,7 +1058,7 @@ def _finite_nonzero(number) -> bool:
     return number is not None and not isinstance(number, bool) and number != 0 and math.isfinite(number)
 
 
-def _is_strong_zero(node) -> bool:
+def is_strong_zero(node) -> bool:
     """Whether ``node`` is ``sg.strong_zero(product, factor[, where])`` (``runtime.elementwise``)."""
     func = node.func
     return (
@@ -1075,7 +1075,7 @@ def _spread_factor(read, value, like: str, parents: dict, same_shape):
     if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, gast.USub):
         node, value = parent, -value
         parent = parents.get(id(node))
-    if isinstance(parent, gast.Call) and _is_strong_zero(parent) and parent.args[1] is node and value:
+    if isinstance(parent, gast.Call) and is_strong_zero(parent) and parent.args[1] is node and value:
         return node, value  # a factor other than 0 everywhere: the helper's call folds away
     if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, gast.Mult)):
         return None

@@ -86,17 +86,17 @@ def _update(d, args, keywords, kinds, names) -> list | None:
     once every argument is evaluated."""
     if len(args) > 1:
         return None
-    pairs, other = [], None
+    pairs, other, made = [], None, []
     if args and isinstance(args[0], gast.Dict) and all(k is not None for k in args[0].keys):
         pairs = [e for kv in zip(args[0].keys, args[0].values) for e in kv]
     elif args and isinstance(args[0], gast.Name) and kinds.surely(dict, args[0].id):
         other = args[0].id
     elif args and _makes_a_dict(args[0]):  # {k: v for ...}, {**a, 'k': v}, dict(...): made first
         other = names.fresh("update")
+        made = [tp.assign(other, args[0])]
     elif args:
         return None  # (pairs, another mapping: left as written, and checked)
     pairs += [e for k in keywords for e in (tp.const(k.arg), k.value)]
-    made = [] if other is None or other == getattr(args[0], "id", None) else [tp.assign(other, args[0])]
     before, pairs = _evaluated_once(pairs, names)
     before = made + before
     copied = []

@@ -24,7 +24,7 @@ import numpy as np
 from ..ad.inline import inline
 from ..ad.state import ZERO, fold_zero
 from ..analysis.classify import Classifier, Operation
-from ..backend.optimize import fold_constants, simplify_signs
+from ..backend.optimize import fold_constants, is_strong_zero, simplify_signs
 from ..core import templates as tp
 from ..frontend.wrappers import own_signature
 from .formula import is_number
@@ -207,21 +207,13 @@ def _simplified(node):
         return _folded(gast.Compare(
             left=_simplified(node.left), ops=node.ops, comparators=[_simplified(c) for c in node.comparators]
         ))
-    if isinstance(node, gast.Call) and _is_strong_zero(node):
+    if isinstance(node, gast.Call) and is_strong_zero(node):
         return _simplified(node.args[0])  # the partial; its strong zeros are no part of the picture
     if isinstance(node, gast.Call):
         node = tp.clone(node)
         node.args = [_simplified(a) for a in node.args]
         return node
     return node
-
-
-def _is_strong_zero(node) -> bool:
-    """``sg.strong_zero(product, factor[, where])``: ``product``, with 0 where a zero tangent
-    meets an infinite partial (``runtime.elementwise``)."""
-    func = node.func
-    return isinstance(func, gast.Attribute) and func.attr == "strong_zero" and isinstance(func.value, gast.Name) \
-        and func.value.id == "sg" and len(node.args) in (2, 3)
 
 
 def _simplify_binop(left, op, right):
